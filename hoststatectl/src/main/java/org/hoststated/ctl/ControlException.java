@@ -1,0 +1,24 @@
+package org.hoststated.ctl;
+
+import org.hoststated.core.msg.Imsg;
+
+/**
+ * Why a command could not be carried out: the daemon is unreachable, closed the connection,
+ * timed out or answered something malformed. Its message is the one line hoststatectl prints
+ * after {@code hoststatectl: }; it carries no stack trace.
+ */
+final class ControlException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    ControlException(String message) {
+        super(message, null, false, false);
+    }
+
+    static ControlException badReply(String why) {
+        return new ControlException("bad reply from daemon: " + why);
+    }
+
+    static ControlException unexpected(Imsg m) {
+        return badReply("unexpected " + m.type().logName());
+    }
+}

@@ -1,0 +1,258 @@
+package org.hoststated.ctl;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import org.hoststated.core.msg.CtlHost;
+import org.hoststated.core.msg.CtlRelay;
+import org.hoststated.core.msg.CtlService;
+import org.hoststated.core.msg.CtlTable;
+import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.HostError;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.HostStatus;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
+import org.hoststated.core.msg.RelayStatistics;
+
+/**
+ * Every text hoststatectl prints on stdout, in the layout of the original's printf formats
+ * (SPEC 2.2, hoststatectl.c 1.21):
+ *
+ * <pre>
+ *   "Type\t%4s\t%-24s\t%-7s\tStatus\n"           header with "Id", "Name", "Avlblty"
+ *   "service\t%4u\t%-24s\t%-7s\t%s\n"            likewise table, host (with availability), relay
+ *   "\t%4s\ttotal: %lu/%lu checks[, %d retries]\n"  show hosts, under a checked host
+ *   "\t%4s\tlast error: %s\n"                     show hosts, under a down host (issue 7)
+ *   "\t%4s\ttotal: %lu sessions\n"                show relays, then last: and average:
+ * </pre>
+ *
+ * One instance formats one {@code show} listing; the static methods format single lines
+ * (command results, monitor events). Padding is done by hand: java.util.Formatter costs a
+ * noticeable part of the CLI's start-up.
+ */
+final class SummaryFormatter {
+    /** Which rows of the CTL_SHOW_SUM stream a {@code show} subcommand prints. */
+    enum View { SUMMARY, HOSTS, RELAYS }
+
+    private static final String INDENT = "\t    \t";
+    private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    private static final String[] MONTHS =
+        {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+    private final View view;
+    private final PrintWriter out;
+    private final StringBuilder line = new StringBuilder(128);
+    /** Statistics of one relay, summed over consecutive CTL_STATISTICS, not printed yet. */
+    private RelayStatistics pending;
+
+    SummaryFormatter(View view, PrintWriter out) {
+        this.view = view;
+        this.out = out;
+    }
+
+    void header() {
+        line.setLength(0);
+        line.append("Type\t");
+        padLeft(line, "Id", 4).append('\t');
+        padRight(line, "Name", 24).append('\t');
+        padRight(line, "Avlblty", 7).append("\tStatus\n");
+        emit();
+    }
+
+    /**
+     * Prints one row of the CTL_SHOW_SUM stream, if this view shows it.
+     *
+     * @throws ControlException if {@code m} is not a row of that stream
+     */
+    void row(Imsg m) throws ControlException {
+        if (m.type() == MessageType.CTL_STATISTICS) {
+            statistics(m.payload(RelayStatistics.class));
+            return;
+        }
+        flushStatistics();
+        switch (m.type()) {
+            case CTL_SERVICE:
+                if (view != View.RELAYS) {
+                    CtlService s = m.payload(CtlService.class);
+                    row("service", s.id(), s.name(), "", s.status().toString());
+                }
+                break;
+            case CTL_TABLE:
+                if (view != View.RELAYS) {
+                    CtlTable t = m.payload(CtlTable.class);
+                    row("table", t.id(), t.name(), "", t.status());
+                }
+                break;
+            case CTL_HOST:
+                if (view != View.RELAYS) {
+                    host(m.payload(CtlHost.class));
+                }
+                break;
+            case CTL_RELAY:
+                if (view != View.HOSTS) {
+                    CtlRelay r = m.payload(CtlRelay.class);
+                    row("relay", r.id(), r.name(), "", r.status());
+                }
+                break;
+            default:
+                throw ControlException.unexpected(m);
+        }
+    }
+
+    /** The stream ended (CTL_END). */
+    void end() {
+        flushStatistics();
+        out.flush();
+    }
+
+    private void host(CtlHost h) {
+        row("host", h.id(), h.name(), h.availability(), h.status());
+        if (view != View.HOSTS) {
+            return;
+        }
+        if (h.checkCount() != 0) {
+            line.setLength(0);
+            line.append(INDENT).append("total: ").append(Integer.toUnsignedString(h.upCount()))
+                .append('/').append(Integer.toUnsignedString(h.checkCount())).append(" checks");
+            if (h.retryCount() != 0) {
+                line.append(", ").append(h.retryCount()).append(" retries");
+            }
+            emit(line.append('\n'));
+        }
+        if (!h.disabled() && h.state() == HostState.DOWN && h.lastError() != HostError.NONE) {
+            line.setLength(0);
+            emit(line.append(INDENT).append("last error: ").append(h.lastError()).append('\n'));
+        }
+    }
+
+    private void row(String type, int id, String name, String avail, String status) {
+        line.setLength(0);
+        line.append(type).append('\t');
+        padLeft(line, Integer.toUnsignedString(id), 4).append('\t');
+        padRight(line, name, 24).append('\t');
+        padRight(line, avail, 7).append('\t').append(status).append('\n');
+        emit();
+    }
+
+    private void statistics(RelayStatistics s) {
+        if (view != View.RELAYS) {
+            return;
+        }
+        if (pending != null && pending.relayId() != s.relayId()) {
+            flushStatistics();
+        }
+        pending = pending == null ? s : new RelayStatistics(s.generation(), s.relayId(),
+                pending.total() + s.total(), pending.active() + s.active(),
+                pending.last60s() + s.last60s(), pending.lastHour() + s.lastHour(),
+                pending.lastDay() + s.lastDay(), pending.avg60s() + s.avg60s(),
+                pending.avgHour() + s.avgHour(), pending.avgDay() + s.avgDay());
+    }
+
+    /** The original prints a relay's statistics only once it has had a session. */
+    private void flushStatistics() {
+        RelayStatistics s = pending;
+        pending = null;
+        if (s == null || s.total() == 0) {
+            return;
+        }
+        line.setLength(0);
+        line.append(INDENT).append("total: ").append(s.total()).append(" sessions\n");
+        line.append(INDENT).append("last: ").append(s.last60s()).append("/60s ").append(s.lastHour())
+            .append("/h ").append(s.lastDay()).append("/d sessions\n");
+        line.append(INDENT).append("average: ").append(s.avg60s()).append("/60s ").append(s.avgHour())
+            .append("/h ").append(s.avgDay()).append("/d sessions\n");
+        emit();
+    }
+
+    private void emit() {
+        emit(line);
+    }
+
+    private void emit(StringBuilder b) {
+        out.append(b);
+    }
+
+    static String commandSucceeded() {
+        return "command succeeded\n";
+    }
+
+    /** The text of a CTL_FAIL: {@code command failed: <reason>}, for stderr. */
+    static String commandFailed(String reason) {
+        return reason.isEmpty() ? "command failed\n" : "command failed: " + reason + "\n";
+    }
+
+    /** {@code show sessions} until the daemon can list sessions. */
+    static String noSessions() {
+        return "no sessions\n";
+    }
+
+    /**
+     * One {@code monitor} event: {@code <type>: imsg type <id> len <n> peerid <n> pid <n>}, the
+     * timestamp line in ctime(3) form, then the event's fields.
+     *
+     * @param len  the frame's length, header included
+     * @return the text, or null if {@code m} is not an event a monitor receives
+     */
+    static String monitorEvent(Imsg m, int len, Instant now, ZoneId zone) {
+        String fields = eventFields(m.payload());
+        if (fields == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder(160);
+        b.append(m.type().logName()).append(": imsg type ").append(m.type().id())
+            .append(" len ").append(len)
+            .append(" peerid ").append(Integer.toUnsignedString(m.peerId()))
+            .append(" pid ").append(m.pid()).append('\n');
+        b.append("\ttimestamp: ").append(now.getEpochSecond()).append(", ");
+        ctime(b, ZonedDateTime.ofInstant(now, zone));
+        return b.append(fields).toString();
+    }
+
+    private static String eventFields(Object p) {
+        if (p instanceof HostStatus) {
+            HostStatus s = (HostStatus) p;
+            return "\tid: " + Integer.toUnsignedString(s.hostId()) + "\n\tstate: " + s.state() + "\n";
+        }
+        if (p instanceof ObjId) {
+            return "\tid: " + Integer.toUnsignedString(((ObjId) p).id()) + "\n";
+        }
+        if (p instanceof Generation) {
+            return "\tgeneration: " + Integer.toUnsignedString(((Generation) p).generation()) + "\n";
+        }
+        return null;
+    }
+
+    /** ctime(3): {@code "%.3s %.3s%3d %.2d:%.2d:%.2d %d\n"}. */
+    private static void ctime(StringBuilder b, ZonedDateTime t) {
+        b.append(DAYS[t.getDayOfWeek().getValue() - 1]).append(' ')
+            .append(MONTHS[t.getMonthValue() - 1]);
+        padLeft(b, Integer.toString(t.getDayOfMonth()), 3).append(' ');
+        twoDigits(b, t.getHour()).append(':');
+        twoDigits(b, t.getMinute()).append(':');
+        twoDigits(b, t.getSecond()).append(' ').append(t.getYear()).append('\n');
+    }
+
+    private static StringBuilder twoDigits(StringBuilder b, int v) {
+        return (v < 10 ? b.append('0') : b).append(v);
+    }
+
+    /** {@code %<width>s}. */
+    private static StringBuilder padLeft(StringBuilder b, String s, int width) {
+        for (int i = s.length(); i < width; i++) {
+            b.append(' ');
+        }
+        return b.append(s);
+    }
+
+    /** {@code %-<width>s}. */
+    private static StringBuilder padRight(StringBuilder b, String s, int width) {
+        b.append(s);
+        for (int i = s.length(); i < width; i++) {
+            b.append(' ');
+        }
+        return b;
+    }
+}

@@ -1,0 +1,434 @@
+package org.hoststated.ctl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.hoststated.core.msg.MessageType.CTL_END;
+import static org.hoststated.core.msg.MessageType.CTL_FAIL;
+import static org.hoststated.core.msg.MessageType.CTL_HOST;
+import static org.hoststated.core.msg.MessageType.CTL_OK;
+import static org.hoststated.core.msg.MessageType.CTL_RELAY;
+import static org.hoststated.core.msg.MessageType.CTL_SERVICE;
+import static org.hoststated.core.msg.MessageType.CTL_STATISTICS;
+import static org.hoststated.core.msg.MessageType.CTL_TABLE;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.hoststated.core.msg.CtlHost;
+import org.hoststated.core.msg.CtlId;
+import org.hoststated.core.msg.CtlRelay;
+import org.hoststated.core.msg.CtlService;
+import org.hoststated.core.msg.CtlTable;
+import org.hoststated.core.msg.Flag;
+import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.HostError;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.HostStatus;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
+import org.hoststated.core.msg.RelayStatistics;
+import org.hoststated.core.msg.ServiceStatus;
+import org.hoststated.core.msg.Text;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * hoststatectl end to end: the real command line against {@link FakeDaemon}, a real Unix
+ * socket answering canned frames; asserts exit status and the exact text on stdout and stderr.
+ */
+class HoststatectlTest {
+    private static final String HEADER = "Type\t  Id\tName                    \tAvlblty\tStatus\n";
+    private static final String INDENT = "\t    \t";
+
+    @TempDir
+    Path dir;
+
+    /** What one run printed. */
+    record Run(int rc, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        return run(Duration.ofSeconds(10), args);
+    }
+
+    private Run run(Duration timeout, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Clock clock = Clock.fixed(Instant.ofEpochSecond(1_196_000_000L), ZoneOffset.UTC);
+        int rc = Hoststatectl.commandLine(new PrintWriter(out), new PrintWriter(err), timeout, clock)
+                .execute(args);
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    private Run run(FakeDaemon d, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "-s";
+        all[1] = d.path.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return run(all);
+    }
+
+    /** The original's printf, {@code "%s\t%4u\t%-24s\t%-7s\t%s\n"}. */
+    private static String row(String type, int id, String name, String avail, String status) {
+        return String.format("%s\t%4d\t%-24s\t%-7s\t%s\n", type, id, name, avail, status);
+    }
+
+    private static Imsg msg(MessageType t, Object payload) {
+        return new Imsg(t, 0, 4242, payload);
+    }
+
+    /** A CTL_SHOW_SUM reply: two services, a relay with statistics from two workers, one idle relay. */
+    private static byte[] summaryStream() {
+        return FakeDaemon.frames(
+                msg(CTL_SERVICE, new CtlService(0, "www", ServiceStatus.ACTIVE)),
+                msg(CTL_TABLE, new CtlTable(2, "webhosts", false, 2, 2)),
+                msg(CTL_HOST, new CtlHost(1, 2, "10.0.0.2", HostState.UP, false, 42, 42, 0, HostError.TCP_CONNECT_OK)),
+                msg(CTL_HOST, new CtlHost(0, 2, "10.0.0.1", HostState.UP, false, 42, 41, 1, HostError.TCP_CONNECT_OK)),
+                msg(CTL_TABLE, new CtlTable(3, "fallback", false, 1, 1)),
+                msg(CTL_HOST, new CtlHost(2, 3, "127.0.0.1", HostState.UP, false, 42, 42, 0, HostError.ICMP_OK)),
+                msg(CTL_SERVICE, new CtlService(1, "mail", ServiceStatus.DISABLED)),
+                msg(CTL_RELAY, new CtlRelay(0, "wwwtls", false)),
+                msg(CTL_STATISTICS, new RelayStatistics(1, 0, 7, 1, 2, 5, 7, 1, 3, 7)),
+                msg(CTL_STATISTICS, new RelayStatistics(1, 0, 3, 0, 1, 2, 3, 0, 1, 3)),
+                msg(CTL_TABLE, new CtlTable(4, "relayhosts", false, 0, 2)),
+                msg(CTL_HOST, new CtlHost(3, 4, "10.0.0.9", HostState.DOWN, false, 10, 0, 0,
+                        HostError.TCP_CONNECT_REFUSED)),
+                msg(CTL_HOST, new CtlHost(4, 4, "10.0.0.10", HostState.UNKNOWN, true, 0, 0, 0, HostError.DISABLED)),
+                msg(CTL_RELAY, new CtlRelay(1, "idle", true)),
+                msg(CTL_STATISTICS, new RelayStatistics(1, 1, 0, 0, 0, 0, 0, 0, 0, 0)),
+                msg(CTL_END, org.hoststated.core.msg.Empty.INSTANCE));
+    }
+
+    @Test
+    void headerIsTheOriginalsPrintf() {
+        assertEquals(String.format("Type\t%4s\t%-24s\t%-7s\tStatus\n", "Id", "Name", "Avlblty"), HEADER);
+    }
+
+    @Test
+    void showSummaryPrintsEveryRowInStreamOrder() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, summaryStream())) {
+            Run r = run(d, "show", "summary");
+            assertEquals(new Run(0, HEADER
+                    + "service\t   0\twww                     \t       \tactive\n"
+                    + row("table", 2, "webhosts", "", "active (2 hosts up)")
+                    + row("host", 1, "10.0.0.2", "100.00%", "up")
+                    + row("host", 0, "10.0.0.1", "97.62%", "up")
+                    + row("table", 3, "fallback", "", "active (1 hosts up)")
+                    + row("host", 2, "127.0.0.1", "100.00%", "up")
+                    + row("service", 1, "mail", "", "disabled")
+                    + row("relay", 0, "wwwtls", "", "active")
+                    + row("table", 4, "relayhosts", "", "empty")
+                    + row("host", 3, "10.0.0.9", "0.00%", "down")
+                    + row("host", 4, "10.0.0.10", "", "disabled")
+                    + row("relay", 1, "idle", "", "disabled"), ""), r);
+            assertEquals(MessageType.CTL_SHOW_SUM, d.request().type());
+        }
+    }
+
+    @Test
+    void showHostsAddsCountersRetriesAndTheLastErrorOfADownHost() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, summaryStream())) {
+            Run r = run(d, "show", "hosts");
+            assertEquals(new Run(0, HEADER
+                    + row("service", 0, "www", "", "active")
+                    + row("table", 2, "webhosts", "", "active (2 hosts up)")
+                    + row("host", 1, "10.0.0.2", "100.00%", "up")
+                    + "\t    \ttotal: 42/42 checks\n"
+                    + row("host", 0, "10.0.0.1", "97.62%", "up")
+                    + INDENT + "total: 41/42 checks, 1 retries\n"
+                    + row("table", 3, "fallback", "", "active (1 hosts up)")
+                    + row("host", 2, "127.0.0.1", "100.00%", "up")
+                    + INDENT + "total: 42/42 checks\n"
+                    + row("service", 1, "mail", "", "disabled")
+                    + row("table", 4, "relayhosts", "", "empty")
+                    + row("host", 3, "10.0.0.9", "0.00%", "down")
+                    + INDENT + "total: 0/10 checks\n"
+                    + INDENT + "last error: tcp connection refused\n"
+                    + row("host", 4, "10.0.0.10", "", "disabled"), ""), r);
+        }
+    }
+
+    @Test
+    void showRelaysPrintsRelaysWithStatisticsSummedOverWorkers() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, summaryStream())) {
+            Run r = run(d, "show", "relays");
+            assertEquals(new Run(0, HEADER
+                    + row("relay", 0, "wwwtls", "", "active")
+                    + INDENT + "total: 10 sessions\n"
+                    + INDENT + "last: 3/60s 7/h 10/d sessions\n"
+                    + INDENT + "average: 1/60s 4/h 10/d sessions\n"
+                    + row("relay", 1, "idle", "", "disabled"), ""), r);
+        }
+    }
+
+    @Test
+    void showFailsWithTheDaemonsReason() throws Exception {
+        byte[] fail = FakeDaemon.frames(msg(CTL_FAIL, new Text("pfe is restarting")));
+        try (FakeDaemon d = FakeDaemon.answering(dir, fail)) {
+            assertEquals(new Run(1, HEADER, "command failed: pfe is restarting\n"), run(d, "show", "summary"));
+        }
+    }
+
+    @Test
+    void showSessionsSaysNoSessionsYet() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, new byte[0])) {
+            assertEquals(new Run(0, "no sessions\n", ""), run(d, "show", "sessions"));
+        }
+    }
+
+    static Stream<Arguments> objectCommands() {
+        return Stream.of(
+                Arguments.of(List.of("service", "enable", "www"), MessageType.CTL_SERVICE_ENABLE, new CtlId(-1, "www")),
+                Arguments.of(List.of("service", "disable", "0"), MessageType.CTL_SERVICE_DISABLE, new CtlId(0, null)),
+                Arguments.of(List.of("table", "enable", "2"), MessageType.CTL_TABLE_ENABLE, new CtlId(2, null)),
+                Arguments.of(List.of("table", "disable", "webhosts"), MessageType.CTL_TABLE_DISABLE,
+                        new CtlId(-1, "webhosts")),
+                Arguments.of(List.of("host", "enable", "10.0.0.1"), MessageType.CTL_HOST_ENABLE,
+                        new CtlId(-1, "10.0.0.1")),
+                Arguments.of(List.of("host", "disable", "3"), MessageType.CTL_HOST_DISABLE, new CtlId(3, null)),
+                Arguments.of(List.of("ho", "dis", "3"), MessageType.CTL_HOST_DISABLE, new CtlId(3, null)),
+                Arguments.of(List.of("ser", "en", "www"), MessageType.CTL_SERVICE_ENABLE, new CtlId(-1, "www")),
+                Arguments.of(List.of("reload"), MessageType.CTL_RELOAD, org.hoststated.core.msg.Empty.INSTANCE),
+                Arguments.of(List.of("poll"), MessageType.CTL_POLL, org.hoststated.core.msg.Empty.INSTANCE),
+                Arguments.of(List.of("stop"), MessageType.CTL_SHUTDOWN, org.hoststated.core.msg.Empty.INSTANCE),
+                Arguments.of(List.of("log", "brief"), MessageType.CTL_LOG_VERBOSE, new Flag(false)),
+                Arguments.of(List.of("log", "verbose"), MessageType.CTL_LOG_VERBOSE, new Flag(true)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("objectCommands")
+    void commandSucceeded(List<String> args, MessageType sent, Object payload) throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, FakeDaemon.frames(msg(CTL_OK, org.hoststated.core.msg.Empty.INSTANCE)))) {
+            assertEquals(new Run(0, "command succeeded\n", ""), run(d, args.toArray(String[]::new)));
+            assertEquals(sent, d.request().type());
+            assertEquals(payload, d.request().payload());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("objectCommands")
+    void commandFailedPrintsTheReasonOnStderr(List<String> args, MessageType sent, Object payload) throws Exception {
+        byte[] fail = FakeDaemon.frames(msg(CTL_FAIL, new Text("no such object")));
+        try (FakeDaemon d = FakeDaemon.answering(dir, fail)) {
+            assertEquals(new Run(1, "", "command failed: no such object\n"), run(d, args.toArray(String[]::new)));
+            assertEquals(sent, d.request().type());
+        }
+    }
+
+    @Test
+    void reloadFailureShowsTheConfigurationsFirstError() throws Exception {
+        byte[] fail = FakeDaemon.frames(msg(CTL_FAIL, new Text("/etc/hoststated.conf:12: syntax error")));
+        try (FakeDaemon d = FakeDaemon.answering(dir, fail)) {
+            assertEquals(new Run(1, "", "command failed: /etc/hoststated.conf:12: syntax error\n"), run(d, "reload"));
+        }
+    }
+
+    @Test
+    void failWithoutAReasonSaysCommandFailed() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, FakeDaemon.frames(msg(CTL_FAIL, new Text(""))))) {
+            assertEquals(new Run(1, "", "command failed\n"), run(d, "host", "enable", "1"));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("summaryPrefixes")
+    void keywordsMayBeAbbreviated(List<String> args) throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, summaryStream())) {
+            Run r = run(d, args.toArray(String[]::new));
+            assertEquals(0, r.rc(), r.err());
+            assertTrue(r.out().startsWith(HEADER + row("service", 0, "www", "", "active")), r.out());
+        }
+    }
+
+    static Stream<List<String>> summaryPrefixes() {
+        return Stream.of(List.of("sh", "su"), List.of("show", "summ"), List.of("sho", "summary"));
+    }
+
+    @Test
+    void socketOptionIsAcceptedAfterTheSubcommand() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, summaryStream())) {
+            assertEquals(0, run("show", "summary", "-s", d.path.toString()).rc());
+            assertEquals(0, run("show", "-s", d.path.toString(), "relays").rc());
+        }
+    }
+
+    @Test
+    void anAmbiguousPrefixIsAUsageError() {
+        Run r = run("-s", dir.resolve("none").toString(), "s", "su");
+        assertEquals(1, r.rc());
+        assertEquals("", r.out());
+        assertTrue(r.err().startsWith("hoststatectl: 's' is not unique: it matches 'show', 'service', 'stop'\n"),
+                r.err());
+    }
+
+    @ParameterizedTest
+    @MethodSource("usageErrors")
+    void usageErrorsExitOne(List<String> args, String firstLine) {
+        Run r = run(args.toArray(String[]::new));
+        assertEquals(1, r.rc());
+        assertEquals(firstLine, r.err().lines().findFirst().orElse(""));
+    }
+
+    static Stream<Arguments> usageErrors() {
+        return Stream.of(
+                Arguments.of(List.of(), "Usage: hoststatectl [-h] [-s=<socket>] <command>"),
+                Arguments.of(List.of("show"), "hoststatectl: Missing required subcommand"),
+                Arguments.of(List.of("host", "disable"), "hoststatectl: Missing required parameter: '<id|name>'"),
+                Arguments.of(List.of("frobnicate"), "hoststatectl: Unmatched argument at index 0: 'frobnicate'"),
+                Arguments.of(List.of("show", "summary", "extra"),
+                        "hoststatectl: Unmatched argument at index 2: 'extra'"));
+    }
+
+    @Test
+    void helpExitsZero() {
+        Run r = run("help");
+        assertEquals(0, r.rc());
+        assertTrue(r.out().startsWith("Usage: hoststatectl "), r.out());
+    }
+
+    @Test
+    void daemonNotRunning() {
+        String path = dir.resolve("hoststated.sock").toString();
+        assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + path + ": daemon not running?\n"),
+                run("-s", path, "show", "summary"));
+    }
+
+    @Test
+    void staleSocketFileMeansDaemonNotRunning() throws Exception {
+        Path stale = dir.resolve("hoststated.sock");
+        Files.createFile(stale);
+        assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + stale + ": daemon not running?\n"),
+                run("-s", stale.toString(), "poll"));
+    }
+
+    @Test
+    void defaultSocketIsTheOriginals() {
+        Run r = run("help");
+        assertTrue(r.out().contains("/var/run/hoststated.sock") || System.getenv("HOSTSTATECTL_SOCKET") != null,
+                r.out());
+    }
+
+    static Stream<Arguments> garbage() {
+        byte[] random = new byte[200];
+        new Random(42).nextBytes(random);
+        List<Arguments> rows = new ArrayList<>();
+        rows.add(Arguments.of("random bytes", random, "hoststatectl: bad reply from daemon: bad frame length "
+                + Integer.toUnsignedString(ByteBuffer.wrap(random).getInt())));
+        rows.add(Arguments.of("oversized length", header(0x7fffffff, CTL_OK.id()),
+                "hoststatectl: bad reply from daemon: bad frame length 2147483647"));
+        rows.add(Arguments.of("negative length", header(-1, CTL_OK.id()),
+                "hoststatectl: bad reply from daemon: bad frame length 4294967295"));
+        rows.add(Arguments.of("length below header", header(4, CTL_OK.id()),
+                "hoststatectl: bad reply from daemon: bad frame length 4"));
+        rows.add(Arguments.of("unknown type", header(16, 999),
+                "hoststatectl: bad reply from daemon: unknown message type 999"));
+        rows.add(Arguments.of("type not for a control client", header(16, MessageType.CTL_SHOW_SUM.id()),
+                "hoststatectl: bad reply from daemon: CTL_SHOW_SUM not allowed from parent to control"));
+        rows.add(Arguments.of("payload on CTL_OK", concat(header(20, CTL_OK.id()), new byte[4]),
+                "hoststatectl: bad reply from daemon: CTL_OK payload too long: 4"));
+        rows.add(Arguments.of("truncated frame", Arrays.copyOf(
+                FakeDaemon.frames(msg(CTL_FAIL, new Text("a reason that is cut off"))), 30),
+                "hoststatectl: daemon closed the connection"));
+        rows.add(Arguments.of("truncated header", new byte[] {0, 0, 0}, "hoststatectl: daemon closed the connection"));
+        rows.add(Arguments.of("nothing", new byte[0], "hoststatectl: daemon closed the connection"));
+        rows.add(Arguments.of("a row instead of OK", FakeDaemon.frames(msg(CTL_RELAY, new CtlRelay(0, "r", false))),
+                "hoststatectl: bad reply from daemon: unexpected ctl_relay"));
+        return rows.stream();
+    }
+
+    private static byte[] header(int len, int type) {
+        return ByteBuffer.allocate(16).putInt(len).putShort((short) type).putShort((short) 0).putInt(0).putInt(1)
+                .array();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("garbage")
+    void aBadReplyIsOneLineAndExitOne(String what, byte[] reply, String message) throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
+            assertEquals(new Run(1, "", message + "\n"), run(d, "host", "disable", "3"));
+        }
+    }
+
+    @Test
+    void aRowOutsideTheSummaryStreamIsABadReply() throws Exception {
+        byte[] reply = FakeDaemon.frames(msg(CTL_SERVICE, new CtlService(0, "www", ServiceStatus.ACTIVE)),
+                msg(CTL_OK, org.hoststated.core.msg.Empty.INSTANCE));
+        try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
+            assertEquals(new Run(1, HEADER + row("service", 0, "www", "", "active"),
+                    "hoststatectl: bad reply from daemon: unexpected ctl_ok\n"), run(d, "show", "summary"));
+        }
+    }
+
+    @Test
+    void aSummaryCutShortSaysTheDaemonClosedTheConnection() throws Exception {
+        byte[] reply = FakeDaemon.frames(msg(CTL_SERVICE, new CtlService(0, "www", ServiceStatus.DOWN)));
+        try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
+            assertEquals(new Run(1, HEADER + row("service", 0, "www", "", "down"),
+                    "hoststatectl: daemon closed the connection\n"), run(d, "show", "summary"));
+        }
+    }
+
+    @Test
+    void aSilentDaemonTimesOut() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, FakeDaemon.HANG)) {
+            Run r = run(Duration.ofMillis(200), "-s", d.path.toString(), "poll");
+            assertEquals(new Run(1, "", "hoststatectl: no reply from daemon within 200 ms\n"), r);
+        }
+    }
+
+    @Test
+    void monitorPrintsEachEventUntilTheDaemonCloses() throws Exception {
+        byte[] events = FakeDaemon.frames(
+                new Imsg(CTL_OK, 0, 4242, org.hoststated.core.msg.Empty.INSTANCE),
+                new Imsg(MessageType.HOST_STATUS, 0, 4242,
+                        new HostStatus(1, 3, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 10, 0, 0, 2)),
+                new Imsg(MessageType.SYNC, 7, 4242, new Generation(1)),
+                new Imsg(MessageType.HOST_DISABLE, 0, 4242, new ObjId(1, 4)),
+                new Imsg(MessageType.CTL_TABLE_CHANGED, 0, 4242, new ObjId(1, 2)));
+        String ts = "\ttimestamp: 1196000000, Sun Nov 25 14:13:20 2007\n";
+        try (FakeDaemon d = FakeDaemon.answering(dir, events)) {
+            Run r = run(d, "monitor");
+            assertEquals(new Run(1,
+                    "host_status: imsg type 46 len 42 peerid 0 pid 4242\n" + ts + "\tid: 3\n\tstate: down\n"
+                    + "sync: imsg type 47 len 20 peerid 7 pid 4242\n" + ts + "\tgeneration: 1\n"
+                    + "host_disable: imsg type 45 len 24 peerid 0 pid 4242\n" + ts + "\tid: 4\n"
+                    + "ctl_table_changed: imsg type 9 len 24 peerid 0 pid 4242\n" + ts + "\tid: 2\n",
+                    "hoststatectl: daemon closed the connection\n"), r);
+            assertEquals(MessageType.CTL_NOTIFY, d.request().type());
+        }
+    }
+
+    @Test
+    void monitorStopsAtAnEventItDoesNotKnow() throws Exception {
+        byte[] events = FakeDaemon.frames(new Imsg(MessageType.HOST_ENABLE, 0, 1, new ObjId(1, 4)),
+                new Imsg(CTL_END, 0, 1, org.hoststated.core.msg.Empty.INSTANCE),
+                new Imsg(MessageType.HOST_ENABLE, 0, 1, new ObjId(1, 5)));
+        try (FakeDaemon d = FakeDaemon.answering(dir, events)) {
+            Run r = run(d, "mon");
+            assertEquals(1, r.rc());
+            assertTrue(r.out().endsWith("\tid: 4\n"), r.out());
+            assertEquals("hoststatectl: bad reply from daemon: unexpected ctl_end\n", r.err());
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package org.hoststated.core.config;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the parser collected, before references are resolved and defaults applied: mutable,
+ * with the position of every statement that a later check may blame. Owned by the loading
+ * thread and thrown away once the {@link Config} is built.
+ */
+final class Draft {
+    Integer intervalSec;
+    Pos intervalPos;
+    Integer timeoutMs;
+    Pos timeoutPos;
+    LogMode log = LogMode.NONE;
+    Integer prefork;
+    Pos preforkPos;
+    String demote;
+    String user = Globals.DEFAULT_USER;
+    String chroot = Globals.DEFAULT_CHROOT;
+    String socket = Globals.DEFAULT_SOCKET;
+    String l3Backend;
+    boolean l3KeepRules;
+
+    final List<TableDraft> tables = new ArrayList<>();
+    final List<ServiceDraft> services = new ArrayList<>();
+    final List<RelayDraft> relays = new ArrayList<>();
+    final List<ProtocolDraft> protocols = new ArrayList<>();
+
+    /** A reference to a table (or template) by name, with an optional port. */
+    static final class TableRef {
+        final String name;
+        final int port;
+        final Pos pos;
+        /** The table it ends up naming, set by the template expander. */
+        String resolved;
+
+        TableRef(String name, int port, Pos pos) {
+            this.name = name;
+            this.port = port;
+            this.pos = pos;
+        }
+    }
+
+    record HostDraft(String name, InetAddress address, int retry) {
+    }
+
+    static final class TableDraft {
+        final String name;
+        final Pos pos;
+        int port;
+        CheckConfig check = CheckConfig.none();
+        Integer timeoutMs;
+        Pos timeoutPos;
+        Integer intervalSec;
+        Pos intervalPos;
+        boolean disabled;
+        String demote;
+        final List<HostDraft> hosts = new ArrayList<>();
+
+        TableDraft(String name, Pos pos) {
+            this.name = name;
+            this.pos = pos;
+        }
+    }
+
+    static final class ServiceDraft {
+        final String name;
+        final Pos pos;
+        final List<VirtualHost> virtualHosts = new ArrayList<>();
+        TableRef table;
+        TableRef backup;
+        boolean sticky;
+        String tag;
+        boolean disabled;
+
+        ServiceDraft(String name, Pos pos) {
+            this.name = name;
+            this.pos = pos;
+        }
+
+        int port() {
+            return virtualHosts.isEmpty() ? 0 : virtualHosts.get(0).port();
+        }
+    }
+
+    static final class RelayDraft {
+        final String name;
+        final Pos pos;
+        ListenConfig listen;
+        ForwardTarget forward;
+        String service;
+        int serviceRetry;
+        Pos servicePos;
+        TableRef table;
+        Mode mode = Mode.LOADBALANCE;
+        boolean noCheck;
+        boolean natLookup;
+        int natRetry;
+        String protocol;
+        Pos protocolPos;
+        int timeoutSec = RelayConfig.DEFAULT_TIMEOUT_SEC;
+        boolean disabled;
+
+        RelayDraft(String name, Pos pos) {
+            this.name = name;
+            this.pos = pos;
+        }
+
+        boolean hasTarget() {
+            return forward != null || service != null || table != null;
+        }
+    }
+
+    static final class ProtocolDraft {
+        final String name;
+        final Pos pos;
+        ProtocolType type = ProtocolType.TCP;
+        int backlog = TcpOptions.DEFAULT_BACKLOG;
+        Boolean nodelay;
+        Boolean sack;
+        int socketBuffer;
+        int ipTtl;
+        int ipMinTtl;
+        String ciphers = SslOptions.DEFAULT_CIPHERS;
+        int sessionCache = SslOptions.CACHE_DEFAULT;
+        boolean tls = true;
+        Pos tlsPos;
+        final List<ProtocolNode> nodes = new ArrayList<>();
+        String label;
+        boolean returnError;
+        String errorStyle;
+
+        ProtocolDraft(String name, Pos pos) {
+            this.name = name;
+            this.pos = pos;
+        }
+    }
+}

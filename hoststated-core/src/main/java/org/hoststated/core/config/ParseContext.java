@@ -1,0 +1,333 @@
+package org.hoststated.core.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What the block parsers share: the token stream, diagnostics, the draft being filled, and the
+ * helpers that read arguments (strings, numbers, ports, addresses). Owned by the loading thread.
+ * A helper that finds bad input reports it and throws {@link SyntaxError}; the statement loop
+ * catches it and skips to the next statement.
+ */
+final class ParseContext {
+    static final int MAX_NAME = 63;
+    private static final Pattern IPV4 =
+            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
+    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
+
+    /** Unwinds one statement; it carries no stack trace since it is ordinary control flow. */
+    static final class SyntaxError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SyntaxError() {
+            super(null, null, false, false);
+        }
+    }
+
+    final TokenStream in;
+    final Diagnostics diag;
+    final Draft draft;
+    final Macros macros;
+    private final Resolver resolver;
+    private final Map<String, List<InetAddress>> resolved = new HashMap<>();
+
+    ParseContext(TokenStream in, Diagnostics diag, Draft draft, Macros macros, Resolver resolver) {
+        this.in = in;
+        this.diag = diag;
+        this.draft = draft;
+        this.macros = macros;
+        this.resolver = resolver;
+    }
+
+    /** Reports at a token and returns the exception to throw. An ERROR token was reported
+     *  already by the lexer, so it stays silent. */
+    SyntaxError fail(Token at, String message) {
+        if (at.kind() != Token.Kind.ERROR) {
+            diag.error(at, message);
+        }
+        return new SyntaxError();
+    }
+
+    SyntaxError unexpected(Token t, String expected) {
+        return fail(t, "syntax error: expected " + expected + ", got " + t.describe());
+    }
+
+    boolean acceptKeyword(String kw) {
+        if (in.peek().isKeyword(kw)) {
+            in.next();
+            return true;
+        }
+        return false;
+    }
+
+    Token keyword(String kw) {
+        Token t = in.next();
+        if (!t.isKeyword(kw)) {
+            throw unexpected(t, "'" + kw + "'");
+        }
+        return t;
+    }
+
+    /** A string argument: a bare word or a quoted string. */
+    String string(String what) {
+        Token t = in.next();
+        if (!t.isString()) {
+            throw unexpected(t, what);
+        }
+        return t.text();
+    }
+
+    /** A name of a table, service, relay, protocol or tag, bounded like the original. */
+    String name(String what, int max) {
+        Token t = in.peek();
+        String s = string(what + " name");
+        if (s.isEmpty() || s.length() > max) {
+            throw fail(t, what + " name " + (s.isEmpty() ? "is empty" : "too long: " + Messages.clip(s)));
+        }
+        return s;
+    }
+
+    /** A decimal number in [min, max]; {@code what} names it in the error. */
+    int number(String what, long min, long max) {
+        Token t = in.next();
+        if (!t.isString()) {
+            throw unexpected(t, what);
+        }
+        long v = parseNumber(t.text());
+        if (v < 0) {
+            throw fail(t, "invalid " + what + ": " + Messages.clip(t.text()));
+        }
+        if (v < min || v > max) {
+            throw fail(t, what + " " + t.text() + " is out of range (" + min + "-" + max + ")");
+        }
+        return (int) v;
+    }
+
+    /** Parses digits only; -1 when the text is not a number, Long.MAX_VALUE when too long. */
+    static long parseNumber(String s) {
+        if (s.isEmpty()) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+            if (v > Integer.MAX_VALUE) {
+                return Long.MAX_VALUE;
+            }
+        }
+        return v;
+    }
+
+    /** {@code port <number|service-name>}, the keyword included. */
+    int port() {
+        keyword("port");
+        return portValue();
+    }
+
+    int portValue() {
+        Token t = in.next();
+        if (!t.isString()) {
+            throw unexpected(t, "port");
+        }
+        long v = parseNumber(t.text());
+        if (v >= 0) {
+            if (v < 1 || v > 65535) {
+                throw fail(t, "port " + Messages.clip(t.text()) + " is out of range");
+            }
+            return (int) v;
+        }
+        int p = ServicePorts.lookup(t.text());
+        if (p < 1) {
+            throw fail(t, "port " + Messages.clip(t.text()) + " is invalid");
+        }
+        return p;
+    }
+
+    /** An optional {@code retry <n>}; 0 when absent. */
+    int retry() {
+        return acceptKeyword("retry") ? number("retry", 0, 1000) : 0;
+    }
+
+    /** The first address of a host argument (literal or DNS name). */
+    InetAddress address(Token at, String host) {
+        return addresses(at, host, 1).get(0);
+    }
+
+    /** Up to {@code max} addresses for a literal or DNS name; a name is resolved once per load. */
+    List<InetAddress> addresses(Token at, String host, int max) {
+        InetAddress literal = literal(host);
+        if (literal != null) {
+            return List.of(literal);
+        }
+        if (looksNumeric(host) || host.length() > 253 || !HOSTNAME.matcher(host).matches()) {
+            throw fail(at, "invalid address: " + Messages.clip(host));
+        }
+        List<InetAddress> all = resolved.get(host);
+        if (all == null) {
+            all = resolve(host);
+            resolved.put(host, all);
+        }
+        if (all.isEmpty()) {
+            throw fail(at, "cannot resolve host " + Messages.clip(host));
+        }
+        if (all.size() > max) {
+            if (max > 1) {
+                diag.warning(at, "host " + host + " resolves to more than " + max + " addresses");
+            }
+            return all.subList(0, max);
+        }
+        return all;
+    }
+
+    private List<InetAddress> resolve(String host) {
+        try {
+            List<InetAddress> r = resolver.resolve(host);
+            return r == null ? List.of() : r.stream().filter(a -> a != null).toList();
+        } catch (UnknownHostException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    private static boolean looksNumeric(String s) {
+        return s.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
+    }
+
+    /** An IPv4 or IPv6 literal, parsed without any lookup; null when it is not one. */
+    static InetAddress literal(String s) {
+        try {
+            if (IPV4.matcher(s).matches()) {
+                String[] p = s.split("\\.");
+                byte[] b = new byte[4];
+                for (int i = 0; i < 4; i++) {
+                    b[i] = (byte) Integer.parseInt(p[i]);
+                }
+                return InetAddress.getByAddress(b);
+            }
+            if (s.indexOf(':') >= 0 && s.length() <= 45 && IPV6.matcher(s).matches()) {
+                // Only hex digits, colons and dots reach this call, so Java parses the
+                // literal and never asks DNS.
+                return InetAddress.getByName(s);
+            }
+        } catch (UnknownHostException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** Ends a statement: a newline, or the closing brace / end of file left for the block. */
+    void endStatement() {
+        Token t = in.peek();
+        switch (t.kind()) {
+            case NEWLINE -> in.next();
+            case RBRACE, EOF -> { }
+            default -> throw unexpected(t, "end of line");
+        }
+    }
+
+    /** Skips the rest of a bad statement: to the end of line, or to a closing brace of the
+     *  enclosing block, counting nested braces so a bad sub-block is skipped whole. */
+    void skipStatement() {
+        int depth = 0;
+        while (true) {
+            Token t = in.peek();
+            switch (t.kind()) {
+                case EOF:
+                    return;
+                case NEWLINE:
+                    in.next();
+                    if (depth == 0) {
+                        return;
+                    }
+                    break;
+                case LBRACE:
+                    depth++;
+                    in.next();
+                    break;
+                case RBRACE:
+                    if (depth == 0) {
+                        return;
+                    }
+                    depth--;
+                    in.next();
+                    break;
+                default:
+                    in.next();
+                    break;
+            }
+            if (diag.gaveUp()) {
+                return;
+            }
+        }
+    }
+
+    /** An {@code include "file"} statement; the keyword is next. */
+    void include() {
+        Token kw = in.next();
+        Token file = in.next();
+        if (!file.isString()) {
+            throw unexpected(file, "file name");
+        }
+        Token end = in.peek();
+        if (end.is(Token.Kind.NEWLINE)) {
+            in.next();
+        } else if (!end.is(Token.Kind.EOF)) {
+            throw unexpected(end, "end of line");
+        }
+        in.include(file.text(), kw);
+    }
+
+    interface Statement {
+        void parse();
+    }
+
+    /**
+     * Parses {@code { statement ... }} where statements are separated by newlines and the
+     * block may contain blank lines and includes. Errors inside are reported and skipped.
+     */
+    void block(String what, Statement statement) {
+        Token open = in.next();
+        if (!open.is(Token.Kind.LBRACE)) {
+            throw unexpected(open, "'{'");
+        }
+        while (!diag.gaveUp()) {
+            Token t = in.peek();
+            switch (t.kind()) {
+                case NEWLINE -> in.next();
+                case RBRACE -> {
+                    in.next();
+                    return;
+                }
+                case EOF -> {
+                    diag.error(t, "unexpected end of file in " + what + " block");
+                    return;
+                }
+                default -> guarded(() -> {
+                    if (in.peek().isKeyword("include")) {
+                        include();
+                    } else {
+                        statement.parse();
+                        endStatement();
+                    }
+                });
+            }
+        }
+    }
+
+    /** Runs one statement; on a syntax error skips the rest of it. */
+    void guarded(Statement s) {
+        try {
+            s.parse();
+        } catch (SyntaxError e) {
+            skipStatement();
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package org.hoststated.core.config;
+
+/**
+ * Parses the top level of hoststated.conf: macros, global options, includes, and the four
+ * kinds of blocks, each handed to its own parser. Runs in the loading thread; the result is a
+ * {@link Draft}. Every error is reported and parsing goes on with the next statement.
+ */
+final class Parser {
+    private final ParseContext ctx;
+    private final TableParser tables;
+    private final ServiceParser services;
+    private final RelayParser relays;
+    private final ProtocolParser protocols;
+
+    Parser(ParseContext ctx) {
+        this.ctx = ctx;
+        this.tables = new TableParser(ctx);
+        this.services = new ServiceParser(ctx);
+        this.relays = new RelayParser(ctx);
+        this.protocols = new ProtocolParser(ctx);
+    }
+
+    void parse() {
+        while (!ctx.diag.gaveUp()) {
+            Token t = ctx.in.peek();
+            if (t.is(Token.Kind.EOF)) {
+                return;
+            }
+            if (t.is(Token.Kind.NEWLINE)) {
+                ctx.in.next();
+                continue;
+            }
+            ctx.guarded(this::statement);
+        }
+    }
+
+    private void statement() {
+        Token t = ctx.in.peek();
+        if (ctx.in.peek(1).is(Token.Kind.EQUALS)) {
+            macro();
+        } else if (t.kind() == Token.Kind.KEYWORD) {
+            switch (t.text()) {
+                case "include" -> {
+                    ctx.include();
+                    return;
+                }
+                case "table" -> tables.parse();
+                case "service" -> services.parse();
+                case "relay" -> relays.parse();
+                case "protocol" -> protocols.parse();
+                default -> global();
+            }
+        } else if (t.is(Token.Kind.WORD)) {
+            extension();
+        } else if (t.is(Token.Kind.RBRACE)) {
+            ctx.in.next();
+            throw ctx.fail(t, "syntax error: unexpected '}'");
+        } else {
+            throw ctx.unexpected(ctx.in.next(), "statement");
+        }
+        ctx.endStatement();
+    }
+
+    private void macro() {
+        Token name = ctx.in.next();
+        ctx.in.next();
+        if (name.is(Token.Kind.KEYWORD)) {
+            throw ctx.fail(name, "macro name cannot be a keyword: " + name.text());
+        }
+        if (!name.is(Token.Kind.WORD) || !Macros.validName(name.text())) {
+            throw ctx.fail(name, "invalid macro name: " + Messages.clip(name.text()));
+        }
+        Token v = ctx.in.next();
+        if (!v.isString() && !v.is(Token.Kind.KEYWORD)) {
+            throw ctx.unexpected(v, "macro value");
+        }
+        // Defined before the end of the line is read, so the next line already sees it.
+        ctx.macros.define(name.text(), v.text());
+    }
+
+    private void global() {
+        Token kw = ctx.in.next();
+        Draft d = ctx.draft;
+        switch (kw.text()) {
+            case "interval" -> {
+                d.intervalSec = ctx.number("interval", 1, 86400);
+                d.intervalPos = Pos.of(kw);
+            }
+            case "timeout" -> {
+                d.timeoutMs = ctx.number("timeout", 1, Integer.MAX_VALUE);
+                d.timeoutPos = Pos.of(kw);
+            }
+            case "log" -> {
+                Token level = ctx.in.next();
+                if (level.isKeyword("all")) {
+                    d.log = LogMode.ALL;
+                } else if (level.isKeyword("updates")) {
+                    // "log all" already includes updates; the original ORed the two flags.
+                    if (d.log != LogMode.ALL) {
+                        d.log = LogMode.UPDATES;
+                    }
+                } else {
+                    throw ctx.unexpected(level, "'updates' or 'all'");
+                }
+            }
+            case "prefork" -> {
+                Token at = ctx.in.peek();
+                long n = at.isString() ? ParseContext.parseNumber(at.text()) : -1;
+                if (n < 1 || n > Globals.MAX_PREFORK) {
+                    ctx.in.next();
+                    throw ctx.fail(at, "invalid number of preforked relays: " + Messages.clip(at.text()));
+                }
+                d.prefork = ctx.number("prefork", 1, Globals.MAX_PREFORK);
+                d.preforkPos = Pos.of(kw);
+            }
+            case "demote" -> d.demote = ctx.name("demote group", 15);
+            case "socket" -> d.socket = path("socket path");
+            default -> throw ctx.unexpected(kw, "statement");
+        }
+    }
+
+    /** Our global options that the original did not have; recognised by position only. */
+    private void extension() {
+        Token w = ctx.in.next();
+        Draft d = ctx.draft;
+        switch (w.text()) {
+            case "user" -> d.user = ctx.name("user", 32);
+            case "chroot" -> d.chroot = path("chroot directory");
+            case "l3" -> l3(d);
+            default -> throw ctx.fail(w, "syntax error: unknown statement '" + Messages.clip(w.text()) + "'");
+        }
+    }
+
+    private void l3(Draft d) {
+        Token w = ctx.in.next();
+        if (w.is(Token.Kind.WORD) && w.text().equals("backend")) {
+            Token b = ctx.in.next();
+            if (b.is(Token.Kind.WORD)
+                    && (b.text().equals("nftables") || b.text().equals("pf") || b.text().equals("none"))) {
+                d.l3Backend = b.text();
+                return;
+            }
+            throw ctx.unexpected(b, "'nftables', 'pf' or 'none'");
+        }
+        if (w.is(Token.Kind.WORD) && w.text().equals("keep")) {
+            Token r = ctx.in.next();
+            if (r.is(Token.Kind.WORD) && r.text().equals("rules")) {
+                d.l3KeepRules = true;
+                return;
+            }
+            throw ctx.unexpected(r, "'rules'");
+        }
+        throw ctx.unexpected(w, "'backend' or 'keep rules'");
+    }
+
+    private String path(String what) {
+        Token at = ctx.in.peek();
+        String p = ctx.string(what);
+        if (!p.startsWith("/") || p.length() > 1024) {
+            throw ctx.fail(at, what + " must be an absolute path: " + Messages.clip(p));
+        }
+        return p;
+    }
+}

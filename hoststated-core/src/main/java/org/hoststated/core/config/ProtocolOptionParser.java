@@ -1,0 +1,101 @@
+package org.hoststated.core.config;
+
+/**
+ * Parses the {@code tcp} and {@code ssl} options of a protocol, one option or a
+ * {@code { a, b, ... }} list. Runs in the loading thread.
+ */
+final class ProtocolOptionParser {
+    private final ParseContext ctx;
+
+    ProtocolOptionParser(ParseContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** One option, or a braced list with optional commas and newlines between options. */
+    void list(ParseContext.Statement option) {
+        if (!ctx.in.peek().is(Token.Kind.LBRACE)) {
+            option.parse();
+            return;
+        }
+        ctx.in.next();
+        while (true) {
+            Token t = ctx.in.peek();
+            switch (t.kind()) {
+                case NEWLINE, COMMA -> ctx.in.next();
+                case RBRACE -> {
+                    ctx.in.next();
+                    return;
+                }
+                case EOF -> throw ctx.unexpected(t, "'}'");
+                default -> option.parse();
+            }
+        }
+    }
+
+    void tcp(Draft.ProtocolDraft p) {
+        Token t = ctx.in.next();
+        boolean no = t.isKeyword("no");
+        if (no) {
+            t = ctx.in.next();
+        }
+        if (t.isKeyword("sack")) {
+            p.sack = !no;
+        } else if (t.isKeyword("nodelay")) {
+            p.nodelay = !no;
+        } else if (no) {
+            throw ctx.unexpected(t, "'sack' or 'nodelay'");
+        } else if (t.isKeyword("backlog")) {
+            p.backlog = ctx.number("backlog", 1, 65535);
+        } else if (t.isKeyword("socket")) {
+            ctx.keyword("buffer");
+            p.socketBuffer = ctx.number("socket buffer", 1, Integer.MAX_VALUE);
+        } else if (t.isKeyword("ip")) {
+            Token which = ctx.in.next();
+            if (which.isString() && which.text().equals("ttl")) {
+                p.ipTtl = ctx.number("ip ttl", 1, 255);
+            } else if (which.isString() && which.text().equals("minttl")) {
+                p.ipMinTtl = ctx.number("ip minttl", 1, 255);
+            } else {
+                throw ctx.fail(which, "invalid TCP/IP flag: " + Messages.clip(which.text()));
+            }
+        } else {
+            throw ctx.unexpected(t, "tcp option");
+        }
+    }
+
+    void ssl(Draft.ProtocolDraft p) {
+        Token t = ctx.in.next();
+        if (t.isKeyword("session")) {
+            ctx.keyword("cache");
+            if (ctx.acceptKeyword("disable")) {
+                p.sessionCache = SslOptions.CACHE_DISABLED;
+            } else {
+                p.sessionCache = ctx.number("session cache", 0, Integer.MAX_VALUE);
+            }
+            return;
+        }
+        if (t.isKeyword("ciphers")) {
+            Token at = ctx.in.peek();
+            p.ciphers = ctx.string("cipher list");
+            if (p.ciphers.isEmpty() || p.ciphers.length() > 768) {
+                throw ctx.fail(at, "invalid cipher list");
+            }
+            return;
+        }
+        boolean no = t.isKeyword("no");
+        if (no) {
+            t = ctx.in.next();
+        }
+        if (!t.isString()) {
+            throw ctx.unexpected(t, "ssl option");
+        }
+        switch (t.text()) {
+            case "sslv2", "sslv3" -> ctx.diag.warning(t, t.text() + " is obsolete and ignored");
+            case "tlsv1" -> {
+                p.tls = !no;
+                p.tlsPos = Pos.of(t);
+            }
+            default -> throw ctx.fail(t, "invalid SSL flag: " + Messages.clip(t.text()));
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package org.hoststated.core.config;
+
+/**
+ * A layer-7 relay; used by the parent (listening socket) and relay. Immutable.
+ *
+ * @param target null when the relay only uses {@code nat lookup}
+ * @param protocol protocol name; "default" when not given
+ * @param timeoutSec session idle timeout
+ */
+public record RelayConfig(int id, String name, ListenConfig listen, RelayTarget target,
+        boolean natLookup, int natLookupRetry, String protocol, int timeoutSec, boolean disabled) {
+    public static final int DEFAULT_TIMEOUT_SEC = 600;
+}

@@ -1,0 +1,117 @@
+package org.hoststated.core.config;
+
+import java.net.InetAddress;
+
+/** Parses {@code relay <name> { ... }}. Runs in the loading thread; fills a relay draft. */
+final class RelayParser {
+    private final ParseContext ctx;
+
+    RelayParser(ParseContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** The {@code relay} keyword is next. */
+    void parse() {
+        Token kw = ctx.in.next();
+        Token at = ctx.in.peek();
+        String name = ctx.name("relay", ParseContext.MAX_NAME);
+        Draft.RelayDraft r = new Draft.RelayDraft(name, Pos.of(kw));
+        boolean twice = ctx.draft.relays.stream().anyMatch(o -> o.name.equals(name));
+        if (twice) {
+            ctx.diag.error(at, "relay " + name + " defined twice");
+        }
+        ctx.block("relay", () -> statement(r));
+        if (!twice) {
+            ctx.draft.relays.add(r);
+        }
+        if (r.listen == null) {
+            ctx.diag.error(r.pos, "relay " + name + " has no listener");
+        }
+        if (!r.natLookup && !r.hasTarget()) {
+            ctx.diag.error(r.pos, "relay " + name + " has no target, service, or table");
+        }
+    }
+
+    private void statement(Draft.RelayDraft r) {
+        Token kw = ctx.in.next();
+        if (kw.kind() != Token.Kind.KEYWORD) {
+            throw ctx.unexpected(kw, "relay option");
+        }
+        switch (kw.text()) {
+            case "listen" -> listen(r, kw);
+            case "forward" -> forward(r, kw);
+            case "service" -> {
+                String svc = ctx.string("service name");
+                int retry = ctx.retry();
+                checkNoTarget(r, kw);
+                r.service = svc;
+                r.serviceRetry = retry;
+                r.servicePos = Pos.of(kw);
+            }
+            case "table" -> table(r, kw);
+            case "protocol" -> {
+                r.protocol = ctx.string("protocol name");
+                r.protocolPos = Pos.of(kw);
+            }
+            case "nat" -> {
+                ctx.keyword("lookup");
+                r.natRetry = ctx.retry();
+                r.natLookup = true;
+            }
+            case "timeout" -> r.timeoutSec = ctx.number("timeout", 1, Integer.MAX_VALUE);
+            case "disable" -> r.disabled = true;
+            default -> throw ctx.unexpected(kw, "relay option");
+        }
+    }
+
+    private void listen(Draft.RelayDraft r, Token kw) {
+        ctx.keyword("on");
+        Token at = ctx.in.peek();
+        String host = ctx.string("listen address");
+        int port = ctx.port();
+        boolean ssl = ctx.acceptKeyword("ssl");
+        if (r.listen != null) {
+            throw ctx.fail(kw, "relay " + r.name + " listener already specified");
+        }
+        r.listen = new ListenConfig(ctx.address(at, host), port, ssl);
+    }
+
+    private void forward(Draft.RelayDraft r, Token kw) {
+        ctx.keyword("to");
+        Token at = ctx.in.peek();
+        String host = ctx.string("target address");
+        int port = ctx.port();
+        int retry = ctx.retry();
+        checkNoTarget(r, kw);
+        InetAddress a = ctx.address(at, host);
+        r.forward = new ForwardTarget(a, host, port, retry);
+    }
+
+    private void table(Draft.RelayDraft r, Token kw) {
+        String name = ctx.string("table name");
+        int port = ctx.in.peek().isKeyword("port") ? ctx.port() : 0;
+        Mode mode = Mode.LOADBALANCE;
+        if (ctx.acceptKeyword("loadbalance")) {
+            mode = Mode.LOADBALANCE;
+        } else if (ctx.acceptKeyword("roundrobin")) {
+            mode = Mode.ROUNDROBIN;
+        } else if (ctx.acceptKeyword("hash")) {
+            mode = Mode.HASH;
+        }
+        boolean noCheck = false;
+        if (ctx.acceptKeyword("no")) {
+            ctx.keyword("check");
+            noCheck = true;
+        }
+        checkNoTarget(r, kw);
+        r.table = new Draft.TableRef(name, port, Pos.of(kw));
+        r.mode = mode;
+        r.noCheck = noCheck;
+    }
+
+    private void checkNoTarget(Draft.RelayDraft r, Token kw) {
+        if (r.hasTarget()) {
+            throw ctx.fail(kw, "relay " + r.name + " target or service already specified");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package org.hoststated.core.config;
+
+import java.net.InetAddress;
+
+/** Parses {@code service <name> { ... }}. Runs in the loading thread; fills a service draft. */
+final class ServiceParser {
+    /** Addresses taken from one DNS name of a virtual host, as the original's SRV_MAX_VIRTS. */
+    static final int MAX_VIRTS = 16;
+    static final int MAX_IFNAME = 15;
+
+    private final ParseContext ctx;
+
+    ServiceParser(ParseContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** The {@code service} keyword is next. */
+    void parse() {
+        Token kw = ctx.in.next();
+        Token at = ctx.in.peek();
+        String name = ctx.name("service", ParseContext.MAX_NAME);
+        Draft.ServiceDraft s = new Draft.ServiceDraft(name, Pos.of(kw));
+        boolean twice = ctx.draft.services.stream().anyMatch(o -> o.name.equals(name));
+        if (twice) {
+            ctx.diag.error(at, "service " + name + " defined twice");
+        }
+        ctx.block("service", () -> statement(s));
+        if (!twice) {
+            ctx.draft.services.add(s);
+        }
+        if (s.table == null) {
+            ctx.diag.error(s.pos, "service " + name + " has no table");
+        }
+        if (s.virtualHosts.isEmpty()) {
+            ctx.diag.error(s.pos, "service " + name + " has no virtual ip");
+        }
+    }
+
+    private void statement(Draft.ServiceDraft s) {
+        Token kw = ctx.in.next();
+        if (kw.kind() != Token.Kind.KEYWORD) {
+            throw ctx.unexpected(kw, "service option");
+        }
+        switch (kw.text()) {
+            case "virtual" -> virtualHost(s);
+            case "table" -> {
+                Draft.TableRef ref = tableRef(kw);
+                if (s.table != null) {
+                    throw ctx.fail(kw, "service " + s.name + " table already specified");
+                }
+                s.table = ref;
+            }
+            case "backup" -> {
+                ctx.keyword("table");
+                Draft.TableRef ref = tableRef(kw);
+                if (s.backup != null) {
+                    throw ctx.fail(kw, "backup already specified");
+                }
+                s.backup = ref;
+            }
+            case "sticky-address" -> s.sticky = true;
+            case "tag" -> s.tag = ctx.name("tag", ParseContext.MAX_NAME);
+            case "disable" -> s.disabled = true;
+            default -> throw ctx.unexpected(kw, "service option");
+        }
+    }
+
+    private Draft.TableRef tableRef(Token kw) {
+        String name = ctx.string("table name");
+        int port = ctx.in.peek().isKeyword("port") ? ctx.port() : 0;
+        return new Draft.TableRef(name, port, Pos.of(kw));
+    }
+
+    private void virtualHost(Draft.ServiceDraft s) {
+        Token kind = ctx.in.next();
+        if (kind.is(Token.Kind.WORD) && kind.text().equals("ip")) {
+            ctx.diag.warning(kind, "'virtual ip' is obsolete, use 'virtual host'");
+        } else if (kind.isKeyword("ip")) {
+            ctx.diag.warning(kind, "'virtual ip' is obsolete, use 'virtual host'");
+        } else if (!kind.isKeyword("host")) {
+            throw ctx.unexpected(kind, "'host'");
+        }
+        Token at = ctx.in.peek();
+        String name = ctx.string("virtual host address");
+        int port = ctx.port();
+        String iface = null;
+        if (ctx.acceptKeyword("interface")) {
+            iface = ctx.name("interface", MAX_IFNAME);
+        }
+        for (InetAddress a : ctx.addresses(at, name, MAX_VIRTS)) {
+            s.virtualHosts.add(new VirtualHost(name, a, port, iface));
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.hoststated.core.config;
+
+import java.net.InetAddress;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/** Parses {@code table <name> { ... }}. Runs in the loading thread; fills a table draft. */
+final class TableParser {
+    static final int MAX_HOST_NAME = 255;
+    private static final Pattern HEX = Pattern.compile("[0-9A-Fa-f]+");
+
+    private final ParseContext ctx;
+
+    TableParser(ParseContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** The {@code table} keyword is next. */
+    void parse() {
+        Token kw = ctx.in.next();
+        Token at = ctx.in.peek();
+        String name = ctx.name("table", ParseContext.MAX_NAME);
+        Draft.TableDraft t = new Draft.TableDraft(name, Pos.of(kw));
+        boolean twice = ctx.draft.tables.stream().anyMatch(o -> o.name.equals(name));
+        if (twice) {
+            ctx.diag.error(at, "table " + name + " defined twice");
+        }
+        ctx.block("table", () -> statement(t));
+        if (!twice) {
+            ctx.draft.tables.add(t);
+        }
+        if (t.hosts.isEmpty()) {
+            ctx.diag.error(t.pos, "table " + name + " has no hosts");
+        }
+        if (t.check.type() == CheckType.NONE) {
+            ctx.diag.error(t.pos, "table " + name + " has no check");
+        }
+    }
+
+    private void statement(Draft.TableDraft t) {
+        Token kw = ctx.in.next();
+        if (kw.kind() != Token.Kind.KEYWORD) {
+            throw ctx.unexpected(kw, "table option");
+        }
+        switch (kw.text()) {
+            case "host" -> host(t);
+            case "real" -> t.port = ctx.port();
+            case "timeout" -> {
+                t.timeoutMs = ctx.number("timeout", 1, Integer.MAX_VALUE);
+                t.timeoutPos = Pos.of(kw);
+            }
+            case "interval" -> {
+                t.intervalSec = ctx.number("interval", 1, Integer.MAX_VALUE);
+                t.intervalPos = Pos.of(kw);
+            }
+            case "check" -> t.check = check();
+            case "demote" -> t.demote = ctx.name("demote group", 15);
+            case "disable" -> t.disabled = true;
+            default -> throw ctx.unexpected(kw, "table option");
+        }
+    }
+
+    private void host(Draft.TableDraft t) {
+        Token at = ctx.in.peek();
+        String name = ctx.string("host address");
+        if (name.isEmpty() || name.length() > MAX_HOST_NAME) {
+            throw ctx.fail(at, "invalid host " + Messages.clip(name));
+        }
+        InetAddress a = ctx.address(at, name);
+        int retry = ctx.retry();
+        t.hosts.add(new Draft.HostDraft(name, a, retry));
+    }
+
+    private CheckConfig check() {
+        Token t = ctx.in.next();
+        if (t.isKeyword("icmp")) {
+            return CheckConfig.icmp();
+        }
+        if (t.isKeyword("tcp")) {
+            return CheckConfig.tcp();
+        }
+        if (t.isKeyword("ssl")) {
+            return CheckConfig.sslHandshake();
+        }
+        if (t.isKeyword("script")) {
+            return CheckConfig.script(ctx.string("script path"));
+        }
+        if (t.isKeyword("send")) {
+            return sendExpect();
+        }
+        if (t.isString() && (t.text().equals("http") || t.text().equals("https"))) {
+            return http(t.text().equals("https"));
+        }
+        if (t.isString()) {
+            throw ctx.fail(t, "invalid check type: " + Messages.clip(t.text()));
+        }
+        throw ctx.unexpected(t, "check type");
+    }
+
+    private CheckConfig http(boolean https) {
+        String path = ctx.string("path");
+        String host = null;
+        if (ctx.acceptKeyword("host")) {
+            host = ctx.string("host name");
+        }
+        Token kw = ctx.in.next();
+        if (kw.isKeyword("code")) {
+            return CheckConfig.httpCode(https, path, host, ctx.number("http code", 100, 999));
+        }
+        if (kw.isKeyword("digest")) {
+            Token d = ctx.in.peek();
+            String digest = ctx.string("digest");
+            if ((digest.length() != 32 && digest.length() != 40) || !HEX.matcher(digest).matches()) {
+                throw ctx.fail(d, "invalid digest: " + Messages.clip(digest)
+                        + " (32 hex digits for md5, 40 for sha1)");
+            }
+            return CheckConfig.httpDigest(https, path, host, digest.toLowerCase(Locale.ROOT));
+        }
+        throw ctx.unexpected(kw, "'code' or 'digest'");
+    }
+
+    private CheckConfig sendExpect() {
+        String send = ctx.acceptKeyword("nothing") ? null : ctx.string("data to send or 'nothing'");
+        ctx.keyword("expect");
+        String expect = ctx.string("expected pattern");
+        boolean ssl = ctx.acceptKeyword("ssl");
+        return CheckConfig.sendExpect(send, expect, ssl);
+    }
+}

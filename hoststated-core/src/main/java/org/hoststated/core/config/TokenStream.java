@@ -1,0 +1,132 @@
+package org.hoststated.core.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The parser's view of the input: tokens of the main file with included files spliced in at
+ * the point of their {@code include}, and a small lookahead. Owned by the loading thread.
+ */
+final class TokenStream {
+    static final int MAX_INCLUDE_DEPTH = 16;
+    static final long MAX_FILE_SIZE = 64L << 20;
+
+    /** A file being read: its lexer and, for real files, its directory and canonical path. */
+    private record Source(Lexer lexer, Path dir, Path canonical) {
+    }
+
+    private final Deque<Source> stack = new ArrayDeque<>();
+    private final List<Token> ahead = new ArrayList<>();
+    private final Macros macros;
+    private final Diagnostics diag;
+
+    TokenStream(String text, String fileName, Path file, Macros macros, Diagnostics diag) {
+        this.macros = macros;
+        this.diag = diag;
+        Path dir = file == null ? null : file.toAbsolutePath().getParent();
+        stack.push(new Source(new Lexer(text, fileName, macros, diag), dir, canonical(file)));
+    }
+
+    Token peek() {
+        return peek(0);
+    }
+
+    Token peek(int n) {
+        while (ahead.size() <= n) {
+            ahead.add(fetch());
+        }
+        return ahead.get(n);
+    }
+
+    Token next() {
+        return ahead.isEmpty() ? fetch() : ahead.remove(0);
+    }
+
+    /** Name and last line of the main file, for errors that belong to no statement. */
+    Pos end() {
+        Lexer main = stack.peekLast().lexer();
+        return new Pos(main.file(), main.line());
+    }
+
+    private Token fetch() {
+        while (true) {
+            Token t = stack.peek().lexer().next();
+            if (t.kind() != Token.Kind.EOF || stack.size() == 1) {
+                return t;
+            }
+            // End of an included file ends its last statement, as a newline would.
+            stack.pop();
+            return new Token(Token.Kind.NEWLINE, "\n", t.file(), t.line());
+        }
+    }
+
+    /**
+     * Reads an included file; its tokens come next. Called with no lookahead pending beyond
+     * the end of the include statement.
+     */
+    void include(String name, Token at) {
+        if (stack.size() >= MAX_INCLUDE_DEPTH) {
+            diag.error(at, "include nested too deeply: " + Messages.clip(name));
+            return;
+        }
+        Path dir = stack.peek().dir();
+        Path path;
+        try {
+            path = dir == null ? Path.of(name) : dir.resolve(name);
+        } catch (RuntimeException e) {
+            diag.error(at, "cannot include " + Messages.clip(name) + ": invalid path");
+            return;
+        }
+        Path canonical = canonical(path);
+        for (Source s : stack) {
+            if (canonical != null && canonical.equals(s.canonical())) {
+                diag.error(at, "include loop: " + Messages.clip(name));
+                return;
+            }
+        }
+        String text = read(path, name, at);
+        if (text == null) {
+            return;
+        }
+        // A pending EOF of the outer file would otherwise come before the included text;
+        // the outer lexer gives EOF again when the included file is done.
+        ahead.removeIf(t -> t.kind() == Token.Kind.EOF);
+        Path parent = path.toAbsolutePath().getParent();
+        stack.push(new Source(new Lexer(text, path.toString(), macros, diag), parent, canonical));
+    }
+
+    private String read(Path path, String name, Token at) {
+        try {
+            if (!Files.isRegularFile(path)) {
+                diag.error(at, "cannot include " + Messages.clip(name) + ": no such file");
+                return null;
+            }
+            if (Files.size(path) > MAX_FILE_SIZE) {
+                diag.error(at, "cannot include " + Messages.clip(name) + ": file too large");
+                return null;
+            }
+            return new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            diag.error(at, "cannot include " + Messages.clip(name) + ": "
+                    + Messages.clip(String.valueOf(e.getMessage())));
+            return null;
+        }
+    }
+
+    private static Path canonical(Path p) {
+        if (p == null) {
+            return null;
+        }
+        try {
+            return p.toRealPath();
+        } catch (IOException | RuntimeException e) {
+            return p.toAbsolutePath().normalize();
+        }
+    }
+}

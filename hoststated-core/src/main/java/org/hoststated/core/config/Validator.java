@@ -1,0 +1,156 @@
+package org.hoststated.core.config;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The checks that need the whole configuration (references, timeouts against intervals,
+ * unused objects), and the assembly of the immutable {@link Config}. Runs in the loading
+ * thread after parsing.
+ */
+final class Validator {
+    private final Draft draft;
+    private final Diagnostics diag;
+    private final Pos end;
+
+    Validator(Draft draft, Diagnostics diag, Pos end) {
+        this.draft = draft;
+        this.diag = diag;
+        this.end = end;
+    }
+
+    /** Returns the configuration, or null when there are errors (reported to diagnostics). */
+    Config validate() {
+        int interval = draft.intervalSec != null ? draft.intervalSec : Globals.DEFAULT_INTERVAL_SEC;
+        int timeout = draft.timeoutMs != null ? draft.timeoutMs : Globals.DEFAULT_TIMEOUT_MS;
+        if ((long) timeout >= interval * 1000L) {
+            Pos at = draft.timeoutPos != null ? draft.timeoutPos
+                    : draft.intervalPos != null ? draft.intervalPos : end;
+            diag.error(at, "global timeout exceeds interval");
+        }
+        List<TableConfig> tables = new TemplateExpander(draft, diag, timeout, interval).expand();
+        Map<String, TableConfig> byName = tables.stream()
+                .collect(Collectors.toMap(TableConfig::name, Function.identity()));
+        checkTables(interval, byName);
+        List<ServiceConfig> services = services(byName);
+        List<ProtocolConfig> protocols = protocols();
+        List<RelayConfig> relays = relays(byName, protocols);
+        if (draft.services.isEmpty() && draft.relays.isEmpty()) {
+            diag.error(end, "no services, nothing to do");
+        }
+        if (diag.hasErrors()) {
+            return null;
+        }
+        int prefork = relays.isEmpty() ? 0 : draft.prefork != null ? draft.prefork : Globals.DEFAULT_PREFORK;
+        Globals g = new Globals(interval, timeout, draft.log, prefork, draft.demote, draft.user,
+                draft.chroot, draft.socket, draft.l3Backend, draft.l3KeepRules);
+        return new Config(g, tables, services, relays, protocols);
+    }
+
+    private void checkTables(int globalInterval, Map<String, TableConfig> byName) {
+        Set<String> used = new HashSet<>();
+        for (Draft.ServiceDraft s : draft.services) {
+            markUsed(used, s.table);
+            markUsed(used, s.backup);
+        }
+        for (Draft.RelayDraft r : draft.relays) {
+            markUsed(used, r.table);
+        }
+        for (Draft.TableDraft t : draft.tables) {
+            TableConfig tc = byName.get(t.name);
+            if (tc == null) {
+                continue;
+            }
+            if (tc.timeoutMs() >= globalInterval * 1000L) {
+                diag.error(t.timeoutPos != null ? t.timeoutPos : t.pos,
+                        "table timeout exceeds interval: " + t.name);
+            }
+            if (tc.intervalSec() < globalInterval || tc.intervalSec() % globalInterval != 0) {
+                diag.error(t.intervalPos != null ? t.intervalPos : t.pos, "table " + t.name
+                        + " interval must be a multiple of the global interval");
+            }
+            if (!used.contains(t.name)) {
+                diag.warning(t.pos, "unused table: " + t.name);
+            }
+        }
+    }
+
+    private static void markUsed(Set<String> used, Draft.TableRef ref) {
+        if (ref != null) {
+            used.add(ref.name);
+            if (ref.resolved != null) {
+                used.add(ref.resolved);
+            }
+        }
+    }
+
+    private List<ServiceConfig> services(Map<String, TableConfig> byName) {
+        List<ServiceConfig> out = new ArrayList<>();
+        for (Draft.ServiceDraft s : draft.services) {
+            String table = s.table == null ? null : s.table.resolved;
+            String backup = s.backup == null ? null : s.backup.resolved;
+            if (table != null && backup != null
+                    && byName.get(table).port() != byName.get(backup).port()) {
+                diag.error(s.pos, "service " + s.name
+                        + " uses two different ports for its table and backup table");
+            }
+            out.add(new ServiceConfig(out.size(), s.name, s.virtualHosts, table, backup, s.sticky,
+                    s.tag, s.disabled));
+        }
+        return out;
+    }
+
+    private List<ProtocolConfig> protocols() {
+        List<ProtocolConfig> out = new ArrayList<>();
+        Set<String> used = new HashSet<>();
+        for (Draft.RelayDraft r : draft.relays) {
+            if (r.protocol != null) {
+                used.add(r.protocol);
+            }
+        }
+        for (Draft.ProtocolDraft p : draft.protocols) {
+            if (!used.contains(p.name)) {
+                diag.warning(p.pos, "unused protocol: " + p.name);
+            }
+            TcpOptions tcp = new TcpOptions(p.backlog, p.nodelay, p.sack, p.socketBuffer, p.ipTtl,
+                    p.ipMinTtl);
+            SslOptions ssl = new SslOptions(p.ciphers, p.sessionCache, p.tls);
+            out.add(new ProtocolConfig(out.size(), p.name, p.type, tcp, ssl, p.nodes, p.returnError,
+                    p.errorStyle));
+        }
+        out.add(ProtocolConfig.builtinDefault(out.size()));
+        return out;
+    }
+
+    private List<RelayConfig> relays(Map<String, TableConfig> tables, List<ProtocolConfig> protocols) {
+        Set<String> services = draft.services.stream().map(s -> s.name).collect(Collectors.toSet());
+        Set<String> protos = protocols.stream().map(ProtocolConfig::name).collect(Collectors.toSet());
+        List<RelayConfig> out = new ArrayList<>();
+        for (Draft.RelayDraft r : draft.relays) {
+            RelayTarget target = null;
+            if (r.forward != null) {
+                target = r.forward;
+            } else if (r.service != null) {
+                if (!services.contains(r.service)) {
+                    diag.error(r.servicePos, "no such service: " + Messages.clip(r.service));
+                }
+                target = new ServiceTarget(r.service, r.serviceRetry);
+            } else if (r.table != null && r.table.resolved != null) {
+                TableConfig t = tables.get(r.table.resolved);
+                target = new TableTarget(t.name(), t.port(), r.mode, r.noCheck);
+            }
+            String proto = r.protocol != null ? r.protocol : ProtocolConfig.DEFAULT_NAME;
+            if (!protos.contains(proto)) {
+                diag.error(r.protocolPos, "no such protocol: " + Messages.clip(proto));
+            }
+            out.add(new RelayConfig(out.size(), r.name, r.listen, target, r.natLookup, r.natRetry,
+                    proto, r.timeoutSec, r.disabled));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,140 @@
+package org.hoststated.core.imsg;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import java.io.IOException;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ProcId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One end of an imsg channel: a Unix socketpair end (inherited or passed as a file
+ * descriptor) driven by a Netty event loop, with the frame and payload codecs in its pipeline
+ * and an {@link ImsgHandler} at its end.
+ */
+public final class ImsgChannel {
+    private static final Logger log = LoggerFactory.getLogger(ImsgChannel.class);
+
+    private final ProcId local;
+    private final ProcId remote;
+    private final Channel channel;
+
+    private ImsgChannel(ProcId local, ProcId remote, Channel channel) {
+        this.local = local;
+        this.remote = remote;
+        this.channel = channel;
+    }
+
+    /**
+     * Wraps {@code fd} and registers it with {@code loop}. The channel owns the descriptor from
+     * here on and closes it when closed.
+     */
+    public static ImsgChannel open(int fd, ProcId local, ProcId remote, EventLoop loop, ImsgHandler handler)
+            throws IOException {
+        EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd);
+        ImsgChannel ic = new ImsgChannel(local, remote, ch);
+        ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20));
+        ch.pipeline().addLast(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel c) {
+                ImsgErrors errors = new ImsgErrors(local, remote);
+                c.pipeline().addLast(new ImsgFrameDecoder(errors), new ImsgDecoder(local, remote, errors),
+                        ImsgEncoder.INSTANCE, new Dispatcher(ic, handler));
+            }
+        });
+        try {
+            loop.register(ch).syncUninterruptibly();
+        } catch (RuntimeException e) {
+            throw new IOException("cannot register channel to " + remote.title() + ": " + e.getMessage(), e);
+        }
+        return ic;
+    }
+
+    public ProcId local() {
+        return local;
+    }
+
+    public ProcId remote() {
+        return remote;
+    }
+
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /** Queues a message; safe from any thread. A closed channel drops it (the peer is gone). */
+    public void send(Imsg m) {
+        if (!m.type().allowed(local, remote)) {
+            throw new IllegalArgumentException(m.type() + " may not be sent from " + local.title() + " to " + remote.title());
+        }
+        channel.writeAndFlush(m, channel.voidPromise());
+    }
+
+    public void send(MessageType type, Object payload) {
+        send(Imsg.of(type, payload));
+    }
+
+    public void send(MessageType type) {
+        send(Imsg.of(type));
+    }
+
+    public void close() {
+        channel.close();
+    }
+
+    /** Netty's close future, completed when the channel is closed. */
+    public io.netty.channel.ChannelFuture closeFuture() {
+        return channel.closeFuture();
+    }
+
+    private static final class Dispatcher extends SimpleChannelInboundHandler<Imsg> {
+        private final ImsgChannel ic;
+        private final ImsgHandler handler;
+
+        Dispatcher(ImsgChannel ic, ImsgHandler handler) {
+            this.ic = ic;
+            this.handler = handler;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Imsg msg) {
+            ImsgHandler.Result r;
+            try {
+                r = handler.dispatch(ic, msg);
+            } catch (RuntimeException e) {
+                log.error("cannot handle {} from {}: {}", msg.type().logName(),
+                        ic.remote.title(), String.valueOf(e), e);
+                ctx.close();
+                return;
+            }
+            if (r == ImsgHandler.Result.NOT_HANDLED) {
+                log.error("unexpected {} from {}", msg.type().logName(), ic.remote.title());
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            handler.closed(ic);
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.warn("channel to {}: {}", ic.remote.title(), cause.getMessage());
+            ctx.close();
+        }
+    }
+}

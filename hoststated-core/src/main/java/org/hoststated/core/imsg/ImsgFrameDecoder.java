@@ -1,0 +1,41 @@
+package org.hoststated.core.imsg;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import org.hoststated.core.msg.MalformedMessageException;
+import org.hoststated.core.msg.Messages;
+
+/**
+ * Cuts the byte stream of an imsg channel into whole frames. The length field is checked
+ * against {@link Messages#MAX_FRAME} before anything is buffered, so an oversized or garbage
+ * length closes the channel instead of growing memory.
+ *
+ * <p>Pipeline: first inbound handler, followed by {@link ImsgDecoder}.
+ */
+public final class ImsgFrameDecoder extends ByteToMessageDecoder {
+    private final ImsgErrors errors;
+
+    public ImsgFrameDecoder(ImsgErrors errors) {
+        this.errors = errors;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (in.readableBytes() < 4) {
+            return;
+        }
+        int len;
+        try {
+            len = Messages.frameLength(in);
+        } catch (MalformedMessageException e) {
+            errors.malformed(ctx, e);
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (in.readableBytes() >= len) {
+            out.add(in.readRetainedSlice(len));
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.hoststated.core.log;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+import org.slf4j.event.Level;
+
+/**
+ * Where and how much every hoststated process logs: set once at process start by parent, pfe,
+ * hce, relay and hoststatectl, and switched at run time by {@code hoststatectl log verbose|brief}.
+ *
+ * <p>As relayd: to stderr when running in the foreground ({@code -d}), otherwise to syslog
+ * (facility daemon, ident "hoststated"), never both. The syslog socket is connected to /dev/log
+ * here, before chroot, and kept; if /dev/log is missing or a send fails, messages are dropped
+ * silently: logging never throws and never blocks on syslog. On stderr each line starts with the
+ * process name ("hce: ..."), because with {@code -d} all four processes share one terminal.
+ *
+ * <p>Debug is shown only in verbose mode and only for hoststated's own loggers (org.hoststated.*);
+ * third-party libraries (Netty) log info, warn and error. Trace is never shown.
+ *
+ * <p>The state is static because slf4j finds its provider through ServiceLoader and has no way to
+ * hand it constructor arguments; it is one immutable snapshot swapped by reference.
+ */
+public final class LogConfig {
+    /** The syslog socket of Linux and OpenBSD. */
+    public static final Path DEV_LOG = Path.of("/dev/log");
+
+    private static volatile LogSink sink = new StderrSink("hoststated");
+    private static volatile boolean verbose;
+
+    private LogConfig() {
+    }
+
+    /**
+     * Sets up logging for this process; call first thing in main. Calling it again replaces the
+     * previous set-up (and closes its syslog socket).
+     *
+     * @param ident the syslog ident, "hoststated"
+     * @param procName "parent", "pfe", "hce", "relay" or "hoststatectl"
+     * @param toStderr true for stderr (-d, and hoststatectl), false for syslog
+     * @param verbose whether debug lines are shown
+     */
+    public static void init(String ident, String procName, boolean toStderr, boolean verbose) {
+        init(ident, procName, toStderr, verbose, DEV_LOG);
+    }
+
+    /** As {@link #init(String, String, boolean, boolean)}, with another syslog socket (tests). */
+    public static synchronized void init(String ident, String procName, boolean toStderr, boolean verbose,
+                                         Path syslogPath) {
+        Objects.requireNonNull(ident, "ident");
+        Objects.requireNonNull(procName, "procName");
+        // Only the syslog sink loads native code, so hoststatectl (toStderr) stays pure Java.
+        LogSink next = toStderr ? new StderrSink(procName) : SyslogSink.open(ident, syslogPath);
+        LogSink previous = sink;
+        LogConfig.verbose = verbose;
+        sink = next;
+        previous.close();
+    }
+
+    /** Turns debug lines on or off at run time. */
+    public static void setVerbose(boolean on) {
+        verbose = on;
+    }
+
+    public static boolean isVerbose() {
+        return verbose;
+    }
+
+    /**
+     * Makes sure everything logged so far has left the process, before Runtime.halt. Every sink
+     * writes synchronously and unbuffered, so there is nothing to wait for today; callers call it
+     * anyway so that a buffered sink can be added later.
+     */
+    public static void flush() {
+        sink.flush();
+    }
+
+    static LogSink sink() {
+        return sink;
+    }
+
+    static boolean levelEnabled(Level level, boolean ownLogger) {
+        return switch (level) {
+            case ERROR, WARN, INFO -> true;
+            case DEBUG -> verbose && ownLogger;
+            case TRACE -> false;
+        };
+    }
+}

@@ -1,0 +1,50 @@
+package org.hoststated.core.msg;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * What a control command names: an id, or a name when the operator typed one (as
+ * hoststatectl did, a name travels with no id).
+ */
+public record CtlId(int id, String name) {
+    public static final int NO_ID = -1;
+
+    public static CtlId parse(String arg) {
+        if (!arg.isEmpty() && arg.chars().allMatch(Character::isDigit) && arg.length() < 10) {
+            return new CtlId(Integer.parseInt(arg), null);
+        }
+        return new CtlId(NO_ID, arg);
+    }
+
+    public boolean matches(int objId, String objName) {
+        return name == null ? id == objId : name.equals(objName);
+    }
+
+    @Override
+    public String toString() {
+        return name == null ? Integer.toString(id) : name;
+    }
+
+    public static final MessageCodec<CtlId> CODEC = new MessageCodec<>() {
+        @Override
+        public Class<CtlId> type() {
+            return CtlId.class;
+        }
+
+        @Override
+        public void encode(CtlId msg, ByteBuf out) {
+            out.writeInt(msg.id);
+            Wire.putOptString(out, msg.name);
+        }
+
+        @Override
+        public CtlId decode(ByteBuf in) throws MalformedMessageException {
+            int id = Wire.i32(in, "id");
+            String name = Wire.optString(in, "name", Wire.MAX_NAME);
+            if ((name == null) == (id == NO_ID) || id < NO_ID) {
+                throw new MalformedMessageException("control id needs exactly one of id and name");
+            }
+            return new CtlId(id, name);
+        }
+    };
+}

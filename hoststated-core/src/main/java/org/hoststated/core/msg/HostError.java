@@ -1,0 +1,58 @@
+package org.hoststated.core.msg;
+
+/**
+ * Why the last check of a host gave its result, with one text each, as relayd's
+ * {@code host_error()} table. Shown by {@code hoststatectl show hosts}.
+ */
+public enum HostError {
+    // Payload enums travel as their ordinal: append new constants, never reorder.
+    NONE("none"),
+    ABORT("aborted"),
+    INTERVAL_TIMEOUT("interval timeout"),
+    ICMP_OK("icmp ok"),
+    ICMP_READ_TIMEOUT("icmp read timeout"),
+    ICMP_WRITE_TIMEOUT("icmp write timeout"),
+    TCP_SOCKET_ERROR("tcp socket error"),
+    TCP_SOCKET_LIMIT("tcp socket limit"),
+    TCP_SOCKET_OPTION("tcp socket option"),
+    TCP_CONNECT_FAIL("tcp connect failed"),
+    TCP_CONNECT_TIMEOUT("tcp connect timeout"),
+    TCP_CONNECT_REFUSED("tcp connection refused"),
+    TCP_CONNECT_OK("tcp connect ok"),
+    TCP_WRITE_TIMEOUT("tcp write timeout"),
+    TCP_WRITE_FAIL("tcp write failed"),
+    TCP_READ_TIMEOUT("tcp read timeout"),
+    TCP_READ_FAIL("tcp read failed"),
+    SCRIPT_OK("script ok"),
+    SCRIPT_FAIL("script failed"),
+    SCRIPT_TIMEOUT("script timeout"),
+    SSL_CONNECT_ERROR("ssl connect error"),
+    SSL_CONNECT_FAIL("ssl connect failed"),
+    SSL_CONNECT_OK("ssl connect ok"),
+    SSL_CONNECT_TIMEOUT("ssl connect timeout"),
+    SSL_READ_TIMEOUT("ssl read timeout"),
+    SSL_WRITE_TIMEOUT("ssl write timeout"),
+    SSL_READ_ERROR("ssl read error"),
+    SSL_WRITE_ERROR("ssl write error"),
+    SEND_EXPECT_FAIL("send/expect failed"),
+    SEND_EXPECT_OK("send/expect ok"),
+    HTTP_CODE_ERROR("http code malformed"),
+    HTTP_CODE_FAIL("http code mismatch"),
+    HTTP_CODE_OK("http code ok"),
+    HTTP_DIGEST_ERROR("http digest malformed"),
+    HTTP_DIGEST_FAIL("http digest mismatch"),
+    HTTP_DIGEST_OK("http digest ok"),
+    ENGINE_OVERLOAD("check engine overloaded"),
+    DISABLED("disabled");
+
+    private final String text;
+
+    HostError(String text) {
+        this.text = text;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

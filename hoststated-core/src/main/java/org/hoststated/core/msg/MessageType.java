@@ -1,0 +1,151 @@
+package org.hoststated.core.msg;
+
+import static org.hoststated.core.msg.ProcId.CONTROL;
+import static org.hoststated.core.msg.ProcId.HCE;
+import static org.hoststated.core.msg.ProcId.PARENT;
+import static org.hoststated.core.msg.ProcId.PFE;
+import static org.hoststated.core.msg.ProcId.RELAY;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Every message the processes exchange, with its permanent wire id, its payload codec, the
+ * largest payload it may carry, and the channels (sender to receiver) it may travel on. A
+ * reader refuses a type not allowed from its peer before decoding the payload.
+ *
+ * <p>Ids are permanent: never renumber, never reuse a retired id. Names follow the original's
+ * {@code enum imsg_type} (hoststated.h).
+ */
+public enum MessageType {
+    // Replies and events towards a control client (pfe answers, the parent forwards).
+    CTL_OK(1, Empty.CODEC, 0, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_FAIL(2, Text.CODEC, 20_000, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_END(3, Empty.CODEC, 0, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_SERVICE(4, CtlService.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_TABLE(5, CtlTable.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_HOST(6, CtlHost.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_RELAY(7, CtlRelay.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_STATISTICS(23, RelayStatistics.CODEC, 128, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_TABLE_CHANGED(9, ObjId.CODEC, 8, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_PULL_RULESET(10, ObjId.CODEC, 8, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_PUSH_RULESET(11, ObjId.CODEC, 8, r(PFE, PARENT), r(PARENT, CONTROL)),
+
+    // Requests from a control client; the parent forwards those pfe answers.
+    CTL_SHOW_SUM(12, Empty.CODEC, 0, r(CONTROL, PARENT), r(PARENT, PFE)),
+    CTL_SERVICE_ENABLE(13, CtlId.CODEC, 300, r(CONTROL, PARENT), r(PARENT, PFE)),
+    CTL_SERVICE_DISABLE(14, CtlId.CODEC, 300, r(CONTROL, PARENT), r(PARENT, PFE)),
+    CTL_TABLE_ENABLE(15, CtlId.CODEC, 300, r(CONTROL, PARENT), r(PARENT, PFE)),
+    CTL_TABLE_DISABLE(16, CtlId.CODEC, 300, r(CONTROL, PARENT), r(PARENT, PFE)),
+    CTL_HOST_ENABLE(17, CtlId.CODEC, 300, r(CONTROL, PARENT), r(PARENT, PFE)),
+    CTL_HOST_DISABLE(18, CtlId.CODEC, 300, r(CONTROL, PARENT), r(PARENT, PFE)),
+    CTL_SHUTDOWN(19, Empty.CODEC, 0, r(CONTROL, PARENT)),
+    CTL_RELOAD(20, Empty.CODEC, 0, r(CONTROL, PARENT)),
+    CTL_POLL(21, Empty.CODEC, 0, r(CONTROL, PARENT), r(PARENT, PFE), r(PFE, HCE)),
+    CTL_NOTIFY(22, Empty.CODEC, 0, r(CONTROL, PARENT), r(PARENT, PFE)),
+    CTL_LOG_VERBOSE(24, Flag.CODEC, 1, r(CONTROL, PARENT)),
+
+    // Notices from pfe to hce and the relay engine (state changes made by control commands).
+    SERVICE_ENABLE(40, ObjId.CODEC, 8, r(PFE, RELAY), r(PFE, PARENT), r(PARENT, CONTROL)),
+    SERVICE_DISABLE(41, ObjId.CODEC, 8, r(PFE, RELAY), r(PFE, PARENT), r(PARENT, CONTROL)),
+    TABLE_ENABLE(42, ObjId.CODEC, 8, r(PFE, HCE), r(PFE, RELAY), r(PFE, PARENT), r(PARENT, CONTROL)),
+    TABLE_DISABLE(43, ObjId.CODEC, 8, r(PFE, HCE), r(PFE, RELAY), r(PFE, PARENT), r(PARENT, CONTROL)),
+    HOST_ENABLE(44, ObjId.CODEC, 8, r(PFE, HCE), r(PFE, RELAY), r(PFE, PARENT), r(PARENT, CONTROL)),
+    HOST_DISABLE(45, ObjId.CODEC, 8, r(PFE, HCE), r(PFE, RELAY), r(PFE, PARENT), r(PARENT, CONTROL)),
+
+    // Check results: hce to pfe; pfe to the relay engine, and to monitor clients via the parent.
+    HOST_STATUS(46, HostStatus.CODEC, 64, r(HCE, PFE), r(PFE, RELAY), r(PFE, PARENT), r(PARENT, CONTROL)),
+    /** hce starts a check round; pfe's cue to push state to the kernel and to monitors. */
+    SYNC(47, Generation.CODEC, 4, r(HCE, PFE), r(PFE, PARENT), r(PARENT, CONTROL)),
+    DEMOTE(49, Demote.CODEC, 64, r(PFE, PARENT)),
+    STATISTICS(50, RelayStatistics.CODEC, 128, r(RELAY, PFE)),
+    SCRIPT(51, ScriptRequest.CODEC, 2048, r(HCE, PARENT)),
+    SCRIPT_RESULT(52, ScriptResult.CODEC, 16, r(PARENT, HCE)),
+
+    // Configuration, parent to every engine: BEGIN, names, CONF chunks, key pairs, END.
+    RECONF_BEGIN(53, Generation.CODEC, 4, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
+    RECONF_CONF(54, ConfChunk.CODEC, ConfChunk.MAX_CHUNK * 4 + 8,
+            r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
+    RECONF_NAME(55, ResolvedName.CODEC, 2048, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
+    RECONF_KEYPAIR(56, TlsKeyPair.CODEC, 2 * TlsKeyPair.MAX_PEM + 16, r(PARENT, RELAY)),
+    RECONF_END(57, Generation.CODEC, 4, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
+    /** An engine has applied a generation (or, with ENGINE_ERROR, refused it). */
+    ENGINE_READY(58, Generation.CODEC, 4, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
+    ENGINE_ERROR(59, Text.CODEC, 20_000, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
+    LOG_VERBOSE(60, Flag.CODEC, 1, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
+    /** A peer asks for every host's current state again (after it was restarted). */
+    STATE_REQUEST(61, Generation.CODEC, 4, r(PFE, HCE), r(RELAY, PFE));
+
+    /** Longest payload of any type: frames above this are refused before they are read. */
+    public static final int MAX_PAYLOAD = 2 * TlsKeyPair.MAX_PEM + 16;
+
+    private static final MessageType[] BY_ID = new MessageType[128];
+
+    static {
+        for (MessageType t : values()) {
+            if (BY_ID[t.id] != null) {
+                throw new ExceptionInInitializerError("duplicate message id " + t.id);
+            }
+            BY_ID[t.id] = t;
+        }
+    }
+
+    private final int id;
+    private final MessageCodec<?> codec;
+    private final int maxPayload;
+    private final Set<Route> routes;
+
+    MessageType(int id, MessageCodec<?> codec, int maxPayload, Route... routes) {
+        this.id = id;
+        this.codec = codec;
+        this.maxPayload = maxPayload;
+        this.routes = Set.of(routes);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public MessageCodec<?> codec() {
+        return codec;
+    }
+
+    public int maxPayload() {
+        return maxPayload;
+    }
+
+    public boolean allowed(ProcId from, ProcId to) {
+        return routes.contains(new Route(from, to));
+    }
+
+    /** The types {@code to} may receive from {@code from}. */
+    public static Set<MessageType> allowedOn(ProcId from, ProcId to) {
+        Set<MessageType> s = EnumSet.noneOf(MessageType.class);
+        for (MessageType t : values()) {
+            if (t.allowed(from, to)) {
+                s.add(t);
+            }
+        }
+        return s;
+    }
+
+    public static MessageType forId(int id) throws MalformedMessageException {
+        MessageType t = id >= 0 && id < BY_ID.length ? BY_ID[id] : null;
+        if (t == null) {
+            throw new MalformedMessageException("unknown message type " + id);
+        }
+        return t;
+    }
+
+    /** Log form: the original's lower-case name. */
+    public String logName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static Route r(ProcId from, ProcId to) {
+        return new Route(from, to);
+    }
+
+    private record Route(ProcId from, ProcId to) {
+    }
+}

@@ -1,0 +1,36 @@
+package org.hoststated.core.msg;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The parent's answer to a {@link ScriptRequest} (SCRIPT_RESULT).
+ *
+ * @param exitStatus the script's exit status, or -1 when it was killed or could not run
+ */
+public record ScriptResult(int generation, int hostId, int exitStatus, boolean timedOut) {
+    public static final MessageCodec<ScriptResult> CODEC = new MessageCodec<>() {
+        @Override
+        public Class<ScriptResult> type() {
+            return ScriptResult.class;
+        }
+
+        @Override
+        public void encode(ScriptResult m, ByteBuf out) {
+            out.writeInt(m.generation);
+            out.writeInt(m.hostId);
+            out.writeInt(m.exitStatus);
+            Wire.putBool(out, m.timedOut);
+        }
+
+        @Override
+        public ScriptResult decode(ByteBuf in) throws MalformedMessageException {
+            int gen = Wire.u32(in, "generation", Integer.MAX_VALUE);
+            int host = Wire.u32(in, "host id", Integer.MAX_VALUE);
+            int status = Wire.i32(in, "exit status");
+            if (status < -1 || status > 255) {
+                throw new MalformedMessageException("exit status out of range: " + status);
+            }
+            return new ScriptResult(gen, host, status, Wire.bool(in, "timed out"));
+        }
+    };
+}

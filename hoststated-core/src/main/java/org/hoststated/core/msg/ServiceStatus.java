@@ -1,0 +1,21 @@
+package org.hoststated.core.msg;
+
+/** A service's status line in {@code show summary} (SPEC 2.2). */
+public enum ServiceStatus {
+    // Payload enums travel as their ordinal: append new constants, never reorder.
+    DISABLED("disabled"),
+    DOWN("down"),
+    ACTIVE_BACKUP("active (using backup table)"),
+    ACTIVE("active");
+
+    private final String text;
+
+    ServiceStatus(String text) {
+        this.text = text;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

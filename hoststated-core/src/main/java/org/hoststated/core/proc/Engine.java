@@ -1,0 +1,212 @@
+package org.hoststated.core.proc;
+
+import io.netty.channel.EventLoop;
+import java.util.EnumMap;
+import java.util.Map;
+import org.hoststated.core.imsg.ImsgChannel;
+import org.hoststated.core.imsg.ImsgHandler;
+import org.hoststated.core.msg.Flag;
+import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MalformedMessageException;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.Text;
+import org.hoststated.core.log.LogConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every child engine (pfe, hce, relay) shares: its channels to the parent and to peer
+ * engines, the configuration stream, and the life cycle run by {@link EngineMain}. A subclass
+ * supplies the engine's own work. All methods run on the engine's event loop, which owns the
+ * engine's state; nothing here needs a lock.
+ */
+public abstract class Engine {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+    private final ProcId id;
+    private final Map<ProcId, ImsgChannel> peers = new EnumMap<>(ProcId.class);
+    private final ConfigReceiver receiver = new ConfigReceiver();
+    private EventLoop loop;
+    private ImsgChannel parent;
+    private int generation;
+
+    protected Engine(ProcId id) {
+        this.id = id;
+    }
+
+    public final ProcId id() {
+        return id;
+    }
+
+    /** The title shown by {@code ps}, e.g. {@code hoststated: relay engine}. */
+    public abstract String title();
+
+    /** Whether the engine chroots and drops to the unprivileged user after start-up. */
+    protected abstract boolean dropsPrivileges();
+
+    /** Takes what needs root (raw sockets, ...) before privileges are dropped. */
+    protected void acquirePrivileged() throws Exception {
+    }
+
+    /** Runs once in the event loop, after the parent channel is up and before any message. */
+    protected void started() {
+    }
+
+    /** Applies a configuration generation. A thrown exception is reported to the parent. */
+    protected abstract void applyConfig(ReceivedConfig config) throws Exception;
+
+    /** Handles a message from the parent other than the configuration stream. */
+    protected ImsgHandler.Result dispatchParent(Imsg m) {
+        return ImsgHandler.Result.NOT_HANDLED;
+    }
+
+    /** Handles a message from a peer engine. */
+    protected ImsgHandler.Result dispatchPeer(ProcId peer, Imsg m) {
+        return ImsgHandler.Result.NOT_HANDLED;
+    }
+
+    /** A (new) channel to {@code peer} is up, e.g. after that engine was restarted. */
+    protected void peerConnected(ProcId peer) {
+    }
+
+    /** A relay's listening socket arrived. Engines that do not listen close it. */
+    protected void listenerReceived(FdTag tag, int fd) {
+        log.warn("unexpected listening socket for relay {}", tag.subject());
+        org.hoststated.core.posix.Fds.close(fd);
+    }
+
+    /** Orderly stop before the process exits. */
+    protected void shutdown() {
+    }
+
+    protected final EventLoop loop() {
+        return loop;
+    }
+
+    protected final ImsgChannel parent() {
+        return parent;
+    }
+
+    /** The current configuration generation (0 before the first). */
+    protected final int generation() {
+        return generation;
+    }
+
+    /** The channel to a peer engine, or null while it is down. */
+    protected final ImsgChannel peer(ProcId p) {
+        ImsgChannel c = peers.get(p);
+        return c != null && c.isOpen() ? c : null;
+    }
+
+    /** Sends to a peer if it is up; a missing peer is resynchronised when it comes back. */
+    protected final void sendPeer(ProcId p, MessageType type, Object payload) {
+        ImsgChannel c = peer(p);
+        if (c != null) {
+            c.send(type, payload);
+        }
+    }
+
+    final void attach(EventLoop loop, ImsgChannel parent) {
+        this.loop = loop;
+        this.parent = parent;
+    }
+
+    final ImsgHandler parentHandler() {
+        return new ImsgHandler() {
+            @Override
+            public Result dispatch(ImsgChannel from, Imsg m) {
+                return onParentMessage(m);
+            }
+
+            @Override
+            public void closed(ImsgChannel from) {
+                log.info("parent closed the channel, exiting");
+                EngineMain.exit(Engine.this, 0);
+            }
+        };
+    }
+
+    private ImsgHandler.Result onParentMessage(Imsg m) {
+        switch (m.type()) {
+            case RECONF_BEGIN, RECONF_NAME, RECONF_CONF, RECONF_KEYPAIR, RECONF_END -> {
+                receiveConfig(m);
+                return ImsgHandler.Result.HANDLED;
+            }
+            case LOG_VERBOSE -> {
+                LogConfig.setVerbose(m.payload(Flag.class).on());
+                return ImsgHandler.Result.HANDLED;
+            }
+            default -> {
+                return dispatchParent(m);
+            }
+        }
+    }
+
+    private void receiveConfig(Imsg m) {
+        ReceivedConfig rc;
+        try {
+            rc = receiver.accept(m);
+        } catch (MalformedMessageException e) {
+            log.error("configuration stream: {}", e.getMessage());
+            parent.close();
+            return;
+        } catch (ConfigReceiver.ConfigRejectedException e) {
+            log.error("configuration refused: {}", e.getMessage());
+            parent.send(MessageType.ENGINE_ERROR, new Text(e.getMessage()));
+            return;
+        }
+        if (rc == null) {
+            return;
+        }
+        try {
+            applyConfig(rc);
+            generation = rc.generation();
+            parent.send(MessageType.ENGINE_READY, new Generation(rc.generation()));
+        } catch (Exception e) {
+            log.error("cannot apply configuration {}: {}", rc.generation(), e.getMessage());
+            parent.send(MessageType.ENGINE_ERROR, new Text(String.valueOf(e.getMessage())));
+        }
+    }
+
+    final void fdReceived(FdTag tag, int fd) {
+        if (tag.kind() == FdTag.Kind.LISTENER) {
+            listenerReceived(tag, fd);
+            return;
+        }
+        ProcId p;
+        try {
+            p = tag.peer();
+        } catch (MalformedMessageException e) {
+            log.error("bad peer in fd tag: {}", e.getMessage());
+            org.hoststated.core.posix.Fds.close(fd);
+            return;
+        }
+        ImsgChannel old = peers.remove(p);
+        if (old != null) {
+            old.close();
+        }
+        try {
+            ImsgChannel c = ImsgChannel.open(fd, id, p, loop, new ImsgHandler() {
+                @Override
+                public Result dispatch(ImsgChannel from, Imsg m) {
+                    return dispatchPeer(p, m);
+                }
+
+                @Override
+                public void closed(ImsgChannel from) {
+                    if (peers.get(p) == from) {
+                        peers.remove(p);
+                        log.debug("channel to {} closed", p.title());
+                    }
+                }
+            });
+            peers.put(p, c);
+            log.debug("channel to {} is up", p.title());
+            peerConnected(p);
+        } catch (java.io.IOException e) {
+            log.error("cannot open channel to {}: {}", p.title(), e.getMessage());
+        }
+    }
+}

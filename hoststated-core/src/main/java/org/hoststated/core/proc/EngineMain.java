@@ -1,0 +1,116 @@
+package org.hoststated.core.proc;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.ByteBuffer;
+import org.hoststated.core.imsg.ImsgChannel;
+import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.msg.MalformedMessageException;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.posix.FdPassing;
+import org.hoststated.core.posix.Fds;
+import org.hoststated.core.posix.Preloader;
+import org.hoststated.core.posix.Privileges;
+import org.hoststated.core.posix.SocketPair;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The main loop every child engine runs, in relayd's order: set up logging, take privileged
+ * resources, preload what a chroot would hide, chroot and drop privileges, then serve the
+ * channels on one event loop until the parent's channel closes.
+ */
+public final class EngineMain {
+    private static final Logger log = LoggerFactory.getLogger(EngineMain.class);
+    private static EventLoopGroup group;
+
+    private EngineMain() {
+    }
+
+    /** Runs {@code engine} in this process; does not return. */
+    public static void run(Engine engine) {
+        EngineSettings s = EngineSettings.fromEnvironment(System.getenv());
+        LogConfig.init("hoststated", engine.id().title(), s.stderr(), s.verbose());
+        try {
+            Preloader.preload();
+            engine.acquirePrivileged();
+            if (engine.dropsPrivileges() && s.user() != null) {
+                Privileges.Passwd pw = Privileges.lookupUser(s.user());
+                if (pw == null) {
+                    fatal(engine, "unknown user " + s.user());
+                }
+                Privileges.dropTo(pw, s.chroot());
+            }
+            group = new MultiThreadIoEventLoopGroup(1,
+                    new DefaultThreadFactory(engine.id().title() + "-loop"), EpollIoHandler.newFactory());
+            EventLoop loop = group.next();
+            SocketPair.setNonBlocking(EngineSettings.PARENT_FD);
+            ImsgChannel parent = ImsgChannel.open(EngineSettings.PARENT_FD, engine.id(), ProcId.PARENT, loop,
+                    engine.parentHandler());
+            loop.submit(() -> {
+                engine.attach(loop, parent);
+                engine.started();
+            }).syncUninterruptibly();
+            startFdReader(engine, loop);
+            log.debug("started");
+        } catch (Exception | LinkageError e) {
+            fatal(engine, "start-up failed: " + e);
+        }
+    }
+
+    /** Reads descriptors passed by the parent on its own thread: recvmsg blocks. */
+    private static void startFdReader(Engine engine, EventLoop loop) {
+        Thread t = new Thread(() -> {
+            while (true) {
+                FdPassing.Received r;
+                try {
+                    r = FdPassing.receive(EngineSettings.FD_CHANNEL_FD, FdTag.SIZE);
+                } catch (java.io.IOException e) {
+                    log.error("fd channel: {}", e.getMessage());
+                    return;
+                }
+                if (r.eof()) {
+                    return;
+                }
+                FdTag tag;
+                try {
+                    tag = FdTag.decode(r.tag());
+                } catch (MalformedMessageException e) {
+                    log.error("fd channel: {}", e.getMessage());
+                    if (r.fd() >= 0) {
+                        Fds.close(r.fd());
+                    }
+                    continue;
+                }
+                if (r.fd() < 0) {
+                    log.error("fd channel: tag without a descriptor");
+                    continue;
+                }
+                loop.execute(() -> engine.fdReceived(tag, r.fd()));
+            }
+        }, engine.id().title() + "-fds");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    static void exit(Engine engine, int status) {
+        try {
+            engine.shutdown();
+        } catch (RuntimeException e) {
+            log.warn("shutdown: {}", e.getMessage());
+        }
+        LogConfig.flush();
+        // Runtime.halt: the event loop thread calls this, and a normal exit would wait on it.
+        Runtime.getRuntime().halt(status);
+    }
+
+    private static void fatal(Engine engine, String why) {
+        log.error("{}", why);
+        LogConfig.flush();
+        Runtime.getRuntime().halt(1);
+    }
+
+}

@@ -1,0 +1,92 @@
+package org.hoststated.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Each error of the language, with its exact {@code file:line: message}. */
+class ConfigErrorTest {
+    private static final String TABLE = "table web {\n real port 80\n check tcp\n host 10.0.0.1\n}\n";
+    private static final String SERVICE = "service www {\n virtual host 192.0.2.1 port 80\n table web\n}\n";
+
+    static Stream<Arguments> errors() {
+        return Stream.of(
+                Arguments.of(TABLE + TABLE + SERVICE, "test.conf:6: table web defined twice"),
+                Arguments.of("table t {\n real port 80\n check tcp\n}\n" + SERVICE.replace("web", "t"),
+                        "test.conf:1: table t has no hosts"),
+                Arguments.of("table t {\n real port 80\n host 10.0.0.1\n}\n" + SERVICE.replace("web", "t"),
+                        "test.conf:1: table t has no check"),
+                Arguments.of("interval 1\ntimeout 1000\n" + TABLE + SERVICE,
+                        "test.conf:2: global timeout exceeds interval"),
+                Arguments.of("table web {\n real port 80\n timeout 20000\n check tcp\n host 10.0.0.1\n}\n"
+                        + SERVICE, "test.conf:3: table timeout exceeds interval: web"),
+                Arguments.of("interval 10\ntable web {\n real port 80\n interval 15\n check tcp\n host 10.0.0.1\n}\n"
+                        + SERVICE, "test.conf:4: table web interval must be a multiple of the global interval"),
+                Arguments.of(TABLE + "table b {\n real port 81\n check icmp\n host 10.0.0.2\n}\n"
+                        + SERVICE.replace(" table web\n", " table web\n backup table b\n"),
+                        "test.conf:11: service www uses two different ports for its table and backup table"),
+                Arguments.of(TABLE + "service www {\n table web\n}\n", "test.conf:6: service www has no virtual ip"),
+                Arguments.of(TABLE + "service www {\n virtual host 192.0.2.1 port 80\n}\n",
+                        "test.conf:6: service www has no table"),
+                Arguments.of(SERVICE, "test.conf:3: no such table: web"),
+                Arguments.of(TABLE + SERVICE + SERVICE, "test.conf:10: service www defined twice"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n forward to 10.0.0.9 port 80\n}\n",
+                        "test.conf:10: relay r has no listener"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n}\n",
+                        "test.conf:10: relay r has no target, service, or table"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n"
+                        + " listen on 127.0.0.1 port 81\n forward to 10.0.0.9 port 80\n}\n",
+                        "test.conf:12: relay r listener already specified"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n"
+                        + " forward to 10.0.0.9 port 80\n table web\n}\n",
+                        "test.conf:13: relay r target or service already specified"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n service nope\n}\n",
+                        "test.conf:12: no such service: nope"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n service www\n"
+                        + " protocol nope\n}\n", "test.conf:13: no such protocol: nope"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n table web\n}\nprefork 33\n",
+                        "test.conf:14: invalid number of preforked relays: 33"),
+                Arguments.of("table " + "x".repeat(64) + " {\n}\n",
+                        "test.conf:1: table name too long: " + "x".repeat(64)),
+                Arguments.of(TABLE.replace("80", "70000") + SERVICE, "test.conf:2: port 70000 is out of range"),
+                Arguments.of(TABLE.replace("port 80", "port nosuchservice") + SERVICE,
+                        "test.conf:2: port nosuchservice is invalid"),
+                Arguments.of(TABLE.replace("10.0.0.1", "nxdomain.invalid") + SERVICE,
+                        "test.conf:4: cannot resolve host nxdomain.invalid"),
+                Arguments.of(TABLE.replace("check tcp", "check http \"/\" digest \"abc\"") + SERVICE,
+                        "test.conf:3: invalid digest: abc (32 hex digits for md5, 40 for sha1)"),
+                Arguments.of(TABLE.replace("check tcp", "check gopher") + SERVICE,
+                        "test.conf:3: invalid check type: gopher"),
+                Arguments.of("host = 1\n" + TABLE + SERVICE, "test.conf:1: macro name cannot be a keyword: host"),
+                Arguments.of(TABLE.replace("10.0.0.1", "$nope") + SERVICE, "test.conf:4: macro 'nope' not defined"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n ssl no tlsv1\n}\n",
+                        "test.conf:11: invalid SSL protocol: protocol p enables no ssl version"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n protocol smtp\n}\n",
+                        "test.conf:11: invalid protocol type: smtp"),
+                Arguments.of(TABLE + SERVICE + "protocol default {\n}\n", "test.conf:10: protocol default defined twice"),
+                Arguments.of("table tpl {\n check tcp\n host 10.0.0.1\n}\nrelay r {\n forward to 10.0.0.2 port 1\n"
+                        + " table tpl\n}\n", "test.conf:5: relay r has no listener"),
+                Arguments.of("", "test.conf:1: no services, nothing to do"),
+                Arguments.of(TABLE + SERVICE + "bogus 1\n", "test.conf:10: syntax error: unknown statement 'bogus'"),
+                Arguments.of(TABLE + "service www {\n virtual host 192.0.2.1 port 80\n table web\n",
+                        "test.conf:9: unexpected end of file in service block"),
+                Arguments.of(TABLE + SERVICE + "include \"/nonexistent/x.conf\"\n",
+                        "test.conf:10: cannot include /nonexistent/x.conf: no such file"),
+                Arguments.of(TABLE + SERVICE + "user \"x\n", "test.conf:10: unterminated quoted string"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("errors")
+    void reportsError(String text, String expected) {
+        LoadResult r = TestConfigs.parse(text);
+        assertFalse(r.ok());
+        assertNull(r.config());
+        assertTrue(r.errors().stream().anyMatch(d -> d.toString().equals(expected)),
+                () -> "expected " + expected + " in " + r.errors());
+    }
+}

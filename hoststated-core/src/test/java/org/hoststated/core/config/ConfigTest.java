@@ -1,0 +1,276 @@
+package org.hoststated.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Directives, defaults, macros, includes and templates. */
+class ConfigTest {
+    private static final String TABLE = "table web {\n real port 80\n check tcp\n host 10.0.0.1\n}\n";
+    private static final String SERVICE = "service www {\n virtual host 192.0.2.1 port 80\n table web\n}\n";
+
+    private static Config ok(String text) {
+        LoadResult r = TestConfigs.parse(text);
+        assertTrue(r.ok(), () -> r.errors().toString());
+        return r.config();
+    }
+
+    private static Config roundTrip(Config c) {
+        String printed = ConfigPrinter.print(c);
+        Config again = ok(printed);
+        assertEquals(c, again, printed);
+        return again;
+    }
+
+    @Test
+    void defaults() {
+        Config c = ok(TABLE + SERVICE);
+        Globals g = c.globals();
+        assertEquals(10, g.intervalSec());
+        assertEquals(200, g.timeoutMs());
+        assertEquals(LogMode.NONE, g.log());
+        assertEquals(0, g.prefork(), "no relays: prefork forced to 0");
+        assertEquals("_hoststated", g.user());
+        assertEquals("/var/empty", g.chroot());
+        assertEquals("/var/run/hoststated.sock", g.socket());
+        assertNull(g.l3Backend());
+        TableConfig t = c.table("web").orElseThrow();
+        assertEquals(200, t.timeoutMs());
+        assertEquals(10, t.intervalSec());
+        assertEquals(CheckType.TCP, t.check().type());
+        assertNull(c.services().get(0).backupTable());
+        assertEquals(ProtocolConfig.DEFAULT_NAME, c.protocols().get(c.protocols().size() - 1).name());
+        roundTrip(c);
+    }
+
+    @Test
+    void globalsAndExtensions() {
+        Config c = ok("interval 5\ntimeout 300\nlog updates\nlog all\nprefork 7\ndemote carp\n"
+                + "user \"nobody\"\nchroot \"/tmp\"\nsocket \"/tmp/h.sock\"\nl3 backend none\nl3 keep rules\n"
+                + TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 8080\n table web\n}\n");
+        Globals g = c.globals();
+        assertEquals(new Globals(5, 300, LogMode.ALL, 7, "carp", "nobody", "/tmp", "/tmp/h.sock", "none", true), g);
+        roundTrip(c);
+    }
+
+    @Test
+    void everyTableDirective() {
+        Config c = ok("table a {\n real port https\n timeout 500\n interval 20\n demote grp\n disable\n"
+                + " check https \"/health\" host www.example.org code 204\n host 10.0.0.1 retry 2\n host localhost\n}\n"
+                + "table b {\n real port 80\n check http \"/\" digest \"D41D8CD98F00B204E9800998ECF8427E\"\n host ::1\n}\n"
+                + "table c {\n real port 25\n check send nothing expect \"220 *\" ssl\n host 10.0.0.3\n}\n"
+                + "table d {\n real port 22\n check script \"/bin/true\"\n host 10.0.0.4\n}\n"
+                + "table e {\n real port 22\n check icmp\n host 10.0.0.5\n}\n"
+                + "table f {\n real port 22\n check ssl\n host 10.0.0.6\n}\n"
+                + "table g {\n real port 25\n check send \"HELO x\\r\\n\" expect \"250*\"\n host 10.0.0.7\n}\n"
+                + "service s {\n virtual host 192.0.2.1 port 443\n table a\n}\n");
+        TableConfig a = c.table("a").orElseThrow();
+        assertEquals(443, a.port());
+        assertEquals(500, a.timeoutMs());
+        assertEquals(20, a.intervalSec());
+        assertEquals("grp", a.demote());
+        assertTrue(a.disabled());
+        assertEquals(CheckConfig.httpCode(true, "/health", "www.example.org", 204), a.check());
+        assertEquals(new HostConfig(0, 0, "10.0.0.1", a.hosts().get(0).address(), 2), a.hosts().get(0));
+        assertEquals("localhost", a.hosts().get(1).name());
+        assertEquals(DigestType.MD5, c.table("b").orElseThrow().check().digestType());
+        assertEquals("d41d8cd98f00b204e9800998ecf8427e", c.table("b").orElseThrow().check().digest());
+        CheckConfig se = c.table("c").orElseThrow().check();
+        assertNull(se.send());
+        assertTrue(se.ssl());
+        assertEquals(CheckType.SCRIPT, c.table("d").orElseThrow().check().type());
+        assertEquals("HELO x\r\n", c.table("g").orElseThrow().check().send());
+        roundTrip(c);
+    }
+
+    @Test
+    void unusedTableIsAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "table spare {\n real port 80\n check icmp\n host 10.0.0.9\n}\n");
+        assertTrue(r.ok());
+        assertEquals(List.of("test.conf:10: unused table: spare"), r.warnings().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void virtualIpIsASynonymWithAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("virtual host", "virtual ip"));
+        assertTrue(r.ok());
+        assertEquals("test.conf:7: 'virtual ip' is obsolete, use 'virtual host'", r.warnings().get(0).toString());
+    }
+
+    @Test
+    void dnsVirtualHostGivesAllAddresses() {
+        Config c = ok(TABLE + "service www {\n virtual host www.example.org port 80 interface em0\n table web\n sticky-address\n tag T\n disable\n}\n");
+        ServiceConfig s = c.services().get(0);
+        assertEquals(2, s.virtualHosts().size());
+        assertEquals("em0", s.virtualHosts().get(1).iface());
+        assertTrue(s.stickyAddress() && s.disabled());
+        assertEquals("T", s.tag());
+        roundTrip(c);
+    }
+
+    @Test
+    void relaysAndTargets() {
+        Config c = ok(TABLE + SERVICE
+                + "relay a {\n listen on 127.0.0.1 port 8443 ssl\n forward to db.example.org port 5432 retry 2\n timeout 30\n disable\n}\n"
+                + "relay b {\n listen on ::1 port 81\n service www retry 1\n}\n"
+                + "relay c {\n listen on 127.0.0.1 port 82\n table web roundrobin no check\n nat lookup retry 4\n}\n"
+                + "relay d {\n listen on 127.0.0.1 port 83\n nat lookup\n}\n");
+        RelayConfig a = c.relay("a").orElseThrow();
+        assertTrue(a.listen().ssl());
+        assertEquals(new ForwardTarget(a.listen().address() == null ? null : ((ForwardTarget) a.target()).address(),
+                "db.example.org", 5432, 2), a.target());
+        assertEquals(30, a.timeoutSec());
+        assertEquals(new ServiceTarget("www", 1), c.relay("b").orElseThrow().target());
+        RelayConfig rc = c.relay("c").orElseThrow();
+        assertEquals(new TableTarget("web", 80, Mode.ROUNDROBIN, true), rc.target());
+        assertTrue(rc.natLookup());
+        assertEquals(4, rc.natLookupRetry());
+        assertNull(c.relay("d").orElseThrow().target());
+        assertEquals("default", c.relay("d").orElseThrow().protocol());
+        assertEquals(5, c.globals().prefork());
+        roundTrip(c);
+    }
+
+    @Test
+    void protocolDirectives() {
+        Config c = ok(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " tcp { nodelay, no sack, socket buffer 65536, backlog 128\n ip ttl 9, ip minttl 3 }\n"
+                + " ssl { sslv2, ciphers \"MEDIUM:HIGH\", session cache disable }\n"
+                + " return error style \"body { color: red }\"\n"
+                + " header append \"$REMOTE_ADDR\" to \"X-Forwarded-For\"\n"
+                + " label \"bad agent\"\n"
+                + " request header expect \"Mozilla*\" from \"User-Agent\" mark log\n"
+                + " response cookie change \"a\" to \"b\" marked\n no label\n"
+                + " url hash \"sessid\"\n query remove \"x\"\n path filter \"*cmd=*\" from \"/cgi\"\n"
+                + " log \"Host\"\n}\n"
+                + "protocol q {\n protocol dns\n tcp sack\n ssl no sslv3\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n"
+                + "relay s {\n listen on 127.0.0.1 port 53\n protocol q\n forward to 10.0.0.53 port domain\n}\n");
+        ProtocolConfig p = c.protocol("p").orElseThrow();
+        assertEquals(ProtocolType.HTTP, p.type());
+        assertEquals(new TcpOptions(128, true, false, 65536, 9, 3), p.tcp());
+        assertEquals(new SslOptions("MEDIUM:HIGH", SslOptions.CACHE_DISABLED, true), p.ssl());
+        assertTrue(p.returnError());
+        assertEquals("body { color: red }", p.errorStyle());
+        assertEquals(7, p.nodes().size());
+        assertEquals(new ProtocolNode(Direction.REQUEST, NodeType.HEADER, Action.APPEND, "X-Forwarded-For",
+                "$REMOTE_ADDR", false, false, false), p.nodes().get(0));
+        assertEquals(new ProtocolNode(Direction.REQUEST, NodeType.HEADER, Action.EXPECT, "User-Agent",
+                "Mozilla*", true, false, true, "bad agent"), p.nodes().get(1));
+        assertEquals(new ProtocolNode(Direction.RESPONSE, NodeType.COOKIE, Action.CHANGE, "a", "b", false, true,
+                false, "bad agent"), p.nodes().get(2));
+        assertEquals(NodeType.QUERY, p.nodes().get(3).type());
+        assertTrue(p.nodes().get(6).log());
+        assertEquals(ProtocolType.DNS, c.protocol("q").orElseThrow().type());
+        LoadResult r = TestConfigs.parse(ConfigPrinter.print(c));
+        assertTrue(r.ok(), () -> r.errors().toString());
+        roundTrip(c);
+    }
+
+    @Test
+    void sslv2IsIgnoredWithAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n ssl sslv2\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok());
+        assertEquals("test.conf:11: sslv2 is obsolete and ignored", r.warnings().get(0).toString());
+    }
+
+    @Test
+    void macrosExpandOutsideQuotesAndCommandLineWins() {
+        String text = "addr = \"10.0.0.7\"\nport_ = 8080\n"
+                + "table web {\n real port $port_\n check http \"/$addr\" code 200\n host $addr\n}\n" + SERVICE;
+        Config c = ok(text);
+        TableConfig t = c.table("web").orElseThrow();
+        assertEquals(8080, t.port());
+        assertEquals("/$addr", t.check().path(), "no expansion inside quotes");
+        assertEquals("10.0.0.7", t.hosts().get(0).name());
+        LoadResult d = ConfigLoader.parse(text, "test.conf", Map.of("addr", "10.9.9.9"), TestConfigs.resolver());
+        assertEquals("10.9.9.9", d.config().table("web").orElseThrow().hosts().get(0).name());
+    }
+
+    @Test
+    void blocksOnOneLineAndContinuations() {
+        Config c = ok("table web { real port 80\n check \\\n tcp\n host 10.0.0.1 }\n# comment\n" + SERVICE);
+        assertEquals(CheckType.TCP, c.table("web").orElseThrow().check().type());
+    }
+
+    @Test
+    void everyErrorIsReportedAndParsingContinues() {
+        LoadResult r = TestConfigs.parse("interval x\n" + TABLE.replace("check tcp", "check tcp bogus")
+                + "frob\n" + SERVICE + "timeout y\n");
+        assertEquals(List.of("test.conf:1: invalid interval: x",
+                "test.conf:4: syntax error: expected end of line, got 'bogus'",
+                "test.conf:7: syntax error: unknown statement 'frob'",
+                "test.conf:12: invalid timeout: y"), r.errors().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void includeReportsTheIncludedFile(@TempDir Path dir) throws IOException {
+        Path inc = dir.resolve("included.conf");
+        Files.copy(Path.of("src/test/resources/config/included.conf"), inc);
+        Path main = dir.resolve("main.conf");
+        Files.writeString(main, "include \"included.conf\"\n" + SERVICE.replace("web", "inc"));
+        LoadResult r = ConfigLoader.load(main, Map.of(), TestConfigs.resolver());
+        assertEquals(List.of(inc + ":5: syntax error: expected table option, got 'bogus'"),
+                r.errors().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void includeInsideABlock(@TempDir Path dir) throws IOException {
+        Files.copy(Path.of("src/test/resources/config/hosts.inc"), dir.resolve("hosts.inc"));
+        Path main = dir.resolve("main.conf");
+        Files.writeString(main, "table web {\n real port 80\n check icmp\n include \"hosts.inc\"\n}\n" + SERVICE);
+        LoadResult r = ConfigLoader.load(main, Map.of(), TestConfigs.resolver());
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals(2, r.config().table("web").orElseThrow().hosts().size());
+        assertEquals(3, r.config().table("web").orElseThrow().hosts().get(1).retry());
+    }
+
+    @Test
+    void includeLoopIsAnError(@TempDir Path dir) throws IOException {
+        Files.copy(Path.of("src/test/resources/config/loop-a.conf"), dir.resolve("loop-a.conf"));
+        Files.copy(Path.of("src/test/resources/config/loop-b.conf"), dir.resolve("loop-b.conf"));
+        LoadResult r = ConfigLoader.load(dir.resolve("loop-a.conf"), Map.of(), TestConfigs.resolver());
+        assertTrue(r.errors().stream().anyMatch(d -> d.toString().equals(
+                dir.resolve("loop-b.conf") + ":1: include loop: loop-a.conf")), () -> r.errors().toString());
+    }
+
+    @Test
+    void templatesDeriveTablesWithNewIds() {
+        Config c = ok("table tpl {\n check tcp\n host 10.0.0.1\n host 10.0.0.2\n}\n" + TABLE
+                + "service a {\n virtual host 192.0.2.1 port 80\n table tpl\n}\n"
+                + "service b {\n virtual host 192.0.2.2 port 443\n table tpl\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 8080\n table tpl port 80\n}\n"
+                + "relay s {\n listen on 127.0.0.1 port 8081\n table web\n}\n");
+        assertEquals(List.of("tpl", "web", "tpl:80", "tpl:443"), c.tables().stream().map(TableConfig::name).toList());
+        TableConfig d = c.table("tpl:443").orElseThrow();
+        assertEquals(3, d.id());
+        assertEquals("tpl", d.templateName());
+        assertFalse(d.template());
+        assertTrue(c.table("tpl").orElseThrow().template());
+        assertEquals(List.of(5, 6), d.hosts().stream().map(HostConfig::id).toList());
+        assertEquals(3, d.hosts().get(0).tableId());
+        assertEquals("tpl:80", c.services().get(0).table());
+        assertEquals(new TableTarget("tpl:80", 80, Mode.LOADBALANCE, false), c.relay("r").orElseThrow().target());
+        assertEquals(3, c.activeTables().size());
+        assertEquals(InetAddress.getLoopbackAddress().getClass(), c.relays().get(0).listen().address().getClass());
+        roundTrip(c);
+    }
+
+    @Test
+    void binaryInputGivesErrorsNotExceptions() {
+        LoadResult r = TestConfigs.parse("\u0000\u0001table \u00ff{\n}}}\n\"unterminated");
+        assertFalse(r.ok());
+        assertTrue(r.errors().stream().allMatch(d -> d.file().equals("test.conf") && d.line() >= 0));
+    }
+}

@@ -1,0 +1,96 @@
+package org.hoststated.core.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+import org.hoststated.core.posix.UnixDatagramSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+class LogConfigTest {
+    private static final String PID = Long.toString(ProcessHandle.current().pid());
+    private final Logger log = LoggerFactory.getLogger(LogConfigTest.class);
+
+    @AfterEach
+    void backToStderr() {
+        LogConfig.init("hoststated", "test", true, false);
+    }
+
+    @Test
+    void slf4jUsesOurProvider() {
+        assertInstanceOf(HoststatedLoggerFactory.class, LoggerFactory.getILoggerFactory());
+    }
+
+    @Test
+    void syslogDatagramsAreRfc3164WithFacilityDaemon(@TempDir Path tmp) throws IOException {
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
+            LogConfig.init("hoststated", "hce", false, false, devLog);
+
+            log.info("host {}, check {} ({}ms), state {} -> {}, availability {}%",
+                    "www1", "tcp", 3, "unknown", "up", "100.00");
+            assertDatagram(syslogd, 30, "host www1, check tcp (3ms), state unknown -> up, availability 100.00%");
+
+            log.debug("not shown unless verbose");
+            LoggerFactory.getLogger("io.netty.util.Recycler").debug("third-party debug is never shown");
+            log.warn("relay {}: connect failed", "www", new IOException("Connection refused"));
+            assertDatagram(syslogd, 28, "relay www: connect failed: Connection refused");
+
+            LogConfig.setVerbose(true);
+            log.debug("shown when verbose");
+            LoggerFactory.getLogger("io.netty.util.Recycler").debug("third-party debug is never shown");
+            log.error("fatal: {}", "bye");
+            assertDatagram(syslogd, 31, "shown when verbose");
+            assertDatagram(syslogd, 27, "fatal: bye");
+        }
+    }
+
+    @Test
+    void missingOrVanishedSyslogNeverThrows(@TempDir Path tmp) throws IOException {
+        LogConfig.init("hoststated", "relay", false, true, tmp.resolve("absent"));
+        log.error("goes nowhere");
+        Path devLog = tmp.resolve("log");
+        UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+        LogConfig.init("hoststated", "relay", false, true, devLog);
+        syslogd.close();
+        log.error("receiver gone");
+        log.error("still no exception");
+        LogConfig.flush();
+    }
+
+    @Test
+    void stderrLinesStartWithTheProcessName() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StderrSink sink = new StderrSink("pfe", out);
+        sink.write(Level.INFO, "table web: 2 hosts up", null);
+        sink.write(Level.WARN, "sync failed: boom", new IOException("boom"));
+        assertEquals("pfe: table web: 2 hosts up\npfe: sync failed: boom\n", out.toString(StandardCharsets.UTF_8));
+
+        LogConfig.setVerbose(true);
+        out.reset();
+        sink.write(Level.WARN, "sync failed: boom", new IOException("boom"));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("pfe: sync failed: boom\njava.io.IOException: boom\n\tat "), text);
+        LogConfig.setVerbose(false);
+    }
+
+    private static void assertDatagram(UnixDatagramSocket syslogd, int pri, String message) throws IOException {
+        byte[] buf = new byte[9000];
+        int n = syslogd.receive(buf);
+        String text = new String(buf, 0, n, StandardCharsets.UTF_8);
+        Pattern p = Pattern.compile("<" + pri + ">[A-Z][a-z]{2} [ 0-9]\\d \\d\\d:\\d\\d:\\d\\d hoststated\\["
+                + PID + "\\]: " + Pattern.quote(message));
+        assertTrue(p.matcher(text).matches(), text);
+    }
+}

@@ -1,0 +1,92 @@
+package org.hoststated.core.posix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PrivilegesTest {
+
+    @Test
+    void lookupUser() throws Exception {
+        Privileges.Passwd root = Privileges.lookupUser("root");
+        assertNotNull(root);
+        assertEquals(0, root.uid());
+        assertEquals(0, root.gid());
+        assertEquals("/root", root.home());
+        assertNull(Privileges.lookupUser("no-such-user-hoststated"));
+    }
+
+    @Test
+    void childDropsToNobodyInsideChroot(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(Privileges.geteuid() == 0, "needs root");
+        Privileges.Passwd nobody = Privileges.lookupUser("nobody");
+        Assumptions.assumeTrue(nobody != null, "needs user nobody");
+        Path root = Files.createDirectory(tmp.resolve("empty"));
+
+        int[] sv = SocketPair.open();
+        int devNull = Fds.openDevNull();
+        SpawnedProcess child = new Spawner().spawn(ChildJvm.JAVA,
+                ChildJvm.argv("hoststated: test engine", "drop", "nobody", root.toString()), ChildJvm.ENV,
+                Spawner.stdioTo(devNull, Map.of(3, sv[1])), true);
+        SocketPair.close(sv[1]);
+        String report = ChildJvm.readUntil(sv[0], "end\n");
+        assertFalse(report.contains("error"), report);
+
+        // seen from outside while the child lives: every thread switched, root is the chroot
+        assertEquals(root.toRealPath(), Files.readSymbolicLink(Path.of("/proc/" + child.pid() + "/root")));
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + child.pid() + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                Map<String, String> status = status(task.resolve("status"));
+                assertEquals("65534\t65534\t65534\t65534", status.get("Uid"), task.toString());
+                assertEquals("65534\t65534\t65534\t65534", status.get("Gid"), task.toString());
+                assertEquals("65534", status.get("Groups").trim(), task.toString());
+            }
+        }
+        Map<String, String> seen = new HashMap<>();
+        for (String line : report.split("\n")) {
+            String[] kv = line.split(" ", 2);
+            seen.put(kv[0], kv.length > 1 ? kv[1] : "");
+        }
+        assertEquals("65534", seen.get("uid"), report);
+        assertEquals("65534", seen.get("euid"), report);
+        assertEquals("false", seen.get("etc-passwd-visible"), report);
+        assertEquals("ok", seen.get("nio"), report);
+        assertEquals("ok", seen.get("tls"), report);
+        assertEquals("ok", seen.get("zone"), report);
+        assertEquals("IdleStateHandler", seen.get("lazy-class"), report);
+        assertEquals("ok", seen.get("resource"), report);
+
+        SocketPair.close(sv[0]);
+        assertEquals(0, child.waitFor(Duration.ofSeconds(30)).orElseThrow().exitCode());
+        Fds.closeFd(devNull);
+        assertTrue(Files.list(root).findAny().isEmpty(), "nothing written into the chroot");
+    }
+
+    private static Map<String, String> status(Path file) throws Exception {
+        Map<String, String> fields = new HashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            int colon = line.indexOf(':');
+            fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+        }
+        return fields;
+    }
+
+    @Test
+    void euidMatchesTheOwnerOfProcSelf() throws Exception {
+        assertEquals(Files.getAttribute(Path.of("/proc/self/"), "unix:uid"), Privileges.geteuid());
+        assertEquals(Privileges.geteuid(), Privileges.getuid());
+    }
+}

@@ -1,0 +1,334 @@
+package org.hoststated.hce;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.hoststated.core.config.Config;
+import org.hoststated.core.config.HostConfig;
+import org.hoststated.core.config.LogMode;
+import org.hoststated.core.config.TableConfig;
+import org.hoststated.core.msg.HostStatus;
+import org.hoststated.hce.check.Check;
+import org.hoststated.hce.check.CheckResult;
+import org.hoststated.hce.check.CheckTarget;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The check rounds of one configuration generation (relayd's {@code hce_launch_checks()}). Runs
+ * in hce; every method must be called on {@code loop}, which owns all state here.
+ *
+ * <p>A round starts every global interval (the first at {@link #start()}, another on
+ * {@link #pollNow()}); a table with a longer {@code interval} is checked every n-th round.
+ * Disabled tables and hosts are not checked. Checks do not all start at once: at most
+ * {@code maxInFlight} are in flight, started in bursts between which the loop serves I/O, so
+ * that finished checks are not left waiting past their deadline behind a batch of starts
+ * (HCE-SCALE.md, "false timeouts from event-loop lag"). Each check's deadline is its start plus
+ * the table timeout, computed once.
+ */
+public final class CheckScheduler {
+    private static final Logger log = LoggerFactory.getLogger(CheckScheduler.class);
+
+    /**
+     * @param maxInFlight checks holding a socket at once
+     * @param burst       checks started before the loop serves I/O again
+     */
+    public record Options(int maxInFlight, int burst, LogMode logMode) {
+        public static Options defaults(LogMode logMode) {
+            return new Options(1024, 64, logMode);
+        }
+    }
+
+    /** Identifies a host across generations: same table name and same address. */
+    private record HostKey(String table, String address) {
+    }
+
+    private static final class TableEntry {
+        final TableConfig config;
+        final Check check;
+        final int skipRounds;
+        boolean enabled;
+        boolean due;
+        int skipped;
+
+        TableEntry(TableConfig config, Check check, int globalIntervalSec) {
+            this.config = config;
+            this.check = check;
+            // A table without a check (the built-in empty backup table) is never due.
+            this.enabled = !config.disabled() && check != null;
+            this.skipRounds = Math.max(0, config.intervalSec() / Math.max(1, globalIntervalSec) - 1);
+        }
+    }
+
+    private static final class HostEntry {
+        final HostConfig host;
+        final TableEntry table;
+        final CheckTarget target;
+        HostHealth health;
+        boolean enabled = true;
+        boolean busy;
+        int epoch;
+
+        HostEntry(HostConfig host, TableEntry table) {
+            this.host = host;
+            this.table = table;
+            this.health = new HostHealth(host.retry());
+            this.target = new CheckTarget(host.id(), host.name(), host.address(), table.config.port());
+        }
+    }
+
+    private final EventLoop loop;
+    private final Config config;
+    private final int generation;
+    private final Consumer<HostStatus> statusOut;
+    private final Runnable roundStarted;
+    private final Options options;
+    private final CheckResults results;
+    private final List<TableEntry> tables = new ArrayList<>();
+    private final Map<Integer, TableEntry> tablesById = new HashMap<>();
+    private final Map<Integer, HostEntry> hosts = new HashMap<>();
+    private final List<HostEntry> hostOrder = new ArrayList<>();
+    private final ArrayDeque<HostEntry> queue = new ArrayDeque<>();
+    private ScheduledFuture<?> timer;
+    private boolean launchPending;
+    private boolean closed;
+    private int inFlight;
+    private int overloaded;
+    private long rounds;
+
+    /**
+     * @param statusOut    receives a HOST_STATUS after every check
+     * @param roundStarted called at the start of every round (hce sends SYNC to pfe)
+     */
+    public CheckScheduler(EventLoop loop, Config config, int generation, Consumer<HostStatus> statusOut,
+            Runnable roundStarted, CheckFactory checks, Options options) {
+        this.loop = loop;
+        this.config = config;
+        this.generation = generation;
+        this.statusOut = statusOut;
+        this.roundStarted = roundStarted;
+        this.options = options;
+        this.results = new CheckResults(generation, options.logMode(), statusOut);
+        for (TableConfig t : config.activeTables()) {
+            TableEntry te = new TableEntry(t, checks.forTable(t), config.globals().intervalSec());
+            tables.add(te);
+            tablesById.put(t.id(), te);
+            for (HostConfig h : t.hosts()) {
+                HostEntry he = new HostEntry(h, te);
+                hosts.put(h.id(), he);
+                hostOrder.add(he);
+            }
+        }
+    }
+
+    public int generation() {
+        return generation;
+    }
+
+    /** Keeps the state and counters of hosts that stay (same table name, same address). */
+    public void adopt(CheckScheduler previous) {
+        Map<HostKey, HostHealth> old = new HashMap<>();
+        for (HostEntry e : previous.hostOrder) {
+            old.put(key(e), e.health);
+        }
+        for (HostEntry e : hostOrder) {
+            HostHealth h = old.get(key(e));
+            if (h != null) {
+                e.health = h.carriedOver(e.host.retry());
+            }
+        }
+    }
+
+    private static HostKey key(HostEntry e) {
+        return new HostKey(e.table.config.name(), e.host.address().getHostAddress());
+    }
+
+    /** Starts the first round now and the next ones every global interval. */
+    public void start() {
+        round();
+    }
+
+    /** Starts a round now (CTL_POLL); the interval counts from here. */
+    public void pollNow() {
+        if (!closed) {
+            round();
+        }
+    }
+
+    /** Stops starting checks; results of checks still in flight are dropped. */
+    public void close() {
+        closed = true;
+        queue.clear();
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    /** Sends the status of every host (pfe restarted or asked for it). */
+    public void resendAll() {
+        for (HostEntry e : hostOrder) {
+            statusOut.accept(results.status(e.host, e.health, 0));
+        }
+    }
+
+    /** TABLE_ENABLE / TABLE_DISABLE. Returns false for an unknown table id. */
+    public boolean setTableEnabled(int tableId, boolean on) {
+        TableEntry t = tablesById.get(tableId);
+        if (t == null) {
+            return false;
+        }
+        t.enabled = on && t.check != null;
+        // As relayd: the table's hosts become unknown both ways; pfe does the same on its side.
+        for (HostEntry e : hostOrder) {
+            if (e.table == t) {
+                e.health.disable();
+                e.epoch++;
+            }
+        }
+        return true;
+    }
+
+    /** HOST_ENABLE / HOST_DISABLE. Returns false for an unknown host id. */
+    public boolean setHostEnabled(int hostId, boolean on) {
+        HostEntry e = hosts.get(hostId);
+        if (e == null) {
+            return false;
+        }
+        e.enabled = on;
+        e.epoch++;
+        // As relayd: a disabled host is unknown with its counters reset, matching pfe's.
+        e.health = new HostHealth(e.host.retry());
+        e.health.disable();
+        return true;
+    }
+
+    /** Checks in flight now; for tests and the bench. */
+    public int inFlight() {
+        return inFlight;
+    }
+
+    /** Checks queued or in flight; 0 once a round is complete. */
+    public int pending() {
+        return inFlight + queue.size();
+    }
+
+    /** Rounds started so far. */
+    public long rounds() {
+        return rounds;
+    }
+
+    /** The current health of a host, or null; for tests. */
+    public HostHealth health(int hostId) {
+        HostEntry e = hosts.get(hostId);
+        return e == null ? null : e.health;
+    }
+
+    private void round() {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timer = loop.schedule(this::round, config.globals().intervalSec(), TimeUnit.SECONDS);
+        rounds++;
+        if (overloaded > 0) {
+            log.warn("check engine overloaded: {} checks got no result in the last round, retrying", overloaded);
+            overloaded = 0;
+        }
+        roundStarted.run();
+        for (TableEntry t : tables) {
+            t.due = t.enabled && !skipThisRound(t);
+            if (t.due) {
+                t.check.roundStarted();
+            }
+        }
+        for (HostEntry e : hostOrder) {
+            // A host whose last check has not finished yet is not queued twice.
+            if (e.enabled && e.table.due && !e.busy) {
+                e.busy = true;
+                queue.add(e);
+            }
+        }
+        launch();
+    }
+
+    /** Per-table interval (post-4.2): check on the first round, then skip n-1 rounds. */
+    private boolean skipThisRound(TableEntry t) {
+        if (t.skipped > 0) {
+            t.skipped--;
+            return true;
+        }
+        t.skipped = t.skipRounds;
+        return false;
+    }
+
+    private void launch() {
+        launchPending = false;
+        int started = 0;
+        while (!closed && !queue.isEmpty() && started < options.burst()) {
+            HostEntry e = queue.peek();
+            if (e.table.check.holdsDescriptor() && inFlight >= options.maxInFlight()) {
+                break;
+            }
+            queue.poll();
+            startCheck(e);
+            started++;
+        }
+        if (!queue.isEmpty() && started == options.burst()) {
+            // Let the loop serve I/O (finished connects) before the next burst: a scheduled
+            // task runs after the next I/O pass, a plain execute() might not.
+            scheduleLaunch();
+        }
+    }
+
+    private void scheduleLaunch() {
+        if (!launchPending && !closed) {
+            launchPending = true;
+            loop.schedule(this::launch, 0, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void startCheck(HostEntry e) {
+        Check check = e.table.check;
+        boolean counted = check.holdsDescriptor();
+        if (counted) {
+            inFlight++;
+        }
+        int epoch = e.epoch;
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(e.table.config.timeoutMs());
+        boolean[] once = new boolean[1];
+        check.start(e.target, deadline, r -> {
+            if (once[0]) {
+                log.error("host {}: check {} reported twice", e.host.name(), check.kind());
+                return;
+            }
+            once[0] = true;
+            finished(e, epoch, counted, r, start);
+        });
+    }
+
+    private void finished(HostEntry e, int epoch, boolean counted, CheckResult r, long start) {
+        if (counted) {
+            inFlight--;
+        }
+        e.busy = false;
+        if (!queue.isEmpty()) {
+            scheduleLaunch();
+        }
+        if (closed || epoch != e.epoch) {
+            return;
+        }
+        if (r.overloaded()) {
+            // The engine ran out of descriptors: no verdict on the host; next round retries.
+            overloaded++;
+            return;
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        results.report(e.host, e.table.check, e.health, r, ms);
+    }
+}

@@ -1,0 +1,135 @@
+package org.hoststated.hce;
+
+import org.hoststated.core.config.Config;
+import org.hoststated.core.config.LogMode;
+import org.hoststated.core.imsg.ImsgHandler.Result;
+import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.ScriptResult;
+import org.hoststated.core.proc.Engine;
+import org.hoststated.core.proc.EngineSettings;
+import org.hoststated.core.proc.ReceivedConfig;
+import org.hoststated.hce.check.ScriptBroker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The health check engine (relayd's hce.c): wires the parent's and pfe's messages to the
+ * {@link CheckScheduler} of the current configuration. Runs in the hce process; every method
+ * runs on the engine's one event loop, which owns all state.
+ */
+public final class Hce extends Engine {
+    private static final Logger log = LoggerFactory.getLogger(Hce.class);
+
+    private final boolean debugRun;
+    private CheckScheduler scheduler;
+    private ScriptBroker scripts;
+
+    public Hce() {
+        super(ProcId.HCE);
+        this.debugRun = EngineSettings.fromEnvironment(System.getenv()).stderr();
+    }
+
+    @Override
+    public String title() {
+        return "hoststated: health check engine";
+    }
+
+    @Override
+    protected boolean dropsPrivileges() {
+        return true;
+    }
+
+    @Override
+    protected void applyConfig(ReceivedConfig rc) {
+        Config config = rc.config();
+        int gen = rc.generation();
+        ScriptBroker broker = new ScriptBroker(loop(), gen, req -> parent().send(MessageType.SCRIPT, req));
+        CheckScheduler next = new CheckScheduler(loop(), config, gen,
+                st -> sendPeer(ProcId.PFE, MessageType.HOST_STATUS, st),
+                () -> sendPeer(ProcId.PFE, MessageType.SYNC, new Generation(gen)),
+                new Checks(loop(), broker), CheckScheduler.Options.defaults(logMode(config)));
+        if (scheduler != null) {
+            next.adopt(scheduler);
+            scheduler.close();
+        }
+        scheduler = next;
+        scripts = broker;
+        scheduler.start();
+    }
+
+    /** {@code log updates|all}; a daemon run with {@code -d} logs at least the updates. */
+    private LogMode logMode(Config config) {
+        LogMode m = config.globals().log();
+        return debugRun && m == LogMode.NONE ? LogMode.UPDATES : m;
+    }
+
+    @Override
+    protected Result dispatchParent(Imsg m) {
+        if (m.type() != MessageType.SCRIPT_RESULT) {
+            return Result.NOT_HANDLED;
+        }
+        if (scripts != null) {
+            scripts.accept(m.payload(ScriptResult.class));
+        }
+        return Result.HANDLED;
+    }
+
+    @Override
+    protected Result dispatchPeer(ProcId peer, Imsg m) {
+        if (peer != ProcId.PFE) {
+            return Result.NOT_HANDLED;
+        }
+        switch (m.type()) {
+            case TABLE_ENABLE -> onOff(m, "table", true);
+            case TABLE_DISABLE -> onOff(m, "table", false);
+            case HOST_ENABLE -> onOff(m, "host", true);
+            case HOST_DISABLE -> onOff(m, "host", false);
+            case CTL_POLL -> {
+                if (scheduler != null) {
+                    scheduler.pollNow();
+                }
+            }
+            case STATE_REQUEST -> {
+                if (scheduler != null) {
+                    scheduler.resendAll();
+                }
+            }
+            default -> {
+                return Result.NOT_HANDLED;
+            }
+        }
+        return Result.HANDLED;
+    }
+
+    private void onOff(Imsg m, String what, boolean on) {
+        ObjId id = m.payload(ObjId.class);
+        if (scheduler == null || id.generation() != scheduler.generation()) {
+            log.debug("{} {} {} of generation {} dropped", what, on ? "enable" : "disable", id.id(), id.generation());
+            return;
+        }
+        boolean known = what.equals("table") ? scheduler.setTableEnabled(id.id(), on)
+                : scheduler.setHostEnabled(id.id(), on);
+        if (!known) {
+            // pfe sent an id that its own configuration generation does not have.
+            log.error("{} {}: invalid {} id {} from pfe", what, on ? "enable" : "disable", what, id.id());
+        }
+    }
+
+    @Override
+    protected void peerConnected(ProcId peer) {
+        if (peer == ProcId.PFE && scheduler != null) {
+            scheduler.resendAll();
+        }
+    }
+
+    @Override
+    protected void shutdown() {
+        if (scheduler != null) {
+            scheduler.close();
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package org.hoststated.hce.check;
+
+import io.netty.channel.ChannelException;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.Socket;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+
+/**
+ * A non-blocking TCP socket for one check, of the address's own family (Netty's default is a
+ * dual-stack IPv6 socket, which costs more per check), with {@code SO_LINGER 0} so that
+ * back-to-back rounds do not fill the kernel's TIME_WAIT table (HCE-SCALE.md). Used in hce on
+ * the event loop.
+ */
+final class CheckSocket extends Socket {
+    /** Linux errno values the checks tell apart. */
+    static final int EMFILE = 24;
+    static final int ENFILE = 23;
+    static final int ENOBUFS = 105;
+    static final int EADDRNOTAVAIL = 99;
+    static final int ECONNREFUSED = 111;
+    static final int ECONNRESET = 104;
+
+    private CheckSocket(int fd) {
+        super(fd);
+    }
+
+    /**
+     * Opens a socket for {@code address}.
+     *
+     * @throws IOException with {@link #errno} of the failure (EMFILE and ENFILE mean overload)
+     */
+    static CheckSocket open(InetAddress address) throws IOException {
+        SocketProtocolFamily family = address instanceof Inet6Address ? SocketProtocolFamily.INET6
+                : SocketProtocolFamily.INET;
+        int fd;
+        try {
+            fd = newSocketStream0(family);
+        } catch (ChannelException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        CheckSocket s = new CheckSocket(fd);
+        try {
+            s.setSoLinger(0);
+            s.setTcpNoDelay(true);
+        } catch (IOException e) {
+            s.closeQuietly();
+            throw e;
+        }
+        return s;
+    }
+
+    /** The (positive) errno of a Netty native exception, or 0 when it carries none. */
+    static int errno(IOException e) {
+        if (e instanceof Errors.NativeIoException n) {
+            return -n.expectedErr();
+        }
+        // Netty's connect exception keeps its errno private; its message carries strerror().
+        if (e instanceof ConnectException && e.getMessage() != null && e.getMessage().contains("Connection refused")) {
+            return ECONNREFUSED;
+        }
+        return 0;
+    }
+
+    /** Whether an errno is the engine running out of resources rather than a host failing. */
+    static boolean overload(int errno) {
+        return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == EADDRNOTAVAIL;
+    }
+
+    /**
+     * Whether the connect has completed, asked of the kernel directly: used before calling a
+     * check a timeout, since the loop may not have served the socket's event yet.
+     */
+    boolean connectedNow() {
+        try {
+            return getSoError() == 0 && remoteAddress() != null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    void closeQuietly() {
+        try {
+            close();
+        } catch (IOException e) {
+            // The descriptor is gone either way; nothing to report for a check socket.
+        }
+    }
+}

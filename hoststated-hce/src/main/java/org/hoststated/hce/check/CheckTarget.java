@@ -1,0 +1,10 @@
+package org.hoststated.hce.check;
+
+import java.net.InetAddress;
+
+/**
+ * The host a check probes: its id (for the answer), its name as configured (for scripts and
+ * logs), its address and the table's real port (0 for checks without a port).
+ */
+public record CheckTarget(int hostId, String name, InetAddress address, int port) {
+}

@@ -1,0 +1,21 @@
+package org.hoststated.hce.check;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Decides a TCP-family check from what the host sent (relayd's {@code validate_read} and
+ * {@code validate_close}). Stateless: it is given everything read so far each time. Runs in hce
+ * on the event loop.
+ */
+public interface ResponseValidator {
+    /** After a read: the verdict, or null to read on. */
+    CheckResult onRead(ByteBuf soFar);
+
+    /** The host closed the connection: the final verdict. */
+    CheckResult onEof(ByteBuf all);
+
+    /** How much to read at most; more is a failed check (a host must not make hce buffer without end). */
+    default int maxBytes() {
+        return 64 * 1024;
+    }
+}

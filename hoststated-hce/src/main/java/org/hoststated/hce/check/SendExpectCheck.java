@@ -1,0 +1,38 @@
+package org.hoststated.hce.check;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * {@code check send "<data>"|nothing expect "<glob>" [ssl]}: sends the data (nothing for banner
+ * protocols) and matches what comes back with a {@link SendExpectValidator}. Runs in hce on the
+ * event loop.
+ */
+public final class SendExpectCheck implements Check {
+    private final TcpProbe probe;
+    private final boolean tls;
+    private final byte[] send;
+    private final SendExpectValidator validator;
+
+    public SendExpectCheck(TcpProbe probe, boolean tls, String send, String expect) {
+        this.probe = probe;
+        this.tls = tls;
+        this.send = send == null ? null : send.getBytes(StandardCharsets.ISO_8859_1);
+        this.validator = new SendExpectValidator(expect);
+    }
+
+    @Override
+    public String kind() {
+        return "send expect";
+    }
+
+    @Override
+    public boolean ssl() {
+        return tls;
+    }
+
+    @Override
+    public void start(CheckTarget target, long deadlineNanos, Consumer<CheckResult> done) {
+        probe.probe(target, deadlineNanos, tls, send, validator, done);
+    }
+}

@@ -1,0 +1,243 @@
+package org.hoststated.hce.check;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import org.hoststated.core.msg.HostError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connect, TLS, send, read engine the TCP-family checks share (relayd's check_tcp.c):
+ * connect; with {@code ssl}, a TLS handshake that trusts any certificate (a check verifies that
+ * the handshake works, not who the host is); send the request if any; read until the
+ * {@link ResponseValidator} decides, the host closes, or the deadline passes. Runs in hce on the
+ * engine's event loop; the channel is registered on that same loop, so no state is shared
+ * across threads. Every outcome is a {@link CheckResult}; nothing is thrown across the loop.
+ */
+public final class TcpProbe {
+    private static final Logger log = LoggerFactory.getLogger(TcpProbe.class);
+
+    private final EventLoop loop;
+    private final Bootstrap v4;
+    private final Bootstrap v6;
+    private final SslContext ssl;
+
+    public TcpProbe(EventLoop loop) {
+        Epoll.ensureAvailability();
+        this.loop = loop;
+        this.v4 = bootstrap(loop, SocketProtocolFamily.INET);
+        this.v6 = bootstrap(loop, SocketProtocolFamily.INET6);
+        try {
+            this.ssl = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS for checks: " + e.getMessage(), e);
+        }
+    }
+
+    private static Bootstrap bootstrap(EventLoop loop, SocketProtocolFamily family) {
+        return new Bootstrap().group(loop)
+                .channelFactory(() -> new EpollSocketChannel(family))
+                .option(ChannelOption.SO_LINGER, 0) // no TIME_WAIT pile-up across rounds
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0) // the check's own deadline rules
+                .handler(new ChannelInboundHandlerAdapter());
+    }
+
+    /**
+     * Probes {@code target}.
+     *
+     * @param tls       whether to do a TLS handshake first
+     * @param request   bytes to send after connecting (and the handshake), or null
+     * @param validator decides on what is read; null when connecting (and the handshake) is all
+     */
+    public void probe(CheckTarget target, long deadlineNanos, boolean tls, byte[] request,
+            ResponseValidator validator, Consumer<CheckResult> done) {
+        new Attempt(tls, request, validator, done).begin(target, deadlineNanos);
+    }
+
+    private enum Phase { CONNECT, HANDSHAKE, READ }
+
+    /** One probe; reports once, then closes its channel and frees its buffer. */
+    private final class Attempt extends ChannelInboundHandlerAdapter {
+        private final boolean tls;
+        private final byte[] request;
+        private final ResponseValidator validator;
+        private final Consumer<CheckResult> done;
+        private Phase phase = Phase.CONNECT;
+        private Channel channel;
+        private ScheduledFuture<?> timer;
+        private ByteBuf received;
+        private boolean finished;
+
+        Attempt(boolean tls, byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
+            this.tls = tls;
+            this.request = request;
+            this.validator = validator;
+            this.done = done;
+        }
+
+        void begin(CheckTarget target, long deadlineNanos) {
+            timer = loop.schedule(this::deadline, deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+            Bootstrap b = target.address() instanceof Inet6Address ? v6 : v4;
+            ChannelFuture f = b.clone().handler(this).connect(new InetSocketAddress(target.address(), target.port()));
+            channel = f.channel();
+            f.addListener(x -> {
+                // A channel that could not even be created (EMFILE) reports on another thread.
+                if (loop.inEventLoop()) {
+                    connected(f);
+                } else {
+                    loop.execute(() -> connected(f));
+                }
+            });
+        }
+
+        private void connected(ChannelFuture f) {
+            if (finished) {
+                return;
+            }
+            if (!f.isSuccess()) {
+                finish(connectFailed(f.cause()));
+                return;
+            }
+            if (tls) {
+                phase = Phase.HANDSHAKE;
+                SslHandler h = ssl.newHandler(channel.alloc());
+                channel.pipeline().addFirst(h);
+            } else {
+                ready();
+            }
+        }
+
+        /** Connected (and handshaken): send, or decide when there is nothing to read. */
+        private void ready() {
+            if (validator == null) {
+                finish(CheckResult.up(tls ? HostError.SSL_CONNECT_OK : HostError.TCP_CONNECT_OK));
+                return;
+            }
+            phase = Phase.READ;
+            received = channel.alloc().heapBuffer(256);
+            if (request != null) {
+                channel.writeAndFlush(Unpooled.wrappedBuffer(request)).addListener(w -> {
+                    if (!w.isSuccess()) {
+                        finish(CheckResult.down(tls ? HostError.SSL_WRITE_ERROR : HostError.TCP_WRITE_FAIL));
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent e && !finished) {
+                if (e.isSuccess()) {
+                    ready();
+                } else {
+                    log.debug("{}: ssl handshake: {}", channel.remoteAddress(), e.cause().getMessage());
+                    finish(CheckResult.down(HostError.SSL_CONNECT_ERROR));
+                }
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (finished || phase != Phase.READ || !(msg instanceof ByteBuf b)) {
+                    return;
+                }
+                if (received.readableBytes() + b.readableBytes() > validator.maxBytes()) {
+                    finish(CheckResult.down(tls ? HostError.SSL_READ_ERROR : HostError.TCP_READ_FAIL));
+                    return;
+                }
+                received.writeBytes(b);
+                CheckResult r = validator.onRead(received);
+                if (r != null) {
+                    finish(r);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (finished) {
+                return;
+            }
+            if (phase == Phase.READ) {
+                finish(validator.onEof(received));
+            } else if (phase == Phase.HANDSHAKE) {
+                finish(CheckResult.down(HostError.SSL_CONNECT_FAIL));
+            }
+            // CONNECT: the connect listener reports the failure.
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (finished) {
+                return;
+            }
+            log.debug("{}: {}", channel.remoteAddress(), cause.getMessage());
+            if (phase == Phase.HANDSHAKE) {
+                finish(CheckResult.down(HostError.SSL_CONNECT_ERROR));
+            } else if (phase == Phase.READ) {
+                finish(CheckResult.down(tls ? HostError.SSL_READ_ERROR : HostError.TCP_READ_FAIL));
+            }
+        }
+
+        private void deadline() {
+            finish(CheckResult.down(switch (phase) {
+                case CONNECT -> HostError.TCP_CONNECT_TIMEOUT;
+                case HANDSHAKE -> HostError.SSL_CONNECT_TIMEOUT;
+                case READ -> tls ? HostError.SSL_READ_TIMEOUT : HostError.TCP_READ_TIMEOUT;
+            }));
+        }
+
+        private CheckResult connectFailed(Throwable cause) {
+            Throwable c = cause instanceof io.netty.channel.ChannelException && cause.getCause() != null
+                    ? cause.getCause() : cause;
+            int errno = c instanceof IOException io ? CheckSocket.errno(io) : 0;
+            if (CheckSocket.overload(errno)) {
+                return CheckResult.OVERLOAD;
+            }
+            return CheckResult.down(errno == CheckSocket.ECONNREFUSED ? HostError.TCP_CONNECT_REFUSED
+                    : HostError.TCP_CONNECT_FAIL);
+        }
+
+        private void finish(CheckResult r) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            timer.cancel(false);
+            if (received != null) {
+                received.release();
+            }
+            if (channel != null) {
+                channel.close();
+            }
+            done.accept(r);
+        }
+    }
+}

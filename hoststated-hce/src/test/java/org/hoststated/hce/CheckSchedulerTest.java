@@ -1,0 +1,197 @@
+package org.hoststated.hce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.hoststated.core.config.CheckConfig;
+import org.hoststated.core.config.Config;
+import org.hoststated.core.config.LogMode;
+import org.hoststated.core.msg.HostError;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.HostStatus;
+import org.hoststated.hce.check.TestServers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Rounds, enable/disable, per-table interval and reloads, against real loopback servers. */
+class CheckSchedulerTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private final TestLoop loop = new TestLoop();
+    private final TestServers servers = new TestServers();
+    private final List<HostStatus> statuses = new CopyOnWriteArrayList<>();
+    private final AtomicInteger syncs = new AtomicInteger();
+
+    @AfterEach
+    void tearDown() {
+        servers.close();
+        loop.close();
+    }
+
+    private CheckScheduler scheduler(Config c, int generation) {
+        return loop.call(() -> new CheckScheduler(loop.loop(), c, generation, statuses::add, syncs::incrementAndGet,
+                new Checks(loop.loop(), null), CheckScheduler.Options.defaults(LogMode.ALL)));
+    }
+
+    private HostStatus last(int hostId) {
+        HostStatus found = null;
+        for (HostStatus s : statuses) {
+            if (s.hostId() == hostId) {
+                found = s;
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void roundChecksEveryHostAndReportsEachResult() throws Exception {
+        int up = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500)
+                .table("web", up, CheckConfig.tcp(), List.of("127.0.0.1", "::1"), 0)
+                .table("dead", TestServers.refusedPort(), CheckConfig.tcp(), List.of("127.0.0.1"), 0)
+                .build();
+        CheckScheduler s = scheduler(c, 7);
+        loop.run(s::start);
+        assertTrue(loop.await(() -> statuses.size() == 3, WAIT));
+        assertEquals(1, syncs.get());
+        // ::1 is not bound by the (IPv4) server: refused.
+        assertEquals(HostState.UP, last(1).state());
+        assertEquals(HostState.DOWN, last(2).state());
+        assertEquals(HostState.DOWN, last(3).state());
+        assertEquals(HostError.TCP_CONNECT_REFUSED, last(3).error());
+        assertEquals(7, last(1).generation());
+        assertEquals(1, last(1).checkCount());
+        assertEquals(1, last(1).upCount());
+
+        loop.run(s::pollNow);
+        assertTrue(loop.await(() -> statuses.size() == 6, WAIT));
+        assertEquals(2, syncs.get());
+        assertEquals(2, last(1).checkCount());
+        assertEquals(2, last(1).upCount());
+        assertEquals(0, (int) loop.call(s::pending));
+    }
+
+    @Test
+    void retryAbsorbsFailuresAfterUp() throws Exception {
+        int port = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500).table("web", port, CheckConfig.tcp(), List.of("127.0.0.1"), 1).build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(s::start);
+        assertTrue(loop.await(() -> statuses.size() == 1, WAIT));
+        assertEquals(HostState.UP, last(1).state());
+        servers.close();
+        assertTrue(awaitRefused(port), "server stopped");
+        loop.run(s::pollNow);
+        assertTrue(loop.await(() -> statuses.size() == 2, WAIT));
+        assertEquals(HostState.UP, last(1).state(), "first failure absorbed by retry 1");
+        assertEquals(0, last(1).retryCount());
+        loop.run(s::pollNow);
+        assertTrue(loop.await(() -> statuses.size() == 3, WAIT));
+        assertEquals(HostState.DOWN, last(1).state());
+    }
+
+    private static boolean awaitRefused(int port) {
+        for (int i = 0; i < 400; i++) {
+            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                Thread.sleep(5);
+            } catch (java.io.IOException e) {
+                return true;
+            } catch (InterruptedException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void disabledTablesAndHostsAreNotChecked() throws Exception {
+        int port = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500)
+                .table("on", port, CheckConfig.tcp(), List.of("127.0.0.1", "127.0.0.2"), 0)
+                .table("off", port, CheckConfig.tcp(), List.of("127.0.0.3"), 0, 60, true)
+                .build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(() -> {
+            s.setHostEnabled(2, false);
+            s.start();
+        });
+        assertTrue(loop.await(() -> statuses.size() == 1, WAIT));
+        assertEquals(1, statuses.get(0).hostId());
+        assertEquals(0, (int) loop.call(s::pending));
+
+        loop.run(() -> {
+            s.setTableEnabled(2, true);
+            s.setHostEnabled(2, true);
+            s.pollNow();
+        });
+        assertTrue(loop.await(() -> statuses.size() == 4, WAIT));
+        loop.run(() -> s.setTableEnabled(1, false));
+        assertEquals(HostState.UNKNOWN, loop.call(() -> s.health(1).state()));
+        assertEquals(false, loop.call(() -> s.setHostEnabled(99, false)));
+    }
+
+    @Test
+    void tableIntervalSkipsRounds() throws Exception {
+        int port = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500)
+                .table("every", port, CheckConfig.tcp(), List.of("127.0.0.1"), 0)
+                .table("third", port, CheckConfig.tcp(), List.of("127.0.0.1"), 0, 180, false)
+                .build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(s::start);
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        for (int round = 2; round <= 4; round++) {
+            loop.run(s::pollNow);
+            assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        }
+        long every = statuses.stream().filter(x -> x.hostId() == 1).count();
+        long third = statuses.stream().filter(x -> x.hostId() == 2).count();
+        assertEquals(4, every);
+        assertEquals(2, third, "checked in rounds 1 and 4");
+    }
+
+    @Test
+    void reloadKeepsHostsThatStay() throws Exception {
+        int port = servers.serve(TestServers.SILENT);
+        Config c1 = new TestConfigs(60, 500)
+                .table("web", port, CheckConfig.tcp(), List.of("127.0.0.1", "127.0.0.2"), 0).build();
+        CheckScheduler s1 = scheduler(c1, 1);
+        loop.run(s1::start);
+        assertTrue(loop.await(() -> statuses.size() == 2, WAIT));
+        Config c2 = new TestConfigs(60, 500)
+                .table("other", port, CheckConfig.tcp(), List.of("127.0.0.9"), 0)
+                .table("web", port, CheckConfig.tcp(), List.of("127.0.0.1", "127.0.0.3"), 0).build();
+        CheckScheduler s2 = scheduler(c2, 2);
+        loop.run(() -> {
+            s2.adopt(s1);
+            s1.close();
+        });
+        // host 2 of c2 is web/127.0.0.1: kept; host 3 (127.0.0.3) and host 1 (other) are new.
+        HostHealth kept = loop.call(() -> s2.health(2));
+        assertNotNull(kept);
+        assertEquals(HostState.UP, kept.state());
+        assertEquals(1, kept.checkCount());
+        assertEquals(HostState.UNKNOWN, loop.call(() -> s2.health(3).state()));
+        assertEquals(HostState.UNKNOWN, loop.call(() -> s2.health(1).state()));
+        statuses.clear();
+        loop.run(s2::start);
+        assertTrue(loop.await(() -> statuses.size() == 3, WAIT));
+        assertEquals(2, last(2).checkCount());
+        assertEquals(2, last(2).generation());
+    }
+
+    @Test
+    void resendAllSendsEveryHost() throws Exception {
+        Config c = new TestConfigs(60, 500)
+                .table("web", TestServers.refusedPort(), CheckConfig.tcp(), List.of("127.0.0.1", "127.0.0.2"), 0)
+                .build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(s::resendAll);
+        assertEquals(2, statuses.size());
+        assertEquals(HostState.UNKNOWN, statuses.get(0).state());
+    }
+}

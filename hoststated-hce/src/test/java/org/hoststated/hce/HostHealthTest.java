@@ -1,0 +1,104 @@
+package org.hoststated.hce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.stream.Stream;
+import org.hoststated.core.msg.HostError;
+import org.hoststated.core.msg.HostState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The {@code retry N} rule of SPEC section 4, one result sequence per row. */
+class HostHealthTest {
+
+    /** retry, results (u = up, d = down, ? = unknown), expected states, check_cnt, up_cnt. */
+    static Stream<Arguments> rows() {
+        return Stream.of(
+                Arguments.of(0, "u", "u", 1, 1),
+                Arguments.of(0, "d", "d", 1, 0),
+                Arguments.of(0, "udu", "udu", 3, 2),
+                // The counter starts at 0: a never-checked host goes down at once, retry or not.
+                Arguments.of(2, "d", "d", 1, 0),
+                Arguments.of(2, "dd", "dd", 2, 0),
+                // After an up, 2 failures are absorbed (state kept) and the 3rd marks down.
+                Arguments.of(2, "uddd", "uuud", 4, 3),
+                Arguments.of(2, "udddd", "uuudd", 5, 3),
+                // Any other outcome resets the counter to N.
+                Arguments.of(2, "uddudddd", "uuuuuudd", 8, 6),
+                Arguments.of(1, "ududd", "uuuud", 5, 4),
+                // After a down the counter is N again: next failures are absorbed as down.
+                Arguments.of(1, "dud", "duu", 3, 2),
+                // Unknown results do not count and reset the counter.
+                Arguments.of(0, "?", "?", 0, 0),
+                Arguments.of(1, "u?d", "u??", 1, 1),
+                Arguments.of(1, "u?dd", "u??d", 2, 1),
+                Arguments.of(3, "udddu", "uuuuu", 5, 5));
+    }
+
+    @ParameterizedTest(name = "retry {0}: {1} -> {2}")
+    @MethodSource("rows")
+    void retryRule(int retry, String results, String states, int checkCount, int upCount) {
+        HostHealth h = new HostHealth(retry);
+        StringBuilder seen = new StringBuilder();
+        for (char c : results.toCharArray()) {
+            h.apply(state(c), HostError.NONE);
+            seen.append(letter(h.state()));
+        }
+        assertEquals(states, seen.toString());
+        assertEquals(checkCount, h.checkCount(), "check_cnt");
+        assertEquals(upCount, h.upCount(), "up_cnt");
+    }
+
+    @Test
+    void retryCounterAndChangeFlag() {
+        HostHealth h = new HostHealth(2);
+        assertEquals(0, h.retryCount());
+        assertEquals(true, h.apply(HostState.UP, HostError.TCP_CONNECT_OK));
+        assertEquals(2, h.retryCount());
+        assertEquals(false, h.apply(HostState.DOWN, HostError.TCP_CONNECT_REFUSED));
+        assertEquals(1, h.retryCount());
+        assertEquals(HostError.TCP_CONNECT_REFUSED, h.error());
+        assertEquals(false, h.apply(HostState.DOWN, HostError.TCP_CONNECT_REFUSED));
+        assertEquals(true, h.apply(HostState.DOWN, HostError.TCP_CONNECT_REFUSED));
+        assertEquals(HostState.UP, h.lastState());
+        assertEquals(2, h.retryCount());
+    }
+
+    @Test
+    void availability() {
+        HostHealth h = new HostHealth(0);
+        assertEquals("", h.availability());
+        h.apply(HostState.UP, HostError.NONE);
+        h.apply(HostState.UP, HostError.NONE);
+        h.apply(HostState.DOWN, HostError.NONE);
+        assertEquals("66.67%", h.availability());
+    }
+
+    @Test
+    void carriedOverKeepsStateAndCounters() {
+        HostHealth h = new HostHealth(3);
+        h.apply(HostState.UP, HostError.NONE);
+        HostHealth c = h.carriedOver(1);
+        assertEquals(HostState.UP, c.state());
+        assertEquals(1, c.checkCount());
+        assertEquals(1, c.retryCount());
+    }
+
+    private static HostState state(char c) {
+        return switch (c) {
+            case 'u' -> HostState.UP;
+            case 'd' -> HostState.DOWN;
+            default -> HostState.UNKNOWN;
+        };
+    }
+
+    private static char letter(HostState s) {
+        return switch (s) {
+            case UP -> 'u';
+            case DOWN -> 'd';
+            case UNKNOWN -> '?';
+        };
+    }
+}

@@ -1,0 +1,138 @@
+package org.hoststated.parent;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
+import org.hoststated.core.imsg.ImsgDecoder;
+import org.hoststated.core.imsg.ImsgEncoder;
+import org.hoststated.core.imsg.ImsgErrors;
+import org.hoststated.core.imsg.ImsgFrameDecoder;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.ProcId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control socket ({@code /var/run/hoststated.sock}, mode 0660, owner root): accepts
+ * hoststatectl connections and hands their requests to the parent. A malformed request or a
+ * type a client may not send closes that client only. Runs on the parent's event loop.
+ */
+final class ControlServer {
+    private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+    /** Connections beyond this are closed at once, so clients cannot exhaust descriptors. */
+    static final int MAX_CLIENTS = 256;
+
+    interface Requests {
+        void request(ControlClient client, Imsg m);
+
+        default void clientClosed(ControlClient client) {
+        }
+    }
+
+    private final EventLoop loop;
+    private final Path path;
+    private final Requests requests;
+    private final Map<Integer, ControlClient> clients = new HashMap<>();
+    private Channel server;
+    private int nextId = 1;
+
+    ControlServer(EventLoop loop, Path path, Requests requests) {
+        this.loop = loop;
+        this.path = path;
+        this.requests = requests;
+    }
+
+    /**
+     * Binds the socket. Called on the event loop, so it cannot wait for the bind: the caller
+     * waits on the returned future from another thread, then calls {@link #restrict()}.
+     */
+    io.netty.channel.ChannelFuture open() throws IOException {
+        Files.deleteIfExists(path);
+        io.netty.channel.ChannelFuture f = new ServerBootstrap()
+                .group(loop)
+                .channel(EpollServerDomainSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 16)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, 1 << 20))
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        accept(ch);
+                    }
+                })
+                .bind(new DomainSocketAddress(path.toString()));
+        server = f.channel();
+        return f;
+    }
+
+    /** Sets the socket file's mode to 0660 once bound (the JDK has no umask). */
+    void restrict() throws IOException {
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+    }
+
+    ControlClient client(int id) {
+        return clients.get(id);
+    }
+
+    Iterable<ControlClient> clients() {
+        return clients.values();
+    }
+
+    void close() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+        clients.values().forEach(ControlClient::close);
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", path, e.getMessage());
+        }
+    }
+
+    private void accept(Channel ch) {
+        if (clients.size() >= MAX_CLIENTS) {
+            log.warn("control socket: too many clients; closing a connection");
+            ch.close();
+            return;
+        }
+        ControlClient c = new ControlClient(nextId++, ch);
+        if (nextId == Integer.MAX_VALUE) {
+            nextId = 1;
+        }
+        clients.put(c.id, c);
+        ImsgErrors errors = new ImsgErrors(ProcId.PARENT, ProcId.CONTROL);
+        ch.pipeline().addLast(new ImsgFrameDecoder(errors), new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
+                ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, Imsg msg) {
+                        requests.request(c, msg);
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        clients.remove(c.id);
+                        requests.clientClosed(c);
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        log.debug("control client {}: {}", c.id, cause.getMessage());
+                        ctx.close();
+                    }
+                });
+    }
+}

@@ -1,0 +1,113 @@
+package org.hoststated.parent;
+
+import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.hoststated.core.imsg.ImsgChannel;
+import org.hoststated.core.imsg.ImsgHandler;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.posix.ExitStatus;
+import org.hoststated.core.posix.FdPassing;
+import org.hoststated.core.posix.SocketPair;
+import org.hoststated.core.posix.SpawnedProcess;
+import org.hoststated.core.posix.Spawner;
+import org.hoststated.core.proc.EngineSettings;
+import org.hoststated.core.proc.FdTag;
+
+/**
+ * One running child engine as the parent sees it: the JVM process, the imsg channel to it
+ * (the child's fd 3) and the socket on which descriptors are passed to it (its fd 4). A
+ * restart makes a new instance. Owned by the parent's event loop.
+ */
+final class EngineProcess {
+    final EngineSpec spec;
+    final SpawnedProcess process;
+    final ImsgChannel channel;
+    private final int fdChannel;
+    final long startedNanos = System.nanoTime();
+
+    private EngineProcess(EngineSpec spec, SpawnedProcess process, ImsgChannel channel, int fdChannel) {
+        this.spec = spec;
+        this.process = process;
+        this.channel = channel;
+        this.fdChannel = fdChannel;
+    }
+
+    /**
+     * Starts the engine's JVM with a new channel on fd 3 and a descriptor socket on fd 4, and
+     * nothing else of the parent's (closefrom in the spawn).
+     */
+    static EngineProcess start(EngineSpec spec, EngineSettings settings, EventLoop loop, ImsgHandler handler)
+            throws IOException {
+        int[] imsg = SocketPair.open();
+        int[] fds;
+        try {
+            fds = SocketPair.open();
+        } catch (IOException e) {
+            closeQuietly(imsg[0]);
+            closeQuietly(imsg[1]);
+            throw e;
+        }
+        SpawnedProcess p;
+        try {
+            p = new Spawner().spawn(javaExecutable(), argv(spec), settings.toEnvironment(),
+                    Map.of(EngineSettings.PARENT_FD, imsg[1], EngineSettings.FD_CHANNEL_FD, fds[1]), true);
+        } catch (IOException e) {
+            for (int fd : new int[] {imsg[0], imsg[1], fds[0], fds[1]}) {
+                closeQuietly(fd);
+            }
+            throw new IOException("cannot start " + spec.title + ": " + e.getMessage(), e);
+        } finally {
+            closeQuietly(imsg[1]);
+            closeQuietly(fds[1]);
+        }
+        SocketPair.setNonBlocking(imsg[0]);
+        ImsgChannel ch = ImsgChannel.open(imsg[0], ProcId.PARENT, spec.proc, loop, handler);
+        return new EngineProcess(spec, p, ch, fds[0]);
+    }
+
+    /** Passes a descriptor with its tag; the child gets its own copy. */
+    void passFd(FdTag tag, int fd) throws IOException {
+        FdPassing.send(fdChannel, tag.encode(), fd);
+    }
+
+    int pid() {
+        return process.pid();
+    }
+
+    Optional<ExitStatus> tryReap() {
+        return process.tryReap();
+    }
+
+    /** Closes the parent's ends; the child sees EOF and exits. */
+    void closeChannels() {
+        channel.close();
+        closeQuietly(fdChannel);
+    }
+
+    static String javaExecutable() {
+        return System.getProperty("java.home") + "/bin/java";
+    }
+
+    private static List<String> argv(EngineSpec spec) {
+        List<String> argv = new ArrayList<>();
+        argv.add(spec.title);
+        argv.addAll(EngineSpec.COMMON);
+        argv.addAll(spec.jvmFlags);
+        argv.add("-cp");
+        argv.add(System.getProperty("java.class.path"));
+        argv.add(spec.mainClass);
+        return argv;
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            SocketPair.close(fd);
+        } catch (IOException e) {
+            // Nothing to do: the descriptor is gone either way.
+        }
+    }
+}

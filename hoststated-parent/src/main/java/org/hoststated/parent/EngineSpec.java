@@ -1,0 +1,43 @@
+package org.hoststated.parent;
+
+import java.util.List;
+import org.hoststated.core.msg.ProcId;
+
+/**
+ * How each child engine is started: its main class, its {@code ps} title and its JVM flags.
+ * The flags keep start-up and memory low (JAVA-NOTES: C1 only and the serial collector for
+ * pfe and hce); the relay keeps C2, since it carries the traffic.
+ */
+enum EngineSpec {
+    PFE(ProcId.PFE, "org.hoststated.pfe.PfeMain", "hoststated: pf engine",
+            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xss512k", "-XX:CICompilerCount=1")),
+    HCE(ProcId.HCE, "org.hoststated.hce.HceMain", "hoststated: health check engine",
+            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m", "-Xss512k", "-XX:CICompilerCount=1")),
+    RELAY(ProcId.RELAY, "org.hoststated.relay.RelayMain", "hoststated: relay engine",
+            List.of("-XX:+UseSerialGC", "-Xms64m", "-Xmx256m", "-Xss512k"));
+
+    /** Flags every child gets: no hsperfdata files (they outlive a privilege drop), quiet native access. */
+    static final List<String> COMMON = List.of("-XX:-UsePerfData", "-XX:+UseCompressedOops",
+            "-Xshare:auto", "-Djava.net.preferIPv4Stack=false", "-Dio.netty.tryReflectionSetAccessible=false");
+
+    final ProcId proc;
+    final String mainClass;
+    final String title;
+    final List<String> jvmFlags;
+
+    EngineSpec(ProcId proc, String mainClass, String title, List<String> jvmFlags) {
+        this.proc = proc;
+        this.mainClass = mainClass;
+        this.title = title;
+        this.jvmFlags = jvmFlags;
+    }
+
+    static EngineSpec of(ProcId p) {
+        for (EngineSpec s : values()) {
+            if (s.proc == p) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("not an engine: " + p);
+    }
+}

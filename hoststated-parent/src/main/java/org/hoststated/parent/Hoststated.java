@@ -1,0 +1,104 @@
+package org.hoststated.parent;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.hoststated.core.config.Diagnostic;
+import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.posix.Privileges;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hoststated [-dnv] [-D macro=value] [-f file]}: the daemon's command line, as in the
+ * original manual. Runs in the parent JVM.
+ */
+@Command(name = "hoststated", sortOptions = false, usageHelpAutoWidth = true,
+        description = "Host status daemon for server load balancing.")
+public final class Hoststated implements Callable<Integer> {
+    static final String DEFAULT_CONFIG = "/etc/hoststated.conf";
+
+    @Option(names = "-d", description = "Do not daemonize; log to stderr.")
+    boolean foreground;
+
+    @Option(names = "-n", description = "Check the configuration file and exit.")
+    boolean configTest;
+
+    @Option(names = "-v", description = "Verbose output (with -n: print the configuration).")
+    boolean verbose;
+
+    @Option(names = "-D", paramLabel = "macro=value", description = "Define a macro; it overrides the file's.")
+    Map<String, String> macros = new LinkedHashMap<>();
+
+    @Option(names = "-f", paramLabel = "file", description = "Configuration file (default " + DEFAULT_CONFIG + ").")
+    Path file = Path.of(DEFAULT_CONFIG);
+
+    /** Set in the copy of the daemon that {@link Daemonizer} starts in the background. */
+    @Option(names = "--detached", hidden = true)
+    boolean detached;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        Daemonizer.rememberArguments(args);
+        System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+    }
+
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Hoststated());
+        cl.setOut(out);
+        cl.setErr(err);
+        // Usage errors exit 1, like every other failure of the daemon's command line.
+        cl.setParameterExceptionHandler((ex, args) -> {
+            err.println("hoststated: " + ex.getMessage());
+            err.println("usage: hoststated [-dnv] [-D macro=value] [-f file]");
+            return 1;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            err.println("hoststated: " + ex.getMessage());
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        LogConfig.init("hoststated", "parent", foreground || configTest, verbose);
+        ConfigSource source = new ConfigSource(file, macros);
+        ConfigSource.Outcome o = source.load();
+        for (Diagnostic w : o.warnings()) {
+            err.println(w + " (warning)");
+        }
+        if (!o.ok()) {
+            for (Diagnostic d : o.errors()) {
+                err.println(d);
+            }
+            return 1;
+        }
+        if (configTest) {
+            if (verbose) {
+                spec.commandLine().getOut().print(o.loaded().text());
+            }
+            err.println("configuration OK");
+            spec.commandLine().getErr().flush();
+            return 0;
+        }
+        if (Privileges.geteuid() != 0) {
+            err.println("hoststated: need root privileges");
+            return 1;
+        }
+        if (!foreground && !detached) {
+            return Daemonizer.detach(err, o.loaded().config().globals().socket());
+        }
+        return Daemon.run(source, o.loaded(), foreground, err);
+    }
+}

@@ -1,0 +1,119 @@
+package org.hoststated.parent;
+
+import io.netty.channel.unix.Socket;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.hoststated.core.config.Config;
+import org.hoststated.core.config.RelayConfig;
+import org.hoststated.core.config.TcpOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relays' listening sockets, bound by the parent as root and kept here for the life of
+ * the configuration that uses them: across relay engine restarts and reloads they stay open,
+ * so no client sees a refused connection. The relay engine gets a copy of each by SCM_RIGHTS.
+ * Owned by the parent's event loop.
+ */
+final class ListenerSockets {
+    private static final Logger log = LoggerFactory.getLogger(ListenerSockets.class);
+    /**
+     * Listen queue unless the protocol asks for more with {@code tcp backlog}: the original's
+     * default of 10 drops connections under any real load.
+     */
+    static final int DEFAULT_BACKLOG = 511;
+
+    private final Map<InetSocketAddress, Socket> open = new HashMap<>();
+
+    /**
+     * Binds every listener of {@code config} that is not open yet. Nothing changes when one
+     * fails: new sockets bound so far are closed again.
+     *
+     * @throws IOException naming the address that could not be bound
+     */
+    void bindAll(Config config) throws IOException {
+        Map<InetSocketAddress, Socket> added = new HashMap<>();
+        try {
+            for (RelayConfig r : config.relays()) {
+                InetSocketAddress a = address(r);
+                if (!open.containsKey(a) && !added.containsKey(a)) {
+                    added.put(a, bind(a, backlog(config, r)));
+                }
+            }
+        } catch (IOException e) {
+            added.values().forEach(ListenerSockets::closeQuietly);
+            throw e;
+        }
+        open.putAll(added);
+    }
+
+    /** Closes the sockets no relay of {@code config} listens on any more. */
+    void retainOnly(Config config) {
+        Set<InetSocketAddress> keep = new HashSet<>();
+        for (RelayConfig r : config.relays()) {
+            keep.add(address(r));
+        }
+        open.entrySet().removeIf(e -> {
+            if (keep.contains(e.getKey())) {
+                return false;
+            }
+            log.debug("closing listener {}", e.getKey());
+            closeQuietly(e.getValue());
+            return true;
+        });
+    }
+
+    /** The descriptor of a relay's listening socket. */
+    int fd(RelayConfig r) {
+        Socket s = open.get(address(r));
+        if (s == null) {
+            throw new IllegalStateException("relay " + r.name() + " has no listening socket");
+        }
+        return s.intValue();
+    }
+
+    void closeAll() {
+        open.values().forEach(ListenerSockets::closeQuietly);
+        open.clear();
+    }
+
+    static InetSocketAddress address(RelayConfig r) {
+        InetAddress a = r.listen().address();
+        return new InetSocketAddress(a, r.listen().port());
+    }
+
+    private static int backlog(Config config, RelayConfig r) {
+        return config.protocol(r.protocol())
+                .map(p -> p.tcp() == null || p.tcp().backlog() <= TcpOptions.DEFAULT_BACKLOG ? DEFAULT_BACKLOG : p.tcp().backlog())
+                .orElse(DEFAULT_BACKLOG);
+    }
+
+    private static Socket bind(InetSocketAddress a, int backlog) throws IOException {
+        // Dual-stack where the host has IPv6; an IPv4 address binds as its mapped form.
+        Socket s = Socket.newSocketStream();
+        try {
+            s.setReuseAddress(true);
+            s.bind(a);
+            s.listen(backlog);
+            log.debug("listening on {} (backlog {})", a, backlog);
+            return s;
+        } catch (IOException e) {
+            closeQuietly(s);
+            throw new IOException("cannot listen on " + a.getAddress().getHostAddress() + " port " + a.getPort()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            log.debug("close listener: {}", e.getMessage());
+        }
+    }
+}

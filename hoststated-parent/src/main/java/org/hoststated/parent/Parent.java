@@ -1,0 +1,328 @@
+package org.hoststated.parent;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.Diagnostic;
+import org.hoststated.core.imsg.ImsgChannel;
+import org.hoststated.core.imsg.ImsgHandler.Result;
+import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.msg.Empty;
+import org.hoststated.core.msg.Flag;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.ScriptRequest;
+import org.hoststated.core.msg.Text;
+import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.core.posix.SignalHandlers;
+import org.hoststated.core.proc.EngineSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The privileged parent process: holds the configuration, supervises the engines, serves the
+ * control socket, keeps the relays' listening sockets, runs check scripts, and reloads.
+ * Everything runs on one event loop; signal handlers post to it.
+ */
+final class Parent implements Supervisor.Listener, ControlServer.Requests {
+    private static final Logger log = LoggerFactory.getLogger(Parent.class);
+    private static final Set<MessageType> REPLIES = EnumSet.of(MessageType.CTL_OK, MessageType.CTL_FAIL,
+            MessageType.CTL_END, MessageType.CTL_SERVICE, MessageType.CTL_TABLE, MessageType.CTL_HOST,
+            MessageType.CTL_RELAY, MessageType.CTL_STATISTICS);
+    private static final Set<MessageType> FORWARDED = EnumSet.of(MessageType.CTL_SHOW_SUM,
+            MessageType.CTL_SERVICE_ENABLE, MessageType.CTL_SERVICE_DISABLE, MessageType.CTL_TABLE_ENABLE,
+            MessageType.CTL_TABLE_DISABLE, MessageType.CTL_HOST_ENABLE, MessageType.CTL_HOST_DISABLE,
+            MessageType.CTL_POLL);
+    private static final long RELOAD_TIMEOUT_MS = 15_000;
+
+    private final ConfigSource source;
+    private final boolean foreground;
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final ListenerSockets listeners = new ListenerSockets();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final long startNanos = System.nanoTime();
+    private Supervisor supervisor;
+    private ControlServer control;
+    private ScriptRunner scripts;
+    private ConfigSource.Loaded current;
+    private int generation;
+    private boolean ready;
+    private boolean stopping;
+    private PendingReload pendingReload;
+
+    Parent(ConfigSource source, boolean foreground) {
+        this.source = source;
+        this.foreground = foreground;
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("parent-loop"),
+                EpollIoHandler.newFactory());
+        this.loop = group.next();
+    }
+
+    /** Starts everything with a configuration the caller loaded and checked. */
+    void start(ConfigSource.Loaded first) throws IOException {
+        try {
+            io.netty.channel.ChannelFuture bound = loop.submit(() -> startOnLoop(first)).get();
+            bound.await();
+            if (!bound.isSuccess()) {
+                throw new IOException("cannot open control socket " + first.config().globals().socket() + ": "
+                        + bound.cause().getMessage());
+            }
+            control.restrict();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof IOException io ? io : new IOException(String.valueOf(c.getMessage()), c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        SignalHandlers.on("HUP", loop, () -> reload(null));
+        SignalHandlers.on("TERM", loop, this::shutdown);
+        SignalHandlers.on("INT", loop, this::shutdown);
+        SignalHandlers.ignore("PIPE");
+    }
+
+    private io.netty.channel.ChannelFuture startOnLoop(ConfigSource.Loaded first) throws IOException {
+        generation = 1;
+        Map<Integer, TlsKeyPair> keys = KeyPairs.read(first.config(), generation);
+        listeners.bindAll(first.config());
+        current = first;
+        var g = first.config().globals();
+        boolean verbose = LogConfig.isVerbose();
+        scripts = new ScriptRunner(g.user());
+        EngineSettings root = new EngineSettings(null, null, foreground, verbose);
+        EngineSettings unprivileged = new EngineSettings(g.user(), g.chroot(), foreground, verbose);
+        control = new ControlServer(loop, Path.of(g.socket()), this);
+        io.netty.channel.ChannelFuture bound = control.open();
+        supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
+        supervisor.startAll(first, keys, generation);
+        log.info("started; configuration {} from {}", generation, source.file());
+        return bound;
+    }
+
+    /** Blocks until the daemon has stopped. */
+    void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    // ---- control socket ----
+
+    @Override
+    public void request(ControlClient c, Imsg m) {
+        if (FORWARDED.contains(m.type())) {
+            ImsgChannel pfe = supervisor.channel(ProcId.PFE);
+            if (pfe == null) {
+                c.send(reply(MessageType.CTL_FAIL, new Text("pf engine is restarting; try again")));
+                return;
+            }
+            pfe.send(new Imsg(m.type(), c.id, m.pid(), m.payload()));
+            return;
+        }
+        switch (m.type()) {
+            case CTL_NOTIFY -> c.monitor = true;
+            case CTL_RELOAD -> reload(c);
+            case CTL_LOG_VERBOSE -> {
+                boolean on = m.payload(Flag.class).on();
+                LogConfig.setVerbose(on);
+                supervisor.broadcast(MessageType.LOG_VERBOSE, new Flag(on));
+                log.info("log level {}", on ? "verbose" : "brief");
+                c.send(reply(MessageType.CTL_OK, Empty.INSTANCE));
+            }
+            case CTL_SHUTDOWN -> {
+                c.send(reply(MessageType.CTL_OK, Empty.INSTANCE));
+                log.info("stop requested on the control socket");
+                loop.schedule(this::shutdown, 50, TimeUnit.MILLISECONDS);
+            }
+            default -> {
+                log.warn("control client {}: unexpected {}", c.id, m.type().logName());
+                c.close();
+            }
+        }
+    }
+
+    private static Imsg reply(MessageType type, Object payload) {
+        return Imsg.of(type, payload);
+    }
+
+    // ---- engines ----
+
+    @Override
+    public Result engineMessage(ProcId from, Imsg m) {
+        if (from == ProcId.PFE) {
+            if (REPLIES.contains(m.type())) {
+                ControlClient c = control.client(m.peerId());
+                if (c != null) {
+                    c.send(new Imsg(m.type(), 0, m.pid(), m.payload()));
+                }
+                return Result.HANDLED;
+            }
+            if (m.type() == MessageType.DEMOTE) {
+                // TODO(#6): carp and keepalived demotion.
+                log.debug("demote request ignored: {}", m.payload());
+                return Result.HANDLED;
+            }
+            if (m.type().allowed(ProcId.PARENT, ProcId.CONTROL)) {
+                for (ControlClient c : control.clients()) {
+                    if (c.monitor) {
+                        c.send(m);
+                    }
+                }
+                return Result.HANDLED;
+            }
+        }
+        if (from == ProcId.HCE && m.type() == MessageType.SCRIPT) {
+            scripts.run(m.payload(ScriptRequest.class), r -> {
+                ImsgChannel hce = supervisor.channel(ProcId.HCE);
+                if (hce != null) {
+                    hce.send(MessageType.SCRIPT_RESULT, r);
+                }
+            });
+            return Result.HANDLED;
+        }
+        return Result.NOT_HANDLED;
+    }
+
+    @Override
+    public void engineReady(ProcId engine, int gen) {
+        log.debug("{} runs configuration {}", engine.title(), gen);
+        if (pendingReload != null && pendingReload.generation == gen) {
+            pendingReload.ready.add(engine);
+            if (pendingReload.ready.containsAll(EnumSet.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY))) {
+                finishReload(null);
+            }
+        }
+        if (!ready && gen == 1 && supervisor.pids().size() == 3) {
+            readyCount.add(engine);
+            if (readyCount.size() == 3) {
+                ready = true;
+                log.info("ready in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+            }
+        }
+    }
+
+    private final Set<ProcId> readyCount = EnumSet.noneOf(ProcId.class);
+
+    @Override
+    public void engineError(ProcId engine, String why) {
+        log.error("{} refused the configuration: {}", engine.title(), why);
+        if (pendingReload != null) {
+            finishReload(engine.title() + ": " + why);
+        }
+    }
+
+    // ---- reload ----
+
+    private static final class PendingReload {
+        final int generation;
+        final List<ControlClient> waiting = new ArrayList<>();
+        final Set<ProcId> ready = EnumSet.noneOf(ProcId.class);
+        ScheduledFuture<?> timeout;
+
+        PendingReload(int generation) {
+            this.generation = generation;
+        }
+    }
+
+    /** Reads the configuration again and sends it to every engine; {@code requester} may be null (SIGHUP). */
+    void reload(ControlClient requester) {
+        if (stopping) {
+            return;
+        }
+        log.info("reloading configuration {}", source.file());
+        ConfigSource.Outcome o = source.load();
+        if (!o.ok()) {
+            for (Diagnostic d : o.errors()) {
+                log.error("{}", d);
+            }
+            String first = o.errors().isEmpty() ? "configuration error" : o.errors().get(0).toString();
+            log.error("reload failed; keeping configuration {}", generation);
+            if (requester != null) {
+                requester.send(reply(MessageType.CTL_FAIL, new Text(first)));
+            }
+            return;
+        }
+        o.warnings().forEach(w -> log.warn("{}", w));
+        int next = generation + 1;
+        Map<Integer, TlsKeyPair> keys;
+        try {
+            keys = KeyPairs.read(o.loaded().config(), next);
+            listeners.bindAll(o.loaded().config());
+        } catch (IOException e) {
+            log.error("reload failed: {}", e.getMessage());
+            if (requester != null) {
+                requester.send(reply(MessageType.CTL_FAIL, new Text(e.getMessage())));
+            }
+            return;
+        }
+        generation = next;
+        current = o.loaded();
+        if (pendingReload != null) {
+            finishReload("superseded by configuration " + next);
+        }
+        pendingReload = new PendingReload(next);
+        if (requester != null) {
+            pendingReload.waiting.add(requester);
+        }
+        pendingReload.timeout = loop.schedule(() -> finishReload("engines did not confirm configuration " + next),
+                RELOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        supervisor.reconfigure(current, keys, next);
+    }
+
+    private void finishReload(String failure) {
+        PendingReload p = pendingReload;
+        pendingReload = null;
+        if (p == null) {
+            return;
+        }
+        if (p.timeout != null) {
+            p.timeout.cancel(false);
+        }
+        if (failure == null) {
+            // Sockets of relays that are gone are closed once the relay engine moved on.
+            listeners.retainOnly(current.config());
+            log.info("configuration {} running", p.generation);
+        } else {
+            log.error("reload: {}", failure);
+        }
+        for (ControlClient c : p.waiting) {
+            c.send(failure == null ? reply(MessageType.CTL_OK, Empty.INSTANCE)
+                    : reply(MessageType.CTL_FAIL, new Text(failure)));
+        }
+    }
+
+    // ---- shutdown ----
+
+    void shutdown() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        log.info("terminating");
+        if (control != null) {
+            control.close();
+        }
+        if (supervisor != null) {
+            supervisor.stopAll(Duration.ofSeconds(5));
+        }
+        listeners.closeAll();
+        if (scripts != null) {
+            scripts.close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        stopped.countDown();
+    }
+}

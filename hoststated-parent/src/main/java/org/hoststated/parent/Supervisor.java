@@ -1,0 +1,286 @@
+package org.hoststated.parent;
+
+import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.RelayConfig;
+import org.hoststated.core.imsg.ImsgChannel;
+import org.hoststated.core.imsg.ImsgHandler;
+import org.hoststated.core.msg.ConfChunk;
+import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.ResolvedName;
+import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.core.posix.ExitStatus;
+import org.hoststated.core.posix.SocketPair;
+import org.hoststated.core.posix.SpawnedProcess;
+import org.hoststated.core.proc.EngineSettings;
+import org.hoststated.core.proc.FdTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the three engines, wires their channels (parent to each; pfe to hce and to relay),
+ * sends each the current configuration, and restarts an engine that dies, with backoff,
+ * resynchronising it with its peers. The original shut the whole daemon down instead.
+ * Owned by the parent's event loop.
+ */
+final class Supervisor {
+    private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
+    private static final long MIN_BACKOFF_MS = 500;
+    private static final long MAX_BACKOFF_MS = 30_000;
+    /** An engine that ran this long before dying starts its backoff afresh. */
+    private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /** Receives every engine message the supervisor does not handle itself. */
+    interface Listener {
+        ImsgHandler.Result engineMessage(ProcId from, Imsg m);
+
+        void engineReady(ProcId engine, int generation);
+
+        void engineError(ProcId engine, String why);
+    }
+
+    private final EventLoop loop;
+    private final EngineSettings privileged;
+    private final EngineSettings unprivileged;
+    private final ListenerSockets listeners;
+    private final Listener listener;
+    private final Map<ProcId, EngineProcess> running = new EnumMap<>(ProcId.class);
+    private final Map<ProcId, Integer> failures = new EnumMap<>(ProcId.class);
+    private ConfigSource.Loaded config;
+    private Map<Integer, TlsKeyPair> keyPairs = Map.of();
+    private int generation;
+    private boolean stopping;
+
+    Supervisor(EventLoop loop, EngineSettings privileged, EngineSettings unprivileged, ListenerSockets listeners,
+               Listener listener) {
+        this.loop = loop;
+        this.privileged = privileged;
+        this.unprivileged = unprivileged;
+        this.listeners = listeners;
+        this.listener = listener;
+    }
+
+    /** Starts every engine with the first configuration. */
+    void startAll(ConfigSource.Loaded first, Map<Integer, TlsKeyPair> keys, int gen) throws IOException {
+        this.config = first;
+        this.keyPairs = keys;
+        this.generation = gen;
+        for (ProcId p : List.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY)) {
+            start(p);
+        }
+    }
+
+    /** Sends a new configuration generation to every running engine. */
+    void reconfigure(ConfigSource.Loaded next, Map<Integer, TlsKeyPair> keys, int gen) {
+        this.config = next;
+        this.keyPairs = keys;
+        this.generation = gen;
+        for (EngineProcess e : running.values()) {
+            sendConfig(e);
+        }
+    }
+
+    /** The engine's channel, or null while it is down. */
+    ImsgChannel channel(ProcId p) {
+        EngineProcess e = running.get(p);
+        return e == null ? null : e.channel;
+    }
+
+    Map<ProcId, Integer> pids() {
+        Map<ProcId, Integer> m = new EnumMap<>(ProcId.class);
+        running.forEach((p, e) -> m.put(p, e.pid()));
+        return m;
+    }
+
+    void broadcast(MessageType type, Object payload) {
+        for (EngineProcess e : running.values()) {
+            e.channel.send(type, payload);
+        }
+    }
+
+    private void start(ProcId p) throws IOException {
+        EngineSpec spec = EngineSpec.of(p);
+        EngineSettings settings = p == ProcId.PFE ? privileged : unprivileged;
+        EngineProcess[] self = new EngineProcess[1];
+        EngineProcess e = EngineProcess.start(spec, settings, loop, new ImsgHandler() {
+            @Override
+            public Result dispatch(ImsgChannel from, Imsg m) {
+                return onMessage(p, m);
+            }
+
+            @Override
+            public void closed(ImsgChannel from) {
+                if (self[0] != null) {
+                    died(self[0]);
+                }
+            }
+        });
+        self[0] = e;
+        running.put(p, e);
+        log.info("started {} (pid {})", spec.title, e.pid());
+        sendConfig(e);
+        wirePeers(p);
+        if (!e.channel.isOpen()) {
+            died(e);
+        }
+    }
+
+    private ImsgHandler.Result onMessage(ProcId from, Imsg m) {
+        switch (m.type()) {
+            case ENGINE_READY -> listener.engineReady(from, m.payload(Generation.class).generation());
+            case ENGINE_ERROR -> listener.engineError(from, m.payload(org.hoststated.core.msg.Text.class).text());
+            default -> {
+                return listener.engineMessage(from, m);
+            }
+        }
+        return ImsgHandler.Result.HANDLED;
+    }
+
+    /** Sends the configuration stream, then (to the relay) its listening sockets. */
+    private void sendConfig(EngineProcess e) {
+        ImsgChannel ch = e.channel;
+        ch.send(MessageType.RECONF_BEGIN, new Generation(generation));
+        config.names().forEach((name, addrs) -> ch.send(MessageType.RECONF_NAME,
+                new ResolvedName(generation, name, addrs.size() > ResolvedName.MAX_ADDRESSES
+                        ? addrs.subList(0, ResolvedName.MAX_ADDRESSES) : addrs)));
+        String text = config.text();
+        for (int i = 0; i < text.length(); i += ConfChunk.MAX_CHUNK) {
+            ch.send(MessageType.RECONF_CONF,
+                    new ConfChunk(generation, text.substring(i, Math.min(text.length(), i + ConfChunk.MAX_CHUNK))));
+        }
+        if (e.spec.proc == ProcId.RELAY) {
+            keyPairs.values().forEach(k -> ch.send(MessageType.RECONF_KEYPAIR, k));
+        }
+        ch.send(MessageType.RECONF_END, new Generation(generation));
+        if (e.spec.proc == ProcId.RELAY) {
+            for (RelayConfig r : config.config().relays()) {
+                try {
+                    e.passFd(FdTag.listener(r.id(), generation), listeners.fd(r));
+                } catch (IOException ex) {
+                    log.error("cannot pass the listening socket of relay {}: {}", r.name(), ex.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Gives a (re)started engine fresh channels to its peers: pfe talks to hce and relay. */
+    private void wirePeers(ProcId p) {
+        if (p == ProcId.PFE) {
+            connect(ProcId.HCE);
+            connect(ProcId.RELAY);
+        } else {
+            connect(p);
+        }
+    }
+
+    private void connect(ProcId other) {
+        EngineProcess pfe = running.get(ProcId.PFE);
+        EngineProcess e = running.get(other);
+        if (pfe == null || e == null) {
+            return;
+        }
+        int[] pair;
+        try {
+            pair = SocketPair.open();
+        } catch (IOException ex) {
+            log.error("cannot create channel pfe-{}: {}", other.title(), ex.getMessage());
+            return;
+        }
+        try {
+            pfe.passFd(FdTag.peer(other, generation), pair[0]);
+            e.passFd(FdTag.peer(ProcId.PFE, generation), pair[1]);
+        } catch (IOException ex) {
+            log.error("cannot pass channel pfe-{}: {}", other.title(), ex.getMessage());
+        } finally {
+            closeQuietly(pair[0]);
+            closeQuietly(pair[1]);
+        }
+    }
+
+    private void died(EngineProcess e) {
+        if (running.get(e.spec.proc) != e) {
+            return;
+        }
+        running.remove(e.spec.proc);
+        e.closeChannels();
+        if (stopping) {
+            return;
+        }
+        // The channel closes a moment before the kernel reports the exit; give it that moment.
+        loop.schedule(() -> reapAndRestart(e), 50, TimeUnit.MILLISECONDS);
+    }
+
+    private void reapAndRestart(EngineProcess e) {
+        Optional<ExitStatus> st = e.tryReap();
+        if (st.isEmpty()) {
+            try {
+                e.process.kill(SpawnedProcess.SIGKILL);
+                st = e.process.waitFor(Duration.ofSeconds(2));
+            } catch (IOException | InterruptedException ex) {
+                log.warn("cannot stop {}: {}", e.spec.title, ex.getMessage());
+            }
+        }
+        log.warn("lost child: {} {}", e.spec.title, st.map(ExitStatus::toString).orElse("did not exit"));
+        int n = System.nanoTime() - e.startedNanos > STABLE_NANOS ? 0 : failures.getOrDefault(e.spec.proc, 0);
+        failures.put(e.spec.proc, n + 1);
+        long delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(n, 10));
+        log.info("restarting {} in {} ms", e.spec.title, delay);
+        loop.schedule(() -> restart(e.spec.proc), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void restart(ProcId p) {
+        if (stopping || running.containsKey(p)) {
+            return;
+        }
+        try {
+            start(p);
+        } catch (IOException ex) {
+            log.error("{}", ex.getMessage());
+            int n = failures.getOrDefault(p, 0);
+            failures.put(p, n + 1);
+            loop.schedule(() -> restart(p), Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(n, 10)),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Closes every channel, waits briefly for the engines to exit, then kills the rest. */
+    void stopAll(Duration grace) {
+        stopping = true;
+        // Copy first: closing a channel calls back into died(), which edits the map.
+        List<EngineProcess> all = new java.util.ArrayList<>(running.values());
+        running.clear();
+        for (EngineProcess e : all) {
+            e.closeChannels();
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (EngineProcess e : all) {
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                if (e.process.waitFor(Duration.ofNanos(left)).isEmpty()) {
+                    log.warn("{} did not exit; killing it", e.spec.title);
+                    e.process.kill(SpawnedProcess.SIGKILL);
+                    e.process.waitFor(Duration.ofSeconds(2));
+                }
+            } catch (IOException | InterruptedException ex) {
+                log.warn("stopping {}: {}", e.spec.title, ex.getMessage());
+            }
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            SocketPair.close(fd);
+        } catch (IOException e) {
+            // The descriptor is gone either way.
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package org.hoststated.parent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole daemon, end to end, as root: four JVMs, a table checked with {@code check tcp}
+ * over two real loopback backends, and a TCP relay that forwards to the hosts that are up.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DaemonIT {
+    @TempDir
+    static Path dir;
+    static Daemon daemon;
+    static Backend one;
+    static Backend two;
+    static InetSocketAddress relay;
+    static int backendPort;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        backendPort = freePort();
+        one = new Backend("one", "127.0.0.11", backendPort);
+        two = new Backend("two", "127.0.0.12", backendPort);
+        relay = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
+        daemon = new Daemon(dir);
+        daemon.writeConfig(config(""));
+        daemon.start();
+        Daemon.awaitTrue("both hosts up", Duration.ofSeconds(20), () ->
+                daemon.hostLine("127.0.0.11").endsWith("up") && daemon.hostLine("127.0.0.12").endsWith("up"));
+    }
+
+    static String config(String extra) {
+        return daemon.globals() + "interval 1\ntimeout 300\n"
+                + "table web {\n  real port " + backendPort + "\n  check tcp\n  host 127.0.0.11\n  host 127.0.0.12\n}\n"
+                + "relay www {\n  listen on 127.0.0.1 port " + relay.getPort() + "\n  table web roundrobin\n}\n" + extra;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+        }
+        if (one != null) {
+            one.close();
+        }
+        if (two != null) {
+            two.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void engines_run_as_separate_jvms_with_their_titles_privileges_and_no_leaked_fds() throws Exception {
+        long pfe = daemon.child("hoststated: pf engine").orElseThrow();
+        long hce = daemon.child("hoststated: health check engine").orElseThrow();
+        long rel = daemon.child("hoststated: relay engine").orElseThrow();
+        for (long pid : List.of(hce, rel)) {
+            String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+            assertTrue(status.contains("\nUid:\t65534\t65534\t65534\t65534"), "uid of " + pid + ":\n" + status);
+            assertTrue(status.contains("\nGid:\t65534\t65534\t65534\t65534"), "gid of " + pid);
+            assertEquals(daemon.chroot.toRealPath(), Files.readSymbolicLink(Path.of("/proc/" + pid + "/root")));
+        }
+        assertEquals(Path.of("/"), Files.readSymbolicLink(Path.of("/proc/" + pfe + "/root")));
+        // The control socket is the parent's alone; the relay's listening socket goes to the relay only.
+        String control = socketInode(daemon.socket.toString());
+        String listener = tcpListenInode(relay.getPort());
+        for (long pid : List.of(pfe, hce, rel)) {
+            Set<String> fds = fdTargets(pid);
+            assertFalse(fds.contains("socket:[" + control + "]"), "control socket leaked into " + Daemon.cmdline(pid));
+            assertEquals(pid == rel, fds.contains("socket:[" + listener + "]"), "listener in " + Daemon.cmdline(pid));
+            assertFalse(fds.stream().anyMatch(f -> f.endsWith("hoststated.conf")), "config file open in " + pid);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void relay_forwards_round_robin_to_up_hosts() throws Exception {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            seen.add(Daemon.fetch(relay));
+        }
+        assertEquals(Set.of("one", "two"), seen);
+    }
+
+    @Test
+    @Order(3)
+    void a_killed_backend_goes_down_and_gets_no_new_connections() throws Exception {
+        two.close();
+        long t0 = System.nanoTime();
+        Daemon.awaitTrue("host two down", Duration.ofSeconds(10), () -> daemon.hostLine("127.0.0.12").endsWith("down"));
+        // interval 1 s + timeout 0.3 s, plus one hoststatectl start-up of slack.
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 4000, "down detected late");
+        for (int i = 0; i < 10; i++) {
+            assertEquals("one", Daemon.fetch(relay));
+        }
+        String summary = daemon.ctl("show", "summary").output();
+        assertTrue(summary.contains("active (1 hosts up)"), summary);
+        two = new Backend("two", "127.0.0.12", backendPort);
+        Daemon.awaitTrue("host two up again", Duration.ofSeconds(10), () -> daemon.hostLine("127.0.0.12").endsWith("up"));
+    }
+
+    @Test
+    @Order(4)
+    void a_killed_engine_is_restarted_and_the_daemon_keeps_serving() throws Exception {
+        for (String title : List.of("hoststated: relay engine", "hoststated: health check engine", "hoststated: pf engine")) {
+            long old = daemon.child(title).orElseThrow();
+            new ProcessBuilder("kill", "-KILL", Long.toString(old)).start().waitFor();
+            Daemon.awaitTrue(title + " restarted", Duration.ofSeconds(20),
+                    () -> daemon.child(title).filter(p -> p != old).isPresent());
+            Daemon.awaitTrue("both hosts up after restart of " + title, Duration.ofSeconds(20), () ->
+                    daemon.hostLine("127.0.0.11").endsWith("up") && daemon.hostLine("127.0.0.12").endsWith("up"));
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < 6; i++) {
+                seen.add(Daemon.fetch(relay));
+            }
+            assertEquals(Set.of("one", "two"), seen, "after restart of " + title);
+        }
+        assertTrue(daemon.logText().contains("lost child"), daemon.logText());
+    }
+
+    @Test
+    @Order(5)
+    void sighup_with_a_broken_config_keeps_the_old_one() throws Exception {
+        String good = Files.readString(daemon.config);
+        daemon.writeConfig(good + "table broken {\n  check nonsense\n}\n");
+        daemon.signal("HUP");
+        Daemon.awaitTrue("reload refused", Duration.ofSeconds(10), () -> daemon.logText().contains("reload failed"));
+        assertTrue(daemon.hostLine("127.0.0.11").endsWith("up"));
+        assertEquals("one", fetchFrom("one"));
+        daemon.writeConfig(good);
+    }
+
+    @Test
+    @Order(6)
+    void sigterm_stops_everything_and_removes_the_socket() throws Exception {
+        List<Long> children = Stream.of("hoststated: pf engine", "hoststated: health check engine",
+                "hoststated: relay engine").map(t -> daemon.child(t).orElseThrow()).toList();
+        daemon.signal("TERM");
+        assertTrue(daemon.process().waitFor(15, TimeUnit.SECONDS), "daemon did not stop");
+        assertEquals(0, daemon.process().exitValue(), daemon.logText());
+        assertFalse(Files.exists(daemon.socket));
+        for (long pid : children) {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "child " + pid + " survived");
+        }
+    }
+
+    private static String fetchFrom(String expected) throws IOException {
+        for (int i = 0; i < 4; i++) {
+            String got = Daemon.fetch(relay);
+            if (got.equals(expected)) {
+                return got;
+            }
+        }
+        return "";
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static Set<String> fdTargets(long pid) throws IOException {
+        Set<String> out = new HashSet<>();
+        try (Stream<Path> s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path p : s.toList()) {
+                try {
+                    out.add(Files.readSymbolicLink(p).toString());
+                } catch (IOException e) {
+                    // The descriptor closed while we listed: not a leak.
+                }
+            }
+        }
+        return out;
+    }
+
+    static String socketInode(String path) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+            if (line.endsWith(" " + path)) {
+                String[] f = line.trim().split("\\s+");
+                return f[6];
+            }
+        }
+        throw new IllegalStateException("no unix socket " + path);
+    }
+
+    static String tcpListenInode(int port) throws IOException {
+        String hexPort = String.format(":%04X", port);
+        for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 9 && f[1].endsWith(hexPort) && f[3].equals("0A")) {
+                return f[9];
+            }
+        }
+        throw new IllegalStateException("no listener on port " + port);
+    }
+
+}

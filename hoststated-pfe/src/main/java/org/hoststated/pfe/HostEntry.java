@@ -1,0 +1,54 @@
+package org.hoststated.pfe;
+
+import org.hoststated.core.config.HostConfig;
+import org.hoststated.core.msg.CtlHost;
+import org.hoststated.core.msg.HostError;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.HostStatus;
+
+/** pfe's record of one host: its last reported state and counters. Owned by pfe's event loop. */
+final class HostEntry {
+    final HostConfig config;
+    final TableEntry table;
+    HostState state = HostState.UNKNOWN;
+    HostError lastError = HostError.NONE;
+    boolean disabled;
+    int checkCount;
+    int upCount;
+    int retryCount;
+
+    HostEntry(HostConfig config, TableEntry table) {
+        this.config = config;
+        this.table = table;
+    }
+
+    /** The key under which a host keeps its state across a reload. */
+    String key() {
+        return table.config.name() + "\0" + config.name() + "\0" + config.address().getHostAddress();
+    }
+
+    void copyStateFrom(HostEntry old) {
+        state = old.state;
+        lastError = old.lastError;
+        checkCount = old.checkCount;
+        upCount = old.upCount;
+        retryCount = old.retryCount;
+    }
+
+    void reset() {
+        state = HostState.UNKNOWN;
+        lastError = HostError.NONE;
+        checkCount = 0;
+        upCount = 0;
+        retryCount = 0;
+    }
+
+    HostStatus status(int generation) {
+        return new HostStatus(generation, config.id(), state, lastError, checkCount, upCount, retryCount, 0);
+    }
+
+    CtlHost row() {
+        return new CtlHost(config.id(), table.config.id(), config.name(), state, disabled,
+                checkCount, upCount, retryCount, lastError);
+    }
+}

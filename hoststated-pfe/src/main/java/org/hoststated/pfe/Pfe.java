@@ -1,0 +1,244 @@
+package org.hoststated.pfe;
+
+import java.util.concurrent.TimeUnit;
+import org.hoststated.core.imsg.ImsgHandler.Result;
+import org.hoststated.core.msg.CtlId;
+import org.hoststated.core.msg.Empty;
+import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.HostStatus;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.RelayStatistics;
+import org.hoststated.core.msg.Text;
+import org.hoststated.core.proc.Engine;
+import org.hoststated.core.proc.ReceivedConfig;
+import org.hoststated.pfe.backend.L3Backend;
+import org.hoststated.pfe.backend.NoneBackend;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pf engine: owns the truth about services, tables and hosts, answers the control
+ * socket's show, enable and disable requests (forwarded by the parent), passes state changes
+ * to the relay engine and to monitor clients, and keeps the kernel's layer-3 rules equal to
+ * the state. Runs as root (it changes kernel NAT rules), on one event loop.
+ */
+public final class Pfe extends Engine {
+    private static final Logger log = LoggerFactory.getLogger(Pfe.class);
+    /** Bursts of changes within this window become one kernel transaction. */
+    private static final long L3_COALESCE_MS = 20;
+
+    private PfeState state;
+    private L3Backend backend;
+    private boolean l3Pending;
+    /** A relay asked for host states of a generation pfe has not applied yet. */
+    private int pendingRelayRequest = -1;
+
+    public Pfe() {
+        super(ProcId.PFE);
+    }
+
+    @Override
+    public String title() {
+        return "hoststated: pf engine";
+    }
+
+    @Override
+    protected boolean dropsPrivileges() {
+        return false;
+    }
+
+    @Override
+    protected void applyConfig(ReceivedConfig rc) {
+        state = PfeState.build(rc.generation(), rc.config(), state);
+        if (backend == null) {
+            backend = openBackend(rc.config().globals().l3Backend());
+        }
+        log.debug("configuration {} applied: {} tables, {} services, {} relays", rc.generation(),
+                state.tables.size(), state.services.size(), state.relays.size());
+        scheduleL3();
+        if (pendingRelayRequest == rc.generation()) {
+            pendingRelayRequest = -1;
+            sendStates(ProcId.RELAY);
+        }
+    }
+
+    private L3Backend openBackend(String name) {
+        if (name != null && !name.equals("none")) {
+            // TODO(#6): nftables and pf backends.
+            log.warn("layer-3 backend {} is not available yet; using none", name);
+        }
+        return new NoneBackend();
+    }
+
+    @Override
+    protected Result dispatchParent(Imsg m) {
+        if (state == null) {
+            parent().send(new Imsg(MessageType.CTL_FAIL, m.peerId(), m.pid(), new Text("not configured yet")));
+            return Result.HANDLED;
+        }
+        switch (m.type()) {
+            case CTL_SHOW_SUM -> state.summary(m.peerId()).forEach(parent()::send);
+            case CTL_SERVICE_ENABLE, CTL_SERVICE_DISABLE, CTL_TABLE_ENABLE, CTL_TABLE_DISABLE,
+                    CTL_HOST_ENABLE, CTL_HOST_DISABLE -> control(m);
+            case CTL_POLL -> {
+                sendPeer(ProcId.HCE, MessageType.CTL_POLL, Empty.INSTANCE);
+                reply(m, MessageType.CTL_OK, Empty.INSTANCE);
+            }
+            case CTL_NOTIFY -> reply(m, MessageType.CTL_OK, Empty.INSTANCE);
+            default -> {
+                return Result.NOT_HANDLED;
+            }
+        }
+        return Result.HANDLED;
+    }
+
+    private void control(Imsg m) {
+        ControlCommands.Outcome o = ControlCommands.run(state, m.type(), m.payload(CtlId.class));
+        if (o.failure() != null) {
+            reply(m, MessageType.CTL_FAIL, new Text(o.failure()));
+            return;
+        }
+        for (ControlCommands.Notice n : o.notices()) {
+            if (n.type().allowed(ProcId.PFE, ProcId.HCE)) {
+                sendPeer(ProcId.HCE, n.type(), n.id());
+            }
+            sendPeer(ProcId.RELAY, n.type(), n.id());
+            parent().send(n.type(), n.id());
+        }
+        log.info("{} {}", m.type().logName().replace("ctl_", "").replace('_', ' '), m.payload(CtlId.class));
+        scheduleL3();
+        reply(m, MessageType.CTL_OK, Empty.INSTANCE);
+    }
+
+    private void reply(Imsg request, MessageType type, Object payload) {
+        parent().send(new Imsg(type, request.peerId(), (int) ProcessHandle.current().pid(), payload));
+    }
+
+    @Override
+    protected Result dispatchPeer(ProcId peer, Imsg m) {
+        if (peer == ProcId.HCE) {
+            switch (m.type()) {
+                case HOST_STATUS -> hostStatus(m.payload(HostStatus.class));
+                case SYNC -> parent().send(MessageType.SYNC, m.payload(Generation.class));
+                default -> {
+                    return Result.NOT_HANDLED;
+                }
+            }
+            return Result.HANDLED;
+        }
+        if (peer == ProcId.RELAY) {
+            switch (m.type()) {
+                case STATISTICS -> statistics(m.payload(RelayStatistics.class));
+                case STATE_REQUEST -> stateRequest(m.payload(Generation.class).generation());
+                default -> {
+                    return Result.NOT_HANDLED;
+                }
+            }
+            return Result.HANDLED;
+        }
+        return Result.NOT_HANDLED;
+    }
+
+    private void hostStatus(HostStatus st) {
+        if (state == null || st.generation() != state.generation) {
+            log.debug("dropping host status of generation {}", st.generation());
+            return;
+        }
+        HostEntry h = state.hosts.get(st.hostId());
+        if (h == null) {
+            log.error("host status for unknown host id {}", st.hostId());
+            return;
+        }
+        if (h.disabled || h.table.disabled) {
+            return;
+        }
+        if (state.applyStatus(st, h)) {
+            HostStatus changed = h.status(state.generation);
+            sendPeer(ProcId.RELAY, MessageType.HOST_STATUS, changed);
+            parent().send(MessageType.HOST_STATUS, changed);
+            scheduleL3();
+        }
+    }
+
+    private void statistics(RelayStatistics s) {
+        if (state == null || s.generation() != state.generation) {
+            return;
+        }
+        for (RelayEntry r : state.relays) {
+            if (r.config.id() == s.relayId()) {
+                r.statistics = s;
+            }
+        }
+    }
+
+    private void stateRequest(int generation) {
+        if (state == null || generation > state.generation) {
+            pendingRelayRequest = generation;
+            return;
+        }
+        if (generation == state.generation) {
+            sendStates(ProcId.RELAY);
+        }
+    }
+
+    /** Sends every host's state and every disabled object to a (re)started peer. */
+    private void sendStates(ProcId peer) {
+        int gen = state.generation;
+        for (TableEntry t : state.tables.values()) {
+            if (t.disabled) {
+                sendPeer(peer, MessageType.TABLE_DISABLE, new ObjId(gen, t.config.id()));
+            }
+            for (HostEntry h : t.hosts) {
+                if (h.disabled) {
+                    sendPeer(peer, MessageType.HOST_DISABLE, new ObjId(gen, h.config.id()));
+                }
+                sendPeer(peer, MessageType.HOST_STATUS, h.status(gen));
+            }
+        }
+        for (ServiceEntry s : state.services) {
+            if (s.disabled && peer == ProcId.RELAY) {
+                sendPeer(peer, MessageType.SERVICE_DISABLE, new ObjId(gen, s.config.id()));
+            }
+        }
+    }
+
+    @Override
+    protected void peerConnected(ProcId peer) {
+        if (peer == ProcId.HCE && state != null) {
+            // A restarted hce starts from unknown; tell it what is disabled so it skips those.
+            for (TableEntry t : state.tables.values()) {
+                if (t.disabled) {
+                    sendPeer(peer, MessageType.TABLE_DISABLE, new ObjId(state.generation, t.config.id()));
+                }
+                for (HostEntry h : t.hosts) {
+                    if (h.disabled) {
+                        sendPeer(peer, MessageType.HOST_DISABLE, new ObjId(state.generation, h.config.id()));
+                    }
+                }
+            }
+            sendPeer(peer, MessageType.STATE_REQUEST, new Generation(state.generation));
+        }
+    }
+
+    /** Applies the layer-3 state soon, once per burst of changes. */
+    private void scheduleL3() {
+        if (l3Pending) {
+            return;
+        }
+        l3Pending = true;
+        loop().schedule(() -> {
+            l3Pending = false;
+            backend.apply(state.redirects());
+        }, L3_COALESCE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void shutdown() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+}

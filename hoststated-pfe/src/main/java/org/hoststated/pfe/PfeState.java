@@ -1,0 +1,169 @@
+package org.hoststated.pfe;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hoststated.core.config.Config;
+import org.hoststated.core.config.HostConfig;
+import org.hoststated.core.config.RelayConfig;
+import org.hoststated.core.config.ServiceConfig;
+import org.hoststated.core.config.TableConfig;
+import org.hoststated.core.config.TableTarget;
+import org.hoststated.core.config.VirtualHost;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.HostStatus;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.pfe.backend.L3Backend;
+
+/**
+ * The authoritative state of services, tables and hosts for one configuration generation
+ * (SPEC sections 2.1 and 4, pfe.c). Owned by pfe's event loop; not thread-safe.
+ */
+final class PfeState {
+    final int generation;
+    final Config config;
+    final Map<Integer, TableEntry> tables = new LinkedHashMap<>();
+    final Map<Integer, HostEntry> hosts = new HashMap<>();
+    final List<ServiceEntry> services = new ArrayList<>();
+    final List<RelayEntry> relays = new ArrayList<>();
+
+    private PfeState(int generation, Config config) {
+        this.generation = generation;
+        this.config = config;
+    }
+
+    /** Builds the state of a new generation, keeping the state of hosts that stay. */
+    static PfeState build(int generation, Config config, PfeState previous) {
+        PfeState s = new PfeState(generation, config);
+        Map<String, HostEntry> old = new HashMap<>();
+        if (previous != null) {
+            for (HostEntry h : previous.hosts.values()) {
+                old.put(h.key(), h);
+            }
+        }
+        Map<String, TableEntry> byName = new HashMap<>();
+        for (TableConfig tc : config.activeTables()) {
+            TableEntry t = new TableEntry(tc);
+            for (HostConfig hc : tc.hosts()) {
+                HostEntry h = new HostEntry(hc, t);
+                HostEntry prev = old.get(h.key());
+                if (prev != null && !t.disabled) {
+                    h.copyStateFrom(prev);
+                }
+                t.hosts.add(h);
+                s.hosts.put(hc.id(), h);
+            }
+            t.recount();
+            s.tables.put(tc.id(), t);
+            byName.put(tc.name(), t);
+        }
+        for (ServiceConfig sc : config.services()) {
+            TableEntry main = byName.get(sc.table());
+            TableEntry backup = sc.backupTable() == null ? null : byName.get(sc.backupTable());
+            if (main != null) {
+                s.services.add(new ServiceEntry(sc, main, backup));
+            }
+        }
+        for (RelayConfig rc : config.relays()) {
+            TableEntry t = rc.target() instanceof TableTarget tt ? byName.get(tt.table()) : null;
+            s.relays.add(new RelayEntry(rc, t));
+        }
+        return s;
+    }
+
+    /**
+     * Records a check result.
+     *
+     * @return true when the host's state changed (the only results pfe passes on)
+     */
+    boolean applyStatus(HostStatus st, HostEntry h) {
+        h.checkCount = st.checkCount();
+        h.upCount = st.upCount();
+        h.retryCount = st.retryCount();
+        h.lastError = st.error();
+        if (h.state == st.state()) {
+            return false;
+        }
+        // Only transitions into and out of up move the table's count; unknown <-> down does not.
+        if (st.state() == HostState.UP) {
+            h.table.upCount++;
+        } else if (h.state == HostState.UP) {
+            h.table.upCount--;
+        }
+        h.state = st.state();
+        return true;
+    }
+
+    /** The rows of {@code show summary}, in the original's order (SPEC 2.2). */
+    List<Imsg> summary(int peerId) {
+        List<Imsg> out = new ArrayList<>();
+        for (ServiceEntry s : reversed(services)) {
+            out.add(row(MessageType.CTL_SERVICE, s.row(), peerId));
+            if (s.disabled) {
+                continue;
+            }
+            addTable(out, s.main, peerId);
+            if (s.backup != null) {
+                addTable(out, s.backup, peerId);
+            }
+        }
+        for (RelayEntry r : reversed(relays)) {
+            out.add(row(MessageType.CTL_RELAY, r.row(), peerId));
+            if (r.statistics != null) {
+                out.add(row(MessageType.CTL_STATISTICS, r.statistics, peerId));
+            }
+            if (r.table != null) {
+                addTable(out, r.table, peerId);
+            }
+        }
+        out.add(row(MessageType.CTL_END, org.hoststated.core.msg.Empty.INSTANCE, peerId));
+        return out;
+    }
+
+    private void addTable(List<Imsg> out, TableEntry t, int peerId) {
+        out.add(row(MessageType.CTL_TABLE, t.row(), peerId));
+        if (t.disabled) {
+            return;
+        }
+        for (HostEntry h : reversed(t.hosts)) {
+            out.add(row(MessageType.CTL_HOST, h.row(), peerId));
+        }
+    }
+
+    /** What the kernel should redirect now. */
+    List<L3Backend.Redirect> redirects() {
+        List<L3Backend.Redirect> out = new ArrayList<>();
+        for (ServiceEntry s : services) {
+            TableEntry active = s.activeTable();
+            List<InetAddress> up = new ArrayList<>();
+            if (active != null) {
+                for (HostEntry h : active.hosts) {
+                    if (h.state == HostState.UP && !h.disabled) {
+                        up.add(h.config.address());
+                    }
+                }
+            }
+            List<L3Backend.Virtual> v = new ArrayList<>();
+            for (VirtualHost vh : s.config.virtualHosts()) {
+                v.add(new L3Backend.Virtual(vh.address(), vh.port(), vh.iface()));
+            }
+            out.add(new L3Backend.Redirect(s.config.name(), v, up, s.main.config.port(),
+                    s.config.stickyAddress(), s.config.tag()));
+        }
+        return out;
+    }
+
+    private static Imsg row(MessageType type, Object payload, int peerId) {
+        return new Imsg(type, peerId, (int) ProcessHandle.current().pid(), payload);
+    }
+
+    private static <T> List<T> reversed(List<T> l) {
+        List<T> r = new ArrayList<>(l);
+        java.util.Collections.reverse(r);
+        return r;
+    }
+}

@@ -1,0 +1,34 @@
+package org.hoststated.pfe;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.hoststated.core.config.TableConfig;
+import org.hoststated.core.msg.CtlTable;
+import org.hoststated.core.msg.HostState;
+
+/** pfe's record of one table: its hosts and how many are up. Owned by pfe's event loop. */
+final class TableEntry {
+    final TableConfig config;
+    final List<HostEntry> hosts = new ArrayList<>();
+    boolean disabled;
+    int upCount;
+
+    TableEntry(TableConfig config) {
+        this.config = config;
+        this.disabled = config.disabled();
+    }
+
+    /** Recounts after a reload carried host states over. */
+    void recount() {
+        upCount = 0;
+        for (HostEntry h : hosts) {
+            if (h.state == HostState.UP && !h.disabled) {
+                upCount++;
+            }
+        }
+    }
+
+    CtlTable row() {
+        return new CtlTable(config.id(), config.name(), disabled, disabled ? 0 : upCount, hosts.size());
+    }
+}

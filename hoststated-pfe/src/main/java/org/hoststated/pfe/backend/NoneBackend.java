@@ -1,0 +1,28 @@
+package org.hoststated.pfe.backend;
+
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@code none} backend: tracks state and changes nothing in the kernel. */
+public final class NoneBackend implements L3Backend {
+    private static final Logger log = LoggerFactory.getLogger(NoneBackend.class);
+
+    @Override
+    public String name() {
+        return "none";
+    }
+
+    @Override
+    public void apply(List<Redirect> services) {
+        if (log.isDebugEnabled()) {
+            for (Redirect r : services) {
+                log.debug("service {} would redirect to {} host(s)", r.service(), r.hosts().size());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,164 @@
+package org.hoststated.relay;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.core.config.ProtocolType;
+import org.hoststated.core.config.RelayConfig;
+import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.handler.TcpRelayInitializer;
+import org.hoststated.relay.lb.HostSelector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One relay of one configuration generation, in the relay engine: serves the listening socket
+ * the parent passed (adopted by fd, never bound here) on the worker loops, each accepted
+ * session getting the protocol's pipeline. Usable without the engine: give it a listening
+ * descriptor and a {@link HostSelector}. {@link #serve} and {@link #stop} are called from one
+ * thread (the engine's loop); the listener swap they do is the only shared state, cold path.
+ */
+public final class RelayServer {
+    private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
+    /** Backend connect timeout cap; relayd used the 200 ms check timeout (SPEC 8.1 item 4). */
+    static final int MAX_CONNECT_TIMEOUT_MS = 30_000;
+
+    private final RelayConfig relay;
+    private final ProtocolConfig protocol;
+    private final EventLoopGroup workers;
+    private final RelayTransport transport;
+    private final RelayContext context;
+    private final ChannelHandler initializer;
+    private Channel listener;
+    private boolean stopped;
+
+    public RelayServer(RelayConfig relay, ProtocolConfig protocol, EventLoopGroup workers,
+            RelayTransport transport, HostSelector selector, RelayCounters counters, boolean logSessions) {
+        this.relay = relay;
+        this.protocol = protocol;
+        this.workers = workers;
+        this.transport = transport;
+        int connectMs = relay.timeoutSec() > 0
+                ? (int) Math.min(MAX_CONNECT_TIMEOUT_MS, relay.timeoutSec() * 1000L) : MAX_CONNECT_TIMEOUT_MS;
+        this.context = new RelayContext(relay, selector, counters, backend(Inet4Address.class, connectMs),
+                backend(Inet6Address.class, connectMs),
+                new DefaultChannelGroup("relay " + relay.name(), GlobalEventExecutor.INSTANCE), logSessions);
+        this.initializer = initializer(protocol);
+    }
+
+    private Bootstrap backend(Class<? extends InetAddress> family, int connectMs) {
+        Bootstrap b = new Bootstrap().channelFactory(transport.socketChannels()).disableResolver();
+        SocketOptions.backend(b, protocol.tcp(), connectMs);
+        SocketOptions.ttl(b, protocol.tcp(), family == Inet6Address.class);
+        return b;
+    }
+
+    private ChannelHandler initializer(ProtocolConfig p) {
+        if (p.type() != ProtocolType.TCP) {
+            // HTTP nodes are not applied yet: relay bytes unchanged rather than refuse sessions.
+            log.warn("relay {}: protocol {} of type {} relayed as tcp", relay.name(), p.name(),
+                    p.type().name().toLowerCase());
+        }
+        return new TcpRelayInitializer(context);
+    }
+
+    public RelayConfig config() {
+        return relay;
+    }
+
+    public RelayContext context() {
+        return context;
+    }
+
+    /**
+     * Starts accepting on {@code fd}, a bound, listening, non-blocking socket; this server owns
+     * it from now on. When a listener is already served (a new descriptor for the same socket
+     * after a reload), the old channel is closed once the new one accepts, so no connection is
+     * refused in between. The future completes when the new channel is registered.
+     */
+    public ChannelFuture serve(int fd) {
+        boolean[] adopted = new boolean[1];
+        ServerBootstrap b = new ServerBootstrap()
+                .group(workers)
+                .channelFactory(() -> {
+                    ServerChannel c = transport.adopt(fd);
+                    adopted[0] = true;
+                    return c;
+                })
+                .childHandler(initializer);
+        SocketOptions.listener(b, protocol.tcp(), relay.listen().address());
+        SocketOptions.accepted(b, protocol.tcp());
+        ChannelFuture f = b.register();
+        // Without a channel nobody owns fd yet; a channel that failed to register closed it.
+        f.addListener(done -> registered(f, adopted[0] ? -1 : fd));
+        return f;
+    }
+
+    /** @param orphanFd the descriptor if no channel took it over, else -1 */
+    private void registered(ChannelFuture f, int orphanFd) {
+        if (!f.isSuccess()) {
+            log.warn("relay {}: cannot serve listening socket: {}", relay.name(), f.cause().getMessage());
+            if (orphanFd >= 0) {
+                closeQuietly(orphanFd);
+            }
+            return;
+        }
+        Channel old;
+        synchronized (this) {
+            if (stopped) {
+                old = f.channel();
+            } else {
+                old = listener;
+                listener = f.channel();
+            }
+        }
+        if (old != null) {
+            old.close();
+        }
+        log.debug("relay {}: accepting on {}", relay.name(), f.channel().localAddress());
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            new FileDescriptor(fd).close();
+        } catch (IOException e) {
+            log.debug("close fd {}: {}", fd, e.getMessage());
+        }
+    }
+
+    /**
+     * Stops accepting. Sessions in flight go on until they end; they keep this server's
+     * context (selector, counters).
+     */
+    public ChannelFuture stop() {
+        Channel l;
+        synchronized (this) {
+            stopped = true;
+            l = listener;
+            listener = null;
+        }
+        return l != null ? l.close() : null;
+    }
+
+    /** Closes every open session of this relay (engine shutdown). */
+    public void closeSessions() {
+        context.sessions().close();
+    }
+
+    /** The channel currently accepting, or null. */
+    public synchronized Channel listener() {
+        return listener;
+    }
+}

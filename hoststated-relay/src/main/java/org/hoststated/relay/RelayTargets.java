@@ -1,0 +1,82 @@
+package org.hoststated.relay;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.Predicate;
+import org.hoststated.core.config.Config;
+import org.hoststated.core.config.ForwardTarget;
+import org.hoststated.core.config.HostConfig;
+import org.hoststated.core.config.RelayConfig;
+import org.hoststated.core.config.ServiceConfig;
+import org.hoststated.core.config.ServiceTarget;
+import org.hoststated.core.config.TableConfig;
+import org.hoststated.core.config.TableTarget;
+import org.hoststated.core.config.VirtualHost;
+import org.hoststated.relay.lb.Hash;
+import org.hoststated.relay.lb.Hash32;
+import org.hoststated.relay.lb.HostSelector;
+import org.hoststated.relay.lb.LoadBalance;
+import org.hoststated.relay.lb.RelayHosts;
+import org.hoststated.relay.lb.RoundRobin;
+import org.hoststated.relay.lb.Scheduler;
+import org.hoststated.relay.lb.TargetHost;
+
+/**
+ * Turns a relay's target ({@code forward to}, {@code service}, {@code table}) into the
+ * {@link HostSelector} its sessions use. Runs on the relay engine's loop when a configuration
+ * is applied. Stateless.
+ */
+public final class RelayTargets {
+    private RelayTargets() {
+    }
+
+    /**
+     * The selector of {@code relay} in {@code config}; {@code usable} says which table hosts
+     * may get sessions now. A relay with only {@code nat lookup} gets an empty selector.
+     */
+    public static HostSelector selector(RelayConfig relay, Config config, Predicate<TargetHost> usable) {
+        if (relay.target() == null) {
+            return new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(List.of()));
+        }
+        if (relay.target() instanceof ForwardTarget f) {
+            return HostSelector.fixed(
+                    new TargetHost(-1, f.name(), new InetSocketAddress(f.address(), f.port()), f.retry()));
+        }
+        if (relay.target() instanceof ServiceTarget s) {
+            return HostSelector.fixed(serviceHost(s, config));
+        }
+        TableTarget t = (TableTarget) relay.target();
+        return new HostSelector(scheduler(relay, t), t.noCheck(), RelayHosts.of(tableHosts(t, config), usable));
+    }
+
+    /** The hosts of a table target in configuration order, with the target's port. */
+    public static List<TargetHost> tableHosts(TableTarget t, Config config) {
+        TableConfig table = config.table(t.table())
+                .orElseThrow(() -> new IllegalArgumentException("unknown table " + t.table()));
+        int port = t.port() > 0 ? t.port() : table.port();
+        return table.hosts().stream().map(h -> host(h, port)).toList();
+    }
+
+    private static TargetHost host(HostConfig h, int port) {
+        return new TargetHost(h.id(), h.name(), new InetSocketAddress(h.address(), port), h.retry());
+    }
+
+    private static TargetHost serviceHost(ServiceTarget s, Config config) {
+        ServiceConfig svc = config.service(s.service())
+                .orElseThrow(() -> new IllegalArgumentException("unknown service " + s.service()));
+        if (svc.virtualHosts().isEmpty()) {
+            throw new IllegalArgumentException("service " + s.service() + " has no virtual host");
+        }
+        VirtualHost vh = svc.virtualHosts().get(0);
+        return new TargetHost(-1, vh.name(), new InetSocketAddress(vh.address(), vh.port()), s.retry());
+    }
+
+    static Scheduler scheduler(RelayConfig relay, TableTarget t) {
+        int key = Hash32.relayKey(relay.name(), t.table());
+        return switch (t.mode()) {
+            case ROUNDROBIN -> new RoundRobin();
+            case LOADBALANCE -> new LoadBalance(key);
+            case HASH -> new Hash(key);
+        };
+    }
+}

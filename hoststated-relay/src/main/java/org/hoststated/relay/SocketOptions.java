@@ -1,0 +1,78 @@
+package org.hoststated.relay;
+
+import io.netty.bootstrap.AbstractBootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.unix.IntegerUnixChannelOption;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import org.hoststated.core.config.TcpOptions;
+
+/**
+ * The socket options of a relay protocol's {@code tcp} block, as Netty channel options, for
+ * the listening socket, accepted sessions and backend connections. {@code backlog} belongs to
+ * {@code listen(2)}, done by the parent; {@code sack} has no per-socket switch on Linux (the
+ * sysctl {@code net.ipv4.tcp_sack} decides) and is ignored. Stateless.
+ */
+public final class SocketOptions {
+    /**
+     * How much one side of a session may have queued before the relay stops reading from the
+     * other side: relayd's prefetch bound. Per session at most about twice the high mark (one
+     * per direction) plus one read buffer each.
+     */
+    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+    static final IntegerUnixChannelOption IP_TTL = new IntegerUnixChannelOption("IP_TTL", 0, 2);
+    static final IntegerUnixChannelOption IP_MINTTL = new IntegerUnixChannelOption("IP_MINTTL", 0, 21);
+    static final IntegerUnixChannelOption IPV6_UNICAST_HOPS =
+            new IntegerUnixChannelOption("IPV6_UNICAST_HOPS", 41, 16);
+    static final IntegerUnixChannelOption IPV6_MINHOPCOUNT =
+            new IntegerUnixChannelOption("IPV6_MINHOPCOUNT", 41, 73);
+
+    private SocketOptions() {
+    }
+
+    /** Options of the adopted listening socket: TTLs, which accepted sockets inherit. */
+    public static void listener(ServerBootstrap b, TcpOptions tcp, InetAddress listen) {
+        ttl(b, tcp, listen instanceof Inet6Address);
+    }
+
+    /** Options of each accepted session (client side). */
+    public static void accepted(ServerBootstrap b, TcpOptions tcp) {
+        b.childOption(ChannelOption.AUTO_READ, false);
+        b.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        b.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        if (tcp.nodelay() != null) {
+            b.childOption(ChannelOption.TCP_NODELAY, tcp.nodelay());
+        }
+        if (tcp.socketBuffer() > 0) {
+            b.childOption(ChannelOption.SO_RCVBUF, tcp.socketBuffer());
+            b.childOption(ChannelOption.SO_SNDBUF, tcp.socketBuffer());
+        }
+    }
+
+    /** Options of a backend connection. */
+    public static void backend(AbstractBootstrap<?, ?> b, TcpOptions tcp, int connectTimeoutMs) {
+        b.option(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        b.option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs);
+        if (tcp.nodelay() != null) {
+            b.option(ChannelOption.TCP_NODELAY, tcp.nodelay());
+        }
+        if (tcp.socketBuffer() > 0) {
+            b.option(ChannelOption.SO_RCVBUF, tcp.socketBuffer());
+            b.option(ChannelOption.SO_SNDBUF, tcp.socketBuffer());
+        }
+    }
+
+    /** TTL options ({@code ip ttl}, {@code ip minttl}) for IPv4 or IPv6 sockets. */
+    public static void ttl(AbstractBootstrap<?, ?> b, TcpOptions tcp, boolean v6) {
+        if (tcp.ipTtl() > 0) {
+            b.option(v6 ? IPV6_UNICAST_HOPS : IP_TTL, tcp.ipTtl());
+        }
+        if (tcp.ipMinTtl() > 0) {
+            b.option(v6 ? IPV6_MINHOPCOUNT : IP_MINTTL, tcp.ipMinTtl());
+        }
+    }
+}

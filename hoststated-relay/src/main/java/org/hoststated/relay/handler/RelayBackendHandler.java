@@ -1,0 +1,58 @@
+package org.hoststated.relay.handler;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+
+/**
+ * The server side of one relay session: the only handler of the backend channel, which runs
+ * on the client channel's worker loop, so it shares the session's state with
+ * {@link RelayFrontendHandler} without locks. Passes what the server sends to the client
+ * unchanged (each buffer's ownership moves with the write) and reports EOF, errors and
+ * writability to the frontend handler, which owns the session.
+ */
+final class RelayBackendHandler extends ChannelInboundHandlerAdapter {
+    private final RelayFrontendHandler session;
+
+    RelayBackendHandler(RelayFrontendHandler session) {
+        this.session = session;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Channel client = session.client();
+        // A void promise: a failed write surfaces in the client's exceptionCaught, which ends
+        // the session; no listener per buffer.
+        client.write(msg, client.voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        session.client().flush();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            session.serverEof();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        session.serverWritabilityChanged(ctx.channel().isWritable());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        session.serverClosed(ctx.channel());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        session.serverFailed(ctx.channel(), cause);
+    }
+}

@@ -1,0 +1,273 @@
+package org.hoststated.relay.handler;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import org.hoststated.relay.lb.TargetHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of one relay session, and the session's owner: last handler of the client
+ * channel's pipeline ({@code idle -> idle-close -> frontend}), on the worker loop that
+ * accepted the client. It picks a host, connects the backend channel on the same loop (so
+ * the session's state needs no locks), retries the next host when a connect fails, then
+ * relays bytes unchanged both ways.
+ *
+ * <p>TCP semantics are kept end to end: a FIN from one side becomes a FIN to the other after
+ * the data before it has been written, and the session closes once both sides have sent FIN.
+ * Back-pressure: each side reads only while the other side's outbound buffer is below its
+ * high water mark ({@code channelWritabilityChanged} toggles the peer's auto-read), so a slow
+ * reader never makes the relay buffer without bound.
+ */
+public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(RelayFrontendHandler.class);
+
+    private final RelayContext relay;
+    private Channel client;
+    private Channel server;
+    private boolean connected;
+    private TargetHost host;
+    private int retriesLeft;
+    private boolean clientEof;
+    private boolean serverEof;
+    private int sessionId;
+    /** Data read from the client before the server was connected (at most one read burst). */
+    private ArrayDeque<Object> pending;
+
+    public RelayFrontendHandler(RelayContext relay) {
+        this.relay = relay;
+    }
+
+    Channel client() {
+        return client;
+    }
+
+    /** The session's backend channel (connected or connecting), or null. */
+    public Channel server() {
+        return server;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        if (relay.config().disabled()) {
+            // A disabled relay accepts and closes at once (SPEC 1.6); not counted as a session.
+            ctx.close();
+            return;
+        }
+        sessionId = relay.counters().opened();
+        relay.sessions().add(client);
+        client.closeFuture().addListener(f -> sessionClosed());
+        host = relay.selector().select((InetSocketAddress) client.remoteAddress(),
+                (InetSocketAddress) client.localAddress());
+        if (host == null) {
+            RelaySession.setReason(client, "no host available");
+            ctx.close();
+            return;
+        }
+        retriesLeft = host.retry();
+        connect();
+    }
+
+    private void connect() {
+        Bootstrap b = relay.backend(host.address()).clone(client.eventLoop()).handler(new RelayBackendHandler(this));
+        ChannelFuture f = b.connect(host.address());
+        server = f.channel();
+        f.addListener(this::connectDone);
+    }
+
+    private void connectDone(io.netty.util.concurrent.Future<? super Void> future) {
+        ChannelFuture f = (ChannelFuture) future;
+        if (f.channel() != server) {
+            return;
+        }
+        if (!client.isActive()) {
+            server.close();
+            return;
+        }
+        if (!f.isSuccess()) {
+            connectFailed(f.cause());
+            return;
+        }
+        connected = true;
+        if (pending != null) {
+            for (Object m; (m = pending.poll()) != null; ) {
+                server.write(m, server.voidPromise());
+            }
+            pending = null;
+            server.flush();
+        }
+        if (clientEof) {
+            RelaySession.shutdownOutputOnFlush(server);
+        }
+        client.config().setAutoRead(server.isWritable());
+    }
+
+    private void connectFailed(Throwable cause) {
+        String why = host + ": " + describe(cause);
+        if (retriesLeft-- > 0) {
+            TargetHost next = relay.selector().next(host);
+            if (next != null) {
+                log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), sessionId,
+                        why, next);
+                host = next;
+                connect();
+                return;
+            }
+        }
+        RelaySession.setReason(client, "connect to " + why);
+        client.close();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (connected) {
+            // Ownership of msg moves to the server channel's outbound buffer.
+            server.write(msg, server.voidPromise());
+        } else if (client.isActive()) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(4);
+            }
+            pending.add(msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (connected) {
+            server.flush();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            clientEof = true;
+            if (connected) {
+                RelaySession.shutdownOutputOnFlush(server);
+            }
+            finishIfBothEof();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (connected) {
+            server.config().setAutoRead(client.isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releasePending();
+        RelaySession.setReason(client, "closed by client");
+        if (server != null) {
+            RelaySession.closeOnFlush(server);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        noteError("client", cause);
+        client.close();
+        if (server != null) {
+            RelaySession.closeOnFlush(server);
+        }
+    }
+
+    void serverEof() {
+        serverEof = true;
+        RelaySession.shutdownOutputOnFlush(client);
+        finishIfBothEof();
+    }
+
+    void serverWritabilityChanged(boolean writable) {
+        if (connected) {
+            client.config().setAutoRead(writable);
+        }
+    }
+
+    void serverClosed(Channel ch) {
+        if (ch != server || !connected) {
+            return;
+        }
+        RelaySession.setReason(client, "closed by server");
+        RelaySession.closeOnFlush(client);
+    }
+
+    void serverFailed(Channel ch, Throwable cause) {
+        if (ch != server) {
+            ch.close();
+            return;
+        }
+        noteError("server", cause);
+        server.close();
+        RelaySession.closeOnFlush(client);
+    }
+
+    /** An error on one side ends the session: that side closes now, the other after a flush. */
+    private void noteError(String side, Throwable cause) {
+        if (!(cause instanceof IOException)) {
+            // Not the outside world failing: a bug worth a stack trace.
+            log.warn("relay {}, session {}: {} side", relay.name(), sessionId, side, cause);
+        }
+        RelaySession.setReason(client, side + ": " + describe(cause));
+    }
+
+    private void finishIfBothEof() {
+        if (clientEof && serverEof) {
+            RelaySession.setReason(client, "done");
+            RelaySession.closeOnFlush(server);
+            RelaySession.closeOnFlush(client);
+        }
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            for (Object m; (m = pending.poll()) != null; ) {
+                ReferenceCountUtil.release(m);
+            }
+            pending = null;
+        }
+    }
+
+    private void sessionClosed() {
+        relay.counters().closed();
+        releasePending();
+        if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
+            String line = String.format("relay %s, session %d (%d active), %s -> %s, %s", relay.name(),
+                    sessionId, relay.counters().active(), address(client.remoteAddress()),
+                    host != null ? host.toString() : "-", RelaySession.reason(client));
+            if (relay.logSessions()) {
+                log.info(line);
+            } else {
+                log.debug(line);
+            }
+        }
+    }
+
+    private static String address(java.net.SocketAddress a) {
+        if (a instanceof InetSocketAddress i) {
+            return i.getAddress().getHostAddress() + ":" + i.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        return m != null ? m : t.getClass().getSimpleName();
+    }
+}

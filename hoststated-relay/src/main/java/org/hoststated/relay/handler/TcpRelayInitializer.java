@@ -1,0 +1,38 @@
+package org.hoststated.relay.handler;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the pipeline of a session accepted by a {@code protocol tcp} relay, in the relay
+ * engine's worker loop that accepted it:
+ * <pre>
+ *   idle (IdleStateHandler, all-idle = relay timeout) -> idle-close -> frontend
+ * </pre>
+ * The frontend handler connects the backend channel on the same loop and relays bytes
+ * unchanged both ways. Shared by every session of one relay.
+ */
+@ChannelHandler.Sharable
+public final class TcpRelayInitializer extends ChannelInitializer<Channel> {
+    private final RelayContext relay;
+
+    public TcpRelayInitializer(RelayContext relay) {
+        this.relay = relay;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ChannelPipeline p = ch.pipeline();
+        int timeout = relay.config().timeoutSec();
+        if (timeout > 0) {
+            // observeOutput: a slow client draining a long response is not idle.
+            p.addLast("idle", new IdleStateHandler(true, 0, 0, timeout, TimeUnit.SECONDS));
+            p.addLast("idle-close", IdleCloseHandler.INSTANCE);
+        }
+        p.addLast("frontend", new RelayFrontendHandler(relay));
+    }
+}

@@ -1,0 +1,48 @@
+package org.hoststated.relay.lb;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * OpenBSD's {@code hash32_buf}/{@code hash32_str} from {@code <sys/hash.h>} (SPEC 1.6): a
+ * djb2-style hash, {@code h = h * 33 + byte}, starting at {@link #INIT}, on unsigned 32-bit
+ * values (Java's int arithmetic wraps the same way). Pure functions; used by the relay
+ * engine's worker loops.
+ */
+public final class Hash32 {
+    /** {@code HASHINIT}. */
+    public static final int INIT = 5381;
+
+    private Hash32() {
+    }
+
+    public static int buf(byte[] b, int hash) {
+        int h = hash;
+        for (byte x : b) {
+            h = (h << 5) + h + (x & 0xff);
+        }
+        return h;
+    }
+
+    /** {@code hash32_str}: the string's bytes up to (not including) its end. */
+    public static int str(String s, int hash) {
+        return buf(s.getBytes(StandardCharsets.UTF_8), hash);
+    }
+
+    /** The address in network byte order (4 or 16 bytes). */
+    public static int address(InetAddress a, int hash) {
+        return buf(a.getAddress(), hash);
+    }
+
+    /** A port as the two bytes of {@code in_port_t}, network byte order. */
+    public static int port(int port, int hash) {
+        int h = hash;
+        h = (h << 5) + h + ((port >>> 8) & 0xff);
+        return (h << 5) + h + (port & 0xff);
+    }
+
+    /** The relay key of relayd: the relay's name, then the table's name. */
+    public static int relayKey(String relay, String table) {
+        return str(table, str(relay, INIT));
+    }
+}

@@ -1,0 +1,93 @@
+package org.hoststated.relay.lb;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Picks the host of a new relay session. Shared by every worker loop of one relay: the
+ * scheduler keeps its own per-loop state, and the hosts are an immutable {@link RelayHosts}
+ * snapshot that the relay engine's loop replaces through {@link #update}, so the hot path takes
+ * no lock.
+ */
+public final class HostSelector {
+    private final Scheduler scheduler;
+    private final boolean noCheck;
+    private volatile RelayHosts hosts;
+
+    /**
+     * @param noCheck {@code no check}: any host is acceptable whatever its state
+     */
+    public HostSelector(Scheduler scheduler, boolean noCheck, RelayHosts hosts) {
+        this.scheduler = scheduler;
+        this.noCheck = noCheck;
+        this.hosts = hosts;
+    }
+
+    /** A selector for a single fixed address ({@code forward to}, {@code service}). */
+    public static HostSelector fixed(TargetHost host) {
+        return new HostSelector(new RoundRobin(), true, RelayHosts.allUsable(java.util.List.of(host)));
+    }
+
+    /** Replaces the snapshot; called on the relay engine's loop. */
+    public void update(RelayHosts snapshot) {
+        hosts = snapshot;
+    }
+
+    public RelayHosts hosts() {
+        return hosts;
+    }
+
+    public boolean noCheck() {
+        return noCheck;
+    }
+
+    /**
+     * The host for a new session: the scheduler's choice if it is up, else the next up host
+     * after it, then from the start (relay.c). Returns null when no host is up.
+     */
+    public TargetHost select(InetSocketAddress client, InetSocketAddress listen) {
+        RelayHosts h = hosts;
+        int n = h.size();
+        if (n == 0) {
+            return null;
+        }
+        int i = find(h, scheduler.start(n, client, listen));
+        if (i < 0) {
+            return null;
+        }
+        scheduler.chosen(i);
+        return h.host(i);
+    }
+
+    /**
+     * The host to retry with after a connect to {@code failed} failed: the next up host after
+     * it in configuration order, wrapping around (so a single host is retried itself). Returns
+     * null when no host is up.
+     */
+    public TargetHost next(TargetHost failed) {
+        RelayHosts h = hosts;
+        int n = h.size();
+        if (n == 0) {
+            return null;
+        }
+        int at = 0;
+        for (int k = 0; k < n; k++) {
+            if (h.host(k).equals(failed)) {
+                at = (k + 1) % n;
+                break;
+            }
+        }
+        int i = find(h, at);
+        return i < 0 ? null : h.host(i);
+    }
+
+    private int find(RelayHosts h, int from) {
+        int n = h.size();
+        for (int k = 0; k < n; k++) {
+            int i = (from + k) % n;
+            if (noCheck || h.usable(i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,21 @@
+package org.hoststated.relay.lb;
+
+import java.net.InetSocketAddress;
+
+/**
+ * A scheduling mode of a relay table (SPEC 1.6, relay.c {@code relay_from_table}): where the
+ * search for a host starts. One implementation per mode; called on the worker loop that
+ * accepted the session.
+ */
+public interface Scheduler {
+    /**
+     * The index, in [0, n), where the search for a host for this session starts.
+     *
+     * @param n number of hosts, at least 1
+     */
+    int start(int n, InetSocketAddress client, InetSocketAddress listen);
+
+    /** The host at {@code index} was chosen. */
+    default void chosen(int index) {
+    }
+}

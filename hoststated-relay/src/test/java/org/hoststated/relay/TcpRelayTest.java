@@ -1,0 +1,293 @@
+package org.hoststated.relay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.Mode;
+import org.hoststated.relay.handler.RelayFrontendHandler;
+import org.hoststated.relay.lb.HostSelector;
+import org.hoststated.relay.lb.RelayHosts;
+import org.hoststated.relay.lb.RoundRobin;
+import org.hoststated.relay.lb.TargetHost;
+import org.junit.jupiter.api.Test;
+
+/** The plain TCP relay against real loopback sockets: a backend server, a relay, a client. */
+class TcpRelayTest {
+    private static final int MB = 1024 * 1024;
+
+    static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                return null;
+            }
+            b.write(c);
+        }
+        return b.toString(StandardCharsets.US_ASCII);
+    }
+
+    /** Sends {@code size} pattern bytes then FIN, on its own thread. */
+    static CompletableFuture<Void> sendThenFin(Socket s, long size) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                Pattern.write(s.getOutputStream(), size);
+                s.shutdownOutput();
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    @Test
+    void relaysMegabytesByteExactAndPassesTheClientsFin() throws Exception {
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.start(RelayFixture.forward(b), null)) {
+            long size = 4L * MB + 12345;
+            try (Socket c = r.connect()) {
+                CompletableFuture<Void> sent = sendThenFin(c, size);
+                InputStream in = c.getInputStream();
+                assertEquals("a", readLine(in));
+                // The echo server sends FIN only after ours reached it: EOF here proves the
+                // relay passed the client's FIN on and kept relaying the other way.
+                TestBackend.Received got = Pattern.drain(in);
+                sent.get(20, TimeUnit.SECONDS);
+                assertEquals(size, got.bytes());
+                assertArrayEquals(Pattern.digest(size), got.sha256());
+            }
+        }
+    }
+
+    @Test
+    void serverFinFirstThenClientKeepsSending() throws Exception {
+        long down = 3L * MB + 7;
+        long up = 2L * MB + 3;
+        try (TestBackend b = TestBackend.source("src", down);
+                RelayFixture r = RelayFixture.start(RelayFixture.forward(b), null)) {
+            try (Socket c = r.connect()) {
+                TestBackend.Received got = Pattern.drain(c.getInputStream());
+                assertEquals(down, got.bytes());
+                assertArrayEquals(Pattern.digest(down), got.sha256());
+                // The server has sent FIN; the session stays open for the client's half.
+                Pattern.write(c.getOutputStream(), up);
+                c.shutdownOutput();
+                TestBackend.Received atServer = b.received.poll(20, TimeUnit.SECONDS);
+                assertEquals(up, atServer.bytes());
+                assertArrayEquals(Pattern.digest(up), atServer.sha256());
+            }
+        }
+    }
+
+    @Test
+    void slowReaderKeepsTheRelaysBufferBounded() throws Exception {
+        long size = 32L * MB;
+        try (TestBackend b = TestBackend.source("src", size);
+                RelayFixture r = RelayFixture.start(RelayFixture.forward(b), null)) {
+            try (Socket c = r.connect()) {
+                Channel client = awaitSession(r);
+                // The client reads nothing: wait until the relay's buffer towards it is full.
+                awaitOnLoop(client, () -> !client.isWritable());
+                int high = SocketOptions.WATER_MARK.high();
+                // One read burst (at most one 64 KiB buffer) may pass the mark before reading stops.
+                long bound = high + 64 * 1024;
+                for (int i = 0; i < 5; i++) {
+                    long[] seen = onLoop(client, () -> {
+                        Channel server = client.pipeline().get(RelayFrontendHandler.class).server();
+                        ChannelOutboundBuffer ob = client.unsafe().outboundBuffer();
+                        return new long[] {ob == null ? 0 : ob.totalPendingWriteBytes(),
+                            server.config().isAutoRead() ? 1 : 0, client.isWritable() ? 1 : 0};
+                    });
+                    assertTrue(seen[0] <= bound, "pending " + seen[0] + " > " + bound);
+                    if (seen[2] == 0) {
+                        assertEquals(0, seen[1], "server side still reading while the client side is full");
+                    }
+                    Thread.yield();
+                }
+                TestBackend.Received got = Pattern.drain(c.getInputStream());
+                assertEquals(size, got.bytes());
+                assertArrayEquals(Pattern.digest(size), got.sha256());
+            }
+        }
+    }
+
+    @Test
+    void roundRobinSpreadsSessionsEvenly() throws Exception {
+        List<TestBackend> backends = List.of(TestBackend.identEcho("a"), TestBackend.identEcho("b"),
+                TestBackend.identEcho("c"));
+        List<TargetHost> hosts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            hosts.add(RelayFixture.host(i + 1, backends.get(i).address(), 0));
+        }
+        try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
+            Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < 6; i++) {
+                seen.merge(identify(r), 1, Integer::sum);
+            }
+            assertEquals(Map.of("a", 2, "b", 2, "c", 2), seen);
+        } finally {
+            for (TestBackend b : backends) {
+                b.close();
+            }
+        }
+    }
+
+    @Test
+    void downHostGetsNoNewSessions() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a"); TestBackend b = TestBackend.identEcho("b")) {
+            List<TargetHost> hosts = List.of(RelayFixture.host(1, a.address(), 0), RelayFixture.host(2, b.address(), 0));
+            HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.of(hosts, h -> h.id() == 2));
+            try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), sel)) {
+                for (int i = 0; i < 4; i++) {
+                    assertEquals("b", identify(r));
+                }
+                assertEquals(0, a.connections());
+                sel.update(sel.hosts().with(h -> h.id() == 1));
+                for (int i = 0; i < 3; i++) {
+                    assertEquals("a", identify(r));
+                }
+                assertEquals(4, b.connections());
+            }
+        }
+    }
+
+    @Test
+    void noCheckIgnoresHostState() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a")) {
+            HostSelector sel = new HostSelector(new RoundRobin(), true,
+                    RelayHosts.of(List.of(RelayFixture.host(1, a.address(), 0)), h -> false));
+            try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), sel)) {
+                assertEquals("a", identify(r));
+            }
+        }
+    }
+
+    @Test
+    void refusedConnectIsRetriedOnTheNextHost() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a")) {
+            List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 1),
+                    RelayFixture.host(2, a.address(), 1));
+            try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
+                assertEquals("a", identify(r));
+                assertEquals(1, a.connections());
+            }
+        }
+    }
+
+    @Test
+    void refusedConnectWithoutRetryClosesTheSession() throws Exception {
+        List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 0));
+        try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts));
+                Socket c = r.connect()) {
+            assertEquals(-1, c.getInputStream().read());
+        }
+    }
+
+    @Test
+    void noHostUpClosesTheSession() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a")) {
+            HostSelector sel = new HostSelector(new RoundRobin(), false,
+                    RelayHosts.of(List.of(RelayFixture.host(1, a.address(), 0)), h -> false));
+            try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), sel);
+                    Socket c = r.connect()) {
+                assertEquals(-1, c.getInputStream().read());
+                assertEquals(0, a.connections());
+            }
+        }
+    }
+
+    @Test
+    void disabledRelayAcceptsThenCloses() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a")) {
+            var relay = RelayFixture.relay("off", RelayFixture.forward(a).target(), 600, true);
+            try (RelayFixture r = RelayFixture.start(relay, null); Socket c = r.connect()) {
+                assertEquals(-1, c.getInputStream().read());
+                assertEquals(0, a.connections());
+            }
+        }
+    }
+
+    @Test
+    void countersFollowSessions() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.start(RelayFixture.forward(a), null)) {
+            assertEquals("a", identify(r));
+            assertEquals("a", identify(r));
+            assertEquals(2, r.counters.total());
+            await(() -> r.counters.active() == 0);
+        }
+    }
+
+    /** Opens a session, reads the backend's name, ends the session cleanly. */
+    static String identify(RelayFixture r) throws IOException {
+        try (Socket c = r.connect()) {
+            InputStream in = c.getInputStream();
+            String name = readLine(in);
+            c.shutdownOutput();
+            assertEquals(-1, in.read());
+            return name;
+        }
+    }
+
+    /** A loopback address where nothing listens. */
+    static InetSocketAddress refusingAddress() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+        }
+    }
+
+    static Channel awaitSession(RelayFixture r) {
+        await(() -> !r.sessions().isEmpty());
+        return r.sessions().get(0);
+    }
+
+    static void awaitOnLoop(Channel ch, java.util.function.BooleanSupplier cond) {
+        await(() -> onLoop(ch, cond::getAsBoolean));
+    }
+
+    static <T> T onLoop(Channel ch, java.util.concurrent.Callable<T> task) {
+        try {
+            return ch.eventLoop().submit(task).get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits for a condition; the deadline only stops a hung test, it measures nothing. */
+    static void await(java.util.function.BooleanSupplier cond) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("condition not reached");
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    static void assertClosed(Socket c) throws IOException {
+        assertFalse(c.isClosed());
+        assertEquals(-1, c.getInputStream().read());
+    }
+}
