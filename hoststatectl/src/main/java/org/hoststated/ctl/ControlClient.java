@@ -15,8 +15,10 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MalformedMessageException;
+import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.ProcId;
 
@@ -79,6 +81,9 @@ final class ControlClient implements Closeable {
      */
     private static String connectError(Path p, Exception e) {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (msg.contains("path too long")) {
+            return "socket path too long";
+        }
         if (Files.notExists(p) || msg.contains("Connection refused")) {
             return "daemon not running?";
         }
@@ -88,8 +93,12 @@ final class ControlClient implements Closeable {
         return msg.toLowerCase(Locale.ROOT);
     }
 
-    /** Writes one request frame. */
-    void send(Imsg m) throws ControlException {
+    /**
+     * Writes one request frame, as the original client composed it: peer id 0, pid 0 (the
+     * daemon knows its client by the connection).
+     */
+    void send(MessageType type, Object payload) throws ControlException {
+        Imsg m = new Imsg(type, 0, 0, payload);
         ByteBuf b = Unpooled.buffer(64);
         try {
             Messages.encode(m, b);
@@ -104,6 +113,10 @@ final class ControlClient implements Closeable {
         } finally {
             b.release();
         }
+    }
+
+    void send(MessageType type) throws ControlException {
+        send(type, Empty.INSTANCE);
     }
 
     /**

@@ -6,6 +6,7 @@ import java.nio.charset.Charset;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.Text;
@@ -48,10 +49,10 @@ public final class Hoststatectl implements Callable<Integer> {
     /** How long a command waits for each reply of the daemon (not {@code monitor}). */
     static final Duration REPLY_TIMEOUT = Duration.ofSeconds(30);
 
+    /** {@value #DEFAULT_SOCKET}, unless $HOSTSTATECTL_SOCKET names another (tests, jails). */
     @Option(names = "-s", paramLabel = "<socket>", scope = ScopeType.INHERIT,
-            defaultValue = "${env:HOSTSTATECTL_SOCKET:-" + DEFAULT_SOCKET + "}",
             description = "Use this control socket instead of ${DEFAULT-VALUE}.")
-    String socket;
+    String socket = defaultSocket();
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
     boolean help;
@@ -70,6 +71,11 @@ public final class Hoststatectl implements Callable<Integer> {
     Hoststatectl(Duration timeout, Clock clock) {
         this.timeout = timeout;
         this.clock = clock;
+    }
+
+    private static String defaultSocket() {
+        String env = System.getenv("HOSTSTATECTL_SOCKET");
+        return env == null || env.isEmpty() ? DEFAULT_SOCKET : env;
     }
 
     public static void main(String[] args) {
@@ -110,27 +116,37 @@ public final class Hoststatectl implements Callable<Integer> {
         return EXIT_FAILURE;
     }
 
-    /** Opens a connection to the daemon for one command. */
-    ControlClient connect() throws ControlException {
-        return ControlClient.connect(socket, timeout);
+    /**
+     * The top command of the command line {@code cmd} belongs to, which holds the socket
+     * option. (Not {@code @ParentCommand}: every annotation type picocli reads costs start-up
+     * time, and {@code @Spec} is there anyway.)
+     */
+    private static Hoststatectl top(CommandSpec cmd) {
+        return (Hoststatectl) cmd.root().userObject();
     }
 
-    /** Opens a connection for {@code monitor}: replies may be hours apart. */
-    ControlClient connectNoTimeout() throws ControlException {
-        return ControlClient.connect(socket, null);
+    /** Opens a connection to the daemon for the command {@code cmd}. */
+    static ControlClient connect(CommandSpec cmd) throws ControlException {
+        Hoststatectl top = top(cmd);
+        return ControlClient.connect(top.socket, top.timeout);
     }
 
-    Clock clock() {
-        return clock;
+    /** Opens a connection for {@code monitor}: events may be hours apart. */
+    static ControlClient connectNoTimeout(CommandSpec cmd) throws ControlException {
+        return ControlClient.connect(top(cmd).socket, null);
+    }
+
+    static Clock clock(CommandSpec cmd) {
+        return top(cmd).clock;
     }
 
     /**
      * Sends one request that is answered by CTL_OK or CTL_FAIL and reports the answer:
      * {@code command succeeded}, or {@code command failed: <reason>} on stderr.
      */
-    int request(CommandSpec cmd, Imsg request) throws ControlException {
-        try (ControlClient c = connect()) {
-            c.send(request);
+    static int request(CommandSpec cmd, MessageType type, Object payload) throws ControlException {
+        try (ControlClient c = connect(cmd)) {
+            c.send(type, payload);
             Imsg reply = c.read();
             if (reply.type() == MessageType.CTL_OK) {
                 PrintWriter out = cmd.commandLine().getOut();
@@ -143,6 +159,10 @@ public final class Hoststatectl implements Callable<Integer> {
             }
             throw ControlException.unexpected(reply);
         }
+    }
+
+    static int request(CommandSpec cmd, MessageType type) throws ControlException {
+        return request(cmd, type, Empty.INSTANCE);
     }
 
     /** Reports a CTL_FAIL reply on stderr. */

@@ -7,7 +7,6 @@ import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -16,18 +15,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "monitor", description = "Print the daemon's events as they happen.")
 final class MonitorCommand implements Callable<Integer> {
-    @ParentCommand
-    Hoststatectl top;
-
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws ControlException {
-        try (ControlClient c = top.connectNoTimeout()) {
-            c.send(Imsg.of(MessageType.CTL_NOTIFY));
+        try (ControlClient c = Hoststatectl.connectNoTimeout(spec)) {
+            c.send(MessageType.CTL_NOTIFY);
             PrintWriter out = spec.commandLine().getOut();
-            Clock clock = top.clock();
+            Clock clock = Hoststatectl.clock(spec);
             for (;;) {
                 Imsg m = c.read();
                 if (m.type() == MessageType.CTL_OK) {

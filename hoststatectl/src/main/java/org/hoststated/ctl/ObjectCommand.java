@@ -1,12 +1,10 @@
 package org.hoststated.ctl;
 
 import org.hoststated.core.msg.CtlId;
-import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -14,9 +12,6 @@ import picocli.CommandLine.Spec;
  * CTL_FAIL. The subclasses only name the object kind and its two message types.
  */
 abstract class ObjectCommand {
-    @ParentCommand
-    Hoststatectl top;
-
     @Spec
     CommandSpec spec;
 
@@ -30,11 +25,11 @@ abstract class ObjectCommand {
 
     @Command(name = "enable", description = "Enable the ${PARENT-COMMAND-NAME} with this id or name.")
     public int enable(@Parameters(paramLabel = "<id|name>") String id) throws ControlException {
-        return top.request(spec, Imsg.of(enable, CtlId.parse(id)));
+        return Hoststatectl.request(spec, enable, CtlId.parse(id));
     }
 
     @Command(name = "disable", description = "Disable the ${PARENT-COMMAND-NAME} with this id or name.")
     public int disable(@Parameters(paramLabel = "<id|name>") String id) throws ControlException {
-        return top.request(spec, Imsg.of(disable, CtlId.parse(id)));
+        return Hoststatectl.request(spec, disable, CtlId.parse(id));
     }
 }

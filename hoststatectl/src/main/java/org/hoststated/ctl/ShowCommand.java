@@ -6,7 +6,6 @@ import org.hoststated.core.msg.MessageType;
 import org.hoststated.ctl.SummaryFormatter.View;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -16,9 +15,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "show", synopsisSubcommandLabel = "summary|hosts|relays|sessions",
         description = "Show the state of services, tables, hosts and relays.")
 final class ShowCommand {
-    @ParentCommand
-    Hoststatectl top;
-
     @Spec
     CommandSpec spec;
 
@@ -41,7 +37,7 @@ final class ShowCommand {
     int sessions() throws ControlException {
         // TODO(#5): send CTL_SESSION and print the sessions once the daemon can list them.
         // Until then connect anyway, so that a daemon that is not running is reported.
-        top.connect().close();
+        Hoststatectl.connect(spec).close();
         PrintWriter out = spec.commandLine().getOut();
         out.print(SummaryFormatter.noSessions());
         out.flush();
@@ -49,8 +45,8 @@ final class ShowCommand {
     }
 
     private int show(View view) throws ControlException {
-        try (ControlClient c = top.connect()) {
-            c.send(Imsg.of(MessageType.CTL_SHOW_SUM));
+        try (ControlClient c = Hoststatectl.connect(spec)) {
+            c.send(MessageType.CTL_SHOW_SUM);
             SummaryFormatter f = new SummaryFormatter(view, spec.commandLine().getOut());
             f.header();
             try {

@@ -1,7 +1,5 @@
 package org.hoststated.ctl;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.hoststated.core.msg.MessageType.CTL_END;
 import static org.hoststated.core.msg.MessageType.CTL_FAIL;
 import static org.hoststated.core.msg.MessageType.CTL_HOST;
@@ -10,6 +8,9 @@ import static org.hoststated.core.msg.MessageType.CTL_RELAY;
 import static org.hoststated.core.msg.MessageType.CTL_SERVICE;
 import static org.hoststated.core.msg.MessageType.CTL_STATISTICS;
 import static org.hoststated.core.msg.MessageType.CTL_TABLE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -30,6 +31,7 @@ import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.CtlService;
 import org.hoststated.core.msg.CtlTable;
+import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Flag;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.HostError;
@@ -111,7 +113,18 @@ class HoststatectlTest {
                 msg(CTL_HOST, new CtlHost(4, 4, "10.0.0.10", HostState.UNKNOWN, true, 0, 0, 0, HostError.DISABLED)),
                 msg(CTL_RELAY, new CtlRelay(1, "idle", true)),
                 msg(CTL_STATISTICS, new RelayStatistics(1, 1, 0, 0, 0, 0, 0, 0, 0, 0)),
-                msg(CTL_END, org.hoststated.core.msg.Empty.INSTANCE));
+                msg(CTL_END, Empty.INSTANCE));
+    }
+
+    @ParameterizedTest
+    @MethodSource("foreignClasses")
+    void theClassPathHoldsNoNativeBindingAndNoLoggingFramework(String cls) {
+        assertThrows(ClassNotFoundException.class, () -> Class.forName(cls, false, getClass().getClassLoader()));
+    }
+
+    static Stream<String> foreignClasses() {
+        return Stream.of("org.slf4j.LoggerFactory", "jnr.ffi.LibraryLoader", "jnr.unixsocket.UnixSocketChannel",
+                "com.kenai.jffi.Foreign", "io.netty.channel.epoll.Epoll", "io.netty.channel.Channel");
     }
 
     @Test
@@ -203,9 +216,9 @@ class HoststatectlTest {
                 Arguments.of(List.of("host", "disable", "3"), MessageType.CTL_HOST_DISABLE, new CtlId(3, null)),
                 Arguments.of(List.of("ho", "dis", "3"), MessageType.CTL_HOST_DISABLE, new CtlId(3, null)),
                 Arguments.of(List.of("ser", "en", "www"), MessageType.CTL_SERVICE_ENABLE, new CtlId(-1, "www")),
-                Arguments.of(List.of("reload"), MessageType.CTL_RELOAD, org.hoststated.core.msg.Empty.INSTANCE),
-                Arguments.of(List.of("poll"), MessageType.CTL_POLL, org.hoststated.core.msg.Empty.INSTANCE),
-                Arguments.of(List.of("stop"), MessageType.CTL_SHUTDOWN, org.hoststated.core.msg.Empty.INSTANCE),
+                Arguments.of(List.of("reload"), MessageType.CTL_RELOAD, Empty.INSTANCE),
+                Arguments.of(List.of("poll"), MessageType.CTL_POLL, Empty.INSTANCE),
+                Arguments.of(List.of("stop"), MessageType.CTL_SHUTDOWN, Empty.INSTANCE),
                 Arguments.of(List.of("log", "brief"), MessageType.CTL_LOG_VERBOSE, new Flag(false)),
                 Arguments.of(List.of("log", "verbose"), MessageType.CTL_LOG_VERBOSE, new Flag(true)));
     }
@@ -213,10 +226,11 @@ class HoststatectlTest {
     @ParameterizedTest
     @MethodSource("objectCommands")
     void commandSucceeded(List<String> args, MessageType sent, Object payload) throws Exception {
-        try (FakeDaemon d = FakeDaemon.answering(dir, FakeDaemon.frames(msg(CTL_OK, org.hoststated.core.msg.Empty.INSTANCE)))) {
+        try (FakeDaemon d = FakeDaemon.answering(dir, FakeDaemon.frames(msg(CTL_OK, Empty.INSTANCE)))) {
             assertEquals(new Run(0, "command succeeded\n", ""), run(d, args.toArray(String[]::new)));
             assertEquals(sent, d.request().type());
             assertEquals(payload, d.request().payload());
+            assertEquals(0, d.request().pid());
         }
     }
 
@@ -317,6 +331,13 @@ class HoststatectlTest {
     }
 
     @Test
+    void aSocketPathTooLongForUnixSockets() {
+        String path = dir.resolve("x".repeat(120)).toString();
+        assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + path + ": socket path too long\n"),
+                run("-s", path, "show", "summary"));
+    }
+
+    @Test
     void defaultSocketIsTheOriginals() {
         Run r = run("help");
         assertTrue(r.out().contains("/var/run/hoststated.sock") || System.getenv("HOSTSTATECTL_SOCKET") != null,
@@ -373,7 +394,7 @@ class HoststatectlTest {
     @Test
     void aRowOutsideTheSummaryStreamIsABadReply() throws Exception {
         byte[] reply = FakeDaemon.frames(msg(CTL_SERVICE, new CtlService(0, "www", ServiceStatus.ACTIVE)),
-                msg(CTL_OK, org.hoststated.core.msg.Empty.INSTANCE));
+                msg(CTL_OK, Empty.INSTANCE));
         try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
             assertEquals(new Run(1, HEADER + row("service", 0, "www", "", "active"),
                     "hoststatectl: bad reply from daemon: unexpected ctl_ok\n"), run(d, "show", "summary"));
@@ -400,7 +421,7 @@ class HoststatectlTest {
     @Test
     void monitorPrintsEachEventUntilTheDaemonCloses() throws Exception {
         byte[] events = FakeDaemon.frames(
-                new Imsg(CTL_OK, 0, 4242, org.hoststated.core.msg.Empty.INSTANCE),
+                new Imsg(CTL_OK, 0, 4242, Empty.INSTANCE),
                 new Imsg(MessageType.HOST_STATUS, 0, 4242,
                         new HostStatus(1, 3, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 10, 0, 0, 2)),
                 new Imsg(MessageType.SYNC, 7, 4242, new Generation(1)),
@@ -422,7 +443,7 @@ class HoststatectlTest {
     @Test
     void monitorStopsAtAnEventItDoesNotKnow() throws Exception {
         byte[] events = FakeDaemon.frames(new Imsg(MessageType.HOST_ENABLE, 0, 1, new ObjId(1, 4)),
-                new Imsg(CTL_END, 0, 1, org.hoststated.core.msg.Empty.INSTANCE),
+                new Imsg(CTL_END, 0, 1, Empty.INSTANCE),
                 new Imsg(MessageType.HOST_ENABLE, 0, 1, new ObjId(1, 5)));
         try (FakeDaemon d = FakeDaemon.answering(dir, events)) {
             Run r = run(d, "mon");

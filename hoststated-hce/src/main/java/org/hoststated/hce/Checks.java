@@ -5,6 +5,8 @@ import org.hoststated.core.config.CheckConfig;
 import org.hoststated.core.config.TableConfig;
 import org.hoststated.hce.check.Check;
 import org.hoststated.hce.check.HttpCheck;
+import org.hoststated.hce.check.IcmpCheck;
+import org.hoststated.hce.check.IcmpPinger;
 import org.hoststated.hce.check.ScriptBroker;
 import org.hoststated.hce.check.SendExpectCheck;
 import org.hoststated.hce.check.SslCheck;
@@ -19,6 +21,7 @@ import org.hoststated.hce.check.TcpCheck;
 public final class Checks implements CheckFactory {
     private final EventLoop loop;
     private final ScriptBroker scripts;
+    private final IcmpPinger icmp;
     private TcpCheck tcp;
     private TcpProbe probe;
 
@@ -27,14 +30,27 @@ public final class Checks implements CheckFactory {
      *                uses {@code check script} (tests)
      */
     public Checks(EventLoop loop, ScriptBroker scripts) {
+        this(loop, scripts, null);
+    }
+
+    /** @param icmp the pinger over the raw sockets; null when they could not be opened */
+    public Checks(EventLoop loop, ScriptBroker scripts, IcmpPinger icmp) {
         this.loop = loop;
         this.scripts = scripts;
+        this.icmp = icmp;
     }
 
     @Override
     public Check forTable(TableConfig table) {
         CheckConfig c = table.check();
         return switch (c.type()) {
+            case ICMP -> {
+                if (icmp == null) {
+                    throw new IllegalArgumentException("table " + table.name()
+                            + ": check icmp needs the raw sockets hce opens as root");
+                }
+                yield new IcmpCheck(icmp);
+            }
             case TCP -> tcp();
             case SSL -> new SslCheck(probe());
             case HTTP_CODE -> HttpCheck.code(probe(), c.ssl(), c.path(), c.host(), c.code());

@@ -12,6 +12,9 @@ import org.hoststated.core.msg.ScriptResult;
 import org.hoststated.core.proc.Engine;
 import org.hoststated.core.proc.EngineSettings;
 import org.hoststated.core.proc.ReceivedConfig;
+import java.io.IOException;
+import org.hoststated.hce.check.IcmpPinger;
+import org.hoststated.hce.check.IcmpSockets;
 import org.hoststated.hce.check.ScriptBroker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +30,8 @@ public final class Hce extends Engine {
     private final boolean debugRun;
     private CheckScheduler scheduler;
     private ScriptBroker scripts;
+    private IcmpSockets icmpSockets;
+    private IcmpPinger pinger;
 
     public Hce() {
         super(ProcId.HCE);
@@ -43,6 +48,23 @@ public final class Hce extends Engine {
         return true;
     }
 
+    /** Raw ICMP sockets need root: open them before the privilege drop. */
+    @Override
+    protected void acquirePrivileged() {
+        try {
+            icmpSockets = IcmpSockets.open();
+        } catch (IOException | RuntimeException | LinkageError e) {
+            log.warn("cannot open icmp sockets, check icmp unavailable: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    protected void started() {
+        if (icmpSockets != null) {
+            pinger = new IcmpPinger(loop(), icmpSockets);
+        }
+    }
+
     @Override
     protected void applyConfig(ReceivedConfig rc) {
         Config config = rc.config();
@@ -51,7 +73,7 @@ public final class Hce extends Engine {
         CheckScheduler next = new CheckScheduler(loop(), config, gen,
                 st -> sendPeer(ProcId.PFE, MessageType.HOST_STATUS, st),
                 () -> sendPeer(ProcId.PFE, MessageType.SYNC, new Generation(gen)),
-                new Checks(loop(), broker), CheckScheduler.Options.defaults(logMode(config)));
+                new Checks(loop(), broker, pinger), CheckScheduler.Options.defaults(logMode(config)));
         if (scheduler != null) {
             next.adopt(scheduler);
             scheduler.close();
@@ -130,6 +152,9 @@ public final class Hce extends Engine {
     protected void shutdown() {
         if (scheduler != null) {
             scheduler.close();
+        }
+        if (pinger != null) {
+            pinger.close();
         }
     }
 }

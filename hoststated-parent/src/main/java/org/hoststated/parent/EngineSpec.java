@@ -10,11 +10,11 @@ import org.hoststated.core.msg.ProcId;
  */
 enum EngineSpec {
     PFE(ProcId.PFE, "org.hoststated.pfe.PfeMain", "hoststated: pf engine",
-            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xss512k", "-XX:CICompilerCount=1")),
+            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:CICompilerCount=1")),
     HCE(ProcId.HCE, "org.hoststated.hce.HceMain", "hoststated: health check engine",
-            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m", "-Xss512k", "-XX:CICompilerCount=1")),
+            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-Xss512k", "-XX:CICompilerCount=1")),
     RELAY(ProcId.RELAY, "org.hoststated.relay.RelayMain", "hoststated: relay engine",
-            List.of("-XX:+UseSerialGC", "-Xms64m", "-Xmx256m", "-Xss512k"));
+            List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx96m", "-Xss512k"));
 
     /** Flags every child gets: no hsperfdata files (they outlive a privilege drop), quiet native access. */
     static final List<String> COMMON = List.of("-XX:-UsePerfData", "-XX:+UseCompressedOops",

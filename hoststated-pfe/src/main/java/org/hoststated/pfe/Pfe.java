@@ -5,6 +5,7 @@ import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
@@ -59,6 +60,8 @@ public final class Pfe extends Engine {
         log.debug("configuration {} applied: {} tables, {} services, {} relays", rc.generation(),
                 state.tables.size(), state.services.size(), state.relays.size());
         scheduleL3();
+        // hce may have checked hosts of this generation before pfe had it: ask again.
+        sendPeer(ProcId.HCE, MessageType.STATE_REQUEST, new Generation(rc.generation()));
         if (pendingRelayRequest == rc.generation()) {
             pendingRelayRequest = -1;
             sendStates(ProcId.RELAY);
@@ -155,6 +158,11 @@ public final class Pfe extends Engine {
         if (h.disabled || h.table.disabled) {
             return;
         }
+        if (st.state() == HostState.UNKNOWN && st.checkCount() == 0 && h.checkCount > 0) {
+            // A restarted hce reports hosts it has not checked yet: keep the last verdict
+            // until it has one, so that relays and rules do not lose hosts meanwhile.
+            return;
+        }
         if (state.applyStatus(st, h)) {
             HostStatus changed = h.status(state.generation);
             sendPeer(ProcId.RELAY, MessageType.HOST_STATUS, changed);
@@ -219,7 +227,6 @@ public final class Pfe extends Engine {
                     }
                 }
             }
-            sendPeer(peer, MessageType.STATE_REQUEST, new Generation(state.generation));
         }
     }
 

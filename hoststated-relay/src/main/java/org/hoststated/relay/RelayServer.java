@@ -7,8 +7,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -46,6 +48,15 @@ public final class RelayServer {
 
     public RelayServer(RelayConfig relay, ProtocolConfig protocol, EventLoopGroup workers,
             RelayTransport transport, HostSelector selector, RelayCounters counters, boolean logSessions) {
+        this(relay, protocol, workers, transport, selector, counters, logSessions, null);
+    }
+
+    /**
+     * @param tls the TLS server context of a {@code listen ... ssl} relay, or null
+     */
+    public RelayServer(RelayConfig relay, ProtocolConfig protocol, EventLoopGroup workers,
+            RelayTransport transport, HostSelector selector, RelayCounters counters, boolean logSessions,
+            SslContext tls) {
         this.relay = relay;
         this.protocol = protocol;
         this.workers = workers;
@@ -55,7 +66,7 @@ public final class RelayServer {
         this.context = new RelayContext(relay, selector, counters, backend(Inet4Address.class, connectMs),
                 backend(Inet6Address.class, connectMs),
                 new DefaultChannelGroup("relay " + relay.name(), GlobalEventExecutor.INSTANCE), logSessions);
-        this.initializer = initializer(protocol);
+        this.initializer = initializer(protocol, tls);
     }
 
     private Bootstrap backend(Class<? extends InetAddress> family, int connectMs) {
@@ -65,13 +76,13 @@ public final class RelayServer {
         return b;
     }
 
-    private ChannelHandler initializer(ProtocolConfig p) {
+    private ChannelHandler initializer(ProtocolConfig p, SslContext tls) {
         if (p.type() != ProtocolType.TCP) {
             // HTTP nodes are not applied yet: relay bytes unchanged rather than refuse sessions.
             log.warn("relay {}: protocol {} of type {} relayed as tcp", relay.name(), p.name(),
                     p.type().name().toLowerCase());
         }
-        return new TcpRelayInitializer(context);
+        return new TcpRelayInitializer(context, tls);
     }
 
     public RelayConfig config() {
@@ -153,8 +164,8 @@ public final class RelayServer {
     }
 
     /** Closes every open session of this relay (engine shutdown). */
-    public void closeSessions() {
-        context.sessions().close();
+    public ChannelGroupFuture closeSessions() {
+        return context.sessions().close();
     }
 
     /** The channel currently accepting, or null. */

@@ -31,12 +31,22 @@ final class RelayFixture implements AutoCloseable {
 
     private RelayFixture(RelayTransport transport, int workerCount, RelayConfig relay, ProtocolConfig protocol,
             HostSelector selector) throws IOException {
+        this(transport, workerCount, relay, protocol, selector, null);
+    }
+
+    private RelayFixture(RelayTransport transport, int workerCount, RelayConfig relay, ProtocolConfig protocol,
+            HostSelector selector, io.netty.handler.ssl.SslContext tls) throws IOException {
         workers = transport.newWorkers(workerCount, "test-relay");
         Socket listening = listen();
         port = listening.localAddress().getPort();
         HostSelector sel = selector != null ? selector : RelayTargets.selector(relay, null, h -> true);
-        server = new RelayServer(relay, protocol, workers, transport, sel, counters, false);
+        server = new RelayServer(relay, protocol, workers, transport, sel, counters, false, tls);
         server.serve(listening.intValue()).syncUninterruptibly();
+    }
+
+    static RelayFixture startTls(RelayTransport transport, RelayConfig relay, io.netty.handler.ssl.SslContext tls)
+            throws IOException {
+        return new RelayFixture(transport, 1, relay, ProtocolConfig.builtinDefault(1), null, tls);
     }
 
     static RelayFixture start(RelayConfig relay, HostSelector selector) throws IOException {
@@ -94,7 +104,7 @@ final class RelayFixture implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
-        server.closeSessions();
+        server.closeSessions().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

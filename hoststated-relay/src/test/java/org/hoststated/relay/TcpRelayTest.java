@@ -30,8 +30,19 @@ import org.hoststated.relay.lb.RoundRobin;
 import org.hoststated.relay.lb.TargetHost;
 import org.junit.jupiter.api.Test;
 
-/** The plain TCP relay against real loopback sockets: a backend server, a relay, a client. */
-class TcpRelayTest {
+/**
+ * The plain TCP relay against real loopback sockets: a backend server, a relay, a client. Run
+ * once per transport by the subclasses.
+ */
+abstract class TcpRelayTest {
+    /** The transport under test. */
+    abstract RelayTransport transport();
+
+    RelayFixture start(org.hoststated.core.config.RelayConfig relay, HostSelector selector) throws IOException {
+        return RelayFixture.start(transport(), 2, relay, org.hoststated.core.config.ProtocolConfig.builtinDefault(1),
+                selector);
+    }
+
     private static final int MB = 1024 * 1024;
 
     static String readLine(InputStream in) throws IOException {
@@ -60,7 +71,7 @@ class TcpRelayTest {
     @Test
     void relaysMegabytesByteExactAndPassesTheClientsFin() throws Exception {
         try (TestBackend b = TestBackend.identEcho("a");
-                RelayFixture r = RelayFixture.start(RelayFixture.forward(b), null)) {
+                RelayFixture r = start(RelayFixture.forward(b), null)) {
             long size = 4L * MB + 12345;
             try (Socket c = r.connect()) {
                 CompletableFuture<Void> sent = sendThenFin(c, size);
@@ -81,7 +92,7 @@ class TcpRelayTest {
         long down = 3L * MB + 7;
         long up = 2L * MB + 3;
         try (TestBackend b = TestBackend.source("src", down);
-                RelayFixture r = RelayFixture.start(RelayFixture.forward(b), null)) {
+                RelayFixture r = start(RelayFixture.forward(b), null)) {
             try (Socket c = r.connect()) {
                 TestBackend.Received got = Pattern.drain(c.getInputStream());
                 assertEquals(down, got.bytes());
@@ -100,7 +111,7 @@ class TcpRelayTest {
     void slowReaderKeepsTheRelaysBufferBounded() throws Exception {
         long size = 32L * MB;
         try (TestBackend b = TestBackend.source("src", size);
-                RelayFixture r = RelayFixture.start(RelayFixture.forward(b), null)) {
+                RelayFixture r = start(RelayFixture.forward(b), null)) {
             try (Socket c = r.connect()) {
                 Channel client = awaitSession(r);
                 // The client reads nothing: wait until the relay's buffer towards it is full.
@@ -136,7 +147,8 @@ class TcpRelayTest {
         for (int i = 0; i < 3; i++) {
             hosts.add(RelayFixture.host(i + 1, backends.get(i).address(), 0));
         }
-        try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
+        try (RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.table(Mode.ROUNDROBIN),
+                org.hoststated.core.config.ProtocolConfig.builtinDefault(1), RelayFixture.roundRobin(hosts))) {
             Map<String, Integer> seen = new HashMap<>();
             for (int i = 0; i < 6; i++) {
                 seen.merge(identify(r), 1, Integer::sum);
@@ -154,7 +166,7 @@ class TcpRelayTest {
         try (TestBackend a = TestBackend.identEcho("a"); TestBackend b = TestBackend.identEcho("b")) {
             List<TargetHost> hosts = List.of(RelayFixture.host(1, a.address(), 0), RelayFixture.host(2, b.address(), 0));
             HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.of(hosts, h -> h.id() == 2));
-            try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), sel)) {
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), sel)) {
                 for (int i = 0; i < 4; i++) {
                     assertEquals("b", identify(r));
                 }
@@ -173,7 +185,7 @@ class TcpRelayTest {
         try (TestBackend a = TestBackend.identEcho("a")) {
             HostSelector sel = new HostSelector(new RoundRobin(), true,
                     RelayHosts.of(List.of(RelayFixture.host(1, a.address(), 0)), h -> false));
-            try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), sel)) {
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), sel)) {
                 assertEquals("a", identify(r));
             }
         }
@@ -184,7 +196,7 @@ class TcpRelayTest {
         try (TestBackend a = TestBackend.identEcho("a")) {
             List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 1),
                     RelayFixture.host(2, a.address(), 1));
-            try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
                 assertEquals("a", identify(r));
                 assertEquals(1, a.connections());
             }
@@ -194,7 +206,7 @@ class TcpRelayTest {
     @Test
     void refusedConnectWithoutRetryClosesTheSession() throws Exception {
         List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 0));
-        try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts));
+        try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts));
                 Socket c = r.connect()) {
             assertEquals(-1, c.getInputStream().read());
         }
@@ -205,7 +217,7 @@ class TcpRelayTest {
         try (TestBackend a = TestBackend.identEcho("a")) {
             HostSelector sel = new HostSelector(new RoundRobin(), false,
                     RelayHosts.of(List.of(RelayFixture.host(1, a.address(), 0)), h -> false));
-            try (RelayFixture r = RelayFixture.start(RelayFixture.table(Mode.ROUNDROBIN), sel);
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), sel);
                     Socket c = r.connect()) {
                 assertEquals(-1, c.getInputStream().read());
                 assertEquals(0, a.connections());
@@ -217,7 +229,7 @@ class TcpRelayTest {
     void disabledRelayAcceptsThenCloses() throws Exception {
         try (TestBackend a = TestBackend.identEcho("a")) {
             var relay = RelayFixture.relay("off", RelayFixture.forward(a).target(), 600, true);
-            try (RelayFixture r = RelayFixture.start(relay, null); Socket c = r.connect()) {
+            try (RelayFixture r = start(relay, null); Socket c = r.connect()) {
                 assertEquals(-1, c.getInputStream().read());
                 assertEquals(0, a.connections());
             }
@@ -227,7 +239,7 @@ class TcpRelayTest {
     @Test
     void countersFollowSessions() throws Exception {
         try (TestBackend a = TestBackend.identEcho("a");
-                RelayFixture r = RelayFixture.start(RelayFixture.forward(a), null)) {
+                RelayFixture r = start(RelayFixture.forward(a), null)) {
             assertEquals("a", identify(r));
             assertEquals("a", identify(r));
             assertEquals(2, r.counters.total());

@@ -48,11 +48,14 @@ public final class EngineMain {
                     new DefaultThreadFactory(engine.id().title() + "-loop"), EpollIoHandler.newFactory());
             EventLoop loop = group.next();
             SocketPair.setNonBlocking(EngineSettings.PARENT_FD);
-            ImsgChannel parent = ImsgChannel.open(EngineSettings.PARENT_FD, engine.id(), ProcId.PARENT, loop,
-                    engine.parentHandler());
+            // Register and attach in one task on the loop: the channel cannot deliver a message
+            // before the engine knows its loop and parent channel.
             loop.submit(() -> {
+                ImsgChannel parent = ImsgChannel.open(EngineSettings.PARENT_FD, engine.id(), ProcId.PARENT, loop,
+                        engine.parentHandler());
                 engine.attach(loop, parent);
                 engine.started();
+                return null;
             }).syncUninterruptibly();
             startFdReader(engine, loop);
             log.debug("started");

@@ -115,7 +115,8 @@ final class Daemon implements AutoCloseable {
     /** The line of {@code show summary} for a host, or "" when absent. */
     String hostLine(String host) throws IOException, InterruptedException {
         for (String line : ctl("show", "summary").output().split("\n")) {
-            if (line.startsWith("host") && line.contains(" " + host + " ")) {
+            String[] f = line.split("\t");
+            if (f.length == 5 && f[0].equals("host") && f[2].trim().equals(host)) {
                 return line;
             }
         }
@@ -165,6 +166,15 @@ final class Daemon implements AutoCloseable {
     /** Like {@link #await}, for conditions that ask the daemon. */
     interface Check {
         boolean test() throws Exception;
+    }
+
+    /** Like {@link #awaitTrue(String, Duration, Check)}, with this daemon's log in the failure. */
+    void awaitLogged(String what, Duration limit, Check cond) {
+        try {
+            awaitTrue(what, limit, cond);
+        } catch (AssertionError e) {
+            fail(e.getMessage() + "\n--- daemon log ---\n" + logText());
+        }
     }
 
     static void awaitTrue(String what, Duration limit, Check cond) {

@@ -49,7 +49,7 @@ class DaemonIT {
         daemon = new Daemon(dir);
         daemon.writeConfig(config(""));
         daemon.start();
-        Daemon.awaitTrue("both hosts up", Duration.ofSeconds(20), () ->
+        daemon.awaitLogged("both hosts up", Duration.ofSeconds(20), () ->
                 daemon.hostLine("127.0.0.11").endsWith("up") && daemon.hostLine("127.0.0.12").endsWith("up"));
     }
 
@@ -111,7 +111,7 @@ class DaemonIT {
     void a_killed_backend_goes_down_and_gets_no_new_connections() throws Exception {
         two.close();
         long t0 = System.nanoTime();
-        Daemon.awaitTrue("host two down", Duration.ofSeconds(10), () -> daemon.hostLine("127.0.0.12").endsWith("down"));
+        daemon.awaitLogged("host two down", Duration.ofSeconds(10), () -> daemon.hostLine("127.0.0.12").endsWith("down"));
         // interval 1 s + timeout 0.3 s, plus one hoststatectl start-up of slack.
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 4000, "down detected late");
         for (int i = 0; i < 10; i++) {
@@ -120,7 +120,7 @@ class DaemonIT {
         String summary = daemon.ctl("show", "summary").output();
         assertTrue(summary.contains("active (1 hosts up)"), summary);
         two = new Backend("two", "127.0.0.12", backendPort);
-        Daemon.awaitTrue("host two up again", Duration.ofSeconds(10), () -> daemon.hostLine("127.0.0.12").endsWith("up"));
+        daemon.awaitLogged("host two up again", Duration.ofSeconds(10), () -> daemon.hostLine("127.0.0.12").endsWith("up"));
     }
 
     @Test
@@ -129,9 +129,9 @@ class DaemonIT {
         for (String title : List.of("hoststated: relay engine", "hoststated: health check engine", "hoststated: pf engine")) {
             long old = daemon.child(title).orElseThrow();
             new ProcessBuilder("kill", "-KILL", Long.toString(old)).start().waitFor();
-            Daemon.awaitTrue(title + " restarted", Duration.ofSeconds(20),
+            daemon.awaitLogged(title + " restarted", Duration.ofSeconds(20),
                     () -> daemon.child(title).filter(p -> p != old).isPresent());
-            Daemon.awaitTrue("both hosts up after restart of " + title, Duration.ofSeconds(20), () ->
+            daemon.awaitLogged("both hosts up after restart of " + title, Duration.ofSeconds(20), () ->
                     daemon.hostLine("127.0.0.11").endsWith("up") && daemon.hostLine("127.0.0.12").endsWith("up"));
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < 6; i++) {
@@ -148,7 +148,7 @@ class DaemonIT {
         String good = Files.readString(daemon.config);
         daemon.writeConfig(good + "table broken {\n  check nonsense\n}\n");
         daemon.signal("HUP");
-        Daemon.awaitTrue("reload refused", Duration.ofSeconds(10), () -> daemon.logText().contains("reload failed"));
+        daemon.awaitLogged("reload refused", Duration.ofSeconds(10), () -> daemon.logText().contains("reload failed"));
         assertTrue(daemon.hostLine("127.0.0.11").endsWith("up"));
         assertEquals("one", fetchFrom("one"));
         daemon.writeConfig(good);
@@ -210,10 +210,13 @@ class DaemonIT {
 
     static String tcpListenInode(int port) throws IOException {
         String hexPort = String.format(":%04X", port);
-        for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length > 9 && f[1].endsWith(hexPort) && f[3].equals("0A")) {
-                return f[9];
+        // The parent's listeners are dual-stack sockets where the host has IPv6: look in both.
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && f[1].endsWith(hexPort) && f[3].equals("0A")) {
+                    return f[9];
+                }
             }
         }
         throw new IllegalStateException("no listener on port " + port);

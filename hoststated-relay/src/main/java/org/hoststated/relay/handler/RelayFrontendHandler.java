@@ -6,6 +6,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -190,6 +192,12 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
 
     void serverEof() {
         serverEof = true;
+        if (client.pipeline().get(SslHandler.class) != null) {
+            // TLS has no half-close a client can rely on: end the session with close_notify.
+            RelaySession.setReason(client, "closed by server");
+            RelaySession.closeOnFlush(client);
+            return;
+        }
         RelaySession.shutdownOutputOnFlush(client);
         finishIfBothEof();
     }
@@ -220,8 +228,8 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** An error on one side ends the session: that side closes now, the other after a flush. */
     private void noteError(String side, Throwable cause) {
-        if (!(cause instanceof IOException)) {
-            // Not the outside world failing: a bug worth a stack trace.
+        if (!(cause instanceof IOException) && !(cause instanceof DecoderException)) {
+            // Not the outside world failing (I/O error, bad TLS or protocol data): a bug.
             log.warn("relay {}, session {}: {} side", relay.name(), sessionId, side, cause);
         }
         RelaySession.setReason(client, side + ": " + describe(cause));

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
@@ -11,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * Builds the pipeline of a session accepted by a {@code protocol tcp} relay, in the relay
  * engine's worker loop that accepted it:
  * <pre>
- *   idle (IdleStateHandler, all-idle = relay timeout) -> idle-close -> frontend
+ *   [ssl (SslHandler, listen ... ssl)] -> idle (IdleStateHandler, all-idle = relay timeout)
+ *     -> idle-close -> frontend
  * </pre>
  * The frontend handler connects the backend channel on the same loop and relays bytes
  * unchanged both ways. Shared by every session of one relay.
@@ -19,14 +21,20 @@ import java.util.concurrent.TimeUnit;
 @ChannelHandler.Sharable
 public final class TcpRelayInitializer extends ChannelInitializer<Channel> {
     private final RelayContext relay;
+    private final SslContext tls;
 
-    public TcpRelayInitializer(RelayContext relay) {
+    /** @param tls the TLS server context, or null for a plain listener */
+    public TcpRelayInitializer(RelayContext relay, SslContext tls) {
         this.relay = relay;
+        this.tls = tls;
     }
 
     @Override
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            p.addLast("ssl", tls.newHandler(ch.alloc()));
+        }
         int timeout = relay.config().timeoutSec();
         if (timeout > 0) {
             // observeOutput: a slow client draining a long response is not idle.

@@ -1,0 +1,105 @@
+package org.hoststated.hce.bench;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.hoststated.core.config.CheckConfig;
+import org.hoststated.core.config.Config;
+import org.hoststated.core.config.LogMode;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.HostStatus;
+import org.hoststated.hce.CheckScheduler;
+import org.hoststated.hce.Checks;
+import org.hoststated.hce.TestConfigs;
+import org.hoststated.hce.check.IcmpPinger;
+import org.hoststated.hce.check.IcmpSockets;
+
+/**
+ * Round wall time and process CPU seconds per round (BENCH.md "Health checks"): N hosts
+ * 127.0.x.y answered by one listener on 0.0.0.0. Usage: HceBench tcp|http|icmp hosts rounds.
+ * Not a test: run by bench/hce/run.sh.
+ */
+public final class HceBench {
+    public static void main(String[] args) throws Exception {
+        String type = args[0];
+        int hosts = Integer.parseInt(args[1]);
+        int rounds = Integer.parseInt(args[2]);
+        ServerSocket listener = new ServerSocket();
+        listener.bind(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0), 8192);
+        ExecutorService workers = Executors.newFixedThreadPool(4);
+        Thread acceptor = new Thread(() -> accept(listener, type, workers), "bench-acceptor");
+        acceptor.setDaemon(true);
+        acceptor.start();
+
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoop loop = group.next();
+        IcmpSockets icmp = type.equals("icmp") ? IcmpSockets.open() : null;
+        IcmpPinger pinger = icmp == null ? null : new IcmpPinger(loop, icmp);
+        CheckConfig check = switch (type) {
+            case "tcp" -> CheckConfig.tcp();
+            case "http" -> CheckConfig.httpCode(false, "/", null, 200);
+            case "icmp" -> CheckConfig.icmp();
+            default -> throw new IllegalArgumentException(type);
+        };
+        Config c = new TestConfigs(3600, 1000).table("bench", listener.getLocalPort(), check,
+                TestConfigs.loopbacks(hosts), 0).build();
+        Map<Integer, HostStatus> last = new ConcurrentHashMap<>();
+        CheckScheduler s = loop.submit(() -> new CheckScheduler(loop, c, 1, st -> last.put(st.hostId(), st), () -> { },
+                new Checks(loop, null, pinger), CheckScheduler.Options.defaults(LogMode.NONE))).get();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        for (int r = 1; r <= rounds; r++) {
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            loop.submit(r == 1 ? s::start : s::pollNow).get();
+            while (loop.submit(s::pending).get() > 0) {
+                Thread.sleep(1);
+            }
+            double wall = (System.nanoTime() - t0) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+            long down = last.values().stream().filter(x -> x.state() != HostState.UP).count();
+            System.out.printf("%s hosts=%d round=%d wall=%.3fs cpu=%.3fs (incl. test server) down=%d%n", type, hosts, r,
+                    wall, cpu, down);
+        }
+        if (pinger != null) {
+            pinger.close();
+        }
+        group.shutdownGracefully().sync();
+        listener.close();
+        workers.shutdownNow();
+    }
+
+    private static void accept(ServerSocket listener, String type, ExecutorService workers) {
+        while (!listener.isClosed()) {
+            try {
+                Socket s = listener.accept();
+                if (!type.equals("http")) {
+                    s.close();
+                    continue;
+                }
+                workers.execute(() -> {
+                    try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                        byte[] b = new byte[512];
+                        in.read(b);
+                        out.write("HTTP/1.0 200 OK\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    } catch (Exception e) {
+                        // the check closed first
+                    }
+                });
+            } catch (Exception e) {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.netty.channel.uring;
+
+import io.netty.channel.Channel;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.ServerSocketChannelConfig;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * An io_uring server channel over a listening socket that is already bound and listening: the
+ * descriptor the hoststated parent passes to the relay engine. Netty 4.2.18 has no public
+ * constructor taking a descriptor for io_uring (epoll's {@code EpollServerSocketChannel(int)}),
+ * so this class lives in Netty's package to reach the package-private {@code LinuxSocket(int)}
+ * and {@code IoUringServerSocketChannelConfig}; {@link #newChildChannel} mirrors
+ * {@code IoUringServerSocketChannel}'s. Tied to the pinned Netty version: the relay's
+ * {@code AdoptedIoUringServerSocketChannelTest} fails when this internal shape changes, and the
+ * relay falls back to epoll when this class cannot be loaded.
+ */
+public final class AdoptedIoUringServerSocketChannel extends AbstractIoUringServerChannel
+        implements ServerSocketChannel {
+    private final IoUringServerSocketChannelConfig config;
+
+    /** Takes ownership of {@code fd}, a bound, listening, non-blocking TCP socket. */
+    public AdoptedIoUringServerSocketChannel(int fd) {
+        super(new LinuxSocket(fd), true);
+        this.config = new IoUringServerSocketChannelConfig(this);
+    }
+
+    @Override
+    public ServerSocketChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    Channel newChildChannel(int fd, ByteBuffer acceptedAddress) {
+        IoUringIoHandler handler = (IoUringIoHandler) registration().attachment();
+        LinuxSocket socket = new LinuxSocket(fd);
+        if (acceptedAddress == null) {
+            return new IoUringSocketChannel(this, socket);
+        }
+        InetSocketAddress remote = socket.isIpv6()
+                ? SockaddrIn.getIPv6(acceptedAddress, handler.inet6AddressArray(), handler.inet4AddressArray())
+                : SockaddrIn.getIPv4(acceptedAddress, handler.inet4AddressArray());
+        return new IoUringSocketChannel(this, socket, remote);
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) super.remoteAddress();
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public void doBind(SocketAddress localAddress) {
+        throw new UnsupportedOperationException("an adopted listening socket is bound already");
+    }
+}

@@ -1,0 +1,396 @@
+package org.hoststated.relay;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.hoststated.core.config.Config;
+import org.hoststated.core.config.HostConfig;
+import org.hoststated.core.config.LogMode;
+import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.core.config.RelayConfig;
+import org.hoststated.core.config.TableConfig;
+import org.hoststated.core.config.TableTarget;
+import org.hoststated.core.imsg.ImsgHandler;
+import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.HostStatus;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.core.posix.SocketPair;
+import org.hoststated.core.proc.Engine;
+import org.hoststated.core.proc.FdTag;
+import org.hoststated.core.proc.ReceivedConfig;
+import org.hoststated.relay.lb.HostSelector;
+import org.hoststated.relay.lb.TargetHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay engine process ("socket relay engine"): serves every relay of the configuration on
+ * {@code prefork} worker loops. Its own state (configuration, relays, host state, listening
+ * descriptors waiting for their configuration) belongs to the engine loop; worker loops see
+ * host state only through the immutable snapshots swapped into each relay's
+ * {@link HostSelector}.
+ *
+ * <p>Listening sockets (fd channel) and the configuration (parent channel) arrive in either
+ * order: descriptors wait in {@link #pendingFds} until their generation is applied. A relay
+ * that stays across a reload (same name) keeps accepting on its old channel until the new
+ * generation's descriptor is registered; sessions in flight run on.
+ */
+public final class RelayEngine extends Engine {
+    private static final Logger log = LoggerFactory.getLogger(RelayEngine.class);
+
+    private RelayTransport transport;
+    private EventLoopGroup workers;
+    private int workerCount;
+    private int applied;
+    private Config config;
+    /** Relays of the applied generation, by name. */
+    private Map<String, RelayServer> servers = new LinkedHashMap<>();
+    /** Servers of an older generation still accepting until their successor's listener is up. */
+    private final Map<String, RelayServer> replaced = new HashMap<>();
+    /** Listening descriptors by generation, then relay id, waiting for their configuration. */
+    private final Map<Integer, Map<Integer, Integer>> pendingFds = new HashMap<>();
+    private final Map<String, RelayCounters> counters = new HashMap<>();
+    private final Map<String, RelayStatsWindow> stats = new HashMap<>();
+    private final Map<Integer, HostState> hostStates = new HashMap<>();
+    private final Set<Integer> disabledHosts = new HashSet<>();
+    private final Set<Integer> disabledTables = new HashSet<>();
+    private Map<Integer, Integer> tableOfHost = Map.of();
+    private ScheduledFuture<?> statsTimer;
+
+    public RelayEngine() {
+        super(ProcId.RELAY);
+    }
+
+    @Override
+    public String title() {
+        return "hoststated: relay engine";
+    }
+
+    @Override
+    protected boolean dropsPrivileges() {
+        return true;
+    }
+
+    /** Picks the transport before the chroot: io_uring's native library is unpacked to /tmp. */
+    @Override
+    protected void acquirePrivileged() {
+        transport = RelayTransport.best();
+    }
+
+    @Override
+    protected void started() {
+        log.info("using the {} transport", transport.name());
+        statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.INTERVAL_SEC,
+                RelayStatsWindow.INTERVAL_SEC, TimeUnit.SECONDS);
+    }
+
+    @Override
+    protected void applyConfig(ReceivedConfig rc) {
+        Config c = rc.config();
+        int gen = rc.generation();
+        ensureWorkers(c);
+        Map<Integer, HostState> carried = carryHostState(c);
+        // Build everything first: a bad configuration throws here and changes nothing.
+        Map<String, RelayServer> next = new LinkedHashMap<>();
+        Map<Integer, Integer> hostTables = new HashMap<>();
+        for (TableConfig t : c.activeTables()) {
+            for (HostConfig h : t.hosts()) {
+                hostTables.put(h.id(), t.id());
+            }
+        }
+        Map<Integer, HostState> oldStates = new HashMap<>(hostStates);
+        hostStates.clear();
+        hostStates.putAll(carried);
+        tableOfHost = hostTables;
+        try {
+            boolean logAll = c.globals().log() == LogMode.ALL;
+            for (RelayConfig r : c.relays()) {
+                ProtocolConfig p = c.protocol(r.protocol()).orElseGet(() -> ProtocolConfig.builtinDefault(0));
+                HostSelector sel = RelayTargets.selector(r, c, this::usable);
+                RelayCounters cnt = counters.computeIfAbsent(r.name(), k -> new RelayCounters());
+                next.put(r.name(), new RelayServer(r, p, workers, transport, sel, cnt, logAll, tls(r, p, rc)));
+            }
+        } catch (RuntimeException e) {
+            hostStates.clear();
+            hostStates.putAll(oldStates);
+            throw e;
+        }
+        disabledHosts.clear();
+        disabledTables.clear();
+        for (TableConfig t : c.activeTables()) {
+            if (t.disabled()) {
+                disabledTables.add(t.id());
+            }
+        }
+        for (Map.Entry<String, RelayServer> e : servers.entrySet()) {
+            RelayServer cur = e.getValue();
+            if (next.containsKey(e.getKey())) {
+                if (cur.listener() != null) {
+                    RelayServer older = replaced.put(e.getKey(), cur);
+                    if (older != null) {
+                        older.stop();
+                    }
+                } else {
+                    // Never served (its descriptor did not come): an older one may still accept.
+                    cur.stop();
+                }
+            } else {
+                log.info("relay {}: removed", e.getKey());
+                cur.stop();
+                RelayServer older = replaced.remove(e.getKey());
+                if (older != null) {
+                    older.stop();
+                }
+                counters.remove(e.getKey());
+                stats.remove(e.getKey());
+            }
+        }
+        servers = next;
+        config = c;
+        applied = gen;
+        dropStaleFds(gen);
+        Map<Integer, Integer> fds = pendingFds.remove(gen);
+        if (fds != null) {
+            fds.forEach(this::serveListener);
+        }
+        sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
+        log.debug("relay engine: configuration {} applied, {} relays", gen, servers.size());
+    }
+
+    private static SslContext tls(RelayConfig r, ProtocolConfig p, ReceivedConfig rc) {
+        if (!r.listen().ssl()) {
+            return null;
+        }
+        TlsKeyPair pair = rc.keyPairs().get(r.id());
+        if (pair == null) {
+            throw new IllegalArgumentException("relay " + r.name() + ": no certificate and key received");
+        }
+        try {
+            return RelayTls.serverContext(pair, p.ssl());
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("relay " + r.name() + ": certificate or key: " + e.getMessage(), e);
+        }
+    }
+
+    private void ensureWorkers(Config c) {
+        int prefork = Math.max(1, c.globals().prefork());
+        if (workers == null) {
+            if (c.relays().isEmpty()) {
+                return;
+            }
+            workers = transport.newWorkers(prefork, "relay-worker");
+            workerCount = prefork;
+            log.debug("relay engine: {} worker loops", prefork);
+        } else if (prefork != workerCount && !c.relays().isEmpty()) {
+            // Replacing the loops would cut the sessions in flight.
+            log.warn("relay engine: prefork {} takes effect when the relay engine restarts (running {})",
+                    prefork, workerCount);
+        }
+    }
+
+    /** Host state by (table, host) name survives a reload while pfe resends the rest. */
+    private Map<Integer, HostState> carryHostState(Config next) {
+        Map<Integer, HostState> out = new HashMap<>();
+        if (config == null) {
+            return out;
+        }
+        Map<String, HostState> byName = new HashMap<>();
+        for (TableConfig t : config.activeTables()) {
+            for (HostConfig h : t.hosts()) {
+                HostState s = hostStates.get(h.id());
+                if (s != null) {
+                    byName.put(t.name() + "\0" + h.name(), s);
+                }
+            }
+        }
+        for (TableConfig t : next.activeTables()) {
+            for (HostConfig h : t.hosts()) {
+                HostState s = byName.get(t.name() + "\0" + h.name());
+                if (s != null) {
+                    out.put(h.id(), s);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    protected void listenerReceived(FdTag tag, int fd) {
+        int gen = tag.generation();
+        if (gen < applied) {
+            log.debug("relay engine: listening socket of stale generation {} for relay {}", gen, tag.subject());
+            closeFd(fd);
+            return;
+        }
+        if (gen > applied) {
+            Integer old = pendingFds.computeIfAbsent(gen, g -> new HashMap<>()).put(tag.subject(), fd);
+            if (old != null) {
+                closeFd(old);
+            }
+            return;
+        }
+        serveListener(tag.subject(), fd);
+    }
+
+    private void serveListener(int relayId, int fd) {
+        RelayServer server = null;
+        for (RelayServer s : servers.values()) {
+            if (s.config().id() == relayId) {
+                server = s;
+            }
+        }
+        if (server == null) {
+            log.warn("relay engine: listening socket for unknown relay {} in generation {}", relayId, applied);
+            closeFd(fd);
+            return;
+        }
+        try {
+            SocketPair.setNonBlocking(fd);
+        } catch (IOException e) {
+            log.warn("relay {}: listening socket: {}", server.config().name(), e.getMessage());
+            closeFd(fd);
+            return;
+        }
+        String name = server.config().name();
+        RelayServer s = server;
+        server.serve(fd).addListener(f -> loop().execute(() -> {
+            if (f.isSuccess() && servers.get(name) == s) {
+                RelayServer old = replaced.remove(name);
+                if (old != null && old != s) {
+                    old.stop();
+                }
+                log.debug("relay {}: listening on {}:{}", name, s.config().listen().address().getHostAddress(),
+                        s.config().listen().port());
+            }
+        }));
+    }
+
+    private void dropStaleFds(int gen) {
+        for (Iterator<Map.Entry<Integer, Map<Integer, Integer>>> it = pendingFds.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, Map<Integer, Integer>> e = it.next();
+            if (e.getKey() < gen) {
+                e.getValue().values().forEach(RelayEngine::closeFd);
+                it.remove();
+            }
+        }
+    }
+
+    private static void closeFd(int fd) {
+        org.hoststated.core.posix.Fds.close(fd);
+    }
+
+    @Override
+    protected void peerConnected(ProcId peer) {
+        if (peer == ProcId.PFE && applied > 0) {
+            sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(applied));
+        }
+    }
+
+    @Override
+    protected ImsgHandler.Result dispatchPeer(ProcId peer, Imsg m) {
+        if (peer != ProcId.PFE) {
+            return ImsgHandler.Result.NOT_HANDLED;
+        }
+        switch (m.type()) {
+            case HOST_STATUS -> hostStatus(m.payload(HostStatus.class));
+            case HOST_ENABLE -> objState(m, disabledHosts, false);
+            case HOST_DISABLE -> objState(m, disabledHosts, true);
+            case TABLE_ENABLE -> objState(m, disabledTables, false);
+            case TABLE_DISABLE -> objState(m, disabledTables, true);
+            // Services matter to relays only through `service` targets, which forward to the
+            // service's virtual address whatever pfe does with it.
+            case SERVICE_ENABLE, SERVICE_DISABLE -> log.debug("relay engine: {} {}", m.type(),
+                    m.payload(ObjId.class).id());
+            default -> {
+                return ImsgHandler.Result.NOT_HANDLED;
+            }
+        }
+        return ImsgHandler.Result.HANDLED;
+    }
+
+    private void hostStatus(HostStatus st) {
+        if (st.generation() != applied) {
+            log.debug("relay engine: host status of generation {} ignored (at {})", st.generation(), applied);
+            return;
+        }
+        if (!tableOfHost.containsKey(st.hostId())) {
+            log.warn("relay engine: host status for unknown host {}", st.hostId());
+            return;
+        }
+        if (hostStates.put(st.hostId(), st.state()) != st.state()) {
+            refreshHosts();
+        }
+    }
+
+    private void objState(Imsg m, Set<Integer> disabled, boolean disable) {
+        ObjId o = m.payload(ObjId.class);
+        if (o.generation() != applied) {
+            log.debug("relay engine: {} of generation {} ignored (at {})", m.type(), o.generation(), applied);
+            return;
+        }
+        if (disable ? disabled.add(o.id()) : disabled.remove(o.id())) {
+            refreshHosts();
+        }
+    }
+
+    /** Whether a table host may get new sessions now. */
+    boolean usable(TargetHost h) {
+        Integer table = tableOfHost.get(h.id());
+        return hostStates.get(h.id()) == HostState.UP && !disabledHosts.contains(h.id())
+                && table != null && !disabledTables.contains(table);
+    }
+
+    private void refreshHosts() {
+        for (RelayServer s : servers.values()) {
+            if (s.config().target() instanceof TableTarget) {
+                HostSelector sel = s.context().selector();
+                sel.update(sel.hosts().with(this::usable));
+            }
+        }
+    }
+
+    private void sendStatistics() {
+        for (RelayServer s : servers.values()) {
+            RelayConfig r = s.config();
+            RelayCounters c = s.context().counters();
+            RelayStatsWindow w = stats.computeIfAbsent(r.name(), k -> new RelayStatsWindow());
+            sendPeer(ProcId.PFE, MessageType.STATISTICS, w.next(applied, r.id(), c.total(), c.active()));
+        }
+    }
+
+    @Override
+    protected void shutdown() {
+        if (statsTimer != null) {
+            statsTimer.cancel(false);
+        }
+        List<RelayServer> all = new ArrayList<>(servers.values());
+        all.addAll(replaced.values());
+        for (RelayServer s : all) {
+            s.stop();
+        }
+        for (RelayServer s : all) {
+            s.closeSessions().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        pendingFds.values().forEach(m -> m.values().forEach(RelayEngine::closeFd));
+        pendingFds.clear();
+        if (workers != null) {
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package org.hoststated.relay.lb;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SchedulerTest {
+    static InetSocketAddress addr(String ip, int port) throws Exception {
+        return new InetSocketAddress(InetAddress.getByName(ip), port);
+    }
+
+    static List<TargetHost> hosts(int n) throws Exception {
+        List<TargetHost> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            l.add(new TargetHost(i + 1, "h" + (i + 1), addr("10.0.0." + (i + 1), 80), 0));
+        }
+        return l;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"'', 5381", "a, 177670", "ab, 5863208"})
+    void hash32IsDjb2From5381(String s, long expected) {
+        assertEquals((int) expected, Hash32.str(s, Hash32.INIT));
+    }
+
+    @Test
+    void hash32WrapsAsUnsigned32() {
+        int h = Hash32.str("a fairly long relay and table name to overflow", Hash32.INIT);
+        long ref = 5381;
+        for (byte b : "a fairly long relay and table name to overflow".getBytes()) {
+            ref = (ref * 33 + (b & 0xff)) & 0xffffffffL;
+        }
+        assertEquals((int) ref, h);
+    }
+
+    @Test
+    void roundRobinMovesPastTheChosenHostAndSkipsDownOnes() throws Exception {
+        List<TargetHost> h = hosts(4);
+        HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.of(h, t -> t.id() != 2));
+        InetSocketAddress c = addr("192.0.2.1", 1000);
+        InetSocketAddress l = addr("192.0.2.100", 80);
+        List<Integer> got = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            got.add(sel.select(c, l).id());
+        }
+        assertEquals(List.of(1, 3, 4, 1, 3, 4), got);
+    }
+
+    @Test
+    void loadBalanceKeepsAClientOnOneHostAndSpreadsClients() throws Exception {
+        List<TargetHost> h = hosts(4);
+        HostSelector sel = new HostSelector(new LoadBalance(Hash32.relayKey("www", "webhosts")), false,
+                RelayHosts.allUsable(h));
+        InetSocketAddress l = addr("192.0.2.100", 80);
+        Set<Integer> used = new HashSet<>();
+        for (int i = 1; i <= 50; i++) {
+            InetSocketAddress c = addr("198.51.100." + i, 40000 + i);
+            int first = sel.select(c, l).id();
+            assertEquals(first, sel.select(addr("198.51.100." + i, 2000), l).id(), "client port must not matter");
+            used.add(first);
+        }
+        assertEquals(4, used.size());
+    }
+
+    @Test
+    void loadBalanceIndexIsTheHashModuloHostCount() throws Exception {
+        int key = Hash32.relayKey("www", "webhosts");
+        InetSocketAddress c = addr("198.51.100.7", 5555);
+        InetSocketAddress l = addr("192.0.2.100", 8080);
+        long p = key & 0xffffffffL;
+        for (byte b : new byte[] {(byte) 198, 51, 100, 7, (byte) 192, 0, 2, 100, (byte) (8080 >> 8), (byte) (8080 & 0xff)}) {
+            p = (p * 33 + (b & 0xff)) & 0xffffffffL;
+        }
+        assertEquals((int) (p % 5), new LoadBalance(key).start(5, c, l));
+    }
+
+    @Test
+    void hashIgnoresTheClient() throws Exception {
+        HostSelector sel = new HostSelector(new Hash(Hash32.relayKey("r", "t")), false, RelayHosts.allUsable(hosts(5)));
+        InetSocketAddress l = addr("192.0.2.100", 80);
+        int first = sel.select(addr("198.51.100.1", 1), l).id();
+        for (int i = 2; i < 30; i++) {
+            assertEquals(first, sel.select(addr("198.51.100." + i, i), l).id());
+        }
+    }
+
+    @Test
+    void downChoiceScansForwardThenFromTheStart() throws Exception {
+        List<TargetHost> h = hosts(4);
+        Scheduler fixedAt2 = (n, c, l) -> 2;
+        InetSocketAddress a = addr("192.0.2.1", 1);
+        assertEquals(4, new HostSelector(fixedAt2, false, RelayHosts.of(h, t -> t.id() != 3)).select(a, a).id());
+        assertEquals(1, new HostSelector(fixedAt2, false, RelayHosts.of(h, t -> t.id() <= 2 && t.id() != 2))
+                .select(a, a).id());
+        assertNull(new HostSelector(fixedAt2, false, RelayHosts.of(h, t -> false)).select(a, a));
+        assertEquals(3, new HostSelector(fixedAt2, true, RelayHosts.of(h, t -> false)).select(a, a).id());
+    }
+
+    @Test
+    void retryGoesToTheNextUpHostAndWraps() throws Exception {
+        List<TargetHost> h = hosts(3);
+        HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.of(h, t -> t.id() != 2));
+        assertEquals(3, sel.next(h.get(0)).id());
+        assertEquals(1, sel.next(h.get(2)).id());
+        TargetHost only = h.get(0);
+        assertEquals(only, HostSelector.fixed(only).next(only));
+    }
+
+    @Test
+    void emptyTableHasNoHost() throws Exception {
+        HostSelector sel = new HostSelector(new RoundRobin(), true, RelayHosts.allUsable(List.of()));
+        InetSocketAddress a = addr("192.0.2.1", 1);
+        assertNull(sel.select(a, a));
+    }
+}
