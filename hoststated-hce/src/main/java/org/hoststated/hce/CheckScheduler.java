@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.core.config.Config;
+import org.hoststated.core.config.HostKey;
 import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.config.TableConfig;
@@ -46,8 +47,6 @@ public final class CheckScheduler {
     }
 
     /** Identifies a host across generations: same table name and same address. */
-    private record HostKey(String table, String address) {
-    }
 
     private static final class TableEntry {
         final TableConfig config;
@@ -146,7 +145,7 @@ public final class CheckScheduler {
     }
 
     private static HostKey key(HostEntry e) {
-        return new HostKey(e.table.config.name(), e.host.address().getHostAddress());
+        return HostKey.of(e.table.config, e.host);
     }
 
     /** Starts the first round now and the next ones every global interval. */

@@ -1,5 +1,6 @@
 package org.hoststated.hce;
 
+import java.io.IOException;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.imsg.ImsgHandler.Result;
@@ -12,7 +13,6 @@ import org.hoststated.core.msg.ScriptResult;
 import org.hoststated.core.proc.Engine;
 import org.hoststated.core.proc.EngineSettings;
 import org.hoststated.core.proc.ReceivedConfig;
-import java.io.IOException;
 import org.hoststated.hce.check.IcmpPinger;
 import org.hoststated.hce.check.IcmpSockets;
 import org.hoststated.hce.check.ScriptBroker;

@@ -1,6 +1,7 @@
 package org.hoststated.pfe;
 
 import org.hoststated.core.config.HostConfig;
+import org.hoststated.core.config.HostKey;
 import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
@@ -23,8 +24,8 @@ final class HostEntry {
     }
 
     /** The key under which a host keeps its state across a reload. */
-    String key() {
-        return table.config.name() + "\0" + config.name() + "\0" + config.address().getHostAddress();
+    HostKey key() {
+        return HostKey.of(table.config, config);
     }
 
     void copyStateFrom(HostEntry old) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.HostConfig;
+import org.hoststated.core.config.HostKey;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.ServiceConfig;
 import org.hoststated.core.config.TableConfig;
@@ -39,7 +40,7 @@ final class PfeState {
     /** Builds the state of a new generation, keeping the state of hosts that stay. */
     static PfeState build(int generation, Config config, PfeState previous) {
         PfeState s = new PfeState(generation, config);
-        Map<String, HostEntry> old = new HashMap<>();
+        Map<HostKey, HostEntry> old = new HashMap<>();
         if (previous != null) {
             for (HostEntry h : previous.hosts.values()) {
                 old.put(h.key(), h);

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.HostConfig;
+import org.hoststated.core.config.HostKey;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.RelayConfig;
@@ -30,6 +31,7 @@ import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.SocketPair;
 import org.hoststated.core.proc.Engine;
 import org.hoststated.core.proc.FdTag;
@@ -170,7 +172,7 @@ public final class RelayEngine extends Engine {
             fds.forEach(this::serveListener);
         }
         sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
-        log.debug("relay engine: configuration {} applied, {} relays", gen, servers.size());
+        log.debug("configuration {} applied, {} relays", gen, servers.size());
     }
 
     private static SslContext tls(RelayConfig r, ProtocolConfig p, ReceivedConfig rc) {
@@ -196,32 +198,32 @@ public final class RelayEngine extends Engine {
             }
             workers = transport.newWorkers(prefork, "relay-worker");
             workerCount = prefork;
-            log.debug("relay engine: {} worker loops", prefork);
+            log.debug("{} worker loops", prefork);
         } else if (prefork != workerCount && !c.relays().isEmpty()) {
             // Replacing the loops would cut the sessions in flight.
-            log.warn("relay engine: prefork {} takes effect when the relay engine restarts (running {})",
+            log.warn("prefork {} takes effect when the relay engine restarts (running {})",
                     prefork, workerCount);
         }
     }
 
-    /** Host state by (table, host) name survives a reload while pfe resends the rest. */
+    /** Host state of hosts that stay ({@link HostKey}) survives a reload while pfe resends the rest. */
     private Map<Integer, HostState> carryHostState(Config next) {
         Map<Integer, HostState> out = new HashMap<>();
         if (config == null) {
             return out;
         }
-        Map<String, HostState> byName = new HashMap<>();
+        Map<HostKey, HostState> byKey = new HashMap<>();
         for (TableConfig t : config.activeTables()) {
             for (HostConfig h : t.hosts()) {
                 HostState s = hostStates.get(h.id());
                 if (s != null) {
-                    byName.put(t.name() + "\0" + h.name(), s);
+                    byKey.put(HostKey.of(t, h), s);
                 }
             }
         }
         for (TableConfig t : next.activeTables()) {
             for (HostConfig h : t.hosts()) {
-                HostState s = byName.get(t.name() + "\0" + h.name());
+                HostState s = byKey.get(HostKey.of(t, h));
                 if (s != null) {
                     out.put(h.id(), s);
                 }
@@ -234,14 +236,14 @@ public final class RelayEngine extends Engine {
     protected void listenerReceived(FdTag tag, int fd) {
         int gen = tag.generation();
         if (gen < applied) {
-            log.debug("relay engine: listening socket of stale generation {} for relay {}", gen, tag.subject());
-            closeFd(fd);
+            log.debug("listening socket of stale generation {} for relay {}", gen, tag.subject());
+            Fds.close(fd);
             return;
         }
         if (gen > applied) {
             Integer old = pendingFds.computeIfAbsent(gen, g -> new HashMap<>()).put(tag.subject(), fd);
             if (old != null) {
-                closeFd(old);
+                Fds.close(old);
             }
             return;
         }
@@ -256,15 +258,15 @@ public final class RelayEngine extends Engine {
             }
         }
         if (server == null) {
-            log.warn("relay engine: listening socket for unknown relay {} in generation {}", relayId, applied);
-            closeFd(fd);
+            log.warn("listening socket for unknown relay {} in generation {}", relayId, applied);
+            Fds.close(fd);
             return;
         }
         try {
             SocketPair.setNonBlocking(fd);
         } catch (IOException e) {
             log.warn("relay {}: listening socket: {}", server.config().name(), e.getMessage());
-            closeFd(fd);
+            Fds.close(fd);
             return;
         }
         String name = server.config().name();
@@ -285,14 +287,10 @@ public final class RelayEngine extends Engine {
         for (Iterator<Map.Entry<Integer, Map<Integer, Integer>>> it = pendingFds.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Integer, Map<Integer, Integer>> e = it.next();
             if (e.getKey() < gen) {
-                e.getValue().values().forEach(RelayEngine::closeFd);
+                e.getValue().values().forEach(Fds::close);
                 it.remove();
             }
         }
-    }
-
-    private static void closeFd(int fd) {
-        org.hoststated.core.posix.Fds.close(fd);
     }
 
     @Override
@@ -315,7 +313,7 @@ public final class RelayEngine extends Engine {
             case TABLE_DISABLE -> objState(m, disabledTables, true);
             // Services matter to relays only through `service` targets, which forward to the
             // service's virtual address whatever pfe does with it.
-            case SERVICE_ENABLE, SERVICE_DISABLE -> log.debug("relay engine: {} {}", m.type(),
+            case SERVICE_ENABLE, SERVICE_DISABLE -> log.debug("{} {}", m.type(),
                     m.payload(ObjId.class).id());
             default -> {
                 return ImsgHandler.Result.NOT_HANDLED;
@@ -326,11 +324,11 @@ public final class RelayEngine extends Engine {
 
     private void hostStatus(HostStatus st) {
         if (st.generation() != applied) {
-            log.debug("relay engine: host status of generation {} ignored (at {})", st.generation(), applied);
+            log.debug("host status of generation {} ignored (at {})", st.generation(), applied);
             return;
         }
         if (!tableOfHost.containsKey(st.hostId())) {
-            log.warn("relay engine: host status for unknown host {}", st.hostId());
+            log.warn("host status for unknown host {}", st.hostId());
             return;
         }
         if (hostStates.put(st.hostId(), st.state()) != st.state()) {
@@ -341,7 +339,7 @@ public final class RelayEngine extends Engine {
     private void objState(Imsg m, Set<Integer> disabled, boolean disable) {
         ObjId o = m.payload(ObjId.class);
         if (o.generation() != applied) {
-            log.debug("relay engine: {} of generation {} ignored (at {})", m.type(), o.generation(), applied);
+            log.debug("{} of generation {} ignored (at {})", m.type(), o.generation(), applied);
             return;
         }
         if (disable ? disabled.add(o.id()) : disabled.remove(o.id())) {
@@ -387,7 +385,7 @@ public final class RelayEngine extends Engine {
         for (RelayServer s : all) {
             s.closeSessions().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
-        pendingFds.values().forEach(m -> m.values().forEach(RelayEngine::closeFd));
+        pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
         pendingFds.clear();
         if (workers != null) {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);

@@ -56,14 +56,14 @@ public abstract class RelayTransport {
     public static RelayTransport ioUring() {
         try {
             if (!IoUring.isAvailable()) {
-                log.info("relay engine: io_uring not available: {}", IoUring.unavailabilityCause().getMessage());
+                log.info("io_uring not available: {}", IoUring.unavailabilityCause().getMessage());
                 return null;
             }
             // Loads the adapter: a LinkageError here means Netty's internals changed.
             AdoptedIoUringServerSocketChannel.class.getName();
             return IoUringTransport.INSTANCE;
         } catch (LinkageError e) {
-            log.warn("relay engine: io_uring adapter unusable: {}", e.toString());
+            log.warn("io_uring adapter unusable: {}", e.toString());
             return null;
         }
     }
