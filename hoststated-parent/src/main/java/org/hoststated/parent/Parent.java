@@ -47,6 +47,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             MessageType.CTL_SERVICE_ENABLE, MessageType.CTL_SERVICE_DISABLE, MessageType.CTL_TABLE_ENABLE,
             MessageType.CTL_TABLE_DISABLE, MessageType.CTL_HOST_ENABLE, MessageType.CTL_HOST_DISABLE,
             MessageType.CTL_POLL);
+    /** Requests the relay engine answers (sessions live there), and its replies. */
+    private static final Set<MessageType> RELAY_REQUESTS = EnumSet.of(MessageType.CTL_SHOW_SESSIONS);
+    private static final Set<MessageType> RELAY_REPLIES = EnumSet.of(MessageType.CTL_SESSION, MessageType.CTL_END);
     private static final long RELOAD_TIMEOUT_MS = 15_000;
 
     private final ConfigSource source;
@@ -132,6 +135,15 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             pfe.send(new Imsg(m.type(), c.id, m.pid(), m.payload()));
             return;
         }
+        if (RELAY_REQUESTS.contains(m.type())) {
+            ImsgChannel relay = supervisor.channel(ProcId.RELAY);
+            if (relay == null) {
+                c.send(reply(MessageType.CTL_FAIL, new Text("relay engine is restarting; try again")));
+                return;
+            }
+            relay.send(new Imsg(m.type(), c.id, m.pid(), m.payload()));
+            return;
+        }
         switch (m.type()) {
             case CTL_NOTIFY -> c.monitor = true;
             case CTL_RELOAD -> reload(c);
@@ -162,6 +174,13 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
 
     @Override
     public Result engineMessage(ProcId from, Imsg m) {
+        if (from == ProcId.RELAY && RELAY_REPLIES.contains(m.type())) {
+            ControlClient c = control.client(m.peerId());
+            if (c != null) {
+                c.send(new Imsg(m.type(), 0, m.pid(), m.payload()));
+            }
+            return Result.HANDLED;
+        }
         if (from == ProcId.PFE) {
             if (REPLIES.contains(m.type())) {
                 ControlClient c = control.client(m.peerId());

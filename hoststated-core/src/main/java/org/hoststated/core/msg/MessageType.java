@@ -21,11 +21,13 @@ public enum MessageType {
     // Replies and events towards a control client (pfe answers, the parent forwards).
     CTL_OK(1, Empty.CODEC, 0, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_FAIL(2, Text.CODEC, 20_000, r(PFE, PARENT), r(PARENT, CONTROL)),
-    CTL_END(3, Empty.CODEC, 0, r(PFE, PARENT), r(PARENT, CONTROL)),
+    CTL_END(3, Empty.CODEC, 0, r(PFE, PARENT), r(RELAY, PARENT), r(PARENT, CONTROL)),
     CTL_SERVICE(4, CtlService.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_TABLE(5, CtlTable.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_HOST(6, CtlHost.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_RELAY(7, CtlRelay.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
+    /** A live session: the relay engine answers CTL_SHOW_SESSIONS with these, then CTL_END. */
+    CTL_SESSION(8, CtlSession.CODEC, 128, r(RELAY, PARENT), r(PARENT, CONTROL)),
     CTL_STATISTICS(23, RelayStatistics.CODEC, 128, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_TABLE_CHANGED(9, ObjId.CODEC, 8, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_PULL_RULESET(10, ObjId.CODEC, 8, r(PFE, PARENT), r(PARENT, CONTROL)),
@@ -44,6 +46,8 @@ public enum MessageType {
     CTL_POLL(21, Empty.CODEC, 0, r(CONTROL, PARENT), r(PARENT, PFE), r(PFE, HCE)),
     CTL_NOTIFY(22, Empty.CODEC, 0, r(CONTROL, PARENT), r(PARENT, PFE)),
     CTL_LOG_VERBOSE(24, Flag.CODEC, 1, r(CONTROL, PARENT)),
+    /** Sessions are the relay engine's: the parent forwards this one there, not to pfe. */
+    CTL_SHOW_SESSIONS(25, Empty.CODEC, 0, r(CONTROL, PARENT), r(PARENT, RELAY)),
 
     // Notices from pfe to hce and the relay engine (state changes made by control commands).
     SERVICE_ENABLE(40, ObjId.CODEC, 8, r(PFE, RELAY), r(PFE, PARENT), r(PARENT, CONTROL)),

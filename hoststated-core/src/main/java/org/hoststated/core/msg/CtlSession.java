@@ -1,0 +1,64 @@
+package org.hoststated.core.msg;
+
+import io.netty.buffer.ByteBuf;
+import java.net.InetAddress;
+
+/**
+ * One live relay session for {@code show sessions}, from the relay engine (which answers
+ * CTL_SHOW_SESSIONS with one of these per session and then CTL_END).
+ *
+ * @param loop      the relay event loop that owns the session (the original's process number)
+ * @param target    the backend host's address, or {@code null} before a host was chosen
+ * @param done      the session is closing ({@code DONE}) rather than {@code RUNNING}
+ * @param ageMs     time since the client connected
+ * @param idleMs    time since the last byte in either direction
+ */
+public record CtlSession(int relayId, int loop, long sessionId, InetAddress client, int clientPort,
+                         InetAddress target, int targetPort, boolean done, long ageMs, long idleMs) {
+
+    public static final MessageCodec<CtlSession> CODEC = new MessageCodec<>() {
+        @Override
+        public Class<CtlSession> type() {
+            return CtlSession.class;
+        }
+
+        @Override
+        public void encode(CtlSession m, ByteBuf out) {
+            out.writeInt(m.relayId);
+            out.writeInt(m.loop);
+            out.writeLong(m.sessionId);
+            Wire.putAddress(out, m.client);
+            out.writeShort(m.clientPort);
+            Wire.putBool(out, m.target != null);
+            if (m.target != null) {
+                Wire.putAddress(out, m.target);
+            }
+            out.writeShort(m.targetPort);
+            Wire.putBool(out, m.done);
+            out.writeLong(m.ageMs);
+            out.writeLong(m.idleMs);
+        }
+
+        @Override
+        public CtlSession decode(ByteBuf in) throws MalformedMessageException {
+            int relayId = Wire.u32(in, "relay id", Integer.MAX_VALUE);
+            int loop = Wire.u32(in, "loop", Integer.MAX_VALUE);
+            long sessionId = nonNegative(Wire.i64(in, "session id"), "session id");
+            InetAddress client = Wire.address(in, "client");
+            int clientPort = Wire.u16(in, "client port");
+            InetAddress target = Wire.bool(in, "has target") ? Wire.address(in, "target") : null;
+            int targetPort = Wire.u16(in, "target port");
+            boolean done = Wire.bool(in, "done");
+            long age = nonNegative(Wire.i64(in, "age"), "age");
+            long idle = nonNegative(Wire.i64(in, "idle"), "idle");
+            return new CtlSession(relayId, loop, sessionId, client, clientPort, target, targetPort, done, age, idle);
+        }
+
+        private static long nonNegative(long v, String what) throws MalformedMessageException {
+            if (v < 0) {
+                throw new MalformedMessageException("negative " + what);
+            }
+            return v;
+        }
+    };
+}
