@@ -20,6 +20,7 @@ import org.hoststated.core.config.Diagnostic;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.msg.Demote;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Flag;
 import org.hoststated.core.msg.Imsg;
@@ -62,6 +63,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private Supervisor supervisor;
     private ControlServer control;
     private ScriptRunner scripts;
+    private final Demoter demoter = new Demoter();
     private ConfigSource.Loaded current;
     private int generation;
     private boolean ready;
@@ -190,8 +192,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 return Result.HANDLED;
             }
             if (m.type() == MessageType.DEMOTE) {
-                // TODO(#6): carp and keepalived demotion.
-                log.debug("demote request ignored: {}", m.payload());
+                demoter.demote(m.payload(Demote.class));
                 return Result.HANDLED;
             }
             if (m.type().allowed(ProcId.PARENT, ProcId.CONTROL)) {
@@ -338,6 +339,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             supervisor.stopAll(Duration.ofSeconds(5));
         }
         listeners.closeAll();
+        demoter.resetAll();
         if (scripts != null) {
             scripts.close();
         }
