@@ -8,11 +8,13 @@ import org.hoststated.hce.check.HttpCheck;
 import org.hoststated.hce.check.IcmpCheck;
 import org.hoststated.hce.check.IcmpPinger;
 import org.hoststated.hce.check.ScriptBroker;
+import org.hoststated.hce.check.PlainProbe;
+import org.hoststated.hce.check.Probe;
+import org.hoststated.hce.check.ScriptCheck;
 import org.hoststated.hce.check.SendExpectCheck;
 import org.hoststated.hce.check.SslCheck;
-import org.hoststated.hce.check.TcpProbe;
-import org.hoststated.hce.check.ScriptCheck;
 import org.hoststated.hce.check.TcpCheck;
+import org.hoststated.hce.check.TlsProbe;
 
 /**
  * The {@link CheckFactory} of the running engine: one {@link Check} per table, by the table's
@@ -22,8 +24,8 @@ public final class Checks implements CheckFactory {
     private final EventLoop loop;
     private final ScriptBroker scripts;
     private final IcmpPinger icmp;
-    private TcpCheck tcp;
-    private TcpProbe probe;
+    private PlainProbe plain;
+    private TlsProbe tls;
 
     /**
      * @param scripts the broker that has the parent run scripts; may be null when no table
@@ -51,11 +53,11 @@ public final class Checks implements CheckFactory {
                 }
                 yield new IcmpCheck(icmp);
             }
-            case TCP -> tcp();
-            case SSL -> new SslCheck(probe());
-            case HTTP_CODE -> HttpCheck.code(probe(), c.ssl(), c.path(), c.host(), c.code());
-            case HTTP_DIGEST -> HttpCheck.digest(probe(), c.ssl(), c.path(), c.host(), c.digestType(), c.digest());
-            case SEND_EXPECT -> new SendExpectCheck(probe(), c.ssl(), c.send(), c.expect());
+            case TCP -> new TcpCheck(plain());
+            case SSL -> new SslCheck(tls());
+            case HTTP_CODE -> HttpCheck.code(probe(c.ssl()), c.path(), c.host(), c.code());
+            case HTTP_DIGEST -> HttpCheck.digest(probe(c.ssl()), c.path(), c.host(), c.digestType(), c.digest());
+            case SEND_EXPECT -> new SendExpectCheck(probe(c.ssl()), c.send(), c.expect());
             case SCRIPT -> new ScriptCheck(scripts, c.script(), table.timeoutMs());
             case NONE -> null;
             default -> throw new IllegalArgumentException("table " + table.name() + ": check " + c.type()
@@ -63,17 +65,22 @@ public final class Checks implements CheckFactory {
         };
     }
 
-    private TcpProbe probe() {
-        if (probe == null) {
-            probe = new TcpProbe(loop);
-        }
-        return probe;
+    private Probe probe(boolean ssl) {
+        return ssl ? tls() : plain();
     }
 
-    private TcpCheck tcp() {
-        if (tcp == null) {
-            tcp = new TcpCheck(loop);
+    /** Made on first use: a configuration without TLS checks builds no TLS context. */
+    private TlsProbe tls() {
+        if (tls == null) {
+            tls = new TlsProbe(loop);
         }
-        return tcp;
+        return tls;
+    }
+
+    private PlainProbe plain() {
+        if (plain == null) {
+            plain = new PlainProbe(loop);
+        }
+        return plain;
     }
 }

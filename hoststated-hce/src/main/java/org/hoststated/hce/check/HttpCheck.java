@@ -2,6 +2,7 @@ package org.hoststated.hce.check;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import org.hoststated.core.config.DigestType;
 
 /**
  * {@code check http|https "<path>" [host <name>] code <n>} and {@code ... digest "<hex>"}:
@@ -10,29 +11,27 @@ import java.util.function.Consumer;
  * event loop.
  */
 public final class HttpCheck implements Check {
-    private final TcpProbe probe;
-    private final boolean tls;
+    private final Probe probe;
     private final byte[] request;
     private final ResponseValidator validator;
     private final String kind;
 
-    private HttpCheck(TcpProbe probe, boolean tls, String method, String path, String host,
-            ResponseValidator validator, String kind) {
+    private HttpCheck(Probe probe, String method, String path, String host, ResponseValidator validator,
+            String kind) {
         this.probe = probe;
-        this.tls = tls;
         this.validator = validator;
         this.kind = kind;
         String req = method + " " + path + " HTTP/1.0\r\n" + (host != null ? "Host: " + host + "\r\n" : "") + "\r\n";
         this.request = req.getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    public static HttpCheck code(TcpProbe probe, boolean tls, String path, String host, int code) {
-        return new HttpCheck(probe, tls, "HEAD", path, host, new HttpCodeValidator(code), "http code");
+    /** @param probe a {@link TlsProbe} for https, else a {@link PlainProbe} */
+    public static HttpCheck code(Probe probe, String path, String host, int code) {
+        return new HttpCheck(probe, "HEAD", path, host, new HttpCodeValidator(code), "http code");
     }
 
-    public static HttpCheck digest(TcpProbe probe, boolean tls, String path, String host,
-            org.hoststated.core.config.DigestType type, String hex) {
-        return new HttpCheck(probe, tls, "GET", path, host, new HttpDigestValidator(type, hex), "http digest");
+    public static HttpCheck digest(Probe probe, String path, String host, DigestType type, String hex) {
+        return new HttpCheck(probe, "GET", path, host, new HttpDigestValidator(type, hex), "http digest");
     }
 
     @Override
@@ -42,11 +41,11 @@ public final class HttpCheck implements Check {
 
     @Override
     public boolean ssl() {
-        return tls;
+        return probe.tls();
     }
 
     @Override
     public void start(CheckTarget target, long deadlineNanos, Consumer<CheckResult> done) {
-        probe.probe(target, deadlineNanos, tls, request, validator, done);
+        probe.probe(target, deadlineNanos, request, validator, done);
     }
 }

@@ -9,14 +9,13 @@ import java.util.function.Consumer;
  * event loop.
  */
 public final class SendExpectCheck implements Check {
-    private final TcpProbe probe;
-    private final boolean tls;
+    private final Probe probe;
     private final byte[] send;
     private final SendExpectValidator validator;
 
-    public SendExpectCheck(TcpProbe probe, boolean tls, String send, String expect) {
+    /** @param probe a {@link TlsProbe} for {@code ... ssl}, else a {@link PlainProbe} */
+    public SendExpectCheck(Probe probe, String send, String expect) {
         this.probe = probe;
-        this.tls = tls;
         this.send = send == null ? null : send.getBytes(StandardCharsets.ISO_8859_1);
         this.validator = new SendExpectValidator(expect);
     }
@@ -28,11 +27,11 @@ public final class SendExpectCheck implements Check {
 
     @Override
     public boolean ssl() {
-        return tls;
+        return probe.tls();
     }
 
     @Override
     public void start(CheckTarget target, long deadlineNanos, Consumer<CheckResult> done) {
-        probe.probe(target, deadlineNanos, tls, send, validator, done);
+        probe.probe(target, deadlineNanos, send, validator, done);
     }
 }

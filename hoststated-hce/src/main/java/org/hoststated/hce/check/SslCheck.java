@@ -4,9 +4,9 @@ import java.util.function.Consumer;
 
 /** {@code check ssl}: TCP connect plus a full TLS handshake. Runs in hce on the event loop. */
 public final class SslCheck implements Check {
-    private final TcpProbe probe;
+    private final TlsProbe probe;
 
-    public SslCheck(TcpProbe probe) {
+    public SslCheck(TlsProbe probe) {
         this.probe = probe;
     }
 
@@ -22,6 +22,6 @@ public final class SslCheck implements Check {
 
     @Override
     public void start(CheckTarget target, long deadlineNanos, Consumer<CheckResult> done) {
-        probe.probe(target, deadlineNanos, true, null, null, done);
+        probe.probe(target, deadlineNanos, null, null, done);
     }
 }

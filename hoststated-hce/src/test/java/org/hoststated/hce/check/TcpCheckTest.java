@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class TcpCheckTest {
     private final TestLoop loop = new TestLoop();
     private final TestServers servers = new TestServers();
-    private final TcpCheck check = new TcpCheck(loop.loop());
+    private final TcpCheck check = new TcpCheck(new PlainProbe(loop.loop()));
 
     @AfterEach
     void tearDown() {

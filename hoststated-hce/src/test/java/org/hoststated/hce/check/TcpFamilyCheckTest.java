@@ -29,7 +29,8 @@ class TcpFamilyCheckTest {
     private static final List<AutoCloseable> tlsOpen = new ArrayList<>();
     private final TestLoop loop = new TestLoop();
     private final TestServers servers = new TestServers();
-    private final TcpProbe probe = new TcpProbe(loop.loop());
+    private final PlainProbe plain = new PlainProbe(loop.loop());
+    private final TlsProbe tlsProbe = new TlsProbe(loop.loop());
 
     @BeforeAll
     static void key(@TempDir Path dir) throws Exception {
@@ -70,7 +71,7 @@ class TcpFamilyCheckTest {
         CompletableFuture<String> req = new CompletableFuture<>();
         int port = servers.serve(answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", req));
         assertEquals(CheckResult.up(HostError.HTTP_CODE_OK),
-                run(HttpCheck.code(probe, false, "/health", "www.example.org", 200), port, 1000));
+                run(HttpCheck.code(plain, "/health", "www.example.org", 200), port, 1000));
         assertEquals("HEAD /health HTTP/1.0\r\nHost: www.example.org\r\n\r\n", req.get(5, TimeUnit.SECONDS));
     }
 
@@ -78,28 +79,28 @@ class TcpFamilyCheckTest {
     void httpCodeMismatchAndMalformed() throws Exception {
         int notFound = servers.serve(answer("HTTP/1.0 404 Not Found\r\n\r\n", new CompletableFuture<>()));
         assertEquals(CheckResult.down(HostError.HTTP_CODE_FAIL),
-                run(HttpCheck.code(probe, false, "/", null, 200), notFound, 1000));
+                run(HttpCheck.code(plain, "/", null, 200), notFound, 1000));
         int http2 = servers.serve(answer("HTTP/2.0 200 OK\r\n\r\n", new CompletableFuture<>()));
         assertEquals(CheckResult.down(HostError.HTTP_CODE_ERROR),
-                run(HttpCheck.code(probe, false, "/", null, 200), http2, 1000));
+                run(HttpCheck.code(plain, "/", null, 200), http2, 1000));
         int shortAnswer = servers.serve(answer("HTTP/1.0 2", new CompletableFuture<>()));
         assertEquals(CheckResult.down(HostError.HTTP_CODE_ERROR),
-                run(HttpCheck.code(probe, false, "/", null, 200), shortAnswer, 1000));
+                run(HttpCheck.code(plain, "/", null, 200), shortAnswer, 1000));
     }
 
     @Test
     void httpDigestSha1AndMd5() throws Exception {
         CompletableFuture<String> req = new CompletableFuture<>();
         int port = servers.serve(answer("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + BODY, req));
-        assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK), run(HttpCheck.digest(probe, false, "/index.html",
+        assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK), run(HttpCheck.digest(plain, "/index.html",
                 null, DigestType.SHA1, hex("SHA-1", BODY)), port, 1000));
         assertEquals("GET /index.html HTTP/1.0\r\n\r\n", req.get(5, TimeUnit.SECONDS));
-        assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK), run(HttpCheck.digest(probe, false, "/", null,
+        assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK), run(HttpCheck.digest(plain, "/", null,
                 DigestType.MD5, hex("MD5", BODY).toUpperCase()), port, 1000));
-        assertEquals(CheckResult.down(HostError.HTTP_DIGEST_FAIL), run(HttpCheck.digest(probe, false, "/", null,
+        assertEquals(CheckResult.down(HostError.HTTP_DIGEST_FAIL), run(HttpCheck.digest(plain, "/", null,
                 DigestType.SHA1, hex("SHA-1", "other")), port, 1000));
         int noBody = servers.serve(answer("HTTP/1.0 200 OK\r\n", new CompletableFuture<>()));
-        assertEquals(CheckResult.down(HostError.HTTP_DIGEST_ERROR), run(HttpCheck.digest(probe, false, "/", null,
+        assertEquals(CheckResult.down(HostError.HTTP_DIGEST_ERROR), run(HttpCheck.digest(plain, "/", null,
                 DigestType.SHA1, hex("SHA-1", BODY)), noBody, 1000));
     }
 
@@ -110,7 +111,7 @@ class TcpFamilyCheckTest {
             TestServers.SILENT.run(in, out);
         });
         assertEquals(CheckResult.up(HostError.SEND_EXPECT_OK),
-                run(new SendExpectCheck(probe, false, null, "220 *"), banner, 1000));
+                run(new SendExpectCheck(plain, null, "220 *"), banner, 1000));
         int pong = servers.serve((in, out) -> {
             TestServers.readUntil(in, s -> s.endsWith("\r\n"));
             write(out, "+PO");
@@ -118,22 +119,22 @@ class TcpFamilyCheckTest {
             TestServers.SILENT.run(in, out);
         });
         assertEquals(CheckResult.up(HostError.SEND_EXPECT_OK),
-                run(new SendExpectCheck(probe, false, "PING\r\n", "+PONG*"), pong, 1000));
+                run(new SendExpectCheck(plain, "PING\r\n", "+PONG*"), pong, 1000));
         // EOF without a match is down (DECISIONS.md), well before the timeout.
         int bye = servers.serve((in, out) -> write(out, "421 go away\r\n"));
         long t0 = System.nanoTime();
         assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL),
-                run(new SendExpectCheck(probe, false, null, "220*"), bye, 5000));
+                run(new SendExpectCheck(plain, null, "220*"), bye, 5000));
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4));
     }
 
     @Test
     void silentServerTimesOut() throws Exception {
         int port = servers.serve(TestServers.SILENT);
-        assertTimeout(HttpCheck.code(probe, false, "/", null, 200), port, HostError.TCP_READ_TIMEOUT);
-        assertTimeout(new SendExpectCheck(probe, false, null, "220*"), port, HostError.TCP_READ_TIMEOUT);
+        assertTimeout(HttpCheck.code(plain, "/", null, 200), port, HostError.TCP_READ_TIMEOUT);
+        assertTimeout(new SendExpectCheck(plain, null, "220*"), port, HostError.TCP_READ_TIMEOUT);
         // A TLS check against a server that never speaks TLS: the handshake times out.
-        assertTimeout(new SslCheck(probe), port, HostError.SSL_CONNECT_TIMEOUT);
+        assertTimeout(new SslCheck(tlsProbe), port, HostError.SSL_CONNECT_TIMEOUT);
     }
 
     @Test
@@ -142,25 +143,25 @@ class TcpFamilyCheckTest {
             write(out, "HTTP/1.");
             TestServers.SILENT.run(in, out);
         });
-        assertTimeout(HttpCheck.code(probe, false, "/", null, 200), port, HostError.TCP_READ_TIMEOUT);
+        assertTimeout(HttpCheck.code(plain, "/", null, 200), port, HostError.TCP_READ_TIMEOUT);
         int body = servers.serve((in, out) -> {
             write(out, "HTTP/1.0 200 OK\r\n\r\n<html>");
             TestServers.SILENT.run(in, out);
         });
-        assertTimeout(HttpCheck.digest(probe, false, "/", null, DigestType.SHA1, hex("SHA-1", BODY)), body,
+        assertTimeout(HttpCheck.digest(plain, "/", null, DigestType.SHA1, hex("SHA-1", BODY)), body,
                 HostError.TCP_READ_TIMEOUT);
-        assertTimeout(new SendExpectCheck(probe, false, null, "HTTP/1.1*"), port, HostError.TCP_READ_TIMEOUT);
+        assertTimeout(new SendExpectCheck(plain, null, "HTTP/1.1*"), port, HostError.TCP_READ_TIMEOUT);
     }
 
     @Test
     void unansweredConnectTimesOut() throws Exception {
-        assertTimeout(HttpCheck.code(probe, false, "/", null, 200), servers.blackhole(), HostError.TCP_CONNECT_TIMEOUT);
+        assertTimeout(HttpCheck.code(plain, "/", null, 200), servers.blackhole(), HostError.TCP_CONNECT_TIMEOUT);
     }
 
     @Test
     void refused() throws Exception {
         assertEquals(CheckResult.down(HostError.TCP_CONNECT_REFUSED),
-                run(HttpCheck.code(probe, false, "/", null, 200), TestServers.refusedPort(), 1000));
+                run(HttpCheck.code(plain, "/", null, 200), TestServers.refusedPort(), 1000));
     }
 
     @Test
@@ -169,9 +170,9 @@ class TcpFamilyCheckTest {
             out.flush(); // completes the handshake
             TestServers.SILENT.run(in, out);
         }, tlsOpen);
-        assertEquals(CheckResult.up(HostError.SSL_CONNECT_OK), run(new SslCheck(probe), port, 3000));
+        assertEquals(CheckResult.up(HostError.SSL_CONNECT_OK), run(new SslCheck(tlsProbe), port, 3000));
         int garbage = servers.serve((in, out) -> write(out, "this is not TLS\r\n".repeat(10)));
-        assertEquals(CheckResult.down(HostError.SSL_CONNECT_ERROR), run(new SslCheck(probe), garbage, 3000));
+        assertEquals(CheckResult.down(HostError.SSL_CONNECT_ERROR), run(new SslCheck(tlsProbe), garbage, 3000));
     }
 
     @Test
@@ -179,14 +180,14 @@ class TcpFamilyCheckTest {
         CompletableFuture<String> req = new CompletableFuture<>();
         int https = TlsServer.serve(tls, answer("HTTP/1.0 302 Found\r\n\r\n", req), tlsOpen);
         assertEquals(CheckResult.up(HostError.HTTP_CODE_OK),
-                run(HttpCheck.code(probe, true, "/", null, 302), https, 3000));
+                run(HttpCheck.code(tlsProbe, "/", null, 302), https, 3000));
         assertEquals("HEAD / HTTP/1.0\r\n\r\n", req.get(5, TimeUnit.SECONDS));
         int banner = TlsServer.serve(tls, (in, out) -> {
             write(out, "* OK IMAP4 ready\r\n");
             TestServers.SILENT.run(in, out);
         }, tlsOpen);
         assertEquals(CheckResult.up(HostError.SEND_EXPECT_OK),
-                run(new SendExpectCheck(probe, true, null, "\\* OK*"), banner, 3000));
+                run(new SendExpectCheck(tlsProbe, null, "\\* OK*"), banner, 3000));
     }
 
     private void assertTimeout(Check c, int port, HostError expected) {

@@ -30,22 +30,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The connect, TLS, send, read engine the TCP-family checks share (relayd's check_tcp.c):
- * connect; with {@code ssl}, a TLS handshake that trusts any certificate (a check verifies that
- * the handshake works, not who the host is); send the request if any; read until the
- * {@link ResponseValidator} decides, the host closes, or the deadline passes. Runs in hce on the
- * engine's event loop; the channel is registered on that same loop, so no state is shared
- * across threads. Every outcome is a {@link CheckResult}; nothing is thrown across the loop.
+ * The TLS {@link Probe} ({@code check ssl}, {@code https}, {@code send ... ssl}): connect, a TLS
+ * handshake that trusts any certificate (a check verifies that the handshake works, not who the
+ * host is), send the request if any, read until the {@link ResponseValidator} decides, the host
+ * closes, or the deadline passes. Built on Netty's {@code Bootstrap} and {@link SslHandler};
+ * plain checks take the cheaper {@link PlainProbe}. Runs in hce on the engine's event loop; the
+ * channel is registered on that same loop, so no state is shared across threads. Every outcome
+ * is a {@link CheckResult}; nothing is thrown across the loop.
  */
-public final class TcpProbe {
-    private static final Logger log = LoggerFactory.getLogger(TcpProbe.class);
+public final class TlsProbe implements Probe {
+    private static final Logger log = LoggerFactory.getLogger(TlsProbe.class);
 
     private final EventLoop loop;
     private final Bootstrap v4;
     private final Bootstrap v6;
     private final SslContext ssl;
 
-    public TcpProbe(EventLoop loop) {
+    public TlsProbe(EventLoop loop) {
         Epoll.ensureAvailability();
         this.loop = loop;
         this.v4 = bootstrap(loop, SocketProtocolFamily.INET);
@@ -66,23 +67,21 @@ public final class TcpProbe {
                 .handler(new ChannelInboundHandlerAdapter());
     }
 
-    /**
-     * Probes {@code target}.
-     *
-     * @param tls       whether to do a TLS handshake first
-     * @param request   bytes to send after connecting (and the handshake), or null
-     * @param validator decides on what is read; null when connecting (and the handshake) is all
-     */
-    public void probe(CheckTarget target, long deadlineNanos, boolean tls, byte[] request,
-            ResponseValidator validator, Consumer<CheckResult> done) {
-        new Attempt(tls, request, validator, done).begin(target, deadlineNanos);
+    @Override
+    public boolean tls() {
+        return true;
+    }
+
+    @Override
+    public void probe(CheckTarget target, long deadlineNanos, byte[] request, ResponseValidator validator,
+            Consumer<CheckResult> done) {
+        new Attempt(request, validator, done).begin(target, deadlineNanos);
     }
 
     private enum Phase { CONNECT, HANDSHAKE, READ }
 
     /** One probe; reports once, then closes its channel and frees its buffer. */
     private final class Attempt extends ChannelInboundHandlerAdapter {
-        private final boolean tls;
         private final byte[] request;
         private final ResponseValidator validator;
         private final Consumer<CheckResult> done;
@@ -92,8 +91,7 @@ public final class TcpProbe {
         private ByteBuf received;
         private boolean finished;
 
-        Attempt(boolean tls, byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
-            this.tls = tls;
+        Attempt(byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
             this.request = request;
             this.validator = validator;
             this.done = done;
@@ -122,19 +120,14 @@ public final class TcpProbe {
                 finish(connectFailed(f.cause()));
                 return;
             }
-            if (tls) {
-                phase = Phase.HANDSHAKE;
-                SslHandler h = ssl.newHandler(channel.alloc());
-                channel.pipeline().addFirst(h);
-            } else {
-                ready();
-            }
+            phase = Phase.HANDSHAKE;
+            channel.pipeline().addFirst(ssl.newHandler(channel.alloc()));
         }
 
-        /** Connected (and handshaken): send, or decide when there is nothing to read. */
+        /** Handshaken: send, or decide when there is nothing to read. */
         private void ready() {
             if (validator == null) {
-                finish(CheckResult.up(tls ? HostError.SSL_CONNECT_OK : HostError.TCP_CONNECT_OK));
+                finish(CheckResult.up(HostError.SSL_CONNECT_OK));
                 return;
             }
             phase = Phase.READ;
@@ -142,7 +135,7 @@ public final class TcpProbe {
             if (request != null) {
                 channel.writeAndFlush(Unpooled.wrappedBuffer(request)).addListener(w -> {
                     if (!w.isSuccess()) {
-                        finish(CheckResult.down(tls ? HostError.SSL_WRITE_ERROR : HostError.TCP_WRITE_FAIL));
+                        finish(CheckResult.down(HostError.SSL_WRITE_ERROR));
                     }
                 });
             }
@@ -167,7 +160,7 @@ public final class TcpProbe {
                     return;
                 }
                 if (received.readableBytes() + b.readableBytes() > validator.maxBytes()) {
-                    finish(CheckResult.down(tls ? HostError.SSL_READ_ERROR : HostError.TCP_READ_FAIL));
+                    finish(CheckResult.down(HostError.SSL_READ_ERROR));
                     return;
                 }
                 received.writeBytes(b);
@@ -202,7 +195,7 @@ public final class TcpProbe {
             if (phase == Phase.HANDSHAKE) {
                 finish(CheckResult.down(HostError.SSL_CONNECT_ERROR));
             } else if (phase == Phase.READ) {
-                finish(CheckResult.down(tls ? HostError.SSL_READ_ERROR : HostError.TCP_READ_FAIL));
+                finish(CheckResult.down(HostError.SSL_READ_ERROR));
             }
         }
 
@@ -210,7 +203,7 @@ public final class TcpProbe {
             finish(CheckResult.down(switch (phase) {
                 case CONNECT -> HostError.TCP_CONNECT_TIMEOUT;
                 case HANDSHAKE -> HostError.SSL_CONNECT_TIMEOUT;
-                case READ -> tls ? HostError.SSL_READ_TIMEOUT : HostError.TCP_READ_TIMEOUT;
+                case READ -> HostError.SSL_READ_TIMEOUT;
             }));
         }
 

@@ -1,0 +1,280 @@
+package org.hoststated.hce.check;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.hoststated.core.msg.HostError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plain (not TLS) {@link Probe}: the lean path of HCE-SCALE.md. A bare
+ * {@link io.netty.channel.unix.Socket} registered on the engine's epoll loop as an
+ * {@link EpollIoHandle}, without a Channel or pipeline, which halves the system calls and the
+ * CPU per check against {@code Bootstrap.connect}. Runs in hce; every method runs on the loop,
+ * which owns the one scratch buffer all attempts read into.
+ *
+ * <p>A busy loop may serve a socket late. Before calling a check a timeout, an attempt asks the
+ * kernel: a connect that completed counts (for {@code check tcp}), and whatever is waiting to be
+ * read is read and judged. Only what truly did not arrive by the deadline is a timeout.
+ */
+public final class PlainProbe implements Probe {
+    private static final Logger log = LoggerFactory.getLogger(PlainProbe.class);
+    private final IoEventLoop loop;
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(16 * 1024);
+
+    public PlainProbe(EventLoop loop) {
+        Epoll.ensureAvailability();
+        this.loop = (IoEventLoop) loop;
+    }
+
+    @Override
+    public boolean tls() {
+        return false;
+    }
+
+    @Override
+    public void probe(CheckTarget target, long deadlineNanos, byte[] request, ResponseValidator validator,
+            Consumer<CheckResult> done) {
+        new Attempt(target, request, validator, done).begin(deadlineNanos);
+    }
+
+    private enum Phase { CONNECT, WRITE, READ }
+
+    /** One probe; reports once, then releases its registration, socket and buffer. */
+    private final class Attempt implements EpollIoHandle {
+        private final CheckTarget target;
+        private final byte[] request;
+        private final ResponseValidator validator;
+        private final Consumer<CheckResult> done;
+        private Phase phase = Phase.CONNECT;
+        private CheckSocket socket;
+        private IoRegistration registration;
+        private ScheduledFuture<?> timer;
+        private ByteBuf received;
+        private int written;
+        private boolean finished;
+
+        Attempt(CheckTarget target, byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
+            this.target = target;
+            this.request = request;
+            this.validator = validator;
+            this.done = done;
+        }
+
+        void begin(long deadlineNanos) {
+            try {
+                socket = CheckSocket.open(target.address());
+            } catch (IOException e) {
+                finish(CheckSocket.overload(CheckSocket.errno(e)) ? CheckResult.OVERLOAD
+                        : CheckResult.down(HostError.TCP_SOCKET_ERROR));
+                return;
+            }
+            boolean connected;
+            try {
+                connected = socket.connect(new InetSocketAddress(target.address(), target.port()));
+            } catch (IOException e) {
+                finish(connectFailed(CheckSocket.errno(e)));
+                return;
+            }
+            if (connected && validator == null) {
+                finish(CheckResult.up(HostError.TCP_CONNECT_OK));
+                return;
+            }
+            timer = loop.schedule(this::deadline, deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+            Future<IoRegistration> f = loop.register(this);
+            if (f.isDone()) {
+                registered(f, connected);
+            } else {
+                f.addListener(x -> registered(f, connected));
+            }
+        }
+
+        private void registered(Future<IoRegistration> f, boolean connected) {
+            if (!f.isSuccess()) {
+                finish(CheckResult.down(HostError.TCP_SOCKET_ERROR));
+                return;
+            }
+            registration = f.getNow();
+            if (finished) {
+                registration.cancel();
+                return;
+            }
+            if (connected) {
+                connected();
+            } else {
+                registration.submit(EpollIoOps.EPOLLOUT);
+            }
+        }
+
+        @Override
+        public void handle(IoRegistration reg, IoEvent event) {
+            if (finished) {
+                return;
+            }
+            switch (phase) {
+                case CONNECT -> connectEvent();
+                case WRITE -> writeRequest();
+                case READ -> readResponse();
+            }
+        }
+
+        private void connectEvent() {
+            int err;
+            try {
+                err = socket.getSoError();
+            } catch (IOException e) {
+                err = CheckSocket.errno(e);
+            }
+            if (err != 0) {
+                finish(connectFailed(err));
+            } else if (socket.connectedNow()) {
+                connected();
+            }
+            // else: not our event yet (spurious wake-up); wait for the real one
+        }
+
+        /** Connected: done for check tcp, else send the request (if any) and read. */
+        private void connected() {
+            if (validator == null) {
+                finish(CheckResult.up(HostError.TCP_CONNECT_OK));
+                return;
+            }
+            received = Unpooled.buffer(256);
+            if (request != null && request.length > 0) {
+                phase = Phase.WRITE;
+                writeRequest();
+            } else {
+                startReading();
+            }
+        }
+
+        private void writeRequest() {
+            try {
+                while (written < request.length) {
+                    scratch.clear();
+                    int len = Math.min(scratch.capacity(), request.length - written);
+                    scratch.put(request, written, len);
+                    int n = socket.write(scratch, 0, len);
+                    if (n <= 0) {
+                        registration.submit(EpollIoOps.EPOLLOUT); // the send buffer is full: wait
+                        return;
+                    }
+                    written += n;
+                }
+            } catch (IOException e) {
+                log.debug("{}: write: {}", target, e.getMessage());
+                finish(CheckResult.down(HostError.TCP_WRITE_FAIL));
+                return;
+            }
+            startReading();
+        }
+
+        private void startReading() {
+            phase = Phase.READ;
+            registration.submit(EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP));
+        }
+
+        /** Reads all that is waiting; judges after each read and at EOF. */
+        private void readResponse() {
+            try {
+                while (!finished) {
+                    scratch.clear();
+                    int n = socket.read(scratch, 0, scratch.capacity());
+                    if (n == 0) {
+                        return; // nothing more for now
+                    }
+                    if (n < 0) {
+                        finish(validator.onEof(received));
+                        return;
+                    }
+                    if (received.readableBytes() + n > validator.maxBytes()) {
+                        finish(CheckResult.down(HostError.TCP_READ_FAIL));
+                        return;
+                    }
+                    scratch.limit(n);
+                    received.writeBytes(scratch);
+                    CheckResult r = validator.onRead(received);
+                    if (r != null) {
+                        finish(r);
+                    }
+                }
+            } catch (IOException e) {
+                // A reset after the answer still leaves the answer to judge.
+                log.debug("{}: read: {}", target, e.getMessage());
+                finish(received.isReadable() ? validator.onEof(received) : CheckResult.down(HostError.TCP_READ_FAIL));
+            }
+        }
+
+        private void deadline() {
+            // The loop may be late in serving this socket: ask the kernel before calling it a timeout.
+            if (phase == Phase.CONNECT && socket.connectedNow()) {
+                connected();
+            }
+            if (phase == Phase.READ) {
+                readResponse();
+            }
+            finish(CheckResult.down(switch (phase) {
+                case CONNECT -> HostError.TCP_CONNECT_TIMEOUT;
+                case WRITE -> HostError.TCP_WRITE_TIMEOUT;
+                case READ -> HostError.TCP_READ_TIMEOUT;
+            }));
+        }
+
+        private CheckResult connectFailed(int errno) {
+            log.debug("{}: connect: errno {}", target, errno);
+            if (errno == CheckSocket.ECONNRESET && validator == null) {
+                // Reset after the handshake: the port accepted the connection, which is all tcp asks.
+                return CheckResult.up(HostError.TCP_CONNECT_OK);
+            }
+            if (errno == CheckSocket.ECONNREFUSED) {
+                return CheckResult.down(HostError.TCP_CONNECT_REFUSED);
+            }
+            return CheckSocket.overload(errno) ? CheckResult.OVERLOAD : CheckResult.down(HostError.TCP_CONNECT_FAIL);
+        }
+
+        private void finish(CheckResult r) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            if (registration != null) {
+                registration.cancel(); // before close: the loop maps registrations by fd number
+            }
+            if (socket != null) {
+                socket.closeQuietly();
+            }
+            if (received != null) {
+                received.release();
+            }
+            done.accept(r);
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return socket;
+        }
+
+        @Override
+        public void close() {
+            finish(CheckResult.unknown(HostError.ABORT));
+        }
+    }
+}
