@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CheckScheduler {
     private static final Logger log = LoggerFactory.getLogger(CheckScheduler.class);
+    private static final long OVERLOAD_RETRY_MS = 100;
 
     /**
      * @param maxInFlight checks holding a socket at once
@@ -45,8 +46,6 @@ public final class CheckScheduler {
             return new Options(1024, 64, logMode);
         }
     }
-
-    /** Identifies a host across generations: same table name and same address. */
 
     private static final class TableEntry {
         final TableConfig config;
@@ -97,6 +96,8 @@ public final class CheckScheduler {
     private ScheduledFuture<?> timer;
     private boolean launchPending;
     private boolean closed;
+    /** Descriptors ran out: no check starts until one in flight finishes and frees one. */
+    private boolean held;
     private int inFlight;
     private int overloaded;
     private long rounds;
@@ -217,6 +218,11 @@ public final class CheckScheduler {
         return inFlight + queue.size();
     }
 
+    /** Checks of the current round that found the engine out of descriptors (and were retried). */
+    public int overloaded() {
+        return overloaded;
+    }
+
     /** Rounds started so far. */
     public long rounds() {
         return rounds;
@@ -235,7 +241,8 @@ public final class CheckScheduler {
         timer = loop.schedule(this::round, config.globals().intervalSec(), TimeUnit.SECONDS);
         rounds++;
         if (overloaded > 0) {
-            log.warn("check engine overloaded: {} checks got no result in the last round, retrying", overloaded);
+            log.warn("check engine overloaded: {} checks ran out of file descriptors in the last round and were"
+                    + " retried", overloaded);
             overloaded = 0;
         }
         roundStarted.run();
@@ -268,7 +275,7 @@ public final class CheckScheduler {
     private void launch() {
         launchPending = false;
         int started = 0;
-        while (!closed && !queue.isEmpty() && started < options.burst()) {
+        while (!closed && !held && !queue.isEmpty() && started < options.burst()) {
             HostEntry e = queue.peek();
             if (e.table.check.holdsDescriptor() && inFlight >= options.maxInFlight()) {
                 break;
@@ -315,19 +322,43 @@ public final class CheckScheduler {
         if (counted) {
             inFlight--;
         }
+        boolean current = !closed && epoch == e.epoch;
+        if (r.overloaded() && current) {
+            overloadedCheck(e);
+            return;
+        }
         e.busy = false;
+        if (counted && held) {
+            held = false; // this check's descriptor is free again
+        }
         if (!queue.isEmpty()) {
             scheduleLaunch();
         }
-        if (closed || epoch != e.epoch) {
-            return;
-        }
-        if (r.overloaded()) {
-            // The engine ran out of descriptors: no verdict on the host; next round retries.
-            overloaded++;
+        if (!current) {
             return;
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         results.report(e.host, e.table.check, e.health, r, ms);
+    }
+
+    /**
+     * The engine ran out of file descriptors (or local ports) for this check: that is no verdict
+     * on the host, which keeps its state. The host goes back to the head of the queue and no
+     * check starts until one in flight finishes and frees a descriptor; with none in flight, the
+     * next try is a moment later.
+     */
+    private void overloadedCheck(HostEntry e) {
+        if (overloaded++ == 0) {
+            log.warn("check engine overloaded: out of file descriptors with {} checks in flight, holding checks",
+                    inFlight);
+        }
+        queue.addFirst(e);
+        held = true;
+        if (inFlight == 0) {
+            loop.schedule(() -> {
+                held = false;
+                launch();
+            }, OVERLOAD_RETRY_MS, TimeUnit.MILLISECONDS);
+        }
     }
 }

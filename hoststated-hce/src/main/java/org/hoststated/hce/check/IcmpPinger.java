@@ -65,12 +65,8 @@ public final class IcmpPinger implements AutoCloseable {
             done.accept(CheckResult.down(HostError.ICMP_WRITE_TIMEOUT));
             return;
         }
-        ScheduledFuture<?> timer = loop.schedule(() -> {
-            Waiting w = waiting.remove(seq);
-            if (w != null) {
-                w.done.accept(CheckResult.down(HostError.ICMP_READ_TIMEOUT));
-            }
-        }, deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> timer = loop.schedule(() -> deadline(seq, fd, v6), deadlineNanos - System.nanoTime(),
+                TimeUnit.NANOSECONDS);
         waiting.put(seq, new Waiting(target.address(), done, timer));
     }
 
@@ -83,6 +79,28 @@ public final class IcmpPinger implements AutoCloseable {
             }
         }
         throw new IllegalStateException("65536 echoes waiting");
+    }
+
+    /**
+     * The deadline of one echo: replies the reader thread has not got to yet (a busy machine)
+     * are read here first, so a reply that arrived in time is never a timeout.
+     */
+    private void deadline(int seq, int fd, boolean v6) {
+        if (!waiting.containsKey(seq)) {
+            return;
+        }
+        byte[] buf = new byte[1500];
+        byte[] from = new byte[28];
+        Reply r;
+        while ((r = receive(fd, v6, buf, from, IcmpLibC.MSG_DONTWAIT)) != NO_REPLY) {
+            if (r != null) {
+                replied(r.seq, r.sender);
+            }
+        }
+        Waiting w = waiting.remove(seq);
+        if (w != null) {
+            w.done.accept(CheckResult.down(HostError.ICMP_READ_TIMEOUT));
+        }
     }
 
     private void replied(int seq, InetAddress from) {
@@ -163,25 +181,41 @@ public final class IcmpPinger implements AutoCloseable {
         byte[] buf = new byte[1500];
         byte[] from = new byte[28];
         while (!closed) {
-            IntByReference fromLen = new IntByReference(from.length);
-            long n = IcmpLibC.INSTANCE.recvfrom(fd, buf, buf.length, 0, from, fromLen);
-            if (n <= 0) {
-                continue;
+            Reply r = receive(fd, v6, buf, from, 0);
+            if (r != null && r != NO_REPLY) {
+                loop.execute(() -> replied(r.seq, r.sender));
             }
-            int at = v6 ? 0 : (buf[0] & 0x0f) * 4;
-            if (n < at + 8 || (buf[at] & 0xff) != (v6 ? ECHO6_REPLY : ECHO_REPLY) || getShort(buf, at + 4) != id) {
-                continue;
-            }
-            int seq = getShort(buf, at + 6);
-            InetAddress sender;
-            try {
-                sender = InetAddress.getByAddress(v6 ? Arrays.copyOfRange(from, 8, 24) : Arrays.copyOfRange(from, 4, 8));
-            } catch (UnknownHostException e) {
-                continue;
-            }
-            loop.execute(() -> replied(seq, sender));
         }
         log.debug("icmp reader stopped");
+    }
+
+    private record Reply(int seq, InetAddress sender) {
+    }
+
+    /** Nothing was received (timeout, or nothing waiting with MSG_DONTWAIT). */
+    private static final Reply NO_REPLY = new Reply(-1, null);
+
+    /**
+     * Receives one datagram: {@link #NO_REPLY} when none came, null when it is not an echo reply
+     * of ours, else its sequence number and sender. Called by the reader threads and the loop.
+     */
+    private Reply receive(int fd, boolean v6, byte[] buf, byte[] from, int flags) {
+        IntByReference fromLen = new IntByReference(from.length);
+        long n = IcmpLibC.INSTANCE.recvfrom(fd, buf, buf.length, flags, from, fromLen);
+        if (n <= 0) {
+            return NO_REPLY;
+        }
+        int at = v6 ? 0 : (buf[0] & 0x0f) * 4;
+        if (n < at + 8 || (buf[at] & 0xff) != (v6 ? ECHO6_REPLY : ECHO_REPLY) || getShort(buf, at + 4) != id) {
+            return null;
+        }
+        try {
+            InetAddress sender = InetAddress.getByAddress(v6 ? Arrays.copyOfRange(from, 8, 24)
+                    : Arrays.copyOfRange(from, 4, 8));
+            return new Reply(getShort(buf, at + 6), sender);
+        } catch (UnknownHostException e) {
+            return null;
+        }
     }
 
     /** Stops the reader threads (within the receive timeout). The sockets stay open. */

@@ -3,18 +3,9 @@ package org.hoststated.hce.bench;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.hoststated.core.config.CheckConfig;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.LogMode;
@@ -22,6 +13,7 @@ import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.hce.CheckScheduler;
 import org.hoststated.hce.Checks;
+import org.hoststated.hce.OkServer;
 import org.hoststated.hce.TestConfigs;
 import org.hoststated.hce.check.IcmpPinger;
 import org.hoststated.hce.check.IcmpSockets;
@@ -36,13 +28,10 @@ public final class HceBench {
         String type = args[0];
         int hosts = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);
-        ServerSocket listener = new ServerSocket();
-        listener.bind(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0), 8192);
-        ExecutorService workers = Executors.newFixedThreadPool(4);
-        Thread acceptor = new Thread(() -> accept(listener, type, workers), "bench-acceptor");
-        acceptor.setDaemon(true);
-        acceptor.start();
-
+        // With a port, an outside server (nginx) answers and the CPU figure is the checker's alone.
+        OkServer own = args.length > 3 ? null : new OkServer(type.equals("http"));
+        int port = own == null ? Integer.parseInt(args[3]) : own.port();
+        int timeoutMs = Integer.getInteger("timeout", 1000);
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         EventLoop loop = group.next();
         IcmpSockets icmp = type.equals("icmp") ? IcmpSockets.open() : null;
@@ -53,7 +42,7 @@ public final class HceBench {
             case "icmp" -> CheckConfig.icmp();
             default -> throw new IllegalArgumentException(type);
         };
-        Config c = new TestConfigs(3600, 1000).table("bench", listener.getLocalPort(), check,
+        Config c = new TestConfigs(3600, timeoutMs).table("bench", port, check,
                 TestConfigs.loopbacks(hosts), 0).build();
         Map<Integer, HostStatus> last = new ConcurrentHashMap<>();
         CheckScheduler s = loop.submit(() -> new CheckScheduler(loop, c, 1, st -> last.put(st.hostId(), st), () -> { },
@@ -69,37 +58,15 @@ public final class HceBench {
             double wall = (System.nanoTime() - t0) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             long down = last.values().stream().filter(x -> x.state() != HostState.UP).count();
-            System.out.printf("%s hosts=%d round=%d wall=%.3fs cpu=%.3fs (incl. test server) down=%d%n", type, hosts, r,
-                    wall, cpu, down);
+            System.out.printf("%-4s hosts=%5d round=%d wall=%.3fs cpu=%.3fs%s down=%d%n", type, hosts, r, wall, cpu,
+                    own == null ? "" : " (incl. in-process server)", down);
         }
         if (pinger != null) {
             pinger.close();
         }
         group.shutdownGracefully().sync();
-        listener.close();
-        workers.shutdownNow();
-    }
-
-    private static void accept(ServerSocket listener, String type, ExecutorService workers) {
-        while (!listener.isClosed()) {
-            try {
-                Socket s = listener.accept();
-                if (!type.equals("http")) {
-                    s.close();
-                    continue;
-                }
-                workers.execute(() -> {
-                    try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                        byte[] b = new byte[512];
-                        in.read(b);
-                        out.write("HTTP/1.0 200 OK\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-                    } catch (Exception e) {
-                        // the check closed first
-                    }
-                });
-            } catch (Exception e) {
-                return;
-            }
+        if (own != null) {
+            own.close();
         }
     }
 }
