@@ -1,19 +1,61 @@
 #!/bin/sh
 # Health check engine bench (BENCH.md "Health checks"): round wall time and CPU seconds per
-# round, N hosts 127.0.x.y answered by one listener on 0.0.0.0. icmp needs root.
-# The CPU figure includes the in-process test server (Java accept loop; HTTP answers on 4 threads):
-# for a figure of the checker alone, run nginx on a port and point the bench at it (TODO #4).
-# Usage: bench/hce/run.sh [rounds]   (from the repository root)
+# round of the checker (HceBench: one CheckScheduler on one epoll loop, as in the engine),
+# for N hosts 127.0.x.y answered by one listener on 0.0.0.0.
+#
+# The backend is nginx (Debian nginx-light) in its own process, so the CPU figure is the
+# checker's alone; without nginx an in-process Netty server answers and its CPU is included
+# (said on each line). icmp needs root. Round 1 is cold (JIT); later rounds are warm.
+# Usage: bench/hce/run.sh [rounds] [timeout-ms]   (from anywhere; builds what it needs)
 set -eu
 ROUNDS=${1:-5}
+TIMEOUT=${2:-1000}
+PORT=20080
 cd "$(dirname "$0")/../.."
-./mvnw -q -o -pl hoststated-hce test-compile
+./mvnw -q -o -pl hoststated-hce -am test-compile
 CP=$(./mvnw -q -o -pl hoststated-hce dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
-CP="hoststated-hce/target/test-classes:hoststated-hce/target/classes:$CP"
-ulimit -n 65536 2>/dev/null || true
+# Our own modules from this tree, not whatever snapshot the local repository holds.
+CP=$(printf '%s' "$CP" | tr ':' '\n' | grep -v '/org/hoststated/' | paste -sd: -)
+CP="hoststated-hce/target/test-classes:hoststated-hce/target/classes:hoststated-core/target/classes:$CP"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+DIR=$(mktemp -d /tmp/hce-bench.XXXXXX)
+NGINX=
+cleanup() {
+  [ -n "$NGINX" ] && kill "$NGINX" 2>/dev/null || true
+  rm -rf "$DIR"
+}
+trap cleanup EXIT INT TERM
+if [ -x /usr/sbin/nginx ]; then
+  cat > "$DIR/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 65536;
+pid $DIR/nginx.pid;
+error_log $DIR/error.log warn;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  client_body_temp_path $DIR/body;
+  server { listen 0.0.0.0:$PORT backlog=8192; location / { return 200 "ok\n"; } }
+}
+EOF
+  /usr/sbin/nginx -p "$DIR" -c "$DIR/nginx.conf" &
+  NGINX=$!
+  sleep 0.5
+  SERVER="$PORT"
+  echo "backend: nginx (1 worker) on 0.0.0.0:$PORT; timeout ${TIMEOUT} ms; machine: $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
+else
+  SERVER=
+  echo "backend: in-process Netty server (no nginx); timeout ${TIMEOUT} ms"
+fi
+
 for type in tcp http icmp; do
   if [ "$type" = icmp ] && [ "$(id -u)" != 0 ]; then echo "icmp: skipped (needs root)"; continue; fi
   for n in 1000 10000; do
-    java -XX:+UseSerialGC -Xmx128m -cp "$CP" org.hoststated.hce.bench.HceBench "$type" "$n" "$ROUNDS"
+    # shellcheck disable=SC2086
+    java -XX:+UseSerialGC -Xmx128m -Dtimeout="$TIMEOUT" -cp "$CP" org.hoststated.hce.bench.HceBench \
+      "$type" "$n" "$ROUNDS" $SERVER
   done
 done

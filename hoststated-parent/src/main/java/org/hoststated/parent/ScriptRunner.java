@@ -1,78 +1,145 @@
 package org.hoststated.parent;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.core.msg.ScriptRequest;
 import org.hoststated.core.msg.ScriptResult;
+import org.hoststated.core.posix.ExitStatus;
+import org.hoststated.core.posix.Fds;
+import org.hoststated.core.posix.Privileges;
+import org.hoststated.core.posix.SpawnedProcess;
+import org.hoststated.core.posix.Spawner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs {@code check script} programs for hce: as the unprivileged user (through setpriv), with
- * the host name as the only argument, killed at the table timeout. Each runs on a thread of a
- * bounded pool, never on the parent's event loop (the original blocked its parent here).
+ * Runs {@code check script} programs for hce (relayd's check_script.c, run by its parent): as
+ * the unprivileged user (through setpriv), with the host name as the only argument, stdin and
+ * output on /dev/null, in a session of its own, killed with everything it started at the table
+ * timeout. Each runs on a thread of a bounded pool, never on the parent's event loop (the
+ * original blocked its parent here), so a slow script delays no other check.
+ *
+ * <p>The result carries the exit status, or -1 when the script could not run or was killed by
+ * a signal (hce calls both down, as a timeout). Exit statuses 126 and 127 are what setpriv and
+ * shells return for "cannot execute" and "not found", so they are read as "could not run", not
+ * as "up".
  */
 final class ScriptRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
     static final int MAX_RUNNING = 32;
+    private static final List<String> ENVIRONMENT = List.of("PATH=/usr/bin:/bin:/usr/sbin:/sbin");
+    private static final int CANNOT_EXECUTE = 126;
+    private static final int NOT_FOUND = 127;
 
     private final String user;
-    private final ExecutorService pool = new ThreadPoolExecutor(0, MAX_RUNNING, 30, TimeUnit.SECONDS,
+    private final ExecutorService pool = new ThreadPoolExecutor(MAX_RUNNING, MAX_RUNNING, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(10_000), r -> {
                 Thread t = new Thread(r, "hoststated-script");
                 t.setDaemon(true);
                 return t;
             });
 
+    /** @param user the unprivileged user scripts run as; null runs them as the parent's user (tests) */
     ScriptRunner(String user) {
         this.user = user;
+        ((ThreadPoolExecutor) pool).allowCoreThreadTimeOut(true);
     }
 
     /** Runs the script and hands the result to {@code done} (on a pool thread). */
     void run(ScriptRequest req, Consumer<ScriptResult> done) {
         try {
             pool.execute(() -> done.accept(runNow(req)));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             log.warn("too many check scripts queued; host {} not checked", req.hostName());
             done.accept(new ScriptResult(req.generation(), req.hostId(), -1, false));
         }
     }
 
     private ScriptResult runNow(ScriptRequest req) {
-        List<String> cmd = new ArrayList<>();
+        List<String> argv = new ArrayList<>();
         if (user != null) {
-            cmd.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--"));
-        }
-        cmd.add(req.path());
-        cmd.add(req.hostName());
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        } catch (IOException e) {
-            log.warn("cannot run script {}: {}", req.path(), e.getMessage());
-            return new ScriptResult(req.generation(), req.hostId(), -1, false);
-        }
-        try {
-            if (!p.waitFor(req.timeoutMs(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor(1, TimeUnit.SECONDS);
-                return new ScriptResult(req.generation(), req.hostId(), -1, true);
+            // Numeric ids: the user's group need not have the user's name (nobody:nogroup), and
+            // setpriv's own failure would exit 1, which reads as "up".
+            Privileges.Passwd pw;
+            try {
+                pw = Privileges.lookupUser(user);
+            } catch (IOException e) {
+                pw = null;
             }
-            return new ScriptResult(req.generation(), req.hostId(), p.exitValue(), false);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            return new ScriptResult(req.generation(), req.hostId(), -1, false);
+            if (pw == null) {
+                log.warn("script {} for host {}: no user {} to run it as", req.path(), req.hostName(), user);
+                return result(req, -1, false);
+            }
+            argv.addAll(List.of("setpriv", "--reuid=" + pw.uid(), "--regid=" + pw.gid(), "--init-groups", "--"));
         }
+        argv.add(req.path());
+        argv.add(req.hostName());
+        SpawnedProcess p;
+        int devNull = -1;
+        try {
+            devNull = Fds.openDevNull();
+            p = new Spawner().spawn(argv.get(0), argv, ENVIRONMENT, Spawner.stdioTo(devNull, Map.of()), true);
+        } catch (IOException e) {
+            log.warn("script {} for host {}: cannot run: {}", req.path(), req.hostName(), e.getMessage());
+            return result(req, -1, false);
+        } finally {
+            if (devNull >= 0) {
+                Fds.close(devNull);
+            }
+        }
+        try {
+            Optional<ExitStatus> st = p.waitFor(Duration.ofMillis(req.timeoutMs()));
+            if (st.isEmpty()) {
+                kill(p);
+                log.debug("script {} for host {}: killed at the timeout of {} ms", req.path(), req.hostName(),
+                        req.timeoutMs());
+                return result(req, -1, true);
+            }
+            return result(req, exitStatus(req, st.get()), false);
+        } catch (InterruptedException e) {
+            kill(p);
+            Thread.currentThread().interrupt();
+            return result(req, -1, false);
+        }
+    }
+
+    private static int exitStatus(ScriptRequest req, ExitStatus st) {
+        if (!st.exited()) {
+            log.debug("script {} for host {}: {}", req.path(), req.hostName(), st);
+            return -1;
+        }
+        if (st.exitCode() == CANNOT_EXECUTE || st.exitCode() == NOT_FOUND) {
+            log.warn("script {} for host {}: cannot run ({})", req.path(), req.hostName(), st);
+            return -1;
+        }
+        return st.exitCode();
+    }
+
+    /** Kills the script and whatever it started (a shell's sleep), and reaps it. */
+    private static void kill(SpawnedProcess p) {
+        ProcessHandle.of(p.pid()).ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
+        try {
+            p.kill(SpawnedProcess.SIGKILL);
+            p.waitFor(Duration.ofSeconds(1));
+        } catch (IOException e) {
+            log.debug("killing script {}: {}", p, e.getMessage()); // it ended meanwhile
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ScriptResult result(ScriptRequest req, int exitStatus, boolean timedOut) {
+        return new ScriptResult(req.generation(), req.hostId(), exitStatus, timedOut);
     }
 
     @Override

@@ -67,6 +67,9 @@ public final class PlainProbe implements Probe {
         private ScheduledFuture<?> timer;
         private ByteBuf received;
         private int written;
+        private long startNanos;
+        private long timeoutNanos;
+        private boolean extended;
         private boolean finished;
 
         Attempt(CheckTarget target, byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
@@ -77,6 +80,8 @@ public final class PlainProbe implements Probe {
         }
 
         void begin(long deadlineNanos) {
+            startNanos = System.nanoTime();
+            timeoutNanos = deadlineNanos - startNanos;
             try {
                 socket = CheckSocket.open(target.address());
             } catch (IOException e) {
@@ -221,12 +226,23 @@ public final class PlainProbe implements Probe {
         }
 
         private void deadline() {
+            long now = System.nanoTime();
             // The loop may be late in serving this socket: ask the kernel before calling it a timeout.
-            if (phase == Phase.CONNECT && socket.connectedNow()) {
+            boolean unserved = phase == Phase.CONNECT && socket.connectedNow();
+            if (unserved) {
                 connected();
             }
             if (phase == Phase.READ) {
                 readResponse();
+            }
+            if (finished) {
+                return;
+            }
+            if (!extended && (unserved || EngineLag.stalled(startNanos + timeoutNanos, timeoutNanos, now))) {
+                // The engine, not the host, used up the time: the host gets its timeout once more.
+                extended = true;
+                timer = loop.schedule(this::deadline, timeoutNanos, TimeUnit.NANOSECONDS);
+                return;
             }
             finish(CheckResult.down(switch (phase) {
                 case CONNECT -> HostError.TCP_CONNECT_TIMEOUT;
