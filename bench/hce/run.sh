@@ -29,8 +29,7 @@ trap cleanup EXIT INT TERM
 if [ -x /usr/sbin/nginx ]; then
   cat > "$DIR/nginx.conf" <<EOF
 daemon off;
-master_process off;
-worker_processes 1;
+worker_processes 2;
 worker_rlimit_nofile 65536;
 pid $DIR/nginx.pid;
 error_log $DIR/error.log warn;
@@ -45,7 +44,7 @@ EOF
   NGINX=$!
   sleep 0.5
   SERVER="$PORT"
-  echo "backend: nginx (1 worker) on 0.0.0.0:$PORT; timeout ${TIMEOUT} ms; machine: $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "backend: nginx (2 workers) on 0.0.0.0:$PORT; timeout ${TIMEOUT} ms; machine: $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
 else
   SERVER=
   echo "backend: in-process Netty server (no nginx); timeout ${TIMEOUT} ms"

@@ -67,9 +67,7 @@ public final class PlainProbe implements Probe {
         private ScheduledFuture<?> timer;
         private ByteBuf received;
         private int written;
-        private long startNanos;
-        private long timeoutNanos;
-        private boolean extended;
+        private EngineLag lag;
         private boolean finished;
 
         Attempt(CheckTarget target, byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
@@ -80,8 +78,7 @@ public final class PlainProbe implements Probe {
         }
 
         void begin(long deadlineNanos) {
-            startNanos = System.nanoTime();
-            timeoutNanos = deadlineNanos - startNanos;
+            lag = new EngineLag(deadlineNanos);
             try {
                 socket = CheckSocket.open(target.address());
             } catch (IOException e) {
@@ -226,7 +223,6 @@ public final class PlainProbe implements Probe {
         }
 
         private void deadline() {
-            long now = System.nanoTime();
             // The loop may be late in serving this socket: ask the kernel before calling it a timeout.
             boolean unserved = phase == Phase.CONNECT && socket.connectedNow();
             if (unserved) {
@@ -238,10 +234,8 @@ public final class PlainProbe implements Probe {
             if (finished) {
                 return;
             }
-            if (!extended && (unserved || EngineLag.stalled(startNanos + timeoutNanos, timeoutNanos, now))) {
-                // The engine, not the host, used up the time: the host gets its timeout once more.
-                extended = true;
-                timer = loop.schedule(this::deadline, timeoutNanos, TimeUnit.NANOSECONDS);
+            if (lag.grantAgain(unserved)) {
+                timer = loop.schedule(this::deadline, lag.timeoutNanos(), TimeUnit.NANOSECONDS);
                 return;
             }
             finish(CheckResult.down(switch (phase) {

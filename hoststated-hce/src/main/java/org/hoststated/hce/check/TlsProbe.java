@@ -89,9 +89,7 @@ public final class TlsProbe implements Probe {
         private Channel channel;
         private ScheduledFuture<?> timer;
         private ByteBuf received;
-        private long startNanos;
-        private long timeoutNanos;
-        private boolean extended;
+        private EngineLag lag;
         private boolean finished;
 
         Attempt(byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
@@ -101,8 +99,7 @@ public final class TlsProbe implements Probe {
         }
 
         void begin(CheckTarget target, long deadlineNanos) {
-            startNanos = System.nanoTime();
-            timeoutNanos = deadlineNanos - startNanos;
+            lag = new EngineLag(deadlineNanos);
             timer = loop.schedule(this::deadline, deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
             Bootstrap b = target.address() instanceof Inet6Address ? v6 : v4;
             ChannelFuture f = b.clone().handler(this).connect(new InetSocketAddress(target.address(), target.port()));
@@ -205,11 +202,8 @@ public final class TlsProbe implements Probe {
         }
 
         private void deadline() {
-            long now = System.nanoTime();
-            if (!extended && EngineLag.stalled(startNanos + timeoutNanos, timeoutNanos, now)) {
-                // The engine, not the host, used up the time: the host gets its timeout once more.
-                extended = true;
-                timer = loop.schedule(this::deadline, timeoutNanos, TimeUnit.NANOSECONDS);
+            if (lag.grantAgain(false)) {
+                timer = loop.schedule(this::deadline, lag.timeoutNanos(), TimeUnit.NANOSECONDS);
                 return;
             }
             finish(CheckResult.down(switch (phase) {
