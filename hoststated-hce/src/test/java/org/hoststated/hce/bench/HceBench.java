@@ -58,8 +58,8 @@ public final class HceBench {
             double wall = (System.nanoTime() - t0) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             long down = last.values().stream().filter(x -> x.state() != HostState.UP).count();
-            System.out.printf("%-4s hosts=%5d round=%d wall=%.3fs cpu=%.3fs%s down=%d%n", type, hosts, r, wall, cpu,
-                    own == null ? "" : " (incl. in-process server)", down);
+            System.out.printf("%-4s hosts=%5d round=%d wall=%.3fs cpu=%.3fs%s down=%d rss=%dMB%n", type, hosts, r, wall,
+                    cpu, own == null ? "" : " (incl. in-process server)", down, rssMb());
         }
         if (pinger != null) {
             pinger.close();
@@ -68,5 +68,15 @@ public final class HceBench {
         if (own != null) {
             own.close();
         }
+    }
+
+    /** This JVM's resident set, from /proc/self/status; 0 where there is none. */
+    private static long rssMb() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return 0;
     }
 }
