@@ -155,6 +155,25 @@ class CheckSchedulerTest {
     }
 
     @Test
+    void eachTableHasItsOwnTimeout() throws Exception {
+        int port = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500)
+                .table("quick", port, CheckConfig.httpCode(false, "/", null, 200), List.of("127.0.0.1"), 0, 60, 150, false)
+                .table("patient", port, CheckConfig.httpCode(false, "/", null, 200), List.of("127.0.0.1"), 0, 60, 900,
+                        false)
+                .build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(s::start);
+        assertTrue(loop.await(() -> statuses.size() == 2, WAIT));
+        // The silent server is a timeout for both, each after its own table's timeout.
+        assertEquals(HostError.TCP_READ_TIMEOUT, last(1).error());
+        assertEquals(HostError.TCP_READ_TIMEOUT, last(2).error());
+        assertTrue(last(1).latencyMs() >= 150 && last(1).latencyMs() < 900, "quick: " + last(1).latencyMs());
+        assertTrue(last(2).latencyMs() >= 900, "patient: " + last(2).latencyMs());
+        assertEquals(1, statuses.get(0).hostId(), "the quick table answers first");
+    }
+
+    @Test
     void reloadKeepsHostsThatStay() throws Exception {
         int port = servers.serve(TestServers.SILENT);
         Config c1 = new TestConfigs(60, 500)

@@ -29,12 +29,18 @@ public final class TestConfigs {
 
     public TestConfigs table(String name, int port, CheckConfig check, List<String> addresses, int retry,
             int tableIntervalSec, boolean disabled) {
+        return table(name, port, check, addresses, retry, tableIntervalSec, timeoutMs, disabled);
+    }
+
+    /** A table with its own {@code timeout} (else the global one). */
+    public TestConfigs table(String name, int port, CheckConfig check, List<String> addresses, int retry,
+            int tableIntervalSec, int tableTimeoutMs, boolean disabled) {
         int tableId = tables.size() + 1;
         List<HostConfig> hosts = new ArrayList<>();
         for (String a : addresses) {
             hosts.add(new HostConfig(nextHostId++, tableId, a, addr(a), retry));
         }
-        tables.add(new TableConfig(tableId, name, port, check, timeoutMs, tableIntervalSec, disabled, null, hosts,
+        tables.add(new TableConfig(tableId, name, port, check, tableTimeoutMs, tableIntervalSec, disabled, null, hosts,
                 false, null));
         return this;
     }
