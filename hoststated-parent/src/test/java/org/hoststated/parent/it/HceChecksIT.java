@@ -168,6 +168,9 @@ class HceChecksIT {
         daemon.awaitLogged("second round", Duration.ofSeconds(10),
                 () -> total("127.20.1.1").equals("total: 2/2 checks") && total("127.20.1.5").equals("total: 0/2 checks"));
         assertEquals(expected, hosts());
+        // log updates: the second round changed nothing, so it logged nothing.
+        String log = daemon.logText();
+        assertEquals(1, log.split("host 127\\.20\\.1\\.1, check tcp ", -1).length - 1, log);
     }
 
     /** Each host of {@code show hosts}: its status and, when down, its last error. */
