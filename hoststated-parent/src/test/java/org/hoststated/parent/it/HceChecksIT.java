@@ -71,6 +71,7 @@ class HceChecksIT {
         table(conf, "banner_bad", "check send \"PING\\r\\n\" expect \"+PONG*\"", "127.20.1.10",
                 HceBackend.answerLine("-ERR\r\n"), "down send/expect failed");
         table(conf, "ping", "check icmp", "127.20.1.11", null, "up");
+        table(conf, "ping6", "check icmp", "::1", null, "up");
         conf.append("table scripts {\n real port 22\n timeout 400\n check script \"").append(scripts.resolve("check"))
                 .append("\"\n host 127.20.2.1\n host 127.20.2.2\n host 127.20.2.3\n}\n")
                 .append("service s_scripts {\n virtual host 127.20.0.1 port 22\n table scripts\n}\n");
@@ -107,7 +108,7 @@ class HceChecksIT {
         Path out = Files.createDirectory(d.resolve("out"));
         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path script = Files.writeString(d.resolve("check"), "#!/bin/sh\nid -u > " + out + "/uid-$1\n"
-                + "case \"$1\" in\n 127.20.2.1) exit 1 ;;\n 127.20.2.2) exit 0 ;;\n *) exec sleep 30 ;;\nesac\n");
+                + "case \"$1\" in\n 127.20.2.1) exit 1 ;;\n 127.20.2.2) exit 0 ;;\n *) echo $$ > " + out + "/pid-$1; exec sleep 30 ;;\nesac\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         return d;
     }
@@ -152,10 +153,10 @@ class HceChecksIT {
         for (String host : List.of("127.20.2.1", "127.20.2.2", "127.20.2.3")) {
             assertEquals("65534", Files.readString(scripts.resolve("out/uid-" + host)).trim(), host);
         }
-        // The killed script's sleep is gone too: nothing runs our script any more.
-        Daemon.awaitTrue("killed scripts gone", Duration.ofSeconds(5), () -> ProcessHandle.allProcesses()
-                .noneMatch(p -> Daemon.cmdline(p.pid()).contains(scripts.toString())
-                        || Daemon.cmdline(p.pid()).startsWith("sleep 30")));
+        // The slow script (its shell became sleep 30 by exec) was killed at the timeout.
+        long pid = Long.parseLong(Files.readString(scripts.resolve("out/pid-127.20.2.3")).trim());
+        Daemon.awaitTrue("killed script gone", Duration.ofSeconds(5),
+                () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
     }
 
     @Test
