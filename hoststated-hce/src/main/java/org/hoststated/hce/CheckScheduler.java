@@ -241,8 +241,8 @@ public final class CheckScheduler {
         timer = loop.schedule(this::round, config.globals().intervalSec(), TimeUnit.SECONDS);
         rounds++;
         if (overloaded > 0) {
-            log.warn("check engine overloaded: {} checks ran out of file descriptors in the last round and were"
-                    + " retried", overloaded);
+            log.warn("check engine overloaded: {} checks of the last round could not run at once (no file"
+                    + " descriptor, or no room for a script); no verdict on their hosts", overloaded);
             overloaded = 0;
         }
         roundStarted.run();
@@ -323,7 +323,7 @@ public final class CheckScheduler {
             inFlight--;
         }
         boolean current = !closed && epoch == e.epoch;
-        if (r.overloaded() && current) {
+        if (r.overloaded() && current && counted) {
             overloadedCheck(e);
             return;
         }
@@ -335,6 +335,11 @@ public final class CheckScheduler {
             scheduleLaunch();
         }
         if (!current) {
+            return;
+        }
+        if (r.overloaded()) {
+            // No descriptor to wait for (a script the parent had no room for): next round.
+            overloaded++;
             return;
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

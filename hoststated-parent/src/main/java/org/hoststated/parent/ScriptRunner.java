@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * timeout. Each runs on a thread of a bounded pool, never on the parent's event loop (the
  * original blocked its parent here), so a slow script delays no other check.
  *
+ * <p>A script that waited in the queue longer than its timeout is not run: hce has stopped
+ * waiting for it and takes that as the daemon's overload, no verdict on the host.
+ *
  * <p>The result carries the exit status, or -1 when the script could not run or was killed by
  * a signal (hce calls both down, as a timeout). Exit statuses 126 and 127 are what setpriv and
  * shells return for "cannot execute" and "not found", so they are read as "could not run", not
@@ -57,8 +60,17 @@ final class ScriptRunner implements AutoCloseable {
 
     /** Runs the script and hands the result to {@code done} (on a pool thread). */
     void run(ScriptRequest req, Consumer<ScriptResult> done) {
+        long queued = System.nanoTime();
         try {
-            pool.execute(() -> done.accept(runNow(req)));
+            pool.execute(() -> {
+                if (System.nanoTime() - queued > TimeUnit.MILLISECONDS.toNanos(req.timeoutMs())) {
+                    // hce has given up on it by now (no verdict: the pool was full); skip it.
+                    log.debug("script {} for host {}: waited past its timeout for a free slot, not run", req.path(),
+                            req.hostName());
+                    return;
+                }
+                done.accept(runNow(req));
+            });
         } catch (RejectedExecutionException e) {
             log.warn("too many check scripts queued; host {} not checked", req.hostName());
             done.accept(new ScriptResult(req.generation(), req.hostId(), -1, false));

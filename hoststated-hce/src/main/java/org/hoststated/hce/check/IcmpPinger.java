@@ -27,6 +27,7 @@ public final class IcmpPinger implements AutoCloseable {
     private static final int ECHO_REPLY = 0;
     private static final int ECHO6_REQUEST = 128;
     private static final int ECHO6_REPLY = 129;
+    private static final int EAGAIN = 11;
 
     private final EventLoop loop;
     private final IcmpSockets sockets;
@@ -62,7 +63,10 @@ public final class IcmpPinger implements AutoCloseable {
         byte[] addr = sockaddr(target.address());
         long n = IcmpLibC.INSTANCE.sendto(fd, packet, packet.length, IcmpLibC.MSG_DONTWAIT, addr, addr.length);
         if (n != packet.length) {
-            done.accept(CheckResult.down(HostError.ICMP_WRITE_TIMEOUT));
+            int errno = jnr.ffi.Runtime.getRuntime(IcmpLibC.INSTANCE).getLastError();
+            // A full socket buffer is the engine's condition, not the host's: no verdict.
+            done.accept(errno == EAGAIN || errno == CheckSocket.ENOBUFS ? CheckResult.OVERLOAD
+                    : CheckResult.down(HostError.ICMP_WRITE_TIMEOUT));
             return;
         }
         ScheduledFuture<?> timer = loop.schedule(() -> deadline(seq, fd, v6), deadlineNanos - System.nanoTime(),

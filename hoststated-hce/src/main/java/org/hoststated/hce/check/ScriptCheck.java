@@ -7,8 +7,10 @@ import org.hoststated.core.msg.ScriptResult;
 /**
  * {@code check script "<path>"}: the parent runs {@code <path> <host>} as the unprivileged user
  * and kills it at the table timeout; exit status above 0 is up, 0 is down (relayd's
- * check_script.c). A killed script, one that could not run, or no answer in time is down.
- * Runs in hce on the event loop.
+ * check_script.c). A script killed at the timeout or one that could not run is down. No answer
+ * from the parent by the deadline (its script pool is full) is the daemon's overload, not the
+ * host's: no verdict, the next round tries again. Runs in hce on the event loop; holds no
+ * descriptor here (the parent bounds the scripts it runs at once).
  */
 public final class ScriptCheck implements Check {
     private final ScriptBroker broker;
@@ -31,8 +33,16 @@ public final class ScriptCheck implements Check {
         broker.run(target, path, timeoutMs, deadlineNanos, r -> done.accept(verdict(r)));
     }
 
+    @Override
+    public boolean holdsDescriptor() {
+        return false;
+    }
+
     static CheckResult verdict(ScriptResult r) {
-        if (r == null || r.timedOut()) {
+        if (r == null) {
+            return CheckResult.OVERLOAD;
+        }
+        if (r.timedOut()) {
             return CheckResult.down(HostError.SCRIPT_TIMEOUT);
         }
         if (r.exitStatus() < 0) {
