@@ -107,6 +107,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         listeners.bindAll(first.config());
         current = first;
         var g = first.config().globals();
+        demoter.configure(g.demote());
         boolean verbose = LogConfig.isVerbose();
         scripts = new ScriptRunner(g.user());
         EngineSettings root = new EngineSettings(null, null, foreground, verbose);

@@ -1,0 +1,103 @@
+package org.hoststated.pfe.backend;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code nftables} backend (Linux): owns the table {@code inet <table>} and never touches
+ * another. Every change replaces the whole table in one {@code nft -f -} transaction
+ * ({@link NftScript}); identical consecutive states are written once. Writes run on a
+ * {@link KernelWriter} thread. At stop the table is removed unless {@code l3 keep rules}.
+ */
+public final class NftBackend implements L3Backend {
+    private static final Logger log = LoggerFactory.getLogger(NftBackend.class);
+
+    private final CommandRunner runner;
+    private final List<String> nft;
+    private final String table;
+    private final boolean keepRules;
+    private final KernelWriter<List<Redirect>> writer;
+    /** The last script the kernel accepted; touched by the writer thread only. */
+    private String applied;
+
+    /**
+     * @param nft the command that runs nft, e.g. {@code [nft]} or, in tests,
+     *        {@code [ip, netns, exec, NAME, nft]}
+     */
+    public NftBackend(CommandRunner runner, List<String> nft, String table, boolean keepRules) {
+        this.runner = runner;
+        this.nft = List.copyOf(nft);
+        this.table = table;
+        this.keepRules = keepRules;
+        this.writer = new KernelWriter<>("nftables table inet " + table, this::write);
+    }
+
+    @Override
+    public String name() {
+        return "nftables";
+    }
+
+    @Override
+    public void start() {
+        try {
+            CommandRunner.Result r = runner.run(command("list", "table", "inet", table), "");
+            if (r.ok()) {
+                long rules = r.stdout().lines().filter(l -> l.contains(" dnat ")).count();
+                log.info("table inet {} of a previous run has {} redirection rule(s); "
+                        + "they stay until host states are known, then are replaced", table, rules);
+            }
+        } catch (L3Exception e) {
+            log.error("cannot read table inet {}: {}", table, e.getMessage());
+        }
+    }
+
+    @Override
+    public void apply(List<Redirect> services) {
+        writer.submit(List.copyOf(services));
+    }
+
+    @Override
+    public boolean awaitApplied(long timeoutMs) throws InterruptedException {
+        return writer.awaitIdle(timeoutMs);
+    }
+
+    private void write(List<Redirect> services) throws L3Exception {
+        String script = NftScript.render(table, services);
+        if (script.equals(applied)) {
+            return;
+        }
+        applied = null;
+        run(script);
+        applied = script;
+    }
+
+    private void run(String script) throws L3Exception {
+        CommandRunner.Result r = runner.run(command("-f", "-"), script);
+        if (!r.ok()) {
+            throw new L3Exception("nft: " + r.why());
+        }
+    }
+
+    private List<String> command(String... args) {
+        List<String> c = new ArrayList<>(nft);
+        c.addAll(List.of(args));
+        return c;
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+        if (keepRules) {
+            log.info("keeping table inet {} (l3 keep rules)", table);
+            return;
+        }
+        try {
+            run(NftScript.remove(table));
+            log.debug("table inet {} removed", table);
+        } catch (L3Exception e) {
+            log.error("cannot remove table inet {}: {}", table, e.getMessage());
+        }
+    }
+}
