@@ -42,6 +42,8 @@ public final class Pfe extends Engine {
     private PfeState state;
     private L3Backend backend;
     private boolean l3Pending;
+    /** When the first change of the pending burst happened (nanoTime). */
+    private long l3ChangedAt;
     /**
      * False until the first state worth writing: every host checked once, or the hold time
      * passed. Until then the kernel keeps what a previous run left.
@@ -262,6 +264,7 @@ public final class Pfe extends Engine {
             return;
         }
         l3Pending = true;
+        l3ChangedAt = System.nanoTime();
         loop().schedule(this::syncKernel, L3_COALESCE_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -272,7 +275,7 @@ public final class Pfe extends Engine {
         }
         l3Ready = true;
         List<L3Backend.Redirect> redirects = state.redirects();
-        backend.apply(redirects);
+        backend.apply(redirects, l3ChangedAt);
         for (ServiceEntry s : state.services) {
             boolean up = !s.disabled && s.activeTable() != null;
             if (up != pushed.contains(s.config.name())) {

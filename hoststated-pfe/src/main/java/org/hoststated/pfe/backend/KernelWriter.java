@@ -39,10 +39,10 @@ final class KernelWriter<T> implements AutoCloseable {
         thread.start();
     }
 
-    /** Makes {@code desired} the next state to write. */
-    synchronized void submit(T desired) {
+    /** Makes {@code desired} the next state to write; {@code changedAt} is when it changed (nanoTime). */
+    synchronized void submit(T desired, long changedAt) {
         if (pending == null) {
-            pendingSince = System.nanoTime();
+            pendingSince = changedAt;
         }
         pending = desired;
         notifyAll();

@@ -20,8 +20,13 @@ public interface L3Backend extends AutoCloseable {
      */
     void start();
 
-    /** Makes the kernel redirect exactly {@code services}, soon. */
-    void apply(List<Redirect> services);
+    /**
+     * Makes the kernel redirect exactly {@code services}, soon.
+     *
+     * @param changedAt {@link System#nanoTime()} of the first state change this apply
+     *        carries, for the "applied N ms after the change" debug line
+     */
+    void apply(List<Redirect> services, long changedAt);
 
     /**
      * Waits until everything given to {@link #apply} so far has been tried once.

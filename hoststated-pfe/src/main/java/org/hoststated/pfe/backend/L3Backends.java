@@ -21,7 +21,7 @@ public final class L3Backends {
     public static L3Backend open(Globals g) {
         CommandRunner runner = CommandRunner.processes(COMMAND_TIMEOUT_MS);
         return switch (nameFor(g)) {
-            case "nftables" -> new NftBackend(runner, List.of("nft"), NFT_TABLE, g.l3KeepRules());
+            case "nftables" -> new NftBackend(Nft.system(runner), NFT_TABLE, g.l3KeepRules());
             case "pf" -> new PfBackend(runner, List.of("pfctl"), g.l3KeepRules());
             default -> new NoneBackend();
         };

@@ -1,6 +1,5 @@
 package org.hoststated.pfe.backend;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,21 +13,15 @@ import org.slf4j.LoggerFactory;
 public final class NftBackend implements L3Backend {
     private static final Logger log = LoggerFactory.getLogger(NftBackend.class);
 
-    private final CommandRunner runner;
-    private final List<String> nft;
+    private final Nft nft;
     private final String table;
     private final boolean keepRules;
     private final KernelWriter<List<Redirect>> writer;
     /** The last script the kernel accepted; touched by the writer thread only. */
     private String applied;
 
-    /**
-     * @param nft the command that runs nft, e.g. {@code [nft]} or, in tests,
-     *        {@code [ip, netns, exec, NAME, nft]}
-     */
-    public NftBackend(CommandRunner runner, List<String> nft, String table, boolean keepRules) {
-        this.runner = runner;
-        this.nft = List.copyOf(nft);
+    public NftBackend(Nft nft, String table, boolean keepRules) {
+        this.nft = nft;
         this.table = table;
         this.keepRules = keepRules;
         this.writer = new KernelWriter<>("nftables table inet " + table, this::write);
@@ -42,7 +35,7 @@ public final class NftBackend implements L3Backend {
     @Override
     public void start() {
         try {
-            CommandRunner.Result r = runner.run(command("list", "table", "inet", table), "");
+            CommandRunner.Result r = nft.run("list table inet " + table + "\n");
             if (r.ok()) {
                 long rules = r.stdout().lines().filter(l -> l.contains(" dnat ")).count();
                 log.info("table inet {} of a previous run has {} redirection rule(s); "
@@ -54,8 +47,8 @@ public final class NftBackend implements L3Backend {
     }
 
     @Override
-    public void apply(List<Redirect> services) {
-        writer.submit(List.copyOf(services));
+    public void apply(List<Redirect> services, long changedAt) {
+        writer.submit(List.copyOf(services), changedAt);
     }
 
     @Override
@@ -74,16 +67,10 @@ public final class NftBackend implements L3Backend {
     }
 
     private void run(String script) throws L3Exception {
-        CommandRunner.Result r = runner.run(command("-f", "-"), script);
+        CommandRunner.Result r = nft.run(script);
         if (!r.ok()) {
             throw new L3Exception("nft: " + r.why());
         }
-    }
-
-    private List<String> command(String... args) {
-        List<String> c = new ArrayList<>(nft);
-        c.addAll(List.of(args));
-        return c;
     }
 
     @Override

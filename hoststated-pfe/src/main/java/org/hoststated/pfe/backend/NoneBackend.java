@@ -18,7 +18,7 @@ public final class NoneBackend implements L3Backend {
     }
 
     @Override
-    public void apply(List<Redirect> services) {
+    public void apply(List<Redirect> services, long changedAt) {
         if (log.isDebugEnabled()) {
             for (Redirect r : services) {
                 log.debug("service {} would redirect to {} host(s)", r.service(), r.hosts().size());

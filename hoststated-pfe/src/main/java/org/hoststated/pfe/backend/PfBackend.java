@@ -68,8 +68,8 @@ public final class PfBackend implements L3Backend {
     }
 
     @Override
-    public void apply(List<Redirect> services) {
-        writer.submit(List.copyOf(services));
+    public void apply(List<Redirect> services, long changedAt) {
+        writer.submit(List.copyOf(services), changedAt);
     }
 
     @Override

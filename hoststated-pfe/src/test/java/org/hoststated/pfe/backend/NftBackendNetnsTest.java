@@ -49,13 +49,13 @@ class NftBackendNetnsTest {
     }
 
     private static void apply(NftBackend b, List<L3Backend.Redirect> r) throws InterruptedException {
-        b.apply(r);
+        b.apply(r, System.nanoTime());
         assertTrue(b.awaitApplied(10_000));
     }
 
     @Test
     void writesChangesReplacesAndRemovesItsOwnTableOnly() throws Exception {
-        NftBackend b = new NftBackend(RUN, NFT, "l3test", false);
+        NftBackend b = new NftBackend(Nft.program(RUN, NFT), "l3test", false);
         b.start();
         apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, "0x10")));
         String rules = list();
@@ -76,12 +76,12 @@ class NftBackendNetnsTest {
 
     @Test
     void keepsRulesAtStopAndTheNextRunReplacesThem() throws Exception {
-        NftBackend first = new NftBackend(RUN, NFT, "l3keep", true);
+        NftBackend first = new NftBackend(Nft.program(RUN, NFT), "l3keep", true);
         first.start();
         apply(first, List.of(redirect("www", "10.21.9.100", null, web, web, true, null)));
         first.close();
         assertTrue(list().contains("jhash ip saddr mod 64"), "kept at stop");
-        NftBackend second = new NftBackend(RUN, NFT, "l3keep", false);
+        NftBackend second = new NftBackend(Nft.program(RUN, NFT), "l3keep", false);
         second.start();
         assertTrue(list().contains("jhash ip saddr mod 64"), "kept until the first state");
         apply(second, List.of(redirect("www", "10.21.9.101", null, web, ips("10.21.2.11"), false, null)));

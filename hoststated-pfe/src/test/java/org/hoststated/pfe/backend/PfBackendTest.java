@@ -70,7 +70,7 @@ class PfBackendTest {
     }
 
     private static void apply(PfBackend b, List<L3Backend.Redirect> r) throws InterruptedException {
-        b.apply(r);
+        b.apply(r, System.nanoTime());
         assertTrue(b.awaitApplied(10_000));
     }
 
