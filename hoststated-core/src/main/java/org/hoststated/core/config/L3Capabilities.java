@@ -68,10 +68,20 @@ public final class L3Capabilities {
         boolean v6 = v.address() instanceof Inet6Address;
         for (Draft.TableRef ref : new Draft.TableRef[] {s.table, s.backup}) {
             TableConfig t = ref == null || ref.resolved == null ? null : tables.get(ref.resolved);
-            if (t != null && !t.hosts().isEmpty() && t.hosts().stream().noneMatch(h -> family(h.address(), v6))) {
-                diag.error(s.pos, "service " + Messages.clip(s.name) + ": virtual host " + v.name() + " is "
-                        + (v6 ? "IPv6" : "IPv4") + " but table " + t.name() + " has no " + (v6 ? "IPv6" : "IPv4")
-                        + " host; " + backend + " cannot redirect across address families");
+            if (t == null || t.hosts().isEmpty() || t.hosts().stream().anyMatch(h -> family(h.address(), v6))) {
+                continue;
+            }
+            String text = "service " + Messages.clip(s.name) + ": virtual host " + v.name() + " is "
+                    + (v6 ? "IPv6" : "IPv4") + " but table " + t.name() + " has no " + (v6 ? "IPv6" : "IPv4")
+                    + " host; " + backend + " cannot redirect across address families";
+            // A service with another virtual host the table can serve still works (the
+            // original's own example does this): that address just gets no rule.
+            boolean served = s.virtualHosts.stream()
+                    .anyMatch(o -> t.hosts().stream().anyMatch(h -> family(h.address(), o.address() instanceof Inet6Address)));
+            if (served) {
+                diag.warning(s.pos, text + ", so that address gets no rule");
+            } else {
+                diag.error(s.pos, text);
             }
         }
     }
