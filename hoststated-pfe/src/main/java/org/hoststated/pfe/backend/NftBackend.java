@@ -10,21 +10,20 @@ import org.slf4j.LoggerFactory;
  * ({@link NftScript}); identical consecutive states are written once. Writes run on a
  * {@link KernelWriter} thread. At stop the table is removed unless {@code l3 keep rules}.
  */
-public final class NftBackend implements L3Backend {
+public final class NftBackend extends KernelBackend {
     private static final Logger log = LoggerFactory.getLogger(NftBackend.class);
 
     private final Nft nft;
     private final String table;
     private final boolean keepRules;
-    private final KernelWriter<List<Redirect>> writer;
     /** The last script the kernel accepted; touched by the writer thread only. */
     private String applied;
 
     public NftBackend(Nft nft, String table, boolean keepRules) {
+        super("nftables table inet " + table);
         this.nft = nft;
         this.table = table;
         this.keepRules = keepRules;
-        this.writer = new KernelWriter<>("nftables table inet " + table, this::write);
     }
 
     @Override
@@ -47,16 +46,7 @@ public final class NftBackend implements L3Backend {
     }
 
     @Override
-    public void apply(List<Redirect> services, long changedAt) {
-        writer.submit(List.copyOf(services), changedAt);
-    }
-
-    @Override
-    public boolean awaitApplied(long timeoutMs) throws InterruptedException {
-        return writer.awaitIdle(timeoutMs);
-    }
-
-    private void write(List<Redirect> services) throws L3Exception {
+    void write(List<Redirect> services) throws L3Exception {
         String script = NftScript.render(table, services);
         if (script.equals(applied)) {
             return;
@@ -75,7 +65,7 @@ public final class NftBackend implements L3Backend {
 
     @Override
     public void close() {
-        writer.close();
+        stopWriter();
         if (keepRules) {
             log.info("keeping table inet {} (l3 keep rules)", table);
             return;

@@ -19,13 +19,12 @@ import org.slf4j.LoggerFactory;
  * flushed, so no connection is redirected to an empty pool. pf.conf must contain
  * {@code anchor "hoststated/*"}. Writes run on a {@link KernelWriter} thread.
  */
-public final class PfBackend implements L3Backend {
+public final class PfBackend extends KernelBackend {
     private static final Logger log = LoggerFactory.getLogger(PfBackend.class);
 
     private final CommandRunner runner;
     private final List<String> pfctl;
     private final boolean keepRules;
-    private final KernelWriter<List<Redirect>> writer;
     /** What each anchor holds now; a null entry is unknown (left by a previous run). Writer thread only. */
     private final Map<String, Applied> anchors = new HashMap<>();
 
@@ -33,10 +32,10 @@ public final class PfBackend implements L3Backend {
     }
 
     public PfBackend(CommandRunner runner, List<String> pfctl, boolean keepRules) {
+        super("pf anchor " + PfRules.ANCHOR);
         this.runner = runner;
         this.pfctl = List.copyOf(pfctl);
         this.keepRules = keepRules;
-        this.writer = new KernelWriter<>("pf anchor " + PfRules.ANCHOR, this::write);
     }
 
     @Override
@@ -68,16 +67,7 @@ public final class PfBackend implements L3Backend {
     }
 
     @Override
-    public void apply(List<Redirect> services, long changedAt) {
-        writer.submit(List.copyOf(services), changedAt);
-    }
-
-    @Override
-    public boolean awaitApplied(long timeoutMs) throws InterruptedException {
-        return writer.awaitIdle(timeoutMs);
-    }
-
-    private void write(List<Redirect> services) throws L3Exception {
+    void write(List<Redirect> services) throws L3Exception {
         Set<String> wanted = new HashSet<>();
         for (Redirect r : services) {
             String anchor = PfRules.anchor(r.service());
@@ -144,7 +134,7 @@ public final class PfBackend implements L3Backend {
 
     @Override
     public void close() {
-        writer.close();
+        stopWriter();
         if (keepRules) {
             log.info("keeping anchors under {} (l3 keep rules)", PfRules.ANCHOR);
             return;
