@@ -85,6 +85,7 @@ public final class Pfe extends Engine {
     private void openBackend(Globals g) {
         String name = L3Backends.nameFor(g);
         if (backend != null && backend.name().equals(name)) {
+            backend.keepRules(g.l3KeepRules());
             return;
         }
         if (backend != null) {

@@ -35,6 +35,9 @@ public interface L3Backend extends AutoCloseable {
      */
     boolean awaitApplied(long timeoutMs) throws InterruptedException;
 
+    /** Whether {@link #close} leaves the rules in place ({@code l3 keep rules}); a reload may change it. */
+    void keepRules(boolean keep);
+
     /** Writes what is pending, then removes the rules unless configured to keep them. */
     @Override
     void close();

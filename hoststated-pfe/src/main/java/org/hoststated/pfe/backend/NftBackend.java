@@ -15,7 +15,7 @@ public final class NftBackend extends KernelBackend {
 
     private final Nft nft;
     private final String table;
-    private final boolean keepRules;
+    private volatile boolean keepRules;
     /** The last script the kernel accepted; touched by the writer thread only. */
     private String applied;
 
@@ -61,6 +61,11 @@ public final class NftBackend extends KernelBackend {
         if (!r.ok()) {
             throw new L3Exception("nft: " + r.why());
         }
+    }
+
+    @Override
+    public void keepRules(boolean keep) {
+        keepRules = keep;
     }
 
     @Override

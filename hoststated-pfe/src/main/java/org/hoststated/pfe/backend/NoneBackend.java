@@ -32,6 +32,10 @@ public final class NoneBackend implements L3Backend {
     }
 
     @Override
+    public void keepRules(boolean keep) {
+    }
+
+    @Override
     public void close() {
     }
 }

@@ -24,7 +24,7 @@ public final class PfBackend extends KernelBackend {
 
     private final CommandRunner runner;
     private final List<String> pfctl;
-    private final boolean keepRules;
+    private volatile boolean keepRules;
     /** What each anchor holds now; a null entry is unknown (left by a previous run). Writer thread only. */
     private final Map<String, Applied> anchors = new HashMap<>();
 
@@ -130,6 +130,11 @@ public final class PfBackend extends KernelBackend {
         List<String> c = new ArrayList<>(pfctl);
         c.addAll(List.of(args));
         return c;
+    }
+
+    @Override
+    public void keepRules(boolean keep) {
+        keepRules = keep;
     }
 
     @Override
