@@ -35,6 +35,8 @@ public final class Pfe extends Engine {
     private static final Logger log = LoggerFactory.getLogger(Pfe.class);
     /** Bursts of changes within this window become one kernel transaction. */
     private static final long L3_COALESCE_MS = 20;
+    /** The longest pfe waits for first verdicts before writing rules (when hce cannot check). */
+    private static final long L3_HOLD_MAX_MS = 30_000;
 
     private final DemoteTracker demotes = new DemoteTracker();
     /** Services whose rules are in the kernel, for the monitor's push and pull events. */
@@ -49,6 +51,8 @@ public final class Pfe extends Engine {
      * passed. Until then the kernel keeps what a previous run left.
      */
     private boolean l3Ready;
+    /** hce's check rounds started in the current generation while the hold lasts. */
+    private int roundsSeen;
     /** A relay asked for host states of a generation pfe has not applied yet. */
     private int pendingRelayRequest = -1;
 
@@ -69,6 +73,7 @@ public final class Pfe extends Engine {
     @Override
     protected void applyConfig(ReceivedConfig rc) {
         state = PfeState.build(rc.generation(), rc.config(), state);
+        roundsSeen = 0;
         openBackend(rc.config().globals());
         log.debug("configuration {} applied: {} tables, {} services, {} relays", rc.generation(),
                 state.tables.size(), state.services.size(), state.relays.size());
@@ -97,11 +102,10 @@ public final class Pfe extends Engine {
         backend.start();
         log.debug("layer-3 backend {}", backend.name());
         if (!l3Ready) {
-            // Hosts get their first verdict within the first check round; do not wait longer.
-            loop().schedule(() -> {
-                l3Ready = true;
-                scheduleL3();
-            }, g.intervalSec() * 1000L + g.timeoutMs(), TimeUnit.MILLISECONDS);
+            // Normally hce's second round start ends the hold (see sync); this bounds it when
+            // hce cannot check at all.
+            loop().schedule(this::endHold, Math.max(L3_HOLD_MAX_MS, 3L * g.intervalSec() * 1000 + g.timeoutMs()),
+                    TimeUnit.MILLISECONDS);
         }
     }
 
@@ -154,7 +158,7 @@ public final class Pfe extends Engine {
         if (peer == ProcId.HCE) {
             switch (m.type()) {
                 case HOST_STATUS -> hostStatus(m.payload(HostStatus.class));
-                case SYNC -> parent().send(MessageType.SYNC, m.payload(Generation.class));
+                case SYNC -> sync(m.payload(Generation.class));
                 default -> {
                     return Result.NOT_HANDLED;
                 }
@@ -196,6 +200,24 @@ public final class Pfe extends Engine {
             HostStatus changed = h.status(state.generation);
             sendPeer(ProcId.RELAY, MessageType.HOST_STATUS, changed);
             parent().send(MessageType.HOST_STATUS, changed);
+            scheduleL3();
+        }
+    }
+
+    /**
+     * hce starts a check round. Every host of the first round has its verdict by the start of
+     * the second, so the hold on kernel writes ends there at the latest.
+     */
+    private void sync(Generation g) {
+        parent().send(MessageType.SYNC, g);
+        if (!l3Ready && state != null && g.generation() == state.generation && ++roundsSeen >= 2) {
+            endHold();
+        }
+    }
+
+    private void endHold() {
+        if (!l3Ready) {
+            l3Ready = true;
             scheduleL3();
         }
     }

@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Three network namespaces for the layer-3 tests: a client ({@code l3-cli}, 10.21.1.2-4), the
  * balancer ({@code l3-lb}, 10.21.1.1 and 10.21.2.1, forwarding) and the backends ({@code l3-srv},
- * 10.21.2.11, .12 and .21), joined by two veth pairs. Virtual addresses (10.21.9.0/24) are not
- * configured anywhere: the client routes everything through the balancer, whose DNAT rules
+ * 10.21.2.11, .12 and .21; fd21::1:2, fd21::1:1 and fd21::2:1, fd21::2:11), joined by two veth pairs. Virtual addresses (10.21.9.0/24) are not
+ * configured anywhere (nor fd21::9:0/112): the client routes everything through the balancer, whose DNAT rules
  * send it on; the backends route their replies back through it, as pf's rdr needs too.
  */
 final class L3Netns implements AutoCloseable {
@@ -46,6 +46,11 @@ final class L3Netns implements AutoCloseable {
             in(SRV, "ip link set l3-s1 up"),
             in(CLI, "ip route add default via 10.21.1.1"), in(SRV, "ip route add default via 10.21.2.1"),
             in(LB, "sysctl -qw net.ipv4.ip_forward=1"),
+            // IPv6: fd21::/64 cut in two, fd21::1:0/112 for the client side, fd21::2:0/112 for the backends.
+            in(CLI, "ip addr add fd21::1:2/112 dev l3-c0 nodad"), in(LB, "ip addr add fd21::1:1/112 dev l3-c1 nodad"),
+            in(LB, "ip addr add fd21::2:1/112 dev l3-s0 nodad"), in(SRV, "ip addr add fd21::2:11/112 dev l3-s1 nodad"),
+            in(CLI, "ip -6 route add default via fd21::1:1"), in(SRV, "ip -6 route add default via fd21::2:1"),
+            in(LB, "sysctl -qw net.ipv6.conf.all.forwarding=1"),
         };
         for (String c : setup) {
             Out o = sh(c);

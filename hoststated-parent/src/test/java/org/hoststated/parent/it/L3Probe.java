@@ -18,7 +18,7 @@ import java.util.Map;
  * since a JVM's sockets live in the namespace it started in.
  *
  * <ul>
- * <li>{@code serve ADDR:PORT...}: backends that answer each connection with their address;
+ * <li>{@code serve ADDR/PORT...}: backends that answer each connection with their address;
  * on standard input {@code down ADDR} closes one, {@code up ADDR} opens it again; each command
  * is acknowledged with {@code ok} once done.</li>
  * <li>{@code fetch VIP PORT COUNT [SOURCE...]}: COUNT connections from each source address
@@ -41,7 +41,7 @@ public final class L3Probe {
         Map<String, ServerSocket> servers = new HashMap<>();
         Map<String, Integer> ports = new HashMap<>();
         for (int i = 1; i < args.length; i++) {
-            String[] ap = args[i].split(":");
+            String[] ap = args[i].split("/");
             ports.put(ap[0], Integer.parseInt(ap[1]));
             servers.put(ap[0], open(ap[0], ports.get(ap[0])));
         }

@@ -65,6 +65,15 @@ class L3RedirectIT {
             \tsticky-address
             \ttag 0x21
             }
+            table web6 {
+            \treal port 8080
+            \tcheck tcp
+            \thost fd21::2:11
+            }
+            service www6 {
+            \tvirtual host fd21::9:100 port 80
+            \ttable web6
+            }
             """;
     private static final Duration WAIT = Duration.ofSeconds(15);
     /** The issue's bound on the delay from a host's state change to the kernel's rule change. */
@@ -85,7 +94,8 @@ class L3RedirectIT {
         assumeTrue(L3Netns.available(), "needs root, ip netns and nft");
         dir = Files.createTempDirectory("l3-it");
         netns = new L3Netns();
-        backends = L3Netns.probe(L3Netns.SRV, "serve", "10.21.2.11:8080", "10.21.2.12:8080", "10.21.2.21:8080");
+        backends = L3Netns.probe(L3Netns.SRV, "serve", "10.21.2.11/8080", "10.21.2.12/8080", "10.21.2.21/8080",
+                "fd21::2:11/8080");
         backendCommands = new PrintWriter(backends.getOutputStream(), true, StandardCharsets.US_ASCII);
         backendAcks = new BufferedReader(new InputStreamReader(backends.getInputStream(), StandardCharsets.US_ASCII));
         assertEquals("ok", backendAcks.readLine());
@@ -144,6 +154,13 @@ class L3RedirectIT {
     }
 
     @Test
+    @Order(1)
+    void ipv6TrafficReachesItsHost() throws Exception {
+        awaitRule("IPv6 rule", "fd21::9:100", r -> r.contains("dnat ip6 to") && r.contains("fd21::2:11"));
+        assertEquals(Set.of("fd21::2:11"), answers(L3Netns.fetch("fd21::9:100", 3)));
+    }
+
+    @Test
     @Order(2)
     void stickyClientsStayOnTheirHost() throws Exception {
         for (String line : L3Netns.fetch("10.21.9.101", 4, CLIENTS)) {
@@ -158,13 +175,14 @@ class L3RedirectIT {
     @Test
     @Order(3)
     void aFailedHostLeavesTheRulesQuickly() throws Exception {
-        long before = appliedLines().size();
+        int before = appliedLines().size();
         long t0 = System.nanoTime();
         backend("down 10.21.2.12");
         awaitRule(".12 out of the rule", "10.21.9.100", r -> !r.isEmpty() && !r.contains("10.21.2.12"));
         long endToEndMs = (System.nanoTime() - t0) / 1_000_000;
-        List<Long> applied = appliedLines();
-        long delay = applied.get((int) before);
+        // The kernel may show the rule a moment before pfe logs that it applied it.
+        daemon.daemon.awaitLogged("pfe's applied line", WAIT, () -> appliedLines().size() > before);
+        long delay = appliedLines().get(before);
         System.out.printf("l3: host down to rule change %d ms end to end (check interval 1 s), "
                 + "state change to kernel rule %d ms%n", endToEndMs, delay);
         assertTrue(delay <= RULE_DELAY_MS, "state change to rule took " + delay + " ms");
