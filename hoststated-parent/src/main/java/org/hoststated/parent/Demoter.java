@@ -51,6 +51,8 @@ final class Demoter {
     private final Map<String, Integer> net = new HashMap<>();
     /** Touched by the worker thread only. */
     private String global;
+    /** The pfe process whose requests {@link #net} holds; worker thread only. */
+    private int pfePid;
 
     Demoter() {
         this(forThisSystem());
@@ -77,6 +79,21 @@ final class Demoter {
         });
     }
 
+    /**
+     * pfe (process {@code pid}) runs a configuration. A new pfe process knows nothing of the
+     * demotions its predecessor asked for and asks again for the tables still down, so those
+     * are given back first; the same process after a reload keeps its own account.
+     */
+    void pfeReady(int pid) {
+        worker.execute(() -> {
+            if (pfePid != 0 && pid != pfePid && !net.isEmpty()) {
+                log.info("giving back the demotions of the previous pf engine: {}", net);
+                undoNet();
+            }
+            pfePid = pid;
+        });
+    }
+
     /** Changes {@code d.group()}'s demote counter by {@code d.delta()}. */
     void demote(Demote d) {
         worker.execute(() -> {
@@ -96,16 +113,7 @@ final class Demoter {
     /** Gives back every demotion this daemon made and sets the global group to 128 (at stop). */
     void resetAll() {
         worker.execute(() -> {
-            for (var e : net.entrySet()) {
-                if (e.getValue() != 0) {
-                    try {
-                        counters.add(e.getKey(), -e.getValue());
-                    } catch (IOException ex) {
-                        log.error("cannot reset the demote state of group '{}': {}", e.getKey(), ex.getMessage());
-                    }
-                }
-            }
-            net.clear();
+            undoNet();
             if (global != null && valid(global)) {
                 setTo(global, STOPPED_LEVEL);
             }
@@ -116,6 +124,20 @@ final class Demoter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Gives back the net change pfe's requests made; worker thread only. */
+    private void undoNet() {
+        for (var e : net.entrySet()) {
+            if (e.getValue() != 0) {
+                try {
+                    counters.add(e.getKey(), -e.getValue());
+                } catch (IOException ex) {
+                    log.error("cannot reset the demote state of group '{}': {}", e.getKey(), ex.getMessage());
+                }
+            }
+        }
+        net.clear();
     }
 
     private void setTo(String group, int level) {

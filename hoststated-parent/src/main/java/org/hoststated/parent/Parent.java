@@ -220,6 +220,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public void engineReady(ProcId engine, int gen) {
         log.debug("{} runs configuration {}", engine.title(), gen);
+        if (engine == ProcId.PFE) {
+            demoter.pfeReady(supervisor.pids().getOrDefault(ProcId.PFE, 0));
+        }
         if (pendingReload != null && pendingReload.generation == gen) {
             pendingReload.ready.add(engine);
             if (pendingReload.ready.containsAll(EnumSet.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY))) {

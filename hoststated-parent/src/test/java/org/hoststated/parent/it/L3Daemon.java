@@ -47,6 +47,12 @@ final class L3Daemon implements AutoCloseable {
         return Files.exists(f) ? Integer.parseInt(Files.readString(f).strip()) : 0;
     }
 
+    /** The pid of the running pf engine, if any. */
+    java.util.Optional<Long> pfe() {
+        return process.children().filter(h -> Daemon.cmdline(h.pid()).startsWith("hoststated: pf engine"))
+                .map(ProcessHandle::pid).findFirst();
+    }
+
     /** Stops the daemon with SIGTERM and waits for it. */
     void stop() throws Exception {
         if (process != null && process.isAlive()) {

@@ -232,12 +232,30 @@ class L3RedirectIT {
 
     @Test
     @Order(7)
-    void stopRemovesTheTableAndGivesBackDemotions() throws Exception {
+    void aRestartedPfeKeepsTheRulesMeanwhileAndDemotesOnce() throws Exception {
         backend("down 10.21.2.11");
         daemon.daemon.awaitLogged("demoted again", WAIT, () -> daemon.demoteLevel("l3web") == 1);
+        long pfe = daemon.pfe().orElseThrow();
+        int demotions = count("incremented the demote state of group 'l3web'");
+        ProcessHandle.of(pfe).ifPresent(ProcessHandle::destroyForcibly);
+        daemon.daemon.awaitLogged("a new pfe", WAIT, () -> daemon.pfe().filter(p -> p != pfe).isPresent());
+        assertTrue(rule("10.21.9.100").contains("10.21.2.21"), "the kernel keeps serving while pfe restarts");
+        daemon.daemon.awaitLogged("the new pfe's demotion", WAIT,
+                () -> count("incremented the demote state of group 'l3web'") > demotions);
+        assertEquals(1, daemon.demoteLevel("l3web"), "the old pfe's demotion was given back first");
+        awaitRule("rules rewritten by the new pfe", "10.21.9.100", r -> r.contains("10.21.2.21"));
+    }
+
+    @Test
+    @Order(8)
+    void stopRemovesTheTableAndGivesBackDemotions() throws Exception {
         daemon.stop();
         assertFalse(netns.rules().contains("hoststated"), netns.rules());
         assertEquals(0, daemon.demoteLevel("l3web"));
+    }
+
+    private int count(String text) {
+        return daemon.daemon.logText().split(Pattern.quote(text), -1).length - 1;
     }
 
     /** The delays of pfe's "rules applied" lines so far. */
