@@ -47,8 +47,9 @@ public final class Pfe extends Engine {
     /** When the first change of the pending burst happened (nanoTime). */
     private long l3ChangedAt;
     /**
-     * False until the first state worth writing: every host checked once, or the hold time
-     * passed. Until then the kernel keeps what a previous run left.
+     * False until the first state worth writing: every host checked once, or hce's second
+     * round started, or {@link #L3_HOLD_MAX_MS} passed. Until then the kernel keeps what a
+     * previous run left (fail-static across restarts of pfe or of the daemon).
      */
     private boolean l3Ready;
     /** hce's check rounds started in the current generation while the hold lasts. */
