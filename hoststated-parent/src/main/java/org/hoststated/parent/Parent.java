@@ -107,6 +107,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         listeners.bindAll(first.config());
         current = first;
         var g = first.config().globals();
+        demoter.configure(g.demote());
         boolean verbose = LogConfig.isVerbose();
         scripts = new ScriptRunner(g.user());
         EngineSettings root = new EngineSettings(null, null, foreground, verbose);
@@ -219,6 +220,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public void engineReady(ProcId engine, int gen) {
         log.debug("{} runs configuration {}", engine.title(), gen);
+        if (engine == ProcId.PFE) {
+            demoter.pfeReady(supervisor.pids().getOrDefault(ProcId.PFE, 0));
+        }
         if (pendingReload != null && pendingReload.generation == gen) {
             pendingReload.ready.add(engine);
             if (pendingReload.ready.containsAll(EnumSet.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY))) {

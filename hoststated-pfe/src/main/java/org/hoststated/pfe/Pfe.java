@@ -1,8 +1,13 @@
 package org.hoststated.pfe;
 
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.Globals;
 import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.msg.CtlId;
+import org.hoststated.core.msg.Demote;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.HostState;
@@ -16,7 +21,7 @@ import org.hoststated.core.msg.Text;
 import org.hoststated.core.proc.Engine;
 import org.hoststated.core.proc.ReceivedConfig;
 import org.hoststated.pfe.backend.L3Backend;
-import org.hoststated.pfe.backend.NoneBackend;
+import org.hoststated.pfe.backend.L3Backends;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +35,25 @@ public final class Pfe extends Engine {
     private static final Logger log = LoggerFactory.getLogger(Pfe.class);
     /** Bursts of changes within this window become one kernel transaction. */
     private static final long L3_COALESCE_MS = 20;
+    /** The longest pfe waits for first verdicts before writing rules (when hce cannot check). */
+    private static final long L3_HOLD_MAX_MS = 30_000;
 
+    private final DemoteTracker demotes = new DemoteTracker();
+    /** Services whose rules are in the kernel, for the monitor's push and pull events. */
+    private final Set<String> pushed = new HashSet<>();
     private PfeState state;
     private L3Backend backend;
     private boolean l3Pending;
+    /** When the first change of the pending burst happened (nanoTime). */
+    private long l3ChangedAt;
+    /**
+     * False until the first state worth writing: every host checked once, or hce's second
+     * round started, or {@link #L3_HOLD_MAX_MS} passed. Until then the kernel keeps what a
+     * previous run left (fail-static across restarts of pfe or of the daemon).
+     */
+    private boolean l3Ready;
+    /** hce's check rounds started in the current generation while the hold lasts. */
+    private int roundsSeen;
     /** A relay asked for host states of a generation pfe has not applied yet. */
     private int pendingRelayRequest = -1;
 
@@ -54,9 +74,8 @@ public final class Pfe extends Engine {
     @Override
     protected void applyConfig(ReceivedConfig rc) {
         state = PfeState.build(rc.generation(), rc.config(), state);
-        if (backend == null) {
-            backend = openBackend(rc.config().globals().l3Backend());
-        }
+        roundsSeen = 0;
+        openBackend(rc.config().globals());
         log.debug("configuration {} applied: {} tables, {} services, {} relays", rc.generation(),
                 state.tables.size(), state.services.size(), state.relays.size());
         scheduleL3();
@@ -68,12 +87,27 @@ public final class Pfe extends Engine {
         }
     }
 
-    private L3Backend openBackend(String name) {
-        if (name != null && !name.equals("none")) {
-            // TODO(#6): nftables and pf backends.
-            log.warn("layer-3 backend {} is not available yet; using none", name);
+    /** Opens the configured backend at start, or when a reload names another one. */
+    private void openBackend(Globals g) {
+        String name = L3Backends.nameFor(g);
+        if (backend != null && backend.name().equals(name)) {
+            backend.keepRules(g.l3KeepRules());
+            return;
         }
-        return new NoneBackend();
+        if (backend != null) {
+            log.info("layer-3 backend changes from {} to {}", backend.name(), name);
+            backend.close();
+            pushed.clear();
+        }
+        backend = L3Backends.open(g);
+        backend.start();
+        log.debug("layer-3 backend {}", backend.name());
+        if (!l3Ready) {
+            // Normally hce's second round start ends the hold (see sync); this bounds it when
+            // hce cannot check at all.
+            loop().schedule(this::endHold, Math.max(L3_HOLD_MAX_MS, 3L * g.intervalSec() * 1000 + g.timeoutMs()),
+                    TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
@@ -125,7 +159,7 @@ public final class Pfe extends Engine {
         if (peer == ProcId.HCE) {
             switch (m.type()) {
                 case HOST_STATUS -> hostStatus(m.payload(HostStatus.class));
-                case SYNC -> parent().send(MessageType.SYNC, m.payload(Generation.class));
+                case SYNC -> sync(m.payload(Generation.class));
                 default -> {
                     return Result.NOT_HANDLED;
                 }
@@ -167,6 +201,24 @@ public final class Pfe extends Engine {
             HostStatus changed = h.status(state.generation);
             sendPeer(ProcId.RELAY, MessageType.HOST_STATUS, changed);
             parent().send(MessageType.HOST_STATUS, changed);
+            scheduleL3();
+        }
+    }
+
+    /**
+     * hce starts a check round. Every host of the first round has its verdict by the start of
+     * the second, so the hold on kernel writes ends there at the latest.
+     */
+    private void sync(Generation g) {
+        parent().send(MessageType.SYNC, g);
+        if (!l3Ready && state != null && g.generation() == state.generation && ++roundsSeen >= 2) {
+            endHold();
+        }
+    }
+
+    private void endHold() {
+        if (!l3Ready) {
+            l3Ready = true;
             scheduleL3();
         }
     }
@@ -230,16 +282,40 @@ public final class Pfe extends Engine {
         }
     }
 
-    /** Applies the layer-3 state soon, once per burst of changes. */
+    /** Applies the layer-3 state and demotions soon, once per burst of changes. */
     private void scheduleL3() {
         if (l3Pending) {
             return;
         }
         l3Pending = true;
-        loop().schedule(() -> {
-            l3Pending = false;
-            backend.apply(state.redirects());
-        }, L3_COALESCE_MS, TimeUnit.MILLISECONDS);
+        l3ChangedAt = System.nanoTime();
+        loop().schedule(this::syncKernel, L3_COALESCE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void syncKernel() {
+        l3Pending = false;
+        if (!l3Ready && !state.checked()) {
+            return;
+        }
+        l3Ready = true;
+        List<L3Backend.Redirect> redirects = state.redirects();
+        backend.apply(redirects, l3ChangedAt);
+        for (ServiceEntry s : state.services) {
+            boolean up = !s.disabled && s.activeTable() != null;
+            if (up != pushed.contains(s.config.name())) {
+                MessageType t = up ? MessageType.CTL_PUSH_RULESET : MessageType.CTL_PULL_RULESET;
+                parent().send(t, new ObjId(state.generation, s.config.id()));
+                if (up) {
+                    pushed.add(s.config.name());
+                } else {
+                    pushed.remove(s.config.name());
+                }
+            }
+        }
+        for (Demote d : demotes.sync(state)) {
+            log.debug("demote {} group {}", d.delta(), d.group());
+            parent().send(MessageType.DEMOTE, d);
+        }
     }
 
     @Override

@@ -135,14 +135,16 @@ final class PfeState {
         }
     }
 
-    /** What the kernel should redirect now. */
+    /** What the kernel should redirect now: per service, the up hosts of its active table. */
     List<L3Backend.Redirect> redirects() {
         List<L3Backend.Redirect> out = new ArrayList<>();
         for (ServiceEntry s : services) {
             TableEntry active = s.activeTable();
+            List<InetAddress> pool = new ArrayList<>();
             List<InetAddress> up = new ArrayList<>();
             if (active != null) {
                 for (HostEntry h : active.hosts) {
+                    pool.add(h.config.address());
                     if (h.state == HostState.UP && !h.disabled) {
                         up.add(h.config.address());
                     }
@@ -152,10 +154,31 @@ final class PfeState {
             for (VirtualHost vh : s.config.virtualHosts()) {
                 v.add(new L3Backend.Virtual(vh.address(), vh.port(), vh.iface()));
             }
-            out.add(new L3Backend.Redirect(s.config.name(), v, up, s.main.config.port(),
+            out.add(new L3Backend.Redirect(s.config.name(), v, pool, up, s.main.config.port(),
                     s.config.stickyAddress(), s.config.tag()));
         }
         return out;
+    }
+
+    /**
+     * True once every enabled host of a service's table has a verdict: until then the rules
+     * a previous run left (or none) stay, rather than being replaced by a state that only
+     * says "not checked yet".
+     */
+    boolean checked() {
+        for (ServiceEntry s : services) {
+            for (TableEntry t : new TableEntry[] {s.main, s.backup}) {
+                if (t == null || t.disabled || s.disabled) {
+                    continue;
+                }
+                for (HostEntry h : t.hosts) {
+                    if (!h.disabled && h.state == HostState.UNKNOWN && h.checkCount == 0) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     private static Imsg row(MessageType type, Object payload, int peerId) {

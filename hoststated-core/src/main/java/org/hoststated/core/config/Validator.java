@@ -38,6 +38,7 @@ final class Validator {
                 .collect(Collectors.toMap(TableConfig::name, Function.identity()));
         checkTables(interval, byName);
         List<ServiceConfig> services = services(byName);
+        new L3Capabilities(draft.l3Backend, diag).check(draft.services, byName);
         List<ProtocolConfig> protocols = protocols();
         List<RelayConfig> relays = relays(byName, protocols);
         if (draft.services.isEmpty() && draft.relays.isEmpty()) {

@@ -4,30 +4,59 @@ import java.net.InetAddress;
 import java.util.List;
 
 /**
- * The kernel's layer-3 redirection rules, kept equal to pfe's state. pfe calls
- * {@link #apply} with the whole desired state after every change; an implementation makes the
- * kernel match it atomically where the kernel allows. Runs on pfe's event loop or on a writer
- * thread of the implementation's own; it must never block the loop for long.
+ * The kernel's layer-3 redirection rules, kept equal to pfe's state. pfe calls {@link #apply}
+ * with the whole desired state after every burst of changes; an implementation makes the
+ * kernel match it, atomically where the kernel allows, on a writer thread of its own: apply
+ * never blocks pfe's event loop. One implementation per kernel interface (nftables, pf, none);
+ * it is the only class that knows that interface's syntax.
  */
 public interface L3Backend extends AutoCloseable {
     /** "nftables", "pf" or "none". */
     String name();
 
-    /** Replaces the kernel's rules with {@code services}. */
-    void apply(List<Redirect> services);
+    /**
+     * Reads what a previous run left in the kernel; it stays until the first {@link #apply}
+     * replaces it. Called once, before the first apply.
+     */
+    void start();
 
-    /** Removes the rules at shutdown, unless configured to keep them. */
+    /**
+     * Makes the kernel redirect exactly {@code services}, soon.
+     *
+     * @param changedAt {@link System#nanoTime()} of the first state change this apply
+     *        carries, for the "applied N ms after the change" debug line
+     */
+    void apply(List<Redirect> services, long changedAt);
+
+    /**
+     * Waits until everything given to {@link #apply} so far has been tried once.
+     *
+     * @return false if that took longer than {@code timeoutMs}
+     */
+    boolean awaitApplied(long timeoutMs) throws InterruptedException;
+
+    /** Whether {@link #close} leaves the rules in place ({@code l3 keep rules}); a reload may change it. */
+    void keepRules(boolean keep);
+
+    /** Writes what is pending, then removes the rules unless configured to keep them. */
     @Override
     void close();
 
     /**
      * What one service should redirect: each virtual address and port to the up hosts of its
      * active table on {@code realPort}; an empty {@code hosts} list means no rule.
+     *
+     * @param service the service's name
+     * @param pool every host of the active table in configuration order, up or not (keeps
+     *        sticky clients of hosts that stay up where they are when another host fails)
+     * @param hosts the hosts of the active table that are up, in configuration order
+     * @param tag pf tag (a packet mark with nftables), or null
      */
-    record Redirect(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort,
-                    boolean sticky, String tag) {
+    record Redirect(String service, List<Virtual> virtuals, List<InetAddress> pool, List<InetAddress> hosts,
+                    int realPort, boolean sticky, String tag) {
         public Redirect {
             virtuals = List.copyOf(virtuals);
+            pool = List.copyOf(pool);
             hosts = List.copyOf(hosts);
         }
     }

@@ -14,12 +14,25 @@ public final class NoneBackend implements L3Backend {
     }
 
     @Override
-    public void apply(List<Redirect> services) {
+    public void start() {
+    }
+
+    @Override
+    public void apply(List<Redirect> services, long changedAt) {
         if (log.isDebugEnabled()) {
             for (Redirect r : services) {
                 log.debug("service {} would redirect to {} host(s)", r.service(), r.hosts().size());
             }
         }
+    }
+
+    @Override
+    public boolean awaitApplied(long timeoutMs) {
+        return true;
+    }
+
+    @Override
+    public void keepRules(boolean keep) {
     }
 
     @Override

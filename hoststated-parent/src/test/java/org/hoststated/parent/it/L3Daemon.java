@@ -1,0 +1,75 @@
+package org.hoststated.parent.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real daemon started inside the balancer's namespace ({@code ip netns exec l3-lb}), so its
+ * nftables table and its health checks live there. Control requests go through {@link Daemon}
+ * (a Unix socket is reached by its path from any network namespace). Runs with {@code -v}: the
+ * tests read pfe's "rules applied N ms after the change" lines.
+ */
+final class L3Daemon implements AutoCloseable {
+    final Daemon daemon;
+    final Path demoteDir;
+    private Process process;
+
+    L3Daemon(Path dir) throws IOException {
+        this.daemon = new Daemon(dir);
+        this.demoteDir = dir.resolve("demote");
+    }
+
+    /** The global lines of the tests' configurations, with the nftables backend. */
+    String globals() {
+        return daemon.globals().replace("l3 backend none", "l3 backend nftables");
+    }
+
+    void start(String config) throws IOException {
+        daemon.writeConfig(globals() + config);
+        process = new ProcessBuilder("ip", "netns", "exec", L3Netns.LB, Daemon.java(), "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Dhoststated.demote.dir=" + demoteDir, "-cp", Daemon.classpath(),
+                "org.hoststated.parent.Hoststated", "-d", "-v", "-f", daemon.config.toString())
+                .redirectErrorStream(true).redirectOutput(daemon.log.toFile()).start();
+        Daemon.await("control socket", Duration.ofSeconds(30), () -> Files.exists(daemon.socket) || !process.isAlive());
+        if (!process.isAlive()) {
+            fail("daemon exited at start:\n" + daemon.logText());
+        }
+    }
+
+    /** The counter in a demote group's track file, 0 when absent. */
+    int demoteLevel(String group) throws IOException {
+        Path f = demoteDir.resolve(group);
+        return Files.exists(f) ? Integer.parseInt(Files.readString(f).strip()) : 0;
+    }
+
+    /** The pid of the running pf engine, if any. */
+    java.util.Optional<Long> pfe() {
+        return process.children().filter(h -> Daemon.cmdline(h.pid()).startsWith("hoststated: pf engine"))
+                .map(ProcessHandle::pid).findFirst();
+    }
+
+    /** Stops the daemon with SIGTERM and waits for it. */
+    void stop() throws Exception {
+        if (process != null && process.isAlive()) {
+            new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                fail("daemon did not stop:\n" + daemon.logText());
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+}

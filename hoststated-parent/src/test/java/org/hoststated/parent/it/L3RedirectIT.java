@@ -1,0 +1,281 @@
+package org.hoststated.parent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Layer-3 redirection end to end, with nftables in network namespaces (root needed; skipped
+ * otherwise): the daemon runs in the balancer's namespace and checks real backends in
+ * another; a client in a third connects to the virtual addresses. The steps build on each
+ * other: all hosts up, sticky clients, a host failing, the backup table serving and giving
+ * back (with its demote group), a disabled service, and the stop.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class L3RedirectIT {
+    private static final String CONFIG = """
+            interval 1
+            timeout 300
+            table web {
+            \treal port 8080
+            \tcheck tcp
+            \thost 10.21.2.11
+            \thost 10.21.2.12
+            \tdemote l3web
+            }
+            table spare {
+            \treal port 8080
+            \tcheck tcp
+            \thost 10.21.2.21
+            }
+            service www {
+            \tvirtual host 10.21.9.100 port 80
+            \ttable web
+            \tbackup table spare
+            }
+            service sticky {
+            \tvirtual host 10.21.9.101 port 80 interface l3-c1
+            \ttable web
+            \tsticky-address
+            \ttag 0x21
+            }
+            table web6 {
+            \treal port 8080
+            \tcheck tcp
+            \thost fd21::2:11
+            }
+            service www6 {
+            \tvirtual host fd21::9:100 port 80
+            \ttable web6
+            }
+            """;
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    /**
+     * The bound asserted on the delay from a host's state change to the kernel's rule change.
+     * The target is 100 ms (24 ms median in bench/l3); a shared, loaded machine has shown
+     * 180 ms for one sample, so the test asserts what would catch a real regression (the
+     * original's lag of a whole check interval) without failing on a busy machine.
+     */
+    private static final long RULE_DELAY_MS = 500;
+    private static final Pattern APPLIED = Pattern.compile("rules applied (\\d+) ms after the change");
+    private static final String[] CLIENTS = {"10.21.1.2", "10.21.1.3", "10.21.1.4"};
+
+    private Path dir;
+    private L3Netns netns;
+    private L3Daemon daemon;
+    private Process backends;
+    private PrintWriter backendCommands;
+    private BufferedReader backendAcks;
+    private final Map<String, String> stickyChoice = new HashMap<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        assumeTrue(L3Netns.available(), "needs root, ip netns and nft");
+        try {
+            netns = new L3Netns();
+        } catch (IOException e) {
+            assumeTrue(false, "cannot build the test's network namespaces: " + e.getMessage());
+        }
+        dir = Files.createTempDirectory("l3-it");
+        backends = L3Netns.probe(L3Netns.SRV, "serve", "10.21.2.11/8080", "10.21.2.12/8080", "10.21.2.21/8080",
+                "fd21::2:11/8080");
+        backendCommands = new PrintWriter(backends.getOutputStream(), true, StandardCharsets.US_ASCII);
+        backendAcks = new BufferedReader(new InputStreamReader(backends.getInputStream(), StandardCharsets.US_ASCII));
+        assertEquals("ok", backendAcks.readLine());
+        daemon = new L3Daemon(dir);
+        daemon.start(CONFIG);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+        }
+        if (backends != null) {
+            backends.destroyForcibly().waitFor();
+        }
+        if (netns != null) {
+            netns.close();
+        }
+        if (dir != null) {
+            // Kept for a look after a failure; the next run replaces it.
+            if (daemon != null && Files.exists(daemon.daemon.log)) {
+                Files.copy(daemon.daemon.log, Path.of(System.getProperty("user.dir"), "target", "l3-daemon.log"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            L3Netns.sh("rm -rf " + dir);
+        }
+    }
+
+    private void backend(String command) throws IOException {
+        backendCommands.println(command);
+        assertEquals("ok", backendAcks.readLine());
+    }
+
+    /** The DNAT rule for a virtual address, or "" when there is none. */
+    private String rule(String vip) throws IOException {
+        return netns.rules().lines().filter(l -> l.contains(vip + " ") && l.contains(" dnat ")).findFirst().orElse("");
+    }
+
+    private void awaitRule(String what, String vip, Predicate<String> ok) {
+        daemon.daemon.awaitLogged(what, WAIT, () -> ok.test(rule(vip)));
+    }
+
+    private static Set<String> answers(List<String> lines) {
+        return new TreeSet<>(lines.stream().map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList());
+    }
+
+    @Test
+    @Order(1)
+    void trafficReachesEveryHostThatIsUp() throws Exception {
+        awaitRule("both hosts in the rule", "10.21.9.100", r -> r.contains("10.21.2.11") && r.contains("10.21.2.12"));
+        awaitRule("sticky rule", "10.21.9.101", r -> r.contains("jhash ip saddr"));
+        assertEquals(Set.of("10.21.2.11", "10.21.2.12"), answers(L3Netns.fetch("10.21.9.100", 8)));
+        String rules = netns.rules();
+        assertTrue(rules.contains("iifname \"l3-c1\" ip daddr 10.21.9.101"), rules);
+        assertTrue(rules.contains("meta mark set 0x00000021"), rules);
+        assertFalse(rules.contains("10.21.2.21"), "the backup table is not used while the main one serves");
+        assertEquals(0, daemon.demoteLevel("l3web"));
+    }
+
+    @Test
+    @Order(1)
+    void ipv6TrafficReachesItsHost() throws Exception {
+        awaitRule("IPv6 rule", "fd21::9:100", r -> r.contains("dnat ip6 to") && r.contains("fd21::2:11"));
+        assertEquals(Set.of("fd21::2:11"), answers(L3Netns.fetch("fd21::9:100", 3)));
+    }
+
+    @Test
+    @Order(2)
+    void stickyClientsStayOnTheirHost() throws Exception {
+        for (String line : L3Netns.fetch("10.21.9.101", 4, CLIENTS)) {
+            String[] f = line.split(" ");
+            String was = stickyChoice.putIfAbsent(f[0], f[1]);
+            assertTrue(was == null || was.equals(f[1]), "client " + f[0] + " moved from " + was + " to " + f[1]);
+            assertTrue(f[1].startsWith("10.21.2.1"), line);
+        }
+        assertEquals(CLIENTS.length, stickyChoice.size());
+    }
+
+    @Test
+    @Order(3)
+    void aFailedHostLeavesTheRulesQuickly() throws Exception {
+        int before = appliedLines().size();
+        long t0 = System.nanoTime();
+        backend("down 10.21.2.12");
+        awaitRule(".12 out of the rule", "10.21.9.100", r -> !r.isEmpty() && !r.contains("10.21.2.12"));
+        long endToEndMs = (System.nanoTime() - t0) / 1_000_000;
+        // The kernel may show the rule a moment before pfe logs that it applied it.
+        daemon.daemon.awaitLogged("pfe's applied line", WAIT, () -> appliedLines().size() > before);
+        long delay = appliedLines().get(before);
+        System.out.printf("l3: host down to rule change %d ms end to end (check interval 1 s), "
+                + "state change to kernel rule %d ms%n", endToEndMs, delay);
+        assertTrue(delay <= RULE_DELAY_MS, "state change to rule took " + delay + " ms");
+        assertTrue(endToEndMs <= 1000 + 300 + RULE_DELAY_MS + 500, "detection plus rule change: " + endToEndMs);
+        assertEquals(Set.of("10.21.2.11"), answers(L3Netns.fetch("10.21.9.100", 6)));
+        for (String line : L3Netns.fetch("10.21.9.101", 2, CLIENTS)) {
+            String[] f = line.split(" ");
+            assertEquals("10.21.2.11", f[1], line);
+            if (stickyChoice.get(f[0]).equals("10.21.2.11")) {
+                assertEquals(stickyChoice.get(f[0]), f[1], "a client of a host that stayed up did not move");
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void theBackupTableServesWhenTheMainOneIsDown() throws Exception {
+        backend("down 10.21.2.11");
+        awaitRule("backup host in the rule", "10.21.9.100", r -> r.contains("10.21.2.21") && !r.contains("10.21.2.11")
+                && !r.contains("10.21.2.12"));
+        assertEquals("", rule("10.21.9.101"), "a service without backup has no rule when its table is down");
+        assertEquals(Set.of("10.21.2.21"), answers(L3Netns.fetch("10.21.9.100", 4)));
+        daemon.daemon.awaitLogged("demote file at 1", WAIT, () -> daemon.demoteLevel("l3web") == 1);
+        assertTrue(daemon.daemon.ctl("show", "summary").output().contains("active (using backup table)"));
+    }
+
+    @Test
+    @Order(5)
+    void theMainTableTakesBackWhenAHostReturns() throws Exception {
+        backend("up 10.21.2.11");
+        awaitRule("main host back", "10.21.9.100", r -> r.contains("10.21.2.11") && !r.contains("10.21.2.21"));
+        assertEquals(Set.of("10.21.2.11"), answers(L3Netns.fetch("10.21.9.100", 4)));
+        daemon.daemon.awaitLogged("demote file at 0", WAIT, () -> daemon.demoteLevel("l3web") == 0);
+    }
+
+    @Test
+    @Order(6)
+    void aDisabledServiceHasNoRule() throws Exception {
+        assertEquals(0, daemon.daemon.ctl("service", "disable", "www").status());
+        awaitRule("www rule gone", "10.21.9.100", String::isEmpty);
+        assertEquals("", rule("10.21.9.101"), "disabling www disabled its main table, which sticky uses too");
+        assertTrue(answers(L3Netns.fetch("10.21.9.100", 1)).equals(Set.of("-")));
+        assertEquals(0, daemon.daemon.ctl("service", "enable", "0").status());
+        awaitRule("www rule back", "10.21.9.100", r -> r.contains("10.21.2.11"));
+        awaitRule("sticky rule back", "10.21.9.101", r -> r.contains("10.21.2.11"));
+    }
+
+    @Test
+    @Order(7)
+    void aRestartedPfeKeepsTheRulesMeanwhileAndDemotesOnce() throws Exception {
+        backend("down 10.21.2.11");
+        daemon.daemon.awaitLogged("demoted again", WAIT, () -> daemon.demoteLevel("l3web") == 1);
+        long pfe = daemon.pfe().orElseThrow();
+        int demotions = count("incremented the demote state of group 'l3web'");
+        ProcessHandle.of(pfe).ifPresent(ProcessHandle::destroyForcibly);
+        daemon.daemon.awaitLogged("a new pfe", WAIT, () -> daemon.pfe().filter(p -> p != pfe).isPresent());
+        assertTrue(rule("10.21.9.100").contains("10.21.2.21"), "the kernel keeps serving while pfe restarts");
+        daemon.daemon.awaitLogged("the new pfe's demotion", WAIT,
+                () -> count("incremented the demote state of group 'l3web'") > demotions);
+        assertEquals(1, daemon.demoteLevel("l3web"), "the old pfe's demotion was given back first");
+        awaitRule("rules rewritten by the new pfe", "10.21.9.100", r -> r.contains("10.21.2.21"));
+    }
+
+    @Test
+    @Order(8)
+    void stopRemovesTheTableAndGivesBackDemotions() throws Exception {
+        daemon.stop();
+        assertFalse(netns.rules().contains("hoststated"), netns.rules());
+        assertEquals(0, daemon.demoteLevel("l3web"));
+    }
+
+    private int count(String text) {
+        return daemon.daemon.logText().split(Pattern.quote(text), -1).length - 1;
+    }
+
+    /** The delays of pfe's "rules applied" lines so far. */
+    private List<Long> appliedLines() {
+        Matcher m = APPLIED.matcher(daemon.daemon.logText());
+        List<Long> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(Long.parseLong(m.group(1)));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,33 @@
+package org.hoststated.pfe.backend;
+
+import java.util.List;
+
+/**
+ * The part of a backend that changes the kernel which all such backends share: desired states
+ * go to one {@link KernelWriter} thread, which calls {@link #write} with the newest.
+ */
+abstract class KernelBackend implements L3Backend {
+    private final KernelWriter<List<Redirect>> writer;
+
+    KernelBackend(String what) {
+        this.writer = new KernelWriter<>(what, this::write);
+    }
+
+    /** Makes the kernel match {@code services}; runs on the writer thread only. */
+    abstract void write(List<Redirect> services) throws L3Exception;
+
+    @Override
+    public final void apply(List<Redirect> services, long changedAt) {
+        writer.submit(List.copyOf(services), changedAt);
+    }
+
+    @Override
+    public final boolean awaitApplied(long timeoutMs) throws InterruptedException {
+        return writer.awaitIdle(timeoutMs);
+    }
+
+    /** Writes what is pending and stops the writer thread. */
+    final void stopWriter() {
+        writer.close();
+    }
+}

@@ -1,0 +1,161 @@
+package org.hoststated.pfe.backend;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32;
+
+/**
+ * Renders pfe's desired state as one {@code nft -f} script that replaces the daemon's own
+ * table in one transaction (the {@code table; delete table; table { ... }} idiom works whether
+ * or not the table exists, and touches no other table).
+ *
+ * <p>Per virtual address and port of a service with hosts up, one DNAT rule in a nat
+ * prerouting chain picks a host from an anonymous map: {@code numgen inc} over the up hosts
+ * (round robin, as pf's rdr pools) or, with {@code sticky-address}, {@code jhash} of the client
+ * address over a fixed set of slots. The slots are dealt to every host of the table in order,
+ * and the slots of hosts that are not up are dealt again to the up hosts: a host failing moves
+ * only its own clients (as pf drops only the source nodes of a dead host). A {@code tag} sets
+ * a packet and conntrack mark in a filter chain at mangle priority, for the operator's own
+ * rules. Addresses of the other family than the virtual address are left out.
+ */
+final class NftScript {
+    /** Sticky slots per service, at least; a multiple of the pool size. */
+    static final int MIN_STICKY_SLOTS = 64;
+
+    private NftScript() {
+    }
+
+    static String render(String table, List<L3Backend.Redirect> services) {
+        List<String> nat = new ArrayList<>();
+        List<String> tags = new ArrayList<>();
+        for (L3Backend.Redirect r : services) {
+            for (L3Backend.Virtual v : r.virtuals()) {
+                String match = match(v);
+                String to = target(r, v.address() instanceof Inet6Address);
+                if (to == null) {
+                    continue;
+                }
+                nat.add(match + " dnat " + to + " comment " + comment(r.service()));
+                if (r.tag() != null) {
+                    tags.add(match + String.format(" meta mark set 0x%08x ct mark set meta mark", mark(r.tag()))
+                            + " comment " + comment(r.service()));
+                }
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        b.append("table inet ").append(table).append('\n');
+        b.append("delete table inet ").append(table).append('\n');
+        b.append("table inet ").append(table).append(" {\n");
+        chain(b, "prerouting", "type nat hook prerouting priority dstnat; policy accept;", nat);
+        if (!tags.isEmpty()) {
+            chain(b, "tag", "type filter hook prerouting priority mangle; policy accept;", tags);
+        }
+        b.append("}\n");
+        return b.toString();
+    }
+
+    /** The script that removes the table, whether or not it exists. */
+    static String remove(String table) {
+        return "table inet " + table + "\ndelete table inet " + table + "\n";
+    }
+
+    private static void chain(StringBuilder b, String name, String hook, List<String> rules) {
+        b.append("\tchain ").append(name).append(" {\n\t\t").append(hook).append('\n');
+        for (String r : rules) {
+            b.append("\t\t").append(r).append('\n');
+        }
+        b.append("\t}\n");
+    }
+
+    private static String match(L3Backend.Virtual v) {
+        String iface = v.iface() == null ? "" : "iifname \"" + v.iface() + "\" ";
+        String fam = v.address() instanceof Inet6Address ? "ip6" : "ip";
+        return iface + fam + " daddr " + v.address().getHostAddress() + " tcp dport " + v.port();
+    }
+
+    /** The DNAT target, or null when no host of the virtual address's family is up. */
+    private static String target(L3Backend.Redirect r, boolean v6) {
+        List<InetAddress> up = family(r.hosts(), v6);
+        if (up.isEmpty()) {
+            return null;
+        }
+        String fam = v6 ? "ip6" : "ip";
+        List<InetAddress> slots;
+        String pick;
+        if (r.sticky()) {
+            slots = stickySlots(family(r.pool(), v6), up);
+            pick = String.format("jhash %s saddr mod %d seed 0x%08x", fam, slots.size(), seed(r.service()));
+        } else {
+            slots = up;
+            pick = "numgen inc mod " + up.size();
+        }
+        StringBuilder m = new StringBuilder();
+        for (int i = 0; i < slots.size(); i++) {
+            m.append(i == 0 ? "" : ", ").append(i).append(" : ").append(slots.get(i).getHostAddress());
+        }
+        return fam + " to " + pick + " map { " + m + " }:" + r.realPort();
+    }
+
+    /** Deals the slots to the pool in order, then the slots of hosts not up to the up hosts. */
+    static List<InetAddress> stickySlots(List<InetAddress> pool, List<InetAddress> up) {
+        List<InetAddress> members = pool.containsAll(up) ? pool : up;
+        int n = members.size();
+        int count = n * ((MIN_STICKY_SLOTS + n - 1) / n);
+        List<InetAddress> slots = new ArrayList<>(count);
+        int again = 0;
+        for (int i = 0; i < count; i++) {
+            InetAddress h = members.get(i % n);
+            slots.add(up.contains(h) ? h : up.get(again++ % up.size()));
+        }
+        return slots;
+    }
+
+    private static List<InetAddress> family(List<InetAddress> hosts, boolean v6) {
+        List<InetAddress> out = new ArrayList<>();
+        for (InetAddress a : hosts) {
+            if ((a instanceof Inet6Address) == v6) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The packet mark for a {@code tag}: a number (decimal or 0x hex, 1 to 2^32-1) is used as
+     * it is; a name maps to its CRC-32 (0 becomes 1), stable across restarts and hosts.
+     */
+    static long mark(String tag) {
+        try {
+            long n = tag.startsWith("0x") || tag.startsWith("0X") ? Long.parseLong(tag.substring(2), 16)
+                    : Long.parseLong(tag);
+            if (n > 0 && n <= 0xffffffffL) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // A name, not a number: hashed below.
+        }
+        CRC32 crc = new CRC32();
+        crc.update(tag.getBytes(StandardCharsets.UTF_8));
+        long m = crc.getValue();
+        return m == 0 ? 1 : m;
+    }
+
+    /** A per-service hash seed, so services do not share their sticky slot choice. */
+    private static long seed(String service) {
+        CRC32 crc = new CRC32();
+        crc.update(service.getBytes(StandardCharsets.UTF_8));
+        return crc.getValue();
+    }
+
+    /** The service name as an nft comment: quotes and control characters replaced. */
+    private static String comment(String service) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : service.toCharArray()) {
+            b.append(c < 0x20 || c == '"' || c == '\\' || c > 0x7e ? '_' : c);
+        }
+        return b.append('"').toString();
+    }
+}

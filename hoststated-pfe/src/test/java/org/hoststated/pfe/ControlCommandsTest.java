@@ -1,0 +1,115 @@
+package org.hoststated.pfe;
+
+import static org.hoststated.pfe.PfeFixtures.WWW;
+import static org.hoststated.pfe.PfeFixtures.host;
+import static org.hoststated.pfe.PfeFixtures.report;
+import static org.hoststated.pfe.PfeFixtures.state;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.hoststated.core.msg.CtlId;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ProcId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** SPEC 2.1's enable and disable semantics, by id and by name. */
+class ControlCommandsTest {
+    private final PfeState s = state(WWW);
+    private final HostEntry a = host(s, "web", "10.21.2.11");
+    private final HostEntry spare = host(s, "spare", "10.21.2.21");
+
+    private ControlCommands.Outcome run(MessageType type, String arg) {
+        return ControlCommands.run(s, type, CtlId.parse(arg));
+    }
+
+    private static List<MessageType> types(ControlCommands.Outcome o) {
+        assertNull(o.failure());
+        return o.notices().stream().map(ControlCommands.Notice::type).toList();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"www", "0"})
+    void serviceDisableDisablesItsMainTableAndPullsTheRules(String arg) {
+        report(s, a, HostState.UP);
+        assertEquals(List.of(MessageType.SERVICE_DISABLE, MessageType.TABLE_DISABLE),
+                types(run(MessageType.CTL_SERVICE_DISABLE, arg)));
+        ServiceEntry www = s.services.get(0);
+        assertEquals("disabled", www.status().toString());
+        assertTrue(www.main.disabled);
+        assertEquals(0, www.main.upCount);
+        assertEquals(HostState.UNKNOWN, a.state);
+        assertTrue(s.redirects().get(0).hosts().isEmpty(), "a disabled service has no rule");
+        List<MessageType> rows = s.summary(0).stream().map(m -> m.type()).toList();
+        assertEquals(List.of(MessageType.CTL_SERVICE, MessageType.CTL_TABLE, MessageType.CTL_SERVICE,
+                MessageType.CTL_END), rows, "a disabled service lists no tables, a disabled table no hosts");
+    }
+
+    @Test
+    void serviceEnableEnablesMainAndBackupTables() {
+        run(MessageType.CTL_TABLE_DISABLE, "spare");
+        run(MessageType.CTL_SERVICE_DISABLE, "www");
+        assertEquals(List.of(MessageType.SERVICE_ENABLE, MessageType.TABLE_ENABLE, MessageType.TABLE_ENABLE),
+                types(run(MessageType.CTL_SERVICE_ENABLE, "www")));
+        assertEquals("down", s.services.get(0).status().toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"spare", "1"})
+    void tableDisableMakesItsHostsUnknown(String arg) {
+        report(s, spare, HostState.UP);
+        assertEquals(List.of(MessageType.TABLE_DISABLE), types(run(MessageType.CTL_TABLE_DISABLE, arg)));
+        assertEquals(HostState.UNKNOWN, spare.state);
+        assertEquals("disabled", spare.table.row().status());
+        assertEquals(List.of(MessageType.TABLE_ENABLE), types(run(MessageType.CTL_TABLE_ENABLE, arg)));
+        assertEquals("empty", spare.table.row().status());
+    }
+
+    @Test
+    void hostDisableClearsItsCountersAndLeavesTheTable() {
+        report(s, a, HostState.UP);
+        report(s, a, HostState.UP);
+        String id = Integer.toString(a.config.id());
+        assertEquals(List.of(MessageType.HOST_DISABLE), types(run(MessageType.CTL_HOST_DISABLE, id)));
+        assertEquals(HostState.UNKNOWN, a.state);
+        assertEquals(0, a.checkCount);
+        assertEquals(0, a.table.upCount);
+        assertEquals("disabled", a.row().status());
+        assertTrue(s.redirects().get(0).hosts().isEmpty());
+        assertEquals(List.of(MessageType.HOST_ENABLE), types(run(MessageType.CTL_HOST_ENABLE, id)));
+        assertEquals("unknown", a.row().status());
+    }
+
+    @Test
+    void hostByName() {
+        assertEquals(List.of(MessageType.HOST_DISABLE), types(run(MessageType.CTL_HOST_DISABLE, "10.21.2.21")));
+        assertTrue(spare.disabled);
+    }
+
+    @Test
+    void refusesUnknownRepeatedAndAmbiguousRequests() {
+        assertNotNull(run(MessageType.CTL_SERVICE_DISABLE, "nosuch").failure());
+        assertNotNull(run(MessageType.CTL_TABLE_ENABLE, "99").failure());
+        assertNotNull(run(MessageType.CTL_SERVICE_ENABLE, "www").failure(), "already enabled");
+        PfeState twice = state(WWW.replace("host 10.21.2.21", "host 10.21.2.11"));
+        assertNotNull(ControlCommands.run(twice, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.11")).failure());
+    }
+
+    /** pfe sends each notice to hce (when hce may receive it) and to the relay engine. */
+    @Test
+    void noticesTravelToHceAndRelay() {
+        for (MessageType t : List.of(MessageType.TABLE_DISABLE, MessageType.TABLE_ENABLE,
+                MessageType.HOST_DISABLE, MessageType.HOST_ENABLE)) {
+            assertTrue(t.allowed(ProcId.PFE, ProcId.HCE), t + " to hce");
+            assertTrue(t.allowed(ProcId.PFE, ProcId.RELAY), t + " to relay");
+        }
+        for (MessageType t : List.of(MessageType.SERVICE_DISABLE, MessageType.SERVICE_ENABLE)) {
+            assertTrue(t.allowed(ProcId.PFE, ProcId.RELAY), t + " to relay");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package org.hoststated.pfe;
+
+import static org.hoststated.pfe.PfeFixtures.WWW;
+import static org.hoststated.pfe.PfeFixtures.host;
+import static org.hoststated.pfe.PfeFixtures.report;
+import static org.hoststated.pfe.PfeFixtures.state;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.List;
+import org.hoststated.core.msg.CtlHost;
+import org.hoststated.core.msg.CtlService;
+import org.hoststated.core.msg.CtlTable;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.pfe.backend.L3Backend;
+import org.junit.jupiter.api.Test;
+
+class PfeStateTest {
+    private final PfeState s = state(WWW);
+    private final HostEntry a = host(s, "web", "10.21.2.11");
+    private final HostEntry b = host(s, "web", "10.21.2.12");
+    private final HostEntry spare = host(s, "spare", "10.21.2.21");
+
+    private ServiceEntry www() {
+        return s.services.get(0);
+    }
+
+    @Test
+    void startsDownWithEmptyTablesAndUnknownHosts() {
+        assertEquals("down", www().status().toString());
+        assertEquals("empty", www().main.row().status());
+        assertEquals("unknown", a.row().status());
+        assertFalse(s.checked());
+    }
+
+    @Test
+    void upCountMovesOnlyOnTransitionsIntoAndOutOfUp() {
+        assertTrue(report(s, a, HostState.DOWN));
+        assertEquals(0, a.table.upCount);
+        assertTrue(report(s, a, HostState.UP));
+        assertEquals(1, a.table.upCount);
+        assertFalse(report(s, a, HostState.UP), "an unchanged state is not a change");
+        assertEquals(1, a.table.upCount);
+        assertTrue(report(s, b, HostState.UP));
+        assertEquals("active (2 hosts up)", www().main.row().status());
+        assertTrue(report(s, a, HostState.DOWN));
+        assertTrue(report(s, a, HostState.UNKNOWN));
+        assertTrue(report(s, a, HostState.DOWN));
+        assertEquals(1, a.table.upCount, "unknown <-> down leaves the count alone");
+        assertEquals("active", www().status().toString());
+    }
+
+    @Test
+    void backupTableTakesOverAndGivesBack() throws Exception {
+        report(s, a, HostState.UP);
+        report(s, spare, HostState.UP);
+        assertEquals(List.of(addr("10.21.2.11")), redirect("www").hosts());
+        report(s, a, HostState.DOWN);
+        report(s, b, HostState.DOWN);
+        assertEquals("active (using backup table)", www().status().toString());
+        assertEquals(List.of(addr("10.21.2.21")), redirect("www").hosts());
+        assertEquals(List.of(addr("10.21.2.21")), redirect("www").pool());
+        assertEquals(List.of(), redirect("other").hosts(), "a service without backup has no host");
+        assertEquals("down", s.services.get(1).status().toString());
+        report(s, b, HostState.UP);
+        assertEquals("active", www().status().toString());
+        assertEquals(List.of(addr("10.21.2.12")), redirect("www").hosts());
+        assertEquals(8080, redirect("www").realPort());
+    }
+
+    @Test
+    void checkedOnceEveryEnabledHostHasAVerdict() {
+        report(s, a, HostState.UP);
+        report(s, b, HostState.DOWN);
+        assertFalse(s.checked());
+        report(s, spare, HostState.DOWN);
+        assertTrue(s.checked());
+    }
+
+    @Test
+    void summaryListsServicesTablesAndHostsInTheOriginalOrder() {
+        report(s, a, HostState.UP);
+        List<String> rows = s.summary(7).stream().map(PfeStateTest::describe).toList();
+        assertEquals(List.of(
+                "service other active",
+                "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
+                "service www active",
+                "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
+                "table spare empty", "host 10.21.2.21 unknown",
+                "end"), rows);
+        assertTrue(s.summary(7).stream().allMatch(m -> m.peerId() == 7));
+    }
+
+    @Test
+    void reloadKeepsTheStateOfHostsThatStay() {
+        report(s, a, HostState.UP);
+        PfeState next = PfeState.build(2, PfeFixtures.config(WWW.replace("\thost 10.21.2.12\n", "")), s);
+        HostEntry kept = host(next, "web", "10.21.2.11");
+        assertEquals(HostState.UP, kept.state);
+        assertEquals(1, kept.table.upCount);
+    }
+
+    private L3Backend.Redirect redirect(String service) {
+        return s.redirects().stream().filter(r -> r.service().equals(service)).findFirst().orElseThrow();
+    }
+
+    static InetAddress addr(String a) {
+        try {
+            return InetAddress.getByName(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String describe(Imsg m) {
+        if (m.type() == MessageType.CTL_END) {
+            return "end";
+        }
+        Object p = m.payload(Object.class);
+        if (p instanceof CtlService v) {
+            return "service " + v.name() + " " + v.status();
+        }
+        if (p instanceof CtlTable t) {
+            return "table " + t.name() + " " + t.status();
+        }
+        CtlHost h = (CtlHost) p;
+        return "host " + h.name() + " " + h.status();
+    }
+}

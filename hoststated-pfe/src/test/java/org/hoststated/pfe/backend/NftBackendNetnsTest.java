@@ -1,0 +1,94 @@
+package org.hoststated.pfe.backend;
+
+import static org.hoststated.pfe.backend.Redirects.ips;
+import static org.hoststated.pfe.backend.Redirects.redirect;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The nftables backend against the real kernel, in a network namespace of its own (root and
+ * nft needed; skipped otherwise): the table is written, changed, read back and replaced, and
+ * removed at stop, and another table in the namespace is never touched.
+ */
+class NftBackendNetnsTest {
+    private static final String NS = "l3-unit";
+    private static final List<String> NFT = List.of("ip", "netns", "exec", NS, "nft");
+    private static final CommandRunner RUN = CommandRunner.processes(10_000);
+    private final List<InetAddress> web = ips("10.21.2.11", "10.21.2.12");
+
+    @BeforeAll
+    static void namespace() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
+        run(List.of("ip", "netns", "del", NS));
+        assumeTrue(run(List.of("ip", "netns", "add", NS)).ok(), "cannot create a network namespace");
+        assumeTrue(run(List.of("ip", "netns", "exec", NS, "nft", "add", "table", "ip", "l3other")).ok(),
+                "nft is not usable");
+    }
+
+    @AfterAll
+    static void removeNamespace() throws Exception {
+        run(List.of("ip", "netns", "del", NS));
+    }
+
+    private static CommandRunner.Result run(List<String> argv) throws L3Exception {
+        return RUN.run(argv, "");
+    }
+
+    private static String list() throws L3Exception {
+        CommandRunner.Result r = run(List.of("ip", "netns", "exec", NS, "nft", "list", "ruleset"));
+        return r.stdout();
+    }
+
+    private static void apply(NftBackend b, List<L3Backend.Redirect> r) throws InterruptedException {
+        b.apply(r, System.nanoTime());
+        assertTrue(b.awaitApplied(10_000));
+    }
+
+    @Test
+    void writesChangesReplacesAndRemovesItsOwnTableOnly() throws Exception {
+        NftBackend b = new NftBackend(Nft.program(RUN, NFT), "l3test", false);
+        b.start();
+        apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, "0x10")));
+        String rules = list();
+        assertTrue(rules.contains("ip daddr 10.21.9.100 tcp dport 80 dnat ip to numgen inc mod 2 "
+                + "map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:8080 comment \"www\""), rules);
+        assertTrue(rules.contains("meta mark set 0x00000010 ct mark set meta mark"), rules);
+        apply(b, List.of(redirect("www", "10.21.9.100", null, web, ips("10.21.2.12"), false, null)));
+        rules = list();
+        assertTrue(rules.contains("numgen inc mod 1 map { 0 : 10.21.2.12 }:8080"), rules);
+        assertFalse(rules.contains("10.21.2.11"), rules);
+        apply(b, List.of(redirect("www", "10.21.9.100", null, web, List.of(), false, null)));
+        assertFalse(list().contains("dnat"), "no host up, no rule");
+        b.close();
+        rules = list();
+        assertFalse(rules.contains("l3test"), rules);
+        assertTrue(rules.contains("table ip l3other"), "another table is never touched");
+    }
+
+    @Test
+    void keepsRulesAtStopAndTheNextRunReplacesThem() throws Exception {
+        NftBackend first = new NftBackend(Nft.program(RUN, NFT), "l3keep", true);
+        first.start();
+        apply(first, List.of(redirect("www", "10.21.9.100", null, web, web, true, null)));
+        first.close();
+        assertTrue(list().contains("jhash ip saddr mod 64"), "kept at stop");
+        NftBackend second = new NftBackend(Nft.program(RUN, NFT), "l3keep", false);
+        second.start();
+        assertTrue(list().contains("jhash ip saddr mod 64"), "kept until the first state");
+        apply(second, List.of(redirect("www", "10.21.9.101", null, web, ips("10.21.2.11"), false, null)));
+        String rules = list();
+        assertFalse(rules.contains("10.21.9.100"), rules);
+        assertEquals(1, rules.lines().filter(l -> l.contains(" dnat ")).count(), rules);
+        second.close();
+        assertFalse(list().contains("l3keep"));
+    }
+}

@@ -1,0 +1,76 @@
+package org.hoststated.pfe.backend;
+
+import static org.hoststated.pfe.backend.Redirects.ip;
+import static org.hoststated.pfe.backend.Redirects.ips;
+import static org.hoststated.pfe.backend.Redirects.redirect;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NftScriptTest {
+    @Test
+    void roundRobinInterfaceAndTagGoldenScript() {
+        List<InetAddress> web = ips("10.21.2.11", "10.21.2.12", "fd21::11");
+        String script = NftScript.render("l3t", List.of(
+                redirect("www", "10.21.9.100", "l3-c1", web, ips("10.21.2.11", "10.21.2.12"), false, "0x10"),
+                redirect("www6", "fd21::100", null, web, ips("10.21.2.11", "fd21::11"), false, null),
+                redirect("down", "10.21.9.102", null, web, List.of(), false, "edge")));
+        assertEquals("""
+                table inet l3t
+                delete table inet l3t
+                table inet l3t {
+                \tchain prerouting {
+                \t\ttype nat hook prerouting priority dstnat; policy accept;
+                \t\tiifname "l3-c1" ip daddr 10.21.9.100 tcp dport 80 dnat ip to numgen inc mod 2 \
+                map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:8080 comment "www"
+                \t\tip6 daddr fd21:0:0:0:0:0:0:100 tcp dport 80 dnat ip6 to numgen inc mod 1 \
+                map { 0 : fd21:0:0:0:0:0:0:11 }:8080 comment "www6"
+                \t}
+                \tchain tag {
+                \t\ttype filter hook prerouting priority mangle; policy accept;
+                \t\tiifname "l3-c1" ip daddr 10.21.9.100 tcp dport 80 meta mark set 0x00000010 \
+                ct mark set meta mark comment "www"
+                \t}
+                }
+                """, script);
+    }
+
+    @Test
+    void stickyUsesAHashOfTheClientOverFixedSlots() {
+        String script = NftScript.render("l3t", List.of(redirect("s\"x", "10.21.9.100", null,
+                ips("10.21.2.11", "10.21.2.12"), ips("10.21.2.11", "10.21.2.12"), true, null)));
+        assertTrue(script.contains("dnat ip to jhash ip saddr mod 64 seed 0x"), script);
+        assertTrue(script.contains("63 : 10.21.2.12 }:8080 comment \"s_x\""), script);
+    }
+
+    @Test
+    void aFailedHostMovesOnlyItsOwnStickyClients() {
+        List<InetAddress> pool = ips("10.21.2.11", "10.21.2.12", "10.21.2.13");
+        List<InetAddress> all = NftScript.stickySlots(pool, pool);
+        List<InetAddress> two = NftScript.stickySlots(pool, ips("10.21.2.11", "10.21.2.13"));
+        assertEquals(66, all.size());
+        assertEquals(all.size(), two.size());
+        for (int i = 0; i < all.size(); i++) {
+            if (!all.get(i).equals(ip("10.21.2.12"))) {
+                assertEquals(all.get(i), two.get(i), "slot " + i);
+            }
+        }
+        assertEquals(33, two.stream().filter(ip("10.21.2.11")::equals).count());
+    }
+
+    @Test
+    void tagsMapToMarks() {
+        assertEquals(16, NftScript.mark("0x10"));
+        assertEquals(42, NftScript.mark("42"));
+        assertEquals(NftScript.mark("edge"), NftScript.mark("edge"));
+        assertTrue(NftScript.mark("edge") > 0);
+    }
+
+    @Test
+    void removalTouchesOnlyTheOwnTable() {
+        assertEquals("table inet l3t\ndelete table inet l3t\n", NftScript.remove("l3t"));
+    }
+}

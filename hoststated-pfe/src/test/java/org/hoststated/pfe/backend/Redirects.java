@@ -1,0 +1,34 @@
+package org.hoststated.pfe.backend;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Desired states for the backend tests. */
+final class Redirects {
+    private Redirects() {
+    }
+
+    static InetAddress ip(String a) {
+        try {
+            return InetAddress.getByName(a);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static List<InetAddress> ips(String... a) {
+        List<InetAddress> out = new ArrayList<>();
+        for (String s : a) {
+            out.add(ip(s));
+        }
+        return out;
+    }
+
+    static L3Backend.Redirect redirect(String service, String vip, String iface, List<InetAddress> pool,
+            List<InetAddress> up, boolean sticky, String tag) {
+        return new L3Backend.Redirect(service, List.of(new L3Backend.Virtual(ip(vip), 80, iface)), pool, up, 8080,
+                sticky, tag);
+    }
+}
