@@ -2,6 +2,7 @@ package org.hoststated.relay;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TableConfig;
 import org.hoststated.core.config.TableTarget;
 import org.hoststated.core.imsg.ImsgHandler;
+import org.hoststated.core.msg.CtlSession;
+import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
@@ -65,6 +68,10 @@ public final class RelayEngine extends Engine {
     private Map<String, RelayServer> servers = new LinkedHashMap<>();
     /** Servers of an older generation still accepting until their successor's listener is up. */
     private final Map<String, RelayServer> replaced = new HashMap<>();
+    /** Stopped servers of older generations whose sessions are still running. */
+    private final Set<RelayServer> draining = new HashSet<>();
+    /** Each worker loop's number, for {@code show sessions}. */
+    private Map<EventExecutor, Integer> workerNumbers = Map.of();
     /** Listening descriptors by generation, then relay id, waiting for their configuration. */
     private final Map<Integer, Map<Integer, Integer>> pendingFds = new HashMap<>();
     private final Map<String, RelayCounters> counters = new HashMap<>();
@@ -121,12 +128,13 @@ public final class RelayEngine extends Engine {
         hostStates.putAll(carried);
         tableOfHost = hostTables;
         try {
-            boolean logAll = c.globals().log() == LogMode.ALL;
+            // relayd logs each closed session at info with 'log updates' (which -d implies).
+            boolean logSessions = c.globals().log() != LogMode.NONE;
             for (RelayConfig r : c.relays()) {
                 ProtocolConfig p = c.protocol(r.protocol()).orElseGet(() -> ProtocolConfig.builtinDefault(0));
                 HostSelector sel = RelayTargets.selector(r, c, this::usable);
                 RelayCounters cnt = counters.computeIfAbsent(r.name(), k -> new RelayCounters());
-                next.put(r.name(), new RelayServer(r, p, workers, transport, sel, cnt, logAll, tls(r, p, rc)));
+                next.put(r.name(), new RelayServer(r, p, workers, transport, sel, cnt, logSessions, tls(r, p, rc)));
             }
         } catch (RuntimeException e) {
             hostStates.clear();
@@ -146,18 +154,18 @@ public final class RelayEngine extends Engine {
                 if (cur.listener() != null) {
                     RelayServer older = replaced.put(e.getKey(), cur);
                     if (older != null) {
-                        older.stop();
+                        retire(older);
                     }
                 } else {
                     // Never served (its descriptor did not come): an older one may still accept.
-                    cur.stop();
+                    retire(cur);
                 }
             } else {
                 log.info("relay {}: removed", e.getKey());
-                cur.stop();
+                retire(cur);
                 RelayServer older = replaced.remove(e.getKey());
                 if (older != null) {
-                    older.stop();
+                    retire(older);
                 }
                 counters.remove(e.getKey());
                 stats.remove(e.getKey());
@@ -198,6 +206,7 @@ public final class RelayEngine extends Engine {
             }
             workers = transport.newWorkers(prefork, "relay-worker");
             workerCount = prefork;
+            workerNumbers = SessionListing.number(workers);
             log.debug("{} worker loops", prefork);
         } else if (prefork != workerCount && !c.relays().isEmpty()) {
             // Replacing the loops would cut the sessions in flight.
@@ -275,12 +284,50 @@ public final class RelayEngine extends Engine {
             if (f.isSuccess() && servers.get(name) == s) {
                 RelayServer old = replaced.remove(name);
                 if (old != null && old != s) {
-                    old.stop();
+                    retire(old);
                 }
                 log.debug("relay {}: listening on {}:{}", name, s.config().listen().address().getHostAddress(),
                         s.config().listen().port());
             }
         }));
+    }
+
+    /**
+     * Stops a server of an older generation from accepting; its sessions in flight run on to
+     * their end, listed by {@code show sessions} and closed at shutdown until then.
+     */
+    private void retire(RelayServer s) {
+        s.stop();
+        if (!s.context().sessions().isEmpty()) {
+            draining.add(s);
+        }
+    }
+
+    /** Every server with a listener or with sessions: this generation's, and older ones draining. */
+    private List<RelayServer> allServers() {
+        draining.removeIf(s -> s.context().sessions().isEmpty());
+        List<RelayServer> all = new ArrayList<>(servers.values());
+        for (RelayServer s : replaced.values()) {
+            if (!all.contains(s)) {
+                all.add(s);
+            }
+        }
+        all.addAll(draining);
+        return all;
+    }
+
+    @Override
+    protected ImsgHandler.Result dispatchParent(Imsg m) {
+        if (m.type() != MessageType.CTL_SHOW_SESSIONS) {
+            return ImsgHandler.Result.NOT_HANDLED;
+        }
+        long now = System.nanoTime();
+        int pid = (int) ProcessHandle.current().pid();
+        for (CtlSession row : SessionListing.rows(allServers(), workerNumbers, now)) {
+            parent().send(new Imsg(MessageType.CTL_SESSION, m.peerId(), pid, row));
+        }
+        parent().send(new Imsg(MessageType.CTL_END, m.peerId(), pid, Empty.INSTANCE));
+        return ImsgHandler.Result.HANDLED;
     }
 
     private void dropStaleFds(int gen) {
@@ -364,6 +411,7 @@ public final class RelayEngine extends Engine {
     }
 
     private void sendStatistics() {
+        draining.removeIf(s -> s.context().sessions().isEmpty());
         for (RelayServer s : servers.values()) {
             RelayConfig r = s.config();
             RelayCounters c = s.context().counters();
@@ -377,8 +425,7 @@ public final class RelayEngine extends Engine {
         if (statsTimer != null) {
             statsTimer.cancel(false);
         }
-        List<RelayServer> all = new ArrayList<>(servers.values());
-        all.addAll(replaced.values());
+        List<RelayServer> all = allServers();
         for (RelayServer s : all) {
             s.stop();
         }

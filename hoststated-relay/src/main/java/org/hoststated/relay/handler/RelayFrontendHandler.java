@@ -40,7 +40,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     private int retriesLeft;
     private boolean clientEof;
     private boolean serverEof;
-    private int sessionId;
+    private SessionInfo session;
     /** Data read from the client before the server was connected (at most one read burst). */
     private ArrayDeque<Object> pending;
 
@@ -65,9 +65,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        sessionId = relay.counters().opened();
-        relay.sessions().add(client);
-        client.closeFuture().addListener(f -> sessionClosed());
+        session = SessionInfo.open(relay, client);
         host = relay.selector().select((InetSocketAddress) client.remoteAddress(),
                 (InetSocketAddress) client.localAddress());
         if (host == null) {
@@ -80,6 +78,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void connect() {
+        session.target(host.address());
         Bootstrap b = relay.backend(host.address()).clone(client.eventLoop()).handler(new RelayBackendHandler(this));
         ChannelFuture f = b.connect(host.address());
         server = f.channel();
@@ -118,7 +117,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
         if (retriesLeft-- > 0) {
             TargetHost next = relay.selector().next(host);
             if (next != null) {
-                log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), sessionId,
+                log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(),
                         why, next);
                 host = next;
                 connect();
@@ -132,6 +131,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (connected) {
+            session.touch();
             // Ownership of msg moves to the server channel's outbound buffer.
             server.write(msg, server.voidPromise());
         } else if (client.isActive()) {
@@ -175,6 +175,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releasePending();
+        if (session != null) {
+            session.done();
+        }
         RelaySession.setReason(client, "closed by client");
         if (server != null) {
             RelaySession.closeOnFlush(server);
@@ -188,6 +191,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
         if (server != null) {
             RelaySession.closeOnFlush(server);
         }
+    }
+
+    /** Bytes from the server: the session is active. */
+    void serverRead() {
+        session.touch();
     }
 
     void serverEof() {
@@ -230,13 +238,14 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     private void noteError(String side, Throwable cause) {
         if (!(cause instanceof IOException) && !(cause instanceof DecoderException)) {
             // Not the outside world failing (I/O error, bad TLS or protocol data): a bug.
-            log.warn("relay {}, session {}: {} side", relay.name(), sessionId, side, cause);
+            log.warn("relay {}, session {}: {} side", relay.name(), session != null ? session.id() : 0, side, cause);
         }
         RelaySession.setReason(client, side + ": " + describe(cause));
     }
 
     private void finishIfBothEof() {
         if (clientEof && serverEof) {
+            session.done();
             RelaySession.setReason(client, "done");
             RelaySession.closeOnFlush(server);
             RelaySession.closeOnFlush(client);
@@ -250,28 +259,6 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             }
             pending = null;
         }
-    }
-
-    private void sessionClosed() {
-        relay.counters().closed();
-        releasePending();
-        if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
-            String line = String.format("relay %s, session %d (%d active), %s -> %s, %s", relay.name(),
-                    sessionId, relay.counters().active(), address(client.remoteAddress()),
-                    host != null ? host.toString() : "-", RelaySession.reason(client));
-            if (relay.logSessions()) {
-                log.info(line);
-            } else {
-                log.debug(line);
-            }
-        }
-    }
-
-    private static String address(java.net.SocketAddress a) {
-        if (a instanceof InetSocketAddress i) {
-            return i.getAddress().getHostAddress() + ":" + i.getPort();
-        }
-        return String.valueOf(a);
     }
 
     private static String describe(Throwable t) {
