@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
 public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RelayFrontendHandler.class);
 
+    /** The host id of a {@code nat lookup} destination, which belongs to no table. */
+    private static final int NAT_HOST_ID = -2;
+
     private final RelayContext relay;
     private Channel client;
     private Channel server;
@@ -66,8 +69,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         session = SessionInfo.open(relay, client);
-        host = relay.selector().select((InetSocketAddress) client.remoteAddress(),
-                (InetSocketAddress) client.localAddress());
+        host = natTarget();
+        if (host == null) {
+            host = relay.selector().select((InetSocketAddress) client.remoteAddress(),
+                    (InetSocketAddress) client.localAddress());
+        }
         if (host == null) {
             RelaySession.setReason(client, "no host available");
             ctx.close();
@@ -75,6 +81,20 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         retriesLeft = host.retry();
         connect();
+    }
+
+    /**
+     * {@code nat lookup}: the destination a redirected client asked for, or null when the
+     * connection was not redirected (then the relay's other target, if any, is used).
+     */
+    private TargetHost natTarget() {
+        if (!relay.config().natLookup()) {
+            return null;
+        }
+        InetSocketAddress orig = OriginalDestination.of(client);
+        return orig == null ? null
+                : new TargetHost(NAT_HOST_ID, "nat lookup " + orig.getAddress().getHostAddress(), orig,
+                        relay.config().natLookupRetry());
     }
 
     private void connect() {
@@ -115,7 +135,8 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     private void connectFailed(Throwable cause) {
         String why = host + ": " + describe(cause);
         if (retriesLeft-- > 0) {
-            TargetHost next = relay.selector().next(host);
+            // The original destination of a redirected client has no alternative but itself.
+            TargetHost next = host.id() == NAT_HOST_ID ? host : relay.selector().next(host);
             if (next != null) {
                 log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(),
                         why, next);
