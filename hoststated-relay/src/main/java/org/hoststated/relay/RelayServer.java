@@ -67,6 +67,10 @@ public final class RelayServer {
                 backend(Inet6Address.class, connectMs),
                 new DefaultChannelGroup("relay " + relay.name(), GlobalEventExecutor.INSTANCE), logSessions);
         this.initializer = initializer(protocol, tls);
+        String unsupported = SocketOptions.unsupported(protocol.tcp());
+        if (unsupported != null) {
+            log.warn("relay {}, protocol {}: {}", relay.name(), protocol.name(), unsupported);
+        }
     }
 
     private Bootstrap backend(Class<? extends InetAddress> family, int connectMs) {
