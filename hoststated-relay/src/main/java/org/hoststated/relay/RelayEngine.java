@@ -192,9 +192,9 @@ public final class RelayEngine extends Engine {
             throw new IllegalArgumentException("relay " + r.name() + ": no certificate and key received");
         }
         try {
-            return RelayTls.serverContext(pair, p.ssl());
+            return RelayTls.serverContext(r.name(), pair, p.ssl());
         } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("relay " + r.name() + ": certificate or key: " + e.getMessage(), e);
+            throw new IllegalArgumentException("relay " + r.name() + ": ssl: " + e.getMessage(), e);
         }
     }
 
