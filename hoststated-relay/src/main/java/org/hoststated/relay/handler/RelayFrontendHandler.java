@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The client side of one relay session, and the session's owner: last handler of the client
- * channel's pipeline ({@code idle -> idle-close -> frontend}), on the worker loop that
+ * channel's pipeline (after {@code ssl} on a TLS listener), on the worker loop that
  * accepted the client. It picks a host, connects the backend channel on the same loop (so
  * the session's state needs no locks), retries the next host when a connect fails, then
  * relays bytes unchanged both ways.
@@ -69,6 +69,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         session = SessionInfo.open(relay, client);
+        SessionIdleTimer.start(client, session, this, relay.config().timeoutSec());
         host = natTarget();
         if (host == null) {
             host = relay.selector().select((InetSocketAddress) client.remoteAddress(),

@@ -81,6 +81,11 @@ public final class SessionInfo {
         lastActivityNanos = System.nanoTime();
     }
 
+    /** When bytes last moved, in {@link System#nanoTime()} terms. */
+    long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
     /** The session is closing: listed as DONE until its channel is gone. */
     public void done() {
         done = true;
