@@ -71,7 +71,9 @@ public final class RelayEngine extends Engine {
     /** Stopped servers of older generations whose sessions are still running. */
     private final Set<RelayServer> draining = new HashSet<>();
     /** Each worker loop's number, for {@code show sessions}. */
-    private Map<EventExecutor, Integer> workerNumbers = Map.of();
+    private Map<EventExecutor, Integer> workerNumbers = new HashMap<>();
+    /** Worker groups of an older {@code prefork}, still running sessions. */
+    private final List<EventLoopGroup> oldGroups = new ArrayList<>();
     /** Listening descriptors by generation, then relay id, waiting for their configuration. */
     private final Map<Integer, Map<Integer, Integer>> pendingFds = new HashMap<>();
     private final Map<String, RelayCounters> counters = new HashMap<>();
@@ -113,7 +115,7 @@ public final class RelayEngine extends Engine {
     protected void applyConfig(ReceivedConfig rc) {
         Config c = rc.config();
         int gen = rc.generation();
-        ensureWorkers(c);
+        EventLoopGroup group = workersFor(c);
         Map<Integer, HostState> carried = carryHostState(c);
         // Build everything first: a bad configuration throws here and changes nothing.
         Map<String, RelayServer> next = new LinkedHashMap<>();
@@ -124,6 +126,7 @@ public final class RelayEngine extends Engine {
             }
         }
         Map<Integer, HostState> oldStates = new HashMap<>(hostStates);
+        Map<Integer, Integer> oldTables = tableOfHost;
         hostStates.clear();
         hostStates.putAll(carried);
         tableOfHost = hostTables;
@@ -134,13 +137,18 @@ public final class RelayEngine extends Engine {
                 ProtocolConfig p = c.protocol(r.protocol()).orElseGet(() -> ProtocolConfig.builtinDefault(0));
                 HostSelector sel = RelayTargets.selector(r, c, this::usable);
                 RelayCounters cnt = counters.computeIfAbsent(r.name(), k -> new RelayCounters());
-                next.put(r.name(), new RelayServer(r, p, workers, transport, sel, cnt, logSessions, tls(r, p, rc)));
+                next.put(r.name(), new RelayServer(r, p, group, transport, sel, cnt, logSessions, tls(r, p, rc)));
             }
         } catch (RuntimeException e) {
             hostStates.clear();
             hostStates.putAll(oldStates);
+            tableOfHost = oldTables;
+            if (group != workers) {
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            }
             throw e;
         }
+        useWorkers(group, c);
         disabledHosts.clear();
         disabledTables.clear();
         for (TableConfig t : c.activeTables()) {
@@ -198,20 +206,48 @@ public final class RelayEngine extends Engine {
         }
     }
 
-    private void ensureWorkers(Config c) {
+    /**
+     * The worker loops for configuration {@code c}: the running ones, or a new group when
+     * there are none yet or {@code prefork} changed. Sessions in flight stay on the loops
+     * they started on; an old group is shut down once its last session ended
+     * ({@link #shutdownIdleGroups}).
+     */
+    private EventLoopGroup workersFor(Config c) {
         int prefork = Math.max(1, c.globals().prefork());
-        if (workers == null) {
-            if (c.relays().isEmpty()) {
-                return;
+        if (c.relays().isEmpty() || (workers != null && prefork == workerCount)) {
+            return workers;
+        }
+        return transport.newWorkers(prefork, "relay-worker");
+    }
+
+    private void useWorkers(EventLoopGroup group, Config c) {
+        if (group == workers) {
+            return;
+        }
+        if (workers != null) {
+            log.info("prefork {} (was {}): new sessions go to new worker loops, sessions in flight finish on theirs",
+                    Math.max(1, c.globals().prefork()), workerCount);
+            oldGroups.add(workers);
+        }
+        workers = group;
+        workerCount = Math.max(1, c.globals().prefork());
+        Map<EventExecutor, Integer> numbers = new HashMap<>(workerNumbers);
+        numbers.putAll(SessionListing.number(group));
+        workerNumbers = numbers;
+    }
+
+    /** Shuts down replaced worker groups that no server or session uses any more. */
+    private void shutdownIdleGroups(List<RelayServer> all) {
+        for (Iterator<EventLoopGroup> it = oldGroups.iterator(); it.hasNext(); ) {
+            EventLoopGroup g = it.next();
+            if (all.stream().noneMatch(s -> s.workers() == g)) {
+                it.remove();
+                for (EventExecutor e : g) {
+                    workerNumbers.remove(e);
+                }
+                g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                log.debug("old worker loops shut down");
             }
-            workers = transport.newWorkers(prefork, "relay-worker");
-            workerCount = prefork;
-            workerNumbers = SessionListing.number(workers);
-            log.debug("{} worker loops", prefork);
-        } else if (prefork != workerCount && !c.relays().isEmpty()) {
-            // Replacing the loops would cut the sessions in flight.
-            log.warn("prefork {} takes effect when the relay engine restarts (running {})",
-                    prefork, workerCount);
         }
     }
 
@@ -301,6 +337,7 @@ public final class RelayEngine extends Engine {
         if (!s.context().sessions().isEmpty()) {
             draining.add(s);
         }
+        shutdownIdleGroups(allServers());
     }
 
     /** Every server with a listener or with sessions: this generation's, and older ones draining. */
@@ -411,7 +448,7 @@ public final class RelayEngine extends Engine {
     }
 
     private void sendStatistics() {
-        draining.removeIf(s -> s.context().sessions().isEmpty());
+        shutdownIdleGroups(allServers());
         for (RelayServer s : servers.values()) {
             RelayConfig r = s.config();
             RelayCounters c = s.context().counters();
@@ -434,6 +471,7 @@ public final class RelayEngine extends Engine {
         }
         pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
         pendingFds.clear();
+        oldGroups.forEach(g -> g.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         if (workers != null) {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         }

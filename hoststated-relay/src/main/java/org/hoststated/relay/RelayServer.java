@@ -97,6 +97,11 @@ public final class RelayServer {
         return context;
     }
 
+    /** The worker loops this server's sessions run on. */
+    public EventLoopGroup workers() {
+        return workers;
+    }
+
     /**
      * Starts accepting on {@code fd}, a bound, listening, non-blocking socket; this server owns
      * it from now on. When a listener is already served (a new descriptor for the same socket

@@ -164,6 +164,7 @@ class TlsRelayTest {
             } catch (IOException e) {
                 // A reset is a fine answer too.
             }
+            assertEquals(0, b.connections(), "no backend connection for a failed handshake");
             try (SSLSocket c = connect(r, pair, "TLSv1.3")) {
                 assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
             }

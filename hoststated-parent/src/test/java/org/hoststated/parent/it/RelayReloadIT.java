@@ -73,9 +73,9 @@ class RelayReloadIT {
         return daemon.globals() + "log updates\n" + relay("a", A, portA, x, "") + relay("b", B, portB, y, "");
     }
 
-    /** a: another target and protocol; b: gone; c: new. */
+    /** a: another target and protocol; b: gone; c: new; other worker loops. */
     static String second() {
-        return daemon.globals() + "log updates\n"
+        return daemon.globals() + "log updates\nprefork 2\n"
                 + "protocol fast {\n  tcp { nodelay, socket buffer 65536 }\n}\n"
                 + relay("a", A, portA, y, "  protocol fast\n") + relay("c", C, portC, x, "");
     }

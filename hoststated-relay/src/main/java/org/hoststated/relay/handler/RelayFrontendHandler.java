@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * channel's pipeline (after {@code ssl} on a TLS listener), on the worker loop that
  * accepted the client. It picks a host, connects the backend channel on the same loop (so
  * the session's state needs no locks), retries the next host when a connect fails, then
- * relays bytes unchanged both ways.
+ * relays bytes unchanged both ways. Behind TLS, the host is picked once the handshake has
+ * succeeded.
  *
  * <p>TCP semantics are kept end to end: a FIN from one side becomes a FIN to the other after
  * the data before it has been written, and the session closes once both sides have sent FIN.
@@ -70,6 +72,17 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         session = SessionInfo.open(relay, client);
         SessionIdleTimer.start(client, session, this, relay.config().timeoutSec());
+        if (ctx.pipeline().get(SslHandler.class) != null) {
+            // A TLS client gets a backend only once its handshake succeeded: a failed or
+            // abandoned handshake costs the servers nothing. The SslHandler reads on from here.
+            ctx.read();
+            return;
+        }
+        startSession(ctx);
+    }
+
+    /** Picks the host and connects to it. */
+    private void startSession(ChannelHandlerContext ctx) {
         host = natTarget();
         if (host == null) {
             host = relay.selector().select((InetSocketAddress) client.remoteAddress(),
@@ -175,6 +188,15 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent hs) {
+            if (hs.isSuccess()) {
+                startSession(ctx);
+            } else {
+                RelaySession.setReason(client, "TLS handshake: " + describe(hs.cause()));
+                ctx.close();
+            }
+            return;
+        }
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
             clientEof = true;
             if (connected) {
