@@ -64,6 +64,11 @@ class TlsRelayTest {
         return c;
     }
 
+    /** A TLS relay in front of {@code b}. */
+    static RelayFixture tlsRelay(TestBackend b, TlsKeyPair pair, SslOptions options) throws IOException {
+        return RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b), RelayTls.serverContext(pair, options));
+    }
+
     /** Every key form OpenSSL writes, over TLS 1.2 and TLS 1.3, relays bytes both ways. */
     @ParameterizedTest
     @CsvSource({"relay, TLSv1.3", "relay, TLSv1.2", "rsa-pkcs1, TLSv1.3", "rsa-pkcs1, TLSv1.2",
@@ -71,8 +76,7 @@ class TlsRelayTest {
     void terminatesTlsAndRelaysPlainToTheBackend(String keys, String protocol) throws Exception {
         TlsKeyPair pair = pair(keys);
         try (TestBackend b = TestBackend.identEcho("a");
-                RelayFixture r = RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b),
-                        RelayTls.serverContext(pair, SslOptions.defaults()));
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults());
                 SSLSocket c = connect(r, pair, protocol)) {
             assertEquals(protocol, c.getSession().getProtocol());
             InputStream in = c.getInputStream();
@@ -93,8 +97,7 @@ class TlsRelayTest {
         TlsKeyPair pair = pair();
         SslOptions gcmOnly = new SslOptions("ECDHE+AESGCM:!ADH", SslOptions.CACHE_DEFAULT, true);
         try (TestBackend b = TestBackend.identEcho("a");
-                RelayFixture r = RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b),
-                        RelayTls.serverContext(pair, gcmOnly))) {
+                RelayFixture r = tlsRelay(b, pair, gcmOnly)) {
             try (SSLSocket c = connect(r, pair, "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")) {
                 assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
             }
@@ -111,8 +114,7 @@ class TlsRelayTest {
     void oldProtocolsAreRefused() throws Exception {
         TlsKeyPair pair = pair();
         try (TestBackend b = TestBackend.identEcho("a");
-                RelayFixture r = RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b),
-                        RelayTls.serverContext(pair, SslOptions.defaults()))) {
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults())) {
             // The JDK client may refuse TLSv1.1 itself; either way no session is made.
             assertThrows(Exception.class, () -> connect(r, pair, "TLSv1.1").close());
             assertEquals(0, b.connections());
@@ -152,8 +154,7 @@ class TlsRelayTest {
     void handshakeFailureEndsOnlyThatSession() throws Exception {
         TlsKeyPair pair = pair();
         try (TestBackend b = TestBackend.identEcho("a");
-                RelayFixture r = RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b),
-                        RelayTls.serverContext(pair, SslOptions.defaults()))) {
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults())) {
             try (java.net.Socket raw = r.connect()) {
                 raw.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 raw.getOutputStream().flush();

@@ -86,6 +86,18 @@ class RelayReloadIT {
         assertEquals(0, r.status(), r.output() + "\n" + daemon.logText());
     }
 
+    /** Waits until nothing listens on {@code ip:port} any more. */
+    static void awaitRefused(String what, String ip, int port) {
+        daemon.awaitLogged(what, Duration.ofSeconds(10), () -> {
+            try {
+                RelayClient.session(ip, port);
+                return false;
+            } catch (ConnectException e) {
+                return true;
+            }
+        });
+    }
+
     @Test
     void reloadsUnderLoadWithoutAFailedSessionAndKeepSessionsInFlight() throws Exception {
         try (Socket before = RelayClient.open(A, portA)) {
@@ -95,14 +107,7 @@ class RelayReloadIT {
                 reload(second());
                 daemon.awaitLogged("a forwards to y", Duration.ofSeconds(10), () -> "y".equals(RelayClient.session(A, portA)));
                 assertEquals("x", RelayClient.session(C, portC));
-                daemon.awaitLogged("b closed", Duration.ofSeconds(10), () -> {
-                    try {
-                        RelayClient.session(B, portB);
-                        return false;
-                    } catch (ConnectException e) {
-                        return true;
-                    }
-                });
+                awaitRefused("b closed", B, portB);
                 assertEquals("two", RelayClient.echo(before, "two"), "the session from before the reload still relays");
                 for (int i = 0; i < 4; i++) {
                     reload(i % 2 == 0 ? first() : second());
@@ -123,14 +128,7 @@ class RelayReloadIT {
     void aRelayMovedToAnotherPortListensThereOnly() throws Exception {
         reload(daemon.globals() + relay("a", A, portA2, x, ""));
         daemon.awaitLogged("a on its new port", Duration.ofSeconds(10), () -> "x".equals(RelayClient.session(A, portA2)));
-        daemon.awaitLogged("old port closed", Duration.ofSeconds(10), () -> {
-            try {
-                RelayClient.session(A, portA);
-                return false;
-            } catch (ConnectException e) {
-                return true;
-            }
-        });
+        awaitRefused("old port closed", A, portA);
         reload(first());
         daemon.awaitLogged("a back", Duration.ofSeconds(10), () -> "x".equals(RelayClient.session(A, portA)));
         assertThrows(ConnectException.class, () -> RelayClient.session(A, portA2));
