@@ -43,6 +43,7 @@ public final class RelayServer {
     private final RelayTransport transport;
     private final RelayContext context;
     private final ChannelHandler initializer;
+    private SessionLimit limit = SessionLimit.engine();
     private Channel listener;
     private boolean stopped;
 
@@ -97,6 +98,11 @@ public final class RelayServer {
         return context;
     }
 
+    /** Bounds this server's sessions by {@code l} instead of the engine's limit (tests); before {@link #serve}. */
+    void limit(SessionLimit l) {
+        this.limit = l;
+    }
+
     /** The worker loops this server's sessions run on. */
     public EventLoopGroup workers() {
         return workers;
@@ -117,7 +123,7 @@ public final class RelayServer {
                     adopted[0] = true;
                     return c;
                 })
-                .childHandler(initializer);
+                .childHandler(limit.guard(relay.name(), initializer));
         SocketOptions.listener(b, protocol.tcp(), relay.listen().address());
         SocketOptions.accepted(b, protocol.tcp());
         ChannelFuture f = b.register();

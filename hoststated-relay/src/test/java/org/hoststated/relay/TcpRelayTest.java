@@ -267,6 +267,25 @@ abstract class TcpRelayTest {
         }
     }
 
+    @Test
+    void sessionsOverTheEngineLimitAreClosedAtOnce() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.forward(a),
+                        org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null, new SessionLimit(2))) {
+            try (Socket one = r.connect(); Socket two = r.connect()) {
+                assertEquals("a", readLine(one.getInputStream()));
+                assertEquals("a", readLine(two.getInputStream()));
+                try (Socket three = r.connect()) {
+                    assertEquals(-1, three.getInputStream().read());
+                }
+            }
+            // Closed sessions give their places back.
+            await(() -> r.counters.active() == 0);
+            assertEquals("a", identify(r));
+            assertEquals(3, a.connections(), "the closed client never reached the backend");
+        }
+    }
+
     /** Opens a session, reads the backend's name, ends the session cleanly. */
     static String identify(RelayFixture r) throws IOException {
         try (Socket c = r.connect()) {
