@@ -60,6 +60,7 @@ public final class RelayEngine extends Engine {
     private static final Logger log = LoggerFactory.getLogger(RelayEngine.class);
 
     private RelayTransport transport;
+    private int sessionLimit;
     private EventLoopGroup workers;
     private int workerCount;
     private int applied;
@@ -102,11 +103,13 @@ public final class RelayEngine extends Engine {
     @Override
     protected void acquirePrivileged() {
         transport = RelayTransport.best();
+        // Reads the descriptor limit through libmanagement, which the chroot would hide.
+        sessionLimit = SessionLimit.engine().max();
     }
 
     @Override
     protected void started() {
-        log.info("using the {} transport", transport.name());
+        log.info("using the {} transport, at most {} sessions", transport.name(), sessionLimit);
         statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.INTERVAL_SEC,
                 RelayStatsWindow.INTERVAL_SEC, TimeUnit.SECONDS);
     }

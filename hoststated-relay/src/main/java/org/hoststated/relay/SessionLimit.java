@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * sessions). The default fits the process's descriptor limit: half of it, less a reserve;
  * the system property {@value #PROPERTY} sets another. A client over the bound is accepted
  * and closed at once, and a warning is logged at most once a minute. Shared by every worker
- * loop (one atomic counter).
+ * loop (one atomic counter). The engine's instance is made before the chroot, where the
+ * descriptor limit can still be read.
  */
 public final class SessionLimit {
     public static final String PROPERTY = "hoststated.relay.maxSessions";
@@ -24,6 +25,7 @@ public final class SessionLimit {
     /** Descriptors kept for the engine's own channels, logging and the JVM. */
     private static final int RESERVE = 64;
     private static final long WARN_EVERY_NANOS = 60_000_000_000L;
+    private static final long FALLBACK_FDS = 16_384;
     private static final SessionLimit ENGINE = new SessionLimit(defaultLimit());
 
     private final int max;
@@ -48,9 +50,14 @@ public final class SessionLimit {
         if (set != null && set > 0) {
             return set;
         }
-        long fds = 4096;
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean u) {
-            fds = u.getMaxFileDescriptorCount();
+        long fds = FALLBACK_FDS;
+        try {
+            // Needs libmanagement: the engine asks before its chroot (RelayEngine.acquirePrivileged).
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean u) {
+                fds = u.getMaxFileDescriptorCount();
+            }
+        } catch (LinkageError | RuntimeException e) {
+            log.warn("cannot read the descriptor limit ({}); assuming {}", e, FALLBACK_FDS);
         }
         return (int) Math.max(16, Math.min(Integer.MAX_VALUE, (fds - RESERVE) / 2));
     }
