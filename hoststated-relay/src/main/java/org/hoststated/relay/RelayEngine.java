@@ -74,7 +74,7 @@ public final class RelayEngine extends Engine {
     /** Each worker loop's number, for {@code show sessions}. */
     private Map<EventExecutor, Integer> workerNumbers = new HashMap<>();
     /** Worker groups of an older {@code prefork}, still running sessions. */
-    private final List<EventLoopGroup> oldGroups = new ArrayList<>();
+    private final Map<EventLoopGroup, Boolean> oldGroups = new LinkedHashMap<>();
     /** Listening descriptors by generation, then relay id, waiting for their configuration. */
     private final Map<Integer, Map<Integer, Integer>> pendingFds = new HashMap<>();
     private final Map<String, RelayCounters> counters = new HashMap<>();
@@ -103,7 +103,7 @@ public final class RelayEngine extends Engine {
     @Override
     protected void acquirePrivileged() {
         transport = RelayTransport.best();
-        // Reads the descriptor limit through libmanagement, which the chroot would hide.
+        // Reads the descriptor limit from /proc, which the chroot hides.
         sessionLimit = SessionLimit.engine().max();
     }
 
@@ -230,7 +230,7 @@ public final class RelayEngine extends Engine {
         if (workers != null) {
             log.info("prefork {} (was {}): new sessions go to new worker loops, sessions in flight finish on theirs",
                     Math.max(1, c.globals().prefork()), workerCount);
-            oldGroups.add(workers);
+            oldGroups.put(workers, false);
         }
         workers = group;
         workerCount = Math.max(1, c.globals().prefork());
@@ -239,14 +239,23 @@ public final class RelayEngine extends Engine {
         workerNumbers = numbers;
     }
 
-    /** Shuts down replaced worker groups that no server or session uses any more. */
+    /**
+     * Shuts down replaced worker groups that no server (listener or session) has used at two
+     * checks in a row, one statistics interval apart: by then no connection accepted by an old
+     * listener can still be on its way to becoming a session, which the shutdown would cut.
+     */
     private void shutdownIdleGroups(List<RelayServer> all) {
-        for (Iterator<EventLoopGroup> it = oldGroups.iterator(); it.hasNext(); ) {
-            EventLoopGroup g = it.next();
-            if (all.stream().noneMatch(s -> s.workers() == g)) {
+        for (Iterator<Map.Entry<EventLoopGroup, Boolean>> it = oldGroups.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<EventLoopGroup, Boolean> e = it.next();
+            EventLoopGroup g = e.getKey();
+            if (all.stream().anyMatch(s -> s.workers() == g)) {
+                e.setValue(false);
+            } else if (!e.getValue()) {
+                e.setValue(true);
+            } else {
                 it.remove();
-                for (EventExecutor e : g) {
-                    workerNumbers.remove(e);
+                for (EventExecutor x : g) {
+                    workerNumbers.remove(x);
                 }
                 g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 log.debug("old worker loops shut down");
@@ -340,7 +349,6 @@ public final class RelayEngine extends Engine {
         if (!s.context().sessions().isEmpty()) {
             draining.add(s);
         }
-        shutdownIdleGroups(allServers());
     }
 
     /** Every server with a listener or with sessions: this generation's, and older ones draining. */
@@ -474,7 +482,7 @@ public final class RelayEngine extends Engine {
         }
         pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
         pendingFds.clear();
-        oldGroups.forEach(g -> g.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        oldGroups.keySet().forEach(g -> g.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         if (workers != null) {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         }

@@ -3,7 +3,9 @@ package org.hoststated.relay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
-import java.lang.management.ManagementFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -50,16 +52,27 @@ public final class SessionLimit {
         if (set != null && set > 0) {
             return set;
         }
-        long fds = FALLBACK_FDS;
-        try {
-            // Needs libmanagement: the engine asks before its chroot (RelayEngine.acquirePrivileged).
-            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean u) {
-                fds = u.getMaxFileDescriptorCount();
-            }
-        } catch (LinkageError | RuntimeException e) {
-            log.warn("cannot read the descriptor limit ({}); assuming {}", e, FALLBACK_FDS);
-        }
+        long fds = descriptorLimit();
         return (int) Math.max(16, Math.min(Integer.MAX_VALUE, (fds - RESERVE) / 2));
+    }
+
+    /**
+     * This process's soft RLIMIT_NOFILE (the JVM raises it to the hard limit at start), from
+     * {@code /proc/self/limits}: readable before the chroot only, so the engine asks then
+     * (RelayEngine.acquirePrivileged).
+     */
+    static long descriptorLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? Integer.MAX_VALUE : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot read the descriptor limit ({}); assuming {}", e.toString(), FALLBACK_FDS);
+        }
+        return FALLBACK_FDS;
     }
 
     /**
