@@ -2,6 +2,7 @@ package org.hoststated.relay;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TableConfig;
 import org.hoststated.core.config.TableTarget;
 import org.hoststated.core.imsg.ImsgHandler;
+import org.hoststated.core.msg.CtlSession;
+import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
@@ -57,6 +60,7 @@ public final class RelayEngine extends Engine {
     private static final Logger log = LoggerFactory.getLogger(RelayEngine.class);
 
     private RelayTransport transport;
+    private int sessionLimit;
     private EventLoopGroup workers;
     private int workerCount;
     private int applied;
@@ -65,6 +69,12 @@ public final class RelayEngine extends Engine {
     private Map<String, RelayServer> servers = new LinkedHashMap<>();
     /** Servers of an older generation still accepting until their successor's listener is up. */
     private final Map<String, RelayServer> replaced = new HashMap<>();
+    /** Stopped servers of older generations whose sessions are still running. */
+    private final Set<RelayServer> draining = new HashSet<>();
+    /** Each worker loop's number, for {@code show sessions}. */
+    private Map<EventExecutor, Integer> workerNumbers = new HashMap<>();
+    /** Worker groups of an older {@code prefork}, still running sessions. */
+    private final Map<EventLoopGroup, Boolean> oldGroups = new LinkedHashMap<>();
     /** Listening descriptors by generation, then relay id, waiting for their configuration. */
     private final Map<Integer, Map<Integer, Integer>> pendingFds = new HashMap<>();
     private final Map<String, RelayCounters> counters = new HashMap<>();
@@ -93,11 +103,13 @@ public final class RelayEngine extends Engine {
     @Override
     protected void acquirePrivileged() {
         transport = RelayTransport.best();
+        // Reads the descriptor limit from /proc, which the chroot hides.
+        sessionLimit = SessionLimit.engine().max();
     }
 
     @Override
     protected void started() {
-        log.info("using the {} transport", transport.name());
+        log.info("using the {} transport, at most {} sessions", transport.name(), sessionLimit);
         statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.INTERVAL_SEC,
                 RelayStatsWindow.INTERVAL_SEC, TimeUnit.SECONDS);
     }
@@ -106,7 +118,7 @@ public final class RelayEngine extends Engine {
     protected void applyConfig(ReceivedConfig rc) {
         Config c = rc.config();
         int gen = rc.generation();
-        ensureWorkers(c);
+        EventLoopGroup group = workersFor(c);
         Map<Integer, HostState> carried = carryHostState(c);
         // Build everything first: a bad configuration throws here and changes nothing.
         Map<String, RelayServer> next = new LinkedHashMap<>();
@@ -117,22 +129,29 @@ public final class RelayEngine extends Engine {
             }
         }
         Map<Integer, HostState> oldStates = new HashMap<>(hostStates);
+        Map<Integer, Integer> oldTables = tableOfHost;
         hostStates.clear();
         hostStates.putAll(carried);
         tableOfHost = hostTables;
         try {
-            boolean logAll = c.globals().log() == LogMode.ALL;
+            // relayd logs each closed session at info with 'log updates' (which -d implies).
+            boolean logSessions = c.globals().log() != LogMode.NONE;
             for (RelayConfig r : c.relays()) {
                 ProtocolConfig p = c.protocol(r.protocol()).orElseGet(() -> ProtocolConfig.builtinDefault(0));
                 HostSelector sel = RelayTargets.selector(r, c, this::usable);
                 RelayCounters cnt = counters.computeIfAbsent(r.name(), k -> new RelayCounters());
-                next.put(r.name(), new RelayServer(r, p, workers, transport, sel, cnt, logAll, tls(r, p, rc)));
+                next.put(r.name(), new RelayServer(r, p, group, transport, sel, cnt, logSessions, tls(r, p, rc)));
             }
         } catch (RuntimeException e) {
             hostStates.clear();
             hostStates.putAll(oldStates);
+            tableOfHost = oldTables;
+            if (group != workers) {
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            }
             throw e;
         }
+        useWorkers(group, c);
         disabledHosts.clear();
         disabledTables.clear();
         for (TableConfig t : c.activeTables()) {
@@ -146,18 +165,18 @@ public final class RelayEngine extends Engine {
                 if (cur.listener() != null) {
                     RelayServer older = replaced.put(e.getKey(), cur);
                     if (older != null) {
-                        older.stop();
+                        retire(older);
                     }
                 } else {
                     // Never served (its descriptor did not come): an older one may still accept.
-                    cur.stop();
+                    retire(cur);
                 }
             } else {
                 log.info("relay {}: removed", e.getKey());
-                cur.stop();
+                retire(cur);
                 RelayServer older = replaced.remove(e.getKey());
                 if (older != null) {
-                    older.stop();
+                    retire(older);
                 }
                 counters.remove(e.getKey());
                 stats.remove(e.getKey());
@@ -184,25 +203,63 @@ public final class RelayEngine extends Engine {
             throw new IllegalArgumentException("relay " + r.name() + ": no certificate and key received");
         }
         try {
-            return RelayTls.serverContext(pair, p.ssl());
+            return RelayTls.serverContext(r.name(), pair, p.ssl());
         } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("relay " + r.name() + ": certificate or key: " + e.getMessage(), e);
+            throw new IllegalArgumentException("relay " + r.name() + ": ssl: " + e.getMessage(), e);
         }
     }
 
-    private void ensureWorkers(Config c) {
+    /**
+     * The worker loops for configuration {@code c}: the running ones, or a new group when
+     * there are none yet or {@code prefork} changed. Sessions in flight stay on the loops
+     * they started on; an old group is shut down once its last session ended
+     * ({@link #shutdownIdleGroups}).
+     */
+    private EventLoopGroup workersFor(Config c) {
         int prefork = Math.max(1, c.globals().prefork());
-        if (workers == null) {
-            if (c.relays().isEmpty()) {
-                return;
+        if (c.relays().isEmpty() || (workers != null && prefork == workerCount)) {
+            return workers;
+        }
+        return transport.newWorkers(prefork, "relay-worker");
+    }
+
+    private void useWorkers(EventLoopGroup group, Config c) {
+        if (group == workers) {
+            return;
+        }
+        if (workers != null) {
+            log.info("prefork {} (was {}): new sessions go to new worker loops, sessions in flight finish on theirs",
+                    Math.max(1, c.globals().prefork()), workerCount);
+            oldGroups.put(workers, false);
+        }
+        workers = group;
+        workerCount = Math.max(1, c.globals().prefork());
+        Map<EventExecutor, Integer> numbers = new HashMap<>(workerNumbers);
+        numbers.putAll(SessionListing.number(group));
+        workerNumbers = numbers;
+    }
+
+    /**
+     * Shuts down replaced worker groups that no server (listener or session) has used at two
+     * checks in a row, one statistics interval apart: by then no connection accepted by an old
+     * listener can still be on its way to becoming a session, which the shutdown would cut.
+     */
+    private void shutdownIdleGroups(List<RelayServer> all) {
+        for (Iterator<Map.Entry<EventLoopGroup, Boolean>> it = oldGroups.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<EventLoopGroup, Boolean> e = it.next();
+            EventLoopGroup g = e.getKey();
+            if (all.stream().anyMatch(s -> s.workers() == g)) {
+                e.setValue(false);
+            } else if (!e.getValue()) {
+                e.setValue(true);
+            } else {
+                it.remove();
+                for (EventExecutor x : g) {
+                    workerNumbers.remove(x);
+                }
+                g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                log.debug("old worker loops shut down");
             }
-            workers = transport.newWorkers(prefork, "relay-worker");
-            workerCount = prefork;
-            log.debug("{} worker loops", prefork);
-        } else if (prefork != workerCount && !c.relays().isEmpty()) {
-            // Replacing the loops would cut the sessions in flight.
-            log.warn("prefork {} takes effect when the relay engine restarts (running {})",
-                    prefork, workerCount);
         }
     }
 
@@ -275,12 +332,50 @@ public final class RelayEngine extends Engine {
             if (f.isSuccess() && servers.get(name) == s) {
                 RelayServer old = replaced.remove(name);
                 if (old != null && old != s) {
-                    old.stop();
+                    retire(old);
                 }
                 log.debug("relay {}: listening on {}:{}", name, s.config().listen().address().getHostAddress(),
                         s.config().listen().port());
             }
         }));
+    }
+
+    /**
+     * Stops a server of an older generation from accepting; its sessions in flight run on to
+     * their end, listed by {@code show sessions} and closed at shutdown until then.
+     */
+    private void retire(RelayServer s) {
+        s.stop();
+        if (!s.context().sessions().isEmpty()) {
+            draining.add(s);
+        }
+    }
+
+    /** Every server with a listener or with sessions: this generation's, and older ones draining. */
+    private List<RelayServer> allServers() {
+        draining.removeIf(s -> s.context().sessions().isEmpty());
+        List<RelayServer> all = new ArrayList<>(servers.values());
+        for (RelayServer s : replaced.values()) {
+            if (!all.contains(s)) {
+                all.add(s);
+            }
+        }
+        all.addAll(draining);
+        return all;
+    }
+
+    @Override
+    protected ImsgHandler.Result dispatchParent(Imsg m) {
+        if (m.type() != MessageType.CTL_SHOW_SESSIONS) {
+            return ImsgHandler.Result.NOT_HANDLED;
+        }
+        long now = System.nanoTime();
+        int pid = (int) ProcessHandle.current().pid();
+        for (CtlSession row : SessionListing.rows(allServers(), workerNumbers, now)) {
+            parent().send(new Imsg(MessageType.CTL_SESSION, m.peerId(), pid, row));
+        }
+        parent().send(new Imsg(MessageType.CTL_END, m.peerId(), pid, Empty.INSTANCE));
+        return ImsgHandler.Result.HANDLED;
     }
 
     private void dropStaleFds(int gen) {
@@ -364,6 +459,7 @@ public final class RelayEngine extends Engine {
     }
 
     private void sendStatistics() {
+        shutdownIdleGroups(allServers());
         for (RelayServer s : servers.values()) {
             RelayConfig r = s.config();
             RelayCounters c = s.context().counters();
@@ -377,8 +473,7 @@ public final class RelayEngine extends Engine {
         if (statsTimer != null) {
             statsTimer.cancel(false);
         }
-        List<RelayServer> all = new ArrayList<>(servers.values());
-        all.addAll(replaced.values());
+        List<RelayServer> all = allServers();
         for (RelayServer s : all) {
             s.stop();
         }
@@ -387,6 +482,7 @@ public final class RelayEngine extends Engine {
         }
         pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
         pendingFds.clear();
+        oldGroups.keySet().forEach(g -> g.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         if (workers != null) {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         }

@@ -43,6 +43,7 @@ public final class RelayServer {
     private final RelayTransport transport;
     private final RelayContext context;
     private final ChannelHandler initializer;
+    private SessionLimit limit = SessionLimit.engine();
     private Channel listener;
     private boolean stopped;
 
@@ -67,6 +68,10 @@ public final class RelayServer {
                 backend(Inet6Address.class, connectMs),
                 new DefaultChannelGroup("relay " + relay.name(), GlobalEventExecutor.INSTANCE), logSessions);
         this.initializer = initializer(protocol, tls);
+        String unsupported = SocketOptions.unsupported(protocol.tcp());
+        if (unsupported != null) {
+            log.warn("relay {}, protocol {}: {}", relay.name(), protocol.name(), unsupported);
+        }
     }
 
     private Bootstrap backend(Class<? extends InetAddress> family, int connectMs) {
@@ -93,6 +98,16 @@ public final class RelayServer {
         return context;
     }
 
+    /** Bounds this server's sessions by {@code l} instead of the engine's limit (tests); before {@link #serve}. */
+    void limit(SessionLimit l) {
+        this.limit = l;
+    }
+
+    /** The worker loops this server's sessions run on. */
+    public EventLoopGroup workers() {
+        return workers;
+    }
+
     /**
      * Starts accepting on {@code fd}, a bound, listening, non-blocking socket; this server owns
      * it from now on. When a listener is already served (a new descriptor for the same socket
@@ -108,7 +123,7 @@ public final class RelayServer {
                     adopted[0] = true;
                     return c;
                 })
-                .childHandler(initializer);
+                .childHandler(limit.guard(relay.name(), initializer));
         SocketOptions.listener(b, protocol.tcp(), relay.listen().address());
         SocketOptions.accepted(b, protocol.tcp());
         ChannelFuture f = b.register();

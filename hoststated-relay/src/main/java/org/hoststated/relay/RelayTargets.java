@@ -46,7 +46,8 @@ public final class RelayTargets {
             return HostSelector.fixed(serviceHost(s, config));
         }
         TableTarget t = (TableTarget) relay.target();
-        return new HostSelector(scheduler(relay, t), t.noCheck(), RelayHosts.of(tableHosts(t, config), usable));
+        return new HostSelector(scheduler(t), t.noCheck(), Hash32.relayKey(relay.name(), t.table()),
+                RelayHosts.of(tableHosts(t, config), usable));
     }
 
     /** The hosts of a table target in configuration order, with the target's port. */
@@ -71,12 +72,11 @@ public final class RelayTargets {
         return new TargetHost(-1, vh.name(), new InetSocketAddress(vh.address(), vh.port()), s.retry());
     }
 
-    static Scheduler scheduler(RelayConfig relay, TableTarget t) {
-        int key = Hash32.relayKey(relay.name(), t.table());
+    static Scheduler scheduler(TableTarget t) {
         return switch (t.mode()) {
             case ROUNDROBIN -> new RoundRobin();
-            case LOADBALANCE -> new LoadBalance(key);
-            case HASH -> new Hash(key);
+            case LOADBALANCE -> new LoadBalance();
+            case HASH -> new Hash();
         };
     }
 }

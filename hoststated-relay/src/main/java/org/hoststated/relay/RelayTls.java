@@ -1,37 +1,80 @@
 package org.hoststated.relay;
 
+import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.io.ByteArrayInputStream;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.List;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.relay.tls.OpenSslCipherList;
+import org.hoststated.relay.tls.PemKeyPair;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the TLS server context of a {@code listen on ... ssl} relay from the certificate chain
  * and key the parent read (PEM, sent as {@code RECONF_KEYPAIR}): the chrooted relay engine
- * opens no files. TLS 1.2 and 1.3 only (DECISIONS.md); the protocol's OpenSSL-style
- * {@code ciphers} string is not applied by the JDK provider, whose defaults are used.
- * Stateless; runs on the relay engine's loop when a configuration is applied.
+ * opens no files. TLS 1.2 and 1.3 only (DECISIONS.md), on the JDK's provider (no native
+ * library to unpack inside the chroot). The protocol's {@code ssl} options apply:
+ * {@code ciphers} in OpenSSL's language ({@link OpenSslCipherList}, TLS 1.2 suites), and
+ * {@code session cache <n>} (sessions kept) or {@code session cache disable}. Stateless; runs
+ * on the relay engine's loop when a configuration is applied.
  */
 public final class RelayTls {
+    private static final Logger log = LoggerFactory.getLogger(RelayTls.class);
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    /**
+     * {@code session cache disable}: the JDK cannot switch its session cache (or TLS 1.3
+     * tickets) off, so one session is kept for one second, which no client can use in practice.
+     */
+    static final int DISABLED_CACHE_SIZE = 1;
+    static final int DISABLED_CACHE_TIMEOUT_SEC = 1;
 
     private RelayTls() {
     }
 
     /**
-     * @throws SSLException the certificate or key cannot be used (the key must be PKCS#8 PEM)
+     * @param relayName for the warning about cipher words that are not understood
+     * @throws SSLException the JDK cannot build the context
+     * @throws IllegalArgumentException the certificate, key or cipher list cannot be used (the
+     *     message says why)
      */
-    public static SslContext serverContext(TlsKeyPair pair, SslOptions options) throws SSLException {
-        SslContextBuilder b = SslContextBuilder.forServer(new ByteArrayInputStream(pair.certificatePem()),
-                new ByteArrayInputStream(pair.keyPem()))
+    public static SslContext serverContext(String relayName, TlsKeyPair pair, SslOptions options) throws SSLException {
+        PemKeyPair keys = PemKeyPair.parse(pair.certificatePem(), pair.keyPem());
+        SslOptions o = options != null ? options : SslOptions.defaults();
+        OpenSslCipherList.Result ciphers = OpenSslCipherList.apply(
+                o.ciphers() != null ? o.ciphers() : SslOptions.DEFAULT_CIPHERS, jdkDefaultSuites());
+        if (!ciphers.unknownWords().isEmpty()) {
+            log.warn("relay {}: ciphers: skipped {} (unknown here)", relayName, String.join(" ", ciphers.unknownWords()));
+        }
+        SslContextBuilder b = SslContextBuilder.forServer(keys.key(), keys.chain())
                 .sslProvider(SslProvider.JDK)
-                .protocols(PROTOCOLS);
-        if (options != null && options.sessionCache() > 0) {
-            b.sessionCacheSize(options.sessionCache());
+                .protocols(PROTOCOLS)
+                .ciphers(ciphers.suites(), IdentityCipherSuiteFilter.INSTANCE);
+        if (o.sessionCache() == SslOptions.CACHE_DISABLED) {
+            b.sessionCacheSize(DISABLED_CACHE_SIZE).sessionTimeout(DISABLED_CACHE_TIMEOUT_SEC);
+        } else if (o.sessionCache() > 0) {
+            b.sessionCacheSize(o.sessionCache());
         }
         return b.build();
+    }
+
+    /** For tests and tools: {@link #serverContext(String, TlsKeyPair, SslOptions)} for relay "-". */
+    public static SslContext serverContext(TlsKeyPair pair, SslOptions options) throws SSLException {
+        return serverContext("-", pair, options);
+    }
+
+    /** The suites the JDK enables by default, best first. */
+    static List<String> jdkDefaultSuites() {
+        try {
+            return Arrays.asList(SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context in this JDK", e);
+        }
     }
 }

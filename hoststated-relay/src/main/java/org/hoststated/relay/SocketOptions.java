@@ -13,7 +13,8 @@ import org.hoststated.core.config.TcpOptions;
  * The socket options of a relay protocol's {@code tcp} block, as Netty channel options, for
  * the listening socket, accepted sessions and backend connections. {@code backlog} belongs to
  * {@code listen(2)}, done by the parent; {@code sack} has no per-socket switch on Linux (the
- * sysctl {@code net.ipv4.tcp_sack} decides) and is ignored. Stateless.
+ * sysctl {@code net.ipv4.tcp_sack} decides), so it is ignored with a warning
+ * ({@link #unsupported}). Stateless.
  */
 public final class SocketOptions {
     /**
@@ -31,6 +32,17 @@ public final class SocketOptions {
             new IntegerUnixChannelOption("IPV6_MINHOPCOUNT", 41, 73);
 
     private SocketOptions() {
+    }
+
+    /**
+     * Why an option of {@code tcp} cannot be applied on this system, or null when all can.
+     */
+    public static String unsupported(TcpOptions tcp) {
+        if (tcp.sack() != null) {
+            return "tcp " + (tcp.sack() ? "sack" : "no sack")
+                    + " is ignored: Linux has no per-socket switch for it (sysctl net.ipv4.tcp_sack decides)";
+        }
+        return null;
     }
 
     /** Options of the adopted listening socket: TTLs, which accepted sockets inherit. */

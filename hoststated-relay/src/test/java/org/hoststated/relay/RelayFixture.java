@@ -36,12 +36,26 @@ final class RelayFixture implements AutoCloseable {
 
     private RelayFixture(RelayTransport transport, int workerCount, RelayConfig relay, ProtocolConfig protocol,
             HostSelector selector, io.netty.handler.ssl.SslContext tls) throws IOException {
+        this(transport, workerCount, relay, protocol, selector, tls, null);
+    }
+
+    private RelayFixture(RelayTransport transport, int workerCount, RelayConfig relay, ProtocolConfig protocol,
+            HostSelector selector, io.netty.handler.ssl.SslContext tls, SessionLimit limit) throws IOException {
         workers = transport.newWorkers(workerCount, "test-relay");
         Socket listening = listen();
         port = listening.localAddress().getPort();
         HostSelector sel = selector != null ? selector : RelayTargets.selector(relay, null, h -> true);
         server = new RelayServer(relay, protocol, workers, transport, sel, counters, false, tls);
+        if (limit != null) {
+            server.limit(limit);
+        }
         server.serve(listening.intValue()).syncUninterruptibly();
+    }
+
+    /** A relay whose sessions are bounded by {@code limit} rather than the engine's. */
+    static RelayFixture start(RelayTransport transport, int workers, RelayConfig relay, ProtocolConfig protocol,
+            HostSelector selector, SessionLimit limit) throws IOException {
+        return new RelayFixture(transport, workers, relay, protocol, selector, null, limit);
     }
 
     static RelayFixture startTls(RelayTransport transport, RelayConfig relay, io.netty.handler.ssl.SslContext tls)

@@ -247,6 +247,45 @@ abstract class TcpRelayTest {
         }
     }
 
+    @Test
+    void liveSessionsAreListedWithClientAndTarget() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a");
+                RelayFixture r = start(RelayFixture.forward(a), null);
+                Socket c = r.connect()) {
+            assertEquals("a", readLine(c.getInputStream()));
+            var loops = SessionListing.number(r.workers);
+            var rows = SessionListing.rows(List.of(r.server), loops, System.nanoTime());
+            assertEquals(1, rows.size());
+            var row = rows.get(0);
+            assertEquals(c.getLocalPort(), row.clientPort());
+            assertEquals(a.port(), row.targetPort());
+            assertFalse(row.done());
+            assertTrue(loops.containsValue(row.loop()));
+            c.shutdownOutput();
+            assertEquals(-1, c.getInputStream().read());
+            await(() -> SessionListing.rows(List.of(r.server), loops, System.nanoTime()).isEmpty());
+        }
+    }
+
+    @Test
+    void sessionsOverTheEngineLimitAreClosedAtOnce() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.forward(a),
+                        org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null, new SessionLimit(2))) {
+            try (Socket one = r.connect(); Socket two = r.connect()) {
+                assertEquals("a", readLine(one.getInputStream()));
+                assertEquals("a", readLine(two.getInputStream()));
+                try (Socket three = r.connect()) {
+                    assertEquals(-1, three.getInputStream().read());
+                }
+            }
+            // Closed sessions give their places back.
+            await(() -> r.counters.active() == 0);
+            assertEquals("a", identify(r));
+            assertEquals(3, a.connections(), "the closed client never reached the backend");
+        }
+    }
+
     /** Opens a session, reads the backend's name, ends the session cleanly. */
     static String identify(RelayFixture r) throws IOException {
         try (Socket c = r.connect()) {

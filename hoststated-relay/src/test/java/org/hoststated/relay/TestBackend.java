@@ -39,11 +39,15 @@ final class TestBackend implements AutoCloseable {
     final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
 
     private TestBackend(String name, Mode mode, long size) throws IOException {
+        this(name, mode, size, InetAddress.getLoopbackAddress());
+    }
+
+    private TestBackend(String name, Mode mode, long size, InetAddress at) throws IOException {
         this.name = name;
         this.mode = mode;
         this.size = size;
         server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        server.bind(new InetSocketAddress(at, 0), 128);
         Thread t = new Thread(this::acceptLoop, "backend-" + name);
         t.setDaemon(true);
         t.start();
@@ -51,6 +55,11 @@ final class TestBackend implements AutoCloseable {
 
     static TestBackend identEcho(String name) throws IOException {
         return new TestBackend(name, Mode.IDENT_ECHO, 0);
+    }
+
+    /** Like {@link #identEcho(String)}, listening on {@code at}. */
+    static TestBackend identEcho(String name, InetAddress at) throws IOException {
+        return new TestBackend(name, Mode.IDENT_ECHO, 0, at);
     }
 
     static TestBackend source(String name, long size) throws IOException {
@@ -62,7 +71,7 @@ final class TestBackend implements AutoCloseable {
     }
 
     InetSocketAddress address() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
+        return (InetSocketAddress) server.getLocalSocketAddress();
     }
 
     String name() {

@@ -2,7 +2,9 @@ package org.hoststated.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -10,14 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code listen on ... ssl}: TLS terminated by the relay, plain TCP to the backend. */
 class TlsRelayTest {
@@ -28,7 +31,12 @@ class TlsRelayTest {
     }
 
     static TlsKeyPair pair() throws IOException {
-        return new TlsKeyPair(1, 1, resource("relay.crt"), resource("relay.key"));
+        return pair("relay");
+    }
+
+    /** {@code <name>.crt} and {@code <name>.key} from the test resources. */
+    static TlsKeyPair pair(String name) throws IOException {
+        return new TlsKeyPair(1, 1, resource(name + ".crt"), resource(name + ".key"));
     }
 
     static SSLContext clientTrusting(byte[] certPem) throws Exception {
@@ -44,44 +52,124 @@ class TlsRelayTest {
         return ctx;
     }
 
+    static SSLSocket connect(RelayFixture r, TlsKeyPair pair, String protocol, String... suites) throws Exception {
+        SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), r.port);
+        c.setSoTimeout(20_000);
+        c.setEnabledProtocols(new String[] {protocol});
+        if (suites.length > 0) {
+            c.setEnabledCipherSuites(suites);
+        }
+        c.startHandshake();
+        return c;
+    }
+
+    /** A TLS relay in front of {@code b}. */
+    static RelayFixture tlsRelay(TestBackend b, TlsKeyPair pair, SslOptions options) throws IOException {
+        return RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b), RelayTls.serverContext(pair, options));
+    }
+
+    /** Every key form OpenSSL writes, over TLS 1.2 and TLS 1.3, relays bytes both ways. */
+    @ParameterizedTest
+    @CsvSource({"relay, TLSv1.3", "relay, TLSv1.2", "rsa-pkcs1, TLSv1.3", "rsa-pkcs1, TLSv1.2",
+        "ec-sec1, TLSv1.3", "ec-sec1, TLSv1.2", "ec384-sec1, TLSv1.2"})
+    void terminatesTlsAndRelaysPlainToTheBackend(String keys, String protocol) throws Exception {
+        TlsKeyPair pair = pair(keys);
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults());
+                SSLSocket c = connect(r, pair, protocol)) {
+            assertEquals(protocol, c.getSession().getProtocol());
+            InputStream in = c.getInputStream();
+            assertEquals("a", TcpRelayTest.readLine(in));
+            byte[] payload = Pattern.bytes(0, 300_000);
+            c.getOutputStream().write(payload);
+            c.getOutputStream().flush();
+            byte[] back = in.readNBytes(payload.length);
+            assertTrue(Arrays.equals(payload, back));
+            c.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            assertEquals("bye", new String(in.readNBytes(3), StandardCharsets.US_ASCII));
+        }
+    }
+
     @Test
-    void terminatesTlsAndRelaysPlainToTheBackend() throws Exception {
-        RelayTransport t = RelayTransport.best();
-        try (TestBackend b = TestBackend.identEcho("a")) {
-            var relay = RelayFixture.forward(b);
-            var server = RelayTls.serverContext(pair(), SslOptions.defaults());
-            try (RelayFixture r = RelayFixture.startTls(t, relay, server);
-                    SSLSocket c = (SSLSocket) clientTrusting(pair().certificatePem()).getSocketFactory()
-                            .createSocket(InetAddress.getLoopbackAddress(), r.port)) {
-                c.setSoTimeout(20_000);
-                c.startHandshake();
-                InputStream in = c.getInputStream();
-                assertEquals("a", TcpRelayTest.readLine(in));
-                byte[] payload = Pattern.bytes(0, 300_000);
-                c.getOutputStream().write(payload);
-                c.getOutputStream().flush();
-                byte[] back = in.readNBytes(payload.length);
-                assertEquals(java.util.Arrays.hashCode(payload), java.util.Arrays.hashCode(back));
-                c.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
-                c.getOutputStream().flush();
-                assertEquals("bye", new String(in.readNBytes(3), StandardCharsets.US_ASCII));
+    void cipherListLimitsTls12Suites() throws Exception {
+        TlsKeyPair pair = pair();
+        SslOptions gcmOnly = new SslOptions("ECDHE+AESGCM:!ADH", SslOptions.CACHE_DEFAULT, true);
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, gcmOnly)) {
+            try (SSLSocket c = connect(r, pair, "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")) {
+                assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
+            }
+            assertThrows(IOException.class,
+                    () -> connect(r, pair, "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256").close());
+            // TLS 1.3 suites are not the list's business.
+            try (SSLSocket c = connect(r, pair, "TLSv1.3")) {
+                assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
             }
         }
     }
 
     @Test
-    void aKeyThatIsNotPemIsRefused() throws Exception {
-        TlsKeyPair bad = new TlsKeyPair(1, 1, resource("relay.crt"), "not a key".getBytes(StandardCharsets.US_ASCII));
-        assertThrows(IllegalArgumentException.class, () -> {
-            try {
-                RelayTls.serverContext(bad, SslOptions.defaults());
-            } catch (SSLException e) {
-                throw new IllegalArgumentException(e);
-            }
-        });
+    void oldProtocolsAreRefused() throws Exception {
+        TlsKeyPair pair = pair();
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults())) {
+            // The JDK client may refuse TLSv1.1 itself; either way no session is made.
+            assertThrows(Exception.class, () -> connect(r, pair, "TLSv1.1").close());
+            assertEquals(0, b.connections());
+        }
     }
 
-    static ProtocolConfig protocol() {
-        return ProtocolConfig.builtinDefault(1);
+    @Test
+    void sessionCacheSizeAndDisable() throws Exception {
+        SslContext sized = RelayTls.serverContext(pair(), new SslOptions(SslOptions.DEFAULT_CIPHERS, 77, true));
+        assertEquals(77, sized.sessionContext().getSessionCacheSize());
+        SslContext off = RelayTls.serverContext(pair(),
+                new SslOptions(SslOptions.DEFAULT_CIPHERS, SslOptions.CACHE_DISABLED, true));
+        assertEquals(RelayTls.DISABLED_CACHE_TIMEOUT_SEC, off.sessionContext().getSessionTimeout());
     }
+
+    @Test
+    void keysThatCannotServeAreRefusedWithTheReason() throws Exception {
+        TlsKeyPair notPem = new TlsKeyPair(1, 1, resource("relay.crt"), "not a key".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(refusal(notPem).contains("no PEM private key"), refusal(notPem));
+        TlsKeyPair mismatched = new TlsKeyPair(1, 1, resource("relay.crt"), resource("rsa-pkcs1.key"));
+        assertTrue(refusal(mismatched).contains("does not belong"), refusal(mismatched));
+        TlsKeyPair encrypted = new TlsKeyPair(1, 1, resource("relay.crt"),
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+        assertTrue(refusal(encrypted).contains("encrypted"), refusal(encrypted));
+        TlsKeyPair noCert = new TlsKeyPair(1, 1, "junk".getBytes(StandardCharsets.US_ASCII), resource("relay.key"));
+        assertTrue(refusal(noCert).startsWith("certificate file") || refusal(noCert).startsWith("no certificate"),
+                refusal(noCert));
+    }
+
+    static String refusal(TlsKeyPair p) {
+        return assertThrows(IllegalArgumentException.class, () -> RelayTls.serverContext(p, SslOptions.defaults()))
+                .getMessage();
+    }
+
+    @Test
+    void handshakeFailureEndsOnlyThatSession() throws Exception {
+        TlsKeyPair pair = pair();
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults())) {
+            try (java.net.Socket raw = r.connect()) {
+                raw.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                raw.getOutputStream().flush();
+                InputStream in = raw.getInputStream();
+                while (in.read() >= 0) {
+                    // An alert, then EOF.
+                }
+            } catch (IOException e) {
+                // A reset is a fine answer too.
+            }
+            assertEquals(0, b.connections(), "no backend connection for a failed handshake");
+            try (SSLSocket c = connect(r, pair, "TLSv1.3")) {
+                assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
+            }
+        }
+    }
+
 }

@@ -21,6 +21,7 @@ final class RelayBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        session.serverRead();
         Channel client = session.client();
         // A void promise: a failed write surfaces in the client's exceptionCaught, which ends
         // the session; no listener per buffer.

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,10 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The client side of one relay session, and the session's owner: last handler of the client
- * channel's pipeline ({@code idle -> idle-close -> frontend}), on the worker loop that
+ * channel's pipeline (after {@code ssl} on a TLS listener), on the worker loop that
  * accepted the client. It picks a host, connects the backend channel on the same loop (so
  * the session's state needs no locks), retries the next host when a connect fails, then
- * relays bytes unchanged both ways.
+ * relays bytes unchanged both ways. Behind TLS, the host is picked once the handshake has
+ * succeeded.
  *
  * <p>TCP semantics are kept end to end: a FIN from one side becomes a FIN to the other after
  * the data before it has been written, and the session closes once both sides have sent FIN.
@@ -32,6 +34,9 @@ import org.slf4j.LoggerFactory;
 public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RelayFrontendHandler.class);
 
+    /** The host id of a {@code nat lookup} destination, which belongs to no table. */
+    private static final int NAT_HOST_ID = -2;
+
     private final RelayContext relay;
     private Channel client;
     private Channel server;
@@ -40,7 +45,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     private int retriesLeft;
     private boolean clientEof;
     private boolean serverEof;
-    private int sessionId;
+    private SessionInfo session;
     /** Data read from the client before the server was connected (at most one read burst). */
     private ArrayDeque<Object> pending;
 
@@ -65,11 +70,24 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        sessionId = relay.counters().opened();
-        relay.sessions().add(client);
-        client.closeFuture().addListener(f -> sessionClosed());
-        host = relay.selector().select((InetSocketAddress) client.remoteAddress(),
-                (InetSocketAddress) client.localAddress());
+        session = SessionInfo.open(relay, client);
+        SessionIdleTimer.start(client, session, this, relay.config().timeoutSec());
+        if (ctx.pipeline().get(SslHandler.class) != null) {
+            // A TLS client gets a backend only once its handshake succeeded: a failed or
+            // abandoned handshake costs the servers nothing. The SslHandler reads on from here.
+            ctx.read();
+            return;
+        }
+        startSession(ctx);
+    }
+
+    /** Picks the host and connects to it. */
+    private void startSession(ChannelHandlerContext ctx) {
+        host = natTarget();
+        if (host == null) {
+            host = relay.selector().select((InetSocketAddress) client.remoteAddress(),
+                    (InetSocketAddress) client.localAddress());
+        }
         if (host == null) {
             RelaySession.setReason(client, "no host available");
             ctx.close();
@@ -79,7 +97,22 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
         connect();
     }
 
+    /**
+     * {@code nat lookup}: the destination a redirected client asked for, or null when the
+     * connection was not redirected (then the relay's other target, if any, is used).
+     */
+    private TargetHost natTarget() {
+        if (!relay.config().natLookup()) {
+            return null;
+        }
+        InetSocketAddress orig = OriginalDestination.of(client);
+        return orig == null ? null
+                : new TargetHost(NAT_HOST_ID, "nat lookup " + orig.getAddress().getHostAddress(), orig,
+                        relay.config().natLookupRetry());
+    }
+
     private void connect() {
+        session.target(host.address());
         Bootstrap b = relay.backend(host.address()).clone(client.eventLoop()).handler(new RelayBackendHandler(this));
         ChannelFuture f = b.connect(host.address());
         server = f.channel();
@@ -116,9 +149,10 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     private void connectFailed(Throwable cause) {
         String why = host + ": " + describe(cause);
         if (retriesLeft-- > 0) {
-            TargetHost next = relay.selector().next(host);
+            // The original destination of a redirected client has no alternative but itself.
+            TargetHost next = host.id() == NAT_HOST_ID ? host : relay.selector().next(host);
             if (next != null) {
-                log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), sessionId,
+                log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(),
                         why, next);
                 host = next;
                 connect();
@@ -132,6 +166,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (connected) {
+            session.touch();
             // Ownership of msg moves to the server channel's outbound buffer.
             server.write(msg, server.voidPromise());
         } else if (client.isActive()) {
@@ -153,6 +188,15 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent hs) {
+            if (hs.isSuccess()) {
+                startSession(ctx);
+            } else {
+                RelaySession.setReason(client, "TLS handshake: " + describe(hs.cause()));
+                ctx.close();
+            }
+            return;
+        }
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
             clientEof = true;
             if (connected) {
@@ -175,6 +219,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releasePending();
+        if (session != null) {
+            session.done();
+        }
         RelaySession.setReason(client, "closed by client");
         if (server != null) {
             RelaySession.closeOnFlush(server);
@@ -188,6 +235,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
         if (server != null) {
             RelaySession.closeOnFlush(server);
         }
+    }
+
+    /** Bytes from the server: the session is active. */
+    void serverRead() {
+        session.touch();
     }
 
     void serverEof() {
@@ -230,13 +282,14 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     private void noteError(String side, Throwable cause) {
         if (!(cause instanceof IOException) && !(cause instanceof DecoderException)) {
             // Not the outside world failing (I/O error, bad TLS or protocol data): a bug.
-            log.warn("relay {}, session {}: {} side", relay.name(), sessionId, side, cause);
+            log.warn("relay {}, session {}: {} side", relay.name(), session != null ? session.id() : 0, side, cause);
         }
         RelaySession.setReason(client, side + ": " + describe(cause));
     }
 
     private void finishIfBothEof() {
         if (clientEof && serverEof) {
+            session.done();
             RelaySession.setReason(client, "done");
             RelaySession.closeOnFlush(server);
             RelaySession.closeOnFlush(client);
@@ -250,28 +303,6 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             }
             pending = null;
         }
-    }
-
-    private void sessionClosed() {
-        relay.counters().closed();
-        releasePending();
-        if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
-            String line = String.format("relay %s, session %d (%d active), %s -> %s, %s", relay.name(),
-                    sessionId, relay.counters().active(), address(client.remoteAddress()),
-                    host != null ? host.toString() : "-", RelaySession.reason(client));
-            if (relay.logSessions()) {
-                log.info(line);
-            } else {
-                log.debug(line);
-            }
-        }
-    }
-
-    private static String address(java.net.SocketAddress a) {
-        if (a instanceof InetSocketAddress i) {
-            return i.getAddress().getHostAddress() + ":" + i.getPort();
-        }
-        return String.valueOf(a);
     }
 
     private static String describe(Throwable t) {

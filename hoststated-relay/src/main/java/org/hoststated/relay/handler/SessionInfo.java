@@ -4,17 +4,31 @@ import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import org.hoststated.core.msg.CtlSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * What {@code show sessions} says of one live session, kept on its client channel. Every
- * session of every protocol (tcp, http) opens one with {@link #open} when its client channel
- * becomes active; the relay engine lists them from {@link RelayContext#sessions()}.
+ * What {@code show sessions} and the session's close line say of one live session, kept on
+ * its client channel. Every session of every protocol (tcp, http) opens one with {@link #open}
+ * when its client channel becomes active; the relay engine lists them from
+ * {@link RelayContext#sessions()}. When the client channel closes, the session is uncounted
+ * and one line is logged (info with {@code log updates} or {@code log all}, else debug):
+ * <pre>
+ *   relay www, session 12 (3 active), 192.0.2.7:51234 -> 10.0.0.2:80, closed by client[, Host: a.example]
+ * </pre>
+ * with the reason recorded by {@link RelaySession#setReason} and the values an HTTP session's
+ * {@code log} actions added with {@link #logValue}.
  *
  * <p>Written on the session's worker loop, read by the engine loop: the fields it reads are
  * volatile, and a listing is a snapshot that may be a moment old.
  */
 public final class SessionInfo {
+    private static final Logger log = LoggerFactory.getLogger(SessionInfo.class);
     private static final AttributeKey<SessionInfo> KEY = AttributeKey.valueOf("hoststated.relay.session");
+    /** Bound on the logged values of one session, so a client cannot grow a log line without end. */
+    static final int MAX_LOGGED_CHARS = 2048;
+    /** The client address of a channel that has none (a test's embedded channel). */
+    private static final InetSocketAddress UNKNOWN = new InetSocketAddress(0);
 
     private final int id;
     private final int relayId;
@@ -23,6 +37,8 @@ public final class SessionInfo {
     private volatile InetSocketAddress target;
     private volatile long lastActivityNanos;
     private volatile boolean done;
+    /** The {@code log} actions' "key: value" pairs, or null; session loop only. */
+    private StringBuilder logged;
 
     private SessionInfo(int id, int relayId, InetSocketAddress client, long now) {
         this.id = id;
@@ -34,14 +50,15 @@ public final class SessionInfo {
 
     /**
      * Counts a new session of {@code relay}, registers its client channel for listing and for
-     * shutdown, and closes the count when the channel closes. Returns the session.
+     * shutdown, and closes the count (and logs the session's line) when the channel closes.
+     * Returns the session.
      */
     public static SessionInfo open(RelayContext relay, Channel clientChannel) {
         SessionInfo s = new SessionInfo(relay.counters().opened(), relay.config().id(),
-                (InetSocketAddress) clientChannel.remoteAddress(), System.nanoTime());
+                clientChannel.remoteAddress() instanceof InetSocketAddress a ? a : UNKNOWN, System.nanoTime());
         clientChannel.attr(KEY).set(s);
         relay.sessions().add(clientChannel);
-        clientChannel.closeFuture().addListener(f -> relay.counters().closed());
+        clientChannel.closeFuture().addListener(f -> s.closed(relay, clientChannel));
         return s;
     }
 
@@ -64,9 +81,31 @@ public final class SessionInfo {
         lastActivityNanos = System.nanoTime();
     }
 
+    /** When bytes last moved, in {@link System#nanoTime()} terms. */
+    long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
     /** The session is closing: listed as DONE until its channel is gone. */
     public void done() {
         done = true;
+    }
+
+    /**
+     * Adds {@code key: value} to the session's close line (an HTTP {@code log} action). Call on
+     * the session's worker loop. Values beyond {@link #MAX_LOGGED_CHARS} in all are dropped.
+     */
+    public void logValue(String key, String value) {
+        if (logged == null) {
+            logged = new StringBuilder();
+        }
+        if (logged.length() < MAX_LOGGED_CHARS) {
+            logged.append(", ").append(key).append(": ").append(value);
+            if (logged.length() > MAX_LOGGED_CHARS) {
+                logged.setLength(MAX_LOGGED_CHARS);
+                logged.append("...");
+            }
+        }
     }
 
     /** The {@code show sessions} row, as of {@code nowNanos}; {@code loop} is the worker number. */
@@ -74,6 +113,30 @@ public final class SessionInfo {
         InetSocketAddress t = target;
         return new CtlSession(relayId, loop, id, client.getAddress(), client.getPort(),
                 t == null ? null : t.getAddress(), t == null ? 0 : t.getPort(), done,
-                (nowNanos - startNanos) / 1_000_000, (nowNanos - lastActivityNanos) / 1_000_000);
+                Math.max(0, (nowNanos - startNanos) / 1_000_000), Math.max(0, (nowNanos - lastActivityNanos) / 1_000_000));
+    }
+
+    private void closed(RelayContext relay, Channel clientChannel) {
+        done = true;
+        relay.counters().closed();
+        if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
+            String line = closeLine(relay.name(), relay.counters().active(), RelaySession.reason(clientChannel));
+            if (relay.logSessions()) {
+                log.info(line);
+            } else {
+                log.debug(line);
+            }
+        }
+    }
+
+    /** The session's close line (see the class comment). */
+    String closeLine(String relayName, long active, String reason) {
+        InetSocketAddress t = target;
+        return "relay " + relayName + ", session " + id + " (" + active + " active), " + address(client) + " -> "
+                + (t == null ? "-" : address(t)) + ", " + reason + (logged == null ? "" : logged);
+    }
+
+    private static String address(InetSocketAddress a) {
+        return a == null ? "-" : a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 }

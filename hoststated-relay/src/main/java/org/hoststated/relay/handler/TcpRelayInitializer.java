@@ -5,18 +5,16 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of a session accepted by a {@code protocol tcp} relay, in the relay
  * engine's worker loop that accepted it:
  * <pre>
- *   [ssl (SslHandler, listen ... ssl)] -> idle (IdleStateHandler, all-idle = relay timeout)
- *     -> idle-close -> frontend
+ *   [ssl (SslHandler, listen ... ssl)] -> frontend
  * </pre>
  * The frontend handler connects the backend channel on the same loop and relays bytes
- * unchanged both ways. Shared by every session of one relay.
+ * unchanged both ways; the session timeout is its {@link SessionIdleTimer}, not a handler.
+ * Shared by every session of one relay.
  */
 @ChannelHandler.Sharable
 public final class TcpRelayInitializer extends ChannelInitializer<Channel> {
@@ -34,12 +32,6 @@ public final class TcpRelayInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
             p.addLast("ssl", tls.newHandler(ch.alloc()));
-        }
-        int timeout = relay.config().timeoutSec();
-        if (timeout > 0) {
-            // observeOutput: a slow client draining a long response is not idle.
-            p.addLast("idle", new IdleStateHandler(true, 0, 0, timeout, TimeUnit.SECONDS));
-            p.addLast("idle-close", IdleCloseHandler.INSTANCE);
         }
         p.addLast("frontend", new RelayFrontendHandler(relay));
     }

@@ -4,19 +4,14 @@ import java.net.InetSocketAddress;
 
 /**
  * {@code hash}: like {@link LoadBalance} without the client's address, so every session of a
- * relay goes to the same host while it is up. (Protocol {@code hash} actions, which feed
- * header values into the key, need a late connect and belong to the HTTP relay.)
+ * relay goes to the same host while it is up. An HTTP relay's {@code hash} actions feed header,
+ * query or cookie values into the session's key first ({@link HostSelector#select(
+ * InetSocketAddress, InetSocketAddress, int)}), so equal values go to the same host.
  */
 public final class Hash implements Scheduler {
-    private final int relayKey;
-
-    public Hash(int relayKey) {
-        this.relayKey = relayKey;
-    }
-
     @Override
-    public int start(int n, InetSocketAddress client, InetSocketAddress listen) {
-        int h = Hash32.address(listen.getAddress(), relayKey);
+    public int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
+        int h = Hash32.address(listen.getAddress(), hashKey);
         h = Hash32.port(listen.getPort(), h);
         return Integer.remainderUnsigned(h, n);
     }

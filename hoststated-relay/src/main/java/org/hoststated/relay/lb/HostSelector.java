@@ -11,15 +11,23 @@ import java.net.InetSocketAddress;
 public final class HostSelector {
     private final Scheduler scheduler;
     private final boolean noCheck;
+    private final int hashKey;
     private volatile RelayHosts hosts;
 
     /**
      * @param noCheck {@code no check}: any host is acceptable whatever its state
+     * @param hashKey the relay key ({@link Hash32#relayKey}) that starts each session's hash
      */
-    public HostSelector(Scheduler scheduler, boolean noCheck, RelayHosts hosts) {
+    public HostSelector(Scheduler scheduler, boolean noCheck, int hashKey, RelayHosts hosts) {
         this.scheduler = scheduler;
         this.noCheck = noCheck;
+        this.hashKey = hashKey;
         this.hosts = hosts;
+    }
+
+    /** A selector whose hash key is {@link Hash32#INIT} (tests, fixed targets). */
+    public HostSelector(Scheduler scheduler, boolean noCheck, RelayHosts hosts) {
+        this(scheduler, noCheck, Hash32.INIT, hosts);
     }
 
     /** A selector for a single fixed address ({@code forward to}, {@code service}). */
@@ -41,16 +49,33 @@ public final class HostSelector {
     }
 
     /**
+     * The hash key a session starts with: an HTTP session feeds the values its {@code hash}
+     * actions name into it ({@code Hash32.str(value, key)}, as relayd's {@code se_hashkey})
+     * and passes the result to {@link #select(InetSocketAddress, InetSocketAddress, int)}.
+     */
+    public int hashKey() {
+        return hashKey;
+    }
+
+    /**
      * The host for a new session: the scheduler's choice if it is up, else the next up host
      * after it, then from the start (relay.c). Returns null when no host is up.
      */
     public TargetHost select(InetSocketAddress client, InetSocketAddress listen) {
+        return select(client, listen, hashKey);
+    }
+
+    /**
+     * Like {@link #select(InetSocketAddress, InetSocketAddress)}, with the session's own hash
+     * key (see {@link #hashKey()}) for {@code loadbalance} and {@code hash}.
+     */
+    public TargetHost select(InetSocketAddress client, InetSocketAddress listen, int sessionHashKey) {
         RelayHosts h = hosts;
         int n = h.size();
         if (n == 0) {
             return null;
         }
-        int i = find(h, scheduler.start(n, client, listen));
+        int i = find(h, scheduler.start(n, client, listen, sessionHashKey));
         if (i < 0) {
             return null;
         }

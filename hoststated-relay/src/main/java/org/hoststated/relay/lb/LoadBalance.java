@@ -3,21 +3,16 @@ package org.hoststated.relay.lb;
 import java.net.InetSocketAddress;
 
 /**
- * {@code loadbalance}: hash32 of the relay key, the client's address, the listen address
+ * {@code loadbalance}: hash32 of the session's hash key (the relay key, plus the values of an
+ * HTTP relay's {@code hash} actions), the client's address, the listen address
  * and the listen port, modulo the number of hosts. relayd hashed the whole client
  * {@code sockaddr}, port included, which spread one client over every host; hashing only its
  * address keeps a client on one host while that host is up.
  */
 public final class LoadBalance implements Scheduler {
-    private final int relayKey;
-
-    public LoadBalance(int relayKey) {
-        this.relayKey = relayKey;
-    }
-
     @Override
-    public int start(int n, InetSocketAddress client, InetSocketAddress listen) {
-        int h = Hash32.address(client.getAddress(), relayKey);
+    public int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
+        int h = Hash32.address(client.getAddress(), hashKey);
         h = Hash32.address(listen.getAddress(), h);
         h = Hash32.port(listen.getPort(), h);
         return Integer.remainderUnsigned(h, n);

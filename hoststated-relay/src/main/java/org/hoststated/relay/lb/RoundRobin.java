@@ -13,7 +13,7 @@ public final class RoundRobin implements Scheduler {
     private final AtomicInteger next = new AtomicInteger();
 
     @Override
-    public int start(int n, InetSocketAddress client, InetSocketAddress listen) {
+    public int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
         int i = next.get();
         return i >= n || i < 0 ? 0 : i;
     }

@@ -12,8 +12,11 @@ public interface Scheduler {
      * The index, in [0, n), where the search for a host for this session starts.
      *
      * @param n number of hosts, at least 1
+     * @param hashKey the session's hash key: the relay key ({@link Hash32#relayKey}), into
+     *     which an HTTP session's {@code hash} actions may have fed values; ignored by
+     *     {@code roundrobin}
      */
-    int start(int n, InetSocketAddress client, InetSocketAddress listen);
+    int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey);
 
     /** The host at {@code index} was chosen. */
     default void chosen(int index) {

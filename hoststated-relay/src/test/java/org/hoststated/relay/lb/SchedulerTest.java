@@ -58,7 +58,7 @@ class SchedulerTest {
     @Test
     void loadBalanceKeepsAClientOnOneHostAndSpreadsClients() throws Exception {
         List<TargetHost> h = hosts(4);
-        HostSelector sel = new HostSelector(new LoadBalance(Hash32.relayKey("www", "webhosts")), false,
+        HostSelector sel = new HostSelector(new LoadBalance(), false, Hash32.relayKey("www", "webhosts"),
                 RelayHosts.allUsable(h));
         InetSocketAddress l = addr("192.0.2.100", 80);
         Set<Integer> used = new HashSet<>();
@@ -80,12 +80,12 @@ class SchedulerTest {
         for (byte b : new byte[] {(byte) 198, 51, 100, 7, (byte) 192, 0, 2, 100, (byte) (8080 >> 8), (byte) (8080 & 0xff)}) {
             p = (p * 33 + (b & 0xff)) & 0xffffffffL;
         }
-        assertEquals((int) (p % 5), new LoadBalance(key).start(5, c, l));
+        assertEquals((int) (p % 5), new LoadBalance().start(5, c, l, key));
     }
 
     @Test
     void hashIgnoresTheClient() throws Exception {
-        HostSelector sel = new HostSelector(new Hash(Hash32.relayKey("r", "t")), false, RelayHosts.allUsable(hosts(5)));
+        HostSelector sel = new HostSelector(new Hash(), false, Hash32.relayKey("r", "t"), RelayHosts.allUsable(hosts(5)));
         InetSocketAddress l = addr("192.0.2.100", 80);
         int first = sel.select(addr("198.51.100.1", 1), l).id();
         for (int i = 2; i < 30; i++) {
@@ -94,9 +94,27 @@ class SchedulerTest {
     }
 
     @Test
+    void hashActionValuesChooseTheHost() throws Exception {
+        int relayKey = Hash32.relayKey("r", "t");
+        HostSelector sel = new HostSelector(new Hash(), false, relayKey, RelayHosts.allUsable(hosts(5)));
+        assertEquals(relayKey, sel.hashKey());
+        InetSocketAddress l = addr("192.0.2.100", 80);
+        Set<Integer> used = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            int key = Hash32.str("session-" + i, sel.hashKey());
+            int first = sel.select(addr("198.51.100.1", 1), l, key).id();
+            assertEquals(first, sel.select(addr("198.51.100.2", 2), l, key).id(), "same value, same host");
+            used.add(first);
+        }
+        assertEquals(5, used.size(), "different values spread");
+        assertEquals(sel.select(addr("198.51.100.1", 1), l).id(),
+                sel.select(addr("198.51.100.1", 1), l, relayKey).id());
+    }
+
+    @Test
     void downChoiceScansForwardThenFromTheStart() throws Exception {
         List<TargetHost> h = hosts(4);
-        Scheduler fixedAt2 = (n, c, l) -> 2;
+        Scheduler fixedAt2 = (n, c, l, k) -> 2;
         InetSocketAddress a = addr("192.0.2.1", 1);
         assertEquals(4, new HostSelector(fixedAt2, false, RelayHosts.of(h, t -> t.id() != 3)).select(a, a).id());
         assertEquals(1, new HostSelector(fixedAt2, false, RelayHosts.of(h, t -> t.id() <= 2 && t.id() != 2))

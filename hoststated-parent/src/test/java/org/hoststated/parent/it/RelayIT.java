@@ -1,0 +1,107 @@
+package org.hoststated.parent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.hoststated.core.msg.CtlSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The relay engine in the running daemon: live sessions listed through the control socket,
+ * one log line per closed session, the session timeout, a disabled relay.
+ */
+class RelayIT {
+    static final String S = "127.22.1.1";
+    static final String T = "127.22.1.2";
+    static final String OFF = "127.22.1.3";
+
+    @TempDir
+    static Path dir;
+    static Daemon daemon;
+    static RelayEchoBackend echo;
+    static int portS;
+    static int portT;
+    static int portOff;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        echo = new RelayEchoBackend("echo", "127.22.1.11");
+        portS = RelayClient.freePort(S);
+        portT = RelayClient.freePort(T);
+        portOff = RelayClient.freePort(OFF);
+        String fwd = "  forward to 127.22.1.11 port " + echo.port() + "\n";
+        daemon = new Daemon(dir);
+        daemon.writeConfig(daemon.globals() + "log updates\nprefork 2\n"
+                + "relay s {\n  listen on " + S + " port " + portS + "\n" + fwd + "}\n"
+                + "relay t {\n  listen on " + T + " port " + portT + "\n" + fwd + "  timeout 1\n}\n"
+                + "relay off {\n  listen on " + OFF + " port " + portOff + "\n" + fwd + "  disable\n}\n");
+        daemon.start();
+        daemon.awaitLogged("relay s serving", Duration.ofSeconds(20), () -> "echo".equals(RelayClient.session(S, portS)));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+            Files.writeString(Path.of("target", "RelayIT-daemon.log"), daemon.logText());
+        }
+        if (echo != null) {
+            echo.close();
+        }
+    }
+
+    @Test
+    void liveSessionsAreListedAndEachClosedSessionLogsOneLine() throws Exception {
+        int clientPort;
+        try (Socket c = RelayClient.open(S, portS)) {
+            clientPort = c.getLocalPort();
+            assertEquals("echo", RelayClient.readLine(c.getInputStream()));
+            List<CtlSession> rows = RelayControl.sessions(daemon.socket);
+            CtlSession row = rows.stream().filter(r -> r.clientPort() == clientPort).findFirst()
+                    .orElseThrow(() -> new AssertionError("session not listed: " + rows));
+            assertEquals(echo.port(), row.targetPort());
+            assertEquals("127.22.1.11", row.target().getHostAddress());
+            assertFalse(row.done());
+            assertTrue(row.loop() == 0 || row.loop() == 1, "prefork 2: loop " + row.loop());
+            c.shutdownOutput();
+            assertEquals(-1, c.getInputStream().read());
+        }
+        daemon.awaitLogged("session gone from the list", Duration.ofSeconds(10),
+                () -> RelayControl.sessions(daemon.socket).stream().noneMatch(r -> r.clientPort() == clientPort));
+        String line = ":" + clientPort + " -> 127.22.1.11:" + echo.port() + ", done";
+        daemon.awaitLogged("close line", Duration.ofSeconds(10), () -> daemon.logText().contains(line));
+        assertEquals(1, daemon.logText().lines().filter(l -> l.contains(":" + clientPort + " -> ")).count());
+    }
+
+    @Test
+    void anIdleSessionEndsAtTheRelaysTimeout() throws Exception {
+        try (Socket c = RelayClient.open(T, portT)) {
+            assertEquals("echo", RelayClient.readLine(c.getInputStream()));
+            long t0 = System.nanoTime();
+            assertEquals(-1, c.getInputStream().read());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 800, "closed after " + ms + " ms");
+            int clientPort = c.getLocalPort();
+            daemon.awaitLogged("timeout line", Duration.ofSeconds(10),
+                    () -> daemon.logText().contains(":" + clientPort + " -> 127.22.1.11:" + echo.port() + ", session timeout"));
+        }
+    }
+
+    @Test
+    void aDisabledRelayAcceptsAndCloses() throws Exception {
+        try (Socket c = RelayClient.open(OFF, portOff)) {
+            assertEquals(-1, c.getInputStream().read());
+        }
+    }
+}

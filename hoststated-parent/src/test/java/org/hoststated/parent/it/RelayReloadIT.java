@@ -1,0 +1,136 @@
+package org.hoststated.parent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reload with relays (issue 7 item 3), end to end: relays added, removed, moved to another
+ * port and given another protocol and target while a client keeps connecting, with no failed
+ * session, and a session opened before the reload keeps relaying after it.
+ */
+class RelayReloadIT {
+    static final String A = "127.22.2.1";
+    static final String B = "127.22.2.2";
+    static final String C = "127.22.2.3";
+
+    @TempDir
+    static Path dir;
+    static Daemon daemon;
+    static RelayEchoBackend x;
+    static RelayEchoBackend y;
+    static int portA;
+    static int portA2;
+    static int portB;
+    static int portC;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        x = new RelayEchoBackend("x", "127.22.2.11");
+        y = new RelayEchoBackend("y", "127.22.2.12");
+        portA = RelayClient.freePort(A);
+        portA2 = RelayClient.freePort(A);
+        portB = RelayClient.freePort(B);
+        portC = RelayClient.freePort(C);
+        daemon = new Daemon(dir);
+        daemon.writeConfig(first());
+        daemon.start();
+        daemon.awaitLogged("relay a serving", Duration.ofSeconds(20), () -> "x".equals(RelayClient.session(A, portA)));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+            // Kept for a look after the run; the directory above is removed.
+            java.nio.file.Files.writeString(Path.of("target", "RelayReloadIT-daemon.log"), daemon.logText());
+        }
+        if (x != null) {
+            x.close();
+        }
+        if (y != null) {
+            y.close();
+        }
+    }
+
+    static String relay(String name, String ip, int port, RelayEchoBackend to, String extra) {
+        return "relay " + name + " {\n  listen on " + ip + " port " + port + "\n  forward to "
+                + to.address.getAddress().getHostAddress() + " port " + to.port() + "\n" + extra + "}\n";
+    }
+
+    static String first() {
+        return daemon.globals() + "log updates\n" + relay("a", A, portA, x, "") + relay("b", B, portB, y, "");
+    }
+
+    /** a: another target and protocol; b: gone; c: new; other worker loops. */
+    static String second() {
+        return daemon.globals() + "log updates\nprefork 2\n"
+                + "protocol fast {\n  tcp { nodelay, socket buffer 65536 }\n}\n"
+                + relay("a", A, portA, y, "  protocol fast\n") + relay("c", C, portC, x, "");
+    }
+
+    void reload(String config) throws Exception {
+        daemon.writeConfig(config);
+        Daemon.Result r = daemon.ctl("reload");
+        assertEquals(0, r.status(), r.output() + "\n" + daemon.logText());
+    }
+
+    /** Waits until nothing listens on {@code ip:port} any more. */
+    static void awaitRefused(String what, String ip, int port) {
+        daemon.awaitLogged(what, Duration.ofSeconds(10), () -> {
+            try {
+                RelayClient.session(ip, port);
+                return false;
+            } catch (ConnectException e) {
+                return true;
+            }
+        });
+    }
+
+    @Test
+    void reloadsUnderLoadWithoutAFailedSessionAndKeepSessionsInFlight() throws Exception {
+        try (Socket before = RelayClient.open(A, portA)) {
+            assertEquals("x", RelayClient.readLine(before.getInputStream()));
+            assertEquals("one", RelayClient.echo(before, "one"));
+            try (RelayClient.Load load = new RelayClient.Load(A, portA)) {
+                reload(second());
+                daemon.awaitLogged("a forwards to y", Duration.ofSeconds(10), () -> "y".equals(RelayClient.session(A, portA)));
+                assertEquals("x", RelayClient.session(C, portC));
+                awaitRefused("b closed", B, portB);
+                assertEquals("two", RelayClient.echo(before, "two"), "the session from before the reload still relays");
+                for (int i = 0; i < 4; i++) {
+                    reload(i % 2 == 0 ? first() : second());
+                }
+                int seen = load.ok.get();
+                daemon.awaitLogged("load goes on", Duration.ofSeconds(10), () -> load.ok.get() > seen + 20);
+                load.close();
+                assertEquals(0, load.failures.size(), load.failures + "\n" + daemon.logText());
+                assertTrue(load.ok.get() > 50, "sessions during the reloads: " + load.ok.get());
+            }
+            assertEquals("three", RelayClient.echo(before, "three"));
+            before.shutdownOutput();
+            assertEquals(-1, before.getInputStream().read());
+        }
+    }
+
+    @Test
+    void aRelayMovedToAnotherPortListensThereOnly() throws Exception {
+        reload(daemon.globals() + relay("a", A, portA2, x, ""));
+        daemon.awaitLogged("a on its new port", Duration.ofSeconds(10), () -> "x".equals(RelayClient.session(A, portA2)));
+        awaitRefused("old port closed", A, portA);
+        reload(first());
+        daemon.awaitLogged("a back", Duration.ofSeconds(10), () -> "x".equals(RelayClient.session(A, portA)));
+        assertThrows(ConnectException.class, () -> RelayClient.session(A, portA2));
+    }
+}

@@ -1,0 +1,119 @@
+package org.hoststated.parent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code listen on ... ssl} in the running daemon: the parent reads the certificate and a
+ * PKCS#1 RSA key from {@code /etc/ssl/<address>.crt} and {@code /etc/ssl/private/<address>.key}
+ * (made here with openssl for this test's own address, removed afterwards), the chrooted relay
+ * engine terminates TLS 1.2 and 1.3 with them.
+ */
+class RelayTlsIT {
+    static final String ADDR = "127.22.3.1";
+    static final Path CRT = Path.of("/etc/ssl", ADDR + ".crt");
+    static final Path KEY = Path.of("/etc/ssl/private", ADDR + ".key");
+
+    @TempDir
+    static Path dir;
+    static Daemon daemon;
+    static RelayEchoBackend echo;
+    static int port;
+    static final List<Path> made = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        Assumptions.assumeTrue(!Files.exists(CRT) && !Files.exists(KEY), "files for " + ADDR + " exist: not ours");
+        if (!Files.isDirectory(KEY.getParent())) {
+            made.add(Files.createDirectories(KEY.getParent()));
+        }
+        made.add(0, KEY);
+        made.add(0, CRT);
+        Assumptions.assumeTrue(run("openssl", "genrsa", "-traditional", "-out", KEY.toString(), "2048") == 0,
+                "openssl not usable");
+        Assumptions.assumeTrue(run("openssl", "req", "-new", "-x509", "-key", KEY.toString(), "-out", CRT.toString(),
+                "-days", "2", "-subj", "/CN=" + ADDR) == 0, "openssl req failed");
+        echo = new RelayEchoBackend("echo", "127.22.3.11");
+        port = RelayClient.freePort(ADDR);
+        daemon = new Daemon(dir);
+        daemon.writeConfig(daemon.globals() + "protocol secure {\n  ssl { ciphers \"HIGH:!ADH\", session cache 100 }\n}\n"
+                + "relay tls {\n  listen on " + ADDR + " port " + port + " ssl\n  forward to 127.22.3.11 port "
+                + echo.port() + "\n  protocol secure\n}\n");
+        daemon.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+            Files.writeString(Path.of("target", "RelayTlsIT-daemon.log"), daemon.logText());
+        }
+        if (echo != null) {
+            echo.close();
+        }
+        for (Path p : made) {
+            Files.deleteIfExists(p);
+        }
+    }
+
+    static int run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    static SSLContext trustingTheRelay() throws Exception {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        ks.setCertificateEntry("relay", CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(CRT))));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void terminatesTlsWithTheKeyFromEtcSsl(String protocol) throws Exception {
+        SSLContext ctx = trustingTheRelay();
+        daemon.awaitLogged("tls relay serving", Duration.ofSeconds(20), () -> {
+            try (SSLSocket c = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getByName(ADDR), port)) {
+                c.setSoTimeout(5000);
+                c.setEnabledProtocols(new String[] {protocol});
+                c.startHandshake();
+                assertEquals(protocol, c.getSession().getProtocol());
+                assertEquals("echo", RelayClient.readLine(c.getInputStream()));
+                c.getOutputStream().write("over tls\n".getBytes());
+                c.getOutputStream().flush();
+                return "over tls".equals(RelayClient.readLine(c.getInputStream()));
+            }
+        });
+    }
+}

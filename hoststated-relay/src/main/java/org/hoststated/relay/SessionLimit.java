@@ -1,0 +1,116 @@
+package org.hoststated.relay;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bound on open sessions of the whole relay engine, of every relay and protocol: a
+ * session holds two descriptors, so without a bound a flood of clients would run the
+ * engine out of them and stall every relay (the original capped each relay process at 1,024
+ * sessions). The default fits the process's descriptor limit: half of it, less a reserve;
+ * the system property {@value #PROPERTY} sets another. A client over the bound is accepted
+ * and closed at once, and a warning is logged at most once a minute. Shared by every worker
+ * loop (one atomic counter). The engine's instance is made before the chroot, where the
+ * descriptor limit can still be read.
+ */
+public final class SessionLimit {
+    public static final String PROPERTY = "hoststated.relay.maxSessions";
+    private static final Logger log = LoggerFactory.getLogger(SessionLimit.class);
+    /** Descriptors kept for the engine's own channels, logging and the JVM. */
+    private static final int RESERVE = 64;
+    private static final long WARN_EVERY_NANOS = 60_000_000_000L;
+    private static final long FALLBACK_FDS = 16_384;
+    private static final SessionLimit ENGINE = new SessionLimit(defaultLimit());
+
+    private final int max;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+
+    public SessionLimit(int max) {
+        this.max = Math.max(1, max);
+    }
+
+    /** The engine's bound, shared by all its relays. */
+    public static SessionLimit engine() {
+        return ENGINE;
+    }
+
+    public int max() {
+        return max;
+    }
+
+    static int defaultLimit() {
+        Integer set = Integer.getInteger(PROPERTY);
+        if (set != null && set > 0) {
+            return set;
+        }
+        long fds = descriptorLimit();
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, (fds - RESERVE) / 2));
+    }
+
+    /**
+     * This process's soft RLIMIT_NOFILE (the JVM raises it to the hard limit at start), from
+     * {@code /proc/self/limits}: readable before the chroot only, so the engine asks then
+     * (RelayEngine.acquirePrivileged).
+     */
+    static long descriptorLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? Integer.MAX_VALUE : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot read the descriptor limit ({}); assuming {}", e.toString(), FALLBACK_FDS);
+        }
+        return FALLBACK_FDS;
+    }
+
+    /**
+     * The child handler of a relay's listener: {@code sessionPipeline} for a session within
+     * the bound, else a close.
+     */
+    ChannelHandler guard(String relayName, ChannelHandler sessionPipeline) {
+        return new Guard(relayName, sessionPipeline);
+    }
+
+    @ChannelHandler.Sharable
+    private final class Guard extends ChannelInitializer<Channel> {
+        private final String relayName;
+        private final ChannelHandler sessionPipeline;
+
+        Guard(String relayName, ChannelHandler sessionPipeline) {
+            this.relayName = relayName;
+            this.sessionPipeline = sessionPipeline;
+        }
+
+        @Override
+        protected void initChannel(Channel ch) {
+            if (open.incrementAndGet() > max) {
+                open.decrementAndGet();
+                refused(relayName);
+                ch.close();
+                return;
+            }
+            ch.closeFuture().addListener(f -> open.decrementAndGet());
+            ch.pipeline().addLast(sessionPipeline);
+        }
+    }
+
+    private void refused(String relayName) {
+        long now = System.nanoTime();
+        long last = lastWarning.get();
+        if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
+            log.warn("relay {}: {} sessions open, the engine's limit: new clients are closed", relayName, max);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package org.hoststated.relay;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.hoststated.core.msg.CtlSession;
+import org.hoststated.relay.handler.SessionInfo;
+
+/**
+ * The rows of {@code show sessions}: one per live session of every relay, any protocol, with
+ * the number of the worker loop that runs it (the original's relay process number). Runs on
+ * the relay engine's loop; reads each session's {@link SessionInfo} snapshot. Stateless.
+ */
+final class SessionListing {
+    private SessionListing() {
+    }
+
+    /** Numbers the loops of {@code workers} from 0, in the group's order. */
+    static Map<EventExecutor, Integer> number(EventLoopGroup workers) {
+        Map<EventExecutor, Integer> out = new HashMap<>();
+        int i = 0;
+        for (EventExecutor e : workers) {
+            out.put(e, i++);
+        }
+        return Map.copyOf(out);
+    }
+
+    static List<CtlSession> rows(List<RelayServer> servers, Map<EventExecutor, Integer> loops, long nowNanos) {
+        List<CtlSession> out = new ArrayList<>();
+        for (RelayServer s : servers) {
+            for (Channel ch : s.context().sessions()) {
+                SessionInfo info = SessionInfo.of(ch);
+                if (info != null) {
+                    out.add(info.toCtl(loops.getOrDefault(ch.eventLoop(), 0), nowNanos));
+                }
+            }
+        }
+        out.sort((a, b) -> a.relayId() != b.relayId() ? Integer.compare(a.relayId(), b.relayId())
+                : Long.compare(a.sessionId(), b.sessionId()));
+        return out;
+    }
+}

@@ -1,0 +1,248 @@
+package org.hoststated.relay.tls;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A relay listener's certificate chain and private key, read from the PEM files the parent
+ * sent. Keys are accepted in the forms OpenSSL writes: PKCS#8 ({@code BEGIN PRIVATE KEY}),
+ * PKCS#1 RSA ({@code BEGIN RSA PRIVATE KEY}, {@code openssl genrsa -traditional}) and SEC1 EC
+ * ({@code BEGIN EC PRIVATE KEY}, with or without a leading {@code BEGIN EC PARAMETERS} block, as
+ * {@code openssl ecparam -genkey} writes it). The older forms are rewrapped as PKCS#8, which is
+ * all the JDK reads. Encrypted keys are refused: there is no one to type the pass phrase. The
+ * key must belong to the first certificate. Immutable.
+ */
+public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
+    private static final Pattern BLOCK = Pattern.compile(
+            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+    /** id-ecPublicKey, 1.2.840.10045.2.1. */
+    private static final byte[] OID_EC = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+    /** rsaEncryption, 1.2.840.113549.1.1.1, with its NULL parameters. */
+    private static final byte[] ALG_RSA = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7,
+        0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+
+    /**
+     * @throws IllegalArgumentException saying what is wrong with the certificate or key
+     */
+    public static PemKeyPair parse(byte[] certificatePem, byte[] keyPem) {
+        X509Certificate[] chain = certificates(certificatePem);
+        PrivateKey key = privateKey(keyPem);
+        checkMatch(key, chain[0].getPublicKey());
+        return new PemKeyPair(key, chain);
+    }
+
+    static X509Certificate[] certificates(byte[] pem) {
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            List<X509Certificate> out = new ArrayList<>();
+            for (Certificate c : cf.generateCertificates(new ByteArrayInputStream(pem))) {
+                out.add((X509Certificate) c);
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException("no certificate in the certificate file");
+            }
+            return out.toArray(new X509Certificate[0]);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("certificate file: " + e.getMessage(), e);
+        }
+    }
+
+    static PrivateKey privateKey(byte[] pem) {
+        String text = new String(pem, StandardCharsets.US_ASCII);
+        byte[] ecParams = null;
+        Matcher m = BLOCK.matcher(text);
+        while (m.find()) {
+            String type = m.group(1);
+            byte[] der;
+            try {
+                der = Base64.getMimeDecoder().decode(m.group(2));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("key file: bad base64 in " + type, e);
+            }
+            switch (type) {
+                case "EC PARAMETERS" -> ecParams = der;
+                case "PRIVATE KEY" -> {
+                    return pkcs8(der);
+                }
+                case "RSA PRIVATE KEY" -> {
+                    return pkcs8(wrap(ALG_RSA, der));
+                }
+                case "EC PRIVATE KEY" -> {
+                    return pkcs8(wrap(ecAlgorithm(der, ecParams), der));
+                }
+                case "ENCRYPTED PRIVATE KEY" -> throw new IllegalArgumentException(
+                        "key file: the key is encrypted; decrypt it (openssl pkey -in key -out key)");
+                default -> {
+                    // Other blocks (a certificate kept in the same file) are skipped.
+                }
+            }
+        }
+        if (text.contains("Proc-Type: 4,ENCRYPTED")) {
+            throw new IllegalArgumentException("key file: the key is encrypted; decrypt it (openssl pkey -in key -out key)");
+        }
+        throw new IllegalArgumentException("key file: no PEM private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
+    }
+
+    private static PrivateKey pkcs8(byte[] der) {
+        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+        for (String alg : new String[] {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS", "DSA"}) {
+            try {
+                return KeyFactory.getInstance(alg).generatePrivate(spec);
+            } catch (GeneralSecurityException | RuntimeException e) {
+                // Not this algorithm; try the next.
+            }
+        }
+        throw new IllegalArgumentException("key file: not a usable RSA, EC or EdDSA private key");
+    }
+
+    /**
+     * The AlgorithmIdentifier of a SEC1 key: id-ecPublicKey with the named curve from the key's
+     * own {@code [0] parameters}, else from the EC PARAMETERS block.
+     */
+    private static byte[] ecAlgorithm(byte[] sec1, byte[] ecParams) {
+        byte[] curve = Der.contextField(sec1, 0);
+        if (curve == null) {
+            curve = ecParams;
+        }
+        if (curve == null || curve.length < 2 || curve[0] != 0x06) {
+            throw new IllegalArgumentException("key file: EC key without a named curve");
+        }
+        return Der.sequence(OID_EC, curve);
+    }
+
+    /** PrivateKeyInfo: version 0, the algorithm, the key as an OCTET STRING. */
+    private static byte[] wrap(byte[] algorithm, byte[] key) {
+        return Der.sequence(new byte[] {0x02, 0x01, 0x00}, algorithm, Der.tlv(0x04, key));
+    }
+
+    /** Signs and verifies a nonce: a key that is not the certificate's is refused now, not at the first handshake. */
+    private static void checkMatch(PrivateKey key, PublicKey pub) {
+        String alg = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "Ed448", "EdDSA" -> key.getAlgorithm();
+            case "RSASSA-PSS" -> null;
+            case "DSA" -> "SHA256withDSA";
+            default -> null;
+        };
+        if (alg == null) {
+            return;
+        }
+        try {
+            byte[] nonce = new byte[32];
+            new SecureRandom().nextBytes(nonce);
+            Signature s = Signature.getInstance(alg);
+            s.initSign(key);
+            s.update(nonce);
+            byte[] sig = s.sign();
+            Signature v = Signature.getInstance(alg);
+            v.initVerify(pub);
+            v.update(nonce);
+            if (!v.verify(sig)) {
+                throw new IllegalArgumentException("the key does not belong to the certificate");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("the key does not belong to the certificate (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The few DER pieces a key rewrap needs. */
+    static final class Der {
+        private Der() {
+        }
+
+        static byte[] tlv(int tag, byte[] value) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(value.length + 6);
+            out.write(tag);
+            int n = value.length;
+            if (n < 0x80) {
+                out.write(n);
+            } else if (n < 0x100) {
+                out.write(0x81);
+                out.write(n);
+            } else if (n < 0x10000) {
+                out.write(0x82);
+                out.write(n >>> 8);
+                out.write(n);
+            } else {
+                out.write(0x83);
+                out.write(n >>> 16);
+                out.write(n >>> 8);
+                out.write(n);
+            }
+            out.writeBytes(value);
+            return out.toByteArray();
+        }
+
+        static byte[] sequence(byte[]... parts) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            for (byte[] p : parts) {
+                body.writeBytes(p);
+            }
+            return tlv(0x30, body.toByteArray());
+        }
+
+        /**
+         * The content of the context-specific constructed field {@code [tag]} directly inside
+         * the top-level SEQUENCE {@code der}, or null when absent or malformed.
+         */
+        static byte[] contextField(byte[] der, int tag) {
+            int[] seq = header(der, 0);
+            if (seq == null || der[0] != 0x30) {
+                return null;
+            }
+            int at = seq[0];
+            int end = Math.min(der.length, seq[0] + seq[1]);
+            while (at < end) {
+                int[] h = header(der, at);
+                if (h == null || h[0] + h[1] > end) {
+                    return null;
+                }
+                if ((der[at] & 0xff) == (0xa0 | tag)) {
+                    byte[] out = new byte[h[1]];
+                    System.arraycopy(der, h[0], out, 0, h[1]);
+                    return out;
+                }
+                at = h[0] + h[1];
+            }
+            return null;
+        }
+
+        /** {content offset, content length} of the TLV at {@code at}, or null. */
+        private static int[] header(byte[] der, int at) {
+            if (at + 2 > der.length) {
+                return null;
+            }
+            int len = der[at + 1] & 0xff;
+            int off = at + 2;
+            if (len >= 0x80) {
+                int n = len & 0x7f;
+                if (n == 0 || n > 3 || off + n > der.length) {
+                    return null;
+                }
+                len = 0;
+                for (int i = 0; i < n; i++) {
+                    len = (len << 8) | (der[off + i] & 0xff);
+                }
+                off += n;
+            }
+            return off + len <= der.length ? new int[] {off, len} : null;
+        }
+    }
+}

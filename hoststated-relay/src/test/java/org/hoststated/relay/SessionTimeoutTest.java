@@ -1,0 +1,70 @@
+package org.hoststated.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import org.junit.jupiter.api.Test;
+
+/** The relay's session {@code timeout}: idle sessions end, busy ones and slow readers do not. */
+class SessionTimeoutTest {
+    static org.hoststated.core.config.RelayConfig oneSecond(TestBackend b) {
+        return RelayFixture.relay("t", RelayFixture.forward(b).target(), 1, false);
+    }
+
+    @Test
+    void anIdleSessionIsClosedAfterTheTimeout() throws Exception {
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.start(oneSecond(b), null);
+                Socket c = r.connect()) {
+            InputStream in = c.getInputStream();
+            assertEquals("a", TcpRelayTest.readLine(in));
+            long t0 = System.nanoTime();
+            assertEquals(-1, in.read());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 900 && ms < 5000, "closed after " + ms + " ms");
+        }
+    }
+
+    @Test
+    void aSessionWithTrafficStaysOpenPastTheTimeout() throws Exception {
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.start(oneSecond(b), null);
+                Socket c = r.connect()) {
+            InputStream in = c.getInputStream();
+            OutputStream out = c.getOutputStream();
+            assertEquals("a", TcpRelayTest.readLine(in));
+            for (int i = 0; i < 8; i++) {
+                Thread.sleep(300); // the traffic pattern under test, not a wait for a condition
+                out.write('x');
+                out.flush();
+                assertEquals('x', in.read());
+            }
+        }
+    }
+
+    @Test
+    void aSlowReaderDrainingABigResponseIsNotIdle() throws Exception {
+        long size = 24L * 1024 * 1024;
+        try (TestBackend b = TestBackend.source("src", size);
+                RelayFixture r = RelayFixture.start(RelayFixture.relay("t", RelayFixture.forward(b).target(), 1, false), null);
+                Socket c = r.connect()) {
+            c.setReceiveBufferSize(16 * 1024);
+            InputStream in = c.getInputStream();
+            byte[] buf = new byte[64 * 1024];
+            long got = 0;
+            long t0 = System.nanoTime();
+            // Read slowly for longer than the timeout: each read makes progress, so no timeout.
+            while (System.nanoTime() - t0 < 2_500_000_000L) {
+                int n = in.read(buf);
+                assertTrue(n > 0, "closed while draining after " + got + " bytes");
+                got += n;
+                Thread.sleep(20); // the slow reader under test
+            }
+            TestBackend.Received rest = Pattern.drain(in);
+            assertEquals(size, got + rest.bytes());
+        }
+    }
+}

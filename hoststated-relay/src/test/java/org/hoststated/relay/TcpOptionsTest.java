@@ -1,0 +1,61 @@
+package org.hoststated.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import java.net.Socket;
+import java.util.List;
+import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.core.config.ProtocolType;
+import org.hoststated.core.config.SslOptions;
+import org.hoststated.core.config.TcpOptions;
+import org.hoststated.relay.handler.RelayFrontendHandler;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A protocol's {@code tcp} options reach both sockets of a session, on each transport. */
+class TcpOptionsTest {
+    static ProtocolConfig protocol(TcpOptions tcp) {
+        return new ProtocolConfig(2, "opts", ProtocolType.TCP, tcp, SslOptions.defaults(), List.of(), false, null);
+    }
+
+    static RelayTransport transport(String name) {
+        RelayTransport t = name.equals("epoll") ? RelayTransport.epoll() : RelayTransport.ioUring();
+        org.junit.jupiter.api.Assumptions.assumeTrue(t != null, name + " not available");
+        return t;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void nodelayBuffersAndTtlsAreSetOnClientAndServerSockets(String transport) throws Exception {
+        TcpOptions tcp = new TcpOptions(100, true, null, 128 * 1024, 33, 2);
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.start(transport(transport), 1, RelayFixture.forward(b), protocol(tcp), null);
+                Socket c = r.connect()) {
+            assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
+            Channel client = TcpRelayTest.awaitSession(r);
+            Channel server = TcpRelayTest.onLoop(client, () -> client.pipeline().get(RelayFrontendHandler.class).server());
+            for (Channel ch : List.of(client, server)) {
+                assertEquals(true, ch.config().getOption(ChannelOption.TCP_NODELAY), ch + " nodelay");
+                // The kernel doubles the value it is given (socket(7)).
+                assertTrue(ch.config().getOption(ChannelOption.SO_RCVBUF) >= 128 * 1024, ch + " rcvbuf");
+                assertTrue(ch.config().getOption(ChannelOption.SO_SNDBUF) >= 128 * 1024, ch + " sndbuf");
+                assertEquals(33, ch.config().getOption(SocketOptions.IP_TTL), ch + " ttl");
+                assertEquals(2, ch.config().getOption(SocketOptions.IP_MINTTL), ch + " minttl");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void sackIsNamedAsUnsupported(boolean sack) {
+        String why = SocketOptions.unsupported(new TcpOptions(10, null, sack, 0, 0, 0));
+        assertNotNull(why);
+        assertTrue(why.contains("net.ipv4.tcp_sack"), why);
+        assertNull(SocketOptions.unsupported(TcpOptions.defaults()));
+    }
+}

@@ -1,0 +1,53 @@
+package org.hoststated.relay.handler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import org.hoststated.core.config.ForwardTarget;
+import org.hoststated.core.config.ListenConfig;
+import org.hoststated.core.config.RelayConfig;
+import org.hoststated.relay.RelayCounters;
+import org.junit.jupiter.api.Test;
+
+class SessionInfoTest {
+    static RelayContext context(RelayCounters counters) throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        RelayConfig r = new RelayConfig(3, "www", new ListenConfig(lo, 80, false),
+                new ForwardTarget(lo, "127.0.0.1", 8080, 0), false, 0, "default", 600, false);
+        return new RelayContext(r, null, counters, null, null,
+                new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE),
+                true);
+    }
+
+    @Test
+    void countsUntilCloseAndLogsTargetReasonAndLoggedValues() throws Exception {
+        RelayCounters counters = new RelayCounters();
+        RelayContext ctx = context(counters);
+        EmbeddedChannel ch = new EmbeddedChannel();
+        SessionInfo s = SessionInfo.open(ctx, ch);
+        assertEquals(1, counters.active());
+        assertEquals(1, ctx.sessions().size());
+        s.target(new InetSocketAddress(InetAddress.getByName("10.0.0.2"), 80));
+        s.logValue("Host", "a.example");
+        RelaySession.setReason(ch, "closed by client");
+        assertTrue(s.closeLine("www", 0, RelaySession.reason(ch))
+                .endsWith("-> 10.0.0.2:80, closed by client, Host: a.example"), s.closeLine("www", 0, "x"));
+        ch.close();
+        assertEquals(0, counters.active());
+        assertEquals(1, counters.total());
+        assertTrue(ctx.sessions().isEmpty());
+        assertTrue(s.toCtl(0, System.nanoTime()).done());
+    }
+
+    @Test
+    void loggedValuesAreBounded() throws Exception {
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
+        for (int i = 0; i < 1000; i++) {
+            s.logValue("X-Long", "y".repeat(100));
+        }
+        assertTrue(s.closeLine("www", 0, "done").length() < SessionInfo.MAX_LOGGED_CHARS + 200);
+    }
+}
