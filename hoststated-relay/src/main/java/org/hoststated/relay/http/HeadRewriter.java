@@ -43,6 +43,8 @@ final class HeadRewriter {
     private final SessionValues values;
     private final boolean request;
     private final String[] expanded;
+    /** Per rule, "key: value" as added when the field is absent (constant for the session). */
+    private final String[] lines;
     private HttpHead h;
     private byte[] fate = new byte[16];
     private String[] newValue = new String[16];
@@ -63,6 +65,7 @@ final class HeadRewriter {
         this.values = values;
         this.request = request;
         this.expanded = new String[rules.size()];
+        this.lines = new String[rules.size()];
     }
 
     boolean active() {
@@ -122,13 +125,17 @@ final class HeadRewriter {
         return v;
     }
 
-    private String current(int field) {
-        return fate[field] == REPLACE ? newValue[field] : h.value(field);
+    private String line(int rule) {
+        String l = lines[rule];
+        if (l == null) {
+            l = rules.get(rule).node().key() + ": " + value(rule);
+            lines[rule] = l;
+        }
+        return l;
     }
 
-    private String name(int field) {
-        return h.buf.toString(h.lineStart[field], h.nameEnd[field] - h.lineStart[field],
-                StandardCharsets.ISO_8859_1);
+    private String current(int field) {
+        return fate[field] == REPLACE ? newValue[field] : h.value(field);
     }
 
     private void set(int field, String v) {
@@ -161,12 +168,12 @@ final class HeadRewriter {
                     int last = hits[count - 1];
                     set(last, current(last) + ", " + value(idx));
                 } else {
-                    add(n.key() + ": " + value(idx));
+                    add(line(idx));
                 }
             }
             case CHANGE -> {
                 if (count == 0) {
-                    add(n.key() + ": " + value(idx));
+                    add(line(idx));
                     return;
                 }
                 set(hits[0], value(idx));
@@ -388,7 +395,7 @@ final class HeadRewriter {
             }
             c.range(pos, h.lineStart[f]);
             if (fate[f] == REPLACE) {
-                c.text(name(f)).text(": ").text(newValue[f]).text("\r\n");
+                c.text(h.name(f)).text(": ").text(newValue[f]).text("\r\n");
             }
             pos = h.lineNext[f];
         }

@@ -41,6 +41,11 @@ final class HttpHead {
     }
 
     ByteBuf buf;
+    /**
+     * A copy of the head's bytes: parsing reads plain array elements instead of going through
+     * the buffer's bounds and liveness checks on every byte. a[0] is buf's byte at start.
+     */
+    private byte[] a = new byte[1024];
     /** The head is [start, end) of buf, its final blank line included. */
     int start;
     int end;
@@ -71,12 +76,32 @@ final class HttpHead {
     boolean upgrade;
     private int hosts;
 
+    /** The head's byte at buffer index i. */
+    private byte at(int i) {
+        return a[i - start];
+    }
+
+    /** The first {@code c} at or after buffer index from within the head, or -1. */
+    private int indexOf(int from, byte c) {
+        for (int i = from - start, n = end - start; i < n; i++) {
+            if (a[i] == c) {
+                return i + start;
+            }
+        }
+        return -1;
+    }
+
     static byte[] lower(String s) {
         return s.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
     }
 
     private void reset(ByteBuf b, int from, int to, boolean isRequest) {
         buf = b;
+        int len = to - from;
+        if (a.length < len) {
+            a = new byte[Math.max(len, a.length * 2)];
+        }
+        b.getBytes(from, a, 0, len);
         start = from;
         end = to;
         request = isRequest;
@@ -97,7 +122,7 @@ final class HttpHead {
     /** Parses the request head [from, to) of b, which {@link HeadScanner} found complete. */
     void parseRequest(ByteBuf b, int from, int to, int maxFields) throws HttpException {
         reset(b, from, to, true);
-        int lf = b.indexOf(from, to, LF);
+        int lf = indexOf(from, LF);
         startLineEnd = lf - 1;
         requestLine(from, startLineEnd);
         fields(lf + 1, maxFields, 400);
@@ -115,7 +140,7 @@ final class HttpHead {
     /** Parses the response head [from, to) of b; a malformed one is a 502. */
     void parseResponse(ByteBuf b, int from, int to, int maxFields) throws HttpException {
         reset(b, from, to, false);
-        int lf = b.indexOf(from, to, LF);
+        int lf = indexOf(from, LF);
         startLineEnd = lf - 1;
         statusLine(from, startLineEnd);
         fields(lf + 1, maxFields, 502);
@@ -129,10 +154,10 @@ final class HttpHead {
 
     private void requestLine(int from, int to) throws HttpException {
         int i = from;
-        while (i < to && TCHAR[buf.getByte(i) & 0xff]) {
+        while (i < to && TCHAR[at(i) & 0xff]) {
             i++;
         }
-        if (i == from || i >= to || buf.getByte(i) != ' ') {
+        if (i == from || i >= to || at(i) != ' ') {
             throw new HttpException(400, "malformed request line");
         }
         int methodLen = i - from;
@@ -140,14 +165,14 @@ final class HttpHead {
         methodConnect = methodLen == 7 && same(from, "CONNECT");
         targetStart = ++i;
         while (i < to) {
-            int c = buf.getByte(i) & 0xff;
+            int c = at(i) & 0xff;
             if (c <= 0x20 || c == 0x7f) {
                 break;
             }
             i++;
         }
         targetEnd = i;
-        if (targetEnd == targetStart || i >= to || buf.getByte(i) != ' ') {
+        if (targetEnd == targetStart || i >= to || at(i) != ' ') {
             throw new HttpException(400, "malformed request line");
         }
         version = version(i + 1, to, 400);
@@ -155,23 +180,23 @@ final class HttpHead {
 
     private void statusLine(int from, int to) throws HttpException {
         int sp = from + 8;
-        if (sp >= to || buf.getByte(sp) != ' ') {
+        if (sp >= to || at(sp) != ' ') {
             throw new HttpException(502, "malformed status line");
         }
         version = version(from, sp, 502);
         int s = 0;
         for (int i = sp + 1; i < sp + 4; i++) {
-            int d = i < to ? buf.getByte(i) - '0' : -1;
+            int d = i < to ? at(i) - '0' : -1;
             if (d < 0 || d > 9) {
                 throw new HttpException(502, "malformed status line");
             }
             s = s * 10 + d;
         }
-        if (s < 100 || s > 599 || (sp + 4 < to && buf.getByte(sp + 4) != ' ')) {
+        if (s < 100 || s > 599 || (sp + 4 < to && at(sp + 4) != ' ')) {
             throw new HttpException(502, "malformed status line");
         }
         for (int i = sp + 5; i < to; i++) {
-            if (!VCHAR[buf.getByte(i) & 0xff]) {
+            if (!VCHAR[at(i) & 0xff]) {
                 throw new HttpException(502, "malformed status line");
             }
         }
@@ -183,9 +208,9 @@ final class HttpHead {
         if (to - from != 8 || !same(from, "HTTP/")) {
             throw new HttpException(bad, "malformed HTTP version");
         }
-        int major = buf.getByte(from + 5) - '0';
-        int minor = buf.getByte(from + 7) - '0';
-        if (buf.getByte(from + 6) != '.' || major < 0 || major > 9 || minor < 0 || minor > 9) {
+        int major = at(from + 5) - '0';
+        int minor = at(from + 7) - '0';
+        if (at(from + 6) != '.' || major < 0 || major > 9 || minor < 0 || minor > 9) {
             throw new HttpException(bad, "malformed HTTP version");
         }
         if (major != 1) {
@@ -196,7 +221,7 @@ final class HttpHead {
 
     private boolean same(int at, String ascii) {
         for (int k = 0; k < ascii.length(); k++) {
-            if (buf.getByte(at + k) != ascii.charAt(k)) {
+            if (at(at + k) != ascii.charAt(k)) {
                 return false;
             }
         }
@@ -205,8 +230,8 @@ final class HttpHead {
 
     private void fields(int from, int maxFields, int bad) throws HttpException {
         int pos = from;
-        while (buf.getByte(pos) != CR) {
-            int lf = buf.indexOf(pos, end, LF);
+        while (at(pos) != CR) {
+            int lf = indexOf(pos, LF);
             if (fields == maxFields) {
                 throw new HttpException(bad == 400 ? 431 : bad, "too many header fields");
             }
@@ -218,23 +243,23 @@ final class HttpHead {
     /** One field line [from, to), to being its CR. */
     private void field(int from, int to, int bad) throws HttpException {
         int i = from;
-        while (i < to && TCHAR[buf.getByte(i) & 0xff]) {
+        while (i < to && TCHAR[at(i) & 0xff]) {
             i++;
         }
-        if (i == from || i >= to || buf.getByte(i) != ':') {
+        if (i == from || i >= to || at(i) != ':') {
             // Covers obs-fold (a line starting with white space), white space before the
             // colon, and any byte not allowed in a field name.
             throw new HttpException(bad, "malformed header field");
         }
         int colon = i;
         i++;
-        while (i < to && isOws(buf.getByte(i))) {
+        while (i < to && isOws(at(i))) {
             i++;
         }
         int vs = i;
         int ve = vs;
         for (; i < to; i++) {
-            byte c = buf.getByte(i);
+            byte c = at(i);
             if (!VCHAR[c & 0xff]) {
                 throw new HttpException(bad, "invalid character in header field");
             }
@@ -294,7 +319,7 @@ final class HttpHead {
         }
         long n = 0;
         for (int i = vs; i < ve; i++) {
-            int d = buf.getByte(i) - '0';
+            int d = at(i) - '0';
             if (d < 0 || d > 9) {
                 throw new HttpException(bad, "invalid Content-Length");
             }
@@ -335,19 +360,23 @@ final class HttpHead {
     }
 
     private int elementEnd(int from, int to) {
-        int e = buf.indexOf(from, to, (byte) ',');
-        return e < 0 ? to : e;
+        for (int i = from; i < to; i++) {
+            if (at(i) == ',') {
+                return i;
+            }
+        }
+        return to;
     }
 
     private int trimStart(int from, int to) {
-        while (from < to && isOws(buf.getByte(from))) {
+        while (from < to && isOws(at(from))) {
             from++;
         }
         return from;
     }
 
     private int trimEnd(int from, int to) {
-        while (to > from && isOws(buf.getByte(to - 1))) {
+        while (to > from && isOws(at(to - 1))) {
             to--;
         }
         return to;
@@ -363,7 +392,7 @@ final class HttpHead {
             return false;
         }
         for (int k = 0; k < lower.length; k++) {
-            byte c = buf.getByte(from + k);
+            byte c = at(from + k);
             if (c >= 'A' && c <= 'Z') {
                 c += 32;
             }
@@ -379,11 +408,19 @@ final class HttpHead {
     }
 
     String value(int field) {
-        return buf.toString(valueStart[field], valueEnd[field] - valueStart[field], StandardCharsets.ISO_8859_1);
+        return text(valueStart[field], valueEnd[field]);
+    }
+
+    String name(int field) {
+        return text(lineStart[field], nameEnd[field]);
     }
 
     String target() {
-        return buf.toString(targetStart, targetEnd - targetStart, StandardCharsets.ISO_8859_1);
+        return text(targetStart, targetEnd);
+    }
+
+    private String text(int from, int to) {
+        return new String(a, from - start, to - from, StandardCharsets.ISO_8859_1);
     }
 
     /** Whether the connection may carry another message after this one, by this head alone. */
