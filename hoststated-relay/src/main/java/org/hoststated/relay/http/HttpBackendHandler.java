@@ -30,10 +30,16 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private boolean upgradeRequest;
     private boolean persistent;
     private boolean done;
+    private boolean inputClosed;
 
     HttpBackendHandler(HttpFrontendHandler session) {
         this.session = session;
         this.chunked = new ChunkedFramer(502, session.limits().maxHeadBytes());
+    }
+
+    /** Whether the server sent FIN (its channel must not be asked to read any more). */
+    boolean inputClosed() {
+        return inputClosed;
     }
 
     /** A request was sent: its response comes next. */
@@ -185,6 +191,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            inputClosed = true;
             ended(ctx);
             return;
         }

@@ -299,7 +299,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             }
             server.flush();
         }
-        server.config().setAutoRead(client.isWritable());
+        clientWritabilityToServer();
         updateClientRead();
     }
 
@@ -351,6 +351,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Reads the client only when that cannot make the relay buffer without bound. */
     private void updateClientRead() {
+        if (clientEof) {
+            // Reading is over (and asking epoll to read a shut input fails).
+            return;
+        }
         boolean read;
         if (state == State.CLOSED) {
             read = client.isActive();
@@ -384,10 +388,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (!reusable || !requestDone) {
             closeServer();
         }
-        if (!requestDone || !persistent || !persistentRequest || clientEof) {
-            state = State.CLOSED;
-            RelaySession.setReason(client, "done");
-            RelaySession.closeOnFlush(client);
+        if (!requestDone || !persistent || !persistentRequest) {
+            endAfterFlush();
             return;
         }
         if (cumulation != null) {
@@ -398,6 +400,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             updateClientRead();
         }
+        if (clientEof && !exchange && state == State.HEAD) {
+            // The client sent FIN after its (pipelined) requests: all of them are answered.
+            endAfterFlush();
+        }
+    }
+
+    private void endAfterFlush() {
+        state = State.CLOSED;
+        RelaySession.setReason(client, "done");
+        RelaySession.closeOnFlush(client);
     }
 
     /** A 101 answered the exchange's upgrade request: relay raw bytes both ways from now on. */
@@ -453,7 +465,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     void clientWritabilityToServer() {
-        if (connected && server != null) {
+        if (connected && server != null && !backend.inputClosed()) {
             server.config().setAutoRead(client.isWritable());
         }
     }
@@ -551,7 +563,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         client.writeAndFlush(page(e.status(), e.getMessage())).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess() && client instanceof DuplexChannel d && client.pipeline().get(SslHandler.class) == null) {
+            if (f.isSuccess() && !clientEof && client instanceof DuplexChannel d
+                    && client.pipeline().get(SslHandler.class) == null) {
                 d.shutdownOutput();
                 client.eventLoop().schedule(() -> client.close(), LINGER_MS, TimeUnit.MILLISECONDS);
             } else {

@@ -62,6 +62,18 @@ class HttpRelayTest {
     }
 
     @Test
+    void pipelinedRequestsFollowedByFinAreAllAnswered() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b);
+                RawClient c = r.client()) {
+            c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+            c.socket.shutdownOutput();
+            assertTrue(c.read().text().startsWith("GET /1 "));
+            assertTrue(c.read().text().startsWith("GET /2 "));
+            assertTrue(c.closed());
+        }
+    }
+
+    @Test
     void http10WithoutKeepAliveIsClosedAfterTheResponseAndWithKeepAliveIsNot() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b)) {
             try (RawClient c = r.client()) {
