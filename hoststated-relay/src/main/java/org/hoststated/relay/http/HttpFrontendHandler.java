@@ -385,6 +385,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = false;
+        responseStarted = false;
         if (!reusable || !requestDone) {
             closeServer();
         }

@@ -67,6 +67,13 @@ final class HttpRelayFixture implements AutoCloseable {
         private int timeoutSec = 600;
         private RelayTransport transport = RelayTransport.epoll();
         private boolean down;
+        private io.netty.handler.ssl.SslContext tls;
+
+        /** {@code listen ... ssl} with this server context. */
+        Builder tls(io.netty.handler.ssl.SslContext context) {
+            tls = context;
+            return this;
+        }
 
         Builder backend(InetSocketAddress a) {
             backends.add(a);
@@ -155,7 +162,7 @@ final class HttpRelayFixture implements AutoCloseable {
         address = (InetSocketAddress) s.localAddress();
         int fd = s.intValue();
         ServerBootstrap sb = new ServerBootstrap().group(workers).channelFactory(() -> b.transport.adopt(fd))
-                .childHandler(new HttpRelayInitializer(context, null, protocol, b.limits));
+                .childHandler(new HttpRelayInitializer(context, b.tls, protocol, b.limits));
         SocketOptions.accepted(sb, protocol.tcp());
         listener = sb.register().syncUninterruptibly().channel();
     }

@@ -37,8 +37,18 @@ final class RawClient implements AutoCloseable {
     final OutputStream out;
 
     RawClient(InetSocketAddress relay) throws IOException {
-        socket = new Socket();
-        socket.connect(relay, 5000);
+        this(plain(relay));
+    }
+
+    private static Socket plain(InetSocketAddress relay) throws IOException {
+        Socket s = new Socket();
+        s.connect(relay, 5000);
+        return s;
+    }
+
+    /** Over {@code s}, connected already (a TLS socket, for instance). */
+    RawClient(Socket s) throws IOException {
+        socket = s;
         socket.setSoTimeout(10_000); // a hang fails the test instead of blocking the build
         in = socket.getInputStream();
         out = socket.getOutputStream();
