@@ -61,6 +61,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
+        session.serverTraffic();
         if (done) {
             in.release();
             return;

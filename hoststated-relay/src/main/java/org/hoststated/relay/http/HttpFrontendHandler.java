@@ -333,6 +333,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Bytes came from the server: the session is not idle. */
+    void serverTraffic() {
+        if (session != null) {
+            session.touch();
+        }
+    }
+
     void toClient(ByteBuf b) {
         client.write(b, client.voidPromise());
     }
