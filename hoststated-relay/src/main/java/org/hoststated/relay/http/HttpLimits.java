@@ -1,5 +1,7 @@
 package org.hoststated.relay.http;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * The bounds an HTTP relay session works within. Immutable; one per relay.
  *
@@ -13,6 +15,24 @@ package org.hoststated.relay.http;
  *        and closed at once
  */
 public record HttpLimits(int maxHeadBytes, int maxHeaderFields, long headTimeoutMs, int maxSessions) {
-    /** 16 KiB heads (nginx and HAProxy default to 8-16 KiB), 100 fields, 10 s, 16384 sessions. */
-    public static final HttpLimits DEFAULTS = new HttpLimits(16 * 1024, 100, 10_000, 16_384);
+    /**
+     * 16 KiB heads (nginx and HAProxy default to 8-16 KiB), 100 fields, 10 s, and 16384 sessions
+     * or as many as the descriptor limit leaves room for (two per session, 64 kept for the rest
+     * of the engine), so a flood is answered 503 rather than failing accept with EMFILE.
+     */
+    public static final HttpLimits DEFAULTS = new HttpLimits(16 * 1024, 100, 10_000, sessionsForDescriptors());
+
+    private static int sessionsForDescriptors() {
+        long fds = 8192;
+        try {
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+                fds = unix.getMaxFileDescriptorCount();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // In a chroot the JDK may not reach its management library: keep the cautious guess.
+            LoggerFactory.getLogger(HttpLimits.class).debug("descriptor limit unknown: {}", e.toString());
+        }
+        return (int) Math.max(64, Math.min(16_384, (fds - 64) / 2));
+    }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.relay.handler.IdleCloseHandler;
 import org.hoststated.relay.handler.RelayContext;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the pipeline of a session accepted by a {@code protocol http} relay, in the worker
@@ -40,6 +41,7 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel> {
         this.rules = new HttpRules(protocol);
         this.limits = limits;
         this.routing = new HashRouting(relay.config(), relay.selector());
+        LoggerFactory.getLogger(HttpRelayInitializer.class).debug("relay {}: http {}", relay.name(), limits);
     }
 
     @Override
