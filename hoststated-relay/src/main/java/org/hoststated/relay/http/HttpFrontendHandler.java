@@ -94,6 +94,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         return client;
     }
 
+    /** The session's backend channel (connected or connecting), or null. */
+    Channel server() {
+        return server;
+    }
+
     HttpLimits limits() {
         return limits;
     }

@@ -291,6 +291,45 @@ class HttpRelayTest {
         }
     }
 
+    @Test
+    void aBackendThatDoesNotReadHoldsBackTheClientsBody() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        int size = 16 * 1024 * 1024;
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            long n = in.readNBytes(size).length;
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + Long.toString(n).length() + "\r\n\r\n" + n);
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            java.util.concurrent.CompletableFuture<Void> sent = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    c.send("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: " + size + "\r\n\r\n");
+                    c.send(new byte[size]);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(500);
+            long queued = r.context.sessions().stream().mapToLong(HttpRelayTest::queuedTowardsServer).sum();
+            assertTrue(queued < 4 * 1024 * 1024, "relay queued " + queued + " bytes for a stalled server");
+            release.countDown();
+            sent.get(20, TimeUnit.SECONDS);
+            assertEquals(Integer.toString(size), c.read().text());
+        }
+    }
+
+    /** Bytes the session's backend channel has queued but not written. */
+    private static long queuedTowardsServer(io.netty.channel.Channel client) {
+        HttpFrontendHandler h = client.pipeline().get(HttpFrontendHandler.class);
+        io.netty.channel.Channel server = h == null ? null : h.server();
+        return server == null || server.unsafe().outboundBuffer() == null ? 0
+                : server.unsafe().outboundBuffer().totalPendingWriteBytes();
+    }
+
     static String readAll(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         in.transferTo(b);

@@ -186,12 +186,13 @@ class HttpRulesTest {
         }
     }
 
-    @Test
-    void hashedHeaderValuesChooseTheHost() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Mode.class, names = {"HASH", "LOADBALANCE"})
+    void hashedHeaderValuesChooseTheHost(Mode mode) throws Exception {
         try (RawBackend b1 = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 RawBackend b2 = new RawBackend("127.23.0.11", new EchoScript());
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b1.address()).backend(b2.address())
-                        .table(Mode.HASH).node(REQ, NodeType.HEADER, Action.HASH, "X-User", null).start();
+                        .table(mode).node(REQ, NodeType.HEADER, Action.HASH, "X-User", null).start();
                 RawClient c = r.client()) {
             Map<String, String> hostOf = new HashMap<>();
             Set<String> used = new HashSet<>();
