@@ -28,6 +28,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private ByteBuf cumulation;
     private boolean headRequest;
     private boolean upgradeRequest;
+    private boolean http10Request;
     private boolean persistent;
     private boolean done;
     private boolean inputClosed;
@@ -43,17 +44,18 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A request was sent: its response comes next. */
-    void expectResponse(boolean isHead, boolean isUpgrade) {
+    void expectResponse(boolean isHead, boolean isUpgrade, boolean isHttp10) {
         state = State.HEAD;
         scanner.reset();
         headRequest = isHead;
         upgradeRequest = isUpgrade;
+        http10Request = isHttp10;
     }
 
     /** A connect failed and is retried: the new connection's handler awaits this response. */
     void moveExpectationTo(HttpBackendHandler next) {
         if (state == State.HEAD) {
-            next.expectResponse(headRequest, upgradeRequest);
+            next.expectResponse(headRequest, upgradeRequest, http10Request);
         }
         state = State.IDLE;
     }
@@ -141,6 +143,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             throw new HttpException(502, "101 to a request that did not ask to upgrade");
         }
         HeadRewriter rules = session.responseRules();
+        if (status < 200 && status != 101 && http10Request) {
+            // An HTTP/1.0 client does not expect interim responses (RFC 9110 15.2): drop them.
+            in.readerIndex(end);
+            return true;
+        }
         if (status >= 200 && rules.active()) {
             rules.apply(head, 0);
             rules.write(in.alloc(), session::toClient);

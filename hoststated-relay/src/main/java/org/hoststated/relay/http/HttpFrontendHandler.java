@@ -227,7 +227,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         requestDone = false;
         responseStarted = false;
         persistentRequest = head.persistent();
-        backend.expectResponse(head.methodHead, head.upgradeRequest() && body == null);
+        backend.expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10);
         if (requestRules.active()) {
             requestRules.write(client.alloc(), toServer);
         } else {

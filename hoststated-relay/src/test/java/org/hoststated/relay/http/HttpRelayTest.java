@@ -162,6 +162,20 @@ class HttpRelayTest {
     }
 
     @Test
+    void anHttp10ClientGetsNoInterimResponse() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                    + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.0\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals("ok", res.text());
+        }
+    }
+
+    @Test
     void expectContinueReachesARealServer() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(BACKEND), 0), 16);
         server.createContext("/", ex -> {
