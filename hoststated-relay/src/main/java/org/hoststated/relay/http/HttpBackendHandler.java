@@ -156,6 +156,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         session.responseStarted();
         in.readerIndex(end);
+        head.trim();
         if (status == 101) {
             state = State.TUNNEL;
             session.startTunnel(this);

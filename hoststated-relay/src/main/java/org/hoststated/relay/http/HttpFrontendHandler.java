@@ -234,6 +234,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             toServer(in.retainedSlice(in.readerIndex(), end - in.readerIndex()));
         }
         in.readerIndex(end);
+        head.trim();
         if (body == null) {
             requestComplete();
         } else {

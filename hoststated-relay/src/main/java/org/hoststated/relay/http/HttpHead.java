@@ -76,6 +76,16 @@ final class HttpHead {
     boolean upgrade;
     private int hosts;
 
+    /**
+     * Lets go of a large copy once the head has been used, so thousands of idle sessions that
+     * once sent a big head do not each keep up to the head limit in the heap.
+     */
+    void trim() {
+        if (a.length > 4096) {
+            a = new byte[1024];
+        }
+    }
+
     /** The head's byte at buffer index i. */
     private byte at(int i) {
         return a[i - start];
@@ -99,7 +109,7 @@ final class HttpHead {
         buf = b;
         int len = to - from;
         if (a.length < len) {
-            a = new byte[Math.max(len, a.length * 2)];
+            a = new byte[Math.max(len, 1024)];
         }
         b.getBytes(from, a, 0, len);
         start = from;
