@@ -31,6 +31,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private boolean http10Request;
     private boolean persistent;
     private boolean done;
+    /** Bytes [fwdFrom, fwdTo) of fwdBuf go to the client as one slice (head and body together). */
+    private ByteBuf fwdBuf;
+    private int fwdFrom;
+    private int fwdTo;
     private boolean inputClosed;
 
     HttpBackendHandler(HttpFrontendHandler session) {
@@ -82,8 +86,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             process(ctx, in);
+            emit();
         } catch (HttpException e) {
             done = true;
+            emit();
             session.serverFailed(this, e);
         }
         if (in.isReadable() && !done && state != State.TUNNEL) {
@@ -106,7 +112,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 case BODY -> {
                     int n = body.scan(in, in.readerIndex(), in.writerIndex());
                     if (n > 0) {
-                        session.toClient(in.retainedSlice(in.readerIndex(), n));
+                        forward(in, in.readerIndex(), in.readerIndex() + n);
                         in.skipBytes(n);
                     }
                     if (body.done()) {
@@ -150,14 +156,16 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         if (status >= 200 && rules.active()) {
             rules.apply(head, 0);
+            emit();
             rules.write(in.alloc(), session::toClient);
         } else {
-            session.toClient(in.retainedSlice(in.readerIndex(), end - in.readerIndex()));
+            forward(in, in.readerIndex(), end);
         }
         session.responseStarted();
         in.readerIndex(end);
         head.trim();
         if (status == 101) {
+            emit();
             state = State.TUNNEL;
             session.startTunnel(this);
             return false;
@@ -187,9 +195,32 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void complete() {
+        emit();
         state = State.IDLE;
         body = null;
         session.responseComplete(this, persistent, persistent);
+    }
+
+    /** Queues [from, to) of in for the client, joined to the stretch before it if adjacent. */
+    private void forward(ByteBuf in, int from, int to) {
+        if (fwdBuf == in && fwdTo == from) {
+            fwdTo = to;
+            return;
+        }
+        emit();
+        fwdBuf = in;
+        fwdFrom = from;
+        fwdTo = to;
+    }
+
+    /** Writes the queued stretch to the client (before anything else may be written or closed). */
+    private void emit() {
+        if (fwdBuf != null) {
+            if (fwdTo > fwdFrom) {
+                session.toClient(fwdBuf.retainedSlice(fwdFrom, fwdTo - fwdFrom));
+            }
+            fwdBuf = null;
+        }
     }
 
     @Override
