@@ -1,22 +1,17 @@
 package org.hoststated.relay.http;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -68,19 +63,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private ByteBuf cumulation;
     private ScheduledFuture<?> headTimer;
     private boolean clientEof;
-    private boolean wrote;
     // The exchange in flight: its request is being sent or its response awaited.
     private boolean exchange;
     private boolean requestDone;
     private boolean responseStarted;
     private boolean persistentRequest;
-    // The backend connection.
-    private Channel server;
-    private HttpBackendHandler backend;
-    private TargetHost host;
-    private boolean connected;
-    private int retriesLeft;
-    private ArrayDeque<ByteBuf> pending;
+    private final BackendLink link;
 
     HttpFrontendHandler(RelayContext relay, HttpRules rules, HttpLimits limits, HashRouting routing) {
         this.relay = relay;
@@ -88,6 +76,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         this.limits = limits;
         this.routing = routing;
         this.chunked = new ChunkedFramer(400, limits.maxHeadBytes());
+        this.link = new BackendLink(relay, this);
     }
 
     Channel client() {
@@ -96,7 +85,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** The session's backend channel (connected or connecting), or null. */
     Channel server() {
-        return server;
+        return link.channel();
     }
 
     HttpLimits limits() {
@@ -227,7 +216,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         requestDone = false;
         responseStarted = false;
         persistentRequest = head.persistent();
-        backend.expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10);
+        link.handler().expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10);
         if (requestRules.active()) {
             requestRules.write(client.alloc(), toServer);
         } else {
@@ -255,7 +244,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      */
     private boolean route(int key) {
         boolean perRequest = rules.hashes && routing.hashed();
-        if (server != null && !perRequest) {
+        if (link.open() && !perRequest) {
             return true;
         }
         InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
@@ -265,78 +254,26 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             fail(new HttpException(503, "no host available"));
             return false;
         }
-        if (server != null && want.equals(host)) {
+        if (link.open() && want.equals(link.host())) {
             return true;
         }
-        closeServer();
-        host = want;
-        retriesLeft = want.retry();
-        connect();
+        link.connect(want);
         return true;
     }
 
-    private void connect() {
-        backend = new HttpBackendHandler(this);
-        Bootstrap b = relay.backend(host.address()).clone(client.eventLoop()).handler(backend);
-        connected = false;
-        ChannelFuture f = b.connect(host.address());
-        server = f.channel();
-        session.target(host.address());
-        f.addListener(this::connectDone);
+    /** A connection to {@code to} is being made for this session. */
+    void connecting(TargetHost to) {
+        session.target(to.address());
     }
 
-    private void connectDone(Future<? super Void> future) {
-        ChannelFuture f = (ChannelFuture) future;
-        if (f.channel() != server) {
-            return;
-        }
-        if (state == State.CLOSED || !client.isActive()) {
-            server.close();
-            return;
-        }
-        if (!f.isSuccess()) {
-            connectFailed(f.cause());
-            return;
-        }
-        connected = true;
-        if (pending != null) {
-            for (ByteBuf m; (m = pending.poll()) != null; ) {
-                server.write(m, server.voidPromise());
-            }
-            server.flush();
-        }
+    /** The backend connection is up: reading may start on both sides. */
+    void backendConnected() {
         clientWritabilityToServer();
         updateClientRead();
     }
 
-    private void connectFailed(Throwable cause) {
-        String why = host + ": " + describe(cause);
-        if (retriesLeft-- > 0) {
-            TargetHost next = relay.selector().next(host);
-            if (next != null) {
-                log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(), why,
-                        next);
-                host = next;
-                HttpBackendHandler old = backend;
-                connect();
-                old.moveExpectationTo(backend);
-                return;
-            }
-        }
-        server = null;
-        fail(new HttpException(cause instanceof ConnectTimeoutException ? 504 : 502, "connect to " + why));
-    }
-
     private void toServer(ByteBuf b) {
-        if (connected) {
-            server.write(b, server.voidPromise());
-            wrote = true;
-        } else {
-            if (pending == null) {
-                pending = new ArrayDeque<>(4);
-            }
-            pending.add(b);
-        }
+        link.write(b);
     }
 
     /** Bytes came from the server: the session is not idle. */
@@ -356,10 +293,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void flushServer() {
-        if (wrote) {
-            wrote = false;
-            server.flush();
-        }
+        link.flush();
     }
 
     /** Reads the client only when that cannot make the relay buffer without bound. */
@@ -371,8 +305,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean read;
         if (state == State.CLOSED) {
             read = client.isActive();
-        } else if (server != null) {
-            read = connected && server.isWritable()
+        } else if (link.open()) {
+            read = link.writable()
                     && !(exchange && state == State.HEAD && cumulation != null
                         && cumulation.readableBytes() > limits.maxHeadBytes());
         } else {
@@ -394,7 +328,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      * carry the next request; {@code persistent}: by the response, the client's may.
      */
     void responseComplete(HttpBackendHandler from, boolean reusable, boolean persistent) {
-        if (from != backend || state == State.CLOSED) {
+        if (!link.current(from) || state == State.CLOSED) {
             return;
         }
         exchange = false;
@@ -428,7 +362,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** A 101 answered the exchange's upgrade request: relay raw bytes both ways from now on. */
     void startTunnel(HttpBackendHandler from) {
-        if (from != backend) {
+        if (!link.current(from)) {
             return;
         }
         state = State.TUNNEL;
@@ -440,14 +374,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             flushServer();
         }
         if (clientEof) {
-            RelaySession.shutdownOutputOnFlush(server);
+            link.shutdownOutputOnFlush();
         }
         updateClientRead();
     }
 
     /** The server sent FIN on a tunnel: pass it on (TLS clients get close_notify instead). */
     void tunnelServerEof(HttpBackendHandler from) {
-        if (from != backend) {
+        if (!link.current(from)) {
             return;
         }
         if (clientEof || client.pipeline().get(SslHandler.class) != null) {
@@ -461,27 +395,23 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** The backend connection closed while idle between exchanges: the next request reconnects. */
     void serverGone(HttpBackendHandler from) {
-        if (from == backend && !exchange && state != State.TUNNEL) {
-            server = null;
-            backend = null;
-            connected = false;
+        if (link.current(from) && !exchange && state != State.TUNNEL) {
+            link.forget();
             updateClientRead();
-        } else if (from == backend) {
+        } else if (link.current(from)) {
             serverFailed(from, new HttpException(502, "server closed the connection"));
         }
     }
 
     /** The response failed: a 502 if nothing of it reached the client yet, else a close. */
     void serverFailed(HttpBackendHandler from, HttpException e) {
-        if (from == backend) {
+        if (link.current(from)) {
             fail(e);
         }
     }
 
     void clientWritabilityToServer() {
-        if (connected && server != null && !backend.inputClosed()) {
-            server.config().setAutoRead(client.isWritable());
-        }
+        link.read(client.isWritable());
     }
 
     @Override
@@ -491,7 +421,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     void serverWritabilityChanged(HttpBackendHandler from) {
-        if (from == backend && client != null) {
+        if (link.current(from) && client != null) {
             updateClientRead();
         }
     }
@@ -510,9 +440,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (state == State.CLOSED || session == null) {
             client.close();
         } else if (state == State.TUNNEL) {
-            if (connected) {
-                RelaySession.shutdownOutputOnFlush(server);
-            }
+            link.shutdownOutputOnFlush();
         } else if (exchange && requestDone) {
             // The answer is on its way; the session ends after it.
             return;
@@ -544,7 +472,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     void serverException(HttpBackendHandler from, Throwable cause) {
-        if (from != backend) {
+        if (!link.current(from)) {
             return;
         }
         noteError("server", cause);
@@ -594,13 +522,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void closeServer() {
-        if (server != null) {
-            server.close();
-            server = null;
-            backend = null;
-            connected = false;
-        }
-        releasePending();
+        link.close();
     }
 
     private void startHeadTimer() {
@@ -623,14 +545,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void releasePending() {
-        if (pending != null) {
-            for (ByteBuf m; (m = pending.poll()) != null; ) {
-                m.release();
-            }
-        }
-    }
-
     private void sessionClosed() {
         session.done();
         state = State.CLOSED;
@@ -643,7 +557,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
             String line = String.format("relay %s, session %d (%d active), %s -> %s, %s%s", relay.name(),
                     session.id(), relay.counters().active(), address(client.remoteAddress()),
-                    host != null ? host.toString() : "-", RelaySession.reason(client), values.logged());
+                    link.host() != null ? link.host().toString() : "-", RelaySession.reason(client), values.logged());
             if (relay.logSessions()) {
                 log.info(line);
             } else {
