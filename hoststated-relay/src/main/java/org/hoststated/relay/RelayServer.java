@@ -21,6 +21,7 @@ import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.TcpRelayInitializer;
+import org.hoststated.relay.http.HttpRelayInitializer;
 import org.hoststated.relay.lb.HostSelector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,8 +83,10 @@ public final class RelayServer {
     }
 
     private ChannelHandler initializer(ProtocolConfig p, SslContext tls) {
+        if (p.type() == ProtocolType.HTTP) {
+            return new HttpRelayInitializer(context, tls, p);
+        }
         if (p.type() != ProtocolType.TCP) {
-            // HTTP nodes are not applied yet: relay bytes unchanged rather than refuse sessions.
             log.warn("relay {}: protocol {} of type {} relayed as tcp", relay.name(), p.name(),
                     p.type().name().toLowerCase());
         }

@@ -1,0 +1,192 @@
+package org.hoststated.relay.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.util.concurrent.Future;
+import java.util.ArrayDeque;
+import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.handler.RelaySession;
+import org.hoststated.relay.lb.TargetHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The backend connection of one HTTP relay session: connects it on the client's worker loop
+ * (retrying the next host when a connect fails, as relayd's {@code retry}), holds what the
+ * session writes until the connection is up, and closes it. At most one connection at a time;
+ * the session replaces it when a request goes to another host. Owned by
+ * {@link HttpFrontendHandler}, on the session's worker loop.
+ */
+final class BackendLink {
+    private static final Logger log = LoggerFactory.getLogger(BackendLink.class);
+
+    private final RelayContext relay;
+    private final HttpFrontendHandler session;
+    private Channel channel;
+    private HttpBackendHandler handler;
+    private TargetHost host;
+    private boolean connected;
+    private int retriesLeft;
+    private ArrayDeque<ByteBuf> pending;
+    private boolean wrote;
+
+    BackendLink(RelayContext relay, HttpFrontendHandler session) {
+        this.relay = relay;
+        this.session = session;
+    }
+
+    /** Whether a connection exists (connected or connecting). */
+    boolean open() {
+        return channel != null;
+    }
+
+    boolean connected() {
+        return connected;
+    }
+
+    /** The backend channel, or null. */
+    Channel channel() {
+        return channel;
+    }
+
+    /** The response reader of the current connection, or null. */
+    HttpBackendHandler handler() {
+        return handler;
+    }
+
+    /** Whether {@code h} reads the current connection (events from older ones are stale). */
+    boolean current(HttpBackendHandler h) {
+        return h != null && h == handler;
+    }
+
+    /** The host of the current or last connection, or null. */
+    TargetHost host() {
+        return host;
+    }
+
+    /** Whether the connection is up and can take more bytes now. */
+    boolean writable() {
+        return connected && channel.isWritable();
+    }
+
+    /** Connects to {@code to}, closing the current connection first. */
+    void connect(TargetHost to) {
+        close();
+        host = to;
+        retriesLeft = to.retry();
+        connect();
+    }
+
+    private void connect() {
+        handler = new HttpBackendHandler(session);
+        Channel client = session.client();
+        Bootstrap b = relay.backend(host.address()).clone(client.eventLoop()).handler(handler);
+        connected = false;
+        ChannelFuture f = b.connect(host.address());
+        channel = f.channel();
+        session.connecting(host);
+        f.addListener(this::connectDone);
+    }
+
+    private void connectDone(Future<? super Void> future) {
+        ChannelFuture f = (ChannelFuture) future;
+        if (f.channel() != channel) {
+            return;
+        }
+        if (!session.client().isActive()) {
+            close();
+            return;
+        }
+        if (!f.isSuccess()) {
+            connectFailed(f.cause());
+            return;
+        }
+        connected = true;
+        if (pending != null) {
+            for (ByteBuf m; (m = pending.poll()) != null; ) {
+                channel.write(m, channel.voidPromise());
+            }
+            channel.flush();
+        }
+        session.backendConnected();
+    }
+
+    private void connectFailed(Throwable cause) {
+        String why = host + ": " + HttpFrontendHandler.describe(cause);
+        if (retriesLeft-- > 0) {
+            TargetHost next = relay.selector().next(host);
+            if (next != null) {
+                log.debug("relay {}: connect to {}, retrying with {}", relay.name(), why, next);
+                host = next;
+                HttpBackendHandler old = handler;
+                connect();
+                old.moveExpectationTo(handler);
+                return;
+            }
+        }
+        channel = null;
+        handler = null;
+        session.fail(new HttpException(cause instanceof ConnectTimeoutException ? 504 : 502, "connect to " + why));
+    }
+
+    /** Writes {@code b} (ownership moves), or holds it until the connection is up. */
+    void write(ByteBuf b) {
+        if (connected) {
+            channel.write(b, channel.voidPromise());
+            wrote = true;
+        } else {
+            if (pending == null) {
+                pending = new ArrayDeque<>(4);
+            }
+            pending.add(b);
+        }
+    }
+
+    /** Flushes what {@link #write} queued since the last flush. */
+    void flush() {
+        if (wrote) {
+            wrote = false;
+            channel.flush();
+        }
+    }
+
+    /** Reads the server while {@code yes} (the client can take more), unless it sent FIN. */
+    void read(boolean yes) {
+        if (connected && !handler.inputClosed()) {
+            channel.config().setAutoRead(yes);
+        }
+    }
+
+    /** Sends FIN to the server once queued bytes are written (a tunnel's half-close). */
+    void shutdownOutputOnFlush() {
+        if (connected) {
+            RelaySession.shutdownOutputOnFlush(channel);
+        }
+    }
+
+    /** The server closed an idle connection: forget it, the next request reconnects. */
+    void forget() {
+        channel = null;
+        handler = null;
+        connected = false;
+        releasePending();
+    }
+
+    void close() {
+        if (channel != null) {
+            channel.close();
+        }
+        forget();
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            for (ByteBuf m; (m = pending.poll()) != null; ) {
+                m.release();
+            }
+        }
+    }
+}

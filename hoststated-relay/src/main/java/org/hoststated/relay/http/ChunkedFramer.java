@@ -1,0 +1,167 @@
+package org.hoststated.relay.http;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Delimits a chunked body (RFC 9112 7.1) byte by byte where it must and in bulk over chunk
+ * data, checking it strictly on the way: hexadecimal sizes without sign, white space or
+ * overflow, CRLF after each size line and each chunk's data, chunk extensions and trailer
+ * fields without control characters, trailer field names as tokens (no obs-fold). The bytes
+ * pass through unchanged. One per session and direction, on the session's worker loop.
+ */
+final class ChunkedFramer extends BodyFramer {
+    private enum State { SIZE, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER_NAME, TRAILER_VALUE,
+        TRAILER_LF, LAST_LF, DONE }
+
+    private static final int MAX_SIZE_LINE = 4096;
+    private final int bad;
+    private final int maxTrailer;
+    private State state;
+    private long size;
+    private int digits;
+    private int lineBytes;
+    private int trailerBytes;
+
+    /** @param bad the status for a malformed body: 400 for requests, 502 for responses */
+    ChunkedFramer(int bad, int maxTrailer) {
+        this.bad = bad;
+        this.maxTrailer = maxTrailer;
+    }
+
+    ChunkedFramer reset() {
+        state = State.SIZE;
+        size = 0;
+        digits = 0;
+        lineBytes = 0;
+        trailerBytes = 0;
+        return this;
+    }
+
+    @Override
+    boolean done() {
+        return state == State.DONE;
+    }
+
+    @Override
+    int scan(ByteBuf b, int from, int to) throws HttpException {
+        int i = from;
+        while (i < to && state != State.DONE) {
+            if (state == State.DATA) {
+                int n = (int) Math.min(size, to - i);
+                i += n;
+                size -= n;
+                if (size == 0) {
+                    state = State.DATA_CR;
+                }
+                continue;
+            }
+            step(b.getByte(i++));
+        }
+        return i - from;
+    }
+
+    private void step(byte c) throws HttpException {
+        switch (state) {
+            case SIZE -> size(c);
+            case EXT -> {
+                line();
+                if (c == HttpHead.CR) {
+                    state = State.SIZE_LF;
+                } else if (!HttpHead.isVchar(c)) {
+                    throw fail("invalid chunk extension");
+                }
+            }
+            case SIZE_LF -> {
+                expect(c, HttpHead.LF);
+                lineBytes = 0;
+                state = size == 0 ? State.TRAILER_START : State.DATA;
+            }
+            case DATA_CR -> {
+                expect(c, HttpHead.CR);
+                state = State.DATA_LF;
+            }
+            case DATA_LF -> {
+                expect(c, HttpHead.LF);
+                size = 0;
+                digits = 0;
+                state = State.SIZE;
+            }
+            case TRAILER_START -> {
+                trailer();
+                if (c == HttpHead.CR) {
+                    state = State.LAST_LF;
+                } else if (HttpHead.isTchar(c)) {
+                    state = State.TRAILER_NAME;
+                } else {
+                    throw fail("malformed trailer field");
+                }
+            }
+            case TRAILER_NAME -> {
+                trailer();
+                if (c == ':') {
+                    state = State.TRAILER_VALUE;
+                } else if (!HttpHead.isTchar(c)) {
+                    throw fail("malformed trailer field");
+                }
+            }
+            case TRAILER_VALUE -> {
+                trailer();
+                if (c == HttpHead.CR) {
+                    state = State.TRAILER_LF;
+                } else if (!HttpHead.isVchar(c)) {
+                    throw fail("invalid character in trailer field");
+                }
+            }
+            case TRAILER_LF -> {
+                expect(c, HttpHead.LF);
+                state = State.TRAILER_START;
+            }
+            case LAST_LF -> {
+                expect(c, HttpHead.LF);
+                state = State.DONE;
+            }
+            default -> throw new IllegalStateException(state.name());
+        }
+    }
+
+    private void size(byte c) throws HttpException {
+        line();
+        int d = Character.digit(c, 16);
+        if (d >= 0) {
+            if (++digits > 15) {
+                throw fail("chunk size out of range");
+            }
+            size = size << 4 | d;
+        } else if (digits == 0) {
+            throw fail("invalid chunk size");
+        } else if (c == HttpHead.CR) {
+            state = State.SIZE_LF;
+        } else if (c == ';' || c == ' ' || c == '\t') {
+            state = State.EXT;
+        } else {
+            throw fail("invalid chunk size");
+        }
+    }
+
+    private void line() throws HttpException {
+        if (++lineBytes > MAX_SIZE_LINE) {
+            throw fail("chunk size line too long");
+        }
+    }
+
+    private void trailer() throws HttpException {
+        if (++trailerBytes > maxTrailer) {
+            throw fail("trailer section too large");
+        }
+    }
+
+    private void expect(byte c, byte wanted) throws HttpException {
+        if (c != wanted) {
+            throw fail("malformed chunk");
+        }
+    }
+
+    private HttpException fail(String why) {
+        return new HttpException(bad, why);
+    }
+}

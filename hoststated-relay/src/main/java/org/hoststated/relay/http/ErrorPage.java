@@ -1,0 +1,99 @@
+package org.hoststated.relay.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * The responses the relay answers itself, each followed by closing the connection: with
+ * {@code return error}, relayd's HTML page (status, reason, the relay's address, the
+ * protocol's {@code style} CSS); otherwise a short plain-text response, so a client refused
+ * for bad framing still learns why. Stateless.
+ */
+final class ErrorPage {
+    static final String SERVER = "hoststated";
+    private static final DateTimeFormatter DATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US);
+    private static final String DEFAULT_STYLE = "body { background-color: #a00000; color: white; }";
+
+    private ErrorPage() {
+    }
+
+    static String reason(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 403 -> "Forbidden";
+            case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
+            case 413 -> "Request Entity Too Large";
+            case 431 -> "Request Header Fields Too Large";
+            case 500 -> "Internal Server Error";
+            case 501 -> "Not Implemented";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Gateway Timeout";
+            case 505 -> "HTTP Version Not Supported";
+            default -> "Error";
+        };
+    }
+
+    /**
+     * The response for {@code status}.
+     *
+     * @param html {@code return error}: the HTML page, else plain text
+     * @param style the protocol's CSS, or null for relayd's default
+     * @param detail what went wrong, shown on the HTML page except for a 500
+     * @param relay the address the client connected to
+     */
+    static ByteBuf render(ByteBufAllocator alloc, int status, boolean html, String style, String detail,
+            InetSocketAddress relay) {
+        String reason = reason(status);
+        String body;
+        String type;
+        if (html) {
+            type = "text/html";
+            body = "<!DOCTYPE html>\n<html>\n<head>\n<title>" + status + " " + reason + "</title>\n"
+                    + "<style type=\"text/css\"><!--\n" + (style != null ? style : DEFAULT_STYLE) + "\n--></style>\n"
+                    + "</head>\n<body>\n<h1>" + reason + "</h1>\n"
+                    + "<p>" + (status == 500 ? "" : escape(detail)) + "</p>\n"
+                    + "<hr><address>" + SERVER + " at " + relay.getAddress().getHostAddress() + " port "
+                    + relay.getPort() + "</address>\n</body>\n</html>\n";
+        } else {
+            type = "text/plain";
+            body = status + " " + reason + "\n";
+        }
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
+                + "Date: " + DATE.format(ZonedDateTime.now(ZoneOffset.UTC)) + "\r\n"
+                + "Server: " + SERVER + "\r\n"
+                + "Content-Type: " + type + "\r\n"
+                + "Content-Length: " + b.length + "\r\n"
+                + "Connection: close\r\n\r\n";
+        ByteBuf out = alloc.buffer(head.length() + b.length);
+        out.writeCharSequence(head, StandardCharsets.US_ASCII);
+        out.writeBytes(b);
+        return out;
+    }
+
+    private static String escape(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                default -> b.append(c < 0x20 || c > 0x7e ? '?' : c);
+            }
+        }
+        return b.toString();
+    }
+}

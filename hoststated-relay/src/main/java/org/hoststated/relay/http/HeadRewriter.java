@@ -1,0 +1,462 @@
+package org.hoststated.relay.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.NodeType;
+import org.hoststated.core.config.ProtocolNode;
+import org.hoststated.relay.lb.Hash32;
+
+/**
+ * Applies one direction's protocol nodes to a parsed head (SPEC 1.7) and writes the result:
+ * unchanged stretches as slices of the buffer the head was read into, changed and added lines
+ * as one small buffer per stretch, so the usual edit (an appended {@code X-Forwarded-For})
+ * costs one extra buffer and no copy of the head.
+ *
+ * <p>Nodes run in configuration order, each against the whole message, so {@code marked}
+ * means "an earlier {@code mark} node matched in this message". Each type sees (key, value)
+ * pairs: {@code header} fields; {@code query} variables of the request target; {@code cookie}
+ * pairs of the Cookie fields; {@code path}, whose key is a glob on the request path and whose
+ * value is the query string. {@code append} adds {@code ", value"} to a header (to the last
+ * one if repeated), a new pair to a query or Cookie, {@code "&value"} to a path's query;
+ * {@code change} replaces the value (adding the field or pair when absent); {@code remove}
+ * drops it (a path's query); {@code expect} refuses a message without a matching value (and a
+ * header given more than once, which could smuggle a second value past the check);
+ * {@code filter} refuses one with a matching value; with {@code mark} both only set the mark;
+ * {@code hash} feeds values into the load-balancing hash; {@code log} (or a node's
+ * {@code log} flag) records them for the session's close line.
+ *
+ * <p>One per session and direction, on the session's worker loop.
+ */
+final class HeadRewriter {
+    private static final byte KEEP = 0;
+    private static final byte DROP = 1;
+    private static final byte REPLACE = 2;
+    private static final byte[] COOKIE = HttpHead.lower("cookie");
+
+    private final List<HttpRules.Rule> rules;
+    private final SessionValues values;
+    private final boolean request;
+    private final String[] expanded;
+    /** Per rule, "key: value" as added when the field is absent (constant for the session). */
+    private final String[] lines;
+    private HttpHead h;
+    private byte[] fate = new byte[16];
+    private String[] newValue = new String[16];
+    private final List<String> added = new ArrayList<>();
+    private int[] hits = new int[16];
+    private boolean changed;
+    private boolean marked;
+    private String path;
+    private String query;
+    private boolean targetChanged;
+    private Pairs queryPairs;
+    private Pairs cookies;
+    private boolean cookiesChanged;
+    private int hash;
+
+    HeadRewriter(List<HttpRules.Rule> rules, SessionValues values, boolean request) {
+        this.rules = rules;
+        this.values = values;
+        this.request = request;
+        this.expanded = new String[rules.size()];
+        this.lines = new String[rules.size()];
+    }
+
+    boolean active() {
+        return !rules.isEmpty();
+    }
+
+    /** The hash after the last {@link #apply}: {@code hashInit} with the hashed values fed in. */
+    int hash() {
+        return hash;
+    }
+
+    /**
+     * Applies the rules to {@code head}. Throws when a rule refuses the message (403 for a
+     * request, 502 for a response) or a request repeats a header an {@code expect} checks (400).
+     */
+    void apply(HttpHead head, int hashInit) throws HttpException {
+        h = head;
+        hash = hashInit;
+        changed = false;
+        marked = false;
+        targetChanged = false;
+        path = null;
+        query = null;
+        queryPairs = null;
+        cookies = null;
+        cookiesChanged = false;
+        added.clear();
+        if (fate.length < head.fields) {
+            fate = new byte[head.fields];
+            newValue = new String[head.fields];
+            hits = new int[head.fields];
+        } else {
+            Arrays.fill(fate, 0, head.fields, KEEP);
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            HttpRules.Rule r = rules.get(i);
+            if (r.node().marked() && !marked) {
+                continue;
+            }
+            switch (r.node().type()) {
+                case HEADER -> header(r, i);
+                case QUERY -> pairs(r, i, queryPairs());
+                case COOKIE -> pairs(r, i, cookies());
+                case PATH -> path(r, i);
+                default -> throw new IllegalStateException();
+            }
+        }
+    }
+
+    private String value(int rule) {
+        String v = expanded[rule];
+        if (v == null) {
+            String raw = rules.get(rule).node().value();
+            v = raw == null ? "" : values.expand(raw);
+            expanded[rule] = v;
+        }
+        return v;
+    }
+
+    private String line(int rule) {
+        String l = lines[rule];
+        if (l == null) {
+            l = rules.get(rule).node().key() + ": " + value(rule);
+            lines[rule] = l;
+        }
+        return l;
+    }
+
+    private String current(int field) {
+        return fate[field] == REPLACE ? newValue[field] : h.value(field);
+    }
+
+    private void set(int field, String v) {
+        fate[field] = REPLACE;
+        newValue[field] = v;
+        changed = true;
+    }
+
+    private void drop(int field) {
+        fate[field] = DROP;
+        changed = true;
+    }
+
+    private void header(HttpRules.Rule r, int idx) throws HttpException {
+        ProtocolNode n = r.node();
+        int count = 0;
+        for (int f = 0; f < h.fields; f++) {
+            if (fate[f] != DROP && h.nameIs(f, r.keyLower())) {
+                hits[count++] = f;
+            }
+        }
+        if (n.log()) {
+            for (int k = 0; k < count; k++) {
+                values.log(n.key(), current(hits[k]));
+            }
+        }
+        switch (n.action()) {
+            case APPEND -> {
+                if (count > 0) {
+                    int last = hits[count - 1];
+                    set(last, current(last) + ", " + value(idx));
+                } else {
+                    add(line(idx));
+                }
+            }
+            case CHANGE -> {
+                if (count == 0) {
+                    add(line(idx));
+                    return;
+                }
+                set(hits[0], value(idx));
+                for (int k = 1; k < count; k++) {
+                    drop(hits[k]);
+                }
+            }
+            case REMOVE -> {
+                for (int k = 0; k < count; k++) {
+                    drop(hits[k]);
+                }
+            }
+            case EXPECT -> {
+                if (count > 1 && request) {
+                    throw new HttpException(400, "repeated header line " + n.key(), true);
+                }
+                boolean match = false;
+                for (int k = 0; k < count && !match; k++) {
+                    match = Glob.matches(n.value(), current(hits[k]));
+                }
+                expect(n, match);
+            }
+            case FILTER -> {
+                boolean match = false;
+                for (int k = 0; k < count && !match; k++) {
+                    match = Glob.matches(n.value(), current(hits[k]));
+                }
+                filter(n, match);
+            }
+            case HASH -> {
+                for (int k = 0; k < count; k++) {
+                    hash = Hash32.str(current(hits[k]), hash);
+                }
+            }
+            case LOG -> {
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    private void add(String line) {
+        added.add(line);
+        changed = true;
+    }
+
+    private void expect(ProtocolNode n, boolean match) throws HttpException {
+        if (match) {
+            marked |= n.mark();
+        } else if (!n.mark()) {
+            throw refused("missing or unexpected " + what(n));
+        }
+    }
+
+    private void filter(ProtocolNode n, boolean match) throws HttpException {
+        if (match) {
+            if (!n.mark()) {
+                throw refused("filtered " + what(n));
+            }
+            marked = true;
+        }
+    }
+
+    private static String what(ProtocolNode n) {
+        return n.type().name().toLowerCase(java.util.Locale.ROOT) + " " + n.key();
+    }
+
+    private HttpException refused(String why) {
+        return new HttpException(request ? 403 : 502, why, true);
+    }
+
+    /** A query variable or cookie node. */
+    private void pairs(HttpRules.Rule r, int idx, Pairs p) throws HttpException {
+        ProtocolNode n = r.node();
+        boolean cookie = n.type() == NodeType.COOKIE;
+        boolean match = false;
+        boolean any = false;
+        for (int i = 0; i < p.size(); i++) {
+            if (!p.nameIs(i, n.key())) {
+                continue;
+            }
+            any = true;
+            String v = p.matchValue(i, cookie);
+            if (n.log()) {
+                values.log(n.key(), v);
+            }
+            if (n.action() == Action.HASH) {
+                hash = Hash32.str(v, hash);
+            }
+            match |= (n.action() == Action.EXPECT || n.action() == Action.FILTER) && Glob.matches(n.value(), v);
+        }
+        switch (n.action()) {
+            case APPEND -> p.add(n.key(), value(idx));
+            case CHANGE -> {
+                for (int i = 0; i < p.size(); i++) {
+                    if (p.nameIs(i, n.key())) {
+                        p.values.set(i, value(idx));
+                    }
+                }
+                if (!any) {
+                    p.add(n.key(), value(idx));
+                }
+            }
+            case REMOVE -> {
+                for (int i = p.size() - 1; i >= 0; i--) {
+                    if (p.nameIs(i, n.key())) {
+                        p.remove(i);
+                    }
+                }
+            }
+            case EXPECT -> expect(n, match);
+            case FILTER -> filter(n, match);
+            default -> {
+                return;
+            }
+        }
+        if (n.action() == Action.APPEND || n.action() == Action.CHANGE || (n.action() == Action.REMOVE && any)) {
+            if (cookie) {
+                cookiesChanged = true;
+            } else {
+                query = p.size() == 0 ? null : p.join("&");
+                targetChanged = true;
+            }
+            changed = true;
+        }
+    }
+
+    private void path(HttpRules.Rule r, int idx) throws HttpException {
+        ProtocolNode n = r.node();
+        splitTarget();
+        boolean at = Glob.matches(n.key(), path);
+        String q = query == null ? "" : query;
+        if (at && n.log()) {
+            values.log(path, q);
+        }
+        switch (n.action()) {
+            case APPEND -> {
+                if (at) {
+                    editQuery(q.isEmpty() ? value(idx) : q + "&" + value(idx));
+                }
+            }
+            case CHANGE -> {
+                if (at) {
+                    editQuery(value(idx));
+                }
+            }
+            case REMOVE -> {
+                if (at && query != null) {
+                    editQuery(null);
+                }
+            }
+            case EXPECT -> expect(n, at && Glob.matches(n.value(), q));
+            case FILTER -> filter(n, at && Glob.matches(n.value(), q));
+            case HASH -> {
+                if (at) {
+                    hash = Hash32.str(q, hash);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void editQuery(String q) {
+        query = q;
+        queryPairs = null;
+        targetChanged = true;
+        changed = true;
+    }
+
+    private void splitTarget() {
+        if (path == null) {
+            String t = h.target();
+            int qm = t.indexOf('?');
+            path = qm < 0 ? t : t.substring(0, qm);
+            query = qm < 0 ? null : t.substring(qm + 1);
+        }
+    }
+
+    private Pairs queryPairs() {
+        if (queryPairs == null) {
+            splitTarget();
+            queryPairs = Pairs.parse(query == null ? List.of() : List.of(query), '&');
+        }
+        return queryPairs;
+    }
+
+    private Pairs cookies() {
+        if (cookies == null) {
+            List<String> parts = new ArrayList<>();
+            for (int f = 0; f < h.fields; f++) {
+                if (fate[f] != DROP && h.nameIs(f, COOKIE)) {
+                    parts.add(current(f));
+                }
+            }
+            cookies = Pairs.parse(parts, ';');
+        }
+        return cookies;
+    }
+
+    /** Writes the head, as edited by the last {@link #apply}, to {@code out}. */
+    void write(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
+        if (!changed) {
+            out.accept(h.buf.retainedSlice(h.start, h.end - h.start));
+            return;
+        }
+        if (cookiesChanged) {
+            rewriteCookies();
+        }
+        Composer c = new Composer(h.buf, alloc, out);
+        int pos = h.start;
+        if (targetChanged) {
+            c.range(h.start, h.targetStart);
+            c.text(query == null ? path : path + "?" + query);
+            pos = h.targetEnd;
+        }
+        for (int f = 0; f < h.fields; f++) {
+            if (fate[f] == KEEP) {
+                continue;
+            }
+            c.range(pos, h.lineStart[f]);
+            if (fate[f] == REPLACE) {
+                c.text(h.name(f)).text(": ").text(newValue[f]).text("\r\n");
+            }
+            pos = h.lineNext[f];
+        }
+        c.range(pos, h.end - 2);
+        for (String a : added) {
+            c.text(a).text("\r\n");
+        }
+        c.text("\r\n");
+        c.flush();
+    }
+
+    private void rewriteCookies() {
+        String joined = cookies.join("; ");
+        boolean placed = false;
+        for (int f = 0; f < h.fields; f++) {
+            if (fate[f] != DROP && h.nameIs(f, COOKIE)) {
+                if (!placed && !joined.isEmpty()) {
+                    set(f, joined);
+                    placed = true;
+                } else {
+                    drop(f);
+                }
+            }
+        }
+        if (!placed && !joined.isEmpty()) {
+            added.add("Cookie: " + joined);
+        }
+    }
+
+    /** Emits ranges of the source buffer as slices and runs of text as one buffer each. */
+    private static final class Composer {
+        private final ByteBuf src;
+        private final ByteBufAllocator alloc;
+        private final Consumer<ByteBuf> out;
+        private final StringBuilder text = new StringBuilder(64);
+
+        Composer(ByteBuf src, ByteBufAllocator alloc, Consumer<ByteBuf> out) {
+            this.src = src;
+            this.alloc = alloc;
+            this.out = out;
+        }
+
+        void range(int from, int to) {
+            if (to > from) {
+                flush();
+                out.accept(src.retainedSlice(from, to - from));
+            }
+        }
+
+        Composer text(String s) {
+            text.append(s);
+            return this;
+        }
+
+        void flush() {
+            if (text.length() > 0) {
+                ByteBuf b = alloc.directBuffer(text.length());
+                b.writeCharSequence(text, StandardCharsets.ISO_8859_1);
+                text.setLength(0);
+                out.accept(b);
+            }
+        }
+    }
+}

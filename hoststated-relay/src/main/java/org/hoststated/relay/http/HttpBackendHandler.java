@@ -1,0 +1,287 @@
+package org.hoststated.relay.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The server side of one HTTP relay session, for one backend connection: the only handler of
+ * the backend channel, on the client channel's worker loop (so it shares the session's state
+ * with {@link HttpFrontendHandler} without locks). Reads each response strictly (a malformed
+ * one is a 502), applies the protocol's response rules to its head, forwards interim 1xx
+ * responses, streams the body to the client as slices, and tells the frontend when the
+ * response is complete and whether the connection may carry another request. A 101 to an
+ * upgrade request turns the session into a tunnel of raw bytes.
+ */
+final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
+    private enum State { IDLE, HEAD, BODY, TUNNEL }
+
+    private final HttpFrontendHandler session;
+    private final HttpHead head = new HttpHead();
+    private final HeadScanner scanner = new HeadScanner(502);
+    private final ChunkedFramer chunked;
+    private final BodyFramer.Fixed fixed = new BodyFramer.Fixed();
+    private State state = State.IDLE;
+    private BodyFramer body;
+    private ByteBuf cumulation;
+    private boolean headRequest;
+    private boolean upgradeRequest;
+    private boolean http10Request;
+    private boolean persistent;
+    private boolean done;
+    /** Bytes [fwdFrom, fwdTo) of fwdBuf go to the client as one slice (head and body together). */
+    private ByteBuf fwdBuf;
+    private int fwdFrom;
+    private int fwdTo;
+    private boolean inputClosed;
+
+    HttpBackendHandler(HttpFrontendHandler session) {
+        this.session = session;
+        this.chunked = new ChunkedFramer(502, session.limits().maxHeadBytes());
+    }
+
+    /** Whether the server sent FIN (its channel must not be asked to read any more). */
+    boolean inputClosed() {
+        return inputClosed;
+    }
+
+    /** A request was sent: its response comes next. */
+    void expectResponse(boolean isHead, boolean isUpgrade, boolean isHttp10) {
+        state = State.HEAD;
+        scanner.reset();
+        headRequest = isHead;
+        upgradeRequest = isUpgrade;
+        http10Request = isHttp10;
+    }
+
+    /** A connect failed and is retried: the new connection's handler awaits this response. */
+    void moveExpectationTo(HttpBackendHandler next) {
+        if (state == State.HEAD) {
+            next.expectResponse(headRequest, upgradeRequest, http10Request);
+        }
+        state = State.IDLE;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        session.serverTraffic();
+        if (done) {
+            in.release();
+            return;
+        }
+        if (state == State.TUNNEL) {
+            session.toClient(in);
+            return;
+        }
+        if (cumulation != null) {
+            ByteBuf m = ctx.alloc().directBuffer(cumulation.readableBytes() + in.readableBytes());
+            m.writeBytes(cumulation).writeBytes(in);
+            cumulation.release();
+            in.release();
+            in = m;
+            cumulation = null;
+        }
+        try {
+            process(ctx, in);
+            emit();
+        } catch (HttpException e) {
+            done = true;
+            emit();
+            session.serverFailed(this, e);
+        }
+        if (in.isReadable() && !done && state != State.TUNNEL) {
+            cumulation = in;
+        } else if (in.isReadable() && state == State.TUNNEL) {
+            session.toClient(in);
+        } else {
+            in.release();
+        }
+    }
+
+    private void process(ChannelHandlerContext ctx, ByteBuf in) throws HttpException {
+        while (in.isReadable() && !done) {
+            switch (state) {
+                case HEAD -> {
+                    if (!responseHead(in)) {
+                        return;
+                    }
+                }
+                case BODY -> {
+                    int n = body.scan(in, in.readerIndex(), in.writerIndex());
+                    if (n > 0) {
+                        forward(in, in.readerIndex(), in.readerIndex() + n);
+                        in.skipBytes(n);
+                    }
+                    if (body.done()) {
+                        complete();
+                    }
+                }
+                case IDLE -> {
+                    // Bytes no request asked for: the connection cannot be trusted any more.
+                    done = true;
+                    ctx.close();
+                    session.serverGone(this);
+                    in.skipBytes(in.readableBytes());
+                }
+                default -> {
+                    return;
+                }
+            }
+        }
+    }
+
+    private boolean responseHead(ByteBuf in) throws HttpException {
+        int max = session.limits().maxHeadBytes();
+        int end = scanner.find(in);
+        if (end < 0 || end - in.readerIndex() > max) {
+            if (in.readableBytes() > max) {
+                throw new HttpException(502, "response head too large");
+            }
+            return false;
+        }
+        scanner.reset();
+        head.parseResponse(in, in.readerIndex(), end, session.limits().maxHeaderFields());
+        int status = head.status;
+        if (status == 101 && !upgradeRequest) {
+            throw new HttpException(502, "101 to a request that did not ask to upgrade");
+        }
+        HeadRewriter rules = session.responseRules();
+        if (status < 200 && status != 101 && http10Request) {
+            // An HTTP/1.0 client does not expect interim responses (RFC 9110 15.2): drop them.
+            in.readerIndex(end);
+            return true;
+        }
+        if (status >= 200 && rules.active()) {
+            rules.apply(head, 0);
+            emit();
+            rules.write(in.alloc(), session::toClient);
+        } else {
+            forward(in, in.readerIndex(), end);
+        }
+        session.responseStarted();
+        in.readerIndex(end);
+        head.trim();
+        if (status == 101) {
+            emit();
+            state = State.TUNNEL;
+            session.startTunnel(this);
+            return false;
+        }
+        if (status < 200) {
+            // Interim (100 Continue, 103 Early Hints): the final response follows.
+            return true;
+        }
+        if (headRequest || status == 204 || status == 304) {
+            body = null;
+        } else if (head.chunked) {
+            body = chunked.reset();
+        } else if (head.transferEncoding) {
+            body = BodyFramer.UntilClose.INSTANCE;
+        } else if (head.contentLength >= 0) {
+            body = head.contentLength > 0 ? fixed.reset(head.contentLength) : null;
+        } else {
+            body = BodyFramer.UntilClose.INSTANCE;
+        }
+        persistent = head.persistent() && body != BodyFramer.UntilClose.INSTANCE;
+        if (body == null) {
+            complete();
+        } else {
+            state = State.BODY;
+        }
+        return true;
+    }
+
+    private void complete() {
+        emit();
+        state = State.IDLE;
+        body = null;
+        session.responseComplete(this, persistent, persistent);
+    }
+
+    /** Queues [from, to) of in for the client, joined to the stretch before it if adjacent. */
+    private void forward(ByteBuf in, int from, int to) {
+        if (fwdBuf == in && fwdTo == from) {
+            fwdTo = to;
+            return;
+        }
+        emit();
+        fwdBuf = in;
+        fwdFrom = from;
+        fwdTo = to;
+    }
+
+    /** Writes the queued stretch to the client (before anything else may be written or closed). */
+    private void emit() {
+        if (fwdBuf != null) {
+            if (fwdTo > fwdFrom) {
+                session.toClient(fwdBuf.retainedSlice(fwdFrom, fwdTo - fwdFrom));
+            }
+            fwdBuf = null;
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        session.client().flush();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            inputClosed = true;
+            ended(ctx);
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ended(ctx);
+        release();
+    }
+
+    /** The server closed or sent FIN. */
+    private void ended(ChannelHandlerContext ctx) {
+        if (done) {
+            return;
+        }
+        if (state == State.TUNNEL) {
+            done = !ctx.channel().isActive();
+            session.tunnelServerEof(this);
+            return;
+        }
+        done = true;
+        if (state == State.BODY && body == BodyFramer.UntilClose.INSTANCE) {
+            session.responseComplete(this, false, false);
+        } else if (state == State.IDLE) {
+            session.serverGone(this);
+        } else {
+            session.serverFailed(this, new HttpException(502, "server closed the connection"
+                    + (state == State.BODY ? " within the response body" : " before responding")));
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        session.serverWritabilityChanged(this);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        done = true;
+        session.serverException(this, cause);
+        ctx.close();
+    }
+
+    private void release() {
+        if (cumulation != null) {
+            ReferenceCountUtil.release(cumulation);
+            cumulation = null;
+        }
+    }
+}

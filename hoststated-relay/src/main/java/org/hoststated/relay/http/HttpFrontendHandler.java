@@ -1,0 +1,580 @@
+package org.hoststated.relay.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.handler.RelaySession;
+import org.hoststated.relay.handler.SessionInfo;
+import org.hoststated.relay.lb.TargetHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of one HTTP relay session and the session's owner: last handler of the
+ * client channel's pipeline ({@code [ssl] -> idle -> idle-close -> http}), on the worker loop
+ * that accepted the client. It reads request heads with {@link HttpHead} (strictly, refusing
+ * what could smuggle a request), applies the protocol's request rules, picks a host per
+ * request (late connect: hashed values may choose it), connects the backend channel on the
+ * same loop, and streams the request body through. The response side is
+ * {@link HttpBackendHandler}, which calls back here.
+ *
+ * <p>One exchange at a time: a pipelined request waits, buffered (up to the head limit, then
+ * reading pauses), until the response before it is complete, so responses can never be
+ * mismatched. The backend connection is kept across requests while both ends allow it.
+ * Back-pressure: the client is read only while the backend channel is writable (and not while
+ * it connects), the backend only while the client channel is writable.
+ */
+final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(HttpFrontendHandler.class);
+    /** How long a refused client may go on sending before the connection is closed. */
+    private static final long LINGER_MS = 2000;
+
+    private enum State { HEAD, BODY, TUNNEL, CLOSED }
+
+    private final RelayContext relay;
+    private final HttpRules rules;
+    private final HttpLimits limits;
+    private final HashRouting routing;
+    private final HttpHead head = new HttpHead();
+    private final HeadScanner scanner = new HeadScanner(400);
+    private final ChunkedFramer chunked;
+    private final BodyFramer.Fixed fixed = new BodyFramer.Fixed();
+    private final Consumer<ByteBuf> toServer = this::toServer;
+    private Channel client;
+    private SessionInfo session;
+    private SessionValues values;
+    private HeadRewriter requestRules;
+    private HeadRewriter responseRules;
+    private State state = State.HEAD;
+    private BodyFramer body;
+    private ByteBuf cumulation;
+    private ScheduledFuture<?> headTimer;
+    private boolean clientEof;
+    // The exchange in flight: its request is being sent or its response awaited.
+    private boolean exchange;
+    private boolean requestDone;
+    private boolean responseStarted;
+    private boolean persistentRequest;
+    private final BackendLink link;
+
+    HttpFrontendHandler(RelayContext relay, HttpRules rules, HttpLimits limits, HashRouting routing) {
+        this.relay = relay;
+        this.rules = rules;
+        this.limits = limits;
+        this.routing = routing;
+        this.chunked = new ChunkedFramer(400, limits.maxHeadBytes());
+        this.link = new BackendLink(relay, this);
+    }
+
+    Channel client() {
+        return client;
+    }
+
+    /** The session's backend channel (connected or connecting), or null. */
+    Channel server() {
+        return link.channel();
+    }
+
+    HttpLimits limits() {
+        return limits;
+    }
+
+    HeadRewriter responseRules() {
+        return responseRules;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        if (relay.config().disabled()) {
+            // A disabled relay accepts and closes at once (SPEC 1.6); not counted as a session.
+            ctx.close();
+            return;
+        }
+        if (relay.counters().active() >= limits.maxSessions()) {
+            log.debug("relay {}: session limit {} reached, refusing {}", relay.name(), limits.maxSessions(),
+                    client.remoteAddress());
+            client.writeAndFlush(page(503, "too many sessions")).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        session = SessionInfo.open(relay, client);
+        client.closeFuture().addListener(f -> sessionClosed());
+        InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
+        InetSocketAddress local = (InetSocketAddress) client.localAddress();
+        values = new SessionValues(remote, local, relay.config().timeoutSec());
+        requestRules = new HeadRewriter(rules.request, values, true);
+        responseRules = new HeadRewriter(rules.response, values, false);
+        startHeadTimer();
+        client.config().setAutoRead(true);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (session == null || state == State.CLOSED) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        session.touch();
+        ByteBuf in = (ByteBuf) msg;
+        if (state == State.TUNNEL) {
+            toServer(in);
+            return;
+        }
+        if (cumulation != null) {
+            in = merge(cumulation, in);
+            cumulation = null;
+        }
+        consume(in);
+    }
+
+    /** Processes {@code in} and keeps what is left of it for later. */
+    private void consume(ByteBuf in) {
+        try {
+            process(in);
+        } catch (HttpException e) {
+            fail(e);
+        }
+        if (in.isReadable() && state != State.CLOSED) {
+            cumulation = in;
+        } else {
+            in.release();
+        }
+        updateClientRead();
+    }
+
+    private ByteBuf merge(ByteBuf old, ByteBuf in) {
+        ByteBuf m = client.alloc().directBuffer(old.readableBytes() + in.readableBytes());
+        m.writeBytes(old).writeBytes(in);
+        old.release();
+        in.release();
+        return m;
+    }
+
+    private void process(ByteBuf in) throws HttpException {
+        while (in.isReadable()) {
+            if (state == State.BODY) {
+                int n = body.scan(in, in.readerIndex(), in.writerIndex());
+                if (n > 0) {
+                    toServer(in.retainedSlice(in.readerIndex(), n));
+                    in.skipBytes(n);
+                }
+                if (body.done()) {
+                    requestComplete();
+                }
+            } else if (state != State.HEAD || exchange || !requestHead(in)) {
+                // Waiting for the response before the next request, or for the rest of a head.
+                return;
+            }
+        }
+    }
+
+    /** Reads one request head from {@code in} if it is complete; false if it is not (yet). */
+    private boolean requestHead(ByteBuf in) throws HttpException {
+        if (scanner.fresh()) {
+            HeadScanner.skipLeadingEmptyLines(in);
+            if (!in.isReadable()) {
+                return false;
+            }
+        }
+        int end = scanner.find(in);
+        if (end < 0 || end - in.readerIndex() > limits.maxHeadBytes()) {
+            if (in.readableBytes() > limits.maxHeadBytes()) {
+                throw new HttpException(413, "request head too large");
+            }
+            startHeadTimer();
+            return false;
+        }
+        scanner.reset();
+        cancelHeadTimer();
+        head.parseRequest(in, in.readerIndex(), end, limits.maxHeaderFields());
+        if (head.methodConnect) {
+            throw new HttpException(405, "CONNECT refused");
+        }
+        int key = routing.initialKey();
+        if (requestRules.active()) {
+            requestRules.apply(head, key);
+            key = requestRules.hash();
+        }
+        body = head.chunked ? chunked.reset() : head.contentLength > 0 ? fixed.reset(head.contentLength) : null;
+        if (!route(key)) {
+            return false;
+        }
+        exchange = true;
+        requestDone = false;
+        responseStarted = false;
+        persistentRequest = head.persistent();
+        link.handler().expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10);
+        if (requestRules.active()) {
+            requestRules.write(client.alloc(), toServer);
+        } else {
+            toServer(in.retainedSlice(in.readerIndex(), end - in.readerIndex()));
+        }
+        in.readerIndex(end);
+        head.trim();
+        if (body == null) {
+            requestComplete();
+        } else {
+            state = State.BODY;
+        }
+        return true;
+    }
+
+    private void requestComplete() {
+        state = State.HEAD;
+        body = null;
+        requestDone = true;
+    }
+
+    /**
+     * Makes sure a backend connection for this request exists: the session's current one, or a
+     * new one to the chosen host. False when no host is up (the session is then answered 503).
+     */
+    private boolean route(int key) {
+        boolean perRequest = rules.hashes && routing.hashed();
+        if (link.open() && !perRequest) {
+            return true;
+        }
+        InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
+        InetSocketAddress local = (InetSocketAddress) client.localAddress();
+        TargetHost want = perRequest ? routing.select(key, remote, local) : relay.selector().select(remote, local);
+        if (want == null) {
+            fail(new HttpException(503, "no host available"));
+            return false;
+        }
+        if (link.open() && want.equals(link.host())) {
+            return true;
+        }
+        link.connect(want);
+        return true;
+    }
+
+    /** A connection to {@code to} is being made for this session. */
+    void connecting(TargetHost to) {
+        session.target(to.address());
+    }
+
+    /** The backend connection is up: reading may start on both sides. */
+    void backendConnected() {
+        clientWritabilityToServer();
+        updateClientRead();
+    }
+
+    private void toServer(ByteBuf b) {
+        link.write(b);
+    }
+
+    /** Bytes came from the server: the session is not idle. */
+    void serverTraffic() {
+        if (session != null) {
+            session.touch();
+        }
+    }
+
+    void toClient(ByteBuf b) {
+        client.write(b, client.voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushServer();
+    }
+
+    private void flushServer() {
+        link.flush();
+    }
+
+    /** Reads the client only when that cannot make the relay buffer without bound. */
+    private void updateClientRead() {
+        if (clientEof) {
+            // Reading is over (and asking epoll to read a shut input fails).
+            return;
+        }
+        boolean read;
+        if (state == State.CLOSED) {
+            read = client.isActive();
+        } else if (link.open()) {
+            read = link.writable()
+                    && !(exchange && state == State.HEAD && cumulation != null
+                        && cumulation.readableBytes() > limits.maxHeadBytes());
+        } else {
+            read = true;
+        }
+        if (client.config().isAutoRead() != read) {
+            client.config().setAutoRead(read);
+        }
+    }
+
+    // Called by the backend handler of the current connection.
+
+    void responseStarted() {
+        responseStarted = true;
+    }
+
+    /**
+     * The response of the exchange is complete. {@code reusable}: the backend connection may
+     * carry the next request; {@code persistent}: by the response, the client's may.
+     */
+    void responseComplete(HttpBackendHandler from, boolean reusable, boolean persistent) {
+        if (!link.current(from) || state == State.CLOSED) {
+            return;
+        }
+        exchange = false;
+        responseStarted = false;
+        if (!reusable || !requestDone) {
+            closeServer();
+        }
+        if (!requestDone || !persistent || !persistentRequest) {
+            endAfterFlush();
+            return;
+        }
+        if (cumulation != null) {
+            ByteBuf in = cumulation;
+            cumulation = null;
+            consume(in);
+            flushServer();
+        } else {
+            updateClientRead();
+        }
+        if (clientEof && !exchange && state == State.HEAD) {
+            // The client sent FIN after its (pipelined) requests: all of them are answered.
+            endAfterFlush();
+        }
+    }
+
+    private void endAfterFlush() {
+        state = State.CLOSED;
+        RelaySession.setReason(client, "done");
+        RelaySession.closeOnFlush(client);
+    }
+
+    /** A 101 answered the exchange's upgrade request: relay raw bytes both ways from now on. */
+    void startTunnel(HttpBackendHandler from) {
+        if (!link.current(from)) {
+            return;
+        }
+        state = State.TUNNEL;
+        exchange = false;
+        cancelHeadTimer();
+        if (cumulation != null) {
+            toServer(cumulation);
+            cumulation = null;
+            flushServer();
+        }
+        if (clientEof) {
+            link.shutdownOutputOnFlush();
+        }
+        updateClientRead();
+    }
+
+    /** The server sent FIN on a tunnel: pass it on (TLS clients get close_notify instead). */
+    void tunnelServerEof(HttpBackendHandler from) {
+        if (!link.current(from)) {
+            return;
+        }
+        if (clientEof || client.pipeline().get(SslHandler.class) != null) {
+            RelaySession.setReason(client, "done");
+            RelaySession.closeOnFlush(client);
+            closeServer();
+        } else {
+            RelaySession.shutdownOutputOnFlush(client);
+        }
+    }
+
+    /** The backend connection closed while idle between exchanges: the next request reconnects. */
+    void serverGone(HttpBackendHandler from) {
+        if (link.current(from) && !exchange && state != State.TUNNEL) {
+            link.forget();
+            updateClientRead();
+        } else if (link.current(from)) {
+            serverFailed(from, new HttpException(502, "server closed the connection"));
+        }
+    }
+
+    /** The response failed: a 502 if nothing of it reached the client yet, else a close. */
+    void serverFailed(HttpBackendHandler from, HttpException e) {
+        if (link.current(from)) {
+            fail(e);
+        }
+    }
+
+    void clientWritabilityToServer() {
+        link.read(client.isWritable());
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        clientWritabilityToServer();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    void serverWritabilityChanged(HttpBackendHandler from) {
+        if (link.current(from) && client != null) {
+            updateClientRead();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            clientEof();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private void clientEof() {
+        clientEof = true;
+        if (state == State.CLOSED || session == null) {
+            client.close();
+        } else if (state == State.TUNNEL) {
+            link.shutdownOutputOnFlush();
+        } else if (exchange && requestDone) {
+            // The answer is on its way; the session ends after it.
+            return;
+        } else if (exchange) {
+            RelaySession.setReason(client, "client closed during the request");
+            closeServer();
+            client.close();
+        } else {
+            RelaySession.setReason(client, "done");
+            client.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (session != null) {
+            RelaySession.setReason(client, "closed by client");
+        }
+        state = State.CLOSED;
+        closeServer();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        noteError("client", cause);
+        state = State.CLOSED;
+        closeServer();
+        client.close();
+    }
+
+    void serverException(HttpBackendHandler from, Throwable cause) {
+        if (!link.current(from)) {
+            return;
+        }
+        noteError("server", cause);
+        fail(new HttpException(502, "server: " + describe(cause)));
+    }
+
+    private void noteError(String side, Throwable cause) {
+        if (!(cause instanceof IOException) && !(cause instanceof DecoderException)) {
+            log.warn("relay {}, session {}: {} side", relay.name(), session != null ? session.id() : 0, side, cause);
+        }
+        RelaySession.setReason(client, side + ": " + describe(cause));
+    }
+
+    /**
+     * Ends the session because of {@code e}: answers the client with e's status unless part of
+     * a response already went out (or a rule refused without {@code return error}), then closes.
+     * The client may go on sending for a moment (reading it then avoids a reset that would
+     * destroy the answer in flight).
+     */
+    void fail(HttpException e) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        cancelHeadTimer();
+        RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");
+        closeServer();
+        if (responseStarted || (e.rule() && !rules.returnError)) {
+            client.close();
+            return;
+        }
+        client.writeAndFlush(page(e.status(), e.getMessage())).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess() && !clientEof && client instanceof DuplexChannel d
+                    && client.pipeline().get(SslHandler.class) == null) {
+                d.shutdownOutput();
+                client.eventLoop().schedule(() -> client.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+            } else {
+                client.close();
+            }
+        });
+        updateClientRead();
+    }
+
+    private ByteBuf page(int status, String detail) {
+        return ErrorPage.render(client.alloc(), status, rules.returnError, rules.errorStyle, detail,
+                (InetSocketAddress) client.localAddress());
+    }
+
+    private void closeServer() {
+        link.close();
+    }
+
+    private void startHeadTimer() {
+        if (headTimer == null) {
+            headTimer = client.eventLoop().schedule(this::headTimeout, limits.headTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelHeadTimer() {
+        if (headTimer != null) {
+            headTimer.cancel(false);
+            headTimer = null;
+        }
+    }
+
+    private void headTimeout() {
+        headTimer = null;
+        if (state == State.HEAD && !exchange) {
+            fail(new HttpException(408, "timeout reading the request head"));
+        }
+    }
+
+    private void sessionClosed() {
+        session.done();
+        state = State.CLOSED;
+        cancelHeadTimer();
+        closeServer();
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+        if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
+            String line = String.format("relay %s, session %d (%d active), %s -> %s, %s%s", relay.name(),
+                    session.id(), relay.counters().active(), address(client.remoteAddress()),
+                    link.host() != null ? link.host().toString() : "-", RelaySession.reason(client), values.logged());
+            if (relay.logSessions()) {
+                log.info(line);
+            } else {
+                log.debug(line);
+            }
+        }
+    }
+
+    private static String address(java.net.SocketAddress a) {
+        if (a instanceof InetSocketAddress i) {
+            return i.getAddress().getHostAddress() + ":" + i.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    static String describe(Throwable t) {
+        String m = t.getMessage();
+        return m != null ? m : t.getClass().getSimpleName();
+    }
+}

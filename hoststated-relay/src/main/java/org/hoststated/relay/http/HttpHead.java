@@ -1,0 +1,453 @@
+package org.hoststated.relay.http;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * One parsed request or response head, as offsets into the buffer that holds it: the relay
+ * forwards unchanged parts as slices of that buffer and materialises strings only for what a
+ * protocol rule needs. The parse is strict where proxies and servers are known to disagree
+ * (request smuggling): no obs-fold, no white space before a colon, token-only field names, no
+ * control characters in values (a bare CR included), one Host, and one framing (never both
+ * Content-Length and Transfer-Encoding, no differing Content-Lengths, chunked only as the final
+ * coding). One instance per session and direction, reused for each message, on the session's
+ * worker loop.
+ */
+final class HttpHead {
+    static final byte CR = '\r';
+    static final byte LF = '\n';
+    private static final boolean[] TCHAR = new boolean[256];
+    private static final boolean[] VCHAR = new boolean[256];
+    private static final byte[] CONTENT_LENGTH = lower("content-length");
+    private static final byte[] TRANSFER_ENCODING = lower("transfer-encoding");
+    private static final byte[] CONNECTION = lower("connection");
+    private static final byte[] UPGRADE = lower("upgrade");
+    private static final byte[] HOST = lower("host");
+    private static final byte[] CHUNKED = lower("chunked");
+    private static final byte[] CLOSE = lower("close");
+    private static final byte[] KEEP_ALIVE = lower("keep-alive");
+
+    static {
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+        for (int c = 0; c < 256; c++) {
+            if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                TCHAR[c] = true;
+            }
+            VCHAR[c] = c == '\t' || (c >= 0x20 && c != 0x7f);
+        }
+    }
+
+    ByteBuf buf;
+    /**
+     * A copy of the head's bytes: parsing reads plain array elements instead of going through
+     * the buffer's bounds and liveness checks on every byte. a[0] is buf's byte at start.
+     */
+    private byte[] a = new byte[1024];
+    /** The head is [start, end) of buf, its final blank line included. */
+    int start;
+    int end;
+    /** Index of the CR ending the start line. */
+    int startLineEnd;
+    boolean request;
+    /** 10 for HTTP/1.0, 11 for HTTP/1.1 (and later 1.x). */
+    int version;
+    int status;
+    boolean methodHead;
+    boolean methodConnect;
+    int targetStart;
+    int targetEnd;
+    int fields;
+    /** Field i is the line [lineStart[i], lineNext[i]) (CRLF included), name up to nameEnd[i]. */
+    int[] lineStart = new int[16];
+    int[] lineNext = new int[16];
+    int[] nameEnd = new int[16];
+    int[] valueStart = new int[16];
+    int[] valueEnd = new int[16];
+    /** -1 when absent. */
+    long contentLength;
+    boolean transferEncoding;
+    boolean chunked;
+    boolean close;
+    boolean keepAlive;
+    boolean connectionUpgrade;
+    boolean upgrade;
+    private int hosts;
+
+    /**
+     * Lets go of a large copy once the head has been used, so thousands of idle sessions that
+     * once sent a big head do not each keep up to the head limit in the heap.
+     */
+    void trim() {
+        if (a.length > 4096) {
+            a = new byte[1024];
+        }
+    }
+
+    /** The head's byte at buffer index i. */
+    private byte at(int i) {
+        return a[i - start];
+    }
+
+    /** The first {@code c} at or after buffer index from within the head, or -1. */
+    private int indexOf(int from, byte c) {
+        for (int i = from - start, n = end - start; i < n; i++) {
+            if (a[i] == c) {
+                return i + start;
+            }
+        }
+        return -1;
+    }
+
+    static byte[] lower(String s) {
+        return s.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private void reset(ByteBuf b, int from, int to, boolean isRequest) {
+        buf = b;
+        int len = to - from;
+        if (a.length < len) {
+            a = new byte[Math.max(len, 1024)];
+        }
+        b.getBytes(from, a, 0, len);
+        start = from;
+        end = to;
+        request = isRequest;
+        fields = 0;
+        contentLength = -1;
+        transferEncoding = false;
+        chunked = false;
+        close = false;
+        keepAlive = false;
+        connectionUpgrade = false;
+        upgrade = false;
+        methodHead = false;
+        methodConnect = false;
+        status = 0;
+        hosts = 0;
+    }
+
+    /** Parses the request head [from, to) of b, which {@link HeadScanner} found complete. */
+    void parseRequest(ByteBuf b, int from, int to, int maxFields) throws HttpException {
+        reset(b, from, to, true);
+        int lf = indexOf(from, LF);
+        startLineEnd = lf - 1;
+        requestLine(from, startLineEnd);
+        fields(lf + 1, maxFields, 400);
+        if (transferEncoding && contentLength >= 0) {
+            throw new HttpException(400, "both Content-Length and Transfer-Encoding");
+        }
+        if (transferEncoding && (!chunked || version == 10)) {
+            throw new HttpException(400, "invalid Transfer-Encoding");
+        }
+        if (hosts > 1 || (hosts == 0 && version == 11)) {
+            throw new HttpException(400, hosts == 0 ? "no Host" : "several Host fields");
+        }
+    }
+
+    /** Parses the response head [from, to) of b; a malformed one is a 502. */
+    void parseResponse(ByteBuf b, int from, int to, int maxFields) throws HttpException {
+        reset(b, from, to, false);
+        int lf = indexOf(from, LF);
+        startLineEnd = lf - 1;
+        statusLine(from, startLineEnd);
+        fields(lf + 1, maxFields, 502);
+        if (transferEncoding && contentLength >= 0) {
+            throw new HttpException(502, "response with both Content-Length and Transfer-Encoding");
+        }
+        if (transferEncoding && chunked && version == 10) {
+            throw new HttpException(502, "chunked HTTP/1.0 response");
+        }
+    }
+
+    private void requestLine(int from, int to) throws HttpException {
+        int i = from;
+        while (i < to && TCHAR[at(i) & 0xff]) {
+            i++;
+        }
+        if (i == from || i >= to || at(i) != ' ') {
+            throw new HttpException(400, "malformed request line");
+        }
+        int methodLen = i - from;
+        methodHead = methodLen == 4 && same(from, "HEAD");
+        methodConnect = methodLen == 7 && same(from, "CONNECT");
+        targetStart = ++i;
+        while (i < to) {
+            int c = at(i) & 0xff;
+            if (c <= 0x20 || c == 0x7f) {
+                break;
+            }
+            i++;
+        }
+        targetEnd = i;
+        if (targetEnd == targetStart || i >= to || at(i) != ' ') {
+            throw new HttpException(400, "malformed request line");
+        }
+        version = version(i + 1, to, 400);
+    }
+
+    private void statusLine(int from, int to) throws HttpException {
+        int sp = from + 8;
+        if (sp >= to || at(sp) != ' ') {
+            throw new HttpException(502, "malformed status line");
+        }
+        version = version(from, sp, 502);
+        int s = 0;
+        for (int i = sp + 1; i < sp + 4; i++) {
+            int d = i < to ? at(i) - '0' : -1;
+            if (d < 0 || d > 9) {
+                throw new HttpException(502, "malformed status line");
+            }
+            s = s * 10 + d;
+        }
+        if (s < 100 || s > 599 || (sp + 4 < to && at(sp + 4) != ' ')) {
+            throw new HttpException(502, "malformed status line");
+        }
+        for (int i = sp + 5; i < to; i++) {
+            if (!VCHAR[at(i) & 0xff]) {
+                throw new HttpException(502, "malformed status line");
+            }
+        }
+        status = s;
+    }
+
+    /** "HTTP/1.x" exactly filling [from, to). */
+    private int version(int from, int to, int bad) throws HttpException {
+        if (to - from != 8 || !same(from, "HTTP/")) {
+            throw new HttpException(bad, "malformed HTTP version");
+        }
+        int major = at(from + 5) - '0';
+        int minor = at(from + 7) - '0';
+        if (at(from + 6) != '.' || major < 0 || major > 9 || minor < 0 || minor > 9) {
+            throw new HttpException(bad, "malformed HTTP version");
+        }
+        if (major != 1) {
+            throw new HttpException(bad == 400 ? 505 : bad, "unsupported HTTP version");
+        }
+        return minor == 0 ? 10 : 11;
+    }
+
+    private boolean same(int at, String ascii) {
+        for (int k = 0; k < ascii.length(); k++) {
+            if (at(at + k) != ascii.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void fields(int from, int maxFields, int bad) throws HttpException {
+        int pos = from;
+        while (at(pos) != CR) {
+            int lf = indexOf(pos, LF);
+            if (fields == maxFields) {
+                throw new HttpException(bad == 400 ? 431 : bad, "too many header fields");
+            }
+            field(pos, lf - 1, bad);
+            pos = lf + 1;
+        }
+    }
+
+    /** One field line [from, to), to being its CR. */
+    private void field(int from, int to, int bad) throws HttpException {
+        int i = from;
+        while (i < to && TCHAR[at(i) & 0xff]) {
+            i++;
+        }
+        if (i == from || i >= to || at(i) != ':') {
+            // Covers obs-fold (a line starting with white space), white space before the
+            // colon, and any byte not allowed in a field name.
+            throw new HttpException(bad, "malformed header field");
+        }
+        int colon = i;
+        i++;
+        while (i < to && isOws(at(i))) {
+            i++;
+        }
+        int vs = i;
+        int ve = vs;
+        for (; i < to; i++) {
+            byte c = at(i);
+            if (!VCHAR[c & 0xff]) {
+                throw new HttpException(bad, "invalid character in header field");
+            }
+            if (!isOws(c)) {
+                ve = i + 1;
+            }
+        }
+        add(from, to + 2, colon, vs, ve);
+        framing(from, colon, vs, ve, bad);
+    }
+
+    private void add(int ls, int next, int ne, int vs, int ve) {
+        if (fields == lineStart.length) {
+            int n = fields * 2;
+            lineStart = Arrays.copyOf(lineStart, n);
+            lineNext = Arrays.copyOf(lineNext, n);
+            nameEnd = Arrays.copyOf(nameEnd, n);
+            valueStart = Arrays.copyOf(valueStart, n);
+            valueEnd = Arrays.copyOf(valueEnd, n);
+        }
+        lineStart[fields] = ls;
+        lineNext[fields] = next;
+        nameEnd[fields] = ne;
+        valueStart[fields] = vs;
+        valueEnd[fields] = ve;
+        fields++;
+    }
+
+    /** Notes the fields that frame the message or its connection. */
+    private void framing(int ns, int ne, int vs, int ve, int bad) throws HttpException {
+        switch (ne - ns) {
+            case 4 -> hosts += equalsLower(ns, ne, HOST) ? 1 : 0;
+            case 7 -> upgrade |= equalsLower(ns, ne, UPGRADE);
+            case 10 -> {
+                if (equalsLower(ns, ne, CONNECTION)) {
+                    connection(vs, ve);
+                }
+            }
+            case 14 -> {
+                if (equalsLower(ns, ne, CONTENT_LENGTH)) {
+                    contentLength(vs, ve, bad);
+                }
+            }
+            case 17 -> {
+                if (equalsLower(ns, ne, TRANSFER_ENCODING)) {
+                    transferEncoding(vs, ve, bad);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void contentLength(int vs, int ve, int bad) throws HttpException {
+        if (ve == vs || ve - vs > 18) {
+            throw new HttpException(bad, "invalid Content-Length");
+        }
+        long n = 0;
+        for (int i = vs; i < ve; i++) {
+            int d = at(i) - '0';
+            if (d < 0 || d > 9) {
+                throw new HttpException(bad, "invalid Content-Length");
+            }
+            n = n * 10 + d;
+        }
+        if (contentLength >= 0 && contentLength != n) {
+            throw new HttpException(bad, "differing Content-Length fields");
+        }
+        contentLength = n;
+    }
+
+    private void transferEncoding(int vs, int ve, int bad) throws HttpException {
+        transferEncoding = true;
+        int i = vs;
+        do {
+            int e = elementEnd(i, ve);
+            int ts = trimStart(i, e);
+            int te = trimEnd(ts, e);
+            if (ts == te || chunked) {
+                // An empty coding, or any coding after chunked: the body cannot be delimited.
+                throw new HttpException(bad, "invalid Transfer-Encoding");
+            }
+            chunked = equalsLower(ts, te, CHUNKED);
+            i = e + 1;
+        } while (i < ve);
+    }
+
+    private void connection(int vs, int ve) {
+        for (int i = vs; i < ve; ) {
+            int e = elementEnd(i, ve);
+            int ts = trimStart(i, e);
+            int te = trimEnd(ts, e);
+            close |= equalsLower(ts, te, CLOSE);
+            keepAlive |= equalsLower(ts, te, KEEP_ALIVE);
+            connectionUpgrade |= equalsLower(ts, te, UPGRADE);
+            i = e + 1;
+        }
+    }
+
+    private int elementEnd(int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (at(i) == ',') {
+                return i;
+            }
+        }
+        return to;
+    }
+
+    private int trimStart(int from, int to) {
+        while (from < to && isOws(at(from))) {
+            from++;
+        }
+        return from;
+    }
+
+    private int trimEnd(int from, int to) {
+        while (to > from && isOws(at(to - 1))) {
+            to--;
+        }
+        return to;
+    }
+
+    private static boolean isOws(byte c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /** Whether [from, to) of buf equals {@code lower} ignoring ASCII case. */
+    boolean equalsLower(int from, int to, byte[] lower) {
+        if (to - from != lower.length) {
+            return false;
+        }
+        for (int k = 0; k < lower.length; k++) {
+            byte c = at(from + k);
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            }
+            if (c != lower[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    boolean nameIs(int field, byte[] lower) {
+        return equalsLower(lineStart[field], nameEnd[field], lower);
+    }
+
+    String value(int field) {
+        return text(valueStart[field], valueEnd[field]);
+    }
+
+    String name(int field) {
+        return text(lineStart[field], nameEnd[field]);
+    }
+
+    String target() {
+        return text(targetStart, targetEnd);
+    }
+
+    private String text(int from, int to) {
+        return new String(a, from - start, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Whether the connection may carry another message after this one, by this head alone. */
+    boolean persistent() {
+        return version == 11 ? !close : keepAlive && !close;
+    }
+
+    /** A request asking to switch protocols (websockets): Upgrade with Connection: upgrade. */
+    boolean upgradeRequest() {
+        return upgrade && connectionUpgrade;
+    }
+
+    static boolean isTchar(byte c) {
+        return TCHAR[c & 0xff];
+    }
+
+    static boolean isVchar(byte c) {
+        return VCHAR[c & 0xff];
+    }
+}

@@ -1,0 +1,61 @@
+package org.hoststated.relay.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.relay.handler.IdleCloseHandler;
+import org.hoststated.relay.handler.RelayContext;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the pipeline of a session accepted by a {@code protocol http} relay, in the worker
+ * loop that accepted it:
+ * <pre>
+ *   [ssl (SslHandler, listen ... ssl)] -> idle (IdleStateHandler, all-idle = relay timeout)
+ *     -> idle-close -> http (HttpFrontendHandler)
+ * </pre>
+ * The protocol's rules are compiled once here; each session gets its own frontend handler,
+ * which connects backend channels on the same loop. Shared by every session of one relay.
+ */
+@ChannelHandler.Sharable
+public final class HttpRelayInitializer extends ChannelInitializer<Channel> {
+    private final RelayContext relay;
+    private final SslContext tls;
+    private final HttpRules rules;
+    private final HttpLimits limits;
+    private final HashRouting routing;
+
+    /** @param tls the TLS server context, or null for a plain listener */
+    public HttpRelayInitializer(RelayContext relay, SslContext tls, ProtocolConfig protocol) {
+        this(relay, tls, protocol, HttpLimits.DEFAULTS);
+    }
+
+    public HttpRelayInitializer(RelayContext relay, SslContext tls, ProtocolConfig protocol, HttpLimits limits) {
+        this.relay = relay;
+        this.tls = tls;
+        this.rules = new HttpRules(protocol);
+        this.limits = limits;
+        this.routing = new HashRouting(relay.config(), relay.selector());
+        LoggerFactory.getLogger(HttpRelayInitializer.class).debug("relay {}: http {}", relay.name(), limits);
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            p.addLast("ssl", tls.newHandler(ch.alloc()));
+        }
+        int timeout = relay.config().timeoutSec();
+        if (timeout > 0) {
+            // observeOutput: a slow client draining a long response is not idle.
+            p.addLast("idle", new IdleStateHandler(true, 0, 0, timeout, TimeUnit.SECONDS));
+            p.addLast("idle-close", IdleCloseHandler.INSTANCE);
+        }
+        p.addLast("http", new HttpFrontendHandler(relay, rules, limits, routing));
+    }
+}

@@ -1,0 +1,52 @@
+package org.hoststated.relay.http;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Direction;
+import org.hoststated.core.config.NodeType;
+import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.core.config.ProtocolNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The protocol nodes of one {@code protocol http}, split by direction in configuration order
+ * (the order {@code mark}/{@code marked} follow), with what the relay needs to know up front:
+ * whether requests feed the load-balancing hash. Immutable; shared by every session of a relay.
+ */
+final class HttpRules {
+    private static final Logger log = LoggerFactory.getLogger(HttpRules.class);
+
+    /** One node with its key pre-encoded for matching header names. */
+    record Rule(ProtocolNode node, byte[] keyLower, boolean macros) {
+    }
+
+    final List<Rule> request;
+    final List<Rule> response;
+    final boolean hashes;
+    final boolean returnError;
+    final String errorStyle;
+
+    HttpRules(ProtocolConfig protocol) {
+        List<Rule> req = new ArrayList<>();
+        List<Rule> res = new ArrayList<>();
+        for (ProtocolNode n : protocol.nodes()) {
+            Rule r = new Rule(n, HttpHead.lower(n.key()), n.value() != null && n.value().contains("$"));
+            if (n.dir() == Direction.REQUEST) {
+                req.add(r);
+            } else if (n.type() == NodeType.HEADER) {
+                res.add(r);
+            } else {
+                // A response has no query, cookie or path of its own (SPEC 1.7: request only).
+                log.warn("protocol {}: response {} node on \"{}\" has no effect", protocol.name(),
+                        n.type().name().toLowerCase(java.util.Locale.ROOT), n.key());
+            }
+        }
+        request = List.copyOf(req);
+        response = List.copyOf(res);
+        hashes = req.stream().anyMatch(r -> r.node().action() == Action.HASH);
+        returnError = protocol.returnError();
+        errorStyle = protocol.errorStyle();
+    }
+}

@@ -1,0 +1,74 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** The chunked body state machine: every split point, the exact end, and what it refuses. */
+class ChunkedFramerTest {
+    private static final String BODY = "4;name=\"v\"\r\nwiki\r\nA \r\n0123456789\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n";
+
+    private static int scanAll(ChunkedFramer f, String s, int split) throws HttpException {
+        ByteBuf b = Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
+        try {
+            int n = f.scan(b, 0, split);
+            assertEquals(split, n);
+            return n + f.scan(b, split, b.writerIndex());
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void everySplitPointEndsExactlyAfterTheTrailers() throws Exception {
+        String next = "GET / HTTP/1.1\r\n";
+        for (int split = 0; split <= BODY.length(); split++) {
+            ChunkedFramer f = new ChunkedFramer(400, 1024).reset();
+            assertEquals(BODY.length(), scanAll(f, BODY + next, split), "split at " + split);
+            assertTrue(f.done());
+        }
+    }
+
+    @Test
+    void anEmptyBody() throws Exception {
+        ChunkedFramer f = new ChunkedFramer(400, 1024).reset();
+        assertEquals(5, scanAll(f, "0\r\n\r\n", 2));
+        assertTrue(f.done());
+        ChunkedFramer g = new ChunkedFramer(400, 1024).reset();
+        assertEquals(4, scanAll(g, "0\r\n\r", 4));
+        assertFalse(g.done());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x\r\n", "\r\n", " 5\r\n", "-1\r\n", "5\n", "5\r\nabcdeX", "1000000000000000\r\n",
+            "0\r\n folded: x\r\n\r\n", "0\r\nbad name: x\r\n\r\n", "0\r\nX: a\u0001b\r\n\r\n", "3;e\u0000\r\n",
+            "0\r\nX: y\n\r\n"})
+    void refuses(String body) {
+        ChunkedFramer f = new ChunkedFramer(400, 1024).reset();
+        ByteBuf b = Unpooled.copiedBuffer(body, StandardCharsets.ISO_8859_1);
+        try {
+            assertEquals(400, assertThrows(HttpException.class, () -> f.scan(b, 0, b.writerIndex())).status());
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void trailersAreBounded() {
+        ChunkedFramer f = new ChunkedFramer(502, 16).reset();
+        ByteBuf b = Unpooled.copiedBuffer("0\r\nX-Long: 0123456789abcdef\r\n\r\n", StandardCharsets.ISO_8859_1);
+        try {
+            assertEquals(502, assertThrows(HttpException.class, () -> f.scan(b, 0, b.writerIndex())).status());
+        } finally {
+            b.release();
+        }
+    }
+}

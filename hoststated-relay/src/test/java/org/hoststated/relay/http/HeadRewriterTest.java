@@ -1,0 +1,90 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Direction;
+import org.hoststated.core.config.NodeType;
+import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.core.config.ProtocolNode;
+import org.hoststated.core.config.ProtocolType;
+import org.hoststated.core.config.SslOptions;
+import org.hoststated.core.config.TcpOptions;
+import org.hoststated.relay.lb.Hash32;
+import org.junit.jupiter.api.Test;
+
+/** Rules applied to a parsed head on their own: output bytes, logged values, the hash key. */
+class HeadRewriterTest {
+    private static final SessionValues VALUES = new SessionValues(new InetSocketAddress("192.0.2.7", 4711),
+            new InetSocketAddress("198.51.100.1", 80), 600);
+
+    private static HeadRewriter rewriter(SessionValues v, ProtocolNode... nodes) {
+        ProtocolConfig p = new ProtocolConfig(1, "p", ProtocolType.HTTP, TcpOptions.defaults(), SslOptions.defaults(),
+                List.of(nodes), false, null);
+        return new HeadRewriter(new HttpRules(p).request, v, true);
+    }
+
+    private static ProtocolNode node(NodeType t, Action a, String key, String value, boolean log) {
+        return new ProtocolNode(Direction.REQUEST, t, a, key, value, false, false, log);
+    }
+
+    private static String rewrite(HeadRewriter r, String head) throws HttpException {
+        ByteBuf b = Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1);
+        try {
+            HttpHead h = new HttpHead();
+            h.parseRequest(b, 0, b.readableBytes(), 100);
+            r.apply(h, Hash32.INIT);
+            List<ByteBuf> out = new ArrayList<>();
+            r.write(ByteBufAllocator.DEFAULT, out::add);
+            StringBuilder s = new StringBuilder();
+            for (ByteBuf o : out) {
+                s.append(o.toString(StandardCharsets.ISO_8859_1));
+                o.release();
+            }
+            return s.toString();
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void unchangedHeadsAreOneSliceAndTheForwardedForAppendIsTwoBuffers() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR", false));
+        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 192.0.2.7\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+        assertEquals("GET / HTTP/1.1\r\nx-forwarded-for: 10.1.1.1, 192.0.2.7\r\nHost: a\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nx-forwarded-for: 10.1.1.1\r\nHost: a\r\n\r\n"));
+    }
+
+    @Test
+    void loggedValuesGoToTheCloseLine() throws Exception {
+        SessionValues v = new SessionValues(new InetSocketAddress("192.0.2.7", 4711),
+                new InetSocketAddress("198.51.100.1", 80), 600);
+        HeadRewriter r = rewriter(v, node(NodeType.HEADER, Action.LOG, "User-Agent", null, true),
+                node(NodeType.QUERY, Action.LOG, "id", null, true),
+                node(NodeType.HEADER, Action.CHANGE, "Host", "b", true));
+        assertEquals("GET /?id=5 HTTP/1.1\r\nHost: b\r\nUser-Agent: curl/8\r\n\r\n",
+                rewrite(r, "GET /?id=5 HTTP/1.1\r\nHost: a\r\nUser-Agent: curl/8\r\n\r\n"));
+        assertEquals(" [User-Agent: curl/8] [id: 5] [Host: a]", v.logged());
+    }
+
+    @Test
+    void hashedValuesFeedTheKeyInOrder() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.COOKIE, Action.HASH, "sid", null, false),
+                node(NodeType.HEADER, Action.HASH, "X-User", null, false));
+        rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-User: bob\r\nCookie: a=1; sid=\"xyz\"\r\n\r\n");
+        assertEquals(Hash32.str("bob", Hash32.str("xyz", Hash32.INIT)), r.hash());
+    }
+
+    @Test
+    void injectedLineBreaksAreDropped() {
+        assertEquals("ab", SessionValues.clean("a\r\nb"));
+    }
+}

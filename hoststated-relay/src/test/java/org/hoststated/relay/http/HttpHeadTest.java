@@ -1,0 +1,102 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The head scanner and parser on their own: framing facts, split arrival, and refusals. */
+class HttpHeadTest {
+    private static ByteBuf buf(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
+    }
+
+    private static HttpHead request(String s) throws HttpException {
+        ByteBuf b = buf(s);
+        try {
+            int end = new HeadScanner(400).find(b);
+            assertEquals(s.length(), end);
+            HttpHead h = new HttpHead();
+            h.parseRequest(b, 0, end, 100);
+            return h;
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void requestFramingFacts() throws Exception {
+        HttpHead h = request("POST /x?a=1 HTTP/1.1\r\nHost: a\r\ncontent-LENGTH:  12 \r\n"
+                + "Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        assertEquals(12, h.contentLength);
+        assertEquals(11, h.version);
+        assertTrue(h.persistent());
+        assertTrue(h.upgradeRequest());
+        assertEquals("/x?a=1", h.target());
+        assertEquals(4, h.fields);
+        assertEquals("12", h.value(1));
+        HttpHead c = request("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assertTrue(c.chunked);
+        HttpHead old = request("GET / HTTP/1.0\r\nConnection: close\r\n\r\n");
+        assertFalse(old.persistent());
+        assertTrue(request("HEAD / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").methodHead);
+    }
+
+    @Test
+    void identicalContentLengthsAreOne() throws Exception {
+        assertEquals(3, request("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 003\r\n\r\n")
+                .contentLength);
+    }
+
+    @Test
+    void aHeadArrivingByteByByteIsFoundOnce() throws Exception {
+        String s = "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n\r\n";
+        HeadScanner scanner = new HeadScanner(400);
+        ByteBuf b = Unpooled.buffer();
+        try {
+            for (int i = 0; i < s.length(); i++) {
+                b.writeByte(s.charAt(i));
+                int end = scanner.find(b);
+                assertEquals(i == s.length() - 1 ? s.length() : -1, end, "after byte " + i);
+            }
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void responses() throws Exception {
+        HttpHead h = new HttpHead();
+        ByteBuf b = buf("HTTP/1.1 204\r\nX: y\r\n\r\n");
+        h.parseResponse(b, 0, b.readableBytes(), 10);
+        assertEquals(204, h.status);
+        b.release();
+        ByteBuf bad = buf("HTTP/1.1 20 OK\r\n\r\n");
+        HttpException e = assertThrows(HttpException.class, () -> h.parseResponse(bad, 0, bad.readableBytes(), 10));
+        assertEquals(502, e.status());
+        bad.release();
+    }
+
+    @Test
+    void refusals() {
+        assertEquals(400, assertThrows(HttpException.class,
+                () -> request("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n"))
+                .status());
+        assertEquals(431, assertThrows(HttpException.class, () -> {
+            ByteBuf b = buf("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n");
+            try {
+                new HttpHead().parseRequest(b, 0, b.readableBytes(), 2);
+            } finally {
+                b.release();
+            }
+        }).status());
+        ByteBuf lf = buf("GET / HTTP/1.1\r\nHost: a\n\r\n");
+        assertEquals(400, assertThrows(HttpException.class, () -> new HeadScanner(400).find(lf)).status());
+        lf.release();
+    }
+}

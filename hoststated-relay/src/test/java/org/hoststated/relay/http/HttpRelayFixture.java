@@ -1,0 +1,191 @@
+package org.hoststated.relay.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.Socket;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Direction;
+import org.hoststated.core.config.ForwardTarget;
+import org.hoststated.core.config.ListenConfig;
+import org.hoststated.core.config.Mode;
+import org.hoststated.core.config.NodeType;
+import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.core.config.ProtocolNode;
+import org.hoststated.core.config.ProtocolType;
+import org.hoststated.core.config.RelayConfig;
+import org.hoststated.core.config.RelayTarget;
+import org.hoststated.core.config.SslOptions;
+import org.hoststated.core.config.TableTarget;
+import org.hoststated.core.config.TcpOptions;
+import org.hoststated.relay.RelayCounters;
+import org.hoststated.relay.RelayTransport;
+import org.hoststated.relay.SocketOptions;
+import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.lb.Hash;
+import org.hoststated.relay.lb.Hash32;
+import org.hoststated.relay.lb.HostSelector;
+import org.hoststated.relay.lb.LoadBalance;
+import org.hoststated.relay.lb.RelayHosts;
+import org.hoststated.relay.lb.RoundRobin;
+import org.hoststated.relay.lb.TargetHost;
+
+/**
+ * An HTTP relay served as the relay engine serves one (a listening socket adopted by fd, the
+ * relay's pipeline on a worker loop), on 127.23.0.1, with limits a test may shrink. Built with
+ * {@link #builder()}.
+ */
+final class HttpRelayFixture implements AutoCloseable {
+    static final String RELAY_ADDRESS = "127.23.0.1";
+
+    final EventLoopGroup workers;
+    final RelayCounters counters = new RelayCounters();
+    final RelayContext context;
+    final Channel listener;
+    final InetSocketAddress address;
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    static final class Builder {
+        private final List<ProtocolNode> nodes = new ArrayList<>();
+        private final List<InetSocketAddress> backends = new ArrayList<>();
+        private Mode mode;
+        private boolean returnError;
+        private String style;
+        private HttpLimits limits = HttpLimits.DEFAULTS;
+        private int timeoutSec = 600;
+        private RelayTransport transport = RelayTransport.epoll();
+        private boolean down;
+        private io.netty.handler.ssl.SslContext tls;
+
+        /** {@code listen ... ssl} with this server context. */
+        Builder tls(io.netty.handler.ssl.SslContext context) {
+            tls = context;
+            return this;
+        }
+
+        Builder backend(InetSocketAddress a) {
+            backends.add(a);
+            return this;
+        }
+
+        /** Hosts of a table instead of one {@code forward to}. */
+        Builder table(Mode m) {
+            mode = m;
+            return this;
+        }
+
+        /** Every table host is down. */
+        Builder down() {
+            down = true;
+            return this;
+        }
+
+        Builder node(Direction dir, NodeType type, Action action, String key, String value) {
+            return node(new ProtocolNode(dir, type, action, key, value, false, false, action == Action.LOG));
+        }
+
+        Builder node(ProtocolNode n) {
+            nodes.add(n);
+            return this;
+        }
+
+        Builder returnError(String css) {
+            returnError = true;
+            style = css;
+            return this;
+        }
+
+        Builder limits(HttpLimits l) {
+            limits = l;
+            return this;
+        }
+
+        Builder timeout(int sec) {
+            timeoutSec = sec;
+            return this;
+        }
+
+        Builder transport(RelayTransport t) {
+            transport = t;
+            return this;
+        }
+
+        HttpRelayFixture start() throws IOException {
+            return new HttpRelayFixture(this);
+        }
+    }
+
+    private HttpRelayFixture(Builder b) throws IOException {
+        ProtocolConfig protocol = new ProtocolConfig(2, "web", ProtocolType.HTTP, TcpOptions.defaults(),
+                SslOptions.defaults(), b.nodes, b.returnError, b.style);
+        InetAddress listen = InetAddress.getByName(RELAY_ADDRESS);
+        RelayTarget target;
+        HostSelector selector;
+        List<TargetHost> hosts = new ArrayList<>();
+        for (int i = 0; i < b.backends.size(); i++) {
+            hosts.add(new TargetHost(i + 1, "h" + (i + 1), b.backends.get(i), 0));
+        }
+        if (b.mode == null) {
+            InetSocketAddress a = b.backends.get(0);
+            target = new ForwardTarget(a.getAddress(), a.getAddress().getHostAddress(), a.getPort(), 0);
+            selector = HostSelector.fixed(hosts.get(0));
+        } else {
+            target = new TableTarget("web", 0, b.mode, false);
+            int key = Hash32.relayKey("www", "web");
+            selector = new HostSelector(switch (b.mode) {
+                case ROUNDROBIN -> new RoundRobin();
+                case LOADBALANCE -> new LoadBalance(key);
+                case HASH -> new Hash(key);
+            }, false, RelayHosts.of(hosts, h -> !b.down));
+        }
+        RelayConfig relay = new RelayConfig(1, "www", new ListenConfig(listen, 0, false), target, false, 0, "web",
+                b.timeoutSec, false);
+        workers = b.transport.newWorkers(1, "test-http");
+        context = new RelayContext(relay, selector, counters, backend(b.transport, protocol),
+                backend(b.transport, protocol), new DefaultChannelGroup("www", GlobalEventExecutor.INSTANCE), true);
+        Socket s = Socket.newSocketStream();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(listen, 0));
+        s.listen(128);
+        address = (InetSocketAddress) s.localAddress();
+        int fd = s.intValue();
+        ServerBootstrap sb = new ServerBootstrap().group(workers).channelFactory(() -> b.transport.adopt(fd))
+                .childHandler(new HttpRelayInitializer(context, b.tls, protocol, b.limits));
+        SocketOptions.accepted(sb, protocol.tcp());
+        listener = sb.register().syncUninterruptibly().channel();
+    }
+
+    private static Bootstrap backend(RelayTransport t, ProtocolConfig p) {
+        Bootstrap b = new Bootstrap().channelFactory(t.socketChannels()).disableResolver();
+        SocketOptions.backend(b, p.tcp(), 5000);
+        return b;
+    }
+
+    RawClient client() throws IOException {
+        return new RawClient(address);
+    }
+
+    /** Open sessions right now. */
+    long active() {
+        return counters.active();
+    }
+
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        context.sessions().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,363 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Direction;
+import org.hoststated.core.config.NodeType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP/1.0 and 1.1 through the relay against real backends: keep-alive, pipelining, bodies
+ * both ways in both framings, 100-continue, upgrades, backend connection reuse.
+ */
+class HttpRelayTest {
+    static final String BACKEND = "127.23.0.10";
+    static final String GET = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
+    static HttpRelayFixture forward(RawBackend b) throws IOException {
+        return HttpRelayFixture.builder().backend(b.address()).start();
+    }
+
+    @Test
+    void keepAliveRequestsShareOneBackendConnectionAndGetTheForwardedForAppended() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .node(Direction.REQUEST, NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR")
+                        .start();
+                RawClient c = r.client()) {
+            for (int i = 0; i < 5; i++) {
+                c.send("GET /n" + i + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals(200, res.status());
+                assertEquals("GET /n" + i + " HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n", res.text());
+            }
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n");
+            assertTrue(c.read().text().contains("X-Forwarded-For: 10.0.0.1, 127.0.0.1\r\n"));
+            assertEquals(1, b.connections.get());
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b);
+                RawClient c = r.client()) {
+            c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+                    + "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertTrue(c.read().text().startsWith("GET /1 "));
+            assertTrue(c.read().text().endsWith("\r\n\r\nabc"));
+            assertTrue(c.read().text().startsWith("GET /3 "));
+        }
+    }
+
+    @Test
+    void pipelinedRequestsFollowedByFinAreAllAnswered() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b);
+                RawClient c = r.client()) {
+            c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+            c.socket.shutdownOutput();
+            assertTrue(c.read().text().startsWith("GET /1 "));
+            assertTrue(c.read().text().startsWith("GET /2 "));
+            assertTrue(c.closed());
+        }
+    }
+
+    @Test
+    void http10WithoutKeepAliveIsClosedAfterTheResponseAndWithKeepAliveIsNot() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b)) {
+            try (RawClient c = r.client()) {
+                c.send("GET / HTTP/1.0\r\n\r\n");
+                assertEquals(200, c.read().status());
+                assertTrue(c.closed());
+            }
+            try (RawClient c = r.client()) {
+                c.send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+                assertEquals(200, c.read().status());
+                c.send("GET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+                assertTrue(c.read().text().startsWith("GET /b HTTP/1.0"));
+            }
+        }
+    }
+
+    @Test
+    void connectionCloseFromTheClientEndsTheSessionAfterTheResponse() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b);
+                RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertTrue(c.closed());
+        }
+    }
+
+    @Test
+    void contentLengthAndChunkedRequestBodiesPassByteExact() throws Exception {
+        byte[] big = new byte[3 * 1024 * 1024 + 17];
+        new Random(5).nextBytes(big);
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b);
+                RawClient c = r.client()) {
+            String head = "PUT /big HTTP/1.1\r\nHost: a\r\nContent-Length: " + big.length + "\r\n\r\n";
+            c.send(head).send(big);
+            RawClient.Response res = c.read();
+            assertEquals(head.length() + big.length, res.body().length);
+            byte[] got = java.util.Arrays.copyOfRange(res.body(), head.length(), res.body().length);
+            assertArrayEquals(big, got);
+            String chunks = "5;ext=1\r\nhello\r\n1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Sum: 31\r\n\r\n";
+            c.send("POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks);
+            assertTrue(c.read().text().endsWith("\r\n\r\n" + chunks));
+            // The session goes on after a chunked body.
+            c.send(GET);
+            assertEquals(200, c.read().status());
+        }
+    }
+
+    @Test
+    void chunkedResponseWithTrailersAndBodyUntilClosePassThrough() throws Exception {
+        String chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "4\r\nwiki\r\n5\r\npedia\r\n0\r\nExpires: never\r\n\r\n";
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, chunked);
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\n\r\nuntil the end");
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send(GET);
+            assertEquals("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwiki\r\n5\r\npedia\r\n0\r\n"
+                    + "Expires: never\r\n\r\n", new String(c.in.readNBytes(chunked.length()), StandardCharsets.ISO_8859_1));
+            c.send(GET);
+            RawClient.Response res = c.read();
+            assertEquals("until the end", res.text());
+            assertTrue(c.closed());
+        }
+    }
+
+    @Test
+    void headResponsesHaveNoBodyAndInterimResponsesAreForwarded() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("1000", c.read(true).header("Content-Length"));
+            c.send(GET);
+            assertEquals(103, c.read().status());
+            assertEquals(204, c.read().status());
+            c.send(GET);
+            assertEquals("ok", c.read().text());
+        }
+    }
+
+    @Test
+    void anHttp10ClientGetsNoInterimResponse() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                    + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.0\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals("ok", res.text());
+        }
+    }
+
+    @Test
+    void expectContinueReachesARealServer() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(BACKEND), 0), 16);
+        server.createContext("/", ex -> {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(server.getAddress()).start();
+                RawClient c = r.client()) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+            assertEquals("HTTP/1.1 100 Continue", c.line());
+            while (!c.line().isEmpty()) {
+                // the JDK server adds a Content-Length to its 100
+            }
+            c.send("hello");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals("hello", res.text());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void realServerChunkedResponsesOverKeepAlive() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(BACKEND), 0), 16);
+        server.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, 0);
+            for (int i = 0; i < 100; i++) {
+                ex.getResponseBody().write(("line " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            ex.close();
+        });
+        server.start();
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(server.getAddress()).start();
+                RawClient c = r.client()) {
+            for (int k = 0; k < 3; k++) {
+                c.send(GET);
+                RawClient.Response res = c.read();
+                assertEquals("chunked", res.header("Transfer-Encoding"));
+                assertTrue(res.text().endsWith("line 99\n"));
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void websocketUpgradeBecomesATunnelOfRawBytes() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            be.seen.add(RawBackend.head(in));
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                    + "server-first");
+            in.transferTo(out);
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            assertEquals("HTTP/1.1 101 Switching Protocols", c.line());
+            while (!c.line().isEmpty()) {
+                // the rest of the 101
+            }
+            assertEquals("server-first", new String(c.in.readNBytes(12), StandardCharsets.US_ASCII));
+            byte[] frame = {(byte) 0x81, (byte) 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1, 0, 0, '\r', '\n'};
+            c.send(frame);
+            assertArrayEquals(frame, c.in.readNBytes(frame.length));
+            c.socket.shutdownOutput();
+            assertTrue(c.closed());
+        }
+    }
+
+    @Test
+    void anUnaskedSwitchIsABadGateway() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n");
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send(GET);
+            assertEquals(502, c.read().status());
+        }
+    }
+
+    @Test
+    void aBackendThatClosesBetweenRequestsIsReconnected() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            for (int i = 0; i < 3; i++) {
+                c.send(GET);
+                assertEquals("ok", c.read().text());
+                awaitConnectionsClosed(b, i + 1);
+            }
+        }
+    }
+
+    /** Waits until the backend's i-th connection ended (its script returns after one answer). */
+    private static void awaitConnectionsClosed(RawBackend b, int n) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (b.connections.get() < n && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(50);
+    }
+
+    @Test
+    void aSlowReaderHoldsBackTheServerInsteadOfFillingTheRelay() throws Exception {
+        int size = 16 * 1024 * 1024;
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
+            byte[] block = new byte[64 * 1024];
+            for (int i = 0; i < size / block.length; i++) {
+                out.write(block);
+            }
+            out.flush();
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send(GET);
+            Thread.sleep(500);
+            long queued = r.context.sessions().stream()
+                    .mapToLong(ch -> ch.unsafe().outboundBuffer() == null ? 0 : ch.unsafe().outboundBuffer().totalPendingWriteBytes())
+                    .sum();
+            assertTrue(queued < 4 * 1024 * 1024, "relay queued " + queued + " bytes for a stalled client");
+            RawClient.Response res = c.read();
+            assertEquals(size, res.body().length);
+        }
+    }
+
+    @Test
+    void aBackendThatDoesNotReadHoldsBackTheClientsBody() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        int size = 16 * 1024 * 1024;
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            long n = in.readNBytes(size).length;
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + Long.toString(n).length() + "\r\n\r\n" + n);
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            java.util.concurrent.CompletableFuture<Void> sent = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    c.send("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: " + size + "\r\n\r\n");
+                    c.send(new byte[size]);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(500);
+            long queued = r.context.sessions().stream().mapToLong(HttpRelayTest::queuedTowardsServer).sum();
+            assertTrue(queued < 4 * 1024 * 1024, "relay queued " + queued + " bytes for a stalled server");
+            release.countDown();
+            sent.get(20, TimeUnit.SECONDS);
+            assertEquals(Integer.toString(size), c.read().text());
+        }
+    }
+
+    /** Bytes the session's backend channel has queued but not written. */
+    private static long queuedTowardsServer(io.netty.channel.Channel client) {
+        HttpFrontendHandler h = client.pipeline().get(HttpFrontendHandler.class);
+        io.netty.channel.Channel server = h == null ? null : h.server();
+        return server == null || server.unsafe().outboundBuffer() == null ? 0
+                : server.unsafe().outboundBuffer().totalPendingWriteBytes();
+    }
+
+    static String readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        in.transferTo(b);
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void noHostUpIsAnswered503() throws Exception {
+        try (HttpRelayFixture r = HttpRelayFixture.builder()
+                .backend(new InetSocketAddress(InetAddress.getByName(BACKEND), 9)).table(org.hoststated.core.config.Mode.ROUNDROBIN)
+                .down().start(); RawClient c = r.client()) {
+            c.send(GET);
+            assertEquals(503, c.read().status());
+            assertTrue(c.closed());
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Direction;
+import org.hoststated.core.config.Mode;
+import org.hoststated.core.config.NodeType;
+import org.hoststated.core.config.ProtocolNode;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The protocol nodes on a live relay: what the backend receives and what the client gets, for
+ * each action and type in both directions, marks, macros, error pages, and hashing.
+ */
+class HttpRulesTest {
+    private static final Direction REQ = Direction.REQUEST;
+    private static final Direction RES = Direction.RESPONSE;
+
+    private static HttpRelayFixture.Builder relay(RawBackend b) {
+        return HttpRelayFixture.builder().backend(b.address());
+    }
+
+    /** The request as the backend received it, for {@code request} sent through {@code r}. */
+    private static String forwarded(HttpRelayFixture r, String request) throws Exception {
+        try (RawClient c = r.client()) {
+            c.send(request);
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status(), res.head());
+            return res.text();
+        }
+    }
+
+    @Test
+    void headerAppendChangeRemove() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b)
+                        .node(REQ, NodeType.HEADER, Action.APPEND, "Via", "hoststated")
+                        .node(REQ, NodeType.HEADER, Action.CHANGE, "User-Agent", "relay/1")
+                        .node(REQ, NodeType.HEADER, Action.CHANGE, "X-Absent", "added")
+                        .node(REQ, NodeType.HEADER, Action.REMOVE, "X-Secret", null).start()) {
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: relay/1\r\nVia: 1.1 proxy, hoststated\r\n"
+                    + "Accept: */*\r\nX-Absent: added\r\n\r\n",
+                    forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: curl\r\nX-Secret: s\r\nVia: 1.1 proxy\r\n"
+                            + "x-secret: t\r\nAccept: */*\r\n\r\n"));
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\nVia: hoststated\r\nUser-Agent: relay/1\r\nX-Absent: added\r\n\r\n",
+                    forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+        }
+    }
+
+    @Test
+    void macrosExpandToTheSessionsAddresses() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).timeout(77).node(REQ, NodeType.HEADER, Action.CHANGE, "X-Info",
+                        "$REMOTE_ADDR $REMOTE_PORT $SERVER_ADDR $SERVER_PORT $TIMEOUT").start();
+                RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            String got = c.read().text();
+            assertTrue(got.contains("X-Info: 127.0.0.1 " + c.socket.getLocalPort() + " " + HttpRelayFixture.RELAY_ADDRESS
+                    + " " + r.address.getPort() + " 77\r\n"), got);
+        }
+    }
+
+    @Test
+    void expectAndFilterCloseSilentlyWithoutReturnError() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.HEADER, Action.EXPECT, "X-Token", "s3cr*t")
+                        .node(REQ, NodeType.HEADER, Action.FILTER, "User-Agent", "*EvilBot*").start()) {
+            assertTrue(forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Token: S3CRET\r\n\r\n").startsWith("GET"));
+            try (RawClient c = r.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals("", c.rest());
+            }
+            try (RawClient c = r.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\nX-Token: s3crt\r\nUser-Agent: x evilbot y\r\n\r\n");
+                assertEquals("", c.rest());
+            }
+            assertEquals(1, b.seen.size());
+        }
+    }
+
+    @Test
+    void returnErrorAnswersAStyledPage() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError("body { color: green; }")
+                        .node(REQ, NodeType.HEADER, Action.EXPECT, "X-Token", "ok").start()) {
+            try (RawClient c = r.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals(403, res.status());
+                assertEquals("text/html", res.header("Content-Type"));
+                assertTrue(res.text().contains("body { color: green; }"), res.text());
+                assertTrue(res.text().contains("<h1>Forbidden</h1>"));
+                assertTrue(res.text().contains("at " + HttpRelayFixture.RELAY_ADDRESS + " port " + r.address.getPort()));
+            }
+            try (RawClient c = r.client()) {
+                // Two values could smuggle one past the check.
+                c.send("GET / HTTP/1.1\r\nHost: a\r\nX-Token: ok\r\nX-Token: evil\r\n\r\n");
+                assertEquals(400, c.read().status());
+            }
+        }
+    }
+
+    @Test
+    void markAndMarked() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b)
+                        .node(new ProtocolNode(REQ, NodeType.HEADER, Action.FILTER, "User-Agent", "*bot*", true, false,
+                                false))
+                        .node(new ProtocolNode(REQ, NodeType.HEADER, Action.CHANGE, "X-Robot", "yes", false, true,
+                                false))
+                        .node(new ProtocolNode(REQ, NodeType.HEADER, Action.EXPECT, "X-Key", "k", true, false, false))
+                        .start()) {
+            assertTrue(forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: googlebot\r\n\r\n")
+                    .contains("X-Robot: yes\r\n"));
+            assertFalse(forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: firefox\r\n\r\n").contains("X-Robot"));
+        }
+    }
+
+    @Test
+    void queryVariables() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.QUERY, Action.CHANGE, "lang", "en")
+                        .node(REQ, NodeType.QUERY, Action.REMOVE, "debug", null)
+                        .node(REQ, NodeType.QUERY, Action.FILTER, "id", "*'*").start()) {
+            assertTrue(forwarded(r, "GET /p?lang=de&debug=1&x=2 HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .startsWith("GET /p?lang=en&x=2 HTTP/1.1\r\n"));
+            assertTrue(forwarded(r, "GET /p HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /p?lang=en HTTP/1.1\r\n"));
+            try (RawClient c = r.client()) {
+                c.send("GET /p?id=1'%20or%201=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertTrue(c.closed());
+            }
+        }
+    }
+
+    @Test
+    void cookies() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.COOKIE, Action.REMOVE, "track", null)
+                        .node(REQ, NodeType.COOKIE, Action.EXPECT, "session", "ab*").start()) {
+            assertTrue(forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: track=1; session=\"abc\"\r\nCookie: z=9\r\n\r\n")
+                    .contains("\r\nCookie: session=\"abc\"; z=9\r\n"));
+            try (RawClient c = r.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\nCookie: session=zz\r\n\r\n");
+                assertTrue(c.closed());
+            }
+        }
+    }
+
+    @Test
+    void paths() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.PATH, Action.FILTER, "/admin*", "*")
+                        .node(REQ, NodeType.PATH, Action.CHANGE, "/old/*", "v=2").start()) {
+            assertTrue(forwarded(r, "GET /old/x?v=1 HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /old/x?v=2 HTTP/1.1"));
+            assertTrue(forwarded(r, "GET /public HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /public HTTP/1.1"));
+            try (RawClient c = r.client()) {
+                c.send("GET /ADMIN/users HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(403, c.read().status());
+            }
+        }
+    }
+
+    @Test
+    void responseHeaders() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(RES, NodeType.HEADER, Action.REMOVE, "X-Backend", null)
+                        .node(RES, NodeType.HEADER, Action.CHANGE, "Content-Type", "text/x-relayed")
+                        .node(RES, NodeType.HEADER, Action.APPEND, "Cache-Control", "no-store").start();
+                RawClient c = r.client()) {
+            for (int i = 0; i < 2; i++) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertNull(res.header("X-Backend"));
+                assertEquals("text/x-relayed", res.header("Content-Type"));
+                assertEquals("no-store", res.header("Cache-Control"));
+            }
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Mode.class, names = {"HASH", "LOADBALANCE"})
+    void hashedHeaderValuesChooseTheHost(Mode mode) throws Exception {
+        try (RawBackend b1 = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                RawBackend b2 = new RawBackend("127.23.0.11", new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b1.address()).backend(b2.address())
+                        .table(mode).node(REQ, NodeType.HEADER, Action.HASH, "X-User", null).start();
+                RawClient c = r.client()) {
+            Map<String, String> hostOf = new HashMap<>();
+            Set<String> used = new HashSet<>();
+            for (int round = 0; round < 2; round++) {
+                for (int u = 0; u < 16; u++) {
+                    c.send("GET / HTTP/1.1\r\nHost: a\r\nX-User: user" + u + "\r\n\r\n");
+                    String host = c.read().header("X-Backend");
+                    used.add(host);
+                    String before = hostOf.putIfAbsent("user" + u, host);
+                    if (before != null) {
+                        assertEquals(before, host, "user" + u + " moved");
+                    }
+                }
+            }
+            assertEquals(2, used.size(), "one host got every user");
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Requests and responses the relay must refuse, sent on raw sockets: smuggling attempts and
+ * malformed framing get a clean error and a close, never reach the backend, and never leave a
+ * session behind; slow and oversized heads and too many sessions are bounded.
+ */
+class HttpSafetyTest {
+    private static RawBackend backend;
+    private static HttpRelayFixture relay;
+
+    @BeforeAll
+    static void start() throws IOException {
+        backend = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+        relay = HttpRelayFixture.builder().backend(backend.address()).start();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        relay.close();
+        backend.close();
+    }
+
+    static Stream<Arguments> refusedRequests() {
+        String big = "X-Big: " + "a".repeat(17 * 1024) + "\r\n";
+        return Stream.of(
+                Arguments.of("both framings", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+                Arguments.of("differing lengths", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+                        + "Content-Length: 4\r\n\r\nabcd", 400),
+                Arguments.of("length list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\nabcd", 400),
+                Arguments.of("signed length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc", 400),
+                Arguments.of("huge length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
+                Arguments.of("coding after chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+                Arguments.of("not chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+                Arguments.of("chunked twice", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+                Arguments.of("HTTP/1.0 chunked", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+                Arguments.of("bad chunk size", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+                Arguments.of("negative chunk size", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n", 400),
+                Arguments.of("chunk size overflow", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "10000000000000001\r\n", 400),
+                Arguments.of("chunk without CRLF", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "3\r\nabcX\r\n", 400),
+                Arguments.of("bare LF line end", "GET / HTTP/1.1\nHost: a\n\n", 400),
+                Arguments.of("bare LF in a field", "GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n", 400),
+                Arguments.of("bare CR in a field", "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n", 400),
+                Arguments.of("obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", 400),
+                Arguments.of("space before colon", "GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 5\r\n\r\n", 400),
+                Arguments.of("invalid name", "GET / HTTP/1.1\r\nHost: a\r\nX(y): z\r\n\r\n", 400),
+                Arguments.of("NUL in value", "GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n", 400),
+                Arguments.of("no Host", "GET / HTTP/1.1\r\n\r\n", 400),
+                Arguments.of("two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+                Arguments.of("garbage", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\r\n\r\n", 400),
+                Arguments.of("HTTP/0.9", "GET /\r\n\r\n", 400),
+                Arguments.of("HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+                Arguments.of("space in target", "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+                Arguments.of("CONNECT", "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", 405),
+                Arguments.of("head over the limit", "GET / HTTP/1.1\r\nHost: a\r\n" + big + "\r\n", 413),
+                Arguments.of("endless head", "GET / HTTP/1.1\r\nHost: a\r\n" + big, 413));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedRequests")
+    void refusedWithAnErrorAndAClose(String name, String request, int status) throws Exception {
+        int before = backend.seen.size();
+        try (RawClient c = relay.client()) {
+            c.send(request);
+            RawClient.Response res = c.read();
+            assertEquals(status, res.status(), name);
+            assertEquals("close", res.header("Connection"));
+            assertTrue(c.closed());
+        }
+        assertEquals(before, backend.seen.size(), "the backend got a request");
+        awaitNoSessions(relay);
+    }
+
+    @Test
+    void aSmuggledSecondRequestInAValidBodyIsOnlyBody() throws Exception {
+        try (RawClient c = relay.client()) {
+            String inner = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + inner.length() + "\r\n\r\n" + inner);
+            assertTrue(c.read().text().endsWith(inner));
+            c.send(HttpRelayTest.GET);
+            assertTrue(c.read().text().startsWith("GET / HTTP/1.1"));
+        }
+    }
+
+    @Test
+    void aSlowHeadIsTimedOut() throws Exception {
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
+                .limits(new HttpLimits(16 * 1024, 100, 300, 100)).start()) {
+            try (RawClient c = r.client()) {
+                c.send("GET / HTTP/1.1\r\nHo");
+                RawClient.Response res = c.read();
+                assertEquals(408, res.status());
+                assertTrue(c.closed());
+            }
+            try (RawClient c = r.client()) {
+                // An idle connection that never starts a request is cut too.
+                assertEquals(408, c.read().status());
+            }
+            awaitNoSessions(r);
+        }
+    }
+
+    @Test
+    void sessionsAreBounded() throws Exception {
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
+                .limits(new HttpLimits(16 * 1024, 100, 10_000, 2)).start()) {
+            List<RawClient> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    RawClient c = r.client();
+                    open.add(c);
+                    c.send(HttpRelayTest.GET);
+                    assertEquals(200, c.read().status());
+                }
+                try (RawClient third = r.client()) {
+                    assertEquals(503, third.read().status());
+                }
+                assertEquals(2, r.active());
+            } finally {
+                for (RawClient c : open) {
+                    c.close();
+                }
+            }
+            awaitNoSessions(r);
+            try (RawClient c = r.client()) {
+                c.send(HttpRelayTest.GET);
+                assertEquals(200, c.read().status());
+            }
+        }
+    }
+
+    @Test
+    void tooManyHeaderFieldsAreRefused() throws Exception {
+        StringBuilder b = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
+        for (int i = 0; i < 150; i++) {
+            b.append("X-").append(i).append(": v\r\n");
+        }
+        try (RawClient c = relay.client()) {
+            c.send(b.append("\r\n").toString());
+            assertEquals(431, c.read().status());
+        }
+    }
+
+    static Stream<Arguments> badResponses() {
+        return Stream.of(
+                Arguments.of("garbage", "SSH-2.0-OpenSSH\r\n\r\n"),
+                Arguments.of("both framings", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"),
+                Arguments.of("differing lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"),
+                Arguments.of("bad status", "HTTP/1.1 2000 OK\r\n\r\n"),
+                Arguments.of("bare LF", "HTTP/1.1 200 OK\nContent-Length: 0\n\n"),
+                Arguments.of("obs-fold", "HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n"),
+                Arguments.of("space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n"),
+                Arguments.of("HTTP/2", "HTTP/2.0 200 OK\r\n\r\n"),
+                Arguments.of("closed at once", ""),
+                Arguments.of("half a head", "HTTP/1.1 200 OK\r\nContent-"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badResponses")
+    void aMalformedResponseIsABadGateway(String name, String response) throws Exception {
+        try (RawBackend bad = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, response);
+        }); HttpRelayFixture r = HttpRelayTest.forward(bad)) {
+            try (RawClient c = r.client()) {
+                c.send(HttpRelayTest.GET);
+                assertEquals(502, c.read().status(), name);
+                assertTrue(c.closed());
+            }
+            awaitNoSessions(r);
+        }
+    }
+
+    @Test
+    void aTruncatedResponseBodyClosesTheClient() throws Exception {
+        try (RawBackend bad = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this");
+        }); HttpRelayFixture r = HttpRelayTest.forward(bad)) {
+            try (RawClient c = r.client()) {
+                c.send(HttpRelayTest.GET);
+                assertTrue(c.rest().endsWith("only this"));
+            }
+            awaitNoSessions(r);
+        }
+    }
+
+    @Test
+    void aRefusedConnectIsABadGateway() throws Exception {
+        InetSocketAddress nobody;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(HttpRelayTest.BACKEND))) {
+            nobody = (InetSocketAddress) s.getLocalSocketAddress();
+        }
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(nobody).start(); RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            assertEquals(502, c.read().status());
+        }
+    }
+
+    @Test
+    void manyAbortedClientsLeaveNoSession() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            try (Socket s = new Socket(relay.address.getAddress(), relay.address.getPort())) {
+                s.getOutputStream().write(("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\npartial " + i)
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                if (i % 2 == 0) {
+                    s.setSoLinger(true, 0);
+                }
+            }
+        }
+        awaitNoSessions(relay);
+    }
+
+    static void awaitNoSessions(HttpRelayFixture r) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (r.active() > 0 && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, r.active(), "sessions left open");
+    }
+}
