@@ -313,7 +313,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    ap.add_argument("--warmup", type=int, default=25, help="seconds of load per relay before measuring")
+    ap.add_argument("--warmup", type=int, default=30, help="seconds of load per relay daemon before measuring")
     ap.add_argument("--bulk", default="1G", help="bytes per bulk transfer (iperf3 -n)")
     ap.add_argument("--bulk-rounds", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, configs)")
@@ -355,10 +355,12 @@ def run(a, work):
         return paths
 
     if a.warmup > 0:
-        log(f"warm-up: {a.warmup} s of keep-alive load on each relay")
+        # Every code path gets load before measuring: C2 compiles the connect/close path only
+        # when it runs (in a short run C2 took over half of the relay's CPU).
+        log(f"warm-up: {a.warmup} s per relay daemon (keep-alive, close, tcp)")
         for t in OURS:
-            for key in ("http", "tcp"):
-                wrk(OURS[t][key], max(1, a.warmup // 2), False, None)
+            for port, close in ((OURS[t]["http"], False), (OURS[t]["http"], True), (OURS[t]["tcp"], False)):
+                wrk(port, max(1, a.warmup // 3), close, None)
     cases = [("keep-alive", False, "http"), ("close", True, "http"), ("tcp", False, "tcp")]
     results = {}
     for rnd in range(a.rounds):
@@ -374,6 +376,8 @@ def run(a, work):
     bulk = {}
     bulk_paths = [("direct", IPERF, None), ("HAProxy tcp", HAPROXY["bulk"], hap.pid)] + \
         [(f"hoststated {o['transport']} tcp", OURS[t]["bulk"], o["relay"]) for t, o in ours.items()]
+    for t in OURS:
+        iperf(OURS[t]["bulk"], a.bulk, None)   # warm-up of the copy path
     for rnd in range(a.bulk_rounds):
         for name, port, pid in bulk_paths:
             r = iperf(port, a.bulk, pid)

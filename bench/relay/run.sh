@@ -7,7 +7,7 @@
 # CPU-second and ratios, and the relay JVM's RSS idle and loaded.
 #
 # usage: bench/relay/run.sh [--quick] [relaybench.py options: --rounds N --duration S ...]
-#   --quick   1 round of 3 s runs, 5 s warm-up, 256 MiB bulk (a smoke run, not figures)
+#   --quick   1 round of 3 s runs, 9 s warm-up, 256 MiB bulk (a smoke run, not figures)
 # Uses 127.0.0.1 ports 24080-24203 only; stops what it started by pid.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,7 +30,7 @@ done
 args=()
 if [ "${1:-}" = "--quick" ]; then
   shift
-  args=(--rounds 1 --duration 3 --warmup 6 --bulk 256M --bulk-rounds 1)
+  args=(--rounds 1 --duration 3 --warmup 9 --bulk 256M --bulk-rounds 1)
 fi
 bin/hoststated -n -f etc/hoststated.conf >/dev/null 2>&1 || bin/hoststated -n -f demo/hoststated.conf >/dev/null 2>&1 || true  # builds if needed
 exec python3 bench/relay/relaybench.py "${args[@]}" "$@"

@@ -89,7 +89,9 @@ public final class DnsRelay {
      * registered; closing its channel stops the relay and ends the queries in flight.
      */
     public ChannelFuture serve(int fd, EventLoopGroup workers) {
-        loop = workers.next();
+        if (loop == null) {
+            loop = workers.next();
+        }
         boolean[] adopted = new boolean[1];
         Bootstrap b = bootstrap(() -> {
             DatagramChannel c = DatagramChannels.adopt(transport, fd);
@@ -103,11 +105,24 @@ public final class DnsRelay {
         if (!adopted[0]) {
             closeQuietly(fd);
         }
-        listener = f.channel();
-        listener.closeFuture().addListener(c -> loop.execute(this::stop));
+        Channel ch = f.channel();
         f.addListener(done -> {
-            if (done.isSuccess()) {
+            if (!done.isSuccess()) {
+                return;
+            }
+            // On the loop from here. A second descriptor for the same socket (RelayServer
+            // closes the older channel) takes over the answers; only the current one's close
+            // stops the relay.
+            listener = ch;
+            ch.closeFuture().addListener(c -> {
+                if (listener == ch) {
+                    stop();
+                }
+            });
+            if (current == null) {
                 startUpstreams();
+            } else {
+                ch.config().setAutoRead(true);
             }
         });
         return f;
@@ -169,10 +184,13 @@ public final class DnsRelay {
         return current.ready() ? current : null;
     }
 
-    private void query(DatagramPacket p) {
+    private void query(Channel from, DatagramPacket p) {
         ByteBuf msg = p.content();
         InetSocketAddress client = p.sender();
-        if (relay.config().disabled() || !DnsHeader.fits(msg) || DnsHeader.isResponse(msg)) {
+        if (relay.config().disabled()) {
+            return;
+        }
+        if (!DnsHeader.fits(msg) || DnsHeader.isResponse(msg)) {
             log.debug("relay {}: {} from {} dropped", relay.name(),
                     DnsHeader.fits(msg) ? "not a query" : "short datagram", client);
             return;
@@ -181,7 +199,7 @@ public final class DnsRelay {
             log.debug("relay {}: {} queries waiting, query from {} dropped", relay.name(), waiting, client);
             return;
         }
-        TargetHost host = relay.selector().select(client, (InetSocketAddress) listener.localAddress());
+        TargetHost host = relay.selector().select(client, (InetSocketAddress) from.localAddress());
         UpstreamSocket u = host == null ? null : upstream();
         if (u == null) {
             log.debug("relay {}: {}, query from {} dropped", relay.name(),
@@ -301,7 +319,7 @@ public final class DnsRelay {
     private final class QueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-            query(p);
+            query(ctx.channel(), p);
         }
 
         @Override
