@@ -108,7 +108,7 @@ def wait_port(port, what, proc, limit=60):
     sys.exit(f"relaybench: {what} does not listen on port {port}")
 
 
-def wait_http(port, what, proc, limit=60):
+def wait_http(port, what, proc, limit=180):
     """Waits until a request through port is answered: the parent binds before the relay serves."""
     import http.client
     deadline = time.time() + limit

@@ -75,6 +75,10 @@ public final class DnsRelay {
     }
 
     DnsRelay(RelayContext relay, TcpOptions options, String transport, int rotateAfter) {
+        if (relay.config().listen().ssl()) {
+            // As relayd: DNS over UDP has no TLS; serving it in clear would hide the mistake.
+            throw new IllegalArgumentException("relay " + relay.name() + ": ssl over udp (protocol dns) is not supported");
+        }
         this.relay = relay;
         this.options = options;
         this.transport = transport;

@@ -293,4 +293,15 @@ class DnsRelayTest {
         long unchanged = b.seen.stream().filter(s -> s.id() > 0xbeef - 20 && s.id() <= 0xbeef).count();
         assertTrue(unchanged <= 1, "client ids passed through unchanged: " + unchanged);
     }
+
+    @Test
+    void ssl_on_a_dns_relay_is_refused() {
+        RelayConfig rc = new RelayConfig(1, "dns", new ListenConfig(RELAY_ADDR, 53, true),
+                new ForwardTarget(BACKEND_ADDR, "dns", 53, 0), false, 0, "dns", 600, false);
+        RelayContext ctx = new RelayContext(rc, HostSelector.fixed(new TargetHost(-1, "dns",
+                new InetSocketAddress(BACKEND_ADDR, 53), 0)), counters, null, null, null, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DnsRelay(ctx, TcpOptions.defaults(), "epoll"));
+        assertTrue(e.getMessage().contains("ssl over udp"), e.getMessage());
+    }
 }
