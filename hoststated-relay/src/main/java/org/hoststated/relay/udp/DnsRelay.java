@@ -48,6 +48,7 @@ public final class DnsRelay {
     static final int ROTATE_AFTER = 4_096;
     /** Queries waiting at once per relay, over all its sockets; more are dropped. */
     static final int MAX_WAITING = 65_536;
+    private static final long SPARE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final RelayContext relay;
     private final TcpOptions options;
@@ -63,6 +64,7 @@ public final class DnsRelay {
     private int waiting;
     private boolean upstreamWritten;
     private boolean stopped;
+    private long lastOpenNanos;
 
     /**
      * @param relay the relay's configuration, host selector and counters
@@ -149,6 +151,7 @@ public final class DnsRelay {
 
     /** A new socket towards the backends; {@code bound} hears whether it could be bound. */
     private UpstreamSocket openUpstream(Consumer<Boolean> bound) {
+        lastOpenNanos = System.nanoTime();
         ChannelFuture f = bootstrap(() -> DatagramChannels.open(transport))
                 .handler(new ChannelInboundHandlerAdapter())
                 .bind(new InetSocketAddress(0));
@@ -180,10 +183,15 @@ public final class DnsRelay {
         if (stopped || current == null) {
             return null;
         }
-        if ((current.forwarded() >= rotateAfter || !current.ready()) && spare.ready()) {
-            current.retire();
-            current = spare;
-            spare = openUpstream(b -> { });
+        if (current.forwarded() >= rotateAfter || !current.ready()) {
+            if (spare.ready()) {
+                current.retire();
+                current = spare;
+                spare = openUpstream(b -> { });
+            } else if (!spare.channel.isOpen() && System.nanoTime() - lastOpenNanos > SPARE_RETRY_NANOS) {
+                // The spare could not be bound (out of descriptors?): try again, once a second.
+                spare = openUpstream(b -> { });
+            }
         }
         return current.ready() ? current : null;
     }
