@@ -391,6 +391,8 @@ def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, 
     print(f"\nrelay benchmark: wrk -t1 -c50 -d{a.duration}s, median of {a.rounds} alternating rounds "
           f"(warm-up {a.warmup} s); nginx 1 worker, {PAGE_BYTES}-byte page; HAProxy nbthread 1; "
           f"hoststated prefork 1; {os.cpu_count()} CPUs, kernel {os.uname().release}")
+    if a.rounds < 5:
+        print("note: fewer than 5 rounds (BENCH.md asks for the median of at least 5): a smoke run, not figures")
     hdr = (f"{'case':10s} {'path':34s} {'req/s':>8s} {'x direct':>8s} {'x HAProxy':>9s} {'p50 ms':>7s} "
            f"{'p99 ms':>7s} {'errors':>6s} {'CPU s':>6s} {'req/CPU-s':>9s} {'x HAProxy':>9s}")
     print(hdr)
