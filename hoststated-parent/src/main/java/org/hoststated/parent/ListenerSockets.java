@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.hoststated.core.config.Config;
+import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
 import org.slf4j.Logger;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * The relays' listening sockets, bound by the parent as root and kept here for the life of
  * the configuration that uses them: across relay engine restarts and reloads they stay open,
  * so no client sees a refused connection. The relay engine gets a copy of each by SCM_RIGHTS.
- * Owned by the parent's event loop.
+ * A {@code protocol dns} relay gets a UDP socket, the others a TCP one: both can share one
+ * address and port. Owned by the parent's event loop.
  */
 final class ListenerSockets {
     private static final Logger log = LoggerFactory.getLogger(ListenerSockets.class);
@@ -28,7 +30,15 @@ final class ListenerSockets {
      */
     static final int DEFAULT_BACKLOG = 511;
 
-    private final Map<InetSocketAddress, Socket> open = new HashMap<>();
+    /** Where a relay listens: its address and port, over UDP ({@code protocol dns}) or TCP. */
+    record Listen(InetSocketAddress address, boolean udp) {
+        @Override
+        public String toString() {
+            return (udp ? "udp " : "") + address;
+        }
+    }
+
+    private final Map<Listen, Socket> open = new HashMap<>();
 
     /**
      * Binds every listener of {@code config} that is not open yet. Nothing changes when one
@@ -37,10 +47,10 @@ final class ListenerSockets {
      * @throws IOException naming the address that could not be bound
      */
     void bindAll(Config config) throws IOException {
-        Map<InetSocketAddress, Socket> added = new HashMap<>();
+        Map<Listen, Socket> added = new HashMap<>();
         try {
             for (RelayConfig r : config.relays()) {
-                InetSocketAddress a = address(r);
+                Listen a = listen(config, r);
                 if (!open.containsKey(a) && !added.containsKey(a)) {
                     added.put(a, bind(a, backlog(config, r)));
                 }
@@ -54,9 +64,9 @@ final class ListenerSockets {
 
     /** Closes the sockets no relay of {@code config} listens on any more. */
     void retainOnly(Config config) {
-        Set<InetSocketAddress> keep = new HashSet<>();
+        Set<Listen> keep = new HashSet<>();
         for (RelayConfig r : config.relays()) {
-            keep.add(address(r));
+            keep.add(listen(config, r));
         }
         open.entrySet().removeIf(e -> {
             if (keep.contains(e.getKey())) {
@@ -68,9 +78,9 @@ final class ListenerSockets {
         });
     }
 
-    /** The descriptor of a relay's listening socket. */
-    int fd(RelayConfig r) {
-        Socket s = open.get(address(r));
+    /** The descriptor of the listening socket of relay {@code r} of {@code config}. */
+    int fd(Config config, RelayConfig r) {
+        Socket s = open.get(listen(config, r));
         if (s == null) {
             throw new IllegalStateException("relay " + r.name() + " has no listening socket");
         }
@@ -87,25 +97,33 @@ final class ListenerSockets {
         return new InetSocketAddress(a, r.listen().port());
     }
 
+    static Listen listen(Config config, RelayConfig r) {
+        boolean udp = config.protocol(r.protocol()).map(p -> p.type() == ProtocolType.DNS).orElse(false);
+        return new Listen(address(r), udp);
+    }
+
     private static int backlog(Config config, RelayConfig r) {
         return config.protocol(r.protocol())
                 .map(p -> p.tcp() == null || p.tcp().backlog() <= TcpOptions.DEFAULT_BACKLOG ? DEFAULT_BACKLOG : p.tcp().backlog())
                 .orElse(DEFAULT_BACKLOG);
     }
 
-    private static Socket bind(InetSocketAddress a, int backlog) throws IOException {
+    private static Socket bind(Listen l, int backlog) throws IOException {
         // Dual-stack where the host has IPv6; an IPv4 address binds as its mapped form.
-        Socket s = Socket.newSocketStream();
+        InetSocketAddress a = l.address();
+        Socket s = l.udp() ? Socket.newSocketDgram() : Socket.newSocketStream();
         try {
             s.setReuseAddress(true);
             s.bind(a);
-            s.listen(backlog);
-            log.debug("listening on {} (backlog {})", a, backlog);
+            if (!l.udp()) {
+                s.listen(backlog);
+            }
+            log.debug("listening on {} (backlog {})", l, backlog);
             return s;
         } catch (IOException e) {
             closeQuietly(s);
             throw new IOException("cannot listen on " + a.getAddress().getHostAddress() + " port " + a.getPort()
-                    + ": " + e.getMessage(), e);
+                    + (l.udp() ? " (udp)" : "") + ": " + e.getMessage(), e);
         }
     }
 

@@ -164,7 +164,7 @@ final class Supervisor {
         if (e.spec.proc == ProcId.RELAY) {
             for (RelayConfig r : config.config().relays()) {
                 try {
-                    e.passFd(FdTag.listener(r.id(), generation), listeners.fd(r));
+                    e.passFd(FdTag.listener(r.id(), generation), listeners.fd(config.config(), r));
                 } catch (IOException ex) {
                     log.error("cannot pass the listening socket of relay {}: {}", r.name(), ex.getMessage());
                 }

@@ -23,6 +23,7 @@ import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.TcpRelayInitializer;
 import org.hoststated.relay.http.HttpRelayInitializer;
 import org.hoststated.relay.lb.HostSelector;
+import org.hoststated.relay.udp.DnsRelay;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,8 @@ public final class RelayServer {
     private final RelayContext context;
     private final ChannelHandler initializer;
     private SessionLimit limit = SessionLimit.engine();
+    /** The UDP relay of a {@code protocol dns} relay, else null. */
+    private final DnsRelay dns;
     private Channel listener;
     private boolean stopped;
 
@@ -68,7 +71,8 @@ public final class RelayServer {
         this.context = new RelayContext(relay, selector, counters, backend(Inet4Address.class, connectMs),
                 backend(Inet6Address.class, connectMs),
                 new DefaultChannelGroup("relay " + relay.name(), GlobalEventExecutor.INSTANCE), logSessions);
-        this.initializer = initializer(protocol, tls);
+        this.dns = protocol.type() == ProtocolType.DNS ? new DnsRelay(context, protocol.tcp(), transport.name()) : null;
+        this.initializer = dns != null ? null : initializer(protocol, tls);
         String unsupported = SocketOptions.unsupported(protocol.tcp());
         if (unsupported != null) {
             log.warn("relay {}, protocol {}: {}", relay.name(), protocol.name(), unsupported);
@@ -118,6 +122,11 @@ public final class RelayServer {
      * refused in between. The future completes when the new channel is registered.
      */
     public ChannelFuture serve(int fd) {
+        if (dns != null) {
+            ChannelFuture f = dns.serve(fd, workers);
+            f.addListener(done -> registered(f, -1));
+            return f;
+        }
         boolean[] adopted = new boolean[1];
         ServerBootstrap b = new ServerBootstrap()
                 .group(workers)

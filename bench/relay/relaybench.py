@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""The relay benchmark of BENCH.md, driven by bench/relay/run.sh (which installs the tools and
+builds the daemon first). Starts nginx (the backend), HAProxy (nbthread 1) and two hoststated
+daemons (prefork 1; one whose relay engine runs on io_uring, one held to epoll by a seccomp
+filter), then alternates every path in each round: HTTP keep-alive (with an X-Forwarded-For
+append), HTTP Connection: close, TCP mode, and a bulk TCP transfer. Prints medians and ratios.
+Every process it starts is stopped by pid on exit; all ports are in 24000-24999 on 127.0.0.1."""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+ADDR = "127.0.0.1"
+NGINX, IPERF = 24080, 24090
+HAPROXY = {"http": 24081, "tcp": 24082, "bulk": 24083}
+OURS = {"io_uring": {"http": 24101, "tcp": 24102, "bulk": 24103},
+        "epoll": {"http": 24201, "tcp": 24202, "bulk": 24203}}
+PAGE_BYTES = 612
+
+started = []
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def start(cmd, path, **kw):
+    p = subprocess.Popen(cmd, stdout=open(path, "w"), stderr=subprocess.STDOUT, start_new_session=True, **kw)
+    p.output = path
+    started.append(p)
+    return p
+
+
+def stop_all():
+    for p in reversed(started):
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    for p in reversed(started):
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK   # utime, stime: fields 14 and 15
+
+
+def rss_mib(pid, key="VmRSS"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid):
+    """Children of every thread of pid (a JVM spawns from its worker threads)."""
+    out = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                out += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def wait_port(port, what, proc, limit=60):
+    import socket
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            with open(proc.output) as f:
+                sys.exit(f"relaybench: {what} exited at start:\n" + f.read()[-3000:])
+        try:
+            with socket.create_connection((ADDR, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"relaybench: {what} does not listen on port {port}")
+
+
+def wait_http(port, what, proc, limit=180):
+    """Waits until a request through port is answered: the parent binds before the relay serves."""
+    import http.client
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            with open(proc.output) as f:
+                sys.exit(f"relaybench: {what} exited at start:\n" + f.read()[-3000:])
+        try:
+            c = http.client.HTTPConnection(ADDR, port, timeout=2)
+            c.request("GET", "/")
+            if c.getresponse().status == 200:
+                c.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit(f"relaybench: no answer through {what} on port {port}")
+
+
+def nginx(work):
+    root = os.path.join(work, "www")
+    os.makedirs(root)
+    with open(os.path.join(root, "index.html"), "w") as f:
+        f.write(("<!DOCTYPE html><html><body>" + "x" * PAGE_BYTES)[:PAGE_BYTES - 15] + "</body></html>\n")
+    conf = os.path.join(work, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 100000;
+  server {{ listen {ADDR}:{NGINX} backlog=4096; root {root}; }}
+}}
+""")
+    p = start(["nginx", "-c", conf], os.path.join(work, "nginx.out"))
+    wait_port(NGINX, "nginx", p)
+    workers = [c for c in children(p.pid) if "worker" in cmdline(c)]
+    return p, workers[0] if workers else p.pid
+
+
+def haproxy(work):
+    conf = os.path.join(work, "haproxy.cfg")
+    with open(conf, "w") as f:
+        f.write(f"""global
+  nbthread 1
+  maxconn 8000
+defaults
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+frontend http
+  mode http
+  bind {ADDR}:{HAPROXY['http']}
+  option http-keep-alive
+  option forwardfor
+  default_backend nginx_http
+backend nginx_http
+  mode http
+  http-reuse always
+  server n1 {ADDR}:{NGINX}
+frontend tcp
+  mode tcp
+  bind {ADDR}:{HAPROXY['tcp']}
+  default_backend nginx_tcp
+backend nginx_tcp
+  mode tcp
+  server n1 {ADDR}:{NGINX}
+frontend bulk
+  mode tcp
+  bind {ADDR}:{HAPROXY['bulk']}
+  default_backend iperf
+backend iperf
+  mode tcp
+  server i1 {ADDR}:{IPERF}
+""")
+    p = start(["haproxy", "-db", "-f", conf], os.path.join(work, "haproxy.out"))
+    wait_port(HAPROXY["http"], "haproxy", p)
+    return p
+
+
+def hoststated(work, transport):
+    d = os.path.join(work, "hs-" + transport)
+    chroot = os.path.join(d, "empty")
+    os.makedirs(chroot)
+    os.chmod(d, 0o755)
+    os.chmod(chroot, 0o755)
+    ports = OURS[transport]
+    conf = os.path.join(d, "hoststated.conf")
+    with open(conf, "w") as f:
+        f.write(f"""user "nobody"
+chroot "{chroot}"
+socket "{d}/hoststated.sock"
+l3 backend none
+prefork 1
+protocol web {{
+  protocol http
+  request header append "$REMOTE_ADDR" to "X-Forwarded-For"
+}}
+relay www {{
+  listen on {ADDR} port {ports['http']}
+  protocol web
+  forward to {ADDR} port {NGINX}
+}}
+relay plain {{
+  listen on {ADDR} port {ports['tcp']}
+  forward to {ADDR} port {NGINX}
+}}
+relay bulkcopy {{
+  listen on {ADDR} port {ports['bulk']}
+  forward to {ADDR} port {IPERF}
+}}
+""")
+    cmd = [os.path.join(TOP, "bin", "hoststated"), "-d", "-f", conf]
+    if transport == "epoll":
+        cmd = [sys.executable, os.path.join(HERE, "no-io-uring.py")] + cmd
+    logfile = os.path.join(d, "daemon.log")
+    p = start(cmd, logfile)
+    for port in (ports["http"], ports["tcp"]):
+        wait_http(port, "hoststated " + transport, p)
+    relay = None
+    deadline = time.time() + 30
+    while relay is None and time.time() < deadline:
+        relay = next((c for c in children(p.pid) if cmdline(c).startswith("hoststated: relay engine")), None)
+        time.sleep(0.1)
+    if relay is None:
+        sys.exit("relaybench: no relay engine under the daemon " + str(p.pid))
+    # The transport in use, from the relay JVM's descriptors: io_uring shows as an anon inode.
+    fds = []
+    for fd in os.listdir(f"/proc/{relay}/fd"):
+        try:
+            fds.append(os.readlink(f"/proc/{relay}/fd/{fd}"))
+        except OSError:
+            pass
+    running = "io_uring" if "anon_inode:[io_uring]" in fds else "epoll"
+    if running != transport:
+        log(f"relaybench: the {transport} daemon's relay engine runs on {running}")
+    with open(logfile) as f:
+        http_as_tcp = "relayed as tcp" in f.read()
+    return {"proc": p, "relay": relay, "transport": running, "http_as_tcp": http_as_tcp, "log": logfile}
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def to_ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")
+
+
+def wrk(port, seconds, close, cpu_pid):
+    cmd = ["wrk", "-t1", "-c50", f"-d{seconds}s", "--latency"]
+    if close:
+        cmd += ["-H", "Connection: close"]
+    cmd.append(f"http://{ADDR}:{port}/")
+    before = cpu_seconds(cpu_pid) if cpu_pid else 0.0
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    cpu = cpu_seconds(cpu_pid) - before if cpu_pid else 0.0
+    r = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 0, "cpu": cpu, "requests": 0}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m:
+        r["rps"] = float(m.group(1))
+    m = re.search(r"(\d+) requests in", out)
+    if m:
+        r["requests"] = int(m.group(1))
+    for pct, key in (("50", "p50"), ("99", "p99")):
+        m = re.search(rf"^\s+{pct}%\s+(\S+)", out, re.M)
+        if m:
+            r[key] = to_ms(m.group(1))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        r["errors"] += int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        r["errors"] += sum(int(x) for x in m.groups())
+    if not r["requests"]:
+        log("wrk gave no result:\n" + out)
+    return r
+
+
+def iperf(port, size, cpu_pid):
+    before = cpu_seconds(cpu_pid) if cpu_pid else 0.0
+    out = subprocess.run(["iperf3", "-c", ADDR, "-p", str(port), "-n", size, "-J"],
+                         capture_output=True, text=True, timeout=300).stdout
+    cpu = cpu_seconds(cpu_pid) - before if cpu_pid else 0.0
+    try:
+        bps = json.loads(out)["end"]["sum_received"]["bits_per_second"]
+    except (ValueError, KeyError):
+        log("iperf3 gave no result:\n" + out[-2000:])
+        bps = 0.0
+    return {"gbps": bps / 1e9, "cpu": cpu}
+
+
+def med(xs):
+    xs = [x for x in xs if x == x]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    ap.add_argument("--warmup", type=int, default=30, help="seconds of load per relay daemon before measuring")
+    ap.add_argument("--bulk", default="1G", help="bytes per bulk transfer (iperf3 -n)")
+    ap.add_argument("--bulk-rounds", type=int, default=3)
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, configs)")
+    a = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="ru-relaybench.")
+    os.chmod(work, 0o755)
+    try:
+        run(a, work)
+    finally:
+        stop_all()
+        if a.keep:
+            log("work directory kept: " + work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(a, work):
+    ngx, ngx_worker = nginx(work)
+    ipf = start(["iperf3", "-s", "-B", ADDR, "-p", str(IPERF)], os.path.join(work, "iperf3.out"))
+    hap = haproxy(work)
+    ours = {t: hoststated(work, t) for t in OURS}
+    for t, o in ours.items():
+        log(f"hoststated ({t} daemon): relay engine pid {o['relay']} runs on {o['transport']}"
+            + ("; its http relay is relayed as tcp (no HTTP handler in this build)" if o["http_as_tcp"] else ""))
+    time.sleep(2)
+    idle = {t: rss_mib(o["relay"]) for t, o in ours.items()}
+
+    # paths: name -> (port per case, pid whose CPU is the proxy's)
+    def path_ports(case):
+        key = "http" if case != "tcp" else "tcp"
+        paths = [("nginx direct", NGINX, ngx_worker),
+                 ("HAProxy " + ("tcp" if key == "tcp" else "http"), HAPROXY[key], hap.pid)]
+        for t, o in ours.items():
+            label = f"hoststated {o['transport']} " + ("tcp" if key == "tcp" else "http")
+            if key == "http" and o["http_as_tcp"]:
+                label += " (as tcp)"
+            paths.append((label, OURS[t][key], o["relay"]))
+        return paths
+
+    if a.warmup > 0:
+        # Every code path gets load before measuring: C2 compiles the connect/close path only
+        # when it runs (in a short run C2 took over half of the relay's CPU).
+        log(f"warm-up: {a.warmup} s per relay daemon (keep-alive, close, tcp)")
+        for t in OURS:
+            for port, close in ((OURS[t]["http"], False), (OURS[t]["http"], True), (OURS[t]["tcp"], False)):
+                wrk(port, max(1, a.warmup // 3), close, None)
+    cases = [("keep-alive", False, "http"), ("close", True, "http"), ("tcp", False, "tcp")]
+    results = {}
+    for rnd in range(a.rounds):
+        for case, close, _ in cases:
+            for name, port, pid in path_ports(case):
+                r = wrk(port, a.duration, close, pid)
+                results.setdefault((case, name), []).append(r)
+                log(f"round {rnd + 1} {case:10s} {name:32s} {r['rps']:9.0f} req/s  p99 {r['p99']:.2f} ms  "
+                    f"errors {r['errors']}  cpu {r['cpu']:.2f} s")
+    loaded = {t: rss_mib(o["relay"]) for t, o in ours.items()}
+    peak = {t: rss_mib(o["relay"], "VmHWM") for t, o in ours.items()}
+
+    bulk = {}
+    bulk_paths = [("direct", IPERF, None), ("HAProxy tcp", HAPROXY["bulk"], hap.pid)] + \
+        [(f"hoststated {o['transport']} tcp", OURS[t]["bulk"], o["relay"]) for t, o in ours.items()]
+    for t in OURS:
+        iperf(OURS[t]["bulk"], a.bulk, None)   # warm-up of the copy path
+    for rnd in range(a.bulk_rounds):
+        for name, port, pid in bulk_paths:
+            r = iperf(port, a.bulk, pid)
+            bulk.setdefault(name, []).append(r)
+            log(f"bulk round {rnd + 1} {name:28s} {r['gbps']:.2f} Gbit/s  cpu {r['cpu']:.2f} s")
+
+    report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, ours)
+
+
+def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, ours):
+    print(f"\nrelay benchmark: wrk -t1 -c50 -d{a.duration}s, median of {a.rounds} alternating rounds "
+          f"(warm-up {a.warmup} s); nginx 1 worker, {PAGE_BYTES}-byte page; HAProxy nbthread 1; "
+          f"hoststated prefork 1; {os.cpu_count()} CPUs, kernel {os.uname().release}")
+    if a.rounds < 5:
+        print("note: fewer than 5 rounds (BENCH.md asks for the median of at least 5): a smoke run, not figures")
+    hdr = (f"{'case':10s} {'path':34s} {'req/s':>8s} {'x direct':>8s} {'x HAProxy':>9s} {'p50 ms':>7s} "
+           f"{'p99 ms':>7s} {'errors':>6s} {'CPU s':>6s} {'req/CPU-s':>9s} {'x HAProxy':>9s}")
+    print(hdr)
+    print("-" * len(hdr))
+    for case, _, _ in cases:
+        paths = path_ports(case)
+        rows = {}
+        for name, _, _ in paths:
+            rs = results[(case, name)]
+            rps = med([r["rps"] for r in rs])
+            cpu = med([r["cpu"] for r in rs])
+            per_cpu = med([r["requests"] / r["cpu"] for r in rs if r["cpu"] > 0])
+            rows[name] = (rps, cpu, per_cpu, med([r["p50"] for r in rs]), med([r["p99"] for r in rs]),
+                          sum(r["errors"] for r in rs))
+        direct = rows[paths[0][0]][0]
+        hap_name = paths[1][0]
+        hap_rps, _, hap_cpu = rows[hap_name][0], rows[hap_name][1], rows[hap_name][2]
+        for name, _, _ in paths:
+            rps, cpu, per_cpu, p50, p99, errs = rows[name]
+            is_proxy = name != paths[0][0]
+            print(f"{case:10s} {name:34s} {rps:8.0f} {rps / direct:8.2f} "
+                  f"{(f'{rps / hap_rps:9.2f}' if is_proxy else ' ' * 9)} {p50:7.2f} {p99:7.2f} {errs:6d} "
+                  f"{cpu:6.2f} {per_cpu:9.0f} {(f'{per_cpu / hap_cpu:9.2f}' if is_proxy else ' ' * 9)}")
+    print("(CPU s: per wrk run, of the proxy process; for nginx direct, of its worker)")
+    print(f"\nbulk TCP: iperf3 -n {a.bulk}, one stream, median of {a.bulk_rounds} rounds")
+    direct = med([r["gbps"] for r in bulk["direct"]])
+    for name, _, _ in bulk_paths:
+        g = med([r["gbps"] for r in bulk[name]])
+        cpu = med([r["cpu"] for r in bulk[name]])
+        print(f"  {name:30s} {g:6.2f} Gbit/s  {g / direct:5.2f} x direct" + (f"  proxy CPU {cpu:.2f} s" if name != "direct" else ""))
+    print("\nrelay engine JVM RSS (MiB): idle after start / after the load / peak (VmHWM)")
+    for t, o in ours.items():
+        print(f"  {o['transport']:9s} {idle[t]:6.1f} / {loaded[t]:6.1f} / {peak[t]:6.1f}")
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    main()

@@ -1,0 +1,35 @@
+package org.hoststated.relay.udp;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The fixed 12-byte header of a DNS message (RFC 1035 4.1.1), read and written in place in a
+ * datagram's buffer. The relay needs only the id and the QR (response) flag; the rest of the
+ * message is passed on unchanged. Stateless.
+ */
+final class DnsHeader {
+    /** id, flags, and four section counts of two bytes each. */
+    static final int LENGTH = 12;
+    private static final int FLAGS0_QR = 0x80;
+
+    private DnsHeader() {
+    }
+
+    /** Whether {@code msg} is long enough to carry a header at all. */
+    static boolean fits(ByteBuf msg) {
+        return msg.readableBytes() >= LENGTH;
+    }
+
+    static int id(ByteBuf msg) {
+        return msg.getUnsignedShort(msg.readerIndex());
+    }
+
+    static void setId(ByteBuf msg, int id) {
+        msg.setShort(msg.readerIndex(), id);
+    }
+
+    /** The QR bit: set in answers, clear in queries. */
+    static boolean isResponse(ByteBuf msg) {
+        return (msg.getUnsignedByte(msg.readerIndex() + 2) & FLAGS0_QR) != 0;
+    }
+}

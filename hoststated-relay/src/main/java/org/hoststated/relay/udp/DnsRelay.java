@@ -1,0 +1,381 @@
+package org.hoststated.relay.udp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.FileDescriptor;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.hoststated.core.config.TcpOptions;
+import org.hoststated.relay.SocketOptions;
+import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.lb.TargetHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@code protocol dns} relay: takes DNS queries on the UDP socket the parent passed, forwards
+ * each to a host of the relay's target under a new unpredictable query id, and sends the answer
+ * back to the client with the client's id restored. An answer is accepted only from the host
+ * the query went to, on the socket it left by, under the id the relay gave it; anything else is
+ * dropped. A query waits for its answer at most the relay's {@code timeout}, capped at
+ * {@link #MAX_WAIT_MS} (a resolver asks again after 5 s: a later answer finds nobody waiting).
+ *
+ * <p>Each query is one session of the relay's counters (as the original's). Everything runs on
+ * one worker loop: the listener's, where the sockets towards the backends are registered too,
+ * so no state is shared between threads. The sockets towards the backends are replaced every
+ * {@link #ROTATE_AFTER} queries, so their source port changes as a per-query socket's would,
+ * without a socket per query.
+ */
+public final class DnsRelay {
+    private static final Logger log = LoggerFactory.getLogger(DnsRelay.class);
+    static final int MAX_WAIT_MS = 5_000;
+    static final int ROTATE_AFTER = 4_096;
+    /** Queries waiting at once per relay, over all its sockets; more are dropped. */
+    static final int MAX_WAITING = 65_536;
+    private static final long SPARE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final RelayContext relay;
+    private final TcpOptions options;
+    private final String transport;
+    private final long waitMs;
+    private final int rotateAfter;
+    private final QueryIds ids = new QueryIds();
+    private final List<UpstreamSocket> upstreams = new ArrayList<>();
+    private EventLoop loop;
+    private Channel listener;
+    private UpstreamSocket current;
+    private UpstreamSocket spare;
+    private int waiting;
+    private boolean upstreamWritten;
+    private boolean stopped;
+    private long lastOpenNanos;
+
+    /**
+     * @param relay the relay's configuration, host selector and counters
+     * @param options the protocol's {@code tcp} options: {@code socket buffer} applies to every
+     *     socket of the relay, {@code ip ttl} and {@code ip minttl} to the listening one
+     * @param transport the relay engine's transport name ("io_uring" or "epoll")
+     */
+    public DnsRelay(RelayContext relay, TcpOptions options, String transport) {
+        this(relay, options, transport, ROTATE_AFTER);
+    }
+
+    DnsRelay(RelayContext relay, TcpOptions options, String transport, int rotateAfter) {
+        if (relay.config().listen().ssl()) {
+            // As relayd: DNS over UDP has no TLS; serving it in clear would hide the mistake.
+            throw new IllegalArgumentException("relay " + relay.name() + ": ssl over udp (protocol dns) is not supported");
+        }
+        this.relay = relay;
+        this.options = options;
+        this.transport = transport;
+        int t = relay.config().timeoutSec();
+        this.waitMs = t > 0 ? Math.min(MAX_WAIT_MS, t * 1000L) : MAX_WAIT_MS;
+        this.rotateAfter = rotateAfter;
+    }
+
+    /**
+     * Starts serving {@code fd}, a bound, non-blocking UDP socket, on one of {@code workers};
+     * this relay owns the descriptor from now on. The future completes when the listener is
+     * registered; closing its channel stops the relay and ends the queries in flight.
+     */
+    public ChannelFuture serve(int fd, EventLoopGroup workers) {
+        if (loop == null) {
+            loop = workers.next();
+        }
+        boolean[] adopted = new boolean[1];
+        Bootstrap b = bootstrap(() -> {
+            DatagramChannel c = DatagramChannels.adopt(transport, fd);
+            adopted[0] = true;
+            return c;
+        });
+        SocketOptions.ttl(b, options, relay.config().listen().address() instanceof Inet6Address);
+        // Reading starts once a socket towards the backends is bound (see startUpstreams).
+        b.option(ChannelOption.AUTO_READ, false);
+        ChannelFuture f = b.handler(new QueryHandler()).register();
+        if (!adopted[0]) {
+            closeQuietly(fd);
+        }
+        Channel ch = f.channel();
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                return;
+            }
+            // On the loop from here. A second descriptor for the same socket (RelayServer
+            // closes the older channel) takes over the answers; only the current one's close
+            // stops the relay.
+            listener = ch;
+            ch.closeFuture().addListener(c -> {
+                if (listener == ch) {
+                    stop();
+                }
+            });
+            if (current == null) {
+                startUpstreams();
+            } else {
+                ch.config().setAutoRead(true);
+            }
+        });
+        return f;
+    }
+
+    /** Opens the first sockets towards the backends, then lets the listener read. */
+    private void startUpstreams() {
+        if (stopped) {
+            return;
+        }
+        current = openUpstream(bound -> {
+            if (bound) {
+                spare = openUpstream(b -> { });
+                listener.config().setAutoRead(true);
+            } else {
+                loop.schedule(this::startUpstreams, 1, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    /** A new socket towards the backends; {@code bound} hears whether it could be bound. */
+    private UpstreamSocket openUpstream(Consumer<Boolean> bound) {
+        lastOpenNanos = System.nanoTime();
+        ChannelFuture f = bootstrap(() -> DatagramChannels.open(transport))
+                .handler(new ChannelInboundHandlerAdapter())
+                .bind(new InetSocketAddress(0));
+        UpstreamSocket u = new UpstreamSocket(f.channel());
+        f.channel().pipeline().addLast(new AnswerHandler(u));
+        f.addListener(b -> {
+            if (!b.isSuccess()) {
+                log.warn("relay {}: cannot open a udp socket towards the backends: {}", relay.name(),
+                        b.cause().getMessage());
+            }
+            bound.accept(b.isSuccess());
+        });
+        upstreams.add(u);
+        f.channel().closeFuture().addListener(c -> upstreams.remove(u));
+        return u;
+    }
+
+    private Bootstrap bootstrap(ChannelFactory<DatagramChannel> channels) {
+        Bootstrap b = new Bootstrap().group(loop).channelFactory(channels);
+        if (options.socketBuffer() > 0) {
+            b.option(ChannelOption.SO_RCVBUF, options.socketBuffer());
+            b.option(ChannelOption.SO_SNDBUF, options.socketBuffer());
+        }
+        return b;
+    }
+
+    /** The socket the next query leaves by, opening a fresh one every {@code rotateAfter} queries. */
+    private UpstreamSocket upstream() {
+        if (stopped || current == null) {
+            return null;
+        }
+        if (current.forwarded() >= rotateAfter || !current.ready()) {
+            if (spare.ready()) {
+                current.retire();
+                current = spare;
+                spare = openUpstream(b -> { });
+            } else if (!spare.channel.isOpen() && System.nanoTime() - lastOpenNanos > SPARE_RETRY_NANOS) {
+                // The spare could not be bound (out of descriptors?): try again, once a second.
+                spare = openUpstream(b -> { });
+            }
+        }
+        return current.ready() ? current : null;
+    }
+
+    private void query(Channel from, DatagramPacket p) {
+        ByteBuf msg = p.content();
+        InetSocketAddress client = p.sender();
+        if (relay.config().disabled()) {
+            return;
+        }
+        if (!DnsHeader.fits(msg) || DnsHeader.isResponse(msg)) {
+            log.debug("relay {}: {} from {} dropped", relay.name(),
+                    DnsHeader.fits(msg) ? "not a query" : "short datagram", client);
+            return;
+        }
+        if (waiting >= MAX_WAITING) {
+            log.debug("relay {}: {} queries waiting, query from {} dropped", relay.name(), waiting, client);
+            return;
+        }
+        TargetHost host = relay.selector().select(client, (InetSocketAddress) from.localAddress());
+        UpstreamSocket u = host == null ? null : upstream();
+        if (u == null) {
+            log.debug("relay {}: {}, query from {} dropped", relay.name(),
+                    host == null ? "no host up" : "no socket towards the backends", client);
+            return;
+        }
+        PendingQuery q = new PendingQuery(relay.counters().opened(), client, DnsHeader.id(msg), host, System.nanoTime());
+        int id = u.add(q, ids);
+        waiting++;
+        q.timeout = loop.schedule(() -> expire(u, id), waitMs, TimeUnit.MILLISECONDS);
+        DnsHeader.setId(msg, id);
+        send(u, id, q, msg.retain(), host.retry());
+    }
+
+    /**
+     * Sends a query; an immediate failure goes to the next host, {@code retries} more times.
+     * Takes over one reference to {@code msg}; each write gets its own duplicate.
+     */
+    private void send(UpstreamSocket u, int id, PendingQuery q, ByteBuf msg, int retries) {
+        upstreamWritten = true;
+        u.channel.write(new DatagramPacket(msg.retainedDuplicate(), q.target.address())).addListener(f -> {
+            if (f.isSuccess()) {
+                msg.release();
+                return;
+            }
+            TargetHost next = retries > 0 && u.get(id) == q ? relay.selector().next(q.target) : null;
+            log.debug("relay {}, session {}: forward to {} failed: {}{}", relay.name(), q.session, q.target,
+                    f.cause().getMessage(), next == null ? "" : ", trying " + next);
+            if (next != null) {
+                q.target = next;
+                send(u, id, q, msg, retries - 1);
+                u.channel.flush();
+            } else {
+                msg.release();
+                end(u, id, "forward failed");
+            }
+        });
+    }
+
+    private void answer(UpstreamSocket u, DatagramPacket p) {
+        ByteBuf msg = p.content();
+        if (!DnsHeader.fits(msg) || !DnsHeader.isResponse(msg)) {
+            log.debug("relay {}: {} from {} dropped", relay.name(), DnsHeader.fits(msg) ? "not an answer" : "short datagram",
+                    p.sender());
+            return;
+        }
+        int id = DnsHeader.id(msg);
+        PendingQuery q = u.get(id);
+        if (q == null || !SameEndpoint.test(p.sender(), q.target.address())) {
+            // Late, duplicate or forged: the query (if any) keeps waiting for its own host.
+            log.debug("relay {}: unexpected answer id {} from {} dropped", relay.name(), id, p.sender());
+            return;
+        }
+        u.remove(id);
+        DnsHeader.setId(msg, q.clientId);
+        listener.write(new DatagramPacket(msg.retain(), q.client));
+        closed(u, q, "answered by " + q.target);
+    }
+
+    private void expire(UpstreamSocket u, int id) {
+        PendingQuery q = u.remove(id);
+        if (q != null) {
+            closed(u, q, "timeout waiting for " + q.target);
+        }
+    }
+
+    private void end(UpstreamSocket u, int id, String why) {
+        PendingQuery q = u.remove(id);
+        if (q != null) {
+            closed(u, q, why);
+        }
+    }
+
+    private void closed(UpstreamSocket u, PendingQuery q, String why) {
+        q.timeout.cancel(false);
+        waiting--;
+        relay.counters().closed();
+        if (relay.logSessions()) {
+            log.info("relay {}, session {} ({} µs): {}", relay.name(), q.session,
+                    (System.nanoTime() - q.startNanos) / 1000, why);
+        } else if (log.isDebugEnabled()) {
+            log.debug("relay {}, session {} ({} µs): {}", relay.name(), q.session,
+                    (System.nanoTime() - q.startNanos) / 1000, why);
+        }
+        if (u != null) {
+            u.closeIfIdle();
+        }
+    }
+
+    /** The listener closed: close the sockets towards the backends and end waiting queries. */
+    private void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        for (UpstreamSocket u : new ArrayList<>(upstreams)) {
+            for (PendingQuery q : u.close()) {
+                closed(null, q, "relay stopped");
+            }
+        }
+    }
+
+    /** Queries waiting for an answer now (tests). */
+    int waiting() {
+        return waiting;
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            new FileDescriptor(fd).close();
+        } catch (IOException e) {
+            log.debug("close fd {}: {}", fd, e.getMessage());
+        }
+    }
+
+    /** Client queries arriving on the listening socket. */
+    private final class QueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+            query(ctx.channel(), p);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            flushUpstreams();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A datagram socket stays usable after an error: the relay goes on.
+            log.debug("relay {}: listener: {}", relay.name(), cause.getMessage());
+        }
+    }
+
+    private void flushUpstreams() {
+        if (upstreamWritten) {
+            upstreamWritten = false;
+            for (UpstreamSocket u : upstreams) {
+                u.channel.flush();
+            }
+        }
+    }
+
+    /** Answers arriving on one socket towards the backends. */
+    private final class AnswerHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final UpstreamSocket upstream;
+
+        AnswerHandler(UpstreamSocket upstream) {
+            this.upstream = upstream;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+            answer(upstream, p);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            listener.flush();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("relay {}: socket towards the backends: {}", relay.name(), cause.getMessage());
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package org.hoststated.relay.udp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.unix.Socket;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.hoststated.core.config.ForwardTarget;
+import org.hoststated.core.config.ListenConfig;
+import org.hoststated.core.config.RelayConfig;
+import org.hoststated.core.config.TcpOptions;
+import org.hoststated.relay.RelayCounters;
+import org.hoststated.relay.RelayTransport;
+import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.lb.HostSelector;
+import org.hoststated.relay.lb.RelayHosts;
+import org.hoststated.relay.lb.RoundRobin;
+import org.hoststated.relay.lb.TargetHost;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The DNS relay against real small DNS servers on 127.24.0.0/16 and real UDP clients: id
+ * rewriting both ways, answers only from the host asked, misbehaving clients and backends.
+ */
+class DnsRelayTest {
+    static final InetAddress RELAY_ADDR = addr("127.24.0.1");
+    static final InetAddress BACKEND_ADDR = addr("127.24.0.2");
+    static final byte[] ANSWER = {10, 24, 0, 7};
+
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final RelayCounters counters = new RelayCounters();
+    private EventLoopGroup workers;
+    private DnsRelay relay;
+    private Channel listener;
+    private InetSocketAddress relayAt;
+
+    static InetAddress addr(String a) {
+        try {
+            return InetAddress.getByName(a);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    TestDnsServer server() throws IOException {
+        TestDnsServer s = new TestDnsServer(BACKEND_ADDR, ANSWER);
+        closing.add(s);
+        return s;
+    }
+
+    void start(RelayTransport transport, List<TestDnsServer> backends, int timeoutSec, boolean disabled,
+            int rotateAfter) throws IOException {
+        RelayTransport.epoll(); // loads the native library for Socket
+        Socket s = Socket.newSocketDgram();
+        s.bind(new InetSocketAddress(RELAY_ADDR, 0));
+        relayAt = s.localAddress();
+        List<TargetHost> hosts = new ArrayList<>();
+        for (TestDnsServer b : backends) {
+            hosts.add(new TargetHost(hosts.size() + 1, "dns" + hosts.size(), b.endpoint(), 0));
+        }
+        RelayConfig rc = new RelayConfig(1, "dns", new ListenConfig(RELAY_ADDR, relayAt.getPort(), false),
+                new ForwardTarget(BACKEND_ADDR, "dns", backends.get(0).port(), 0), false, 0, "dns", timeoutSec,
+                disabled);
+        HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(hosts));
+        RelayContext ctx = new RelayContext(rc, sel, counters, null, null, null, false);
+        workers = transport.newWorkers(1, "test-dns-relay");
+        relay = new DnsRelay(ctx, TcpOptions.defaults(), transport.name(), rotateAfter);
+        listener = relay.serve(s.intValue(), workers).syncUninterruptibly().channel();
+    }
+
+    void start(List<TestDnsServer> backends) throws IOException {
+        start(RelayTransport.epoll(), backends, 600, false, DnsRelay.ROTATE_AFTER);
+    }
+
+    DatagramSocket client() throws IOException {
+        DatagramSocket c = new DatagramSocket(new InetSocketAddress(RELAY_ADDR, 0));
+        c.setSoTimeout(5_000);
+        closing.add(c);
+        return c;
+    }
+
+    byte[] ask(DatagramSocket c, byte[] query) throws IOException {
+        c.send(new DatagramPacket(query, query.length, relayAt));
+        DatagramPacket p = new DatagramPacket(new byte[65_535], 65_535);
+        c.receive(p);
+        assertEquals(relayAt, p.getSocketAddress(), "answer comes from the relay's address");
+        return Arrays.copyOf(p.getData(), p.getLength());
+    }
+
+    static void await(String what, BooleanSupplier cond) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        if (workers != null) {
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+    }
+
+    @Test
+    void answers_carry_the_clients_id_while_the_backend_sees_the_relays() throws Exception {
+        TestDnsServer b = server();
+        start(List.of(b));
+        DatagramSocket c = client();
+        Set<Integer> backendIds = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            int id = 0x1200 + i;
+            byte[] a = ask(c, Dns.query(id, "host" + i + ".example"));
+            assertEquals(id, Dns.id(a));
+            assertArrayEquals(ANSWER, Dns.answerAddress(a));
+            assertEquals("host" + i + ".example", Dns.questionName(a));
+        }
+        for (TestDnsServer.Seen s : b.seen) {
+            backendIds.add(s.id());
+        }
+        // Random 16-bit ids: 50 sequential client ids come out as (almost surely) 50 other values.
+        assertTrue(backendIds.size() >= 49, "backend ids " + backendIds);
+        long kept = b.seen.stream().filter(s -> s.id() == 0x1200 + Integer.parseInt(s.name().replaceAll("\\D", ""))).count();
+        assertTrue(kept <= 1, "client ids passed through unchanged: " + kept);
+        await("sessions to end", () -> counters.active() == 0);
+        assertEquals(50, counters.total());
+    }
+
+    @Test
+    void many_clients_with_the_same_id_each_get_their_own_answer() throws Exception {
+        start(List.of(server()));
+        List<DatagramSocket> clients = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            DatagramSocket c = client();
+            byte[] q = Dns.query(0x4242, "c" + i + ".example");
+            c.send(new DatagramPacket(q, q.length, relayAt));
+            clients.add(c);
+        }
+        for (int i = 0; i < 8; i++) {
+            DatagramPacket p = new DatagramPacket(new byte[512], 512);
+            clients.get(i).receive(p);
+            byte[] a = Arrays.copyOf(p.getData(), p.getLength());
+            assertEquals(0x4242, Dns.id(a));
+            assertEquals("c" + i + ".example", Dns.questionName(a));
+        }
+    }
+
+    @Test
+    void a_forged_answer_from_another_port_is_dropped() throws Exception {
+        TestDnsServer b = server();
+        b.mode = TestDnsServer.Mode.FORGE_FIRST;
+        start(List.of(b));
+        DatagramSocket c = client();
+        for (int i = 0; i < 10; i++) {
+            byte[] a = ask(c, Dns.query(7 + i, "forged.example"));
+            assertArrayEquals(ANSWER, Dns.answerAddress(a), "the real host's answer, not the forged one");
+        }
+        c.setSoTimeout(200);
+        assertThrows(SocketTimeoutException.class, () -> c.receive(new DatagramPacket(new byte[512], 512)),
+                "one answer per query");
+    }
+
+    @Test
+    void large_answers_pass_whole() throws Exception {
+        TestDnsServer b = server();
+        b.mode = TestDnsServer.Mode.BIG;
+        start(List.of(b));
+        byte[] q = Dns.query(99, "big.example");
+        byte[] a = ask(client(), q);
+        assertEquals(99, Dns.id(a));
+        byte[] expected = Dns.answer(q, ANSWER, 10_000);
+        assertArrayEquals(expected, a);
+    }
+
+    @Test
+    void junk_from_clients_is_dropped_and_the_relay_goes_on() throws Exception {
+        TestDnsServer b = server();
+        start(List.of(b));
+        DatagramSocket c = client();
+        byte[] answerShaped = Dns.answer(Dns.query(5, "x.example"), ANSWER, 0);
+        for (byte[] junk : List.of(new byte[0], new byte[] {1, 2, 3}, new byte[11], answerShaped)) {
+            c.send(new DatagramPacket(junk, junk.length, relayAt));
+        }
+        byte[] a = ask(c, Dns.query(6, "ok.example"));
+        assertEquals(6, Dns.id(a));
+        assertEquals(1, b.seen.size(), "only the real query reached the backend");
+    }
+
+    @Test
+    void unanswered_queries_end_after_the_timeout() throws Exception {
+        TestDnsServer b = server();
+        b.mode = TestDnsServer.Mode.SILENT;
+        start(RelayTransport.epoll(), List.of(b), 1, false, DnsRelay.ROTATE_AFTER);
+        DatagramSocket c = client();
+        for (int i = 0; i < 5; i++) {
+            byte[] q = Dns.query(i, "silent.example");
+            c.send(new DatagramPacket(q, q.length, relayAt));
+        }
+        await("queries to reach the backend", () -> b.seen.size() == 5);
+        assertEquals(5, counters.active());
+        await("waiting queries to time out", () -> counters.active() == 0);
+        b.mode = TestDnsServer.Mode.ANSWER;
+        assertEquals(9, Dns.id(ask(c, Dns.query(9, "back.example"))));
+    }
+
+    @Test
+    void queries_go_round_robin_to_the_hosts() throws Exception {
+        TestDnsServer one = server();
+        TestDnsServer two = server();
+        start(List.of(one, two));
+        DatagramSocket c = client();
+        for (int i = 0; i < 10; i++) {
+            ask(c, Dns.query(i, "rr.example"));
+        }
+        assertEquals(5, one.seen.size());
+        assertEquals(5, two.seen.size());
+    }
+
+    @Test
+    void the_source_port_towards_the_backends_changes_over_time() throws Exception {
+        TestDnsServer b = server();
+        start(RelayTransport.epoll(), List.of(b), 600, false, 4);
+        DatagramSocket c = client();
+        for (int i = 0; i < 40; i++) {
+            ask(c, Dns.query(i, "port.example"));
+        }
+        Set<Integer> ports = new HashSet<>();
+        b.seen.forEach(s -> ports.add(s.sourcePort()));
+        assertTrue(ports.size() >= 8, "source ports " + ports);
+    }
+
+    @Test
+    void a_disabled_relay_answers_nothing() throws Exception {
+        TestDnsServer b = server();
+        start(RelayTransport.epoll(), List.of(b), 600, true, DnsRelay.ROTATE_AFTER);
+        DatagramSocket c = client();
+        c.setSoTimeout(300);
+        assertThrows(SocketTimeoutException.class, () -> ask(c, Dns.query(1, "off.example")));
+        assertEquals(0, b.seen.size());
+    }
+
+    @Test
+    void closing_the_listener_ends_the_waiting_queries() throws Exception {
+        TestDnsServer b = server();
+        b.mode = TestDnsServer.Mode.SILENT;
+        start(List.of(b));
+        DatagramSocket c = client();
+        byte[] q = Dns.query(1, "stop.example");
+        c.send(new DatagramPacket(q, q.length, relayAt));
+        await("the query to reach the backend", () -> b.seen.size() == 1);
+        listener.close().syncUninterruptibly();
+        await("the waiting query to end", () -> counters.active() == 0);
+    }
+
+    @Test
+    void io_uring_relays_dns_too() throws Exception {
+        RelayTransport uring = RelayTransport.ioUring();
+        assumeTrue(uring != null, "io_uring not available here");
+        TestDnsServer b = server();
+        start(uring, List.of(b), 600, false, DnsRelay.ROTATE_AFTER);
+        DatagramSocket c = client();
+        for (int i = 0; i < 20; i++) {
+            byte[] a = ask(c, Dns.query(0xbeef - i, "uring.example"));
+            assertEquals(0xbeef - i, Dns.id(a));
+            assertArrayEquals(ANSWER, Dns.answerAddress(a));
+        }
+        long unchanged = b.seen.stream().filter(s -> s.id() > 0xbeef - 20 && s.id() <= 0xbeef).count();
+        assertTrue(unchanged <= 1, "client ids passed through unchanged: " + unchanged);
+    }
+
+    @Test
+    void ssl_on_a_dns_relay_is_refused() {
+        RelayConfig rc = new RelayConfig(1, "dns", new ListenConfig(RELAY_ADDR, 53, true),
+                new ForwardTarget(BACKEND_ADDR, "dns", 53, 0), false, 0, "dns", 600, false);
+        RelayContext ctx = new RelayContext(rc, HostSelector.fixed(new TargetHost(-1, "dns",
+                new InetSocketAddress(BACKEND_ADDR, 53), 0)), counters, null, null, null, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DnsRelay(ctx, TcpOptions.defaults(), "epoll"));
+        assertTrue(e.getMessage().contains("ssl over udp"), e.getMessage());
+    }
+}

@@ -1,0 +1,93 @@
+package org.hoststated.relay.udp;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A small authoritative DNS server over UDP for tests: answers every A query with one A record
+ * holding {@link #address}, on its own thread. It records the id and source port of each query
+ * it gets, and can misbehave: stay silent, or send a forged answer from another socket first.
+ */
+final class TestDnsServer implements AutoCloseable {
+    enum Mode { ANSWER, SILENT, FORGE_FIRST, BIG }
+
+    /** A query as the server saw it. */
+    record Seen(int id, int sourcePort, String name) {
+    }
+
+    final byte[] address;
+    final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final DatagramChannel socket;
+    private final DatagramChannel forger;
+    private final Thread thread;
+    volatile Mode mode = Mode.ANSWER;
+
+    TestDnsServer(InetAddress bind, byte[] address) throws IOException {
+        this.address = address;
+        socket = DatagramChannel.open().bind(new InetSocketAddress(bind, 0));
+        forger = DatagramChannel.open().bind(new InetSocketAddress(bind, 0));
+        thread = new Thread(this::serve, "test-dns-" + port());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    int port() {
+        try {
+            return ((InetSocketAddress) socket.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    InetSocketAddress endpoint() {
+        try {
+            return (InetSocketAddress) socket.getLocalAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void serve() {
+        ByteBuffer in = ByteBuffer.allocate(65_535);
+        try {
+            while (true) {
+                in.clear();
+                InetSocketAddress from = (InetSocketAddress) socket.receive(in);
+                in.flip();
+                byte[] q = new byte[in.remaining()];
+                in.get(q);
+                if (q.length < 12) {
+                    continue;
+                }
+                int id = (q[0] & 0xff) << 8 | q[1] & 0xff;
+                seen.add(new Seen(id, from.getPort(), Dns.questionName(q)));
+                switch (mode) {
+                    case SILENT -> { }
+                    case ANSWER -> socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
+                    case BIG -> socket.send(ByteBuffer.wrap(Dns.answer(q, address, 10_000)), from);
+                    case FORGE_FIRST -> {
+                        forger.send(ByteBuffer.wrap(Dns.answer(q, new byte[] {6, 6, 6, 6}, 0)), from);
+                        socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
+                    }
+                }
+            }
+        } catch (ClosedChannelException e) {
+            // closed by the test
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        socket.close();
+        forger.close();
+        thread.join(5_000);
+    }
+}
