@@ -10,9 +10,12 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,6 +37,16 @@ final class ControlServer {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     /** Connections beyond this are closed at once, so clients cannot exhaust descriptors. */
     static final int MAX_CLIENTS = 256;
+    /**
+     * A client that has sent nothing for this long is closed, unless it is a monitor: a
+     * connection left open (or a frame left half-written) must not hold a slot for ever.
+     */
+    static final int IDLE_SECONDS = 60;
+    /**
+     * Replies queued for a client that does not read them: past this the client is closed
+     * rather than letting the parent's memory grow (a monitor that stopped reading).
+     */
+    static final int MAX_QUEUED = 8 << 20;
 
     interface Requests {
         void request(ControlClient client, Imsg m);
@@ -47,6 +60,7 @@ final class ControlServer {
     private final Requests requests;
     private final Map<Integer, ControlClient> clients = new HashMap<>();
     private Channel server;
+    private Path privateDir;
     private int nextId = 1;
 
     ControlServer(EventLoop loop, Path path, Requests requests) {
@@ -56,30 +70,45 @@ final class ControlServer {
     }
 
     /**
-     * Binds the socket. Called on the event loop, so it cannot wait for the bind: the caller
-     * waits on the returned future from another thread, then calls {@link #restrict()}.
+     * Binds the socket, under a temporary name in a directory only root can enter, so that no
+     * one can connect before {@link #restrict()} has set its mode. Called on the event loop, so
+     * it cannot wait for the bind: the caller waits on the returned future from another thread,
+     * then calls {@link #restrict()}.
      */
     io.netty.channel.ChannelFuture open() throws IOException {
         Files.deleteIfExists(path);
+        Path parent = path.toAbsolutePath().getParent();
+        privateDir = Files.createTempDirectory(parent, ".hoststated.",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         io.netty.channel.ChannelFuture f = new ServerBootstrap()
                 .group(loop)
                 .channel(EpollServerDomainSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 16)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, 1 << 20))
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, MAX_QUEUED))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         accept(ch);
                     }
                 })
-                .bind(new DomainSocketAddress(path.toString()));
+                .bind(new DomainSocketAddress(privateDir.resolve("sock").toString()));
         server = f.channel();
         return f;
     }
 
-    /** Sets the socket file's mode to 0660 once bound (the JDK has no umask). */
+    /**
+     * Sets the socket's mode to 0660 (the JDK has no umask), then moves it to its real name:
+     * the socket appears there only once it is bound, restricted and served.
+     */
     void restrict() throws IOException {
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+        Path bound = privateDir.resolve("sock");
+        try {
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-rw----"));
+            Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(bound);
+            Files.deleteIfExists(privateDir);
+        }
     }
 
     ControlClient client(int id) {
@@ -115,11 +144,20 @@ final class ControlServer {
         }
         clients.put(c.id, c);
         ImsgErrors errors = new ImsgErrors(ProcId.PARENT, ProcId.CONTROL);
-        ch.pipeline().addLast(new ImsgFrameDecoder(errors), new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
+        ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0), new ImsgFrameDecoder(errors),
+                new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, Imsg msg) {
                         requests.request(c, msg);
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof IdleStateEvent && !c.monitor) {
+                            log.debug("control client {}: idle for {} s; closing", c.id, IDLE_SECONDS);
+                            ctx.close();
+                        }
                     }
 
                     @Override

@@ -41,7 +41,10 @@ final class ListenerSockets {
         try {
             for (RelayConfig r : config.relays()) {
                 InetSocketAddress a = address(r);
-                if (!open.containsKey(a) && !added.containsKey(a)) {
+                Socket kept = open.get(a);
+                if (kept != null) {
+                    relisten(kept, a, backlog(config, r));
+                } else if (!added.containsKey(a)) {
                     added.put(a, bind(a, backlog(config, r)));
                 }
             }
@@ -91,6 +94,18 @@ final class ListenerSockets {
         return config.protocol(r.protocol())
                 .map(p -> p.tcp() == null || p.tcp().backlog() <= TcpOptions.DEFAULT_BACKLOG ? DEFAULT_BACKLOG : p.tcp().backlog())
                 .orElse(DEFAULT_BACKLOG);
+    }
+
+    /**
+     * A socket that stays across a reload keeps its queue of pending connections; listen(2)
+     * again only applies a changed {@code tcp backlog}.
+     */
+    private static void relisten(Socket s, InetSocketAddress a, int backlog) {
+        try {
+            s.listen(backlog);
+        } catch (IOException e) {
+            log.warn("listener {}: cannot change the backlog to {}: {}", a, backlog, e.getMessage());
+        }
     }
 
     private static Socket bind(InetSocketAddress a, int backlog) throws IOException {
