@@ -2,7 +2,6 @@ package org.hoststated.ctl;
 
 import io.netty.buffer.Unpooled;
 import io.netty.util.internal.logging.InternalLoggerFactory;
-import io.netty.util.internal.logging.JdkLoggerFactory;
 
 /**
  * Initialises netty-buffer on a second thread while the main thread parses the command line,
@@ -28,9 +27,7 @@ final class BufferWarmup extends Thread {
 
     @Override
     public void run() {
-        // Straight to java.util.logging: netty would first probe for slf4j and log4j, which
-        // are not on the CLI's class path, and a failed probe costs class verification.
-        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
+        InternalLoggerFactory.setDefaultFactory(QuietLoggerFactory.INSTANCE);
         Unpooled.buffer(16).release();
     }
 }
