@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# hoststatectl start-up: wall time of `hoststatectl show summary` against a running daemon,
+# the JVM's start included, median of 20 (hyperfine), next to a JVM that only prints a line
+# (the floor any Java CLI pays) and to the CLI without its class data archive. Run as root.
+#
+# usage: bench/ctl/run.sh [runs]       (default 20)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-20}
+[ "$(id -u)" = 0 ] || { echo "bench/ctl: run as root" >&2; exit 1; }
+command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null
+work=$(mktemp -d /tmp/bench-ctl.XXXXXX)
+mkdir -p "$work/empty" && chmod 755 "$work/empty"
+cleanup() {
+  [ -n "${daemon_pid:-}" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A daemon with a table of 20 hosts and a relay: a summary of realistic size.
+{
+  printf 'user "nobody"\nchroot "%s/empty"\nsocket "%s/hs.sock"\nl3 backend none\ninterval 5\n' "$work" "$work"
+  printf 'table web {\n\treal port 25901\n\tcheck tcp\n'
+  for i in $(seq 11 30); do printf '\thost 127.25.9.%d\n' "$i"; done
+  printf '}\nrelay www {\n\tlisten on 127.25.9.1 port 25902\n\ttable web roundrobin\n}\n'
+} > "$work/hs.conf"
+bin/hoststated -n -f "$work/hs.conf" >/dev/null 2>&1      # builds (and makes the archive) if needed
+bin/hoststated -d -f "$work/hs.conf" > "$work/daemon.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 300); do [ -S "$work/hs.sock" ] && break; sleep 0.1; done
+[ -S "$work/hs.sock" ] || { cat "$work/daemon.log"; exit 1; }
+sleep 2
+
+lib=$PWD/hoststated-parent/target/lib
+export HOSTSTATED_LIB=$lib    # dist/bin/hoststatectl on the build's jars, as bin/ runs it
+cp=
+for j in hoststatectl hoststated-core netty-buffer netty-common; do
+  for f in "$lib"/$j-[0-9]*.jar; do cp=${cp:+$cp:}$f; done
+done
+flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData"
+mkdir -p "$work/hello"
+printf 'public class Hello { public static void main(String[] a) { System.out.println("hi"); } }\n' \
+  > "$work/hello/Hello.java"
+javac -d "$work/hello" "$work/hello/Hello.java"
+bin/hoststatectl -s "$work/hs.sock" show summary > /dev/null    # fails loudly if the daemon does
+
+hyperfine -N -w 3 -r "$runs" --export-json "$work/ctl.json" \
+  -n "java Hello (floor)" "java $flags -cp $work/hello Hello" \
+  -n "hoststatectl show summary" "dist/bin/hoststatectl -s $work/hs.sock show summary" \
+  -n "same, no CDS archive" "java $flags -Xshare:auto -cp $cp org.hoststated.ctl.Hoststatectl -s $work/hs.sock show summary" \
+  > "$work/hyperfine.txt"
+python3 - "$work/ctl.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+floor = r["java Hello (floor)"]["median"]
+for name, x in r.items():
+    print(f"{name:28s} median {x['median']*1000:6.1f} ms  (min {x['min']*1000:6.1f}, max {x['max']*1000:6.1f})"
+          f"  {x['median']/floor:4.2f}x floor")
+print(f"target: hoststatectl show summary median < 150 ms; got {r['hoststatectl show summary']['median']*1000:.1f} ms")
+PY
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (the machine may be shared: compare with the floor)"
