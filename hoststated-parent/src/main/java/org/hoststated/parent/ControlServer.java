@@ -15,7 +15,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
@@ -60,7 +59,6 @@ final class ControlServer {
     private final Requests requests;
     private final Map<Integer, ControlClient> clients = new HashMap<>();
     private Channel server;
-    private Path privateDir;
     private int nextId = 1;
 
     ControlServer(EventLoop loop, Path path, Requests requests) {
@@ -70,16 +68,13 @@ final class ControlServer {
     }
 
     /**
-     * Binds the socket, under a temporary name in a directory only root can enter, so that no
-     * one can connect before {@link #restrict()} has set its mode. Called on the event loop, so
-     * it cannot wait for the bind: the caller waits on the returned future from another thread,
-     * then calls {@link #restrict()}.
+     * Binds the socket. Called on the event loop, so it cannot wait for the bind: the caller
+     * waits on the returned future from another thread, then calls {@link #restrict()}.
+     * Until then the file has the mode the umask gives (0755 with the usual 022, 0700 under
+     * the systemd unit's 077): connecting needs write permission, so only root can.
      */
     io.netty.channel.ChannelFuture open() throws IOException {
         Files.deleteIfExists(path);
-        Path parent = path.toAbsolutePath().getParent();
-        privateDir = Files.createTempDirectory(parent, ".hoststated.",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         io.netty.channel.ChannelFuture f = new ServerBootstrap()
                 .group(loop)
                 .channel(EpollServerDomainSocketChannel.class)
@@ -91,24 +86,14 @@ final class ControlServer {
                         accept(ch);
                     }
                 })
-                .bind(new DomainSocketAddress(privateDir.resolve("sock").toString()));
+                .bind(new DomainSocketAddress(path.toString()));
         server = f.channel();
         return f;
     }
 
-    /**
-     * Sets the socket's mode to 0660 (the JDK has no umask), then moves it to its real name:
-     * the socket appears there only once it is bound, restricted and served.
-     */
+    /** Sets the socket file's mode to 0660 once bound (the JDK has no umask). */
     void restrict() throws IOException {
-        Path bound = privateDir.resolve("sock");
-        try {
-            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-rw----"));
-            Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(bound);
-            Files.deleteIfExists(privateDir);
-        }
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
     }
 
     ControlClient client(int id) {
