@@ -13,7 +13,7 @@ ensure_built() {
   fi
   echo "hoststated: building (first run or sources changed)..." >&2
   (cd "$top" && ./mvnw -q -B package -DskipTests >&2) || { echo "hoststated: build failed" >&2; exit 1; }
-  cp "$top"/hoststated-parent/target/hoststated-parent-*.jar "$top/dist/hoststatectl.classlist" "$lib/"
+  cp "$top/dist/hoststatectl.classlist" "$lib/"
   # hoststatectl's class data archive, as install.sh makes it; without it the CLI only starts slower.
   rm -f "$lib/hoststatectl.jsa"
   HOSTSTATECTL_MAKE_ARCHIVE=1 "$top/dist/bin/hoststatectl" >/dev/null 2>&1 || true

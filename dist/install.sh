@@ -9,7 +9,10 @@
 # AppCDS archive that speeds up hoststatectl), the manuals in PREFIX/share/man, bash completion,
 # a sample SYSCONFDIR/hoststated.conf (never over an existing one), and the systemd unit (Linux
 # with systemd) or the rc.d script (OpenBSD). Creates the unprivileged user _hoststated and its
-# home /var/empty when missing. Run as root.
+# home /var/empty when missing. Run as root. With DESTDIR, neither the user nor hoststatectl's
+# class data archive is made: a package's post-install step should run
+#   HOSTSTATECTL_MAKE_ARCHIVE=1 PREFIX/bin/hoststatectl
+# (and again after the Java runtime is upgraded; until then the CLI just starts slower).
 set -eu
 
 PREFIX=${PREFIX:-/usr/local}
@@ -58,7 +61,7 @@ if [ "$(uname -s)" = OpenBSD ]; then
   rewrite "$src/etc/hoststated.rc" > "$DESTDIR/etc/rc.d/hoststated"
   chmod 555 "$DESTDIR/etc/rc.d/hoststated"
   say "installed /etc/rc.d/hoststated (rcctl enable hoststated; rcctl start hoststated)"
-elif [ -d "$DESTDIR/etc/systemd/system" ] || [ -d /run/systemd/system ]; then
+elif [ -n "$DESTDIR" ] || [ -d /etc/systemd/system ] || [ -d /run/systemd/system ]; then
   mkdir -p "$DESTDIR/etc/systemd/system"
   rewrite "$src/etc/hoststated.service" > "$DESTDIR/etc/systemd/system/hoststated.service"
   chmod 644 "$DESTDIR/etc/systemd/system/hoststated.service"

@@ -339,10 +339,13 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         generation = next;
         current = o.loaded();
-        if (pendingReload != null) {
-            finishReload("superseded by configuration " + next);
-        }
+        PendingReload superseded = pendingReload;
         pendingReload = new PendingReload(next);
+        if (superseded != null) {
+            // Whoever asked for the older reload learns how the newer one, which replaces it, ends.
+            superseded.timeout.cancel(false);
+            pendingReload.waiting.addAll(superseded.waiting);
+        }
         if (requester != null) {
             pendingReload.waiting.add(requester);
         }
