@@ -191,13 +191,15 @@ final class Grammar {
         return b.toString();
     }
 
+    static final String SYNOPSIS = "usage: hoststatectl [-s socket] command [argument ...]";
+
     /**
      * The usage: one line per top-level keyword with its keywords and argument, e.g.
      * {@code host enable|disable <id|name>}, and what it does.
      */
     static String usage(String defaultSocket) {
         StringBuilder b = new StringBuilder(1024);
-        b.append("usage: hoststatectl [-s socket] command [argument ...]\n\ncommands:\n");
+        b.append(SYNOPSIS).append("\n\ncommands:\n");
         for (Token t : COMMANDS) {
             StringBuilder line = new StringBuilder("  ").append(t.keyword);
             if (t.next.length > 0) {

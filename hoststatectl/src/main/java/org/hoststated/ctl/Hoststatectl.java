@@ -58,8 +58,8 @@ public final class Hoststatectl {
         try {
             inv = Grammar.parse(args, defaultSocket());
         } catch (Grammar.UsageException e) {
-            err.print("hoststatectl: " + e.getMessage() + "\n");
-            err.print(Grammar.usage(DEFAULT_SOCKET));
+            // The reason, then the synopsis: the full list is one "hoststatectl help" away.
+            err.print("hoststatectl: " + e.getMessage() + "\n" + Grammar.SYNOPSIS + " (see: hoststatectl help)\n");
             err.flush();
             return EXIT_FAILURE;
         }
