@@ -405,10 +405,23 @@ class HoststatectlTest {
 
     @Test
     void staleSocketFileMeansDaemonNotRunning() throws Exception {
+        // A socket file left behind by a daemon that died: bound once, nobody listening now.
         Path stale = dir.resolve("hoststated.sock");
-        Files.createFile(stale);
+        java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)
+                .bind(java.net.UnixDomainSocketAddress.of(stale)).close();
+        assertTrue(Files.exists(stale));
         assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + stale + ": daemon not running?\n"),
                 run("-s", stale.toString(), "poll"));
+    }
+
+    @Test
+    void aFileThatIsNotASocket() throws Exception {
+        Path file = Files.createFile(dir.resolve("hoststated.conf"));
+        assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + file + ": not a socket\n"),
+                run("-s", file.toString(), "show", "summary"));
+        assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + dir + ": not a socket\n"),
+                run("-s", dir.toString(), "poll"));
+        assertEquals(new Run(1, "", "hoststatectl: no control socket given\n"), run("-s", "", "poll"));
     }
 
     @Test
