@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,6 +144,26 @@ class ReloadIT {
 
     @Test
     @Order(4)
+    void twoReloadsAtOnceBothSucceed() throws Exception {
+        daemon.writeConfig(config(addedRelay()));
+        List<String> cmd = List.of(Daemon.java(), "-XX:-UsePerfData", "-cp", Daemon.classpath(),
+                "org.hoststated.ctl.Hoststatectl", "-s", daemon.socket.toString(), "reload");
+        Process a = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process b = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // The later reload supersedes the earlier; whoever asked for the earlier hears how it ended.
+        for (Process p : List.of(a, b)) {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals("command succeeded\n", out);
+            assertEquals(0, p.exitValue());
+        }
+        try (EchoSession s = new EchoSession(new InetSocketAddress(RELAY_IP, added))) {
+            assertEquals("both", s.echo("both"));
+        }
+    }
+
+    @Test
+    @Order(5)
     void showSessionsListsASessionInFlight() throws Exception {
         try (EchoSession s = new EchoSession(new InetSocketAddress(RELAY_IP, kept))) {
             assertEquals("listed", s.echo("listed"));
