@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # hoststatectl start-up: wall time of `hoststatectl show summary` against a running daemon,
-# the JVM's start included, median of 20 (hyperfine), next to a JVM that only prints a line
+# the JVM's start included, median of 20, next to a JVM that only prints a line
 # (the floor any Java CLI pays) and to the CLI without its class data archive. Run as root.
 #
 # usage: bench/ctl/run.sh [runs]       (default 20)
@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-20}
 [ "$(id -u)" = 0 ] || { echo "bench/ctl: run as root" >&2; exit 1; }
-command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null
 work=$(mktemp -d /tmp/bench-ctl.XXXXXX)
 mkdir -p "$work/empty" && chmod 755 "$work/empty"
 cleanup() {
@@ -44,18 +43,23 @@ printf 'public class Hello { public static void main(String[] a) { System.out.pr
 javac -d "$work/hello" "$work/hello/Hello.java"
 bin/hoststatectl -s "$work/hs.sock" show summary > /dev/null    # fails loudly if the daemon does
 
-hyperfine -N -w 3 -r "$runs" --export-json "$work/ctl.json" \
-  -n "java Hello (floor)" "java $flags -cp $work/hello Hello" \
-  -n "hoststatectl show summary" "dist/bin/hoststatectl -s $work/hs.sock show summary" \
-  -n "same, no CDS archive" "java $flags -Xshare:auto -cp $cp org.hoststated.ctl.Hoststatectl -s $work/hs.sock show summary" \
-  > "$work/hyperfine.txt"
-python3 - "$work/ctl.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-floor = r["java Hello (floor)"]["median"]
-for name, x in r.items():
-    print(f"{name:28s} median {x['median']*1000:6.1f} ms  (min {x['min']*1000:6.1f}, max {x['max']*1000:6.1f})"
-          f"  {x['median']/floor:4.2f}x floor")
-print(f"target: hoststatectl show summary median < 150 ms; got {r['hoststatectl show summary']['median']*1000:.1f} ms")
-PY
+# The three commands alternate, run after run, so that a change in the machine's load hits all
+# three alike (BENCH.md); each run's wall time is taken around the process, JVM start included.
+ctl_cds=(dist/bin/hoststatectl -s "$work/hs.sock" show summary)
+ctl_nocds=(java $flags -Xshare:auto -cp "$cp" org.hoststated.ctl.Hoststatectl -s "$work/hs.sock" show summary)
+hello=(java $flags -cp "$work/hello" Hello)
+ms() { local t0 t1; t0=$(date +%s%N); "$@" > /dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+for _ in 1 2 3; do ms "${hello[@]}" >/dev/null; ms "${ctl_cds[@]}" >/dev/null; done    # warm the page cache
+: > "$work/hello.ms"; : > "$work/cds.ms"; : > "$work/nocds.ms"
+for _ in $(seq "$runs"); do
+  ms "${hello[@]}" >> "$work/hello.ms"
+  ms "${ctl_cds[@]}" >> "$work/cds.ms"
+  ms "${ctl_nocds[@]}" >> "$work/nocds.ms"
+done
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+h=$(median "$work/hello.ms"); c=$(median "$work/cds.ms"); n=$(median "$work/nocds.ms")
+printf '%-30s median %5d ms  1.00x floor\n' "java Hello (floor)" "$h"
+printf '%-30s median %5d ms  %s x floor\n' "hoststatectl show summary" "$c" "$(echo "scale=2; $c / $h" | bc)"
+printf '%-30s median %5d ms  %s x floor\n' "same, no CDS archive" "$n" "$(echo "scale=2; $n / $h" | bc)"
+echo "target: hoststatectl show summary median < 150 ms (median of $runs); got $c ms"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (the machine may be shared: compare with the floor)"
