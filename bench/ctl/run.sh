@@ -36,7 +36,7 @@ cp=
 for j in hoststatectl hoststated-core netty-buffer netty-common; do
   for f in "$lib"/$j-[0-9]*.jar; do cp=${cp:+$cp:}$f; done
 done
-flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData"
+flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData"   # the floor's; the CLI adds its own
 mkdir -p "$work/hello"
 printf 'public class Hello { public static void main(String[] a) { System.out.println("hi"); } }\n' \
   > "$work/hello/Hello.java"
@@ -46,7 +46,7 @@ bin/hoststatectl -s "$work/hs.sock" show summary > /dev/null    # fails loudly i
 # The three commands alternate, run after run, so that a change in the machine's load hits all
 # three alike (BENCH.md); each run's wall time is taken around the process, JVM start included.
 ctl_cds=(dist/bin/hoststatectl -s "$work/hs.sock" show summary)
-ctl_nocds=(java $flags -Xshare:auto -cp "$cp" org.hoststated.ctl.Hoststatectl -s "$work/hs.sock" show summary)
+ctl_nocds=(java $flags -XX:CompileThresholdScaling=20 -Xshare:auto -cp "$cp" org.hoststated.ctl.Hoststatectl -s "$work/hs.sock" show summary)
 hello=(java $flags -cp "$work/hello" Hello)
 ms() { local t0 t1; t0=$(date +%s%N); "$@" > /dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
 for _ in 1 2 3; do ms "${hello[@]}" >/dev/null; ms "${ctl_cds[@]}" >/dev/null; done    # warm the page cache
