@@ -52,6 +52,9 @@ final class ControlClient implements Closeable {
      * @param timeout how long each read may wait, or null to wait for ever
      */
     static ControlClient connect(String path, Duration timeout) throws ControlException {
+        if (path.isEmpty()) {
+            throw new ControlException("no control socket given");
+        }
         Path p;
         try {
             p = Path.of(path);
@@ -83,6 +86,9 @@ final class ControlClient implements Closeable {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
         if (msg.contains("path too long")) {
             return "socket path too long";
+        }
+        if (Files.isRegularFile(p) || Files.isDirectory(p)) {
+            return "not a socket";
         }
         if (Files.notExists(p) || msg.contains("Connection refused")) {
             return "daemon not running?";

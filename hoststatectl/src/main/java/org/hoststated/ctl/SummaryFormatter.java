@@ -1,12 +1,15 @@
 package org.hoststated.ctl;
 
 import java.io.PrintWriter;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.CtlService;
+import org.hoststated.core.msg.CtlSession;
 import org.hoststated.core.msg.CtlTable;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.HostError;
@@ -27,6 +30,7 @@ import org.hoststated.core.msg.RelayStatistics;
  *   "\t%4s\ttotal: %lu/%lu checks[, %d retries]\n"  show hosts, under a checked host
  *   "\t%4s\tlast error: %s\n"                     show hosts, under a down host (issue 7)
  *   "\t%4s\ttotal: %lu sessions\n"                show relays, then last: and average:
+ *   "session %u:%u %s:%u -> %s:%u\t%s\n"          show sessions, then "\tage %s, idle %s, relay %u\n"
  * </pre>
  *
  * One instance formats one {@code show} listing; the static methods format single lines
@@ -184,9 +188,75 @@ final class SummaryFormatter {
         return reason.isEmpty() ? "command failed\n" : "command failed: " + reason + "\n";
     }
 
-    /** {@code show sessions} until the daemon can list sessions. */
-    static String noSessions() {
-        return "no sessions\n";
+    /**
+     * One {@code show sessions} entry, the original's two lines:
+     * {@code session <loop>:<id> <client>:<port> -> <target>:<port>\tRUNNING|DONE} and
+     * {@code \tage HH:MM:SS, idle HH:MM:SS, relay <id>}. An IPv6 address is bracketed (the
+     * original printed it bare, which makes its port unreadable); a session that has no backend
+     * yet shows {@code -> (none)}.
+     */
+    static StringBuilder session(StringBuilder b, CtlSession s) {
+        b.append("session ").append(Integer.toUnsignedString(s.loop())).append(':').append(s.sessionId()).append(' ');
+        endpoint(b, s.client(), s.clientPort()).append(" -> ");
+        if (s.target() == null) {
+            b.append("(none)");
+        } else {
+            endpoint(b, s.target(), s.targetPort());
+        }
+        b.append('\t').append(s.done() ? "DONE" : "RUNNING").append("\n\tage ");
+        duration(b, s.ageMs()).append(", idle ");
+        duration(b, s.idleMs()).append(", relay ").append(Integer.toUnsignedString(s.relayId())).append('\n');
+        return b;
+    }
+
+    private static StringBuilder endpoint(StringBuilder b, InetAddress a, int port) {
+        if (a instanceof Inet6Address) {
+            ipv6(b.append('['), a.getAddress()).append(']');
+        } else {
+            b.append(a.getHostAddress());
+        }
+        return b.append(':').append(port);
+    }
+
+    /** RFC 5952 text: lower-case hex, the first longest run of two or more zero groups as "::". */
+    private static StringBuilder ipv6(StringBuilder b, byte[] a) {
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = (a[2 * i] & 0xff) << 8 | (a[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                b.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (i > 0 && i != bestStart + bestLen) {
+                b.append(':');
+            }
+            b.append(Integer.toHexString(g[i]));
+        }
+        return b;
+    }
+
+    /** {@code HH:MM:SS}, hours not limited to two digits (relayd's print_time). */
+    private static StringBuilder duration(StringBuilder b, long ms) {
+        long sec = ms / 1000;
+        twoDigits(b, sec / 3600).append(':');
+        twoDigits(b, sec / 60 % 60).append(':');
+        return twoDigits(b, sec % 60);
     }
 
     /**
@@ -235,7 +305,7 @@ final class SummaryFormatter {
         twoDigits(b, t.getSecond()).append(' ').append(t.getYear()).append('\n');
     }
 
-    private static StringBuilder twoDigits(StringBuilder b, int v) {
+    private static StringBuilder twoDigits(StringBuilder b, long v) {
         return (v < 10 ? b.append('0') : b).append(v);
     }
 

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.CtlService;
+import org.hoststated.core.msg.CtlSession;
 import org.hoststated.core.msg.CtlTable;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Flag;
@@ -72,8 +74,7 @@ class HoststatectlTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         Clock clock = Clock.fixed(Instant.ofEpochSecond(1_196_000_000L), ZoneOffset.UTC);
-        int rc = Hoststatectl.commandLine(new PrintWriter(out), new PrintWriter(err), timeout, clock)
-                .execute(args);
+        int rc = Hoststatectl.run(args, new PrintWriter(out), new PrintWriter(err), timeout, clock);
         return new Run(rc, out.toString(), err.toString());
     }
 
@@ -198,9 +199,55 @@ class HoststatectlTest {
     }
 
     @Test
-    void showSessionsSaysNoSessionsYet() throws Exception {
-        try (FakeDaemon d = FakeDaemon.answering(dir, new byte[0])) {
-            assertEquals(new Run(0, "no sessions\n", ""), run(d, "show", "sessions"));
+    void showSessionsPrintsTwoLinesPerSession() throws Exception {
+        byte[] reply = FakeDaemon.frames(
+                msg(MessageType.CTL_SESSION, new CtlSession(0, 2, 17, InetAddress.getByName("192.0.2.7"), 55434,
+                        InetAddress.getByName("10.0.0.1"), 80, false, 3_723_000, 1_500)),
+                msg(MessageType.CTL_SESSION, new CtlSession(3, 0, 5, InetAddress.getByName("2001:db8::7"), 40000,
+                        null, 0, true, 90_061_000, 0)),
+                msg(CTL_END, Empty.INSTANCE));
+        try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
+            assertEquals(new Run(0,
+                    "session 2:17 192.0.2.7:55434 -> 10.0.0.1:80\tRUNNING\n"
+                    + "\tage 01:02:03, idle 00:00:01, relay 0\n"
+                    + "session 0:5 [2001:db8::7]:40000 -> (none)\tDONE\n"
+                    + "\tage 25:01:01, idle 00:00:00, relay 3\n", ""), run(d, "show", "sessions"));
+            assertEquals(MessageType.CTL_SHOW_SESSIONS, d.request().type());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("ipv6Texts")
+    void ipv6AddressesAreWrittenInTheirShortestForm(String address, String text) throws Exception {
+        byte[] reply = FakeDaemon.frames(msg(MessageType.CTL_SESSION, new CtlSession(0, 0, 1,
+                InetAddress.getByName(address), 1, null, 0, false, 0, 0)), msg(CTL_END, Empty.INSTANCE));
+        try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
+            assertTrue(run(d, "show", "sessions").out().startsWith("session 0:1 " + text + ":1 -> "));
+        }
+    }
+
+    static Stream<Arguments> ipv6Texts() {
+        return Stream.of(Arguments.of("::1", "[::1]"), Arguments.of("::", "[::]"),
+                Arguments.of("2001:db8:0:0:1:0:0:1", "[2001:db8::1:0:0:1]"),
+                Arguments.of("2001:0:0:1:0:0:0:1", "[2001:0:0:1::1]"),
+                Arguments.of("2001:db8:1:2:3:4:5:0", "[2001:db8:1:2:3:4:5:0]"),
+                Arguments.of("fe80:0:0:0:0:0:0:0", "[fe80::]"),
+                Arguments.of("2001:db8:0:1:1:1:1:1", "[2001:db8:0:1:1:1:1:1]"));
+    }
+
+    @Test
+    void showSessionsWithNoneIsEmpty() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, FakeDaemon.frames(msg(CTL_END, Empty.INSTANCE)))) {
+            assertEquals(new Run(0, "", ""), run(d, "sh", "se"));
+        }
+    }
+
+    @Test
+    void showSessionsFailsWithTheDaemonsReason() throws Exception {
+        byte[] fail = FakeDaemon.frames(msg(CTL_FAIL, new Text("relay engine is restarting; try again")));
+        try (FakeDaemon d = FakeDaemon.answering(dir, fail)) {
+            assertEquals(new Run(1, "", "command failed: relay engine is restarting; try again\n"),
+                    run(d, "show", "sessions"));
         }
     }
 
@@ -286,8 +333,8 @@ class HoststatectlTest {
         Run r = run("-s", dir.resolve("none").toString(), "s", "su");
         assertEquals(1, r.rc());
         assertEquals("", r.out());
-        assertTrue(r.err().startsWith("hoststatectl: 's' is not unique: it matches 'show', 'service', 'stop'\n"),
-                r.err());
+        assertEquals("hoststatectl: ambiguous argument: s (show, service, stop)\n"
+                + "usage: hoststatectl [-s socket] command [argument ...] (see: hoststatectl help)\n", r.err());
     }
 
     @ParameterizedTest
@@ -295,24 +342,58 @@ class HoststatectlTest {
     void usageErrorsExitOne(List<String> args, String firstLine) {
         Run r = run(args.toArray(String[]::new));
         assertEquals(1, r.rc());
+        assertEquals("", r.out());
         assertEquals(firstLine, r.err().lines().findFirst().orElse(""));
+        assertEquals(firstLine + "\nusage: hoststatectl [-s socket] command [argument ...] (see: hoststatectl help)\n",
+                r.err());
     }
 
     static Stream<Arguments> usageErrors() {
         return Stream.of(
-                Arguments.of(List.of(), "Usage: hoststatectl [-h] [-s=<socket>] <command>"),
-                Arguments.of(List.of("show"), "hoststatectl: Missing required subcommand"),
-                Arguments.of(List.of("host", "disable"), "hoststatectl: Missing required parameter: '<id|name>'"),
-                Arguments.of(List.of("frobnicate"), "hoststatectl: Unmatched argument at index 0: 'frobnicate'"),
+                Arguments.of(List.of(), "hoststatectl: missing command"),
+                Arguments.of(List.of("show"), "hoststatectl: show: missing argument: summary|hosts|relays|sessions"),
+                Arguments.of(List.of("host", "disable"), "hoststatectl: host disable: missing argument: <id|name>"),
+                Arguments.of(List.of("frobnicate"), "hoststatectl: unknown argument: frobnicate; expected "
+                        + "show|service|table|host|reload|poll|monitor|log|stop|help"),
                 Arguments.of(List.of("show", "summary", "extra"),
-                        "hoststatectl: Unmatched argument at index 2: 'extra'"));
+                        "hoststatectl: show summary: unexpected argument: extra"),
+                Arguments.of(List.of("log", "loud"),
+                        "hoststatectl: log: unknown argument: loud; expected brief|verbose"),
+                Arguments.of(List.of("show", "-x"), "hoststatectl: unknown option -x"),
+                Arguments.of(List.of("show", "summary", "-s"), "hoststatectl: option -s needs a socket path"));
+    }
+
+    @Test
+    void everyTopLevelCommandIsInTheUsage() {
+        String usage = Grammar.usage(Hoststatectl.DEFAULT_SOCKET);
+        for (Grammar.Token t : Grammar.COMMANDS) {
+            assertTrue(usage.contains("\n  " + t.keyword), t.keyword);
+        }
+        assertTrue(usage.contains("\n  host enable|disable <id|name> "), usage);
+        assertTrue(usage.contains("\n  show summary|hosts|relays|sessions "), usage);
+    }
+
+    @Test
+    void aNameLongerThanTheDaemonCanHoldIsRefusedWithoutConnecting() {
+        Run r = run("-s", dir.resolve("none").toString(), "host", "disable", "h".repeat(256));
+        assertEquals(new Run(1, "", "hoststatectl: name too long: at most 255 bytes\n"), r);
+    }
+
+    @Test
+    void theSocketOptionMayBeJoinedToItsValue() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, summaryStream())) {
+            assertEquals(0, run("-s" + d.path, "show", "summary").rc());
+        }
     }
 
     @Test
     void helpExitsZero() {
         Run r = run("help");
         assertEquals(0, r.rc());
-        assertTrue(r.out().startsWith("Usage: hoststatectl "), r.out());
+        assertTrue(r.out().startsWith("usage: hoststatectl [-s socket] command [argument ...]\n"), r.out());
+        assertEquals("", r.err());
+        assertEquals(r, run("-h"));
+        assertEquals(r, run("show", "--help"));
     }
 
     @Test
@@ -324,10 +405,23 @@ class HoststatectlTest {
 
     @Test
     void staleSocketFileMeansDaemonNotRunning() throws Exception {
+        // A socket file left behind by a daemon that died: bound once, nobody listening now.
         Path stale = dir.resolve("hoststated.sock");
-        Files.createFile(stale);
+        java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)
+                .bind(java.net.UnixDomainSocketAddress.of(stale)).close();
+        assertTrue(Files.exists(stale));
         assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + stale + ": daemon not running?\n"),
                 run("-s", stale.toString(), "poll"));
+    }
+
+    @Test
+    void aFileThatIsNotASocket() throws Exception {
+        Path file = Files.createFile(dir.resolve("hoststated.conf"));
+        assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + file + ": not a socket\n"),
+                run("-s", file.toString(), "show", "summary"));
+        assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + dir + ": not a socket\n"),
+                run("-s", dir.toString(), "poll"));
+        assertEquals(new Run(1, "", "hoststatectl: no control socket given\n"), run("-s", "", "poll"));
     }
 
     @Test

@@ -2,6 +2,8 @@ package org.hoststated.parent;
 
 import io.netty.channel.Channel;
 import org.hoststated.core.msg.Imsg;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One connection on the control socket. Its id travels as the peer id of the requests the
@@ -9,6 +11,7 @@ import org.hoststated.core.msg.Imsg;
  * event loop.
  */
 final class ControlClient {
+    private static final Logger log = LoggerFactory.getLogger(ControlClient.class);
     final int id;
     final Channel channel;
     /** Set by {@code hoststatectl monitor}: the client receives every event from now on. */
@@ -19,7 +22,18 @@ final class ControlClient {
         this.channel = channel;
     }
 
+    /**
+     * Queues {@code m} for the client. A client that lets more than
+     * {@link ControlServer#MAX_QUEUED} bytes of replies pile up is closed instead.
+     */
     void send(Imsg m) {
+        if (!channel.isWritable()) {
+            if (channel.isOpen()) {
+                log.warn("control client {}: does not read its replies; closing", id);
+                channel.close();
+            }
+            return;
+        }
         channel.writeAndFlush(m, channel.voidPromise());
     }
 

@@ -10,6 +10,8 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +36,16 @@ final class ControlServer {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     /** Connections beyond this are closed at once, so clients cannot exhaust descriptors. */
     static final int MAX_CLIENTS = 256;
+    /**
+     * A client that has sent nothing for this long is closed, unless it is a monitor: a
+     * connection left open (or a frame left half-written) must not hold a slot for ever.
+     */
+    static final int IDLE_SECONDS = 60;
+    /**
+     * Replies queued for a client that does not read them: past this the client is closed
+     * rather than letting the parent's memory grow (a monitor that stopped reading).
+     */
+    static final int MAX_QUEUED = 8 << 20;
 
     interface Requests {
         void request(ControlClient client, Imsg m);
@@ -58,6 +70,8 @@ final class ControlServer {
     /**
      * Binds the socket. Called on the event loop, so it cannot wait for the bind: the caller
      * waits on the returned future from another thread, then calls {@link #restrict()}.
+     * Until then the file has the mode the umask gives (0755 with the usual 022, 0700 under
+     * the systemd unit's 077): connecting needs write permission, so only root can.
      */
     io.netty.channel.ChannelFuture open() throws IOException {
         Files.deleteIfExists(path);
@@ -65,7 +79,7 @@ final class ControlServer {
                 .group(loop)
                 .channel(EpollServerDomainSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 16)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, 1 << 20))
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, MAX_QUEUED))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -115,11 +129,20 @@ final class ControlServer {
         }
         clients.put(c.id, c);
         ImsgErrors errors = new ImsgErrors(ProcId.PARENT, ProcId.CONTROL);
-        ch.pipeline().addLast(new ImsgFrameDecoder(errors), new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
+        ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0), new ImsgFrameDecoder(errors),
+                new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, Imsg msg) {
                         requests.request(c, msg);
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof IdleStateEvent && !c.monitor) {
+                            log.debug("control client {}: idle for {} s; closing", c.id, IDLE_SECONDS);
+                            ctx.close();
+                        }
                     }
 
                     @Override

@@ -51,7 +51,12 @@ final class ListenerSockets {
         try {
             for (RelayConfig r : config.relays()) {
                 Listen a = listen(config, r);
-                if (!open.containsKey(a) && !added.containsKey(a)) {
+                Socket kept = open.get(a);
+                if (kept != null) {
+                    if (!a.udp()) {
+                        relisten(kept, a.address(), backlog(config, r));
+                    }
+                } else if (!added.containsKey(a)) {
                     added.put(a, bind(a, backlog(config, r)));
                 }
             }
@@ -106,6 +111,18 @@ final class ListenerSockets {
         return config.protocol(r.protocol())
                 .map(p -> p.tcp() == null || p.tcp().backlog() <= TcpOptions.DEFAULT_BACKLOG ? DEFAULT_BACKLOG : p.tcp().backlog())
                 .orElse(DEFAULT_BACKLOG);
+    }
+
+    /**
+     * A socket that stays across a reload keeps its queue of pending connections; listen(2)
+     * again only applies a changed {@code tcp backlog}.
+     */
+    private static void relisten(Socket s, InetSocketAddress a, int backlog) {
+        try {
+            s.listen(backlog);
+        } catch (IOException e) {
+            log.warn("listener {}: cannot change the backlog to {}: {}", a, backlog, e.getMessage());
+        }
     }
 
     private static Socket bind(Listen l, int backlog) throws IOException {

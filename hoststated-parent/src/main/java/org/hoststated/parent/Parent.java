@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,6 +52,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     /** Requests the relay engine answers (sessions live there), and its replies. */
     private static final Set<MessageType> RELAY_REQUESTS = EnumSet.of(MessageType.CTL_SHOW_SESSIONS);
     private static final Set<MessageType> RELAY_REPLIES = EnumSet.of(MessageType.CTL_SESSION, MessageType.CTL_END);
+    /** The replies after which an engine has finished answering a request. */
+    private static final Set<MessageType> ANSWER_ENDS = EnumSet.of(MessageType.CTL_OK, MessageType.CTL_FAIL,
+            MessageType.CTL_END);
     private static final long RELOAD_TIMEOUT_MS = 15_000;
 
     private final ConfigSource source;
@@ -69,6 +73,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private boolean ready;
     private boolean stopping;
     private PendingReload pendingReload;
+    /** Control clients waiting for an engine's answer, by client number. */
+    private final Map<Integer, ProcId> awaiting = new HashMap<>();
 
     Parent(ConfigSource source, boolean foreground) {
         this.source = source;
@@ -130,21 +136,11 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public void request(ControlClient c, Imsg m) {
         if (FORWARDED.contains(m.type())) {
-            ImsgChannel pfe = supervisor.channel(ProcId.PFE);
-            if (pfe == null) {
-                c.send(reply(MessageType.CTL_FAIL, new Text("pf engine is restarting; try again")));
-                return;
-            }
-            pfe.send(new Imsg(m.type(), c.id, m.pid(), m.payload()));
+            forward(c, m, ProcId.PFE);
             return;
         }
         if (RELAY_REQUESTS.contains(m.type())) {
-            ImsgChannel relay = supervisor.channel(ProcId.RELAY);
-            if (relay == null) {
-                c.send(reply(MessageType.CTL_FAIL, new Text("relay engine is restarting; try again")));
-                return;
-            }
-            relay.send(new Imsg(m.type(), c.id, m.pid(), m.payload()));
+            forward(c, m, ProcId.RELAY);
             return;
         }
         switch (m.type()) {
@@ -169,6 +165,65 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
     }
 
+    /**
+     * Passes a request to the engine that answers it, with the client's number as the peer
+     * id. One request at a time per client: a second one before the answer is refused, so an
+     * answer always belongs to the request it follows.
+     */
+    private void forward(ControlClient c, Imsg m, ProcId engine) {
+        if (awaiting.containsKey(c.id)) {
+            c.send(reply(MessageType.CTL_FAIL, new Text("a request is already in progress on this connection")));
+            return;
+        }
+        ImsgChannel ch = supervisor.channel(engine);
+        if (ch == null) {
+            c.send(reply(MessageType.CTL_FAIL, new Text(engineName(engine) + " is restarting; try again")));
+            return;
+        }
+        awaiting.put(c.id, engine);
+        ch.send(new Imsg(m.type(), c.id, m.pid(), m.payload()));
+    }
+
+    /** Routes an engine's answer to the client that asked; the last one frees the client. */
+    private void answer(ProcId from, Imsg m) {
+        if (awaiting.get(m.peerId()) != from) {
+            log.debug("{} from {} for control client {}, which is gone", m.type().logName(), from.title(), m.peerId());
+            return;
+        }
+        if (ANSWER_ENDS.contains(m.type())) {
+            awaiting.remove(m.peerId());
+        }
+        ControlClient c = control.client(m.peerId());
+        if (c != null) {
+            c.send(new Imsg(m.type(), 0, m.pid(), m.payload()));
+        }
+    }
+
+    /** "relay engine", as an operator reads it in {@code ps}. */
+    private static String engineName(ProcId engine) {
+        return EngineSpec.of(engine).title.substring("hoststated: ".length());
+    }
+
+    @Override
+    public void clientClosed(ControlClient c) {
+        awaiting.remove(c.id);
+    }
+
+    @Override
+    public void engineLost(ProcId engine) {
+        for (var it = awaiting.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue() == engine) {
+                it.remove();
+                ControlClient c = control.client(e.getKey());
+                if (c != null) {
+                    c.send(reply(MessageType.CTL_FAIL,
+                            new Text(engineName(engine) + " stopped before it answered; try again")));
+                }
+            }
+        }
+    }
+
     private static Imsg reply(MessageType type, Object payload) {
         return Imsg.of(type, payload);
     }
@@ -178,18 +233,12 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public Result engineMessage(ProcId from, Imsg m) {
         if (from == ProcId.RELAY && RELAY_REPLIES.contains(m.type())) {
-            ControlClient c = control.client(m.peerId());
-            if (c != null) {
-                c.send(new Imsg(m.type(), 0, m.pid(), m.payload()));
-            }
+            answer(from, m);
             return Result.HANDLED;
         }
         if (from == ProcId.PFE) {
             if (REPLIES.contains(m.type())) {
-                ControlClient c = control.client(m.peerId());
-                if (c != null) {
-                    c.send(new Imsg(m.type(), 0, m.pid(), m.payload()));
-                }
+                answer(from, m);
                 return Result.HANDLED;
             }
             if (m.type() == MessageType.DEMOTE) {
@@ -294,10 +343,13 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         generation = next;
         current = o.loaded();
-        if (pendingReload != null) {
-            finishReload("superseded by configuration " + next);
-        }
+        PendingReload superseded = pendingReload;
         pendingReload = new PendingReload(next);
+        if (superseded != null) {
+            // Whoever asked for the older reload learns how the newer one, which replaces it, ends.
+            superseded.timeout.cancel(false);
+            pendingReload.waiting.addAll(superseded.waiting);
+        }
         if (requester != null) {
             pendingReload.waiting.add(requester);
         }

@@ -46,6 +46,9 @@ final class Supervisor {
         void engineReady(ProcId engine, int generation);
 
         void engineError(ProcId engine, String why);
+
+        /** The engine's channel closed: whatever it was asked is not going to be answered. */
+        void engineLost(ProcId engine);
     }
 
     private final EventLoop loop;
@@ -215,6 +218,7 @@ final class Supervisor {
         if (stopping) {
             return;
         }
+        listener.engineLost(e.spec.proc);
         // The channel closes a moment before the kernel reports the exit; give it that moment.
         loop.schedule(() -> reapAndRestart(e), 50, TimeUnit.MILLISECONDS);
     }

@@ -97,7 +97,16 @@ final class Daemon implements AutoCloseable {
 
     /** Runs hoststatectl with {@code args} against this daemon. */
     Result ctl(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-cp", classpath(),
+        return ctlVia(List.of(), args);
+    }
+
+    /**
+     * Runs hoststatectl under a wrapper command, such as {@code setpriv} to run it as another
+     * user (so no perf data file: the user may not write /tmp/hsperfdata_root).
+     */
+    Result ctlVia(List<String> wrapper, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", classpath(),
                 "org.hoststated.ctl.Hoststatectl", "-s", socket.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Installs hoststated from this unpacked tarball.
+#
+#   ./install.sh                    # into /usr/local, configuration in /etc
+#   PREFIX=/opt/hoststated ./install.sh
+#   DESTDIR=/tmp/stage ./install.sh # for packagers: nothing outside DESTDIR is touched
+#
+# Installs PREFIX/bin/{hoststated,hoststatectl}, the jars in PREFIX/lib/hoststated (with the
+# AppCDS archive that speeds up hoststatectl), the manuals in PREFIX/share/man, bash completion,
+# a sample SYSCONFDIR/hoststated.conf (never over an existing one), and the systemd unit (Linux
+# with systemd) or the rc.d script (OpenBSD). Creates the unprivileged user _hoststated and its
+# home /var/empty when missing. Run as root. With DESTDIR, neither the user nor hoststatectl's
+# class data archive is made: a package's post-install step should run
+#   HOSTSTATECTL_MAKE_ARCHIVE=1 PREFIX/bin/hoststatectl
+# (and again after the Java runtime is upgraded; until then the CLI just starts slower).
+set -eu
+
+PREFIX=${PREFIX:-/usr/local}
+SYSCONFDIR=${SYSCONFDIR:-/etc}
+DESTDIR=${DESTDIR:-}
+USER_NAME=_hoststated
+src=$(cd "$(dirname "$0")" && pwd)
+
+say() { echo "install.sh: $*"; }
+die() { echo "install.sh: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || [ -n "$DESTDIR" ] || die "run as root (or set DESTDIR)"
+command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ] || die "no java on PATH: install a JDK or JRE 17 or newer"
+
+bindir=$DESTDIR$PREFIX/bin
+libdir=$DESTDIR$PREFIX/lib/hoststated
+mandir=$DESTDIR$PREFIX/share/man
+compdir=$DESTDIR$PREFIX/share/bash-completion/completions
+etcdir=$DESTDIR$SYSCONFDIR
+
+mkdir -p "$bindir" "$libdir" "$mandir/man5" "$mandir/man8" "$compdir" "$etcdir"
+
+# Jars: replace the previous version's, so that two versions never share a class path.
+rm -f "$libdir"/*.jar "$libdir/hoststatectl.jsa"
+cp "$src"/lib/*.jar "$src/lib/hoststatectl.classlist" "$libdir/"
+chmod 644 "$libdir"/*
+install -m 755 "$src/bin/hoststated" "$src/bin/hoststatectl" "$bindir/"
+install -m 644 "$src/man/man5/hoststated.conf.5" "$mandir/man5/"
+install -m 644 "$src/man/man8/hoststated.8" "$src/man/man8/hoststatectl.8" "$mandir/man8/"
+install -m 644 "$src/etc/hoststatectl.bash-completion" "$compdir/hoststatectl"
+say "installed hoststated and hoststatectl in $PREFIX/bin"
+
+if [ -e "$etcdir/hoststated.conf" ]; then
+  say "kept the existing $SYSCONFDIR/hoststated.conf"
+else
+  install -m 600 "$src/etc/hoststated.conf" "$etcdir/hoststated.conf"
+  say "installed a sample $SYSCONFDIR/hoststated.conf: edit it before starting the daemon"
+fi
+
+# The service files name /usr/local/bin and /etc; point them at this PREFIX and SYSCONFDIR.
+rewrite() {
+  sed -e "s|/usr/local/bin/|$PREFIX/bin/|g" -e "s|/etc/hoststated.conf|$SYSCONFDIR/hoststated.conf|g" "$1"
+}
+if [ "$(uname -s)" = OpenBSD ]; then
+  mkdir -p "$DESTDIR/etc/rc.d"
+  rewrite "$src/etc/hoststated.rc" > "$DESTDIR/etc/rc.d/hoststated"
+  chmod 555 "$DESTDIR/etc/rc.d/hoststated"
+  say "installed /etc/rc.d/hoststated (rcctl enable hoststated; rcctl start hoststated)"
+elif [ -n "$DESTDIR" ] || [ -d /etc/systemd/system ] || [ -d /run/systemd/system ]; then
+  mkdir -p "$DESTDIR/etc/systemd/system"
+  rewrite "$src/etc/hoststated.service" > "$DESTDIR/etc/systemd/system/hoststated.service"
+  chmod 644 "$DESTDIR/etc/systemd/system/hoststated.service"
+  if [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; then
+    systemctl daemon-reload
+  fi
+  say "installed /etc/systemd/system/hoststated.service (systemctl enable --now hoststated)"
+fi
+
+if [ -z "$DESTDIR" ]; then
+  # The engines drop to this user and chroot to its home, which must not be writable by it.
+  mkdir -p /var/empty
+  chmod 755 /var/empty
+  if ! id "$USER_NAME" >/dev/null 2>&1; then
+    if [ "$(uname -s)" = OpenBSD ]; then
+      useradd -d /var/empty -s /sbin/nologin -c "hoststated privilege separation" "$USER_NAME"
+    else
+      useradd -r -d /var/empty -s /usr/sbin/nologin -c "hoststated privilege separation" "$USER_NAME"
+    fi
+    say "created the user $USER_NAME"
+  fi
+  # A static AppCDS archive for hoststatectl, made by this machine's java from the installed jars.
+  if HOSTSTATECTL_MAKE_ARCHIVE=1 "$bindir/hoststatectl" >/dev/null 2>&1; then
+    say "made $PREFIX/lib/hoststated/hoststatectl.jsa (faster hoststatectl start-up)"
+  else
+    say "could not make the class data archive; hoststatectl works without it, only slower"
+  fi
+fi
+say "done: see hoststated(8) and hoststatectl(8)"

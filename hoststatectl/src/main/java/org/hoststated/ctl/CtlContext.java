@@ -1,0 +1,75 @@
+package org.hoststated.ctl;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.Text;
+
+/**
+ * What a {@link Command} works with: the control socket, how long to wait for the daemon, the
+ * clock (for {@code monitor}), and where to print. Built once per run
+ * by {@link Hoststatectl}; tests build it with captured output and a fixed clock.
+ */
+final class CtlContext {
+    final String socket;
+    final Duration timeout;
+    private Clock clock;
+    final PrintWriter out;
+    final PrintWriter err;
+
+    CtlContext(String socket, Duration timeout, Clock clock, PrintWriter out, PrintWriter err) {
+        this.socket = socket;
+        this.timeout = timeout;
+        this.clock = clock;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** The clock given, or else the system's in its default time zone (loaded on first use). */
+    Clock clock() {
+        if (clock == null) {
+            clock = Clock.systemDefaultZone();
+        }
+        return clock;
+    }
+
+    /** A connection whose reads wait at most the timeout. */
+    ControlClient connect() throws ControlException {
+        return ControlClient.connect(socket, timeout);
+    }
+
+    /** A connection for {@code monitor}: events may be hours apart. */
+    ControlClient connectNoTimeout() throws ControlException {
+        return ControlClient.connect(socket, null);
+    }
+
+    /**
+     * Sends one request that is answered by CTL_OK or CTL_FAIL and reports the answer:
+     * {@code command succeeded}, or {@code command failed: <reason>} on stderr.
+     */
+    int request(MessageType type, Object payload) throws ControlException {
+        try (ControlClient c = connect()) {
+            c.send(type, payload);
+            Imsg reply = c.read();
+            if (reply.type() == MessageType.CTL_OK) {
+                out.print(SummaryFormatter.commandSucceeded());
+                out.flush();
+                return Hoststatectl.EXIT_OK;
+            }
+            if (reply.type() == MessageType.CTL_FAIL) {
+                return commandFailed(reply);
+            }
+            throw ControlException.unexpected(reply);
+        }
+    }
+
+    /** Reports a CTL_FAIL reply on stderr. */
+    int commandFailed(Imsg fail) {
+        out.flush();
+        err.print(SummaryFormatter.commandFailed(fail.payload(Text.class).text()));
+        err.flush();
+        return Hoststatectl.EXIT_FAILURE;
+    }
+}

@@ -1,0 +1,282 @@
+package org.hoststated.parent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * hoststatectl against the real daemon, as an operator drives it: every command, the exit
+ * status and the one-line reasons, the socket's permissions as the kernel enforces them for
+ * another user, and hostile clients on the control socket, after which the daemon (and every
+ * engine) must still be running and answering.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CtlIT {
+    @TempDir
+    static Path dir;
+    static Daemon daemon;
+    static Backend one;
+    static Backend two;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        one = new Backend("one", "127.25.1.11", 0);
+        int port = one.address.getPort();
+        two = new Backend("two", "127.25.1.12", port);
+        // Another user must be able to reach the socket file, so that its mode is what refuses it.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        daemon = new Daemon(dir);
+        daemon.writeConfig(daemon.globals() + "interval 1\ntimeout 300\n"
+                + "table web {\n  real port " + port + "\n  check tcp\n  host 127.25.1.11\n  host 127.25.1.12\n}\n"
+                + "relay www {\n  listen on 127.25.1.1 port " + freePort("127.25.1.1") + "\n  table web roundrobin\n}\n");
+        daemon.start();
+        daemon.awaitLogged("both hosts up", Duration.ofSeconds(20), () ->
+                daemon.hostLine("127.25.1.11").endsWith("up") && daemon.hostLine("127.25.1.12").endsWith("up"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+        }
+        for (Backend b : new Backend[] {one, two}) {
+            if (b != null) {
+                b.close();
+            }
+        }
+    }
+
+    static int freePort(String ip) throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(ip))) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theSocketIsRootsWithMode0660AndTheKernelRefusesOtherUsers() throws Exception {
+        PosixFileAttributes a = Files.readAttributes(daemon.socket, PosixFileAttributes.class);
+        assertEquals("rw-rw----", PosixFilePermissions.toString(a.permissions()));
+        assertEquals("root", a.owner().getName());
+        assertEquals("root", a.group().getName());
+        Daemon.Result nobody = daemon.ctlVia(List.of("setpriv", "--reuid=nobody", "--regid=nogroup",
+                "--clear-groups"), "show", "summary");
+        assertEquals(new Daemon.Result(1, "hoststatectl: cannot connect to " + daemon.socket + ": permission denied\n"),
+                nobody);
+        // The same user in the socket's group gets in: the mode is the whole access rule.
+        Daemon.Result member = daemon.ctlVia(List.of("setpriv", "--reuid=nobody", "--regid=root",
+                "--clear-groups"), "show", "summary");
+        assertEquals(0, member.status(), member.output());
+    }
+
+    @Test
+    @Order(2)
+    void showCommandsPrintTheirListings() throws Exception {
+        Daemon.Result sum = daemon.ctl("sh", "su");
+        assertEquals(0, sum.status(), sum.output());
+        assertTrue(sum.output().startsWith("Type\t  Id\tName"), sum.output());
+        assertTrue(sum.output().contains("table\t   0\tweb"), sum.output());
+        Daemon.Result hosts = daemon.ctl("show", "hosts");
+        assertEquals(0, hosts.status());
+        assertTrue(hosts.output().contains("\t    \ttotal: "), hosts.output());
+        Daemon.Result relays = daemon.ctl("show", "relays");
+        assertEquals(0, relays.status());
+        assertTrue(relays.output().contains("relay\t   0\twww"), relays.output());
+        assertFalse(relays.output().contains("host\t"), relays.output());
+    }
+
+    @Test
+    @Order(3)
+    void enableAndDisableByNameAndById() throws Exception {
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("host", "disable", "127.25.1.12"));
+        assertTrue(daemon.hostLine("127.25.1.12").endsWith("disabled"));
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("ho", "en", "1"));
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("table", "disable", "web"));
+        assertTrue(daemon.ctl("show", "summary").output().contains("disabled"));
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("table", "enable", "0"));
+        daemon.awaitLogged("hosts up again", Duration.ofSeconds(10), () ->
+                daemon.hostLine("127.25.1.11").endsWith("up") && daemon.hostLine("127.25.1.12").endsWith("up"));
+    }
+
+    @Test
+    @Order(4)
+    void failuresExitOneWithOneLine() throws Exception {
+        assertEquals(new Daemon.Result(1, "command failed: no such host: nosuch\n"),
+                daemon.ctl("host", "disable", "nosuch"));
+        assertEquals(new Daemon.Result(1, "command failed: no such service: 7\n"),
+                daemon.ctl("service", "enable", "7"));
+        Daemon.Result usage = daemon.ctl("s", "x");
+        assertEquals(1, usage.status());
+        assertTrue(usage.output().startsWith("hoststatectl: ambiguous argument: s (show, service, stop)\n"),
+                usage.output());
+    }
+
+    @Test
+    @Order(5)
+    void pollAndLogLevel() throws Exception {
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("poll"));
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("log", "verbose"));
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("log", "brief"));
+        assertTrue(daemon.logText().contains("log level verbose"), daemon.logText());
+    }
+
+    @Test
+    @Order(6)
+    void monitorPrintsEventsAsTheyHappen() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Daemon.java(), "-XX:-UsePerfData", "-cp", Daemon.classpath(),
+                "org.hoststated.ctl.Hoststatectl", "-s", daemon.socket.toString(), "monitor"));
+        Process mon = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(mon.getInputStream(), StandardCharsets.UTF_8))) {
+            // The monitor may connect after a first disable: repeat until one is seen.
+            Thread disabler = new Thread(() -> {
+                for (int i = 0; i < 20 && mon.isAlive(); i++) {
+                    try {
+                        daemon.ctl("host", "disable", "127.25.1.11");
+                        daemon.ctl("host", "enable", "127.25.1.11");
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            });
+            disabler.setDaemon(true);
+            disabler.start();
+            String line;
+            String seen = null;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("host_disable: imsg type ")) {
+                    seen = line;
+                    assertTrue(in.readLine().startsWith("\ttimestamp: "));
+                    assertEquals("\tid: 0", in.readLine());
+                    break;
+                }
+            }
+            assertTrue(seen != null, "monitor printed no host_disable event");
+        } finally {
+            mon.destroy();
+            mon.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void hostileClientsLoseTheirConnectionAndTheDaemonKeepsRunning() throws Exception {
+        Map<String, Long> before = enginePids();
+        byte[] random = new byte[4096];
+        new Random(7).nextBytes(random);
+        assertClosedAfter(random);
+        assertClosedAfter(header(0x7fffffff, 20));                     // oversize length
+        assertClosedAfter(header(4, 20));                              // length below the header
+        assertClosedAfter(header(16, 999));                            // unknown type
+        assertClosedAfter(header(16, 46));                             // HOST_STATUS: not a client's to send
+        assertClosedAfter(concat(header(20, 21), new byte[4]));        // CTL_POLL with a payload
+        assertClosedAfter(concat(header(40, 18), new byte[24]));       // CTL_HOST_DISABLE, garbage id
+        // Half a frame, then the client goes away.
+        try (SocketChannel c = open()) {
+            c.write(ByteBuffer.wrap(header(64, 18), 0, 10));
+        }
+        // More clients than the daemon serves at once: the extra ones are closed, nothing else.
+        List<SocketChannel> many = new ArrayList<>();
+        try {
+            for (int i = 0; i < 300; i++) {
+                many.add(open());
+            }
+            many.get(0).write(ByteBuffer.wrap(header(16, 12)));        // CTL_SHOW_SUM, then never read
+        } finally {
+            for (SocketChannel c : many) {
+                c.close();
+            }
+        }
+        daemon.awaitLogged("daemon answers again", Duration.ofSeconds(10),
+                () -> daemon.ctl("show", "summary").status() == 0);
+        assertTrue(daemon.process().isAlive());
+        assertEquals(before, enginePids(), "an engine was restarted");
+        assertFalse(daemon.logText().contains("Exception"), daemon.logText());
+    }
+
+    @Test
+    @Order(8)
+    void stopEndsTheDaemonAndThenItIsNotRunning() throws Exception {
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("stop"));
+        assertTrue(daemon.process().waitFor(15, TimeUnit.SECONDS), "daemon did not stop");
+        assertEquals(0, daemon.process().exitValue(), daemon.logText());
+        assertFalse(Files.exists(daemon.socket));
+        assertEquals(new Daemon.Result(1, "hoststatectl: cannot connect to " + daemon.socket
+                + ": daemon not running?\n"), daemon.ctl("show", "summary"));
+    }
+
+    private static Map<String, Long> enginePids() {
+        return Map.of("pfe", daemon.child("hoststated: pf engine").orElse(-1L),
+                "hce", daemon.child("hoststated: health check engine").orElse(-1L),
+                "relay", daemon.child("hoststated: relay engine").orElse(-1L));
+    }
+
+    private static SocketChannel open() throws IOException {
+        SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+        c.connect(UnixDomainSocketAddress.of(daemon.socket));
+        return c;
+    }
+
+    /** Sends {@code bytes} and expects the daemon to close the connection (EOF or reset). */
+    private static void assertClosedAfter(byte[] bytes) throws Exception {
+        try (SocketChannel c = open()) {
+            c.write(ByteBuffer.wrap(bytes));
+            ByteBuffer b = ByteBuffer.allocate(1 << 16);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            c.configureBlocking(false);
+            while (System.nanoTime() < deadline) {
+                int n;
+                try {
+                    n = c.read(b.clear());
+                } catch (IOException e) {
+                    return; // reset by the daemon
+                }
+                if (n < 0) {
+                    return;
+                }
+                Thread.sleep(20);
+            }
+            throw new AssertionError("daemon kept a hostile connection open");
+        }
+    }
+
+    static byte[] header(int len, int type) {
+        return ByteBuffer.allocate(16).putInt(len).putShort((short) type).putShort((short) 0).putInt(0).putInt(0)
+                .array();
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}
