@@ -255,12 +255,13 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             }
         }
         if (from == ProcId.HCE && m.type() == MessageType.SCRIPT) {
-            scripts.run(m.payload(ScriptRequest.class), r -> {
+            // The result comes on a script pool thread; the supervisor's state is the loop's.
+            scripts.run(m.payload(ScriptRequest.class), r -> loop.execute(() -> {
                 ImsgChannel hce = supervisor.channel(ProcId.HCE);
                 if (hce != null) {
                     hce.send(MessageType.SCRIPT_RESULT, r);
                 }
-            });
+            }));
             return Result.HANDLED;
         }
         return Result.NOT_HANDLED;

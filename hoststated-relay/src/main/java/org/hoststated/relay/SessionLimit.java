@@ -76,8 +76,16 @@ public final class SessionLimit {
     }
 
     /**
+     * A session pipeline that answers a client over the bound in its protocol (an HTTP 503)
+     * before the close; other pipelines' clients are just closed.
+     */
+    public interface OverLimit {
+        void refuse(Channel client);
+    }
+
+    /**
      * The child handler of a relay's listener: {@code sessionPipeline} for a session within
-     * the bound, else a close.
+     * the bound, else a refusal ({@link OverLimit}) or a close.
      */
     ChannelHandler guard(String relayName, ChannelHandler sessionPipeline) {
         return new Guard(relayName, sessionPipeline);
@@ -98,7 +106,11 @@ public final class SessionLimit {
             if (open.incrementAndGet() > max) {
                 open.decrementAndGet();
                 refused(relayName);
-                ch.close();
+                if (sessionPipeline instanceof OverLimit o) {
+                    o.refuse(ch);
+                } else {
+                    ch.close();
+                }
                 return;
             }
             ch.closeFuture().addListener(f -> open.decrementAndGet());

@@ -149,6 +149,14 @@ final class Validator {
             if (!protos.contains(proto)) {
                 diag.error(r.protocolPos, "no such protocol: " + Messages.clip(proto));
             }
+            boolean dns = protocols.stream().anyMatch(p -> p.name().equals(proto) && p.type() == ProtocolType.DNS);
+            if (dns && r.listen != null && r.listen.ssl()) {
+                // As relayd: UDP has no TLS, and serving it in clear would hide the mistake.
+                diag.error(r.pos, "relay " + Messages.clip(r.name) + ": ssl is not supported with protocol dns");
+            }
+            if (dns && r.natLookup) {
+                diag.error(r.pos, "relay " + Messages.clip(r.name) + ": nat lookup does not apply to protocol dns");
+            }
             out.add(new RelayConfig(out.size(), r.name, r.listen, target, r.natLookup, r.natRetry,
                     proto, r.timeoutSec, r.disabled));
         }

@@ -215,6 +215,16 @@ class ConfigTest {
     }
 
     @Test
+    void dnsRelaysRefuseSslAndNatLookup() {
+        LoadResult r = TestConfigs.parse("protocol d {\n protocol dns\n}\n"
+                + "relay a {\n listen on 127.0.0.1 port 53 ssl\n protocol d\n forward to 127.0.0.2 port 53\n}\n"
+                + "relay b {\n listen on 127.0.0.1 port 54\n protocol d\n nat lookup\n}\n");
+        assertEquals(List.of("test.conf:4: relay a: ssl is not supported with protocol dns",
+                "test.conf:9: relay b: nat lookup does not apply to protocol dns"),
+                r.errors().stream().map(Object::toString).toList());
+    }
+
+    @Test
     void includeReportsTheIncludedFile(@TempDir Path dir) throws IOException {
         Path inc = dir.resolve("included.conf");
         Files.copy(Path.of("src/test/resources/config/included.conf"), inc);

@@ -81,8 +81,10 @@ class SpawnerTest {
     void shellChildSeesEnvpOwnSessionAndEmptySignalMask() throws Exception {
         int[] out = SocketPair.open();
         int[] other = SocketPair.open();
+        // exec: the spawned process reads its own status; a shell reading /proc/$$ races with
+        // the shell blocking every signal while it forks the reader.
         String script = "echo \"$FOO\" >&3; readlink /proc/$$/fd/4 >&3; "
-                + "cat /proc/$$/stat /proc/$$/status >&3";
+                + "exec cat /proc/self/stat /proc/self/status >&3";
         Map<Integer, Integer> fds = Map.of(3, out[1], 4, other[1]);
         SpawnedProcess child = spawner.spawn("sh", List.of("sh", "-c", script), List.of("FOO=bar baz"), fds, true);
         SocketPair.close(out[1]);

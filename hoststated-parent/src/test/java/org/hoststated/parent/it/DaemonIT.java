@@ -51,6 +51,23 @@ class DaemonIT {
         daemon.start();
         daemon.awaitLogged("both hosts up", Duration.ofSeconds(20), () ->
                 daemon.hostLine("127.0.0.11").endsWith("up") && daemon.hostLine("127.0.0.12").endsWith("up"));
+        awaitRelayServing("at start");
+    }
+
+    /**
+     * Waits until a connection through the relay is answered by a backend. pfe may report the
+     * hosts up before the relay engine (which starts, drops privileges and gets its listener
+     * and host states in parallel) serves; connections meanwhile wait in the kept listener's
+     * queue, longer than a fetch's read timeout on a loaded machine.
+     */
+    static void awaitRelayServing(String when) throws Exception {
+        daemon.awaitLogged("relay serving " + when, Duration.ofSeconds(30), () -> {
+            try {
+                return Set.of("one", "two").contains(Daemon.fetch(relay));
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     static String config(String extra) {
@@ -133,6 +150,7 @@ class DaemonIT {
                     () -> daemon.child(title).filter(p -> p != old).isPresent());
             daemon.awaitLogged("both hosts up after restart of " + title, Duration.ofSeconds(20), () ->
                     daemon.hostLine("127.0.0.11").endsWith("up") && daemon.hostLine("127.0.0.12").endsWith("up"));
+            awaitRelayServing("after restart of " + title);
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < 6; i++) {
                 seen.add(Daemon.fetch(relay));

@@ -100,7 +100,7 @@ public final class SessionInfo {
             logged = new StringBuilder();
         }
         if (logged.length() < MAX_LOGGED_CHARS) {
-            logged.append(", ").append(key).append(": ").append(value);
+            logged.append(" [").append(key).append(": ").append(value).append(']');
             if (logged.length() > MAX_LOGGED_CHARS) {
                 logged.setLength(MAX_LOGGED_CHARS);
                 logged.append("...");

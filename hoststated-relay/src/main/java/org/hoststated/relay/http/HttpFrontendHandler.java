@@ -47,7 +47,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final RelayContext relay;
     private final HttpRules rules;
     private final HttpLimits limits;
-    private final HashRouting routing;
+    /** The host choice depends on the hash key (a table in loadbalance or hash mode). */
+    private final boolean hashRouted;
     private final HttpHead head = new HttpHead();
     private final HeadScanner scanner = new HeadScanner(400);
     private final ChunkedFramer chunked;
@@ -70,11 +71,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean persistentRequest;
     private final BackendLink link;
 
-    HttpFrontendHandler(RelayContext relay, HttpRules rules, HttpLimits limits, HashRouting routing) {
+    HttpFrontendHandler(RelayContext relay, HttpRules rules, HttpLimits limits, boolean hashRouted) {
         this.relay = relay;
         this.rules = rules;
         this.limits = limits;
-        this.routing = routing;
+        this.hashRouted = hashRouted;
         this.chunked = new ChunkedFramer(400, limits.maxHeadBytes());
         this.link = new BackendLink(relay, this);
     }
@@ -114,7 +115,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         client.closeFuture().addListener(f -> sessionClosed());
         InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
         InetSocketAddress local = (InetSocketAddress) client.localAddress();
-        values = new SessionValues(remote, local, relay.config().timeoutSec());
+        values = new SessionValues(remote, local, relay.config().timeoutSec(), session::logValue);
         requestRules = new HeadRewriter(rules.request, values, true);
         responseRules = new HeadRewriter(rules.response, values, false);
         startHeadTimer();
@@ -203,7 +204,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (head.methodConnect) {
             throw new HttpException(405, "CONNECT refused");
         }
-        int key = routing.initialKey();
+        int key = relay.selector().hashKey();
         if (requestRules.active()) {
             requestRules.apply(head, key);
             key = requestRules.hash();
@@ -243,13 +244,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      * new one to the chosen host. False when no host is up (the session is then answered 503).
      */
     private boolean route(int key) {
-        boolean perRequest = rules.hashes && routing.hashed();
+        boolean perRequest = rules.hashes && hashRouted;
         if (link.open() && !perRequest) {
             return true;
         }
         InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
         InetSocketAddress local = (InetSocketAddress) client.localAddress();
-        TargetHost want = perRequest ? routing.select(key, remote, local) : relay.selector().select(remote, local);
+        TargetHost want = relay.selector().select(remote, local, key);
         if (want == null) {
             fail(new HttpException(503, "no host available"));
             return false;
@@ -554,23 +555,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             cumulation.release();
             cumulation = null;
         }
-        if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
-            String line = String.format("relay %s, session %d (%d active), %s -> %s, %s%s", relay.name(),
-                    session.id(), relay.counters().active(), address(client.remoteAddress()),
-                    link.host() != null ? link.host().toString() : "-", RelaySession.reason(client), values.logged());
-            if (relay.logSessions()) {
-                log.info(line);
-            } else {
-                log.debug(line);
-            }
-        }
-    }
-
-    private static String address(java.net.SocketAddress a) {
-        if (a instanceof InetSocketAddress i) {
-            return i.getAddress().getHostAddress() + ":" + i.getPort();
-        }
-        return String.valueOf(a);
     }
 
     static String describe(Throwable t) {

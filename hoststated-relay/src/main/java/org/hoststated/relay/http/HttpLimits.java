@@ -1,6 +1,6 @@
 package org.hoststated.relay.http;
 
-import org.slf4j.LoggerFactory;
+import org.hoststated.relay.SessionLimit;
 
 /**
  * The bounds an HTTP relay session works within. Immutable; one per relay.
@@ -16,23 +16,9 @@ import org.slf4j.LoggerFactory;
  */
 public record HttpLimits(int maxHeadBytes, int maxHeaderFields, long headTimeoutMs, int maxSessions) {
     /**
-     * 16 KiB heads (nginx and HAProxy default to 8-16 KiB), 100 fields, 10 s, and 16384 sessions
-     * or as many as the descriptor limit leaves room for (two per session, 64 kept for the rest
-     * of the engine), so a flood is answered 503 rather than failing accept with EMFILE.
+     * 16 KiB heads (nginx and HAProxy default to 8-16 KiB), 100 fields, 10 s, and the relay
+     * engine's session bound (SessionLimit, which answers an HTTP client over it with a 503
+     * through {@link HttpRelayInitializer}); tests set a smaller per-relay bound.
      */
-    public static final HttpLimits DEFAULTS = new HttpLimits(16 * 1024, 100, 10_000, sessionsForDescriptors());
-
-    private static int sessionsForDescriptors() {
-        long fds = 8192;
-        try {
-            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                    instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-                fds = unix.getMaxFileDescriptorCount();
-            }
-        } catch (RuntimeException | LinkageError e) {
-            // In a chroot the JDK may not reach its management library: keep the cautious guess.
-            LoggerFactory.getLogger(HttpLimits.class).debug("descriptor limit unknown: {}", e.toString());
-        }
-        return (int) Math.max(64, Math.min(16_384, (fds - 64) / 2));
-    }
+    public static final HttpLimits DEFAULTS = new HttpLimits(16 * 1024, 100, 10_000, SessionLimit.engine().max());
 }

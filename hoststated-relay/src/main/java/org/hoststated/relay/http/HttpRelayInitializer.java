@@ -1,13 +1,18 @@
 package org.hoststated.relay.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.Mode;
 import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.core.config.TableTarget;
+import org.hoststated.relay.SessionLimit;
 import org.hoststated.relay.handler.IdleCloseHandler;
 import org.hoststated.relay.handler.RelayContext;
 import org.slf4j.LoggerFactory;
@@ -23,12 +28,12 @@ import org.slf4j.LoggerFactory;
  * which connects backend channels on the same loop. Shared by every session of one relay.
  */
 @ChannelHandler.Sharable
-public final class HttpRelayInitializer extends ChannelInitializer<Channel> {
+public final class HttpRelayInitializer extends ChannelInitializer<Channel> implements SessionLimit.OverLimit {
     private final RelayContext relay;
     private final SslContext tls;
     private final HttpRules rules;
     private final HttpLimits limits;
-    private final HashRouting routing;
+    private final boolean hashRouted;
 
     /** @param tls the TLS server context, or null for a plain listener */
     public HttpRelayInitializer(RelayContext relay, SslContext tls, ProtocolConfig protocol) {
@@ -40,7 +45,7 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel> {
         this.tls = tls;
         this.rules = new HttpRules(protocol);
         this.limits = limits;
-        this.routing = new HashRouting(relay.config(), relay.selector());
+        this.hashRouted = relay.config().target() instanceof TableTarget t && t.mode() != Mode.ROUNDROBIN;
         LoggerFactory.getLogger(HttpRelayInitializer.class).debug("relay {}: http {}", relay.name(), limits);
     }
 
@@ -56,6 +61,13 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel> {
             p.addLast("idle", new IdleStateHandler(true, 0, 0, timeout, TimeUnit.SECONDS));
             p.addLast("idle-close", IdleCloseHandler.INSTANCE);
         }
-        p.addLast("http", new HttpFrontendHandler(relay, rules, limits, routing));
+        p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted));
+    }
+
+    /** A client over the engine's session bound gets a 503 page, then the close. */
+    @Override
+    public void refuse(Channel client) {
+        client.writeAndFlush(ErrorPage.render(client.alloc(), 503, rules.returnError, rules.errorStyle,
+                "too many sessions", (InetSocketAddress) client.localAddress())).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -1,12 +1,14 @@
 package org.hoststated.relay.http;
 
 import java.net.InetSocketAddress;
+import java.util.function.BiConsumer;
 
 /**
  * What protocol rules may refer to within one session: the {@code $REMOTE_ADDR},
  * {@code $REMOTE_PORT}, {@code $SERVER_ADDR}, {@code $SERVER_PORT} and {@code $TIMEOUT}
  * macros (constant for the session, so each node's value is expanded once), and the
- * {@code log}ged fields for the session's close line. On the session's worker loop.
+ * sink of the {@code log}ged fields (the session's close line, {@code SessionInfo.logValue}).
+ * On the session's worker loop.
  */
 final class SessionValues {
     private final String remoteAddr;
@@ -14,9 +16,10 @@ final class SessionValues {
     private final String serverAddr;
     private final String serverPort;
     private final String timeout;
-    private StringBuilder log;
+    private final BiConsumer<String, String> log;
 
-    SessionValues(InetSocketAddress remote, InetSocketAddress local, int timeoutSec) {
+    SessionValues(InetSocketAddress remote, InetSocketAddress local, int timeoutSec, BiConsumer<String, String> log) {
+        this.log = log;
         remoteAddr = remote.getAddress().getHostAddress();
         remotePort = Integer.toString(remote.getPort());
         serverAddr = local.getAddress().getHostAddress();
@@ -53,18 +56,8 @@ final class SessionValues {
         return s;
     }
 
-    /** Adds {@code [key: value]} to the session's close line. */
+    /** Adds {@code key: value} to the session's close line. */
     void log(String key, String value) {
-        if (log == null) {
-            log = new StringBuilder();
-        }
-        if (log.length() < 4096) {
-            log.append(" [").append(key).append(": ").append(value).append(']');
-        }
-    }
-
-    /** The logged fields, each as {@code " [key: value]"}, or "". */
-    String logged() {
-        return log == null ? "" : log.toString();
+        log.accept(key, value);
     }
 }

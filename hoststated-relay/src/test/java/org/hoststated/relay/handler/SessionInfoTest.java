@@ -34,7 +34,7 @@ class SessionInfoTest {
         s.logValue("Host", "a.example");
         RelaySession.setReason(ch, "closed by client");
         assertTrue(s.closeLine("www", 0, RelaySession.reason(ch))
-                .endsWith("-> 10.0.0.2:80, closed by client, Host: a.example"), s.closeLine("www", 0, "x"));
+                .endsWith("-> 10.0.0.2:80, closed by client [Host: a.example]"), s.closeLine("www", 0, "x"));
         ch.close();
         assertEquals(0, counters.active());
         assertEquals(1, counters.total());

@@ -146,9 +146,9 @@ final class HttpRelayFixture implements AutoCloseable {
             int key = Hash32.relayKey("www", "web");
             selector = new HostSelector(switch (b.mode) {
                 case ROUNDROBIN -> new RoundRobin();
-                case LOADBALANCE -> new LoadBalance(key);
-                case HASH -> new Hash(key);
-            }, false, RelayHosts.of(hosts, h -> !b.down));
+                case LOADBALANCE -> new LoadBalance();
+                case HASH -> new Hash();
+            }, false, key, RelayHosts.of(hosts, h -> !b.down));
         }
         RelayConfig relay = new RelayConfig(1, "www", new ListenConfig(listen, 0, false), target, false, 0, "web",
                 b.timeoutSec, false);
