@@ -7,7 +7,8 @@
 set -eu
 sock=${1:?usage: dist/make-classlist.sh control-socket}
 top=$(cd "$(dirname "$0")/.." && pwd)
-lib=$top/hoststated-parent/target/lib
+lib=${HOSTSTATED_LIB:-$top/hoststated-parent/target/lib}
+out=${HOSTSTATECTL_CLASSLIST:-$top/dist/hoststatectl.classlist}
 cp=
 for j in hoststatectl hoststated-core netty-buffer netty-common; do
   for f in "$lib"/$j-[0-9]*.jar; do cp=${cp:+$cp:}$f; done
@@ -19,6 +20,7 @@ run() {
   n=$((n + 1))
   java -XX:DumpLoadedClassList="$tmp/$n" -cp "$cp" org.hoststated.ctl.Hoststatectl "$@" >/dev/null 2>&1 || true
 }
+run -s "$sock" show summary
 run -s "$sock" show hosts
 run -s "$sock" show relays
 run -s "$sock" show sessions
@@ -29,5 +31,5 @@ run frobnicate
 timeout 2 java -XX:DumpLoadedClassList="$tmp/monitor" -cp "$cp" org.hoststated.ctl.Hoststatectl -s "$sock" monitor \
   >/dev/null 2>&1 || true
 # Keep the first occurrence of each line, in order (the @lambda lines follow their classes).
-cat "$tmp"/* | awk '!seen[$0]++' > "$top/dist/hoststatectl.classlist"
-echo "dist/hoststatectl.classlist: $(wc -l < "$top/dist/hoststatectl.classlist") lines"
+cat "$tmp"/* | awk '!seen[$0]++' > "$out"
+echo "$out: $(wc -l < "$out") lines"

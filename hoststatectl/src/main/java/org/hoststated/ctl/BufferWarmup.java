@@ -22,6 +22,11 @@ final class BufferWarmup extends Thread {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             System.setProperty("io.netty.leakDetection.level", "disabled");
         }
+        // Empty: no OS classifiers, so netty does not read /etc/os-release and friends (it
+        // needs them only to pick native libraries, which the CLI never loads).
+        if (System.getProperty("io.netty.osClassifiers") == null) {
+            System.setProperty("io.netty.osClassifiers", "");
+        }
         new BufferWarmup().start();
     }
 

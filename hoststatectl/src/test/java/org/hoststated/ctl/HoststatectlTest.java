@@ -546,4 +546,21 @@ class HoststatectlTest {
             assertEquals("hoststatectl: bad reply from daemon: unexpected ctl_end\n", r.err());
         }
     }
+
+    /** The hand-made availability column reads as the codec's String.format one, rounding included. */
+    @Test
+    void availabilityMatchesPrintfRounding() {
+        Random rnd = new Random(7);
+        List<int[]> counts = new ArrayList<>(List.of(new int[] {0, 0}, new int[] {1, 0}, new int[] {8, 1},
+            new int[] {32, 1}, new int[] {20_000, 1}, new int[] {400, 1}, new int[] {3, 2}, new int[] {42, 41},
+            new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE - 1}, new int[] {Integer.MAX_VALUE, 1}));
+        for (int i = 0; i < 20_000; i++) {
+            int checks = 1 + rnd.nextInt(i < 10_000 ? 2_000 : Integer.MAX_VALUE);
+            counts.add(new int[] {checks, rnd.nextInt(checks + 1)});
+        }
+        for (int[] c : counts) {
+            CtlHost h = new CtlHost(0, 0, "h", HostState.UP, false, c[0], c[1], 0, HostError.NONE);
+            assertEquals(h.availability(), SummaryFormatter.availability(h), c[1] + "/" + c[0]);
+        }
+    }
 }
