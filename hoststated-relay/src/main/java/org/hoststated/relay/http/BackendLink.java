@@ -167,6 +167,14 @@ final class BackendLink {
         }
     }
 
+    /** Closes the connection once queued bytes are written (the end of a tunnel). */
+    void closeOnFlush() {
+        if (channel != null) {
+            RelaySession.closeOnFlush(channel);
+        }
+        forget();
+    }
+
     /** The server closed an idle connection: forget it, the next request reconnects. */
     void forget() {
         channel = null;

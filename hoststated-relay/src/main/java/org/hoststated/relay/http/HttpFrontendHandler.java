@@ -64,6 +64,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private ByteBuf cumulation;
     private ScheduledFuture<?> headTimer;
     private boolean clientEof;
+    /** The server sent FIN on the tunnel (passed on to the client). */
+    private boolean tunnelServerEof;
     // The exchange in flight: its request is being sent or its response awaited.
     private boolean exchange;
     private boolean requestDone;
@@ -390,6 +392,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             RelaySession.closeOnFlush(client);
             closeServer();
         } else {
+            tunnelServerEof = true;
             RelaySession.shutdownOutputOnFlush(client);
         }
     }
@@ -439,6 +442,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void clientEof() {
         clientEof = true;
         if (state == State.CLOSED || session == null) {
+            client.close();
+        } else if (state == State.TUNNEL && tunnelServerEof) {
+            // Both sides have sent FIN: the tunnel is over once the client's last bytes are out.
+            RelaySession.setReason(client, "done");
+            link.closeOnFlush();
             client.close();
         } else if (state == State.TUNNEL) {
             link.shutdownOutputOnFlush();

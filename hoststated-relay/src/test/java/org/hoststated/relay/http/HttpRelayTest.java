@@ -249,6 +249,30 @@ class HttpRelayTest {
     }
 
     @Test
+    void aTunnelTheServerEndsFirstEndsWhenTheClientEndsToo() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                    + "bye");
+            be.sockets.get(0).shutdownOutput();
+            be.seen.add(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+            assertEquals("HTTP/1.1 101 Switching Protocols", c.line());
+            while (!c.line().isEmpty()) {
+                // the rest of the 101
+            }
+            assertEquals("bye", new String(c.in.readNBytes(3), StandardCharsets.US_ASCII));
+            assertTrue(c.closed(), "the server's FIN is passed on");
+            c.send("last words");
+            c.socket.shutdownOutput();
+            // Both sides have sent FIN: the session is over, not left to its idle timeout.
+            HttpSafetyTest.awaitNoSessions(r);
+            assertTrue(b.seen.contains("last words"), b.seen::toString);
+        }
+    }
+
+    @Test
     void anUnaskedSwitchIsABadGateway() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
             RawBackend.head(in);

@@ -25,7 +25,7 @@ final class RawBackend implements AutoCloseable {
 
     private final ServerSocket server;
     private final Script script;
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    final List<Socket> sockets = new CopyOnWriteArrayList<>();
     final AtomicInteger connections = new AtomicInteger();
     /** What scripts recorded (request heads, bodies). */
     final LinkedBlockingQueue<String> seen = new LinkedBlockingQueue<>();
