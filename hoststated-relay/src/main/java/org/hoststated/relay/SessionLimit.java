@@ -87,7 +87,7 @@ public final class SessionLimit {
      * The child handler of a relay's listener: {@code sessionPipeline} for a session within
      * the bound, else a refusal ({@link OverLimit}) or a close.
      */
-    ChannelHandler guard(String relayName, ChannelHandler sessionPipeline) {
+    public ChannelHandler guard(String relayName, ChannelHandler sessionPipeline) {
         return new Guard(relayName, sessionPipeline);
     }
 

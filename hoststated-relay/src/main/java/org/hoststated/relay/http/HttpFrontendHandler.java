@@ -107,12 +107,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (relay.counters().active() >= limits.maxSessions()) {
-            log.debug("relay {}: session limit {} reached, refusing {}", relay.name(), limits.maxSessions(),
-                    client.remoteAddress());
-            client.writeAndFlush(page(503, "too many sessions")).addListener(ChannelFutureListener.CLOSE);
-            return;
-        }
         session = SessionInfo.open(relay, client);
         client.closeFuture().addListener(f -> sessionClosed());
         InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();

@@ -29,6 +29,7 @@ import org.hoststated.core.config.TableTarget;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.relay.RelayCounters;
 import org.hoststated.relay.RelayTransport;
+import org.hoststated.relay.SessionLimit;
 import org.hoststated.relay.SocketOptions;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.lb.Hash;
@@ -64,6 +65,8 @@ final class HttpRelayFixture implements AutoCloseable {
         private boolean returnError;
         private String style;
         private HttpLimits limits = HttpLimits.DEFAULTS;
+        /** The engine's session bound, as RelayServer puts it in front of every relay. */
+        private SessionLimit sessionLimit = new SessionLimit(Integer.MAX_VALUE);
         private int timeoutSec = 600;
         private RelayTransport transport = RelayTransport.epoll();
         private boolean down;
@@ -109,6 +112,11 @@ final class HttpRelayFixture implements AutoCloseable {
 
         Builder limits(HttpLimits l) {
             limits = l;
+            return this;
+        }
+
+        Builder sessionLimit(int max) {
+            sessionLimit = new SessionLimit(max);
             return this;
         }
 
@@ -162,7 +170,7 @@ final class HttpRelayFixture implements AutoCloseable {
         address = (InetSocketAddress) s.localAddress();
         int fd = s.intValue();
         ServerBootstrap sb = new ServerBootstrap().group(workers).channelFactory(() -> b.transport.adopt(fd))
-                .childHandler(new HttpRelayInitializer(context, b.tls, protocol, b.limits));
+                .childHandler(b.sessionLimit.guard("www", new HttpRelayInitializer(context, b.tls, protocol, b.limits)));
         SocketOptions.accepted(sb, protocol.tcp());
         listener = sb.register().syncUninterruptibly().channel();
     }

@@ -106,7 +106,7 @@ class HttpSafetyTest {
     @Test
     void aSlowHeadIsTimedOut() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
-                .limits(new HttpLimits(16 * 1024, 100, 300, 100)).start()) {
+                .limits(new HttpLimits(16 * 1024, 100, 300)).start()) {
             try (RawClient c = r.client()) {
                 c.send("GET / HTTP/1.1\r\nHo");
                 RawClient.Response res = c.read();
@@ -124,7 +124,7 @@ class HttpSafetyTest {
     @Test
     void sessionsAreBounded() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
-                .limits(new HttpLimits(16 * 1024, 100, 10_000, 2)).start()) {
+                .sessionLimit(2).start()) {
             List<RawClient> open = new ArrayList<>();
             try {
                 for (int i = 0; i < 2; i++) {
