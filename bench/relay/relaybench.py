@@ -310,6 +310,7 @@ def med(xs):
 
 
 def main():
+    global ADDR, OURS
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -317,7 +318,13 @@ def main():
     ap.add_argument("--bulk", default="1G", help="bytes per bulk transfer (iperf3 -n)")
     ap.add_argument("--bulk-rounds", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, configs)")
+    ap.add_argument("--addr", default=ADDR, help="loopback address every process binds (default 127.0.0.1)")
+    ap.add_argument("--cases", default="keep-alive,close,tcp",
+                    help="comma-separated subset of keep-alive,close,tcp (bulk: --bulk-rounds 0 skips it)")
+    ap.add_argument("--transports", default="io_uring,epoll", help="which relay daemons to start")
     a = ap.parse_args()
+    ADDR = a.addr
+    OURS = {t: OURS[t] for t in a.transports.split(",")}
 
     work = tempfile.mkdtemp(prefix="ru-relaybench.")
     os.chmod(work, 0o755)
@@ -361,7 +368,8 @@ def run(a, work):
         for t in OURS:
             for port, close in ((OURS[t]["http"], False), (OURS[t]["http"], True), (OURS[t]["tcp"], False)):
                 wrk(port, max(1, a.warmup // 3), close, None)
-    cases = [("keep-alive", False, "http"), ("close", True, "http"), ("tcp", False, "tcp")]
+    cases = [c for c in (("keep-alive", False, "http"), ("close", True, "http"), ("tcp", False, "tcp"))
+             if c[0] in a.cases.split(",")]
     results = {}
     for rnd in range(a.rounds):
         for case, close, _ in cases:
@@ -376,7 +384,7 @@ def run(a, work):
     bulk = {}
     bulk_paths = [("direct", IPERF, None), ("HAProxy tcp", HAPROXY["bulk"], hap.pid)] + \
         [(f"hoststated {o['transport']} tcp", OURS[t]["bulk"], o["relay"]) for t, o in ours.items()]
-    for t in OURS:
+    for t in OURS if a.bulk_rounds > 0 else ():
         iperf(OURS[t]["bulk"], a.bulk, None)   # warm-up of the copy path
     for rnd in range(a.bulk_rounds):
         for name, port, pid in bulk_paths:
@@ -417,12 +425,14 @@ def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, 
                   f"{(f'{rps / hap_rps:9.2f}' if is_proxy else ' ' * 9)} {p50:7.2f} {p99:7.2f} {errs:6d} "
                   f"{cpu:6.2f} {per_cpu:9.0f} {(f'{per_cpu / hap_cpu:9.2f}' if is_proxy else ' ' * 9)}")
     print("(CPU s: per wrk run, of the proxy process; for nginx direct, of its worker)")
-    print(f"\nbulk TCP: iperf3 -n {a.bulk}, one stream, median of {a.bulk_rounds} rounds")
-    direct = med([r["gbps"] for r in bulk["direct"]])
-    for name, _, _ in bulk_paths:
-        g = med([r["gbps"] for r in bulk[name]])
-        cpu = med([r["cpu"] for r in bulk[name]])
-        print(f"  {name:30s} {g:6.2f} Gbit/s  {g / direct:5.2f} x direct" + (f"  proxy CPU {cpu:.2f} s" if name != "direct" else ""))
+    if bulk:
+        print(f"\nbulk TCP: iperf3 -n {a.bulk}, one stream, median of {a.bulk_rounds} rounds")
+        direct = med([r["gbps"] for r in bulk["direct"]])
+        for name, _, _ in bulk_paths:
+            g = med([r["gbps"] for r in bulk[name]])
+            cpu = med([r["cpu"] for r in bulk[name]])
+            print(f"  {name:30s} {g:6.2f} Gbit/s  {g / direct:5.2f} x direct"
+                  + (f"  proxy CPU {cpu:.2f} s" if name != "direct" else ""))
     print("\nrelay engine JVM RSS (MiB): idle after start / after the load / peak (VmHWM)")
     for t, o in ours.items():
         print(f"  {o['transport']:9s} {idle[t]:6.1f} / {loaded[t]:6.1f} / {peak[t]:6.1f}")

@@ -8,7 +8,8 @@
 #
 # usage: bench/relay/run.sh [--quick] [relaybench.py options: --rounds N --duration S ...]
 #   --quick   1 round of 3 s runs, 9 s warm-up, 256 MiB bulk (a smoke run, not figures)
-# Uses 127.0.0.1 ports 24080-24203 only; stops what it started by pid.
+# Uses ports 24080-24203 on 127.0.0.1 (or --addr A) only; stops what it started by pid.
+# --cases keep-alive,close,tcp / --transports io_uring,epoll / --bulk-rounds 0 pick a subset.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "bench/relay: run as root (the daemon binds and drops privileges)" >&2; exit 1; }
