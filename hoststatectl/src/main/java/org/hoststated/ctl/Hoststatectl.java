@@ -30,7 +30,7 @@ public final class Hoststatectl {
 
     public static void main(String[] args) {
         pickSelectorProvider();
-        BufferWarmup.begin();
+        StartupWarmup.begin();
         Charset cs = Charset.defaultCharset();
         // Straight to the descriptors: System.out is a PrintStream over a BufferedOutputStream,
         // which would buffer twice.

@@ -8,16 +8,12 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.hoststated.core.config.Diagnostic;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.log.LogConfig;
@@ -55,7 +51,6 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     /** The replies after which an engine has finished answering a request. */
     private static final Set<MessageType> ANSWER_ENDS = EnumSet.of(MessageType.CTL_OK, MessageType.CTL_FAIL,
             MessageType.CTL_END);
-    private static final long RELOAD_TIMEOUT_MS = 15_000;
 
     private final ConfigSource source;
     private final boolean foreground;
@@ -68,11 +63,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private ControlServer control;
     private ScriptRunner scripts;
     private final Demoter demoter = new Demoter();
-    private ConfigSource.Loaded current;
-    private int generation;
+    private Reloader reloader;
     private boolean ready;
     private boolean stopping;
-    private PendingReload pendingReload;
     /** Control clients waiting for an engine's answer, by client number. */
     private final Map<Integer, ProcId> awaiting = new HashMap<>();
 
@@ -108,10 +101,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     }
 
     private io.netty.channel.ChannelFuture startOnLoop(ConfigSource.Loaded first) throws IOException {
-        generation = 1;
-        Map<Integer, TlsKeyPair> keys = KeyPairs.read(first.config(), generation);
+        Map<Integer, TlsKeyPair> keys = KeyPairs.read(first.config(), 1);
         listeners.bindAll(first.config());
-        current = first;
         var g = first.config().globals();
         demoter.configure(g.demote());
         boolean verbose = LogConfig.isVerbose();
@@ -121,8 +112,10 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         control = new ControlServer(loop, Path.of(g.socket()), this);
         io.netty.channel.ChannelFuture bound = control.open();
         supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
-        supervisor.startAll(first, keys, generation);
-        log.info("started; configuration {} from {}", generation, source.file());
+        supervisor.startAll(first, keys, 1);
+        reloader = new Reloader(source, listeners, loop, supervisor::reconfigure);
+        reloader.started(first);
+        log.info("started; configuration 1 from {}", source.file());
         return bound;
     }
 
@@ -273,12 +266,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         if (engine == ProcId.PFE) {
             demoter.pfeReady(supervisor.pids().getOrDefault(ProcId.PFE, 0));
         }
-        if (pendingReload != null && pendingReload.generation == gen) {
-            pendingReload.ready.add(engine);
-            if (pendingReload.ready.containsAll(EnumSet.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY))) {
-                finishReload(null);
-            }
-        }
+        reloader.engineReady(engine, gen);
         if (!ready && gen == 1 && supervisor.pids().size() == 3) {
             readyCount.add(engine);
             if (readyCount.size() == 3) {
@@ -291,93 +279,16 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private final Set<ProcId> readyCount = EnumSet.noneOf(ProcId.class);
 
     @Override
-    public void engineError(ProcId engine, String why) {
-        log.error("{} refused the configuration: {}", engine.title(), why);
-        if (pendingReload != null) {
-            finishReload(engine.title() + ": " + why);
-        }
+    public void engineError(ProcId engine, int gen, String why) {
+        log.error("{} refused configuration {}: {}", engine.title(), gen, why);
+        reloader.engineError(engine, gen, why);
     }
 
     // ---- reload ----
 
-    private static final class PendingReload {
-        final int generation;
-        final List<ControlClient> waiting = new ArrayList<>();
-        final Set<ProcId> ready = EnumSet.noneOf(ProcId.class);
-        ScheduledFuture<?> timeout;
-
-        PendingReload(int generation) {
-            this.generation = generation;
-        }
-    }
-
-    /** Reads the configuration again and sends it to every engine; {@code requester} may be null (SIGHUP). */
     void reload(ControlClient requester) {
-        if (stopping) {
-            return;
-        }
-        log.info("reloading configuration {}", source.file());
-        ConfigSource.Outcome o = source.load();
-        if (!o.ok()) {
-            for (Diagnostic d : o.errors()) {
-                log.error("{}", d);
-            }
-            String first = o.errors().isEmpty() ? "configuration error" : o.errors().get(0).toString();
-            log.error("reload failed; keeping configuration {}", generation);
-            if (requester != null) {
-                requester.send(reply(MessageType.CTL_FAIL, new Text(first)));
-            }
-            return;
-        }
-        o.warnings().forEach(w -> log.warn("{}", w));
-        int next = generation + 1;
-        Map<Integer, TlsKeyPair> keys;
-        try {
-            keys = KeyPairs.read(o.loaded().config(), next);
-            listeners.bindAll(o.loaded().config());
-        } catch (IOException e) {
-            log.error("reload failed: {}", e.getMessage());
-            if (requester != null) {
-                requester.send(reply(MessageType.CTL_FAIL, new Text(e.getMessage())));
-            }
-            return;
-        }
-        generation = next;
-        current = o.loaded();
-        PendingReload superseded = pendingReload;
-        pendingReload = new PendingReload(next);
-        if (superseded != null) {
-            // Whoever asked for the older reload learns how the newer one, which replaces it, ends.
-            superseded.timeout.cancel(false);
-            pendingReload.waiting.addAll(superseded.waiting);
-        }
-        if (requester != null) {
-            pendingReload.waiting.add(requester);
-        }
-        pendingReload.timeout = loop.schedule(() -> finishReload("engines did not confirm configuration " + next),
-                RELOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        supervisor.reconfigure(current, keys, next);
-    }
-
-    private void finishReload(String failure) {
-        PendingReload p = pendingReload;
-        pendingReload = null;
-        if (p == null) {
-            return;
-        }
-        if (p.timeout != null) {
-            p.timeout.cancel(false);
-        }
-        if (failure == null) {
-            // Sockets of relays that are gone are closed once the relay engine moved on.
-            listeners.retainOnly(current.config());
-            log.info("configuration {} running", p.generation);
-        } else {
-            log.error("reload: {}", failure);
-        }
-        for (ControlClient c : p.waiting) {
-            c.send(failure == null ? reply(MessageType.CTL_OK, Empty.INSTANCE)
-                    : reply(MessageType.CTL_FAIL, new Text(failure)));
+        if (!stopping) {
+            reloader.reload(requester);
         }
     }
 

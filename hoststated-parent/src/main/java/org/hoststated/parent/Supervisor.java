@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler;
+import org.hoststated.core.msg.EngineError;
 import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.Imsg;
@@ -45,7 +46,8 @@ final class Supervisor {
 
         void engineReady(ProcId engine, int generation);
 
-        void engineError(ProcId engine, String why);
+        /** The engine refused configuration {@code generation}. */
+        void engineError(ProcId engine, int generation, String why);
 
         /** The engine's channel closed: whatever it was asked is not going to be answered. */
         void engineLost(ProcId engine);
@@ -140,7 +142,10 @@ final class Supervisor {
     private ImsgHandler.Result onMessage(ProcId from, Imsg m) {
         switch (m.type()) {
             case ENGINE_READY -> listener.engineReady(from, m.payload(Generation.class).generation());
-            case ENGINE_ERROR -> listener.engineError(from, m.payload(org.hoststated.core.msg.Text.class).text());
+            case ENGINE_ERROR -> {
+                EngineError e = m.payload(EngineError.class);
+                listener.engineError(from, e.generation(), e.reason());
+            }
             default -> {
                 return listener.engineMessage(from, m);
             }

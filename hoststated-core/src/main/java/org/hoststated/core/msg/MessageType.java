@@ -75,7 +75,7 @@ public enum MessageType {
     RECONF_END(57, Generation.CODEC, 4, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
     /** An engine has applied a generation (or, with ENGINE_ERROR, refused it). */
     ENGINE_READY(58, Generation.CODEC, 4, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
-    ENGINE_ERROR(59, Text.CODEC, 20_000, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
+    ENGINE_ERROR(59, EngineError.CODEC, 20_004, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
     LOG_VERBOSE(60, Flag.CODEC, 1, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
     /** A peer asks for every host's current state again (after it was restarted). */
     STATE_REQUEST(61, Generation.CODEC, 4, r(PFE, HCE), r(RELAY, PFE));

@@ -52,6 +52,22 @@ public final class Wire {
         return v;
     }
 
+    /**
+     * A length field of {@code what} (u32, at most {@code max}); the error text is built only on
+     * error, so that decoding a good frame runs no string concatenation (its first use costs the
+     * short-lived hoststatectl JVM several milliseconds of bootstrap).
+     */
+    private static int length32(ByteBuf in, String what, int max) throws MalformedMessageException {
+        if (in.readableBytes() < 4) {
+            throw new MalformedMessageException("truncated " + what + " length");
+        }
+        int v = in.readInt();
+        if (v < 0 || v > max) {
+            throw new MalformedMessageException(what + " length out of range: " + Integer.toUnsignedString(v));
+        }
+        return v;
+    }
+
     public static long i64(ByteBuf in, String what) throws MalformedMessageException {
         need(in, 8, what);
         return in.readLong();
@@ -77,7 +93,7 @@ public final class Wire {
 
     /** A string of at most {@code max} bytes of valid UTF-8. */
     public static String string(ByteBuf in, String what, int max) throws MalformedMessageException {
-        int len = u32(in, what + " length", max);
+        int len = length32(in, what, max);
         need(in, len, what);
         try {
             String s = StandardCharsets.UTF_8.newDecoder()
@@ -109,7 +125,7 @@ public final class Wire {
     }
 
     public static byte[] bytes(ByteBuf in, String what, int max) throws MalformedMessageException {
-        int len = u32(in, what + " length", max);
+        int len = length32(in, what, max);
         need(in, len, what);
         byte[] b = new byte[len];
         in.readBytes(b);
@@ -123,7 +139,10 @@ public final class Wire {
     }
 
     public static InetAddress address(ByteBuf in, String what) throws MalformedMessageException {
-        int len = u8(in, what + " length");
+        if (in.readableBytes() < 1) {
+            throw new MalformedMessageException("truncated " + what + " length");
+        }
+        int len = in.readUnsignedByte();
         if (len != 4 && len != 16) {
             throw new MalformedMessageException(what + " has bad length " + len);
         }

@@ -79,7 +79,7 @@ public final class ConfigReceiver {
         LoadResult r = ConfigLoader.parse(text.toString(), "configuration", Map.of(), new MapResolver(names));
         text.setLength(0);
         if (!r.ok()) {
-            throw new ConfigRejectedException("generation " + gen + ": " + r.errors().get(0));
+            throw new ConfigRejectedException(gen, "generation " + gen + ": " + r.errors().get(0));
         }
         return new ReceivedConfig(gen, r.config(), Map.copyOf(keyPairs));
     }
@@ -95,8 +95,16 @@ public final class ConfigReceiver {
     public static final class ConfigRejectedException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        ConfigRejectedException(String message) {
+        private final int generation;
+
+        ConfigRejectedException(int generation, String message) {
             super(message, null, false, false);
+            this.generation = generation;
+        }
+
+        /** The generation refused. */
+        public int generation() {
+            return generation;
         }
     }
 }

@@ -11,7 +11,7 @@ import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ProcId;
-import org.hoststated.core.msg.Text;
+import org.hoststated.core.msg.EngineError;
 import org.hoststated.core.log.LogConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -154,7 +154,7 @@ public abstract class Engine {
             return;
         } catch (ConfigReceiver.ConfigRejectedException e) {
             log.error("configuration refused: {}", e.getMessage());
-            parent.send(MessageType.ENGINE_ERROR, new Text(e.getMessage()));
+            parent.send(MessageType.ENGINE_ERROR, new EngineError(e.generation(), e.getMessage()));
             return;
         }
         if (rc == null) {
@@ -166,7 +166,7 @@ public abstract class Engine {
             parent.send(MessageType.ENGINE_READY, new Generation(rc.generation()));
         } catch (Exception e) {
             log.error("cannot apply configuration {}: {}", rc.generation(), e.getMessage());
-            parent.send(MessageType.ENGINE_ERROR, new Text(String.valueOf(e.getMessage())));
+            parent.send(MessageType.ENGINE_ERROR, new EngineError(rc.generation(), String.valueOf(e.getMessage())));
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.CtlId;
+import org.hoststated.core.msg.EngineError;
 import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.CtlService;
 import org.hoststated.core.msg.CtlSession;
@@ -64,6 +65,7 @@ class ImsgCodecTest {
             Map<Class<?>, Object> m = new java.util.HashMap<>();
             m.put(Empty.class, Empty.INSTANCE);
             m.put(Text.class, new Text("table web: no such table — ünïcode"));
+            m.put(EngineError.class, new EngineError(7, "relay www: ssl: no key — ünïcode"));
             m.put(Flag.class, new Flag(true));
             m.put(Generation.class, new Generation(7));
             m.put(ObjId.class, new ObjId(3, 42));

@@ -178,6 +178,40 @@ class ReloadIT {
         }
     }
 
+    @Test
+    @Order(6)
+    void aConfigurationAnEngineRefusesIsUndoneInEveryEngine() throws Exception {
+        // The parent reads these files but does not parse them: the relay engine refuses the
+        // generation, after pfe and hce took it (they know nothing of certificates).
+        String addr = "127.25.2.5";
+        Path crt = Path.of("/etc/ssl", addr + ".crt");
+        Path key = Path.of("/etc/ssl/private", addr + ".key");
+        Files.createDirectories(key.getParent());
+        Files.writeString(crt, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
+        String good = Files.readString(daemon.config);
+        try {
+            daemon.writeConfig(good + "table extra {\n  real port " + port + "\n  check tcp\n  host 127.25.2.13\n}\n"
+                    + "relay broken {\n  listen on " + addr + " port " + CtlIT.freePort(addr) + " ssl\n"
+                    + "  table web roundrobin\n}\n");
+            Daemon.Result r = daemon.ctl("reload");
+            assertEquals(1, r.status(), r.output());
+            assertTrue(r.output().startsWith("command failed: relay: relay broken: ssl: "), r.output());
+            assertTrue(r.output().contains("the previous configuration was kept"), r.output());
+            // pfe went back too: the table of the refused configuration is gone again.
+            String summary = daemon.ctl("show", "summary").output();
+            assertTrue(!summary.contains("extra") && !summary.contains("broken"), summary);
+            try (EchoSession s = new EchoSession(new InetSocketAddress(RELAY_IP, kept))) {
+                assertEquals("still serving", s.echo("still serving"));
+            }
+            daemon.writeConfig(good);
+            assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("reload"));
+        } finally {
+            Files.deleteIfExists(crt);
+            Files.deleteIfExists(key);
+        }
+    }
+
     private static int checks(String host) throws Exception {
         String[] lines = daemon.ctl("show", "hosts").output().split("\n");
         for (int i = 0; i + 1 < lines.length; i++) {

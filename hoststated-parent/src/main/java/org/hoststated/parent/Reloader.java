@@ -1,0 +1,204 @@
+package org.hoststated.parent;
+
+import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.Diagnostic;
+import org.hoststated.core.msg.Empty;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.Text;
+import org.hoststated.core.msg.TlsKeyPair;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reloads the configuration (SIGHUP, {@code hoststatectl reload}): loads and checks the file,
+ * reads the relays' key pairs, binds new listening sockets, sends the configuration to the
+ * three engines as the next generation and answers whoever asked once all three run it.
+ *
+ * <p>The engines never stay on different configurations: when one refuses a generation that
+ * the parent accepted (a certificate the relay engine cannot use, rules the kernel rejects), the
+ * configuration that ran before is sent to all three again, as a further generation, and the
+ * requester gets the engine's reason. A reload that comes while another is pending replaces it;
+ * the older one's requesters learn how the newer one ends. Runs on the parent's loop only.
+ */
+final class Reloader {
+    private static final Logger log = LoggerFactory.getLogger(Reloader.class);
+    private static final Set<ProcId> ENGINES = EnumSet.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY);
+    static final long TIMEOUT_MS = 15_000;
+
+    /** The engines: sends them a configuration as generation {@code generation}. */
+    interface Target {
+        void reconfigure(ConfigSource.Loaded config, Map<Integer, TlsKeyPair> keys, int generation);
+    }
+
+    private final ConfigSource source;
+    private final ListenerSockets listeners;
+    private final EventLoop loop;
+    private final Target target;
+    private ConfigSource.Loaded current;
+    private int generation;
+    private Pending pending;
+
+    /** One generation sent to the engines and not yet confirmed by all of them. */
+    private static final class Pending {
+        final int generation;
+        /** The configuration to go back to if an engine refuses; null for a going back. */
+        final ConfigSource.Loaded previous;
+        /** Why the reload this goes back from failed; null for a reload. */
+        final String failure;
+        final List<ControlClient> waiting = new ArrayList<>();
+        final Set<ProcId> ready = EnumSet.noneOf(ProcId.class);
+        ScheduledFuture<?> timeout;
+
+        Pending(int generation, ConfigSource.Loaded previous, String failure) {
+            this.generation = generation;
+            this.previous = previous;
+            this.failure = failure;
+        }
+    }
+
+    Reloader(ConfigSource source, ListenerSockets listeners, EventLoop loop, Target target) {
+        this.source = source;
+        this.listeners = listeners;
+        this.loop = loop;
+        this.target = target;
+    }
+
+    /** The configuration the daemon started with, generation 1. */
+    void started(ConfigSource.Loaded first) {
+        current = first;
+        generation = 1;
+    }
+
+    int generation() {
+        return generation;
+    }
+
+    /** Reads the configuration again and sends it to every engine; {@code requester} may be null (SIGHUP). */
+    void reload(ControlClient requester) {
+        log.info("reloading configuration {}", source.file());
+        ConfigSource.Outcome o = source.load();
+        if (!o.ok()) {
+            for (Diagnostic d : o.errors()) {
+                log.error("{}", d);
+            }
+            String first = o.errors().isEmpty() ? "configuration error" : o.errors().get(0).toString();
+            log.error("reload failed; keeping configuration {}", generation);
+            answer(requester, first);
+            return;
+        }
+        o.warnings().forEach(w -> log.warn("{}", w));
+        ConfigSource.Loaded previous = pending != null && pending.previous != null ? pending.previous : current;
+        String failure = send(o.loaded(), previous, null, requester);
+        if (failure != null) {
+            log.error("reload failed: {}", failure);
+            answer(requester, failure);
+        }
+    }
+
+    /**
+     * Sends {@code next} to the engines as a new generation. Returns why it could not (key files,
+     * listening sockets), having changed nothing, or null.
+     */
+    private String send(ConfigSource.Loaded next, ConfigSource.Loaded previous, String failure,
+            ControlClient requester) {
+        int gen = generation + 1;
+        Map<Integer, TlsKeyPair> keys;
+        try {
+            keys = KeyPairs.read(next.config(), gen);
+            listeners.bindAll(next.config());
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+        generation = gen;
+        current = next;
+        Pending superseded = pending;
+        pending = new Pending(gen, previous, failure);
+        if (superseded != null) {
+            superseded.timeout.cancel(false);
+            pending.waiting.addAll(superseded.waiting);
+        }
+        if (requester != null) {
+            pending.waiting.add(requester);
+        }
+        pending.timeout = loop.schedule(() -> finish("engines did not confirm configuration " + gen),
+                TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        target.reconfigure(next, keys, gen);
+        return null;
+    }
+
+    /** {@code engine} runs generation {@code gen}. */
+    void engineReady(ProcId engine, int gen) {
+        if (pending != null && gen == pending.generation) {
+            pending.ready.add(engine);
+            if (pending.ready.containsAll(ENGINES)) {
+                finish(null);
+            }
+        }
+    }
+
+    /**
+     * {@code engine} refused generation {@code gen}. Refusals of a generation that was replaced
+     * since (by a newer reload, or by going back) are only logged, by the caller.
+     */
+    void engineError(ProcId engine, int gen, String why) {
+        if (pending == null || gen != pending.generation) {
+            return;
+        }
+        String failure = engine.title() + ": " + why;
+        if (pending.previous == null) {
+            finish(failure);
+            return;
+        }
+        log.error("reload: {}; going back to the previous configuration", failure);
+        String cannot = send(pending.previous, null, failure, null);
+        if (cannot != null) {
+            finish(failure + "; the previous configuration cannot be restored: " + cannot);
+        }
+    }
+
+    private void finish(String failure) {
+        Pending p = pending;
+        pending = null;
+        if (p == null) {
+            return;
+        }
+        p.timeout.cancel(false);
+        String outcome = failure;
+        if (failure == null) {
+            // Sockets of relays that are gone are closed once the relay engine moved on.
+            listeners.retainOnly(current.config());
+            if (p.failure == null) {
+                log.info("configuration {} running", p.generation);
+            } else {
+                log.info("previous configuration running again as configuration {}", p.generation);
+                outcome = p.failure + "; the previous configuration was kept";
+            }
+        } else {
+            log.error("reload: {}", p.failure == null ? failure : p.failure + "; " + failure);
+            if (p.failure != null) {
+                outcome = p.failure + "; going back failed too: " + failure;
+            }
+        }
+        for (ControlClient c : p.waiting) {
+            answer(c, outcome);
+        }
+    }
+
+    private static void answer(ControlClient c, String failure) {
+        if (c == null) {
+            return;
+        }
+        c.send(failure == null ? Imsg.of(MessageType.CTL_OK, Empty.INSTANCE)
+                : Imsg.of(MessageType.CTL_FAIL, new Text(failure)));
+    }
+}
