@@ -1,0 +1,140 @@
+package org.hoststated.parent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.Text;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reload protocol between the parent and its three engines: answered only when all three
+ * run the new generation, undone everywhere when one refuses it, late refusals of a replaced
+ * generation ignored.
+ */
+class ReloaderTest {
+    @TempDir
+    Path dir;
+    private final DefaultEventLoop loop = new DefaultEventLoop();
+    private final List<Sent> sent = new ArrayList<>();
+    private Path file;
+    private Reloader reloader;
+    private ConfigSource.Loaded first;
+
+    private record Sent(ConfigSource.Loaded config, int generation) {
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        file = dir.resolve("hoststated.conf");
+        write("one");
+        ConfigSource source = new ConfigSource(file, Map.of());
+        first = source.load().loaded();
+        reloader = new Reloader(source, new ListenerSockets(), loop, (c, keys, gen) -> sent.add(new Sent(c, gen)));
+        reloader.started(first);
+    }
+
+    @AfterEach
+    void stop() {
+        loop.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private void write(String table) throws Exception {
+        // A service, not a relay: no listening socket to bind in a unit test.
+        Files.writeString(file, "l3 backend none\ntable " + table + " {\n  real port 80\n  check tcp\n  host 127.0.0.1\n}\n"
+                + "service www {\n  virtual ip 127.0.0.1 port 80\n  table " + table + "\n}\n");
+    }
+
+    private void allReady(int gen) {
+        for (ProcId p : new ProcId[] {ProcId.PFE, ProcId.HCE, ProcId.RELAY}) {
+            reloader.engineReady(p, gen);
+        }
+    }
+
+    private static Imsg answer(EmbeddedChannel client) {
+        return client.readOutbound();
+    }
+
+    @Test
+    void aReloadIsAnsweredOnceAllThreeEnginesRunIt() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        write("two");
+        reloader.reload(new ControlClient(1, ch));
+        assertEquals(1, sent.size());
+        assertEquals(2, sent.get(0).generation());
+        reloader.engineReady(ProcId.PFE, 2);
+        reloader.engineReady(ProcId.HCE, 2);
+        assertNull(answer(ch));
+        reloader.engineReady(ProcId.RELAY, 2);
+        assertEquals(MessageType.CTL_OK, answer(ch).type());
+        assertEquals(2, reloader.generation());
+    }
+
+    @Test
+    void anEngineThatRefusesMakesAllGoBackToThePreviousConfiguration() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        write("two");
+        reloader.reload(new ControlClient(1, ch));
+        reloader.engineReady(ProcId.PFE, 2);
+        reloader.engineError(ProcId.RELAY, 2, "relay www: ssl: bad key");
+        assertEquals(2, sent.size());
+        assertSame(first, sent.get(1).config());
+        assertEquals(3, sent.get(1).generation());
+        assertNull(answer(ch));
+        allReady(3);
+        Imsg a = answer(ch);
+        assertEquals(MessageType.CTL_FAIL, a.type());
+        assertEquals("relay: relay www: ssl: bad key; the previous configuration was kept", a.payload(Text.class).text());
+    }
+
+    @Test
+    void aRefusalOfAReplacedGenerationIsIgnored() throws Exception {
+        EmbeddedChannel a = new EmbeddedChannel();
+        EmbeddedChannel b = new EmbeddedChannel();
+        write("two");
+        reloader.reload(new ControlClient(1, a));
+        write("three");
+        reloader.reload(new ControlClient(2, b));
+        reloader.engineError(ProcId.HCE, 2, "late");
+        assertEquals(2, sent.size(), "a refusal of generation 2 must not undo generation 3");
+        allReady(3);
+        assertEquals(MessageType.CTL_OK, answer(a).type());
+        assertEquals(MessageType.CTL_OK, answer(b).type());
+    }
+
+    @Test
+    void whenGoingBackFailsTooBothReasonsAreGiven() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        write("two");
+        reloader.reload(new ControlClient(1, ch));
+        reloader.engineError(ProcId.PFE, 2, "nft: rejected");
+        reloader.engineError(ProcId.PFE, 3, "nft: rejected again");
+        Imsg a = answer(ch);
+        assertEquals(MessageType.CTL_FAIL, a.type());
+        assertEquals("pfe: nft: rejected; going back failed too: pfe: nft: rejected again",
+                a.payload(Text.class).text());
+    }
+
+    @Test
+    void aConfigurationWithErrorsChangesNothing() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        Files.writeString(file, "table {\n");
+        reloader.reload(new ControlClient(1, ch));
+        assertEquals(MessageType.CTL_FAIL, answer(ch).type());
+        assertEquals(0, sent.size());
+        assertEquals(1, reloader.generation());
+    }
+}
