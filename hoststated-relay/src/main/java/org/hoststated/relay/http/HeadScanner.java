@@ -5,22 +5,32 @@ import io.netty.buffer.ByteBuf;
 /**
  * Finds where a message head ends in bytes that may arrive in pieces, without copying: each
  * call searches only the bytes that arrived since the last one. Every line must end with CRLF;
- * a bare LF (a line ending some servers accept and others do not) is refused. One per session
- * and direction, on the session's worker loop.
+ * a bare LF or CR (line endings some servers accept and others do not) is refused. A request
+ * head that cannot become one is refused as soon as that shows, not at the head timeout: a
+ * method with a byte no token has (a TLS client on a plain port), a request line without an
+ * HTTP version. One per session and direction, on the session's worker loop.
  */
 final class HeadScanner {
     private final int bad;
+    private final boolean request;
     /** How far after the head's start the last call searched. */
     private int searched;
+    /** The start line ended (its LF was seen). */
+    private boolean startLineDone;
+    /** The request's method ended (its SP was seen). */
+    private boolean methodDone;
 
     /** @param bad the status for a malformed head: 400 for requests, 502 for responses */
     HeadScanner(int bad) {
         this.bad = bad;
+        this.request = bad == 400;
     }
 
     /** Starts looking for a new head. */
     void reset() {
         searched = 0;
+        startLineDone = false;
+        methodDone = false;
     }
 
     /** Whether no byte of the next head has been searched yet. */
@@ -36,6 +46,11 @@ final class HeadScanner {
         int start = b.readerIndex();
         int to = b.writerIndex();
         int i = start + searched;
+        // From the byte before: a CR that ended the last call's bytes is judged now.
+        noBareCr(b, Math.max(start, i - 1), to);
+        if (request && !methodDone) {
+            method(b, start, i, to);
+        }
         while (true) {
             int lf = b.indexOf(i, to, HttpHead.LF);
             if (lf < 0) {
@@ -48,10 +63,49 @@ final class HeadScanner {
             if (lf - 1 == start) {
                 throw new HttpException(bad, "empty start line");
             }
+            if (request && !startLineDone) {
+                versioned(b, start, lf - 1);
+            }
+            startLineDone = true;
             if (lf - 2 > start && b.getByte(lf - 2) == HttpHead.LF) {
                 return lf + 1;
             }
             i = lf + 1;
+        }
+    }
+
+    private void noBareCr(ByteBuf b, int from, int to) throws HttpException {
+        for (int cr = b.indexOf(from, to, HttpHead.CR); cr >= 0 && cr + 1 < to;
+                cr = b.indexOf(cr + 1, to, HttpHead.CR)) {
+            if (b.getByte(cr + 1) != HttpHead.LF) {
+                throw new HttpException(bad, "bare CR in head");
+            }
+        }
+    }
+
+    /** The method, up to its SP, takes only token bytes. */
+    private void method(ByteBuf b, int start, int from, int to) throws HttpException {
+        for (int i = from; i < to; i++) {
+            int c = b.getByte(i) & 0xff;
+            if (c == ' ' && i > start) {
+                methodDone = true;
+                return;
+            }
+            if (c == '\r' && i == start) {
+                return;   // the CR of an empty line before the request, split from its LF
+            }
+            if (!HttpHead.TCHAR[c]) {
+                throw new HttpException(400, "malformed request line");
+            }
+        }
+    }
+
+    /** The request line {@code [start, end)} ends in " HTTP/": HTTP/0.9 and garbage are refused. */
+    private static void versioned(ByteBuf b, int start, int end) throws HttpException {
+        int v = end - 8;
+        if (v - 1 <= start || b.getByte(v - 1) != ' ' || b.getByte(v) != 'H' || b.getByte(v + 1) != 'T'
+                || b.getByte(v + 2) != 'T' || b.getByte(v + 3) != 'P' || b.getByte(v + 4) != '/') {
+            throw new HttpException(400, "malformed request line");
         }
     }
 

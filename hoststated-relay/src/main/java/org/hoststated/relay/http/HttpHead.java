@@ -17,7 +17,7 @@ import java.util.Arrays;
 final class HttpHead {
     static final byte CR = '\r';
     static final byte LF = '\n';
-    private static final boolean[] TCHAR = new boolean[256];
+    static final boolean[] TCHAR = new boolean[256];
     private static final boolean[] VCHAR = new boolean[256];
     private static final byte[] CONTENT_LENGTH = lower("content-length");
     private static final byte[] TRANSFER_ENCODING = lower("transfer-encoding");

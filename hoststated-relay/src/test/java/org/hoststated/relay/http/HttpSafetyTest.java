@@ -70,6 +70,10 @@ class HttpSafetyTest {
                 Arguments.of("two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
                 Arguments.of("garbage", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\r\n\r\n", 400),
                 Arguments.of("HTTP/0.9", "GET /\r\n\r\n", 400),
+                // Refused at once, without waiting for a head that cannot come (or the timeout):
+                Arguments.of("TLS on a plain port", "\u0016\u0003\u0001\u0000\u00a5\u0001\u0000\u0000", 400),
+                Arguments.of("HTTP/0.9, no blank line", "GET /index.html\r\n", 400),
+                Arguments.of("bare CR line ends", "GET / HTTP/1.1\rHost: a\r\r", 400),
                 Arguments.of("HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
                 Arguments.of("space in target", "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
                 Arguments.of("CONNECT", "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", 405),
