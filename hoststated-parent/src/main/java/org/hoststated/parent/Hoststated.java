@@ -85,6 +85,9 @@ public final class Hoststated implements Callable<Integer> {
             return 1;
         }
         if (configTest) {
+            for (String w : KeyPairs.problems(o.loaded().config())) {
+                err.println(w + " (warning)");
+            }
             if (verbose) {
                 spec.commandLine().getOut().print(o.loaded().text());
             }

@@ -3,16 +3,21 @@ package org.hoststated.parent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.core.tls.PemKeyPair;
 
 /**
  * Reads the certificate and key of each relay that listens with {@code ssl}, named as in the
  * original: {@code /etc/ssl/<address>.crt} and {@code /etc/ssl/private/<address>.key}. The
- * parent reads them as root; the chrooted relay engine gets them over its channel.
+ * parent reads them as root and checks that they parse and belong together, so that a bad
+ * file fails the start or the reload with its name before any engine sees it; the chrooted
+ * relay engine gets them over its channel.
  */
 final class KeyPairs {
     /** Where the files are looked for; tests point it elsewhere. */
@@ -22,18 +27,47 @@ final class KeyPairs {
     }
 
     static Map<Integer, TlsKeyPair> read(Config config, int generation) throws IOException {
-        Path dir = Path.of(System.getProperty(SSL_DIR_PROPERTY, "/etc/ssl"));
         Map<Integer, TlsKeyPair> out = new HashMap<>();
         for (RelayConfig r : config.relays()) {
-            if (!r.listen().ssl()) {
-                continue;
+            if (r.listen().ssl()) {
+                out.put(r.id(), read(r, generation));
             }
-            String addr = r.listen().address().getHostAddress();
-            Path crt = dir.resolve(addr + ".crt");
-            Path key = dir.resolve("private").resolve(addr + ".key");
-            out.put(r.id(), new TlsKeyPair(generation, r.id(), read(crt, r), read(key, r)));
         }
         return out;
+    }
+
+    /**
+     * What {@code hoststated -n} says of the key files: one line per relay whose files are
+     * missing or unusable (a warning there, as in the original, since the test may run on
+     * another machine than the daemon; an error at start and reload).
+     */
+    static List<String> problems(Config config) {
+        List<String> out = new ArrayList<>();
+        for (RelayConfig r : config.relays()) {
+            if (r.listen().ssl()) {
+                try {
+                    read(r, 0);
+                } catch (IOException e) {
+                    out.add(e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static TlsKeyPair read(RelayConfig r, int generation) throws IOException {
+        Path dir = Path.of(System.getProperty(SSL_DIR_PROPERTY, "/etc/ssl"));
+        String addr = r.listen().address().getHostAddress();
+        Path crt = dir.resolve(addr + ".crt");
+        Path key = dir.resolve("private").resolve(addr + ".key");
+        byte[] crtPem = read(crt, r);
+        byte[] keyPem = read(key, r);
+        try {
+            PemKeyPair.parse(crtPem, keyPem);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("relay " + r.name() + ": " + crt + ", " + key + ": " + e.getMessage(), e);
+        }
+        return new TlsKeyPair(generation, r.id(), crtPem, keyPem);
     }
 
     private static byte[] read(Path p, RelayConfig r) throws IOException {

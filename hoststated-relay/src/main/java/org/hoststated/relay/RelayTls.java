@@ -12,7 +12,7 @@ import javax.net.ssl.SSLException;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.relay.tls.OpenSslCipherList;
-import org.hoststated.relay.tls.PemKeyPair;
+import org.hoststated.core.tls.PemKeyPair;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

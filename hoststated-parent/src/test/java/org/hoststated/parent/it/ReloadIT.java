@@ -180,9 +180,9 @@ class ReloadIT {
 
     @Test
     @Order(6)
-    void aConfigurationAnEngineRefusesIsUndoneInEveryEngine() throws Exception {
-        // The parent reads these files but does not parse them: the relay engine refuses the
-        // generation, after pfe and hce took it (they know nothing of certificates).
+    void aConfigurationWithAnUnusableCertificateIsRefusedBeforeAnyEngineTakesIt() throws Exception {
+        // The parent reads and parses the key files before it sends a generation (going back
+        // when an engine refuses one that the parent accepted is ReloaderTest's).
         String addr = "127.25.2.5";
         Path crt = Path.of("/etc/ssl", addr + ".crt");
         Path key = Path.of("/etc/ssl/private", addr + ".key");
@@ -196,9 +196,9 @@ class ReloadIT {
                     + "  table web roundrobin\n}\n");
             Daemon.Result r = daemon.ctl("reload");
             assertEquals(1, r.status(), r.output());
-            assertTrue(r.output().startsWith("command failed: relay: relay broken: ssl: "), r.output());
-            assertTrue(r.output().contains("the previous configuration was kept"), r.output());
-            // pfe went back too: the table of the refused configuration is gone again.
+            assertTrue(r.output().startsWith("command failed: relay broken: " + crt + ", " + key + ": "), r.output());
+            assertEquals(1, r.output().lines().count(), r.output());
+            // No engine took it: neither the table nor the relay of the refused configuration shows.
             String summary = daemon.ctl("show", "summary").output();
             assertTrue(!summary.contains("extra") && !summary.contains("broken"), summary);
             try (EchoSession s = new EchoSession(new InetSocketAddress(RELAY_IP, kept))) {

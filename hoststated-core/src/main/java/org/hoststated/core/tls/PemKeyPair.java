@@ -1,4 +1,4 @@
-package org.hoststated.relay.tls;
+package org.hoststated.core.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,0 +1,75 @@
+package org.hoststated.parent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.hoststated.core.config.Config;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The relays' key files as the parent reads them: missing, unusable, good. */
+class KeyPairsTest {
+    @TempDir
+    Path dir;
+    private Config config;
+    private Path crt;
+    private Path key;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        System.setProperty(KeyPairs.SSL_DIR_PROPERTY, dir.toString());
+        Files.createDirectories(dir.resolve("private"));
+        crt = dir.resolve("192.0.2.9.crt");
+        key = dir.resolve("private/192.0.2.9.key");
+        Path file = dir.resolve("hoststated.conf");
+        Files.writeString(file, "relay tls {\n  listen on 192.0.2.9 port 443 ssl\n  forward to 192.0.2.10 port 80\n}\n");
+        config = new ConfigSource(file, Map.of()).load().loaded().config();
+    }
+
+    @AfterEach
+    void tearDown() {
+        System.clearProperty(KeyPairs.SSL_DIR_PROPERTY);
+    }
+
+    @Test
+    void missingFilesAreAWarningForTheConfigTestAndAnErrorForTheDaemon() {
+        List<String> p = KeyPairs.problems(config);
+        assertEquals(1, p.size());
+        assertTrue(p.get(0).startsWith("relay tls: cannot read " + crt + ": no such file"), p.get(0));
+        assertThrows(IOException.class, () -> KeyPairs.read(config, 1));
+    }
+
+    @Test
+    void filesThatDoNotParseAreNamed() throws Exception {
+        Files.writeString(crt, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
+        IOException e = assertThrows(IOException.class, () -> KeyPairs.read(config, 1));
+        assertTrue(e.getMessage().startsWith("relay tls: " + crt + ", " + key + ": "), e.getMessage());
+    }
+
+    @Test
+    void aGoodPairIsRead() throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=192.0.2.9", "-keyout", key.toString(), "-out", crt.toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Assumptions.abort("openssl not installed: skipped");
+            return;
+        }
+        p.getInputStream().readAllBytes();
+        Assumptions.assumeTrue(p.waitFor() == 0, "openssl failed: skipped");
+        assertTrue(KeyPairs.problems(config).isEmpty());
+        assertEquals(7, KeyPairs.read(config, 7).values().iterator().next().generation());
+    }
+}
