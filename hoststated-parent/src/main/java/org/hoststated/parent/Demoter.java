@@ -69,9 +69,15 @@ final class Demoter {
         return new TrackFiles(Path.of(System.getProperty("hoststated.demote.dir", "/var/run/hoststated/demote")));
     }
 
-    /** Takes the global {@code demote} group of a (re)loaded configuration: reset to 0. */
+    /**
+     * Takes the global {@code demote} group of a (re)loaded configuration: reset to 0 when it
+     * is new (a reload that keeps the group leaves its counter alone).
+     */
     void configure(String globalGroup) {
         worker.execute(() -> {
+            if (java.util.Objects.equals(global, globalGroup)) {
+                return;
+            }
             global = globalGroup;
             if (globalGroup != null && valid(globalGroup)) {
                 setTo(globalGroup, 0);

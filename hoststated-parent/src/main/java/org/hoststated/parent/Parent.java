@@ -113,7 +113,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         io.netty.channel.ChannelFuture bound = control.open();
         supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
         supervisor.startAll(first, keys, 1);
-        reloader = new Reloader(source, listeners, loop, supervisor::reconfigure);
+        reloader = new Reloader(source, listeners, loop, supervisor::reconfigure,
+                c -> demoter.configure(c.config().globals().demote()));
         reloader.started(first);
         log.info("started; configuration 1 from {}", source.file());
         return bound;

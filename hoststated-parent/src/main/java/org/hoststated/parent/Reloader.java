@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.hoststated.core.config.Diagnostic;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Imsg;
@@ -44,6 +45,7 @@ final class Reloader {
     private final ListenerSockets listeners;
     private final EventLoop loop;
     private final Target target;
+    private final Consumer<ConfigSource.Loaded> applied;
     private ConfigSource.Loaded current;
     private int generation;
     private Pending pending;
@@ -66,11 +68,14 @@ final class Reloader {
         }
     }
 
-    Reloader(ConfigSource source, ListenerSockets listeners, EventLoop loop, Target target) {
+    /** @param applied told of each configuration all engines run after a reload (or a going back) */
+    Reloader(ConfigSource source, ListenerSockets listeners, EventLoop loop, Target target,
+            Consumer<ConfigSource.Loaded> applied) {
         this.source = source;
         this.listeners = listeners;
         this.loop = loop;
         this.target = target;
+        this.applied = applied;
     }
 
     /** The configuration the daemon started with, generation 1. */
@@ -177,6 +182,7 @@ final class Reloader {
         if (failure == null) {
             // Sockets of relays that are gone are closed once the relay engine moved on.
             listeners.retainOnly(current.config());
+            applied.accept(current);
             if (p.failure == null) {
                 log.info("configuration {} running", p.generation);
             } else {

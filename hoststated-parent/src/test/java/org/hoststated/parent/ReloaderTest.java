@@ -30,6 +30,7 @@ class ReloaderTest {
     Path dir;
     private final DefaultEventLoop loop = new DefaultEventLoop();
     private final List<Sent> sent = new ArrayList<>();
+    private final List<ConfigSource.Loaded> applied = new ArrayList<>();
     private Path file;
     private Reloader reloader;
     private ConfigSource.Loaded first;
@@ -43,7 +44,8 @@ class ReloaderTest {
         write("one");
         ConfigSource source = new ConfigSource(file, Map.of());
         first = source.load().loaded();
-        reloader = new Reloader(source, new ListenerSockets(), loop, (c, keys, gen) -> sent.add(new Sent(c, gen)));
+        reloader = new Reloader(source, new ListenerSockets(), loop, (c, keys, gen) -> sent.add(new Sent(c, gen)),
+                applied::add);
         reloader.started(first);
     }
 
@@ -81,6 +83,7 @@ class ReloaderTest {
         reloader.engineReady(ProcId.RELAY, 2);
         assertEquals(MessageType.CTL_OK, answer(ch).type());
         assertEquals(2, reloader.generation());
+        assertEquals(List.of(sent.get(0).config()), applied);
     }
 
     @Test
@@ -98,6 +101,7 @@ class ReloaderTest {
         Imsg a = answer(ch);
         assertEquals(MessageType.CTL_FAIL, a.type());
         assertEquals("relay: relay www: ssl: bad key; the previous configuration was kept", a.payload(Text.class).text());
+        assertEquals(List.of(first), applied);
     }
 
     @Test
