@@ -2,6 +2,7 @@ package org.hoststated.relay;
 
 import io.netty.bootstrap.AbstractBootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.IntegerUnixChannelOption;
@@ -23,6 +24,27 @@ public final class SocketOptions {
      * per direction) plus one read buffer each.
      */
     public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+    /**
+     * The largest read: 256 KiB, where Netty's default stops at 64 KiB. A bulk transfer then
+     * costs a quarter of the reads and writes, and the kernel sends fewer, fuller segments and
+     * window updates (bench/relay bulk: 0.73 to 0.94 of direct on io_uring, 0.58 to 0.87 on epoll,
+     * DESIGN.md). 256 KiB is also the largest buffer Netty's allocator pools in a JVM with the
+     * relay engine's small heap; larger reads would be fresh, zeroed allocations.
+     */
+    static final int MAX_READ = 256 * 1024;
+
+    /**
+     * Reads start at 2 KiB and grow only while they fill the buffer, so a request-response
+     * session keeps small buffers and only a streaming one reaches {@link #MAX_READ}. One
+     * instance serves all channels (each gets its own handle).
+     */
+    static final AdaptiveRecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
+
+    static {
+        // Netty's default for stream channels; a shared allocator set as an option keeps its own (1).
+        READS.maxMessagesPerRead(16);
+    }
 
     static final IntegerUnixChannelOption IP_TTL = new IntegerUnixChannelOption("IP_TTL", 0, 2);
     static final IntegerUnixChannelOption IP_MINTTL = new IntegerUnixChannelOption("IP_MINTTL", 0, 21);
@@ -55,6 +77,7 @@ public final class SocketOptions {
         b.childOption(ChannelOption.AUTO_READ, false);
         b.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         b.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        b.childOption(ChannelOption.RCVBUF_ALLOCATOR, READS);
         if (tcp.nodelay() != null) {
             b.childOption(ChannelOption.TCP_NODELAY, tcp.nodelay());
         }
@@ -68,6 +91,7 @@ public final class SocketOptions {
     public static void backend(AbstractBootstrap<?, ?> b, TcpOptions tcp, int connectTimeoutMs) {
         b.option(ChannelOption.ALLOW_HALF_CLOSURE, true);
         b.option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        b.option(ChannelOption.RCVBUF_ALLOCATOR, READS);
         b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs);
         if (tcp.nodelay() != null) {
             b.option(ChannelOption.TCP_NODELAY, tcp.nodelay());
