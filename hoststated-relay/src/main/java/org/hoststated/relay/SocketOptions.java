@@ -2,7 +2,6 @@ package org.hoststated.relay;
 
 import io.netty.bootstrap.AbstractBootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.IntegerUnixChannelOption;
@@ -28,22 +27,20 @@ public final class SocketOptions {
     /**
      * The largest read: 256 KiB, where Netty's default stops at 64 KiB. A bulk transfer then
      * costs a quarter of the reads and writes, and the kernel sends fewer, fuller segments and
-     * window updates (bench/relay bulk: 0.73 to 0.94 of direct on io_uring, 0.58 to 0.87 on epoll,
-     * DESIGN.md). 256 KiB is also the largest buffer Netty's allocator pools in a JVM with the
+     * window updates (1 GiB through the relay: about 0.6 to 0.8-0.9 of direct on either
+     * transport, DESIGN.md). 256 KiB is also the largest buffer Netty's allocator pools in a JVM with the
      * relay engine's small heap; larger reads would be fresh, zeroed allocations.
      */
     static final int MAX_READ = 256 * 1024;
 
-    /**
-     * Reads start at 2 KiB and grow only while they fill the buffer, so a request-response
-     * session keeps small buffers and only a streaming one reaches {@link #MAX_READ}. One
-     * instance serves all channels (each gets its own handle).
-     */
-    static final AdaptiveRecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
+    /** Read sizes of relay channels on epoll, up to {@link #MAX_READ}; shared (a handle per channel). */
+    static final RelayReadSizes READS = new RelayReadSizes(MAX_READ, false);
+    /** On io_uring: the same, with small buffers for the receives that wait for a quiet peer. */
+    static final RelayReadSizes URING_READS = new RelayReadSizes(MAX_READ, true);
 
-    static {
-        // Netty's default for stream channels; a shared allocator set as an option keeps its own (1).
-        READS.maxMessagesPerRead(16);
+    /** The read sizes for channels of {@code transport}. */
+    public static RelayReadSizes reads(RelayTransport transport) {
+        return transport.receivesWaitWithABuffer() ? URING_READS : READS;
     }
 
     static final IntegerUnixChannelOption IP_TTL = new IntegerUnixChannelOption("IP_TTL", 0, 2);
@@ -72,12 +69,17 @@ public final class SocketOptions {
         ttl(b, tcp, listen instanceof Inet6Address);
     }
 
-    /** Options of each accepted session (client side). */
+    /** Options of each accepted session (client side), with epoll's read sizes. */
     public static void accepted(ServerBootstrap b, TcpOptions tcp) {
+        accepted(b, tcp, READS);
+    }
+
+    /** Options of each accepted session (client side). */
+    public static void accepted(ServerBootstrap b, TcpOptions tcp, RelayReadSizes reads) {
         b.childOption(ChannelOption.AUTO_READ, false);
         b.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         b.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        b.childOption(ChannelOption.RCVBUF_ALLOCATOR, READS);
+        b.childOption(ChannelOption.RCVBUF_ALLOCATOR, reads);
         if (tcp.nodelay() != null) {
             b.childOption(ChannelOption.TCP_NODELAY, tcp.nodelay());
         }
@@ -87,11 +89,16 @@ public final class SocketOptions {
         }
     }
 
-    /** Options of a backend connection. */
+    /** Options of a backend connection, with epoll's read sizes. */
     public static void backend(AbstractBootstrap<?, ?> b, TcpOptions tcp, int connectTimeoutMs) {
+        backend(b, tcp, connectTimeoutMs, READS);
+    }
+
+    /** Options of a backend connection. */
+    public static void backend(AbstractBootstrap<?, ?> b, TcpOptions tcp, int connectTimeoutMs, RelayReadSizes reads) {
         b.option(ChannelOption.ALLOW_HALF_CLOSURE, true);
         b.option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        b.option(ChannelOption.RCVBUF_ALLOCATOR, READS);
+        b.option(ChannelOption.RCVBUF_ALLOCATOR, reads);
         b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs);
         if (tcp.nodelay() != null) {
             b.option(ChannelOption.TCP_NODELAY, tcp.nodelay());

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import java.net.Socket;
 import java.util.List;
@@ -65,8 +64,8 @@ class TcpOptionsTest {
             Channel server = TcpRelayTest.onLoop(client, () -> client.pipeline().get(RelayFrontendHandler.class).server());
             for (Channel ch : List.of(client, server)) {
                 RecvByteBufAllocator reads = ch.config().getRecvByteBufAllocator();
-                assertSame(SocketOptions.READS, reads, ch + " read allocator");
-                assertEquals(16, ((MaxMessagesRecvByteBufAllocator) reads).maxMessagesPerRead(), ch + " reads per loop");
+                assertSame(SocketOptions.reads(transport(transport)), reads, ch + " read allocator");
+                assertEquals(16, ((RelayReadSizes) reads).maxMessagesPerRead(), ch + " reads per turn");
             }
         }
     }
