@@ -6,7 +6,8 @@ import org.hoststated.core.msg.ProcId;
 /**
  * How each child engine is started: its main class, its {@code ps} title and its JVM flags.
  * The flags keep start-up and memory low (JAVA-NOTES: C1 only and the serial collector for
- * pfe and hce); the relay keeps C2, since it carries the traffic.
+ * pfe and hce); the relay keeps C2, since it carries the traffic, and runs without Netty's
+ * buffer leak sampling.
  */
 enum EngineSpec {
     PFE(ProcId.PFE, "org.hoststated.pfe.PfeMain", "hoststated: pf engine",
@@ -14,7 +15,10 @@ enum EngineSpec {
     HCE(ProcId.HCE, "org.hoststated.hce.HceMain", "hoststated: health check engine",
             List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-Xss512k", "-XX:CICompilerCount=1")),
     RELAY(ProcId.RELAY, "org.hoststated.relay.RelayMain", "hoststated: relay engine",
-            List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx96m", "-Xss512k"));
+            List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx96m", "-Xss512k",
+                    // Netty's default leak sampling records a stack trace every 128th buffer:
+                    // 1.4 % of a TCP relay's CPU (bench/relay profile); tests run it paranoid.
+                    "-Dio.netty.leakDetection.level=disabled"));
 
     /** Flags every child gets: no hsperfdata files (they outlive a privilege drop), quiet native access. */
     static final List<String> COMMON = List.of("-XX:-UsePerfData", "-XX:+UseCompressedOops",

@@ -38,6 +38,12 @@ public abstract class RelayTransport {
     /** Makes the channels of backend connections. */
     public abstract ChannelFactory<? extends Channel> socketChannels();
 
+    /**
+     * Whether a pending receive holds its buffer until data comes (io_uring allocates it when
+     * the receive is submitted; epoll reads only a readable socket).
+     */
+    public abstract boolean receivesWaitWithABuffer();
+
     /** {@code n} worker loops, threads named {@code name-<i>}. */
     public EventLoopGroup newWorkers(int n, String name) {
         return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true), ioHandlerFactory());
@@ -108,6 +114,11 @@ public abstract class RelayTransport {
         public ChannelFactory<? extends Channel> socketChannels() {
             return IoUringSocketChannel::new;
         }
+
+        @Override
+        public boolean receivesWaitWithABuffer() {
+            return true;
+        }
     }
 
     private static final class EpollTransport extends RelayTransport {
@@ -131,6 +142,11 @@ public abstract class RelayTransport {
         @Override
         public ChannelFactory<? extends Channel> socketChannels() {
             return EpollSocketChannel::new;
+        }
+
+        @Override
+        public boolean receivesWaitWithABuffer() {
+            return false;
         }
     }
 }

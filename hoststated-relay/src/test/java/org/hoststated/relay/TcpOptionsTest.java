@@ -3,10 +3,12 @@ package org.hoststated.relay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.RecvByteBufAllocator;
 import java.net.Socket;
 import java.util.List;
 import org.hoststated.core.config.ProtocolConfig;
@@ -46,6 +48,24 @@ class TcpOptionsTest {
                 assertTrue(ch.config().getOption(ChannelOption.SO_SNDBUF) >= 128 * 1024, ch + " sndbuf");
                 assertEquals(33, ch.config().getOption(SocketOptions.IP_TTL), ch + " ttl");
                 assertEquals(2, ch.config().getOption(SocketOptions.IP_MINTTL), ch + " minttl");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void bothSocketsOfASessionUseTheRelaysReadSizes(String transport) throws Exception {
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.start(transport(transport), 1, RelayFixture.forward(b),
+                        protocol(TcpOptions.defaults()), null);
+                Socket c = r.connect()) {
+            assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
+            Channel client = TcpRelayTest.awaitSession(r);
+            Channel server = TcpRelayTest.onLoop(client, () -> client.pipeline().get(RelayFrontendHandler.class).server());
+            for (Channel ch : List.of(client, server)) {
+                RecvByteBufAllocator reads = ch.config().getRecvByteBufAllocator();
+                assertSame(SocketOptions.reads(transport(transport)), reads, ch + " read allocator");
+                assertEquals(16, ((RelayReadSizes) reads).maxMessagesPerRead(), ch + " reads per turn");
             }
         }
     }

@@ -117,8 +117,8 @@ abstract class TcpRelayTest {
                 // The client reads nothing: wait until the relay's buffer towards it is full.
                 awaitOnLoop(client, () -> !client.isWritable());
                 int high = SocketOptions.WATER_MARK.high();
-                // One read burst (at most one 64 KiB buffer) may pass the mark before reading stops.
-                long bound = high + 64 * 1024;
+                // One read (at most SocketOptions.MAX_READ) may pass the mark before reading stops.
+                long bound = high + SocketOptions.MAX_READ;
                 for (int i = 0; i < 5; i++) {
                     long[] seen = onLoop(client, () -> {
                         Channel server = client.pipeline().get(RelayFrontendHandler.class).server();

@@ -1,0 +1,91 @@
+package org.hoststated.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.DefaultChannelConfig;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reads grow to 256 KiB while they fill their buffers; on io_uring the read that waits for a
+ * quiet peer asks for little.
+ */
+class RelayReadSizesTest {
+    private static final int K = 1024;
+    private final ChannelConfig config = new DefaultChannelConfig(new EmbeddedChannel());
+
+    /** One read turn: each element is what a read got (at most its buffer); returns the sizes asked. */
+    private int[] turn(RecvByteBufAllocator.Handle h, int... got) {
+        h.reset(config);
+        int[] asked = new int[got.length];
+        for (int i = 0; i < got.length; i++) {
+            ByteBuf b = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            asked[i] = b.writableBytes();
+            h.attemptedBytesRead(asked[i]);
+            h.lastBytesRead(Math.min(got[i], asked[i]));
+            b.release();
+        }
+        h.readComplete();
+        return asked;
+    }
+
+    /** Full reads until the handle asks for the largest size; returns how many it took. */
+    private int stream(RecvByteBufAllocator.Handle h) {
+        for (int n = 1; n <= 20; n++) {
+            if (turn(h, K * K)[0] == 256 * K) {
+                return n;
+            }
+        }
+        throw new AssertionError("reads never reached 256 KiB");
+    }
+
+    @Test
+    void streamingReadsGrowTo256KiBQuicklyOnBothTransports() {
+        for (boolean uring : new boolean[] {false, true}) {
+            RecvByteBufAllocator.Handle h = new RelayReadSizes(256 * K, uring).newHandle();
+            assertEquals(2 * K, turn(h, 100)[0]);
+            assertTrue(stream(h) <= 4, "slow growth");
+            assertEquals(256 * K, turn(h, K * K)[0], "never above the largest size");
+        }
+    }
+
+    @Test
+    void onIoUringTheReadAfterAnEmptiedSocketAsksForLittleThenTheTurnGoesOnAtFullSize() {
+        RecvByteBufAllocator.Handle h = new RelayReadSizes(256 * K, true).newHandle();
+        stream(h);
+        turn(h, K * K, 100 * K); // the socket was emptied: the next receive will wait
+        int[] asked = turn(h, K * K, K * K);
+        assertEquals(RelayReadSizes.FIRST_AFTER_DRAIN, asked[0]);
+        assertEquals(256 * K, asked[1]);
+        // A turn cut short with a full last read (back-pressure) starts at full size again.
+        assertEquals(256 * K, turn(h, K * K)[0]);
+    }
+
+    @Test
+    void onEpollEveryReadAsksForTheFullSize() {
+        RecvByteBufAllocator.Handle h = new RelayReadSizes(256 * K, false).newHandle();
+        stream(h);
+        turn(h, K * K, 100 * K);
+        assertEquals(256 * K, turn(h, K * K)[0]);
+    }
+
+    @Test
+    void smallMessagesKeepSmallBuffers() {
+        RecvByteBufAllocator.Handle h = new RelayReadSizes(256 * K, true).newHandle();
+        for (int i = 0; i < 10; i++) {
+            assertTrue(turn(h, 850)[0] <= 2 * K);
+        }
+    }
+
+    @Test
+    void sixteenReadsPerTurnAndALargestSizeOfAtLeastTheWaitingRead() {
+        assertEquals(16, new RelayReadSizes(256 * K, true).maxMessagesPerRead());
+        assertThrows(IllegalArgumentException.class, () -> new RelayReadSizes(8 * K, true));
+    }
+}
