@@ -268,6 +268,11 @@ class HttpRelayTest {
             c.socket.shutdownOutput();
             // Both sides have sent FIN: the session is over, not left to its idle timeout.
             HttpSafetyTest.awaitNoSessions(r);
+            // The backend's thread records what it read once it sees EOF, a moment after.
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!b.seen.contains("last words") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertTrue(b.seen.contains("last words"), b.seen::toString);
         }
     }
