@@ -373,6 +373,39 @@ final class HeadRewriter {
         return cookies;
     }
 
+    /**
+     * Makes the head (after {@link #apply}) say {@code token} ({@code close} or
+     * {@code keep-alive}) in its Connection field instead of either of them, keeping the other
+     * connection options it lists (they name hop-by-hop fields). Towards the server a client's
+     * {@code close} becomes {@code keep-alive}, so the connection can serve the next session;
+     * towards that client the response then says {@code close}.
+     */
+    void connection(String token) {
+        StringBuilder value = new StringBuilder(token);
+        int first = -1;
+        for (int f = 0; f < h.fields; f++) {
+            if (fate[f] == DROP || !h.nameIs(f, HttpHead.CONNECTION)) {
+                continue;
+            }
+            for (String option : current(f).split(",")) {
+                String o = option.trim();
+                if (!o.isEmpty() && !o.equalsIgnoreCase("close") && !o.equalsIgnoreCase("keep-alive")) {
+                    value.append(", ").append(o);
+                }
+            }
+            if (first < 0) {
+                first = f;
+            } else {
+                drop(f);
+            }
+        }
+        if (first >= 0) {
+            set(first, value.toString());
+        } else {
+            add("Connection: " + value);
+        }
+    }
+
     /** Writes the head, as edited by the last {@link #apply}, to {@code out}. */
     void write(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
         if (!changed) {
@@ -399,11 +432,15 @@ final class HeadRewriter {
             }
             pos = h.lineNext[f];
         }
-        c.range(pos, h.end - 2);
-        for (String a : added) {
-            c.text(a).text("\r\n");
+        if (added.isEmpty()) {
+            c.range(pos, h.end);
+        } else {
+            c.range(pos, h.end - 2);
+            for (String a : added) {
+                c.text(a).text("\r\n");
+            }
+            c.text("\r\n");
         }
-        c.text("\r\n");
         c.flush();
     }
 

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *     -> idle-close -> http (HttpFrontendHandler)
  * </pre>
  * The protocol's rules are compiled once here; each session gets its own frontend handler,
- * which connects backend channels on the same loop. Shared by every session of one relay.
+ * which connects backend channels on the same loop. Shared by every session of one relay, as
+ * is the relay's pool of idle backend connections ({@link BackendPool}).
  */
 @ChannelHandler.Sharable
 public final class HttpRelayInitializer extends ChannelInitializer<Channel> implements SessionLimit.OverLimit {
@@ -34,18 +35,21 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel> impl
     private final HttpRules rules;
     private final HttpLimits limits;
     private final boolean hashRouted;
+    private final BackendPool pool;
 
     /** @param tls the TLS server context, or null for a plain listener */
     public HttpRelayInitializer(RelayContext relay, SslContext tls, ProtocolConfig protocol) {
-        this(relay, tls, protocol, HttpLimits.DEFAULTS);
+        this(relay, tls, protocol, HttpLimits.DEFAULTS, BackendPool.Limits.DEFAULTS);
     }
 
-    public HttpRelayInitializer(RelayContext relay, SslContext tls, ProtocolConfig protocol, HttpLimits limits) {
+    public HttpRelayInitializer(RelayContext relay, SslContext tls, ProtocolConfig protocol, HttpLimits limits,
+            BackendPool.Limits poolLimits) {
         this.relay = relay;
         this.tls = tls;
         this.rules = new HttpRules(protocol);
         this.limits = limits;
         this.hashRouted = relay.config().target() instanceof TableTarget t && t.mode() != Mode.ROUNDROBIN;
+        this.pool = new BackendPool(relay.selector(), poolLimits, relay.config().timeoutSec());
         LoggerFactory.getLogger(HttpRelayInitializer.class).debug("relay {}: http {}", relay.name(), limits);
     }
 
@@ -61,7 +65,12 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel> impl
             p.addLast("idle", new IdleStateHandler(true, 0, 0, timeout, TimeUnit.SECONDS));
             p.addLast("idle-close", IdleCloseHandler.INSTANCE);
         }
-        p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted));
+        p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted, pool));
+    }
+
+    /** The relay's idle backend connections. */
+    public BackendPool pool() {
+        return pool;
     }
 
     /** A client over the engine's session bound gets a 503 page, then the close. */
