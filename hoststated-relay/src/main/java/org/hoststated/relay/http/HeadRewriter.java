@@ -59,6 +59,7 @@ final class HeadRewriter {
     private Pairs cookies;
     private boolean cookiesChanged;
     private int hash;
+    private final Composer composer = new Composer();
 
     HeadRewriter(List<HttpRules.Rule> rules, SessionValues values, boolean request) {
         this.rules = rules;
@@ -381,16 +382,18 @@ final class HeadRewriter {
      * towards that client the response then says {@code close}.
      */
     void connection(String token) {
-        StringBuilder value = new StringBuilder(token);
+        StringBuilder value = null;
         int first = -1;
         for (int f = 0; f < h.fields; f++) {
             if (fate[f] == DROP || !h.nameIs(f, HttpHead.CONNECTION)) {
                 continue;
             }
-            for (String option : current(f).split(",")) {
-                String o = option.trim();
-                if (!o.isEmpty() && !o.equalsIgnoreCase("close") && !o.equalsIgnoreCase("keep-alive")) {
-                    value.append(", ").append(o);
+            if (fate[f] != KEEP || !h.onlyConnectionToken(f)) {
+                for (String option : current(f).split(",")) {
+                    String o = option.trim();
+                    if (!o.isEmpty() && !o.equalsIgnoreCase("close") && !o.equalsIgnoreCase("keep-alive")) {
+                        value = (value == null ? new StringBuilder(token) : value).append(", ").append(o);
+                    }
                 }
             }
             if (first < 0) {
@@ -399,10 +402,11 @@ final class HeadRewriter {
                 drop(f);
             }
         }
+        String v = value == null ? token : value.toString();
         if (first >= 0) {
-            set(first, value.toString());
+            set(first, v);
         } else {
-            add("Connection: " + value);
+            add("Connection: " + v);
         }
     }
 
@@ -415,7 +419,7 @@ final class HeadRewriter {
         if (cookiesChanged) {
             rewriteCookies();
         }
-        Composer c = new Composer(h.buf, alloc, out);
+        Composer c = composer.start(h.buf, alloc, out);
         int pos = h.start;
         if (targetChanged) {
             c.range(h.start, h.targetStart);
@@ -464,15 +468,17 @@ final class HeadRewriter {
 
     /** Emits ranges of the source buffer as slices and runs of text as one buffer each. */
     private static final class Composer {
-        private final ByteBuf src;
-        private final ByteBufAllocator alloc;
-        private final Consumer<ByteBuf> out;
+        private ByteBuf src;
+        private ByteBufAllocator alloc;
+        private Consumer<ByteBuf> out;
         private final StringBuilder text = new StringBuilder(64);
 
-        Composer(ByteBuf src, ByteBufAllocator alloc, Consumer<ByteBuf> out) {
-            this.src = src;
-            this.alloc = alloc;
-            this.out = out;
+        Composer start(ByteBuf source, ByteBufAllocator allocator, Consumer<ByteBuf> sink) {
+            src = source;
+            alloc = allocator;
+            out = sink;
+            text.setLength(0);
+            return this;
         }
 
         void range(int from, int to) {

@@ -12,7 +12,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.relay.handler.RelayContext;
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The client side of one HTTP relay session and the session's owner: last handler of the
- * client channel's pipeline ({@code [ssl] -> idle -> idle-close -> http}), on the worker loop
+ * client channel's pipeline ({@code [ssl] -> http}), on the worker loop
  * that accepted the client. It reads request heads with {@link HttpHead} (strictly, refusing
  * what could smuggle a request), applies the protocol's request rules, picks a host per
  * request (late connect: hashed values may choose it), connects the backend channel on the
@@ -64,7 +63,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private State state = State.HEAD;
     private BodyFramer body;
     private ByteBuf cumulation;
-    private ScheduledFuture<?> headTimer;
+    private HttpSessionTimer timer;
     private boolean clientEof;
     /** The server sent FIN on the tunnel (passed on to the client). */
     private boolean tunnelServerEof;
@@ -113,13 +112,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         session = SessionInfo.open(relay, client);
-        client.closeFuture().addListener(f -> sessionClosed());
         InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
         InetSocketAddress local = (InetSocketAddress) client.localAddress();
         values = new SessionValues(remote, local, relay.config().timeoutSec(), session::logValue);
         requestRules = new HeadRewriter(rules.request, values, true);
         responseRules = new HeadRewriter(rules.response, values, false);
-        startHeadTimer();
+        timer = new HttpSessionTimer(this, client, session, limits.headTimeoutMs(), relay.config().timeoutSec());
+        timer.start();
         client.config().setAutoRead(true);
     }
 
@@ -196,11 +195,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             if (in.readableBytes() > limits.maxHeadBytes()) {
                 throw new HttpException(413, "request head too large");
             }
-            startHeadTimer();
+            timer.headStarted();
             return false;
         }
         scanner.reset();
-        cancelHeadTimer();
+        timer.headDone();
         head.parseRequest(in, in.readerIndex(), end, limits.maxHeaderFields());
         if (head.methodConnect) {
             throw new HttpException(405, "CONNECT refused");
@@ -416,7 +415,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.TUNNEL;
         exchange = false;
-        cancelHeadTimer();
+        timer.headDone();
         if (cumulation != null) {
             toServer(cumulation);
             cumulation = null;
@@ -511,11 +510,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (session != null) {
-            RelaySession.setReason(client, "closed by client");
+        if (session == null) {
+            return;
         }
+        RelaySession.setReason(client, "closed by client");
+        session.done();
         releaseServer();
         state = State.CLOSED;
+        timer.stop();
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
     }
 
     @Override
@@ -552,7 +558,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.CLOSED;
-        cancelHeadTimer();
+        timer.headDone();
         RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");
         closeServer();
         if (responseStarted || (e.rule() && !rules.returnError)) {
@@ -589,34 +595,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void startHeadTimer() {
-        if (headTimer == null) {
-            headTimer = client.eventLoop().schedule(this::headTimeout, limits.headTimeoutMs(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void cancelHeadTimer() {
-        if (headTimer != null) {
-            headTimer.cancel(false);
-            headTimer = null;
-        }
-    }
-
-    private void headTimeout() {
-        headTimer = null;
+    /** The request head awaited did not arrive in time (called by the session's timer). */
+    void headTimeout() {
         if (state == State.HEAD && !exchange) {
             fail(new HttpException(408, "timeout reading the request head"));
-        }
-    }
-
-    private void sessionClosed() {
-        session.done();
-        releaseServer();
-        state = State.CLOSED;
-        cancelHeadTimer();
-        if (cumulation != null) {
-            cumulation.release();
-            cumulation = null;
         }
     }
 

@@ -424,6 +424,12 @@ final class HttpHead {
         return true;
     }
 
+    /** Whether field's value is just {@code close} or {@code keep-alive} (the usual Connection field). */
+    boolean onlyConnectionToken(int field) {
+        return equalsLower(valueStart[field], valueEnd[field], CLOSE)
+                || equalsLower(valueStart[field], valueEnd[field], KEEP_ALIVE);
+    }
+
     boolean nameIs(int field, byte[] lower) {
         return equalsLower(lineStart[field], nameEnd[field], lower);
     }

@@ -11,29 +11,27 @@ import java.util.function.BiConsumer;
  * On the session's worker loop.
  */
 final class SessionValues {
-    private final String remoteAddr;
-    private final String remotePort;
-    private final String serverAddr;
-    private final String serverPort;
-    private final String timeout;
+    private final InetSocketAddress remote;
+    private final InetSocketAddress local;
+    private final int timeoutSec;
     private final BiConsumer<String, String> log;
+    /** The macros' values, made when a rule first uses one (most sessions never do); or null. */
+    private String[] macros;
 
     SessionValues(InetSocketAddress remote, InetSocketAddress local, int timeoutSec, BiConsumer<String, String> log) {
+        this.remote = remote;
+        this.local = local;
+        this.timeoutSec = timeoutSec;
         this.log = log;
-        remoteAddr = remote.getAddress().getHostAddress();
-        remotePort = Integer.toString(remote.getPort());
-        serverAddr = local.getAddress().getHostAddress();
-        serverPort = Integer.toString(local.getPort());
-        timeout = Integer.toString(timeoutSec);
     }
 
     /** {@code value} with the macros replaced and control characters dropped. */
     String expand(String value) {
         String s = value;
         if (s.indexOf('$') >= 0) {
-            s = s.replace("$REMOTE_ADDR", remoteAddr).replace("$REMOTE_PORT", remotePort)
-                    .replace("$SERVER_ADDR", serverAddr).replace("$SERVER_PORT", serverPort)
-                    .replace("$TIMEOUT", timeout);
+            String[] m = macros();
+            s = s.replace("$REMOTE_ADDR", m[0]).replace("$REMOTE_PORT", m[1])
+                    .replace("$SERVER_ADDR", m[2]).replace("$SERVER_PORT", m[3]).replace("$TIMEOUT", m[4]);
         }
         return clean(s);
     }
@@ -54,6 +52,14 @@ final class SessionValues {
             }
         }
         return s;
+    }
+
+    private String[] macros() {
+        if (macros == null) {
+            macros = new String[] {remote.getAddress().getHostAddress(), Integer.toString(remote.getPort()),
+                local.getAddress().getHostAddress(), Integer.toString(local.getPort()), Integer.toString(timeoutSec)};
+        }
+        return macros;
     }
 
     /** Adds {@code key: value} to the session's close line. */
