@@ -3,9 +3,7 @@ package org.hoststated.relay.http;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.relay.lb.TargetHost;
 
@@ -23,7 +21,15 @@ final class IdleBackends {
     private final EventLoop loop;
     private final long idleNanos;
     private final long sweepMs;
-    private final Map<TargetHost, ArrayDeque<HttpBackendHandler>> byHost = new HashMap<>();
+    /**
+     * The hosts with parked connections and their connections, in parallel arrays: a relay has
+     * few hosts, and the selector hands out the same {@link TargetHost} instances, so a scan
+     * comparing references first is cheaper than hashing the host on every take and park.
+     */
+    private TargetHost[] hosts = new TargetHost[2];
+    @SuppressWarnings("unchecked")
+    private ArrayDeque<HttpBackendHandler>[] queues = new ArrayDeque[2];
+    private int hostCount;
     private int size;
     private ScheduledFuture<?> sweeper;
 
@@ -52,10 +58,9 @@ final class IdleBackends {
                 || !pool.usable(host)) {
             return false;
         }
-        ArrayDeque<HttpBackendHandler> q = byHost.get(host);
+        ArrayDeque<HttpBackendHandler> q = queue(host);
         if (q == null) {
-            q = new ArrayDeque<>();
-            byHost.put(host, q);
+            q = addHost(host);
         } else if (q.size() >= pool.limits().perHost()) {
             return false;
         }
@@ -70,7 +75,7 @@ final class IdleBackends {
 
     /** An idle connection to {@code host}, unparked, or null when there is none. */
     HttpBackendHandler take(TargetHost host) {
-        ArrayDeque<HttpBackendHandler> q = byHost.get(host);
+        ArrayDeque<HttpBackendHandler> q = queue(host);
         if (q == null) {
             return null;
         }
@@ -87,7 +92,7 @@ final class IdleBackends {
 
     /** {@code conn} closed while parked (its server closed it, or it expired). */
     void remove(HttpBackendHandler conn, TargetHost host) {
-        ArrayDeque<HttpBackendHandler> q = byHost.get(host);
+        ArrayDeque<HttpBackendHandler> q = queue(host);
         if (q != null && q.remove(conn)) {
             size--;
         }
@@ -107,31 +112,50 @@ final class IdleBackends {
             return;
         }
         long now = System.nanoTime();
-        for (Iterator<Map.Entry<TargetHost, ArrayDeque<HttpBackendHandler>>> it = byHost.entrySet().iterator();
-                it.hasNext(); ) {
-            Map.Entry<TargetHost, ArrayDeque<HttpBackendHandler>> e = it.next();
-            ArrayDeque<HttpBackendHandler> q = e.getValue();
-            boolean usable = !pool.closed() && pool.usable(e.getKey());
+        for (int i = 0; i < hostCount; i++) {
+            ArrayDeque<HttpBackendHandler> q = queues[i];
+            boolean usable = !pool.closed() && pool.usable(hosts[i]);
             for (HttpBackendHandler c; (c = q.peekLast()) != null && (!usable || now - c.parkedSince() >= idleNanos); ) {
                 q.pollLast();
                 size--;
                 c.unpark();
                 c.channel().close();
             }
-            if (q.isEmpty()) {
-                it.remove();
-            }
         }
     }
 
+    private ArrayDeque<HttpBackendHandler> queue(TargetHost host) {
+        for (int i = 0; i < hostCount; i++) {
+            if (hosts[i] == host) {
+                return queues[i];
+            }
+        }
+        for (int i = 0; i < hostCount; i++) {
+            if (hosts[i].equals(host)) {
+                return queues[i];
+            }
+        }
+        return null;
+    }
+
+    private ArrayDeque<HttpBackendHandler> addHost(TargetHost host) {
+        if (hostCount == hosts.length) {
+            hosts = Arrays.copyOf(hosts, hostCount * 2);
+            queues = Arrays.copyOf(queues, hostCount * 2);
+        }
+        ArrayDeque<HttpBackendHandler> q = new ArrayDeque<>();
+        hosts[hostCount] = host;
+        queues[hostCount++] = q;
+        return q;
+    }
+
     void closeAll() {
-        for (ArrayDeque<HttpBackendHandler> q : byHost.values()) {
-            for (HttpBackendHandler c; (c = q.poll()) != null; ) {
+        for (int i = 0; i < hostCount; i++) {
+            for (HttpBackendHandler c; (c = queues[i].poll()) != null; ) {
                 c.unpark();
                 c.channel().close();
             }
         }
-        byHost.clear();
         size = 0;
     }
 }

@@ -29,11 +29,17 @@ final class SessionValues {
     String expand(String value) {
         String s = value;
         if (s.indexOf('$') >= 0) {
-            String[] m = macros();
-            s = s.replace("$REMOTE_ADDR", m[0]).replace("$REMOTE_PORT", m[1])
-                    .replace("$SERVER_ADDR", m[2]).replace("$SERVER_PORT", m[3]).replace("$TIMEOUT", m[4]);
+            s = replace(s, "$REMOTE_ADDR", 0);
+            s = replace(s, "$REMOTE_PORT", 1);
+            s = replace(s, "$SERVER_ADDR", 2);
+            s = replace(s, "$SERVER_PORT", 3);
+            s = replace(s, "$TIMEOUT", 4);
         }
         return clean(s);
+    }
+
+    private String replace(String s, String macro, int which) {
+        return s.contains(macro) ? s.replace(macro, macro(which)) : s;
     }
 
     /** Drops characters that could end a header line (a value must never inject one). */
@@ -54,12 +60,23 @@ final class SessionValues {
         return s;
     }
 
-    private String[] macros() {
+    /** The value of macro {@code which}, made on first use (most sessions use none or one). */
+    private String macro(int which) {
         if (macros == null) {
-            macros = new String[] {remote.getAddress().getHostAddress(), Integer.toString(remote.getPort()),
-                local.getAddress().getHostAddress(), Integer.toString(local.getPort()), Integer.toString(timeoutSec)};
+            macros = new String[5];
         }
-        return macros;
+        String v = macros[which];
+        if (v == null) {
+            v = switch (which) {
+                case 0 -> remote.getAddress().getHostAddress();
+                case 1 -> Integer.toString(remote.getPort());
+                case 2 -> local.getAddress().getHostAddress();
+                case 3 -> Integer.toString(local.getPort());
+                default -> Integer.toString(timeoutSec);
+            };
+            macros[which] = v;
+        }
+        return v;
     }
 
     /** Adds {@code key: value} to the session's close line. */
