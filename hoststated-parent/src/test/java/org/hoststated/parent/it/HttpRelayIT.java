@@ -47,8 +47,8 @@ class HttpRelayIT {
         for (String ip : List.of("127.23.2.11", "127.23.2.12")) {
             HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getByName(ip), backendPort), 32);
             s.createContext("/", ex -> {
-                byte[] body = ("host " + ip + "\nxff " + ex.getRequestHeaders().getFirst("X-Forwarded-For") + "\n")
-                        .getBytes(StandardCharsets.US_ASCII);
+                byte[] body = ("host " + ip + "\nxff " + ex.getRequestHeaders().getFirst("X-Forwarded-For") + "\n"
+                        + "peer " + ex.getRemoteAddress().getPort() + "\n").getBytes(StandardCharsets.US_ASCII);
                 ex.getResponseHeaders().add("Server", "jdk");
                 ex.sendResponseHeaders(200, body.length);
                 ex.getResponseBody().write(body);
@@ -109,6 +109,14 @@ class HttpRelayIT {
         assertEquals(3, out.split("xff 127\\.").length - 1, out);
         assertTrue(out.contains("Re-using existing connection"), out);
         assertTrue(out.contains("< Server: hoststated"), out);
+    }
+
+    @Test
+    void clientsThatCloseAreServedOverOneKeptBackendConnection() throws Exception {
+        String first = curl("-i", "-H", "X-User: carol", "-H", "Connection: close", url());
+        String second = curl("-i", "-H", "X-User: carol", "-H", "Connection: close", url());
+        assertTrue(first.contains("Connection: close"), first);
+        assertEquals(first.substring(first.indexOf("peer ")), second.substring(second.indexOf("peer ")));
     }
 
     @Test
