@@ -112,11 +112,15 @@ class HttpRelayIT {
     }
 
     @Test
-    void clientsThatCloseAreServedOverOneKeptBackendConnection() throws Exception {
-        String first = curl("-i", "-H", "X-User: carol", "-H", "Connection: close", url());
-        String second = curl("-i", "-H", "X-User: carol", "-H", "Connection: close", url());
-        assertTrue(first.contains("Connection: close"), first);
-        assertEquals(first.substring(first.indexOf("peer ")), second.substring(second.indexOf("peer ")));
+    void clientsThatCloseAreServedOverKeptBackendConnections() throws Exception {
+        // Each of the 5 worker loops (the default prefork) keeps its own idle connections.
+        Set<String> peers = new HashSet<>();
+        for (int i = 0; i < 12; i++) {
+            String out = curl("-i", "-H", "X-User: carol", "-H", "Connection: close", url());
+            assertTrue(out.contains("Connection: close"), out);
+            peers.add(out.substring(out.indexOf("peer ")));
+        }
+        assertTrue(peers.size() <= 5, "backend connections: " + peers);
     }
 
     @Test
