@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * host. Owned by {@link HttpFrontendHandler}, on the session's worker loop.
  *
  * <p>A request sent over a reused connection may cross the server's close of that idle
- * connection. For such a request (no body, idempotent method) the link keeps a duplicate of
- * what it wrote until the response's first byte, so the session can resend it once over a
- * fresh connection ({@link #replayOnFreshConnection}) instead of answering 502.
+ * connection. For such a request (no body, idempotent method) the link keeps a reference to
+ * each buffer it wrote (and where its bytes started: a partial write moves that) until the
+ * response's first byte, so the session can resend it once over a fresh connection
+ * ({@link #replayOnFreshConnection}) instead of answering 502.
  */
 final class BackendLink {
     private static final Logger log = LoggerFactory.getLogger(BackendLink.class);
@@ -40,8 +41,11 @@ final class BackendLink {
     private int retriesLeft;
     private ArrayDeque<ByteBuf> pending;
     private boolean wrote;
-    /** What was written of the request in flight, kept until its response starts; or null. */
-    private ArrayDeque<ByteBuf> replay;
+    /** What was written of the request in flight, kept until its response starts, and the
+     *  reader index each buffer had then; {@link #recorded} of them. */
+    private ByteBuf[] replay;
+    private int[] replayFrom;
+    private int recorded;
     private boolean recording;
 
     BackendLink(RelayContext relay, HttpFrontendHandler session, BackendPool pool) {
@@ -133,7 +137,7 @@ final class BackendLink {
      * nothing was recorded (the caller answers with an error instead).
      */
     boolean replayOnFreshConnection() {
-        if (!recording || replay == null || replay.isEmpty()) {
+        if (!recording || recorded == 0) {
             return false;
         }
         recording = false;
@@ -142,8 +146,11 @@ final class BackendLink {
         if (pending == null) {
             pending = new ArrayDeque<>(4);
         }
-        pending.addAll(replay);
-        replay.clear();
+        for (int i = 0; i < recorded; i++) {
+            pending.add(replay[i].readerIndex(replayFrom[i]));
+            replay[i] = null;
+        }
+        recorded = 0;
         retriesLeft = host.retry();
         connect();
         old.moveExpectationTo(handler);
@@ -152,11 +159,11 @@ final class BackendLink {
 
     private void dropReplay() {
         recording = false;
-        if (replay != null) {
-            for (ByteBuf m; (m = replay.poll()) != null; ) {
-                m.release();
-            }
+        for (int i = 0; i < recorded; i++) {
+            replay[i].release();
+            replay[i] = null;
         }
+        recorded = 0;
     }
 
     private void connect() {
@@ -215,10 +222,7 @@ final class BackendLink {
     void write(ByteBuf b) {
         if (connected) {
             if (recording) {
-                if (replay == null) {
-                    replay = new ArrayDeque<>(4);
-                }
-                replay.add(b.retainedDuplicate());
+                record(b);
             }
             channel.write(b, channel.voidPromise());
             wrote = true;
@@ -228,6 +232,18 @@ final class BackendLink {
             }
             pending.add(b);
         }
+    }
+
+    private void record(ByteBuf b) {
+        if (replay == null) {
+            replay = new ByteBuf[4];
+            replayFrom = new int[4];
+        } else if (recorded == replay.length) {
+            replay = java.util.Arrays.copyOf(replay, recorded * 2);
+            replayFrom = java.util.Arrays.copyOf(replayFrom, recorded * 2);
+        }
+        replay[recorded] = b.retain();
+        replayFrom[recorded++] = b.readerIndex();
     }
 
     /** Flushes what {@link #write} queued since the last flush. */
