@@ -454,6 +454,7 @@ public final class RelayEngine extends Engine {
             if (s.config().target() instanceof TableTarget) {
                 HostSelector sel = s.context().selector();
                 sel.update(sel.hosts().with(this::usable));
+                s.hostsChanged();
             }
         }
     }

@@ -187,7 +187,18 @@ public final class RelayServer {
             l = listener;
             listener = null;
         }
+        if (initializer instanceof HttpRelayInitializer http) {
+            // A new generation has its own pools: nothing of this one's hosts is reused.
+            http.pool().close();
+        }
         return l != null ? l.close() : null;
+    }
+
+    /** Host state changed: idle backend connections of hosts now unusable are closed. */
+    public void hostsChanged() {
+        if (initializer instanceof HttpRelayInitializer http) {
+            http.pool().hostsChanged();
+        }
     }
 
     /** Closes every open session of this relay (engine shutdown). */

@@ -84,6 +84,15 @@ public final class SessionLimit {
     }
 
     /**
+     * A session pipeline the guard builds in place, in the guard's own initializer round:
+     * adding a second {@code ChannelInitializer} would cost every connection another handler
+     * context and pipeline change.
+     */
+    public interface SessionPipeline {
+        void init(Channel client);
+    }
+
+    /**
      * The child handler of a relay's listener: {@code sessionPipeline} for a session within
      * the bound, else a refusal ({@link OverLimit}) or a close.
      */
@@ -114,7 +123,11 @@ public final class SessionLimit {
                 return;
             }
             ch.closeFuture().addListener(f -> open.decrementAndGet());
-            ch.pipeline().addLast(sessionPipeline);
+            if (sessionPipeline instanceof SessionPipeline p) {
+                p.init(ch);
+            } else {
+                ch.pipeline().addLast(sessionPipeline);
+            }
         }
     }
 

@@ -47,8 +47,8 @@ class HttpRelayIT {
         for (String ip : List.of("127.23.2.11", "127.23.2.12")) {
             HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getByName(ip), backendPort), 32);
             s.createContext("/", ex -> {
-                byte[] body = ("host " + ip + "\nxff " + ex.getRequestHeaders().getFirst("X-Forwarded-For") + "\n")
-                        .getBytes(StandardCharsets.US_ASCII);
+                byte[] body = ("host " + ip + "\nxff " + ex.getRequestHeaders().getFirst("X-Forwarded-For") + "\n"
+                        + "peer " + ex.getRemoteAddress().getPort() + "\n").getBytes(StandardCharsets.US_ASCII);
                 ex.getResponseHeaders().add("Server", "jdk");
                 ex.sendResponseHeaders(200, body.length);
                 ex.getResponseBody().write(body);
@@ -109,6 +109,18 @@ class HttpRelayIT {
         assertEquals(3, out.split("xff 127\\.").length - 1, out);
         assertTrue(out.contains("Re-using existing connection"), out);
         assertTrue(out.contains("< Server: hoststated"), out);
+    }
+
+    @Test
+    void clientsThatCloseAreServedOverKeptBackendConnections() throws Exception {
+        // Each of the 5 worker loops (the default prefork) keeps its own idle connections.
+        Set<String> peers = new HashSet<>();
+        for (int i = 0; i < 12; i++) {
+            String out = curl("-i", "-H", "X-User: carol", "-H", "Connection: close", url());
+            assertTrue(out.contains("Connection: close"), out);
+            peers.add(out.substring(out.indexOf("peer ")));
+        }
+        assertTrue(peers.size() <= 5, "backend connections: " + peers);
     }
 
     @Test

@@ -82,7 +82,7 @@ public final class SessionInfo {
     }
 
     /** When bytes last moved, in {@link System#nanoTime()} terms. */
-    long lastActivityNanos() {
+    public long lastActivityNanos() {
         return lastActivityNanos;
     }
 

@@ -15,16 +15,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The backend connection of one HTTP relay session: connects it on the client's worker loop
- * (retrying the next host when a connect fails, as relayd's {@code retry}), holds what the
- * session writes until the connection is up, and closes it. At most one connection at a time;
- * the session replaces it when a request goes to another host. Owned by
- * {@link HttpFrontendHandler}, on the session's worker loop.
+ * (retrying the next host when a connect fails, as relayd's {@code retry}) or takes an idle one
+ * from the loop's {@link IdleBackends}, holds what the session writes until the connection is
+ * up, and at the end parks the connection for the next session ({@link #release}) or closes it.
+ * At most one connection at a time; the session replaces it when a request goes to another
+ * host. Owned by {@link HttpFrontendHandler}, on the session's worker loop.
+ *
+ * <p>A request sent over a reused connection may cross the server's close of that idle
+ * connection. For such a request (no body, idempotent method) the link keeps a reference to
+ * each buffer it wrote (and where its bytes started: a partial write moves that) until the
+ * response's first byte, so the session can resend it once over a fresh connection
+ * ({@link #replayOnFreshConnection}) instead of answering 502.
  */
 final class BackendLink {
     private static final Logger log = LoggerFactory.getLogger(BackendLink.class);
 
     private final RelayContext relay;
     private final HttpFrontendHandler session;
+    private final BackendPool pool;
+    private IdleBackends idle;
     private Channel channel;
     private HttpBackendHandler handler;
     private TargetHost host;
@@ -32,10 +41,17 @@ final class BackendLink {
     private int retriesLeft;
     private ArrayDeque<ByteBuf> pending;
     private boolean wrote;
+    /** What was written of the request in flight, kept until its response starts, and the
+     *  reader index each buffer had then; {@link #recorded} of them. */
+    private ByteBuf[] replay;
+    private int[] replayFrom;
+    private int recorded;
+    private boolean recording;
 
-    BackendLink(RelayContext relay, HttpFrontendHandler session) {
+    BackendLink(RelayContext relay, HttpFrontendHandler session, BackendPool pool) {
         this.relay = relay;
         this.session = session;
+        this.pool = pool;
     }
 
     /** Whether a connection exists (connected or connecting). */
@@ -72,12 +88,82 @@ final class BackendLink {
         return connected && channel.isWritable();
     }
 
-    /** Connects to {@code to}, closing the current connection first. */
-    void connect(TargetHost to) {
-        close();
+    /**
+     * Connects to {@code to}, or with {@code mayReuse} takes an idle connection to it, after
+     * releasing the current connection (which must be idle between exchanges).
+     */
+    void connect(TargetHost to, boolean mayReuse) {
+        release();
         host = to;
         retriesLeft = to.retry();
+        HttpBackendHandler h = mayReuse && pool.enabled() ? idle().take(to) : null;
+        if (h == null) {
+            connect();
+            return;
+        }
+        h.attach(session);
+        handler = h;
+        channel = h.channel();
+        connected = true;
+        session.connecting(host);
+        read(session.client().isWritable());
+    }
+
+    private IdleBackends idle() {
+        if (idle == null) {
+            idle = pool.of(session.client().eventLoop());
+        }
+        return idle;
+    }
+
+    /** Whether the current connection carried an exchange before this one. */
+    boolean reused() {
+        return connected && handler.reused();
+    }
+
+    /** Keeps what is written from now on until {@link #responseBegan}, to resend it if need be. */
+    void recordForReplay() {
+        dropReplay();
+        recording = true;
+    }
+
+    /** The response's first byte arrived: the request cannot be resent any more. */
+    void responseBegan() {
+        dropReplay();
+    }
+
+    /**
+     * Resends the recorded request over a new connection to the same host, once; false when
+     * nothing was recorded (the caller answers with an error instead).
+     */
+    boolean replayOnFreshConnection() {
+        if (!recording || recorded == 0) {
+            return false;
+        }
+        recording = false;
+        HttpBackendHandler old = handler;
+        channel.close();
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
+        for (int i = 0; i < recorded; i++) {
+            pending.add(replay[i].readerIndex(replayFrom[i]));
+            replay[i] = null;
+        }
+        recorded = 0;
+        retriesLeft = host.retry();
         connect();
+        old.moveExpectationTo(handler);
+        return true;
+    }
+
+    private void dropReplay() {
+        recording = false;
+        for (int i = 0; i < recorded; i++) {
+            replay[i].release();
+            replay[i] = null;
+        }
+        recorded = 0;
     }
 
     private void connect() {
@@ -135,6 +221,9 @@ final class BackendLink {
     /** Writes {@code b} (ownership moves), or holds it until the connection is up. */
     void write(ByteBuf b) {
         if (connected) {
+            if (recording) {
+                record(b);
+            }
             channel.write(b, channel.voidPromise());
             wrote = true;
         } else {
@@ -143,6 +232,18 @@ final class BackendLink {
             }
             pending.add(b);
         }
+    }
+
+    private void record(ByteBuf b) {
+        if (replay == null) {
+            replay = new ByteBuf[4];
+            replayFrom = new int[4];
+        } else if (recorded == replay.length) {
+            replay = java.util.Arrays.copyOf(replay, recorded * 2);
+            replayFrom = java.util.Arrays.copyOf(replayFrom, recorded * 2);
+        }
+        replay[recorded] = b.retain();
+        replayFrom[recorded++] = b.readerIndex();
     }
 
     /** Flushes what {@link #write} queued since the last flush. */
@@ -181,6 +282,7 @@ final class BackendLink {
         handler = null;
         connected = false;
         releasePending();
+        dropReplay();
     }
 
     void close() {
@@ -188,6 +290,30 @@ final class BackendLink {
             channel.close();
         }
         forget();
+    }
+
+    /**
+     * The session is done with the connection, between exchanges: parks it in the loop's pool
+     * when the server may take another request on it, else closes it.
+     */
+    void release() {
+        if (channel == null) {
+            return;
+        }
+        HttpBackendHandler h = handler;
+        if (connected && pool.enabled() && h.reusable() && pending(channel) == 0
+                && idle().park(host, h, session.lastActivityNanos())) {
+            // Response bytes this connection forwarded may still wait for a flush.
+            session.client().flush();
+            forget();
+        } else {
+            close();
+        }
+    }
+
+    private static long pending(Channel ch) {
+        io.netty.channel.ChannelOutboundBuffer b = ch.unsafe().outboundBuffer();
+        return b == null ? 0 : b.totalPendingWriteBytes();
     }
 
     private void releasePending() {

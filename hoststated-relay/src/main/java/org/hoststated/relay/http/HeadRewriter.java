@@ -59,6 +59,7 @@ final class HeadRewriter {
     private Pairs cookies;
     private boolean cookiesChanged;
     private int hash;
+    private final Composer composer = new Composer();
 
     HeadRewriter(List<HttpRules.Rule> rules, SessionValues values, boolean request) {
         this.rules = rules;
@@ -373,6 +374,42 @@ final class HeadRewriter {
         return cookies;
     }
 
+    /**
+     * Makes the head (after {@link #apply}) say {@code token} ({@code close} or
+     * {@code keep-alive}) in its Connection field instead of either of them, keeping the other
+     * connection options it lists (they name hop-by-hop fields). Towards the server a client's
+     * {@code close} becomes {@code keep-alive}, so the connection can serve the next session;
+     * towards that client the response then says {@code close}.
+     */
+    void connection(String token) {
+        StringBuilder value = null;
+        int first = -1;
+        for (int f = 0; f < h.fields; f++) {
+            if (fate[f] == DROP || !h.nameIs(f, HttpHead.CONNECTION)) {
+                continue;
+            }
+            if (fate[f] != KEEP || !h.onlyConnectionToken(f)) {
+                for (String option : current(f).split(",")) {
+                    String o = option.trim();
+                    if (!o.isEmpty() && !o.equalsIgnoreCase("close") && !o.equalsIgnoreCase("keep-alive")) {
+                        value = (value == null ? new StringBuilder(token) : value).append(", ").append(o);
+                    }
+                }
+            }
+            if (first < 0) {
+                first = f;
+            } else {
+                drop(f);
+            }
+        }
+        String v = value == null ? token : value.toString();
+        if (first >= 0) {
+            set(first, v);
+        } else {
+            add("Connection: " + v);
+        }
+    }
+
     /** Writes the head, as edited by the last {@link #apply}, to {@code out}. */
     void write(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
         if (!changed) {
@@ -382,7 +419,7 @@ final class HeadRewriter {
         if (cookiesChanged) {
             rewriteCookies();
         }
-        Composer c = new Composer(h.buf, alloc, out);
+        Composer c = composer.start(h.buf, alloc, out);
         int pos = h.start;
         if (targetChanged) {
             c.range(h.start, h.targetStart);
@@ -399,11 +436,15 @@ final class HeadRewriter {
             }
             pos = h.lineNext[f];
         }
-        c.range(pos, h.end - 2);
-        for (String a : added) {
-            c.text(a).text("\r\n");
+        if (added.isEmpty()) {
+            c.range(pos, h.end);
+        } else {
+            c.range(pos, h.end - 2);
+            for (String a : added) {
+                c.text(a).text("\r\n");
+            }
+            c.text("\r\n");
         }
-        c.text("\r\n");
         c.flush();
     }
 
@@ -427,15 +468,17 @@ final class HeadRewriter {
 
     /** Emits ranges of the source buffer as slices and runs of text as one buffer each. */
     private static final class Composer {
-        private final ByteBuf src;
-        private final ByteBufAllocator alloc;
-        private final Consumer<ByteBuf> out;
+        private ByteBuf src;
+        private ByteBufAllocator alloc;
+        private Consumer<ByteBuf> out;
         private final StringBuilder text = new StringBuilder(64);
 
-        Composer(ByteBuf src, ByteBufAllocator alloc, Consumer<ByteBuf> out) {
-            this.src = src;
-            this.alloc = alloc;
-            this.out = out;
+        Composer start(ByteBuf source, ByteBufAllocator allocator, Consumer<ByteBuf> sink) {
+            src = source;
+            alloc = allocator;
+            out = sink;
+            text.setLength(0);
+            return this;
         }
 
         void range(int from, int to) {

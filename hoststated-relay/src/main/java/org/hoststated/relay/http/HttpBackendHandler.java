@@ -1,10 +1,12 @@
 package org.hoststated.relay.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
+import org.hoststated.relay.lb.TargetHost;
 
 /**
  * The server side of one HTTP relay session, for one backend connection: the only handler of
@@ -14,11 +16,18 @@ import io.netty.util.ReferenceCountUtil;
  * responses, streams the body to the client as slices, and tells the frontend when the
  * response is complete and whether the connection may carry another request. A 101 to an
  * upgrade request turns the session into a tunnel of raw bytes.
+ *
+ * <p>The handler stays with its connection for the connection's life: when a session parks the
+ * connection in its loop's {@link IdleBackends}, the handler belongs to no session and closes
+ * the connection on anything the server does (it removes itself from the pool when closed);
+ * the session that takes it next {@link #attach}es itself.
  */
 final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private enum State { IDLE, HEAD, BODY, TUNNEL }
 
-    private final HttpFrontendHandler session;
+    /** The session using the connection; null while the connection is parked. */
+    private HttpFrontendHandler session;
+    private Channel channel;
     private final HttpHead head = new HttpHead();
     private final HeadScanner scanner = new HeadScanner(502);
     private final ChunkedFramer chunked;
@@ -36,10 +45,65 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private int fwdFrom;
     private int fwdTo;
     private boolean inputClosed;
+    /** The response of the request in flight has not sent a byte yet. */
+    private boolean awaitingFirstByte;
+    /** The client's connection ends after this response: tell it so (the server was asked to keep-alive). */
+    private boolean closeClient;
+    /** Responses this connection carried completely, for any session. */
+    private int exchanges;
+    /** Where the connection is parked, or null; with the host it is parked under and since when. */
+    private IdleBackends parkedIn;
+    private TargetHost parkedHost;
+    private long parkedSince;
 
     HttpBackendHandler(HttpFrontendHandler session) {
         this.session = session;
         this.chunked = new ChunkedFramer(502, session.limits().maxHeadBytes());
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /** Whether the connection carried a complete exchange before (it is not fresh). */
+    boolean reused() {
+        return exchanges > 0;
+    }
+
+    /**
+     * Whether the connection can carry another request of any session: the last response was
+     * complete and persistent, nothing else arrived, the server has not closed.
+     */
+    boolean reusable() {
+        return state == State.IDLE && persistent && !done && !inputClosed && cumulation == null && channel.isActive();
+    }
+
+    /** The connection is parked in {@code idle}: it belongs to no session from now on. */
+    void parkIn(IdleBackends idle, TargetHost host, long since) {
+        session = null;
+        parkedIn = idle;
+        parkedHost = host;
+        parkedSince = since;
+        channel.config().setAutoRead(true);
+    }
+
+    void unpark() {
+        parkedIn = null;
+        parkedHost = null;
+    }
+
+    long parkedSince() {
+        return parkedSince;
+    }
+
+    /** {@code s} takes over the (unparked) connection. */
+    void attach(HttpFrontendHandler s) {
+        session = s;
     }
 
     /** Whether the server sent FIN (its channel must not be asked to read any more). */
@@ -48,18 +112,20 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A request was sent: its response comes next. */
-    void expectResponse(boolean isHead, boolean isUpgrade, boolean isHttp10) {
+    void expectResponse(boolean isHead, boolean isUpgrade, boolean isHttp10, boolean closesClient) {
         state = State.HEAD;
         scanner.reset();
         headRequest = isHead;
         upgradeRequest = isUpgrade;
         http10Request = isHttp10;
+        closeClient = closesClient;
+        awaitingFirstByte = true;
     }
 
     /** A connect failed and is retried: the new connection's handler awaits this response. */
     void moveExpectationTo(HttpBackendHandler next) {
         if (state == State.HEAD) {
-            next.expectResponse(headRequest, upgradeRequest, http10Request);
+            next.expectResponse(headRequest, upgradeRequest, http10Request, closeClient);
         }
         state = State.IDLE;
     }
@@ -67,10 +133,20 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
+        if (session == null) {
+            // Parked: bytes nobody asked for; the connection cannot be trusted any more.
+            in.release();
+            ctx.close();
+            return;
+        }
         session.serverTraffic();
         if (done) {
             in.release();
             return;
+        }
+        if (awaitingFirstByte) {
+            awaitingFirstByte = false;
+            session.responseBytes(this);
         }
         if (state == State.TUNNEL) {
             session.toClient(in);
@@ -123,7 +199,9 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                     // Bytes no request asked for: the connection cannot be trusted any more.
                     done = true;
                     ctx.close();
-                    session.serverGone(this);
+                    if (session != null) {
+                        session.serverGone(this);
+                    }
                     in.skipBytes(in.readableBytes());
                 }
                 default -> {
@@ -154,8 +232,12 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             in.readerIndex(end);
             return true;
         }
-        if (status >= 200 && rules.active()) {
+        boolean sayClose = closeClient && status >= 200 && !head.close;
+        if (status >= 200 && (rules.active() || sayClose)) {
             rules.apply(head, 0);
+            if (sayClose) {
+                rules.connection("close");
+            }
             emit();
             rules.write(in.alloc(), session::toClient);
         } else {
@@ -198,6 +280,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         emit();
         state = State.IDLE;
         body = null;
+        exchanges++;
         session.responseComplete(this, persistent, persistent);
     }
 
@@ -225,13 +308,19 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        session.client().flush();
+        if (session != null) {
+            session.client().flush();
+        }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
             inputClosed = true;
+            if (session == null) {
+                ctx.close();
+                return;
+            }
             ended(ctx);
             return;
         }
@@ -240,7 +329,13 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        ended(ctx);
+        if (parkedIn != null) {
+            parkedIn.remove(this, parkedHost);
+            unpark();
+        }
+        if (session != null) {
+            ended(ctx);
+        }
         release();
     }
 
@@ -259,6 +354,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             session.responseComplete(this, false, false);
         } else if (state == State.IDLE) {
             session.serverGone(this);
+        } else if (state == State.HEAD && awaitingFirstByte) {
+            session.requestLost(this, new HttpException(502, "server closed the connection before responding"));
         } else {
             session.serverFailed(this, new HttpException(502, "server closed the connection"
                     + (state == State.BODY ? " within the response body" : " before responding")));
@@ -268,13 +365,20 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        session.serverWritabilityChanged(this);
+        if (session != null) {
+            session.serverWritabilityChanged(this);
+        }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        boolean lost = !done && state == State.HEAD && awaitingFirstByte;
         done = true;
-        session.serverException(this, cause);
+        if (session != null && lost) {
+            session.requestLost(this, cause);
+        } else if (session != null) {
+            session.serverException(this, cause);
+        }
         ctx.close();
     }
 

@@ -12,7 +12,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.relay.handler.RelayContext;
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The client side of one HTTP relay session and the session's owner: last handler of the
- * client channel's pipeline ({@code [ssl] -> idle -> idle-close -> http}), on the worker loop
+ * client channel's pipeline ({@code [ssl] -> http}), on the worker loop
  * that accepted the client. It reads request heads with {@link HttpHead} (strictly, refusing
  * what could smuggle a request), applies the protocol's request rules, picks a host per
  * request (late connect: hashed values may choose it), connects the backend channel on the
@@ -33,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One exchange at a time: a pipelined request waits, buffered (up to the head limit, then
  * reading pauses), until the response before it is complete, so responses can never be
- * mismatched. The backend connection is kept across requests while both ends allow it.
+ * mismatched. The backend connection is kept across requests while both ends allow it, and
+ * parked for the relay's next sessions on this loop when the session ends ({@link BackendPool});
+ * a client's {@code Connection: close} therefore reaches the server as {@code keep-alive}.
  * Back-pressure: the client is read only while the backend channel is writable (and not while
  * it connects), the backend only while the client channel is writable.
  */
@@ -62,7 +63,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private State state = State.HEAD;
     private BodyFramer body;
     private ByteBuf cumulation;
-    private ScheduledFuture<?> headTimer;
+    private HttpSessionTimer timer;
     private boolean clientEof;
     /** The server sent FIN on the tunnel (passed on to the client). */
     private boolean tunnelServerEof;
@@ -73,13 +74,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean persistentRequest;
     private final BackendLink link;
 
-    HttpFrontendHandler(RelayContext relay, HttpRules rules, HttpLimits limits, boolean hashRouted) {
+    private final BackendPool pool;
+
+    HttpFrontendHandler(RelayContext relay, HttpRules rules, HttpLimits limits, boolean hashRouted, BackendPool pool) {
         this.relay = relay;
         this.rules = rules;
         this.limits = limits;
         this.hashRouted = hashRouted;
+        this.pool = pool;
         this.chunked = new ChunkedFramer(400, limits.maxHeadBytes());
-        this.link = new BackendLink(relay, this);
+        this.link = new BackendLink(relay, this, pool);
     }
 
     Channel client() {
@@ -108,13 +112,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         session = SessionInfo.open(relay, client);
-        client.closeFuture().addListener(f -> sessionClosed());
         InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
         InetSocketAddress local = (InetSocketAddress) client.localAddress();
         values = new SessionValues(remote, local, relay.config().timeoutSec(), session::logValue);
         requestRules = new HeadRewriter(rules.request, values, true);
         responseRules = new HeadRewriter(rules.response, values, false);
-        startHeadTimer();
+        timer = new HttpSessionTimer(this, client, session, limits.headTimeoutMs(), relay.config().timeoutSec());
+        timer.start();
         client.config().setAutoRead(true);
     }
 
@@ -191,30 +195,44 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             if (in.readableBytes() > limits.maxHeadBytes()) {
                 throw new HttpException(413, "request head too large");
             }
-            startHeadTimer();
+            timer.headStarted();
             return false;
         }
         scanner.reset();
-        cancelHeadTimer();
+        timer.headDone();
         head.parseRequest(in, in.readerIndex(), end, limits.maxHeaderFields());
         if (head.methodConnect) {
             throw new HttpException(405, "CONNECT refused");
         }
         int key = relay.selector().hashKey();
-        if (requestRules.active()) {
+        persistentRequest = head.persistent();
+        // The client's close is the client's: the server is asked to keep the connection for
+        // the next session, and the response then tells the client it closes.
+        boolean keepServer = !persistentRequest && pool.enabled() && !head.upgradeRequest();
+        boolean rewrite = requestRules.active() || keepServer;
+        if (rewrite) {
             requestRules.apply(head, key);
             key = requestRules.hash();
+            if (keepServer) {
+                requestRules.connection("keep-alive");
+            }
         }
         body = head.chunked ? chunked.reset() : head.contentLength > 0 ? fixed.reset(head.contentLength) : null;
-        if (!route(key)) {
+        // Only a request that can be resent goes over an idle connection of the pool: its server
+        // may close it just as the request arrives.
+        boolean resendable = body == null && head.idempotent;
+        if (!route(key, resendable)) {
             return false;
         }
         exchange = true;
         requestDone = false;
         responseStarted = false;
-        persistentRequest = head.persistent();
-        link.handler().expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10);
-        if (requestRules.active()) {
+        if (resendable && link.reused()) {
+            link.recordForReplay();
+        }
+        link.handler().expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10,
+                keepServer);
+        if (rewrite) {
             requestRules.write(client.alloc(), toServer);
         } else {
             toServer(in.retainedSlice(in.readerIndex(), end - in.readerIndex()));
@@ -239,7 +257,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      * Makes sure a backend connection for this request exists: the session's current one, or a
      * new one to the chosen host. False when no host is up (the session is then answered 503).
      */
-    private boolean route(int key) {
+    private boolean route(int key, boolean mayReuse) {
         boolean perRequest = rules.hashes && hashRouted;
         if (link.open() && !perRequest) {
             return true;
@@ -254,7 +272,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (link.open() && want.equals(link.host())) {
             return true;
         }
-        link.connect(want);
+        link.connect(want, mayReuse);
         return true;
     }
 
@@ -271,6 +289,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void toServer(ByteBuf b) {
         link.write(b);
+    }
+
+    /** When the session last saw traffic ({@link System#nanoTime()}). */
+    long lastActivityNanos() {
+        return session.lastActivityNanos();
     }
 
     /** Bytes came from the server: the session is not idle. */
@@ -320,6 +343,32 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         responseStarted = true;
     }
 
+    /** The first byte of the response arrived: the request will not be resent. */
+    void responseBytes(HttpBackendHandler from) {
+        if (link.current(from)) {
+            link.responseBegan();
+        }
+    }
+
+    /**
+     * The server closed (or reset) the connection before any byte of the response: a request
+     * sent over a reused connection that the server was closing as idle. Resent once over a
+     * fresh connection when it can be (see {@link BackendLink}), else the session fails.
+     */
+    void requestLost(HttpBackendHandler from, Throwable cause) {
+        if (!link.current(from)) {
+            return;
+        }
+        if (link.replayOnFreshConnection()) {
+            log.debug("relay {}, session {}: server closed a reused connection before responding ({}), request resent",
+                    relay.name(), session.id(), describe(cause));
+        } else if (cause instanceof HttpException e) {
+            serverFailed(from, e);
+        } else {
+            serverException(from, cause);
+        }
+    }
+
     /**
      * The response of the exchange is complete. {@code reusable}: the backend connection may
      * carry the next request; {@code persistent}: by the response, the client's may.
@@ -334,6 +383,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             closeServer();
         }
         if (!requestDone || !persistent || !persistentRequest) {
+            // The connection is free at once for the next session, before the client's close.
+            link.release();
             endAfterFlush();
             return;
         }
@@ -364,7 +415,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.TUNNEL;
         exchange = false;
-        cancelHeadTimer();
+        timer.headDone();
         if (cumulation != null) {
             toServer(cumulation);
             cumulation = null;
@@ -459,11 +510,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (session != null) {
-            RelaySession.setReason(client, "closed by client");
+        if (session == null) {
+            return;
         }
+        RelaySession.setReason(client, "closed by client");
+        session.done();
+        releaseServer();
         state = State.CLOSED;
-        closeServer();
+        timer.stop();
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
     }
 
     @Override
@@ -500,7 +558,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.CLOSED;
-        cancelHeadTimer();
+        timer.headDone();
         RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");
         closeServer();
         if (responseStarted || (e.rule() && !rules.returnError)) {
@@ -528,34 +586,19 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         link.close();
     }
 
-    private void startHeadTimer() {
-        if (headTimer == null) {
-            headTimer = client.eventLoop().schedule(this::headTimeout, limits.headTimeoutMs(), TimeUnit.MILLISECONDS);
+    /** The session ends: its backend connection goes back to the pool if it is between exchanges. */
+    private void releaseServer() {
+        if (!exchange && state != State.TUNNEL && state != State.CLOSED) {
+            link.release();
+        } else {
+            link.close();
         }
     }
 
-    private void cancelHeadTimer() {
-        if (headTimer != null) {
-            headTimer.cancel(false);
-            headTimer = null;
-        }
-    }
-
-    private void headTimeout() {
-        headTimer = null;
+    /** The request head awaited did not arrive in time (called by the session's timer). */
+    void headTimeout() {
         if (state == State.HEAD && !exchange) {
             fail(new HttpException(408, "timeout reading the request head"));
-        }
-    }
-
-    private void sessionClosed() {
-        session.done();
-        state = State.CLOSED;
-        cancelHeadTimer();
-        closeServer();
-        if (cumulation != null) {
-            cumulation.release();
-            cumulation = null;
         }
     }
 

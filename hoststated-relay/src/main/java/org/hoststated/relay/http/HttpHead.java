@@ -21,7 +21,7 @@ final class HttpHead {
     private static final boolean[] VCHAR = new boolean[256];
     private static final byte[] CONTENT_LENGTH = lower("content-length");
     private static final byte[] TRANSFER_ENCODING = lower("transfer-encoding");
-    private static final byte[] CONNECTION = lower("connection");
+    static final byte[] CONNECTION = lower("connection");
     private static final byte[] UPGRADE = lower("upgrade");
     private static final byte[] HOST = lower("host");
     private static final byte[] CHUNKED = lower("chunked");
@@ -57,6 +57,8 @@ final class HttpHead {
     int status;
     boolean methodHead;
     boolean methodConnect;
+    /** GET, HEAD, OPTIONS, TRACE, PUT or DELETE (RFC 9110 9.2.2): safe to send twice. */
+    boolean idempotent;
     int targetStart;
     int targetEnd;
     int fields;
@@ -125,6 +127,7 @@ final class HttpHead {
         upgrade = false;
         methodHead = false;
         methodConnect = false;
+        idempotent = false;
         status = 0;
         hosts = 0;
     }
@@ -173,6 +176,14 @@ final class HttpHead {
         int methodLen = i - from;
         methodHead = methodLen == 4 && same(from, "HEAD");
         methodConnect = methodLen == 7 && same(from, "CONNECT");
+        idempotent = switch (methodLen) {
+            case 3 -> same(from, "GET") || same(from, "PUT");
+            case 4 -> methodHead;
+            case 5 -> same(from, "TRACE");
+            case 6 -> same(from, "DELETE");
+            case 7 -> same(from, "OPTIONS");
+            default -> false;
+        };
         targetStart = ++i;
         while (i < to) {
             int c = at(i) & 0xff;
@@ -411,6 +422,12 @@ final class HttpHead {
             }
         }
         return true;
+    }
+
+    /** Whether field's value is just {@code close} or {@code keep-alive} (the usual Connection field). */
+    boolean onlyConnectionToken(int field) {
+        return equalsLower(valueStart[field], valueEnd[field], CLOSE)
+                || equalsLower(valueStart[field], valueEnd[field], KEEP_ALIVE);
     }
 
     boolean nameIs(int field, byte[] lower) {

@@ -6,14 +6,11 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Mode;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.TableTarget;
 import org.hoststated.relay.SessionLimit;
-import org.hoststated.relay.handler.IdleCloseHandler;
 import org.hoststated.relay.handler.RelayContext;
 import org.slf4j.LoggerFactory;
 
@@ -21,47 +18,55 @@ import org.slf4j.LoggerFactory;
  * Builds the pipeline of a session accepted by a {@code protocol http} relay, in the worker
  * loop that accepted it:
  * <pre>
- *   [ssl (SslHandler, listen ... ssl)] -> idle (IdleStateHandler, all-idle = relay timeout)
- *     -> idle-close -> http (HttpFrontendHandler)
+ *   [ssl (SslHandler, listen ... ssl)] -> http (HttpFrontendHandler)
  * </pre>
  * The protocol's rules are compiled once here; each session gets its own frontend handler,
- * which connects backend channels on the same loop. Shared by every session of one relay.
+ * which connects backend channels on the same loop. Shared by every session of one relay, as
+ * is the relay's pool of idle backend connections ({@link BackendPool}).
  */
 @ChannelHandler.Sharable
-public final class HttpRelayInitializer extends ChannelInitializer<Channel> implements SessionLimit.OverLimit {
+public final class HttpRelayInitializer extends ChannelInitializer<Channel>
+        implements SessionLimit.OverLimit, SessionLimit.SessionPipeline {
     private final RelayContext relay;
     private final SslContext tls;
     private final HttpRules rules;
     private final HttpLimits limits;
     private final boolean hashRouted;
+    private final BackendPool pool;
 
     /** @param tls the TLS server context, or null for a plain listener */
     public HttpRelayInitializer(RelayContext relay, SslContext tls, ProtocolConfig protocol) {
-        this(relay, tls, protocol, HttpLimits.DEFAULTS);
+        this(relay, tls, protocol, HttpLimits.DEFAULTS, BackendPool.Limits.DEFAULTS);
     }
 
-    public HttpRelayInitializer(RelayContext relay, SslContext tls, ProtocolConfig protocol, HttpLimits limits) {
+    public HttpRelayInitializer(RelayContext relay, SslContext tls, ProtocolConfig protocol, HttpLimits limits,
+            BackendPool.Limits poolLimits) {
         this.relay = relay;
         this.tls = tls;
         this.rules = new HttpRules(protocol);
         this.limits = limits;
         this.hashRouted = relay.config().target() instanceof TableTarget t && t.mode() != Mode.ROUNDROBIN;
+        this.pool = new BackendPool(relay.selector(), poolLimits, relay.config().timeoutSec());
         LoggerFactory.getLogger(HttpRelayInitializer.class).debug("relay {}: http {}", relay.name(), limits);
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        init(ch);
+    }
+
+    @Override
+    public void init(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
             p.addLast("ssl", tls.newHandler(ch.alloc()));
         }
-        int timeout = relay.config().timeoutSec();
-        if (timeout > 0) {
-            // observeOutput: a slow client draining a long response is not idle.
-            p.addLast("idle", new IdleStateHandler(true, 0, 0, timeout, TimeUnit.SECONDS));
-            p.addLast("idle-close", IdleCloseHandler.INSTANCE);
-        }
-        p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted));
+        p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted, pool));
+    }
+
+    /** The relay's idle backend connections. */
+    public BackendPool pool() {
+        return pool;
     }
 
     /** A client over the engine's session bound gets a 503 page, then the close. */

@@ -11,31 +11,35 @@ import java.util.function.BiConsumer;
  * On the session's worker loop.
  */
 final class SessionValues {
-    private final String remoteAddr;
-    private final String remotePort;
-    private final String serverAddr;
-    private final String serverPort;
-    private final String timeout;
+    private final InetSocketAddress remote;
+    private final InetSocketAddress local;
+    private final int timeoutSec;
     private final BiConsumer<String, String> log;
+    /** The macros' values, made when a rule first uses one (most sessions never do); or null. */
+    private String[] macros;
 
     SessionValues(InetSocketAddress remote, InetSocketAddress local, int timeoutSec, BiConsumer<String, String> log) {
+        this.remote = remote;
+        this.local = local;
+        this.timeoutSec = timeoutSec;
         this.log = log;
-        remoteAddr = remote.getAddress().getHostAddress();
-        remotePort = Integer.toString(remote.getPort());
-        serverAddr = local.getAddress().getHostAddress();
-        serverPort = Integer.toString(local.getPort());
-        timeout = Integer.toString(timeoutSec);
     }
 
     /** {@code value} with the macros replaced and control characters dropped. */
     String expand(String value) {
         String s = value;
         if (s.indexOf('$') >= 0) {
-            s = s.replace("$REMOTE_ADDR", remoteAddr).replace("$REMOTE_PORT", remotePort)
-                    .replace("$SERVER_ADDR", serverAddr).replace("$SERVER_PORT", serverPort)
-                    .replace("$TIMEOUT", timeout);
+            s = replace(s, "$REMOTE_ADDR", 0);
+            s = replace(s, "$REMOTE_PORT", 1);
+            s = replace(s, "$SERVER_ADDR", 2);
+            s = replace(s, "$SERVER_PORT", 3);
+            s = replace(s, "$TIMEOUT", 4);
         }
         return clean(s);
+    }
+
+    private String replace(String s, String macro, int which) {
+        return s.contains(macro) ? s.replace(macro, macro(which)) : s;
     }
 
     /** Drops characters that could end a header line (a value must never inject one). */
@@ -54,6 +58,25 @@ final class SessionValues {
             }
         }
         return s;
+    }
+
+    /** The value of macro {@code which}, made on first use (most sessions use none or one). */
+    private String macro(int which) {
+        if (macros == null) {
+            macros = new String[5];
+        }
+        String v = macros[which];
+        if (v == null) {
+            v = switch (which) {
+                case 0 -> remote.getAddress().getHostAddress();
+                case 1 -> Integer.toString(remote.getPort());
+                case 2 -> local.getAddress().getHostAddress();
+                case 3 -> Integer.toString(local.getPort());
+                default -> Integer.toString(timeoutSec);
+            };
+            macros[which] = v;
+        }
+        return v;
     }
 
     /** Adds {@code key: value} to the session's close line. */

@@ -84,6 +84,20 @@ public final class HostSelector {
     }
 
     /**
+     * Whether {@code h} may get new sessions now: it is in the current snapshot and usable (any
+     * host with {@code no check}).
+     */
+    public boolean accepts(TargetHost h) {
+        RelayHosts s = hosts;
+        for (int i = 0; i < s.size(); i++) {
+            if (s.host(i).equals(h)) {
+                return noCheck || s.usable(i);
+            }
+        }
+        return false;
+    }
+
+    /**
      * The host to retry with after a connect to {@code failed} failed: the next up host after
      * it in configuration order, wrapping around (so a single host is retried itself). Returns
      * null when no host is up.

@@ -53,6 +53,7 @@ final class HttpRelayFixture implements AutoCloseable {
     final RelayContext context;
     final Channel listener;
     final InetSocketAddress address;
+    final HttpRelayInitializer initializer;
 
     static Builder builder() {
         return new Builder();
@@ -65,6 +66,7 @@ final class HttpRelayFixture implements AutoCloseable {
         private boolean returnError;
         private String style;
         private HttpLimits limits = HttpLimits.DEFAULTS;
+        private BackendPool.Limits pool = BackendPool.Limits.DEFAULTS;
         /** The engine's session bound, as RelayServer puts it in front of every relay. */
         private SessionLimit sessionLimit = new SessionLimit(Integer.MAX_VALUE);
         private int timeoutSec = 600;
@@ -112,6 +114,12 @@ final class HttpRelayFixture implements AutoCloseable {
 
         Builder limits(HttpLimits l) {
             limits = l;
+            return this;
+        }
+
+        /** Bounds of the idle backend connection pool ({@link BackendPool.Limits#NONE}: no reuse). */
+        Builder pool(BackendPool.Limits l) {
+            pool = l;
             return this;
         }
 
@@ -169,8 +177,9 @@ final class HttpRelayFixture implements AutoCloseable {
         s.listen(128);
         address = (InetSocketAddress) s.localAddress();
         int fd = s.intValue();
+        initializer = new HttpRelayInitializer(context, b.tls, protocol, b.limits, b.pool);
         ServerBootstrap sb = new ServerBootstrap().group(workers).channelFactory(() -> b.transport.adopt(fd))
-                .childHandler(b.sessionLimit.guard("www", new HttpRelayInitializer(context, b.tls, protocol, b.limits)));
+                .childHandler(b.sessionLimit.guard("www", initializer));
         SocketOptions.accepted(sb, protocol.tcp());
         listener = sb.register().syncUninterruptibly().channel();
     }
@@ -190,8 +199,20 @@ final class HttpRelayFixture implements AutoCloseable {
         return counters.active();
     }
 
+    /** Idle backend connections parked now (read on the worker loop). */
+    int idleBackends() {
+        return workers.next().submit(() -> initializer.pool().idleCount()).syncUninterruptibly().getNow();
+    }
+
+    /** Marks the table hosts usable or not by {@code up}, as the engine does when host state changes. */
+    void hostsUp(java.util.function.Predicate<TargetHost> up) {
+        context.selector().update(context.selector().hosts().with(up));
+        initializer.pool().hostsChanged();
+    }
+
     @Override
     public void close() {
+        initializer.pool().close();
         listener.close().syncUninterruptibly();
         context.sessions().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

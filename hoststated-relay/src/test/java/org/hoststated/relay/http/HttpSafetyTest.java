@@ -126,6 +126,24 @@ class HttpSafetyTest {
     }
 
     @Test
+    void aSessionIdleForTheRelayTimeoutIsClosedAndABusyOneIsNot() throws Exception {
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address()).timeout(1).start();
+                RawClient c = r.client()) {
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < 1_600_000_000L) {
+                c.send(HttpRelayTest.GET);
+                assertEquals(200, c.read().status());
+                Thread.sleep(200);
+            }
+            long idleFrom = System.nanoTime();
+            assertTrue(c.closed());
+            long idleMs = (System.nanoTime() - idleFrom) / 1_000_000;
+            assertTrue(idleMs >= 700 && idleMs < 5000, "closed after " + idleMs + " ms idle");
+            awaitNoSessions(r);
+        }
+    }
+
+    @Test
     void sessionsAreBounded() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
                 .sessionLimit(2).start()) {

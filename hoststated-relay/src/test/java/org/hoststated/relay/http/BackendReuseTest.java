@@ -1,0 +1,263 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Direction;
+import org.hoststated.core.config.Mode;
+import org.hoststated.core.config.NodeType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Backend connections reused across client sessions ({@link BackendPool}), and a request
+ * resent when the server closed a reused connection just as it arrived, against real backends
+ * that count their connections.
+ */
+class BackendReuseTest {
+    static final String BACKEND = "127.21.0.10";
+    static final String BACKEND2 = "127.21.0.11";
+    static final String CLOSE = "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+
+    /** An echo backend that counts connections ended (by either side). */
+    static final class CountingEcho implements RawBackend.Script {
+        final AtomicInteger ended = new AtomicInteger();
+
+        @Override
+        public void serve(RawBackend b, InputStream in, OutputStream out) throws IOException {
+            try {
+                new EchoScript().serve(b, in, out);
+            } finally {
+                ended.incrementAndGet();
+            }
+        }
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting until " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void clientsThatCloseShareOneBackendConnectionWhichTheServerIsAskedToKeep() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            for (int i = 0; i < 3; i++) {
+                try (RawClient c = r.client()) {
+                    c.send(CLOSE);
+                    RawClient.Response res = c.read();
+                    assertEquals(200, res.status());
+                    assertEquals("close", res.header("Connection"));
+                    assertEquals("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n", res.text());
+                    assertTrue(c.closed());
+                }
+            }
+            // HTTP/1.0 without keep-alive, and a keep-alive client that just goes away.
+            try (RawClient c = r.client()) {
+                c.send("GET /ten HTTP/1.0\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals("GET /ten HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", res.text());
+                assertEquals("close", res.header("Connection"));
+                assertTrue(c.closed());
+            }
+            try (RawClient c = r.client()) {
+                c.send(HttpRelayTest.GET);
+                assertEquals(200, c.read().status());
+            }
+            try (RawClient c = r.client()) {
+                c.send("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close, X-Hop\r\nX-Hop: 1\r\n\r\n");
+                assertTrue(c.read().text().contains("\r\nConnection: keep-alive, X-Hop\r\n"));
+            }
+            assertEquals(1, b.connections.get());
+        }
+    }
+
+    @Test
+    void withoutPoolTheClientsCloseReachesTheServer() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).pool(BackendPool.Limits.NONE)
+                        .start()) {
+            for (int i = 0; i < 2; i++) {
+                try (RawClient c = r.client()) {
+                    c.send(CLOSE);
+                    assertEquals(CLOSE, c.read().text());
+                    assertTrue(c.closed());
+                }
+            }
+            assertEquals(2, b.connections.get());
+        }
+    }
+
+    @Test
+    void aRequestWithABodyNeverTakesAnIdleConnection() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            try (RawClient c = r.client()) {
+                c.send(CLOSE);
+                assertEquals(200, c.read().status());
+            }
+            await("the connection is parked", () -> r.idleBackends() == 1);
+            try (RawClient c = r.client()) {
+                c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+                assertTrue(c.read().text().endsWith("\r\n\r\nhi"));
+            }
+            assertEquals(2, b.connections.get());
+        }
+    }
+
+    @Test
+    void aDownHostsIdleConnectionsAreClosedAndNotUsed() throws Exception {
+        CountingEcho s1 = new CountingEcho();
+        try (RawBackend b1 = new RawBackend(BACKEND, s1); RawBackend b2 = new RawBackend(BACKEND2, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b1.address()).backend(b2.address())
+                        .table(Mode.ROUNDROBIN).start()) {
+            InetSocketAddress a1 = b1.address();
+            r.hostsUp(h -> h.address().equals(a1));
+            try (RawClient c = r.client()) {
+                c.send(CLOSE);
+                assertEquals(200, c.read().status());
+            }
+            await("the connection is parked", () -> r.idleBackends() == 1);
+            r.hostsUp(h -> !h.address().equals(a1));
+            await("the down host's idle connection is closed", () -> s1.ended.get() == 1);
+            assertEquals(0, r.idleBackends());
+            try (RawClient c = r.client()) {
+                c.send(CLOSE);
+                assertEquals(String.valueOf(b2.address().getPort()), c.read().header("X-Backend"));
+            }
+            r.hostsUp(h -> h.address().equals(a1));
+            try (RawClient c = r.client()) {
+                c.send(CLOSE);
+                assertEquals(String.valueOf(a1.getPort()), c.read().header("X-Backend"));
+            }
+            assertEquals(2, b1.connections.get());
+        }
+    }
+
+    @Test
+    void anIdleConnectionTheServerClosesLeavesThePoolAndTheNextClientGetsAFreshOne() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            // A short keep-alive timeout: the server closes the idle connection.
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }); HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            try (RawClient c = r.client()) {
+                c.send(CLOSE);
+                assertEquals("ok", c.read().text());
+            }
+            await("the closed connection left the pool", () -> b.connections.get() == 1 && r.idleBackends() == 0);
+            try (RawClient c = r.client()) {
+                c.send(CLOSE);
+                assertEquals("ok", c.read().text());
+            }
+            assertEquals(2, b.connections.get());
+        }
+    }
+
+    /**
+     * The server answers the first request of each connection and closes the connection when a
+     * second one arrives (with a reset if {@code reset}), as a server whose keep-alive timeout
+     * fires just as the relay reuses the connection: the relay resends the request on a new
+     * connection and the client never sees an error.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aRequestCrossingTheServersCloseIsResentOnAFreshConnection(boolean reset) throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            String first = RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + first.length() + "\r\n\r\n" + first);
+            if (RawBackend.head(in) != null && reset) {
+                be.sockets.get(be.sockets.size() - 1).setSoLinger(true, 0);
+            }
+        }); HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                // The request then leaves as several buffers, all of which are resent.
+                .node(Direction.REQUEST, NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR").start()) {
+            // Within one session (keep-alive) and across sessions (the pool).
+            try (RawClient c = r.client()) {
+                for (int i = 0; i < 3; i++) {
+                    c.send("GET /k" + i + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                    RawClient.Response res = c.read();
+                    assertEquals(200, res.status());
+                    assertEquals("GET /k" + i + " HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n", res.text());
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                try (RawClient c = r.client()) {
+                    c.send("HEAD /s" + i + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+                    RawClient.Response res = c.read(true);
+                    assertEquals(200, res.status());
+                    assertTrue(c.closed());
+                }
+            }
+            assertTrue(b.connections.get() >= 6, "connections: " + b.connections.get());
+        }
+    }
+
+    @Test
+    void aNonIdempotentRequestIsNotResent() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            String second = RawBackend.head(in);
+            if (second != null) {
+                be.seen.add(second);
+            }
+        }); HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            assertEquals(200, c.read().status());
+            c.send("POST /once HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(502, c.read().status());
+            assertEquals(1, b.connections.get());
+            assertTrue(b.seen.poll(5, TimeUnit.SECONDS).startsWith("POST /once"));
+            assertNull(b.seen.poll());
+        }
+    }
+
+    @Test
+    void thePoolKeepsAtMostItsBoundPerHostAndExpiresIdleConnections() throws Exception {
+        CountingEcho s = new CountingEcho();
+        try (RawBackend b = new RawBackend(BACKEND, s);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .pool(new BackendPool.Limits(2, 10, 1000)).start()) {
+            List<RawClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    RawClient c = r.client();
+                    clients.add(c);
+                    c.send(HttpRelayTest.GET);
+                    assertEquals(200, c.read().status());
+                }
+            } finally {
+                for (RawClient c : clients) {
+                    c.close();
+                }
+            }
+            assertEquals(4, b.connections.get());
+            await("two connections are parked and two closed", () -> s.ended.get() == 2 && r.idleBackends() == 2);
+            await("the idle connections expire", () -> s.ended.get() == 4 && r.idleBackends() == 0);
+        }
+    }
+}
