@@ -36,7 +36,7 @@ cp=
 for j in hoststatectl hoststated-core netty-buffer netty-common; do
   for f in "$lib"/$j-[0-9]*.jar; do cp=${cp:+$cp:}$f; done
 done
-flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData"   # the floor's; the CLI adds its own
+flags="-XX:TieredStopAtLevel=1 -XX:+UseG1GC -Xms8m -Xmx64m -XX:-UsePerfData"   # the CLI's JVM flags, for the floor too
 mkdir -p "$work/hello"
 printf 'public class Hello { public static void main(String[] a) { System.out.println("hi"); } }\n' \
   > "$work/hello/Hello.java"
