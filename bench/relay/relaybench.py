@@ -148,7 +148,13 @@ http {{
 """)
     p = start(["nginx", "-c", conf], os.path.join(work, "nginx.out"))
     wait_port(NGINX, "nginx", p)
-    workers = [c for c in children(p.pid) if "worker" in cmdline(c)]
+    # The worker forks a moment after the master listens: its CPU is the backend's.
+    workers = []
+    for _ in range(50):
+        workers = [c for c in children(p.pid) if "worker" in cmdline(c)]
+        if workers:
+            break
+        time.sleep(0.1)
     return p, workers[0] if workers else p.pid
 
 
