@@ -80,8 +80,9 @@ public final class SocketOptions {
         b.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         b.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         b.childOption(ChannelOption.RCVBUF_ALLOCATOR, reads);
-        if (tcp.nodelay() != null) {
-            b.childOption(ChannelOption.TCP_NODELAY, tcp.nodelay());
+        // Netty turns TCP_NODELAY on for every socket it makes: only "no nodelay" costs a call.
+        if (Boolean.FALSE.equals(tcp.nodelay())) {
+            b.childOption(ChannelOption.TCP_NODELAY, false);
         }
         if (tcp.socketBuffer() > 0) {
             b.childOption(ChannelOption.SO_RCVBUF, tcp.socketBuffer());
@@ -100,8 +101,8 @@ public final class SocketOptions {
         b.option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         b.option(ChannelOption.RCVBUF_ALLOCATOR, reads);
         b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs);
-        if (tcp.nodelay() != null) {
-            b.option(ChannelOption.TCP_NODELAY, tcp.nodelay());
+        if (Boolean.FALSE.equals(tcp.nodelay())) {
+            b.option(ChannelOption.TCP_NODELAY, false);
         }
         if (tcp.socketBuffer() > 0) {
             b.option(ChannelOption.SO_RCVBUF, tcp.socketBuffer());
