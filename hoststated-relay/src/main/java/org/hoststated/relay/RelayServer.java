@@ -48,6 +48,11 @@ public final class RelayServer {
     private SessionLimit limit = SessionLimit.engine();
     /** The UDP relay of a {@code protocol dns} relay, else null. */
     private final DnsRelay dns;
+
+    /** The UDP relay of a {@code protocol dns} relay (its waiting queries are its sessions), or null. */
+    DnsRelay dns() {
+        return dns;
+    }
     private Channel listener;
     private boolean stopped;
 

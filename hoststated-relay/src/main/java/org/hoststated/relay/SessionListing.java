@@ -11,7 +11,8 @@ import org.hoststated.core.msg.CtlSession;
 import org.hoststated.relay.handler.SessionInfo;
 
 /**
- * The rows of {@code show sessions}: one per live session of every relay, any protocol, with
+ * The rows of {@code show sessions}: one per live session of every relay, any protocol (a DNS
+ * relay's sessions are its queries waiting for an answer), with
  * the number of the worker loop that runs it (the original's relay process number). Runs on
  * the relay engine's loop; reads each session's {@link SessionInfo} snapshot. Stateless.
  */
@@ -32,6 +33,10 @@ final class SessionListing {
     static List<CtlSession> rows(List<RelayServer> servers, Map<EventExecutor, Integer> loops, long nowNanos) {
         List<CtlSession> out = new ArrayList<>();
         for (RelayServer s : servers) {
+            if (s.dns() != null) {
+                EventExecutor loop = s.dns().loop();
+                out.addAll(s.dns().sessions(loop == null ? 0 : loops.getOrDefault(loop, 0), nowNanos));
+            }
             for (Channel ch : s.context().sessions()) {
                 SessionInfo info = SessionInfo.of(ch);
                 if (info != null) {

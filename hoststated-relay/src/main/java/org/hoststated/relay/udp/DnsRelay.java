@@ -19,10 +19,13 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.relay.SocketOptions;
+import org.hoststated.core.msg.CtlSession;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
@@ -57,6 +60,8 @@ public final class DnsRelay {
     private final int rotateAfter;
     private final QueryIds ids = new QueryIds();
     private final List<UpstreamSocket> upstreams = new ArrayList<>();
+    /** The queries waiting, for {@code show sessions} (read from the engine's loop). */
+    private final Set<PendingQuery> live = ConcurrentHashMap.newKeySet();
     private EventLoop loop;
     private Channel listener;
     private UpstreamSocket current;
@@ -221,6 +226,7 @@ public final class DnsRelay {
         PendingQuery q = new PendingQuery(relay.counters().opened(), client, DnsHeader.id(msg), host, System.nanoTime());
         int id = u.add(q, ids);
         waiting++;
+        live.add(q);
         q.timeout = loop.schedule(() -> expire(u, id), waitMs, TimeUnit.MILLISECONDS);
         DnsHeader.setId(msg, id);
         send(u, id, q, msg.retain(), host.retry());
@@ -288,6 +294,7 @@ public final class DnsRelay {
     private void closed(UpstreamSocket u, PendingQuery q, String why) {
         q.timeout.cancel(false);
         waiting--;
+        live.remove(q);
         relay.counters().closed();
         if (relay.logSessions()) {
             log.info("relay {}, session {} ({} µs): {}", relay.name(), q.session,
@@ -328,6 +335,28 @@ public final class DnsRelay {
     }
 
     /** Client queries arriving on the listening socket. */
+    /**
+     * The {@code show sessions} rows of the queries waiting for an answer (the original lists a
+     * DNS relay's sessions the same way), as of {@code nowNanos}; callable from any thread.
+     *
+     * @param loopNumber the number of the worker loop the relay runs on
+     */
+    public List<CtlSession> sessions(int loopNumber, long nowNanos) {
+        List<CtlSession> out = new ArrayList<>();
+        for (PendingQuery q : live) {
+            InetSocketAddress t = q.target.address();
+            long age = Math.max(0, (nowNanos - q.startNanos) / 1_000_000);
+            out.add(new CtlSession(relay.config().id(), loopNumber, q.session, q.client.getAddress(), q.client.getPort(),
+                    t.getAddress(), t.getPort(), false, age, age));
+        }
+        return out;
+    }
+
+    /** The worker loop the relay runs on, or null before it serves. */
+    public EventLoop loop() {
+        return loop;
+    }
+
     private final class QueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {

@@ -6,7 +6,8 @@ import org.hoststated.relay.lb.TargetHost;
 
 /**
  * One forwarded query waiting for its answer (the original's DNS session): whom to answer, with
- * which id, and the host whose answer alone is accepted. Confined to the relay's loop.
+ * which id, and the host whose answer alone is accepted. Written on the relay's loop; the
+ * engine's loop reads {@link #target} for {@code show sessions}.
  */
 final class PendingQuery {
     final int session;
@@ -15,7 +16,7 @@ final class PendingQuery {
     final int clientId;
     final long startNanos;
     /** Changes when a failed send is retried on the next host. */
-    TargetHost target;
+    volatile TargetHost target;
     Future<?> timeout;
 
     PendingQuery(int session, InetSocketAddress client, int clientId, TargetHost target, long startNanos) {

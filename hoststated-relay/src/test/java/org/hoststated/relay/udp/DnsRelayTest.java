@@ -224,7 +224,13 @@ class DnsRelayTest {
         }
         await("queries to reach the backend", () -> b.seen.size() == 5);
         assertEquals(5, counters.active());
+        // The waiting queries are the relay's sessions in show sessions.
+        List<org.hoststated.core.msg.CtlSession> rows = relay.sessions(0, System.nanoTime());
+        assertEquals(5, rows.size());
+        assertEquals(c.getLocalPort(), rows.get(0).clientPort());
+        assertEquals(b.port(), rows.get(0).targetPort());
         await("waiting queries to time out", () -> counters.active() == 0);
+        assertEquals(0, relay.sessions(0, System.nanoTime()).size());
         b.mode = TestDnsServer.Mode.ANSWER;
         assertEquals(9, Dns.id(ask(c, Dns.query(9, "back.example"))));
     }
