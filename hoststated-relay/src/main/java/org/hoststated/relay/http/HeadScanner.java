@@ -46,14 +46,18 @@ final class HeadScanner {
         int start = b.readerIndex();
         int to = b.writerIndex();
         int i = start + searched;
-        // From the byte before: a CR that ended the last call's bytes is judged now.
-        noBareCr(b, Math.max(start, i - 1), to);
+        int from = i;
         if (request && !methodDone) {
             method(b, start, i, to);
         }
         while (true) {
             int lf = b.indexOf(i, to, HttpHead.LF);
             if (lf < 0) {
+                // Only a head that is still incomplete is searched for a bare CR: in a complete
+                // one the parser refuses it (no token or field value takes a CR), and a head
+                // whose lines end in bare CRs would otherwise wait for the head timeout. From
+                // the byte before: a CR that ended the last call's bytes is judged now.
+                noBareCr(b, Math.max(start, from - 1), to);
                 searched = to - start;
                 return -1;
             }
