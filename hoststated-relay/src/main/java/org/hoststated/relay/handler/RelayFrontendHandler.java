@@ -65,12 +65,10 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
-        if (relay.config().disabled()) {
-            // A disabled relay accepts and closes at once (SPEC 1.6); not counted as a session.
-            ctx.close();
+        session = SessionInfo.openUnlessDisabled(relay, client);
+        if (session == null) {
             return;
         }
-        session = SessionInfo.open(relay, client);
         SessionIdleTimer.start(client, session, this, relay.config().timeoutSec());
         if (ctx.pipeline().get(SslHandler.class) != null) {
             // A TLS client gets a backend only once its handshake succeeded: a failed or

@@ -62,6 +62,19 @@ public final class SessionInfo {
         return s;
     }
 
+    /**
+     * {@link #open}s the session of a new client channel, or, for a {@code disable}d relay,
+     * closes the channel and returns null: such a relay accepts and closes at once (SPEC 1.6),
+     * and that is not counted as a session.
+     */
+    public static SessionInfo openUnlessDisabled(RelayContext relay, Channel clientChannel) {
+        if (relay.config().disabled()) {
+            clientChannel.close();
+            return null;
+        }
+        return open(relay, clientChannel);
+    }
+
     /** The session of {@code clientChannel}, or null when it has none (not yet, or refused). */
     public static SessionInfo of(Channel clientChannel) {
         return clientChannel.attr(KEY).get();

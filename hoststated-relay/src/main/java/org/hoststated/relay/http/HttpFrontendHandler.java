@@ -106,12 +106,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
-        if (relay.config().disabled()) {
-            // A disabled relay accepts and closes at once (SPEC 1.6); not counted as a session.
-            ctx.close();
+        session = SessionInfo.openUnlessDisabled(relay, client);
+        if (session == null) {
             return;
         }
-        session = SessionInfo.open(relay, client);
         InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
         InetSocketAddress local = (InetSocketAddress) client.localAddress();
         values = new SessionValues(remote, local, relay.config().timeoutSec(), session::logValue);
