@@ -45,25 +45,21 @@ public final class Wire {
 
     /** A 32-bit count or id that must lie in 0..max. */
     public static int u32(ByteBuf in, String what, int max) throws MalformedMessageException {
-        int v = i32(in, what);
-        if (v < 0 || v > max) {
-            throw new MalformedMessageException(what + " out of range: " + Integer.toUnsignedString(v));
-        }
-        return v;
+        return u32(in, what, "", max);
     }
 
     /**
-     * A length field of {@code what} (u32, at most {@code max}); the error text is built only on
-     * error, so that decoding a good frame runs no string concatenation (its first use costs the
-     * short-lived hoststatectl JVM several milliseconds of bootstrap).
+     * {@link #u32} of the field named {@code what + suffix}: the name is put together only for
+     * an error, so that decoding a good frame runs no string concatenation (its first use costs
+     * the short-lived hoststatectl JVM several milliseconds of bootstrap).
      */
-    private static int length32(ByteBuf in, String what, int max) throws MalformedMessageException {
+    private static int u32(ByteBuf in, String what, String suffix, int max) throws MalformedMessageException {
         if (in.readableBytes() < 4) {
-            throw new MalformedMessageException("truncated " + what + " length");
+            throw new MalformedMessageException("truncated " + what + suffix);
         }
         int v = in.readInt();
         if (v < 0 || v > max) {
-            throw new MalformedMessageException(what + " length out of range: " + Integer.toUnsignedString(v));
+            throw new MalformedMessageException(what + suffix + " out of range: " + Integer.toUnsignedString(v));
         }
         return v;
     }
@@ -93,7 +89,7 @@ public final class Wire {
 
     /** A string of at most {@code max} bytes of valid UTF-8. */
     public static String string(ByteBuf in, String what, int max) throws MalformedMessageException {
-        int len = length32(in, what, max);
+        int len = u32(in, what, " length", max);
         need(in, len, what);
         try {
             String s = StandardCharsets.UTF_8.newDecoder()
@@ -125,7 +121,7 @@ public final class Wire {
     }
 
     public static byte[] bytes(ByteBuf in, String what, int max) throws MalformedMessageException {
-        int len = length32(in, what, max);
+        int len = u32(in, what, " length", max);
         need(in, len, what);
         byte[] b = new byte[len];
         in.readBytes(b);
