@@ -30,6 +30,8 @@ public final class ReceiveRing {
     static final int BATCH = 16;
     /** What the rings of all loops may hold posted at most: 32 MiB. */
     static final long ALL_LOOPS_BYTES = 32L * 1024 * 1024;
+    /** How much more than it holds a kept buffer may pin ({@link #compact}). */
+    static final int SLACK_BYTES = 8 * 1024;
 
     private ReceiveRing() {
     }
@@ -45,8 +47,7 @@ public final class ReceiveRing {
      */
     static int entries(int loops) {
         long perLoop = ALL_LOOPS_BYTES / BUFFER_BYTES / Math.max(1, loops);
-        int n = Integer.highestOneBit((int) Math.max(64, Math.min(512, perLoop)));
-        return n;
+        return Integer.highestOneBit((int) Math.max(64, Math.min(512, perLoop)));
     }
 
     /**
@@ -68,9 +69,6 @@ public final class ReceiveRing {
         in.release();
         return copy;
     }
-
-    /** How much more than it holds a kept slice may pin. */
-    static final int SLACK_BYTES = 8 * 1024;
 
     static IoUringBufferRingConfig config(int loops) {
         return IoUringBufferRingConfig.builder()
