@@ -86,8 +86,7 @@ public final class RelayServer {
 
     private Bootstrap backend(Class<? extends InetAddress> family, int connectMs) {
         Bootstrap b = new Bootstrap().channelFactory(transport.socketChannels()).disableResolver();
-        SocketOptions.backend(b, protocol.tcp(), connectMs);
-        transport.readOptions(b);
+        SocketOptions.backend(b, protocol.tcp(), connectMs, SocketOptions.reads(transport));
         SocketOptions.ttl(b, protocol.tcp(), family == Inet6Address.class);
         return b;
     }
@@ -143,8 +142,7 @@ public final class RelayServer {
                 })
                 .childHandler(limit.guard(relay.name(), initializer));
         SocketOptions.listener(b, protocol.tcp(), relay.listen().address());
-        SocketOptions.accepted(b, protocol.tcp());
-        transport.childReadOptions(b);
+        SocketOptions.accepted(b, protocol.tcp(), SocketOptions.reads(transport));
         ChannelFuture f = b.register();
         // Without a channel nobody owns fd yet; a channel that failed to register closed it.
         f.addListener(done -> registered(f, adopted[0] ? -1 : fd));

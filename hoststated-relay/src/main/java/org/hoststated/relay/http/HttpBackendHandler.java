@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
-import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.lb.TargetHost;
 
 /**
@@ -170,7 +169,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             session.serverFailed(this, e);
         }
         if (in.isReadable() && !done && state != State.TUNNEL) {
-            cumulation = ReceiveRing.compact(in, ctx.alloc());
+            cumulation = in;
         } else if (in.isReadable() && state == State.TUNNEL) {
             session.toClient(in);
         } else {

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
@@ -148,7 +147,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             fail(e);
         }
         if (in.isReadable() && state != State.CLOSED) {
-            cumulation = ReceiveRing.compact(in, client.alloc());
+            cumulation = in;
         } else {
             in.release();
         }
