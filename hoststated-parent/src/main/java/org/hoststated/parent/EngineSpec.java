@@ -18,7 +18,11 @@ enum EngineSpec {
             List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx96m", "-Xss512k",
                     // Netty's default leak sampling records a stack trace every 128th buffer:
                     // 1.4 % of a TCP relay's CPU (bench/relay profile); tests run it paranoid.
-                    "-Dio.netty.leakDetection.level=disabled"));
+                    "-Dio.netty.leakDetection.level=disabled",
+                    // One receive per read into the buffer ring (ReceiveRing): a multishot
+                    // receive or a bundle would take more than one read past back-pressure.
+                    "-Dio.netty.iouring.recvMultiShotEnabled=false",
+                    "-Dio.netty.iouring.recvsendBundleEnabled=false"));
 
     /** Flags every child gets: no hsperfdata files (they outlive a privilege drop), quiet native access. */
     static final List<String> COMMON = List.of("-XX:-UsePerfData", "-XX:+UseCompressedOops",

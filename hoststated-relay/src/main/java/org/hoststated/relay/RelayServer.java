@@ -86,7 +86,8 @@ public final class RelayServer {
 
     private Bootstrap backend(Class<? extends InetAddress> family, int connectMs) {
         Bootstrap b = new Bootstrap().channelFactory(transport.socketChannels()).disableResolver();
-        SocketOptions.backend(b, protocol.tcp(), connectMs, SocketOptions.reads(transport));
+        SocketOptions.backend(b, protocol.tcp(), connectMs);
+        transport.readOptions(b);
         SocketOptions.ttl(b, protocol.tcp(), family == Inet6Address.class);
         return b;
     }
@@ -142,7 +143,8 @@ public final class RelayServer {
                 })
                 .childHandler(limit.guard(relay.name(), initializer));
         SocketOptions.listener(b, protocol.tcp(), relay.listen().address());
-        SocketOptions.accepted(b, protocol.tcp(), SocketOptions.reads(transport));
+        SocketOptions.accepted(b, protocol.tcp());
+        transport.childReadOptions(b);
         ChannelFuture f = b.register();
         // Without a channel nobody owns fd yet; a channel that failed to register closed it.
         f.addListener(done -> registered(f, adopted[0] ? -1 : fd));

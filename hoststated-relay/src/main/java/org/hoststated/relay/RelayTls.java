@@ -1,8 +1,11 @@
 package org.hoststated.relay;
 
+import io.netty.channel.Channel;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -11,8 +14,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
-import org.hoststated.relay.tls.OpenSslCipherList;
 import org.hoststated.core.tls.PemKeyPair;
+import org.hoststated.relay.tls.OpenSslCipherList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +38,23 @@ public final class RelayTls {
     static final int DISABLED_CACHE_SIZE = 1;
     static final int DISABLED_CACHE_TIMEOUT_SEC = 1;
 
+    /** Netty's merging record buffer, compacted when it would pin a larger buffer. */
+    private static final ByteToMessageDecoder.Cumulator COMPACTING = (alloc, cumulation, in) ->
+            ReceiveRing.compact(ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, cumulation, in), alloc);
+
     private RelayTls() {
+    }
+
+    /**
+     * The TLS handler of one accepted session. Its record buffer is compacted
+     * ({@link ReceiveRing#compact}): the bytes of an incomplete record would otherwise keep a
+     * whole ring buffer (or a large read buffer) alive for as long as a slow client takes to
+     * send the rest.
+     */
+    public static SslHandler handler(SslContext tls, Channel ch) {
+        SslHandler h = tls.newHandler(ch.alloc());
+        h.setCumulator(COMPACTING);
+        return h;
     }
 
     /**

@@ -1,7 +1,10 @@
 package org.hoststated.relay;
 
+import io.netty.bootstrap.AbstractBootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -12,7 +15,9 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.uring.AdoptedIoUringServerSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
@@ -27,7 +32,8 @@ public abstract class RelayTransport {
     /** "epoll" or "io_uring", for the start-up log line. */
     public abstract String name();
 
-    public abstract IoHandlerFactory ioHandlerFactory();
+    /** The I/O handler of each of {@code loops} worker loops. */
+    public abstract IoHandlerFactory ioHandlerFactory(int loops);
 
     /**
      * Wraps {@code fd}, a socket that is already bound and listening (and non-blocking), as a
@@ -38,15 +44,15 @@ public abstract class RelayTransport {
     /** Makes the channels of backend connections. */
     public abstract ChannelFactory<? extends Channel> socketChannels();
 
-    /**
-     * Whether a pending receive holds its buffer until data comes (io_uring allocates it when
-     * the receive is submitted; epoll reads only a readable socket).
-     */
-    public abstract boolean receivesWaitWithABuffer();
+    /** How the channels of this transport read: their read sizes, and where io_uring receives into. */
+    public abstract void readOptions(AbstractBootstrap<?, ?> b);
+
+    /** {@link #readOptions} for the sessions a server bootstrap accepts. */
+    public abstract void childReadOptions(ServerBootstrap b);
 
     /** {@code n} worker loops, threads named {@code name-<i>}. */
     public EventLoopGroup newWorkers(int n, String name) {
-        return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true), ioHandlerFactory());
+        return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true), ioHandlerFactory(n));
     }
 
     /** The epoll transport, available on every Linux this project supports. */
@@ -67,7 +73,19 @@ public abstract class RelayTransport {
             }
             // Loads the adapter: a LinkageError here means Netty's internals changed.
             AdoptedIoUringServerSocketChannel.class.getName();
-            return IoUringTransport.INSTANCE;
+            if (!ReceiveRing.supported()) {
+                log.info("io_uring without a receive buffer ring: this kernel has no incremental buffer rings");
+                return IoUringTransport.WITHOUT_RING;
+            }
+            if (IoUring.isRecvMultishotEnabled() || IoUring.isRecvsendBundleEnabled()) {
+                // A multishot receive goes on filling ring buffers after reading stopped for a
+                // slow peer (2-25 MB queued in a relay test instead of 64 KiB plus one read).
+                log.info("io_uring without a receive buffer ring: Netty's multishot receives or bundles are on "
+                        + "(the relay engine runs with -Dio.netty.iouring.recvMultiShotEnabled=false "
+                        + "-Dio.netty.iouring.recvsendBundleEnabled=false)");
+                return IoUringTransport.WITHOUT_RING;
+            }
+            return IoUringTransport.WITH_RING;
         } catch (LinkageError e) {
             log.warn("io_uring adapter unusable: {}", e.toString());
             return null;
@@ -93,7 +111,15 @@ public abstract class RelayTransport {
     private static final Logger log = LoggerFactory.getLogger(RelayTransport.class);
 
     private static final class IoUringTransport extends RelayTransport {
-        static final IoUringTransport INSTANCE = new IoUringTransport();
+        static final IoUringTransport WITH_RING = new IoUringTransport(true);
+        static final IoUringTransport WITHOUT_RING = new IoUringTransport(false);
+
+        /** Whether channels receive into the loop's {@link ReceiveRing}. */
+        private final boolean ring;
+
+        private IoUringTransport(boolean ring) {
+            this.ring = ring;
+        }
 
         @Override
         public String name() {
@@ -101,8 +127,11 @@ public abstract class RelayTransport {
         }
 
         @Override
-        public IoHandlerFactory ioHandlerFactory() {
-            return IoUringIoHandler.newFactory();
+        public IoHandlerFactory ioHandlerFactory(int loops) {
+            if (!ring) {
+                return IoUringIoHandler.newFactory();
+            }
+            return IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(ReceiveRing.config(loops)));
         }
 
         @Override
@@ -116,8 +145,24 @@ public abstract class RelayTransport {
         }
 
         @Override
-        public boolean receivesWaitWithABuffer() {
-            return true;
+        public void readOptions(AbstractBootstrap<?, ?> b) {
+            b.option(ChannelOption.RCVBUF_ALLOCATOR, reads());
+            if (ring) {
+                b.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, ReceiveRing.GROUP);
+            }
+        }
+
+        @Override
+        public void childReadOptions(ServerBootstrap b) {
+            b.childOption(ChannelOption.RCVBUF_ALLOCATOR, reads());
+            if (ring) {
+                b.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, ReceiveRing.GROUP);
+            }
+        }
+
+        /** With the ring, the kernel sizes each read; without it a waiting receive holds its buffer. */
+        private RelayReadSizes reads() {
+            return ring ? SocketOptions.READS : SocketOptions.URING_READS;
         }
     }
 
@@ -130,7 +175,7 @@ public abstract class RelayTransport {
         }
 
         @Override
-        public IoHandlerFactory ioHandlerFactory() {
+        public IoHandlerFactory ioHandlerFactory(int loops) {
             return EpollIoHandler.newFactory();
         }
 
@@ -145,8 +190,13 @@ public abstract class RelayTransport {
         }
 
         @Override
-        public boolean receivesWaitWithABuffer() {
-            return false;
+        public void readOptions(AbstractBootstrap<?, ?> b) {
+            b.option(ChannelOption.RCVBUF_ALLOCATOR, SocketOptions.READS);
+        }
+
+        @Override
+        public void childReadOptions(ServerBootstrap b) {
+            b.childOption(ChannelOption.RCVBUF_ALLOCATOR, SocketOptions.READS);
         }
     }
 }

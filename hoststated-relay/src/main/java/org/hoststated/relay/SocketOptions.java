@@ -33,15 +33,17 @@ public final class SocketOptions {
      */
     static final int MAX_READ = 256 * 1024;
 
-    /** Read sizes of relay channels on epoll, up to {@link #MAX_READ}; shared (a handle per channel). */
+    /**
+     * Read sizes of relay channels, up to {@link #MAX_READ}; shared (a handle per channel). On
+     * io_uring with a {@link ReceiveRing} the kernel sizes each read and this only bounds the
+     * reads per turn.
+     */
     static final RelayReadSizes READS = new RelayReadSizes(MAX_READ, false);
-    /** On io_uring: the same, with small buffers for the receives that wait for a quiet peer. */
+    /**
+     * On io_uring without a ring: the same, with small buffers for the receives that wait for
+     * a quiet peer.
+     */
     static final RelayReadSizes URING_READS = new RelayReadSizes(MAX_READ, true);
-
-    /** The read sizes for channels of {@code transport}. */
-    public static RelayReadSizes reads(RelayTransport transport) {
-        return transport.receivesWaitWithABuffer() ? URING_READS : READS;
-    }
 
     static final IntegerUnixChannelOption IP_TTL = new IntegerUnixChannelOption("IP_TTL", 0, 2);
     static final IntegerUnixChannelOption IP_MINTTL = new IntegerUnixChannelOption("IP_MINTTL", 0, 21);
@@ -69,17 +71,14 @@ public final class SocketOptions {
         ttl(b, tcp, listen instanceof Inet6Address);
     }
 
-    /** Options of each accepted session (client side), with epoll's read sizes. */
+    /**
+     * Options of each accepted session (client side); how it reads is the transport's
+     * ({@link RelayTransport#childReadOptions}).
+     */
     public static void accepted(ServerBootstrap b, TcpOptions tcp) {
-        accepted(b, tcp, READS);
-    }
-
-    /** Options of each accepted session (client side). */
-    public static void accepted(ServerBootstrap b, TcpOptions tcp, RelayReadSizes reads) {
         b.childOption(ChannelOption.AUTO_READ, false);
         b.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         b.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        b.childOption(ChannelOption.RCVBUF_ALLOCATOR, reads);
         // Netty turns TCP_NODELAY on for every socket it makes: only "no nodelay" costs a call.
         if (Boolean.FALSE.equals(tcp.nodelay())) {
             b.childOption(ChannelOption.TCP_NODELAY, false);
@@ -90,16 +89,13 @@ public final class SocketOptions {
         }
     }
 
-    /** Options of a backend connection, with epoll's read sizes. */
+    /**
+     * Options of a backend connection; how it reads is the transport's
+     * ({@link RelayTransport#readOptions}).
+     */
     public static void backend(AbstractBootstrap<?, ?> b, TcpOptions tcp, int connectTimeoutMs) {
-        backend(b, tcp, connectTimeoutMs, READS);
-    }
-
-    /** Options of a backend connection. */
-    public static void backend(AbstractBootstrap<?, ?> b, TcpOptions tcp, int connectTimeoutMs, RelayReadSizes reads) {
         b.option(ChannelOption.ALLOW_HALF_CLOSURE, true);
         b.option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        b.option(ChannelOption.RCVBUF_ALLOCATOR, reads);
         b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs);
         if (Boolean.FALSE.equals(tcp.nodelay())) {
             b.option(ChannelOption.TCP_NODELAY, false);

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
+import org.hoststated.relay.RelayTls;
 
 /**
  * Builds the pipeline of a session accepted by a {@code protocol tcp} relay, in the relay
@@ -31,7 +32,7 @@ public final class TcpRelayInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
-            p.addLast("ssl", tls.newHandler(ch.alloc()));
+            p.addLast("ssl", RelayTls.handler(tls, ch));
         }
         p.addLast("frontend", new RelayFrontendHandler(relay));
     }

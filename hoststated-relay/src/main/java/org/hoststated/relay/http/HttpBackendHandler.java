@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
+import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.lb.TargetHost;
 
 /**
@@ -169,7 +170,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             session.serverFailed(this, e);
         }
         if (in.isReadable() && !done && state != State.TUNNEL) {
-            cumulation = in;
+            cumulation = ReceiveRing.compact(in, ctx.alloc());
         } else if (in.isReadable() && state == State.TUNNEL) {
             session.toClient(in);
         } else {

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
@@ -147,7 +148,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             fail(e);
         }
         if (in.isReadable() && state != State.CLOSED) {
-            cumulation = in;
+            cumulation = ReceiveRing.compact(in, client.alloc());
         } else {
             in.release();
         }

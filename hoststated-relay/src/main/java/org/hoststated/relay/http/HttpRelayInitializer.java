@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import org.hoststated.core.config.Mode;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.TableTarget;
+import org.hoststated.relay.RelayTls;
 import org.hoststated.relay.SessionLimit;
 import org.hoststated.relay.handler.RelayContext;
 import org.slf4j.LoggerFactory;
@@ -59,7 +60,7 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
     public void init(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
-            p.addLast("ssl", tls.newHandler(ch.alloc()));
+            p.addLast("ssl", RelayTls.handler(tls, ch));
         }
         p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted, pool));
     }

@@ -181,12 +181,14 @@ final class HttpRelayFixture implements AutoCloseable {
         ServerBootstrap sb = new ServerBootstrap().group(workers).channelFactory(() -> b.transport.adopt(fd))
                 .childHandler(b.sessionLimit.guard("www", initializer));
         SocketOptions.accepted(sb, protocol.tcp());
+        b.transport.childReadOptions(sb);
         listener = sb.register().syncUninterruptibly().channel();
     }
 
     private static Bootstrap backend(RelayTransport t, ProtocolConfig p) {
         Bootstrap b = new Bootstrap().channelFactory(t.socketChannels()).disableResolver();
         SocketOptions.backend(b, p.tcp(), 5000);
+        t.readOptions(b);
         return b;
     }
 
