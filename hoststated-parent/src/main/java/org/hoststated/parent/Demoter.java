@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -75,7 +76,7 @@ final class Demoter {
      */
     void configure(String globalGroup) {
         worker.execute(() -> {
-            if (java.util.Objects.equals(global, globalGroup)) {
+            if (Objects.equals(global, globalGroup)) {
                 return;
             }
             global = globalGroup;

@@ -48,11 +48,6 @@ public final class RelayServer {
     private SessionLimit limit = SessionLimit.engine();
     /** The UDP relay of a {@code protocol dns} relay, else null. */
     private final DnsRelay dns;
-
-    /** The UDP relay of a {@code protocol dns} relay (its waiting queries are its sessions), or null. */
-    DnsRelay dns() {
-        return dns;
-    }
     private Channel listener;
     private boolean stopped;
 
@@ -109,6 +104,11 @@ public final class RelayServer {
 
     public RelayContext context() {
         return context;
+    }
+
+    /** The UDP relay of a {@code protocol dns} relay (its waiting queries are its sessions), or null. */
+    DnsRelay dns() {
+        return dns;
     }
 
     /** Bounds this server's sessions by {@code l} instead of the engine's limit (tests); before {@link #serve}. */

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.lb.TargetHost;
@@ -239,8 +240,8 @@ final class BackendLink {
             replay = new ByteBuf[4];
             replayFrom = new int[4];
         } else if (recorded == replay.length) {
-            replay = java.util.Arrays.copyOf(replay, recorded * 2);
-            replayFrom = java.util.Arrays.copyOf(replayFrom, recorded * 2);
+            replay = Arrays.copyOf(replay, recorded * 2);
+            replayFrom = Arrays.copyOf(replayFrom, recorded * 2);
         }
         replay[recorded] = b.retain();
         replayFrom[recorded++] = b.readerIndex();

@@ -24,8 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.core.config.TcpOptions;
-import org.hoststated.relay.SocketOptions;
 import org.hoststated.core.msg.CtlSession;
+import org.hoststated.relay.SocketOptions;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
@@ -334,7 +334,6 @@ public final class DnsRelay {
         }
     }
 
-    /** Client queries arriving on the listening socket. */
     /**
      * The {@code show sessions} rows of the queries waiting for an answer (the original lists a
      * DNS relay's sessions the same way), as of {@code nowNanos}; callable from any thread.
@@ -357,6 +356,7 @@ public final class DnsRelay {
         return loop;
     }
 
+    /** Client queries arriving on the listening socket. */
     private final class QueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
