@@ -7,36 +7,56 @@ import io.netty.channel.uring.IoUringBufferRingConfig;
 import io.netty.channel.uring.IoUringFixedBufferRingAllocator;
 
 /**
- * The io_uring provided-buffer ring each worker loop receives into: the kernel picks the buffer
- * when data arrives, so a channel's receive needs no poll first and holds no buffer while it
- * waits.
+ * An io_uring provided-buffer ring that a worker loop's channels receive into: the kernel picks
+ * the buffer when data arrives, so a channel's receive needs no poll first and holds no buffer
+ * while it waits. Each loop has two, {@link #MESSAGES} for HTTP relays and {@link #STREAMS} for
+ * TCP relays; they differ only in their buffer size.
  *
- * <p>Without it, Netty arms a poll per channel, and each read costs the poll's completion, a
- * receive submitted from Java and that receive's completion. With it, relay CPU per request is
- * 16 % lower in HTTP keep-alive and 12 % in TCP mode (side-by-side A/B, DESIGN.md). One
+ * <p>Without a ring, Netty arms a poll per channel, and each read costs the poll's completion,
+ * a receive submitted from Java and that receive's completion. With it, relay CPU per request
+ * is 16 % lower in HTTP keep-alive and 12 % in TCP mode (side-by-side A/B, DESIGN.md). One
  * receive per read only: Netty's multishot receives and bundles go on filling buffers after
- * the relay stopped reading for a slow peer, so {@link RelayTransport} uses the ring only when
+ * the relay stopped reading for a slow peer, so {@link RelayTransport} uses the rings only when
  * they are off (the engine's JVM flags).
  *
- * <p>Buffers are 64 KiB and consumed incrementally ({@code IOU_PBUF_RING_INC}, Linux 6.12): a
- * small read takes a slice of the current buffer rather than a whole one, so a few buffers
- * serve thousands of requests. A slice keeps its whole buffer alive: handlers that hold bytes
- * across reads copy them ({@link #compact}). The ring starts with {@link #BATCH} buffers and
- * grows by that much when the kernel finds it empty, up to {@link #entries}; a fully used
- * buffer is replaced at once. Kernels without incremental rings use Netty's poll-then-receive.
+ * <p>Buffers are consumed incrementally ({@code IOU_PBUF_RING_INC}, Linux 6.12): a small read
+ * takes a slice of the current buffer rather than a whole one, so a few buffers serve
+ * thousands of requests whatever their size. A slice keeps its whole buffer alive: handlers
+ * that hold bytes across reads copy them ({@link #compact}). A ring starts with its batch of
+ * buffers and grows by a batch when the kernel finds it empty, up to {@link #entries}; a fully
+ * used buffer is replaced at once. Kernels without incremental rings use Netty's
+ * poll-then-receive.
  */
 public final class ReceiveRing {
-    /** The buffer group of the ring, set on every stream channel that reads from it. */
-    public static final short GROUP = 1;
-    static final int BUFFER_BYTES = 64 * 1024;
-    /** Buffers posted at start and added per growth step: 1 MiB. */
-    static final int BATCH = 16;
-    /** What the rings of all loops may hold posted at most: 32 MiB. */
+    /**
+     * HTTP relays: 64 KiB buffers. Larger ones cost HTTP keep-alive 3-5 % CPU per request in
+     * side-by-side runs and gain nothing there.
+     */
+    public static final ReceiveRing MESSAGES = new ReceiveRing((short) 1, 64 * 1024, 16);
+    /**
+     * TCP relays, which may carry bulk transfers: 256 KiB buffers, a quarter of the receives
+     * per byte. Bulk through the relay runs 15 % faster than with 64 KiB, at 27 % less relay
+     * CPU per GiB (side-by-side A/B, DESIGN.md).
+     */
+    public static final ReceiveRing STREAMS = new ReceiveRing((short) 2, 256 * 1024, 4);
+
+    /** What one ring of all loops together may hold posted at most: 32 MiB. */
     static final long ALL_LOOPS_BYTES = 32L * 1024 * 1024;
+    /** What one loop's ring may always hold, however many loops there are: 4 MiB. */
+    static final long LOOP_MIN_BYTES = 4L * 1024 * 1024;
     /** How much more than it holds a kept buffer may pin ({@link #compact}). */
     static final int SLACK_BYTES = 8 * 1024;
 
-    private ReceiveRing() {
+    /** The buffer group id that a channel names to receive from this ring. */
+    final short group;
+    final int bufferBytes;
+    /** Buffers posted at start and added per growth step. */
+    final int batch;
+
+    private ReceiveRing(short group, int bufferBytes, int batch) {
+        this.group = group;
+        this.bufferBytes = bufferBytes;
+        this.batch = batch;
     }
 
     /** Whether this kernel can run the ring (registered, incremental buffer rings). */
@@ -46,11 +66,14 @@ public final class ReceiveRing {
 
     /**
      * The most buffers one loop's ring holds when {@code loops} loops share
-     * {@link #ALL_LOOPS_BYTES}: a power of two (the kernel's rule), from 64 to 512.
+     * {@link #ALL_LOOPS_BYTES}, but at least {@link #LOOP_MIN_BYTES}: a power of two (the
+     * kernel's rule). 64 to 512 buffers of 64 KiB, 16 to 128 of 256 KiB.
      */
-    static int entries(int loops) {
-        long perLoop = ALL_LOOPS_BYTES / BUFFER_BYTES / Math.max(1, loops);
-        return Integer.highestOneBit((int) Math.max(64, Math.min(512, perLoop)));
+    int entries(int loops) {
+        long perLoop = ALL_LOOPS_BYTES / bufferBytes / Math.max(1, loops);
+        long least = LOOP_MIN_BYTES / bufferBytes;
+        long most = ALL_LOOPS_BYTES / bufferBytes;
+        return Integer.highestOneBit((int) Math.max(least, Math.min(most, perLoop)));
     }
 
     /**
@@ -73,13 +96,18 @@ public final class ReceiveRing {
         return copy;
     }
 
-    static IoUringBufferRingConfig config(int loops) {
+    IoUringBufferRingConfig config(int loops) {
         return IoUringBufferRingConfig.builder()
-                .bufferGroupId(GROUP)
+                .bufferGroupId(group)
                 .bufferRingSize((short) entries(loops))
-                .batchSize(BATCH)
+                .batchSize(batch)
                 .incremental(true)
-                .allocator(new IoUringFixedBufferRingAllocator(ByteBufAllocator.DEFAULT, BUFFER_BYTES))
+                .allocator(new IoUringFixedBufferRingAllocator(ByteBufAllocator.DEFAULT, bufferBytes))
                 .build();
+    }
+
+    @Override
+    public String toString() {
+        return "receive ring " + group + " (" + bufferBytes / 1024 + " KiB buffers)";
     }
 }

@@ -82,7 +82,7 @@ public final class RelayServer {
     private Bootstrap backend(Class<? extends InetAddress> family, int connectMs) {
         Bootstrap b = new Bootstrap().channelFactory(transport.socketChannels()).disableResolver();
         SocketOptions.backend(b, protocol.tcp(), connectMs);
-        transport.readOptions(b);
+        transport.readOptions(b, receiveRing());
         SocketOptions.ttl(b, protocol.tcp(), family == Inet6Address.class);
         return b;
     }
@@ -96,6 +96,11 @@ public final class RelayServer {
                     p.type().name().toLowerCase());
         }
         return new TcpRelayInitializer(context, tls);
+    }
+
+    /** HTTP relays carry messages; TCP relays may carry bulk streams and read in larger pieces. */
+    private ReceiveRing receiveRing() {
+        return protocol.type() == ProtocolType.HTTP ? ReceiveRing.MESSAGES : ReceiveRing.STREAMS;
     }
 
     public RelayConfig config() {
@@ -144,7 +149,7 @@ public final class RelayServer {
                 .childHandler(limit.guard(relay.name(), initializer));
         SocketOptions.listener(b, protocol.tcp(), relay.listen().address());
         SocketOptions.accepted(b, protocol.tcp());
-        transport.childReadOptions(b);
+        transport.childReadOptions(b, receiveRing());
         ChannelFuture f = b.register();
         // Without a channel nobody owns fd yet; a channel that failed to register closed it.
         f.addListener(done -> registered(f, adopted[0] ? -1 : fd));

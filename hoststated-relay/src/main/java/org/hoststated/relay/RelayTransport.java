@@ -44,11 +44,14 @@ public abstract class RelayTransport {
     /** Makes the channels of backend connections. */
     public abstract ChannelFactory<? extends Channel> socketChannels();
 
-    /** How the channels of this transport read: their read sizes, and where io_uring receives into. */
-    public abstract void readOptions(AbstractBootstrap<?, ?> b);
+    /**
+     * How the channels of this transport read: their read sizes, and on io_uring the receive
+     * ring they take buffers from, {@code ring}.
+     */
+    public abstract void readOptions(AbstractBootstrap<?, ?> b, ReceiveRing ring);
 
     /** {@link #readOptions} for the sessions a server bootstrap accepts. */
-    public abstract void childReadOptions(ServerBootstrap b);
+    public abstract void childReadOptions(ServerBootstrap b, ReceiveRing ring);
 
     /** {@code n} worker loops, threads named {@code name-<i>}. */
     public EventLoopGroup newWorkers(int n, String name) {
@@ -114,7 +117,7 @@ public abstract class RelayTransport {
         static final IoUringTransport WITH_RING = new IoUringTransport(true);
         static final IoUringTransport WITHOUT_RING = new IoUringTransport(false);
 
-        /** Whether channels receive into the loop's {@link ReceiveRing}. */
+        /** Whether channels receive into the loop's {@link ReceiveRing}s. */
         private final boolean ring;
 
         private IoUringTransport(boolean ring) {
@@ -131,7 +134,8 @@ public abstract class RelayTransport {
             if (!ring) {
                 return IoUringIoHandler.newFactory();
             }
-            return IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(ReceiveRing.config(loops)));
+            return IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(
+                    ReceiveRing.MESSAGES.config(loops), ReceiveRing.STREAMS.config(loops)));
         }
 
         @Override
@@ -145,18 +149,18 @@ public abstract class RelayTransport {
         }
 
         @Override
-        public void readOptions(AbstractBootstrap<?, ?> b) {
+        public void readOptions(AbstractBootstrap<?, ?> b, ReceiveRing receiveRing) {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, reads());
             if (ring) {
-                b.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, ReceiveRing.GROUP);
+                b.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, receiveRing.group);
             }
         }
 
         @Override
-        public void childReadOptions(ServerBootstrap b) {
+        public void childReadOptions(ServerBootstrap b, ReceiveRing receiveRing) {
             b.childOption(ChannelOption.RCVBUF_ALLOCATOR, reads());
             if (ring) {
-                b.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, ReceiveRing.GROUP);
+                b.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, receiveRing.group);
             }
         }
 
@@ -190,12 +194,12 @@ public abstract class RelayTransport {
         }
 
         @Override
-        public void readOptions(AbstractBootstrap<?, ?> b) {
+        public void readOptions(AbstractBootstrap<?, ?> b, ReceiveRing ring) {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, SocketOptions.READS);
         }
 
         @Override
-        public void childReadOptions(ServerBootstrap b) {
+        public void childReadOptions(ServerBootstrap b, ReceiveRing ring) {
             b.childOption(ChannelOption.RCVBUF_ALLOCATOR, SocketOptions.READS);
         }
     }

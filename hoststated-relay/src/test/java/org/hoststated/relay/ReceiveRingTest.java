@@ -1,8 +1,10 @@
 package org.hoststated.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -15,23 +17,37 @@ class ReceiveRingTest {
 
     @Test
     void theRingsOfAllLoopsStayWithin32MiBAsPowersOfTwo() {
-        assertEquals(512, ReceiveRing.entries(1));
-        assertEquals(256, ReceiveRing.entries(2));
-        assertEquals(128, ReceiveRing.entries(3), "170 rounded down to a power of two");
-        assertEquals(128, ReceiveRing.entries(4));
-        assertEquals(64, ReceiveRing.entries(16), "never fewer than 64");
-        for (int loops = 1; loops <= 64; loops++) {
-            int n = ReceiveRing.entries(loops);
-            assertEquals(0, n & (n - 1), n + " is a power of two");
-            if (loops <= 8) {
-                assertEquals(true, (long) n * ReceiveRing.BUFFER_BYTES * loops <= ReceiveRing.ALL_LOOPS_BYTES, loops + " loops");
+        ReceiveRing m = ReceiveRing.MESSAGES;
+        assertEquals(512, m.entries(1));
+        assertEquals(256, m.entries(2));
+        assertEquals(128, m.entries(3), "170 rounded down to a power of two");
+        assertEquals(128, m.entries(4));
+        assertEquals(64, m.entries(16), "never fewer than 4 MiB per loop");
+        ReceiveRing s = ReceiveRing.STREAMS;
+        assertEquals(128, s.entries(1));
+        assertEquals(32, s.entries(3), "42 rounded down to a power of two");
+        assertEquals(16, s.entries(16), "never fewer than 4 MiB per loop");
+        for (ReceiveRing r : new ReceiveRing[] {m, s}) {
+            for (int loops = 1; loops <= 64; loops++) {
+                int n = r.entries(loops);
+                assertEquals(0, n & (n - 1), n + " is a power of two");
+                assertTrue(n >= r.batch, r + ": at least one batch");
+                if (loops <= 8) {
+                    assertTrue((long) n * r.bufferBytes * loops <= ReceiveRing.ALL_LOOPS_BYTES, r + ", " + loops + " loops");
+                }
             }
         }
     }
 
     @Test
+    void theTwoRingsHaveTheirOwnBufferGroups() {
+        assertNotEquals(ReceiveRing.MESSAGES.group, ReceiveRing.STREAMS.group);
+        assertTrue(ReceiveRing.MESSAGES.group > 0 && ReceiveRing.STREAMS.group > 0, "group ids are not negative (none)");
+    }
+
+    @Test
     void aSmallSliceOfARingBufferIsCopiedSoItNoLongerPinsTheBuffer() {
-        ByteBuf whole = ALLOC.directBuffer(ReceiveRing.BUFFER_BYTES);
+        ByteBuf whole = ALLOC.directBuffer(ReceiveRing.MESSAGES.bufferBytes);
         whole.writeZero(1000).writeBytes("GET / HT".getBytes(StandardCharsets.US_ASCII));
         ByteBuf slice = whole.retainedSlice(1000, 8);
         whole.release();
@@ -64,12 +80,12 @@ class ReceiveRingTest {
         assertSame(own, ReceiveRing.compact(own, ALLOC));
         own.release();
 
-        ByteBuf whole = ALLOC.directBuffer(ReceiveRing.BUFFER_BYTES).writeZero(ReceiveRing.BUFFER_BYTES);
-        ByteBuf most = whole.retainedSlice(100, ReceiveRing.BUFFER_BYTES - ReceiveRing.SLACK_BYTES);
+        ByteBuf whole = ALLOC.directBuffer(ReceiveRing.MESSAGES.bufferBytes).writeZero(ReceiveRing.MESSAGES.bufferBytes);
+        ByteBuf most = whole.retainedSlice(100, ReceiveRing.MESSAGES.bufferBytes - ReceiveRing.SLACK_BYTES);
         whole.release();
         assertSame(most, ReceiveRing.compact(most, ALLOC));
         assertEquals(1, most.refCnt());
-        assertEquals(ReceiveRing.BUFFER_BYTES - ReceiveRing.SLACK_BYTES, ByteBufUtil.getBytes(most).length);
+        assertEquals(ReceiveRing.MESSAGES.bufferBytes - ReceiveRing.SLACK_BYTES, ByteBufUtil.getBytes(most).length);
         most.release();
     }
 }

@@ -67,8 +67,8 @@ class TcpOptionsTest {
                 assertTrue(reads instanceof RelayReadSizes, ch + " read allocator " + reads);
                 assertEquals(16, ((RelayReadSizes) reads).maxMessagesPerRead(), ch + " reads per turn");
                 if (transport.equals("io_uring") && ReceiveRing.supported()) {
-                    assertEquals(ReceiveRing.GROUP, ch.config().getOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID),
-                            ch + " receives into the loop's buffer ring");
+                    assertEquals(ReceiveRing.STREAMS.group, ch.config().getOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID),
+                            ch + " receives into the loop's ring for streams");
                 }
             }
         }

@@ -27,6 +27,7 @@ import org.hoststated.core.config.RelayTarget;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.config.TableTarget;
 import org.hoststated.core.config.TcpOptions;
+import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.RelayCounters;
 import org.hoststated.relay.RelayTransport;
 import org.hoststated.relay.SessionLimit;
@@ -181,14 +182,14 @@ final class HttpRelayFixture implements AutoCloseable {
         ServerBootstrap sb = new ServerBootstrap().group(workers).channelFactory(() -> b.transport.adopt(fd))
                 .childHandler(b.sessionLimit.guard("www", initializer));
         SocketOptions.accepted(sb, protocol.tcp());
-        b.transport.childReadOptions(sb);
+        b.transport.childReadOptions(sb, ReceiveRing.MESSAGES);
         listener = sb.register().syncUninterruptibly().channel();
     }
 
     private static Bootstrap backend(RelayTransport t, ProtocolConfig p) {
         Bootstrap b = new Bootstrap().channelFactory(t.socketChannels()).disableResolver();
         SocketOptions.backend(b, p.tcp(), 5000);
-        t.readOptions(b);
+        t.readOptions(b, ReceiveRing.MESSAGES);
         return b;
     }
 
