@@ -3,7 +3,6 @@ package org.hoststated.parent;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,6 +27,7 @@ import org.hoststated.core.msg.Text;
 import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.core.posix.SignalHandlers;
 import org.hoststated.core.proc.EngineSettings;
+import org.hoststated.core.proc.EpollLoops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +73,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         this.source = source;
         this.foreground = foreground;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("parent-loop"),
-                EpollIoHandler.newFactory());
+                EpollLoops.newFactory());
         this.loop = group.next();
     }
 

@@ -10,7 +10,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.uring.AdoptedIoUringServerSocketChannel;
@@ -22,6 +21,7 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.hoststated.core.proc.EpollLoops;
 
 /**
  * The native transport the relay engine's worker loops run on: its I/O handler, how it adopts
@@ -180,7 +180,7 @@ public abstract class RelayTransport {
 
         @Override
         public IoHandlerFactory ioHandlerFactory(int loops) {
-            return EpollIoHandler.newFactory();
+            return EpollLoops.newFactory();
         }
 
         @Override

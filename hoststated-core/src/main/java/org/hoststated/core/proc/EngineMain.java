@@ -3,7 +3,6 @@ package org.hoststated.core.proc;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.ByteBuffer;
 import org.hoststated.core.imsg.ImsgChannel;
@@ -48,7 +47,7 @@ public final class EngineMain {
                 Privileges.dropTo(pw, s.chroot());
             }
             group = new MultiThreadIoEventLoopGroup(1,
-                    new DefaultThreadFactory(engine.id().title() + "-loop"), EpollIoHandler.newFactory());
+                    new DefaultThreadFactory(engine.id().title() + "-loop"), EpollLoops.newFactory());
             EventLoop loop = group.next();
             SocketPair.setNonBlocking(EngineSettings.PARENT_FD);
             // Register and attach in one task on the loop: the channel cannot deliver a message

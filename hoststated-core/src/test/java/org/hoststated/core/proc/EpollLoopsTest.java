@@ -1,0 +1,93 @@
+package org.hoststated.core.proc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class EpollLoopsTest {
+    @Test
+    void noInterestBecomesADisarmedRegistrationAndEverythingElsePassesThrough() {
+        assertEquals(EpollLoops.EPOLLONESHOT, ((EpollIoOps) EpollLoops.replace(EpollIoOps.NONE)).value());
+        assertSame(EpollIoOps.EPOLLOUT, EpollLoops.replace(EpollIoOps.EPOLLOUT));
+        EpollIoOps inAndRdHup = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
+        assertSame(inAndRdHup, EpollLoops.replace(inAndRdHup));
+    }
+
+    /**
+     * The client half-closes while the server side reads nothing (auto-read off, as a relay
+     * under back-pressure), so the channel wants no event; then the server writes more than
+     * the socket takes at once and needs EPOLLOUT. With Netty's own handler that write fails
+     * (ENOENT) and the bytes are lost.
+     */
+    @Test
+    void aHalfClosedChannelThatWantedNoEventCanStillWriteEverything() throws Exception {
+        Epoll.ensureAvailability();
+        int size = 16 * 1024 * 1024;
+        CompletableFuture<Channel> halfClosed = new CompletableFuture<>();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
+        try {
+            Channel server = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childHandler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelActive(ChannelHandlerContext ctx) {
+                            ctx.read(); // one read, which finds the EOF once the client half-closes
+                        }
+
+                        @Override
+                        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                            if (evt == ChannelInputShutdownEvent.INSTANCE) {
+                                halfClosed.complete(ctx.channel());
+                            }
+                        }
+                    })
+                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+            try (Socket client = new Socket()) {
+                client.setReceiveBufferSize(64 * 1024);
+                client.connect(server.localAddress());
+                client.setSoTimeout(20_000);
+                client.shutdownOutput();
+                Channel ch = halfClosed.get(20, TimeUnit.SECONDS);
+                // Let the loop settle the channel's interest (none left) before writing.
+                ch.eventLoop().submit(() -> { }).get(20, TimeUnit.SECONDS);
+                ch.eventLoop().schedule(() -> { }, 50, TimeUnit.MILLISECONDS).get(20, TimeUnit.SECONDS);
+                ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[size]));
+                long got = 0;
+                byte[] buf = new byte[64 * 1024];
+                InputStream in = client.getInputStream();
+                while (got < size) {
+                    int n = in.read(buf);
+                    assertTrue(n > 0, "stream ended after " + got + " of " + size + " bytes");
+                    got += n;
+                }
+                assertEquals(size, got);
+                assertTrue(ch.isActive(), "the channel is still open after writing everything");
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+}
