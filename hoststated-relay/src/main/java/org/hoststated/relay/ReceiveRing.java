@@ -2,6 +2,8 @@ package org.hoststated.relay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringBufferRingConfig;
 import io.netty.channel.uring.IoUringFixedBufferRingAllocator;
@@ -22,7 +24,8 @@ import io.netty.channel.uring.IoUringFixedBufferRingAllocator;
  * <p>Buffers are consumed incrementally ({@code IOU_PBUF_RING_INC}, Linux 6.12): a small read
  * takes a slice of the current buffer rather than a whole one, so a few buffers serve
  * thousands of requests whatever their size. A slice keeps its whole buffer alive: handlers
- * that hold bytes across reads copy them ({@link #compact}). A ring starts with its batch of
+ * that hold bytes across reads copy them ({@link #compact}), and so do the relays for small
+ * slices that wait to be written ({@link #forQueue}, {@link #held}). A ring starts with its batch of
  * buffers and grows by a batch when the kernel finds it empty, up to {@link #entries}; a fully
  * used buffer is replaced at once. Kernels without incremental rings use Netty's
  * poll-then-receive.
@@ -46,6 +49,8 @@ public final class ReceiveRing {
     static final long LOOP_MIN_BYTES = 4L * 1024 * 1024;
     /** How much more than it holds a kept buffer may pin ({@link #compact}). */
     static final int SLACK_BYTES = 8 * 1024;
+    /** How many times its size a queued buffer may pin ({@link #forQueue}). */
+    static final int PIN_FACTOR = 8;
 
     /** The buffer group id that a channel names to receive from this ring. */
     final short group;
@@ -83,13 +88,47 @@ public final class ReceiveRing {
      * pins what it sent and not 64 KiB or more. Takes over {@code in}.
      */
     public static ByteBuf compact(ByteBuf in, ByteBufAllocator alloc) {
+        return rootCapacity(in) - in.readableBytes() <= SLACK_BYTES ? in : copy(in, alloc);
+    }
+
+    /**
+     * {@code b}, or a copy of it when it will wait behind bytes already queued towards
+     * {@code to} and its buffer is more than {@link #PIN_FACTOR} times its size (and more than
+     * {@link #SLACK_BYTES} larger). For every buffer a relay forwards: a peer that reads slowly
+     * then pins at most about {@code PIN_FACTOR} times what waits for it, plus the buffer of
+     * the write in flight, instead of a whole ring buffer per small read that waits (a trickle
+     * of small reads, each from a different buffer, could pin hundreds of MiB per session).
+     * Forwarding into an empty queue, the common case, costs one field read. Takes over
+     * {@code b}.
+     */
+    public static ByteBuf forQueue(ByteBuf b, Channel to) {
+        ChannelOutboundBuffer queue = to.unsafe().outboundBuffer();
+        if (queue == null || queue.totalPendingWriteBytes() == 0) {
+            return b;
+        }
+        return held(b, to.alloc());
+    }
+
+    /**
+     * {@code b}, or a copy when its buffer is more than {@link #PIN_FACTOR} times its size: for
+     * bytes held in a queue of the relay's own, such as those a client sends while the backend
+     * connection is still being made. Takes over {@code b}.
+     */
+    public static ByteBuf held(ByteBuf b, ByteBufAllocator alloc) {
+        int size = b.readableBytes();
+        long capacity = rootCapacity(b);
+        return capacity - size > SLACK_BYTES && capacity > (long) PIN_FACTOR * size ? copy(b, alloc) : b;
+    }
+
+    private static int rootCapacity(ByteBuf in) {
         ByteBuf root = in;
         for (ByteBuf u = in.unwrap(); u != null; u = u.unwrap()) {
             root = u;
         }
-        if (root.capacity() - in.readableBytes() <= SLACK_BYTES) {
-            return in;
-        }
+        return root.capacity();
+    }
+
+    private static ByteBuf copy(ByteBuf in, ByteBufAllocator alloc) {
         ByteBuf copy = alloc.directBuffer(in.readableBytes());
         copy.writeBytes(in);
         in.release();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -87,5 +88,41 @@ class ReceiveRingTest {
         assertEquals(1, most.refCnt());
         assertEquals(ReceiveRing.MESSAGES.bufferBytes - ReceiveRing.SLACK_BYTES, ByteBufUtil.getBytes(most).length);
         most.release();
+    }
+
+    @Test
+    void aSmallSliceThatWouldWaitBehindQueuedBytesIsCopied() {
+        EmbeddedChannel to = new EmbeddedChannel();
+        ByteBuf whole = ALLOC.directBuffer(ReceiveRing.STREAMS.bufferBytes).writeZero(ReceiveRing.STREAMS.bufferBytes);
+        ByteBuf first = whole.retainedSlice(0, 100);
+        assertSame(first, ReceiveRing.forQueue(first, to), "nothing queued yet: written as it is");
+        to.write(first);
+        ByteBuf second = whole.retainedSlice(100, 100);
+        ByteBuf queued = ReceiveRing.forQueue(second, to);
+        assertNotSame(second, queued);
+        assertEquals(2, whole.refCnt(), "the ring buffer is held by itself and the first slice only");
+        assertEquals(100, queued.capacity());
+        ByteBuf large = whole.retainedSlice(200, ReceiveRing.STREAMS.bufferBytes / 4);
+        assertSame(large, ReceiveRing.forQueue(large, to), "a quarter of its buffer: pins only 4 times its size");
+        whole.release();
+        large.release();
+        queued.release();
+        to.finishAndReleaseAll();
+        assertEquals(0, whole.refCnt(), "the ring buffer is free once the written slice is gone");
+    }
+
+    @Test
+    void aHeldBufferIsCopiedOnlyWhenItPinsMoreThanEightTimesItsSize() {
+        ByteBuf whole = ALLOC.directBuffer(ReceiveRing.MESSAGES.bufferBytes).writeZero(ReceiveRing.MESSAGES.bufferBytes);
+        ByteBuf eighth = whole.retainedSlice(0, ReceiveRing.MESSAGES.bufferBytes / 8);
+        assertSame(eighth, ReceiveRing.held(eighth, ALLOC));
+        ByteBuf less = whole.retainedSlice(0, ReceiveRing.MESSAGES.bufferBytes / 8 - 1);
+        ByteBuf copy = ReceiveRing.held(less, ALLOC);
+        assertNotSame(less, copy);
+        ByteBuf own = ALLOC.directBuffer(4 * 1024).writeZero(10);
+        assertSame(own, ReceiveRing.held(own, ALLOC), "pins less than 8 KiB beyond itself");
+        for (ByteBuf b : new ByteBuf[] {whole, eighth, copy, own}) {
+            b.release();
+        }
     }
 }

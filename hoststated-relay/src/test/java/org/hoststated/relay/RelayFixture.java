@@ -110,6 +110,10 @@ final class RelayFixture implements AutoCloseable {
         return s;
     }
 
+    java.net.InetSocketAddress address() {
+        return new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    }
+
     /** The client channels of open sessions. */
     List<Channel> sessions() {
         return List.copyOf(server.context().sessions());

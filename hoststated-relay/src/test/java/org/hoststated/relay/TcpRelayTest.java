@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Mode;
 import org.hoststated.relay.handler.RelayFrontendHandler;
@@ -136,6 +137,108 @@ abstract class TcpRelayTest {
                 assertEquals(size, got.bytes());
                 assertArrayEquals(Pattern.digest(size), got.sha256());
             }
+        }
+    }
+
+    /**
+     * A client that reads nothing while its server trickles small writes, and meanwhile another
+     * session streams through the same loop: each small read lands in a different receive
+     * buffer, and what waits for the stalled client must not keep all those buffers alive.
+     */
+    @Test
+    void smallReadsWaitingForASlowReaderPinLittleMoreThanTheyHold() throws Exception {
+        org.hoststated.core.config.TcpOptions small = new org.hoststated.core.config.TcpOptions(10, null, null, 128 * 1024, 0, 0);
+        try (TestBackend echo = TestBackend.identEcho("e");
+                RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.forward(echo),
+                        TcpOptionsTest.protocol(small), null);
+                Socket stalled = new Socket();
+                Socket bulk = r.connect()) {
+            stalled.setReceiveBufferSize(4096);
+            bulk.setTcpNoDelay(true);
+            stalled.connect(r.address());
+            int stalledPort = stalled.getLocalPort();
+            await(() -> r.sessions().stream().anyMatch(ch -> port(ch) == stalledPort));
+            Channel client = r.sessions().stream().filter(ch -> port(ch) == stalledPort).findFirst().orElseThrow();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            CompletableFuture<Void> streaming = CompletableFuture.runAsync(() -> echoUntil(bulk, stop), Executors.newSingleThreadExecutor());
+            byte[] chunk = new byte[1000];
+            java.io.OutputStream out = stalled.getOutputStream();
+            long[] worst = new long[3];
+            // Until the relay stops reading for the stalled client: then nothing more moves.
+            for (int i = 0; i < 3000 && !streaming.isDone() && onLoop(client, client::isWritable); i++) {
+                out.write(chunk);
+                out.flush();
+                Thread.sleep(1);
+                long[] seen = onLoop(client, () -> pinnedBy(client));
+                if (seen[1] > worst[1]) {
+                    worst = seen;
+                }
+            }
+            stop.set(true);
+            streaming.get(60, TimeUnit.SECONDS);
+            long bound = ReceiveRing.PIN_FACTOR * worst[0] + 2L * ReceiveRing.STREAMS.bufferBytes;
+            assertTrue(worst[1] <= bound, "waiting " + worst[0] + " bytes in " + worst[2] + " buffers pin " + worst[1]
+                    + " > " + bound);
+        }
+    }
+
+    /** {waiting bytes, bytes of the distinct buffers they keep alive, buffers}, towards {@code ch}; on its loop. */
+    private static long[] pinnedBy(Channel ch) {
+        ChannelOutboundBuffer ob = ch.unsafe().outboundBuffer();
+        java.util.Set<io.netty.buffer.ByteBuf> roots = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long[] waiting = new long[1];
+        if (ob != null) {
+            try {
+                ob.forEachFlushedMessage(m -> {
+                    io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) m;
+                    waiting[0] += b.readableBytes();
+                    io.netty.buffer.ByteBuf root = b;
+                    for (io.netty.buffer.ByteBuf u = b.unwrap(); u != null; u = u.unwrap()) {
+                        root = u;
+                    }
+                    roots.add(root);
+                    return true;
+                });
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+        return new long[] {waiting[0], roots.stream().mapToLong(io.netty.buffer.ByteBuf::capacity).sum(), roots.size()};
+    }
+
+    private static int port(Channel ch) {
+        return ((InetSocketAddress) ch.remoteAddress()).getPort();
+    }
+
+    /**
+     * Streams through an echoing relay session until {@code stop}, then half-closes, and checks
+     * that every byte came back.
+     */
+    private static void echoUntil(Socket s, java.util.concurrent.atomic.AtomicBoolean stop) {
+        try {
+            assertEquals("e", readLine(s.getInputStream()));
+            CompletableFuture<Long> written = CompletableFuture.supplyAsync(() -> {
+                byte[] block = new byte[64 * 1024];
+                long n = 0;
+                try {
+                    while (!stop.get()) {
+                        s.getOutputStream().write(block);
+                        n += block.length;
+                    }
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+                return n;
+            });
+            long read = 0;
+            byte[] buf = new byte[64 * 1024];
+            for (int r; (r = s.getInputStream().read(buf)) >= 0; ) {
+                read += r;
+            }
+            assertEquals(written.get(), read);
+        } catch (IOException | InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -99,6 +99,8 @@ final class TestBackend implements AutoCloseable {
 
     private void serve(Socket s) {
         try (s) {
+            // Without it, tests that shrink the relay's socket buffers wait for delayed ACKs.
+            s.setTcpNoDelay(true);
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             if (mode == Mode.IDENT_ECHO) {

@@ -1,9 +1,11 @@
 package org.hoststated.relay.handler;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import org.hoststated.relay.ReceiveRing;
 
 /**
  * The server side of one relay session: the only handler of the backend channel, which runs
@@ -25,7 +27,7 @@ final class RelayBackendHandler extends ChannelInboundHandlerAdapter {
         Channel client = session.client();
         // A void promise: a failed write surfaces in the client's exceptionCaught, which ends
         // the session; no listener per buffer.
-        client.write(msg, client.voidPromise());
+        client.write(ReceiveRing.forQueue((ByteBuf) msg, client), client.voidPromise());
     }
 
     @Override

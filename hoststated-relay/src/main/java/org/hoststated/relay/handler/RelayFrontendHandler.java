@@ -1,6 +1,7 @@
 package org.hoststated.relay.handler;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,6 +14,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,12 +168,12 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
         if (connected) {
             session.touch();
             // Ownership of msg moves to the server channel's outbound buffer.
-            server.write(msg, server.voidPromise());
+            server.write(msg instanceof ByteBuf b ? ReceiveRing.forQueue(b, server) : msg, server.voidPromise());
         } else if (client.isActive()) {
             if (pending == null) {
                 pending = new ArrayDeque<>(4);
             }
-            pending.add(msg);
+            pending.add(msg instanceof ByteBuf b ? ReceiveRing.held(b, client.alloc()) : msg);
         } else {
             ReferenceCountUtil.release(msg);
         }

@@ -8,6 +8,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.lb.TargetHost;
@@ -225,13 +226,13 @@ final class BackendLink {
             if (recording) {
                 record(b);
             }
-            channel.write(b, channel.voidPromise());
+            channel.write(ReceiveRing.forQueue(b, channel), channel.voidPromise());
             wrote = true;
         } else {
             if (pending == null) {
                 pending = new ArrayDeque<>(4);
             }
-            pending.add(b);
+            pending.add(ReceiveRing.held(b, session.client().alloc()));
         }
     }
 

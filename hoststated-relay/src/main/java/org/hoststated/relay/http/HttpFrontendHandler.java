@@ -303,7 +303,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     void toClient(ByteBuf b) {
-        client.write(b, client.voidPromise());
+        client.write(ReceiveRing.forQueue(b, client), client.voidPromise());
     }
 
     @Override
