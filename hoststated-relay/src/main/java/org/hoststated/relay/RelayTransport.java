@@ -19,9 +19,9 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import org.hoststated.core.proc.EpollLoops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.hoststated.core.proc.EpollLoops;
 
 /**
  * The native transport the relay engine's worker loops run on: its I/O handler, how it adopts
