@@ -43,10 +43,14 @@ public final class ReceiveRing {
      */
     public static final ReceiveRing STREAMS = new ReceiveRing((short) 2, 256 * 1024, 4);
 
-    /** What one ring of all loops together may hold posted at most: 32 MiB. */
-    static final long ALL_LOOPS_BYTES = 32L * 1024 * 1024;
-    /** What one loop's ring may always hold, however many loops there are: 4 MiB. */
-    static final long LOOP_MIN_BYTES = 4L * 1024 * 1024;
+    /**
+     * What one ring of all loops together may hold posted at most: 16 MiB, so both rings stay
+     * within the 32 MiB one ring had (of the engine's 96 MiB of direct memory); a ring capped
+     * at 8 MiB measured the same as at 32 MiB.
+     */
+    static final long ALL_LOOPS_BYTES = 16L * 1024 * 1024;
+    /** What one loop's ring may always hold, however many loops there are: 2 MiB. */
+    static final long LOOP_MIN_BYTES = 2L * 1024 * 1024;
     /** How much more than it holds a kept buffer may pin ({@link #compact}). */
     static final int SLACK_BYTES = 8 * 1024;
     /** How many times its size a queued buffer may pin ({@link #forQueue}). */
@@ -72,7 +76,7 @@ public final class ReceiveRing {
     /**
      * The most buffers one loop's ring holds when {@code loops} loops share
      * {@link #ALL_LOOPS_BYTES}, but at least {@link #LOOP_MIN_BYTES}: a power of two (the
-     * kernel's rule). 64 to 512 buffers of 64 KiB, 16 to 128 of 256 KiB.
+     * kernel's rule). 32 to 256 buffers of 64 KiB, 8 to 64 of 256 KiB.
      */
     int entries(int loops) {
         long perLoop = ALL_LOOPS_BYTES / bufferBytes / Math.max(1, loops);

@@ -17,17 +17,17 @@ class ReceiveRingTest {
     private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
 
     @Test
-    void theRingsOfAllLoopsStayWithin32MiBAsPowersOfTwo() {
+    void eachRingOfAllLoopsStaysWithin16MiBAsPowersOfTwo() {
         ReceiveRing m = ReceiveRing.MESSAGES;
-        assertEquals(512, m.entries(1));
-        assertEquals(256, m.entries(2));
-        assertEquals(128, m.entries(3), "170 rounded down to a power of two");
-        assertEquals(128, m.entries(4));
-        assertEquals(64, m.entries(16), "never fewer than 4 MiB per loop");
+        assertEquals(256, m.entries(1));
+        assertEquals(128, m.entries(2));
+        assertEquals(64, m.entries(3), "85 rounded down to a power of two");
+        assertEquals(64, m.entries(4));
+        assertEquals(32, m.entries(16), "never fewer than 2 MiB per loop");
         ReceiveRing s = ReceiveRing.STREAMS;
-        assertEquals(128, s.entries(1));
-        assertEquals(32, s.entries(3), "42 rounded down to a power of two");
-        assertEquals(16, s.entries(16), "never fewer than 4 MiB per loop");
+        assertEquals(64, s.entries(1));
+        assertEquals(16, s.entries(3), "21 rounded down to a power of two");
+        assertEquals(8, s.entries(16), "never fewer than 2 MiB per loop");
         for (ReceiveRing r : new ReceiveRing[] {m, s}) {
             for (int loops = 1; loops <= 64; loops++) {
                 int n = r.entries(loops);
