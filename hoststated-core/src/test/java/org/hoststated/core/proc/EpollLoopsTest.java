@@ -16,7 +16,10 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -41,11 +44,57 @@ class EpollLoopsTest {
      */
     @Test
     void aHalfClosedChannelThatWantedNoEventCanStillWriteEverything() throws Exception {
-        Epoll.ensureAvailability();
         int size = 16 * 1024 * 1024;
-        CompletableFuture<Channel> halfClosed = new CompletableFuture<>();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
-        try {
+        try (HalfClosed h = HalfClosed.open(group)) {
+            h.client.setSoTimeout(20_000);
+            // Let the loop settle the channel's interest (none left) before writing.
+            h.ch.eventLoop().schedule(() -> { }, 50, TimeUnit.MILLISECONDS).get(20, TimeUnit.SECONDS);
+            h.ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[size]));
+            long got = 0;
+            byte[] buf = new byte[64 * 1024];
+            InputStream in = h.client.getInputStream();
+            while (got < size) {
+                int n = in.read(buf);
+                assertTrue(n > 0, "stream ended after " + got + " of " + size + " bytes");
+                got += n;
+            }
+            assertEquals(size, got);
+            assertTrue(h.ch.isActive(), "the channel is still open after writing everything");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /**
+     * A disarmed descriptor whose socket hangs up (both directions shut) is reported at most
+     * once: the loop does not spin, which is what Netty's removal from the epoll set avoided.
+     */
+    @Test
+    void aDisarmedChannelThatHangsUpDoesNotSpinTheLoop() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
+        try (HalfClosed h = HalfClosed.open(group)) {
+            long loop = h.ch.eventLoop().submit(() -> Thread.currentThread().getId()).get(20, TimeUnit.SECONDS);
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            h.ch.eventLoop().submit(() -> ((DuplexChannel) h.ch).shutdownOutput()).get(20, TimeUnit.SECONDS);
+            long before = threads.getThreadCpuTime(loop);
+            Thread.sleep(1000);
+            long spent = threads.getThreadCpuTime(loop) - before;
+            // A busy loop takes most of the second; an idle one about a millisecond.
+            assertTrue(spent < TimeUnit.MILLISECONDS.toNanos(300), "loop used " + spent / 1_000_000 + " ms of 1 s");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /**
+     * A server channel whose client has half-closed while the server side reads nothing
+     * (auto-read off, as a relay under back-pressure): its interest has gone to none.
+     */
+    private record HalfClosed(Channel server, Socket client, Channel ch) implements AutoCloseable {
+        static HalfClosed open(EventLoopGroup group) throws Exception {
+            Epoll.ensureAvailability();
+            CompletableFuture<Channel> halfClosed = new CompletableFuture<>();
             Channel server = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -63,31 +112,17 @@ class EpollLoopsTest {
                         }
                     })
                     .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
-            try (Socket client = new Socket()) {
-                client.setReceiveBufferSize(64 * 1024);
-                client.connect(server.localAddress());
-                client.setSoTimeout(20_000);
-                client.shutdownOutput();
-                Channel ch = halfClosed.get(20, TimeUnit.SECONDS);
-                // Let the loop settle the channel's interest (none left) before writing.
-                ch.eventLoop().submit(() -> { }).get(20, TimeUnit.SECONDS);
-                ch.eventLoop().schedule(() -> { }, 50, TimeUnit.MILLISECONDS).get(20, TimeUnit.SECONDS);
-                ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[size]));
-                long got = 0;
-                byte[] buf = new byte[64 * 1024];
-                InputStream in = client.getInputStream();
-                while (got < size) {
-                    int n = in.read(buf);
-                    assertTrue(n > 0, "stream ended after " + got + " of " + size + " bytes");
-                    got += n;
-                }
-                assertEquals(size, got);
-                assertTrue(ch.isActive(), "the channel is still open after writing everything");
-            } finally {
-                server.close().sync();
-            }
-        } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            Socket client = new Socket();
+            client.setReceiveBufferSize(64 * 1024);
+            client.connect(server.localAddress());
+            client.shutdownOutput();
+            return new HalfClosed(server, client, halfClosed.get(20, TimeUnit.SECONDS));
+        }
+
+        @Override
+        public void close() throws Exception {
+            client.close();
+            server.close().sync();
         }
     }
 }
