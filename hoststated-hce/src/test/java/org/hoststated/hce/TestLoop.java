@@ -2,15 +2,15 @@ package org.hoststated.hce;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
+import org.hoststated.core.proc.EpollLoops;
 
 /** One epoll event loop, as the engine has, for tests. */
 public final class TestLoop implements AutoCloseable {
-    private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
     private final EventLoop loop = group.next();
 
     public EventLoop loop() {
