@@ -1,6 +1,7 @@
 package org.hoststated.core.proc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,18 +12,32 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoOps;
+import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.ThreadAwareExecutor;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -84,6 +99,185 @@ class EpollLoopsTest {
             assertTrue(spent < TimeUnit.MILLISECONDS.toNanos(300), "loop used " + spent / 1_000_000 + " ms of 1 s");
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Interest changes made in one turn of the loop reach Netty once, as the last of them. */
+    @Test
+    void onlyTheLastInterestOfATurnReachesNettyAndOnlyBeforeTheLoopWaits() throws Exception {
+        Loop loop = new Loop();
+        IoRegistration reg = loop.handler.register(new Handle(true));
+        EpollIoOps read = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
+        reg.submit(EpollIoOps.EPOLLRDHUP);
+        reg.submit(read);
+        assertEquals(List.of(), loop.netty.submitted, "nothing is changed before the wait");
+        loop.turn();
+        assertEquals(List.of(read.value()), loop.netty.submitted);
+        loop.turn();
+        assertEquals(List.of(read.value()), loop.netty.submitted, "a turn without changes changes nothing");
+        reg.submit(EpollIoOps.EPOLLRDHUP);
+        reg.submit(EpollIoOps.NONE);
+        loop.turn();
+        assertEquals(List.of(read.value(), EpollLoops.EPOLLONESHOT), loop.netty.submitted, "none still disarms");
+    }
+
+    @Test
+    void aChangeMadeOffTheLoopIsAppliedInTurnWithTheLoopsOwn() throws Exception {
+        Loop loop = new Loop();
+        IoRegistration reg = loop.handler.register(new Handle(true));
+        reg.submit(EpollIoOps.EPOLLIN);
+        loop.onLoop = false;
+        reg.submit(EpollIoOps.EPOLLOUT);
+        assertEquals(List.of(), loop.netty.submitted);
+        loop.onLoop = true;
+        loop.turn(); // applies EPOLLIN, then runs the task that hands EPOLLOUT to the loop
+        loop.turn();
+        assertEquals(List.of(EpollIoOps.EPOLLIN.value(), EpollIoOps.EPOLLOUT.value()), loop.netty.submitted,
+                "applied in the order they were made");
+    }
+
+    @Test
+    void aCancelledOrClosedRegistrationIsNotChangedAndARefusedChangeClosesTheChannel() throws Exception {
+        Loop loop = new Loop();
+        IoRegistration cancelled = loop.handler.register(new Handle(true));
+        cancelled.submit(EpollIoOps.EPOLLIN);
+        assertTrue(cancelled.cancel());
+        assertFalse(cancelled.isValid());
+        assertEquals(-1, cancelled.submit(EpollIoOps.EPOLLOUT));
+        Handle closed = new Handle(false);
+        loop.handler.register(closed).submit(EpollIoOps.EPOLLIN);
+        loop.turn();
+        assertEquals(List.of(), loop.netty.submitted, "neither reaches Netty");
+
+        Handle refused = new Handle(true);
+        loop.handler.register(refused).submit(EpollIoOps.EPOLLIN);
+        loop.netty.refuse = true;
+        loop.turn();
+        assertTrue(refused.closed, "the channel whose change failed is closed");
+        assertFalse(closed.closed);
+    }
+
+    /** A loop of one thread (the test's) around a handler that records what reaches it. */
+    private static final class Loop implements ThreadAwareExecutor {
+        final Recording netty = new Recording();
+        final IoHandler handler = EpollLoops.wrap(executor -> netty).newHandler(this);
+        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+        boolean onLoop = true;
+
+        @Override
+        public boolean isExecutorThread(Thread thread) {
+            return onLoop;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
+        }
+
+        /** One turn: wait (run the handler), then the tasks, as Netty's loop does. */
+        void turn() {
+            handler.run(new IoHandlerContext() {
+                @Override
+                public boolean canBlock() {
+                    return false;
+                }
+
+                @Override
+                public long delayNanos(long currentTimeNanos) {
+                    return 0;
+                }
+
+                @Override
+                public long deadlineNanos() {
+                    return -1;
+                }
+            });
+            for (Runnable t; (t = tasks.poll()) != null; ) {
+                t.run();
+            }
+        }
+    }
+
+    private static final class Recording implements IoHandler {
+        final List<Integer> submitted = new ArrayList<>();
+        boolean refuse;
+
+        @Override
+        public int run(IoHandlerContext context) {
+            return 0;
+        }
+
+        @Override
+        public IoRegistration register(IoHandle handle) {
+            return new IoRegistration() {
+                private boolean valid = true;
+
+                @Override
+                public <T> T attachment() {
+                    return null;
+                }
+
+                @Override
+                public long submit(IoOps ops) {
+                    if (refuse) {
+                        throw new UncheckedIOException(new IOException("epoll_ctl: No space left on device"));
+                    }
+                    submitted.add(((EpollIoOps) ops).value());
+                    return 0;
+                }
+
+                @Override
+                public boolean isValid() {
+                    return valid;
+                }
+
+                @Override
+                public boolean cancel() {
+                    boolean was = valid;
+                    valid = false;
+                    return was;
+                }
+            };
+        }
+
+        @Override
+        public void wakeup() {
+        }
+
+        @Override
+        public boolean isCompatible(Class<? extends IoHandle> handleType) {
+            return true;
+        }
+    }
+
+    /** A channel stand-in on the read end of a pipe (closed at once when {@code !open}). */
+    private static final class Handle implements EpollIoHandle {
+        private final FileDescriptor fd;
+        boolean closed;
+
+        Handle(boolean open) throws IOException {
+            Epoll.ensureAvailability();
+            FileDescriptor[] pipe = FileDescriptor.pipe();
+            pipe[1].close();
+            fd = pipe[0];
+            if (!open) {
+                fd.close();
+            }
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return fd;
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent event) {
+        }
+
+        @Override
+        public void close() throws IOException {
+            closed = true;
+            fd.close();
         }
     }
 
