@@ -85,12 +85,16 @@ public final class EpollLoops {
             return netty.run(context);
         }
 
+        /**
+         * Applies what changed since the last wait. A refused change closes its channel, whose
+         * handlers may change other channels' interest meanwhile: those changes join the list
+         * and are applied in the same pass.
+         */
         private void applyChanges() {
-            int n = changed.size();
-            if (n == 0) {
+            if (changed.isEmpty()) {
                 return;
             }
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < changed.size(); i++) {
                 changed.get(i).apply();
             }
             changed.clear();
@@ -178,7 +182,9 @@ public final class EpollLoops {
             try {
                 netty.submit(ops);
             } catch (RuntimeException e) {
-                log.debug("epoll: cannot watch descriptor {}, closing it: {}", h.fd().intValue(), e.toString());
+                // Rare and not the peer's doing (no memory, or the user's epoll watch limit):
+                // worth a line in the log, since the channel's session ends without one.
+                log.warn("epoll: cannot watch descriptor {}, closing it: {}", h.fd().intValue(), e.getMessage());
                 try {
                     handle.close();
                 } catch (Exception closing) {

@@ -149,12 +149,17 @@ class EpollLoopsTest {
         loop.turn();
         assertEquals(List.of(), loop.netty.submitted, "neither reaches Netty");
 
+        // A refused change closes its channel; what that close changes elsewhere (the other
+        // side of a session wanting to flush) is applied in the same turn.
         Handle refused = new Handle(true);
+        IoRegistration peer = loop.handler.register(new Handle(true));
+        refused.onClose = () -> peer.submit(EpollIoOps.EPOLLOUT);
         loop.handler.register(refused).submit(EpollIoOps.EPOLLIN);
-        loop.netty.refuse = true;
+        loop.netty.refused = EpollIoOps.EPOLLIN.value();
         loop.turn();
         assertTrue(refused.closed, "the channel whose change failed is closed");
         assertFalse(closed.closed);
+        assertEquals(List.of(EpollIoOps.EPOLLOUT.value()), loop.netty.submitted);
     }
 
     /** A loop of one thread (the test's) around a handler that records what reaches it. */
@@ -200,7 +205,8 @@ class EpollLoopsTest {
 
     private static final class Recording implements IoHandler {
         final List<Integer> submitted = new ArrayList<>();
-        boolean refuse;
+        /** Interest that the "kernel" refuses, or -1. */
+        int refused = -1;
 
         @Override
         public int run(IoHandlerContext context) {
@@ -219,7 +225,7 @@ class EpollLoopsTest {
 
                 @Override
                 public long submit(IoOps ops) {
-                    if (refuse) {
+                    if (((EpollIoOps) ops).value() == refused) {
                         throw new UncheckedIOException(new IOException("epoll_ctl: No space left on device"));
                     }
                     submitted.add(((EpollIoOps) ops).value());
@@ -254,6 +260,7 @@ class EpollLoopsTest {
     private static final class Handle implements EpollIoHandle {
         private final FileDescriptor fd;
         boolean closed;
+        Runnable onClose = () -> { };
 
         Handle(boolean open) throws IOException {
             Epoll.ensureAvailability();
@@ -278,6 +285,7 @@ class EpollLoopsTest {
         public void close() throws IOException {
             closed = true;
             fd.close();
+            onClose.run();
         }
     }
 

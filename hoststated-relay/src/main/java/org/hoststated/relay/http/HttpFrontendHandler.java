@@ -558,12 +558,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.CLOSED;
         timer.headDone();
-        RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");
         closeServer();
         if (responseStarted || (e.rule() && !rules.returnError)) {
+            // The log says what the client got: a response cut short or no answer at all.
+            RelaySession.setReason(client, e.getMessage() + (responseStarted ? " (response cut short)" : " (closed)"));
             client.close();
             return;
         }
+        RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");
         client.writeAndFlush(page(e.status(), e.getMessage())).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess() && !clientEof && client instanceof DuplexChannel d
                     && client.pipeline().get(SslHandler.class) == null) {

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Requests and responses the relay must refuse, sent on raw sockets: smuggling attempts and
@@ -247,6 +249,30 @@ class HttpSafetyTest {
             try (RawClient c = r.client()) {
                 c.send(HttpRelayTest.GET);
                 assertTrue(c.rest().endsWith("only this"));
+            }
+            awaitNoSessions(r);
+        }
+    }
+
+    /**
+     * A valid head, then a chunk size no framing can read: with the head already on its way
+     * the client can only be closed (its response cut short), in one read or two.
+     */
+    @ParameterizedTest(name = "flushed between: {0}")
+    @ValueSource(booleans = {false, true})
+    void aBadChunkAfterAGoodHeadClosesTheClient(boolean apart) throws Exception {
+        try (RawBackend bad = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+            if (apart) {
+                LockSupport.parkNanos(100_000_000L); // the head goes out alone
+            }
+            RawBackend.write(out, "fffffffffffffffffff\r\nab");
+        }); HttpRelayFixture r = HttpRelayTest.forward(bad)) {
+            try (RawClient c = r.client()) {
+                c.send(HttpRelayTest.GET);
+                String got = c.rest();
+                assertTrue(got.isEmpty() || got.startsWith("HTTP/1.1 200 OK") && !got.contains("ab"), got);
             }
             awaitNoSessions(r);
         }
