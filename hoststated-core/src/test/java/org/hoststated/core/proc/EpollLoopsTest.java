@@ -105,69 +105,85 @@ class EpollLoopsTest {
     /** Interest changes made in one turn of the loop reach Netty once, as the last of them. */
     @Test
     void onlyTheLastInterestOfATurnReachesNettyAndOnlyBeforeTheLoopWaits() throws Exception {
-        Loop loop = new Loop();
-        IoRegistration reg = loop.handler.register(new Handle(true));
-        EpollIoOps read = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
-        reg.submit(EpollIoOps.EPOLLRDHUP);
-        reg.submit(read);
-        assertEquals(List.of(), loop.netty.submitted, "nothing is changed before the wait");
-        loop.turn();
-        assertEquals(List.of(read.value()), loop.netty.submitted);
-        loop.turn();
-        assertEquals(List.of(read.value()), loop.netty.submitted, "a turn without changes changes nothing");
-        reg.submit(EpollIoOps.EPOLLRDHUP);
-        reg.submit(EpollIoOps.NONE);
-        loop.turn();
-        assertEquals(List.of(read.value(), EpollLoops.EPOLLONESHOT), loop.netty.submitted, "none still disarms");
+        try (Loop loop = new Loop()) {
+            IoRegistration reg = loop.register(new Handle(true));
+            EpollIoOps read = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
+            reg.submit(EpollIoOps.EPOLLRDHUP);
+            reg.submit(read);
+            assertEquals(List.of(), loop.netty.submitted, "nothing is changed before the wait");
+            loop.turn();
+            assertEquals(List.of(read.value()), loop.netty.submitted);
+            loop.turn();
+            assertEquals(List.of(read.value()), loop.netty.submitted, "a turn without changes changes nothing");
+            reg.submit(EpollIoOps.EPOLLRDHUP);
+            reg.submit(EpollIoOps.NONE);
+            loop.turn();
+            assertEquals(List.of(read.value(), EpollLoops.EPOLLONESHOT), loop.netty.submitted, "none still disarms");
+        }
     }
 
     @Test
     void aChangeMadeOffTheLoopIsAppliedInTurnWithTheLoopsOwn() throws Exception {
-        Loop loop = new Loop();
-        IoRegistration reg = loop.handler.register(new Handle(true));
-        reg.submit(EpollIoOps.EPOLLIN);
-        loop.onLoop = false;
-        reg.submit(EpollIoOps.EPOLLOUT);
-        assertEquals(List.of(), loop.netty.submitted);
-        loop.onLoop = true;
-        loop.turn(); // applies EPOLLIN, then runs the task that hands EPOLLOUT to the loop
-        loop.turn();
-        assertEquals(List.of(EpollIoOps.EPOLLIN.value(), EpollIoOps.EPOLLOUT.value()), loop.netty.submitted,
-                "applied in the order they were made");
+        try (Loop loop = new Loop()) {
+            IoRegistration reg = loop.register(new Handle(true));
+            reg.submit(EpollIoOps.EPOLLIN);
+            loop.onLoop = false;
+            reg.submit(EpollIoOps.EPOLLOUT);
+            assertEquals(List.of(), loop.netty.submitted);
+            loop.onLoop = true;
+            loop.turn(); // applies EPOLLIN, then runs the task that hands EPOLLOUT to the loop
+            loop.turn();
+            assertEquals(List.of(EpollIoOps.EPOLLIN.value(), EpollIoOps.EPOLLOUT.value()), loop.netty.submitted,
+                    "applied in the order they were made");
+        }
     }
 
     @Test
     void aCancelledOrClosedRegistrationIsNotChangedAndARefusedChangeClosesTheChannel() throws Exception {
-        Loop loop = new Loop();
-        IoRegistration cancelled = loop.handler.register(new Handle(true));
-        cancelled.submit(EpollIoOps.EPOLLIN);
-        assertTrue(cancelled.cancel());
-        assertFalse(cancelled.isValid());
-        assertEquals(-1, cancelled.submit(EpollIoOps.EPOLLOUT));
-        Handle closed = new Handle(false);
-        loop.handler.register(closed).submit(EpollIoOps.EPOLLIN);
-        loop.turn();
-        assertEquals(List.of(), loop.netty.submitted, "neither reaches Netty");
+        try (Loop loop = new Loop()) {
+            IoRegistration cancelled = loop.register(new Handle(true));
+            cancelled.submit(EpollIoOps.EPOLLIN);
+            assertTrue(cancelled.cancel());
+            assertFalse(cancelled.isValid());
+            assertEquals(-1, cancelled.submit(EpollIoOps.EPOLLOUT));
+            Handle closed = new Handle(false);
+            loop.register(closed).submit(EpollIoOps.EPOLLIN);
+            loop.turn();
+            assertEquals(List.of(), loop.netty.submitted, "neither reaches Netty");
 
-        // A refused change closes its channel; what that close changes elsewhere (the other
-        // side of a session wanting to flush) is applied in the same turn.
-        Handle refused = new Handle(true);
-        IoRegistration peer = loop.handler.register(new Handle(true));
-        refused.onClose = () -> peer.submit(EpollIoOps.EPOLLOUT);
-        loop.handler.register(refused).submit(EpollIoOps.EPOLLIN);
-        loop.netty.refused = EpollIoOps.EPOLLIN.value();
-        loop.turn();
-        assertTrue(refused.closed, "the channel whose change failed is closed");
-        assertFalse(closed.closed);
-        assertEquals(List.of(EpollIoOps.EPOLLOUT.value()), loop.netty.submitted);
+            // A refused change closes its channel; what that close changes elsewhere (the other
+            // side of a session wanting to flush) is applied in the same turn.
+            Handle refused = new Handle(true);
+            IoRegistration peer = loop.register(new Handle(true));
+            refused.onClose = () -> peer.submit(EpollIoOps.EPOLLOUT);
+            loop.register(refused).submit(EpollIoOps.EPOLLIN);
+            loop.netty.refused = EpollIoOps.EPOLLIN.value();
+            loop.turn();
+            assertTrue(refused.closed, "the channel whose change failed is closed");
+            assertFalse(closed.closed);
+            assertEquals(List.of(EpollIoOps.EPOLLOUT.value()), loop.netty.submitted);
+        }
     }
 
     /** A loop of one thread (the test's) around a handler that records what reaches it. */
-    private static final class Loop implements ThreadAwareExecutor {
+    private static final class Loop implements ThreadAwareExecutor, AutoCloseable {
         final Recording netty = new Recording();
         final IoHandler handler = EpollLoops.wrap(executor -> netty).newHandler(this);
         final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+        final List<Handle> handles = new ArrayList<>();
         boolean onLoop = true;
+
+        IoRegistration register(Handle h) throws Exception {
+            handles.add(h);
+            return handler.register(h);
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (Handle h : handles) {
+                h.fd.close();
+            }
+        }
 
         @Override
         public boolean isExecutorThread(Thread thread) {
