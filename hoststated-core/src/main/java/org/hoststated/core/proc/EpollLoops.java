@@ -113,7 +113,9 @@ public final class EpollLoops {
 
         @Override
         public IoRegistration register(IoHandle handle) throws Exception {
-            return new Registration(this, netty.register(handle), handle);
+            // Netty's handler refuses any handle that is not an EpollIoHandle.
+            IoRegistration registration = netty.register(handle);
+            return new Registration(this, registration, (EpollIoHandle) handle);
         }
 
         @Override
@@ -135,12 +137,12 @@ public final class EpollLoops {
     private static final class Registration implements IoRegistration {
         private final Handler owner;
         private final IoRegistration netty;
-        private final IoHandle handle;
+        private final EpollIoHandle handle;
         /** The interest to apply before the next wait, or null; only on the loop. */
         private IoOps wanted;
         private volatile boolean cancelled;
 
-        Registration(Handler owner, IoRegistration netty, IoHandle handle) {
+        Registration(Handler owner, IoRegistration netty, EpollIoHandle handle) {
             this.owner = owner;
             this.netty = netty;
             this.handle = handle;
@@ -153,18 +155,18 @@ public final class EpollLoops {
 
         @Override
         public long submit(IoOps ops) {
-            IoOps epoll = replace(ops);
             if (cancelled) {
                 return -1;
             }
+            IoOps epoll = replace(ops);
             if (!owner.loop.isExecutorThread(Thread.currentThread())) {
                 owner.loop.execute(() -> submit(ops));
-                return ((EpollIoOps) epoll).value();
+            } else {
+                if (wanted == null) {
+                    owner.changed.add(this);
+                }
+                wanted = epoll;
             }
-            if (wanted == null) {
-                owner.changed.add(this);
-            }
-            wanted = epoll;
             return ((EpollIoOps) epoll).value();
         }
 
@@ -176,7 +178,7 @@ public final class EpollLoops {
         void apply() {
             IoOps ops = wanted;
             wanted = null;
-            if (ops == null || cancelled || !(handle instanceof EpollIoHandle h) || !h.fd().isOpen()) {
+            if (ops == null || cancelled || !handle.fd().isOpen()) {
                 return;
             }
             try {
@@ -184,11 +186,11 @@ public final class EpollLoops {
             } catch (RuntimeException e) {
                 // Rare and not the peer's doing (no memory, or the user's epoll watch limit):
                 // worth a line in the log, since the channel's session ends without one.
-                log.warn("epoll: cannot watch descriptor {}, closing it: {}", h.fd().intValue(), e.getMessage());
+                log.warn("epoll: cannot watch descriptor {}, closing it: {}", handle.fd().intValue(), e.getMessage());
                 try {
                     handle.close();
                 } catch (Exception closing) {
-                    log.debug("epoll: closing descriptor {}: {}", h.fd().intValue(), closing.toString());
+                    log.debug("epoll: closing descriptor {}: {}", handle.fd().intValue(), closing.toString());
                 }
             }
         }
