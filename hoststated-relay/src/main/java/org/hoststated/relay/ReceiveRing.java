@@ -133,7 +133,7 @@ public final class ReceiveRing {
     }
 
     private static ByteBuf copy(ByteBuf in, ByteBufAllocator alloc) {
-        ByteBuf copy = alloc.directBuffer(in.readableBytes());
+        ByteBuf copy = LargeBuffers.direct(alloc, in.readableBytes());
         copy.writeBytes(in);
         in.release();
         return copy;
@@ -145,7 +145,7 @@ public final class ReceiveRing {
                 .bufferRingSize((short) entries(loops))
                 .batchSize(batch)
                 .incremental(true)
-                .allocator(new IoUringFixedBufferRingAllocator(ByteBufAllocator.DEFAULT, bufferBytes))
+                .allocator(new IoUringFixedBufferRingAllocator(LargeBuffers.POOL, bufferBytes))
                 .build();
     }
 

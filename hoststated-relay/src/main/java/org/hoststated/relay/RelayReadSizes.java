@@ -18,7 +18,8 @@ import io.netty.util.UncheckedBooleanSupplier;
  * data comes, so a session that streamed and then went quiet would otherwise hold a buffer of
  * the largest size for as long as it stays quiet. When data does come in bulk, that read fills
  * and the turn goes on at the full size. epoll reads only a readable socket: nothing waits
- * with a buffer there. One instance serves all channels; each channel gets its own handle.
+ * with a buffer there. Buffers above 16 KiB come from {@link LargeBuffers}. One instance
+ * serves all channels; each channel gets its own handle.
  */
 public final class RelayReadSizes implements RecvByteBufAllocator {
     /** The most the first read of a turn asks for after the socket was emptied (io_uring). */
@@ -47,22 +48,26 @@ public final class RelayReadSizes implements RecvByteBufAllocator {
 
     @Override
     public Handle newHandle() {
-        Handle h = sizes.newHandle();
-        return waitingReadsSmall ? new SmallWaitingRead((ExtendedHandle) h) : h;
+        return new Sized((ExtendedHandle) sizes.newHandle(), waitingReadsSmall);
     }
 
-    /** Caps the first read of a turn after the socket was emptied; used on one event loop. */
-    static final class SmallWaitingRead extends DelegatingHandle implements ExtendedHandle {
+    /**
+     * Takes large read buffers from {@link LargeBuffers} and, when {@code waitingReadsSmall},
+     * caps the first read of a turn after the socket was emptied; used on one event loop.
+     */
+    static final class Sized extends DelegatingHandle implements ExtendedHandle {
+        private final boolean waitingReadsSmall;
         private boolean firstOfTurn = true;
         /** The last read got less than it asked for: the socket was empty afterwards. */
         private boolean drained;
 
-        SmallWaitingRead(ExtendedHandle delegate) {
+        Sized(ExtendedHandle delegate, boolean waitingReadsSmall) {
             super(delegate);
+            this.waitingReadsSmall = waitingReadsSmall;
         }
 
         private boolean capped() {
-            return firstOfTurn && drained;
+            return waitingReadsSmall && firstOfTurn && drained;
         }
 
         @Override
@@ -79,7 +84,7 @@ public final class RelayReadSizes implements RecvByteBufAllocator {
 
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
-            ByteBuf buf = capped() ? alloc.ioBuffer(guess()) : super.allocate(alloc);
+            ByteBuf buf = LargeBuffers.direct(alloc, guess());
             firstOfTurn = false;
             return buf;
         }

@@ -28,8 +28,7 @@ public final class SocketOptions {
      * The largest read: 256 KiB, where Netty's default stops at 64 KiB. A bulk transfer then
      * costs a quarter of the reads and writes, and the kernel sends fewer, fuller segments and
      * window updates (1 GiB through the relay: about 0.6 to 0.8-0.9 of direct on either
-     * transport, DESIGN.md). 256 KiB is also the largest buffer Netty's allocator pools in a JVM with the
-     * relay engine's small heap; larger reads would be fresh, zeroed allocations.
+     * transport, DESIGN.md). Such buffers come from {@link LargeBuffers}.
      */
     static final int MAX_READ = 256 * 1024;
 

@@ -1,6 +1,7 @@
 package org.hoststated.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +74,28 @@ class RelayReadSizesTest {
         stream(h);
         turn(h, K * K, 100 * K);
         assertEquals(256 * K, turn(h, K * K)[0]);
+    }
+
+    /**
+     * Buffers above the default allocator's pooled sizes come from the relay's pool, small
+     * ones from the channel's allocator; all are direct.
+     */
+    @Test
+    void largeReadsTakePooledBuffers() {
+        for (boolean uring : new boolean[] {false, true}) {
+            RecvByteBufAllocator.Handle h = new RelayReadSizes(256 * K, uring).newHandle();
+            h.reset(config);
+            ByteBuf small = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            assertSame(UnpooledByteBufAllocator.DEFAULT, small.alloc());
+            small.release();
+            stream(h);
+            h.reset(config);
+            ByteBuf large = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            assertEquals(256 * K, large.writableBytes());
+            assertSame(LargeBuffers.POOL, large.alloc());
+            assertTrue(large.isDirect());
+            large.release();
+        }
     }
 
     @Test
