@@ -13,7 +13,7 @@ import io.netty.buffer.PooledByteBufAllocator;
  * the relay spent 5 % of its CPU zeroing those buffers. Netty's pooled allocator carves them
  * out of 4 MiB chunks that it keeps while they are in use, so a chunk is zeroed once.
  */
-public final class LargeBuffers {
+final class LargeBuffers {
     /**
      * The largest size class of Netty's default (adaptive) allocator in a small heap: above it,
      * that allocator does not pool.

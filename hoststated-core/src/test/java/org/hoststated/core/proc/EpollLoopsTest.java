@@ -20,7 +20,6 @@ import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -166,98 +165,10 @@ class EpollLoopsTest {
         }
     }
 
-    /**
-     * A connection's first wish to read is tried at once; it joins the epoll set only if it
-     * still wants to read afterwards, and "no event" never adds it.
-     */
-    @Test
-    void aConnectionsFirstReadIsTriedBeforeItIsAdded() throws Exception {
-        try (Loop loop = new Loop()) {
-            EpollIoOps read = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
-            Handle idle = Handle.connection();
-            loop.register(idle).submit(read);
-            loop.turn();
-            assertEquals(1, idle.events, "the first read is tried");
-            assertEquals(List.of(read.value()), loop.netty.submitted, "nothing came: it is added to wait for input");
-
-            // A client whose request was read and which now waits for the backend's answer.
-            loop.netty.submitted.clear();
-            Handle served = Handle.connection();
-            IoRegistration reg = loop.register(served);
-            served.onEvent = () -> reg.submit(EpollIoOps.NONE);
-            reg.submit(read);
-            loop.turn();
-            assertEquals(1, served.events);
-            assertEquals(List.of(), loop.netty.submitted, "no interest: never added");
-            reg.submit(EpollIoOps.EPOLLOUT);
-            loop.turn();
-            reg.submit(read);
-            loop.turn();
-            assertEquals(List.of(EpollIoOps.EPOLLOUT.value(), read.value()), loop.netty.submitted);
-            assertEquals(1, served.events, "only the first read is tried");
-
-            // Other channels (a listening socket, a socket pair) are added as Netty would.
-            loop.netty.submitted.clear();
-            Handle listener = new Handle(true);
-            loop.register(listener).submit(read);
-            loop.turn();
-            assertEquals(0, listener.events);
-            assertEquals(List.of(read.value()), loop.netty.submitted);
-        }
-    }
-
-    /**
-     * A connection is removed from Netty's handler at the next wait, when its socket is
-     * closed (so the real handler skips EPOLL_CTL_DEL); events collected for it meanwhile stop
-     * at the registration. Other channels are removed at once.
-     */
-    @Test
-    void aConnectionLeavesTheEpollSetByClosing() throws Exception {
-        try (Loop loop = new Loop()) {
-            Handle conn = Handle.connection();
-            IoRegistration reg = loop.register(conn);
-            reg.submit(EpollIoOps.EPOLLIN);
-            loop.turn();
-            assertTrue(reg.cancel());
-            assertFalse(reg.isValid());
-            assertFalse(reg.cancel(), "cancelled once");
-            loop.netty.handles.get(0).handle(null, (EpollIoEvent) () -> EpollIoOps.EPOLLIN);
-            assertEquals(1, conn.events, "an event collected before the removal is not passed on");
-            conn.fd.close();
-            assertEquals(List.of("register " + conn.fd.intValue()), loop.netty.log, "not removed before the wait");
-            loop.turn();
-            assertEquals(List.of("register " + conn.fd.intValue(), "remove closed " + conn.fd.intValue()),
-                    loop.netty.log);
-
-            loop.netty.log.clear();
-            Handle listener = new Handle(true);
-            loop.register(listener).cancel();
-            assertEquals(List.of("register " + listener.fd.intValue(), "remove open " + listener.fd.intValue()),
-                    loop.netty.log);
-        }
-    }
-
-    /** A descriptor number reused in the same turn is registered after the old one is removed. */
-    @Test
-    void aReusedDescriptorNumberWaitsForTheOldRegistrationsRemoval() throws Exception {
-        try (Loop loop = new Loop()) {
-            Handle old = Handle.connection();
-            loop.register(old).cancel();
-            old.fd.close();
-            Handle next = Handle.connection(); // a new pipe takes the lowest free numbers
-            assertEquals(old.fd.intValue(), next.fd.intValue(), "the number came back");
-            loop.register(next);
-            int n = next.fd.intValue();
-            assertEquals(List.of("register " + n, "remove closed " + n, "register " + n), loop.netty.log);
-            loop.turn();
-            assertEquals(3, loop.netty.log.size(), "removed once");
-        }
-    }
-
     /** A loop of one thread (the test's) around a handler that records what reaches it. */
     private static final class Loop implements ThreadAwareExecutor, AutoCloseable {
         final Recording netty = new Recording();
-        final IoHandler handler = EpollLoops.wrap(executor -> netty, h -> ((Handle) h).connection).newHandler(this);
+        final IoHandler handler = EpollLoops.wrap(executor -> netty).newHandler(this);
         final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
         final List<Handle> handles = new ArrayList<>();
         boolean onLoop = true;
@@ -270,9 +181,7 @@ class EpollLoopsTest {
         @Override
         public void close() throws IOException {
             for (Handle h : handles) {
-                if (h.fd.isOpen()) {
-                    h.fd.close();
-                }
+                h.fd.close();
             }
         }
 
@@ -312,10 +221,6 @@ class EpollLoopsTest {
 
     private static final class Recording implements IoHandler {
         final List<Integer> submitted = new ArrayList<>();
-        /** Registrations and removals, with the descriptor's state when it was removed. */
-        final List<String> log = new ArrayList<>();
-        /** The handles as this handler was given them. */
-        final List<EpollIoHandle> handles = new ArrayList<>();
         /** Interest that the "kernel" refuses, or -1. */
         int refused = -1;
 
@@ -326,9 +231,6 @@ class EpollLoopsTest {
 
         @Override
         public IoRegistration register(IoHandle handle) {
-            FileDescriptor fd = ((EpollIoHandle) handle).fd();
-            handles.add((EpollIoHandle) handle);
-            log.add("register " + fd.intValue());
             return new IoRegistration() {
                 private boolean valid = true;
 
@@ -355,7 +257,6 @@ class EpollLoopsTest {
                 public boolean cancel() {
                     boolean was = valid;
                     valid = false;
-                    log.add("remove " + (fd.isOpen() ? "open " : "closed ") + fd.intValue());
                     return was;
                 }
             };
@@ -374,18 +275,8 @@ class EpollLoopsTest {
     /** A channel stand-in on the read end of a pipe (closed at once when {@code !open}). */
     private static final class Handle implements EpollIoHandle {
         private final FileDescriptor fd;
-        /** Stands in for a TCP connection's channel. */
-        boolean connection;
         boolean closed;
-        int events;
         Runnable onClose = () -> { };
-        Runnable onEvent = () -> { };
-
-        static Handle connection() throws IOException {
-            Handle h = new Handle(true);
-            h.connection = true;
-            return h;
-        }
 
         Handle(boolean open) throws IOException {
             Epoll.ensureAvailability();
@@ -404,8 +295,6 @@ class EpollLoopsTest {
 
         @Override
         public void handle(IoRegistration registration, IoEvent event) {
-            events++;
-            onEvent.run();
         }
 
         @Override
