@@ -96,6 +96,18 @@ public final class ReceiveRing {
     }
 
     /**
+     * One buffer with {@code held}'s readable bytes, then {@code in}'s: a partial head that
+     * {@link #compact} kept, completed by the next read. Takes over both.
+     */
+    public static ByteBuf merge(ByteBuf held, ByteBuf in, ByteBufAllocator alloc) {
+        ByteBuf m = LargeBuffers.direct(alloc, held.readableBytes() + in.readableBytes());
+        m.writeBytes(held).writeBytes(in);
+        held.release();
+        in.release();
+        return m;
+    }
+
+    /**
      * {@code b}, or a copy of it when it will wait behind bytes already queued towards
      * {@code to} and its buffer is more than {@link #PIN_FACTOR} times its size (and more than
      * {@link #SLACK_BYTES} larger). For every buffer a relay forwards: a peer that reads slowly

@@ -154,11 +154,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (cumulation != null) {
-            ByteBuf m = ctx.alloc().directBuffer(cumulation.readableBytes() + in.readableBytes());
-            m.writeBytes(cumulation).writeBytes(in);
-            cumulation.release();
-            in.release();
-            in = m;
+            in = ReceiveRing.merge(cumulation, in, ctx.alloc());
             cumulation = null;
         }
         try {

@@ -134,7 +134,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (cumulation != null) {
-            in = merge(cumulation, in);
+            in = ReceiveRing.merge(cumulation, in, client.alloc());
             cumulation = null;
         }
         consume(in);
@@ -153,14 +153,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             in.release();
         }
         updateClientRead();
-    }
-
-    private ByteBuf merge(ByteBuf old, ByteBuf in) {
-        ByteBuf m = client.alloc().directBuffer(old.readableBytes() + in.readableBytes());
-        m.writeBytes(old).writeBytes(in);
-        old.release();
-        in.release();
-        return m;
     }
 
     private void process(ByteBuf in) throws HttpException {
