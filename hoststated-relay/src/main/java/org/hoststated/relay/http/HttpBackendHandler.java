@@ -229,11 +229,21 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             in.readerIndex(end);
             return true;
         }
+        boolean last = status >= 200 && status != 101;
+        BodyFramer framer = last ? framer() : null;
+        if (last) {
+            persistent = head.persistent() && framer != BodyFramer.UntilClose.INSTANCE;
+        }
         boolean sayClose = closeClient && status >= 200 && !head.close;
-        if (status >= 200 && (rules.active() || sayClose)) {
+        // An HTTP/1.0 client keeps its connection only when the response says keep-alive
+        // (RFC 9112 9.3); an HTTP/1.1 server need not say it.
+        boolean sayKeepAlive = last && http10Request && !closeClient && persistent && !head.keepAlive;
+        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive)) {
             rules.apply(head, 0);
             if (sayClose) {
                 rules.connection("close");
+            } else if (sayKeepAlive) {
+                rules.connection("keep-alive");
             }
             emit();
             rules.write(in.alloc(), session::toClient);
@@ -253,24 +263,27 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             // Interim (100 Continue, 103 Early Hints): the final response follows.
             return true;
         }
-        if (headRequest || status == 204 || status == 304) {
-            body = null;
-        } else if (head.chunked) {
-            body = chunked.reset();
-        } else if (head.transferEncoding) {
-            body = BodyFramer.UntilClose.INSTANCE;
-        } else if (head.contentLength >= 0) {
-            body = head.contentLength > 0 ? fixed.reset(head.contentLength) : null;
-        } else {
-            body = BodyFramer.UntilClose.INSTANCE;
-        }
-        persistent = head.persistent() && body != BodyFramer.UntilClose.INSTANCE;
+        body = framer;
         if (body == null) {
             complete();
         } else {
             state = State.BODY;
         }
         return true;
+    }
+
+    /** How the body of the final response just parsed ends; null when it has none. */
+    private BodyFramer framer() {
+        if (headRequest || head.status == 204 || head.status == 304) {
+            return null;
+        } else if (head.chunked) {
+            return chunked.reset();
+        } else if (head.transferEncoding) {
+            return BodyFramer.UntilClose.INSTANCE;
+        } else if (head.contentLength >= 0) {
+            return head.contentLength > 0 ? fixed.reset(head.contentLength) : null;
+        }
+        return BodyFramer.UntilClose.INSTANCE;
     }
 
     private void complete() {
