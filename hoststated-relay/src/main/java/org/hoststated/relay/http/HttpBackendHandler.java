@@ -189,7 +189,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                         in.skipBytes(n);
                     }
                     if (body.done()) {
-                        complete();
+                        complete(in.isReadable());
                     }
                 }
                 case IDLE -> {
@@ -265,7 +265,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         body = framer;
         if (body == null) {
-            complete();
+            complete(in.isReadable());
         } else {
             state = State.BODY;
         }
@@ -286,12 +286,21 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         return BodyFramer.UntilClose.INSTANCE;
     }
 
-    private void complete() {
+    /**
+     * The response is complete. {@code stray}: more bytes came with its end, before the relay
+     * sent any further request (a pipelined one goes out from within this call), so they
+     * answer nothing and the connection cannot be trusted any more; the client's connection
+     * is not to blame and may go on, its next request on a fresh connection.
+     */
+    private void complete(boolean stray) {
         emit();
         state = State.IDLE;
         body = null;
         exchanges++;
-        session.responseComplete(this, persistent, persistent);
+        if (stray) {
+            done = true;
+        }
+        session.responseComplete(this, persistent && !stray, persistent);
     }
 
     /** Queues [from, to) of in for the client, joined to the stretch before it if adjacent. */

@@ -57,6 +57,35 @@ class BackendReuseTest {
     }
 
     @Test
+    void bytesAfterACompleteResponseRetireTheConnectionAndThePipelinedRequestGoesOnAFreshOne() throws Exception {
+        // A server that sends 5 bytes more than its Content-Length on its first connection.
+        RawBackend.Script script = (b, in, out) -> {
+            if (b.connections.get() > 1) {
+                new EchoScript().serve(b, in, out);
+                return;
+            }
+            if (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA");
+                out.flush();
+            }
+            while (in.read() >= 0) {
+                // Whatever else comes (the relay must not send it here) is not answered.
+            }
+        };
+        try (RawBackend b = new RawBackend(BACKEND, script); HttpRelayFixture r = HttpRelayFixture.builder()
+                .backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response first = c.read();
+            assertEquals(200, first.status());
+            assertEquals("hello", first.text());
+            RawClient.Response second = c.read();
+            assertEquals(200, second.status());
+            assertTrue(second.text().startsWith("GET /2 HTTP/1.1\r\n"), second.text());
+            assertEquals(2, b.connections.get());
+        }
+    }
+
+    @Test
     void clientsThatCloseShareOneBackendConnectionWhichTheServerIsAskedToKeep() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, new EchoScript());
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
