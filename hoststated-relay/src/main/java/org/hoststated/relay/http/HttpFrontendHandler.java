@@ -588,6 +588,20 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Nothing moved either way for the session {@code timeout} (called by the session's
+     * timer). A request sent whole and still unanswered gets a 504, as from any gateway whose
+     * server did not answer in time; otherwise the session just closes.
+     */
+    void sessionTimeout() {
+        if (exchange && requestDone && !responseStarted && state != State.CLOSED && state != State.TUNNEL) {
+            fail(new HttpException(504, "session timeout waiting for the server"));
+            return;
+        }
+        RelaySession.setReason(client, "session timeout");
+        client.close();
+    }
+
     /** The request head awaited did not arrive in time (called by the session's timer). */
     void headTimeout() {
         if (state == State.HEAD && !exchange) {

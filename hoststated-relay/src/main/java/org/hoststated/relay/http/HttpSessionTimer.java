@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
 
 /**
@@ -104,9 +103,8 @@ final class HttpSessionTimer implements Runnable {
             if (now - idleUntil >= 0) {
                 long pending = pending(client) + pending(frontend.server());
                 if (pending == lastPending) {
-                    RelaySession.setReason(client, "session timeout");
                     session.done();
-                    client.close();
+                    frontend.sessionTimeout();
                     return;
                 }
                 // Bytes queued earlier are still leaving towards a slow reader: not idle.

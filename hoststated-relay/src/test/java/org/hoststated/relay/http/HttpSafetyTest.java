@@ -146,6 +146,29 @@ class HttpSafetyTest {
     }
 
     @Test
+    void aRequestTheServerLeavesUnansweredForTheRelayTimeoutGets504() throws Exception {
+        RawBackend.Script silent = (b, in, out) -> {
+            b.seen.add(RawBackend.head(in));
+            while (in.read() >= 0) {
+                // Reads on and never answers.
+            }
+        };
+        try (RawBackend mute = new RawBackend(HttpRelayTest.BACKEND, silent);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(mute.address()).timeout(1).start();
+                RawClient c = r.client()) {
+            long start = System.nanoTime();
+            c.send(HttpRelayTest.GET);
+            RawClient.Response res = c.read();
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(504, res.status());
+            assertEquals("close", res.header("Connection"));
+            assertTrue(waitedMs >= 700 && waitedMs < 5000, "answered after " + waitedMs + " ms");
+            assertTrue(c.closed());
+            awaitNoSessions(r);
+        }
+    }
+
+    @Test
     void sessionsAreBounded() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
                 .sessionLimit(2).start()) {
