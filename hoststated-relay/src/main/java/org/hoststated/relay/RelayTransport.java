@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.AdoptedEpollServerSocketChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -58,10 +59,20 @@ public abstract class RelayTransport {
         return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true), ioHandlerFactory(n));
     }
 
-    /** The epoll transport, available on every Linux this project supports. */
+    /**
+     * The epoll transport, available on every Linux this project supports; with Netty's own
+     * accepted channels (and the reason logged) when this Netty no longer fits the adapter.
+     */
     public static RelayTransport epoll() {
         Epoll.ensureAvailability();
-        return EpollTransport.INSTANCE;
+        try {
+            // Loads the adapter: a LinkageError here means Netty's internals changed.
+            AdoptedEpollServerSocketChannel.class.getName();
+            return EpollTransport.ADOPTED;
+        } catch (LinkageError e) {
+            log.warn("epoll adapter unusable, accepting with Netty's channels: {}", e.toString());
+            return EpollTransport.NETTY;
+        }
     }
 
     /**
@@ -171,7 +182,15 @@ public abstract class RelayTransport {
     }
 
     private static final class EpollTransport extends RelayTransport {
-        static final EpollTransport INSTANCE = new EpollTransport();
+        static final EpollTransport ADOPTED = new EpollTransport(true);
+        static final EpollTransport NETTY = new EpollTransport(false);
+
+        /** Whether listening sockets are adopted by {@link AdoptedEpollServerSocketChannel}. */
+        private final boolean adapter;
+
+        private EpollTransport(boolean adapter) {
+            this.adapter = adapter;
+        }
 
         @Override
         public String name() {
@@ -185,7 +204,7 @@ public abstract class RelayTransport {
 
         @Override
         public ServerChannel adopt(int fd) {
-            return new EpollServerSocketChannel(fd);
+            return adapter ? new AdoptedEpollServerSocketChannel(fd) : new EpollServerSocketChannel(fd);
         }
 
         @Override

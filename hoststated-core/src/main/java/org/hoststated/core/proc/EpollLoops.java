@@ -1,5 +1,6 @@
 package org.hoststated.core.proc;
 
+import io.netty.channel.IoEvent;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -9,14 +10,15 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import java.util.ArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Netty's epoll I/O handler with two changes: one works around a defect of Netty 4.2, the
- * other saves system calls.
+ * Netty's epoll I/O handler with three changes: one works around a defect of Netty 4.2, the
+ * others save system calls.
  *
  * <p><b>No interest keeps the descriptor registered.</b> When a channel wants no event at all,
  * Netty 4.2 (up to 4.2.20 at least) removes its descriptor from the epoll set but still
@@ -37,6 +39,14 @@ import org.slf4j.LoggerFactory;
  * event can be seen in between, and EPOLL_CTL_MOD reports a descriptor that is already ready,
  * so nothing is missed: a new connection costs one {@code epoll_ctl} instead of two, and a
  * stop and restart within one turn of the loop costs none.
+ *
+ * <p><b>A closing channel is not removed from the set.</b> Netty deregisters a closing channel
+ * just before it closes the descriptor, so it removes the descriptor with EPOLL_CTL_DEL, which
+ * the close does anyway: one system call for every connection a relay accepts. Here
+ * a cancellation made on the loop is handed to Netty only before the loop waits or registers
+ * another channel; by then a closed descriptor has left the set with its close, and Netty skips
+ * the removal (it still removes a descriptor that stays open). Until then the channel's events
+ * of the current turn are dropped, as Netty drops events of descriptors it no longer knows.
  */
 public final class EpollLoops {
     /** EPOLLONESHOT of sys/epoll.h: after one event the descriptor is disarmed until modified. */
@@ -68,6 +78,8 @@ public final class EpollLoops {
         private final ThreadAwareExecutor loop;
         /** Registrations with a change not yet applied; touched only on the loop. */
         private final ArrayList<Registration> changed = new ArrayList<>();
+        /** Registrations cancelled on the loop and not yet handed to Netty; only on the loop. */
+        private final ArrayList<Registration> retired = new ArrayList<>();
 
         Handler(IoHandler netty, ThreadAwareExecutor loop) {
             this.netty = netty;
@@ -91,6 +103,7 @@ public final class EpollLoops {
          * and are applied in the same pass.
          */
         private void applyChanges() {
+            retire();
             if (changed.isEmpty()) {
                 return;
             }
@@ -100,8 +113,20 @@ public final class EpollLoops {
             changed.clear();
         }
 
+        /**
+         * Hands the cancellations held since the last wait to Netty, which forgets their
+         * descriptors and removes from the epoll set those still open.
+         */
+        private void retire() {
+            for (int i = 0; i < retired.size(); i++) {
+                retired.get(i).netty.cancel();
+            }
+            retired.clear();
+        }
+
         @Override
         public void prepareToDestroy() {
+            retire();
             changed.clear();
             netty.prepareToDestroy();
         }
@@ -113,9 +138,16 @@ public final class EpollLoops {
 
         @Override
         public IoRegistration register(IoHandle handle) throws Exception {
-            // Netty's handler refuses any handle that is not an EpollIoHandle.
-            IoRegistration registration = netty.register(handle);
-            return new Registration(this, registration, (EpollIoHandle) handle);
+            // The new descriptor may have the number of one closed in this turn: Netty must
+            // have forgotten that one first.
+            retire();
+            if (!(handle instanceof EpollIoHandle channel)) {
+                // Netty's handler refuses it with its own message.
+                return netty.register(handle);
+            }
+            Registration registration = new Registration(this, channel);
+            registration.netty = netty.register(new Guard(registration));
+            return registration;
         }
 
         @Override
@@ -136,15 +168,15 @@ public final class EpollLoops {
      */
     private static final class Registration implements IoRegistration {
         private final Handler owner;
-        private final IoRegistration netty;
         private final EpollIoHandle handle;
+        /** Netty's registration of {@link #handle} (through a {@link Guard}); set once. */
+        private IoRegistration netty;
         /** The interest to apply before the next wait, or null; only on the loop. */
         private IoOps wanted;
         private volatile boolean cancelled;
 
-        Registration(Handler owner, IoRegistration netty, EpollIoHandle handle) {
+        Registration(Handler owner, EpollIoHandle handle) {
             this.owner = owner;
-            this.netty = netty;
             this.handle = handle;
         }
 
@@ -200,10 +232,59 @@ public final class EpollLoops {
             return !cancelled && netty.isValid();
         }
 
+        /** On the loop, Netty hears of it before the loop next waits ({@link Handler#retire}). */
         @Override
         public boolean cancel() {
+            if (!owner.loop.isExecutorThread(Thread.currentThread())) {
+                cancelled = true;
+                return netty.cancel();
+            }
+            if (cancelled) {
+                return false;
+            }
             cancelled = true;
-            return netty.cancel();
+            owner.retired.add(this);
+            return true;
+        }
+    }
+
+    /**
+     * What Netty's handler holds instead of the channel: it passes the channel its events
+     * unless the channel's registration was cancelled in this turn (the descriptor may be
+     * closed, its number another socket's).
+     */
+    private static final class Guard implements EpollIoHandle {
+        private final Registration registration;
+
+        Guard(Registration registration) {
+            this.registration = registration;
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return registration.handle.fd();
+        }
+
+        @Override
+        public void handle(IoRegistration netty, IoEvent event) {
+            if (!registration.cancelled) {
+                registration.handle.handle(netty, event);
+            }
+        }
+
+        @Override
+        public void registered() {
+            registration.handle.registered();
+        }
+
+        @Override
+        public void unregistered() {
+            registration.handle.unregistered();
+        }
+
+        @Override
+        public void close() throws Exception {
+            registration.handle.close();
         }
     }
 }

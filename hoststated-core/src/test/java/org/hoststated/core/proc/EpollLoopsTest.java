@@ -165,6 +165,39 @@ class EpollLoopsTest {
         }
     }
 
+    /**
+     * A channel that closes deregisters first: Netty hears of it only before the loop waits
+     * again or registers another channel (whose descriptor may have the closed one's number),
+     * and the events Netty still hands over for it in between are dropped.
+     */
+    @Test
+    void aCancellationOnTheLoopReachesNettyBeforeTheNextWaitOrRegistrationAndSilencesTheChannel() throws Exception {
+        try (Loop loop = new Loop()) {
+            Handle closing = new Handle(true);
+            IoRegistration reg = loop.register(closing);
+            IoHandle held = loop.netty.handles.get(0);
+            assertTrue(reg.cancel());
+            assertFalse(reg.cancel(), "a second cancel does nothing");
+            assertFalse(reg.isValid());
+            assertEquals(0, loop.netty.cancelled, "not yet");
+            held.handle(null, new IoEvent() { });
+            assertEquals(0, closing.events, "its events of this turn are dropped");
+            loop.turn();
+            assertEquals(1, loop.netty.cancelled, "handed over before the wait");
+
+            Handle open = new Handle(true);
+            loop.register(open).cancel();
+            loop.register(new Handle(true));
+            assertEquals(2, loop.netty.cancelled, "handed over before the next registration");
+            loop.netty.handles.get(2).handle(null, new IoEvent() { });
+            assertEquals(1, loop.handles.get(2).events, "a live channel gets its events");
+
+            loop.onLoop = false;
+            loop.register(new Handle(true)).cancel();
+            assertEquals(3, loop.netty.cancelled, "off the loop Netty hears of it at once");
+        }
+    }
+
     /** A loop of one thread (the test's) around a handler that records what reaches it. */
     private static final class Loop implements ThreadAwareExecutor, AutoCloseable {
         final Recording netty = new Recording();
@@ -221,6 +254,9 @@ class EpollLoopsTest {
 
     private static final class Recording implements IoHandler {
         final List<Integer> submitted = new ArrayList<>();
+        /** What each registration was given, in order. */
+        final List<IoHandle> handles = new ArrayList<>();
+        int cancelled;
         /** Interest that the "kernel" refuses, or -1. */
         int refused = -1;
 
@@ -231,6 +267,7 @@ class EpollLoopsTest {
 
         @Override
         public IoRegistration register(IoHandle handle) {
+            handles.add(handle);
             return new IoRegistration() {
                 private boolean valid = true;
 
@@ -257,6 +294,7 @@ class EpollLoopsTest {
                 public boolean cancel() {
                     boolean was = valid;
                     valid = false;
+                    cancelled++;
                     return was;
                 }
             };
@@ -276,6 +314,7 @@ class EpollLoopsTest {
     private static final class Handle implements EpollIoHandle {
         private final FileDescriptor fd;
         boolean closed;
+        int events;
         Runnable onClose = () -> { };
 
         Handle(boolean open) throws IOException {
@@ -295,6 +334,7 @@ class EpollLoopsTest {
 
         @Override
         public void handle(IoRegistration registration, IoEvent event) {
+            events++;
         }
 
         @Override

@@ -1,0 +1,347 @@
+package io.netty.channel.epoll;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MessageSizeEstimator;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketChannelConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+/**
+ * A connection accepted by an {@link AdoptedEpollServerSocketChannel}: Netty's epoll stream
+ * channel without the system calls {@code EpollSocketChannel} makes for every connection and a
+ * relay does not need. Its local address is the listening socket's (asked of the kernel only
+ * after a wildcard bind, and only when wanted), not a {@code getsockname} at creation;
+ * {@code TCP_NODELAY} is inherited from the listening socket, not set again; no
+ * {@code SO_SNDBUF} is read to size gathering writes (Netty adapts that bound to what the
+ * socket takes); no {@code SO_LINGER} is read at close, because the relay never sets a linger
+ * time (a close that lingers would block the loop). Options set through {@link #config} work as
+ * on Netty's channel.
+ */
+public final class AcceptedEpollSocketChannel extends AbstractEpollStreamChannel implements SocketChannel {
+    private final AdoptedEpollServerSocketChannel parent;
+    private final InetSocketAddress remote;
+    private final Config config;
+    private volatile InetSocketAddress local;
+
+    AcceptedEpollSocketChannel(AdoptedEpollServerSocketChannel parent, LinuxSocket socket, InetSocketAddress remote) {
+        // Netty's constructor for an inactive socket: it asks the kernel for no address.
+        super(socket, false);
+        this.parent = parent;
+        this.remote = remote;
+        this.local = parent.childLocalAddress();
+        this.config = new Config(this);
+        active = true;
+    }
+
+    @Override
+    public ServerSocketChannel parent() {
+        return parent;
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) super.remoteAddress();
+    }
+
+    @Override
+    protected InetSocketAddress localAddress0() {
+        InetSocketAddress l = local;
+        if (l == null && socket.isOpen()) {
+            l = (InetSocketAddress) socket.localAddress();
+            local = l;
+        }
+        return l;
+    }
+
+    @Override
+    protected InetSocketAddress remoteAddress0() {
+        return remote;
+    }
+
+    /** The socket options of {@link SocketChannelConfig}, each one system call when used. */
+    public static final class Config extends EpollChannelConfig implements SocketChannelConfig {
+        private volatile boolean allowHalfClosure;
+
+        Config(AcceptedEpollSocketChannel channel) {
+            super(channel);
+        }
+
+        @Override
+        public Map<ChannelOption<?>, Object> getOptions() {
+            return getOptions(super.getOptions(), ChannelOption.SO_RCVBUF, ChannelOption.SO_SNDBUF,
+                    ChannelOption.TCP_NODELAY, ChannelOption.SO_KEEPALIVE, ChannelOption.SO_REUSEADDR,
+                    ChannelOption.SO_LINGER, ChannelOption.IP_TOS, ChannelOption.ALLOW_HALF_CLOSURE);
+        }
+
+        @SuppressWarnings("unchecked")
+        @Override
+        public <T> T getOption(ChannelOption<T> option) {
+            Object value;
+            if (option == ChannelOption.SO_RCVBUF) {
+                value = getReceiveBufferSize();
+            } else if (option == ChannelOption.SO_SNDBUF) {
+                value = getSendBufferSize();
+            } else if (option == ChannelOption.TCP_NODELAY) {
+                value = isTcpNoDelay();
+            } else if (option == ChannelOption.SO_KEEPALIVE) {
+                value = isKeepAlive();
+            } else if (option == ChannelOption.SO_REUSEADDR) {
+                value = isReuseAddress();
+            } else if (option == ChannelOption.SO_LINGER) {
+                value = getSoLinger();
+            } else if (option == ChannelOption.IP_TOS) {
+                value = getTrafficClass();
+            } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
+                value = isAllowHalfClosure();
+            } else {
+                return super.getOption(option);
+            }
+            return (T) value;
+        }
+
+        @Override
+        public <T> boolean setOption(ChannelOption<T> option, T value) {
+            validate(option, value);
+            if (option == ChannelOption.SO_RCVBUF) {
+                setReceiveBufferSize((Integer) value);
+            } else if (option == ChannelOption.SO_SNDBUF) {
+                setSendBufferSize((Integer) value);
+            } else if (option == ChannelOption.TCP_NODELAY) {
+                setTcpNoDelay((Boolean) value);
+            } else if (option == ChannelOption.SO_KEEPALIVE) {
+                setKeepAlive((Boolean) value);
+            } else if (option == ChannelOption.SO_REUSEADDR) {
+                setReuseAddress((Boolean) value);
+            } else if (option == ChannelOption.SO_LINGER) {
+                setSoLinger((Integer) value);
+            } else if (option == ChannelOption.IP_TOS) {
+                setTrafficClass((Integer) value);
+            } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
+                setAllowHalfClosure((Boolean) value);
+            } else {
+                return super.setOption(option, value);
+            }
+            return true;
+        }
+
+        /** A socket option call; a refusal is the ChannelException Netty's configs throw. */
+        private interface SocketCall<T> {
+            T call() throws IOException;
+        }
+
+        private static <T> T sockopt(SocketCall<T> call) {
+            try {
+                return call.call();
+            } catch (IOException e) {
+                throw new ChannelException(e);
+            }
+        }
+
+        @Override
+        public int getReceiveBufferSize() {
+            return sockopt(() -> socket().getReceiveBufferSize());
+        }
+
+        @Override
+        public int getSendBufferSize() {
+            return sockopt(() -> socket().getSendBufferSize());
+        }
+
+        @Override
+        public int getSoLinger() {
+            return sockopt(() -> socket().getSoLinger());
+        }
+
+        @Override
+        public int getTrafficClass() {
+            return sockopt(() -> socket().getTrafficClass());
+        }
+
+        @Override
+        public boolean isKeepAlive() {
+            return sockopt(() -> socket().isKeepAlive());
+        }
+
+        @Override
+        public boolean isReuseAddress() {
+            return sockopt(() -> socket().isReuseAddress());
+        }
+
+        @Override
+        public boolean isTcpNoDelay() {
+            return sockopt(() -> socket().isTcpNoDelay());
+        }
+
+        @Override
+        public boolean isAllowHalfClosure() {
+            return allowHalfClosure;
+        }
+
+        @Override
+        public Config setReceiveBufferSize(int size) {
+            sockopt(() -> {
+                socket().setReceiveBufferSize(size);
+                return null;
+            });
+            return this;
+        }
+
+        /** As Netty's: writes gather up to twice the send buffer. */
+        @Override
+        public Config setSendBufferSize(int size) {
+            sockopt(() -> {
+                socket().setSendBufferSize(size);
+                return null;
+            });
+            int gather = getSendBufferSize() << 1;
+            if (gather > 0) {
+                setMaxBytesPerGatheringWrite(gather);
+            }
+            return this;
+        }
+
+        @Override
+        public Config setSoLinger(int seconds) {
+            sockopt(() -> {
+                socket().setSoLinger(seconds);
+                return null;
+            });
+            return this;
+        }
+
+        @Override
+        public Config setTrafficClass(int trafficClass) {
+            sockopt(() -> {
+                socket().setTrafficClass(trafficClass);
+                return null;
+            });
+            return this;
+        }
+
+        @Override
+        public Config setKeepAlive(boolean keepAlive) {
+            sockopt(() -> {
+                socket().setKeepAlive(keepAlive);
+                return null;
+            });
+            return this;
+        }
+
+        @Override
+        public Config setReuseAddress(boolean reuseAddress) {
+            sockopt(() -> {
+                socket().setReuseAddress(reuseAddress);
+                return null;
+            });
+            return this;
+        }
+
+        @Override
+        public Config setTcpNoDelay(boolean tcpNoDelay) {
+            sockopt(() -> {
+                socket().setTcpNoDelay(tcpNoDelay);
+                return null;
+            });
+            return this;
+        }
+
+        @Override
+        public Config setAllowHalfClosure(boolean allowHalfClosure) {
+            this.allowHalfClosure = allowHalfClosure;
+            return this;
+        }
+
+        @Override
+        public Config setPerformancePreferences(int connectionTime, int latency, int bandwidth) {
+            return this;
+        }
+
+        // Netty's own setters, returning this config's type as SocketChannelConfig requires.
+
+        @Override
+        public Config setConnectTimeoutMillis(int connectTimeoutMillis) {
+            super.setConnectTimeoutMillis(connectTimeoutMillis);
+            return this;
+        }
+
+        @Override
+        @Deprecated
+        public Config setMaxMessagesPerRead(int maxMessagesPerRead) {
+            super.setMaxMessagesPerRead(maxMessagesPerRead);
+            return this;
+        }
+
+        @Override
+        public Config setWriteSpinCount(int writeSpinCount) {
+            super.setWriteSpinCount(writeSpinCount);
+            return this;
+        }
+
+        @Override
+        public Config setAllocator(ByteBufAllocator allocator) {
+            super.setAllocator(allocator);
+            return this;
+        }
+
+        @Override
+        public Config setRecvByteBufAllocator(RecvByteBufAllocator allocator) {
+            super.setRecvByteBufAllocator(allocator);
+            return this;
+        }
+
+        @Override
+        public Config setAutoRead(boolean autoRead) {
+            super.setAutoRead(autoRead);
+            return this;
+        }
+
+        @Override
+        public Config setAutoClose(boolean autoClose) {
+            super.setAutoClose(autoClose);
+            return this;
+        }
+
+        @Override
+        @Deprecated
+        public Config setWriteBufferHighWaterMark(int writeBufferHighWaterMark) {
+            super.setWriteBufferHighWaterMark(writeBufferHighWaterMark);
+            return this;
+        }
+
+        @Override
+        @Deprecated
+        public Config setWriteBufferLowWaterMark(int writeBufferLowWaterMark) {
+            super.setWriteBufferLowWaterMark(writeBufferLowWaterMark);
+            return this;
+        }
+
+        @Override
+        public Config setWriteBufferWaterMark(WriteBufferWaterMark writeBufferWaterMark) {
+            super.setWriteBufferWaterMark(writeBufferWaterMark);
+            return this;
+        }
+
+        @Override
+        public Config setMessageSizeEstimator(MessageSizeEstimator estimator) {
+            super.setMessageSizeEstimator(estimator);
+            return this;
+        }
+    }
+}

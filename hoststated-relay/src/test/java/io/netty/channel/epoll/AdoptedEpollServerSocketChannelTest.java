@@ -1,0 +1,129 @@
+package io.netty.channel.epoll;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.unix.Socket;
+import io.netty.util.Version;
+import java.io.InputStream;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.hoststated.core.proc.EpollLoops;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fails loudly when Netty's epoll internals no longer have the shape
+ * {@link AdoptedEpollServerSocketChannel} and {@link AcceptedEpollSocketChannel} rely on, and
+ * checks that an accepted connection is what Netty's own channel would be: addresses, inherited
+ * TCP_NODELAY, options, half-close. The HTTP relay tests run on these channels too.
+ */
+class AdoptedEpollServerSocketChannelTest {
+    @Test
+    void nettyIsThePinnedVersion() {
+        assertEquals("4.2.18.Final", Version.identify().get("netty-transport-classes-epoll").artifactVersion(),
+                "the epoll adapter was written against Netty 4.2.18.Final");
+    }
+
+    @Test
+    void internalShapeIsWhatTheAdapterUses() throws Exception {
+        Constructor<AbstractEpollServerChannel> server =
+                AbstractEpollServerChannel.class.getDeclaredConstructor(LinuxSocket.class, boolean.class);
+        assertTrue(Modifier.isProtected(server.getModifiers()));
+        Constructor<AbstractEpollStreamChannel> stream =
+                AbstractEpollStreamChannel.class.getDeclaredConstructor(LinuxSocket.class, boolean.class);
+        assertTrue(Modifier.isProtected(stream.getModifiers()));
+        LinuxSocket.class.getDeclaredConstructor(int.class);
+        EpollServerChannelConfig.class.getDeclaredConstructor(AbstractEpollChannel.class);
+        assertFalse(Modifier.isAbstract(AdoptedEpollServerSocketChannel.class.getModifiers()));
+        assertFalse(Modifier.isAbstract(AcceptedEpollSocketChannel.class.getModifiers()));
+    }
+
+    @Test
+    void aConnectionAcceptedOnASpecificAddressIsLikeNettysOwn() throws Exception {
+        accepted(InetAddress.getByName("127.0.0.1"));
+    }
+
+    @Test
+    void aConnectionAcceptedOnAWildcardAddressAsksTheKernelForItsLocalAddress() throws Exception {
+        accepted(InetAddress.getByName("::"));
+    }
+
+    private static void accepted(InetAddress bind) throws Exception {
+        Epoll.ensureAvailability();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
+        Socket listening = Socket.newSocketStream();
+        try {
+            listening.bind(new InetSocketAddress(bind, 0));
+            listening.listen(16);
+            int port = ((InetSocketAddress) listening.localAddress()).getPort();
+            CompletableFuture<Channel> halfClosed = new CompletableFuture<>();
+            Channel server = new ServerBootstrap().group(group)
+                    .channelFactory(() -> new AdoptedEpollServerSocketChannel(listening.intValue()))
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.SO_RCVBUF, 64 * 1024)
+                    .childHandler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelActive(ChannelHandlerContext ctx) {
+                            ctx.read();
+                        }
+
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            ctx.writeAndFlush(msg);
+                            ctx.read();
+                        }
+
+                        @Override
+                        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                            if (evt == ChannelInputShutdownEvent.INSTANCE) {
+                                halfClosed.complete(ctx.channel());
+                            }
+                        }
+                    })
+                    .register().sync().channel();
+            try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+                client.setSoTimeout(20_000);
+                client.getOutputStream().write("ping".getBytes());
+                client.shutdownOutput();
+                Channel ch = halfClosed.get(20, TimeUnit.SECONDS);
+                AcceptedEpollSocketChannel accepted = assertInstanceOf(AcceptedEpollSocketChannel.class, ch);
+                assertSame(server, accepted.parent());
+                assertEquals(client.getLocalSocketAddress(), accepted.remoteAddress());
+                assertEquals(port, accepted.localAddress().getPort());
+                assertEquals(client.getInetAddress(), accepted.localAddress().getAddress());
+                assertTrue(accepted.config().isTcpNoDelay(), "inherited from the listening socket");
+                assertTrue(accepted.config().isAllowHalfClosure());
+                assertTrue(accepted.config().getReceiveBufferSize() >= 64 * 1024);
+                accepted.config().setOption(ChannelOption.TCP_NODELAY, false);
+                assertFalse(accepted.config().getOption(ChannelOption.TCP_NODELAY));
+                assertTrue(accepted.isActive());
+                // The echo arrived and the half-closed connection still closes cleanly.
+                InputStream in = client.getInputStream();
+                byte[] echo = in.readNBytes(4);
+                assertEquals("ping", new String(echo));
+                accepted.shutdownOutput().sync();
+                assertEquals(-1, in.read());
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+}
