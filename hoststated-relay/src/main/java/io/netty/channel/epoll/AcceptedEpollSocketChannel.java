@@ -141,52 +141,66 @@ public final class AcceptedEpollSocketChannel extends AbstractEpollStreamChannel
             return true;
         }
 
-        /** A socket option call; a refusal is the ChannelException Netty's configs throw. */
-        private interface SocketCall<T> {
-            T call() throws IOException;
+        /** Reads a socket option; a refusal is the ChannelException Netty's configs throw. */
+        private interface Getter<T> {
+            T get() throws IOException;
         }
 
-        private static <T> T sockopt(SocketCall<T> call) {
+        /** Sets a socket option. */
+        private interface Setter {
+            void set() throws IOException;
+        }
+
+        private static <T> T get(Getter<T> getter) {
             try {
-                return call.call();
+                return getter.get();
             } catch (IOException e) {
                 throw new ChannelException(e);
             }
         }
 
+        private Config set(Setter setter) {
+            try {
+                setter.set();
+            } catch (IOException e) {
+                throw new ChannelException(e);
+            }
+            return this;
+        }
+
         @Override
         public int getReceiveBufferSize() {
-            return sockopt(() -> socket().getReceiveBufferSize());
+            return get(() -> socket().getReceiveBufferSize());
         }
 
         @Override
         public int getSendBufferSize() {
-            return sockopt(() -> socket().getSendBufferSize());
+            return get(() -> socket().getSendBufferSize());
         }
 
         @Override
         public int getSoLinger() {
-            return sockopt(() -> socket().getSoLinger());
+            return get(() -> socket().getSoLinger());
         }
 
         @Override
         public int getTrafficClass() {
-            return sockopt(() -> socket().getTrafficClass());
+            return get(() -> socket().getTrafficClass());
         }
 
         @Override
         public boolean isKeepAlive() {
-            return sockopt(() -> socket().isKeepAlive());
+            return get(() -> socket().isKeepAlive());
         }
 
         @Override
         public boolean isReuseAddress() {
-            return sockopt(() -> socket().isReuseAddress());
+            return get(() -> socket().isReuseAddress());
         }
 
         @Override
         public boolean isTcpNoDelay() {
-            return sockopt(() -> socket().isTcpNoDelay());
+            return get(() -> socket().isTcpNoDelay());
         }
 
         @Override
@@ -196,20 +210,13 @@ public final class AcceptedEpollSocketChannel extends AbstractEpollStreamChannel
 
         @Override
         public Config setReceiveBufferSize(int size) {
-            sockopt(() -> {
-                socket().setReceiveBufferSize(size);
-                return null;
-            });
-            return this;
+            return set(() -> socket().setReceiveBufferSize(size));
         }
 
         /** As Netty's: writes gather up to twice the send buffer. */
         @Override
         public Config setSendBufferSize(int size) {
-            sockopt(() -> {
-                socket().setSendBufferSize(size);
-                return null;
-            });
+            set(() -> socket().setSendBufferSize(size));
             int gather = getSendBufferSize() << 1;
             if (gather > 0) {
                 setMaxBytesPerGatheringWrite(gather);
@@ -219,47 +226,27 @@ public final class AcceptedEpollSocketChannel extends AbstractEpollStreamChannel
 
         @Override
         public Config setSoLinger(int seconds) {
-            sockopt(() -> {
-                socket().setSoLinger(seconds);
-                return null;
-            });
-            return this;
+            return set(() -> socket().setSoLinger(seconds));
         }
 
         @Override
         public Config setTrafficClass(int trafficClass) {
-            sockopt(() -> {
-                socket().setTrafficClass(trafficClass);
-                return null;
-            });
-            return this;
+            return set(() -> socket().setTrafficClass(trafficClass));
         }
 
         @Override
         public Config setKeepAlive(boolean keepAlive) {
-            sockopt(() -> {
-                socket().setKeepAlive(keepAlive);
-                return null;
-            });
-            return this;
+            return set(() -> socket().setKeepAlive(keepAlive));
         }
 
         @Override
         public Config setReuseAddress(boolean reuseAddress) {
-            sockopt(() -> {
-                socket().setReuseAddress(reuseAddress);
-                return null;
-            });
-            return this;
+            return set(() -> socket().setReuseAddress(reuseAddress));
         }
 
         @Override
         public Config setTcpNoDelay(boolean tcpNoDelay) {
-            sockopt(() -> {
-                socket().setTcpNoDelay(tcpNoDelay);
-                return null;
-            });
-            return this;
+            return set(() -> socket().setTcpNoDelay(tcpNoDelay));
         }
 
         @Override
