@@ -11,9 +11,9 @@ import java.net.SocketAddress;
 /**
  * An epoll server channel over a listening socket the hoststated parent passed to the relay
  * engine, whose accepted connections are {@link AcceptedEpollSocketChannel}s: they cost four
- * system calls fewer each than Netty's {@code EpollSocketChannel} (DESIGN.md, "Accepting on
- * epoll"). It sets {@code TCP_NODELAY} on the listening socket once, which every accepted socket
- * inherits on Linux, instead of on each of them. In Netty's package for the package-private
+ * system calls fewer each than Netty's {@code EpollSocketChannel} (DESIGN.md, the relay
+ * engine). It sets {@code TCP_NODELAY} on the listening socket once, which every accepted
+ * socket inherits on Linux, instead of on each of them. In Netty's package for the package-private
  * {@code LinuxSocket(int)} and {@code EpollServerChannelConfig}; {@link #newChildChannel}
  * mirrors {@code EpollServerSocketChannel}'s. Tied to the pinned Netty version: the relay's
  * {@code AdoptedEpollServerSocketChannelTest} fails when this internal shape changes, and the
