@@ -13,7 +13,7 @@ import io.netty.buffer.PooledByteBufAllocator;
  * the relay spent 5 % of its CPU zeroing those buffers. Netty's pooled allocator carves them
  * out of 4 MiB chunks that it keeps while they are in use, so a chunk is zeroed once.
  */
-final class LargeBuffers {
+public final class LargeBuffers {
     /**
      * The largest size class of Netty's default (adaptive) allocator in a small heap: above it,
      * that allocator does not pool.
@@ -26,7 +26,7 @@ final class LargeBuffers {
     }
 
     /** A direct buffer of {@code capacity} bytes from {@code alloc}, or from the pool when large. */
-    static ByteBuf direct(ByteBufAllocator alloc, int capacity) {
+    public static ByteBuf direct(ByteBufAllocator alloc, int capacity) {
         return capacity > POOLED_BY_DEFAULT ? POOL.directBuffer(capacity) : alloc.directBuffer(capacity);
     }
 }
