@@ -389,12 +389,19 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The connection failed (a reset, mostly). Between exchanges that is the server dropping an
+     * idle connection, as with {@link #ended}: no request is lost and the client's connection
+     * goes on (an answer to the client there would answer nothing it asked).
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         boolean lost = !done && state == State.HEAD && awaitingFirstByte;
         done = true;
         if (session != null && lost) {
             session.requestLost(this, cause);
+        } else if (session != null && state == State.IDLE) {
+            session.serverGone(this);
         } else if (session != null) {
             session.serverException(this, cause);
         }
