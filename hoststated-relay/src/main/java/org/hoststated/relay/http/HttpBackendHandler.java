@@ -234,10 +234,12 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (last) {
             persistent = head.persistent() && framer != BodyFramer.UntilClose.INSTANCE;
         }
-        boolean sayClose = closeClient && status >= 200 && !head.close;
+        // The client's connection also ends after an answer that comes before the request's end.
+        boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient);
+        boolean sayClose = clientCloses && !head.close;
         // An HTTP/1.0 client keeps its connection only when the response says keep-alive
         // (RFC 9112 9.3); an HTTP/1.1 server need not say it.
-        boolean sayKeepAlive = last && http10Request && !closeClient && persistent && !head.keepAlive;
+        boolean sayKeepAlive = last && http10Request && !clientCloses && persistent && !head.keepAlive;
         if (status >= 200 && (rules.active() || sayClose || sayKeepAlive)) {
             rules.apply(head, 0);
             if (sayClose) {
