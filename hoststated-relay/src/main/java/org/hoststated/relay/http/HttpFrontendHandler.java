@@ -77,6 +77,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The final response began while the request was still arriving: the client's connection ends after it. */
     private boolean earlyResponse;
     private boolean persistentRequest;
+    /**
+     * The head of the request being answered went to the parser, so {@code head} tells its
+     * method ({@link HttpHead} clears it first, then reads the request line before the fields it
+     * may refuse).
+     */
+    private boolean headParsed;
     private final BackendLink link;
 
     private final BackendPool pool;
@@ -195,6 +201,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         scanner.reset();
         timer.headDone();
+        headParsed = true;
         head.parseRequest(in, in.readerIndex(), end, limits.maxHeaderFields());
         if (head.methodConnect) {
             throw new HttpException(405, "CONNECT refused");
@@ -385,6 +392,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = false;
         responseStarted = false;
+        headParsed = false;
         if (!reusable || !requestDone) {
             closeServer();
         }
@@ -606,7 +614,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private ByteBuf page(int status, String detail) {
         return ErrorPage.render(client.alloc(), status, rules.returnError, rules.errorStyle, detail,
-                (InetSocketAddress) client.localAddress());
+                (InetSocketAddress) client.localAddress(), !answersHead());
+    }
+
+    /** Whether the request answered is a HEAD; an error before its method was read answers none. */
+    private boolean answersHead() {
+        return headParsed && head.methodHead;
     }
 
     private void closeServer() {
