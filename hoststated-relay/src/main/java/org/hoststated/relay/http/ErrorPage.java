@@ -48,9 +48,11 @@ final class ErrorPage {
      * @param style the protocol's CSS, or null for relayd's default
      * @param detail what went wrong, shown on the HTML page except for a 500
      * @param relay the address the client connected to
+     * @param content false for an answer to HEAD: the head alone, with the Content-Length a GET
+     *        would get (RFC 9110 9.3.2)
      */
     static ByteBuf render(ByteBufAllocator alloc, int status, boolean html, String style, String detail,
-            InetSocketAddress relay) {
+            InetSocketAddress relay, boolean content) {
         String reason = reason(status);
         String body;
         String type;
@@ -73,9 +75,11 @@ final class ErrorPage {
                 + "Content-Type: " + type + "\r\n"
                 + "Content-Length: " + b.length + "\r\n"
                 + "Connection: close\r\n\r\n";
-        ByteBuf out = alloc.buffer(head.length() + b.length);
+        ByteBuf out = alloc.buffer(head.length() + (content ? b.length : 0));
         out.writeCharSequence(head, StandardCharsets.US_ASCII);
-        out.writeBytes(b);
+        if (content) {
+            out.writeBytes(b);
+        }
         return out;
     }
 

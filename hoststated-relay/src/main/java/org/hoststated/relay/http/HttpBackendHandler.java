@@ -234,10 +234,12 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (last) {
             persistent = head.persistent() && framer != BodyFramer.UntilClose.INSTANCE;
         }
-        boolean sayClose = closeClient && status >= 200 && !head.close;
+        // The client's connection also ends after an answer that comes before the request's end.
+        boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient);
+        boolean sayClose = clientCloses && !head.close;
         // An HTTP/1.0 client keeps its connection only when the response says keep-alive
         // (RFC 9112 9.3); an HTTP/1.1 server need not say it.
-        boolean sayKeepAlive = last && http10Request && !closeClient && persistent && !head.keepAlive;
+        boolean sayKeepAlive = last && http10Request && !clientCloses && persistent && !head.keepAlive;
         if (status >= 200 && (rules.active() || sayClose || sayKeepAlive)) {
             rules.apply(head, 0);
             if (sayClose) {
@@ -389,12 +391,19 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The connection failed (a reset, mostly). Between exchanges that is the server dropping an
+     * idle connection, as with {@link #ended}: no request is lost and the client's connection
+     * goes on (an answer to the client there would answer nothing it asked).
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         boolean lost = !done && state == State.HEAD && awaitingFirstByte;
         done = true;
         if (session != null && lost) {
             session.requestLost(this, cause);
+        } else if (session != null && state == State.IDLE) {
+            session.serverGone(this);
         } else if (session != null) {
             session.serverException(this, cause);
         }

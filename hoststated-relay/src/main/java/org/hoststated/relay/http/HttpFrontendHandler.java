@@ -1,7 +1,9 @@
 package org.hoststated.relay.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -72,7 +74,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean exchange;
     private boolean requestDone;
     private boolean responseStarted;
+    /** The final response began while the request was still arriving: the client's connection ends after it. */
+    private boolean earlyResponse;
     private boolean persistentRequest;
+    /**
+     * The head of the request being answered went to the parser, so {@code head} tells its
+     * method ({@link HttpHead} clears it first, then reads the request line before the fields it
+     * may refuse).
+     */
+    private boolean headParsed;
     private final BackendLink link;
 
     private final BackendPool pool;
@@ -191,6 +201,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         scanner.reset();
         timer.headDone();
+        headParsed = true;
         head.parseRequest(in, in.readerIndex(), end, limits.maxHeaderFields());
         if (head.methodConnect) {
             throw new HttpException(405, "CONNECT refused");
@@ -218,6 +229,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         exchange = true;
         requestDone = false;
         responseStarted = false;
+        earlyResponse = false;
         if (resendable && link.reused()) {
             link.recordForReplay();
         }
@@ -334,6 +346,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         responseStarted = true;
     }
 
+    /**
+     * The head of the final response arrived; true when the client is still sending the request
+     * (an early answer, such as a 413 to an upload). The client's connection then ends after
+     * this response, which must say {@code Connection: close} (RFC 9112 9.6).
+     */
+    boolean finalResponseIsEarly() {
+        earlyResponse = !requestDone;
+        return earlyResponse;
+    }
+
     /** The first byte of the response arrived: the request will not be resent. */
     void responseBytes(HttpBackendHandler from) {
         if (link.current(from)) {
@@ -370,8 +392,17 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = false;
         responseStarted = false;
+        headParsed = false;
         if (!reusable || !requestDone) {
             closeServer();
+        }
+        if (earlyResponse) {
+            // The client may still be sending its request: it is read and dropped for a while
+            // instead of being reset, which could destroy the response in flight.
+            link.release();
+            RelaySession.setReason(client, "done (answered before the request's end)");
+            closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
+            return;
         }
         if (!requestDone || !persistent || !persistentRequest) {
             // The connection is free at once for the next session, before the client's close.
@@ -558,7 +589,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");
-        client.writeAndFlush(page(e.status(), e.getMessage())).addListener((ChannelFutureListener) f -> {
+        closeLingering(client.writeAndFlush(page(e.status(), e.getMessage())));
+    }
+
+    /**
+     * Ends the session once {@code written}, the last response, is out: half-closes, then reads
+     * and drops what the client still sends for up to {@link #LINGER_MS} before the close
+     * (RFC 9112 9.6). Closing with unread bytes would make the kernel send a reset, which can
+     * destroy the response before the client read it.
+     */
+    private void closeLingering(ChannelFuture written) {
+        state = State.CLOSED;
+        written.addListener((ChannelFutureListener) f -> {
             if (f.isSuccess() && !clientEof && client instanceof DuplexChannel d
                     && client.pipeline().get(SslHandler.class) == null) {
                 d.shutdownOutput();
@@ -572,7 +614,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private ByteBuf page(int status, String detail) {
         return ErrorPage.render(client.alloc(), status, rules.returnError, rules.errorStyle, detail,
-                (InetSocketAddress) client.localAddress());
+                (InetSocketAddress) client.localAddress(), !answersHead());
+    }
+
+    /** Whether the request answered is a HEAD; an error before its method was read answers none. */
+    private boolean answersHead() {
+        return headParsed && head.methodHead;
     }
 
     private void closeServer() {

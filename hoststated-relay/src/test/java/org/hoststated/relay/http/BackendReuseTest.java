@@ -181,26 +181,67 @@ class BackendReuseTest {
         }
     }
 
-    @Test
-    void anIdleConnectionTheServerClosesLeavesThePoolAndTheNextClientGetsAFreshOne() throws Exception {
-        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
-            RawBackend.head(in);
-            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            // A short keep-alive timeout: the server closes the idle connection.
+    /**
+     * A server that answers one request per connection with its request line, then drops the
+     * connection after {@code pauseMs} (a short keep-alive timeout): with a reset (SO_LINGER 0)
+     * if {@code reset}, else with a FIN. Records "dropped" in {@link RawBackend#seen} then.
+     */
+    static RawBackend.Script answerThenDrop(long pauseMs, boolean reset) {
+        return (be, in, out) -> {
+            java.net.Socket s = be.sockets.get(be.sockets.size() - 1);
+            String head = RawBackend.head(in);
+            String line = head.substring(0, head.indexOf('\r'));
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + line.length() + "\r\n\r\n" + line);
             try {
-                Thread.sleep(50);
+                Thread.sleep(pauseMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }); HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            if (reset) {
+                s.setSoLinger(true, 0);
+            }
+            s.close();
+            be.seen.add("dropped");
+        };
+    }
+
+    /**
+     * The server resets its connection after a complete response, while the client's next
+     * request has not come or not come whole: the client's connection goes on (it gets no
+     * answer to a request it did not make) and its next request goes on a fresh connection.
+     */
+    @ParameterizedTest(name = "next request already begun: {0}")
+    @ValueSource(booleans = {false, true})
+    void aResetBetweenExchangesIsNotAnsweredAndTheNextRequestReconnects(boolean begun) throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, answerThenDrop(0, true));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n" + (begun ? "POST /2 HTTP/1.1\r\nHo" : ""));
+            assertEquals("GET /1 HTTP/1.1", c.read().text());
+            assertEquals("dropped", b.seen.poll(5, TimeUnit.SECONDS));
+            Thread.sleep(100); // the reset reaches the relay
+            // A request with a body is never resent: it can only succeed on a fresh connection.
+            c.send((begun ? "" : "POST /2 HTTP/1.1\r\nHo") + "st: a\r\nContent-Length: 2\r\n\r\nhi");
+            RawClient.Response second = c.read();
+            assertEquals(200, second.status(), second.head());
+            assertEquals("POST /2 HTTP/1.1", second.text());
+            assertEquals(2, b.connections.get());
+        }
+    }
+
+    @ParameterizedTest(name = "reset: {0}")
+    @ValueSource(booleans = {false, true})
+    void anIdleConnectionTheServerClosesLeavesThePoolAndTheNextClientGetsAFreshOne(boolean reset) throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, answerThenDrop(50, reset));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
             try (RawClient c = r.client()) {
                 c.send(CLOSE);
-                assertEquals("ok", c.read().text());
+                assertEquals("GET / HTTP/1.1", c.read().text());
             }
+            assertEquals("dropped", b.seen.poll(5, TimeUnit.SECONDS));
             await("the closed connection left the pool", () -> b.connections.get() == 1 && r.idleBackends() == 0);
             try (RawClient c = r.client()) {
                 c.send(CLOSE);
-                assertEquals("ok", c.read().text());
+                assertEquals("GET / HTTP/1.1", c.read().text());
             }
             assertEquals(2, b.connections.get());
         }

@@ -368,6 +368,76 @@ class HttpRelayTest {
         }
     }
 
+    /**
+     * A server that refuses an upload at once (413 after the head) and goes on reading: the
+     * client gets the whole answer, told that the connection closes, and may finish sending
+     * (the relay half-closes and drops the rest instead of resetting the client).
+     */
+    @Test
+    void anAnswerBeforeTheUploadEndsSaysCloseAndLetsTheClientFinishSending() throws Exception {
+        int size = 256 * 1024;
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\n\r\ntoo large");
+            while (in.read() >= 0) {
+                // Reads and drops the rest of the body.
+            }
+        }); HttpRelayFixture r = forward(b)) {
+            try (RawClient c = r.client()) {
+                c.send("PUT /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + size + "\r\n\r\n");
+                java.util.concurrent.CompletableFuture<Void> upload = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        byte[] part = new byte[8 * 1024];
+                        for (int sent = 0; sent < size; sent += part.length) {
+                            c.send(part);
+                            Thread.sleep(1);
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                RawClient.Response res = c.read();
+                assertEquals(413, res.status());
+                assertEquals("too large", res.text());
+                assertEquals("close", res.header("Connection"));
+                assertEquals(-1, c.in.read(), "the response is followed by the relay's FIN");
+                upload.get(10, TimeUnit.SECONDS); // the client was not reset while it sent
+            }
+            HttpSafetyTest.awaitNoSessions(r);
+        }
+    }
+
+    /**
+     * A response that starts before the request ended says {@code Connection: close} and ends
+     * the client's connection, even when the request ends before the response does; the
+     * server's connection, complete both ways, stays for the next session.
+     */
+    @Test
+    void aResponseBegunBeforeTheRequestEndedEndsTheClientsConnection() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n");
+                byte[] got = in.readNBytes(4);
+                out.write(got);
+                out.flush();
+            }
+        }); HttpRelayFixture r = forward(b)) {
+            try (RawClient c = r.client()) {
+                c.send("PUT /duplex HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n");
+                Thread.sleep(200); // the response head arrives first
+                c.send("ping");
+                RawClient.Response res = c.read();
+                assertEquals("ping", res.text());
+                assertEquals("close", res.header("Connection"));
+                assertEquals(-1, c.in.read());
+            }
+            HttpSafetyTest.awaitNoSessions(r);
+            BackendReuseTest.await("the server's connection is parked", () -> r.idleBackends() == 1);
+        }
+    }
+
     /** Bytes the session's backend channel has queued but not written. */
     private static long queuedTowardsServer(io.netty.channel.Channel client) {
         HttpFrontendHandler h = client.pipeline().get(HttpFrontendHandler.class);

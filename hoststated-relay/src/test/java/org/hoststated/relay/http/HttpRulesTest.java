@@ -162,9 +162,17 @@ class HttpRulesTest {
                         .node(REQ, NodeType.PATH, Action.CHANGE, "/old/*", "v=2").start()) {
             assertTrue(forwarded(r, "GET /old/x?v=1 HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /old/x?v=2 HTTP/1.1"));
             assertTrue(forwarded(r, "GET /public HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /public HTTP/1.1"));
+            int length;
             try (RawClient c = r.client()) {
                 c.send("GET /ADMIN/users HTTP/1.1\r\nHost: a\r\n\r\n");
-                assertEquals(403, c.read().status());
+                RawClient.Response res = c.read();
+                assertEquals(403, res.status());
+                length = res.body().length;
+            }
+            try (RawClient c = r.client()) {
+                // The page's head alone: no content in an answer to HEAD.
+                c.send("HEAD /admin HTTP/1.1\r\nHost: a\r\n\r\n");
+                HttpSafetyTest.assertHeadAlone(c, 403, length);
             }
         }
     }

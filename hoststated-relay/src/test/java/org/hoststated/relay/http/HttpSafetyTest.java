@@ -314,6 +314,50 @@ class HttpSafetyTest {
     }
 
     @Test
+    void aBadGatewayToHeadIsTheHeadAlone() throws Exception {
+        InetSocketAddress nobody;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(HttpRelayTest.BACKEND))) {
+            nobody = (InetSocketAddress) s.getLocalSocketAddress();
+        }
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(nobody).start(); RawClient c = r.client()) {
+            c.send("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertHeadAlone(c, 502, "502 Bad Gateway\n".length());
+        }
+    }
+
+    /**
+     * Refused HEAD requests get the head of the error response, with the length a GET would
+     * get, and no content (RFC 9110 9.3.2); a refusal before the request line is read (here
+     * after a HEAD on the same connection) is not taken for an answer to HEAD.
+     */
+    @Test
+    void errorsAnsweringHeadHaveNoContentAndOthersDo() throws Exception {
+        try (RawClient c = relay.client()) {
+            c.send("HEAD / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n");
+            assertHeadAlone(c, 400, "400 Bad Request\n".length());
+        }
+        try (RawClient c = relay.client()) {
+            c.send("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read(true).status());
+            c.send("\u0016\u0003\u0001\u0000\u00a5\u0001\u0000\u0000");
+            RawClient.Response res = c.read();
+            assertEquals(400, res.status());
+            assertEquals("400 Bad Request\n", res.text());
+            assertTrue(c.closed());
+        }
+        awaitNoSessions(relay);
+    }
+
+    /** Reads a response to HEAD that must be {@code status} and its head alone, then the close. */
+    static void assertHeadAlone(RawClient c, int status, int contentLength) throws IOException {
+        RawClient.Response res = c.read(true);
+        assertEquals(status, res.status());
+        assertEquals(String.valueOf(contentLength), res.header("Content-Length"));
+        assertEquals("close", res.header("Connection"));
+        assertEquals(-1, c.in.read(), "bytes after the head");
+    }
+
+    @Test
     void manyAbortedClientsLeaveNoSession() throws Exception {
         for (int i = 0; i < 50; i++) {
             try (Socket s = new Socket(relay.address.getAddress(), relay.address.getPort())) {
