@@ -33,6 +33,13 @@ import org.hoststated.relay.lb.Hash32;
  * {@code hash} feeds values into the load-balancing hash; {@code log} (or a node's
  * {@code log} flag) records them for the session's close line.
  *
+ * <p>A path and a query are matched in their normalised forms ({@link TargetNormalizer}): the
+ * path with dot segments removed, slashes merged and unreserved escapes decoded, query names
+ * and values (and a path node's query string) decoded, so encodings that servers read as the
+ * same resource or value cannot slip past a {@code filter} or meet an {@code expect} they do
+ * not meet. {@code hash} and {@code log} take the values as received, and the target is
+ * forwarded as received unless a rule edits its query.
+ *
  * <p>One per session and direction, on the session's worker loop.
  */
 final class HeadRewriter {
@@ -56,6 +63,8 @@ final class HeadRewriter {
     private boolean marked;
     private String path;
     private String query;
+    /** The path as path rules match it, once per message; null until one runs. */
+    private String pathForm;
     private boolean targetChanged;
     private Pairs queryPairs;
     private Pairs cookies;
@@ -92,6 +101,7 @@ final class HeadRewriter {
         targetChanged = false;
         path = null;
         query = null;
+        pathForm = null;
         queryPairs = null;
         cookies = null;
         cookiesChanged = false;
@@ -258,21 +268,21 @@ final class HeadRewriter {
                 continue;
             }
             any = true;
-            String v = p.matchValue(i, cookie);
             if (n.log()) {
-                values.log(n.key(), v);
+                values.log(n.key(), p.rawValue(i, cookie));
             }
             if (n.action() == Action.HASH) {
-                hash = Hash32.str(v, hash);
+                hash = Hash32.str(p.rawValue(i, cookie), hash);
             }
-            match |= (n.action() == Action.EXPECT || n.action() == Action.FILTER) && Glob.matches(n.value(), v);
+            match |= (n.action() == Action.EXPECT || n.action() == Action.FILTER)
+                    && Glob.matches(n.value(), p.matchValue(i, cookie));
         }
         switch (n.action()) {
             case APPEND -> p.add(n.key(), value(idx));
             case CHANGE -> {
                 for (int i = 0; i < p.size(); i++) {
                     if (p.nameIs(i, n.key())) {
-                        p.values.set(i, value(idx));
+                        p.set(i, value(idx));
                     }
                 }
                 if (!any) {
@@ -306,7 +316,7 @@ final class HeadRewriter {
     private void path(HttpRules.Rule r, int idx) throws HttpException {
         ProtocolNode n = r.node();
         splitTarget();
-        boolean at = Glob.matches(n.key(), path);
+        boolean at = Glob.matches(n.key(), matchPath());
         String q = query == null ? "" : query;
         if (at && n.log()) {
             values.log(path, q);
@@ -327,8 +337,8 @@ final class HeadRewriter {
                     editQuery(null);
                 }
             }
-            case EXPECT -> expect(n, at && Glob.matches(n.value(), q));
-            case FILTER -> filter(n, at && Glob.matches(n.value(), q));
+            case EXPECT -> expect(n, at && Glob.matches(n.value(), TargetNormalizer.query(q)));
+            case FILTER -> filter(n, at && Glob.matches(n.value(), TargetNormalizer.query(q)));
             case HASH -> {
                 if (at) {
                     hash = Hash32.str(q, hash);
@@ -337,6 +347,21 @@ final class HeadRewriter {
             default -> {
             }
         }
+    }
+
+    /**
+     * The path as path rules match it. The first call of a message also checks the escapes of
+     * the client's query, which a path rule's value is matched against decoded (an edited
+     * query was checked when its pairs were read, or comes from the configuration).
+     */
+    private String matchPath() throws HttpException {
+        if (pathForm == null) {
+            pathForm = TargetNormalizer.path(path);
+            if (query != null && !targetChanged) {
+                TargetNormalizer.checkEscapes(query);
+            }
+        }
+        return pathForm;
     }
 
     private void editQuery(String q) {
@@ -355,10 +380,11 @@ final class HeadRewriter {
         }
     }
 
-    private Pairs queryPairs() {
+    private Pairs queryPairs() throws HttpException {
         if (queryPairs == null) {
             splitTarget();
-            queryPairs = Pairs.parse(query == null ? List.of() : List.of(query), '&');
+            // An edited query was checked when its pairs were read, or is the configuration's.
+            queryPairs = Pairs.query(query, !targetChanged);
         }
         return queryPairs;
     }
@@ -371,7 +397,7 @@ final class HeadRewriter {
                     parts.add(current(f));
                 }
             }
-            cookies = Pairs.parse(parts, ';');
+            cookies = Pairs.cookies(parts);
         }
         return cookies;
     }

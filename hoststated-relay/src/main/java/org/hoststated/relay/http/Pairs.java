@@ -5,16 +5,46 @@ import java.util.List;
 
 /**
  * The name=value pairs of a query string ({@code &}-separated) or of Cookie fields
- * ({@code ;}-separated), editable by protocol rules and written back in order. Names compare
- * ignoring case, as relayd's node lookup did. A pair without {@code =} keeps a null value.
- * Per message, on the session's worker loop.
+ * ({@code ;}-separated), editable by protocol rules and written back in order as received.
+ * Rules match each pair in its match form: a query's names and values percent-decoded
+ * ({@link TargetNormalizer#query}), a cookie's as received. Names compare ignoring case, as
+ * relayd's node lookup did. A pair without {@code =} keeps a null value. Per message, on the
+ * session's worker loop.
  */
 final class Pairs {
-    final List<String> names = new ArrayList<>();
-    final List<String> values = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+    private final List<String> values = new ArrayList<>();
+    private final boolean decode;
+    /** The match forms: the lists above themselves while no pair needs decoding. */
+    private List<String> matchNames = names;
+    private List<String> matchValues = values;
 
-    static Pairs parse(List<String> parts, char sep) {
-        Pairs p = new Pairs();
+    private Pairs(boolean decode) {
+        this.decode = decode;
+    }
+
+    /** The pairs of Cookie field values, matched as they are. */
+    static Pairs cookies(List<String> parts) {
+        return parse(new Pairs(false), parts, ';');
+    }
+
+    /**
+     * The pairs of a query string (null: none), matched decoded.
+     *
+     * @param check refuse a {@code %} not followed by two hex digits (a client's query)
+     * @throws HttpException 400 for such an escape when {@code check}
+     */
+    static Pairs query(String query, boolean check) throws HttpException {
+        if (query == null) {
+            return new Pairs(true);
+        }
+        if (check) {
+            TargetNormalizer.checkEscapes(query);
+        }
+        return parse(new Pairs(true), List.of(query), '&');
+    }
+
+    private static Pairs parse(Pairs p, List<String> parts, char sep) {
         for (String whole : parts) {
             int i = 0;
             while (i <= whole.length()) {
@@ -25,8 +55,7 @@ final class Pairs {
                 String part = whole.substring(i, e).trim();
                 if (!part.isEmpty()) {
                     int eq = part.indexOf('=');
-                    p.names.add(eq < 0 ? part : part.substring(0, eq));
-                    p.values.add(eq < 0 ? null : part.substring(eq + 1));
+                    p.add(eq < 0 ? part : part.substring(0, eq), eq < 0 ? null : part.substring(eq + 1));
                 }
                 i = e + 1;
             }
@@ -39,12 +68,20 @@ final class Pairs {
     }
 
     boolean nameIs(int i, String key) {
-        return names.get(i).equalsIgnoreCase(key);
+        return matchNames.get(i).equalsIgnoreCase(key);
     }
 
-    /** The value of pair i as rules see it: "" when it has none, cookie quotes removed. */
+    /** The value of pair i as rules match it: "" when it has none, cookie quotes removed. */
     String matchValue(int i, boolean unquote) {
-        String v = values.get(i);
+        return unquoted(matchValues.get(i), unquote);
+    }
+
+    /** The value of pair i as received, for logs and the hash: "" when none, cookie quotes removed. */
+    String rawValue(int i, boolean unquote) {
+        return unquoted(values.get(i), unquote);
+    }
+
+    private static String unquoted(String v, boolean unquote) {
         if (v == null) {
             return "";
         }
@@ -55,13 +92,52 @@ final class Pairs {
     }
 
     void add(String name, String value) {
+        String n = decoded(name);
+        String v = decoded(value);
+        // decoded() returns its argument itself when there is nothing to decode.
+        if (!separate() && (n != name || v != value)) {
+            ownMatchForms();
+        }
         names.add(name);
         values.add(value);
+        if (separate()) {
+            matchNames.add(n);
+            matchValues.add(v);
+        }
+    }
+
+    void set(int i, String value) {
+        String v = decoded(value);
+        if (!separate() && v != value) {
+            ownMatchForms();
+        }
+        values.set(i, value);
+        if (separate()) {
+            matchValues.set(i, v);
+        }
     }
 
     void remove(int i) {
         names.remove(i);
         values.remove(i);
+        if (separate()) {
+            matchNames.remove(i);
+            matchValues.remove(i);
+        }
+    }
+
+    private String decoded(String s) {
+        return decode && s != null ? TargetNormalizer.query(s) : s;
+    }
+
+    private boolean separate() {
+        return matchNames != names;
+    }
+
+    /** Gives the match forms lists of their own, equal to the raw pairs so far. */
+    private void ownMatchForms() {
+        matchNames = new ArrayList<>(names);
+        matchValues = new ArrayList<>(values);
     }
 
     String join(String sep) {

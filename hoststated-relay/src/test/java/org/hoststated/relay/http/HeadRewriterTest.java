@@ -78,6 +78,20 @@ class HeadRewriterTest {
     }
 
     @Test
+    void queryValuesAreMatchedDecodedButLoggedAndHashedAsReceived() throws Exception {
+        StringBuilder logged = new StringBuilder();
+        SessionValues v = new SessionValues(new InetSocketAddress("192.0.2.7", 4711),
+                new InetSocketAddress("198.51.100.1", 80), 600,
+                (k, val) -> logged.append(" [").append(k).append(": ").append(val).append(']'));
+        HeadRewriter r = rewriter(v, new ProtocolNode(Direction.REQUEST, NodeType.QUERY, Action.EXPECT, "id", "5 6",
+                false, false, true), node(NodeType.QUERY, Action.HASH, "id", null, false));
+        String head = "GET /?%69d=%35+6 HTTP/1.1\r\nHost: a\r\n\r\n";
+        assertEquals(head, rewrite(r, head));
+        assertEquals(" [id: %35+6]", logged.toString());
+        assertEquals(Hash32.str("%35+6", Hash32.INIT), r.hash());
+    }
+
+    @Test
     void hashedValuesFeedTheKeyInOrder() throws Exception {
         HeadRewriter r = rewriter(VALUES, node(NodeType.COOKIE, Action.HASH, "sid", null, false),
                 node(NodeType.HEADER, Action.HASH, "X-User", null, false));

@@ -177,6 +177,78 @@ class HttpRulesTest {
         }
     }
 
+    /** The status the relay answers {@code request} with. */
+    private static int status(HttpRelayFixture r, String request) throws Exception {
+        try (RawClient c = r.client()) {
+            c.send(request);
+            return c.read().status();
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/admin", "//admin", "/./admin", "/x/../admin",
+        "/%61dmin", "/%2e%2E/admin", "/x//..//admin/", "/public/%2e%2e/ADMIN/x", "/?q=attack",
+        "/?q=%61ttack", "/?%71=attack", "/?Q=at%74ack&x=1", "/?x=1&q=%61%74%74%61%63%6B"})
+    void encodedAndDotSegmentSpellingsAreFilteredLikeWhatTheServerReads(String target) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.PATH, Action.FILTER, "/admin*", "*")
+                        .node(REQ, NodeType.QUERY, Action.FILTER, "q", "attack").start()) {
+            assertEquals(403, status(r, "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n"));
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+        }
+    }
+
+    @Test
+    void allowedTargetsArriveAsSentWhateverTheirSpelling() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.PATH, Action.FILTER, "/admin*", "*")
+                        .node(REQ, NodeType.QUERY, Action.FILTER, "q", "attack").start()) {
+            for (String target : new String[] {"/", "/public", "//public/./a/../b", "/%7Euser/%61dministrator%3b",
+                "/administrator/../public", "/x/admin", "/?q=%61ttacks&x=%2B+%20", "/?q=benign+attack",
+                "/?qq=attack", "/p%3Fq=attack", "/p?a=1&&q"}) {
+                String sent = "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n";
+                assertEquals(sent, forwarded(r, sent), target);
+            }
+        }
+    }
+
+    @Test
+    void aPathExpectIsMetOnlyByTheNormalisedPath() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.PATH, Action.EXPECT, "/public/*", "*").start()) {
+            assertEquals(403, status(r, "GET /public/../admin HTTP/1.1\r\nHost: a\r\n\r\n"));
+            assertEquals(403, status(r, "GET /public/%2e%2e/admin HTTP/1.1\r\nHost: a\r\n\r\n"));
+            String sent = "GET //%70ublic/x/.. HTTP/1.1\r\nHost: a\r\n\r\n";
+            assertEquals(sent, forwarded(r, sent));
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/%zz", "/a%4", "/a%", "/%2Fadmin", "/a%5c..%5cadmin",
+        "/p?q=%", "/p?x=1&q=100%", "/p?%g1=2"})
+    void anInvalidEscapeOrAnEncodedSlashIsABadRequest(String target) throws Exception {
+        // Without return error: a rule's refusal would be a silent close, this one is answered.
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.PATH, Action.FILTER, "/admin*", "*")
+                        .node(REQ, NodeType.QUERY, Action.FILTER, "q", "attack").start()) {
+            assertEquals(400, status(r, "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n"));
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+        }
+    }
+
+    @Test
+    void queryRulesFindVariablesByTheirDecodedNames() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.QUERY, Action.REMOVE, "debug", null)
+                        .node(REQ, NodeType.QUERY, Action.CHANGE, "lang", "en").start()) {
+            assertTrue(forwarded(r, "GET /p?%64ebug=1&x=%61+b&%6Cang=de HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .startsWith("GET /p?x=%61+b&%6Cang=en HTTP/1.1\r\n"));
+        }
+    }
+
     @Test
     void responseHeaders() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());

@@ -1,0 +1,190 @@
+package org.hoststated.relay.http;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The forms of a request target's path and query that {@code path} and {@code query} rules
+ * match, so that spellings a server reads as the same resource or value match the same
+ * pattern ({@code /%61dmin}, {@code //admin}, {@code /x/../admin} all read as
+ * {@code /admin}; {@code q=%61ttack} as {@code q=attack}). The target itself is forwarded as
+ * received: these forms are only matched.
+ *
+ * <p>Input that needs nothing done is returned as the same {@code String}, so a plain target
+ * costs a scan and no allocation. Stateless.
+ */
+final class TargetNormalizer {
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    private TargetNormalizer() {
+    }
+
+    /**
+     * The path as rules match it (RFC 3986 6.2.2): escapes of unreserved characters
+     * ({@code ALPHA DIGIT - . _ ~}) decoded, other escapes kept with upper-case hex digits
+     * (decoding {@code %3F} or {@code %25} would change what the path says), runs of slashes
+     * merged into one (as nginx's and Apache's defaults do), then dot segments removed
+     * (RFC 3986 5.2.4), so that a decoded {@code %2E} counts as a dot. Slashes are merged
+     * first, as nginx does, so {@code /a//../b} is {@code /b}. Dot segments are removed only
+     * from a path starting with {@code /} (not from {@code *}).
+     *
+     * @throws HttpException 400 for a {@code %} not followed by two hex digits, and for an
+     *         encoded slash or backslash ({@code %2F}, {@code %5C}): servers disagree on those
+     *         (nginx decodes {@code %2F} to a separator, so {@code /%2Fadmin} is its
+     *         {@code /admin}; others keep it inside a segment), so no one form matches what
+     *         every server serves
+     */
+    static String path(String raw) throws HttpException {
+        if (!needsWork(raw)) {
+            return raw;
+        }
+        String merged = decodeAndMergeSlashes(raw);
+        return merged.startsWith("/") ? removeDotSegments(merged) : merged;
+    }
+
+    /** Whether {@code raw} has an escape, a {@code //} or a {@code /.}: else it is its own form. */
+    private static boolean needsWork(String raw) {
+        int n = raw.length();
+        for (int i = 0; i < n; i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                return true;
+            }
+            if (c == '/' && i + 1 < n && (raw.charAt(i + 1) == '/' || raw.charAt(i + 1) == '.')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String decodeAndMergeSlashes(String raw) throws HttpException {
+        int n = raw.length();
+        StringBuilder out = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                int v = escape(raw, i, "path");
+                i += 2;
+                if (v == '/' || v == '\\') {
+                    throw new HttpException(400, "encoded slash in the request path");
+                }
+                if (unreserved(v)) {
+                    out.append((char) v);
+                } else {
+                    out.append('%').append(HEX[v >> 4]).append(HEX[v & 0xf]);
+                }
+            } else if (c != '/' || out.isEmpty() || out.charAt(out.length() - 1) != '/') {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * RFC 3986 5.2.4 on a path that starts with {@code /} and has no empty segment but maybe
+     * the last: {@code .} segments go, {@code ..} takes the segment before it (none above the
+     * root), and a path ending in either keeps a final slash.
+     */
+    private static String removeDotSegments(String p) {
+        int n = p.length();
+        StringBuilder out = new StringBuilder(n);
+        int i = 0;
+        while (i < n) {
+            int end = p.indexOf('/', i + 1);
+            if (end < 0) {
+                end = n;
+            }
+            boolean last = end == n;
+            int len = end - i - 1;
+            if (len == 1 && p.charAt(i + 1) == '.') {
+                if (last) {
+                    out.append('/');
+                }
+            } else if (len == 2 && p.charAt(i + 1) == '.' && p.charAt(i + 2) == '.') {
+                int cut = out.lastIndexOf("/");
+                out.setLength(Math.max(cut, 0));
+                if (last) {
+                    out.append('/');
+                }
+            } else {
+                out.append(p, i, end);
+            }
+            i = end;
+        }
+        return out.isEmpty() ? "/" : out.toString();
+    }
+
+    /**
+     * Throws 400 if {@code query} has a {@code %} not followed by two hex digits: such a value
+     * has no decoded form, and servers read it differently (kept, dropped, refused).
+     */
+    static void checkEscapes(String query) throws HttpException {
+        for (int i = query.indexOf('%'); i >= 0; i = query.indexOf('%', i + 3)) {
+            escape(query, i, "query");
+        }
+    }
+
+    /**
+     * A query name, value or whole query string as rules match it, decoded as
+     * application/x-www-form-urlencoded is (and as PHP, Python, Java servlets, Go and Rack
+     * read queries): {@code +} is a space and every escape is decoded; the bytes are read as
+     * UTF-8 (the configuration's encoding), or as ISO-8859-1 when they are not UTF-8. A
+     * {@code %} without two hex digits stays as it is: a client's query was refused by
+     * {@link #checkEscapes} before, and text a rule wrote needs no refusal.
+     */
+    static String query(String raw) {
+        if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
+            return raw;
+        }
+        int n = raw.length();
+        byte[] bytes = new byte[n];
+        int len = 0;
+        boolean ascii = true;
+        for (int i = 0; i < n; i++) {
+            char c = raw.charAt(i);
+            int v = c == '+' ? ' ' : c;
+            if (c == '%' && i + 2 < n && hex(raw.charAt(i + 1)) >= 0 && hex(raw.charAt(i + 2)) >= 0) {
+                v = hex(raw.charAt(i + 1)) << 4 | hex(raw.charAt(i + 2));
+                i += 2;
+            }
+            ascii &= v < 0x80;
+            bytes[len++] = (byte) v;
+        }
+        if (!ascii) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 0, len))
+                        .toString();
+            } catch (CharacterCodingException e) {
+                // Not UTF-8: each byte is one character, as the head's other bytes are read.
+            }
+        }
+        return new String(bytes, 0, len, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The octet of the escape at {@code s[i] == '%'}; 400 if two hex digits do not follow. */
+    private static int escape(String s, int i, String part) throws HttpException {
+        int hi = i + 1 < s.length() ? hex(s.charAt(i + 1)) : -1;
+        int lo = i + 2 < s.length() ? hex(s.charAt(i + 2)) : -1;
+        if (hi < 0 || lo < 0) {
+            throw new HttpException(400, "invalid percent escape in the request " + part);
+        }
+        return hi << 4 | lo;
+    }
+
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        char l = (char) (c | 0x20);
+        return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+    }
+
+    /** RFC 3986 2.3: ALPHA / DIGIT / "-" / "." / "_" / "~". */
+    private static boolean unreserved(int c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+                || c == '_' || c == '~';
+    }
+}

@@ -1,0 +1,66 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The forms of request paths and queries that path and query rules match. */
+class TargetNormalizerTest {
+    @ParameterizedTest
+    @CsvSource({
+        "//admin, /admin", "/./admin, /admin", "/x/../admin, /admin", "/%61dmin, /admin",
+        "/%2e%2e/admin, /admin", "/%2E/admin, /admin", "/x/%2e%2E/admin, /admin", "///a//b///, /a/b/",
+        "/a//../b, /b", "/.., /", "/../../admin, /admin", "/a/., /a/", "/a/b/.., /a/", "/a/./b/../c/, /a/c/",
+        "/., /", "/a/..b/.c/..., /a/..b/.c/...", "/%7Euser/%5f%2D%2e%41%7a%30, /~user/_-.Az0",
+        "/a%3bb, /a%3Bb", "/a%3Fb%25%20%c3%a9, /a%3Fb%25%20%C3%A9", "/a;b=c/d, /a;b=c/d",
+        "'/a/b?', '/a/b?'", "/a/+b, /a/+b", "*, *", "/%2e%2e%2fadmin-not-a-path, error"})
+    void pathsAreMatchedNormalised(String raw, String form) throws HttpException {
+        if (form.equals("error")) {
+            assertEquals(400, assertThrows(HttpException.class, () -> TargetNormalizer.path(raw)).status());
+        } else {
+            assertEquals(form, TargetNormalizer.path(raw));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/admin", "/a/b.c/d", "/a.b", "/a/b/", "/a?b", "/~x/-_./", "*"})
+    void aPathWithNothingToNormaliseIsItself(String raw) throws HttpException {
+        assertSame(raw, TargetNormalizer.path(raw));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/%", "/%4", "/a%zz", "/%g1", "/%1g", "/a/%2F..%2Fadmin", "/%2fadmin", "/a%5cb",
+        "/a%5C..%5Cadmin"})
+    void invalidEscapesAndEncodedSlashesAreRefused(String raw) {
+        HttpException e = assertThrows(HttpException.class, () -> TargetNormalizer.path(raw));
+        assertEquals(400, e.status());
+        assertEquals(false, e.rule());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"%61ttack, attack", "%71, q", "a+b, a b", "a%2Bb, a+b", "%41%42%63, ABc", "a%26b%3Dc, a&b=c",
+        "%C3%A9t%c3%a9, été", "%FF%E9, ÿé", "100%, 100%", "%zz%4, %zz%4", "caf%C3%A9+%E9, cafÃ© é"})
+    void queryPartsAreMatchedDecoded(String raw, String form) {
+        assertEquals(form, TargetNormalizer.query(raw));
+    }
+
+    @Test
+    void aQueryPartWithNothingToDecodeIsItself() {
+        String raw = "q=attack&x=1";
+        assertSame(raw, TargetNormalizer.query(raw));
+    }
+
+    @Test
+    void aQueryWithAnInvalidEscapeIsRefused() {
+        assertDoesNotThrow(() -> TargetNormalizer.checkEscapes("q=%61&r=%7E%7e&s=+"));
+        for (String bad : new String[] {"q=%", "q=%6", "q=%6g", "%zz=1", "a=1&b=100%"}) {
+            assertEquals(400, assertThrows(HttpException.class, () -> TargetNormalizer.checkEscapes(bad)).status(), bad);
+        }
+    }
+}
