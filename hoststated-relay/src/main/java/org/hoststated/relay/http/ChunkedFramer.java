@@ -4,16 +4,21 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Delimits a chunked body (RFC 9112 7.1) byte by byte where it must and in bulk over chunk
- * data, checking it strictly on the way: hexadecimal sizes without sign, white space or
- * overflow, CRLF after each size line and each chunk's data, chunk extensions and trailer
- * fields without control characters, trailer field names as tokens (no obs-fold). The bytes
- * pass through unchanged. One per session and direction, on the session's worker loop.
+ * data, checking it strictly on the way: hexadecimal sizes without sign or overflow (leading
+ * zeros allowed, within the bound on the size line), white space after a size only before the
+ * {@code ;} of an extension (RFC 9112 7.1.1's BWS), CRLF after each size line and each chunk's
+ * data, chunk extensions and trailer fields without control characters, trailer field names as
+ * tokens (no obs-fold). The bytes pass through unchanged, so what a lenient parser would
+ * tolerate is refused rather than passed on to a server that may read it otherwise. One per
+ * session and direction, on the session's worker loop.
  */
 final class ChunkedFramer extends BodyFramer {
-    private enum State { SIZE, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER_NAME, TRAILER_VALUE,
+    private enum State { SIZE, SIZE_BWS, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER_NAME, TRAILER_VALUE,
         TRAILER_LF, LAST_LF, DONE }
 
     private static final int MAX_SIZE_LINE = 4096;
+    /** A size at or over this cannot take another hex digit: sizes have at most 15 significant digits. */
+    private static final long MAX_BEFORE_DIGIT = 1L << 56;
     private final int bad;
     private final int maxTrailer;
     private State state;
@@ -63,6 +68,14 @@ final class ChunkedFramer extends BodyFramer {
     private void step(byte c) throws HttpException {
         switch (state) {
             case SIZE -> size(c);
+            case SIZE_BWS -> {
+                line();
+                if (c == ';') {
+                    state = State.EXT;
+                } else if (c != ' ' && c != '\t') {
+                    throw fail("white space after chunk size");
+                }
+            }
             case EXT -> {
                 line();
                 if (c == HttpHead.CR) {
@@ -128,16 +141,19 @@ final class ChunkedFramer extends BodyFramer {
         line();
         int d = Character.digit(c, 16);
         if (d >= 0) {
-            if (++digits > 15) {
+            if (size >= MAX_BEFORE_DIGIT) {
                 throw fail("chunk size out of range");
             }
             size = size << 4 | d;
+            digits++;
         } else if (digits == 0) {
             throw fail("invalid chunk size");
         } else if (c == HttpHead.CR) {
             state = State.SIZE_LF;
-        } else if (c == ';' || c == ' ' || c == '\t') {
+        } else if (c == ';') {
             state = State.EXT;
+        } else if (c == ' ' || c == '\t') {
+            state = State.SIZE_BWS;
         } else {
             throw fail("invalid chunk size");
         }

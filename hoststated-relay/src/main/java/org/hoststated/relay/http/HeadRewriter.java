@@ -40,6 +40,11 @@ import org.hoststated.relay.lb.Hash32;
  * not meet. {@code hash} and {@code log} take the values as received, and the target is
  * forwarded as received unless a rule edits its query.
  *
+ * <p>Before any node runs, a head with hop-by-hop fields loses them (RFC 9110 7.6.1, see
+ * {@link HopByHopFields}), so no node sees them and the next hop does not get them. For
+ * {@code OPTIONS *} (asterisk-form) there is no path and no query: {@code path} and
+ * {@code query} nodes change nothing, {@code filter} does not match, {@code expect} refuses.
+ *
  * <p>One per session and direction, on the session's worker loop.
  */
 final class HeadRewriter {
@@ -113,6 +118,9 @@ final class HeadRewriter {
         } else {
             Arrays.fill(fate, 0, head.fields, KEEP);
         }
+        if (head.hopByHop) {
+            HopByHopFields.remove(head, this::drop, this::set);
+        }
         for (int i = 0; i < rules.size(); i++) {
             HttpRules.Rule r = rules.get(i);
             if (r.node().marked() && !marked) {
@@ -120,11 +128,30 @@ final class HeadRewriter {
             }
             switch (r.node().type()) {
                 case HEADER -> header(r, i);
-                case QUERY -> pairs(r, i, queryPairs());
+                case QUERY -> {
+                    if (head.asteriskForm) {
+                        noTarget(r.node());
+                    } else {
+                        pairs(r, i, queryPairs());
+                    }
+                }
                 case COOKIE -> pairs(r, i, cookies());
-                case PATH -> path(r, i);
+                case PATH -> {
+                    if (head.asteriskForm) {
+                        noTarget(r.node());
+                    } else {
+                        path(r, i);
+                    }
+                }
                 default -> throw new IllegalStateException();
             }
+        }
+    }
+
+    /** A path or query node on a target without either ({@code *}): only expect acts, refusing. */
+    private void noTarget(ProtocolNode n) throws HttpException {
+        if (n.action() == Action.EXPECT) {
+            expect(n, false);
         }
     }
 
@@ -405,7 +432,8 @@ final class HeadRewriter {
     /**
      * Makes the head (after {@link #apply}) say {@code token} ({@code close} or
      * {@code keep-alive}) in its Connection field instead of either of them, keeping the other
-     * connection options it lists (they name hop-by-hop fields). Towards the server a client's
+     * connection options it lists (after {@link HopByHopFields}, at most the {@code upgrade} of
+     * an upgrade the relay relays). Towards the server a client's
      * {@code close} becomes {@code keep-alive}, so the connection can serve the next session;
      * towards that client the response then says {@code close}.
      */

@@ -240,7 +240,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         // An HTTP/1.0 client keeps its connection only when the response says keep-alive
         // (RFC 9112 9.3); an HTTP/1.1 server need not say it.
         boolean sayKeepAlive = last && http10Request && !clientCloses && persistent && !head.keepAlive;
-        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive)) {
+        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop)) {
             rules.apply(head, 0);
             if (sayClose) {
                 rules.connection("close");

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The client side of one HTTP relay session and the session's owner: last handler of the
  * client channel's pipeline ({@code [ssl] -> http}), on the worker loop
  * that accepted the client. It reads request heads with {@link HttpHead} (strictly, refusing
- * what could smuggle a request), applies the protocol's request rules, picks a host per
+ * what could smuggle a request), rewrites an absolute-form one to origin-form
+ * ({@link OriginForm}), applies the protocol's request rules, picks a host per
  * request (late connect: hashed values may choose it), connects the backend channel on the
  * same loop, and streams the request body through. The response side is
  * {@link HttpBackendHandler}, which calls back here.
@@ -204,14 +205,34 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         headParsed = true;
         head.parseRequest(in, in.readerIndex(), end, limits.maxHeaderFields());
         if (head.methodConnect) {
+            // A reverse proxy opens no tunnels: the method exists, this server does not offer it.
             throw new HttpException(405, "CONNECT refused");
         }
+        if (!head.absoluteForm) {
+            return startExchange(in, end, null);
+        }
+        ByteBuf origin = OriginForm.rewrite(head, client.alloc());
+        try {
+            // One field more when Host was added; the head limit held for what the client sent.
+            head.parseRequest(origin, 0, origin.writerIndex(), limits.maxHeaderFields() + 1);
+            return startExchange(in, end, origin);
+        } finally {
+            origin.release();
+        }
+    }
+
+    /**
+     * Applies the rules to the request head just parsed and sends it on: the head is [readerIndex,
+     * end) of {@code in}, or all of {@code origin} when it was rewritten to origin-form. False
+     * when no host could take it.
+     */
+    private boolean startExchange(ByteBuf in, int end, ByteBuf origin) throws HttpException {
         int key = relay.selector().hashKey();
         persistentRequest = head.persistent();
         // The client's close is the client's: the server is asked to keep the connection for
         // the next session, and the response then tells the client it closes.
         boolean keepServer = !persistentRequest && pool.enabled() && !head.upgradeRequest();
-        boolean rewrite = requestRules.active() || keepServer;
+        boolean rewrite = requestRules.active() || keepServer || head.hopByHop;
         if (rewrite) {
             requestRules.apply(head, key);
             key = requestRules.hash();
@@ -237,6 +258,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
                 keepServer);
         if (rewrite) {
             requestRules.write(client.alloc(), toServer);
+        } else if (origin != null) {
+            toServer(origin.retainedDuplicate());
         } else {
             toServer(in.retainedSlice(in.readerIndex(), end - in.readerIndex()));
         }

@@ -11,8 +11,11 @@ import java.util.Arrays;
  * (request smuggling): no obs-fold, no white space before a colon, token-only field names, no
  * control characters in values (a bare CR included), one Host, and one framing (never both
  * Content-Length and Transfer-Encoding, no differing Content-Lengths, chunked only as the final
- * coding). One instance per session and direction, reused for each message, on the session's
- * worker loop.
+ * coding). A request target must be of a form RFC 9112 3.2 allows for its method, with only
+ * the bytes {@link UriSyntax} allows, and a Host value must be a host and optional port. It
+ * also notes what the relay must normalise before rules run: an absolute-form target, and
+ * hop-by-hop fields. One instance per session and direction, reused for each message, on the
+ * session's worker loop.
  */
 final class HttpHead {
     static final byte CR = '\r';
@@ -23,7 +26,9 @@ final class HttpHead {
     private static final byte[] TRANSFER_ENCODING = lower("transfer-encoding");
     static final byte[] CONNECTION = lower("connection");
     private static final byte[] UPGRADE = lower("upgrade");
-    private static final byte[] HOST = lower("host");
+    static final byte[] HOST = lower("host");
+    private static final byte[] PROXY_CONNECTION = lower("proxy-connection");
+    private static final byte[] TE = lower("te");
     private static final byte[] CHUNKED = lower("chunked");
     private static final byte[] CLOSE = lower("close");
     private static final byte[] KEEP_ALIVE = lower("keep-alive");
@@ -57,10 +62,20 @@ final class HttpHead {
     int status;
     boolean methodHead;
     boolean methodConnect;
+    boolean methodOptions;
     /** GET, HEAD, OPTIONS, TRACE, PUT or DELETE (RFC 9110 9.2.2): safe to send twice. */
     boolean idempotent;
     int targetStart;
     int targetEnd;
+    /**
+     * The target is {@code http://authority/path?query} (RFC 9112 3.2.2): the authority is
+     * [authorityStart, authorityEnd), the path and query follow it up to targetEnd.
+     */
+    boolean absoluteForm;
+    int authorityStart;
+    int authorityEnd;
+    /** The target is {@code *} (of an OPTIONS request): it has no path and no query. */
+    boolean asteriskForm;
     int fields;
     /** Field i is the line [lineStart[i], lineNext[i]) (CRLF included), name up to nameEnd[i]. */
     int[] lineStart = new int[16];
@@ -76,6 +91,13 @@ final class HttpHead {
     boolean keepAlive;
     boolean connectionUpgrade;
     boolean upgrade;
+    /**
+     * A field a proxy must not forward (RFC 9110 7.6.1) is present: one named by a Connection
+     * option other than close, keep-alive and upgrade, Keep-Alive, Proxy-Connection, TE, or an
+     * Upgrade field or upgrade option without the other.
+     */
+    boolean hopByHop;
+    private boolean connectionOptions;
     private int hosts;
 
     /**
@@ -127,6 +149,11 @@ final class HttpHead {
         upgrade = false;
         methodHead = false;
         methodConnect = false;
+        methodOptions = false;
+        absoluteForm = false;
+        asteriskForm = false;
+        hopByHop = false;
+        connectionOptions = false;
         idempotent = false;
         status = 0;
         hosts = 0;
@@ -148,6 +175,7 @@ final class HttpHead {
         if (hosts > 1 || (hosts == 0 && version == 11)) {
             throw new HttpException(400, hosts == 0 ? "no Host" : "several Host fields");
         }
+        noteHopByHop();
     }
 
     /** Parses the response head [from, to) of b; a malformed one is a 502. */
@@ -163,6 +191,11 @@ final class HttpHead {
         if (transferEncoding && chunked && version == 10) {
             throw new HttpException(502, "chunked HTTP/1.0 response");
         }
+        noteHopByHop();
+    }
+
+    private void noteHopByHop() {
+        hopByHop |= connectionOptions || upgrade != connectionUpgrade;
     }
 
     private void requestLine(int from, int to) throws HttpException {
@@ -176,27 +209,61 @@ final class HttpHead {
         int methodLen = i - from;
         methodHead = methodLen == 4 && same(from, "HEAD");
         methodConnect = methodLen == 7 && same(from, "CONNECT");
+        methodOptions = methodLen == 7 && same(from, "OPTIONS");
         idempotent = switch (methodLen) {
             case 3 -> same(from, "GET") || same(from, "PUT");
             case 4 -> methodHead;
             case 5 -> same(from, "TRACE");
             case 6 -> same(from, "DELETE");
-            case 7 -> same(from, "OPTIONS");
+            case 7 -> methodOptions;
             default -> false;
         };
         targetStart = ++i;
-        while (i < to) {
-            int c = at(i) & 0xff;
-            if (c <= 0x20 || c == 0x7f) {
-                break;
-            }
-            i++;
-        }
+        // CONNECT is refused whatever its target (a reverse proxy opens no tunnels).
+        i = methodConnect ? visible(i, to) : target(i, to);
         targetEnd = i;
         if (targetEnd == targetStart || i >= to || at(i) != ' ') {
-            throw new HttpException(400, "malformed request line");
+            boolean stray = i < to && VCHAR[at(i) & 0xff] && at(i) != ' ' && at(i) != '\t';
+            throw new HttpException(400, stray ? "invalid character in request target" : "malformed request line");
         }
         version = version(i + 1, to, 400);
+    }
+
+    /** The first byte at or after from that is white space, a control or DEL. */
+    private int visible(int from, int to) {
+        int i = from;
+        while (i < to && (at(i) & 0xff) > 0x20 && at(i) != 0x7f) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * Checks the request target at from against the form its first byte announces (RFC 9112
+     * 3.2): origin-form ({@code /path?query}), asterisk-form ({@code *}, OPTIONS only) or
+     * absolute-form (a scheme's letter first; http or https only); returns where it ends.
+     */
+    private int target(int from, int to) throws HttpException {
+        byte first = from < to ? at(from) : CR;
+        if (first == '/') {
+            return UriSyntax.pathAndQuery(a, start, from, to);
+        }
+        if (first == '*') {
+            if (!methodOptions) {
+                throw new HttpException(400, "asterisk-form request target without OPTIONS");
+            }
+            asteriskForm = true;
+            return from + 1;
+        }
+        boolean letter = (first | 0x20) >= 'a' && (first | 0x20) <= 'z';
+        return letter ? absoluteTarget(from, to) : from;
+    }
+
+    private int absoluteTarget(int from, int to) throws HttpException {
+        authorityStart = UriSyntax.afterHttpScheme(a, start, from, to);
+        authorityEnd = UriSyntax.authority(a, start, authorityStart, to);
+        absoluteForm = true;
+        return UriSyntax.pathAndQuery(a, start, authorityEnd, to);
     }
 
     private void statusLine(int from, int to) throws HttpException {
@@ -312,11 +379,18 @@ final class HttpHead {
     /** Notes the fields that frame the message or its connection. */
     private void framing(int ns, int ne, int vs, int ve, int bad) throws HttpException {
         switch (ne - ns) {
-            case 4 -> hosts += equalsLower(ns, ne, HOST) ? 1 : 0;
+            case 2 -> hopByHop |= equalsLower(ns, ne, TE);
+            case 4 -> {
+                if (equalsLower(ns, ne, HOST)) {
+                    host(vs, ve);
+                }
+            }
             case 7 -> upgrade |= equalsLower(ns, ne, UPGRADE);
             case 10 -> {
                 if (equalsLower(ns, ne, CONNECTION)) {
                     connection(vs, ve);
+                } else {
+                    hopByHop |= equalsLower(ns, ne, KEEP_ALIVE);
                 }
             }
             case 14 -> {
@@ -324,6 +398,7 @@ final class HttpHead {
                     contentLength(vs, ve, bad);
                 }
             }
+            case 16 -> hopByHop |= equalsLower(ns, ne, PROXY_CONNECTION);
             case 17 -> {
                 if (equalsLower(ns, ne, TRANSFER_ENCODING)) {
                     transferEncoding(vs, ve, bad);
@@ -331,6 +406,14 @@ final class HttpHead {
             }
             default -> {
             }
+        }
+    }
+
+    /** A request's Host must be a host and optional port (RFC 9110 7.2); it may be empty. */
+    private void host(int vs, int ve) throws HttpException {
+        hosts++;
+        if (request && !UriSyntax.hostAndPort(a, start, vs, ve, false)) {
+            throw new HttpException(400, "invalid Host");
         }
     }
 
@@ -373,9 +456,13 @@ final class HttpHead {
             int e = elementEnd(i, ve);
             int ts = trimStart(i, e);
             int te = trimEnd(ts, e);
-            close |= equalsLower(ts, te, CLOSE);
-            keepAlive |= equalsLower(ts, te, KEEP_ALIVE);
-            connectionUpgrade |= equalsLower(ts, te, UPGRADE);
+            boolean c = equalsLower(ts, te, CLOSE);
+            boolean k = equalsLower(ts, te, KEEP_ALIVE);
+            boolean u = equalsLower(ts, te, UPGRADE);
+            close |= c;
+            keepAlive |= k;
+            connectionUpgrade |= u;
+            connectionOptions |= te > ts && !c && !k && !u;
             i = e + 1;
         }
     }

@@ -112,8 +112,9 @@ class BackendReuseTest {
                 assertEquals(200, c.read().status());
             }
             try (RawClient c = r.client()) {
+                // The field the client named as hop-by-hop goes no further than the relay.
                 c.send("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close, X-Hop\r\nX-Hop: 1\r\n\r\n");
-                assertTrue(c.read().text().contains("\r\nConnection: keep-alive, X-Hop\r\n"));
+                assertEquals("GET /x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n", c.read().text());
             }
             assertEquals(1, b.connections.get());
         }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /** The chunked body state machine: every split point, the exact end, and what it refuses. */
 class ChunkedFramerTest {
-    private static final String BODY = "4;name=\"v\"\r\nwiki\r\nA \r\n0123456789\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n";
+    private static final String BODY = "4;name=\"v\"\r\nwiki\r\nA \t; x = 1\r\n0123456789\r\n"
+            + "0000000000000000003\r\nabc\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n";
 
     private static int scanAll(ChunkedFramer f, String s, int split) throws HttpException {
         ByteBuf b = Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
@@ -50,7 +51,7 @@ class ChunkedFramerTest {
     @ParameterizedTest
     @ValueSource(strings = {"x\r\n", "\r\n", " 5\r\n", "-1\r\n", "5\n", "5\r\nabcdeX", "1000000000000000\r\n",
             "0\r\n folded: x\r\n\r\n", "0\r\nbad name: x\r\n\r\n", "0\r\nX: a\u0001b\r\n\r\n", "3;e\u0000\r\n",
-            "0\r\nX: y\n\r\n"})
+            "0\r\nX: y\n\r\n", "5 \r\nabcde\r\n", "5\t\r\n", "5 x\r\n", "00000001000000000000000\r\n"})
     void refuses(String body) {
         ChunkedFramer f = new ChunkedFramer(400, 1024).reset();
         ByteBuf b = Unpooled.copiedBuffer(body, StandardCharsets.ISO_8859_1);
@@ -59,6 +60,14 @@ class ChunkedFramerTest {
         } finally {
             b.release();
         }
+    }
+
+    @Test
+    void leadingZerosDoNotCountAgainstTheSizeBound() throws Exception {
+        ChunkedFramer f = new ChunkedFramer(400, 1024).reset();
+        String body = "0000000000000005\r\nabcde\r\n00fffffffffffffff\r\n";
+        assertEquals(body.length(), scanAll(f, body, 3));
+        assertFalse(f.done());
     }
 
     @Test

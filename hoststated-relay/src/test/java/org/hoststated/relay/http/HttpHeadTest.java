@@ -48,6 +48,29 @@ class HttpHeadTest {
     }
 
     @Test
+    void theTargetsFormIsNoted() throws Exception {
+        HttpHead abs = request("GET hTTp://h.example:81?q HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(abs.absoluteForm);
+        String t = abs.target();
+        assertEquals("h.example:81", t.substring(abs.authorityStart - abs.targetStart, abs.authorityEnd - abs.targetStart));
+        assertTrue(request("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n").asteriskForm);
+        HttpHead origin = request("GET /a?b HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertFalse(origin.absoluteForm || origin.asteriskForm);
+    }
+
+    @Test
+    void hopByHopFieldsAreNotedAndTheUsualConnectionFieldsAreNot() throws Exception {
+        for (String fields : new String[] {"Connection: keep-alive\r\n", "Connection: close\r\n",
+                "Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n", ""}) {
+            assertFalse(request("GET / HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n").hopByHop, fields);
+        }
+        for (String fields : new String[] {"Connection: close, X-A\r\n", "TE: trailers\r\n", "Keep-Alive: 5\r\n",
+                "Proxy-Connection: keep-alive\r\n", "Upgrade: h2c\r\n", "Connection: upgrade\r\n"}) {
+            assertTrue(request("GET / HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n").hopByHop, fields);
+        }
+    }
+
+    @Test
     void identicalContentLengthsAreOne() throws Exception {
         assertEquals(3, request("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 003\r\n\r\n")
                 .contentLength);

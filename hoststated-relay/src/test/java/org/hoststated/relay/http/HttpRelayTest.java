@@ -115,7 +115,8 @@ class HttpRelayTest {
             assertEquals(head.length() + big.length, res.body().length);
             byte[] got = java.util.Arrays.copyOfRange(res.body(), head.length(), res.body().length);
             assertArrayEquals(big, got);
-            String chunks = "5;ext=1\r\nhello\r\n1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Sum: 31\r\n\r\n";
+            String chunks = "5;ext=1\r\nhello\r\n000000000000000001a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n"
+                    + "X-Sum: 31\r\n\r\n";
             c.send("POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks);
             assertTrue(c.read().text().endsWith("\r\n\r\n" + chunks));
             // The session goes on after a chunked body.

@@ -1,0 +1,85 @@
+package org.hoststated.relay.http;
+
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+/**
+ * Finds what a proxy must not forward (RFC 9110 7.6.1) in a head that {@link HttpHead} marked
+ * {@code hopByHop}: the fields named by Connection options, Keep-Alive, Proxy-Connection, TE
+ * (the relay does not ask the server for trailers in the client's name, as nginx does not),
+ * and Upgrade unless the head also has the upgrade option (an upgrade the relay relays), and
+ * that option without an Upgrade field. Connection keeps only close, keep-alive and that
+ * upgrade: a client can no longer name a field the relay adds (an appended X-Forwarded-For) for
+ * the next proxy to strip, nor a field for the relay to drop after the rules checked it.
+ *
+ * <p>The fields the relay reads to frame or route the message (Content-Length,
+ * Transfer-Encoding, Host) stay even when named: the relay delimited the body by them and
+ * rules matched them, so the server must see them too. Stateless; {@link HeadRewriter} calls
+ * it before any protocol node runs.
+ */
+final class HopByHopFields {
+    /** Edits the head's fields: the Connection field {@code field} now says {@code value}. */
+    interface ConnectionEdit {
+        void set(int field, String value);
+    }
+
+    private static final byte[] KEEP_ALIVE = HttpHead.lower("keep-alive");
+    private static final byte[] PROXY_CONNECTION = HttpHead.lower("proxy-connection");
+    private static final byte[] TE = HttpHead.lower("te");
+    private static final byte[] UPGRADE = HttpHead.lower("upgrade");
+    private static final Set<String> FRAMING = Set.of("connection", "content-length", "transfer-encoding", "host");
+
+    private HopByHopFields() {
+    }
+
+    /** Drops the hop-by-hop fields of {@code h} and trims its Connection fields to what the relay means. */
+    static void remove(HttpHead h, IntConsumer drop, ConnectionEdit connection) {
+        boolean upgrade = h.upgrade && h.connectionUpgrade;
+        Set<String> named = new HashSet<>();
+        for (int f = 0; f < h.fields; f++) {
+            if (h.nameIs(f, HttpHead.CONNECTION)) {
+                String kept = relayTokens(h.value(f), upgrade, named);
+                if (kept.isEmpty()) {
+                    drop.accept(f);
+                } else if (!kept.equals(h.value(f))) {
+                    connection.set(f, kept);
+                }
+            }
+        }
+        for (int f = 0; f < h.fields; f++) {
+            if (!h.nameIs(f, HttpHead.CONNECTION) && hopByHop(h, f, upgrade, named)) {
+                drop.accept(f);
+            }
+        }
+    }
+
+    /** The close, keep-alive (and, if kept, upgrade) options of {@code value}; the others go to named. */
+    private static String relayTokens(String value, boolean upgrade, Set<String> named) {
+        StringBuilder kept = new StringBuilder();
+        for (String option : value.split(",")) {
+            String o = option.strip().toLowerCase(Locale.ROOT);
+            if (o.equals("close") || o.equals("keep-alive") || (upgrade && o.equals("upgrade"))) {
+                kept.append(kept.isEmpty() ? "" : ", ").append(option.strip());
+            } else if (!o.isEmpty() && !o.equals("upgrade")) {
+                named.add(o);
+            }
+        }
+        return kept.toString();
+    }
+
+    private static boolean hopByHop(HttpHead h, int field, boolean upgrade, Set<String> named) {
+        if (h.nameIs(field, KEEP_ALIVE) || h.nameIs(field, PROXY_CONNECTION) || h.nameIs(field, TE)) {
+            return true;
+        }
+        if (h.nameIs(field, UPGRADE)) {
+            return !upgrade;
+        }
+        if (named.isEmpty()) {
+            return false;
+        }
+        String name = h.name(field).toLowerCase(Locale.ROOT);
+        return named.contains(name) && !FRAMING.contains(name);
+    }
+}

@@ -1,0 +1,194 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Direction;
+import org.hoststated.core.config.NodeType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What the relay rewrites in a request before its rules run, seen from a backend that echoes
+ * what it received: an absolute-form target becomes origin-form with its authority as Host,
+ * hop-by-hop fields go no further (either way), and {@code OPTIONS *} gets no path or query
+ * edits. Targets and Host values that real clients send pass unchanged.
+ */
+class HttpNormalisationTest {
+    private static final Direction REQ = Direction.REQUEST;
+
+    /** The request as the backend received it, for {@code request} sent through {@code r}. */
+    private static String forwarded(HttpRelayFixture r, String request) throws Exception {
+        try (RawClient c = r.client()) {
+            c.send(request);
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status(), res.head());
+            return res.text();
+        }
+    }
+
+    /** The status the client gets for {@code request}; the backend must not have seen it. */
+    private static int refused(HttpRelayFixture r, RawBackend b, String request) throws Exception {
+        int before = b.seen.size();
+        try (RawClient c = r.client()) {
+            c.send(request);
+            int status = c.read().status();
+            assertTrue(c.closed());
+            assertEquals(before, b.seen.size(), "the backend got the request");
+            return status;
+        }
+    }
+
+    @Test
+    void anAbsoluteFormTargetIsSentInOriginFormWithItsAuthorityAsTheOnlyHost() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
+            assertEquals("GET /admin?x=1 HTTP/1.1\r\nHost: Evil.example:8080\r\nAccept: */*\r\n\r\n",
+                    forwarded(r, "GET http://Evil.example:8080/admin?x=1 HTTP/1.1\r\nHost: good\r\nAccept: */*\r\n\r\n"));
+            assertEquals("GET /?q=1 HTTP/1.1\r\nHost: [::1]\r\n\r\n",
+                    forwarded(r, "GET HTTPS://[::1]?q=1 HTTP/1.1\r\nHost: good\r\n\r\n"));
+            // HTTP/1.0 may come without Host: the authority becomes one.
+            assertEquals("GET / HTTP/1.0\r\nHost: a.example\r\nConnection: keep-alive\r\n\r\n",
+                    forwarded(r, "GET http://a.example HTTP/1.0\r\n\r\n"));
+        }
+    }
+
+    @Test
+    void aHostFilterSeesTheAuthorityOfAnAbsoluteFormTarget() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).returnError(null)
+                        .node(REQ, NodeType.HEADER, Action.FILTER, "Host", "evil.example*").start()) {
+            assertEquals(403, refused(r, b, "GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n"));
+            assertEquals(403, refused(r, b, "GET http://evil.example/ HTTP/1.1\r\nHost: good\r\n\r\n"));
+            assertEquals(403, refused(r, b, "GET http://EVIL.example:80/ HTTP/1.0\r\n\r\n"));
+            assertTrue(forwarded(r, "GET http://good/ HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+                    .startsWith("GET / HTTP/1.1\r\nHost: good\r\n"));
+        }
+    }
+
+    @Test
+    void aPathFilterSeesThePathOfAnAbsoluteFormTarget() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).returnError(null)
+                        .node(REQ, NodeType.PATH, Action.FILTER, "/admin*", "*")
+                        .node(REQ, NodeType.QUERY, Action.CHANGE, "lang", "en").start()) {
+            assertEquals(403, refused(r, b, "GET http://good/admin HTTP/1.1\r\nHost: good\r\n\r\n"));
+            assertEquals(403, refused(r, b, "GET http://good/admin/x?y=1 HTTP/1.1\r\nHost: good\r\n\r\n"));
+            assertTrue(forwarded(r, "GET http://good/pub?lang=de HTTP/1.1\r\nHost: good\r\n\r\n")
+                    .startsWith("GET /pub?lang=en HTTP/1.1\r\nHost: good\r\n"));
+        }
+    }
+
+    @Test
+    void fieldsTheClientNamesInConnectionAndOtherHopByHopFieldsStopAtTheRelay() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .node(REQ, NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR").start();
+                RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close, X-Forwarded-For, X-Secret\r\nX-Secret: hop\r\n"
+                    + "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: h2c\r\n"
+                    + "X-Forwarded-For: 6.6.6.6\r\nAccept: */*\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nAccept: */*\r\n"
+                    + "X-Forwarded-For: 127.0.0.1\r\n\r\n", res.text());
+            assertEquals("close", res.header("Connection"));
+            assertTrue(c.closed());
+        }
+    }
+
+    @Test
+    void theFieldsThatFrameTheRequestStayWhenNamedInConnection() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b);
+                RawClient c = r.client()) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nConnection: Content-Length, Host, x-gone\r\nX-Gone: 1\r\n"
+                    + "Content-Length: 3\r\n\r\nabc");
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc", c.read().text());
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Transfer-Encoding\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "3\r\nabc\r\n0\r\n\r\n", c.read().text());
+        }
+    }
+
+    @Test
+    void fieldsTheServerNamesInConnectionStopAtTheRelay() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nConnection: X-Internal\r\nX-Internal: secret\r\n"
+                        + "Keep-Alive: timeout=5\r\nX-Kept: yes\r\nContent-Length: 2\r\n\r\nok");
+            }
+        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            for (int i = 0; i < 2; i++) {
+                c.send(HttpRelayTest.GET);
+                RawClient.Response res = c.read();
+                assertEquals("HTTP/1.1 200 OK\r\nX-Kept: yes\r\nContent-Length: 2\r\n", res.head());
+                assertEquals("ok", res.text());
+            }
+        }
+    }
+
+    @Test
+    void anUpgradeKeepsItsUpgradeFieldAndLosesTheOtherOptions() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            be.seen.add(RawBackend.head(in));
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+            in.transferTo(out);
+        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            c.send("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade, X-Secret\r\nX-Secret: s\r\n"
+                    + "Upgrade: websocket\r\n\r\n");
+            assertEquals("HTTP/1.1 101 Switching Protocols", c.line());
+            while (!c.line().isEmpty()) {
+                // the rest of the 101
+            }
+            c.send("ping");
+            assertEquals("ping", new String(c.in.readNBytes(4), StandardCharsets.US_ASCII));
+            assertEquals("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n",
+                    b.seen.poll());
+        }
+    }
+
+    @Test
+    void optionsAsteriskGetsNoPathOrQueryEdits() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .node(REQ, NodeType.QUERY, Action.CHANGE, "c", "C")
+                        .node(REQ, NodeType.PATH, Action.CHANGE, "*", "p=1").start()) {
+            assertEquals("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", forwarded(r, "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"));
+            assertTrue(forwarded(r, "OPTIONS /x HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("OPTIONS /x?p=1 HTTP/1.1"));
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).returnError(null)
+                        .node(REQ, NodeType.PATH, Action.EXPECT, "/api/*", "*").start()) {
+            // An expect is an allow list: a target without a path is not on it.
+            assertEquals(403, refused(r, b, "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "GET /a/b;c=d/%7Euser/:@!$&'()*+,=-._~ HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /search?q=[1]&r={x}|y^z`\\w&s=?/:@&pct=100%&e=%41 HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /?a[]=1&a[]=2 HTTP/1.1\r\nHost: www.example.com:8080\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: [2001:db8::1]:443\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: [v7.fe:x]\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: 192.0.2.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: my_host.local\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost:\r\n\r\n",
+        "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"})
+    void targetsAndHostsRealClientsSendPassUnchanged(String request) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
+            assertEquals(request, forwarded(r, request));
+        }
+    }
+
+    @Test
+    void aLoneUpgradeFieldOrOptionIsDropped() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\n\r\n", forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n\r\n"));
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+                    forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n\r\n"));
+        }
+    }
+}
