@@ -20,16 +20,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HttpNormalisationTest {
     private static final Direction REQ = Direction.REQUEST;
 
-    /** The request as the backend received it, for {@code request} sent through {@code r}. */
-    private static String forwarded(HttpRelayFixture r, String request) throws Exception {
-        try (RawClient c = r.client()) {
-            c.send(request);
-            RawClient.Response res = c.read();
-            assertEquals(200, res.status(), res.head());
-            return res.text();
-        }
-    }
-
     /** The status the client gets for {@code request}; the backend must not have seen it. */
     private static int refused(HttpRelayFixture r, RawBackend b, String request) throws Exception {
         int before = b.seen.size();
@@ -46,12 +36,12 @@ class HttpNormalisationTest {
     void anAbsoluteFormTargetIsSentInOriginFormWithItsAuthorityAsTheOnlyHost() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
             assertEquals("GET /admin?x=1 HTTP/1.1\r\nHost: Evil.example:8080\r\nAccept: */*\r\n\r\n",
-                    forwarded(r, "GET http://Evil.example:8080/admin?x=1 HTTP/1.1\r\nHost: good\r\nAccept: */*\r\n\r\n"));
+                    r.forwarded("GET http://Evil.example:8080/admin?x=1 HTTP/1.1\r\nHost: good\r\nAccept: */*\r\n\r\n"));
             assertEquals("GET /?q=1 HTTP/1.1\r\nHost: [::1]\r\n\r\n",
-                    forwarded(r, "GET HTTPS://[::1]?q=1 HTTP/1.1\r\nHost: good\r\n\r\n"));
+                    r.forwarded("GET HTTPS://[::1]?q=1 HTTP/1.1\r\nHost: good\r\n\r\n"));
             // HTTP/1.0 may come without Host: the authority becomes one.
             assertEquals("GET / HTTP/1.0\r\nHost: a.example\r\nConnection: keep-alive\r\n\r\n",
-                    forwarded(r, "GET http://a.example HTTP/1.0\r\n\r\n"));
+                    r.forwarded("GET http://a.example HTTP/1.0\r\n\r\n"));
         }
     }
 
@@ -63,7 +53,7 @@ class HttpNormalisationTest {
             assertEquals(403, refused(r, b, "GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n"));
             assertEquals(403, refused(r, b, "GET http://evil.example/ HTTP/1.1\r\nHost: good\r\n\r\n"));
             assertEquals(403, refused(r, b, "GET http://EVIL.example:80/ HTTP/1.0\r\n\r\n"));
-            assertTrue(forwarded(r, "GET http://good/ HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+            assertTrue(r.forwarded("GET http://good/ HTTP/1.1\r\nHost: evil.example\r\n\r\n")
                     .startsWith("GET / HTTP/1.1\r\nHost: good\r\n"));
         }
     }
@@ -76,7 +66,7 @@ class HttpNormalisationTest {
                         .node(REQ, NodeType.QUERY, Action.CHANGE, "lang", "en").start()) {
             assertEquals(403, refused(r, b, "GET http://good/admin HTTP/1.1\r\nHost: good\r\n\r\n"));
             assertEquals(403, refused(r, b, "GET http://good/admin/x?y=1 HTTP/1.1\r\nHost: good\r\n\r\n"));
-            assertTrue(forwarded(r, "GET http://good/pub?lang=de HTTP/1.1\r\nHost: good\r\n\r\n")
+            assertTrue(r.forwarded("GET http://good/pub?lang=de HTTP/1.1\r\nHost: good\r\n\r\n")
                     .startsWith("GET /pub?lang=en HTTP/1.1\r\nHost: good\r\n"));
         }
     }
@@ -155,8 +145,8 @@ class HttpNormalisationTest {
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
                         .node(REQ, NodeType.QUERY, Action.CHANGE, "c", "C")
                         .node(REQ, NodeType.PATH, Action.CHANGE, "*", "p=1").start()) {
-            assertEquals("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", forwarded(r, "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"));
-            assertTrue(forwarded(r, "OPTIONS /x HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("OPTIONS /x?p=1 HTTP/1.1"));
+            assertEquals("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", r.forwarded("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"));
+            assertTrue(r.forwarded("OPTIONS /x HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("OPTIONS /x?p=1 HTTP/1.1"));
         }
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).returnError(null)
@@ -179,16 +169,16 @@ class HttpNormalisationTest {
         "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"})
     void targetsAndHostsRealClientsSendPassUnchanged(String request) throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
-            assertEquals(request, forwarded(r, request));
+            assertEquals(request, r.forwarded(request));
         }
     }
 
     @Test
     void aLoneUpgradeFieldOrOptionIsDropped() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
-            assertEquals("GET / HTTP/1.1\r\nHost: a\r\n\r\n", forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n\r\n"));
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\n\r\n", r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n\r\n"));
             assertEquals("GET / HTTP/1.1\r\nHost: a\r\n\r\n",
-                    forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n\r\n"));
+                    r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n\r\n"));
         }
     }
 }

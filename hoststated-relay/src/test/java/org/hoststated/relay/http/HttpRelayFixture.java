@@ -40,6 +40,7 @@ import org.hoststated.relay.lb.LoadBalance;
 import org.hoststated.relay.lb.RelayHosts;
 import org.hoststated.relay.lb.RoundRobin;
 import org.hoststated.relay.lb.TargetHost;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * An HTTP relay served as the relay engine serves one (a listening socket adopted by fd, the
@@ -195,6 +196,19 @@ final class HttpRelayFixture implements AutoCloseable {
 
     RawClient client() throws IOException {
         return new RawClient(address);
+    }
+
+    /**
+     * The request as an {@link EchoScript} backend received it, for {@code request} sent on a
+     * new connection; the answer must be a 200.
+     */
+    String forwarded(String request) throws IOException {
+        try (RawClient c = client()) {
+            c.send(request);
+            RawClient.Response res = c.read();
+            Assertions.assertEquals(200, res.status(), res.head());
+            return res.text();
+        }
     }
 
     /** Open sessions right now. */

@@ -28,16 +28,6 @@ class HttpRulesTest {
         return HttpRelayFixture.builder().backend(b.address());
     }
 
-    /** The request as the backend received it, for {@code request} sent through {@code r}. */
-    private static String forwarded(HttpRelayFixture r, String request) throws Exception {
-        try (RawClient c = r.client()) {
-            c.send(request);
-            RawClient.Response res = c.read();
-            assertEquals(200, res.status(), res.head());
-            return res.text();
-        }
-    }
-
     @Test
     void headerAppendChangeRemove() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
@@ -48,10 +38,10 @@ class HttpRulesTest {
                         .node(REQ, NodeType.HEADER, Action.REMOVE, "X-Secret", null).start()) {
             assertEquals("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: relay/1\r\nVia: 1.1 proxy, hoststated\r\n"
                     + "Accept: */*\r\nX-Absent: added\r\n\r\n",
-                    forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: curl\r\nX-Secret: s\r\nVia: 1.1 proxy\r\n"
+                    r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: curl\r\nX-Secret: s\r\nVia: 1.1 proxy\r\n"
                             + "x-secret: t\r\nAccept: */*\r\n\r\n"));
             assertEquals("GET / HTTP/1.1\r\nHost: a\r\nVia: hoststated\r\nUser-Agent: relay/1\r\nX-Absent: added\r\n\r\n",
-                    forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+                    r.forwarded("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
         }
     }
 
@@ -73,7 +63,7 @@ class HttpRulesTest {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = relay(b).node(REQ, NodeType.HEADER, Action.EXPECT, "X-Token", "s3cr*t")
                         .node(REQ, NodeType.HEADER, Action.FILTER, "User-Agent", "*EvilBot*").start()) {
-            assertTrue(forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Token: S3CRET\r\n\r\n").startsWith("GET"));
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nX-Token: S3CRET\r\n\r\n").startsWith("GET"));
             try (RawClient c = r.client()) {
                 c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
                 assertEquals("", c.rest());
@@ -118,9 +108,9 @@ class HttpRulesTest {
                                 false))
                         .node(new ProtocolNode(REQ, NodeType.HEADER, Action.EXPECT, "X-Key", "k", true, false, false))
                         .start()) {
-            assertTrue(forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: googlebot\r\n\r\n")
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: googlebot\r\n\r\n")
                     .contains("X-Robot: yes\r\n"));
-            assertFalse(forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: firefox\r\n\r\n").contains("X-Robot"));
+            assertFalse(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: firefox\r\n\r\n").contains("X-Robot"));
         }
     }
 
@@ -130,9 +120,9 @@ class HttpRulesTest {
                 HttpRelayFixture r = relay(b).node(REQ, NodeType.QUERY, Action.CHANGE, "lang", "en")
                         .node(REQ, NodeType.QUERY, Action.REMOVE, "debug", null)
                         .node(REQ, NodeType.QUERY, Action.FILTER, "id", "*'*").start()) {
-            assertTrue(forwarded(r, "GET /p?lang=de&debug=1&x=2 HTTP/1.1\r\nHost: a\r\n\r\n")
+            assertTrue(r.forwarded("GET /p?lang=de&debug=1&x=2 HTTP/1.1\r\nHost: a\r\n\r\n")
                     .startsWith("GET /p?lang=en&x=2 HTTP/1.1\r\n"));
-            assertTrue(forwarded(r, "GET /p HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /p?lang=en HTTP/1.1\r\n"));
+            assertTrue(r.forwarded("GET /p HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /p?lang=en HTTP/1.1\r\n"));
             try (RawClient c = r.client()) {
                 c.send("GET /p?id=1'%20or%201=1 HTTP/1.1\r\nHost: a\r\n\r\n");
                 assertTrue(c.closed());
@@ -145,7 +135,7 @@ class HttpRulesTest {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = relay(b).node(REQ, NodeType.COOKIE, Action.REMOVE, "track", null)
                         .node(REQ, NodeType.COOKIE, Action.EXPECT, "session", "ab*").start()) {
-            assertTrue(forwarded(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: track=1; session=\"abc\"\r\nCookie: z=9\r\n\r\n")
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: track=1; session=\"abc\"\r\nCookie: z=9\r\n\r\n")
                     .contains("\r\nCookie: session=\"abc\"; z=9\r\n"));
             try (RawClient c = r.client()) {
                 c.send("GET / HTTP/1.1\r\nHost: a\r\nCookie: session=zz\r\n\r\n");
@@ -160,8 +150,8 @@ class HttpRulesTest {
                 HttpRelayFixture r = relay(b).returnError(null)
                         .node(REQ, NodeType.PATH, Action.FILTER, "/admin*", "*")
                         .node(REQ, NodeType.PATH, Action.CHANGE, "/old/*", "v=2").start()) {
-            assertTrue(forwarded(r, "GET /old/x?v=1 HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /old/x?v=2 HTTP/1.1"));
-            assertTrue(forwarded(r, "GET /public HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /public HTTP/1.1"));
+            assertTrue(r.forwarded("GET /old/x?v=1 HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /old/x?v=2 HTTP/1.1"));
+            assertTrue(r.forwarded("GET /public HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("GET /public HTTP/1.1"));
             int length;
             try (RawClient c = r.client()) {
                 c.send("GET /ADMIN/users HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -209,7 +199,7 @@ class HttpRulesTest {
                 "/administrator/../public", "/x/admin", "/?q=%61ttacks&x=%2B+%20", "/?q=benign+attack",
                 "/?qq=attack", "/p%3Fq=attack", "/p?a=1&&q"}) {
                 String sent = "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n";
-                assertEquals(sent, forwarded(r, sent), target);
+                assertEquals(sent, r.forwarded(sent), target);
             }
         }
     }
@@ -222,7 +212,7 @@ class HttpRulesTest {
             assertEquals(403, status(r, "GET /public/../admin HTTP/1.1\r\nHost: a\r\n\r\n"));
             assertEquals(403, status(r, "GET /public/%2e%2e/admin HTTP/1.1\r\nHost: a\r\n\r\n"));
             String sent = "GET //%70ublic/x/.. HTTP/1.1\r\nHost: a\r\n\r\n";
-            assertEquals(sent, forwarded(r, sent));
+            assertEquals(sent, r.forwarded(sent));
         }
     }
 
@@ -244,7 +234,7 @@ class HttpRulesTest {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = relay(b).node(REQ, NodeType.QUERY, Action.REMOVE, "debug", null)
                         .node(REQ, NodeType.QUERY, Action.CHANGE, "lang", "en").start()) {
-            assertTrue(forwarded(r, "GET /p?%64ebug=1&x=%61+b&%6Cang=de HTTP/1.1\r\nHost: a\r\n\r\n")
+            assertTrue(r.forwarded("GET /p?%64ebug=1&x=%61+b&%6Cang=de HTTP/1.1\r\nHost: a\r\n\r\n")
                     .startsWith("GET /p?x=%61+b&%6Cang=en HTTP/1.1\r\n"));
         }
     }
