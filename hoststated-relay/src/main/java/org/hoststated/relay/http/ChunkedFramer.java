@@ -6,7 +6,7 @@ import io.netty.buffer.ByteBuf;
  * Delimits a chunked body (RFC 9112 7.1) byte by byte where it must and in bulk over chunk
  * data, checking it strictly on the way: hexadecimal sizes without sign or overflow (leading
  * zeros allowed, within the bound on the size line), white space after a size only before the
- * {@code ;} of an extension (RFC 9112 7.1.1's BWS), CRLF after each size line and each chunk's
+ * {@code ;} of an extension (RFC 9112 7.1.1's BWS; in responses also before the CRLF), CRLF after each size line and each chunk's
  * data, chunk extensions and trailer fields without control characters, trailer field names as
  * tokens (no obs-fold). The bytes pass through unchanged, so what a lenient parser would
  * tolerate is refused rather than passed on to a server that may read it otherwise. One per
@@ -21,16 +21,23 @@ final class ChunkedFramer extends BodyFramer {
     private static final long MAX_BEFORE_DIGIT = 1L << 56;
     private final int bad;
     private final int maxTrailer;
+    private final boolean paddedSizes;
     private State state;
     private long size;
     private int digits;
     private int lineBytes;
     private int trailerBytes;
 
-    /** @param bad the status for a malformed body: 400 for requests, 502 for responses */
-    ChunkedFramer(int bad, int maxTrailer) {
+    /**
+     * @param bad the status for a malformed body: 400 for requests, 502 for responses
+     * @param paddedSizes take white space between a size and its CRLF, which legacy servers
+     *        send and clients read as the size: for responses, whose bytes end at a client,
+     *        not at a server that might read them otherwise
+     */
+    ChunkedFramer(int bad, int maxTrailer, boolean paddedSizes) {
         this.bad = bad;
         this.maxTrailer = maxTrailer;
+        this.paddedSizes = paddedSizes;
     }
 
     ChunkedFramer reset() {
@@ -72,6 +79,8 @@ final class ChunkedFramer extends BodyFramer {
                 line();
                 if (c == ';') {
                     state = State.EXT;
+                } else if (c == HttpHead.CR && paddedSizes) {
+                    state = State.SIZE_LF;
                 } else if (c != ' ' && c != '\t') {
                     throw fail("white space after chunk size");
                 }

@@ -70,6 +70,8 @@ final class HeadRewriter {
     private String query;
     /** The path as path rules match it, once per message; null until one runs. */
     private String pathForm;
+    /** The path with encoded slashes read as separators, or null when it has none. */
+    private String pathSlashForm;
     private boolean targetChanged;
     private Pairs queryPairs;
     private Pairs cookies;
@@ -107,6 +109,7 @@ final class HeadRewriter {
         path = null;
         query = null;
         pathForm = null;
+        pathSlashForm = null;
         queryPairs = null;
         cookies = null;
         cookiesChanged = false;
@@ -343,7 +346,7 @@ final class HeadRewriter {
     private void path(HttpRules.Rule r, int idx) throws HttpException {
         ProtocolNode n = r.node();
         splitTarget();
-        boolean at = Glob.matches(n.key(), matchPath());
+        boolean at = pathMatches(n.key(), n.action() == Action.EXPECT);
         String q = query == null ? "" : query;
         if (at && n.log()) {
             values.log(path, q);
@@ -377,18 +380,20 @@ final class HeadRewriter {
     }
 
     /**
-     * The path as path rules match it. The first call of a message also checks the escapes of
-     * the client's query, which a path rule's value is matched against decoded (an edited
-     * query was checked when its pairs were read, or comes from the configuration).
+     * Whether glob {@code key} matches the path as path rules see it. A path with an encoded
+     * slash or backslash has two forms (see {@link TargetNormalizer#pathWithSlashesDecoded}):
+     * {@code all} asks that both match (an {@code expect}), else either will do.
      */
-    private String matchPath() throws HttpException {
+    private boolean pathMatches(String key, boolean all) throws HttpException {
         if (pathForm == null) {
             pathForm = TargetNormalizer.path(path);
-            if (query != null && !targetChanged) {
-                TargetNormalizer.checkEscapes(query);
-            }
+            pathSlashForm = TargetNormalizer.pathWithSlashesDecoded(path);
         }
-        return pathForm;
+        boolean kept = Glob.matches(key, pathForm);
+        if (pathSlashForm == null || kept != all) {
+            return kept;
+        }
+        return Glob.matches(key, pathSlashForm);
     }
 
     private void editQuery(String q) {
@@ -410,8 +415,7 @@ final class HeadRewriter {
     private Pairs queryPairs() throws HttpException {
         if (queryPairs == null) {
             splitTarget();
-            // An edited query was checked when its pairs were read, or is the configuration's.
-            queryPairs = Pairs.query(query, !targetChanged);
+            queryPairs = Pairs.query(query);
         }
         return queryPairs;
     }

@@ -8,11 +8,12 @@ import java.util.function.IntConsumer;
 /**
  * Finds what a proxy must not forward (RFC 9110 7.6.1) in a head that {@link HttpHead} marked
  * {@code hopByHop}: the fields named by Connection options, Keep-Alive, Proxy-Connection, TE
- * (the relay does not ask the server for trailers in the client's name, as nginx does not),
- * and Upgrade unless the head also has the upgrade option (an upgrade the relay relays), and
- * that option without an Upgrade field. Connection keeps only close, keep-alive and that
- * upgrade: a client can no longer name a field the relay adds (an appended X-Forwarded-For) for
- * the next proxy to strip, nor a field for the relay to drop after the rules checked it.
+ * (the relay does not ask the server for trailers in the client's name, as nginx does not), and
+ * Upgrade unless the head also has the upgrade option (an upgrade the relay relays), and that
+ * option without an Upgrade field. Connection keeps only close, keep-alive and that upgrade
+ * (with HTTP2-Settings, which an h2c upgrade needs): a client can no longer name a field the
+ * relay adds (an appended X-Forwarded-For) for the next proxy to strip, nor a field for the
+ * relay to drop after the rules checked it.
  *
  * <p>The fields the relay reads to frame or route the message (Content-Length,
  * Transfer-Encoding, Host) stay even when named: the relay delimited the body by them and
@@ -30,6 +31,11 @@ final class HopByHopFields {
     private static final byte[] TE = HttpHead.lower("te");
     private static final byte[] UPGRADE = HttpHead.lower("upgrade");
     private static final Set<String> FRAMING = Set.of("connection", "content-length", "transfer-encoding", "host");
+    /**
+     * The options a relayed upgrade keeps: the upgrade itself and HTTP2-Settings, without which
+     * a server must refuse an h2c upgrade (RFC 7540 3.2.1) that the relay would tunnel.
+     */
+    private static final Set<String> UPGRADE_OPTIONS = Set.of("upgrade", "http2-settings");
 
     private HopByHopFields() {
     }
@@ -60,7 +66,7 @@ final class HopByHopFields {
         StringBuilder kept = new StringBuilder();
         for (String option : value.split(",")) {
             String o = option.strip().toLowerCase(Locale.ROOT);
-            if (o.equals("close") || o.equals("keep-alive") || (upgrade && o.equals("upgrade"))) {
+            if (o.equals("close") || o.equals("keep-alive") || (upgrade && UPGRADE_OPTIONS.contains(o))) {
                 kept.append(kept.isEmpty() ? "" : ", ").append(option.strip());
             } else if (!o.isEmpty() && !o.equals("upgrade")) {
                 named.add(o);

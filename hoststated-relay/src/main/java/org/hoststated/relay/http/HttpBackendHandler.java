@@ -59,7 +59,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     HttpBackendHandler(HttpFrontendHandler session) {
         this.session = session;
-        this.chunked = new ChunkedFramer(502, session.limits().maxHeadBytes());
+        this.chunked = new ChunkedFramer(502, session.limits().maxHeadBytes(), true);
     }
 
     @Override

@@ -94,7 +94,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         this.limits = limits;
         this.hashRouted = hashRouted;
         this.pool = pool;
-        this.chunked = new ChunkedFramer(400, limits.maxHeadBytes());
+        this.chunked = new ChunkedFramer(400, limits.maxHeadBytes(), false);
         this.link = new BackendLink(relay, this, pool);
     }
 

@@ -28,18 +28,10 @@ final class Pairs {
         return parse(new Pairs(false), parts, ';');
     }
 
-    /**
-     * The pairs of a query string (null: none), matched decoded.
-     *
-     * @param check refuse a {@code %} not followed by two hex digits (a client's query)
-     * @throws HttpException 400 for such an escape when {@code check}
-     */
-    static Pairs query(String query, boolean check) throws HttpException {
+    /** The pairs of a query string (null: none), matched decoded. */
+    static Pairs query(String query) {
         if (query == null) {
             return new Pairs(true);
-        }
-        if (check) {
-            TargetNormalizer.checkEscapes(query);
         }
         return parse(new Pairs(true), List.of(query), '&');
     }

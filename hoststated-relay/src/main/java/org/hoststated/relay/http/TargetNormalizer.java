@@ -28,19 +28,37 @@ final class TargetNormalizer {
      * merged into one (as nginx's and Apache's defaults do), then dot segments removed
      * (RFC 3986 5.2.4), so that a decoded {@code %2E} counts as a dot. Slashes are merged
      * first, as nginx does, so {@code /a//../b} is {@code /b}. Dot segments are removed only
-     * from a path starting with {@code /} (not from {@code *}).
+     * from a path starting with {@code /} (not from {@code *}). An encoded slash or backslash
+     * stays encoded here: see {@link #pathWithSlashesDecoded}.
      *
-     * @throws HttpException 400 for a {@code %} not followed by two hex digits, and for an
-     *         encoded slash or backslash ({@code %2F}, {@code %5C}): servers disagree on those
-     *         (nginx decodes {@code %2F} to a separator, so {@code /%2Fadmin} is its
-     *         {@code /admin}; others keep it inside a segment), so no one form matches what
-     *         every server serves
+     * @throws HttpException 400 for a {@code %} not followed by two hex digits
      */
     static String path(String raw) throws HttpException {
         if (!needsWork(raw)) {
             return raw;
         }
-        String merged = decodeAndMergeSlashes(raw);
+        return normalise(raw, false);
+    }
+
+    /**
+     * The path as a server that reads {@code %2F} and {@code %5C} as separators sees it (nginx
+     * decodes {@code %2F} to one, so its {@code /%2Fadmin} is {@code /admin}; IIS takes a
+     * backslash for one), or null when the path has neither: servers disagree there, so a rule
+     * matches both forms rather than refusing such paths, which APIs use as data
+     * ({@code /api/v4/projects/group%2Fname}).
+     */
+    static String pathWithSlashesDecoded(String raw) throws HttpException {
+        for (int i = raw.indexOf('%'); i >= 0; i = raw.indexOf('%', i + 1)) {
+            if (i + 2 < raw.length() && raw.charAt(i + 1) == '2' && (raw.charAt(i + 2) | 0x20) == 'f'
+                    || i + 2 < raw.length() && raw.charAt(i + 1) == '5' && (raw.charAt(i + 2) | 0x20) == 'c') {
+                return normalise(raw, true);
+            }
+        }
+        return null;
+    }
+
+    private static String normalise(String raw, boolean slashes) throws HttpException {
+        String merged = decodeAndMergeSlashes(raw, slashes);
         return merged.startsWith("/") ? removeDotSegments(merged) : merged;
     }
 
@@ -59,23 +77,26 @@ final class TargetNormalizer {
         return false;
     }
 
-    private static String decodeAndMergeSlashes(String raw) throws HttpException {
+    private static String decodeAndMergeSlashes(String raw, boolean slashes) throws HttpException {
         int n = raw.length();
         StringBuilder out = new StringBuilder(n);
         for (int i = 0; i < n; i++) {
             char c = raw.charAt(i);
             if (c == '%') {
-                int v = escape(raw, i, "path");
+                int v = escape(raw, i);
                 i += 2;
-                if (v == '/' || v == '\\') {
-                    throw new HttpException(400, "encoded slash in the request path");
-                }
-                if (unreserved(v)) {
-                    out.append((char) v);
+                if (slashes && (v == '/' || v == '\\')) {
+                    c = '/';
                 } else {
-                    out.append('%').append(HEX[v >> 4]).append(HEX[v & 0xf]);
+                    if (unreserved(v)) {
+                        out.append((char) v);
+                    } else {
+                        out.append('%').append(HEX[v >> 4]).append(HEX[v & 0xf]);
+                    }
+                    continue;
                 }
-            } else if (c != '/' || out.isEmpty() || out.charAt(out.length() - 1) != '/') {
+            }
+            if (c != '/' || out.isEmpty() || out.charAt(out.length() - 1) != '/') {
                 out.append(c);
             }
         }
@@ -117,25 +138,15 @@ final class TargetNormalizer {
     }
 
     /**
-     * Throws 400 if {@code query} has a {@code %} not followed by two hex digits: such a value
-     * has no decoded form, and servers read it differently (kept, dropped, refused).
-     */
-    static void checkEscapes(String query) throws HttpException {
-        for (int i = query.indexOf('%'); i >= 0; i = query.indexOf('%', i + 3)) {
-            escape(query, i, "query");
-        }
-    }
-
-    /**
      * A query name, value or whole query string as rules match it, decoded as
      * application/x-www-form-urlencoded is (and as PHP, Python, Java servlets, Go and Rack
      * read queries): {@code +} is a space and every escape is decoded; the bytes are read as
      * UTF-8 (the configuration's encoding), or as ISO-8859-1 when they are not UTF-8. A
-     * {@code %} without two hex digits stays as it is: a client's query was refused by
-     * {@link #checkEscapes} before, and text a rule wrote needs no refusal.
+     * {@code %} without two hex digits stays as it is, as those servers read it
+     * ({@code ?q=100%} is what a browser sends for what its user typed).
      */
     static String query(String raw) {
-        if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
+        if (plainQuery(raw)) {
             return raw;
         }
         int n = raw.length();
@@ -144,6 +155,10 @@ final class TargetNormalizer {
         boolean ascii = true;
         for (int i = 0; i < n; i++) {
             char c = raw.charAt(i);
+            if (c > 0xff) {
+                // Text from the configuration, not octets of a head: nothing to decode.
+                return raw;
+            }
             int v = c == '+' ? ' ' : c;
             if (c == '%' && i + 2 < n && hex(raw.charAt(i + 1)) >= 0 && hex(raw.charAt(i + 2)) >= 0) {
                 v = hex(raw.charAt(i + 1)) << 4 | hex(raw.charAt(i + 2));
@@ -164,12 +179,23 @@ final class TargetNormalizer {
         return new String(bytes, 0, len, StandardCharsets.ISO_8859_1);
     }
 
+    /** Whether {@code raw} has no escape, no {@code +} and no byte of a UTF-8 sequence to decode. */
+    private static boolean plainQuery(String raw) {
+        for (int i = 0, n = raw.length(); i < n; i++) {
+            char c = raw.charAt(i);
+            if (c == '%' || c == '+' || c >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The octet of the escape at {@code s[i] == '%'}; 400 if two hex digits do not follow. */
-    private static int escape(String s, int i, String part) throws HttpException {
+    private static int escape(String s, int i) throws HttpException {
         int hi = i + 1 < s.length() ? hex(s.charAt(i + 1)) : -1;
         int lo = i + 2 < s.length() ? hex(s.charAt(i + 2)) : -1;
         if (hi < 0 || lo < 0) {
-            throw new HttpException(400, "invalid percent escape in the request " + part);
+            throw new HttpException(400, "invalid percent escape in the request path");
         }
         return hi << 4 | lo;
     }

@@ -10,15 +10,17 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>A path takes what RFC 3986 allows (pchar and {@code /}: letters, digits,
  * {@code - . _ ~ ! $ & ' ( ) * + , ; = : @ /}) and %-escapes of two hex digits. A query takes
- * those, {@code ?}, and what browsers send unescaped in a query (the WHATWG URL standard leaves
- * them so): {@code [ ] { } | \ ^ `} and a {@code %} that starts no escape. No part takes
- * white space, controls, {@code " < > #} or a byte over 0x7e. This sits between current
- * HAProxy, which refuses only controls, {@code #} and non-ASCII bytes (nginx takes those bytes
- * and reads {@code #} as the start of a fragment), and Tomcat, which refuses anything outside
- * RFC 3986 unless relaxed: the relay passes the target on as it came, so a byte two
- * servers could read differently (a {@code \} in a path, which Windows servers take for
- * {@code /}; an escape that is not one) is refused where it would change the path a
- * {@code path} rule matched.
+ * those, {@code ?}, what browsers send unescaped in a query (the WHATWG URL standard leaves
+ * them so): {@code [ ] { } | \ ^ `} and a {@code %} that starts no escape, and what other
+ * clients (curl, Node) send as typed: {@code " < >} and bytes over 0x7f (UTF-8). No part
+ * takes white space, controls, DEL or {@code #}, and a path none of the bytes only a query
+ * takes. For paths this is stricter than current HAProxy, which refuses only controls,
+ * {@code #} and non-ASCII bytes (nginx takes those bytes and reads {@code #} as the start of
+ * a fragment), and laxer than Tomcat, which refuses anything outside RFC 3986 unless relaxed:
+ * the relay passes the target on as it came, so a byte two servers could read differently (a
+ * {@code \} in a path, which Windows servers take for {@code /}; an escape that is not one)
+ * is refused where it would change the path a {@code path} rule matched. In a query, where
+ * rules match decoded names and values, only what would end or split the target is refused.
  */
 final class UriSyntax {
     /** Allowed in a path and in a query: pchar without {@code %}, and {@code /}. */
@@ -46,7 +48,10 @@ final class UriSyntax {
         for (char c : ":@/".toCharArray()) {
             TARGET[c] = PATH;
         }
-        for (char c : "?%[]{}|\\^`".toCharArray()) {
+        for (char c : "?%[]{}|\\^`\"<>".toCharArray()) {
+            TARGET[c] = QUERY;
+        }
+        for (int c = 0x80; c < 256; c++) {
             TARGET[c] = QUERY;
         }
         for (char c : "%:@[]".toCharArray()) {

@@ -32,7 +32,7 @@ class ChunkedFramerTest {
     void everySplitPointEndsExactlyAfterTheTrailers() throws Exception {
         String next = "GET / HTTP/1.1\r\n";
         for (int split = 0; split <= BODY.length(); split++) {
-            ChunkedFramer f = new ChunkedFramer(400, 1024).reset();
+            ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
             assertEquals(BODY.length(), scanAll(f, BODY + next, split), "split at " + split);
             assertTrue(f.done());
         }
@@ -40,10 +40,10 @@ class ChunkedFramerTest {
 
     @Test
     void anEmptyBody() throws Exception {
-        ChunkedFramer f = new ChunkedFramer(400, 1024).reset();
+        ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
         assertEquals(5, scanAll(f, "0\r\n\r\n", 2));
         assertTrue(f.done());
-        ChunkedFramer g = new ChunkedFramer(400, 1024).reset();
+        ChunkedFramer g = new ChunkedFramer(400, 1024, false).reset();
         assertEquals(4, scanAll(g, "0\r\n\r", 4));
         assertFalse(g.done());
     }
@@ -53,7 +53,7 @@ class ChunkedFramerTest {
             "0\r\n folded: x\r\n\r\n", "0\r\nbad name: x\r\n\r\n", "0\r\nX: a\u0001b\r\n\r\n", "3;e\u0000\r\n",
             "0\r\nX: y\n\r\n", "5 \r\nabcde\r\n", "5\t\r\n", "5 x\r\n", "00000001000000000000000\r\n"})
     void refuses(String body) {
-        ChunkedFramer f = new ChunkedFramer(400, 1024).reset();
+        ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
         ByteBuf b = Unpooled.copiedBuffer(body, StandardCharsets.ISO_8859_1);
         try {
             assertEquals(400, assertThrows(HttpException.class, () -> f.scan(b, 0, b.writerIndex())).status());
@@ -64,15 +64,23 @@ class ChunkedFramerTest {
 
     @Test
     void leadingZerosDoNotCountAgainstTheSizeBound() throws Exception {
-        ChunkedFramer f = new ChunkedFramer(400, 1024).reset();
+        ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
         String body = "0000000000000005\r\nabcde\r\n00fffffffffffffff\r\n";
         assertEquals(body.length(), scanAll(f, body, 3));
         assertFalse(f.done());
     }
 
     @Test
+    void aResponsesSizesMayBePaddedBeforeTheirCrlf() throws Exception {
+        String body = "5 \r\nabcde\r\n3\t \r\nabc\r\n0  \r\n\r\n";
+        ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
+        assertEquals(body.length(), scanAll(f, body, 2));
+        assertTrue(f.done());
+    }
+
+    @Test
     void trailersAreBounded() {
-        ChunkedFramer f = new ChunkedFramer(502, 16).reset();
+        ChunkedFramer f = new ChunkedFramer(502, 16, true).reset();
         ByteBuf b = Unpooled.copiedBuffer("0\r\nX-Long: 0123456789abcdef\r\n\r\n", StandardCharsets.ISO_8859_1);
         try {
             assertEquals(502, assertThrows(HttpException.class, () -> f.scan(b, 0, b.writerIndex())).status());

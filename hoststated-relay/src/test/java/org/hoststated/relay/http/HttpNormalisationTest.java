@@ -140,6 +140,16 @@ class HttpNormalisationTest {
     }
 
     @Test
+    void anH2cUpgradeKeepsItsSettings() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayTest.forward(b)) {
+            String sent = "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n";
+            assertEquals(sent, r.forwarded(sent));
+        }
+    }
+
+    @Test
     void optionsAsteriskGetsNoPathOrQueryEdits() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
