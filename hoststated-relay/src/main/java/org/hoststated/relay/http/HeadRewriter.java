@@ -412,7 +412,7 @@ final class HeadRewriter {
         }
     }
 
-    private Pairs queryPairs() throws HttpException {
+    private Pairs queryPairs() {
         if (queryPairs == null) {
             splitTarget();
             queryPairs = Pairs.query(query);
