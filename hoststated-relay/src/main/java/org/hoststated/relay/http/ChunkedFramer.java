@@ -6,11 +6,12 @@ import io.netty.buffer.ByteBuf;
  * Delimits a chunked body (RFC 9112 7.1) byte by byte where it must and in bulk over chunk
  * data, checking it strictly on the way: hexadecimal sizes without sign or overflow (leading
  * zeros allowed, within the bound on the size line), white space after a size only before the
- * {@code ;} of an extension (RFC 9112 7.1.1's BWS; in responses also before the CRLF), CRLF after each size line and each chunk's
- * data, chunk extensions and trailer fields without control characters, trailer field names as
- * tokens (no obs-fold). The bytes pass through unchanged, so what a lenient parser would
- * tolerate is refused rather than passed on to a server that may read it otherwise. One per
- * session and direction, on the session's worker loop.
+ * {@code ;} of an extension (RFC 9112 7.1.1's BWS; in responses also before the CRLF), CRLF
+ * after each size line and each chunk's data, chunk extensions and trailer fields without
+ * control characters, trailer field names as tokens (no obs-fold). The bytes pass through
+ * unchanged, so what a lenient parser would tolerate is refused rather than passed on to a
+ * server that may read it otherwise. One per session and direction, on the session's worker
+ * loop.
  */
 final class ChunkedFramer extends BodyFramer {
     private enum State { SIZE, SIZE_BWS, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER_NAME, TRAILER_VALUE,

@@ -26,10 +26,6 @@ final class HopByHopFields {
         void set(int field, String value);
     }
 
-    private static final byte[] KEEP_ALIVE = HttpHead.lower("keep-alive");
-    private static final byte[] PROXY_CONNECTION = HttpHead.lower("proxy-connection");
-    private static final byte[] TE = HttpHead.lower("te");
-    private static final byte[] UPGRADE = HttpHead.lower("upgrade");
     private static final Set<String> FRAMING = Set.of("connection", "content-length", "transfer-encoding", "host");
     /**
      * The options a relayed upgrade keeps: the upgrade itself and HTTP2-Settings, without which
@@ -76,10 +72,11 @@ final class HopByHopFields {
     }
 
     private static boolean hopByHop(HttpHead h, int field, boolean upgrade, Set<String> named) {
-        if (h.nameIs(field, KEEP_ALIVE) || h.nameIs(field, PROXY_CONNECTION) || h.nameIs(field, TE)) {
+        if (h.nameIs(field, HttpHead.KEEP_ALIVE) || h.nameIs(field, HttpHead.PROXY_CONNECTION)
+                || h.nameIs(field, HttpHead.TE)) {
             return true;
         }
-        if (h.nameIs(field, UPGRADE)) {
+        if (h.nameIs(field, HttpHead.UPGRADE)) {
             return !upgrade;
         }
         if (named.isEmpty()) {

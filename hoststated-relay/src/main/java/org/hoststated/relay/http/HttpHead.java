@@ -25,13 +25,13 @@ final class HttpHead {
     private static final byte[] CONTENT_LENGTH = lower("content-length");
     private static final byte[] TRANSFER_ENCODING = lower("transfer-encoding");
     static final byte[] CONNECTION = lower("connection");
-    private static final byte[] UPGRADE = lower("upgrade");
+    static final byte[] UPGRADE = lower("upgrade");
     static final byte[] HOST = lower("host");
-    private static final byte[] PROXY_CONNECTION = lower("proxy-connection");
-    private static final byte[] TE = lower("te");
+    static final byte[] PROXY_CONNECTION = lower("proxy-connection");
+    static final byte[] TE = lower("te");
     private static final byte[] CHUNKED = lower("chunked");
     private static final byte[] CLOSE = lower("close");
-    private static final byte[] KEEP_ALIVE = lower("keep-alive");
+    static final byte[] KEEP_ALIVE = lower("keep-alive");
 
     static {
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
