@@ -49,8 +49,8 @@ final class TargetNormalizer {
      */
     static String pathWithSlashesDecoded(String raw) throws HttpException {
         for (int i = raw.indexOf('%'); i >= 0; i = raw.indexOf('%', i + 1)) {
-            if (i + 2 < raw.length() && raw.charAt(i + 1) == '2' && (raw.charAt(i + 2) | 0x20) == 'f'
-                    || i + 2 < raw.length() && raw.charAt(i + 1) == '5' && (raw.charAt(i + 2) | 0x20) == 'c') {
+            int v = octet(raw, i);
+            if (v == '/' || v == '\\') {
                 return normalise(raw, true);
             }
         }
@@ -160,8 +160,9 @@ final class TargetNormalizer {
                 return raw;
             }
             int v = c == '+' ? ' ' : c;
-            if (c == '%' && i + 2 < n && hex(raw.charAt(i + 1)) >= 0 && hex(raw.charAt(i + 2)) >= 0) {
-                v = hex(raw.charAt(i + 1)) << 4 | hex(raw.charAt(i + 2));
+            int escaped = c == '%' ? octet(raw, i) : -1;
+            if (escaped >= 0) {
+                v = escaped;
                 i += 2;
             }
             ascii &= v < 0x80;
@@ -192,20 +193,18 @@ final class TargetNormalizer {
 
     /** The octet of the escape at {@code s[i] == '%'}; 400 if two hex digits do not follow. */
     private static int escape(String s, int i) throws HttpException {
-        int hi = i + 1 < s.length() ? hex(s.charAt(i + 1)) : -1;
-        int lo = i + 2 < s.length() ? hex(s.charAt(i + 2)) : -1;
-        if (hi < 0 || lo < 0) {
+        int v = octet(s, i);
+        if (v < 0) {
             throw new HttpException(400, "invalid percent escape in the request path");
         }
-        return hi << 4 | lo;
+        return v;
     }
 
-    private static int hex(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        char l = (char) (c | 0x20);
-        return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+    /** The octet of the escape at {@code s[i] == '%'}, or -1 when two hex digits do not follow. */
+    private static int octet(String s, int i) {
+        int hi = i + 1 < s.length() ? UriSyntax.hexDigit(s.charAt(i + 1)) : -1;
+        int lo = i + 2 < s.length() ? UriSyntax.hexDigit(s.charAt(i + 2)) : -1;
+        return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
     }
 
     /** RFC 3986 2.3: ALPHA / DIGIT / "-" / "." / "_" / "~". */

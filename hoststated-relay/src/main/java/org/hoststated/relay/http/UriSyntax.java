@@ -221,6 +221,15 @@ final class UriSyntax {
     }
 
     private static boolean hex(byte c) {
-        return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+        return hexDigit(c) >= 0;
+    }
+
+    /** The value of hexadecimal digit {@code c}, or -1 when it is none. */
+    static int hexDigit(int c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        int l = c | 0x20;
+        return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
     }
 }
