@@ -41,7 +41,9 @@ import org.hoststated.relay.lb.Hash32;
  * forwarded as received unless a rule edits its query.
  *
  * <p>Before any node runs, a head with hop-by-hop fields loses them (RFC 9110 7.6.1, see
- * {@link HopByHopFields}), so no node sees them and the next hop does not get them. For
+ * {@link HopByHopFields}), so no node sees them and the next hop does not get them, and a
+ * request loses fields named as a header node's name with {@code _} for {@code -}
+ * ({@link #dropLookalikes}). For
  * {@code OPTIONS *} (asterisk-form) there is no path and no query: {@code path} and
  * {@code query} nodes change nothing, {@code filter} does not match, {@code expect} refuses.
  *
@@ -124,6 +126,9 @@ final class HeadRewriter {
         if (head.hopByHop) {
             HopByHopFields.remove(head, this::drop, this::set);
         }
+        if (request && head.underscoreNames) {
+            dropLookalikes();
+        }
         for (int i = 0; i < rules.size(); i++) {
             HttpRules.Rule r = rules.get(i);
             if (r.node().marked() && !marked) {
@@ -147,6 +152,26 @@ final class HeadRewriter {
                     }
                 }
                 default -> throw new IllegalStateException();
+            }
+        }
+    }
+
+    /**
+     * Drops request fields whose names a header node names with {@code -} where they have
+     * {@code _} ({@code X_Forwarded_For} for {@code X-Forwarded-For}): servers that read both
+     * as one variable would otherwise take the client's field for the one a node added,
+     * changed, removed or checked (nginx drops all such fields by default, Apache httpd those
+     * it passes to CGI).
+     */
+    private void dropLookalikes() {
+        for (HttpRules.Rule r : rules) {
+            if (r.node().type() != NodeType.HEADER || r.keyLower().length == 0) {
+                continue;
+            }
+            for (int f = 0; f < h.fields; f++) {
+                if (fate[f] != DROP && h.nameLike(f, r.keyLower())) {
+                    drop(f);
+                }
             }
         }
     }

@@ -97,6 +97,8 @@ final class HttpHead {
      * Upgrade field or upgrade option without the other.
      */
     boolean hopByHop;
+    /** A field name holds {@code _} (see {@link #nameLike}). */
+    boolean underscoreNames;
     private boolean connectionOptions;
     private int hosts;
 
@@ -153,6 +155,7 @@ final class HttpHead {
         absoluteForm = false;
         asteriskForm = false;
         hopByHop = false;
+        underscoreNames = false;
         connectionOptions = false;
         idempotent = false;
         status = 0;
@@ -332,6 +335,7 @@ final class HttpHead {
     private void field(int from, int to, int bad) throws HttpException {
         int i = from;
         while (i < to && TCHAR[at(i) & 0xff]) {
+            underscoreNames |= at(i) == '_';
             i++;
         }
         if (i == from || i >= to || at(i) != ':') {
@@ -519,6 +523,33 @@ final class HttpHead {
 
     boolean nameIs(int field, byte[] lower) {
         return equalsLower(lineStart[field], nameEnd[field], lower);
+    }
+
+    /**
+     * Whether field's name reads as {@code lower} once each {@code _} in it is read as
+     * {@code -}, as CGI, PHP and WSGI servers read both (X_Forwarded_For and X-Forwarded-For
+     * are both HTTP_X_FORWARDED_FOR there), while having at least one {@code _} there.
+     */
+    boolean nameLike(int field, byte[] lower) {
+        int from = lineStart[field];
+        if (nameEnd[field] - from != lower.length) {
+            return false;
+        }
+        boolean underscore = false;
+        for (int k = 0; k < lower.length; k++) {
+            byte c = at(from + k);
+            if (c == '_' && lower[k] == '-') {
+                underscore = true;
+                continue;
+            }
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            }
+            if (c != lower[k]) {
+                return false;
+            }
+        }
+        return underscore;
     }
 
     String value(int field) {

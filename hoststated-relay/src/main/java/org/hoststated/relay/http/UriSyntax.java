@@ -9,13 +9,14 @@ import java.nio.charset.StandardCharsets;
  * buffer index {@code i}. Stateless.
  *
  * <p>A path takes what RFC 3986 allows (pchar and {@code /}: letters, digits,
- * {@code - . _ ~ ! $ & ' ( ) * + , ; = : @ /}) and %-escapes of two hex digits. A query takes
- * those, {@code ?}, what browsers send unescaped in a query (the WHATWG URL standard leaves
- * them so): {@code [ ] { } | \ ^ `} and a {@code %} that starts no escape, and what other
- * clients (curl, Node) send as typed: {@code " < >} and bytes over 0x7f (UTF-8). No part
- * takes white space, controls, DEL or {@code #}, and a path none of the bytes only a query
- * takes. For paths this is stricter than current HAProxy, which refuses only controls,
- * {@code #} and non-ASCII bytes (nginx takes those bytes and reads {@code #} as the start of
+ * {@code - . _ ~ ! $ & ' ( ) * + , ; = : @ /}), %-escapes of two hex digits, and what
+ * browsers send unescaped in a path (the WHATWG URL standard leaves them so):
+ * {@code [ ] | ^}. A query takes those, {@code ?}, what browsers send unescaped in a query:
+ * {@code { } \ `} and a {@code %} that starts no escape, and what other clients (curl, Node)
+ * send as typed: {@code " < >} and bytes over 0x7f (UTF-8). No part takes white space,
+ * controls, DEL or {@code #}, and a path none of the bytes only a query takes. For paths
+ * this is stricter than current HAProxy, which refuses only controls, {@code #} and non-ASCII
+ * bytes (nginx takes those bytes and reads {@code #} as the start of
  * a fragment), and laxer than Tomcat, which refuses anything outside RFC 3986 unless relaxed:
  * the relay passes the target on as it came, so a byte two servers could read differently (a
  * {@code \} in a path, which Windows servers take for {@code /}; an escape that is not one)
@@ -23,7 +24,7 @@ import java.nio.charset.StandardCharsets;
  * rules match decoded names and values, only what would end or split the target is refused.
  */
 final class UriSyntax {
-    /** Allowed in a path and in a query: pchar without {@code %}, and {@code /}. */
+    /** Allowed in a path and in a query: pchar without {@code %}, {@code /}, and {@code [ ] | ^}. */
     private static final byte PATH = 1;
     /** Allowed in a query only. */
     private static final byte QUERY = 2;
@@ -45,10 +46,10 @@ final class UriSyntax {
                 TARGET[c] = PATH;
             }
         }
-        for (char c : ":@/".toCharArray()) {
+        for (char c : ":@/[]|^".toCharArray()) {
             TARGET[c] = PATH;
         }
-        for (char c : "?%[]{}|\\^`\"<>".toCharArray()) {
+        for (char c : "?%{}\\`\"<>".toCharArray()) {
             TARGET[c] = QUERY;
         }
         for (int c = 0x80; c < 256; c++) {

@@ -64,6 +64,21 @@ class HeadRewriterTest {
     }
 
     @Test
+    void underscoreLookalikesOfNamedHeadersAreDropped() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR", false),
+                node(NodeType.HEADER, Action.REMOVE, "X-Secret", null, false),
+                node(NodeType.HEADER, Action.EXPECT, "X-Token", "good", false));
+        // A CGI or WSGI server reads X_Forwarded_For as X-Forwarded-For: it must not get the client's.
+        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Token: good\r\nX_Other: kept\r\n"
+                        + "X-Forwarded-For: 192.0.2.7\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 6.6.6.6\r\nx_secret: s\r\n"
+                        + "X-Secret: t\r\nX-Token: good\r\nX_Token: bad\r\nX_Other: kept\r\n\r\n"));
+        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Token: good\r\nX-Forwarded-For: 1.1.1.1, 192.0.2.7\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Token: good\r\nX-Forwarded_For: 2.2.2.2\r\n"
+                        + "X-Forwarded-For: 1.1.1.1\r\n\r\n"));
+    }
+
+    @Test
     void loggedValuesGoToTheCloseLine() throws Exception {
         StringBuilder logged = new StringBuilder();
         SessionValues v = new SessionValues(new InetSocketAddress("192.0.2.7", 4711),

@@ -169,6 +169,8 @@ class HttpNormalisationTest {
     @ParameterizedTest
     @ValueSource(strings = {
         "GET /a/b;c=d/%7Euser/:@!$&'()*+,=-._~ HTTP/1.1\r\nHost: a\r\n\r\n",
+        // What browsers leave unescaped in a path (WHATWG URL).
+        "GET /list[1]/a|b^c HTTP/1.1\r\nHost: a\r\n\r\n",
         "GET /search?q=[1]&r={x}|y^z`\\w&s=?/:@&pct=100%&e=%41 HTTP/1.1\r\nHost: a\r\n\r\n",
         "GET /?a[]=1&a[]=2 HTTP/1.1\r\nHost: www.example.com:8080\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: [2001:db8::1]:443\r\n\r\n",
