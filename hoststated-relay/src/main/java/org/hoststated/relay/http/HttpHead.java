@@ -283,7 +283,9 @@ final class HttpHead {
             }
             s = s * 10 + d;
         }
-        if (s < 100 || s > 599 || (sp + 4 < to && at(sp + 4) != ' ')) {
+        // Codes past 599 are outside RFC 9110's classes but sent (LinkedIn's 999): final
+        // responses framed as any other, passed on as nginx and HAProxy do.
+        if (s < 100 || (sp + 4 < to && at(sp + 4) != ' ')) {
             throw new HttpException(502, "malformed status line");
         }
         for (int i = sp + 5; i < to; i++) {

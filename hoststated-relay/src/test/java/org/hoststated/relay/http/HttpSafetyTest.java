@@ -243,6 +243,7 @@ class HttpSafetyTest {
                 Arguments.of("both framings", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"),
                 Arguments.of("differing lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"),
                 Arguments.of("bad status", "HTTP/1.1 2000 OK\r\n\r\n"),
+                Arguments.of("status below 100", "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n"),
                 Arguments.of("bare LF", "HTTP/1.1 200 OK\nContent-Length: 0\n\n"),
                 Arguments.of("obs-fold", "HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n"),
                 Arguments.of("space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n"),
@@ -264,6 +265,24 @@ class HttpSafetyTest {
                 assertTrue(c.closed());
             }
             awaitNoSessions(r);
+        }
+    }
+
+    @Test
+    void anUnregisteredStatusCodeIsPassedOn() throws Exception {
+        // Some servers send codes past 599 (LinkedIn's 999): a final response like any other.
+        try (RawBackend odd = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            while (true) {
+                RawBackend.head(in);
+                RawBackend.write(out, "HTTP/1.1 999 Request denied\r\nContent-Length: 2\r\n\r\nno");
+            }
+        }); HttpRelayFixture r = HttpRelayTest.forward(odd); RawClient c = r.client()) {
+            for (int i = 0; i < 2; i++) {
+                c.send(HttpRelayTest.GET);
+                RawClient.Response res = c.read();
+                assertEquals(999, res.status());
+                assertEquals("no", res.text());
+            }
         }
     }
 
