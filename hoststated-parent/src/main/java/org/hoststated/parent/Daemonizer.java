@@ -69,7 +69,7 @@ final class Daemonizer {
 
     private static List<String> environment() {
         List<String> env = new ArrayList<>();
-        for (String k : List.of("PATH", "LANG", "HOSTSTATED_SSL_DIR")) {
+        for (String k : List.of("PATH", "LANG")) {
             String v = System.getenv(k);
             if (v != null) {
                 env.add(k + "=" + v);
