@@ -12,6 +12,7 @@ import org.hoststated.core.config.Config;
 import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
+import org.hoststated.core.posix.SocketBuffers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,10 @@ final class ListenerSockets {
                     }
                 } else if (!added.containsKey(a)) {
                     added.put(a, bind(a, backlog(config, r)));
+                    kept = added.get(a);
+                }
+                if (a.udp() && kept != null) {
+                    receiveBuffer(kept, a, udpReceiveBuffer(config, r));
                 }
             }
         } catch (IOException e) {
@@ -105,6 +110,29 @@ final class ListenerSockets {
     static Listen listen(Config config, RelayConfig r) {
         boolean udp = config.protocol(r.protocol()).map(p -> p.type() == ProtocolType.DNS).orElse(false);
         return new Listen(address(r), udp);
+    }
+
+    private static int udpReceiveBuffer(Config config, RelayConfig r) {
+        TcpOptions tcp = config.protocol(r.protocol()).map(p -> p.tcp()).orElse(null);
+        return (tcp != null ? tcp : TcpOptions.defaults()).udpReceiveBuffer();
+    }
+
+    /**
+     * Gives a UDP listener its receive buffer beyond {@code net.core.rmem_max}, which the
+     * parent may as root: the queries of all clients wait there while the relay is busy.
+     * Without the capability the system's limit holds, with a warning.
+     */
+    private static void receiveBuffer(Socket s, Listen l, int bytes) {
+        try {
+            SocketBuffers.forceReceiveBuffer(s.intValue(), bytes);
+        } catch (IOException e) {
+            log.warn("listener {}: receive buffer of {} bytes: {}; net.core.rmem_max applies", l, bytes, e.getMessage());
+            try {
+                s.setReceiveBufferSize(bytes);
+            } catch (IOException again) {
+                log.warn("listener {}: receive buffer: {}", l, again.getMessage());
+            }
+        }
     }
 
     private static int backlog(Config config, RelayConfig r) {

@@ -20,6 +20,7 @@ final class Native {
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1;
+    static final int SO_RCVBUFFORCE = 33;
     static final int SCM_RIGHTS = 1;
     static final int MSG_CTRUNC = 0x8;
     static final int MSG_DONTWAIT = 0x40;

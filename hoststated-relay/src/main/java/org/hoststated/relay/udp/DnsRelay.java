@@ -73,8 +73,9 @@ public final class DnsRelay {
 
     /**
      * @param relay the relay's configuration, host selector and counters
-     * @param options the protocol's {@code tcp} options: {@code socket buffer} applies to every
-     *     socket of the relay, {@code ip ttl} and {@code ip minttl} to the listening one
+     * @param options the protocol's {@code tcp} options: {@code socket buffer} (or 4 MiB to
+     *     receive) applies to every socket of the relay, {@code ip ttl} and {@code ip minttl}
+     *     to the listening one
      * @param transport the relay engine's transport name ("io_uring" or "epoll")
      */
     public DnsRelay(RelayContext relay, TcpOptions options, String transport) {
@@ -108,7 +109,7 @@ public final class DnsRelay {
             DatagramChannel c = DatagramChannels.adopt(transport, fd);
             adopted[0] = true;
             return c;
-        });
+        }, false);
         SocketOptions.ttl(b, options, relay.config().listen().address() instanceof Inet6Address);
         // Reading starts once a socket towards the backends is bound (see startUpstreams).
         b.option(ChannelOption.AUTO_READ, false);
@@ -157,7 +158,7 @@ public final class DnsRelay {
     /** A new socket towards the backends; {@code bound} hears whether it could be bound. */
     private UpstreamSocket openUpstream(Consumer<Boolean> bound) {
         lastOpenNanos = System.nanoTime();
-        ChannelFuture f = bootstrap(() -> DatagramChannels.open(transport))
+        ChannelFuture f = bootstrap(() -> DatagramChannels.open(transport), true)
                 .handler(new ChannelInboundHandlerAdapter())
                 .bind(new InetSocketAddress(0));
         UpstreamSocket u = new UpstreamSocket(f.channel());
@@ -174,10 +175,16 @@ public final class DnsRelay {
         return u;
     }
 
-    private Bootstrap bootstrap(ChannelFactory<DatagramChannel> channels) {
+    /**
+     * {@code receive}: the socket's receive buffer is set here, as far as
+     * {@code net.core.rmem_max} allows (the listener's was set by the parent, beyond it).
+     */
+    private Bootstrap bootstrap(ChannelFactory<DatagramChannel> channels, boolean receive) {
         Bootstrap b = new Bootstrap().group(loop).channelFactory(channels);
+        if (receive) {
+            b.option(ChannelOption.SO_RCVBUF, options.udpReceiveBuffer());
+        }
         if (options.socketBuffer() > 0) {
-            b.option(ChannelOption.SO_RCVBUF, options.socketBuffer());
             b.option(ChannelOption.SO_SNDBUF, options.socketBuffer());
         }
         return b;

@@ -1,0 +1,50 @@
+package org.hoststated.parent;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.hoststated.core.config.Config;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The UDP socket of a {@code protocol dns} relay gets a receive buffer beyond
+ * {@code net.core.rmem_max} from the parent as root, so a burst of queries is not dropped by
+ * the kernel; {@code socket buffer} sets another size.
+ */
+class ListenerSocketsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aDnsListenerGetsItsReceiveBufferBeyondTheSystemLimit() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root for SO_RCVBUFFORCE");
+        // Netty's unix sockets live in the epoll native library, which the parent's loop loads.
+        Epoll.ensureAvailability();
+        int limit = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/core/rmem_max")).trim());
+        assertReceiveBuffer("", 4 << 20, limit);
+        assertReceiveBuffer("  tcp socket buffer 9000000\n", 9_000_000, limit);
+    }
+
+    private void assertReceiveBuffer(String option, int expected, int limit) throws Exception {
+        Path file = dir.resolve("hoststated.conf");
+        Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n" + option + "}\n"
+                + "relay r {\n  listen on 127.0.0.1 port 26953\n  protocol d\n  forward to 127.0.0.1 port 53\n}\n");
+        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(config);
+            Socket s = new Socket(sockets.fd(config, config.relays().get(0)));
+            // Linux reports twice the size asked for (the other half is its bookkeeping).
+            int got = s.getReceiveBufferSize();
+            assertTrue(got >= 2 * expected, "receive buffer " + got + " for " + expected + " (rmem_max " + limit + ")");
+        } finally {
+            sockets.closeAll();
+        }
+    }
+}
