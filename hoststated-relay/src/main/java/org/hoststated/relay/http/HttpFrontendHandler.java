@@ -20,6 +20,7 @@ import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
+import org.hoststated.relay.lb.RelayHosts;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      */
     private boolean headParsed;
     private final BackendLink link;
+    /** The hosts snapshot in which the connection's host was last found up ({@link #hostStillAccepted}). */
+    private RelayHosts hostsChecked;
 
     private final BackendPool pool;
 
@@ -285,11 +288,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      */
     private boolean route(int key, boolean mayReuse) {
         boolean perRequest = rules.hashes && hashRouted;
-        if (link.open() && !perRequest) {
+        if (link.open() && !perRequest && hostStillAccepted()) {
             return true;
         }
         InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
         InetSocketAddress local = (InetSocketAddress) client.localAddress();
+        hostsChecked = relay.selector().hosts();
         TargetHost want = relay.selector().select(remote, local, key);
         if (want == null) {
             fail(new HttpException(503, "no host available"));
@@ -299,6 +303,24 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return true;
         }
         link.connect(want, mayReuse);
+        return true;
+    }
+
+    /**
+     * Whether the host of the session's connection may still take its requests. One that went
+     * down or was disabled gets none from the session's next request on, not only from the
+     * next session (a keep-alive client would otherwise stay on it for as long as it likes);
+     * the request goes to an up host. Looked up again only when the hosts changed.
+     */
+    private boolean hostStillAccepted() {
+        RelayHosts now = relay.selector().hosts();
+        if (now == hostsChecked) {
+            return true;
+        }
+        if (link.host() == null || !relay.selector().accepts(link.host())) {
+            return false;
+        }
+        hostsChecked = now;
         return true;
     }
 

@@ -182,6 +182,25 @@ class BackendReuseTest {
         }
     }
 
+    @Test
+    void aKeepAliveSessionLeavesAHostThatWentDownAtItsNextRequest() throws Exception {
+        try (RawBackend b1 = new RawBackend(BACKEND, new EchoScript()); RawBackend b2 = new RawBackend(BACKEND2, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b1.address()).backend(b2.address())
+                        .table(Mode.ROUNDROBIN).start(); RawClient c = r.client()) {
+            InetSocketAddress a1 = b1.address();
+            r.hostsUp(h -> h.address().equals(a1));
+            c.send(HttpRelayTest.GET);
+            assertEquals(String.valueOf(a1.getPort()), c.read().header("X-Backend"));
+            // Disabled or failing its checks: the session's next request goes to an up host.
+            r.hostsUp(h -> !h.address().equals(a1));
+            c.send(HttpRelayTest.GET);
+            assertEquals(String.valueOf(b2.address().getPort()), c.read().header("X-Backend"));
+            c.send(HttpRelayTest.GET);
+            assertEquals(String.valueOf(b2.address().getPort()), c.read().header("X-Backend"));
+            assertEquals(1, b2.connections.get());
+        }
+    }
+
     /**
      * A server that answers one request per connection with its request line, then drops the
      * connection after {@code pauseMs} (a short keep-alive timeout): with a reset (SO_LINGER 0)
