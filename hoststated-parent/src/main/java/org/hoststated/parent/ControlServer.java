@@ -78,7 +78,9 @@ final class ControlServer {
         io.netty.channel.ChannelFuture f = new ServerBootstrap()
                 .group(loop)
                 .channel(EpollServerDomainSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 16)
+                // Room for a burst of commands (a monitoring system's, run in parallel): with a
+                // full queue a non-blocking connect fails at once with EAGAIN.
+                .option(ChannelOption.SO_BACKLOG, 128)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, MAX_QUEUED))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
