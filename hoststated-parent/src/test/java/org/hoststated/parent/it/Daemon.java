@@ -69,6 +69,19 @@ final class Daemon implements AutoCloseable {
         return System.getProperty("java.home") + "/bin/java";
     }
 
+    /**
+     * Whether {@code program} is an executable on the PATH: tests that drive curl or openssl
+     * skip, with a message, on a machine without them (CI installs both).
+     */
+    static boolean installed(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir.isEmpty() ? "." : dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void start() throws IOException {
         process = new ProcessBuilder(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
                 "-cp", classpath(), "org.hoststated.parent.Hoststated", "-d", "-f", config.toString())
@@ -197,7 +210,8 @@ final class Daemon implements AutoCloseable {
     }
 
     void signal(String sig) throws IOException, InterruptedException {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start().waitFor();
+        // The shell's own kill: a minimal system may have no kill program (procps).
+        new ProcessBuilder("sh", "-c", "kill -" + sig + " " + process.pid()).inheritIO().start().waitFor();
     }
 
     @Override

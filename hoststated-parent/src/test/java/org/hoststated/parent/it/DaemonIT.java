@@ -145,7 +145,7 @@ class DaemonIT {
     void a_killed_engine_is_restarted_and_the_daemon_keeps_serving() throws Exception {
         for (String title : List.of("hoststated: relay engine", "hoststated: health check engine", "hoststated: pf engine")) {
             long old = daemon.child(title).orElseThrow();
-            new ProcessBuilder("kill", "-KILL", Long.toString(old)).start().waitFor();
+            ProcessHandle.of(old).ifPresent(ProcessHandle::destroyForcibly);
             daemon.awaitLogged(title + " restarted", Duration.ofSeconds(20),
                     () -> daemon.child(title).filter(p -> p != old).isPresent());
             daemon.awaitLogged("both hosts up after restart of " + title, Duration.ofSeconds(20), () ->

@@ -56,7 +56,7 @@ final class L3Daemon implements AutoCloseable {
     /** Stops the daemon with SIGTERM and waits for it. */
     void stop() throws Exception {
         if (process != null && process.isAlive()) {
-            new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
+            new ProcessBuilder("sh", "-c", "kill -TERM " + process.pid()).start().waitFor();
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();

@@ -45,6 +45,7 @@ class RelayTlsIT {
     static void start() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
         Assumptions.assumeTrue(!Files.exists(CRT) && !Files.exists(KEY), "files for " + ADDR + " exist: not ours");
+        Assumptions.assumeTrue(Daemon.installed("openssl"), "openssl not installed: skipped");
         if (!Files.isDirectory(KEY.getParent())) {
             made.add(Files.createDirectories(KEY.getParent()));
         }
