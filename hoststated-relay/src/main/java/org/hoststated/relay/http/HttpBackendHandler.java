@@ -252,7 +252,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         } else {
             forward(in, in.readerIndex(), end);
         }
-        session.responseStarted();
+        if (last || status == 101) {
+            // An interim response is whole in itself: after it, a failure can still be answered.
+            session.responseStarted();
+        }
         in.readerIndex(end);
         head.trim();
         if (status == 101) {

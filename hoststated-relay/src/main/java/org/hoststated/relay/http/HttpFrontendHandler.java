@@ -387,6 +387,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     // Called by the backend handler of the current connection.
 
+    /** The final response (or a 101) began to go out: an error can no longer be answered. */
     void responseStarted() {
         responseStarted = true;
     }
