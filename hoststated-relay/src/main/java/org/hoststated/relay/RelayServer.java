@@ -20,6 +20,7 @@ import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.TcpRelayInitializer;
 import org.hoststated.relay.http.HttpRelayInitializer;
 import org.hoststated.relay.lb.HostSelector;
@@ -215,6 +216,10 @@ public final class RelayServer {
 
     /** Closes every open session of this relay (engine shutdown). */
     public ChannelGroupFuture closeSessions() {
+        for (Channel ch : context.sessions()) {
+            // Else the close line would take it for the client's close.
+            RelaySession.setReason(ch, "relay shut down");
+        }
         return context.sessions().close();
     }
 

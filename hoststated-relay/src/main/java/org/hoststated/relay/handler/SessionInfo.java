@@ -3,6 +3,7 @@ package org.hoststated.relay.handler;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.msg.CtlSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,12 +134,24 @@ public final class SessionInfo {
         done = true;
         relay.counters().closed();
         if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
-            String line = closeLine(relay.name(), relay.counters().active(), RelaySession.reason(clientChannel));
-            if (relay.logSessions()) {
-                log.info(line);
-            } else {
-                log.debug(line);
+            long active = relay.counters().active();
+            // Written once the close in progress is over: when a write fails (the client reset
+            // while its response was being written), Netty closes the channel, completing this
+            // future, before the failed write reports the cause that names the session's end.
+            try {
+                clientChannel.eventLoop().execute(() -> logClosed(relay, clientChannel, active));
+            } catch (RejectedExecutionException e) {
+                logClosed(relay, clientChannel, active);
             }
+        }
+    }
+
+    private void logClosed(RelayContext relay, Channel clientChannel, long active) {
+        String line = closeLine(relay.name(), active, RelaySession.reason(clientChannel));
+        if (relay.logSessions()) {
+            log.info(line);
+        } else {
+            log.debug(line);
         }
     }
 

@@ -2,11 +2,21 @@ package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.posix.UnixDatagramSocket;
+import org.hoststated.relay.RelayTransport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Peers that stop half-way: a server that dies after an interim response, a client that resets
@@ -36,6 +46,49 @@ class HttpPeerTest {
             RawClient.Response last = c.read();
             assertEquals(502, last.status(), last.head());
             assertTrue(c.closed());
+        }
+    }
+
+    /** Writes a response far larger than socket buffers, until the relay goes away. */
+    private static void endless(RawBackend b, InputStream in, OutputStream out) throws IOException {
+        if (RawBackend.head(in) == null) {
+            return;
+        }
+        RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n");
+        byte[] block = new byte[65536];
+        for (int i = 0; i < 1000000000 / block.length; i++) {
+            out.write(block);
+        }
+    }
+
+    /**
+     * A client that stops reading a large response and then resets its connection: the write
+     * the relay had pending fails first, and the close line (read here from a syslog socket)
+     * must still name the reset instead of saying the session was done.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aClientResetWhileItsResponseIsWrittenIsLoggedAsSuch(String how, @TempDir Path tmp) throws Exception {
+        RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
+        assumeTrue(t != null, "io_uring is not available here");
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::endless);
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start()) {
+            LogConfig.init("hoststated", "relay", false, false, devLog);
+            Socket s = new Socket();
+            s.setReceiveBufferSize(4096);
+            s.connect(r.address, 5000);
+            s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            BackendReuseTest.await("the session", () -> r.context.sessions().size() == 1);
+            Thread.sleep(300); // the response fills the client's buffers and the relay's write waits
+            s.setSoLinger(true, 0);
+            s.close();
+            byte[] buf = new byte[9000];
+            String line = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8);
+            assertTrue(line.contains(", client: "), line);
+        } finally {
+            LogConfig.init("hoststated", "hoststated", true, false);
         }
     }
 }
