@@ -552,15 +552,22 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
+    /**
+     * The client sent FIN. Its connection closes once what is queued for it is written: a FIN
+     * says the client sends no more, not that it reads no more, and a close now would drop the
+     * end of a response the relay still holds for a slow reader.
+     */
     private void clientEof() {
         clientEof = true;
-        if (state == State.CLOSED || session == null) {
+        if (session == null) {
             client.close();
+        } else if (state == State.CLOSED) {
+            RelaySession.closeOnFlush(client);
         } else if (state == State.TUNNEL && tunnelServerEof) {
-            // Both sides have sent FIN: the tunnel is over once the client's last bytes are out.
+            // Both sides have sent FIN: the tunnel is over once the last bytes are out both ways.
             RelaySession.setReason(client, "done");
             link.closeOnFlush();
-            client.close();
+            RelaySession.closeOnFlush(client);
         } else if (state == State.TUNNEL) {
             link.shutdownOutputOnFlush();
         } else if (exchange && requestDone) {
@@ -569,10 +576,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         } else if (exchange) {
             RelaySession.setReason(client, "client closed during the request");
             closeServer();
-            client.close();
+            RelaySession.closeOnFlush(client);
         } else {
             RelaySession.setReason(client, "done");
-            client.close();
+            RelaySession.closeOnFlush(client);
         }
     }
 

@@ -91,4 +91,43 @@ class HttpPeerTest {
             LogConfig.init("hoststated", "hoststated", true, false);
         }
     }
+
+    /** Answers every request with a body of 60,000 bytes: more than the sockets hold. */
+    private static void large(RawBackend b, InputStream in, OutputStream out) throws IOException {
+        while (RawBackend.head(in) != null) {
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 60000\r\n\r\n");
+            out.write(new byte[60000]);
+        }
+    }
+
+    /**
+     * A client sends FIN after its request while the relay, which has the whole response from
+     * the server, still holds its end queued (the client reads slowly): all of it goes out
+     * before the close.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"keep-alive", "close"})
+    void aFinWhileTheResponsesEndIsQueuedLosesNoneOfIt(String connection) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::large);
+                HttpRelayFixture r = HttpRelayFixture.builder().socketBuffer(4096).backend(b.address()).start()) {
+            Socket s = new Socket();
+            s.setReceiveBufferSize(4096);
+            s.connect(r.address, 5000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: a\r\nConnection: " + connection + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(300); // the relay has the response, the client's socket a part of it
+            s.shutdownOutput();
+            Thread.sleep(300);
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[4096];
+            long total = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                total += n;
+            }
+            s.close();
+            // The head is some 40 bytes: all of the body arrived when more than 60,000 did.
+            assertTrue(total > 60000, "received " + total);
+        }
+    }
 }

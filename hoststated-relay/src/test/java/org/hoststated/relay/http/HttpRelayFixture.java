@@ -72,6 +72,8 @@ final class HttpRelayFixture implements AutoCloseable {
         /** The engine's session bound, as RelayServer puts it in front of every relay. */
         private SessionLimit sessionLimit = new SessionLimit(Integer.MAX_VALUE);
         private int timeoutSec = 600;
+        /** {@code tcp { socket buffer }}, or 0 for the kernel's default. */
+        private int socketBuffer;
         private RelayTransport transport = RelayTransport.epoll();
         private boolean down;
         private io.netty.handler.ssl.SslContext tls;
@@ -130,6 +132,11 @@ final class HttpRelayFixture implements AutoCloseable {
             return this;
         }
 
+        Builder socketBuffer(int bytes) {
+            socketBuffer = bytes;
+            return this;
+        }
+
         Builder timeout(int sec) {
             timeoutSec = sec;
             return this;
@@ -146,7 +153,8 @@ final class HttpRelayFixture implements AutoCloseable {
     }
 
     private HttpRelayFixture(Builder b) throws IOException {
-        ProtocolConfig protocol = new ProtocolConfig(2, "web", ProtocolType.HTTP, TcpOptions.defaults(),
+        ProtocolConfig protocol = new ProtocolConfig(2, "web", ProtocolType.HTTP,
+                new TcpOptions(TcpOptions.DEFAULT_BACKLOG, null, null, b.socketBuffer, 0, 0),
                 SslOptions.defaults(), b.nodes, b.returnError, b.style);
         InetAddress listen = InetAddress.getByName(RELAY_ADDRESS);
         RelayTarget target;
