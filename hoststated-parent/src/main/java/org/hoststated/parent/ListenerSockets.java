@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.hoststated.core.config.Config;
+import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
@@ -58,11 +59,11 @@ final class ListenerSockets {
                         relisten(kept, a.address(), backlog(config, r));
                     }
                 } else if (!added.containsKey(a)) {
-                    added.put(a, bind(a, backlog(config, r)));
-                    kept = added.get(a);
+                    kept = bind(a, backlog(config, r));
+                    added.put(a, kept);
                 }
                 if (a.udp() && kept != null) {
-                    receiveBuffer(kept, a, udpReceiveBuffer(config, r));
+                    receiveBuffer(kept, a, tcp(config, r).udpReceiveBuffer());
                 }
             }
         } catch (IOException e) {
@@ -112,9 +113,10 @@ final class ListenerSockets {
         return new Listen(address(r), udp);
     }
 
-    private static int udpReceiveBuffer(Config config, RelayConfig r) {
-        TcpOptions tcp = config.protocol(r.protocol()).map(p -> p.tcp()).orElse(null);
-        return (tcp != null ? tcp : TcpOptions.defaults()).udpReceiveBuffer();
+    /** The {@code tcp} options of relay {@code r}'s protocol, or the defaults when it has none. */
+    private static TcpOptions tcp(Config config, RelayConfig r) {
+        TcpOptions t = config.protocol(r.protocol()).map(ProtocolConfig::tcp).orElse(null);
+        return t != null ? t : TcpOptions.defaults();
     }
 
     /**
@@ -136,9 +138,8 @@ final class ListenerSockets {
     }
 
     private static int backlog(Config config, RelayConfig r) {
-        return config.protocol(r.protocol())
-                .map(p -> p.tcp() == null || p.tcp().backlog() <= TcpOptions.DEFAULT_BACKLOG ? DEFAULT_BACKLOG : p.tcp().backlog())
-                .orElse(DEFAULT_BACKLOG);
+        int asked = tcp(config, r).backlog();
+        return asked <= TcpOptions.DEFAULT_BACKLOG ? DEFAULT_BACKLOG : asked;
     }
 
     /**

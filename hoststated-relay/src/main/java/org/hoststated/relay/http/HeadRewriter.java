@@ -165,7 +165,7 @@ final class HeadRewriter {
      */
     private void dropLookalikes() {
         for (HttpRules.Rule r : rules) {
-            if (r.node().type() != NodeType.HEADER || r.keyLower().length == 0) {
+            if (r.node().type() != NodeType.HEADER) {
                 continue;
             }
             for (int f = 0; f < h.fields; f++) {
