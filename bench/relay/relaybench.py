@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -59,6 +60,18 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK   # utime, stime: fields 14 and 15
+
+
+def machine_idle_ticks():
+    """(idle ticks, all ticks) of all CPUs, from /proc/stat."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    return ticks[3] + ticks[4], sum(ticks)
+
+
+def waited_children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def rss_mib(pid, key="VmRSS"):
@@ -267,15 +280,22 @@ def to_ms(v):
     return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")
 
 
-def wrk(port, seconds, close, cpu_pid):
+def wrk(port, seconds, close, cpu_pid, backend_pid=None):
     cmd = ["wrk", "-t1", "-c50", f"-d{seconds}s", "--latency"]
     if close:
         cmd += ["-H", "Connection: close"]
     cmd.append(f"http://{ADDR}:{port}/")
     before = cpu_seconds(cpu_pid) if cpu_pid else 0.0
+    backend_before = cpu_seconds(backend_pid) if backend_pid else 0.0
+    wrk_before = waited_children_cpu()
+    idle_before, all_before = machine_idle_ticks()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    idle_after, all_after = machine_idle_ticks()
     cpu = cpu_seconds(cpu_pid) - before if cpu_pid else 0.0
-    r = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 0, "cpu": cpu, "requests": 0}
+    r = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 0, "cpu": cpu, "requests": 0,
+         "backend_cpu": cpu_seconds(backend_pid) - backend_before if backend_pid else float("nan"),
+         "wrk_cpu": waited_children_cpu() - wrk_before,
+         "idle": (idle_after - idle_before) / max(1, all_after - all_before)}
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if m:
         r["rps"] = float(m.group(1))
@@ -380,7 +400,7 @@ def run(a, work):
     for rnd in range(a.rounds):
         for case, close, _ in cases:
             for name, port, pid in path_ports(case):
-                r = wrk(port, a.duration, close, pid)
+                r = wrk(port, a.duration, close, pid, ngx_worker)
                 results.setdefault((case, name), []).append(r)
                 log(f"round {rnd + 1} {case:10s} {name:32s} {r['rps']:9.0f} req/s  p99 {r['p99']:.2f} ms  "
                     f"errors {r['errors']}  cpu {r['cpu']:.2f} s")
@@ -431,6 +451,18 @@ def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, 
                   f"{(f'{rps / hap_rps:9.2f}' if is_proxy else ' ' * 9)} {p50:7.2f} {p99:7.2f} {errs:6d} "
                   f"{cpu:6.2f} {per_cpu:9.0f} {(f'{per_cpu / hap_cpu:9.2f}' if is_proxy else ' ' * 9)}")
     print("(CPU s: per wrk run, of the proxy process; for nginx direct, of its worker)")
+    # On a small machine the three processes share the CPUs: a proxy that uses less CPU per
+    # request leaves more to wrk and nginx, and a run with idle CPU was bound by latency instead.
+    print(f"\nCPU per request (µs), medians: {'proxy':>6s} {'nginx':>6s} {'wrk':>6s} {'all':>6s}   machine idle")
+    for case, _, _ in cases:
+        for name, _, _ in path_ports(case):
+            rs = [r for r in results[(case, name)] if r["requests"]]
+            if not rs:
+                continue
+            us = {k: med([r[k] / r["requests"] * 1e6 for r in rs]) for k in ("cpu", "backend_cpu", "wrk_cpu")}
+            proxy = us["cpu"] if name != path_ports(case)[0][0] else 0.0
+            print(f"  {case:10s} {name:32s} {proxy:6.1f} {us['backend_cpu']:6.1f} {us['wrk_cpu']:6.1f} "
+                  f"{proxy + us['backend_cpu'] + us['wrk_cpu']:6.1f}   {med([r['idle'] for r in rs]) * 100:5.1f} %")
     if bulk:
         print(f"\nbulk TCP: iperf3 -n {a.bulk}, one stream, median of {a.bulk_rounds} rounds")
         direct = med([r["gbps"] for r in bulk["direct"]])

@@ -48,6 +48,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private boolean inputClosed;
     /** The response of the request in flight has not sent a byte yet. */
     private boolean awaitingFirstByte;
+    /** An interim (1xx) response to the request in flight was passed on; the final one is awaited. */
+    private boolean interimSent;
     /** The client's connection ends after this response: tell it so (the server was asked to keep-alive). */
     private boolean closeClient;
     /** Responses this connection carried completely, for any session. */
@@ -121,6 +123,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         http10Request = isHttp10;
         closeClient = closesClient;
         awaitingFirstByte = true;
+        interimSent = false;
     }
 
     /** A connect failed and is retried: the new connection's handler awaits this response. */
@@ -266,6 +269,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         if (status < 200) {
             // Interim (100 Continue, 103 Early Hints): the final response follows.
+            interimSent = true;
             return true;
         }
         body = framer;
@@ -381,10 +385,19 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         } else if (state == State.HEAD && awaitingFirstByte) {
             session.requestLost(this, new HttpException(502, "server closed the connection before responding"));
         } else {
-            session.serverFailed(this, new HttpException(502, "server closed the connection"
-                    + (state == State.BODY ? " within the response body" : " before responding")));
+            session.serverFailed(this, new HttpException(502, "server closed the connection " + where()));
         }
         ctx.close();
+    }
+
+    /** Where in the response of the request in flight its server stopped, for the 502's reason. */
+    private String where() {
+        if (state == State.BODY) {
+            return "within the response body";
+        } else if (cumulation != null) {
+            return "within the response head";
+        }
+        return interimSent ? "after an interim response" : "before responding";
     }
 
     @Override

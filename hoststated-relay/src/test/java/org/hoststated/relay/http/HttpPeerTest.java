@@ -35,16 +35,20 @@ class HttpPeerTest {
 
     /**
      * Only an interim response went out: the final one can still be an error page, so the
-     * client learns that its request failed instead of seeing its connection close.
+     * client learns that its request failed instead of seeing its connection close. The page
+     * (return error) says where the server stopped.
      */
     @Test
     void aServerThatClosesAfter100ContinueIsABadGateway() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::continueThenClose);
-                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).returnError(null).start();
+                RawClient c = r.client()) {
             c.send("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi");
             assertEquals(100, c.read().status());
             RawClient.Response last = c.read();
             assertEquals(502, last.status(), last.head());
+            String page = new String(last.body(), StandardCharsets.UTF_8);
+            assertTrue(page.contains("after an interim response"), page);
             assertTrue(c.closed());
         }
     }
