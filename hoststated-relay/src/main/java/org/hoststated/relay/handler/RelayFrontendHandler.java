@@ -147,7 +147,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void connectFailed(Throwable cause) {
-        String why = host + ": " + describe(cause);
+        String why = host + ": " + RelaySession.describe(cause);
         if (retriesLeft-- > 0) {
             // The original destination of a redirected client has no alternative but itself.
             TargetHost next = host.id() == NAT_HOST_ID ? host : relay.selector().next(host);
@@ -192,7 +192,8 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             if (hs.isSuccess()) {
                 startSession(ctx);
             } else {
-                RelaySession.setReason(client, "TLS handshake: " + describe(hs.cause()));
+                String why = RelaySession.describe(hs.cause());
+                RelaySession.setReason(client, why.startsWith("TLS") ? why : "TLS handshake: " + why);
                 ctx.close();
             }
             return;
@@ -284,7 +285,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             // Not the outside world failing (I/O error, bad TLS or protocol data): a bug.
             log.warn("relay {}, session {}: {} side", relay.name(), session != null ? session.id() : 0, side, cause);
         }
-        RelaySession.setReason(client, side + ": " + describe(cause));
+        RelaySession.setReason(client, side + ": " + RelaySession.describe(cause));
     }
 
     private void finishIfBothEof() {
@@ -303,10 +304,5 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             }
             pending = null;
         }
-    }
-
-    private static String describe(Throwable t) {
-        String m = t.getMessage();
-        return m != null ? m : t.getClass().getSimpleName();
     }
 }

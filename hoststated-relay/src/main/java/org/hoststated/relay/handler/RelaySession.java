@@ -4,11 +4,16 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.AttributeKey;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Small helpers the relay session handlers share: the reason a session ended (kept on the
- * client channel, first writer wins, printed in the session's close line) and the two
+ * client channel, first writer wins, printed in the session's close line), how a failure reads
+ * in that line, and the two
  * flush-then-act steps of a relay, {@code closeOnFlush} and {@code shutdownOutputOnFlush}.
  * Called on the session's worker loop.
  */
@@ -26,6 +31,31 @@ public final class RelaySession {
     public static String reason(Channel client) {
         String r = client.attr(REASON).get();
         return r != null ? r : "done";
+    }
+
+    /** The longest failure text a close line carries: a peer's bytes must not flood the log. */
+    static final int MAX_DESCRIBED = 160;
+
+    /**
+     * A failure as the close line says it: the exception's own message, without the wrapper
+     * Netty's decoders add, and short. A client that sends something other than TLS to a TLS
+     * listener is "not a TLS record" (Netty's message carries the whole record in hex); a TLS
+     * failure says so.
+     */
+    public static String describe(Throwable t) {
+        while (t instanceof DecoderException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof NotSslRecordException) {
+            return "not a TLS record";
+        }
+        String m = t.getMessage();
+        if (m == null || m.isEmpty()) {
+            m = t.getClass().getSimpleName();
+        } else if (t instanceof SSLException) {
+            m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;
+        }
+        return m.length() <= MAX_DESCRIBED ? m : m.substring(0, MAX_DESCRIBED) + "...";
     }
 
     /** Closes {@code ch} once everything queued on it before has been written. */

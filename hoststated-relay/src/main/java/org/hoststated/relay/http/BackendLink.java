@@ -203,7 +203,7 @@ final class BackendLink {
     }
 
     private void connectFailed(Throwable cause) {
-        String why = host + ": " + HttpFrontendHandler.describe(cause);
+        String why = host + ": " + RelaySession.describe(cause);
         if (retriesLeft-- > 0) {
             TargetHost next = relay.selector().next(host);
             if (next != null) {

@@ -420,7 +420,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (link.replayOnFreshConnection()) {
             log.debug("relay {}, session {}: server closed a reused connection before responding ({}), request resent",
-                    relay.name(), session.id(), describe(cause));
+                    relay.name(), session.id(), RelaySession.describe(cause));
         } else if (cause instanceof HttpException e) {
             serverFailed(from, e);
         } else {
@@ -612,14 +612,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         noteError("server", cause);
-        fail(new HttpException(502, "server: " + describe(cause)));
+        fail(new HttpException(502, "server: " + RelaySession.describe(cause)));
     }
 
     private void noteError(String side, Throwable cause) {
         if (!(cause instanceof IOException) && !(cause instanceof DecoderException)) {
             log.warn("relay {}, session {}: {} side", relay.name(), session != null ? session.id() : 0, side, cause);
         }
-        RelaySession.setReason(client, side + ": " + describe(cause));
+        RelaySession.setReason(client, side + ": " + RelaySession.describe(cause));
     }
 
     /**
@@ -704,13 +704,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** The request head awaited did not arrive in time (called by the session's timer). */
     void headTimeout() {
-        if (state == State.HEAD && !exchange) {
-            fail(new HttpException(408, "timeout reading the request head"));
+        if (state != State.HEAD || exchange) {
+            return;
         }
-    }
-
-    static String describe(Throwable t) {
-        String m = t.getMessage();
-        return m != null ? m : t.getClass().getSimpleName();
+        SslHandler tls = client.pipeline().get(SslHandler.class);
+        if (tls != null && !tls.handshakeFuture().isDone()) {
+            // No HTTP answer can reach a client that never finished its handshake.
+            RelaySession.setReason(client, "TLS handshake: timed out");
+            client.close();
+            return;
+        }
+        fail(new HttpException(408, "timeout reading the request head"));
     }
 }

@@ -10,8 +10,11 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.core.posix.UnixDatagramSocket;
+import org.hoststated.relay.RelayTls;
 import org.hoststated.relay.RelayTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,6 +97,47 @@ class HttpPeerTest {
         } finally {
             LogConfig.init("hoststated", "hoststated", true, false);
         }
+    }
+
+    /**
+     * A TLS listener: a client that speaks plain HTTP to it, and one that stops in the middle
+     * of its handshake, are closed without an HTTP answer (none could reach them), and their
+     * close lines say what happened in a few words.
+     */
+    @Test
+    void clientsThatFailTlsAreClosedWithAShortReason(@TempDir Path tmp) throws Exception {
+        byte[] cert = HttpTransportsTest.resource("relay.crt");
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
+                                SslOptions.defaults()))
+                        .limits(new HttpLimits(16 * 1024, 100, 300)).start()) {
+            LogConfig.init("hoststated", "relay", false, false, devLog);
+            try (RawClient c = r.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertTrue(c.closed());
+            }
+            String line = closeLine(syslogd);
+            assertTrue(line.endsWith(", client: not a TLS record"), line);
+            try (RawClient c = r.client()) {
+                // The start of a ClientHello record whose rest never comes.
+                c.send(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03});
+                assertTrue(c.closed());
+            }
+            line = closeLine(syslogd);
+            assertTrue(line.endsWith(", TLS handshake: timed out"), line);
+        } finally {
+            LogConfig.init("hoststated", "hoststated", true, false);
+        }
+    }
+
+    private static String closeLine(UnixDatagramSocket syslogd) throws IOException {
+        byte[] buf = new byte[9000];
+        String line = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
+        assertTrue(line.length() < 300, line);
+        return line;
     }
 
     /** Answers every request with a body of 60,000 bytes: more than the sockets hold. */

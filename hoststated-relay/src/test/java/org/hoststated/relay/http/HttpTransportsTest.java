@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The same HTTP session over each transport the relay runs on, and over TLS. */
 class HttpTransportsTest {
-    private static byte[] resource(String name) throws IOException {
+    static byte[] resource(String name) throws IOException {
         try (InputStream in = HttpTransportsTest.class.getResourceAsStream("/tls/" + name)) {
             return in.readAllBytes();
         }

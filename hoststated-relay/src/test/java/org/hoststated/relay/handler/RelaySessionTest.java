@@ -1,0 +1,36 @@
+package org.hoststated.relay.handler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
+import java.io.IOException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+
+/** How a failure reads in a session's close line. */
+class RelaySessionTest {
+    @Test
+    void plainTextOnATlsListenerIsNamedWithoutItsBytes() {
+        String hex = "474554202f20485454502f312e31".repeat(200);
+        assertEquals("not a TLS record",
+                RelaySession.describe(new DecoderException(new NotSslRecordException("not an SSL/TLS record: " + hex))));
+    }
+
+    @Test
+    void tlsFailuresSaySoWithoutNettysWrapper() {
+        assertEquals("TLS handshake: SSLv2Hello is not enabled",
+                RelaySession.describe(new DecoderException(new SSLHandshakeException("SSLv2Hello is not enabled"))));
+        assertEquals("TLS: record overflow", RelaySession.describe(new SSLException("record overflow")));
+    }
+
+    @Test
+    void aLongMessageIsCutAndAMissingOneIsTheClassName() {
+        String d = RelaySession.describe(new IOException("x".repeat(5000)));
+        assertTrue(d.length() <= RelaySession.MAX_DESCRIBED + 3 && d.endsWith("..."), d);
+        assertEquals("IOException", RelaySession.describe(new IOException()));
+        assertEquals("Connection reset by peer", RelaySession.describe(new IOException("Connection reset by peer")));
+    }
+}
