@@ -33,6 +33,7 @@ import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.RelayStatistics;
 import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.SocketPair;
@@ -79,6 +80,9 @@ public final class RelayEngine extends Engine {
     private final Map<Integer, Map<Integer, Integer>> pendingFds = new HashMap<>();
     private final Map<String, RelayCounters> counters = new HashMap<>();
     private final Map<String, RelayStatsWindow> stats = new HashMap<>();
+    /** What pfe last got per relay: a relay whose statistics did not change sends nothing. */
+    private final Map<String, RelayStatistics> statsSent = new HashMap<>();
+    private long statsRefreshes;
     private final Map<Integer, HostState> hostStates = new HashMap<>();
     private final Set<Integer> disabledHosts = new HashSet<>();
     private final Set<Integer> disabledTables = new HashSet<>();
@@ -110,8 +114,8 @@ public final class RelayEngine extends Engine {
     @Override
     protected void started() {
         log.info("using the {} transport, at most {} sessions", transport.name(), sessionLimit);
-        statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.INTERVAL_SEC,
-                RelayStatsWindow.INTERVAL_SEC, TimeUnit.SECONDS);
+        statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.REFRESH_SEC,
+                RelayStatsWindow.REFRESH_SEC, TimeUnit.SECONDS);
     }
 
     @Override
@@ -180,6 +184,7 @@ public final class RelayEngine extends Engine {
                 }
                 counters.remove(e.getKey());
                 stats.remove(e.getKey());
+                statsSent.remove(e.getKey());
             }
         }
         servers = next;
@@ -459,13 +464,19 @@ public final class RelayEngine extends Engine {
         }
     }
 
+    /** Every {@link RelayStatsWindow#REFRESH_SEC}: each relay's statistics to pfe when they changed. */
     private void sendStatistics() {
-        shutdownIdleGroups(allServers());
+        if (++statsRefreshes % (RelayStatsWindow.INTERVAL_SEC / RelayStatsWindow.REFRESH_SEC) == 0) {
+            shutdownIdleGroups(allServers());
+        }
         for (RelayServer s : servers.values()) {
             RelayConfig r = s.config();
             RelayCounters c = s.context().counters();
             RelayStatsWindow w = stats.computeIfAbsent(r.name(), k -> new RelayStatsWindow());
-            sendPeer(ProcId.PFE, MessageType.STATISTICS, w.next(applied, r.id(), c.total(), c.active()));
+            RelayStatistics now = w.refresh(applied, r.id(), c.total(), c.active());
+            if (!now.equals(statsSent.put(r.name(), now))) {
+                sendPeer(ProcId.PFE, MessageType.STATISTICS, now);
+            }
         }
     }
 

@@ -4,15 +4,26 @@ import org.hoststated.core.msg.RelayStatistics;
 
 /**
  * The per-minute session statistics of one relay, as relayd's {@code relay_statistics} keeps
- * them: sessions in the last minute, hour and day, and running averages. Fed once per
- * {@link #INTERVAL_SEC} by the relay engine's loop, which owns it.
+ * them: sessions in the last minute, hour and day, and running averages. Fed every
+ * {@link #REFRESH_SEC} by the relay engine's loop, which owns it ({@link #refresh}).
+ *
+ * <p>relayd only reported once a minute, so {@code show relays} said nothing for up to a
+ * minute after a relay's first sessions. Here the totals are at most {@link #REFRESH_SEC}
+ * old: the last 60 s are a rolling sum of 5 s steps, the last hour and day add the minute in
+ * progress to the closed minutes, and the running averages move once a minute, as relayd's.
  */
 public final class RelayStatsWindow {
     public static final int INTERVAL_SEC = 60;
+    public static final int REFRESH_SEC = 5;
+    private static final int REFRESHES = INTERVAL_SEC / REFRESH_SEC;
     private static final int PER_HOUR = 3600 / INTERVAL_SEC;
     private static final int PER_DAY = 86400 / INTERVAL_SEC;
 
     private final long[] minutes = new long[PER_DAY];
+    /** Sessions per refresh step over the last minute, a ring. */
+    private final long[] steps = new long[REFRESHES];
+    private long refreshes;
+    private long lastStepTotal;
     private long lastTotal;
     private long tick;
     private long lastHour;
@@ -22,6 +33,28 @@ public final class RelayStatsWindow {
     private long avgHour;
     private long daySum;
     private long avgDay;
+
+    /**
+     * One refresh step: the statistics as of now; every {@link #REFRESHES}th step also closes
+     * the minute ({@link #next}).
+     *
+     * @param total sessions since start (the relay's {@link RelayCounters#total()})
+     */
+    public RelayStatistics refresh(int generation, int relayId, long total, long active) {
+        steps[(int) (refreshes % REFRESHES)] = Math.max(0, total - lastStepTotal);
+        lastStepTotal = total;
+        refreshes++;
+        if (refreshes % REFRESHES == 0) {
+            return next(generation, relayId, total, active);
+        }
+        long lastMinute = 0;
+        for (long n : steps) {
+            lastMinute += n;
+        }
+        long open = Math.max(0, total - lastTotal);
+        return new RelayStatistics(generation, relayId, total, Math.max(0, active), lastMinute, lastHour + open,
+                lastDay + open, avg, avgHour, avgDay);
+    }
 
     /**
      * Closes one interval.

@@ -38,4 +38,30 @@ class RelayStatsWindowTest {
         assertEquals(0, s.lastHour());
         assertEquals(100, s.lastDay());
     }
+
+    /** Between the minute's closes, the figures are those of the last refresh step. */
+    @Test
+    void refreshStepsReportTheRollingMinuteAndTheOpenOne() {
+        RelayStatsWindow w = new RelayStatsWindow();
+        RelayStatistics s = w.refresh(1, 1, 3, 1);
+        assertEquals(3, s.total());
+        assertEquals(3, s.last60s());
+        assertEquals(3, s.lastHour());
+        assertEquals(3, s.lastDay());
+        assertEquals(0, s.avg60s()); // averages move once a minute
+        for (int i = 1; i < 12; i++) {
+            s = w.refresh(1, 1, 3 + i, 0); // one more session per step: the minute closes at the 12th
+        }
+        assertEquals(14, s.last60s());
+        assertEquals(14, s.lastHour());
+        assertEquals(7, s.avg60s());
+        for (int i = 0; i < 11; i++) {
+            s = w.refresh(1, 1, 14, 0);
+        }
+        assertEquals(1, s.last60s()); // 55 s later, the last step of the first minute is still in
+        s = w.refresh(1, 1, 14, 0);
+        assertEquals(0, s.last60s());
+        assertEquals(14, s.lastHour());
+        assertEquals(14, s.lastDay());
+    }
 }

@@ -98,6 +98,22 @@ class RelayIT {
         }
     }
 
+    /**
+     * relayd reported a relay's sessions once a minute; here {@code show relays} has them
+     * within a refresh step (5 s) of the sessions.
+     */
+    @Test
+    void showRelaysCountsSessionsWithinSeconds() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals("echo", RelayClient.session(S, portS));
+        }
+        daemon.awaitLogged("relay s statistics", Duration.ofSeconds(12), () -> {
+            String out = daemon.ctl("show", "relays").output();
+            String below = out.substring(out.indexOf("\ts "));
+            return below.contains("total: ") && below.contains("/60s");
+        });
+    }
+
     @Test
     void aDisabledRelayAcceptsAndCloses() throws Exception {
         try (Socket c = RelayClient.open(OFF, portOff)) {
