@@ -321,6 +321,24 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * A host that stopped but is not yet seen down refuses: another up host of the table takes
+     * the session even though neither host has a retry.
+     */
+    @Test
+    void refusedConnectFailsOverToAnotherUpHostWithoutRetry() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a")) {
+            List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 0),
+                    RelayFixture.host(2, a.address(), 0));
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
+                for (int i = 0; i < 4; i++) {
+                    assertEquals("a", identify(r));
+                }
+                assertEquals(4, a.connections());
+            }
+        }
+    }
+
     @Test
     void refusedConnectWithoutRetryClosesTheSession() throws Exception {
         List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 0));

@@ -93,7 +93,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        retriesLeft = host.retry();
+        retriesLeft = host.id() == NAT_HOST_ID ? host.retry() : relay.selector().connectRetries(host);
         connect();
     }
 

@@ -4,9 +4,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.AttributeKey;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -33,6 +35,9 @@ public final class RelaySession {
         return r != null ? r : "done";
     }
 
+    /** The system call that Netty names before the error of a failed socket operation. */
+    private static final Pattern NATIVE_CALL = Pattern.compile("^[\\w ]+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
+
     /** The longest failure text a close line carries: a peer's bytes must not flood the log. */
     static final int MAX_DESCRIBED = 160;
 
@@ -52,6 +57,10 @@ public final class RelaySession {
         String m = t.getMessage();
         if (m == null || m.isEmpty()) {
             m = t.getClass().getSimpleName();
+        } else if (t instanceof Errors.NativeIoException) {
+            // "io_uring read(..) failed with error(-104): Connection reset by peer": the
+            // system call is Netty's business, the error the operator's.
+            m = NATIVE_CALL.matcher(m).replaceFirst("");
         } else if (t instanceof SSLException) {
             m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;
         }

@@ -97,7 +97,7 @@ final class BackendLink {
     void connect(TargetHost to, boolean mayReuse) {
         release();
         host = to;
-        retriesLeft = to.retry();
+        retriesLeft = relay.selector().connectRetries(to);
         HttpBackendHandler h = mayReuse && pool.enabled() ? idle().take(to) : null;
         if (h == null) {
             connect();
@@ -153,7 +153,7 @@ final class BackendLink {
             replay[i] = null;
         }
         recorded = 0;
-        retriesLeft = host.retry();
+        retriesLeft = relay.selector().connectRetries(host);
         connect();
         old.moveExpectationTo(handler);
         return true;
@@ -232,7 +232,11 @@ final class BackendLink {
             if (pending == null) {
                 pending = new ArrayDeque<>(4);
             }
-            pending.add(ReceiveRing.held(b, session.client().alloc()));
+            ByteBuf held = ReceiveRing.held(b, session.client().alloc());
+            if (recording) {
+                record(held);
+            }
+            pending.add(held);
         }
     }
 

@@ -254,7 +254,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         requestDone = false;
         responseStarted = false;
         earlyResponse = false;
-        if (resendable && link.reused()) {
+        if (resendable) {
             link.recordForReplay();
         }
         link.handler().expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10,
@@ -411,15 +411,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * The server closed (or reset) the connection before any byte of the response: a request
-     * sent over a reused connection that the server was closing as idle. Resent once over a
-     * fresh connection when it can be (see {@link BackendLink}), else the session fails.
+     * sent over a reused connection that the server was closing as idle, or a server that went
+     * away (a fast shutdown resets what it was serving). Resent once over a fresh connection
+     * when it can be (see {@link BackendLink}), else the session fails.
      */
     void requestLost(HttpBackendHandler from, Throwable cause) {
         if (!link.current(from)) {
             return;
         }
         if (link.replayOnFreshConnection()) {
-            log.debug("relay {}, session {}: server closed a reused connection before responding ({}), request resent",
+            log.debug("relay {}, session {}: server closed the connection before responding ({}), request resent",
                     relay.name(), session.id(), RelaySession.describe(cause));
         } else if (cause instanceof HttpException e) {
             serverFailed(from, e);

@@ -9,6 +9,9 @@ import java.net.InetSocketAddress;
  * no lock.
  */
 public final class HostSelector {
+    /** The most other hosts of a table a failed connect is tried on (unless the host's retry says more). */
+    public static final int FAILOVER_TRIES = 3;
+
     private final Scheduler scheduler;
     private final boolean noCheck;
     private final int hashKey;
@@ -95,6 +98,25 @@ public final class HostSelector {
             }
         }
         return false;
+    }
+
+    /**
+     * How many times a session's failed connect to {@code first} is tried again on the next
+     * host: the host's own {@code retry} (the target's, for {@code forward to} and
+     * {@code service}), and in a table at least once on each other host that may get sessions,
+     * up to {@link #FAILOVER_TRIES}. relayd retried only as often as the host's {@code retry}
+     * said, so a backend that stopped lost the connections sent to it before its next check;
+     * a refused connect sent nothing, so another host can take it whatever the request.
+     */
+    public int connectRetries(TargetHost first) {
+        RelayHosts h = hosts;
+        int others = 0;
+        for (int i = 0; i < h.size(); i++) {
+            if ((noCheck || h.usable(i)) && !h.host(i).equals(first)) {
+                others++;
+            }
+        }
+        return Math.max(first.retry(), Math.min(FAILOVER_TRIES, others));
     }
 
     /**

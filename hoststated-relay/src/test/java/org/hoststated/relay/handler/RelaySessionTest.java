@@ -1,13 +1,16 @@
 package org.hoststated.relay.handler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import java.io.IOException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import org.hoststated.relay.RelayTransport;
 import org.junit.jupiter.api.Test;
 
 /** How a failure reads in a session's close line. */
@@ -24,6 +27,16 @@ class RelaySessionTest {
         assertEquals("TLS handshake: SSLv2Hello is not enabled",
                 RelaySession.describe(new DecoderException(new SSLHandshakeException("SSLv2Hello is not enabled"))));
         assertEquals("TLS: record overflow", RelaySession.describe(new SSLException("record overflow")));
+    }
+
+    /** Netty names the system call before the error (io_uring and epoll spell it differently). */
+    @Test
+    void aSocketErrorIsTheErrorAlone() {
+        assertNotNull(RelayTransport.epoll(), "the native transport loads (and with it Errors)");
+        assertEquals("Connection reset by peer", RelaySession.describe(
+                new Errors.NativeIoException("io_uring read", -104, false)));
+        assertEquals("Connection reset by peer", RelaySession.describe(
+                new Errors.NativeIoException("recvAddress", -104, false)));
     }
 
     @Test

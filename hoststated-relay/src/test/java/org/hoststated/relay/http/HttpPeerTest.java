@@ -56,6 +56,40 @@ class HttpPeerTest {
         }
     }
 
+    /** Closes the first connection once a request arrived, unanswered; answers on the others. */
+    private static void dropTheFirst(RawBackend b, InputStream in, OutputStream out) throws IOException {
+        String head = RawBackend.head(in);
+        if (head == null) {
+            return;
+        }
+        b.seen.add(head.substring(0, head.indexOf('\r')));
+        if (b.connections.get() > 1) {
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }
+    }
+
+    /**
+     * A server that goes away while it holds a request on a fresh connection (a fast shutdown
+     * resets it): a GET is resent once, a POST with a body is a 502 (it may have been acted on).
+     */
+    @Test
+    void aGetLostOnAFreshConnectionIsResentOnceAPostIsNot() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::dropTheFirst);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET /once HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertEquals(2, b.connections.get());
+            assertEquals("GET /once HTTP/1.1", b.seen.take());
+            assertEquals("GET /once HTTP/1.1", b.seen.take());
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::dropTheFirst);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("POST /once HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi");
+            assertEquals(502, c.read().status());
+            assertEquals(1, b.connections.get());
+        }
+    }
+
     /** Writes a response far larger than socket buffers, until the relay goes away. */
     private static void endless(RawBackend b, InputStream in, OutputStream out) throws IOException {
         if (RawBackend.head(in) == null) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
+import org.hoststated.core.config.Mode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -357,6 +358,25 @@ class HttpSafetyTest {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(nobody).start(); RawClient c = r.client()) {
             c.send(HttpRelayTest.GET);
             assertEquals(502, c.read().status());
+        }
+    }
+
+    /** A table host that stopped and is not yet seen down: its refused connect goes to the other host. */
+    @Test
+    void aRefusedConnectFailsOverToAnotherUpHostOfTheTable() throws Exception {
+        InetSocketAddress nobody;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(HttpRelayTest.BACKEND))) {
+            nobody = (InetSocketAddress) s.getLocalSocketAddress();
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().table(Mode.ROUNDROBIN).backend(nobody)
+                        .backend(b.address()).start()) {
+            for (int i = 0; i < 4; i++) {
+                try (RawClient c = r.client()) {
+                    c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+                    assertEquals(200, c.read().status());
+                }
+            }
         }
     }
 

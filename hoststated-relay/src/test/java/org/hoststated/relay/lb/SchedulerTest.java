@@ -134,6 +134,20 @@ class SchedulerTest {
     }
 
     @Test
+    void aFailedConnectInATableIsTriedOnEachOtherUsableHostUpToThree() throws Exception {
+        List<TargetHost> h = hosts(6);
+        HostSelector twoUp = new HostSelector(new RoundRobin(), false, RelayHosts.of(h, t -> t.id() <= 2));
+        assertEquals(1, twoUp.connectRetries(h.get(0)));
+        assertEquals(2, twoUp.connectRetries(h.get(3)), "the failed host was not up: both up hosts");
+        HostSelector allUp = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(h));
+        assertEquals(HostSelector.FAILOVER_TRIES, allUp.connectRetries(h.get(0)));
+        TargetHost patient = new TargetHost(1, "h1", h.get(0).address(), 5);
+        assertEquals(5, allUp.connectRetries(patient), "the host's own retry when it says more");
+        TargetHost fixed = new TargetHost(-1, "f", h.get(0).address(), 0);
+        assertEquals(0, HostSelector.fixed(fixed).connectRetries(fixed));
+    }
+
+    @Test
     void emptyTableHasNoHost() throws Exception {
         HostSelector sel = new HostSelector(new RoundRobin(), true, RelayHosts.allUsable(List.of()));
         InetSocketAddress a = addr("192.0.2.1", 1);
