@@ -36,6 +36,8 @@ import org.hoststated.relay.lb.RelayHosts;
 import org.hoststated.relay.lb.RoundRobin;
 import org.hoststated.relay.lb.TargetHost;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The plain TCP relay against real loopback sockets: a backend server, a relay, a client. Run
@@ -309,27 +311,16 @@ abstract class TcpRelayTest {
         }
     }
 
-    @Test
-    void refusedConnectIsRetriedOnTheNextHost() throws Exception {
-        try (TestBackend a = TestBackend.identEcho("a")) {
-            List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 1),
-                    RelayFixture.host(2, a.address(), 1));
-            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
-                assertEquals("a", identify(r));
-                assertEquals(1, a.connections());
-            }
-        }
-    }
-
     /**
-     * A host that stopped but is not yet seen down refuses: another up host of the table takes
-     * the session even though neither host has a retry.
+     * A refused connect goes to the next up host of the table, whether the hosts have a retry
+     * or not (a host that stopped but is not yet seen down refuses).
      */
-    @Test
-    void refusedConnectFailsOverToAnotherUpHostWithoutRetry() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})
+    void refusedConnectIsRetriedOnTheNextHost(int retry) throws Exception {
         try (TestBackend a = TestBackend.identEcho("a")) {
-            List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 0),
-                    RelayFixture.host(2, a.address(), 0));
+            List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), retry),
+                    RelayFixture.host(2, a.address(), retry));
             try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
                 for (int i = 0; i < 4; i++) {
                     assertEquals("a", identify(r));

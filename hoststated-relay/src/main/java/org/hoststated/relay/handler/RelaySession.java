@@ -15,12 +15,18 @@ import javax.net.ssl.SSLHandshakeException;
 /**
  * Small helpers the relay session handlers share: the reason a session ended (kept on the
  * client channel, first writer wins, printed in the session's close line), how a failure reads
- * in that line, and the two
- * flush-then-act steps of a relay, {@code closeOnFlush} and {@code shutdownOutputOnFlush}.
+ * in that line, and the two flush-then-act steps of a relay, {@code closeOnFlush} and
+ * {@code shutdownOutputOnFlush}.
  * Called on the session's worker loop.
  */
 public final class RelaySession {
     static final AttributeKey<String> REASON = AttributeKey.valueOf("hoststated.relay.reason");
+
+    /** The system call that Netty names before the error of a failed socket operation. */
+    private static final Pattern NATIVE_CALL = Pattern.compile("^[\\w ]+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
+
+    /** The longest failure text a close line carries: a peer's bytes must not flood the log. */
+    static final int MAX_DESCRIBED = 160;
 
     private RelaySession() {
     }
@@ -34,12 +40,6 @@ public final class RelaySession {
         String r = client.attr(REASON).get();
         return r != null ? r : "done";
     }
-
-    /** The system call that Netty names before the error of a failed socket operation. */
-    private static final Pattern NATIVE_CALL = Pattern.compile("^[\\w ]+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
-
-    /** The longest failure text a close line carries: a peer's bytes must not flood the log. */
-    static final int MAX_DESCRIBED = 160;
 
     /**
      * A failure as the close line says it: the exception's own message, without the wrapper
