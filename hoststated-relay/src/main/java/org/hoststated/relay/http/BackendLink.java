@@ -135,15 +135,27 @@ final class BackendLink {
     }
 
     /**
-     * Resends the recorded request over a new connection to the same host, once; false when
-     * nothing was recorded (the caller answers with an error instead).
+     * Resends the recorded request over a new connection, once; false when nothing was
+     * recorded (the caller answers with an error instead). A reused connection that the server
+     * closed (FIN) was most likely closed as idle just as the request went out: the request
+     * goes to the same host, which keeps the table's choice. A reset, or a fresh connection
+     * lost, means the server itself failed (a fast shutdown resets every connection): the
+     * next host that may get sessions takes the request, if there is one.
+     *
+     * @param reset the server reset the connection instead of closing it
      */
-    boolean replayOnFreshConnection() {
+    boolean replayOnFreshConnection(boolean reset) {
         if (!recording || recorded == 0) {
             return false;
         }
         recording = false;
         HttpBackendHandler old = handler;
+        if (reset || !old.reused()) {
+            TargetHost next = relay.selector().next(host);
+            if (next != null) {
+                host = next;
+            }
+        }
         channel.close();
         if (pending == null) {
             pending = new ArrayDeque<>(4);

@@ -419,7 +419,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (!link.current(from)) {
             return;
         }
-        if (link.replayOnFreshConnection()) {
+        if (link.replayOnFreshConnection(!(cause instanceof HttpException))) {
             log.debug("relay {}, session {}: server closed the connection before responding ({}), request resent",
                     relay.name(), session.id(), RelaySession.describe(cause));
         } else if (cause instanceof HttpException e) {

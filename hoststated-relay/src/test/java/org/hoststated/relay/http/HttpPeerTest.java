@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import org.hoststated.core.config.Mode;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.msg.TlsKeyPair;
@@ -70,7 +71,8 @@ class HttpPeerTest {
 
     /**
      * A server that goes away while it holds a request on a fresh connection (a fast shutdown
-     * resets it): a GET is resent once, a POST with a body is a 502 (it may have been acted on).
+     * resets it): a GET is resent once (to the next host of a table), a POST with a body is a
+     * 502 (it may have been acted on).
      */
     @Test
     void aGetLostOnAFreshConnectionIsResentOnceAPostIsNot() throws Exception {
@@ -81,6 +83,19 @@ class HttpPeerTest {
             assertEquals(2, b.connections.get());
             assertEquals("GET /once HTTP/1.1", b.seen.take());
             assertEquals("GET /once HTTP/1.1", b.seen.take());
+        }
+        // In a table, the resend goes to the next host: this server failed on a fresh connection.
+        try (RawBackend failing = new RawBackend(HttpRelayTest.BACKEND, (b, in, out) -> RawBackend.head(in));
+                RawBackend other = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().table(Mode.ROUNDROBIN).backend(failing.address())
+                        .backend(other.address()).start()) {
+            for (int i = 0; i < 4; i++) {
+                try (RawClient c = r.client()) {
+                    c.send("GET /" + i + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+                    assertEquals(200, c.read().status());
+                }
+            }
+            assertEquals(2, failing.connections.get(), "every other session starts there");
         }
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::dropTheFirst);
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
