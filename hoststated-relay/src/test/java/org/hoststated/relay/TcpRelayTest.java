@@ -330,6 +330,30 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * A host that drops packets: the session's connect waits (up to the 30 s connect
+     * timeout). When the host is then seen down, the connect is abandoned and the session
+     * goes to the other host at once.
+     */
+    @Test
+    void aConnectToAHostThatGoesDownMovesToTheNextHostAtOnce() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a"); SilentListener silent = SilentListener.open()) {
+            List<TargetHost> hosts = List.of(RelayFixture.host(1, silent.address(), 0),
+                    RelayFixture.host(2, a.address(), 0));
+            HostSelector sel = RelayFixture.roundRobin(hosts);
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), sel); Socket c = r.connect()) {
+                await(() -> sel.connectsInProgress() == 1);
+                long t0 = System.nanoTime();
+                sel.update(sel.hosts().with(h -> h.id() != 1));
+                c.setSoTimeout(10_000);
+                assertEquals("a", readLine(c.getInputStream()));
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertTrue(ms < 5000, "took " + ms + " ms");
+                assertEquals(0, sel.connectsInProgress());
+            }
+        }
+    }
+
     @Test
     void refusedConnectWithoutRetryClosesTheSession() throws Exception {
         List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 0));

@@ -116,6 +116,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
         Bootstrap b = relay.backend(host.address()).clone(client.eventLoop()).handler(new RelayBackendHandler(this));
         ChannelFuture f = b.connect(host.address());
         server = f.channel();
+        if (host.id() != NAT_HOST_ID) {
+            relay.selector().connecting(f, host);
+        }
         f.addListener(this::connectDone);
     }
 
@@ -147,7 +150,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void connectFailed(Throwable cause) {
-        String why = host + ": " + RelaySession.describe(cause);
+        String why = host + ": " + RelaySession.describeConnectFailure(cause);
         if (retriesLeft-- > 0) {
             // The original destination of a redirected client has no alternative but itself.
             TargetHost next = host.id() == NAT_HOST_ID ? host : relay.selector().next(host);

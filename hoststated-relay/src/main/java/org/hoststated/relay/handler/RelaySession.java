@@ -8,6 +8,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.AttributeKey;
+import java.util.concurrent.CancellationException;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -65,6 +66,11 @@ public final class RelaySession {
             m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;
         }
         return m.length() <= MAX_DESCRIBED ? m : m.substring(0, MAX_DESCRIBED) + "...";
+    }
+
+    /** Like {@link #describe}, for a backend connect: a cancelled one was abandoned as its host went down. */
+    public static String describeConnectFailure(Throwable t) {
+        return t instanceof CancellationException ? "abandoned, the host went down" : describe(t);
     }
 
     /** Closes {@code ch} once everything queued on it before has been written. */

@@ -188,6 +188,7 @@ final class BackendLink {
         ChannelFuture f = b.connect(host.address());
         channel = f.channel();
         session.connecting(host);
+        relay.selector().connecting(f, host);
         f.addListener(this::connectDone);
     }
 
@@ -215,7 +216,7 @@ final class BackendLink {
     }
 
     private void connectFailed(Throwable cause) {
-        String why = host + ": " + RelaySession.describe(cause);
+        String why = host + ": " + RelaySession.describeConnectFailure(cause);
         if (retriesLeft-- > 0) {
             TargetHost next = relay.selector().next(host);
             if (next != null) {

@@ -1,5 +1,6 @@
 package org.hoststated.relay.lb;
 
+import io.netty.channel.ChannelFuture;
 import java.net.InetSocketAddress;
 
 /**
@@ -16,6 +17,7 @@ public final class HostSelector {
     private final boolean noCheck;
     private final int hashKey;
     private volatile RelayHosts hosts;
+    private final PendingConnects connecting = new PendingConnects();
 
     /**
      * @param noCheck {@code no check}: any host is acceptable whatever its state
@@ -38,9 +40,26 @@ public final class HostSelector {
         return new HostSelector(new RoundRobin(), true, RelayHosts.allUsable(java.util.List.of(host)));
     }
 
-    /** Replaces the snapshot; called on the relay engine's loop. */
+    /**
+     * Replaces the snapshot; called on the relay engine's loop. Connects in progress to a host
+     * that may no longer get sessions are abandoned: their sessions fail over.
+     */
     public void update(RelayHosts snapshot) {
         hosts = snapshot;
+        connecting.abandonUnless(this::accepts);
+    }
+
+    /**
+     * A session's connect to {@code host}, one of this selector's, has started: it is
+     * abandoned (cancelled) if the host goes down or is disabled before it completes.
+     */
+    public void connecting(ChannelFuture connect, TargetHost host) {
+        connecting.add(connect, host);
+    }
+
+    /** Connects in progress (tests). */
+    public int connectsInProgress() {
+        return connecting.size();
     }
 
     public RelayHosts hosts() {

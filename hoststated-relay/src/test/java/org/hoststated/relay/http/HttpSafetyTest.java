@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.hoststated.core.config.Mode;
+import org.hoststated.relay.SilentListener;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -377,6 +378,24 @@ class HttpSafetyTest {
                     assertEquals(200, c.read().status());
                 }
             }
+        }
+    }
+
+    /** A request waiting on a connect to a host that drops packets moves on when the host goes down. */
+    @Test
+    void aConnectToAHostThatGoesDownMovesToTheNextHostAtOnce() throws Exception {
+        try (SilentListener silent = SilentListener.open();
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().table(Mode.ROUNDROBIN).backend(silent.address())
+                        .backend(b.address()).start();
+                RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            BackendReuseTest.await("the connect", () -> r.context.selector().connectsInProgress() == 1);
+            long t0 = System.nanoTime();
+            r.hostsUp(h -> !h.address().equals(silent.address()));
+            assertEquals(200, c.read().status());
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(ms < 5000, "took " + ms + " ms");
         }
     }
 
