@@ -201,8 +201,9 @@ public final class RelayServer {
             listener = null;
         }
         if (initializer instanceof HttpRelayInitializer http) {
-            // A new generation has its own pools: nothing of this one's hosts is reused.
-            http.pool().close();
+            // A new generation has its own pools and rules: this one's sessions end between
+            // exchanges and nothing of its hosts is reused.
+            http.retire(context.sessions());
         }
         return l != null ? l.close() : null;
     }

@@ -163,4 +163,31 @@ class HttpRelayIT {
                 () -> daemon.logText().contains("[User-Agent: curl-it-logged]"));
         assertTrue(daemon.logText().contains("both Content-Length and Transfer-Encoding (400 Bad Request)"));
     }
+
+    /**
+     * A reload replaces the relay: a keep-alive client idle after its answer is closed (it
+     * reconnects to the new relay and its rules) and the next connection is served.
+     */
+    @Test
+    void aReloadEndsIdleKeepAliveSessions() throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(relay, 2000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            StringBuilder got = new StringBuilder();
+            while (!got.toString().matches("(?s).*\r\n\r\n.*peer \\d+\n")) {
+                int c = in.read();
+                assertTrue(c >= 0, "closed before the answer: " + got);
+                got.append((char) c);
+            }
+            assertTrue(got.toString().startsWith("HTTP/1.1 200 "), got.toString());
+            Daemon.Result r = daemon.ctl("reload");
+            assertEquals(0, r.status(), r.output());
+            assertEquals(-1, in.read(), "the idle session ends after the reload");
+        }
+        daemon.awaitLogged("the closed session's line", Duration.ofSeconds(10),
+                () -> daemon.logText().contains("done (relay reloaded)"));
+        assertTrue(curl(url()).startsWith("host 127.23.2.1"));
+    }
 }

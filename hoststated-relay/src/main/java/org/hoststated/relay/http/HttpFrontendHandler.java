@@ -85,6 +85,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      * may refuse).
      */
     private boolean headParsed;
+    /** A response of this session went out whole: the client is past its first request. */
+    private boolean answered;
     private final BackendLink link;
     /** The hosts snapshot in which the connection's host was last found up ({@link #hostStillAccepted}). */
     private RelayHosts hostsChecked;
@@ -451,10 +453,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
             return;
         }
+        answered = true;
         if (!requestDone || !persistent || !persistentRequest) {
             // The connection is free at once for the next session, before the client's close.
             link.release();
             endAfterFlush();
+            return;
+        }
+        if (pool.closed() && cumulation == null) {
+            link.release();
+            endRetired();
             return;
         }
         if (cumulation != null) {
@@ -469,6 +477,27 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             // The client sent FIN after its (pipelined) requests: all of them are answered.
             endAfterFlush();
         }
+    }
+
+    /**
+     * The relay stopped ({@link HttpRelayInitializer#retire}): a session idle after a response
+     * ends now; any other ends after its next response ({@link #responseComplete}).
+     */
+    void relayRetired() {
+        if (state == State.HEAD && !exchange && answered && cumulation == null) {
+            link.release();
+            endRetired();
+        }
+    }
+
+    /**
+     * Ends a session of a stopped relay between exchanges with a half-close and a short read
+     * of what the client still sends: a request crossing the close meets a FIN, which clients
+     * answer by retrying on a new connection, not a reset that could destroy the last response.
+     */
+    private void endRetired() {
+        RelaySession.setReason(client, "done (relay reloaded)");
+        closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
     }
 
     private void endAfterFlush() {

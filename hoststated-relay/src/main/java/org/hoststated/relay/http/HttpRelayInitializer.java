@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.config.Mode;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.TableTarget;
@@ -68,6 +69,29 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
     /** The relay's idle backend connections. */
     public BackendPool pool() {
         return pool;
+    }
+
+    /**
+     * The relay stopped (a reload replaced or removed it): its idle backend connections close,
+     * and its sessions end between exchanges, so that keep-alive clients reconnect to the new
+     * generation and its rules and hosts instead of going on with this one's. A session idle
+     * after a response closes now; one in an exchange, or not yet past its first request,
+     * after its response.
+     */
+    public void retire(Iterable<Channel> sessions) {
+        pool.close();
+        for (Channel ch : sessions) {
+            try {
+                ch.eventLoop().execute(() -> {
+                    HttpFrontendHandler h = ch.pipeline().get(HttpFrontendHandler.class);
+                    if (h != null) {
+                        h.relayRetired();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // The loop is shutting down and closes its channels itself.
+            }
+        }
     }
 
     /** A client over the engine's session bound gets a 503 page, then the close. */

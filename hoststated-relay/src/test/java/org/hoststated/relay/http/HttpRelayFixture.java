@@ -229,6 +229,11 @@ final class HttpRelayFixture implements AutoCloseable {
         return workers.next().submit(() -> initializer.pool().idleCount()).syncUninterruptibly().getNow();
     }
 
+    /** Stops the relay's sessions as a reload that replaces the relay does. */
+    void retire() {
+        initializer.retire(context.sessions());
+    }
+
     /** Marks the table hosts usable or not by {@code up}, as the engine does when host state changes. */
     void hostsUp(java.util.function.Predicate<TargetHost> up) {
         context.selector().update(context.selector().hosts().with(up));

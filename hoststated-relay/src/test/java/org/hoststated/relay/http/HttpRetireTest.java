@@ -1,0 +1,71 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A relay replaced by a reload: its keep-alive sessions end between exchanges, so their clients
+ * reconnect to the new generation (its rules and hosts) instead of going on with the old one;
+ * no request is cut and no client is closed before its first answer.
+ */
+class HttpRetireTest {
+    /** Answers each request after {@code /slow} waits 500 ms. */
+    private static void slowOnRequest(RawBackend b, InputStream in, OutputStream out) throws IOException {
+        for (String head; (head = RawBackend.head(in)) != null; ) {
+            if (head.startsWith("GET /slow")) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }
+    }
+
+    @Test
+    void anIdleKeepAliveSessionEndsAtOnce() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpRetireTest::slowOnRequest);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            r.retire();
+            assertTrue(c.closed());
+        }
+    }
+
+    @Test
+    void aSessionInAnExchangeEndsAfterItsResponse() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpRetireTest::slowOnRequest);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            c.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+            BackendReuseTest.await("the request at the server", () -> b.connections.get() == 1 && r.context.sessions().size() == 1);
+            Thread.sleep(100);
+            r.retire();
+            RawClient.Response last = c.read();
+            assertEquals(200, last.status());
+            assertEquals("ok", last.text());
+            assertTrue(c.closed());
+        }
+    }
+
+    @Test
+    void aClientThatHasNotAskedYetIsStillAnswered() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpRetireTest::slowOnRequest);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            BackendReuseTest.await("the session", () -> r.context.sessions().size() == 1);
+            r.retire();
+            Thread.sleep(100);
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertTrue(c.closed());
+        }
+    }
+}
