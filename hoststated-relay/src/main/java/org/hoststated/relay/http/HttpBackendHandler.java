@@ -126,6 +126,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         interimSent = false;
     }
 
+    /** The client's connection ends after the response awaited: its head says so. */
+    void closeClientAfterResponse() {
+        closeClient = true;
+    }
+
     /** A connect failed and is retried: the new connection's handler awaits this response. */
     void moveExpectationTo(HttpBackendHandler next) {
         if (state == State.HEAD) {

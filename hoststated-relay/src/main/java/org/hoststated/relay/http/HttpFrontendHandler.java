@@ -47,6 +47,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HttpFrontendHandler.class);
     /** How long a refused client may go on sending before the connection is closed. */
     private static final long LINGER_MS = 2000;
+    /** How long a session of a replaced relay may stay idle after a response before it is closed. */
+    static final long RETIRE_IDLE_MS = 1000;
 
     private enum State { HEAD, BODY, TUNNEL, CLOSED }
 
@@ -87,6 +89,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean headParsed;
     /** A response of this session went out whole: the client is past its first request. */
     private boolean answered;
+    /** The relay was replaced: a check whether the session is idle, to end it, is scheduled. */
+    private boolean retireCheck;
     private final BackendLink link;
     /** The hosts snapshot in which the connection's host was last found up ({@link #hostStillAccepted}). */
     private RelayHosts hostsChecked;
@@ -259,8 +263,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (resendable) {
             link.recordForReplay();
         }
+        // The response tells the client its connection ends when the server was asked to keep
+        // it for the client's close, or when this relay was replaced by a reload.
         link.handler().expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10,
-                keepServer);
+                keepServer || pool.closed());
         if (rewrite) {
             requestRules.write(client.alloc(), toServer);
         } else if (origin != null) {
@@ -460,10 +466,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             endAfterFlush();
             return;
         }
-        if (pool.closed() && cumulation == null) {
-            link.release();
-            endRetired();
-            return;
+        if (pool.closed()) {
+            endWhenIdle();
         }
         if (cumulation != null) {
             ByteBuf in = cumulation;
@@ -480,24 +484,42 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The relay stopped ({@link HttpRelayInitializer#retire}): a session idle after a response
-     * ends now; any other ends after its next response ({@link #responseComplete}).
+     * The relay stopped ({@link HttpRelayInitializer#retire}). The session ends between
+     * exchanges: a response whose head has not gone out says {@code Connection: close} (so do
+     * the responses to requests that come later), and a session still idle
+     * {@link #RETIRE_IDLE_MS} after a response is closed. Closing at once a session that has
+     * just answered would meet the next request of a busy client on its way; a client not yet
+     * past its first request is never closed unanswered.
      */
     void relayRetired() {
-        if (state == State.HEAD && !exchange && answered && cumulation == null) {
-            link.release();
-            endRetired();
+        if (exchange && !responseStarted) {
+            link.handler().closeClientAfterResponse();
+        }
+        endWhenIdle();
+    }
+
+    private void endWhenIdle() {
+        if (!retireCheck) {
+            retireCheck = true;
+            client.eventLoop().schedule(this::endIfIdle, RETIRE_IDLE_MS, TimeUnit.MILLISECONDS);
         }
     }
 
-    /**
-     * Ends a session of a stopped relay between exchanges with a half-close and a short read
-     * of what the client still sends: a request crossing the close meets a FIN, which clients
-     * answer by retrying on a new connection, not a reset that could destroy the last response.
-     */
-    private void endRetired() {
-        RelaySession.setReason(client, "done (relay reloaded)");
-        closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
+    private void endIfIdle() {
+        retireCheck = false;
+        if (state == State.CLOSED || !client.isActive()) {
+            return;
+        }
+        if (state == State.HEAD && !exchange && answered && cumulation == null) {
+            link.release();
+            // A half-close and a short drain: a request crossing the close meets a FIN, which
+            // clients answer by retrying on a new connection, not a reset that could destroy
+            // the last response.
+            RelaySession.setReason(client, "done (relay reloaded)");
+            closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
+        } else {
+            endWhenIdle();
+        }
     }
 
     private void endAfterFlush() {

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A relay replaced by a reload: its keep-alive sessions end between exchanges, so their clients
  * reconnect to the new generation (its rules and hosts) instead of going on with the old one;
- * no request is cut and no client is closed before its first answer.
+ * responses say Connection: close where they can, no request is cut and no client is closed
+ * before its first answer.
  */
 class HttpRetireTest {
     /** Answers each request after {@code /slow} waits 500 ms. */
@@ -29,12 +30,31 @@ class HttpRetireTest {
     }
 
     @Test
-    void anIdleKeepAliveSessionEndsAtOnce() throws Exception {
+    void anIdleKeepAliveSessionEndsWhenItStaysIdle() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpRetireTest::slowOnRequest);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            long t0 = System.nanoTime();
+            r.retire();
+            assertTrue(c.closed());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= HttpFrontendHandler.RETIRE_IDLE_MS - 100 && ms < 5000, "closed after " + ms + " ms");
+        }
+    }
+
+    /** A client that sends its next request just after the reload gets it answered, with Connection: close. */
+    @Test
+    void aRequestRightAfterTheReloadIsAnsweredAndEndsTheSession() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpRetireTest::slowOnRequest);
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
             assertEquals(200, c.read().status());
             r.retire();
+            c.send("GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response next = c.read();
+            assertEquals(200, next.status());
+            assertEquals("close", next.header("Connection"));
             assertTrue(c.closed());
         }
     }
@@ -52,6 +72,7 @@ class HttpRetireTest {
             RawClient.Response last = c.read();
             assertEquals(200, last.status());
             assertEquals("ok", last.text());
+            assertEquals("close", last.header("Connection"), "the client knows not to send more");
             assertTrue(c.closed());
         }
     }
@@ -64,7 +85,9 @@ class HttpRetireTest {
             r.retire();
             Thread.sleep(100);
             c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-            assertEquals(200, c.read().status());
+            RawClient.Response first = c.read();
+            assertEquals(200, first.status());
+            assertEquals("close", first.header("Connection"));
             assertTrue(c.closed());
         }
     }
