@@ -14,6 +14,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.relay.ReceiveRing;
@@ -492,6 +493,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      * past its first request is never closed unanswered.
      */
     void relayRetired() {
+        if (state == State.TUNNEL || state == State.CLOSED) {
+            return;
+        }
         if (exchange && !responseStarted) {
             link.handler().closeClientAfterResponse();
         }
@@ -499,15 +503,21 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void endWhenIdle() {
-        if (!retireCheck) {
-            retireCheck = true;
+        if (retireCheck) {
+            return;
+        }
+        try {
             client.eventLoop().schedule(this::endIfIdle, RETIRE_IDLE_MS, TimeUnit.MILLISECONDS);
+            retireCheck = true;
+        } catch (RejectedExecutionException e) {
+            // The engine is shutting down and closes the session itself.
         }
     }
 
     private void endIfIdle() {
         retireCheck = false;
-        if (state == State.CLOSED || !client.isActive()) {
+        if (state == State.CLOSED || state == State.TUNNEL || !client.isActive()) {
+            // A tunnel runs to its end, as a TCP relay's session does.
             return;
         }
         if (state == State.HEAD && !exchange && answered && cumulation == null) {

@@ -74,9 +74,8 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
     /**
      * The relay stopped (a reload replaced or removed it): its idle backend connections close,
      * and its sessions end between exchanges, so that keep-alive clients reconnect to the new
-     * generation and its rules and hosts instead of going on with this one's. A session idle
-     * after a response closes now; one in an exchange, or not yet past its first request,
-     * after its response.
+     * generation and its rules and hosts instead of going on with this one's (see
+     * {@link HttpFrontendHandler#relayRetired}). Tunnels (after a 101) run to their end.
      */
     public void retire(Iterable<Channel> sessions) {
         pool.close();
