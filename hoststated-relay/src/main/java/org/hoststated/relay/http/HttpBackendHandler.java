@@ -50,6 +50,9 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private boolean awaitingFirstByte;
     /** An interim (1xx) response to the request in flight was passed on; the final one is awaited. */
     private boolean interimSent;
+    /** The buffer of this read where a final response's head starts unchanged, and where; or null. */
+    private ByteBuf finalHeadIn;
+    private int finalHeadAt;
     /** The client's connection ends after this response: tell it so (the server was asked to keep-alive). */
     private boolean closeClient;
     /** Responses this connection carried completely, for any session. */
@@ -165,13 +168,22 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             in = ReceiveRing.merge(cumulation, in, ctx.alloc());
             cumulation = null;
         }
+        finalHeadIn = null;
         try {
             process(ctx, in);
             emit();
         } catch (HttpException e) {
             done = true;
-            emit();
-            session.serverFailed(this, e);
+            if (headNotSent()) {
+                // This read brought the final response's head and its fault: none of it went
+                // out, so the client gets a 502 rather than a cut response (or nothing).
+                fwdTo = finalHeadAt;
+                emit();
+                session.serverFailedBeforeResponse(this, e);
+            } else {
+                emit();
+                session.serverFailed(this, e);
+            }
         }
         if (in.isReadable() && !done && state != State.TUNNEL) {
             cumulation = ReceiveRing.compact(in, ctx.alloc());
@@ -258,6 +270,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             emit();
             rules.write(in.alloc(), session::toClient);
         } else {
+            if (last) {
+                finalHeadIn = in;
+                finalHeadAt = in.readerIndex();
+            }
             forward(in, in.readerIndex(), end);
         }
         if (last || status == 101) {
@@ -315,6 +331,14 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             done = true;
         }
         session.responseComplete(this, persistent && !stray, persistent);
+    }
+
+    /**
+     * Whether the final response whose head this read parsed is still wholly in the stretch
+     * queued for the client (nothing of it written yet), from {@link #finalHeadAt} on.
+     */
+    private boolean headNotSent() {
+        return finalHeadIn != null && fwdBuf == finalHeadIn && fwdFrom <= finalHeadAt && finalHeadAt <= fwdTo;
     }
 
     /** Queues [from, to) of in for the client, joined to the stretch before it if adjacent. */

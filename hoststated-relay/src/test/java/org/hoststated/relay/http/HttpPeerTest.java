@@ -105,6 +105,28 @@ class HttpPeerTest {
         }
     }
 
+    /** Answers with a head and a broken chunk in one write. */
+    private static void badChunk(RawBackend b, InputStream in, OutputStream out) throws IOException {
+        if (RawBackend.head(in) != null) {
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+        }
+    }
+
+    /**
+     * The head and the fault of a response arrive together: nothing of it went to the client
+     * yet, so the client gets a 502 instead of a connection closed without an answer.
+     */
+    @Test
+    void aResponseBrokenInItsFirstReadIsABadGateway() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::badChunk);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response got = c.read();
+            assertEquals(502, got.status(), got.head());
+            assertTrue(c.closed());
+        }
+    }
+
     /** Writes a response far larger than socket buffers, until the relay goes away. */
     private static void endless(RawBackend b, InputStream in, OutputStream out) throws IOException {
         if (RawBackend.head(in) == null) {

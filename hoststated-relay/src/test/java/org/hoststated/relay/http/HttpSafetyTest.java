@@ -327,8 +327,9 @@ class HttpSafetyTest {
     }
 
     /**
-     * A valid head, then a chunk size no framing can read: with the head already on its way
-     * the client can only be closed (its response cut short), in one read or two.
+     * A valid head, then a chunk size no framing can read: once the head is on its way the
+     * client can only be closed (its response cut short); when both came in one read, nothing
+     * went out yet and the client gets a 502. Never the bytes after the bad size.
      */
     @ParameterizedTest(name = "flushed between: {0}")
     @ValueSource(booleans = {false, true})
@@ -344,7 +345,9 @@ class HttpSafetyTest {
             try (RawClient c = r.client()) {
                 c.send(HttpRelayTest.GET);
                 String got = c.rest();
-                assertTrue(got.isEmpty() || got.startsWith("HTTP/1.1 200 OK") && !got.contains("ab"), got);
+                // Empty when two reads came before one flush: the close drops the head unsent.
+                assertTrue(got.startsWith("HTTP/1.1 502 ") || got.isEmpty()
+                        || got.startsWith("HTTP/1.1 200 OK") && !got.contains("ab"), got);
             }
             awaitNoSessions(r);
         }
