@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.hoststated.relay.ReceiveRing;
+import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,7 +94,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        retriesLeft = host.id() == NAT_HOST_ID ? host.retry() : relay.selector().connectRetries(host);
+        retriesLeft = host.id() == NAT_HOST_ID ? host.retry() : HostSelector.RETRIES_NOT_COUNTED;
         connect();
     }
 
@@ -151,6 +152,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void connectFailed(Throwable cause) {
         String why = host + ": " + RelaySession.describeConnectFailure(cause);
+        if (retriesLeft == HostSelector.RETRIES_NOT_COUNTED) {
+            retriesLeft = relay.selector().connectRetries(host);
+        }
         if (retriesLeft-- > 0) {
             // The original destination of a redirected client has no alternative but itself.
             TargetHost next = host.id() == NAT_HOST_ID ? host : relay.selector().next(host);

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
+import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,7 +98,7 @@ final class BackendLink {
     void connect(TargetHost to, boolean mayReuse) {
         release();
         host = to;
-        retriesLeft = relay.selector().connectRetries(to);
+        retriesLeft = HostSelector.RETRIES_NOT_COUNTED;
         HttpBackendHandler h = mayReuse && pool.enabled() ? idle().take(to) : null;
         if (h == null) {
             connect();
@@ -165,7 +166,7 @@ final class BackendLink {
             replay[i] = null;
         }
         recorded = 0;
-        retriesLeft = relay.selector().connectRetries(host);
+        retriesLeft = HostSelector.RETRIES_NOT_COUNTED;
         connect();
         old.moveExpectationTo(handler);
         return true;
@@ -217,6 +218,9 @@ final class BackendLink {
 
     private void connectFailed(Throwable cause) {
         String why = host + ": " + RelaySession.describeConnectFailure(cause);
+        if (retriesLeft == HostSelector.RETRIES_NOT_COUNTED) {
+            retriesLeft = relay.selector().connectRetries(host);
+        }
         if (retriesLeft-- > 0) {
             TargetHost next = relay.selector().next(host);
             if (next != null) {

@@ -12,6 +12,11 @@ import java.net.InetSocketAddress;
 public final class HostSelector {
     /** The most other hosts of a table a failed connect is tried on (unless the host's retry says more). */
     public static final int FAILOVER_TRIES = 3;
+    /**
+     * A session's connect retries before its first connect failed: only then are they counted
+     * ({@link #connectRetries}), so that connects that succeed, nearly all, do not walk the table.
+     */
+    public static final int RETRIES_NOT_COUNTED = Integer.MIN_VALUE;
 
     private final Scheduler scheduler;
     private final boolean noCheck;
