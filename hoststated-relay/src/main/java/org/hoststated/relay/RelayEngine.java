@@ -466,7 +466,7 @@ public final class RelayEngine extends Engine {
 
     /** Every {@link RelayStatsWindow#REFRESH_SEC}: each relay's statistics to pfe when they changed. */
     private void sendStatistics() {
-        if (++statsRefreshes % (RelayStatsWindow.INTERVAL_SEC / RelayStatsWindow.REFRESH_SEC) == 0) {
+        if (++statsRefreshes % RelayStatsWindow.REFRESHES == 0) {
             shutdownIdleGroups(allServers());
         }
         for (RelayServer s : servers.values()) {

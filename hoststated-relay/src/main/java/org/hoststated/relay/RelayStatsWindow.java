@@ -15,7 +15,8 @@ import org.hoststated.core.msg.RelayStatistics;
 public final class RelayStatsWindow {
     public static final int INTERVAL_SEC = 60;
     public static final int REFRESH_SEC = 5;
-    private static final int REFRESHES = INTERVAL_SEC / REFRESH_SEC;
+    /** Refresh steps per interval: the engine's once-a-minute chores run every so many. */
+    public static final int REFRESHES = INTERVAL_SEC / REFRESH_SEC;
     private static final int PER_HOUR = 3600 / INTERVAL_SEC;
     private static final int PER_DAY = 86400 / INTERVAL_SEC;
 

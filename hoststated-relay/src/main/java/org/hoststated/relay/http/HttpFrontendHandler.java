@@ -582,15 +582,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The response failed: a 502 if nothing of it reached the client yet, else a close. */
     /** The final response failed before any of it went to the client: it can still be answered. */
     void serverFailedBeforeResponse(HttpBackendHandler from, HttpException e) {
         if (link.current(from)) {
             responseStarted = false;
-            fail(e);
         }
+        serverFailed(from, e);
     }
 
+    /** The response failed: a 502 if nothing of it reached the client yet, else a close. */
     void serverFailed(HttpBackendHandler from, HttpException e) {
         if (link.current(from)) {
             fail(e);
