@@ -18,6 +18,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A fast healthy backend for scale tests and the bench: one epoll listener on 0.0.0.0 (so it
@@ -32,12 +35,13 @@ public final class OkServer implements AutoCloseable {
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final Channel listener;
     private final boolean http;
+    private final AtomicLong accepted = new AtomicLong();
 
     public OkServer(boolean http) throws InterruptedException {
         this.http = http;
         listener = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 8192)
-                .childHandler(new Answer(http))
+                .childHandler(new Answer(http, accepted))
                 .bind(new InetSocketAddress("0.0.0.0", 0)).sync().channel();
     }
 
@@ -45,13 +49,16 @@ public final class OkServer implements AutoCloseable {
     @ChannelHandler.Sharable
     private static final class Answer extends ChannelInboundHandlerAdapter {
         private final boolean http;
+        private final AtomicLong accepted;
 
-        Answer(boolean http) {
+        Answer(boolean http, AtomicLong accepted) {
             this.http = http;
+            this.accepted = accepted;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            accepted.incrementAndGet();
             if (!http) {
                 ctx.close();
             }
@@ -86,6 +93,26 @@ public final class OkServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the server has accepted {@code n} connections in all. A TCP check is done when
+     * the kernel completes the handshake, before this server accepts; back-to-back rounds can
+     * outrun it until its accept queue ({@code somaxconn}) is full and the kernel drops SYNs, which
+     * a check rightly reports as a timeout. Real rounds are seconds apart: a test waits here
+     * between rounds to be as fair.
+     *
+     * @return whether it got there within {@code limit}
+     */
+    public boolean awaitAccepted(long n, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (accepted.get() < n) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        return true;
+    }
+
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
@@ -93,6 +120,6 @@ public final class OkServer implements AutoCloseable {
     @Override
     public void close() {
         listener.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -22,7 +22,6 @@ import org.hoststated.core.config.Config;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
-import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,8 +67,11 @@ class ScaleTest {
     @Test
     void tcpChecksOfThousandsOfHealthyHostsAreAllUp() throws Exception {
         try (OkServer server = new OkServer(false)) {
-            server.warmUp(500);
-            assertRoundsAllUp(scheduler(server.port(), CheckConfig.tcp(), HOSTS), HOSTS, 3);
+            int warmUp = 500;
+            server.warmUp(warmUp);
+            assertRoundsAllUp(scheduler(server.port(), CheckConfig.tcp(), HOSTS), HOSTS, 3,
+                    round -> assertTrue(server.awaitAccepted(warmUp + (long) round * HOSTS, Duration.ofSeconds(30)),
+                            "the server accepted every check of round " + round));
         }
     }
 
@@ -142,7 +144,17 @@ class ScaleTest {
                 () -> { }, new Checks(loop.loop(), null), options));
     }
 
-    private void assertRoundsAllUp(CheckScheduler s, int hosts, int rounds) {
+    private void assertRoundsAllUp(CheckScheduler s, int hosts, int rounds) throws InterruptedException {
+        assertRoundsAllUp(s, hosts, rounds, round -> { });
+    }
+
+    /** Something to wait for after a round, before the next one starts. */
+    private interface AfterRound {
+        void done(int round) throws InterruptedException;
+    }
+
+    private void assertRoundsAllUp(CheckScheduler s, int hosts, int rounds, AfterRound afterRound)
+            throws InterruptedException {
         for (int round = 1; round <= rounds; round++) {
             loop.run(round == 1 ? s::start : s::pollNow);
             assertTrue(loop.await(() -> s.pending() == 0, Duration.ofSeconds(30)), "round " + round + " finished");
@@ -150,6 +162,7 @@ class ScaleTest {
             assertEquals(List.of(), notUp.subList(0, Math.min(3, notUp.size())),
                     notUp.size() + " hosts not up after round " + round);
             assertEquals(hosts, last.size());
+            afterRound.done(round);
         }
     }
 }
