@@ -123,6 +123,9 @@ final class RelayFixture implements AutoCloseable {
     public void close() {
         server.stop();
         server.closeSessions().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        // A short quiet period lets io_uring finish closing the backend channels that close on
+        // flush; a loop that ends first closes them in its cleanup, where Netty can no longer
+        // deregister them and warns.
+        workers.shutdownGracefully(20, 1000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }
