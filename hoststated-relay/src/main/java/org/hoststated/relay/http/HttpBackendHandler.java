@@ -55,6 +55,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private int finalHeadAt;
     /** The client's connection ends after this response: tell it so (the server was asked to keep-alive). */
     private boolean closeClient;
+    /**
+     * The final response is chunked and the request HTTP/1.0, whose client cannot read chunked
+     * (the server should not have sent it): the client finds the body's end only at the close.
+     */
+    private boolean unframedForClient;
     /** Responses this connection carried completely, for any session. */
     private int exchanges;
     /** Where the connection is parked, or null; with the host it is parked under and since when. */
@@ -253,9 +258,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         BodyFramer framer = last ? framer() : null;
         if (last) {
             persistent = head.persistent() && framer != BodyFramer.UntilClose.INSTANCE;
+            unframedForClient = http10Request && framer == chunked;
         }
         // The client's connection also ends after an answer that comes before the request's end.
-        boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient);
+        boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient || unframedForClient);
         boolean sayClose = clientCloses && !head.close;
         // An HTTP/1.0 client keeps its connection only when the response says keep-alive
         // (RFC 9112 9.3); an HTTP/1.1 server need not say it.
@@ -330,7 +336,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (stray) {
             done = true;
         }
-        session.responseComplete(this, persistent && !stray, persistent);
+        session.responseComplete(this, persistent && !stray, persistent && !unframedForClient);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -90,6 +91,28 @@ class HttpRelayTest {
                 c.send("GET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
                 assertTrue(c.read().text().startsWith("GET /b HTTP/1.0"));
             }
+        }
+    }
+
+    /**
+     * A server that answers an HTTP/1.0 keep-alive request with a chunked body (which it must
+     * not): the client cannot find that body's end, so it is not told keep-alive and its
+     * connection ends with the response, which it then reads to the close.
+     */
+    @Test
+    void aChunkedAnswerToHttp10EndsTheClientsConnection() throws Exception {
+        String body = "5\r\nhello\r\n0\r\n\r\n";
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+            }
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            String got = c.rest();
+            assertTrue(got.startsWith("HTTP/1.1 200 OK\r\n"), got);
+            assertTrue(got.contains("\r\nConnection: close\r\n"), got);
+            assertFalse(got.contains("keep-alive"), got);
+            assertTrue(got.endsWith("\r\n\r\n" + body), got);
         }
     }
 
