@@ -46,13 +46,16 @@ final class ErrorPage {
      *
      * @param html {@code return error}: the HTML page, else plain text
      * @param style the protocol's CSS, or null for relayd's default
-     * @param detail what went wrong, shown on the HTML page except for a 500
+     * @param detail what went wrong, shown on the HTML page for a 4xx only: the client learns
+     *        what was wrong with its request, while a 5xx's detail (a host's address and its
+     *        error, the rule a response broke) is the operator's, in the session's log line
+     * @param label the {@code label} of the rule that refused the request, or null
      * @param relay the address the client connected to
      * @param content false for an answer to HEAD: the head alone, with the Content-Length a GET
      *        would get (RFC 9110 9.3.2)
      */
     static ByteBuf render(ByteBufAllocator alloc, int status, boolean html, String style, String detail,
-            InetSocketAddress relay, boolean content) {
+            String label, InetSocketAddress relay, boolean content) {
         String reason = reason(status);
         String body;
         String type;
@@ -61,7 +64,8 @@ final class ErrorPage {
             body = "<!DOCTYPE html>\n<html>\n<head>\n<title>" + status + " " + reason + "</title>\n"
                     + "<style type=\"text/css\"><!--\n" + (style != null ? style : DEFAULT_STYLE) + "\n--></style>\n"
                     + "</head>\n<body>\n<h1>" + reason + "</h1>\n"
-                    + "<p>" + (status == 500 ? "" : escape(detail)) + "</p>\n"
+                    + "<p>" + (status >= 500 ? "" : escape(detail)) + "</p>\n"
+                    + (label == null ? "" : "<p>" + escape(label) + "</p>\n")
                     + "<hr><address>" + SERVER + " at " + relay.getAddress().getHostAddress() + " port "
                     + relay.getPort() + "</address>\n</body>\n</html>\n";
         } else {

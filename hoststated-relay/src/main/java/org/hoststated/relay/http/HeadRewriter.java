@@ -256,7 +256,7 @@ final class HeadRewriter {
             }
             case EXPECT -> {
                 if (count > 1 && request) {
-                    throw new HttpException(400, "repeated header line " + n.key(), true);
+                    throw new HttpException(400, "repeated header line " + n.key(), true, n.label());
                 }
                 boolean match = false;
                 for (int k = 0; k < count && !match; k++) {
@@ -291,14 +291,14 @@ final class HeadRewriter {
         if (match) {
             marked |= n.mark();
         } else if (!n.mark()) {
-            throw refused("missing or unexpected " + what(n));
+            throw refused(n, "missing or unexpected " + what(n));
         }
     }
 
     private void filter(ProtocolNode n, boolean match) throws HttpException {
         if (match) {
             if (!n.mark()) {
-                throw refused("filtered " + what(n));
+                throw refused(n, "filtered " + what(n));
             }
             marked = true;
         }
@@ -308,8 +308,8 @@ final class HeadRewriter {
         return n.type().name().toLowerCase(java.util.Locale.ROOT) + " " + n.key();
     }
 
-    private HttpException refused(String why) {
-        return new HttpException(request ? 403 : 502, why, true);
+    private HttpException refused(ProtocolNode n, String why) {
+        return new HttpException(request ? 403 : 502, why, true, n.label());
     }
 
     /** A query variable or cookie node. */

@@ -10,20 +10,27 @@ final class HttpException extends Exception {
 
     private final int status;
     private final boolean rule;
+    private final String label;
 
     HttpException(int status, String reason) {
-        this(status, reason, false);
+        this(status, reason, false, null);
     }
 
     /**
      * @param rule refused by a protocol rule ({@code expect}, {@code filter}): answered with an
      *        error page only under {@code return error}, else the connection is just closed
      *        (as relayd did)
+     * @param label the refusing rule's {@code label}, shown on that page; or null
      */
-    HttpException(int status, String reason, boolean rule) {
+    HttpException(int status, String reason, boolean rule, String label) {
         super(reason, null, false, false);
         this.status = status;
         this.rule = rule;
+        this.label = label;
+    }
+
+    String label() {
+        return label;
     }
 
     boolean rule() {

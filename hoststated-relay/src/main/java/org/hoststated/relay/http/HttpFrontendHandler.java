@@ -712,7 +712,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");
-        closeLingering(client.writeAndFlush(page(e.status(), e.getMessage())));
+        closeLingering(client.writeAndFlush(page(e.status(), e.getMessage(), e.label())));
     }
 
     /**
@@ -735,8 +735,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         updateClientRead();
     }
 
-    private ByteBuf page(int status, String detail) {
-        return ErrorPage.render(client.alloc(), status, rules.returnError, rules.errorStyle, detail,
+    private ByteBuf page(int status, String detail, String label) {
+        return ErrorPage.render(client.alloc(), status, rules.returnError, rules.errorStyle, detail, label,
                 (InetSocketAddress) client.localAddress(), !answersHead());
     }
 

@@ -97,6 +97,6 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
     @Override
     public void refuse(Channel client) {
         client.writeAndFlush(ErrorPage.render(client.alloc(), 503, rules.returnError, rules.errorStyle,
-                "too many sessions", (InetSocketAddress) client.localAddress(), true)).addListener(ChannelFutureListener.CLOSE);
+                "too many sessions", null, (InetSocketAddress) client.localAddress(), true)).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -98,6 +98,38 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * The page shows a refusing rule's label; a 5xx page does not show what went wrong on the
+     * servers' side (the address of a host that refused), which is for the log.
+     */
+    @Test
+    void errorPagesShowTheRulesLabelAndNoHostAddress() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(new ProtocolNode(REQ, NodeType.HEADER, Action.FILTER, "User-Agent", "*bot*", false,
+                                false, false, "no robots <here>"))
+                        .start()) {
+            try (RawClient c = r.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: somebot\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals(403, res.status());
+                assertTrue(res.text().contains("<p>no robots &lt;here&gt;</p>"), res.text());
+                assertTrue(res.text().contains("filtered header User-Agent"), res.text());
+            }
+        }
+        java.net.InetSocketAddress nobody;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(HttpRelayTest.BACKEND))) {
+            nobody = (java.net.InetSocketAddress) s.getLocalSocketAddress();
+        }
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(nobody).returnError(null).start();
+                RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(502, res.status());
+            assertFalse(res.text().contains(nobody.getAddress().getHostAddress() + ":"), res.text());
+        }
+    }
+
     @Test
     void markAndMarked() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
