@@ -50,9 +50,17 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private boolean awaitingFirstByte;
     /** An interim (1xx) response to the request in flight was passed on; the final one is awaited. */
     private boolean interimSent;
-    /** The buffer of this read where a final response's head starts unchanged, and where; or null. */
+    /**
+     * The buffer of this read where a final response's head starts unchanged, and where; or
+     * null. For a head the rules rewrote, where its body starts.
+     */
     private ByteBuf finalHeadIn;
     private int finalHeadAt;
+    /**
+     * The final response's head as the rules rewrote it, held like {@link #fwdBuf} until the
+     * next {@link #emit}, so that a fault in the same read can still drop it for a 502.
+     */
+    private ByteBuf editedHead;
     /** The client's connection ends after this response: tell it so (the server was asked to keep-alive). */
     private boolean closeClient;
     /**
@@ -182,6 +190,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             if (headNotSent()) {
                 // This read brought the final response's head and its fault: none of it went
                 // out, so the client gets a 502 rather than a cut response (or nothing).
+                if (editedHead != null) {
+                    editedHead.release();
+                    editedHead = null;
+                }
                 fwdTo = finalHeadAt;
                 emit();
                 session.serverFailedBeforeResponse(this, e);
@@ -274,7 +286,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 rules.connection("keep-alive");
             }
             emit();
-            rules.write(in.alloc(), session::toClient);
+            rules.write(in.alloc(), this::holdHead);
+            if (last) {
+                finalHeadIn = in;
+                finalHeadAt = end;
+            }
         } else {
             if (last) {
                 finalHeadIn = in;
@@ -344,7 +360,15 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
      * queued for the client (nothing of it written yet), from {@link #finalHeadAt} on.
      */
     private boolean headNotSent() {
+        if (editedHead != null) {
+            // Held, with at most the stretch of its body after it (see forward).
+            return true;
+        }
         return finalHeadIn != null && fwdBuf == finalHeadIn && fwdFrom <= finalHeadAt && finalHeadAt <= fwdTo;
+    }
+
+    private void holdHead(ByteBuf b) {
+        editedHead = b;
     }
 
     /** Queues [from, to) of in for the client, joined to the stretch before it if adjacent. */
@@ -353,7 +377,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             fwdTo = to;
             return;
         }
-        emit();
+        if (fwdBuf != null) {
+            // (With nothing queued, a held head stays held: the stretch starting goes after it.)
+            emit();
+        }
         fwdBuf = in;
         fwdFrom = from;
         fwdTo = to;
@@ -361,6 +388,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     /** Writes the queued stretch to the client (before anything else may be written or closed). */
     private void emit() {
+        if (editedHead != null) {
+            session.toClient(editedHead);
+            editedHead = null;
+        }
         if (fwdBuf != null) {
             if (fwdTo > fwdFrom) {
                 session.toClient(fwdBuf.retainedSlice(fwdFrom, fwdTo - fwdFrom));

@@ -10,7 +10,10 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Direction;
 import org.hoststated.core.config.Mode;
+import org.hoststated.core.config.NodeType;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.msg.TlsKeyPair;
@@ -114,13 +117,21 @@ class HttpPeerTest {
 
     /**
      * The head and the fault of a response arrive together: nothing of it went to the client
-     * yet, so the client gets a 502 instead of a connection closed without an answer.
+     * yet, so the client gets a 502 instead of a connection closed without an answer. So too
+     * when the relay rewrote the head (a response rule, or a {@code Connection: close} to tell
+     * a client that asked to close): the rewritten head is held as the unchanged one is.
      */
-    @Test
-    void aResponseBrokenInItsFirstReadIsABadGateway() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"as sent", "rewritten by a rule", "rewritten to say close"})
+    void aResponseBrokenInItsFirstReadIsABadGateway(String how) throws Exception {
+        HttpRelayFixture.Builder relay = HttpRelayFixture.builder();
+        if (how.equals("rewritten by a rule")) {
+            relay.node(Direction.RESPONSE, NodeType.HEADER, Action.CHANGE, "Server", "relay");
+        }
+        String connection = how.equals("rewritten to say close") ? "Connection: close\r\n" : "";
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::badChunk);
-                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
-            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                HttpRelayFixture r = relay.backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n" + connection + "\r\n");
             RawClient.Response got = c.read();
             assertEquals(502, got.status(), got.head());
             assertTrue(c.closed());
