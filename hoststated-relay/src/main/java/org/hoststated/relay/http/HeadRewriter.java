@@ -103,29 +103,7 @@ final class HeadRewriter {
      * request, 502 for a response) or a request repeats a header an {@code expect} checks (400).
      */
     void apply(HttpHead head, int hashInit) throws HttpException {
-        h = head;
-        hash = hashInit;
-        changed = false;
-        marked = false;
-        targetChanged = false;
-        path = null;
-        query = null;
-        pathForm = null;
-        pathSlashForm = null;
-        queryPairs = null;
-        cookies = null;
-        cookiesChanged = false;
-        added.clear();
-        if (fate.length < head.fields) {
-            fate = new byte[head.fields];
-            newValue = new String[head.fields];
-            hits = new int[head.fields];
-        } else {
-            Arrays.fill(fate, 0, head.fields, KEEP);
-        }
-        if (head.hopByHop) {
-            HopByHopFields.remove(head, this::drop, this::set);
-        }
+        begin(head, hashInit);
         if (request && head.underscoreNames) {
             dropLookalikes();
         }
@@ -153,6 +131,41 @@ final class HeadRewriter {
                 }
                 default -> throw new IllegalStateException();
             }
+        }
+    }
+
+    /**
+     * Only drops the hop-by-hop fields of {@code head}, for {@link #write}: an interim (1xx)
+     * response, which the rules do not see, must not carry them past the relay either.
+     */
+    void dropHopByHop(HttpHead head) {
+        begin(head, 0);
+    }
+
+    /** Starts the edit of {@code head}: nothing changed yet, its hop-by-hop fields dropped. */
+    private void begin(HttpHead head, int hashInit) {
+        h = head;
+        hash = hashInit;
+        changed = false;
+        marked = false;
+        targetChanged = false;
+        path = null;
+        query = null;
+        pathForm = null;
+        pathSlashForm = null;
+        queryPairs = null;
+        cookies = null;
+        cookiesChanged = false;
+        added.clear();
+        if (fate.length < head.fields) {
+            fate = new byte[head.fields];
+            newValue = new String[head.fields];
+            hits = new int[head.fields];
+        } else {
+            Arrays.fill(fate, 0, head.fields, KEEP);
+        }
+        if (head.hopByHop) {
+            HopByHopFields.remove(head, this::drop, this::set);
         }
     }
 

@@ -291,6 +291,12 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 finalHeadIn = in;
                 finalHeadAt = end;
             }
+        } else if (head.hopByHop) {
+            // An interim response or a 101: no rule applies, but what is meant for this hop
+            // only (Connection options, Keep-Alive) stops here as in any other response.
+            rules.dropHopByHop(head);
+            emit();
+            rules.write(in.alloc(), session::toClient);
         } else {
             if (last) {
                 finalHeadIn = in;

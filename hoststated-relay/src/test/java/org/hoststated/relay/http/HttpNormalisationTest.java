@@ -119,6 +119,27 @@ class HttpNormalisationTest {
         }
     }
 
+    /** So do those of an interim response (103 Early Hints), which no rule sees. */
+    @Test
+    void fieldsTheServerNamesInConnectionOfAnInterimResponseStopAtTheRelay() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 103 Early Hints\r\nConnection: X-Internal\r\nX-Internal: secret\r\n"
+                        + "Keep-Alive: timeout=5\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            for (int i = 0; i < 2; i++) {
+                c.send(HttpRelayTest.GET);
+                RawClient.Response early = c.read();
+                assertEquals("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n", early.head());
+                RawClient.Response res = c.read();
+                assertEquals(200, res.status());
+                assertEquals("ok", res.text());
+            }
+        }
+    }
+
     @Test
     void anUpgradeKeepsItsUpgradeFieldAndLosesTheOtherOptions() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
