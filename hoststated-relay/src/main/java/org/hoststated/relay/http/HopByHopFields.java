@@ -9,8 +9,9 @@ import java.util.function.IntConsumer;
  * Finds what a proxy must not forward (RFC 9110 7.6.1) in a head that {@link HttpHead} marked
  * {@code hopByHop}: the fields named by Connection options, Keep-Alive, Proxy-Connection, TE
  * (the relay does not ask the server for trailers in the client's name, as nginx does not), and
- * Upgrade unless the head also has the upgrade option (an upgrade the relay relays), and that
- * option without an Upgrade field. Connection keeps only close, keep-alive and that upgrade
+ * Upgrade unless the head also has the upgrade option (an upgrade the relay relays; never in
+ * a request with a body, see {@link HttpHead#upgradeRelayed}), and that option without an
+ * Upgrade field. Connection keeps only close, keep-alive and that upgrade
  * (with HTTP2-Settings, which an h2c upgrade needs): a client can no longer name a field the
  * relay adds (an appended X-Forwarded-For) for the next proxy to strip, nor a field for the
  * relay to drop after the rules checked it.
@@ -38,7 +39,7 @@ final class HopByHopFields {
 
     /** Drops the hop-by-hop fields of {@code h} and trims its Connection fields to what the relay means. */
     static void remove(HttpHead h, IntConsumer drop, ConnectionEdit connection) {
-        boolean upgrade = h.upgrade && h.connectionUpgrade;
+        boolean upgrade = h.upgradeRelayed();
         Set<String> named = new HashSet<>();
         for (int f = 0; f < h.fields; f++) {
             if (h.nameIs(f, HttpHead.CONNECTION)) {

@@ -198,7 +198,7 @@ final class HttpHead {
     }
 
     private void noteHopByHop() {
-        hopByHop |= connectionOptions || upgrade != connectionUpgrade;
+        hopByHop |= connectionOptions || upgrade != connectionUpgrade || (upgrade && !upgradeRelayed());
     }
 
     private void requestLine(int from, int to) throws HttpException {
@@ -575,9 +575,19 @@ final class HttpHead {
         return version == 11 ? !close : keepAlive && !close;
     }
 
-    /** A request asking to switch protocols (websockets): Upgrade with Connection: upgrade. */
+    /** A request asking to switch protocols (websockets) that the relay relays: see {@link #upgradeRelayed}. */
     boolean upgradeRequest() {
-        return upgrade && connectionUpgrade;
+        return request && upgradeRelayed();
+    }
+
+    /**
+     * Upgrade with Connection: upgrade, which the relay passes on: in a response, or in a
+     * request without a body. The relay turns a session into a tunnel only after a request
+     * that ended with its head, so an upgrade with a body (curl's h2c upgrade of a POST) is
+     * not offered to the server, which could otherwise switch and get the client a 502.
+     */
+    boolean upgradeRelayed() {
+        return upgrade && connectionUpgrade && !(request && (chunked || contentLength > 0));
     }
 
     static boolean isTchar(byte c) {

@@ -36,7 +36,11 @@ class HttpHeadTest {
         assertEquals(12, h.contentLength);
         assertEquals(11, h.version);
         assertTrue(h.persistent());
-        assertTrue(h.upgradeRequest());
+        // An upgrade with a body is not relayed (HttpHead.upgradeRelayed): its fields are hop-by-hop.
+        assertFalse(h.upgradeRequest());
+        assertTrue(h.hopByHop);
+        assertTrue(request("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+                .upgradeRequest());
         assertEquals("/x?a=1", h.target());
         assertEquals(4, h.fields);
         assertEquals("12", h.value(1));

@@ -170,6 +170,21 @@ class HttpNormalisationTest {
         }
     }
 
+    /**
+     * An upgrade with a body (curl's h2c upgrade of a POST) is not one the relay can tunnel:
+     * the server is not offered it, else a server that switches gets the client a 502.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Length: 5\r\n\r\nhello", "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"})
+    void anUpgradeWithABodyIsNotOffered(String body) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayTest.forward(b)) {
+            String sent = "POST / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n" + body;
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\n" + body, r.forwarded(sent));
+        }
+    }
+
     @Test
     void optionsAsteriskGetsNoPathOrQueryEdits() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
