@@ -198,7 +198,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean requestHead(ByteBuf in) throws HttpException {
         if (scanner.fresh()) {
             HeadScanner.skipLeadingEmptyLines(in);
-            if (!in.isReadable()) {
+            if (!in.isReadable() || (in.readableBytes() == 1 && in.getByte(in.readerIndex()) == HttpHead.CR)) {
+                // Nothing yet, or the CR of an empty line whose LF comes in the next read: the
+                // line is skipped then (scanned now, the CR would begin a head it cannot start).
                 return false;
             }
         }

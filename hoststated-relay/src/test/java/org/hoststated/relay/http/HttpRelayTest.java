@@ -74,6 +74,25 @@ class HttpRelayTest {
         }
     }
 
+    /**
+     * An empty line before a request is skipped (RFC 9112 2.2; clients send one after a POST
+     * body) also when its CR and LF come in different reads.
+     */
+    @Test
+    void anEmptyLineSplitBeforeARequestIsSkipped() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b);
+                RawClient c = r.client()) {
+            c.send("\r");
+            Thread.sleep(100);
+            c.send("\nGET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertTrue(c.read().text().startsWith("GET /1 "));
+            c.send("POST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi\r");
+            assertTrue(c.read().text().startsWith("POST /2 "));
+            c.send("\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertTrue(c.read().text().startsWith("GET /3 "));
+        }
+    }
+
     @Test
     void http10WithoutKeepAliveIsClosedAfterTheResponseAndWithKeepAliveIsNot() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b)) {
