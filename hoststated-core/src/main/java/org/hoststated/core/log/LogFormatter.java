@@ -77,7 +77,10 @@ final class LogFormatter {
         StringBuilder out = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean control = c < 0x20 && c != '\t' || c == 0x7f;
+            // C1 controls too: a peer's byte 0x85 or 0x9b (an HTTP field value is read as
+            // ISO-8859-1) would otherwise reach the log as NEL, a line break to some readers,
+            // or CSI, which terminals obey.
+            boolean control = c < 0x20 && c != '\t' || c >= 0x7f && c <= 0x9f;
             if (control && out == null) {
                 out = new StringBuilder(s.length() + 8).append(s, 0, i);
             }

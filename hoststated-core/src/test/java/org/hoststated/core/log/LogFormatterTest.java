@@ -25,6 +25,7 @@ class LogFormatterTest {
                 Arguments.of("literal \\{} and {}", new Object[] {"x"}, "literal {} and x"),
                 Arguments.of("header {}", new Object[] {"a\r\nforged: yes"}, "header a\\r\\nforged: yes"),
                 Arguments.of("bell {}", new Object[] {"\u0007"}, "bell \\x07"),
+                Arguments.of("c1 {}", new Object[] {"a\u0085b\u009b31m\u00a0\u00e9"}, "c1 a\\x85b\\x9b31m\u00a0\u00e9"),
                 Arguments.of("no message", new Object[] {new IllegalStateException()}, "no message: IllegalStateException"),
                 Arguments.of("null arg {}", new Object[] {null}, "null arg null"));
     }
