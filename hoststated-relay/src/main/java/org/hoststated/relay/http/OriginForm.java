@@ -7,8 +7,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Rewrites a request whose target is in absolute-form ({@code GET http://host/path HTTP/1.1})
  * as RFC 9112 3.2.2 asks of a gateway: the target becomes origin-form (the path, {@code /} when
- * empty, and the query) and the Host field becomes the target's authority, replacing the
- * received one or added when there was none. An origin server uses the target's authority and
+ * empty, and the query; {@code *} for an OPTIONS with neither, RFC 9112 3.2.4) and the Host
+ * field becomes the target's authority, replacing the received one or added when there was
+ * none. An origin server uses the target's authority and
  * ignores Host, so without this a request could name one host to the relay's Host rules and
  * another to the server, and a {@code path} rule would see {@code http://host/path}. The
  * result is a new head that the caller parses again, so that every rule, the hash and the
@@ -27,7 +28,11 @@ final class OriginForm {
         int authority = h.authorityEnd - h.authorityStart;
         ByteBuf b = alloc.buffer(h.end - h.start + HOST.length + 3);
         b.writeBytes(src, h.start, h.targetStart - h.start);
-        if (path == h.targetEnd || src.getByte(path) != '/') {
+        if (path == h.targetEnd && h.methodOptions) {
+            // OPTIONS http://host asks about the server as a whole: its origin-form is *
+            // (RFC 9112 3.2.4), not / (a resource).
+            b.writeByte('*');
+        } else if (path == h.targetEnd || src.getByte(path) != '/') {
             b.writeByte('/');
         }
         b.writeBytes(src, path, h.targetEnd - path);

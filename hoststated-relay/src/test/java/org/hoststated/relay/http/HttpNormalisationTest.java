@@ -42,6 +42,11 @@ class HttpNormalisationTest {
             // HTTP/1.0 may come without Host: the authority becomes one.
             assertEquals("GET / HTTP/1.0\r\nHost: a.example\r\nConnection: keep-alive\r\n\r\n",
                     r.forwarded("GET http://a.example HTTP/1.0\r\n\r\n"));
+            // OPTIONS about the server as a whole: asterisk-form (RFC 9112 3.2.4), not a resource.
+            assertEquals("OPTIONS * HTTP/1.1\r\nHost: a.example\r\n\r\n",
+                    r.forwarded("OPTIONS http://a.example HTTP/1.1\r\nHost: good\r\n\r\n"));
+            assertEquals("OPTIONS /?q HTTP/1.1\r\nHost: a.example\r\n\r\n",
+                    r.forwarded("OPTIONS http://a.example?q HTTP/1.1\r\nHost: good\r\n\r\n"));
         }
     }
 
