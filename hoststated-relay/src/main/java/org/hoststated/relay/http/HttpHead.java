@@ -454,7 +454,9 @@ final class HttpHead {
             }
             chunked = equalsLower(ts, te, CHUNKED);
             i = e + 1;
-        } while (i < ve);
+            // <=: a comma at the end leaves an empty coding after the last, refused as any
+            // other ("chunked," is passed on unchanged, and a server may not read it as chunked).
+        } while (i <= ve);
     }
 
     private void connection(int vs, int ve) {

@@ -54,6 +54,8 @@ class HttpSafetyTest {
                 Arguments.of("huge length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
                 Arguments.of("coding after chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
                 Arguments.of("not chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+                Arguments.of("empty coding after chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,\r\n\r\n"
+                        + "0\r\n\r\n", 400),
                 Arguments.of("chunked twice", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
                         + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
                 Arguments.of("HTTP/1.0 chunked", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
@@ -243,6 +245,7 @@ class HttpSafetyTest {
         return Stream.of(
                 Arguments.of("garbage", "SSH-2.0-OpenSSH\r\n\r\n"),
                 Arguments.of("both framings", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"),
+                Arguments.of("empty coding after chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked,\r\n\r\n0\r\n\r\n"),
                 Arguments.of("differing lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"),
                 Arguments.of("bad status", "HTTP/1.1 2000 OK\r\n\r\n"),
                 Arguments.of("status below 100", "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n"),
