@@ -234,7 +234,10 @@ final class BackendLink {
         }
         channel = null;
         handler = null;
-        session.fail(new HttpException(cause instanceof ConnectTimeoutException ? 504 : 502, "connect to " + why));
+        // The client's page does not name the host: the relay's hosts are the operator's business.
+        boolean timeout = cause instanceof ConnectTimeoutException;
+        session.fail(new HttpException(timeout ? 504 : 502, "connect to " + why,
+                timeout ? "connect to the server timed out" : "connect to the server failed"));
     }
 
     /** Writes {@code b} (ownership moves), or holds it until the connection is up. */

@@ -46,9 +46,7 @@ final class ErrorPage {
      *
      * @param html {@code return error}: the HTML page, else plain text
      * @param style the protocol's CSS, or null for relayd's default
-     * @param detail what went wrong, shown on the HTML page for a 4xx only: the client learns
-     *        what was wrong with its request, while a 5xx's detail (a host's address and its
-     *        error, the rule a response broke) is the operator's, in the session's log line
+     * @param detail what went wrong, shown on the HTML page except for a 500
      * @param label the {@code label} of the rule that refused the request, or null
      * @param relay the address the client connected to
      * @param content false for an answer to HEAD: the head alone, with the Content-Length a GET
@@ -64,7 +62,7 @@ final class ErrorPage {
             body = "<!DOCTYPE html>\n<html>\n<head>\n<title>" + status + " " + reason + "</title>\n"
                     + "<style type=\"text/css\"><!--\n" + (style != null ? style : DEFAULT_STYLE) + "\n--></style>\n"
                     + "</head>\n<body>\n<h1>" + reason + "</h1>\n"
-                    + "<p>" + (status >= 500 ? "" : escape(detail)) + "</p>\n"
+                    + "<p>" + (status == 500 ? "" : escape(detail)) + "</p>\n"
                     + (label == null ? "" : "<p>" + escape(label) + "</p>\n")
                     + "<hr><address>" + SERVER + " at " + relay.getAddress().getHostAddress() + " port "
                     + relay.getPort() + "</address>\n</body>\n</html>\n";

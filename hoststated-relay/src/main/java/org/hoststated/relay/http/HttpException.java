@@ -11,9 +11,18 @@ final class HttpException extends Exception {
     private final int status;
     private final boolean rule;
     private final String label;
+    private final String page;
 
     HttpException(int status, String reason) {
-        this(status, reason, false, null);
+        this(status, reason, false, null, reason);
+    }
+
+    /**
+     * @param page what the error page says, where the reason holds what only the operator
+     *        should read (the address of a host)
+     */
+    HttpException(int status, String reason, String page) {
+        this(status, reason, false, null, page);
     }
 
     /**
@@ -23,10 +32,20 @@ final class HttpException extends Exception {
      * @param label the refusing rule's {@code label}, shown on that page; or null
      */
     HttpException(int status, String reason, boolean rule, String label) {
+        this(status, reason, rule, label, reason);
+    }
+
+    private HttpException(int status, String reason, boolean rule, String label, String page) {
         super(reason, null, false, false);
         this.status = status;
         this.rule = rule;
         this.label = label;
+        this.page = page;
+    }
+
+    /** What the error page ({@code return error}) says went wrong. */
+    String page() {
+        return page;
     }
 
     String label() {

@@ -714,7 +714,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");
-        closeLingering(client.writeAndFlush(page(e.status(), e.getMessage(), e.label())));
+        closeLingering(client.writeAndFlush(page(e.status(), e.page(), e.label())));
     }
 
     /**
