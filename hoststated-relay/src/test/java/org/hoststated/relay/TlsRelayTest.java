@@ -13,6 +13,7 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
@@ -172,4 +173,29 @@ class TlsRelayTest {
         }
     }
 
+
+    /**
+     * A client that sends close_notify and keeps its TCP connection open, waiting for the
+     * relay's: the session ends then, not at its idle timeout (600 s here). TLS 1.3 half-closes
+     * (what the server sends after the client's close_notify still arrives); TLS 1.2 answers
+     * close_notify at once, so the session is over.
+     */
+    @ParameterizedTest
+    @CsvSource({"TLSv1.3", "TLSv1.2"})
+    void closeNotifyWithoutFinEndsTheSession(String protocol) throws Exception {
+        TlsKeyPair pair = pair();
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults());
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address(), protocol)) {
+            c.send("x\n");
+            assertEquals("a\nx\n", c.awaitEndingWith("x\n"));
+            c.closeNotify();
+            assertTrue(c.closedWithin(5), "the relay kept the connection open after close_notify");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!r.sessions().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(List.of(), r.sessions(), "session still open after close_notify");
+        }
+    }
 }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -205,15 +206,40 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            clientEof = true;
-            if (connected) {
-                RelaySession.shutdownOutputOnFlush(server);
+        if (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess()) {
+            // close_notify is the TLS client's FIN, whether or not a TCP FIN follows: a
+            // client may send it and keep the connection open, waiting for ours.
+            SslHandler tls = ctx.pipeline().get(SslHandler.class);
+            if (tls != null && tls.engine().isOutboundDone()) {
+                // TLS 1.2 answers close_notify with its own at once: nothing more can reach the
+                // client, so the session is over once its last bytes reach the server.
+                RelaySession.setReason(client, "closed by client");
+                if (server != null && connected) {
+                    RelaySession.closeOnFlush(server);
+                }
+                RelaySession.closeOnFlush(client);
+                return;
             }
-            finishIfBothEof();
+            clientEof();
+            return;
+        }
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            clientEof();
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** The client sends no more (FIN, or close_notify): pass it on to the server. */
+    private void clientEof() {
+        if (clientEof) {
+            return; // a TCP FIN after a close_notify
+        }
+        clientEof = true;
+        if (connected) {
+            RelaySession.shutdownOutputOnFlush(server);
+        }
+        finishIfBothEof();
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -618,7 +619,22 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            clientEof();
+            if (!clientEof) { // not a FIN after a close_notify
+                clientEof();
+            }
+            return;
+        }
+        if (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess() && !clientEof) {
+            // close_notify is the TLS client's FIN, whether or not a TCP FIN follows: a client
+            // may send it and keep the connection open, waiting for ours. TLS 1.2 has answered
+            // it with its own already, so nothing more can reach the client.
+            SslHandler tls = ctx.pipeline().get(SslHandler.class);
+            if (tls != null && tls.engine().isOutboundDone()) {
+                RelaySession.setReason(client, "closed by client");
+                client.close();
+            } else {
+                clientEof();
+            }
             return;
         }
         ctx.fireUserEventTriggered(evt);

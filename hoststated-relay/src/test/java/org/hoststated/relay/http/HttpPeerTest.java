@@ -20,6 +20,7 @@ import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.core.posix.UnixDatagramSocket;
 import org.hoststated.relay.RelayTls;
 import org.hoststated.relay.RelayTransport;
+import org.hoststated.relay.TlsCloseNotifyClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -212,6 +213,34 @@ class HttpPeerTest {
             assertTrue(line.endsWith(", TLS handshake: timed out"), line);
         } finally {
             LogConfig.init("hoststated", "hoststated", true, false);
+        }
+    }
+
+    /**
+     * A keep-alive client that sends close_notify after its response and keeps the TCP
+     * connection open, waiting for the relay's close: the session ends then, not at its idle
+     * timeout.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void closeNotifyBetweenRequestsEndsTheSession(String protocol) throws Exception {
+        byte[] cert = HttpTransportsTest.resource("relay.crt");
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
+                                SslOptions.defaults()))
+                        .start();
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            String res = c.awaitEndingWith("\r\n\r\n");
+            assertTrue(res.startsWith("HTTP/1.1 200 "), res);
+            c.closeNotify();
+            assertTrue(c.closedWithin(5), "the relay kept the connection open after close_notify");
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (r.active() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, r.active());
         }
     }
 

@@ -1,0 +1,87 @@
+package org.hoststated.relay;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A TLS client that can send close_notify without a FIN (the JDK's {@code SSLSocket} sends
+ * both), on a loop of its own; for tests of clients that then wait for the server's close.
+ */
+public final class TlsCloseNotifyClient implements AutoCloseable {
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final StringBuffer received = new StringBuffer();
+    private final Channel ch;
+    private final SslHandler tls;
+
+    public TlsCloseNotifyClient(InetSocketAddress to, String protocol) throws Exception {
+        SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(protocol)
+                .trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+        try {
+            ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast(ctx.newHandler(c.alloc()), new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext x, Object m) {
+                                    ByteBuf buf = (ByteBuf) m;
+                                    received.append(buf.toString(StandardCharsets.ISO_8859_1));
+                                    buf.release();
+                                }
+                            });
+                        }
+                    }).connect(to).sync().channel();
+            tls = ch.pipeline().get(SslHandler.class);
+            tls.handshakeFuture().sync();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public void send(String text) throws InterruptedException {
+        ch.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1)).sync();
+    }
+
+    /** Waits up to 10 s until what was received ends with {@code suffix}; returns all of it. */
+    public String awaitEndingWith(String suffix) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!received.toString().endsWith(suffix) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return received.toString();
+    }
+
+    /** Sends close_notify; the TCP connection stays open both ways. */
+    public void closeNotify() throws InterruptedException {
+        tls.closeOutbound().sync();
+    }
+
+    /** Whether the server closed the TCP connection within {@code seconds}. */
+    public boolean closedWithin(int seconds) throws InterruptedException {
+        return ch.closeFuture().await(seconds, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        ch.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
