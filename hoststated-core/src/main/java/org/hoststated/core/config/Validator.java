@@ -132,6 +132,9 @@ final class Validator {
         Set<String> services = draft.services.stream().map(s -> s.name).collect(Collectors.toSet());
         Set<String> protos = protocols.stream().map(ProtocolConfig::name).collect(Collectors.toSet());
         List<RelayConfig> out = new ArrayList<>();
+        // Relays on one address and port would share one socket, and which relay serves a
+        // client would be up to the kernel; TCP and UDP (protocol dns) listeners do not clash.
+        Map<List<Object>, String> listeners = new java.util.HashMap<>();
         for (Draft.RelayDraft r : draft.relays) {
             RelayTarget target = null;
             if (r.forward != null) {
@@ -156,6 +159,13 @@ final class Validator {
             }
             if (dns && r.natLookup) {
                 diag.error(r.pos, "relay " + Messages.clip(r.name) + ": nat lookup does not apply to protocol dns");
+            }
+            if (r.listen != null) {
+                String other = listeners.putIfAbsent(List.of(r.listen.address(), r.listen.port(), dns), r.name);
+                if (other != null) {
+                    diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + r.listen.address().getHostAddress()
+                            + " port " + r.listen.port() + " is the listener of relay " + Messages.clip(other));
+                }
             }
             out.add(new RelayConfig(out.size(), r.name, r.listen, target, r.natLookup, r.natRetry,
                     proto, r.timeoutSec, r.disabled));

@@ -225,6 +225,18 @@ class ConfigTest {
     }
 
     @Test
+    void twoRelaysCannotListenOnOneAddressAndPort() {
+        LoadResult r = TestConfigs.parse("protocol d {\n protocol dns\n}\n"
+                + "relay a {\n listen on 127.0.0.1 port 53\n forward to 127.0.0.2 port 53\n}\n"
+                + "relay b {\n listen on 127.0.0.1 port 53 ssl\n forward to 127.0.0.2 port 53\n}\n"
+                + "relay c {\n listen on 127.0.0.1 port 53\n protocol d\n forward to 127.0.0.2 port 53\n}\n"
+                + "relay e {\n listen on 127.0.0.2 port 53\n forward to 127.0.0.2 port 53\n}\n");
+        // c's UDP socket and a's TCP one do not clash.
+        assertEquals(List.of("test.conf:8: relay b: 127.0.0.1 port 53 is the listener of relay a"),
+                r.errors().stream().map(Object::toString).toList());
+    }
+
+    @Test
     void includeReportsTheIncludedFile(@TempDir Path dir) throws IOException {
         Path inc = dir.resolve("included.conf");
         Files.copy(Path.of("src/test/resources/config/included.conf"), inc);
