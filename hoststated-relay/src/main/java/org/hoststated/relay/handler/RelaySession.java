@@ -8,6 +8,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.AttributeKey;
+import java.net.ConnectException;
 import java.util.concurrent.CancellationException;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
@@ -58,9 +59,10 @@ public final class RelaySession {
         String m = t.getMessage();
         if (m == null || m.isEmpty()) {
             m = t.getClass().getSimpleName();
-        } else if (t instanceof Errors.NativeIoException) {
+        } else if (t instanceof Errors.NativeIoException || t instanceof ConnectException) {
             // "io_uring read(..) failed with error(-104): Connection reset by peer": the
-            // system call is Netty's business, the error the operator's.
+            // system call is Netty's business, the error the operator's. A failed connect is
+            // spelt the same, in a ConnectException (Netty's own class of it is not public).
             m = NATIVE_CALL.matcher(m).replaceFirst("");
         } else if (t instanceof SSLException) {
             m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;

@@ -2,6 +2,7 @@ package org.hoststated.relay.handler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.unix.Errors;
@@ -37,6 +38,18 @@ class RelaySessionTest {
                 new Errors.NativeIoException("io_uring read", -104, false)));
         assertEquals("Connection reset by peer", RelaySession.describe(
                 new Errors.NativeIoException("recvAddress", -104, false)));
+    }
+
+    /** A connect that fails is a ConnectException of Netty's, not a NativeIoException. */
+    @Test
+    void aConnectErrorIsTheErrorAlone() {
+        assertNotNull(RelayTransport.epoll(), "the native transport loads (and with it Errors)");
+        for (String call : new String[] {"io_uring connect", "finishConnect"}) {
+            IOException e = assertThrows(IOException.class, () -> Errors.throwConnectException(call, -111));
+            assertEquals("Connection refused", RelaySession.describe(e), e.getMessage());
+        }
+        assertEquals("connection timed out: /10.0.0.1:80", RelaySession.describe(
+                new java.net.ConnectException("connection timed out: /10.0.0.1:80")));
     }
 
     @Test
