@@ -1,6 +1,7 @@
 package org.hoststated.parent;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,15 +72,23 @@ final class KeyPairs {
     }
 
     private static byte[] read(Path p, RelayConfig r) throws IOException {
-        try {
-            if (Files.size(p) > TlsKeyPair.MAX_PEM) {
-                throw new IOException("relay " + r.name() + ": " + p + " is larger than " + TlsKeyPair.MAX_PEM + " bytes");
-            }
-            return Files.readAllBytes(p);
+        // A FIFO would block the parent's loop until someone writes to it, and a device such
+        // as /dev/zero (size 0) would fill its heap: only regular files are read, and no more
+        // of them than a key pair may hold.
+        if (Files.exists(p) && !Files.isRegularFile(p)) {
+            throw new IOException("relay " + r.name() + ": cannot read " + p + ": not a regular file");
+        }
+        byte[] pem;
+        try (InputStream in = Files.newInputStream(p)) {
+            pem = in.readNBytes(TlsKeyPair.MAX_PEM + 1);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IOException("relay " + r.name() + ": cannot read " + p + ": no such file", e);
         } catch (IOException e) {
             throw new IOException("relay " + r.name() + ": cannot read " + p + ": " + e.getMessage(), e);
         }
+        if (pem.length > TlsKeyPair.MAX_PEM) {
+            throw new IOException("relay " + r.name() + ": " + p + " is larger than " + TlsKeyPair.MAX_PEM + " bytes");
+        }
+        return pem;
     }
 }

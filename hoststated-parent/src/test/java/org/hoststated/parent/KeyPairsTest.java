@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.hoststated.core.config.Config;
+import org.hoststated.core.msg.TlsKeyPair;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,6 +55,26 @@ class KeyPairsTest {
         Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
         IOException e = assertThrows(IOException.class, () -> KeyPairs.read(config, 1));
         assertTrue(e.getMessage().startsWith("relay tls: " + crt + ", " + key + ": "), e.getMessage());
+    }
+
+    /**
+     * A FIFO would block the parent until someone writes to it, /dev/zero would fill its heap,
+     * an oversized file is refused without reading it whole: each is refused with its name.
+     */
+    @Test
+    void filesThatAreNotSmallRegularFilesAreRefusedWithoutReadingThemWhole() throws Exception {
+        Files.writeString(crt, "x");
+        Files.createSymbolicLink(key, Path.of("/dev/zero"));
+        assertEquals(List.of("relay tls: cannot read " + key + ": not a regular file"), KeyPairs.problems(config));
+        Files.delete(key);
+        Process mkfifo = new ProcessBuilder("mkfifo", key.toString()).start();
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed: skipped");
+        IOException e = assertThrows(IOException.class, () -> KeyPairs.read(config, 1));
+        assertEquals("relay tls: cannot read " + key + ": not a regular file", e.getMessage());
+        Files.delete(key);
+        Files.write(key, new byte[TlsKeyPair.MAX_PEM + 1]);
+        assertEquals(List.of("relay tls: " + key + " is larger than " + TlsKeyPair.MAX_PEM + " bytes"),
+                KeyPairs.problems(config));
     }
 
     @Test
