@@ -198,4 +198,42 @@ class TlsRelayTest {
             assertEquals(List.of(), r.sessions(), "session still open after close_notify");
         }
     }
+
+    /**
+     * A TLS client that reads nothing while its server streams: the relay stops reading the
+     * server once about the water mark waits for the client, as it does for a plain client
+     * (TcpRelayTest.slowReaderKeepsTheRelaysBufferBounded), and the whole stream arrives once
+     * the client reads. Behind TLS the client's writability event comes late; reading on until
+     * it came queued 12 MB per such client.
+     */
+    @Test
+    void aTlsClientThatReadsNothingKeepsTheRelaysBufferBounded() throws Exception {
+        TlsKeyPair pair = pair();
+        long size = 32L * 1024 * 1024;
+        try (TestBackend b = TestBackend.source("src", size);
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults());
+                java.net.Socket tcp = new java.net.Socket()) {
+            tcp.setReceiveBufferSize(16 * 1024);
+            tcp.connect(r.address());
+            SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                    .createSocket(tcp, "localhost", r.port, true);
+            c.setSoTimeout(20_000);
+            c.startHandshake();
+            io.netty.channel.Channel client = TcpRelayTest.awaitSession(r);
+            TcpRelayTest.awaitOnLoop(client, () -> !client.isWritable());
+            // One read (at most SocketOptions.MAX_READ) may pass the mark before reading stops.
+            long bound = SocketOptions.WATER_MARK.high() + SocketOptions.MAX_READ;
+            for (int i = 0; i < 20; i++) {
+                long pending = TcpRelayTest.onLoop(client, () -> {
+                    io.netty.channel.ChannelOutboundBuffer ob = client.unsafe().outboundBuffer();
+                    return ob == null ? 0 : ob.totalPendingWriteBytes();
+                });
+                assertTrue(pending <= bound, "pending " + pending + " > " + bound);
+                Thread.sleep(25); // the server goes on sending meanwhile
+            }
+            TestBackend.Received got = Pattern.drain(c.getInputStream());
+            assertEquals(size, got.bytes());
+            assertTrue(Arrays.equals(Pattern.digest(size), got.sha256()));
+        }
+    }
 }

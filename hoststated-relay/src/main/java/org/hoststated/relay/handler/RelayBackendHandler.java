@@ -28,6 +28,14 @@ final class RelayBackendHandler extends ChannelInboundHandlerAdapter {
         // A void promise: a failed write surfaces in the client's exceptionCaught, which ends
         // the session; no listener per buffer.
         client.write(ReceiveRing.forQueue((ByteBuf) msg, client), client.voidPromise());
+        if (!client.isWritable()) {
+            // Stop reading now, not at the client's writability event: behind TLS that event
+            // comes only once the loop runs its tasks (the SslHandler's queue reports its bytes
+            // "later"), and a server that streams is read on meanwhile, up to a batch of reads
+            // per wake-up: 12 MB queued per TLS client that read nothing, which exhausted the
+            // engine's direct memory with a handful of them.
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     @Override

@@ -365,6 +365,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     void toClient(ByteBuf b) {
         client.write(ReceiveRing.forQueue(b, client), client.voidPromise());
+        if (!client.isWritable()) {
+            // Stop reading the server now, not at the client's writability event: behind TLS
+            // that event comes only once the loop runs its tasks (the SslHandler's queue reports
+            // its bytes "later"), and a server that streams is read on meanwhile.
+            link.read(false);
+        }
     }
 
     @Override

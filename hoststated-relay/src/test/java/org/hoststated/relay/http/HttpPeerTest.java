@@ -244,6 +244,73 @@ class HttpPeerTest {
         }
     }
 
+    /** Answers every request with 32 MiB of zeros. */
+    private static void huge(RawBackend b, InputStream in, OutputStream out) throws IOException {
+        byte[] chunk = new byte[64 * 1024];
+        while (RawBackend.head(in) != null) {
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + 512 * chunk.length + "\r\n\r\n");
+            for (int i = 0; i < 512; i++) {
+                out.write(chunk);
+            }
+        }
+    }
+
+    /**
+     * A TLS client that reads nothing of a large response: the relay stops reading the server
+     * once about the water mark waits for the client, and the whole response arrives once the
+     * client reads. Behind TLS the client's writability event comes late; reading on until it
+     * came queued megabytes per such client.
+     */
+    @Test
+    void aTlsClientThatReadsNothingKeepsTheRelaysBufferBounded() throws Exception {
+        byte[] cert = HttpTransportsTest.resource("relay.crt");
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::huge);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
+                                SslOptions.defaults()))
+                        .start();
+                Socket tcp = new Socket()) {
+            tcp.setReceiveBufferSize(16 * 1024);
+            tcp.connect(r.address);
+            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+            trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+            javax.net.ssl.SSLSocket c = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+                    .createSocket(tcp, "localhost", r.address.getPort(), true);
+            c.setSoTimeout(20_000);
+            c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            io.netty.channel.Channel client = awaitOnlySession(r);
+            long bound = org.hoststated.relay.SocketOptions.WATER_MARK.high() + 256 * 1024;
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                long pending = client.eventLoop().submit(() -> {
+                    io.netty.channel.ChannelOutboundBuffer ob = client.unsafe().outboundBuffer();
+                    return ob == null ? 0 : ob.totalPendingWriteBytes();
+                }).get();
+                assertTrue(pending <= bound, "pending " + pending + " > " + bound);
+                Thread.sleep(25); // the server goes on sending meanwhile
+            }
+            InputStream in = c.getInputStream();
+            String head = RawBackend.head(in);
+            assertTrue(head != null && head.startsWith("HTTP/1.1 200 "), head);
+            byte[] buf = new byte[64 * 1024];
+            long got = 0;
+            while (got < 512L * buf.length) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, 512L * buf.length - got));
+                assertTrue(n > 0, "response cut after " + got);
+                got += n;
+            }
+        }
+    }
+
+    private static io.netty.channel.Channel awaitOnlySession(HttpRelayFixture r) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (r.context.sessions().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return r.context.sessions().iterator().next();
+    }
+
     private static String closeLine(UnixDatagramSocket syslogd) throws IOException {
         byte[] buf = new byte[9000];
         String line = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
