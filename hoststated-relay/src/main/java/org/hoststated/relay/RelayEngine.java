@@ -88,6 +88,8 @@ public final class RelayEngine extends Engine {
     private final Set<Integer> disabledTables = new HashSet<>();
     private Map<Integer, Integer> tableOfHost = Map.of();
     private ScheduledFuture<?> statsTimer;
+    private ScheduledFuture<?> memoryTimer;
+    private MemoryGuard memoryGuard;
 
     public RelayEngine() {
         super(ProcId.RELAY);
@@ -109,6 +111,9 @@ public final class RelayEngine extends Engine {
         transport = RelayTransport.best();
         // Reads the descriptor limit from /proc, which the chroot hides.
         sessionLimit = SessionLimit.engine().max();
+        // Memory statistics load a native library of the JDK, which the chroot hides.
+        DirectMemory.load();
+        memoryGuard = MemoryGuard.ofDirectMemory();
     }
 
     @Override
@@ -116,6 +121,8 @@ public final class RelayEngine extends Engine {
         log.info("using the {} transport, at most {} sessions", transport.name(), sessionLimit);
         statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.REFRESH_SEC,
                 RelayStatsWindow.REFRESH_SEC, TimeUnit.SECONDS);
+        memoryTimer = loop().scheduleAtFixedRate(() -> memoryGuard.check(allServers()), MemoryGuard.PERIOD_MS,
+                MemoryGuard.PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -484,6 +491,7 @@ public final class RelayEngine extends Engine {
     protected void shutdown() {
         if (statsTimer != null) {
             statsTimer.cancel(false);
+            memoryTimer.cancel(false);
         }
         List<RelayServer> all = allServers();
         for (RelayServer s : all) {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * high water mark ({@code channelWritabilityChanged} toggles the peer's auto-read), so a slow
  * reader never makes the relay buffer without bound.
  */
-public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
+public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter implements HeldSession {
     private static final Logger log = LoggerFactory.getLogger(RelayFrontendHandler.class);
 
     /** The host id of a {@code nat lookup} destination, which belongs to no table. */
@@ -269,6 +269,21 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter {
         if (server != null) {
             RelaySession.closeOnFlush(server);
         }
+    }
+
+    @Override
+    public long heldBytes() {
+        return RelaySession.pendingBytes(client) + RelaySession.pendingBytes(server);
+    }
+
+
+    @Override
+    public void shed(String reason) {
+        RelaySession.setReason(client, reason);
+        if (server != null) {
+            server.close();
+        }
+        client.close();
     }
 
     /** Bytes from the server: the session is active. */

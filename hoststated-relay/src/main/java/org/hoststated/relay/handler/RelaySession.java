@@ -3,6 +3,7 @@ package org.hoststated.relay.handler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
@@ -36,6 +37,15 @@ public final class RelaySession {
     /** Records why the session ends, unless a reason was recorded already. */
     public static void setReason(Channel client, String reason) {
         client.attr(REASON).setIfAbsent(reason);
+    }
+
+    /** Bytes queued on {@code ch} that its peer has not taken yet; 0 for none or null. */
+    public static long pendingBytes(Channel ch) {
+        if (ch == null) {
+            return 0;
+        }
+        ChannelOutboundBuffer b = ch.unsafe().outboundBuffer();
+        return b == null ? 0 : b.totalPendingWriteBytes();
     }
 
     public static String reason(Channel client) {

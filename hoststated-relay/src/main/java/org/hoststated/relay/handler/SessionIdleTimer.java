@@ -1,7 +1,6 @@
 package org.hoststated.relay.handler;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -52,7 +51,7 @@ final class SessionIdleTimer implements Runnable {
             schedule(timeoutNanos - idle);
             return;
         }
-        long pending = pending(client) + pending(frontend.server());
+        long pending = frontend.heldBytes();
         if (pending != lastPending) {
             // Bytes queued earlier are still leaving towards a slow reader: not idle.
             lastPending = pending;
@@ -63,13 +62,5 @@ final class SessionIdleTimer implements Runnable {
         RelaySession.setReason(client, "session timeout");
         session.done();
         client.close();
-    }
-
-    private static long pending(Channel ch) {
-        if (ch == null) {
-            return 0;
-        }
-        ChannelOutboundBuffer b = ch.unsafe().outboundBuffer();
-        return b == null ? 0 : b.totalPendingWriteBytes();
     }
 }

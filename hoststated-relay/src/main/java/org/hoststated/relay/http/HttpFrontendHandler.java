@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.relay.ReceiveRing;
+import org.hoststated.relay.handler.HeldSession;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * Back-pressure: the client is read only while the backend channel is writable (and not while
  * it connects), the backend only while the client channel is writable.
  */
-final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
+final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements HeldSession {
     private static final Logger log = LoggerFactory.getLogger(HttpFrontendHandler.class);
     /** How long a refused client may go on sending before the connection is closed. */
     private static final long LINGER_MS = 2000;
@@ -771,6 +772,20 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void closeServer() {
         link.close();
+    }
+
+    @Override
+    public long heldBytes() {
+        return RelaySession.pendingBytes(client) + RelaySession.pendingBytes(link.channel());
+    }
+
+
+    @Override
+    public void shed(String reason) {
+        RelaySession.setReason(client, reason);
+        state = State.CLOSED;
+        closeServer();
+        client.close();
     }
 
     /** The session ends: its backend connection goes back to the pool if it is between exchanges. */
