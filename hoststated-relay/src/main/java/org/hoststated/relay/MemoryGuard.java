@@ -24,7 +24,7 @@ public final class MemoryGuard {
     private static final Logger log = LoggerFactory.getLogger(MemoryGuard.class);
     static final long PERIOD_MS = 1000;
     static final long SHORT_PERCENT = 75;
-    /** How long a blocked session must have seen no traffic before it may be closed. */
+    /** How long a session that holds bytes must have seen no traffic before it may be closed. */
     static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final LongSupplier used;
