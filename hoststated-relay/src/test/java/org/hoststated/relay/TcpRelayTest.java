@@ -28,7 +28,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.hoststated.core.config.ForwardTarget;
 import org.hoststated.core.config.Mode;
+import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.relay.handler.RelayFrontendHandler;
 import org.hoststated.relay.lb.HostSelector;
@@ -112,6 +114,41 @@ abstract class TcpRelayTest {
                 TestBackend.Received atServer = b.received.poll(20, TimeUnit.SECONDS);
                 assertEquals(up, atServer.bytes());
                 assertArrayEquals(Pattern.digest(up), atServer.sha256());
+            }
+        }
+    }
+
+    /**
+     * A server that resets after sending: the client gets what it sent, then a reset rather
+     * than a clean end, so it cannot take the cut stream for a whole one.
+     */
+    @Test
+    void aServerResetReachesTheClientAsAReset() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            CompletableFuture.runAsync(() -> {
+                try (Socket s = server.accept()) {
+                    s.getInputStream().read(); // the session is up: the relay forwarded this
+                    s.getOutputStream().write(new byte[100_000]);
+                    s.setSoLinger(true, 0);
+                } catch (IOException e) {
+                    // the test fails on its side
+                }
+            });
+            RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
+                    "127.0.0.1", server.getLocalPort(), 0), 600, false);
+            try (RelayFixture r = start(cfg, null); Socket c = r.connect()) {
+                c.setSoTimeout(20_000);
+                c.getOutputStream().write('x');
+                InputStream in = c.getInputStream();
+                byte[] buf = new byte[65536];
+                try {
+                    while (in.read(buf) >= 0) {
+                        // what the server sent before its reset (as much as the relay read)
+                    }
+                    fail("a clean end");
+                } catch (java.net.SocketException e) {
+                    assertTrue(e.getMessage().contains("reset"), e.getMessage());
+                }
             }
         }
     }

@@ -70,6 +70,47 @@ class TlsRelayTest {
         return RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b), RelayTls.serverContext(pair, options));
     }
 
+    /**
+     * A server that resets mid-stream: the TLS client gets the bytes, then a reset instead of
+     * close_notify, which would vouch that the stream was complete.
+     */
+    @Test
+    void aServerResetIsNoCloseNotify() throws Exception {
+        TlsKeyPair pair = pair();
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    s.getInputStream().read(); // the session is up
+                    s.getOutputStream().write(new byte[100_000]);
+                    s.setSoLinger(true, 0);
+                } catch (IOException e) {
+                    // the test fails on its side
+                }
+            });
+            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("fwd",
+                    new org.hoststated.core.config.ForwardTarget(java.net.InetAddress.getLoopbackAddress(), "127.0.0.1",
+                            server.getLocalPort(), 0), 600, false);
+            try (RelayFixture r = RelayFixture.startTls(RelayTransport.best(), cfg,
+                    RelayTls.serverContext(pair, SslOptions.defaults()));
+                    SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                            .createSocket("127.0.0.1", r.port)) {
+                c.setSoTimeout(20_000);
+                c.getOutputStream().write('x');
+                c.getOutputStream().flush();
+                java.io.InputStream in = c.getInputStream();
+                byte[] buf = new byte[65536];
+                try {
+                    while (in.read(buf) >= 0) {
+                        // what the server sent before its reset
+                    }
+                    org.junit.jupiter.api.Assertions.fail("close_notify after a cut stream");
+                } catch (IOException e) {
+                    // a reset (or the JDK's complaint that the peer closed without close_notify)
+                }
+            }
+        }
+    }
+
     /** Every key form OpenSSL writes, over TLS 1.2 and TLS 1.3, relays bytes both ways. */
     @ParameterizedTest
     @CsvSource({"relay, TLSv1.3", "relay, TLSv1.2", "rsa-pkcs1, TLSv1.3", "rsa-pkcs1, TLSv1.2",

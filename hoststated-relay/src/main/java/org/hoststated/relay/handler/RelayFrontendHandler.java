@@ -267,7 +267,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         noteError("client", cause);
         client.close();
         if (server != null) {
-            RelaySession.closeOnFlush(server);
+            RelaySession.abortOnFlush(server);
         }
     }
 
@@ -324,10 +324,13 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         }
         noteError("server", cause);
         server.close();
-        RelaySession.closeOnFlush(client);
+        RelaySession.abortOnFlush(client);
     }
 
-    /** An error on one side ends the session: that side closes now, the other after a flush. */
+    /**
+     * An error on one side ends the session: that side closes now, the other is reset after a
+     * flush, so that it does not take the cut stream for a complete one.
+     */
     private void noteError(String side, Throwable cause) {
         if (!(cause instanceof IOException) && !(cause instanceof DecoderException)) {
             // Not the outside world failing (I/O error, bad TLS or protocol data): a bug.

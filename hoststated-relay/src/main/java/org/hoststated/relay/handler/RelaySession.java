@@ -3,6 +3,7 @@ package org.hoststated.relay.handler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
@@ -92,6 +93,28 @@ public final class RelaySession {
         } else {
             ch.close();
         }
+    }
+
+    /**
+     * Resets {@code ch} once everything queued before has been written: the peer of a side that
+     * failed (a reset, an I/O error) learns that its stream was cut, where a FIN, or a TLS
+     * close_notify, would tell it the stream was complete.
+     */
+    public static void abortOnFlush(Channel ch) {
+        if (!ch.isActive()) {
+            ch.close();
+            return;
+        }
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> abort(ch));
+    }
+
+    /** Resets {@code ch} now, dropping what is queued on it: see {@link #abortOnFlush}. Its loop. */
+    public static void abort(Channel ch) {
+        if (ch.isActive()) {
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+        }
+        // Past the pipeline: an SslHandler would send close_notify before the close.
+        ch.unsafe().close(ch.unsafe().voidPromise());
     }
 
     /**

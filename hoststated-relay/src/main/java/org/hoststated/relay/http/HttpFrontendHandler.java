@@ -730,9 +730,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         state = State.CLOSED;
         timer.headDone();
         closeServer();
-        if (responseStarted || (e.rule() && !rules.returnError)) {
-            // The log says what the client got: a response cut short or no answer at all.
-            RelaySession.setReason(client, e.getMessage() + (responseStarted ? " (response cut short)" : " (closed)"));
+        if (responseStarted) {
+            // A reset, so that the client cannot take the response for a whole one (one that
+            // ends at the close, or over TLS, where close_notify vouches for it). Now: a flush
+            // could wait for ever on a client that reads nothing.
+            RelaySession.setReason(client, e.getMessage() + " (response cut short)");
+            RelaySession.abort(client);
+            return;
+        }
+        if (e.rule() && !rules.returnError) {
+            RelaySession.setReason(client, e.getMessage() + " (closed)");
             client.close();
             return;
         }

@@ -315,15 +315,22 @@ class HttpSafetyTest {
         }
     }
 
+    /**
+     * A response body cut short by the server: the client gets what came, then a reset, so
+     * that it cannot take the response for a whole one (a response read until the close, or
+     * one over TLS, where close_notify would vouch for it).
+     */
     @Test
-    void aTruncatedResponseBodyClosesTheClient() throws Exception {
+    void aTruncatedResponseBodyResetsTheClient() throws Exception {
         try (RawBackend bad = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
             RawBackend.head(in);
             RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this");
         }); HttpRelayFixture r = HttpRelayTest.forward(bad)) {
             try (RawClient c = r.client()) {
                 c.send(HttpRelayTest.GET);
-                assertTrue(c.rest().endsWith("only this"));
+                RawClient.Response head = c.read(true);
+                assertEquals(200, head.status());
+                assertTrue(c.reset(), "closed cleanly");
             }
             awaitNoSessions(r);
         }

@@ -133,12 +133,30 @@ final class RawClient implements AutoCloseable {
         }
     }
 
-    /** Everything until the relay closes. */
+    /** Everything until the relay closes (a FIN, or a reset after the bytes before it). */
     String rest() throws IOException {
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
         try {
-            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                got.write(buf, 0, n);
+            }
         } catch (SocketException e) {
-            return "";
+            // a reset: what came before it stands
+        }
+        return got.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Whether the relay ended the connection with a reset (after any bytes still to read). */
+    boolean reset() throws IOException {
+        byte[] buf = new byte[8192];
+        try {
+            while (in.read(buf) >= 0) {
+                // skip
+            }
+            return false;
+        } catch (SocketException e) {
+            return true;
         }
     }
 
