@@ -22,7 +22,10 @@ enum EngineSpec {
                     // One receive per read into the buffer ring (ReceiveRing): a multishot
                     // receive or a bundle would take more than one read past back-pressure.
                     "-Dio.netty.iouring.recvMultiShotEnabled=false",
-                    "-Dio.netty.iouring.recvsendBundleEnabled=false"));
+                    "-Dio.netty.iouring.recvsendBundleEnabled=false",
+                    // A TLS 1.2 client's renegotiation costs a private-key operation each: a
+                    // cheap way to load the relay, refused as later relayd does by default.
+                    "-Djdk.tls.rejectClientInitiatedRenegotiation=true"));
 
     /** Flags every child gets: no hsperfdata files (they outlive a privilege drop), quiet native access. */
     static final List<String> COMMON = List.of("-XX:-UsePerfData", "-XX:+UseCompressedOops",

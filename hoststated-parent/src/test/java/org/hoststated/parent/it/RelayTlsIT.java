@@ -117,4 +117,34 @@ class RelayTlsIT {
             }
         });
     }
+    /**
+     * A TLS 1.2 client that asks to renegotiate is refused: each renegotiation costs the relay
+     * a private-key operation, a cheap way for a client to load it (later relayd refuses it
+     * too).
+     */
+    @org.junit.jupiter.api.Test
+    void clientInitiatedRenegotiationIsRefused() throws Exception {
+        SSLContext ctx = trustingTheRelay();
+        daemon.awaitLogged("tls relay serving", Duration.ofSeconds(20), () -> {
+            try (SSLSocket c = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getByName(ADDR), port)) {
+                c.setSoTimeout(5000);
+                return "echo".equals(RelayClient.readLine(c.getInputStream()));
+            }
+        });
+        try (SSLSocket c = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getByName(ADDR), port)) {
+            c.setSoTimeout(5000);
+            c.setEnabledProtocols(new String[] {"TLSv1.2"});
+            c.startHandshake();
+            assertEquals("echo", RelayClient.readLine(c.getInputStream()));
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> {
+                c.startHandshake();
+                c.getOutputStream().write("after\n".getBytes());
+                c.getOutputStream().flush();
+                String line = RelayClient.readLine(c.getInputStream());
+                if (line == null) {
+                    throw new java.io.EOFException("closed");
+                }
+            });
+        }
+    }
 }
