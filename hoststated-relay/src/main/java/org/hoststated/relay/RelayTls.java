@@ -7,15 +7,11 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
-import java.util.List;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.core.tls.OpenSslCipherList;
 import org.hoststated.core.tls.PemKeyPair;
-import org.hoststated.relay.tls.OpenSslCipherList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +63,7 @@ public final class RelayTls {
         PemKeyPair keys = PemKeyPair.parse(pair.certificatePem(), pair.keyPem());
         SslOptions o = options != null ? options : SslOptions.defaults();
         OpenSslCipherList.Result ciphers = OpenSslCipherList.apply(
-                o.ciphers() != null ? o.ciphers() : SslOptions.DEFAULT_CIPHERS, jdkDefaultSuites());
+                o.ciphers() != null ? o.ciphers() : SslOptions.DEFAULT_CIPHERS, OpenSslCipherList.jdkDefaultSuites());
         if (!ciphers.unknownWords().isEmpty()) {
             log.warn("relay {}: ciphers: skipped {} (unknown here)", relayName, String.join(" ", ciphers.unknownWords()));
         }
@@ -86,14 +82,5 @@ public final class RelayTls {
     /** For tests and tools: {@link #serverContext(String, TlsKeyPair, SslOptions)} for relay "-". */
     public static SslContext serverContext(TlsKeyPair pair, SslOptions options) throws SSLException {
         return serverContext("-", pair, options);
-    }
-
-    /** The suites the JDK enables by default, best first. */
-    static List<String> jdkDefaultSuites() {
-        try {
-            return Arrays.asList(SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no default TLS context in this JDK", e);
-        }
     }
 }

@@ -1,5 +1,7 @@
 package org.hoststated.core.config;
 
+import org.hoststated.core.tls.OpenSslCipherList;
+
 /**
  * Parses the {@code tcp} and {@code ssl} options of a protocol, one option or a
  * {@code { a, b, ... }} list. Runs in the loading thread.
@@ -79,6 +81,18 @@ final class ProtocolOptionParser {
             p.ciphers = ctx.string("cipher list");
             if (p.ciphers.isEmpty() || p.ciphers.length() > 768) {
                 throw ctx.fail(at, "invalid cipher list");
+            }
+            // What the relay engine will make of it, so that hoststated -n says so first.
+            OpenSslCipherList.Result r;
+            try {
+                r = OpenSslCipherList.apply(p.ciphers, OpenSslCipherList.jdkDefaultSuites());
+            } catch (IllegalArgumentException e) {
+                ctx.diag.error(at, "ciphers \"" + Messages.clip(p.ciphers) + "\" leave no TLS 1.2 cipher suite");
+                return;
+            }
+            if (!r.unknownWords().isEmpty()) {
+                ctx.diag.warning(at, "ciphers: " + Messages.clip(String.join(" ", r.unknownWords()))
+                        + " not known here, skipped");
             }
             return;
         }

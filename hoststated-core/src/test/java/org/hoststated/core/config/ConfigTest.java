@@ -224,6 +224,24 @@ class ConfigTest {
                 r.errors().stream().map(Object::toString).toList());
     }
 
+    /**
+     * A cipher list is checked as the relay engine will apply it: words it does not know are
+     * a warning, a list that leaves no TLS 1.2 suite an error (the engine would refuse it).
+     */
+    @Test
+    void cipherListsAreCheckedWhenLoaded() {
+        String relay = "relay r {\n listen on 127.0.0.1 port 443 ssl\n protocol p\n forward to 10.0.0.1 port 80\n}\n";
+        LoadResult r = TestConfigs.parse("protocol p {\n ssl { ciphers \"HIGH:!KRB5\" }\n}\n" + relay);
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals(List.of("test.conf:2: ciphers: !KRB5 not known here, skipped"),
+                r.warnings().stream().map(Object::toString).toList());
+        for (String bad : new String[] {"FOO:BAR", "!ALL"}) {
+            LoadResult e = TestConfigs.parse("protocol p {\n ssl { ciphers \"" + bad + "\" }\n}\n" + relay);
+            assertEquals(List.of("test.conf:2: ciphers \"" + bad + "\" leave no TLS 1.2 cipher suite"),
+                    e.errors().stream().map(Object::toString).toList());
+        }
+    }
+
     @Test
     void twoRelaysCannotListenOnOneAddressAndPort() {
         LoadResult r = TestConfigs.parse("protocol d {\n protocol dns\n}\n"

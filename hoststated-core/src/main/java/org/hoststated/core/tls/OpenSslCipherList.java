@@ -1,6 +1,8 @@
-package org.hoststated.relay.tls;
+package org.hoststated.core.tls;
 
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -28,6 +30,15 @@ public final class OpenSslCipherList {
     }
 
     private OpenSslCipherList() {
+    }
+
+    /** The suites the JDK enables by default, in its order of preference. */
+    public static List<String> jdkDefaultSuites() {
+        try {
+            return Arrays.asList(javax.net.ssl.SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context in this JDK", e);
+        }
     }
 
     /**

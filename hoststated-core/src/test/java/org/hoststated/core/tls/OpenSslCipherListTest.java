@@ -1,4 +1,4 @@
-package org.hoststated.relay.tls;
+package org.hoststated.core.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
