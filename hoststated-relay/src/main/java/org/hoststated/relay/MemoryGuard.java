@@ -1,11 +1,14 @@
 package org.hoststated.relay;
 
 import io.netty.channel.Channel;
+import io.netty.util.internal.PlatformDependent;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Collection;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.hoststated.relay.handler.HeldSession;
+import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +39,19 @@ public final class MemoryGuard {
         this.limit = limit;
     }
 
-    /** A guard of this JVM's direct memory, where Netty's buffers live. */
+    /**
+     * A guard of this JVM's direct memory, where all of Netty's buffers live. The JDK counts
+     * what {@code ByteBuffer.allocateDirect} reserved (the route the engine's Netty takes);
+     * Netty counts its own when it may allocate without the JDK. Reads the JDK's figure once,
+     * which loads its management library: call before a chroot hides it.
+     */
     static MemoryGuard ofDirectMemory() {
-        return new MemoryGuard(DirectMemory::used, DirectMemory.LIMIT);
+        BufferPoolMXBean pool = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElse(null);
+        LongSupplier used = () -> Math.max(pool == null ? 0 : pool.getMemoryUsed(),
+                PlatformDependent.usedDirectMemory());
+        used.getAsLong();
+        return new MemoryGuard(used, PlatformDependent.maxDirectMemory());
     }
 
     /** Sheds the stalled sessions of {@code servers} if memory is short. Engine loop. */
@@ -60,11 +73,7 @@ public final class MemoryGuard {
         long now = System.nanoTime();
         for (RelayServer s : servers) {
             for (Channel client : s.context().sessions()) {
-                try {
-                    client.eventLoop().execute(() -> shedIfStalled(client, now));
-                } catch (RejectedExecutionException e) {
-                    // The loop is shutting down and closes its channels itself.
-                }
+                RelaySession.runOn(client.eventLoop(), () -> shedIfStalled(client, now));
             }
         }
     }

@@ -112,7 +112,6 @@ public final class RelayEngine extends Engine {
         // Reads the descriptor limit from /proc, which the chroot hides.
         sessionLimit = SessionLimit.engine().max();
         // Memory statistics load a native library of the JDK, which the chroot hides.
-        DirectMemory.load();
         memoryGuard = MemoryGuard.ofDirectMemory();
     }
 
@@ -491,6 +490,8 @@ public final class RelayEngine extends Engine {
     protected void shutdown() {
         if (statsTimer != null) {
             statsTimer.cancel(false);
+        }
+        if (memoryTimer != null) {
             memoryTimer.cancel(false);
         }
         List<RelayServer> all = allServers();

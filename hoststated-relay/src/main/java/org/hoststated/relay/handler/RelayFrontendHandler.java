@@ -276,7 +276,6 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         return RelaySession.pendingBytes(client) + RelaySession.pendingBytes(server);
     }
 
-
     @Override
     public void shed(String reason) {
         RelaySession.setReason(client, reason);

@@ -10,8 +10,10 @@ import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.ConnectException;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -19,9 +21,10 @@ import javax.net.ssl.SSLHandshakeException;
 /**
  * Small helpers the relay session handlers share: the reason a session ended (kept on the
  * client channel, first writer wins, printed in the session's close line), how a failure reads
- * in that line, and the two flush-then-act steps of a relay, {@code closeOnFlush} and
- * {@code shutdownOutputOnFlush}.
- * Called on the session's worker loop.
+ * in that line, what a channel holds queued, the ways a relay ends one side
+ * ({@code closeOnFlush}, {@code shutdownOutputOnFlush}, {@code abortOnFlush}, {@code abort}),
+ * and handing a task to a worker loop ({@link #runOn}). Called on the session's worker loop
+ * unless said otherwise.
  */
 public final class RelaySession {
     static final AttributeKey<String> REASON = AttributeKey.valueOf("hoststated.relay.reason");
@@ -84,6 +87,18 @@ public final class RelaySession {
     /** Like {@link #describe}, for a backend connect: a cancelled one was abandoned as its host went down. */
     public static String describeConnectFailure(Throwable t) {
         return t instanceof CancellationException ? "abandoned, the host went down" : describe(t);
+    }
+
+    /**
+     * Runs {@code task} on {@code loop}, from any thread; nothing when the loop is shutting
+     * down, since it then closes its channels itself.
+     */
+    public static void runOn(EventExecutor loop, Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            // shutting down
+        }
     }
 
     /** Closes {@code ch} once everything queued on it before has been written. */

@@ -3,7 +3,7 @@ package org.hoststated.relay.http;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
+import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.TargetHost;
 
@@ -93,11 +93,7 @@ public final class BackendPool {
 
     private void each(java.util.function.Consumer<IdleBackends> action) {
         for (IdleBackends i : loops.values()) {
-            try {
-                i.loop().execute(() -> action.accept(i));
-            } catch (RejectedExecutionException e) {
-                // The loop is shutting down and closes its channels itself.
-            }
+            RelaySession.runOn(i.loop(), () -> action.accept(i));
         }
     }
 }

@@ -786,7 +786,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         return RelaySession.pendingBytes(client) + RelaySession.pendingBytes(link.channel());
     }
 
-
     @Override
     public void shed(String reason) {
         RelaySession.setReason(client, reason);

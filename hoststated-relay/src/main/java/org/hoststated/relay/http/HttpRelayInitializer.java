@@ -7,13 +7,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
-import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.config.Mode;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.TableTarget;
 import org.hoststated.relay.RelayTls;
 import org.hoststated.relay.SessionLimit;
 import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.handler.RelaySession;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -80,16 +80,12 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
     public void retire(Iterable<Channel> sessions) {
         pool.close();
         for (Channel ch : sessions) {
-            try {
-                ch.eventLoop().execute(() -> {
-                    HttpFrontendHandler h = ch.pipeline().get(HttpFrontendHandler.class);
-                    if (h != null) {
-                        h.relayRetired();
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                // The loop is shutting down and closes its channels itself.
-            }
+            RelaySession.runOn(ch.eventLoop(), () -> {
+                HttpFrontendHandler h = ch.pipeline().get(HttpFrontendHandler.class);
+                if (h != null) {
+                    h.relayRetired();
+                }
+            });
         }
     }
 
