@@ -96,7 +96,7 @@ final class EngineProcess {
         List<String> argv = new ArrayList<>();
         argv.add(spec.title);
         argv.addAll(EngineSpec.COMMON);
-        argv.addAll(spec.jvmFlags);
+        argv.addAll(spec.jvmFlags());
         argv.add("-cp");
         argv.add(System.getProperty("java.class.path"));
         argv.add(spec.mainClass);

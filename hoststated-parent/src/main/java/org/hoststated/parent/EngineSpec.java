@@ -1,5 +1,7 @@
 package org.hoststated.parent;
 
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.List;
 import org.hoststated.core.msg.ProcId;
 
@@ -7,7 +9,8 @@ import org.hoststated.core.msg.ProcId;
  * How each child engine is started: its main class, its {@code ps} title and its JVM flags.
  * The flags keep start-up and memory low (JAVA-NOTES: C1 only and the serial collector for
  * pfe and hce); the relay keeps C2, since it carries the traffic, and runs without Netty's
- * buffer leak sampling.
+ * buffer leak sampling. The relay's direct memory, where all its buffers live, is sized by the
+ * machine's memory rather than tied to its small heap ({@link #relayDirectMemory}).
  */
 enum EngineSpec {
     PFE(ProcId.PFE, "org.hoststated.pfe.PfeMain", "hoststated: pf engine",
@@ -25,7 +28,12 @@ enum EngineSpec {
                     "-Dio.netty.iouring.recvsendBundleEnabled=false",
                     // A TLS 1.2 client's renegotiation costs a private-key operation each: a
                     // cheap way to load the relay, refused as later relayd does by default.
-                    "-Djdk.tls.rejectClientInitiatedRenegotiation=true"));
+                    "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
+                    // Netty allocates direct memory itself and counts it (overriding COMMON):
+                    // past the limit an allocation fails at once, where the JDK's route
+                    // collects garbage and sleeps up to half a second on the event loop first,
+                    // so a relay engine short of memory stopped answering every client.
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true"));
 
     /** Flags every child gets: no hsperfdata files (they outlive a privilege drop), quiet native access. */
     static final List<String> COMMON = List.of("-XX:-UsePerfData", "-XX:+UseCompressedOops",
@@ -34,13 +42,44 @@ enum EngineSpec {
     final ProcId proc;
     final String mainClass;
     final String title;
-    final List<String> jvmFlags;
+    private final List<String> fixedFlags;
 
     EngineSpec(ProcId proc, String mainClass, String title, List<String> jvmFlags) {
         this.proc = proc;
         this.mainClass = mainClass;
         this.title = title;
-        this.jvmFlags = jvmFlags;
+        this.fixedFlags = jvmFlags;
+    }
+
+    /** The flags of this engine's JVM, after {@link #COMMON}. */
+    List<String> jvmFlags() {
+        if (this != RELAY) {
+            return fixedFlags;
+        }
+        List<String> all = new ArrayList<>(fixedFlags);
+        all.add("-XX:MaxDirectMemorySize=" + (relayDirectMemory(physicalMemory()) >> 20) + "m");
+        return all;
+    }
+
+    static final long MIB = 1L << 20;
+
+    /**
+     * The relay engine's direct memory: an eighth of the machine's ({@code physical} bytes),
+     * at least 96 MiB (the JVM's default with the engine's heap) and at most 1 GiB. A session
+     * holds up to about 160 KiB for slow peers while memory is tight, so 96 MiB serves a few
+     * hundred slow downloads at once and 1 GiB several thousand. Memory is taken only as
+     * sessions need it.
+     */
+    static long relayDirectMemory(long physical) {
+        return Math.max(96 * MIB, Math.min(1024 * MIB, physical / 8));
+    }
+
+    /** The memory of this machine, or of the container the daemon runs in; 0 if unknown. */
+    private static long physicalMemory() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return 0;
     }
 
     static EngineSpec of(ProcId p) {

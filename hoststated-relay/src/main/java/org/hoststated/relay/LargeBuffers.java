@@ -8,10 +8,10 @@ import io.netty.buffer.PooledByteBufAllocator;
  * Where the relay's large receive buffers come from: the io_uring rings' 64 and 256 KiB
  * buffers and reads above {@link #POOLED_BY_DEFAULT}. Netty's default allocator pools buffers
  * only up to that size in a JVM whose heap is under 512 MiB, as the relay engine's is; each
- * larger buffer is then a fresh {@code ByteBuffer.allocateDirect}, which the JDK fills with
- * zeros (Netty may not use its non-zeroing route in the engine's JVM). A bulk transfer through
- * the relay spent 5 % of its CPU zeroing those buffers. Netty's pooled allocator carves them
- * out of 4 MiB chunks that it keeps while they are in use, so a chunk is zeroed once.
+ * larger buffer is then a fresh allocation and a free per read. When that was the JDK's
+ * {@code ByteBuffer.allocateDirect}, which fills it with zeros, a bulk transfer through the
+ * relay spent 5 % of its CPU zeroing. Netty's pooled allocator carves them out of 4 MiB chunks
+ * that it keeps while they are in use.
  */
 public final class LargeBuffers {
     /**

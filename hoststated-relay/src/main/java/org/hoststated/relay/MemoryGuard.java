@@ -1,12 +1,8 @@
 package org.hoststated.relay;
 
 import io.netty.channel.Channel;
-import io.netty.util.internal.PlatformDependent;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.hoststated.relay.handler.HeldSession;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
@@ -30,33 +26,17 @@ public final class MemoryGuard {
     /** How long a session that holds bytes must have seen no traffic before it may be closed. */
     static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final LongSupplier used;
-    private final long limit;
+    private final DirectMemory memory;
     private boolean memoryShort;
 
-    MemoryGuard(LongSupplier used, long limit) {
-        this.used = used;
-        this.limit = limit;
-    }
-
-    /**
-     * A guard of this JVM's direct memory, where all of Netty's buffers live. The JDK counts
-     * what {@code ByteBuffer.allocateDirect} reserved (the route the engine's Netty takes);
-     * Netty counts its own when it may allocate without the JDK. Reads the JDK's figure once,
-     * which loads its management library: call before a chroot hides it.
-     */
-    static MemoryGuard ofDirectMemory() {
-        BufferPoolMXBean pool = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(p -> p.getName().equals("direct")).findFirst().orElse(null);
-        LongSupplier used = () -> Math.max(pool == null ? 0 : pool.getMemoryUsed(),
-                PlatformDependent.usedDirectMemory());
-        used.getAsLong();
-        return new MemoryGuard(used, PlatformDependent.maxDirectMemory());
+    MemoryGuard(DirectMemory memory) {
+        this.memory = memory;
     }
 
     /** Sheds the stalled sessions of {@code servers} if memory is short. Engine loop. */
     void check(Collection<RelayServer> servers) {
-        long inUse = used.getAsLong();
+        long inUse = memory.used();
+        long limit = memory.limit();
         boolean nowShort = inUse > limit / 100 * SHORT_PERCENT;
         if (nowShort != memoryShort) {
             memoryShort = nowShort;

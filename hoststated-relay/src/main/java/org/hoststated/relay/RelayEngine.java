@@ -112,12 +112,13 @@ public final class RelayEngine extends Engine {
         // Reads the descriptor limit from /proc, which the chroot hides.
         sessionLimit = SessionLimit.engine().max();
         // Memory statistics load a native library of the JDK, which the chroot hides.
-        memoryGuard = MemoryGuard.ofDirectMemory();
+        memoryGuard = new MemoryGuard(DirectMemory.JVM);
     }
 
     @Override
     protected void started() {
-        log.info("using the {} transport, at most {} sessions", transport.name(), sessionLimit);
+        log.info("using the {} transport, at most {} sessions, {}", transport.name(), sessionLimit,
+                DirectMemory.JVM);
         statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.REFRESH_SEC,
                 RelayStatsWindow.REFRESH_SEC, TimeUnit.SECONDS);
         memoryTimer = loop().scheduleAtFixedRate(() -> memoryGuard.check(allServers()), MemoryGuard.PERIOD_MS,

@@ -13,33 +13,53 @@ import io.netty.util.UncheckedBooleanSupplier;
  * 64 KiB, 16 reads per turn as Netty's default for stream channels.
  *
  * <p>On io_uring ({@code waitingReadsSmall}) the first read of a turn after a read that
- * emptied the socket asks for at most {@link #FIRST_AFTER_DRAIN}: that read usually waits for
+ * emptied the socket asks for at most {@link #SMALL_READ}: that read usually waits for
  * the peer, and io_uring allocates its buffer when the receive is submitted and holds it until
  * data comes, so a session that streamed and then went quiet would otherwise hold a buffer of
  * the largest size for as long as it stays quiet. When data does come in bulk, that read fills
  * and the turn goes on at the full size. epoll reads only a readable socket: nothing waits
- * with a buffer there. Buffers above 16 KiB come from {@link LargeBuffers}. One instance
- * serves all channels; each channel gets its own handle.
+ * with a buffer there.
+ *
+ * <p>While more than {@link #TIGHT_PERCENT} % of the engine's direct memory is in use, every
+ * read asks for at most {@link #SMALL_READ}. Back-pressure stops reading for a slow peer only
+ * after a read, so a session holds up to a full read for each slow peer; a few hundred clients
+ * that download slowly, at full reads, held all of the engine's direct memory and every relay
+ * stopped answering. Small reads let many more share it, and a bulk transfer that has memory to
+ * itself keeps its large reads.
+ *
+ * <p>Buffers above 16 KiB come from {@link LargeBuffers}. One instance serves all channels;
+ * each channel gets its own handle.
  */
 public final class RelayReadSizes implements RecvByteBufAllocator {
-    /** The most the first read of a turn asks for after the socket was emptied (io_uring). */
-    static final int FIRST_AFTER_DRAIN = 16 * 1024;
+    /**
+     * The most a read asks for when it is likely to wait (io_uring: the first read of a turn
+     * after the socket was emptied) or when memory is tight.
+     */
+    static final int SMALL_READ = 16 * 1024;
+    /** Above this share of the engine's direct memory in use, reads are small. */
+    static final long TIGHT_PERCENT = 50;
 
     private final AdaptiveRecvByteBufAllocator sizes;
     private final boolean waitingReadsSmall;
+    private final DirectMemory memory;
 
     /**
      * @param max the largest read
      * @param waitingReadsSmall whether a read that will likely wait asks for little (io_uring)
      */
     public RelayReadSizes(int max, boolean waitingReadsSmall) {
-        if (max < FIRST_AFTER_DRAIN) {
-            throw new IllegalArgumentException("largest read " + max + " < " + FIRST_AFTER_DRAIN);
+        this(max, waitingReadsSmall, DirectMemory.JVM);
+    }
+
+    RelayReadSizes(int max, boolean waitingReadsSmall, DirectMemory memory) {
+        if (max < SMALL_READ) {
+            throw new IllegalArgumentException("largest read " + max + " < " + SMALL_READ);
         }
         this.sizes = new AdaptiveRecvByteBufAllocator(64, 2048, max);
         // Netty's default for stream channels; an allocator set as an option keeps its own (1).
         sizes.maxMessagesPerRead(16);
         this.waitingReadsSmall = waitingReadsSmall;
+        this.memory = memory;
     }
 
     public int maxMessagesPerRead() {
@@ -48,26 +68,28 @@ public final class RelayReadSizes implements RecvByteBufAllocator {
 
     @Override
     public Handle newHandle() {
-        return new Sized((ExtendedHandle) sizes.newHandle(), waitingReadsSmall);
+        return new Sized((ExtendedHandle) sizes.newHandle(), waitingReadsSmall, memory);
     }
 
     /**
-     * Takes large read buffers from {@link LargeBuffers} and, when {@code waitingReadsSmall},
-     * caps the first read of a turn after the socket was emptied; used on one event loop.
+     * Takes large read buffers from {@link LargeBuffers} and caps a read that will likely wait
+     * (when {@code waitingReadsSmall}) or any read while memory is tight; used on one event loop.
      */
     static final class Sized extends DelegatingHandle implements ExtendedHandle {
         private final boolean waitingReadsSmall;
+        private final DirectMemory memory;
         private boolean firstOfTurn = true;
         /** The last read got less than it asked for: the socket was empty afterwards. */
         private boolean drained;
 
-        Sized(ExtendedHandle delegate, boolean waitingReadsSmall) {
+        Sized(ExtendedHandle delegate, boolean waitingReadsSmall, DirectMemory memory) {
             super(delegate);
             this.waitingReadsSmall = waitingReadsSmall;
+            this.memory = memory;
         }
 
         private boolean capped() {
-            return waitingReadsSmall && firstOfTurn && drained;
+            return waitingReadsSmall && firstOfTurn && drained || memory.above(TIGHT_PERCENT);
         }
 
         @Override
@@ -79,7 +101,7 @@ public final class RelayReadSizes implements RecvByteBufAllocator {
         @Override
         public int guess() {
             int g = super.guess();
-            return capped() ? Math.min(g, FIRST_AFTER_DRAIN) : g;
+            return capped() ? Math.min(g, SMALL_READ) : g;
         }
 
         @Override

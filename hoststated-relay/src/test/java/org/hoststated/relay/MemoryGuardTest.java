@@ -21,7 +21,7 @@ class MemoryGuardTest {
     @Test
     void whenMemoryIsShortStalledSessionsAreClosedAndMovingOnesAreNot() throws Exception {
         AtomicLong used = new AtomicLong();
-        MemoryGuard guard = new MemoryGuard(used::get, LIMIT);
+        MemoryGuard guard = new MemoryGuard(new DirectMemory(used::get, LIMIT));
         try (TestBackend b = TestBackend.source("src", 1L << 30);
                 RelayFixture r = RelayFixture.start(RelayFixture.forward(b), null); Socket stalled = r.connect()) {
             Channel held = TcpRelayTest.awaitSession(r);

@@ -1,5 +1,6 @@
 package org.hoststated.relay;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,11 +12,12 @@ import io.netty.channel.ChannelConfig;
 import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
  * Reads grow to 256 KiB while they fill their buffers; on io_uring the read that waits for a
- * quiet peer asks for little.
+ * quiet peer asks for little, and every read does while direct memory is tight.
  */
 class RelayReadSizesTest {
     private static final int K = 1024;
@@ -62,7 +64,7 @@ class RelayReadSizesTest {
         stream(h);
         turn(h, K * K, 100 * K); // the socket was emptied: the next receive will wait
         int[] asked = turn(h, K * K, K * K);
-        assertEquals(RelayReadSizes.FIRST_AFTER_DRAIN, asked[0]);
+        assertEquals(RelayReadSizes.SMALL_READ, asked[0]);
         assertEquals(256 * K, asked[1]);
         // A turn cut short with a full last read (back-pressure) starts at full size again.
         assertEquals(256 * K, turn(h, K * K)[0]);
@@ -74,6 +76,23 @@ class RelayReadSizesTest {
         stream(h);
         turn(h, K * K, 100 * K);
         assertEquals(256 * K, turn(h, K * K)[0]);
+    }
+
+    @Test
+    void whileDirectMemoryIsTightEveryReadIsSmallAndTheFullSizeComesBackAfter() {
+        long limit = 96L << 20;
+        AtomicLong used = new AtomicLong();
+        DirectMemory memory = new DirectMemory(used::get, limit);
+        for (boolean uring : new boolean[] {false, true}) {
+            RecvByteBufAllocator.Handle h = new RelayReadSizes(256 * K, uring, memory).newHandle();
+            stream(h);
+            used.set(limit / 100 * RelayReadSizes.TIGHT_PERCENT + 1);
+            assertArrayEquals(new int[] {RelayReadSizes.SMALL_READ, RelayReadSizes.SMALL_READ},
+                    turn(h, K * K, K * K));
+            used.set(limit / 100 * RelayReadSizes.TIGHT_PERCENT);
+            assertTrue(turn(h, K * K)[0] > RelayReadSizes.SMALL_READ);
+            assertTrue(stream(h) <= 2, "slow to grow back");
+        }
     }
 
     /**

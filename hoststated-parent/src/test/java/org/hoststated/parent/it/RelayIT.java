@@ -114,6 +114,16 @@ class RelayIT {
         });
     }
 
+    /**
+     * The engine's buffers are counted by Netty, so an allocation past the limit fails at once
+     * instead of stalling a loop, and the limit follows the machine's memory.
+     */
+    @Test
+    void theRelayEngineLogsItsDirectMemoryAllocatedByNetty() {
+        String line = daemon.logText().lines().filter(l -> l.contains("relay: using the")).findFirst().orElse("");
+        assertTrue(line.matches(".*, \\d+ MiB of direct memory"), line);
+    }
+
     @Test
     void aDisabledRelayAcceptsAndCloses() throws Exception {
         try (Socket c = RelayClient.open(OFF, portOff)) {

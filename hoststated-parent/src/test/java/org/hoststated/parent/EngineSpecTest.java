@@ -1,0 +1,26 @@
+package org.hoststated.parent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.hoststated.core.msg.ProcId;
+import org.junit.jupiter.api.Test;
+
+/** The relay engine's direct memory follows the machine's, within bounds. */
+class EngineSpecTest {
+    private static final long MIB = EngineSpec.MIB;
+
+    @Test
+    void relayDirectMemoryIsAnEighthOfTheMachinesBetween96MiBAnd1GiB() {
+        assertEquals(96 * MIB, EngineSpec.relayDirectMemory(0));
+        assertEquals(96 * MIB, EngineSpec.relayDirectMemory(512 * MIB));
+        assertEquals(256 * MIB, EngineSpec.relayDirectMemory(2048 * MIB));
+        assertEquals(1024 * MIB, EngineSpec.relayDirectMemory(64L * 1024 * MIB));
+    }
+
+    @Test
+    void onlyTheRelayEngineGetsADirectMemoryFlag() {
+        assertTrue(EngineSpec.of(ProcId.RELAY).jvmFlags().stream().anyMatch(f -> f.matches("-XX:MaxDirectMemorySize=\\d+m")));
+        assertTrue(EngineSpec.of(ProcId.HCE).jvmFlags().stream().noneMatch(f -> f.startsWith("-XX:MaxDirectMemorySize")));
+    }
+}
