@@ -10,9 +10,9 @@ import java.util.function.IntConsumer;
  * {@code hopByHop}: the fields named by Connection options, Keep-Alive, Proxy-Connection, TE
  * (the relay does not ask the server for trailers in the client's name, as nginx does not), and
  * Upgrade unless the head also has the upgrade option (an upgrade the relay relays; never in
- * a request with a body, see {@link HttpHead#upgradeRelayed}), and that option without an
- * Upgrade field. Connection keeps only close, keep-alive and that upgrade
- * (with HTTP2-Settings, which an h2c upgrade needs): a client can no longer name a field the
+ * a request with a body or one offering h2c, see {@link HttpHead#upgradeRelayed}), and that
+ * option without an Upgrade field. Connection keeps only close, keep-alive and that upgrade
+ * (with HTTP2-Settings, should a server's upgrade use it): a client can no longer name a field the
  * relay adds (an appended X-Forwarded-For) for the next proxy to strip, nor a field for the
  * relay to drop after the rules checked it.
  *
@@ -28,10 +28,7 @@ final class HopByHopFields {
     }
 
     private static final Set<String> FRAMING = Set.of("connection", "content-length", "transfer-encoding", "host");
-    /**
-     * The options a relayed upgrade keeps: the upgrade itself and HTTP2-Settings, without which
-     * a server must refuse an h2c upgrade (RFC 7540 3.2.1) that the relay would tunnel.
-     */
+    /** The options a relayed upgrade keeps: the upgrade itself and HTTP2-Settings. */
     private static final Set<String> UPGRADE_OPTIONS = Set.of("upgrade", "http2-settings");
 
     private HopByHopFields() {

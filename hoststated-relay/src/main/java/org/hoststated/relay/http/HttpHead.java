@@ -30,6 +30,7 @@ final class HttpHead {
     static final byte[] PROXY_CONNECTION = lower("proxy-connection");
     static final byte[] TE = lower("te");
     private static final byte[] CHUNKED = lower("chunked");
+    private static final byte[] H2C = lower("h2c");
     private static final byte[] CLOSE = lower("close");
     static final byte[] KEEP_ALIVE = lower("keep-alive");
 
@@ -91,6 +92,8 @@ final class HttpHead {
     boolean keepAlive;
     boolean connectionUpgrade;
     boolean upgrade;
+    /** The Upgrade field offers HTTP/2 over cleartext. */
+    boolean h2c;
     /**
      * A field a proxy must not forward (RFC 9110 7.6.1) is present: one named by a Connection
      * option other than close, keep-alive and upgrade, Keep-Alive, Proxy-Connection, TE, or an
@@ -149,6 +152,7 @@ final class HttpHead {
         keepAlive = false;
         connectionUpgrade = false;
         upgrade = false;
+        h2c = false;
         methodHead = false;
         methodConnect = false;
         methodOptions = false;
@@ -391,7 +395,11 @@ final class HttpHead {
                     host(vs, ve);
                 }
             }
-            case 7 -> upgrade |= equalsLower(ns, ne, UPGRADE);
+            case 7 -> {
+                if (equalsLower(ns, ne, UPGRADE)) {
+                    upgradeField(vs, ve);
+                }
+            }
             case 10 -> {
                 if (equalsLower(ns, ne, CONNECTION)) {
                     connection(vs, ve);
@@ -457,6 +465,16 @@ final class HttpHead {
             // <=: a comma at the end leaves an empty coding after the last, refused as any
             // other ("chunked," is passed on unchanged, and a server may not read it as chunked).
         } while (i <= ve);
+    }
+
+    private void upgradeField(int vs, int ve) {
+        upgrade = true;
+        for (int i = vs; i < ve; ) {
+            int e = elementEnd(i, ve);
+            int ts = trimStart(i, e);
+            h2c |= equalsLower(ts, trimEnd(ts, e), H2C);
+            i = e + 1;
+        }
     }
 
     private void connection(int vs, int ve) {
@@ -584,12 +602,15 @@ final class HttpHead {
 
     /**
      * Upgrade with Connection: upgrade, which the relay passes on: in a response, or in a
-     * request without a body. The relay turns a session into a tunnel only after a request
-     * that ended with its head, so an upgrade with a body (curl's h2c upgrade of a POST) is
-     * not offered to the server, which could otherwise switch and get the client a 502.
+     * request without a body that does not offer h2c. The relay turns a session into a tunnel
+     * only after a request that ended with its head, so an upgrade with a body (curl's h2c
+     * upgrade of a POST) is not offered to the server, which could otherwise switch and get
+     * the client a 502. HTTP/2 in a tunnel would carry requests past the protocol's request
+     * rules (filters, appended fields), so the server is never offered h2c and answers in
+     * HTTP/1.1 (RFC 9113 deprecates that upgrade; HAProxy does not relay it either).
      */
     boolean upgradeRelayed() {
-        return upgrade && connectionUpgrade && !(request && (chunked || contentLength > 0));
+        return upgrade && connectionUpgrade && !(request && (chunked || contentLength > 0 || h2c));
     }
 
     static boolean isTchar(byte c) {
