@@ -181,7 +181,11 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     /** Routes an engine's answer to the client that asked; the last one frees the client. */
     private void answer(ProcId from, Imsg m) {
         if (awaiting.get(m.peerId()) != from) {
-            log.debug("{} from {} for control client {}, which is gone", m.type().logName(), from.title(), m.peerId());
+            // Logged once, at the last answer: a listing of thousands of sessions is one answer each.
+            if (ANSWER_ENDS.contains(m.type())) {
+                log.debug("{} from {} for control client {}, which is gone", m.type().logName(), from.title(),
+                        m.peerId());
+            }
             return;
         }
         if (ANSWER_ENDS.contains(m.type())) {
