@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +83,20 @@ class RelayIT {
         String line = ":" + clientPort + " -> 127.22.1.11:" + echo.port() + ", done";
         daemon.awaitLogged("close line", Duration.ofSeconds(10), () -> daemon.logText().contains(line));
         assertEquals(1, daemon.logText().lines().filter(l -> l.contains(":" + clientPort + " -> ")).count());
+    }
+
+    /** A client that resets at once is still logged with its address (io_uring: no multishot accept). */
+    @Test
+    void aClientThatResetsAtOnceIsLoggedWithItsAddress() throws Exception {
+        int clientPort;
+        try (Socket c = new Socket()) {
+            c.setSoLinger(true, 0);
+            c.connect(new InetSocketAddress(S, portS));
+            clientPort = c.getLocalPort();
+        }
+        // Before, such a client was logged as 0.0.0.0:0 (its address asked of the kernel too late).
+        daemon.awaitLogged("close line with the client's address", Duration.ofSeconds(10),
+                () -> daemon.logText().contains(":" + clientPort + " -> "));
     }
 
     @Test
