@@ -59,6 +59,8 @@ final class ControlServer {
     private final Requests requests;
     private final Map<Integer, ControlClient> clients = new HashMap<>();
     private Channel server;
+    /** Whether the file at {@link #path} is this daemon's, so close may remove it. */
+    private boolean owned;
     private int nextId = 1;
 
     ControlServer(EventLoop loop, Path path, Requests requests) {
@@ -74,7 +76,8 @@ final class ControlServer {
      * the systemd unit's 077): connecting needs write permission, so only root can.
      */
     io.netty.channel.ChannelFuture open() throws IOException {
-        Files.deleteIfExists(path);
+        ControlSocketPath.clear(path);
+        owned = true;
         io.netty.channel.ChannelFuture f = new ServerBootstrap()
                 .group(loop)
                 .channel(EpollServerDomainSocketChannel.class)
@@ -112,6 +115,11 @@ final class ControlServer {
             server = null;
         }
         clients.values().forEach(ControlClient::close);
+        if (!owned) {
+            // open was refused: the file is another daemon's socket, or not a socket at all.
+            return;
+        }
+        owned = false;
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {

@@ -14,8 +14,12 @@ final class Daemon {
         try {
             parent.start(first);
         } catch (IOException e) {
-            err.println("hoststated: " + e.getMessage());
-            org.slf4j.LoggerFactory.getLogger(Daemon.class).error("parent: {}", e.getMessage());
+            // In the foreground the log is stderr already (each line tagged "parent: "), so
+            // the message is printed once; detached, only the log reaches anyone.
+            if (!foreground) {
+                err.println("hoststated: " + e.getMessage());
+            }
+            org.slf4j.LoggerFactory.getLogger(Daemon.class).error("{}", e.getMessage());
             parent.shutdown();
             return 1;
         }

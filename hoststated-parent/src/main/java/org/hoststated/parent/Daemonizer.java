@@ -42,7 +42,14 @@ final class Daemonizer {
         argv.add("--detached");
         argv.addAll(List.of(arguments));
         Path sock = Path.of(socket);
-        Files.deleteIfExists(sock);
+        // Refused here, before the copy starts, so the caller sees why and a running
+        // daemon keeps its socket; the waiting below needs the stale one gone.
+        try {
+            ControlSocketPath.clear(sock);
+        } catch (IOException e) {
+            err.println("hoststated: " + e.getMessage());
+            return 1;
+        }
         int devNull = Fds.openDevNull();
         SpawnedProcess p;
         try {

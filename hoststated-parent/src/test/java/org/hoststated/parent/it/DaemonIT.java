@@ -172,8 +172,40 @@ class DaemonIT {
         daemon.writeConfig(good);
     }
 
+    /**
+     * A second daemon given the running one's socket (another relay port, so only the socket
+     * clashes) must refuse to start, not unlink the socket and leave the first one beyond
+     * hoststatectl's reach; run both ways: in the foreground and detaching.
+     */
     @Test
     @Order(6)
+    void a_second_daemon_on_the_same_socket_is_refused_and_the_first_keeps_it() throws Exception {
+        Path other = Files.writeString(dir.resolve("second.conf"), config("")
+                .replace("port " + relay.getPort(), "port " + freePort()));
+        for (String mode : List.of("-d", "-f")) {
+            List<String> cmd = new java.util.ArrayList<>(List.of(Daemon.java(), "-XX:TieredStopAtLevel=1",
+                    "-XX:-UsePerfData", "-cp", Daemon.classpath(), "org.hoststated.parent.Hoststated"));
+            if (mode.equals("-d")) {
+                cmd.add("-d");
+            }
+            cmd.addAll(List.of("-f", other.toString()));
+            Path log = dir.resolve("second.log");
+            Process second = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean exited = second.waitFor(30, TimeUnit.SECONDS);
+            // One that started anyway runs until stopped (its engines with it).
+            second.destroy();
+            second.waitFor(15, TimeUnit.SECONDS);
+            String out = Files.readString(log);
+            assertTrue(exited, "second daemon " + mode + " started:\n" + out);
+            assertEquals(1, second.exitValue(), out);
+            assertTrue(out.contains("is in use"), out);
+            assertTrue(Files.exists(daemon.socket), mode);
+            assertEquals(0, daemon.ctl("show", "summary").status(), mode);
+        }
+    }
+
+    @Test
+    @Order(7)
     void sigterm_stops_everything_and_removes_the_socket() throws Exception {
         List<Long> children = Stream.of("hoststated: pf engine", "hoststated: health check engine",
                 "hoststated: relay engine").map(t -> daemon.child(t).orElseThrow()).toList();

@@ -1,0 +1,53 @@
+package org.hoststated.parent;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Clears the control socket's path before the daemon binds it. A socket left by a daemon that
+ * died is removed; but a socket a running daemon still answers on is refused, as OpenBSD's
+ * control_init does ("socket in use"): removing it would leave that daemon without control
+ * (and the new one, failing on its ports or stopped later, removes its own socket too).
+ * Anything that is not a socket (a mistyped path naming a file) is refused, not deleted.
+ */
+final class ControlSocketPath {
+    private ControlSocketPath() {
+    }
+
+    /** @throws IOException with a one-line message when the path must not be taken over */
+    static void clear(Path path) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        if (!a.isOther()) {
+            throw new IOException("control socket " + path + " exists and is not a socket");
+        }
+        if (answers(path)) {
+            throw new IOException("control socket " + path + " is in use (is hoststated already running?)");
+        }
+        Files.deleteIfExists(path);
+    }
+
+    private static boolean answers(Path path) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(path));
+            return true;
+        } catch (ConnectException e) {
+            // ECONNREFUSED: nobody listens, the socket is stale.
+            return false;
+        } catch (IOException e) {
+            // Not a socket (a fifo) or no permission to ask: do not take it over blindly.
+            throw new IOException("control socket " + path + ": " + e.getMessage(), e);
+        }
+    }
+}
