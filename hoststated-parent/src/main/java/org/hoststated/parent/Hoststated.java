@@ -99,6 +99,11 @@ public final class Hoststated implements Callable<Integer> {
             err.println("hoststated: need root privileges");
             return 1;
         }
+        String unprivileged = UnprivilegedSetting.problem(o.loaded().config().globals());
+        if (unprivileged != null) {
+            err.println("hoststated: " + unprivileged);
+            return 1;
+        }
         if (!foreground && !detached) {
             return Daemonizer.detach(err, o.loaded().config().globals().socket());
         }
