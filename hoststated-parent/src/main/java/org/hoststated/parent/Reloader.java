@@ -47,6 +47,8 @@ final class Reloader {
     private final Target target;
     private final Consumer<ConfigSource.Loaded> applied;
     private ConfigSource.Loaded current;
+    /** The configuration the daemon started with: its socket, user and chroot stay. */
+    private ConfigSource.Loaded startedWith;
     private int generation;
     private Pending pending;
 
@@ -81,6 +83,7 @@ final class Reloader {
     /** The configuration the daemon started with, generation 1. */
     void started(ConfigSource.Loaded first) {
         current = first;
+        startedWith = first;
         generation = 1;
     }
 
@@ -102,6 +105,8 @@ final class Reloader {
             return;
         }
         o.warnings().forEach(w -> log.warn("{}", w));
+        StartOnlySettings.ignored(startedWith.config().globals(), o.loaded().config().globals())
+                .forEach(w -> log.warn("{}", w));
         ConfigSource.Loaded previous = pending != null && pending.previous != null ? pending.previous : current;
         String failure = send(o.loaded(), previous, null, requester);
         if (failure != null) {
