@@ -32,7 +32,7 @@ public final class ConfigLoader {
             }
             text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
-            return failed(name, "cannot read file: " + Messages.clip(String.valueOf(e.getMessage())));
+            return failed(name, "cannot read file: " + readFailure(e));
         }
         return run(text, name, file, macros, resolver);
     }
@@ -65,6 +65,20 @@ public final class ConfigLoader {
             diag.error(fileName, 0, "internal error while loading");
         }
         return new LoadResult(config, diag.errors(), diag.warnings());
+    }
+
+    /**
+     * Why the file could not be read, in words: the JDK's exceptions for a missing or
+     * forbidden file carry only the path, which the diagnostic already starts with.
+     */
+    private static String readFailure(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return Messages.clip(String.valueOf(e.getMessage()));
     }
 
     private static LoadResult failed(String file, String message) {

@@ -4,7 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -88,5 +94,15 @@ class ConfigErrorTest {
         assertNull(r.config());
         assertTrue(r.errors().stream().anyMatch(d -> d.toString().equals(expected)),
                 () -> "expected " + expected + " in " + r.errors());
+    }
+
+    /** A file that cannot be read is named once, without a line number, with the reason in words. */
+    @Test
+    void anUnreadableFileIsOneLineWithoutALineNumber(@TempDir Path dir) {
+        Path missing = dir.resolve("missing.conf");
+        assertEquals(missing + ": cannot read file: no such file",
+                ConfigLoader.load(missing, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
+        assertEquals(dir + ": cannot read file: Is a directory",
+                ConfigLoader.load(dir, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
     }
 }
