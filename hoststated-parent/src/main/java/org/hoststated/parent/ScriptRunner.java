@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * a signal (hce calls both down, as a timeout). Exit statuses 126 and 127 are what setpriv and
  * shells return for "cannot execute" and "not found", so they are read as "could not run", not
  * as "up".
+ *
+ * <p>That a script cannot run is warned once per script and host, not at every check (every
+ * interval, for ever, until the file is fixed); the warning comes again after it has run.
  */
 final class ScriptRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
@@ -45,6 +50,8 @@ final class ScriptRunner implements AutoCloseable {
     private static final int NOT_FOUND = 127;
 
     private final String user;
+    /** "path host" of scripts that could not run: warned already, until one runs. */
+    private final Set<String> unrunnable = ConcurrentHashMap.newKeySet();
     private final ExecutorService pool = new ThreadPoolExecutor(MAX_RUNNING, MAX_RUNNING, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(10_000), r -> {
                 Thread t = new Thread(r, "hoststated-script");
@@ -102,7 +109,7 @@ final class ScriptRunner implements AutoCloseable {
             devNull = Fds.openDevNull();
             p = new Spawner().spawn(argv.get(0), argv, ENVIRONMENT, Spawner.stdioTo(devNull, Map.of()), true);
         } catch (IOException e) {
-            log.warn("script {} for host {}: cannot run: {}", req.path(), req.hostName(), e.getMessage());
+            cannotRun(req, e.getMessage());
             return result(req, -1, false);
         } finally {
             if (devNull >= 0) {
@@ -125,16 +132,26 @@ final class ScriptRunner implements AutoCloseable {
         }
     }
 
-    private static int exitStatus(ScriptRequest req, ExitStatus st) {
+    private int exitStatus(ScriptRequest req, ExitStatus st) {
         if (!st.exited()) {
             log.debug("script {} for host {}: {}", req.path(), req.hostName(), st);
             return -1;
         }
         if (st.exitCode() == CANNOT_EXECUTE || st.exitCode() == NOT_FOUND) {
-            log.warn("script {} for host {}: cannot run ({})", req.path(), req.hostName(), st);
+            cannotRun(req, st.toString());
             return -1;
         }
+        unrunnable.remove(req.path() + " " + req.hostName());
         return st.exitCode();
+    }
+
+    private void cannotRun(ScriptRequest req, String why) {
+        if (unrunnable.add(req.path() + " " + req.hostName())) {
+            log.warn("script {} for host {}: cannot run ({}); not logged again until it runs", req.path(),
+                    req.hostName(), why);
+        } else {
+            log.debug("script {} for host {}: cannot run ({})", req.path(), req.hostName(), why);
+        }
     }
 
     /** Kills the script and whatever it started (a shell's sleep), and reaps it. */
