@@ -88,6 +88,9 @@ public final class Hoststated implements Callable<Integer> {
             for (String w : KeyPairs.problems(o.loaded().config())) {
                 err.println(w + " (warning)");
             }
+            for (String w : CheckScripts.problems(o.loaded().config())) {
+                err.println(w + " (warning)");
+            }
             if (verbose) {
                 spec.commandLine().getOut().print(o.loaded().text());
             }
