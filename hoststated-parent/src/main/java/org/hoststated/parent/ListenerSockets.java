@@ -169,7 +169,7 @@ final class ListenerSockets {
         } catch (IOException e) {
             closeQuietly(s);
             throw new IOException("cannot listen on " + a.getAddress().getHostAddress() + " port " + a.getPort()
-                    + (l.udp() ? " (udp)" : "") + ": " + e.getMessage(), e);
+                    + (l.udp() ? " (udp)" : "") + ": " + SystemError.text(e), e);
         }
     }
 

@@ -84,7 +84,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             bound.await();
             if (!bound.isSuccess()) {
                 throw new IOException("cannot open control socket " + first.config().globals().socket() + ": "
-                        + bound.cause().getMessage());
+                        + SystemError.text(bound.cause()));
             }
             control.restrict();
         } catch (java.util.concurrent.ExecutionException e) {

@@ -1,5 +1,7 @@
 package org.hoststated.parent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.epoll.Epoll;
@@ -45,6 +47,26 @@ class ListenerSocketsTest {
             assertTrue(got >= 2 * expected, "receive buffer " + got + " for " + expected + " (rmem_max " + limit + ")");
         } finally {
             sockets.closeAll();
+        }
+    }
+
+    /** A port in use is reported in the operator's words, without Netty's system call and errno. */
+    @Test
+    void aPortInUseIsOneReadableLine() throws Exception {
+        Epoll.ensureAvailability();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            Path file = dir.resolve("hoststated.conf");
+            Files.writeString(file, "l3 backend none\nrelay r {\n  listen on 127.0.0.1 port " + port + "\n"
+                    + "  forward to 127.0.0.1 port 9\n}\n");
+            Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+            ListenerSockets sockets = new ListenerSockets();
+            try {
+                java.io.IOException e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(config));
+                assertEquals("cannot listen on 127.0.0.1 port " + port + ": Address already in use", e.getMessage());
+            } finally {
+                sockets.closeAll();
+            }
         }
     }
 }
