@@ -131,16 +131,29 @@ public final class CheckScheduler {
         return generation;
     }
 
-    /** Keeps the state and counters of hosts that stay (same table name, same address). */
+    /**
+     * Keeps the state and counters of hosts that stay (same table name, same address), and
+     * what {@code hoststatectl} disabled: a host that stays, a table that stays by name and was
+     * disabled at run time (not by its configuration). pfe keeps the same ({@code PfeState}).
+     */
     public void adopt(CheckScheduler previous) {
-        Map<HostKey, HostHealth> old = new HashMap<>();
+        Map<HostKey, HostEntry> old = new HashMap<>();
         for (HostEntry e : previous.hostOrder) {
-            old.put(key(e), e.health);
+            old.put(key(e), e);
+        }
+        Map<String, TableEntry> oldTables = new HashMap<>();
+        previous.tables.forEach(t -> oldTables.put(t.config.name(), t));
+        for (TableEntry t : tables) {
+            TableEntry prev = oldTables.get(t.config.name());
+            if (prev != null && !prev.enabled && prev.check != null && !prev.config.disabled()) {
+                t.enabled = false;
+            }
         }
         for (HostEntry e : hostOrder) {
-            HostHealth h = old.get(key(e));
-            if (h != null) {
-                e.health = h.carriedOver(e.host.retry());
+            HostEntry prev = old.get(key(e));
+            if (prev != null) {
+                e.health = prev.health.carriedOver(e.host.retry());
+                e.enabled = prev.enabled;
             }
         }
     }

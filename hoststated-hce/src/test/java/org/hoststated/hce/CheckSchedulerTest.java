@@ -203,6 +203,30 @@ class CheckSchedulerTest {
         assertEquals(2, last(2).generation());
     }
 
+    /** What hoststatectl disabled stays unchecked after a reload; pfe keeps it disabled too. */
+    @Test
+    void reloadKeepsWhatTheOperatorDisabled() throws Exception {
+        int port = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500)
+                .table("web", port, CheckConfig.tcp(), List.of("127.0.0.1", "127.0.0.2"), 0)
+                .table("spare", port, CheckConfig.tcp(), List.of("127.0.0.3"), 0).build();
+        CheckScheduler s1 = scheduler(c, 1);
+        loop.run(() -> {
+            s1.setHostEnabled(2, false);
+            s1.setTableEnabled(2, false);
+        });
+        CheckScheduler s2 = scheduler(c, 2);
+        loop.run(() -> {
+            s2.adopt(s1);
+            s1.close();
+            s2.start();
+        });
+        assertTrue(loop.await(() -> statuses.size() == 1, WAIT));
+        Thread.sleep(300); // the other hosts' checks would have timed out by now
+        assertEquals(1, statuses.size(), statuses.toString());
+        assertEquals(1, statuses.get(0).hostId());
+    }
+
     @Test
     void resendAllSendsEveryHost() throws Exception {
         Config c = new TestConfigs(60, 500)

@@ -37,24 +37,37 @@ final class PfeState {
         this.config = config;
     }
 
-    /** Builds the state of a new generation, keeping the state of hosts that stay. */
+    /**
+     * Builds the state of a new generation, keeping the state of hosts that stay and what
+     * {@code hoststatectl} disabled: a host that stays stays disabled, and so does a table or
+     * service (by name) that was disabled at run time; the configuration's own {@code disable}
+     * keywords apply afresh. So a reload for another change does not put a host under
+     * maintenance back into service. hce's {@code CheckScheduler.adopt} keeps the same.
+     */
     static PfeState build(int generation, Config config, PfeState previous) {
         PfeState s = new PfeState(generation, config);
         Map<HostKey, HostEntry> old = new HashMap<>();
+        Map<String, TableEntry> oldTables = new HashMap<>();
+        Map<String, ServiceEntry> oldServices = new HashMap<>();
         if (previous != null) {
             for (HostEntry h : previous.hosts.values()) {
                 old.put(h.key(), h);
             }
+            previous.tables.values().forEach(t -> oldTables.put(t.config.name(), t));
+            previous.services.forEach(v -> oldServices.put(v.config.name(), v));
         }
         Map<String, TableEntry> byName = new HashMap<>();
         for (TableConfig tc : config.activeTables()) {
             TableEntry t = new TableEntry(tc);
+            TableEntry prevTable = oldTables.get(tc.name());
+            t.disabled |= prevTable != null && prevTable.disabled && !prevTable.config.disabled();
             for (HostConfig hc : tc.hosts()) {
                 HostEntry h = new HostEntry(hc, t);
                 HostEntry prev = old.get(h.key());
                 if (prev != null && !t.disabled) {
                     h.copyStateFrom(prev);
                 }
+                h.disabled = prev != null && prev.disabled;
                 t.hosts.add(h);
                 s.hosts.put(hc.id(), h);
             }
@@ -66,7 +79,10 @@ final class PfeState {
             TableEntry main = byName.get(sc.table());
             TableEntry backup = sc.backupTable() == null ? null : byName.get(sc.backupTable());
             if (main != null) {
-                s.services.add(new ServiceEntry(sc, main, backup));
+                ServiceEntry v = new ServiceEntry(sc, main, backup);
+                ServiceEntry prev = oldServices.get(sc.name());
+                v.disabled |= prev != null && prev.disabled && !prev.config.disabled();
+                s.services.add(v);
             }
         }
         for (RelayConfig rc : config.relays()) {

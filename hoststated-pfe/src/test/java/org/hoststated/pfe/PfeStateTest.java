@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.util.List;
 import org.hoststated.core.msg.CtlHost;
+import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.CtlService;
 import org.hoststated.core.msg.CtlTable;
 import org.hoststated.core.msg.HostState;
@@ -102,6 +103,32 @@ class PfeStateTest {
         HostEntry kept = host(next, "web", "10.21.2.11");
         assertEquals(HostState.UP, kept.state);
         assertEquals(1, kept.table.upCount);
+    }
+
+    /** A reload for another change does not put what hoststatectl disabled back into service. */
+    @Test
+    void reloadKeepsWhatTheOperatorDisabledAndAppliesTheConfigurationsDisableAfresh() {
+        report(s, a, HostState.UP);
+        report(s, b, HostState.UP);
+        ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.11"));
+        ControlCommands.run(s, MessageType.CTL_TABLE_DISABLE, CtlId.parse("spare"));
+        PfeState next = PfeState.build(2, PfeFixtures.config(WWW.replace("port 80\n\ttable web\n}",
+                "port 81\n\ttable web\n}")), s);
+        assertTrue(host(next, "web", "10.21.2.11").disabled);
+        assertFalse(host(next, "web", "10.21.2.12").disabled);
+        assertEquals(1, host(next, "web", "10.21.2.12").table.upCount, "the disabled host is not counted");
+        assertTrue(host(next, "spare", "10.21.2.21").table.disabled);
+
+        // A service disabled at run time (with its table, as relayd does) stays so too.
+        ControlCommands.run(next, MessageType.CTL_SERVICE_DISABLE, CtlId.parse("other"));
+        PfeState third = PfeState.build(3, PfeFixtures.config(WWW), next);
+        assertTrue(third.services.get(1).disabled);
+        assertTrue(host(third, "web", "10.21.2.12").table.disabled);
+
+        // Enabled again by the operator: the next reload leaves it enabled.
+        ControlCommands.run(next, MessageType.CTL_HOST_ENABLE, CtlId.parse("10.21.2.11"));
+        PfeState after = PfeState.build(4, PfeFixtures.config(WWW), next);
+        assertFalse(host(after, "web", "10.21.2.11").disabled);
     }
 
     private L3Backend.Redirect redirect(String service) {

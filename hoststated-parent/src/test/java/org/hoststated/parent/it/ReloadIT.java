@@ -1,6 +1,7 @@
 package org.hoststated.parent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -210,6 +212,35 @@ class ReloadIT {
             Files.deleteIfExists(crt);
             Files.deleteIfExists(key);
         }
+    }
+
+    /** A reload for another change does not put a host under maintenance back into service. */
+    @Test
+    @Order(7)
+    void aHostDisabledWithHoststatectlStaysDisabledAfterAReload() throws Exception {
+        assertEquals(0, daemon.ctl("host", "disable", "127.25.2.12").status());
+        daemon.awaitLogged("host disabled", Duration.ofSeconds(10),
+                () -> daemon.hostLine("127.25.2.12").endsWith("disabled"));
+        daemon.writeConfig(config(addedRelay()).replace("timeout 300", "timeout 400"));
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("reload"));
+        Thread.sleep(2500); // two check intervals: a checked host would be up again
+        assertTrue(daemon.hostLine("127.25.2.12").endsWith("disabled"), daemon.hostLine("127.25.2.12"));
+        List<EchoSession> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                EchoSession e = new EchoSession(new InetSocketAddress(RELAY_IP, kept));
+                open.add(e);
+                assertEquals("to the host in service", e.echo("to the host in service"));
+            }
+            String sessions = daemon.ctl("show", "sessions").output();
+            assertFalse(sessions.contains("-> 127.25.2.12:"), sessions);
+        } finally {
+            for (EchoSession e : open) {
+                e.close();
+            }
+        }
+        assertEquals(0, daemon.ctl("host", "enable", "127.25.2.12").status());
+        daemon.awaitLogged("host back", Duration.ofSeconds(10), () -> daemon.hostLine("127.25.2.12").endsWith("up"));
     }
 
     private static int checks(String host) throws Exception {
