@@ -7,8 +7,10 @@ import java.util.function.LongSupplier;
 
 /**
  * The relay engine's direct memory, where all of Netty's buffers live: how much is in use and
- * how much may be. The JDK counts what {@code ByteBuffer.allocateDirect} reserved (the route the
- * engine's Netty takes); Netty counts its own when it may allocate without the JDK.
+ * how much may be. Netty counts what it allocates itself, the route the engine's Netty takes
+ * (the parent's {@code EngineSpec} allows it); the JDK counts what {@code
+ * ByteBuffer.allocateDirect} reserved, the route of the JDK's own buffers and of a Netty that
+ * may not allocate itself.
  */
 final class DirectMemory {
     /**
