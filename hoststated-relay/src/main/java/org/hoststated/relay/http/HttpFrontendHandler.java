@@ -806,12 +806,19 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     /**
      * Nothing moved either way for the session {@code timeout} (called by the session's
      * timer). A request sent whole and still unanswered gets a 504, as from any gateway whose
-     * server did not answer in time; otherwise the session just closes.
+     * server did not answer in time; a response under way is cut short as any other (a reset:
+     * a FIN would end a body read until the close, or one over TLS, as if it were whole);
+     * otherwise the session just closes.
      */
     void sessionTimeout() {
-        if (exchange && requestDone && !responseStarted && state != State.CLOSED && state != State.TUNNEL) {
-            fail(new HttpException(504, "session timeout waiting for the server"));
-            return;
+        if (exchange && state != State.CLOSED && state != State.TUNNEL) {
+            if (responseStarted) {
+                fail(new HttpException(504, "session timeout within the response"));
+                return;
+            } else if (requestDone) {
+                fail(new HttpException(504, "session timeout waiting for the server"));
+                return;
+            }
         }
         RelaySession.setReason(client, "session timeout");
         client.close();

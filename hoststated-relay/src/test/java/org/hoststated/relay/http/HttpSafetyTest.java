@@ -200,6 +200,29 @@ class HttpSafetyTest {
         }
     }
 
+    /**
+     * A server that stalls within a body read until the close: at the relay timeout the client
+     * is reset, as for any response cut short; a FIN would end the body as if it were whole.
+     */
+    @Test
+    void aResponseStalledForTheRelayTimeoutResetsTheClient() throws Exception {
+        RawBackend.Script stalls = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.0 200 OK\r\n\r\nthe start of a body");
+            while (in.read() >= 0) {
+                // Sends no more and keeps the connection open.
+            }
+        };
+        try (RawBackend stalling = new RawBackend(HttpRelayTest.BACKEND, stalls);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(stalling.address()).timeout(1).start();
+                RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            assertEquals(200, c.read(true).status());
+            assertTrue(c.reset(), "closed cleanly");
+            awaitNoSessions(r);
+        }
+    }
+
     @Test
     void sessionsAreBounded() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
