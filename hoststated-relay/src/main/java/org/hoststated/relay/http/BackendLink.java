@@ -307,6 +307,10 @@ final class BackendLink {
         channel = null;
         handler = null;
         connected = false;
+        // Nothing is left to flush: the connection was flushed on its way out (closeOnFlush),
+        // or closed. The end of the read that forgot it (a tunnel's last bytes and the
+        // client's FIN in one read, on io_uring) must not flush a connection no longer there.
+        wrote = false;
         releasePending();
         dropReplay();
     }

@@ -183,6 +183,47 @@ class HttpPeerTest {
     }
 
     /**
+     * A tunnel whose server has sent FIN: the client's last bytes and its FIN, coming in one
+     * read, end the session. The FIN closes the backend connection before the end of the read,
+     * which flushed the bytes written to it: a failure ("client side") instead of "done".
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aTunnelsLastBytesAndFinInOneReadEndItCleanly(String how, @TempDir Path tmp) throws Exception {
+        RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
+        assumeTrue(t != null, "io_uring is not available here");
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+                    RawBackend.head(in);
+                    RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            + "Connection: Upgrade\r\n\r\nbye");
+                    be.sockets.get(be.sockets.size() - 1).shutdownOutput();
+                    in.transferTo(OutputStream.nullOutputStream());
+                });
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start()) {
+            LogConfig.init("hoststated", "relay", false, false, devLog);
+            for (int i = 0; i < 10; i++) {
+                try (RawClient c = r.client()) {
+                    c.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+                    assertEquals("HTTP/1.1 101 Switching Protocols", c.line());
+                    while (!c.line().isEmpty()) {
+                        // the rest of the 101
+                    }
+                    assertEquals("bye", new String(c.in.readNBytes(3), StandardCharsets.US_ASCII));
+                    assertTrue(c.closed(), "the server's FIN is passed on");
+                    c.send("last words");
+                    c.socket.shutdownOutput();
+                    String line = closeLine(syslogd);
+                    assertTrue(line.endsWith(", done"), line);
+                }
+            }
+        } finally {
+            LogConfig.init("hoststated", "hoststated", true, false);
+        }
+    }
+
+    /**
      * A TLS listener: a client that speaks plain HTTP to it, and one that stops in the middle
      * of its handshake, are closed without an HTTP answer (none could reach them), and their
      * close lines say what happened in a few words.
