@@ -186,6 +186,18 @@ class ConfigTest {
     }
 
     @Test
+    void editsOfFramingFieldsAreIgnoredWithAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " request header remove \"Content-Length\"\n response header change \"transfer-encoding\" to \"x\"\n"
+                + " request header filter \"*\" from \"Content-Length\"\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:12: remove on Content-Length is ignored: the relay frames messages by it, "
+                + "test.conf:13: change on transfer-encoding is ignored: the relay frames messages by it]",
+                r.warnings().toString());
+    }
+
+    @Test
     void macrosExpandOutsideQuotesAndCommandLineWins() {
         String text = "addr = \"10.0.0.7\"\nport_ = 8080\n"
                 + "table web {\n real port $port_\n check http \"/$addr\" code 200\n host $addr\n}\n" + SERVICE;

@@ -45,6 +45,36 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * Nodes that would add, change or remove the fields that frame a body are ignored: a
+     * request whose Content-Length was removed would hand its body to the server as the next
+     * request, past every rule; a response without its length would run into the next one.
+     */
+    @Test
+    void framingFieldsAreNotEdited() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b)
+                        .node(REQ, NodeType.HEADER, Action.REMOVE, "Content-Length", null)
+                        .node(REQ, NodeType.HEADER, Action.CHANGE, "transfer-encoding", "identity")
+                        .node(RES, NodeType.HEADER, Action.REMOVE, "Content-Length", null)
+                        .node(RES, NodeType.HEADER, Action.APPEND, "chunked", "Transfer-Encoding")
+                        .node(REQ, NodeType.HEADER, Action.CHANGE, "X-Kept", "yes").start();
+                RawClient c = r.client()) {
+            String smuggled = "GET /admin HTTP/1.1\r\nHost: a\r\n\r\n";
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + smuggled.length() + "\r\n\r\n" + smuggled);
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals(String.valueOf(res.body().length), res.header("Content-Length"));
+            assertEquals(null, res.header("Transfer-Encoding"));
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + smuggled.length() + "\r\nX-Kept: yes\r\n\r\n"
+                    + smuggled, res.text());
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nX-Kept: yes\r\n\r\n"
+                    + "3\r\nabc\r\n0\r\n\r\n", c.read().text());
+            assertEquals(2, b.seen.size(), b.seen::toString);
+        }
+    }
+
     @Test
     void macrosExpandToTheSessionsAddresses() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
