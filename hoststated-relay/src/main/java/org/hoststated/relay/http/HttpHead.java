@@ -607,10 +607,12 @@ final class HttpHead {
      * upgrade of a POST) is not offered to the server, which could otherwise switch and get
      * the client a 502. HTTP/2 in a tunnel would carry requests past the protocol's request
      * rules (filters, appended fields), so the server is never offered h2c and answers in
-     * HTTP/1.1 (RFC 9113 deprecates that upgrade; HAProxy does not relay it either).
+     * HTTP/1.1 (RFC 9113 deprecates that upgrade; HAProxy does not relay it either). An
+     * HTTP/1.0 request's Upgrade is ignored (RFC 9110 7.8: a server must ignore it), so a
+     * lenient server cannot open a tunnel to it either.
      */
     boolean upgradeRelayed() {
-        return upgrade && connectionUpgrade && !(request && (chunked || contentLength > 0 || h2c));
+        return upgrade && connectionUpgrade && !(request && (version == 10 || chunked || contentLength > 0 || h2c));
     }
 
     static boolean isTchar(byte c) {

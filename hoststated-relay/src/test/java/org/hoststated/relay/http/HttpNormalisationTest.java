@@ -195,6 +195,27 @@ class HttpNormalisationTest {
         }
     }
 
+    /**
+     * An HTTP/1.0 request's Upgrade is ignored (RFC 9110 7.8): the server is not offered it,
+     * and one that switches anyway gets the client a 502, not a tunnel past the request rules.
+     */
+    @Test
+    void anHttp10UpgradeIsNotOffered() throws Exception {
+        String sent = "GET /ws HTTP/1.0\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayTest.forward(b)) {
+            String got = r.forwarded(sent);
+            assertTrue(got.startsWith("GET /ws HTTP/1.0\r\nHost: a\r\n") && !got.toLowerCase().contains("upgrade"), got);
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            c.send(sent);
+            assertEquals(502, c.read().status());
+        }
+    }
+
     @Test
     void optionsAsteriskGetsNoPathOrQueryEdits() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
