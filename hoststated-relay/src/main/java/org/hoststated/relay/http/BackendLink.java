@@ -157,7 +157,7 @@ final class BackendLink {
                 host = next;
             }
         }
-        channel.close();
+        Channel lost = channel;
         if (pending == null) {
             pending = new ArrayDeque<>(4);
         }
@@ -169,6 +169,8 @@ final class BackendLink {
         retriesLeft = HostSelector.RETRIES_NOT_COUNTED;
         connect();
         old.moveExpectationTo(handler);
+        // Closed once replaced (see close): what its close raises belongs to no session.
+        lost.close();
         return true;
     }
 
@@ -316,10 +318,14 @@ final class BackendLink {
     }
 
     void close() {
-        if (channel != null) {
-            channel.close();
-        }
+        Channel ch = channel;
+        // Forgotten first: the close fails the writes still queued on the connection (a
+        // request body cut short by its own fault), and the exceptionCaught that raises at once
+        // must find an old connection, not fail the session again with the close's exception.
         forget();
+        if (ch != null) {
+            ch.close();
+        }
     }
 
     /**

@@ -183,6 +183,36 @@ class HttpPeerTest {
     }
 
     /**
+     * A request body that breaks its framing after some of it went to the server: the close
+     * of the backend connection fails what was still queued for it, which must not pass for
+     * the server's fault in the log (the client gets the 400 either way).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aBadRequestBodyIsLoggedAsSuch(String how, @TempDir Path tmp) throws Exception {
+        RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
+        assumeTrue(t != null, "io_uring is not available here");
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start()) {
+            LogConfig.init("hoststated", "relay", false, false, devLog);
+            try (RawClient c = r.client()) {
+                // The first request leaves the session a connected backend connection, which the
+                // second one's bytes are written to at once.
+                c.send(HttpRelayTest.GET);
+                assertEquals(200, c.read().status());
+                c.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n");
+                assertEquals(400, c.read().status());
+            }
+            String line = closeLine(syslogd);
+            assertTrue(line.endsWith(", invalid chunk size (400 Bad Request)"), line);
+        } finally {
+            LogConfig.init("hoststated", "hoststated", true, false);
+        }
+    }
+
+    /**
      * A tunnel whose server has sent FIN: the client's last bytes and its FIN, coming in one
      * read, end the session. The FIN closes the backend connection before the end of the read,
      * which flushed the bytes written to it: a failure ("client side") instead of "done".
