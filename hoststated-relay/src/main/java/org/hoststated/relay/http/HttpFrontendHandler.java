@@ -668,6 +668,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else if (exchange && requestDone) {
             // The answer is on its way; the session ends after it.
             return;
+        } else if (exchange && responseStarted) {
+            // Its early response is under way and cannot end now: cut short, with a reset as
+            // any other (a FIN would end a body read until the close as if it were whole).
+            RelaySession.setReason(client, "client closed during the request (response cut short)");
+            state = State.CLOSED;
+            closeServer();
+            RelaySession.abort(client);
         } else if (exchange) {
             RelaySession.setReason(client, "client closed during the request");
             closeServer();

@@ -223,6 +223,31 @@ class HttpSafetyTest {
         }
     }
 
+    /**
+     * A client that sends FIN in the middle of its request body while an early response read
+     * until the close is under way: that response cannot end, and the client is reset rather
+     * than given a FIN that would end the body as if it were whole.
+     */
+    @Test
+    void aClientEndingItsRequestWithinAnEarlyResponseIsReset() throws Exception {
+        RawBackend.Script early = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.0 200 OK\r\n\r\nthe start of a body");
+            while (in.read() >= 0) {
+                // Takes the request body and says no more.
+            }
+        };
+        try (RawBackend answering = new RawBackend(HttpRelayTest.BACKEND, early);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(answering.address()).start();
+                RawClient c = r.client()) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nsome of it");
+            assertEquals(200, c.read(true).status());
+            c.socket.shutdownOutput();
+            assertTrue(c.reset(), "closed cleanly");
+            awaitNoSessions(r);
+        }
+    }
+
     @Test
     void sessionsAreBounded() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
