@@ -43,6 +43,18 @@ class MemoryGuardTest {
                 // The new session saw traffic within the last second: it is not stalled yet.
                 assertTrue(TcpRelayTest.onLoop(recent, recent::isActive), "a session that moves was closed");
             }
+            // The stream was cut where it stood: a reset, not a FIN that would pass for its end.
+            stalled.setSoTimeout(10_000);
+            byte[] buf = new byte[65536];
+            boolean reset = false;
+            try {
+                while (stalled.getInputStream().read(buf) >= 0) {
+                    // what the kernel held
+                }
+            } catch (java.net.SocketException e) {
+                reset = true;
+            }
+            assertTrue(reset, "closed cleanly");
         }
     }
 

@@ -279,10 +279,12 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     @Override
     public void shed(String reason) {
         RelaySession.setReason(client, reason);
+        // Resets both ways: the stream is cut where it stood, and a FIN would tell each peer
+        // it had ended (as for a side that failed, see noteError).
         if (server != null) {
-            server.close();
+            RelaySession.abort(server);
         }
-        client.close();
+        RelaySession.abort(client);
     }
 
     /** Bytes from the server: the session is active. */

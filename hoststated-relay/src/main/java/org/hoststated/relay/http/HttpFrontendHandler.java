@@ -798,7 +798,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         RelaySession.setReason(client, reason);
         state = State.CLOSED;
         closeServer();
-        client.close();
+        // A reset: what the session held is dropped, and a FIN (or close_notify) would end a
+        // response read until the close, or a tunnel, as if it were whole.
+        RelaySession.abort(client);
     }
 
     /** The session ends: its backend connection goes back to the pool if it is between exchanges. */

@@ -248,6 +248,38 @@ class HttpSafetyTest {
         }
     }
 
+    /**
+     * A session shed while memory is short (its client read nothing of a response read until
+     * the close): the client is reset, not given a FIN that would end the body as whole.
+     */
+    @Test
+    void aShedSessionResetsItsClient() throws Exception {
+        RawBackend.Script streams = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.0 200 OK\r\n\r\n");
+            byte[] block = new byte[65536];
+            for (int i = 0; i < 1000; i++) {
+                out.write(block);
+            }
+        };
+        try (RawBackend streaming = new RawBackend(HttpRelayTest.BACKEND, streams);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(streaming.address()).start();
+                RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (r.context.sessions().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            io.netty.channel.Channel ch = r.context.sessions().iterator().next();
+            Thread.sleep(300); // the response fills what the client and the relay hold
+            ch.eventLoop().submit(() -> ((org.hoststated.relay.handler.HeldSession) ch.pipeline().last())
+                    .shed("memory short")).get();
+            assertEquals(200, c.read(true).status());
+            assertTrue(c.reset(), "closed cleanly");
+            awaitNoSessions(r);
+        }
+    }
+
     @Test
     void sessionsAreBounded() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
