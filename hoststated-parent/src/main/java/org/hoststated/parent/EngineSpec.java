@@ -26,10 +26,6 @@ enum EngineSpec {
                     // receive or a bundle would take more than one read past back-pressure.
                     "-Dio.netty.iouring.recvMultiShotEnabled=false",
                     "-Dio.netty.iouring.recvsendBundleEnabled=false",
-                    // One accept per submission, which returns the client's address: after a
-                    // multishot accept Netty asks getpeername(2) for it, one more system call
-                    // per connection, and a client that reset by then had no address to log.
-                    "-Dio.netty.iouring.acceptMultiShotEnabled=false",
                     // A TLS 1.2 client's renegotiation costs a private-key operation each: a
                     // cheap way to load the relay, refused as later relayd does by default.
                     "-Djdk.tls.rejectClientInitiatedRenegotiation=true",

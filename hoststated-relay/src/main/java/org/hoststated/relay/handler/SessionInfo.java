@@ -28,7 +28,11 @@ public final class SessionInfo {
     private static final AttributeKey<SessionInfo> KEY = AttributeKey.valueOf("hoststated.relay.session");
     /** Bound on the logged values of one session, so a client cannot grow a log line without end. */
     static final int MAX_LOGGED_CHARS = 2048;
-    /** The client address of a channel that has none (a test's embedded channel). */
+    /**
+     * The client address of a channel that has none: a test's embedded channel, or a client
+     * that reset before its address was asked for (io_uring's multishot accept does not return
+     * it; Netty asks the kernel when it is first wanted). Logged as "unknown".
+     */
     private static final InetSocketAddress UNKNOWN = new InetSocketAddress(0);
 
     private final int id;
@@ -163,6 +167,6 @@ public final class SessionInfo {
     }
 
     private static String address(InetSocketAddress a) {
-        return a == null ? "-" : a.getAddress().getHostAddress() + ":" + a.getPort();
+        return a == null ? "-" : a == UNKNOWN ? "unknown" : a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 }
