@@ -159,13 +159,10 @@ class HttpPeerTest {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void aClientResetWhileItsResponseIsWrittenIsLoggedAsSuch(String how, @TempDir Path tmp) throws Exception {
-        RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
-        assumeTrue(t != null, "io_uring is not available here");
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+        RelayTransport t = transport(how);
+        try (SessionLog log = new SessionLog(tmp);
                 RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::endless);
                 HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start()) {
-            LogConfig.init("hoststated", "relay", false, false, devLog);
             Socket s = new Socket();
             s.setReceiveBufferSize(4096);
             s.connect(r.address, 5000);
@@ -174,11 +171,8 @@ class HttpPeerTest {
             Thread.sleep(300); // the response fills the client's buffers and the relay's write waits
             s.setSoLinger(true, 0);
             s.close();
-            byte[] buf = new byte[9000];
-            String line = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8);
+            String line = log.closeLine();
             assertTrue(line.contains(", client: "), line);
-        } finally {
-            LogConfig.init("hoststated", "hoststated", true, false);
         }
     }
 
@@ -190,13 +184,10 @@ class HttpPeerTest {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void aBadRequestBodyIsLoggedAsSuch(String how, @TempDir Path tmp) throws Exception {
-        RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
-        assumeTrue(t != null, "io_uring is not available here");
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+        RelayTransport t = transport(how);
+        try (SessionLog log = new SessionLog(tmp);
                 RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start()) {
-            LogConfig.init("hoststated", "relay", false, false, devLog);
             try (RawClient c = r.client()) {
                 // The first request leaves the session a connected backend connection, which the
                 // second one's bytes are written to at once.
@@ -205,10 +196,8 @@ class HttpPeerTest {
                 c.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n");
                 assertEquals(400, c.read().status());
             }
-            String line = closeLine(syslogd);
+            String line = log.closeLine();
             assertTrue(line.endsWith(", invalid chunk size (400 Bad Request)"), line);
-        } finally {
-            LogConfig.init("hoststated", "hoststated", true, false);
         }
     }
 
@@ -220,10 +209,8 @@ class HttpPeerTest {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void aTunnelsLastBytesAndFinInOneReadEndItCleanly(String how, @TempDir Path tmp) throws Exception {
-        RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
-        assumeTrue(t != null, "io_uring is not available here");
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+        RelayTransport t = transport(how);
+        try (SessionLog log = new SessionLog(tmp);
                 RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
                     RawBackend.head(in);
                     RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -232,7 +219,6 @@ class HttpPeerTest {
                     in.transferTo(OutputStream.nullOutputStream());
                 });
                 HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start()) {
-            LogConfig.init("hoststated", "relay", false, false, devLog);
             for (int i = 0; i < 10; i++) {
                 try (RawClient c = r.client()) {
                     c.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
@@ -244,12 +230,10 @@ class HttpPeerTest {
                     assertTrue(c.closed(), "the server's FIN is passed on");
                     c.send("last words");
                     c.socket.shutdownOutput();
-                    String line = closeLine(syslogd);
+                    String line = log.closeLine();
                     assertTrue(line.endsWith(", done"), line);
                 }
             }
-        } finally {
-            LogConfig.init("hoststated", "hoststated", true, false);
         }
     }
 
@@ -261,29 +245,25 @@ class HttpPeerTest {
     @Test
     void clientsThatFailTlsAreClosedWithAShortReason(@TempDir Path tmp) throws Exception {
         byte[] cert = HttpTransportsTest.resource("relay.crt");
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+        try (SessionLog log = new SessionLog(tmp);
                 RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
                         .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
                                 SslOptions.defaults()))
                         .limits(new HttpLimits(16 * 1024, 100, 300)).start()) {
-            LogConfig.init("hoststated", "relay", false, false, devLog);
             try (RawClient c = r.client()) {
                 c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
                 assertTrue(c.closed());
             }
-            String line = closeLine(syslogd);
+            String line = log.closeLine();
             assertTrue(line.endsWith(", client: not a TLS record"), line);
             try (RawClient c = r.client()) {
                 // The start of a ClientHello record whose rest never comes.
                 c.send(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03});
                 assertTrue(c.closed());
             }
-            line = closeLine(syslogd);
+            line = log.closeLine();
             assertTrue(line.endsWith(", TLS handshake: timed out"), line);
-        } finally {
-            LogConfig.init("hoststated", "hoststated", true, false);
         }
     }
 
@@ -382,11 +362,34 @@ class HttpPeerTest {
         return r.context.sessions().iterator().next();
     }
 
-    private static String closeLine(UnixDatagramSocket syslogd) throws IOException {
-        byte[] buf = new byte[9000];
-        String line = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
-        assertTrue(line.length() < 300, line);
-        return line;
+    private static RelayTransport transport(String how) {
+        RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
+        assumeTrue(t != null, "io_uring is not available here");
+        return t;
+    }
+
+    /** The relay's log sent to a syslog socket of the test's, where its close lines are read. */
+    private static final class SessionLog implements AutoCloseable {
+        private final UnixDatagramSocket syslogd;
+
+        SessionLog(Path tmp) throws IOException {
+            Path devLog = tmp.resolve("log");
+            syslogd = UnixDatagramSocket.bind(devLog);
+            LogConfig.init("hoststated", "relay", false, false, devLog);
+        }
+
+        String closeLine() throws IOException {
+            byte[] buf = new byte[9000];
+            String line = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
+            assertTrue(line.length() < 300, line);
+            return line;
+        }
+
+        @Override
+        public void close() throws IOException {
+            LogConfig.init("hoststated", "hoststated", true, false);
+            syslogd.close();
+        }
     }
 
     /** Answers every request with a body of 60,000 bytes: more than the sockets hold. */
