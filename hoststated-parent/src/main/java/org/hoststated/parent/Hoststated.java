@@ -72,6 +72,13 @@ public final class Hoststated implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        for (String name : macros.keySet()) {
+            // As the file's $name: a macro named otherwise could never be used.
+            if (!name.matches("[A-Za-z0-9_]+")) {
+                err.println("hoststated: -D " + name + "=...: a macro name is letters, digits and _");
+                return 1;
+            }
+        }
         LogConfig.init("hoststated", "parent", foreground || configTest, verbose);
         ConfigSource source = new ConfigSource(file, macros);
         ConfigSource.Outcome o = source.load();

@@ -1,0 +1,51 @@
+package org.hoststated.parent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command line of hoststated(8), run with -n: what it refuses before reading the file. */
+class HoststatedOptionsTest {
+    private static final String CONFIG = "l3 backend $mode_1\nrelay r {\n  listen on 127.0.0.1 port 8080\n"
+            + "  forward to 127.0.0.1 port 80\n}\n";
+
+    @TempDir
+    Path dir;
+
+    private String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Hoststated.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        return new String[] {String.valueOf(status), err.toString()};
+    }
+
+    private String config(String text) throws Exception {
+        Path f = dir.resolve("hoststated.conf");
+        Files.writeString(f, text);
+        return f.toString();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"=1", "a-b=1", "$x=1"})
+    void aMacroNameThatNoFileCouldUseIsRefused(String define) throws Exception {
+        String[] r = run("-n", "-D", define, "-f", config(CONFIG));
+        assertEquals("1", r[0], r[1]);
+        assertTrue(r[1].startsWith("hoststated: -D "), r[1]);
+        assertTrue(r[1].contains("a macro name is letters, digits and _"), r[1]);
+    }
+
+    @Test
+    void aMacroFromTheCommandLineIsUsed() throws Exception {
+        String[] r = run("-n", "-D", "mode_1=none", "-f", config(CONFIG));
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("configuration OK"), r[1]);
+    }
+}
