@@ -14,6 +14,7 @@ import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.core.posix.SocketBuffers;
+import org.hoststated.core.posix.SystemError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

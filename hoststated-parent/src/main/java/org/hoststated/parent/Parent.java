@@ -26,6 +26,7 @@ import org.hoststated.core.msg.ScriptRequest;
 import org.hoststated.core.msg.Text;
 import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.core.posix.SignalHandlers;
+import org.hoststated.core.posix.SystemError;
 import org.hoststated.core.proc.EngineSettings;
 import org.hoststated.core.proc.EpollLoops;
 import org.slf4j.Logger;

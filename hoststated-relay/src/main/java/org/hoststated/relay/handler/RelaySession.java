@@ -14,9 +14,9 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.ConnectException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import org.hoststated.core.posix.SystemError;
 
 /**
  * Small helpers the relay session handlers share: the reason a session ended (kept on the
@@ -30,7 +30,6 @@ public final class RelaySession {
     static final AttributeKey<String> REASON = AttributeKey.valueOf("hoststated.relay.reason");
 
     /** The system call that Netty names before the error of a failed socket operation. */
-    private static final Pattern NATIVE_CALL = Pattern.compile("^[\\w ]+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
 
     /** The longest failure text a close line carries: a peer's bytes must not flood the log. */
     static final int MAX_DESCRIBED = 160;
@@ -77,7 +76,7 @@ public final class RelaySession {
             // "io_uring read(..) failed with error(-104): Connection reset by peer": the
             // system call is Netty's business, the error the operator's. A failed connect is
             // spelt the same, in a ConnectException (Netty's own class of it is not public).
-            m = NATIVE_CALL.matcher(m).replaceFirst("");
+            m = SystemError.withoutCall(m);
         } else if (t instanceof SSLException) {
             m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;
         }
