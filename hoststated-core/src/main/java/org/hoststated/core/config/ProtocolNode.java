@@ -17,4 +17,15 @@ public record ProtocolNode(Direction dir, NodeType type, Action action, String k
             boolean mark, boolean marked, boolean log) {
         this(dir, type, action, key, value, mark, marked, log, null);
     }
+
+    /**
+     * Whether this would add, change or remove a header that frames the message body
+     * (Content-Length, Transfer-Encoding): the HTTP relay ignores such a node, since it
+     * delimits each body by the fields it received, and the parser warns about it.
+     */
+    public boolean editsFraming() {
+        boolean edits = action == Action.APPEND || action == Action.CHANGE || action == Action.REMOVE;
+        return edits && type == NodeType.HEADER
+                && (key.equalsIgnoreCase("Content-Length") || key.equalsIgnoreCase("Transfer-Encoding"));
+    }
 }

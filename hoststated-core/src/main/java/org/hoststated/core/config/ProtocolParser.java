@@ -144,11 +144,10 @@ final class ProtocolParser {
         boolean mark = matchAction && ctx.acceptKeyword("mark");
         boolean marked = !matchAction && ctx.acceptKeyword("marked");
         boolean log = ctx.acceptKeyword("log") || action == Action.LOG;
-        if (type == NodeType.HEADER && (action == Action.APPEND || action == Action.CHANGE || action == Action.REMOVE)
-                && (key.equalsIgnoreCase("Content-Length") || key.equalsIgnoreCase("Transfer-Encoding"))) {
-            // The HTTP relay ignores it (HttpRules): it frames each message by these fields.
+        ProtocolNode node = new ProtocolNode(dir, type, action, key, value, mark, marked, log, p.label);
+        if (node.editsFraming()) {
             ctx.diag.warning(a, a.text() + " on " + key + " is ignored: the relay frames messages by it");
         }
-        p.nodes.add(new ProtocolNode(dir, type, action, key, value, mark, marked, log, p.label));
+        p.nodes.add(node);
     }
 }

@@ -32,7 +32,7 @@ final class HttpRules {
         List<Rule> req = new ArrayList<>();
         List<Rule> res = new ArrayList<>();
         for (ProtocolNode n : protocol.nodes()) {
-            if (editsFraming(n)) {
+            if (n.editsFraming()) {
                 // The relay delimits each body by the fields it received: a recipient that got
                 // other ones would read the body, and what follows it, otherwise (a removed
                 // Content-Length lets a request's body pass as the next request).
@@ -57,12 +57,5 @@ final class HttpRules {
         hashes = req.stream().anyMatch(r -> r.node().action() == Action.HASH);
         returnError = protocol.returnError();
         errorStyle = protocol.errorStyle();
-    }
-
-    /** Whether {@code n} would add, change or remove a field that frames the message body. */
-    static boolean editsFraming(ProtocolNode n) {
-        boolean edits = n.action() == Action.APPEND || n.action() == Action.CHANGE || n.action() == Action.REMOVE;
-        return edits && n.type() == NodeType.HEADER
-                && (n.key().equalsIgnoreCase("Content-Length") || n.key().equalsIgnoreCase("Transfer-Encoding"));
     }
 }
