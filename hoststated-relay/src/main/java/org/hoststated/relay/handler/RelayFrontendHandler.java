@@ -209,8 +209,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         if (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess()) {
             // close_notify is the TLS client's FIN, whether or not a TCP FIN follows: a
             // client may send it and keep the connection open, waiting for ours.
-            SslHandler tls = ctx.pipeline().get(SslHandler.class);
-            if (tls != null && tls.engine().isOutboundDone()) {
+            if (RelaySession.closeNotifyAnswered(ctx)) {
                 // TLS 1.2 answers close_notify with its own at once: nothing more can reach the
                 // client, so the session is over once its last bytes reach the server.
                 RelaySession.setReason(client, "closed by client");

@@ -3,12 +3,14 @@ package org.hoststated.relay.handler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.ConnectException;
@@ -28,8 +30,6 @@ import org.hoststated.core.posix.SystemError;
  */
 public final class RelaySession {
     static final AttributeKey<String> REASON = AttributeKey.valueOf("hoststated.relay.reason");
-
-    /** The system call that Netty names before the error of a failed socket operation. */
 
     /** The longest failure text a close line carries: a peer's bytes must not flood the log. */
     static final int MAX_DESCRIBED = 160;
@@ -98,6 +98,15 @@ public final class RelaySession {
         } catch (RejectedExecutionException e) {
             // shutting down
         }
+    }
+
+    /**
+     * Whether a TLS client's close_notify was answered with ours already (TLS 1.2 does so at
+     * once): nothing more can reach that client, so its session is over.
+     */
+    public static boolean closeNotifyAnswered(ChannelHandlerContext ctx) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        return tls != null && tls.engine().isOutboundDone();
     }
 
     /** Closes {@code ch} once everything queued on it before has been written. */

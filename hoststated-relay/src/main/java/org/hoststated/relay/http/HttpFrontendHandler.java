@@ -635,8 +635,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // close_notify is the TLS client's FIN, whether or not a TCP FIN follows: a client
             // may send it and keep the connection open, waiting for ours. TLS 1.2 has answered
             // it with its own already, so nothing more can reach the client.
-            SslHandler tls = ctx.pipeline().get(SslHandler.class);
-            if (tls != null && tls.engine().isOutboundDone()) {
+            if (RelaySession.closeNotifyAnswered(ctx)) {
                 RelaySession.setReason(client, "closed by client");
                 client.close();
             } else {
@@ -671,10 +670,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else if (exchange && responseStarted) {
             // Its early response is under way and cannot end now: cut short, with a reset as
             // any other (a FIN would end a body read until the close as if it were whole).
-            RelaySession.setReason(client, "client closed during the request (response cut short)");
-            state = State.CLOSED;
-            closeServer();
-            RelaySession.abort(client);
+            reset("client closed during the request (response cut short)");
         } else if (exchange) {
             RelaySession.setReason(client, "client closed during the request");
             closeServer();
@@ -795,11 +791,17 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void shed(String reason) {
+        reset(reason);
+    }
+
+    /**
+     * Ends the session with a reset: what it held is dropped, and a FIN (or close_notify) would
+     * end a response read until the close, or a tunnel, as if it were whole.
+     */
+    private void reset(String reason) {
         RelaySession.setReason(client, reason);
         state = State.CLOSED;
         closeServer();
-        // A reset: what the session held is dropped, and a FIN (or close_notify) would end a
-        // response read until the close, or a tunnel, as if it were whole.
         RelaySession.abort(client);
     }
 
