@@ -221,15 +221,7 @@ class HttpPeerTest {
                 HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start()) {
             for (int i = 0; i < 10; i++) {
                 try (RawClient c = r.client()) {
-                    c.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-                    assertEquals("HTTP/1.1 101 Switching Protocols", c.line());
-                    while (!c.line().isEmpty()) {
-                        // the rest of the 101
-                    }
-                    assertEquals("bye", new String(c.in.readNBytes(3), StandardCharsets.US_ASCII));
-                    assertTrue(c.closed(), "the server's FIN is passed on");
-                    c.send("last words");
-                    c.socket.shutdownOutput();
+                    HttpRelayTest.endTunnelAfterTheServer(c);
                     String line = log.closeLine();
                     assertTrue(line.endsWith(", done"), line);
                 }

@@ -294,6 +294,22 @@ class HttpRelayTest {
         }
     }
 
+    /**
+     * Opens a websocket tunnel whose server says "bye" and sends FIN, checks both reach the
+     * client, then sends the client's last words and its FIN.
+     */
+    static void endTunnelAfterTheServer(RawClient c) throws IOException {
+        c.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        assertEquals("HTTP/1.1 101 Switching Protocols", c.line());
+        while (!c.line().isEmpty()) {
+            // the rest of the 101
+        }
+        assertEquals("bye", new String(c.in.readNBytes(3), StandardCharsets.US_ASCII));
+        assertTrue(c.closed(), "the server's FIN is passed on");
+        c.send("last words");
+        c.socket.shutdownOutput();
+    }
+
     @Test
     void aTunnelTheServerEndsFirstEndsWhenTheClientEndsToo() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
@@ -303,15 +319,7 @@ class HttpRelayTest {
             be.sockets.get(0).shutdownOutput();
             be.seen.add(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
         }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
-            c.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-            assertEquals("HTTP/1.1 101 Switching Protocols", c.line());
-            while (!c.line().isEmpty()) {
-                // the rest of the 101
-            }
-            assertEquals("bye", new String(c.in.readNBytes(3), StandardCharsets.US_ASCII));
-            assertTrue(c.closed(), "the server's FIN is passed on");
-            c.send("last words");
-            c.socket.shutdownOutput();
+            endTunnelAfterTheServer(c);
             // Both sides have sent FIN: the session is over, not left to its idle timeout.
             HttpSafetyTest.awaitNoSessions(r);
             // The backend's thread records what it read once it sees EOF, a moment after.
