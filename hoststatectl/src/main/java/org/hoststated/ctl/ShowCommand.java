@@ -24,16 +24,22 @@ final class ShowCommand implements Command {
         try (ControlClient c = ctx.connect()) {
             c.send(MessageType.CTL_SHOW_SUM);
             SummaryFormatter f = new SummaryFormatter(view, ctx.out);
-            f.header();
+            boolean answered = false;
             try {
                 for (;;) {
                     Imsg m = c.read();
-                    if (m.type() == MessageType.CTL_END) {
-                        return Hoststatectl.EXIT_OK;
-                    }
                     if (m.type() == MessageType.CTL_FAIL) {
                         f.end();
                         return ctx.commandFailed(m);
+                    }
+                    // The header waits for the first answer: a daemon that never answers gets
+                    // "no reply" alone, not an empty table above it.
+                    if (!answered) {
+                        f.header();
+                        answered = true;
+                    }
+                    if (m.type() == MessageType.CTL_END) {
+                        return Hoststatectl.EXIT_OK;
                     }
                     f.row(m);
                 }

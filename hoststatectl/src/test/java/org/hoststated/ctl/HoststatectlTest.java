@@ -191,10 +191,10 @@ class HoststatectlTest {
     }
 
     @Test
-    void showFailsWithTheDaemonsReason() throws Exception {
+    void showFailsWithTheDaemonsReasonAndNoTable() throws Exception {
         byte[] fail = FakeDaemon.frames(msg(CTL_FAIL, new Text("pfe is restarting")));
         try (FakeDaemon d = FakeDaemon.answering(dir, fail)) {
-            assertEquals(new Run(1, HEADER, "command failed: pfe is restarting\n"), run(d, "show", "summary"));
+            assertEquals(new Run(1, "", "command failed: pfe is restarting\n"), run(d, "show", "summary"));
         }
     }
 
@@ -508,6 +508,14 @@ class HoststatectlTest {
     void aSilentDaemonTimesOut() throws Exception {
         try (FakeDaemon d = FakeDaemon.answering(dir, FakeDaemon.HANG)) {
             Run r = run(Duration.ofMillis(200), "-s", d.path.toString(), "poll");
+            assertEquals(new Run(1, "", "hoststatectl: no reply from daemon within 200 ms\n"), r);
+        }
+    }
+
+    @Test
+    void aSilentDaemonGetsNoTableHeader() throws Exception {
+        try (FakeDaemon d = FakeDaemon.answering(dir, FakeDaemon.HANG)) {
+            Run r = run(Duration.ofMillis(200), "-s", d.path.toString(), "show", "summary");
             assertEquals(new Run(1, "", "hoststatectl: no reply from daemon within 200 ms\n"), r);
         }
     }

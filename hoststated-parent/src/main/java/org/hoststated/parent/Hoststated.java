@@ -2,7 +2,9 @@ package org.hoststated.parent;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.hoststated.core.config.Diagnostic;
@@ -31,8 +33,9 @@ public final class Hoststated implements Callable<Integer> {
     @Option(names = "-v", description = "Verbose output (with -n: print the configuration).")
     boolean verbose;
 
+    /** Split in {@link #call()}, so that a bad one gets our message rather than picocli's. */
     @Option(names = "-D", paramLabel = "macro=value", description = "Define a macro; it overrides the file's.")
-    Map<String, String> macros = new LinkedHashMap<>();
+    List<String> defines = new ArrayList<>();
 
     @Option(names = "-f", paramLabel = "file", description = "Configuration file (default " + DEFAULT_CONFIG + ").")
     Path file = Path.of(DEFAULT_CONFIG);
@@ -72,12 +75,20 @@ public final class Hoststated implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        for (String name : macros.keySet()) {
+        Map<String, String> macros = new LinkedHashMap<>();
+        for (String define : defines) {
+            int eq = define.indexOf('=');
+            if (eq < 0) {
+                err.println("hoststated: -D " + define + ": expected macro=value");
+                return 1;
+            }
+            String name = define.substring(0, eq);
             // As the file's $name: a macro named otherwise could never be used.
             if (!name.matches("[A-Za-z0-9_]+")) {
                 err.println("hoststated: -D " + name + "=...: a macro name is letters, digits and _");
                 return 1;
             }
+            macros.put(name, define.substring(eq + 1));
         }
         LogConfig.init("hoststated", "parent", foreground || configTest, verbose);
         ConfigSource source = new ConfigSource(file, macros);

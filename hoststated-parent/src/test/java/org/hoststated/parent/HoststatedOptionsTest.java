@@ -43,6 +43,13 @@ class HoststatedOptionsTest {
     }
 
     @Test
+    void aDefinitionWithoutAnEqualsSignSaysWhatIsExpected() throws Exception {
+        String[] r = run("-n", "-D", "mode_1", "-f", config(CONFIG));
+        assertEquals("1", r[0], r[1]);
+        assertTrue(r[1].startsWith("hoststated: -D mode_1: expected macro=value"), r[1]);
+    }
+
+    @Test
     void aMacroFromTheCommandLineIsUsed() throws Exception {
         String[] r = run("-n", "-D", "mode_1=none", "-f", config(CONFIG));
         assertEquals("0", r[0], r[1]);
