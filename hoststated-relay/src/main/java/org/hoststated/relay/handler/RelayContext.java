@@ -15,7 +15,7 @@ import org.hoststated.relay.lb.HostSelector;
  * selector's snapshot and the counters, both safe to use from any worker loop.
  *
  * @param sessions the client channels of open sessions (closed at shutdown; listed by tests)
- * @param logSessions log each closed session at info rather than debug ({@code log all})
+ * @param logSessions log each closed session at info rather than debug ({@code log updates} or {@code log all})
  */
 public record RelayContext(RelayConfig config, HostSelector selector, RelayCounters counters,
         Bootstrap backend4, Bootstrap backend6, ChannelGroup sessions, boolean logSessions) {

@@ -166,7 +166,8 @@ public final class SessionInfo {
                 + (t == null ? "-" : address(t)) + ", " + reason + (logged == null ? "" : logged);
     }
 
-    private static String address(InetSocketAddress a) {
+    /** An address as every relay log line writes it: {@code 192.0.2.7:51234}, without a slash. */
+    public static String address(InetSocketAddress a) {
         return a == null ? "-" : a == UNKNOWN ? "unknown" : a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 }

@@ -27,6 +27,7 @@ import org.hoststated.core.config.TcpOptions;
 import org.hoststated.core.msg.CtlSession;
 import org.hoststated.relay.SocketOptions;
 import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.handler.SessionInfo;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -216,18 +217,24 @@ public final class DnsRelay {
         }
         if (!DnsHeader.fits(msg) || DnsHeader.isResponse(msg)) {
             log.debug("relay {}: {} from {} dropped", relay.name(),
-                    DnsHeader.fits(msg) ? "not a query" : "short datagram", client);
+                    DnsHeader.fits(msg) ? "not a query" : "short datagram", SessionInfo.address(client));
             return;
         }
         if (waiting >= MAX_WAITING) {
-            log.debug("relay {}: {} queries waiting, query from {} dropped", relay.name(), waiting, client);
+            log.debug("relay {}: {} queries waiting, query from {} dropped", relay.name(), waiting,
+                    SessionInfo.address(client));
             return;
         }
         TargetHost host = relay.selector().select(client, (InetSocketAddress) from.localAddress());
         UpstreamSocket u = host == null ? null : upstream();
         if (u == null) {
-            log.debug("relay {}: {}, query from {} dropped", relay.name(),
-                    host == null ? "no host up" : "no socket towards the backends", client);
+            // Logged as a session's end is, so that "log all" shows why clients got no answer.
+            String why = host == null ? "no host available" : "no socket towards the backends";
+            if (relay.logSessions()) {
+                log.info("relay {}: {}, query from {} dropped", relay.name(), why, SessionInfo.address(client));
+            } else {
+                log.debug("relay {}: {}, query from {} dropped", relay.name(), why, SessionInfo.address(client));
+            }
             return;
         }
         PendingQuery q = new PendingQuery(relay.counters().opened(), client, DnsHeader.id(msg), host, System.nanoTime());
@@ -268,14 +275,15 @@ public final class DnsRelay {
         ByteBuf msg = p.content();
         if (!DnsHeader.fits(msg) || !DnsHeader.isResponse(msg)) {
             log.debug("relay {}: {} from {} dropped", relay.name(), DnsHeader.fits(msg) ? "not an answer" : "short datagram",
-                    p.sender());
+                    SessionInfo.address(p.sender()));
             return;
         }
         int id = DnsHeader.id(msg);
         PendingQuery q = u.get(id);
         if (q == null || !SameEndpoint.test(p.sender(), q.target.address())) {
             // Late, duplicate or forged: the query (if any) keeps waiting for its own host.
-            log.debug("relay {}: unexpected answer id {} from {} dropped", relay.name(), id, p.sender());
+            log.debug("relay {}: unexpected answer id {} from {} dropped", relay.name(), id,
+                    SessionInfo.address(p.sender()));
             return;
         }
         u.remove(id);
