@@ -257,6 +257,10 @@ final class HttpHead {
         }
         if (first == '*') {
             if (!methodOptions) {
+                // "PRI * HTTP/2.0": a client that assumed HTTP/2 without asking first.
+                if (from - start == 4 && same(start, "PRI ")) {
+                    throw new HttpException(505, "HTTP/2 connection preface (only HTTP/1 is relayed)");
+                }
                 throw new HttpException(400, "asterisk-form request target without OPTIONS");
             }
             asteriskForm = true;

@@ -110,6 +110,15 @@ class HttpHeadTest {
     }
 
     @Test
+    void anHttp2PrefaceIsRefusedAsAVersionNotAsATarget() {
+        HttpException e = assertThrows(HttpException.class, () -> request("PRI * HTTP/2.0\r\n\r\n"));
+        assertEquals(505, e.status());
+        assertEquals("HTTP/2 connection preface (only HTTP/1 is relayed)", e.getMessage());
+        assertEquals(400, assertThrows(HttpException.class, () -> request("GET * HTTP/1.1\r\nHost: a\r\n\r\n"))
+                .status());
+    }
+
+    @Test
     void refusals() {
         assertEquals(400, assertThrows(HttpException.class,
                 () -> request("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n"))
