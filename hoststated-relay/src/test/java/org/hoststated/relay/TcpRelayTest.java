@@ -153,6 +153,54 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * A server that resets while its client reads nothing: what the relay holds for the client
+     * waits for it only for a short grace, then the client is reset and the session ends, long
+     * before the relay's timeout (it waited for that before). The client gets the bytes that
+     * reached its socket, then the reset.
+     */
+    @Test
+    void aServerResetEndsTheSessionSoonWhenTheClientReadsNothing() throws Exception {
+        TcpOptions small = new TcpOptions(10, null, null, 4096, 0, 0);
+        try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            CompletableFuture.runAsync(() -> {
+                try (Socket s = server.accept()) {
+                    s.getInputStream().read(); // the session is up: the relay forwarded this
+                    // More than the sockets towards the client hold, less than they and the
+                    // relay's water mark do: the relay reads all of it (the reset would drop
+                    // what it had not), and the reset.
+                    s.getOutputStream().write(new byte[48_000]);
+                    Thread.sleep(500);
+                    s.setSoLinger(true, 0);
+                } catch (IOException | InterruptedException e) {
+                    // the test fails on its side
+                }
+            });
+            RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
+                    "127.0.0.1", server.getLocalPort(), 0), 600, false);
+            try (RelayFixture r = RelayFixture.start(transport(), 1, cfg, TcpOptionsTest.protocol(small), null);
+                    Socket c = new Socket()) {
+                c.setReceiveBufferSize(4096);
+                c.connect(r.address());
+                c.setSoTimeout(20_000);
+                c.getOutputStream().write('x');
+                awaitSession(r);
+                await(() -> r.sessions().isEmpty());
+                InputStream in = c.getInputStream();
+                long got = 0;
+                try {
+                    for (int n; (n = in.read(new byte[65536])) >= 0; ) {
+                        got += n;
+                    }
+                    fail("a clean end");
+                } catch (java.net.SocketException e) {
+                    assertTrue(e.getMessage().contains("reset"), e.getMessage());
+                }
+                assertTrue(got > 0 && got < 48_000, "received " + got);
+            }
+        }
+    }
+
     @Test
     void slowReaderKeepsTheRelaysBufferBounded() throws Exception {
         long size = 32L * MB;

@@ -119,19 +119,20 @@ public final class RelaySession {
     }
 
     /**
-     * Resets {@code ch} once everything queued before has been written: the peer of a side that
-     * failed (a reset, an I/O error) learns that its stream was cut, where a FIN, or a TLS
-     * close_notify, would tell it the stream was complete.
+     * Resets {@code ch} once everything queued before has been written and acknowledged, or at
+     * the latest {@link StreamCut#GRACE_MS} from now ({@link StreamCut}): the peer of a side that
+     * failed (a reset, an I/O error), or of a response cut short, learns that its stream was
+     * cut, where a FIN, or a TLS close_notify, would tell it the stream was complete. Any other
+     * close of {@code ch} through its pipeline waits for that reset.
      */
     public static void abortOnFlush(Channel ch) {
-        if (!ch.isActive()) {
-            ch.close();
-            return;
-        }
-        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> abort(ch));
+        StreamCut.end(ch);
     }
 
-    /** Resets {@code ch} now, dropping what is queued on it: see {@link #abortOnFlush}. Its loop. */
+    /**
+     * Resets {@code ch} now, dropping what is queued on it and what its kernel has not sent:
+     * see {@link #abortOnFlush}. Its loop.
+     */
     public static void abort(Channel ch) {
         if (ch.isActive()) {
             ch.config().setOption(ChannelOption.SO_LINGER, 0);

@@ -1,0 +1,127 @@
+package org.hoststated.relay.handler;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.unix.RawUnixChannelOption;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The end of one side of a session whose stream was cut (its peer failed, or the HTTP response
+ * it was getting ended short): the bytes the relay holds for it are written, the side is reset
+ * once its kernel has acknowledged them, and at the latest {@link #GRACE_MS} after the cut, so
+ * that a peer that reads nothing does not hold the session until its {@code timeout}. A reset,
+ * not a FIN or TLS close_notify, which would tell the peer its stream was whole (a response read
+ * until the close); and only once the bytes are acknowledged, since a reset makes the kernel
+ * drop what it has not sent yet (and on io_uring the relay's own write may not even have been
+ * submitted when the cut is seen: the server's FIN comes before the end of the read that
+ * brought its last bytes).
+ *
+ * <p>Added last to the channel's pipeline, so that it sees every close of the channel through
+ * the pipeline from then on (a session timer, a handler that closes once the other side is
+ * done) and holds it until the reset, which goes past an {@code SslHandler}. On the channel's
+ * loop; one per channel.
+ */
+final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable {
+    /** How long a cut peer has to take what the relay holds for it. */
+    static final long GRACE_MS = 5000;
+    /** The longest pause between two looks at what the kernel still holds. */
+    private static final long MAX_POLL_MS = 64;
+
+    /** {@code TCP_INFO} up to {@code tcpi_notsent_bytes} (Linux 4.6). */
+    private static final RawUnixChannelOption TCP_INFO = new RawUnixChannelOption("TCP_INFO", 6, 11, 148);
+    /** {@code tcpi_unacked}: segments sent and not acknowledged. */
+    private static final int UNACKED = 24;
+    /** {@code tcpi_notsent_bytes}: bytes written and not sent yet. */
+    private static final int NOT_SENT = 144;
+
+    private final Channel ch;
+    private final long deadline;
+    /** What was queued when the stream was cut has been written. */
+    private boolean written;
+    private long pollMs = 1;
+    private ScheduledFuture<?> next;
+
+    private StreamCut(Channel ch) {
+        this.ch = ch;
+        this.deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
+    }
+
+    /** See the class comment; nothing more when {@code ch} is being ended so already. */
+    static void end(Channel ch) {
+        if (!ch.isActive()) {
+            ch.close();
+            return;
+        }
+        if (ch.pipeline().get(StreamCut.class) != null) {
+            return;
+        }
+        StreamCut cut = new StreamCut(ch);
+        ch.pipeline().addLast(cut);
+        cut.next = ch.eventLoop().schedule(cut, GRACE_MS, TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> cut.next.cancel(false));
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            cut.written = true;
+            cut.run();
+        });
+    }
+
+    /**
+     * Resets the channel once what it holds is written and acknowledged, or its time is up;
+     * else waits for the write (it calls again) or looks again at the acknowledgements, less
+     * often as they take long.
+     */
+    @Override
+    public void run() {
+        if (!ch.isActive()) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || written && acknowledged(ch)) {
+                RelaySession.abort(ch);
+            return;
+        }
+        long wait = left;
+        if (written) {
+            wait = Math.min(left, TimeUnit.MILLISECONDS.toNanos(pollMs));
+            pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+        }
+        next.cancel(false);
+        next = ch.eventLoop().schedule(this, wait, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Another close of the channel (a session timer, the end of the other side) waits for the
+     * reset: now, it would send a FIN or close_notify, or reset before the bytes are delivered.
+     */
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ch.closeFuture().addListener(f -> promise.trySuccess());
+    }
+
+    /**
+     * Whether the peer's kernel acknowledged everything written to the socket; true when the
+     * socket cannot tell (then there is nothing to wait for).
+     */
+    private static boolean acknowledged(Channel ch) {
+        ByteBuffer info;
+        try {
+            info = ch.config().getOption(TCP_INFO);
+        } catch (ChannelException e) {
+            return true;
+        }
+        if (info == null || info.remaining() < TCP_INFO.length()) {
+            return true;
+        }
+        info.order(ByteOrder.nativeOrder());
+        int at = info.position();
+        return info.getInt(at + UNACKED) == 0 && info.getInt(at + NOT_SENT) == 0;
+    }
+}
