@@ -735,10 +735,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         closeServer();
         if (responseStarted) {
             // A reset, so that the client cannot take the response for a whole one (one that
-            // ends at the close, or over TLS, where close_notify vouches for it). Now: a flush
-            // could wait for ever on a client that reads nothing.
+            // ends at the close, or over TLS, where close_notify vouches for it); after what
+            // the server sent before it failed, within a bound (a client may read nothing).
             RelaySession.setReason(client, e.getMessage() + " (response cut short)");
-            RelaySession.abort(client);
+            RelaySession.abortOnFlush(client);
             return;
         }
         if (e.rule() && !rules.returnError) {

@@ -109,6 +109,74 @@ class HttpPeerTest {
         }
     }
 
+    /** Answers with a head and the start of its body in one write, then closes. */
+    private static void cutShort(RawBackend b, InputStream in, OutputStream out) throws IOException {
+        if (RawBackend.head(in) != null) {
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this");
+        }
+    }
+
+    /**
+     * A server that sends a head, part of the body and its FIN, all in one read: the client
+     * gets every byte the server sent, then a reset (on io_uring the reset used to go out
+     * before the write of those bytes, which the reset then discarded), and over TLS no
+     * close_notify.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "tls"})
+    void aResponseCutShortReachesTheClientBeforeItsReset(String how) throws Exception {
+        HttpRelayFixture.Builder relay = HttpRelayFixture.builder().transport(transport(how));
+        byte[] cert = HttpTransportsTest.resource("relay.crt");
+        if (how.equals("tls")) {
+            relay.tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
+                    SslOptions.defaults()));
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::cutShort);
+                HttpRelayFixture r = relay.backend(b.address()).start()) {
+            for (int i = 0; i < 20; i++) {
+                try (RawClient c = how.equals("tls") ? HttpTransportsTest.tls(r, cert) : r.client()) {
+                    c.send(HttpRelayTest.GET);
+                    RawClient.Response head = c.read(true);
+                    assertEquals("100", head.header("Content-Length"), head.head());
+                    assertEquals("only this", new String(c.in.readNBytes(9), StandardCharsets.US_ASCII));
+                    assertTrue(c.reset(), "closed cleanly");
+                }
+            }
+        }
+    }
+
+    /** Answers with a head and 60,000 bytes of a longer body, then closes. */
+    private static void cutShortLarge(RawBackend b, InputStream in, OutputStream out) throws IOException {
+        if (RawBackend.head(in) != null) {
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n");
+            out.write(new byte[60000]);
+        }
+    }
+
+    /**
+     * A client that reads nothing for a while when its response is cut short: it still gets
+     * every byte the server sent, those the relay held and those its kernel had not sent yet
+     * (a reset drops them), as long as it reads within the grace the relay gives it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aResponseCutShortWaitsForAClientThatPauses(String how) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::cutShortLarge);
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(transport(how)).socketBuffer(256 * 1024)
+                        .backend(b.address()).start();
+                Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(r.address, 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(HttpRelayTest.GET.getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(1000); // the relay holds what the client's socket cannot
+            RawClient c = new RawClient(s);
+            assertEquals("100000", c.read(true).header("Content-Length"));
+            assertEquals(60000, c.in.readNBytes(60000).length);
+            assertTrue(c.reset(), "closed cleanly");
+        }
+    }
+
     /** Answers with a head and a broken chunk in one write. */
     private static void badChunk(RawBackend b, InputStream in, OutputStream out) throws IOException {
         if (RawBackend.head(in) != null) {
@@ -354,6 +422,7 @@ class HttpPeerTest {
         return r.context.sessions().iterator().next();
     }
 
+    /** The transport a row names: io_uring, else epoll (for a row such as "tls" too). */
     private static RelayTransport transport(String how) {
         RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
         assumeTrue(t != null, "io_uring is not available here");

@@ -73,7 +73,8 @@ class HttpTransportsTest {
         }
     }
 
-    private static RawClient tls(HttpRelayFixture r, byte[] cert) throws Exception {
+    /** A TLS client of {@code r}, whose certificate is {@code cert}. */
+    static RawClient tls(HttpRelayFixture r, byte[] cert) throws Exception {
         SSLSocket s = (SSLSocket) trusting(cert).getSocketFactory().createSocket(r.address.getAddress(),
                 r.address.getPort());
         s.startHandshake();
