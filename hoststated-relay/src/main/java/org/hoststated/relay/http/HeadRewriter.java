@@ -508,6 +508,19 @@ final class HeadRewriter {
         }
     }
 
+    /**
+     * Drops the Content-Length and Transfer-Encoding fields of the head (after {@link #apply}
+     * or {@link #dropHopByHop}): a 1xx or 204 response has no content and must not carry them
+     * (RFC 9110 8.6, RFC 9112 6.1).
+     */
+    void dropFraming() {
+        for (int f = 0; f < h.fields; f++) {
+            if (h.nameIs(f, HttpHead.CONTENT_LENGTH) || h.nameIs(f, HttpHead.TRANSFER_ENCODING)) {
+                drop(f);
+            }
+        }
+    }
+
     /** Writes the head, as edited by the last {@link #apply}, to {@code out}. */
     void write(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
         if (!changed) {

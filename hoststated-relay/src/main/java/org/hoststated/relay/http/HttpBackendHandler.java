@@ -278,8 +278,14 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         // An HTTP/1.0 client keeps its connection only when the response says keep-alive
         // (RFC 9112 9.3); an HTTP/1.1 server need not say it.
         boolean sayKeepAlive = last && http10Request && !clientCloses && persistent && !head.keepAlive;
-        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop)) {
+        // A 1xx or 204 response has no content, so it must not say how long it is (a client
+        // could wait for that many bytes); a 304's length is the representation's, it stays.
+        boolean dropFraming = (status < 200 || status == 204) && (head.contentLength >= 0 || head.transferEncoding);
+        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming)) {
             rules.apply(head, 0);
+            if (dropFraming) {
+                rules.dropFraming();
+            }
             if (sayClose) {
                 rules.connection("close");
             } else if (sayKeepAlive) {
@@ -291,10 +297,13 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 finalHeadIn = in;
                 finalHeadAt = end;
             }
-        } else if (head.hopByHop) {
+        } else if (head.hopByHop || dropFraming) {
             // An interim response or a 101: no rule applies, but what is meant for this hop
             // only (Connection options, Keep-Alive) stops here as in any other response.
             rules.dropHopByHop(head);
+            if (dropFraming) {
+                rules.dropFraming();
+            }
             emit();
             rules.write(in.alloc(), session::toClient);
         } else {

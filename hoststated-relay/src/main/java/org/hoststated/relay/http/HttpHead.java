@@ -22,8 +22,8 @@ final class HttpHead {
     static final byte LF = '\n';
     static final boolean[] TCHAR = new boolean[256];
     private static final boolean[] VCHAR = new boolean[256];
-    private static final byte[] CONTENT_LENGTH = lower("content-length");
-    private static final byte[] TRANSFER_ENCODING = lower("transfer-encoding");
+    static final byte[] CONTENT_LENGTH = lower("content-length");
+    static final byte[] TRANSFER_ENCODING = lower("transfer-encoding");
     static final byte[] CONNECTION = lower("connection");
     static final byte[] UPGRADE = lower("upgrade");
     static final byte[] HOST = lower("host");

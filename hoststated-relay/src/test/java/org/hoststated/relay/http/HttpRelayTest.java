@@ -207,6 +207,36 @@ class HttpRelayTest {
         }
     }
 
+    /**
+     * A 1xx or 204 response has no content and must not say a length (RFC 9110 8.6): a client
+     * could wait for that many bytes. A 304's Content-Length is the length of the
+     * representation it stands for, which the client may use: it stays.
+     */
+    @Test
+    void noContentResponsesLoseTheirLengthNotModifiedOnesKeepIt() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 103 Early Hints\r\nContent-Length: 0\r\nLink: </a.css>\r\n\r\n"
+                    + "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nX-A: b\r\n\r\n");
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\nETag: \"x\"\r\n\r\n");
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send(GET);
+            RawClient.Response early = c.read();
+            assertEquals("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n", early.head());
+            RawClient.Response none = c.read();
+            assertEquals("HTTP/1.1 204 No Content\r\nX-A: b\r\n", none.head());
+            c.send(GET);
+            RawClient.Response same = c.read();
+            assertEquals(304, same.status());
+            assertEquals("1234", same.header("Content-Length"));
+            c.send(GET);
+            assertEquals("ok", c.read().text());
+        }
+    }
+
     @Test
     void anHttp10ClientGetsNoInterimResponse() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
