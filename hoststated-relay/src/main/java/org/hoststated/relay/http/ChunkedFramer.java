@@ -9,8 +9,8 @@ import io.netty.buffer.ByteBuf;
  * {@code ;} of an extension (RFC 9112 7.1.1's BWS; in responses also before the CRLF), CRLF
  * after each size line and each chunk's data, chunk extensions and trailer fields without
  * control characters, trailer field names as tokens (no obs-fold). The bytes pass through
- * unchanged, so what a lenient parser would tolerate is refused rather than passed on to a
- * server that may read it otherwise. One per session and direction, on the session's worker
+ * unchanged (to an HTTP/1.0 client, the chunks' data alone), so what a lenient parser would
+ * tolerate is refused rather than passed on to a server that may read it otherwise. One per session and direction, on the session's worker
  * loop.
  */
 final class ChunkedFramer extends BodyFramer {
@@ -55,12 +55,29 @@ final class ChunkedFramer extends BodyFramer {
         return state == State.DONE;
     }
 
+    /** Takes the chunks' data out of a chunked body. */
+    interface Data {
+        /** Bytes [from, to) of b are chunk data. */
+        void data(ByteBuf b, int from, int to);
+    }
+
     @Override
     int scan(ByteBuf b, int from, int to) throws HttpException {
+        return scan(b, from, to, null);
+    }
+
+    /**
+     * Like {@link #scan(ByteBuf, int, int)}, also handing each stretch of chunk data to
+     * {@code data} (unless null): the body without its chunked coding.
+     */
+    int scan(ByteBuf b, int from, int to, Data data) throws HttpException {
         int i = from;
         while (i < to && state != State.DONE) {
             if (state == State.DATA) {
                 int n = (int) Math.min(size, to - i);
+                if (data != null) {
+                    data.data(b, i, i + n);
+                }
                 i += n;
                 size -= n;
                 if (size == 0) {

@@ -511,7 +511,7 @@ final class HeadRewriter {
     /**
      * Drops the Content-Length and Transfer-Encoding fields of the head (after {@link #apply}
      * or {@link #dropHopByHop}): a 1xx or 204 response has no content and must not carry them
-     * (RFC 9110 8.6, RFC 9112 6.1).
+     * (RFC 9110 8.6, RFC 9112 6.1), and an HTTP/1.0 client reads no transfer coding.
      */
     void dropFraming() {
         for (int f = 0; f < h.fields; f++) {

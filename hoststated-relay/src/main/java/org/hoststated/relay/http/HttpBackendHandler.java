@@ -65,9 +65,12 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private boolean closeClient;
     /**
      * The final response is chunked and the request HTTP/1.0, whose client cannot read chunked
-     * (the server should not have sent it): the client finds the body's end only at the close.
+     * (the server should not have sent it, RFC 9112 6.1): the client gets the chunks' data
+     * alone, which ends at the close of its connection, as nginx does.
      */
-    private boolean unframedForClient;
+    private boolean dechunk;
+    /** Where {@link #dechunk}ed data goes: {@link #forward}. */
+    private final ChunkedFramer.Data chunkData = this::forward;
     /** Responses this connection carried completely, for any session. */
     private int exchanges;
     /** Where the connection is parked, or null; with the host it is parked under and since when. */
@@ -220,11 +223,16 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                     }
                 }
                 case BODY -> {
-                    int n = body.scan(in, in.readerIndex(), in.writerIndex());
-                    if (n > 0) {
-                        forward(in, in.readerIndex(), in.readerIndex() + n);
-                        in.skipBytes(n);
+                    int n;
+                    if (dechunk) {
+                        n = chunked.scan(in, in.readerIndex(), in.writerIndex(), chunkData);
+                    } else {
+                        n = body.scan(in, in.readerIndex(), in.writerIndex());
+                        if (n > 0) {
+                            forward(in, in.readerIndex(), in.readerIndex() + n);
+                        }
                     }
+                    in.skipBytes(n);
                     if (body.done()) {
                         complete(in.isReadable());
                     }
@@ -270,17 +278,24 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         BodyFramer framer = last ? framer() : null;
         if (last) {
             persistent = head.persistent() && framer != BodyFramer.UntilClose.INSTANCE;
-            unframedForClient = http10Request && framer == chunked;
+            dechunk = http10Request && framer == chunked;
+            if (http10Request && framer != null && head.transferEncoding && !(dechunk && head.transferCodings == 1)) {
+                // A body in another transfer coding (gzip, chunked): no HTTP/1.0 client reads it.
+                throw new HttpException(502, "transfer coding to an HTTP/1.0 request");
+            }
         }
         // The client's connection also ends after an answer that comes before the request's end.
-        boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient || unframedForClient);
+        boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient || dechunk);
         boolean sayClose = clientCloses && !head.close;
         // An HTTP/1.0 client keeps its connection only when the response says keep-alive
         // (RFC 9112 9.3); an HTTP/1.1 server need not say it.
         boolean sayKeepAlive = last && http10Request && !clientCloses && persistent && !head.keepAlive;
         // A 1xx or 204 response has no content, so it must not say how long it is (a client
         // could wait for that many bytes); a 304's length is the representation's, it stays.
-        boolean dropFraming = (status < 200 || status == 204) && (head.contentLength >= 0 || head.transferEncoding);
+        // An HTTP/1.0 client gets no Transfer-Encoding (dechunked, or on a response without
+        // a body), since it knows none.
+        boolean dropFraming = (status < 200 || status == 204) && (head.contentLength >= 0 || head.transferEncoding)
+                || last && http10Request && head.transferEncoding;
         if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming)) {
             rules.apply(head, 0);
             if (dropFraming) {
@@ -367,7 +382,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (stray) {
             done = true;
         }
-        session.responseComplete(this, persistent && !stray, persistent && !unframedForClient);
+        session.responseComplete(this, persistent && !stray, persistent && !dechunk);
     }
 
     /**

@@ -87,6 +87,8 @@ final class HttpHead {
     /** -1 when absent. */
     long contentLength;
     boolean transferEncoding;
+    /** Transfer codings the message lists, over all its Transfer-Encoding fields. */
+    int transferCodings;
     boolean chunked;
     boolean close;
     boolean keepAlive;
@@ -147,6 +149,7 @@ final class HttpHead {
         fields = 0;
         contentLength = -1;
         transferEncoding = false;
+        transferCodings = 0;
         chunked = false;
         close = false;
         keepAlive = false;
@@ -465,6 +468,7 @@ final class HttpHead {
                 throw new HttpException(bad, "invalid Transfer-Encoding");
             }
             chunked = equalsLower(ts, te, CHUNKED);
+            transferCodings++;
             i = e + 1;
             // <=: a comma at the end leaves an empty coding after the last, refused as any
             // other ("chunked," is passed on unchanged, and a server may not read it as chunked).

@@ -38,6 +38,25 @@ class ChunkedFramerTest {
         }
     }
 
+    /** What an HTTP/1.0 client gets of a chunked body: its data alone, whatever the splits. */
+    @Test
+    void everySplitPointGivesTheDataAlone() throws Exception {
+        for (int split = 0; split <= BODY.length(); split++) {
+            ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
+            StringBuilder data = new StringBuilder();
+            ChunkedFramer.Data out = (b, from, to) -> data.append(b.toString(from, to - from, StandardCharsets.ISO_8859_1));
+            ByteBuf b = Unpooled.copiedBuffer(BODY, StandardCharsets.ISO_8859_1);
+            try {
+                assertEquals(split, f.scan(b, 0, split, out));
+                assertEquals(BODY.length() - split, f.scan(b, split, b.writerIndex(), out));
+            } finally {
+                b.release();
+            }
+            assertTrue(f.done());
+            assertEquals("wiki0123456789abc", data.toString(), "split at " + split);
+        }
+    }
+
     @Test
     void anEmptyBody() throws Exception {
         ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
