@@ -121,11 +121,10 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         if (host.id() != NAT_HOST_ID) {
             relay.selector().connecting(f, host);
         }
-        f.addListener(this::connectDone);
+        RelaySession.whenConnected(f, client.eventLoop(), this::connectDone);
     }
 
-    private void connectDone(io.netty.util.concurrent.Future<? super Void> future) {
-        ChannelFuture f = (ChannelFuture) future;
+    private void connectDone(ChannelFuture f) {
         if (f.channel() != server) {
             return;
         }

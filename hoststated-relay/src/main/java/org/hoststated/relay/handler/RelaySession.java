@@ -2,6 +2,7 @@ package org.hoststated.relay.handler;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -16,6 +17,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.ConnectException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.hoststated.core.posix.SystemError;
@@ -25,7 +27,8 @@ import org.hoststated.core.posix.SystemError;
  * client channel, first writer wins, printed in the session's close line), how a failure reads
  * in that line, what a channel holds queued, the ways a relay ends one side
  * ({@code closeOnFlush}, {@code shutdownOutputOnFlush}, {@code abortOnFlush}, {@code abort}),
- * and handing a task to a worker loop ({@link #runOn}). Called on the session's worker loop
+ * handing a task to a worker loop ({@link #runOn}) and a backend connect's outcome to the
+ * session ({@link #whenConnected}). Called on the session's worker loop
  * unless said otherwise.
  */
 public final class RelaySession {
@@ -97,6 +100,22 @@ public final class RelaySession {
             loop.execute(task);
         } catch (RejectedExecutionException e) {
             // shutting down
+        }
+    }
+
+    /**
+     * Calls {@code then} with {@code connect} once the connect is done, on {@code loop} (the
+     * session's) and never before this method returns. A connect that Netty fails at once (no
+     * descriptor left for its socket, a registration refused) is done already: its listeners
+     * would run within the caller, before it has set the connection up (and recursively on
+     * each retry), or, for a channel that could not even be made, on Netty's global executor
+     * thread, outside the session's loop.
+     */
+    public static void whenConnected(ChannelFuture connect, EventExecutor loop, Consumer<ChannelFuture> then) {
+        if (connect.isDone()) {
+            runOn(loop, () -> then.accept(connect));
+        } else {
+            connect.addListener((ChannelFutureListener) then::accept);
         }
     }
 

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import org.hoststated.relay.ReceiveRing;
@@ -192,11 +191,12 @@ final class BackendLink {
         channel = f.channel();
         session.connecting(host);
         relay.selector().connecting(f, host);
-        f.addListener(this::connectDone);
+        // Later, even for a connect failed at once: the caller moves the request's expectation
+        // to the new handler (or reads it) after this returns.
+        RelaySession.whenConnected(f, client.eventLoop(), this::connectDone);
     }
 
-    private void connectDone(Future<? super Void> future) {
-        ChannelFuture f = (ChannelFuture) future;
+    private void connectDone(ChannelFuture f) {
         if (f.channel() != channel) {
             return;
         }

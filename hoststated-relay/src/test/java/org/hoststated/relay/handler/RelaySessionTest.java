@@ -5,16 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.hoststated.relay.RelayTransport;
 import org.junit.jupiter.api.Test;
 
-/** How a failure reads in a session's close line. */
+/** How a failure reads in a session's close line; how a connect's outcome reaches its session. */
 class RelaySessionTest {
     @Test
     void plainTextOnATlsListenerIsNamedWithoutItsBytes() {
@@ -50,6 +60,33 @@ class RelaySessionTest {
         }
         assertEquals("connection timed out: /10.0.0.1:80", RelaySession.describe(
                 new java.net.ConnectException("connection timed out: /10.0.0.1:80")));
+    }
+
+    /**
+     * A connect Netty fails at once (here the channel cannot be made, as when descriptors run
+     * out: Netty's future then belongs to its global executor) reaches the session on the
+     * session's loop, after the call that started it has returned.
+     */
+    @Test
+    void aConnectFailedAtOnceIsHandledLaterOnTheSessionsLoop() throws Exception {
+        EventLoopGroup group = RelayTransport.epoll().newWorkers(1, "test-connect");
+        try {
+            EventLoop loop = group.next();
+            CompletableFuture<String> handled = new CompletableFuture<>();
+            loop.submit(() -> {
+                ChannelFuture f = new Bootstrap().group(loop).handler(new ChannelInboundHandlerAdapter())
+                        .channelFactory(() -> {
+                            throw new ChannelException("Too many open files");
+                        }).connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
+                boolean[] returned = {false};
+                RelaySession.whenConnected(f, loop, done -> handled.complete((returned[0] ? "after" : "within")
+                        + (loop.inEventLoop() ? ", on the loop: " : ", elsewhere: ") + done.cause().getMessage()));
+                returned[0] = true;
+            }).sync();
+            assertEquals("after, on the loop: Too many open files", handled.get(5, TimeUnit.SECONDS));
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     @Test

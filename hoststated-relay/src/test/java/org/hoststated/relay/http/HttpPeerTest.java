@@ -4,12 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.hoststated.core.config.Action;
 import org.hoststated.core.config.Direction;
 import org.hoststated.core.config.Mode;
@@ -106,6 +112,59 @@ class HttpPeerTest {
             c.send("POST /once HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi");
             assertEquals(502, c.read().status());
             assertEquals(1, b.connections.get());
+        }
+    }
+
+    /**
+     * Backend channels as the transport makes them for the first {@code good} connects, then
+     * connects Netty fails at once: {@code "no socket"} as when the descriptors run out (the
+     * channel cannot be made; Netty reports it on its global executor's thread), or
+     * {@code "registration refused"} (a channel of another transport, which Netty fails
+     * within the connect call, on the session's loop).
+     */
+    private static ChannelFactory<Channel> failingAfter(int good, String how) {
+        AtomicInteger made = new AtomicInteger();
+        ChannelFactory<? extends Channel> real = RelayTransport.epoll().socketChannels();
+        return () -> {
+            if (made.getAndIncrement() < good) {
+                return real.newChannel();
+            } else if (how.equals("no socket")) {
+                throw new ChannelException("Too many open files");
+            }
+            return new NioSocketChannel();
+        };
+    }
+
+    /**
+     * A backend connect that Netty fails at once, for a first request, on each host of a
+     * table (the retry), and for a request resent after its server dropped it: the client
+     * gets a 502 each time, and the session's only log line is its close line. The session
+     * handled that outcome within the connect call, before it had set the connection up (a
+     * NullPointerException, logged as a fault of the client side, or lost in the old
+     * connection's pipeline), or on Netty's global executor thread.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"no socket", "registration refused"})
+    void aConnectFailedAtOnceIsABadGateway(String how, @TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::dropTheFirst);
+                RawBackend other = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::dropTheFirst);
+                HttpRelayFixture one = HttpRelayFixture.builder().backendChannels(failingAfter(0, how))
+                        .backend(b.address()).start();
+                HttpRelayFixture table = HttpRelayFixture.builder().backendChannels(failingAfter(0, how))
+                        .table(Mode.ROUNDROBIN).backend(b.address()).backend(other.address()).start();
+                HttpRelayFixture resend = HttpRelayFixture.builder().backendChannels(failingAfter(1, how))
+                        .backend(b.address()).start()) {
+            for (HttpRelayFixture r : List.of(one, table, resend)) {
+                try (RawClient c = r.client()) {
+                    c.send(HttpRelayTest.GET);
+                    assertEquals(502, c.read().status());
+                }
+                String line = log.closeLine();
+                assertTrue(line.endsWith(" (502 Bad Gateway)"), line);
+            }
+            assertEquals("GET / HTTP/1.1", b.seen.take());
+            assertEquals(1, b.connections.get() + other.connections.get());
         }
     }
 

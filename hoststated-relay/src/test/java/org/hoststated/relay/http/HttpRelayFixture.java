@@ -3,6 +3,7 @@ package org.hoststated.relay.http;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.Socket;
@@ -77,6 +78,14 @@ final class HttpRelayFixture implements AutoCloseable {
         private RelayTransport transport = RelayTransport.epoll();
         private boolean down;
         private io.netty.handler.ssl.SslContext tls;
+        /** Makes the backend channels; null for the transport's own. */
+        private ChannelFactory<? extends Channel> backendChannels;
+
+        /** Backend connections use channels from {@code f} (one that fails, say). */
+        Builder backendChannels(ChannelFactory<? extends Channel> f) {
+            backendChannels = f;
+            return this;
+        }
 
         /** {@code listen ... ssl} with this server context. */
         Builder tls(io.netty.handler.ssl.SslContext context) {
@@ -179,8 +188,11 @@ final class HttpRelayFixture implements AutoCloseable {
         RelayConfig relay = new RelayConfig(1, "www", new ListenConfig(listen, 0, false), target, false, 0, "web",
                 b.timeoutSec, false);
         workers = b.transport.newWorkers(1, "test-http");
-        context = new RelayContext(relay, selector, counters, backend(b.transport, protocol),
-                backend(b.transport, protocol), new DefaultChannelGroup("www", GlobalEventExecutor.INSTANCE), true);
+        ChannelFactory<? extends Channel> channels = b.backendChannels != null ? b.backendChannels
+                : b.transport.socketChannels();
+        context = new RelayContext(relay, selector, counters, backend(b.transport, channels, protocol),
+                backend(b.transport, channels, protocol), new DefaultChannelGroup("www", GlobalEventExecutor.INSTANCE),
+                true);
         Socket s = Socket.newSocketStream();
         s.setReuseAddress(true);
         s.bind(new InetSocketAddress(listen, 0));
@@ -195,8 +207,8 @@ final class HttpRelayFixture implements AutoCloseable {
         listener = sb.register().syncUninterruptibly().channel();
     }
 
-    private static Bootstrap backend(RelayTransport t, ProtocolConfig p) {
-        Bootstrap b = new Bootstrap().channelFactory(t.socketChannels()).disableResolver();
+    private static Bootstrap backend(RelayTransport t, ChannelFactory<? extends Channel> channels, ProtocolConfig p) {
+        Bootstrap b = new Bootstrap().channelFactory(channels).disableResolver();
         SocketOptions.backend(b, p.tcp(), 5000);
         t.readOptions(b, ReceiveRing.MESSAGES);
         return b;
