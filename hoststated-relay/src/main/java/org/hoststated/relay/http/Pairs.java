@@ -7,7 +7,8 @@ import java.util.List;
  * The name=value pairs of a query string ({@code &}-separated) or of Cookie fields
  * ({@code ;}-separated), editable by protocol rules and written back in order as received.
  * Rules match each pair in its match form: a query's names and values percent-decoded
- * ({@link TargetNormalizer#query}), a cookie's as received. Names compare ignoring case, as
+ * ({@link TargetNormalizer#query}), a cookie's as received but for the white space around its
+ * {@code =}. Names compare ignoring case, as
  * relayd's node lookup did. A pair without {@code =} keeps a null value. Per message, on the
  * session's worker loop.
  */
@@ -23,9 +24,14 @@ final class Pairs {
         this.decode = decode;
     }
 
-    /** The pairs of Cookie field values, matched as they are. */
+    /**
+     * The pairs of Cookie field values, matched as they are, without the white space around
+     * their {@code =}: servers read {@code name = value} as {@code name=value} (Tomcat, Node's
+     * cookie module, Python's http.cookies), so a rule must too, or {@code tok = x} would pass a
+     * filter on {@code tok}, and a {@code change} would leave the client's value to the server.
+     */
     static Pairs cookies(List<String> parts) {
-        return parse(new Pairs(false), parts, ';');
+        return parse(new Pairs(false), parts, ';', true);
     }
 
     /** The pairs of a query string (null: none), matched decoded. */
@@ -33,10 +39,11 @@ final class Pairs {
         if (query == null) {
             return new Pairs(true);
         }
-        return parse(new Pairs(true), List.of(query), '&');
+        return parse(new Pairs(true), List.of(query), '&', false);
     }
 
-    private static Pairs parse(Pairs p, List<String> parts, char sep) {
+    /** {@code spaced}: white space around a pair's {@code =} is not part of its name or value. */
+    private static Pairs parse(Pairs p, List<String> parts, char sep, boolean spaced) {
         for (String whole : parts) {
             int i = 0;
             while (i <= whole.length()) {
@@ -47,7 +54,13 @@ final class Pairs {
                 String part = whole.substring(i, e).trim();
                 if (!part.isEmpty()) {
                     int eq = part.indexOf('=');
-                    p.add(eq < 0 ? part : part.substring(0, eq), eq < 0 ? null : part.substring(eq + 1));
+                    if (eq < 0) {
+                        p.add(part, null);
+                    } else if (spaced) {
+                        p.add(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+                    } else {
+                        p.add(part.substring(0, eq), part.substring(eq + 1));
+                    }
                 }
                 i = e + 1;
             }

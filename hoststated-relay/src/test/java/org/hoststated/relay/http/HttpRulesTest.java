@@ -207,6 +207,25 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * Servers read {@code name = value} in a Cookie field as {@code name=value}: a filter must
+     * see that cookie, and a change must replace it, or the client's value would reach them.
+     */
+    @Test
+    void cookiesWithWhiteSpaceAroundTheirEqualsSignAreTheCookiesServersRead() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.COOKIE, Action.FILTER, "tok", "evil")
+                        .node(REQ, NodeType.COOKIE, Action.CHANGE, "sid", "S").start()) {
+            for (String cookie : new String[] {"tok = evil", "a=1;tok =evil", "tok=\tevil ; a=1"}) {
+                assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: " + cookie + "\r\n\r\n"), cookie);
+            }
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: sid = client; tok = good\r\n\r\n")
+                    .contains("\r\nCookie: sid=S; tok=good\r\n"));
+        }
+    }
+
     @Test
     void paths() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
