@@ -42,8 +42,8 @@ import org.hoststated.relay.lb.Hash32;
  *
  * <p>Before any node runs, a head with hop-by-hop fields loses them (RFC 9110 7.6.1, see
  * {@link HopByHopFields}), so no node sees them and the next hop does not get them, and a
- * request loses fields named as a header node's name with {@code _} for {@code -}
- * ({@link #dropLookalikes}). For
+ * request loses fields named as a header node's name, Content-Length or Transfer-Encoding
+ * with {@code _} for {@code -} ({@link #dropLookalikes}). For
  * {@code OPTIONS *} (asterisk-form) there is no path and no query: {@code path} and
  * {@code query} nodes change nothing, {@code filter} does not match, {@code expect} refuses.
  *
@@ -174,9 +174,18 @@ final class HeadRewriter {
      * {@code _} ({@code X_Forwarded_For} for {@code X-Forwarded-For}): servers that read both
      * as one variable would otherwise take the client's field for the one a node added,
      * changed, removed or checked (nginx drops all such fields by default, Apache httpd those
-     * it passes to CGI).
+     * it passes to CGI). {@code Content_Length} and {@code Transfer_Encoding} go whatever the
+     * nodes: such a server could frame the body by them, not by the fields the relay framed it
+     * by, and read what follows as a request that met no rule.
      */
     private void dropLookalikes() {
+        if (h.framingLookalikes) {
+            for (int f = 0; f < h.fields; f++) {
+                if (h.nameLike(f, HttpHead.CONTENT_LENGTH) || h.nameLike(f, HttpHead.TRANSFER_ENCODING)) {
+                    drop(f);
+                }
+            }
+        }
         for (HttpRules.Rule r : rules) {
             if (r.node().type() != NodeType.HEADER) {
                 continue;

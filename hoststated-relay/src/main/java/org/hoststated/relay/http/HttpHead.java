@@ -104,6 +104,12 @@ final class HttpHead {
     boolean hopByHop;
     /** A field name holds {@code _} (see {@link #nameLike}). */
     boolean underscoreNames;
+    /**
+     * A request field is named Content-Length or Transfer-Encoding with {@code _} for
+     * {@code -}: a server that reads both spellings as one (as CGI-style variables do) could
+     * frame the body by it, not by the field the relay framed it by.
+     */
+    boolean framingLookalikes;
     private boolean connectionOptions;
     private int hosts;
 
@@ -163,6 +169,7 @@ final class HttpHead {
         asteriskForm = false;
         hopByHop = false;
         underscoreNames = false;
+        framingLookalikes = false;
         connectionOptions = false;
         idempotent = false;
         status = 0;
@@ -417,12 +424,16 @@ final class HttpHead {
             case 14 -> {
                 if (equalsLower(ns, ne, CONTENT_LENGTH)) {
                     contentLength(vs, ve, bad);
+                } else {
+                    framingLookalikes |= request && like(ns, ne, CONTENT_LENGTH);
                 }
             }
             case 16 -> hopByHop |= equalsLower(ns, ne, PROXY_CONNECTION);
             case 17 -> {
                 if (equalsLower(ns, ne, TRANSFER_ENCODING)) {
                     transferEncoding(vs, ve, bad);
+                } else {
+                    framingLookalikes |= request && like(ns, ne, TRANSFER_ENCODING);
                 }
             }
             default -> {
@@ -561,8 +572,11 @@ final class HttpHead {
      * are both HTTP_X_FORWARDED_FOR there), while having at least one {@code _} there.
      */
     boolean nameLike(int field, byte[] lower) {
-        int from = lineStart[field];
-        if (nameEnd[field] - from != lower.length) {
+        return like(lineStart[field], nameEnd[field], lower);
+    }
+
+    private boolean like(int from, int to, byte[] lower) {
+        if (to - from != lower.length) {
             return false;
         }
         boolean underscore = false;

@@ -141,6 +141,24 @@ class HttpSafetyTest {
         }
     }
 
+    /**
+     * Content_Length and Transfer_Encoding never reach the server, with no rule at all: a
+     * server that reads {@code _} as {@code -} (CGI-style variables) would frame the body by
+     * them, and the rest of the body, here a whole request, would reach it past every rule.
+     */
+    @Test
+    void underscoreSpellingsOfTheFramingFieldsAreDropped() throws Exception {
+        try (RawClient c = relay.client()) {
+            String body = "0\r\n\r\nGET /admin HTTP/1.1\r\nHost: a\r\n\r\n";
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\nContent-Length: " + body.length()
+                    + "\r\ncontent_length: 0\r\nX_Other: kept\r\n\r\n" + body);
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length() + "\r\nX_Other: kept\r\n\r\n"
+                    + body, c.read().text());
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nTRANSFER_ENCODING: chunked\r\n\r\n");
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\n\r\n", c.read().text());
+        }
+    }
+
     @Test
     void aSlowHeadIsTimedOut() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
