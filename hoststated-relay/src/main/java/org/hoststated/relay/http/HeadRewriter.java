@@ -205,11 +205,19 @@ final class HeadRewriter {
         }
     }
 
+    /**
+     * The node's value with the session's macros expanded; for a query or path node, as it
+     * goes into the request target ({@link UriSyntax#queryText}): a value with a space would
+     * otherwise split the request line.
+     */
     private String value(int rule) {
         String v = expanded[rule];
         if (v == null) {
-            String raw = rules.get(rule).node().value();
-            v = raw == null ? "" : values.expand(raw);
+            ProtocolNode n = rules.get(rule).node();
+            v = n.value() == null ? "" : values.expand(n.value());
+            if (n.type() == NodeType.QUERY || n.type() == NodeType.PATH) {
+                v = UriSyntax.queryText(v);
+            }
             expanded[rule] = v;
         }
         return v;
@@ -354,8 +362,9 @@ final class HeadRewriter {
             match |= (n.action() == Action.EXPECT || n.action() == Action.FILTER)
                     && Glob.matches(n.value(), p.matchValue(i, cookie));
         }
+        String name = cookie ? n.key() : UriSyntax.queryText(n.key());
         switch (n.action()) {
-            case APPEND -> p.add(n.key(), value(idx));
+            case APPEND -> p.add(name, value(idx));
             case CHANGE -> {
                 for (int i = 0; i < p.size(); i++) {
                     if (p.nameIs(i, n.key())) {
@@ -363,7 +372,7 @@ final class HeadRewriter {
                     }
                 }
                 if (!any) {
-                    p.add(n.key(), value(idx));
+                    p.add(name, value(idx));
                 }
             }
             case REMOVE -> {

@@ -233,4 +233,32 @@ final class UriSyntax {
         int l = c | 0x20;
         return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
     }
+
+    /**
+     * {@code s}, a query name, value or string a protocol node puts into a request target,
+     * with what a query cannot hold %-escaped: white space, controls, DEL, {@code #}, and
+     * characters past ASCII as their UTF-8 bytes (the target is written a byte per char, so
+     * an {@code é} would otherwise go out as its ISO-8859-1 byte). {@code s} itself when it
+     * needs none; a {@code %} stays, so escapes written in the configuration keep working.
+     */
+    static String queryText(String s) {
+        int i = 0;
+        while (i < s.length() && s.charAt(i) < 0x80 && TARGET[s.charAt(i)] != 0) {
+            i++;
+        }
+        if (i == s.length()) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16).append(s, 0, i);
+        for (byte c : s.substring(i).getBytes(StandardCharsets.UTF_8)) {
+            int u = c & 0xff;
+            if (u < 0x80 && TARGET[u] != 0) {
+                b.append((char) u);
+            } else {
+                b.append('%').append(Character.toUpperCase(Character.forDigit(u >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(u & 15, 16)));
+            }
+        }
+        return b.toString();
+    }
 }

@@ -78,6 +78,22 @@ class HeadRewriterTest {
                         + "X-Forwarded-For: 1.1.1.1\r\n\r\n"));
     }
 
+    /**
+     * What a query or path node writes into the target is escaped where a query cannot hold
+     * it: a space would split the request line, a {@code #} end the target, and an
+     * {@code é} went out as its ISO-8859-1 byte. Escapes and separators written in the
+     * configuration stay, and a later node matches the value as written.
+     */
+    @Test
+    void queryAndPathValuesAreEscapedForTheTarget() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.QUERY, Action.CHANGE, "q", "a b#c", false),
+                node(NodeType.QUERY, Action.APPEND, "my key", "café", false),
+                node(NodeType.PATH, Action.APPEND, "/app*", "x=%41 y&z", false),
+                node(NodeType.QUERY, Action.EXPECT, "q", "a b#c", false));
+        assertEquals("GET /app?q=a%20b%23c&my%20key=caf%C3%A9&x=%41%20y&z HTTP/1.1\r\nHost: a\r\n\r\n",
+                rewrite(r, "GET /app?q=1 HTTP/1.1\r\nHost: a\r\n\r\n"));
+    }
+
     @Test
     void loggedValuesGoToTheCloseLine() throws Exception {
         StringBuilder logged = new StringBuilder();
