@@ -742,8 +742,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         if (e.rule() && !rules.returnError) {
+            // Silent, but after what is queued: a refused pipelined request comes right after
+            // the response before it, which may still wait for its flush.
             RelaySession.setReason(client, e.getMessage() + " (closed)");
-            client.close();
+            closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
             return;
         }
         RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");

@@ -226,6 +226,25 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * A request refused without {@code return error} is a silent close, but the responses to
+     * the requests pipelined before it are the client's: the first one still arrives whole.
+     */
+    @Test
+    void aSilentRefusalMidPipelineKeepsTheAnswersBeforeIt() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.PATH, Action.FILTER, "/admin*", "*").start();
+                RawClient c = r.client()) {
+            c.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\nGET /admin HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /third HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals("GET /first HTTP/1.1\r\nHost: a\r\n\r\n", res.text());
+            assertEquals("", c.rest());
+            assertEquals(1, b.seen.size(), b.seen::toString);
+        }
+    }
+
     @Test
     void paths() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
