@@ -118,7 +118,9 @@ public final class SessionInfo {
             logged = new StringBuilder();
         }
         if (logged.length() < MAX_LOGGED_CHARS) {
-            logged.append(" [").append(key).append(": ").append(value).append(']');
+            logged.append(" [").append(key).append(": ");
+            appendEscaped(logged, value);
+            logged.append(']');
             if (logged.length() > MAX_LOGGED_CHARS) {
                 logged.setLength(MAX_LOGGED_CHARS);
                 logged.append("...");
@@ -156,6 +158,21 @@ public final class SessionInfo {
             log.info(line);
         } else {
             log.debug(line);
+        }
+    }
+
+    /**
+     * Appends a peer's value so that it cannot pass for the line's own text: a backslash is
+     * doubled (the log writes controls as {@code \x1b}, which a literal "\x1b" would mimic)
+     * and a {@code ]} is escaped (a value with "] [key: value" would forge a second pair).
+     */
+    private static void appendEscaped(StringBuilder b, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\\' || c == ']') {
+                b.append('\\');
+            }
+            b.append(c);
         }
     }
 

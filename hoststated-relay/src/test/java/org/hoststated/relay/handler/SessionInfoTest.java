@@ -43,6 +43,15 @@ class SessionInfoTest {
     }
 
     @Test
+    void aLoggedValueCannotPassForTheLinesOwnText() throws Exception {
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
+        s.logValue("X-Log", "a] [X-Forged: b");
+        s.logValue("X-Esc", "\\x1b");
+        assertTrue(s.closeLine("www", 0, "done").endsWith("done [X-Log: a\\] [X-Forged: b] [X-Esc: \\\\x1b]"),
+                s.closeLine("www", 0, "done"));
+    }
+
+    @Test
     void loggedValuesAreBounded() throws Exception {
         SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
         for (int i = 0; i < 1000; i++) {
