@@ -85,7 +85,7 @@ final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable 
         }
         long left = deadline - System.nanoTime();
         if (left <= 0 || written && acknowledged(ch)) {
-                RelaySession.abort(ch);
+            RelaySession.abort(ch);
             return;
         }
         long wait = left;

@@ -10,8 +10,8 @@ import io.netty.buffer.ByteBuf;
  * after each size line and each chunk's data, chunk extensions and trailer fields without
  * control characters, trailer field names as tokens (no obs-fold). The bytes pass through
  * unchanged (to an HTTP/1.0 client, the chunks' data alone), so what a lenient parser would
- * tolerate is refused rather than passed on to a server that may read it otherwise. One per session and direction, on the session's worker
- * loop.
+ * tolerate is refused rather than passed on to a server that may read it otherwise. One per
+ * session and direction, on the session's worker loop.
  */
 final class ChunkedFramer extends BodyFramer {
     private enum State { SIZE, SIZE_BWS, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER_NAME, TRAILER_VALUE,
