@@ -10,11 +10,20 @@ abstract class KernelBackend implements L3Backend {
     private final KernelWriter<List<Redirect>> writer;
 
     KernelBackend(String what) {
-        this.writer = new KernelWriter<>(what, this::write);
+        this.writer = new KernelWriter<>(what, this::write, this::intact);
     }
 
     /** Makes the kernel match {@code services}; runs on the writer thread only. */
     abstract void write(List<Redirect> services) throws L3Exception;
+
+    /**
+     * Whether the kernel still holds what the last {@link #write} put there, asked every second
+     * while nothing changes; false makes the writer write that state again. On the writer
+     * thread only. A backend that cannot tell answers true.
+     */
+    boolean intact() throws L3Exception {
+        return true;
+    }
 
     @Override
     public final void apply(List<Redirect> services, long changedAt) {

@@ -7,7 +7,10 @@ import org.slf4j.LoggerFactory;
  * The one thread that writes an L3 backend's changes to the kernel, so pfe's event loop never
  * waits for {@code nft} or {@code pfctl}. Only the newest desired state matters: states
  * submitted while a write runs replace each other, and the next write takes the last one. A
- * failed write is retried every second until it succeeds or a newer state arrives.
+ * failed write is retried every second until it succeeds or a newer state arrives. While idle,
+ * the thread asks the backend every second whether the kernel still holds what it last wrote,
+ * and writes that state again when not: someone else flushed the ruleset (a restart of the
+ * system's firewall service does) or edited the daemon's rules.
  *
  * @param <T> the desired state
  */
@@ -17,23 +20,35 @@ final class KernelWriter<T> implements AutoCloseable {
         void apply(T desired) throws L3Exception;
     }
 
+    /** Tells whether the kernel still holds what the last successful apply wrote. */
+    interface Verifier {
+        boolean intact() throws L3Exception;
+    }
+
     private static final Logger log = LoggerFactory.getLogger(KernelWriter.class);
     private static final long RETRY_MS = 1000;
+    static final long VERIFY_MS = 1000;
     private static final long CLOSE_WAIT_MS = 15_000;
 
     private final String what;
     private final Applier<T> applier;
+    private final Verifier verifier;
     private final Thread thread;
     private T pending;
     private long pendingSince;
+    /** The last state written with success, null before the first; kept for a rewrite. */
+    private T written;
+    /** When the kernel is next compared with {@link #written} (currentTimeMillis). */
+    private long verifyAt;
     private boolean closed;
     private boolean running;
     /** Touched by the writer thread only. */
     private String lastFailure;
 
-    KernelWriter(String what, Applier<T> applier) {
+    KernelWriter(String what, Applier<T> applier, Verifier verifier) {
         this.what = what;
         this.applier = applier;
+        this.verifier = verifier;
         this.thread = new Thread(this::loop, "l3-writer");
         thread.setDaemon(true);
         thread.start();
@@ -65,21 +80,33 @@ final class KernelWriter<T> implements AutoCloseable {
         while (true) {
             T next;
             long since;
+            boolean check;
             synchronized (this) {
-                while (pending == null && !closed) {
-                    waitQuietly(0);
+                long wait;
+                while (pending == null && !closed && (wait = untilVerify()) > 0) {
+                    waitQuietly(wait);
                 }
-                if (pending == null) {
+                if (pending == null && closed) {
                     return;
                 }
-                next = pending;
-                since = pendingSince;
-                pending = null;
+                check = pending == null;
+                if (check) {
+                    next = written;
+                    since = System.nanoTime();
+                } else {
+                    next = pending;
+                    since = pendingSince;
+                    pending = null;
+                }
                 running = true;
             }
-            boolean ok = write(next, since);
+            boolean ok = check ? verify(next, since) : write(next, since);
             synchronized (this) {
                 running = false;
+                verifyAt = System.currentTimeMillis() + VERIFY_MS;
+                if (ok) {
+                    written = next;
+                }
                 notifyAll();
                 if (!ok && pending == null) {
                     if (closed) {
@@ -93,6 +120,27 @@ final class KernelWriter<T> implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Milliseconds until the next comparison with the kernel: 0 when due; long before the first write. */
+    private long untilVerify() {
+        if (written == null) {
+            return Long.MAX_VALUE / 2;
+        }
+        return Math.max(0, verifyAt - System.currentTimeMillis());
+    }
+
+    /** Compares the kernel with {@code last}, written before, and writes it again if it differs. */
+    private boolean verify(T last, long since) {
+        try {
+            if (verifier.intact()) {
+                return true;
+            }
+        } catch (L3Exception | RuntimeException e) {
+            log.debug("{}: cannot read the rules back: {}", what, e.getMessage());
+            return true;
+        }
+        return write(last, since);
     }
 
     private boolean write(T next, long since) {

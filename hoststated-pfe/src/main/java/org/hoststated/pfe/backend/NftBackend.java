@@ -8,7 +8,10 @@ import org.slf4j.LoggerFactory;
  * The {@code nftables} backend (Linux): owns the table {@code inet <table>} and never touches
  * another. Every change replaces the whole table in one {@code nft -f -} transaction
  * ({@link NftScript}); identical consecutive states are written once. Writes run on a
- * {@link KernelWriter} thread. At stop the table is removed unless {@code l3 keep rules}.
+ * {@link KernelWriter} thread. The table as the kernel lists it after a write is kept, and
+ * compared with a fresh listing every second: a table that someone else removed (a flush of
+ * the whole ruleset, as a restart of the system's nftables service does) or changed is
+ * written again. At stop the table is removed unless {@code l3 keep rules}.
  */
 public final class NftBackend extends KernelBackend {
     private static final Logger log = LoggerFactory.getLogger(NftBackend.class);
@@ -18,6 +21,10 @@ public final class NftBackend extends KernelBackend {
     private volatile boolean keepRules;
     /** The last script the kernel accepted; touched by the writer thread only. */
     private String applied;
+    /** The table as {@code nft list table} showed it after that script; writer thread only. */
+    private String listed;
+    /** When the table was last found changed (currentTimeMillis), to warn once a minute at most. */
+    private long lastDrift;
 
     public NftBackend(Nft nft, String table, boolean keepRules) {
         super("nftables table inet " + table);
@@ -54,6 +61,38 @@ public final class NftBackend extends KernelBackend {
         applied = null;
         run(script);
         applied = script;
+        try {
+            listed = list();
+        } catch (L3Exception e) {
+            listed = null;
+        }
+    }
+
+    /** {@code nft list table} of the daemon's table; null when it is absent or cannot be read. */
+    private String list() throws L3Exception {
+        CommandRunner.Result r = nft.run("list table inet " + table + "\n");
+        return r.ok() ? r.stdout() : null;
+    }
+
+    @Override
+    boolean intact() throws L3Exception {
+        if (applied == null || listed == null) {
+            return true;
+        }
+        String now = list();
+        if (listed.equals(now)) {
+            return true;
+        }
+        long t = System.currentTimeMillis();
+        String what = now == null ? "removed" : "changed";
+        if (t - lastDrift > 60_000) {
+            log.warn("table inet {} was {} by someone else; writing it again", table, what);
+        } else {
+            log.debug("table inet {} was {} by someone else again; writing it again", table, what);
+        }
+        lastDrift = t;
+        applied = null;
+        return false;
     }
 
     private void run(String script) throws L3Exception {

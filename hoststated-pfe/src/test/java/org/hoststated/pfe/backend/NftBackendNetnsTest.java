@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The nftables backend against the real kernel, in a network namespace of its own (root and
  * nft needed; skipped otherwise): the table is written, changed, read back and replaced, and
- * removed at stop, and another table in the namespace is never touched.
+ * removed at stop, and another table in the namespace is never touched; a table removed or
+ * edited by someone else is written again.
  */
 class NftBackendNetnsTest {
     private static final String NS = "l3-unit";
@@ -90,5 +91,36 @@ class NftBackendNetnsTest {
         assertEquals(1, rules.lines().filter(l -> l.contains(" dnat ")).count(), rules);
         second.close();
         assertFalse(list().contains("l3keep"));
+    }
+
+    @Test
+    void aTableRemovedOrEditedBySomeoneElseIsWrittenAgain() throws Exception {
+        NftBackend b = new NftBackend(Nft.program(RUN, NFT), "l3drift", false);
+        b.start();
+        apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, null)));
+        String mine = table("l3drift");
+        assertTrue(mine.contains("dnat ip to numgen inc mod 2"), mine);
+        // What a restart of the system's nftables service does to every table.
+        assertTrue(run(List.of("ip", "netns", "exec", NS, "nft", "delete", "table", "inet", "l3drift")).ok());
+        awaitTable("l3drift", mine);
+        assertTrue(run(List.of("ip", "netns", "exec", NS, "nft", "add", "rule", "inet", "l3drift", "prerouting",
+                "ip", "daddr", "10.21.9.100", "drop")).ok());
+        assertTrue(table("l3drift").contains("drop"));
+        awaitTable("l3drift", mine);
+        b.close();
+        assertFalse(list().contains("l3drift"));
+    }
+
+    private static String table(String name) throws L3Exception {
+        return run(List.of("ip", "netns", "exec", NS, "nft", "list", "table", "inet", name)).stdout();
+    }
+
+    /** Waits for the table to read {@code expected} again: the backend compares every second. */
+    private static void awaitTable(String name, String expected) throws Exception {
+        long end = System.nanoTime() + 3 * KernelWriter.VERIFY_MS * 1_000_000;
+        while (!table(name).equals(expected)) {
+            assertTrue(System.nanoTime() < end, "not written again: " + table(name));
+            Thread.sleep(50);
+        }
     }
 }
