@@ -126,6 +126,11 @@ public final class Hoststated implements Callable<Integer> {
             return 1;
         }
         if (!foreground && !detached) {
+            String l3 = L3Lock.problem(o.loaded().config());
+            if (l3 != null) {
+                err.println("hoststated: " + l3);
+                return 1;
+            }
             return Daemonizer.detach(err, o.loaded().config().globals().socket());
         }
         return Daemon.run(source, o.loaded(), foreground, err);

@@ -64,6 +64,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private ControlServer control;
     private ScriptRunner scripts;
     private final Demoter demoter = new Demoter();
+    private final L3Lock l3Lock = new L3Lock();
     private Reloader reloader;
     private boolean ready;
     private boolean stopping;
@@ -102,6 +103,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     }
 
     private io.netty.channel.ChannelFuture startOnLoop(ConfigSource.Loaded first) throws IOException {
+        l3Lock.claim(first.config());
         Map<Integer, TlsKeyPair> keys = KeyPairs.read(first.config(), 1);
         listeners.bindAll(first.config());
         var g = first.config().globals();
@@ -114,8 +116,10 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         io.netty.channel.ChannelFuture bound = control.open();
         supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
         supervisor.startAll(first, keys, 1);
-        reloader = new Reloader(source, listeners, loop, supervisor::reconfigure,
-                c -> demoter.configure(c.config().globals().demote()));
+        reloader = new Reloader(source, listeners, l3Lock::claim, loop, supervisor::reconfigure, c -> {
+            demoter.configure(c.config().globals().demote());
+            l3Lock.running(c.config());
+        });
         reloader.started(first);
         log.info("started; configuration 1 from {}", source.file());
         return bound;

@@ -36,6 +36,11 @@ final class Reloader {
     private static final Set<ProcId> ENGINES = EnumSet.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY);
     static final long TIMEOUT_MS = 15_000;
 
+    /** Takes what a configuration needs of the machine before it is sent (the nftables lock). */
+    interface Claim {
+        void claim(org.hoststated.core.config.Config config) throws IOException;
+    }
+
     /** The engines: sends them a configuration as generation {@code generation}. */
     interface Target {
         void reconfigure(ConfigSource.Loaded config, Map<Integer, TlsKeyPair> keys, int generation);
@@ -43,6 +48,7 @@ final class Reloader {
 
     private final ConfigSource source;
     private final ListenerSockets listeners;
+    private final Claim claim;
     private final EventLoop loop;
     private final Target target;
     private final Consumer<ConfigSource.Loaded> applied;
@@ -71,10 +77,11 @@ final class Reloader {
     }
 
     /** @param applied told of each configuration all engines run after a reload (or a going back) */
-    Reloader(ConfigSource source, ListenerSockets listeners, EventLoop loop, Target target,
+    Reloader(ConfigSource source, ListenerSockets listeners, Claim claim, EventLoop loop, Target target,
             Consumer<ConfigSource.Loaded> applied) {
         this.source = source;
         this.listeners = listeners;
+        this.claim = claim;
         this.loop = loop;
         this.target = target;
         this.applied = applied;
@@ -125,6 +132,7 @@ final class Reloader {
         Map<Integer, TlsKeyPair> keys;
         try {
             keys = KeyPairs.read(next.config(), gen);
+            claim.claim(next.config());
             listeners.bindAll(next.config());
         } catch (IOException e) {
             return e.getMessage();

@@ -44,8 +44,8 @@ class ReloaderTest {
         write("one");
         ConfigSource source = new ConfigSource(file, Map.of());
         first = source.load().loaded();
-        reloader = new Reloader(source, new ListenerSockets(), loop, (c, keys, gen) -> sent.add(new Sent(c, gen)),
-                applied::add);
+        reloader = new Reloader(source, new ListenerSockets(), c -> { }, loop,
+                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add);
         reloader.started(first);
     }
 

@@ -4,6 +4,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.hoststated.core.config.Config;
 import org.hoststated.core.config.Globals;
 import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.msg.CtlId;
@@ -75,7 +76,7 @@ public final class Pfe extends Engine {
     protected void applyConfig(ReceivedConfig rc) {
         state = PfeState.build(rc.generation(), rc.config(), state);
         roundsSeen = 0;
-        openBackend(rc.config().globals());
+        openBackend(rc.config());
         log.debug("configuration {} applied: {} tables, {} services, {} relays", rc.generation(),
                 state.tables.size(), state.services.size(), state.relays.size());
         scheduleL3();
@@ -87,9 +88,13 @@ public final class Pfe extends Engine {
         }
     }
 
-    /** Opens the configured backend at start, or when a reload names another one. */
-    private void openBackend(Globals g) {
-        String name = L3Backends.nameFor(g);
+    /**
+     * Opens the configured backend at start, or when a reload names another one (or adds the
+     * first service or removes the last: without services, pfe leaves the kernel alone).
+     */
+    private void openBackend(Config config) {
+        Globals g = config.globals();
+        String name = L3Backends.nameFor(config);
         if (backend != null && backend.name().equals(name)) {
             backend.keepRules(g.l3KeepRules());
             return;
@@ -99,7 +104,7 @@ public final class Pfe extends Engine {
             backend.close();
             pushed.clear();
         }
-        backend = L3Backends.open(g);
+        backend = L3Backends.open(config);
         backend.start();
         log.debug("layer-3 backend {}", backend.name());
         if (!l3Ready) {

@@ -41,6 +41,16 @@ public final class L3Capabilities {
         return os.contains("openbsd") ? "pf" : os.contains("linux") ? "nftables" : "none";
     }
 
+    /**
+     * The backend pfe runs for {@code config}: {@link #effectiveBackend(String)}, or {@code none}
+     * when the configuration has no service, so that a daemon with relays only never touches the
+     * kernel's rules (a second daemon for relays would otherwise replace a first one's nftables
+     * table with an empty one). The parent decides by it whether it must hold the nftables lock.
+     */
+    public static String backendFor(Config config) {
+        return config.services().isEmpty() ? "none" : effectiveBackend(config.globals().l3Backend());
+    }
+
     /** Reports every service that asks more of the backend than it can do. */
     void check(List<Draft.ServiceDraft> services, Map<String, TableConfig> tables) {
         if (backend.equals("none")) {

@@ -30,15 +30,28 @@ final class L3Daemon implements AutoCloseable {
     }
 
     void start(String config) throws IOException {
+        launch(config);
+        Daemon.await("control socket", Duration.ofSeconds(30), () -> Files.exists(daemon.socket) || !process.isAlive());
+        if (!process.isAlive()) {
+            fail("daemon exited at start:\n" + daemon.logText());
+        }
+    }
+
+    /** Starts a daemon that must refuse to start, and returns its exit status. */
+    int startRefused(String config) throws Exception {
+        launch(config);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            fail("daemon did not refuse to start:\n" + daemon.logText());
+        }
+        return process.exitValue();
+    }
+
+    private void launch(String config) throws IOException {
         daemon.writeConfig(globals() + config);
         process = new ProcessBuilder("ip", "netns", "exec", L3Netns.LB, Daemon.java(), "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC", "-Dhoststated.demote.dir=" + demoteDir, "-cp", Daemon.classpath(),
                 "org.hoststated.parent.Hoststated", "-d", "-v", "-f", daemon.config.toString())
                 .redirectErrorStream(true).redirectOutput(daemon.log.toFile()).start();
-        Daemon.await("control socket", Duration.ofSeconds(30), () -> Files.exists(daemon.socket) || !process.isAlive());
-        if (!process.isAlive()) {
-            fail("daemon exited at start:\n" + daemon.logText());
-        }
     }
 
     /** The counter in a demote group's track file, 0 when absent. */

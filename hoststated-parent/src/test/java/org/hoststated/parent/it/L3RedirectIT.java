@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * otherwise): the daemon runs in the balancer's namespace and checks real backends in
  * another; a client in a third connects to the virtual addresses. The steps build on each
  * other: all hosts up, sticky clients, a host failing, the backup table serving and giving
- * back (with its demote group), a disabled service, and the stop.
+ * back (with its demote group), a disabled service, a restarted pfe, a second daemon in the
+ * same namespace, and the stop.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -73,6 +74,18 @@ class L3RedirectIT {
             service www6 {
             \tvirtual host fd21::9:100 port 80
             \ttable web6
+            }
+            """;
+    /** A second daemon in the balancer's namespace, with relays only (and nftables by default). */
+    private static final String RELAYS_ONLY = """
+            table r {
+            \treal port 8080
+            \tcheck tcp
+            \thost 10.21.2.21
+            }
+            relay r {
+            \tlisten on 10.21.2.1 port 7070
+            \ttable r
             }
             """;
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -259,6 +272,27 @@ class L3RedirectIT {
 
     @Test
     @Order(8)
+    void aSecondDaemonInTheNamespaceIsRefusedAndOneWithRelaysOnlyLeavesTheTableAlone() throws Exception {
+        String before = netns.rules();
+        try (L3Daemon second = new L3Daemon(Files.createDirectories(dir.resolve("second")))) {
+            assertEquals(1, second.startRefused(CONFIG), second.daemon.logText());
+            assertTrue(second.daemon.logText().contains("another hoststated drives nftables table inet hoststated"),
+                    second.daemon.logText());
+        }
+        try (L3Daemon relays = new L3Daemon(Files.createDirectories(dir.resolve("relays")))) {
+            relays.start(RELAYS_ONLY);
+            relays.daemon.awaitLogged("the relay-only daemon ready", WAIT,
+                    () -> relays.daemon.logText().contains("ready in"));
+            // Long enough for the first daemon's read-back to see a change, had there been one.
+            Thread.sleep(1500);
+            relays.stop();
+        }
+        assertEquals(before, netns.rules(), "the table was left alone");
+        assertFalse(daemon.daemon.logText().contains("by someone else"), daemon.daemon.logText());
+    }
+
+    @Test
+    @Order(9)
     void stopRemovesTheTableAndGivesBackDemotions() throws Exception {
         daemon.stop();
         assertFalse(netns.rules().contains("hoststated"), netns.rules());

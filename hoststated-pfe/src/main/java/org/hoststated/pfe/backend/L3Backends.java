@@ -1,6 +1,7 @@
 package org.hoststated.pfe.backend;
 
 import java.util.List;
+import org.hoststated.core.config.Config;
 import org.hoststated.core.config.Globals;
 import org.hoststated.core.config.L3Capabilities;
 
@@ -13,14 +14,15 @@ public final class L3Backends {
     private L3Backends() {
     }
 
-    /** The backend name {@code g} selects. */
-    public static String nameFor(Globals g) {
-        return L3Capabilities.effectiveBackend(g.l3Backend());
+    /** The backend name {@code config} selects: none for a configuration without services. */
+    public static String nameFor(Config config) {
+        return L3Capabilities.backendFor(config);
     }
 
-    public static L3Backend open(Globals g) {
+    public static L3Backend open(Config config) {
+        Globals g = config.globals();
         CommandRunner runner = CommandRunner.processes(COMMAND_TIMEOUT_MS);
-        return switch (nameFor(g)) {
+        return switch (nameFor(config)) {
             case "nftables" -> new NftBackend(Nft.system(runner), NFT_TABLE, g.l3KeepRules());
             case "pf" -> new PfBackend(runner, List.of("pfctl"), g.l3KeepRules());
             default -> new NoneBackend();
