@@ -92,6 +92,28 @@ final class Validator {
 
     private List<ServiceConfig> services(Map<String, TableConfig> byName) {
         List<ServiceConfig> out = new ArrayList<>();
+        // The kernel takes the first rule that matches: a virtual host another service has
+        // already given (on the same interface, or either on any) gets that service's hosts.
+        // A warning, not an error: two services on one address, one kept disabled and switched
+        // with hoststatectl, is a way to move traffic at once.
+        Map<List<Object>, List<Draft.ServiceDraft>> vips = new java.util.HashMap<>();
+        for (Draft.ServiceDraft s : draft.services) {
+            for (VirtualHost v : s.virtualHosts) {
+                List<Draft.ServiceDraft> before = vips.computeIfAbsent(List.of(v.address(), v.port()),
+                        k -> new ArrayList<>());
+                for (Draft.ServiceDraft first : before) {
+                    if (first != s && first.virtualHosts.stream().anyMatch(o -> overlap(o, v))) {
+                        diag.warning(s.pos, "service " + s.name + ": virtual host " + v.name() + " port "
+                                + v.port() + " is also service " + first.name + "'s, which gets its connections"
+                                + " while it is enabled and has a host up");
+                        break;
+                    }
+                }
+                if (!before.contains(s)) {
+                    before.add(s);
+                }
+            }
+        }
         for (Draft.ServiceDraft s : draft.services) {
             String table = s.table == null ? null : s.table.resolved;
             String backup = s.backup == null ? null : s.backup.resolved;
@@ -104,6 +126,12 @@ final class Validator {
                     s.tag, s.disabled));
         }
         return out;
+    }
+
+    /** Whether two virtual hosts match the same packets: same address and port, and interface. */
+    private static boolean overlap(VirtualHost a, VirtualHost b) {
+        return a.address().equals(b.address()) && a.port() == b.port()
+                && (a.iface() == null || b.iface() == null || a.iface().equals(b.iface()));
     }
 
     private List<ProtocolConfig> protocols() {

@@ -74,4 +74,25 @@ class L3CapabilitiesTest {
     private static LoadResult load(String text) {
         return ConfigLoader.parse(text, "test.conf", Map.of(), new SystemResolver());
     }
+
+    static Stream<Arguments> sharedVirtualHosts() {
+        return Stream.of(
+                Arguments.of("", "", List.of("test.conf:11: service b: virtual host 192.0.2.1 port 80 is"
+                        + " also service a's, which gets its connections while it is enabled and has a host up")),
+                Arguments.of(" interface eth0", "", List.of("test.conf:11: service b: virtual host 192.0.2.1 port 80 is"
+                        + " also service a's, which gets its connections while it is enabled and has a host up")),
+                Arguments.of("", " interface eth1", List.of("test.conf:11: service b: virtual host 192.0.2.1 port 80 is"
+                        + " also service a's, which gets its connections while it is enabled and has a host up")),
+                Arguments.of(" interface eth0", " interface eth1", List.of()));
+    }
+
+    /** The kernel takes the first matching rule: a second service on a virtual host gets nothing. */
+    @ParameterizedTest
+    @MethodSource("sharedVirtualHosts")
+    void aVirtualHostOfTwoServicesIsAWarning(String ifaceA, String ifaceB, List<String> warnings) {
+        LoadResult r = load("l3 backend nftables\n" + TABLE + service("a", "192.0.2.1", ifaceA)
+                + service("b", "192.0.2.1", ifaceB));
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(warnings, r.warnings().stream().map(Object::toString).toList());
+    }
 }
