@@ -81,9 +81,15 @@ final class L3Netns implements AutoCloseable {
 
     /** The answers of {@code count} connections to {@code vip} port 80, from each source. */
     static List<String> fetch(String vip, int count, String... sources) throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("fetch", vip, "80", Integer.toString(count)));
+        return fetchIn(CLI, vip, 80, count, sources);
+    }
+
+    /** The answers of {@code count} connections from namespace {@code ns} to {@code address} and {@code port}. */
+    static List<String> fetchIn(String ns, String address, int port, int count, String... sources)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("fetch", address, Integer.toString(port), Integer.toString(count)));
         args.addAll(List.of(sources));
-        Process p = probe(CLI, args.toArray(String[]::new));
+        Process p = probe(ns, args.toArray(String[]::new));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         p.waitFor(30, TimeUnit.SECONDS);
         return out.lines().toList();

@@ -75,6 +75,10 @@ class L3RedirectIT {
             \tvirtual host fd21::9:100 port 80
             \ttable web6
             }
+            relay viawww {
+            \tlisten on 10.21.1.1 port 8081
+            \tservice www
+            }
             """;
     /** A second daemon in the balancer's namespace, with relays only (and nftables by default). */
     private static final String RELAYS_ONLY = """
@@ -175,6 +179,30 @@ class L3RedirectIT {
         assertTrue(rules.contains("meta mark set 0x00000021"), rules);
         assertFalse(rules.contains("10.21.2.21"), "the backup table is not used while the main one serves");
         assertEquals(0, daemon.demoteLevel("l3web"));
+    }
+
+    /**
+     * Connections the balancer opens itself never pass prerouting: a relay whose target is a
+     * service, and a local client, reach the hosts through the nat output chain. The virtual
+     * addresses are the balancer's own here, as they usually are (keepalived puts them on an
+     * interface): a local connection needs a route to its destination before any rule sees it.
+     */
+    @Test
+    @Order(1)
+    void theBalancersOwnConnectionsAreRedirectedToo() throws Exception {
+        awaitRule("both hosts in the rule", "10.21.9.100", r -> r.contains("10.21.2.11") && r.contains("10.21.2.12"));
+        String vips = "ip route add local 10.21.9.0/24 dev lo";
+        assertEquals(0, L3Netns.sh(L3Netns.in(L3Netns.LB, vips)).status());
+        try {
+            assertEquals(Set.of("10.21.2.11", "10.21.2.12"),
+                    answers(L3Netns.fetchIn(L3Netns.LB, "10.21.9.100", 80, 6)));
+            assertEquals(Set.of("10.21.2.11", "10.21.2.12"),
+                    answers(L3Netns.fetchIn(L3Netns.CLI, "10.21.1.1", 8081, 6)));
+            assertEquals(Set.of("-"), answers(L3Netns.fetchIn(L3Netns.LB, "10.21.9.101", 80, 1)),
+                    "a virtual host on an interface is for packets arriving there only");
+        } finally {
+            L3Netns.sh(L3Netns.in(L3Netns.LB, vips.replace(" add ", " del ")));
+        }
     }
 
     @Test

@@ -19,7 +19,10 @@ import java.util.zip.CRC32;
  * and the slots of hosts that are not up are dealt again to the up hosts: a host failing moves
  * only its own clients (as pf drops only the source nodes of a dead host). A {@code tag} sets
  * a packet and conntrack mark in a filter chain at mangle priority, for the operator's own
- * rules. Addresses of the other family than the virtual address are left out.
+ * rules. Addresses of the other family than the virtual address are left out. The rules of
+ * virtual addresses without an interface are also in a nat output chain: connections the
+ * balancer opens itself (a relay whose target is a service, a local client) never pass
+ * prerouting.
  */
 final class NftScript {
     /** Sticky slots per service, at least; a multiple of the pool size. */
@@ -30,6 +33,7 @@ final class NftScript {
 
     static String render(String table, List<L3Backend.Redirect> services) {
         List<String> nat = new ArrayList<>();
+        List<String> local = new ArrayList<>();
         List<String> tags = new ArrayList<>();
         for (L3Backend.Redirect r : services) {
             for (L3Backend.Virtual v : r.virtuals()) {
@@ -39,6 +43,9 @@ final class NftScript {
                     continue;
                 }
                 nat.add(match + " dnat " + to + " comment " + comment(r.service()));
+                if (v.iface() == null) {
+                    local.add(match + " dnat " + to + " comment " + comment(r.service()));
+                }
                 if (r.tag() != null) {
                     tags.add(match + String.format(" meta mark set 0x%08x ct mark set meta mark", mark(r.tag()))
                             + " comment " + comment(r.service()));
@@ -50,6 +57,9 @@ final class NftScript {
         b.append("delete table inet ").append(table).append('\n');
         b.append("table inet ").append(table).append(" {\n");
         chain(b, "prerouting", "type nat hook prerouting priority dstnat; policy accept;", nat);
+        if (!local.isEmpty()) {
+            chain(b, "output", "type nat hook output priority -100; policy accept;", local);
+        }
         if (!tags.isEmpty()) {
             chain(b, "tag", "type filter hook prerouting priority mangle; policy accept;", tags);
         }

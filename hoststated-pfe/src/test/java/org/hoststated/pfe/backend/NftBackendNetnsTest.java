@@ -88,7 +88,8 @@ class NftBackendNetnsTest {
         apply(second, List.of(redirect("www", "10.21.9.101", null, web, ips("10.21.2.11"), false, null)));
         String rules = list();
         assertFalse(rules.contains("10.21.9.100"), rules);
-        assertEquals(1, rules.lines().filter(l -> l.contains(" dnat ")).count(), rules);
+        // One rule for forwarded connections (prerouting), one for the balancer's own (output).
+        assertEquals(2, rules.lines().filter(l -> l.contains(" dnat ")).count(), rules);
         second.close();
         assertFalse(list().contains("l3keep"));
     }

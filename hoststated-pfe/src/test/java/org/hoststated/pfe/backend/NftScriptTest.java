@@ -29,6 +29,11 @@ class NftScriptTest {
                 \t\tip6 daddr fd21:0:0:0:0:0:0:100 tcp dport 80 dnat ip6 to numgen inc mod 1 \
                 map { 0 : fd21:0:0:0:0:0:0:11 }:8080 comment "www6"
                 \t}
+                \tchain output {
+                \t\ttype nat hook output priority -100; policy accept;
+                \t\tip6 daddr fd21:0:0:0:0:0:0:100 tcp dport 80 dnat ip6 to numgen inc mod 1 \
+                map { 0 : fd21:0:0:0:0:0:0:11 }:8080 comment "www6"
+                \t}
                 \tchain tag {
                 \t\ttype filter hook prerouting priority mangle; policy accept;
                 \t\tiifname "l3-c1" ip daddr 10.21.9.100 tcp dport 80 meta mark set 0x00000010 \
