@@ -10,7 +10,17 @@ abstract class KernelBackend implements L3Backend {
     private final KernelWriter<List<Redirect>> writer;
 
     KernelBackend(String what) {
-        this.writer = new KernelWriter<>(what, this::write, this::intact);
+        this.writer = new KernelWriter<>(what, this::write, new KernelWriter.Verifier() {
+            @Override
+            public boolean intact() throws L3Exception {
+                return KernelBackend.this.intact();
+            }
+
+            @Override
+            public long periodMs() {
+                return verifyPeriodMs();
+            }
+        });
     }
 
     /** Makes the kernel match {@code services}; runs on the writer thread only. */
@@ -23,6 +33,11 @@ abstract class KernelBackend implements L3Backend {
      */
     boolean intact() throws L3Exception {
         return true;
+    }
+
+    /** How often {@link #intact} is asked: every second unless reading back costs more. */
+    long verifyPeriodMs() {
+        return KernelWriter.VERIFY_MS;
     }
 
     @Override

@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
  * waits for {@code nft} or {@code pfctl}. Only the newest desired state matters: states
  * submitted while a write runs replace each other, and the next write takes the last one. A
  * failed write is retried every second until it succeeds or a newer state arrives. While idle,
- * the thread asks the backend every second whether the kernel still holds what it last wrote,
- * and writes that state again when not: someone else flushed the ruleset (a restart of the
+ * the thread asks the backend every second (or less often, as the backend says) whether the
+ * kernel still holds what it last wrote, and writes that state again when not: someone else flushed the ruleset (a restart of the
  * system's firewall service does) or edited the daemon's rules.
  *
  * @param <T> the desired state
@@ -23,6 +23,11 @@ final class KernelWriter<T> implements AutoCloseable {
     /** Tells whether the kernel still holds what the last successful apply wrote. */
     interface Verifier {
         boolean intact() throws L3Exception;
+
+        /** How long to wait between two comparisons, at least {@link #VERIFY_MS}. */
+        default long periodMs() {
+            return VERIFY_MS;
+        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(KernelWriter.class);
@@ -103,7 +108,7 @@ final class KernelWriter<T> implements AutoCloseable {
             boolean ok = check ? verify(next, since) : write(next, since);
             synchronized (this) {
                 running = false;
-                verifyAt = System.currentTimeMillis() + VERIFY_MS;
+                verifyAt = System.currentTimeMillis() + Math.max(VERIFY_MS, verifier.periodMs());
                 if (ok) {
                     written = next;
                 }
