@@ -56,9 +56,18 @@ import org.slf4j.LoggerFactory;
  * order: descriptors wait in {@link #pendingFds} until their generation is applied. A relay
  * that stays across a reload (same name) keeps accepting on its old channel until the new
  * generation's descriptor is registered; sessions in flight run on.
+ *
+ * <p>A generation's listeners are served only once pfe has told the state of every host of
+ * its tables ({@link #statesKnown}), or {@link #STATES_WAIT_MS} after the configuration when
+ * pfe does not answer: a restarted engine that accepted at once met the connections queued
+ * in the kept listener while it knew no host up, and closed each with "no host available".
+ * Meanwhile connections wait in the listener's queue (or, at a reload, the old generation's
+ * server goes on accepting).
  */
 public final class RelayEngine extends Engine {
     private static final Logger log = LoggerFactory.getLogger(RelayEngine.class);
+    /** How long a generation's listeners wait for pfe's host states before they serve anyway. */
+    static final long STATES_WAIT_MS = 3000;
 
     private RelayTransport transport;
     private int sessionLimit;
@@ -78,6 +87,9 @@ public final class RelayEngine extends Engine {
     private final Map<EventLoopGroup, Boolean> oldGroups = new LinkedHashMap<>();
     /** Listening descriptors by generation, then relay id, waiting for their configuration. */
     private final Map<Integer, Map<Integer, Integer>> pendingFds = new HashMap<>();
+    /** Listening descriptors of the applied generation (by relay id) waiting for pfe's host states. */
+    private final Map<Integer, Integer> awaitingStates = new LinkedHashMap<>();
+    private ScheduledFuture<?> statesTimer;
     private final Map<String, RelayCounters> counters = new HashMap<>();
     private final Map<String, RelayStatsWindow> stats = new HashMap<>();
     /** What pfe last got per relay: a relay whose statistics did not change sends nothing. */
@@ -198,9 +210,15 @@ public final class RelayEngine extends Engine {
         config = c;
         applied = gen;
         dropStaleFds(gen);
+        awaitingStates.values().forEach(Fds::close);
+        awaitingStates.clear();
+        if (statesTimer != null) {
+            statesTimer.cancel(false);
+            statesTimer = null;
+        }
         Map<Integer, Integer> fds = pendingFds.remove(gen);
         if (fds != null) {
-            fds.forEach(this::serveListener);
+            fds.forEach(this::serveWhenStatesKnown);
         }
         sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
         log.debug("configuration {} applied, {} relays", gen, servers.size());
@@ -316,7 +334,42 @@ public final class RelayEngine extends Engine {
             }
             return;
         }
-        serveListener(tag.subject(), fd);
+        serveWhenStatesKnown(tag.subject(), fd);
+    }
+
+    /** Whether pfe's state (even unknown) is here for every host of the applied generation. */
+    private boolean statesKnown() {
+        return hostStates.keySet().containsAll(tableOfHost.keySet());
+    }
+
+    private void serveWhenStatesKnown(int relayId, int fd) {
+        if (statesKnown()) {
+            serveListener(relayId, fd);
+            return;
+        }
+        Integer old = awaitingStates.put(relayId, fd);
+        if (old != null) {
+            Fds.close(old);
+        }
+        if (statesTimer == null) {
+            int gen = applied;
+            statesTimer = loop().schedule(() -> {
+                if (applied == gen && !awaitingStates.isEmpty()) {
+                    log.info("no host state from pfe {} ms after configuration {}: serving anyway", STATES_WAIT_MS, gen);
+                    serveAwaiting();
+                }
+            }, STATES_WAIT_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void serveAwaiting() {
+        if (statesTimer != null) {
+            statesTimer.cancel(false);
+            statesTimer = null;
+        }
+        Map<Integer, Integer> fds = new LinkedHashMap<>(awaitingStates);
+        awaitingStates.clear();
+        fds.forEach(this::serveListener);
     }
 
     private void serveListener(int relayId, int fd) {
@@ -441,6 +494,9 @@ public final class RelayEngine extends Engine {
         if (hostStates.put(st.hostId(), st.state()) != st.state()) {
             refreshHosts();
         }
+        if (!awaitingStates.isEmpty() && statesKnown()) {
+            serveAwaiting();
+        }
     }
 
     private void objState(Imsg m, Set<Integer> disabled, boolean disable) {
@@ -504,6 +560,11 @@ public final class RelayEngine extends Engine {
         }
         pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
         pendingFds.clear();
+        if (statesTimer != null) {
+            statesTimer.cancel(false);
+        }
+        awaitingStates.values().forEach(Fds::close);
+        awaitingStates.clear();
         oldGroups.keySet().forEach(g -> g.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         if (workers != null) {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);

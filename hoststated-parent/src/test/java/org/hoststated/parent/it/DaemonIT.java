@@ -8,12 +8,16 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -160,8 +164,68 @@ class DaemonIT {
         assertTrue(daemon.logText().contains("lost child"), daemon.logText());
     }
 
+    /**
+     * Connections made while the relay engine restarts wait in the listener the parent keeps
+     * and are served by the new engine once pfe told it which hosts are up. It used to accept
+     * at once, knowing no host up, and closed the first queued clients with "no host
+     * available" (seen live under load). pfe is held stopped over the restart here so that
+     * its answer comes after the new engine has its listener and configuration.
+     */
     @Test
     @Order(5)
+    void connections_queued_while_the_relay_engine_restarts_are_served() throws Exception {
+        long pfe = daemon.child("hoststated: pf engine").orElseThrow();
+        long old = daemon.child("hoststated: relay engine").orElseThrow();
+        int started = count(daemon.logText(), "relay: using the ");
+        List<CompletableFuture<String>> clients = new ArrayList<>();
+        sh("kill -STOP " + pfe);
+        try {
+            ProcessHandle.of(old).ifPresent(ProcessHandle::destroyForcibly);
+            daemon.awaitLogged("relay engine gone", Duration.ofSeconds(10),
+                    () -> !ProcessHandle.of(old).map(ProcessHandle::isAlive).orElse(false));
+            // Connected before the new engine runs: each waits in the listener's queue.
+            for (int i = 0; i < 4; i++) {
+                clients.add(CompletableFuture.supplyAsync(DaemonIT::fetchWaiting));
+            }
+            daemon.awaitLogged("new relay engine running", Duration.ofSeconds(20),
+                    () -> count(daemon.logText(), "relay: using the ") > started);
+            // Its configuration and listener arrive from the parent meanwhile, well within
+            // the 3 s it waits for pfe.
+            Thread.sleep(1000);
+        } finally {
+            sh("kill -CONT " + pfe);
+        }
+        for (CompletableFuture<String> c : clients) {
+            String got = c.get(40, TimeUnit.SECONDS);
+            assertTrue(Set.of("one", "two").contains(got), "a queued client got '" + got + "'\n" + daemon.logText());
+        }
+        assertFalse(daemon.logText().contains("no host available"), daemon.logText());
+    }
+
+    private static String fetchWaiting() {
+        try (Socket s = new Socket()) {
+            s.connect(relay, 2000);
+            s.setSoTimeout(30_000);
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static void sh(String command) throws IOException, InterruptedException {
+        new ProcessBuilder("sh", "-c", command).inheritIO().start().waitFor();
+    }
+
+    @Test
+    @Order(6)
     void sighup_with_a_broken_config_keeps_the_old_one() throws Exception {
         String good = Files.readString(daemon.config);
         daemon.writeConfig(good + "table broken {\n  check nonsense\n}\n");
@@ -178,7 +242,7 @@ class DaemonIT {
      * hoststatectl's reach; run both ways: in the foreground and detaching.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void a_second_daemon_on_the_same_socket_is_refused_and_the_first_keeps_it() throws Exception {
         Path other = Files.writeString(dir.resolve("second.conf"), config("")
                 .replace("port " + relay.getPort(), "port " + freePort()));
@@ -205,7 +269,7 @@ class DaemonIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void sigterm_stops_everything_and_removes_the_socket() throws Exception {
         List<Long> children = Stream.of("hoststated: pf engine", "hoststated: health check engine",
                 "hoststated: relay engine").map(t -> daemon.child(t).orElseThrow()).toList();
