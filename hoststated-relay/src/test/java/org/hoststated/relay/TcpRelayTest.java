@@ -573,6 +573,92 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * Backend connects that Netty fails at once because the channel cannot be made (the
+     * engine is out of descriptors): the client is closed, and the relay logs nothing but the
+     * session's close line, which names the error alone. The session closed the channel Netty
+     * could not make, which has no loop: that threw in the client's close and logged a warning
+     * of a "client side" fault plus Netty's own about an exception in exceptionCaught.
+     */
+    @Test
+    void aBackendChannelThatCannotBeMadeClosesTheClientAndLogsOnlyTheCloseLine(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path devLog = tmp.resolve("log");
+        try (org.hoststated.core.posix.UnixDatagramSocket syslogd =
+                org.hoststated.core.posix.UnixDatagramSocket.bind(devLog)) {
+            org.hoststated.core.log.LogConfig.init("hoststated", "relay", false, true, devLog);
+            try (TestBackend b = TestBackend.identEcho("a");
+                    RelayFixture r = RelayFixture.start(new NoDescriptors(transport()), 1, RelayFixture.forward(b),
+                            org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null)) {
+                for (int i = 0; i < 3; i++) {
+                    try (Socket c = r.connect()) {
+                        assertEquals(-1, c.getInputStream().read());
+                    }
+                }
+                // The close lines are debug lines; a warning of a session comes after its close line.
+                List<String> lines = Collections.synchronizedList(new ArrayList<>());
+                CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
+                    byte[] buf = new byte[9000];
+                    try {
+                        while (lines.stream().filter(l -> l.contains("connect to ")).count() < 3) {
+                            lines.add(new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip());
+                        }
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                read.get(10, TimeUnit.SECONDS);
+                String all = String.join("\n", lines);
+                assertEquals(3, lines.stream().filter(l -> l.endsWith("connect to 127.0.0.1:" + b.port()
+                        + ": Too many open files")).count(), all);
+                assertTrue(lines.stream().noneMatch(l -> l.contains(" side") || l.contains("exceptionCaught")), all);
+            } finally {
+                org.hoststated.core.log.LogConfig.init("hoststated", "hoststated", true, false);
+            }
+        }
+    }
+
+    /** {@code t}, except that no backend channel can be made, as when the descriptors run out. */
+    private static final class NoDescriptors extends RelayTransport {
+        private final RelayTransport t;
+
+        NoDescriptors(RelayTransport t) {
+            this.t = t;
+        }
+
+        @Override
+        public String name() {
+            return t.name();
+        }
+
+        @Override
+        public io.netty.channel.IoHandlerFactory ioHandlerFactory(int loops) {
+            return t.ioHandlerFactory(loops);
+        }
+
+        @Override
+        public io.netty.channel.ServerChannel adopt(int fd) {
+            return t.adopt(fd);
+        }
+
+        @Override
+        public io.netty.channel.ChannelFactory<? extends Channel> socketChannels() {
+            return () -> {
+                throw new io.netty.channel.ChannelException(io.netty.channel.unix.Errors.newIOException("newSocketStream", -24));
+            };
+        }
+
+        @Override
+        public void readOptions(io.netty.bootstrap.AbstractBootstrap<?, ?> b, ReceiveRing ring) {
+            t.readOptions(b, ring);
+        }
+
+        @Override
+        public void childReadOptions(io.netty.bootstrap.ServerBootstrap b, ReceiveRing ring) {
+            t.childReadOptions(b, ring);
+        }
+    }
+
     static void assertClosed(Socket c) throws IOException {
         assertFalse(c.isClosed());
         assertEquals(-1, c.getInputStream().read());

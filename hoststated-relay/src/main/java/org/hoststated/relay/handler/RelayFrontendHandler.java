@@ -167,6 +167,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             }
         }
         RelaySession.setReason(client, "connect to " + why);
+        // Nothing of the failed connect is left to close; a channel Netty could not even make
+        // (no descriptor left) has no loop, and closing it threw in the client's close.
+        server = null;
         client.close();
     }
 

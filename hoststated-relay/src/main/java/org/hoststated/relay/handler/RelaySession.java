@@ -2,6 +2,7 @@ package org.hoststated.relay.handler;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -66,7 +67,9 @@ public final class RelaySession {
      * failure says so.
      */
     public static String describe(Throwable t) {
-        while (t instanceof DecoderException && t.getCause() != null) {
+        // A channel Netty could not make (no descriptor left for its socket) fails its connect
+        // with a ChannelException whose message is the cause's class and text.
+        while ((t instanceof DecoderException || t instanceof ChannelException) && t.getCause() != null) {
             t = t.getCause();
         }
         if (t instanceof NotSslRecordException) {

@@ -60,6 +60,9 @@ class RelaySessionTest {
         }
         assertEquals("connection timed out: /10.0.0.1:80", RelaySession.describe(
                 new java.net.ConnectException("connection timed out: /10.0.0.1:80")));
+        // A backend channel Netty could not make: the descriptors ran out.
+        assertEquals("Too many open files", RelaySession.describe(
+                new ChannelException(Errors.newIOException("newSocketStream", -24))));
     }
 
     /**
