@@ -15,8 +15,11 @@ import org.slf4j.LoggerFactory;
  * The bound on open sessions of the whole relay engine, of every relay and protocol: a
  * session holds two descriptors, so without a bound a flood of clients would run the
  * engine out of them and stall every relay (the original capped each relay process at 1,024
- * sessions). The default fits the process's descriptor limit: half of it, less a reserve;
- * the system property {@value #PROPERTY} sets another. A client over the bound is accepted
+ * sessions). The default fits the process's descriptor limit: half of what is left of it
+ * once the descriptors the engine has open at start (the JVM's jars and files, its
+ * channels: about 55) and a reserve for what it opens later (worker loops, listeners, clients
+ * accepted over the bound before they are closed) are taken away; the system property
+ * {@value #PROPERTY} sets another. A client over the bound is accepted
  * and closed at once, and a warning is logged at most once a minute. Shared by every worker
  * loop (one atomic counter). The engine's instance is made before the chroot, where the
  * descriptor limit can still be read.
@@ -24,8 +27,12 @@ import org.slf4j.LoggerFactory;
 public final class SessionLimit {
     public static final String PROPERTY = "hoststated.relay.maxSessions";
     private static final Logger log = LoggerFactory.getLogger(SessionLimit.class);
-    /** Descriptors kept for the engine's own channels, logging and the JVM. */
-    private static final int RESERVE = 64;
+    /**
+     * Descriptors kept for what the engine opens after it counted its open ones: up to 32
+     * worker loops of a few descriptors each (twice over while a reload changes
+     * {@code prefork}), listeners, clients accepted over the bound until they are closed.
+     */
+    static final int RESERVE = 128;
     private static final long WARN_EVERY_NANOS = 60_000_000_000L;
     private static final long FALLBACK_FDS = 16_384;
     private static final SessionLimit ENGINE = new SessionLimit(defaultLimit());
@@ -52,8 +59,24 @@ public final class SessionLimit {
         if (set != null && set > 0) {
             return set;
         }
-        long fds = descriptorLimit();
-        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, (fds - RESERVE) / 2));
+        return forDescriptors(descriptorLimit(), openDescriptors());
+    }
+
+    /** The bound for a descriptor limit {@code limit} of which {@code open} are in use already. */
+    static int forDescriptors(long limit, long open) {
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, (limit - open - RESERVE) / 2));
+    }
+
+    /**
+     * How many descriptors this process has open, from {@code /proc/self/fd} (readable before
+     * the chroot only); 64 when it cannot tell.
+     */
+    static long openDescriptors() {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (IOException | RuntimeException e) {
+            return 64;
+        }
     }
 
     /**
