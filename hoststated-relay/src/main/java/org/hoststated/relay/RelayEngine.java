@@ -169,7 +169,7 @@ public final class RelayEngine extends Engine {
             hostStates.clear();
             hostStates.putAll(oldStates);
             tableOfHost = oldTables;
-            if (group != workers) {
+            if (group != workers && !oldGroups.containsKey(group)) {
                 group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             }
             throw e;
@@ -250,7 +250,24 @@ public final class RelayEngine extends Engine {
         if (c.relays().isEmpty() || (workers != null && prefork == workerCount)) {
             return workers;
         }
+        // A group of this size that an earlier reload replaced and that still runs is taken
+        // back: reloads switching prefork to and fro (each within the two minutes an old group
+        // may wait for its shutdown) started a group each time, until the kernel refused
+        // another io_uring ring and every further reload failed.
+        for (EventLoopGroup g : oldGroups.keySet()) {
+            if (loops(g) == prefork) {
+                return g;
+            }
+        }
         return transport.newWorkers(prefork, "relay-worker");
+    }
+
+    private static int loops(EventLoopGroup g) {
+        int n = 0;
+        for (EventExecutor ignored : g) {
+            n++;
+        }
+        return n;
     }
 
     private void useWorkers(EventLoopGroup group, Config c) {
@@ -262,6 +279,7 @@ public final class RelayEngine extends Engine {
                     Math.max(1, c.globals().prefork()), workerCount);
             oldGroups.put(workers, false);
         }
+        oldGroups.remove(group);
         workers = group;
         workerCount = Math.max(1, c.globals().prefork());
         Map<EventExecutor, Integer> numbers = new HashMap<>(workerNumbers);

@@ -133,4 +133,35 @@ class RelayReloadIT {
         daemon.awaitLogged("a back", Duration.ofSeconds(10), () -> "x".equals(RelayClient.session(A, portA)));
         assertThrows(ConnectException.class, () -> RelayClient.session(A, portA2));
     }
+
+    /**
+     * Reloads that switch {@code prefork} to and fro, faster than an old group of worker loops
+     * is shut down (it waits for two idle statistics checks, a minute apart), take the old
+     * group back instead of starting another each time: they had the engine run 96 worker
+     * loops after 33 such reloads, when the kernel refused another io_uring ring and every
+     * further reload failed with "failed to create a child event loop".
+     */
+    @Test
+    void reloadsSwitchingPreforkToAndFroReuseTheirWorkerLoops() throws Exception {
+        String base = daemon.globals() + "log updates\n" + relay("a", A, portA, x, "") + relay("b", B, portB, y, "");
+        for (int i = 0; i < 12; i++) {
+            reload((i % 2 == 0 ? "prefork 3\n" : "prefork 2\n") + base);
+            daemon.awaitLogged("a serves after reload " + i, Duration.ofSeconds(10),
+                    () -> "x".equals(RelayClient.session(A, portA)));
+        }
+        long relay = daemon.child("hoststated: relay engine").orElseThrow();
+        long loops;
+        try (java.util.stream.Stream<Path> tasks = java.nio.file.Files.list(Path.of("/proc/" + relay + "/task"))) {
+            loops = tasks.filter(t -> {
+                try {
+                    return java.nio.file.Files.readString(t.resolve("comm")).startsWith("relay-worker");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }).count();
+        }
+        // At most a group of each size used: the default 5, 3 and 2 (there were 5 + 6 x 3 + 6 x 2).
+        assertTrue(loops <= 10, loops + " worker loops");
+        reload(first());
+    }
 }
