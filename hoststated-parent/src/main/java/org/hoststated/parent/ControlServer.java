@@ -93,7 +93,35 @@ final class ControlServer {
                 })
                 .bind(new DomainSocketAddress(path.toString()));
         server = f.channel();
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                // After Netty's acceptor, which pauses accepting for a second on an error.
+                f.channel().pipeline().addLast(new AcceptErrors());
+            }
+        });
         return f;
+    }
+
+    /**
+     * A failed accept (the parent out of descriptors: "Too many open files") is logged once a
+     * minute in one line; it reached the end of the pipeline, where Netty logged it as
+     * "An exceptionCaught() event was fired, and it reached at the tail of the pipeline" each
+     * second while it lasted. Clients wait in the backlog meanwhile.
+     */
+    private static final class AcceptErrors extends io.netty.channel.ChannelInboundHandlerAdapter {
+        private static final long EVERY_NANOS = 60_000_000_000L;
+        private long last = System.nanoTime() - EVERY_NANOS;
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            long now = System.nanoTime();
+            if (now - last >= EVERY_NANOS) {
+                last = now;
+                String m = cause.getMessage() == null ? cause.toString()
+                        : org.hoststated.core.posix.SystemError.withoutCall(cause.getMessage());
+                log.warn("control socket: cannot accept a client: {}", m);
+            }
+        }
     }
 
     /** Sets the socket file's mode to 0660 once bound (the JDK has no umask). */

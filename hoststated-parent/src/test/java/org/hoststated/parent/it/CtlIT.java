@@ -223,8 +223,54 @@ class CtlIT {
         assertFalse(daemon.logText().contains("Exception"), daemon.logText());
     }
 
+    /**
+     * A parent out of descriptors: the clients it cannot accept wait, one line says why (at
+     * most once a minute), and once descriptors are free again it answers. Netty logged each
+     * failed accept (every second) as an exception that "reached at the tail of the pipeline".
+     */
     @Test
     @Order(8)
+    void aParentOutOfDescriptorsLogsOneLineAndAnswersAgainAfterwards() throws Exception {
+        long pid = daemon.pid();
+        long open;
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            open = fds.count();
+        }
+        String limits = Files.readAllLines(Path.of("/proc/" + pid + "/limits")).stream()
+                .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow();
+        String[] f = limits.split("\\s+");
+        String soft = f[3];
+        String hard = f[4];
+        int logged = daemon.logText().length();
+        List<SocketChannel> many = new ArrayList<>();
+        prlimit(pid, (open + 4) + ":" + hard);
+        try {
+            for (int i = 0; i < 20; i++) {
+                many.add(open());
+            }
+            Thread.sleep(2500);
+        } finally {
+            prlimit(pid, soft + ":" + hard);
+            for (SocketChannel c : many) {
+                c.close();
+            }
+        }
+        daemon.awaitLogged("daemon answers again", Duration.ofSeconds(10),
+                () -> daemon.ctl("show", "summary").status() == 0);
+        String after = daemon.logText().substring(logged);
+        assertTrue(after.contains("parent: control socket: cannot accept a client: Too many open files"), after);
+        assertFalse(after.contains("tail of the pipeline"), after);
+        assertEquals(1, after.split("cannot accept", -1).length - 1, after);
+    }
+
+    private static void prlimit(long pid, String nofile) throws Exception {
+        Process p = new ProcessBuilder("prlimit", "--pid", Long.toString(pid), "--nofile=" + nofile)
+                .inheritIO().start();
+        assertEquals(0, p.waitFor(), "prlimit " + nofile);
+    }
+
+    @Test
+    @Order(9)
     void stopEndsTheDaemonAndThenItIsNotRunning() throws Exception {
         assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("stop"));
         assertTrue(daemon.process().waitFor(15, TimeUnit.SECONDS), "daemon did not stop");
