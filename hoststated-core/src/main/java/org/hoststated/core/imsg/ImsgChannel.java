@@ -133,8 +133,19 @@ public final class ImsgChannel {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.warn("channel to {}: {}", ic.remote.title(), cause.getMessage());
+            log.warn("channel to {}: {}", ic.remote.title(), describe(cause));
             ctx.close();
         }
+    }
+
+    /**
+     * An error of a channel as its log line says it: "Connection reset by peer" when an engine
+     * was killed, not Netty's "recvAddress(..) failed with error(-104): Connection reset by
+     * peer"; the class name when there is no message.
+     */
+    static String describe(Throwable cause) {
+        String m = cause.getMessage();
+        return m == null || m.isEmpty() ? cause.getClass().getSimpleName()
+                : org.hoststated.core.posix.SystemError.withoutCall(m);
     }
 }
