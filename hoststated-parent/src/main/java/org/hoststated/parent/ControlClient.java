@@ -16,6 +16,8 @@ final class ControlClient {
     final Channel channel;
     /** Set by {@code hoststatectl monitor}: the client receives every event from now on. */
     boolean monitor;
+    /** The client has sent a whole request (hoststatectl sends one as soon as it connects). */
+    boolean spoke;
 
     ControlClient(int id, Channel channel) {
         this.id = id;

@@ -16,7 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.hoststated.core.imsg.ImsgDecoder;
 import org.hoststated.core.imsg.ImsgEncoder;
@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  */
 final class ControlServer {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
-    /** Connections beyond this are closed at once, so clients cannot exhaust descriptors. */
+    /**
+     * Connections at once, so clients cannot exhaust descriptors. Past it, the oldest client
+     * that has sent nothing makes room; if every one has spoken, the newcomer is closed.
+     */
     static final int MAX_CLIENTS = 256;
     /**
      * A client that has sent nothing for this long is closed, unless it is a monitor: a
@@ -57,7 +60,8 @@ final class ControlServer {
     private final EventLoop loop;
     private final Path path;
     private final Requests requests;
-    private final Map<Integer, ControlClient> clients = new HashMap<>();
+    /** In the order they connected, so that the first silent one is the oldest. */
+    private final Map<Integer, ControlClient> clients = new LinkedHashMap<>();
     private Channel server;
     /** Whether the file at {@link #path} is this daemon's, so close may remove it. */
     private boolean owned;
@@ -157,9 +161,17 @@ final class ControlServer {
 
     private void accept(Channel ch) {
         if (clients.size() >= MAX_CLIENTS) {
-            log.warn("control socket: too many clients; closing a connection");
-            ch.close();
-            return;
+            // Connections that never send a request would otherwise lock hoststatectl out
+            // until their idle timeout.
+            ControlClient silent = clients.values().stream().filter(c -> !c.spoke).findFirst().orElse(null);
+            log.warn("control socket: too many clients; closing {}",
+                    silent == null ? "the new one" : "client " + silent.id + ", which has sent nothing");
+            if (silent == null) {
+                ch.close();
+                return;
+            }
+            clients.remove(silent.id);
+            silent.close();
         }
         ControlClient c = new ControlClient(nextId++, ch);
         if (nextId == Integer.MAX_VALUE) {
@@ -172,6 +184,7 @@ final class ControlServer {
                 ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, Imsg msg) {
+                        c.spoke = true;
                         requests.request(c, msg);
                     }
 

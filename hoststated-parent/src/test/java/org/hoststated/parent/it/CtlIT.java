@@ -218,6 +218,19 @@ class CtlIT {
         }
         daemon.awaitLogged("daemon answers again", Duration.ofSeconds(10),
                 () -> daemon.ctl("show", "summary").status() == 0);
+        // As many connections as it serves that send nothing: the oldest make room for
+        // hoststatectl, rather than locking it out until their idle timeout.
+        List<SocketChannel> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < 256; i++) { // ControlServer.MAX_CLIENTS
+                silent.add(open());
+            }
+            assertEquals(0, daemon.ctl("show", "summary").status(), "hoststatectl locked out by silent clients");
+        } finally {
+            for (SocketChannel c : silent) {
+                c.close();
+            }
+        }
         assertTrue(daemon.process().isAlive());
         assertEquals(before, enginePids(), "an engine was restarted");
         assertFalse(daemon.logText().contains("Exception"), daemon.logText());
