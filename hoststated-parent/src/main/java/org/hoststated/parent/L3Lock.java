@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * {@link #NAME}, which is scoped to the network namespace and freed by the kernel when the
  * parent ends, however it ends. Runs on the parent's loop.
  */
-final class L3Lock {
+final class L3Lock implements Reloader.Claim {
     static final String NAME = "hoststated: nftables table inet hoststated";
     private static final Logger log = LoggerFactory.getLogger(L3Lock.class);
 
@@ -27,7 +27,8 @@ final class L3Lock {
      *
      * @throws IOException with a one-line reason when another process holds it
      */
-    void claim(Config config) throws IOException {
+    @Override
+    public void claim(Config config) throws IOException {
         if (held != null || !"nftables".equals(L3Capabilities.backendFor(config))) {
             return;
         }
@@ -55,9 +56,10 @@ final class L3Lock {
         }
     }
 
-    /** Lets the name go when {@code config}, now running, does not use nftables. */
-    void running(Config config) {
-        if (!"nftables".equals(L3Capabilities.backendFor(config))) {
+    /** Lets the name go when {@code running}, the configuration that runs, does not use nftables. */
+    @Override
+    public void keep(Config running) {
+        if (!"nftables".equals(L3Capabilities.backendFor(running))) {
             release();
         }
     }

@@ -116,9 +116,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         io.netty.channel.ChannelFuture bound = control.open();
         supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
         supervisor.startAll(first, keys, 1);
-        reloader = new Reloader(source, listeners, l3Lock::claim, loop, supervisor::reconfigure, c -> {
+        reloader = new Reloader(source, listeners, l3Lock, loop, supervisor::reconfigure, c -> {
             demoter.configure(c.config().globals().demote());
-            l3Lock.running(c.config());
+            l3Lock.keep(c.config());
         });
         reloader.started(first);
         log.info("started; configuration 1 from {}", source.file());

@@ -39,6 +39,10 @@ final class Reloader {
     /** Takes what a configuration needs of the machine before it is sent (the nftables lock). */
     interface Claim {
         void claim(org.hoststated.core.config.Config config) throws IOException;
+
+        /** Lets go of what only a configuration other than {@code running} needed. */
+        default void keep(org.hoststated.core.config.Config running) {
+        }
     }
 
     /** The engines: sends them a configuration as generation {@code generation}. */
@@ -135,6 +139,10 @@ final class Reloader {
             claim.claim(next.config());
             listeners.bindAll(next.config());
         } catch (IOException e) {
+            // A listener that could not be bound after the claim: the running one keeps only its own.
+            if (current != null) {
+                claim.keep(current.config());
+            }
             return e.getMessage();
         }
         generation = gen;

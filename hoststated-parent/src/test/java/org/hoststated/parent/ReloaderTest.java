@@ -104,6 +104,38 @@ class ReloaderTest {
         assertEquals(List.of(first), applied);
     }
 
+    /**
+     * A reload whose listener cannot be bound, after its claim on the machine was taken: the
+     * claim goes back to what the running configuration needs (the nftables lock stayed).
+     */
+    @Test
+    void aListenerThatCannotBeBoundGivesBackWhatTheReloadClaimed() throws Exception {
+        List<String> calls = new ArrayList<>();
+        Reloader.Claim claim = new Reloader.Claim() {
+            @Override
+            public void claim(org.hoststated.core.config.Config config) {
+                calls.add("claim");
+            }
+
+            @Override
+            public void keep(org.hoststated.core.config.Config running) {
+                calls.add(running == first.config() ? "keep the first" : "keep another");
+            }
+        };
+        io.netty.channel.epoll.Epoll.ensureAvailability(); // ListenerSockets binds through Netty's native socket
+        ConfigSource source = new ConfigSource(file, Map.of());
+        Reloader r = new Reloader(source, new ListenerSockets(), claim, loop, (c, keys, gen) -> { }, c -> { });
+        r.started(first);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Files.writeString(file, "l3 backend none\nrelay r {\n  listen on 127.0.0.1 port " + taken.getLocalPort()
+                    + "\n  forward to 127.0.0.1 port 80\n}\n");
+            EmbeddedChannel ch = new EmbeddedChannel();
+            r.reload(new ControlClient(1, ch));
+            assertEquals(MessageType.CTL_FAIL, answer(ch).type());
+        }
+        assertEquals(List.of("claim", "keep the first"), calls);
+    }
+
     @Test
     void aRefusalOfAReplacedGenerationIsIgnored() throws Exception {
         EmbeddedChannel a = new EmbeddedChannel();
