@@ -191,6 +191,16 @@ class HoststatectlTest {
     }
 
     @Test
+    void aRelayWhoseEngineIsRestartingSaysSo() throws Exception {
+        byte[] reply = FakeDaemon.frames(msg(CTL_RELAY, new CtlRelay(0, "web", false).withEngineDown()),
+                msg(CTL_END, Empty.INSTANCE));
+        try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
+            assertEquals(new Run(0, HEADER + row("relay", 0, "web", "", "down (relay engine restarting)"), ""),
+                    run(d, "show", "summary"));
+        }
+    }
+
+    @Test
     void showFailsWithTheDaemonsReasonAndNoTable() throws Exception {
         byte[] fail = FakeDaemon.frames(msg(CTL_FAIL, new Text("pfe is restarting")));
         try (FakeDaemon d = FakeDaemon.answering(dir, fail)) {

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.Demote;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Flag;
@@ -241,7 +242,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         if (from == ProcId.PFE) {
             if (REPLIES.contains(m.type())) {
-                answer(from, m);
+                answer(from, relayEngineDown(m));
                 return Result.HANDLED;
             }
             if (m.type() == MessageType.DEMOTE) {
@@ -268,6 +269,14 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             return Result.HANDLED;
         }
         return Result.NOT_HANDLED;
+    }
+
+    /** A relay row says so while the relay engine is down: pfe cannot know it. */
+    private Imsg relayEngineDown(Imsg m) {
+        if (m.type() != MessageType.CTL_RELAY || supervisor.channel(ProcId.RELAY) != null) {
+            return m;
+        }
+        return new Imsg(m.type(), m.peerId(), m.pid(), m.payload(CtlRelay.class).withEngineDown());
     }
 
     @Override
