@@ -24,6 +24,7 @@ import org.hoststated.core.imsg.ImsgErrors;
 import org.hoststated.core.imsg.ImsgFrameDecoder;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.posix.SystemError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,9 +122,7 @@ final class ControlServer {
             long now = System.nanoTime();
             if (now - last >= EVERY_NANOS) {
                 last = now;
-                String m = cause.getMessage() == null ? cause.toString()
-                        : org.hoststated.core.posix.SystemError.withoutCall(cause.getMessage());
-                log.warn("control socket: cannot accept a client: {}", m);
+                log.warn("control socket: cannot accept a client: {}", SystemError.text(cause));
             }
         }
     }

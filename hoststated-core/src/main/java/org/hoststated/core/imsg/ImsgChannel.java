@@ -12,6 +12,7 @@ import java.io.IOException;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.posix.SystemError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,19 +134,10 @@ public final class ImsgChannel {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.warn("channel to {}: {}", ic.remote.title(), describe(cause));
+            // "Connection reset by peer" when an engine was killed, without Netty's
+            // "recvAddress(..) failed with error(-104): ".
+            log.warn("channel to {}: {}", ic.remote.title(), SystemError.text(cause));
             ctx.close();
         }
-    }
-
-    /**
-     * An error of a channel as its log line says it: "Connection reset by peer" when an engine
-     * was killed, not Netty's "recvAddress(..) failed with error(-104): Connection reset by
-     * peer"; the class name when there is no message.
-     */
-    static String describe(Throwable cause) {
-        String m = cause.getMessage();
-        return m == null || m.isEmpty() ? cause.getClass().getSimpleName()
-                : org.hoststated.core.posix.SystemError.withoutCall(m);
     }
 }

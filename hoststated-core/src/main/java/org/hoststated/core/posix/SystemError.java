@@ -16,7 +16,7 @@ public final class SystemError {
     /** {@code t}'s message without Netty's system call prefix, or its class name when it has none. */
     public static String text(Throwable t) {
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : withoutCall(m);
+        return m == null || m.isEmpty() ? t.getClass().getSimpleName() : withoutCall(m);
     }
 
     /** {@code message} without a leading "call(..) failed with error(-N): ". */
