@@ -16,8 +16,6 @@ import java.nio.charset.StandardCharsets;
  * costs a scan and no allocation. Stateless.
  */
 final class TargetNormalizer {
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
-
     private TargetNormalizer() {
     }
 
@@ -91,7 +89,7 @@ final class TargetNormalizer {
                     if (unreserved(v)) {
                         out.append((char) v);
                     } else {
-                        out.append('%').append(HEX[v >> 4]).append(HEX[v & 0xf]);
+                        UriSyntax.escape(out, v);
                     }
                     continue;
                 }

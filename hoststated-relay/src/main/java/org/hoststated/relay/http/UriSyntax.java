@@ -35,6 +35,7 @@ final class UriSyntax {
     private static final boolean[] AUTHORITY = new boolean[256];
     /** What a scheme name holds (RFC 3986 3.1): letters, digits, {@code + - .}. */
     private static final boolean[] SCHEME = new boolean[256];
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     static {
         for (int c = 0; c < 128; c++) {
@@ -255,10 +256,14 @@ final class UriSyntax {
             if (u < 0x80 && TARGET[u] != 0) {
                 b.append((char) u);
             } else {
-                b.append('%').append(Character.toUpperCase(Character.forDigit(u >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(u & 15, 16)));
+                escape(b, u);
             }
         }
         return b.toString();
+    }
+
+    /** Appends the octet {@code u} as {@code %XX}, in upper case (RFC 3986 2.1). */
+    static StringBuilder escape(StringBuilder b, int u) {
+        return b.append('%').append(HEX[u >> 4]).append(HEX[u & 0xf]);
     }
 }
