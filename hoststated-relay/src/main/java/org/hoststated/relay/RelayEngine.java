@@ -210,12 +210,7 @@ public final class RelayEngine extends Engine {
         config = c;
         applied = gen;
         dropStaleFds(gen);
-        awaitingStates.values().forEach(Fds::close);
-        awaitingStates.clear();
-        if (statesTimer != null) {
-            statesTimer.cancel(false);
-            statesTimer = null;
-        }
+        dropAwaiting();
         Map<Integer, Integer> fds = pendingFds.remove(gen);
         if (fds != null) {
             fds.forEach(this::serveWhenStatesKnown);
@@ -381,13 +376,27 @@ public final class RelayEngine extends Engine {
     }
 
     private void serveAwaiting() {
+        cancelStatesTimer();
+        Map<Integer, Integer> fds = new LinkedHashMap<>(awaitingStates);
+        awaitingStates.clear();
+        fds.forEach(this::serveListener);
+    }
+
+    /**
+     * Closes the listeners still waiting for host states: another generation replaces them, or
+     * the engine stops.
+     */
+    private void dropAwaiting() {
+        cancelStatesTimer();
+        awaitingStates.values().forEach(Fds::close);
+        awaitingStates.clear();
+    }
+
+    private void cancelStatesTimer() {
         if (statesTimer != null) {
             statesTimer.cancel(false);
             statesTimer = null;
         }
-        Map<Integer, Integer> fds = new LinkedHashMap<>(awaitingStates);
-        awaitingStates.clear();
-        fds.forEach(this::serveListener);
     }
 
     private void serveListener(int relayId, int fd) {
@@ -578,11 +587,7 @@ public final class RelayEngine extends Engine {
         }
         pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
         pendingFds.clear();
-        if (statesTimer != null) {
-            statesTimer.cancel(false);
-        }
-        awaitingStates.values().forEach(Fds::close);
-        awaitingStates.clear();
+        dropAwaiting();
         oldGroups.keySet().forEach(g -> g.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         if (workers != null) {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);

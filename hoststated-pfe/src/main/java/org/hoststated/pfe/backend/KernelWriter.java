@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
  * submitted while a write runs replace each other, and the next write takes the last one. A
  * failed write is retried every second until it succeeds or a newer state arrives. While idle,
  * the thread asks the backend every second (or less often, as the backend says) whether the
- * kernel still holds what it last wrote, and writes that state again when not: someone else flushed the ruleset (a restart of the
- * system's firewall service does) or edited the daemon's rules.
+ * kernel still holds what it last wrote, and writes that state again when not: someone else
+ * flushed the ruleset (a restart of the system's firewall service does) or edited the
+ * daemon's rules.
  *
  * @param <T> the desired state
  */

@@ -10,9 +10,9 @@ import org.slf4j.LoggerFactory;
  * ({@link NftScript}); identical consecutive states are written once. Writes run on a
  * {@link KernelWriter} thread. The table as the kernel lists it after a write is kept, and
  * compared with a fresh listing every second (less often for a table so large that listing it
- * takes over 50 ms): a table that someone else removed (a flush of
- * the whole ruleset, as a restart of the system's nftables service does) or changed is
- * written again. At stop the table is removed unless {@code l3 keep rules}.
+ * takes over 50 ms): a table that someone else removed (a flush of the whole ruleset, as a
+ * restart of the system's nftables service does) or changed is written again. At stop the
+ * table is removed unless {@code l3 keep rules}.
  */
 public final class NftBackend extends KernelBackend {
     private static final Logger log = LoggerFactory.getLogger(NftBackend.class);
