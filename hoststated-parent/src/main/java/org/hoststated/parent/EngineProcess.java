@@ -28,6 +28,10 @@ final class EngineProcess {
     final ImsgChannel channel;
     private final int fdChannel;
     final long startedNanos = System.nanoTime();
+    /** When the watchdog's unanswered PING went out; 0 while none is outstanding. */
+    long pingSentNanos;
+    /** Whether the engine has answered a PING: until then it may still be starting. */
+    boolean answeredPing;
 
     private EngineProcess(EngineSpec spec, SpawnedProcess process, ImsgChannel channel, int fdChannel) {
         this.spec = spec;

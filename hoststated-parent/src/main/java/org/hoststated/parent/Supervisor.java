@@ -12,6 +12,7 @@ import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler;
 import org.hoststated.core.msg.ConfChunk;
+import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.EngineError;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.Imsg;
@@ -39,6 +40,15 @@ final class Supervisor {
     private static final long MAX_BACKOFF_MS = 30_000;
     /** An engine that ran this long before dying starts its backoff afresh. */
     private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** How often the watchdog sends each engine a PING. */
+    static final long PING_MS = 2000;
+    /**
+     * An engine that leaves a PING unanswered this long is killed and restarted: stopped,
+     * deadlocked or stuck in a loop, it keeps its channel open and would never be noticed.
+     */
+    static final long HUNG_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** The same before its first answer: a JVM starting on a loaded machine takes its time. */
+    private static final long STARTING_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** Receives every engine message the supervisor does not handle itself. */
     interface Listener {
@@ -81,6 +91,30 @@ final class Supervisor {
         this.generation = gen;
         for (ProcId p : List.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY)) {
             start(p);
+        }
+        loop.scheduleAtFixedRate(this::watch, PING_MS, PING_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The watchdog: pings every engine, and kills one that has left a ping unanswered too long. */
+    private void watch() {
+        if (stopping) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (EngineProcess e : List.copyOf(running.values())) {
+            if (e.pingSentNanos == 0) {
+                e.pingSentNanos = now;
+                e.channel.send(MessageType.PING, Empty.INSTANCE);
+            } else if (now - e.pingSentNanos > (e.answeredPing ? HUNG_NANOS : STARTING_NANOS)) {
+                log.error("{} (pid {}) has not answered for {} s; killing it", e.spec.title, e.pid(),
+                        TimeUnit.NANOSECONDS.toSeconds(now - e.pingSentNanos));
+                try {
+                    e.process.kill(SpawnedProcess.SIGKILL);
+                } catch (IOException ex) {
+                    log.warn("cannot kill {}: {}", e.spec.title, ex.getMessage());
+                }
+                died(e);
+            }
         }
     }
 
@@ -141,6 +175,13 @@ final class Supervisor {
 
     private ImsgHandler.Result onMessage(ProcId from, Imsg m) {
         switch (m.type()) {
+            case PONG -> {
+                EngineProcess e = running.get(from);
+                if (e != null) {
+                    e.pingSentNanos = 0;
+                    e.answeredPing = true;
+                }
+            }
             case ENGINE_READY -> listener.engineReady(from, m.payload(Generation.class).generation());
             case ENGINE_ERROR -> {
                 EngineError e = m.payload(EngineError.class);

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.hoststated.core.config.Config;
@@ -468,6 +469,31 @@ public final class RelayEngine extends Engine {
         }
         parent().send(new Imsg(MessageType.CTL_END, m.peerId(), pid, Empty.INSTANCE));
         return ImsgHandler.Result.HANDLED;
+    }
+
+    /** Answers the watchdog once each worker loop, current and replaced, has run a task. */
+    @Override
+    protected void whenServing(Runnable answer) {
+        List<EventExecutor> loops = new ArrayList<>();
+        if (workers != null) {
+            workers.forEach(loops::add);
+        }
+        oldGroups.keySet().forEach(g -> g.forEach(loops::add));
+        int[] left = {loops.size() + 1};
+        Runnable passed = () -> {
+            if (--left[0] == 0) {
+                answer.run();
+            }
+        };
+        for (EventExecutor x : loops) {
+            try {
+                x.execute(() -> loop().execute(passed));
+            } catch (RejectedExecutionException e) {
+                // A loop shutting down serves no one: nothing to wait for.
+                passed.run();
+            }
+        }
+        passed.run();
     }
 
     private void dropStaleFds(int gen) {

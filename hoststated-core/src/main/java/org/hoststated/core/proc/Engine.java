@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler;
+import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Flag;
 import org.hoststated.core.msg.EngineError;
 import org.hoststated.core.msg.Generation;
@@ -77,6 +78,16 @@ public abstract class Engine {
         org.hoststated.core.posix.Fds.close(fd);
     }
 
+    /**
+     * Runs {@code answer} on the engine's loop once every loop the engine serves with has run
+     * a task since this call: the parent's watchdog kills an engine that stays silent. This
+     * loop is running the call; an engine with loops of its own (the relay's workers)
+     * passes through each of them first.
+     */
+    protected void whenServing(Runnable answer) {
+        answer.run();
+    }
+
     /** Orderly stop before the process exits. */
     protected void shutdown() {
     }
@@ -136,6 +147,10 @@ public abstract class Engine {
             }
             case LOG_VERBOSE -> {
                 LogConfig.setVerbose(m.payload(Flag.class).on());
+                return ImsgHandler.Result.HANDLED;
+            }
+            case PING -> {
+                whenServing(() -> parent.send(MessageType.PONG, Empty.INSTANCE));
                 return ImsgHandler.Result.HANDLED;
             }
             default -> {

@@ -202,6 +202,26 @@ class DaemonIT {
         assertFalse(daemon.logText().contains("no host available"), daemon.logText());
     }
 
+    /**
+     * A stopped (or deadlocked) engine keeps its channel open, so only the parent's watchdog
+     * notices it: unanswered pings for 10 s, then a kill and the usual restart. A client that
+     * connected meanwhile waits in the kept listener and is served by the new engine.
+     */
+    @Test
+    @Order(6)
+    void a_stopped_engine_is_killed_by_the_watchdog_and_restarted() throws Exception {
+        long old = daemon.child("hoststated: relay engine").orElseThrow();
+        sh("kill -STOP " + old);
+        CompletableFuture<String> waiting = CompletableFuture.supplyAsync(DaemonIT::fetchWaiting);
+        daemon.awaitLogged("watchdog kills the stopped relay engine", Duration.ofSeconds(30),
+                () -> daemon.logText().contains("relay engine (pid " + old + ") has not answered for"));
+        daemon.awaitLogged("relay engine restarted", Duration.ofSeconds(20),
+                () -> daemon.child("hoststated: relay engine").filter(p -> p != old).isPresent());
+        String got = waiting.get(40, TimeUnit.SECONDS);
+        assertTrue(Set.of("one", "two").contains(got), "the waiting client got '" + got + "'\n" + daemon.logText());
+        awaitRelayServing("after the watchdog restarted the relay engine");
+    }
+
     private static String fetchWaiting() {
         try (Socket s = new Socket()) {
             s.connect(relay, 2000);
@@ -225,7 +245,7 @@ class DaemonIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void sighup_with_a_broken_config_keeps_the_old_one() throws Exception {
         String good = Files.readString(daemon.config);
         daemon.writeConfig(good + "table broken {\n  check nonsense\n}\n");
@@ -242,7 +262,7 @@ class DaemonIT {
      * hoststatectl's reach; run both ways: in the foreground and detaching.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void a_second_daemon_on_the_same_socket_is_refused_and_the_first_keeps_it() throws Exception {
         Path other = Files.writeString(dir.resolve("second.conf"), config("")
                 .replace("port " + relay.getPort(), "port " + freePort()));
@@ -269,7 +289,7 @@ class DaemonIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void sigterm_stops_everything_and_removes_the_socket() throws Exception {
         List<Long> children = Stream.of("hoststated: pf engine", "hoststated: health check engine",
                 "hoststated: relay engine").map(t -> daemon.child(t).orElseThrow()).toList();
