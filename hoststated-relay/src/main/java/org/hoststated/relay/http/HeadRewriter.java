@@ -74,6 +74,8 @@ final class HeadRewriter {
     private String pathForm;
     /** The path with encoded slashes read as separators, or null when it has none. */
     private String pathSlashForm;
+    /** The path without path parameters, as servlet containers read it, or null when it has none. */
+    private String pathParamForm;
     private boolean targetChanged;
     private Pairs queryPairs;
     private Pairs cookies;
@@ -153,6 +155,7 @@ final class HeadRewriter {
         query = null;
         pathForm = null;
         pathSlashForm = null;
+        pathParamForm = null;
         queryPairs = null;
         cookies = null;
         cookiesChanged = false;
@@ -437,19 +440,26 @@ final class HeadRewriter {
 
     /**
      * Whether glob {@code key} matches the path as path rules see it. A path with an encoded
-     * slash or backslash has two forms (see {@link TargetNormalizer#pathWithSlashesDecoded}):
-     * {@code all} asks that both match (an {@code expect}), else either will do.
+     * slash or backslash, or with path parameters, has more forms, as servers differ in
+     * reading it ({@link TargetNormalizer#pathWithSlashesDecoded},
+     * {@link TargetNormalizer#pathWithParametersRemoved}): {@code all} asks that every form
+     * match (an {@code expect}), else any will do.
      */
     private boolean pathMatches(String key, boolean all) throws HttpException {
         if (pathForm == null) {
             pathForm = TargetNormalizer.path(path);
             pathSlashForm = TargetNormalizer.pathWithSlashesDecoded(path);
+            pathParamForm = TargetNormalizer.pathWithParametersRemoved(path);
         }
         boolean kept = Glob.matches(key, pathForm);
-        if (pathSlashForm == null || kept != all) {
+        if (kept != all) {
             return kept;
         }
-        return Glob.matches(key, pathSlashForm);
+        return differs(key, pathSlashForm, all) || differs(key, pathParamForm, all) ? !all : all;
+    }
+
+    private static boolean differs(String key, String form, boolean matched) {
+        return form != null && Glob.matches(key, form) != matched;
     }
 
     private void editQuery(String q) {

@@ -55,6 +55,32 @@ final class TargetNormalizer {
         return null;
     }
 
+    /**
+     * The path as a servlet container reads it, or null when it has no {@code ;}: Tomcat and
+     * Jetty cut each segment's path parameters ({@code ;jsessionid=...}) before they decode
+     * and remove dot segments, so their {@code /..;/admin} is {@code /admin}, which the form
+     * of {@link #path} keeps as a segment named {@code ..;}. A rule matches this form too.
+     */
+    static String pathWithParametersRemoved(String raw) throws HttpException {
+        if (raw.indexOf(';') < 0) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(raw.length());
+        boolean inParameters = false;
+        for (int i = 0, n = raw.length(); i < n; i++) {
+            char c = raw.charAt(i);
+            if (c == '/') {
+                inParameters = false;
+            } else if (c == ';') {
+                inParameters = true;
+            }
+            if (!inParameters) {
+                out.append(c);
+            }
+        }
+        return normalise(out.toString(), false);
+    }
+
     private static String normalise(String raw, boolean slashes) throws HttpException {
         String merged = decodeAndMergeSlashes(raw, slashes);
         return merged.startsWith("/") ? removeDotSegments(merged) : merged;

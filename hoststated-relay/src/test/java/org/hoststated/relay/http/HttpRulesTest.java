@@ -280,7 +280,7 @@ class HttpRulesTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"/admin", "//admin", "/./admin", "/x/../admin",
         "/%61dmin", "/%2e%2E/admin", "/x//..//admin/", "/public/%2e%2e/ADMIN/x", "/?q=attack",
         "/?q=%61ttack", "/?%71=attack", "/?Q=at%74ack&x=1", "/?x=1&q=%61%74%74%61%63%6B", "/%2Fadmin",
-        "/x%2F..%2Fadmin", "/a%5c..%5cadmin"})
+        "/x%2F..%2Fadmin", "/a%5c..%5cadmin", "/..;/admin", "/public/..;/admin", "/public/..;x=1/admin"})
     void encodedAndDotSegmentSpellingsAreFilteredLikeWhatTheServerReads(String target) throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = relay(b).returnError(null)
@@ -315,6 +315,9 @@ class HttpRulesTest {
             assertEquals(403, status(r, "GET /public/../admin HTTP/1.1\r\nHost: a\r\n\r\n"));
             assertEquals(403, status(r, "GET /public/%2e%2e/admin HTTP/1.1\r\nHost: a\r\n\r\n"));
             assertEquals(403, status(r, "GET /public/..%2Fadmin HTTP/1.1\r\nHost: a\r\n\r\n"));
+            assertEquals(403, status(r, "GET /public/..;/admin HTTP/1.1\r\nHost: a\r\n\r\n"));
+            String session = "GET /public/a;jsessionid=1 HTTP/1.1\r\nHost: a\r\n\r\n";
+            assertEquals(session, r.forwarded(session));
             String slash = "GET /public/a%2Fb HTTP/1.1\r\nHost: a\r\n\r\n";
             assertEquals(slash, r.forwarded(slash));
             String sent = "GET //%70ublic/x/.. HTTP/1.1\r\nHost: a\r\n\r\n";

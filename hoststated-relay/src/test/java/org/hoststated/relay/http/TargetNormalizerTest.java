@@ -47,6 +47,18 @@ class TargetNormalizerTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"/..;/admin, /admin", "/x/..;/admin, /admin", "/app;jsessionid=1/page, /app/page",
+        "/a;x=1/b;y/%61;z, /a/b/a", "/admin;, /admin", "/public/..;x=/..;/admin;/, /admin/"})
+    void pathParametersHaveAFormWithout(String raw, String form) throws HttpException {
+        assertEquals(form, TargetNormalizer.pathWithParametersRemoved(raw));
+    }
+
+    @Test
+    void aPathWithoutParametersHasNoSuchForm() throws HttpException {
+        assertEquals(null, TargetNormalizer.pathWithParametersRemoved("/a%3Bb/../c"));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"/%", "/%4", "/a%zz", "/%g1", "/%1g"})
     void invalidEscapesAreRefused(String raw) {
         HttpException e = assertThrows(HttpException.class, () -> TargetNormalizer.path(raw));
