@@ -362,8 +362,15 @@ final class HeadRewriter {
             if (n.action() == Action.HASH) {
                 hash = Hash32.str(p.rawValue(i, cookie), hash);
             }
-            match |= (n.action() == Action.EXPECT || n.action() == Action.FILTER)
-                    && Glob.matches(n.value(), p.matchValue(i, cookie));
+            if (n.action() == Action.EXPECT || n.action() == Action.FILTER) {
+                boolean m = Glob.matches(n.value(), p.matchValue(i, cookie));
+                String decoded = p.decodedCookieValue(i);
+                if (decoded != null && Glob.matches(n.value(), decoded) != m) {
+                    // A filter refuses what either form matches; an expect needs both.
+                    m = n.action() == Action.FILTER;
+                }
+                match |= m;
+            }
         }
         String name = cookie ? n.key() : UriSyntax.queryText(n.key());
         switch (n.action()) {

@@ -72,8 +72,24 @@ final class Pairs {
         return names.size();
     }
 
+    /** Whether pair i is named {@code key}; a cookie also when its name decoded is (see {@link #decodedCookieValue}). */
     boolean nameIs(int i, String key) {
-        return matchNames.get(i).equalsIgnoreCase(key);
+        String n = matchNames.get(i);
+        return n.equalsIgnoreCase(key) || !decode && TargetNormalizer.cookie(n).equalsIgnoreCase(key);
+    }
+
+    /**
+     * A cookie's value percent-decoded, or null when that is its match form itself: PHP and
+     * Express decode cookie names and values, so {@code tok=%65vil} is their {@code tok=evil},
+     * while other servers read the value as sent. Rules match both forms.
+     */
+    String decodedCookieValue(int i) {
+        if (decode) {
+            return null;
+        }
+        String v = matchValue(i, true);
+        String d = TargetNormalizer.cookie(v);
+        return d == v ? null : d;
     }
 
     /** The value of pair i as rules match it: "" when it has none, cookie quotes removed. */

@@ -170,7 +170,20 @@ final class TargetNormalizer {
      * ({@code ?q=100%} is what a browser sends for what its user typed).
      */
     static String query(String raw) {
-        if (plainQuery(raw)) {
+        return decoded(raw, true);
+    }
+
+    /**
+     * A cookie name or value as PHP and Express read it: escapes decoded as in {@link #query},
+     * but {@code +} kept (base64 values carry it). The same {@code String} when there is
+     * nothing to decode.
+     */
+    static String cookie(String raw) {
+        return decoded(raw, false);
+    }
+
+    private static String decoded(String raw, boolean plusIsSpace) {
+        if (plain(raw, plusIsSpace)) {
             return raw;
         }
         int n = raw.length();
@@ -183,7 +196,7 @@ final class TargetNormalizer {
                 // Text from the configuration, not octets of a head: nothing to decode.
                 return raw;
             }
-            int v = c == '+' ? ' ' : c;
+            int v = c == '+' && plusIsSpace ? ' ' : c;
             int escaped = c == '%' ? octet(raw, i) : -1;
             if (escaped >= 0) {
                 v = escaped;
@@ -204,11 +217,11 @@ final class TargetNormalizer {
         return new String(bytes, 0, len, StandardCharsets.ISO_8859_1);
     }
 
-    /** Whether {@code raw} has no escape, no {@code +} and no byte of a UTF-8 sequence to decode. */
-    private static boolean plainQuery(String raw) {
+    /** Whether {@code raw} has no escape, no {@code +} to read and no byte of a UTF-8 sequence to decode. */
+    private static boolean plain(String raw, boolean plusIsSpace) {
         for (int i = 0, n = raw.length(); i < n; i++) {
             char c = raw.charAt(i);
-            if (c == '%' || c == '+' || c >= 0x80) {
+            if (c == '%' || c == '+' && plusIsSpace || c >= 0x80) {
                 return false;
             }
         }

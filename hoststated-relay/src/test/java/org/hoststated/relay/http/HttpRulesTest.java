@@ -227,6 +227,29 @@ class HttpRulesTest {
     }
 
     /**
+     * PHP and Express decode cookie names and values: {@code %74ok=%65vil} is their
+     * {@code tok=evil}. A filter refuses either form, an expect needs both, a change replaces
+     * the encoded name too, and base64's {@code +} stays a {@code +}.
+     */
+    @Test
+    void encodedCookiesAreMatchedAsTheServersThatDecodeThemReadThem() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.COOKIE, Action.FILTER, "tok", "evil")
+                        .node(REQ, NodeType.COOKIE, Action.EXPECT, "sid", "ab+c*")
+                        .node(REQ, NodeType.COOKIE, Action.CHANGE, "uid", "U").start()) {
+            for (String cookie : new String[] {"sid=ab+c; tok=%65vil", "sid=ab+c; %74ok=evil", "sid=ab+c%2Fx; tok=%65%76%69%6C",
+                "sid=%61b+c; sid=x"}) {
+                assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: " + cookie + "\r\n\r\n"), cookie);
+            }
+            assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=ab%2Bc\r\n\r\n"));
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=ab+cd==; %75id=client; tok=%65vi\r\n\r\n")
+                    .contains("\r\nCookie: sid=ab+cd==; %75id=U; tok=%65vi\r\n"));
+        }
+    }
+
+    /**
      * A request refused without {@code return error} is a silent close, but the responses to
      * the requests pipelined before it are the client's: the first one still arrives whole.
      */
