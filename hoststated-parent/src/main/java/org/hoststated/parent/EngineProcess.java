@@ -32,6 +32,11 @@ final class EngineProcess {
     long pingSentNanos;
     /** Whether the engine has answered a PING: until then it may still be starting. */
     boolean answeredPing;
+    /**
+     * The last configuration generation sent and not yet answered, or 0: parsing a large one
+     * holds the engine's loop.
+     */
+    int configuring;
 
     private EngineProcess(EngineSpec spec, SpawnedProcess process, ImsgChannel channel, int fdChannel) {
         this.spec = spec;

@@ -47,8 +47,11 @@ final class Supervisor {
      * deadlocked or stuck in a loop, it keeps its channel open and would never be noticed.
      */
     static final long HUNG_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** The same before its first answer: a JVM starting on a loaded machine takes its time. */
-    private static final long STARTING_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /**
+     * The same before its first answer, and while it applies a configuration: a JVM starting
+     * on a loaded machine, or parsing 100,000 hosts, takes its time.
+     */
+    private static final long BUSY_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** Receives every engine message the supervisor does not handle itself. */
     interface Listener {
@@ -105,7 +108,7 @@ final class Supervisor {
             if (e.pingSentNanos == 0) {
                 e.pingSentNanos = now;
                 e.channel.send(MessageType.PING, Empty.INSTANCE);
-            } else if (now - e.pingSentNanos > (e.answeredPing ? HUNG_NANOS : STARTING_NANOS)) {
+            } else if (now - e.pingSentNanos > (e.answeredPing && e.configuring == 0 ? HUNG_NANOS : BUSY_NANOS)) {
                 log.error("{} (pid {}) has not answered for {} s; killing it", e.spec.title, e.pid(),
                         TimeUnit.NANOSECONDS.toSeconds(now - e.pingSentNanos));
                 try {
@@ -182,9 +185,14 @@ final class Supervisor {
                     e.answeredPing = true;
                 }
             }
-            case ENGINE_READY -> listener.engineReady(from, m.payload(Generation.class).generation());
+            case ENGINE_READY -> {
+                int gen = m.payload(Generation.class).generation();
+                configured(from, gen);
+                listener.engineReady(from, gen);
+            }
             case ENGINE_ERROR -> {
                 EngineError e = m.payload(EngineError.class);
+                configured(from, e.generation());
                 listener.engineError(from, e.generation(), e.reason());
             }
             default -> {
@@ -194,8 +202,16 @@ final class Supervisor {
         return ImsgHandler.Result.HANDLED;
     }
 
+    private void configured(ProcId engine, int gen) {
+        EngineProcess e = running.get(engine);
+        if (e != null && gen >= e.configuring) {
+            e.configuring = 0;
+        }
+    }
+
     /** Sends the configuration stream, then (to the relay) its listening sockets. */
     private void sendConfig(EngineProcess e) {
+        e.configuring = generation;
         ImsgChannel ch = e.channel;
         ch.send(MessageType.RECONF_BEGIN, new Generation(generation));
         config.names().forEach((name, addrs) -> ch.send(MessageType.RECONF_NAME,
