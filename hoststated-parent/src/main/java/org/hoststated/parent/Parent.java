@@ -66,6 +66,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private ScriptRunner scripts;
     private final Demoter demoter = new Demoter();
     private final L3Lock l3Lock = new L3Lock();
+    private final ServiceNotifier service = ServiceNotifier.fromEnvironment(System.getenv());
     private Reloader reloader;
     private boolean ready;
     private boolean stopping;
@@ -122,6 +123,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             l3Lock.keep(c.config());
         });
         reloader.started(first);
+        service.startWatchdog(loop, System.getenv());
         log.info("started; configuration 1 from {}", source.file());
         return bound;
     }
@@ -286,21 +288,32 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             demoter.pfeReady(supervisor.pids().getOrDefault(ProcId.PFE, 0));
         }
         reloader.engineReady(engine, gen);
+        answeredFirst(engine, gen);
+    }
+
+    private final Set<ProcId> readyCount = EnumSet.noneOf(ProcId.class);
+
+    /**
+     * Once every engine has answered configuration 1 the daemon is ready (an engine that
+     * refused it has logged why, and the others serve): the service manager is told so.
+     */
+    private void answeredFirst(ProcId engine, int gen) {
         if (!ready && gen == 1 && supervisor.pids().size() == 3) {
             readyCount.add(engine);
             if (readyCount.size() == 3) {
                 ready = true;
-                log.info("ready in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+                log.info("ready in {} ms", ms);
+                service.ready("ready in " + ms + " ms; configuration 1 from " + source.file());
             }
         }
     }
-
-    private final Set<ProcId> readyCount = EnumSet.noneOf(ProcId.class);
 
     @Override
     public void engineError(ProcId engine, int gen, String why) {
         log.error("{} refused configuration {}: {}", engine.title(), gen, why);
         reloader.engineError(engine, gen, why);
+        answeredFirst(engine, gen);
     }
 
     // ---- reload ----
@@ -319,6 +332,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         stopping = true;
         log.info("terminating");
+        service.stopping();
         if (control != null) {
             control.close();
         }

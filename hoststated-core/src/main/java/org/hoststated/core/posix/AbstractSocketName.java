@@ -2,9 +2,6 @@ package org.hoststated.core.posix;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A name in Linux's abstract AF_UNIX namespace, bound by this process and held as a lock: one
@@ -13,9 +10,6 @@ import java.nio.charset.StandardCharsets;
  * the nftables tables are. {@code ss -xap} shows the holder as {@code @name} with its pid.
  */
 public final class AbstractSocketName implements Closeable {
-    /** sizeof(sun_path) less the leading NUL of an abstract name. */
-    private static final int NAME_MAX = 107;
-
     private final int fd;
 
     private AbstractSocketName(int fd) {
@@ -29,14 +23,7 @@ public final class AbstractSocketName implements Closeable {
      * @throws IOException for any other failure
      */
     public static AbstractSocketName tryBind(String name) throws IOException {
-        byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        if (n.length > NAME_MAX) {
-            throw new IllegalArgumentException("abstract socket name longer than " + NAME_MAX + " bytes: " + name);
-        }
-        // struct sockaddr_un: sa_family_t, then a NUL and the name; the length passed to bind
-        // ends the name (no terminating NUL, which would be part of it).
-        byte[] addr = ByteBuffer.allocate(2 + 1 + n.length).order(ByteOrder.nativeOrder())
-                .putShort((short) Native.AF_UNIX).put((byte) 0).put(n).array();
+        byte[] addr = SockaddrUn.abstractName(name);
         int fd = Native.LIBC.socket(Native.AF_UNIX, Native.SOCK_DGRAM | Native.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw Errno.lastException("socket AF_UNIX SOCK_DGRAM");

@@ -83,9 +83,16 @@ final class Daemon implements AutoCloseable {
     }
 
     void start() throws IOException {
-        process = new ProcessBuilder(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+        start(java.util.Map.of());
+    }
+
+    /** Starts the daemon with {@code environment} added to the test's. */
+    void start(java.util.Map<String, String> environment) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
                 "-cp", classpath(), "org.hoststated.parent.Hoststated", "-d", "-f", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(environment);
+        process = pb.start();
         await("control socket", Duration.ofSeconds(30), () -> Files.exists(socket) || !process.isAlive());
         if (!process.isAlive()) {
             fail("daemon exited at start:\n" + logText());
