@@ -47,7 +47,14 @@ final class ConfigSource {
         if (!r.ok()) {
             return new Outcome(null, r.errors(), r.warnings());
         }
-        String text = ConfigPrinter.print(r.config());
+        String text;
+        try {
+            text = ConfigPrinter.print(r.config());
+        } catch (OutOfMemoryError e) {
+            // The loader survived a file at the edge of the heap; its canonical text did not fit.
+            return new Outcome(null, List.of(new Diagnostic(file.toString(), 0,
+                    "configuration too large: out of memory while loading it")), r.warnings());
+        }
         return new Outcome(new Loaded(r.config(), text, resolver.recorded(), r.warnings()), List.of(), r.warnings());
     }
 }

@@ -1,8 +1,5 @@
 package org.hoststated.core.config;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +11,8 @@ import java.util.Map;
  * never throws for bad input: every problem comes back as a {@code file:line: message}.
  */
 public final class ConfigLoader {
+    static final String TOO_LARGE = "configuration too large: out of memory while loading it";
+
     private ConfigLoader() {
     }
 
@@ -25,16 +24,16 @@ public final class ConfigLoader {
      */
     public static LoadResult load(Path file, Map<String, String> macros, Resolver resolver) {
         String name = String.valueOf(file);
+        ConfigFiles files = new ConfigFiles();
         String text;
         try {
-            if (Files.size(file) > TokenStream.MAX_FILE_SIZE) {
-                return failed(name, "file too large");
-            }
-            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
-            return failed(name, "cannot read file: " + readFailure(e));
+            text = files.read(file);
+        } catch (ConfigFiles.ReadError e) {
+            return failed(name, "cannot read file: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            return failed(name, TOO_LARGE);
         }
-        return run(text, name, file, macros, resolver);
+        return run(text, name, file, files, macros, resolver);
     }
 
     /**
@@ -43,42 +42,32 @@ public final class ConfigLoader {
      */
     public static LoadResult parse(String text, String fileName, Map<String, String> macros,
             Resolver resolver) {
-        return run(text == null ? "" : text, fileName, null, macros, resolver);
+        return run(text == null ? "" : text, fileName, null, new ConfigFiles(), macros, resolver);
     }
 
-    private static LoadResult run(String text, String fileName, Path file,
+    private static LoadResult run(String text, String fileName, Path file, ConfigFiles files,
             Map<String, String> macros, Resolver resolver) {
         Diagnostics diag = new Diagnostics();
         Config config = null;
         try {
             Macros m = new Macros(macros);
             Draft draft = new Draft();
-            TokenStream in = new TokenStream(text, fileName, file, m, diag);
+            TokenStream in = new TokenStream(text, fileName, file, m, diag, files);
             new Parser(new ParseContext(in, diag, draft, m, resolver)).parse();
             Config c = new Validator(draft, diag, in.end()).validate();
             config = diag.hasErrors() ? null : c;
         } catch (RuntimeException | StackOverflowError e) {
             // A bug of ours must not take the daemon down with a bad file; say so plainly.
             diag.error(fileName, 0, "internal error while loading: " + e);
+        } catch (OutOfMemoryError e) {
+            // Within the byte budget a file can still describe more hosts than the heap holds;
+            // what was built is garbage once this returns, and the running configuration stays.
+            return failed(fileName, TOO_LARGE);
         }
         if (config == null && !diag.hasErrors()) {
             diag.error(fileName, 0, "internal error while loading");
         }
         return new LoadResult(config, diag.errors(), diag.warnings());
-    }
-
-    /**
-     * Why the file could not be read, in words: the JDK's exceptions for a missing or
-     * forbidden file carry only the path, which the diagnostic already starts with.
-     */
-    private static String readFailure(Exception e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        return Messages.clip(String.valueOf(e.getMessage()));
     }
 
     private static LoadResult failed(String file, String message) {

@@ -1,8 +1,6 @@
 package org.hoststated.core.config;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,7 +13,6 @@ import java.util.List;
  */
 final class TokenStream {
     static final int MAX_INCLUDE_DEPTH = 16;
-    static final long MAX_FILE_SIZE = 64L << 20;
 
     /** A file being read: its lexer and, for real files, its directory and canonical path. */
     private record Source(Lexer lexer, Path dir, Path canonical) {
@@ -25,10 +22,12 @@ final class TokenStream {
     private final List<Token> ahead = new ArrayList<>();
     private final Macros macros;
     private final Diagnostics diag;
+    private final ConfigFiles files;
 
-    TokenStream(String text, String fileName, Path file, Macros macros, Diagnostics diag) {
+    TokenStream(String text, String fileName, Path file, Macros macros, Diagnostics diag, ConfigFiles files) {
         this.macros = macros;
         this.diag = diag;
+        this.files = files;
         Path dir = file == null ? null : file.toAbsolutePath().getParent();
         stack.push(new Source(new Lexer(text, fileName, macros, diag), dir, canonical(file)));
     }
@@ -103,18 +102,9 @@ final class TokenStream {
 
     private String read(Path path, String name, Token at) {
         try {
-            if (!Files.isRegularFile(path)) {
-                diag.error(at, "cannot include " + Messages.clip(name) + ": no such file");
-                return null;
-            }
-            if (Files.size(path) > MAX_FILE_SIZE) {
-                diag.error(at, "cannot include " + Messages.clip(name) + ": file too large");
-                return null;
-            }
-            return new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
-            diag.error(at, "cannot include " + Messages.clip(name) + ": "
-                    + Messages.clip(String.valueOf(e.getMessage())));
+            return files.read(path);
+        } catch (ConfigFiles.ReadError e) {
+            diag.error(at, "cannot include " + Messages.clip(name) + ": " + e.getMessage());
             return null;
         }
     }

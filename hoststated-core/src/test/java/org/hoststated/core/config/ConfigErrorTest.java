@@ -2,11 +2,16 @@ package org.hoststated.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -102,7 +107,57 @@ class ConfigErrorTest {
         Path missing = dir.resolve("missing.conf");
         assertEquals(missing + ": cannot read file: no such file",
                 ConfigLoader.load(missing, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
-        assertEquals(dir + ": cannot read file: Is a directory",
+        assertEquals(dir + ": cannot read file: is a directory",
                 ConfigLoader.load(dir, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
+    }
+
+    /**
+     * The parent loads the file on its event loop at each reload: a FIFO would block it until
+     * written to, /dev/zero (size 0) filled its heap (OutOfMemoryError). Only regular files are
+     * read, as the file itself or as an include, and at once.
+     */
+    @Test
+    void fifosDevicesAndDirectoriesAreRefusedWithoutReadingThem(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path main = dir.resolve("main.conf");
+        Files.writeString(main, TABLE + SERVICE + "include \"fifo\"\ninclude \"/dev/zero\"\ninclude \""
+                + dir + "\"\n");
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            assertEquals(fifo + ": cannot read file: not a regular file",
+                    ConfigLoader.load(fifo, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
+            assertEquals("/dev/zero: cannot read file: not a regular file",
+                    ConfigLoader.load(Path.of("/dev/zero"), Map.of(), TestConfigs.resolver()).errors().get(0).toString());
+            assertEquals(List.of(main + ":10: cannot include fifo: not a regular file",
+                    main + ":11: cannot include /dev/zero: not a regular file",
+                    main + ":12: cannot include " + dir + ": is a directory"),
+                    ConfigLoader.load(main, Map.of(), TestConfigs.resolver()).errors().stream()
+                            .map(Object::toString).toList());
+        });
+    }
+
+    /**
+     * 40 MB of comments filled the parent's 64 MiB heap (OutOfMemoryError, daemon log silent at
+     * a reload). All files of one load share a budget of 16 MiB, so including one file again and
+     * again cannot get around it.
+     */
+    @Test
+    void theFilesOfOneLoadShareOneByteBudget(@TempDir Path dir) throws IOException {
+        String comment = "#" + "c".repeat(1023) + "\n";
+        Path big = dir.resolve("big.conf");
+        Files.writeString(big, comment.repeat((ConfigFiles.MAX_TOTAL >> 10) + 1));
+        assertEquals(big + ": cannot read file: file too large: the configuration and its includes may have 16 MiB in all",
+                ConfigLoader.load(big, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
+
+        Path part = dir.resolve("part.conf");
+        Files.writeString(part, comment.repeat(6 << 10));
+        Path main = dir.resolve("main.conf");
+        Files.writeString(main, TABLE + SERVICE + "include \"part.conf\"\n".repeat(3));
+        assertEquals(List.of(main + ":12: cannot include part.conf: file too large: the configuration and"
+                        + " its includes may have 16 MiB in all"),
+                ConfigLoader.load(main, Map.of(), TestConfigs.resolver()).errors().stream()
+                        .map(Object::toString).toList());
+        Files.writeString(main, TABLE + SERVICE + "include \"part.conf\"\n".repeat(2));
+        assertTrue(ConfigLoader.load(main, Map.of(), TestConfigs.resolver()).ok());
     }
 }

@@ -1,0 +1,60 @@
+package org.hoststated.core.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Reads the files of one load (the main file and its includes) within one byte budget. Owned
+ * by the loading thread. Only regular files are read: the parent loads the file at every
+ * reload on its event loop, where a FIFO would block it until someone writes to it and a
+ * device such as /dev/zero (size 0) would fill its heap. The budget is shared, so a file that
+ * includes a large file many times cannot fill memory either.
+ */
+final class ConfigFiles {
+    /** Bytes read in all by one load; the parent's heap (64 MiB) holds them with the model. */
+    static final int MAX_TOTAL = 16 << 20;
+
+    /** Why a file could not be read, as the text after {@code cannot read ...: }. */
+    static final class ReadError extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ReadError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private long left = MAX_TOTAL;
+
+    /** Reads {@code path} as UTF-8, charging its size to the budget. */
+    String read(Path path) throws ReadError {
+        try {
+            if (!Files.exists(path)) {
+                throw new ReadError("no such file");
+            }
+            if (!Files.isRegularFile(path)) {
+                throw new ReadError(Files.isDirectory(path) ? "is a directory" : "not a regular file");
+            }
+            byte[] b;
+            try (InputStream in = Files.newInputStream(path)) {
+                b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, left + 1));
+            }
+            if (b.length > left) {
+                throw new ReadError("file too large: the configuration and its includes may have "
+                        + (MAX_TOTAL >> 20) + " MiB in all");
+            }
+            left -= b.length;
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ReadError("no such file");
+        } catch (AccessDeniedException e) {
+            throw new ReadError("permission denied");
+        } catch (IOException | RuntimeException e) {
+            throw new ReadError(Messages.clip(String.valueOf(e.getMessage())));
+        }
+    }
+}
