@@ -77,6 +77,7 @@ final class Supervisor {
     private Map<Integer, TlsKeyPair> keyPairs = Map.of();
     private int generation;
     private boolean stopping;
+    private long lastWatchNanos = System.nanoTime();
 
     Supervisor(EventLoop loop, EngineSettings privileged, EngineSettings unprivileged, ListenerSockets listeners,
                Listener listener) {
@@ -104,8 +105,14 @@ final class Supervisor {
             return;
         }
         long now = System.nanoTime();
+        boolean parentStalled = now - lastWatchNanos > 3 * TimeUnit.MILLISECONDS.toNanos(PING_MS);
+        lastWatchNanos = now;
         for (EngineProcess e : List.copyOf(running.values())) {
-            if (e.pingSentNanos == 0) {
+            if (parentStalled && e.pingSentNanos != 0) {
+                // This loop was held (loading a huge configuration): the answer may be waiting
+                // unread in the channel. The engine gets its time again from now.
+                e.pingSentNanos = now;
+            } else if (e.pingSentNanos == 0) {
                 e.pingSentNanos = now;
                 e.channel.send(MessageType.PING, Empty.INSTANCE);
             } else if (now - e.pingSentNanos > (e.answeredPing && e.configuring == 0 ? HUNG_NANOS : BUSY_NANOS)) {
