@@ -49,6 +49,17 @@ class HoststatedOptionsTest {
         assertTrue(r[1].startsWith("hoststated: -D mode_1: expected macro=value"), r[1]);
     }
 
+    /** The warning reaches the operator who runs hoststated -n; the file is still good. */
+    @Test
+    void aHostListedTwiceInATableIsReportedAndTheFileIsOk() throws Exception {
+        String[] r = run("-n", "-f", config("table web {\n  real port 80\n  check tcp\n  host 127.0.0.1\n"
+                + "  host 127.0.0.1\n}\nservice www {\n  virtual host 127.0.0.1 port 29080\n  table web\n}\n"));
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains(":5: table web: host 127.0.0.1 is listed twice; it gets a double share of"
+                + " connections"), r[1]);
+        assertTrue(r[1].contains("configuration OK"), r[1]);
+    }
+
     @Test
     void aMacroFromTheCommandLineIsUsed() throws Exception {
         String[] r = run("-n", "-D", "mode_1=none", "-f", config(CONFIG));

@@ -68,7 +68,26 @@ final class TableParser {
         }
         InetAddress a = ctx.address(at, name);
         int retry = ctx.retry();
+        warnIfListed(t, at, name, a);
         t.hosts.add(new Draft.HostDraft(name, a, retry));
+    }
+
+    /**
+     * A host listed twice is one machine in two places: it gets a double share of the
+     * table's connections (two entries of the nftables numgen map, two turns of a relay's
+     * round robin) and {@code hoststatectl host disable <address>} cannot tell which is
+     * meant. A warning, not an error, as relayd accepts it in silence and weighting a host
+     * this way may be meant.
+     */
+    private void warnIfListed(Draft.TableDraft t, Token at, String name, InetAddress a) {
+        for (Draft.HostDraft o : t.hosts) {
+            if (o.address().equals(a)) {
+                String as = o.name().equals(name) ? "" : " (as " + o.name() + ")";
+                ctx.diag.warning(at, "table " + t.name + ": host " + name + " is listed twice" + as
+                        + "; it gets a double share of connections");
+                return;
+            }
+        }
     }
 
     private CheckConfig check() {

@@ -100,6 +100,19 @@ class ConfigTest {
         assertEquals(List.of("test.conf:10: unused table: spare"), r.warnings().stream().map(Object::toString).toList());
     }
 
+    /** relayd accepts it silently; the host would get two entries of the numgen map. */
+    @Test
+    void aHostListedTwiceInATableIsAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE.replace("host 10.0.0.1", "host 10.0.0.1\n host 10.0.0.2\n host 10.0.0.1")
+                + SERVICE + "table other {\n real port 80\n check icmp\n host 127.0.0.1\n host localhost retry 2\n}\n"
+                + "service other {\n virtual host 192.0.2.9 port 80\n table other\n}\n");
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(List.of("test.conf:6: table web: host 10.0.0.1 is listed twice; it gets a double share of connections",
+                "test.conf:16: table other: host localhost is listed twice (as 127.0.0.1); it gets a double share of"
+                        + " connections"), r.warnings().stream().map(Object::toString).toList());
+        assertEquals(3, r.config().table("web").orElseThrow().hosts().size());
+    }
+
     @Test
     void virtualIpIsASynonymWithAWarning() {
         LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("virtual host", "virtual ip"));
