@@ -31,9 +31,14 @@ final class Daemon implements AutoCloseable {
     private Process process;
 
     Daemon(Path dir) throws IOException {
+        this(dir, dir.resolve("hoststated.sock"));
+    }
+
+    /** A daemon whose control socket is {@code socket}. */
+    Daemon(Path dir, Path socket) throws IOException {
         this.dir = dir;
         this.config = dir.resolve("hoststated.conf");
-        this.socket = dir.resolve("hoststated.sock");
+        this.socket = socket;
         this.chroot = Files.createDirectories(dir.resolve("empty"));
         this.log = dir.resolve("daemon.log");
         // The chroot must not be writable by the unprivileged user; a temp dir's parent is.

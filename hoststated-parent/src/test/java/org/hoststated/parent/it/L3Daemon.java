@@ -17,11 +17,16 @@ import java.util.concurrent.TimeUnit;
 final class L3Daemon implements AutoCloseable {
     final Daemon daemon;
     final Path demoteDir;
-    private Process process;
+    /** Read by a test's watcher thread too (L3KeepIT). */
+    private volatile Process process;
 
     L3Daemon(Path dir) throws IOException {
-        this.daemon = new Daemon(dir);
-        this.demoteDir = dir.resolve("demote");
+        this(new Daemon(dir));
+    }
+
+    L3Daemon(Daemon daemon) {
+        this.daemon = daemon;
+        this.demoteDir = daemon.dir.resolve("demote");
     }
 
     /** The global lines of the tests' configurations, with the nftables backend. */
@@ -62,8 +67,14 @@ final class L3Daemon implements AutoCloseable {
 
     /** The pid of the running pf engine, if any. */
     java.util.Optional<Long> pfe() {
-        return process.children().filter(h -> Daemon.cmdline(h.pid()).startsWith("hoststated: pf engine"))
-                .map(ProcessHandle::pid).findFirst();
+        return engine("hoststated: pf engine").map(ProcessHandle::pid);
+    }
+
+    /** The running engine with that title, if any (none before the daemon is launched). */
+    java.util.Optional<ProcessHandle> engine(String title) {
+        Process p = process;
+        return p == null ? java.util.Optional.empty()
+                : p.children().filter(h -> Daemon.cmdline(h.pid()).startsWith(title)).findFirst();
     }
 
     /** Stops the daemon with SIGTERM and waits for it. */

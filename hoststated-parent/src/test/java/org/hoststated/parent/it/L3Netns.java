@@ -7,16 +7,21 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Three network namespaces for the layer-3 tests: a client ({@code l3-cli}, 10.21.1.2-4), the
- * balancer ({@code l3-lb}, 10.21.1.1 and 10.21.2.1, forwarding) and the backends ({@code l3-srv},
+ * Three network namespaces for the layer-3 tests (named after {@link #PREFIX}): a client
+ * ({@code l3-cli}, 10.21.1.2-4), the balancer ({@code l3-lb}, 10.21.1.1 and 10.21.2.1, forwarding) and the backends ({@code l3-srv},
  * 10.21.2.11, .12 and .21; fd21::1:2, fd21::1:1 and fd21::2:1, fd21::2:11), joined by two veth pairs. Virtual addresses (10.21.9.0/24) are not
  * configured anywhere (nor fd21::9:0/112): the client routes everything through the balancer, whose DNAT rules
  * send it on; the backends route their replies back through it, as pf's rdr needs too.
  */
 final class L3Netns implements AutoCloseable {
-    static final String CLI = "l3-cli";
-    static final String LB = "l3-lb";
-    static final String SRV = "l3-srv";
+    /**
+     * The namespaces' names start with this ({@code -Dhoststated.it.netns=lk} gives lk-cli,
+     * lk-lb and lk-srv), so that two people can run the tests on one machine at once.
+     */
+    static final String PREFIX = System.getProperty("hoststated.it.netns", "l3");
+    static final String CLI = PREFIX + "-cli";
+    static final String LB = PREFIX + "-lb";
+    static final String SRV = PREFIX + "-srv";
 
     /** True when this process may create namespaces (root and the ip tool). */
     static boolean available() {
