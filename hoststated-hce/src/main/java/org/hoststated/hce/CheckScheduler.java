@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A round starts every global interval (the first at {@link #start()}, another on
  * {@link #pollNow()}); a table with a longer {@code interval} is checked every n-th round.
- * Disabled tables and hosts are not checked. Checks do not all start at once: at most
+ * Disabled tables and hosts are not checked; a host or table that is enabled again is checked at
+ * once, outside the rounds, which keep their time. Checks do not all start at once: at most
  * {@code maxInFlight} are in flight, started in bursts between which the loop serves I/O, so
  * that finished checks are not left waiting past their deadline behind a batch of starts
  * (HCE-SCALE.md, "false timeouts from event-loop lag"). Each check's deadline is its start plus
@@ -71,6 +72,8 @@ public final class CheckScheduler {
         HostHealth health;
         boolean enabled = true;
         boolean busy;
+        /** Enabled while a check of before was still in flight: check again once it ends. */
+        boolean recheck;
         int epoch;
 
         HostEntry(HostConfig host, TableEntry table) {
@@ -202,6 +205,7 @@ public final class CheckScheduler {
             if (e.table == t) {
                 e.health.disable();
                 e.epoch++;
+                checkAtOnce(e);
             }
         }
         return true;
@@ -218,7 +222,28 @@ public final class CheckScheduler {
         // As relayd: a disabled host is unknown with its counters reset, matching pfe's.
         e.health = new HostHealth(e.host.retry());
         e.health.disable();
+        checkAtOnce(e);
         return true;
+    }
+
+    /**
+     * An operator who enables a host (or its table) wants it back in service now, not after up
+     * to a whole interval with the host unknown (relayd waits for the next round): check it at
+     * once. The round timer is left alone, so the other hosts keep their schedule. A check
+     * still in flight from before the enable counts for nothing (its epoch is old): the new
+     * one starts when it ends.
+     */
+    private void checkAtOnce(HostEntry e) {
+        if (closed || !e.enabled || !e.table.enabled) {
+            return;
+        }
+        if (e.busy) {
+            e.recheck = true;
+            return;
+        }
+        e.busy = true;
+        queue.add(e);
+        scheduleLaunch();
     }
 
     /** Checks in flight now; for tests and the bench. */
@@ -343,6 +368,10 @@ public final class CheckScheduler {
         e.busy = false;
         if (counted && held) {
             held = false; // this check's descriptor is free again
+        }
+        if (e.recheck) {
+            e.recheck = false;
+            checkAtOnce(e);
         }
         if (!queue.isEmpty()) {
             scheduleLaunch();

@@ -134,6 +134,69 @@ class CheckSchedulerTest {
         assertEquals(false, loop.call(() -> s.setHostEnabled(99, false)));
     }
 
+    /**
+     * hoststatectl host enable / table enable: the host is checked at once, not at the next
+     * round a minute away, and the others are not checked out of turn.
+     */
+    @Test
+    void anEnabledHostOrTableIsCheckedAtOnceOutsideTheRounds() throws Exception {
+        int port = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500)
+                .table("web", port, CheckConfig.tcp(), List.of("127.0.0.1", "127.0.0.2"), 0)
+                .table("spare", port, CheckConfig.tcp(), List.of("127.0.0.1", "127.0.0.4"), 0)
+                .build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(s::start);
+        assertTrue(loop.await(() -> statuses.size() == 4, WAIT));
+        loop.run(() -> {
+            s.setHostEnabled(1, false);
+            s.setTableEnabled(2, false);
+            s.setHostEnabled(4, false);
+        });
+        statuses.clear();
+
+        long t0 = System.nanoTime();
+        loop.run(() -> s.setHostEnabled(1, true));
+        assertTrue(loop.await(() -> statuses.size() == 1, WAIT));
+        long hostMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(1, statuses.get(0).hostId());
+        assertEquals(HostState.UP, statuses.get(0).state(), statuses.toString());
+        assertEquals(1, statuses.get(0).checkCount(), "counters start afresh at enable");
+
+        t0 = System.nanoTime();
+        loop.run(() -> s.setTableEnabled(2, true));
+        assertTrue(loop.await(() -> statuses.size() == 2, WAIT));
+        long tableMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(3, statuses.get(1).hostId(), "host 4 stays disabled in the enabled table");
+        assertEquals(HostState.UP, statuses.get(1).state(), statuses.toString());
+        Thread.sleep(300); // a check of host 2 or 4 would have answered by now
+        assertEquals(2, statuses.size(), statuses.toString());
+        assertEquals(1, syncs.get(), "no round started");
+        System.out.printf("enabled host checked after %d ms, enabled table after %d ms (interval 60 s)%n",
+                hostMs, tableMs);
+    }
+
+    /** The check in flight when the host was disabled counts for nothing; a new one follows it. */
+    @Test
+    void aHostEnabledWhileAnOldCheckIsInFlightIsCheckedWhenThatEnds() throws Exception {
+        int port = servers.blackhole();
+        Config c = new TestConfigs(60, 400).table("web", port, CheckConfig.tcp(), List.of("127.0.0.1"), 0).build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(() -> {
+            s.start();
+            s.setHostEnabled(1, false);
+            s.setHostEnabled(1, true);
+        });
+        assertEquals(1, (int) loop.call(s::inFlight));
+        assertTrue(loop.await(() -> statuses.size() == 1, WAIT));
+        HostStatus st = statuses.get(0);
+        assertEquals(HostState.DOWN, st.state());
+        assertEquals(HostError.TCP_CONNECT_TIMEOUT, st.error());
+        assertEquals(1, st.checkCount(), "one verdict: the old check's was dropped");
+        assertTrue(st.latencyMs() >= 400, "the new check ran its own timeout: " + st.latencyMs());
+        assertEquals(1, syncs.get());
+    }
+
     @Test
     void tableIntervalSkipsRounds() throws Exception {
         int port = servers.serve(TestServers.SILENT);
