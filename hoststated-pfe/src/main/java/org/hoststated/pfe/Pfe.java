@@ -36,7 +36,10 @@ public final class Pfe extends Engine {
     private static final Logger log = LoggerFactory.getLogger(Pfe.class);
     /** Bursts of changes within this window become one kernel transaction. */
     private static final long L3_COALESCE_MS = 20;
-    /** The longest pfe waits for first verdicts before writing rules (when hce cannot check). */
+    /**
+     * After this, pfe writes rules without every host's verdict when hce cannot check, unless
+     * the kernel has rules of a previous run ({@link L3Hold}).
+     */
     private static final long L3_HOLD_MAX_MS = 30_000;
 
     private final DemoteTracker demotes = new DemoteTracker();
@@ -48,13 +51,10 @@ public final class Pfe extends Engine {
     /** When the first change of the pending burst happened (nanoTime). */
     private long l3ChangedAt;
     /**
-     * False until the first state worth writing: every host checked once, or hce's second
-     * round started, or {@link #L3_HOLD_MAX_MS} passed. Until then the kernel keeps what a
-     * previous run left (fail-static across restarts of pfe or of the daemon).
+     * Null until the first backend is open; until it is over, the kernel keeps what a previous
+     * run left (fail-static across restarts of pfe or of the daemon).
      */
-    private boolean l3Ready;
-    /** hce's check rounds started in the current generation while the hold lasts. */
-    private int roundsSeen;
+    private L3Hold hold;
     /** A relay asked for host states of a generation pfe has not applied yet. */
     private int pendingRelayRequest = -1;
 
@@ -75,7 +75,9 @@ public final class Pfe extends Engine {
     @Override
     protected void applyConfig(ReceivedConfig rc) {
         state = PfeState.build(rc.generation(), rc.config(), state);
-        roundsSeen = 0;
+        if (hold != null) {
+            hold.newGeneration();
+        }
         openBackend(rc.config());
         log.debug("configuration {} applied: {} tables, {} services, {} relays", rc.generation(),
                 state.tables.size(), state.services.size(), state.relays.size());
@@ -105,13 +107,20 @@ public final class Pfe extends Engine {
             pushed.clear();
         }
         backend = L3Backends.open(config);
-        backend.start();
+        boolean previousRules = backend.start();
         log.debug("layer-3 backend {}", backend.name());
-        if (!l3Ready) {
-            // Normally hce's second round start ends the hold (see sync); this bounds it when
-            // hce cannot check at all.
-            loop().schedule(this::endHold, Math.max(L3_HOLD_MAX_MS, 3L * g.intervalSec() * 1000 + g.timeoutMs()),
-                    TimeUnit.MILLISECONDS);
+        if (hold == null) {
+            hold = new L3Hold(previousRules);
+        }
+        if (!hold.over()) {
+            // Normally the first verdicts or hce's second round end the hold (see sync); this
+            // ends it when hce cannot check at all, unless there are rules to keep.
+            long limit = Math.max(L3_HOLD_MAX_MS, 3L * g.intervalSec() * 1000 + g.timeoutMs());
+            loop().schedule(() -> {
+                if (hold.limitPassed(state, limit)) {
+                    scheduleL3();
+                }
+            }, limit, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -122,7 +131,7 @@ public final class Pfe extends Engine {
             return Result.HANDLED;
         }
         switch (m.type()) {
-            case CTL_SHOW_SUM -> state.summary(m.peerId()).forEach(parent()::send);
+            case CTL_SHOW_SUM -> state.summary(m.peerId(), hold.keepsPreviousRules()).forEach(parent()::send);
             case CTL_SERVICE_ENABLE, CTL_SERVICE_DISABLE, CTL_TABLE_ENABLE, CTL_TABLE_DISABLE,
                     CTL_HOST_ENABLE, CTL_HOST_DISABLE -> control(m);
             case CTL_POLL -> {
@@ -216,14 +225,7 @@ public final class Pfe extends Engine {
      */
     private void sync(Generation g) {
         parent().send(MessageType.SYNC, g);
-        if (!l3Ready && state != null && g.generation() == state.generation && ++roundsSeen >= 2) {
-            endHold();
-        }
-    }
-
-    private void endHold() {
-        if (!l3Ready) {
-            l3Ready = true;
+        if (state != null && g.generation() == state.generation && hold.roundStarted()) {
             scheduleL3();
         }
     }
@@ -272,6 +274,9 @@ public final class Pfe extends Engine {
 
     @Override
     protected void peerConnected(ProcId peer) {
+        if (peer == ProcId.HCE && hold != null) {
+            hold.hceConnected();
+        }
         if (peer == ProcId.HCE && state != null) {
             // A restarted hce starts from unknown; tell it what is disabled so it skips those.
             for (TableEntry t : state.tables.values()) {
@@ -299,10 +304,9 @@ public final class Pfe extends Engine {
 
     private void syncKernel() {
         l3Pending = false;
-        if (!l3Ready && !state.checked()) {
+        if (!hold.allows(state)) {
             return;
         }
-        l3Ready = true;
         List<L3Backend.Redirect> redirects = state.redirects();
         backend.apply(redirects, l3ChangedAt);
         for (ServiceEntry s : state.services) {

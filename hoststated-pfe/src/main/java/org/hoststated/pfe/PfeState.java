@@ -115,11 +115,15 @@ final class PfeState {
         return true;
     }
 
-    /** The rows of {@code show summary}, in the original's order (SPEC 2.2). */
-    List<Imsg> summary(int peerId) {
+    /**
+     * The rows of {@code show summary}, in the original's order (SPEC 2.2).
+     *
+     * @param previousRules the kernel still serves the rules of a previous run ({@link L3Hold})
+     */
+    List<Imsg> summary(int peerId, boolean previousRules) {
         List<Imsg> out = new ArrayList<>();
         for (ServiceEntry s : reversed(services)) {
-            out.add(row(MessageType.CTL_SERVICE, s.row(), peerId));
+            out.add(row(MessageType.CTL_SERVICE, s.row(previousRules), peerId));
             if (s.disabled) {
                 continue;
             }
@@ -177,11 +181,12 @@ final class PfeState {
     }
 
     /**
-     * True once every enabled host of a service's table has a verdict: until then the rules
-     * a previous run left (or none) stay, rather than being replaced by a state that only
-     * says "not checked yet".
+     * The enabled hosts of services' tables that have no verdict yet (a host of two services
+     * counts once): until there are none, the rules a previous run left (or none) stay, rather
+     * than being replaced by a state that only says "not checked yet" ({@link L3Hold}).
      */
-    boolean checked() {
+    int unchecked() {
+        java.util.Set<HostEntry> out = new java.util.HashSet<>();
         for (ServiceEntry s : services) {
             for (TableEntry t : new TableEntry[] {s.main, s.backup}) {
                 if (t == null || t.disabled || s.disabled) {
@@ -189,12 +194,12 @@ final class PfeState {
                 }
                 for (HostEntry h : t.hosts) {
                     if (!h.disabled && h.state == HostState.UNKNOWN && h.checkCount == 0) {
-                        return false;
+                        out.add(h);
                     }
                 }
             }
         }
-        return true;
+        return out.size();
     }
 
     private static Imsg row(MessageType type, Object payload, int peerId) {

@@ -47,7 +47,13 @@ final class ServiceEntry {
         return t == main ? ServiceStatus.ACTIVE : ServiceStatus.ACTIVE_BACKUP;
     }
 
-    CtlService row() {
-        return new CtlService(config.id(), config.name(), status());
+    /**
+     * @param previousRules the kernel still serves a previous run's rules: whatever pfe knows
+     *        of the hosts so far, that is what clients of an enabled service get
+     */
+    CtlService row(boolean previousRules) {
+        ServiceStatus st = status();
+        return new CtlService(config.id(), config.name(),
+                previousRules && st != ServiceStatus.DISABLED ? ServiceStatus.KEPT : st);
     }
 }

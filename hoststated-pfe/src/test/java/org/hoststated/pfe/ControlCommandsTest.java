@@ -45,7 +45,7 @@ class ControlCommandsTest {
         assertEquals(0, www.main.upCount);
         assertEquals(HostState.UNKNOWN, a.state);
         assertTrue(s.redirects().get(0).hosts().isEmpty(), "a disabled service has no rule");
-        List<MessageType> rows = s.summary(0).stream().map(m -> m.type()).toList();
+        List<MessageType> rows = s.summary(0, false).stream().map(m -> m.type()).toList();
         assertEquals(List.of(MessageType.CTL_SERVICE, MessageType.CTL_TABLE, MessageType.CTL_SERVICE,
                 MessageType.CTL_END), rows, "a disabled service lists no tables, a disabled table no hosts");
     }

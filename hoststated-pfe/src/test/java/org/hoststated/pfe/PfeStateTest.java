@@ -35,7 +35,7 @@ class PfeStateTest {
         assertEquals("down", www().status().toString());
         assertEquals("empty", www().main.row().status());
         assertEquals("unknown", a.row().status());
-        assertFalse(s.checked());
+        assertEquals(3, s.unchecked(), "the hosts of web count once though two services use it");
     }
 
     @Test
@@ -77,15 +77,15 @@ class PfeStateTest {
     void checkedOnceEveryEnabledHostHasAVerdict() {
         report(s, a, HostState.UP);
         report(s, b, HostState.DOWN);
-        assertFalse(s.checked());
+        assertEquals(1, s.unchecked());
         report(s, spare, HostState.DOWN);
-        assertTrue(s.checked());
+        assertEquals(0, s.unchecked());
     }
 
     @Test
     void summaryListsServicesTablesAndHostsInTheOriginalOrder() {
         report(s, a, HostState.UP);
-        List<String> rows = s.summary(7).stream().map(PfeStateTest::describe).toList();
+        List<String> rows = s.summary(7, false).stream().map(PfeStateTest::describe).toList();
         assertEquals(List.of(
                 "service other active",
                 "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
@@ -93,7 +93,16 @@ class PfeStateTest {
                 "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
                 "table spare empty", "host 10.21.2.21 unknown",
                 "end"), rows);
-        assertTrue(s.summary(7).stream().allMatch(m -> m.peerId() == 7));
+        assertTrue(s.summary(7, false).stream().allMatch(m -> m.peerId() == 7));
+    }
+
+    /** While a previous run's rules serve, show summary says so rather than "down". */
+    @Test
+    void summarySaysWhenThePreviousRunsRulesAreKept() {
+        s.services.get(1).disabled = true;
+        List<String> rows = s.summary(7, true).stream().map(PfeStateTest::describe)
+                .filter(r -> r.startsWith("service")).toList();
+        assertEquals(List.of("service other disabled", "service www kept (previous run's rules)"), rows);
     }
 
     @Test

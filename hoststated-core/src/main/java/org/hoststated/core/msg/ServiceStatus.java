@@ -6,7 +6,9 @@ public enum ServiceStatus {
     DISABLED("disabled"),
     DOWN("down"),
     ACTIVE_BACKUP("active (using backup table)"),
-    ACTIVE("active");
+    ACTIVE("active"),
+    /** Not every host checked yet; the kernel still has a previous run's rules (pfe's L3Hold). */
+    KEPT("kept (previous run's rules)");
 
     private final String text;
 

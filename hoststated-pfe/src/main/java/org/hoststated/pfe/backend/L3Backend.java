@@ -17,8 +17,11 @@ public interface L3Backend extends AutoCloseable {
     /**
      * Reads what a previous run left in the kernel; it stays until the first {@link #apply}
      * replaces it. Called once, before the first apply.
+     *
+     * @return whether a previous run left redirection rules (pfe then holds its first write
+     *         until every host is checked, however long that takes)
      */
-    void start();
+    boolean start();
 
     /**
      * Makes the kernel redirect exactly {@code services}, soon.

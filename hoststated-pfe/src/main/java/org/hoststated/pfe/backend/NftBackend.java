@@ -42,17 +42,19 @@ public final class NftBackend extends KernelBackend {
     }
 
     @Override
-    public void start() {
+    public boolean start() {
         try {
             CommandRunner.Result r = nft.run("list table inet " + table + "\n");
             if (r.ok()) {
                 long rules = r.stdout().lines().filter(l -> l.contains(" dnat ")).count();
                 log.info("table inet {} of a previous run has {} redirection rule(s); "
                         + "they stay until host states are known, then are replaced", table, rules);
+                return rules > 0;
             }
         } catch (L3Exception e) {
             log.error("cannot read table inet {}: {}", table, e.getMessage());
         }
+        return false;
     }
 
     @Override

@@ -14,7 +14,8 @@ public final class NoneBackend implements L3Backend {
     }
 
     @Override
-    public void start() {
+    public boolean start() {
+        return false;
     }
 
     @Override

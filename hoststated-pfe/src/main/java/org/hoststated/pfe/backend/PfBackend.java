@@ -44,7 +44,7 @@ public final class PfBackend extends KernelBackend {
     }
 
     @Override
-    public void start() {
+    public boolean start() {
         try {
             CommandRunner.Result info = runner.run(command("-s", "info"), "");
             if (info.ok() && info.stdout().contains("Status: Disabled")) {
@@ -53,7 +53,7 @@ public final class PfBackend extends KernelBackend {
             CommandRunner.Result r = runner.run(command("-a", PfRules.ANCHOR, "-s", "Anchors"), "");
             if (!r.ok()) {
                 log.error("cannot list anchors under {}: {}", PfRules.ANCHOR, r.why());
-                return;
+                return false;
             }
             r.stdout().lines().map(String::strip).filter(l -> l.startsWith(PfRules.ANCHOR + "/"))
                     .forEach(a -> anchors.put(a, null));
@@ -64,6 +64,7 @@ public final class PfBackend extends KernelBackend {
         } catch (L3Exception e) {
             log.error("cannot read pf anchors: {}", e.getMessage());
         }
+        return !anchors.isEmpty();
     }
 
     @Override
