@@ -1,6 +1,11 @@
 package org.hoststated.hce.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,8 +32,26 @@ class GlobTest {
         "[]x]|]|true",
         "[|[|true",
         "(x)|(x)|true",
+        "*a*b*c|xaybzc|true",
+        "*a*b*c|xaybzcd|false",
+        "a*|a|true",
+        "**|''|true",
+        "[\\]]x|]x|true",
+        "[a\\-c]|-|true",
+        "[a\\-c]|b|false",
     })
     void matches(String glob, String text, boolean expected) {
         assertEquals(expected, new Glob(glob).matches(text.replace("\\r\\n", "\r\n")));
+    }
+
+    /** The host writes the text: a pattern of many stars must not take time exponential in the stars. */
+    @Test
+    void manyStarsOnALongTextStayLinear() {
+        String text = "ab".repeat(32 * 1024);
+        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
+            for (int i = 0; i < 100; i++) {
+                assertFalse(new Glob("*a*b*a*b*c*").matches(text));
+            }
+        });
     }
 }

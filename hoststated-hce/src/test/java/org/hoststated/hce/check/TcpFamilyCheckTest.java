@@ -128,6 +128,19 @@ class TcpFamilyCheckTest {
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4));
     }
 
+    /** A host's long banner against a pattern of several stars: judged in time, the loop not frozen. */
+    @Test
+    void hostileBannerDoesNotStallTheLoop() throws Exception {
+        int port = servers.serve((in, out) -> {
+            write(out, "ab".repeat(30_000));
+            TestServers.SILENT.run(in, out);
+        });
+        long t0 = System.nanoTime();
+        assertEquals(CheckResult.down(HostError.TCP_READ_TIMEOUT),
+                run(new SendExpectCheck(plain, null, "*a*b*a*b*c*"), port, 1000));
+        assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(2500));
+    }
+
     @Test
     void silentServerTimesOut() throws Exception {
         int port = servers.serve(TestServers.SILENT);
