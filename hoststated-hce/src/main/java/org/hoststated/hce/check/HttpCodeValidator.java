@@ -1,16 +1,15 @@
 package org.hoststated.hce.check;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
 import org.hoststated.core.msg.HostError;
 
 /**
  * {@code check http|https ... code <n>}: the status line must start with {@code HTTP/1.0 } or
- * {@code HTTP/1.1 } and carry the configured 3-digit code (relayd's check_http_code). Decides as
- * soon as the status code has arrived rather than at EOF: nothing after it changes the verdict.
+ * {@code HTTP/1.1 } and carry the configured 3-digit code (relayd's check_http_code). Interim
+ * {@code 1xx} answers are skipped ({@link HttpAnswer}). Decides as soon as the final status code
+ * has arrived rather than at EOF: nothing after it changes the verdict.
  */
 public final class HttpCodeValidator implements ResponseValidator {
-    private static final int PREFIX = "HTTP/1.x ".length();
     private final int code;
 
     public HttpCodeValidator(int code) {
@@ -19,27 +18,19 @@ public final class HttpCodeValidator implements ResponseValidator {
 
     @Override
     public CheckResult onRead(ByteBuf soFar) {
-        return soFar.readableBytes() < PREFIX + 3 ? null : verdict(soFar);
+        HttpAnswer a = HttpAnswer.find(soFar, false);
+        return a.kind == HttpAnswer.Kind.INCOMPLETE ? null : verdict(a);
     }
 
     @Override
     public CheckResult onEof(ByteBuf all) {
-        return verdict(all);
+        return verdict(HttpAnswer.find(all, true));
     }
 
-    private CheckResult verdict(ByteBuf b) {
-        if (b.readableBytes() < PREFIX + 3) {
+    private CheckResult verdict(HttpAnswer a) {
+        if (a.kind != HttpAnswer.Kind.FINAL) {
             return CheckResult.down(HostError.HTTP_CODE_ERROR);
         }
-        String head = b.toString(b.readerIndex(), PREFIX + 3, StandardCharsets.ISO_8859_1);
-        if (!head.startsWith("HTTP/1.0 ") && !head.startsWith("HTTP/1.1 ")) {
-            return CheckResult.down(HostError.HTTP_CODE_ERROR);
-        }
-        String digits = head.substring(PREFIX);
-        if (!digits.chars().allMatch(Character::isDigit)) {
-            return CheckResult.down(HostError.HTTP_CODE_ERROR);
-        }
-        return Integer.parseInt(digits) == code ? CheckResult.up(HostError.HTTP_CODE_OK)
-                : CheckResult.down(HostError.HTTP_CODE_FAIL);
+        return a.code == code ? CheckResult.up(HostError.HTTP_CODE_OK) : CheckResult.down(HostError.HTTP_CODE_FAIL);
     }
 }

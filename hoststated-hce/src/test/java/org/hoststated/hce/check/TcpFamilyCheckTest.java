@@ -104,6 +104,23 @@ class TcpFamilyCheckTest {
                 DigestType.SHA1, hex("SHA-1", BODY)), noBody, 1000));
     }
 
+    /** Interim 1xx answers are skipped; "2000" is no status code; a bare reason-less line is fine. */
+    @Test
+    void httpCodeAfterInterimAnswers() throws Exception {
+        String hints = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n";
+        int early = servers.serve(answer(hints + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                new CompletableFuture<>()));
+        assertEquals(CheckResult.up(HostError.HTTP_CODE_OK), run(HttpCheck.code(plain, "/", null, 200), early, 1000));
+        int cont = servers.serve(answer("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\n\r\n",
+                new CompletableFuture<>()));
+        assertEquals(CheckResult.down(HostError.HTTP_CODE_FAIL), run(HttpCheck.code(plain, "/", null, 200), cont, 1000));
+        int fourDigits = servers.serve(answer("HTTP/1.1 2000 OK\r\n\r\n", new CompletableFuture<>()));
+        assertEquals(CheckResult.down(HostError.HTTP_CODE_ERROR),
+                run(HttpCheck.code(plain, "/", null, 200), fourDigits, 1000));
+        int noReason = servers.serve(answer("HTTP/1.1 200\r\n\r\n", new CompletableFuture<>()));
+        assertEquals(CheckResult.up(HostError.HTTP_CODE_OK), run(HttpCheck.code(plain, "/", null, 200), noReason, 1000));
+    }
+
     @Test
     void sendExpect() throws Exception {
         int banner = servers.serve((in, out) -> {
