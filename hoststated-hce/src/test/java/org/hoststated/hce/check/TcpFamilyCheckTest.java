@@ -121,6 +121,45 @@ class TcpFamilyCheckTest {
         assertEquals(CheckResult.up(HostError.HTTP_CODE_OK), run(HttpCheck.code(plain, "/", null, 200), noReason, 1000));
     }
 
+    /**
+     * The digest is of the body an HTTP client would see: after interim answers, Content-Length
+     * bytes or decoded chunks, judged without waiting for a close that a keep-alive server never does.
+     */
+    @Test
+    void httpDigestOfTheFramedBody() throws Exception {
+        DigestType sha1 = DigestType.SHA1;
+        String want = hex("SHA-1", BODY);
+        int keepAlive = servers.serve((in, out) -> {
+            TestServers.readUntil(in, s -> s.contains("\r\n\r\n"));
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + BODY.length() + "\r\n\r\n" + BODY + "trailing junk");
+            TestServers.SILENT.run(in, out);
+        });
+        long t0 = System.nanoTime();
+        assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK),
+                run(HttpCheck.digest(plain, "/", null, sha1, want), keepAlive, 3000));
+        assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(2000), "waited for a close");
+        String chunks = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "6;x=y\r\n" + BODY.substring(0, 6) + "\r\n" + Integer.toHexString(BODY.length() - 6) + "\r\n"
+                + BODY.substring(6) + "\r\n0\r\nX-Trailer: 1\r\n\r\n";
+        int chunked = servers.serve((in, out) -> {
+            TestServers.readUntil(in, s -> s.contains("\r\n\r\n"));
+            write(out, chunks);
+            TestServers.SILENT.run(in, out);
+        });
+        assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK),
+                run(HttpCheck.digest(plain, "/", null, sha1, want), chunked, 1000));
+        int cutShort = servers.serve(answer(chunks.substring(0, chunks.length() - 12), new CompletableFuture<>()));
+        assertEquals(CheckResult.down(HostError.HTTP_DIGEST_ERROR),
+                run(HttpCheck.digest(plain, "/", null, sha1, want), cutShort, 1000));
+        int early = servers.serve(answer("HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.0 200 OK\r\n\r\n" + BODY,
+                new CompletableFuture<>()));
+        assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK),
+                run(HttpCheck.digest(plain, "/", null, sha1, want), early, 1000));
+        int bareLf = servers.serve(answer("HTTP/1.0 200 OK\nServer: x\n\n" + BODY, new CompletableFuture<>()));
+        assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK),
+                run(HttpCheck.digest(plain, "/", null, sha1, want), bareLf, 1000));
+    }
+
     @Test
     void sendExpect() throws Exception {
         int banner = servers.serve((in, out) -> {
