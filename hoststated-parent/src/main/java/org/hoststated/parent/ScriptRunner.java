@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * Runs {@code check script} programs for hce (relayd's check_script.c, run by its parent): as
  * the unprivileged user (through setpriv), with the host name as the only argument, stdin and
  * output on /dev/null, in a session of its own, killed with everything it started at the table
- * timeout. Each runs on a thread of a bounded pool, never on the parent's event loop (the
- * original blocked its parent here), so a slow script delays no other check.
+ * timeout. What a script leaves running in its process group when it exits (a command put in
+ * the background) is killed then too: run at every check, such leftovers piled up as the
+ * unprivileged user without end. Each runs on a thread of a bounded pool, never on the
+ * parent's event loop (the original blocked its parent here), so a slow script delays no other
+ * check.
  *
  * <p>A script that waited in the queue longer than its timeout is not run: hce has stopped
  * waiting for it and takes that as the daemon's overload, no verdict on the host.
@@ -124,6 +127,7 @@ final class ScriptRunner implements AutoCloseable {
                         req.timeoutMs());
                 return result(req, -1, true);
             }
+            p.killGroup(SpawnedProcess.SIGKILL);
             return result(req, exitStatus(req, st.get()), false);
         } catch (InterruptedException e) {
             kill(p);
@@ -157,6 +161,7 @@ final class ScriptRunner implements AutoCloseable {
     /** Kills the script and whatever it started (a shell's sleep), and reaps it. */
     private static void kill(SpawnedProcess p) {
         ProcessHandle.of(p.pid()).ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
+        p.killGroup(SpawnedProcess.SIGKILL);
         try {
             p.kill(SpawnedProcess.SIGKILL);
             p.waitFor(Duration.ofSeconds(1));

@@ -1,6 +1,7 @@
 package org.hoststated.parent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A check script that cannot run (missing, not executable) is warned about once, not at every
- * check; once it has run, a new failure to run is warned about again.
+ * check; once it has run, a new failure to run is warned about again. What a script leaves
+ * running is killed.
  */
 class ScriptRunnerTest {
     @TempDir
@@ -51,6 +53,34 @@ class ScriptRunnerTest {
             LogConfig.init("hoststated", "hoststated", true, false);
         }
         assertEquals(2, lines.stream().filter(l -> l.contains("cannot run")).count(), lines.toString());
+    }
+
+    /** A command a script leaves in the background is killed once the script has exited. */
+    @Test
+    void whatAScriptLeavesRunningIsKilled() throws Exception {
+        Path script = dir.resolve("bg.sh");
+        Path pidFile = dir.resolve("bg.pid");
+        Files.writeString(script, "#!/bin/sh\nsleep 60 &\necho $! > " + pidFile + "\nexit 1\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (ScriptRunner runner = new ScriptRunner(null)) {
+            assertEquals(1, run(runner, script));
+        }
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (running(pid) && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertFalse(running(pid), "the background sleep " + pid + " still runs");
+    }
+
+    /** Alive and not a zombie waiting for init to reap it. */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private static int run(ScriptRunner runner, Path script) throws Exception {

@@ -100,6 +100,15 @@ public final class SpawnedProcess {
         return true;
     }
 
+    /**
+     * Sends {@code signal} to the process group the child leads (spawned with a session of its
+     * own), which still holds what it started after the child itself exited; quietly does nothing
+     * when the group is empty.
+     */
+    public void killGroup(int signal) {
+        Native.LIBC.kill(-pid, signal);
+    }
+
     @Override
     public String toString() {
         return "pid " + pid;
