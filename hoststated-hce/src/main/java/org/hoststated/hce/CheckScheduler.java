@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +75,8 @@ public final class CheckScheduler {
         boolean busy;
         /** Enabled while a check of before was still in flight: check again once it ends. */
         boolean recheck;
+        /** The round of its last verdict (0: none yet). */
+        long verdictRound;
         int epoch;
 
         HostEntry(HostConfig host, TableEntry table) {
@@ -103,6 +106,7 @@ public final class CheckScheduler {
     private boolean held;
     private int inFlight;
     private int overloaded;
+    private boolean overloadedLastRound;
     private long rounds;
 
     /**
@@ -278,6 +282,7 @@ public final class CheckScheduler {
         }
         timer = loop.schedule(this::round, config.globals().intervalSec(), TimeUnit.SECONDS);
         rounds++;
+        overloadedLastRound = overloaded > 0;
         if (overloaded > 0) {
             log.warn("check engine overloaded: {} checks of the last round could not run at once (no file"
                     + " descriptor, or no room for a script); no verdict on their hosts", overloaded);
@@ -290,7 +295,14 @@ public final class CheckScheduler {
                 t.check.roundStarted();
             }
         }
-        for (HostEntry e : hostOrder) {
+        List<HostEntry> order = hostOrder;
+        if (overloadedLastRound) {
+            // The hosts that waited longest for a verdict go first, else an overloaded engine
+            // would check the same hosts every round and leave the others unknown for ever.
+            order = new ArrayList<>(hostOrder);
+            order.sort(Comparator.comparingLong(e -> e.verdictRound));
+        }
+        for (HostEntry e : order) {
             // A host whose last check has not finished yet is not queued twice.
             if (e.enabled && e.table.due && !e.busy) {
                 e.busy = true;
@@ -384,6 +396,7 @@ public final class CheckScheduler {
             overloaded++;
             return;
         }
+        e.verdictRound = rounds;
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         results.report(e.host, e.table.check, e.health, r, ms);
     }

@@ -8,12 +8,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.hoststated.core.config.CheckConfig;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
+import org.hoststated.hce.check.Check;
+import org.hoststated.hce.check.CheckResult;
+import org.hoststated.hce.check.CheckTarget;
 import org.hoststated.hce.check.TestServers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,6 +77,50 @@ class CheckSchedulerTest {
         assertEquals(2, last(1).checkCount());
         assertEquals(2, last(1).upCount());
         assertEquals(0, (int) loop.call(s::pending));
+    }
+
+    /**
+     * With room for two checks a round (a full script pool), the hosts left without a verdict go
+     * first in the next round: every host is checked in turn, not the first two for ever.
+     */
+    @Test
+    void hostsWithoutRoomGoFirstNextRound() throws Exception {
+        Config c = new TestConfigs(60, 500).table("scripts", 80, CheckConfig.tcp(),
+                List.of("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"), 0).build();
+        int[] room = new int[1];
+        Check twoARound = new Check() {
+            @Override
+            public void start(CheckTarget target, long deadlineNanos, Consumer<CheckResult> done) {
+                CheckResult r = room[0]-- > 0 ? CheckResult.up(HostError.SCRIPT_OK) : CheckResult.OVERLOAD;
+                loop.loop().execute(() -> done.accept(r));
+            }
+
+            @Override
+            public String kind() {
+                return "script";
+            }
+
+            @Override
+            public boolean holdsDescriptor() {
+                return false;
+            }
+
+            @Override
+            public void roundStarted() {
+                room[0] = 2;
+            }
+        };
+        CheckScheduler s = loop.call(() -> new CheckScheduler(loop.loop(), c, 1, statuses::add, syncs::incrementAndGet,
+                t -> twoARound, CheckScheduler.Options.defaults(LogMode.ALL)));
+        loop.run(s::start);
+        for (int round = 2; round <= 3; round++) {
+            assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+            loop.run(s::pollNow);
+        }
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        for (int host = 1; host <= 6; host++) {
+            assertNotNull(last(host), "host " + host + " never checked in 3 rounds");
+        }
     }
 
     @Test
