@@ -2,6 +2,7 @@ package org.hoststated.hce.check;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import org.hoststated.core.config.Glob;
 import org.hoststated.core.msg.HostError;
 
 /**
@@ -9,10 +10,10 @@ import org.hoststated.core.msg.HostError;
  * read; a match is up. EOF without a match is down (DECISIONS.md; the original said unknown).
  */
 public final class SendExpectValidator implements ResponseValidator {
-    private final Glob expect;
+    private final String expect;
 
     public SendExpectValidator(String expect) {
-        this.expect = new Glob(expect);
+        this.expect = expect;
     }
 
     @Override
@@ -26,6 +27,6 @@ public final class SendExpectValidator implements ResponseValidator {
     }
 
     private boolean matches(ByteBuf b) {
-        return expect.matches(b.toString(StandardCharsets.ISO_8859_1));
+        return Glob.matches(expect, b.toString(StandardCharsets.ISO_8859_1));
     }
 }

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Glob;
 import org.hoststated.core.config.NodeType;
 import org.hoststated.core.config.ProtocolNode;
 import org.hoststated.relay.LargeBuffers;
@@ -293,14 +294,14 @@ final class HeadRewriter {
                 }
                 boolean match = false;
                 for (int k = 0; k < count && !match; k++) {
-                    match = Glob.matches(n.value(), current(hits[k]));
+                    match = Glob.matchesIgnoringCase(n.value(), current(hits[k]));
                 }
                 expect(n, match);
             }
             case FILTER -> {
                 boolean match = false;
                 for (int k = 0; k < count && !match; k++) {
-                    match = Glob.matches(n.value(), current(hits[k]));
+                    match = Glob.matchesIgnoringCase(n.value(), current(hits[k]));
                 }
                 filter(n, match);
             }
@@ -363,9 +364,9 @@ final class HeadRewriter {
                 hash = Hash32.str(p.rawValue(i, cookie), hash);
             }
             if (n.action() == Action.EXPECT || n.action() == Action.FILTER) {
-                boolean m = Glob.matches(n.value(), p.matchValue(i, cookie));
+                boolean m = Glob.matchesIgnoringCase(n.value(), p.matchValue(i, cookie));
                 String decoded = p.decodedCookieValue(i);
-                if (decoded != null && Glob.matches(n.value(), decoded) != m) {
+                if (decoded != null && Glob.matchesIgnoringCase(n.value(), decoded) != m) {
                     // A filter refuses what either form matches; an expect needs both.
                     m = n.action() == Action.FILTER;
                 }
@@ -433,8 +434,8 @@ final class HeadRewriter {
                     editQuery(null);
                 }
             }
-            case EXPECT -> expect(n, at && Glob.matches(n.value(), TargetNormalizer.query(q)));
-            case FILTER -> filter(n, at && Glob.matches(n.value(), TargetNormalizer.query(q)));
+            case EXPECT -> expect(n, at && Glob.matchesIgnoringCase(n.value(), TargetNormalizer.query(q)));
+            case FILTER -> filter(n, at && Glob.matchesIgnoringCase(n.value(), TargetNormalizer.query(q)));
             case HASH -> {
                 if (at) {
                     hash = Hash32.str(q, hash);
@@ -458,7 +459,7 @@ final class HeadRewriter {
             pathSlashForm = TargetNormalizer.pathWithSlashesDecoded(path);
             pathParamForm = TargetNormalizer.pathWithParametersRemoved(path);
         }
-        boolean kept = Glob.matches(key, pathForm);
+        boolean kept = Glob.matchesIgnoringCase(key, pathForm);
         if (kept != all) {
             return kept;
         }
@@ -466,7 +467,7 @@ final class HeadRewriter {
     }
 
     private static boolean differs(String key, String form, boolean matched) {
-        return form != null && Glob.matches(key, form) != matched;
+        return form != null && Glob.matchesIgnoringCase(key, form) != matched;
     }
 
     private void editQuery(String q) {

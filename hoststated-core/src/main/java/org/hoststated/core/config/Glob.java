@@ -1,25 +1,32 @@
-package org.hoststated.hce.check;
+package org.hoststated.core.config;
 
 /**
- * A shell glob as {@code fnmatch(pattern, string, 0)} reads it: {@code *}, {@code ?},
- * {@code [...]} with ranges and {@code !} or {@code ^} negation, backslash quoting; {@code *}
- * also matches {@code /} and newlines. The whole string must match.
+ * The shell globs of the configuration, matched as fnmatch(3) reads them: {@code *},
+ * {@code ?}, {@code [...]} with ranges, {@code !} or {@code ^} negation and backslash escapes,
+ * backslash quoting outside; {@code *} also matches {@code /} and newlines, and the whole text
+ * must match. {@code check send ... expect} matches with flags 0 ({@link #matches}), as the
+ * original did; protocol rules with FNM_CASEFOLD ({@link #matchesIgnoringCase}, ASCII), as
+ * relayd did.
  *
- * <p>Matched directly, not through a regular expression: the text comes from the host, and a
- * backtracking regex of a pattern with several stars ({@code *a*b*c*}) takes time of the text's
- * length to the power of the stars, which froze the engine's one event loop on a 60 KB banner.
- * Here a star only ever moves forward from the last star seen, so a match costs at most the
- * text's length times the pattern's.
+ * <p>Matched directly, never through a regular expression: the text comes from a host or a
+ * client, and a backtracking regex of a pattern with several stars ({@code *a*b*c*}) takes time
+ * of the text's length to the power of the stars (a 60 KB banner froze the health check
+ * engine). Here a star only ever moves forward from the last star seen, so a match costs at
+ * most the text's length times the pattern's. Stateless.
  */
 public final class Glob {
-    private final String pattern;
-
-    public Glob(String pattern) {
-        this.pattern = pattern;
+    private Glob() {
     }
 
-    public boolean matches(CharSequence s) {
-        String p = pattern;
+    public static boolean matches(String pattern, CharSequence s) {
+        return match(pattern, s, false);
+    }
+
+    public static boolean matchesIgnoringCase(String pattern, CharSequence s) {
+        return match(pattern, s, true);
+    }
+
+    private static boolean match(String p, CharSequence s, boolean fold) {
         int pi = 0;
         int si = 0;
         int starP = -1;
@@ -31,7 +38,7 @@ public final class Glob {
                     starS = si;
                     continue;
                 }
-                int next = single(pi, s.charAt(si));
+                int next = single(p, pi, fold(s.charAt(si), fold), fold);
                 if (next > 0) {
                     pi = next;
                     si++;
@@ -52,29 +59,27 @@ public final class Glob {
         return pi == p.length();
     }
 
-    /** Matches the one element at {@code pi} against {@code c}: the index after it, or -1. */
-    private int single(int pi, char c) {
-        String p = pattern;
+    /** Matches the one element at {@code pi} against {@code c} (folded if asked): the index after it, or -1. */
+    private static int single(String p, int pi, char c, boolean fold) {
         char x = p.charAt(pi);
         if (x == '?') {
             return pi + 1;
         }
         if (x == '[') {
-            int end = classEnd(pi);
+            int end = classEnd(p, pi);
             if (end > 0) {
-                return inClass(pi + 1, end, c) ? end + 1 : -1;
+                return inClass(p, pi + 1, end, c, fold) ? end + 1 : -1;
             }
             // An unclosed '[' stands for itself.
         }
         if (x == '\\' && pi + 1 < p.length()) {
-            return p.charAt(pi + 1) == c ? pi + 2 : -1;
+            return fold(p.charAt(pi + 1), fold) == c ? pi + 2 : -1;
         }
-        return x == c ? pi + 1 : -1;
+        return fold(x, fold) == c ? pi + 1 : -1;
     }
 
     /** The index of the ']' that closes the class opened at {@code pi}, or -1. */
-    private int classEnd(int pi) {
-        String p = pattern;
+    private static int classEnd(String p, int pi) {
         int i = pi + 1;
         if (i < p.length() && (p.charAt(i) == '!' || p.charAt(i) == '^')) {
             i++;
@@ -92,8 +97,7 @@ public final class Glob {
         return -1;
     }
 
-    private boolean inClass(int from, int end, char c) {
-        String p = pattern;
+    private static boolean inClass(String p, int from, int end, char c, boolean fold) {
         boolean negate = p.charAt(from) == '!' || p.charAt(from) == '^';
         int i = negate ? from + 1 : from;
         boolean hit = false;
@@ -101,10 +105,10 @@ public final class Glob {
             if (p.charAt(i) == '\\' && i + 1 < end) {
                 i++;
             }
-            char lo = p.charAt(i);
+            char lo = fold(p.charAt(i), fold);
             if (i + 2 < end && p.charAt(i + 1) == '-') {
                 int hiAt = p.charAt(i + 2) == '\\' && i + 3 < end ? i + 3 : i + 2;
-                char hi = p.charAt(hiAt);
+                char hi = fold(p.charAt(hiAt), fold);
                 hit |= c >= lo && c <= hi;
                 i = hiAt + 1;
             } else {
@@ -113,5 +117,9 @@ public final class Glob {
             }
         }
         return hit != negate;
+    }
+
+    private static char fold(char c, boolean fold) {
+        return fold && c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
     }
 }

@@ -1,4 +1,4 @@
-package org.hoststated.hce.check;
+package org.hoststated.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** fnmatch(3) with flags 0, as send/expect uses it. */
+/** fnmatch(3) with flags 0, as send/expect uses it, and with case folding, as protocol rules do. */
 class GlobTest {
     @ParameterizedTest(name = "{0} ~ {1}: {2}")
     @CsvSource(delimiter = '|', value = {
@@ -41,7 +41,22 @@ class GlobTest {
         "[a\\-c]|b|false",
     })
     void matches(String glob, String text, boolean expected) {
-        assertEquals(expected, new Glob(glob).matches(text.replace("\\r\\n", "\r\n")));
+        assertEquals(expected, Glob.matches(glob, text.replace("\\r\\n", "\r\n")));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"*bot*, GoogleBot/2.1, true", "*bot*, firefox, false", "a?c, ABC, true", "a?c, ac, false",
+            "/admin*, /ADMIN/x, true", "[a-c]x, Bx, true", "[!a-c]x, bx, false", "[!a-c]x, dx, true",
+            "[A-C]x, bX, true", "\\*, *, true", "\\*, a, false", "*.css, /s/a.css, true", "*.css, /s/a.cssx, false",
+            "*, '', true", "'', '', true", "'', a, false", "a*b*c, aXbYbZc, true", "[ab, [ab, true"})
+    void matchesIgnoringCase(String pattern, String text, boolean expected) {
+        assertEquals(expected, Glob.matchesIgnoringCase(pattern, text));
+    }
+
+    @Test
+    void caseCountsUnlessIgnored() {
+        assertFalse(Glob.matches("220*OK", "220 ok"));
+        assertEquals(true, Glob.matchesIgnoringCase("220*OK", "220 ok"));
     }
 
     /** The host writes the text: a pattern of many stars must not take time exponential in the stars. */
@@ -50,7 +65,7 @@ class GlobTest {
         String text = "ab".repeat(32 * 1024);
         assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
             for (int i = 0; i < 100; i++) {
-                assertFalse(new Glob("*a*b*a*b*c*").matches(text));
+                assertFalse(Glob.matches("*a*b*a*b*c*", text));
             }
         });
     }
