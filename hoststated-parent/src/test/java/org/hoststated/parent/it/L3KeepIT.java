@@ -2,7 +2,6 @@ package org.hoststated.parent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -63,12 +62,7 @@ class L3KeepIT {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue(L3Netns.available(), "needs root, ip netns and nft");
-        try {
-            netns = new L3Netns();
-        } catch (IOException e) {
-            assumeTrue(false, "cannot build the test's network namespaces: " + e.getMessage());
-        }
+        netns = L3Netns.openOrSkip();
         dir = Files.createTempDirectory("l3keep-it");
         backends = L3Netns.probe(L3Netns.SRV, "serve", "10.21.2.11/29080", "10.21.2.12/29080");
         backendCommands = new PrintWriter(backends.getOutputStream(), true, StandardCharsets.US_ASCII);

@@ -35,6 +35,17 @@ final class L3Netns implements AutoCloseable {
         }
     }
 
+    /** The test's namespaces, or the test skipped with the reason they cannot be built here. */
+    static L3Netns openOrSkip() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(available(), "needs root, ip netns and nft");
+        try {
+            return new L3Netns();
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "cannot build the test's network namespaces: " + e.getMessage());
+            return null;
+        }
+    }
+
     L3Netns() throws IOException {
         close();
         String[] setup = {

@@ -3,7 +3,6 @@ package org.hoststated.parent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -113,12 +112,7 @@ class L3RedirectIT {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue(L3Netns.available(), "needs root, ip netns and nft");
-        try {
-            netns = new L3Netns();
-        } catch (IOException e) {
-            assumeTrue(false, "cannot build the test's network namespaces: " + e.getMessage());
-        }
+        netns = L3Netns.openOrSkip();
         dir = Files.createTempDirectory("l3-it");
         backends = L3Netns.probe(L3Netns.SRV, "serve", "10.21.2.11/8080", "10.21.2.12/8080", "10.21.2.21/8080",
                 "fd21::2:11/8080");
