@@ -23,18 +23,12 @@ public final class AbstractSocketName implements Closeable {
      * @throws IOException for any other failure
      */
     public static AbstractSocketName tryBind(String name) throws IOException {
-        byte[] addr = SockaddrUn.abstractName(name);
-        int fd = Native.LIBC.socket(Native.AF_UNIX, Native.SOCK_DGRAM | Native.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw Errno.lastException("socket AF_UNIX SOCK_DGRAM");
+        int fd = SockaddrUn.boundDatagram(SockaddrUn.abstractName(name));
+        if (fd == -Native.EADDRINUSE) {
+            return null;
         }
-        if (Native.LIBC.bind(fd, addr, addr.length) < 0) {
-            int errno = Native.errno();
-            Native.LIBC.close(fd);
-            if (errno == Native.EADDRINUSE) {
-                return null;
-            }
-            throw Errno.exception("bind @" + name, errno);
+        if (fd < 0) {
+            throw Errno.exception("bind @" + name, -fd);
         }
         return new AbstractSocketName(fd);
     }

@@ -42,14 +42,9 @@ public final class NotifySocket implements Closeable {
         } else {
             throw new IOException(VARIABLE + " " + name + ": neither a path nor an abstract name");
         }
-        int fd = Native.LIBC.socket(Native.AF_UNIX, Native.SOCK_DGRAM | Native.SOCK_CLOEXEC, 0);
+        int fd = SockaddrUn.connectedDatagram(addr);
         if (fd < 0) {
-            throw Errno.lastException("socket AF_UNIX SOCK_DGRAM");
-        }
-        if (Native.LIBC.connect(fd, addr, addr.length) < 0) {
-            int errno = Native.errno();
-            Native.LIBC.close(fd);
-            throw Errno.exception(VARIABLE + " " + name, errno);
+            throw Errno.exception(VARIABLE + " " + name, -fd);
         }
         return new NotifySocket(fd, name);
     }
