@@ -89,6 +89,10 @@ final class ParseContext {
         if (s.isEmpty() || s.length() > max) {
             throw fail(t, what + " name " + (s.isEmpty() ? "is empty" : "too long: " + Messages.clip(s)));
         }
+        if (WireText.hasControl(s, false)) {
+            // Names go into log lines and hoststatectl's tables as they are.
+            throw fail(t, what + " name contains a control character: " + Messages.clip(s));
+        }
         return s;
     }
 

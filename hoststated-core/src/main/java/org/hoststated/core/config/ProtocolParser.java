@@ -47,7 +47,12 @@ final class ProtocolParser {
             ctx.keyword("error");
             p.returnError = true;
             if (ctx.acceptKeyword("style")) {
+                Token at = ctx.in.peek();
                 p.errorStyle = ctx.string("style");
+                if (p.errorStyle.indexOf('<') >= 0) {
+                    // The style goes into the page's <style> element as it is.
+                    throw ctx.fail(at, "error style must not contain '<'");
+                }
             }
         } else if (t.isKeyword("label")) {
             ctx.in.next();
@@ -58,6 +63,26 @@ final class ProtocolParser {
             p.label = null;
         } else {
             node(p);
+        }
+    }
+
+    /**
+     * Refuses rule text that would break the message it is written into: a header name that is
+     * no token, or a control character (a CR LF adds a line) in a key or in a header or cookie
+     * value. Query and path values are %-escaped as they go into the request target, and match
+     * patterns are only compared, so they stay free.
+     */
+    private void checkWireText(Token at, NodeType type, Action action, String key, String value) {
+        String what = type.name().toLowerCase(java.util.Locale.ROOT);
+        if (type == NodeType.HEADER && !WireText.isToken(key)) {
+            throw ctx.fail(at, "invalid header name: " + Messages.clip(key));
+        }
+        if (WireText.hasControl(key, false)) {
+            throw ctx.fail(at, what + " key contains a control character: " + Messages.clip(key));
+        }
+        boolean writes = action == Action.APPEND || action == Action.CHANGE;
+        if (writes && (type == NodeType.HEADER || type == NodeType.COOKIE) && WireText.hasControl(value, true)) {
+            throw ctx.fail(at, what + " value contains a control character: " + Messages.clip(value));
         }
     }
 
@@ -140,6 +165,7 @@ final class ProtocolParser {
             }
             default -> throw ctx.unexpected(a, "protocol option or action");
         }
+        checkWireText(a, type, action, key, value);
         boolean matchAction = action == Action.EXPECT || action == Action.FILTER;
         boolean mark = matchAction && ctx.acceptKeyword("mark");
         boolean marked = !matchAction && ctx.acceptKeyword("marked");

@@ -117,10 +117,20 @@ final class TableParser {
     }
 
     private CheckConfig http(boolean https) {
+        Token at = ctx.in.peek();
         String path = ctx.string("path");
+        if (path.isEmpty() || !WireText.isVisibleAscii(path)) {
+            // It is sent as the request line's target as it is.
+            throw ctx.fail(at, "invalid check path: " + Messages.clip(path)
+                    + " (printable ASCII without spaces; escape others as %XX)");
+        }
         String host = null;
         if (ctx.acceptKeyword("host")) {
+            at = ctx.in.peek();
             host = ctx.string("host name");
+            if (host.isEmpty() || !WireText.isVisibleAscii(host)) {
+                throw ctx.fail(at, "invalid check host: " + Messages.clip(host));
+            }
         }
         Token kw = ctx.in.next();
         if (kw.isKeyword("code")) {

@@ -88,7 +88,24 @@ class ConfigErrorTest {
                         "test.conf:9: unexpected end of file in service block"),
                 Arguments.of(TABLE + SERVICE + "include \"/nonexistent/x.conf\"\n",
                         "test.conf:10: cannot include /nonexistent/x.conf: no such file"),
-                Arguments.of(TABLE + SERVICE + "user \"x\n", "test.conf:10: unterminated quoted string"));
+                Arguments.of(TABLE + SERVICE + "user \"x\n", "test.conf:10: unterminated quoted string"),
+                // Text the daemon writes onto the wire or into log lines: a quoted string can
+                // carry \r\n, which would add header lines to requests.
+                Arguments.of("table web {\n real port 80\n check http \"/a\\r\\nX-Evil: 1\" code 200\n host 10.0.0.1\n}\n"
+                        + SERVICE, "test.conf:3: invalid check path: /a\\x0d\\x0aX-Evil: 1 (printable ASCII without spaces;"
+                        + " escape others as %XX)"),
+                Arguments.of("table web {\n real port 80\n check http \"/\" host \"a\\nb\" code 200\n host 10.0.0.1\n}\n"
+                        + SERVICE, "test.conf:3: invalid check host: a\\x0ab"),
+                Arguments.of(TABLE + SERVICE.replace("www", "\"w\\nw\""),
+                        "test.conf:6: service name contains a control character: w\\x0aw"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n header append \"a\\r\\nX-Evil: 1\" to \"X-Foo\"\n}\n",
+                        "test.conf:11: header value contains a control character: a\\x0d\\x0aX-Evil: 1"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n header change \"X Foo\" to \"v\"\n}\n",
+                        "test.conf:11: invalid header name: X Foo"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n cookie append \"v\\n\" to \"c\"\n}\n",
+                        "test.conf:11: cookie value contains a control character: v\\x0a"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n return error style \"</style><script>\"\n}\n",
+                        "test.conf:11: error style must not contain '<'"));
     }
 
     @ParameterizedTest
