@@ -156,6 +156,27 @@ final class Validator {
         return out;
     }
 
+    /**
+     * A service's rule rewrites the destination of packets to its virtual host before the
+     * kernel delivers them, so a relay listening there gets only what the rule lets through
+     * (nothing while the service has a host up). A warning: a relay kept as the fallback for a
+     * service whose hosts are all down is a way to serve a sorry page.
+     */
+    private void warnIfRedirected(Draft.RelayDraft r) {
+        for (Draft.ServiceDraft s : draft.services) {
+            for (VirtualHost v : s.virtualHosts) {
+                boolean same = v.port() == r.listen.port()
+                        && (v.address().equals(r.listen.address()) || r.listen.address().isAnyLocalAddress());
+                if (same && !s.disabled) {
+                    diag.warning(r.pos, "relay " + Messages.clip(r.name) + ": service " + s.name
+                            + " redirects " + v.address().getHostAddress() + " port " + v.port()
+                            + ", so its connections do not reach the relay while the service has a host up");
+                    return;
+                }
+            }
+        }
+    }
+
     private List<RelayConfig> relays(Map<String, TableConfig> tables, List<ProtocolConfig> protocols) {
         Set<String> services = draft.services.stream().map(s -> s.name).collect(Collectors.toSet());
         Set<String> protos = protocols.stream().map(ProtocolConfig::name).collect(Collectors.toSet());
@@ -187,6 +208,9 @@ final class Validator {
             }
             if (dns && r.natLookup) {
                 diag.error(r.pos, "relay " + Messages.clip(r.name) + ": nat lookup does not apply to protocol dns");
+            }
+            if (r.listen != null && !dns) {
+                warnIfRedirected(r);
             }
             if (r.listen != null) {
                 String other = listeners.putIfAbsent(List.of(r.listen.address(), r.listen.port(), dns), r.name);

@@ -114,6 +114,19 @@ class ConfigTest {
     }
 
     @Test
+    void aRelayOnAServicesVirtualHostIsWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE
+                + "relay sorry {\n listen on 192.0.2.1 port 80\n forward to 127.0.0.1 port 8080\n}\n"
+                + "relay any {\n listen on 0.0.0.0 port 80\n forward to 127.0.0.1 port 8080\n}\n"
+                + "relay other {\n listen on 192.0.2.1 port 81\n forward to 127.0.0.1 port 8080\n}\n");
+        assertTrue(r.ok(), r.errors().toString());
+        String why = " redirects 192.0.2.1 port 80, so its connections do not reach the relay while the service"
+                + " has a host up";
+        assertEquals(List.of("test.conf:10: relay sorry: service www" + why, "test.conf:14: relay any: service www" + why),
+                r.warnings().stream().map(Object::toString).toList());
+    }
+
+    @Test
     void virtualIpIsASynonymWithAWarning() {
         LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("virtual host", "virtual ip"));
         assertTrue(r.ok());
