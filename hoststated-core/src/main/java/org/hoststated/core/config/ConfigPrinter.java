@@ -124,6 +124,9 @@ public final class ConfigPrinter {
         if (s.tag() != null) {
             b.append("\ttag ").append(q(s.tag())).append('\n');
         }
+        if (s.killStates()) {
+            b.append("\tkill states\n");
+        }
         if (s.disabled()) {
             b.append("\tdisable\n");
         }

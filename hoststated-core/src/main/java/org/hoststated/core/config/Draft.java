@@ -74,6 +74,7 @@ final class Draft {
         TableRef backup;
         boolean sticky;
         String tag;
+        boolean killStates;
         boolean disabled;
 
         ServiceDraft(String name, Pos pos) {

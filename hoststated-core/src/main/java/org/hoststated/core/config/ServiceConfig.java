@@ -8,9 +8,11 @@ import java.util.List;
  *
  * @param backupTable backup table name, or null for the built-in empty table
  * @param tag pf tag, or null
+ * @param killStates cut the established flows to a host that goes down or is removed
+ *        ({@code kill states})
  */
 public record ServiceConfig(int id, String name, List<VirtualHost> virtualHosts, String table,
-        String backupTable, boolean stickyAddress, String tag, boolean disabled) {
+        String backupTable, boolean stickyAddress, String tag, boolean killStates, boolean disabled) {
     public ServiceConfig {
         virtualHosts = List.copyOf(virtualHosts);
     }

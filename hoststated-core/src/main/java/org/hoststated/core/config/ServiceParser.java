@@ -38,6 +38,10 @@ final class ServiceParser {
 
     private void statement(Draft.ServiceDraft s) {
         Token kw = ctx.in.next();
+        if (kw.is(Token.Kind.WORD) && kw.text().equals("kill")) {
+            killStates(s);
+            return;
+        }
         if (kw.kind() != Token.Kind.KEYWORD) {
             throw ctx.unexpected(kw, "service option");
         }
@@ -63,6 +67,18 @@ final class ServiceParser {
             case "disable" -> s.disabled = true;
             default -> throw ctx.unexpected(kw, "service option");
         }
+    }
+
+    /**
+     * {@code kill states}: our extension, so its words are not reserved (recognised here by
+     * position only, as {@code l3 keep rules} is).
+     */
+    private void killStates(Draft.ServiceDraft s) {
+        Token w = ctx.in.next();
+        if (!w.is(Token.Kind.WORD) || !w.text().equals("states")) {
+            throw ctx.unexpected(w, "'states'");
+        }
+        s.killStates = true;
     }
 
     private Draft.TableRef tableRef(Token kw) {

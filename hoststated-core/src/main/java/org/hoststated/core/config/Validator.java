@@ -123,7 +123,7 @@ final class Validator {
                         + " uses two different ports for its table and backup table");
             }
             out.add(new ServiceConfig(out.size(), s.name, s.virtualHosts, table, backup, s.sticky,
-                    s.tag, s.disabled));
+                    s.tag, s.killStates, s.disabled));
         }
         return out;
     }

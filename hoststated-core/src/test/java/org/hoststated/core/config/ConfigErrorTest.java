@@ -46,6 +46,8 @@ class ConfigErrorTest {
                         "test.conf:6: service www has no table"),
                 Arguments.of(SERVICE, "test.conf:3: no such table: web"),
                 Arguments.of(TABLE + SERVICE + SERVICE, "test.conf:10: service www defined twice"),
+                Arguments.of(TABLE + SERVICE.replace("table web", "table web\n kill sessions"),
+                        "test.conf:9: syntax error: expected 'states', got 'sessions'"),
                 Arguments.of(TABLE + SERVICE + "relay r {\n forward to 10.0.0.9 port 80\n}\n",
                         "test.conf:10: relay r has no listener"),
                 Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n}\n",

@@ -145,6 +145,17 @@ class ConfigTest {
     }
 
     @Test
+    void killStatesIsAServiceOption() {
+        Config c = ok(TABLE + SERVICE.replace("table web", "table web\n kill states")
+                + "table kill {\n real port 81\n check tcp\n host 10.0.0.2\n}\n"
+                + "service states {\n virtual host 192.0.2.2 port 81\n table kill\n}\n");
+        assertTrue(c.services().get(0).killStates());
+        assertFalse(c.services().get(1).killStates(), "its words are not reserved: a table and a service of those names");
+        assertTrue(ConfigPrinter.print(c).contains("\tkill states\n"));
+        roundTrip(c);
+    }
+
+    @Test
     void relaysAndTargets() {
         Config c = ok(TABLE + SERVICE
                 + "relay a {\n listen on 127.0.0.1 port 8443 ssl\n forward to db.example.org port 5432 retry 2\n timeout 30\n disable\n}\n"
