@@ -1,5 +1,6 @@
 package org.hoststated.pfe;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -45,6 +46,8 @@ public final class Pfe extends Engine {
     private final DemoteTracker demotes = new DemoteTracker();
     /** Services whose rules are in the kernel, for the monitor's push and pull events. */
     private final Set<String> pushed = new HashSet<>();
+    /** Flows to cut at the next kernel sync ({@code kill states}). */
+    private final List<L3Backend.StateKill> pendingKills = new ArrayList<>();
     private PfeState state;
     private L3Backend backend;
     private boolean l3Pending;
@@ -74,7 +77,9 @@ public final class Pfe extends Engine {
 
     @Override
     protected void applyConfig(ReceivedConfig rc) {
+        PfeState previous = state;
         state = PfeState.build(rc.generation(), rc.config(), state);
+        pendingKills.addAll(StateKills.removed(previous, state));
         if (hold != null) {
             hold.newGeneration();
         }
@@ -211,7 +216,11 @@ public final class Pfe extends Engine {
             // until it has one, so that relays and rules do not lose hosts meanwhile.
             return;
         }
+        HostState was = h.state;
         if (state.applyStatus(st, h)) {
+            if (was == HostState.UP && h.state == HostState.DOWN) {
+                pendingKills.addAll(StateKills.down(state, h));
+            }
             HostStatus changed = h.status(state.generation);
             sendPeer(ProcId.RELAY, MessageType.HOST_STATUS, changed);
             parent().send(MessageType.HOST_STATUS, changed);
@@ -305,10 +314,13 @@ public final class Pfe extends Engine {
     private void syncKernel() {
         l3Pending = false;
         if (!hold.allows(state)) {
+            // The rules of a previous run serve: cutting flows would not move them.
+            pendingKills.clear();
             return;
         }
         List<L3Backend.Redirect> redirects = state.redirects();
-        backend.apply(redirects, l3ChangedAt);
+        backend.apply(redirects, StateKills.stillGone(pendingKills, redirects), l3ChangedAt);
+        pendingKills.clear();
         for (ServiceEntry s : state.services) {
             boolean up = !s.disabled && s.activeTable() != null;
             if (up != pushed.contains(s.config.name())) {

@@ -170,14 +170,18 @@ final class PfeState {
                     }
                 }
             }
-            List<L3Backend.Virtual> v = new ArrayList<>();
-            for (VirtualHost vh : s.config.virtualHosts()) {
-                v.add(new L3Backend.Virtual(vh.address(), vh.port(), vh.iface()));
-            }
-            out.add(new L3Backend.Redirect(s.config.name(), v, pool, up, s.main.config.port(),
+            out.add(new L3Backend.Redirect(s.config.name(), virtuals(s), pool, up, s.main.config.port(),
                     s.config.stickyAddress(), s.config.tag()));
         }
         return out;
+    }
+
+    static List<L3Backend.Virtual> virtuals(ServiceEntry s) {
+        List<L3Backend.Virtual> v = new ArrayList<>();
+        for (VirtualHost vh : s.config.virtualHosts()) {
+            v.add(new L3Backend.Virtual(vh.address(), vh.port(), vh.iface()));
+        }
+        return v;
     }
 
     /**

@@ -166,4 +166,47 @@ class PfeStateTest {
         CtlHost h = (CtlHost) p;
         return "host " + h.name() + " " + h.status();
     }
+
+    @Test
+    void aHostGoingDownCutsTheFlowsOfServicesWithKillStatesOnly() {
+        PfeState k = state(WWW.replace("\ttable web\n\tbackup table spare\n", "\ttable web\n\tbackup table spare\n\tkill states\n"));
+        HostEntry b2 = host(k, "web", "10.21.2.12");
+        List<L3Backend.StateKill> kills = StateKills.down(k, b2);
+        assertEquals(1, kills.size(), "service other has no kill states");
+        L3Backend.StateKill kill = kills.get(0);
+        assertEquals("www", kill.service());
+        assertEquals("10.21.2.12", kill.host().getHostAddress());
+        assertEquals(8080, kill.realPort());
+        assertEquals("10.21.9.100", kill.virtuals().get(0).address().getHostAddress());
+        assertEquals(List.of(), StateKills.down(s, b), "without the option, nothing is cut");
+    }
+
+    @Test
+    void aKillIsDroppedWhenItsHostIsATargetAgainAndDuplicatesGo() throws Exception {
+        L3Backend.StateKill kill = new L3Backend.StateKill("www", List.of(), InetAddress.getByName("10.21.2.12"), 8080, "down");
+        List<L3Backend.Redirect> upAgain = List.of(new L3Backend.Redirect("www", List.of(), List.of(),
+                List.of(InetAddress.getByName("10.21.2.12")), 8080, false, null));
+        List<L3Backend.Redirect> other = List.of(new L3Backend.Redirect("other", List.of(), List.of(),
+                List.of(InetAddress.getByName("10.21.2.12")), 8080, false, null));
+        assertEquals(List.of(), StateKills.stillGone(List.of(kill), upAgain));
+        assertEquals(List.of(kill), StateKills.stillGone(List.of(kill, kill), other));
+    }
+
+    @Test
+    void aReloadThatRemovesAnUpHostCutsItsFlows() {
+        String killing = WWW.replace("\ttable web\n\tbackup table spare\n", "\ttable web\n\tbackup table spare\n\tkill states\n");
+        PfeState before = state(killing);
+        report(before, host(before, "web", "10.21.2.11"), HostState.UP);
+        report(before, host(before, "web", "10.21.2.12"), HostState.UP);
+        PfeState after = PfeState.build(2, PfeFixtures.config(killing.replace("\thost 10.21.2.12\n", "")), before);
+        List<L3Backend.StateKill> kills = StateKills.removed(before, after);
+        assertEquals(1, kills.size(), kills.toString());
+        assertEquals("10.21.2.12", kills.get(0).host().getHostAddress());
+        assertEquals("removed", kills.get(0).why());
+        assertEquals(List.of(), StateKills.removed(before, PfeState.build(2, PfeFixtures.config(killing), before)),
+                "a reload that keeps the host cuts nothing");
+        assertEquals(List.of(), StateKills.removed(before,
+                PfeState.build(2, PfeFixtures.config(WWW.replace("\thost 10.21.2.12\n", "")), before)),
+                "nor one of a service without the option");
+    }
 }

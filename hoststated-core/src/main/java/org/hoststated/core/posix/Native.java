@@ -16,11 +16,15 @@ final class Native {
     static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
     static final int AF_UNIX = 1;
+    static final int AF_NETLINK = 16;
     static final int SOCK_STREAM = 1;
     static final int SOCK_DGRAM = 2;
+    static final int SOCK_RAW = 3;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1;
     static final int SO_RCVBUFFORCE = 33;
+    static final int SO_RCVTIMEO = 20;
+    static final int MSG_TRUNC = 0x20;
     static final int SCM_RIGHTS = 1;
     static final int MSG_CTRUNC = 0x8;
     static final int MSG_DONTWAIT = 0x40;

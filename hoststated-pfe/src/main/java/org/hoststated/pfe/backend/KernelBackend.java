@@ -1,13 +1,20 @@
 package org.hoststated.pfe.backend;
 
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The part of a backend that changes the kernel which all such backends share: desired states
- * go to one {@link KernelWriter} thread, which calls {@link #write} with the newest.
+ * go to one {@link KernelWriter} thread, which calls {@link #write} with the newest, then
+ * {@link #killStates} with the flows to cut, and logs what was cut.
  */
 abstract class KernelBackend implements L3Backend {
+    private static final Logger log = LoggerFactory.getLogger(KernelBackend.class);
+
     private final KernelWriter<List<Redirect>> writer;
+    /** The last reason states could not be killed, to log a lasting failure once; writer thread only. */
+    private String lastKillFailure;
 
     KernelBackend(String what) {
         this.writer = new KernelWriter<>(what, this::write, new KernelWriter.Verifier() {
@@ -20,7 +27,44 @@ abstract class KernelBackend implements L3Backend {
             public long periodMs() {
                 return verifyPeriodMs();
             }
-        });
+        }, this::killAndLog);
+    }
+
+    /**
+     * Cuts the flows of {@code kills} (the rules without their hosts are written); on the
+     * writer thread only.
+     *
+     * @return per kill, in order, how many states (connection tracking entries) were removed
+     */
+    abstract int[] killStates(List<StateKill> kills) throws L3Exception;
+
+    private void killAndLog(List<StateKill> kills) {
+        int[] killed;
+        try {
+            killed = killStates(kills);
+        } catch (L3Exception | RuntimeException e) {
+            String why = String.valueOf(e.getMessage());
+            for (StateKill k : kills) {
+                if (why.equals(lastKillFailure)) {
+                    log.debug("service {}: host {} {}, still cannot kill its states: {}", k.service(),
+                            k.host().getHostAddress(), k.why(), why);
+                } else {
+                    log.error("service {}: host {} {}, cannot kill its states: {}", k.service(),
+                            k.host().getHostAddress(), k.why(), why);
+                }
+                lastKillFailure = why;
+            }
+            return;
+        }
+        if (lastKillFailure != null) {
+            log.info("killing states works again");
+            lastKillFailure = null;
+        }
+        for (int i = 0; i < kills.size(); i++) {
+            StateKill k = kills.get(i);
+            log.info("service {}: host {} {}, {} states killed", k.service(), k.host().getHostAddress(), k.why(),
+                    killed[i]);
+        }
     }
 
     /** Makes the kernel match {@code services}; runs on the writer thread only. */
@@ -41,8 +85,8 @@ abstract class KernelBackend implements L3Backend {
     }
 
     @Override
-    public final void apply(List<Redirect> services, long changedAt) {
-        writer.submit(List.copyOf(services), changedAt);
+    public final void apply(List<Redirect> services, List<StateKill> kills, long changedAt) {
+        writer.submit(List.copyOf(services), List.copyOf(kills), changedAt);
     }
 
     @Override

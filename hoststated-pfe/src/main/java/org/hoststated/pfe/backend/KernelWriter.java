@@ -1,5 +1,7 @@
 package org.hoststated.pfe.backend;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * the thread asks the backend every second (or less often, as the backend says) whether the
  * kernel still holds what it last wrote, and writes that state again when not: someone else
  * flushed the ruleset (a restart of the system's firewall service does) or edited the
- * daemon's rules.
+ * daemon's rules. Flows to cut ({@code kill states}) go with a state and are cut right after
+ * it is written: kills are never dropped when a newer state replaces theirs, and wait with it
+ * while its write is retried.
  *
  * @param <T> the desired state
  */
@@ -19,6 +23,12 @@ final class KernelWriter<T> implements AutoCloseable {
     /** Makes the kernel match one desired state. */
     interface Applier<T> {
         void apply(T desired) throws L3Exception;
+    }
+
+    /** Cuts flows once the state that no longer sends new ones to their hosts is written. */
+    interface Killer {
+        /** Never throws: a failure is the killer's to log. */
+        void kill(List<L3Backend.StateKill> kills);
     }
 
     /** Tells whether the kernel still holds what the last successful apply wrote. */
@@ -39,8 +49,11 @@ final class KernelWriter<T> implements AutoCloseable {
     private final String what;
     private final Applier<T> applier;
     private final Verifier verifier;
+    private final Killer killer;
     private final Thread thread;
     private T pending;
+    /** The kills of the pending state and of the states it replaced. */
+    private final List<L3Backend.StateKill> pendingKills = new ArrayList<>();
     private long pendingSince;
     /** The last state written with success, null before the first; kept for a rewrite. */
     private T written;
@@ -51,21 +64,26 @@ final class KernelWriter<T> implements AutoCloseable {
     /** Touched by the writer thread only. */
     private String lastFailure;
 
-    KernelWriter(String what, Applier<T> applier, Verifier verifier) {
+    KernelWriter(String what, Applier<T> applier, Verifier verifier, Killer killer) {
         this.what = what;
         this.applier = applier;
         this.verifier = verifier;
+        this.killer = killer;
         this.thread = new Thread(this::loop, "l3-writer");
         thread.setDaemon(true);
         thread.start();
     }
 
-    /** Makes {@code desired} the next state to write; {@code changedAt} is when it changed (nanoTime). */
-    synchronized void submit(T desired, long changedAt) {
+    /**
+     * Makes {@code desired} the next state to write, with {@code kills} to cut after it;
+     * {@code changedAt} is when it changed (nanoTime).
+     */
+    synchronized void submit(T desired, List<L3Backend.StateKill> kills, long changedAt) {
         if (pending == null) {
             pendingSince = changedAt;
         }
         pending = desired;
+        pendingKills.addAll(kills);
         notifyAll();
     }
 
@@ -87,6 +105,7 @@ final class KernelWriter<T> implements AutoCloseable {
             T next;
             long since;
             boolean check;
+            List<L3Backend.StateKill> kills = List.of();
             synchronized (this) {
                 long wait;
                 while (pending == null && !closed && (wait = untilVerify()) > 0) {
@@ -103,11 +122,20 @@ final class KernelWriter<T> implements AutoCloseable {
                     next = pending;
                     since = pendingSince;
                     pending = null;
+                    kills = List.copyOf(pendingKills);
+                    pendingKills.clear();
                 }
                 running = true;
             }
             boolean ok = check ? verify(next, since) : write(next, since);
+            if (ok && !kills.isEmpty()) {
+                killer.kill(kills);
+            }
             synchronized (this) {
+                if (!ok) {
+                    // Cut once a state without their hosts is written: this one again, or a newer.
+                    pendingKills.addAll(0, kills);
+                }
                 running = false;
                 verifyAt = System.currentTimeMillis() + Math.max(VERIFY_MS, verifier.periodMs());
                 if (ok) {

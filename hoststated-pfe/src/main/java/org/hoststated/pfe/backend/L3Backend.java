@@ -24,12 +24,16 @@ public interface L3Backend extends AutoCloseable {
     boolean start();
 
     /**
-     * Makes the kernel redirect exactly {@code services}, soon.
+     * Makes the kernel redirect exactly {@code services}, soon, and then cuts the flows of
+     * {@code kills}: only once no rule sends new flows to those hosts, or the next packet of
+     * a cut flow would be sent to the same host again.
      *
+     * @param kills flows to cut ({@code kill states}); kills of applies that a newer one
+     *        replaced before they were written are kept and cut after the newer one
      * @param changedAt {@link System#nanoTime()} of the first state change this apply
      *        carries, for the "applied N ms after the change" debug line
      */
-    void apply(List<Redirect> services, long changedAt);
+    void apply(List<Redirect> services, List<StateKill> kills, long changedAt);
 
     /**
      * Waits until everything given to {@link #apply} so far has been tried once.
@@ -61,6 +65,19 @@ public interface L3Backend extends AutoCloseable {
             virtuals = List.copyOf(virtuals);
             pool = List.copyOf(pool);
             hosts = List.copyOf(hosts);
+        }
+    }
+
+    /**
+     * The flows that one service's rules sent to a host that is no longer one of its targets
+     * ({@code kill states}): original destination one of {@code virtuals}, answered by
+     * {@code host} from {@code realPort}.
+     *
+     * @param why what happened to the host ("down", "removed"), for the log line
+     */
+    record StateKill(String service, List<Virtual> virtuals, InetAddress host, int realPort, String why) {
+        public StateKill {
+            virtuals = List.copyOf(virtuals);
         }
     }
 

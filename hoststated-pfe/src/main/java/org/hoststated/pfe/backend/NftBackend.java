@@ -12,12 +12,20 @@ import org.slf4j.LoggerFactory;
  * compared with a fresh listing every second (less often for a table so large that listing it
  * takes over 50 ms): a table that someone else removed (a flush of the whole ruleset, as a
  * restart of the system's nftables service does) or changed is written again. At stop the
- * table is removed unless {@code l3 keep rules}.
+ * table is removed unless {@code l3 keep rules}. Flows to cut ({@code kill states}) are
+ * deleted from connection tracking after the write ({@link ConntrackStates}).
  */
 public final class NftBackend extends KernelBackend {
     private static final Logger log = LoggerFactory.getLogger(NftBackend.class);
 
+    /** Deletes the connection tracking entries of flows to cut. */
+    interface StateKiller {
+        /** @return per kill, in order, how many entries were deleted */
+        int[] kill(List<StateKill> kills) throws L3Exception;
+    }
+
     private final Nft nft;
+    private final StateKiller killer;
     private final String table;
     private volatile boolean keepRules;
     /** The last script the kernel accepted; touched by the writer thread only. */
@@ -30,8 +38,13 @@ public final class NftBackend extends KernelBackend {
     private volatile long listMs;
 
     public NftBackend(Nft nft, String table, boolean keepRules) {
+        this(nft, table, keepRules, new ConntrackStates(new Conntrack()));
+    }
+
+    NftBackend(Nft nft, String table, boolean keepRules, StateKiller killer) {
         super("nftables table inet " + table);
         this.nft = nft;
+        this.killer = killer;
         this.table = table;
         this.keepRules = keepRules;
     }
@@ -71,6 +84,11 @@ public final class NftBackend extends KernelBackend {
         } catch (L3Exception e) {
             listed = null;
         }
+    }
+
+    @Override
+    int[] killStates(List<StateKill> kills) throws L3Exception {
+        return killer.kill(kills);
     }
 
     /** {@code nft list table} of the daemon's table; null when it is absent or cannot be read. */

@@ -19,10 +19,13 @@ public final class NoneBackend implements L3Backend {
     }
 
     @Override
-    public void apply(List<Redirect> services, long changedAt) {
+    public void apply(List<Redirect> services, List<StateKill> kills, long changedAt) {
         if (log.isDebugEnabled()) {
             for (Redirect r : services) {
                 log.debug("service {} would redirect to {} host(s)", r.service(), r.hosts().size());
+            }
+            for (StateKill k : kills) {
+                log.debug("service {}: host {} {}, would kill its states", k.service(), k.host().getHostAddress(), k.why());
             }
         }
     }

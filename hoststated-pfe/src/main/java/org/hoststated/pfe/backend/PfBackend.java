@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * Both {@code pfctl -f} (a ruleset) and {@code -T replace} (a table) are atomic in pf. A table
  * is written before rules that use it are pushed, and rules are pulled before their table is
  * flushed, so no connection is redirected to an empty pool. pf.conf must contain
- * {@code anchor "hoststated/*"}. Writes run on a {@link KernelWriter} thread.
+ * {@code anchor "hoststated/*"}. Writes run on a {@link KernelWriter} thread. Flows to cut
+ * ({@code kill states}) are found in {@code pfctl -ss -vv} and killed by id ({@link PfStates}).
  */
 public final class PfBackend extends KernelBackend {
     private static final Logger log = LoggerFactory.getLogger(PfBackend.class);
@@ -115,16 +116,33 @@ public final class PfBackend extends KernelBackend {
         anchors.put(anchor, new Applied(rules, r.hosts()));
     }
 
+    @Override
+    int[] killStates(List<StateKill> kills) throws L3Exception {
+        CommandRunner.Result listing = runner.run(command("-s", "states", "-vv"), "");
+        if (!listing.ok()) {
+            throw new L3Exception("pfctl -s states -vv: " + listing.why());
+        }
+        int[] killed = new int[kills.size()];
+        for (int i = 0; i < kills.size(); i++) {
+            for (String id : PfStates.ids(listing.stdout(), kills.get(i))) {
+                // A state that ended since the listing is no failure: pfctl says it killed 0.
+                killed[i] += PfStates.killedCount(run(PfStates.killArgs(id), "").stderr());
+            }
+        }
+        return killed;
+    }
+
     private void flush(String anchor) throws L3Exception {
         run(List.of("-a", anchor, "-F", "all"), "");
         anchors.remove(anchor);
     }
 
-    private void run(List<String> args, String stdin) throws L3Exception {
+    private CommandRunner.Result run(List<String> args, String stdin) throws L3Exception {
         CommandRunner.Result r = runner.run(command(args.toArray(String[]::new)), stdin);
         if (!r.ok()) {
             throw new L3Exception("pfctl " + String.join(" ", args) + ": " + r.why());
         }
+        return r;
     }
 
     private List<String> command(String... args) {

@@ -51,7 +51,7 @@ class NftBackendNetnsTest {
     }
 
     private static void apply(NftBackend b, List<L3Backend.Redirect> r) throws InterruptedException {
-        b.apply(r, System.nanoTime());
+        b.apply(r, List.of(), System.nanoTime());
         assertTrue(b.awaitApplied(10_000));
     }
 

@@ -1,7 +1,9 @@
 package org.hoststated.pfe.backend;
 
+import static org.hoststated.pfe.backend.Redirects.ip;
 import static org.hoststated.pfe.backend.Redirects.ips;
 import static org.hoststated.pfe.backend.Redirects.redirect;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +42,8 @@ class PfBackendTest {
                   "-s info") echo "Status: Enabled for 0 days" ;;
                   *"-s Anchors") cat "$d/anchors" ;;
                   *"-f -") sed 's/^/  < /' >> "$d/calls" ;;
+                  "-s states -vv") cat "$d/states" ;;
+                  "-k id -k "*) echo "killed 1 states" >&2 ;;
                   *"-t fail"*) echo "pfctl: Table does not exist" >&2; exit 1 ;;
                 esac
                 exit 0
@@ -70,7 +74,7 @@ class PfBackendTest {
     }
 
     private static void apply(PfBackend b, List<L3Backend.Redirect> r) throws InterruptedException {
-        b.apply(r, System.nanoTime());
+        b.apply(r, List.of(), System.nanoTime());
         assertTrue(b.awaitApplied(10_000));
     }
 
@@ -98,6 +102,63 @@ class PfBackendTest {
                 """, calls(), "rules are pulled before the table is flushed");
         b.close();
         assertEquals("pfctl -a hoststated/www -F all\n", calls());
+    }
+
+    /**
+     * pfctl -ss -vv as print_state writes it: the inbound state of a redirected connection
+     * shows the host, the virtual address in parentheses and the client; the outbound one
+     * towards the host, and a connection straight to the host, do not name the virtual address.
+     */
+    @Test
+    void killsTheStatesTheServicesRuleMadeTowardsTheHostById() throws Exception {
+        Files.writeString(dir.resolve("states"), """
+                all tcp 10.21.2.12:8080 (10.21.9.100:80) <- 10.21.1.2:40000       ESTABLISHED:ESTABLISHED
+                   [1 + 2]  wscale 7  [3 + 4] wscale 7
+                   age 00:01:02, expires in 23:58:58, 10:8 pkts, 1000:900 bytes, rule 0
+                   id: 5d1b0b4e00000003 creatorid: 7d1a2b3c
+                all tcp 10.21.2.11:8080 (10.21.9.100:80) <- 10.21.1.3:40001       ESTABLISHED:ESTABLISHED
+                   id: 5d1b0b4e00000004 creatorid: 7d1a2b3c
+                all tcp 10.21.1.2:40000 -> 10.21.2.12:8080       ESTABLISHED:ESTABLISHED
+                   id: 5d1b0b4e00000005 creatorid: 7d1a2b3c
+                all tcp 10.21.2.12:8080 <- 10.21.2.1:51000       ESTABLISHED:ESTABLISHED
+                   id: 5d1b0b4e00000006 creatorid: 7d1a2b3c
+                all tcp 10.21.2.12:8080 (10.21.9.101:80) <- 10.21.1.4:40002       ESTABLISHED:ESTABLISHED
+                   id: 5d1b0b4e00000007 creatorid: 7d1a2b3c
+                all tcp fd21::2:12[8080] (fd21::9:100[80]) <- fd21::1:2[40003]       ESTABLISHED:ESTABLISHED
+                   id: 5d1b0b4e00000008 creatorid: 7d1a2b3c
+                all udp 10.21.2.12:8080 (10.21.9.100:80) <- 10.21.1.2:40004       MULTIPLE:SINGLE
+                   id: 5d1b0b4e00000009 creatorid: 7d1a2b3c
+                """);
+        PfBackend b = backend(false);
+        calls();
+        L3Backend.StateKill kill = new L3Backend.StateKill("www", List.of(
+                new L3Backend.Virtual(ip("10.21.9.100"), 80, null), new L3Backend.Virtual(ip("fd21::9:100"), 80, null)),
+                ip("10.21.2.12"), 8080, "down");
+        L3Backend.StateKill v6 = new L3Backend.StateKill("www", kill.virtuals(), ip("fd21::2:12"), 8080, "down");
+        assertArrayEquals(new int[] {1, 1}, b.killStates(List.of(kill, v6)));
+        assertEquals("""
+                pfctl -s states -vv
+                pfctl -k id -k 5d1b0b4e00000003
+                pfctl -k id -k 5d1b0b4e00000008
+                """, calls());
+        b.close();
+    }
+
+    @Test
+    void killsComeAfterTheRulesWithoutTheHost() throws Exception {
+        Files.writeString(dir.resolve("states"), "");
+        PfBackend b = backend(false);
+        apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, null)));
+        calls();
+        b.apply(List.of(redirect("www", "10.21.9.100", null, web, ips("10.21.2.11"), false, null)),
+                List.of(new L3Backend.StateKill("www", List.of(new L3Backend.Virtual(ip("10.21.9.100"), 80, null)),
+                        ip("10.21.2.12"), 8080, "down")), System.nanoTime());
+        assertTrue(b.awaitApplied(10_000));
+        assertEquals("""
+                pfctl -a hoststated/www -t www -T replace 10.21.2.11
+                pfctl -s states -vv
+                """, calls());
+        b.close();
     }
 
     @Test

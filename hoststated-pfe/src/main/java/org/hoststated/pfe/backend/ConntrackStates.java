@@ -1,0 +1,57 @@
+package org.hoststated.pfe.backend;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds the connection tracking entries that a service's DNAT rules made towards a host, and
+ * deletes them ({@code kill states} with nftables). One listing serves every kill of a write;
+ * the matching is done here, so it works on every kernel (ctnetlink's own filters need 5.8 or
+ * later and cannot match the reply direction). Runs on the {@code l3-writer} thread only.
+ */
+final class ConntrackStates implements NftBackend.StateKiller {
+    /** The services' rules redirect TCP only (NftScript). */
+    static final int TCP = 6;
+
+    private final Conntrack conntrack;
+
+    ConntrackStates(Conntrack conntrack) {
+        this.conntrack = conntrack;
+    }
+
+    @Override
+    public int[] kill(List<L3Backend.StateKill> kills) throws L3Exception {
+        List<ConntrackEntry> all = conntrack.list();
+        int[] killed = new int[kills.size()];
+        for (int i = 0; i < kills.size(); i++) {
+            List<ConntrackEntry> mine = new ArrayList<>();
+            for (ConntrackEntry e : all) {
+                if (belongs(e, kills.get(i))) {
+                    mine.add(e);
+                }
+            }
+            killed[i] = mine.isEmpty() ? 0 : conntrack.delete(mine);
+        }
+        return killed;
+    }
+
+    /**
+     * Whether the service's rule made {@code e} towards the host: the client sent it to one of
+     * the virtual addresses and ports, and the host answers it from its real port. The
+     * balancer's own connections to the host (a relay's, a check's) were sent to the host's
+     * address, not to a virtual one, and stay.
+     */
+    static boolean belongs(ConntrackEntry e, L3Backend.StateKill k) {
+        ConntrackEntry.Tuple o = e.original();
+        ConntrackEntry.Tuple r = e.reply();
+        if (o.protocol() != TCP || !r.source().equals(k.host()) || r.sourcePort() != k.realPort()) {
+            return false;
+        }
+        for (L3Backend.Virtual v : k.virtuals()) {
+            if (o.destination().equals(v.address()) && o.destinationPort() == v.port()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

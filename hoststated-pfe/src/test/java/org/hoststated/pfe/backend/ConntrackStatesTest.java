@@ -1,0 +1,69 @@
+package org.hoststated.pfe.backend;
+
+import static org.hoststated.pfe.backend.Redirects.ip;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** Which connection tracking entries belong to a service's flows towards a host. */
+class ConntrackStatesTest {
+    /** Service www: 10.21.9.100 port 80 and 10.21.9.102 port 81, host 10.21.2.12 port 8080 down. */
+    private static final L3Backend.StateKill KILL = new L3Backend.StateKill("www",
+            List.of(new L3Backend.Virtual(ip("10.21.9.100"), 80, null), new L3Backend.Virtual(ip("10.21.9.102"), 81, "em0")),
+            ip("10.21.2.12"), 8080, "down");
+
+    private static ConntrackEntry entry(int proto, String vip, int vport, String host, int hport) {
+        return new ConntrackEntry(new ConntrackEntry.Tuple(ip("10.21.1.2"), ip(vip), proto, 40000, vport),
+                new ConntrackEntry.Tuple(ip(host), ip("10.21.1.2"), proto, hport, 40000), 1, 0);
+    }
+
+    static Stream<Arguments> entries() {
+        return Stream.of(
+                Arguments.of("redirected by www to the host", entry(6, "10.21.9.100", 80, "10.21.2.12", 8080), true),
+                Arguments.of("www's second virtual host", entry(6, "10.21.9.102", 81, "10.21.2.12", 8080), true),
+                Arguments.of("to another host of www", entry(6, "10.21.9.100", 80, "10.21.2.11", 8080), false),
+                Arguments.of("another service's address", entry(6, "10.21.9.101", 80, "10.21.2.12", 8080), false),
+                Arguments.of("another port of the virtual address", entry(6, "10.21.9.100", 81, "10.21.2.12", 8080), false),
+                Arguments.of("another port of the host", entry(6, "10.21.9.100", 80, "10.21.2.12", 9090), false),
+                Arguments.of("UDP to the same addresses", entry(17, "10.21.9.100", 80, "10.21.2.12", 8080), false),
+                Arguments.of("the relay's or a check's own connection", entry(6, "10.21.2.12", 8080, "10.21.2.12", 8080),
+                        false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("entries")
+    void belongs(String what, ConntrackEntry e, boolean expected) {
+        assertEquals(expected, ConntrackStates.belongs(e, KILL), what);
+    }
+
+    @Test
+    void oneListingServesEveryKillAndOnlyMatchesAreDeleted() throws Exception {
+        List<List<ConntrackEntry>> deleted = new ArrayList<>();
+        int[] lists = {0};
+        Conntrack fake = new Conntrack() {
+            @Override
+            List<ConntrackEntry> list() {
+                lists[0]++;
+                return entries().map(a -> (ConntrackEntry) a.get()[1]).toList();
+            }
+
+            @Override
+            int delete(List<ConntrackEntry> entries) {
+                deleted.add(entries);
+                return entries.size();
+            }
+        };
+        L3Backend.StateKill other = new L3Backend.StateKill("www", KILL.virtuals(), ip("10.21.2.13"), 8080, "removed");
+        int[] killed = new ConntrackStates(fake).kill(List.of(KILL, other));
+        assertArrayEquals(new int[] {2, 0}, killed);
+        assertEquals(1, lists[0]);
+        assertEquals(1, deleted.size(), "nothing to delete asks nothing of the kernel");
+    }
+}
