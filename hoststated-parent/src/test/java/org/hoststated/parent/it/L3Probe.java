@@ -23,6 +23,12 @@ import java.util.Map;
  * is acknowledged with {@code ok} once done.</li>
  * <li>{@code fetch VIP PORT COUNT [SOURCE...]}: COUNT connections from each source address
  * (or any), one answer per line ({@code -} for a failed connection).</li>
+ * <li>{@code chat ADDR/PORT...}: as {@code serve}, but a connection stays open and every line
+ * the client sends is answered with the address; {@code down} closes the listening socket
+ * only, so the open connections go on (a host whose checked service stopped).</li>
+ * <li>{@code pin VIP PORT HOST}: connects until a connection lands on HOST, then sends a line
+ * every 100 ms and prints {@code MILLIS ANSWER} per answer ({@code System.currentTimeMillis()});
+ * a failed connection prints {@code MILLIS reset} and is replaced by a new one.</li>
  * </ul>
  */
 public final class L3Probe {
@@ -30,20 +36,21 @@ public final class L3Probe {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args[0].equals("serve")) {
-            serve(args);
-        } else {
-            fetch(args);
+        switch (args[0]) {
+            case "serve", "chat" -> serve(args);
+            case "pin" -> pin(args);
+            default -> fetch(args);
         }
     }
 
     private static void serve(String[] args) throws IOException {
+        boolean chat = args[0].equals("chat");
         Map<String, ServerSocket> servers = new HashMap<>();
         Map<String, Integer> ports = new HashMap<>();
         for (int i = 1; i < args.length; i++) {
             String[] ap = args[i].split("/");
             ports.put(ap[0], Integer.parseInt(ap[1]));
-            servers.put(ap[0], open(ap[0], ports.get(ap[0])));
+            servers.put(ap[0], open(ap[0], ports.get(ap[0]), chat));
         }
         System.out.println("ok");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
@@ -52,17 +59,27 @@ public final class L3Probe {
             if (w[0].equals("down") && servers.containsKey(w[1])) {
                 servers.remove(w[1]).close();
             } else if (w[0].equals("up") && !servers.containsKey(w[1])) {
-                servers.put(w[1], open(w[1], ports.get(w[1])));
+                servers.put(w[1], open(w[1], ports.get(w[1]), chat));
             }
             System.out.println("ok");
         }
     }
 
-    private static ServerSocket open(String ip, int port) throws IOException {
+    private static ServerSocket open(String ip, int port, boolean chat) throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
         s.bind(new InetSocketAddress(InetAddress.getByName(ip), port), 512);
         Thread t = new Thread(() -> {
+            while (chat && !s.isClosed()) {
+                try {
+                    Socket c = s.accept();
+                    Thread talk = new Thread(() -> chat(c, ip));
+                    talk.setDaemon(true);
+                    talk.start();
+                } catch (IOException e) {
+                    // Closed by "down".
+                }
+            }
             while (!s.isClosed()) {
                 try (Socket c = s.accept(); OutputStream out = c.getOutputStream()) {
                     out.write((ip + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -74,6 +91,83 @@ public final class L3Probe {
         t.setDaemon(true);
         t.start();
         return s;
+    }
+
+    /** Answers every line of {@code c} with {@code ip} until the client goes. */
+    private static void chat(Socket c, String ip) {
+        try (c; BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII))) {
+            OutputStream out = c.getOutputStream();
+            while (in.readLine() != null) {
+                out.write((ip + "\n").getBytes(StandardCharsets.US_ASCII));
+            }
+        } catch (IOException e) {
+            // The client left, or its flow was cut.
+        }
+    }
+
+    private static void pin(String[] args) throws InterruptedException {
+        InetSocketAddress vip = new InetSocketAddress(args[1], Integer.parseInt(args[2]));
+        String wanted = args[3];
+        Socket s = null;
+        while (s == null) {
+            s = connect(vip);
+            if (s != null && !wanted.equals(ask(s))) {
+                close(s);
+                s = null;
+            }
+        }
+        System.out.println(System.currentTimeMillis() + " " + wanted);
+        while (true) {
+            Thread.sleep(100);
+            String answer = s == null ? null : ask(s);
+            if (answer == null) {
+                System.out.println(System.currentTimeMillis() + " reset");
+                close(s);
+                s = connect(vip);
+            } else {
+                System.out.println(System.currentTimeMillis() + " " + answer);
+            }
+        }
+    }
+
+    private static Socket connect(InetSocketAddress vip) {
+        Socket s = new Socket();
+        try {
+            s.connect(vip, 1000);
+            s.setSoTimeout(1000);
+            return s;
+        } catch (IOException e) {
+            close(s);
+            return null;
+        }
+    }
+
+    /** One line sent and its answer, or null when the connection failed. */
+    private static String ask(Socket s) {
+        try {
+            s.getOutputStream().write("x\n".getBytes(StandardCharsets.US_ASCII));
+            StringBuilder b = new StringBuilder();
+            InputStream in = s.getInputStream();
+            for (int c; (c = in.read()) != '\n';) {
+                if (c < 0) {
+                    return null;
+                }
+                b.append((char) c);
+            }
+            return b.toString();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static void close(Socket s) {
+        try {
+            if (s != null) {
+                s.close();
+            }
+        } catch (IOException e) {
+            // Nothing to do for a socket already broken.
+        }
     }
 
     private static void fetch(String[] args) {
