@@ -3,6 +3,7 @@ package org.hoststated.pfe.backend;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.hoststated.core.posix.Errno;
 import org.hoststated.core.posix.NetlinkSocket;
 
@@ -21,8 +22,11 @@ class Conntrack {
     private final byte[] buf = new byte[256 * 1024];
     private int seq = (int) (System.nanoTime() & 0x7fffffff);
 
-    /** Every entry of every family. */
-    List<ConntrackEntry> list() throws L3Exception {
+    /**
+     * The entries of every family that {@code keep} accepts. Filtered as they arrive: the table
+     * may hold a million entries, more than pfe's heap could keep.
+     */
+    List<ConntrackEntry> list(Predicate<ConntrackEntry> keep) throws L3Exception {
         try (NetlinkSocket s = open()) {
             int dumpSeq = ++seq;
             NetlinkMessages.Writer w = ConntrackMessages.dumpRequest(dumpSeq);
@@ -40,7 +44,10 @@ class Conntrack {
                         throw new L3Exception("conntrack list: " + Errno.strerror(NetlinkMessages.error(m)));
                     }
                     if (m.type() == ConntrackMessages.IPCTNL_MSG_CT_NEW) {
-                        out.add(ConntrackMessages.parseEntry(m));
+                        ConntrackEntry e = ConntrackMessages.parseEntry(m);
+                        if (keep.test(e)) {
+                            out.add(e);
+                        }
                     }
                 }
             }

@@ -21,7 +21,7 @@ final class ConntrackStates implements NftBackend.StateKiller {
 
     @Override
     public int[] kill(List<L3Backend.StateKill> kills) throws L3Exception {
-        List<ConntrackEntry> all = conntrack.list();
+        List<ConntrackEntry> all = conntrack.list(e -> kills.stream().anyMatch(k -> belongs(e, k)));
         int[] killed = new int[kills.size()];
         for (int i = 0; i < kills.size(); i++) {
             List<ConntrackEntry> mine = new ArrayList<>();

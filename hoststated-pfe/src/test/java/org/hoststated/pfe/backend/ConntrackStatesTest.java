@@ -49,9 +49,9 @@ class ConntrackStatesTest {
         int[] lists = {0};
         Conntrack fake = new Conntrack() {
             @Override
-            List<ConntrackEntry> list() {
+            List<ConntrackEntry> list(java.util.function.Predicate<ConntrackEntry> keep) {
                 lists[0]++;
-                return entries().map(a -> (ConntrackEntry) a.get()[1]).toList();
+                return entries().map(a -> (ConntrackEntry) a.get()[1]).filter(keep).toList();
             }
 
             @Override
