@@ -118,10 +118,11 @@ public final class RelayEngine extends Engine {
         return true;
     }
 
-    /** Picks the transport before the chroot: io_uring's native library is unpacked to /tmp. */
+    /** Picks the transport and TLS provider before the chroot: their native libraries are unpacked to /tmp. */
     @Override
     protected void acquirePrivileged() {
         transport = RelayTransport.best();
+        RelayTls.provider();
         // Reads the descriptor limit from /proc, which the chroot hides.
         sessionLimit = SessionLimit.engine().max();
         // Memory statistics load a native library of the JDK, which the chroot hides.
@@ -130,8 +131,8 @@ public final class RelayEngine extends Engine {
 
     @Override
     protected void started() {
-        log.info("using the {} transport, at most {} sessions, {}", transport.name(), sessionLimit,
-                DirectMemory.JVM);
+        log.info("using the {} transport, TLS by {}, at most {} sessions, {}", transport.name(),
+                RelayTls.providerName(), sessionLimit, DirectMemory.JVM);
         statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.REFRESH_SEC,
                 RelayStatsWindow.REFRESH_SEC, TimeUnit.SECONDS);
         memoryTimer = loop().scheduleAtFixedRate(() -> memoryGuard.check(allServers()), MemoryGuard.PERIOD_MS,

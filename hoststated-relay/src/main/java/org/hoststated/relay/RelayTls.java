@@ -3,10 +3,15 @@ package org.hoststated.relay;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import java.security.SecureRandom;
+import java.util.List;
 import javax.net.ssl.SSLException;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
@@ -18,11 +23,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Builds the TLS server context of a {@code listen on ... ssl} relay from the certificate chain
  * and key the parent read (PEM, sent as {@code RECONF_KEYPAIR}): the chrooted relay engine
- * opens no files. TLS 1.2 and 1.3 only (DECISIONS.md), on the JDK's provider (no native
- * library to unpack inside the chroot). The protocol's {@code ssl} options apply:
- * {@code ciphers} in OpenSSL's language ({@link OpenSslCipherList}, TLS 1.2 suites), and
- * {@code session cache <n>} (sessions kept) or {@code session cache disable}. Stateless; runs
- * on the relay engine's loop when a configuration is applied.
+ * opens no files. TLS 1.2 and 1.3 only (DECISIONS.md), by BoringSSL (netty-tcnative) where its
+ * library loads, which costs a handshake far less CPU than the JDK's provider, else by the
+ * JDK. The protocol's {@code ssl} options apply: {@code ciphers} in OpenSSL's language
+ * ({@link OpenSslCipherList}, TLS 1.2 suites), and {@code session cache <n>} (sessions kept) or
+ * {@code session cache disable}. Runs on the relay engine's loop when a configuration is
+ * applied; {@link #provider()} is chosen once, before the chroot.
  */
 public final class RelayTls {
     private static final Logger log = LoggerFactory.getLogger(RelayTls.class);
@@ -38,7 +44,31 @@ public final class RelayTls {
     private static final ByteToMessageDecoder.Cumulator COMPACTING = (alloc, cumulation, in) ->
             ReceiveRing.compact(ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, cumulation, in), alloc);
 
+    /** The provider of every context; chosen by the first {@link #provider()} call. */
+    private static volatile SslProvider provider;
+
     private RelayTls() {
+    }
+
+    /**
+     * BoringSSL when netty-tcnative's library loads here, else the JDK. The first call loads the
+     * library, which Netty unpacks into /tmp: the engine makes it before its chroot.
+     */
+    public static SslProvider provider() {
+        SslProvider p = provider;
+        if (p == null) {
+            p = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+            if (p == SslProvider.JDK) {
+                log.info("TLS by the JDK: BoringSSL cannot be used here ({})", OpenSsl.unavailabilityCause());
+            }
+            provider = p;
+        }
+        return p;
+    }
+
+    /** How the start-up line names the provider. */
+    public static String providerName() {
+        return provider() == SslProvider.OPENSSL ? OpenSsl.versionString() : "the JDK";
     }
 
     /**
@@ -67,16 +97,63 @@ public final class RelayTls {
         if (!ciphers.unknownWords().isEmpty()) {
             log.warn("relay {}: ciphers: skipped {} (unknown here)", relayName, String.join(" ", ciphers.unknownWords()));
         }
+        SslProvider p = provider();
+        List<String> suites = ciphers.suites();
+        if (p == SslProvider.OPENSSL) {
+            List<String> boring = suites.stream().filter(OpenSsl.availableJavaCipherSuites()::contains).toList();
+            if (boring.stream().anyMatch(RelayTls::isTls12Suite)) {
+                suites = boring;
+            } else {
+                // The list was checked against the JDK's suites when it was loaded; keep it
+                // working rather than refuse what hoststated -n accepted.
+                log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen; TLS by the JDK",
+                        relayName);
+                p = SslProvider.JDK;
+            }
+        }
         SslContextBuilder b = SslContextBuilder.forServer(keys.key(), keys.chain())
-                .sslProvider(SslProvider.JDK)
+                .sslProvider(p)
                 .protocols(PROTOCOLS)
-                .ciphers(ciphers.suites(), IdentityCipherSuiteFilter.INSTANCE);
-        if (o.sessionCache() == SslOptions.CACHE_DISABLED) {
+                .ciphers(suites, IdentityCipherSuiteFilter.INSTANCE);
+        boolean disabled = o.sessionCache() == SslOptions.CACHE_DISABLED;
+        if (disabled) {
             b.sessionCacheSize(DISABLED_CACHE_SIZE).sessionTimeout(DISABLED_CACHE_TIMEOUT_SEC);
         } else if (o.sessionCache() > 0) {
             b.sessionCacheSize(o.sessionCache());
         }
-        return b.build();
+        SslContext ctx = b.build();
+        if (ctx.sessionContext() instanceof OpenSslSessionContext s) {
+            if (disabled) {
+                // BoringSSL can really switch it off; without ticket keys it issues no tickets.
+                s.setSessionCacheEnabled(false);
+            } else {
+                // Netty leaves tickets off, and TLS 1.3 resumes by tickets only: every
+                // returning TLS 1.3 client would pay a full handshake.
+                s.setTicketKeys(TicketKeys.KEY);
+            }
+        }
+        return ctx;
+    }
+
+    /**
+     * The key that seals session tickets: random, one per engine process, so tickets survive a
+     * reload but not a restart of the relay engine (nor leave it).
+     */
+    private static final class TicketKeys {
+        static final OpenSslSessionTicketKey KEY = random();
+
+        private static OpenSslSessionTicketKey random() {
+            SecureRandom r = new SecureRandom();
+            byte[][] parts = new byte[3][OpenSslSessionTicketKey.NAME_SIZE];
+            for (byte[] p : parts) {
+                r.nextBytes(p);
+            }
+            return new OpenSslSessionTicketKey(parts[0], parts[1], parts[2]);
+        }
+    }
+
+    private static boolean isTls12Suite(String javaName) {
+        return javaName.contains("_WITH_");
     }
 
     /** For tests and tools: {@link #serverContext(String, TlsKeyPair, SslOptions)} for relay "-". */

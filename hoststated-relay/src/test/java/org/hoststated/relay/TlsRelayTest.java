@@ -1,10 +1,17 @@
 package org.hoststated.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContext;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -170,6 +177,31 @@ class TlsRelayTest {
         SslContext off = RelayTls.serverContext(pair(),
                 new SslOptions(SslOptions.DEFAULT_CIPHERS, SslOptions.CACHE_DISABLED, true));
         assertEquals(RelayTls.DISABLED_CACHE_TIMEOUT_SEC, off.sessionContext().getSessionTimeout());
+        if (off.sessionContext() instanceof OpenSslSessionContext s) {
+            assertFalse(s.isSessionCacheEnabled());
+        }
+    }
+
+    /**
+     * BoringSSL serves TLS on the platform the daemon ships for (its library is in lib/): a
+     * build that lost it would fall back to the JDK in silence, at several times the CPU per
+     * handshake.
+     */
+    @Test
+    void boringSslServesOnLinuxX8664() throws Exception {
+        assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"),
+                "netty-tcnative is packaged for Linux x86-64 only");
+        assertEquals(SslProvider.OPENSSL, RelayTls.provider(), String.valueOf(OpenSsl.unavailabilityCause()));
+        assertTrue(RelayTls.serverContext(pair(), SslOptions.defaults()) instanceof OpenSslContext);
+    }
+
+    /** A list BoringSSL has no suite of (it has no DHE) keeps working, on the JDK's TLS. */
+    @Test
+    void aCipherListOnlyTheJdkCanServeFallsBackToIt() throws Exception {
+        assumeTrue(RelayTls.provider() == SslProvider.OPENSSL, "BoringSSL is not loaded here");
+        TlsKeyPair pair = pair();
+        SslOptions dheOnly = new SslOptions("DHE-RSA-AES128-GCM-SHA256", SslOptions.CACHE_DEFAULT, true);
+        assertTrue(RelayTls.serverContext(pair, dheOnly) instanceof JdkSslContext);
     }
 
     @Test
