@@ -6,6 +6,8 @@ import java.util.function.Predicate;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.ForwardTarget;
 import org.hoststated.core.config.HostConfig;
+import org.hoststated.core.config.IpProtocol;
+import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.ServiceConfig;
 import org.hoststated.core.config.ServiceTarget;
@@ -43,7 +45,7 @@ public final class RelayTargets {
                     new TargetHost(-1, f.name(), new InetSocketAddress(f.address(), f.port()), f.retry()));
         }
         if (relay.target() instanceof ServiceTarget s) {
-            return HostSelector.fixed(serviceHost(s, config));
+            return HostSelector.fixed(serviceHost(s, config, transport(relay, config)));
         }
         TableTarget t = (TableTarget) relay.target();
         return new HostSelector(scheduler(t), t.noCheck(), Hash32.relayKey(relay.name(), t.table()),
@@ -62,14 +64,25 @@ public final class RelayTargets {
         return new TargetHost(h.id(), h.name(), new InetSocketAddress(h.address(), port), h.retry());
     }
 
-    private static TargetHost serviceHost(ServiceTarget s, Config config) {
+    /**
+     * The service's first virtual host of the relay's transport (a service may have a tcp and
+     * a udp one), else its first: the relay then connects where the service's rule is not.
+     */
+    private static TargetHost serviceHost(ServiceTarget s, Config config, IpProtocol transport) {
         ServiceConfig svc = config.service(s.service())
                 .orElseThrow(() -> new IllegalArgumentException("unknown service " + s.service()));
         if (svc.virtualHosts().isEmpty()) {
             throw new IllegalArgumentException("service " + s.service() + " has no virtual host");
         }
-        VirtualHost vh = svc.virtualHosts().get(0);
+        VirtualHost vh = svc.virtualHosts().stream().filter(v -> v.protocol() == transport).findFirst()
+                .orElse(svc.virtualHosts().get(0));
         return new TargetHost(-1, vh.name(), new InetSocketAddress(vh.address(), vh.port()), s.retry());
+    }
+
+    /** UDP for a {@code protocol dns} relay, TCP for every other. */
+    private static IpProtocol transport(RelayConfig relay, Config config) {
+        boolean dns = config.protocol(relay.protocol()).map(p -> p.type() == ProtocolType.DNS).orElse(false);
+        return dns ? IpProtocol.UDP : IpProtocol.TCP;
     }
 
     static Scheduler scheduler(TableTarget t) {

@@ -102,13 +102,18 @@ public final class ConfigPrinter {
         for (VirtualHost v : s.virtualHosts()) {
             // One DNS name yields several addresses: write the name once per run.
             boolean sameRun = prev != null && ParseContext.literal(v.name()) == null
-                    && prev.name().equals(v.name()) && prev.port() == v.port()
+                    && prev.name().equals(v.name()) && prev.protocol() == v.protocol() && prev.port() == v.port()
                     && Objects.equals(prev.iface(), v.iface());
             prev = v;
             if (sameRun) {
                 continue;
             }
-            b.append("\tvirtual host ").append(q(v.name())).append(" port ").append(v.port());
+            // tcp, the default, is left out: the text of TCP services stays as it always was.
+            b.append("\tvirtual host ").append(q(v.name()));
+            if (v.protocol() == IpProtocol.UDP) {
+                b.append(" udp");
+            }
+            b.append(" port ").append(v.port());
             if (v.iface() != null) {
                 b.append(" interface ").append(q(v.iface()));
             }

@@ -138,6 +138,11 @@ final class ParseContext {
     }
 
     int portValue() {
+        return portValue(IpProtocol.TCP);
+    }
+
+    /** A port number, or a service name looked up for {@code protocol}. */
+    int portValue(IpProtocol protocol) {
         Token t = in.next();
         if (!t.isString()) {
             throw unexpected(t, "port");
@@ -149,7 +154,7 @@ final class ParseContext {
             }
             return (int) v;
         }
-        int p = ServicePorts.lookup(t.text());
+        int p = ServicePorts.lookup(t.text(), protocol);
         if (p < 1) {
             throw fail(t, "port " + Messages.clip(t.text()) + " is invalid");
         }

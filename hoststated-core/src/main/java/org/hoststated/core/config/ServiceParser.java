@@ -98,13 +98,36 @@ final class ServiceParser {
         }
         Token at = ctx.in.peek();
         String name = ctx.string("virtual host address");
-        int port = ctx.port();
+        IpProtocol protocol = protocol();
+        ctx.keyword("port");
+        int port = ctx.portValue(protocol);
         String iface = null;
         if (ctx.acceptKeyword("interface")) {
             iface = ctx.name("interface", MAX_IFNAME);
         }
         for (InetAddress a : ctx.addresses(at, name, MAX_VIRTS)) {
-            s.virtualHosts.add(new VirtualHost(name, a, port, iface));
+            s.virtualHosts.add(new VirtualHost(name, a, protocol, port, iface));
         }
+    }
+
+    /**
+     * The optional {@code tcp} or {@code udp} before {@code port}, where relayd's {@code listen
+     * on} has it. {@code udp} is our extension to the 4.2 grammar, so it is a bare word
+     * recognised here by position (not reserved: a table or tag named udp keeps working).
+     */
+    private IpProtocol protocol() {
+        Token t = ctx.in.peek();
+        if (t.isKeyword("tcp")) {
+            ctx.in.next();
+            return IpProtocol.TCP;
+        }
+        if (t.is(Token.Kind.WORD) && t.text().equals("udp")) {
+            ctx.in.next();
+            return IpProtocol.UDP;
+        }
+        if (!t.isKeyword("port")) {
+            throw ctx.unexpected(ctx.in.next(), "'tcp', 'udp' or 'port'");
+        }
+        return IpProtocol.TCP;
     }
 }

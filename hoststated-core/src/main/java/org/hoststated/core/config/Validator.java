@@ -99,13 +99,13 @@ final class Validator {
         Map<List<Object>, List<Draft.ServiceDraft>> vips = new java.util.HashMap<>();
         for (Draft.ServiceDraft s : draft.services) {
             for (VirtualHost v : s.virtualHosts) {
-                List<Draft.ServiceDraft> before = vips.computeIfAbsent(List.of(v.address(), v.port()),
+                List<Draft.ServiceDraft> before = vips.computeIfAbsent(List.of(v.address(), v.protocol(), v.port()),
                         k -> new ArrayList<>());
                 for (Draft.ServiceDraft first : before) {
                     if (first != s && first.virtualHosts.stream().anyMatch(o -> overlap(o, v))) {
-                        diag.warning(s.pos, "service " + s.name + ": virtual host " + v.name() + " port "
-                                + v.port() + " is also service " + first.name + "'s, which gets its connections"
-                                + " while it is enabled and has a host up");
+                        diag.warning(s.pos, "service " + s.name + ": virtual host " + v.name() + udp(v.protocol())
+                                + " port " + v.port() + " is also service " + first.name + "'s, which gets its"
+                                + " connections while it is enabled and has a host up");
                         break;
                     }
                 }
@@ -128,10 +128,19 @@ final class Validator {
         return out;
     }
 
-    /** Whether two virtual hosts match the same packets: same address and port, and interface. */
+    /**
+     * Whether two virtual hosts match the same packets: same address, protocol and port, and
+     * interface (a tcp and a udp virtual host on one address and port, as relayd's DNS example
+     * has, do not).
+     */
     private static boolean overlap(VirtualHost a, VirtualHost b) {
-        return a.address().equals(b.address()) && a.port() == b.port()
+        return a.address().equals(b.address()) && a.protocol() == b.protocol() && a.port() == b.port()
                 && (a.iface() == null || b.iface() == null || a.iface().equals(b.iface()));
+    }
+
+    /** " udp" for a UDP virtual host in a message; nothing for TCP, whose texts stay as they were. */
+    private static String udp(IpProtocol protocol) {
+        return protocol == IpProtocol.UDP ? " udp" : "";
     }
 
     private List<ProtocolConfig> protocols() {
@@ -160,16 +169,17 @@ final class Validator {
      * A service's rule rewrites the destination of packets to its virtual host before the
      * kernel delivers them, so a relay listening there gets only what the rule lets through
      * (nothing while the service has a host up). A warning: a relay kept as the fallback for a
-     * service whose hosts are all down is a way to serve a sorry page.
+     * service whose hosts are all down is a way to serve a sorry page. Only a virtual host of
+     * the relay's own transport takes its clients: UDP for {@code protocol dns}, TCP otherwise.
      */
-    private void warnIfRedirected(Draft.RelayDraft r) {
+    private void warnIfRedirected(Draft.RelayDraft r, IpProtocol protocol) {
         for (Draft.ServiceDraft s : draft.services) {
             for (VirtualHost v : s.virtualHosts) {
-                boolean same = v.port() == r.listen.port()
+                boolean same = v.protocol() == protocol && v.port() == r.listen.port()
                         && (v.address().equals(r.listen.address()) || r.listen.address().isAnyLocalAddress());
                 if (same && !s.disabled) {
                     diag.warning(r.pos, "relay " + Messages.clip(r.name) + ": service " + s.name
-                            + " redirects " + v.address().getHostAddress() + " port " + v.port()
+                            + " redirects " + v.address().getHostAddress() + udp(protocol) + " port " + v.port()
                             + ", so its connections do not reach the relay while the service has a host up");
                     return;
                 }
@@ -209,8 +219,8 @@ final class Validator {
             if (dns && r.natLookup) {
                 diag.error(r.pos, "relay " + Messages.clip(r.name) + ": nat lookup does not apply to protocol dns");
             }
-            if (r.listen != null && !dns) {
-                warnIfRedirected(r);
+            if (r.listen != null) {
+                warnIfRedirected(r, dns ? IpProtocol.UDP : IpProtocol.TCP);
             }
             if (r.listen != null) {
                 String other = listeners.putIfAbsent(List.of(r.listen.address(), r.listen.port(), dns), r.name);

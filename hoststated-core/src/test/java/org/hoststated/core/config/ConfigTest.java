@@ -126,6 +126,51 @@ class ConfigTest {
                 r.warnings().stream().map(Object::toString).toList());
     }
 
+    /** relayd's DNS example: one service on tcp and udp port 53, printed back as written. */
+    @Test
+    void udpVirtualHosts() {
+        Config c = ok(TABLE + "service dns {\n virtual host 192.0.2.53 port 53\n virtual host 192.0.2.53 udp port domain\n"
+                + " virtual ip www.example.org udp port ntp interface em0\n virtual host 192.0.2.54 tcp port 53\n"
+                + " table web\n}\n");
+        List<VirtualHost> v = c.services().get(0).virtualHosts();
+        assertEquals(List.of(IpProtocol.TCP, IpProtocol.UDP, IpProtocol.UDP, IpProtocol.UDP, IpProtocol.TCP),
+                v.stream().map(VirtualHost::protocol).toList());
+        assertEquals(List.of(53, 53, 123, 123, 53), v.stream().map(VirtualHost::port).toList(), "ntp is a UDP name only");
+        String printed = ConfigPrinter.print(c);
+        assertTrue(printed.contains("\tvirtual host \"192.0.2.53\" port 53\n\tvirtual host \"192.0.2.53\" udp port 53\n"
+                + "\tvirtual host \"www.example.org\" udp port 123 interface \"em0\"\n"
+                + "\tvirtual host \"192.0.2.54\" port 53\n"), printed);
+        roundTrip(c);
+    }
+
+    @Test
+    void udpIsNotReserved() {
+        Config c = ok("table udp {\n real port 53\n check tcp\n host 10.0.0.1\n}\n"
+                + "service udp {\n virtual host 192.0.2.1 udp port 53\n table udp\n tag udp\n}\n");
+        assertEquals("udp", c.services().get(0).tag());
+        roundTrip(c);
+    }
+
+    /**
+     * A relay gets nothing of a virtual host of its own transport only: TCP for a TCP relay,
+     * UDP for a {@code protocol dns} relay.
+     */
+    @Test
+    void aRelayOnAVirtualHostOfItsTransportIsWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + "service dns {\n virtual host 192.0.2.1 udp port 53\n"
+                + " virtual host 192.0.2.2 port 53\n table web\n}\n"
+                + "protocol d {\n protocol dns\n}\n"
+                + "relay udp1 {\n listen on 192.0.2.1 port 53\n protocol d\n forward to 127.0.0.1 port 5353\n}\n"
+                + "relay udp2 {\n listen on 192.0.2.2 port 53\n protocol d\n forward to 127.0.0.1 port 5353\n}\n"
+                + "relay tcp1 {\n listen on 192.0.2.1 port 53\n forward to 127.0.0.1 port 5353\n}\n"
+                + "relay tcp2 {\n listen on 192.0.2.2 port 53\n forward to 127.0.0.1 port 5353\n}\n");
+        assertTrue(r.ok(), r.errors().toString());
+        String why = " port 53, so its connections do not reach the relay while the service has a host up";
+        assertEquals(List.of("test.conf:14: relay udp1: service dns redirects 192.0.2.1 udp" + why,
+                "test.conf:28: relay tcp2: service dns redirects 192.0.2.2" + why),
+                r.warnings().stream().map(Object::toString).toList());
+    }
+
     @Test
     void virtualIpIsASynonymWithAWarning() {
         LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("virtual host", "virtual ip"));

@@ -95,4 +95,25 @@ class L3CapabilitiesTest {
         assertTrue(r.ok(), r.errors().toString());
         assertEquals(warnings, r.warnings().stream().map(Object::toString).toList());
     }
+
+    static Stream<Arguments> sharedVirtualHostsByProtocol() {
+        String warning = " also service a's, which gets its connections while it is enabled and has a host up";
+        return Stream.of(
+                Arguments.of("udp ", "", List.of()),
+                Arguments.of("", "udp ", List.of()),
+                Arguments.of("tcp ", "udp ", List.of()),
+                Arguments.of("udp ", "udp ", List.of("test.conf:11: service b: virtual host 192.0.2.1 udp port 80 is"
+                        + warning)),
+                Arguments.of("tcp ", "", List.of("test.conf:11: service b: virtual host 192.0.2.1 port 80 is" + warning)));
+    }
+
+    /** A tcp and a udp virtual host on one address and port match different packets (relayd's DNS example). */
+    @ParameterizedTest
+    @MethodSource("sharedVirtualHostsByProtocol")
+    void aVirtualHostOfTwoServicesIsAWarningForOneProtocolOnly(String protoA, String protoB, List<String> warnings) {
+        LoadResult r = load("l3 backend nftables\n" + TABLE + service("a", "192.0.2.1", "").replace("port", protoA + "port")
+                + service("b", "192.0.2.1", "").replace("port", protoB + "port"));
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(warnings, r.warnings().stream().map(Object::toString).toList());
+    }
 }
