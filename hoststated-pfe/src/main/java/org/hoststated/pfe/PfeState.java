@@ -179,7 +179,7 @@ final class PfeState {
     static List<L3Backend.Virtual> virtuals(ServiceEntry s) {
         List<L3Backend.Virtual> v = new ArrayList<>();
         for (VirtualHost vh : s.config.virtualHosts()) {
-            v.add(new L3Backend.Virtual(vh.address(), vh.port(), vh.iface()));
+            v.add(new L3Backend.Virtual(vh.address(), vh.protocol(), vh.port(), vh.iface()));
         }
         return v;
     }

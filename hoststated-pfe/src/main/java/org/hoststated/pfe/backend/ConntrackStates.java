@@ -10,9 +10,6 @@ import java.util.List;
  * later and cannot match the reply direction). Runs on the {@code l3-writer} thread only.
  */
 final class ConntrackStates implements NftBackend.StateKiller {
-    /** The services' rules redirect TCP only (NftScript). */
-    static final int TCP = 6;
-
     private final Conntrack conntrack;
 
     ConntrackStates(Conntrack conntrack) {
@@ -37,18 +34,21 @@ final class ConntrackStates implements NftBackend.StateKiller {
 
     /**
      * Whether the service's rule made {@code e} towards the host: the client sent it to one of
-     * the virtual addresses and ports, and the host answers it from its real port. The
+     * the virtual addresses and ports with that virtual host's protocol, and the host answers it
+     * from its real port. A UDP client sending from one port keeps one entry for as long as it
+     * sends, so without this its datagrams would go to a dead host for ever. The
      * balancer's own connections to the host (a relay's, a check's) were sent to the host's
      * address, not to a virtual one, and stay.
      */
     static boolean belongs(ConntrackEntry e, L3Backend.StateKill k) {
         ConntrackEntry.Tuple o = e.original();
         ConntrackEntry.Tuple r = e.reply();
-        if (o.protocol() != TCP || !r.source().equals(k.host()) || r.sourcePort() != k.realPort()) {
+        if (!r.source().equals(k.host()) || r.sourcePort() != k.realPort()) {
             return false;
         }
         for (L3Backend.Virtual v : k.virtuals()) {
-            if (o.destination().equals(v.address()) && o.destinationPort() == v.port()) {
+            if (o.protocol() == v.protocol().number() && o.destination().equals(v.address())
+                    && o.destinationPort() == v.port()) {
                 return true;
             }
         }

@@ -2,6 +2,7 @@ package org.hoststated.pfe.backend;
 
 import java.net.InetAddress;
 import java.util.List;
+import org.hoststated.core.config.IpProtocol;
 
 /**
  * The kernel's layer-3 redirection rules, kept equal to pfe's state. pfe calls {@link #apply}
@@ -70,8 +71,8 @@ public interface L3Backend extends AutoCloseable {
 
     /**
      * The flows that one service's rules sent to a host that is no longer one of its targets
-     * ({@code kill states}): original destination one of {@code virtuals}, answered by
-     * {@code host} from {@code realPort}.
+     * ({@code kill states}): original destination one of {@code virtuals} (address, port and
+     * protocol), answered by {@code host} from {@code realPort}.
      *
      * @param why what happened to the host ("down", "removed"), for the log line
      */
@@ -81,7 +82,13 @@ public interface L3Backend extends AutoCloseable {
         }
     }
 
-    /** A virtual address of a service, optionally limited to an input interface. */
-    record Virtual(InetAddress address, int port, String iface) {
+    /**
+     * A virtual address, protocol and port of a service, optionally limited to an input
+     * interface.
+     */
+    record Virtual(InetAddress address, IpProtocol protocol, int port, String iface) {
+        public Virtual {
+            java.util.Objects.requireNonNull(protocol, "protocol");
+        }
     }
 }

@@ -12,7 +12,8 @@ import java.util.zip.CRC32;
  * table in one transaction (the {@code table; delete table; table { ... }} idiom works whether
  * or not the table exists, and touches no other table).
  *
- * <p>Per virtual address and port of a service with hosts up, one DNAT rule in a nat
+ * <p>Per virtual address, protocol ({@code tcp dport} or {@code udp dport}) and port of a
+ * service with hosts up, one DNAT rule in a nat
  * prerouting chain picks a host from an anonymous map: {@code numgen inc} over the up hosts
  * (round robin, as pf's rdr pools) or, with {@code sticky-address}, {@code jhash} of the client
  * address over a fixed set of slots. The slots are dealt to every host of the table in order,
@@ -83,7 +84,8 @@ final class NftScript {
     private static String match(L3Backend.Virtual v) {
         String iface = v.iface() == null ? "" : "iifname \"" + v.iface() + "\" ";
         String fam = v.address() instanceof Inet6Address ? "ip6" : "ip";
-        return iface + fam + " daddr " + v.address().getHostAddress() + " tcp dport " + v.port();
+        return iface + fam + " daddr " + v.address().getHostAddress() + " " + v.protocol().word() + " dport "
+                + v.port();
     }
 
     /** The DNAT target, or null when no host of the virtual address's family is up. */

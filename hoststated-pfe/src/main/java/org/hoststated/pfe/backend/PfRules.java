@@ -3,11 +3,13 @@ package org.hoststated.pfe.backend;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
+import org.hoststated.core.config.IpProtocol;
 
 /**
  * The text pfe hands to {@code pfctl} for one service: its anchor's ruleset and the arguments
  * of its table. Modern pf syntax (OpenBSD 4.7 and later) for SPEC 3.5's rdr rule: one
- * {@code pass in quick ... rdr-to <service>} per virtual address and port, with a round-robin
+ * {@code pass in quick proto tcp|udp ... rdr-to <service>} per virtual address, protocol and
+ * port, with a round-robin
  * pool on the service's table, optional sticky-address, tag and input interface.
  */
 final class PfRules {
@@ -32,8 +34,10 @@ final class PfRules {
                 b.append(" on ").append(v.iface());
             }
             b.append(v.address() instanceof Inet6Address ? " inet6" : " inet");
-            b.append(" proto tcp from any to ").append(v.address().getHostAddress()).append(" port ").append(v.port());
-            b.append(" flags S/SA keep state");
+            b.append(" proto ").append(v.protocol().word()).append(" from any to ")
+                    .append(v.address().getHostAddress()).append(" port ").append(v.port());
+            // As relayd's sync_ruleset: only TCP has the SYN to create the state on.
+            b.append(v.protocol() == IpProtocol.TCP ? " flags S/SA keep state" : " keep state");
             if (r.tag() != null) {
                 b.append(" tag \"").append(r.tag()).append('"');
             }

@@ -9,7 +9,8 @@ import java.util.List;
  * (pfctl's print_state), and the {@code pfctl -k id} arguments that kill one. An inbound
  * state of a redirected connection reads
  * {@code all tcp 10.0.0.2:8080 (192.0.2.10:80) <- 198.51.100.7:40000 ESTABLISHED:ESTABLISHED}
- * (the host, the virtual address in parentheses, the client; IPv6 ports in brackets), and
+ * (the host, the virtual address in parentheses, the client; IPv6 ports in brackets; {@code udp}
+ * and {@code MULTIPLE:SINGLE} for a UDP flow), and
  * its {@code id: 5d1b0b4e00000003 creatorid: ...} line follows a few lines later. pf's
  * {@code -k host} forms match the addresses the client sent to (the virtual address), so
  * they cannot pick one host's states; {@code -k label} would take every host's.
@@ -38,7 +39,7 @@ final class PfStates {
 
     /** {@code ifname proto host:port (vip:port) <- client:port state}. */
     private static boolean belongs(String[] w, L3Backend.StateKill k) {
-        if (w.length < 6 || !w[1].equals("tcp") || !w[4].equals("<-")
+        if (w.length < 6 || !w[4].equals("<-")
                 || !w[3].startsWith("(") || !w[3].endsWith(")")) {
             return false;
         }
@@ -48,7 +49,7 @@ final class PfStates {
             return false;
         }
         for (L3Backend.Virtual v : k.virtuals()) {
-            if (vip.address().equals(v.address()) && vip.port() == v.port()) {
+            if (w[1].equals(v.protocol().word()) && vip.address().equals(v.address()) && vip.port() == v.port()) {
                 return true;
             }
         }

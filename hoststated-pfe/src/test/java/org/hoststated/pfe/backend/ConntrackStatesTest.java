@@ -1,6 +1,8 @@
 package org.hoststated.pfe.backend;
 
 import static org.hoststated.pfe.backend.Redirects.ip;
+import static org.hoststated.pfe.backend.Redirects.tcp;
+import static org.hoststated.pfe.backend.Redirects.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -14,9 +16,12 @@ import org.junit.jupiter.api.Test;
 
 /** Which connection tracking entries belong to a service's flows towards a host. */
 class ConntrackStatesTest {
-    /** Service www: 10.21.9.100 port 80 and 10.21.9.102 port 81, host 10.21.2.12 port 8080 down. */
+    /**
+     * Service www: 10.21.9.100 port 80, 10.21.9.102 port 81 and 10.21.9.103 udp port 81, host
+     * 10.21.2.12 port 8080 down.
+     */
     private static final L3Backend.StateKill KILL = new L3Backend.StateKill("www",
-            List.of(new L3Backend.Virtual(ip("10.21.9.100"), 80, null), new L3Backend.Virtual(ip("10.21.9.102"), 81, "em0")),
+            List.of(tcp("10.21.9.100", 80, null), tcp("10.21.9.102", 81, "em0"), udp("10.21.9.103", 81, null)),
             ip("10.21.2.12"), 8080, "down");
 
     private static ConntrackEntry entry(int proto, String vip, int vport, String host, int hport) {
@@ -32,7 +37,10 @@ class ConntrackStatesTest {
                 Arguments.of("another service's address", entry(6, "10.21.9.101", 80, "10.21.2.12", 8080), false),
                 Arguments.of("another port of the virtual address", entry(6, "10.21.9.100", 81, "10.21.2.12", 8080), false),
                 Arguments.of("another port of the host", entry(6, "10.21.9.100", 80, "10.21.2.12", 9090), false),
-                Arguments.of("UDP to the same addresses", entry(17, "10.21.9.100", 80, "10.21.2.12", 8080), false),
+                Arguments.of("UDP to a tcp virtual host", entry(17, "10.21.9.100", 80, "10.21.2.12", 8080), false),
+                Arguments.of("UDP to www's udp virtual host", entry(17, "10.21.9.103", 81, "10.21.2.12", 8080), true),
+                Arguments.of("TCP to a udp virtual host", entry(6, "10.21.9.103", 81, "10.21.2.12", 8080), false),
+                Arguments.of("UDP to another host of www", entry(17, "10.21.9.103", 81, "10.21.2.11", 8080), false),
                 Arguments.of("the relay's or a check's own connection", entry(6, "10.21.2.12", 8080, "10.21.2.12", 8080),
                         false));
     }
@@ -62,7 +70,7 @@ class ConntrackStatesTest {
         };
         L3Backend.StateKill other = new L3Backend.StateKill("www", KILL.virtuals(), ip("10.21.2.13"), 8080, "removed");
         int[] killed = new ConntrackStates(fake).kill(List.of(KILL, other));
-        assertArrayEquals(new int[] {2, 0}, killed);
+        assertArrayEquals(new int[] {3, 0}, killed);
         assertEquals(1, lists[0]);
         assertEquals(1, deleted.size(), "nothing to delete asks nothing of the kernel");
     }

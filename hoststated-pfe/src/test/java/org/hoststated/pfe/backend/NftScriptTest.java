@@ -3,6 +3,8 @@ package org.hoststated.pfe.backend;
 import static org.hoststated.pfe.backend.Redirects.ip;
 import static org.hoststated.pfe.backend.Redirects.ips;
 import static org.hoststated.pfe.backend.Redirects.redirect;
+import static org.hoststated.pfe.backend.Redirects.tcp;
+import static org.hoststated.pfe.backend.Redirects.udp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +43,56 @@ class NftScriptTest {
                 \t}
                 }
                 """, script);
+    }
+
+    /**
+     * relayd's DNS example: one service on tcp and udp port 53, each with its own rule (the
+     * same host choice), in prerouting and, without an interface, in the local output chain.
+     */
+    @Test
+    void tcpAndUdpVirtualHostsOfOneServiceGoldenScript() {
+        List<InetAddress> dns = ips("10.21.2.11", "10.21.2.12");
+        String script = NftScript.render("l3t", List.of(new L3Backend.Redirect("dns",
+                List.of(tcp("10.21.9.53", 53, null), udp("10.21.9.53", 53, null), udp("10.21.9.54", 514, "l3-c1")),
+                dns, dns, 5353, false, "0x10")));
+        assertEquals("""
+                table inet l3t
+                delete table inet l3t
+                table inet l3t {
+                	chain prerouting {
+                		type nat hook prerouting priority dstnat; policy accept;
+                		ip daddr 10.21.9.53 tcp dport 53 dnat ip to numgen inc mod 2 \
+                map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:5353 comment "dns"
+                		ip daddr 10.21.9.53 udp dport 53 dnat ip to numgen inc mod 2 \
+                map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:5353 comment "dns"
+                		iifname "l3-c1" ip daddr 10.21.9.54 udp dport 514 dnat ip to numgen inc mod 2 \
+                map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:5353 comment "dns"
+                	}
+                	chain output {
+                		type nat hook output priority -100; policy accept;
+                		ip daddr 10.21.9.53 tcp dport 53 dnat ip to numgen inc mod 2 \
+                map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:5353 comment "dns"
+                		ip daddr 10.21.9.53 udp dport 53 dnat ip to numgen inc mod 2 \
+                map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:5353 comment "dns"
+                	}
+                	chain tag {
+                		type filter hook prerouting priority mangle; policy accept;
+                		ip daddr 10.21.9.53 tcp dport 53 meta mark set 0x00000010 ct mark set meta mark comment "dns"
+                		ip daddr 10.21.9.53 udp dport 53 meta mark set 0x00000010 ct mark set meta mark comment "dns"
+                		iifname "l3-c1" ip daddr 10.21.9.54 udp dport 514 meta mark set 0x00000010 \
+                ct mark set meta mark comment "dns"
+                	}
+                }
+                """, script);
+    }
+
+    @Test
+    void stickyUdpHashesTheClientAsTcpDoes() {
+        String script = NftScript.render("l3t", List.of(new L3Backend.Redirect("dns",
+                List.of(udp("fd21::53", 53, null)), ips("fd21::11", "fd21::12"), ips("fd21::12"), 53, true, null)));
+        assertTrue(script.contains("ip6 daddr fd21:0:0:0:0:0:0:53 udp dport 53 dnat ip6 to jhash ip6 saddr mod 64 seed 0x"),
+                script);
+        assertTrue(script.contains("63 : fd21:0:0:0:0:0:0:12 }:53 comment \"dns\""), script);
     }
 
     @Test

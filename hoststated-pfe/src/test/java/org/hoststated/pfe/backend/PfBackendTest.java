@@ -3,6 +3,8 @@ package org.hoststated.pfe.backend;
 import static org.hoststated.pfe.backend.Redirects.ip;
 import static org.hoststated.pfe.backend.Redirects.ips;
 import static org.hoststated.pfe.backend.Redirects.redirect;
+import static org.hoststated.pfe.backend.Redirects.tcp;
+import static org.hoststated.pfe.backend.Redirects.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,15 +133,59 @@ class PfBackendTest {
                 """);
         PfBackend b = backend(false);
         calls();
-        L3Backend.StateKill kill = new L3Backend.StateKill("www", List.of(
-                new L3Backend.Virtual(ip("10.21.9.100"), 80, null), new L3Backend.Virtual(ip("fd21::9:100"), 80, null)),
-                ip("10.21.2.12"), 8080, "down");
+        L3Backend.StateKill kill = new L3Backend.StateKill("www",
+                List.of(tcp("10.21.9.100", 80, null), tcp("fd21::9:100", 80, null)), ip("10.21.2.12"), 8080, "down");
         L3Backend.StateKill v6 = new L3Backend.StateKill("www", kill.virtuals(), ip("fd21::2:12"), 8080, "down");
         assertArrayEquals(new int[] {1, 1}, b.killStates(List.of(kill, v6)));
         assertEquals("""
                 pfctl -s states -vv
                 pfctl -k id -k 5d1b0b4e00000003
                 pfctl -k id -k 5d1b0b4e00000008
+                """, calls());
+        b.close();
+    }
+
+    /**
+     * relayd's DNS example: one service on tcp and udp port 53. A UDP rule has no SYN to match
+     * (relayd's sync_ruleset sets flags for TCP only).
+     */
+    @Test
+    void aUdpVirtualHostGetsAUdpRule() throws Exception {
+        PfBackend b = backend(false);
+        calls();
+        apply(b, List.of(new L3Backend.Redirect("dns", List.of(tcp("10.21.9.53", 53, null), udp("10.21.9.53", 53, "em0")),
+                web, web, 8053, false, null)));
+        assertEquals("""
+                pfctl -a hoststated/dns -t dns -T replace 10.21.2.11 10.21.2.12
+                pfctl -a hoststated/dns -f -
+                  < pass in quick inet proto tcp from any to 10.21.9.53 port 53 flags S/SA keep state \
+                rdr-to <dns> port 8053 round-robin
+                  < pass in quick on em0 inet proto udp from any to 10.21.9.53 port 53 keep state \
+                rdr-to <dns> port 8053 round-robin
+                """, calls());
+        b.close();
+    }
+
+    /** A udp virtual host's states are the udp ones; the tcp ones of its address and port are not. */
+    @Test
+    void killsTheUdpStatesOfAUdpVirtualHost() throws Exception {
+        Files.writeString(dir.resolve("states"), """
+                all tcp 10.21.2.12:8080 (10.21.9.100:80) <- 10.21.1.2:40000       ESTABLISHED:ESTABLISHED
+                   id: 5d1b0b4e00000003 creatorid: 7d1a2b3c
+                all udp 10.21.2.12:8080 (10.21.9.100:80) <- 10.21.1.2:40004       MULTIPLE:SINGLE
+                   age 00:00:12, expires in 00:00:60, 120:120 pkts, 4000:4000 bytes, rule 0
+                   id: 5d1b0b4e00000009 creatorid: 7d1a2b3c
+                all udp 10.21.2.11:8080 (10.21.9.100:80) <- 10.21.1.3:40005       MULTIPLE:SINGLE
+                   id: 5d1b0b4e0000000a creatorid: 7d1a2b3c
+                """);
+        PfBackend b = backend(false);
+        calls();
+        L3Backend.StateKill kill = new L3Backend.StateKill("dns", List.of(udp("10.21.9.100", 80, null)),
+                ip("10.21.2.12"), 8080, "down");
+        assertArrayEquals(new int[] {1}, b.killStates(List.of(kill)));
+        assertEquals("""
+                pfctl -s states -vv
+                pfctl -k id -k 5d1b0b4e00000009
                 """, calls());
         b.close();
     }
@@ -151,8 +197,8 @@ class PfBackendTest {
         apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, null)));
         calls();
         b.apply(List.of(redirect("www", "10.21.9.100", null, web, ips("10.21.2.11"), false, null)),
-                List.of(new L3Backend.StateKill("www", List.of(new L3Backend.Virtual(ip("10.21.9.100"), 80, null)),
-                        ip("10.21.2.12"), 8080, "down")), System.nanoTime());
+                List.of(new L3Backend.StateKill("www", List.of(tcp("10.21.9.100", 80, null)), ip("10.21.2.12"), 8080,
+                        "down")), System.nanoTime());
         assertTrue(b.awaitApplied(10_000));
         assertEquals("""
                 pfctl -a hoststated/www -t www -T replace 10.21.2.11

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import org.hoststated.core.config.IpProtocol;
 
 /** Desired states for the backend tests. */
 final class Redirects {
@@ -28,7 +29,14 @@ final class Redirects {
 
     static L3Backend.Redirect redirect(String service, String vip, String iface, List<InetAddress> pool,
             List<InetAddress> up, boolean sticky, String tag) {
-        return new L3Backend.Redirect(service, List.of(new L3Backend.Virtual(ip(vip), 80, iface)), pool, up, 8080,
-                sticky, tag);
+        return new L3Backend.Redirect(service, List.of(tcp(vip, 80, iface)), pool, up, 8080, sticky, tag);
+    }
+
+    static L3Backend.Virtual tcp(String vip, int port, String iface) {
+        return new L3Backend.Virtual(ip(vip), IpProtocol.TCP, port, iface);
+    }
+
+    static L3Backend.Virtual udp(String vip, int port, String iface) {
+        return new L3Backend.Virtual(ip(vip), IpProtocol.UDP, port, iface);
     }
 }
