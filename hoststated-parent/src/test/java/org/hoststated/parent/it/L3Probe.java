@@ -29,6 +29,14 @@ import java.util.Map;
  * <li>{@code pin VIP PORT HOST}: connects until a connection lands on HOST, then sends a line
  * every 100 ms and prints {@code MILLIS ANSWER} per answer ({@code System.currentTimeMillis()});
  * a failed connection prints {@code MILLIS reset} and is replaced by a new one.</li>
+ * <li>{@code udp ADDR/PORT...}: as {@code serve} (the TCP service the table checks), plus a
+ * UDP socket on each address and port that answers every datagram with the address;
+ * {@code down} closes the TCP listener only, so the UDP service goes on answering (a host whose
+ * checked service stopped while its UDP flows still get answers).</li>
+ * <li>{@code udppin VIP PORT HOST}: opens UDP sockets until one's datagram is answered by
+ * HOST, then sends a datagram from that socket (one source port) every 100 ms and prints
+ * {@code MILLIS ANSWER} per answer; the socket is connected to the virtual address, so an
+ * answer from anywhere else is not taken.</li>
  * </ul>
  */
 public final class L3Probe {
@@ -39,11 +47,13 @@ public final class L3Probe {
         switch (args[0]) {
             case "serve", "chat" -> serve(args);
             case "pin" -> pin(args);
+            case "udp" -> UdpProbe.serve(args);
+            case "udppin" -> UdpProbe.pin(args);
             default -> fetch(args);
         }
     }
 
-    private static void serve(String[] args) throws IOException {
+    static void serve(String[] args) throws IOException {
         boolean chat = args[0].equals("chat");
         Map<String, ServerSocket> servers = new HashMap<>();
         Map<String, Integer> ports = new HashMap<>();
