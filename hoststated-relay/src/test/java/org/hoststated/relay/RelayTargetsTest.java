@@ -98,6 +98,34 @@ class RelayTargetsTest {
         assertEquals(8080, any.address().getPort(), "no check: a host whatever its state, on the table's port");
     }
 
+    /** relayd's DNS example as a relay target: a TCP relay gets the tcp virtual host, a dns relay the udp one. */
+    @Test
+    void aServiceTargetIsTheVirtualHostOfTheRelaysTransport() throws Exception {
+        LoadResult r = ConfigLoader.parse(CONF + """
+                service dns {
+                  virtual host 10.22.9.53 udp port 53
+                  virtual host 10.22.9.54 port 53
+                  table web
+                }
+                protocol d {
+                  protocol dns
+                }
+                relay viaudp {
+                  listen on 127.22.5.1 port 1006
+                  protocol d
+                  service dns
+                }
+                relay viatcp {
+                  listen on 127.22.5.1 port 1007
+                  service dns
+                }
+                """, "test.conf", Map.of(), new MapResolver(Map.of()));
+        assertTrue(r.ok(), r.errors().toString());
+        InetSocketAddress client = addr("192.0.2.1", 5000);
+        assertEquals(addr("10.22.9.53", 53), selector(r.config(), "viaudp", h -> false).select(client, null).address());
+        assertEquals(addr("10.22.9.54", 53), selector(r.config(), "viatcp", h -> false).select(client, null).address());
+    }
+
     @Test
     void natLookupAloneHasNoOtherTarget() throws Exception {
         assertNull(selector(config(), "natonly", h -> true).select(addr("192.0.2.1", 1), addr("127.22.5.1", 1005)));
