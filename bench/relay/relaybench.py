@@ -3,8 +3,10 @@
 builds the daemon first). Starts nginx (the backend), HAProxy (nbthread 1) and two hoststated
 daemons (prefork 1; one whose relay engine runs on io_uring, one held to epoll by a seccomp
 filter), then alternates every path in each round: HTTP keep-alive (with an X-Forwarded-For
-append), HTTP Connection: close, TCP mode, and a bulk TCP transfer. Prints medians and ratios.
-Every process it starts is stopped by pid on exit; all ports are in 24000-24999 on 127.0.0.1."""
+append), HTTP Connection: close, TCP mode, and a bulk TCP transfer; on request (--cases) the
+same HTTP over TLS, kept alive and one handshake per request. Prints medians and ratios.
+Every process it starts is stopped by pid on exit; all ports are in 24000-24999 on 127.0.0.1
+(TLS on --tls-addr, whose /etc/ssl files it writes when they are missing and removes after)."""
 import argparse
 import json
 import os
@@ -23,9 +25,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 ADDR = "127.0.0.1"
 NGINX, IPERF = 24080, 24090
-HAPROXY = {"http": 24081, "tcp": 24082, "bulk": 24083}
-OURS = {"io_uring": {"http": 24101, "tcp": 24102, "bulk": 24103},
-        "epoll": {"http": 24201, "tcp": 24202, "bulk": 24203}}
+NGINX_TLS = 24443
+HAPROXY = {"http": 24081, "tcp": 24082, "bulk": 24083, "tls": 24084}
+OURS = {"io_uring": {"http": 24101, "tcp": 24102, "bulk": 24103, "tls": 24104},
+        "epoll": {"http": 24201, "tcp": 24202, "bulk": 24203, "tls": 24204}}
+# TLS listens on an address of its own: the daemon reads /etc/ssl/<address>.crt, and a test
+# certificate must not take the place of one the machine has for 127.0.0.1.
+TLS_ADDR = "127.0.0.77"
+TLS_CASES = ("tls-keep-alive", "tls-close")
 PAGE_BYTES = 612
 
 started = []
@@ -141,12 +148,32 @@ def wait_http(port, what, proc, limit=180):
     sys.exit(f"relaybench: no answer through {what} on port {port}")
 
 
-def nginx(work):
+def tls_keys(work):
+    """A P-256 certificate for TLS_ADDR: in /etc/ssl for hoststated unless one is there, and as
+    one PEM file for HAProxy and nginx. Returns (pem, files this run created)."""
+    crt, key = f"/etc/ssl/{TLS_ADDR}.crt", f"/etc/ssl/private/{TLS_ADDR}.key"
+    created = []
+    if not (os.path.exists(crt) and os.path.exists(key)):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-days", "2", "-subj", "/CN=" + TLS_ADDR, "-keyout", key, "-out", crt],
+                       check=True, capture_output=True)
+        created = [crt, key]
+    pem = os.path.join(work, "tls.pem")
+    with open(pem, "w") as out:
+        for path in (crt, key):
+            with open(path) as f:
+                out.write(f.read())
+    return pem, created
+
+
+def nginx(work, pem=None):
     root = os.path.join(work, "www")
     os.makedirs(root)
     with open(os.path.join(root, "index.html"), "w") as f:
         f.write(("<!DOCTYPE html><html><body>" + "x" * PAGE_BYTES)[:PAGE_BYTES - 15] + "</body></html>\n")
     conf = os.path.join(work, "nginx.conf")
+    tls_server = "" if pem is None else (f"server {{ listen {TLS_ADDR}:{NGINX_TLS} ssl backlog=4096; "
+                                         f"ssl_certificate {pem}; ssl_certificate_key {pem}; root {root}; }}")
     with open(conf, "w") as f:
         f.write(f"""worker_processes 1;
 daemon off;
@@ -157,6 +184,7 @@ http {{
   access_log off;
   keepalive_requests 100000;
   server {{ listen {ADDR}:{NGINX} backlog=4096; root {root}; }}
+  {tls_server}
 }}
 """)
     p = start(["nginx", "-c", conf], os.path.join(work, "nginx.out"))
@@ -171,7 +199,7 @@ http {{
     return p, workers[0] if workers else p.pid
 
 
-def haproxy(work):
+def haproxy(work, pem=None):
     conf = os.path.join(work, "haproxy.cfg")
     with open(conf, "w") as f:
         f.write(f"""global
@@ -206,12 +234,20 @@ backend iperf
   mode tcp
   server i1 {ADDR}:{IPERF}
 """)
+        if pem is not None:
+            f.write(f"""frontend tls
+  mode http
+  bind {TLS_ADDR}:{HAPROXY['tls']} ssl crt {pem}
+  option http-keep-alive
+  option forwardfor
+  default_backend nginx_http
+""")
     p = start(["haproxy", "-db", "-f", conf], os.path.join(work, "haproxy.out"))
     wait_port(HAPROXY["http"], "haproxy", p)
     return p
 
 
-def hoststated(work, transport):
+def hoststated(work, transport, tls=False):
     d = os.path.join(work, "hs-" + transport)
     chroot = os.path.join(d, "empty")
     os.makedirs(chroot)
@@ -241,6 +277,13 @@ relay plain {{
 relay bulkcopy {{
   listen on {ADDR} port {ports['bulk']}
   forward to {ADDR} port {IPERF}
+}}
+""")
+        if tls:
+            f.write(f"""relay wwws {{
+  listen on {TLS_ADDR} port {ports['tls']} ssl
+  protocol web
+  forward to {ADDR} port {NGINX}
 }}
 """)
     cmd = [os.path.join(TOP, "bin", "hoststated"), "-d", "-f", conf]
@@ -280,11 +323,11 @@ def to_ms(v):
     return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")
 
 
-def wrk(port, seconds, close, cpu_pid, backend_pid=None):
+def wrk(port, seconds, close, cpu_pid, backend_pid=None, tls=False):
     cmd = ["wrk", "-t1", "-c50", f"-d{seconds}s", "--latency"]
     if close:
         cmd += ["-H", "Connection: close"]
-    cmd.append(f"http://{ADDR}:{port}/")
+    cmd.append(f"https://{TLS_ADDR}:{port}/" if tls else f"http://{ADDR}:{port}/")
     before = cpu_seconds(cpu_pid) if cpu_pid else 0.0
     backend_before = cpu_seconds(backend_pid) if backend_pid else 0.0
     wrk_before = waited_children_cpu()
@@ -336,7 +379,7 @@ def med(xs):
 
 
 def main():
-    global ADDR, OURS
+    global ADDR, OURS, TLS_ADDR
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -346,10 +389,13 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, configs)")
     ap.add_argument("--addr", default=ADDR, help="loopback address every process binds (default 127.0.0.1)")
     ap.add_argument("--cases", default="keep-alive,close,tcp",
-                    help="comma-separated subset of keep-alive,close,tcp (bulk: --bulk-rounds 0 skips it)")
+                    help="comma-separated subset of keep-alive,close,tcp,tls-keep-alive,tls-close "
+                         "(bulk: --bulk-rounds 0 skips it)")
+    ap.add_argument("--tls-addr", default=TLS_ADDR, help="loopback address of the TLS listeners")
     ap.add_argument("--transports", default="io_uring,epoll", help="which relay daemons to start")
     a = ap.parse_args()
     ADDR = a.addr
+    TLS_ADDR = a.tls_addr
     OURS = {t: OURS[t] for t in a.transports.split(",")}
 
     work = tempfile.mkdtemp(prefix="ru-relaybench.")
@@ -365,10 +411,22 @@ def main():
 
 
 def run(a, work):
-    ngx, ngx_worker = nginx(work)
+    tls = any(c in TLS_CASES for c in a.cases.split(","))
+    pem, created = tls_keys(work) if tls else (None, [])
+    try:
+        measure(a, work, pem)
+    finally:
+        stop_all()
+        for path in created:
+            os.unlink(path)
+
+
+def measure(a, work, pem):
+    tls = pem is not None
+    ngx, ngx_worker = nginx(work, pem)
     ipf = start(["iperf3", "-s", "-B", ADDR, "-p", str(IPERF)], os.path.join(work, "iperf3.out"))
-    hap = haproxy(work)
-    ours = {t: hoststated(work, t) for t in OURS}
+    hap = haproxy(work, pem)
+    ours = {t: hoststated(work, t, tls) for t in OURS}
     for t, o in ours.items():
         log(f"hoststated ({t} daemon): relay engine pid {o['relay']} runs on {o['transport']}"
             + ("; its http relay is relayed as tcp (no HTTP handler in this build)" if o["http_as_tcp"] else ""))
@@ -377,11 +435,11 @@ def run(a, work):
 
     # paths: name -> (port per case, pid whose CPU is the proxy's)
     def path_ports(case):
-        key = "http" if case != "tcp" else "tcp"
-        paths = [("nginx direct", NGINX, ngx_worker),
-                 ("HAProxy " + ("tcp" if key == "tcp" else "http"), HAPROXY[key], hap.pid)]
+        key = "tls" if case in TLS_CASES else "http" if case != "tcp" else "tcp"
+        paths = [("nginx direct" + (" tls" if key == "tls" else ""), NGINX_TLS if key == "tls" else NGINX, ngx_worker),
+                 ("HAProxy " + key, HAPROXY[key], hap.pid)]
         for t, o in ours.items():
-            label = f"hoststated {o['transport']} " + ("tcp" if key == "tcp" else "http")
+            label = f"hoststated {o['transport']} {key}"
             if key == "http" and o["http_as_tcp"]:
                 label += " (as tcp)"
             paths.append((label, OURS[t][key], o["relay"]))
@@ -390,17 +448,21 @@ def run(a, work):
     if a.warmup > 0:
         # Every code path gets load before measuring: C2 compiles the connect/close path only
         # when it runs (in a short run C2 took over half of the relay's CPU).
-        log(f"warm-up: {a.warmup} s per relay daemon (keep-alive, close, tcp)")
+        log(f"warm-up: {a.warmup} s per relay daemon (keep-alive, close, tcp" + (", tls)" if tls else ")"))
         for t in OURS:
-            for port, close in ((OURS[t]["http"], False), (OURS[t]["http"], True), (OURS[t]["tcp"], False)):
-                wrk(port, max(1, a.warmup // 3), close, None)
-    cases = [c for c in (("keep-alive", False, "http"), ("close", True, "http"), ("tcp", False, "tcp"))
+            runs = [(OURS[t]["http"], False, False), (OURS[t]["http"], True, False), (OURS[t]["tcp"], False, False)]
+            if tls:
+                runs += [(OURS[t]["tls"], False, True), (OURS[t]["tls"], True, True)]
+            for port, close, over_tls in runs:
+                wrk(port, max(1, a.warmup // 3), close, None, tls=over_tls)
+    cases = [c for c in (("keep-alive", False, "http"), ("close", True, "http"), ("tcp", False, "tcp"),
+                         ("tls-keep-alive", False, "tls"), ("tls-close", True, "tls"))
              if c[0] in a.cases.split(",")]
     results = {}
     for rnd in range(a.rounds):
         for case, close, _ in cases:
             for name, port, pid in path_ports(case):
-                r = wrk(port, a.duration, close, pid, ngx_worker)
+                r = wrk(port, a.duration, close, pid, ngx_worker, tls=case in TLS_CASES)
                 results.setdefault((case, name), []).append(r)
                 log(f"round {rnd + 1} {case:10s} {name:32s} {r['rps']:9.0f} req/s  p99 {r['p99']:.2f} ms  "
                     f"errors {r['errors']}  cpu {r['cpu']:.2f} s")
