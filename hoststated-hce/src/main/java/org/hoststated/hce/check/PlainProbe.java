@@ -246,7 +246,8 @@ public final class PlainProbe implements Probe {
         }
 
         private CheckResult connectFailed(int errno) {
-            log.debug("{}: connect: errno {}", target, errno);
+            log.debug("host {} ({} port {}): connect: {}", target.name(), target.address().getHostAddress(),
+                    target.port(), org.hoststated.core.posix.Errno.strerror(errno));
             if (errno == CheckSocket.ECONNRESET && validator == null) {
                 // Reset after the handshake: the port accepted the connection, which is all tcp asks.
                 return CheckResult.up(HostError.TCP_CONNECT_OK);
