@@ -60,7 +60,7 @@ public final class Glob {
     }
 
     /** Matches the one element at {@code pi} against {@code c} (folded if asked): the index after it, or -1. */
-    private static int single(String p, int pi, char c, boolean fold) {
+    static int single(String p, int pi, char c, boolean fold) {
         char x = p.charAt(pi);
         if (x == '?') {
             return pi + 1;
@@ -79,7 +79,7 @@ public final class Glob {
     }
 
     /** The index of the ']' that closes the class opened at {@code pi}, or -1. */
-    private static int classEnd(String p, int pi) {
+    static int classEnd(String p, int pi) {
         int i = pi + 1;
         if (i < p.length() && (p.charAt(i) == '!' || p.charAt(i) == '^')) {
             i++;
