@@ -6,11 +6,12 @@ import org.hoststated.core.msg.HostError;
 /**
  * {@code check http|https ... code <n>}: the status line must start with {@code HTTP/1.0 } or
  * {@code HTTP/1.1 } and carry the configured 3-digit code (relayd's check_http_code). Interim
- * {@code 1xx} answers are skipped ({@link HttpAnswer}). Decides as soon as the final status code
- * has arrived rather than at EOF: nothing after it changes the verdict.
+ * {@code 1xx} answers are skipped ({@link HttpAnswerFinder}). Decides as soon as the final status
+ * code has arrived rather than at EOF: nothing after it changes the verdict. One per attempt.
  */
 public final class HttpCodeValidator implements ResponseValidator {
     private final int code;
+    private final HttpAnswerFinder answers = new HttpAnswerFinder();
 
     public HttpCodeValidator(int code) {
         this.code = code;
@@ -18,13 +19,13 @@ public final class HttpCodeValidator implements ResponseValidator {
 
     @Override
     public CheckResult onRead(ByteBuf soFar) {
-        HttpAnswer a = HttpAnswer.find(soFar, false);
+        HttpAnswer a = answers.find(soFar, false);
         return a.kind == HttpAnswer.Kind.INCOMPLETE ? null : verdict(a);
     }
 
     @Override
     public CheckResult onEof(ByteBuf all) {
-        return verdict(HttpAnswer.find(all, true));
+        return verdict(answers.find(all, true));
     }
 
     private CheckResult verdict(HttpAnswer a) {

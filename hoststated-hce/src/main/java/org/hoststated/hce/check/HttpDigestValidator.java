@@ -18,15 +18,32 @@ import org.hoststated.core.msg.HostError;
  * kept the connection open despite HTTP/1.0 timed out every check, and one that sent chunks or
  * an interim answer never matched the digest of its page. A body whose length is known is
  * judged as soon as it is complete.
+ *
+ * <p>One per attempt: the answer, its head and its framing are each read once as they arrive
+ * (a trickled answer costs time of its length), then only the body's progress is followed.
  */
 public final class HttpDigestValidator implements ResponseValidator {
     /** Bodies larger than this are not hashed: a health page is small. */
     static final int MAX_BYTES = 1 << 20;
     /** A head longer than this is not HTTP (servers refuse far shorter ones). */
     static final int MAX_HEAD = 64 * 1024;
+
+    /** How the body ends. */
+    private enum Framing { LENGTH, CHUNKED, CLOSE }
+
     private final String algorithm;
     private final String expected;
+    private final HttpAnswerFinder answers = new HttpAnswerFinder();
+    /** Where the head judged starts: the final answer's, or the buffer's when that is malformed. */
+    private int start = -1;
+    private HeadEndFinder head;
+    /** Index of the body's first byte, once the head is in. */
+    private int body = -1;
+    private Framing framing;
+    private long length;
+    private ChunkedBodyDecoder chunks;
 
+    /** @param hex the expected digest, already checked by the configuration's validator */
     public HttpDigestValidator(DigestType type, String hex) {
         this.algorithm = type == DigestType.MD5 ? "MD5" : "SHA-1";
         this.expected = hex.toLowerCase(Locale.ROOT);
@@ -34,45 +51,62 @@ public final class HttpDigestValidator implements ResponseValidator {
 
     @Override
     public CheckResult onRead(ByteBuf soFar) {
-        HttpAnswer a = HttpAnswer.find(soFar, false);
-        if (a.kind == HttpAnswer.Kind.INCOMPLETE) {
-            return null;
+        if (!headIn(soFar, false)) {
+            return start >= 0 && soFar.writerIndex() - start > MAX_HEAD ? CheckResult.down(HostError.HTTP_DIGEST_ERROR)
+                    : null;
         }
-        int start = a.kind == HttpAnswer.Kind.FINAL ? a.start : soFar.readerIndex();
-        int body = HttpAnswer.headEnd(soFar, start);
-        if (body < 0) {
-            return soFar.writerIndex() - start > MAX_HEAD ? CheckResult.down(HostError.HTTP_DIGEST_ERROR) : null;
-        }
-        if (chunked(soFar, start, body)) {
-            int r = ChunkedBody.scan(soFar, body);
-            return r == ChunkedBody.INCOMPLETE ? null : judgeChunked(soFar, body, r);
-        }
-        long length = contentLength(soFar, start, body);
-        if (length >= 0 && soFar.writerIndex() - body >= length) {
-            return judge(soFar, body, (int) length);
-        }
-        return null; // the body ends at EOF
+        return switch (framing) {
+            case CHUNKED -> {
+                int r = chunks.scan(soFar);
+                yield r == ChunkedBodyDecoder.INCOMPLETE ? null : judgeChunked(r);
+            }
+            case LENGTH -> soFar.writerIndex() - body >= length ? judge(soFar, body, (int) length) : null;
+            case CLOSE -> null; // the body ends at EOF
+        };
     }
 
     @Override
     public CheckResult onEof(ByteBuf all) {
-        HttpAnswer a = HttpAnswer.find(all, true);
-        int start = a.kind == HttpAnswer.Kind.FINAL ? a.start : all.readerIndex();
-        int body = HttpAnswer.headEnd(all, start);
-        if (body < 0) {
+        if (!headIn(all, true)) {
             return CheckResult.down(HostError.HTTP_DIGEST_ERROR);
         }
-        if (chunked(all, start, body)) {
-            return judgeChunked(all, body, ChunkedBody.scan(all, body));
+        if (framing == Framing.CHUNKED) {
+            return judgeChunked(chunks.scan(all));
         }
-        long length = contentLength(all, start, body);
         int available = all.writerIndex() - body;
-        return judge(all, body, length >= 0 && length < available ? (int) length : available);
+        return judge(all, body, framing == Framing.LENGTH && length < available ? (int) length : available);
     }
 
     @Override
     public int maxBytes() {
         return MAX_BYTES;
+    }
+
+    /** Reads on until the head is in and its framing known; whether it is. */
+    private boolean headIn(ByteBuf b, boolean atEof) {
+        if (body >= 0) {
+            return true;
+        }
+        if (start < 0) {
+            HttpAnswer a = answers.find(b, atEof);
+            if (a.kind == HttpAnswer.Kind.INCOMPLETE) {
+                return false;
+            }
+            start = a.kind == HttpAnswer.Kind.FINAL ? a.start : b.readerIndex();
+            head = new HeadEndFinder(start);
+        }
+        body = head.end(b);
+        if (body < 0) {
+            return false;
+        }
+        if (chunked(b, start, body)) {
+            framing = Framing.CHUNKED;
+            chunks = new ChunkedBodyDecoder(body, digest());
+        } else {
+            length = contentLength(b, start, body);
+            framing = length >= 0 ? Framing.LENGTH : Framing.CLOSE;
+        }
+        return true;
     }
 
     private static boolean chunked(ByteBuf b, int start, int body) {
@@ -89,13 +123,11 @@ public final class HttpDigestValidator implements ResponseValidator {
         return Long.parseLong(cl);
     }
 
-    private CheckResult judgeChunked(ByteBuf b, int body, int scan) {
-        if (scan != ChunkedBody.COMPLETE) {
+    private CheckResult judgeChunked(int scan) {
+        if (scan != ChunkedBodyDecoder.COMPLETE) {
             return CheckResult.down(HostError.HTTP_DIGEST_ERROR); // cut short or not chunks at all
         }
-        MessageDigest md = digest();
-        ChunkedBody.feed(b, body, md);
-        return verdict(md);
+        return verdict(chunks.digest());
     }
 
     private CheckResult judge(ByteBuf b, int from, int length) {

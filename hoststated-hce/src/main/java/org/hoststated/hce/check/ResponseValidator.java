@@ -4,8 +4,10 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Decides a TCP-family check from what the host sent (relayd's {@code validate_read} and
- * {@code validate_close}). Stateless: it is given everything read so far each time. Runs in hce
- * on the event loop.
+ * {@code validate_close}). One per attempt, made by the check when it starts: it is given
+ * everything read so far each time and remembers how far it has looked, so that a host
+ * trickling its answer one byte per send costs time of the answer's length, not of its square.
+ * Runs in hce on the event loop.
  */
 public interface ResponseValidator {
     /** After a read: the verdict, or null to read on. */

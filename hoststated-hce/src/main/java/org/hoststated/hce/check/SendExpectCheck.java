@@ -2,22 +2,23 @@ package org.hoststated.hce.check;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import org.hoststated.core.config.GlobMatcher;
 
 /**
  * {@code check send "<data>"|nothing expect "<glob>" [ssl]}: sends the data (nothing for banner
- * protocols) and matches what comes back with a {@link SendExpectValidator}. Runs in hce on the
- * event loop.
+ * protocols) and matches what comes back with a {@link SendExpectValidator}, a new one per
+ * attempt. Runs in hce on the event loop.
  */
 public final class SendExpectCheck implements Check {
     private final Probe probe;
     private final byte[] send;
-    private final SendExpectValidator validator;
+    private final GlobMatcher expect;
 
     /** @param probe a {@link TlsProbe} for {@code ... ssl}, else a {@link PlainProbe} */
     public SendExpectCheck(Probe probe, String send, String expect) {
         this.probe = probe;
         this.send = send == null ? null : send.getBytes(StandardCharsets.ISO_8859_1);
-        this.validator = new SendExpectValidator(expect);
+        this.expect = new GlobMatcher(expect);
     }
 
     @Override
@@ -32,6 +33,6 @@ public final class SendExpectCheck implements Check {
 
     @Override
     public void start(CheckTarget target, long deadlineNanos, Consumer<CheckResult> done) {
-        probe.probe(target, deadlineNanos, send, validator, done);
+        probe.probe(target, deadlineNanos, send, new SendExpectValidator(expect), done);
     }
 }

@@ -1,19 +1,22 @@
 package org.hoststated.hce.check;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
-import org.hoststated.core.config.Glob;
+import org.hoststated.core.config.GlobMatcher;
 import org.hoststated.core.msg.HostError;
 
 /**
- * {@code check send ... expect "<glob>"}: the glob is tried on everything read so far after each
- * read; a match is up. EOF without a match is down (DECISIONS.md; the original said unknown).
+ * {@code check send ... expect "<glob>"}: after each read, whether everything read so far
+ * matches the glob; a match is up. EOF without a match is down (DECISIONS.md; the original said
+ * unknown). The bytes are read as ISO-8859-1 characters, each fed once to a
+ * {@link GlobMatcher.Run}. One per attempt.
  */
 public final class SendExpectValidator implements ResponseValidator {
-    private final String expect;
+    private final GlobMatcher.Run run;
+    /** How many bytes of the buffer the glob has seen. */
+    private int seen;
 
-    public SendExpectValidator(String expect) {
-        this.expect = expect;
+    public SendExpectValidator(GlobMatcher expect) {
+        this.run = expect.start();
     }
 
     @Override
@@ -27,6 +30,11 @@ public final class SendExpectValidator implements ResponseValidator {
     }
 
     private boolean matches(ByteBuf b) {
-        return Glob.matches(expect, b.toString(StandardCharsets.ISO_8859_1));
+        int end = b.writerIndex();
+        for (int i = b.readerIndex() + seen; i < end; i++) {
+            run.feed((char) (b.getByte(i) & 0xff));
+        }
+        seen = end - b.readerIndex();
+        return run.matches();
     }
 }
