@@ -43,7 +43,9 @@ public enum HostError {
     HTTP_DIGEST_FAIL("http digest mismatch"),
     HTTP_DIGEST_OK("http digest ok"),
     ENGINE_OVERLOAD("check engine overloaded"),
-    DISABLED("disabled");
+    DISABLED("disabled"),
+    /** The host sent more than a check reads (64 KiB, 1 MiB for http digest), plain or over TLS. */
+    RESPONSE_TOO_LARGE("response too large");
 
     private final String text;
 

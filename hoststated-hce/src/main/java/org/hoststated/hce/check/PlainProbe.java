@@ -205,7 +205,7 @@ public final class PlainProbe implements Probe {
                         return;
                     }
                     if (received.readableBytes() + n > validator.maxBytes()) {
-                        finish(CheckResult.down(HostError.TCP_READ_FAIL));
+                        finish(CheckResult.down(HostError.RESPONSE_TOO_LARGE));
                         return;
                     }
                     scratch.limit(n);

@@ -162,7 +162,7 @@ public final class TlsProbe implements Probe {
                     return;
                 }
                 if (received.readableBytes() + b.readableBytes() > validator.maxBytes()) {
-                    finish(CheckResult.down(HostError.SSL_READ_ERROR));
+                    finish(CheckResult.down(HostError.RESPONSE_TOO_LARGE));
                     return;
                 }
                 received.writeBytes(b);

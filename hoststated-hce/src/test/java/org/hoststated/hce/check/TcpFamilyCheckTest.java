@@ -197,6 +197,48 @@ class TcpFamilyCheckTest {
         assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(2500));
     }
 
+    /** Answers sent one byte per write are judged as a whole; more than the cap is "response too large". */
+    @Test
+    void trickledAnswers() throws Exception {
+        int banner = servers.serve((in, out) -> {
+            trickle(out, "x".repeat(2000) + "220 ok\r\n");
+            TestServers.SILENT.run(in, out);
+        });
+        assertEquals(CheckResult.up(HostError.SEND_EXPECT_OK),
+                run(new SendExpectCheck(plain, null, "*220 ok*"), banner, 5000));
+        int endless = servers.serve((in, out) -> {
+            trickle(out, "x".repeat(70 * 1024));
+            TestServers.SILENT.run(in, out);
+        });
+        assertEquals(CheckResult.down(HostError.RESPONSE_TOO_LARGE),
+                run(new SendExpectCheck(plain, null, "*220 ok*"), endless, 5000));
+        String chunks = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "6\r\n" + BODY.substring(0, 6) + "\r\n" + Integer.toHexString(BODY.length() - 6) + "\r\n"
+                + BODY.substring(6) + "\r\n0\r\n\r\n";
+        int chunked = servers.serve((in, out) -> {
+            TestServers.readUntil(in, s -> s.contains("\r\n\r\n"));
+            trickle(out, chunks);
+            TestServers.SILENT.run(in, out);
+        });
+        assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK),
+                run(HttpCheck.digest(plain, "/", null, DigestType.SHA1, hex("SHA-1", BODY)), chunked, 5000));
+        int tlsEndless = TlsServer.serve(tls, (in, out) -> {
+            for (int i = 0; i < 70; i++) {
+                write(out, "x".repeat(1024));
+            }
+            TestServers.SILENT.run(in, out);
+        }, tlsOpen);
+        assertEquals(CheckResult.down(HostError.RESPONSE_TOO_LARGE),
+                run(new SendExpectCheck(tlsProbe, null, "*220 ok*"), tlsEndless, 5000));
+    }
+
+    private static void trickle(OutputStream out, String s) throws java.io.IOException {
+        for (byte b : s.getBytes(StandardCharsets.ISO_8859_1)) {
+            out.write(b);
+            out.flush();
+        }
+    }
+
     @Test
     void silentServerTimesOut() throws Exception {
         int port = servers.serve(TestServers.SILENT);
