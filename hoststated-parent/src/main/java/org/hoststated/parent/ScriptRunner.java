@@ -2,7 +2,6 @@ package org.hoststated.parent;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,11 +27,13 @@ import org.slf4j.LoggerFactory;
  * Runs {@code check script} programs for hce (relayd's check_script.c, run by its parent): as
  * the unprivileged user (through setpriv), with the host name as the only argument, stdin and
  * output on /dev/null, in a session of its own, killed with everything it started at the table
- * timeout. What a script leaves running in its process group when it exits (a command put in
- * the background) is killed then too: run at every check, such leftovers piled up as the
- * unprivileged user without end. Each runs on a thread of a bounded pool, never on the
- * parent's event loop (the original blocked its parent here), so a slow script delays no other
- * check.
+ * timeout. What a script leaves running when it exits is killed then too: run at every check,
+ * such leftovers piled up as the unprivileged user without end. Its process group is killed,
+ * and what it started in a session of its own ({@code setsid}, a daemon) dies with the PID
+ * namespace {@link ScriptCommandLine} gives everything the script starts, where the system
+ * allows one (probed once, with a warning when not). Each runs on a thread of a bounded pool,
+ * never on the parent's event loop (the original blocked its parent here), so a slow script
+ * delays no other check.
  *
  * <p>A script that waited in the queue longer than its timeout is not run: hce has stopped
  * waiting for it and takes that as the daemon's overload, no verdict on the host.
@@ -53,6 +54,8 @@ final class ScriptRunner implements AutoCloseable {
     private static final int NOT_FOUND = 127;
 
     private final String user;
+    /** Made at the first script, which probes for PID namespaces (a process: not in the constructor). */
+    private ScriptCommandLine commandLine; // guarded by this
     /** "path host" of scripts that could not run: warned already, until one runs. */
     private final Set<String> unrunnable = ConcurrentHashMap.newKeySet();
     private final ExecutorService pool = new ThreadPoolExecutor(MAX_RUNNING, MAX_RUNNING, 30, TimeUnit.SECONDS,
@@ -64,7 +67,13 @@ final class ScriptRunner implements AutoCloseable {
 
     /** @param user the unprivileged user scripts run as; null runs them as the parent's user (tests) */
     ScriptRunner(String user) {
+        this(user, null);
+    }
+
+    /** @param commandLine how scripts are started; null to probe at the first script */
+    ScriptRunner(String user, ScriptCommandLine commandLine) {
         this.user = user;
+        this.commandLine = commandLine;
         ((ThreadPoolExecutor) pool).allowCoreThreadTimeOut(true);
     }
 
@@ -88,11 +97,8 @@ final class ScriptRunner implements AutoCloseable {
     }
 
     private ScriptResult runNow(ScriptRequest req) {
-        List<String> argv = new ArrayList<>();
+        Privileges.Passwd pw = null;
         if (user != null) {
-            // Numeric ids: the user's group need not have the user's name (nobody:nogroup), and
-            // setpriv's own failure would exit 1, which reads as "up".
-            Privileges.Passwd pw;
             try {
                 pw = Privileges.lookupUser(user);
             } catch (IOException e) {
@@ -102,10 +108,8 @@ final class ScriptRunner implements AutoCloseable {
                 log.warn("script {} for host {}: no user {} to run it as", req.path(), req.hostName(), user);
                 return result(req, -1, false);
             }
-            argv.addAll(List.of("setpriv", "--reuid=" + pw.uid(), "--regid=" + pw.gid(), "--init-groups", "--"));
         }
-        argv.add(req.path());
-        argv.add(req.hostName());
+        List<String> argv = commandLine().argv(pw, req.path(), req.hostName(), req.timeoutMs());
         SpawnedProcess p;
         int devNull = -1;
         try {
@@ -127,6 +131,7 @@ final class ScriptRunner implements AutoCloseable {
                         req.timeoutMs());
                 return result(req, -1, true);
             }
+            // What it left in its group, and the init of its PID namespace with all that is inside.
             p.killGroup(SpawnedProcess.SIGKILL);
             return result(req, exitStatus(req, st.get()), false);
         } catch (InterruptedException e) {
@@ -134,6 +139,16 @@ final class ScriptRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
             return result(req, -1, false);
         }
+    }
+
+    private synchronized ScriptCommandLine commandLine() {
+        if (commandLine == null) {
+            Optional<String> unavailable = ScriptCommandLine.probe();
+            unavailable.ifPresent(why -> log.warn("check scripts run without a PID namespace ({}): what a script "
+                    + "starts in a session of its own (setsid, a daemon) may outlive it", why));
+            commandLine = new ScriptCommandLine(unavailable.isEmpty());
+        }
+        return commandLine;
     }
 
     private int exitStatus(ScriptRequest req, ExitStatus st) {
@@ -158,7 +173,10 @@ final class ScriptRunner implements AutoCloseable {
         }
     }
 
-    /** Kills the script and whatever it started (a shell's sleep), and reaps it. */
+    /**
+     * Kills the script and whatever it started (a shell's sleep), and reaps it; the process group
+     * holds the init of the script's PID namespace, if it has one.
+     */
     private static void kill(SpawnedProcess p) {
         ProcessHandle.of(p.pid()).ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
         p.killGroup(SpawnedProcess.SIGKILL);

@@ -2,6 +2,8 @@ package org.hoststated.parent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,19 +11,24 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.msg.ScriptRequest;
+import org.hoststated.core.msg.ScriptResult;
 import org.hoststated.core.posix.UnixDatagramSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.LoggerFactory;
 
 /**
  * A check script that cannot run (missing, not executable) is warned about once, not at every
  * check; once it has run, a new failure to run is warned about again. What a script leaves
- * running is killed.
+ * running is killed, also what it started in a session of its own (in a PID namespace, where
+ * the system allows one); exit statuses and signals read the same with and without one.
  */
 class ScriptRunnerTest {
     @TempDir
@@ -71,6 +78,84 @@ class ScriptRunnerTest {
             Thread.sleep(20);
         }
         assertFalse(running(pid), "the background sleep " + pid + " still runs");
+    }
+
+    /** A daemon (setsid, then a fork) a script leaves behind dies with it. */
+    @Test
+    void whatAScriptStartsInASessionOfItsOwnIsKilled() throws Exception {
+        ScriptCommandLine isolated = namespaceOrSkip();
+        String token = "987." + ProcessHandle.current().pid() + "1";
+        Path script = script("daemon.sh", "setsid sh -c 'sleep " + token + " & sleep " + token + "' &\n"
+                + "sleep 0.3\nexit 1\n");
+        try (ScriptRunner runner = new ScriptRunner(null, isolated)) {
+            assertEquals(1, run(runner, script));
+            assertTrue(awaitGone(token), "the daemon's sleeps still run");
+        }
+    }
+
+    /** At the timeout, the script and what it started in a session of its own are killed. */
+    @Test
+    void aScriptKilledAtTheTimeoutTakesItsDaemonAlong() throws Exception {
+        ScriptCommandLine isolated = namespaceOrSkip();
+        String token = "987." + ProcessHandle.current().pid() + "2";
+        Path script = script("slow.sh", "setsid sleep " + token + " &\nsleep 60\n");
+        try (ScriptRunner runner = new ScriptRunner(null, isolated)) {
+            CompletableFuture<ScriptResult> r = new CompletableFuture<>();
+            runner.run(new ScriptRequest(1, 1, script.toString(), "127.0.0.1", 500), r::complete);
+            ScriptResult result = r.get(10, TimeUnit.SECONDS);
+            assertEquals(-1, result.exitStatus());
+            assertTrue(result.timedOut());
+            assertTrue(awaitGone(token), "the daemon's sleep still runs");
+        }
+    }
+
+    /** Exit statuses, a script that kills itself, one that is missing: as without a namespace. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"exit 0|0", "exit 3|3", "exit 200|200", "kill -9 $$; exit 1|-1",
+            "kill $$; exit 1|-1", "exec /nonexistent/x|-1"})
+    void statusesReadAsWithoutANamespace(String body, int expected) throws Exception {
+        Path script = script("st.sh", body + "\n");
+        for (ScriptCommandLine cl : List.of(new ScriptCommandLine(false), namespaceOrSkip())) {
+            try (ScriptRunner runner = new ScriptRunner(null, cl)) {
+                assertEquals(expected, run(runner, script), "pid namespace " + cl.pidNamespace());
+            }
+        }
+    }
+
+    /** Where unshare is missing or not allowed, the probe says why (the runner warns with it). */
+    @Test
+    void theProbeSaysWhyThereIsNoNamespace() {
+        Optional<String> missing = ScriptCommandLine.probe(List.of(dir.resolve("no-unshare").toString(), "--pid"));
+        assertTrue(missing.orElse("").startsWith("cannot run unshare: "), missing.toString());
+        assumeTrue(ScriptCommandLine.probe().isEmpty(), "no PID namespace here at all");
+        Optional<String> unprivileged = ScriptCommandLine.probe(List.of("setpriv", "--reuid=65534", "--regid=65534",
+                "--clear-groups", "--", "unshare", "--pid", "--", "true"));
+        assertTrue(unprivileged.orElse("").contains("Operation not permitted"), unprivileged.toString());
+    }
+
+    private ScriptCommandLine namespaceOrSkip() {
+        Optional<String> unavailable = ScriptCommandLine.probe();
+        assumeTrue(unavailable.isEmpty(), () -> "no PID namespace here: " + unavailable.get());
+        return new ScriptCommandLine(true);
+    }
+
+    private Path script(String name, String body) throws java.io.IOException {
+        Path script = Files.writeString(dir.resolve(name), "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
+    }
+
+    /** Waits (bounded) until no live process has {@code token} in its command line. */
+    private static boolean awaitGone(String token) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < until) {
+            if (ProcessHandle.allProcesses().noneMatch(h -> h.isAlive() && running(h.pid())
+                    && h.info().commandLine().orElse("").contains(token))) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
     }
 
     /** Alive and not a zombie waiting for init to reap it. */
