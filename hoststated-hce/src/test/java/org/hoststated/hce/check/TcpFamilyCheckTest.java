@@ -3,7 +3,9 @@ package org.hoststated.hce.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -12,8 +14,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLContext;
 import org.hoststated.core.config.DigestType;
+import org.hoststated.core.config.GlobMatcher;
 import org.hoststated.core.msg.HostError;
 import org.hoststated.hce.TestLoop;
 import org.junit.jupiter.api.AfterAll;
@@ -230,6 +234,48 @@ class TcpFamilyCheckTest {
         }, tlsOpen);
         assertEquals(CheckResult.down(HostError.RESPONSE_TOO_LARGE),
                 run(new SendExpectCheck(tlsProbe, null, "*220 ok*"), tlsEndless, 5000));
+    }
+
+    /**
+     * A host that trickles byte by byte, each byte its own wake-up: after a few small reads the
+     * probe reads in batches, not once per byte, and the verdict is the same (here: the match at
+     * the end, and a close right after a trickle is seen at once).
+     */
+    @Test
+    void aTricklingHostIsReadInBatches() throws Exception {
+        String banner = "x".repeat(3000) + "220 ok\r\n";
+        int port = servers.serve((in, out) -> {
+            for (byte b : banner.getBytes(StandardCharsets.ISO_8859_1)) {
+                out.write(b);
+                out.flush();
+                LockSupport.parkNanos(200_000);
+            }
+            TestServers.SILENT.run(in, out);
+        });
+        int[] reads = new int[1];
+        CompletableFuture<CheckResult> r = new CompletableFuture<>();
+        SendExpectValidator expect = new SendExpectValidator(new GlobMatcher("*220 ok*"));
+        ResponseValidator counting = new ResponseValidator() {
+            @Override
+            public CheckResult onRead(ByteBuf soFar) {
+                reads[0]++;
+                return expect.onRead(soFar);
+            }
+
+            @Override
+            public CheckResult onEof(ByteBuf all) {
+                return expect.onEof(all);
+            }
+        };
+        loop.run(() -> plain.probe(new CheckTarget(1, "127.0.0.1", InetAddress.getLoopbackAddress(), port),
+                System.nanoTime() + TimeUnit.SECONDS.toNanos(10), null, counting, r::complete));
+        assertEquals(CheckResult.up(HostError.SEND_EXPECT_OK), r.get(20, TimeUnit.SECONDS));
+        assertTrue(reads[0] < 1000, reads[0] + " reads for " + banner.length() + " bytes");
+        int closes = servers.serve((in, out) -> trickle(out, "x".repeat(500)));
+        long t0 = System.nanoTime();
+        assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL),
+                run(new SendExpectCheck(plain, null, "*220 ok*"), closes, 5000));
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4), "the close waited for the deadline");
     }
 
     private static void trickle(OutputStream out, String s) throws java.io.IOException {
