@@ -3,11 +3,7 @@ package org.hoststated.parent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,38 +49,18 @@ class L3KeepIT {
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final String HCE = "hoststated: health check engine";
 
-    private Path dir;
-    private L3Netns netns;
-    private Process backends;
-    private PrintWriter backendCommands;
-    private BufferedReader backendAcks;
-    private L3Daemon daemon;
+    private L3Fixture l3;
 
     @BeforeAll
     void start() throws Exception {
-        netns = L3Netns.openOrSkip();
-        dir = Files.createTempDirectory("l3keep-it");
-        backends = L3Netns.probe(L3Netns.SRV, "serve", "10.21.2.11/29080", "10.21.2.12/29080");
-        backendCommands = new PrintWriter(backends.getOutputStream(), true, StandardCharsets.US_ASCII);
-        backendAcks = new BufferedReader(new InputStreamReader(backends.getInputStream(), StandardCharsets.US_ASCII));
-        assertEquals("ok", backendAcks.readLine());
+        l3 = L3Fixture.openOrSkip("l3keep");
+        l3.startBackends("serve", "10.21.2.11/29080", "10.21.2.12/29080");
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-            Files.copy(daemon.daemon.log, Path.of(System.getProperty("user.dir"), "target", "l3keep-daemon.log"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        if (backends != null) {
-            backends.destroyForcibly().waitFor();
-        }
-        if (netns != null) {
-            netns.close();
-        }
-        if (dir != null) {
-            L3Netns.sh("rm -rf " + dir);
+        if (l3 != null) {
+            l3.close();
         }
     }
 
@@ -93,19 +69,14 @@ class L3KeepIT {
         return new Daemon(d, Path.of(System.getProperty("hoststated.it.socket", d.resolve("hoststated.sock").toString())));
     }
 
-    private void backend(String command) throws IOException {
-        backendCommands.println(command);
-        assertEquals("ok", backendAcks.readLine());
-    }
-
     /** The DNAT rule of the virtual address, or "" when there is none. */
     private String rule() throws IOException {
-        return netns.rules().lines().filter(l -> l.contains("10.21.9.100 ") && l.contains(" dnat ")).findFirst()
+        return l3.netns.rules().lines().filter(l -> l.contains("10.21.9.100 ") && l.contains(" dnat ")).findFirst()
                 .orElse("");
     }
 
     private void awaitRule(String what, Predicate<String> ok) {
-        daemon.daemon.awaitLogged(what, WAIT, () -> ok.test(rule()));
+        l3.daemon.daemon.awaitLogged(what, WAIT, () -> ok.test(rule()));
     }
 
     private static Set<String> answers(List<String> lines) {
@@ -113,33 +84,33 @@ class L3KeepIT {
     }
 
     private String summaryLine(String prefix) throws Exception {
-        return daemon.daemon.ctl("show", "summary").output().lines().filter(l -> l.startsWith(prefix)).findFirst()
+        return l3.daemon.daemon.ctl("show", "summary").output().lines().filter(l -> l.startsWith(prefix)).findFirst()
                 .orElse("");
     }
 
     @Test
     @Order(1)
     void keptRulesStayWhileTheHealthCheckEngineCannotCheck() throws Exception {
-        try (L3Daemon first = new L3Daemon(daemonIn(dir.resolve("first")))) {
-            daemon = first;
+        try (L3Daemon first = new L3Daemon(daemonIn(l3.dir.resolve("first")))) {
+            l3.daemon = first;
             first.start(CONFIG.formatted(1));
             awaitRule("both hosts in the first daemon's rule", r -> r.contains("10.21.2.11") && r.contains("10.21.2.12"));
             first.stop();
         }
         String kept = rule();
-        assertTrue(kept.contains("10.21.2.11") && kept.contains("10.21.2.12"), "l3 keep rules: " + netns.rules());
+        assertTrue(kept.contains("10.21.2.11") && kept.contains("10.21.2.12"), "l3 keep rules: " + l3.netns.rules());
         // While no daemon runs, .12 fails: the kept rule still sends clients there.
-        backend("down 10.21.2.12");
+        l3.backend("down 10.21.2.12");
 
-        daemon = new L3Daemon(daemonIn(dir.resolve("second")));
-        HceStopper stopper = new HceStopper(daemon);
+        l3.daemon = new L3Daemon(daemonIn(l3.dir.resolve("second")));
+        HceStopper stopper = new HceStopper(l3.daemon);
         stopper.start(); // before the daemon: its hce must not check even once
         long t0 = System.nanoTime();
         try {
-            daemon.start(CONFIG.formatted(1));
-            daemon.daemon.awaitLogged("the hce stopped", WAIT, () -> !stopper.stopped.isEmpty());
-            daemon.daemon.awaitLogged("pfe's warning at its 30 s limit", Duration.ofSeconds(45),
-                    () -> daemon.daemon.logText().contains("the rules of a previous run stay in the kernel"));
+            l3.daemon.start(CONFIG.formatted(1));
+            l3.daemon.daemon.awaitLogged("the hce stopped", WAIT, () -> !stopper.stopped.isEmpty());
+            l3.daemon.daemon.awaitLogged("pfe's warning at its 30 s limit", Duration.ofSeconds(45),
+                    () -> l3.daemon.daemon.logText().contains("the rules of a previous run stay in the kernel"));
             long warnedMs = (System.nanoTime() - t0) / 1_000_000;
             Thread.sleep(1500); // had pfe written at the limit, the rule would have gone by now
             assertEquals(kept, rule(), "the kept rule is untouched " + warnedMs + " ms after start");
@@ -147,7 +118,8 @@ class L3KeepIT {
             assertTrue(answers(L3Netns.fetchIn(L3Netns.CLI, "10.21.9.100", 29080, 4)).contains("10.21.2.11"),
                     "clients are still served by the kept rule");
             assertTrue(summaryLine("service").contains("kept (previous run's rules)"), summaryLine("service"));
-            assertTrue(daemon.daemon.logText().contains("host(s) not checked 30 s after start"), daemon.daemon.logText());
+            assertTrue(l3.daemon.daemon.logText().contains("host(s) not checked 30 s after start"),
+                    l3.daemon.daemon.logText());
             System.out.printf("l3 keep: kept rule in place %d ms after start with hce stopped (%d hce(s) stopped)%n",
                     warnedMs + 1500, stopper.stopped.size());
         } finally {
@@ -156,11 +128,11 @@ class L3KeepIT {
         long t1 = System.nanoTime();
         awaitRule("the rule of checked hosts", r -> r.contains("10.21.2.11") && !r.contains("10.21.2.12"));
         long replacedMs = (System.nanoTime() - t1) / 1_000_000;
-        assertTrue(daemon.daemon.logText().contains("the rules of a previous run are replaced now"),
-                daemon.daemon.logText());
+        assertTrue(l3.daemon.daemon.logText().contains("the rules of a previous run are replaced now"),
+                l3.daemon.daemon.logText());
         assertTrue(summaryLine("service").contains("active"), summaryLine("service"));
         System.out.printf("l3 keep: rule replaced %d ms after hce was let run again%n", replacedMs);
-        backend("up 10.21.2.12");
+        l3.backend("up 10.21.2.12");
         awaitRule(".12 back", r -> r.contains("10.21.2.12"));
     }
 
@@ -171,29 +143,30 @@ class L3KeepIT {
     @Test
     @Order(2)
     void anEnabledHostOrTableServesAgainWithoutWaitingForTheNextRound() throws Exception {
-        daemon.daemon.writeConfig(daemon.globals() + CONFIG.formatted(30));
-        assertEquals(0, daemon.daemon.ctl("reload").status());
-        daemon.daemon.awaitLogged("reload", WAIT, () -> daemon.daemon.logText().contains("configuration 2 running"));
+        l3.daemon.daemon.writeConfig(l3.daemon.globals() + CONFIG.formatted(30));
+        assertEquals(0, l3.daemon.daemon.ctl("reload").status());
+        l3.daemon.daemon.awaitLogged("reload", WAIT,
+                () -> l3.daemon.daemon.logText().contains("configuration 2 running"));
         awaitRule("both hosts", r -> r.contains("10.21.2.11") && r.contains("10.21.2.12"));
 
-        assertEquals(0, daemon.daemon.ctl("host", "disable", "10.21.2.12").status());
+        assertEquals(0, l3.daemon.daemon.ctl("host", "disable", "10.21.2.12").status());
         awaitRule(".12 out", r -> !r.contains("10.21.2.12"));
         long t0 = System.nanoTime();
-        assertEquals(0, daemon.daemon.ctl("host", "enable", "10.21.2.12").status());
+        assertEquals(0, l3.daemon.daemon.ctl("host", "enable", "10.21.2.12").status());
         awaitRule(".12 back", r -> r.contains("10.21.2.12"));
         long hostMs = (System.nanoTime() - t0) / 1_000_000;
 
-        assertEquals(0, daemon.daemon.ctl("table", "disable", "web").status());
+        assertEquals(0, l3.daemon.daemon.ctl("table", "disable", "web").status());
         awaitRule("no rule", String::isEmpty);
         t0 = System.nanoTime();
-        assertEquals(0, daemon.daemon.ctl("table", "enable", "web").status());
+        assertEquals(0, l3.daemon.daemon.ctl("table", "enable", "web").status());
         awaitRule("both hosts back", r -> r.contains("10.21.2.11") && r.contains("10.21.2.12"));
         long tableMs = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("enable: host back in the rule %d ms after host enable, table %d ms after table enable"
                 + " (interval 30 s; both include hoststatectl's JVM start)%n", hostMs, tableMs);
         assertTrue(hostMs < 5000 && tableMs < 5000, hostMs + " / " + tableMs + " ms");
-        assertTrue(daemon.daemon.hostLine("10.21.2.12").contains("up"), daemon.daemon.hostLine("10.21.2.12"));
-        daemon.stop();
+        assertTrue(l3.daemon.daemon.hostLine("10.21.2.12").contains("up"), l3.daemon.daemon.hostLine("10.21.2.12"));
+        l3.daemon.stop();
     }
 
     /**

@@ -4,13 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -102,60 +97,31 @@ class L3RedirectIT {
     private static final Pattern APPLIED = Pattern.compile("rules applied (\\d+) ms after the change");
     private static final String[] CLIENTS = {"10.21.1.2", "10.21.1.3", "10.21.1.4"};
 
-    private Path dir;
-    private L3Netns netns;
-    private L3Daemon daemon;
-    private Process backends;
-    private PrintWriter backendCommands;
-    private BufferedReader backendAcks;
+    private L3Fixture l3;
     private final Map<String, String> stickyChoice = new HashMap<>();
 
     @BeforeAll
     void start() throws Exception {
-        netns = L3Netns.openOrSkip();
-        dir = Files.createTempDirectory("l3-it");
-        backends = L3Netns.probe(L3Netns.SRV, "serve", "10.21.2.11/8080", "10.21.2.12/8080", "10.21.2.21/8080",
-                "fd21::2:11/8080");
-        backendCommands = new PrintWriter(backends.getOutputStream(), true, StandardCharsets.US_ASCII);
-        backendAcks = new BufferedReader(new InputStreamReader(backends.getInputStream(), StandardCharsets.US_ASCII));
-        assertEquals("ok", backendAcks.readLine());
-        daemon = new L3Daemon(dir);
-        daemon.start(CONFIG);
+        l3 = L3Fixture.openOrSkip("l3");
+        l3.startBackends("serve", "10.21.2.11/8080", "10.21.2.12/8080", "10.21.2.21/8080", "fd21::2:11/8080");
+        l3.startDaemon(CONFIG);
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (daemon != null) {
-            daemon.close();
+        if (l3 != null) {
+            l3.close();
         }
-        if (backends != null) {
-            backends.destroyForcibly().waitFor();
-        }
-        if (netns != null) {
-            netns.close();
-        }
-        if (dir != null) {
-            // Kept for a look after a failure; the next run replaces it.
-            if (daemon != null && Files.exists(daemon.daemon.log)) {
-                Files.copy(daemon.daemon.log, Path.of(System.getProperty("user.dir"), "target", "l3-daemon.log"),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-            L3Netns.sh("rm -rf " + dir);
-        }
-    }
-
-    private void backend(String command) throws IOException {
-        backendCommands.println(command);
-        assertEquals("ok", backendAcks.readLine());
     }
 
     /** The DNAT rule for a virtual address, or "" when there is none. */
     private String rule(String vip) throws IOException {
-        return netns.rules().lines().filter(l -> l.contains(vip + " ") && l.contains(" dnat ")).findFirst().orElse("");
+        return l3.netns.rules().lines().filter(l -> l.contains(vip + " ") && l.contains(" dnat ")).findFirst()
+                .orElse("");
     }
 
     private void awaitRule(String what, String vip, Predicate<String> ok) {
-        daemon.daemon.awaitLogged(what, WAIT, () -> ok.test(rule(vip)));
+        l3.daemon.daemon.awaitLogged(what, WAIT, () -> ok.test(rule(vip)));
     }
 
     private static Set<String> answers(List<String> lines) {
@@ -168,11 +134,11 @@ class L3RedirectIT {
         awaitRule("both hosts in the rule", "10.21.9.100", r -> r.contains("10.21.2.11") && r.contains("10.21.2.12"));
         awaitRule("sticky rule", "10.21.9.101", r -> r.contains("jhash ip saddr"));
         assertEquals(Set.of("10.21.2.11", "10.21.2.12"), answers(L3Netns.fetch("10.21.9.100", 8)));
-        String rules = netns.rules();
+        String rules = l3.netns.rules();
         assertTrue(rules.contains("iifname \"l3-c1\" ip daddr 10.21.9.101"), rules);
         assertTrue(rules.contains("meta mark set 0x00000021"), rules);
         assertFalse(rules.contains("10.21.2.21"), "the backup table is not used while the main one serves");
-        assertEquals(0, daemon.demoteLevel("l3web"));
+        assertEquals(0, l3.daemon.demoteLevel("l3web"));
     }
 
     /**
@@ -223,11 +189,11 @@ class L3RedirectIT {
     void aFailedHostLeavesTheRulesQuickly() throws Exception {
         int before = appliedLines().size();
         long t0 = System.nanoTime();
-        backend("down 10.21.2.12");
+        l3.backend("down 10.21.2.12");
         awaitRule(".12 out of the rule", "10.21.9.100", r -> !r.isEmpty() && !r.contains("10.21.2.12"));
         long endToEndMs = (System.nanoTime() - t0) / 1_000_000;
         // The kernel may show the rule a moment before pfe logs that it applied it.
-        daemon.daemon.awaitLogged("pfe's applied line", WAIT, () -> appliedLines().size() > before);
+        l3.daemon.daemon.awaitLogged("pfe's applied line", WAIT, () -> appliedLines().size() > before);
         long delay = appliedLines().get(before);
         System.out.printf("l3: host down to rule change %d ms end to end (check interval 1 s), "
                 + "state change to kernel rule %d ms%n", endToEndMs, delay);
@@ -246,32 +212,32 @@ class L3RedirectIT {
     @Test
     @Order(4)
     void theBackupTableServesWhenTheMainOneIsDown() throws Exception {
-        backend("down 10.21.2.11");
+        l3.backend("down 10.21.2.11");
         awaitRule("backup host in the rule", "10.21.9.100", r -> r.contains("10.21.2.21") && !r.contains("10.21.2.11")
                 && !r.contains("10.21.2.12"));
         assertEquals("", rule("10.21.9.101"), "a service without backup has no rule when its table is down");
         assertEquals(Set.of("10.21.2.21"), answers(L3Netns.fetch("10.21.9.100", 4)));
-        daemon.daemon.awaitLogged("demote file at 1", WAIT, () -> daemon.demoteLevel("l3web") == 1);
-        assertTrue(daemon.daemon.ctl("show", "summary").output().contains("active (using backup table)"));
+        l3.daemon.daemon.awaitLogged("demote file at 1", WAIT, () -> l3.daemon.demoteLevel("l3web") == 1);
+        assertTrue(l3.daemon.daemon.ctl("show", "summary").output().contains("active (using backup table)"));
     }
 
     @Test
     @Order(5)
     void theMainTableTakesBackWhenAHostReturns() throws Exception {
-        backend("up 10.21.2.11");
+        l3.backend("up 10.21.2.11");
         awaitRule("main host back", "10.21.9.100", r -> r.contains("10.21.2.11") && !r.contains("10.21.2.21"));
         assertEquals(Set.of("10.21.2.11"), answers(L3Netns.fetch("10.21.9.100", 4)));
-        daemon.daemon.awaitLogged("demote file at 0", WAIT, () -> daemon.demoteLevel("l3web") == 0);
+        l3.daemon.daemon.awaitLogged("demote file at 0", WAIT, () -> l3.daemon.demoteLevel("l3web") == 0);
     }
 
     @Test
     @Order(6)
     void aDisabledServiceHasNoRule() throws Exception {
-        assertEquals(0, daemon.daemon.ctl("service", "disable", "www").status());
+        assertEquals(0, l3.daemon.daemon.ctl("service", "disable", "www").status());
         awaitRule("www rule gone", "10.21.9.100", String::isEmpty);
         assertEquals("", rule("10.21.9.101"), "disabling www disabled its main table, which sticky uses too");
         assertTrue(answers(L3Netns.fetch("10.21.9.100", 1)).equals(Set.of("-")));
-        assertEquals(0, daemon.daemon.ctl("service", "enable", "0").status());
+        assertEquals(0, l3.daemon.daemon.ctl("service", "enable", "0").status());
         awaitRule("www rule back", "10.21.9.100", r -> r.contains("10.21.2.11"));
         awaitRule("sticky rule back", "10.21.9.101", r -> r.contains("10.21.2.11"));
     }
@@ -279,29 +245,29 @@ class L3RedirectIT {
     @Test
     @Order(7)
     void aRestartedPfeKeepsTheRulesMeanwhileAndDemotesOnce() throws Exception {
-        backend("down 10.21.2.11");
-        daemon.daemon.awaitLogged("demoted again", WAIT, () -> daemon.demoteLevel("l3web") == 1);
-        long pfe = daemon.pfe().orElseThrow();
+        l3.backend("down 10.21.2.11");
+        l3.daemon.daemon.awaitLogged("demoted again", WAIT, () -> l3.daemon.demoteLevel("l3web") == 1);
+        long pfe = l3.daemon.pfe().orElseThrow();
         int demotions = count("incremented the demote state of group 'l3web'");
         ProcessHandle.of(pfe).ifPresent(ProcessHandle::destroyForcibly);
-        daemon.daemon.awaitLogged("a new pfe", WAIT, () -> daemon.pfe().filter(p -> p != pfe).isPresent());
+        l3.daemon.daemon.awaitLogged("a new pfe", WAIT, () -> l3.daemon.pfe().filter(p -> p != pfe).isPresent());
         assertTrue(rule("10.21.9.100").contains("10.21.2.21"), "the kernel keeps serving while pfe restarts");
-        daemon.daemon.awaitLogged("the new pfe's demotion", WAIT,
+        l3.daemon.daemon.awaitLogged("the new pfe's demotion", WAIT,
                 () -> count("incremented the demote state of group 'l3web'") > demotions);
-        assertEquals(1, daemon.demoteLevel("l3web"), "the old pfe's demotion was given back first");
+        assertEquals(1, l3.daemon.demoteLevel("l3web"), "the old pfe's demotion was given back first");
         awaitRule("rules rewritten by the new pfe", "10.21.9.100", r -> r.contains("10.21.2.21"));
     }
 
     @Test
     @Order(8)
     void aSecondDaemonInTheNamespaceIsRefusedAndOneWithRelaysOnlyLeavesTheTableAlone() throws Exception {
-        String before = netns.rules();
-        try (L3Daemon second = new L3Daemon(Files.createDirectories(dir.resolve("second")))) {
+        String before = l3.netns.rules();
+        try (L3Daemon second = new L3Daemon(Files.createDirectories(l3.dir.resolve("second")))) {
             assertEquals(1, second.startRefused(CONFIG), second.daemon.logText());
             assertTrue(second.daemon.logText().contains("another hoststated drives nftables table inet hoststated"),
                     second.daemon.logText());
         }
-        try (L3Daemon relays = new L3Daemon(Files.createDirectories(dir.resolve("relays")))) {
+        try (L3Daemon relays = new L3Daemon(Files.createDirectories(l3.dir.resolve("relays")))) {
             relays.start(RELAYS_ONLY);
             relays.daemon.awaitLogged("the relay-only daemon ready", WAIT,
                     () -> relays.daemon.logText().contains("ready in"));
@@ -309,25 +275,25 @@ class L3RedirectIT {
             Thread.sleep(1500);
             relays.stop();
         }
-        assertEquals(before, netns.rules(), "the table was left alone");
-        assertFalse(daemon.daemon.logText().contains("by someone else"), daemon.daemon.logText());
+        assertEquals(before, l3.netns.rules(), "the table was left alone");
+        assertFalse(l3.daemon.daemon.logText().contains("by someone else"), l3.daemon.daemon.logText());
     }
 
     @Test
     @Order(9)
     void stopRemovesTheTableAndGivesBackDemotions() throws Exception {
-        daemon.stop();
-        assertFalse(netns.rules().contains("hoststated"), netns.rules());
-        assertEquals(0, daemon.demoteLevel("l3web"));
+        l3.daemon.stop();
+        assertFalse(l3.netns.rules().contains("hoststated"), l3.netns.rules());
+        assertEquals(0, l3.daemon.demoteLevel("l3web"));
     }
 
     private int count(String text) {
-        return daemon.daemon.logText().split(Pattern.quote(text), -1).length - 1;
+        return l3.daemon.daemon.logText().split(Pattern.quote(text), -1).length - 1;
     }
 
     /** The delays of pfe's "rules applied" lines so far. */
     private List<Long> appliedLines() {
-        Matcher m = APPLIED.matcher(daemon.daemon.logText());
+        Matcher m = APPLIED.matcher(l3.daemon.daemon.logText());
         List<Long> out = new java.util.ArrayList<>();
         while (m.find()) {
             out.add(Long.parseLong(m.group(1)));

@@ -3,16 +3,8 @@ package org.hoststated.parent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,91 +48,29 @@ class L3UdpIT {
     /** How long the control client is watched after the host went down. */
     private static final long WATCH_MS = 5000;
 
-    private Path dir;
-    private L3Netns netns;
-    private L3Daemon daemon;
-    private Process backends;
-    private PrintWriter backendCommands;
-    private BufferedReader backendAcks;
-    private Client killing;
-    private Client keeping;
-
-    /** A {@code udppin} probe and the answers it printed, each with its time. */
-    private static final class Client {
-        final Process process;
-        final List<String[]> answers = new CopyOnWriteArrayList<>();
-
-        Client(String vip) throws IOException {
-            process = L3Netns.probe(L3Netns.CLI, "udppin", vip, Integer.toString(PORT), "10.21.2.12");
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
-            Thread t = new Thread(() -> {
-                try {
-                    for (String line; (line = out.readLine()) != null;) {
-                        answers.add(line.split(" "));
-                    }
-                } catch (IOException e) {
-                    // The probe was stopped.
-                }
-            });
-            t.setDaemon(true);
-            t.start();
-        }
-
-        /** The first answer at or after {@code since} (ms) that is {@code what}, or -1. */
-        long first(String what, long since) {
-            for (String[] a : answers) {
-                if (Long.parseLong(a[0]) >= since && a[1].equals(what)) {
-                    return Long.parseLong(a[0]);
-                }
-            }
-            return -1;
-        }
-
-        long count(String what, long since) {
-            return answers.stream().filter(a -> Long.parseLong(a[0]) >= since && a[1].equals(what)).count();
-        }
-    }
+    private L3Fixture l3;
+    private L3PinnedClient killing;
+    private L3PinnedClient keeping;
 
     @BeforeAll
     void start() throws Exception {
-        netns = L3Netns.openOrSkip();
-        dir = Files.createTempDirectory(Files.createDirectories(Path.of("/tmp/hsudp")), "udp-it");
-        backends = L3Netns.probe(L3Netns.SRV, "udp", "10.21.2.11/" + PORT, "10.21.2.12/" + PORT);
-        backendCommands = new PrintWriter(backends.getOutputStream(), true, StandardCharsets.US_ASCII);
-        backendAcks = new BufferedReader(new InputStreamReader(backends.getInputStream(), StandardCharsets.US_ASCII));
-        assertEquals("ok", backendAcks.readLine());
-        daemon = new L3Daemon(dir);
-        daemon.start(CONFIG);
+        l3 = L3Fixture.openOrSkip("l3udp");
+        l3.startBackends("udp", "10.21.2.11/" + PORT, "10.21.2.12/" + PORT);
+        l3.startDaemon(CONFIG);
     }
 
     @AfterAll
     void stop() throws Exception {
-        for (Client c : new Client[] {killing, keeping}) {
-            if (c != null) {
-                c.process.destroyForcibly().waitFor();
-            }
-        }
-        if (daemon != null) {
-            daemon.close();
-            Files.copy(daemon.daemon.log, Path.of(System.getProperty("user.dir"), "target", "l3udp-daemon.log"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        if (backends != null) {
-            backends.destroyForcibly().waitFor();
-        }
-        if (netns != null) {
-            netns.close();
-        }
-        if (dir != null) {
-            L3Netns.sh("rm -rf " + dir);
+        if (l3 != null) {
+            l3.close();
         }
     }
 
     @Test
     void aHostGoingDownMovesTheUdpClientOfTheKillingServiceOnly() throws Exception {
-        daemon.daemon.awaitLogged("both hosts in the three rules", WAIT, () -> netns.rules().lines()
+        l3.daemon.daemon.awaitLogged("both hosts in the three rules", WAIT, () -> l3.netns.rules().lines()
                 .filter(l -> l.contains(" dnat ") && l.contains("10.21.2.11") && l.contains("10.21.2.12")).count() >= 3);
-        String rules = netns.rules();
+        String rules = l3.netns.rules();
         assertTrue(rules.contains("ip daddr 10.21.9.100 tcp dport " + PORT + " dnat")
                 && rules.contains("ip daddr 10.21.9.100 udp dport " + PORT + " dnat")
                 && rules.contains("ip daddr 10.21.9.101 udp dport " + PORT + " dnat"), rules);
@@ -149,23 +79,22 @@ class L3UdpIT {
         assertTrue(L3Netns.fetchIn(L3Netns.CLI, "10.21.9.101", PORT, 1).equals(List.of("-")),
                 "the udp-only virtual host redirects no TCP");
 
-        killing = new Client("10.21.9.100");
-        keeping = new Client("10.21.9.101");
-        daemon.daemon.awaitLogged("both clients on .12", WAIT,
+        killing = l3.pinnedClient("udppin", "10.21.9.100", PORT, "10.21.2.12");
+        keeping = l3.pinnedClient("udppin", "10.21.9.101", PORT, "10.21.2.12");
+        l3.daemon.daemon.awaitLogged("both clients on .12", WAIT,
                 () -> killing.count("10.21.2.12", 0) > 3 && keeping.count("10.21.2.12", 0) > 3);
 
         long down = System.currentTimeMillis();
-        backendCommands.println("down 10.21.2.12");
-        assertEquals("ok", backendAcks.readLine());
-        daemon.daemon.awaitLogged("the killing client on .11", WAIT, () -> killing.first("10.21.2.11", down) > 0);
+        l3.backend("down 10.21.2.12");
+        l3.daemon.daemon.awaitLogged("the killing client on .11", WAIT, () -> killing.first("10.21.2.11", down) > 0);
         long moved = killing.first("10.21.2.11", down) - down;
         // The UDP flow, and the TCP fetches' closed connections to .12 that linger in TIME_WAIT.
         java.util.regex.Pattern killed = java.util.regex.Pattern.compile("service killing: host 10.21.2.12 down, [1-9]\\d* states killed");
-        daemon.daemon.awaitLogged("the kill logged", WAIT, () -> killed.matcher(daemon.daemon.logText()).find());
+        l3.daemon.daemon.awaitLogged("the kill logged", WAIT, () -> killed.matcher(l3.daemon.daemon.logText()).find());
 
         // The control case: the same host down, watched for a while; its client never leaves .12.
         long deadline = down + WATCH_MS;
-        daemon.daemon.awaitLogged("the control client watched", WAIT, () -> System.currentTimeMillis() > deadline);
+        l3.daemon.daemon.awaitLogged("the control client watched", WAIT, () -> System.currentTimeMillis() > deadline);
         long lastKeeping = keeping.answers.stream().mapToLong(a -> Long.parseLong(a[0])).max().orElse(0);
         System.out.printf("udp kill states: host down to the client answered by another host %d ms (check interval 1 s); "
                 + "without: %d answers from the failed host in %d ms since, none from another%n",
@@ -175,6 +104,6 @@ class L3UdpIT {
         assertEquals(0, keeping.count("10.21.2.11", down), "the service without kill states keeps its flow on .12");
         assertTrue(keeping.count("10.21.2.12", down) >= WATCH_MS / 100 / 2 && lastKeeping >= deadline - 500,
                 "the control flow goes on answering from .12");
-        assertTrue(!daemon.daemon.logText().contains("service keeping: host"), daemon.daemon.logText());
+        assertTrue(!l3.daemon.daemon.logText().contains("service keeping: host"), l3.daemon.daemon.logText());
     }
 }
