@@ -1,5 +1,6 @@
 package org.hoststated.hce;
 
+import io.netty.handler.ssl.OpenSsl;
 import java.io.IOException;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.LogMode;
@@ -55,6 +56,11 @@ public final class Hce extends Engine {
             icmpSockets = IcmpSockets.open();
         } catch (IOException | RuntimeException | LinkageError e) {
             log.warn("cannot open icmp sockets, check icmp unavailable: {}", e.getMessage());
+        }
+        // BoringSSL's library is unpacked into /tmp when first used, which the chroot hides:
+        // loaded here, TLS checks use it (a handshake costs a fraction of the JDK's CPU).
+        if (!OpenSsl.isAvailable()) {
+            log.info("TLS checks by the JDK: BoringSSL cannot be used here ({})", OpenSsl.unavailabilityCause());
         }
     }
 

@@ -70,6 +70,18 @@ class TcpFamilyCheckTest {
         return CheckRunner.run(loop, c, port, timeoutMs);
     }
 
+    /**
+     * TLS checks run on BoringSSL on the platform the daemon ships for: a build that lost its
+     * library would check over the JDK's TLS in silence, at about four times the CPU per check.
+     */
+    @Test
+    void tlsChecksHaveBoringSslOnLinuxX8664() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux")
+                && System.getProperty("os.arch").equals("amd64"), "netty-tcnative is packaged for Linux x86-64 only");
+        assertTrue(io.netty.handler.ssl.OpenSsl.isAvailable(),
+                String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()));
+    }
+
     @Test
     void httpCodeSendsHeadWithHostAndMatchesCode() throws Exception {
         CompletableFuture<String> req = new CompletableFuture<>();
