@@ -6,10 +6,12 @@ import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
 import java.security.SecureRandom;
 import java.util.List;
 import javax.net.ssl.SSLException;
@@ -75,11 +77,18 @@ public final class RelayTls {
      * The TLS handler of one accepted session. Its record buffer is compacted
      * ({@link ReceiveRing#compact}): the bytes of an incomplete record would otherwise keep a
      * whole ring buffer (or a large read buffer) alive for as long as a slow client takes to
-     * send the rest.
+     * send the rest. Under {@code session cache disable} the session issues no tickets.
      */
     public static SslHandler handler(SslContext tls, Channel ch) {
         SslHandler h = tls.newHandler(ch.alloc());
         h.setCumulator(COMPACTING);
+        if (tls.sessionContext() instanceof OpenSslSessionContext s && !s.isSessionCacheEnabled()
+                && h.engine() instanceof ReferenceCountedOpenSslEngine e) {
+            // Netty clears SSL_OP_NO_TICKET on every server engine that offers TLS 1.3, and
+            // BoringSSL, given no ticket keys, makes its own: both TLS 1.3 and 1.2 clients
+            // would resume by ticket.
+            SSL.setOptions(e.sslPointer(), SSL.SSL_OP_NO_TICKET);
+        }
         return h;
     }
 
@@ -124,11 +133,11 @@ public final class RelayTls {
         SslContext ctx = b.build();
         if (ctx.sessionContext() instanceof OpenSslSessionContext s) {
             if (disabled) {
-                // BoringSSL can really switch it off; without ticket keys it issues no tickets.
+                // BoringSSL can really switch it off; handler() turns tickets off per session.
                 s.setSessionCacheEnabled(false);
             } else {
-                // Netty leaves tickets off, and TLS 1.3 resumes by tickets only: every
-                // returning TLS 1.3 client would pay a full handshake.
+                // Netty leaves TLS 1.2 tickets off, and BoringSSL's own ticket key (TLS 1.3
+                // resumes by tickets only) is one per context, lost at every reload.
                 s.setTicketKeys(TicketKeys.KEY);
             }
         }

@@ -183,6 +183,56 @@ class TlsRelayTest {
     }
 
     /**
+     * What openssl s_client sees when it comes back with the session of its first visit:
+     * {@code session cache <n>} resumes TLS 1.3 (ticket), TLS 1.2 by ticket and by session id;
+     * {@code session cache disable} (0) none of them. Netty turned tickets back on for every engine
+     * that offers TLS 1.3, so a disabled cache still resumed by ticket.
+     */
+    @ParameterizedTest
+    @CsvSource({"100, -tls1_3, Reused", "100, -tls1_2, Reused", "100, -tls1_2 -no_ticket, Reused",
+        "0, -tls1_3, New", "0, -tls1_2, New", "0, -tls1_2 -no_ticket, New"})
+    void resumptionAsTheSessionCacheSays(int cache, String flags, String expected) throws Exception {
+        assumeTrue(RelayTls.provider() == SslProvider.OPENSSL, "BoringSSL is not loaded here");
+        assumeTrue(new java.io.File("/usr/bin/openssl").canExecute(), "no openssl here");
+        TlsKeyPair pair = pair();
+        java.nio.file.Path sess = java.nio.file.Files.createTempFile("tls-session", ".pem");
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, new SslOptions(SslOptions.DEFAULT_CIPHERS, cache, true))) {
+            String first = sClient(r, flags + " -sess_out " + sess);
+            assertTrue(first.contains("New,"), first);
+            if (java.nio.file.Files.size(sess) == 0) {
+                // Neither a ticket nor a session id came: s_client saved nothing to come back with.
+                assertEquals("New", expected, first);
+                return;
+            }
+            String second = sClient(r, flags + " -sess_in " + sess);
+            assertTrue(second.contains(expected + ","), second);
+        } finally {
+            java.nio.file.Files.deleteIfExists(sess);
+        }
+    }
+
+    /** Runs s_client against the relay until the backend's greeting came through, then quits. */
+    private static String sClient(RelayFixture r, String flags) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + r.port));
+        cmd.addAll(List.of(flags.split(" ")));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        StringBuilder out = new StringBuilder();
+        try (java.io.BufferedReader in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
+            // The ticket comes with the relay's first write; the greeting is behind it.
+            for (String line = in.readLine(); line != null && !line.equals("a"); line = in.readLine()) {
+                out.append(line).append('\n');
+            }
+            p.getOutputStream().close();
+            assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "s_client did not quit");
+        } finally {
+            p.destroyForcibly();
+        }
+        return out.toString();
+    }
+
+    /**
      * BoringSSL serves TLS on the platform the daemon ships for (its library is in lib/): a
      * build that lost it would fall back to the JDK in silence, at several times the CPU per
      * handshake.
