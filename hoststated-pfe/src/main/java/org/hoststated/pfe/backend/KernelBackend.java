@@ -1,5 +1,6 @@
 package org.hoststated.pfe.backend;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +39,11 @@ abstract class KernelBackend implements L3Backend {
      */
     abstract int[] killStates(List<StateKill> kills) throws L3Exception;
 
-    private void killAndLog(List<StateKill> kills) {
+    private void killAndLog(List<StateKill> submitted, List<Redirect> written) {
+        List<StateKill> kills = stillGone(submitted, written);
+        if (kills.isEmpty()) {
+            return;
+        }
         int[] killed;
         try {
             killed = killStates(kills);
@@ -65,6 +70,27 @@ abstract class KernelBackend implements L3Backend {
             log.info("service {}: host {} {}, {} states killed", k.service(), k.host().getHostAddress(), k.why(),
                     killed[i]);
         }
+    }
+
+    /**
+     * {@code kills} without those whose host is a target of its service in {@code written}.
+     * pfe leaves out the hosts that are up again when it submits, but kills wait for a write
+     * that succeeds: while writes fail, a host can go down and come back, and its flows must
+     * not be cut once the state that has it again is written.
+     */
+    static List<StateKill> stillGone(List<StateKill> kills, List<Redirect> written) {
+        List<StateKill> out = new ArrayList<>();
+        for (StateKill k : kills) {
+            boolean target = written.stream()
+                    .anyMatch(r -> r.service().equals(k.service()) && r.hosts().contains(k.host()));
+            if (target) {
+                log.debug("service {}: host {} is a target again, its states stay", k.service(),
+                        k.host().getHostAddress());
+            } else {
+                out.add(k);
+            }
+        }
+        return out;
     }
 
     /** Makes the kernel match {@code services}; runs on the writer thread only. */

@@ -26,9 +26,12 @@ final class KernelWriter<T> implements AutoCloseable {
     }
 
     /** Cuts flows once the state that no longer sends new ones to their hosts is written. */
-    interface Killer {
-        /** Never throws: a failure is the killer's to log. */
-        void kill(List<L3Backend.StateKill> kills);
+    interface Killer<T> {
+        /**
+         * Cuts {@code kills} now that {@code written} is in the kernel. Never throws: a failure
+         * is the killer's to log.
+         */
+        void kill(List<L3Backend.StateKill> kills, T written);
     }
 
     /** Tells whether the kernel still holds what the last successful apply wrote. */
@@ -49,7 +52,7 @@ final class KernelWriter<T> implements AutoCloseable {
     private final String what;
     private final Applier<T> applier;
     private final Verifier verifier;
-    private final Killer killer;
+    private final Killer<T> killer;
     private final Thread thread;
     private T pending;
     /** The kills of the pending state and of the states it replaced. */
@@ -64,7 +67,7 @@ final class KernelWriter<T> implements AutoCloseable {
     /** Touched by the writer thread only. */
     private String lastFailure;
 
-    KernelWriter(String what, Applier<T> applier, Verifier verifier, Killer killer) {
+    KernelWriter(String what, Applier<T> applier, Verifier verifier, Killer<T> killer) {
         this.what = what;
         this.applier = applier;
         this.verifier = verifier;
@@ -129,7 +132,7 @@ final class KernelWriter<T> implements AutoCloseable {
             }
             boolean ok = check ? verify(next, since) : write(next, since);
             if (ok && !kills.isEmpty()) {
-                killer.kill(kills);
+                killer.kill(kills, next);
             }
             synchronized (this) {
                 if (!ok) {

@@ -113,6 +113,71 @@ class NftBackendNetnsTest {
         assertFalse(list().contains("l3drift"));
     }
 
+    /**
+     * A host that goes down and comes back while the table cannot be written (here another
+     * process owns it: {@code flags owner}): once writing works again, the state with the host
+     * is written and its flows stay; they were cut as "down" before. A host still down when
+     * writing works again has its flows cut.
+     */
+    @Test
+    void aHostBackBeforeTheWriteWorksKeepsItsFlows() throws Exception {
+        List<List<L3Backend.StateKill>> cut = new java.util.concurrent.CopyOnWriteArrayList<>();
+        NftBackend b = new NftBackend(Nft.program(RUN, NFT), "l3own", false, kills -> {
+            cut.add(kills);
+            return new int[kills.size()];
+        });
+        b.start();
+        try {
+            apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, null)));
+            L3Backend.StateKill down12 = new L3Backend.StateKill("www", List.of(Redirects.tcp("10.21.9.100", 80, null)),
+                    Redirects.ip("10.21.2.12"), 8080, "down");
+            Process owner = new ProcessBuilder("ip", "netns", "exec", NS, "nft", "-i").redirectErrorStream(true).start();
+            try {
+                owner.getOutputStream().write("delete table inet l3own\nadd table inet l3own { flags owner; }\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                owner.getOutputStream().flush();
+                awaitOwned("l3own");
+                b.apply(List.of(redirect("www", "10.21.9.100", null, web, ips("10.21.2.11"), false, null)),
+                        List.of(down12), System.nanoTime());
+                assertTrue(b.awaitApplied(10_000));
+                assertTrue(table("l3own").contains("flags owner"), "written though another process owns it");
+                b.apply(List.of(redirect("www", "10.21.9.100", null, web, web, false, null)), List.of(), System.nanoTime());
+                assertTrue(b.awaitApplied(10_000));
+            } finally {
+                owner.destroyForcibly().waitFor();
+            }
+            awaitWritten("l3own", "10.21.2.12");
+            assertTrue(b.awaitApplied(10_000));
+            assertEquals(List.of(), cut, "flows of a host that is up again were cut");
+
+            b.apply(List.of(redirect("www", "10.21.9.100", null, web, ips("10.21.2.11"), false, null)),
+                    List.of(down12), System.nanoTime());
+            assertTrue(b.awaitApplied(10_000));
+            assertEquals(List.of(List.of(down12)), cut, "a host that stays down has its flows cut");
+        } finally {
+            b.close();
+        }
+    }
+
+    /** Waits until another process owns the table; returns its listing. */
+    private static String awaitOwned(String name) throws Exception {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (!table(name).contains("flags owner")) {
+            assertTrue(System.nanoTime() < end, "the table was not taken over: " + table(name));
+            Thread.sleep(20);
+        }
+        return table(name);
+    }
+
+    /** Waits until the backend wrote its table again with {@code host} in it. */
+    private static void awaitWritten(String name, String host) throws Exception {
+        long end = System.nanoTime() + 10 * KernelWriter.VERIFY_MS * 1_000_000;
+        while (!table(name).contains(host)) {
+            assertTrue(System.nanoTime() < end, "not written again: " + table(name));
+            Thread.sleep(50);
+        }
+    }
+
     private static String table(String name) throws L3Exception {
         return run(List.of("ip", "netns", "exec", NS, "nft", "list", "table", "inet", name)).stdout();
     }
