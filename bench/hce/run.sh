@@ -12,11 +12,7 @@ ROUNDS=${1:-5}
 TIMEOUT=${2:-1000}
 PORT=20080
 cd "$(dirname "$0")/../.."
-./mvnw -q -o -pl hoststated-hce -am test-compile
-CP=$(./mvnw -q -o -pl hoststated-hce dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
-# Our own modules from this tree, not whatever snapshot the local repository holds.
-CP=$(printf '%s' "$CP" | tr ':' '\n' | grep -v '/org/hoststated/' | paste -sd: -)
-CP="hoststated-hce/target/test-classes:hoststated-hce/target/classes:hoststated-core/target/classes:$CP"
+. bench/hce/classpath.sh
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 DIR=$(mktemp -d /tmp/hce-bench.XXXXXX)

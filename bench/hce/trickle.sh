@@ -12,10 +12,7 @@ BYTES=${2:-204800}
 PAUSE=${3:-0}
 PORT=48210
 cd "$(dirname "$0")/../.."
-./mvnw -q -o -pl hoststated-hce -am test-compile
-CP=$(./mvnw -q -o -pl hoststated-hce dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
-CP=$(printf '%s' "$CP" | tr ':' '\n' | grep -v '/org/hoststated/' | paste -sd: -)
-CP="hoststated-hce/target/test-classes:hoststated-hce/target/classes:hoststated-core/target/classes:$CP"
+. bench/hce/classpath.sh
 SERVER=
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true' EXIT INT TERM
 echo "machine: $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg); $BYTES bytes, one per send, $PAUSE us apart"
