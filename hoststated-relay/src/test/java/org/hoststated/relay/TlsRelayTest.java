@@ -260,6 +260,9 @@ class TlsRelayTest {
         assertTrue(refusal(notPem).contains("no PEM private key"), refusal(notPem));
         TlsKeyPair mismatched = new TlsKeyPair(1, 1, resource("relay.crt"), resource("rsa-pkcs1.key"));
         assertTrue(refusal(mismatched).contains("does not belong"), refusal(mismatched));
+        TlsKeyPair otherKind = new TlsKeyPair(1, 1, resource("relay.crt"), resource("ec-sec1.key"));
+        assertEquals("the key does not belong to the certificate (an EC key, the certificate's is RSA)",
+                refusal(otherKind));
         TlsKeyPair encrypted = new TlsKeyPair(1, 1, resource("relay.crt"),
                 "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
                         .getBytes(StandardCharsets.US_ASCII));

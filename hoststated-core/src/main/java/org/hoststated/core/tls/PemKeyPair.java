@@ -144,6 +144,11 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
         if (alg == null) {
             return;
         }
+        if (!key.getAlgorithm().equals(pub.getAlgorithm())) {
+            // Said plainly: signing would fail with the JDK's "no installed provider" text.
+            throw new IllegalArgumentException("the key does not belong to the certificate (an " + key.getAlgorithm()
+                    + " key, the certificate's is " + pub.getAlgorithm() + ")");
+        }
         try {
             byte[] nonce = new byte[32];
             new SecureRandom().nextBytes(nonce);
