@@ -98,7 +98,12 @@ final class Validator {
         // with hoststatectl, is a way to move traffic at once.
         Map<List<Object>, List<Draft.ServiceDraft>> vips = new java.util.HashMap<>();
         for (Draft.ServiceDraft s : draft.services) {
+            Set<VirtualHost> seen = new HashSet<>();
             for (VirtualHost v : s.virtualHosts) {
+                if (!seen.add(v)) {
+                    diag.warning(s.pos, "service " + s.name + ": virtual host " + v.name() + udp(v.protocol())
+                            + " port " + v.port() + " is listed twice");
+                }
                 List<Draft.ServiceDraft> before = vips.computeIfAbsent(List.of(v.address(), v.protocol(), v.port()),
                         k -> new ArrayList<>());
                 for (Draft.ServiceDraft first : before) {

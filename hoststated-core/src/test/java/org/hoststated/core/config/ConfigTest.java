@@ -172,6 +172,15 @@ class ConfigTest {
     }
 
     @Test
+    void aVirtualHostListedTwiceIsWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace(" table web\n",
+                " virtual host 192.0.2.1 port 80\n virtual host 192.0.2.1 udp port 80\n table web\n"));
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(List.of("test.conf:6: service www: virtual host 192.0.2.1 port 80 is listed twice"),
+                r.warnings().stream().map(Object::toString).toList());
+    }
+
+    @Test
     void virtualIpIsASynonymWithAWarning() {
         LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("virtual host", "virtual ip"));
         assertTrue(r.ok());
