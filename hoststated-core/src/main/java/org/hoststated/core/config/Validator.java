@@ -226,8 +226,6 @@ final class Validator {
             }
             if (r.listen != null) {
                 warnIfRedirected(r, dns ? IpProtocol.UDP : IpProtocol.TCP);
-            }
-            if (r.listen != null) {
                 String other = listeners.putIfAbsent(List.of(r.listen.address(), r.listen.port(), dns), r.name);
                 if (other != null) {
                     diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + r.listen.address().getHostAddress()
