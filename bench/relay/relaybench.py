@@ -373,6 +373,18 @@ def iperf(port, size, cpu_pid):
     return {"gbps": bps / 1e9, "cpu": cpu}
 
 
+def per_cpu_s(r):
+    return r["requests"] / r["cpu"] if r["cpu"] > 0 else float("nan")
+
+
+def paired(results, case, name, ref, value):
+    """The median over rounds of name's value divided by ref's in the same round: the paths of
+    a round run back to back, so the machine's drift between rounds (10 % and more on a shared
+    2-CPU machine) cancels out of each ratio instead of adding to the spread of the medians."""
+    return med([value(r) / value(q) for r, q in zip(results[(case, name)], results[(case, ref)])
+                if value(q) > 0])
+
+
 def med(xs):
     xs = [x for x in xs if x == x]
     return statistics.median(xs) if xs else float("nan")
@@ -385,7 +397,7 @@ def main():
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     ap.add_argument("--warmup", type=int, default=30, help="seconds of load per relay daemon before measuring")
     ap.add_argument("--bulk", default="1G", help="bytes per bulk transfer (iperf3 -n)")
-    ap.add_argument("--bulk-rounds", type=int, default=3)
+    ap.add_argument("--bulk-rounds", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, configs)")
     ap.add_argument("--addr", default=ADDR, help="loopback address every process binds (default 127.0.0.1)")
     ap.add_argument("--cases", default="keep-alive,close,tcp",
@@ -495,23 +507,23 @@ def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, 
     print("-" * len(hdr))
     for case, _, _ in cases:
         paths = path_ports(case)
-        rows = {}
+        direct_name, hap_name = paths[0][0], paths[1][0]
         for name, _, _ in paths:
             rs = results[(case, name)]
             rps = med([r["rps"] for r in rs])
             cpu = med([r["cpu"] for r in rs])
-            per_cpu = med([r["requests"] / r["cpu"] for r in rs if r["cpu"] > 0])
-            rows[name] = (rps, cpu, per_cpu, med([r["p50"] for r in rs]), med([r["p99"] for r in rs]),
-                          sum(r["errors"] for r in rs))
-        direct = rows[paths[0][0]][0]
-        hap_name = paths[1][0]
-        hap_rps, _, hap_cpu = rows[hap_name][0], rows[hap_name][1], rows[hap_name][2]
-        for name, _, _ in paths:
-            rps, cpu, per_cpu, p50, p99, errs = rows[name]
-            is_proxy = name != paths[0][0]
-            print(f"{case:10s} {name:34s} {rps:8.0f} {rps / direct:8.2f} "
-                  f"{(f'{rps / hap_rps:9.2f}' if is_proxy else ' ' * 9)} {p50:7.2f} {p99:7.2f} {errs:6d} "
-                  f"{cpu:6.2f} {per_cpu:9.0f} {(f'{per_cpu / hap_cpu:9.2f}' if is_proxy else ' ' * 9)}")
+            per_cpu = med([per_cpu_s(r) for r in rs])
+            errs = sum(r["errors"] for r in rs)
+            is_proxy = name != direct_name
+            x_direct = paired(results, case, name, direct_name, lambda r: r["rps"])
+            x_hap = paired(results, case, name, hap_name, lambda r: r["rps"])
+            x_hap_cpu = paired(results, case, name, hap_name, per_cpu_s)
+            print(f"{case:10s} {name:34s} {rps:8.0f} {x_direct:8.2f} "
+                  f"{(f'{x_hap:9.2f}' if is_proxy else ' ' * 9)} {med([r['p50'] for r in rs]):7.2f} "
+                  f"{med([r['p99'] for r in rs]):7.2f} {errs:6d} "
+                  f"{cpu:6.2f} {per_cpu:9.0f} {(f'{x_hap_cpu:9.2f}' if is_proxy else ' ' * 9)}")
+    print("(req/s, p50, p99, CPU s, req/CPU-s: medians over the rounds; x direct and x HAProxy: median of the")
+    print(" rounds' own ratios, each round's paths having run back to back)")
     print("(CPU s: per wrk run, of the proxy process; for nginx direct, of its worker)")
     # On a small machine the three processes share the CPUs: a proxy that uses less CPU per
     # request leaves more to wrk and nginx, and a run with idle CPU was bound by latency instead.
@@ -527,12 +539,13 @@ def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, 
                   f"{proxy + us['backend_cpu'] + us['wrk_cpu']:6.1f}   {med([r['idle'] for r in rs]) * 100:5.1f} %")
     if bulk:
         print(f"\nbulk TCP: iperf3 -n {a.bulk}, one stream, median of {a.bulk_rounds} rounds")
-        direct = med([r["gbps"] for r in bulk["direct"]])
         for name, _, _ in bulk_paths:
             g = med([r["gbps"] for r in bulk[name]])
             cpu = med([r["cpu"] for r in bulk[name]])
-            print(f"  {name:30s} {g:6.2f} Gbit/s  {g / direct:5.2f} x direct"
+            ratio = med([r["gbps"] / q["gbps"] for r, q in zip(bulk[name], bulk["direct"]) if q["gbps"] > 0])
+            print(f"  {name:30s} {g:6.2f} Gbit/s  {ratio:5.2f} x direct"
                   + (f"  proxy CPU {cpu:.2f} s" if name != "direct" else ""))
+        print("  (Gbit/s and CPU: medians; x direct: median of the rounds' own ratios)")
     print("\nrelay engine JVM RSS (MiB): idle after start / after the load / peak (VmHWM)")
     for t, o in ours.items():
         print(f"  {o['transport']:9s} {idle[t]:6.1f} / {loaded[t]:6.1f} / {peak[t]:6.1f}")
