@@ -76,7 +76,7 @@ final class Daemonizer {
 
     private static List<String> environment() {
         List<String> env = new ArrayList<>();
-        for (String k : List.of("PATH", "LANG")) {
+        for (String k : List.of("PATH", "LANG", EngineSpec.RELAY_TRANSPORT_VARIABLE)) {
             String v = System.getenv(k);
             if (v != null) {
                 env.add(k + "=" + v);

@@ -3,7 +3,10 @@ package org.hoststated.parent;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.hoststated.core.msg.ProcId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How each child engine is started: its main class, its {@code ps} title and its JVM flags.
@@ -58,10 +61,32 @@ enum EngineSpec {
         }
         List<String> all = new ArrayList<>(fixedFlags);
         all.add("-XX:MaxDirectMemorySize=" + (relayDirectMemory(physicalMemory()) >> 20) + "m");
+        relayTransportFlag(System.getenv(RELAY_TRANSPORT_VARIABLE)).ifPresent(all::add);
         return all;
     }
 
+    /** Names the relay engine's transport, for a kernel whose io_uring misbehaves or to compare the two. */
+    static final String RELAY_TRANSPORT_VARIABLE = "HOSTSTATED_RELAY_TRANSPORT";
+
+    /**
+     * The relay's flag for {@code value} of {@link #RELAY_TRANSPORT_VARIABLE}: "epoll" forces
+     * epoll; unset, empty or "io_uring" leaves the choice to the relay (io_uring where the
+     * kernel allows it). Anything else is logged and ignored rather than refused: the daemon
+     * must still start when the variable is set for another version.
+     */
+    static Optional<String> relayTransportFlag(String value) {
+        if (value == null || value.isEmpty() || value.equals("io_uring")) {
+            return Optional.empty();
+        }
+        if (value.equals("epoll")) {
+            return Optional.of("-Dhoststated.relay.transport=epoll");
+        }
+        log.warn("{}: \"{}\" is neither epoll nor io_uring, ignored", RELAY_TRANSPORT_VARIABLE, value);
+        return Optional.empty();
+    }
+
     static final long MIB = 1L << 20;
+    private static final Logger log = LoggerFactory.getLogger(EngineSpec.class);
 
     /**
      * The relay engine's direct memory: an eighth of the machine's ({@code physical} bytes),

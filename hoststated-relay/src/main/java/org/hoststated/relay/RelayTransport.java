@@ -109,16 +109,16 @@ public abstract class RelayTransport {
     /**
      * The fastest transport this kernel offers: io_uring (about a third of epoll's system calls
      * per request, RELAY-PERF.md), else epoll. The system property
-     * {@code hoststated.relay.transport=epoll} forces epoll.
+     * {@code hoststated.relay.transport=epoll}, which the parent sets from its environment,
+     * forces epoll.
      */
     public static RelayTransport best() {
-        if (!"epoll".equals(System.getProperty(TRANSPORT_PROPERTY))) {
-            RelayTransport t = ioUring();
-            if (t != null) {
-                return t;
-            }
+        if ("epoll".equals(System.getProperty(TRANSPORT_PROPERTY))) {
+            log.info("epoll asked for (HOSTSTATED_RELAY_TRANSPORT), io_uring not tried");
+            return epoll();
         }
-        return epoll();
+        RelayTransport t = ioUring();
+        return t != null ? t : epoll();
     }
 
     public static final String TRANSPORT_PROPERTY = "hoststated.relay.transport";
