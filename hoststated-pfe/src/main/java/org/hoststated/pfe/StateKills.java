@@ -11,8 +11,9 @@ import org.hoststated.pfe.backend.L3Backend;
 /**
  * Which established flows pfe has the backend cut ({@code kill states}): those a service's
  * rules sent to a host that went from up to down, or that a reload removed from the service's
- * tables. Never for a disabled host, table or service: disabling drains, and the flows go on.
- * Runs on pfe's event loop.
+ * tables, and those a reload leaves without their rule: a service or virtual host removed.
+ * Never for a disabled host, table or service: disabling drains, and the flows go on. Runs on
+ * pfe's event loop.
  */
 final class StateKills {
     private StateKills() {
@@ -31,30 +32,81 @@ final class StateKills {
     }
 
     /**
-     * The flows to cut after a reload from {@code previous} to {@code now}: per service of
-     * {@code now} with {@code kill states}, each host that was up in its tables before and is in
-     * none of them now, with the virtual addresses and port its flows were redirected by.
+     * The flows to cut after a reload from {@code previous} to {@code now}.
+     * <ul>
+     * <li>Per service of {@code now} with {@code kill states}: each host that was up in its
+     * tables before and is in none of them now, with the virtual hosts and port its flows were
+     * redirected by.
+     * <li>Per service of {@code previous} with {@code kill states} (the setting its flows were
+     * made under): each virtual host it loses (the reload removes the service, renames it, or
+     * changes or drops that virtual host's address, port or protocol), with the hosts that were
+     * up in its tables, less those a service of {@code now} redirects that virtual host to
+     * (in its tables, whatever their state: a renamed service keeps its clients).
+     * </ul>
+     * Disabled services, tables and hosts lose nothing: disabling drains.
      */
     static List<L3Backend.StateKill> removed(PfeState previous, PfeState now) {
         List<L3Backend.StateKill> out = new ArrayList<>();
         if (previous == null) {
             return out;
         }
-        for (ServiceEntry s : now.services) {
-            ServiceEntry was = previous.services.stream()
-                    .filter(p -> p.config.name().equals(s.config.name())).findFirst().orElse(null);
-            if (!s.config.killStates() || was == null) {
-                continue;
-            }
-            Set<InetAddress> kept = addresses(s, false);
-            for (InetAddress a : addresses(was, true)) {
-                if (!kept.contains(a)) {
-                    out.add(new L3Backend.StateKill(s.config.name(), PfeState.virtuals(was), a,
-                            was.main.config.port(), "removed"));
+        for (ServiceEntry was : previous.services) {
+            ServiceEntry s = now.services.stream()
+                    .filter(n -> n.config.name().equals(was.config.name())).findFirst().orElse(null);
+            Set<InetAddress> hostKilled = new LinkedHashSet<>();
+            if (s != null && s.config.killStates()) {
+                Set<InetAddress> kept = addresses(s, false);
+                for (InetAddress a : addresses(was, true)) {
+                    if (!kept.contains(a)) {
+                        hostKilled.add(a);
+                        out.add(new L3Backend.StateKill(s.config.name(), PfeState.virtuals(was), a,
+                                was.main.config.port(), "removed"));
+                    }
                 }
+            }
+            if (was.config.killStates() && !was.disabled) {
+                out.addAll(lostVirtuals(was, s, now, hostKilled));
             }
         }
         return out;
+    }
+
+    /**
+     * The kills of the virtual hosts {@code was} loses in {@code now} ({@code s} is its
+     * successor of the same name, or null), without the hosts {@code hostKilled} already cuts.
+     */
+    private static List<L3Backend.StateKill> lostVirtuals(ServiceEntry was, ServiceEntry s, PfeState now,
+            Set<InetAddress> hostKilled) {
+        List<L3Backend.StateKill> out = new ArrayList<>();
+        List<L3Backend.Virtual> keeps = s == null ? List.of() : PfeState.virtuals(s);
+        int port = was.main.config.port();
+        for (L3Backend.Virtual v : PfeState.virtuals(was)) {
+            if (keeps.stream().anyMatch(v::sameFlows)) {
+                continue;
+            }
+            List<InetAddress> hosts = new ArrayList<>();
+            for (InetAddress a : addresses(was, true)) {
+                if (!hostKilled.contains(a) && !stillSent(now, v, a, port)) {
+                    hosts.add(a);
+                }
+            }
+            if (!hosts.isEmpty()) {
+                out.add(L3Backend.StateKill.ofVirtual(was.config.name(), v, hosts, port,
+                        s == null ? "removed with its service" : "removed"));
+            }
+        }
+        return out;
+    }
+
+    /** Whether a service of {@code now} has virtual host {@code v} and host {@code a} on {@code port}. */
+    private static boolean stillSent(PfeState now, L3Backend.Virtual v, InetAddress a, int port) {
+        for (ServiceEntry n : now.services) {
+            if (n.main.config.port() == port && addresses(n, false).contains(a)
+                    && PfeState.virtuals(n).stream().anyMatch(v::sameFlows)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The addresses of a service's tables; with {@code upOnly}, of the enabled hosts that are up. */
@@ -74,17 +126,16 @@ final class StateKills {
     }
 
     /**
-     * {@code kills} without duplicates and without those whose host is a target of its service
-     * again in {@code redirects} (up in the active table, or listed twice and up elsewhere):
-     * its flows are fine where they are.
+     * {@code kills} without duplicates and without the flows that {@code redirects} still send
+     * where they went ({@link L3Backend.StateKill#outside}): a host that is up in the active
+     * table again, or a virtual host another service took over with the same host.
      */
     static List<L3Backend.StateKill> stillGone(List<L3Backend.StateKill> kills, List<L3Backend.Redirect> redirects) {
         List<L3Backend.StateKill> out = new ArrayList<>();
         for (L3Backend.StateKill k : new LinkedHashSet<>(kills)) {
-            boolean target = redirects.stream()
-                    .anyMatch(r -> r.service().equals(k.service()) && r.hosts().contains(k.host()));
-            if (!target) {
-                out.add(k);
+            L3Backend.StateKill left = k.outside(redirects);
+            if (left != null) {
+                out.add(left);
             }
         }
         return out;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.util.List;
+import org.hoststated.core.config.IpProtocol;
 import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.CtlService;
@@ -168,14 +169,14 @@ class PfeStateTest {
     }
 
     @Test
-    void aHostGoingDownCutsTheFlowsOfServicesWithKillStatesOnly() {
+    void aHostGoingDownCutsTheFlowsOfServicesWithKillStatesOnly() throws Exception {
         PfeState k = state(WWW.replace("\ttable web\n\tbackup table spare\n", "\ttable web\n\tbackup table spare\n\tkill states\n"));
         HostEntry b2 = host(k, "web", "10.21.2.12");
         List<L3Backend.StateKill> kills = StateKills.down(k, b2);
         assertEquals(1, kills.size(), "service other has no kill states");
         L3Backend.StateKill kill = kills.get(0);
         assertEquals("www", kill.service());
-        assertEquals("10.21.2.12", kill.host().getHostAddress());
+        assertEquals(List.of(InetAddress.getByName("10.21.2.12")), kill.hosts());
         assertEquals(8080, kill.realPort());
         assertEquals("10.21.9.100", kill.virtuals().get(0).address().getHostAddress());
         assertEquals(List.of(), StateKills.down(s, b), "without the option, nothing is cut");
@@ -183,10 +184,12 @@ class PfeStateTest {
 
     @Test
     void aKillIsDroppedWhenItsHostIsATargetAgainAndDuplicatesGo() throws Exception {
-        L3Backend.StateKill kill = new L3Backend.StateKill("www", List.of(), InetAddress.getByName("10.21.2.12"), 8080, "down");
-        List<L3Backend.Redirect> upAgain = List.of(new L3Backend.Redirect("www", List.of(), List.of(),
+        List<L3Backend.Virtual> vip = List.of(new L3Backend.Virtual(InetAddress.getByName("10.21.9.100"), IpProtocol.TCP, 80, null));
+        List<L3Backend.Virtual> otherVip = List.of(new L3Backend.Virtual(InetAddress.getByName("10.21.9.101"), IpProtocol.TCP, 80, null));
+        L3Backend.StateKill kill = new L3Backend.StateKill("www", vip, InetAddress.getByName("10.21.2.12"), 8080, "down");
+        List<L3Backend.Redirect> upAgain = List.of(new L3Backend.Redirect("www", vip, List.of(),
                 List.of(InetAddress.getByName("10.21.2.12")), 8080, false, null));
-        List<L3Backend.Redirect> other = List.of(new L3Backend.Redirect("other", List.of(), List.of(),
+        List<L3Backend.Redirect> other = List.of(new L3Backend.Redirect("other", otherVip, List.of(),
                 List.of(InetAddress.getByName("10.21.2.12")), 8080, false, null));
         assertEquals(List.of(), StateKills.stillGone(List.of(kill), upAgain));
         assertEquals(List.of(kill), StateKills.stillGone(List.of(kill, kill), other));
@@ -201,8 +204,7 @@ class PfeStateTest {
         PfeState after = PfeState.build(2, PfeFixtures.config(killing.replace("\thost 10.21.2.12\n", "")), before);
         List<L3Backend.StateKill> kills = StateKills.removed(before, after);
         assertEquals(1, kills.size(), kills.toString());
-        assertEquals("10.21.2.12", kills.get(0).host().getHostAddress());
-        assertEquals("removed", kills.get(0).why());
+        assertEquals("host 10.21.2.12 removed", kills.get(0).what());
         assertEquals(List.of(), StateKills.removed(before, PfeState.build(2, PfeFixtures.config(killing), before)),
                 "a reload that keeps the host cuts nothing");
         assertEquals(List.of(), StateKills.removed(before,

@@ -33,17 +33,17 @@ final class ConntrackStates implements NftBackend.StateKiller {
     }
 
     /**
-     * Whether the service's rule made {@code e} towards the host: the client sent it to one of
-     * the virtual addresses and ports with that virtual host's protocol, and the host answers it
-     * from its real port. A UDP client sending from one port keeps one entry for as long as it
-     * sends, so without this its datagrams would go to a dead host for ever. The
+     * Whether the service's rule made {@code e} towards one of the kill's hosts: the client sent
+     * it to one of the virtual addresses and ports with that virtual host's protocol, and the
+     * host answers it from its real port. A UDP client sending from one port keeps one entry for
+     * as long as it sends, so without this its datagrams would go to a dead host for ever. The
      * balancer's own connections to the host (a relay's, a check's) were sent to the host's
      * address, not to a virtual one, and stay.
      */
     static boolean belongs(ConntrackEntry e, L3Backend.StateKill k) {
         ConntrackEntry.Tuple o = e.original();
         ConntrackEntry.Tuple r = e.reply();
-        if (!r.source().equals(k.host()) || r.sourcePort() != k.realPort()) {
+        if (!k.hosts().contains(r.source()) || r.sourcePort() != k.realPort()) {
             return false;
         }
         for (L3Backend.Virtual v : k.virtuals()) {

@@ -51,11 +51,9 @@ abstract class KernelBackend implements L3Backend {
             String why = String.valueOf(e.getMessage());
             for (StateKill k : kills) {
                 if (why.equals(lastKillFailure)) {
-                    log.debug("service {}: host {} {}, still cannot kill its states: {}", k.service(),
-                            k.host().getHostAddress(), k.why(), why);
+                    log.debug("service {}: {}, still cannot kill its states: {}", k.service(), k.what(), why);
                 } else {
-                    log.error("service {}: host {} {}, cannot kill its states: {}", k.service(),
-                            k.host().getHostAddress(), k.why(), why);
+                    log.error("service {}: {}, cannot kill its states: {}", k.service(), k.what(), why);
                 }
                 lastKillFailure = why;
             }
@@ -67,27 +65,26 @@ abstract class KernelBackend implements L3Backend {
         }
         for (int i = 0; i < kills.size(); i++) {
             StateKill k = kills.get(i);
-            log.info("service {}: host {} {}, {} states killed", k.service(), k.host().getHostAddress(), k.why(),
-                    killed[i]);
+            log.info("service {}: {}, {} states killed", k.service(), k.what(), killed[i]);
         }
     }
 
     /**
-     * {@code kills} without those whose host is a target of its service in {@code written}.
-     * pfe leaves out the hosts that are up again when it submits, but kills wait for a write
-     * that succeeds: while writes fail, a host can go down and come back, and its flows must
-     * not be cut once the state that has it again is written.
+     * {@code kills} without the flows that {@code written} sends where they went
+     * ({@link StateKill#outside}). pfe leaves out the hosts that are up again when it submits,
+     * but kills wait for a write that succeeds: while writes fail, a host can go down and come
+     * back, and its flows must not be cut once the state that has it again is written.
      */
     static List<StateKill> stillGone(List<StateKill> kills, List<Redirect> written) {
         List<StateKill> out = new ArrayList<>();
         for (StateKill k : kills) {
-            boolean target = written.stream()
-                    .anyMatch(r -> r.service().equals(k.service()) && r.hosts().contains(k.host()));
-            if (target) {
-                log.debug("service {}: host {} is a target again, its states stay", k.service(),
-                        k.host().getHostAddress());
-            } else {
-                out.add(k);
+            StateKill left = k.outside(written);
+            if (left != k) {
+                log.debug("service {}: {}, but flows of it are redirected the same way again and stay",
+                        k.service(), k.what());
+            }
+            if (left != null) {
+                out.add(left);
             }
         }
         return out;

@@ -70,15 +70,56 @@ public interface L3Backend extends AutoCloseable {
     }
 
     /**
-     * The flows that one service's rules sent to a host that is no longer one of its targets
-     * ({@code kill states}): original destination one of {@code virtuals} (address, port and
-     * protocol), answered by {@code host} from {@code realPort}.
+     * The flows that one service's rules sent to hosts that are no longer its targets, or by a
+     * virtual host it no longer has ({@code kill states}): original destination one of
+     * {@code virtuals} (address, port and protocol), answered by one of {@code hosts} from
+     * {@code realPort}. A kill names one host (with the service's virtual hosts: a host down or
+     * removed) or one virtual host (with the hosts that were up: a virtual host or a service
+     * removed), so that {@link #outside} can leave out exactly the flows still redirected.
      *
-     * @param why what happened to the host ("down", "removed"), for the log line
+     * @param what what happened, for the log line: {@code host 10.0.0.2 down},
+     *        {@code virtual host 10.0.0.1:53/udp removed}
      */
-    record StateKill(String service, List<Virtual> virtuals, InetAddress host, int realPort, String why) {
+    record StateKill(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, String what) {
         public StateKill {
             virtuals = List.copyOf(virtuals);
+            hosts = List.copyOf(hosts);
+            if (hosts.size() != 1 && virtuals.size() != 1) {
+                throw new IllegalArgumentException("a state kill names one host or one virtual host");
+            }
+        }
+
+        /** The flows of {@code host} through the service's {@code virtuals}; {@code why}: "down", "removed". */
+        public StateKill(String service, List<Virtual> virtuals, InetAddress host, int realPort, String why) {
+            this(service, virtuals, List.of(host), realPort, "host " + host.getHostAddress() + " " + why);
+        }
+
+        /** The flows through {@code virtual} to any of {@code hosts}; {@code why}: "removed". */
+        public static StateKill ofVirtual(String service, Virtual virtual, List<InetAddress> hosts, int realPort,
+                String why) {
+            return new StateKill(service, List.of(virtual), hosts, realPort,
+                    "virtual host " + virtual.label() + " " + why);
+        }
+
+        /**
+         * This kill without the flows that {@code redirects} still send where they went (the
+         * same virtual address, protocol and port to the same host and port, whichever service
+         * now has them): those are fine where they are. Null when none is left.
+         */
+        public StateKill outside(List<Redirect> redirects) {
+            if (hosts.size() == 1) {
+                List<Virtual> left = virtuals.stream().filter(v -> !redirected(redirects, v, hosts.get(0))).toList();
+                return left.isEmpty() ? null : left.size() == virtuals.size() ? this
+                        : new StateKill(service, left, hosts, realPort, what);
+            }
+            List<InetAddress> left = hosts.stream().filter(h -> !redirected(redirects, virtuals.get(0), h)).toList();
+            return left.isEmpty() ? null : left.size() == hosts.size() ? this
+                    : new StateKill(service, virtuals, left, realPort, what);
+        }
+
+        private boolean redirected(List<Redirect> redirects, Virtual v, InetAddress host) {
+            return redirects.stream().anyMatch(r -> r.realPort() == realPort && r.hosts().contains(host)
+                    && r.virtuals().stream().anyMatch(v::sameFlows));
         }
     }
 
@@ -89,6 +130,21 @@ public interface L3Backend extends AutoCloseable {
     record Virtual(InetAddress address, IpProtocol protocol, int port, String iface) {
         public Virtual {
             java.util.Objects.requireNonNull(protocol, "protocol");
+        }
+
+        /**
+         * Whether the two take the same flows: address, protocol and port. The interface is left
+         * out: neither a conntrack entry nor a pf state records it, and a flow moved to another
+         * interface's rule is still redirected to its host.
+         */
+        public boolean sameFlows(Virtual o) {
+            return address.equals(o.address) && protocol == o.protocol && port == o.port;
+        }
+
+        /** {@code 10.0.0.1:53/udp}, {@code [fd00::1]:53/udp}, as log lines name it. */
+        public String label() {
+            String a = address.getHostAddress();
+            return (address instanceof java.net.Inet6Address ? "[" + a + "]" : a) + ":" + port + "/" + protocol.word();
         }
     }
 }

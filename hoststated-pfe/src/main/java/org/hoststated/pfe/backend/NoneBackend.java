@@ -25,7 +25,7 @@ public final class NoneBackend implements L3Backend {
                 log.debug("service {} would redirect to {} host(s)", r.service(), r.hosts().size());
             }
             for (StateKill k : kills) {
-                log.debug("service {}: host {} {}, would kill its states", k.service(), k.host().getHostAddress(), k.why());
+                log.debug("service {}: {}, would kill its states", k.service(), k.what());
             }
         }
     }

@@ -19,7 +19,7 @@ final class PfStates {
     private PfStates() {
     }
 
-    /** The ids of the states in {@code listing} that {@code k}'s service made towards its host. */
+    /** The ids of the states in {@code listing} that {@code k}'s service made towards its hosts. */
     static List<String> ids(String listing, L3Backend.StateKill k) {
         List<String> out = new ArrayList<>();
         boolean mine = false;
@@ -45,7 +45,7 @@ final class PfStates {
         }
         Endpoint host = Endpoint.parse(w[2]);
         Endpoint vip = Endpoint.parse(w[3].substring(1, w[3].length() - 1));
-        if (host == null || vip == null || !host.address().equals(k.host()) || host.port() != k.realPort()) {
+        if (host == null || vip == null || !k.hosts().contains(host.address()) || host.port() != k.realPort()) {
             return false;
         }
         for (L3Backend.Virtual v : k.virtuals()) {

@@ -207,6 +207,58 @@ class PfBackendTest {
         b.close();
     }
 
+    /**
+     * A reload that removes service gone and moves service moved's udp virtual host from .101
+     * to .103: the anchor of gone is flushed, which leaves its states (pf keeps a state whose
+     * rule is gone), so the UDP states of both lost virtual hosts are killed by id after the
+     * write; those of the virtual host kept (.102) and of the other protocol stay.
+     */
+    @Test
+    void aReloadKillsTheStatesOfARemovedServiceAndOfAMovedVirtualHost() throws Exception {
+        Files.writeString(dir.resolve("states"), """
+                all udp 10.21.2.11:5353 (10.21.9.100:53) <- 10.21.1.2:40000       MULTIPLE:SINGLE
+                   id: 5d1b0b4e00000001 creatorid: 7d1a2b3c
+                all udp 10.21.2.12:5353 (10.21.9.100:53) <- 10.21.1.3:40001       MULTIPLE:SINGLE
+                   id: 5d1b0b4e00000002 creatorid: 7d1a2b3c
+                all udp 10.21.2.11:5353 (10.21.9.101:53) <- 10.21.1.2:40002       MULTIPLE:SINGLE
+                   id: 5d1b0b4e00000003 creatorid: 7d1a2b3c
+                all udp 10.21.2.12:5353 (10.21.9.102:53) <- 10.21.1.2:40003       MULTIPLE:SINGLE
+                   id: 5d1b0b4e00000004 creatorid: 7d1a2b3c
+                all tcp 10.21.2.11:5353 (10.21.9.101:53) <- 10.21.1.4:40004       ESTABLISHED:ESTABLISHED
+                   id: 5d1b0b4e00000005 creatorid: 7d1a2b3c
+                """);
+        PfBackend b = backend(false);
+        L3Backend.Virtual gone = udp("10.21.9.100", 53, null);
+        L3Backend.Virtual old = udp("10.21.9.101", 53, null);
+        L3Backend.Virtual kept = udp("10.21.9.102", 53, null);
+        apply(b, List.of(new L3Backend.Redirect("gone", List.of(gone), web, web, 5353, false, null),
+                new L3Backend.Redirect("moved", List.of(old, kept, tcp("10.21.9.101", 53, null)), web, web, 5353,
+                        false, null)));
+        calls();
+        b.apply(List.of(new L3Backend.Redirect("moved", List.of(udp("10.21.9.103", 53, null), kept,
+                        tcp("10.21.9.101", 53, null)), web, web, 5353, false, null)),
+                List.of(L3Backend.StateKill.ofVirtual("gone", gone, web, 5353, "removed with its service"),
+                        L3Backend.StateKill.ofVirtual("moved", old, web, 5353, "removed"),
+                        L3Backend.StateKill.ofVirtual("moved", kept, web, 5353, "removed")),
+                System.nanoTime());
+        assertTrue(b.awaitApplied(10_000));
+        assertEquals("""
+                pfctl -a hoststated/moved -f -
+                  < pass in quick inet proto udp from any to 10.21.9.103 port 53 keep state \
+                rdr-to <moved> port 5353 round-robin
+                  < pass in quick inet proto udp from any to 10.21.9.102 port 53 keep state \
+                rdr-to <moved> port 5353 round-robin
+                  < pass in quick inet proto tcp from any to 10.21.9.101 port 53 flags S/SA keep state \
+                rdr-to <moved> port 5353 round-robin
+                pfctl -a hoststated/gone -F all
+                pfctl -s states -vv
+                pfctl -k id -k 5d1b0b4e00000001
+                pfctl -k id -k 5d1b0b4e00000002
+                pfctl -k id -k 5d1b0b4e00000003
+                """, calls(), "the kill of .102, still sent to both hosts, is dropped before pfctl");
+        b.close();
+    }
+
     @Test
     void replacesAnchorsOfAPreviousRunAndKeepsRulesWhenAsked() throws Exception {
         Files.writeString(dir.resolve("anchors"), "  hoststated/www\n  hoststated/old\n");

@@ -1,0 +1,217 @@
+package org.hoststated.pfe;
+
+import static org.hoststated.pfe.PfeFixtures.host;
+import static org.hoststated.pfe.PfeFixtures.report;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.pfe.backend.CommandRunner;
+import org.hoststated.pfe.backend.ConntrackProbe;
+import org.hoststated.pfe.backend.L3Backend;
+import org.hoststated.pfe.backend.Nft;
+import org.hoststated.pfe.backend.NftBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A reload's {@code kill states} against the real kernel: pfe's state before and after a
+ * reload ({@link StateKills}), the nftables backend and connection tracking, in a network
+ * namespace of its own (root, nft and nf_conntrack_netlink needed; skipped otherwise). One
+ * namespace holds everything: UDP echo hosts on 10.21.2.11 and .12 (on lo), and clients on
+ * 10.21.1.2 that send to virtual addresses routed out of a veth, which the backend's nat output
+ * chain DNATs to a host. A client keeps its source port, so its flow is one conntrack entry for
+ * as long as it sends. The reload removes service gone (kill states), moves service moved's
+ * (kill states) virtual host .101 to .103 and keeps its .102, and removes service keeping
+ * (without the option, the control case).
+ */
+class ReloadKillsNetnsTest {
+    /** {@code -Dhoststated.it.netns=PREFIX} names it PREFIX-reload. */
+    private static final String NS = System.getProperty("hoststated.it.netns", "l3") + "-reload";
+    private static final CommandRunner RUN = CommandRunner.processes(10_000);
+    private static final String TABLE = """
+            l3 backend none
+            table dns {
+            \treal port 5353
+            \tcheck tcp
+            \thost 10.21.2.11
+            \thost 10.21.2.12
+            }
+            """;
+    private static final String BEFORE = TABLE + """
+            service gone {
+            \tvirtual host 10.21.9.100 udp port 53
+            \ttable dns
+            \tkill states
+            }
+            service moved {
+            \tvirtual host 10.21.9.101 udp port 53
+            \tvirtual host 10.21.9.102 udp port 53
+            \ttable dns
+            \tkill states
+            }
+            service keeping {
+            \tvirtual host 10.21.9.104 udp port 53
+            \ttable dns
+            }
+            """;
+    private static final String AFTER = TABLE + """
+            service moved {
+            \tvirtual host 10.21.9.103 udp port 53
+            \tvirtual host 10.21.9.102 udp port 53
+            \ttable dns
+            \tkill states
+            }
+            """;
+    private static final List<String> VIPS = List.of("10.21.9.100", "10.21.9.101", "10.21.9.102", "10.21.9.104");
+
+    private static Netns netns;
+
+    @BeforeAll
+    static void namespace() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
+        sh("ip netns del " + NS);
+        assumeTrue(sh("ip netns add " + NS).ok(), "cannot create a network namespace");
+        for (String c : List.of("ip link set lo up", "ip link add rk0 type veth peer name rk1",
+                "ip link set rk0 up", "ip link set rk1 up", "ip addr add 10.21.1.2/24 dev rk0",
+                "ip addr add 10.21.2.11/32 dev lo", "ip addr add 10.21.2.12/32 dev lo",
+                "ip route add 10.21.9.0/24 dev rk0")) {
+            CommandRunner.Result r = sh("ip netns exec " + NS + " " + c);
+            assertTrue(r.ok(), c + ": " + r.why());
+        }
+        assumeTrue(sh("ip netns exec " + NS + " nft add table ip probe").ok(), "nft is not usable");
+        netns = new Netns(NS);
+    }
+
+    @AfterAll
+    static void removeNamespace() throws Exception {
+        if (netns != null) {
+            netns.close();
+        }
+        sh("ip netns del " + NS);
+    }
+
+    private static CommandRunner.Result sh(String command) throws Exception {
+        return RUN.run(List.of("sh", "-c", command), "");
+    }
+
+    @Test
+    void aReloadCutsTheUdpFlowsOfARemovedServiceAndOfAMovedVirtualHostOnly() throws Exception {
+        PfeState before = PfeState.build(1, PfeFixtures.config(BEFORE), null);
+        report(before, host(before, "dns", "10.21.2.11"), HostState.UP);
+        report(before, host(before, "dns", "10.21.2.12"), HostState.UP);
+        List<DatagramSocket> open = new ArrayList<>();
+        NftBackend backend = netns.run(() -> {
+            for (String h : List.of("10.21.2.11", "10.21.2.12")) {
+                open.add(echo(h));
+            }
+            NftBackend b = new NftBackend(Nft.program(RUN, List.of("ip", "netns", "exec", NS, "nft")), "hskreload",
+                    false);
+            b.start();
+            return b;
+        });
+        try {
+            backend.apply(before.redirects(), List.of(), System.nanoTime());
+            assertTrue(backend.awaitApplied(10_000));
+            Map<String, DatagramSocket> clients = new LinkedHashMap<>();
+            for (String vip : VIPS) {
+                DatagramSocket c = netns.run(() -> client(vip));
+                open.add(c);
+                clients.put(vip, c);
+            }
+            Map<String, String> answered = new LinkedHashMap<>();
+            clients.forEach((vip, c) -> answered.put(vip, ask(c)));
+            assertTrue(answered.values().stream().allMatch(a -> a != null && a.startsWith("10.21.2.1")),
+                    "every client answered by a host before the reload: " + answered);
+            Map<String, String> entries = netns.run(ConntrackProbe::udp);
+            assertEquals(VIPS.stream().map(v -> v + ":53").toList(), List.copyOf(entries.keySet()), entries.toString());
+
+            PfeState after = PfeState.build(2, PfeFixtures.config(AFTER), before);
+            List<L3Backend.Redirect> redirects = after.redirects();
+            List<L3Backend.StateKill> kills = StateKills.stillGone(StateKills.removed(before, after), redirects);
+            assertEquals(List.of("gone: virtual host 10.21.9.100:53/udp removed with its service",
+                    "moved: virtual host 10.21.9.101:53/udp removed"),
+                    kills.stream().map(k -> k.service() + ": " + k.what()).toList());
+            backend.apply(redirects, kills, System.nanoTime());
+            assertTrue(backend.awaitApplied(10_000));
+
+            Map<String, String> left = netns.run(ConntrackProbe::udp);
+            assertEquals(List.of("10.21.9.102:53", "10.21.9.104:53"), List.copyOf(left.keySet()),
+                    "the flows of the removed service and of the moved virtual host are cut: " + left);
+            assertEquals(entries.get("10.21.9.102:53"), left.get("10.21.9.102:53"), "the kept virtual host's flow is untouched");
+            assertEquals(entries.get("10.21.9.104:53"), left.get("10.21.9.104:53"), "so is the one without kill states");
+
+            assertNull(ask(clients.get("10.21.9.100")), "no rule redirects the removed service's client any more");
+            assertNull(ask(clients.get("10.21.9.101")), "nor the moved virtual host's");
+            assertEquals(answered.get("10.21.9.102"), ask(clients.get("10.21.9.102")), "same host as before");
+            assertEquals(answered.get("10.21.9.104"), ask(clients.get("10.21.9.104")),
+                    "without kill states the flow outlives its rule on the same host");
+            System.out.printf("reload kill states: %d redirected UDP flows, %d cut, %d kept with the same conntrack entry%n",
+                    entries.size(), entries.size() - left.size(), left.size());
+        } finally {
+            netns.run(() -> {
+                backend.close();
+                return null;
+            });
+            open.forEach(DatagramSocket::close);
+        }
+    }
+
+    /** A UDP echo on {@code host}:5353 that answers with its address; on the namespace's thread. */
+    private static DatagramSocket echo(String host) throws IOException {
+        DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(host), 5353));
+        byte[] answer = host.getBytes(StandardCharsets.US_ASCII);
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[64];
+            while (!s.isClosed()) {
+                try {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    s.receive(p);
+                    s.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
+                } catch (IOException e) {
+                    // Closed at the end of the test, or one datagram lost: the client asks again.
+                }
+            }
+        }, "echo-" + host);
+        t.setDaemon(true);
+        t.start();
+        return s;
+    }
+
+    /** A client of {@code vip} port 53 that keeps one source port; on the namespace's thread. */
+    private static DatagramSocket client(String vip) throws IOException {
+        DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("10.21.1.2"), 0));
+        s.connect(new InetSocketAddress(InetAddress.getByName(vip), 53));
+        s.setSoTimeout(500);
+        return s;
+    }
+
+    /** One datagram and the answer (the host's address), or null when none came within 500 ms. */
+    private static String ask(DatagramSocket s) {
+        try {
+            s.send(new DatagramPacket(new byte[] {'x'}, 1));
+            byte[] buf = new byte[64];
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            s.receive(p);
+            return new String(buf, 0, p.getLength(), StandardCharsets.US_ASCII);
+        } catch (SocketTimeoutException e) {
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
