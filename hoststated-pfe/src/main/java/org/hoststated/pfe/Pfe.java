@@ -108,7 +108,9 @@ public final class Pfe extends Engine {
         }
         if (backend != null) {
             log.info("layer-3 backend changes from {} to {}", backend.name(), name);
-            backend.close();
+            // The reload's kills are of flows the old backend's rules made; none are left for the new one.
+            ReplacedBackend.close(backend, g.l3KeepRules(), pendingKills);
+            pendingKills.clear();
             pushed.clear();
         }
         backend = L3Backends.open(config);

@@ -22,6 +22,7 @@ import org.hoststated.core.msg.HostState;
 import org.hoststated.pfe.backend.CommandRunner;
 import org.hoststated.pfe.backend.ConntrackProbe;
 import org.hoststated.pfe.backend.L3Backend;
+import org.hoststated.pfe.backend.L3Backends;
 import org.hoststated.pfe.backend.Nft;
 import org.hoststated.pfe.backend.NftBackend;
 import org.junit.jupiter.api.AfterAll;
@@ -78,6 +79,27 @@ class ReloadKillsNetnsTest {
             }
             """;
     private static final List<String> VIPS = List.of("10.21.9.100", "10.21.9.101", "10.21.9.102", "10.21.9.104");
+    /** The last services: one with kill states, one without (the control case). */
+    private static final String LAST = TABLE + """
+            service last {
+            \tvirtual host 10.21.9.110 udp port 53
+            \ttable dns
+            \tkill states
+            }
+            service plain {
+            \tvirtual host 10.21.9.111 udp port 53
+            \ttable dns
+            }
+            """;
+    /** Relays only: pfe replaces its backend with none. */
+    private static final String RELAYS_ONLY = """
+            l3 backend none
+            relay r {
+            \tlisten on 127.0.0.1 port 5300
+            \tforward to 127.0.0.1 port 80
+            }
+            """;
+    private static final List<String> LAST_VIPS = List.of("10.21.9.110", "10.21.9.111");
 
     private static Netns netns;
 
@@ -137,7 +159,7 @@ class ReloadKillsNetnsTest {
             clients.forEach((vip, c) -> answered.put(vip, ask(c)));
             assertTrue(answered.values().stream().allMatch(a -> a != null && a.startsWith("10.21.2.1")),
                     "every client answered by a host before the reload: " + answered);
-            Map<String, String> entries = netns.run(ConntrackProbe::udp);
+            Map<String, String> entries = flowsTo(VIPS);
             assertEquals(VIPS.stream().map(v -> v + ":53").toList(), List.copyOf(entries.keySet()), entries.toString());
 
             PfeState after = PfeState.build(2, PfeFixtures.config(AFTER), before);
@@ -149,7 +171,7 @@ class ReloadKillsNetnsTest {
             backend.apply(redirects, kills, System.nanoTime());
             assertTrue(backend.awaitApplied(10_000));
 
-            Map<String, String> left = netns.run(ConntrackProbe::udp);
+            Map<String, String> left = flowsTo(VIPS);
             assertEquals(List.of("10.21.9.102:53", "10.21.9.104:53"), List.copyOf(left.keySet()),
                     "the flows of the removed service and of the moved virtual host are cut: " + left);
             assertEquals(entries.get("10.21.9.102:53"), left.get("10.21.9.102:53"), "the kept virtual host's flow is untouched");
@@ -169,6 +191,117 @@ class ReloadKillsNetnsTest {
             });
             open.forEach(DatagramSocket::close);
         }
+    }
+
+    @Test
+    void removingTheLastServiceCutsItsUdpFlowsAsItsRulesGo() throws Exception {
+        LastServiceRemoved r = removeTheLastService(false, "hsklast");
+        assertEquals(List.of("10.21.9.111:53"), List.copyOf(r.left().keySet()),
+                "the flow of the service with kill states is cut: " + r.left());
+        assertEquals(r.entries().get("10.21.9.111:53"), r.left().get("10.21.9.111:53"), "the other's is untouched");
+        assertTrue(!r.tableLeft(), "the rules are removed");
+        assertNull(r.after().get("10.21.9.110"), "no rule redirects the cut client any more");
+        assertEquals(r.before().get("10.21.9.111"), r.after().get("10.21.9.111"),
+                "without kill states the flow outlives its rule on the same host");
+        System.out.printf("last service removed: %d redirected UDP flows, %d cut, %d kept with the same conntrack entry%n",
+                r.entries().size(), r.entries().size() - r.left().size(), r.left().size());
+    }
+
+    @Test
+    void removingTheLastServiceWithTheRulesKeptKeepsItsFlows() throws Exception {
+        LastServiceRemoved r = removeTheLastService(true, "hsklastkeep");
+        try {
+            assertTrue(r.tableLeft(), "l3 keep rules: the rules stay");
+            for (String vip : LAST_VIPS) {
+                assertEquals(r.entries().get(vip + ":53"), r.left().get(vip + ":53"), "the same entry for " + vip);
+                assertEquals(r.before().get(vip), r.after().get(vip), "the same host for " + vip);
+            }
+        } finally {
+            sh("ip netns exec " + NS + " nft delete table inet hsklastkeep");
+        }
+    }
+
+    /**
+     * What a reload from {@link #LAST} to {@link #RELAYS_ONLY} did to a client of each service:
+     * each client's answer before and after (the host's address, or null), the conntrack
+     * entries before and after, and whether the backend's nft table is still there.
+     */
+    private record LastServiceRemoved(Map<String, String> before, Map<String, String> entries,
+            Map<String, String> left, Map<String, String> after, boolean tableLeft) {
+    }
+
+    /**
+     * Runs {@link #LAST}'s rules in nft table {@code table}, a client on each service, then
+     * what pfe does on a reload to {@link #RELAYS_ONLY} (with {@code l3 keep rules} when
+     * {@code keep}): {@link StateKills#removed}, then {@link ReplacedBackend#close}.
+     */
+    private LastServiceRemoved removeTheLastService(boolean keep, String table) throws Exception {
+        PfeState before = PfeState.build(1, PfeFixtures.config(LAST), null);
+        report(before, host(before, "dns", "10.21.2.11"), HostState.UP);
+        report(before, host(before, "dns", "10.21.2.12"), HostState.UP);
+        List<DatagramSocket> open = new ArrayList<>();
+        // The system's own NAT (a gateway's masquerade to its uplink), which keeps connection
+        // tracking and NAT running in the namespace once the daemon's table is gone. Without a
+        // rule that needs them, the kernel stops both, and every old flow dies with the table
+        // whether cut or not (tried: the control flow is then not answered either).
+        CommandRunner.Result system = sh("ip netns exec " + NS + " nft add table ip hsklsystem '{ chain post { "
+                + "type nat hook postrouting priority 100; oifname \"uplink0\" masquerade; }; }'");
+        assertTrue(system.ok(), system.why());
+        try {
+            NftBackend backend = netns.run(() -> {
+                for (String h : List.of("10.21.2.11", "10.21.2.12")) {
+                    open.add(echo(h));
+                }
+                NftBackend b = new NftBackend(Nft.program(RUN, List.of("ip", "netns", "exec", NS, "nft")), table, keep);
+                b.start();
+                return b;
+            });
+            backend.apply(before.redirects(), List.of(), System.nanoTime());
+            assertTrue(backend.awaitApplied(10_000));
+            Map<String, DatagramSocket> clients = new LinkedHashMap<>();
+            for (String vip : LAST_VIPS) {
+                DatagramSocket c = netns.run(() -> client(vip));
+                open.add(c);
+                clients.put(vip, c);
+            }
+            Map<String, String> answered = new LinkedHashMap<>();
+            clients.forEach((vip, c) -> answered.put(vip, ask(c)));
+            assertTrue(answered.values().stream().allMatch(a -> a != null && a.startsWith("10.21.2.1")),
+                    "every client answered by a host before the reload: " + answered);
+            Map<String, String> entries = flowsTo(LAST_VIPS);
+            assertTrue(LAST_VIPS.stream().allMatch(v -> entries.containsKey(v + ":53")), entries.toString());
+
+            var relaysOnly = PfeFixtures.config(keep ? RELAYS_ONLY + "l3 keep rules\n" : RELAYS_ONLY);
+            assertEquals("none", L3Backends.nameFor(relaysOnly), "the reload replaces the backend with none");
+            List<L3Backend.StateKill> kills = StateKills.removed(before, PfeState.build(2, relaysOnly, before));
+            assertEquals(List.of("last: virtual host 10.21.9.110:53/udp removed with its service"),
+                    kills.stream().map(k -> k.service() + ": " + k.what()).toList());
+            // As pfe does it: on its (here the namespace's) thread, with the new configuration's setting.
+            netns.run(() -> {
+                ReplacedBackend.close(backend, relaysOnly.globals().l3KeepRules(), kills);
+                return null;
+            });
+
+            Map<String, String> left = flowsTo(LAST_VIPS);
+            Map<String, String> after = new LinkedHashMap<>();
+            clients.forEach((vip, c) -> after.put(vip, ask(c)));
+            boolean tableLeft = sh("ip netns exec " + NS + " nft list table inet " + table).ok();
+            return new LastServiceRemoved(answered, entries, left, after, tableLeft);
+        } finally {
+            open.forEach(DatagramSocket::close);
+            sh("ip netns exec " + NS + " nft delete table ip hsklsystem");
+        }
+    }
+
+    /**
+     * The conntrack entries of the UDP flows to {@code vips} port 53 ({@link ConntrackProbe#udp}):
+     * each test has virtual addresses of its own, and the entries of another test's flows
+     * outlive it.
+     */
+    private static Map<String, String> flowsTo(List<String> vips) throws Exception {
+        Map<String, String> all = netns.run(ConntrackProbe::udp);
+        all.keySet().removeIf(d -> vips.stream().noneMatch(v -> d.equals(v + ":53")));
+        return all;
     }
 
     /** A UDP echo on {@code host}:5353 that answers with its address; on the namespace's thread. */
