@@ -103,6 +103,8 @@ public final class RelayEngine extends Engine {
     private ScheduledFuture<?> statsTimer;
     private ScheduledFuture<?> memoryTimer;
     private MemoryGuard memoryGuard;
+    /** The applied relays' TLS contexts: a reload that leaves a relay's TLS inputs alone keeps its context. */
+    private final TlsContexts tlsContexts = new TlsContexts();
 
     public RelayEngine() {
         super(ProcId.RELAY);
@@ -155,6 +157,7 @@ public final class RelayEngine extends Engine {
         }
         Map<Integer, HostState> oldStates = new HashMap<>(hostStates);
         Map<Integer, Integer> oldTables = tableOfHost;
+        TlsContexts.Next tlsNext = tlsContexts.next();
         hostStates.clear();
         hostStates.putAll(carried);
         tableOfHost = hostTables;
@@ -165,7 +168,8 @@ public final class RelayEngine extends Engine {
                 ProtocolConfig p = c.protocol(r.protocol()).orElseGet(() -> ProtocolConfig.builtinDefault(0));
                 HostSelector sel = RelayTargets.selector(r, c, this::usable);
                 RelayCounters cnt = counters.computeIfAbsent(r.name(), k -> new RelayCounters());
-                next.put(r.name(), new RelayServer(r, p, group, transport, sel, cnt, logSessions, tls(r, p, rc)));
+                SslContext tls = tls(tlsNext, r, p, rc);
+                next.put(r.name(), new RelayServer(r, p, group, transport, sel, cnt, logSessions, tls));
             }
         } catch (RuntimeException e) {
             hostStates.clear();
@@ -176,6 +180,7 @@ public final class RelayEngine extends Engine {
             }
             throw e;
         }
+        tlsContexts.commit(tlsNext);
         useWorkers(group, c);
         disabledHosts.clear();
         disabledTables.clear();
@@ -218,10 +223,11 @@ public final class RelayEngine extends Engine {
             fds.forEach(this::serveWhenStatesKnown);
         }
         sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
-        log.debug("configuration {} applied, {} relays", gen, servers.size());
+        log.debug("configuration {} applied, {} relays, {} TLS contexts built since start", gen, servers.size(),
+                tlsContexts.built());
     }
 
-    private static SslContext tls(RelayConfig r, ProtocolConfig p, ReceivedConfig rc) {
+    private static SslContext tls(TlsContexts.Next contexts, RelayConfig r, ProtocolConfig p, ReceivedConfig rc) {
         if (!r.listen().ssl()) {
             return null;
         }
@@ -230,7 +236,7 @@ public final class RelayEngine extends Engine {
             throw new IllegalArgumentException("relay " + r.name() + ": no certificate and key received");
         }
         try {
-            return RelayTls.serverContext(r.name(), pair, p.ssl());
+            return contexts.context(r.name(), pair, p.ssl());
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("relay " + r.name() + ": ssl: " + e.getMessage(), e);
         }

@@ -213,7 +213,7 @@ class TlsRelayTest {
     }
 
     /** Runs s_client against the relay until the backend's greeting came through, then quits. */
-    private static String sClient(RelayFixture r, String flags) throws Exception {
+    static String sClient(RelayFixture r, String flags) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + r.port));
         cmd.addAll(List.of(flags.split(" ")));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -1,0 +1,131 @@
+package org.hoststated.relay;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslProvider;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import javax.net.ssl.SSLException;
+import org.hoststated.core.config.SslOptions;
+import org.hoststated.core.msg.TlsKeyPair;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TLS server contexts of the applied generation's relays, by relay name. A reload that
+ * leaves a relay's TLS inputs as they were (the same certificate and key bytes, the same
+ * {@code ssl} options, the same provider) hands that relay the context it had: its session
+ * cache lives in the context, so TLS 1.2 clients that resume by session id keep resuming
+ * across the reload (tickets survive anyway, {@code RelayTls.TicketKeys}), and the reload pays
+ * no context construction. Inputs are compared by content (digests), never by file name or
+ * time: the parent sends the bytes it read at each reload.
+ *
+ * <p>A context is per relay, as before: two relays with the same inputs keep their own
+ * session caches (and {@code session cache <n>} sizes stay each relay's own).
+ *
+ * <p>Lifetime: nothing here frees a context. A context of BoringSSL is Netty's
+ * {@code OpenSslServerContext}, whose native {@code SSL_CTX} is freed by its finalizer once
+ * no one references it; each open session's engine references (and retains) it, and a
+ * retired server's pipeline initializer keeps it until that server's last session ended. This
+ * registry only stops referencing a context the new generation does not use; so a kept
+ * context is never freed under a running session, and a replaced one is not kept past its
+ * last session. Used on the relay engine's loop only.
+ */
+public final class TlsContexts {
+    private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
+
+    /** A context with what it was built from. */
+    private record Held(Inputs inputs, SslContext context) {
+    }
+
+    private Map<String, Held> applied = Map.of();
+    private long built;
+
+    /**
+     * What a context is built from, compared by content. The PEM bytes are kept as SHA-256
+     * digests: this copy outlives the configuration message and need not hold the key.
+     */
+    record Inputs(SslProvider provider, byte[] certificateDigest, byte[] keyDigest, SslOptions options) {
+        static Inputs of(TlsKeyPair pair, SslOptions options) {
+            return new Inputs(RelayTls.provider(), sha256(pair.certificatePem()), sha256(pair.keyPem()),
+                    options != null ? options : SslOptions.defaults());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Inputs i && provider == i.provider && options.equals(i.options)
+                    && MessageDigest.isEqual(certificateDigest, i.certificateDigest)
+                    && MessageDigest.isEqual(keyDigest, i.keyDigest);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Arrays.hashCode(certificateDigest) + options.hashCode();
+        }
+
+        private static byte[] sha256(byte[] b) {
+            try {
+                return MessageDigest.getInstance("SHA-256").digest(b);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("no SHA-256 in this Java runtime", e);
+            }
+        }
+    }
+
+    /**
+     * The contexts of a generation being built: {@link #context} takes each relay's, and
+     * {@link TlsContexts#commit} makes them the applied ones once the whole generation was
+     * built. A generation that fails is dropped and changes nothing.
+     */
+    public final class Next {
+        private final Map<String, Held> chosen = new HashMap<>();
+
+        private Next() {
+        }
+
+        /**
+         * The context of relay {@code relay}: the applied generation's when its inputs are the
+         * same, else a new one.
+         *
+         * @throws SSLException the JDK cannot build the context
+         * @throws IllegalArgumentException the certificate, key or cipher list cannot be used
+         */
+        public SslContext context(String relay, TlsKeyPair pair, SslOptions options) throws SSLException {
+            Inputs in = Inputs.of(pair, options);
+            Held h = applied.get(relay);
+            if (h != null && h.inputs().equals(in)) {
+                log.debug("relay {}: TLS settings unchanged, context and session cache kept", relay);
+            } else {
+                h = new Held(in, RelayTls.serverContext(relay, pair, options));
+                built++;
+            }
+            chosen.put(relay, h);
+            return h.context();
+        }
+    }
+
+    /** Starts choosing the contexts of the next generation. */
+    public Next next() {
+        return new Next();
+    }
+
+    /**
+     * {@code next}'s contexts are the applied ones from now on; those it did not take are no
+     * longer referenced from here (their servers and sessions still hold them while they run).
+     */
+    public void commit(Next next) {
+        applied = Map.copyOf(next.chosen);
+    }
+
+    /** How many contexts were built since the engine started (tests and the debug log). */
+    public long built() {
+        return built;
+    }
+
+    /** How many contexts the applied generation holds. */
+    public int size() {
+        return applied.size();
+    }
+}

@@ -1,0 +1,183 @@
+package org.hoststated.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.OpenSslContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslProvider;
+import java.lang.ref.WeakReference;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.hoststated.core.config.SslOptions;
+import org.hoststated.core.msg.TlsKeyPair;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A reload that leaves a relay's TLS inputs as they were keeps its context (and so its session
+ * cache); anything changed builds a new one, and replaced contexts are not held on to.
+ */
+class TlsContextsTest {
+    static final SslOptions CACHE_100 = new SslOptions(SslOptions.DEFAULT_CIPHERS, 100, true);
+    /** A list BoringSSL has no TLS 1.2 suite of: the relay is served by the JDK's TLS. */
+    static final SslOptions DHE_ONLY = new SslOptions("DHE-RSA-AES128-GCM-SHA256", 100, true);
+
+    /** The same files read again at a reload: equal bytes in new arrays, another generation. */
+    static TlsKeyPair reread(TlsKeyPair p, int generation) {
+        return new TlsKeyPair(generation, p.relayId(), p.certificatePem().clone(), p.keyPem().clone());
+    }
+
+    /** One reload: relay "tls" gets its context for {@code pair} and {@code options}. */
+    static SslContext reload(TlsContexts contexts, TlsKeyPair pair, SslOptions options) throws Exception {
+        TlsContexts.Next next = contexts.next();
+        SslContext c = next.context("tls", pair, options);
+        contexts.commit(next);
+        return c;
+    }
+
+    @Test
+    void unchangedInputsKeepTheContext() throws Exception {
+        TlsContexts contexts = new TlsContexts();
+        TlsKeyPair pair = TlsRelayTest.pair();
+        SslContext first = reload(contexts, pair, CACHE_100);
+        assertSame(first, reload(contexts, reread(pair, 2), new SslOptions(SslOptions.DEFAULT_CIPHERS, 100, true)));
+        assertEquals(1, contexts.built());
+    }
+
+    /** Each input of the context, changed alone, gives a new one. */
+    @ParameterizedTest
+    @CsvSource({"ec-sec1, HIGH:!ADH, 100", "relay, HIGH:!ADH:!AES128, 100", "relay, HIGH:!ADH, 200",
+        "relay, HIGH:!ADH, 0", "relay, HIGH:!ADH, -1"})
+    void aChangedInputBuildsANewContext(String keys, String ciphers, int cache) throws Exception {
+        TlsContexts contexts = new TlsContexts();
+        SslContext first = reload(contexts, TlsRelayTest.pair(), CACHE_100);
+        SslContext second = reload(contexts, TlsRelayTest.pair(keys), new SslOptions(ciphers, cache, true));
+        assertNotSame(first, second);
+        assertEquals(2, contexts.built());
+        if (cache > 0) {
+            assertEquals(cache, second.sessionContext().getSessionCacheSize());
+        }
+    }
+
+    /** Inputs are compared by their bytes, not by what they mean. */
+    @Test
+    void theKeyFileIsComparedByItsBytes() throws Exception {
+        TlsContexts contexts = new TlsContexts();
+        TlsKeyPair pair = TlsRelayTest.pair();
+        SslContext first = reload(contexts, pair, CACHE_100);
+        // The same key, written with other line breaks: another file to the parent, so a new context.
+        byte[] key = new String(pair.keyPem(), StandardCharsets.US_ASCII).replace("\n", "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertNotSame(first, reload(contexts, new TlsKeyPair(2, 1, pair.certificatePem(), key), CACHE_100));
+    }
+
+    /** A generation that fails part way is dropped: the next one finds the contexts that ran before. */
+    @Test
+    void aRefusedGenerationChangesNothing() throws Exception {
+        TlsContexts contexts = new TlsContexts();
+        TlsKeyPair pair = TlsRelayTest.pair();
+        SslContext running = reload(contexts, pair, CACHE_100);
+        TlsContexts.Next refused = contexts.next();
+        assertNotSame(running, refused.context("tls", TlsRelayTest.pair("ec-sec1"), CACHE_100));
+        TlsKeyPair bad = new TlsKeyPair(3, 2, pair.certificatePem(), "not a key".getBytes(StandardCharsets.US_ASCII));
+        assertThrows(IllegalArgumentException.class, () -> refused.context("other", bad, CACHE_100));
+        assertSame(running, reload(contexts, reread(pair, 4), CACHE_100));
+    }
+
+    /** Two relays with the same files keep their own contexts, as their own session cache sizes. */
+    @Test
+    void relaysKeepTheirOwnContexts() throws Exception {
+        TlsContexts contexts = new TlsContexts();
+        TlsKeyPair pair = TlsRelayTest.pair();
+        TlsContexts.Next next = contexts.next();
+        SslContext a = next.context("a", pair, CACHE_100);
+        SslContext b = next.context("b", pair, CACHE_100);
+        contexts.commit(next);
+        assertNotSame(a, b);
+        TlsContexts.Next again = contexts.next();
+        assertSame(b, again.context("b", pair, CACHE_100));
+        contexts.commit(again);
+        assertEquals(1, contexts.size(), "relay a was removed: its context is no longer held");
+    }
+
+    /** Reloads every few minutes for days: one context, not one per reload. */
+    @Test
+    void twoHundredUnchangedReloadsBuildOneContext() throws Exception {
+        TlsContexts contexts = new TlsContexts();
+        TlsKeyPair pair = TlsRelayTest.pair();
+        SslContext first = reload(contexts, pair, CACHE_100);
+        for (int gen = 2; gen <= 200; gen++) {
+            assertSame(first, reload(contexts, reread(pair, gen), CACHE_100));
+        }
+        assertEquals(1, contexts.built());
+        assertEquals(1, contexts.size());
+    }
+
+    /**
+     * Contexts that reloads replaced are not held here: once their sessions are gone, the
+     * garbage collector takes them (and Netty's finalizer frees BoringSSL's SSL_CTX).
+     */
+    @Test
+    void replacedContextsAreLetGo() throws Exception {
+        TlsContexts contexts = new TlsContexts();
+        List<WeakReference<SslContext>> replaced = new ArrayList<>();
+        TlsKeyPair[] pairs = {TlsRelayTest.pair(), TlsRelayTest.pair("ec-sec1")};
+        for (int gen = 0; gen < 40; gen++) {
+            replaced.add(new WeakReference<>(reload(contexts, pairs[gen % 2], CACHE_100)));
+        }
+        SslContext last = replaced.remove(replaced.size() - 1).get();
+        assertEquals(40, contexts.built());
+        for (int i = 0; i < 50 && replaced.stream().anyMatch(r -> r.get() != null); i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(0, replaced.stream().filter(r -> r.get() != null).count(), "replaced contexts still reachable");
+        assertSame(last, reload(contexts, reread(pairs[1], 41), CACHE_100));
+    }
+
+    /**
+     * What a TLS 1.2 client without tickets sees when it comes back with its session id after a
+     * reload: resumed when the TLS settings stayed (the context and its cache are the same), a
+     * full handshake when the certificate changed (a new context, an empty cache). By
+     * BoringSSL, and by the JDK for a relay whose cipher list only the JDK serves.
+     */
+    @ParameterizedTest
+    @CsvSource({"relay, boring, Reused", "ec-sec1, boring, New", "relay, jdk, Reused", "rsa-pkcs1, jdk, New"})
+    void sessionIdResumptionAcrossAReload(String keysAfter, String provider, String expected) throws Exception {
+        assumeTrue(RelayTls.provider() == SslProvider.OPENSSL, "BoringSSL is not loaded here");
+        assumeTrue(new java.io.File("/usr/bin/openssl").canExecute(), "no openssl here");
+        boolean jdk = provider.equals("jdk");
+        SslOptions options = jdk ? DHE_ONLY : CACHE_100;
+        String flags = "-tls1_2 -no_ticket" + (jdk ? " -cipher DHE-RSA-AES128-GCM-SHA256" : "");
+        TlsContexts contexts = new TlsContexts();
+        TlsKeyPair pair = TlsRelayTest.pair();
+        Path sess = Files.createTempFile("tls-session", ".pem");
+        try (TestBackend b = TestBackend.identEcho("a")) {
+            SslContext before = reload(contexts, pair, options);
+            assertTrue(jdk ? before instanceof JdkSslContext : before instanceof OpenSslContext, before.toString());
+            try (RelayFixture r = RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b), before)) {
+                String first = TlsRelayTest.sClient(r, flags + " -sess_out " + sess);
+                assertTrue(first.contains("New,"), first);
+            }
+            TlsKeyPair after = keysAfter.equals("relay") ? reread(pair, 2) : TlsRelayTest.pair(keysAfter);
+            SslContext next = reload(contexts, after, options);
+            // The reloaded relay serves on a new listener, as a generation whose address changed would.
+            try (RelayFixture r = RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b), next)) {
+                String second = TlsRelayTest.sClient(r, flags + " -sess_in " + sess);
+                assertTrue(second.contains(expected + ","), second);
+            }
+        } finally {
+            Files.deleteIfExists(sess);
+        }
+    }
+}
