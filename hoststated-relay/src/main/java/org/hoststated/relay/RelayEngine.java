@@ -446,14 +446,14 @@ public final class RelayEngine extends Engine {
      */
     private void retire(RelayServer s) {
         s.stop();
-        if (!s.context().sessions().isEmpty()) {
+        if (s.hasSessions()) {
             draining.add(s);
         }
     }
 
     /** Every server with a listener or with sessions: this generation's, and older ones draining. */
     private List<RelayServer> allServers() {
-        draining.removeIf(s -> s.context().sessions().isEmpty());
+        draining.removeIf(s -> !s.hasSessions());
         List<RelayServer> all = new ArrayList<>(servers.values());
         for (RelayServer s : replaced.values()) {
             if (!all.contains(s)) {

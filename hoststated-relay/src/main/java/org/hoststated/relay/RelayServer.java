@@ -191,7 +191,8 @@ public final class RelayServer {
 
     /**
      * Stops accepting. Sessions in flight go on until they end; they keep this server's
-     * context (selector, counters).
+     * context (selector, counters). A DNS relay's listener closes once its waiting queries have
+     * ended: their answers leave through it. The future completes when the listener is closed.
      */
     public ChannelFuture stop() {
         Channel l;
@@ -205,7 +206,17 @@ public final class RelayServer {
             // exchanges and nothing of its hosts is reused.
             http.retire(context.sessions());
         }
+        if (dns != null && l != null) {
+            // Its queries in flight are its sessions: they end first, then the listener closes.
+            dns.retire();
+            return l.closeFuture();
+        }
         return l != null ? l.close() : null;
+    }
+
+    /** Whether sessions of this server are still open: connections, or a DNS relay's waiting queries. */
+    public boolean hasSessions() {
+        return !context.sessions().isEmpty() || dns != null && dns.hasWaiting();
     }
 
     /** Host state changed: idle backend connections of hosts now unusable are closed. */
@@ -217,6 +228,9 @@ public final class RelayServer {
 
     /** Closes every open session of this relay (engine shutdown). */
     public ChannelGroupFuture closeSessions() {
+        if (dns != null) {
+            dns.stopNow();
+        }
         for (Channel ch : context.sessions()) {
             // Else the close line would take it for the client's close.
             RelaySession.setReason(ch, "relay shut down");

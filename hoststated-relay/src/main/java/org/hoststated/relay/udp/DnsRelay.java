@@ -70,6 +70,10 @@ public final class DnsRelay {
     private int waiting;
     private boolean upstreamWritten;
     private boolean stopped;
+    /** Replaced by a reload: reads no more queries, closes its listener once none waits. */
+    private boolean retiring;
+    /** The write of the latest answer to a client: a retired listener closes after it. */
+    private ChannelFuture lastAnswer;
     private long lastOpenNanos;
 
     /**
@@ -288,7 +292,7 @@ public final class DnsRelay {
         }
         u.remove(id);
         DnsHeader.setId(msg, q.clientId);
-        listener.write(new DatagramPacket(msg.retain(), q.client));
+        lastAnswer = listener.write(new DatagramPacket(msg.retain(), q.client));
         closed(u, q, "answered by " + q.target);
     }
 
@@ -320,6 +324,59 @@ public final class DnsRelay {
         }
         if (u != null) {
             u.closeIfIdle();
+        }
+        closeIfDrained();
+    }
+
+    /**
+     * A reload replaced or removed this relay: its listener reads no more queries (the new
+     * generation's descriptor for the same socket reads them), but the queries waiting get
+     * their answers through it, or their timeout, as a TCP relay's sessions run to their end;
+     * then it closes. A datagram the listener had already taken is still relayed. Closing the
+     * listener instead dropped the queries in flight at every reload: their clients got no
+     * answer and asked again after their own timeout. Callable from any thread.
+     */
+    public void retire() {
+        if (loop == null) {
+            return;
+        }
+        loop.execute(() -> {
+            if (stopped || listener == null) {
+                return;
+            }
+            retiring = true;
+            listener.config().setAutoRead(false);
+            closeIfDrained();
+        });
+    }
+
+    /** Ends the relay now, queries waiting included (engine shutdown). Callable from any thread. */
+    public void stopNow() {
+        if (loop != null) {
+            loop.execute(() -> {
+                if (listener != null) {
+                    listener.close();
+                }
+            });
+        }
+    }
+
+    /** Whether queries wait for an answer; callable from any thread. */
+    public boolean hasWaiting() {
+        return !live.isEmpty();
+    }
+
+    private void closeIfDrained() {
+        if (!retiring || waiting > 0 || listener == null) {
+            return;
+        }
+        Channel l = listener;
+        if (lastAnswer != null && !lastAnswer.isDone()) {
+            // Closing now would fail the answer still queued (its flush comes at the read's end).
+            l.flush();
+            lastAnswer.addListener(f -> l.close());
+        } else {
+            l.close();
         }
     }
 

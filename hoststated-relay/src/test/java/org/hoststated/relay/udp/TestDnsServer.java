@@ -12,14 +12,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A small authoritative DNS server over UDP for tests: answers every A query with one A record
  * holding {@link #address}, on its own thread. It records the id and source port of each query
- * it gets, and can misbehave: stay silent, or send a forged answer from another socket first.
+ * it gets, and can misbehave: stay silent, answer {@link #LATE_MS} late, or send a forged answer
+ * from another socket first.
  */
 final class TestDnsServer implements AutoCloseable {
-    enum Mode { ANSWER, SILENT, FORGE_FIRST, BIG }
+    enum Mode { ANSWER, SILENT, FORGE_FIRST, BIG, LATE }
 
     /** A query as the server saw it. */
     record Seen(int id, int sourcePort, String name) {
     }
+
+    static final int LATE_MS = 700;
 
     final byte[] address;
     final List<Seen> seen = new CopyOnWriteArrayList<>();
@@ -71,6 +74,10 @@ final class TestDnsServer implements AutoCloseable {
                     case SILENT -> { }
                     case ANSWER -> socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
                     case BIG -> socket.send(ByteBuffer.wrap(Dns.answer(q, address, 10_000)), from);
+                    case LATE -> {
+                        sleep(LATE_MS);
+                        socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
+                    }
                     case FORGE_FIRST -> {
                         forger.send(ByteBuffer.wrap(Dns.answer(q, new byte[] {6, 6, 6, 6}, 0)), from);
                         socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
@@ -81,6 +88,14 @@ final class TestDnsServer implements AutoCloseable {
             // closed by the test
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static void sleep(int ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
