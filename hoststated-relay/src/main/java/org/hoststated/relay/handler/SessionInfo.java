@@ -70,14 +70,27 @@ public final class SessionInfo {
     /**
      * {@link #open}s the session of a new client channel, or, for a {@code disable}d relay,
      * closes the channel and returns null: such a relay accepts and closes at once (SPEC 1.6),
-     * and that is not counted as a session.
+     * and that is not counted as a session. A client socket without an address is gone
+     * already: its session is opened, so that it is counted and logged, and closed as the reset
+     * it is, and null returned; its handler relays nothing.
      */
     public static SessionInfo openUnlessDisabled(RelayContext relay, Channel clientChannel) {
         if (relay.config().disabled()) {
             clientChannel.close();
             return null;
         }
-        return open(relay, clientChannel);
+        SessionInfo s = open(relay, clientChannel);
+        if (clientChannel.remoteAddress() == null) {
+            // io_uring accepts without the peer's address, which Netty asks the kernel for when
+            // first wanted; a client that reset meanwhile (one queued while the relay engine
+            // restarted) has none. Its request may still be readable, but the rules' and the
+            // scheduler's $REMOTE_ADDR would meet null (a NullPointerException's text was its
+            // close line), and nobody would read an answer.
+            RelaySession.setReason(clientChannel, "client: Connection reset by peer");
+            clientChannel.close();
+            return null;
+        }
+        return s;
     }
 
     /** The session of {@code clientChannel}, or null when it has none (not yet, or refused). */

@@ -1,6 +1,7 @@
 package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,6 +12,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
@@ -165,6 +167,40 @@ class HttpPeerTest {
             }
             assertEquals("GET / HTTP/1.1", b.seen.take());
             assertEquals(1, b.connections.get() + other.connections.get());
+        }
+    }
+
+    /**
+     * A client that sent its request and reset while its connection waited in the listener (as
+     * clients queue while the relay engine restarts) has no address once the relay takes it:
+     * io_uring accepts without the peer's address, and Netty asks the kernel for it when first
+     * wanted, too late. Its session ends as the reset it is. It ended with a
+     * NullPointerException's text ("Cannot invoke ... because this.remote is null") from the
+     * $REMOTE_ADDR of an X-Forwarded-For rule, logged as a fault of the client side (soak run,
+     * after a relay engine restart).
+     */
+    @Test
+    void aClientThatResetWhileQueuedEndsAsAReset(@TempDir Path tmp) throws Exception {
+        RelayTransport t = transport("io_uring");
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address())
+                        .node(Direction.REQUEST, NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR")
+                        .beforeServing(HttpPeerTest::requestAndReset).start()) {
+            String line = log.closeLine();
+            assertFalse(line.contains("Cannot invoke"), line);
+            assertTrue(line.endsWith(", client: Connection reset by peer"), line);
+            assertEquals(0, b.connections.get(), "nothing was relayed for a client that is gone");
+        }
+    }
+
+    private static void requestAndReset(InetSocketAddress relay) {
+        try (Socket c = new Socket()) {
+            c.connect(relay);
+            c.getOutputStream().write(HttpRelayTest.GET.getBytes(StandardCharsets.ISO_8859_1));
+            c.setSoLinger(true, 0);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

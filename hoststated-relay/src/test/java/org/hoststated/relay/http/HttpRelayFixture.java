@@ -78,12 +78,23 @@ final class HttpRelayFixture implements AutoCloseable {
         private RelayTransport transport = RelayTransport.epoll();
         private boolean down;
         private io.netty.handler.ssl.SslContext tls;
+        /** Runs once the socket listens and before the relay takes it (clients queued meanwhile). */
+        private java.util.function.Consumer<InetSocketAddress> beforeServing = a -> { };
         /** Makes the backend channels; null for the transport's own. */
         private ChannelFactory<? extends Channel> backendChannels;
 
         /** Backend connections use channels from {@code f} (one that fails, say). */
         Builder backendChannels(ChannelFactory<? extends Channel> f) {
             backendChannels = f;
+            return this;
+        }
+
+        /**
+         * Runs {@code queue} with the listening address before the relay serves the socket, as
+         * clients queue in the listener the parent keeps while the relay engine restarts.
+         */
+        Builder beforeServing(java.util.function.Consumer<InetSocketAddress> queue) {
+            beforeServing = queue;
             return this;
         }
 
@@ -198,6 +209,7 @@ final class HttpRelayFixture implements AutoCloseable {
         s.bind(new InetSocketAddress(listen, 0));
         s.listen(128);
         address = (InetSocketAddress) s.localAddress();
+        b.beforeServing.accept(address);
         int fd = s.intValue();
         initializer = new HttpRelayInitializer(context, b.tls, protocol, b.limits, b.pool);
         ServerBootstrap sb = new ServerBootstrap().group(workers).channelFactory(() -> b.transport.adopt(fd))
