@@ -341,7 +341,11 @@ final class HttpHead {
 
     private void fields(int from, int maxFields, int bad) throws HttpException {
         int pos = from;
-        while (at(pos) != CR) {
+        // The head ends at its final CRLF, not at the first line that starts with a CR: a line
+        // "\rTransfer-Encoding: chunked" (or a lone "\r") would otherwise end the parse early
+        // while the whole head is forwarded, its later fields unchecked and unframed here but
+        // read by a server that takes a bare CR as white space or as a line end.
+        while (pos != end - 2) {
             int lf = indexOf(pos, LF);
             if (fields == maxFields) {
                 throw new HttpException(bad == 400 ? 431 : bad, "too many header fields");

@@ -131,6 +131,16 @@ class HttpHeadTest {
                 b.release();
             }
         }).status());
+        // A field line that starts with a CR is malformed, not the end of the head.
+        assertEquals(400, assertThrows(HttpException.class,
+                () -> request("GET / HTTP/1.1\r\nHost: a\r\n\rTransfer-Encoding: chunked\r\n\r\n")).status());
+        assertEquals(400, assertThrows(HttpException.class,
+                () -> request("GET / HTTP/1.1\r\nHost: a\r\n\r\r\nX: y\r\n\r\n")).status());
+        HttpHead response = new HttpHead();
+        ByteBuf cr = buf("HTTP/1.1 200 OK\r\n\rContent-Length: 5\r\n\r\n");
+        assertEquals(502, assertThrows(HttpException.class,
+                () -> response.parseResponse(cr, 0, cr.readableBytes(), 10)).status());
+        cr.release();
         ByteBuf lf = buf("GET / HTTP/1.1\r\nHost: a\n\r\n");
         assertEquals(400, assertThrows(HttpException.class, () -> new HeadScanner(400).find(lf)).status());
         lf.release();

@@ -82,6 +82,11 @@ class HttpSafetyTest {
                 Arguments.of("TLS on a plain port", "\u0016\u0003\u0001\u0000\u00a5\u0001\u0000\u0000", 400),
                 Arguments.of("HTTP/0.9, no blank line", "GET /index.html\r\n", 400),
                 Arguments.of("bare CR line ends", "GET / HTTP/1.1\rHost: a\r\r", 400),
+                // A line that starts with a CR once ended the parse while the rest was sent on.
+                Arguments.of("CR before a field", "POST / HTTP/1.1\r\nHost: a\r\n\rTransfer-Encoding: chunked\r\n"
+                        + "\r\n0\r\n\r\n", 400),
+                Arguments.of("lone CR line", "GET / HTTP/1.1\r\nHost: a\r\n\r\r\nGET /smuggled HTTP/1.1\r\n"
+                        + "Host: a\r\n\r\n", 400),
                 Arguments.of("HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
                 Arguments.of("space in target", "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
                 Arguments.of("CONNECT", "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", 405),
