@@ -491,6 +491,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (clientEof && !exchange && state == State.HEAD) {
             // The client sent FIN after its (pipelined) requests: all of them are answered.
             endAfterFlush();
+        } else if (clientEof && exchange && !requestDone) {
+            // The FIN came behind a pipelined request whose body it cut short: no more of it
+            // can come, and the session would otherwise hold both connections until it idles out.
+            endDuringRequest();
         }
     }
 
@@ -667,16 +671,23 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else if (exchange && requestDone) {
             // The answer is on its way; the session ends after it.
             return;
-        } else if (exchange && responseStarted) {
+        } else if (exchange) {
+            endDuringRequest();
+        } else {
+            RelaySession.setReason(client, "done");
+            RelaySession.closeOnFlush(client);
+        }
+    }
+
+    /** The client's FIN came before the end of the request being relayed. */
+    private void endDuringRequest() {
+        if (responseStarted) {
             // Its early response is under way and cannot end now: cut short, with a reset as
             // any other (a FIN would end a body read until the close as if it were whole).
             reset("client closed during the request (response cut short)");
-        } else if (exchange) {
+        } else {
             RelaySession.setReason(client, "client closed during the request");
             closeServer();
-            RelaySession.closeOnFlush(client);
-        } else {
-            RelaySession.setReason(client, "done");
             RelaySession.closeOnFlush(client);
         }
     }

@@ -76,6 +76,24 @@ class HttpRelayTest {
     }
 
     /**
+     * A FIN behind a pipelined request whose body it cuts short ends the session once the
+     * answer before it is out: the server's connection, holding part of a request, is closed,
+     * not kept until the session idles out.
+     */
+    @Test
+    void aFinCuttingAPipelinedBodyClosesBothConnections() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b);
+                RawClient c = r.client()) {
+            c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc");
+            c.socket.shutdownOutput();
+            assertTrue(c.read().text().startsWith("GET /1 "));
+            c.socket.setSoTimeout(3000);
+            assertTrue(c.closed(), "the session still open");
+            HttpSafetyTest.awaitNoSessions(r);
+        }
+    }
+
+    /**
      * An empty line before a request is skipped (RFC 9112 2.2; clients send one after a POST
      * body) also when its CR and LF come in different reads.
      */
