@@ -28,6 +28,7 @@ class Backend:
         self.mode = mode
         self.case = None
         self.segments = []
+        self.split = None
         self.lock = threading.Lock()
         self.records = []       # (case, kind, detail)
         self.conns = []
@@ -87,7 +88,7 @@ class Backend:
         self.note("sent", {"conn": id(st), "target": m.target, "m": k})
         if k < len(segs):
             st["sent"] += segs[k]
-            c.sendall(segs[k])
+            send_split(c, segs[k], self.split)
         if k >= len(segs) - 1:
             st["closed_by_us"] = True
             st["open"] = False
@@ -113,14 +114,34 @@ class Backend:
             return {id(st): st for st in self.conns}
 
 
+SPLIT = None   # a random.Random when --split: bytes go in pieces, 2 ms apart
+
+
+def send_split(s, data, r):
+    """Sends data whole, or with r in pieces: cut after some CRs (where the relay's scanners keep
+    state across reads) and anywhere."""
+    if r is None:
+        s.sendall(data)
+        return
+    cuts = set(r.randrange(1, max(2, len(data))) for _ in range(r.randint(1, 6)))
+    cuts.update(i + 1 for i in range(len(data)) if data[i] == 0x0D and r.random() < 0.2)
+    prev = 0
+    for c in sorted(cuts) + [len(data)]:
+        if c > prev:
+            s.sendall(data[prev:c])
+            time.sleep(0.002)
+            prev = c
+
+
 def exchange(addr, data, timeout=2.0):
     """Sends data, half-closes, reads until the relay closes; returns (bytes, how it ended)."""
     s = socket.create_connection(addr, timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.settimeout(timeout)
     got = b""
     end = "close"
     try:
-        s.sendall(data)
+        send_split(s, data, SPLIT)
         s.shutdown(socket.SHUT_WR)
     except OSError:
         end = "reset-on-send"
@@ -303,10 +324,16 @@ def main():
     ap.add_argument("--budget", type=float, default=600, help="stop after this many seconds")
     ap.add_argument("--out", required=True)
     ap.add_argument("--only", type=int, help="run just this case number (replays a finding)")
+    ap.add_argument("--split", action="store_true", help="send each client stream in pieces")
     a = ap.parse_args()
+    global SPLIT
+    if a.split:
+        SPLIT = random.Random(a.seed)
     rh, rp = a.relay.rsplit(":", 1)
     bh, bp = a.backend.rsplit(":", 1)
     backend = Backend(bh, int(bp), "req" if a.mode.endswith("req") else "resp")
+    if a.split:
+        backend.split = random.Random(a.seed + 1)
     counts = {}
     t0 = time.time()
     with open(a.out, "a") as f:
