@@ -30,6 +30,7 @@ import org.hoststated.core.posix.SignalHandlers;
 import org.hoststated.core.posix.SystemError;
 import org.hoststated.core.proc.EngineSettings;
 import org.hoststated.core.proc.EpollLoops;
+import org.hoststated.core.proc.LoopStallWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +84,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
 
     /** Starts everything with a configuration the caller loaded and checked. */
     void start(ConfigSource.Loaded first) throws IOException {
+        LoopStallWatch.watch("event loop", loop);
         try {
             io.netty.channel.ChannelFuture bound = loop.submit(() -> startOnLoop(first)).get();
             bound.await();

@@ -40,6 +40,7 @@ import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.SocketPair;
 import org.hoststated.core.proc.Engine;
 import org.hoststated.core.proc.FdTag;
+import org.hoststated.core.proc.LoopStallWatch;
 import org.hoststated.core.proc.ReceivedConfig;
 import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.TargetHost;
@@ -262,7 +263,9 @@ public final class RelayEngine extends Engine {
                 return g;
             }
         }
-        return transport.newWorkers(prefork, "relay-worker");
+        EventLoopGroup group = transport.newWorkers(prefork, "relay-worker");
+        LoopStallWatch.watch("worker loop", group);
+        return group;
     }
 
     private static int loops(EventLoopGroup g) {

@@ -49,6 +49,7 @@ public final class EngineMain {
             group = new MultiThreadIoEventLoopGroup(1,
                     new DefaultThreadFactory(engine.id().title() + "-loop"), EpollLoops.newFactory());
             EventLoop loop = group.next();
+            LoopStallWatch.watch("event loop", loop);
             SocketPair.setNonBlocking(EngineSettings.PARENT_FD);
             // Register and attach in one task on the loop: the channel cannot deliver a message
             // before the engine knows its loop and parent channel.

@@ -1,0 +1,153 @@
+package org.hoststated.core.proc;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Says where an event loop is stuck. Everything a process does runs on its loops; one that
+ * stops running tasks (a handler in an endless loop, a blocking call) hangs its sessions, and
+ * the parent's watchdog kills an engine whose main loop stays silent for about ten seconds,
+ * which leaves no trace of the cause. Each watched loop stamps the time once a second; a
+ * thread of its own checks the stamps and, once a loop has not run for {@link #STALL_NANOS},
+ * logs the stack of the loop's thread, then logs again when the loop runs again.
+ *
+ * <p>When the watching thread itself woke late (the whole process was stopped: a long
+ * garbage collection, an overloaded machine), no loop is blamed for that round.
+ */
+public final class LoopStallWatch {
+    /** How often a loop stamps the time and the watcher looks. */
+    static final long TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long a loop may go without running a task before its stack is logged. */
+    static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Frames of the stuck thread's stack in the log line. */
+    static final int FRAMES = 12;
+
+    private static final Logger log = LoggerFactory.getLogger(LoopStallWatch.class);
+    private static final LoopStallWatch PROCESS = new LoopStallWatch(TICK_NANOS, STALL_NANOS, new Reports() {
+        @Override
+        public void stalled(String loop, long nanos, StackTraceElement[] stack) {
+            log.warn("{} has not run for {} s; its thread is at {}", loop, TimeUnit.NANOSECONDS.toSeconds(nanos),
+                    frames(stack));
+        }
+
+        @Override
+        public void resumed(String loop, long nanos) {
+            log.warn("{} runs again, after {} s", loop, TimeUnit.NANOSECONDS.toSeconds(nanos));
+        }
+    });
+
+    /** Where the watch reports; tests listen here. */
+    interface Reports {
+        void stalled(String loop, long nanos, StackTraceElement[] stack);
+
+        void resumed(String loop, long nanos);
+    }
+
+    private static final class Watched {
+        final String name;
+        final EventExecutor loop;
+        volatile long lastRan = System.nanoTime();
+        volatile Thread thread;
+        /** Whether a stall was reported and the loop has not run since. */
+        boolean stalled;
+        /** The loop's last stamp before that stall. */
+        long stalledSince;
+
+        Watched(String name, EventExecutor loop) {
+            this.name = name;
+            this.loop = loop;
+        }
+    }
+
+    private final long tickNanos;
+    private final long stallNanos;
+    private final Reports reports;
+    private final List<Watched> watched = new CopyOnWriteArrayList<>();
+    private Thread watcher;
+
+    LoopStallWatch(long tickNanos, long stallNanos, Reports reports) {
+        this.tickNanos = tickNanos;
+        this.stallNanos = stallNanos;
+        this.reports = reports;
+    }
+
+    /** Watches {@code loop} for this process, under {@code name} (e.g. "relay engine loop"). */
+    public static void watch(String name, EventExecutor loop) {
+        PROCESS.add(name, loop);
+    }
+
+    /** Watches each loop of {@code group}, named {@code name 1}, {@code name 2}, ... */
+    public static void watch(String name, EventExecutorGroup group) {
+        int i = 1;
+        for (EventExecutor loop : group) {
+            PROCESS.add(name + " " + i++, loop);
+        }
+    }
+
+    synchronized void add(String name, EventExecutor loop) {
+        Watched w = new Watched(name, loop);
+        watched.add(w);
+        loop.execute(() -> w.thread = Thread.currentThread());
+        loop.scheduleAtFixedRate(() -> w.lastRan = System.nanoTime(), 0, tickNanos, TimeUnit.NANOSECONDS);
+        if (watcher == null) {
+            watcher = new Thread(this::run, "loop-stall-watch");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+    }
+
+    private void run() {
+        long last = System.nanoTime();
+        while (true) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(tickNanos);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            boolean processStopped = now - last > tickNanos + stallNanos / 2;
+            last = now;
+            look(now, processStopped);
+        }
+    }
+
+    /** One look at every loop at time {@code now}. */
+    private void look(long now, boolean processStopped) {
+        for (Watched w : watched) {
+            if (w.loop.isShutdown()) {
+                watched.remove(w);
+                continue;
+            }
+            long ran = w.lastRan;
+            if (w.stalled && ran != w.stalledSince) {
+                reports.resumed(w.name, ran - w.stalledSince);
+                w.stalled = false;
+            } else if (!w.stalled && now - ran >= stallNanos && !processStopped) {
+                Thread t = w.thread;
+                reports.stalled(w.name, now - ran, t != null ? t.getStackTrace() : new StackTraceElement[0]);
+                w.stalled = true;
+                w.stalledSince = ran;
+            }
+        }
+    }
+
+    /** The top frames of {@code stack}, innermost first, on one line. */
+    static String frames(StackTraceElement[] stack) {
+        if (stack.length == 0) {
+            return "(no stack)";
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(FRAMES, stack.length); i++) {
+            b.append(i == 0 ? "" : " < ").append(stack[i]);
+        }
+        if (stack.length > FRAMES) {
+            b.append(" < ... ").append(stack.length - FRAMES).append(" more");
+        }
+        return b.toString();
+    }
+}

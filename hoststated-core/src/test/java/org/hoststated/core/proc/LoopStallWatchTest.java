@@ -1,0 +1,78 @@
+package org.hoststated.core.proc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.DefaultEventLoop;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** A stuck loop is reported with where its thread is, once, and again when it runs; a busy-free loop never. */
+class LoopStallWatchTest {
+    private static final long TICK = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long STALL = TimeUnit.MILLISECONDS.toNanos(400);
+
+    private final List<String> reports = new CopyOnWriteArrayList<>();
+    private final LoopStallWatch watch = new LoopStallWatch(TICK, STALL, new LoopStallWatch.Reports() {
+        @Override
+        public void stalled(String loop, long nanos, StackTraceElement[] stack) {
+            reports.add("stalled " + loop + " " + LoopStallWatch.frames(stack));
+        }
+
+        @Override
+        public void resumed(String loop, long nanos) {
+            reports.add("resumed " + loop + " " + TimeUnit.NANOSECONDS.toMillis(nanos));
+        }
+    });
+
+    @Test
+    void aStuckLoopIsReportedWithItsStackThenAgainWhenItRuns() throws Exception {
+        DefaultEventLoop stuck = new DefaultEventLoop();
+        DefaultEventLoop idle = new DefaultEventLoop();
+        try {
+            watch.add("stuck loop", stuck);
+            watch.add("idle loop", idle);
+            Thread.sleep(200);
+            stuck.submit(LoopStallWatchTest::holdTheLoopForASecondAndAHalf).sync();
+            Thread.sleep(300);
+            assertEquals(2, reports.size(), reports.toString());
+            assertTrue(reports.get(0).startsWith("stalled stuck loop "), reports.get(0));
+            assertTrue(reports.get(0).contains("holdTheLoopForASecondAndAHalf"), reports.get(0));
+            long resumedAfter = Long.parseLong(reports.get(1).replaceFirst("resumed stuck loop ", ""));
+            assertTrue(resumedAfter >= 1200 && resumedAfter < 3000, reports.get(1));
+        } finally {
+            stuck.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+            idle.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void aLoopThatWasShutDownIsNoLongerWatched() throws Exception {
+        DefaultEventLoop gone = new DefaultEventLoop();
+        watch.add("gone loop", gone);
+        gone.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(STALL) * 2);
+        assertEquals(List.of(), reports);
+    }
+
+    @Test
+    void aLongStackIsCutToItsTopFrames() {
+        StackTraceElement[] stack = new StackTraceElement[LoopStallWatch.FRAMES + 3];
+        Arrays.setAll(stack, i -> new StackTraceElement("C", "m" + i, "C.java", i + 1));
+        String line = LoopStallWatch.frames(stack);
+        assertTrue(line.startsWith("C.m0(C.java:1) < C.m1(C.java:2)"), line);
+        assertTrue(line.endsWith(" < ... 3 more"), line);
+        assertEquals("(no stack)", LoopStallWatch.frames(new StackTraceElement[0]));
+    }
+
+    private static void holdTheLoopForASecondAndAHalf() {
+        try {
+            Thread.sleep(1500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
