@@ -31,8 +31,12 @@ public final class LoopStallWatch {
     private static final LoopStallWatch PROCESS = new LoopStallWatch(TICK_NANOS, STALL_NANOS, new Reports() {
         @Override
         public void stalled(String loop, long nanos, StackTraceElement[] stack) {
-            log.warn("{} has not run for {} s; its thread is at {}", loop, TimeUnit.NANOSECONDS.toSeconds(nanos),
-                    frames(stack));
+            // The heap in use tells a loop stuck in code from a process short of heap, whose
+            // collections take its time a little at a time.
+            Runtime rt = Runtime.getRuntime();
+            log.warn("{} has not run for {} s (heap {} of {} MiB in use); its thread is at {}", loop,
+                    TimeUnit.NANOSECONDS.toSeconds(nanos), (rt.totalMemory() - rt.freeMemory()) >> 20,
+                    rt.maxMemory() >> 20, frames(stack));
         }
 
         @Override
