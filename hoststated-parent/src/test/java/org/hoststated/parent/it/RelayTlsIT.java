@@ -3,21 +3,16 @@ package org.hoststated.parent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,30 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RelayTlsIT {
     static final String ADDR = "127.22.3.1";
-    static final Path CRT = Path.of("/etc/ssl", ADDR + ".crt");
-    static final Path KEY = Path.of("/etc/ssl/private", ADDR + ".key");
 
     @TempDir
     static Path dir;
+    static RelayKeyFiles files;
     static Daemon daemon;
     static RelayEchoBackend echo;
     static int port;
-    static final List<Path> made = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
-        Assumptions.assumeTrue(!Files.exists(CRT) && !Files.exists(KEY), "files for " + ADDR + " exist: not ours");
-        Assumptions.assumeTrue(Daemon.installed("openssl"), "openssl not installed: skipped");
-        if (!Files.isDirectory(KEY.getParent())) {
-            made.add(Files.createDirectories(KEY.getParent()));
-        }
-        made.add(0, KEY);
-        made.add(0, CRT);
-        Assumptions.assumeTrue(run("openssl", "genrsa", "-traditional", "-out", KEY.toString(), "2048") == 0,
-                "openssl not usable");
-        Assumptions.assumeTrue(run("openssl", "req", "-new", "-x509", "-key", KEY.toString(), "-out", CRT.toString(),
-                "-days", "2", "-subj", "/CN=" + ADDR) == 0, "openssl req failed");
+        files = new RelayKeyFiles(ADDR);
         echo = new RelayEchoBackend("echo", "127.22.3.11");
         port = RelayClient.freePort(ADDR);
         daemon = new Daemon(dir);
@@ -73,26 +55,16 @@ class RelayTlsIT {
         if (echo != null) {
             echo.close();
         }
-        for (Path p : made) {
-            Files.deleteIfExists(p);
+        if (files != null) {
+            files.close();
         }
-    }
-
-    static int run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
     }
 
     static SSLContext trustingTheRelay() throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         ks.setCertificateEntry("relay", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(CRT))));
+                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(files.crt))));
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
         SSLContext ctx = SSLContext.getInstance("TLS");

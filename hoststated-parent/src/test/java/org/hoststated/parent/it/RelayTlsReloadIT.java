@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,28 +26,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RelayTlsReloadIT {
     static final String ADDR = "127.22.4.1";
-    static final Path CRT = Path.of("/etc/ssl", ADDR + ".crt");
-    static final Path KEY = Path.of("/etc/ssl/private", ADDR + ".key");
 
     @TempDir
     static Path dir;
+    static RelayKeyFiles files;
     static Daemon daemon;
     static RelayEchoBackend first;
     static RelayEchoBackend second;
     static int port;
-    static final List<Path> made = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
-        Assumptions.assumeTrue(!Files.exists(CRT) && !Files.exists(KEY), "files for " + ADDR + " exist: not ours");
-        Assumptions.assumeTrue(Daemon.installed("openssl"), "openssl not installed: skipped");
-        if (!Files.isDirectory(KEY.getParent())) {
-            made.add(Files.createDirectories(KEY.getParent()));
-        }
-        made.add(0, KEY);
-        made.add(0, CRT);
-        Assumptions.assumeTrue(newKeys(), "openssl not usable");
+        files = new RelayKeyFiles(ADDR);
         first = new RelayEchoBackend("first", "127.22.4.11");
         second = new RelayEchoBackend("second", "127.22.4.12");
         port = RelayClient.freePort(ADDR);
@@ -68,16 +57,9 @@ class RelayTlsReloadIT {
                 b.close();
             }
         }
-        for (Path p : made) {
-            Files.deleteIfExists(p);
+        if (files != null) {
+            files.close();
         }
-    }
-
-    /** A new RSA key and a certificate for it, in the files the parent reads at each reload. */
-    static boolean newKeys() throws Exception {
-        return RelayTlsIT.run("openssl", "genrsa", "-traditional", "-out", KEY.toString(), "2048") == 0
-                && RelayTlsIT.run("openssl", "req", "-new", "-x509", "-key", KEY.toString(), "-out", CRT.toString(),
-                        "-days", "2", "-subj", "/CN=" + ADDR) == 0;
     }
 
     /** The relay, forwarding to {@code to}; the rest stays the same across reloads. */
@@ -105,7 +87,7 @@ class RelayTlsReloadIT {
         assertTrue(resumed.contains("Reused,"), "no resumption after a reload with the same TLS settings:\n" + resumed);
 
         // A new certificate and key: a new context, whose cache never saw the session.
-        assertTrue(newKeys(), "openssl failed");
+        assertTrue(files.renew(), "openssl failed");
         daemon.writeConfig(config(first));
         assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("reload"));
         String fresh = served("first", flags + " -sess_in " + sess);
