@@ -137,28 +137,12 @@ class ReloadKillsNetnsTest {
         report(before, host(before, "dns", "10.21.2.11"), HostState.UP);
         report(before, host(before, "dns", "10.21.2.12"), HostState.UP);
         List<DatagramSocket> open = new ArrayList<>();
-        NftBackend backend = netns.run(() -> {
-            for (String h : List.of("10.21.2.11", "10.21.2.12")) {
-                open.add(echo(h));
-            }
-            NftBackend b = new NftBackend(Nft.program(RUN, List.of("ip", "netns", "exec", NS, "nft")), "hskreload",
-                    false);
-            b.start();
-            return b;
-        });
+        NftBackend backend = echoesAndBackend("hskreload", false, open);
         try {
             backend.apply(before.redirects(), List.of(), System.nanoTime());
             assertTrue(backend.awaitApplied(10_000));
             Map<String, DatagramSocket> clients = new LinkedHashMap<>();
-            for (String vip : VIPS) {
-                DatagramSocket c = netns.run(() -> client(vip));
-                open.add(c);
-                clients.put(vip, c);
-            }
-            Map<String, String> answered = new LinkedHashMap<>();
-            clients.forEach((vip, c) -> answered.put(vip, ask(c)));
-            assertTrue(answered.values().stream().allMatch(a -> a != null && a.startsWith("10.21.2.1")),
-                    "every client answered by a host before the reload: " + answered);
+            Map<String, String> answered = connectAndAsk(VIPS, clients, open);
             Map<String, String> entries = flowsTo(VIPS);
             assertEquals(VIPS.stream().map(v -> v + ":53").toList(), List.copyOf(entries.keySet()), entries.toString());
 
@@ -248,26 +232,11 @@ class ReloadKillsNetnsTest {
                 + "type nat hook postrouting priority 100; oifname \"uplink0\" masquerade; }; }'");
         assertTrue(system.ok(), system.why());
         try {
-            NftBackend backend = netns.run(() -> {
-                for (String h : List.of("10.21.2.11", "10.21.2.12")) {
-                    open.add(echo(h));
-                }
-                NftBackend b = new NftBackend(Nft.program(RUN, List.of("ip", "netns", "exec", NS, "nft")), table, keep);
-                b.start();
-                return b;
-            });
+            NftBackend backend = echoesAndBackend(table, keep, open);
             backend.apply(before.redirects(), List.of(), System.nanoTime());
             assertTrue(backend.awaitApplied(10_000));
             Map<String, DatagramSocket> clients = new LinkedHashMap<>();
-            for (String vip : LAST_VIPS) {
-                DatagramSocket c = netns.run(() -> client(vip));
-                open.add(c);
-                clients.put(vip, c);
-            }
-            Map<String, String> answered = new LinkedHashMap<>();
-            clients.forEach((vip, c) -> answered.put(vip, ask(c)));
-            assertTrue(answered.values().stream().allMatch(a -> a != null && a.startsWith("10.21.2.1")),
-                    "every client answered by a host before the reload: " + answered);
+            Map<String, String> answered = connectAndAsk(LAST_VIPS, clients, open);
             Map<String, String> entries = flowsTo(LAST_VIPS);
             assertTrue(LAST_VIPS.stream().allMatch(v -> entries.containsKey(v + ":53")), entries.toString());
 
@@ -346,5 +315,35 @@ class ReloadKillsNetnsTest {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** The two echoing hosts and a started backend for {@code table}, all in the namespace; sockets go to {@code open}. */
+    private static NftBackend echoesAndBackend(String table, boolean keep, List<DatagramSocket> open) throws Exception {
+        return netns.run(() -> {
+            for (String h : List.of("10.21.2.11", "10.21.2.12")) {
+                open.add(echo(h));
+            }
+            NftBackend b = new NftBackend(Nft.program(RUN, List.of("ip", "netns", "exec", NS, "nft")), table, keep);
+            b.start();
+            return b;
+        });
+    }
+
+    /**
+     * A client per virtual address into {@code clients} (and {@code open}), each of which must
+     * get an answer from a host; the answers by virtual address.
+     */
+    private static Map<String, String> connectAndAsk(List<String> vips, Map<String, DatagramSocket> clients,
+            List<DatagramSocket> open) throws Exception {
+        for (String vip : vips) {
+            DatagramSocket c = netns.run(() -> client(vip));
+            open.add(c);
+            clients.put(vip, c);
+        }
+        Map<String, String> answered = new LinkedHashMap<>();
+        clients.forEach((vip, c) -> answered.put(vip, ask(c)));
+        assertTrue(answered.values().stream().allMatch(a -> a != null && a.startsWith("10.21.2.1")),
+                "every client answered by a host before the reload: " + answered);
+        return answered;
     }
 }
