@@ -19,11 +19,13 @@ import org.hoststated.hce.check.PlainProbe;
 import org.hoststated.hce.check.Probe;
 import org.hoststated.hce.check.ResponseValidator;
 import org.hoststated.hce.check.SendExpectCheck;
+import org.hoststated.hce.check.TlsProbe;
 
 /**
  * CPU of hce's event loop per check against a host that trickles its answer one byte per send
- * (bench/hce/trickle.py). Usage: TrickleBench send|code|digest PORT CHECKS. One check at a time;
- * the figure is the loop thread's CPU time, so the backend's own CPU is not in it.
+ * (bench/hce/trickle.py). Usage: TrickleBench send|code|digest PORT CHECKS, with {@code -Daddr=}
+ * the backend's address (127.0.0.1) and {@code -Dtls=true} over TLS ({@link TlsProbe}). One check
+ * at a time; the figure is the loop thread's CPU time, so the backend's own CPU is not in it.
  *
  * <p>{@code TrickleBench inline send|code|digest banner|interim|length|chunked|close BYTES} gives
  * the validator alone the same answer one byte per read, without sockets: what judging costs
@@ -41,15 +43,15 @@ public final class TrickleBench {
         int timeoutMs = Integer.getInteger("timeout", 10_000);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         try (TestLoop loop = new TestLoop()) {
-            PlainProbe probe = new PlainProbe(loop.loop());
+            Probe probe = Boolean.getBoolean("tls") ? new TlsProbe(loop.loop()) : new PlainProbe(loop.loop());
             Check check = check(kind, probe);
             long loopThread = loop.call(() -> Thread.currentThread().getId());
-            InetAddress addr = InetAddress.getByName("127.0.0.1");
+            InetAddress addr = InetAddress.getByName(System.getProperty("addr", "127.0.0.1"));
             for (int i = 1; i <= checks; i++) {
                 long cpu0 = threads.getThreadCpuTime(loopThread);
                 long t0 = System.nanoTime();
                 CompletableFuture<CheckResult> f = new CompletableFuture<>();
-                loop.run(() -> check.start(new CheckTarget(1, "127.0.0.1", addr, port),
+                loop.run(() -> check.start(new CheckTarget(1, addr.getHostAddress(), addr, port),
                         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs), f::complete));
                 CheckResult r = f.get(timeoutMs + 5000, TimeUnit.MILLISECONDS);
                 double wall = (System.nanoTime() - t0) / 1e6;
