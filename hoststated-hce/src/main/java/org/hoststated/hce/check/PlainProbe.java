@@ -36,12 +36,6 @@ public final class PlainProbe implements Probe {
     private static final Logger log = LoggerFactory.getLogger(PlainProbe.class);
     private final IoEventLoop loop;
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(16 * 1024);
-    /** A read smaller than this after which there is still no verdict may be a trickle. */
-    static final int SMALL_READ = 1024;
-    /** Small reads an answer may take before its reads are held (status lines and banners need few). */
-    static final int FREE_SMALL_READS = 64;
-    /** How long a trickling host's data waits in the socket between reads. */
-    static final long HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     public PlainProbe(EventLoop loop) {
         Epoll.ensureAvailability();
@@ -75,8 +69,7 @@ public final class PlainProbe implements Probe {
         private int written;
         private EngineLag lag;
         private boolean finished;
-        /** Reads of less than {@link #SMALL_READ} bytes that brought no verdict. */
-        private int smallReads;
+        private final TrickleHold trickle = new TrickleHold();
         private ScheduledFuture<?> resume;
 
         Attempt(CheckTarget target, byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
@@ -229,7 +222,7 @@ public final class PlainProbe implements Probe {
                     if (r != null) {
                         finish(r);
                     } else if (n < scratch.capacity() && !drain) {
-                        if (n < SMALL_READ && ++smallReads > FREE_SMALL_READS) {
+                        if (trickle.holdAfter(n)) {
                             hold();
                         }
                         return;
@@ -243,11 +236,9 @@ public final class PlainProbe implements Probe {
         }
 
         /**
-         * A host that trickles its answer would wake the loop for every few bytes until the
-         * deadline (tens of thousands of wake-ups per check): after {@link #FREE_SMALL_READS}
-         * small reads without a verdict, data waits {@link #HOLD_NANOS} in the socket and is read
-         * in one go. The host's close is still seen at once (EPOLLRDHUP), and the deadline reads
-         * all that waits before judging.
+         * A host that trickles its answer ({@link TrickleHold}): its data waits in the socket
+         * and is read in one go. The host's close is still seen at once (EPOLLRDHUP), and the
+         * deadline reads all that waits before judging.
          */
         private void hold() {
             registration.submit(EpollIoOps.EPOLLRDHUP);
@@ -255,7 +246,7 @@ public final class PlainProbe implements Probe {
                 if (!finished) {
                     registration.submit(EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP));
                 }
-            }, HOLD_NANOS, TimeUnit.NANOSECONDS);
+            }, TrickleHold.HOLD_NANOS, TimeUnit.NANOSECONDS);
         }
 
         private void deadline() {

@@ -10,6 +10,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.handler.ssl.SslContext;
@@ -37,9 +40,15 @@ import org.slf4j.LoggerFactory;
  * plain checks take the cheaper {@link PlainProbe}. Runs in hce on the engine's event loop; the
  * channel is registered on that same loop, so no state is shared across threads. Every outcome
  * is a {@link CheckResult}; nothing is thrown across the loop.
+ *
+ * <p>A host that trickles its answer has its reads held ({@link TlsReadHold}), and, as in
+ * {@link PlainProbe}, whatever waits in the socket at the deadline is read and judged before a
+ * timeout is called.
  */
 public final class TlsProbe implements Probe {
     private static final Logger log = LoggerFactory.getLogger(TlsProbe.class);
+    /** What the loop hands a channel whose socket is readable: handed over by the deadline itself. */
+    private static final EpollIoEvent READABLE = () -> EpollIoOps.EPOLLIN;
 
     private final EventLoop loop;
     private final Bootstrap v4;
@@ -124,6 +133,7 @@ public final class TlsProbe implements Probe {
             }
             phase = Phase.HANDSHAKE;
             channel.pipeline().addFirst(ssl.newHandler(channel.alloc()));
+            channel.pipeline().addFirst(new TlsReadHold()); // ahead of the SslHandler: it sees the raw reads
         }
 
         /** Handshaken: send, or decide when there is nothing to read. */
@@ -202,6 +212,12 @@ public final class TlsProbe implements Probe {
         }
 
         private void deadline() {
+            if (phase != Phase.CONNECT) {
+                readWaiting();
+                if (finished || !channel.isActive()) {
+                    return; // decided, or closed: channelInactive judges, next on the loop
+                }
+            }
             if (lag.grantAgain(false)) {
                 timer = loop.schedule(this::deadline, lag.timeoutNanos(), TimeUnit.NANOSECONDS);
                 return;
@@ -211,6 +227,17 @@ public final class TlsProbe implements Probe {
                 case HANDSHAKE -> HostError.SSL_CONNECT_TIMEOUT;
                 case READ -> HostError.SSL_READ_TIMEOUT;
             }));
+        }
+
+        /**
+         * Reads now, through Netty's own read path and the pipeline, what waits in the socket: a
+         * held trickle's last bytes, or an answer the loop has not served yet. The channel is the
+         * epoll loop's handle, whose read needs no registration.
+         */
+        private void readWaiting() {
+            if (channel.isActive() && channel.unsafe() instanceof EpollIoHandle h) {
+                h.handle(null, READABLE);
+            }
         }
 
         private CheckResult connectFailed(Throwable cause) {
