@@ -212,6 +212,9 @@ class DaemonIT {
     void a_stopped_engine_is_killed_by_the_watchdog_and_restarted() throws Exception {
         long old = daemon.child("hoststated: relay engine").orElseThrow();
         sh("kill -STOP " + old);
+        // kill returns once the signal is sent; a thread still finishing its turn could take
+        // the connection before it stops, and the kill then closes it. Connect once all stopped.
+        daemon.awaitLogged("every thread of the relay engine stopped", Duration.ofSeconds(5), () -> allStopped(old));
         CompletableFuture<String> waiting = CompletableFuture.supplyAsync(DaemonIT::fetchWaiting);
         daemon.awaitLogged("watchdog kills the stopped relay engine", Duration.ofSeconds(30),
                 () -> daemon.logText().contains("relay engine (pid " + old + ") has not answered for"));
@@ -220,6 +223,22 @@ class DaemonIT {
         String got = waiting.get(40, TimeUnit.SECONDS);
         assertTrue(Set.of("one", "two").contains(got), "the waiting client got '" + got + "'\n" + daemon.logText());
         awaitRelayServing("after the watchdog restarted the relay engine");
+    }
+
+    /** Whether every thread of process {@code pid} is in the stopped state (T in its stat). */
+    private static boolean allStopped(long pid) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.allMatch(t -> {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+                } catch (IOException e) {
+                    return true; // the thread is gone
+                }
+            });
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String fetchWaiting() {
