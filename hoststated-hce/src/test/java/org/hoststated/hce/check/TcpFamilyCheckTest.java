@@ -3,7 +3,6 @@ package org.hoststated.hce.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -264,25 +263,12 @@ class TcpFamilyCheckTest {
             }
             TestServers.SILENT.run(in, out);
         });
-        int[] reads = new int[1];
         CompletableFuture<CheckResult> r = new CompletableFuture<>();
-        SendExpectValidator expect = new SendExpectValidator(new GlobMatcher("*220 ok*"));
-        ResponseValidator counting = new ResponseValidator() {
-            @Override
-            public CheckResult onRead(ByteBuf soFar) {
-                reads[0]++;
-                return expect.onRead(soFar);
-            }
-
-            @Override
-            public CheckResult onEof(ByteBuf all) {
-                return expect.onEof(all);
-            }
-        };
+        CountingValidator counting = new CountingValidator(new SendExpectValidator(new GlobMatcher("*220 ok*")));
         loop.run(() -> plain.probe(new CheckTarget(1, "127.0.0.1", InetAddress.getLoopbackAddress(), port),
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(10), null, counting, r::complete));
         assertEquals(CheckResult.up(HostError.SEND_EXPECT_OK), r.get(20, TimeUnit.SECONDS));
-        assertTrue(reads[0] < 1000, reads[0] + " reads for " + banner.length() + " bytes");
+        assertTrue(counting.reads() < 1000, counting.reads() + " reads for " + banner.length() + " bytes");
         int closes = servers.serve((in, out) -> trickle(out, "x".repeat(500)));
         long t0 = System.nanoTime();
         assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL),

@@ -3,7 +3,6 @@ package org.hoststated.hce.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -178,25 +177,12 @@ class TlsTrickleTest {
             trickle(out, banner, 200_000);
             TestServers.SILENT.run(in, out);
         }, open);
-        int[] reads = new int[1];
         CompletableFuture<CheckResult> r = new CompletableFuture<>();
-        SendExpectValidator expect = new SendExpectValidator(new GlobMatcher("*220 ok*"));
-        ResponseValidator counting = new ResponseValidator() {
-            @Override
-            public CheckResult onRead(ByteBuf soFar) {
-                reads[0]++;
-                return expect.onRead(soFar);
-            }
-
-            @Override
-            public CheckResult onEof(ByteBuf all) {
-                return expect.onEof(all);
-            }
-        };
+        CountingValidator counting = new CountingValidator(new SendExpectValidator(new GlobMatcher("*220 ok*")));
         loop.run(() -> probe.probe(new CheckTarget(1, "127.0.0.1", InetAddress.getLoopbackAddress(), port),
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(20), null, counting, r::complete));
         assertEquals(CheckResult.up(HostError.SEND_EXPECT_OK), r.get(30, TimeUnit.SECONDS));
-        assertTrue(reads[0] < 1000, reads[0] + " reads for " + banner.length() + " records");
+        assertTrue(counting.reads() < 1000, counting.reads() + " reads for " + banner.length() + " records");
     }
 
     /** A trickler that closes (TLS close_notify, or a bare FIN behind the relay) is judged at once, not at the deadline. */
