@@ -2,6 +2,7 @@ package org.hoststated.core.posix;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.JarURLConnection;
 import java.net.URI;
 import java.net.URL;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * libextnet (a first SocketChannel after chroot breaks sun.nio.ch for good); SecureRandom;
  * JCE policy files, the default SSLContext and cacerts; tzdb.dat; slf4j's provider lookup;
  * Netty's epoll library (it would otherwise be unpacked into the chroot's /tmp); our own libc
- * binding; then the hooks callers registered. ServiceLoader still fails after chroot (it opens
+ * binding; the JDK's management library (the collectors' times); then the hooks callers registered. ServiceLoader still fails after chroot (it opens
  * its configuration files with caching off), so whatever uses it must be initialised here or in a
  * hook. Directories on the class path cannot be kept
  * open: classes there that were not loaded yet cannot be loaded after chroot, so production
@@ -76,6 +77,8 @@ public final class Preloader {
             });
             step("slf4j", LoggerFactory::getILoggerFactory);
             step("netty epoll", Preloader::initNetty);
+            // libmanagement: the stall watch reads the collectors' time (core.proc.LoopStallWatch)
+            step("management", ManagementFactory::getGarbageCollectorMXBeans);
             builtinsDone = true;
         }
         while (hooksRun < HOOKS.size()) {

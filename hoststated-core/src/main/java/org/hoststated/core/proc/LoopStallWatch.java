@@ -2,9 +2,12 @@ package org.hoststated.core.proc;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * thread of its own checks the stamps and, once a loop has not run for {@link #STALL_NANOS},
  * logs the stack of the loop's thread, then logs again when the loop runs again.
  *
- * <p>When the watching thread itself woke late (the whole process was stopped: a long
- * garbage collection, an overloaded machine), no loop is blamed for that round.
+ * <p>When the watching thread itself woke late, the whole process was stopped (a long
+ * garbage collection, an overloaded machine, SIGSTOP): no loop is blamed for that round, and
+ * the stop is logged with how much of it the collector took, which tells the two apart.
  */
 public final class LoopStallWatch {
     /** How often a loop stamps the time and the watcher looks. */
@@ -43,13 +47,24 @@ public final class LoopStallWatch {
         public void resumed(String loop, long nanos) {
             log.warn("{} runs again, after {} s", loop, TimeUnit.NANOSECONDS.toSeconds(nanos));
         }
-    });
+
+        @Override
+        public void processStopped(long nanos, long gcMillis) {
+            Runtime rt = Runtime.getRuntime();
+            log.warn("this process did not run for {} s, {} of it in garbage collection (heap {} of {} MiB in use)",
+                    TimeUnit.NANOSECONDS.toSeconds(nanos), gcMillis < 0 ? "unknown" : gcMillis + " ms",
+                    (rt.totalMemory() - rt.freeMemory()) >> 20, rt.maxMemory() >> 20);
+        }
+    }, LoopStallWatch::gcMillis);
 
     /** Where the watch reports; tests listen here. */
     interface Reports {
         void stalled(String loop, long nanos, StackTraceElement[] stack);
 
         void resumed(String loop, long nanos);
+
+        /** The watching thread woke {@code nanos} after its last look, {@code gcMillis} of them collecting (-1: unknown). */
+        void processStopped(long nanos, long gcMillis);
     }
 
     private static final class Watched {
@@ -71,13 +86,32 @@ public final class LoopStallWatch {
     private final long tickNanos;
     private final long stallNanos;
     private final Reports reports;
+    /** The collector's time so far, in ms (the JVM's total over its collectors). */
+    private final LongSupplier gcClock;
     private final List<Watched> watched = new CopyOnWriteArrayList<>();
     private Thread watcher;
 
-    LoopStallWatch(long tickNanos, long stallNanos, Reports reports) {
+    LoopStallWatch(long tickNanos, long stallNanos, Reports reports, LongSupplier gcClock) {
         this.tickNanos = tickNanos;
         this.stallNanos = stallNanos;
         this.reports = reports;
+        this.gcClock = gcClock;
+    }
+
+    /**
+     * This JVM's time spent collecting so far, in ms, or -1 when the JDK cannot say (its
+     * management library is loaded before an engine's chroot, core.posix.Preloader).
+     */
+    static long gcMillis() {
+        try {
+            long total = 0;
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                total += Math.max(0, gc.getCollectionTime());
+            }
+            return total;
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
     }
 
     /** Watches {@code loop} for this process, under {@code name} (e.g. "relay engine loop"). */
@@ -107,6 +141,7 @@ public final class LoopStallWatch {
 
     private void run() {
         long last = System.nanoTime();
+        long lastGc = gcClock.getAsLong();
         while (true) {
             try {
                 TimeUnit.NANOSECONDS.sleep(tickNanos);
@@ -114,8 +149,13 @@ public final class LoopStallWatch {
                 return;
             }
             long now = System.nanoTime();
+            long gc = gcClock.getAsLong();
             boolean processStopped = now - last > tickNanos + stallNanos / 2;
+            if (processStopped) {
+                reports.processStopped(now - last, gc < 0 || lastGc < 0 ? -1 : gc - lastGc);
+            }
             last = now;
+            lastGc = gc;
             look(now, processStopped);
         }
     }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** A stuck loop is reported with where its thread is, once, and again when it runs; a busy-free loop never. */
@@ -16,7 +17,7 @@ class LoopStallWatchTest {
     private static final long STALL = TimeUnit.MILLISECONDS.toNanos(400);
 
     private final List<String> reports = new CopyOnWriteArrayList<>();
-    private final LoopStallWatch watch = new LoopStallWatch(TICK, STALL, new LoopStallWatch.Reports() {
+    private final LoopStallWatch.Reports listener = new LoopStallWatch.Reports() {
         @Override
         public void stalled(String loop, long nanos, StackTraceElement[] stack) {
             reports.add("stalled " + loop + " " + LoopStallWatch.frames(stack));
@@ -26,7 +27,13 @@ class LoopStallWatchTest {
         public void resumed(String loop, long nanos) {
             reports.add("resumed " + loop + " " + TimeUnit.NANOSECONDS.toMillis(nanos));
         }
-    });
+
+        @Override
+        public void processStopped(long nanos, long gcMillis) {
+            reports.add("stopped " + TimeUnit.NANOSECONDS.toMillis(nanos) + " gc " + gcMillis);
+        }
+    };
+    private final LoopStallWatch watch = new LoopStallWatch(TICK, STALL, listener, () -> 0);
 
     @Test
     void aStuckLoopIsReportedWithItsStackThenAgainWhenItRuns() throws Exception {
@@ -56,6 +63,32 @@ class LoopStallWatchTest {
         gone.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
         Thread.sleep(TimeUnit.NANOSECONDS.toMillis(STALL) * 2);
         assertEquals(List.of(), reports);
+    }
+
+    @Test
+    void aWatcherThatWokeLateReportsTheProcessStoppedWithTheCollectorsShare() throws Exception {
+        // The collector clock's fifth reading holds the watching thread for a second, as a
+        // stopped process would; it reads 250 ms of collecting from then on.
+        AtomicInteger readings = new AtomicInteger();
+        LoopStallWatch late = new LoopStallWatch(TICK, STALL, listener, () -> {
+            int n = readings.incrementAndGet();
+            if (n == 5) {
+                holdTheLoopForASecondAndAHalf();
+            }
+            return n > 5 ? 250 : 0;
+        });
+        DefaultEventLoop idle = new DefaultEventLoop();
+        try {
+            late.add("idle loop", idle);
+            Thread.sleep(2200);
+            assertEquals(1, reports.size(), reports.toString());
+            String[] words = reports.get(0).split(" ");
+            assertEquals("stopped", words[0], reports.get(0));
+            assertTrue(Long.parseLong(words[1]) >= 1500, reports.get(0));
+            assertEquals("gc 250", words[2] + " " + words[3], reports.get(0));
+        } finally {
+            idle.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        }
     }
 
     @Test
