@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.hoststated.core.msg.HostState;
-import org.hoststated.pfe.backend.CommandRunner;
+import org.hoststated.pfe.backend.FakePfctl;
 import org.hoststated.pfe.backend.L3Backend;
 import org.hoststated.pfe.backend.L3Backends;
 import org.hoststated.pfe.backend.PfBackend;
@@ -22,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A reload that removes the last service: pfe closes its backend for {@code none}, and
  * {@link ReplacedBackend} has it cut the flows of the removed service first, unless the rules
- * are kept. Against the pf backend and a stand-in {@code pfctl} (a shell script that records
- * its arguments and lists a fixed set of states): the exact commands OpenBSD's pfctl would get.
+ * are kept. Against the pf backend and a stand-in {@code pfctl} ({@link FakePfctl}) listing a
+ * fixed set of states: the exact commands OpenBSD's pfctl would get.
  */
 class ReplacedBackendTest {
     private static final String BEFORE = """
@@ -57,31 +54,14 @@ class ReplacedBackendTest {
                id: 5d1b0b4e00000003 creatorid: 7d1a2b3c
             """;
 
-    private Path dir;
-    private Path log;
-    private Path pfctl;
+    private FakePfctl pfctl;
     private PfeState before;
     private List<L3Backend.StateKill> kills;
 
     @BeforeEach
     void standIn() throws IOException {
-        dir = Files.createTempDirectory("l3-replaced");
-        log = dir.resolve("calls");
-        pfctl = dir.resolve("pfctl");
-        Files.writeString(dir.resolve("states"), STATES);
-        Files.writeString(pfctl, """
-                #!/bin/sh
-                d=$(dirname "$0")
-                echo "pfctl $*" >> "$d/calls"
-                case "$*" in
-                  "-s info") echo "Status: Enabled for 0 days" ;;
-                  "-s states -vv") cat "$d/states" ;;
-                  "-k id -k "*) echo "killed 1 states" >&2 ;;
-                  *"-f -") cat > /dev/null ;;
-                esac
-                exit 0
-                """);
-        Files.setPosixFilePermissions(pfctl, PosixFilePermissions.fromString("rwx------"));
+        pfctl = new FakePfctl();
+        pfctl.states(STATES);
         before = PfeState.build(1, PfeFixtures.config(BEFORE), null);
         report(before, host(before, "dns", "10.21.2.11"), HostState.UP);
         report(before, host(before, "dns", "10.21.2.12"), HostState.UP);
@@ -92,26 +72,21 @@ class ReplacedBackendTest {
 
     @AfterEach
     void removeStandIn() throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-        }
-        Files.delete(dir);
+        pfctl.close();
     }
 
     /** A pf backend that wrote {@link #BEFORE}'s rules; the calls so far are forgotten. */
     private PfBackend backendWithRules(boolean keep) throws Exception {
-        PfBackend b = new PfBackend(CommandRunner.processes(10_000), List.of(pfctl.toString()), keep);
+        PfBackend b = pfctl.backend(keep);
         b.start();
         b.apply(before.redirects(), List.of(), System.nanoTime());
         assertTrue(b.awaitApplied(10_000));
-        Files.writeString(log, "");
+        pfctl.takeCalls();
         return b;
     }
 
     private String calls() throws IOException {
-        return Files.readString(log);
+        return pfctl.takeCalls();
     }
 
     @Test
@@ -137,7 +112,6 @@ class ReplacedBackendTest {
     void theNewConfigurationSaysWhetherTheRulesStay() throws Exception {
         ReplacedBackend.close(backendWithRules(true), false, kills);
         assertTrue(calls().startsWith("pfctl -a hoststated/dns -F all\npfctl -s states -vv\n"), "l3 keep rules dropped");
-        Files.writeString(log, "");
         ReplacedBackend.close(backendWithRules(false), true, kills);
         assertEquals("", calls(), "l3 keep rules added");
     }

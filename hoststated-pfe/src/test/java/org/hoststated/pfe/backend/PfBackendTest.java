@@ -11,68 +11,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pf backend against a stand-in {@code pfctl} (a shell script that records its arguments
- * and standard input, and answers {@code -s info} and {@code -s Anchors}): the exact commands
- * and rulesets pfe would give OpenBSD's pfctl.
+ * The pf backend against a stand-in {@code pfctl} ({@link FakePfctl}): the exact commands and
+ * rulesets pfe would give OpenBSD's pfctl.
  */
 class PfBackendTest {
-    private Path dir;
-    private Path log;
-    private Path pfctl;
+    private FakePfctl pfctl;
     private final List<InetAddress> web = ips("10.21.2.11", "10.21.2.12");
 
     @BeforeEach
     void standIn() throws IOException {
-        dir = Files.createTempDirectory("l3-pfctl");
-        log = dir.resolve("calls");
-        pfctl = dir.resolve("pfctl");
-        Files.writeString(dir.resolve("anchors"), "");
-        Files.writeString(pfctl, """
-                #!/bin/sh
-                d=$(dirname "$0")
-                echo "pfctl $*" >> "$d/calls"
-                case "$*" in
-                  "-s info") echo "Status: Enabled for 0 days" ;;
-                  *"-s Anchors") cat "$d/anchors" ;;
-                  *"-f -") sed 's/^/  < /' >> "$d/calls" ;;
-                  "-s states -vv") cat "$d/states" ;;
-                  "-k id -k "*) echo "killed 1 states" >&2 ;;
-                  *"-t fail"*) echo "pfctl: Table does not exist" >&2; exit 1 ;;
-                esac
-                exit 0
-                """);
-        Files.setPosixFilePermissions(pfctl, PosixFilePermissions.fromString("rwxr-xr-x"));
+        pfctl = new FakePfctl();
     }
 
     @AfterEach
     void removeStandIn() throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-        }
-        Files.delete(dir);
+        pfctl.close();
     }
 
     private PfBackend backend(boolean keep) {
-        PfBackend b = new PfBackend(CommandRunner.processes(10_000), List.of(pfctl.toString()), keep);
+        PfBackend b = pfctl.backend(keep);
         b.start();
         return b;
     }
 
     private String calls() throws IOException {
-        String s = Files.readString(log);
-        Files.writeString(log, "");
-        return s;
+        return pfctl.takeCalls();
     }
 
     private static void apply(PfBackend b, List<L3Backend.Redirect> r) throws InterruptedException {
@@ -113,7 +82,7 @@ class PfBackendTest {
      */
     @Test
     void killsTheStatesTheServicesRuleMadeTowardsTheHostById() throws Exception {
-        Files.writeString(dir.resolve("states"), """
+        pfctl.states("""
                 all tcp 10.21.2.12:8080 (10.21.9.100:80) <- 10.21.1.2:40000       ESTABLISHED:ESTABLISHED
                    [1 + 2]  wscale 7  [3 + 4] wscale 7
                    age 00:01:02, expires in 23:58:58, 10:8 pkts, 1000:900 bytes, rule 0
@@ -169,7 +138,7 @@ class PfBackendTest {
     /** A udp virtual host's states are the udp ones; the tcp ones of its address and port are not. */
     @Test
     void killsTheUdpStatesOfAUdpVirtualHost() throws Exception {
-        Files.writeString(dir.resolve("states"), """
+        pfctl.states("""
                 all tcp 10.21.2.12:8080 (10.21.9.100:80) <- 10.21.1.2:40000       ESTABLISHED:ESTABLISHED
                    id: 5d1b0b4e00000003 creatorid: 7d1a2b3c
                 all udp 10.21.2.12:8080 (10.21.9.100:80) <- 10.21.1.2:40004       MULTIPLE:SINGLE
@@ -192,7 +161,7 @@ class PfBackendTest {
 
     @Test
     void killsComeAfterTheRulesWithoutTheHost() throws Exception {
-        Files.writeString(dir.resolve("states"), "");
+        pfctl.states("");
         PfBackend b = backend(false);
         apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, null)));
         calls();
@@ -215,7 +184,7 @@ class PfBackendTest {
      */
     @Test
     void aReloadKillsTheStatesOfARemovedServiceAndOfAMovedVirtualHost() throws Exception {
-        Files.writeString(dir.resolve("states"), """
+        pfctl.states("""
                 all udp 10.21.2.11:5353 (10.21.9.100:53) <- 10.21.1.2:40000       MULTIPLE:SINGLE
                    id: 5d1b0b4e00000001 creatorid: 7d1a2b3c
                 all udp 10.21.2.12:5353 (10.21.9.100:53) <- 10.21.1.3:40001       MULTIPLE:SINGLE
@@ -261,7 +230,7 @@ class PfBackendTest {
 
     @Test
     void replacesAnchorsOfAPreviousRunAndKeepsRulesWhenAsked() throws Exception {
-        Files.writeString(dir.resolve("anchors"), "  hoststated/www\n  hoststated/old\n");
+        pfctl.anchors("  hoststated/www\n  hoststated/old\n");
         PfBackend b = backend(true);
         assertEquals("pfctl -s info\npfctl -a hoststated -s Anchors\n", calls());
         apply(b, List.of(redirect("www", "fd21::100", null, ips("fd21::11"), ips("fd21::11"), false, null)));
