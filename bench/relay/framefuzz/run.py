@@ -7,18 +7,26 @@ its cases one at a time, so every byte the backend receives during a case belong
   run.py MODE RELAY_ADDR BACKEND_ADDR --cases N --seed S --out FILE [--budget SECONDS]
 
 MODE: req (mutated request streams), resp (mutated response streams), rnd-req / rnd-resp
-(random bytes). Writes one JSON line per case that is not a plain agreement.
+(random bytes), dechunk, upgrade, pool; any of them prefixed tls- for a relay listening with
+ssl. Writes one JSON line per case that is not a plain agreement.
 """
 import argparse
+import faulthandler
 import json
 import random
 import re
+import signal
 import socket
+import ssl
 import threading
 import time
 
+import dechunk
 import gen
+import pool
 import strict
+import tls
+import upgrade
 
 
 class Backend:
@@ -133,8 +141,13 @@ def send_split(s, data, r):
             prev = c
 
 
+TLS = None    # a random.Random when the relay listens with ssl: exchange() speaks TLS (see tls.py)
+
+
 def exchange(addr, data, timeout=2.0):
     """Sends data, half-closes, reads until the relay closes; returns (bytes, how it ended)."""
+    if TLS is not None:
+        return tls.exchange(addr, data, TLS, SPLIT, timeout)
     s = socket.create_connection(addr, timeout=timeout)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.settimeout(timeout)
@@ -314,9 +327,65 @@ def run_resp(backend, addr, case, r, rnd):
     return out
 
 
+def run_dechunk(backend, addr, case, r):
+    reqs, segs, family = dechunk.make(r, case)
+    backend.segments = segs
+    backend.case = case
+    got, end = exchange(addr, reqs)
+    time.sleep(0.02)
+    recs = backend.take(case)
+    conns = backend.conn_sent()
+    sent = [d for c, k, d in recs if k == "sent" and d["target"] == b"/c%d/r0" % case]
+    want, werr = [], "request 0 did not reach the backend"
+    if sent:
+        st = conns.get(sent[-1]["conn"])
+        all_want, werr = strict.parse_responses(st["sent"], st["closed_by_us"] or not st["open"])
+        want = all_want[sent[-1]["m"]:]
+    verdict, why = dechunk.check(got, end, want, werr, TLS is not None)
+    out = {"case": case, "family": family, "segs": [x.decode("latin-1") for x in segs], "end": end,
+           "strict": werr, "verdict": verdict, "answer": got[:600].decode("latin-1")}
+    if why:
+        out["why"] = why
+    return out
+
+
+def run_upgrade(backend, addr, case, r):
+    req, tail, asks, answers, s2c = upgrade.make(r, case)
+    backend.answers = answers
+    backend.s2c = s2c
+    backend.case = case
+    got, end = exchange(addr, req + tail)
+    time.sleep(0.02)
+    recs = backend.take(case)
+    verdict, why = upgrade.check(case, req, tail, asks, answers, s2c, got, end, recs)
+    out = {"case": case, "family": answers[0], "req": req.decode("latin-1"), "tail": tail.decode("latin-1"),
+           "asks": asks, "end": end, "verdict": verdict, "answer": got[:400].decode("latin-1")}
+    if why:
+        out["why"] = why
+    return out
+
+
+def run_pool(backend, addr, case, r):
+    time.sleep(r.choice([0, 0, 0, 0.001, 0.003, 0.01, 0.05]))
+    data, meta = pool.session(r, case, 0)
+    t0 = time.time()
+    got, end = exchange(addr, data)
+    verdict, why = pool.check(backend, meta, got, end, t0, time.time())
+    with backend.lock:
+        plans = [backend.answer_of.get(t, [(0, 0, "-")])[-1][2] for t, h in meta]
+    out = {"case": case, "family": plans[0], "plans": plans, "req": data.decode("latin-1"), "end": end, "verdict": verdict,
+           "answer": got[:400].decode("latin-1")}
+    if why:
+        out["why"] = why
+    return out
+
+
+MODES = ["req", "resp", "rnd-req", "rnd-resp", "dechunk", "upgrade", "pool"]
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["req", "resp", "rnd-req", "rnd-resp"])
+    ap.add_argument("mode", choices=MODES + ["tls-" + m for m in MODES])
     ap.add_argument("relay")
     ap.add_argument("backend")
     ap.add_argument("--cases", type=int, default=1000)
@@ -326,13 +395,25 @@ def main():
     ap.add_argument("--only", type=int, help="run just this case number (replays a finding)")
     ap.add_argument("--split", action="store_true", help="send each client stream in pieces")
     a = ap.parse_args()
-    global SPLIT
+    # kill -USR1 shows where a stuck worker is.
+    faulthandler.register(signal.SIGUSR1)
+    global SPLIT, TLS
+    mode = a.mode
+    if mode.startswith("tls-"):
+        mode = mode[4:]
+        # Chooses the TCP cuts of the records and how the client ends its side.
+        TLS = random.Random(a.seed + 2)
     if a.split:
         SPLIT = random.Random(a.seed)
     rh, rp = a.relay.rsplit(":", 1)
     bh, bp = a.backend.rsplit(":", 1)
-    backend = Backend(bh, int(bp), "req" if a.mode.endswith("req") else "resp")
-    if a.split:
+    if mode == "upgrade":
+        backend = upgrade.Backend(bh, int(bp))
+    elif mode == "pool":
+        backend = pool.Backend(bh, int(bp), a.seed)
+    else:
+        backend = Backend(bh, int(bp), "req" if mode.endswith("req") else "resp")
+    if a.split and mode != "pool" and mode != "upgrade":
         backend.split = random.Random(a.seed + 1)
     counts = {}
     t0 = time.time()
@@ -342,14 +423,22 @@ def main():
             if time.time() - t0 > a.budget:
                 break
             r = random.Random(a.seed * 1000003 + case)
-            rnd = a.mode.startswith("rnd")
-            if a.mode.endswith("req"):
+            rnd = mode.startswith("rnd")
+            if mode == "dechunk":
+                res = run_dechunk(backend, (rh, int(rp)), case, r)
+            elif mode == "upgrade":
+                res = run_upgrade(backend, (rh, int(rp)), case, r)
+            elif mode == "pool":
+                res = run_pool(backend, (rh, int(rp)), case, r)
+            elif mode.endswith("req"):
                 res = run_req(backend, (rh, int(rp)), case, r, rnd)
             else:
                 res = run_resp(backend, (rh, int(rp)), case, r, rnd)
+            if TLS is not None and tls.LAST_NOTIFY and res["verdict"] == "VIOLATION":
+                res["verdict"] = "doubtful-close-notify"
             key = (res["family"], res["verdict"])
             counts[key] = counts.get(key, 0) + 1
-            if res["verdict"] not in ("agree-pass", "agree-refuse", "agree-refuse-or-cut") or a.only is not None:
+            if res["verdict"] not in ("agree", "agree-pass", "agree-refuse", "agree-refuse-or-cut") or a.only is not None:
                 res["seed"] = a.seed
                 res["mode"] = a.mode
                 f.write(json.dumps(res) + "\n")
