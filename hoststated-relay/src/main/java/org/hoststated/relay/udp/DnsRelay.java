@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * A {@code protocol dns} relay: takes DNS queries on the UDP socket the parent passed, forwards
  * each to a host of the relay's target under a new unpredictable query id, and sends the answer
  * back to the client with the client's id restored. An answer is accepted only from the host
- * the query went to, on the socket it left by, under the id the relay gave it; anything else is
- * dropped. A query waits for its answer at most the relay's {@code timeout}, capped at
- * {@link #MAX_WAIT_MS} (a resolver asks again after 5 s: a later answer finds nobody waiting).
+ * the query went to, on the socket it left by, under the id the relay gave it, and to the
+ * query's question; anything else is dropped. A query waits for its answer at most the relay's
+ * {@code timeout}, capped at {@link #MAX_WAIT_MS} (a resolver asks again after 5 s: a later
+ * answer finds nobody waiting).
  *
  * <p>Each query is one session of the relay's counters (as the original's). Everything runs on
  * one worker loop: the listener's, where the sockets towards the backends are registered too,
@@ -241,7 +242,8 @@ public final class DnsRelay {
             }
             return;
         }
-        PendingQuery q = new PendingQuery(relay.counters().opened(), client, DnsHeader.id(msg), host, System.nanoTime());
+        PendingQuery q = new PendingQuery(relay.counters().opened(), client, DnsHeader.id(msg), DnsQuestion.of(msg),
+                host, System.nanoTime());
         int id = u.add(q, ids);
         waiting++;
         live.add(q);
@@ -287,6 +289,13 @@ public final class DnsRelay {
         if (q == null || !SameEndpoint.test(p.sender(), q.target.address())) {
             // Late, duplicate or forged: the query (if any) keeps waiting for its own host.
             log.debug("relay {}: unexpected answer id {} from {} dropped", relay.name(), id,
+                    SessionInfo.address(p.sender()));
+            return;
+        }
+        if (!DnsQuestion.matches(q.question, msg)) {
+            // Most likely the late answer to an earlier query that timed out and left this id
+            // free: passed on, it would answer this client's query with another's answer.
+            log.debug("relay {}: answer id {} from {} to another question dropped", relay.name(), id,
                     SessionInfo.address(p.sender()));
             return;
         }

@@ -6,7 +6,7 @@ import org.hoststated.relay.lb.TargetHost;
 
 /**
  * One forwarded query waiting for its answer (the original's DNS session): whom to answer, with
- * which id, and the host whose answer alone is accepted. Written on the relay's loop; the
+ * which id, and the host and question whose answer alone is accepted. Written on the relay's loop; the
  * engine's loop reads {@link #target} for {@code show sessions}.
  */
 final class PendingQuery {
@@ -14,15 +14,19 @@ final class PendingQuery {
     final InetSocketAddress client;
     /** The client's query id, put back into the answer. */
     final int clientId;
+    /** The query's question ({@link DnsQuestion#of}): only an answer to it is taken. */
+    final byte[] question;
     final long startNanos;
     /** Changes when a failed send is retried on the next host. */
     volatile TargetHost target;
     Future<?> timeout;
 
-    PendingQuery(int session, InetSocketAddress client, int clientId, TargetHost target, long startNanos) {
+    PendingQuery(int session, InetSocketAddress client, int clientId, byte[] question, TargetHost target,
+            long startNanos) {
         this.session = session;
         this.client = client;
         this.clientId = clientId;
+        this.question = question;
         this.target = target;
         this.startNanos = startNanos;
     }

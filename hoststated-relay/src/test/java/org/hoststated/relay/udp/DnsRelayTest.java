@@ -187,6 +187,38 @@ class DnsRelayTest {
     }
 
     @Test
+    void an_answer_to_another_question_under_a_waiting_queries_id_is_dropped() throws Exception {
+        TestDnsServer b = server();
+        b.mode = TestDnsServer.Mode.SWAP_IDS_FIRST;
+        start(List.of(b));
+        for (int round = 0; round < 5; round++) {
+            DatagramSocket first = client();
+            DatagramSocket second = client();
+            byte[] q1 = Dns.query(0x100 + round, "first" + round + ".example");
+            byte[] q2 = Dns.query(0x200 + round, "second" + round + ".example");
+            first.send(new DatagramPacket(q1, q1.length, relayAt));
+            await("the first query at the backend", () -> b.seen.size() % 2 == 1);
+            second.send(new DatagramPacket(q2, q2.length, relayAt));
+            DatagramPacket p = new DatagramPacket(new byte[512], 512);
+            first.receive(p);
+            assertEquals("first" + round + ".example", Dns.questionName(Arrays.copyOf(p.getData(), p.getLength())),
+                    "each client gets the answer to its own question");
+            second.receive(p);
+            assertEquals("second" + round + ".example", Dns.questionName(Arrays.copyOf(p.getData(), p.getLength())));
+        }
+    }
+
+    @Test
+    void an_answer_with_the_name_in_another_case_is_taken() throws Exception {
+        TestDnsServer b = server();
+        b.mode = TestDnsServer.Mode.UPPER_CASE;
+        start(List.of(b));
+        byte[] a = ask(client(), Dns.query(5, "MiXed.Example"));
+        assertEquals(5, Dns.id(a));
+        assertEquals("MIXED.EXAMPLE", Dns.questionName(a));
+    }
+
+    @Test
     void large_answers_pass_whole() throws Exception {
         TestDnsServer b = server();
         b.mode = TestDnsServer.Mode.BIG;

@@ -12,11 +12,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A small authoritative DNS server over UDP for tests: answers every A query with one A record
  * holding {@link #address}, on its own thread. It records the id and source port of each query
- * it gets, and can misbehave: stay silent, answer {@link #LATE_MS} late, or send a forged answer
- * from another socket first.
+ * it gets, and can misbehave: stay silent, answer {@link #LATE_MS} late, send a forged answer
+ * from another socket first, answer each pair of queries first with each other's ids (as the
+ * late answer to a query that timed out arrives under an id given again to another), or answer
+ * with the question's name in upper case.
  */
 final class TestDnsServer implements AutoCloseable {
-    enum Mode { ANSWER, SILENT, FORGE_FIRST, BIG, LATE }
+    enum Mode { ANSWER, SILENT, FORGE_FIRST, BIG, LATE, SWAP_IDS_FIRST, UPPER_CASE }
 
     /** A query as the server saw it. */
     record Seen(int id, int sourcePort, String name) {
@@ -29,6 +31,9 @@ final class TestDnsServer implements AutoCloseable {
     private final DatagramChannel socket;
     private final DatagramChannel forger;
     private final Thread thread;
+    /** The first query of a pair in {@link Mode#SWAP_IDS_FIRST}, and whom to answer. */
+    private byte[] held;
+    private InetSocketAddress heldFrom;
     volatile Mode mode = Mode.ANSWER;
 
     TestDnsServer(InetAddress bind, byte[] address) throws IOException {
@@ -78,6 +83,27 @@ final class TestDnsServer implements AutoCloseable {
                         sleep(LATE_MS);
                         socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
                     }
+                    case SWAP_IDS_FIRST -> {
+                        if (held == null) {
+                            held = q;
+                            heldFrom = from;
+                        } else {
+                            socket.send(ByteBuffer.wrap(withId(Dns.answer(held, address, 0), q)), from);
+                            socket.send(ByteBuffer.wrap(withId(Dns.answer(q, address, 0), held)), heldFrom);
+                            socket.send(ByteBuffer.wrap(Dns.answer(held, address, 0)), heldFrom);
+                            socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
+                            held = null;
+                        }
+                    }
+                    case UPPER_CASE -> {
+                        byte[] a = Dns.answer(q, address, 0);
+                        for (int i = 12; i < a.length && a[i] != 0; i += (a[i] & 0xff) + 1) {
+                            for (int j = i + 1; j <= i + (a[i] & 0xff); j++) {
+                                a[j] = (byte) Character.toUpperCase(a[j]);
+                            }
+                        }
+                        socket.send(ByteBuffer.wrap(a), from);
+                    }
                     case FORGE_FIRST -> {
                         forger.send(ByteBuffer.wrap(Dns.answer(q, new byte[] {6, 6, 6, 6}, 0)), from);
                         socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
@@ -89,6 +115,13 @@ final class TestDnsServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** {@code answer} with the id of {@code other}. */
+    private static byte[] withId(byte[] answer, byte[] other) {
+        answer[0] = other[0];
+        answer[1] = other[1];
+        return answer;
     }
 
     private static void sleep(int ms) {
