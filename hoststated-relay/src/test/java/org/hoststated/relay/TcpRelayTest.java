@@ -201,6 +201,57 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * A client pushes into a server that reads nothing until every buffer between them is
+     * full, then resets. The relay has stopped reading it (back-pressure), yet the reset must
+     * end the session at once, not at the relay's timeout (twice it, as the bytes queued for
+     * the server kept the session "active"): the session holds a server connection meanwhile.
+     */
+    @Test
+    void aClientResetEndsTheSessionWhileTheRelayIsNotReadingIt() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return server.accept(); // and never read
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
+                    "127.0.0.1", server.getLocalPort(), 0), 600, false);
+            try (RelayFixture r = start(cfg, null);
+                    java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address())) {
+                c.configureBlocking(false);
+                java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 * 1024);
+                long idleSince = System.nanoTime();
+                // Until nothing more goes out for half a second: every buffer on the way is full.
+                while (System.nanoTime() - idleSince < TimeUnit.MILLISECONDS.toNanos(500)) {
+                    chunk.clear();
+                    if (c.write(chunk) > 0) {
+                        idleSince = System.nanoTime();
+                    } else {
+                        Thread.sleep(20);
+                    }
+                }
+                assertEquals(1, r.sessions().size());
+                c.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+                c.close();
+                long t0 = System.nanoTime();
+                await(() -> r.sessions().isEmpty());
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertTrue(ms < 5_000, "session ended " + ms + " ms after the client's reset");
+            } finally {
+                accepted.thenAccept(s -> {
+                    try {
+                        s.close();
+                    } catch (IOException e) {
+                        // gone already
+                    }
+                });
+            }
+        }
+    }
+
     @Test
     void slowReaderKeepsTheRelaysBufferBounded() throws Exception {
         long size = 32L * MB;

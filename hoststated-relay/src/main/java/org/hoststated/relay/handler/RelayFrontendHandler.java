@@ -147,7 +147,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         if (clientEof) {
             RelaySession.shutdownOutputOnFlush(server);
         }
-        client.config().setAutoRead(server.isWritable());
+        PausedReads.set(client, server.isWritable());
     }
 
     private void connectFailed(Throwable cause) {
@@ -246,7 +246,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (connected) {
-            server.config().setAutoRead(client.isWritable());
+            PausedReads.set(server, client.isWritable());
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -307,7 +307,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
 
     void serverWritabilityChanged(boolean writable) {
         if (connected) {
-            client.config().setAutoRead(writable);
+            PausedReads.set(client, writable);
         }
     }
 

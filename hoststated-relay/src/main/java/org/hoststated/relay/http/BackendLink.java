@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.TargetHost;
@@ -285,7 +286,7 @@ final class BackendLink {
     /** Reads the server while {@code yes} (the client can take more), unless it sent FIN. */
     void read(boolean yes) {
         if (connected && !handler.inputClosed()) {
-            channel.config().setAutoRead(yes);
+            PausedReads.set(channel, yes);
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.HeldSession;
 import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
 import org.hoststated.relay.lb.RelayHosts;
@@ -400,7 +401,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             read = true;
         }
         if (client.config().isAutoRead() != read) {
-            client.config().setAutoRead(read);
+            PausedReads.set(client, read);
         }
     }
 

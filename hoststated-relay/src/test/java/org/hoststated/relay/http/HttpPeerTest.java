@@ -194,6 +194,55 @@ class HttpPeerTest {
         }
     }
 
+    /** Reads a request head, then nothing more. */
+    private static void headThenReadNothing(RawBackend b, InputStream in, OutputStream out) throws IOException {
+        if (RawBackend.head(in) != null) {
+            b.seen.add("head");
+            try {
+                Thread.sleep(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * A client uploads into a server that reads nothing until every buffer on the way is full,
+     * then resets: the relay, which stopped reading it, ends the session at once (on io_uring
+     * it stayed until twice the relay's timeout, holding the server connection).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aClientResetDuringAStalledUploadEndsTheSession(String how) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::headThenReadNothing);
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(transport(how)).backend(b.address())
+                        .start();
+                java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address)) {
+            c.write(java.nio.ByteBuffer.wrap(("POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000000\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1)));
+            assertEquals("head", b.seen.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+            c.configureBlocking(false);
+            java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 * 1024);
+            long idleSince = System.nanoTime();
+            while (System.nanoTime() - idleSince < 500_000_000L) {
+                chunk.clear();
+                if (c.write(chunk) > 0) {
+                    idleSince = System.nanoTime();
+                } else {
+                    Thread.sleep(20);
+                }
+            }
+            assertEquals(1, r.active());
+            c.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+            c.close();
+            long end = System.nanoTime() + 5_000_000_000L;
+            while (r.active() > 0 && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, r.active(), "the session outlived its client's reset by 5 s");
+        }
+    }
+
     private static void requestAndReset(InetSocketAddress relay) {
         try (Socket c = new Socket()) {
             c.connect(relay);
