@@ -7,12 +7,14 @@ import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import java.util.ArrayList;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * another channel; by then a closed descriptor has left the set with its close, and Netty skips
  * the removal (it still removes a descriptor that stays open). Until then the channel's events
  * of the current turn are dropped, as Netty drops events of descriptors it no longer knows.
+ * Only a connection's socket is held so: a close takes a descriptor out of the set only with
+ * the last descriptor of its socket, and a listener or a datagram socket may have come from
+ * the parent, which keeps its own (the relay's listeners, the DNS relay's socket). Held, its
+ * entry stayed in the set after the close, and a reload's new descriptor for the same socket,
+ * received under the same number, could not be added (EEXIST): the new listener was closed
+ * and, after a few reloads on epoll, no relay answered.
  */
 public final class EpollLoops {
     /** EPOLLONESHOT of sys/epoll.h: after one event the descriptor is disarmed until modified. */
@@ -59,12 +67,15 @@ public final class EpollLoops {
 
     /** Use instead of {@link EpollIoHandler#newFactory()}. */
     public static IoHandlerFactory newFactory() {
-        return wrap(EpollIoHandler.newFactory());
+        return wrap(EpollIoHandler.newFactory(), EpollLoops::closeLeavesTheSet);
     }
 
-    /** {@code netty}'s handlers with the changes above; tests give a handler that records. */
-    static IoHandlerFactory wrap(IoHandlerFactory netty) {
-        return executor -> new Handler(netty.newHandler(executor), executor);
+    /**
+     * {@code netty}'s handlers with the changes above; tests give a handler that records.
+     * {@code closeLeavesTheSet} tells the handles whose cancellation may be held.
+     */
+    static IoHandlerFactory wrap(IoHandlerFactory netty, Predicate<EpollIoHandle> closeLeavesTheSet) {
+        return executor -> new Handler(netty.newHandler(executor), executor, closeLeavesTheSet);
     }
 
     /** What is submitted instead of {@code ops}. */
@@ -81,9 +92,12 @@ public final class EpollLoops {
         /** Registrations cancelled on the loop and not yet handed to Netty; only on the loop. */
         private final ArrayList<Registration> retired = new ArrayList<>();
 
-        Handler(IoHandler netty, ThreadAwareExecutor loop) {
+        private final Predicate<EpollIoHandle> closeLeavesTheSet;
+
+        Handler(IoHandler netty, ThreadAwareExecutor loop, Predicate<EpollIoHandle> closeLeavesTheSet) {
             this.netty = netty;
             this.loop = loop;
+            this.closeLeavesTheSet = closeLeavesTheSet;
         }
 
         @Override
@@ -145,7 +159,7 @@ public final class EpollLoops {
                 // Netty's handler refuses it with its own message.
                 return netty.register(handle);
             }
-            Registration registration = new Registration(this, channel);
+            Registration registration = new Registration(this, channel, closeLeavesTheSet.test(channel));
             registration.netty = netty.register(new Guard(registration));
             return registration;
         }
@@ -175,9 +189,13 @@ public final class EpollLoops {
         private IoOps wanted;
         private volatile boolean cancelled;
 
-        Registration(Handler owner, EpollIoHandle handle) {
+        /** Whether a cancellation may wait for the next wait: see {@link #closeLeavesTheSet}. */
+        private final boolean holdCancel;
+
+        Registration(Handler owner, EpollIoHandle handle, boolean holdCancel) {
             this.owner = owner;
             this.handle = handle;
+            this.holdCancel = holdCancel;
         }
 
         @Override
@@ -243,9 +261,24 @@ public final class EpollLoops {
                 return false;
             }
             cancelled = true;
+            if (!holdCancel) {
+                // Still open (Netty deregisters before it closes): removed from the set now.
+                return netty.cancel();
+            }
             owner.retired.add(this);
             return true;
         }
+    }
+
+    /**
+     * Whether closing {@code handle}'s descriptor surely takes it out of the epoll set: true
+     * for the socket of a connection (Netty's stream channels), which no other descriptor
+     * shares. A listener or a datagram socket may share its socket with another process's
+     * descriptor (the parent keeps the relays' listening sockets).
+     */
+    static boolean closeLeavesTheSet(EpollIoHandle handle) {
+        Class<?> channel = handle.getClass().getEnclosingClass();
+        return channel != null && AbstractEpollStreamChannel.class.isAssignableFrom(channel);
     }
 
     /**

@@ -198,13 +198,43 @@ class EpollLoopsTest {
         }
     }
 
+    /** A descriptor whose socket another may share (a listener) is removed from the set at once. */
+    @Test
+    void aListenersCancellationReachesNettyAtOnce() throws Exception {
+        try (Loop loop = new Loop(false)) {
+            IoRegistration reg = loop.register(new Handle(true));
+            assertTrue(reg.cancel());
+            assertEquals(1, loop.netty.cancelled, "handed over before the close");
+        }
+        assertTrue(closeLeavesTheSet(new io.netty.channel.epoll.EpollSocketChannel()), "a connection");
+        assertFalse(closeLeavesTheSet(new EpollServerSocketChannel()), "a listener");
+        assertFalse(closeLeavesTheSet(new io.netty.channel.epoll.EpollDatagramChannel()), "a datagram socket");
+    }
+
+    private static boolean closeLeavesTheSet(Channel ch) {
+        try {
+            return EpollLoops.closeLeavesTheSet((EpollIoHandle) ch.unsafe());
+        } finally {
+            ch.unsafe().closeForcibly();
+        }
+    }
+
     /** A loop of one thread (the test's) around a handler that records what reaches it. */
     private static final class Loop implements ThreadAwareExecutor, AutoCloseable {
         final Recording netty = new Recording();
-        final IoHandler handler = EpollLoops.wrap(executor -> netty).newHandler(this);
-        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+        final IoHandler handler;
         final List<Handle> handles = new ArrayList<>();
         boolean onLoop = true;
+
+        /** Every handle a connection's socket: cancellations are held until the wait. */
+        Loop() {
+            this(true);
+        }
+
+        Loop(boolean closeLeavesTheSet) {
+            handler = EpollLoops.wrap(executor -> netty, h -> closeLeavesTheSet).newHandler(this);
+        }
+        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
 
         IoRegistration register(Handle h) throws Exception {
             handles.add(h);
@@ -381,6 +411,55 @@ class EpollLoopsTest {
         public void close() throws Exception {
             client.close();
             server.close().sync();
+        }
+    }
+
+    /**
+     * The parent keeps its own descriptor of every relay listener and hands the relay engine
+     * a new one at each reload. The engine's close of its old copy does not take the socket
+     * out of the epoll set (another descriptor still holds it), so the cancellation must: the
+     * new copy, received under the same number, was refused (EEXIST) and closed, and the
+     * listener accepted no more connections.
+     */
+    @Test
+    void aListenerAnotherDescriptorKeepsCanBeServedAgainUnderTheSameNumber() throws Exception {
+        Epoll.ensureAvailability();
+        io.netty.channel.unix.Socket parentCopy = io.netty.channel.unix.Socket.newSocketStream();
+        parentCopy.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        parentCopy.listen(16);
+        int[] sv = org.hoststated.core.posix.SocketPair.open();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
+        List<Integer> numbers = new ArrayList<>();
+        try {
+            for (int round = 0; round < 3; round++) {
+                org.hoststated.core.posix.FdPassing.send(sv[0], java.nio.ByteBuffer.wrap(new byte[] {1}),
+                        parentCopy.intValue());
+                int fd = org.hoststated.core.posix.FdPassing.receive(sv[1], 8).fd();
+                numbers.add(fd);
+                Channel server = new ServerBootstrap().group(group)
+                        .channelFactory(() -> new EpollServerSocketChannel(fd))
+                        .childHandler(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelActive(ChannelHandlerContext ctx) {
+                                ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'h'}))
+                                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                            }
+                        })
+                        .register().sync().channel();
+                try (Socket c = new Socket()) {
+                    c.setSoTimeout(3_000);
+                    c.connect(parentCopy.localAddress());
+                    assertEquals('h', c.getInputStream().read(), "round " + round + ", descriptors " + numbers);
+                }
+                server.close().sync();
+            }
+            assertTrue(numbers.get(1).equals(numbers.get(0)) || numbers.get(2).equals(numbers.get(1)),
+                    "a new copy was received under an old number: " + numbers);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            org.hoststated.core.posix.SocketPair.close(sv[0]);
+            org.hoststated.core.posix.SocketPair.close(sv[1]);
+            parentCopy.close();
         }
     }
 }
