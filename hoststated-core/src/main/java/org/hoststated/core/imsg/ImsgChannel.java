@@ -12,6 +12,7 @@ import java.io.IOException;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.posix.SocketPair;
 import org.hoststated.core.posix.SystemError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,9 +38,20 @@ public final class ImsgChannel {
     /**
      * Wraps {@code fd} and registers it with {@code loop}. The channel owns the descriptor from
      * here on and closes it when closed.
+     *
+     * <p>The descriptor is made non-blocking first: socketpair ends come blocking, and the
+     * channels between engines arrive so from the parent. Netty reads again after a read that
+     * filled its buffer; on a blocking descriptor with nothing more to read, that read waited
+     * for the peer's next message and held the whole loop meanwhile (a relay engine stuck
+     * reading pfe's channel answered no ping and was killed by the watchdog).
      */
     public static ImsgChannel open(int fd, ProcId local, ProcId remote, EventLoop loop, ImsgHandler handler)
             throws IOException {
+        try {
+            SocketPair.setNonBlocking(fd);
+        } catch (IOException e) {
+            throw new IOException("channel to " + remote.title() + ": " + e.getMessage(), e);
+        }
         EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd);
         ImsgChannel ic = new ImsgChannel(local, remote, ch);
         ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20));
