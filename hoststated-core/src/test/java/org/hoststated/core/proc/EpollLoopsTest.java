@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -20,9 +21,11 @@ import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.FileDescriptor;
@@ -35,11 +38,14 @@ import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.hoststated.core.posix.FdPassing;
+import org.hoststated.core.posix.SocketPair;
 import org.junit.jupiter.api.Test;
 
 class EpollLoopsTest {
@@ -206,9 +212,9 @@ class EpollLoopsTest {
             assertTrue(reg.cancel());
             assertEquals(1, loop.netty.cancelled, "handed over before the close");
         }
-        assertTrue(closeLeavesTheSet(new io.netty.channel.epoll.EpollSocketChannel()), "a connection");
+        assertTrue(closeLeavesTheSet(new EpollSocketChannel()), "a connection");
         assertFalse(closeLeavesTheSet(new EpollServerSocketChannel()), "a listener");
-        assertFalse(closeLeavesTheSet(new io.netty.channel.epoll.EpollDatagramChannel()), "a datagram socket");
+        assertFalse(closeLeavesTheSet(new EpollDatagramChannel()), "a datagram socket");
     }
 
     private static boolean closeLeavesTheSet(Channel ch) {
@@ -224,6 +230,7 @@ class EpollLoopsTest {
         final Recording netty = new Recording();
         final IoHandler handler;
         final List<Handle> handles = new ArrayList<>();
+        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
         boolean onLoop = true;
 
         /** Every handle a connection's socket: cancellations are held until the wait. */
@@ -234,7 +241,6 @@ class EpollLoopsTest {
         Loop(boolean closeLeavesTheSet) {
             handler = EpollLoops.wrap(executor -> netty, h -> closeLeavesTheSet).newHandler(this);
         }
-        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
 
         IoRegistration register(Handle h) throws Exception {
             handles.add(h);
@@ -427,14 +433,14 @@ class EpollLoopsTest {
         io.netty.channel.unix.Socket parentCopy = io.netty.channel.unix.Socket.newSocketStream();
         parentCopy.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         parentCopy.listen(16);
-        int[] sv = org.hoststated.core.posix.SocketPair.open();
+        int[] sv = SocketPair.open();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
         List<Integer> numbers = new ArrayList<>();
         try {
             for (int round = 0; round < 3; round++) {
-                org.hoststated.core.posix.FdPassing.send(sv[0], java.nio.ByteBuffer.wrap(new byte[] {1}),
+                FdPassing.send(sv[0], ByteBuffer.wrap(new byte[] {1}),
                         parentCopy.intValue());
-                int fd = org.hoststated.core.posix.FdPassing.receive(sv[1], 8).fd();
+                int fd = FdPassing.receive(sv[1], 8).fd();
                 numbers.add(fd);
                 Channel server = new ServerBootstrap().group(group)
                         .channelFactory(() -> new EpollServerSocketChannel(fd))
@@ -442,7 +448,7 @@ class EpollLoopsTest {
                             @Override
                             public void channelActive(ChannelHandlerContext ctx) {
                                 ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'h'}))
-                                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                                        .addListener(ChannelFutureListener.CLOSE);
                             }
                         })
                         .register().sync().channel();
@@ -457,8 +463,8 @@ class EpollLoopsTest {
                     "a new copy was received under an old number: " + numbers);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-            org.hoststated.core.posix.SocketPair.close(sv[0]);
-            org.hoststated.core.posix.SocketPair.close(sv[1]);
+            SocketPair.close(sv[0]);
+            SocketPair.close(sv[1]);
             parentCopy.close();
         }
     }
