@@ -3,6 +3,7 @@ package org.hoststated.relay.handler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.unix.RawUnixChannelOption;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,9 +14,11 @@ import java.util.concurrent.TimeUnit;
  * that side's reset. With io_uring nothing reads a socket whose reading is off, so a reset
  * stayed unseen behind the bytes still waiting in the socket: a client that reset while its
  * server read nothing kept the session and its server connection until twice the relay's
- * {@code timeout} (epoll reports the error at once). While reading is off, the socket's TCP
- * state is looked at once a second; a reset one ({@code TCP_CLOSE}: a FIN leaves it in
- * {@code CLOSE_WAIT}) fails the channel as a reset read would. Used on the channel's loop.
+ * {@code timeout}. While reading is off, an io_uring socket's TCP state is looked at once a
+ * second; a reset one ({@code TCP_CLOSE}: a FIN leaves it in {@code CLOSE_WAIT}) fails the
+ * channel as a reset read would. epoll reports the error at once, so its sockets are not
+ * watched: a {@code Connection: close} session would leave a timer behind for nothing.
+ * Used on the channel's loop.
  */
 public final class PausedReads {
     static final long CHECK_EVERY_MS = 1_000;
@@ -30,7 +33,8 @@ public final class PausedReads {
     /** Reads {@code ch} while {@code read}; while it does not, watches it for a reset. */
     public static void set(Channel ch, boolean read) {
         ch.config().setAutoRead(read);
-        if (!read && ch.isActive() && ch.attr(WATCHED).setIfAbsent(Boolean.TRUE) == null) {
+        if (!read && ch instanceof IoUringSocketChannel && ch.isActive()
+                && ch.attr(WATCHED).setIfAbsent(Boolean.TRUE) == null) {
             schedule(ch);
         }
     }
