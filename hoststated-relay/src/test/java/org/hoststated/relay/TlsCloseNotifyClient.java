@@ -11,6 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -29,6 +30,8 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
     private final StringBuffer received = new StringBuffer();
     private final Channel ch;
     private final SslHandler tls;
+    private volatile boolean closeNotifyReceived;
+    private volatile Throwable failure;
 
     public TlsCloseNotifyClient(InetSocketAddress to, String protocol) throws Exception {
         SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(protocol)
@@ -44,6 +47,19 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
                                     ByteBuf buf = (ByteBuf) m;
                                     received.append(buf.toString(StandardCharsets.ISO_8859_1));
                                     buf.release();
+                                }
+
+                                @Override
+                                public void userEventTriggered(ChannelHandlerContext x, Object evt) {
+                                    if (evt instanceof SslCloseCompletionEvent e && e.isSuccess()) {
+                                        closeNotifyReceived = true;
+                                    }
+                                }
+
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext x, Throwable cause) {
+                                    failure = cause;
+                                    x.close();
                                 }
                             });
                         }
@@ -77,6 +93,16 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
     /** Whether the server closed the TCP connection within {@code seconds}. */
     public boolean closedWithin(int seconds) throws InterruptedException {
         return ch.closeFuture().await(seconds, TimeUnit.SECONDS);
+    }
+
+    /** Whether the server's close_notify arrived: it vouched for what came before as whole. */
+    public boolean closeNotifyReceived() {
+        return closeNotifyReceived;
+    }
+
+    /** Whether the connection was reset (an I/O error on the client's side). */
+    public boolean reset() {
+        return failure instanceof java.io.IOException;
     }
 
     @Override

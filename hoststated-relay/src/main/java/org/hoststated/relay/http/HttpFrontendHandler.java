@@ -638,17 +638,43 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
         if (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess() && !clientEof) {
             // close_notify is the TLS client's FIN, whether or not a TCP FIN follows: a client
-            // may send it and keep the connection open, waiting for ours. TLS 1.2 has answered
-            // it with its own already, so nothing more can reach the client.
+            // may send it and keep the connection open, waiting for ours. BoringSSL has answered
+            // it with its own already, TLS 1.3 as 1.2, so nothing more can reach the client.
             if (RelaySession.closeNotifyAnswered(ctx)) {
-                RelaySession.setReason(client, "closed by client");
-                client.close();
+                clientClosedTls();
             } else {
                 clientEof();
             }
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * The TLS client sent close_notify and the engine closed both directions: the session ends.
+     * A response under way, or a tunnel, cannot be sent on: the client is reset, which drops the
+     * engine's close_notify ({@link org.hoststated.relay.handler.CloseNotifyHold}), since that
+     * would vouch for the cut stream as whole (a body read until the close). Otherwise no part
+     * of an answer is lost, and the close_notify goes.
+     */
+    private void clientClosedTls() {
+        boolean cut = state == State.TUNNEL || exchange && responseStarted && state != State.CLOSED;
+        if (cut) {
+            RelaySession.setReason(client, state == State.TUNNEL ? "client closed the tunnel (close_notify)"
+                    : "client closed during the response (close_notify; response cut short)");
+            state = State.CLOSED;
+            closeServer();
+            RelaySession.abortOnFlush(client);
+        } else {
+            RelaySession.setReason(client, "closed by client");
+            if (exchange) {
+                // The request in flight is dropped, and its connection with it, before the
+                // client sees its close: the server's part of the session is over by then.
+                state = State.CLOSED;
+                closeServer();
+            }
+            client.close();
+        }
     }
 
     /**

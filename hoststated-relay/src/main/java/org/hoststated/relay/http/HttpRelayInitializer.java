@@ -6,12 +6,14 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import org.hoststated.core.config.Mode;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.TableTarget;
 import org.hoststated.relay.RelayTls;
 import org.hoststated.relay.SessionLimit;
+import org.hoststated.relay.handler.CloseNotifyHold;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.slf4j.LoggerFactory;
@@ -20,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Builds the pipeline of a session accepted by a {@code protocol http} relay, in the worker
  * loop that accepted it:
  * <pre>
- *   [ssl (SslHandler, listen ... ssl)] -> http (HttpFrontendHandler)
+ *   [close-notify-hold (CloseNotifyHold) -> ssl (SslHandler), listen ... ssl] -> http (HttpFrontendHandler)
  * </pre>
  * The protocol's rules are compiled once here; each session gets its own frontend handler,
  * which connects backend channels on the same loop. Shared by every session of one relay, as
@@ -61,7 +63,9 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
     public void init(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
-            p.addLast("ssl", RelayTls.handler(tls, ch));
+            SslHandler ssl = RelayTls.handler(tls, ch);
+            p.addLast("ssl", ssl);
+            CloseNotifyHold.install(ch, ssl);
         }
         p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted, pool));
     }

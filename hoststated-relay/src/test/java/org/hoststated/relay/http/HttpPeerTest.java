@@ -32,6 +32,7 @@ import org.hoststated.relay.TlsCloseNotifyClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -496,6 +497,65 @@ class HttpPeerTest {
                 Thread.sleep(10);
             }
             assertEquals(0, r.active());
+        }
+    }
+
+    /**
+     * A TLS client that sends close_notify while its response is on its way: BoringSSL answers
+     * it with the relay's own at once and the rest of the response cannot follow. A body read
+     * until the close (or a tunnel) would be taken for whole if close_notify ended it: the
+     * client is reset instead, after what it was sent (the fuzzer's tls-resp cases 4 and 11 got
+     * the close_notify). One that closes before any of its response went out gets the
+     * close_notify: no answer, and nothing cut.
+     */
+    @ParameterizedTest
+    @CsvSource({"TLSv1.3,close", "TLSv1.2,close", "TLSv1.3,tunnel", "TLSv1.3,unanswered", "TLSv1.2,unanswered"})
+    void closeNotifyWithinAResponseIsAReset(String protocol, String what) throws Exception {
+        byte[] cert = HttpTransportsTest.resource("relay.crt");
+        java.util.concurrent.CountDownLatch notified = new java.util.concurrent.CountDownLatch(1);
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            try {
+                if (what.equals("close")) {
+                    RawBackend.write(out, "HTTP/1.0 200 OK\r\n\r\nfirst");
+                } else if (what.equals("tunnel")) {
+                    RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            + "Connection: Upgrade\r\n\r\nfirst");
+                }
+                notified.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                Thread.sleep(50);
+                RawBackend.write(out, what.equals("unanswered") ? "HTTP/1.0 200 OK\r\n\r\nlate" : "second");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        String upgrade = what.equals("tunnel") ? "Connection: Upgrade\r\nUpgrade: websocket\r\n" : "";
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
+                                SslOptions.defaults()))
+                        .start();
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n" + upgrade + "\r\n");
+            if (what.equals("unanswered")) {
+                while (b.connections.get() == 0) {
+                    Thread.sleep(5);
+                }
+            } else {
+                String res = c.awaitEndingWith("first");
+                assertTrue(res.endsWith("first"), res);
+            }
+            c.closeNotify();
+            assertTrue(c.closedWithin(5), "the relay kept the connection open after close_notify");
+            notified.countDown();
+            if (what.equals("unanswered")) {
+                assertTrue(c.closeNotifyReceived(), "no close_notify for a client that got no answer");
+                assertEquals("", c.awaitEndingWith("late"));
+            } else {
+                assertFalse(c.closeNotifyReceived(), "close_notify after a cut " + what);
+                assertTrue(c.reset(), "no reset after a cut " + what);
+                assertTrue(c.awaitEndingWith("first").endsWith("first"));
+            }
         }
     }
 
