@@ -3,7 +3,8 @@
 # against them for a bounded time, stops the daemon by pid and checks its log. See README.md.
 # Usage: sudo bench/relay/framefuzz/fuzz.sh [SECONDS_PER_ROUND] [SEED] [ROUND...]
 # ROUNDs: plain rnd tls tls-split tls-rnd dechunk upgrade pool (default: all). The relays listen on
-# $FRAMEFUZZ_NET.171-.193 (default 127.0.0), the control socket is $FRAMEFUZZ_SOCK.
+# $FRAMEFUZZ_NET.171-.193 (default 127.0.0), the control socket is $FRAMEFUZZ_SOCK, the tls-* clients
+# speak TLS $FRAMEFUZZ_TLS (1.3, the default, or 1.2).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
@@ -12,6 +13,7 @@ seed=${2:-1}
 shift $(( $# < 2 ? $# : 2 ))
 rounds=${*:-plain rnd tls tls-split tls-rnd dechunk upgrade pool}
 net=${FRAMEFUZZ_NET:-127.0.0}
+tls=${FRAMEFUZZ_TLS:-1.3}
 work=$(mktemp -d /tmp/framefuzz.XXXXXX)
 sock=${FRAMEFUZZ_SOCK:-$work/ctl.sock}
 # name, listen host, ssl?, protocol, backend host (this fuzzer's socket, port 9000).
@@ -68,8 +70,10 @@ for _ in $(seq 60); do
 	sleep 1
 done
 run() {  # MODE RELAY-HOST BACKEND-HOST SEED [--split]
+	tlsv=""
+	case $1 in tls-*) tlsv="--tls $tls" ;; esac
 	python3 "$here/run.py" "$1" "$net.$2:8080" "$net.$3:9000" --cases 100000 --seed "$4" --budget "$budget" \
-		--out "$work/findings.jsonl" ${5:-} | tee -a "$work/counts.jsonl"
+		--out "$work/findings.jsonl" ${5:-} $tlsv | tee -a "$work/counts.jsonl"
 }
 for round in $rounds; do
 	pids=()

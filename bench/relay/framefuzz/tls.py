@@ -9,14 +9,23 @@ import socket
 import ssl
 import time
 
-CTX = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-CTX.check_hostname = False
-CTX.verify_mode = ssl.CERT_NONE
-# TLS 1.3 lets a client send close_notify and still read the answer (1.2 answers it at once).
-CTX.minimum_version = ssl.TLSVersion.TLSv1_3
-# Whether the last exchange ended its side with close_notify (else a bare FIN). The relay's
-# OpenSSL engine answers close_notify with its own at once, TLS 1.3 too, so nothing can reach
-# such a client after it: run.py lists what that cuts apart from the other findings.
+CTX = None
+
+
+def use_version(version):
+    """Pins the client to TLS "1.2" or "1.3". TLS 1.3 lets a client send close_notify and still
+    read the answer (RFC 8446 6.1); in TLS 1.2 close_notify ends both directions (RFC 5246 7.2.1)."""
+    global CTX
+    CTX = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    CTX.check_hostname = False
+    CTX.verify_mode = ssl.CERT_NONE
+    v = ssl.TLSVersion.TLSv1_3 if version == "1.3" else ssl.TLSVersion.TLSv1_2
+    CTX.minimum_version = v
+    CTX.maximum_version = v
+
+
+use_version("1.3")
+# Whether the last exchange ended its side with close_notify (else a bare FIN).
 LAST_NOTIFY = False
 
 
@@ -64,7 +73,7 @@ def _pump(raw, obj, inc, out):
 
 
 def exchange(addr, data, r, split, timeout=2.0):
-    """Like run.exchange over TLS 1.3: sends data (records cut as r says when split), then
+    """Like run.exchange over TLS (1.3, or what use_version chose): sends data (records cut as r says when split), then
     close_notify or a bare FIN (r chooses), reads until the relay closes. The end is "close"
     (close_notify, or a FIN after it), "close-no-notify" (a FIN alone: a cut the client
     cannot tell from a whole close-delimited body), "reset" or "timeout"."""
