@@ -559,6 +559,92 @@ class HttpPeerTest {
         }
     }
 
+    /**
+     * A TLS client that ends its side with a bare FIN right after an upgrade request still gets
+     * the 101 and what the server sends through the tunnel, as a plain client does; the
+     * framefuzz tls-upgrade cases that got nothing had sent close_notify, not a FIN.
+     */
+    @Test
+    void aTlsClientsFinAfterAnUpgradeRequestStillGetsTheTunnel() throws Exception {
+        byte[] cert = HttpTransportsTest.resource("relay.crt");
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            RawBackend.write(out, "from the server");
+            while (in.read() >= 0) {
+                // until the client's FIN, passed on
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
+                                SslOptions.defaults()))
+                        .start();
+                Socket tcp = new Socket()) {
+            tcp.connect(r.address);
+            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+            trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+            javax.net.ssl.SSLSocket c = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+                    .createSocket(tcp, "localhost", r.address.getPort(), false);
+            c.setSoTimeout(5_000);
+            c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            tcp.shutdownOutput(); // a FIN under the TLS layer, no close_notify
+            String got = new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(got.startsWith("HTTP/1.1 101 "), got);
+            assertTrue(got.endsWith("\r\n\r\nfrom the server"), got);
+        }
+    }
+
+    /**
+     * framefuzz tls-dechunk case 25, replayed with a bare FIN: a chunk whose data is
+     * "0\r\n\r\n" reaches an HTTP/1.0 client over TLS whole, the response cut into small
+     * segments. The empty answer the fuzzer saw was a client that had sent close_notify.
+     */
+    @Test
+    void aChunkThatLooksLikeTheLastOneReachesATlsHttp10ClientWhole() throws Exception {
+        byte[] cert = HttpTransportsTest.resource("relay.crt");
+        String response = "HTTP/1.1 200 OK\r\nServer: ff\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "1\r\nc\r\n3\r\n7pq\r\n1\r\ns\r\n5\r\n0\r\n\r\n\r\n0\r\n\r\n";
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            for (int i = 0; i < response.length(); i += 7) {
+                RawBackend.write(out, response.substring(i, Math.min(response.length(), i + 7)));
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
+                                SslOptions.defaults()))
+                        .start();
+                Socket tcp = new Socket()) {
+            tcp.connect(r.address);
+            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+            trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+            javax.net.ssl.SSLSocket c = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+                    .createSocket(tcp, "localhost", r.address.getPort(), false);
+            c.setSoTimeout(5_000);
+            c.getOutputStream().write("GET /c25/r0 HTTP/1.0\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            tcp.shutdownOutput();
+            String got = new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(got.startsWith("HTTP/1.1 200 OK\r\n"), got);
+            assertFalse(got.contains("Transfer-Encoding"), got);
+            assertTrue(got.endsWith("\r\n\r\nc7pqs0\r\n\r\n"), got);
+        }
+    }
+
     /** Answers every request with 32 MiB of zeros. */
     private static void huge(RawBackend b, InputStream in, OutputStream out) throws IOException {
         byte[] chunk = new byte[64 * 1024];
