@@ -204,10 +204,10 @@ def make_requests(r, case, rnd):
     return data, family
 
 
-def other_case(target, case):
-    """Whether a request target names another case (/c<N>/...)."""
-    m = re.match(rb"/c([0-9]+)/", target or b"")
-    return m is not None and int(m.group(1)) != case
+def late(target, data):
+    """Whether a request target names a case (/c<N>/...) and is nowhere in this case's bytes:
+    a request of an earlier case (byte mutations change the digits of this case's own)."""
+    return target is not None and re.match(rb"/c[0-9]+/", target) is not None and target not in data
 
 
 def run_req(backend, addr, case, r, rnd):
@@ -221,7 +221,7 @@ def run_req(backend, addr, case, r, rnd):
     want, err = strict.parse_requests(data)
     # A request of an earlier case that reached the backend only now (the relay forwarded it
     # just before that client's close, and the backend read it late) is not this case's.
-    fwd = [d for c, k, d in recs if k == "req" and not other_case(d.target, case)]
+    fwd = [d for c, k, d in recs if k == "req" and not late(d.target, data)]
     bad = [d for c, k, d in recs if k == "malformed"]
     resps, rerr = strict.parse_responses(got, True)
     answered_ok = sum(1 for x in resps if x.status == 200)
@@ -397,7 +397,10 @@ def client_closed(res):
     v = res["verdict"]
     if v in ("VIOLATION", "relay-stricter") and res["end"].startswith("reset"):
         return "agree-client-closed"
-    if v == "relay-stricter" and not res["answer"] and res["end"] == "close":
+    if v == "relay-stricter" and res["end"] == "close" and (
+            not res.get("answer") or res.get("status") and all(x < 300 for x in res["status"])):
+        # Nothing, or only whole answers to the requests before the close_notify; a refusal
+        # (the relay's own 4xx/5xx) is the relay's strictness whatever the client did next.
         return "agree-client-closed"
     return v
 
