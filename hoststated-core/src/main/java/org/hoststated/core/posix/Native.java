@@ -24,6 +24,7 @@ final class Native {
     static final int SOL_SOCKET = 1;
     static final int SO_RCVBUFFORCE = 33;
     static final int SO_RCVTIMEO = 20;
+    static final int MSG_PEEK = 0x2;
     static final int MSG_TRUNC = 0x20;
     static final int SCM_RIGHTS = 1;
     static final int MSG_CTRUNC = 0x8;

@@ -5,8 +5,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.unix.UnixChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import org.hoststated.core.posix.PendingInput;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.PausedReads;
@@ -29,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * each buffer it wrote (and where its bytes started: a partial write moves that) until the
  * response's first byte, so the session can resend it once over a fresh connection
  * ({@link #replayOnFreshConnection}) instead of answering 502.
+ *
+ * <p>A connection taken from the pool is not written at once ({@link #vet}): the worker loop may
+ * hold, in the batch of I/O events it is handling, bytes the server sent on it while it was
+ * parked (a late loop sees a client's request and such bytes together). Those answer nothing,
+ * but read after the request went out they would pass for its response, and every later
+ * response on the connection for the one before it.
  */
 final class BackendLink {
     private static final Logger log = LoggerFactory.getLogger(BackendLink.class);
@@ -107,9 +115,49 @@ final class BackendLink {
         h.attach(session);
         handler = h;
         channel = h.channel();
-        connected = true;
+        // What the session writes waits, as for a connect, until the connection is vetted.
+        connected = false;
         session.connecting(host);
-        read(session.client().isWritable());
+        channel.eventLoop().execute(() -> vet(h));
+    }
+
+    /**
+     * Runs once the loop has handled the I/O events it had when {@code h}'s connection was
+     * taken: a parked connection that got bytes, a FIN or a reset meanwhile has been found stale
+     * by its handler then (and the session moved to a fresh connection). What came since waits
+     * in the socket: a peek (which consumes nothing) tells. Only then is the connection used.
+     */
+    private void vet(HttpBackendHandler h) {
+        if (h != handler || !h.vetting()) {
+            // Found stale already, or the session ended.
+            return;
+        }
+        PendingInput.State input = channel.isActive() ? unread(channel) : PendingInput.State.EOF;
+        if (input != PendingInput.State.NONE) {
+            log.debug("relay {}: pooled connection to {} stale ({}), connecting afresh", relay.name(), host, input);
+            replaceStale();
+            return;
+        }
+        h.vetted();
+        up();
+    }
+
+    /** What the socket under {@code ch} holds unread (none for a channel that is not a socket's). */
+    private static PendingInput.State unread(Channel ch) {
+        return ch instanceof UnixChannel u ? PendingInput.of(u.fd().intValue()) : PendingInput.State.NONE;
+    }
+
+    /**
+     * The pooled connection on trial is stale: it is closed, and what the session wrote for
+     * it (held until now) goes over a fresh connection to the same host.
+     */
+    void replaceStale() {
+        HttpBackendHandler old = handler;
+        Channel stale = channel;
+        old.drop();
+        connect();
+        old.moveExpectationTo(handler);
+        stale.close();
     }
 
     private IdleBackends idle() {
@@ -209,6 +257,11 @@ final class BackendLink {
             connectFailed(f.cause());
             return;
         }
+        up();
+    }
+
+    /** The connection may carry the session's bytes: what waited goes out. */
+    private void up() {
         connected = true;
         if (pending != null) {
             for (ByteBuf m; (m = pending.poll()) != null; ) {

@@ -21,7 +21,9 @@ import org.hoststated.relay.lb.TargetHost;
  * <p>The handler stays with its connection for the connection's life: when a session parks the
  * connection in its loop's {@link IdleBackends}, the handler belongs to no session and closes
  * the connection on anything the server does (it removes itself from the pool when closed);
- * the session that takes it next {@link #attach}es itself.
+ * the session that takes it next {@link #attach}es itself. Until that session's
+ * {@link BackendLink} has vetted it (after the loop's current batch of I/O events), anything the
+ * server does still means the connection is stale: the session is told, and takes a fresh one.
  */
 final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private enum State { IDLE, HEAD, BODY, TUNNEL }
@@ -77,6 +79,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private IdleBackends parkedIn;
     private TargetHost parkedHost;
     private long parkedSince;
+    /**
+     * Taken from the pool by the session, which writes nothing on it yet: bytes, a FIN or a
+     * reset now were sent before its request and answer nothing ({@link BackendLink#vet}).
+     */
+    private boolean vetting;
 
     HttpBackendHandler(HttpFrontendHandler session) {
         this.session = session;
@@ -123,9 +130,34 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         return parkedSince;
     }
 
-    /** {@code s} takes over the (unparked) connection. */
+    /** {@code s} takes over the (unparked) connection, on trial until {@link #vetted}. */
     void attach(HttpFrontendHandler s) {
         session = s;
+        vetting = true;
+    }
+
+    boolean vetting() {
+        return vetting;
+    }
+
+    /** The connection was idle and open when the session was about to use it: it is the session's. */
+    void vetted() {
+        vetting = false;
+    }
+
+    /** The session gave the connection up (stale): nothing it does any more concerns a session. */
+    void drop() {
+        vetting = false;
+        done = true;
+        session = null;
+    }
+
+    /** The server did something while the connection was on trial: it is stale. */
+    private void staleWhileVetting(ChannelHandlerContext ctx) {
+        HttpFrontendHandler s = session;
+        drop();
+        ctx.close();
+        s.pooledConnectionStale(this);
     }
 
     /** Whether the server sent FIN (its channel must not be asked to read any more). */
@@ -165,6 +197,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             // Parked: bytes nobody asked for; the connection cannot be trusted any more.
             in.release();
             ctx.close();
+            return;
+        }
+        if (vetting) {
+            in.release();
+            staleWhileVetting(ctx);
             return;
         }
         session.serverTraffic();
@@ -445,6 +482,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
+            if (vetting) {
+                staleWhileVetting(ctx);
+                return;
+            }
             ended(ctx);
             return;
         }
@@ -457,7 +498,9 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             parkedIn.remove(this, parkedHost);
             unpark();
         }
-        if (session != null) {
+        if (session != null && vetting) {
+            staleWhileVetting(ctx);
+        } else if (session != null) {
             ended(ctx);
         }
         release();
@@ -510,6 +553,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (session != null && vetting) {
+            staleWhileVetting(ctx);
+            return;
+        }
         boolean lost = !done && state == State.HEAD && awaitingFirstByte;
         done = true;
         if (session != null && lost) {

@@ -587,6 +587,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
+    /**
+     * The pooled connection taken for the request in flight turned out stale before the request
+     * went out on it (the server sent bytes, FIN or a reset while it was parked): the request
+     * goes over a fresh connection instead.
+     */
+    void pooledConnectionStale(HttpBackendHandler from) {
+        if (link.current(from)) {
+            log.debug("relay {}, session {}: pooled connection stale, connecting afresh", relay.name(), session.id());
+            link.replaceStale();
+        }
+    }
+
     /** The backend connection closed while idle between exchanges: the next request reconnects. */
     void serverGone(HttpBackendHandler from) {
         if (link.current(from) && !exchange && state != State.TUNNEL) {
