@@ -8,6 +8,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.unix.UnixChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.posix.PendingInput;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
@@ -118,7 +119,11 @@ final class BackendLink {
         // What the session writes waits, as for a connect, until the connection is vetted.
         connected = false;
         session.connecting(host);
-        channel.eventLoop().execute(() -> vet(h));
+        try {
+            channel.eventLoop().execute(() -> vet(h));
+        } catch (RejectedExecutionException e) {
+            // The engine is shutting down and closes the session itself.
+        }
     }
 
     /**
