@@ -33,11 +33,12 @@ import org.slf4j.LoggerFactory;
  * response's first byte, so the session can resend it once over a fresh connection
  * ({@link #replayOnFreshConnection}) instead of answering 502.
  *
- * <p>A connection taken from the pool is not written at once ({@link #vet}): the worker loop may
- * hold, in the batch of I/O events it is handling, bytes the server sent on it while it was
- * parked (a late loop sees a client's request and such bytes together). Those answer nothing,
- * but read after the request went out they would pass for its response, and every later
- * response on the connection for the one before it.
+ * <p>An idle connection that carries another request (taken from the pool, or the session's own
+ * between exchanges: keep-alive, pipelined) is not written at once ({@link #vet}): the worker
+ * loop may hold, in the batch of I/O events it is handling, bytes the server sent on it while
+ * it was idle (a late loop sees a client's request and such bytes together). Those answer
+ * nothing, but read after the request went out they would pass for its response, and every
+ * later response on the connection for the one before it.
  */
 final class BackendLink {
     private static final Logger log = LoggerFactory.getLogger(BackendLink.class);
@@ -116,9 +117,25 @@ final class BackendLink {
         h.attach(session);
         handler = h;
         channel = h.channel();
-        // What the session writes waits, as for a connect, until the connection is vetted.
-        connected = false;
         session.connecting(host);
+        onTrial();
+    }
+
+    /**
+     * The session's own connection, idle between exchanges, carries the next request
+     * (keep-alive or pipelined): vetted first, as one taken from the pool.
+     */
+    void reuse() {
+        if (connected) {
+            onTrial();
+        }
+    }
+
+    /** What the session writes waits, as for a connect, until the idle connection is vetted. */
+    private void onTrial() {
+        HttpBackendHandler h = handler;
+        h.onTrial();
+        connected = false;
         try {
             channel.eventLoop().execute(() -> vet(h));
         } catch (RejectedExecutionException e) {
@@ -127,8 +144,8 @@ final class BackendLink {
     }
 
     /**
-     * Runs once the loop has handled the I/O events it had when {@code h}'s connection was
-     * taken: a parked connection that got bytes, a FIN or a reset meanwhile has been found stale
+     * Runs once the loop has handled the I/O events it had when {@code h}'s idle connection was
+     * taken for a request: one that got bytes, a FIN or a reset meanwhile has been found stale
      * by its handler then (and the session moved to a fresh connection). What came since waits
      * in the socket: a peek (which consumes nothing) tells. Only then is the connection used.
      */
@@ -139,7 +156,7 @@ final class BackendLink {
         }
         PendingInput.State input = channel.isActive() ? unread(channel) : PendingInput.State.EOF;
         if (input != PendingInput.State.NONE) {
-            log.debug("relay {}: pooled connection to {} stale ({}), connecting afresh", relay.name(), host, input);
+            log.debug("relay {}: idle connection to {} stale ({}), connecting afresh", relay.name(), host, input);
             replaceStale();
             return;
         }
@@ -153,7 +170,7 @@ final class BackendLink {
     }
 
     /**
-     * The pooled connection on trial is stale: it is closed, and what the session wrote for
+     * The idle connection on trial is stale: it is closed, and what the session wrote for
      * it (held until now) goes over a fresh connection to the same host.
      */
     void replaceStale() {

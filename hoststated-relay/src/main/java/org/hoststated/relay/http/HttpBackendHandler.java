@@ -21,9 +21,10 @@ import org.hoststated.relay.lb.TargetHost;
  * <p>The handler stays with its connection for the connection's life: when a session parks the
  * connection in its loop's {@link IdleBackends}, the handler belongs to no session and closes
  * the connection on anything the server does (it removes itself from the pool when closed);
- * the session that takes it next {@link #attach}es itself. Until that session's
- * {@link BackendLink} has vetted it (after the loop's current batch of I/O events), anything the
- * server does still means the connection is stale: the session is told, and takes a fresh one.
+ * the session that takes it next {@link #attach}es itself. Whenever the idle connection is to
+ * carry another request (of a new session, or the next of its own), anything the server does
+ * until the {@link BackendLink} has vetted it (after the loop's current batch of I/O events)
+ * means the connection is stale: the session is told, and takes a fresh one.
  */
 final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private enum State { IDLE, HEAD, BODY, TUNNEL }
@@ -80,7 +81,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private TargetHost parkedHost;
     private long parkedSince;
     /**
-     * Taken from the pool by the session, which writes nothing on it yet: bytes, a FIN or a
+     * Idle, taken for a request that is not written on it yet: bytes, a FIN or a
      * reset now were sent before its request and answer nothing ({@link BackendLink#vet}).
      */
     private boolean vetting;
@@ -130,9 +131,13 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         return parkedSince;
     }
 
-    /** {@code s} takes over the (unparked) connection, on trial until {@link #vetted}. */
+    /** {@code s} takes over the (unparked) connection. */
     void attach(HttpFrontendHandler s) {
         session = s;
+    }
+
+    /** The idle connection is about to carry a request, which waits until {@link #vetted}. */
+    void onTrial() {
         vetting = true;
     }
 
@@ -157,7 +162,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         HttpFrontendHandler s = session;
         drop();
         ctx.close();
-        s.pooledConnectionStale(this);
+        s.idleConnectionStale(this);
     }
 
     /** Whether the server sent FIN (its channel must not be asked to read any more). */

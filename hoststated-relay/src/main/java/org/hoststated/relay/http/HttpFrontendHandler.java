@@ -303,6 +303,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean route(int key, boolean mayReuse) {
         boolean perRequest = rules.hashes && hashRouted;
         if (link.open() && !perRequest && hostStillAccepted()) {
+            link.reuse();
             return true;
         }
         InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
@@ -314,6 +315,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return false;
         }
         if (link.open() && want.equals(link.host())) {
+            link.reuse();
             return true;
         }
         link.connect(want, mayReuse);
@@ -588,13 +590,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     /**
-     * The pooled connection taken for the request in flight turned out stale before the request
-     * went out on it (the server sent bytes, FIN or a reset while it was parked): the request
-     * goes over a fresh connection instead.
+     * The idle connection taken for the request in flight (from the pool, or the session's own)
+     * turned out stale before the request went out on it (the server sent bytes, FIN or a reset
+     * while it was idle): the request goes over a fresh connection instead.
      */
-    void pooledConnectionStale(HttpBackendHandler from) {
+    void idleConnectionStale(HttpBackendHandler from) {
         if (link.current(from)) {
-            log.debug("relay {}, session {}: pooled connection stale, connecting afresh", relay.name(), session.id());
+            log.debug("relay {}, session {}: idle connection stale, connecting afresh", relay.name(), session.id());
             link.replaceStale();
         }
     }

@@ -94,6 +94,42 @@ class PooledStaleBytesTest {
     }
 
     /**
+     * The same within one keep-alive session: the client's next request and bytes the server
+     * sent on the session's idle connection in one batch. The request goes over a fresh
+     * connection, and the session's later requests get their own answers.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void staleBytesOnTheSessionsIdleConnectionInTheNextRequestsBatchAreNeverItsResponse(String transport)
+            throws Exception {
+        RelayTransport t = transport.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
+        assumeTrue(t != null, "io_uring is not available here");
+        try (RawBackend b = new RawBackend(BACKEND, ANSWER_EACH);
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start();
+                RawClient c = r.client()) {
+            c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("for GET /a HTTP/1.1", c.read().text());
+            CountDownLatch held = new CountDownLatch(1);
+            r.workers.next().execute(() -> {
+                held.countDown();
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(held.await(5, TimeUnit.SECONDS));
+            c.send("GET /b-slow HTTP/1.1\r\nHost: a\r\n\r\n");
+            Thread.sleep(20);
+            RawBackend.write(b.sockets.get(0).getOutputStream(), "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nSTALE");
+            String second = c.read().text();
+            c.send("GET /c HTTP/1.1\r\nHost: a\r\n\r\n");
+            String third = c.read().text();
+            assertEquals("for GET /b-slow HTTP/1.1, then for GET /c HTTP/1.1", second + ", then " + third);
+        }
+    }
+
+    /**
      * Bytes that come after the last response of a pipelined series, in a read of their own,
      * answer nothing: the connection is closed, never parked for the next session.
      */
