@@ -51,6 +51,12 @@ final class BackendLink {
     private HttpBackendHandler handler;
     private TargetHost host;
     private boolean connected;
+    /**
+     * An idle connection waits for its vetting ({@link #vet}), within the loop's current batch:
+     * the client may be read meanwhile (what it sends waits in {@link #pending}, a batch's worth
+     * at most), unlike during a connect, which can take long.
+     */
+    private boolean onTrial;
     private int retriesLeft;
     private ArrayDeque<ByteBuf> pending;
     private boolean wrote;
@@ -96,9 +102,9 @@ final class BackendLink {
         return host;
     }
 
-    /** Whether the connection is up and can take more bytes now. */
+    /** Whether the connection is up (or on trial for a moment) and can take more bytes now. */
     boolean writable() {
-        return connected && channel.isWritable();
+        return (connected || onTrial) && channel.isWritable();
     }
 
     /**
@@ -136,6 +142,7 @@ final class BackendLink {
         HttpBackendHandler h = handler;
         h.onTrial();
         connected = false;
+        onTrial = true;
         try {
             channel.eventLoop().execute(() -> vet(h));
         } catch (RejectedExecutionException e) {
@@ -157,9 +164,10 @@ final class BackendLink {
         PendingInput.State input = channel.isActive() ? unread(channel) : PendingInput.State.EOF;
         if (input != PendingInput.State.NONE) {
             log.debug("relay {}: idle connection to {} stale ({}), connecting afresh", relay.name(), host, input);
-            replaceStale();
+            session.idleConnectionStale(h);
             return;
         }
+        onTrial = false;
         h.vetted();
         up();
     }
@@ -174,6 +182,7 @@ final class BackendLink {
      * it (held until now) goes over a fresh connection to the same host.
      */
     void replaceStale() {
+        onTrial = false;
         HttpBackendHandler old = handler;
         Channel stale = channel;
         old.drop();
@@ -385,6 +394,7 @@ final class BackendLink {
         channel = null;
         handler = null;
         connected = false;
+        onTrial = false;
         // Nothing is left to flush: the connection was flushed on its way out (closeOnFlush),
         // or closed. The end of the read that forgot it (a tunnel's last bytes and the
         // client's FIN in one read, on io_uring) must not flush a connection no longer there.

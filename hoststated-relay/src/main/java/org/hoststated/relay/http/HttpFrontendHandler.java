@@ -598,6 +598,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (link.current(from)) {
             log.debug("relay {}, session {}: idle connection stale, connecting afresh", relay.name(), session.id());
             link.replaceStale();
+            // The client waits for the connect, as for any.
+            updateClientRead();
         }
     }
 
