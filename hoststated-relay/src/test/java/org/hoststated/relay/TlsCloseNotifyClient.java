@@ -90,6 +90,21 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
         tls.closeOutbound().sync();
     }
 
+    /**
+     * Sends close_notify unless the connection is closed already (the server may have closed it
+     * first); looked at on the channel's loop, where the close happens. Whether it was sent.
+     */
+    public boolean closeNotifyIfOpen() throws Exception {
+        io.netty.util.concurrent.Future<Boolean> open = ch.eventLoop().submit(() -> {
+            if (!ch.isActive()) {
+                return false;
+            }
+            tls.closeOutbound();
+            return true;
+        });
+        return open.get(10, TimeUnit.SECONDS);
+    }
+
     /** Whether the server closed the TCP connection within {@code seconds}. */
     public boolean closedWithin(int seconds) throws InterruptedException {
         return ch.closeFuture().await(seconds, TimeUnit.SECONDS);

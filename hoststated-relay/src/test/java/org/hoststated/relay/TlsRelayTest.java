@@ -326,6 +326,71 @@ class TlsRelayTest {
     }
 
     /**
+     * A TLS client that sends close_notify while its server is still sending (no FIN from it
+     * yet): BoringSSL answers with the relay's own close_notify at once, and what the server
+     * sends next cannot follow. That close_notify would vouch for the cut stream as whole: the
+     * client is reset instead, after what it was sent. A server that had ended its stream had
+     * all of it sent, and the client gets close_notify (whether its own close_notify comes
+     * before the relay's close, which is rare, or after it). On each transport.
+     */
+    @ParameterizedTest
+    @CsvSource({"epoll, TLSv1.3, sending", "epoll, TLSv1.2, sending", "io_uring, TLSv1.3, sending",
+        "io_uring, TLSv1.2, sending", "epoll, TLSv1.3, ended", "io_uring, TLSv1.2, ended"})
+    void closeNotifyWhileTheServerSendsIsAReset(String transport, String protocol, String server) throws Exception {
+        TlsKeyPair pair = pair();
+        java.util.concurrent.CountDownLatch notified = new java.util.concurrent.CountDownLatch(1);
+        try (java.net.ServerSocket backend = new java.net.ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<Void> served = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try (java.net.Socket s = backend.accept()) {
+                    s.getOutputStream().write("first".getBytes(StandardCharsets.US_ASCII));
+                    if (server.equals("ended")) {
+                        s.shutdownOutput();
+                    }
+                    notified.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    Thread.sleep(50);
+                    if (server.equals("sending")) {
+                        s.getOutputStream().write("second".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    s.getInputStream().read(); // until the relay closes
+                } catch (IOException e) {
+                    // the relay closed first
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("fwd",
+                    new org.hoststated.core.config.ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1",
+                            backend.getLocalPort(), 0), 600, false);
+            try (RelayFixture r = RelayFixture.startTls(TcpOptionsTest.transport(transport), cfg,
+                    RelayTls.serverContext(pair, SslOptions.defaults()));
+                    TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address(), protocol)) {
+                String got = c.awaitEndingWith("first");
+                assertEquals("first", got);
+                if (server.equals("sending")) {
+                    c.closeNotify();
+                } else {
+                    // Once the relay has read the server's FIN, which may come a read after
+                    // "first": a close_notify before it is taken as a cut (the relay cannot know
+                    // the FIN was next), and is reset. The relay may have closed by now.
+                    Thread.sleep(100);
+                    c.closeNotifyIfOpen();
+                }
+                assertTrue(c.closedWithin(5), "the relay kept the connection open after close_notify");
+                notified.countDown();
+                assertEquals("first", c.awaitEndingWith("first"));
+                if (server.equals("sending")) {
+                    assertFalse(c.closeNotifyReceived(), "close_notify after a cut stream");
+                    assertTrue(c.reset(), "no reset after a cut stream");
+                } else {
+                    assertTrue(c.closeNotifyReceived(), "no close_notify after the server's whole stream");
+                    assertFalse(c.reset(), "a reset after the server's whole stream");
+                }
+            }
+            served.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * A TLS client that reads nothing while its server streams: the relay stops reading the
      * server once about the water mark waits for the client, as it does for a plain client
      * (TcpRelayTest.slowReaderKeepsTheRelaysBufferBounded), and the whole stream arrives once

@@ -17,7 +17,8 @@ import javax.net.ssl.SSLEngine;
  * both directions: its own close_notify. BoringSSL (through Netty's engine) answers a
  * close_notify with one at once, TLS 1.3 too, so it would otherwise leave before the session
  * has decided how the client's connection ends. A session that was sending a response, or
- * relaying a tunnel, when the client closed cannot send the rest; it resets the connection
+ * relaying a tunnel, when the client closed (or a TCP session whose server had not ended its
+ * stream) cannot send the rest; it resets the connection
  * ({@link RelaySession#abortOnFlush}, past the pipeline), which drops the held close_notify, so
  * that the client cannot take the cut stream for a whole one. Any close through the pipeline
  * lets the held bytes go first, as without the hold.

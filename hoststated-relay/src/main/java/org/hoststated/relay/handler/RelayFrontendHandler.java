@@ -49,6 +49,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     private int retriesLeft;
     private boolean clientEof;
     private boolean serverEof;
+    /**
+     * The TLS client ended its session (close_notify, answered by the engine): its channel may
+     * stay open a while for its reset ({@link StreamCut}), but gets no backend any more.
+     */
+    private boolean clientGone;
     private SessionInfo session;
     /** Data read from the client before the server was connected (at most one read burst). */
     private ArrayDeque<Object> pending;
@@ -128,7 +133,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         if (f.channel() != server) {
             return;
         }
-        if (!client.isActive()) {
+        if (!client.isActive() || clientGone) {
             server.close();
             return;
         }
@@ -212,13 +217,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             // close_notify is the TLS client's FIN, whether or not a TCP FIN follows: a
             // client may send it and keep the connection open, waiting for ours.
             if (RelaySession.closeNotifyAnswered(ctx)) {
-                // TLS 1.2 answers close_notify with its own at once: nothing more can reach the
-                // client, so the session is over once its last bytes reach the server.
-                RelaySession.setReason(client, "closed by client");
-                if (server != null && connected) {
-                    RelaySession.closeOnFlush(server);
-                }
-                RelaySession.closeOnFlush(client);
+                clientClosedTls();
                 return;
             }
             clientEof();
@@ -229,6 +228,32 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * The TLS client sent close_notify and the engine closed both directions: BoringSSL, through
+     * Netty's engine, answers it with the relay's own at once, TLS 1.3 as 1.2, so nothing more
+     * can reach the client, and the session is over once the client's last bytes reach the
+     * server. A server that had ended its stream (FIN, or closed) had all of it sent before, and
+     * the close_notify goes. Otherwise what the server would still send is cut: the client is
+     * reset after what it was sent, which drops the engine's close_notify ({@link CloseNotifyHold})
+     * since that would vouch for the cut stream as whole.
+     */
+    private void clientClosedTls() {
+        boolean serverEnded = serverEof || connected && !server.isActive();
+        clientGone = true;
+        if (serverEnded) {
+            RelaySession.setReason(client, "closed by client");
+            RelaySession.closeOnFlush(client);
+        } else {
+            RelaySession.setReason(client, "client closed before the server (close_notify; server's stream cut short)");
+            // Before the server's close: StreamCut then holds the close that follows it.
+            RelaySession.abortOnFlush(client);
+        }
+        if (server != null && connected) {
+            RelaySession.closeOnFlush(server);
+        }
+        // A backend still connecting is closed by connectDone.
     }
 
     /** The client sends no more (FIN, or close_notify): pass it on to the server. */

@@ -5,13 +5,14 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import org.hoststated.relay.RelayTls;
 
 /**
  * Builds the pipeline of a session accepted by a {@code protocol tcp} relay, in the relay
  * engine's worker loop that accepted it:
  * <pre>
- *   [ssl (SslHandler, listen ... ssl)] -> frontend
+ *   [close-notify-hold (CloseNotifyHold) -> ssl (SslHandler), listen ... ssl] -> frontend
  * </pre>
  * The frontend handler connects the backend channel on the same loop and relays bytes
  * unchanged both ways; the session timeout is its {@link SessionIdleTimer}, not a handler.
@@ -32,7 +33,11 @@ public final class TcpRelayInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
-            p.addLast("ssl", RelayTls.handler(tls, ch));
+            SslHandler ssl = RelayTls.handler(tls, ch);
+            p.addLast("ssl", ssl);
+            // Holds the engine's answer to a client's close_notify until the session decides
+            // between it and a reset (RelayFrontendHandler.clientClosedTls).
+            CloseNotifyHold.install(ch, ssl);
         }
         p.addLast("frontend", new RelayFrontendHandler(relay));
     }
