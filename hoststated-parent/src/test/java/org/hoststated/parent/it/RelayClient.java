@@ -50,21 +50,31 @@ final class RelayClient {
         return readLine(s.getInputStream());
     }
 
-    /** One whole session: the backend's name, an echoed line, FIN, EOF. */
+    /**
+     * One whole session: the backend's name, an echoed line, FIN, EOF. A failure says at which
+     * step and from which local port, so that the daemon's log line can be found.
+     */
     static String session(String ip, int port) throws IOException {
         try (Socket s = open(ip, port)) {
-            String name = readLine(s.getInputStream());
-            if (name == null) {
-                throw new IOException("closed before the backend's name");
+            String step = "reading the backend's name";
+            try {
+                String name = readLine(s.getInputStream());
+                if (name == null) {
+                    throw new IOException("closed before the backend's name");
+                }
+                step = "echo";
+                if (!"ping".equals(echo(s, "ping"))) {
+                    throw new IOException("no echo from " + name);
+                }
+                step = "awaiting the end after the client's FIN";
+                s.shutdownOutput();
+                if (s.getInputStream().read() != -1) {
+                    throw new IOException("data after the echo");
+                }
+                return name;
+            } catch (IOException e) {
+                throw new IOException(e + " (" + step + ", client port " + s.getLocalPort() + ")", e);
             }
-            if (!"ping".equals(echo(s, "ping"))) {
-                throw new IOException("no echo from " + name);
-            }
-            s.shutdownOutput();
-            if (s.getInputStream().read() != -1) {
-                throw new IOException("data after the echo");
-            }
-            return name;
         }
     }
 

@@ -9,6 +9,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +20,8 @@ import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.hoststated.core.config.Action;
 import org.hoststated.core.config.Direction;
 import org.hoststated.core.config.Mode;
@@ -271,15 +275,13 @@ class HttpPeerTest {
     @ValueSource(strings = {"epoll", "io_uring", "tls"})
     void aResponseCutShortReachesTheClientBeforeItsReset(String how) throws Exception {
         HttpRelayFixture.Builder relay = HttpRelayFixture.builder().transport(transport(how));
-        byte[] cert = HttpTransportsTest.resource("relay.crt");
         if (how.equals("tls")) {
-            relay.tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
-                    SslOptions.defaults()));
+            relay.tls(relayTls());
         }
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::cutShort);
                 HttpRelayFixture r = relay.backend(b.address()).start()) {
             for (int i = 0; i < 20; i++) {
-                try (RawClient c = how.equals("tls") ? HttpTransportsTest.tls(r, cert) : r.client()) {
+                try (RawClient c = how.equals("tls") ? HttpTransportsTest.tls(r, HttpTransportsTest.resource("relay.crt")) : r.client()) {
                     c.send(HttpRelayTest.GET);
                     RawClient.Response head = c.read(true);
                     assertEquals("100", head.header("Content-Length"), head.head());
@@ -449,12 +451,10 @@ class HttpPeerTest {
      */
     @Test
     void clientsThatFailTlsAreClosedWithAShortReason(@TempDir Path tmp) throws Exception {
-        byte[] cert = HttpTransportsTest.resource("relay.crt");
         try (SessionLog log = new SessionLog(tmp);
                 RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
-                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
-                                SslOptions.defaults()))
+                        .tls(relayTls())
                         .limits(new HttpLimits(16 * 1024, 100, 300)).start()) {
             try (RawClient c = r.client()) {
                 c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -480,11 +480,9 @@ class HttpPeerTest {
     @ParameterizedTest
     @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
     void closeNotifyBetweenRequestsEndsTheSession(String protocol) throws Exception {
-        byte[] cert = HttpTransportsTest.resource("relay.crt");
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
-                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
-                                SslOptions.defaults()))
+                        .tls(relayTls())
                         .start();
                 TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol)) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -511,7 +509,6 @@ class HttpPeerTest {
     @ParameterizedTest
     @CsvSource({"TLSv1.3,close", "TLSv1.2,close", "TLSv1.3,tunnel", "TLSv1.3,unanswered", "TLSv1.2,unanswered"})
     void closeNotifyWithinAResponseIsAReset(String protocol, String what) throws Exception {
-        byte[] cert = HttpTransportsTest.resource("relay.crt");
         java.util.concurrent.CountDownLatch notified = new java.util.concurrent.CountDownLatch(1);
         RawBackend.Script script = (b, in, out) -> {
             RawBackend.head(in);
@@ -532,8 +529,7 @@ class HttpPeerTest {
         String upgrade = what.equals("tunnel") ? "Connection: Upgrade\r\nUpgrade: websocket\r\n" : "";
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
-                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
-                                SslOptions.defaults()))
+                        .tls(relayTls())
                         .start();
                 TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol)) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\n" + upgrade + "\r\n");
@@ -566,7 +562,6 @@ class HttpPeerTest {
      */
     @Test
     void aTlsClientsFinAfterAnUpgradeRequestStillGetsTheTunnel() throws Exception {
-        byte[] cert = HttpTransportsTest.resource("relay.crt");
         RawBackend.Script script = (b, in, out) -> {
             RawBackend.head(in);
             RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
@@ -582,15 +577,11 @@ class HttpPeerTest {
         };
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
-                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
-                                SslOptions.defaults()))
+                        .tls(relayTls())
                         .start();
                 Socket tcp = new Socket()) {
             tcp.connect(r.address);
-            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
-            trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-            javax.net.ssl.SSLSocket c = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
-                    .createSocket(tcp, "localhost", r.address.getPort(), false);
+            SSLSocket c = tlsClient(tcp, r, false);
             c.setSoTimeout(5_000);
             c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
@@ -609,7 +600,6 @@ class HttpPeerTest {
      */
     @Test
     void aChunkThatLooksLikeTheLastOneReachesATlsHttp10ClientWhole() throws Exception {
-        byte[] cert = HttpTransportsTest.resource("relay.crt");
         String response = "HTTP/1.1 200 OK\r\nServer: ff\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "1\r\nc\r\n3\r\n7pq\r\n1\r\ns\r\n5\r\n0\r\n\r\n\r\n0\r\n\r\n";
         RawBackend.Script script = (b, in, out) -> {
@@ -625,15 +615,11 @@ class HttpPeerTest {
         };
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
-                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
-                                SslOptions.defaults()))
+                        .tls(relayTls())
                         .start();
                 Socket tcp = new Socket()) {
             tcp.connect(r.address);
-            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
-            trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-            javax.net.ssl.SSLSocket c = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
-                    .createSocket(tcp, "localhost", r.address.getPort(), false);
+            SSLSocket c = tlsClient(tcp, r, false);
             c.setSoTimeout(5_000);
             c.getOutputStream().write("GET /c25/r0 HTTP/1.0\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             c.getOutputStream().flush();
@@ -664,19 +650,14 @@ class HttpPeerTest {
      */
     @Test
     void aTlsClientThatReadsNothingKeepsTheRelaysBufferBounded() throws Exception {
-        byte[] cert = HttpTransportsTest.resource("relay.crt");
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::huge);
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
-                        .tls(RelayTls.serverContext(new TlsKeyPair(1, 1, cert, HttpTransportsTest.resource("relay.key")),
-                                SslOptions.defaults()))
+                        .tls(relayTls())
                         .start();
                 Socket tcp = new Socket()) {
             tcp.setReceiveBufferSize(16 * 1024);
             tcp.connect(r.address);
-            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
-            trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-            javax.net.ssl.SSLSocket c = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
-                    .createSocket(tcp, "localhost", r.address.getPort(), true);
+            SSLSocket c = tlsClient(tcp, r, true);
             c.setSoTimeout(20_000);
             c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             c.getOutputStream().flush();
@@ -702,6 +683,19 @@ class HttpPeerTest {
                 got += n;
             }
         }
+    }
+
+    /** The relay's side of TLS in these tests: the test certificate, default options. */
+    private static SslContext relayTls() throws Exception {
+        return RelayTls.serverContext(new TlsKeyPair(1, 1, HttpTransportsTest.resource("relay.crt"),
+                HttpTransportsTest.resource("relay.key")), SslOptions.defaults());
+    }
+
+    /** A TLS client over {@code tcp}, connected to {@code r}, that trusts any certificate. */
+    private static SSLSocket tlsClient(Socket tcp, HttpRelayFixture r, boolean autoClose) throws Exception {
+        SSLContext trustAll = SSLContext.getInstance("TLS");
+        trustAll.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        return (SSLSocket) trustAll.getSocketFactory().createSocket(tcp, "localhost", r.address.getPort(), autoClose);
     }
 
     private static io.netty.channel.Channel awaitOnlySession(HttpRelayFixture r) throws InterruptedException {
