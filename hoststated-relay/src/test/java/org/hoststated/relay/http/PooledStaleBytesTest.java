@@ -66,16 +66,7 @@ class PooledStaleBytesTest {
             try (RawClient second = r.client()) {
                 BackendReuseTest.await("the second session is open", () -> r.active() == 1);
                 // The loop is late: the request, then the stale response, both wait for it.
-                CountDownLatch held = new CountDownLatch(1);
-                r.workers.next().execute(() -> {
-                    held.countDown();
-                    try {
-                        Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                assertTrue(held.await(5, TimeUnit.SECONDS));
+                holdTheLoop(r);
                 second.send(get("/b-slow"));
                 Thread.sleep(20);
                 Socket parked = b.sockets.get(0);
@@ -109,16 +100,7 @@ class PooledStaleBytesTest {
                 RawClient c = r.client()) {
             c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n");
             assertEquals("for GET /a HTTP/1.1", c.read().text());
-            CountDownLatch held = new CountDownLatch(1);
-            r.workers.next().execute(() -> {
-                held.countDown();
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            assertTrue(held.await(5, TimeUnit.SECONDS));
+            holdTheLoop(r);
             c.send("GET /b-slow HTTP/1.1\r\nHost: a\r\n\r\n");
             Thread.sleep(20);
             RawBackend.write(b.sockets.get(0).getOutputStream(), "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nSTALE");
@@ -180,5 +162,19 @@ class PooledStaleBytesTest {
         while (in.read() >= 0) {
             // The relay must send nothing more here; the test sees it if it does.
         }
+    }
+
+    /** Keeps the relay's (one) worker loop busy for 200 ms from now, as a descheduled loop would be. */
+    private static void holdTheLoop(HttpRelayFixture r) throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(1);
+        r.workers.next().execute(() -> {
+            held.countDown();
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(held.await(5, TimeUnit.SECONDS));
     }
 }
