@@ -51,12 +51,6 @@ final class BackendLink {
     private HttpBackendHandler handler;
     private TargetHost host;
     private boolean connected;
-    /**
-     * An idle connection waits for its vetting ({@link #vet}), within the loop's current batch:
-     * the client may be read meanwhile (what it sends waits in {@link #pending}, a batch's worth
-     * at most), unlike during a connect, which can take long.
-     */
-    private boolean onTrial;
     private int retriesLeft;
     private ArrayDeque<ByteBuf> pending;
     private boolean wrote;
@@ -104,7 +98,16 @@ final class BackendLink {
 
     /** Whether the connection is up (or on trial for a moment) and can take more bytes now. */
     boolean writable() {
-        return (connected || onTrial) && channel.isWritable();
+        return (connected || onTrial()) && channel.isWritable();
+    }
+
+    /**
+     * Whether the idle connection waits for its vetting ({@link #vet}), within the loop's current
+     * batch: the client may be read meanwhile (what it sends waits in {@link #pending}, a
+     * batch's worth at most), unlike during a connect, which can take long.
+     */
+    private boolean onTrial() {
+        return handler != null && handler.vetting();
     }
 
     /**
@@ -124,7 +127,7 @@ final class BackendLink {
         handler = h;
         channel = h.channel();
         session.connecting(host);
-        onTrial(true);
+        putOnTrial(true);
     }
 
     /**
@@ -138,16 +141,15 @@ final class BackendLink {
      */
     void reuse() {
         if (connected) {
-            onTrial(false);
+            putOnTrial(false);
         }
     }
 
     /** What the session writes waits, as for a connect, until the idle connection is vetted. */
-    private void onTrial(boolean peek) {
+    private void putOnTrial(boolean peek) {
         HttpBackendHandler h = handler;
         h.onTrial();
         connected = false;
-        onTrial = true;
         try {
             channel.eventLoop().execute(() -> vet(h, peek));
         } catch (RejectedExecutionException e) {
@@ -174,7 +176,6 @@ final class BackendLink {
             session.idleConnectionStale(h);
             return;
         }
-        onTrial = false;
         h.vetted();
         up();
     }
@@ -189,7 +190,6 @@ final class BackendLink {
      * it (held until now) goes over a fresh connection to the same host.
      */
     void replaceStale() {
-        onTrial = false;
         HttpBackendHandler old = handler;
         Channel stale = channel;
         old.drop();
@@ -401,7 +401,6 @@ final class BackendLink {
         channel = null;
         handler = null;
         connected = false;
-        onTrial = false;
         // Nothing is left to flush: the connection was flushed on its way out (closeOnFlush),
         // or closed. The end of the read that forgot it (a tunnel's last bytes and the
         // client's FIN in one read, on io_uring) must not flush a connection no longer there.
