@@ -78,8 +78,12 @@ public final class CloseNotifyHold extends ChannelOutboundHandlerAdapter {
         }
     }
 
-    /** Adds the hold before {@code ch}'s {@link SslHandler}. */
-    public static void install(Channel ch, SslHandler tls) {
+    /**
+     * Adds {@code tls} as {@code ch}'s "ssl" handler, last so far, with the hold before it: the
+     * session then decides between the engine's answer to a client's close_notify and a reset.
+     */
+    public static void addWith(Channel ch, SslHandler tls) {
+        ch.pipeline().addLast("ssl", tls);
         ch.pipeline().addFirst("close-notify-hold", new CloseNotifyHold(tls));
     }
 }

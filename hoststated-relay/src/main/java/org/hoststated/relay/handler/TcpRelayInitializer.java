@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import org.hoststated.relay.RelayTls;
 
 /**
@@ -33,11 +32,9 @@ public final class TcpRelayInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
-            SslHandler ssl = RelayTls.handler(tls, ch);
-            p.addLast("ssl", ssl);
-            // Holds the engine's answer to a client's close_notify until the session decides
-            // between it and a reset (RelayFrontendHandler.clientClosedTls).
-            CloseNotifyHold.install(ch, ssl);
+            // The session decides between the engine's answer to a client's close_notify and
+            // a reset (RelayFrontendHandler.clientClosedTls).
+            CloseNotifyHold.addWith(ch, RelayTls.handler(tls, ch));
         }
         p.addLast("frontend", new RelayFrontendHandler(relay));
     }

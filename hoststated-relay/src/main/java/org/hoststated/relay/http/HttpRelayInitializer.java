@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import org.hoststated.core.config.Mode;
 import org.hoststated.core.config.ProtocolConfig;
@@ -63,9 +62,7 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
     public void init(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
-            SslHandler ssl = RelayTls.handler(tls, ch);
-            p.addLast("ssl", ssl);
-            CloseNotifyHold.install(ch, ssl);
+            CloseNotifyHold.addWith(ch, RelayTls.handler(tls, ch));
         }
         p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted, pool));
     }
