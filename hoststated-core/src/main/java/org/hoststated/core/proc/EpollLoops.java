@@ -277,9 +277,21 @@ public final class EpollLoops {
      * descriptor (the parent keeps the relays' listening sockets).
      */
     static boolean closeLeavesTheSet(EpollIoHandle handle) {
-        Class<?> channel = handle.getClass().getEnclosingClass();
-        return channel != null && AbstractEpollStreamChannel.class.isAssignableFrom(channel);
+        return OF_A_STREAM_CHANNEL.get(handle.getClass());
     }
+
+    /**
+     * Whether a handle class is a stream channel's (its unsafe, an inner class of the channel),
+     * found once per class: {@link Class#getEnclosingClass} asks the VM afresh on every call,
+     * and every connection registers.
+     */
+    private static final ClassValue<Boolean> OF_A_STREAM_CHANNEL = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> handle) {
+            Class<?> channel = handle.getEnclosingClass();
+            return channel != null && AbstractEpollStreamChannel.class.isAssignableFrom(channel);
+        }
+    };
 
     /**
      * What Netty's handler holds instead of the channel: it passes the channel its events
