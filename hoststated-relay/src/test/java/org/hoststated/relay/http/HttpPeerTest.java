@@ -575,22 +575,10 @@ class HttpPeerTest {
                 // until the client's FIN, passed on
             }
         };
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
-                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
-                        .tls(relayTls())
-                        .start();
-                Socket tcp = new Socket()) {
-            tcp.connect(r.address);
-            SSLSocket c = tlsClient(tcp, r, false);
-            c.setSoTimeout(5_000);
-            c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-            c.getOutputStream().flush();
-            tcp.shutdownOutput(); // a FIN under the TLS layer, no close_notify
-            String got = new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertTrue(got.startsWith("HTTP/1.1 101 "), got);
-            assertTrue(got.endsWith("\r\n\r\nfrom the server"), got);
-        }
+        String got = askOverTlsThenFin(script,
+                "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        assertTrue(got.startsWith("HTTP/1.1 101 "), got);
+        assertTrue(got.endsWith("\r\n\r\nfrom the server"), got);
     }
 
     /**
@@ -613,22 +601,10 @@ class HttpPeerTest {
                 }
             }
         };
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
-                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
-                        .tls(relayTls())
-                        .start();
-                Socket tcp = new Socket()) {
-            tcp.connect(r.address);
-            SSLSocket c = tlsClient(tcp, r, false);
-            c.setSoTimeout(5_000);
-            c.getOutputStream().write("GET /c25/r0 HTTP/1.0\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            c.getOutputStream().flush();
-            tcp.shutdownOutput();
-            String got = new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertTrue(got.startsWith("HTTP/1.1 200 OK\r\n"), got);
-            assertFalse(got.contains("Transfer-Encoding"), got);
-            assertTrue(got.endsWith("\r\n\r\nc7pqs0\r\n\r\n"), got);
-        }
+        String got = askOverTlsThenFin(script, "GET /c25/r0 HTTP/1.0\r\nHost: a\r\n\r\n");
+        assertTrue(got.startsWith("HTTP/1.1 200 OK\r\n"), got);
+        assertFalse(got.contains("Transfer-Encoding"), got);
+        assertTrue(got.endsWith("\r\n\r\nc7pqs0\r\n\r\n"), got);
     }
 
     /** Answers every request with 32 MiB of zeros. */
@@ -682,6 +658,24 @@ class HttpPeerTest {
                 assertTrue(n > 0, "response cut after " + got);
                 got += n;
             }
+        }
+    }
+
+    /**
+     * Sends {@code request} over TLS to a TLS relay in front of {@code script}, then a bare FIN
+     * under the TLS layer (no close_notify), and reads all the client gets.
+     */
+    private static String askOverTlsThenFin(RawBackend.Script script, String request) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).tls(relayTls()).start();
+                Socket tcp = new Socket()) {
+            tcp.connect(r.address);
+            SSLSocket c = tlsClient(tcp, r, false);
+            c.setSoTimeout(5_000);
+            c.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            tcp.shutdownOutput();
+            return new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 
