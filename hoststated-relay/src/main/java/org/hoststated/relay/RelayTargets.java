@@ -64,18 +64,12 @@ public final class RelayTargets {
         return new TargetHost(h.id(), h.name(), new InetSocketAddress(h.address(), port), h.retry());
     }
 
-    /**
-     * The service's first virtual host of the relay's transport (a service may have a tcp and
-     * a udp one), else its first: the relay then connects where the service's rule is not.
-     */
+    /** The service's virtual host for the relay's transport ({@link ServiceConfig#relayTarget}). */
     private static TargetHost serviceHost(ServiceTarget s, Config config, IpProtocol transport) {
         ServiceConfig svc = config.service(s.service())
                 .orElseThrow(() -> new IllegalArgumentException("unknown service " + s.service()));
-        if (svc.virtualHosts().isEmpty()) {
-            throw new IllegalArgumentException("service " + s.service() + " has no virtual host");
-        }
-        VirtualHost vh = svc.virtualHosts().stream().filter(v -> v.protocol() == transport).findFirst()
-                .orElse(svc.virtualHosts().get(0));
+        VirtualHost vh = svc.relayTarget(transport)
+                .orElseThrow(() -> new IllegalArgumentException("service " + s.service() + " has no virtual host"));
         return new TargetHost(-1, vh.name(), new InetSocketAddress(vh.address(), vh.port()), s.retry());
     }
 

@@ -1,6 +1,7 @@
 package org.hoststated.core.config;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A layer-3 redirection; used by pfe. Table names are the derived names when a template is
@@ -20,5 +21,15 @@ public record ServiceConfig(int id, String name, List<VirtualHost> virtualHosts,
     /** The service port: the port of the first virtual host. */
     public int port() {
         return virtualHosts.isEmpty() ? 0 : virtualHosts.get(0).port();
+    }
+
+    /**
+     * Where a relay with this service as its target connects: the first virtual host of the
+     * relay's transport (a service may have a tcp and a udp one), else the first; empty when
+     * the service has none.
+     */
+    public Optional<VirtualHost> relayTarget(IpProtocol transport) {
+        return virtualHosts.stream().filter(v -> v.protocol() == transport).findFirst()
+                .or(() -> virtualHosts.stream().findFirst());
     }
 }

@@ -41,6 +41,7 @@ final class Validator {
         new L3Capabilities(draft.l3Backend, diag).check(draft.services, byName);
         List<ProtocolConfig> protocols = protocols();
         List<RelayConfig> relays = relays(byName, protocols);
+        reportLoops(relays, byName, services, protocols);
         if (draft.services.isEmpty() && draft.relays.isEmpty()) {
             diag.error(end, "no services, nothing to do");
         }
@@ -192,6 +193,25 @@ final class Validator {
         }
     }
 
+    private static boolean isDns(String protocol, List<ProtocolConfig> protocols) {
+        return protocols.stream().anyMatch(p -> p.name().equals(protocol) && p.type() == ProtocolType.DNS);
+    }
+
+    /**
+     * A relay whose connections come back to it, directly or through other relays, would open
+     * connections until sockets or memory run out ({@link RelayLoops}); reported at the first
+     * relay of each loop.
+     */
+    private void reportLoops(List<RelayConfig> relays, Map<String, TableConfig> tables,
+            List<ServiceConfig> services, List<ProtocolConfig> protocols) {
+        List<RelayLoops.Node> nodes = relays.stream()
+                .map(r -> new RelayLoops.Node(r, isDns(r.protocol(), protocols) ? IpProtocol.UDP : IpProtocol.TCP))
+                .toList();
+        for (RelayLoops.Loop loop : new RelayLoops(nodes, tables, services).find()) {
+            diag.error(draft.relays.get(loop.first()).pos, loop.message());
+        }
+    }
+
     private List<RelayConfig> relays(Map<String, TableConfig> tables, List<ProtocolConfig> protocols) {
         Set<String> services = draft.services.stream().map(s -> s.name).collect(Collectors.toSet());
         Set<String> protos = protocols.stream().map(ProtocolConfig::name).collect(Collectors.toSet());
@@ -216,7 +236,7 @@ final class Validator {
             if (!protos.contains(proto)) {
                 diag.error(r.protocolPos, "no such protocol: " + Messages.clip(proto));
             }
-            boolean dns = protocols.stream().anyMatch(p -> p.name().equals(proto) && p.type() == ProtocolType.DNS);
+            boolean dns = isDns(proto, protocols);
             if (dns && r.listen != null && r.listen.ssl()) {
                 // As relayd: UDP has no TLS, and serving it in clear would hide the mistake.
                 diag.error(r.pos, "relay " + Messages.clip(r.name) + ": ssl is not supported with protocol dns");

@@ -351,10 +351,40 @@ class ConfigTest {
                 + "relay a {\n listen on 127.0.0.1 port 53\n forward to 127.0.0.2 port 53\n}\n"
                 + "relay b {\n listen on 127.0.0.1 port 53 ssl\n forward to 127.0.0.2 port 53\n}\n"
                 + "relay c {\n listen on 127.0.0.1 port 53\n protocol d\n forward to 127.0.0.2 port 53\n}\n"
-                + "relay e {\n listen on 127.0.0.2 port 53\n forward to 127.0.0.2 port 53\n}\n");
+                + "relay e {\n listen on 127.0.0.2 port 53\n forward to 127.0.0.3 port 53\n}\n");
         // c's UDP socket and a's TCP one do not clash.
         assertEquals(List.of("test.conf:8: relay b: 127.0.0.1 port 53 is the listener of relay a"),
                 r.errors().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void relaysWhoseConnectionsComeBackToThemAreRefused() {
+        String dns = "protocol d {\n protocol dns\n}\n";
+        String table = "table t {\n real port 8082\n check tcp\n host 10.0.0.1\n host 127.0.0.1\n}\n";
+        LoadResult r = TestConfigs.parse(dns + table
+                + "relay self {\n listen on 127.0.0.1 port 8080\n forward to 127.0.0.1 port 8080\n}\n"
+                + "relay any {\n listen on 0.0.0.0 port 8081\n forward to 127.0.0.9 port 8081\n}\n"
+                + "relay a {\n listen on 127.0.0.1 port 8082\n forward to 127.0.0.1 port 8083\n}\n"
+                + "relay b {\n listen on 127.0.0.1 port 8083\n table t\n}\n"
+                + "relay udp {\n listen on 127.0.0.1 port 53\n protocol d\n forward to 0.0.0.0 port 53\n}\n");
+        assertEquals(List.of(
+                "test.conf:10: relay self loops: self connects to 127.0.0.1 port 8080 (its own listener),"
+                        + " so each connection would open another",
+                "test.conf:14: relay any loops: any connects to 127.0.0.9 port 8081 (its own listener),"
+                        + " so each connection would open another",
+                "test.conf:18: relays a, b loop: a connects to 127.0.0.1 port 8083 (relay b), b connects to"
+                        + " 127.0.0.1 port 8082 (relay a), so each connection would open another",
+                "test.conf:26: relay udp loops: udp connects to 0.0.0.0 port 53 (its own listener),"
+                        + " so each connection would open another"),
+                r.errors().stream().map(Object::toString).toList());
+
+        // A chain that ends, a relay to another transport's listener, and a disabled relay: no loop.
+        LoadResult ok = TestConfigs.parse(dns
+                + "relay tls {\n listen on 127.0.0.1 port 443 ssl\n forward to 127.0.0.1 port 80\n}\n"
+                + "relay http {\n listen on 127.0.0.1 port 80\n forward to 127.0.0.1 port 53\n}\n"
+                + "relay udp {\n listen on 127.0.0.1 port 53\n protocol d\n forward to 10.0.0.53 port 53\n}\n"
+                + "relay off {\n listen on 127.0.0.1 port 81\n forward to 127.0.0.1 port 81\n disable\n}\n");
+        assertEquals(List.of(), ok.errors().stream().map(Object::toString).toList());
     }
 
     @Test

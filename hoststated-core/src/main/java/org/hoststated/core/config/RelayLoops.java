@@ -1,0 +1,159 @@
+package org.hoststated.core.config;
+
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Finds relays whose connections would come back to themselves: a relay whose target is its
+ * own listener, or relays whose targets lead from one to the next and back to the first. Each
+ * connection such a loop accepts opens another on the same path until sockets or memory run
+ * out. The graph's nodes are the enabled relays; an edge goes from a relay to each relay that
+ * listens, on the same transport, where one of its target endpoints is (a {@code forward to}
+ * address, a table host at the target's port, or the virtual host a {@code service} target
+ * uses). Used once per configuration load.
+ */
+final class RelayLoops {
+    /** One relay: its configuration and the transport it listens and connects on. */
+    record Node(RelayConfig relay, IpProtocol transport) {
+    }
+
+    /**
+     * One loop: indexes into the nodes in the order connections travel, the lowest first, and
+     * the error message that names each hop.
+     */
+    record Loop(List<Integer> relays, String message) {
+        int first() {
+            return relays.get(0);
+        }
+    }
+
+    private record Endpoint(InetAddress address, int port) {
+        @Override
+        public String toString() {
+            return address.getHostAddress() + " port " + port;
+        }
+    }
+
+    private final List<Node> nodes;
+    private final Map<String, TableConfig> tables;
+    private final List<ServiceConfig> services;
+
+    RelayLoops(List<Node> nodes, Map<String, TableConfig> tables, List<ServiceConfig> services) {
+        this.nodes = nodes;
+        this.tables = tables;
+        this.services = services;
+    }
+
+    /** Each loop once. */
+    List<Loop> find() {
+        List<List<Integer>> next = new ArrayList<>();
+        for (Node from : nodes) {
+            List<Integer> to = new ArrayList<>();
+            for (int j = 0; j < nodes.size(); j++) {
+                Node other = nodes.get(j);
+                if (targets(from).stream().anyMatch(e -> reaches(from, e, other))) {
+                    to.add(j);
+                }
+            }
+            next.add(to);
+        }
+        List<Loop> loops = new ArrayList<>();
+        for (int start = 0; start < nodes.size(); start++) {
+            List<Integer> path = new ArrayList<>();
+            path.add(start);
+            walk(start, start, next, path, loops);
+        }
+        return loops;
+    }
+
+    /**
+     * Depth-first from {@code at}, visiting only relays after {@code start}, so that each loop
+     * is found once, from its lowest relay; {@code path} ends with {@code at}.
+     */
+    private void walk(int start, int at, List<List<Integer>> next, List<Integer> path, List<Loop> loops) {
+        for (int j : next.get(at)) {
+            if (j == start) {
+                loops.add(new Loop(List.copyOf(path), message(path)));
+            } else if (j > start && !path.contains(j)) {
+                path.add(j);
+                walk(start, j, next, path, loops);
+                path.remove(path.size() - 1);
+            }
+        }
+    }
+
+    private String message(List<Integer> loop) {
+        StringBuilder hops = new StringBuilder();
+        for (int i = 0; i < loop.size(); i++) {
+            Node from = nodes.get(loop.get(i));
+            Node to = nodes.get(loop.get((i + 1) % loop.size()));
+            Endpoint at = targets(from).stream().filter(e -> reaches(from, e, to)).findFirst().orElseThrow();
+            hops.append(i == 0 ? "" : ", ").append(name(from)).append(" connects to ").append(at)
+                    .append(from == to ? " (its own listener)" : " (relay " + name(to) + ")");
+        }
+        String what = loop.size() == 1 ? "relay " + name(nodes.get(loop.get(0))) + " loops"
+                : "relays " + loop.stream().map(i -> name(nodes.get(i))).collect(Collectors.joining(", ")) + " loop";
+        return what + ": " + hops + ", so each connection would open another";
+    }
+
+    private static String name(Node n) {
+        return Messages.clip(n.relay().name());
+    }
+
+    /** Where {@code node}'s sessions connect; nothing for a disabled relay or one with only nat lookup. */
+    private List<Endpoint> targets(Node node) {
+        RelayConfig r = node.relay();
+        List<Endpoint> out = new ArrayList<>();
+        if (r.disabled() || r.listen() == null) {
+            return out;
+        }
+        if (r.target() instanceof ForwardTarget f) {
+            out.add(new Endpoint(f.address(), f.port()));
+        } else if (r.target() instanceof TableTarget t) {
+            TableConfig table = tables.get(t.table());
+            if (table != null && !table.disabled()) {
+                int port = t.port() > 0 ? t.port() : table.port();
+                table.hosts().forEach(h -> out.add(new Endpoint(h.address(), port)));
+            }
+        } else if (r.target() instanceof ServiceTarget s) {
+            services.stream().filter(svc -> svc.name().equals(s.service())).findFirst()
+                    .flatMap(svc -> svc.relayTarget(node.transport()))
+                    .ifPresent(v -> out.add(new Endpoint(v.address(), v.port())));
+        }
+        return out;
+    }
+
+    /** Whether a connection of {@code from} to {@code e} reaches the listener of {@code to}. */
+    private static boolean reaches(Node from, Endpoint e, Node to) {
+        ListenConfig l = to.relay().listen();
+        if (to.relay().disabled() || l == null || l.port() != e.port() || from.transport() != to.transport()) {
+            return false;
+        }
+        InetAddress a = e.address();
+        if (a.equals(l.address())) {
+            return true;
+        }
+        if (a.isAnyLocalAddress()) {
+            // Connecting to 0.0.0.0 or :: reaches the loopback address.
+            return l.address().isAnyLocalAddress() || l.address().isLoopbackAddress();
+        }
+        return l.address().isAnyLocalAddress() && isLocal(a);
+    }
+
+    /** Whether {@code a} is an address of this machine: loopback, or on one of its interfaces. */
+    private static boolean isLocal(InetAddress a) {
+        if (a.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            return NetworkInterface.getByInetAddress(a) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+}
