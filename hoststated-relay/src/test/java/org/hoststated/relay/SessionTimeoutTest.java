@@ -45,6 +45,41 @@ class SessionTimeoutTest {
         }
     }
 
+    /**
+     * A client that reads nothing while its server streams without end: once every buffer on
+     * the way is full, nothing moves, and the session ends after one timeout (it took two: the
+     * bytes held for the client were first compared with nothing and taken for progress).
+     */
+    @Test
+    void aClientThatReadsNothingIsCutAfterOneTimeout() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<Long> cutAt = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+                    byte[] chunk = new byte[64 * 1024];
+                    while (true) {
+                        out.write(chunk);
+                    }
+                } catch (java.io.IOException e) {
+                    cutAt.add(System.nanoTime());
+                }
+            }, "endless-source");
+            t.setDaemon(true);
+            t.start();
+            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("t", new org.hoststated.core.config.ForwardTarget(
+                    java.net.InetAddress.getLoopbackAddress(), "127.0.0.1", server.getLocalPort(), 0), 2, false);
+            try (RelayFixture r = RelayFixture.start(cfg, null); Socket c = new Socket()) {
+                c.setReceiveBufferSize(4096);
+                long start = System.nanoTime();
+                c.connect(r.address(), 5000);
+                Long cut = cutAt.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(cut != null, "the server's connection outlived 10 s");
+                long ms = (cut - start) / 1_000_000;
+                assertTrue(ms >= 1500 && ms < 3200, "server connection cut " + ms + " ms after the connect (timeout 2 s)");
+            }
+        }
+    }
+
     @Test
     void aSlowReaderDrainingABigResponseIsNotIdle() throws Exception {
         long size = 24L * 1024 * 1024;

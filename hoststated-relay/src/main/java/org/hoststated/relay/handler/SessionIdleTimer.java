@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
  * for that long. It reads the session's last activity from {@link SessionInfo#touch} (called
  * per read anyway) and wakes up about once per timeout, so the relaying path pays nothing per
  * write; Netty's {@code IdleStateHandler} would add a promise and a listener to every write.
- * Output still draining to a slow reader counts as activity. Runs on the session's worker
+ * Output still draining to a slow reader counts as activity: while bytes are queued, the timer
+ * looks at their count four times per timeout, and a drop since the last look is progress. Runs on the session's worker
  * loop; one per session, cancelled when the client channel closes.
  */
 final class SessionIdleTimer implements Runnable {
@@ -17,6 +18,7 @@ final class SessionIdleTimer implements Runnable {
     private final SessionInfo session;
     private final RelayFrontendHandler frontend;
     private final long timeoutNanos;
+    /** Bytes queued towards the client and the server at the last look. */
     private long lastPending;
     private ScheduledFuture<?> next;
 
@@ -46,17 +48,20 @@ final class SessionIdleTimer implements Runnable {
         if (!client.isActive()) {
             return;
         }
+        long pending = frontend.heldBytes();
+        if (pending < lastPending) {
+            // Bytes queued earlier left towards a slow reader since the last look: not idle.
+            // Only a drop counts: bytes are queued by reads, which touch the session themselves,
+            // and a count that merely differs from the last look's (0 at the first) took a
+            // reader that took nothing for one that did, and doubled the timeout.
+            session.touch();
+        }
+        lastPending = pending;
         long idle = System.nanoTime() - session.lastActivityNanos();
         if (idle < timeoutNanos) {
-            schedule(timeoutNanos - idle);
-            return;
-        }
-        long pending = frontend.heldBytes();
-        if (pending != lastPending) {
-            // Bytes queued earlier are still leaving towards a slow reader: not idle.
-            lastPending = pending;
-            session.touch();
-            schedule(timeoutNanos);
+            // While output waits for a slow reader, look again within a quarter of the timeout,
+            // so that progress is seen and a stop is timed from about when it began.
+            schedule(pending > 0 ? Math.min(timeoutNanos - idle, timeoutNanos / 4) : timeoutNanos - idle);
             return;
         }
         RelaySession.setReason(client, "session timeout");

@@ -13,8 +13,10 @@ import org.hoststated.relay.handler.SessionInfo;
  * reads the last activity from {@link SessionInfo#touch} (called per read anyway) and wakes at
  * the earlier deadline, so a short session costs one scheduled task, and a write costs nothing
  * (Netty's {@code IdleStateHandler} adds a promise and a listener to every write). Output still
- * draining to a slow reader counts as activity. On the session's worker loop; owned by
- * {@link HttpFrontendHandler}, which {@link #stop}s it when the session ends.
+ * draining to a slow reader counts as activity: while bytes are queued, the timer looks at
+ * their count four times per timeout, and a drop since the last look is progress. On the
+ * session's worker loop; owned by {@link HttpFrontendHandler}, which {@link #stop}s it when
+ * the session ends.
  */
 final class HttpSessionTimer implements Runnable {
     private final HttpFrontendHandler frontend;
@@ -28,6 +30,7 @@ final class HttpSessionTimer implements Runnable {
     private ScheduledFuture<?> next;
     /** When {@link #next} runs. */
     private long due;
+    /** Bytes queued towards the client and the server at the last look. */
     private long lastPending;
 
     HttpSessionTimer(HttpFrontendHandler frontend, Channel client, SessionInfo session, long headTimeoutMs,
@@ -99,18 +102,25 @@ final class HttpSessionTimer implements Runnable {
         }
         long wake = headDeadline;
         if (idleNanos > 0) {
+            long pending = pending(client) + pending(frontend.server());
+            if (pending < lastPending) {
+                // Bytes queued earlier left towards a slow reader since the last look: not
+                // idle. Only a drop counts: bytes are queued by reads, which touch the session
+                // themselves, and a count that merely differs from the last look's (0 at the
+                // first) took a reader that took nothing for one that did, and doubled the timeout.
+                session.touch();
+            }
+            lastPending = pending;
             long idleUntil = session.lastActivityNanos() + idleNanos;
             if (now - idleUntil >= 0) {
-                long pending = pending(client) + pending(frontend.server());
-                if (pending == lastPending) {
-                    session.done();
-                    frontend.sessionTimeout();
-                    return;
-                }
-                // Bytes queued earlier are still leaving towards a slow reader: not idle.
-                lastPending = pending;
-                session.touch();
-                idleUntil = now + idleNanos;
+                session.done();
+                frontend.sessionTimeout();
+                return;
+            }
+            if (pending > 0) {
+                // Output waits for a slow reader: look again within a quarter of the timeout,
+                // so that progress is seen and a stop is timed from about when it began.
+                idleUntil = Math.min(idleUntil - now, idleNanos / 4) + now;
             }
             wake = wake == 0 || idleUntil - wake < 0 ? idleUntil : wake;
         }

@@ -247,6 +247,41 @@ class HttpSafetyTest {
     }
 
     /**
+     * A client that reads nothing of a response larger than every buffer on the way: once the
+     * relay has stopped reading the server (its client is not writable), nothing moves, and the
+     * session ends after the relay timeout. It used to take twice as long: the bytes held for
+     * the client were first compared with nothing (0) and taken for a slow reader's progress.
+     */
+    @Test
+    void aClientThatReadsNothingOfABigResponseIsCutAfterOneTimeout() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<Long> cutAt = new java.util.concurrent.LinkedBlockingQueue<>();
+        RawBackend.Script big = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n");
+            byte[] chunk = new byte[64 * 1024];
+            try {
+                for (int i = 0; i < 1_000_000_000 / chunk.length; i++) {
+                    out.write(chunk);
+                }
+            } finally {
+                cutAt.add(System.nanoTime());
+            }
+        };
+        try (RawBackend server = new RawBackend(HttpRelayTest.BACKEND, big);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(server.address()).timeout(2).start();
+                Socket c = new Socket()) {
+            c.setReceiveBufferSize(4096);
+            c.connect(r.address, 5000);
+            long sent = System.nanoTime();
+            c.getOutputStream().write(HttpRelayTest.GET.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Long cut = cutAt.poll(10, TimeUnit.SECONDS);
+            assertTrue(cut != null, "the server's connection outlived 10 s");
+            long ms = (cut - sent) / 1_000_000;
+            assertTrue(ms >= 1500 && ms < 3200, "server connection cut " + ms + " ms after the request (timeout 2 s)");
+        }
+    }
+
+    /**
      * A client that sends FIN in the middle of its request body while an early response read
      * until the close is under way: that response cannot end, and the client is reset rather
      * than given a FIN that would end the body as if it were whole.
