@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
  * per read anyway) and wakes up about once per timeout, so the relaying path pays nothing per
  * write; Netty's {@code IdleStateHandler} would add a promise and a listener to every write.
  * Output still draining to a slow reader counts as activity: while bytes are queued, the timer
- * looks at their count four times per timeout, and a drop since the last look is progress. Runs on the session's worker
- * loop; one per session, cancelled when the client channel closes.
+ * looks at their count four times per timeout, and a drop since the last look is progress.
+ * Runs on the session's worker loop; one per session, cancelled when the client channel closes.
  */
 final class SessionIdleTimer implements Runnable {
     private final Channel client;
