@@ -91,6 +91,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * may refuse).
      */
     private boolean headParsed;
+    /** Whether the head being read, not yet whole, begins with the HEAD method. */
+    private boolean partialHeadIsHead;
     /** A response of this session went out whole: the client is past its first request. */
     private boolean answered;
     /** The relay was replaced: a check whether the session is idle, to end it, is scheduled. */
@@ -209,6 +211,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
         int end = scanner.find(in);
         if (end < 0 || end - in.readerIndex() > limits.maxHeadBytes()) {
+            partialHeadIsHead = startsWithHeadMethod(in);
             if (in.readableBytes() > limits.maxHeadBytes()) {
                 throw new HttpException(413, "request head too large");
             }
@@ -462,6 +465,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         exchange = false;
         responseStarted = false;
         headParsed = false;
+        partialHeadIsHead = false;
         if (!reusable || !requestDone) {
             closeServer();
         }
@@ -831,9 +835,26 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 (InetSocketAddress) client.localAddress(), !answersHead());
     }
 
-    /** Whether the request answered is a HEAD; an error before its method was read answers none. */
+    /**
+     * Whether the request answered is a HEAD: the parsed head's method, or for a head refused
+     * before it was whole (413, 408), the method it begins with; nothing read yet answers none.
+     */
     private boolean answersHead() {
-        return headParsed && head.methodHead;
+        return headParsed ? head.methodHead : partialHeadIsHead;
+    }
+
+    private static final byte[] HEAD_METHOD = {'H', 'E', 'A', 'D', ' '};
+
+    private static boolean startsWithHeadMethod(ByteBuf in) {
+        if (in.readableBytes() < HEAD_METHOD.length) {
+            return false;
+        }
+        for (int i = 0; i < HEAD_METHOD.length; i++) {
+            if (in.getByte(in.readerIndex() + i) != HEAD_METHOD[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void closeServer() {

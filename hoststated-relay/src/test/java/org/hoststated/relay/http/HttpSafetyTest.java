@@ -586,6 +586,31 @@ class HttpSafetyTest {
         awaitNoSessions(relay);
     }
 
+    /** A HEAD refused before its head was whole (too large, too slow) gets the head alone too. */
+    @Test
+    void errorsToAnUnfinishedHeadRequestHaveNoContent() throws Exception {
+        try (RawClient c = relay.client()) {
+            c.send("HEAD / HTTP/1.1\r\nHost: a\r\nX: " + "a".repeat(70 * 1024));
+            assertHeadAlone(c, 413, "413 Request Entity Too Large\n".length());
+        }
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
+                .limits(new HttpLimits(16 * 1024, 100, 300)).start()) {
+            try (RawClient c = r.client()) {
+                c.send("HEAD / HTTP/1.1\r\nHo");
+                assertHeadAlone(c, 408, "408 Request Timeout\n".length());
+            }
+            try (RawClient c = r.client()) {
+                c.send("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(200, c.read(true).status());
+                c.send("GET / HTTP/1.1\r\nHo");
+                RawClient.Response res = c.read();
+                assertEquals(408, res.status());
+                assertEquals("408 Request Timeout\n", res.text());
+            }
+        }
+        awaitNoSessions(relay);
+    }
+
     /** Reads a response to HEAD that must be {@code status} and its head alone, then the close. */
     static void assertHeadAlone(RawClient c, int status, int contentLength) throws IOException {
         RawClient.Response res = c.read(true);
