@@ -1,5 +1,6 @@
 package org.hoststated.relay;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
@@ -448,9 +449,29 @@ public final class RelayEngine extends Engine {
      * their end, listed by {@code show sessions} and closed at shutdown until then.
      */
     private void retire(RelayServer s) {
-        s.stop();
+        ChannelFuture closed = s.stop();
+        if (closed != null) {
+            String name = s.config().name();
+            closed.addListener(f -> loop().execute(() -> acceptQueued(name)));
+        }
         if (s.hasSessions()) {
             draining.add(s);
+        }
+    }
+
+    /**
+     * A listener of relay {@code name} closed: the ones that serve its socket on, this
+     * generation's or the one still accepting until it is up, take what the closed one's
+     * cancelled accept may have left queued ({@link RelayServer#acceptQueued}).
+     */
+    private void acceptQueued(String name) {
+        RelayServer current = servers.get(name);
+        if (current != null) {
+            current.acceptQueued();
+        }
+        RelayServer older = replaced.get(name);
+        if (older != null && older != current) {
+            older.acceptQueued();
         }
     }
 

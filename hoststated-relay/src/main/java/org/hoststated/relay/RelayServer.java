@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
@@ -176,9 +177,42 @@ public final class RelayServer {
             }
         }
         if (old != null) {
-            old.close();
+            ChannelFuture closed = old.close();
+            if (old != f.channel()) {
+                closed.addListener(done -> acceptQueued());
+            }
         }
         log.debug("relay {}: accepting on {}", relay.name(), f.channel().localAddress());
+    }
+
+    /**
+     * Has the listener take afresh what waits in its socket's queue. Call it once another
+     * listener of the same socket (an older generation's, or this server's own before a new
+     * descriptor came) has closed. On io_uring that listener's close cancelled its armed accept,
+     * and the kernel wakes one armed accept per connection (exclusive wake-up): the cancelled
+     * one may have been woken for a connection it then never took. That connection stays queued
+     * until another arrives and wakes this listener's accept; a client alone waits for ever (the
+     * session lost in RelayReloadIT). Reading off and on again cancels this listener's accept
+     * and arms a new one, which first accepts what is queued. On epoll every listener is woken,
+     * and this only stops and restarts its polling.
+     */
+    public void acceptQueued() {
+        Channel l = listener();
+        if (l == null || dns != null) {
+            return;
+        }
+        try {
+            l.eventLoop().execute(() -> {
+                // Off on purpose (the acceptor pauses after an accept error): it restarts itself.
+                if (l.isOpen() && l.config().isAutoRead()) {
+                    l.config().setAutoRead(false);
+                    l.config().setAutoRead(true);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Its loop is shutting down with the engine: nothing is accepted any more.
+            log.debug("relay {}: listener's loop gone", relay.name());
+        }
     }
 
     private static void closeQuietly(int fd) {
@@ -192,7 +226,9 @@ public final class RelayServer {
     /**
      * Stops accepting. Sessions in flight go on until they end; they keep this server's
      * context (selector, counters). A DNS relay's listener closes once its waiting queries have
-     * ended: their answers leave through it. The future completes when the listener is closed.
+     * ended: their answers leave through it. The future completes when the listener is closed;
+     * then the listeners that serve its socket on must {@link #acceptQueued}. Null when there
+     * was no listener.
      */
     public ChannelFuture stop() {
         Channel l;
