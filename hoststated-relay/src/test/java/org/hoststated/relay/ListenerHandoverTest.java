@@ -87,6 +87,7 @@ class ListenerHandoverTest {
         try {
             Channel oldListener = old.serve(copyOfListening()).syncUninterruptibly().channel();
             Channel newListener = next.serve(copyOfListening()).syncUninterruptibly().channel();
+            awaitArmed(oldListener);
             awaitArmed(newListener);
             CountDownLatch release = block(oldListener);
             try (java.net.Socket client = connect()) {
@@ -108,6 +109,7 @@ class ListenerHandoverTest {
         RelayServer server = server(loops, transport);
         try {
             Channel oldListener = server.serve(copyOfListening()).syncUninterruptibly().channel();
+            awaitArmed(oldListener);
             CountDownLatch release = block(oldListener);
             try {
                 Channel newListener = server.serve(copyOfListening()).syncUninterruptibly().channel();
@@ -154,12 +156,18 @@ class ListenerHandoverTest {
         return release;
     }
 
-    /** A client alone: nothing else connects after it. */
+    /**
+     * A client alone: nothing else connects after it. The listening side may finish its
+     * handshake, and wake an accept, a moment after connect returns (in a softirq); the pause
+     * lets that happen before the old listener closes, which is the race this test is about.
+     * Without it the new listener may be the one woken: the test would then pass without
+     * showing anything, never fail wrongly.
+     */
     private java.net.Socket connect() throws IOException, InterruptedException {
         java.net.Socket client = new java.net.Socket();
         client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), listening.localAddress().getPort()), 2000);
         client.setSoTimeout(5000);
-        Thread.sleep(20); // the kernel has woken an accept for it
+        Thread.sleep(20);
         return client;
     }
 
@@ -169,8 +177,11 @@ class ListenerHandoverTest {
     }
 
     /**
-     * Returns once the listener's loop has been through its I/O since it registered the
-     * listener, which submitted the listener's accept.
+     * Returns once the listener's accept is armed and settled: its loop has run a task after
+     * registering the listener, gone through its I/O (which submits the accept) and run
+     * another. The pause is not for correctness: with a scheduled task instead (an I/O pass
+     * guaranteed, no pause) the server-given-a-new-descriptor case no longer reproduced the
+     * lost client without the fix, 0 times in 3, against 3 in 3 with it.
      */
     private static void awaitArmed(Channel listener) throws InterruptedException {
         listener.eventLoop().submit(() -> { }).syncUninterruptibly();
