@@ -4,8 +4,10 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -42,6 +44,8 @@ final class RelayLoops {
     private final List<Node> nodes;
     private final Map<String, TableConfig> tables;
     private final List<ServiceConfig> services;
+    /** This machine's interface addresses, read at the first need. */
+    private Set<InetAddress> localAddresses;
 
     RelayLoops(List<Node> nodes, Map<String, TableConfig> tables, List<ServiceConfig> services) {
         this.nodes = nodes;
@@ -54,9 +58,10 @@ final class RelayLoops {
         List<List<Integer>> next = new ArrayList<>();
         for (Node from : nodes) {
             List<Integer> to = new ArrayList<>();
+            List<Endpoint> targets = targets(from);
             for (int j = 0; j < nodes.size(); j++) {
                 Node other = nodes.get(j);
-                if (targets(from).stream().anyMatch(e -> reaches(from, e, other))) {
+                if (targets.stream().anyMatch(e -> reaches(from, e, other))) {
                     to.add(j);
                 }
             }
@@ -129,7 +134,7 @@ final class RelayLoops {
     }
 
     /** Whether a connection of {@code from} to {@code e} reaches the listener of {@code to}. */
-    private static boolean reaches(Node from, Endpoint e, Node to) {
+    private boolean reaches(Node from, Endpoint e, Node to) {
         ListenConfig l = to.relay().listen();
         if (to.relay().disabled() || l == null || l.port() != e.port() || from.transport() != to.transport()) {
             return false;
@@ -146,14 +151,20 @@ final class RelayLoops {
     }
 
     /** Whether {@code a} is an address of this machine: loopback, or on one of its interfaces. */
-    private static boolean isLocal(InetAddress a) {
+    private boolean isLocal(InetAddress a) {
         if (a.isLoopbackAddress()) {
             return true;
         }
-        try {
-            return NetworkInterface.getByInetAddress(a) != null;
-        } catch (SocketException e) {
-            return false;
+        if (localAddresses == null) {
+            // Once per load: a table of thousands of hosts on a wildcard relay's port asks for each.
+            localAddresses = new HashSet<>();
+            try {
+                NetworkInterface.networkInterfaces()
+                        .forEach(i -> i.inetAddresses().forEach(localAddresses::add));
+            } catch (SocketException e) {
+                // Unknown interfaces: only loopback counts as local.
+            }
         }
+        return localAddresses.contains(a);
     }
 }

@@ -378,12 +378,14 @@ class ConfigTest {
                         + " so each connection would open another"),
                 r.errors().stream().map(Object::toString).toList());
 
-        // A chain that ends, a relay to another transport's listener, and a disabled relay: no loop.
+        // A chain that ends, a relay to another transport's listener, a disabled relay, and a
+        // wildcard listener forwarding to another machine on its port: no loop.
         LoadResult ok = TestConfigs.parse(dns
                 + "relay tls {\n listen on 127.0.0.1 port 443 ssl\n forward to 127.0.0.1 port 80\n}\n"
                 + "relay http {\n listen on 127.0.0.1 port 80\n forward to 127.0.0.1 port 53\n}\n"
                 + "relay udp {\n listen on 127.0.0.1 port 53\n protocol d\n forward to 10.0.0.53 port 53\n}\n"
-                + "relay off {\n listen on 127.0.0.1 port 81\n forward to 127.0.0.1 port 81\n disable\n}\n");
+                + "relay off {\n listen on 127.0.0.1 port 81\n forward to 127.0.0.1 port 81\n disable\n}\n"
+                + "relay out {\n listen on 0.0.0.0 port 8085\n forward to 192.0.2.1 port 8085\n}\n");
         assertEquals(List.of(), ok.errors().stream().map(Object::toString).toList());
     }
 
