@@ -12,6 +12,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
@@ -74,6 +75,10 @@ public final class RelaySession {
         }
         if (t instanceof NotSslRecordException) {
             return "not a TLS record";
+        }
+        if (t instanceof SslHandshakeTimeoutException) {
+            // Netty's "handshake timed out after 10000ms", which the prefix would say twice.
+            return "TLS handshake: timed out";
         }
         String m = t.getMessage();
         if (m == null || m.isEmpty()) {

@@ -12,6 +12,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -656,6 +657,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
+        if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
+            // Netty's own handshake limit (10 s) and the first head's run out together for a
+            // client that stalls in its handshake: the reason is named here, before Netty closes
+            // the connection, which would otherwise read as a finished session or a 408.
+            tlsHandshakeFailed(RelaySession.describe(hs.cause()));
+            return;
+        }
         if (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess() && !clientEof) {
             // close_notify is the TLS client's FIN, whether or not a TCP FIN follows: a client
             // may send it and keep the connection open, waiting for ours. BoringSSL has answered
@@ -918,12 +926,19 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         SslHandler tls = client.pipeline().get(SslHandler.class);
-        if (tls != null && !tls.handshakeFuture().isDone()) {
-            // No HTTP answer can reach a client that never finished its handshake.
-            RelaySession.setReason(client, "TLS handshake: timed out");
-            client.close();
+        if (tls != null && !tls.handshakeFuture().isSuccess()) {
+            // No HTTP answer can reach a client that never finished its handshake (or whose
+            // handshake Netty has just failed, its close still to come).
+            tlsHandshakeFailed("TLS handshake: timed out");
             return;
         }
         fail(new HttpException(408, "timeout reading the request head"));
+    }
+
+    /** The client's TLS handshake failed ({@code why}): it is closed, with no HTTP answer. */
+    private void tlsHandshakeFailed(String why) {
+        RelaySession.setReason(client, why.startsWith("TLS") ? why : "TLS handshake: " + why);
+        state = State.CLOSED;
+        client.close();
     }
 }

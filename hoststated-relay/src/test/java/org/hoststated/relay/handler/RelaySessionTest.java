@@ -14,6 +14,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -38,6 +39,8 @@ class RelaySessionTest {
         assertEquals("TLS handshake: SSLv2Hello is not enabled",
                 RelaySession.describe(new DecoderException(new SSLHandshakeException("SSLv2Hello is not enabled"))));
         assertEquals("TLS: record overflow", RelaySession.describe(new SSLException("record overflow")));
+        assertEquals("TLS handshake: timed out",
+                RelaySession.describe(new SslHandshakeTimeoutException("handshake timed out after 10000ms")));
     }
 
     /** Netty names the system call before the error (io_uring and epoll spell it differently). */

@@ -461,13 +461,35 @@ class HttpPeerTest {
                 assertTrue(c.closed());
             }
             String line = log.closeLine();
-            assertTrue(line.endsWith(", client: not a TLS record"), line);
+            assertTrue(line.endsWith(", TLS handshake: not a TLS record"), line);
             try (RawClient c = r.client()) {
                 // The start of a ClientHello record whose rest never comes.
                 c.send(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03});
                 assertTrue(c.closed());
             }
             line = log.closeLine();
+            assertTrue(line.endsWith(", TLS handshake: timed out"), line);
+        }
+    }
+
+    /**
+     * A client that stalls in its handshake, with the first head allowed longer than Netty's
+     * handshake limit (10 s; the two are equal by default and race): Netty's close is named
+     * as a handshake timeout, not as a finished session or a 408 that no client could read.
+     */
+    @Test
+    void aStalledHandshakeIsNamedWhenNettysLimitEndsIt(@TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(relayTls())
+                        .limits(new HttpLimits(16 * 1024, 100, 30_000)).start()) {
+            try (RawClient c = r.client()) {
+                c.socket.setSoTimeout(20_000);
+                c.send(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03});
+                assertTrue(c.closed());
+            }
+            String line = log.closeLine();
             assertTrue(line.endsWith(", TLS handshake: timed out"), line);
         }
     }
