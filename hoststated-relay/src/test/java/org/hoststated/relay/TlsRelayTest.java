@@ -159,6 +159,41 @@ class TlsRelayTest {
         }
     }
 
+    /**
+     * A TLS 1.2 client that starts a renegotiation gets BoringSSL's fatal no_renegotiation
+     * alert. Its session ends then: Netty's engine keeps the error until the next read, so a
+     * client that waits (here, one that keeps its TCP connection open) held the session, dead,
+     * until the idle timeout.
+     */
+    @Test
+    void aRefusedRenegotiationEndsTheSession() throws Exception {
+        TlsKeyPair pair = pair();
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults());
+                java.net.Socket raw = new java.net.Socket(InetAddress.getLoopbackAddress(), r.port)) {
+            raw.setSoTimeout(5_000);
+            // Layered without autoClose: the client's failure leaves the TCP connection open.
+            SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                    .createSocket(raw, "127.0.0.1", r.port, false);
+            c.setSoTimeout(5_000);
+            c.setEnabledProtocols(new String[] {"TLSv1.2"});
+            c.startHandshake();
+            assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
+            c.startHandshake(); // sends the renegotiation's ClientHello
+            assertThrows(javax.net.ssl.SSLException.class, () -> c.getInputStream().read());
+            assertFalse(raw.isClosed());
+            long start = System.nanoTime();
+            try {
+                while (raw.getInputStream().read() >= 0) {
+                    // bytes after the alert, if any
+                }
+            } catch (java.net.SocketException reset) {
+                // a reset is a close too
+            }
+            assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(3));
+        }
+    }
+
     @Test
     void oldProtocolsAreRefused() throws Exception {
         TlsKeyPair pair = pair();
