@@ -38,6 +38,8 @@ public final class RelaySession {
 
     /** The longest failure text a close line carries: a peer's bytes must not flood the log. */
     static final int MAX_DESCRIBED = 160;
+    /** How Netty names BoringSSL's error 0 (no error queued). */
+    private static final String NO_BORINGSSL_REASON = "error:00000000:";
 
     private RelaySession() {
     }
@@ -89,6 +91,11 @@ public final class RelaySession {
             // spelt the same, in a ConnectException (Netty's own class of it is not public).
             m = SystemError.withoutCall(m);
         } else if (t instanceof SSLException) {
+            if (m.contains(NO_BORINGSSL_REASON)) {
+                // BoringSSL sent an alert without queueing an error, as for a server name
+                // longer than 255 bytes: Netty then spells error 0 twice over.
+                m = "refused, BoringSSL gave no reason (see the client's alert)";
+            }
             m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;
         }
         return m.length() <= MAX_DESCRIBED ? m : m.substring(0, MAX_DESCRIBED) + "...";

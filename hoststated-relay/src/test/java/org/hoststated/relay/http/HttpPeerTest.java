@@ -495,6 +495,56 @@ class HttpPeerTest {
     }
 
     /**
+     * A server name longer than DNS allows (300 bytes): BoringSSL refuses it with an
+     * unrecognized_name alert but puts no error on its queue, which Netty spells
+     * "error:00000000:invalid library (0):OPENSSL_internal:invalid library (0)". The close line
+     * says the handshake was refused instead.
+     */
+    @Test
+    void aHandshakeRefusedWithoutAReasonSaysSo(@TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).tls(relayTls()).start()) {
+            try (RawClient c = r.client()) {
+                c.send(clientHello("b".repeat(300)));
+                byte[] alert = c.in.readNBytes(7);
+                assertEquals(0x15, alert[0], java.util.Arrays.toString(alert));
+                assertEquals(112, alert[6], "unrecognized_name");
+                assertTrue(c.closed());
+            }
+            String line = log.closeLine();
+            assertTrue(line.endsWith(", TLS handshake: refused, BoringSSL gave no reason (see the client's alert)"),
+                    line);
+        }
+    }
+
+    /** A TLS 1.2 ClientHello record naming {@code serverName} (ECDHE suites, P-256 and X25519). */
+    private static byte[] clientHello(String serverName) {
+        java.io.ByteArrayOutputStream ext = new java.io.ByteArrayOutputStream();
+        byte[] name = serverName.getBytes(StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer sni = java.nio.ByteBuffer.allocate(5 + name.length)
+                .putShort((short) (3 + name.length)).put((byte) 0).putShort((short) name.length).put(name);
+        extension(ext, 0, sni.array());
+        extension(ext, 10, new byte[] {0, 4, 0, 0x1d, 0, 0x17});
+        extension(ext, 11, new byte[] {1, 0});
+        extension(ext, 13, new byte[] {0, 6, 4, 3, 8, 4, 4, 1});
+        byte[] exts = ext.toByteArray();
+        byte[] suites = {(byte) 0xc0, 0x2b, (byte) 0xc0, 0x2f, (byte) 0xc0, 0x2c, (byte) 0xc0, 0x30};
+        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(2 + 32 + 1 + 2 + suites.length + 2 + 2 + exts.length)
+                .putShort((short) 0x0303).put(new byte[32]).put((byte) 0)
+                .putShort((short) suites.length).put(suites).put((byte) 1).put((byte) 0)
+                .putShort((short) exts.length).put(exts);
+        int n = body.capacity();
+        return java.nio.ByteBuffer.allocate(9 + n).put((byte) 0x16).putShort((short) 0x0301).putShort((short) (4 + n))
+                .put((byte) 1).put((byte) (n >> 16)).putShort((short) n).put(body.array()).array();
+    }
+
+    private static void extension(java.io.ByteArrayOutputStream out, int type, byte[] data) {
+        out.writeBytes(new byte[] {(byte) (type >> 8), (byte) type, (byte) (data.length >> 8), (byte) data.length});
+        out.writeBytes(data);
+    }
+
+    /**
      * A keep-alive client that sends close_notify after its response and keeps the TCP
      * connection open, waiting for the relay's close: the session ends then, not at its idle
      * timeout.
