@@ -63,6 +63,12 @@ final class RelayFixture implements AutoCloseable {
         return new RelayFixture(transport, 1, relay, ProtocolConfig.builtinDefault(1), null, tls);
     }
 
+    /** A TLS relay with its own protocol (socket options) and transport. */
+    static RelayFixture startTls(RelayTransport transport, RelayConfig relay, ProtocolConfig protocol,
+            io.netty.handler.ssl.SslContext tls) throws IOException {
+        return new RelayFixture(transport, 1, relay, protocol, null, tls);
+    }
+
     static RelayFixture start(RelayConfig relay, HostSelector selector) throws IOException {
         return start(RelayTransport.epoll(), 1, relay, ProtocolConfig.builtinDefault(1), selector);
     }

@@ -102,4 +102,73 @@ class SessionTimeoutTest {
             assertEquals(size, got + rest.bytes());
         }
     }
+
+    /** A relay of {@code how} ("epoll", "io_uring", or "tls" on io_uring) with timeout 2 and a big socket buffer. */
+    private static RelayFixture slowSideRelay(String how, java.net.InetSocketAddress server) throws Exception {
+        org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("t", new org.hoststated.core.config.ForwardTarget(
+                server.getAddress(), server.getAddress().getHostAddress(), server.getPort(), 0), 2, false);
+        org.hoststated.core.config.ProtocolConfig protocol = TcpOptionsTest.protocol(new org.hoststated.core.config.TcpOptions(
+                org.hoststated.core.config.TcpOptions.DEFAULT_BACKLOG, null, null, SlowPeer.BIG_SOCKET_BUFFER, 0, 0));
+        if (how.equals("tls")) {
+            return RelayFixture.startTls(TcpOptionsTest.transport("io_uring"), cfg, protocol,
+                    RelayTls.serverContext(TlsRelayTest.pair(), org.hoststated.core.config.SslOptions.defaults()));
+        }
+        return RelayFixture.start(TcpOptionsTest.transport(how), 1, cfg, protocol, null);
+    }
+
+    /**
+     * A client that reads steadily but slowly behind a send buffer of megabytes: the kernel
+     * says the socket is writable only once about half of what it holds is gone, so the bytes
+     * the relay queues itself stay still for longer than the timeout. The client's reads are
+     * progress all the same (they were not: it was cut after one timeout while reading), and
+     * once it stops reading it is cut after about one timeout.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"epoll", "io_uring", "tls"})
+    void aSteadySlowReaderBehindABigSendBufferIsNotCut(String how) throws Exception {
+        try (SlowPeer server = SlowPeer.endlessSource(java.net.InetAddress.getLoopbackAddress(), "x", "");
+                RelayFixture r = slowSideRelay(how, server.address());
+                Socket tcp = new Socket()) {
+            tcp.setReceiveBufferSize(SlowPeer.SMALL_RECEIVE_BUFFER);
+            tcp.connect(r.address(), 5000);
+            Socket c = tcp;
+            if (how.equals("tls")) {
+                c = TlsRelayTest.clientTrusting(TlsRelayTest.pair().certificatePem()).getSocketFactory()
+                        .createSocket(tcp, "localhost", r.port, true);
+            }
+            c.setSoTimeout(20_000);
+            long start = System.nanoTime();
+            c.getOutputStream().write('x'); // the server starts sending
+            c.getOutputStream().flush();
+            long got = SlowPeer.readSlowly(c.getInputStream(), 6_000);
+            SlowPeer.assertNotCut(server.cutAt, start, "the client read");
+            long stopped = System.nanoTime();
+            // Over TLS the client's channel closes only once its close_notify is flushed, or
+            // after SslHandler's 3 s for that, as the client reads nothing more; then the server's.
+            SlowPeer.assertCutAfterOneTimeout(server.cutAt, stopped, 2, how.equals("tls") ? 3_000 : 0);
+            assertTrue(got > 0);
+        }
+    }
+
+    /**
+     * The same towards the server: a server that reads an upload steadily but slowly behind a
+     * big send buffer keeps the session up, and one that stops is cut after about one timeout.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"epoll", "io_uring"})
+    void aServerSlowlyReadingAnUploadIsNotCut(String how) throws Exception {
+        try (SlowPeer server = SlowPeer.slowSink(java.net.InetAddress.getLoopbackAddress());
+                RelayFixture r = slowSideRelay(how, server.address());
+                Socket c = new Socket()) {
+            c.connect(r.address(), 5000);
+            long start = System.nanoTime();
+            java.util.concurrent.LinkedBlockingQueue<Long> clientCut = SlowPeer.writeWithoutEnd(c, "");
+            Thread.sleep(6_000); // the server reads slowly meanwhile
+            SlowPeer.assertNotCut(clientCut, start, "the server read the upload");
+            SlowPeer.assertNotCut(server.cutAt, start, "the server read the upload");
+            server.stopReading();
+            long stopped = System.nanoTime();
+            SlowPeer.assertCutAfterOneTimeout(clientCut, stopped, 2, 0);
+        }
+    }
 }

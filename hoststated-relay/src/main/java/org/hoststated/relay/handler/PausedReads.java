@@ -1,12 +1,9 @@
 package org.hoststated.relay.handler;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelException;
-import io.netty.channel.unix.RawUnixChannelOption;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,9 +19,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PausedReads {
     static final long CHECK_EVERY_MS = 1_000;
-    /** The first bytes of {@code TCP_INFO}: {@code tcpi_state} is the first. */
-    private static final RawUnixChannelOption TCP_INFO = new RawUnixChannelOption("TCP_INFO", 6, 11, 8);
-    private static final int TCP_CLOSE = 7;
     private static final AttributeKey<Boolean> WATCHED = AttributeKey.valueOf(PausedReads.class, "watched");
 
     private PausedReads() {
@@ -57,12 +51,7 @@ public final class PausedReads {
     }
 
     private static boolean wasReset(Channel ch) {
-        ByteBuffer info;
-        try {
-            info = ch.config().getOption(TCP_INFO);
-        } catch (ChannelException | UnsupportedOperationException e) {
-            return false; // not a TCP socket of a native transport: nothing to look at
-        }
-        return info != null && info.remaining() > 0 && (info.get(info.position()) & 0xff) == TCP_CLOSE;
+        TcpInfo info = TcpInfo.of(ch); // null: not a TCP socket of a native transport, nothing to look at
+        return info != null && info.reset();
     }
 }

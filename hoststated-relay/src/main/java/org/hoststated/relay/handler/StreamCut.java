@@ -2,15 +2,11 @@ package org.hoststated.relay.handler;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.unix.RawUnixChannelOption;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,13 +30,6 @@ final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable 
     static final long GRACE_MS = 5000;
     /** The longest pause between two looks at what the kernel still holds. */
     private static final long MAX_POLL_MS = 64;
-
-    /** {@code TCP_INFO} up to {@code tcpi_notsent_bytes} (Linux 4.6). */
-    private static final RawUnixChannelOption TCP_INFO = new RawUnixChannelOption("TCP_INFO", 6, 11, 148);
-    /** {@code tcpi_unacked}: segments sent and not acknowledged. */
-    private static final int UNACKED = 24;
-    /** {@code tcpi_notsent_bytes}: bytes written and not sent yet. */
-    private static final int NOT_SENT = 144;
 
     private final Channel ch;
     private final long deadline;
@@ -111,17 +100,7 @@ final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable 
      * socket cannot tell (then there is nothing to wait for).
      */
     private static boolean acknowledged(Channel ch) {
-        ByteBuffer info;
-        try {
-            info = ch.config().getOption(TCP_INFO);
-        } catch (ChannelException e) {
-            return true;
-        }
-        if (info == null || info.remaining() < TCP_INFO.length()) {
-            return true;
-        }
-        info.order(ByteOrder.nativeOrder());
-        int at = info.position();
-        return info.getInt(at + UNACKED) == 0 && info.getInt(at + NOT_SENT) == 0;
+        TcpInfo info = TcpInfo.of(ch);
+        return info == null || info.allAcknowledged();
     }
 }

@@ -4,34 +4,33 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.hoststated.relay.handler.PeerProgress;
 import org.hoststated.relay.handler.SessionInfo;
 
 /**
  * Both clocks of one HTTP session on one timer: the request head deadline (the first head, and
  * any head once started, must be complete within the head limit, else 408) and the relay's
- * session {@code timeout} (nothing sent either way for that long: the session is closed). It
- * reads the last activity from {@link SessionInfo#touch} (called per read anyway) and wakes at
- * the earlier deadline, so a short session costs one scheduled task, and a write costs nothing
- * (Netty's {@code IdleStateHandler} adds a promise and a listener to every write). Output still
- * draining to a slow reader counts as activity: while bytes are queued, the timer looks at
- * their count four times per timeout, and a drop since the last look is progress. On the
- * session's worker loop; owned by {@link HttpFrontendHandler}, which {@link #stop}s it when
- * the session ends.
+ * session {@code timeout} (nothing sent either way, nor taken by a peer, for that long: the
+ * session is closed). It reads the last activity from {@link SessionInfo#touch} (called per
+ * read anyway) and wakes at the earlier deadline, so a short session costs one scheduled task
+ * or two, and a write costs nothing (Netty's {@code IdleStateHandler} adds a promise and a
+ * listener to every write). A peer still taking what is sent to it counts as activity:
+ * {@link PeerProgress} judges that at the timer's wakes (the kernel's acknowledgements, read at
+ * wakes only). On the session's worker loop; owned by {@link HttpFrontendHandler}, which
+ * {@link #stop}s it when the session ends.
  */
 final class HttpSessionTimer implements Runnable {
     private final HttpFrontendHandler frontend;
     private final Channel client;
     private final SessionInfo session;
     private final long headNanos;
-    /** The session {@code timeout}; 0 for none. */
-    private final long idleNanos;
     /** When the head awaited must be complete; 0 when none is awaited. */
     private long headDeadline;
     private ScheduledFuture<?> next;
     /** When {@link #next} runs. */
     private long due;
-    /** Bytes queued towards the client and the server at the last look. */
-    private long lastPending;
+    /** Judges the session timeout; null for none. */
+    private final PeerProgress progress;
 
     HttpSessionTimer(HttpFrontendHandler frontend, Channel client, SessionInfo session, long headTimeoutMs,
             int timeoutSec) {
@@ -39,15 +38,15 @@ final class HttpSessionTimer implements Runnable {
         this.client = client;
         this.session = session;
         this.headNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMs);
-        this.idleNanos = TimeUnit.SECONDS.toNanos(Math.max(0, timeoutSec));
+        this.progress = timeoutSec > 0 ? new PeerProgress(session, TimeUnit.SECONDS.toNanos(timeoutSec)) : null;
     }
 
     /** The session starts: its first request head is awaited. */
     void start() {
         long now = System.nanoTime();
         headDeadline = deadline(now + headNanos);
-        long idleUntil = now + idleNanos;
-        wakeAt(idleNanos > 0 && idleUntil - headDeadline < 0 ? idleUntil : headDeadline);
+        long idleWake = progress == null ? 0 : now + progress.firstWait();
+        wakeAt(progress != null && idleWake - headDeadline < 0 ? idleWake : headDeadline);
     }
 
     /** A request head started: it must be complete in time. */
@@ -101,28 +100,15 @@ final class HttpSessionTimer implements Runnable {
             }
         }
         long wake = headDeadline;
-        if (idleNanos > 0) {
-            long pending = pending(client) + pending(frontend.server());
-            if (pending < lastPending) {
-                // Bytes queued earlier left towards a slow reader since the last look: not
-                // idle. Only a drop counts: bytes are queued by reads, which touch the session
-                // themselves, and a count that merely differs from the last look's (0 at the
-                // first) took a reader that took nothing for one that did, and doubled the timeout.
-                session.touch();
-            }
-            lastPending = pending;
-            long idleUntil = session.lastActivityNanos() + idleNanos;
-            if (now - idleUntil >= 0) {
+        if (progress != null) {
+            long wait = progress.check(client, frontend.server(), pending(client) + pending(frontend.server()), now);
+            if (wait <= 0) {
                 session.done();
                 frontend.sessionTimeout();
                 return;
             }
-            if (pending > 0) {
-                // Output waits for a slow reader: look again within a quarter of the timeout,
-                // so that progress is seen and a stop is timed from about when it began.
-                idleUntil = Math.min(idleUntil - now, idleNanos / 4) + now;
-            }
-            wake = wake == 0 || idleUntil - wake < 0 ? idleUntil : wake;
+            long idleWake = now + wait;
+            wake = wake == 0 || idleWake - wake < 0 ? idleWake : wake;
         }
         if (wake != 0) {
             wakeAt(wake);

@@ -752,13 +752,13 @@ class HttpPeerTest {
     }
 
     /** The relay's side of TLS in these tests: the test certificate, default options. */
-    private static SslContext relayTls() throws Exception {
+    static SslContext relayTls() throws Exception {
         return RelayTls.serverContext(new TlsKeyPair(1, 1, HttpTransportsTest.resource("relay.crt"),
                 HttpTransportsTest.resource("relay.key")), SslOptions.defaults());
     }
 
     /** A TLS client over {@code tcp}, connected to {@code r}, that trusts any certificate. */
-    private static SSLSocket tlsClient(Socket tcp, HttpRelayFixture r, boolean autoClose) throws Exception {
+    static SSLSocket tlsClient(Socket tcp, HttpRelayFixture r, boolean autoClose) throws Exception {
         SSLContext trustAll = SSLContext.getInstance("TLS");
         trustAll.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
         return (SSLSocket) trustAll.getSocketFactory().createSocket(tcp, "localhost", r.address.getPort(), autoClose);
@@ -773,7 +773,7 @@ class HttpPeerTest {
     }
 
     /** The transport a row names: io_uring, else epoll (for a row such as "tls" too). */
-    private static RelayTransport transport(String how) {
+    static RelayTransport transport(String how) {
         RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
         assumeTrue(t != null, "io_uring is not available here");
         return t;

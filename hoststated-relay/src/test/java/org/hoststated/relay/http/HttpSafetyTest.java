@@ -62,7 +62,7 @@ class HttpSafetyTest {
                 Arguments.of("bad chunk size", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
                 Arguments.of("negative chunk size", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n", 400),
                 Arguments.of("chunk size overflow", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        + "10000000000000001\r\n", 400),
+                        + "10000000000001\r\n", 400),
                 Arguments.of("white space after a chunk size", "POST / HTTP/1.1\r\nHost: a\r\n"
                         + "Transfer-Encoding: chunked\r\n\r\n5 \r\nabcde\r\n0\r\n\r\n", 400),
                 Arguments.of("chunk without CRLF", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -278,6 +278,68 @@ class HttpSafetyTest {
             assertTrue(cut != null, "the server's connection outlived 10 s");
             long ms = (cut - sent) / 1_000_000;
             assertTrue(ms >= 1500 && ms < 3200, "server connection cut " + ms + " ms after the request (timeout 2 s)");
+        }
+    }
+
+    /**
+     * A client that reads a big response steadily but slowly behind a send buffer of megabytes:
+     * the kernel says the socket is writable only once about half of what it holds is gone, so
+     * the bytes the relay queues itself stay still for longer than the timeout. Its reads are
+     * progress all the same (it was cut after one timeout while reading), and once it stops
+     * reading it is cut after about one timeout. Over TLS the same holds for the TCP socket.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "tls"})
+    void aSteadySlowReaderOfABigResponseIsNotCut(String how) throws Exception {
+        HttpRelayFixture.Builder relay = HttpRelayFixture.builder().transport(HttpPeerTest.transport(how))
+                .socketBuffer(org.hoststated.relay.SlowPeer.BIG_SOCKET_BUFFER).timeout(2);
+        if (how.equals("tls")) {
+            relay.tls(HttpPeerTest.relayTls());
+        }
+        try (org.hoststated.relay.SlowPeer server = org.hoststated.relay.SlowPeer.endlessSource(
+                        java.net.InetAddress.getByName(HttpRelayTest.BACKEND), "\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n");
+                HttpRelayFixture r = relay.backend(server.address()).start();
+                Socket tcp = new Socket()) {
+            tcp.setReceiveBufferSize(org.hoststated.relay.SlowPeer.SMALL_RECEIVE_BUFFER);
+            tcp.connect(r.address, 5000);
+            Socket c = how.equals("tls") ? HttpPeerTest.tlsClient(tcp, r, true) : tcp;
+            c.setSoTimeout(20_000);
+            long start = System.nanoTime();
+            c.getOutputStream().write(HttpRelayTest.GET.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            long got = org.hoststated.relay.SlowPeer.readSlowly(c.getInputStream(), 6_000);
+            org.hoststated.relay.SlowPeer.assertNotCut(server.cutAt, start, "the client read");
+            long stopped = System.nanoTime();
+            org.hoststated.relay.SlowPeer.assertCutAfterOneTimeout(server.cutAt, stopped, 2, 0);
+            assertTrue(got > 0);
+        }
+    }
+
+    /**
+     * The same towards the server: a server that reads a request body steadily but slowly
+     * behind a big send buffer keeps the session up, and one that stops is cut after about
+     * one timeout.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aServerSlowlyReadingAnUploadIsNotCut(String how) throws Exception {
+        try (org.hoststated.relay.SlowPeer server = org.hoststated.relay.SlowPeer.slowSink(
+                        java.net.InetAddress.getByName(HttpRelayTest.BACKEND));
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(HttpPeerTest.transport(how))
+                        .socketBuffer(org.hoststated.relay.SlowPeer.BIG_SOCKET_BUFFER).timeout(2)
+                        .backend(server.address()).start();
+                Socket c = new Socket()) {
+            c.connect(r.address, 5000);
+            long start = System.nanoTime();
+            java.util.concurrent.LinkedBlockingQueue<Long> clientCut = org.hoststated.relay.SlowPeer.writeWithoutEnd(c,
+                    "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000000\r\n\r\n");
+            Thread.sleep(6_000); // the server reads slowly meanwhile
+            org.hoststated.relay.SlowPeer.assertNotCut(clientCut, start, "the server read the upload");
+            org.hoststated.relay.SlowPeer.assertNotCut(server.cutAt, start, "the server read the upload");
+            server.stopReading();
+            long stopped = System.nanoTime();
+            org.hoststated.relay.SlowPeer.assertCutAfterOneTimeout(clientCut, stopped, 2, 0);
         }
     }
 

@@ -1,0 +1,66 @@
+package org.hoststated.relay.handler;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.unix.RawUnixChannelOption;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The few fields of a socket's {@code TCP_INFO} (Linux's {@code struct tcp_info}) that the relay
+ * reads: whether a paused socket was reset ({@link PausedReads}), whether a cut peer has taken
+ * its bytes ({@link StreamCut}), and how far a slow peer has got ({@link PeerProgress}). One
+ * {@code getsockopt} per {@link #of}; works on the epoll and io_uring channels alike, and on a
+ * TLS session's TCP socket (the option goes past the {@code SslHandler} to the descriptor).
+ */
+public final class TcpInfo {
+    /** {@code TCP_INFO} up to {@code tcpi_notsent_bytes} (Linux 4.6). */
+    private static final RawUnixChannelOption OPTION = new RawUnixChannelOption("TCP_INFO", 6, 11, 148);
+    /** {@code tcpi_state}, a byte. */
+    private static final int STATE = 0;
+    /** {@code tcpi_unacked}: segments sent and not acknowledged. */
+    private static final int UNACKED = 24;
+    /** {@code tcpi_bytes_acked} (Linux 4.1): bytes the peer has acknowledged, ever. */
+    private static final int BYTES_ACKED = 120;
+    /** {@code tcpi_notsent_bytes}: bytes written and not sent yet. */
+    private static final int NOT_SENT = 144;
+    /** {@code TCP_CLOSE}: a reset socket's state (a FIN leaves it in {@code CLOSE_WAIT}). */
+    private static final int TCP_CLOSE = 7;
+
+    private final ByteBuffer info;
+    private final int at;
+
+    private TcpInfo(ByteBuffer info) {
+        this.info = info.order(ByteOrder.nativeOrder());
+        this.at = info.position();
+    }
+
+    /**
+     * {@code ch}'s {@code TCP_INFO}, or null when it cannot tell: not a TCP socket of a native
+     * transport, closed, or a kernel older than the fields read here.
+     */
+    public static TcpInfo of(Channel ch) {
+        ByteBuffer info;
+        try {
+            info = ch.config().getOption(OPTION);
+        } catch (ChannelException | UnsupportedOperationException e) {
+            return null;
+        }
+        return info == null || info.remaining() < OPTION.length() ? null : new TcpInfo(info);
+    }
+
+    /** Whether the connection was reset. */
+    boolean reset() {
+        return (info.get(at + STATE) & 0xff) == TCP_CLOSE;
+    }
+
+    /** Whether the peer has acknowledged everything written to the socket. */
+    boolean allAcknowledged() {
+        return info.getInt(at + UNACKED) == 0 && info.getInt(at + NOT_SENT) == 0;
+    }
+
+    /** The bytes the peer has acknowledged since the connection began; it only grows. */
+    long bytesAcked() {
+        return info.getLong(at + BYTES_ACKED);
+    }
+}
