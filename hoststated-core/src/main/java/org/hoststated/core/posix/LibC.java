@@ -44,6 +44,8 @@ public interface LibC {
     // processes
     @SaveError int waitpid(int pid, @Out int[] status, int options);
     @SaveError int kill(int pid, int sig);
+    /** {@code signal(2)}; only to put back the default ({@code handler} 0, SIG_DFL). */
+    long signal(int sig, long handler);
     int posix_spawn_file_actions_init(Pointer actions);
     int posix_spawn_file_actions_destroy(Pointer actions);
     int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newFd);

@@ -37,9 +37,19 @@ public final class SignalHandlers {
         Objects.requireNonNull(executor, "executor");
         Objects.requireNonNull(action, "action");
         Signal signal = new Signal(name);
-        SignalHandler previous = Signal.handle(signal, sig -> executor.execute(action));
+        SignalHandler handler = sig -> executor.execute(action);
+        SignalHandler previous = Signal.handle(signal, handler);
+        if (previous == SignalHandler.SIG_IGN) {
+            // The JVM leaves HUP, INT and TERM alone when they were ignored at its start (nohup,
+            // a background job of a script) and says so only by this answer: the daemon would
+            // not reload on SIGHUP. The default first, then the JVM takes the handler.
+            Native.LIBC.signal(signal.getNumber(), SIG_DFL);
+            Signal.handle(signal, handler);
+        }
         return () -> Signal.handle(signal, previous);
     }
+
+    private static final long SIG_DFL = 0;
 
     /** Ignores signal {@code name} (SIG_IGN), e.g. INT in an engine started from a terminal. */
     public static void ignore(String name) {

@@ -40,6 +40,20 @@ class SignalHandlersTest {
         assertTrue(thread[0].startsWith("pool-"), thread[0]);
     }
 
+    /** A HUP ignored when the JVM started (as under nohup) still reaches the action: the daemon reloads. */
+    @Test
+    void hupIgnoredBeforeIsHandledAllTheSame() throws Exception {
+        SignalHandlers.ignore("HUP");
+        CountDownLatch ran = new CountDownLatch(1);
+        SignalHandlers.Registration r = SignalHandlers.on("HUP", loop, ran::countDown);
+        try {
+            SignalHandlers.raise("HUP");
+            assertTrue(ran.await(5, TimeUnit.SECONDS), "the action did not run");
+        } finally {
+            r.close();
+        }
+    }
+
     @Test
     void chldArrivesWhenASpawnedChildExits() throws Exception {
         CountDownLatch ran = new CountDownLatch(1);
