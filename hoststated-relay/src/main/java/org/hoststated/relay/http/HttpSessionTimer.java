@@ -1,7 +1,6 @@
 package org.hoststated.relay.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.relay.handler.PeerProgress;
@@ -101,7 +100,7 @@ final class HttpSessionTimer implements Runnable {
         }
         long wake = headDeadline;
         if (progress != null) {
-            long wait = progress.check(client, frontend.server(), pending(client) + pending(frontend.server()), now);
+            long wait = progress.check(client, frontend.server(), frontend.heldBytes(), now);
             if (wait <= 0) {
                 session.done();
                 frontend.sessionTimeout();
@@ -113,13 +112,5 @@ final class HttpSessionTimer implements Runnable {
         if (wake != 0) {
             wakeAt(wake);
         }
-    }
-
-    private static long pending(Channel ch) {
-        if (ch == null) {
-            return 0;
-        }
-        ChannelOutboundBuffer b = ch.unsafe().outboundBuffer();
-        return b == null ? 0 : b.totalPendingWriteBytes();
     }
 }
