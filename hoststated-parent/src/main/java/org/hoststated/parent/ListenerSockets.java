@@ -9,8 +9,8 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.hoststated.core.config.Config;
+import org.hoststated.core.config.IpProtocol;
 import org.hoststated.core.config.ProtocolConfig;
-import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.core.posix.SocketBuffers;
@@ -110,8 +110,7 @@ final class ListenerSockets {
     }
 
     static Listen listen(Config config, RelayConfig r) {
-        boolean udp = config.protocol(r.protocol()).map(p -> p.type() == ProtocolType.DNS).orElse(false);
-        return new Listen(address(r), udp);
+        return new Listen(address(r), config.transport(r) == IpProtocol.UDP);
     }
 
     /** The {@code tcp} options of relay {@code r}'s protocol, or the defaults when it has none. */

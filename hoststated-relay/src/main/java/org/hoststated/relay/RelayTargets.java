@@ -7,7 +7,6 @@ import org.hoststated.core.config.Config;
 import org.hoststated.core.config.ForwardTarget;
 import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.IpProtocol;
-import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.ServiceConfig;
 import org.hoststated.core.config.ServiceTarget;
@@ -45,7 +44,7 @@ public final class RelayTargets {
                     new TargetHost(-1, f.name(), new InetSocketAddress(f.address(), f.port()), f.retry()));
         }
         if (relay.target() instanceof ServiceTarget s) {
-            return HostSelector.fixed(serviceHost(s, config, transport(relay, config)));
+            return HostSelector.fixed(serviceHost(s, config, config.transport(relay)));
         }
         TableTarget t = (TableTarget) relay.target();
         return new HostSelector(scheduler(t), t.noCheck(), Hash32.relayKey(relay.name(), t.table()),
@@ -71,12 +70,6 @@ public final class RelayTargets {
         VirtualHost vh = svc.relayTarget(transport)
                 .orElseThrow(() -> new IllegalArgumentException("service " + s.service() + " has no virtual host"));
         return new TargetHost(-1, vh.name(), new InetSocketAddress(vh.address(), vh.port()), s.retry());
-    }
-
-    /** UDP for a {@code protocol dns} relay, TCP for every other. */
-    private static IpProtocol transport(RelayConfig relay, Config config) {
-        boolean dns = config.protocol(relay.protocol()).map(p -> p.type() == ProtocolType.DNS).orElse(false);
-        return dns ? IpProtocol.UDP : IpProtocol.TCP;
     }
 
     static Scheduler scheduler(TableTarget t) {

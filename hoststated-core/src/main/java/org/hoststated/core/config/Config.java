@@ -50,6 +50,11 @@ public record Config(Globals globals, List<TableConfig> tables, List<ServiceConf
         return protocols.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
+    /** The transport of relay {@code r}: its protocol's ({@link ProtocolConfig#transport}). */
+    public IpProtocol transport(RelayConfig r) {
+        return Validator.transport(r.protocol(), protocols);
+    }
+
     /** Tables the engines work with: every table except templates. */
     public List<TableConfig> activeTables() {
         return tables.stream().filter(t -> !t.template()).toList();

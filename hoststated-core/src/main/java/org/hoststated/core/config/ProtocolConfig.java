@@ -22,6 +22,11 @@ public record ProtocolConfig(int id, String name, ProtocolType type, TcpOptions 
                 SslOptions.defaults(), List.of(), false, null);
     }
 
+    /** What the relays of this protocol listen and connect on: UDP for {@code dns}, else TCP. */
+    public IpProtocol transport() {
+        return type == ProtocolType.DNS ? IpProtocol.UDP : IpProtocol.TCP;
+    }
+
     public boolean isBuiltinDefault() {
         return DEFAULT_NAME.equals(name);
     }

@@ -193,8 +193,10 @@ final class Validator {
         }
     }
 
-    private static boolean isDns(String protocol, List<ProtocolConfig> protocols) {
-        return protocols.stream().anyMatch(p -> p.name().equals(protocol) && p.type() == ProtocolType.DNS);
+    /** The transport of a relay of {@code protocol}; TCP for a protocol not (yet) known. */
+    static IpProtocol transport(String protocol, List<ProtocolConfig> protocols) {
+        return protocols.stream().filter(p -> p.name().equals(protocol)).findFirst()
+                .map(ProtocolConfig::transport).orElse(IpProtocol.TCP);
     }
 
     /**
@@ -205,7 +207,7 @@ final class Validator {
     private void reportLoops(List<RelayConfig> relays, Map<String, TableConfig> tables,
             List<ServiceConfig> services, List<ProtocolConfig> protocols) {
         List<RelayLoops.Node> nodes = relays.stream()
-                .map(r -> new RelayLoops.Node(r, isDns(r.protocol(), protocols) ? IpProtocol.UDP : IpProtocol.TCP))
+                .map(r -> new RelayLoops.Node(r, transport(r.protocol(), protocols)))
                 .toList();
         for (RelayLoops.Loop loop : new RelayLoops(nodes, tables, services).find()) {
             diag.error(draft.relays.get(loop.first()).pos, loop.message());
@@ -236,7 +238,8 @@ final class Validator {
             if (!protos.contains(proto)) {
                 diag.error(r.protocolPos, "no such protocol: " + Messages.clip(proto));
             }
-            boolean dns = isDns(proto, protocols);
+            IpProtocol transport = transport(proto, protocols);
+            boolean dns = transport == IpProtocol.UDP;
             if (dns && r.listen != null && r.listen.ssl()) {
                 // As relayd: UDP has no TLS, and serving it in clear would hide the mistake.
                 diag.error(r.pos, "relay " + Messages.clip(r.name) + ": ssl is not supported with protocol dns");
@@ -245,8 +248,8 @@ final class Validator {
                 diag.error(r.pos, "relay " + Messages.clip(r.name) + ": nat lookup does not apply to protocol dns");
             }
             if (r.listen != null) {
-                warnIfRedirected(r, dns ? IpProtocol.UDP : IpProtocol.TCP);
-                String other = listeners.putIfAbsent(List.of(r.listen.address(), r.listen.port(), dns), r.name);
+                warnIfRedirected(r, transport);
+                String other = listeners.putIfAbsent(List.of(r.listen.address(), r.listen.port(), transport), r.name);
                 if (other != null) {
                     diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + r.listen.address().getHostAddress()
                             + " port " + r.listen.port() + " is the listener of relay " + Messages.clip(other));
