@@ -249,12 +249,16 @@ public final class DnsRelay {
         live.add(q);
         q.timeout = loop.schedule(() -> expire(u, id), waitMs, TimeUnit.MILLISECONDS);
         DnsHeader.setId(msg, id);
-        send(u, id, q, msg.retain(), host.retry());
+        send(u, id, q, msg.retain(), relay.selector().connectRetries(host));
     }
 
     /**
-     * Sends a query; an immediate failure goes to the next host, {@code retries} more times.
-     * Takes over one reference to {@code msg}; each write gets its own duplicate.
+     * Sends a query; an immediate failure goes to the next host, {@code retries} more times:
+     * as a TCP relay's failed connect, once on each other host up (at most
+     * {@link org.hoststated.relay.lb.HostSelector#FAILOVER_TRIES}), or the host's {@code retry}
+     * if more. With the host's {@code retry} alone, a host whose route went away lost every
+     * query sent to it until its next check, while another host was up. Takes over one
+     * reference to {@code msg}; each write gets its own duplicate.
      */
     private void send(UpstreamSocket u, int id, PendingQuery q, ByteBuf msg, int retries) {
         upstreamWritten = true;

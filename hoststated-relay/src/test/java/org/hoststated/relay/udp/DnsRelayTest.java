@@ -68,16 +68,23 @@ class DnsRelayTest {
 
     void start(RelayTransport transport, List<TestDnsServer> backends, int timeoutSec, boolean disabled,
             int rotateAfter) throws IOException {
+        startOnHosts(transport, backends.stream().map(TestDnsServer::endpoint).toList(), timeoutSec, disabled,
+                rotateAfter);
+    }
+
+    /** A relay over a table of these hosts, all up. */
+    void startOnHosts(RelayTransport transport, List<InetSocketAddress> backends, int timeoutSec, boolean disabled,
+            int rotateAfter) throws IOException {
         RelayTransport.epoll(); // loads the native library for Socket
         Socket s = Socket.newSocketDgram();
         s.bind(new InetSocketAddress(RELAY_ADDR, 0));
         relayAt = s.localAddress();
         List<TargetHost> hosts = new ArrayList<>();
-        for (TestDnsServer b : backends) {
-            hosts.add(new TargetHost(hosts.size() + 1, "dns" + hosts.size(), b.endpoint(), 0));
+        for (InetSocketAddress b : backends) {
+            hosts.add(new TargetHost(hosts.size() + 1, "dns" + hosts.size(), b, 0));
         }
         RelayConfig rc = new RelayConfig(1, "dns", new ListenConfig(RELAY_ADDR, relayAt.getPort(), false),
-                new ForwardTarget(BACKEND_ADDR, "dns", backends.get(0).port(), 0), false, 0, "dns", timeoutSec,
+                new ForwardTarget(BACKEND_ADDR, "dns", backends.get(0).getPort(), 0), false, 0, "dns", timeoutSec,
                 disabled);
         HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(hosts));
         RelayContext ctx = new RelayContext(rc, sel, counters, null, null, null, false);
@@ -278,6 +285,22 @@ class DnsRelayTest {
         }
         assertEquals(5, one.seen.size());
         assertEquals(5, two.seen.size());
+    }
+
+    @Test
+    void a_query_whose_send_fails_at_once_goes_to_the_next_host_up() throws Exception {
+        // A send to the broadcast address fails at once (EACCES: no SO_BROADCAST), as one to
+        // a host whose route went away does (ENETUNREACH) until its next check. As for a TCP
+        // relay's connect, the next host up takes the query, though the host has no retry.
+        TestDnsServer good = server();
+        InetSocketAddress unreachable = new InetSocketAddress(addr("255.255.255.255"), good.port());
+        startOnHosts(RelayTransport.epoll(), List.of(unreachable, good.endpoint()), 600, false,
+                DnsRelay.ROTATE_AFTER);
+        DatagramSocket c = client();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i, Dns.id(ask(c, Dns.query(i, "failover" + i + ".example"))));
+        }
+        assertEquals(4, good.seen.size(), "every query reached the host that was there");
     }
 
     @Test
