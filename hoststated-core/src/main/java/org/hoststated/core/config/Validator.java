@@ -1,5 +1,7 @@
 package org.hoststated.core.config;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -193,6 +195,22 @@ final class Validator {
         }
     }
 
+    /**
+     * A UDP socket bound to a wildcard address sends each answer from the address of the route
+     * to its client (the relay keeps no IP_PKTINFO), not from the address the query was sent
+     * to: on a machine with several addresses, a client that asked another one and whose
+     * socket is connected, as dig's and the C library resolver's are, drops the answer.
+     */
+    private void warnIfWildcard(Draft.RelayDraft r) {
+        InetAddress a = r.listen.address();
+        if (a.isAnyLocalAddress()) {
+            diag.warning(r.pos, "relay " + Messages.clip(r.name) + ": protocol dns on "
+                    + (a instanceof Inet6Address ? "::" : "0.0.0.0") + " port " + r.listen.port()
+                    + " answers each query from the address of the route to its client, which a client that"
+                    + " asked another address of this machine drops; listen on each address instead");
+        }
+    }
+
     /** The transport of a relay of {@code protocol}; TCP for a protocol not (yet) known. */
     static IpProtocol transport(String protocol, List<ProtocolConfig> protocols) {
         return protocols.stream().filter(p -> p.name().equals(protocol)).findFirst()
@@ -249,6 +267,9 @@ final class Validator {
             }
             if (r.listen != null) {
                 warnIfRedirected(r, transport);
+                if (dns) {
+                    warnIfWildcard(r);
+                }
                 String other = listeners.putIfAbsent(List.of(r.listen.address(), r.listen.port(), transport), r.name);
                 if (other != null) {
                     diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + r.listen.address().getHostAddress()

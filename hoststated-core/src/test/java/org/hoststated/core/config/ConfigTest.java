@@ -143,6 +143,26 @@ class ConfigTest {
         roundTrip(c);
     }
 
+    /**
+     * A UDP socket bound to a wildcard address sends from the address the route to the client
+     * picks, not from the one the client asked: a client whose socket is connected (dig, the
+     * C library's resolver) drops such an answer. TCP has no such trouble.
+     */
+    @Test
+    void aDnsRelayOnAWildcardAddressIsWarnedOf() {
+        LoadResult r = TestConfigs.parse("protocol d {\n protocol dns\n}\n"
+                + "relay any4 {\n listen on 0.0.0.0 port 53\n protocol d\n forward to 10.0.0.53 port 53\n}\n"
+                + "relay any6 {\n listen on :: port 53\n protocol d\n forward to 10.0.0.53 port 53\n}\n"
+                + "relay one {\n listen on 127.0.0.1 port 53\n protocol d\n forward to 10.0.0.53 port 53\n}\n"
+                + "relay stream {\n listen on 0.0.0.0 port 53\n forward to 10.0.0.53 port 53\n}\n");
+        assertTrue(r.ok(), r.errors().toString());
+        String why = " port 53 answers each query from the address of the route to its client, which a client"
+                + " that asked another address of this machine drops; listen on each address instead";
+        assertEquals(List.of("test.conf:4: relay any4: protocol dns on 0.0.0.0" + why,
+                "test.conf:9: relay any6: protocol dns on ::" + why),
+                r.warnings().stream().map(Object::toString).toList());
+    }
+
     @Test
     void udpIsNotReserved() {
         Config c = ok("table udp {\n real port 53\n check tcp\n host 10.0.0.1\n}\n"
