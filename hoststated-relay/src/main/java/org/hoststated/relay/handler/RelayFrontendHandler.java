@@ -11,8 +11,11 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.hoststated.relay.ReceiveRing;
@@ -114,8 +117,13 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         }
         InetSocketAddress orig = OriginalDestination.of(client);
         return orig == null ? null
-                : new TargetHost(NAT_HOST_ID, "nat lookup " + orig.getAddress().getHostAddress(), orig,
+                : new TargetHost(NAT_HOST_ID, "nat lookup " + host(orig.getAddress()), orig,
                         relay.config().natLookupRetry());
+    }
+
+    /** An address as the name of a host: IPv6 in brackets, so that the port can follow. */
+    private static String host(InetAddress a) {
+        return a instanceof Inet6Address ? "[" + NetUtil.toAddressString(a) + "]" : a.getHostAddress();
     }
 
     private void connect() {

@@ -2,6 +2,7 @@ package org.hoststated.relay.handler;
 
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.msg.CtlSession;
@@ -196,8 +197,12 @@ public final class SessionInfo {
                 + (t == null ? "-" : address(t)) + ", " + reason + (logged == null ? "" : logged);
     }
 
-    /** An address as every relay log line writes it: {@code 192.0.2.7:51234}, without a slash. */
+    /**
+     * An address as every relay log line writes it: {@code 192.0.2.7:51234}, without a slash;
+     * IPv6 in brackets and its short form ({@code [2001:db8::7]:51234}), as {@code show
+     * sessions} writes it: Java's {@code 0:0:0:0:0:0:0:1:51234} left the port ambiguous.
+     */
     public static String address(InetSocketAddress a) {
-        return a == null ? "-" : a == UNKNOWN ? "unknown" : a.getAddress().getHostAddress() + ":" + a.getPort();
+        return a == null ? "-" : a == UNKNOWN ? "unknown" : NetUtil.toSocketAddressString(a);
     }
 }

@@ -1,5 +1,6 @@
 package org.hoststated.relay.lb;
 
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 
 /**
@@ -11,8 +12,9 @@ import java.net.InetSocketAddress;
  * @param retry how many times an immediately failing connect is retried
  */
 public record TargetHost(int id, String name, InetSocketAddress address, int retry) {
+    /** The name and port, an IPv6 address in brackets ({@code [2001:db8::7]:53}). */
     @Override
     public String toString() {
-        return name + ":" + address.getPort();
+        return (NetUtil.isValidIpV6Address(name) ? "[" + name + "]" : name) + ":" + address.getPort();
     }
 }

@@ -59,4 +59,21 @@ class SessionInfoTest {
         }
         assertTrue(s.closeLine("www", 0, "done").length() < SessionInfo.MAX_LOGGED_CHARS + 200);
     }
+
+    /**
+     * An IPv6 address is written in brackets and its short form, as {@code show sessions} writes
+     * it: "0:0:0:0:0:0:0:1:34312" read as an address with a port of 1 or as one of 34312.
+     */
+    @Test
+    void ipv6AddressesAreWrittenInBracketsInTheirShortForm() throws Exception {
+        assertEquals("[::1]:34312", SessionInfo.address(new InetSocketAddress(InetAddress.getByName("::1"), 34312)));
+        assertEquals("[2001:db8::2]:80",
+                SessionInfo.address(new InetSocketAddress(InetAddress.getByName("2001:db8:0:0:0:0:0:2"), 80)));
+        assertEquals("192.0.2.7:51234",
+                SessionInfo.address(new InetSocketAddress(InetAddress.getByName("192.0.2.7"), 51234)));
+        assertEquals("[::1]:5354", new org.hoststated.relay.lb.TargetHost(1, "::1",
+                new InetSocketAddress(InetAddress.getByName("::1"), 5354), 0).toString());
+        assertEquals("dns.example:53", new org.hoststated.relay.lb.TargetHost(1, "dns.example",
+                new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 53), 0).toString());
+    }
 }
