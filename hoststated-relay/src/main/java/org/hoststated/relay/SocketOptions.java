@@ -7,6 +7,9 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.hoststated.core.config.IpProtocol;
 import org.hoststated.core.config.TcpOptions;
 
 /**
@@ -55,14 +58,22 @@ public final class SocketOptions {
     }
 
     /**
-     * Why an option of {@code tcp} cannot be applied on this system, or null when all can.
+     * Why options of {@code tcp} cannot be applied on this system to a relay of
+     * {@code transport} ({@link org.hoststated.core.config.ProtocolConfig#transport}), or null when all can. Linux checks {@code IP_MINTTL} and
+     * {@code IPV6_MINHOPCOUNT} on TCP sockets only: a {@code protocol dns} relay's UDP
+     * listener takes a datagram of any time to live (a query with 64 reached a relay set to
+     * 255), so that option would protect nothing while the configuration says it does.
      */
-    public static String unsupported(TcpOptions tcp) {
+    public static String unsupported(TcpOptions tcp, IpProtocol transport) {
+        List<String> why = new ArrayList<>();
         if (tcp.sack() != null) {
-            return "tcp " + (tcp.sack() ? "sack" : "no sack")
-                    + " is ignored: Linux has no per-socket switch for it (sysctl net.ipv4.tcp_sack decides)";
+            why.add("tcp " + (tcp.sack() ? "sack" : "no sack")
+                    + " is ignored: Linux has no per-socket switch for it (sysctl net.ipv4.tcp_sack decides)");
         }
-        return null;
+        if (transport == IpProtocol.UDP && tcp.ipMinTtl() > 0) {
+            why.add("tcp ip minttl is ignored: Linux applies it to TCP only, and protocol dns is UDP");
+        }
+        return why.isEmpty() ? null : String.join("; ", why);
     }
 
     /** Options of the adopted listening socket: TTLs, which accepted sockets inherit. */

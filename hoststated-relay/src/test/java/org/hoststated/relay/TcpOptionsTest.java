@@ -11,11 +11,13 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.uring.IoUringChannelOption;
 import java.net.Socket;
 import java.util.List;
+import org.hoststated.core.config.IpProtocol;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.relay.handler.RelayFrontendHandler;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -77,9 +79,20 @@ class TcpOptionsTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void sackIsNamedAsUnsupported(boolean sack) {
-        String why = SocketOptions.unsupported(new TcpOptions(10, null, sack, 0, 0, 0));
+        String why = SocketOptions.unsupported(new TcpOptions(10, null, sack, 0, 0, 0), IpProtocol.TCP);
         assertNotNull(why);
         assertTrue(why.contains("net.ipv4.tcp_sack"), why);
-        assertNull(SocketOptions.unsupported(TcpOptions.defaults()));
+        assertNull(SocketOptions.unsupported(TcpOptions.defaults(), IpProtocol.TCP));
+    }
+
+    /** Linux checks the least time to live on TCP sockets only; a DNS relay's listener is UDP. */
+    @Test
+    void minttlIsNamedAsUnsupportedForDnsOnly() {
+        TcpOptions minTtl = new TcpOptions(10, null, null, 0, 0, 255);
+        String why = SocketOptions.unsupported(minTtl, IpProtocol.UDP);
+        assertNotNull(why);
+        assertTrue(why.contains("ip minttl is ignored"), why);
+        assertNull(SocketOptions.unsupported(minTtl, IpProtocol.TCP));
+        assertNull(SocketOptions.unsupported(new TcpOptions(10, null, null, 0, 7, 0), IpProtocol.UDP));
     }
 }

@@ -81,7 +81,8 @@ public final class DnsRelay {
      * @param relay the relay's configuration, host selector and counters
      * @param options the protocol's {@code tcp} options: {@code socket buffer} (or 4 MiB to
      *     receive) applies to every socket of the relay, {@code ip ttl} and {@code ip minttl}
-     *     to the listening one
+     *     to the listening one (Linux checks the latter on TCP only: warned of, see
+     *     {@link SocketOptions#unsupported})
      * @param transport the relay engine's transport name ("io_uring" or "epoll")
      */
     public DnsRelay(RelayContext relay, TcpOptions options, String transport) {
