@@ -20,6 +20,7 @@ import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
+import org.hoststated.relay.handler.HeldSession;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.TcpRelayInitializer;
@@ -262,16 +263,27 @@ public final class RelayServer {
         }
     }
 
-    /** Closes every open session of this relay (engine shutdown). */
+    /**
+     * Ends every open session of this relay (engine shutdown) with a reset both ways, as a
+     * session whose peer failed: a FIN, or a TLS close_notify, would tell each peer that its
+     * stream had ended, where the relay only cut it.
+     */
     public ChannelGroupFuture closeSessions() {
         if (dns != null) {
             dns.stopNow();
         }
         for (Channel ch : context.sessions()) {
-            // Else the close line would take it for the client's close.
-            RelaySession.setReason(ch, "relay shut down");
+            RelaySession.runOn(ch.eventLoop(), () -> {
+                if (ch.pipeline().last() instanceof HeldSession s) {
+                    s.shed("relay shut down");
+                } else {
+                    // Else the close line would take it for the client's close.
+                    RelaySession.setReason(ch, "relay shut down");
+                    ch.close();
+                }
+            });
         }
-        return context.sessions().close();
+        return context.sessions().newCloseFuture();
     }
 
     /** The channel currently accepting, or null. */

@@ -154,6 +154,49 @@ abstract class TcpRelayTest {
     }
 
     /**
+     * The engine stopping (SIGTERM) while a stream is under way: both peers are reset, as for a
+     * side that failed. A FIN told the client that its download had ended, and the server that
+     * the upload had, where the relay had only cut them.
+     */
+    @Test
+    void aShutdownResetsBothPeersOfAStreamUnderWay() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> serverSaw = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = server.accept()) {
+                    s.setSoTimeout(20_000);
+                    s.getOutputStream().write(new byte[100_000]);
+                    InputStream in = s.getInputStream();
+                    while (in.read() >= 0) {
+                        // what the client sends
+                    }
+                    return "FIN";
+                } catch (IOException e) {
+                    return e.getMessage();
+                }
+            });
+            RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
+                    "127.0.0.1", server.getLocalPort(), 0), 600, false);
+            try (RelayFixture r = start(cfg, null); Socket c = r.connect()) {
+                c.getOutputStream().write('x');
+                InputStream in = c.getInputStream();
+                byte[] buf = new byte[100_000];
+                for (int got = 0; got < buf.length; ) {
+                    got += in.read(buf, got, buf.length - got);
+                }
+                r.server.closeSessions().awaitUninterruptibly(5, TimeUnit.SECONDS);
+                try {
+                    int b = in.read();
+                    fail("the client got " + (b < 0 ? "a FIN" : "a byte") + " instead of a reset");
+                } catch (java.net.SocketException e) {
+                    assertTrue(e.getMessage().contains("reset"), e.getMessage());
+                }
+                String saw = serverSaw.get(20, TimeUnit.SECONDS);
+                assertTrue(saw.contains("reset"), "the server saw " + saw);
+            }
+        }
+    }
+
+    /**
      * A server that resets while its client reads nothing: what the relay holds for the client
      * waits for it only for a short grace, then the client is reset and the session ends, long
      * before the relay's timeout (it waited for that before). The client gets the bytes that
