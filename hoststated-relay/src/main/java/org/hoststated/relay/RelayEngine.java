@@ -495,7 +495,9 @@ public final class RelayEngine extends Engine {
         }
         long now = System.nanoTime();
         int pid = (int) ProcessHandle.current().pid();
-        for (CtlSession row : SessionListing.rows(allServers(), workerNumbers, now)) {
+        Map<String, Integer> currentIds = new HashMap<>();
+        servers.forEach((name, s) -> currentIds.put(name, s.config().id()));
+        for (CtlSession row : SessionListing.rows(allServers(), currentIds, workerNumbers, now)) {
             parent().send(new Imsg(MessageType.CTL_SESSION, m.peerId(), pid, row));
         }
         parent().send(new Imsg(MessageType.CTL_END, m.peerId(), pid, Empty.INSTANCE));

@@ -31,16 +31,31 @@ final class SessionListing {
     }
 
     static List<CtlSession> rows(List<RelayServer> servers, Map<EventExecutor, Integer> loops, long nowNanos) {
+        return rows(servers, Map.of(), loops, nowNanos);
+    }
+
+    /**
+     * @param currentIds the id of each relay of the running configuration, by name: a session
+     *                   that a reload left on its relay's earlier generation is listed under
+     *                   the relay's id now, which {@code show relays} shows (ids follow the
+     *                   order of the file, so a relay added before it moves it). A relay the
+     *                   reload removed keeps its old id.
+     */
+    static List<CtlSession> rows(List<RelayServer> servers, Map<String, Integer> currentIds,
+            Map<EventExecutor, Integer> loops, long nowNanos) {
         List<CtlSession> out = new ArrayList<>();
         for (RelayServer s : servers) {
+            int relayId = currentIds.getOrDefault(s.config().name(), s.config().id());
             if (s.dns() != null) {
                 EventExecutor loop = s.dns().loop();
-                out.addAll(s.dns().sessions(loop == null ? 0 : loops.getOrDefault(loop, 0), nowNanos));
+                for (CtlSession row : s.dns().sessions(loop == null ? 0 : loops.getOrDefault(loop, 0), nowNanos)) {
+                    out.add(row.withRelayId(relayId));
+                }
             }
             for (Channel ch : s.context().sessions()) {
                 SessionInfo info = SessionInfo.of(ch);
                 if (info != null) {
-                    out.add(info.toCtl(loops.getOrDefault(ch.eventLoop(), 0), nowNanos));
+                    out.add(info.toCtl(loops.getOrDefault(ch.eventLoop(), 0), nowNanos).withRelayId(relayId));
                 }
             }
         }

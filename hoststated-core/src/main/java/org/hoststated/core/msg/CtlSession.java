@@ -16,6 +16,12 @@ import java.net.InetAddress;
 public record CtlSession(int relayId, int loop, long sessionId, InetAddress client, int clientPort,
                          InetAddress target, int targetPort, boolean done, long ageMs, long idleMs) {
 
+    /** This row under another relay id. */
+    public CtlSession withRelayId(int id) {
+        return id == relayId ? this : new CtlSession(id, loop, sessionId, client, clientPort, target, targetPort, done,
+                ageMs, idleMs);
+    }
+
     public static final MessageCodec<CtlSession> CODEC = new MessageCodec<>() {
         @Override
         public Class<CtlSession> type() {

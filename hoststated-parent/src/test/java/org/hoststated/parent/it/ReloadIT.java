@@ -243,6 +243,50 @@ class ReloadIT {
         daemon.awaitLogged("host back", Duration.ofSeconds(10), () -> daemon.hostLine("127.25.2.12").endsWith("up"));
     }
 
+    /**
+     * A reload that adds a relay before one with a session in flight gives that relay another
+     * id: {@code show sessions} lists the session under the relay's id now, the one {@code show
+     * relays} gives, not the id of the generation the session started in (then the new relay's).
+     */
+    @Test
+    @Order(8)
+    void aSessionInFlightIsListedUnderItsRelaysIdAfterAReloadMovedIt() throws Exception {
+        daemon.writeConfig(config(""));
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("reload"));
+        try (EchoSession s = new EchoSession(new InetSocketAddress(RELAY_IP, kept))) {
+            assertEquals("before", s.echo("before"));
+            String before = relayId("kept");
+            daemon.writeConfig(config("").replace("relay kept {", addedRelay() + "relay kept {"));
+            assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("reload"));
+            assertEquals("after", s.echo("after"));
+            String now = relayId("kept");
+            assertFalse(now.equals(before), "the reload did not move relay kept's id: " + now);
+            List<String> lines = daemon.ctl("show", "sessions").output().lines().toList();
+            int at = -1;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).startsWith("session ") && lines.get(i).contains(":" + s.localPort() + " -> ")) {
+                    at = i;
+                }
+            }
+            assertTrue(at >= 0 && at + 1 < lines.size(), String.join("\n", lines));
+            assertTrue(lines.get(at + 1).endsWith(", relay " + now), lines.get(at + 1) + ": relay kept is " + now);
+        } finally {
+            daemon.writeConfig(config(addedRelay()));
+            daemon.ctl("reload");
+        }
+    }
+
+    /** A relay's id as {@code show summary} gives it. */
+    private static String relayId(String name) throws Exception {
+        for (String l : daemon.ctl("show", "summary").output().split("\n")) {
+            String[] f = l.split("\t");
+            if (f.length > 2 && f[0].equals("relay") && f[2].trim().equals(name)) {
+                return f[1].trim();
+            }
+        }
+        throw new AssertionError("no relay " + name);
+    }
+
     private static int checks(String host) throws Exception {
         String[] lines = daemon.ctl("show", "hosts").output().split("\n");
         for (int i = 0; i + 1 < lines.length; i++) {
