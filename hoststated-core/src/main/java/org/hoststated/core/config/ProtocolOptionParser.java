@@ -29,7 +29,27 @@ final class ProtocolOptionParser {
                     return;
                 }
                 case EOF -> throw ctx.unexpected(t, "'}'");
-                default -> option.parse();
+                default -> listed(option);
+            }
+        }
+    }
+
+    /**
+     * One option of a braced list; a bad one (reported already) is skipped to the next comma,
+     * newline or the list's '}'. Skipped as a statement, it took that brace for the
+     * protocol's and read the rest of the protocol as top-level statements, each an error.
+     */
+    private void listed(ParseContext.Statement option) {
+        try {
+            option.parse();
+        } catch (ParseContext.SyntaxError e) {
+            while (true) {
+                switch (ctx.in.peek().kind()) {
+                    case COMMA, NEWLINE, RBRACE, EOF -> {
+                        return;
+                    }
+                    default -> ctx.in.next();
+                }
             }
         }
     }

@@ -125,6 +125,22 @@ class ConfigErrorTest {
                 () -> "expected " + expected + " in " + r.errors());
     }
 
+    /**
+     * A bad option inside {@code tcp { ... }} or {@code ssl { ... }} is one error: reading goes
+     * on with the list's next option and the protocol's next statement. The list's closing
+     * brace was taken for the protocol's, so its later lines were read as top-level
+     * statements ("expected statement, got 'ssl'") and its own brace was "unexpected".
+     */
+    @Test
+    void aBadOptionInABracedListIsOneErrorAndTheBlockGoesOn() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n tcp { nodelay, ip ttl 0, sack }\n"
+                + " ssl { session cache disable, nonsense }\n tcp { backlog 0 }\n return error\n}\n");
+        assertEquals(List.of("test.conf:11: ip ttl 0 is out of range (1-255)",
+                        "test.conf:12: invalid SSL flag: nonsense",
+                        "test.conf:13: backlog 0 is out of range (1-65535)"),
+                r.errors().stream().map(Object::toString).toList());
+    }
+
     /** A file that cannot be read is named once, without a line number, with the reason in words. */
     @Test
     void anUnreadableFileIsOneLineWithoutALineNumber(@TempDir Path dir) {
