@@ -20,6 +20,7 @@ import java.net.ConnectException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.hoststated.core.posix.SystemError;
@@ -38,6 +39,8 @@ public final class RelaySession {
 
     /** The longest failure text a close line carries: a peer's bytes must not flood the log. */
     static final int MAX_DESCRIBED = 160;
+    /** The address Netty appends to a failed connect's message: ": [host]/address:port". */
+    private static final Pattern CONNECT_ADDRESS = Pattern.compile(": [^\\s/]*/\\S+$");
     /** How Netty names BoringSSL's error 0 (no error queued). */
     private static final String NO_BORINGSSL_REASON = "error:00000000:";
 
@@ -101,9 +104,16 @@ public final class RelaySession {
         return m.length() <= MAX_DESCRIBED ? m : m.substring(0, MAX_DESCRIBED) + "...";
     }
 
-    /** Like {@link #describe}, for a backend connect: a cancelled one was abandoned as its host went down. */
+    /**
+     * Like {@link #describe}, for a backend connect: a cancelled one was abandoned as its host
+     * went down. Netty ends a failed connect's message with the address ("Connection refused:
+     * localhost/127.0.0.1:80"), which the close line names already: it is left out.
+     */
     public static String describeConnectFailure(Throwable t) {
-        return t instanceof CancellationException ? "abandoned, the host went down" : describe(t);
+        if (t instanceof CancellationException) {
+            return "abandoned, the host went down";
+        }
+        return CONNECT_ADDRESS.matcher(describe(t)).replaceFirst("");
     }
 
     /**

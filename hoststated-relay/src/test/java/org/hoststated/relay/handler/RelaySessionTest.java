@@ -95,6 +95,32 @@ class RelaySessionTest {
         }
     }
 
+    /**
+     * A refused backend connect, as Netty reports it on each transport: its message ends with
+     * the address (": /127.0.0.1:9"), which the close line names already before it
+     * ("connect to 127.0.0.1:9: Connection refused: localhost/127.0.0.1:9").
+     */
+    @Test
+    void aRefusedConnectIsTheErrorWithoutNettysAddress() throws Exception {
+        for (RelayTransport t : new RelayTransport[] {RelayTransport.epoll(), RelayTransport.ioUring()}) {
+            if (t == null) {
+                continue; // io_uring not available here
+            }
+            EventLoopGroup group = t.newWorkers(1, "test-refused");
+            try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), closed.getLocalPort());
+                closed.close();
+                ChannelFuture f = new Bootstrap().group(group).channelFactory(t.socketChannels())
+                        .handler(new ChannelInboundHandlerAdapter()).connect(to).awaitUninterruptibly();
+                assertNotNull(f.cause(), t.name());
+                assertEquals("Connection refused", RelaySession.describeConnectFailure(f.cause()),
+                        t.name() + ": " + f.cause().getMessage());
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        }
+    }
+
     @Test
     void aLongMessageIsCutAndAMissingOneIsTheClassName() {
         String d = RelaySession.describe(new IOException("x".repeat(5000)));
