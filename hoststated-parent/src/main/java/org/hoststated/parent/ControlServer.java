@@ -67,6 +67,10 @@ final class ControlServer {
     /** Whether the file at {@link #path} is this daemon's, so close may remove it. */
     private boolean owned;
     private int nextId = 1;
+    private static final long TOO_MANY_EVERY_NANOS = 60_000_000_000L;
+    private long lastTooMany = System.nanoTime() - TOO_MANY_EVERY_NANOS;
+    /** Clients closed for want of room since the last warning that said so. */
+    private int tooManySince;
 
     ControlServer(EventLoop loop, Path path, Requests requests) {
         this.loop = loop;
@@ -158,13 +162,30 @@ final class ControlServer {
         }
     }
 
+    /**
+     * Logs a client closed for want of room: a warning at most once a minute, which counts the
+     * others, else a debug line. A burst of connections (a monitoring system's, in parallel)
+     * wrote one warning per client past the limit.
+     */
+    private void tooMany(String closing) {
+        long now = System.nanoTime();
+        if (now - lastTooMany < TOO_MANY_EVERY_NANOS) {
+            tooManySince++;
+            log.debug("control socket: too many clients; closing {}", closing);
+            return;
+        }
+        log.warn("control socket: too many clients; closing {}{}", closing,
+                tooManySince == 0 ? "" : " (" + tooManySince + " more closed since the last warning)");
+        lastTooMany = now;
+        tooManySince = 0;
+    }
+
     private void accept(Channel ch) {
         if (clients.size() >= MAX_CLIENTS) {
             // Connections that never send a request would otherwise lock hoststatectl out
             // until their idle timeout.
             ControlClient silent = clients.values().stream().filter(c -> !c.spoke).findFirst().orElse(null);
-            log.warn("control socket: too many clients; closing {}",
-                    silent == null ? "the new one" : "client " + silent.id + ", which has sent nothing");
+            tooMany(silent == null ? "the new one" : "client " + silent.id + ", which has sent nothing");
             if (silent == null) {
                 ch.close();
                 return;
