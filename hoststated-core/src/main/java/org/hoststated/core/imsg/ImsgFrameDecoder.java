@@ -9,8 +9,9 @@ import org.hoststated.core.msg.Messages;
 
 /**
  * Cuts the byte stream of an imsg channel into whole frames. The length field is checked
- * against {@link Messages#MAX_FRAME} before anything is buffered, so an oversized or garbage
- * length closes the channel instead of growing memory.
+ * against {@link Messages#MAX_FRAME}, and against the bound of the frame's type, before the
+ * payload is buffered, so an oversized or garbage length closes the channel instead of growing
+ * memory.
  *
  * <p>Pipeline: first inbound handler, followed by {@link ImsgDecoder}.
  */
@@ -23,12 +24,13 @@ public final class ImsgFrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (in.readableBytes() < 4) {
+        if (in.readableBytes() < 6) {
             return;
         }
         int len;
         try {
             len = Messages.frameLength(in);
+            Messages.checkTypeBound(in, len);
         } catch (MalformedMessageException e) {
             errors.malformed(ctx, e);
             in.skipBytes(in.readableBytes());

@@ -54,6 +54,18 @@ public final class Messages {
     }
 
     /**
+     * Checks a frame's length against its type's payload bound once the type field (bytes 4-5)
+     * is readable: a frame of a small type is refused before its payload is buffered, where
+     * {@link #MAX_FRAME} alone let any peer have up to half a megabyte buffered per channel.
+     */
+    public static void checkTypeBound(ByteBuf in, int len) throws MalformedMessageException {
+        MessageType type = MessageType.forId(in.getUnsignedShort(in.readerIndex() + 4));
+        if (len - HEADER > type.maxPayload()) {
+            throw new MalformedMessageException(type + " payload too long: " + (len - HEADER));
+        }
+    }
+
+    /**
      * Decodes one whole frame (exactly {@code frame.readableBytes()} bytes) sent by {@code from}
      * to {@code to}.
      */

@@ -197,6 +197,23 @@ class ImsgCodecTest {
         ch.finishAndReleaseAll();
     }
 
+    /**
+     * A length within the frame bound but beyond its type's payload bound closes the channel as
+     * soon as the header is in: a control client that sent the header of a request with no
+     * payload and a length of half a megabyte had the parent buffer that much, and a hundred
+     * such clients took the parent's direct memory (its other clients were then closed).
+     */
+    @Test
+    void a_length_beyond_the_types_bound_closes_the_channel_before_the_payload_is_buffered() {
+        EmbeddedChannel ch = reader(ProcId.CONTROL, ProcId.PARENT);
+        ByteBuf b = Unpooled.buffer();
+        b.writeInt(Messages.MAX_FRAME).writeShort(MessageType.CTL_SHOW_SUM.id()).writeShort(0).writeInt(0).writeInt(0);
+        ch.writeInbound(b);
+        assertNull(ch.readInbound());
+        assertFalse(ch.isActive());
+        ch.finishAndReleaseAll();
+    }
+
     @Test
     void out_of_range_fields_are_malformed() {
         ByteBuf f = frame(Imsg.of(MessageType.HOST_STATUS, SAMPLES.get(HostStatus.class)));
