@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.IpProtocol;
+import org.hoststated.core.config.ListenerOverlap;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
@@ -60,7 +61,7 @@ final class ListenerSockets {
                         relisten(kept, a.address(), backlog(config, r));
                     }
                 } else if (!added.containsKey(a)) {
-                    kept = bind(a, backlog(config, r));
+                    kept = bindBeside(a, backlog(config, r));
                     added.put(a, kept);
                 }
                 if (a.udp() && kept != null) {
@@ -151,6 +152,28 @@ final class ListenerSockets {
             s.listen(backlog);
         } catch (IOException e) {
             log.warn("listener {}: cannot change the backlog to {}: {}", a, backlog, e.getMessage());
+        }
+    }
+
+    /**
+     * Binds {@code l}; when a listener of the running configuration holds its port over a
+     * wildcard address ({@link ListenerOverlap}), the error says so: the relay engine still
+     * serves that socket, so a reload cannot move a relay between the two, a restart can.
+     */
+    private Socket bindBeside(Listen l, int backlog) throws IOException {
+        try {
+            return bind(l, backlog);
+        } catch (IOException e) {
+            for (Listen o : open.keySet()) {
+                InetSocketAddress a = o.address();
+                if (!o.udp() && !l.udp() && a.getPort() == l.address().getPort()
+                        && ListenerOverlap.clash(a.getAddress(), l.address().getAddress())) {
+                    throw new IOException(e.getMessage() + " (the running configuration listens on "
+                            + a.getAddress().getHostAddress() + " port " + a.getPort()
+                            + ", which overlaps it: restart the daemon to move a relay between them)", e);
+                }
+            }
+            throw e;
         }
     }
 

@@ -69,4 +69,37 @@ class ListenerSocketsTest {
             }
         }
     }
+
+    /**
+     * A reload that moves a relay from a wildcard address to one of its addresses on the same
+     * port cannot bind while the running listener holds the port; the error says why, and what
+     * does it.
+     */
+    @Test
+    void aReloadOntoAnAddressTheRunningWildcardListenerHoldsSaysWhy() throws Exception {
+        Epoll.ensureAvailability();
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        Config running = load("0.0.0.0", port);
+        Config next = load("127.0.0.1", port);
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(running);
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(next));
+            assertEquals("cannot listen on 127.0.0.1 port " + port + ": Address already in use (the running"
+                    + " configuration listens on 0.0.0.0 port " + port + ", which overlaps it: restart the daemon"
+                    + " to move a relay between them)", e.getMessage());
+        } finally {
+            sockets.closeAll();
+        }
+    }
+
+    private Config load(String address, int port) throws Exception {
+        Path file = dir.resolve("hoststated-" + address + ".conf");
+        Files.writeString(file, "l3 backend none\nrelay r {\n  listen on " + address + " port " + port + "\n"
+                + "  forward to 192.0.2.9 port 9\n}\n");
+        return new ConfigSource(file, Map.of()).load().loaded().config();
+    }
 }

@@ -274,11 +274,28 @@ final class Validator {
                 if (other != null) {
                     diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + r.listen.address().getHostAddress()
                             + " port " + r.listen.port() + " is the listener of relay " + Messages.clip(other));
+                } else if (transport == IpProtocol.TCP) {
+                    reportOverlap(r, out, protocols);
                 }
             }
             out.add(new RelayConfig(out.size(), r.name, r.listen, target, r.natLookup, r.natRetry,
                     proto, r.timeoutSec, r.disabled));
         }
         return out;
+    }
+
+    /** The first earlier TCP relay whose listener could not be bound beside {@code r}'s ({@link ListenerOverlap}). */
+    private void reportOverlap(Draft.RelayDraft r, List<RelayConfig> earlier, List<ProtocolConfig> protocols) {
+        for (RelayConfig e : earlier) {
+            ListenConfig l = e.listen();
+            if (l != null && l.port() == r.listen.port() && transport(e.protocol(), protocols) == IpProtocol.TCP
+                    && !l.address().equals(r.listen.address()) && ListenerOverlap.clash(l.address(), r.listen.address())) {
+                diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + r.listen.address().getHostAddress()
+                        + " port " + r.listen.port() + " overlaps the listener of relay " + Messages.clip(e.name())
+                        + " on " + l.address().getHostAddress() + " port " + l.port()
+                        + ": a wildcard address and another of its addresses cannot both listen on one port");
+                return;
+            }
+        }
     }
 }
