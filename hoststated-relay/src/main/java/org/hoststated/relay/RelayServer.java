@@ -264,25 +264,15 @@ public final class RelayServer {
     }
 
     /**
-     * Ends every open session of this relay (engine shutdown) with a reset both ways, as a
-     * session whose peer failed: a FIN, or a TLS close_notify, would tell each peer that its
-     * stream had ended, where the relay only cut it.
+     * Ends every open session of this relay (engine shutdown): one under way with a reset both
+     * ways, as a session whose peer failed, an HTTP one between exchanges with a FIN
+     * ({@link HeldSession#stop}).
      */
     public ChannelGroupFuture closeSessions() {
         if (dns != null) {
             dns.stopNow();
         }
-        for (Channel ch : context.sessions()) {
-            RelaySession.runOn(ch.eventLoop(), () -> {
-                if (ch.pipeline().last() instanceof HeldSession s) {
-                    s.shed("relay shut down");
-                } else {
-                    // Else the close line would take it for the client's close.
-                    RelaySession.setReason(ch, "relay shut down");
-                    ch.close();
-                }
-            });
-        }
+        HeldSession.stopAll(context.sessions(), "relay shut down");
         return context.sessions().newCloseFuture();
     }
 

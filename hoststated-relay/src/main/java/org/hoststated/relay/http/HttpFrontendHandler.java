@@ -879,6 +879,19 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         reset(reason);
     }
 
+    @Override
+    public void stop(String reason) {
+        if (state == State.HEAD && !exchange && cumulation == null) {
+            // Between exchanges: a FIN, which a keep-alive client answers by reconnecting.
+            RelaySession.setReason(client, reason);
+            state = State.CLOSED;
+            closeServer();
+            client.close();
+        } else {
+            reset(reason);
+        }
+    }
+
     /**
      * Ends the session with a reset: what it held is dropped, and a FIN (or close_notify) would
      * end a response read until the close, or a tunnel, as if it were whole.

@@ -258,6 +258,12 @@ final class HttpRelayFixture implements AutoCloseable {
         initializer.retire(context.sessions());
     }
 
+    /** Ends the relay's sessions as the engine's shutdown does ({@link org.hoststated.relay.RelayServer#closeSessions}). */
+    void stopSessions() {
+        org.hoststated.relay.handler.HeldSession.stopAll(context.sessions(), "relay shut down");
+        context.sessions().newCloseFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
     /** Marks the table hosts usable or not by {@code up}, as the engine does when host state changes. */
     void hostsUp(java.util.function.Predicate<TargetHost> up) {
         context.selector().update(context.selector().hosts().with(up));

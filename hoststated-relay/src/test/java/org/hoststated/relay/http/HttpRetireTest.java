@@ -91,4 +91,33 @@ class HttpRetireTest {
             assertTrue(c.closed());
         }
     }
+
+    /**
+     * The engine stopping: a keep-alive session between exchanges gets a FIN, which its client
+     * answers by reconnecting; one whose response is under way gets a reset, so that its client
+     * does not take the part it got for the whole.
+     */
+    @Test
+    void aStopClosesAnIdleSessionAndResetsOneUnderWay() throws Exception {
+        RawBackend.Script halfBody = (b, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                if (head.startsWith("GET /cut")) {
+                    RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf");
+                } else {
+                    RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                }
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, halfBody);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start();
+                RawClient idle = r.client(); RawClient cut = r.client()) {
+            idle.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, idle.read().status());
+            cut.send("GET /cut HTTP/1.1\r\nHost: a\r\n\r\n");
+            Thread.sleep(300); // the half response reaches the client
+            r.stopSessions();
+            assertTrue(!idle.reset(), "the idle session got a reset, not a FIN");
+            assertTrue(cut.reset(), "the session under way got a FIN, not a reset");
+        }
+    }
 }
