@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hoststated.core.config.Action;
@@ -174,6 +175,39 @@ class HttpRulesTest {
             assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: googlebot\r\n\r\n")
                     .contains("X-Robot: yes\r\n"));
             assertFalse(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: firefox\r\n\r\n").contains("X-Robot"));
+        }
+    }
+
+    /**
+     * Actions on one header apply in the order written, each to what the actions before it
+     * left, also when the field was not in the message but added by one of them: two changes
+     * give one field with the second value, two appends one list, a remove takes the added
+     * field out, and an expect or log sees it.
+     */
+    @Test
+    void actionsOnOneHeaderSeeTheFieldAnEarlierActionAdded() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.HEADER, Action.CHANGE, "X-Proto", "http")
+                        .node(REQ, NodeType.HEADER, Action.CHANGE, "X-Proto", "https")
+                        .node(REQ, NodeType.HEADER, Action.APPEND, "X-List", "a")
+                        .node(REQ, NodeType.HEADER, Action.APPEND, "X-List", "b")
+                        .node(REQ, NodeType.HEADER, Action.CHANGE, "X-Gone", "1")
+                        .node(REQ, NodeType.HEADER, Action.REMOVE, "X-Gone", null)
+                        .node(REQ, NodeType.HEADER, Action.CHANGE, "X-Checked", "ok")
+                        .node(REQ, NodeType.HEADER, Action.EXPECT, "X-Checked", "ok")
+                        .node(RES, NodeType.HEADER, Action.CHANGE, "X-Served", "1")
+                        .node(RES, NodeType.HEADER, Action.CHANGE, "x-served", "2").start();
+                RawClient c = r.client()) {
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Proto: https\r\nX-List: a, b\r\nX-Checked: ok\r\n\r\n",
+                    r.forwarded("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Proto: https\r\nX-List: 0, a, b\r\nX-Checked: ok\r\n\r\n",
+                    r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nX-Proto: ftp\r\nX-List: 0\r\nX-Gone: 0\r\n"
+                            + "X-Checked: no\r\n\r\n"));
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals(List.of("2"), res.headers().get("x-served"), res.head());
         }
     }
 
