@@ -257,6 +257,15 @@ final class HeadRewriter {
 
     private void header(HttpRules.Rule r, int idx) throws HttpException {
         ProtocolNode n = r.node();
+        if (cookies != null && Arrays.equals(r.keyLower(), COOKIE)) {
+            // The cookie actions so far go into the Cookie fields this action works on, and the
+            // cookie actions after it read the fields as it leaves them.
+            if (cookiesChanged) {
+                rewriteCookies();
+                cookiesChanged = false;
+            }
+            cookies = null;
+        }
         int count = 0;
         // Fields an earlier action added count too: actions on one key apply in order.
         for (int f = 0; f < fields(); f++) {

@@ -242,6 +242,30 @@ class HttpRulesTest {
     }
 
     /**
+     * Cookie actions and header actions on the Cookie field apply in the order written: a
+     * header remove after a cookie change leaves no cookie, a cookie change after it adds one
+     * field, and a header change after that is what the server gets.
+     */
+    @Test
+    void cookieActionsAndHeaderActionsOnTheCookieFieldApplyInOrder() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b)
+                        .node(REQ, NodeType.COOKIE, Action.CHANGE, "a", "1")
+                        .node(REQ, NodeType.HEADER, Action.REMOVE, "Cookie", null)
+                        .node(REQ, NodeType.COOKIE, Action.CHANGE, "b", "2")
+                        .node(REQ, NodeType.HEADER, Action.LOG, "Cookie", null).start();
+                HttpRelayFixture changed = relay(b)
+                        .node(REQ, NodeType.COOKIE, Action.REMOVE, "a", null)
+                        .node(REQ, NodeType.HEADER, Action.CHANGE, "Cookie", "z=9")
+                        .node(REQ, NodeType.COOKIE, Action.APPEND, "y", "8").start()) {
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\nCookie: b=2\r\n\r\n",
+                    r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: a=0; c=3\r\nCookie: d=4\r\n\r\n"));
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\nCookie: z=9; y=8\r\n\r\n",
+                    changed.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: a=0; c=3\r\n\r\n"));
+        }
+    }
+
+    /**
      * Servers read {@code name = value} in a Cookie field as {@code name=value}: a filter must
      * see that cookie, and a change must replace it, or the client's value would reach them.
      */
