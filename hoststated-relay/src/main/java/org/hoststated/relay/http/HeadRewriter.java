@@ -313,9 +313,13 @@ final class HeadRewriter {
                 expect(n, match);
             }
             case FILTER -> {
+                // A server picks its virtual host by the name alone: Host filters match that too.
+                boolean host = request && Arrays.equals(r.keyLower(), HttpHead.HOST);
                 boolean match = false;
                 for (int k = 0; k < count && !match; k++) {
-                    match = Glob.matchesIgnoringCase(n.value(), current(hits[k]));
+                    String v = current(hits[k]);
+                    match = Glob.matchesIgnoringCase(n.value(), v)
+                            || host && Glob.matchesIgnoringCase(n.value(), TargetNormalizer.host(v));
                 }
                 filter(n, match);
             }

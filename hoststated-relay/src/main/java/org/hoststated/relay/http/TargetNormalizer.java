@@ -174,6 +174,23 @@ final class TargetNormalizer {
     }
 
     /**
+     * A Host value as servers choose a virtual host by it: without its port (or the colon of
+     * an empty one) and without a trailing dot, as nginx reads {@code admin.example.com.:80}
+     * as {@code admin.example.com}. The same {@code String} when it has neither.
+     */
+    static String host(String raw) {
+        int end = raw.length();
+        int colon = raw.startsWith("[") ? raw.indexOf("]:") + 1 : raw.indexOf(':');
+        if (colon > 0) {
+            end = colon;
+        }
+        if (end > 1 && raw.charAt(end - 1) == '.') {
+            end--;
+        }
+        return end == raw.length() ? raw : raw.substring(0, end);
+    }
+
+    /**
      * A cookie name or value as PHP and Express read it: escapes decoded as in {@link #query},
      * but {@code +} kept (base64 values carry it). The same {@code String} when there is
      * nothing to decode.

@@ -211,6 +211,28 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * Servers choose a virtual host by the Host name without its port or a trailing dot
+     * (nginx serves {@code admin.example.com.:80} as {@code admin.example.com}): a filter on
+     * Host must refuse those spellings too.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"admin.example.com.", "admin.example.com:80",
+        "ADMIN.example.com.:8080", "admin.example.com:", "[::1]:80"})
+    void aHostFilterMatchesTheNameTheServerChoosesItsHostBy(String host) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.HEADER, Action.FILTER, "Host", "admin.example.com")
+                        .node(REQ, NodeType.HEADER, Action.FILTER, "Host", "\\[::1\\]").start()) {
+            assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n"), host);
+            assertEquals(403, status(r, "GET http://" + host + "/ HTTP/1.1\r\nHost: a\r\n\r\n"), host);
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            for (String other : new String[] {"www.example.com.", "admin.example.com.evil:80", "[::2]:80"}) {
+                assertEquals(200, status(r, "GET / HTTP/1.1\r\nHost: " + other + "\r\n\r\n"), other);
+            }
+        }
+    }
+
     @Test
     void queryVariables() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
