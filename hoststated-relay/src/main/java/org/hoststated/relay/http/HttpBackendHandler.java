@@ -328,7 +328,9 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         // The client's connection also ends after an answer that comes before the request's end.
         boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient || dechunk);
-        boolean sayClose = clientCloses && !head.close;
+        // So does it after a response whose server closes; a rule may have removed or changed the
+        // server's close, and a client told nothing would take the close for a lost connection.
+        boolean sayClose = clientCloses && !head.close || last && rules.active() && (clientCloses || !persistent);
         // An HTTP/1.0 client keeps its connection only when the response says keep-alive
         // (RFC 9112 9.3); an HTTP/1.1 server need not say it.
         boolean sayKeepAlive = last && http10Request && !clientCloses && persistent && !head.keepAlive;

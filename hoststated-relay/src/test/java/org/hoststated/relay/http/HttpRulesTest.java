@@ -467,6 +467,29 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * The relay ends the client's connection after a response whose server closes: that
+     * response says {@code Connection: close} even when a rule removed or changed the server's,
+     * or a client that pipelined its next request would take the close for a lost connection.
+     */
+    @Test
+    void aResponseAfterWhichTheRelayClosesSaysCloseWhateverTheRules() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.HEADER, Action.CHANGE, "Connection", "close")
+                        .node(RES, NodeType.HEADER, Action.REMOVE, "Connection", null).start();
+                HttpRelayFixture kept = relay(b).node(REQ, NodeType.HEADER, Action.CHANGE, "Connection", "close")
+                        .node(RES, NodeType.HEADER, Action.CHANGE, "Connection", "keep-alive").start()) {
+            for (HttpRelayFixture relay : List.of(r, kept)) {
+                try (RawClient c = relay.client()) {
+                    c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
+                    RawClient.Response res = c.read();
+                    assertEquals(List.of("close"), res.headers().get("connection"), res.head());
+                    assertTrue(c.closed());
+                }
+            }
+        }
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = Mode.class, names = {"HASH", "LOADBALANCE"})
     void hashedHeaderValuesChooseTheHost(Mode mode) throws Exception {
