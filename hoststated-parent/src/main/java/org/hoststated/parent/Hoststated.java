@@ -110,7 +110,10 @@ public final class Hoststated implements Callable<Integer> {
                 err.println(w + " (warning)");
             }
             if (verbose) {
-                spec.commandLine().getOut().print(o.loaded().text());
+                PrintWriter out = spec.commandLine().getOut();
+                // print() is not flushed by the writer's autoflush, and main exits right after.
+                out.print(o.loaded().text());
+                out.flush();
             }
             err.println("configuration OK");
             spec.commandLine().getErr().flush();

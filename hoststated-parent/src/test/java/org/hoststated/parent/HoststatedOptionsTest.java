@@ -60,6 +60,22 @@ class HoststatedOptionsTest {
         assertTrue(r[1].contains("configuration OK"), r[1]);
     }
 
+    /**
+     * -nv prints the configuration as the engines get it; main writes through a PrintWriter on
+     * System.out, which buffers what print() gives it until a flush.
+     */
+    @Test
+    void verboseCheckPrintsTheConfiguration() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        int status = Hoststated.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                .execute("-n", "-v", "-D", "mode_1=none", "-f", config(CONFIG));
+        assertEquals(0, status, err.toString());
+        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(printed.contains("relay \"r\" {"), printed);
+        assertTrue(printed.contains("forward to \"127.0.0.1\" port 80"), printed);
+    }
+
     @Test
     void aMacroFromTheCommandLineIsUsed() throws Exception {
         String[] r = run("-n", "-D", "mode_1=none", "-f", config(CONFIG));
