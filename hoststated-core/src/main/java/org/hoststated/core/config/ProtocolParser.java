@@ -174,6 +174,12 @@ final class ProtocolParser {
         if (node.editsFraming()) {
             ctx.diag.warning(a, a.text() + " on " + key + " is ignored: the relay frames messages by it");
         }
+        if (dir == Direction.RESPONSE && type != NodeType.HEADER) {
+            // The relay skips it (SPEC 1.7: request only); say so where the operator checks the file.
+            String what = type.name().toLowerCase(java.util.Locale.ROOT);
+            ctx.diag.warning(a, "response " + what + " " + a.text() + " has no effect: a response has no " + what
+                    + " of its own");
+        }
         p.nodes.add(node);
     }
 }

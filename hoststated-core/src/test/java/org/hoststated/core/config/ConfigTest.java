@@ -313,6 +313,20 @@ class ConfigTest {
                 r.warnings().toString());
     }
 
+    /** A response has no query, cookie or path of its own: the relay ignores such nodes, -n says so. */
+    @Test
+    void responseNodesOnOtherThanHeadersAreIgnoredWithAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " response cookie remove \"tracking\"\n response query log \"q\"\n response path hash \"/*\"\n"
+                + " response header remove \"Server\"\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:12: response cookie remove has no effect: a response has no cookie of its own, "
+                + "test.conf:13: response query log has no effect: a response has no query of its own, "
+                + "test.conf:14: response path hash has no effect: a response has no path of its own]",
+                r.warnings().toString());
+    }
+
     @Test
     void macrosExpandOutsideQuotesAndCommandLineWins() {
         String text = "addr = \"10.0.0.7\"\nport_ = 8080\n"
