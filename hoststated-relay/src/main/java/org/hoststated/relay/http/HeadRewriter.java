@@ -377,6 +377,8 @@ final class HeadRewriter {
         ProtocolNode n = r.node();
         boolean cookie = n.type() == NodeType.COOKIE;
         boolean match = false;
+        // Servers take one of repeated pairs, not all the same one: an expect needs them all.
+        boolean every = true;
         boolean any = false;
         for (int i = 0; i < p.size(); i++) {
             if (!p.nameIs(i, n.key())) {
@@ -397,6 +399,7 @@ final class HeadRewriter {
                     m = n.action() == Action.FILTER;
                 }
                 match |= m;
+                every &= m;
             }
         }
         String name = cookie ? n.key() : UriSyntax.queryText(n.key());
@@ -419,7 +422,7 @@ final class HeadRewriter {
                     }
                 }
             }
-            case EXPECT -> expect(n, match);
+            case EXPECT -> expect(n, any && every);
             case FILTER -> filter(n, match);
             default -> {
                 return;

@@ -288,6 +288,28 @@ class HttpRulesTest {
     }
 
     /**
+     * Servers take one of a repeated query variable or cookie, not all the same one (PHP the
+     * last variable, Python's http.cookies the last cookie, others the first): an expect is
+     * met only when every value matches, or a client would put the expected one beside its own.
+     */
+    @Test
+    void aQueryOrCookieExpectNeedsEveryValueOfTheKeyToMatch() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.QUERY, Action.EXPECT, "q", "ok*")
+                        .node(REQ, NodeType.COOKIE, Action.EXPECT, "sid", "good").start()) {
+            for (String target : new String[] {"/?q=ok&q=evil", "/?q=evil&q=ok", "/?q=ok&Q=evil"}) {
+                assertEquals(403, status(r, "GET " + target + " HTTP/1.1\r\nHost: a\r\nCookie: sid=good\r\n\r\n"), target);
+            }
+            for (String cookie : new String[] {"sid=good; sid=evil", "sid=evil; sid=good", "sid=good\r\nCookie: sid=evil"}) {
+                assertEquals(403, status(r, "GET /?q=ok HTTP/1.1\r\nHost: a\r\nCookie: " + cookie + "\r\n\r\n"), cookie);
+            }
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            assertEquals(200, status(r, "GET /?q=ok&q=okay HTTP/1.1\r\nHost: a\r\nCookie: sid=good; sid=\"good\"\r\n\r\n"));
+        }
+    }
+
+    /**
      * Servers read {@code name = value} in a Cookie field as {@code name=value}: a filter must
      * see that cookie, and a change must replace it, or the client's value would reach them.
      */
