@@ -27,7 +27,8 @@ import org.hoststated.relay.lb.Hash32;
  * pairs: {@code header} fields; {@code query} variables of the request target; {@code cookie}
  * pairs of the Cookie fields; {@code path}, whose key is a glob on the request path and whose
  * value is the query string. {@code append} adds {@code ", value"} to a header (to the last
- * one if repeated), a new pair to a query or Cookie, {@code "&value"} to a path's query;
+ * one if repeated; a Set-Cookie gets a field of its own), a new pair to a query or Cookie,
+ * {@code "&value"} to a path's query;
  * {@code change} replaces the value (adding the field or pair when absent); {@code remove}
  * drops it (a path's query); {@code expect} refuses a message without a matching value (and a
  * header given more than once, which could smuggle a second value past the check);
@@ -56,6 +57,7 @@ final class HeadRewriter {
     private static final byte DROP = 1;
     private static final byte REPLACE = 2;
     private static final byte[] COOKIE = HttpHead.lower("cookie");
+    private static final byte[] SET_COOKIE = HttpHead.lower("set-cookie");
 
     private final List<HttpRules.Rule> rules;
     private final SessionValues values;
@@ -280,7 +282,8 @@ final class HeadRewriter {
         }
         switch (n.action()) {
             case APPEND -> {
-                if (count > 0) {
+                // Set-Cookie fields do not join into one (RFC 9110 5.3): each cookie is a field.
+                if (count > 0 && !Arrays.equals(r.keyLower(), SET_COOKIE)) {
                     int last = hits[count - 1];
                     set(last, current(last) + ", " + value(idx));
                 } else {

@@ -512,6 +512,28 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * Set-Cookie fields cannot be joined into one (RFC 9110 5.3: a client would read the
+     * second cookie as an attribute of the first): an append adds a field of its own.
+     */
+    @Test
+    void anAppendToSetCookieAddsACookie() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (backend, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Path=/\r\nContent-Length: 0\r\n\r\n");
+            }
+        });
+                HttpRelayFixture r = relay(b).node(RES, NodeType.HEADER, Action.APPEND, "Set-Cookie",
+                        "flag=1; Secure").start();
+                RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response res = c.read();
+            List<String> cookies = res.headers().get("set-cookie");
+            assertEquals(2, cookies.size(), res.head());
+            assertEquals(List.of("a=1; Path=/", "flag=1; Secure"), cookies, res.head());
+        }
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = Mode.class, names = {"HASH", "LOADBALANCE"})
     void hashedHeaderValuesChooseTheHost(Mode mode) throws Exception {
