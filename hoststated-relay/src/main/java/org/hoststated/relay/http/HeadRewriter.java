@@ -2,6 +2,7 @@ package org.hoststated.relay.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -218,7 +219,8 @@ final class HeadRewriter {
     /**
      * The node's value with the session's macros expanded; for a query or path node, as it
      * goes into the request target ({@link UriSyntax#queryText}): a value with a space would
-     * otherwise split the request line.
+     * otherwise split the request line. For a header or cookie, as the head holds its text:
+     * one char per byte, so that what is beyond ASCII goes out in UTF-8, as the file has it.
      */
     private String value(int rule) {
         String v = expanded[rule];
@@ -227,10 +229,21 @@ final class HeadRewriter {
             v = n.value() == null ? "" : values.expand(n.value());
             if (n.type() == NodeType.QUERY || n.type() == NodeType.PATH) {
                 v = UriSyntax.queryText(v);
+            } else if (!ascii(v)) {
+                v = new String(v.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
             }
             expanded[rule] = v;
         }
         return v;
+    }
+
+    private static boolean ascii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The head's fields and those the rules added since {@link #begin}. */

@@ -233,6 +233,24 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * A header or cookie value with characters beyond ASCII goes out in UTF-8, as the
+     * configuration file has it and as query values are escaped: it went out as ISO-8859-1,
+     * with {@code ?} for what that cannot hold.
+     */
+    @Test
+    void headerAndCookieValuesBeyondAsciiGoOutInUtf8() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.HEADER, Action.CHANGE, "X-Name", "h\u00e9llo \u20ac")
+                        .node(REQ, NodeType.HEADER, Action.APPEND, "X-List", "\u00fc")
+                        .node(REQ, NodeType.COOKIE, Action.CHANGE, "n", "\u00e9").start()) {
+            String utf8 = new String("X-List: a, \u00fc\r\nX-Name: h\u00e9llo \u20ac\r\nCookie: n=\u00e9\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\n" + utf8 + "\r\n",
+                    r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nX-List: a\r\n\r\n"));
+        }
+    }
+
     @Test
     void queryVariables() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
