@@ -330,11 +330,14 @@ final class HeadRewriter {
             }
             case FILTER -> {
                 // A server picks its virtual host by the name alone: Host filters match that too.
+                // A value beyond ASCII is matched as ISO-8859-1 and as UTF-8, as servers read it.
                 boolean host = request && Arrays.equals(r.keyLower(), HttpHead.HOST);
                 boolean match = false;
                 for (int k = 0; k < count && !match; k++) {
                     String v = current(hits[k]);
+                    String text = TargetNormalizer.utf8(v);
                     match = Glob.matchesIgnoringCase(n.value(), v)
+                            || text != v && Glob.matchesIgnoringCase(n.value(), text)
                             || host && Glob.matchesIgnoringCase(n.value(), TargetNormalizer.host(v));
                 }
                 filter(n, match);

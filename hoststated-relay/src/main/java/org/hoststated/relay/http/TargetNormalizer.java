@@ -174,6 +174,27 @@ final class TargetNormalizer {
     }
 
     /**
+     * A field value, read one char per byte, as a server that reads it as UTF-8 sees it; the
+     * same {@code String} when it is ASCII or not UTF-8.
+     */
+    static String utf8(String raw) {
+        int i = 0;
+        while (i < raw.length() && raw.charAt(i) < 0x80) {
+            i++;
+        }
+        if (i == raw.length()) {
+            return raw;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw.getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (CharacterCodingException e) {
+            return raw;
+        }
+    }
+
+    /**
      * A Host value as servers choose a virtual host by it: without its port (or the colon of
      * an empty one) and without a trailing dot, as nginx reads {@code admin.example.com.:80}
      * as {@code admin.example.com}. The same {@code String} when it has neither.

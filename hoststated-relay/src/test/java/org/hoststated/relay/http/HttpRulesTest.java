@@ -251,6 +251,23 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * A header value is bytes; a pattern beyond ASCII is text. Servers read such a value as
+     * UTF-8 or as ISO-8859-1: a filter refuses it when either reading matches.
+     */
+    @Test
+    void aHeaderFilterBeyondAsciiMatchesTheValueReadAsUtf8Too() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.HEADER, Action.FILTER, "X-A", "*caf\u00e9*").start()) {
+            for (String value : new String[] {"caf\u00c3\u00a9", "caf\u00e9", "CAF\u00c3\u00a9 au lait"}) {
+                assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: a\r\nX-A: " + value + "\r\n\r\n"), value);
+            }
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            assertEquals(200, status(r, "GET / HTTP/1.1\r\nHost: a\r\nX-A: cafe\r\n\r\n"));
+        }
+    }
+
     @Test
     void queryVariables() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
