@@ -330,11 +330,9 @@ public final class DnsRelay {
         live.remove(q);
         relay.counters().closed();
         if (relay.logSessions()) {
-            log.info("relay {}, session {} ({} µs): {}", relay.name(), q.session,
-                    (System.nanoTime() - q.startNanos) / 1000, why);
+            log.info(q.closeLine(relay.name(), System.nanoTime(), why));
         } else if (log.isDebugEnabled()) {
-            log.debug("relay {}, session {} ({} µs): {}", relay.name(), q.session,
-                    (System.nanoTime() - q.startNanos) / 1000, why);
+            log.debug(q.closeLine(relay.name(), System.nanoTime(), why));
         }
         if (u != null) {
             u.closeIfIdle();

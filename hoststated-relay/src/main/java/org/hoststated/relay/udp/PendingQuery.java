@@ -2,6 +2,7 @@ package org.hoststated.relay.udp;
 
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
+import org.hoststated.relay.handler.SessionInfo;
 import org.hoststated.relay.lb.TargetHost;
 
 /**
@@ -29,5 +30,14 @@ final class PendingQuery {
         this.question = question;
         this.target = target;
         this.startNanos = startNanos;
+    }
+
+    /**
+     * The query's close line: relay, session, time taken, the client (as a TCP session's line
+     * names it, so that an operator can tell whose query timed out) and how it ended.
+     */
+    String closeLine(String relayName, long nowNanos, String why) {
+        return "relay " + relayName + ", session " + session + " (" + (nowNanos - startNanos) / 1000 + " µs), "
+                + SessionInfo.address(client) + ": " + why;
     }
 }
