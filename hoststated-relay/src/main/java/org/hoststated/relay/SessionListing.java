@@ -30,11 +30,9 @@ final class SessionListing {
         return Map.copyOf(out);
     }
 
-    static List<CtlSession> rows(List<RelayServer> servers, Map<EventExecutor, Integer> loops, long nowNanos) {
-        return rows(servers, Map.of(), loops, nowNanos);
-    }
-
     /**
+     * The rows of {@code show sessions} for the sessions of {@code servers}.
+     *
      * @param currentIds the id of each relay of the running configuration, by name: a session
      *                   that a reload left on its relay's earlier generation is listed under
      *                   the relay's id now, which {@code show relays} shows (ids follow the

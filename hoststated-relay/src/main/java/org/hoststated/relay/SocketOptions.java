@@ -59,8 +59,9 @@ public final class SocketOptions {
 
     /**
      * Why options of {@code tcp} cannot be applied on this system to a relay of
-     * {@code transport} ({@link org.hoststated.core.config.ProtocolConfig#transport}), or null when all can. Linux checks {@code IP_MINTTL} and
-     * {@code IPV6_MINHOPCOUNT} on TCP sockets only: a {@code protocol dns} relay's UDP
+     * {@code transport} ({@link org.hoststated.core.config.ProtocolConfig#transport}), or null
+     * when all can. Linux checks {@code IP_MINTTL} and {@code IPV6_MINHOPCOUNT} on TCP sockets
+     * only: a {@code protocol dns} relay's UDP
      * listener takes a datagram of any time to live (a query with 64 reached a relay set to
      * 255), so that option would protect nothing while the configuration says it does.
      */

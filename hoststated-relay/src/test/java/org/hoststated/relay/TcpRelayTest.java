@@ -584,7 +584,7 @@ abstract class TcpRelayTest {
                 Socket c = r.connect()) {
             assertEquals("a", readLine(c.getInputStream()));
             var loops = SessionListing.number(r.workers);
-            var rows = SessionListing.rows(List.of(r.server), loops, System.nanoTime());
+            var rows = SessionListing.rows(List.of(r.server), Map.of(), loops, System.nanoTime());
             assertEquals(1, rows.size());
             var row = rows.get(0);
             assertEquals(c.getLocalPort(), row.clientPort());
@@ -593,7 +593,7 @@ abstract class TcpRelayTest {
             assertTrue(loops.containsValue(row.loop()));
             c.shutdownOutput();
             assertEquals(-1, c.getInputStream().read());
-            await(() -> SessionListing.rows(List.of(r.server), loops, System.nanoTime()).isEmpty());
+            await(() -> SessionListing.rows(List.of(r.server), Map.of(), loops, System.nanoTime()).isEmpty());
         }
     }
 
