@@ -28,6 +28,29 @@ class SessionTimeoutTest {
         }
     }
 
+    /**
+     * A host that drops packets: the connect to it is given up after the relay's timeout and
+     * tried on the next host; the session's own clock, as long, waits for the connect instead
+     * of ending the session first. Two sessions, so that one starts on each host.
+     */
+    @Test
+    void aConnectThatTimesOutMovesToTheNextHostBeforeTheSessionTimesOut() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a"); SilentListener silent = SilentListener.open()) {
+            org.hoststated.relay.lb.HostSelector sel = RelayFixture.roundRobin(java.util.List.of(
+                    RelayFixture.host(1, silent.address(), 0), RelayFixture.host(2, a.address(), 0)));
+            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("t",
+                    new org.hoststated.core.config.TableTarget("hosts", 0, org.hoststated.core.config.Mode.ROUNDROBIN,
+                            false), 1, false);
+            try (RelayFixture r = RelayFixture.start(cfg, sel)) {
+                for (int i = 0; i < 2; i++) {
+                    try (Socket c = r.connect()) {
+                        assertEquals("a", TcpRelayTest.readLine(c.getInputStream()), "session " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aSessionWithTrafficStaysOpenPastTheTimeout() throws Exception {
         try (TestBackend b = TestBackend.identEcho("a");

@@ -137,6 +137,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         RelaySession.whenConnected(f, client.eventLoop(), this::connectDone);
     }
 
+    /** A connect to a host is under way: the session waits for it, not for its peers. */
+    boolean connecting() {
+        return server != null && !connected;
+    }
+
     private void connectDone(ChannelFuture f) {
         if (f.channel() != server) {
             return;

@@ -123,6 +123,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         return link.channel();
     }
 
+    /** A connect to a host is under way: the session waits for it, not for its peers. */
+    boolean connecting() {
+        return link.open() && !link.connected();
+    }
+
     HttpLimits limits() {
         return limits;
     }

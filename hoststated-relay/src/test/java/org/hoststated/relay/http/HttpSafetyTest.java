@@ -200,6 +200,26 @@ class HttpSafetyTest {
         }
     }
 
+    /**
+     * A request whose connect times out (a host that drops packets) is sent to the next host;
+     * the session's clock, as long as the connect's, does not answer 504 first. Two
+     * connections, so that one starts on each host.
+     */
+    @Test
+    void aRequestWhoseConnectTimesOutGoesToTheNextHost() throws Exception {
+        try (SilentListener silent = SilentListener.open();
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().table(Mode.ROUNDROBIN).backend(silent.address())
+                        .backend(b.address()).timeout(1).start()) {
+            for (int i = 0; i < 2; i++) {
+                try (RawClient c = r.client()) {
+                    c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                    assertEquals(200, c.read().status(), "request " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void aRequestTheServerLeavesUnansweredForTheRelayTimeoutGets504() throws Exception {
         RawBackend.Script silent = (b, in, out) -> {
