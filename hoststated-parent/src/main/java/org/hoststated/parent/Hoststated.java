@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.hoststated.core.config.Diagnostic;
 import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.proc.ChannelIdSeed;
 import org.hoststated.core.posix.Privileges;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,6 +53,7 @@ public final class Hoststated implements Callable<Integer> {
 
     public static void main(String[] args) {
         Daemonizer.rememberArguments(args);
+        ChannelIdSeed.install();
         System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
     }
 

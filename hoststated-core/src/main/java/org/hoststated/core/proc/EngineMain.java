@@ -31,6 +31,7 @@ public final class EngineMain {
 
     /** Runs {@code engine} in this process; does not return. */
     public static void run(Engine engine) {
+        ChannelIdSeed.install();
         EngineSettings s = EngineSettings.fromEnvironment(System.getenv());
         LogConfig.init("hoststated", engine.id().title(), s.stderr(), s.verbose());
         try {
