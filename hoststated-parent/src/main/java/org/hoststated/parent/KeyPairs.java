@@ -37,6 +37,13 @@ final class KeyPairs {
         return out;
     }
 
+    /** {@code keys} as sent again with generation {@code generation}: the same files' contents. */
+    static Map<Integer, TlsKeyPair> restamped(Map<Integer, TlsKeyPair> keys, int generation) {
+        Map<Integer, TlsKeyPair> out = new HashMap<>();
+        keys.forEach((id, k) -> out.put(id, new TlsKeyPair(generation, k.relayId(), k.certificatePem(), k.keyPem())));
+        return out;
+    }
+
     /**
      * What {@code hoststated -n} says of the key files: one line per relay whose files are
      * missing or unusable (a warning there, as in the original, since the test may run on

@@ -124,7 +124,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             demoter.configure(c.config().globals().demote());
             l3Lock.keep(c.config());
         });
-        reloader.started(first);
+        reloader.started(first, keys);
         service.startWatchdog(loop, System.getenv());
         log.info("started; configuration 1 from {}", source.file());
         return bound;

@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * <p>The engines never stay on different configurations: when one refuses a generation that
  * the parent accepted (a certificate the relay engine cannot use, rules the kernel rejects), the
  * configuration that ran before is sent to all three again, as a further generation, and the
- * requester gets the engine's reason. A reload that comes while another is pending replaces it;
- * the older one's requesters learn how the newer one ends. Runs on the parent's loop only.
+ * requester gets the engine's reason. It goes back with the key pairs that configuration ran
+ * with, not the files as they are now: those may be what was just refused. A reload that comes
+ * while another is pending replaces it; the older one's requesters learn how the newer one ends.
+ * Runs on the parent's loop only.
  */
 final class Reloader {
     private static final Logger log = LoggerFactory.getLogger(Reloader.class);
@@ -57,23 +59,29 @@ final class Reloader {
     private final Target target;
     private final Consumer<ConfigSource.Loaded> applied;
     private ConfigSource.Loaded current;
+    /** The relays' key pairs sent with {@code current}, by relay id. */
+    private Map<Integer, TlsKeyPair> currentKeys = Map.of();
     /** The configuration the daemon started with: its socket, user and chroot stay. */
     private ConfigSource.Loaded startedWith;
     private int generation;
     private Pending pending;
 
+    /** A configuration that ran, and the relays' key pairs it ran with. */
+    private record Fallback(ConfigSource.Loaded config, Map<Integer, TlsKeyPair> keys) {
+    }
+
     /** One generation sent to the engines and not yet confirmed by all of them. */
     private static final class Pending {
         final int generation;
-        /** The configuration to go back to if an engine refuses; null for a going back. */
-        final ConfigSource.Loaded previous;
+        /** What to go back to if an engine refuses; null for a going back. */
+        final Fallback previous;
         /** Why the reload this goes back from failed; null for a reload. */
         final String failure;
         final List<ControlClient> waiting = new ArrayList<>();
         final Set<ProcId> ready = EnumSet.noneOf(ProcId.class);
         ScheduledFuture<?> timeout;
 
-        Pending(int generation, ConfigSource.Loaded previous, String failure) {
+        Pending(int generation, Fallback previous, String failure) {
             this.generation = generation;
             this.previous = previous;
             this.failure = failure;
@@ -91,9 +99,10 @@ final class Reloader {
         this.applied = applied;
     }
 
-    /** The configuration the daemon started with, generation 1. */
-    void started(ConfigSource.Loaded first) {
+    /** The configuration the daemon started with, generation 1, and the key pairs it was sent. */
+    void started(ConfigSource.Loaded first, Map<Integer, TlsKeyPair> keys) {
         current = first;
+        currentKeys = keys;
         startedWith = first;
         generation = 1;
     }
@@ -118,8 +127,9 @@ final class Reloader {
         o.warnings().forEach(w -> log.warn("{}", w));
         StartOnlySettings.ignored(startedWith.config().globals(), o.loaded().config().globals())
                 .forEach(w -> log.warn("{}", w));
-        ConfigSource.Loaded previous = pending != null && pending.previous != null ? pending.previous : current;
-        String failure = send(o.loaded(), previous, null, requester);
+        Fallback previous = pending != null && pending.previous != null ? pending.previous
+                : new Fallback(current, currentKeys);
+        String failure = send(o.loaded(), null, previous, null, requester);
         if (failure != null) {
             log.error("reload failed: {}", failure);
             answer(requester, failure);
@@ -127,15 +137,16 @@ final class Reloader {
     }
 
     /**
-     * Sends {@code next} to the engines as a new generation. Returns why it could not (key files,
-     * listening sockets), having changed nothing, or null.
+     * Sends {@code next} to the engines as a new generation, with {@code nextKeys} or, when null,
+     * the key files as they are now. Returns why it could not (key files, listening sockets),
+     * having changed nothing, or null.
      */
-    private String send(ConfigSource.Loaded next, ConfigSource.Loaded previous, String failure,
-            ControlClient requester) {
+    private String send(ConfigSource.Loaded next, Map<Integer, TlsKeyPair> nextKeys, Fallback previous,
+            String failure, ControlClient requester) {
         int gen = generation + 1;
         Map<Integer, TlsKeyPair> keys;
         try {
-            keys = KeyPairs.read(next.config(), gen);
+            keys = nextKeys == null ? KeyPairs.read(next.config(), gen) : KeyPairs.restamped(nextKeys, gen);
             claim.claim(next.config());
             listeners.bindAll(next.config());
         } catch (IOException e) {
@@ -147,6 +158,7 @@ final class Reloader {
         }
         generation = gen;
         current = next;
+        currentKeys = keys;
         Pending superseded = pending;
         pending = new Pending(gen, previous, failure);
         if (superseded != null) {
@@ -186,7 +198,7 @@ final class Reloader {
             return;
         }
         log.error("reload: {}; going back to the previous configuration", failure);
-        String cannot = send(pending.previous, null, failure, null);
+        String cannot = send(pending.previous.config(), pending.previous.keys(), null, failure, null);
         if (cannot != null) {
             finish(failure + "; the previous configuration cannot be restored: " + cannot);
         }

@@ -1,6 +1,8 @@
 package org.hoststated.parent;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -9,13 +11,16 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.msg.Text;
+import org.hoststated.core.msg.TlsKeyPair;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +51,7 @@ class ReloaderTest {
         first = source.load().loaded();
         reloader = new Reloader(source, new ListenerSockets(), c -> { }, loop,
                 (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add);
-        reloader.started(first);
+        reloader.started(first, Map.of());
     }
 
     @AfterEach
@@ -125,7 +130,7 @@ class ReloaderTest {
         io.netty.channel.epoll.Epoll.ensureAvailability(); // ListenerSockets binds through Netty's native socket
         ConfigSource source = new ConfigSource(file, Map.of());
         Reloader r = new Reloader(source, new ListenerSockets(), claim, loop, (c, keys, gen) -> { }, c -> { });
-        r.started(first);
+        r.started(first, Map.of());
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Files.writeString(file, "l3 backend none\nrelay r {\n  listen on 127.0.0.1 port " + taken.getLocalPort()
                     + "\n  forward to 127.0.0.1 port 80\n}\n");
@@ -162,6 +167,65 @@ class ReloaderTest {
         assertEquals(MessageType.CTL_FAIL, a.type());
         assertEquals("pfe: nft: rejected; going back failed too: pfe: nft: rejected again",
                 a.payload(Text.class).text());
+    }
+
+    /**
+     * The relay engine refused the new key files (a key type it cannot serve): going back sends
+     * the key pairs the running configuration was started with, not the files again, which
+     * still hold what was refused. Otherwise the relay refused the going back as well and, at its
+     * next restart, the configuration it was sent: no relay served at all.
+     */
+    @Test
+    void goingBackSendsTheKeyPairsTheRunningConfigurationHad() throws Exception {
+        io.netty.channel.epoll.Epoll.ensureAvailability(); // ListenerSockets binds through Netty's native socket
+        System.setProperty(KeyPairs.SSL_DIR_PROPERTY, dir.toString());
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            int port;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = free.getLocalPort();
+            }
+            Files.writeString(file, "l3 backend none\nrelay tls {\n  listen on 127.0.0.1 port " + port
+                    + " ssl\n  forward to 127.0.0.1 port 80\n}\n");
+            writeKeyPair("/CN=running");
+            ConfigSource source = new ConfigSource(file, Map.of());
+            ConfigSource.Loaded running = source.load().loaded();
+            Map<Integer, TlsKeyPair> runningKeys = KeyPairs.read(running.config(), 1);
+            List<Map<Integer, TlsKeyPair>> keysSent = new ArrayList<>();
+            Reloader r = new Reloader(source, sockets, c -> { }, loop, (c, keys, gen) -> keysSent.add(keys), c -> { });
+            r.started(running, runningKeys);
+            writeKeyPair("/CN=refused");
+            r.reload(new ControlClient(1, new EmbeddedChannel()));
+            r.engineError(ProcId.RELAY, 2, "relay tls: ssl: PrivateKey type not supported PKCS#8");
+            assertEquals(2, keysSent.size());
+            TlsKeyPair before = runningKeys.values().iterator().next();
+            TlsKeyPair back = keysSent.get(1).values().iterator().next();
+            assertEquals(3, back.generation());
+            assertEquals(before.relayId(), back.relayId());
+            assertArrayEquals(before.certificatePem(), back.certificatePem());
+            assertArrayEquals(before.keyPem(), back.keyPem());
+            assertFalse(Arrays.equals(before.certificatePem(),
+                    keysSent.get(0).values().iterator().next().certificatePem()), "the reload sent the new files");
+        } finally {
+            sockets.closeAll();
+            System.clearProperty(KeyPairs.SSL_DIR_PROPERTY);
+        }
+    }
+
+    /** A new self-signed certificate and key for 127.0.0.1 in the test's key directory. */
+    private void writeKeyPair(String subject) throws Exception {
+        Files.createDirectories(dir.resolve("private"));
+        Process p;
+        try {
+            p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-days", "1", "-subj", subject, "-keyout", dir.resolve("private/127.0.0.1.key").toString(),
+                    "-out", dir.resolve("127.0.0.1.crt").toString()).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            Assumptions.abort("openssl not installed: skipped");
+            return;
+        }
+        p.getInputStream().readAllBytes();
+        Assumptions.assumeTrue(p.waitFor() == 0, "openssl failed: skipped");
     }
 
     @Test
