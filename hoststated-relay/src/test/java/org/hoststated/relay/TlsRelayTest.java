@@ -302,6 +302,8 @@ class TlsRelayTest {
                 "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
                         .getBytes(StandardCharsets.US_ASCII));
         assertTrue(refusal(encrypted).contains("encrypted"), refusal(encrypted));
+        assertEquals("key file: the relay serves RSA and EC keys, not EdDSA", refusal(pair("ed25519")));
+        assertEquals("key file: the relay serves RSA and EC keys, not RSASSA-PSS", refusal(pair("rsa-pss")));
         TlsKeyPair noCert = new TlsKeyPair(1, 1, "junk".getBytes(StandardCharsets.US_ASCII), resource("relay.key"));
         assertTrue(refusal(noCert).startsWith("certificate file") || refusal(noCert).startsWith("no certificate"),
                 refusal(noCert));
