@@ -141,6 +141,26 @@ class TlsRelayTest {
         }
     }
 
+    /**
+     * A certificate file that holds the key as well (cat crt key > file, as HAProxy reads it):
+     * the key block is skipped, as OpenSSL skips it, and only the certificate is served.
+     */
+    @Test
+    void aCertificateFileWithTheKeyInItServesTheCertificate() throws Exception {
+        byte[] crt = resource("relay.crt");
+        byte[] key = resource("relay.key");
+        byte[] both = new byte[crt.length + key.length];
+        System.arraycopy(crt, 0, both, 0, crt.length);
+        System.arraycopy(key, 0, both, crt.length, key.length);
+        TlsKeyPair pair = new TlsKeyPair(1, 1, both, key);
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults());
+                SSLSocket c = connect(r, pair, "TLSv1.3")) {
+            assertEquals(1, c.getSession().getPeerCertificates().length);
+            assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
+        }
+    }
+
     @Test
     void cipherListLimitsTls12Suites() throws Exception {
         TlsKeyPair pair = pair();

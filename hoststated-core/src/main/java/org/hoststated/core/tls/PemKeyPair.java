@@ -9,7 +9,6 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -49,12 +48,22 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
         return new PemKeyPair(key, chain);
     }
 
+    /**
+     * The file's certificates, in order. Blocks of other kinds are skipped, as OpenSSL's PEM
+     * reader skips them: a file with the certificate and its key together (the form HAProxy
+     * reads) serves the certificate; the JDK's reader took the key for a certificate and said
+     * only "signed fields invalid".
+     */
     static X509Certificate[] certificates(byte[] pem) {
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
             List<X509Certificate> out = new ArrayList<>();
-            for (Certificate c : cf.generateCertificates(new ByteArrayInputStream(pem))) {
-                out.add((X509Certificate) c);
+            Matcher m = BLOCK.matcher(new String(pem, StandardCharsets.US_ASCII));
+            while (m.find()) {
+                if (m.group(1).equals("CERTIFICATE") || m.group(1).equals("X509 CERTIFICATE")) {
+                    byte[] der = Base64.getMimeDecoder().decode(m.group(2));
+                    out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der)));
+                }
             }
             if (out.isEmpty()) {
                 throw new IllegalArgumentException("no certificate in the certificate file");
