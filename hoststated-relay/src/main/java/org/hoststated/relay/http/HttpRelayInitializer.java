@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Builds the pipeline of a session accepted by a {@code protocol http} relay, in the worker
  * loop that accepted it:
  * <pre>
- *   [close-notify-hold (CloseNotifyHold) -> ssl (SslHandler), listen ... ssl] -> http (HttpFrontendHandler)
+ *   [tls-write-failure (TlsWriteFailureNote) -> close-notify-hold (CloseNotifyHold) -> ssl (SslHandler),
+ *    listen ... ssl] -> http (HttpFrontendHandler)
  * </pre>
  * The protocol's rules are compiled once here; each session gets its own frontend handler,
  * which connects backend channels on the same loop. Shared by every session of one relay, as

@@ -292,6 +292,36 @@ class HttpPeerTest {
         }
     }
 
+    /**
+     * A client that resets during a long response (it closes with bytes unread, without
+     * close_notify over TLS): its close line says so. Over TLS it said "done", as for a
+     * complete exchange.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "tls"})
+    void aClientResetDuringTheResponseIsNotLoggedAsDone(String how, @TempDir Path tmp) throws Exception {
+        HttpRelayFixture.Builder relay = HttpRelayFixture.builder().transport(transport(how));
+        if (how.equals("tls")) {
+            relay.tls(relayTls());
+        }
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, HttpPeerTest::huge);
+                HttpRelayFixture r = relay.backend(b.address()).start();
+                Socket tcp = new Socket()) {
+            tcp.connect(r.address, 5000);
+            tcp.setSoTimeout(10_000);
+            Socket c = how.equals("tls") ? tlsClient(tcp, r, false) : tcp;
+            c.getOutputStream().write(HttpRelayTest.GET.getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            assertEquals(200_000, c.getInputStream().readNBytes(200_000).length);
+            tcp.setSoLinger(true, 0);
+            tcp.close();
+            String line = log.closeLine();
+            assertFalse(line.endsWith(", done"), line);
+            assertTrue(line.endsWith(", client: Connection reset by peer"), line);
+        }
+    }
+
     /** Answers with a head and 60,000 bytes of a longer body, then closes. */
     private static void cutShortLarge(RawBackend b, InputStream in, OutputStream out) throws IOException {
         if (RawBackend.head(in) != null) {
