@@ -11,8 +11,9 @@ import org.hoststated.core.msg.ObjId;
  * The enable and disable commands of the control socket, with the semantics of SPEC 2.1
  * (pfe.c): a disabled table's hosts become unknown and stop being checked; a disabled host
  * becomes unknown with cleared counters; disabling a service also disables its main table,
- * and enabling it enables the main and backup tables. Each command yields the notices to send
- * to hce and the relay engine, or a reason for refusing it. Runs on pfe's event loop.
+ * unless a relay forwards to that table too, and enabling it enables the main and backup
+ * tables. Each command yields the notices to send to hce and the relay engine, or a reason
+ * for refusing it. Runs on pfe's event loop.
  */
 final class ControlCommands {
     /** A notice for a peer engine. */
@@ -58,11 +59,28 @@ final class ControlCommands {
         List<Notice> n = new ArrayList<>();
         n.add(new Notice(disable ? MessageType.SERVICE_DISABLE : MessageType.SERVICE_ENABLE,
                 new ObjId(s.generation, svc.config.id())));
-        setTable(s, svc.main, disable, n);
+        if (!disable || !relayed(s, svc.main)) {
+            setTable(s, svc.main, disable, n);
+        }
         if (!disable && svc.backup != null) {
             setTable(s, svc.backup, false, n);
         }
         return new Outcome(null, n);
+    }
+
+    /**
+     * Whether a relay forwards to {@code t}. relayd marked a disabled service's table disabled
+     * in pfe's copy only, so the checks and the relays sharing it carried on; here a table
+     * disable reaches hce and the relay engine, and a relay on the table would answer 503
+     * because an operator pulled a layer-3 rule.
+     */
+    private static boolean relayed(PfeState s, TableEntry t) {
+        for (RelayEntry r : s.relays) {
+            if (r.table == t) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Outcome table(PfeState s, CtlId id, boolean disable) {

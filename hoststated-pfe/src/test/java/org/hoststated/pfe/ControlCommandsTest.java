@@ -59,6 +59,23 @@ class ControlCommandsTest {
         assertEquals("down", s.services.get(0).status().toString());
     }
 
+    /** relayd left a relay on the table of a disabled service serving: only pfe's copy changed. */
+    @Test
+    void serviceDisableLeavesATableARelayForwardsTo() {
+        PfeState relayed = state(WWW + "relay r {\n\tlisten on 10.21.1.1 port 8081\n\ttable web\n}\n");
+        HostEntry h = host(relayed, "web", "10.21.2.11");
+        report(relayed, h, HostState.UP);
+        ControlCommands.Outcome o = ControlCommands.run(relayed, MessageType.CTL_SERVICE_DISABLE, CtlId.parse("www"));
+        assertEquals(List.of(MessageType.SERVICE_DISABLE), types(o));
+        assertEquals("disabled", relayed.services.get(0).status().toString());
+        assertTrue(!h.table.disabled && h.state == HostState.UP && h.table.upCount == 1);
+        assertTrue(relayed.redirects().get(0).hosts().isEmpty(), "the disabled service has no rule");
+        assertEquals(List.of(MessageType.SERVICE_ENABLE),
+                types(ControlCommands.run(relayed, MessageType.CTL_SERVICE_ENABLE, CtlId.parse("www"))),
+                "neither table was disabled");
+        assertEquals("active", relayed.services.get(0).status().toString());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"spare", "1"})
     void tableDisableMakesItsHostsUnknown(String arg) {
