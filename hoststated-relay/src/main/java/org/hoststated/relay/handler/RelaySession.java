@@ -17,6 +17,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -86,7 +87,11 @@ public final class RelaySession {
             return "TLS handshake: timed out";
         }
         String m = t.getMessage();
-        if (m == null || m.isEmpty()) {
+        if (t instanceof NoRouteToHostException && (m == null || m.isEmpty() || m.startsWith("null: "))) {
+            // Netty's native transports raise both EHOSTUNREACH and ENETUNREACH as this without
+            // a message; epoll's connect then adds the address to it ("null: /10.0.0.5:80").
+            m = "host or network unreachable";
+        } else if (m == null || m.isEmpty()) {
             m = t.getClass().getSimpleName();
         } else if (t instanceof Errors.NativeIoException || t instanceof ConnectException) {
             // "io_uring read(..) failed with error(-104): Connection reset by peer": the

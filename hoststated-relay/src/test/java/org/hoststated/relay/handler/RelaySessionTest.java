@@ -121,6 +121,33 @@ class RelaySessionTest {
         }
     }
 
+    /**
+     * A backend without a route (a powered-off host on the LAN, EHOSTUNREACH; a network the
+     * balancer has no route to, ENETUNREACH) reaches the relay from Netty's native transports
+     * as a NoRouteToHostException without a message, which the close line spelt as the class
+     * name. Linux refuses a TCP connect to the broadcast address with ENETUNREACH, before
+     * sending anything.
+     */
+    @Test
+    void anUnreachableBackendIsSaidInWords() {
+        for (RelayTransport t : new RelayTransport[] {RelayTransport.epoll(), RelayTransport.ioUring()}) {
+            if (t == null) {
+                continue; // io_uring not available here
+            }
+            EventLoopGroup group = t.newWorkers(1, "test-unreachable");
+            try {
+                ChannelFuture f = new Bootstrap().group(group).channelFactory(t.socketChannels())
+                        .handler(new ChannelInboundHandlerAdapter())
+                        .connect(new InetSocketAddress("255.255.255.255", 9)).awaitUninterruptibly();
+                assertNotNull(f.cause(), t.name());
+                assertEquals("host or network unreachable", RelaySession.describeConnectFailure(f.cause()),
+                        t.name() + ": " + f.cause());
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        }
+    }
+
     @Test
     void aLongMessageIsCutAndAMissingOneIsTheClassName() {
         String d = RelaySession.describe(new IOException("x".repeat(5000)));
