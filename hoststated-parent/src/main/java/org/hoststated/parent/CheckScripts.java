@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.hoststated.core.config.CheckType;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.TableConfig;
@@ -12,7 +13,9 @@ import org.hoststated.core.config.TableConfig;
  * What {@code hoststated -n} can tell about the {@code check script} programs: one that is
  * missing or not executable marks its hosts down at every check, which the daemon can only
  * report once it runs. Warnings, not errors, as for certificates: the file may be installed
- * after the configuration is tested.
+ * after the configuration is tested. A path is judged as the daemon runs it: a name without
+ * a '/' is looked up in the scripts' search path (not in the directory -n runs in), and a
+ * relative path is taken from the daemon's working directory, which is / under systemd.
  */
 final class CheckScripts {
     private CheckScripts() {
@@ -24,13 +27,39 @@ final class CheckScripts {
             if (t.check() == null || t.check().type() != CheckType.SCRIPT) {
                 continue;
             }
-            Path p = Path.of(t.check().script());
+            String script = t.check().script();
+            String at = "table " + t.name() + ": check script " + script + ": ";
+            if (!script.contains("/")) {
+                Optional<Path> found = onSearchPath(script);
+                if (found.isEmpty()) {
+                    out.add(at + "not found in " + ScriptRunner.SEARCH_PATH
+                            + ", where a name without '/' is looked up");
+                } else if (!Files.isExecutable(found.get())) {
+                    out.add(at + found.get() + " is not executable");
+                }
+                continue;
+            }
+            Path p = Path.of(script);
+            if (!p.isAbsolute()) {
+                out.add(at + "a relative path, taken from the daemon's working directory");
+            }
             if (!Files.isRegularFile(p)) {
-                out.add("table " + t.name() + ": check script " + p + ": no such file");
+                out.add(at + "no such file");
             } else if (!Files.isExecutable(p)) {
-                out.add("table " + t.name() + ": check script " + p + ": not executable");
+                out.add(at + "not executable");
             }
         }
         return out;
+    }
+
+    /** The first regular file named {@code name} in the scripts' search path, as sh finds it. */
+    private static Optional<Path> onSearchPath(String name) {
+        for (String dir : ScriptRunner.SEARCH_PATH.split(":")) {
+            Path p = Path.of(dir, name);
+            if (Files.isRegularFile(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
 final class ScriptRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
     static final int MAX_RUNNING = 32;
-    private static final List<String> ENVIRONMENT = List.of("PATH=/usr/bin:/bin:/usr/sbin:/sbin");
+    /** Where a script named without a '/' is looked up (by the shell that execs it). */
+    static final String SEARCH_PATH = "/usr/bin:/bin:/usr/sbin:/sbin";
+    private static final List<String> ENVIRONMENT = List.of("PATH=" + SEARCH_PATH);
     private static final int CANNOT_EXECUTE = 126;
     private static final int NOT_FOUND = 127;
 

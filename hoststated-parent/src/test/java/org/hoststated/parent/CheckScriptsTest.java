@@ -36,4 +36,30 @@ class CheckScriptsTest {
         assertEquals(List.of("table t2: check script " + plain + ": not executable",
                 "table t3: check script " + missing + ": no such file"), CheckScripts.problems(config));
     }
+
+    /**
+     * The daemon runs a name without a '/' from its search path and a relative path from its
+     * working directory; -n looked both up from its own directory, so 'check script "chk.sh"'
+     * next to the configuration passed and then marked its hosts down at every check (127,
+     * not found), and "./chk.sh" worked with -d from that directory only.
+     */
+    @Test
+    void pathsAreJudgedAsTheDaemonRunsThem() throws Exception {
+        Files.writeString(dir.resolve("chk.sh"), "#!/bin/sh\nexit 1\n");
+        StringBuilder text = new StringBuilder("l3 backend none\n");
+        List<String> scripts = List.of("false", "chk.sh", "./chk.sh");
+        for (int n = 1; n <= scripts.size(); n++) {
+            text.append("table t").append(n).append(" {\n  real port 80\n  check script \"")
+                    .append(scripts.get(n - 1)).append("\"\n  host 127.0.0.1\n}\nservice s").append(n)
+                    .append(" {\n  virtual host 127.0.0.").append(n + 1).append(" port 80\n  table t").append(n)
+                    .append("\n}\n");
+        }
+        Path file = Files.writeString(dir.resolve("hoststated.conf"), text);
+        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+        assertEquals(List.of(
+                "table t2: check script chk.sh: not found in " + ScriptRunner.SEARCH_PATH
+                        + ", where a name without '/' is looked up",
+                "table t3: check script ./chk.sh: a relative path, taken from the daemon's working directory",
+                "table t3: check script ./chk.sh: no such file"), CheckScripts.problems(config));
+    }
 }

@@ -63,6 +63,15 @@ class ScriptRunnerTest {
     }
 
     /** A command a script leaves in the background is killed once the script has exited. */
+    /** A name without a '/' runs from the search path, which hoststated -n checks it against. */
+    @Test
+    void aNameWithoutASlashRunsFromTheSearchPath() throws Exception {
+        try (ScriptRunner runner = new ScriptRunner(null)) {
+            assertEquals(1, run(runner, Path.of("false")), "/usr/bin/false: exit 1, up");
+            assertEquals(-1, run(runner, Path.of("no-such-hoststated-check")), "127: could not run");
+        }
+    }
+
     @Test
     void whatAScriptLeavesRunningIsKilled() throws Exception {
         Path script = dir.resolve("bg.sh");
