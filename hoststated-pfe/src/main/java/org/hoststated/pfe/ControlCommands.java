@@ -91,7 +91,7 @@ final class ControlCommands {
             }
         }
         if (t == null) {
-            return Outcome.fail("no such table: " + id);
+            return Outcome.fail("no such table: " + id + templateCopies(s, id));
         }
         if (t.disabled == disable) {
             return Outcome.fail("table " + t.config.name() + " is already " + (disable ? "disabled" : "enabled"));
@@ -99,6 +99,24 @@ final class ControlCommands {
         List<Notice> n = new ArrayList<>();
         setTable(s, t, disable, n);
         return new Outcome(null, n);
+    }
+
+    /**
+     * For the name of a template (a table without real port), the copies the relays and
+     * services use, which show summary lists as name:port: the template itself has no hosts.
+     */
+    private static String templateCopies(PfeState s, CtlId id) {
+        if (id.name() == null) {
+            return "";
+        }
+        List<String> copies = new ArrayList<>();
+        for (TableEntry e : s.tables.values()) {
+            if (e.config.name().startsWith(id.name() + ":")) {
+                copies.add(e.config.name());
+            }
+        }
+        copies.sort(null);
+        return copies.isEmpty() ? "" : " (a template; its copies: " + String.join(", ", copies) + ")";
     }
 
     private static void setTable(PfeState s, TableEntry t, boolean disable, List<Notice> out) {

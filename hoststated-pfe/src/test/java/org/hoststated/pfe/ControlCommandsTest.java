@@ -117,6 +117,30 @@ class ControlCommandsTest {
         assertNotNull(ControlCommands.run(twice, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.11")).failure());
     }
 
+    /** A template's name is not a table; the refusal names the copies that are. */
+    @Test
+    void aTemplatesNameIsRefusedWithItsCopies() {
+        PfeState t = state("""
+                l3 backend none
+                table tpl {
+                \tcheck tcp
+                \thost 10.21.2.11
+                }
+                relay a {
+                \tlisten on 10.21.1.1 port 8081
+                \ttable tpl port 8081
+                }
+                relay b {
+                \tlisten on 10.21.1.1 port 8082
+                \ttable tpl port 80
+                }
+                """);
+        assertEquals("no such table: tpl (a template; its copies: tpl:80, tpl:8081)",
+                ControlCommands.run(t, MessageType.CTL_TABLE_DISABLE, CtlId.parse("tpl")).failure());
+        assertEquals(List.of(MessageType.TABLE_DISABLE),
+                types(ControlCommands.run(t, MessageType.CTL_TABLE_DISABLE, CtlId.parse("tpl:80"))));
+    }
+
     /** pfe sends each notice to hce (when hce may receive it) and to the relay engine. */
     @Test
     void noticesTravelToHceAndRelay() {
