@@ -1,14 +1,19 @@
 package org.hoststated.relay.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
 /**
  * Finds where a message head ends in bytes that may arrive in pieces, without copying: each
- * call searches only the bytes that arrived since the last one. Every line must end with CRLF;
- * a bare LF or CR (line endings some servers accept and others do not) is refused. A request
- * head that cannot become one is refused as soon as that shows, not at the head timeout: a
- * method with a byte no token has (a TLS client on a plain port), a request line without an
- * HTTP version. One per session and direction, on the session's worker loop.
+ * call searches only the bytes that arrived since the last one. Every line of a request must
+ * end with CRLF: a bare LF or CR (line endings some servers accept and others do not) is
+ * refused. A response's lines may end in a bare LF, as HAProxy and nginx take them (RFC 9112
+ * 2.2 allows it; legacy and hand-written servers send them); its head is then passed on
+ * {@link #withCrlf rewritten} with CRLF, so the client reads the lines the relay read. A bare CR
+ * is refused in both. A request head that cannot become one is refused as soon as that shows,
+ * not at the head timeout: a method with a byte no token has (a TLS client on a plain port), a
+ * request line without an HTTP version. One per session and direction, on the session's
+ * worker loop.
  */
 final class HeadScanner {
     private final int bad;
@@ -19,6 +24,8 @@ final class HeadScanner {
     private boolean startLineDone;
     /** The request's method ended (its SP was seen). */
     private boolean methodDone;
+    /** A line of this (response) head ends in a bare LF. */
+    private boolean bareLf;
 
     /** @param bad the status for a malformed head: 400 for requests, 502 for responses */
     HeadScanner(int bad) {
@@ -31,6 +38,12 @@ final class HeadScanner {
         searched = 0;
         startLineDone = false;
         methodDone = false;
+        bareLf = false;
+    }
+
+    /** Whether a line of the head found last ends in a bare LF (only a response's may). */
+    boolean bareLf() {
+        return bareLf;
     }
 
     /** Whether no byte of the next head has been searched yet. */
@@ -61,17 +74,20 @@ final class HeadScanner {
                 searched = to - start;
                 return -1;
             }
-            if (lf == start || b.getByte(lf - 1) != HttpHead.CR) {
+            boolean crlf = lf > start && b.getByte(lf - 1) == HttpHead.CR;
+            if (!crlf && request) {
                 throw new HttpException(bad, "bare LF in head");
             }
-            if (lf - 1 == start) {
+            bareLf |= !crlf;
+            int lineEnd = crlf ? lf - 1 : lf;
+            if (lineEnd == start) {
                 throw new HttpException(bad, "empty start line");
             }
             if (request && !startLineDone) {
-                versioned(b, start, lf - 1);
+                versioned(b, start, lineEnd);
             }
             startLineDone = true;
-            if (lf - 2 > start && b.getByte(lf - 2) == HttpHead.LF) {
+            if (lineEnd - 1 > start && b.getByte(lineEnd - 1) == HttpHead.LF) {
                 return lf + 1;
             }
             i = lf + 1;
@@ -111,6 +127,24 @@ final class HeadScanner {
                 || b.getByte(v + 2) != 'T' || b.getByte(v + 3) != 'P' || b.getByte(v + 4) != '/') {
             throw new HttpException(400, "malformed request line");
         }
+    }
+
+    /**
+     * A copy of the head [from, to) of b with a CR put before each bare LF, for a response head
+     * whose {@link #bareLf} lines the parser and the client are to read as CRLF lines.
+     */
+    static ByteBuf withCrlf(ByteBuf b, int from, int to, ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer(to - from + 64);
+        int pos = from;
+        for (int lf = b.indexOf(from, to, HttpHead.LF); lf >= 0; lf = b.indexOf(lf + 1, to, HttpHead.LF)) {
+            boolean crlf = lf > from && b.getByte(lf - 1) == HttpHead.CR;
+            out.writeBytes(b, pos, crlf ? lf + 1 - pos : lf - pos);
+            if (!crlf) {
+                out.writeByte(HttpHead.CR).writeByte(HttpHead.LF);
+            }
+            pos = lf + 1;
+        }
+        return out;
     }
 
     /** Skips the empty lines a client may send before a request line (RFC 9112 2.2). */

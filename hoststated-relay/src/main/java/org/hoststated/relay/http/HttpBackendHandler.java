@@ -304,8 +304,28 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             }
             return false;
         }
+        if (!scanner.bareLf()) {
+            scanner.reset();
+            return responseHead(in, end, in, in.readerIndex(), end);
+        }
         scanner.reset();
-        head.parseResponse(in, in.readerIndex(), end, session.limits().maxHeaderFields());
+        ByteBuf crlf = HeadScanner.withCrlf(in, in.readerIndex(), end, in.alloc());
+        try {
+            return responseHead(in, end, crlf, 0, crlf.writerIndex());
+        } finally {
+            crlf.release();
+        }
+    }
+
+    /**
+     * Handles the response head that starts at in's reader index and ends at {@code end}: its
+     * bytes are [from, to) of headBuf, which is in itself or, for a head with bare LF line
+     * ends, a copy with CRLF ones; such a copy always goes to the client through the rules'
+     * writer (which copies or retains it), never as a slice of in.
+     */
+    private boolean responseHead(ByteBuf in, int end, ByteBuf headBuf, int from, int to) throws HttpException {
+        boolean normalised = headBuf != in;
+        head.parseResponse(headBuf, from, to, session.limits().maxHeaderFields());
         int status = head.status;
         if (status == 101 && !upgradeRequest) {
             throw new HttpException(502, "101 to a request that did not ask to upgrade");
@@ -340,7 +360,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         // a body), since it knows none.
         boolean dropFraming = (status < 200 || status == 204) && (head.contentLength >= 0 || head.transferEncoding)
                 || last && http10Request && head.transferEncoding;
-        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming)) {
+        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming || normalised)) {
             rules.apply(head, 0);
             if (dropFraming) {
                 rules.dropFraming();
@@ -356,7 +376,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 finalHeadIn = in;
                 finalHeadAt = end;
             }
-        } else if (head.hopByHop || dropFraming) {
+        } else if (head.hopByHop || dropFraming || normalised) {
             // An interim response or a 101: no rule applies, but what is meant for this hop
             // only (Connection options, Keep-Alive) stops here as in any other response.
             rules.dropHopByHop(head);

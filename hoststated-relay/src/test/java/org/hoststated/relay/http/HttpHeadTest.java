@@ -97,6 +97,32 @@ class HttpHeadTest {
     }
 
     @Test
+    void aResponseHeadWithBareLfLinesIsFoundByteByByteAndRewrittenWithCrlf() throws Exception {
+        String s = "HTTP/1.1 200 OK\nX: y\r\nZ: w\n\n";
+        HeadScanner scanner = new HeadScanner(502);
+        ByteBuf b = Unpooled.buffer();
+        try {
+            for (int i = 0; i < s.length(); i++) {
+                b.writeByte(s.charAt(i));
+                int end = scanner.find(b);
+                assertEquals(i == s.length() - 1 ? s.length() : -1, end, "after byte " + i);
+            }
+            assertTrue(scanner.bareLf());
+            ByteBuf crlf = HeadScanner.withCrlf(b, 0, s.length(), Unpooled.buffer().alloc());
+            assertEquals("HTTP/1.1 200 OK\r\nX: y\r\nZ: w\r\n\r\n", crlf.toString(StandardCharsets.ISO_8859_1));
+            HttpHead h = new HttpHead();
+            h.parseResponse(crlf, 0, crlf.readableBytes(), 10);
+            assertEquals(2, h.fields);
+            crlf.release();
+        } finally {
+            b.release();
+        }
+        ByteBuf lf = buf("GET / HTTP/1.1\nHost: a\n\n");
+        assertEquals(400, assertThrows(HttpException.class, () -> new HeadScanner(400).find(lf)).status());
+        lf.release();
+    }
+
+    @Test
     void responses() throws Exception {
         HttpHead h = new HttpHead();
         ByteBuf b = buf("HTTP/1.1 204\r\nX: y\r\n\r\n");
