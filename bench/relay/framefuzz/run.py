@@ -298,7 +298,7 @@ def run_resp(backend, addr, case, r, rnd):
     doubt = []
     strict_by_conn = {}
     for cid, st in conns.items():
-        strict_by_conn[cid] = strict.parse_responses(st["sent"], st["closed_by_us"])
+        strict_by_conn[cid] = strict.parse_responses(st["sent"], st["closed_by_us"], server=True)
     if len(resps) > n:
         viol.append("client got more responses than it asked")
     if rerr and rerr.startswith("bad"):
@@ -315,7 +315,7 @@ def run_resp(backend, addr, case, r, rnd):
         want, werr = strict_by_conn.get(s["conn"], ([], "gone"))
         if werr == "incomplete" and s["conn"] in conns:
             # Cut by the client's timeout: a body until close ends where the bytes did.
-            want, werr = strict.parse_responses(conns[s["conn"]]["sent"], True)
+            want, werr = strict.parse_responses(conns[s["conn"]]["sent"], True, server=True)
         if s["m"] < len(want):
             if want[s["m"]].key() != x.key():
                 viol.append("response %d: backend sent %r, client got %r" % (i, want[s["m"]], x))
@@ -328,7 +328,7 @@ def run_resp(backend, addr, case, r, rnd):
         out["verdict"] = "relay-lenient"
         out["why"] = doubt
     else:
-        whole, werr = strict.parse_responses(b"".join(segs), True)
+        whole, werr = strict.parse_responses(b"".join(segs), True, server=True)
         out["verdict"] = "agree-pass" if werr is None and len(resps) == n and \
             all(not relay_error(x) for x in resps) else "agree-refuse-or-cut"
         out["strict"] = werr
@@ -347,7 +347,7 @@ def run_dechunk(backend, addr, case, r):
     want, werr = [], "request 0 did not reach the backend"
     if sent:
         st = conns.get(sent[-1]["conn"])
-        all_want, werr = strict.parse_responses(st["sent"], st["closed_by_us"] or not st["open"])
+        all_want, werr = strict.parse_responses(st["sent"], st["closed_by_us"] or not st["open"], server=True)
         want = all_want[sent[-1]["m"]:]
     verdict, why = dechunk.check(got, end, want, werr, TLS is not None)
     out = {"case": case, "family": family, "segs": [x.decode("latin-1") for x in segs], "end": end,

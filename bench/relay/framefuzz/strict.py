@@ -53,24 +53,26 @@ def norm_target(t):
     return t
 
 
-def _line(data, pos):
-    """One CRLF-ended line from pos: (line, next). A bare CR or LF is Bad."""
+def _line(data, pos, lf_ok=False):
+    """One CRLF-ended line from pos: (line, next). A bare CR is Bad; so is a bare LF unless
+    lf_ok (a server's response head, whose bare LF lines the relay takes and rewrites)."""
     lf = data.find(b"\n", pos)
     if lf < 0:
         if b"\r" in data[pos:len(data) - 1]:
             raise Bad("bare CR")
         raise Incomplete()
-    if lf == pos or data[lf - 1] != 0x0D:
+    crlf = lf > pos and data[lf - 1] == 0x0D
+    if not crlf and not lf_ok:
         raise Bad("bare LF")
-    line = data[pos:lf - 1]
+    line = data[pos:lf - 1 if crlf else lf]
     if b"\r" in line:
         raise Bad("bare CR")
     return line, lf + 1
 
 
-def _fields(data, pos, m):
+def _fields(data, pos, m, lf_ok=False):
     while True:
-        line, pos = _line(data, pos)
+        line, pos = _line(data, pos, lf_ok)
         if line == b"":
             return pos
         colon = line.find(b":")
@@ -206,15 +208,17 @@ def _requests(data, out, done):
         return "incomplete"
 
 
-def parse_responses(data, eof, head_only=()):
-    """Responses to GETs, interim ones folded into the final one that follows them."""
+def parse_responses(data, eof, head_only=(), server=False):
+    """Responses to GETs, interim ones folded into the final one that follows them. server:
+    the bytes a server sent, whose heads may end lines in a bare LF (the relay takes them and
+    passes them on with CRLF); what a client got must use CRLF throughout."""
     out = []
     pos = 0
     interim = []
     try:
         while pos < len(data):
             m = Msg()
-            line, p = _line(data, pos)
+            line, p = _line(data, pos, server)
             sl = STATUS_LINE.match(line)
             if not sl:
                 raise Bad("malformed status line %r" % line[:60])
@@ -222,7 +226,7 @@ def parse_responses(data, eof, head_only=()):
             m.status = int(sl.group(2))
             if m.status < 100:
                 raise Bad("status under 100")
-            p = _fields(data, p, m)
+            p = _fields(data, p, m, server)
             if m.status < 200:
                 if m.status == 101:
                     raise Bad("101 without upgrade")
