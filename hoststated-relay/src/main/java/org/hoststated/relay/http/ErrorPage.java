@@ -30,6 +30,7 @@ final class ErrorPage {
             case 405 -> "Method Not Allowed";
             case 408 -> "Request Timeout";
             case 413 -> "Request Entity Too Large";
+            case 414 -> "URI Too Long";
             case 431 -> "Request Header Fields Too Large";
             case 500 -> "Internal Server Error";
             case 501 -> "Not Implemented";

@@ -22,6 +22,8 @@ final class HeadScanner {
     private int searched;
     /** The start line ended (its LF was seen). */
     private boolean startLineDone;
+    /** The start line's length, its line end included, once it ended. */
+    private int startLineLength;
     /** The request's method ended (its SP was seen). */
     private boolean methodDone;
     /** A line of this (response) head ends in a bare LF. */
@@ -39,6 +41,14 @@ final class HeadScanner {
         startLineDone = false;
         methodDone = false;
         bareLf = false;
+    }
+
+    /**
+     * Whether the start line of the head being searched ended (its LF was seen) within its
+     * first {@code max} bytes: if not, that line alone is too long.
+     */
+    boolean startLineWithin(int max) {
+        return startLineDone && startLineLength <= max;
     }
 
     /** Whether a line of the head found last ends in a bare LF (only a response's may). */
@@ -83,8 +93,11 @@ final class HeadScanner {
             if (lineEnd == start) {
                 throw new HttpException(bad, "empty start line");
             }
-            if (request && !startLineDone) {
-                versioned(b, start, lineEnd);
+            if (!startLineDone) {
+                if (request) {
+                    versioned(b, start, lineEnd);
+                }
+                startLineLength = lf + 1 - start;
             }
             startLineDone = true;
             if (lineEnd - 1 > start && b.getByte(lineEnd - 1) == HttpHead.LF) {

@@ -219,7 +219,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (end < 0 || end - in.readerIndex() > limits.maxHeadBytes()) {
             partialHeadIsHead = startsWithHeadMethod(in);
             if (in.readableBytes() > limits.maxHeadBytes()) {
-                throw new HttpException(413, "request head too large");
+                // RFC 9110 15.5.15 and RFC 6585 5, as nginx tells a long URI apart: 413 (relayd's
+                // answer) is about content, and browsers show it as an upload too large.
+                throw scanner.startLineWithin(limits.maxHeadBytes())
+                        ? new HttpException(431, "request head too large")
+                        : new HttpException(414, "request line too long");
             }
             timer.headStarted();
             return false;
@@ -850,7 +854,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     /**
      * Whether the request answered is a HEAD: the parsed head's method, or for a head refused
-     * before it was whole (413, 408), the method it begins with; nothing read yet answers none.
+     * before it was whole (414, 431, 408), the method it begins with; nothing read yet answers none.
      */
     private boolean answersHead() {
         return headParsed ? head.methodHead : partialHeadIsHead;

@@ -6,8 +6,8 @@ package org.hoststated.relay.http;
  * bound {@link HttpRelayInitializer} answers with a 503.
  *
  * @param maxHeadBytes largest request or response head (start line, header fields and the
- *        blank line) or chunked trailer section; a larger request head gets 413, a larger
- *        response head 502
+ *        blank line) or chunked trailer section; a larger request head gets 431 (414 while
+ *        its request line has not ended), a larger response head 502
  * @param maxHeaderFields most header fields in one head
  * @param headTimeoutMs how long a client may take to send one request head once it started
  *        (and the first one after connecting): a slow sender gets 408

@@ -116,8 +116,12 @@ class HttpSafetyTest {
                 Arguments.of("letters in Host port", "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400),
                 Arguments.of("bad IP literal in Host", "GET / HTTP/1.1\r\nHost: [zz::1]\r\n\r\n", 400),
                 Arguments.of("zone in Host", "GET / HTTP/1.1\r\nHost: [fe80::1%eth0]\r\n\r\n", 400),
-                Arguments.of("head over the limit", "GET / HTTP/1.1\r\nHost: a\r\n" + big + "\r\n", 413),
-                Arguments.of("endless head", "GET / HTTP/1.1\r\nHost: a\r\n" + big, 413));
+                Arguments.of("head over the limit", "GET / HTTP/1.1\r\nHost: a\r\n" + big + "\r\n", 431),
+                Arguments.of("endless head", "GET / HTTP/1.1\r\nHost: a\r\n" + big, 431),
+                Arguments.of("request line over the limit", "GET /" + "a".repeat(17 * 1024) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+                Arguments.of("endless request line", "GET /" + "a".repeat(17 * 1024), 414),
+                Arguments.of("long request line and long field", "GET /" + "a".repeat(10 * 1024)
+                        + " HTTP/1.1\r\nHost: a\r\nCookie: " + "c".repeat(7 * 1024) + "\r\n\r\n", 431));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -675,7 +679,7 @@ class HttpSafetyTest {
     void errorsToAnUnfinishedHeadRequestHaveNoContent() throws Exception {
         try (RawClient c = relay.client()) {
             c.send("HEAD / HTTP/1.1\r\nHost: a\r\nX: " + "a".repeat(70 * 1024));
-            assertHeadAlone(c, 413, "413 Request Entity Too Large\n".length());
+            assertHeadAlone(c, 431, "431 Request Header Fields Too Large\n".length());
         }
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
                 .limits(new HttpLimits(16 * 1024, 100, 300)).start()) {
