@@ -42,7 +42,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private boolean headRequest;
     private boolean upgradeRequest;
     private boolean http10Request;
+    /** The connection to the server may carry another request after this response. */
     private boolean persistent;
+    /** The client's connection may carry another request after this response (its end is framed). */
+    private boolean clientPersistent;
     private boolean done;
     /** Bytes [fwdFrom, fwdTo) of fwdBuf go to the client as one slice (head and body together). */
     private ByteBuf fwdBuf;
@@ -338,22 +341,28 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         boolean last = status >= 200 && status != 101;
         BodyFramer framer = last ? framer() : null;
+        boolean framed = framer != BodyFramer.UntilClose.INSTANCE;
         if (last) {
-            persistent = head.persistent() && framer != BodyFramer.UntilClose.INSTANCE;
+            persistent = head.persistent() && framed;
             dechunk = http10Request && framer == chunked;
+            clientPersistent = framed && !dechunk;
             if (http10Request && framer != null && head.transferEncoding && !(dechunk && head.transferCodings == 1)) {
                 // A body in another transfer coding (gzip, chunked): no HTTP/1.0 client reads it.
                 throw new HttpException(502, "transfer coding to an HTTP/1.0 request");
             }
         }
-        // The client's connection also ends after an answer that comes before the request's end.
-        boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient || dechunk);
-        // So does it after a response whose server closes; a rule may have removed or changed the
-        // server's close, and a client told nothing would take the close for a lost connection.
-        boolean sayClose = clientCloses && !head.close || last && rules.active() && (clientCloses || !persistent);
-        // An HTTP/1.0 client keeps its connection only when the response says keep-alive
-        // (RFC 9112 9.3); an HTTP/1.1 server need not say it.
-        boolean sayKeepAlive = last && http10Request && !clientCloses && persistent && !head.keepAlive;
+        // The client's connection also ends after an answer that comes before the request's end,
+        // and after a body that only the close ends.
+        boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient || !clientPersistent);
+        // A rule may have removed or changed the server's close, and a client told nothing
+        // would take the close for a lost connection.
+        boolean sayClose = clientCloses && (!head.close || rules.active());
+        // The server's close is of its own connection (hop-by-hop): the client keeps its
+        // connection, as behind HAProxy and nginx, and the next request goes over a fresh one.
+        // A client keeps it after an HTTP/1.0 response, or on an HTTP/1.0 request, only when
+        // the response says keep-alive (RFC 9112 9.3); an HTTP/1.1 server need not say it.
+        boolean sayKeepAlive = last && !clientCloses
+                && (head.close || (http10Request || head.version == 10) && !head.keepAlive);
         // A 1xx or 204 response has no content, so it must not say how long it is (a client
         // could wait for that many bytes); a 304's length is the representation's, it stays.
         // An HTTP/1.0 client gets no Transfer-Encoding (dechunked, or on a response without
@@ -446,7 +455,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (stray) {
             done = true;
         }
-        session.responseComplete(this, persistent && !stray, persistent && !dechunk);
+        session.responseComplete(this, persistent && !stray, clientPersistent);
     }
 
     /**

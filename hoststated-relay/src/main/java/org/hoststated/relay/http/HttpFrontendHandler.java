@@ -282,10 +282,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (resendable) {
             link.recordForReplay();
         }
-        // The response tells the client its connection ends when the server was asked to keep
-        // it for the client's close, or when this relay was replaced by a reload.
+        // The response tells the client its connection ends when the client asked to close it,
+        // or when this relay was replaced by a reload.
         link.handler().expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10,
-                keepServer || pool.closed());
+                !persistentRequest || pool.closed());
         if (rewrite) {
             requestRules.write(client.alloc(), toServer);
         } else if (origin != null) {

@@ -525,9 +525,11 @@ class HttpRulesTest {
     }
 
     /**
-     * The relay ends the client's connection after a response whose server closes: that
-     * response says {@code Connection: close} even when a rule removed or changed the server's,
-     * or a client that pipelined its next request would take the close for a lost connection.
+     * The relay ends the client's connection after a response to a request that said
+     * {@code Connection: close}: that response says {@code Connection: close} even when a rule
+     * removed or changed the server's, or a client that pipelined its next request would take
+     * the close for a lost connection. (A server's close alone no longer ends the client's
+     * connection, {@link ServerCloseTest}; the request rule only makes the server say close.)
      */
     @Test
     void aResponseAfterWhichTheRelayClosesSaysCloseWhateverTheRules() throws Exception {
@@ -538,7 +540,7 @@ class HttpRulesTest {
                         .node(RES, NodeType.HEADER, Action.CHANGE, "Connection", "keep-alive").start()) {
             for (HttpRelayFixture relay : List.of(r, kept)) {
                 try (RawClient c = relay.client()) {
-                    c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
+                    c.send("GET /a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
                     RawClient.Response res = c.read();
                     assertEquals(List.of("close"), res.headers().get("connection"), res.head());
                     assertTrue(c.closed());

@@ -1,0 +1,99 @@
+package org.hoststated.relay.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import org.hoststated.core.config.Action;
+import org.hoststated.core.config.Direction;
+import org.hoststated.core.config.NodeType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A server that closes its connection after each response (it says {@code Connection: close},
+ * or answers in HTTP/1.0): its close is of its own connection, so a client whose response was
+ * framed keeps its connection, as behind HAProxy and nginx, and its next request, even one
+ * already pipelined, goes over a fresh connection. A response that only the close ends still
+ * ends the client's connection.
+ */
+class ServerCloseTest {
+    /** Answers one request per connection, naming its target, in the given style, then closes. */
+    private static RawBackend.Script oneAnswer(String style) {
+        return (RawBackend b, InputStream in, OutputStream out) -> {
+            String head = RawBackend.head(in);
+            if (head == null) {
+                return;
+            }
+            String target = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
+            RawBackend.write(out, switch (style) {
+                case "close" -> "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + target.length() + "\r\n\r\n";
+                case "HTTP/1.0" -> "HTTP/1.0 200 OK\r\nContent-Length: " + target.length() + "\r\n\r\n";
+                case "chunked close" -> "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + Integer.toHexString(target.length()) + "\r\n" + target + "\r\n0\r\n\r\n";
+                default -> "HTTP/1.1 200 OK\r\n\r\n";
+            } + (style.equals("chunked close") ? "" : target));
+        };
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"close", "HTTP/1.0", "chunked close"})
+    void theClientKeepsItsConnectionAfterAFramedResponseWhoseServerCloses(String style) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer(style));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /bb HTTP/1.1\r\nHost: a\r\n\r\n");
+            for (String target : List.of("/a", "/bb")) {
+                RawClient.Response res = c.read();
+                assertEquals(target, res.text(), res.head());
+                // The server's close becomes keep-alive; an HTTP/1.0 response says keep-alive
+                // too, without which the client would take it for the last.
+                assertEquals("keep-alive", res.header("Connection"), res.head());
+            }
+            c.send("GET /ccc HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("/ccc", c.read().text());
+            assertEquals(3, b.connections.get());
+        }
+    }
+
+    @Test
+    void anHttp10ClientThatAskedForKeepAliveKeepsItToo() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer("close"));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            for (String target : List.of("/a", "/bb")) {
+                c.send("GET " + target + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals(target, res.text(), res.head());
+                assertEquals("keep-alive", res.header("Connection"), res.head());
+            }
+        }
+    }
+
+    @Test
+    void aClientThatAskedToCloseIsToldSoAndClosed() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer("close"));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .node(Direction.RESPONSE, NodeType.HEADER, Action.REMOVE, "Connection", null).start();
+                RawClient c = r.client()) {
+            c.send("GET /a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals("close", res.header("Connection"), res.head());
+            assertTrue(c.closed());
+        }
+    }
+
+    @Test
+    void aResponseThatOnlyTheCloseEndsEndsTheClientsConnectionAndSaysSo() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer("until close"));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /bb HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals("/a", res.text());
+            assertEquals("close", res.header("Connection"), res.head());
+            assertEquals(1, b.connections.get());
+        }
+    }
+}
