@@ -2,6 +2,7 @@ package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,9 +11,10 @@ import java.util.List;
 import org.hoststated.core.config.Action;
 import org.hoststated.core.config.Direction;
 import org.hoststated.core.config.NodeType;
+import org.hoststated.relay.RelayTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A server that closes its connection after each response (it says {@code Connection: close},
@@ -41,10 +43,13 @@ class ServerCloseTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"close", "HTTP/1.0", "chunked close"})
-    void theClientKeepsItsConnectionAfterAFramedResponseWhoseServerCloses(String style) throws Exception {
+    @CsvSource({"close, epoll", "HTTP/1.0, epoll", "chunked close, epoll", "close, io_uring", "HTTP/1.0, io_uring"})
+    void theClientKeepsItsConnectionAfterAFramedResponseWhoseServerCloses(String style, String transport) throws Exception {
+        RelayTransport t = transport.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
+        assumeTrue(t != null, "io_uring is not available here");
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer(style));
-                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start();
+                RawClient c = r.client()) {
             c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /bb HTTP/1.1\r\nHost: a\r\n\r\n");
             for (String target : List.of("/a", "/bb")) {
                 RawClient.Response res = c.read();
