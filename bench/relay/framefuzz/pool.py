@@ -35,6 +35,7 @@ class Backend:
         self.reqs = []           # (conn, time received, target, method)
         self.answer_of = {}      # target -> (status, body, plan, conn)
         self.malformed = []
+        self.desynced = set()    # targets answered with bytes not theirs in a race: theirs came later
         self.srv = socket.socket()
         self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.srv.bind((host, port))
@@ -174,6 +175,29 @@ def session(r, case, i):
     return out, meta
 
 
+OWNER = re.compile(rb"for (/c\d+/s\d+)")
+
+
+def answer_after_race(backend, target, x):
+    """Another request whose answer {x} is (same status and body, or a body that begins as
+    its), sent on a connection a race desynchronised: stale bytes went out on it less than
+    RACE_S before that request reached the backend, or that request itself got another's
+    answer (its own then came after). None when there is none."""
+    owner = OWNER.match(x.body)
+    with backend.lock:
+        answers = [(t, a) for t, al in backend.answer_of.items() if t != target for a in al]
+        reqs = list(backend.reqs)
+        stale = list(backend.stale.values())
+        desynced = set(backend.desynced)
+    for other, (status, body, _, cid) in answers:
+        if (status, body) != (x.status, x.body) and not (owner and other.startswith(owner.group(1))):
+            continue
+        if other in desynced or any(q[2] == other and q[0] == cid and scid == cid and 0 <= q[1] - t_stale < RACE_S
+                                    for q in reqs for scid, t_stale, _ in stale):
+            return other
+    return None
+
+
 def relay_page(x, is_head):
     from run import relay_error
     # The page of a HEAD has no body: its Server field tells it.
@@ -200,6 +224,15 @@ def check(backend, meta, got, end, t0, t1):
         if any((x.status, x.body) == (a[0], a[1]) for a in answers) and \
                 (not is_head or x.status != 200 or (b"content-length", b"%d" % len(b"for " + target)) in x.fields):
             continue
+        if (other := answer_after_race(backend, target, x)) is not None:
+            # That other request was answered by stale bytes in a race (doubtful there), so its
+            # own answer was still to come on the connection, parked or handed on meanwhile:
+            # the same race, seen by the next request the connection carried.
+            with backend.lock:
+                backend.desynced.add(target)
+            doubt.append("race: response %d for %r is the answer of %r, whose connection stale bytes "
+                         "desynchronised" % (i, target, other))
+            continue
         s = STALE.search(x.body) or STALE.search(got)
         if s:
             n = int(s.group(1))
@@ -207,6 +240,8 @@ def check(backend, meta, got, end, t0, t1):
                 scid, t_stale, splan = backend.stale.get(n, (None, 0, "?"))
             t_req = reqs[-1][1] if reqs else t1
             if t_req - t_stale < RACE_S:
+                with backend.lock:
+                    backend.desynced.add(target)
                 doubt.append("race: stale bytes #%d (%s) sent %.1f ms before the request %r reached the "
                              "backend were taken as its response" % (n, splan, (t_req - t_stale) * 1000, target))
                 continue
@@ -218,6 +253,8 @@ def check(backend, meta, got, end, t0, t1):
             # answer) completed the short body.
             doubt.append("short body completed by the backend's own later bytes: %r" % x.body)
         elif is_head and stale_near:
+            with backend.lock:
+                backend.desynced.add(target)
             doubt.append("race: a HEAD answered by a head that is not its own (%r), stale bytes %s sent meanwhile" %
                          (x, stale_near))
         elif b"for /" in x.body:
