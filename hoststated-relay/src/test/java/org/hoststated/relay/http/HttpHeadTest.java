@@ -82,31 +82,25 @@ class HttpHeadTest {
 
     @Test
     void aHeadArrivingByteByByteIsFoundOnce() throws Exception {
-        String s = "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n\r\n";
-        HeadScanner scanner = new HeadScanner(400);
+        feedByteByByte(new HeadScanner(400), "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n\r\n").release();
+    }
+
+    /** Feeds {@code s} to {@code scanner} a byte at a time: its end is found with its last byte only. */
+    private static ByteBuf feedByteByByte(HeadScanner scanner, String s) throws HttpException {
         ByteBuf b = Unpooled.buffer();
-        try {
-            for (int i = 0; i < s.length(); i++) {
-                b.writeByte(s.charAt(i));
-                int end = scanner.find(b);
-                assertEquals(i == s.length() - 1 ? s.length() : -1, end, "after byte " + i);
-            }
-        } finally {
-            b.release();
+        for (int i = 0; i < s.length(); i++) {
+            b.writeByte(s.charAt(i));
+            assertEquals(i == s.length() - 1 ? s.length() : -1, scanner.find(b), "after byte " + i);
         }
+        return b;
     }
 
     @Test
     void aResponseHeadWithBareLfLinesIsFoundByteByByteAndRewrittenWithCrlf() throws Exception {
         String s = "HTTP/1.1 200 OK\nX: y\r\nZ: w\n\n";
         HeadScanner scanner = new HeadScanner(502);
-        ByteBuf b = Unpooled.buffer();
+        ByteBuf b = feedByteByByte(scanner, s);
         try {
-            for (int i = 0; i < s.length(); i++) {
-                b.writeByte(s.charAt(i));
-                int end = scanner.find(b);
-                assertEquals(i == s.length() - 1 ? s.length() : -1, end, "after byte " + i);
-            }
             assertTrue(scanner.bareLf());
             ByteBuf crlf = HeadScanner.withCrlf(b, 0, s.length(), Unpooled.buffer().alloc());
             assertEquals("HTTP/1.1 200 OK\r\nX: y\r\nZ: w\r\n\r\n", crlf.toString(StandardCharsets.ISO_8859_1));
