@@ -27,11 +27,30 @@ final class KeyPairs {
     private KeyPairs() {
     }
 
+    /**
+     * The key pairs of every relay that listens with {@code ssl}. Throws when any relay's files
+     * are unusable, naming every such relay in one line ("; " between them), so that an operator
+     * fixes them all at once rather than one per start.
+     */
     static Map<Integer, TlsKeyPair> read(Config config, int generation) throws IOException {
+        List<String> problems = new ArrayList<>();
+        Map<Integer, TlsKeyPair> out = read(config, generation, problems);
+        if (!problems.isEmpty()) {
+            throw new IOException(String.join("; ", problems));
+        }
+        return out;
+    }
+
+    /** The usable key pairs; one line per relay whose files are not goes to {@code problems}. */
+    private static Map<Integer, TlsKeyPair> read(Config config, int generation, List<String> problems) {
         Map<Integer, TlsKeyPair> out = new HashMap<>();
         for (RelayConfig r : config.relays()) {
             if (r.listen().ssl()) {
-                out.put(r.id(), read(r, generation));
+                try {
+                    out.put(r.id(), read(r, generation));
+                } catch (IOException e) {
+                    problems.add(e.getMessage());
+                }
             }
         }
         return out;
@@ -51,15 +70,7 @@ final class KeyPairs {
      */
     static List<String> problems(Config config) {
         List<String> out = new ArrayList<>();
-        for (RelayConfig r : config.relays()) {
-            if (r.listen().ssl()) {
-                try {
-                    read(r, 0);
-                } catch (IOException e) {
-                    out.add(e.getMessage());
-                }
-            }
-        }
+        read(config, 0, out);
         return out;
     }
 

@@ -49,6 +49,18 @@ class KeyPairsTest {
         assertThrows(IOException.class, () -> KeyPairs.read(config, 1));
     }
 
+    /** Every relay with unusable files is named in the one error, not only the first. */
+    @Test
+    void everyRelayWithUnusableFilesIsNamedAtOnce() throws Exception {
+        Path file = dir.resolve("two.conf");
+        Files.writeString(file, "relay one {\n  listen on 192.0.2.9 port 443 ssl\n  forward to 192.0.2.10 port 80\n}\n"
+                + "relay two {\n  listen on 192.0.2.11 port 443 ssl\n  forward to 192.0.2.10 port 80\n}\n");
+        Config two = new ConfigSource(file, Map.of()).load().loaded().config();
+        IOException e = assertThrows(IOException.class, () -> KeyPairs.read(two, 1));
+        assertTrue(e.getMessage().matches("relay one: cannot read .*; relay two: cannot read .*"), e.getMessage());
+        assertEquals(2, KeyPairs.problems(two).size());
+    }
+
     @Test
     void filesThatDoNotParseAreNamed() throws Exception {
         Files.writeString(crt, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
