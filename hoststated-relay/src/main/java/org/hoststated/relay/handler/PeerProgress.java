@@ -64,11 +64,17 @@ public final class PeerProgress {
      *
      * @param clientChannel the session's client channel
      * @param serverChannel its server channel, or null when there is none (yet)
+     * @param connecting a connect to a host is under way
      * @param pending the bytes the relay holds for the peers now
      * @param now {@link System#nanoTime()}
      * @return nanoseconds until the next wake; 0 or less: the session was idle for its timeout
      */
-    public long check(Channel clientChannel, Channel serverChannel, long pending, long now) {
+    public long check(Channel clientChannel, Channel serverChannel, boolean connecting, long pending, long now) {
+        if (connecting) {
+            // A connect attempt has its own timeout, min(30 s, timeout), and one that times out
+            // moves to the next host: the session's clock, as long, must not end it first.
+            session.touch();
+        }
         if (pending < lastPending) {
             // Bytes queued earlier left towards a slow reader since the last look. Only a drop
             // counts: bytes are queued by reads, which touch the session themselves, and a

@@ -46,12 +46,8 @@ final class SessionIdleTimer implements Runnable {
         if (!client.isActive()) {
             return;
         }
-        if (frontend.connecting()) {
-            // A connect attempt has its own timeout, and a timed-out one moves to the next
-            // host: the session's clock must not end it first (both run as long).
-            session.touch();
-        }
-        long wait = progress.check(client, frontend.server(), frontend.heldBytes(), System.nanoTime());
+        long wait = progress.check(client, frontend.server(), frontend.connecting(), frontend.heldBytes(),
+                System.nanoTime());
         if (wait > 0) {
             schedule(wait);
             return;

@@ -100,12 +100,8 @@ final class HttpSessionTimer implements Runnable {
         }
         long wake = headDeadline;
         if (progress != null) {
-            if (frontend.connecting()) {
-                // A connect attempt has its own timeout, and a timed-out one moves to the
-                // next host: the session's clock must not end it first (both run as long).
-                session.touch();
-            }
-            long wait = progress.check(client, frontend.server(), frontend.heldBytes(), now);
+            long wait = progress.check(client, frontend.server(), frontend.connecting(), frontend.heldBytes(),
+                    now);
             if (wait <= 0) {
                 session.done();
                 frontend.sessionTimeout();
