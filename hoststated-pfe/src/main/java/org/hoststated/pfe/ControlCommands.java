@@ -75,12 +75,7 @@ final class ControlCommands {
      * because an operator pulled a layer-3 rule.
      */
     private static boolean relayed(PfeState s, TableEntry t) {
-        for (RelayEntry r : s.relays) {
-            if (r.table == t) {
-                return true;
-            }
-        }
-        return false;
+        return s.relays.stream().anyMatch(r -> r.table == t);
     }
 
     private static Outcome table(PfeState s, CtlId id, boolean disable) {
@@ -111,7 +106,7 @@ final class ControlCommands {
         }
         List<String> copies = new ArrayList<>();
         for (TableEntry e : s.tables.values()) {
-            if (e.config.name().startsWith(id.name() + ":")) {
+            if (id.name().equals(e.config.templateName())) {
                 copies.add(e.config.name());
             }
         }

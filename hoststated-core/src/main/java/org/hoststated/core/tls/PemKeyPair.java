@@ -43,8 +43,7 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
     public static PemKeyPair parse(byte[] certificatePem, byte[] keyPem) {
         X509Certificate[] chain = certificates(certificatePem);
         PrivateKey key = privateKey(keyPem);
-        checkServable(key);
-        checkMatch(key, chain[0].getPublicKey());
+        checkMatch(key, chain[0].getPublicKey(), signatureAlgorithm(key));
         return new PemKeyPair(key, chain);
     }
 
@@ -143,27 +142,26 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
     }
 
     /**
-     * BoringSSL, through Netty, serves RSA and EC keys only: an Ed25519 key was taken and then
+     * The signature algorithm that shows whether a key is its certificate's, for the keys the
+     * relay can serve. BoringSSL, through Netty, serves RSA and EC keys only: an Ed25519 key was taken and then
      * failed every handshake ("Unable to find key material"), an RSASSA-PSS one failed the relay
      * engine's build of the configuration. Both are refused here, where the parent and
      * {@code hoststated -n} see it, with the file's name.
      */
-    private static void checkServable(PrivateKey key) {
-        if (!key.getAlgorithm().equals("RSA") && !key.getAlgorithm().equals("EC")) {
-            throw new IllegalArgumentException("key file: the relay serves RSA and EC keys, not " + key.getAlgorithm());
-        }
-    }
-
-    /** Signs and verifies a nonce: a key that is not the certificate's is refused now, not at the first handshake. */
-    private static void checkMatch(PrivateKey key, PublicKey pub) {
-        String alg = switch (key.getAlgorithm()) {
+    private static String signatureAlgorithm(PrivateKey key) {
+        return switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
-            default -> null;
+            default -> throw new IllegalArgumentException("key file: the relay serves RSA and EC keys, not "
+                    + key.getAlgorithm());
         };
-        if (alg == null) {
-            return;
-        }
+    }
+
+    /**
+     * Signs and verifies a nonce with {@code alg}: a key that is not the certificate's is refused
+     * now, not at the first handshake.
+     */
+    private static void checkMatch(PrivateKey key, PublicKey pub, String alg) {
         if (!key.getAlgorithm().equals(pub.getAlgorithm())) {
             // Said plainly: signing would fail with the JDK's "no installed provider" text.
             throw new IllegalArgumentException("the key does not belong to the certificate (an " + key.getAlgorithm()

@@ -307,11 +307,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             }
             return false;
         }
-        if (!scanner.bareLf()) {
-            scanner.reset();
+        boolean bareLf = scanner.bareLf();
+        scanner.reset();
+        if (!bareLf) {
             return responseHead(in, end, in, in.readerIndex(), end);
         }
-        scanner.reset();
         ByteBuf crlf = HeadScanner.withCrlf(in, in.readerIndex(), end, in.alloc());
         try {
             return responseHead(in, end, crlf, 0, crlf.writerIndex());
