@@ -843,7 +843,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             if (f.isSuccess() && !clientEof && client instanceof DuplexChannel d
                     && client.pipeline().get(SslHandler.class) == null) {
                 d.shutdownOutput();
-                client.eventLoop().schedule(() -> client.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+                RelaySession.closeAfter(client, LINGER_MS);
             } else {
                 client.close();
             }

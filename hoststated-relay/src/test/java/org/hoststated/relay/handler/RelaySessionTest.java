@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -15,6 +17,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -142,6 +145,42 @@ class RelaySessionTest {
                 assertNotNull(f.cause(), t.name());
                 assertEquals("host or network unreachable", RelaySession.describeConnectFailure(f.cause()),
                         t.name() + ": " + f.cause());
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        }
+    }
+
+    /**
+     * A close put off (the linger after an error page) happens when its time is up; a channel
+     * that closes before takes its timer with it, which would otherwise keep the closed
+     * session reachable until it fired.
+     */
+    @Test
+    void aCloseLaterGoesWithTheChannelOrClosesItOnTime() throws Exception {
+        for (RelayTransport t : new RelayTransport[] {RelayTransport.epoll(), RelayTransport.ioUring()}) {
+            if (t == null) {
+                continue; // io_uring not available here
+            }
+            EventLoopGroup group = t.newWorkers(1, "test-close-after");
+            try (java.net.ServerSocket server = new java.net.ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+                InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                Bootstrap b = new Bootstrap().group(group).channelFactory(t.socketChannels())
+                        .handler(new ChannelHandlerAdapter() {
+                            @Override
+                            public boolean isSharable() {
+                                return true;
+                            }
+                        });
+                Channel closedFirst = b.connect(to).sync().channel();
+                ScheduledFuture<?> timer = closedFirst.eventLoop()
+                        .submit(() -> RelaySession.closeAfter(closedFirst, 60_000)).get();
+                closedFirst.close().sync();
+                assertTrue(timer.isCancelled(), t.name() + ": the timer went with the channel");
+
+                Channel left = b.connect(to).sync().channel();
+                left.eventLoop().submit(() -> RelaySession.closeAfter(left, 50)).sync();
+                assertTrue(left.closeFuture().await(5, TimeUnit.SECONDS), t.name() + ": closed on time");
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             }
