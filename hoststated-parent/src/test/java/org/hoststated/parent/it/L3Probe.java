@@ -37,6 +37,10 @@ import java.util.Map;
  * HOST, then sends a datagram from that socket (one source port) every 100 ms and prints
  * {@code MILLIS ANSWER} per answer; the socket is connected to the virtual address, so an
  * answer from anywhere else is not taken.</li>
+ * <li>{@code dns ADDR/PORT...}: as {@code serve}, plus a DNS server on each address and port
+ * that answers every query with a 4,000-byte answer.</li>
+ * <li>{@code dnsflood ADDR PORT COUNT RATE}: sends COUNT DNS queries at RATE a second and
+ * prints {@code sent COUNT}; reads no answer.</li>
  * </ul>
  */
 public final class L3Probe {
@@ -49,6 +53,8 @@ public final class L3Probe {
             case "pin" -> pin(args);
             case "udp" -> UdpProbe.serve(args);
             case "udppin" -> UdpProbe.pin(args);
+            case "dns" -> UdpProbe.serveDns(args);
+            case "dnsflood" -> UdpProbe.flood(args);
             default -> fetch(args);
         }
     }

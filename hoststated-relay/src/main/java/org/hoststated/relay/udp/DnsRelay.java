@@ -11,6 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.FileDescriptor;
@@ -54,6 +55,15 @@ public final class DnsRelay {
     /** Queries waiting at once per relay, over all its sockets; more are dropped. */
     static final int MAX_WAITING = 65_536;
     private static final long SPARE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How much a socket of the relay may have queued for the kernel before the datagrams meant
+     * for it are dropped: what the kernel refused while the way out is congested (a full send
+     * buffer), or, on io_uring, what one turn of the loop wrote. The high mark holds a turn's
+     * reads of the largest answers (16 of 64 KiB). Unbounded, a flood towards a congested link
+     * queued without end, each datagram in its 64 KiB receive buffer: the engine's direct
+     * memory ran out within seconds and its worker loop died, taking every relay on it along.
+     */
+    static final WriteBufferWaterMark QUEUE_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
 
     private final RelayContext relay;
     private final TcpOptions options;
@@ -187,7 +197,8 @@ public final class DnsRelay {
      * {@code net.core.rmem_max} allows (the listener's was set by the parent, beyond it).
      */
     private Bootstrap bootstrap(ChannelFactory<DatagramChannel> channels, boolean receive) {
-        Bootstrap b = new Bootstrap().group(loop).channelFactory(channels);
+        Bootstrap b = new Bootstrap().group(loop).channelFactory(channels)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, QUEUE_MARK);
         if (receive) {
             b.option(ChannelOption.SO_RCVBUF, options.udpReceiveBuffer());
         }
@@ -233,9 +244,10 @@ public final class DnsRelay {
         }
         TargetHost host = relay.selector().select(client, (InetSocketAddress) from.localAddress());
         UpstreamSocket u = host == null ? null : upstream();
-        if (u == null) {
+        if (u == null || !u.channel.isWritable()) {
             // Logged as a session's end is, so that "log all" shows why clients got no answer.
-            String why = host == null ? "no host available" : "no socket towards the backends";
+            String why = host == null ? "no host available"
+                    : u == null ? "no socket towards the backends" : "queue towards the backends full";
             if (relay.logSessions()) {
                 log.info("relay {}: {}, query from {} dropped", relay.name(), why, SessionInfo.address(client));
             } else {
@@ -250,7 +262,9 @@ public final class DnsRelay {
         live.add(q);
         q.timeout = loop.schedule(() -> expire(u, id), waitMs, TimeUnit.MILLISECONDS);
         DnsHeader.setId(msg, id);
-        send(u, id, q, msg.retain(), relay.selector().connectRetries(host));
+        // A copy of its own size: the datagram was read into a 64 KiB buffer, which a queued
+        // write would hold (and the water mark counts only the datagram's bytes).
+        send(u, id, q, msg.copy(), relay.selector().connectRetries(host));
     }
 
     /**
@@ -305,8 +319,14 @@ public final class DnsRelay {
             return;
         }
         u.remove(id);
+        if (!listener.isWritable()) {
+            // The way to the clients is congested: a queued answer would wait longer than the
+            // client does, and the queue would grow without end.
+            closed(u, q, "answer from " + q.target + " dropped: queue towards the clients full");
+            return;
+        }
         DnsHeader.setId(msg, q.clientId);
-        lastAnswer = listener.write(new DatagramPacket(msg.retain(), q.client));
+        lastAnswer = listener.write(new DatagramPacket(msg.copy(), q.client));
         closed(u, q, "answered by " + q.target);
     }
 
