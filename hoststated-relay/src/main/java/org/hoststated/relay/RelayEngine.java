@@ -61,15 +61,17 @@ import org.slf4j.LoggerFactory;
  * generation's descriptor is registered; sessions in flight run on.
  *
  * <p>A generation's listeners are served only once pfe has told the state of every host of
- * its tables ({@link #statesKnown}), or {@link #STATES_WAIT_MS} after the configuration when
- * pfe does not answer: a restarted engine that accepted at once met the connections queued
- * in the kept listener while it knew no host up, and closed each with "no host available".
+ * its tables and each table a relay picks from by health has a verdict ({@link #readyToServe}),
+ * or {@link #STATES_WAIT_MS} after the configuration when that does not come: a restarted
+ * engine that accepted at once met the connections queued in the kept listener while it knew
+ * no host up, and closed each with "no host available"; so did a reload that pointed a relay
+ * at a table not checked yet (a new or renamed one), until the first checks ended.
  * Meanwhile connections wait in the listener's queue (or, at a reload, the old generation's
  * server goes on accepting).
  */
 public final class RelayEngine extends Engine {
     private static final Logger log = LoggerFactory.getLogger(RelayEngine.class);
-    /** How long a generation's listeners wait for pfe's host states before they serve anyway. */
+    /** How long a generation's listeners wait for their tables' verdicts before they serve anyway. */
     static final long STATES_WAIT_MS = 3000;
 
     private RelayTransport transport;
@@ -90,7 +92,7 @@ public final class RelayEngine extends Engine {
     private final Map<EventLoopGroup, Boolean> oldGroups = new LinkedHashMap<>();
     /** Listening descriptors by generation, then relay id, waiting for their configuration. */
     private final Map<Integer, Map<Integer, Integer>> pendingFds = new HashMap<>();
-    /** Listening descriptors of the applied generation (by relay id) waiting for pfe's host states. */
+    /** Listening descriptors of the applied generation (by relay id) waiting for their tables' verdicts. */
     private final Map<Integer, Integer> awaitingStates = new LinkedHashMap<>();
     private ScheduledFuture<?> statesTimer;
     private final Map<String, RelayCounters> counters = new HashMap<>();
@@ -222,7 +224,7 @@ public final class RelayEngine extends Engine {
         dropAwaiting();
         Map<Integer, Integer> fds = pendingFds.remove(gen);
         if (fds != null) {
-            fds.forEach(this::serveWhenStatesKnown);
+            fds.forEach(this::serveWhenReady);
         }
         sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
         log.debug("configuration {} applied, {} relays, {} TLS contexts built since start", gen, servers.size(),
@@ -359,16 +361,44 @@ public final class RelayEngine extends Engine {
             }
             return;
         }
-        serveWhenStatesKnown(tag.subject(), fd);
+        serveWhenReady(tag.subject(), fd);
     }
 
-    /** Whether pfe's state (even unknown) is here for every host of the applied generation. */
-    private boolean statesKnown() {
-        return hostStates.keySet().containsAll(tableOfHost.keySet());
+    /**
+     * Whether the applied generation's listeners may serve: pfe's state (even unknown) is here
+     * for every host, and every table that a relay picks hosts from by their health has a
+     * verdict: a host up, or no enabled host that was never checked.
+     */
+    private boolean readyToServe() {
+        if (!hostStates.keySet().containsAll(tableOfHost.keySet())) {
+            return false;
+        }
+        for (RelayServer s : servers.values()) {
+            if (s.config().target() instanceof TableTarget t && !t.noCheck()
+                    && !hasVerdict(config.table(t.table()).orElseThrow())) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    private void serveWhenStatesKnown(int relayId, int fd) {
-        if (statesKnown()) {
+    private boolean hasVerdict(TableConfig table) {
+        if (disabledTables.contains(table.id())) {
+            return true;
+        }
+        boolean unchecked = false;
+        for (HostConfig h : table.hosts()) {
+            HostState state = hostStates.get(h.id());
+            if (state == HostState.UP && !disabledHosts.contains(h.id())) {
+                return true;
+            }
+            unchecked |= state == HostState.UNKNOWN && !disabledHosts.contains(h.id());
+        }
+        return !unchecked;
+    }
+
+    private void serveWhenReady(int relayId, int fd) {
+        if (readyToServe()) {
             serveListener(relayId, fd);
             return;
         }
@@ -380,7 +410,8 @@ public final class RelayEngine extends Engine {
             int gen = applied;
             statesTimer = loop().schedule(() -> {
                 if (applied == gen && !awaitingStates.isEmpty()) {
-                    log.info("no host state from pfe {} ms after configuration {}: serving anyway", STATES_WAIT_MS, gen);
+                    log.info("no verdict on the relays' hosts {} ms after configuration {}: serving anyway",
+                            STATES_WAIT_MS, gen);
                     serveAwaiting();
                 }
             }, STATES_WAIT_MS, TimeUnit.MILLISECONDS);
@@ -580,7 +611,11 @@ public final class RelayEngine extends Engine {
         if (hostStates.put(st.hostId(), st.state()) != st.state()) {
             refreshHosts();
         }
-        if (!awaitingStates.isEmpty() && statesKnown()) {
+        serveIfReady();
+    }
+
+    private void serveIfReady() {
+        if (!awaitingStates.isEmpty() && readyToServe()) {
             serveAwaiting();
         }
     }
@@ -593,6 +628,7 @@ public final class RelayEngine extends Engine {
         }
         if (disable ? disabled.add(o.id()) : disabled.remove(o.id())) {
             refreshHosts();
+            serveIfReady();
         }
     }
 

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ConnectException;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -132,6 +134,55 @@ class RelayReloadIT {
         reload(first());
         daemon.awaitLogged("a back", Duration.ofSeconds(10), () -> "x".equals(RelayClient.session(A, portA)));
         assertThrows(ConnectException.class, () -> RelayClient.session(A, portA2));
+    }
+
+    /**
+     * Relay a on a table named {@code table} whose host is x, checked by {@code script}, which
+     * says up after a second: the table has no verdict for that long after a reload brings it in.
+     */
+    static String tableRelay(String table, Path script) {
+        return daemon.globals() + "log updates\ninterval 3\ntimeout 2000\n"
+                + "table " + table + " {\n  real port " + x.port() + "\n  check script \"" + script + "\"\n  host "
+                + x.address.getAddress().getHostAddress() + "\n}\n"
+                + "relay a {\n  listen on " + A + " port " + portA + "\n  table " + table + " roundrobin\n}\n";
+    }
+
+    /**
+     * A reload that points a relay at a table not checked yet (a new one, then the same one
+     * renamed) fails no client: the new generation served at once, knew no host up, and reset
+     * every client with "no host available" until the table's first check ended, while the
+     * previous generation, whose host was up, could have gone on accepting.
+     */
+    @Test
+    void aRelayMovedToATableNotCheckedYetResetsNoClient() throws Exception {
+        // In a directory the unprivileged user who runs check scripts can read.
+        Path scripts = Files.createTempDirectory(Path.of("/tmp"), "relay-reload-it-");
+        try {
+            Files.setPosixFilePermissions(scripts, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path upAfterASecond = Files.writeString(scripts.resolve("check"), "#!/bin/sh\nsleep 1\nexit 1\n");
+            Files.setPosixFilePermissions(upAfterASecond, PosixFilePermissions.fromString("rwxr-xr-x"));
+            try (RelayClient.Load load = new RelayClient.Load(A, portA)) {
+                reload(tableRelay("one", upAfterASecond));
+                awaitTableUp("one");
+                reload(tableRelay("two", upAfterASecond));
+                awaitTableUp("two");
+                int seen = load.ok.get();
+                daemon.awaitLogged("load goes on", Duration.ofSeconds(10), () -> load.ok.get() > seen + 20);
+                load.close();
+                assertEquals(0, load.failures.size(), load.failures + "\n" + daemon.logText());
+            }
+        } finally {
+            reload(first());
+            try (java.util.stream.Stream<Path> files = Files.walk(scripts)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    static void awaitTableUp(String table) {
+        daemon.awaitLogged("table " + table + " up", Duration.ofSeconds(10),
+                () -> daemon.ctl("show", "summary").output().lines()
+                        .anyMatch(l -> l.matches("table\\s+\\d+\\s+" + table + "\\s+active.*")));
     }
 
     /**
