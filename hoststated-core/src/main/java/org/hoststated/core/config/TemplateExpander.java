@@ -63,6 +63,12 @@ final class TemplateExpander {
             return;
         }
         if (!t.template()) {
+            if (ref.port != 0 && ref.port != t.port()) {
+                // As in the original, the port only picks a copy of a template; said, since the
+                // relay or service then connects to the table's own port, not the one written.
+                diag.warning(ref.pos, "table " + t.name() + " has real port " + t.port() + ": port " + ref.port
+                        + " is ignored");
+            }
             ref.resolved = t.name();
             return;
         }

@@ -490,6 +490,17 @@ class ConfigTest {
                 dir.resolve("loop-b.conf") + ":1: include loop: loop-a.conf")), () -> r.errors().toString());
     }
 
+    /** The port after a table with its own only picks a template's copy: said, as it goes unused. */
+    @Test
+    void aPortAfterATableWithARealPortIsAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE + "relay r {\n listen on 127.0.0.1 port 8080\n table web port 8080\n}\n"
+                + "relay s {\n listen on 127.0.0.1 port 8081\n table web port 80\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals(List.of("test.conf:8: table web has real port 80: port 8080 is ignored"),
+                r.warnings().stream().map(Object::toString).toList());
+        assertEquals(80, ((TableTarget) r.config().relay("r").orElseThrow().target()).port());
+    }
+
     @Test
     void templatesDeriveTablesWithNewIds() {
         Config c = ok("table tpl {\n check tcp\n host 10.0.0.1\n host 10.0.0.2\n}\n" + TABLE
