@@ -131,7 +131,7 @@ final class Reloader {
                 : new Fallback(current, currentKeys);
         String failure = send(o.loaded(), null, previous, null, requester);
         if (failure != null) {
-            log.error("reload failed: {}", failure);
+            log.error("reload failed: {}; keeping configuration {}", failure, generation);
             answer(requester, failure);
         }
     }
