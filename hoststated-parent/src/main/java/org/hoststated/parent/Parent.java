@@ -346,7 +346,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         if (scripts != null) {
             scripts.close();
         }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        LoopStallWatch.shutdown(group, 0, 1, TimeUnit.SECONDS);
         stopped.countDown();
     }
 }

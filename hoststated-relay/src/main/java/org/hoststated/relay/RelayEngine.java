@@ -180,7 +180,7 @@ public final class RelayEngine extends Engine {
             hostStates.putAll(oldStates);
             tableOfHost = oldTables;
             if (group != workers && !oldGroups.containsKey(group)) {
-                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                LoopStallWatch.shutdown(group, 0, 0, TimeUnit.SECONDS);
             }
             throw e;
         }
@@ -314,7 +314,7 @@ public final class RelayEngine extends Engine {
                 for (EventExecutor x : g) {
                     workerNumbers.remove(x);
                 }
-                g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                LoopStallWatch.shutdown(g, 0, 1, TimeUnit.SECONDS);
                 log.debug("old worker loops shut down");
             }
         }
@@ -683,9 +683,9 @@ public final class RelayEngine extends Engine {
         pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
         pendingFds.clear();
         dropAwaiting();
-        oldGroups.keySet().forEach(g -> g.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        oldGroups.keySet().forEach(g -> LoopStallWatch.shutdown(g, 0, 1, TimeUnit.SECONDS));
         if (workers != null) {
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+            LoopStallWatch.shutdown(workers, 0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
     }
 }

@@ -2,12 +2,16 @@ package org.hoststated.core.proc;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.hoststated.core.log.LogConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * <p>When the watching thread itself woke late, the whole process was stopped (a long
  * garbage collection, an overloaded machine, SIGSTOP): no loop is blamed for that round, and
  * the stop is logged with how much of it the collector took, which tells the two apart.
+ *
+ * <p>A loop that ended without being shut down through {@link #shutdown} died of an error
+ * thrown out of its own machinery (Netty logs it; an {@code OutOfDirectMemoryError} in a DNS
+ * flood was one): its sessions and listeners are dead while the process, whose own loop still
+ * answers the parent's watchdog, looks alive. The process then exits with status 1, so that
+ * the parent starts the engine again (or, for the parent itself, the service manager).
  */
 public final class LoopStallWatch {
     /** How often a loop stamps the time and the watcher looks. */
@@ -55,6 +65,13 @@ public final class LoopStallWatch {
                     TimeUnit.NANOSECONDS.toSeconds(nanos), gcMillis < 0 ? "unknown" : gcMillis + " ms",
                     (rt.totalMemory() - rt.freeMemory()) >> 20, rt.maxMemory() >> 20);
         }
+
+        @Override
+        public void died(String loop) {
+            log.error("{} ended on an error (logged before): exiting, to be started again", loop);
+            LogConfig.flush();
+            Runtime.getRuntime().halt(1);
+        }
     }, LoopStallWatch::gcMillis);
 
     /** Where the watch reports; tests listen here. */
@@ -65,6 +82,9 @@ public final class LoopStallWatch {
 
         /** The watching thread woke {@code nanos} after its last look, {@code gcMillis} of them collecting (-1: unknown). */
         void processStopped(long nanos, long gcMillis);
+
+        /** {@code loop} ended without being shut down through {@link #shutdown}. */
+        void died(String loop);
     }
 
     private static final class Watched {
@@ -89,6 +109,8 @@ public final class LoopStallWatch {
     /** The collector's time so far, in ms (the JVM's total over its collectors). */
     private final LongSupplier gcClock;
     private final List<Watched> watched = new CopyOnWriteArrayList<>();
+    /** Loops shut down on purpose: their end is no death. */
+    private final Set<EventExecutor> retired = ConcurrentHashMap.newKeySet();
     private Thread watcher;
 
     LoopStallWatch(long tickNanos, long stallNanos, Reports reports, LongSupplier gcClock) {
@@ -125,6 +147,22 @@ public final class LoopStallWatch {
         for (EventExecutor loop : group) {
             PROCESS.add(name + " " + i++, loop);
         }
+    }
+
+    /**
+     * Shuts down {@code group} (a loop, or a group of them) as {@link
+     * EventExecutorGroup#shutdownGracefully(long, long, TimeUnit)} does, telling the watch first
+     * that its end is wanted. Every watched loop must end this way, or be taken for dead.
+     */
+    public static Future<?> shutdown(EventExecutorGroup group, long quietPeriod, long timeout, TimeUnit unit) {
+        return PROCESS.retire(group).shutdownGracefully(quietPeriod, timeout, unit);
+    }
+
+    EventExecutorGroup retire(EventExecutorGroup group) {
+        for (EventExecutor loop : group) {
+            retired.add(loop);
+        }
+        return group;
     }
 
     synchronized void add(String name, EventExecutor loop) {
@@ -165,6 +203,9 @@ public final class LoopStallWatch {
         for (Watched w : watched) {
             if (w.loop.isShutdown()) {
                 watched.remove(w);
+                if (!retired.remove(w.loop)) {
+                    reports.died(w.name);
+                }
                 continue;
             }
             long ran = w.lastRan;

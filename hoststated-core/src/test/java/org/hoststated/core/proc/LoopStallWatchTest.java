@@ -32,6 +32,11 @@ class LoopStallWatchTest {
         public void processStopped(long nanos, long gcMillis) {
             reports.add("stopped " + TimeUnit.NANOSECONDS.toMillis(nanos) + " gc " + gcMillis);
         }
+
+        @Override
+        public void died(String loop) {
+            reports.add("died " + loop);
+        }
     };
     private final LoopStallWatch watch = new LoopStallWatch(TICK, STALL, listener, () -> 0);
 
@@ -51,8 +56,8 @@ class LoopStallWatchTest {
             long resumedAfter = Long.parseLong(reports.get(1).replaceFirst("resumed stuck loop ", ""));
             assertTrue(resumedAfter >= 1200 && resumedAfter < 3000, reports.get(1));
         } finally {
-            stuck.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
-            idle.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+            watch.retire(stuck).shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+            watch.retire(idle).shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
         }
     }
 
@@ -60,7 +65,7 @@ class LoopStallWatchTest {
     void aLoopThatWasShutDownIsNoLongerWatched() throws Exception {
         DefaultEventLoop gone = new DefaultEventLoop();
         watch.add("gone loop", gone);
-        gone.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        watch.retire(gone).shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
         Thread.sleep(TimeUnit.NANOSECONDS.toMillis(STALL) * 2);
         assertEquals(List.of(), reports);
     }
@@ -87,8 +92,27 @@ class LoopStallWatchTest {
             assertTrue(Long.parseLong(words[1]) >= 1500, reports.get(0));
             assertEquals("gc 250", words[2] + " " + words[3], reports.get(0));
         } finally {
-            idle.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+            late.retire(idle).shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
         }
+    }
+
+    /**
+     * A loop killed by an error out of its own machinery (here a task run outside Netty's
+     * guard, as DefaultEventLoop runs them) is reported dead; one shut down on purpose, not.
+     */
+    @Test
+    void aLoopThatEndedOnAnErrorIsReportedDead() throws Exception {
+        DefaultEventLoop dying = new DefaultEventLoop();
+        DefaultEventLoop retiring = new DefaultEventLoop();
+        watch.add("dying loop", dying);
+        watch.add("retiring loop", retiring);
+        dying.execute(() -> {
+            throw new OutOfMemoryError("Cannot reserve 65536 bytes of direct buffer memory (test)");
+        });
+        watch.retire(retiring).shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        assertTrue(dying.terminationFuture().await(5, TimeUnit.SECONDS), "the error ended the loop");
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(TICK) * 4);
+        assertEquals(List.of("died dying loop"), reports);
     }
 
     @Test
