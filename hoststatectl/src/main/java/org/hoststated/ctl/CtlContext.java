@@ -65,6 +65,18 @@ final class CtlContext {
         }
     }
 
+    /**
+     * Flushes standard output and fails if some of it could not be written (a full disk, a
+     * pipe whose reader has gone): a PrintWriter only notes such an error, so {@code monitor |
+     * head -1} went on printing into the closed pipe for ever, and {@code show summary >
+     * /dev/full} exited 0.
+     */
+    void flushOut() throws ControlException {
+        if (out.checkError()) {
+            throw new ControlException("cannot write to standard output");
+        }
+    }
+
     /** Reports a CTL_FAIL reply on stderr. */
     int commandFailed(Imsg fail) {
         out.flush();

@@ -88,7 +88,9 @@ public final class Hoststatectl {
         }
         CtlContext ctx = new CtlContext(inv.socket(), timeout, clock, out, err);
         try {
-            return inv.command().run(ctx, inv.argument());
+            int rc = inv.command().run(ctx, inv.argument());
+            ctx.flushOut();
+            return rc;
         } catch (ControlException e) {
             return fail(out, err, e.getMessage());
         } catch (RuntimeException e) {

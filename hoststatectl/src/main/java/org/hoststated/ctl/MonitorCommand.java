@@ -31,7 +31,7 @@ final class MonitorCommand implements Command {
                     throw ControlException.unexpected(m);
                 }
                 ctx.out.print(event);
-                ctx.out.flush();
+                ctx.flushOut();
             }
         }
     }

@@ -20,7 +20,8 @@ import org.hoststated.core.msg.ProcId;
  * The daemon's side of the control socket, for tests: a real Unix domain server socket in a
  * temporary directory. For each client it reads one request frame (as the parent would, from
  * CONTROL), records it, writes the canned answer the script gives for it, and closes, or, when
- * the answer is {@link #HANG}, waits until the client goes away.
+ * the answer is {@link #HANG}, waits until the client goes away; {@link #answeringAndStaying}
+ * waits likewise after its answer.
  */
 final class FakeDaemon implements AutoCloseable {
     /** Answer nothing and keep the connection open. */
@@ -31,11 +32,17 @@ final class FakeDaemon implements AutoCloseable {
     final List<String> errors = new CopyOnWriteArrayList<>();
     private final ServerSocketChannel server;
     private final Function<Imsg, byte[]> script;
+    private final boolean staying;
     private final Thread thread;
 
     private FakeDaemon(Path path, Function<Imsg, byte[]> script) throws IOException {
+        this(path, script, false);
+    }
+
+    private FakeDaemon(Path path, Function<Imsg, byte[]> script, boolean staying) throws IOException {
         this.path = path;
         this.script = script;
+        this.staying = staying;
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
         this.thread = new Thread(this::serve, "fake-daemon");
@@ -46,6 +53,11 @@ final class FakeDaemon implements AutoCloseable {
     /** A daemon at {@code dir/hoststated.sock} answering every request with {@code answer}. */
     static FakeDaemon answering(Path dir, byte[] answer) throws IOException {
         return new FakeDaemon(dir.resolve("hoststated.sock"), req -> answer);
+    }
+
+    /** As {@link #answering}, but the connection stays open after the answer, as a monitor's does. */
+    static FakeDaemon answeringAndStaying(Path dir, byte[] answer) throws IOException {
+        return new FakeDaemon(dir.resolve("hoststated.sock"), req -> answer, true);
     }
 
     static FakeDaemon scripted(Path dir, Function<Imsg, byte[]> script) throws IOException {
@@ -92,6 +104,9 @@ final class FakeDaemon implements AutoCloseable {
                     continue;
                 }
                 c.write(ByteBuffer.wrap(answer));
+                if (staying) {
+                    drain(c);
+                }
             } catch (IOException e) {
                 if (server.isOpen()) {
                     errors.add(e.toString());

@@ -552,6 +552,39 @@ class HoststatectlTest {
         }
     }
 
+    /**
+     * Output that cannot be written (a full disk, a pipe whose reader has gone) fails the
+     * command with one line: a monitor piped into {@code head -1} printed into the closed pipe
+     * for ever, and {@code show summary > /dev/full} exited 0.
+     */
+    @Test
+    void outputThatCannotBeWrittenFailsTheCommand() throws Exception {
+        byte[] event = FakeDaemon.frames(new Imsg(MessageType.SYNC, 0, 4242, new Generation(1)));
+        try (FakeDaemon d = FakeDaemon.answeringAndStaying(dir, event)) {
+            assertEquals(new Run(1, "", "hoststatectl: cannot write to standard output\n"),
+                    runIntoBrokenOutput(d, "monitor"));
+        }
+        Path other = Files.createDirectory(dir.resolve("other"));
+        try (FakeDaemon d = FakeDaemon.answering(other, FakeDaemon.frames(new Imsg(CTL_OK, 0, 1, Empty.INSTANCE)))) {
+            assertEquals(new Run(1, "", "hoststatectl: cannot write to standard output\n"),
+                    runIntoBrokenOutput(d, "poll"));
+        }
+    }
+
+    /** A run whose standard output fails every write, as a closed pipe or /dev/full does. */
+    private Run runIntoBrokenOutput(FakeDaemon d, String... args) {
+        java.io.OutputStream broken = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        StringWriter err = new StringWriter();
+        String[] all = Stream.concat(Stream.of("-s", d.path.toString()), Arrays.stream(args)).toArray(String[]::new);
+        int rc = Hoststatectl.run(all, new PrintWriter(broken), new PrintWriter(err), Duration.ofSeconds(10), null);
+        return new Run(rc, "", err.toString());
+    }
+
     @Test
     void monitorStopsAtAnEventItDoesNotKnow() throws Exception {
         byte[] events = FakeDaemon.frames(new Imsg(MessageType.HOST_ENABLE, 0, 1, new ObjId(1, 4)),
