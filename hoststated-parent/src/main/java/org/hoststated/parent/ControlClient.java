@@ -1,7 +1,11 @@
 package org.hoststated.parent;
 
 import io.netty.channel.Channel;
+import java.util.ArrayDeque;
+import java.util.EnumSet;
+import java.util.Set;
 import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,19 +13,66 @@ import org.slf4j.LoggerFactory;
  * One connection on the control socket. Its id travels as the peer id of the requests the
  * parent forwards to pfe, so that pfe's answers find their way back. Owned by the parent's
  * event loop.
+ *
+ * <p>Requests are handled one at a time, in the order they came: one sent before the answer
+ * of the one before (CTL_OK, CTL_FAIL or CTL_END) waits, and the connection is not read
+ * meanwhile, so a client that sends several at once gets their answers in turn and cannot make
+ * the parent hold more than one read of them.
  */
 final class ControlClient {
     private static final Logger log = LoggerFactory.getLogger(ControlClient.class);
+    /** The replies that end the answer to a request. */
+    private static final Set<MessageType> ANSWER_ENDS = EnumSet.of(MessageType.CTL_OK, MessageType.CTL_FAIL,
+            MessageType.CTL_END);
     final int id;
     final Channel channel;
+    private final ControlServer.Requests requests;
     /** Set by {@code hoststatectl monitor}: the client receives every event from now on. */
     boolean monitor;
     /** The client has sent a whole request (hoststatectl sends one as soon as it connects). */
     boolean spoke;
+    /** A request is being handled: the ones that follow wait in {@link #held}. */
+    private boolean answering;
+    private final ArrayDeque<Imsg> held = new ArrayDeque<>();
 
-    ControlClient(int id, Channel channel) {
+    ControlClient(int id, Channel channel, ControlServer.Requests requests) {
         this.id = id;
         this.channel = channel;
+        this.requests = requests;
+    }
+
+    /** A request from the client: handled now, or once the previous one has been answered. */
+    void received(Imsg m) {
+        if (answering) {
+            held.add(m);
+            channel.config().setAutoRead(false);
+            return;
+        }
+        handle(m);
+    }
+
+    private void handle(Imsg m) {
+        answering = true;
+        requests.request(this, m);
+        if (m.type() == MessageType.CTL_NOTIFY) {
+            answered(); // a monitor is not answered: its events follow
+        }
+    }
+
+    /** The current request has been answered: the next one held, if any, is handled. */
+    private void answered() {
+        Imsg next = held.poll();
+        if (next == null) {
+            answering = false;
+            channel.config().setAutoRead(true);
+            return;
+        }
+        // Not from inside the code that sent the answer; the client stays answering till then.
+        channel.eventLoop().execute(() -> {
+            if (channel.isActive()) {
+                handle(next);
+            }
+        });
     }
 
     /**
@@ -37,6 +88,9 @@ final class ControlClient {
             return;
         }
         channel.writeAndFlush(m, channel.voidPromise());
+        if (answering && ANSWER_ENDS.contains(m.type())) {
+            answered();
+        }
     }
 
     void close() {

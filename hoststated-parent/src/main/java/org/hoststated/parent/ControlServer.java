@@ -193,7 +193,7 @@ final class ControlServer {
             clients.remove(silent.id);
             silent.close();
         }
-        ControlClient c = new ControlClient(nextId++, ch);
+        ControlClient c = new ControlClient(nextId++, ch, requests);
         if (nextId == Integer.MAX_VALUE) {
             nextId = 1;
         }
@@ -205,7 +205,7 @@ final class ControlServer {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, Imsg msg) {
                         c.spoke = true;
-                        requests.request(c, msg);
+                        c.received(msg);
                     }
 
                     @Override

@@ -171,14 +171,10 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
 
     /**
      * Passes a request to the engine that answers it, with the client's number as the peer
-     * id. One request at a time per client: a second one before the answer is refused, so an
-     * answer always belongs to the request it follows.
+     * id. A client has one request at a time under way ({@link ControlClient}), so an answer
+     * always belongs to the request it follows.
      */
     private void forward(ControlClient c, Imsg m, ProcId engine) {
-        if (awaiting.containsKey(c.id)) {
-            c.send(reply(MessageType.CTL_FAIL, new Text("a request is already in progress on this connection")));
-            return;
-        }
         ImsgChannel ch = supervisor.channel(engine);
         if (ch == null) {
             c.send(reply(MessageType.CTL_FAIL, new Text(engineName(engine) + " is restarting; try again")));

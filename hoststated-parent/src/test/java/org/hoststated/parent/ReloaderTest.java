@@ -31,6 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * generation ignored.
  */
 class ReloaderTest {
+    /** The reload tests hand a client straight to the reloader, not through the control server. */
+    private static final ControlServer.Requests NO_REQUESTS = (c, m) -> { };
+
     @TempDir
     Path dir;
     private final DefaultEventLoop loop = new DefaultEventLoop();
@@ -79,7 +82,7 @@ class ReloaderTest {
     void aReloadIsAnsweredOnceAllThreeEnginesRunIt() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel();
         write("two");
-        reloader.reload(new ControlClient(1, ch));
+        reloader.reload(new ControlClient(1, ch, NO_REQUESTS));
         assertEquals(1, sent.size());
         assertEquals(2, sent.get(0).generation());
         reloader.engineReady(ProcId.PFE, 2);
@@ -95,7 +98,7 @@ class ReloaderTest {
     void anEngineThatRefusesMakesAllGoBackToThePreviousConfiguration() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel();
         write("two");
-        reloader.reload(new ControlClient(1, ch));
+        reloader.reload(new ControlClient(1, ch, NO_REQUESTS));
         reloader.engineReady(ProcId.PFE, 2);
         reloader.engineError(ProcId.RELAY, 2, "relay www: ssl: bad key");
         assertEquals(2, sent.size());
@@ -135,7 +138,7 @@ class ReloaderTest {
             Files.writeString(file, "l3 backend none\nrelay r {\n  listen on 127.0.0.1 port " + taken.getLocalPort()
                     + "\n  forward to 127.0.0.1 port 80\n}\n");
             EmbeddedChannel ch = new EmbeddedChannel();
-            r.reload(new ControlClient(1, ch));
+            r.reload(new ControlClient(1, ch, NO_REQUESTS));
             assertEquals(MessageType.CTL_FAIL, answer(ch).type());
         }
         assertEquals(List.of("claim", "keep the first"), calls);
@@ -146,9 +149,9 @@ class ReloaderTest {
         EmbeddedChannel a = new EmbeddedChannel();
         EmbeddedChannel b = new EmbeddedChannel();
         write("two");
-        reloader.reload(new ControlClient(1, a));
+        reloader.reload(new ControlClient(1, a, NO_REQUESTS));
         write("three");
-        reloader.reload(new ControlClient(2, b));
+        reloader.reload(new ControlClient(2, b, NO_REQUESTS));
         reloader.engineError(ProcId.HCE, 2, "late");
         assertEquals(2, sent.size(), "a refusal of generation 2 must not undo generation 3");
         allReady(3);
@@ -160,7 +163,7 @@ class ReloaderTest {
     void whenGoingBackFailsTooBothReasonsAreGiven() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel();
         write("two");
-        reloader.reload(new ControlClient(1, ch));
+        reloader.reload(new ControlClient(1, ch, NO_REQUESTS));
         reloader.engineError(ProcId.PFE, 2, "nft: rejected");
         reloader.engineError(ProcId.PFE, 3, "nft: rejected again");
         Imsg a = answer(ch);
@@ -195,7 +198,7 @@ class ReloaderTest {
             Reloader r = new Reloader(source, sockets, c -> { }, loop, (c, keys, gen) -> keysSent.add(keys), c -> { });
             r.started(running, runningKeys);
             writeKeyPair("/CN=refused");
-            r.reload(new ControlClient(1, new EmbeddedChannel()));
+            r.reload(new ControlClient(1, new EmbeddedChannel(), NO_REQUESTS));
             r.engineError(ProcId.RELAY, 2, "relay tls: ssl: PrivateKey type not supported PKCS#8");
             assertEquals(2, keysSent.size());
             TlsKeyPair before = runningKeys.values().iterator().next();
@@ -232,7 +235,7 @@ class ReloaderTest {
     void aConfigurationWithErrorsChangesNothing() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel();
         Files.writeString(file, "table {\n");
-        reloader.reload(new ControlClient(1, ch));
+        reloader.reload(new ControlClient(1, ch, NO_REQUESTS));
         assertEquals(MessageType.CTL_FAIL, answer(ch).type());
         assertEquals(0, sent.size());
         assertEquals(1, reloader.generation());

@@ -237,6 +237,36 @@ class CtlIT {
     }
 
     /**
+     * Requests sent together on one connection are answered in turn, each answer whole before
+     * the next begins. The parent refused the second at once ("a request is already in
+     * progress"), so its refusal came before the first one's answer and a client could not
+     * tell which request it answered.
+     */
+    @Test
+    @Order(7)
+    void requestsSentTogetherAreAnsweredInTurn() throws Exception {
+        try (SocketChannel c = open()) {
+            // CTL_SHOW_SESSIONS, CTL_SHOW_SUM, CTL_POLL in one write.
+            c.write(ByteBuffer.wrap(concat(concat(header(16, 25), header(16, 12)), header(16, 21))));
+            List<String> answers = new ArrayList<>();
+            StringBuilder answer = new StringBuilder();
+            while (answers.size() < 3) {
+                org.hoststated.core.msg.Imsg m = RelayControl.read(c);
+                answer.append(m.type()).append(' ');
+                if (m.type() == org.hoststated.core.msg.MessageType.CTL_END
+                        || m.type() == org.hoststated.core.msg.MessageType.CTL_OK
+                        || m.type() == org.hoststated.core.msg.MessageType.CTL_FAIL) {
+                    answers.add(answer.toString().trim());
+                    answer.setLength(0);
+                }
+            }
+            assertTrue(answers.get(0).matches("(CTL_SESSION )*CTL_END"), answers.toString());
+            assertTrue(answers.get(1).matches("CTL_RELAY .*CTL_TABLE .*CTL_HOST .*CTL_END"), answers.toString());
+            assertEquals("CTL_OK", answers.get(2), answers.toString());
+        }
+    }
+
+    /**
      * A parent out of descriptors: the clients it cannot accept wait, one line says why (at
      * most once a minute), and once descriptors are free again it answers. Netty logged each
      * failed accept (every second) as an exception that "reached at the tail of the pipeline".

@@ -28,25 +28,35 @@ final class RelayControl {
     static List<CtlSession> sessions(Path socket) throws Exception {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            ByteBuf req = Unpooled.buffer();
-            Messages.encode(new Imsg(MessageType.CTL_SHOW_SESSIONS, 0, 0, Empty.INSTANCE), req);
-            ch.write(req.nioBuffer());
-            req.release();
-            List<CtlSession> out = new ArrayList<>();
-            while (true) {
-                Imsg m = read(ch);
-                if (m.type() == MessageType.CTL_END) {
-                    return out;
-                }
-                if (m.type() != MessageType.CTL_SESSION) {
-                    throw new IllegalStateException("unexpected " + m.type() + ": " + m.payload());
-                }
-                out.add(m.payload(CtlSession.class));
-            }
+            ask(ch);
+            return rows(ch);
         }
     }
 
-    private static Imsg read(SocketChannel ch) throws Exception {
+    /** Sends CTL_SHOW_SESSIONS on {@code ch}. */
+    static void ask(SocketChannel ch) throws Exception {
+        ByteBuf req = Unpooled.buffer();
+        Messages.encode(new Imsg(MessageType.CTL_SHOW_SESSIONS, 0, 0, Empty.INSTANCE), req);
+        ch.write(req.nioBuffer());
+        req.release();
+    }
+
+    /** Reads the rows of one answer to CTL_SHOW_SESSIONS, up to its CTL_END. */
+    static List<CtlSession> rows(SocketChannel ch) throws Exception {
+        List<CtlSession> out = new ArrayList<>();
+        while (true) {
+            Imsg m = read(ch);
+            if (m.type() == MessageType.CTL_END) {
+                return out;
+            }
+            if (m.type() != MessageType.CTL_SESSION) {
+                throw new IllegalStateException("unexpected " + m.type() + ": " + m.payload());
+            }
+            out.add(m.payload(CtlSession.class));
+        }
+    }
+
+    static Imsg read(SocketChannel ch) throws Exception {
         ByteBuffer head = ByteBuffer.allocate(Messages.HEADER);
         fill(ch, head);
         int len = Messages.frameLength(Unpooled.wrappedBuffer(head.array()));
