@@ -48,8 +48,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             MessageType.CTL_SERVICE_ENABLE, MessageType.CTL_SERVICE_DISABLE, MessageType.CTL_TABLE_ENABLE,
             MessageType.CTL_TABLE_DISABLE, MessageType.CTL_HOST_ENABLE, MessageType.CTL_HOST_DISABLE,
             MessageType.CTL_POLL);
-    /** Requests the relay engine answers (sessions live there), and its replies. */
-    private static final Set<MessageType> RELAY_REQUESTS = EnumSet.of(MessageType.CTL_SHOW_SESSIONS);
+    /** The relay engine's replies to {@code show sessions} (sessions live there). */
     private static final Set<MessageType> RELAY_REPLIES = EnumSet.of(MessageType.CTL_SESSION, MessageType.CTL_END);
     /** The replies after which an engine has finished answering a request. */
     private static final Set<MessageType> ANSWER_ENDS = EnumSet.of(MessageType.CTL_OK, MessageType.CTL_FAIL,
@@ -71,8 +70,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private Reloader reloader;
     private boolean ready;
     private boolean stopping;
-    /** Control clients waiting for an engine's answer, by client number. */
+    /** Control clients waiting for pfe's answer, by client number. */
     private final Map<Integer, ProcId> awaiting = new HashMap<>();
+    private final SessionListings sessions = new SessionListings();
 
     Parent(ConfigSource source, boolean foreground) {
         this.source = source;
@@ -143,11 +143,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             forward(c, m, ProcId.PFE);
             return;
         }
-        if (RELAY_REQUESTS.contains(m.type())) {
-            forward(c, m, ProcId.RELAY);
-            return;
-        }
         switch (m.type()) {
+            case CTL_SHOW_SESSIONS -> showSessions(c);
             case CTL_NOTIFY -> c.monitor = true;
             case CTL_RELOAD -> reload(c);
             case CTL_LOG_VERBOSE -> {
@@ -184,6 +181,15 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         ch.send(new Imsg(m.type(), c.id, m.pid(), m.payload()));
     }
 
+    private void showSessions(ControlClient c) {
+        ImsgChannel relay = supervisor.channel(ProcId.RELAY);
+        if (relay == null) {
+            c.send(reply(MessageType.CTL_FAIL, new Text(engineName(ProcId.RELAY) + " is restarting; try again")));
+            return;
+        }
+        sessions.ask(c, relay);
+    }
+
     /** Routes an engine's answer to the client that asked; the last one frees the client. */
     private void answer(ProcId from, Imsg m) {
         if (awaiting.get(m.peerId()) != from) {
@@ -211,10 +217,14 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public void clientClosed(ControlClient c) {
         awaiting.remove(c.id);
+        sessions.forget(c);
     }
 
     @Override
     public void engineLost(ProcId engine) {
+        if (engine == ProcId.RELAY) {
+            sessions.engineLost(engineName(engine) + " stopped before it answered; try again");
+        }
         for (var it = awaiting.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (e.getValue() == engine) {
@@ -237,7 +247,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public Result engineMessage(ProcId from, Imsg m) {
         if (from == ProcId.RELAY && RELAY_REPLIES.contains(m.type())) {
-            answer(from, m);
+            sessions.answer(m, supervisor.channel(ProcId.RELAY));
             return Result.HANDLED;
         }
         if (from == ProcId.PFE) {

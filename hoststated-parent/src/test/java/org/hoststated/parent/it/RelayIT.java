@@ -6,10 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.hoststated.core.msg.CtlSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -144,6 +150,66 @@ class RelayIT {
     void theRelayEngineLogsItsDirectMemoryAllocatedByNetty() {
         String line = daemon.logText().lines().filter(l -> l.contains("relay: using the")).findFirst().orElse("");
         assertTrue(line.matches(".*, \\d+ MiB of direct memory"), line);
+    }
+
+    /**
+     * Clients asking for the sessions all at once are served by a few listings of the relay
+     * engine, each sent to every client that asked before it began: one listing per client let
+     * 50 clients with 5,000 sessions hold the relay engine's loop past the supervisor's 10 s,
+     * and the relay engine was killed with every session. The relay engine is stopped
+     * (SIGSTOP) while the requests arrive, so that they all come while the first listing is
+     * under way: the others must share the second. A listing is told apart by the ages in it,
+     * which the relay engine reads from its clock when it makes the listing.
+     */
+    @Test
+    void aBurstOfSessionListingsIsServedByFewListingsOfEverySession() throws Exception {
+        List<Socket> sessions = new ArrayList<>();
+        List<SocketChannel> clients = new ArrayList<>();
+        try {
+            Set<Integer> ports = new HashSet<>();
+            for (int i = 0; i < 200; i++) {
+                Socket c = RelayClient.open(S, portS);
+                sessions.add(c);
+                assertEquals("echo", RelayClient.readLine(c.getInputStream()));
+                ports.add(c.getLocalPort());
+            }
+            for (int i = 0; i < 100; i++) {
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                clients.add(ch);
+                ch.connect(UnixDomainSocketAddress.of(daemon.socket));
+            }
+            long relay = daemon.child("hoststated: relay engine").orElseThrow();
+            signal("STOP", relay);
+            try {
+                for (SocketChannel ch : clients) {
+                    RelayControl.ask(ch);
+                }
+                Thread.sleep(1000); // the parent reads them; well within its 10 s patience with an engine
+            } finally {
+                signal("CONT", relay);
+            }
+            int first = sessions.get(0).getLocalPort();
+            Set<Long> listings = new HashSet<>();
+            for (SocketChannel ch : clients) {
+                List<CtlSession> rows = RelayControl.rows(ch);
+                Set<Integer> listed = new HashSet<>();
+                rows.forEach(r -> listed.add(r.clientPort()));
+                assertTrue(listed.containsAll(ports), "a session missing from a listing of " + rows.size());
+                listings.add(rows.stream().filter(r -> r.clientPort() == first).findFirst().orElseThrow().ageMs());
+            }
+            assertTrue(listings.size() <= 3, listings.size() + " listings for 100 clients");
+        } finally {
+            for (SocketChannel ch : clients) {
+                ch.close();
+            }
+            for (Socket c : sessions) {
+                c.close();
+            }
+        }
+    }
+
+    private static void signal(String sig, long pid) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start().waitFor());
     }
 
     @Test
