@@ -1,5 +1,6 @@
 package org.hoststated.parent;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
@@ -89,6 +90,25 @@ final class ControlClient {
         }
         channel.writeAndFlush(m, channel.voidPromise());
         if (answering && ANSWER_ENDS.contains(m.type())) {
+            answered();
+        }
+    }
+
+    /**
+     * Queues {@code frames}, a whole answer already encoded (the last frame ends it), as
+     * {@link #send} does; takes over the buffer.
+     */
+    void sendAnswer(ByteBuf frames) {
+        if (!channel.isWritable()) {
+            frames.release();
+            if (channel.isOpen()) {
+                log.warn("control client {}: does not read its replies; closing", id);
+                channel.close();
+            }
+            return;
+        }
+        channel.writeAndFlush(frames, channel.voidPromise());
+        if (answering) {
             answered();
         }
     }

@@ -1,7 +1,11 @@
 package org.hoststated.parent;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -12,6 +16,7 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +55,22 @@ final class ControlServer {
      * rather than letting the parent's memory grow (a monitor that stopped reading).
      */
     static final int MAX_QUEUED = 8 << 20;
+    /**
+     * Replies queued for all clients together. Past it, a client that is behind by more than
+     * {@link #BEHIND} bytes is closed when it is sent more, so that clients that do not read
+     * (monitors most of all) cannot use up the parent's 64 MiB of heap and direct memory: 250
+     * clients that asked for 5,000 sessions and read nothing filled it, and its loop then
+     * hung in every allocation.
+     */
+    static final int MAX_QUEUED_ALL = 16 << 20;
+    /** What a client that reads may have queued: the low water mark of its channel. */
+    static final int BEHIND = 64 << 10;
+    /**
+     * What a queued write costs besides its bytes: the objects that hold it in the channel's
+     * queue. Counted, because a monitor's events are small frames, and 250 clients with a few
+     * thousand frames queued each used up the parent's heap before their bytes added up.
+     */
+    private static final int WRITE_COST = 256;
 
     interface Requests {
         void request(ControlClient client, Imsg m);
@@ -67,6 +88,8 @@ final class ControlServer {
     /** Whether the file at {@link #path} is this daemon's, so close may remove it. */
     private boolean owned;
     private int nextId = 1;
+    /** Bytes written to the clients' channels and not yet sent, all clients together. */
+    private long queued;
     private static final long TOO_MANY_EVERY_NANOS = 60_000_000_000L;
     private long lastTooMany = System.nanoTime() - TOO_MANY_EVERY_NANOS;
     /** Clients closed for want of room since the last warning that said so. */
@@ -93,7 +116,7 @@ final class ControlServer {
                 // Room for a burst of commands (a monitoring system's, run in parallel): with a
                 // full queue a non-blocking connect fails at once with EAGAIN.
                 .option(ChannelOption.SO_BACKLOG, 128)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, MAX_QUEUED))
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(BEHIND, MAX_QUEUED))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -199,7 +222,7 @@ final class ControlServer {
         }
         clients.put(c.id, c);
         ImsgErrors errors = new ImsgErrors(ProcId.PARENT, ProcId.CONTROL);
-        ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0), new ImsgFrameDecoder(errors),
+        ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0), new QueuedBytes(c.id), new ImsgFrameDecoder(errors),
                 new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {
                     @Override
@@ -228,5 +251,35 @@ final class ControlServer {
                         ctx.close();
                     }
                 });
+    }
+
+    /**
+     * Counts a client's encoded replies into {@link #queued} until they are sent, and closes
+     * the client instead when all clients together have more than {@link #MAX_QUEUED_ALL}
+     * queued and this one is behind. Next to the channel's head, so it sees the frames' bytes.
+     */
+    private final class QueuedBytes extends ChannelOutboundHandlerAdapter {
+        private final int id;
+
+        QueuedBytes(int id) {
+            this.id = id;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            int n = ((ByteBuf) msg).readableBytes() + WRITE_COST;
+            ChannelOutboundBuffer pending = ctx.channel().unsafe().outboundBuffer();
+            if (queued + n > MAX_QUEUED_ALL && pending != null && pending.totalPendingWriteBytes() > BEHIND) {
+                ReferenceCountUtil.release(msg);
+                if (ctx.channel().isOpen()) {
+                    log.warn("control client {}: does not read its replies while {} MiB are queued for all clients; "
+                            + "closing", id, queued >> 20);
+                    ctx.close();
+                }
+                return;
+            }
+            queued += n;
+            ctx.write(msg, promise.unvoid().addListener(f -> queued -= n));
+        }
     }
 }
