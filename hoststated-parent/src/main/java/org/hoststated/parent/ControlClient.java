@@ -99,18 +99,27 @@ final class ControlClient {
      * {@link #send} does; takes over the buffer.
      */
     void sendAnswer(ByteBuf frames) {
+        if (sendEncoded(frames) && answering) {
+            answered();
+        }
+    }
+
+    /** Queues {@code frame}, an encoded event for a monitor; takes over the buffer. */
+    void sendEvent(ByteBuf frame) {
+        sendEncoded(frame);
+    }
+
+    private boolean sendEncoded(ByteBuf frames) {
         if (!channel.isWritable()) {
             frames.release();
             if (channel.isOpen()) {
                 log.warn("control client {}: does not read its replies; closing", id);
                 channel.close();
             }
-            return;
+            return false;
         }
         channel.writeAndFlush(frames, channel.voidPromise());
-        if (answering) {
-            answered();
-        }
+        return true;
     }
 
     void close() {

@@ -62,7 +62,7 @@ final class ControlServer {
      * clients that asked for 5,000 sessions and read nothing filled it, and its loop then
      * hung in every allocation.
      */
-    static final int MAX_QUEUED_ALL = 16 << 20;
+    static final int MAX_QUEUED_ALL = 8 << 20;
     /** What a client that reads may have queued: the low water mark of its channel. */
     static final int BEHIND = 64 << 10;
     /**

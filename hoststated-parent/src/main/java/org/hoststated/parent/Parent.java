@@ -1,5 +1,7 @@
 package org.hoststated.parent;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -22,6 +24,7 @@ import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Flag;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.msg.ScriptRequest;
 import org.hoststated.core.msg.Text;
@@ -260,11 +263,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 return Result.HANDLED;
             }
             if (m.type().allowed(ProcId.PARENT, ProcId.CONTROL)) {
-                for (ControlClient c : control.clients()) {
-                    if (c.monitor) {
-                        c.send(m);
-                    }
-                }
+                toMonitors(m);
                 return Result.HANDLED;
             }
         }
@@ -279,6 +278,26 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             return Result.HANDLED;
         }
         return Result.NOT_HANDLED;
+    }
+
+    /**
+     * Passes an event to every monitor, encoded once into a direct buffer they share: a copy
+     * for each of 250 monitors that did not read filled the parent's direct memory.
+     */
+    private void toMonitors(Imsg m) {
+        ByteBuf frame = null;
+        for (ControlClient c : control.clients()) {
+            if (c.monitor) {
+                if (frame == null) {
+                    frame = Unpooled.directBuffer(Messages.HEADER + 64);
+                    Messages.encode(m, frame);
+                }
+                c.sendEvent(frame.retainedDuplicate());
+            }
+        }
+        if (frame != null) {
+            frame.release();
+        }
     }
 
     /** A relay row says so while the relay engine is down: pfe cannot know it. */
