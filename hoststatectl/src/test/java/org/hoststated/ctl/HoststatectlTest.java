@@ -272,6 +272,9 @@ class HoststatectlTest {
                         new CtlId(-1, "10.0.0.1")),
                 Arguments.of(List.of("host", "disable", "3"), MessageType.CTL_HOST_DISABLE, new CtlId(3, null)),
                 Arguments.of(List.of("ho", "dis", "3"), MessageType.CTL_HOST_DISABLE, new CtlId(3, null)),
+                // Digits of another script are a name, not an id.
+                Arguments.of(List.of("host", "disable", "\u0661"), MessageType.CTL_HOST_DISABLE,
+                        new CtlId(-1, "\u0661")),
                 Arguments.of(List.of("ser", "en", "www"), MessageType.CTL_SERVICE_ENABLE, new CtlId(-1, "www")),
                 Arguments.of(List.of("reload"), MessageType.CTL_RELOAD, Empty.INSTANCE),
                 Arguments.of(List.of("poll"), MessageType.CTL_POLL, Empty.INSTANCE),

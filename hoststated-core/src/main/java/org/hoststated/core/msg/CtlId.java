@@ -9,11 +9,25 @@ import io.netty.buffer.ByteBuf;
 public record CtlId(int id, String name) {
     public static final int NO_ID = -1;
 
+    /**
+     * An argument of ASCII digits is an id (fewer than 10, so it fits an int), anything else a
+     * name: Character.isDigit also took other scripts' digits, so that {@code host disable
+     * \u0661} (ARABIC-INDIC DIGIT ONE) disabled host 1.
+     */
     public static CtlId parse(String arg) {
-        if (!arg.isEmpty() && arg.chars().allMatch(Character::isDigit) && arg.length() < 10) {
+        if (!arg.isEmpty() && arg.length() < 10 && asciiDigits(arg)) {
             return new CtlId(Integer.parseInt(arg), null);
         }
         return new CtlId(NO_ID, arg);
+    }
+
+    private static boolean asciiDigits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     public boolean matches(int objId, String objName) {
