@@ -3,12 +3,13 @@ package org.hoststated.parent;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
@@ -23,12 +24,16 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.hoststated.core.imsg.ImsgDecoder;
 import org.hoststated.core.imsg.ImsgEncoder;
 import org.hoststated.core.imsg.ImsgErrors;
 import org.hoststated.core.imsg.ImsgFrameDecoder;
 import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.Text;
 import org.hoststated.core.posix.SystemError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +50,8 @@ final class ControlServer {
      * that has sent nothing makes room; if every one has spoken, the newcomer is closed.
      */
     static final int MAX_CLIENTS = 256;
+    /** How long a client turned away has to send its request (read and dropped) before the close. */
+    private static final long REFUSED_CLOSE_MS = 1000;
     /**
      * A client that has sent nothing for this long is closed, unless it is a monitor: a
      * connection left open (or a frame left half-written) must not hold a slot for ever.
@@ -203,6 +210,26 @@ final class ControlServer {
         tooManySince = 0;
     }
 
+    /**
+     * Closes {@code ch} after a CTL_FAIL that says why: hoststatectl prints it, where a bare
+     * close read "daemon closed the connection" and the daemon's warning comes once a minute.
+     */
+    private static void refuse(Channel ch, String why) {
+        // Closed once the client's request is read, or after REFUSED_CLOSE_MS: a Unix socket
+        // closed with unread bytes makes the client's read fail before it reads the refusal.
+        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+            }
+        });
+        ByteBuf frame = ch.alloc().buffer();
+        Messages.encode(Imsg.of(MessageType.CTL_FAIL, new Text(why)), frame);
+        ch.writeAndFlush(frame);
+        ch.eventLoop().schedule(() -> ch.close(), REFUSED_CLOSE_MS, TimeUnit.MILLISECONDS);
+    }
+
     private void accept(Channel ch) {
         if (clients.size() >= MAX_CLIENTS) {
             // Connections that never send a request would otherwise lock hoststatectl out
@@ -210,7 +237,7 @@ final class ControlServer {
             ControlClient silent = clients.values().stream().filter(c -> !c.spoke).findFirst().orElse(null);
             tooMany(silent == null ? "the new one" : "client " + silent.id + ", which has sent nothing");
             if (silent == null) {
-                ch.close();
+                refuse(ch, "too many control clients (" + MAX_CLIENTS + " connected); try again");
                 return;
             }
             clients.remove(silent.id);

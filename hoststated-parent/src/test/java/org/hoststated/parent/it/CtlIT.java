@@ -356,6 +356,33 @@ class CtlIT {
         assertTrue(lines.size() <= 1, lines.size() + " lines, the first: " + (lines.isEmpty() ? "" : lines.get(0)));
     }
 
+    /**
+     * A client past the limit, when every connection has spoken, is told why it is turned
+     * away: it read only "daemon closed the connection".
+     */
+    @Test
+    @Order(9)
+    void aClientPastTheLimitIsToldWhy() throws Exception {
+        List<SocketChannel> monitors = new ArrayList<>();
+        try {
+            for (int i = 0; i < 256; i++) { // ControlServer.MAX_CLIENTS, each a monitor: they have spoken
+                SocketChannel c = open();
+                c.write(ByteBuffer.wrap(header(16, 22)));
+                monitors.add(c);
+            }
+            Thread.sleep(1000); // the parent has read every monitor's request: none is silent
+            Daemon.Result r = daemon.ctl("show", "summary");
+            assertEquals(1, r.status(), r.toString());
+            assertTrue(r.output().contains("too many control clients (256 connected); try again"), r.toString());
+        } finally {
+            for (SocketChannel c : monitors) {
+                c.close();
+            }
+        }
+        daemon.awaitLogged("daemon answers again", Duration.ofSeconds(10),
+                () -> daemon.ctl("show", "summary").status() == 0);
+    }
+
     @Test
     @Order(10)
     void stopEndsTheDaemonAndThenItIsNotRunning() throws Exception {
