@@ -114,8 +114,12 @@ def tls_files():
 
 
 def ctl(work, *args):
-    return subprocess.run([os.path.join(TOP, "bin", "hoststatectl"), "-s", f"{work}/hs.sock", *args],
-                          capture_output=True, text=True, timeout=60)
+    """hoststatectl's result; one that takes over a minute counts as failed (returncode None)."""
+    try:
+        return subprocess.run([os.path.join(TOP, "bin", "hoststatectl"), "-s", f"{work}/hs.sock", *args],
+                              capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, None, "", "timed out")
 
 
 def answers(load):
