@@ -18,6 +18,7 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -227,7 +228,9 @@ final class ControlServer {
         ByteBuf frame = ch.alloc().buffer();
         Messages.encode(Imsg.of(MessageType.CTL_FAIL, new Text(why)), frame);
         ch.writeAndFlush(frame);
-        ch.eventLoop().schedule(() -> ch.close(), REFUSED_CLOSE_MS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> close = ch.eventLoop().schedule(() -> ch.close(), REFUSED_CLOSE_MS,
+                TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> close.cancel(false)); // a burst of refusals holds no timers
     }
 
     private void accept(Channel ch) {
@@ -249,7 +252,8 @@ final class ControlServer {
         }
         clients.put(c.id, c);
         ImsgErrors errors = new ImsgErrors(ProcId.PARENT, ProcId.CONTROL);
-        ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0), new QueuedBytes(c.id), new ImsgFrameDecoder(errors),
+        ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0), new QueuedBytes(c.id),
+                new ImsgFrameDecoder(errors),
                 new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {
                     @Override
