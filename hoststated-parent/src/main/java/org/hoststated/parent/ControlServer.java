@@ -18,19 +18,18 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.hoststated.core.imsg.ImsgDecoder;
 import org.hoststated.core.imsg.ImsgEncoder;
 import org.hoststated.core.imsg.ImsgErrors;
 import org.hoststated.core.imsg.ImsgFrameDecoder;
 import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.proc.DelayedClose;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.ProcId;
@@ -228,9 +227,7 @@ final class ControlServer {
         ByteBuf frame = ch.alloc().buffer();
         Messages.encode(Imsg.of(MessageType.CTL_FAIL, new Text(why)), frame);
         ch.writeAndFlush(frame);
-        ScheduledFuture<?> close = ch.eventLoop().schedule(() -> ch.close(), REFUSED_CLOSE_MS,
-                TimeUnit.MILLISECONDS);
-        ch.closeFuture().addListener(f -> close.cancel(false)); // a burst of refusals holds no timers
+        DelayedClose.after(ch, REFUSED_CLOSE_MS);
     }
 
     private void accept(Channel ch) {

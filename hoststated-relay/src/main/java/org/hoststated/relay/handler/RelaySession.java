@@ -16,12 +16,10 @@ import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
@@ -168,19 +166,6 @@ public final class RelaySession {
         } else {
             ch.close();
         }
-    }
-
-    /**
-     * Closes {@code ch} in {@code ms} unless it closes before; then the timer goes at once. A
-     * timer left to run would keep the closed channel, its pipeline's handlers and all they
-     * hold reachable until it fired: at a thousand such closes a second (clients answered with
-     * an error page) that was seconds' worth of sessions in the heap and a full collection
-     * every second or two. Its loop; returns the timer.
-     */
-    public static ScheduledFuture<?> closeAfter(Channel ch, long ms) {
-        ScheduledFuture<?> close = ch.eventLoop().schedule((Runnable) ch::close, ms, TimeUnit.MILLISECONDS);
-        ch.closeFuture().addListener(f -> close.cancel(false));
-        return close;
     }
 
     /**

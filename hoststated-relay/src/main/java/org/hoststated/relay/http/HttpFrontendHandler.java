@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.hoststated.core.proc.DelayedClose;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.HeldSession;
 import org.hoststated.relay.handler.RelayContext;
@@ -843,7 +844,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             if (f.isSuccess() && !clientEof && client instanceof DuplexChannel d
                     && client.pipeline().get(SslHandler.class) == null) {
                 d.shutdownOutput();
-                RelaySession.closeAfter(client, LINGER_MS);
+                DelayedClose.after(client, LINGER_MS);
             } else {
                 client.close();
             }

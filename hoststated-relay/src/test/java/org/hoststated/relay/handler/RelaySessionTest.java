@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import org.hoststated.core.proc.DelayedClose;
 import org.hoststated.relay.RelayTransport;
 import org.junit.jupiter.api.Test;
 
@@ -174,12 +175,12 @@ class RelaySessionTest {
                         });
                 Channel closedFirst = b.connect(to).sync().channel();
                 ScheduledFuture<?> timer = closedFirst.eventLoop()
-                        .submit(() -> RelaySession.closeAfter(closedFirst, 60_000)).get();
+                        .submit(() -> DelayedClose.after(closedFirst, 60_000)).get();
                 closedFirst.close().sync();
                 assertTrue(timer.isCancelled(), t.name() + ": the timer went with the channel");
 
                 Channel left = b.connect(to).sync().channel();
-                left.eventLoop().submit(() -> RelaySession.closeAfter(left, 50)).sync();
+                left.eventLoop().submit(() -> DelayedClose.after(left, 50)).sync();
                 assertTrue(left.closeFuture().await(5, TimeUnit.SECONDS), t.name() + ": closed on time");
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
