@@ -11,7 +11,8 @@ import io.netty.buffer.ByteBuf;
 abstract class BodyFramer {
     /**
      * How many bytes of [from, to) of b belong to the body; they are consumed. Returns less
-     * than {@code to - from} only when the body ended within the range.
+     * than {@code to - from} only when the body ended within the range, or (a response's
+     * chunked framing) before a bare LF that needs a CR ({@link ChunkedFramer#crOwed}).
      */
     abstract int scan(ByteBuf b, int from, int to) throws HttpException;
 

@@ -10,8 +10,12 @@ import io.netty.buffer.ByteBuf;
  * after each size line and each chunk's data, chunk extensions and trailer fields without
  * control characters, trailer field names as tokens (no obs-fold). The bytes pass through
  * unchanged (to an HTTP/1.0 client, the chunks' data alone), so what a lenient parser would
- * tolerate is refused rather than passed on to a server that may read it otherwise. One per
- * session and direction, on the session's worker loop.
+ * tolerate is refused rather than passed on to a server that may read it otherwise. A
+ * response's lines may end in a bare LF (RFC 9112 2.2 lets a recipient take it; HAProxy and
+ * nginx do): the scan stops before such an LF, {@link #crOwed} says so, and the caller puts a
+ * CR before it, so the client reads the CRLF lines the relay framed (as a head's bare LF lines
+ * are passed on, {@link HeadScanner#withCrlf}). One per session and direction, on the
+ * session's worker loop.
  */
 final class ChunkedFramer extends BodyFramer {
     private enum State { SIZE, SIZE_BWS, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER_NAME, TRAILER_VALUE,
@@ -22,8 +26,11 @@ final class ChunkedFramer extends BodyFramer {
     private static final long MAX_BEFORE_DIGIT = 1L << 56;
     private final int bad;
     private final int maxTrailer;
-    private final boolean paddedSizes;
+    /** A response's framing: sizes may be padded, lines may end in a bare LF. */
+    private final boolean response;
     private State state;
+    /** The last scan stopped before a bare LF that ends a line: a CR is owed before it. */
+    private boolean crOwed;
     private long size;
     private int digits;
     private int lineBytes;
@@ -31,14 +38,15 @@ final class ChunkedFramer extends BodyFramer {
 
     /**
      * @param bad the status for a malformed body: 400 for requests, 502 for responses
-     * @param paddedSizes take white space between a size and its CRLF, which legacy servers
-     *        send and clients read as the size: for responses, whose bytes end at a client,
-     *        not at a server that might read them otherwise
+     * @param response a response's body, whose bytes end at a client, not at a server that
+     *        might read them otherwise: take white space between a size and its CRLF, which
+     *        legacy servers send and clients read as the size, and lines ended by a bare LF
+     *        ({@link #crOwed})
      */
-    ChunkedFramer(int bad, int maxTrailer, boolean paddedSizes) {
+    ChunkedFramer(int bad, int maxTrailer, boolean response) {
         this.bad = bad;
         this.maxTrailer = maxTrailer;
-        this.paddedSizes = paddedSizes;
+        this.response = response;
     }
 
     ChunkedFramer reset() {
@@ -47,7 +55,16 @@ final class ChunkedFramer extends BodyFramer {
         digits = 0;
         lineBytes = 0;
         trailerBytes = 0;
+        crOwed = false;
         return this;
+    }
+
+    /**
+     * Whether the last scan stopped before a bare LF that ends a line of a response's framing
+     * (never in a request's, which is refused): the client is to get a CR before it.
+     */
+    boolean crOwed() {
+        return crOwed;
     }
 
     @Override
@@ -68,9 +85,11 @@ final class ChunkedFramer extends BodyFramer {
 
     /**
      * Like {@link #scan(ByteBuf, int, int)}, also handing each stretch of chunk data to
-     * {@code data} (unless null): the body without its chunked coding.
+     * {@code data} (unless null): the body without its chunked coding. Also returns early,
+     * before a bare LF, when {@link #crOwed}; the next scan goes on from that LF.
      */
     int scan(ByteBuf b, int from, int to, Data data) throws HttpException {
+        crOwed = false;
         int i = from;
         while (i < to && state != State.DONE) {
             if (state == State.DATA) {
@@ -85,7 +104,11 @@ final class ChunkedFramer extends BodyFramer {
                 }
                 continue;
             }
-            step(b.getByte(i++));
+            step(b.getByte(i));
+            if (crOwed) {
+                break;
+            }
+            i++;
         }
         return i - from;
     }
@@ -97,8 +120,10 @@ final class ChunkedFramer extends BodyFramer {
                 line();
                 if (c == ';') {
                     state = State.EXT;
-                } else if (c == HttpHead.CR && paddedSizes) {
+                } else if (c == HttpHead.CR && response) {
                     state = State.SIZE_LF;
+                } else if (c == HttpHead.LF && response) {
+                    owe(State.SIZE_LF);
                 } else if (c != ' ' && c != '\t') {
                     throw fail("white space after chunk size");
                 }
@@ -107,6 +132,8 @@ final class ChunkedFramer extends BodyFramer {
                 line();
                 if (c == HttpHead.CR) {
                     state = State.SIZE_LF;
+                } else if (c == HttpHead.LF && response) {
+                    owe(State.SIZE_LF);
                 } else if (!HttpHead.isVchar(c)) {
                     throw fail("invalid chunk extension");
                 }
@@ -117,8 +144,12 @@ final class ChunkedFramer extends BodyFramer {
                 state = size == 0 ? State.TRAILER_START : State.DATA;
             }
             case DATA_CR -> {
-                expect(c, HttpHead.CR);
-                state = State.DATA_LF;
+                if (c == HttpHead.LF && response) {
+                    owe(State.DATA_LF);
+                } else {
+                    expect(c, HttpHead.CR);
+                    state = State.DATA_LF;
+                }
             }
             case DATA_LF -> {
                 expect(c, HttpHead.LF);
@@ -130,6 +161,8 @@ final class ChunkedFramer extends BodyFramer {
                 trailer();
                 if (c == HttpHead.CR) {
                     state = State.LAST_LF;
+                } else if (c == HttpHead.LF && response) {
+                    owe(State.LAST_LF);
                 } else if (HttpHead.isTchar(c)) {
                     state = State.TRAILER_NAME;
                 } else {
@@ -148,6 +181,8 @@ final class ChunkedFramer extends BodyFramer {
                 trailer();
                 if (c == HttpHead.CR) {
                     state = State.TRAILER_LF;
+                } else if (c == HttpHead.LF && response) {
+                    owe(State.TRAILER_LF);
                 } else if (!HttpHead.isVchar(c)) {
                     throw fail("invalid character in trailer field");
                 }
@@ -177,6 +212,8 @@ final class ChunkedFramer extends BodyFramer {
             throw fail("invalid chunk size");
         } else if (c == HttpHead.CR) {
             state = State.SIZE_LF;
+        } else if (c == HttpHead.LF && response) {
+            owe(State.SIZE_LF);
         } else if (c == ';') {
             state = State.EXT;
         } else if (c == ' ' || c == '\t') {
@@ -184,6 +221,12 @@ final class ChunkedFramer extends BodyFramer {
         } else {
             throw fail("invalid chunk size");
         }
+    }
+
+    /** A bare LF ends the line: the scan stops before it, and goes on from it as from a CRLF's LF. */
+    private void owe(State lf) {
+        state = lf;
+        crOwed = true;
     }
 
     private void line() throws HttpException {

@@ -1,6 +1,7 @@
 package org.hoststated.relay.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,6 +29,8 @@ import org.hoststated.relay.lb.TargetHost;
  */
 final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private enum State { IDLE, HEAD, BODY, TUNNEL }
+
+    private static final byte[] CR = {HttpHead.CR};
 
     /** The session using the connection; null while the connection is parked. */
     private HttpFrontendHandler session;
@@ -280,6 +283,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                     in.skipBytes(n);
                     if (body.done()) {
                         complete(in.isReadable());
+                    } else if (body == chunked && chunked.crOwed() && !dechunk) {
+                        // A line of the framing ends in a bare LF, next in: the client reads CRLF.
+                        emit();
+                        session.toClient(Unpooled.wrappedBuffer(CR));
                     }
                 }
                 case IDLE -> {

@@ -97,6 +97,39 @@ class ChunkedFramerTest {
         assertTrue(f.done());
     }
 
+    /**
+     * A response's lines ended by a bare LF: at every split point the scan stops before each
+     * such LF, and with a CR put there the bytes are the body with CRLF lines. A request's are
+     * refused ({@link #refuses}).
+     */
+    @Test
+    void aResponsesBareLfLinesOweACrAtEverySplitPoint() throws Exception {
+        String lf = "4;name=\"v\"\nwiki\nA \t\n0123456789\r\n3\r\nabc\n0\nX-Trailer: t\nY: u\r\n\n";
+        String crlf = "4;name=\"v\"\r\nwiki\r\nA \t\r\n0123456789\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n";
+        ByteBuf b = Unpooled.copiedBuffer(lf + "GET", StandardCharsets.ISO_8859_1);
+        try {
+            for (int split = 0; split <= lf.length(); split++) {
+                ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
+                StringBuilder out = new StringBuilder();
+                for (int at = 0, to = split; at < b.writerIndex() && !f.done(); ) {
+                    if (at == to) {
+                        to = b.writerIndex();
+                    }
+                    int n = f.scan(b, at, to);
+                    out.append(b.toString(at, n, StandardCharsets.ISO_8859_1));
+                    at += n;
+                    if (f.crOwed()) {
+                        out.append('\r');
+                    }
+                }
+                assertTrue(f.done(), "split at " + split);
+                assertEquals(crlf, out.toString(), "split at " + split);
+            }
+        } finally {
+            b.release();
+        }
+    }
+
     @Test
     void trailersAreBounded() {
         ChunkedFramer f = new ChunkedFramer(502, 16, true).reset();
