@@ -605,6 +605,15 @@ final class HeadRewriter {
         }
     }
 
+    /**
+     * Adds {@code Transfer-Encoding: chunked} to a response head (after {@link #apply}) that
+     * has no framing field: its body, which only the server's close ends, goes to the client
+     * chunked, so the client's connection can carry its next request.
+     */
+    void chunked() {
+        add("Transfer-Encoding", HttpHead.TRANSFER_ENCODING, "chunked");
+    }
+
     /** Writes the head, as edited by the last {@link #apply}, to {@code out}. */
     void write(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
         if (!changed) {

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.lb.TargetHost;
 
@@ -31,6 +32,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private enum State { IDLE, HEAD, BODY, TUNNEL }
 
     private static final byte[] CR = {HttpHead.CR};
+    private static final byte[] CRLF = {HttpHead.CR, HttpHead.LF};
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** The session using the connection; null while the connection is parked. */
     private HttpFrontendHandler session;
@@ -78,6 +81,13 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
      * alone, which ends at the close of its connection, as nginx does.
      */
     private boolean dechunk;
+    /**
+     * The final response's body ends at the server's close, and its client, on HTTP/1.1, keeps
+     * its connection: the body goes to it chunked (each read one chunk) and the close becomes
+     * the last chunk, as nginx and HAProxy re-frame such a body. An HTTP/1.0 response keeps its
+     * framing (its status line cannot carry Transfer-Encoding), as does one to HTTP/1.0.
+     */
+    private boolean rechunk;
     /** Where {@link #dechunk}ed data goes: {@link #forward}. */
     private final ChunkedFramer.Data chunkData = this::forward;
     /** Responses this connection carried completely, for any session. */
@@ -186,6 +196,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         closeClient = closesClient;
         awaitingFirstByte = true;
         interimSent = false;
+        rechunk = false;
     }
 
     /** The client's connection ends after the response awaited: its head says so. */
@@ -274,6 +285,9 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                     int n;
                     if (dechunk) {
                         n = chunked.scan(in, in.readerIndex(), in.writerIndex(), chunkData);
+                    } else if (rechunk) {
+                        n = in.readableBytes();
+                        chunk(in, n);
                     } else {
                         n = body.scan(in, in.readerIndex(), in.writerIndex());
                         if (n > 0) {
@@ -352,15 +366,18 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (last) {
             persistent = head.persistent() && framed;
             dechunk = http10Request && framer == chunked;
-            clientPersistent = framed && !dechunk;
+            rechunk = !framed && !http10Request && head.version == 11 && !head.transferEncoding && !closeClient;
+            clientPersistent = (framed || rechunk) && !dechunk;
             if (http10Request && framer != null && head.transferEncoding && !(dechunk && head.transferCodings == 1)) {
                 // A body in another transfer coding (gzip, chunked): no HTTP/1.0 client reads it.
                 throw new HttpException(502, "transfer coding to an HTTP/1.0 request");
             }
         }
         // The client's connection also ends after an answer that comes before the request's end,
-        // and after a body that only the close ends.
+        // and after a body that only the close ends and that is not sent chunked.
         boolean clientCloses = last && (session.finalResponseIsEarly() || closeClient || !clientPersistent);
+        // An early answer ends the client's connection anyway: its close can end the body.
+        rechunk &= !clientCloses;
         // A rule may have removed or changed the server's close, and a client told nothing
         // would take the close for a lost connection.
         boolean sayClose = clientCloses && (!head.close || rules.active());
@@ -376,10 +393,14 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         // a body), since it knows none.
         boolean dropFraming = (status < 200 || status == 204) && (head.contentLength >= 0 || head.transferEncoding)
                 || last && http10Request && head.transferEncoding;
-        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming || normalised)) {
+        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming || normalised
+                || rechunk)) {
             rules.apply(head, 0);
             if (dropFraming) {
                 rules.dropFraming();
+            }
+            if (rechunk) {
+                rules.chunked();
             }
             if (sayClose) {
                 rules.connection("close");
@@ -481,6 +502,17 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         editedHead = b;
     }
 
+    /** Sends the n bytes at in's reader index to the client as one chunk ({@link #rechunk}). */
+    private void chunk(ByteBuf in, int n) {
+        emit();
+        ByteBuf size = in.alloc().buffer(18);
+        size.writeCharSequence(Integer.toHexString(n), StandardCharsets.US_ASCII);
+        size.writeBytes(CRLF);
+        session.toClient(size);
+        session.toClient(in.retainedSlice(in.readerIndex(), n));
+        session.toClient(Unpooled.wrappedBuffer(CRLF));
+    }
+
     /** Queues [from, to) of in for the client, joined to the stretch before it if adjacent. */
     private void forward(ByteBuf in, int from, int to) {
         if (fwdBuf == in && fwdTo == from) {
@@ -561,7 +593,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         done = true;
         if (state == State.BODY && body == BodyFramer.UntilClose.INSTANCE) {
-            session.responseComplete(this, false, false);
+            if (rechunk) {
+                session.toClient(Unpooled.wrappedBuffer(LAST_CHUNK));
+            }
+            session.responseComplete(this, false, rechunk);
         } else if (state == State.IDLE) {
             session.serverGone(this);
         } else if (state == State.HEAD && awaitingFirstByte) {
