@@ -480,7 +480,16 @@ class HttpSafetyTest {
                 Arguments.of("space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n"),
                 Arguments.of("HTTP/2", "HTTP/2.0 200 OK\r\n\r\n"),
                 Arguments.of("closed at once", ""),
-                Arguments.of("half a head", "HTTP/1.1 200 OK\r\nContent-"));
+                Arguments.of("half a head", "HTTP/1.1 200 OK\r\nContent-"),
+                Arguments.of("length past 2^63", "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nok"),
+                Arguments.of("signed length", "HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nok"),
+                Arguments.of("NUL in a field", "HTTP/1.1 200 OK\r\nX: a\u0000b\r\nContent-Length: 2\r\n\r\nok"),
+                Arguments.of("chunked in HTTP/1.0", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"),
+                Arguments.of("chunk size past 2^64", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "10000000000000001\r\nx\r\n0\r\n\r\n"),
+                Arguments.of("bare LF not after a chunk's data", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "2\r\nokX\n0\r\n\r\n"),
+                Arguments.of("head over the limit", "HTTP/1.1 200 OK\r\nX: " + "v".repeat(20_000) + "\r\n\r\n"));
     }
 
     @ParameterizedTest(name = "{0}")
