@@ -593,7 +593,9 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         done = true;
         if (state == State.BODY && body == BodyFramer.UntilClose.INSTANCE) {
-            if (rechunk) {
+            if (rechunk && session.serves(this)) {
+                // The server's close, not the relay's (a session cut short, whose close of
+                // this connection comes here too, must never tell the client its body is whole).
                 session.toClient(Unpooled.wrappedBuffer(LAST_CHUNK));
             }
             session.responseComplete(this, false, rechunk);

@@ -438,6 +438,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         return earlyResponse;
     }
 
+    /**
+     * Whether {@code from} is the session's current connection and the session goes on: not
+     * a connection the session closed or gave up, whose events answer nothing any more.
+     */
+    boolean serves(HttpBackendHandler from) {
+        return link.current(from) && state != State.CLOSED;
+    }
+
     /** The first byte of the response arrived: the request will not be resent. */
     void responseBytes(HttpBackendHandler from) {
         if (link.current(from)) {

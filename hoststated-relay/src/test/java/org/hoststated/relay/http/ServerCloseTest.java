@@ -170,4 +170,25 @@ class ServerCloseTest {
             assertTrue(c.reset());
         }
     }
+
+    /**
+     * A re-chunked body that the relay cuts (the session timeout, with the server silent) ends
+     * with a reset after the chunks sent, never with the last chunk, which the close of the
+     * server's connection must not bring.
+     */
+    @Test
+    void aRechunkedBodyTheRelayCutsNeverGetsItsLastChunk() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\n\r\nthe start of a body");
+            while (in.read() >= 0) {
+                // Sends no more and keeps the connection open.
+            }
+        }); HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).timeout(1).start();
+                RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            assertEquals("chunked", c.read(true).header("Transfer-Encoding"));
+            assertEquals("13\r\nthe start of a body\r\n", c.rest());
+        }
+    }
 }
