@@ -59,6 +59,8 @@ final class HeadRewriter {
     private static final byte REPLACE = 2;
     private static final byte[] COOKIE = HttpHead.lower("cookie");
     private static final byte[] SET_COOKIE = HttpHead.lower("set-cookie");
+    /** The length of {@code HTTP/1.x}, which begins a status line. */
+    private static final int HTTP_VERSION_LENGTH = 8;
 
     private final List<HttpRules.Rule> rules;
     private final SessionValues values;
@@ -85,6 +87,8 @@ final class HeadRewriter {
     /** The path without path parameters, as servlet containers read it, or null when it has none. */
     private String pathParamForm;
     private boolean targetChanged;
+    /** An HTTP/1.0 response's status line is to say HTTP/1.1 ({@link #chunked}). */
+    private boolean versionRaised;
     private Pairs queryPairs;
     private Pairs cookies;
     private boolean cookiesChanged;
@@ -158,6 +162,7 @@ final class HeadRewriter {
         changed = false;
         marked = false;
         targetChanged = false;
+        versionRaised = false;
         path = null;
         query = null;
         pathForm = null;
@@ -608,10 +613,13 @@ final class HeadRewriter {
     /**
      * Adds {@code Transfer-Encoding: chunked} to a response head (after {@link #apply}) that
      * has no framing field: its body, which only the server's close ends, goes to the client
-     * chunked, so the client's connection can carry its next request.
+     * chunked, so the client's connection can carry its next request. An HTTP/1.0 response's
+     * status line then says HTTP/1.1, which can carry it (a proxy sends its own version, RFC
+     * 9110 2.5, as nginx and HAProxy do).
      */
     void chunked() {
         add("Transfer-Encoding", HttpHead.TRANSFER_ENCODING, "chunked");
+        versionRaised = h.version == 10;
     }
 
     /** Writes the head, as edited by the last {@link #apply}, to {@code out}. */
@@ -625,6 +633,10 @@ final class HeadRewriter {
         }
         Composer c = composer.start(h.buf, alloc, out);
         int pos = h.start;
+        if (versionRaised) {
+            c.text("HTTP/1.1");
+            pos = h.start + HTTP_VERSION_LENGTH;
+        }
         if (targetChanged) {
             c.range(h.start, h.targetStart);
             c.text(query == null ? path : path + "?" + query);

@@ -84,8 +84,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     /**
      * The final response's body ends at the server's close, and its client, on HTTP/1.1, keeps
      * its connection: the body goes to it chunked (each read one chunk) and the close becomes
-     * the last chunk, as nginx and HAProxy re-frame such a body. An HTTP/1.0 response keeps its
-     * framing (its status line cannot carry Transfer-Encoding), as does one to HTTP/1.0.
+     * the last chunk, as nginx and HAProxy re-frame such a body (an HTTP/1.0 response's status
+     * line then says HTTP/1.1). A response to HTTP/1.0 keeps its framing.
      */
     private boolean rechunk;
     /** Where {@link #dechunk}ed data goes: {@link #forward}. */
@@ -366,7 +366,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (last) {
             persistent = head.persistent() && framed;
             dechunk = http10Request && framer == chunked;
-            rechunk = !framed && !http10Request && head.version == 11 && !head.transferEncoding && !closeClient;
+            rechunk = !framed && !http10Request && !head.transferEncoding && !closeClient;
             clientPersistent = (framed || rechunk) && !dechunk;
             if (http10Request && framer != null && head.transferEncoding && !(dechunk && head.transferCodings == 1)) {
                 // A body in another transfer coding (gzip, chunked): no HTTP/1.0 client reads it.
@@ -386,7 +386,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         // A client keeps it after an HTTP/1.0 response, or on an HTTP/1.0 request, only when
         // the response says keep-alive (RFC 9112 9.3); an HTTP/1.1 server need not say it.
         boolean sayKeepAlive = last && !clientCloses
-                && (head.close || (http10Request || head.version == 10) && !head.keepAlive);
+                && (head.close || (http10Request || head.version == 10 && !rechunk) && !head.keepAlive);
         // A 1xx or 204 response has no content, so it must not say how long it is (a client
         // could wait for that many bytes); a 304's length is the representation's, it stays.
         // An HTTP/1.0 client gets no Transfer-Encoding (dechunked, or on a response without

@@ -238,13 +238,13 @@ class HttpRelayTest {
             RawBackend.head(in);
             RawBackend.write(out, chunked);
             RawBackend.head(in);
-            // HTTP/1.0: an HTTP/1.1 one would reach the client chunked (ServerCloseTest).
-            RawBackend.write(out, "HTTP/1.0 200 OK\r\n\r\nuntil the end");
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\n\r\nuntil the end");
         }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
             c.send(GET);
             assertEquals("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwiki\r\n5\r\npedia\r\n0\r\n"
                     + "Expires: never\r\n\r\n", new String(c.in.readNBytes(chunked.length()), StandardCharsets.ISO_8859_1));
-            c.send(GET);
+            // A client that keeps its connection would get the body chunked (ServerCloseTest).
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
             RawClient.Response res = c.read();
             assertEquals("until the end", res.text());
             assertTrue(c.closed());

@@ -27,8 +27,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * framed keeps its connection, as behind HAProxy and nginx, and its next request, even one
  * already pipelined, goes over a fresh connection. So does a client whose HTTP/1.1 response only
  * the close ends: it gets the body chunked, the close becoming the last chunk, as from nginx
- * and HAProxy. An HTTP/1.0 response that only the close ends, or such a response to an
- * HTTP/1.0 client or to one that asked to close, still ends the client's connection.
+ * and HAProxy (an HTTP/1.0 response's status line then says HTTP/1.1). Such a response to an
+ * HTTP/1.0 client or to one that asked to close, or one in another transfer coding, still ends
+ * the client's connection.
  */
 class ServerCloseTest {
     /** Answers one request per connection, naming its target, in the given style, then closes. */
@@ -43,6 +44,7 @@ class ServerCloseTest {
                 case "close" -> "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + target.length() + "\r\n\r\n";
                 case "HTTP/1.0" -> "HTTP/1.0 200 OK\r\nContent-Length: " + target.length() + "\r\n\r\n";
                 case "HTTP/1.0 until close" -> "HTTP/1.0 200 OK\r\n\r\n";
+                case "gzip until close" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n";
                 case "chunked close" -> "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + Integer.toHexString(target.length()) + "\r\n" + target + "\r\n0\r\n\r\n";
                 default -> "HTTP/1.1 200 OK\r\n\r\n";
@@ -98,31 +100,32 @@ class ServerCloseTest {
         }
     }
 
+    /** A body in another transfer coding that only the close ends is passed on as it is, to its end. */
     @Test
-    void anHttp10ResponseThatOnlyTheCloseEndsEndsTheClientsConnectionAndSaysSo() throws Exception {
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer("HTTP/1.0 until close"));
+    void aResponseInAnotherCodingThatOnlyTheCloseEndsEndsTheClientsConnectionAndSaysSo() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer("gzip until close"));
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
             c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /bb HTTP/1.1\r\nHost: a\r\n\r\n");
-            RawClient.Response res = c.read();
-            assertEquals("/a", res.text());
-            assertEquals("close", res.header("Connection"), res.head());
+            assertEquals("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n/a", c.rest());
             assertEquals(1, b.connections.get());
         }
     }
 
+    /** An HTTP/1.0 response's status line says HTTP/1.1 then, since HTTP/1.0 has no Transfer-Encoding. */
     @ParameterizedTest
-    @ValueSource(strings = {"epoll", "io_uring"})
-    void anHttp11ResponseThatOnlyTheCloseEndsReachesTheClientChunkedAndItsConnectionStays(String transport)
+    @CsvSource({"until close, epoll", "until close, io_uring", "HTTP/1.0 until close, epoll"})
+    void aResponseThatOnlyTheCloseEndsReachesTheClientChunkedAndItsConnectionStays(String style, String transport)
             throws Exception {
         RelayTransport t = transport.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
         assumeTrue(t != null, "io_uring is not available here");
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer("until close"));
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer(style));
                 HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start();
                 RawClient c = r.client()) {
             c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /bb HTTP/1.1\r\nHost: a\r\n\r\n");
             for (String target : List.of("/a", "/bb")) {
                 RawClient.Response res = c.read();
                 assertEquals(target, res.text(), res.head());
+                assertTrue(res.head().startsWith("HTTP/1.1 200 OK\r\n"), res.head());
                 assertEquals("chunked", res.header("Transfer-Encoding"), res.head());
                 assertNull(res.header("Connection"), res.head());
             }
