@@ -112,10 +112,12 @@ def _framing(m, is_request):
     return 0 if is_request else "close"
 
 
-def _chunked(data, pos, responses):
+def _chunked(data, pos, responses, lf_ok=False):
+    """lf_ok: a server's chunked response, whose lines may end in a bare LF (the relay takes
+    them and passes them on with CRLF)."""
     body = b""
     while True:
-        line, pos = _line(data, pos)
+        line, pos = _line(data, pos, lf_ok)
         m = re.match(rb"^([0-9A-Fa-f]+)", line)
         if not m:
             raise Bad("chunk size not hex")
@@ -132,6 +134,10 @@ def _chunked(data, pos, responses):
         size = int(m.group(1), 16)
         if size == 0:
             break
+        if lf_ok and data[pos + size:pos + size + 1] == b"\n":
+            body += data[pos:pos + size]
+            pos += size + 1
+            continue
         if len(data) < pos + size + 2:
             if len(data) >= pos + size and data[pos + size:pos + size + 1] not in (b"", b"\r"):
                 raise Bad("chunk data not followed by CRLF")
@@ -142,14 +148,14 @@ def _chunked(data, pos, responses):
             raise Bad("chunk data not followed by CRLF")
         pos += 2
     trailer = Msg()
-    pos = _fields(data, pos, trailer)
+    pos = _fields(data, pos, trailer, lf_ok)
     return body, pos
 
 
-def _body(data, pos, m, framing, eof, responses):
+def _body(data, pos, m, framing, eof, responses, lf_ok=False):
     if framing == "chunked":
         m.framing = "chunked"
-        m.body, pos = _chunked(data, pos, responses)
+        m.body, pos = _chunked(data, pos, responses, lf_ok)
         return pos
     if framing == "close":
         m.framing = "close"
@@ -241,7 +247,7 @@ def parse_responses(data, eof, head_only=(), server=False):
                 framing = _framing(m, False)
                 if framing == "chunked" and m.version == 10:
                     raise Bad("chunked HTTP/1.0 response")
-                pos = _body(data, p, m, framing, eof, True)
+                pos = _body(data, p, m, framing, eof, True, server)
             m.interim = interim
             interim = []
             out.append(m)
