@@ -11,19 +11,28 @@ import org.hoststated.core.msg.ObjId;
  * The enable and disable commands of the control socket, with the semantics of SPEC 2.1
  * (pfe.c): a disabled table's hosts become unknown and stop being checked; a disabled host
  * becomes unknown with cleared counters; disabling a service also disables its main table,
- * unless a relay forwards to that table too, and enabling it enables the main and backup
- * tables. Each command yields the notices to send to hce and the relay engine, or a reason
- * for refusing it. Runs on pfe's event loop.
+ * unless another enabled service or a relay uses that table too, and enabling it enables the
+ * main and backup tables. Each command yields the notices to send to hce and the relay
+ * engine and the line to log, or a reason for refusing it. Runs on pfe's event loop.
  */
 final class ControlCommands {
     /** A notice for a peer engine. */
     record Notice(MessageType type, ObjId id) {
     }
 
-    /** The outcome: null failure means success. */
-    record Outcome(String failure, List<Notice> notices) {
+    /**
+     * The outcome: null failure means success. Then {@code done} says what was changed, naming
+     * the object by name and id, since the operator may have typed either ({@code host
+     * 10.0.0.1 (id 3, table web) disabled}), and {@code also} what came with it or did not
+     * (", with table web (id 1)"), or "".
+     */
+    record Outcome(String failure, List<Notice> notices, String done, String also) {
         static Outcome fail(String why) {
-            return new Outcome(why, List.of());
+            return new Outcome(why, List.of(), null, "");
+        }
+
+        static Outcome done(List<Notice> notices, String done) {
+            return new Outcome(null, notices, done, "");
         }
     }
 
@@ -59,23 +68,46 @@ final class ControlCommands {
         List<Notice> n = new ArrayList<>();
         n.add(new Notice(disable ? MessageType.SERVICE_DISABLE : MessageType.SERVICE_ENABLE,
                 new ObjId(s.generation, svc.config.id())));
-        if (!disable || !relayed(s, svc.main)) {
-            setTable(s, svc.main, disable, n);
+        StringBuilder also = new StringBuilder();
+        if (disable) {
+            String user = svc.main.disabled ? null : otherUser(s, svc.main, svc);
+            if (user != null) {
+                also.append("; table ").append(named(svc.main)).append(" stays enabled for ").append(user);
+            } else if (setTable(s, svc.main, true, n)) {
+                also.append(", with table ").append(named(svc.main));
+            }
+        } else {
+            for (TableEntry t : new TableEntry[] {svc.main, svc.backup}) {
+                if (t != null && setTable(s, t, false, n)) {
+                    also.append(also.length() == 0 ? ", with table " : " and table ").append(named(t));
+                }
+            }
         }
-        if (!disable && svc.backup != null) {
-            setTable(s, svc.backup, false, n);
-        }
-        return new Outcome(null, n);
+        String done = "service " + svc.config.name() + " (id " + svc.config.id() + ")"
+                + (disable ? " disabled" : " enabled");
+        return new Outcome(null, n, done, also.toString());
     }
 
     /**
-     * Whether a relay forwards to {@code t}. relayd marked a disabled service's table disabled
-     * in pfe's copy only, so the checks and the relays sharing it carried on; here a table
-     * disable reaches hce and the relay engine, and a relay on the table would answer 503
-     * because an operator pulled a layer-3 rule.
+     * What else uses {@code t}, as "service NAME" or "relay NAME", or null when nothing does:
+     * an enabled service other than {@code svc} (as its main or backup table) or a relay.
+     * relayd marked a disabled service's table disabled in pfe's copy only, so that hce went
+     * on checking it and every other service and relay on it carried on; here a table disable
+     * reaches hce and the relay engine, so disabling a shared table would pull the rules of
+     * the other services on it and make its relays answer 503, for one service's disable.
      */
-    private static boolean relayed(PfeState s, TableEntry t) {
-        return s.relays.stream().anyMatch(r -> r.table == t);
+    private static String otherUser(PfeState s, TableEntry t, ServiceEntry svc) {
+        for (ServiceEntry e : s.services) {
+            if (e != svc && !e.disabled && (e.main == t || e.backup == t)) {
+                return "service " + e.config.name();
+            }
+        }
+        for (RelayEntry r : s.relays) {
+            if (r.table == t) {
+                return "relay " + r.config.name();
+            }
+        }
+        return null;
     }
 
     private static Outcome table(PfeState s, CtlId id, boolean disable) {
@@ -93,7 +125,7 @@ final class ControlCommands {
         }
         List<Notice> n = new ArrayList<>();
         setTable(s, t, disable, n);
-        return new Outcome(null, n);
+        return Outcome.done(n, "table " + named(t) + (disable ? " disabled" : " enabled"));
     }
 
     /**
@@ -114,9 +146,10 @@ final class ControlCommands {
         return copies.isEmpty() ? "" : " (a template; its copies: " + String.join(", ", copies) + ")";
     }
 
-    private static void setTable(PfeState s, TableEntry t, boolean disable, List<Notice> out) {
+    /** @return whether the table changed (it may already be as asked) */
+    private static boolean setTable(PfeState s, TableEntry t, boolean disable, List<Notice> out) {
         if (t.disabled == disable) {
-            return;
+            return false;
         }
         t.disabled = disable;
         if (disable) {
@@ -127,6 +160,7 @@ final class ControlCommands {
         }
         out.add(new Notice(disable ? MessageType.TABLE_DISABLE : MessageType.TABLE_ENABLE,
                 new ObjId(s.generation, t.config.id())));
+        return true;
     }
 
     private static Outcome host(PfeState s, CtlId id, boolean disable) {
@@ -150,7 +184,14 @@ final class ControlCommands {
         }
         h.disabled = disable;
         h.reset();
-        return new Outcome(null, List.of(new Notice(disable ? MessageType.HOST_DISABLE : MessageType.HOST_ENABLE,
-                new ObjId(s.generation, h.config.id()))));
+        return Outcome.done(List.of(new Notice(disable ? MessageType.HOST_DISABLE : MessageType.HOST_ENABLE,
+                new ObjId(s.generation, h.config.id()))),
+                "host " + h.config.name() + " (id " + h.config.id() + ", table " + h.table.config.name() + ")"
+                        + (disable ? " disabled" : " enabled"));
+    }
+
+    /** "web (id 2)": a table's name and id, whichever the operator typed. */
+    private static String named(TableEntry t) {
+        return t.config.name() + " (id " + t.config.id() + ")";
     }
 }

@@ -166,7 +166,7 @@ public final class Pfe extends Engine {
             sendPeer(ProcId.RELAY, n.type(), n.id());
             parent().send(n.type(), n.id());
         }
-        log.info("{} {}", m.type().logName().replace("ctl_", "").replace('_', ' '), m.payload(CtlId.class));
+        log.info("{} by control client {}{}", o.done(), m.peerId(), o.also());
         scheduleL3();
         reply(m, MessageType.CTL_OK, Empty.INSTANCE);
     }

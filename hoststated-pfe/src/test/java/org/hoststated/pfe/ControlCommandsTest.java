@@ -1,6 +1,7 @@
 package org.hoststated.pfe;
 
 import static org.hoststated.pfe.PfeFixtures.WWW;
+import static org.hoststated.pfe.PfeFixtures.WWW_ALONE;
 import static org.hoststated.pfe.PfeFixtures.host;
 import static org.hoststated.pfe.PfeFixtures.report;
 import static org.hoststated.pfe.PfeFixtures.state;
@@ -36,27 +37,59 @@ class ControlCommandsTest {
     @ParameterizedTest
     @ValueSource(strings = {"www", "0"})
     void serviceDisableDisablesItsMainTableAndPullsTheRules(String arg) {
-        report(s, a, HostState.UP);
-        assertEquals(List.of(MessageType.SERVICE_DISABLE, MessageType.TABLE_DISABLE),
-                types(run(MessageType.CTL_SERVICE_DISABLE, arg)));
-        ServiceEntry www = s.services.get(0);
+        PfeState alone = state(WWW_ALONE);
+        HostEntry h = host(alone, "web", "10.21.2.11");
+        report(alone, h, HostState.UP);
+        ControlCommands.Outcome o = ControlCommands.run(alone, MessageType.CTL_SERVICE_DISABLE, CtlId.parse(arg));
+        assertEquals(List.of(MessageType.SERVICE_DISABLE, MessageType.TABLE_DISABLE), types(o));
+        assertEquals("service www (id 0) disabled, with table web (id 0)", o.done() + o.also());
+        ServiceEntry www = alone.services.get(0);
         assertEquals("disabled", www.status().toString());
         assertTrue(www.main.disabled);
         assertEquals(0, www.main.upCount);
-        assertEquals(HostState.UNKNOWN, a.state);
-        assertTrue(s.redirects().get(0).hosts().isEmpty(), "a disabled service has no rule");
-        List<MessageType> rows = s.summary(0, false).stream().map(m -> m.type()).toList();
-        assertEquals(List.of(MessageType.CTL_SERVICE, MessageType.CTL_TABLE, MessageType.CTL_SERVICE,
-                MessageType.CTL_END), rows, "a disabled service lists no tables, a disabled table no hosts");
+        assertEquals(HostState.UNKNOWN, h.state);
+        assertTrue(alone.redirects().get(0).hosts().isEmpty(), "a disabled service has no rule");
+        List<MessageType> rows = alone.summary(0, false).stream().map(m -> m.type()).toList();
+        assertEquals(List.of(MessageType.CTL_SERVICE, MessageType.CTL_END), rows,
+                "a disabled service lists no tables");
     }
 
     @Test
     void serviceEnableEnablesMainAndBackupTables() {
-        run(MessageType.CTL_TABLE_DISABLE, "spare");
-        run(MessageType.CTL_SERVICE_DISABLE, "www");
+        PfeState alone = state(WWW_ALONE);
+        ControlCommands.run(alone, MessageType.CTL_TABLE_DISABLE, CtlId.parse("spare"));
+        ControlCommands.run(alone, MessageType.CTL_SERVICE_DISABLE, CtlId.parse("www"));
+        ControlCommands.Outcome o = ControlCommands.run(alone, MessageType.CTL_SERVICE_ENABLE, CtlId.parse("www"));
         assertEquals(List.of(MessageType.SERVICE_ENABLE, MessageType.TABLE_ENABLE, MessageType.TABLE_ENABLE),
+                types(o));
+        assertEquals("service www (id 0) enabled, with table web (id 0) and table spare (id 1)", o.done() + o.also());
+        assertEquals("down", alone.services.get(0).status().toString());
+    }
+
+    /**
+     * Disabling one service leaves its table to the other services on it: relayd changed only
+     * pfe's flag, so hce went on checking and the other service's pf table kept its hosts.
+     */
+    @Test
+    void serviceDisableLeavesATableAnotherServiceUses() {
+        report(s, a, HostState.UP);
+        ControlCommands.Outcome o = run(MessageType.CTL_SERVICE_DISABLE, "www");
+        assertEquals(List.of(MessageType.SERVICE_DISABLE), types(o));
+        assertEquals("service www (id 0) disabled; table web (id 0) stays enabled for service other",
+                o.done() + o.also());
+        assertTrue(!a.table.disabled && a.state == HostState.UP && a.table.upCount == 1);
+        assertTrue(s.redirects().get(0).hosts().isEmpty(), "the disabled service has no rule");
+        assertEquals(List.of(a.config.address()), s.redirects().get(1).hosts(), "the other one keeps its host");
+        assertEquals("active", s.services.get(1).status().toString());
+        List<MessageType> rows = s.summary(0, false).stream().map(m -> m.type()).toList();
+        assertEquals(List.of(MessageType.CTL_SERVICE, MessageType.CTL_TABLE, MessageType.CTL_HOST, MessageType.CTL_HOST,
+                MessageType.CTL_SERVICE, MessageType.CTL_END), rows);
+        // The last service on the table takes it along; enabling either brings it back.
+        assertEquals(List.of(MessageType.SERVICE_DISABLE, MessageType.TABLE_DISABLE),
+                types(run(MessageType.CTL_SERVICE_DISABLE, "other")));
+        assertEquals(List.of(MessageType.SERVICE_ENABLE, MessageType.TABLE_ENABLE),
                 types(run(MessageType.CTL_SERVICE_ENABLE, "www")));
-        assertEquals("down", s.services.get(0).status().toString());
+        assertEquals(List.of(MessageType.SERVICE_ENABLE), types(run(MessageType.CTL_SERVICE_ENABLE, "other")));
     }
 
     /** relayd left a relay on the table of a disabled service serving: only pfe's copy changed. */
@@ -80,7 +113,9 @@ class ControlCommandsTest {
     @ValueSource(strings = {"spare", "1"})
     void tableDisableMakesItsHostsUnknown(String arg) {
         report(s, spare, HostState.UP);
-        assertEquals(List.of(MessageType.TABLE_DISABLE), types(run(MessageType.CTL_TABLE_DISABLE, arg)));
+        ControlCommands.Outcome o = run(MessageType.CTL_TABLE_DISABLE, arg);
+        assertEquals(List.of(MessageType.TABLE_DISABLE), types(o));
+        assertEquals("table spare (id 1) disabled", o.done() + o.also());
         assertEquals(HostState.UNKNOWN, spare.state);
         assertEquals("disabled", spare.table.row().status());
         assertEquals(List.of(MessageType.TABLE_ENABLE), types(run(MessageType.CTL_TABLE_ENABLE, arg)));
@@ -92,7 +127,9 @@ class ControlCommandsTest {
         report(s, a, HostState.UP);
         report(s, a, HostState.UP);
         String id = Integer.toString(a.config.id());
-        assertEquals(List.of(MessageType.HOST_DISABLE), types(run(MessageType.CTL_HOST_DISABLE, id)));
+        ControlCommands.Outcome o = run(MessageType.CTL_HOST_DISABLE, id);
+        assertEquals(List.of(MessageType.HOST_DISABLE), types(o));
+        assertEquals("host 10.21.2.11 (id " + id + ", table web) disabled", o.done() + o.also());
         assertEquals(HostState.UNKNOWN, a.state);
         assertEquals(0, a.checkCount);
         assertEquals(0, a.table.upCount);

@@ -39,6 +39,9 @@ final class PfeFixtures {
             }
             """;
 
+    /** {@link #WWW} without service other: www alone on its tables. */
+    static final String WWW_ALONE = WWW.substring(0, WWW.indexOf("service other"));
+
     private PfeFixtures() {
     }
 

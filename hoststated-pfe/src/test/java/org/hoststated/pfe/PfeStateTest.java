@@ -129,7 +129,9 @@ class PfeStateTest {
         assertEquals(1, host(next, "web", "10.21.2.12").table.upCount, "the disabled host is not counted");
         assertTrue(host(next, "spare", "10.21.2.21").table.disabled);
 
-        // A service disabled at run time (with its table, as relayd does) stays so too.
+        // A service disabled at run time stays so too, and so does the table it took along (the
+        // last service on it: while www used it, disabling other alone left it enabled).
+        ControlCommands.run(next, MessageType.CTL_SERVICE_DISABLE, CtlId.parse("www"));
         ControlCommands.run(next, MessageType.CTL_SERVICE_DISABLE, CtlId.parse("other"));
         PfeState third = PfeState.build(3, PfeFixtures.config(WWW), next);
         assertTrue(third.services.get(1).disabled);

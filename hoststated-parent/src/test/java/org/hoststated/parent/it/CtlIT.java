@@ -126,6 +126,13 @@ class CtlIT {
         assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("table", "enable", "0"));
         daemon.awaitLogged("hosts up again", Duration.ofSeconds(10), () ->
                 daemon.hostLine("127.25.1.11").endsWith("up") && daemon.hostLine("127.25.1.12").endsWith("up"));
+        // The log names each object by name and id, whichever the operator typed.
+        String log = daemon.logText();
+        for (String line : List.of("host 127.25.1.12 (id 1, table web) disabled by control client ",
+                "host 127.25.1.12 (id 1, table web) enabled by control client ",
+                "table web (id 0) disabled by control client ", "table web (id 0) enabled by control client ")) {
+            assertTrue(log.contains("pfe: " + line), line + "\n" + log);
+        }
     }
 
     @Test

@@ -232,14 +232,19 @@ class L3RedirectIT {
 
     @Test
     @Order(6)
-    void aDisabledServiceHasNoRule() throws Exception {
+    void aDisabledServiceHasNoRuleAndLeavesItsTableToTheOtherService() throws Exception {
         assertEquals(0, l3.daemon.daemon.ctl("service", "disable", "www").status());
         awaitRule("www rule gone", "10.21.9.100", String::isEmpty);
-        assertEquals("", rule("10.21.9.101"), "disabling www disabled its main table, which sticky uses too");
+        // sticky shares table web with www: an operator disabling www must not take it from sticky.
+        assertTrue(rule("10.21.9.101").contains("10.21.2.11"), rule("10.21.9.101"));
         assertTrue(answers(L3Netns.fetch("10.21.9.100", 1)).equals(Set.of("-")));
+        assertEquals(Set.of("10.21.2.11"), answers(L3Netns.fetch("10.21.9.101", 2, CLIENTS)));
+        assertTrue(l3.daemon.daemon.logText().contains("pfe: service www (id 0) disabled by control client "),
+                l3.daemon.daemon.logText());
+        assertTrue(l3.daemon.daemon.logText().contains("; table web (id 0) stays enabled for service sticky"));
         assertEquals(0, l3.daemon.daemon.ctl("service", "enable", "0").status());
         awaitRule("www rule back", "10.21.9.100", r -> r.contains("10.21.2.11"));
-        awaitRule("sticky rule back", "10.21.9.101", r -> r.contains("10.21.2.11"));
+        assertTrue(rule("10.21.9.101").contains("10.21.2.11"), rule("10.21.9.101"));
     }
 
     @Test
