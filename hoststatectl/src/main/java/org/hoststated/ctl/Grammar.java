@@ -93,16 +93,26 @@ final class Grammar {
 
     /**
      * Parses a command line. {@code -s socket} (or {@code -ssocket}) may stand anywhere;
-     * {@code -h} and {@code --help} mean {@code help}.
+     * {@code -h} and {@code --help} mean {@code help}; {@code --} ends the options, as with
+     * getopt(3), so that every word after it is a keyword or the argument. Any other word that
+     * starts with '-' is an unknown option, except where the command takes its {@code
+     * <id|name>}: there it is the argument ({@code host disable -1} asks the daemon for a host
+     * named "-1", as picocli does with unmatched options as positional parameters).
      *
      * @param defaultSocket the socket when no {@code -s} is given
      */
     static Invocation parse(String[] args, String defaultSocket) throws UsageException {
         String socket = defaultSocket;
         List<String> words = new ArrayList<>(args.length);
+        // Where in words the operands after "--" begin.
+        int operands = Integer.MAX_VALUE;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("-s")) {
+            if (operands != Integer.MAX_VALUE || a.length() < 2 || a.charAt(0) != '-') {
+                words.add(a);
+            } else if (a.equals("--")) {
+                operands = words.size();
+            } else if (a.equals("-s")) {
                 if (++i == args.length) {
                     throw new UsageException("option -s needs a socket path");
                 }
@@ -111,8 +121,6 @@ final class Grammar {
                 socket = a.substring(2);
             } else if (a.equals("-h") || a.equals("--help")) {
                 return new Invocation(HelpCommand.INSTANCE, null, socket);
-            } else if (a.startsWith("-") && a.length() > 1) {
-                throw new UsageException("unknown option " + a);
             } else {
                 words.add(a);
             }
@@ -120,10 +128,11 @@ final class Grammar {
         if (words.isEmpty()) {
             throw new UsageException("missing command");
         }
-        return walk(words, socket);
+        return walk(words, operands, socket);
     }
 
-    private static Invocation walk(List<String> words, String socket) throws UsageException {
+    /** @param operands the index in {@code words} from which none can be an option */
+    private static Invocation walk(List<String> words, int operands, String socket) throws UsageException {
         Token[] level = COMMANDS;
         String path = "";
         int i = 0;
@@ -131,7 +140,7 @@ final class Grammar {
             if (i == words.size()) {
                 throw new UsageException((path.isEmpty() ? "" : path + ": ") + "missing argument: " + choices(level));
             }
-            Token t = match(level, words.get(i++), path);
+            Token t = match(level, keyword(words, i++, operands), path);
             path = path.isEmpty() ? t.keyword : path + " " + t.keyword;
             if (t.command == null) {
                 level = t.next;
@@ -145,10 +154,19 @@ final class Grammar {
                 argument = words.get(i++);
             }
             if (i < words.size()) {
-                throw new UsageException(path + ": unexpected argument: " + words.get(i));
+                throw new UsageException(path + ": unexpected argument: " + keyword(words, i, operands));
             }
             return new Invocation(t.command, argument, socket);
         }
+    }
+
+    /** The word at {@code i} where a keyword belongs: one that looks like an option is refused as such. */
+    private static String keyword(List<String> words, int i, int operands) throws UsageException {
+        String w = words.get(i);
+        if (i < operands && w.length() > 1 && w.charAt(0) == '-') {
+            throw new UsageException("unknown option " + w);
+        }
+        return w;
     }
 
     /** The token {@code word} names at this level: the exact keyword, else its only prefix match. */

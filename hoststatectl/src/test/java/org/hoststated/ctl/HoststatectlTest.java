@@ -276,6 +276,15 @@ class HoststatectlTest {
                 Arguments.of(List.of("host", "disable", "\u0661"), MessageType.CTL_HOST_DISABLE,
                         new CtlId(-1, "\u0661")),
                 Arguments.of(List.of("ser", "en", "www"), MessageType.CTL_SERVICE_ENABLE, new CtlId(-1, "www")),
+                // A word with a leading '-' where the id or name goes is that argument, and so
+                // is any word after "--": a negative number is a name the daemon will not know.
+                Arguments.of(List.of("host", "disable", "-1"), MessageType.CTL_HOST_DISABLE, new CtlId(-1, "-1")),
+                Arguments.of(List.of("host", "disable", "--", "-1"), MessageType.CTL_HOST_DISABLE,
+                        new CtlId(-1, "-1")),
+                Arguments.of(List.of("--", "table", "disable", "-s"), MessageType.CTL_TABLE_DISABLE,
+                        new CtlId(-1, "-s")),
+                Arguments.of(List.of("service", "--", "enable", "--help"), MessageType.CTL_SERVICE_ENABLE,
+                        new CtlId(-1, "--help")),
                 Arguments.of(List.of("reload"), MessageType.CTL_RELOAD, Empty.INSTANCE),
                 Arguments.of(List.of("poll"), MessageType.CTL_POLL, Empty.INSTANCE),
                 Arguments.of(List.of("stop"), MessageType.CTL_SHUTDOWN, Empty.INSTANCE),
@@ -373,6 +382,12 @@ class HoststatectlTest {
                 Arguments.of(List.of("log", "loud"),
                         "hoststatectl: log: unknown argument: loud; expected brief|verbose"),
                 Arguments.of(List.of("show", "-x"), "hoststatectl: unknown option -x"),
+                Arguments.of(List.of("host", "-1"), "hoststatectl: unknown option -1"),
+                Arguments.of(List.of("host", "disable", "-1", "-2"), "hoststatectl: unknown option -2"),
+                Arguments.of(List.of("--", "-x"), "hoststatectl: unknown argument: -x; expected "
+                        + "show|service|table|host|reload|poll|monitor|log|stop|help"),
+                Arguments.of(List.of("show", "summary", "--", "-x"),
+                        "hoststatectl: show summary: unexpected argument: -x"),
                 Arguments.of(List.of("show", "summary", "-s"), "hoststatectl: option -s needs a socket path"));
     }
 

@@ -142,6 +142,10 @@ class CtlIT {
                 daemon.ctl("host", "disable", "nosuch"));
         assertEquals(new Daemon.Result(1, "command failed: no such service: 7\n"),
                 daemon.ctl("service", "enable", "7"));
+        // A negative number is no id: it is sent as a name, with or without "--" before it.
+        assertEquals(new Daemon.Result(1, "command failed: no such host: -1\n"), daemon.ctl("host", "disable", "-1"));
+        assertEquals(new Daemon.Result(1, "command failed: no such host: -1\n"),
+                daemon.ctl("host", "disable", "--", "-1"));
         Daemon.Result usage = daemon.ctl("s", "x");
         assertEquals(1, usage.status());
         assertTrue(usage.output().startsWith("hoststatectl: ambiguous argument: s (show, service, stop)\n"),
