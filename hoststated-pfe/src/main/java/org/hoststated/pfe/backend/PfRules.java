@@ -22,13 +22,19 @@ final class PfRules {
         return ANCHOR + "/" + service;
     }
 
-    /** The anchor's ruleset: empty when the service has no host up (rules pulled). */
+    /**
+     * The anchor's ruleset: empty when the service has no host up (rules pulled). A virtual
+     * address without an up host of its own family gets no rule, as with nftables and as the
+     * configuration check warns: pf cannot translate across families, so such a rule would
+     * only drop the packets (the pool has no address to map them to).
+     */
     static String ruleset(L3Backend.Redirect r) {
-        if (r.hosts().isEmpty()) {
-            return "";
-        }
         StringBuilder b = new StringBuilder();
         for (L3Backend.Virtual v : r.virtuals()) {
+            boolean v6 = v.address() instanceof Inet6Address;
+            if (r.hosts().stream().noneMatch(h -> (h instanceof Inet6Address) == v6)) {
+                continue;
+            }
             b.append("pass in quick");
             if (v.iface() != null) {
                 b.append(" on ").append(v.iface());

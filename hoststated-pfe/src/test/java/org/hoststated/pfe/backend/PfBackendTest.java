@@ -135,6 +135,35 @@ class PfBackendTest {
         b.close();
     }
 
+    /**
+     * pf cannot redirect an IPv6 virtual address to IPv4 hosts: that address gets no rule, as
+     * the configuration check warns and as with nftables, until a host of its family is up.
+     */
+    @Test
+    void aVirtualHostWithoutAnUpHostOfItsFamilyGetsNoRule() throws Exception {
+        PfBackend b = backend(false);
+        calls();
+        List<L3Backend.Virtual> both = List.of(tcp("10.21.9.100", 80, null), tcp("fd21::9:100", 80, null));
+        apply(b, List.of(new L3Backend.Redirect("www", both, web, web, 8080, false, null)));
+        assertEquals("""
+                pfctl -a hoststated/www -t www -T replace 10.21.2.11 10.21.2.12
+                pfctl -a hoststated/www -f -
+                  < pass in quick inet proto tcp from any to 10.21.9.100 port 80 flags S/SA keep state \
+                rdr-to <www> port 8080 round-robin
+                """, calls());
+        List<InetAddress> mixed = ips("10.21.2.11", "fd21::2:11");
+        apply(b, List.of(new L3Backend.Redirect("www", both, mixed, mixed, 8080, false, null)));
+        String v6 = ip("fd21::2:11").getHostAddress();
+        assertEquals("pfctl -a hoststated/www -t www -T replace 10.21.2.11 " + v6 + "\n"
+                + """
+                pfctl -a hoststated/www -f -
+                  < pass in quick inet proto tcp from any to 10.21.9.100 port 80 flags S/SA keep state \
+                rdr-to <www> port 8080 round-robin
+                """ + "  < pass in quick inet6 proto tcp from any to " + ip("fd21::9:100").getHostAddress()
+                + " port 80 flags S/SA keep state rdr-to <www> port 8080 round-robin\n", calls());
+        b.close();
+    }
+
     /** A udp virtual host's states are the udp ones; the tcp ones of its address and port are not. */
     @Test
     void killsTheUdpStatesOfAUdpVirtualHost() throws Exception {
