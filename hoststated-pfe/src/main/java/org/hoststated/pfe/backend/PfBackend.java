@@ -70,11 +70,19 @@ public final class PfBackend extends KernelBackend {
 
     @Override
     void write(List<Redirect> services) throws L3Exception {
+        // pfctl -K drops a host's source nodes whatever rule made them: a host that another
+        // sticky service still sends to keeps them, or that service's clients would move.
+        Set<InetAddress> stickyHosts = new HashSet<>();
+        for (Redirect r : services) {
+            if (r.sticky()) {
+                stickyHosts.addAll(r.hosts());
+            }
+        }
         Set<String> wanted = new HashSet<>();
         for (Redirect r : services) {
             String anchor = PfRules.anchor(r.service());
             wanted.add(anchor);
-            sync(anchor, r);
+            sync(anchor, r, stickyHosts);
         }
         for (String anchor : new ArrayList<>(anchors.keySet())) {
             if (!wanted.contains(anchor)) {
@@ -83,7 +91,8 @@ public final class PfBackend extends KernelBackend {
         }
     }
 
-    private void sync(String anchor, Redirect r) throws L3Exception {
+    /** @param stickyHosts the up hosts of every sticky service, whose source nodes stay */
+    private void sync(String anchor, Redirect r, Set<InetAddress> stickyHosts) throws L3Exception {
         boolean known = anchors.get(anchor) != null;
         Applied was = known ? anchors.get(anchor) : new Applied(null, null);
         String rules = PfRules.ruleset(r);
@@ -104,7 +113,7 @@ public final class PfBackend extends KernelBackend {
             }
             if (r.sticky() && was.hosts() != null) {
                 for (InetAddress gone : was.hosts()) {
-                    if (!r.hosts().contains(gone)) {
+                    if (!r.hosts().contains(gone) && !stickyHosts.contains(gone)) {
                         run(PfRules.killSourceNodes(gone), "");
                     }
                 }

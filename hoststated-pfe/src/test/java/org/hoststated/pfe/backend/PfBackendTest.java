@@ -136,6 +136,31 @@ class PfBackendTest {
     }
 
     /**
+     * pfctl -K drops source nodes whatever rule made them: a host that leaves one sticky
+     * service (disabled) but still serves another keeps them, so that service's clients stay.
+     */
+    @Test
+    void sourceNodesStayWhileAnotherStickyServiceSendsToTheHost() throws Exception {
+        PfBackend b = backend(false);
+        apply(b, List.of(redirect("a", "10.21.9.100", null, web, web, true, null),
+                redirect("b", "10.21.9.101", null, web, web, true, null)));
+        calls();
+        apply(b, List.of(redirect("a", "10.21.9.100", null, web, List.of(), true, null),
+                redirect("b", "10.21.9.101", null, web, web, true, null)));
+        assertEquals("""
+                pfctl -a hoststated/a -f -
+                pfctl -a hoststated/a -t a -T flush
+                """, calls());
+        apply(b, List.of(redirect("a", "10.21.9.100", null, web, List.of(), true, null),
+                redirect("b", "10.21.9.101", null, web, ips("10.21.2.12"), true, null)));
+        assertEquals("""
+                pfctl -a hoststated/b -t b -T replace 10.21.2.12
+                pfctl -K 0.0.0.0/0 -K 10.21.2.11
+                """, calls(), "gone from every sticky service: its source nodes go");
+        b.close();
+    }
+
+    /**
      * pf cannot redirect an IPv6 virtual address to IPv4 hosts: that address gets no rule, as
      * the configuration check warns and as with nftables, until a host of its family is up.
      */
