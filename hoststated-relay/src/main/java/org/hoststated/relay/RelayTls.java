@@ -46,6 +46,8 @@ public final class RelayTls {
     private static final ByteToMessageDecoder.Cumulator COMPACTING = (alloc, cumulation, in) ->
             ReceiveRing.compact(ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, cumulation, in), alloc);
 
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     /** The provider of every context; chosen by the first {@link #provider()} call. */
     private static volatile SslProvider provider;
 
@@ -94,11 +96,14 @@ public final class RelayTls {
 
     /**
      * @param relayName for the warning about cipher words that are not understood
+     * @param ticketKey seals the session tickets BoringSSL issues ({@link #newTicketKey}); the
+     *     JDK's provider keeps its own keys in each context
      * @throws SSLException the JDK cannot build the context
      * @throws IllegalArgumentException the certificate, key or cipher list cannot be used (the
      *     message says why)
      */
-    public static SslContext serverContext(String relayName, TlsKeyPair pair, SslOptions options) throws SSLException {
+    public static SslContext serverContext(String relayName, TlsKeyPair pair, SslOptions options,
+            OpenSslSessionTicketKey ticketKey) throws SSLException {
         PemKeyPair keys = PemKeyPair.parse(pair.certificatePem(), pair.keyPem());
         SslOptions o = options != null ? options : SslOptions.defaults();
         OpenSslCipherList.Result ciphers = OpenSslCipherList.apply(
@@ -136,37 +141,34 @@ public final class RelayTls {
                 // BoringSSL can really switch it off; handler() turns tickets off per session.
                 s.setSessionCacheEnabled(false);
             } else {
-                // Netty leaves TLS 1.2 tickets off, and BoringSSL's own ticket key (TLS 1.3
-                // resumes by tickets only) is one per context, lost at every reload.
-                s.setTicketKeys(TicketKeys.KEY);
+                // Netty leaves TLS 1.2 tickets off; BoringSSL would make its own key otherwise.
+                s.setTicketKeys(ticketKey);
             }
         }
         return ctx;
     }
 
     /**
-     * The key that seals session tickets: random, one per engine process, so tickets survive a
-     * reload but not a restart of the relay engine (nor leave it).
+     * A random key to seal session tickets with. It never leaves the engine process, so no
+     * ticket survives a restart of the relay engine. {@link TlsContexts} gives each relay its
+     * own and keeps it only while the relay's certificate and key stay the same: a ticket
+     * resumes a session without the certificate, so the client would keep the identity the
+     * ticket was issued under.
      */
-    private static final class TicketKeys {
-        static final OpenSslSessionTicketKey KEY = random();
-
-        private static OpenSslSessionTicketKey random() {
-            SecureRandom r = new SecureRandom();
-            byte[][] parts = new byte[3][OpenSslSessionTicketKey.NAME_SIZE];
-            for (byte[] p : parts) {
-                r.nextBytes(p);
-            }
-            return new OpenSslSessionTicketKey(parts[0], parts[1], parts[2]);
+    public static OpenSslSessionTicketKey newTicketKey() {
+        byte[][] parts = new byte[3][OpenSslSessionTicketKey.NAME_SIZE];
+        for (byte[] p : parts) {
+            RANDOM.nextBytes(p);
         }
+        return new OpenSslSessionTicketKey(parts[0], parts[1], parts[2]);
     }
 
     private static boolean isTls12Suite(String javaName) {
         return javaName.contains("_WITH_");
     }
 
-    /** For tests and tools: {@link #serverContext(String, TlsKeyPair, SslOptions)} for relay "-". */
+    /** For tests and tools: a context for relay "-" with a ticket key of its own. */
     public static SslContext serverContext(TlsKeyPair pair, SslOptions options) throws SSLException {
-        return serverContext("-", pair, options);
+        return serverContext("-", pair, options, newTicketKey());
     }
 }

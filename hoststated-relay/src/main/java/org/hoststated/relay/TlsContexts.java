@@ -1,5 +1,6 @@
 package org.hoststated.relay;
 
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import java.security.MessageDigest;
@@ -18,9 +19,12 @@ import org.slf4j.LoggerFactory;
  * leaves a relay's TLS inputs as they were (the same certificate and key bytes, the same
  * {@code ssl} options, the same provider) hands that relay the context it had: its session
  * cache lives in the context, so TLS 1.2 clients that resume by session id keep resuming
- * across the reload (tickets survive anyway, {@code RelayTls.TicketKeys}), and the reload pays
- * no context construction. Inputs are compared by content (digests), never by file name or
- * time: the parent sends the bytes it read at each reload.
+ * across the reload, and the reload pays no context construction. Session tickets are sealed
+ * with a key of the relay's ({@link RelayTls#newTicketKey}), kept while its certificate and
+ * key stay the same (a change of {@code ssl} options alone keeps them valid) and replaced with
+ * them, as the session cache is: a resumed session gets no certificate, so an old ticket would
+ * keep its client on the old identity. Inputs are compared by content (digests), never by file
+ * name or time: the parent sends the bytes it read at each reload.
  *
  * <p>A context is per relay, as before: two relays with the same inputs keep their own
  * session caches (and {@code session cache <n>} sizes stay each relay's own).
@@ -36,8 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class TlsContexts {
     private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
 
-    /** A context with what it was built from. */
-    private record Held(Inputs inputs, SslContext context) {
+    /** A context with what it was built from, and the key that seals its session tickets. */
+    private record Held(Inputs inputs, OpenSslSessionTicketKey ticketKey, SslContext context) {
     }
 
     private Map<String, Held> applied = Map.of();
@@ -51,6 +55,12 @@ public final class TlsContexts {
         static Inputs of(TlsKeyPair pair, SslOptions options) {
             return new Inputs(RelayTls.provider(), sha256(pair.certificatePem()), sha256(pair.keyPem()),
                     options != null ? options : SslOptions.defaults());
+        }
+
+        /** Whether {@code o} serves the same certificate with the same key. */
+        boolean sameIdentity(Inputs o) {
+            return MessageDigest.isEqual(certificateDigest, o.certificateDigest)
+                    && MessageDigest.isEqual(keyDigest, o.keyDigest);
         }
 
         @Override
@@ -98,7 +108,11 @@ public final class TlsContexts {
             if (h != null && h.inputs().equals(in)) {
                 log.debug("relay {}: TLS settings unchanged, context and session cache kept", relay);
             } else {
-                h = new Held(in, RelayTls.serverContext(relay, pair, options));
+                // A ticket resumes a session without the certificate: tickets sealed under
+                // another certificate or key must not open, or the client keeps the old identity.
+                OpenSslSessionTicketKey ticketKey = h != null && h.inputs().sameIdentity(in)
+                        ? h.ticketKey() : RelayTls.newTicketKey();
+                h = new Held(in, ticketKey, RelayTls.serverContext(relay, pair, options, ticketKey));
                 built++;
             }
             chosen.put(relay, h);

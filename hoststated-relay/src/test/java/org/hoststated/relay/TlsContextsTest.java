@@ -180,4 +180,49 @@ class TlsContextsTest {
             Files.deleteIfExists(sess);
         }
     }
+    /**
+     * What a client that resumes by ticket (TLS 1.2 or 1.3) sees after a reload: resumed when
+     * the certificate and key stayed, even with other {@code ssl} options (a new context, the
+     * relay's ticket key kept); a full handshake, with the new certificate, when they changed.
+     * Tickets were sealed with one key per engine process, so a client kept resuming the
+     * session of the certificate a reload had replaced, and with it the old identity.
+     */
+    @ParameterizedTest
+    @CsvSource({"relay, 100, -tls1_2, Reused", "relay, 100, -tls1_3, Reused", "relay, 200, -tls1_2, Reused",
+        "relay, 200, -tls1_3, Reused", "rsa-pkcs1, 100, -tls1_2, New", "rsa-pkcs1, 100, -tls1_3, New"})
+    void ticketResumptionAcrossAReload(String keysAfter, int cacheAfter, String flags, String expected)
+            throws Exception {
+        assumeTrue(RelayTls.provider() == SslProvider.OPENSSL, "BoringSSL is not loaded here");
+        assumeTrue(new java.io.File("/usr/bin/openssl").canExecute(), "no openssl here");
+        TlsContexts contexts = new TlsContexts();
+        TlsKeyPair pair = TlsRelayTest.pair();
+        Path sess = Files.createTempFile("tls-ticket", ".pem");
+        try (TestBackend b = TestBackend.identEcho("a")) {
+            SslContext before = reload(contexts, pair, CACHE_100);
+            try (RelayFixture r = RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b), before)) {
+                String first = TlsRelayTest.sClient(r, flags + " -sess_out " + sess);
+                assertTrue(first.contains("New,"), first);
+            }
+            TlsKeyPair after = keysAfter.equals("relay") ? reread(pair, 2) : TlsRelayTest.pair(keysAfter);
+            SslContext next = reload(contexts, after, new SslOptions(SslOptions.DEFAULT_CIPHERS, cacheAfter, true));
+            assertEquals(cacheAfter == 100 && keysAfter.equals("relay") ? 1 : 2, contexts.built());
+            try (RelayFixture r = RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b), next)) {
+                String second = TlsRelayTest.sClient(r, flags + " -sess_in " + sess);
+                assertTrue(second.contains(expected + ","), second);
+                assertEquals(pemBody(after.certificatePem()), pemBody(second.getBytes(StandardCharsets.US_ASCII)),
+                        "the client holds another certificate than the one the relay serves");
+            }
+        } finally {
+            Files.deleteIfExists(sess);
+        }
+    }
+
+    /** The base64 of the first certificate in {@code text} (a PEM file, or s_client's output). */
+    private static String pemBody(byte[] text) {
+        String t = new String(text, StandardCharsets.US_ASCII);
+        int from = t.indexOf("-----BEGIN CERTIFICATE-----");
+        int to = t.indexOf("-----END CERTIFICATE-----", from);
+        assertTrue(from >= 0 && to > from, "no certificate in:\n" + t);
+        return t.substring(from, to).replaceAll("\\s", "");
+    }
 }

@@ -18,14 +18,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A TLS 1.2 client that resumes by session id (no tickets) across reloads of the running
- * daemon: a reload that leaves the relay's TLS settings and files as they were keeps the relay
- * engine's TLS context and so its session cache; a reload with a new certificate and key
- * starts an empty one. The relay's backend changes at each reload, so the greeting tells which
+ * A TLS 1.2 client that resumes by session id (no tickets), and a TLS 1.3 one that resumes by
+ * ticket, across reloads of the running daemon: a reload that leaves the relay's TLS settings
+ * and files as they were keeps the relay engine's TLS context, so its session cache, and the
+ * relay's ticket key; a reload with a new certificate and key starts an empty cache and a new
+ * ticket key. The relay's backend changes at each reload, so the greeting tells which
  * generation's server answered (the old one accepts until the new listener is up).
  */
 class RelayTlsReloadIT {
     static final String ADDR = "127.22.4.1";
+    /** A TLS 1.3 client, which resumes by ticket only. */
+    static final String TICKET = "-tls1_3";
 
     @TempDir
     static Path dir;
@@ -79,19 +82,26 @@ class RelayTlsReloadIT {
             return out[0].contains("\nfirst\n") && Files.size(sess) > 0;
         });
         assertTrue(out[0].contains("New,"), out[0]);
+        Path ticket = dir.resolve("ticket.pem");
+        assertTrue(sClient(TICKET + " -sess_out " + ticket).contains("New,"));
 
         // Only the backend changes: the parent reads the same certificate and key again.
         daemon.writeConfig(config(second));
         assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("reload"));
         String resumed = served("second", flags + " -sess_in " + sess);
         assertTrue(resumed.contains("Reused,"), "no resumption after a reload with the same TLS settings:\n" + resumed);
+        String byTicket = served("second", TICKET + " -sess_in " + ticket);
+        assertTrue(byTicket.contains("Reused,"), "no resumption by ticket after the same reload:\n" + byTicket);
 
-        // A new certificate and key: a new context, whose cache never saw the session.
+        // A new certificate and key: a new context, whose cache never saw the session, and a
+        // new ticket key (the old one let the ticket resume, and the client kept the old certificate).
         assertTrue(files.renew(), "openssl failed");
         daemon.writeConfig(config(first));
         assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("reload"));
         String fresh = served("first", flags + " -sess_in " + sess);
         assertTrue(fresh.contains("New,"), "resumed with a session of the old certificate:\n" + fresh);
+        String freshTicket = served("first", TICKET + " -sess_in " + ticket);
+        assertTrue(freshTicket.contains("New,"), "resumed with a ticket of the old certificate:\n" + freshTicket);
     }
 
     /** s_client's output once the generation whose backend greets with {@code greeting} serves. */
