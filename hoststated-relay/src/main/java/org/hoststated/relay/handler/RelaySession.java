@@ -192,6 +192,32 @@ public final class RelaySession {
     }
 
     /**
+     * Closes the client of a session whose {@code timeout} passed. A TLS client that has not
+     * taken what was sent to it (bytes queued in the relay, or not acknowledged by its kernel:
+     * it made no progress for a whole timeout) is reset now: its stream was cut, which a
+     * close_notify would vouch for as whole, and Netty's {@code SslHandler} held the close (and
+     * with it the server's) for 3 s, waiting to flush that close_notify into a socket nobody
+     * reads. Any other client is closed through its pipeline (an idle TLS client gets its
+     * close_notify at once).
+     */
+    public static void closeTimedOut(Channel client) {
+        if (client.pipeline().get(SslHandler.class) != null && !tookEverything(client)) {
+            abort(client);
+        } else {
+            client.close();
+        }
+    }
+
+    /** Whether {@code ch}'s peer has taken all that was written to it (true if its kernel cannot tell). */
+    private static boolean tookEverything(Channel ch) {
+        if (pendingBytes(ch) > 0 || !ch.isWritable()) {
+            return false;
+        }
+        TcpInfo info = TcpInfo.of(ch);
+        return info == null || info.allAcknowledged();
+    }
+
+    /**
      * Sends FIN on {@code ch} once everything queued before has been written: the peer's half
      * of a half-closed TCP session.
      */

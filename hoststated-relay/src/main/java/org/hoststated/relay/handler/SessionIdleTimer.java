@@ -54,6 +54,6 @@ final class SessionIdleTimer implements Runnable {
         }
         RelaySession.setReason(client, "session timeout");
         session.done();
-        client.close();
+        RelaySession.closeTimedOut(client);
     }
 }

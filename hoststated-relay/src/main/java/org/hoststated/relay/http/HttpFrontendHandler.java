@@ -952,7 +952,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             }
         }
         RelaySession.setReason(client, "session timeout");
-        client.close();
+        RelaySession.closeTimedOut(client);
     }
 
     /** The request head awaited did not arrive in time (called by the session's timer). */
