@@ -102,6 +102,12 @@ final class ProtocolOptionParser {
             if (p.ciphers.isEmpty() || p.ciphers.length() > 768) {
                 throw ctx.fail(at, "invalid cipher list");
             }
+            String command = OpenSslCipherList.invalidCommand(p.ciphers);
+            if (command != null) {
+                ctx.diag.error(at, "ciphers: " + Messages.clip(command)
+                        + " is not a cipher list command (@STRENGTH, @SECLEVEL=0 to 5)");
+                return;
+            }
             // What the relay engine will make of it, so that hoststated -n says so first.
             OpenSslCipherList.Result r;
             try {

@@ -29,7 +29,26 @@ public final class OpenSslCipherList {
     public record Result(List<String> suites, List<String> unknownWords) {
     }
 
+    /** What separates the words of a list. */
+    private static final String SEPARATORS = "[:, ;]+";
+
     private OpenSslCipherList() {
+    }
+
+    /**
+     * The first word of {@code spec} that is a command OpenSSL does not have (it knows
+     * {@code @STRENGTH} and {@code @SECLEVEL=0} to {@code 5}), or null. OpenSSL refuses a whole
+     * list with such a word ("Error in cipher list"), unlike an unknown cipher word, which it
+     * skips: the configuration refuses it too, where {@link #apply} would pass over it.
+     */
+    public static String invalidCommand(String spec) {
+        for (String word : spec.trim().split(SEPARATORS)) {
+            if (word.startsWith("@") && !word.equalsIgnoreCase("@STRENGTH")
+                    && !word.toUpperCase(Locale.ROOT).matches("@SECLEVEL=[0-5]")) {
+                return word;
+            }
+        }
+        return null;
     }
 
     /** The suites the JDK enables by default, in its order of preference. */
@@ -62,7 +81,7 @@ public final class OpenSslCipherList {
         List<Suite> list = new ArrayList<>();
         Set<Suite> killed = new HashSet<>();
         List<String> unknown = new ArrayList<>();
-        for (String word : spec.trim().split("[:, ;]+")) {
+        for (String word : spec.trim().split(SEPARATORS)) {
             if (word.isEmpty()) {
                 continue;
             }

@@ -384,6 +384,24 @@ class ConfigTest {
         }
     }
 
+    /**
+     * A command OpenSSL does not have makes it refuse the whole list, where an unknown cipher
+     * word is skipped: an error here too, not a list taken without it (it was, in silence).
+     */
+    @Test
+    void anUnknownCipherListCommandIsAnError() {
+        String relay = "relay r {\n listen on 127.0.0.1 port 443 ssl\n protocol p\n forward to 10.0.0.1 port 80\n}\n";
+        for (String bad : new String[] {"@@@", "@SECLEVEL=6", "@SECLEVEL", "@STRENGTHX"}) {
+            LoadResult e = TestConfigs.parse("protocol p {\n ssl { ciphers \"HIGH:!ADH:" + bad + "\" }\n}\n" + relay);
+            assertEquals(List.of("test.conf:2: ciphers: " + bad + " is not a cipher list command (@STRENGTH, @SECLEVEL=0 to 5)"),
+                    e.errors().stream().map(Object::toString).toList());
+        }
+        for (String good : new String[] {"HIGH:!ADH:@STRENGTH", "HIGH:!ADH:@SECLEVEL=2", "HIGH:@SECLEVEL=0:!ADH"}) {
+            LoadResult r = TestConfigs.parse("protocol p {\n ssl { ciphers \"" + good + "\" }\n}\n" + relay);
+            assertTrue(r.ok() && r.warnings().isEmpty(), () -> good + ": " + r.errors() + r.warnings());
+        }
+    }
+
     @Test
     void twoRelaysCannotListenOnOneAddressAndPort() {
         LoadResult r = TestConfigs.parse("protocol d {\n protocol dns\n}\n"
