@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,15 +14,18 @@ import org.hoststated.core.config.Config;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.core.tls.PemKeyPair;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the certificate and key of each relay that listens with {@code ssl}, named as in the
  * original: {@code /etc/ssl/<address>.crt} and {@code /etc/ssl/private/<address>.key}. The
  * parent reads them as root and checks that they parse and belong together, so that a bad
  * file fails the start or the reload with its name before any engine sees it; the chrooted
- * relay engine gets them over its channel.
+ * relay engine gets them over its channel. A certificate out of its dates is a warning.
  */
 final class KeyPairs {
+    private static final Logger log = LoggerFactory.getLogger(KeyPairs.class);
     /** Where the files are looked for; tests point it elsewhere. */
     static final String SSL_DIR_PROPERTY = "hoststated.ssl.dir";
 
@@ -34,20 +39,26 @@ final class KeyPairs {
      */
     static Map<Integer, TlsKeyPair> read(Config config, int generation) throws IOException {
         List<String> problems = new ArrayList<>();
-        Map<Integer, TlsKeyPair> out = read(config, generation, problems);
+        List<String> warnings = new ArrayList<>();
+        Map<Integer, TlsKeyPair> out = read(config, generation, problems, warnings);
         if (!problems.isEmpty()) {
             throw new IOException(String.join("; ", problems));
         }
+        warnings.forEach(log::warn);
         return out;
     }
 
-    /** The usable key pairs; one line per relay whose files are not goes to {@code problems}. */
-    private static Map<Integer, TlsKeyPair> read(Config config, int generation, List<String> problems) {
+    /**
+     * The usable key pairs; one line per relay whose files are not goes to {@code problems},
+     * one per relay whose certificate is out of its dates to {@code warnings}.
+     */
+    private static Map<Integer, TlsKeyPair> read(Config config, int generation, List<String> problems,
+            List<String> warnings) {
         Map<Integer, TlsKeyPair> out = new HashMap<>();
         for (RelayConfig r : config.relays()) {
             if (r.listen().ssl()) {
                 try {
-                    out.put(r.id(), read(r, generation));
+                    out.put(r.id(), read(r, generation, warnings));
                 } catch (IOException e) {
                     problems.add(e.getMessage());
                 }
@@ -70,23 +81,44 @@ final class KeyPairs {
      */
     static List<String> problems(Config config) {
         List<String> out = new ArrayList<>();
-        read(config, 0, out);
+        read(config, 0, out, out);
         return out;
     }
 
-    private static TlsKeyPair read(RelayConfig r, int generation) throws IOException {
+    private static TlsKeyPair read(RelayConfig r, int generation, List<String> warnings) throws IOException {
         Path dir = Path.of(System.getProperty(SSL_DIR_PROPERTY, "/etc/ssl"));
         String addr = r.listen().address().getHostAddress();
         Path crt = dir.resolve(addr + ".crt");
         Path key = dir.resolve("private").resolve(addr + ".key");
         byte[] crtPem = read(crt, r);
         byte[] keyPem = read(key, r);
+        PemKeyPair pair;
         try {
-            PemKeyPair.parse(crtPem, keyPem);
+            pair = PemKeyPair.parse(crtPem, keyPem);
         } catch (IllegalArgumentException e) {
             throw new IOException("relay " + r.name() + ": " + crt + ", " + key + ": " + e.getMessage(), e);
         }
+        String dates = outOfDates(pair.chain()[0], Instant.now());
+        if (dates != null) {
+            warnings.add("relay " + r.name() + ": " + crt + ": " + dates);
+        }
         return new TlsKeyPair(generation, r.id(), crtPem, keyPem);
+    }
+
+    /**
+     * What is wrong with {@code cert}'s dates at {@code now}, or null. Such a certificate is
+     * served all the same, as by HAProxy and nginx (a client may not check dates, and a
+     * renewal may be on its way), but an operator should hear of it at the start, the reload
+     * and {@code hoststated -n}: clients that check refuse every handshake.
+     */
+    static String outOfDates(X509Certificate cert, Instant now) {
+        if (now.isAfter(cert.getNotAfter().toInstant())) {
+            return "certificate expired on " + cert.getNotAfter().toInstant();
+        }
+        if (now.isBefore(cert.getNotBefore().toInstant())) {
+            return "certificate not valid before " + cert.getNotBefore().toInstant();
+        }
+        return null;
     }
 
     private static byte[] read(Path p, RelayConfig r) throws IOException {

@@ -105,4 +105,49 @@ class KeyPairsTest {
         assertTrue(KeyPairs.problems(config).isEmpty());
         assertEquals(7, KeyPairs.read(config, 7).values().iterator().next().generation());
     }
+    /** One key, and a certificate for it that expired in 2020 or one valid from 2100 (EC P-256). */
+    static final String KEY = """
+            -----BEGIN PRIVATE KEY-----
+            MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg/7Xae6LZyP6DGsl5
+            Uo5gDcz+3pYXy0PC0II0CKbW4rmhRANCAASGxm1zDVhDYts3+KxO3LHLZ77wwtj9
+            ZinUtpkT6wBl7Ca714sLB8UkLoEAfYC8ZQiINOhomia7OhkbOwtrdCSF
+            -----END PRIVATE KEY-----
+            """;
+    static final String EXPIRED = """
+            -----BEGIN CERTIFICATE-----
+            MIIBEzCBu6ADAgECAgEBMAoGCCqGSM49BAMCMBQxEjAQBgNVBAMMCTE5Mi4wLjIu
+            OTAeFw0yMDAxMDEwMDAwMDBaFw0yMDAyMDEwMDAwMDBaMBQxEjAQBgNVBAMMCTE5
+            Mi4wLjIuOTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABIbGbXMNWENi2zf4rE7c
+            sctnvvDC2P1mKdS2mRPrAGXsJrvXiwsHxSQugQB9gLxlCIg06GiaJrs6GRs7C2t0
+            JIUwCgYIKoZIzj0EAwIDRwAwRAIgCjoemISivIZcfX92jnGyFF5O2C89FsNZ4iVd
+            cpdYwtcCIDHFM68IlNB4ec3wMvV1NxFIH5UZBf+Dr22O/VlrF+lT
+            -----END CERTIFICATE-----
+            """;
+    static final String FUTURE = """
+            -----BEGIN CERTIFICATE-----
+            MIIBGDCBv6ADAgECAgEBMAoGCCqGSM49BAMCMBQxEjAQBgNVBAMMCTE5Mi4wLjIu
+            OTAiGA8yMTAwMDEwMTAwMDAwMFoYDzIxMDEwMTAxMDAwMDAwWjAUMRIwEAYDVQQD
+            DAkxOTIuMC4yLjkwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASGxm1zDVhDYts3
+            +KxO3LHLZ77wwtj9ZinUtpkT6wBl7Ca714sLB8UkLoEAfYC8ZQiINOhomia7Ohkb
+            OwtrdCSFMAoGCCqGSM49BAMCA0gAMEUCICv+QHut2wExc7jIlCdLyFG3xArYfJ4s
+            N1uIMJYfqoDDAiEAxqKdURpTQ7rSoARugyJgvih7FbPcdAJYo8skjZeawaQ=
+            -----END CERTIFICATE-----
+            """;
+
+    /**
+     * A certificate out of its dates is served (as by HAProxy and nginx), with a warning: it
+     * passed without a word, and clients that check dates then refused every handshake.
+     */
+    @Test
+    void aCertificateOutOfItsDatesIsAWarning() throws Exception {
+        Files.writeString(key, KEY);
+        Files.writeString(crt, EXPIRED);
+        assertEquals(List.of("relay tls: " + crt + ": certificate expired on 2020-02-01T00:00:00Z"),
+                KeyPairs.problems(config));
+        assertEquals(1, KeyPairs.read(config, 1).size());
+        Files.writeString(crt, FUTURE);
+        assertEquals(List.of("relay tls: " + crt + ": certificate not valid before 2100-01-01T00:00:00Z"),
+                KeyPairs.problems(config));
+        assertEquals(1, KeyPairs.read(config, 1).size());
+    }
 }
