@@ -2,7 +2,6 @@ package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,8 +45,7 @@ class HttpTransportsTest {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring", "tls"})
     void aSession(String how) throws Exception {
-        RelayTransport t = how.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
-        assumeTrue(t != null, "io_uring is not available here");
+        RelayTransport t = HttpPeerTest.transport(how);
         HttpRelayFixture.Builder b = HttpRelayFixture.builder().transport(t)
                 .node(Direction.REQUEST, NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR");
         byte[] cert = resource("relay.crt");

@@ -2,7 +2,6 @@ package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,8 +51,7 @@ class PooledStaleBytesTest {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void staleBytesOnAParkedConnectionInTheRequestsBatchAreNeverItsResponse(String transport) throws Exception {
-        RelayTransport t = transport.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
-        assumeTrue(t != null, "io_uring is not available here");
+        RelayTransport t = HttpPeerTest.transport(transport);
         try (RawBackend b = new RawBackend(BACKEND, ANSWER_EACH);
                 HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start()) {
             String secondGot;
@@ -93,8 +91,7 @@ class PooledStaleBytesTest {
     @ValueSource(strings = {"epoll", "io_uring"})
     void staleBytesOnTheSessionsIdleConnectionInTheNextRequestsBatchAreNeverItsResponse(String transport)
             throws Exception {
-        RelayTransport t = transport.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
-        assumeTrue(t != null, "io_uring is not available here");
+        RelayTransport t = HttpPeerTest.transport(transport);
         try (RawBackend b = new RawBackend(BACKEND, ANSWER_EACH);
                 HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start();
                 RawClient c = r.client()) {
@@ -118,8 +115,7 @@ class PooledStaleBytesTest {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void bytesAfterTheLastPipelinedResponseKeepTheConnectionOutOfThePool(String transport) throws Exception {
-        RelayTransport t = transport.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
-        assumeTrue(t != null, "io_uring is not available here");
+        RelayTransport t = HttpPeerTest.transport(transport);
         CountDownLatch answered = new CountDownLatch(1);
         RawBackend.Script script = (b, in, out) -> {
             for (int i = 0; i < 2; i++) {

@@ -3,7 +3,6 @@ package org.hoststated.relay.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,8 +54,7 @@ class ServerCloseTest {
     @ParameterizedTest
     @CsvSource({"close, epoll", "HTTP/1.0, epoll", "chunked close, epoll", "close, io_uring", "HTTP/1.0, io_uring"})
     void theClientKeepsItsConnectionAfterAFramedResponseWhoseServerCloses(String style, String transport) throws Exception {
-        RelayTransport t = transport.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
-        assumeTrue(t != null, "io_uring is not available here");
+        RelayTransport t = HttpPeerTest.transport(transport);
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer(style));
                 HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start();
                 RawClient c = r.client()) {
@@ -116,8 +114,7 @@ class ServerCloseTest {
     @CsvSource({"until close, epoll", "until close, io_uring", "HTTP/1.0 until close, epoll"})
     void aResponseThatOnlyTheCloseEndsReachesTheClientChunkedAndItsConnectionStays(String style, String transport)
             throws Exception {
-        RelayTransport t = transport.equals("io_uring") ? RelayTransport.ioUring() : RelayTransport.epoll();
-        assumeTrue(t != null, "io_uring is not available here");
+        RelayTransport t = HttpPeerTest.transport(transport);
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, oneAnswer(style));
                 HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start();
                 RawClient c = r.client()) {
