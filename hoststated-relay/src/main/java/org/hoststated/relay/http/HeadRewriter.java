@@ -59,7 +59,7 @@ final class HeadRewriter {
     private static final byte REPLACE = 2;
     private static final byte[] COOKIE = HttpHead.lower("cookie");
     private static final byte[] SET_COOKIE = HttpHead.lower("set-cookie");
-    /** The length of {@code HTTP/1.x}, which begins a status line. */
+    /** The length of {@code HTTP/1.x}, which begins a status line and ends a request line. */
     private static final int HTTP_VERSION_LENGTH = 8;
 
     private final List<HttpRules.Rule> rules;
@@ -87,7 +87,10 @@ final class HeadRewriter {
     /** The path without path parameters, as servlet containers read it, or null when it has none. */
     private String pathParamForm;
     private boolean targetChanged;
-    /** An HTTP/1.0 response's status line is to say HTTP/1.1 ({@link #chunked}). */
+    /**
+     * The start line is to say HTTP/1.1: an HTTP/1.0 response's ({@link #chunked}), or a
+     * message that said a later 1.x ({@link HttpHead#laterVersion}).
+     */
     private boolean versionRaised;
     private Pairs queryPairs;
     private Pairs cookies;
@@ -155,14 +158,17 @@ final class HeadRewriter {
         begin(head, 0);
     }
 
-    /** Starts the edit of {@code head}: nothing changed yet, its hop-by-hop fields dropped. */
+    /**
+     * Starts the edit of {@code head}: nothing changed yet but the version of a later 1.x,
+     * its hop-by-hop fields dropped.
+     */
     private void begin(HttpHead head, int hashInit) {
         h = head;
         hash = hashInit;
-        changed = false;
         marked = false;
         targetChanged = false;
-        versionRaised = false;
+        versionRaised = head.laterVersion;
+        changed = versionRaised;
         path = null;
         query = null;
         pathForm = null;
@@ -619,7 +625,7 @@ final class HeadRewriter {
      */
     void chunked() {
         add("Transfer-Encoding", HttpHead.TRANSFER_ENCODING, "chunked");
-        versionRaised = h.version == 10;
+        versionRaised |= h.version == 10;
     }
 
     /** Writes the head, as edited by the last {@link #apply}, to {@code out}. */
@@ -633,7 +639,7 @@ final class HeadRewriter {
         }
         Composer c = composer.start(h.buf, alloc, out);
         int pos = h.start;
-        if (versionRaised) {
+        if (versionRaised && !request) {
             c.text("HTTP/1.1");
             pos = h.start + HTTP_VERSION_LENGTH;
         }
@@ -641,6 +647,13 @@ final class HeadRewriter {
             c.range(h.start, h.targetStart);
             c.text(query == null ? path : path + "?" + query);
             pos = h.targetEnd;
+        }
+        if (versionRaised && request) {
+            // The version follows the target and its space.
+            int version = h.targetEnd + 1;
+            c.range(pos, version);
+            c.text("HTTP/1.1");
+            pos = version + HTTP_VERSION_LENGTH;
         }
         for (int f = 0; f < h.fields; f++) {
             if (fate[f] == KEEP) {

@@ -394,7 +394,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         boolean dropFraming = (status < 200 || status == 204) && (head.contentLength >= 0 || head.transferEncoding)
                 || last && http10Request && head.transferEncoding;
         if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming || normalised
-                || rechunk)) {
+                || rechunk || head.laterVersion)) {
             rules.apply(head, 0);
             if (dropFraming) {
                 rules.dropFraming();
@@ -413,9 +413,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 finalHeadIn = in;
                 finalHeadAt = end;
             }
-        } else if (head.hopByHop || dropFraming || normalised) {
+        } else if (head.hopByHop || dropFraming || normalised || head.laterVersion) {
             // An interim response or a 101: no rule applies, but what is meant for this hop
-            // only (Connection options, Keep-Alive) stops here as in any other response.
+            // only (Connection options, Keep-Alive) stops here as in any other response, and
+            // it says the relay's version.
             rules.dropHopByHop(head);
             if (dropFraming) {
                 rules.dropFraming();

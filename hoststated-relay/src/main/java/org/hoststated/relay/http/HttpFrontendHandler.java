@@ -261,7 +261,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         // The client's close is the client's: the server is asked to keep the connection for
         // the next session, and the response then tells the client it closes.
         boolean keepServer = !persistentRequest && pool.enabled() && !head.upgradeRequest();
-        boolean rewrite = requestRules.active() || keepServer || head.hopByHop || head.framingLookalikes;
+        boolean rewrite = requestRules.active() || keepServer || head.hopByHop || head.framingLookalikes
+                || head.laterVersion;
         if (rewrite) {
             requestRules.apply(head, key);
             key = requestRules.hash();

@@ -60,6 +60,11 @@ final class HttpHead {
     boolean request;
     /** 10 for HTTP/1.0, 11 for HTTP/1.1 (and later 1.x). */
     int version;
+    /**
+     * The message says HTTP/1.2 to 1.9: read as 1.1 (RFC 9112 2.3), and sent on saying
+     * HTTP/1.1, the relay's own version (RFC 9110 2.5), as HAProxy and nginx send it.
+     */
+    boolean laterVersion;
     int status;
     boolean methodHead;
     boolean methodConnect;
@@ -152,6 +157,7 @@ final class HttpHead {
         start = from;
         end = to;
         request = isRequest;
+        laterVersion = false;
         fields = 0;
         contentLength = -1;
         transferEncoding = false;
@@ -327,6 +333,7 @@ final class HttpHead {
         if (major != 1) {
             throw new HttpException(bad == 400 ? 505 : bad, "unsupported HTTP version");
         }
+        laterVersion = minor > 1;
         return minor == 0 ? 10 : 11;
     }
 

@@ -252,6 +252,34 @@ class HttpNormalisationTest {
         }
     }
 
+    /**
+     * A later HTTP/1.x (1.2 to 1.9) is read as 1.1 (RFC 9112 2.3) and each hop is told the
+     * relay's own version (RFC 9110 2.5), as HAProxy and nginx do: Node.js answers a request
+     * that says HTTP/1.2 with 400, and a client need not know what 1.2 is.
+     */
+    @Test
+    void aLaterMinorVersionIsSentOnAsHttp11() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
+            assertEquals("GET /x HTTP/1.1\r\nHost: a\r\n\r\n", r.forwarded("GET /x HTTP/1.2\r\nHost: a\r\n\r\n"));
+            assertEquals("GET /y?q HTTP/1.1\r\nHost: b\r\n\r\n", r.forwarded("GET http://b/y?q HTTP/1.9\r\nHost: a\r\n\r\n"));
+            assertEquals("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", r.forwarded("OPTIONS * HTTP/1.2\r\nHost: a\r\n\r\n"));
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.2 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                        + "HTTP/1.2 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            for (int i = 0; i < 2; i++) {
+                c.send(HttpRelayTest.GET);
+                assertEquals("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n", c.read().head());
+                RawClient.Response res = c.read();
+                assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", res.head());
+                assertEquals("ok", res.text());
+            }
+        }
+    }
+
     @Test
     void aLoneUpgradeFieldOrOptionIsDropped() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
