@@ -195,6 +195,12 @@ final class HttpHead {
         if (transferEncoding && (!chunked || version == 10)) {
             throw new HttpException(400, "invalid Transfer-Encoding");
         }
+        if (transferEncoding && transferCodings > 1) {
+            // Bodies pass through as they came, coded: a server that frames only a lone
+            // "chunked" would read this one as none and its chunk data as the next request.
+            // HAProxy answers 422, nginx 501 (RFC 9112 6.1: a coding it does not know).
+            throw new HttpException(501, "transfer coding other than chunked");
+        }
         if (hosts > 1 || (hosts == 0 && version == 11)) {
             throw new HttpException(400, hosts == 0 ? "no Host" : "several Host fields");
         }
