@@ -8,7 +8,8 @@ import io.netty.buffer.ByteBuf;
  * zeros allowed, within the bound on the size line), white space after a size only before the
  * {@code ;} of an extension (RFC 9112 7.1.1's BWS; in responses also before the CRLF), CRLF
  * after each size line and each chunk's data, chunk extensions and trailer fields without
- * control characters, trailer field names as tokens (no obs-fold). The bytes pass through
+ * control characters (a request's extensions to RFC 9112 7.1.1's grammar, quoted strings
+ * closed and without escapes), trailer field names as tokens (no obs-fold). The bytes pass through
  * unchanged (to an HTTP/1.0 client, the chunks' data alone), so what a lenient parser would
  * tolerate is refused rather than passed on to a server that may read it otherwise. A
  * response's lines may end in a bare LF (RFC 9112 2.2 lets a recipient take it; HAProxy and
@@ -21,6 +22,9 @@ final class ChunkedFramer extends BodyFramer {
     private enum State { SIZE, SIZE_BWS, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER_NAME, TRAILER_VALUE,
         TRAILER_LF, LAST_LF, DONE }
 
+    /** Where in a request's chunk extensions the scan is (RFC 9112 7.1.1), after a {@code ;}. */
+    private enum Ext { NAME_START, NAME, AFTER_NAME, VALUE_START, TOKEN, QUOTED, AFTER_VALUE }
+
     private static final int MAX_SIZE_LINE = 4096;
     /** A size at or over this cannot take another hex digit: sizes have at most 15 significant digits. */
     private static final long MAX_BEFORE_DIGIT = 1L << 56;
@@ -29,6 +33,7 @@ final class ChunkedFramer extends BodyFramer {
     /** A response's framing: sizes may be padded, lines may end in a bare LF. */
     private final boolean response;
     private State state;
+    private Ext ext;
     /** The last scan stopped before a bare LF that ends a line: a CR is owed before it. */
     private boolean crOwed;
     private long size;
@@ -119,7 +124,7 @@ final class ChunkedFramer extends BodyFramer {
             case SIZE_BWS -> {
                 line();
                 if (c == ';') {
-                    state = State.EXT;
+                    extension();
                 } else if (c == HttpHead.CR && response) {
                     state = State.SIZE_LF;
                 } else if (c == HttpHead.LF && response) {
@@ -130,7 +135,9 @@ final class ChunkedFramer extends BodyFramer {
             }
             case EXT -> {
                 line();
-                if (c == HttpHead.CR) {
+                if (!response) {
+                    requestExtension(c);
+                } else if (c == HttpHead.CR) {
                     state = State.SIZE_LF;
                 } else if (c == HttpHead.LF && response) {
                     owe(State.SIZE_LF);
@@ -215,11 +222,56 @@ final class ChunkedFramer extends BodyFramer {
         } else if (c == HttpHead.LF && response) {
             owe(State.SIZE_LF);
         } else if (c == ';') {
-            state = State.EXT;
+            extension();
         } else if (c == ' ' || c == '\t') {
             state = State.SIZE_BWS;
         } else {
             throw fail("invalid chunk size");
+        }
+    }
+
+    /** A {@code ;} after a chunk size: an extension's name follows. */
+    private void extension() {
+        state = State.EXT;
+        ext = Ext.NAME_START;
+    }
+
+    /**
+     * One byte of a request's chunk extensions, which pass on as they came, so they must mean
+     * one thing: {@code ;} name [{@code =} token or quoted string], with white space around
+     * the {@code ;} and {@code =} (BWS), up to the CR. A quoted string may not hold a
+     * backslash (RFC 9110 5.6.4 lets it escape the next byte, and a server that does not
+     * reads an escaped quote as the end), and the line may not end within one (a server that
+     * reads a quoted string on past the line's end finds other chunks): the "Funky Chunks"
+     * quoted-string cases, which made Netty before 4.1.132 and others smuggle requests.
+     */
+    private void requestExtension(byte c) throws HttpException {
+        if (ext == Ext.QUOTED) {
+            if (c == '"') {
+                ext = Ext.AFTER_VALUE;
+            } else if (c == '\\' || !HttpHead.isVchar(c)) {
+                throw fail(c == HttpHead.CR ? "unterminated quoted string in chunk extension"
+                        : "invalid character in quoted chunk extension");
+            }
+            return;
+        }
+        boolean space = c == ' ' || c == '\t';
+        boolean token = HttpHead.isTchar(c);
+        Ext next = switch (ext) {
+            case NAME_START -> token ? Ext.NAME : space ? ext : null;
+            case NAME, AFTER_NAME -> token && ext == Ext.NAME ? ext
+                    : space ? Ext.AFTER_NAME : c == '=' ? Ext.VALUE_START : c == ';' ? Ext.NAME_START : null;
+            case VALUE_START -> c == '"' ? Ext.QUOTED : token ? Ext.TOKEN : space ? ext : null;
+            case TOKEN, AFTER_VALUE -> token && ext == Ext.TOKEN ? ext
+                    : space ? Ext.AFTER_VALUE : c == ';' ? Ext.NAME_START : null;
+            default -> throw new IllegalStateException(ext.name());
+        };
+        if (c == HttpHead.CR && ext != Ext.NAME_START && ext != Ext.VALUE_START) {
+            state = State.SIZE_LF;
+        } else if (next == null) {
+            throw fail("invalid chunk extension");
+        } else {
+            ext = next;
         }
     }
 

@@ -81,6 +81,41 @@ class ChunkedFramerTest {
         }
     }
 
+    /**
+     * A request's chunk extensions follow RFC 9112 7.1.1, since they pass on as they came: a
+     * server that reads a quoted string on past the line's end (the "Funky Chunks" quoted
+     * string cases; Netty before 4.1.132) or ends it at an escaped quote would find another
+     * end of the line, and so other chunks, than the relay.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"2;a=\"x\r\nok\r\n0\r\n\r\n", "2;a=\"x\\\"\r\nok\r\n", "2;a=\"\\\";b\"\r\nok\r\n",
+            "2;a b\r\nok\r\n", "2;\r\nok\r\n", "2;=1\r\nok\r\n", "2;a=\r\nok\r\n", "2;a=\"x\"y\r\nok\r\n",
+            "2;a=@\r\nok\r\n", "2;a;\r\nok\r\n", "2;a=\"x\ty\u0001\"\r\nok\r\n", "2;a=b=c\r\nok\r\n"})
+    void refusesARequestsMalformedChunkExtensions(String body) {
+        ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
+        ByteBuf b = Unpooled.copiedBuffer(body, StandardCharsets.ISO_8859_1);
+        try {
+            assertEquals(400, assertThrows(HttpException.class, () -> f.scan(b, 0, b.writerIndex())).status());
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void takesWellFormedChunkExtensionsAndAResponsesOthers() throws Exception {
+        String body = "2;a;b=c ; d = \"q;r= \t\u00e9\" ;e\r\nok\r\n0;last=\"\"\r\n\r\n";
+        for (int split = 0; split <= body.length(); split++) {
+            ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
+            assertEquals(body.length(), scanAll(f, body, split), "split at " + split);
+            assertTrue(f.done());
+        }
+        // A response's extensions end at its client, which ignores them: legacy servers' are taken.
+        String loose = "2;a b=\"x\r\nok\r\n0\r\n\r\n";
+        ChunkedFramer r = new ChunkedFramer(502, 1024, true).reset();
+        assertEquals(loose.length(), scanAll(r, loose, 3));
+        assertTrue(r.done());
+    }
+
     @Test
     void leadingZerosDoNotCountAgainstTheSizeBound() throws Exception {
         ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();

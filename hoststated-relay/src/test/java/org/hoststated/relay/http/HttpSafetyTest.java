@@ -74,6 +74,10 @@ class HttpSafetyTest {
                         + "10000000000000001\r\n", 400),
                 Arguments.of("white space after a chunk size", "POST / HTTP/1.1\r\nHost: a\r\n"
                         + "Transfer-Encoding: chunked\r\n\r\n5 \r\nabcde\r\n0\r\n\r\n", 400),
+                // A server reading the quoted string on past the CRLF would take "0" and the
+                // request after it for the extension's value, and the rest for other chunks.
+                Arguments.of("chunk extension's quote left open", "POST / HTTP/1.1\r\nHost: a\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n2;a=\"x\r\nok\r\n0\r\n\r\n", 400),
                 Arguments.of("chunk without CRLF", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + "3\r\nabcX\r\n", 400),
                 Arguments.of("bare LF line end", "GET / HTTP/1.1\nHost: a\n\n", 400),
