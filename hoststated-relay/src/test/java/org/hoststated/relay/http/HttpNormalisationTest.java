@@ -264,6 +264,12 @@ class HttpNormalisationTest {
             assertEquals("GET /y?q HTTP/1.1\r\nHost: b\r\n\r\n", r.forwarded("GET http://b/y?q HTTP/1.9\r\nHost: a\r\n\r\n"));
             assertEquals("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", r.forwarded("OPTIONS * HTTP/1.2\r\nHost: a\r\n\r\n"));
         }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .node(REQ, NodeType.QUERY, Action.CHANGE, "lang", "en").start()) {
+            // A rule's new target and the version, both on the request line.
+            assertEquals("GET /p?lang=en HTTP/1.1\r\nHost: a\r\n\r\n", r.forwarded("GET /p?lang=de HTTP/1.3\r\nHost: a\r\n\r\n"));
+        }
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
             while (RawBackend.head(in) != null) {
                 RawBackend.write(out, "HTTP/1.2 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
