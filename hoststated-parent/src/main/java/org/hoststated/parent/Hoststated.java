@@ -114,7 +114,10 @@ public final class Hoststated implements Callable<Integer> {
             if (verbose) {
                 PrintWriter out = spec.commandLine().getOut();
                 // print() is not flushed by the writer's autoflush, and main exits right after.
-                out.print(o.loaded().text());
+                String text = o.loaded().text();
+                // A file ends in a newline: without it, "configuration OK" on stderr joins the
+                // last "}" on a terminal, and a redirected copy lacks the final line's end.
+                out.print(text.endsWith("\n") ? text : text + "\n");
                 out.flush();
             }
             err.println("configuration OK");

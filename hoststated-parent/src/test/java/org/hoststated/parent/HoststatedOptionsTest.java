@@ -74,6 +74,7 @@ class HoststatedOptionsTest {
         String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(printed.contains("relay \"r\" {"), printed);
         assertTrue(printed.contains("forward to \"127.0.0.1\" port 80"), printed);
+        assertTrue(printed.endsWith("}\n"), "the printed file ends in a newline: " + printed);
     }
 
     @Test
