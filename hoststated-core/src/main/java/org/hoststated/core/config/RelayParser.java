@@ -90,7 +90,7 @@ final class RelayParser {
     private void table(Draft.RelayDraft r, Token kw) {
         String name = ctx.string("table name");
         int port = ctx.in.peek().isKeyword("port") ? ctx.port() : 0;
-        Mode mode = Mode.LOADBALANCE;
+        Mode mode = null;
         if (ctx.acceptKeyword("loadbalance")) {
             mode = Mode.LOADBALANCE;
         } else if (ctx.acceptKeyword("roundrobin")) {
@@ -103,9 +103,16 @@ final class RelayParser {
             ctx.keyword("check");
             noCheck = true;
         }
+        Token next = ctx.in.peek();
+        if (!noCheck && mode == null && next.kind() != Token.Kind.NEWLINE
+                && next.kind() != Token.Kind.RBRACE && next.kind() != Token.Kind.EOF) {
+            // "round-robin" or "least-conn" is a mode misspelled: name the words that fit here,
+            // not the bare "end of line" the statement's end would expect.
+            throw ctx.unexpected(next, "'roundrobin', 'loadbalance', 'hash', 'no check' or end of line");
+        }
         checkNoTarget(r, kw);
         r.table = new Draft.TableRef(name, port, Pos.of(kw));
-        r.mode = mode;
+        r.mode = mode == null ? Mode.LOADBALANCE : mode;
         r.noCheck = noCheck;
     }
 

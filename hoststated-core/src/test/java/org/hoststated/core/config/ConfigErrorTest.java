@@ -63,6 +63,12 @@ class ConfigErrorTest {
                 Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n"
                         + " forward to 10.0.0.9 port 80\n table web\n}\n",
                         "test.conf:13: relay r target or service already specified"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n table web round-robin\n}\n",
+                        "test.conf:12: syntax error: expected 'roundrobin', 'loadbalance', 'hash', 'no check' or end of"
+                        + " line, got 'round-robin'"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n table web port 80 rr\n}\n",
+                        "test.conf:12: syntax error: expected 'roundrobin', 'loadbalance', 'hash', 'no check' or end of"
+                        + " line, got 'rr'"),
                 Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n service nope\n}\n",
                         "test.conf:12: no such service: nope"),
                 Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n service www\n"
