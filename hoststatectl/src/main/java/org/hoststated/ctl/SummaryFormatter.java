@@ -287,13 +287,30 @@ final class SummaryFormatter {
             return null;
         }
         StringBuilder b = new StringBuilder(160);
-        b.append(m.type().logName()).append(": imsg type ").append(m.type().id())
+        b.append(eventName(m.type())).append(": imsg type ").append(m.type().id())
             .append(" len ").append(len)
             .append(" peerid ").append(Integer.toUnsignedString(m.peerId()))
             .append(" pid ").append(m.pid()).append('\n');
         b.append("\ttimestamp: ").append(now.getEpochSecond()).append(", ");
         ctime(b, ZonedDateTime.ofInstant(now, zone));
         return b.append(fields).toString();
+    }
+
+    /**
+     * The original hoststatectl's name of an event: the enable and disable notices are named
+     * after the control commands that cause them, "ctl_disable_service" in its own word order
+     * included, so that a script written for the original matches them.
+     */
+    static String eventName(MessageType t) {
+        return switch (t) {
+            case SERVICE_DISABLE -> "ctl_disable_service";
+            case SERVICE_ENABLE -> "ctl_service_enable";
+            case TABLE_DISABLE -> "ctl_table_disable";
+            case TABLE_ENABLE -> "ctl_table_enable";
+            case HOST_DISABLE -> "ctl_host_disable";
+            case HOST_ENABLE -> "ctl_host_enable";
+            default -> t.logName();
+        };
     }
 
     private static String eventFields(Object p) {

@@ -563,11 +563,25 @@ class HoststatectlTest {
             assertEquals(new Run(1,
                     "host_status: imsg type 46 len 42 peerid 0 pid 4242\n" + ts + "\tid: 3\n\tstate: down\n"
                     + "sync: imsg type 47 len 20 peerid 7 pid 4242\n" + ts + "\tgeneration: 1\n"
-                    + "host_disable: imsg type 45 len 24 peerid 0 pid 4242\n" + ts + "\tid: 4\n"
+                    + "ctl_host_disable: imsg type 45 len 24 peerid 0 pid 4242\n" + ts + "\tid: 4\n"
                     + "ctl_table_changed: imsg type 9 len 24 peerid 0 pid 4242\n" + ts + "\tid: 2\n",
                     "hoststatectl: daemon closed the connection\n"), r);
             assertEquals(MessageType.CTL_NOTIFY, d.request().type());
         }
+    }
+
+    /** The enable and disable events carry the original's names (SPEC 2.2), word order included. */
+    @Test
+    void monitorNamesTheEnableAndDisableEventsAsTheOriginalDid() {
+        assertEquals("ctl_disable_service", SummaryFormatter.eventName(MessageType.SERVICE_DISABLE));
+        assertEquals("ctl_service_enable", SummaryFormatter.eventName(MessageType.SERVICE_ENABLE));
+        assertEquals("ctl_table_disable", SummaryFormatter.eventName(MessageType.TABLE_DISABLE));
+        assertEquals("ctl_table_enable", SummaryFormatter.eventName(MessageType.TABLE_ENABLE));
+        assertEquals("ctl_host_disable", SummaryFormatter.eventName(MessageType.HOST_DISABLE));
+        assertEquals("ctl_host_enable", SummaryFormatter.eventName(MessageType.HOST_ENABLE));
+        assertEquals("host_status", SummaryFormatter.eventName(MessageType.HOST_STATUS));
+        assertEquals("ctl_table_changed", SummaryFormatter.eventName(MessageType.CTL_TABLE_CHANGED));
+        assertEquals("sync", SummaryFormatter.eventName(MessageType.SYNC));
     }
 
     /**

@@ -184,14 +184,14 @@ class CtlIT {
             String line;
             String seen = null;
             while ((line = in.readLine()) != null) {
-                if (line.startsWith("host_disable: imsg type ")) {
+                if (line.startsWith("ctl_host_disable: imsg type ")) {
                     seen = line;
                     assertTrue(in.readLine().startsWith("\ttimestamp: "));
                     assertEquals("\tid: 0", in.readLine());
                     break;
                 }
             }
-            assertTrue(seen != null, "monitor printed no host_disable event");
+            assertTrue(seen != null, "monitor printed no ctl_host_disable event");
         } finally {
             mon.destroy();
             mon.waitFor(5, TimeUnit.SECONDS);
