@@ -11,11 +11,8 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.hoststated.relay.ReceiveRing;
@@ -41,8 +38,6 @@ import org.slf4j.LoggerFactory;
 public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter implements HeldSession {
     private static final Logger log = LoggerFactory.getLogger(RelayFrontendHandler.class);
 
-    /** The host id of a {@code nat lookup} destination, which belongs to no table. */
-    private static final int NAT_HOST_ID = -2;
 
     private final RelayContext relay;
     private Channel client;
@@ -99,11 +94,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
                     (InetSocketAddress) client.localAddress());
         }
         if (host == null) {
-            RelaySession.setReason(client, "no host available");
+            RelaySession.setReason(client, RelaySession.noHostReason(relay.config()));
             ctx.close();
             return;
         }
-        retriesLeft = host.id() == NAT_HOST_ID ? host.retry() : HostSelector.RETRIES_NOT_COUNTED;
+        retriesLeft = host.natLookup() ? host.retry() : HostSelector.RETRIES_NOT_COUNTED;
         connect();
     }
 
@@ -116,14 +111,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return null;
         }
         InetSocketAddress orig = OriginalDestination.of(client);
-        return orig == null ? null
-                : new TargetHost(NAT_HOST_ID, "nat lookup " + host(orig.getAddress()), orig,
-                        relay.config().natLookupRetry());
-    }
-
-    /** An address as the name of a host: IPv6 in brackets, so that the port can follow. */
-    private static String host(InetAddress a) {
-        return a instanceof Inet6Address ? "[" + NetUtil.toAddressString(a) + "]" : a.getHostAddress();
+        return orig == null ? null : TargetHost.natLookup(orig, relay.config().natLookupRetry());
     }
 
     private void connect() {
@@ -131,7 +119,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         Bootstrap b = relay.backend(host.address()).clone(client.eventLoop()).handler(new RelayBackendHandler(this));
         ChannelFuture f = b.connect(host.address());
         server = f.channel();
-        if (host.id() != NAT_HOST_ID) {
+        if (!host.natLookup()) {
             relay.selector().connecting(f, host);
         }
         RelaySession.whenConnected(f, client.eventLoop(), this::connectDone);
@@ -175,7 +163,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         }
         if (retriesLeft-- > 0) {
             // The original destination of a redirected client has no alternative but itself.
-            TargetHost next = host.id() == NAT_HOST_ID ? host : relay.selector().next(host);
+            TargetHost next = host.natLookup() ? host : relay.selector().next(host);
             if (next != null) {
                 log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(),
                         why, next);

@@ -24,6 +24,7 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.posix.SystemError;
 
 /**
@@ -65,6 +66,16 @@ public final class RelaySession {
     public static String reason(Channel client) {
         String r = client.attr(REASON).get();
         return r != null ? r : "done";
+    }
+
+    /**
+     * Why a session found no host: for a relay whose only target is {@code nat lookup}, that the
+     * client was not redirected to it (an operator's packet filter rule that does not match, or
+     * a client that connected to the relay's own address), not an empty table it does not have.
+     */
+    public static String noHostReason(RelayConfig relay) {
+        return relay.natLookup() && relay.target() == null
+                ? "not redirected by the packet filter (nat lookup)" : "no host available";
     }
 
     /**

@@ -237,7 +237,7 @@ final class BackendLink {
         }
         recording = false;
         HttpBackendHandler old = handler;
-        if (reset || !old.reused()) {
+        if ((reset || !old.reused()) && !host.natLookup()) {
             TargetHost next = relay.selector().next(host);
             if (next != null) {
                 host = next;
@@ -277,7 +277,9 @@ final class BackendLink {
         ChannelFuture f = b.connect(host.address());
         channel = f.channel();
         session.connecting(host);
-        relay.selector().connecting(f, host);
+        if (!host.natLookup()) {
+            relay.selector().connecting(f, host);
+        }
         // Later, even for a connect failed at once: the caller moves the request's expectation
         // to the new handler (or reads it) after this returns.
         RelaySession.whenConnected(f, client.eventLoop(), this::connectDone);
@@ -313,10 +315,11 @@ final class BackendLink {
     private void connectFailed(Throwable cause) {
         String why = host + ": " + RelaySession.describeConnectFailure(cause);
         if (retriesLeft == HostSelector.RETRIES_NOT_COUNTED) {
-            retriesLeft = relay.selector().connectRetries(host);
+            retriesLeft = host.natLookup() ? host.retry() : relay.selector().connectRetries(host);
         }
         if (retriesLeft-- > 0) {
-            TargetHost next = relay.selector().next(host);
+            // The original destination of a redirected client has no alternative but itself.
+            TargetHost next = host.natLookup() ? host : relay.selector().next(host);
             if (next != null) {
                 log.debug("relay {}: connect to {}, retrying with {}", relay.name(), why, next);
                 host = next;

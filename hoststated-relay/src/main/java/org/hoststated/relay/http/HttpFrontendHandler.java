@@ -22,6 +22,7 @@ import java.util.function.Consumer;
 import org.hoststated.core.proc.DelayedClose;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.HeldSession;
+import org.hoststated.relay.handler.OriginalDestination;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
@@ -102,6 +103,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private final BackendLink link;
     /** The hosts snapshot in which the connection's host was last found up ({@link #hostStillAccepted}). */
     private RelayHosts hostsChecked;
+    /** {@code nat lookup}: the client's original destination (null: not redirected). */
+    private TargetHost natHost;
+    private boolean natLooked;
 
     private final BackendPool pool;
 
@@ -316,6 +320,17 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * new one to the chosen host. False when no host is up (the session is then answered 503).
      */
     private boolean route(int key, boolean mayReuse) {
+        TargetHost nat = natTarget();
+        if (nat != null) {
+            // Every request of a redirected client goes where it meant to go: the destination
+            // is not in a table, never down, and no other host can stand in for it.
+            if (link.open()) {
+                link.reuse();
+            } else {
+                link.connect(nat, false);
+            }
+            return true;
+        }
         boolean perRequest = rules.hashes && hashRouted;
         if (link.open() && !perRequest && hostStillAccepted()) {
             link.reuse();
@@ -326,7 +341,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         hostsChecked = relay.selector().hosts();
         TargetHost want = relay.selector().select(remote, local, key);
         if (want == null) {
-            fail(new HttpException(503, "no host available"));
+            fail(new HttpException(503, RelaySession.noHostReason(relay.config())));
             return false;
         }
         if (link.open() && want.equals(link.host())) {
@@ -335,6 +350,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
         link.connect(want, mayReuse);
         return true;
+    }
+
+    /** The original destination of a client redirected to a {@code nat lookup} relay, looked up once. */
+    private TargetHost natTarget() {
+        if (!natLooked) {
+            natLooked = true;
+            if (relay.config().natLookup()) {
+                InetSocketAddress orig = OriginalDestination.of(client);
+                natHost = orig == null ? null : TargetHost.natLookup(orig, relay.config().natLookupRetry());
+            }
+        }
+        return natHost;
     }
 
     /**

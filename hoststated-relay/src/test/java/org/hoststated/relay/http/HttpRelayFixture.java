@@ -77,6 +77,7 @@ final class HttpRelayFixture implements AutoCloseable {
         private int socketBuffer;
         private RelayTransport transport = RelayTransport.epoll();
         private boolean down;
+        private boolean natLookup;
         private io.netty.handler.ssl.SslContext tls;
         /** Runs once the socket listens and before the relay takes it (clients queued meanwhile). */
         private java.util.function.Consumer<InetSocketAddress> beforeServing = a -> { };
@@ -112,6 +113,12 @@ final class HttpRelayFixture implements AutoCloseable {
         /** Hosts of a table instead of one {@code forward to}. */
         Builder table(Mode m) {
             mode = m;
+            return this;
+        }
+
+        /** {@code nat lookup}, with the backends (if any) as the target of other clients. */
+        Builder natLookup() {
+            natLookup = true;
             return this;
         }
 
@@ -183,7 +190,10 @@ final class HttpRelayFixture implements AutoCloseable {
         for (int i = 0; i < b.backends.size(); i++) {
             hosts.add(new TargetHost(i + 1, "h" + (i + 1), b.backends.get(i), 0));
         }
-        if (b.mode == null) {
+        if (b.backends.isEmpty()) {
+            target = null;
+            selector = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(List.of()));
+        } else if (b.mode == null) {
             InetSocketAddress a = b.backends.get(0);
             target = new ForwardTarget(a.getAddress(), a.getAddress().getHostAddress(), a.getPort(), 0);
             selector = HostSelector.fixed(hosts.get(0));
@@ -196,7 +206,7 @@ final class HttpRelayFixture implements AutoCloseable {
                 case HASH -> new Hash();
             }, false, key, RelayHosts.of(hosts, h -> !b.down));
         }
-        RelayConfig relay = new RelayConfig(1, "www", new ListenConfig(listen, 0, false), target, false, 0, "web",
+        RelayConfig relay = new RelayConfig(1, "www", new ListenConfig(listen, 0, false), target, b.natLookup, 0, "web",
                 b.timeoutSec, false);
         workers = b.transport.newWorkers(1, "test-http");
         ChannelFactory<? extends Channel> channels = b.backendChannels != null ? b.backendChannels
