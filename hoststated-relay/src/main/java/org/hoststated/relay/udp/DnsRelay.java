@@ -322,18 +322,18 @@ public final class DnsRelay {
         if (!listener.isWritable()) {
             // The way to the clients is congested: a queued answer would wait longer than the
             // client does, and the queue would grow without end.
-            closed(u, q, "answer from " + q.target + " dropped: queue towards the clients full");
+            closed(u, q, "answer dropped: queue towards the clients full");
             return;
         }
         DnsHeader.setId(msg, q.clientId);
         lastAnswer = listener.write(new DatagramPacket(msg.copy(), q.client));
-        closed(u, q, "answered by " + q.target);
+        closed(u, q, "answered");
     }
 
     private void expire(UpstreamSocket u, int id) {
         PendingQuery q = u.remove(id);
         if (q != null) {
-            closed(u, q, "timeout waiting for " + q.target);
+            closed(u, q, "timeout waiting for the answer");
         }
     }
 
@@ -350,9 +350,9 @@ public final class DnsRelay {
         live.remove(q);
         relay.counters().closed();
         if (relay.logSessions()) {
-            log.info(q.closeLine(relay.name(), System.nanoTime(), why));
+            log.info(q.closeLine(relay.name(), waiting, System.nanoTime(), why));
         } else if (log.isDebugEnabled()) {
-            log.debug(q.closeLine(relay.name(), System.nanoTime(), why));
+            log.debug(q.closeLine(relay.name(), waiting, System.nanoTime(), why));
         }
         if (u != null) {
             u.closeIfIdle();

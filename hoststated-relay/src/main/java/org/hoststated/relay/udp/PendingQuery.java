@@ -33,11 +33,16 @@ final class PendingQuery {
     }
 
     /**
-     * The query's close line: relay, session, time taken, the client (as a TCP session's line
-     * names it, so that an operator can tell whose query timed out) and how it ended.
+     * The query's close line, in a TCP session's form so that one pattern reads both (relayd
+     * closed its UDP sessions with the same line): relay, session, the queries still waiting,
+     * client and host, how it ended, then the time it took, in milliseconds.
+     *
+     * @param waiting the relay's queries still waiting for an answer, this one not counted
      */
-    String closeLine(String relayName, long nowNanos, String why) {
-        return "relay " + relayName + ", session " + session + " (" + (nowNanos - startNanos) / 1000 + " µs), "
-                + SessionInfo.address(client) + ": " + why;
+    String closeLine(String relayName, int waiting, long nowNanos, String why) {
+        long micros = (nowNanos - startNanos) / 1000;
+        return "relay " + relayName + ", session " + session + " (" + waiting + " active), "
+                + SessionInfo.address(client) + " -> " + (target == null ? "-" : target) + ", " + why + " (" + micros / 1000 + "."
+                + micros / 100 % 10 + " ms)";
     }
 }
