@@ -26,6 +26,9 @@ die() { echo "install.sh: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || [ -n "$DESTDIR" ] || die "run as root (or set DESTDIR)"
 command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ] || die "no java on PATH: install a JDK or JRE 17 or newer"
+# bin/hoststated names the parent JVM with bash's exec -a ("hoststated: parent"), which the
+# rc.d script and ps rely on; OpenBSD's base system has no bash.
+command -v bash >/dev/null 2>&1 || die "no bash on PATH: hoststated's launcher needs it (OpenBSD: pkg_add bash)"
 
 bindir=$DESTDIR$PREFIX/bin
 libdir=$DESTDIR$PREFIX/lib/hoststated
