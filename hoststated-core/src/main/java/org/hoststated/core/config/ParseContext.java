@@ -178,7 +178,11 @@ final class ParseContext {
             return List.of(literal);
         }
         if (looksNumeric(host) || host.length() > 253 || !HOSTNAME.matcher(host).matches()) {
-            throw fail(at, "invalid address: " + Messages.clip(host));
+            // "$addr" in quotes is the text $addr: say why, as the operator meant the macro.
+            throw fail(at, "invalid address: " + Messages.clip(host)
+                    + (at.kind() == Token.Kind.QUOTED && host.startsWith("$")
+                            ? " (a macro is not expanded inside quotes: write $" + Messages.clip(host.substring(1))
+                                    + " without them)" : ""));
         }
         List<InetAddress> all = resolved.get(host);
         if (all == null) {

@@ -70,6 +70,12 @@ final class RelayParser {
         String host = ctx.string("listen address");
         int port = ctx.port();
         boolean ssl = ctx.acceptKeyword("ssl");
+        Token next = ctx.in.peek();
+        if (!ssl && next.kind() != Token.Kind.NEWLINE && next.kind() != Token.Kind.RBRACE
+                && next.kind() != Token.Kind.EOF) {
+            // relayd's later "tls" is this implementation's "ssl": name the word that fits.
+            throw ctx.unexpected(next, "'ssl' or end of line");
+        }
         if (r.listen != null) {
             throw ctx.fail(kw, "relay " + r.name + " listener already specified");
         }

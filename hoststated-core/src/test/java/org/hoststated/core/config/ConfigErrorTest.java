@@ -63,6 +63,11 @@ class ConfigErrorTest {
                 Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n"
                         + " forward to 10.0.0.9 port 80\n table web\n}\n",
                         "test.conf:13: relay r target or service already specified"),
+                Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80 tls\n table web\n}\n",
+                        "test.conf:11: syntax error: expected 'ssl' or end of line, got 'tls'"),
+                Arguments.of("addr = \"127.0.0.1\"\n" + TABLE + SERVICE + "relay r {\n listen on \"$addr\" port 80\n"
+                        + " table web\n}\n", "test.conf:12: invalid address: $addr (a macro is not expanded inside"
+                        + " quotes: write $addr without them)"),
                 Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n table web round-robin\n}\n",
                         "test.conf:12: syntax error: expected 'roundrobin', 'loadbalance', 'hash', 'no check' or end of"
                         + " line, got 'round-robin'"),
