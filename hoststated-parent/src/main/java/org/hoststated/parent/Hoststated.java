@@ -21,9 +21,13 @@ import picocli.CommandLine.Spec;
  * original manual. Runs in the parent JVM.
  */
 @Command(name = "hoststated", sortOptions = false, usageHelpAutoWidth = true,
+        // -h shows the synopsis of the manual and of a usage error, "-f file" rather than
+        // picocli's "-f=file", which no Unix manual writes.
+        separator = " ", synopsisHeading = "usage: ", customSynopsis = Hoststated.SYNOPSIS,
         description = "Host status daemon for server load balancing.")
 public final class Hoststated implements Callable<Integer> {
     static final String DEFAULT_CONFIG = "/etc/hoststated.conf";
+    static final String SYNOPSIS = "hoststated [-dnv] [-D macro=value] [-f file]";
 
     @Option(names = "-d", description = "Do not daemonize; log to stderr.")
     boolean foreground;
@@ -64,7 +68,7 @@ public final class Hoststated implements Callable<Integer> {
         // Usage errors exit 1, like every other failure of the daemon's command line.
         cl.setParameterExceptionHandler((ex, args) -> {
             err.println("hoststated: " + ex.getMessage());
-            err.println("usage: hoststated [-dnv] [-D macro=value] [-f file]");
+            err.println("usage: " + SYNOPSIS);
             return 1;
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {

@@ -77,6 +77,20 @@ class HoststatedOptionsTest {
         assertTrue(printed.endsWith("}\n"), "the printed file ends in a newline: " + printed);
     }
 
+    /** -h shows the manual's synopsis, not picocli's "-f=file", and the options as typed. */
+    @Test
+    void helpShowsTheSynopsisOfTheManual() {
+        StringWriter out = new StringWriter();
+        int status = Hoststated.commandLine(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true))
+                .execute("-h");
+        assertEquals(0, status);
+        String help = out.toString();
+        assertTrue(help.startsWith("usage: hoststated [-dnv] [-D macro=value] [-f file]\n"), help);
+        assertTrue(help.matches("(?s).*\\n  -f +file .*"), help);
+        assertTrue(help.matches("(?s).*\\n  -D +macro=value .*"), help);
+        assertTrue(!help.contains("-f=file") && !help.contains("-D=macro"), help);
+    }
+
     @Test
     void aMacroFromTheCommandLineIsUsed() throws Exception {
         String[] r = run("-n", "-D", "mode_1=none", "-f", config(CONFIG));
