@@ -55,9 +55,35 @@ class SessionInfoTest {
     void loggedValuesAreBounded() throws Exception {
         SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
         for (int i = 0; i < 1000; i++) {
-            s.logValue("X-Long", "y".repeat(100));
+            s.logValue("X-Long", "y".repeat(100) + i);
         }
         assertTrue(s.closeLine("www", 0, "done").length() < SessionInfo.MAX_LOGGED_CHARS + 200);
+    }
+
+    /** Each request of a keep-alive session logs its fields: a pair the line has is not repeated. */
+    @Test
+    void aPairLoggedAgainIsWrittenOnce() throws Exception {
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
+        for (int i = 0; i < 1000; i++) {
+            s.logValue("SESSIONID", "abc");
+            s.logValue("User-Agent", "wrk");
+        }
+        s.logValue("SESSIONID", "abd");
+        s.logValue("SESSIONID", "ab");
+        s.logValue("SESSIONID", "abc");
+        assertTrue(s.closeLine("www", 0, "done")
+                .endsWith("done [SESSIONID: abc] [User-Agent: wrk] [SESSIONID: abd] [SESSIONID: ab]"),
+                s.closeLine("www", 0, "done"));
+    }
+
+    /** A value whose text looks like a pair does not stand for that pair: the pair is still logged. */
+    @Test
+    void aValueThatHoldsAPairsTextDoesNotHideThatPair() throws Exception {
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
+        s.logValue("X-Log", "x [User-Agent: evil");
+        s.logValue("User-Agent", "evil");
+        assertTrue(s.closeLine("www", 0, "done").endsWith("done [X-Log: x [User-Agent: evil] [User-Agent: evil]"),
+                s.closeLine("www", 0, "done"));
     }
 
     /**
