@@ -28,11 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ListenerSockets {
     private static final Logger log = LoggerFactory.getLogger(ListenerSockets.class);
-    /**
-     * Listen queue unless the protocol asks for more with {@code tcp backlog}: the original's
-     * default of 10 drops connections under any real load.
-     */
-    static final int DEFAULT_BACKLOG = 511;
 
     /** Where a relay listens: its address and port, over UDP ({@code protocol dns}) or TCP. */
     record Listen(InetSocketAddress address, boolean udp) {
@@ -139,8 +134,7 @@ final class ListenerSockets {
     }
 
     private static int backlog(Config config, RelayConfig r) {
-        int asked = tcp(config, r).backlog();
-        return asked <= TcpOptions.DEFAULT_BACKLOG ? DEFAULT_BACKLOG : asked;
+        return tcp(config, r).backlog();
     }
 
     /**

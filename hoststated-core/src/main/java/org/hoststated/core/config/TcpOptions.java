@@ -8,6 +8,23 @@ public record TcpOptions(int backlog, Boolean nodelay, Boolean sack, int socketB
         int ipMinTtl) {
     public static final int DEFAULT_BACKLOG = 10;
     /**
+     * The listen queue unless the protocol asks for more with {@code tcp backlog}: the
+     * original's default of 10 drops connections under any real load.
+     */
+    public static final int LISTEN_QUEUE = 511;
+
+    /**
+     * A {@code backlog} up to the original's default is the queue the listener gets,
+     * {@link #LISTEN_QUEUE}: so the configuration says so, and {@code hoststated -nv} no longer
+     * prints "backlog 10" for a protocol that set none (an operator who raised that to 128
+     * shortened the 511 it had).
+     */
+    public TcpOptions {
+        if (backlog <= DEFAULT_BACKLOG) {
+            backlog = LISTEN_QUEUE;
+        }
+    }
+    /**
      * The receive buffer of a {@code protocol dns} relay's UDP sockets without {@code socket
      * buffer}: 4 MiB, as DNS servers advise (unbound's {@code so-rcvbuf}), so that a burst of
      * queries waits in the kernel instead of being dropped there.
