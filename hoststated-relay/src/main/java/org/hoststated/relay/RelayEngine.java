@@ -161,10 +161,22 @@ public final class RelayEngine extends Engine {
         }
         Map<Integer, HostState> oldStates = new HashMap<>(hostStates);
         Map<Integer, Integer> oldTables = tableOfHost;
+        Set<Integer> oldDisabledHosts = new HashSet<>(disabledHosts);
+        Set<Integer> oldDisabledTables = new HashSet<>(disabledTables);
         TlsContexts.Next tlsNext = tlsContexts.next();
         hostStates.clear();
         hostStates.putAll(carried);
         tableOfHost = hostTables;
+        // Before the servers are built, which pick their usable hosts now: the old sets are
+        // of the old generation's ids, which may name other hosts in this one.
+        disabledHosts.clear();
+        disabledTables.clear();
+        for (TableConfig t : c.activeTables()) {
+            if (t.disabled()) {
+                disabledTables.add(t.id());
+                forgetStates(t.id());
+            }
+        }
         try {
             // relayd logs each closed session at info with 'log updates' (which -d implies).
             boolean logSessions = c.globals().log() != LogMode.NONE;
@@ -179,6 +191,10 @@ public final class RelayEngine extends Engine {
             hostStates.clear();
             hostStates.putAll(oldStates);
             tableOfHost = oldTables;
+            disabledHosts.clear();
+            disabledHosts.addAll(oldDisabledHosts);
+            disabledTables.clear();
+            disabledTables.addAll(oldDisabledTables);
             if (group != workers && !oldGroups.containsKey(group)) {
                 LoopStallWatch.shutdown(group, 0, 0, TimeUnit.SECONDS);
             }
@@ -186,13 +202,6 @@ public final class RelayEngine extends Engine {
         }
         tlsContexts.commit(tlsNext);
         useWorkers(group, c);
-        disabledHosts.clear();
-        disabledTables.clear();
-        for (TableConfig t : c.activeTables()) {
-            if (t.disabled()) {
-                disabledTables.add(t.id());
-            }
-        }
         for (Map.Entry<String, RelayServer> e : servers.entrySet()) {
             RelayServer cur = e.getValue();
             if (next.containsKey(e.getKey())) {
@@ -627,9 +636,28 @@ public final class RelayEngine extends Engine {
             return;
         }
         if (disable ? disabled.add(o.id()) : disabled.remove(o.id())) {
+            if (disable && disabled == disabledHosts) {
+                hostStates.put(o.id(), HostState.UNKNOWN);
+            } else if (disable) {
+                forgetStates(o.id());
+            }
             refreshHosts();
             serveIfReady();
         }
+    }
+
+    /**
+     * A disabled table's hosts are unknown until checked again, as in pfe, which sends no state
+     * for them meanwhile. The state they had before stayed here: a {@code host enable} made the
+     * host take sessions at once, unchecked, and a reload carried it into the new generation,
+     * whose disabled set starts empty, which served the disabled host until pfe's states came.
+     */
+    private void forgetStates(int tableId) {
+        tableOfHost.forEach((host, table) -> {
+            if (table == tableId) {
+                hostStates.put(host, HostState.UNKNOWN);
+            }
+        });
     }
 
     /** Whether a table host may get new sessions now. */
