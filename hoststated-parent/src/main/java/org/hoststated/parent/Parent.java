@@ -51,6 +51,10 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             MessageType.CTL_SERVICE_ENABLE, MessageType.CTL_SERVICE_DISABLE, MessageType.CTL_TABLE_ENABLE,
             MessageType.CTL_TABLE_DISABLE, MessageType.CTL_HOST_ENABLE, MessageType.CTL_HOST_DISABLE,
             MessageType.CTL_POLL);
+    /** The requests that change state: they wait for a pending reload ({@link Reloader#whenSettled}). */
+    private static final Set<MessageType> CHANGES = EnumSet.of(MessageType.CTL_SERVICE_ENABLE,
+            MessageType.CTL_SERVICE_DISABLE, MessageType.CTL_TABLE_ENABLE, MessageType.CTL_TABLE_DISABLE,
+            MessageType.CTL_HOST_ENABLE, MessageType.CTL_HOST_DISABLE);
     /** The relay engine's replies to {@code show sessions} (sessions live there). */
     private static final Set<MessageType> RELAY_REPLIES = EnumSet.of(MessageType.CTL_SESSION, MessageType.CTL_END);
     /** The replies after which an engine has finished answering a request. */
@@ -142,6 +146,14 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
 
     @Override
     public void request(ControlClient c, Imsg m) {
+        if (CHANGES.contains(m.type())) {
+            reloader.whenSettled(() -> {
+                if (control.client(c.id) == c) {
+                    forward(c, m, ProcId.PFE);
+                }
+            });
+            return;
+        }
         if (FORWARDED.contains(m.type())) {
             forward(c, m, ProcId.PFE);
             return;

@@ -65,6 +65,8 @@ final class Reloader {
     private ConfigSource.Loaded startedWith;
     private int generation;
     private Pending pending;
+    /** What waits for the engines to settle on one configuration ({@link #whenSettled}). */
+    private final List<Runnable> settled = new ArrayList<>();
 
     /** A configuration that ran, and the relays' key pairs it ran with. */
     private record Fallback(ConfigSource.Loaded config, Map<Integer, TlsKeyPair> keys) {
@@ -109,6 +111,22 @@ final class Reloader {
 
     int generation() {
         return generation;
+    }
+
+    /**
+     * Runs {@code r} now, or once no generation is pending any more: all three engines run the
+     * one sent last (a reload, or the going back from one), or it was given up. Control
+     * commands wait here, so that each applies to the configuration in force after the reload
+     * in every engine. Sent to pfe while hce or the relay engine were still receiving the new
+     * configuration, pfe's notice was of a generation they did not have yet, and they dropped
+     * it: hce went on checking a disabled host, for good.
+     */
+    void whenSettled(Runnable r) {
+        if (pending == null) {
+            r.run();
+        } else {
+            settled.add(r);
+        }
     }
 
     /** Reads the configuration again and sends it to every engine; {@code requester} may be null (SIGHUP). */
@@ -231,6 +249,9 @@ final class Reloader {
         for (ControlClient c : p.waiting) {
             answer(c, outcome);
         }
+        List<Runnable> run = List.copyOf(settled);
+        settled.clear();
+        run.forEach(Runnable::run);
     }
 
     private static void answer(ControlClient c, String failure) {

@@ -113,6 +113,31 @@ class ReloaderTest {
     }
 
     /**
+     * Control commands wait for a pending reload, through a newer one and a going back, until
+     * all three engines run one configuration: pfe's notices carry its generation, which hce
+     * and the relay engine drop while they do not run it yet.
+     */
+    @Test
+    void whatWaitsForTheEnginesRunsOnceTheyAllRunOneConfiguration() throws Exception {
+        List<String> ran = new ArrayList<>();
+        reloader.whenSettled(() -> ran.add("idle"));
+        assertEquals(List.of("idle"), ran);
+        write("two");
+        reloader.reload(null);
+        reloader.whenSettled(() -> ran.add("during 2"));
+        write("three");
+        reloader.reload(null);
+        reloader.whenSettled(() -> ran.add("during 3"));
+        allReady(2);
+        assertEquals(List.of("idle"), ran, "generation 2 was replaced by 3");
+        reloader.engineReady(ProcId.PFE, 3);
+        reloader.engineError(ProcId.RELAY, 3, "relay www: ssl: bad key");
+        assertEquals(List.of("idle"), ran, "going back to 1 as generation 4");
+        allReady(4);
+        assertEquals(List.of("idle", "during 2", "during 3"), ran);
+    }
+
+    /**
      * A reload whose listener cannot be bound, after its claim on the machine was taken: the
      * claim goes back to what the running configuration needs (the nftables lock stayed).
      */

@@ -7,11 +7,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real TCP backend for the tests: answers every connection with its name and closes. */
 final class Backend implements AutoCloseable {
     final String name;
     final InetSocketAddress address;
+    /** Connections accepted so far, health checks included. */
+    final AtomicInteger accepted = new AtomicInteger();
     private final ServerSocket server;
     private final Thread thread;
 
@@ -29,6 +32,7 @@ final class Backend implements AutoCloseable {
     private void serve() {
         while (!server.isClosed()) {
             try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+                accepted.incrementAndGet();
                 out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
             } catch (IOException e) {
                 // Closed, or a client (a health check) that went away: both are normal here.

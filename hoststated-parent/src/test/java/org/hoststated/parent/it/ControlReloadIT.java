@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -39,6 +42,7 @@ class ControlReloadIT {
     static int port;
     static InetSocketAddress relay;
     static InetSocketAddress probe;
+    static InetSocketAddress padded;
     /** Engines this test stopped, continued after each test whatever happened. */
     private final List<Long> stopped = new ArrayList<>();
 
@@ -50,6 +54,7 @@ class ControlReloadIT {
         two = new Backend("two", TWO, port);
         relay = new InetSocketAddress(NET + ".1", CtlIT.freePort(NET + ".1"));
         probe = new InetSocketAddress(NET + ".2", CtlIT.freePort(NET + ".2"));
+        padded = new InetSocketAddress(NET + ".3", CtlIT.freePort(NET + ".3"));
         daemon = new Daemon(dir);
         daemon.writeConfig(config(""));
         daemon.start();
@@ -61,7 +66,23 @@ class ControlReloadIT {
         return daemon.globals() + "interval 1\ntimeout 300\n" + first
                 + "table web {\n  real port " + port + "\n  check tcp\n  host " + ONE + "\n  host " + TWO + "\n}\n"
                 + "relay www {\n  listen on " + relay.getHostString() + " port " + relay.getPort()
-                + "\n  table web roundrobin\n}\n";
+                + "\n  table web roundrobin\n}\n" + padding();
+    }
+
+    /**
+     * An HTTP relay whose protocol has 8,000 header actions: a configuration of about 800 KB,
+     * more than a socket pair holds, so that the parent's last chunks of a reload wait for the
+     * engine to read the first, as they do for a large configuration on a busy machine.
+     */
+    static String padding() {
+        StringBuilder b = new StringBuilder("protocol padded {\n  protocol http\n");
+        for (int i = 0; i < 8000; i++) {
+            b.append("  request header append \"").append("v".repeat(60)).append("\" to \"X-Pad-").append(i)
+                    .append("\"\n");
+        }
+        return b.append("}\nrelay padded {\n  listen on ").append(padded.getHostString()).append(" port ")
+                .append(padded.getPort()).append("\n  protocol padded\n  forward to ").append(TWO).append(" port ")
+                .append(port).append("\n}\n").toString();
     }
 
     /**
@@ -80,12 +101,17 @@ class ControlReloadIT {
                 daemon.hostLine(ONE).endsWith("up") && daemon.hostLine(TWO).endsWith("up"));
     }
 
+    /** Engines going again and host one in service, whatever a test did or where it failed. */
     @AfterEach
-    void continueStopped() throws Exception {
+    void restore() throws Exception {
         for (long pid : stopped) {
             kill("CONT", pid);
         }
         stopped.clear();
+        if (daemon.hostLine(ONE).endsWith("disabled")) {
+            daemon.ctl("host", "enable", ONE);
+        }
+        awaitBothUp();
     }
 
     @AfterAll
@@ -151,6 +177,45 @@ class ControlReloadIT {
         awaitBothUp();
         daemon.writeConfig(config(""));
         ok("reload");
+    }
+
+    /**
+     * A disable sent while a reload is under way: pfe, which had the new configuration, sent
+     * hce its notice for that generation while hce was still reading the configuration (the
+     * parent's last chunks waiting for room in the socket), and hce dropped it as not yet its
+     * own. The command succeeded, {@code show summary} said disabled, and hce went on checking
+     * the host for good. The command now waits until every engine runs the new configuration.
+     */
+    @Test
+    void aHostDisabledWhileAReloadIsUnderWayIsNoLongerChecked() throws Exception {
+        long hce = stopEngine("hoststated: health check engine");
+        daemon.signal("HUP");
+        CompletableFuture<Daemon.Result> disable = CompletableFuture.supplyAsync(() -> {
+            try {
+                return daemon.ctl("host", "disable", ONE);
+            } catch (Exception e) {
+                return new Daemon.Result(-1, e.toString());
+            }
+        });
+        try {
+            // The old code answered as soon as pfe had it; now the answer waits for hce.
+            disable.get(3, TimeUnit.SECONDS);
+        } catch (TimeoutException expected) {
+            // hce is stopped: the reload cannot end yet.
+        }
+        continueEngine(hce);
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), disable.get(30, TimeUnit.SECONDS), daemon.logText());
+        assertTrue(daemon.hostLine(ONE).endsWith("disabled"), daemon.hostLine(ONE));
+        int oneBefore = one.accepted.get();
+        int twoBefore = two.accepted.get();
+        // hce checks both hosts every second: three checks of host two, and none of host one
+        // but one that may have been under way.
+        daemon.awaitLogged("three checks of host two", WAIT, () -> two.accepted.get() >= twoBefore + 3);
+        assertTrue(one.accepted.get() <= oneBefore + 1, "host one checked " + (one.accepted.get() - oneBefore)
+                + " times after its disable\n" + daemon.logText());
+        assertEquals(Set.of("two"), answers(4), daemon.logText());
+        ok("host", "enable", ONE);
+        awaitBothUp();
     }
 
     /**
