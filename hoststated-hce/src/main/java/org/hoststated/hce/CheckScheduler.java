@@ -197,11 +197,17 @@ public final class CheckScheduler {
         }
     }
 
-    /** TABLE_ENABLE / TABLE_DISABLE. Returns false for an unknown table id. */
+    /**
+     * TABLE_ENABLE / TABLE_DISABLE. Returns false for an unknown table id. A notice that
+     * changes nothing leaves the hosts alone: pfe sends one for every table after a reload.
+     */
     public boolean setTableEnabled(int tableId, boolean on) {
         TableEntry t = tablesById.get(tableId);
         if (t == null) {
             return false;
+        }
+        if (t.enabled == (on && t.check != null)) {
+            return true;
         }
         t.enabled = on && t.check != null;
         // As relayd: the table's hosts become unknown both ways; pfe does the same on its side.
@@ -220,6 +226,9 @@ public final class CheckScheduler {
         HostEntry e = hosts.get(hostId);
         if (e == null) {
             return false;
+        }
+        if (e.enabled == on) {
+            return true;
         }
         e.enabled = on;
         e.epoch++;

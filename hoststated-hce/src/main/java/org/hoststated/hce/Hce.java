@@ -87,6 +87,10 @@ public final class Hce extends Engine {
         scheduler = next;
         scripts = broker;
         scheduler.start();
+        if (gen > 1) {
+            // What pfe disabled: adopt kept it by name, pfe says how it applies to this generation.
+            sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
+        }
     }
 
     /** {@code log updates|all}; a daemon run with {@code -d} logs at least the updates. */

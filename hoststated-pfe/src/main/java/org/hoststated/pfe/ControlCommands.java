@@ -74,6 +74,7 @@ final class ControlCommands {
             if (user != null) {
                 also.append("; table ").append(named(svc.main)).append(" stays enabled for ").append(user);
             } else if (setTable(s, svc.main, true, n)) {
+                svc.main.withService = true;
                 also.append(", with table ").append(named(svc.main));
             }
         } else {
@@ -96,7 +97,7 @@ final class ControlCommands {
      * reaches hce and the relay engine, so disabling a shared table would pull the rules of
      * the other services on it and make its relays answer 503, for one service's disable.
      */
-    private static String otherUser(PfeState s, TableEntry t, ServiceEntry svc) {
+    static String otherUser(PfeState s, TableEntry t, ServiceEntry svc) {
         for (ServiceEntry e : s.services) {
             if (e != svc && !e.disabled && (e.main == t || e.backup == t)) {
                 return "service " + e.config.name();
@@ -147,11 +148,12 @@ final class ControlCommands {
     }
 
     /** @return whether the table changed (it may already be as asked) */
-    private static boolean setTable(PfeState s, TableEntry t, boolean disable, List<Notice> out) {
+    static boolean setTable(PfeState s, TableEntry t, boolean disable, List<Notice> out) {
         if (t.disabled == disable) {
             return false;
         }
         t.disabled = disable;
+        t.withService = false;
         if (disable) {
             for (HostEntry h : t.hosts) {
                 h.state = HostState.UNKNOWN;

@@ -60,6 +60,8 @@ public final class Pfe extends Engine {
     private L3Hold hold;
     /** A relay asked for host states of a generation pfe has not applied yet. */
     private int pendingRelayRequest = -1;
+    /** hce asked for what is disabled in a generation pfe has not applied yet. */
+    private int pendingHceRequest = -1;
 
     public Pfe() {
         super(ProcId.PFE);
@@ -92,6 +94,10 @@ public final class Pfe extends Engine {
         if (pendingRelayRequest == rc.generation()) {
             pendingRelayRequest = -1;
             sendStates(ProcId.RELAY);
+        }
+        if (pendingHceRequest == rc.generation()) {
+            pendingHceRequest = -1;
+            sendEnabled(ProcId.HCE);
         }
     }
 
@@ -181,6 +187,7 @@ public final class Pfe extends Engine {
             switch (m.type()) {
                 case HOST_STATUS -> hostStatus(m.payload(HostStatus.class));
                 case SYNC -> sync(m.payload(Generation.class));
+                case STATE_REQUEST -> hceRequest(m.payload(Generation.class).generation());
                 default -> {
                     return Result.NOT_HANDLED;
                 }
@@ -259,6 +266,36 @@ public final class Pfe extends Engine {
         }
         if (generation == state.generation) {
             sendStates(ProcId.RELAY);
+        }
+    }
+
+    /** hce runs {@code generation} and asks what is enabled in it. */
+    private void hceRequest(int generation) {
+        if (state == null || generation > state.generation) {
+            pendingHceRequest = generation;
+            return;
+        }
+        if (generation == state.generation) {
+            sendEnabled(ProcId.HCE);
+        }
+    }
+
+    /**
+     * Sends hce whether each table is enabled, and every disabled host, after a reload. hce
+     * keeps what it can by name ({@code CheckScheduler.adopt}), but a table that went with its
+     * service's disable follows the new configuration's users of it ({@link PfeState#build}),
+     * which hce cannot know; hce ignores a notice that changes nothing.
+     */
+    private void sendEnabled(ProcId peer) {
+        int gen = state.generation;
+        for (TableEntry t : state.tables.values()) {
+            sendPeer(peer, t.disabled ? MessageType.TABLE_DISABLE : MessageType.TABLE_ENABLE,
+                    new ObjId(gen, t.config.id()));
+            for (HostEntry h : t.hosts) {
+                if (h.disabled) {
+                    sendPeer(peer, MessageType.HOST_DISABLE, new ObjId(gen, h.config.id()));
+                }
+            }
         }
     }
 

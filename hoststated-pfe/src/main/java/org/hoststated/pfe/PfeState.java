@@ -42,7 +42,13 @@ final class PfeState {
      * {@code hoststatectl} disabled: a host that stays stays disabled, and so does a table or
      * service (by name) that was disabled at run time; the configuration's own {@code disable}
      * keywords apply afresh. So a reload for another change does not put a host under
-     * maintenance back into service. hce's {@code CheckScheduler.adopt} keeps the same.
+     * maintenance back into service. A table that went with its service's disable is not kept
+     * by name: the service's disable applies again to the new configuration, which takes the
+     * service's main table along unless another enabled service or a relay uses it. Kept by
+     * name, a reload that gave the table a relay left that relay without a host (and a new
+     * service on it down), where the same relay there before the disable kept it serving.
+     * hce's {@code CheckScheduler.adopt} keeps what it can by the same rule, and pfe answers
+     * its request for the tables' state once both run the generation.
      */
     static PfeState build(int generation, Config config, PfeState previous) {
         PfeState s = new PfeState(generation, config);
@@ -60,7 +66,8 @@ final class PfeState {
         for (TableConfig tc : config.activeTables()) {
             TableEntry t = new TableEntry(tc);
             TableEntry prevTable = oldTables.get(tc.name());
-            t.disabled |= prevTable != null && prevTable.disabled && !prevTable.config.disabled();
+            t.disabled |= prevTable != null && prevTable.disabled && !prevTable.withService
+                    && !prevTable.config.disabled();
             for (HostConfig hc : tc.hosts()) {
                 HostEntry h = new HostEntry(hc, t);
                 HostEntry prev = old.get(h.key());
@@ -88,6 +95,13 @@ final class PfeState {
         for (RelayConfig rc : config.relays()) {
             TableEntry t = rc.target() instanceof TableTarget tt ? byName.get(tt.table()) : null;
             s.relays.add(new RelayEntry(rc, t));
+        }
+        for (ServiceEntry v : s.services) {
+            boolean atRunTime = v.disabled && !v.config.disabled();
+            if (atRunTime && ControlCommands.otherUser(s, v.main, v) == null
+                    && ControlCommands.setTable(s, v.main, true, new ArrayList<>())) {
+                v.main.withService = true;
+            }
         }
         return s;
     }

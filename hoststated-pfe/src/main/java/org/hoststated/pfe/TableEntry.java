@@ -11,6 +11,12 @@ final class TableEntry {
     final TableConfig config;
     final List<HostEntry> hosts = new ArrayList<>();
     boolean disabled;
+    /**
+     * Disabled only because the last service on it was ({@code service disable}), not by
+     * {@code table disable}: at a reload it follows its service and the new users of the table
+     * ({@link PfeState#build}) instead of staying disabled by name.
+     */
+    boolean withService;
     int upCount;
 
     TableEntry(TableConfig config) {

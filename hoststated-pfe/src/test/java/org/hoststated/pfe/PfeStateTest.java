@@ -1,11 +1,13 @@
 package org.hoststated.pfe;
 
 import static org.hoststated.pfe.PfeFixtures.WWW;
+import static org.hoststated.pfe.PfeFixtures.WWW_ALONE;
 import static org.hoststated.pfe.PfeFixtures.host;
 import static org.hoststated.pfe.PfeFixtures.report;
 import static org.hoststated.pfe.PfeFixtures.state;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -141,6 +143,45 @@ class PfeStateTest {
         ControlCommands.run(next, MessageType.CTL_HOST_ENABLE, CtlId.parse("10.21.2.11"));
         PfeState after = PfeState.build(4, PfeFixtures.config(WWW), next);
         assertFalse(host(after, "web", "10.21.2.11").disabled);
+    }
+
+    /**
+     * A table that went with the last service on it follows that service's disable into the
+     * next configuration, by the rule of {@code service disable}: a relay or an enabled service
+     * that now uses it keeps it enabled (and checked), and when they go it goes again with
+     * the service. Kept by name, it left a new relay on it without a host and a new service
+     * on it down. A table the operator disabled by name stays disabled.
+     */
+    @Test
+    void aTableThatWentWithItsServiceFollowsTheNewUsersOfItAtAReload() {
+        String alone = WWW_ALONE.replace("\tbackup table spare\n", "");
+        PfeState one = PfeState.build(1, PfeFixtures.config(alone), null);
+        assertNull(ControlCommands.run(one, MessageType.CTL_SERVICE_DISABLE, CtlId.parse("www")).failure());
+        assertTrue(host(one, "web", "10.21.2.11").table.disabled, "the last service took its table along");
+
+        String relay = "relay r {\n\tlisten on 127.0.0.1 port 8081\n\ttable web\n}\n";
+        PfeState withRelay = PfeState.build(2, PfeFixtures.config(alone + relay), one);
+        assertTrue(withRelay.services.get(0).disabled, "the service stays disabled");
+        TableEntry web = host(withRelay, "web", "10.21.2.11").table;
+        assertFalse(web.disabled, "relay r uses the table now");
+        assertEquals("unknown", host(withRelay, "web", "10.21.2.11").row().status());
+
+        PfeState gone = PfeState.build(3, PfeFixtures.config(alone), withRelay);
+        assertTrue(host(gone, "web", "10.21.2.11").table.disabled, "the relay went: the table goes with the service");
+
+        String other = "service other {\n\tvirtual host 10.21.9.101 port 80\n\ttable web\n}\n";
+        PfeState withService = PfeState.build(4, PfeFixtures.config(alone + other), gone);
+        HostEntry h = host(withService, "web", "10.21.2.11");
+        assertFalse(h.table.disabled, "an enabled service uses the table now");
+        report(withService, h, HostState.UP);
+        L3Backend.Redirect r = withService.redirects().stream().filter(x -> x.service().equals("other"))
+                .findFirst().orElseThrow();
+        assertEquals(List.of(addr("10.21.2.11")), r.hosts(), "the new service's rules have the table's host");
+        assertEquals("active", withService.services.get(1).status().toString());
+
+        assertNull(ControlCommands.run(withService, MessageType.CTL_TABLE_DISABLE, CtlId.parse("web")).failure());
+        PfeState named = PfeState.build(5, PfeFixtures.config(alone + other + relay), withService);
+        assertTrue(host(named, "web", "10.21.2.11").table.disabled, "disabled by name: it stays so");
     }
 
     private L3Backend.Redirect redirect(String service) {

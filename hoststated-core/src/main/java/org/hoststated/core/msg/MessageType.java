@@ -78,7 +78,7 @@ public enum MessageType {
     ENGINE_ERROR(59, EngineError.CODEC, 20_004, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
     LOG_VERBOSE(60, Flag.CODEC, 1, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
     /** A peer asks for every host's current state again (after it was restarted). */
-    STATE_REQUEST(61, Generation.CODEC, 4, r(PFE, HCE), r(RELAY, PFE)),
+    STATE_REQUEST(61, Generation.CODEC, 4, r(PFE, HCE), r(RELAY, PFE), r(HCE, PFE)),
     /** The parent's watchdog asks whether an engine still serves; PONG says every loop of it does. */
     PING(62, Empty.CODEC, 0, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
     PONG(63, Empty.CODEC, 0, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT));

@@ -1,0 +1,125 @@
+package org.hoststated.parent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A table that went with its service's disable ({@code service disable}, the last service on
+ * it) meets reloads that give it a relay and take it away again: pfe, hce and the relay engine
+ * agree on it, and {@code show summary} says what they do. {@code -Dhoststated.it.svctable}
+ * moves the test to other loopback addresses.
+ */
+class ServiceTableReloadIT {
+    private static final String NET = System.getProperty("hoststated.it.svctable", "127.39.5");
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String ONE = NET + ".11";
+    private static final String TWO = NET + ".12";
+
+    @TempDir
+    static Path dir;
+    static Daemon daemon;
+    static Backend one;
+    static Backend two;
+    static int port;
+    static InetSocketAddress relay;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        one = new Backend("one", ONE, 0);
+        port = one.address.getPort();
+        two = new Backend("two", TWO, port);
+        relay = new InetSocketAddress(NET + ".1", CtlIT.freePort(NET + ".1"));
+        daemon = new Daemon(dir);
+        daemon.writeConfig(config(false));
+        daemon.start();
+        awaitBothUp();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+            java.nio.file.Files.writeString(Path.of("target", "ServiceTableReloadIT-daemon.log"), daemon.logText());
+        }
+        for (Backend b : new Backend[] {one, two}) {
+            if (b != null) {
+                b.close();
+            }
+        }
+    }
+
+    static String config(boolean withRelay) {
+        return daemon.globals() + "interval 1\ntimeout 300\n"
+                + "table web {\n  real port " + port + "\n  check tcp\n  host " + ONE + "\n  host " + TWO + "\n}\n"
+                + "service www {\n  virtual host " + NET + ".100 port 80\n  table web\n}\n"
+                + (withRelay ? "relay r {\n  listen on " + relay.getHostString() + " port " + relay.getPort()
+                        + "\n  table web roundrobin\n}\n" : "");
+    }
+
+    static void awaitBothUp() {
+        daemon.awaitLogged("both hosts up", WAIT, () ->
+                daemon.hostLine(ONE).endsWith("up") && daemon.hostLine(TWO).endsWith("up"));
+    }
+
+    private static void ok(String... args) throws Exception {
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl(args), daemon.logText());
+    }
+
+    private static String summary() throws Exception {
+        return daemon.ctl("show", "summary").output();
+    }
+
+    /** Whether neither host got a connection (a check) in three check intervals. */
+    private static boolean unchecked() throws Exception {
+        int a = one.accepted.get();
+        int b = two.accepted.get();
+        Thread.sleep(3000);
+        return one.accepted.get() <= a + 1 && two.accepted.get() <= b + 1;
+    }
+
+    /**
+     * pfe and hce kept the table disabled by name, so a reload that gave it relay r left the
+     * relay closing every client ("no host available") while {@code show summary} said the
+     * relay was active; with the relay there before the disable the table stayed enabled.
+     */
+    @Test
+    void aTableThatWentWithItsServiceServesARelayAReloadGivesIt() throws Exception {
+        ok("service", "disable", "www");
+        assertTrue(unchecked(), "the table went with its last service\n" + daemon.logText());
+
+        daemon.writeConfig(config(true));
+        ok("reload");
+        daemon.awaitLogged("relay r serves both hosts", WAIT, () -> {
+            Set<String> seen = new TreeSet<>();
+            for (int i = 0; i < 4; i++) {
+                seen.add(Daemon.fetch(relay));
+            }
+            return seen.equals(Set.of("one", "two"));
+        });
+        String s = summary();
+        assertTrue(s.contains("service\t   0\twww" + " ".repeat(21) + "\t       \tdisabled"), s);
+        assertTrue(s.matches("(?s).*table\t   0\tweb +\t +\tactive \\(2 hosts up\\).*"), s);
+
+        daemon.writeConfig(config(false));
+        ok("reload");
+        assertTrue(unchecked(), "the relay went: the table goes with its service again\n" + daemon.logText());
+        assertFalse(summary().contains("table"), summary());
+
+        ok("service", "enable", "www");
+        awaitBothUp();
+        assertTrue(summary().contains("active (2 hosts up)"), summary());
+    }
+}
