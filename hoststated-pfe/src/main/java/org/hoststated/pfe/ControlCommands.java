@@ -65,6 +65,7 @@ final class ControlCommands {
             return Outcome.fail("service " + svc.config.name() + " is already " + (disable ? "disabled" : "enabled"));
         }
         svc.disabled = disable;
+        svc.tableFollows = disable;
         List<Notice> n = new ArrayList<>();
         n.add(new Notice(disable ? MessageType.SERVICE_DISABLE : MessageType.SERVICE_ENABLE,
                 new ObjId(s.generation, svc.config.id())));
@@ -126,6 +127,12 @@ final class ControlCommands {
         }
         List<Notice> n = new ArrayList<>();
         setTable(s, t, disable, n);
+        // The operator decided about this table: a disabled service on it no longer does.
+        for (ServiceEntry e : s.services) {
+            if (e.main == t) {
+                e.tableFollows = false;
+            }
+        }
         return Outcome.done(n, "table " + named(t) + (disable ? " disabled" : " enabled"));
     }
 

@@ -44,7 +44,8 @@ final class PfeState {
      * keywords apply afresh. So a reload for another change does not put a host under
      * maintenance back into service. A table that went with its service's disable is not kept
      * by name: the service's disable applies again to the new configuration, which takes the
-     * service's main table along unless another enabled service or a relay uses it. Kept by
+     * service's main table along unless another enabled service or a relay uses it, or the
+     * operator enabled or disabled that table by name since. Kept by
      * name, a reload that gave the table a relay left that relay without a host (and a new
      * service on it down), where the same relay there before the disable kept it serving.
      * hce's {@code CheckScheduler.adopt} keeps what it can by the same rule, and pfe answers
@@ -89,6 +90,7 @@ final class PfeState {
                 ServiceEntry v = new ServiceEntry(sc, main, backup);
                 ServiceEntry prev = oldServices.get(sc.name());
                 v.disabled |= prev != null && prev.disabled && !prev.config.disabled();
+                v.tableFollows = prev != null && prev.tableFollows && v.disabled && !sc.disabled();
                 s.services.add(v);
             }
         }
@@ -97,8 +99,7 @@ final class PfeState {
             s.relays.add(new RelayEntry(rc, t));
         }
         for (ServiceEntry v : s.services) {
-            boolean atRunTime = v.disabled && !v.config.disabled();
-            if (atRunTime && ControlCommands.otherUser(s, v.main, v) == null
+            if (v.tableFollows && ControlCommands.otherUser(s, v.main, v) == null
                     && ControlCommands.setTable(s, v.main, true, new ArrayList<>())) {
                 v.main.withService = true;
             }

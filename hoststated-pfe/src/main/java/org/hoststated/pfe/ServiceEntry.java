@@ -14,6 +14,12 @@ final class ServiceEntry {
     /** Null for the built-in empty backup table. */
     final TableEntry backup;
     boolean disabled;
+    /**
+     * Disabled at run time with {@code service disable}, whose rule for the main table
+     * (it goes along unless something else uses it) applies again at each reload; a
+     * {@code table enable} or {@code table disable} of that table since overrides it.
+     */
+    boolean tableFollows;
 
     ServiceEntry(ServiceConfig config, TableEntry main, TableEntry backup) {
         this.config = config;

@@ -182,6 +182,12 @@ class PfeStateTest {
         assertNull(ControlCommands.run(withService, MessageType.CTL_TABLE_DISABLE, CtlId.parse("web")).failure());
         PfeState named = PfeState.build(5, PfeFixtures.config(alone + other + relay), withService);
         assertTrue(host(named, "web", "10.21.2.11").table.disabled, "disabled by name: it stays so");
+
+        // Enabled by name while its service is disabled: a reload leaves it enabled.
+        assertNull(ControlCommands.run(named, MessageType.CTL_TABLE_ENABLE, CtlId.parse("web")).failure());
+        PfeState enabled = PfeState.build(6, PfeFixtures.config(alone), named);
+        assertTrue(enabled.services.get(0).disabled);
+        assertFalse(host(enabled, "web", "10.21.2.11").table.disabled, "enabled by name: it stays so");
     }
 
     private L3Backend.Redirect redirect(String service) {
