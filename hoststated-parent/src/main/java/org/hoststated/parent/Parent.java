@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.Demote;
 import org.hoststated.core.msg.Empty;
@@ -272,6 +273,10 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             }
             if (m.type() == MessageType.DEMOTE) {
                 demoter.demote(m.payload(Demote.class));
+                return Result.HANDLED;
+            }
+            if (m.type() == MessageType.DISABLED_SET) {
+                supervisor.keepForPfe(m.payload(ConfChunk.class));
                 return Result.HANDLED;
             }
             if (m.type().allowed(ProcId.PARENT, ProcId.CONTROL)) {

@@ -78,6 +78,8 @@ final class Supervisor {
     private int generation;
     private boolean stopping;
     private long lastWatchNanos = System.nanoTime();
+    /** What pfe last said the operator disabled, by name; null until it said anything. */
+    private ConfChunk pfeDisabled;
 
     Supervisor(EventLoop loop, EngineSettings privileged, EngineSettings unprivileged, ListenerSockets listeners,
                Listener listener) {
@@ -129,6 +131,11 @@ final class Supervisor {
     }
 
     /** Sends a new configuration generation to every running engine. */
+    /** What pfe last said the operator disabled: a restarted pfe gets it after its configuration. */
+    void keepForPfe(ConfChunk disabled) {
+        pfeDisabled = disabled;
+    }
+
     void reconfigure(ConfigSource.Loaded next, Map<Integer, TlsKeyPair> keys, int gen) {
         this.config = next;
         this.keyPairs = keys;
@@ -177,6 +184,9 @@ final class Supervisor {
         running.put(p, e);
         log.info("started {} (pid {})", spec.title, e.pid());
         sendConfig(e);
+        if (p == ProcId.PFE && pfeDisabled != null) {
+            e.channel.send(MessageType.DISABLED_SET, pfeDisabled);
+        }
         wirePeers(p);
         if (!e.channel.isOpen()) {
             died(e);

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.Globals;
 import org.hoststated.core.imsg.ImsgHandler.Result;
+import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.Demote;
 import org.hoststated.core.msg.Empty;
@@ -89,6 +90,9 @@ public final class Pfe extends Engine {
         log.debug("configuration {} applied: {} tables, {} services, {} relays", rc.generation(),
                 state.tables.size(), state.services.size(), state.relays.size());
         scheduleL3();
+        if (previous != null) {
+            sendDisabledSet();
+        }
         // hce may have checked hosts of this generation before pfe had it: ask again.
         sendPeer(ProcId.HCE, MessageType.STATE_REQUEST, new Generation(rc.generation()));
         if (pendingRelayRequest == rc.generation()) {
@@ -152,6 +156,7 @@ public final class Pfe extends Engine {
                 reply(m, MessageType.CTL_OK, Empty.INSTANCE);
             }
             case CTL_NOTIFY -> reply(m, MessageType.CTL_OK, Empty.INSTANCE);
+            case DISABLED_SET -> restore(m.payload(ConfChunk.class).text());
             default -> {
                 return Result.NOT_HANDLED;
             }
@@ -165,16 +170,49 @@ public final class Pfe extends Engine {
             reply(m, MessageType.CTL_FAIL, new Text(o.failure()));
             return;
         }
-        for (ControlCommands.Notice n : o.notices()) {
+        notifyPeers(o.notices());
+        log.info("{} by control client {}{}", o.done(), m.peerId(), o.also());
+        scheduleL3();
+        sendDisabledSet();
+        reply(m, MessageType.CTL_OK, Empty.INSTANCE);
+    }
+
+    private void notifyPeers(List<ControlCommands.Notice> notices) {
+        for (ControlCommands.Notice n : notices) {
             if (n.type().allowed(ProcId.PFE, ProcId.HCE)) {
                 sendPeer(ProcId.HCE, n.type(), n.id());
             }
             sendPeer(ProcId.RELAY, n.type(), n.id());
             parent().send(n.type(), n.id());
         }
-        log.info("{} by control client {}{}", o.done(), m.peerId(), o.also());
-        scheduleL3();
-        reply(m, MessageType.CTL_OK, Empty.INSTANCE);
+    }
+
+    /**
+     * Gives the parent what the operator disabled, which outlives this process there: a pfe
+     * restarted after a crash started from the configuration, so a host disabled at run time
+     * showed as unknown, was neither checked (hce kept it disabled) nor could be enabled
+     * ("already enabled"), and a disabled service was pushed again.
+     */
+    private void sendDisabledSet() {
+        String set = state.disabledSet();
+        if (set.length() > ConfChunk.MAX_CHUNK) {
+            log.warn("{} characters of disabled objects: a restart of pfe keeps the first {} only", set.length(),
+                    ConfChunk.MAX_CHUNK);
+            set = set.substring(0, set.lastIndexOf('\n', ConfChunk.MAX_CHUNK) + 1);
+        }
+        parent().send(MessageType.DISABLED_SET, new ConfChunk(state.generation, set));
+    }
+
+    /** A restarted pfe takes back what the operator had disabled before it stopped. */
+    private void restore(String set) {
+        List<ControlCommands.Notice> notices = new ArrayList<>();
+        state.restore(set, notices);
+        if (!notices.isEmpty()) {
+            log.info("{} objects disabled at run time before pfe restarted are disabled again", notices.size());
+            notifyPeers(notices);
+            scheduleL3();
+        }
+        sendDisabledSet();
     }
 
     private void reply(Imsg request, MessageType type, Object payload) {

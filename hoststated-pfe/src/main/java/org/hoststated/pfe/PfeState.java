@@ -18,6 +18,7 @@ import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
 import org.hoststated.pfe.backend.L3Backend;
 
 /**
@@ -105,6 +106,75 @@ final class PfeState {
             }
         }
         return s;
+    }
+
+    /**
+     * What the operator disabled at run time, by name, one object a line: a service (and
+     * whether its table follows it), a table disabled by name, a host (its table's name and
+     * its address). {@link #restore} applies it to a restarted pfe's state.
+     */
+    String disabledSet() {
+        StringBuilder b = new StringBuilder();
+        for (ServiceEntry v : services) {
+            if (v.disabled && !v.config.disabled()) {
+                b.append("service\t").append(v.config.name()).append(v.tableFollows ? "\tfollows\n" : "\n");
+            }
+        }
+        for (TableEntry t : tables.values()) {
+            if (t.disabled && !t.withService && !t.config.disabled()) {
+                b.append("table\t").append(t.config.name()).append('\n');
+            }
+            for (HostEntry h : t.hosts) {
+                if (h.disabled) {
+                    HostKey k = h.key();
+                    b.append("host\t").append(k.table()).append('\t').append(k.address()).append('\n');
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * Disables what {@code set} ({@link #disabledSet}) names and this configuration has, by the
+     * same rules as a reload's carrying over, and adds the notices for hce and the relay
+     * engine to {@code out}.
+     */
+    void restore(String set, List<ControlCommands.Notice> out) {
+        Map<String, TableEntry> tablesByName = new HashMap<>();
+        tables.values().forEach(t -> tablesByName.put(t.config.name(), t));
+        Map<HostKey, HostEntry> hostsByKey = new HashMap<>();
+        hosts.values().forEach(h -> hostsByKey.put(h.key(), h));
+        for (String line : set.split("\n")) {
+            String[] f = line.split("\t");
+            if (f[0].equals("service") && f.length >= 2) {
+                for (ServiceEntry v : services) {
+                    if (v.config.name().equals(f[1]) && !v.disabled) {
+                        v.disabled = true;
+                        v.tableFollows = f.length == 3;
+                        out.add(new ControlCommands.Notice(MessageType.SERVICE_DISABLE,
+                                new ObjId(generation, v.config.id())));
+                    }
+                }
+            } else if (f[0].equals("table") && f.length == 2 && tablesByName.containsKey(f[1])) {
+                ControlCommands.setTable(this, tablesByName.get(f[1]), true, out);
+            } else if (f[0].equals("host") && f.length == 3) {
+                HostEntry h = hostsByKey.get(new HostKey(f[1], f[2]));
+                if (h != null && !h.disabled) {
+                    if (h.state == HostState.UP && !h.table.disabled) {
+                        h.table.upCount--;
+                    }
+                    h.disabled = true;
+                    h.reset();
+                    out.add(new ControlCommands.Notice(MessageType.HOST_DISABLE, new ObjId(generation, h.config.id())));
+                }
+            }
+        }
+        for (ServiceEntry v : services) {
+            if (v.tableFollows && ControlCommands.otherUser(this, v.main, v) == null
+                    && ControlCommands.setTable(this, v.main, true, out)) {
+                v.main.withService = true;
+            }
+        }
     }
 
     /**

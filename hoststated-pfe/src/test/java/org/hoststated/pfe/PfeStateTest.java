@@ -190,6 +190,37 @@ class PfeStateTest {
         assertFalse(host(enabled, "web", "10.21.2.11").table.disabled, "enabled by name: it stays so");
     }
 
+    /**
+     * A pfe restarted after a crash started from the configuration: a host disabled at run
+     * time showed as unknown and could not be enabled ("already enabled") while hce, which
+     * outlived pfe, kept it disabled. The parent keeps what pfe last reported and gives it back.
+     */
+    @Test
+    void aRestartedPfeTakesBackWhatTheOperatorDisabled() {
+        report(s, a, HostState.UP);
+        report(s, b, HostState.UP);
+        assertNull(ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.11")).failure());
+        assertNull(ControlCommands.run(s, MessageType.CTL_TABLE_DISABLE, CtlId.parse("spare")).failure());
+        assertNull(ControlCommands.run(s, MessageType.CTL_SERVICE_DISABLE, CtlId.parse("other")).failure());
+        String set = s.disabledSet();
+
+        PfeState restarted = state(WWW);
+        List<ControlCommands.Notice> notices = new java.util.ArrayList<>();
+        restarted.restore(set, notices);
+        assertTrue(host(restarted, "web", "10.21.2.11").disabled);
+        assertEquals("disabled", host(restarted, "web", "10.21.2.11").row().status());
+        assertTrue(host(restarted, "spare", "10.21.2.21").table.disabled);
+        assertTrue(restarted.services.get(1).disabled, "service other");
+        assertFalse(host(restarted, "web", "10.21.2.12").table.disabled, "service www still uses table web");
+        assertEquals(set, restarted.disabledSet());
+        assertEquals(List.of(MessageType.SERVICE_DISABLE, MessageType.TABLE_DISABLE, MessageType.HOST_DISABLE),
+                notices.stream().map(ControlCommands.Notice::type).sorted().toList());
+
+        List<ControlCommands.Notice> again = new java.util.ArrayList<>();
+        restarted.restore(set, again);
+        assertEquals(List.of(), again, "what is disabled already stays as it is");
+    }
+
     private L3Backend.Redirect redirect(String service) {
         return s.redirects().stream().filter(r -> r.service().equals(service)).findFirst().orElseThrow();
     }

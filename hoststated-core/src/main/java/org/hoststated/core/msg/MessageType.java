@@ -81,7 +81,13 @@ public enum MessageType {
     STATE_REQUEST(61, Generation.CODEC, 4, r(PFE, HCE), r(RELAY, PFE), r(HCE, PFE)),
     /** The parent's watchdog asks whether an engine still serves; PONG says every loop of it does. */
     PING(62, Empty.CODEC, 0, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
-    PONG(63, Empty.CODEC, 0, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT));
+    PONG(63, Empty.CODEC, 0, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
+    /**
+     * What hoststatectl disabled, by name: pfe sends it to the parent after each change and
+     * reload; the parent gives it back to a restarted pfe, which would start from the
+     * configuration otherwise.
+     */
+    DISABLED_SET(64, ConfChunk.CODEC, ConfChunk.MAX_CHUNK * 4 + 8, r(PFE, PARENT), r(PARENT, PFE));
 
     /** Longest payload of any type: frames above this are refused before they are read. */
     public static final int MAX_PAYLOAD = 2 * TlsKeyPair.MAX_PEM + 16;

@@ -219,6 +219,26 @@ class ControlReloadIT {
     }
 
     /**
+     * pfe restarted after a crash from the configuration alone: the host disabled at run time
+     * showed as unknown, hce (which kept it disabled) did not check it, and {@code host enable}
+     * failed with "already enabled", so it stayed out of service with no way back but a
+     * disable first. The parent now gives a restarted pfe what it had disabled.
+     */
+    @Test
+    void aHostDisabledBeforePfeRestartsStaysDisabledAndCanBeEnabled() throws Exception {
+        ok("host", "disable", ONE);
+        long pfe = daemon.child("hoststated: pf engine").orElseThrow();
+        kill("KILL", pfe);
+        daemon.awaitLogged("pfe restarted", WAIT, () -> daemon.child("hoststated: pf engine").filter(p -> p != pfe)
+                .isPresent() && daemon.hostLine(TWO).endsWith("up"));
+        assertTrue(daemon.hostLine(ONE).endsWith("disabled"), daemon.hostLine(ONE) + "\n" + daemon.logText());
+        assertEquals(Set.of("two"), answers(4), daemon.logText());
+        ok("host", "enable", ONE);
+        awaitBothUp();
+        daemon.awaitLogged("the relay uses host one again", WAIT, () -> answers(4).equals(Set.of("one", "two")));
+    }
+
+    /**
      * {@code host enable} made the relay engine use the host at once with the state it had
      * before its disable, while pfe (and {@code show summary}, and the layer-3 rules) had it
      * unknown until hce checked it again.
