@@ -319,10 +319,10 @@ public final class Pfe extends Engine {
     }
 
     /**
-     * Sends hce whether each table is enabled, and every disabled host, after a reload. hce
-     * keeps what it can by name ({@code CheckScheduler.adopt}), but a table that went with its
-     * service's disable follows the new configuration's users of it ({@link PfeState#build}),
-     * which hce cannot know; hce ignores a notice that changes nothing.
+     * Sends hce whether each table is enabled, and every disabled host: after a reload (hce
+     * keeps what it can by name, {@code CheckScheduler.adopt}, but a table that went with its
+     * service's disable follows the new configuration's users of it, {@link PfeState#build},
+     * which hce cannot know) and to a restarted hce. hce ignores a notice that changes nothing.
      */
     private void sendEnabled(ProcId peer) {
         int gen = state.generation;
@@ -364,17 +364,11 @@ public final class Pfe extends Engine {
             hold.hceConnected();
         }
         if (peer == ProcId.HCE && state != null) {
-            // A restarted hce starts from unknown; tell it what is disabled so it skips those.
-            for (TableEntry t : state.tables.values()) {
-                if (t.disabled) {
-                    sendPeer(peer, MessageType.TABLE_DISABLE, new ObjId(state.generation, t.config.id()));
-                }
-                for (HostEntry h : t.hosts) {
-                    if (h.disabled) {
-                        sendPeer(peer, MessageType.HOST_DISABLE, new ObjId(state.generation, h.config.id()));
-                    }
-                }
-            }
+            // A restarted hce starts from the configuration: tell it what is disabled, so it
+            // skips those, and what is enabled, so it checks a table the configuration starts
+            // disabled that the operator enabled (it was left unchecked, its hosts at the
+            // verdict they had, however they went on).
+            sendEnabled(peer);
         }
     }
 

@@ -26,12 +26,15 @@ class ServiceTableReloadIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final String ONE = NET + ".11";
     private static final String TWO = NET + ".12";
+    private static final String THREE = NET + ".13";
 
     @TempDir
     static Path dir;
     static Daemon daemon;
     static Backend one;
     static Backend two;
+    static Backend three;
+    static InetSocketAddress spareRelay;
     static int port;
     static InetSocketAddress relay;
 
@@ -41,6 +44,8 @@ class ServiceTableReloadIT {
         one = new Backend("one", ONE, 0);
         port = one.address.getPort();
         two = new Backend("two", TWO, port);
+        three = new Backend("three", THREE, port);
+        spareRelay = new InetSocketAddress(NET + ".2", CtlIT.freePort(NET + ".2"));
         relay = new InetSocketAddress(NET + ".1", CtlIT.freePort(NET + ".1"));
         daemon = new Daemon(dir);
         daemon.writeConfig(config(false));
@@ -54,7 +59,7 @@ class ServiceTableReloadIT {
             daemon.close();
             java.nio.file.Files.writeString(Path.of("target", "ServiceTableReloadIT-daemon.log"), daemon.logText());
         }
-        for (Backend b : new Backend[] {one, two}) {
+        for (Backend b : new Backend[] {one, two, three}) {
             if (b != null) {
                 b.close();
             }
@@ -67,6 +72,13 @@ class ServiceTableReloadIT {
                 + "service www {\n  virtual host " + NET + ".100 port 80\n  table web\n}\n"
                 + (withRelay ? "relay r {\n  listen on " + relay.getHostString() + " port " + relay.getPort()
                         + "\n  table web roundrobin\n}\n" : "");
+    }
+
+    /** Table spare starts disabled, by the configuration; relay s uses it. */
+    static String withSpare() {
+        return config(false) + "table spare {\n  real port " + port + "\n  check tcp\n  host " + THREE
+                + "\n  disable\n}\n" + "relay s {\n  listen on " + spareRelay.getHostString() + " port "
+                + spareRelay.getPort() + "\n  table spare\n}\n";
     }
 
     static void awaitBothUp() {
@@ -88,6 +100,28 @@ class ServiceTableReloadIT {
         int b = two.accepted.get();
         Thread.sleep(3000);
         return one.accepted.get() <= a + 1 && two.accepted.get() <= b + 1;
+    }
+
+    /**
+     * A restarted hce starts from the configuration, and pfe told it only what was disabled:
+     * a table that the configuration starts disabled and the operator enabled went unchecked,
+     * its host left at the verdict it had (pfe keeps the last one until hce has one), so a
+     * host that went down meanwhile stayed up for pfe and the relays.
+     */
+    @Test
+    void aTableEnabledAtRunTimeIsCheckedAgainAfterHceRestarts() throws Exception {
+        daemon.writeConfig(withSpare());
+        ok("reload");
+        ok("table", "enable", "spare");
+        daemon.awaitLogged("host three up", WAIT, () -> daemon.hostLine(THREE).endsWith("up"));
+        long hce = daemon.child("hoststated: health check engine").orElseThrow();
+        new ProcessBuilder("sh", "-c", "kill -KILL " + hce).inheritIO().start().waitFor();
+        daemon.awaitLogged("hce restarted", WAIT, () -> daemon.child("hoststated: health check engine")
+                .filter(p -> p != hce).isPresent());
+        three.close();
+        daemon.awaitLogged("host three down", WAIT, () -> daemon.hostLine(THREE).endsWith("down"));
+        daemon.writeConfig(config(false));
+        ok("reload");
     }
 
     /**
