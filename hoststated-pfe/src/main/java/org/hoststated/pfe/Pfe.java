@@ -337,13 +337,16 @@ public final class Pfe extends Engine {
         }
     }
 
-    /** Sends every host's state and every disabled object to a (re)started peer. */
+    /**
+     * Sends every host's state, every disabled object and every enabled table to a (re)started
+     * peer: a table the configuration starts disabled may have been enabled since, and the
+     * relay engine, which starts from the configuration, took no session to it after a restart.
+     */
     private void sendStates(ProcId peer) {
         int gen = state.generation;
         for (TableEntry t : state.tables.values()) {
-            if (t.disabled) {
-                sendPeer(peer, MessageType.TABLE_DISABLE, new ObjId(gen, t.config.id()));
-            }
+            sendPeer(peer, t.disabled ? MessageType.TABLE_DISABLE : MessageType.TABLE_ENABLE,
+                    new ObjId(gen, t.config.id()));
             for (HostEntry h : t.hosts) {
                 if (h.disabled) {
                     sendPeer(peer, MessageType.HOST_DISABLE, new ObjId(gen, h.config.id()));

@@ -103,17 +103,27 @@ class ServiceTableReloadIT {
     }
 
     /**
-     * A restarted hce starts from the configuration, and pfe told it only what was disabled:
-     * a table that the configuration starts disabled and the operator enabled went unchecked,
-     * its host left at the verdict it had (pfe keeps the last one until hce has one), so a
-     * host that went down meanwhile stayed up for pfe and the relays.
+     * A restarted hce or relay engine starts from the configuration, and pfe told it only what
+     * was disabled. For the relay engine, a table that the configuration starts disabled and
+     * the operator enabled stayed disabled: every client of its relay was closed. For hce:
+     * the table went unchecked, its host left at the verdict it had (pfe keeps the last one
+     * until hce has one), so a host that went down meanwhile stayed up for pfe and the relays.
      */
     @Test
-    void aTableEnabledAtRunTimeIsCheckedAgainAfterHceRestarts() throws Exception {
+    void aTableEnabledAtRunTimeStaysEnabledWhenTheRelayEngineOrHceRestarts() throws Exception {
         daemon.writeConfig(withSpare());
         ok("reload");
         ok("table", "enable", "spare");
         daemon.awaitLogged("host three up", WAIT, () -> daemon.hostLine(THREE).endsWith("up"));
+        daemon.awaitLogged("relay s serves", WAIT, () -> "three".equals(Daemon.fetch(spareRelay)));
+
+        // The relay engine starts from the configuration too: pfe tells it the table is enabled.
+        long relay = daemon.child("hoststated: relay engine").orElseThrow();
+        new ProcessBuilder("sh", "-c", "kill -KILL " + relay).inheritIO().start().waitFor();
+        daemon.awaitLogged("relay engine restarted", WAIT, () -> daemon.child("hoststated: relay engine")
+                .filter(p -> p != relay).isPresent());
+        daemon.awaitLogged("relay s serves after the restart", WAIT, () -> "three".equals(Daemon.fetch(spareRelay)));
+
         long hce = daemon.child("hoststated: health check engine").orElseThrow();
         new ProcessBuilder("sh", "-c", "kill -KILL " + hce).inheritIO().start().waitFor();
         daemon.awaitLogged("hce restarted", WAIT, () -> daemon.child("hoststated: health check engine")
