@@ -81,11 +81,13 @@ public final class CloseNotifyHold extends ChannelOutboundHandlerAdapter {
     /**
      * Adds {@code tls} as {@code ch}'s "ssl" handler, last so far, with the hold before it: the
      * session then decides between the engine's answer to a client's close_notify and a reset.
-     * A {@link TlsReadFailureWatch} goes just before it, a {@link TlsWriteFailureNote} first.
+     * A {@link TlsReadFailureWatch} goes before it, then, during the handshake, a
+     * {@link ClientAlertWatch}; a {@link TlsWriteFailureNote} first.
      */
     public static void addWith(Channel ch, SslHandler tls) {
         ch.pipeline().addLast("ssl", tls);
         ch.pipeline().addBefore("ssl", "tls-read-failure", new TlsReadFailureWatch(tls));
+        ClientAlertWatch.addBefore(ch, tls);
         ch.pipeline().addFirst("close-notify-hold", new CloseNotifyHold(tls));
         ch.pipeline().addFirst("tls-write-failure", TlsWriteFailureNote.INSTANCE);
     }

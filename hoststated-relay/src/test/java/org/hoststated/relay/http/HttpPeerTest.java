@@ -548,8 +548,41 @@ class HttpPeerTest {
         }
     }
 
-    /** A TLS 1.2 ClientHello record naming {@code serverName} (ECDHE suites, P-256 and X25519). */
+    /**
+     * A client that refuses the relay's certificate, as curl does one it cannot verify: its fatal
+     * unknown_ca alert, in clear after the server's first flight (OpenSSL 3 clients send it so
+     * in TLS 1.3 too, before they switch to the handshake keys). BoringSSL named the TLS 1.3 one
+     * BAD_PACKET_LENGTH; the close line names the alert, as it does in TLS 1.2.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aClientThatRefusesTheCertificateIsNamedByItsAlert(boolean tls13, @TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).tls(relayTls()).start()) {
+            try (RawClient c = r.client()) {
+                c.send(clientHello("localhost", tls13));
+                byte[] serverHello = c.in.readNBytes(5);
+                assertEquals(0x16, serverHello[0], java.util.Arrays.toString(serverHello));
+                c.send(new byte[] {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 48});
+                c.rest(); // the rest of the server's flight, then the close
+
+            }
+            String line = log.closeLine();
+            assertTrue(line.endsWith(", TLS handshake: the client's alert unknown_ca (48): it refused the relay's "
+                    + "certificate"), line);
+        }
+    }
+
     private static byte[] clientHello(String serverName) {
+        return clientHello(serverName, false);
+    }
+
+    /**
+     * A ClientHello record naming {@code serverName}: TLS 1.2 (ECDHE suites, P-256 and X25519),
+     * or TLS 1.3 only (TLS_AES_128_GCM_SHA256, an X25519 key share).
+     */
+    private static byte[] clientHello(String serverName, boolean tls13) {
         java.io.ByteArrayOutputStream ext = new java.io.ByteArrayOutputStream();
         byte[] name = serverName.getBytes(StandardCharsets.US_ASCII);
         java.nio.ByteBuffer sni = java.nio.ByteBuffer.allocate(5 + name.length)
@@ -558,8 +591,18 @@ class HttpPeerTest {
         extension(ext, 10, new byte[] {0, 4, 0, 0x1d, 0, 0x17});
         extension(ext, 11, new byte[] {1, 0});
         extension(ext, 13, new byte[] {0, 6, 4, 3, 8, 4, 4, 1});
+        if (tls13) {
+            extension(ext, 43, new byte[] {2, 3, 4});
+            byte[] share = new byte[2 + 4 + 32];
+            share[1] = 36;
+            share[3] = 0x1d;
+            share[5] = 32;
+            share[6] = 9; // any 32 bytes are an X25519 public key
+            extension(ext, 51, share);
+        }
         byte[] exts = ext.toByteArray();
-        byte[] suites = {(byte) 0xc0, 0x2b, (byte) 0xc0, 0x2f, (byte) 0xc0, 0x2c, (byte) 0xc0, 0x30};
+        byte[] suites = tls13 ? new byte[] {0x13, 0x01}
+                : new byte[] {(byte) 0xc0, 0x2b, (byte) 0xc0, 0x2f, (byte) 0xc0, 0x2c, (byte) 0xc0, 0x30};
         java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(2 + 32 + 1 + 2 + suites.length + 2 + 2 + exts.length)
                 .putShort((short) 0x0303).put(new byte[32]).put((byte) 0)
                 .putShort((short) suites.length).put(suites).put((byte) 1).put((byte) 0)
