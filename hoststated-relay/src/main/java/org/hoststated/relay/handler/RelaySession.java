@@ -18,6 +18,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -45,6 +46,15 @@ public final class RelaySession {
     private static final Pattern CONNECT_ADDRESS = Pattern.compile(": [^\\s/]*/\\S+$");
     /** How Netty names BoringSSL's error 0 (no error queued). */
     private static final String NO_BORINGSSL_REASON = "error:00000000:";
+    /**
+     * BoringSSL's reasons for the handshakes operators meet most, in words: its error string
+     * ("error:100000f0:SSL routines:OPENSSL_internal:UNSUPPORTED_PROTOCOL") does not say that a
+     * TLS 1.0 or 1.1 client was refused. The reason stays at the end, for a search.
+     */
+    private static final Map<String, String> BORINGSSL_REASONS = Map.of(
+            "UNSUPPORTED_PROTOCOL", "the client offers neither TLS 1.2 nor 1.3",
+            "NO_SHARED_CIPHER", "no cipher suite in common with the client",
+            "NO_SHARED_GROUP", "no key exchange group in common with the client");
 
     private RelaySession() {
     }
@@ -114,6 +124,10 @@ public final class RelaySession {
                 // BoringSSL sent an alert without queueing an error, as for a server name
                 // longer than 255 bytes: Netty then spells error 0 twice over.
                 m = "refused, BoringSSL gave no reason (see the client's alert)";
+            } else if (m.startsWith("error:")) {
+                String reason = m.substring(m.lastIndexOf(':') + 1);
+                String words = BORINGSSL_REASONS.get(reason);
+                m = words != null ? words + " (" + reason + ")" : m;
             }
             m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;
         }

@@ -47,6 +47,20 @@ class RelaySessionTest {
                 RelaySession.describe(new SslHandshakeTimeoutException("handshake timed out after 10000ms")));
     }
 
+    /** A TLS 1.0 or 1.1 client, or one with no suite or group the relay has, is refused in words. */
+    @Test
+    void commonBoringSslRefusalsAreSaidInWords() {
+        assertEquals("TLS handshake: the client offers neither TLS 1.2 nor 1.3 (UNSUPPORTED_PROTOCOL)",
+                RelaySession.describe(new DecoderException(new SSLHandshakeException(
+                        "error:100000f0:SSL routines:OPENSSL_internal:UNSUPPORTED_PROTOCOL"))));
+        assertEquals("TLS handshake: no cipher suite in common with the client (NO_SHARED_CIPHER)",
+                RelaySession.describe(new SSLHandshakeException(
+                        "error:100000b8:SSL routines:OPENSSL_internal:NO_SHARED_CIPHER")));
+        assertEquals("TLS handshake: error:100000f3:SSL routines:OPENSSL_internal:WRONG_CURVE",
+                RelaySession.describe(new SSLHandshakeException(
+                        "error:100000f3:SSL routines:OPENSSL_internal:WRONG_CURVE")));
+    }
+
     /** Netty names the system call before the error (io_uring and epoll spell it differently). */
     @Test
     void aSocketErrorIsTheErrorAlone() {
