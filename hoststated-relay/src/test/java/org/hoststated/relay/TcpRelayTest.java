@@ -295,6 +295,30 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * A client that resets while the relay still connects to its server (one that drops SYNs,
+     * as an overloaded host does): the session ends then, and the connect with it, not when the
+     * connect gives up (up to 30 s, once per retry). Nothing read the client meanwhile, so with
+     * io_uring its reset went unseen, and a server that answered late got a connection for a
+     * client long gone.
+     */
+    @Test
+    void aClientResetDuringTheConnectEndsTheSession() throws Exception {
+        try (SilentListener silent = SilentListener.open()) {
+            HostSelector sel = RelayFixture.roundRobin(List.of(RelayFixture.host(1, silent.address(), 0)));
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), sel); Socket c = r.connect()) {
+                c.getOutputStream().write('x');
+                await(() -> sel.connectsInProgress() == 1);
+                c.setSoLinger(true, 0);
+                c.close();
+                long t0 = System.nanoTime();
+                await(() -> r.sessions().isEmpty() && sel.connectsInProgress() == 0);
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertTrue(ms < 5_000, "session ended " + ms + " ms after the client's reset");
+            }
+        }
+    }
+
     @Test
     void slowReaderKeepsTheRelaysBufferBounded() throws Exception {
         long size = 32L * MB;

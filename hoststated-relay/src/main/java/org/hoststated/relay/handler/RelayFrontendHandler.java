@@ -99,6 +99,10 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return;
         }
         retriesLeft = host.natLookup() ? host.retry() : HostSelector.RETRIES_NOT_COUNTED;
+        // Nothing reads the client until its server is connected, which can take up to the
+        // connect timeout per try: watched meanwhile, its reset ends the session and the
+        // connect (io_uring reported it only once the connect was done or given up).
+        PausedReads.set(client, false);
         connect();
     }
 
