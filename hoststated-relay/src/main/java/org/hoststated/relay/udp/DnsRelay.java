@@ -54,6 +54,8 @@ public final class DnsRelay {
     static final int ROTATE_AFTER = 4_096;
     /** Queries waiting at once per relay, over all its sockets; more are dropped. */
     static final int MAX_WAITING = 65_536;
+    /** A relay at {@link #MAX_WAITING} warns at most this often, as the engine's session limit does. */
+    private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long SPARE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
      * How much a socket of the relay may have queued for the kernel before the datagrams meant
@@ -70,6 +72,10 @@ public final class DnsRelay {
     private final String transport;
     private final long waitMs;
     private final int rotateAfter;
+    private final int maxWaiting;
+    /** Queries dropped at {@link #maxWaiting} since the last warning. */
+    private long droppedAtLimit;
+    private long lastLimitWarning;
     private final QueryIds ids = new QueryIds();
     private final List<UpstreamSocket> upstreams = new ArrayList<>();
     /** The queries waiting, for {@code show sessions} (read from the engine's loop). */
@@ -96,10 +102,14 @@ public final class DnsRelay {
      * @param transport the relay engine's transport name ("io_uring" or "epoll")
      */
     public DnsRelay(RelayContext relay, TcpOptions options, String transport) {
-        this(relay, options, transport, ROTATE_AFTER);
+        this(relay, options, transport, ROTATE_AFTER, MAX_WAITING);
     }
 
     DnsRelay(RelayContext relay, TcpOptions options, String transport, int rotateAfter) {
+        this(relay, options, transport, rotateAfter, MAX_WAITING);
+    }
+
+    DnsRelay(RelayContext relay, TcpOptions options, String transport, int rotateAfter, int maxWaiting) {
         if (relay.config().listen().ssl()) {
             // As relayd: DNS over UDP has no TLS; serving it in clear would hide the mistake.
             throw new IllegalArgumentException("relay " + relay.name() + ": ssl over udp (protocol dns) is not supported");
@@ -110,6 +120,8 @@ public final class DnsRelay {
         int t = relay.config().timeoutSec();
         this.waitMs = t > 0 ? Math.min(MAX_WAIT_MS, t * 1000L) : MAX_WAIT_MS;
         this.rotateAfter = rotateAfter;
+        this.maxWaiting = maxWaiting;
+        this.lastLimitWarning = System.nanoTime() - WARN_EVERY_NANOS;
     }
 
     /**
@@ -237,9 +249,10 @@ public final class DnsRelay {
                     DnsHeader.fits(msg) ? "not a query" : "short datagram", SessionInfo.address(client));
             return;
         }
-        if (waiting >= MAX_WAITING) {
+        if (waiting >= maxWaiting) {
             log.debug("relay {}: {} queries waiting, query from {} dropped", relay.name(), waiting,
                     SessionInfo.address(client));
+            warnAtLimit();
             return;
         }
         TargetHost host = relay.selector().select(client, (InetSocketAddress) from.localAddress());
@@ -265,6 +278,23 @@ public final class DnsRelay {
         // A copy of its own size: the datagram was read into a 64 KiB buffer, which a queued
         // write would hold (and the water mark counts only the datagram's bytes).
         send(u, id, q, msg.copy(), relay.selector().connectRetries(host));
+    }
+
+    /**
+     * A query dropped because {@link #maxWaiting} queries wait (a flood, or hosts that stopped
+     * answering): said at most once a minute, with the count since the last time. Each such
+     * query was a debug line only, so that an operator saw the timeouts of the queries that
+     * waited and nothing of the many more that never left.
+     */
+    private void warnAtLimit() {
+        droppedAtLimit++;
+        long now = System.nanoTime();
+        if (now - lastLimitWarning >= WARN_EVERY_NANOS) {
+            log.warn("relay {}: {} queries waiting, the relay's limit: new queries are dropped ({} since the last "
+                    + "such warning)", relay.name(), waiting, droppedAtLimit);
+            lastLimitWarning = now;
+            droppedAtLimit = 0;
+        }
     }
 
     /**

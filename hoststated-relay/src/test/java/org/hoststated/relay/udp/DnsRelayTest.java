@@ -15,17 +15,22 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.hoststated.core.config.ForwardTarget;
 import org.hoststated.core.config.ListenConfig;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
+import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.posix.UnixDatagramSocket;
 import org.hoststated.relay.RelayCounters;
 import org.hoststated.relay.RelayTransport;
 import org.hoststated.relay.handler.RelayContext;
@@ -35,6 +40,7 @@ import org.hoststated.relay.lb.RoundRobin;
 import org.hoststated.relay.lb.TargetHost;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The DNS relay against real small DNS servers on 127.24.0.0/16 and real UDP clients: id
@@ -51,6 +57,8 @@ class DnsRelayTest {
     private DnsRelay relay;
     private Channel listener;
     private InetSocketAddress relayAt;
+    /** The relay's limit of waiting queries, for the next start. */
+    private int maxWaiting = DnsRelay.MAX_WAITING;
 
     static InetAddress addr(String a) {
         try {
@@ -89,7 +97,7 @@ class DnsRelayTest {
         HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(hosts));
         RelayContext ctx = new RelayContext(rc, sel, counters, null, null, null, false);
         workers = transport.newWorkers(1, "test-dns-relay");
-        relay = new DnsRelay(ctx, TcpOptions.defaults(), transport.name(), rotateAfter);
+        relay = new DnsRelay(ctx, TcpOptions.defaults(), transport.name(), rotateAfter, maxWaiting);
         listener = relay.serve(s.intValue(), workers).syncUninterruptibly().channel();
     }
 
@@ -157,6 +165,44 @@ class DnsRelayTest {
         assertTrue(kept <= 1, "client ids passed through unchanged: " + kept);
         await("sessions to end", () -> counters.active() == 0);
         assertEquals(50, counters.total());
+    }
+
+    /**
+     * A relay at its limit of waiting queries (3 here, against a host that answers nothing)
+     * drops the others and warns, once a minute at most, with the count: each drop was a debug
+     * line only, so a flood showed as the timeouts of the queries that waited and nothing more.
+     */
+    @Test
+    void queries_over_the_waiting_limit_are_dropped_with_a_warning(@TempDir Path tmp) throws Exception {
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
+            LogConfig.init("hoststated", "relay", false, false, devLog);
+            try {
+                TestDnsServer b = server();
+                b.mode = TestDnsServer.Mode.SILENT;
+                maxWaiting = 3;
+                start(List.of(b));
+                DatagramSocket c = client();
+                for (int i = 0; i < 10; i++) {
+                    byte[] q = Dns.query(0x100 + i, "q" + i + ".example");
+                    c.send(new DatagramPacket(q, q.length, relayAt));
+                }
+                String line = CompletableFuture.supplyAsync(() -> {
+                    byte[] buf = new byte[9000];
+                    try {
+                        return new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }).get(10, TimeUnit.SECONDS);
+                assertTrue(line.endsWith("relay dns: 3 queries waiting, the relay's limit: new queries are dropped "
+                        + "(1 since the last such warning)"), line);
+                await("the first 3 queries at the host", () -> b.seen.size() == 3);
+                assertEquals(3, counters.total(), "the dropped queries are no sessions");
+            } finally {
+                LogConfig.init("hoststated", "hoststated", true, false);
+            }
+        }
     }
 
     @Test
