@@ -3,6 +3,7 @@ package org.hoststated.relay.handler;
 import io.netty.channel.Channel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
@@ -19,31 +20,48 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PausedReads {
     static final long CHECK_EVERY_MS = 1_000;
-    private static final AttributeKey<Boolean> WATCHED = AttributeKey.valueOf(PausedReads.class, "watched");
+    /** The next look at a channel whose reading is off; none while it reads. */
+    private static final AttributeKey<ScheduledFuture<?>> WATCH = AttributeKey.valueOf(PausedReads.class, "watch");
 
     private PausedReads() {
     }
 
-    /** Reads {@code ch} while {@code read}; while it does not, watches it for a reset. */
+    /**
+     * Reads {@code ch} while {@code read}; while it does not, watches it for a reset. Reading
+     * again cancels the watch: a TCP session is watched from the start of its server's
+     * connect, mostly a matter of microseconds, and each watch left to lapse held a place in
+     * its loop's timer queue for a second, thousands of them at a high rate of sessions.
+     */
     public static void set(Channel ch, boolean read) {
         ch.config().setAutoRead(read);
-        if (!read && ch instanceof IoUringSocketChannel && ch.isActive()
-                && ch.attr(WATCHED).setIfAbsent(Boolean.TRUE) == null) {
+        if (read) {
+            ScheduledFuture<?> w = watch(ch);
+            if (w != null) {
+                ch.attr(WATCH).set(null);
+                w.cancel(false);
+            }
+            return;
+        }
+        if (ch instanceof IoUringSocketChannel && ch.isActive() && watch(ch) == null) {
             schedule(ch);
         }
     }
 
+    /** The pending look at {@code ch}, or null. */
+    static ScheduledFuture<?> watch(Channel ch) {
+        return ch.hasAttr(WATCH) ? ch.attr(WATCH).get() : null;
+    }
+
     private static void schedule(Channel ch) {
-        ch.eventLoop().schedule(() -> check(ch), CHECK_EVERY_MS, TimeUnit.MILLISECONDS);
+        ch.attr(WATCH).set(ch.eventLoop().schedule(() -> check(ch), CHECK_EVERY_MS, TimeUnit.MILLISECONDS));
     }
 
     private static void check(Channel ch) {
+        ch.attr(WATCH).set(null);
         if (!ch.isActive() || ch.config().isAutoRead()) {
-            ch.attr(WATCHED).set(null);
             return;
         }
         if (wasReset(ch)) {
-            ch.attr(WATCHED).set(null);
             ch.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
             return;
         }
