@@ -11,13 +11,24 @@ import io.netty.buffer.ByteBuf;
 abstract class BodyFramer {
     /**
      * How many bytes of [from, to) of b belong to the body; they are consumed. Returns less
-     * than {@code to - from} only when the body ended within the range, or (a response's
-     * chunked framing) before a bare LF that needs a CR ({@link ChunkedFramer#crOwed}).
+     * than {@code to - from} only when the body ended within the range, or in chunked framing
+     * before a bare LF that needs a CR (a response's, {@link ChunkedFramer#crOwed}), at the end
+     * of a run of bytes to pass on or to drop ({@link #dropped}), or before a trailer field whose
+     * name has not fully arrived; 0, neither done nor owing a CR, means the bytes from
+     * {@code from} are to be scanned again with more behind them.
      */
     abstract int scan(ByteBuf b, int from, int to) throws HttpException;
 
     /** Whether the whole body has been scanned. */
     abstract boolean done();
+
+    /**
+     * Whether the bytes the last {@link #scan} returned are consumed without being passed on
+     * (a trailer field {@link ChunkedFramer} removes).
+     */
+    boolean dropped() {
+        return false;
+    }
 
     /** A body of exactly {@code length} bytes. */
     static final class Fixed extends BodyFramer {

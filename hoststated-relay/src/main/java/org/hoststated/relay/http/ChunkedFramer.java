@@ -15,8 +15,15 @@ import io.netty.buffer.ByteBuf;
  * response's lines may end in a bare LF (RFC 9112 2.2 lets a recipient take it; HAProxy and
  * nginx do): the scan stops before such an LF, {@link #crOwed} says so, and the caller puts a
  * CR before it, so the client reads the CRLF lines the relay framed (as a head's bare LF lines
- * are passed on, {@link HeadScanner#withCrlf}). One per session and direction, on the
- * session's worker loop.
+ * are passed on, {@link HeadScanner#withCrlf}).
+ *
+ * <p>Trailer fields that must not be in trailers ({@link TrailerFields}) are removed: the scan
+ * returns runs of bytes that are either all passed on or all dropped ({@link #dropped}), a
+ * dropped run being one such field's line (or, across reads, its part in this read). Whether a
+ * field goes is known at the end of its name, so the scan stops before a field whose name has
+ * not fully arrived (returning 0 when that is all that is left): the caller keeps those bytes
+ * and scans them again with the next read. They are at most the trailer section's bound, which
+ * the look-ahead counts. One per session and direction, on the session's worker loop.
  */
 final class ChunkedFramer extends BodyFramer {
     private enum State { SIZE, SIZE_BWS, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER_NAME, TRAILER_VALUE,
@@ -32,10 +39,15 @@ final class ChunkedFramer extends BodyFramer {
     private final int maxTrailer;
     /** A response's framing: sizes may be padded, lines may end in a bare LF. */
     private final boolean response;
+    private final TrailerFields removed;
     private State state;
     private Ext ext;
     /** The last scan stopped before a bare LF that ends a line: a CR is owed before it. */
     private boolean crOwed;
+    /** The scan is within a trailer field that is removed. */
+    private boolean dropping;
+    /** The bytes the last scan returned are a removed trailer field's, not to be passed on. */
+    private boolean dropped;
     private long size;
     private int digits;
     private int lineBytes;
@@ -49,9 +61,15 @@ final class ChunkedFramer extends BodyFramer {
      *        ({@link #crOwed})
      */
     ChunkedFramer(int bad, int maxTrailer, boolean response) {
+        this(bad, maxTrailer, response, TrailerFields.BUILT_IN);
+    }
+
+    /** @param removed the trailer fields this direction does not pass on */
+    ChunkedFramer(int bad, int maxTrailer, boolean response, TrailerFields removed) {
         this.bad = bad;
         this.maxTrailer = maxTrailer;
         this.response = response;
+        this.removed = removed;
     }
 
     ChunkedFramer reset() {
@@ -61,6 +79,8 @@ final class ChunkedFramer extends BodyFramer {
         lineBytes = 0;
         trailerBytes = 0;
         crOwed = false;
+        dropping = false;
+        dropped = false;
         return this;
     }
 
@@ -77,6 +97,11 @@ final class ChunkedFramer extends BodyFramer {
         return state == State.DONE;
     }
 
+    @Override
+    boolean dropped() {
+        return dropped;
+    }
+
     /** Takes the chunks' data out of a chunked body. */
     interface Data {
         /** Bytes [from, to) of b are chunk data. */
@@ -91,12 +116,30 @@ final class ChunkedFramer extends BodyFramer {
     /**
      * Like {@link #scan(ByteBuf, int, int)}, also handing each stretch of chunk data to
      * {@code data} (unless null): the body without its chunked coding. Also returns early,
-     * before a bare LF, when {@link #crOwed}; the next scan goes on from that LF.
+     * before a bare LF, when {@link #crOwed}; the next scan goes on from that LF. Returns
+     * early too at the end of a run of bytes to pass on or to drop ({@link #dropped}), and
+     * before a trailer field whose name goes on past {@code to}.
      */
     int scan(ByteBuf b, int from, int to, Data data) throws HttpException {
         crOwed = false;
+        dropped = dropping;
         int i = from;
         while (i < to && state != State.DONE) {
+            if (state == State.TRAILER_START && !dropping && HttpHead.isTchar(b.getByte(i))) {
+                int end = nameEnd(b, i, to);
+                if (end < 0) {
+                    // The decision waits for the name's end: these bytes are scanned again.
+                    break;
+                }
+                if (b.getByte(end) == ':' && removed.removes(b, i, end)) {
+                    if (i > from) {
+                        // The run of bytes to pass on ends before the field.
+                        break;
+                    }
+                    dropping = true;
+                    dropped = true;
+                }
+            }
             if (state == State.DATA) {
                 int n = (int) Math.min(size, to - i);
                 if (data != null) {
@@ -114,8 +157,30 @@ final class ChunkedFramer extends BodyFramer {
                 break;
             }
             i++;
+            if (dropping && state == State.TRAILER_START) {
+                // The removed field's line ended: what follows may be passed on.
+                dropping = false;
+                break;
+            }
         }
         return i - from;
+    }
+
+    /**
+     * Where the trailer field name that starts at {@code from} ends (the first byte that is
+     * not a token character), or -1 when it goes on to {@code to}, unless it is already over
+     * the trailer section's bound: the caller keeps what it cannot scan yet, so that is bounded.
+     */
+    private int nameEnd(ByteBuf b, int from, int to) throws HttpException {
+        for (int i = from; i < to; i++) {
+            if (!HttpHead.isTchar(b.getByte(i))) {
+                return i;
+            }
+        }
+        if (trailerBytes + (to - from) > maxTrailer) {
+            throw fail("trailer section too large");
+        }
+        return -1;
     }
 
     private void step(byte c) throws HttpException {
@@ -188,6 +253,9 @@ final class ChunkedFramer extends BodyFramer {
                 trailer();
                 if (c == HttpHead.CR) {
                     state = State.TRAILER_LF;
+                } else if (c == HttpHead.LF && response && dropping) {
+                    // A removed line owes no CR: it ends here.
+                    state = State.TRAILER_START;
                 } else if (c == HttpHead.LF && response) {
                     owe(State.TRAILER_LF);
                 } else if (!HttpHead.isVchar(c)) {

@@ -104,7 +104,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     HttpBackendHandler(HttpFrontendHandler session) {
         this.session = session;
-        this.chunked = new ChunkedFramer(502, session.limits().maxHeadBytes(), true);
+        this.chunked = new ChunkedFramer(502, session.limits().maxHeadBytes(), true, session.responseTrailers());
     }
 
     @Override
@@ -290,17 +290,22 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                         chunk(in, n);
                     } else {
                         n = body.scan(in, in.readerIndex(), in.writerIndex());
-                        if (n > 0) {
+                        if (n > 0 && !body.dropped()) {
                             forward(in, in.readerIndex(), in.readerIndex() + n);
                         }
                     }
                     in.skipBytes(n);
                     if (body.done()) {
                         complete(in.isReadable());
-                    } else if (body == chunked && chunked.crOwed() && !dechunk) {
-                        // A line of the framing ends in a bare LF, next in: the client reads CRLF.
-                        emit();
-                        session.toClient(Unpooled.wrappedBuffer(CR));
+                    } else if (body == chunked && chunked.crOwed()) {
+                        if (!dechunk) {
+                            // A line of the framing ends in a bare LF, next in: the client reads CRLF.
+                            emit();
+                            session.toClient(Unpooled.wrappedBuffer(CR));
+                        }
+                    } else if (n == 0) {
+                        // A trailer field's name goes on in the next read (ChunkedFramer): kept until then.
+                        return;
                     }
                 }
                 case IDLE -> {

@@ -115,7 +115,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         this.limits = limits;
         this.hashRouted = hashRouted;
         this.pool = pool;
-        this.chunked = new ChunkedFramer(400, limits.maxHeadBytes(), false);
+        this.chunked = new ChunkedFramer(400, limits.maxHeadBytes(), false, rules.requestTrailers);
         this.link = new BackendLink(relay, this, pool);
     }
 
@@ -139,6 +139,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     HeadRewriter responseRules() {
         return responseRules;
+    }
+
+    /** The trailer fields responses of this relay lose. */
+    TrailerFields responseTrailers() {
+        return rules.responseTrailers;
     }
 
     @Override
@@ -196,12 +201,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         while (in.isReadable()) {
             if (state == State.BODY) {
                 int n = body.scan(in, in.readerIndex(), in.writerIndex());
-                if (n > 0) {
+                if (n > 0 && !body.dropped()) {
                     toServer(in.retainedSlice(in.readerIndex(), n));
-                    in.skipBytes(n);
                 }
+                in.skipBytes(n);
                 if (body.done()) {
                     requestComplete();
+                } else if (n == 0) {
+                    // A trailer field's name goes on in the next read (ChunkedFramer): kept until then.
+                    return;
                 }
             } else if (state != State.HEAD || exchange || !requestHead(in)) {
                 // Waiting for the response before the next request, or for the rest of a head.

@@ -24,6 +24,9 @@ final class HttpRules {
 
     final List<Rule> request;
     final List<Rule> response;
+    /** The trailer fields requests and responses lose: the built-in ones and the header actions' names. */
+    final TrailerFields requestTrailers;
+    final TrailerFields responseTrailers;
     final boolean hashes;
     final boolean returnError;
     final String errorStyle;
@@ -54,8 +57,15 @@ final class HttpRules {
         }
         request = List.copyOf(req);
         response = List.copyOf(res);
+        requestTrailers = new TrailerFields(headerKeys(request));
+        responseTrailers = new TrailerFields(headerKeys(response));
         hashes = req.stream().anyMatch(r -> r.node().action() == Action.HASH);
         returnError = protocol.returnError();
         errorStyle = protocol.errorStyle();
+    }
+
+    /** The names the {@code header} actions of {@code rules} act on. */
+    private static List<String> headerKeys(List<Rule> rules) {
+        return rules.stream().filter(r -> r.node().type() == NodeType.HEADER).map(r -> r.node().key()).toList();
     }
 }

@@ -18,11 +18,41 @@ class ChunkedFramerTest {
             + "0000000000000000003\r\nabc\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n";
 
     private static int scanAll(ChunkedFramer f, String s, int split) throws HttpException {
+        return passOn(f, s, split, null).consumed();
+    }
+
+    /** How far the scans went into what was read, and what went on of it. */
+    private record Passed(int consumed, String out) {
+    }
+
+    /**
+     * Scans s as the relay does when it arrives in two reads split at {@code split}: the runs
+     * not dropped are passed on, a CR goes where one is owed, and what a scan left (a trailer
+     * field's name cut by the split) is scanned again with the second read. Stops at the
+     * body's end or when the scans go no further.
+     */
+    private static Passed passOn(ChunkedFramer f, String s, int split, ChunkedFramer.Data data) throws HttpException {
         ByteBuf b = Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
+        StringBuilder out = new StringBuilder();
         try {
-            int n = f.scan(b, 0, split);
-            assertEquals(split, n);
-            return n + f.scan(b, split, b.writerIndex());
+            int at = 0;
+            int to = split;
+            while (!f.done()) {
+                int n = f.scan(b, at, to, data);
+                if (!f.dropped()) {
+                    out.append(b.toString(at, n, StandardCharsets.ISO_8859_1));
+                }
+                at += n;
+                if (f.crOwed()) {
+                    out.append('\r');
+                } else if (n == 0 || at == to) {
+                    if (to == b.writerIndex()) {
+                        break;
+                    }
+                    to = b.writerIndex();
+                }
+            }
+            return new Passed(at, out.toString());
         } finally {
             b.release();
         }
@@ -45,13 +75,7 @@ class ChunkedFramerTest {
             ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
             StringBuilder data = new StringBuilder();
             ChunkedFramer.Data out = (b, from, to) -> data.append(b.toString(from, to - from, StandardCharsets.ISO_8859_1));
-            ByteBuf b = Unpooled.copiedBuffer(BODY, StandardCharsets.ISO_8859_1);
-            try {
-                assertEquals(split, f.scan(b, 0, split, out));
-                assertEquals(BODY.length() - split, f.scan(b, split, b.writerIndex(), out));
-            } finally {
-                b.release();
-            }
+            assertEquals(BODY.length(), passOn(f, BODY, split, out).consumed());
             assertTrue(f.done());
             assertEquals("wiki0123456789abc", data.toString(), "split at " + split);
         }
@@ -141,25 +165,87 @@ class ChunkedFramerTest {
     void aResponsesBareLfLinesOweACrAtEverySplitPoint() throws Exception {
         String lf = "4;name=\"v\"\nwiki\nA \t\n0123456789\r\n3\r\nabc\n0\nX-Trailer: t\nY: u\r\n\n";
         String crlf = "4;name=\"v\"\r\nwiki\r\nA \t\r\n0123456789\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n";
-        ByteBuf b = Unpooled.copiedBuffer(lf + "GET", StandardCharsets.ISO_8859_1);
-        try {
-            for (int split = 0; split <= lf.length(); split++) {
-                ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
-                StringBuilder out = new StringBuilder();
-                for (int at = 0, to = split; at < b.writerIndex() && !f.done(); ) {
-                    if (at == to) {
-                        to = b.writerIndex();
-                    }
-                    int n = f.scan(b, at, to);
-                    out.append(b.toString(at, n, StandardCharsets.ISO_8859_1));
-                    at += n;
-                    if (f.crOwed()) {
-                        out.append('\r');
-                    }
-                }
+        for (int split = 0; split <= lf.length(); split++) {
+            ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
+            Passed p = passOn(f, lf + "GET", split, null);
+            assertTrue(f.done(), "split at " + split);
+            assertEquals(lf.length(), p.consumed(), "split at " + split);
+            assertEquals(crlf, p.out(), "split at " + split);
+        }
+    }
+
+    private static final String CHUNKS = "3\r\nabc\r\n0\r\n";
+    /** Trailer fields that do not belong there (RFC 9110 6.5.1), among ones that do. */
+    private static final String TRAILERS = "X-Checksum: 1\r\nHost: evil\r\nX-Forwarded-For: 6.6.6.6\r\n"
+            + "authorization: Basic eDp5\r\nContent_Length: 5\r\nServer-Timing: db;dur=5\r\n"
+            + "If-None-Match: *\r\nTransfer-Encoding: chunked\r\nCookie: s=1\r\nContent-Type: text/x\r\n"
+            + "Connection: close\r\nX-Forwarded-By: 10.0.0.1\r\nDigest: sha-256=x\r\n\r\n";
+    private static final String KEPT = "X-Checksum: 1\r\nServer-Timing: db;dur=5\r\nDigest: sha-256=x\r\n\r\n";
+
+    /**
+     * A trailer field a server that merges trailers into the head would take for a routing,
+     * framing or authentication field, or for the X-Forwarded-For the relay appended, is
+     * removed, whichever read its bytes come in; the other fields and the rest of the body pass
+     * byte for byte, and the scan ends exactly at the body's end.
+     */
+    @Test
+    void removesFieldsThatDoNotBelongInTrailersAtEverySplitPoint() throws Exception {
+        String body = CHUNKS + TRAILERS;
+        for (boolean response : new boolean[] {false, true}) {
+            for (int split = 0; split <= body.length(); split++) {
+                ChunkedFramer f = new ChunkedFramer(response ? 502 : 400, 1024, response).reset();
+                Passed p = passOn(f, body + "GET / HTTP/1.1\r\n", split, null);
                 assertTrue(f.done(), "split at " + split);
-                assertEquals(crlf, out.toString(), "split at " + split);
+                assertEquals(body.length(), p.consumed(), "split at " + split);
+                assertEquals(CHUNKS + KEPT, p.out(), "split at " + split);
             }
+        }
+    }
+
+    /** A removed line ended by a bare LF owes no CR; the kept ones around it still get theirs. */
+    @Test
+    void aResponsesRemovedBareLfTrailerLinesGoWhole() throws Exception {
+        String lf = "3\nabc\n0\nX-A: 1\nSet-Cookie: s=1\nHost: h\r\nX-B: 2\n\n";
+        for (int split = 0; split <= lf.length(); split++) {
+            ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
+            Passed p = passOn(f, lf, split, null);
+            assertTrue(f.done(), "split at " + split);
+            assertEquals("3\r\nabc\r\n0\r\nX-A: 1\r\nX-B: 2\r\n\r\n", p.out(), "split at " + split);
+        }
+    }
+
+    @Test
+    void aTrailerSectionOfRemovedFieldsAloneBecomesNone() throws Exception {
+        ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
+        Passed p = passOn(f, "0\r\nHost: a\r\nX-Forwarded-For: b\r\n\r\n", 5, null);
+        assertTrue(f.done());
+        assertEquals("0\r\n\r\n", p.out());
+    }
+
+    /** The names the direction's header actions act on go too, with _ for - as well. */
+    @Test
+    void removesTheFieldsHeaderActionsActOn() throws Exception {
+        TrailerFields configured = new TrailerFields(java.util.List.of("X-Api-Key"));
+        String body = "0\r\nX-Api-Key: k\r\nx_api_key: k\r\nX-Api-Keys: k\r\n\r\n";
+        ChunkedFramer f = new ChunkedFramer(400, 1024, false, configured).reset();
+        assertEquals("0\r\nX-Api-Keys: k\r\n\r\n", passOn(f, body, 9, null).out());
+        ChunkedFramer builtIn = new ChunkedFramer(400, 1024, false).reset();
+        assertEquals(body, passOn(builtIn, body, 9, null).out());
+    }
+
+    /**
+     * A trailer name that does not end in what was read is kept by the caller for the next
+     * read: the look-ahead counts it against the bound, so those bytes cannot grow without end.
+     */
+    @Test
+    void aTrailerNameWaitingForItsEndIsBounded() throws Exception {
+        ChunkedFramer f = new ChunkedFramer(400, 16, false).reset();
+        ByteBuf b = Unpooled.copiedBuffer("0\r\nX-Name-Going-On-And-On", StandardCharsets.ISO_8859_1);
+        try {
+            assertEquals(3, f.scan(b, 0, 10));
+            assertEquals(0, f.scan(b, 3, 10));
+            assertFalse(f.done());
+            assertEquals(400, assertThrows(HttpException.class, () -> f.scan(b, 3, b.writerIndex())).status());
         } finally {
             b.release();
         }
