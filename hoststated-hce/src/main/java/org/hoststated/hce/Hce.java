@@ -87,10 +87,10 @@ public final class Hce extends Engine {
         scheduler = next;
         scripts = broker;
         scheduler.start();
-        if (gen > 1) {
-            // What pfe disabled: adopt kept it by name, pfe says how it applies to this generation.
-            sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
-        }
+        // What pfe disabled: adopt kept it by name, pfe says how it applies to this generation;
+        // and at start, a table that went with its service's disable keyword, which the
+        // configuration alone does not say (pfe's rule: unless a relay or enabled service uses it).
+        sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
     }
 
     /** {@code log updates|all}; a daemon run with {@code -d} logs at least the updates. */
@@ -155,6 +155,8 @@ public final class Hce extends Engine {
     protected void peerConnected(ProcId peer) {
         if (peer == ProcId.PFE && scheduler != null) {
             scheduler.resendAll();
+            // The request of applyConfig is lost when pfe was not connected yet.
+            sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(scheduler.generation()));
         }
     }
 

@@ -42,7 +42,8 @@ final class PfeState {
      * Builds the state of a new generation, keeping the state of hosts that stay and what
      * {@code hoststatectl} disabled: a host that stays stays disabled, and so does a table or
      * service (by name) that was disabled at run time; the configuration's own {@code disable}
-     * keywords apply afresh. So a reload for another change does not put a host under
+     * keywords apply afresh, and a service's takes its main table along by the same rule as
+     * {@code service disable}. So a reload for another change does not put a host under
      * maintenance back into service. A table that went with its service's disable is not kept
      * by name: the service's disable applies again to the new configuration, which takes the
      * service's main table along unless another enabled service or a relay uses it, or the
@@ -91,7 +92,9 @@ final class PfeState {
                 ServiceEntry v = new ServiceEntry(sc, main, backup);
                 ServiceEntry prev = oldServices.get(sc.name());
                 v.disabled |= prev != null && prev.disabled && !prev.config.disabled();
-                v.tableFollows = prev != null && prev.tableFollows && v.disabled && !sc.disabled();
+                // The configuration's disable takes the table along as a service disable does
+                // (afresh at each reload, as the configuration's other disable keywords).
+                v.tableFollows = sc.disabled() || prev != null && prev.tableFollows && v.disabled;
                 s.services.add(v);
             }
         }

@@ -191,6 +191,34 @@ class PfeStateTest {
     }
 
     /**
+     * A service that the configuration starts disabled takes its main table along by the rule
+     * of {@code service disable}: it was left enabled, and checked by hce, where the same
+     * service disabled at run time took it along (unless a relay or another enabled service
+     * uses it), and {@code service enable} then enabled nothing more.
+     */
+    @Test
+    void theDisableKeywordOfAServiceTakesItsTableAlongLikeServiceDisable() {
+        String alone = WWW_ALONE.replace("\tbackup table spare\n", "\tbackup table spare\n\tdisable\n");
+        PfeState start = state(alone);
+        TableEntry web = host(start, "web", "10.21.2.11").table;
+        assertTrue(web.disabled, "the last service on table web took it along");
+        assertFalse(host(start, "spare", "10.21.2.21").table.disabled, "a backup table stays, as at run time");
+        assertEquals("", start.disabledSet(), "the configuration's own disable, not the operator's");
+
+        ControlCommands.Outcome on = ControlCommands.run(start, MessageType.CTL_SERVICE_ENABLE, CtlId.parse("www"));
+        assertNull(on.failure());
+        assertFalse(web.disabled);
+        assertTrue(on.also().contains("with table web"), on.also());
+
+        String relay = "relay r {\n\tlisten on 127.0.0.1 port 8081\n\ttable web\n}\n";
+        assertFalse(host(state(alone + relay), "web", "10.21.2.11").table.disabled, "relay r uses table web");
+        String other = "service other {\n\tvirtual host 10.21.9.101 port 80\n\ttable web\n}\n";
+        assertFalse(host(state(alone + other), "web", "10.21.2.11").table.disabled, "service other uses it");
+        PfeState both = state(alone + other.replace("}\n", "\tdisable\n}\n"));
+        assertTrue(host(both, "web", "10.21.2.11").table.disabled, "both services on it are disabled");
+    }
+
+    /**
      * A pfe restarted after a crash started from the configuration: a host disabled at run
      * time showed as unknown and could not be enabled ("already enabled") while hce, which
      * outlived pfe, kept it disabled. The parent keeps what pfe last reported and gives it back.

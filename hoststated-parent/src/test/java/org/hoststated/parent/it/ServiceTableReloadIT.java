@@ -135,6 +135,31 @@ class ServiceTableReloadIT {
     }
 
     /**
+     * A service the configuration starts disabled takes its table along, as {@code service
+     * disable} does: its host was checked every second from the start (hce starts from the
+     * configuration, which disables no table, and asked pfe only after a reload).
+     */
+    @Test
+    void aServiceDisabledByTheConfigurationLeavesItsTableUnchecked(@TempDir Path own) throws Exception {
+        try (Backend four = new Backend("four", NET + ".14", port); Daemon d = new Daemon(own)) {
+            d.writeConfig(d.globals() + "interval 1\ntimeout 300\n"
+                    + "table quiet {\n  real port " + port + "\n  check tcp\n  host " + four.address.getHostString() + "\n}\n"
+                    + "service idle {\n  virtual host " + NET + ".101 port 80\n  table quiet\n  disable\n}\n");
+            d.start();
+            Daemon.awaitTrue("service idle shown disabled", WAIT,
+                    () -> d.ctl("show", "summary").output().contains("disabled"));
+            int before = four.accepted.get();
+            Thread.sleep(3000);
+            assertTrue(four.accepted.get() <= before + 1,
+                    four.accepted.get() + " checks of a table that went with its service\n" + d.logText());
+
+            assertEquals(new Daemon.Result(0, "command succeeded\n"), d.ctl("service", "enable", "idle"));
+            d.awaitLogged("host four up", WAIT, () -> d.hostLine(four.address.getHostString()).endsWith("up"));
+            assertTrue(d.logText().contains("with table quiet"), d.logText());
+        }
+    }
+
+    /**
      * pfe and hce kept the table disabled by name, so a reload that gave it relay r left the
      * relay closing every client ("no host available") while {@code show summary} said the
      * relay was active; with the relay there before the disable the table stayed enabled.
