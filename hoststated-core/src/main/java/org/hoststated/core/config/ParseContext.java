@@ -23,9 +23,12 @@ final class ParseContext {
     /** Unwinds one statement; it carries no stack trace since it is ordinary control flow. */
     static final class SyntaxError extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        /** The token the error is at. */
+        final transient Token at;
 
-        SyntaxError() {
+        SyntaxError(Token at) {
             super(null, null, false, false);
+            this.at = at;
         }
     }
 
@@ -50,7 +53,7 @@ final class ParseContext {
         if (at.kind() != Token.Kind.ERROR) {
             diag.error(at, message);
         }
-        return new SyntaxError();
+        return new SyntaxError(at);
     }
 
     SyntaxError unexpected(Token t, String expected) {
@@ -80,6 +83,27 @@ final class ParseContext {
             throw unexpected(t, what);
         }
         return t.text();
+    }
+
+    /**
+     * A table's name where a table is named: relayd.conf writes {@code table <web>}, the
+     * original hoststated.conf (parse.y: {@code TABLE STRING}) and this grammar {@code table
+     * web}, which the error says, rather than only that '<' is not a name.
+     */
+    String tableName() {
+        refuseAngleBrackets();
+        return string("table name");
+    }
+
+    /** Before a table's name: relayd's {@code <web>} gets the error of {@link #tableName}. */
+    void refuseAngleBrackets() {
+        Token t = in.peek();
+        if (t.is(Token.Kind.OTHER) && t.text().equals("<")) {
+            Token name = in.peek(1);
+            String example = name.isString() ? Messages.clip(name.text().replace(">", "")) : "web";
+            throw fail(t, "syntax error: expected table name, got " + t.describe()
+                    + " (hoststated writes table names without angle brackets: table " + example + ")");
+        }
     }
 
     /** A name of a table, service, relay, protocol or tag, bounded like the original. */
@@ -306,7 +330,8 @@ final class ParseContext {
      * Parses {@code { statement ... }} where statements are separated by newlines and the
      * block may contain blank lines and includes. Errors inside are reported and skipped.
      */
-    void block(String what, Statement statement) {
+    BrokenStatements block(String what, Statement statement) {
+        BrokenStatements broken = new BrokenStatements();
         Token open = in.next();
         if (!open.is(Token.Kind.LBRACE)) {
             throw unexpected(open, "'{'");
@@ -317,30 +342,46 @@ final class ParseContext {
                 case NEWLINE -> in.next();
                 case RBRACE -> {
                     in.next();
-                    return;
+                    return broken;
                 }
                 case EOF -> {
                     diag.error(t, "unexpected end of file in " + what + " block");
-                    return;
+                    return broken;
                 }
-                default -> guarded(() -> {
-                    if (in.peek().isKeyword("include")) {
-                        include();
-                    } else {
-                        statement.parse();
-                        endStatement();
+                default -> {
+                    boolean ok = guarded(() -> {
+                        if (in.peek().isKeyword("include")) {
+                            include();
+                        } else {
+                            statement.parse();
+                            endStatement();
+                        }
+                    });
+                    if (!ok) {
+                        broken.add(t);
                     }
-                });
+                }
             }
         }
+        return broken;
     }
 
-    /** Runs one statement; on a syntax error skips the rest of it. */
-    void guarded(Statement s) {
+    /**
+     * Runs one statement; on a syntax error skips the rest of it.
+     *
+     * @return false after a syntax error
+     */
+    boolean guarded(Statement s) {
         try {
             s.parse();
+            return true;
         } catch (SyntaxError e) {
-            skipStatement();
+            // A statement cut short by its own end of line ("protocol" without a name) has
+            // nothing left to skip: skipping to the next end of line took the next statement too.
+            if (!(e.at.is(Token.Kind.NEWLINE) && in.lastTaken() == e.at)) {
+                skipStatement();
+            }
+            return false;
         }
     }
 }

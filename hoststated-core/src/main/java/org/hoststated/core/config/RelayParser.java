@@ -20,14 +20,14 @@ final class RelayParser {
         if (twice) {
             ctx.diag.error(at, "relay " + name + " defined twice");
         }
-        ctx.block("relay", () -> statement(r));
+        BrokenStatements broken = ctx.block("relay", () -> statement(r));
         if (!twice) {
             ctx.draft.relays.add(r);
         }
-        if (r.listen == null) {
+        if (r.listen == null && !broken.mayHaveBeen("listen")) {
             ctx.diag.error(r.pos, "relay " + name + " has no listener");
         }
-        if (!r.natLookup && !r.hasTarget()) {
+        if (!r.natLookup && !r.hasTarget() && !broken.mayHaveBeen("forward", "service", "table", "nat")) {
             ctx.diag.error(r.pos, "relay " + name + " has no target, service, or table");
         }
     }
@@ -94,7 +94,7 @@ final class RelayParser {
     }
 
     private void table(Draft.RelayDraft r, Token kw) {
-        String name = ctx.string("table name");
+        String name = ctx.tableName();
         int port = ctx.in.peek().isKeyword("port") ? ctx.port() : 0;
         Mode mode = null;
         if (ctx.acceptKeyword("loadbalance")) {

@@ -24,14 +24,14 @@ final class ServiceParser {
         if (twice) {
             ctx.diag.error(at, "service " + name + " defined twice");
         }
-        ctx.block("service", () -> statement(s));
+        BrokenStatements broken = ctx.block("service", () -> statement(s));
         if (!twice) {
             ctx.draft.services.add(s);
         }
-        if (s.table == null) {
+        if (s.table == null && !broken.mayHaveBeen("table")) {
             ctx.diag.error(s.pos, "service " + name + " has no table");
         }
-        if (s.virtualHosts.isEmpty()) {
+        if (s.virtualHosts.isEmpty() && !broken.mayHaveBeen("virtual")) {
             ctx.diag.error(s.pos, "service " + name + " has no virtual ip");
         }
     }
@@ -82,7 +82,7 @@ final class ServiceParser {
     }
 
     private Draft.TableRef tableRef(Token kw) {
-        String name = ctx.string("table name");
+        String name = ctx.tableName();
         int port = ctx.in.peek().isKeyword("port") ? ctx.port() : 0;
         return new Draft.TableRef(name, port, Pos.of(kw));
     }

@@ -19,20 +19,21 @@ final class TableParser {
     void parse() {
         Token kw = ctx.in.next();
         Token at = ctx.in.peek();
+        ctx.refuseAngleBrackets();
         String name = ctx.name("table", ParseContext.MAX_NAME);
         Draft.TableDraft t = new Draft.TableDraft(name, Pos.of(kw));
         boolean twice = ctx.draft.tables.stream().anyMatch(o -> o.name.equals(name));
         if (twice) {
             ctx.diag.error(at, "table " + name + " defined twice");
         }
-        ctx.block("table", () -> statement(t));
+        BrokenStatements broken = ctx.block("table", () -> statement(t));
         if (!twice) {
             ctx.draft.tables.add(t);
         }
-        if (t.hosts.isEmpty()) {
+        if (t.hosts.isEmpty() && !broken.mayHaveBeen("host")) {
             ctx.diag.error(t.pos, "table " + name + " has no hosts");
         }
-        if (t.check.type() == CheckType.NONE) {
+        if (t.check.type() == CheckType.NONE && !broken.mayHaveBeen("check")) {
             ctx.diag.error(t.pos, "table " + name + " has no check");
         }
     }

@@ -20,6 +20,7 @@ final class TokenStream {
 
     private final Deque<Source> stack = new ArrayDeque<>();
     private final List<Token> ahead = new ArrayList<>();
+    private Token last;
     private final Macros macros;
     private final Diagnostics diag;
     private final ConfigFiles files;
@@ -44,7 +45,13 @@ final class TokenStream {
     }
 
     Token next() {
-        return ahead.isEmpty() ? fetch() : ahead.remove(0);
+        last = ahead.isEmpty() ? fetch() : ahead.remove(0);
+        return last;
+    }
+
+    /** The token {@link #next} returned last, or null. */
+    Token lastTaken() {
+        return last;
     }
 
     /** Name and last line of the main file, for errors that belong to no statement. */

@@ -152,6 +152,58 @@ class ConfigErrorTest {
                 r.errors().stream().map(Object::toString).toList());
     }
 
+    /**
+     * A syntax error in the statement that would have given a block its listener, target,
+     * table, virtual host, hosts or check is the one error: "relay r has no listener" came
+     * with it, for one typo, as the original (whose block failed as a whole) never said.
+     * Independent errors are each reported still, and a missing statement is when the broken
+     * line was another one.
+     */
+    @Test
+    void aBrokenStatementIsOneErrorNotAlsoTheMissingPartItWouldHaveGiven() {
+        String relay = "relay r {\n listen on 127.0.0.1 prot 80\n forward to 10.0.0.9 port 80\n}\n";
+        assertEquals(List.of("test.conf:11: syntax error: expected 'port', got 'prot'"),
+                messages(TABLE + SERVICE + relay));
+        assertEquals(List.of("test.conf:11: syntax error: expected 'on', got '127.0.0.1'",
+                        "test.conf:12: syntax error: expected 'to', got '10.0.0.9'"),
+                messages(TABLE + SERVICE + relay.replace("on 127", "127").replace("prot", "port")
+                        .replace("to 10", "10")), "two broken lines are two errors, and no more");
+        assertEquals(List.of("test.conf:11: syntax error: expected relay option, got 'lisen'"),
+                messages(TABLE + SERVICE + relay.replace("listen", "lisen").replace("prot", "port")),
+                "a misspelled keyword may have been any statement");
+        assertEquals(List.of("test.conf:11: syntax error: expected protocol name, got end of line",
+                        "test.conf:10: relay r has no listener"),
+                messages(TABLE + SERVICE + "relay r {\n protocol\n forward to 10.0.0.9 port 80\n}\n"),
+                "another line's error leaves the missing listener an error of its own");
+        assertEquals(List.of("test.conf:7: syntax error: expected 'tcp', 'udp' or 'port', got '80'"),
+                messages(TABLE + SERVICE.replace("port 80", "80")), "not also: service www has no virtual ip");
+        assertEquals(List.of("test.conf:8: syntax error: expected table name, got end of line"),
+                messages(TABLE + SERVICE.replace("table web", "table")), "not also: service www has no table");
+        assertEquals(List.of("test.conf:4: syntax error: expected host address, got end of line"),
+                messages(TABLE.replace("host 10.0.0.1", "host") + SERVICE), "not also: table web has no hosts");
+        assertEquals(List.of("test.conf:3: invalid check type: tcpp"),
+                messages(TABLE.replace("check tcp", "check tcpp") + SERVICE), "not also: table web has no check");
+    }
+
+    /**
+     * relayd.conf writes {@code table <web>}; the original hoststated.conf (parse.y 1.53:
+     * {@code TABLE STRING}) did not, and neither does this grammar: the error says so.
+     */
+    @Test
+    void aTableNameInAngleBracketsSaysToDropThem() {
+        String hint = " (hoststated writes table names without angle brackets: table web)";
+        assertEquals(List.of("test.conf:1: syntax error: expected table name, got character '<'" + hint),
+                messages(TABLE.replace("table web", "table <web>") + SERVICE.replace("web", "nothing")).subList(0, 1));
+        assertEquals(List.of("test.conf:8: syntax error: expected table name, got character '<'" + hint),
+                messages(TABLE + SERVICE.replace("table web", "table <web>")));
+        assertEquals(List.of("test.conf:12: syntax error: expected table name, got character '<'" + hint),
+                messages(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n table <web>\n}\n"));
+    }
+
+    private static List<String> messages(String text) {
+        return TestConfigs.parse(text).errors().stream().map(Object::toString).toList();
+    }
+
     /** A file that cannot be read is named once, without a line number, with the reason in words. */
     @Test
     void anUnreadableFileIsOneLineWithoutALineNumber(@TempDir Path dir) {
