@@ -78,6 +78,12 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private Reloader reloader;
     private boolean ready;
     private boolean stopping;
+    /**
+     * The relay engine died and its successor has not answered its configuration yet: its
+     * relays are down until then, though the new process already has a channel (a JVM
+     * starting, which serves nothing for a second or so).
+     */
+    private boolean relayRestarting;
     /** Control clients waiting for pfe's answer, by client number. */
     private final Map<Integer, ProcId> awaiting = new HashMap<>();
     private final SessionListings sessions = new SessionListings();
@@ -239,6 +245,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public void engineLost(ProcId engine) {
         if (engine == ProcId.RELAY) {
+            relayRestarting = true;
             sessions.engineLost(engineName(engine) + " stopped before it answered; try again");
         }
         for (var it = awaiting.entrySet().iterator(); it.hasNext(); ) {
@@ -317,9 +324,13 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
     }
 
-    /** A relay row says so while the relay engine is down: pfe cannot know it. */
+    /**
+     * A relay row says so while the relay engine is down: pfe cannot know it. Down lasts from
+     * the engine's death until its successor runs the configuration; only a channel to a new
+     * process said "active" half a second after the kill, while that JVM was still starting.
+     */
     private Imsg relayEngineDown(Imsg m) {
-        if (m.type() != MessageType.CTL_RELAY || supervisor.channel(ProcId.RELAY) != null) {
+        if (m.type() != MessageType.CTL_RELAY || supervisor.channel(ProcId.RELAY) != null && !relayRestarting) {
             return m;
         }
         return new Imsg(m.type(), m.peerId(), m.pid(), m.payload(CtlRelay.class).withEngineDown());
@@ -328,6 +339,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public void engineReady(ProcId engine, int gen) {
         log.debug("{} runs configuration {}", engine.title(), gen);
+        if (engine == ProcId.RELAY) {
+            relayRestarting = false;
+        }
         if (engine == ProcId.PFE) {
             demoter.pfeReady(supervisor.pids().getOrDefault(ProcId.PFE, 0));
         }
@@ -356,6 +370,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public void engineError(ProcId engine, int gen, String why) {
         log.error("{} refused configuration {}: {}", engine.title(), gen, why);
+        if (engine == ProcId.RELAY) {
+            relayRestarting = false;
+        }
         reloader.engineError(engine, gen, why);
         answeredFirst(engine, gen);
     }

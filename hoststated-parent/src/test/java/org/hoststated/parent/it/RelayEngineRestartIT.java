@@ -1,0 +1,71 @@
+package org.hoststated.parent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What {@code show relays} says while the relay engine restarts after it was killed: its
+ * relays are down from the engine's death until the new engine runs the configuration. The
+ * parent said "active" again as soon as it had started the new process, a JVM that served
+ * nothing yet. {@code -Dhoststated.it.relayrestart} moves the test to other loopback
+ * addresses.
+ */
+class RelayEngineRestartIT {
+    private static final String NET = System.getProperty("hoststated.it.relayrestart", "127.39.8");
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String TITLE = "hoststated: relay engine";
+
+    @Test
+    void relaysAreDownUntilTheNewRelayEngineRunsTheConfiguration(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        InetSocketAddress relay = new InetSocketAddress(NET + ".1", CtlIT.freePort(NET + ".1"));
+        try (Backend one = new Backend("one", NET + ".11", 0); Daemon d = new Daemon(dir)) {
+            d.writeConfig(d.globals() + "interval 1\ntimeout 300\n"
+                    + "table web {\n  real port " + one.address.getPort() + "\n  check tcp\n  host " + NET + ".11\n}\n"
+                    + "relay www {\n  listen on " + relay.getHostString() + " port " + relay.getPort()
+                    + "\n  table web\n}\n");
+            d.start();
+            d.awaitLogged("relay www serves", WAIT, () -> "one".equals(Daemon.fetch(relay)));
+            assertTrue(relays(d).contains("active"), relays(d));
+
+            long old = d.child(TITLE).orElseThrow();
+            new ProcessBuilder("kill", "-KILL", Long.toString(old)).start().waitFor();
+            // Stop the new engine as soon as it exists: a JVM needs far longer than this to
+            // answer its configuration, so it stays one that has not.
+            long next = successor(d, old);
+            new ProcessBuilder("kill", "-STOP", Long.toString(next)).start().waitFor();
+            try {
+                String shown = relays(d);
+                assertTrue(shown.contains("down (relay engine restarting)"), shown + "\n" + d.logText());
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(next)).start().waitFor();
+            }
+            d.awaitLogged("relay www active again", WAIT, () -> relays(d).contains("active"));
+            assertEquals("one", Daemon.fetch(relay));
+        }
+    }
+
+    private static String relays(Daemon d) throws Exception {
+        return d.ctl("show", "relays").output();
+    }
+
+    private static long successor(Daemon d, long old) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<Long> p = d.child(TITLE).filter(x -> x != old);
+            if (p.isPresent()) {
+                return p.get();
+            }
+            Thread.sleep(2);
+        }
+        throw new AssertionError("no new relay engine\n" + d.logText());
+    }
+}
