@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>A request sent over a reused connection may cross the server's close of that idle
  * connection. For such a request (no body, idempotent method) the link keeps a reference to
  * each buffer it wrote (and where its bytes started: a partial write moves that) until the
- * response's first byte, so the session can resend it once over a fresh connection
+ * response's first byte, so the session can resend it over a fresh connection
  * ({@link #replayOnFreshConnection}) instead of answering 502.
  *
  * <p>An idle connection that carries another request (taken from the pool, or the session's own
@@ -222,12 +222,15 @@ final class BackendLink {
     }
 
     /**
-     * Resends the recorded request over a new connection, once; false when nothing was
-     * recorded (the caller answers with an error instead). A reused connection that the server
-     * closed (FIN) was most likely closed as idle just as the request went out: the request
-     * goes to the same host, which keeps the table's choice. A reset, or a fresh connection
-     * lost, means the server itself failed (a fast shutdown resets every connection): the
-     * next host that may get sessions takes the request, if there is one.
+     * Resends the recorded request over a new connection; false when nothing was recorded
+     * (the caller answers with an error instead). A reused connection that the server closed
+     * (FIN) was most likely closed as idle just as the request went out: the request goes to
+     * the same host, which keeps the table's choice, and stays recorded, since a fresh
+     * connection lost too tells that the server itself fails (one that accepts and closes
+     * every connection while its check passes): it is then resent once more, like after a
+     * reset or a fresh connection lost at once, to the next host that may get sessions, if
+     * there is one (a fast shutdown resets every connection). So a request is sent at most
+     * three times, and to at most two hosts.
      *
      * @param reset the server reset the connection instead of closing it
      */
@@ -235,9 +238,10 @@ final class BackendLink {
         if (!recording || recorded == 0) {
             return false;
         }
-        recording = false;
         HttpBackendHandler old = handler;
-        if ((reset || !old.reused()) && !host.natLookup()) {
+        boolean idleRace = !reset && old.reused();
+        recording = idleRace;
+        if (!idleRace && !host.natLookup()) {
             TargetHost next = relay.selector().next(host);
             if (next != null) {
                 host = next;
@@ -248,10 +252,18 @@ final class BackendLink {
             pending = new ArrayDeque<>(4);
         }
         for (int i = 0; i < recorded; i++) {
-            pending.add(replay[i].readerIndex(replayFrom[i]));
-            replay[i] = null;
+            ByteBuf b = replay[i].readerIndex(replayFrom[i]);
+            if (idleRace) {
+                // The write releases its reference; the record keeps its own.
+                pending.add(b.retain());
+            } else {
+                pending.add(b);
+                replay[i] = null;
+            }
         }
-        recorded = 0;
+        if (!idleRace) {
+            recorded = 0;
+        }
         retriesLeft = HostSelector.RETRIES_NOT_COUNTED;
         connect();
         old.moveExpectationTo(handler);

@@ -492,7 +492,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     /**
      * The server closed (or reset) the connection before any byte of the response: a request
      * sent over a reused connection that the server was closing as idle, or a server that went
-     * away (a fast shutdown resets what it was serving). Resent once over a fresh connection
+     * away (a fast shutdown resets what it was serving). Resent over a fresh connection
      * when it can be (see {@link BackendLink}), else the session fails.
      */
     void requestLost(HttpBackendHandler from, Throwable cause) {

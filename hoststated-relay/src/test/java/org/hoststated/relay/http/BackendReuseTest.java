@@ -306,6 +306,41 @@ class BackendReuseTest {
         }
     }
 
+    /**
+     * A server that starts to close every connection once it has read a request, without an
+     * answer, while its check still passes (one that accepts and closes at once): a request
+     * sent over a connection the server had kept open is resent to the same host, as for an
+     * idle close, and once that fresh connection is lost as well, to the next host. Before,
+     * the one resend went to the same failing server and the client got a 502.
+     */
+    @Test
+    void aRequestLostOnAReusedAndThenOnAFreshConnectionGoesToTheNextHost() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
+        try (RawBackend b1 = new RawBackend(BACKEND, (be, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                if (failing.get()) {
+                    be.seen.add(head.substring(0, head.indexOf('\r')));
+                    return;
+                }
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nX-Backend: 1\r\nContent-Length: 0\r\n\r\n");
+            }
+        }); RawBackend b2 = new RawBackend(BACKEND2, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b1.address()).backend(b2.address())
+                        .table(Mode.ROUNDROBIN).start(); RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            assertEquals("1", c.read().header("X-Backend"));
+            failing.set(true);
+            c.send("GET /again HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals(String.valueOf(b2.address().getPort()), res.header("X-Backend"));
+            assertEquals(2, b1.connections.get(), "the reused connection and one fresh one");
+            assertEquals("GET /again HTTP/1.1", b1.seen.poll(5, TimeUnit.SECONDS));
+            assertEquals("GET /again HTTP/1.1", b1.seen.poll(5, TimeUnit.SECONDS));
+            assertEquals(1, b2.connections.get());
+        }
+    }
+
     @Test
     void aNonIdempotentRequestIsNotResent() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
