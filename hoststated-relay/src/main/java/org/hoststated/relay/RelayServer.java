@@ -259,7 +259,7 @@ public final class RelayServer {
     /** Host state changed: idle backend connections of hosts now unusable are closed. */
     public void hostsChanged() {
         if (initializer instanceof HttpRelayInitializer http) {
-            http.pool().hostsChanged();
+            http.hostsChanged(context.sessions());
         }
     }
 

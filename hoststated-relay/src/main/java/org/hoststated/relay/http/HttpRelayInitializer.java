@@ -91,6 +91,24 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
         }
     }
 
+    /**
+     * Host state changed: the pool drops the idle connections of hosts that may no longer get
+     * sessions, and each session waiting for the response of such a host may resend its request
+     * ({@link HttpFrontendHandler#hostsChanged}). Called on the relay engine's loop; host state
+     * changes seldom, so walking the sessions costs nothing on the request path.
+     */
+    public void hostsChanged(Iterable<Channel> sessions) {
+        pool.hostsChanged();
+        for (Channel ch : sessions) {
+            RelaySession.runOn(ch.eventLoop(), () -> {
+                HttpFrontendHandler h = ch.pipeline().get(HttpFrontendHandler.class);
+                if (h != null) {
+                    h.hostsChanged();
+                }
+            });
+        }
+    }
+
     /** A client over the engine's session bound gets a 503 page, then the close. */
     @Override
     public void refuse(Channel client) {

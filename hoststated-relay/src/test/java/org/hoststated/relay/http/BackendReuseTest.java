@@ -202,6 +202,37 @@ class BackendReuseTest {
     }
 
     /**
+     * A server that takes a request and answers nothing (stopped with SIGSTOP, hung, its route
+     * dropped: its kernel accepted the connection) goes down while a GET waits for its response:
+     * the GET goes to the next host at once. Before, the client waited for its own timeout or
+     * the relay's (600 s by default), and got a 504 then.
+     */
+    @Test
+    void aGetWaitingOnAHostThatGoesDownIsResentToTheNextHost() throws Exception {
+        try (RawBackend silent = new RawBackend(BACKEND, (be, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                be.seen.add(head.substring(0, head.indexOf('\r')));
+            }
+        }); RawBackend b2 = new RawBackend(BACKEND2, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(silent.address()).backend(b2.address())
+                        .table(Mode.ROUNDROBIN).start(); RawClient c = r.client()) {
+            InetSocketAddress a1 = silent.address();
+            r.hostsUp(h -> h.address().equals(a1));
+            c.send("GET /wait HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("GET /wait HTTP/1.1", silent.seen.poll(5, TimeUnit.SECONDS));
+            r.hostsUp(h -> !h.address().equals(a1));
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals(String.valueOf(b2.address().getPort()), res.header("X-Backend"));
+            assertTrue(res.text().startsWith("GET /wait HTTP/1.1"), res.text());
+            // The session stays with the host that answered.
+            c.send(HttpRelayTest.GET);
+            assertEquals(String.valueOf(b2.address().getPort()), c.read().header("X-Backend"));
+            assertEquals(1, b2.connections.get());
+        }
+    }
+
+    /**
      * A server that answers one request per connection with its request line, then drops the
      * connection after {@code pauseMs} (a short keep-alive timeout): with a reset (SO_LINGER 0)
      * if {@code reset}, else with a FIN. Records "dropped" in {@link RawBackend#seen} then.

@@ -277,7 +277,8 @@ final class HttpRelayFixture implements AutoCloseable {
     /** Marks the table hosts usable or not by {@code up}, as the engine does when host state changes. */
     void hostsUp(java.util.function.Predicate<TargetHost> up) {
         context.selector().update(context.selector().hosts().with(up));
-        initializer.pool().hostsChanged();
+        // As the relay engine does (RelayServer.hostsChanged).
+        initializer.hostsChanged(context.sessions());
     }
 
     @Override
