@@ -557,6 +557,47 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * A session whose connect was refused and that went on to the next host names, in its
+     * close line, the host it left and why: the line names only the host it ended on, and the
+     * operator saw nothing of the failed host before.
+     */
+    @Test
+    void aSessionThatFailedOverNamesTheHostItLeftInItsCloseLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path devLog = tmp.resolve("log");
+        try (org.hoststated.core.posix.UnixDatagramSocket syslogd =
+                org.hoststated.core.posix.UnixDatagramSocket.bind(devLog)) {
+            org.hoststated.core.log.LogConfig.init("hoststated", "relay", false, true, devLog);
+            InetSocketAddress refusing = refusingAddress();
+            try (TestBackend a = TestBackend.identEcho("a")) {
+                List<TargetHost> hosts = List.of(RelayFixture.host(1, refusing, 0), RelayFixture.host(2, a.address(), 0));
+                try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts));
+                        Socket c = r.connect()) {
+                    c.setSoTimeout(10_000);
+                    assertEquals("a", readLine(c.getInputStream()));
+                }
+                byte[] buf = new byte[9000];
+                String line = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        for (;;) {
+                            String l = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
+                            if (l.contains(" active), ")) {
+                                return l;
+                            }
+                        }
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }).get(10, TimeUnit.SECONDS);
+                assertTrue(line.contains(" -> 127.0.0.1:" + a.port() + ", "), line);
+                assertTrue(line.endsWith(" [moved off: h1:" + refusing.getPort() + ": Connection refused]"), line);
+            } finally {
+                org.hoststated.core.log.LogConfig.init("hoststated", "hoststated", true, false);
+            }
+        }
+    }
+
     @Test
     void refusedConnectWithoutRetryClosesTheSession() throws Exception {
         List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 0));

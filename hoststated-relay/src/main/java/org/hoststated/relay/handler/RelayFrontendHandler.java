@@ -171,6 +171,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             if (next != null) {
                 log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(),
                         why, next);
+                if (!next.equals(host)) {
+                    session.movedOff(why);
+                }
                 host = next;
                 connect();
                 return;

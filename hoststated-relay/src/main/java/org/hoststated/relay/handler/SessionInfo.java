@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   relay www, session 12 (3 active), 192.0.2.7:51234 -> 10.0.0.2:80, closed by client[, Host: a.example]
  * </pre>
- * with the reason recorded by {@link RelaySession#setReason} and the values an HTTP session's
- * {@code log} actions added with {@link #logValue}.
+ * with the reason recorded by {@link RelaySession#setReason}, the values an HTTP session's
+ * {@code log} actions added with {@link #logValue}, and the hosts it left ({@link #movedOff}).
  *
  * <p>Written on the session's worker loop, read by the engine loop: the fields it reads are
  * volatile, and a listing is a snapshot that may be a moment old.
@@ -151,6 +151,17 @@ public final class SessionInfo {
                 logged.append("...");
             }
         }
+    }
+
+    /**
+     * The session left a host for another one: a failed connect tried on the next host, or an
+     * HTTP request resent there. {@code what} names the host left and why; the close line,
+     * which names only the host the session ended on, gets a {@code [moved off: what]} pair
+     * (once per distinct {@code what}, within the bound of {@link #logValue}), so the operator
+     * sees which host failed it. Call on the session's worker loop.
+     */
+    public void movedOff(String what) {
+        logValue("moved off", what);
     }
 
     /**

@@ -235,6 +235,18 @@ final class BackendLink {
      * @param reset the server reset the connection instead of closing it
      */
     boolean replayOnFreshConnection(boolean reset) {
+        return replay(reset, "connection " + (reset ? "reset" : "closed") + " before the response");
+    }
+
+    /**
+     * Resends the recorded request to the next host that may get sessions, as after a reset
+     * ({@link #replayOnFreshConnection}); {@code why} the current host is left, for the close line.
+     */
+    boolean replayOnNextHost(String why) {
+        return replay(true, why);
+    }
+
+    private boolean replay(boolean reset, String why) {
         if (!recording || recorded == 0) {
             return false;
         }
@@ -243,7 +255,8 @@ final class BackendLink {
         recording = idleRace;
         if (!idleRace && !host.natLookup()) {
             TargetHost next = relay.selector().next(host);
-            if (next != null) {
+            if (next != null && !next.equals(host)) {
+                session.movedOff(host + ": " + why);
                 host = next;
             }
         }
@@ -334,6 +347,9 @@ final class BackendLink {
             TargetHost next = host.natLookup() ? host : relay.selector().next(host);
             if (next != null) {
                 log.debug("relay {}: connect to {}, retrying with {}", relay.name(), why, next);
+                if (!next.equals(host)) {
+                    session.movedOff(why);
+                }
                 host = next;
                 HttpBackendHandler old = handler;
                 connect();

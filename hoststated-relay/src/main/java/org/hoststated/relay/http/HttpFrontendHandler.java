@@ -395,6 +395,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         session.target(to.address());
     }
 
+    /**
+     * The request moves to another host ({@code what}: the host it leaves and why); the close
+     * line says so ({@link SessionInfo#movedOff}).
+     */
+    void movedOff(String what) {
+        session.movedOff(what);
+    }
+
     /** The backend connection is up: reading may start on both sides. */
     void backendConnected() {
         clientWritabilityToServer();
@@ -582,7 +590,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // With no other host up the request waits on: a host marked down may still answer.
             return;
         }
-        if (link.replayOnFreshConnection(true)) {
+        if (link.replayOnNextHost("down while the request waited for the response")) {
             log.debug("relay {}, session {}: {} may no longer get sessions while the request waited for its response,"
                     + " request resent to {}", relay.name(), session.id(), lost, link.host());
         }

@@ -168,7 +168,9 @@ class HttpPeerTest {
                     assertEquals(502, c.read().status());
                 }
                 String line = log.closeLine();
-                assertTrue(line.endsWith(" (502 Bad Gateway)"), line);
+                // In the table the session left the first host for the second, and says so.
+                assertTrue(r == table ? line.contains(" (502 Bad Gateway) [moved off: h1:" + b.address().getPort() + ": ")
+                        : line.endsWith(" (502 Bad Gateway)"), line);
             }
             assertEquals("GET / HTTP/1.1", b.seen.take());
             assertEquals(1, b.connections.get() + other.connections.get());
@@ -871,7 +873,8 @@ class HttpPeerTest {
         String closeLine() throws IOException {
             byte[] buf = new byte[9000];
             String line = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
-            assertTrue(line.length() < 300, line);
+            // A line, not a stack trace; one that names a host it left repeats a failure's text.
+            assertTrue(line.length() < 400, line);
             return line;
         }
 
