@@ -671,7 +671,7 @@ public final class RelayEngine extends Engine {
         for (RelayServer s : servers.values()) {
             if (s.config().target() instanceof TableTarget) {
                 HostSelector sel = s.context().selector();
-                sel.update(sel.hosts().with(this::usable));
+                sel.update(sel.hosts().with(this::usable, h -> hostStates.get(h.id()) == HostState.DOWN));
                 s.hostsChanged();
             }
         }

@@ -574,24 +574,26 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     /**
      * Host state changed ({@link HttpRelayInitializer#hostsChanged}). A request that waits for
-     * the first byte of its response from a host that went down or was disabled, and could be
-     * resent (no body, idempotent method: {@link BackendLink#recordForReplay}), goes to the next
-     * host that may get sessions at once: a server that stopped (SIGSTOP, a hung process, a
-     * dropped route) had the request accepted by its kernel and would answer it never, so the
-     * client waited out its own timeout or the relay's. Any other request is left to its host.
-     * A connect still in progress is the selector's business ({@code PendingConnects}).
+     * the first byte of its response from a host its check found down, and could be resent (no
+     * body, idempotent method: {@link BackendLink#recordForReplay}), goes to the next host that
+     * may get sessions at once: a server that stopped (SIGSTOP, a hung process, a dropped
+     * route) had the request accepted by its kernel and would answer it never, so the client
+     * waited out its own timeout or the relay's. A host the operator disabled is drained, not
+     * failed: its requests finish there (a slow report is not computed twice because of a
+     * maintenance). Any other request is left to its host. A connect still in progress is the
+     * selector's business ({@code PendingConnects}).
      */
     void hostsChanged() {
         if (state == State.CLOSED || !exchange || responseStarted || !link.connected()) {
             return;
         }
         TargetHost lost = link.host();
-        if (lost == null || lost.natLookup() || relay.selector().accepts(lost) || relay.selector().next(lost) == null) {
+        if (lost == null || lost.natLookup() || !relay.selector().failed(lost) || relay.selector().next(lost) == null) {
             // With no other host up the request waits on: a host marked down may still answer.
             return;
         }
         if (link.replayOnNextHost("down while the request waited for the response")) {
-            log.debug("relay {}, session {}: {} may no longer get sessions while the request waited for its response,"
+            log.debug("relay {}, session {}: {} went down while the request waited for its response,"
                     + " request resent to {}", relay.name(), session.id(), lost, link.host());
         }
     }

@@ -125,6 +125,21 @@ public final class HostSelector {
     }
 
     /**
+     * Whether {@code h}'s check found it down (in the current snapshot, with checks): a
+     * request it has not answered may go to another host. A host the operator disabled is not
+     * failed: it is drained, its requests finish there.
+     */
+    public boolean failed(TargetHost h) {
+        RelayHosts s = hosts;
+        for (int i = 0; i < s.size(); i++) {
+            if (s.host(i).equals(h)) {
+                return !noCheck && s.failed(i);
+            }
+        }
+        return false;
+    }
+
+    /**
      * How many times a session's failed connect to {@code first} is tried again on the next
      * host: the host's own {@code retry} (the target's, for {@code forward to} and
      * {@code service}), and in a table at least once on each other host that may get sessions,

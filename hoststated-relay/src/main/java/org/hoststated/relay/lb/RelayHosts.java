@@ -5,26 +5,42 @@ import java.util.function.Predicate;
 
 /**
  * The hosts of one relay target in configuration order, with which of them may take new
- * sessions. Immutable: the relay engine's loop builds a new snapshot when host state changes
+ * sessions and which of them their checks found down. Immutable: the relay engine's loop builds a new snapshot when host state changes
  * and swaps it into the {@link HostSelector} by reference; the worker loops only read it.
  */
 public final class RelayHosts {
     private final TargetHost[] hosts;
     private final boolean[] usable;
+    /**
+     * The host's check found it down: unlike a host disabled by the operator (drained, still
+     * answering), its requests waiting for an answer are given up ({@link HostSelector#failed}).
+     */
+    private final boolean[] failed;
 
-    private RelayHosts(TargetHost[] hosts, boolean[] usable) {
+    private RelayHosts(TargetHost[] hosts, boolean[] usable, boolean[] failed) {
         this.hosts = hosts;
         this.usable = usable;
+        this.failed = failed;
     }
 
-    /** A snapshot of {@code hosts} where {@code usable} says which may get new sessions. */
+    /** A snapshot of {@code hosts} where {@code usable} says which may get new sessions, none failed. */
     public static RelayHosts of(List<TargetHost> hosts, Predicate<TargetHost> usable) {
+        return of(hosts, usable, h -> false);
+    }
+
+    /**
+     * A snapshot of {@code hosts} where {@code usable} says which may get new sessions and
+     * {@code failed} which their checks found down.
+     */
+    public static RelayHosts of(List<TargetHost> hosts, Predicate<TargetHost> usable, Predicate<TargetHost> failed) {
         TargetHost[] h = hosts.toArray(new TargetHost[0]);
         boolean[] u = new boolean[h.length];
+        boolean[] f = new boolean[h.length];
         for (int i = 0; i < h.length; i++) {
             u[i] = usable.test(h[i]);
+            f[i] = failed.test(h[i]);
         }
-        return new RelayHosts(h, u);
+        return new RelayHosts(h, u, f);
     }
 
     /** A snapshot where every host is usable. */
@@ -32,9 +48,14 @@ public final class RelayHosts {
         return of(hosts, h -> true);
     }
 
-    /** The same hosts with usability recomputed. */
+    /** The same hosts with usability recomputed, none failed. */
     public RelayHosts with(Predicate<TargetHost> isUsable) {
         return of(List.of(hosts), isUsable);
+    }
+
+    /** The same hosts with usability and failure recomputed. */
+    public RelayHosts with(Predicate<TargetHost> isUsable, Predicate<TargetHost> isFailed) {
+        return of(List.of(hosts), isUsable, isFailed);
     }
 
     public int size() {
@@ -47,6 +68,10 @@ public final class RelayHosts {
 
     public boolean usable(int i) {
         return usable[i];
+    }
+
+    public boolean failed(int i) {
+        return failed[i];
     }
 
     public List<TargetHost> hosts() {

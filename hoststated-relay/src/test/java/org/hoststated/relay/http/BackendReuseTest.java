@@ -233,6 +233,40 @@ class BackendReuseTest {
     }
 
     /**
+     * A host the operator disables is drained, not failed: a GET it is working on finishes
+     * there (a slow answer is not asked of another host because of a maintenance).
+     */
+    @Test
+    void aGetWaitingOnAHostThatIsDisabledFinishesThere() throws Exception {
+        java.util.concurrent.CountDownLatch disabled = new java.util.concurrent.CountDownLatch(1);
+        try (RawBackend slow = new RawBackend(BACKEND, (be, in, out) -> {
+            String head = RawBackend.head(in);
+            be.seen.add(head.substring(0, head.indexOf('\r')));
+            try {
+                disabled.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nslow");
+        }); RawBackend b2 = new RawBackend(BACKEND2, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(slow.address()).backend(b2.address())
+                        .table(Mode.ROUNDROBIN).start(); RawClient c = r.client()) {
+            InetSocketAddress a1 = slow.address();
+            r.hostsUp(h -> h.address().equals(a1));
+            c.send("GET /report HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("GET /report HTTP/1.1", slow.seen.poll(5, TimeUnit.SECONDS));
+            r.hostStates(h -> !h.address().equals(a1), h -> false);
+            // The walk of the sessions runs on their loops: let it pass before the answer comes.
+            Thread.sleep(200);
+            disabled.countDown();
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals("slow", res.text());
+            assertEquals(0, b2.connections.get());
+        }
+    }
+
+    /**
      * A server that answers one request per connection with its request line, then drops the
      * connection after {@code pauseMs} (a short keep-alive timeout): with a reset (SO_LINGER 0)
      * if {@code reset}, else with a FIN. Records "dropped" in {@link RawBackend#seen} then.

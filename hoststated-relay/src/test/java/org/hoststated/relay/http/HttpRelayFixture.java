@@ -276,7 +276,15 @@ final class HttpRelayFixture implements AutoCloseable {
 
     /** Marks the table hosts usable or not by {@code up}, as the engine does when host state changes. */
     void hostsUp(java.util.function.Predicate<TargetHost> up) {
-        context.selector().update(context.selector().hosts().with(up));
+        hostStates(up, up.negate());
+    }
+
+    /**
+     * Which hosts may get sessions and which their checks found down; a host that is neither
+     * is disabled by the operator.
+     */
+    void hostStates(java.util.function.Predicate<TargetHost> usable, java.util.function.Predicate<TargetHost> failed) {
+        context.selector().update(context.selector().hosts().with(usable, failed));
         // As the relay engine does (RelayServer.hostsChanged).
         initializer.hostsChanged(context.sessions());
     }
