@@ -59,10 +59,10 @@ public final class Pfe extends Engine {
      * run left (fail-static across restarts of pfe or of the daemon).
      */
     private L3Hold hold;
-    /** A relay asked for host states of a generation pfe has not applied yet. */
-    private int pendingRelayRequest = -1;
-    /** hce asked for what is disabled in a generation pfe has not applied yet. */
-    private int pendingHceRequest = -1;
+    /** The relay engine asks for the host states of the generation it runs. */
+    private final StateRequest relayRequest = new StateRequest(() -> sendStates(ProcId.RELAY));
+    /** hce asks what is enabled in the generation it runs. */
+    private final StateRequest hceRequest = new StateRequest(() -> sendEnabled(ProcId.HCE));
 
     public Pfe() {
         super(ProcId.PFE);
@@ -95,14 +95,8 @@ public final class Pfe extends Engine {
         }
         // hce may have checked hosts of this generation before pfe had it: ask again.
         sendPeer(ProcId.HCE, MessageType.STATE_REQUEST, new Generation(rc.generation()));
-        if (pendingRelayRequest == rc.generation()) {
-            pendingRelayRequest = -1;
-            sendStates(ProcId.RELAY);
-        }
-        if (pendingHceRequest == rc.generation()) {
-            pendingHceRequest = -1;
-            sendEnabled(ProcId.HCE);
-        }
+        relayRequest.applied(rc.generation());
+        hceRequest.applied(rc.generation());
     }
 
     /**
@@ -225,7 +219,7 @@ public final class Pfe extends Engine {
             switch (m.type()) {
                 case HOST_STATUS -> hostStatus(m.payload(HostStatus.class));
                 case SYNC -> sync(m.payload(Generation.class));
-                case STATE_REQUEST -> hceRequest(m.payload(Generation.class).generation());
+                case STATE_REQUEST -> hceRequest.ask(m.payload(Generation.class).generation());
                 default -> {
                     return Result.NOT_HANDLED;
                 }
@@ -235,7 +229,7 @@ public final class Pfe extends Engine {
         if (peer == ProcId.RELAY) {
             switch (m.type()) {
                 case STATISTICS -> statistics(m.payload(RelayStatistics.class));
-                case STATE_REQUEST -> stateRequest(m.payload(Generation.class).generation());
+                case STATE_REQUEST -> relayRequest.ask(m.payload(Generation.class).generation());
                 default -> {
                     return Result.NOT_HANDLED;
                 }
@@ -297,24 +291,33 @@ public final class Pfe extends Engine {
         }
     }
 
-    private void stateRequest(int generation) {
-        if (state == null || generation > state.generation) {
-            pendingRelayRequest = generation;
-            return;
-        }
-        if (generation == state.generation) {
-            sendStates(ProcId.RELAY);
-        }
-    }
+    /**
+     * An engine's request about the generation it runs: answered at once for the generation pfe
+     * runs, once pfe has applied it for a later one, never for an older one (a reload's newer
+     * configuration will be asked about again).
+     */
+    private final class StateRequest {
+        private final Runnable answer;
+        private int pending = -1;
 
-    /** hce runs {@code generation} and asks what is enabled in it. */
-    private void hceRequest(int generation) {
-        if (state == null || generation > state.generation) {
-            pendingHceRequest = generation;
-            return;
+        StateRequest(Runnable answer) {
+            this.answer = answer;
         }
-        if (generation == state.generation) {
-            sendEnabled(ProcId.HCE);
+
+        void ask(int generation) {
+            if (state == null || generation > state.generation) {
+                pending = generation;
+            } else if (generation == state.generation) {
+                answer.run();
+            }
+        }
+
+        /** pfe now runs {@code generation}: a request that waited for it is answered. */
+        void applied(int generation) {
+            if (pending == generation) {
+                pending = -1;
+                answer.run();
+            }
         }
     }
 
