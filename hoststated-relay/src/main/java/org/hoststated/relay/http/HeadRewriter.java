@@ -27,8 +27,9 @@ import org.hoststated.relay.lb.Hash32;
  * {@code mark} node matched in this message". Each type sees (key, value)
  * pairs: {@code header} fields; {@code query} variables of the request target; {@code cookie}
  * pairs of the Cookie fields; {@code path}, whose key is a glob on the request path and whose
- * value is the query string. {@code append} adds {@code ", value"} to a header (to the last
- * one if repeated; a Set-Cookie gets a field of its own), a new pair to a query or Cookie,
+ * value is the query string. {@code append} adds {@code ", value"} to a header (a repeated
+ * one joined into one field first; a Set-Cookie gets a field of its own), a new pair to a
+ * query or Cookie,
  * {@code "&value"} to a path's query;
  * {@code change} replaces the value (adding the field or pair when absent); {@code remove}
  * drops it (a path's query); {@code expect} refuses a message without a matching value (and a
@@ -308,8 +309,10 @@ final class HeadRewriter {
             case APPEND -> {
                 // Set-Cookie fields do not join into one (RFC 9110 5.3): each cookie is a field.
                 if (count > 0 && !Arrays.equals(r.keyLower(), SET_COOKIE)) {
-                    int last = hits[count - 1];
-                    set(last, current(last) + ", " + value(idx));
+                    set(hits[0], joined(count) + value(idx));
+                    for (int k = 1; k < count; k++) {
+                        drop(hits[k]);
+                    }
                 } else {
                     add(n.key(), r.keyLower(), value(idx));
                 }
@@ -362,6 +365,24 @@ final class HeadRewriter {
             }
             default -> throw new IllegalStateException();
         }
+    }
+
+    /**
+     * The values of the {@code count} fields in {@link #hits} as one list (RFC 9110 5.3), each
+     * followed by {@code ", "}, empty ones left out: what an append adds its value to. One
+     * line, not an append to the last of repeated ones: a server that reads only the first
+     * line (a servlet's getHeader, Go's Header.Get) would take the client's first line as the
+     * whole list.
+     */
+    private String joined(int count) {
+        StringBuilder b = new StringBuilder();
+        for (int k = 0; k < count; k++) {
+            String v = current(hits[k]);
+            if (!v.isEmpty()) {
+                b.append(v).append(", ");
+            }
+        }
+        return b.toString();
     }
 
     /** Adds the field {@code name: value} after the head's, where later actions see it. */

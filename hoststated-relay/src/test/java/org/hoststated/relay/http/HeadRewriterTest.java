@@ -63,6 +63,24 @@ class HeadRewriterTest {
                 rewrite(r, "GET / HTTP/1.1\r\nx-forwarded-for: 10.1.1.1\r\nHost: a\r\n\r\n"));
     }
 
+    /**
+     * An append to a field the client sent more than once joins its lines into one list that
+     * ends in the value: a server that reads only the first line (a servlet's getHeader, Go's
+     * Header.Get) took the client's first line whole, so its last entry, the one an
+     * X-Forwarded-For append is trusted for, was the client's choice. relayd appended to each
+     * line; nginx's $proxy_add_x_forwarded_for joins them as here. Empty lines add no entry.
+     */
+    @Test
+    void anAppendToARepeatedFieldJoinsItsLinesIntoOneList() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR", false));
+        assertEquals("GET / HTTP/1.1\r\nX-Forwarded-For: 6.6.6.6, 7.7.7.7, 192.0.2.7\r\nHost: a\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nX-Forwarded-For: 6.6.6.6\r\nHost: a\r\nx-forwarded-for: 7.7.7.7\r\n\r\n"));
+        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 192.0.2.7\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For:\r\n\r\n"));
+        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 6.6.6.6, 192.0.2.7\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: \r\n\r\n"));
+    }
+
     @Test
     void underscoreLookalikesOfNamedHeadersAreDropped() throws Exception {
         HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR", false),
