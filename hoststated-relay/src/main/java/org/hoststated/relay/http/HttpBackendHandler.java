@@ -398,8 +398,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         // a body), since it knows none.
         boolean dropFraming = (status < 200 || status == 204) && (head.contentLength >= 0 || head.transferEncoding)
                 || last && http10Request && head.transferEncoding;
-        if (status >= 200 && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming || normalised
-                || rechunk || head.laterVersion)) {
+        // A 101 is the last response of its exchange: the rules see it as any final one (relayd
+        // applied them to every head), so what they remove or refuse does not pass into a tunnel.
+        if ((last || status == 101) && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming
+                || normalised || rechunk || head.laterVersion)) {
             rules.apply(head, 0);
             if (dropFraming) {
                 rules.dropFraming();
@@ -419,7 +421,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 finalHeadAt = end;
             }
         } else if (head.hopByHop || dropFraming || normalised || head.laterVersion) {
-            // An interim response or a 101: no rule applies, but what is meant for this hop
+            // An interim response: no rule applies, but what is meant for this hop
             // only (Connection options, Keep-Alive) stops here as in any other response, and
             // it says the relay's version.
             rules.dropHopByHop(head);

@@ -550,6 +550,46 @@ class HttpRulesTest {
     }
 
     /**
+     * A 101 is the last response of its exchange, and the response rules apply to it as to any
+     * other (as relayd applied them to every head, and HAProxy's http-response rules to a 101):
+     * a field they remove or refuse does not reach the client on the way into a websocket
+     * tunnel. The 101's Upgrade and Connection stay, and the tunnel carries raw bytes after it.
+     */
+    @Test
+    void responseRulesApplyToA101() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            String head = RawBackend.head(in);
+            be.seen.add(head);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "X-Backend: node-7\r\nServer: app/1.2\r\n" + (head.contains("debug") ? "X-Debug: trace\r\n" : "")
+                    + "\r\nserver-first");
+            in.transferTo(out);
+        });
+                HttpRelayFixture r = relay(b).returnError(null).node(RES, NodeType.HEADER, Action.REMOVE, "X-Backend", null)
+                        .node(RES, NodeType.HEADER, Action.CHANGE, "Server", "relay")
+                        .node(RES, NodeType.HEADER, Action.FILTER, "X-Debug", "*").start()) {
+            try (RawClient c = r.client()) {
+                c.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+                assertEquals("HTTP/1.1 101 Switching Protocols", c.line());
+                Set<String> fields = new HashSet<>();
+                for (String line = c.line(); !line.isEmpty(); line = c.line()) {
+                    fields.add(line);
+                }
+                assertEquals(Set.of("Upgrade: websocket", "Connection: Upgrade", "Server: relay"), fields);
+                assertEquals("server-first", new String(c.in.readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII));
+                c.send("ping");
+                assertEquals("ping", new String(c.in.readNBytes(4), java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            try (RawClient c = r.client()) {
+                c.send("GET /ws?debug HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals(502, res.status(), res.head());
+                assertTrue(c.closed());
+            }
+        }
+    }
+
+    /**
      * Set-Cookie fields cannot be joined into one (RFC 9110 5.3: a client would read the
      * second cookie as an attribute of the first): an append adds a field of its own.
      */
