@@ -336,9 +336,11 @@ final class HeadRewriter {
                 if (count > 1 && request) {
                     throw new HttpException(400, "repeated header line " + n.key(), true, n.label());
                 }
+                // A pattern is written in UTF-8: a value in UTF-8 is matched as such (as relayd
+                // matched bytes), or no value could meet one beyond ASCII.
                 boolean match = false;
                 for (int k = 0; k < count && !match; k++) {
-                    match = Glob.matchesIgnoringCase(n.value(), current(hits[k]));
+                    match = Glob.matchesIgnoringCase(n.value(), TargetNormalizer.utf8(current(hits[k])));
                 }
                 expect(n, match);
             }
@@ -443,7 +445,15 @@ final class HeadRewriter {
                 hash = Hash32.str(p.rawValue(i, cookie), hash);
             }
             if (n.action() == Action.EXPECT || n.action() == Action.FILTER) {
-                boolean m = Glob.matchesIgnoringCase(n.value(), p.matchValue(i, cookie));
+                String v = p.matchValue(i, cookie);
+                boolean m = Glob.matchesIgnoringCase(n.value(), v);
+                // A cookie's bytes beyond ASCII as received: a filter refuses what they match read
+                // as ISO-8859-1 or as UTF-8, an expect is met by its UTF-8 pattern in UTF-8.
+                String text = cookie ? TargetNormalizer.utf8(v) : v;
+                if (text != v) {
+                    boolean t = Glob.matchesIgnoringCase(n.value(), text);
+                    m = n.action() == Action.FILTER ? m || t : t;
+                }
                 String decoded = p.decodedCookieValue(i);
                 if (decoded != null && Glob.matchesIgnoringCase(n.value(), decoded) != m) {
                     // A filter refuses what either form matches; an expect needs both.

@@ -1,6 +1,7 @@
 package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -110,6 +111,26 @@ class HeadRewriterTest {
                 node(NodeType.QUERY, Action.EXPECT, "q", "a b#c", false));
         assertEquals("GET /app?q=a%20b%23c&my%20key=caf%C3%A9&x=%41%20y&z HTTP/1.1\r\nHost: a\r\n\r\n",
                 rewrite(r, "GET /app?q=1 HTTP/1.1\r\nHost: a\r\n\r\n"));
+    }
+
+    /**
+     * An expect whose pattern holds characters beyond ASCII (written in UTF-8) is met by a
+     * header or cookie value that holds them in UTF-8, as relayd's byte-wise fnmatch met it:
+     * compared as ISO-8859-1, one char per byte, no such value could ever match, and every
+     * request was refused.
+     */
+    @Test
+    void anExpectBeyondAsciiIsMetByTheValueInUtf8() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.EXPECT, "X-Name", "café*", false),
+                node(NodeType.COOKIE, Action.EXPECT, "c", "crème", false));
+        String utf8 = "GET / HTTP/1.1\r\nHost: a\r\nX-Name: caf\u00c3\u00a9 au lait\r\nCookie: c=cr\u00c3\u00a8me\r\n\r\n";
+        assertEquals(utf8, rewrite(r, utf8));
+        for (String other : List.of("X-Name: cafe\r\nCookie: c=cr\u00c3\u00a8me",
+                "X-Name: caf\u00c3\u00a9\r\nCookie: c=creme", "X-Name: caf\u00c3\u00a9\r\nCookie: c=cr%C3%A8me")) {
+            HttpException e = assertThrows(HttpException.class,
+                    () -> rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\n" + other + "\r\n\r\n"), other);
+            assertEquals(403, e.status(), other);
+        }
     }
 
     @Test
