@@ -1,5 +1,6 @@
 package org.hoststated.relay.http;
 
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.function.BiConsumer;
 
@@ -68,9 +69,11 @@ final class SessionValues {
         String v = macros[which];
         if (v == null) {
             v = switch (which) {
-                case 0 -> remote.getAddress().getHostAddress();
+                // RFC 5952 text (2001:db8::7), as relayd's getnameinfo gave it; Java's own
+                // (2001:db8:0:0:0:0:0:7, with a scope) is not what servers compare addresses to.
+                case 0 -> NetUtil.toAddressString(remote.getAddress());
                 case 1 -> Integer.toString(remote.getPort());
-                case 2 -> local.getAddress().getHostAddress();
+                case 2 -> NetUtil.toAddressString(local.getAddress());
                 case 3 -> Integer.toString(local.getPort());
                 default -> Integer.toString(timeoutSec);
             };

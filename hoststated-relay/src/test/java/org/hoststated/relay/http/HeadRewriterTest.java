@@ -169,6 +169,18 @@ class HeadRewriterTest {
         assertEquals(Hash32.str("bob", Hash32.str("xyz", Hash32.INIT)), r.hash());
     }
 
+    /**
+     * IPv6 addresses expand to their RFC 5952 text, as relayd's getnameinfo and nginx's and
+     * HAProxy's X-Forwarded-For give them: {@code 2001:db8::7}, not Java's
+     * {@code 2001:db8:0:0:0:0:0:7}, which a server comparing addresses as text would not know.
+     */
+    @Test
+    void ipv6MacrosExpandToTheirShortestForm() throws Exception {
+        SessionValues v = new SessionValues(new InetSocketAddress("2001:db8:0:0:0:0:0:7", 4711),
+                new InetSocketAddress("::1", 443), 600, (k, val) -> { });
+        assertEquals("2001:db8::7 4711 ::1 443", v.expand("$REMOTE_ADDR $REMOTE_PORT $SERVER_ADDR $SERVER_PORT"));
+    }
+
     @Test
     void injectedLineBreaksAreDropped() {
         assertEquals("ab", SessionValues.clean("a\r\nb"));
