@@ -309,7 +309,8 @@ final class HeadRewriter {
             case APPEND -> {
                 // Set-Cookie fields do not join into one (RFC 9110 5.3): each cookie is a field.
                 if (count > 0 && !Arrays.equals(r.keyLower(), SET_COOKIE)) {
-                    set(hits[0], joined(count) + value(idx));
+                    // Cookie pairs are separated by "; " (RFC 6265 4.2.1), other list elements by ", ".
+                    set(hits[0], joined(count, Arrays.equals(r.keyLower(), COOKIE) ? "; " : ", ") + value(idx));
                     for (int k = 1; k < count; k++) {
                         drop(hits[k]);
                     }
@@ -371,17 +372,17 @@ final class HeadRewriter {
 
     /**
      * The values of the {@code count} fields in {@link #hits} as one list (RFC 9110 5.3), each
-     * followed by {@code ", "}, empty ones left out: what an append adds its value to. One
+     * followed by {@code separator}, empty ones left out: what an append adds its value to. One
      * line, not an append to the last of repeated ones: a server that reads only the first
      * line (a servlet's getHeader, Go's Header.Get) would take the client's first line as the
      * whole list.
      */
-    private String joined(int count) {
+    private String joined(int count, String separator) {
         StringBuilder b = new StringBuilder();
         for (int k = 0; k < count; k++) {
             String v = current(hits[k]);
             if (!v.isEmpty()) {
-                b.append(v).append(", ");
+                b.append(v).append(separator);
             }
         }
         return b.toString();

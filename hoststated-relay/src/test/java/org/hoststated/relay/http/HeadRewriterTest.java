@@ -80,6 +80,10 @@ class HeadRewriterTest {
                 rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For:\r\n\r\n"));
         assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 6.6.6.6, 192.0.2.7\r\n\r\n",
                 rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: \r\n\r\n"));
+        // Cookie pairs are separated by "; " (RFC 6265 4.2.1): a ", " would end up in a value.
+        HeadRewriter c = rewriter(VALUES, node(NodeType.HEADER, Action.APPEND, "Cookie", "lb=$REMOTE_PORT", false));
+        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1; b=2; lb=4711\r\n\r\n",
+                rewrite(c, "GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n"));
     }
 
     @Test
