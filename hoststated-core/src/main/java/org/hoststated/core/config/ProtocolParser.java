@@ -179,6 +179,9 @@ final class ProtocolParser {
             String what = type.name().toLowerCase(java.util.Locale.ROOT);
             ctx.diag.warning(a, "response " + what + " " + a.text() + " has no effect: a response has no " + what
                     + " of its own");
+        } else if (dir == Direction.RESPONSE && action == Action.HASH) {
+            // The host is chosen before the request goes out: nothing of the response can feed it.
+            ctx.diag.warning(a, "response header hash has no effect: the request chooses the host");
         }
         p.nodes.add(node);
     }

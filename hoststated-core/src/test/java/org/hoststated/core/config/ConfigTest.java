@@ -334,6 +334,17 @@ class ConfigTest {
                 r.warnings().toString());
     }
 
+    /** The host is chosen by the request: a response's hash feeds nothing, -n says so. */
+    @Test
+    void aResponseHashIsIgnoredWithAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " response header hash \"X-Backend\"\n request header hash \"X-User\"\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web hash\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:12: response header hash has no effect: the request chooses the host]",
+                r.warnings().toString());
+    }
+
     /** A response has no query, cookie or path of its own: the relay ignores such nodes, -n says so. */
     @Test
     void responseNodesOnOtherThanHeadersAreIgnoredWithAWarning() {
