@@ -27,9 +27,9 @@ import org.hoststated.relay.lb.Hash32;
  * {@code mark} node matched in this message". Each type sees (key, value)
  * pairs: {@code header} fields; {@code query} variables of the request target; {@code cookie}
  * pairs of the Cookie fields; {@code path}, whose key is a glob on the request path and whose
- * value is the query string. {@code append} adds {@code ", value"} to a header (a repeated
- * one joined into one field first; a Set-Cookie gets a field of its own), a new pair to a
- * query or Cookie,
+ * value is the query string. {@code append} adds {@code ", value"} to a header
+ * ({@code "; value"} to Cookie; a repeated one joined into one field first; a Set-Cookie gets
+ * a field of its own), a new pair to a query or Cookie,
  * {@code "&value"} to a path's query;
  * {@code change} replaces the value (adding the field or pair when absent); {@code remove}
  * drops it (a path's query); {@code expect} refuses a message without a matching value (and a
