@@ -73,6 +73,12 @@ final class LogFormatter {
         return String.valueOf(value);
     }
 
+    /** A format character (bidi controls, zero-width ones) or a line or paragraph separator. */
+    private static boolean invisible(char c) {
+        int t = Character.getType(c);
+        return t == Character.FORMAT || t == Character.LINE_SEPARATOR || t == Character.PARAGRAPH_SEPARATOR;
+    }
+
     private static String escape(CharSequence s) {
         StringBuilder out = null;
         for (int i = 0; i < s.length(); i++) {
@@ -80,7 +86,9 @@ final class LogFormatter {
             // C1 controls too: a peer's byte 0x85 or 0x9b (an HTTP field value is read as
             // ISO-8859-1) would otherwise reach the log as NEL, a line break to some readers,
             // or CSI, which terminals obey.
-            boolean control = c < 0x20 && c != '\t' || c >= 0x7f && c <= 0x9f;
+            // And the invisible ones beyond: a relay logs a peer's UTF-8 as text, where U+2028
+            // breaks a line for some readers and U+202E reverses what follows it on screen.
+            boolean control = c < 0x20 && c != '\t' || c >= 0x7f && c <= 0x9f || c > 0xff && invisible(c);
             if (control && out == null) {
                 out = new StringBuilder(s.length() + 8).append(s, 0, i);
             }
@@ -90,7 +98,7 @@ final class LogFormatter {
                 } else if (c == '\r') {
                     out.append("\\r");
                 } else if (control) {
-                    out.append(String.format("\\x%02x", (int) c));
+                    out.append(String.format(c > 0xff ? "\\u%04x" : "\\x%02x", (int) c));
                 } else {
                     out.append(c);
                 }

@@ -26,6 +26,8 @@ class LogFormatterTest {
                 Arguments.of("header {}", new Object[] {"a\r\nforged: yes"}, "header a\\r\\nforged: yes"),
                 Arguments.of("bell {}", new Object[] {"\u0007"}, "bell \\x07"),
                 Arguments.of("c1 {}", new Object[] {"a\u0085b\u009b31m\u00a0\u00e9"}, "c1 a\\x85b\\x9b31m\u00a0\u00e9"),
+                Arguments.of("utf-8 {}", new Object[] {"caf\u00e9 \u202egnp.exe\u2028x\u200b"},
+                        "utf-8 caf\u00e9 \\u202egnp.exe\\u2028x\\u200b"),
                 Arguments.of("no message", new Object[] {new IllegalStateException()}, "no message: IllegalStateException"),
                 Arguments.of("null arg {}", new Object[] {null}, "null arg null"));
     }

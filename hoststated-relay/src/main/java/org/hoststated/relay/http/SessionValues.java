@@ -82,8 +82,12 @@ final class SessionValues {
         return v;
     }
 
-    /** Adds {@code key: value} to the session's close line. */
+    /**
+     * Adds {@code key: value} to the session's close line; a value read as ISO-8859-1 that is
+     * UTF-8 (as peers send it) as its text, which the log would otherwise write as two
+     * characters per byte ({@code cafÃ©}).
+     */
     void log(String key, String value) {
-        log.accept(key, value);
+        log.accept(key, TargetNormalizer.utf8(value));
     }
 }

@@ -152,6 +152,18 @@ class HeadRewriterTest {
     }
 
     @Test
+    void loggedUtf8IsLoggedAsItsText() throws Exception {
+        StringBuilder logged = new StringBuilder();
+        SessionValues v = new SessionValues(new InetSocketAddress("192.0.2.7", 4711),
+                new InetSocketAddress("198.51.100.1", 80), 600,
+                (k, val) -> logged.append(" [").append(k).append(": ").append(val).append(']'));
+        HeadRewriter r = rewriter(v, node(NodeType.HEADER, Action.LOG, "X-Name", null, true));
+        // The bytes of "café" in UTF-8, then a byte that is no UTF-8 (kept as read).
+        rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Name: caf\u00c3\u00a9\r\nX-Name: \u00e9t\u00e9\r\n\r\n");
+        assertEquals(" [X-Name: caf\u00e9] [X-Name: \u00e9t\u00e9]", logged.toString());
+    }
+
+    @Test
     void queryValuesAreMatchedDecodedButLoggedAndHashedAsReceived() throws Exception {
         StringBuilder logged = new StringBuilder();
         SessionValues v = new SessionValues(new InetSocketAddress("192.0.2.7", 4711),
