@@ -26,6 +26,7 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.relay.handler.RelaySession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -211,6 +212,36 @@ class TlsRelayTest {
                 // a reset is a close too
             }
             assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(3));
+        }
+    }
+
+    /**
+     * A client that sends FIN before its handshake is done (nothing at all, or part of its
+     * ClientHello) can never finish it: its session ends at once, and says why. It was held,
+     * in CLOSE_WAIT, until Netty's handshake limit (10 s) and logged as a handshake timeout:
+     * clients that connect and go away (port scans, load balancer probes) each kept a session
+     * and a descriptor for 10 s. Each transport; a FIN alone, and a close.
+     */
+    @ParameterizedTest
+    @CsvSource({"epoll, 0, shutdown", "epoll, 11, close", "io_uring, 0, close", "io_uring, 11, shutdown"})
+    void aClientThatLeavesDuringItsHandshakeEndsItsSessionAtOnce(String transport, int sent, String how)
+            throws Exception {
+        TlsKeyPair pair = pair();
+        byte[] helloStart = {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03};
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.startTls(TcpOptionsTest.transport(transport), RelayFixture.forward(b),
+                        RelayTls.serverContext(pair, SslOptions.defaults()));
+                java.net.Socket c = r.connect()) {
+            c.getOutputStream().write(helloStart, 0, sent);
+            io.netty.channel.Channel client = TcpRelayTest.awaitSession(r);
+            if (how.equals("shutdown")) {
+                c.shutdownOutput();
+            } else {
+                c.close();
+            }
+            client.closeFuture().awaitUninterruptibly(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals("TLS handshake: the client closed the connection", RelaySession.reason(client));
+            assertEquals(0, b.connections(), "no backend connection for an abandoned handshake");
         }
     }
 

@@ -232,6 +232,12 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return;
         }
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            if (RelaySession.inTlsHandshake(client)) {
+                // Its handshake can never finish: the SslHandler would wait for its limit.
+                RelaySession.setReason(client, RelaySession.CLOSED_IN_HANDSHAKE);
+                ctx.close();
+                return;
+            }
             clientEof();
             return;
         }

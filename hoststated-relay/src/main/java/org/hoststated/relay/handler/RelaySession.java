@@ -59,6 +59,18 @@ public final class RelaySession {
     private RelaySession() {
     }
 
+    /**
+     * The close line of a TLS client that sent FIN before its handshake was done: it can never
+     * finish it (port scans, load balancer probes, a client that gave up).
+     */
+    public static final String CLOSED_IN_HANDSHAKE = "TLS handshake: the client closed the connection";
+
+    /** {@code ch} is a TLS client whose handshake has not ended yet. */
+    public static boolean inTlsHandshake(Channel ch) {
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        return tls != null && !tls.handshakeFuture().isDone();
+    }
+
     /** Records why the session ends, unless a reason was recorded already. */
     public static void setReason(Channel client, String reason) {
         client.attr(REASON).setIfAbsent(reason);

@@ -744,7 +744,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            if (!clientEof) { // not a FIN after a close_notify
+            if (RelaySession.inTlsHandshake(ctx.channel())) {
+                // Closed at once as any client that leaves between requests, named for what it is.
+                clientEof = true;
+                tlsHandshakeFailed(RelaySession.CLOSED_IN_HANDSHAKE);
+            } else if (!clientEof) { // not a FIN after a close_notify
                 clientEof();
             }
             return;

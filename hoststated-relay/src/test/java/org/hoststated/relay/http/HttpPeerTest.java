@@ -477,9 +477,9 @@ class HttpPeerTest {
     }
 
     /**
-     * A TLS listener: a client that speaks plain HTTP to it, and one that stops in the middle
-     * of its handshake, are closed without an HTTP answer (none could reach them), and their
-     * close lines say what happened in a few words.
+     * A TLS listener: a client that speaks plain HTTP to it, one that stops in the middle of
+     * its handshake, and one that sends FIN there, are closed without an HTTP answer (none
+     * could reach them), and their close lines say what happened in a few words.
      */
     @Test
     void clientsThatFailTlsAreClosedWithAShortReason(@TempDir Path tmp) throws Exception {
@@ -501,6 +501,14 @@ class HttpPeerTest {
             }
             line = log.closeLine();
             assertTrue(line.endsWith(", TLS handshake: timed out"), line);
+            try (RawClient c = r.client()) {
+                // The same start, then a FIN: the handshake can never finish (it read "done").
+                c.send(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03});
+                c.socket.shutdownOutput();
+                assertTrue(c.closed());
+            }
+            line = log.closeLine();
+            assertTrue(line.endsWith(", TLS handshake: the client closed the connection"), line);
         }
     }
 
