@@ -245,6 +245,29 @@ class TlsRelayTest {
         }
     }
 
+    /**
+     * A relay whose {@code timeout} is shorter than the handshake limit (10 s): a client that
+     * stalls in its handshake is ended by the session's timer, and its close line says it was
+     * the handshake that timed out, as at the limit (it said "session timeout", which reads as
+     * an idle session that had relayed something).
+     */
+    @Test
+    void aStalledHandshakeEndedByTheSessionTimeoutIsNamedSo() throws Exception {
+        TlsKeyPair pair = pair();
+        byte[] helloStart = {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03};
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.startTls(RelayTransport.best(),
+                        RelayFixture.relay("fwd", new org.hoststated.core.config.ForwardTarget(
+                                InetAddress.getLoopbackAddress(), "127.0.0.1", b.port(), 0), 1, false),
+                        RelayTls.serverContext(pair, SslOptions.defaults()));
+                java.net.Socket c = r.connect()) {
+            c.getOutputStream().write(helloStart);
+            io.netty.channel.Channel client = TcpRelayTest.awaitSession(r);
+            client.closeFuture().awaitUninterruptibly(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals("TLS handshake: timed out", RelaySession.reason(client));
+        }
+    }
+
     @Test
     void oldProtocolsAreRefused() throws Exception {
         TlsKeyPair pair = pair();

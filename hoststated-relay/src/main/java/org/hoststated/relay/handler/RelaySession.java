@@ -71,6 +71,17 @@ public final class RelaySession {
         return tls != null && !tls.handshakeFuture().isDone();
     }
 
+    /** The close line of a TLS client still in its handshake at a time limit. */
+    public static final String HANDSHAKE_TIMED_OUT = "TLS handshake: timed out";
+
+    /**
+     * Why the session's {@code timeout} ends it: a client still in its handshake (a relay
+     * timeout shorter than the handshake's limit) timed out there, not in an idle session.
+     */
+    public static String sessionTimeoutReason(Channel client) {
+        return inTlsHandshake(client) ? HANDSHAKE_TIMED_OUT : "session timeout";
+    }
+
     /** Records why the session ends, unless a reason was recorded already. */
     public static void setReason(Channel client, String reason) {
         client.attr(REASON).setIfAbsent(reason);
@@ -117,7 +128,7 @@ public final class RelaySession {
         }
         if (t instanceof SslHandshakeTimeoutException) {
             // Netty's "handshake timed out after 10000ms", which the prefix would say twice.
-            return "TLS handshake: timed out";
+            return HANDSHAKE_TIMED_OUT;
         }
         String m = t.getMessage();
         if (t instanceof NoRouteToHostException && (m == null || m.isEmpty() || m.startsWith("null: "))) {

@@ -52,7 +52,7 @@ final class SessionIdleTimer implements Runnable {
             schedule(wait);
             return;
         }
-        RelaySession.setReason(client, "session timeout");
+        RelaySession.setReason(client, RelaySession.sessionTimeoutReason(client));
         session.done();
         RelaySession.closeTimedOut(client);
     }

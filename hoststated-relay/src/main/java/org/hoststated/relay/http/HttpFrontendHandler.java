@@ -1025,7 +1025,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 return;
             }
         }
-        RelaySession.setReason(client, "session timeout");
+        RelaySession.setReason(client, RelaySession.sessionTimeoutReason(client));
         RelaySession.closeTimedOut(client);
     }
 
@@ -1038,7 +1038,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (tls != null && !tls.handshakeFuture().isSuccess()) {
             // No HTTP answer can reach a client that never finished its handshake (or whose
             // handshake Netty has just failed, its close still to come).
-            tlsHandshakeFailed("TLS handshake: timed out");
+            tlsHandshakeFailed(RelaySession.HANDSHAKE_TIMED_OUT);
             return;
         }
         fail(new HttpException(408, "timeout reading the request head"));

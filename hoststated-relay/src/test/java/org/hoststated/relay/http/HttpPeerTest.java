@@ -535,6 +535,26 @@ class HttpPeerTest {
     }
 
     /**
+     * A relay {@code timeout} (1 s) shorter than the first head's and the handshake's limits:
+     * a client that stalls in its handshake is ended by the session's timer, named as a
+     * handshake timeout (it read "session timeout").
+     */
+    @Test
+    void aStalledHandshakeEndedByTheSessionTimeoutIsNamedSo(@TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).timeout(1)
+                        .tls(relayTls()).start()) {
+            try (RawClient c = r.client()) {
+                c.send(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03});
+                assertTrue(c.closed());
+            }
+            String line = log.closeLine();
+            assertTrue(line.endsWith(", TLS handshake: timed out"), line);
+        }
+    }
+
+    /**
      * A server name longer than DNS allows (300 bytes): BoringSSL refuses it with an
      * unrecognized_name alert but puts no error on its queue, which Netty spells
      * "error:00000000:invalid library (0):OPENSSL_internal:invalid library (0)". The close line
