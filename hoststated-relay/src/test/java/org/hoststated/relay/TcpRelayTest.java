@@ -296,6 +296,68 @@ abstract class TcpRelayTest {
     }
 
     /**
+     * A server that reads nothing while a client uploads, the client then sending FIN (as
+     * {@code write(); close()} does, having nothing to read): the session's timeout ends it,
+     * and the connection to the server with it. The relay's close of that connection waited
+     * for its queue to be written, which a server that reads nothing never lets happen: the
+     * connection stayed open, with a descriptor and the kernel's send buffer (megabytes on the
+     * loopback), after the session was over, and nothing would ever close it. Likewise a server
+     * that ends its stream (FIN) without reading the client's: the session is done when both
+     * have sent FIN, and its server connection must still end.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aServerThatReadsNothingIsClosedWithItsSession(boolean serverFin) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket s = server.accept(); // and never read
+                    if (serverFin) {
+                        s.shutdownOutput();
+                    }
+                    return s;
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
+                    "127.0.0.1", server.getLocalPort(), 0), 1, false);
+            try (RelayFixture r = start(cfg, null);
+                    java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address())) {
+                Channel client = awaitSession(r);
+                RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
+                awaitOnLoop(client, () -> session.server() != null && session.server().isActive());
+                Channel toServer = onLoop(client, session::server);
+                c.configureBlocking(false);
+                java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 * 1024);
+                long idleSince = System.nanoTime();
+                // Until nothing more goes out for half a second: every buffer on the way is full.
+                while (System.nanoTime() - idleSince < TimeUnit.MILLISECONDS.toNanos(500)) {
+                    chunk.clear();
+                    if (c.write(chunk) > 0) {
+                        idleSince = System.nanoTime();
+                    } else {
+                        Thread.sleep(20);
+                    }
+                }
+                c.shutdownOutput();
+                client.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
+                assertFalse(client.isOpen(), "the session did not end");
+                toServer.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
+                assertFalse(toServer.isOpen(), "the server's connection outlived its session");
+            } finally {
+                accepted.thenAccept(s -> {
+                    try {
+                        s.close();
+                    } catch (IOException e) {
+                        // gone already
+                    }
+                });
+            }
+        }
+    }
+
+    /**
      * A client that resets while the relay still connects to its server (one that drops SYNs,
      * as an overloaded host does): the session ends then, and the connect with it, not when the
      * connect gives up (up to 30 s, once per retry). Nothing read the client meanwhile, so with

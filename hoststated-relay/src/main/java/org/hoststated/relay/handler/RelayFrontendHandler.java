@@ -298,7 +298,8 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         }
         RelaySession.setReason(client, "closed by client");
         if (server != null) {
-            RelaySession.closeOnFlush(server);
+            // The session's timer stopped with the client: the server gets a timeout of its own.
+            RelaySession.closeOnFlushWithin(server, relay.config().timeoutSec());
         }
     }
 

@@ -16,11 +16,13 @@ import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
@@ -253,6 +255,32 @@ public final class RelaySession {
             abort(client);
         } else {
             client.close();
+        }
+    }
+
+    /**
+     * Ends the server of a session whose {@code timeout} passed: one that has not taken what
+     * was sent to it made no progress for a whole timeout, and is reset (its upload was cut);
+     * one that took everything is closed once its session's client is ({@link
+     * #closeOnFlushWithin}).
+     */
+    public static void endTimedOutServer(Channel server) {
+        if (server != null && server.isActive() && !tookEverything(server)) {
+            abort(server);
+        }
+    }
+
+    /**
+     * {@link #closeOnFlush}, for a side that no session timer watches any more (its session is
+     * over): reset if it is still open {@code timeoutSec} from now (none when 0). A peer that
+     * takes nothing never lets the flush end, and kept its connection, a descriptor and the
+     * kernel's send buffer, for ever.
+     */
+    public static void closeOnFlushWithin(Channel ch, int timeoutSec) {
+        closeOnFlush(ch);
+        if (ch.isOpen() && timeoutSec > 0) {
+            ScheduledFuture<?> reset = ch.eventLoop().schedule(() -> abort(ch), timeoutSec, TimeUnit.SECONDS);
+            ch.closeFuture().addListener(f -> reset.cancel(false));
         }
     }
 

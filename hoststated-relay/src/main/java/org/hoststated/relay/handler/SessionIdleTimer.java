@@ -54,6 +54,7 @@ final class SessionIdleTimer implements Runnable {
         }
         RelaySession.setReason(client, RelaySession.sessionTimeoutReason(client));
         session.done();
+        RelaySession.endTimedOutServer(frontend.server());
         RelaySession.closeTimedOut(client);
     }
 }
