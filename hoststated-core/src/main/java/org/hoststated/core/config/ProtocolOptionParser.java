@@ -92,7 +92,10 @@ final class ProtocolOptionParser {
             if (ctx.acceptKeyword("disable")) {
                 p.sessionCache = SslOptions.CACHE_DISABLED;
             } else {
-                p.sessionCache = ctx.number("session cache", 0, Integer.MAX_VALUE);
+                int size = ctx.number("session cache", 0, Integer.MAX_VALUE);
+                // 0 is the library's default size, as in the original (OpenSSL's 0, no bound,
+                // there): only "disable" turns the cache off.
+                p.sessionCache = size == 0 ? SslOptions.CACHE_DEFAULT : size;
             }
             return;
         }

@@ -278,6 +278,26 @@ class ConfigTest {
         roundTrip(c);
     }
 
+    /**
+     * {@code session cache 0} keeps the cache at the TLS library's default size, as in the
+     * original, which set OpenSSL's size to 0 (no bound) and turned the cache off only for
+     * {@code disable}. It read as {@code disable}: a file written for the original lost TLS
+     * resumption (tickets too) without a word, and every reconnect cost a full handshake.
+     */
+    @Test
+    void sessionCacheZeroIsTheDefaultSizeNotDisable() {
+        Config c = ok(TABLE + SERVICE + "protocol p {\n ssl { session cache 0 }\n}\n"
+                + "protocol q {\n ssl { session cache disable }\n}\n"
+                + "protocol r {\n ssl { session cache 1000 }\n}\n"
+                + "relay t {\n listen on 127.0.0.1 port 443 ssl\n protocol p\n table web\n}\n"
+                + "relay u {\n listen on 127.0.0.2 port 443 ssl\n protocol q\n table web\n}\n"
+                + "relay v {\n listen on 127.0.0.3 port 443 ssl\n protocol r\n table web\n}\n");
+        assertEquals(SslOptions.CACHE_DEFAULT, c.protocol("p").orElseThrow().ssl().sessionCache());
+        assertEquals(SslOptions.CACHE_DISABLED, c.protocol("q").orElseThrow().ssl().sessionCache());
+        assertEquals(1000, c.protocol("r").orElseThrow().ssl().sessionCache());
+        roundTrip(c);
+    }
+
     @Test
     void protocolDirectives() {
         Config c = ok(TABLE + SERVICE + "protocol p {\n protocol http\n"
