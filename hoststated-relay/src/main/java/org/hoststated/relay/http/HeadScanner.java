@@ -12,8 +12,9 @@ import io.netty.buffer.ByteBufAllocator;
  * {@link #withCrlf rewritten} with CRLF, so the client reads the lines the relay read. A bare CR
  * is refused in both. A request head that cannot become one is refused as soon as that shows,
  * not at the head timeout: a method with a byte no token has (a TLS client on a plain port), a
- * request line without an HTTP version. One per session and direction, on the session's
- * worker loop.
+ * request line without an HTTP version; so is a response that does not begin with
+ * {@code HTTP/} (a host answering in another protocol, a server on the wrong port, that keeps
+ * its connection open). One per session and direction, on the session's worker loop.
  */
 final class HeadScanner {
     private final int bad;
@@ -72,6 +73,8 @@ final class HeadScanner {
         int from = i;
         if (request && !methodDone) {
             method(b, start, i, to);
+        } else if (!request && searched < STATUS_PREFIX.length) {
+            statusPrefix(b, start, i, to);
         }
         while (true) {
             int lf = b.indexOf(i, to, HttpHead.LF);
@@ -129,6 +132,17 @@ final class HeadScanner {
             }
             if (!HttpHead.TCHAR[c]) {
                 throw new HttpException(400, "malformed request line");
+            }
+        }
+    }
+
+    private static final byte[] STATUS_PREFIX = {'H', 'T', 'T', 'P', '/'};
+
+    /** A status line begins with "HTTP/": its first bytes, from {@code from}, are judged as they come. */
+    private static void statusPrefix(ByteBuf b, int start, int from, int to) throws HttpException {
+        for (int i = from; i < to && i - start < STATUS_PREFIX.length; i++) {
+            if (b.getByte(i) != STATUS_PREFIX[i - start]) {
+                throw new HttpException(502, "not an HTTP response");
             }
         }
     }

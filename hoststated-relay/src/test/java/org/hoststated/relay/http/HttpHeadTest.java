@@ -120,6 +120,22 @@ class HttpHeadTest {
         lf.release();
     }
 
+    /** A response that cannot begin a status line is refused at its first wrong byte, not at its head's end. */
+    @Test
+    void aResponseNotBeginningWithHttpIsRefusedAtItsFirstWrongByte() throws Exception {
+        for (String s : new String[] {"S", "HTTX", "HTTP1", "\r", "HTTp"}) {
+            HeadScanner scanner = new HeadScanner(502);
+            ByteBuf b = Unpooled.buffer();
+            for (int i = 0; i < s.length() - 1; i++) {
+                b.writeByte(s.charAt(i));
+                assertEquals(-1, scanner.find(b), s + " after byte " + i);
+            }
+            b.writeByte(s.charAt(s.length() - 1));
+            assertEquals(502, assertThrows(HttpException.class, () -> scanner.find(b), s).status());
+            b.release();
+        }
+    }
+
     @Test
     void responses() throws Exception {
         HttpHead h = new HttpHead();

@@ -521,6 +521,35 @@ class HttpSafetyTest {
         }
     }
 
+    static Stream<Arguments> answersThatAreNotHttp() {
+        return Stream.of(
+                Arguments.of("Redis", "-ERR unknown command 'GET', with args beginning with: '/'\r\n"),
+                Arguments.of("SMTP", "220 mx.example ESMTP\r\n500 5.5.1 Command unrecognized\r\n"),
+                Arguments.of("a binary greeting", "J\u0000\u0000\u0000\n8.0.36\u0000"),
+                Arguments.of("a bare body", "<html>hello</html>\n"),
+                Arguments.of("lower-case version", "http/1.1 200 OK\r\n"));
+    }
+
+    /**
+     * A host that answers in another protocol (a relay pointed at the wrong port) and keeps
+     * its connection open: the client gets its 502 when the first bytes show it, as from
+     * HAProxy, not a 504 once the relay's timeout (600 s here) ran out without a head.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("answersThatAreNotHttp")
+    void aServerThatDoesNotSpeakHttpIsABadGatewayAtOnce(String name, String answer) throws Exception {
+        try (RawBackend other = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, answer);
+            in.readAllBytes();
+        }); HttpRelayFixture r = HttpRelayTest.forward(other); RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            assertEquals(502, c.read().status(), name);
+            assertTrue(c.closed());
+            awaitNoSessions(r);
+        }
+    }
+
     @Test
     void anUnregisteredStatusCodeIsPassedOn() throws Exception {
         // Some servers send codes past 599 (LinkedIn's 999): a final response like any other.
