@@ -871,15 +871,26 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (!link.current(from)) {
             return;
         }
-        noteError("server", cause);
+        if (state == State.CLOSED || state == State.TUNNEL) {
+            // A tunnel's reset is no response cut short: the reason alone, as in a TCP relay.
+            noteError("server", cause);
+        } else {
+            // fail's reason, not noteError's: the close line says what the client got (a 502,
+            // or a response cut short), as for a server that closes.
+            warnUnexpected("server", cause);
+        }
         fail(new HttpException(502, "server: " + RelaySession.describe(cause)));
     }
 
     private void noteError(String side, Throwable cause) {
+        warnUnexpected(side, cause);
+        RelaySession.setReason(client, side + ": " + RelaySession.describe(cause));
+    }
+
+    private void warnUnexpected(String side, Throwable cause) {
         if (!(cause instanceof IOException) && !(cause instanceof DecoderException)) {
             log.warn("relay {}, session {}: {} side", relay.name(), session != null ? session.id() : 0, side, cause);
         }
-        RelaySession.setReason(client, side + ": " + RelaySession.describe(cause));
     }
 
     /**

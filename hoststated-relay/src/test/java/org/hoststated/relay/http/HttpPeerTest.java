@@ -424,6 +424,52 @@ class HttpPeerTest {
     }
 
     /**
+     * A server that resets its connection: the close line says what the client got, a 502
+     * before the response began and a cut response after, as it does when the server closes;
+     * in a tunnel, the reset alone, as in a TCP relay. It said "server: Connection reset by
+     * peer" alone either way.
+     */
+    @ParameterizedTest
+    @CsvSource({"epoll, before the head", "io_uring, before the head", "epoll, within the body",
+            "io_uring, within the body", "epoll, in a tunnel", "io_uring, in a tunnel"})
+    void aServerResetIsLoggedWithWhatTheClientGot(String how, String when, @TempDir Path tmp) throws Exception {
+        RelayTransport t = transport(how);
+        String answer = switch (when) {
+            case "before the head" -> "HTTP/1.1 20";
+            case "within the body" -> "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+            default -> "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\nabc";
+        };
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+                    RawBackend.head(in);
+                    RawBackend.write(out, answer);
+                    be.sockets.get(be.sockets.size() - 1).setSoLinger(true, 0);
+                });
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start();
+                RawClient c = r.client()) {
+            if (when.equals("in a tunnel")) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n");
+            } else {
+                c.send(HttpRelayTest.GET);
+            }
+            String got = switch (when) {
+                case "before the head" -> "(502 Bad Gateway)";
+                case "within the body" -> "(response cut short)";
+                default -> "";
+            };
+            if (got.startsWith("(502")) {
+                assertEquals(502, c.read().status());
+            } else {
+                c.read(true);
+                assertEquals("abc", new String(c.in.readNBytes(3), StandardCharsets.US_ASCII));
+                assertTrue(c.reset(), "closed cleanly");
+            }
+            String line = log.closeLine();
+            assertTrue(line.endsWith((", server: Connection reset by peer " + got).strip()), line);
+        }
+    }
+
+    /**
      * A request body that breaks its framing after some of it went to the server: the close
      * of the backend connection fails what was still queued for it, which must not pass for
      * the server's fault in the log (the client gets the 400 either way).
