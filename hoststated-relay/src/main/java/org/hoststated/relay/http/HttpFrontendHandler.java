@@ -19,7 +19,6 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.hoststated.core.proc.DelayedClose;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.HeldSession;
 import org.hoststated.relay.handler.OriginalDestination;
@@ -52,8 +51,6 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements HeldSession {
     private static final Logger log = LoggerFactory.getLogger(HttpFrontendHandler.class);
-    /** How long a refused client may go on sending before the connection is closed. */
-    private static final long LINGER_MS = 2000;
     /** How long a session of a replaced relay may stay idle after a response before it is closed. */
     static final long RETIRE_IDLE_MS = 1000;
 
@@ -78,6 +75,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private BodyFramer body;
     private ByteBuf cumulation;
     private HttpSessionTimer timer;
+    /** The close after the last response, while the client may still be sending. */
+    private LingeringClose lingering;
     private boolean clientEof;
     /** The server sent FIN on the tunnel (passed on to the client). */
     private boolean tunnelServerEof;
@@ -167,6 +166,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (session == null || state == State.CLOSED) {
             ReferenceCountUtil.release(msg);
+            if (lingering != null) {
+                lingering.read();
+            }
             return;
         }
         session.touch();
@@ -927,9 +929,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     /**
      * Ends the session once {@code written}, the last response, is out: half-closes, then reads
-     * and drops what the client still sends for up to {@link #LINGER_MS} before the close
-     * (RFC 9112 9.6). Closing with unread bytes would make the kernel send a reset, which can
-     * destroy the response before the client read it.
+     * and drops what the client still sends until it is quiet ({@link LingeringClose}) before
+     * the close (RFC 9112 9.6). Closing with unread bytes would make the kernel send a reset,
+     * which can destroy the response before the client read it.
      */
     private void closeLingering(ChannelFuture written) {
         state = State.CLOSED;
@@ -937,7 +939,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             if (f.isSuccess() && !clientEof && client instanceof DuplexChannel d
                     && client.pipeline().get(SslHandler.class) == null) {
                 d.shutdownOutput();
-                DelayedClose.after(client, LINGER_MS);
+                lingering = LingeringClose.start(client);
             } else {
                 client.close();
             }

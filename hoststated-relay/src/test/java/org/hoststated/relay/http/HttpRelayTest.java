@@ -559,6 +559,36 @@ class HttpRelayTest {
     }
 
     /**
+     * A client that writes its whole upload before it reads anything (as many HTTP libraries
+     * do), still sending well after the server's early 413: the relay drains it while it sends
+     * instead of resetting it after a fixed time, so it finishes and reads the 413. Before, its
+     * writes failed with a reset 2 s after the answer.
+     */
+    @Test
+    void aClientStillUploadingAfterAnEarlyAnswerIsDrainedUntilItStops() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\n\r\ntoo large");
+        }); HttpRelayFixture r = forward(b)) {
+            try (RawClient c = r.client()) {
+                int parts = 20;
+                byte[] part = new byte[64 * 1024];
+                c.send("PUT /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + parts * part.length + "\r\n\r\n");
+                // 4 s of sending, in steps far shorter than the quiet time that ends the drain.
+                for (int i = 0; i < parts; i++) {
+                    c.send(part);
+                    Thread.sleep(200);
+                }
+                RawClient.Response res = c.read();
+                assertEquals(413, res.status());
+                assertEquals("too large", res.text());
+                assertEquals(-1, c.in.read(), "the response is followed by the relay's FIN");
+            }
+            HttpSafetyTest.awaitNoSessions(r);
+        }
+    }
+
+    /**
      * A response that starts before the request ended says {@code Connection: close} and ends
      * the client's connection, even when the request ends before the response does; the
      * server's connection, complete both ways, stays for the next session.
