@@ -150,7 +150,7 @@ public final class Pfe extends Engine {
                 reply(m, MessageType.CTL_OK, Empty.INSTANCE);
             }
             case CTL_NOTIFY -> reply(m, MessageType.CTL_OK, Empty.INSTANCE);
-            case DISABLED_SET -> restore(m.payload(ConfChunk.class).text());
+            case DISABLED_SET -> restore(m.payload(ConfChunk.class));
             default -> {
                 return Result.NOT_HANDLED;
             }
@@ -197,12 +197,12 @@ public final class Pfe extends Engine {
         parent().send(MessageType.DISABLED_SET, new ConfChunk(state.generation, set));
     }
 
-    /** A restarted pfe takes back what the operator had disabled before it stopped. */
-    private void restore(String set) {
+    /** A restarted pfe takes back what the operator had disabled or enabled before it stopped. */
+    private void restore(ConfChunk set) {
         List<ControlCommands.Notice> notices = new ArrayList<>();
-        state.restore(set, notices);
+        state.restore(set.text(), set.generation(), notices);
         if (!notices.isEmpty()) {
-            log.info("{} objects disabled at run time before pfe restarted are disabled again", notices.size());
+            log.info("{} changes made with hoststatectl before pfe restarted are made again", notices.size());
             notifyPeers(notices);
             scheduleL3();
         }

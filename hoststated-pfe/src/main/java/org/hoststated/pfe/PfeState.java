@@ -114,18 +114,24 @@ final class PfeState {
     /**
      * What the operator disabled at run time, by name, one object a line: a service (and
      * whether its table follows it), a table disabled by name, a host (its table's name and
-     * its address). {@link #restore} applies it to a restarted pfe's state.
+     * its address); and what the operator enabled that this configuration may start
+     * disabled: a service or a table, after "enabled". {@link #restore} applies it to a restarted pfe's
+     * state.
      */
     String disabledSet() {
         StringBuilder b = new StringBuilder();
         for (ServiceEntry v : services) {
             if (v.disabled && !v.config.disabled()) {
                 b.append("service\t").append(v.config.name()).append(v.tableFollows ? "\tfollows\n" : "\n");
+            } else if (!v.disabled && v.config.disabled()) {
+                b.append("enabled\tservice\t").append(v.config.name()).append('\n');
             }
         }
         for (TableEntry t : tables.values()) {
             if (t.disabled && !t.withService && !t.config.disabled()) {
                 b.append("table\t").append(t.config.name()).append('\n');
+            } else if (!t.disabled && startsDisabled(t)) {
+                b.append("enabled\ttable\t").append(t.config.name()).append('\n');
             }
             for (HostEntry h : t.hosts) {
                 if (h.disabled) {
@@ -140,16 +146,23 @@ final class PfeState {
     /**
      * Disables what {@code set} ({@link #disabledSet}) names and this configuration has, by the
      * same rules as a reload's carrying over, and adds the notices for hce and the relay
-     * engine to {@code out}.
+     * engine to {@code out}. What it names as enabled is enabled again only when the set is of
+     * this configuration ({@code generation}): a reload applies the configuration's own
+     * {@code disable} keywords afresh, so a pfe that restarted while a reload was under way
+     * takes the new configuration's.
      */
-    void restore(String set, List<ControlCommands.Notice> out) {
+    void restore(String set, int generation, List<ControlCommands.Notice> out) {
         Map<String, TableEntry> tablesByName = new HashMap<>();
         tables.values().forEach(t -> tablesByName.put(t.config.name(), t));
         Map<HostKey, HostEntry> hostsByKey = new HashMap<>();
         hosts.values().forEach(h -> hostsByKey.put(h.key(), h));
         for (String line : set.split("\n")) {
             String[] f = line.split("\t");
-            if (f[0].equals("service") && f.length >= 2) {
+            if (f[0].equals("enabled") && f.length == 3) {
+                if (generation == this.generation) {
+                    enable(f[1], f[2], tablesByName, out);
+                }
+            } else if (f[0].equals("service") && f.length >= 2) {
                 for (ServiceEntry v : services) {
                     if (v.config.name().equals(f[1]) && !v.disabled) {
                         v.disabled = true;
@@ -177,6 +190,41 @@ final class PfeState {
                     && ControlCommands.setTable(this, v.main, true, out)) {
                 v.main.withService = true;
             }
+        }
+    }
+
+    /**
+     * Whether this configuration may start {@code t} disabled: by its own {@code disable}, or
+     * taken along by a service's (unless something else uses it, which {@link #build} decides).
+     */
+    private boolean startsDisabled(TableEntry t) {
+        return t.config.disabled() || services.stream().anyMatch(v -> v.main == t && v.config.disabled());
+    }
+
+    /**
+     * Enables a service (with its tables, as {@code service enable} does) or a table that
+     * this configuration starts disabled and the operator enabled.
+     */
+    private void enable(String kind, String name, Map<String, TableEntry> tablesByName,
+            List<ControlCommands.Notice> out) {
+        if (kind.equals("service")) {
+            for (ServiceEntry v : services) {
+                if (v.config.name().equals(name) && v.disabled) {
+                    v.disabled = false;
+                    v.tableFollows = false;
+                    out.add(new ControlCommands.Notice(MessageType.SERVICE_ENABLE,
+                            new ObjId(generation, v.config.id())));
+                    ControlCommands.setTable(this, v.main, false, out);
+                    if (v.backup != null) {
+                        ControlCommands.setTable(this, v.backup, false, out);
+                    }
+                }
+            }
+        } else if (kind.equals("table") && tablesByName.containsKey(name)) {
+            TableEntry t = tablesByName.get(name);
+            ControlCommands.setTable(this, t, false, out);
+            // As table enable: the operator decided about this table, a disabled service on it no longer does.
+            services.stream().filter(v -> v.main == t).forEach(v -> v.tableFollows = false);
         }
     }
 

@@ -234,7 +234,7 @@ class PfeStateTest {
 
         PfeState restarted = state(WWW);
         List<ControlCommands.Notice> notices = new java.util.ArrayList<>();
-        restarted.restore(set, notices);
+        restarted.restore(set, restarted.generation, notices);
         assertTrue(host(restarted, "web", "10.21.2.11").disabled);
         assertEquals("disabled", host(restarted, "web", "10.21.2.11").row().status());
         assertTrue(host(restarted, "spare", "10.21.2.21").table.disabled);
@@ -245,8 +245,46 @@ class PfeStateTest {
                 notices.stream().map(ControlCommands.Notice::type).sorted().toList());
 
         List<ControlCommands.Notice> again = new java.util.ArrayList<>();
-        restarted.restore(set, again);
+        restarted.restore(set, restarted.generation, again);
         assertEquals(List.of(), again, "what is disabled already stays as it is");
+    }
+
+    /**
+     * A restarted pfe took back only what the operator had disabled: a service or a table that
+     * the configuration starts disabled and the operator enabled was disabled again, with its
+     * rules and its relays' clients. Within the generation it is enabled again; a set of an
+     * earlier one (pfe restarted during a reload) enables nothing, since a reload applies the
+     * configuration's own disable keywords afresh.
+     */
+    @Test
+    void aRestartedPfeTakesBackWhatTheOperatorEnabledOfThisConfiguration() {
+        String config = WWW_ALONE.replace("\tbackup table spare\n", "\tbackup table spare\n\tdisable\n")
+                + "table quiet {\n\treal port 80\n\tcheck tcp\n\thost 10.21.2.31\n\tdisable\n}\n"
+                + "relay r {\n\tlisten on 127.0.0.1 port 8081\n\ttable quiet\n}\n"
+                + "table shared {\n\treal port 80\n\tcheck tcp\n\thost 10.21.2.41\n}\n"
+                + "service idle {\n\tvirtual host 10.21.9.102 port 80\n\ttable shared\n\tdisable\n}\n";
+        PfeState live = state(config);
+        assertTrue(host(live, "shared", "10.21.2.41").table.disabled, "taken along by service idle");
+        assertNull(ControlCommands.run(live, MessageType.CTL_SERVICE_ENABLE, CtlId.parse("www")).failure());
+        assertNull(ControlCommands.run(live, MessageType.CTL_TABLE_ENABLE, CtlId.parse("quiet")).failure());
+        assertNull(ControlCommands.run(live, MessageType.CTL_TABLE_ENABLE, CtlId.parse("shared")).failure());
+        String set = live.disabledSet();
+
+        PfeState restarted = state(config);
+        List<ControlCommands.Notice> notices = new java.util.ArrayList<>();
+        restarted.restore(set, restarted.generation, notices);
+        assertFalse(restarted.services.get(0).disabled, "service www");
+        assertFalse(host(restarted, "web", "10.21.2.11").table.disabled, "with its table");
+        assertFalse(host(restarted, "quiet", "10.21.2.31").table.disabled, "enabled by name");
+        assertFalse(host(restarted, "shared", "10.21.2.41").table.disabled, "enabled by name, its service disabled");
+        assertTrue(restarted.services.get(1).disabled, "service idle stays disabled");
+        assertEquals(set, restarted.disabledSet());
+
+        PfeState reloaded = state(config);
+        List<ControlCommands.Notice> none = new java.util.ArrayList<>();
+        reloaded.restore(set, reloaded.generation + 1, none);
+        assertEquals(List.of(), none, "a set of another configuration enables nothing");
+        assertTrue(reloaded.services.get(0).disabled);
     }
 
     private L3Backend.Redirect redirect(String service) {

@@ -83,9 +83,9 @@ public enum MessageType {
     PING(62, Empty.CODEC, 0, r(PARENT, PFE), r(PARENT, HCE), r(PARENT, RELAY)),
     PONG(63, Empty.CODEC, 0, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
     /**
-     * What hoststatectl disabled, by name: pfe sends it to the parent after each change and
-     * reload; the parent gives it back to a restarted pfe, which would start from the
-     * configuration otherwise.
+     * What hoststatectl disabled, and enabled that the configuration starts disabled, by
+     * name: pfe sends it to the parent after each change and reload; the parent gives it back
+     * to a restarted pfe, which would start from the configuration otherwise.
      */
     DISABLED_SET(64, ConfChunk.CODEC, ConfChunk.MAX_CHUNK * 4 + 8, r(PFE, PARENT), r(PARENT, PFE));
 

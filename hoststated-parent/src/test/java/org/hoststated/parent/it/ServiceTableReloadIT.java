@@ -160,6 +160,45 @@ class ServiceTableReloadIT {
     }
 
     /**
+     * A restarted pfe builds its state from the configuration and took back only what the
+     * operator had disabled: a table the configuration starts disabled and {@code table
+     * enable} had enabled was disabled again (its relay closed every client with "no host
+     * available"), and so was a service the configuration starts disabled, with its table.
+     */
+    @Test
+    void whatTheOperatorEnabledStaysEnabledWhenPfeRestarts(@TempDir Path own) throws Exception {
+        InetSocketAddress quietRelay = new InetSocketAddress(NET + ".3", CtlIT.freePort(NET + ".3"));
+        try (Backend four = new Backend("four", NET + ".14", port); Backend five = new Backend("five", NET + ".15", port);
+                Daemon d = new Daemon(own)) {
+            String fourIp = four.address.getHostString();
+            String fiveIp = five.address.getHostString();
+            d.writeConfig(d.globals() + "interval 1\ntimeout 300\n"
+                    + "table quiet {\n  real port " + port + "\n  check tcp\n  host " + fourIp + "\n}\n"
+                    + "service idle {\n  virtual host " + NET + ".101 port 80\n  table quiet\n  disable\n}\n"
+                    + "table spare {\n  real port " + port + "\n  check tcp\n  host " + fiveIp + "\n  disable\n}\n"
+                    + "relay s {\n  listen on " + quietRelay.getHostString() + " port " + quietRelay.getPort()
+                    + "\n  table spare\n}\n");
+            d.start();
+            Daemon.Result done = new Daemon.Result(0, "command succeeded\n");
+            assertEquals(done, d.ctl("service", "enable", "idle"), d.logText());
+            assertEquals(done, d.ctl("table", "enable", "spare"), d.logText());
+            d.awaitLogged("hosts four and five up", WAIT,
+                    () -> d.hostLine(fourIp).endsWith("up") && d.hostLine(fiveIp).endsWith("up"));
+            d.awaitLogged("relay s serves", WAIT, () -> "five".equals(Daemon.fetch(quietRelay)));
+
+            long pfe = d.child("hoststated: pf engine").orElseThrow();
+            new ProcessBuilder("sh", "-c", "kill -KILL " + pfe).inheritIO().start().waitFor();
+            d.awaitLogged("pfe restarted and answering", WAIT, () -> d.child("hoststated: pf engine")
+                    .filter(p -> p != pfe).isPresent() && d.ctl("show", "summary").output().contains("relay"));
+            String s = d.ctl("show", "summary").output();
+            assertFalse(s.contains("disabled"), s + "\n" + d.logText());
+            d.awaitLogged("relay s serves after pfe's restart", WAIT, () -> "five".equals(Daemon.fetch(quietRelay)));
+            d.awaitLogged("hosts four and five up again", WAIT,
+                    () -> d.hostLine(fourIp).endsWith("up") && d.hostLine(fiveIp).endsWith("up"));
+        }
+    }
+
+    /**
      * pfe and hce kept the table disabled by name, so a reload that gave it relay r left the
      * relay closing every client ("no host available") while {@code show summary} said the
      * relay was active; with the relay there before the disable the table stayed enabled.
