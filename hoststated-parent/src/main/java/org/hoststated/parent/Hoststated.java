@@ -65,6 +65,8 @@ public final class Hoststated implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Hoststated());
         cl.setOut(out);
         cl.setErr(err);
+        // As getopt(3): a flag given twice (relayd's -vv) is a flag given, and -f's last value wins.
+        cl.setOverwrittenOptionsAllowed(true);
         // Usage errors exit 1, like every other failure of the daemon's command line.
         cl.setParameterExceptionHandler((ex, args) -> {
             err.println("hoststated: " + ex.getMessage());

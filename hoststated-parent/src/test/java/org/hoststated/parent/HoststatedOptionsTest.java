@@ -49,6 +49,21 @@ class HoststatedOptionsTest {
         assertTrue(r[1].startsWith("hoststated: -D mode_1: expected macro=value"), r[1]);
     }
 
+    /**
+     * As getopt(3), which relayd's and every BSD daemon's flags go through, a flag may be
+     * given twice: {@code -vv}, the more verbose level of relayd, was refused ("option '-v'
+     * should be specified only once") and the daemon did not start.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"-vv", "-nvv", "-v -v", "-nn"})
+    void aFlagGivenTwiceIsTakenAsOnce(String flags) throws Exception {
+        String f = config(CONFIG.replace("$mode_1", "none"));
+        String[] r = run(java.util.stream.Stream.concat(java.util.Arrays.stream(("-n " + flags).split(" ")),
+                java.util.stream.Stream.of("-f", f)).toArray(String[]::new));
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("configuration OK"), r[1]);
+    }
+
     /** The warning reaches the operator who runs hoststated -n; the file is still good. */
     @Test
     void aHostListedTwiceInATableIsReportedAndTheFileIsOk() throws Exception {
