@@ -202,7 +202,7 @@ public final class Pfe extends Engine {
         List<ControlCommands.Notice> notices = new ArrayList<>();
         state.restore(set.text(), set.generation(), notices);
         if (!notices.isEmpty()) {
-            log.info("{} changes made with hoststatectl before pfe restarted are made again", notices.size());
+            log.info("what hoststatectl changed before pfe restarted is changed again ({} notices to the engines)", notices.size());
             notifyPeers(notices);
             scheduleL3();
         }
