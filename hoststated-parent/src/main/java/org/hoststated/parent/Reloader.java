@@ -186,8 +186,7 @@ final class Reloader {
         if (requester != null) {
             pending.waiting.add(requester);
         }
-        pending.timeout = loop.schedule(() -> finish("engines did not confirm configuration " + gen),
-                TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        pending.timeout = loop.schedule(this::unconfirmed, TIMEOUT_MS, TimeUnit.MILLISECONDS);
         target.reconfigure(next, keys, gen);
         return null;
     }
@@ -222,18 +221,48 @@ final class Reloader {
         }
     }
 
+    /**
+     * Gives up waiting for the engines that have not confirmed the pending generation. The
+     * reload fails, but its configuration stays in force: every engine was sent it, the others
+     * run it, and without a refusal there is no going back (an engine that hangs is restarted
+     * with it by the watchdog). So the sockets of the relays it removed are closed as after a
+     * confirmation: kept, a removed relay's port went on accepting connections that no engine
+     * served, until the next reload.
+     */
+    private void unconfirmed() {
+        if (pending == null) {
+            return;
+        }
+        StringBuilder late = new StringBuilder();
+        for (ProcId e : ENGINES) {
+            if (!pending.ready.contains(e)) {
+                late.append(late.length() == 0 ? "" : " and ").append(e.title());
+            }
+        }
+        finish(late + " did not confirm configuration " + pending.generation + " within "
+                + TIMEOUT_MS / 1000 + " s; it stays in force", true);
+    }
+
     private void finish(String failure) {
+        finish(failure, failure == null);
+    }
+
+    /** @param inForce the pending configuration is the one the daemon runs from now on */
+    private void finish(String failure, boolean inForce) {
         Pending p = pending;
         pending = null;
         if (p == null) {
             return;
         }
         p.timeout.cancel(false);
-        String outcome = failure;
-        if (failure == null) {
-            // Sockets of relays that are gone are closed once the relay engine moved on.
+        if (inForce) {
+            // Sockets of relays that are gone are closed once the relay engine moved on (or
+            // was given up on: it was sent the configuration, and has its own of the sockets).
             listeners.retainOnly(current.config());
             applied.accept(current);
+        }
+        String outcome = failure;
+        if (failure == null) {
             if (p.failure == null) {
                 log.info("configuration {} running", p.generation);
             } else {

@@ -239,6 +239,33 @@ class ControlReloadIT {
     }
 
     /**
+     * A reload that an engine did not confirm within 15 s (hce stopped here; a long pause of
+     * a loaded machine does the same) failed, but its configuration is in force: every engine
+     * was sent it, and the others run it. The parent kept the listening socket of the relay it
+     * removed, which it closes only once the reload is confirmed, so the relay's port went on
+     * accepting connections that no engine served, until the next reload.
+     */
+    @Test
+    void aRelayRemovedByAReloadNotConfirmedInTimeStopsListening() throws Exception {
+        daemon.writeConfig(config(probeRelay()));
+        ok("reload");
+        daemon.awaitLogged("relay probe serves", WAIT, () -> "two".equals(Daemon.fetch(probe)));
+        long hce = stopEngine("hoststated: health check engine");
+        daemon.writeConfig(config(""));
+        Daemon.Result r = daemon.ctl("reload");
+        assertEquals(1, r.status(), r.output());
+        assertTrue(r.output().contains("hce did not confirm configuration"), r.output());
+        continueEngine(hce);
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(probe, 2000);
+            throw new AssertionError("relay probe's port still accepts after its removal\n" + daemon.logText());
+        } catch (java.net.ConnectException expected) {
+            // Refused: nothing listens there any more.
+        }
+        ok("reload");
+    }
+
+    /**
      * {@code host enable} made the relay engine use the host at once with the state it had
      * before its disable, while pfe (and {@code show summary}, and the layer-3 rules) had it
      * unknown until hce checked it again.
