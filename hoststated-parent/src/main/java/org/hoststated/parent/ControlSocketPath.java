@@ -15,7 +15,8 @@ import java.nio.file.attribute.BasicFileAttributes;
  * died is removed; but a socket a running daemon still answers on is refused, as OpenBSD's
  * control_init does ("socket in use"): removing it would leave that daemon without control
  * (and the new one, failing on its ports or stopped later, removes its own socket too).
- * Anything that is not a socket (a mistyped path naming a file) is refused, not deleted.
+ * Anything that is not a socket (a mistyped path naming a file) is refused, not deleted, and
+ * so is a path whose directory does not exist.
  */
 final class ControlSocketPath {
     private ControlSocketPath() {
@@ -27,6 +28,11 @@ final class ControlSocketPath {
         try {
             a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (java.nio.file.NoSuchFileException e) {
+            // Binding fails later, once the engines run, for a directory that is not there.
+            Path parent = path.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw new IOException("control socket " + path + ": directory " + parent + " does not exist");
+            }
             return;
         }
         if (!a.isOther()) {

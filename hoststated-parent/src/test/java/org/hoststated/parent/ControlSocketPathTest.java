@@ -56,4 +56,17 @@ class ControlSocketPathTest {
     void aMissingPathIsFine() throws Exception {
         ControlSocketPath.clear(dir.resolve("none.sock"));
     }
+
+    /**
+     * A socket in a directory that does not exist (a mistyped path) could not be bound, but
+     * only once the engines had been started: the daemon logged "started", then the failure
+     * and the engines' broken channels; detaching, it said only "see the system log".
+     */
+    @Test
+    void aSocketInADirectoryThatDoesNotExistIsRefused() {
+        Path sock = dir.resolve("nodir").resolve("hs.sock");
+        IOException e = assertThrows(IOException.class, () -> ControlSocketPath.clear(sock));
+        assertTrue(e.getMessage().equals("control socket " + sock + ": directory " + sock.getParent()
+                + " does not exist"), e.getMessage());
+    }
 }
