@@ -396,6 +396,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         stopping = true;
         log.info("terminating");
+        // The loop waits below for the engines to exit (5 s for one that does not): no stall.
+        LoopStallWatch.ending(group);
         service.stopping();
         if (control != null) {
             control.close();

@@ -158,6 +158,15 @@ public final class LoopStallWatch {
         return PROCESS.retire(group).shutdownGracefully(quietPeriod, timeout, unit);
     }
 
+    /**
+     * Tells the watch that the end of {@code group} is wanted before its shutdown starts, for
+     * a loop that has work to finish first (it is no longer reported as stalled); {@link
+     * #shutdown} must still end it.
+     */
+    public static void ending(EventExecutorGroup group) {
+        PROCESS.retire(group);
+    }
+
     EventExecutorGroup retire(EventExecutorGroup group) {
         for (EventExecutor loop : group) {
             retired.add(loop);
@@ -206,6 +215,11 @@ public final class LoopStallWatch {
                 if (!retired.remove(w.loop)) {
                     reports.died(w.name);
                 }
+                continue;
+            }
+            if (retired.contains(w.loop)) {
+                // Its end is wanted: what it does meanwhile (the parent waits for the engines
+                // to exit) is no hang.
                 continue;
             }
             long ran = w.lastRan;

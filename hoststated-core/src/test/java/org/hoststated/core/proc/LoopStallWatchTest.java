@@ -115,6 +115,23 @@ class LoopStallWatchTest {
         assertEquals(List.of("died dying loop"), reports);
     }
 
+    /**
+     * A loop whose end is wanted may be busy finishing: the parent's, stopping, waits up to 5 s
+     * for the engines to exit, and a stop with an engine that did not exit logged "event loop
+     * has not run for 5 s" with the stack of that wait, as if the parent hung.
+     */
+    @Test
+    void aLoopWhoseEndIsWantedIsNotReportedWhileItFinishes() throws Exception {
+        DefaultEventLoop ending = new DefaultEventLoop();
+        watch.add("ending loop", ending);
+        Thread.sleep(200);
+        watch.retire(ending);
+        ending.submit(LoopStallWatchTest::holdTheLoopForASecondAndAHalf).sync();
+        ending.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(TICK) * 4);
+        assertEquals(List.of(), reports);
+    }
+
     @Test
     void aLongStackIsCutToItsTopFrames() {
         StackTraceElement[] stack = new StackTraceElement[LoopStallWatch.FRAMES + 3];
