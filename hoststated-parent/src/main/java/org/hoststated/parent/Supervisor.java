@@ -130,12 +130,15 @@ final class Supervisor {
         }
     }
 
-    /** Sends a new configuration generation to every running engine. */
-    /** What pfe last said the operator disabled: a restarted pfe gets it after its configuration. */
+    /**
+     * What pfe last said the operator disabled (or enabled against the configuration): a
+     * restarted pfe gets it after its configuration.
+     */
     void keepForPfe(ConfChunk disabled) {
         pfeDisabled = disabled;
     }
 
+    /** Sends a new configuration generation to every running engine. */
     void reconfigure(ConfigSource.Loaded next, Map<Integer, TlsKeyPair> keys, int gen) {
         this.config = next;
         this.keyPairs = keys;
