@@ -118,6 +118,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         SignalHandlers.on("TERM", loop, this::shutdown);
         SignalHandlers.on("INT", loop, this::shutdown);
         SignalHandlers.ignore("PIPE");
+        // As relayd: its default action ended the daemon without a word (log rotation scripts
+        // send it to daemons to reopen their logs).
+        SignalHandlers.on("USR1", loop, () -> log.info("SIGUSR1 ignored"));
     }
 
     private io.netty.channel.ChannelFuture startOnLoop(ConfigSource.Loaded first) throws IOException {

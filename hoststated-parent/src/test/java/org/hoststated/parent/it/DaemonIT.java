@@ -312,8 +312,23 @@ class DaemonIT {
         }
     }
 
+    /**
+     * SIGUSR1, which log rotation scripts send to daemons to reopen their logs, ended the
+     * parent JVM (the default action) without a word, its control socket left behind; relayd
+     * ignores it.
+     */
     @Test
     @Order(9)
+    void sigusr1_is_ignored() throws Exception {
+        daemon.signal("USR1");
+        daemon.awaitLogged("the parent's word on SIGUSR1", Duration.ofSeconds(10),
+                () -> daemon.logText().contains("parent: SIGUSR1 ignored") || !daemon.process().isAlive());
+        assertTrue(daemon.process().isAlive(), daemon.logText());
+        assertEquals(0, daemon.ctl("show", "summary").status(), daemon.logText());
+    }
+
+    @Test
+    @Order(10)
     void sigterm_stops_everything_and_removes_the_socket() throws Exception {
         List<Long> children = Stream.of("hoststated: pf engine", "hoststated: health check engine",
                 "hoststated: relay engine").map(t -> daemon.child(t).orElseThrow()).toList();
