@@ -3,6 +3,8 @@ package org.hoststated.hce;
 import java.util.function.Consumer;
 import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.LogMode;
+import org.hoststated.core.msg.HostError;
+import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.hce.check.Check;
 import org.hoststated.hce.check.CheckResult;
@@ -30,12 +32,19 @@ public final class CheckResults {
     public void report(HostConfig host, Check check, HostHealth health, CheckResult r, long latencyMs) {
         boolean changed = health.apply(r.state(), r.error());
         if (changed ? logMode != LogMode.NONE : logMode == LogMode.ALL) {
-            log.info("host {}, check {}{} ({}ms), state {} -> {}, availability {}", host.name(), check.kind(),
+            // The original's line, then why a host that is not up failed its check (relayd put
+            // it in the parentheses; after the line, a parser of the original's keeps working).
+            log.info("host {}, check {}{} ({}ms), state {} -> {}, availability {}{}", host.name(), check.kind(),
                     check.ssl() ? " use ssl" : "", latencyMs, health.lastState(), health.state(),
-                    health.availability());
+                    health.availability(), why(health, r));
         }
         log.debug("host {}: {}", host.name(), r.error());
         out.accept(status(host, health, (int) Math.min(Integer.MAX_VALUE, latencyMs)));
+    }
+
+    /** {@code " (tcp connection refused)"} for a host that is not up after a failed check, else "". */
+    private static String why(HostHealth health, CheckResult r) {
+        return health.state() == HostState.UP || r.error() == HostError.NONE ? "" : " (" + r.error() + ")";
     }
 
     /** The status pfe gets for {@code host}, also when resending all after a pfe restart. */

@@ -141,7 +141,7 @@ class HceChecksIT {
         assertTrue(log.matches("(?s).*host 127\\.20\\.1\\.1, check tcp \\(\\d+ms\\), state unknown -> up,"
                 + " availability 100\\.00%.*"), log);
         assertTrue(log.matches("(?s).*host 127\\.20\\.1\\.5, check http code \\(\\d+ms\\), state unknown -> down,"
-                + " availability 0\\.00%.*"), log);
+                + " availability 0\\.00% \\(tcp read timeout\\).*"), log);
         assertTrue(log.contains("check send expect"), log);
         assertTrue(log.contains("check script"), log);
         assertTrue(log.contains("check icmp"), log);
