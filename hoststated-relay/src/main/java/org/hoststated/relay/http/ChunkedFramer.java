@@ -1,6 +1,7 @@
 package org.hoststated.relay.http;
 
 import io.netty.buffer.ByteBuf;
+import java.util.Set;
 
 /**
  * Delimits a chunked body (RFC 9112 7.1) byte by byte where it must and in bulk over chunk
@@ -17,9 +18,10 @@ import io.netty.buffer.ByteBuf;
  * CR before it, so the client reads the CRLF lines the relay framed (as a head's bare LF lines
  * are passed on, {@link HeadScanner#withCrlf}).
  *
- * <p>Trailer fields that must not be in trailers ({@link TrailerFields}) are removed: the scan
- * returns runs of bytes that are either all passed on or all dropped ({@link #dropped}), a
- * dropped run being one such field's line (or, across reads, its part in this read). Whether a
+ * <p>Trailer fields that must not be in trailers ({@link TrailerFields}), and those the
+ * message's Connection options name, are removed: the scan returns runs of bytes that are
+ * either all passed on or all dropped ({@link #dropped}), a dropped run being one such field's
+ * line (or, across reads, its part in this read). Whether a
  * field goes is known at the end of its name, so the scan stops before a field whose name has
  * not fully arrived (returning 0 when that is all that is left): the caller keeps those bytes
  * and scans them again with the next read. They are at most the trailer section's bound, which
@@ -40,6 +42,8 @@ final class ChunkedFramer extends BodyFramer {
     /** A response's framing: sizes may be padded, lines may end in a bare LF. */
     private final boolean response;
     private final TrailerFields removed;
+    /** The fields the message's Connection options name, removed from its trailers too. */
+    private Set<String> named = Set.of();
     private State state;
     private Ext ext;
     /** The last scan stopped before a bare LF that ends a line: a CR is owed before it. */
@@ -73,6 +77,16 @@ final class ChunkedFramer extends BodyFramer {
     }
 
     ChunkedFramer reset() {
+        return reset(Set.of());
+    }
+
+    /**
+     * For the body of a message whose Connection options name the fields {@code connectionNamed}
+     * (lower case, {@link HopByHopFields#named}): hop-by-hop, they leave its trailers as they
+     * left its head.
+     */
+    ChunkedFramer reset(Set<String> connectionNamed) {
+        named = connectionNamed.isEmpty() ? Set.of() : TrailerFields.normal(connectionNamed);
         state = State.SIZE;
         size = 0;
         digits = 0;
@@ -131,7 +145,7 @@ final class ChunkedFramer extends BodyFramer {
                     // The decision waits for the name's end: these bytes are scanned again.
                     break;
                 }
-                if (b.getByte(end) == ':' && removed.removes(b, i, end)) {
+                if (b.getByte(end) == ':' && removed.removes(b, i, end, named)) {
                     if (i > from) {
                         // The run of bytes to pass on ends before the field.
                         break;

@@ -55,6 +55,24 @@ final class HopByHopFields {
         }
     }
 
+    /**
+     * The field names the Connection options of {@code h} name, in lower case (none when it has
+     * no option but close, keep-alive and upgrade): they are hop-by-hop in the message's
+     * trailers too (RFC 9110 7.6.1), which {@link ChunkedFramer} removes them from.
+     */
+    static Set<String> named(HttpHead h) {
+        if (!h.namesFields()) {
+            return Set.of();
+        }
+        Set<String> named = new HashSet<>();
+        for (int f = 0; f < h.fields; f++) {
+            if (h.nameIs(f, HttpHead.CONNECTION)) {
+                relayTokens(h.value(f), false, named);
+            }
+        }
+        return named;
+    }
+
     /** The close, keep-alive (and, if kept, upgrade) options of {@code value}; the others go to named. */
     private static String relayTokens(String value, boolean upgrade, Set<String> named) {
         StringBuilder kept = new StringBuilder();

@@ -468,7 +468,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (headRequest || head.status == 204 || head.status == 304) {
             return null;
         } else if (head.chunked) {
-            return chunked.reset();
+            return chunked.reset(HopByHopFields.named(head));
         } else if (head.transferEncoding) {
             return BodyFramer.UntilClose.INSTANCE;
         } else if (head.contentLength >= 0) {

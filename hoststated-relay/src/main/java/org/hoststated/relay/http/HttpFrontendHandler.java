@@ -284,7 +284,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 requestRules.connection("keep-alive");
             }
         }
-        body = head.chunked ? chunked.reset() : head.contentLength > 0 ? fixed.reset(head.contentLength) : null;
+        body = head.chunked ? chunked.reset(HopByHopFields.named(head)) : head.contentLength > 0 ? fixed.reset(head.contentLength) : null;
         // Only a request that can be resent goes over an idle connection of the pool: its server
         // may close it just as the request arrives.
         boolean resendable = body == null && head.idempotent;

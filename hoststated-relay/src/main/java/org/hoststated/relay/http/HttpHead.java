@@ -223,6 +223,14 @@ final class HttpHead {
         noteHopByHop();
     }
 
+    /**
+     * A Connection option other than close, keep-alive and upgrade: a field name, which
+     * {@link HopByHopFields#named} lists.
+     */
+    boolean namesFields() {
+        return connectionOptions;
+    }
+
     private void noteHopByHop() {
         hopByHop |= connectionOptions || upgrade != connectionUpgrade || (upgrade && !upgradeRelayed());
     }

@@ -64,12 +64,30 @@ final class TrailerFields {
 
     /** Whether the trailer field whose name is bytes [from, to) of b is removed. */
     boolean removes(ByteBuf b, int from, int to) {
+        return removes(b, from, to, Set.of());
+    }
+
+    /**
+     * Whether the trailer field whose name is bytes [from, to) of b is removed, also when it is
+     * one of {@code named} (in {@link #normal} form): the message's own hop-by-hop fields.
+     */
+    boolean removes(ByteBuf b, int from, int to, Set<String> named) {
         char[] name = new char[to - from];
         for (int i = from; i < to; i++) {
             char c = (char) (b.getByte(i) & 0xff);
             name[i - from] = c == '_' ? '-' : c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
         }
-        return removes(new String(name));
+        String n = new String(name);
+        return removes(n) || named.contains(n);
+    }
+
+    /** The names in the form trailer names are matched in: lower case, {@code _} read as {@code -}. */
+    static Set<String> normal(Collection<String> names) {
+        Set<String> s = new HashSet<>();
+        for (String n : names) {
+            s.add(normal(n));
+        }
+        return s;
     }
 
     private boolean removes(String name) {

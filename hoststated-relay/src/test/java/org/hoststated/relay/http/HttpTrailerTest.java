@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Action;
 import org.hoststated.core.config.Direction;
 import org.hoststated.core.config.NodeType;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -103,6 +104,41 @@ class HttpTrailerTest {
             assertEquals(200, c.read().status());
             assertTrue(b.seen.poll(10, TimeUnit.SECONDS).startsWith("GET "));
             assertEquals(1, b.connections.get());
+        }
+    }
+
+    /**
+     * A Connection option makes the field it names hop-by-hop wherever it is, trailers
+     * included (RFC 9110 7.6.1: remove "any header or trailer field(s)" of that name): a field
+     * the relay drops from the head must not reach the server, or the client, as a trailer.
+     */
+    @Test
+    void fieldsAConnectionOptionNamesAreRemovedFromTheTrailersTooBothWays() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (backend, in, out) -> {
+                    for (String head; (head = RawBackend.head(in)) != null; ) {
+                        backend.seen.add(head);
+                        if (head.contains("Transfer-Encoding: chunked")) {
+                            backend.seen.add(chunkedBody(in));
+                        }
+                        RawBackend.write(out, "HTTP/1.1 200 OK\r\nConnection: X-Hop-Back, keep-alive\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Hop-Back: 1\r\nX-Kept: 2\r\n\r\n");
+                    }
+                });
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start();
+                RawClient c = r.client()) {
+            c.send("POST /up HTTP/1.1\r\nHost: a\r\nConnection: X-Hop, X_Other\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n0\r\nX-Hop: secret\r\nX-Kept: 1\r\nx-other: 2\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status(), res.head());
+            assertTrue(res.head().endsWith("chunked\r\ntrailer X-Kept: 2\r\n"), res.head());
+            String head = b.seen.poll(10, TimeUnit.SECONDS);
+            assertTrue(!head.contains("Connection"), head);
+            assertEquals("5\r\nhello\r\n0\r\nX-Kept: 1\r\n\r\n", b.seen.poll(10, TimeUnit.SECONDS));
+            // The options were the last message's: the next one's trailers keep such a field.
+            c.send("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Hop: 1\r\n\r\n");
+            assertEquals(200, c.read().status());
+            b.seen.poll(10, TimeUnit.SECONDS);
+            assertEquals("0\r\nX-Hop: 1\r\n\r\n", b.seen.poll(10, TimeUnit.SECONDS));
         }
     }
 }
