@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * Builds the pipeline of a session accepted by a {@code protocol http} relay, in the worker
  * loop that accepted it:
  * <pre>
- *   [tls-write-failure (TlsWriteFailureNote) -> close-notify-hold (CloseNotifyHold) -> ssl (SslHandler),
- *    listen ... ssl] -> http (HttpFrontendHandler)
+ *   [plain-request (PlainRequestOnTls, first read only) -> tls-write-failure (TlsWriteFailureNote)
+ *    -> close-notify-hold (CloseNotifyHold) -> ssl (SslHandler), listen ... ssl] -> http (HttpFrontendHandler)
  * </pre>
  * The protocol's rules are compiled once here; each session gets its own frontend handler,
  * which connects backend channels on the same loop. Shared by every session of one relay, as
@@ -64,6 +64,7 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
             CloseNotifyHold.addWith(ch, RelayTls.handler(tls, ch));
+            p.addFirst("plain-request", new PlainRequestOnTls(rules));
         }
         p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted, pool));
     }

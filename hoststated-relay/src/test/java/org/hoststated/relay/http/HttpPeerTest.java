@@ -523,9 +523,11 @@ class HttpPeerTest {
     }
 
     /**
-     * A TLS listener: a client that speaks plain HTTP to it, one that stops in the middle of
-     * its handshake, and one that sends FIN there, are closed without an HTTP answer (none
-     * could reach them), and their close lines say what happened in a few words.
+     * A TLS listener: a client that speaks plain HTTP to it (an http:// URL with the port of an
+     * https one) is answered 400 in clear, as nginx, Apache httpd and Go's server answer it, and
+     * closed; one that sends other bytes that are not TLS, one that stops in the middle of its
+     * handshake, and one that sends FIN there, are closed without an HTTP answer. Their close
+     * lines say what happened in a few words.
      */
     @Test
     void clientsThatFailTlsAreClosedWithAShortReason(@TempDir Path tmp) throws Exception {
@@ -536,10 +538,20 @@ class HttpPeerTest {
                         .limits(new HttpLimits(16 * 1024, 100, 300)).start()) {
             try (RawClient c = r.client()) {
                 c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals(400, res.status(), res.head());
+                assertEquals("close", res.header("Connection"));
                 assertTrue(c.closed());
             }
             String line = log.closeLine();
+            assertTrue(line.endsWith(", plain HTTP request sent to a TLS port (400 Bad Request)"), line);
+            try (RawClient c = r.client()) {
+                c.send(new byte[] {0, 1, 2, 3, 4, 5, 6, 7, '\r', '\n', '\r', '\n'});
+                assertTrue(c.closed());
+            }
+            line = log.closeLine();
             assertTrue(line.endsWith(", TLS handshake: not a TLS record"), line);
+            assertEquals(0, b.connections.get());
             try (RawClient c = r.client()) {
                 // The start of a ClientHello record whose rest never comes.
                 c.send(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03});
