@@ -11,8 +11,8 @@ import org.hoststated.relay.RelayTls;
  * Builds the pipeline of a session accepted by a {@code protocol tcp} relay, in the relay
  * engine's worker loop that accepted it:
  * <pre>
- *   [tls-write-failure (TlsWriteFailureNote) -> close-notify-hold (CloseNotifyHold) -> ssl (SslHandler),
- *    listen ... ssl] -> frontend
+ *   [tls-write-failure (TlsWriteFailureNote) -> close-notify-hold (CloseNotifyHold) -> ssl (SslHandler)
+ *    -> tls-close-mark, listen ... ssl] -> frontend
  * </pre>
  * The frontend handler connects the backend channel on the same loop and relays bytes
  * unchanged both ways; the session timeout is its {@link SessionIdleTimer}, not a handler.

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * loop that accepted it:
  * <pre>
  *   [plain-request (PlainRequestOnTls, first read only) -> tls-write-failure (TlsWriteFailureNote)
- *    -> close-notify-hold (CloseNotifyHold) -> ssl (SslHandler), listen ... ssl] -> http (HttpFrontendHandler)
+ *    -> close-notify-hold (CloseNotifyHold) -> ssl (SslHandler) -> tls-close-mark, listen ... ssl]
+ *   -> http (HttpFrontendHandler)
  * </pre>
  * The protocol's rules are compiled once here; each session gets its own frontend handler,
  * which connects backend channels on the same loop. Shared by every session of one relay, as

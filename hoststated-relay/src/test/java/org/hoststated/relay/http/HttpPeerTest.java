@@ -495,6 +495,28 @@ class HttpPeerTest {
     }
 
     /**
+     * A TLS client whose bad request comes with more bytes than the relay read before it
+     * refused it (here a body after a head without Host): the page, then close_notify and the
+     * close, at once. The session used to hold its close_notify until Netty's close timeout
+     * (3 s) forced the close with a warning, on epoll.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aTlsClientRefusedWithBytesUnreadIsClosedAtOnce(String how, @TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(transport(how)).backend(b.address())
+                        .tls(relayTls()).start();
+                RawClient c = HttpTransportsTest.tls(r, HttpTransportsTest.resource("relay.crt"))) {
+            c.send("GET / HTTP/1.1\r\n\r\n" + "x".repeat(5000));
+            assertEquals(400, c.read().status());
+            assertTrue(c.closed());
+            String line = log.closeLine();
+            assertTrue(line.endsWith(", no Host (400 Bad Request)"), line);
+        }
+    }
+
+    /**
      * A tunnel whose server has sent FIN: the client's last bytes and its FIN, coming in one
      * read, end the session. The FIN closes the backend connection before the end of the read,
      * which flushed the bytes written to it: a failure ("client side") instead of "done".
