@@ -49,11 +49,13 @@ final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
             return;
         }
         plain = true;
+        // As every answer the relay makes, the answer to HEAD is the page's head alone.
+        boolean content = !isHead(b);
         b.release();
         RelaySession.setReason(ctx.channel(), REASON + " (400 " + ErrorPage.reason(400) + ")");
         // From the first handler, the page goes out in clear, past every TLS handler.
         ctx.writeAndFlush(ErrorPage.render(ctx.alloc(), 400, rules.returnError, rules.errorStyle, REASON, null,
-                (InetSocketAddress) ctx.channel().localAddress(), true)).addListener((ChannelFutureListener) f -> {
+                (InetSocketAddress) ctx.channel().localAddress(), content)).addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess() && f.channel() instanceof DuplexChannel d) {
                         d.shutdownOutput();
                         DelayedClose.after(d, LINGER_MS);
@@ -72,6 +74,12 @@ final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    private static boolean isHead(ByteBuf b) {
+        int i = b.readerIndex();
+        return b.readableBytes() >= 5 && b.getByte(i) == 'H' && b.getByte(i + 1) == 'E' && b.getByte(i + 2) == 'A'
+                && b.getByte(i + 3) == 'D' && b.getByte(i + 4) == ' ';
     }
 
     private static boolean isLetter(byte c) {

@@ -568,6 +568,12 @@ class HttpPeerTest {
             String line = log.closeLine();
             assertTrue(line.endsWith(", plain HTTP request sent to a TLS port (400 Bad Request)"), line);
             try (RawClient c = r.client()) {
+                // As every answer the relay makes, the answer to HEAD is the page's head alone.
+                c.send("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+                HttpSafetyTest.assertHeadAlone(c, 400, "400 Bad Request\n".length());
+            }
+            log.closeLine();
+            try (RawClient c = r.client()) {
                 c.send(new byte[] {0, 1, 2, 3, 4, 5, 6, 7, '\r', '\n', '\r', '\n'});
                 assertTrue(c.closed());
             }
