@@ -8,7 +8,6 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
-import org.hoststated.core.proc.DelayedClose;
 import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
 
@@ -22,16 +21,16 @@ import org.hoststated.relay.handler.RelaySession;
  *
  * <p>First in the pipeline of a session of an HTTP relay's TLS listener, for the session's
  * first read only: TLS sessions then go on without it. A plain request is answered, the
- * connection half-closed, and what the client still sends dropped for up to two seconds
- * before the close (a close with unread bytes would be a reset, which can destroy the answer
- * before the client read it). One per session, on its loop.
+ * connection half-closed, and what the client still sends dropped until it is quiet
+ * ({@link LingeringClose}) before the close (a close with unread bytes would be a reset, which
+ * can destroy the answer before the client read it). One per session, on its loop.
  */
 final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
     static final String REASON = "plain HTTP request sent to a TLS port";
-    private static final long LINGER_MS = 2000;
 
     private final HttpRules rules;
     private boolean plain;
+    private LingeringClose lingering;
 
     PlainRequestOnTls(HttpRules rules) {
         this.rules = rules;
@@ -41,6 +40,9 @@ final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (plain) {
             ReferenceCountUtil.release(msg);
+            if (lingering != null) {
+                lingering.read();
+            }
             return;
         }
         if (!(msg instanceof ByteBuf b) || !b.isReadable() || !isLetter(b.getByte(b.readerIndex()))) {
@@ -58,7 +60,7 @@ final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
                 (InetSocketAddress) ctx.channel().localAddress(), content)).addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess() && f.channel() instanceof DuplexChannel d) {
                         d.shutdownOutput();
-                        DelayedClose.after(d, LINGER_MS);
+                        lingering = LingeringClose.start(d);
                     } else {
                         f.channel().close();
                     }
