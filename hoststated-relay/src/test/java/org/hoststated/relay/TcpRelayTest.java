@@ -264,18 +264,7 @@ abstract class TcpRelayTest {
                     "127.0.0.1", server.getLocalPort(), 0), 600, false);
             try (RelayFixture r = start(cfg, null);
                     java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address())) {
-                c.configureBlocking(false);
-                java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 * 1024);
-                long idleSince = System.nanoTime();
-                // Until nothing more goes out for half a second: every buffer on the way is full.
-                while (System.nanoTime() - idleSince < TimeUnit.MILLISECONDS.toNanos(500)) {
-                    chunk.clear();
-                    if (c.write(chunk) > 0) {
-                        idleSince = System.nanoTime();
-                    } else {
-                        Thread.sleep(20);
-                    }
-                }
+                fillEveryBuffer(c);
                 assertEquals(1, r.sessions().size());
                 c.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
                 c.close();
@@ -284,13 +273,7 @@ abstract class TcpRelayTest {
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
                 assertTrue(ms < 5_000, "session ended " + ms + " ms after the client's reset");
             } finally {
-                accepted.thenAccept(s -> {
-                    try {
-                        s.close();
-                    } catch (IOException e) {
-                        // gone already
-                    }
-                });
+                closeWhenAccepted(accepted);
             }
         }
     }
@@ -328,31 +311,14 @@ abstract class TcpRelayTest {
                 RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
                 awaitOnLoop(client, () -> session.server() != null && session.server().isActive());
                 Channel toServer = onLoop(client, session::server);
-                c.configureBlocking(false);
-                java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 * 1024);
-                long idleSince = System.nanoTime();
-                // Until nothing more goes out for half a second: every buffer on the way is full.
-                while (System.nanoTime() - idleSince < TimeUnit.MILLISECONDS.toNanos(500)) {
-                    chunk.clear();
-                    if (c.write(chunk) > 0) {
-                        idleSince = System.nanoTime();
-                    } else {
-                        Thread.sleep(20);
-                    }
-                }
+                fillEveryBuffer(c);
                 c.shutdownOutput();
                 client.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
                 assertFalse(client.isOpen(), "the session did not end");
                 toServer.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
                 assertFalse(toServer.isOpen(), "the server's connection outlived its session");
             } finally {
-                accepted.thenAccept(s -> {
-                    try {
-                        s.close();
-                    } catch (IOException e) {
-                        // gone already
-                    }
-                });
+                closeWhenAccepted(accepted);
             }
         }
     }
@@ -759,6 +725,32 @@ abstract class TcpRelayTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
         }
+    }
+
+    /** Writes to {@code c} until nothing more goes out for half a second: every buffer on the way is full. */
+    private static void fillEveryBuffer(java.nio.channels.SocketChannel c) throws IOException, InterruptedException {
+        c.configureBlocking(false);
+        java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 * 1024);
+        long idleSince = System.nanoTime();
+        while (System.nanoTime() - idleSince < TimeUnit.MILLISECONDS.toNanos(500)) {
+            chunk.clear();
+            if (c.write(chunk) > 0) {
+                idleSince = System.nanoTime();
+            } else {
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** Closes the server side of a test's connection once (if) it was accepted. */
+    private static void closeWhenAccepted(CompletableFuture<Socket> accepted) {
+        accepted.thenAccept(s -> {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // gone already
+            }
+        });
     }
 
     static Channel awaitSession(RelayFixture r) {

@@ -55,6 +55,12 @@ class HeadRewriterTest {
         }
     }
 
+    /** The test's session values, whose logged pairs go to {@code logged} as the close line writes them. */
+    private static SessionValues logging(StringBuilder logged) {
+        return new SessionValues(new InetSocketAddress("192.0.2.7", 4711), new InetSocketAddress("198.51.100.1", 80),
+                600, (k, val) -> logged.append(" [").append(k).append(": ").append(val).append(']'));
+    }
+
     @Test
     void unchangedHeadsAreOneSliceAndTheForwardedForAppendIsTwoBuffers() throws Exception {
         HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR", false));
@@ -140,9 +146,7 @@ class HeadRewriterTest {
     @Test
     void loggedValuesGoToTheCloseLine() throws Exception {
         StringBuilder logged = new StringBuilder();
-        SessionValues v = new SessionValues(new InetSocketAddress("192.0.2.7", 4711),
-                new InetSocketAddress("198.51.100.1", 80), 600,
-                (k, val) -> logged.append(" [").append(k).append(": ").append(val).append(']'));
+        SessionValues v = logging(logged);
         HeadRewriter r = rewriter(v, node(NodeType.HEADER, Action.LOG, "User-Agent", null, true),
                 node(NodeType.QUERY, Action.LOG, "id", null, true),
                 node(NodeType.HEADER, Action.CHANGE, "Host", "b", true));
@@ -154,9 +158,7 @@ class HeadRewriterTest {
     @Test
     void loggedUtf8IsLoggedAsItsText() throws Exception {
         StringBuilder logged = new StringBuilder();
-        SessionValues v = new SessionValues(new InetSocketAddress("192.0.2.7", 4711),
-                new InetSocketAddress("198.51.100.1", 80), 600,
-                (k, val) -> logged.append(" [").append(k).append(": ").append(val).append(']'));
+        SessionValues v = logging(logged);
         HeadRewriter r = rewriter(v, node(NodeType.HEADER, Action.LOG, "X-Name", null, true));
         // The bytes of "café" in UTF-8, then a byte that is no UTF-8 (kept as read).
         rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Name: caf\u00c3\u00a9\r\nX-Name: \u00e9t\u00e9\r\n\r\n");
@@ -166,9 +168,7 @@ class HeadRewriterTest {
     @Test
     void queryValuesAreMatchedDecodedButLoggedAndHashedAsReceived() throws Exception {
         StringBuilder logged = new StringBuilder();
-        SessionValues v = new SessionValues(new InetSocketAddress("192.0.2.7", 4711),
-                new InetSocketAddress("198.51.100.1", 80), 600,
-                (k, val) -> logged.append(" [").append(k).append(": ").append(val).append(']'));
+        SessionValues v = logging(logged);
         HeadRewriter r = rewriter(v, new ProtocolNode(Direction.REQUEST, NodeType.QUERY, Action.EXPECT, "id", "5 6",
                 false, false, true), node(NodeType.QUERY, Action.HASH, "id", null, false));
         String head = "GET /?%69d=%35+6 HTTP/1.1\r\nHost: a\r\n\r\n";
