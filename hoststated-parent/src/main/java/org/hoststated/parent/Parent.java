@@ -140,7 +140,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         io.netty.channel.ChannelFuture bound = control.open();
         supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
         supervisor.startAll(first, keys, 1);
-        reloader = new Reloader(source, listeners, l3Lock, loop, supervisor::reconfigure, c -> {
+        reloader = new Reloader(source, listeners, l3Lock, loop, supervisor, c -> {
             demoter.configure(c.config().globals().demote());
             l3Lock.keep(c.config());
         });

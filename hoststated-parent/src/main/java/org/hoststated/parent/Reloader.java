@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.core.config.Diagnostic;
+import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
@@ -50,6 +51,18 @@ final class Reloader {
     /** The engines: sends them a configuration as generation {@code generation}. */
     interface Target {
         void reconfigure(ConfigSource.Loaded config, Map<Integer, TlsKeyPair> keys, int generation);
+
+        /**
+         * What the operator changed at run time in the running configuration, as pfe last
+         * reported it ({@code DISABLED_SET}); null when it reported nothing.
+         */
+        default ConfChunk operatorChanges() {
+            return null;
+        }
+
+        /** Has pfe take back {@code changes} in generation {@code generation}, after its configuration. */
+        default void restore(ConfChunk changes, int generation) {
+        }
     }
 
     private final ConfigSource source;
@@ -68,8 +81,11 @@ final class Reloader {
     /** What waits for the engines to settle on one configuration ({@link #whenSettled}). */
     private final List<Runnable> settled = new ArrayList<>();
 
-    /** A configuration that ran, and the relays' key pairs it ran with. */
-    private record Fallback(ConfigSource.Loaded config, Map<Integer, TlsKeyPair> keys) {
+    /**
+     * A configuration that ran, the relays' key pairs it ran with, and what the operator had
+     * changed in it (null if nothing was reported).
+     */
+    private record Fallback(ConfigSource.Loaded config, Map<Integer, TlsKeyPair> keys, ConfChunk operatorChanges) {
     }
 
     /** One generation sent to the engines and not yet confirmed by all of them. */
@@ -146,7 +162,7 @@ final class Reloader {
         StartOnlySettings.ignored(startedWith.config().globals(), o.loaded().config().globals())
                 .forEach(w -> log.warn("{}", w));
         Fallback previous = pending != null && pending.previous != null ? pending.previous
-                : new Fallback(current, currentKeys);
+                : new Fallback(current, currentKeys, target.operatorChanges());
         String failure = send(o.loaded(), null, previous, null, requester);
         if (failure != null) {
             log.error("reload failed: {}; keeping configuration {}", failure, generation);
@@ -215,9 +231,14 @@ final class Reloader {
             return;
         }
         log.error("reload: {}; going back to the previous configuration", failure);
-        String cannot = send(pending.previous.config(), pending.previous.keys(), null, failure, null);
+        Fallback previous = pending.previous;
+        String cannot = send(previous.config(), previous.keys(), null, failure, null);
         if (cannot != null) {
             finish(failure + "; the previous configuration cannot be restored: " + cannot);
+        } else if (previous.operatorChanges() != null) {
+            // Going back is a new generation, to which the configuration's disable keywords
+            // apply afresh: without this, a failed reload undid the operator's enables.
+            target.restore(previous.operatorChanges(), generation);
         }
     }
 

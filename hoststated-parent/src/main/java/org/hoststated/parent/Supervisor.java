@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * resynchronising it with its peers. The original shut the whole daemon down instead.
  * Owned by the parent's event loop.
  */
-final class Supervisor {
+final class Supervisor implements Reloader.Target {
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
     private static final long MIN_BACKOFF_MS = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
@@ -138,8 +138,28 @@ final class Supervisor {
         pfeDisabled = disabled;
     }
 
+    @Override
+    public ConfChunk operatorChanges() {
+        return pfeDisabled;
+    }
+
+    /**
+     * Gives pfe {@code changes} (what the operator had changed before a reload that was
+     * refused) as of generation {@code gen}, the going back, which pfe runs once it had the
+     * configuration sent just before; a pfe restarted later gets the same.
+     */
+    @Override
+    public void restore(ConfChunk changes, int gen) {
+        pfeDisabled = new ConfChunk(gen, changes.text());
+        EngineProcess pfe = running.get(ProcId.PFE);
+        if (pfe != null) {
+            pfe.channel.send(MessageType.DISABLED_SET, pfeDisabled);
+        }
+    }
+
     /** Sends a new configuration generation to every running engine. */
-    void reconfigure(ConfigSource.Loaded next, Map<Integer, TlsKeyPair> keys, int gen) {
+    @Override
+    public void reconfigure(ConfigSource.Loaded next, Map<Integer, TlsKeyPair> keys, int gen) {
         this.config = next;
         this.keyPairs = keys;
         this.generation = gen;

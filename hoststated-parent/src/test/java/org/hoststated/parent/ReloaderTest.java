@@ -113,6 +113,46 @@ class ReloaderTest {
     }
 
     /**
+     * A reload that an engine refused changes nothing the operator did: going back is a new
+     * generation, in which the configuration's {@code disable} keywords apply afresh, so a table
+     * the configuration starts disabled and the operator enabled was disabled again although
+     * the reload failed. pfe gets, after the going back, what the operator had changed before
+     * the reload, stamped with the going back's generation (whose enables it then applies).
+     */
+    @Test
+    void goingBackGivesPfeBackWhatTheOperatorChangedBeforeTheReload() throws Exception {
+        List<String> restored = new ArrayList<>();
+        String[] reported = {"enabled\ttable\tone\n"};
+        Reloader.Target target = new Reloader.Target() {
+            @Override
+            public void reconfigure(ConfigSource.Loaded c, Map<Integer, TlsKeyPair> keys, int gen) {
+                sent.add(new Sent(c, gen));
+                // pfe reports the new generation's own state once it runs it: the enable is gone.
+                reported[0] = "";
+            }
+
+            @Override
+            public org.hoststated.core.msg.ConfChunk operatorChanges() {
+                return new org.hoststated.core.msg.ConfChunk(1, reported[0]);
+            }
+
+            @Override
+            public void restore(org.hoststated.core.msg.ConfChunk changes, int gen) {
+                restored.add(changes.generation() + ":" + gen + ":" + changes.text());
+            }
+        };
+        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop, target,
+                applied::add);
+        r.started(first, Map.of());
+        write("two");
+        r.reload(null);
+        assertEquals(List.of(), restored, "a reload applies the configuration's disable keywords afresh");
+        r.engineError(ProcId.RELAY, 2, "relay www: ssl: bad key");
+        assertEquals(3, sent.get(1).generation());
+        assertEquals(List.of("1:3:enabled\ttable\tone\n"), restored);
+    }
+
+    /**
      * Control commands wait for a pending reload, through a newer one and a going back, until
      * all three engines run one configuration: pfe's notices carry its generation, which hce
      * and the relay engine drop while they do not run it yet.
