@@ -202,6 +202,7 @@ public final class RelayEngine extends Engine {
         }
         tlsContexts.commit(tlsNext);
         useWorkers(group, c);
+        RelayChanges.lines(config, c).forEach(log::info);
         for (Map.Entry<String, RelayServer> e : servers.entrySet()) {
             RelayServer cur = e.getValue();
             if (next.containsKey(e.getKey())) {
@@ -215,7 +216,6 @@ public final class RelayEngine extends Engine {
                     retire(cur);
                 }
             } else {
-                log.info("relay {}: removed", e.getKey());
                 retire(cur);
                 RelayServer older = replaced.remove(e.getKey());
                 if (older != null) {
