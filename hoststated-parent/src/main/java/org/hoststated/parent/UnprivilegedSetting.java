@@ -28,6 +28,27 @@ final class UnprivilegedSetting {
         if (g.chroot() != null && !Files.isDirectory(Path.of(g.chroot()))) {
             return "chroot directory " + g.chroot() + " does not exist or is not a directory";
         }
-        return null;
+        return g.chroot() == null ? null : chrootProblem(Path.of(g.chroot()));
+    }
+
+    /**
+     * The chroot directory must be owned by root and writable by no one else, as sshd wants of
+     * a ChrootDirectory: an engine taken over could otherwise plant files in its own root (or
+     * another process of the user there), and a directory of mode 777 was taken silently
+     * although hoststated.8 forbids it. Only the directory itself: the tests' and the benches'
+     * chroots are in temporary directories, under a world-writable (sticky) /tmp.
+     */
+    private static String chrootProblem(Path chroot) {
+        try {
+            int uid = (Integer) Files.getAttribute(chroot, "unix:uid");
+            int mode = (Integer) Files.getAttribute(chroot, "unix:mode") & 07777;
+            if (uid == 0 && (mode & 022) == 0) {
+                return null;
+            }
+            return "chroot directory " + chroot + " must be owned by root and writable by root only (owner "
+                    + Files.getOwner(chroot).getName() + ", mode " + Integer.toOctalString(mode) + ")";
+        } catch (IOException | UnsupportedOperationException e) {
+            return "cannot check chroot directory " + chroot + ": " + e.getMessage();
+        }
     }
 }

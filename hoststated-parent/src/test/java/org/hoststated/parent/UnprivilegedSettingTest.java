@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.hoststated.core.config.Globals;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,5 +43,31 @@ class UnprivilegedSettingTest {
         Path file = Files.writeString(dir.resolve("file"), "");
         assertEquals("chroot directory " + file + " does not exist or is not a directory",
                 UnprivilegedSetting.problem(with("root", file.toString())));
+    }
+
+    /**
+     * hoststated.8 says the chroot directory must not be writable by the unprivileged user; a
+     * directory of mode 777 was taken silently. As sshd's ChrootDirectory: owned by root and
+     * writable by no one else, or the start fails with the reason.
+     */
+    @Test
+    void aChrootWritableByOthersThanRootIsRefused() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to give a directory away");
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertEquals("chroot directory " + open + " must be owned by root and writable by root only"
+                + " (owner root, mode 777)", UnprivilegedSetting.problem(with("nobody", open.toString())));
+        Path group = Files.createDirectory(dir.resolve("group"));
+        Files.setPosixFilePermissions(group, PosixFilePermissions.fromString("rwxrwxr-x"));
+        assertEquals("chroot directory " + group + " must be owned by root and writable by root only"
+                + " (owner root, mode 775)", UnprivilegedSetting.problem(with("nobody", group.toString())));
+        Path theirs = Files.createDirectory(dir.resolve("theirs"));
+        Files.setPosixFilePermissions(theirs, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setOwner(theirs, theirs.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        assertEquals("chroot directory " + theirs + " must be owned by root and writable by root only"
+                + " (owner nobody, mode 755)", UnprivilegedSetting.problem(with("nobody", theirs.toString())));
+        Path fine = Files.createDirectory(dir.resolve("fine"));
+        Files.setPosixFilePermissions(fine, PosixFilePermissions.fromString("r-xr-xr-x"));
+        assertNull(UnprivilegedSetting.problem(with("nobody", fine.toString())));
     }
 }
