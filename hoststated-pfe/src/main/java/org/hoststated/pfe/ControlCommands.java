@@ -173,18 +173,23 @@ final class ControlCommands {
     }
 
     private static Outcome host(PfeState s, CtlId id, boolean disable) {
-        HostEntry h = null;
-        for (HostEntry e : s.hosts.values()) {
-            if (id.matches(e.config.id(), e.config.name())) {
-                if (h != null && id.name() != null) {
-                    return Outcome.fail("host name " + id.name() + " is ambiguous; use its id");
-                }
-                h = e;
-            }
-        }
-        if (h == null) {
+        List<HostEntry> matches = s.hosts.values().stream()
+                .filter(e -> id.matches(e.config.id(), e.config.name()))
+                .sorted(java.util.Comparator.comparingInt(e -> e.config.id())).toList();
+        if (matches.isEmpty()) {
             return Outcome.fail("no such host: " + id);
         }
+        if (matches.size() > 1) {
+            // Each id and its table: show summary lists neither the hosts of a disabled table
+            // nor a table that no service or relay uses, where the other id may be.
+            StringBuilder b = new StringBuilder("host name ").append(id.name()).append(" is ambiguous (");
+            for (HostEntry e : matches) {
+                b.append(e == matches.get(0) ? "" : ", ").append("id ").append(e.config.id())
+                        .append(" in table ").append(e.table.config.name());
+            }
+            return Outcome.fail(b.append("); use its id").toString());
+        }
+        HostEntry h = matches.get(0);
         if (h.disabled == disable) {
             return Outcome.fail("host " + h.config.name() + " is already " + (disable ? "disabled" : "enabled"));
         }

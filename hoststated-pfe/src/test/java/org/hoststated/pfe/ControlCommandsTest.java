@@ -190,4 +190,33 @@ class ControlCommandsTest {
             assertTrue(t.allowed(ProcId.PFE, ProcId.RELAY), t + " to relay");
         }
     }
+
+    /**
+     * A host name in two tables names each host's id and table: {@code show summary} lists
+     * neither the hosts of a disabled table nor a table no service or relay uses, so the
+     * operator told to "use its id" had no id to use.
+     */
+    @Test
+    void anAmbiguousHostNameNamesTheIdsAndTablesToChooseFrom() {
+        PfeState two = state("""
+                table web {
+                \treal port 80
+                \tcheck tcp
+                \thost 10.21.3.1
+                }
+                table spare {
+                \treal port 80
+                \tcheck tcp
+                \tdisable
+                \thost 10.21.3.1
+                }
+                service www {
+                \tvirtual host 10.21.9.100 port 80
+                \ttable web
+                }
+                """);
+        ControlCommands.Outcome o = ControlCommands.run(two, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.3.1"));
+        assertEquals("host name 10.21.3.1 is ambiguous (id 0 in table web, id 1 in table spare); use its id",
+                o.failure());
+    }
 }
