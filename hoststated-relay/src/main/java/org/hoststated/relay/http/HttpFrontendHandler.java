@@ -1026,9 +1026,17 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * timer). A request sent whole and still unanswered gets a 504, as from any gateway whose
      * server did not answer in time; a response under way is cut short as any other (a reset:
      * a FIN would end a body read until the close, or one over TLS, as if it were whole);
-     * otherwise the session just closes.
+     * otherwise the session just closes. A server that has not taken what was sent to it is
+     * reset, as a TCP relay's is ({@link RelaySession#endTimedOutServer}): a FIN queued behind
+     * an upload it stopped reading left an orphan connection holding the kernel's send buffer.
      */
     void sessionTimeout() {
+        Channel server = link.channel();
+        RelaySession.endTimedOutServer(server);
+        if (server != null && !server.isOpen()) {
+            // Reset: its close concerns the session no more (a 502 for a lost request).
+            closeServer();
+        }
         if (exchange && state != State.CLOSED && state != State.TUNNEL) {
             if (responseStarted) {
                 fail(new HttpException(504, "session timeout within the response"));

@@ -284,6 +284,60 @@ class HttpSafetyTest {
     }
 
     /**
+     * An upload into a server that stopped reading, for the relay timeout: the session ends and
+     * the server's connection is reset, as a TCP relay's is. A close sent FIN behind the
+     * megabytes the kernel still held for the server: the connection lived on, an orphan in
+     * FIN-WAIT-1 with its send buffer (3.8 MB on the loopback), and a server that read again
+     * later took the cut upload for a whole one up to the FIN.
+     */
+    @Test
+    void anUploadIntoAServerThatReadsNothingResetsTheServerAtTheTimeout() throws Exception {
+        java.util.concurrent.CountDownLatch sessionOver = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.LinkedBlockingQueue<String> end = new java.util.concurrent.LinkedBlockingQueue<>();
+        RawBackend.Script stopsReading = (b, in, out) -> {
+            RawBackend.head(in);
+            try {
+                sessionOver.await();
+                byte[] buf = new byte[64 * 1024];
+                while (in.read(buf) >= 0) {
+                    // What the kernel held for the relay's connection.
+                }
+                end.add("FIN");
+            } catch (IOException e) {
+                end.add("reset");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (RawBackend server = new RawBackend(HttpRelayTest.BACKEND, stopsReading);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(server.address()).timeout(1).start();
+                java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address)) {
+            c.write(java.nio.ByteBuffer.wrap("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000000\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            c.configureBlocking(false);
+            java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 * 1024);
+            long idleSince = System.nanoTime();
+            // Until nothing more goes out for half a second (every buffer on the way is full),
+            // or the relay's timeout ended the session.
+            try {
+                while (System.nanoTime() - idleSince < TimeUnit.MILLISECONDS.toNanos(500)) {
+                    chunk.clear();
+                    if (c.write(chunk) > 0) {
+                        idleSince = System.nanoTime();
+                    } else {
+                        Thread.sleep(20);
+                    }
+                }
+            } catch (IOException e) {
+                // Closed by the relay already.
+            }
+            awaitNoSessions(r);
+            sessionOver.countDown();
+            assertEquals("reset", end.poll(20, TimeUnit.SECONDS), "how the server's connection ended");
+        }
+    }
+
+    /**
      * A client that reads nothing of a response larger than every buffer on the way: once the
      * relay has stopped reading the server (its client is not writable), nothing moves, and the
      * session ends after the relay timeout. It used to take twice as long: the bytes held for
