@@ -41,6 +41,7 @@ import org.hoststated.core.posix.SystemError;
  */
 public final class RelaySession {
     static final AttributeKey<String> REASON = AttributeKey.valueOf("hoststated.relay.reason");
+    static final AttributeKey<String> NOTE = AttributeKey.valueOf("hoststated.relay.note");
 
     /** The longest failure text a close line carries: a peer's bytes must not flood the log. */
     static final int MAX_DESCRIBED = 160;
@@ -98,9 +99,29 @@ public final class RelaySession {
         return b == null ? 0 : b.totalPendingWriteBytes();
     }
 
+    /**
+     * Records something a peer did wrong that the session outlived (the relay dropped it, the
+     * client saw nothing), unless a note was recorded already: a session that ends "done" says
+     * it after that word, so that the operator learns of a broken server that clients do not
+     * show. Not for the hot path: only where the misbehaviour is found.
+     */
+    public static void note(Channel client, String note) {
+        client.attr(NOTE).setIfAbsent(note);
+    }
+
+    /** Why the session ended, with its {@link #note} if it ended "done". */
     public static String reason(Channel client) {
         String r = client.attr(REASON).get();
-        return r != null ? r : "done";
+        r = r != null ? r : "done";
+        String n = client.hasAttr(NOTE) ? client.attr(NOTE).get() : null;
+        if (n == null || !r.startsWith("done")) {
+            return r;
+        } else if (r.equals("done")) {
+            return "done (" + n + ")";
+        } else if (r.startsWith("done (") && r.endsWith(")")) {
+            return r.substring(0, r.length() - 1) + "; " + n + ")";
+        }
+        return r;
     }
 
     /**

@@ -296,7 +296,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                     }
                     in.skipBytes(n);
                     if (body.done()) {
-                        complete(in.isReadable());
+                        complete(in.readableBytes());
                     } else if (body == chunked && chunked.crOwed()) {
                         if (!dechunk) {
                             // A line of the framing ends in a bare LF, next in: the client reads CRLF.
@@ -313,6 +313,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                     done = true;
                     ctx.close();
                     if (session != null) {
+                        session.serverSentStray(straySaid(in.readableBytes()));
                         session.serverGone(this);
                     }
                     in.skipBytes(in.readableBytes());
@@ -456,7 +457,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         body = framer;
         if (body == null) {
-            complete(in.isReadable());
+            complete(in.readableBytes());
         } else {
             state = State.BODY;
         }
@@ -478,20 +479,31 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The response is complete. {@code stray}: more bytes came with its end, before the relay
-     * sent any further request (a pipelined one goes out from within this call), so they
-     * answer nothing and the connection cannot be trusted any more; the client's connection
-     * is not to blame and may go on, its next request on a fresh connection.
+     * The response is complete. {@code stray}: how many more bytes came with its end, before
+     * the relay sent any further request (a pipelined one goes out from within this call), so
+     * they answer nothing and the connection cannot be trusted any more; the client's
+     * connection is not to blame and may go on, its next request on a fresh connection.
      */
-    private void complete(boolean stray) {
+    private void complete(int stray) {
         emit();
         state = State.IDLE;
         body = null;
         exchanges++;
-        if (stray) {
+        if (stray > 0) {
             done = true;
+            session.serverSentStray(straySaid(stray));
         }
-        session.responseComplete(this, persistent && !stray, clientPersistent);
+        session.responseComplete(this, persistent && stray == 0, clientPersistent);
+    }
+
+    /**
+     * The close line's note of {@code n} bytes after a complete response (a body to HEAD, a
+     * 100 Continue after the final response, a length that lies): the client never sees
+     * them, so nothing else would tell the operator that the server is broken.
+     */
+    private String straySaid(int n) {
+        return "server sent " + n + (n == 1 ? " byte" : " bytes") + " after its response"
+                + (headRequest ? " to HEAD" : "") + "; its connection closed";
     }
 
     /**

@@ -702,6 +702,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
+    /** The server sent bytes that answer nothing ({@code what}); the close line says so. */
+    void serverSentStray(String what) {
+        RelaySession.note(client, what);
+    }
+
     /** The backend connection closed while idle between exchanges: the next request reconnects. */
     void serverGone(HttpBackendHandler from) {
         if (link.current(from) && !exchange && state != State.TUNNEL) {

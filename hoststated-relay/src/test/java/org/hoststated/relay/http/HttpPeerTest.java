@@ -178,6 +178,40 @@ class HttpPeerTest {
     }
 
     /**
+     * A server that sends bytes after a complete response (a length that lies, a body to HEAD,
+     * a 100 Continue after the final response): the relay drops them and retires the
+     * connection, and the client sees a clean exchange; the close line says what the server
+     * did. It said "done", so nothing told the operator that the server was broken.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = { // ~ stands for CRLF
+        "GET|HTTP/1.1 200 OK~Content-Length: 2~~hiXXXXXXXXXXXX|server sent 12 bytes after its response",
+        "HEAD|HTTP/1.1 200 OK~Content-Length: 5~~hello|server sent 5 bytes after its response to HEAD",
+        "GET|HTTP/1.1 200 OK~Content-Length: 2~~hiHTTP/1.1 100 Continue~~"
+                + "|server sent 25 bytes after its response",
+    })
+    void bytesAfterACompleteResponseAreNamedInTheCloseLine(String method, String response, String said,
+            @TempDir Path tmp) throws Exception {
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, response.replace("~", "\r\n"));
+            while (in.read() >= 0) {
+                // Until the relay closes.
+            }
+        };
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            try (RawClient c = r.client()) {
+                c.send(method + " / HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(200, c.read(method.equals("HEAD")).status());
+            }
+            String line = log.closeLine();
+            assertTrue(line.endsWith(", done (" + said + "; its connection closed)"), line);
+        }
+    }
+
+    /**
      * A client that sent its request and reset while its connection waited in the listener (as
      * clients queue while the relay engine restarts) has no address once the relay takes it:
      * io_uring accepts without the peer's address, and Netty asks the kernel for it when first
