@@ -76,6 +76,9 @@ public final class DnsRelay {
     /** Queries dropped at {@link #maxWaiting} since the last warning. */
     private long droppedAtLimit;
     private long lastLimitWarning;
+    /** Answers from the backends dropped as no query's since the last warning. */
+    private long droppedAnswers;
+    private long lastAnswerWarning;
     private final QueryIds ids = new QueryIds();
     private final List<UpstreamSocket> upstreams = new ArrayList<>();
     /** The queries waiting, for {@code show sessions} (read from the engine's loop). */
@@ -122,6 +125,7 @@ public final class DnsRelay {
         this.rotateAfter = rotateAfter;
         this.maxWaiting = maxWaiting;
         this.lastLimitWarning = System.nanoTime() - WARN_EVERY_NANOS;
+        this.lastAnswerWarning = lastLimitWarning;
     }
 
     /**
@@ -329,23 +333,26 @@ public final class DnsRelay {
     private void answer(UpstreamSocket u, DatagramPacket p) {
         ByteBuf msg = p.content();
         if (!DnsHeader.fits(msg) || !DnsHeader.isResponse(msg)) {
-            log.debug("relay {}: {} from {} dropped", relay.name(), DnsHeader.fits(msg) ? "not an answer" : "short datagram",
-                    SessionInfo.address(p.sender()));
+            answerDropped(p.sender(), DnsHeader.fits(msg) ? "not an answer" : "shorter than a DNS header");
             return;
         }
         int id = DnsHeader.id(msg);
         PendingQuery q = u.get(id);
-        if (q == null || !SameEndpoint.test(p.sender(), q.target.address())) {
-            // Late, duplicate or forged: the query (if any) keeps waiting for its own host.
-            log.debug("relay {}: unexpected answer id {} from {} dropped", relay.name(), id,
-                    SessionInfo.address(p.sender()));
+        if (q == null) {
+            // Late (its query timed out), duplicate, or not the relay's.
+            answerDropped(p.sender(), "its id " + id + " is no waiting query's");
+            return;
+        }
+        if (!SameEndpoint.test(p.sender(), q.target.address())) {
+            // Forged, or a host that answers from another address or port than it was asked
+            // at: the query keeps waiting for its own host.
+            answerDropped(p.sender(), "the query with its id went to " + SessionInfo.address(q.target.address()));
             return;
         }
         if (!DnsQuestion.matches(q.question, msg)) {
             // Most likely the late answer to an earlier query that timed out and left this id
             // free: passed on, it would answer this client's query with another's answer.
-            log.debug("relay {}: answer id {} from {} to another question dropped", relay.name(), id,
-                    SessionInfo.address(p.sender()));
+            answerDropped(p.sender(), "it answers another question than the query with its id");
             return;
         }
         u.remove(id);
@@ -358,6 +365,24 @@ public final class DnsRelay {
         DnsHeader.setId(msg, q.clientId);
         lastAnswer = listener.write(new DatagramPacket(msg.copy(), q.client));
         closed(u, q, "answered");
+    }
+
+    /**
+     * An answer from the backends' side that no query takes ({@code why}): a debug line each,
+     * and a warning at most once a minute, with the count since the last one, as at the
+     * waiting limit. Without it a backend that answers from another address or port, or under
+     * ids of its own, showed only as its clients' queries timing out.
+     */
+    private void answerDropped(InetSocketAddress from, String why) {
+        log.debug("relay {}: answer from {} dropped: {}", relay.name(), SessionInfo.address(from), why);
+        droppedAnswers++;
+        long now = System.nanoTime();
+        if (now - lastAnswerWarning >= WARN_EVERY_NANOS) {
+            log.warn("relay {}: answer from {} dropped: {} ({} since the last such warning)", relay.name(),
+                    SessionInfo.address(from), why, droppedAnswers);
+            lastAnswerWarning = now;
+            droppedAnswers = 0;
+        }
     }
 
     private void expire(UpstreamSocket u, int id) {

@@ -41,6 +41,8 @@ import org.hoststated.relay.lb.TargetHost;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The DNS relay against real small DNS servers on 127.24.0.0/16 and real UDP clients: id
@@ -199,6 +201,48 @@ class DnsRelayTest {
                         + "(1 since the last such warning)"), line);
                 await("the first 3 queries at the host", () -> b.seen.size() == 3);
                 assertEquals(3, counters.total(), "the dropped queries are no sessions");
+            } finally {
+                LogConfig.init("hoststated", "hoststated", true, false);
+            }
+        }
+    }
+
+    /**
+     * A host that answers from another port than it was asked at (a NAT, a server bound to
+     * another socket), or under ids of its own: its answers are dropped, and the relay warns,
+     * once a minute at most, with the count. They were debug lines only, so a misconfigured
+     * backend showed as nothing but its clients' queries timing out.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TestDnsServer.Mode.class, names = {"FROM_OTHER_PORT", "OTHER_ID"})
+    void answers_no_query_takes_are_warned_of(TestDnsServer.Mode mode, @TempDir Path tmp) throws Exception {
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
+            LogConfig.init("hoststated", "relay", false, false, devLog);
+            try {
+                TestDnsServer b = server();
+                b.mode = mode;
+                start(List.of(b));
+                DatagramSocket c = client();
+                // One query: an id changed by the host can match no other.
+                byte[] q = Dns.query(0x100, "q.example");
+                c.send(new DatagramPacket(q, q.length, relayAt));
+                String line = CompletableFuture.supplyAsync(() -> {
+                    byte[] buf = new byte[9000];
+                    try {
+                        return new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }).get(10, TimeUnit.SECONDS);
+                String why = mode == TestDnsServer.Mode.FROM_OTHER_PORT
+                        ? "the query with its id went to 127.24.0.2:" + b.port()
+                        : "its id \\d+ is no waiting query's";
+                assertTrue(line.matches(".*relay dns: answer from 127\\.24\\.0\\.2:\\d+ dropped: "
+                        + why.replace(".", "\\.") + " \\(1 since the last such warning\\)"), line);
+                c.setSoTimeout(200);
+                assertThrows(SocketTimeoutException.class, () -> c.receive(new DatagramPacket(new byte[512], 512)));
+                await("the queries to time out", () -> counters.active() == 0);
             } finally {
                 LogConfig.init("hoststated", "hoststated", true, false);
             }

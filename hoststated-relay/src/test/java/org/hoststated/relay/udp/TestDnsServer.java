@@ -14,11 +14,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * holding {@link #address}, on its own thread. It records the id and source port of each query
  * it gets, and can misbehave: stay silent, answer {@link #LATE_MS} late, send a forged answer
  * from another socket first, answer each pair of queries first with each other's ids (as the
- * late answer to a query that timed out arrives under an id given again to another), or answer
- * with the question's name in upper case.
+ * late answer to a query that timed out arrives under an id given again to another), answer
+ * with the question's name in upper case, answer from another socket only (a host behind NAT,
+ * or one that answers from another address), or answer under another id than the query's.
  */
 final class TestDnsServer implements AutoCloseable {
-    enum Mode { ANSWER, SILENT, FORGE_FIRST, BIG, LATE, SWAP_IDS_FIRST, UPPER_CASE }
+    enum Mode { ANSWER, SILENT, FORGE_FIRST, BIG, LATE, SWAP_IDS_FIRST, UPPER_CASE, FROM_OTHER_PORT, OTHER_ID }
 
     /** A query as the server saw it. */
     record Seen(int id, int sourcePort, String name) {
@@ -102,6 +103,12 @@ final class TestDnsServer implements AutoCloseable {
                                 a[j] = (byte) Character.toUpperCase(a[j]);
                             }
                         }
+                        socket.send(ByteBuffer.wrap(a), from);
+                    }
+                    case FROM_OTHER_PORT -> forger.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
+                    case OTHER_ID -> {
+                        byte[] a = Dns.answer(q, address, 0);
+                        a[1] ^= 1;
                         socket.send(ByteBuffer.wrap(a), from);
                     }
                     case FORGE_FIRST -> {
