@@ -67,6 +67,8 @@ final class HeadRewriter {
     private final SessionValues values;
     private final boolean request;
     private final String[] expanded;
+    /** The rules have a header {@code remove} that is not {@code marked}: it applies to interim responses too. */
+    private final boolean removesHeaders;
     private HttpHead h;
     /**
      * Per field, what becomes of it; the head's fields are [0, h.fields), the fields the rules
@@ -104,6 +106,13 @@ final class HeadRewriter {
         this.values = values;
         this.request = request;
         this.expanded = new String[rules.size()];
+        this.removesHeaders = rules.stream().anyMatch(HeadRewriter::interimRemove);
+    }
+
+    /** A header {@code remove} that no mark conditions, the one action an interim response gets. */
+    private static boolean interimRemove(HttpRules.Rule r) {
+        ProtocolNode n = r.node();
+        return n.type() == NodeType.HEADER && n.action() == Action.REMOVE && !n.marked();
     }
 
     boolean active() {
@@ -151,12 +160,33 @@ final class HeadRewriter {
         }
     }
 
+    /** Whether {@link #applyToInterim} may change an interim response. */
+    boolean removesHeaders() {
+        return removesHeaders;
+    }
+
     /**
-     * Only drops the hop-by-hop fields of {@code head}, for {@link #write}: an interim (1xx)
-     * response, which the rules do not see, must not carry them past the relay either.
+     * Edits an interim (1xx) response {@code head} for {@link #write}: it loses its hop-by-hop
+     * fields, as any response, and the fields a header {@code remove} names (not a
+     * {@code marked} one: no rule marks an interim response). Nothing else applies: an
+     * {@code expect} or {@code filter} would refuse a valid 103 Early Hints for a field only
+     * the final response has, a {@code change} or {@code append} would add its field to every
+     * 100 Continue, and a {@code log} would log the final response's field twice. A remove does
+     * apply: servers send more than hints in a 103 (Go's net/http sends its whole header map),
+     * and a field the operator keeps from clients must not reach them early.
      */
-    void dropHopByHop(HttpHead head) {
+    void applyToInterim(HttpHead head) {
         begin(head, 0);
+        for (HttpRules.Rule r : rules) {
+            if (!interimRemove(r)) {
+                continue;
+            }
+            for (int f = 0; f < fields(); f++) {
+                if (fate[f] != DROP && named(f, r.keyLower())) {
+                    drop(f);
+                }
+            }
+        }
     }
 
     /**
@@ -637,7 +667,7 @@ final class HeadRewriter {
 
     /**
      * Drops the Content-Length and Transfer-Encoding fields of the head (after {@link #apply}
-     * or {@link #dropHopByHop}): a 1xx or 204 response has no content and must not carry them
+     * or {@link #applyToInterim}): a 1xx or 204 response has no content and must not carry them
      * (RFC 9110 8.6, RFC 9112 6.1), and an HTTP/1.0 client reads no transfer coding.
      */
     void dropFraming() {

@@ -421,11 +421,12 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 finalHeadIn = in;
                 finalHeadAt = end;
             }
-        } else if (head.hopByHop || dropFraming || normalised || head.laterVersion) {
-            // An interim response: no rule applies, but what is meant for this hop
-            // only (Connection options, Keep-Alive) stops here as in any other response, and
-            // it says the relay's version.
-            rules.dropHopByHop(head);
+        } else if (head.hopByHop || dropFraming || normalised || head.laterVersion || !last && rules.removesHeaders()) {
+            // An interim response: of the rules only header removes apply
+            // (HeadRewriter#applyToInterim), but what is meant for this hop only (Connection
+            // options, Keep-Alive) stops here as in any other response, and it says the
+            // relay's version.
+            rules.applyToInterim(head);
             if (dropFraming) {
                 rules.dropFraming();
             }

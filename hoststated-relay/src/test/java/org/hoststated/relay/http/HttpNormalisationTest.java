@@ -145,6 +145,40 @@ class HttpNormalisationTest {
         }
     }
 
+    /**
+     * A response {@code remove} applies to an interim response too: a field the operator keeps
+     * from clients reached them in a 103 Early Hints, which servers fill with more than hints
+     * (Go's net/http sends its whole header map). The other actions do not: an {@code expect}
+     * on a field only the final response has lets the 103 pass, and a {@code change} adds
+     * nothing to it.
+     */
+    @Test
+    void aResponseRemoveAppliesToAnInterimResponseAndNoOtherActionDoes() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nX-Secret: s3cr3t\r\n"
+                        + "Server: gohttp\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nX-Secret: s3cr3t\r\nServer: gohttp\r\nContent-Type: text/plain\r\n"
+                        + "Content-Length: 2\r\n\r\nok");
+            }
+        }); HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                .node(Direction.RESPONSE, NodeType.HEADER, Action.REMOVE, "X-Secret", null)
+                .node(Direction.RESPONSE, NodeType.HEADER, Action.REMOVE, "server", null)
+                .node(Direction.RESPONSE, NodeType.HEADER, Action.EXPECT, "Content-Type", "text/*")
+                .node(Direction.RESPONSE, NodeType.HEADER, Action.CHANGE, "X-Frame-Options", "DENY")
+                .start(); RawClient c = r.client()) {
+            for (int i = 0; i < 2; i++) {
+                c.send(HttpRelayTest.GET);
+                RawClient.Response early = c.read();
+                assertEquals("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n", early.head());
+                RawClient.Response res = c.read();
+                assertEquals("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+                        + "X-Frame-Options: DENY\r\n", res.head());
+                assertEquals("ok", res.text());
+            }
+        }
+    }
+
     @Test
     void anUpgradeKeepsItsUpgradeFieldAndLosesTheOtherOptions() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
