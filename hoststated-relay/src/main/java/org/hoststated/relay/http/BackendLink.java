@@ -419,10 +419,15 @@ final class BackendLink {
         }
     }
 
-    /** Closes the connection once queued bytes are written (the end of a tunnel). */
+    /**
+     * Closes the connection once queued bytes are written (the end of a tunnel), or resets it
+     * if the server has not taken them within the relay's {@code timeout}: the session's timer
+     * ends with its client, and a server that reads nothing never lets the flush end, which
+     * kept the connection, a descriptor and its kernel send buffer for ever.
+     */
     void closeOnFlush() {
         if (channel != null) {
-            RelaySession.closeOnFlush(channel);
+            RelaySession.closeOnFlushWithin(channel, relay.config().timeoutSec());
         }
         forget();
     }

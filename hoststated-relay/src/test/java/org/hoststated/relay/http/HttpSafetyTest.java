@@ -1,6 +1,7 @@
 package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -334,6 +335,60 @@ class HttpSafetyTest {
             awaitNoSessions(r);
             sessionOver.countDown();
             assertEquals("reset", end.poll(20, TimeUnit.SECONDS), "how the server's connection ended");
+        }
+    }
+
+    /**
+     * A tunnel (websocket) whose server sent FIN and reads nothing, the client then sending
+     * more than the kernel's buffers towards the server hold (small on both sockets here),
+     * and its FIN: both sides have sent FIN, the session is done, and its server's connection,
+     * closed on flush, is reset within the relay timeout, as a TCP relay's is. Only the flush
+     * closed it, which a server that reads nothing never lets end: the connection stayed open
+     * for ever after the session's close line, no timer watching it.
+     */
+    @Test
+    void aTunnelsServerThatReadsNothingIsClosedWithinTheTimeoutAfterBothFins() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket()) {
+            server.setReceiveBufferSize(4096);
+            server.bind(new InetSocketAddress(java.net.InetAddress.getByName(HttpRelayTest.BACKEND), 0));
+            java.util.concurrent.CompletableFuture<Socket> accepted = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket s = server.accept();
+                    RawBackend.head(s.getInputStream());
+                    RawBackend.write(s.getOutputStream(),
+                            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+                    s.shutdownOutput(); // and never reads again
+                    return s;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try (HttpRelayFixture r = HttpRelayFixture.builder().backend((InetSocketAddress) server.getLocalSocketAddress())
+                            .socketBuffer(4096).timeout(1).start();
+                    Socket c = new Socket()) {
+                c.connect(r.address, 5000);
+                c.getOutputStream().write("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                c.getInputStream().readAllBytes(); // the 101, then the server's FIN
+                io.netty.channel.Channel client = r.context.sessions().iterator().next();
+                HttpFrontendHandler session = client.pipeline().get(HttpFrontendHandler.class);
+                io.netty.channel.Channel toServer = client.eventLoop().submit(session::server).get(5, TimeUnit.SECONDS);
+                // More than the kernel holds towards the server, less than the relay queues
+                // before it stops reading the client: the relay reads it all, and the FIN.
+                c.getOutputStream().write(new byte[48 * 1024]);
+                c.shutdownOutput();
+                awaitNoSessions(r);
+                toServer.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
+                assertFalse(toServer.isOpen(), "the server's connection outlived its session");
+            } finally {
+                accepted.thenAccept(s -> {
+                    try {
+                        s.close();
+                    } catch (IOException e) {
+                        // gone already
+                    }
+                });
+            }
         }
     }
 
