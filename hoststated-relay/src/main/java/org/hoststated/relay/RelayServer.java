@@ -84,7 +84,7 @@ public final class RelayServer {
 
     private Bootstrap backend(Class<? extends InetAddress> family, int connectMs) {
         Bootstrap b = new Bootstrap().channelFactory(transport.socketChannels()).disableResolver();
-        SocketOptions.backend(b, protocol.tcp(), connectMs);
+        SocketOptions.backend(b, protocol, connectMs);
         transport.readOptions(b, receiveRing());
         SocketOptions.ttl(b, protocol.tcp(), family == Inet6Address.class);
         return b;

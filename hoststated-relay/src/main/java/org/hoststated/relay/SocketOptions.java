@@ -10,6 +10,8 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.hoststated.core.config.IpProtocol;
+import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.TcpOptions;
 
 /**
@@ -104,8 +106,14 @@ public final class SocketOptions {
      * Options of a backend connection; how it reads is the transport's
      * ({@link RelayTransport#readOptions}).
      */
-    public static void backend(AbstractBootstrap<?, ?> b, TcpOptions tcp, int connectTimeoutMs) {
+    public static void backend(AbstractBootstrap<?, ?> b, ProtocolConfig protocol, int connectTimeoutMs) {
+        TcpOptions tcp = protocol.tcp();
         b.option(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        if (protocol.type() == ProtocolType.HTTP) {
+            // A failed write shuts the output only: what the server answered before it reset
+            // the connection (an early 413 to an upload) is still read (HttpBackendHandler).
+            b.option(ChannelOption.AUTO_CLOSE, false);
+        }
         b.option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs);
         if (Boolean.FALSE.equals(tcp.nodelay())) {

@@ -6,7 +6,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelOutputShutdownException;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.lb.TargetHost;
@@ -60,6 +64,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private boolean inputClosed;
     /** The response of the request in flight has not sent a byte yet. */
     private boolean awaitingFirstByte;
+    /** A write to the server failed while what it sent could still be read ({@link #exceptionCaught}). */
+    private Throwable writeFailure;
     /** An interim (1xx) response to the request in flight was passed on; the final one is awaited. */
     private boolean interimSent;
     /**
@@ -494,7 +500,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             done = true;
             session.serverSentStray(straySaid(stray));
         }
-        session.responseComplete(this, persistent && stray == 0, clientPersistent);
+        // A connection whose output failed carries no other request.
+        session.responseComplete(this, persistent && stray == 0 && writeFailure == null, clientPersistent);
     }
 
     /**
@@ -602,6 +609,16 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         release();
     }
 
+    /**
+     * Whether {@code cause} failed a write and left the read side as it was: the connection's
+     * output is shut (the channel does not close itself on a write error, {@code AUTO_CLOSE} off
+     * for HTTP relays' servers), its input open.
+     */
+    private static boolean outputFailedOnly(ChannelHandlerContext ctx, Throwable cause) {
+        return cause instanceof IOException && ctx.channel().isActive() && ctx.channel() instanceof DuplexChannel d
+                && d.isOutputShutdown() && !d.isInputShutdown();
+    }
+
     /** The server closed or sent FIN. */
     private void ended(ChannelHandlerContext ctx) {
         if (done) {
@@ -656,6 +673,20 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (session != null && vetting) {
             staleWhileVetting(ctx);
+            return;
+        }
+        if (writeFailure != null
+                && (cause instanceof ChannelOutputShutdownException || cause instanceof ClosedChannelException)) {
+            // The other writes the failure ended, and the rest of the request written after
+            // it: dropped.
+            return;
+        }
+        if (writeFailure == null && session != null && !done && state != State.IDLE && outputFailedOnly(ctx, cause)) {
+            // A server that answers early and closes without reading the rest of the upload
+            // (a 413) resets the connection: the write fails, but the answer it sent before is
+            // still to be read, and the read side settles the exchange, as it would have had
+            // the answer been read first. Closing now gave the client a 502 for its 413.
+            writeFailure = cause;
             return;
         }
         boolean lost = !done && state == State.HEAD && awaitingFirstByte;

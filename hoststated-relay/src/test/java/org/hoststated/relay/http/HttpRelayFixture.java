@@ -231,7 +231,7 @@ final class HttpRelayFixture implements AutoCloseable {
 
     private static Bootstrap backend(RelayTransport t, ChannelFactory<? extends Channel> channels, ProtocolConfig p) {
         Bootstrap b = new Bootstrap().channelFactory(channels).disableResolver();
-        SocketOptions.backend(b, p.tcp(), 5000);
+        SocketOptions.backend(b, p, 5000);
         t.readOptions(b, ReceiveRing.MESSAGES);
         return b;
     }
