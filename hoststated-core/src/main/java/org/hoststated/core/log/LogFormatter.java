@@ -73,16 +73,20 @@ final class LogFormatter {
         return String.valueOf(value);
     }
 
-    /** A format character (bidi controls, zero-width ones) or a line or paragraph separator. */
-    private static boolean invisible(char c) {
+    /**
+     * A format character (bidi controls, zero-width ones, the tag characters beyond U+FFFF) or
+     * a line or paragraph separator.
+     */
+    private static boolean invisible(int c) {
         int t = Character.getType(c);
         return t == Character.FORMAT || t == Character.LINE_SEPARATOR || t == Character.PARAGRAPH_SEPARATOR;
     }
 
     private static String escape(CharSequence s) {
         StringBuilder out = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+        for (int i = 0; i < s.length(); ) {
+            // By code point: a format character beyond U+FFFF is two chars, neither a format one.
+            int c = Character.codePointAt(s, i);
             // C1 controls too: a peer's byte 0x85 or 0x9b (an HTTP field value is read as
             // ISO-8859-1) would otherwise reach the log as NEL, a line break to some readers,
             // or CSI, which terminals obey.
@@ -98,11 +102,12 @@ final class LogFormatter {
                 } else if (c == '\r') {
                     out.append("\\r");
                 } else if (control) {
-                    out.append(String.format(c > 0xff ? "\\u%04x" : "\\x%02x", (int) c));
+                    out.append(String.format(c > 0xffff ? "\\U%08x" : c > 0xff ? "\\u%04x" : "\\x%02x", c));
                 } else {
-                    out.append(c);
+                    out.appendCodePoint(c);
                 }
             }
+            i += Character.charCount(c);
         }
         return out == null ? s.toString() : out.toString();
     }

@@ -8,7 +8,7 @@ import sun.misc.SignalHandler;
 
 /**
  * Lets the parent JVM act on SIGHUP (reload), SIGTERM and SIGINT (shut down) and SIGCHLD (reap a
- * child), and lets an engine ignore the terminal's SIGINT. Uses sun.misc.Signal from the
+ * child), and lets an engine ignore the parent's signals (SIGHUP, SIGUSR1). Uses sun.misc.Signal from the
  * jdk.unsupported module, which the unnamed module can read on Java 17.
  *
  * <p>The JVM's signal dispatcher thread calls the handler; it must not block, so the handler only

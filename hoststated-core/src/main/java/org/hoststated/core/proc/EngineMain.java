@@ -13,6 +13,7 @@ import org.hoststated.core.posix.FdPassing;
 import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.Preloader;
 import org.hoststated.core.posix.Privileges;
+import org.hoststated.core.posix.SignalHandlers;
 import org.hoststated.core.posix.SocketPair;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,10 @@ public final class EngineMain {
         ChannelIdSeed.install();
         EngineSettings s = EngineSettings.fromEnvironment(System.getenv());
         LogConfig.init("hoststated", engine.id().title(), s.stderr(), s.verbose());
+        // HUP and USR1 are the parent's, as relayd's children ignore them: "pkill -HUP
+        // hoststated" reaches every process of the daemon, and the JVM's default ends one.
+        SignalHandlers.ignore("HUP");
+        SignalHandlers.ignore("USR1");
         try {
             if (engine.dropsPrivileges()) {
                 // Only a chrooted engine needs everything opened beforehand; pfe starts faster without.

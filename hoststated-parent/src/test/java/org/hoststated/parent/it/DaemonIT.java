@@ -2,6 +2,7 @@ package org.hoststated.parent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -324,6 +325,22 @@ class DaemonIT {
         daemon.awaitLogged("the parent's word on SIGUSR1", Duration.ofSeconds(10),
                 () -> daemon.logText().contains("parent: SIGUSR1 ignored") || !daemon.process().isAlive());
         assertTrue(daemon.process().isAlive(), daemon.logText());
+        assertEquals(0, daemon.ctl("show", "summary").status(), daemon.logText());
+        // "pkill -USR1 hoststated" (or -HUP) reaches the engines too: they ignore both, as
+        // relayd's children do; the JVM's default ended each one, and the parent restarted it.
+        List<Long> children = Stream.of("hoststated: pf engine", "hoststated: health check engine",
+                "hoststated: relay engine").map(t -> daemon.child(t).orElseThrow()).toList();
+        for (long pid : children) {
+            for (String sig : List.of("USR1", "HUP")) {
+                assertEquals(0, new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start().waitFor());
+            }
+        }
+        for (long pid : children) {
+            ProcessHandle h = ProcessHandle.of(pid).orElseThrow();
+            // An engine that took the signal's default action is gone well within 2 s.
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> h.onExit().get(2, TimeUnit.SECONDS),
+                    "engine " + pid + " ended on USR1 or HUP: " + daemon.logText());
+        }
         assertEquals(0, daemon.ctl("show", "summary").status(), daemon.logText());
     }
 
