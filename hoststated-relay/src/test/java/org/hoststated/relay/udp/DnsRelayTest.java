@@ -189,14 +189,7 @@ class DnsRelayTest {
                     byte[] q = Dns.query(0x100 + i, "q" + i + ".example");
                     c.send(new DatagramPacket(q, q.length, relayAt));
                 }
-                String line = CompletableFuture.supplyAsync(() -> {
-                    byte[] buf = new byte[9000];
-                    try {
-                        return new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                }).get(10, TimeUnit.SECONDS);
+                String line = nextLine(syslogd);
                 assertTrue(line.endsWith("relay dns: 3 queries waiting, the relay's limit: new queries are dropped "
                         + "(1 since the last such warning)"), line);
                 await("the first 3 queries at the host", () -> b.seen.size() == 3);
@@ -205,6 +198,18 @@ class DnsRelayTest {
                 LogConfig.init("hoststated", "hoststated", true, false);
             }
         }
+    }
+
+    /** The next line the relay logs to {@code syslogd}, within 10 s. */
+    private static String nextLine(UnixDatagramSocket syslogd) throws Exception {
+        return CompletableFuture.supplyAsync(() -> {
+            byte[] buf = new byte[9000];
+            try {
+                return new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }).get(10, TimeUnit.SECONDS);
     }
 
     /**
@@ -227,14 +232,7 @@ class DnsRelayTest {
                 // One query: an id changed by the host can match no other.
                 byte[] q = Dns.query(0x100, "q.example");
                 c.send(new DatagramPacket(q, q.length, relayAt));
-                String line = CompletableFuture.supplyAsync(() -> {
-                    byte[] buf = new byte[9000];
-                    try {
-                        return new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                }).get(10, TimeUnit.SECONDS);
+                String line = nextLine(syslogd);
                 String why = mode == TestDnsServer.Mode.FROM_OTHER_PORT
                         ? "the query with its id went to 127.24.0.2:" + b.port()
                         : "its id \\d+ is no waiting query's";
