@@ -67,8 +67,8 @@ final class HeadRewriter {
     private final SessionValues values;
     private final boolean request;
     private final String[] expanded;
-    /** The rules have a header {@code remove} that is not {@code marked}: it applies to interim responses too. */
-    private final boolean removesHeaders;
+    /** The rules' header {@code remove}s that are not {@code marked}: they apply to interim responses too. */
+    private final List<HttpRules.Rule> interimRemoves;
     private HttpHead h;
     /**
      * Per field, what becomes of it; the head's fields are [0, h.fields), the fields the rules
@@ -106,7 +106,7 @@ final class HeadRewriter {
         this.values = values;
         this.request = request;
         this.expanded = new String[rules.size()];
-        this.removesHeaders = rules.stream().anyMatch(HeadRewriter::interimRemove);
+        this.interimRemoves = rules.stream().filter(HeadRewriter::interimRemove).toList();
     }
 
     /** A header {@code remove} that no mark conditions, the one action an interim response gets. */
@@ -162,7 +162,7 @@ final class HeadRewriter {
 
     /** Whether {@link #applyToInterim} may change an interim response. */
     boolean removesHeaders() {
-        return removesHeaders;
+        return !interimRemoves.isEmpty();
     }
 
     /**
@@ -177,10 +177,7 @@ final class HeadRewriter {
      */
     void applyToInterim(HttpHead head) {
         begin(head, 0);
-        for (HttpRules.Rule r : rules) {
-            if (!interimRemove(r)) {
-                continue;
-            }
+        for (HttpRules.Rule r : interimRemoves) {
             for (int f = 0; f < fields(); f++) {
                 if (fate[f] != DROP && named(f, r.keyLower())) {
                     drop(f);

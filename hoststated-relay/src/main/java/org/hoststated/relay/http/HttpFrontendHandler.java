@@ -967,7 +967,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     private static final byte[] HEAD_METHOD = {'H', 'E', 'A', 'D', ' '};
 
-    private static boolean startsWithHeadMethod(ByteBuf in) {
+    /** {@code in} begins with "HEAD ": a request line whose answer has no content. */
+    static boolean startsWithHeadMethod(ByteBuf in) {
         if (in.readableBytes() < HEAD_METHOD.length) {
             return false;
         }

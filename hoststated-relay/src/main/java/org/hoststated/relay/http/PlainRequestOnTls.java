@@ -52,7 +52,7 @@ final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
         }
         plain = true;
         // As every answer the relay makes, the answer to HEAD is the page's head alone.
-        boolean content = !isHead(b);
+        boolean content = !HttpFrontendHandler.startsWithHeadMethod(b);
         b.release();
         RelaySession.setReason(ctx.channel(), REASON + " (400 " + ErrorPage.reason(400) + ")");
         // From the first handler, the page goes out in clear, past every TLS handler.
@@ -76,12 +76,6 @@ final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
-    }
-
-    private static boolean isHead(ByteBuf b) {
-        int i = b.readerIndex();
-        return b.readableBytes() >= 5 && b.getByte(i) == 'H' && b.getByte(i + 1) == 'E' && b.getByte(i + 2) == 'A'
-                && b.getByte(i + 3) == 'D' && b.getByte(i + 4) == ' ';
     }
 
     private static boolean isLetter(byte c) {
