@@ -54,8 +54,6 @@ public final class DnsRelay {
     static final int ROTATE_AFTER = 4_096;
     /** Queries waiting at once per relay, over all its sockets; more are dropped. */
     static final int MAX_WAITING = 65_536;
-    /** A relay at {@link #MAX_WAITING} warns at most this often, as the engine's session limit does. */
-    private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long SPARE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
      * How much a socket of the relay may have queued for the kernel before the datagrams meant
@@ -73,12 +71,10 @@ public final class DnsRelay {
     private final long waitMs;
     private final int rotateAfter;
     private final int maxWaiting;
-    /** Queries dropped at {@link #maxWaiting} since the last warning. */
-    private long droppedAtLimit;
-    private long lastLimitWarning;
-    /** Answers from the backends dropped as no query's since the last warning. */
-    private long droppedAnswers;
-    private long lastAnswerWarning;
+    /** Queries dropped at {@link #maxWaiting}. */
+    private final ThrottledCount droppedAtLimit = new ThrottledCount();
+    /** Answers from the backends dropped as no query's. */
+    private final ThrottledCount droppedAnswers = new ThrottledCount();
     private final QueryIds ids = new QueryIds();
     private final List<UpstreamSocket> upstreams = new ArrayList<>();
     /** The queries waiting, for {@code show sessions} (read from the engine's loop). */
@@ -124,8 +120,6 @@ public final class DnsRelay {
         this.waitMs = t > 0 ? Math.min(MAX_WAIT_MS, t * 1000L) : MAX_WAIT_MS;
         this.rotateAfter = rotateAfter;
         this.maxWaiting = maxWaiting;
-        this.lastLimitWarning = System.nanoTime() - WARN_EVERY_NANOS;
-        this.lastAnswerWarning = lastLimitWarning;
     }
 
     /**
@@ -291,13 +285,10 @@ public final class DnsRelay {
      * waited and nothing of the many more that never left.
      */
     private void warnAtLimit() {
-        droppedAtLimit++;
-        long now = System.nanoTime();
-        if (now - lastLimitWarning >= WARN_EVERY_NANOS) {
+        long n = droppedAtLimit.add();
+        if (n > 0) {
             log.warn("relay {}: {} queries waiting, the relay's limit: new queries are dropped ({} since the last "
-                    + "such warning)", relay.name(), waiting, droppedAtLimit);
-            lastLimitWarning = now;
-            droppedAtLimit = 0;
+                    + "such warning)", relay.name(), waiting, n);
         }
     }
 
@@ -375,13 +366,10 @@ public final class DnsRelay {
      */
     private void answerDropped(InetSocketAddress from, String why) {
         log.debug("relay {}: answer from {} dropped: {}", relay.name(), SessionInfo.address(from), why);
-        droppedAnswers++;
-        long now = System.nanoTime();
-        if (now - lastAnswerWarning >= WARN_EVERY_NANOS) {
+        long n = droppedAnswers.add();
+        if (n > 0) {
             log.warn("relay {}: answer from {} dropped: {} ({} since the last such warning)", relay.name(),
-                    SessionInfo.address(from), why, droppedAnswers);
-            lastAnswerWarning = now;
-            droppedAnswers = 0;
+                    SessionInfo.address(from), why, n);
         }
     }
 
