@@ -21,10 +21,19 @@ final class CheckScripts {
     private CheckScripts() {
     }
 
+    /** Whether any table in use checks its hosts with a script. */
+    static boolean used(Config config) {
+        return config.activeTables().stream().anyMatch(CheckScripts::checksByScript);
+    }
+
+    private static boolean checksByScript(TableConfig t) {
+        return t.check() != null && t.check().type() == CheckType.SCRIPT;
+    }
+
     static List<String> problems(Config config) {
         List<String> out = new ArrayList<>();
         for (TableConfig t : config.activeTables()) {
-            if (t.check() == null || t.check().type() != CheckType.SCRIPT) {
+            if (!checksByScript(t)) {
                 continue;
             }
             String script = t.check().script();

@@ -134,6 +134,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         demoter.configure(g.demote());
         boolean verbose = LogConfig.isVerbose();
         scripts = new ScriptRunner(g.user());
+        if (CheckScripts.used(first.config())) {
+            scripts.prepare();
+        }
         EngineSettings root = new EngineSettings(null, null, foreground, verbose);
         EngineSettings unprivileged = new EngineSettings(g.user(), g.chroot(), foreground, verbose);
         control = new ControlServer(loop, Path.of(g.socket()), this);

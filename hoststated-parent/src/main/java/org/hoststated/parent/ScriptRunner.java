@@ -79,6 +79,15 @@ final class ScriptRunner implements AutoCloseable {
         ((ThreadPoolExecutor) pool).allowCoreThreadTimeOut(true);
     }
 
+    /**
+     * Finds out now, off the event loop, how scripts will be started, rather than at the first
+     * script: the probe is a process of its own, and on a busy machine it made the first round's
+     * scripts answer after hce had given up on them (no verdict until the next interval).
+     */
+    void prepare() {
+        pool.execute(this::commandLine);
+    }
+
     /** Runs the script and hands the result to {@code done} (on a pool thread). */
     void run(ScriptRequest req, Consumer<ScriptResult> done) {
         long queued = System.nanoTime();

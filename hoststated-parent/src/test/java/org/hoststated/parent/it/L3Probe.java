@@ -204,8 +204,9 @@ public final class L3Probe {
             if (src != null) {
                 s.bind(new InetSocketAddress(InetAddress.getByName(src), 0));
             }
-            s.connect(vip, 1000);
-            s.setSoTimeout(2000);
+            // Generous: a CI machine shared with other work took over 2 s for one relayed answer.
+            s.connect(vip, 3000);
+            s.setSoTimeout(5000);
             InputStream in = s.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {
