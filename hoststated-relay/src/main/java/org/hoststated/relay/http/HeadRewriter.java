@@ -285,6 +285,19 @@ final class HeadRewriter {
         return true;
     }
 
+    /**
+     * Whether the head {@link #write} sends still asks for a 100 Continue: a rule may have
+     * removed or changed the client's {@code Expect}.
+     */
+    boolean asksForContinue() {
+        for (int f = 0; f < fields(); f++) {
+            if (fate[f] != DROP && named(f, HttpHead.EXPECT) && current(f).strip().equalsIgnoreCase("100-continue")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The head's fields and those the rules added since {@link #begin}. */
     private int fields() {
         return h.fields + addedNames.size();

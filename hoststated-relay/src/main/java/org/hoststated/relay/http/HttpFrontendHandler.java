@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -53,6 +54,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private static final Logger log = LoggerFactory.getLogger(HttpFrontendHandler.class);
     /** How long a session of a replaced relay may stay idle after a response before it is closed. */
     static final long RETIRE_IDLE_MS = 1000;
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private enum State { HEAD, BODY, TUNNEL, CLOSED }
 
@@ -308,6 +310,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             toServer(origin.retainedDuplicate());
         } else {
             toServer(in.retainedSlice(in.readerIndex(), end - in.readerIndex()));
+        }
+        if (body != null && rewrite && head.expectContinue && head.version != 10 && !requestRules.asksForContinue()) {
+            // A rule took the client's Expect away, so its server sends no 100: the relay is the
+            // one the client waits for (RFC 9110 10.1.1), or it would stall until the timeout.
+            client.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE), client.voidPromise());
         }
         in.readerIndex(end);
         head.trim();

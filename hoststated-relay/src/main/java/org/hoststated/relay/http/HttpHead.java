@@ -33,6 +33,8 @@ final class HttpHead {
     private static final byte[] H2C = lower("h2c");
     private static final byte[] CLOSE = lower("close");
     static final byte[] KEEP_ALIVE = lower("keep-alive");
+    static final byte[] EXPECT = lower("expect");
+    static final byte[] CONTINUE = lower("100-continue");
 
     static {
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
@@ -115,6 +117,8 @@ final class HttpHead {
      * frame the body by it, not by the field the relay framed it by.
      */
     boolean framingLookalikes;
+    /** A request's {@code Expect: 100-continue}: its client may wait for a 100 before its body. */
+    boolean expectContinue;
     private boolean connectionOptions;
     private int hosts;
 
@@ -176,6 +180,7 @@ final class HttpHead {
         hopByHop = false;
         underscoreNames = false;
         framingLookalikes = false;
+        expectContinue = false;
         connectionOptions = false;
         idempotent = false;
         status = 0;
@@ -434,6 +439,7 @@ final class HttpHead {
                     host(vs, ve);
                 }
             }
+            case 6 -> expectContinue |= request && equalsLower(ns, ne, EXPECT) && equalsLower(vs, ve, CONTINUE);
             case 7 -> {
                 if (equalsLower(ns, ne, UPGRADE)) {
                     upgradeField(vs, ve);

@@ -13,7 +13,9 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Action;
 import org.hoststated.core.config.Direction;
@@ -340,6 +342,42 @@ class HttpRelayTest {
             RawClient.Response res = c.read();
             assertEquals(200, res.status());
             assertEquals("hello", res.text());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
+     * A rule that removes the client's Expect leaves its server nothing to answer with a 100:
+     * the relay sends the 100 itself, or a client that waits for it (as it may, RFC 9110 10.1.1)
+     * and a server that waits for the body would both wait out the session timeout.
+     */
+    @Test
+    void aRuleThatRemovesExpectLeavesTheRelayToSendThe100() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(BACKEND), 0), 16);
+        List<String> expects = new CopyOnWriteArrayList<>();
+        server.createContext("/", ex -> {
+            expects.add(String.valueOf(ex.getRequestHeaders().getFirst("Expect")));
+            byte[] body = ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(server.getAddress())
+                        .node(Direction.REQUEST, NodeType.HEADER, Action.REMOVE, "Expect", null).start();
+                RawClient c = r.client()) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+            assertEquals("HTTP/1.1 100 Continue", c.line());
+            assertEquals("", c.line());
+            c.send("hello");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals("hello", res.text());
+            // Without a body to wait for, no 100.
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertEquals(List.of("null", "null"), expects);
         } finally {
             server.stop(0);
         }
