@@ -501,7 +501,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             session.serverSentStray(straySaid(stray));
         }
         // A connection whose output failed carries no other request.
-        session.responseComplete(this, persistent && stray == 0 && writeFailure == null, clientPersistent);
+        // A response that told the client its connection ends leaves it nothing to go on with.
+        session.responseComplete(this, persistent && stray == 0 && writeFailure == null, clientPersistent && !closeClient);
     }
 
     /**

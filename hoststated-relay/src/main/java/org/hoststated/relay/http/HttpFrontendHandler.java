@@ -557,7 +557,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (!requestDone || !persistent || !persistentRequest) {
             // The connection is free at once for the next session, before the client's close.
             link.release();
-            endAfterFlush();
+            if (pool.closed() && requestDone && persistentRequest) {
+                // The relay was replaced and the response said so: a request the client sent
+                // before it read that is not served by the old generation's rules and hosts
+                // (RFC 9112 9.6); the client sends it again on a new connection.
+                endRetired();
+            } else {
+                endAfterFlush();
+            }
             return;
         }
         if (pool.closed()) {
@@ -609,9 +616,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     /**
      * The relay stopped ({@link HttpRelayInitializer#retire}). The session ends between
-     * exchanges: a response whose head has not gone out says {@code Connection: close} (so do
-     * the responses to requests that come later), and a session still idle
-     * {@link #RETIRE_IDLE_MS} after a response is closed. Closing at once a session that has
+     * exchanges: a response whose head has not gone out says {@code Connection: close} (so does
+     * the response to a request that comes later) and ends the session, with the requests the
+     * client sent behind it unserved, and a session still idle {@link #RETIRE_IDLE_MS} after a
+     * response is closed. Closing at once a session that has
      * just answered would meet the next request of a busy client on its way; a client not yet
      * past its first request is never closed unanswered.
      */
@@ -645,14 +653,20 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
         if (state == State.HEAD && !exchange && answered && cumulation == null) {
             link.release();
-            // A half-close and a short drain: a request crossing the close meets a FIN, which
-            // clients answer by retrying on a new connection, not a reset that could destroy
-            // the last response.
-            RelaySession.setReason(client, "done (relay reloaded)");
-            closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
+            endRetired();
         } else {
             endWhenIdle();
         }
+    }
+
+    /**
+     * Ends a session of a replaced relay between exchanges: a half-close and a short drain, so
+     * that a request crossing the close meets a FIN, which clients answer by retrying on a new
+     * connection, not a reset that could destroy the last response.
+     */
+    private void endRetired() {
+        RelaySession.setReason(client, "done (relay reloaded)");
+        closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
     }
 
     private void endAfterFlush() {

@@ -1,11 +1,14 @@
 package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,6 +77,48 @@ class HttpRetireTest {
             assertEquals("ok", last.text());
             assertEquals("close", last.header("Connection"), "the client knows not to send more");
             assertTrue(c.closed());
+        }
+    }
+
+    /**
+     * A request the client sent before it read the response that says Connection: close (one
+     * pipelined behind it, or sent by a client that ignores the close) is not served: the old
+     * generation's rules and hosts would answer it (a filter the reload added would not apply),
+     * and RFC 9112 9.6 forbids it. The session ends with a FIN after that response, so the
+     * client resends the request on a new connection, to the new generation.
+     */
+    @Test
+    void aRequestPipelinedBehindTheClosingResponseIsNotServed() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
+        RawBackend.Script held = (b, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                b.seen.add(head.substring(0, head.indexOf('\r')));
+                if (head.startsWith("GET /held")) {
+                    try {
+                        answer.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, held);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start(); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            c.send("GET /held HTTP/1.1\r\nHost: a\r\n\r\nGET /old-rules HTTP/1.1\r\nHost: a\r\n\r\n");
+            BackendReuseTest.await("the request at the server", () -> b.seen.contains("GET /held HTTP/1.1"));
+            r.retire();
+            // The retire runs on the session's loop: once a task queued after it has run, the
+            // response the server is holding is known to end the client's connection.
+            r.context.sessions().iterator().next().eventLoop().submit(() -> { }).get(10, TimeUnit.SECONDS);
+            answer.countDown();
+            RawClient.Response last = c.read();
+            assertEquals(200, last.status());
+            assertEquals("close", last.header("Connection"));
+            assertEquals("", c.rest(), "nothing after the response that said close");
+            assertFalse(b.seen.contains("GET /old-rules HTTP/1.1"), "the server got the pipelined request: " + b.seen);
         }
     }
 
