@@ -19,6 +19,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
@@ -152,6 +153,10 @@ public final class RelaySession {
         if (t instanceof SslHandshakeTimeoutException) {
             // Netty's "handshake timed out after 10000ms", which the prefix would say twice.
             return HANDSHAKE_TIMED_OUT;
+        }
+        if (t instanceof ClosedChannelException) {
+            // Netty's stackless one has no message: its class name told the operator nothing.
+            return "the connection was already closed";
         }
         String m = t.getMessage();
         if (t instanceof NoRouteToHostException && (m == null || m.isEmpty() || m.startsWith("null: "))) {

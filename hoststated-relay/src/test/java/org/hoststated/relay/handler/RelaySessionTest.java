@@ -69,6 +69,9 @@ class RelaySessionTest {
                 new Errors.NativeIoException("io_uring read", -104, false)));
         assertEquals("Connection reset by peer", RelaySession.describe(
                 new Errors.NativeIoException("recvAddress", -104, false)));
+        // A write to a channel that had closed meanwhile: Netty's exception has no message.
+        assertEquals("the connection was already closed", RelaySession.describe(
+                io.netty.channel.StacklessClosedChannelException.newInstance(RelaySessionTest.class, "write")));
     }
 
     /** A connect that fails is a ConnectException of Netty's, not a NativeIoException. */
