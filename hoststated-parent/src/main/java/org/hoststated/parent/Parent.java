@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.log.LogConfig;
-import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.Demote;
 import org.hoststated.core.msg.Empty;
@@ -291,8 +290,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 demoter.demote(m.payload(Demote.class));
                 return Result.HANDLED;
             }
-            if (m.type() == MessageType.DISABLED_SET) {
-                supervisor.keepForPfe(m.payload(ConfChunk.class));
+            if (m.type() == MessageType.DISABLED_SET || m.type() == MessageType.DISABLED_SET_PART) {
+                supervisor.keepForPfe(m);
                 return Result.HANDLED;
             }
             if (m.type().allowed(ProcId.PARENT, ProcId.CONTROL)) {

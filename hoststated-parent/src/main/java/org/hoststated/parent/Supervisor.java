@@ -12,6 +12,7 @@ import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler;
 import org.hoststated.core.msg.ConfChunk;
+import org.hoststated.core.msg.DisabledSetPieces;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.EngineError;
 import org.hoststated.core.msg.Generation;
@@ -80,6 +81,8 @@ final class Supervisor implements Reloader.Target {
     private long lastWatchNanos = System.nanoTime();
     /** What pfe last said the operator disabled, by name; null until it said anything. */
     private ConfChunk pfeDisabled;
+    /** The pieces of pfe's next {@code DISABLED_SET} received so far. */
+    private DisabledSetPieces.Joiner pfeDisabledPieces = new DisabledSetPieces.Joiner();
 
     Supervisor(EventLoop loop, EngineSettings privileged, EngineSettings unprivileged, ListenerSockets listeners,
                Listener listener) {
@@ -134,8 +137,11 @@ final class Supervisor implements Reloader.Target {
      * What pfe last said the operator disabled (or enabled against the configuration): a
      * restarted pfe gets it after its configuration.
      */
-    void keepForPfe(ConfChunk disabled) {
-        pfeDisabled = disabled;
+    void keepForPfe(Imsg piece) {
+        ConfChunk disabled = pfeDisabledPieces.add(piece);
+        if (disabled != null) {
+            pfeDisabled = disabled;
+        }
     }
 
     @Override
@@ -153,7 +159,7 @@ final class Supervisor implements Reloader.Target {
         pfeDisabled = new ConfChunk(gen, changes.text());
         EngineProcess pfe = running.get(ProcId.PFE);
         if (pfe != null) {
-            pfe.channel.send(MessageType.DISABLED_SET, pfeDisabled);
+            DisabledSetPieces.of(pfeDisabled).forEach(pfe.channel::send);
         }
     }
 
@@ -207,8 +213,12 @@ final class Supervisor implements Reloader.Target {
         running.put(p, e);
         log.info("started {} (pid {})", spec.title, e.pid());
         sendConfig(e);
-        if (p == ProcId.PFE && pfeDisabled != null) {
-            e.channel.send(MessageType.DISABLED_SET, pfeDisabled);
+        if (p == ProcId.PFE) {
+            // A pfe that died in the middle of a set left pieces of it: its successor's start afresh.
+            pfeDisabledPieces = new DisabledSetPieces.Joiner();
+            if (pfeDisabled != null) {
+                DisabledSetPieces.of(pfeDisabled).forEach(e.channel::send);
+            }
         }
         wirePeers(p);
         if (!e.channel.isOpen()) {

@@ -11,6 +11,7 @@ import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.Demote;
+import org.hoststated.core.msg.DisabledSetPieces;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.HostState;
@@ -63,6 +64,8 @@ public final class Pfe extends Engine {
     private final StateRequest relayRequest = new StateRequest(() -> sendStates(ProcId.RELAY));
     /** hce asks what is enabled in the generation it runs. */
     private final StateRequest hceRequest = new StateRequest(() -> sendEnabled(ProcId.HCE));
+    /** What the parent gives back of what the operator changed, in pieces. */
+    private final DisabledSetPieces.Joiner restoredSet = new DisabledSetPieces.Joiner();
 
     public Pfe() {
         super(ProcId.PFE);
@@ -150,7 +153,12 @@ public final class Pfe extends Engine {
                 reply(m, MessageType.CTL_OK, Empty.INSTANCE);
             }
             case CTL_NOTIFY -> reply(m, MessageType.CTL_OK, Empty.INSTANCE);
-            case DISABLED_SET -> restore(m.payload(ConfChunk.class));
+            case DISABLED_SET, DISABLED_SET_PART -> {
+                ConfChunk set = restoredSet.add(m);
+                if (set != null) {
+                    restore(set);
+                }
+            }
             default -> {
                 return Result.NOT_HANDLED;
             }
@@ -188,13 +196,7 @@ public final class Pfe extends Engine {
      * ("already enabled"), and a disabled service was pushed again.
      */
     private void sendDisabledSet() {
-        String set = state.disabledSet();
-        if (set.length() > ConfChunk.MAX_CHUNK) {
-            log.warn("{} characters of disabled objects: a restart of pfe keeps the first {} only", set.length(),
-                    ConfChunk.MAX_CHUNK);
-            set = set.substring(0, set.lastIndexOf('\n', ConfChunk.MAX_CHUNK) + 1);
-        }
-        parent().send(MessageType.DISABLED_SET, new ConfChunk(state.generation, set));
+        DisabledSetPieces.of(new ConfChunk(state.generation, state.disabledSet())).forEach(parent()::send);
     }
 
     /** A restarted pfe takes back what the operator had disabled or enabled before it stopped. */

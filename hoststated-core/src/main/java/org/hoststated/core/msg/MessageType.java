@@ -87,7 +87,12 @@ public enum MessageType {
      * name: pfe sends it to the parent after each change and reload; the parent gives it back
      * to a restarted pfe, which would start from the configuration otherwise.
      */
-    DISABLED_SET(64, ConfChunk.CODEC, ConfChunk.MAX_CHUNK * 4 + 8, r(PFE, PARENT), r(PARENT, PFE));
+    DISABLED_SET(64, ConfChunk.CODEC, ConfChunk.MAX_CHUNK * 4 + 8, r(PFE, PARENT), r(PARENT, PFE)),
+    /**
+     * A piece of a DISABLED_SET too long for one message, whose DISABLED_SET (the last piece)
+     * follows: {@link DisabledSetPieces}.
+     */
+    DISABLED_SET_PART(65, ConfChunk.CODEC, ConfChunk.MAX_CHUNK * 4 + 8, r(PFE, PARENT), r(PARENT, PFE));
 
     /** Longest payload of any type: frames above this are refused before they are read. */
     public static final int MAX_PAYLOAD = 2 * TlsKeyPair.MAX_PEM + 16;
