@@ -78,6 +78,12 @@ final class Reloader {
     private ConfigSource.Loaded startedWith;
     private int generation;
     private Pending pending;
+    /**
+     * A reload given up on at its limit, until another generation replaces it: an engine may
+     * still refuse it, and then all go back as for a refusal in time.
+     */
+    private Pending givenUp;
+    private final long timeoutMs;
     /** What waits for the engines to settle on one configuration ({@link #whenSettled}). */
     private final List<Runnable> settled = new ArrayList<>();
 
@@ -109,6 +115,13 @@ final class Reloader {
     /** @param applied told of each configuration all engines run after a reload (or a going back) */
     Reloader(ConfigSource source, ListenerSockets listeners, Claim claim, EventLoop loop, Target target,
             Consumer<ConfigSource.Loaded> applied) {
+        this(source, listeners, claim, loop, target, applied, TIMEOUT_MS);
+    }
+
+    /** @param timeoutMs how long the engines have to confirm a generation ({@link #TIMEOUT_MS}) */
+    Reloader(ConfigSource source, ListenerSockets listeners, Claim claim, EventLoop loop, Target target,
+            Consumer<ConfigSource.Loaded> applied, long timeoutMs) {
+        this.timeoutMs = timeoutMs;
         this.source = source;
         this.listeners = listeners;
         this.claim = claim;
@@ -193,6 +206,7 @@ final class Reloader {
         generation = gen;
         current = next;
         currentKeys = keys;
+        givenUp = null;
         Pending superseded = pending;
         pending = new Pending(gen, previous, failure);
         if (superseded != null) {
@@ -202,7 +216,7 @@ final class Reloader {
         if (requester != null) {
             pending.waiting.add(requester);
         }
-        pending.timeout = loop.schedule(this::unconfirmed, TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        pending.timeout = loop.schedule(this::unconfirmed, timeoutMs, TimeUnit.MILLISECONDS);
         target.reconfigure(next, keys, gen);
         return null;
     }
@@ -222,6 +236,18 @@ final class Reloader {
      * since (by a newer reload, or by going back) are only logged, by the caller.
      */
     void engineError(ProcId engine, int gen, String why) {
+        if (pending == null && givenUp != null && gen == givenUp.generation) {
+            // The others run it and this engine the one before: going back is the only way to
+            // one configuration again. The reload was answered at its limit; the log says it.
+            Fallback previous = givenUp.previous;
+            givenUp = null;
+            String failure = engine.title() + ": " + why + " (after the reload's " + timeoutMs / 1000 + " s limit)";
+            String cannot = goBack(previous, failure);
+            if (cannot != null) {
+                log.error("reload: {}; the previous configuration cannot be restored: {}", failure, cannot);
+            }
+            return;
+        }
         if (pending == null || gen != pending.generation) {
             return;
         }
@@ -230,16 +256,22 @@ final class Reloader {
             finish(failure);
             return;
         }
-        log.error("reload: {}; going back to the previous configuration", failure);
-        Fallback previous = pending.previous;
-        String cannot = send(previous.config(), previous.keys(), null, failure, null);
+        String cannot = goBack(pending.previous, failure);
         if (cannot != null) {
             finish(failure + "; the previous configuration cannot be restored: " + cannot);
-        } else if (previous.operatorChanges() != null) {
+        }
+    }
+
+    /** Sends {@code previous} to all engines again; returns why it could not, or null. */
+    private String goBack(Fallback previous, String failure) {
+        log.error("reload: {}; going back to the previous configuration", failure);
+        String cannot = send(previous.config(), previous.keys(), null, failure, null);
+        if (cannot == null && previous.operatorChanges() != null) {
             // Going back is a new generation, to which the configuration's disable keywords
             // apply afresh: without this, a failed reload undid the operator's enables.
             target.restore(previous.operatorChanges(), generation);
         }
+        return cannot;
     }
 
     /**
@@ -248,7 +280,9 @@ final class Reloader {
      * run it, and without a refusal there is no going back (an engine that hangs is restarted
      * with it by the watchdog). So the sockets of the relays it removed are closed as after a
      * confirmation: kept, a removed relay's port went on accepting connections that no engine
-     * served, until the next reload.
+     * served, until the next reload. A refusal that comes after the limit still makes all go
+     * back ({@link #engineError}): only logged, it left the refusing engine on the previous
+     * configuration and the others on this one, for good.
      */
     private void unconfirmed() {
         if (pending == null) {
@@ -260,8 +294,9 @@ final class Reloader {
                 late.append(late.length() == 0 ? "" : " and ").append(e.title());
             }
         }
+        givenUp = pending.previous != null ? pending : null;
         finish(late + " did not confirm configuration " + pending.generation + " within "
-                + TIMEOUT_MS / 1000 + " s; it stays in force", true);
+                + timeoutMs / 1000 + " s; it stays in force", true);
     }
 
     private void finish(String failure) {

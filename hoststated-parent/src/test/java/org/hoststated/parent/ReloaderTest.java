@@ -224,6 +224,50 @@ class ReloaderTest {
         assertEquals(MessageType.CTL_OK, answer(b).type());
     }
 
+    /**
+     * An engine that refuses a generation after the reload was given up at its limit (a loaded
+     * machine, an engine busy building TLS contexts): the other two run it, and the refusing
+     * engine the one before. Only logged, that lasted until the next reload, while {@code show
+     * summary} (pfe's) showed the new configuration. All go back, as for a refusal in time.
+     */
+    @Test
+    void aRefusalAfterTheLimitStillMakesAllGoBack() throws Exception {
+        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
+                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, 1000);
+        r.started(first, Map.of());
+        EmbeddedChannel ch = new EmbeddedChannel();
+        write("two");
+        onLoop(() -> {
+            r.reload(new ControlClient(1, ch, NO_REQUESTS));
+            r.engineReady(ProcId.PFE, 2);
+            r.engineReady(ProcId.HCE, 2);
+        });
+        Imsg given = null;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (given == null && System.nanoTime() < deadline) {
+            given = loop.submit(() -> (Imsg) ch.readOutbound()).get();
+            Thread.sleep(20);
+        }
+        assertEquals(MessageType.CTL_FAIL, given.type());
+        assertEquals("relay did not confirm configuration 2 within " + (1) + " s; it stays in force",
+                given.payload(Text.class).text());
+        onLoop(() -> r.engineError(ProcId.RELAY, 2, "relay www: ssl: bad key"));
+        assertEquals(2, sent.size(), "no going back after a refusal past the limit");
+        assertSame(first, sent.get(1).config());
+        assertEquals(3, sent.get(1).generation());
+        onLoop(() -> {
+            r.engineReady(ProcId.PFE, 3);
+            r.engineReady(ProcId.HCE, 3);
+            r.engineReady(ProcId.RELAY, 3);
+        });
+        assertEquals(List.of(sent.get(0).config(), first), applied);
+        assertEquals(3, r.generation());
+    }
+
+    private void onLoop(Runnable task) throws Exception {
+        loop.submit(task).get();
+    }
+
     @Test
     void whenGoingBackFailsTooBothReasonsAreGiven() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel();
