@@ -3,9 +3,11 @@ package org.hoststated.pfe;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.HostKey;
@@ -277,7 +279,34 @@ final class PfeState {
                 addTable(out, r.table, peerId);
             }
         }
+        for (TableEntry t : unusedTables()) {
+            addTable(out, t, peerId);
+        }
         out.add(row(MessageType.CTL_END, org.hoststated.core.msg.Empty.INSTANCE, peerId));
+        return out;
+    }
+
+    /**
+     * The tables no service or relay uses, in the listing's order (reversed). The original
+     * refused them ("unused table"); here they are a warning, and hce checks them unless they
+     * are disabled, so they are listed last: unlisted, a table that {@code table enable} had
+     * put back into service was checked while no {@code show} said so.
+     */
+    private List<TableEntry> unusedTables() {
+        Set<TableEntry> used = new HashSet<>();
+        for (ServiceEntry s : services) {
+            used.add(s.main);
+            used.add(s.backup);
+        }
+        for (RelayEntry r : relays) {
+            used.add(r.table);
+        }
+        List<TableEntry> out = new ArrayList<>();
+        for (TableEntry t : reversed(List.copyOf(tables.values()))) {
+            if (!used.contains(t)) {
+                out.add(t);
+            }
+        }
         return out;
     }
 

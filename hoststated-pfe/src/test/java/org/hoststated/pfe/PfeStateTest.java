@@ -99,6 +99,46 @@ class PfeStateTest {
         assertTrue(s.summary(7, false).stream().allMatch(m -> m.peerId() == 7));
     }
 
+    /**
+     * A table that no service or relay uses is a warning, not an error as in the original, and
+     * hce checks it unless it is disabled: it is listed last, else a table that the
+     * configuration parks ({@code disable}) and {@code table enable} put back was checked
+     * while no {@code show} listed it.
+     */
+    @Test
+    void summaryListsTheTablesNoServiceOrRelayUsesLast() {
+        PfeState u = state(WWW_ALONE + """
+                table parked {
+                \treal port 8080
+                \tcheck tcp
+                \thost 10.21.2.31
+                \tdisable
+                }
+                table orphan {
+                \treal port 8080
+                \tcheck tcp
+                \thost 10.21.2.41
+                }
+                """);
+        List<String> rows = u.summary(7, false).stream().map(PfeStateTest::describe).toList();
+        assertEquals(List.of(
+                "service www down",
+                "table web empty", "host 10.21.2.12 unknown", "host 10.21.2.11 unknown",
+                "table spare empty", "host 10.21.2.21 unknown",
+                "table orphan empty", "host 10.21.2.41 unknown",
+                "table parked disabled",
+                "end"), rows);
+        assertNull(ControlCommands.run(u, MessageType.CTL_TABLE_ENABLE, CtlId.parse("parked")).failure());
+        report(u, host(u, "parked", "10.21.2.31"), HostState.UP);
+        assertEquals(List.of("table orphan empty", "host 10.21.2.41 unknown",
+                "table parked active (1 hosts up)", "host 10.21.2.31 up", "end"),
+                rows(u).subList(6, 11));
+    }
+
+    private static List<String> rows(PfeState st) {
+        return st.summary(7, false).stream().map(PfeStateTest::describe).toList();
+    }
+
     /** While a previous run's rules serve, show summary says so rather than "down". */
     @Test
     void summarySaysWhenThePreviousRunsRulesAreKept() {
