@@ -295,8 +295,10 @@ final class Reloader {
             }
         }
         givenUp = pending.previous != null ? pending : null;
+        // "Unless ... refuses it": a refusal that comes later still makes all go back.
         finish(late + " did not confirm configuration " + pending.generation + " within "
-                + timeoutMs / 1000 + " s; it stays in force", true);
+                + timeoutMs / 1000 + " s; it stays in force unless " + (late.indexOf(" and ") < 0 ? "it refuses" : "they refuse")
+                + " it", true);
     }
 
     private void finish(String failure) {

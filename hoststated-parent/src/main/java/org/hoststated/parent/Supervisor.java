@@ -16,6 +16,7 @@ import org.hoststated.core.msg.DisabledSetPieces;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.EngineError;
 import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ProcId;
@@ -138,9 +139,13 @@ final class Supervisor implements Reloader.Target {
      * restarted pfe gets it after its configuration.
      */
     void keepForPfe(Imsg piece) {
-        ConfChunk disabled = pfeDisabledPieces.add(piece);
-        if (disabled != null) {
-            pfeDisabled = disabled;
+        try {
+            ConfChunk disabled = pfeDisabledPieces.add(piece);
+            if (disabled != null) {
+                pfeDisabled = disabled;
+            }
+        } catch (MalformedMessageException e) {
+            log.warn("pfe: {}; a restart of pfe keeps the one before", e.getMessage());
         }
     }
 

@@ -249,7 +249,7 @@ class ReloaderTest {
             Thread.sleep(20);
         }
         assertEquals(MessageType.CTL_FAIL, given.type());
-        assertEquals("relay did not confirm configuration 2 within " + (1) + " s; it stays in force",
+        assertEquals("relay did not confirm configuration 2 within " + (1) + " s; it stays in force unless it refuses it",
                 given.payload(Text.class).text());
         onLoop(() -> r.engineError(ProcId.RELAY, 2, "relay www: ssl: bad key"));
         assertEquals(2, sent.size(), "no going back after a refusal past the limit");

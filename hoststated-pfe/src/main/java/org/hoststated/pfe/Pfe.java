@@ -15,6 +15,7 @@ import org.hoststated.core.msg.DisabledSetPieces;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.HostState;
+import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
@@ -154,9 +155,13 @@ public final class Pfe extends Engine {
             }
             case CTL_NOTIFY -> reply(m, MessageType.CTL_OK, Empty.INSTANCE);
             case DISABLED_SET, DISABLED_SET_PART -> {
-                ConfChunk set = restoredSet.add(m);
-                if (set != null) {
-                    restore(set);
+                try {
+                    ConfChunk set = restoredSet.add(m);
+                    if (set != null) {
+                        restore(set);
+                    }
+                } catch (MalformedMessageException e) {
+                    log.warn("parent: {}", e.getMessage());
                 }
             }
             default -> {

@@ -32,16 +32,37 @@ public final class DisabledSetPieces {
         return out;
     }
 
+    /**
+     * Most characters a joined set may have: about 45,000 objects with the longest names (a
+     * peer that sends pieces without end must not fill the receiver's heap; the parent has 64 MiB).
+     */
+    public static final int MAX_SET = 64 * ConfChunk.MAX_CHUNK;
+
     /** Joins the pieces of one channel as they arrive; one per channel, a new one for a new channel. */
     public static final class Joiner {
         private final StringBuilder pieces = new StringBuilder();
+        private boolean over;
 
-        /** The whole set when {@code m} is its last piece, else null. */
-        public ConfChunk add(Imsg m) {
+        /**
+         * The whole set when {@code m} is its last piece, else null.
+         *
+         * @throws MalformedMessageException when the set grows beyond {@link #MAX_SET} (once, at
+         *     its last piece; the pieces are dropped and the next set starts afresh)
+         */
+        public ConfChunk add(Imsg m) throws MalformedMessageException {
             ConfChunk c = m.payload(ConfChunk.class);
-            pieces.append(c.text());
+            over |= pieces.length() + c.text().length() > MAX_SET;
+            if (!over) {
+                pieces.append(c.text());
+            }
             if (m.type() == MessageType.DISABLED_SET_PART) {
                 return null;
+            }
+            if (over) {
+                pieces.setLength(0);
+                over = false;
+                throw new MalformedMessageException("disabled set of generation " + c.generation() + " over "
+                        + MAX_SET + " characters, dropped");
             }
             ConfChunk whole = new ConfChunk(c.generation(), pieces.toString());
             pieces.setLength(0);

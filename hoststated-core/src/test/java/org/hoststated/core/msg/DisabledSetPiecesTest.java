@@ -2,6 +2,7 @@ package org.hoststated.core.msg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
@@ -31,7 +32,7 @@ class DisabledSetPiecesTest {
 
     /** 5,000 hosts of long table names, about 420,000 characters: pfe kept the first 60 KiB. */
     @Test
-    void aLongSetIsCutAtLinesAndJoinedWhole() {
+    void aLongSetIsCutAtLinesAndJoinedWhole() throws Exception {
         String set = hosts(5000);
         List<Imsg> pieces = DisabledSetPieces.of(new ConfChunk(7, set));
         assertTrue(pieces.size() >= 7, pieces.size() + " pieces");
@@ -53,5 +54,19 @@ class DisabledSetPiecesTest {
         }
         // The next set starts afresh.
         assertEquals(new ConfChunk(8, "table\tweb\n"), joiner.add(DisabledSetPieces.of(new ConfChunk(8, "table\tweb\n")).get(0)));
+    }
+
+    /** A peer that sends pieces without end: the set is dropped at its end, not kept growing. */
+    @Test
+    void aSetBeyondTheBoundIsRefusedAndTheNextStartsAfresh() throws Exception {
+        DisabledSetPieces.Joiner joiner = new DisabledSetPieces.Joiner();
+        String piece = hosts(700);
+        for (int sent = 0; sent <= DisabledSetPieces.MAX_SET; sent += piece.length()) {
+            assertNull(joiner.add(Imsg.of(MessageType.DISABLED_SET_PART, new ConfChunk(9, piece))));
+        }
+        MalformedMessageException e = assertThrows(MalformedMessageException.class,
+                () -> joiner.add(Imsg.of(MessageType.DISABLED_SET, new ConfChunk(9, "table\tweb\n"))));
+        assertTrue(e.getMessage().contains("over"), e.getMessage());
+        assertEquals(new ConfChunk(10, "table\tweb\n"), joiner.add(DisabledSetPieces.of(new ConfChunk(10, "table\tweb\n")).get(0)));
     }
 }
