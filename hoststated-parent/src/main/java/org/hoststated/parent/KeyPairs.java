@@ -1,5 +1,6 @@
 package org.hoststated.parent;
 
+import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -87,7 +88,8 @@ final class KeyPairs {
 
     private static TlsKeyPair read(RelayConfig r, int generation, List<String> warnings) throws IOException {
         Path dir = Path.of(System.getProperty(SSL_DIR_PROPERTY, "/etc/ssl"));
-        String addr = r.listen().address().getHostAddress();
+        // An IPv6 address in its short form (2001:db8::1), as the original's getnameinfo wrote it.
+        String addr = NetUtil.toAddressString(r.listen().address());
         Path crt = dir.resolve(addr + ".crt");
         Path key = dir.resolve("private").resolve(addr + ".key");
         byte[] crtPem = read(crt, r);

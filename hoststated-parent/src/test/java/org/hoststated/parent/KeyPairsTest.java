@@ -70,6 +70,19 @@ class KeyPairsTest {
     }
 
     /**
+     * An IPv6 listener's files are named by the address's short form (RFC 5952), as the
+     * original's getnameinfo wrote it: /etc/ssl/2001:db8::9.crt, not Java's 2001:db8:0:0:0:0:0:9.
+     */
+    @Test
+    void anIpv6ListenersFilesAreNamedByTheAddressesShortForm() throws Exception {
+        Path file = dir.resolve("six.conf");
+        Files.writeString(file, "relay six {\n  listen on 2001:db8:0::9 port 443 ssl\n  forward to ::1 port 80\n}\n");
+        Config six = new ConfigSource(file, Map.of()).load().loaded().config();
+        assertEquals(List.of("relay six: cannot read " + dir.resolve("2001:db8::9.crt") + ": no such file"),
+                KeyPairs.problems(six));
+    }
+
+    /**
      * A FIFO would block the parent until someone writes to it, /dev/zero would fill its heap,
      * an oversized file is refused without reading it whole: each is refused with its name.
      */
