@@ -2,6 +2,7 @@ package org.hoststated.relay.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
@@ -65,7 +66,7 @@ final class ErrorPage {
                     + "</head>\n<body>\n<h1>" + reason + "</h1>\n"
                     + "<p>" + (status == 500 ? "" : escape(detail)) + "</p>\n"
                     + (label == null ? "" : "<p>" + escape(label) + "</p>\n")
-                    + "<hr><address>" + SERVER + " at " + relay.getAddress().getHostAddress() + " port "
+                    + "<hr><address>" + SERVER + " at " + NetUtil.toAddressString(relay.getAddress()) + " port "
                     + relay.getPort() + "</address>\n</body>\n</html>\n";
         } else {
             type = "text/plain";

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Assertions;
 
 /**
  * An HTTP relay served as the relay engine serves one (a listening socket adopted by fd, the
- * relay's pipeline on a worker loop), on 127.23.0.1, with limits a test may shrink. Built with
+ * relay's pipeline on a worker loop), on 127.23.0.1 or another address, with limits a test may shrink. Built with
  * {@link #builder()}.
  */
 final class HttpRelayFixture implements AutoCloseable {
@@ -68,6 +68,7 @@ final class HttpRelayFixture implements AutoCloseable {
         private Mode mode;
         private boolean returnError;
         private String style;
+        private String listenAddress = RELAY_ADDRESS;
         private HttpLimits limits = HttpLimits.DEFAULTS;
         private BackendPool.Limits pool = BackendPool.Limits.DEFAULTS;
         /** The engine's session bound, as RelayServer puts it in front of every relay. */
@@ -137,6 +138,12 @@ final class HttpRelayFixture implements AutoCloseable {
             return this;
         }
 
+        /** Listens on {@code address} (::1, say) instead of {@link #RELAY_ADDRESS}. */
+        Builder listenOn(String address) {
+            listenAddress = address;
+            return this;
+        }
+
         Builder returnError(String css) {
             returnError = true;
             style = css;
@@ -183,7 +190,7 @@ final class HttpRelayFixture implements AutoCloseable {
         ProtocolConfig protocol = new ProtocolConfig(2, "web", ProtocolType.HTTP,
                 new TcpOptions(TcpOptions.DEFAULT_BACKLOG, null, null, b.socketBuffer, 0, 0),
                 SslOptions.defaults(), b.nodes, b.returnError, b.style);
-        InetAddress listen = InetAddress.getByName(RELAY_ADDRESS);
+        InetAddress listen = InetAddress.getByName(b.listenAddress);
         RelayTarget target;
         HostSelector selector;
         List<TargetHost> hosts = new ArrayList<>();

@@ -130,6 +130,24 @@ class HttpRulesTest {
     }
 
     /**
+     * An IPv6 relay's page names its address in the short form (::1), as the log lines and
+     * $SERVER_ADDR do, not Java's 0:0:0:0:0:0:0:1.
+     */
+    @Test
+    void errorPageNamesAnIpv6RelayAddressInItsShortForm() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).listenOn("::1").returnError(null)
+                        .node(REQ, NodeType.HEADER, Action.EXPECT, "X-Token", "ok").start();
+                RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(403, res.status());
+            assertTrue(res.text().contains("<address>hoststated at ::1 port " + r.address.getPort() + "</address>"),
+                    res.text());
+        }
+    }
+
+    /**
      * The page shows a refusing rule's label; it says that a connect failed but not to which
      * host (the log says that).
      */
