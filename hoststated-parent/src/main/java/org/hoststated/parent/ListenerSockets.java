@@ -1,6 +1,7 @@
 package org.hoststated.parent;
 
 import io.netty.channel.unix.Socket;
+import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -163,7 +164,7 @@ final class ListenerSockets {
                 if (!o.udp() && !l.udp() && a.getPort() == l.address().getPort()
                         && ListenerOverlap.clash(a.getAddress(), l.address().getAddress())) {
                     throw new IOException(e.getMessage() + " (the running configuration listens on "
-                            + a.getAddress().getHostAddress() + " port " + a.getPort()
+                            + NetUtil.toAddressString(a.getAddress()) + " port " + a.getPort()
                             + ", which overlaps it: restart the daemon to move a relay between them)", e);
                 }
             }
@@ -185,7 +186,7 @@ final class ListenerSockets {
             return s;
         } catch (IOException e) {
             closeQuietly(s);
-            throw new IOException("cannot listen on " + a.getAddress().getHostAddress() + " port " + a.getPort()
+            throw new IOException("cannot listen on " + NetUtil.toAddressString(a.getAddress()) + " port " + a.getPort()
                     + (l.udp() ? " (udp)" : "") + ": " + SystemError.text(e), e);
         }
     }

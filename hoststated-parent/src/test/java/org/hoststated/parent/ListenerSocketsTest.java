@@ -70,6 +70,26 @@ class ListenerSocketsTest {
         }
     }
 
+    /** An IPv6 address is written in its short form (::1), as the configuration file writes it. */
+    @Test
+    void aPortInUseOnIpv6NamesTheAddressInItsShortForm() throws Exception {
+        Epoll.ensureAvailability();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("::1"))) {
+            int port = taken.getLocalPort();
+            Path file = dir.resolve("hoststated.conf");
+            Files.writeString(file, "l3 backend none\nrelay r {\n  listen on ::1 port " + port + "\n"
+                    + "  forward to ::1 port 9\n}\n");
+            Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+            ListenerSockets sockets = new ListenerSockets();
+            try {
+                java.io.IOException e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(config));
+                assertEquals("cannot listen on ::1 port " + port + ": Address already in use", e.getMessage());
+            } finally {
+                sockets.closeAll();
+            }
+        }
+    }
+
     /**
      * A reload that moves a relay from a wildcard address to one of its addresses on the same
      * port cannot bind while the running listener holds the port; the error says why, and what

@@ -150,7 +150,7 @@ public final class ConfigPrinter {
     private static void relay(StringBuilder b, Config c, RelayConfig r) {
         b.append("\nrelay ").append(q(r.name())).append(" {\n");
         if (r.listen() != null) {
-            b.append("\tlisten on ").append(q(r.listen().address().getHostAddress()))
+            b.append("\tlisten on ").append(q(Messages.address(r.listen().address())))
                     .append(" port ").append(r.listen().port());
             b.append(r.listen().ssl() ? " ssl\n" : "\n");
         }

@@ -1,5 +1,8 @@
 package org.hoststated.core.config;
 
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+
 /** Helpers that keep user text safe and short inside diagnostics. Stateless. */
 final class Messages {
     private static final int MAX = 64;
@@ -28,5 +31,10 @@ final class Messages {
             b.append("...");
         }
         return b.toString();
+    }
+
+    /** An address as a configuration file writes it: IPv6 in its short form (2001:db8::1, ::). */
+    static String address(InetAddress a) {
+        return NetUtil.toAddressString(a);
     }
 }

@@ -37,7 +37,7 @@ final class RelayLoops {
     private record Endpoint(InetAddress address, int port) {
         @Override
         public String toString() {
-            return address.getHostAddress() + " port " + port;
+            return Messages.address(address) + " port " + port;
         }
     }
 

@@ -187,7 +187,7 @@ final class Validator {
                         && (v.address().equals(r.listen.address()) || r.listen.address().isAnyLocalAddress());
                 if (same && !s.disabled) {
                     diag.warning(r.pos, "relay " + Messages.clip(r.name) + ": service " + s.name
-                            + " redirects " + v.address().getHostAddress() + udp(protocol) + " port " + v.port()
+                            + " redirects " + Messages.address(v.address()) + udp(protocol) + " port " + v.port()
                             + ", so its connections do not reach the relay while the service has a host up");
                     return;
                 }
@@ -272,7 +272,7 @@ final class Validator {
                 }
                 String other = listeners.putIfAbsent(List.of(r.listen.address(), r.listen.port(), transport), r.name);
                 if (other != null) {
-                    diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + r.listen.address().getHostAddress()
+                    diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + Messages.address(r.listen.address())
                             + " port " + r.listen.port() + " is the listener of relay " + Messages.clip(other));
                 } else if (transport == IpProtocol.TCP) {
                     reportOverlap(r, out, protocols);
@@ -290,9 +290,9 @@ final class Validator {
             ListenConfig l = e.listen();
             if (l != null && l.port() == r.listen.port() && transport(e.protocol(), protocols) == IpProtocol.TCP
                     && !l.address().equals(r.listen.address()) && ListenerOverlap.clash(l.address(), r.listen.address())) {
-                diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + r.listen.address().getHostAddress()
+                diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + Messages.address(r.listen.address())
                         + " port " + r.listen.port() + " overlaps the listener of relay " + Messages.clip(e.name())
-                        + " on " + l.address().getHostAddress() + " port " + l.port()
+                        + " on " + Messages.address(l.address()) + " port " + l.port()
                         + ": a wildcard address and another of its addresses cannot both listen on one port");
                 return;
             }

@@ -489,12 +489,23 @@ class ConfigTest {
         String why = ": a wildcard address and another of its addresses cannot both listen on one port";
         assertEquals(List.of(
                 "test.conf:8: relay b: 127.0.0.1 port 8000 overlaps the listener of relay a on 0.0.0.0 port 8000" + why,
-                "test.conf:20: relay e: 0:0:0:0:0:0:0:1 port 8001 overlaps the listener of relay d on 0:0:0:0:0:0:0:0"
-                        + " port 8001" + why,
-                "test.conf:24: relay f: 0.0.0.0 port 8001 overlaps the listener of relay d on 0:0:0:0:0:0:0:0 port 8001"
-                        + why),
+                "test.conf:20: relay e: ::1 port 8001 overlaps the listener of relay d on :: port 8001" + why,
+                "test.conf:24: relay f: 0.0.0.0 port 8001 overlaps the listener of relay d on :: port 8001" + why),
                 r.errors().stream().map(Object::toString).filter(e -> e.contains("overlaps")).toList());
         assertEquals(3, r.errors().size(), r.errors().toString());
+    }
+
+    /** Diagnostics write an IPv6 address as the file does (2001:db8::5), not as 2001:db8:0:0:0:0:0:5. */
+    @Test
+    void diagnosticsNameIpv6AddressesInTheirShortForm() {
+        LoadResult r = TestConfigs.parse(
+                "relay a {\n listen on 2001:db8::5 port 8000\n forward to 192.0.2.9 port 80\n}\n"
+                + "relay b {\n listen on 2001:db8:0::5 port 8000\n forward to 192.0.2.9 port 80\n}\n"
+                + "relay c {\n listen on ::1 port 8001\n forward to ::1 port 8001\n}\n");
+        assertEquals(List.of("test.conf:5: relay b: 2001:db8::5 port 8000 is the listener of relay a",
+                "test.conf:9: relay c loops: c connects to ::1 port 8001 (its own listener), so each connection would"
+                        + " open another"),
+                r.errors().stream().map(Object::toString).toList());
     }
 
     @Test
