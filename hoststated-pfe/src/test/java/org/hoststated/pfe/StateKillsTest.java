@@ -165,8 +165,11 @@ class StateKillsTest {
         assertEquals(List.of(tcp), down.outside(List.of(takesOver)).virtuals());
         assertNull(lost.outside(List.of(new L3Backend.Redirect("dns", List.of(tcp, udp), List.of(),
                 List.of(ip("10.21.2.11"), ip("10.21.2.12")), 5353, false, null))));
-        assertEquals("virtual host [fd21:0:0:0:0:0:9:53]:53/udp removed", L3Backend.StateKill.ofVirtual("dns",
+        // IPv6 in its short form, as the configuration and the relay's log lines write it.
+        assertEquals("virtual host [fd21::9:53]:53/udp removed", L3Backend.StateKill.ofVirtual("dns",
                 new L3Backend.Virtual(ip("fd21::9:53"), IpProtocol.UDP, 53, null), List.of(), 5353, "removed").what());
+        assertEquals("host fd21::12 down", new L3Backend.StateKill("dns", List.of(udp), ip("fd21:0::12"), 5353,
+                "down").what());
         assertThrows(IllegalArgumentException.class, () -> new L3Backend.StateKill("dns", List.of(tcp, udp),
                 List.of(ip("10.21.2.11"), ip("10.21.2.12")), 5353, "both"));
     }

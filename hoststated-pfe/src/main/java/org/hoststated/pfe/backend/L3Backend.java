@@ -1,5 +1,6 @@
 package org.hoststated.pfe.backend;
 
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.util.List;
 import org.hoststated.core.config.IpProtocol;
@@ -91,7 +92,7 @@ public interface L3Backend extends AutoCloseable {
 
         /** The flows of {@code host} through the service's {@code virtuals}; {@code why}: "down", "removed". */
         public StateKill(String service, List<Virtual> virtuals, InetAddress host, int realPort, String why) {
-            this(service, virtuals, List.of(host), realPort, "host " + host.getHostAddress() + " " + why);
+            this(service, virtuals, List.of(host), realPort, "host " + NetUtil.toAddressString(host) + " " + why);
         }
 
         /** The flows through {@code virtual} to any of {@code hosts}; {@code why}: "removed". */
@@ -143,7 +144,7 @@ public interface L3Backend extends AutoCloseable {
 
         /** {@code 10.0.0.1:53/udp}, {@code [fd00::1]:53/udp}, as log lines name it. */
         public String label() {
-            String a = address.getHostAddress();
+            String a = NetUtil.toAddressString(address);
             return (address instanceof java.net.Inet6Address ? "[" + a + "]" : a) + ":" + port + "/" + protocol.word();
         }
     }
