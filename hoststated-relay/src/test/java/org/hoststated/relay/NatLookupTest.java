@@ -48,6 +48,7 @@ class NatLookupTest {
     @AfterEach
     void dropTable() throws Exception {
         run("nft", "delete", "table", "ip", TABLE);
+        run("nft", "delete", "table", "ip6", TABLE);
     }
 
     static int run(String... cmd) throws IOException, InterruptedException {
@@ -92,6 +93,38 @@ class NatLookupTest {
             }
             assertEquals(1, r.counters.total(), "the redirected connection went through the relay");
             try (Socket c = r.connect()) {
+                assertEquals("fallback", firstLine(c));
+            }
+        }
+    }
+
+    /**
+     * The same over IPv6 (IP6T_SO_ORIGINAL_DST): the relay asks for the connection's own family
+     * first, since asked for IPv4 the kernel looks up a placeholder tuple (127.0.0.6).
+     */
+    @Test
+    void aRedirectedIpv6ClientReachesItsOriginalDestination() throws Exception {
+        InetAddress lo6 = InetAddress.getByName("::1");
+        try (TestBackend original = TestBackend.identEcho("original", lo6);
+                TestBackend fallback = TestBackend.identEcho("fallback");
+                RelayFixture r = RelayFixture.start(new RelayConfig(1, "nat6", new ListenConfig(lo6, 0, false),
+                        new ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1", fallback.port(), 0), true, 0,
+                        ProtocolConfig.DEFAULT_NAME, 600, false), null)) {
+            try (Socket c = new Socket()) {
+                // Only the client's own connection is redirected (IPv6 loopback has one address:
+                // the relay's connection to the original destination must not meet the rule).
+                c.bind(new InetSocketAddress(lo6, 0));
+                assertEquals(0, run("nft", "add", "table", "ip6", TABLE));
+                assertEquals(0, run("nft", "add", "chain", "ip6", TABLE, "out", "{ type nat hook output priority -100; }"));
+                assertEquals(0, run("nft", "add", "rule", "ip6", TABLE, "out", "ip6", "daddr", "::1", "tcp", "sport",
+                        Integer.toString(c.getLocalPort()), "tcp", "dport", Integer.toString(original.port()),
+                        "redirect", "to", ":" + r.port));
+                c.connect(new InetSocketAddress(lo6, original.port()), 5000);
+                assertEquals("original", firstLine(c));
+            }
+            assertEquals(1, r.counters.total(), "the redirected connection went through the relay");
+            try (Socket c = new Socket()) {
+                c.connect(new InetSocketAddress(lo6, r.port), 5000);
                 assertEquals("fallback", firstLine(c));
             }
         }

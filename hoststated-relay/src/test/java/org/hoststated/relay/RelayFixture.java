@@ -42,7 +42,7 @@ final class RelayFixture implements AutoCloseable {
     private RelayFixture(RelayTransport transport, int workerCount, RelayConfig relay, ProtocolConfig protocol,
             HostSelector selector, io.netty.handler.ssl.SslContext tls, SessionLimit limit) throws IOException {
         workers = transport.newWorkers(workerCount, "test-relay");
-        Socket listening = listen();
+        Socket listening = listen(relay.listen() != null ? relay.listen().address() : InetAddress.getLoopbackAddress());
         port = listening.localAddress().getPort();
         HostSelector sel = selector != null ? selector : RelayTargets.selector(relay, null, h -> true);
         server = new RelayServer(relay, protocol, workers, transport, sel, counters, false, tls);
@@ -80,10 +80,15 @@ final class RelayFixture implements AutoCloseable {
 
     /** A bound, listening, non-blocking socket on 127.0.0.1, as the parent passes it. */
     static Socket listen() throws IOException {
+        return listen(InetAddress.getLoopbackAddress());
+    }
+
+    /** A bound, listening, non-blocking socket on {@code address}, as the parent passes it. */
+    static Socket listen(InetAddress address) throws IOException {
         RelayTransport.epoll(); // loads the native library
         Socket s = Socket.newSocketStream();
         s.setReuseAddress(true);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        s.bind(new InetSocketAddress(address, 0));
         s.listen(128);
         return s;
     }

@@ -33,9 +33,13 @@ public final class OriginalDestination {
      */
     public static InetSocketAddress of(Channel client) {
         InetSocketAddress local = (InetSocketAddress) client.localAddress();
-        InetSocketAddress orig = read(client, V4);
+        // The connection's own family first: asked for IPv4 on an IPv6 connection, the kernel
+        // looks up a placeholder IPv4 tuple (127.0.0.6 and the ports), which another flow
+        // could match. An IPv4 client of a :: listener is an IPv4 flow to conntrack.
+        boolean ipv6 = plain(local.getAddress()).length == 16;
+        InetSocketAddress orig = read(client, ipv6 ? V6 : V4);
         if (orig == null) {
-            orig = read(client, V6);
+            orig = read(client, ipv6 ? V4 : V6);
         }
         if (orig == null || sameEndpoint(orig, local)) {
             return null;
