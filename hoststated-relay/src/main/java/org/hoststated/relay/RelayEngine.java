@@ -182,7 +182,7 @@ public final class RelayEngine extends Engine {
             boolean logSessions = c.globals().log() != LogMode.NONE;
             for (RelayConfig r : c.relays()) {
                 ProtocolConfig p = c.protocol(r.protocol()).orElseGet(() -> ProtocolConfig.builtinDefault(0));
-                HostSelector sel = RelayTargets.selector(r, c, this::usable);
+                HostSelector sel = RelayTargets.selector(r, c, this::usable, this::disabled);
                 RelayCounters cnt = counters.computeIfAbsent(r.name(), k -> new RelayCounters());
                 SslContext tls = tls(tlsNext, r, p, rc);
                 next.put(r.name(), new RelayServer(r, p, group, transport, sel, cnt, logSessions, tls));
@@ -667,11 +667,21 @@ public final class RelayEngine extends Engine {
                 && table != null && !disabledTables.contains(table);
     }
 
+    /**
+     * Whether the operator disabled a table host or its table (hoststatectl, or the table's
+     * {@code disable}): it gets no new session, even from a relay with {@code no check}.
+     */
+    boolean disabled(TargetHost h) {
+        Integer table = tableOfHost.get(h.id());
+        return disabledHosts.contains(h.id()) || table != null && disabledTables.contains(table);
+    }
+
     private void refreshHosts() {
         for (RelayServer s : servers.values()) {
             if (s.config().target() instanceof TableTarget) {
                 HostSelector sel = s.context().selector();
-                sel.update(sel.hosts().with(this::usable, h -> hostStates.get(h.id()) == HostState.DOWN));
+                sel.update(sel.hosts().with(this::usable, h -> hostStates.get(h.id()) == HostState.DOWN,
+                        this::disabled));
                 s.hostsChanged();
             }
         }

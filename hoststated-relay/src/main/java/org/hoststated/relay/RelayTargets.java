@@ -36,6 +36,15 @@ public final class RelayTargets {
      * may get sessions now. A relay with only {@code nat lookup} gets an empty selector.
      */
     public static HostSelector selector(RelayConfig relay, Config config, Predicate<TargetHost> usable) {
+        return selector(relay, config, usable, h -> false);
+    }
+
+    /**
+     * Like {@link #selector(RelayConfig, Config, Predicate)}; {@code disabled} says which table
+     * hosts the operator disabled (the host or its table), which even {@code no check} leaves out.
+     */
+    public static HostSelector selector(RelayConfig relay, Config config, Predicate<TargetHost> usable,
+            Predicate<TargetHost> disabled) {
         if (relay.target() == null) {
             return new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(List.of()));
         }
@@ -48,7 +57,7 @@ public final class RelayTargets {
         }
         TableTarget t = (TableTarget) relay.target();
         return new HostSelector(scheduler(t), t.noCheck(), Hash32.relayKey(relay.name(), t.table()),
-                RelayHosts.of(tableHosts(t, config), usable));
+                RelayHosts.of(tableHosts(t, config), usable, h -> false, disabled));
     }
 
     /** The hosts of a table target in configuration order, with the target's port. */

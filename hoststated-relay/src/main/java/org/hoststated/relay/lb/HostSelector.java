@@ -25,7 +25,8 @@ public final class HostSelector {
     private final PendingConnects connecting = new PendingConnects();
 
     /**
-     * @param noCheck {@code no check}: any host is acceptable whatever its state
+     * @param noCheck {@code no check}: any host is acceptable whatever its checks say, unless
+     *     the operator disabled it or its table
      * @param hashKey the relay key ({@link Hash32#relayKey}) that starts each session's hash
      */
     public HostSelector(Scheduler scheduler, boolean noCheck, int hashKey, RelayHosts hosts) {
@@ -111,14 +112,14 @@ public final class HostSelector {
     }
 
     /**
-     * Whether {@code h} may get new sessions now: it is in the current snapshot and usable (any
-     * host with {@code no check}).
+     * Whether {@code h} may get new sessions now: it is in the current snapshot and usable (with
+     * {@code no check}, any host not disabled).
      */
     public boolean accepts(TargetHost h) {
         RelayHosts s = hosts;
         for (int i = 0; i < s.size(); i++) {
             if (s.host(i).equals(h)) {
-                return noCheck || s.usable(i);
+                return takes(s, i);
             }
         }
         return false;
@@ -151,7 +152,7 @@ public final class HostSelector {
         RelayHosts h = hosts;
         int others = 0;
         for (int i = 0; i < h.size(); i++) {
-            if ((noCheck || h.usable(i)) && !h.host(i).equals(first)) {
+            if (takes(h, i) && !h.host(i).equals(first)) {
                 others++;
             }
         }
@@ -184,10 +185,20 @@ public final class HostSelector {
         int n = h.size();
         for (int k = 0; k < n; k++) {
             int i = (from + k) % n;
-            if (noCheck || h.usable(i)) {
+            if (takes(h, i)) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /**
+     * Whether host {@code i} of {@code h} may get new sessions: up and enabled, or with
+     * {@code no check} enabled whatever its checks say. hoststatectl's host and table disable
+     * are the operator's way to take a host out of service; {@code no check} ignored them, and
+     * a disabled host went on getting its share of the sessions.
+     */
+    private boolean takes(RelayHosts h, int i) {
+        return noCheck ? !h.disabled(i) : h.usable(i);
     }
 }

@@ -16,11 +16,17 @@ public final class RelayHosts {
      * answering), its requests waiting for an answer are given up ({@link HostSelector#failed}).
      */
     private final boolean[] failed;
+    /**
+     * The operator disabled the host or its table: it gets no new session even from a relay
+     * with {@code no check}, which ignores only what the checks say ({@link HostSelector}).
+     */
+    private final boolean[] disabled;
 
-    private RelayHosts(TargetHost[] hosts, boolean[] usable, boolean[] failed) {
+    private RelayHosts(TargetHost[] hosts, boolean[] usable, boolean[] failed, boolean[] disabled) {
         this.hosts = hosts;
         this.usable = usable;
         this.failed = failed;
+        this.disabled = disabled;
     }
 
     /** A snapshot of {@code hosts} where {@code usable} says which may get new sessions, none failed. */
@@ -33,14 +39,26 @@ public final class RelayHosts {
      * {@code failed} which their checks found down.
      */
     public static RelayHosts of(List<TargetHost> hosts, Predicate<TargetHost> usable, Predicate<TargetHost> failed) {
+        return of(hosts, usable, failed, h -> false);
+    }
+
+    /**
+     * A snapshot of {@code hosts} where {@code usable} says which may get new sessions,
+     * {@code failed} which their checks found down and {@code disabled} which the operator
+     * disabled (the host or its table).
+     */
+    public static RelayHosts of(List<TargetHost> hosts, Predicate<TargetHost> usable, Predicate<TargetHost> failed,
+            Predicate<TargetHost> disabled) {
         TargetHost[] h = hosts.toArray(new TargetHost[0]);
         boolean[] u = new boolean[h.length];
         boolean[] f = new boolean[h.length];
+        boolean[] d = new boolean[h.length];
         for (int i = 0; i < h.length; i++) {
             u[i] = usable.test(h[i]);
             f[i] = failed.test(h[i]);
+            d[i] = disabled.test(h[i]);
         }
-        return new RelayHosts(h, u, f);
+        return new RelayHosts(h, u, f, d);
     }
 
     /** A snapshot where every host is usable. */
@@ -53,9 +71,15 @@ public final class RelayHosts {
         return of(List.of(hosts), isUsable);
     }
 
-    /** The same hosts with usability and failure recomputed. */
+    /** The same hosts with usability and failure recomputed, none disabled. */
     public RelayHosts with(Predicate<TargetHost> isUsable, Predicate<TargetHost> isFailed) {
         return of(List.of(hosts), isUsable, isFailed);
+    }
+
+    /** The same hosts with usability, failure and the operator's disables recomputed. */
+    public RelayHosts with(Predicate<TargetHost> isUsable, Predicate<TargetHost> isFailed,
+            Predicate<TargetHost> isDisabled) {
+        return of(List.of(hosts), isUsable, isFailed, isDisabled);
     }
 
     public int size() {
@@ -72,6 +96,10 @@ public final class RelayHosts {
 
     public boolean failed(int i) {
         return failed[i];
+    }
+
+    public boolean disabled(int i) {
+        return disabled[i];
     }
 
     public List<TargetHost> hosts() {

@@ -1,7 +1,9 @@
 package org.hoststated.relay.lb;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -121,6 +123,20 @@ class SchedulerTest {
                 .select(a, a).id());
         assertNull(new HostSelector(fixedAt2, false, RelayHosts.of(h, t -> false)).select(a, a));
         assertEquals(3, new HostSelector(fixedAt2, true, RelayHosts.of(h, t -> false)).select(a, a).id());
+    }
+
+    /** {@code no check} ignores the checks, not hoststatectl's host or table disable. */
+    @Test
+    void noCheckSkipsAHostTheOperatorDisabled() throws Exception {
+        List<TargetHost> h = hosts(3);
+        Scheduler fixedAt1 = (n, c, l, k) -> 1;
+        InetSocketAddress a = addr("192.0.2.1", 1);
+        HostSelector sel = new HostSelector(fixedAt1, true, RelayHosts.of(h, t -> false, t -> false, t -> t.id() == 2));
+        assertEquals(3, sel.select(a, a).id());
+        assertFalse(sel.accepts(h.get(1)));
+        assertTrue(sel.accepts(h.get(0)), "a host down but enabled still takes sessions");
+        assertEquals(1, sel.connectRetries(h.get(0)), "only the other enabled host");
+        assertNull(new HostSelector(fixedAt1, true, RelayHosts.of(h, t -> false, t -> false, t -> true)).select(a, a));
     }
 
     @Test
