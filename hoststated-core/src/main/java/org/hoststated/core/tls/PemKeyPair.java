@@ -2,7 +2,6 @@ package org.hoststated.core.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -13,10 +12,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A relay listener's certificate chain and private key, read from the PEM files the parent
@@ -29,8 +25,6 @@ import java.util.regex.Pattern;
  * certificate. Immutable.
  */
 public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
     /** id-ecPublicKey, 1.2.840.10045.2.1. */
     private static final byte[] OID_EC = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
     /** rsaEncryption, 1.2.840.113549.1.1.1, with its NULL parameters. */
@@ -51,40 +45,58 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
      * The file's certificates, in order. Blocks of other kinds are skipped, as OpenSSL's PEM
      * reader skips them: a file with the certificate and its key together (the form HAProxy
      * reads) serves the certificate; the JDK's reader took the key for a certificate and said
-     * only "signed fields invalid".
+     * only "signed fields invalid". A damaged certificate block is an error, named by its place
+     * in the file: skipped, it was a chain served without its intermediate.
      */
     static X509Certificate[] certificates(byte[] pem) {
+        CertificateFactory cf;
         try {
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            List<X509Certificate> out = new ArrayList<>();
-            Matcher m = BLOCK.matcher(new String(pem, StandardCharsets.US_ASCII));
-            while (m.find()) {
-                if (m.group(1).equals("CERTIFICATE") || m.group(1).equals("X509 CERTIFICATE")) {
-                    byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-                    out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der)));
+            cf = CertificateFactory.getInstance("X.509");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        List<X509Certificate> out = new ArrayList<>();
+        for (PemBlocks.Block b : PemBlocks.read(pem).blocks()) {
+            if (b.label().equals("CERTIFICATE") || b.label().equals("X509 CERTIFICATE")) {
+                String which = "certificate file: certificate " + (out.size() + 1);
+                if (b.der() == null) {
+                    throw new IllegalArgumentException(which + " is damaged (" + b.damage() + ")");
+                }
+                try {
+                    out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(b.der())));
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalArgumentException(which + ": " + innermostMessage(e), e);
                 }
             }
-            if (out.isEmpty()) {
-                throw new IllegalArgumentException("no certificate in the certificate file");
-            }
-            return out.toArray(new X509Certificate[0]);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("certificate file: " + e.getMessage(), e);
         }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no certificate in the certificate file");
+        }
+        return out.toArray(new X509Certificate[0]);
+    }
+
+    /** The message of {@code e}'s deepest cause: the JDK wraps it in its own, class names and all. */
+    private static String innermostMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause().getMessage() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
     }
 
     static PrivateKey privateKey(byte[] pem) {
-        String text = new String(pem, StandardCharsets.US_ASCII);
         byte[] ecParams = null;
-        Matcher m = BLOCK.matcher(text);
-        while (m.find()) {
-            String type = m.group(1);
-            byte[] der;
-            try {
-                der = Base64.getMimeDecoder().decode(m.group(2));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("key file: bad base64 in " + type, e);
+        for (PemBlocks.Block b : PemBlocks.read(pem).blocks()) {
+            String type = b.label();
+            boolean isKey = type.endsWith("PRIVATE KEY");
+            if (isKey && (type.equals("ENCRYPTED PRIVATE KEY") || b.headers())) {
+                throw new IllegalArgumentException(
+                        "key file: the key is encrypted; decrypt it (openssl pkey -in key -out key)");
             }
+            if (b.der() == null && (isKey || type.equals("EC PARAMETERS"))) {
+                throw new IllegalArgumentException("key file: the " + type + " block is damaged (" + b.damage() + ")");
+            }
+            byte[] der = b.der();
             switch (type) {
                 case "EC PARAMETERS" -> ecParams = der;
                 case "PRIVATE KEY" -> {
@@ -96,15 +108,10 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
                 case "EC PRIVATE KEY" -> {
                     return pkcs8(wrap(ecAlgorithm(der, ecParams), der));
                 }
-                case "ENCRYPTED PRIVATE KEY" -> throw new IllegalArgumentException(
-                        "key file: the key is encrypted; decrypt it (openssl pkey -in key -out key)");
                 default -> {
                     // Other blocks (a certificate kept in the same file) are skipped.
                 }
             }
-        }
-        if (text.contains("Proc-Type: 4,ENCRYPTED")) {
-            throw new IllegalArgumentException("key file: the key is encrypted; decrypt it (openssl pkey -in key -out key)");
         }
         throw new IllegalArgumentException("key file: no PEM private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
     }

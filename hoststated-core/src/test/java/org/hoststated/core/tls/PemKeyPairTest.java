@@ -1,0 +1,72 @@
+package org.hoststated.core.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Certificate and key files as operators have them: a chain with its intermediate, whole or
+ * damaged. Fixtures in {@code tls/}: a P-256 server certificate for 192.0.2.9 signed by an
+ * intermediate (both valid until 2126), and its key.
+ */
+class PemKeyPairTest {
+    static String resource(String name) throws IOException {
+        try (InputStream in = PemKeyPairTest.class.getResourceAsStream("/tls/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    static String refusal(String crt, String key) {
+        return assertThrows(IllegalArgumentException.class, () -> PemKeyPair.parse(bytes(crt), bytes(key)))
+                .getMessage();
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void theServersCertificateThenItsIntermediateIsTheChain() throws Exception {
+        PemKeyPair p = PemKeyPair.parse(bytes(resource("server.crt") + resource("intermediate.crt")),
+                bytes(resource("server.key")));
+        assertEquals(2, p.chain().length);
+        assertEquals("CN=test intermediate", p.chain()[1].getSubjectX500Principal().getName());
+    }
+
+    /**
+     * A damaged block was skipped as if it were not there: the server's certificate went out
+     * without its intermediate, with "configuration OK", and every client that needs the
+     * intermediate refused the handshake. nginx refuses such a file ("bad base64 decode",
+     * "bad end line").
+     */
+    @Test
+    void aDamagedIntermediateIsAnErrorNotADroppedCertificate() throws Exception {
+        String server = resource("server.crt");
+        String key = resource("server.key");
+        String[] lines = resource("intermediate.crt").split("\n");
+        lines[3] = "#" + lines[3].substring(1);
+        String badBase64 = String.join("\n", lines) + "\n";
+        assertEquals("certificate file: certificate 2 is damaged (bad base64)", refusal(server + badBase64, key));
+        String noEnd = resource("intermediate.crt").replace("-----END CERTIFICATE-----", "");
+        assertEquals("certificate file: certificate 2 is damaged (no END CERTIFICATE line)",
+                refusal(server + noEnd, key));
+        String damagedKey = key.replace("-----END PRIVATE KEY-----", "");
+        assertEquals("key file: the PRIVATE KEY block is damaged (no END PRIVATE KEY line)",
+                refusal(server, damagedKey));
+    }
+
+    /** A certificate that does not parse is named by its place in the file, without Java's exception names. */
+    @Test
+    void aCertificateThatDoesNotParseIsNamedByItsPlace() throws Exception {
+        String junk = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+        String m = refusal(resource("server.crt") + junk, resource("server.key"));
+        assertTrue(m.startsWith("certificate file: certificate 2: "), m);
+        assertFalse(m.contains("java."), m);
+    }
+}
