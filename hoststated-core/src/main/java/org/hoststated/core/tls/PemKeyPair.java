@@ -2,6 +2,7 @@ package org.hoststated.core.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -10,9 +11,13 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A relay listener's certificate chain and private key, read from the PEM files the parent
@@ -21,12 +26,14 @@ import java.util.List;
  * ({@code BEGIN EC PRIVATE KEY}, with or without a leading {@code BEGIN EC PARAMETERS} block, as
  * {@code openssl ecparam -genkey} writes it). The older forms are rewrapped as PKCS#8, which is
  * all the JDK reads. Encrypted keys are refused: there is no one to type the pass phrase. The
- * key must be an RSA or EC one, the kinds the relay's TLS serves, and belong to the first
- * certificate. Immutable.
+ * key must be an RSA or EC one (P-256, P-384, P-521), the kinds the relay's TLS serves, and
+ * belong to the first certificate. Immutable.
  */
 public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
     /** id-ecPublicKey, 1.2.840.10045.2.1. */
     private static final byte[] OID_EC = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+    /** The curves BoringSSL signs TLS handshakes with: P-256, P-384, P-521. */
+    private static final String[] SERVED_CURVES = {"secp256r1", "secp384r1", "secp521r1"};
     /** rsaEncryption, 1.2.840.113549.1.1.1, with its NULL parameters. */
     private static final byte[] ALG_RSA = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7,
         0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
@@ -37,8 +44,32 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
     public static PemKeyPair parse(byte[] certificatePem, byte[] keyPem) {
         X509Certificate[] chain = certificates(certificatePem);
         PrivateKey key = privateKey(keyPem);
-        checkMatch(key, chain[0].getPublicKey(), signatureAlgorithm(key));
+        String alg = signatureAlgorithm(key);
+        try {
+            checkMatch(key, chain[0].getPublicKey(), alg);
+        } catch (IllegalArgumentException e) {
+            throw outOfOrder(key, chain, alg).orElse(e);
+        }
         return new PemKeyPair(key, chain);
+    }
+
+    /**
+     * The error for a key that belongs to a later certificate of the file: the intermediate was
+     * put first (nginx then says "key values mismatch", HAProxy "inconsistencies between private
+     * key and certificate"), and "does not belong" sent the operator looking for another key.
+     */
+    private static Optional<IllegalArgumentException> outOfOrder(PrivateKey key, X509Certificate[] chain, String alg) {
+        for (int i = 1; i < chain.length; i++) {
+            try {
+                checkMatch(key, chain[i].getPublicKey(), alg);
+            } catch (IllegalArgumentException notThisOne) {
+                continue;
+            }
+            return Optional.of(new IllegalArgumentException("the key belongs to certificate " + (i + 1)
+                    + " of the certificate file, not to the first: the server's certificate must come first,"
+                    + " then its intermediates"));
+        }
+        return Optional.empty();
     }
 
     /**
@@ -158,10 +189,46 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
     private static String signatureAlgorithm(PrivateKey key) {
         return switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
+            case "EC" -> {
+                checkCurve((ECPrivateKey) key);
+                yield "SHA256withECDSA";
+            }
             default -> throw new IllegalArgumentException("key file: the relay serves RSA and EC keys, not "
                     + key.getAlgorithm());
         };
+    }
+
+    /**
+     * Refuses an EC key on a curve BoringSSL does not sign TLS handshakes with: a secp256k1
+     * key was refused as not belonging to its certificate, for the JDK could not sign with it.
+     */
+    private static void checkCurve(ECPrivateKey key) {
+        ECParameterSpec p = key.getParams();
+        for (String curve : SERVED_CURVES) {
+            if (sameCurve(p, curveSpec(curve))) {
+                return;
+            }
+        }
+        // The JDK's named curves say "secp256k1 (1.3.132.0.10)"; others have no name.
+        String s = p.toString();
+        String name = s.contains(" (") ? s.substring(0, s.indexOf(" ("))
+                : "a curve of " + p.getOrder().bitLength() + " bits";
+        throw new IllegalArgumentException("key file: the relay serves EC keys on P-256, P-384 and P-521, not " + name);
+    }
+
+    private static ECParameterSpec curveSpec(String name) {
+        try {
+            AlgorithmParameters a = AlgorithmParameters.getInstance("EC");
+            a.init(new ECGenParameterSpec(name));
+            return a.getParameterSpec(ECParameterSpec.class);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK lacks " + name, e);
+        }
+    }
+
+    private static boolean sameCurve(ECParameterSpec a, ECParameterSpec b) {
+        return a.getCurve().equals(b.getCurve()) && a.getGenerator().equals(b.getGenerator())
+                && a.getOrder().equals(b.getOrder());
     }
 
     /**

@@ -11,9 +11,10 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * Certificate and key files as operators have them: a chain with its intermediate, whole or
- * damaged. Fixtures in {@code tls/}: a P-256 server certificate for 192.0.2.9 signed by an
- * intermediate (both valid until 2126), and its key.
+ * Certificate and key files as operators have them: a chain with its intermediate, damaged
+ * or out of order, and keys the relay cannot serve. Fixtures in {@code tls/}: a P-256 server
+ * certificate for 192.0.2.9 signed by an intermediate (both valid until 2126), its key, and a
+ * self-signed secp256k1 certificate with its key.
  */
 class PemKeyPairTest {
     static String resource(String name) throws IOException {
@@ -68,5 +69,26 @@ class PemKeyPairTest {
         String m = refusal(resource("server.crt") + junk, resource("server.key"));
         assertTrue(m.startsWith("certificate file: certificate 2: "), m);
         assertFalse(m.contains("java."), m);
+    }
+
+    /**
+     * The intermediate first: "the key does not belong to the certificate" sent the operator
+     * looking for another key, when the files only had to be put in order.
+     */
+    @Test
+    void aChainWithTheIntermediateFirstSaysSo() throws Exception {
+        assertEquals("the key belongs to certificate 2 of the certificate file, not to the first: the server's"
+                + " certificate must come first, then its intermediates",
+                refusal(resource("intermediate.crt") + resource("server.crt"), resource("server.key")));
+    }
+
+    /**
+     * A secp256k1 key was refused as not belonging to its certificate ("Curve not supported"),
+     * which it does: BoringSSL serves EC keys on P-256, P-384 and P-521 only.
+     */
+    @Test
+    void aKeyOnACurveTheRelayCannotServeIsNamed() throws Exception {
+        assertEquals("key file: the relay serves EC keys on P-256, P-384 and P-521, not secp256k1",
+                refusal(resource("secp256k1.crt"), resource("secp256k1.key")));
     }
 }
