@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * original: {@code /etc/ssl/<address>.crt} and {@code /etc/ssl/private/<address>.key}. The
  * parent reads them as root and checks that they parse and belong together, so that a bad
  * file fails the start or the reload with its name before any engine sees it; the chrooted
- * relay engine gets them over its channel. A certificate out of its dates is a warning.
+ * relay engine gets them over its channel. A certificate out of its dates, the server's or an
+ * intermediate, is a warning.
  */
 final class KeyPairs {
     private static final Logger log = LoggerFactory.getLogger(KeyPairs.class);
@@ -100,18 +101,28 @@ final class KeyPairs {
         } catch (IllegalArgumentException e) {
             throw new IOException("relay " + r.name() + ": " + crt + ", " + key + ": " + e.getMessage(), e);
         }
-        String dates = outOfDates(pair.chain()[0], Instant.now());
-        if (dates != null) {
-            warnings.add("relay " + r.name() + ": " + crt + ": " + dates);
+        X509Certificate[] chain = pair.chain();
+        for (int i = 0; i < chain.length; i++) {
+            String dates = outOfDates(chain[i], Instant.now());
+            if (dates != null) {
+                // An intermediate is named by its place and subject: a file renewed by hand
+                // often keeps an old one, which clients refuse as they would the server's.
+                if (i > 0) {
+                    dates = "certificate " + (i + 1) + " (" + chain[i].getSubjectX500Principal().getName() + ")"
+                            + dates.substring("certificate".length());
+                }
+                warnings.add("relay " + r.name() + ": " + crt + ": " + dates);
+            }
         }
         return new TlsKeyPair(generation, r.id(), crtPem, keyPem);
     }
 
     /**
-     * What is wrong with {@code cert}'s dates at {@code now}, or null. Such a certificate is
-     * served all the same, as by HAProxy and nginx (a client may not check dates, and a
-     * renewal may be on its way), but an operator should hear of it at the start, the reload
-     * and {@code hoststated -n}: clients that check refuse every handshake.
+     * What is wrong with {@code cert}'s dates at {@code now} ("certificate expired on ..."), or
+     * null. Such a certificate is served all the same, as by HAProxy and nginx (a client may
+     * not check dates, and a renewal may be on its way), but an operator should hear of it at
+     * the start, the reload and {@code hoststated -n}: clients that check refuse every
+     * handshake.
      */
     static String outOfDates(X509Certificate cert, Instant now) {
         if (now.isAfter(cert.getNotAfter().toInstant())) {

@@ -163,4 +163,28 @@ class KeyPairsTest {
                 KeyPairs.problems(config));
         assertEquals(1, KeyPairs.read(config, 1).size());
     }
+
+    /**
+     * An intermediate out of its dates breaks the chain for clients as the server's own
+     * certificate does, and a file renewed by hand often keeps the old intermediate: it is
+     * warned of too, by its place in the file (only the first certificate was looked at).
+     */
+    @Test
+    void anIntermediateOutOfItsDatesIsAWarning() throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=192.0.2.9", "-keyout", key.toString(), "-out", crt.toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Assumptions.abort("openssl not installed: skipped");
+            return;
+        }
+        p.getInputStream().readAllBytes();
+        Assumptions.assumeTrue(p.waitFor() == 0, "openssl failed: skipped");
+        Files.writeString(crt, Files.readString(crt) + EXPIRED);
+        assertEquals(List.of("relay tls: " + crt + ": certificate 2 (CN=192.0.2.9) expired on 2020-02-01T00:00:00Z"),
+                KeyPairs.problems(config));
+        assertEquals(1, KeyPairs.read(config, 1).size());
+    }
 }
