@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,12 +26,14 @@ import org.slf4j.LoggerFactory;
  * parent reads them as root and checks that they parse and belong together, so that a bad
  * file fails the start or the reload with its name before any engine sees it; the chrooted
  * relay engine gets them over its channel. A certificate out of its dates, the server's or an
- * intermediate, is a warning.
+ * intermediate, and an RSA key under 2048 bits are warnings.
  */
 final class KeyPairs {
     private static final Logger log = LoggerFactory.getLogger(KeyPairs.class);
     /** Where the files are looked for; tests point it elsewhere. */
     static final String SSL_DIR_PROPERTY = "hoststated.ssl.dir";
+    /** OpenSSL's security level 2, the default of current distributions. */
+    private static final int MIN_RSA_BITS = 2048;
 
     private KeyPairs() {
     }
@@ -101,6 +105,10 @@ final class KeyPairs {
         } catch (IllegalArgumentException e) {
             throw new IOException("relay " + r.name() + ": " + crt + ", " + key + ": " + e.getMessage(), e);
         }
+        String weak = weakKey(pair.key());
+        if (weak != null) {
+            warnings.add("relay " + r.name() + ": " + key + ": " + weak);
+        }
         X509Certificate[] chain = pair.chain();
         for (int i = 0; i < chain.length; i++) {
             String dates = outOfDates(chain[i], Instant.now());
@@ -115,6 +123,20 @@ final class KeyPairs {
             }
         }
         return new TlsKeyPair(generation, r.id(), crtPem, keyPem);
+    }
+
+    /**
+     * Why clients will refuse {@code key}, or null: an RSA key under 2048 bits is below OpenSSL's
+     * default security level 2 (Debian's curl and openssl fail the handshake's verification,
+     * and nginx and HAProxy there refuse to load it). Served all the same, with a warning,
+     * as a certificate out of its dates: the relay cannot know its clients.
+     */
+    static String weakKey(PrivateKey key) {
+        if (key instanceof RSAPrivateKey rsa && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
+            return "an RSA key of " + rsa.getModulus().bitLength() + " bits, which clients with current defaults"
+                    + " refuse (" + MIN_RSA_BITS + " or more)";
+        }
+        return null;
     }
 
     /**
