@@ -333,7 +333,15 @@ final class ParseContext {
     BrokenStatements block(String what, Statement statement) {
         BrokenStatements broken = new BrokenStatements();
         Token open = in.next();
-        if (!open.is(Token.Kind.LBRACE)) {
+        if (open.is(Token.Kind.NEWLINE) && braceStartsALaterLine()) {
+            // The original's grammar refuses it too; reading on as the block it was meant to
+            // be keeps its lines from coming out as top-level errors ("table web defined twice").
+            fail(open, "syntax error: expected '{', got end of line ('{' goes on the line"
+                    + " that opens the block)");
+            while (!in.next().is(Token.Kind.LBRACE)) {
+                // the blank lines before the brace
+            }
+        } else if (!open.is(Token.Kind.LBRACE)) {
             throw unexpected(open, "'{'");
         }
         while (!diag.gaveUp()) {
@@ -364,6 +372,15 @@ final class ParseContext {
             }
         }
         return broken;
+    }
+
+    /** Whether the next token that is not a newline is a '{'; takes nothing. */
+    private boolean braceStartsALaterLine() {
+        int n = 0;
+        while (in.peek(n).is(Token.Kind.NEWLINE)) {
+            n++;
+        }
+        return in.peek(n).is(Token.Kind.LBRACE);
     }
 
     /**

@@ -200,6 +200,26 @@ class ConfigErrorTest {
                 messages(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n table <web>\n}\n"));
     }
 
+    /**
+     * A block's brace on the line after its name (the layout of many C and nginx files) is
+     * refused, as by the original's grammar, but as one error: the block was read as top-level
+     * statements, so a relay's {@code table web} line came out as "table web defined twice",
+     * its {@code listen} line as "expected statement", and its brace as "unexpected '}'".
+     */
+    @Test
+    void aBraceOnTheNextLineIsOneErrorAndTheBlockIsStillRead() {
+        String hint = " ('{' goes on the line that opens the block)";
+        assertEquals(List.of("test.conf:10: syntax error: expected '{', got end of line" + hint),
+                messages(TABLE + SERVICE + "relay r\n{\n listen on 127.0.0.1 port 80\n table web\n}\n"));
+        assertEquals(List.of("test.conf:1: syntax error: expected '{', got end of line" + hint,
+                        "test.conf:5: invalid check type: tcpp"),
+                messages(TABLE.replace("web {\n", "web\n\n{\n").replace("check tcp", "check tcpp") + SERVICE),
+                "blank lines before the brace, and the block's own errors are still found");
+        assertEquals(List.of("test.conf:10: syntax error: expected '{', got end of line"),
+                messages(TABLE + SERVICE + "relay r\nrelay s {\n listen on 127.0.0.1 port 80\n table web\n}\n"),
+                "no brace at all: the next line is a statement of its own, and no hint");
+    }
+
     private static List<String> messages(String text) {
         return TestConfigs.parse(text).errors().stream().map(Object::toString).toList();
     }
