@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -19,6 +20,8 @@ final class ParseContext {
             Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
+    /** nginx's and HAProxy's address:port, one word; not an IPv6 literal (checked apart). */
+    private static final Pattern HOST_COLON_PORT = Pattern.compile("([A-Za-z0-9_.-]+):([0-9]{1,5})");
 
     /** Unwinds one statement; it carries no stack trace since it is ordinary control flow. */
     static final class SyntaxError extends RuntimeException {
@@ -83,6 +86,24 @@ final class ParseContext {
             throw unexpected(t, what);
         }
         return t.text();
+    }
+
+    /**
+     * The address of a statement whose port follows ({@code listen on}, {@code forward to},
+     * {@code virtual host}). nginx and HAProxy write {@code 10.0.0.1:80} as one word; here the
+     * port is a word of its own, which the error says, rather than only that 'port' is missing.
+     */
+    String addressBeforePort(String what) {
+        Token t = in.peek();
+        String s = string(what);
+        Token next = in.peek();
+        Matcher m = HOST_COLON_PORT.matcher(s);
+        if (m.matches() && literal(s) == null
+                && (next.is(Token.Kind.NEWLINE) || next.is(Token.Kind.RBRACE) || next.is(Token.Kind.EOF))) {
+            throw fail(t, "syntax error: " + Messages.clip(s) + " is an address and a port in one word: write "
+                    + m.group(1) + " port " + m.group(2));
+        }
+        return s;
     }
 
     /**

@@ -67,7 +67,7 @@ final class RelayParser {
     private void listen(Draft.RelayDraft r, Token kw) {
         ctx.keyword("on");
         Token at = ctx.in.peek();
-        String host = ctx.string("listen address");
+        String host = ctx.addressBeforePort("listen address");
         int port = ctx.port();
         boolean ssl = ctx.acceptKeyword("ssl");
         Token next = ctx.in.peek();
@@ -85,7 +85,7 @@ final class RelayParser {
     private void forward(Draft.RelayDraft r, Token kw) {
         ctx.keyword("to");
         Token at = ctx.in.peek();
-        String host = ctx.string("target address");
+        String host = ctx.addressBeforePort("target address");
         int port = ctx.port();
         int retry = ctx.retry();
         checkNoTarget(r, kw);

@@ -97,7 +97,7 @@ final class ServiceParser {
             throw ctx.unexpected(kind, "'host'");
         }
         Token at = ctx.in.peek();
-        String name = ctx.string("virtual host address");
+        String name = ctx.addressBeforePort("virtual host address");
         IpProtocol protocol = protocol();
         ctx.keyword("port");
         int port = ctx.portValue(protocol);

@@ -220,6 +220,28 @@ class ConfigErrorTest {
                 "no brace at all: the next line is a statement of its own, and no hint");
     }
 
+    /**
+     * nginx's and HAProxy's {@code address:port} in one word, a new user's first guess, was
+     * "expected 'port', got end of line" (or 'tcp', 'udp' or 'port'): the error now says how
+     * to write it. An IPv6 literal, which has colons of its own, is not taken for one.
+     */
+    @Test
+    void anAddressAndPortInOneWordSaysHowToWriteThem() {
+        String relay = "relay r {\n listen on 127.0.0.1 port 8080\n forward to 10.0.0.9 port 80\n}\n";
+        assertEquals(List.of("test.conf:11: syntax error: 127.0.0.1:8080 is an address and a port in one word:"
+                        + " write 127.0.0.1 port 8080"),
+                messages(TABLE + SERVICE + relay.replace("127.0.0.1 port 8080", "127.0.0.1:8080")));
+        assertEquals(List.of("test.conf:12: syntax error: 10.0.0.9:80 is an address and a port in one word:"
+                        + " write 10.0.0.9 port 80"),
+                messages(TABLE + SERVICE + relay.replace("10.0.0.9 port 80", "10.0.0.9:80")));
+        assertEquals(List.of("test.conf:7: syntax error: 192.0.2.1:80 is an address and a port in one word:"
+                        + " write 192.0.2.1 port 80"),
+                messages(TABLE + SERVICE.replace("192.0.2.1 port 80", "192.0.2.1:80")));
+        assertEquals(List.of("test.conf:12: syntax error: expected 'port', got end of line"),
+                messages(TABLE + SERVICE + relay.replace("10.0.0.9 port 80", "2001:db8::9:80")),
+                "an IPv6 address that ends in :80 is an address");
+    }
+
     private static List<String> messages(String text) {
         return TestConfigs.parse(text).errors().stream().map(Object::toString).toList();
     }
