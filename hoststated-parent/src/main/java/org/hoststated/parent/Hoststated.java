@@ -101,7 +101,9 @@ public final class Hoststated implements Callable<Integer> {
         LogConfig.init("hoststated", "parent", foreground || configTest, verbose);
         ConfigSource source = new ConfigSource(file, macros);
         ConfigSource.Outcome o = source.load();
-        for (Diagnostic w : o.warnings()) {
+        // Not again in the detached copy: the JVM on the terminal printed them, and it shows
+        // what the copy prints only when the copy fails to start.
+        for (Diagnostic w : detached ? List.<Diagnostic>of() : o.warnings()) {
             err.println(w + " (warning)");
         }
         if (!o.ok()) {

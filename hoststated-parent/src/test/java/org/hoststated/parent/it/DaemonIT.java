@@ -314,6 +314,79 @@ class DaemonIT {
     }
 
     /**
+     * A daemon started without -d whose relay port another program holds exits 1 and says
+     * why on the terminal, as nginx and HAProxy do: it said only "the daemon failed to start
+     * (exited with code 1); see the system log", and where no syslog daemon runs (a
+     * container, a minimal system) the reason was nowhere.
+     */
+    @Test
+    @Order(8)
+    void a_detaching_daemon_that_cannot_listen_says_why() throws Exception {
+        try (ServerSocket holder = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            int port = holder.getLocalPort();
+            Path sock = dir.resolve("detached.sock");
+            Path conf = Files.writeString(dir.resolve("detached.conf"), config("")
+                    .replace(daemon.socket.toString(), sock.toString())
+                    .replace("port " + relay.getPort(), "port " + port));
+            Path log = dir.resolve("detached.log");
+            Process p = new ProcessBuilder(Daemon.java(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                    "-cp", Daemon.classpath(), "org.hoststated.parent.Hoststated", "-f", conf.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+            p.destroy();
+            p.waitFor(15, TimeUnit.SECONDS);
+            String out = Files.readString(log);
+            assertTrue(exited, "the detaching daemon started:\n" + out);
+            assertEquals(1, p.exitValue(), out);
+            assertTrue(out.contains("cannot listen on 127.0.0.1 port " + port + ": Address already in use"), out);
+            assertTrue(out.contains("the daemon failed to start"), out);
+            assertFalse(Files.exists(sock), out);
+        }
+    }
+
+    /**
+     * The OpenBSD rc.d script finds its daemon by {@code pexp}, with {@code pgrep -xf}: the
+     * whole command line must match. rc.d starts the daemon without -d, so the process that
+     * runs is the copy it detaches, whose command line has {@code --detached} before the
+     * flags; pexp left that out, so rcctl check, stop and reload found no daemon. procps'
+     * pgrep reads pexp as OpenBSD's does (an extended regular expression, -x: all of it).
+     */
+    @Test
+    @Order(8)
+    void the_rc_d_script_finds_the_daemon_it_started() throws Exception {
+        Assumptions.assumeTrue(Daemon.installed("pgrep"), "no pgrep: skipped");
+        Path sock = dir.resolve("rcd.sock");
+        Path conf = Files.writeString(dir.resolve("rcd.conf"), config("")
+                .replace(daemon.socket.toString(), sock.toString())
+                .replace("port " + relay.getPort(), "port " + freePort()));
+        Path log = dir.resolve("rcd.log");
+        Process p = new ProcessBuilder(Daemon.java(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "-cp", Daemon.classpath(), "org.hoststated.parent.Hoststated", "-f", conf.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not detach: " + Files.readString(log));
+            assertEquals(0, p.exitValue(), Files.readString(log));
+            Path rc = Path.of(System.getProperty("user.dir")).getParent().resolve("etc/hoststated.rc");
+            Process pgrep = new ProcessBuilder("sh", "-c", "daemon_flags=\"-f " + conf + "\"\n"
+                    + "eval \"$(grep '^pexp=' " + rc + ")\"\npgrep -xf \"$pexp\"")
+                    .redirectErrorStream(true).start();
+            String found = new String(pgrep.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            pgrep.waitFor(30, TimeUnit.SECONDS);
+            List<Long> detached = ProcessHandle.allProcesses()
+                    .filter(h -> Daemon.cmdline(h.pid()).startsWith("hoststated: parent ")
+                            && Daemon.cmdline(h.pid()).trim().endsWith(" -f " + conf))
+                    .map(ProcessHandle::pid).toList();
+            assertEquals(1, detached.size(), detached.toString());
+            assertEquals(String.valueOf(detached.get(0)), found, "pgrep -xf pexp of " + rc);
+        } finally {
+            new ProcessBuilder(Daemon.java(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp",
+                    Daemon.classpath(), "org.hoststated.ctl.Hoststatectl", "-s", sock.toString(), "stop")
+                    .inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+            Daemon.await("the detached daemon gone", Duration.ofSeconds(30), () -> !Files.exists(sock));
+        }
+    }
+
+    /**
      * SIGUSR1, which log rotation scripts send to daemons to reopen their logs, ended the
      * parent JVM (the default action) without a word, its control socket left behind; relayd
      * ignores it.
