@@ -30,6 +30,13 @@ final class Lexer {
         this.file = file;
         this.macros = macros;
         this.diag = diag;
+        if (src.startsWith("\uFEFF")) {
+            // Invisible in an editor, it was "expected statement, got character '?'", and the
+            // first statement went with it. One error, and the file is read without it.
+            diag.error(file, 1, "the file begins with a UTF-8 byte order mark, which some editors"
+                    + " add: save it without one");
+            pos = 1;
+        }
     }
 
     String file() {

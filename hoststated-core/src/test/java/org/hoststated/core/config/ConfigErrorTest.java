@@ -242,6 +242,18 @@ class ConfigErrorTest {
                 "an IPv6 address that ends in :80 is an address");
     }
 
+    /**
+     * A UTF-8 byte order mark, which some editors write first, is invisible: it was "expected
+     * statement, got character '?'", and the first statement went with it, so a table's users
+     * also said "no such table". One error now, and the rest of the file is read.
+     */
+    @Test
+    void aByteOrderMarkIsOneErrorThatSaysWhatItIs() {
+        assertEquals(List.of("test.conf:1: the file begins with a UTF-8 byte order mark, which some editors"
+                        + " add: save it without one"),
+                messages("\uFEFF" + TABLE + SERVICE));
+    }
+
     private static List<String> messages(String text) {
         return TestConfigs.parse(text).errors().stream().map(Object::toString).toList();
     }
