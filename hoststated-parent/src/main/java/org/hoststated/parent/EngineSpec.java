@@ -29,6 +29,10 @@ enum EngineSpec {
                     // receive or a bundle would take more than one read past back-pressure.
                     "-Dio.netty.iouring.recvMultiShotEnabled=false",
                     "-Dio.netty.iouring.recvsendBundleEnabled=false",
+                    // One accept per submission: a multishot accept that an error ends (the
+                    // engine out of descriptors) is armed again at once whatever the listener
+                    // wants, a busy loop; a single accept waits out the listener's pause.
+                    "-Dio.netty.iouring.acceptMultiShotEnabled=false",
                     // A TLS 1.2 client's renegotiation costs a private-key operation each: a
                     // cheap way to load the relay, refused as later relayd does by default.
                     "-Djdk.tls.rejectClientInitiatedRenegotiation=true",

@@ -149,6 +149,7 @@ public final class RelayServer {
                     adopted[0] = true;
                     return c;
                 })
+                .handler(new AcceptFailures(relay.name()))
                 .childHandler(limit.guard(relay.name(), initializer));
         SocketOptions.listener(b, protocol.tcp(), relay.listen().address());
         SocketOptions.accepted(b, protocol.tcp());

@@ -831,6 +831,122 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * A relay whose process is out of descriptors: the accept fails ("Too many open files"),
+     * the listener pauses a second between tries and logs one line; the client waits in the
+     * queue and is served once descriptors are free. On io_uring a multishot accept ended by the
+     * error was armed again at once, without end (millions of failures, a busy loop), each
+     * logged by Netty as an exception that "reached at the tail of the pipeline".
+     */
+    @Test
+    void aRelayOutOfDescriptorsPausesItsAcceptsLogsOneLineAndServesTheClientAfterwards(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path devLog = tmp.resolve("log");
+        try (org.hoststated.core.posix.UnixDatagramSocket syslogd =
+                org.hoststated.core.posix.UnixDatagramSocket.bind(devLog)) {
+            org.hoststated.core.log.LogConfig.init("hoststated", "relay", false, false, devLog);
+            try (TestBackend b = TestBackend.identEcho("a");
+                    RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.forward(b),
+                            org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null)) {
+                assertEquals("a", identify(r));
+                Channel listener = r.server.listener();
+                AcceptFailures failures = listener.pipeline().get(AcceptFailures.class);
+                java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open();
+                // Classes the warning needs, loaded while a descriptor is free (the tests load
+                // classes from directories, a file each).
+                org.hoststated.core.posix.SystemError.text(new IOException("Too many open files"));
+                org.slf4j.LoggerFactory.getLogger(TcpRelayTest.class).warn("start of the test");
+                long failed;
+                try (OutOfDescriptors out = new OutOfDescriptors()) {
+                    // The accept armed now is bound by the lowered limit (io_uring reads it then).
+                    r.server.acceptQueued();
+                    onLoop(listener, () -> null);
+                    out.fill();
+                    client.connect(r.address());
+                    awaitOnLoop(listener, () -> failures.failures() > 0);
+                    // Two pauses: a busy loop fails thousands of times meanwhile.
+                    Thread.sleep(2 * AcceptFailures.PAUSE_MS);
+                    failed = onLoop(listener, failures::failures);
+                }
+                assertTrue(failed <= 4, failed + " failed accepts in two pauses");
+                try (Socket c = client.socket()) {
+                    c.setSoTimeout(20_000);
+                    assertEquals("a", readLine(c.getInputStream()), "the waiting client is served afterwards");
+                }
+                org.slf4j.LoggerFactory.getLogger(TcpRelayTest.class).warn("end of the test");
+                List<String> lines = new ArrayList<>();
+                while (lines.isEmpty() || !lines.get(lines.size() - 1).endsWith("end of the test")) {
+                    lines.add(new String(syslogdLine(syslogd), StandardCharsets.UTF_8).strip());
+                }
+                assertEquals(3, lines.size(), String.join("\n", lines));
+                assertTrue(lines.get(1).endsWith("relay fwd: cannot accept a client: Too many open files (1 since the "
+                        + "last warning); clients wait, accepting again every 1000 ms"), lines.get(1));
+            } finally {
+                org.hoststated.core.log.LogConfig.init("hoststated", "hoststated", true, false);
+            }
+        }
+    }
+
+    private static byte[] syslogdLine(org.hoststated.core.posix.UnixDatagramSocket syslogd) throws Exception {
+        return CompletableFuture.supplyAsync(() -> {
+            byte[] buf = new byte[9000];
+            try {
+                return java.util.Arrays.copyOf(buf, syslogd.receive(buf));
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * This process without a free descriptor: its soft limit lowered to a little above what it
+     * has open, then the rest taken by {@link #fill}; {@link #close} gives both back.
+     */
+    private static final class OutOfDescriptors implements AutoCloseable {
+        private final long pid = ProcessHandle.current().pid();
+        private final String soft;
+        private final String hard;
+        private final List<java.nio.channels.FileChannel> taken = new ArrayList<>();
+
+        OutOfDescriptors() throws Exception {
+            String limits = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits")).stream()
+                    .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow();
+            String[] f = limits.split("\\s+");
+            soft = f[3];
+            hard = f[4];
+            long open;
+            try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+                open = fds.count();
+            }
+            prlimit((open + 32) + ":" + hard);
+        }
+
+        void fill() {
+            try {
+                while (taken.size() < 10_000) {
+                    taken.add(java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null")));
+                }
+            } catch (IOException e) {
+                return; // none left
+            }
+            fail("the descriptor limit was not reached");
+        }
+
+        private void prlimit(String nofile) throws Exception {
+            Process p = new ProcessBuilder("prlimit", "--pid", Long.toString(pid), "--nofile=" + nofile)
+                    .inheritIO().start();
+            assertEquals(0, p.waitFor(), "prlimit " + nofile);
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (java.nio.channels.FileChannel c : taken) {
+                c.close();
+            }
+            prlimit(soft + ":" + hard);
+        }
+    }
+
     /** {@code t}, except that no backend channel can be made, as when the descriptors run out. */
     private static final class NoDescriptors extends RelayTransport {
         private final RelayTransport t;
