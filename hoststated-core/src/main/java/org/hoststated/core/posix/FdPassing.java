@@ -45,9 +45,17 @@ public final class FdPassing {
     private FdPassing() {
     }
 
-    /** What {@link #receive} got: the tag bytes and the passed fd (-1 if none), or end of file. */
-    public record Received(ByteBuffer tag, int fd, boolean eof) {
-        static final Received EOF = new Received(ByteBuffer.allocate(0), -1, true);
+    /**
+     * What {@link #receive} got: the tag bytes and the passed fd (-1 if none), or end of file.
+     * {@code lost}: the tag came with a descriptor that the kernel could not install in this
+     * process (it had no descriptor free, "Too many open files"), so it is gone; {@code fd} is -1.
+     */
+    public record Received(ByteBuffer tag, int fd, boolean eof, boolean lost) {
+        static final Received EOF = new Received(ByteBuffer.allocate(0), -1, true, false);
+
+        public Received(ByteBuffer tag, int fd, boolean eof) {
+            this(tag, fd, eof, false);
+        }
     }
 
     /**
@@ -102,7 +110,8 @@ public final class FdPassing {
     /**
      * Blocks until data arrives and reads up to {@code maxTag} bytes and at most one fd.
      *
-     * @return the bytes and fd, or {@link Received#eof()} when the peer closed
+     * @return the bytes and fd, or {@link Received#eof()} when the peer closed; a descriptor
+     *     the kernel could not install here (this process at its limit) is {@link Received#lost()}
      * @throws IOException if recvmsg fails, or the peer sent more than one fd at once (the
      *     kernel dropped the rest; the one received is closed)
      */
@@ -127,18 +136,22 @@ public final class FdPassing {
             }
         }
         int fd = receivedFd(mem, control);
+        boolean lost = false;
         if ((mem.getInt(MSG_FLAGS) & Native.MSG_CTRUNC) != 0) {
             if (fd >= 0) {
                 Fds.closeFd(fd);
+                throw new IOException("recvmsg fd " + socketFd + ": control data truncated, peer sent more than one fd");
             }
-            throw new IOException("recvmsg fd " + socketFd + ": control data truncated, peer sent more than one fd");
+            // Room for one descriptor and none came: the kernel could not install it here
+            // (no descriptor free) and dropped it, as scm_detach_fds does.
+            lost = true;
         }
-        if (n == 0 && fd < 0) {
+        if (n == 0 && fd < 0 && !lost) {
             return Received.EOF;
         }
         byte[] bytes = new byte[(int) n];
         data.get(0, bytes, 0, bytes.length);
-        return new Received(ByteBuffer.wrap(bytes), fd, false);
+        return new Received(ByteBuffer.wrap(bytes), fd, false, lost);
     }
 
     private static int receivedFd(Pointer msg, Pointer control) {

@@ -185,6 +185,32 @@ public abstract class Engine {
         }
     }
 
+    /**
+     * A descriptor the parent passed was lost on the way: this process had none free when it
+     * came ("Too many open files"), and the kernel dropped it. Without it the engine would serve
+     * stale state for good: a relay that a reload added never listened, and relays that stayed
+     * went on with the previous generation's hosts (a host disabled or down still got
+     * sessions); a lost peer channel leaves no host state at all. So the engine exits, to be
+     * started again by the parent with every descriptor. One of an older generation is let go.
+     */
+    final void fdLost(FdTag tag) {
+        String what;
+        try {
+            what = tag.kind() == FdTag.Kind.LISTENER ? "listening socket of relay id " + tag.subject()
+                    : "channel to the " + tag.peer().title();
+        } catch (MalformedMessageException e) {
+            what = "descriptor";
+        }
+        if (tag.generation() < generation) {
+            log.warn("fd channel: the {} of configuration {} was lost (no descriptor free); "
+                    + "configuration {} replaced it", what, tag.generation(), generation);
+            return;
+        }
+        log.error("fd channel: the {} of configuration {} was lost: this process has no descriptor "
+                + "free (Too many open files); exiting, to be started again", what, tag.generation());
+        EngineMain.exit(this, 1);
+    }
+
     final void fdReceived(FdTag tag, int fd) {
         if (tag.kind() == FdTag.Kind.LISTENER) {
             listenerReceived(tag, fd);

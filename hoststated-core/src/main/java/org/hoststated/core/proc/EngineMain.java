@@ -97,6 +97,10 @@ public final class EngineMain {
                     }
                     continue;
                 }
+                if (r.lost()) {
+                    loop.execute(() -> engine.fdLost(tag));
+                    continue;
+                }
                 if (r.fd() < 0) {
                     log.error("fd channel: tag without a descriptor");
                     continue;

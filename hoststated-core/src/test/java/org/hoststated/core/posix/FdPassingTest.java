@@ -101,6 +101,66 @@ class FdPassingTest {
         }
     }
 
+    /**
+     * A descriptor that arrives while the receiver has none free is dropped by the kernel
+     * (MSG_CTRUNC without a descriptor): it is reported as lost, with its tag, and the channel
+     * goes on. It was taken for a peer that "sent more than one fd", and the relay engine's
+     * reader of passed descriptors ended on it: no listening socket reached the engine again.
+     */
+    @Test
+    void aDescriptorTheReceiverHasNoRoomForIsLostAndTheChannelGoesOn() throws Exception {
+        int[] sv = SocketPair.open();
+        int devNull = Fds.openDevNull();
+        // Loads what the receive uses while descriptors are free (test classes come from files).
+        FdPassing.send(sv[0], ByteBuffer.wrap(new byte[] {0}), -1);
+        assertFalse(FdPassing.receive(sv[1], 1).lost());
+        FdPassing.send(sv[0], ByteBuffer.wrap(new byte[] {7}), devNull);
+        FdPassing.Received r;
+        java.util.List<Integer> taken = new java.util.ArrayList<>();
+        String[] limit = softAndHardLimit();
+        long open;
+        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            open = fds.count();
+        }
+        prlimit((open + 16) + ":" + limit[1]);
+        try {
+            while (true) {
+                try {
+                    taken.add(Fds.openDevNull());
+                } catch (java.io.IOException full) {
+                    break;
+                }
+            }
+            r = FdPassing.receive(sv[1], 1);
+        } finally {
+            taken.forEach(Fds::close);
+            prlimit(limit[0] + ":" + limit[1]);
+        }
+        assertTrue(r.lost());
+        assertEquals(-1, r.fd());
+        assertEquals(7, r.tag().get(0));
+        FdPassing.send(sv[0], ByteBuffer.wrap(new byte[] {8}), devNull);
+        FdPassing.Received next = FdPassing.receive(sv[1], 1);
+        assertFalse(next.lost());
+        assertEquals("/dev/null", Fds.describe(next.fd()));
+        for (int fd : new int[] {devNull, next.fd(), sv[0], sv[1]}) {
+            Fds.closeFd(fd);
+        }
+    }
+
+    private static String[] softAndHardLimit() throws Exception {
+        String line = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits")).stream()
+                .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow();
+        String[] f = line.split("\\s+");
+        return new String[] {f[3], f[4]};
+    }
+
+    private static void prlimit(String nofile) throws Exception {
+        Process p = new ProcessBuilder("prlimit", "--pid", Long.toString(ProcessHandle.current().pid()),
+                "--nofile=" + nofile).inheritIO().start();
+        assertEquals(0, p.waitFor(), "prlimit " + nofile);
+    }
+
     @Test
     void badArgumentsAndErrorsSayWhy() {
         assertThrows(IllegalArgumentException.class, () -> FdPassing.send(0, ByteBuffer.allocate(0), -1));
