@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * sessions). The default fits the process's descriptor limit: half of what is left of it
  * once the descriptors the engine has open at start (the JVM's jars and files, its
  * channels: about 55) and a reserve for what it opens later (worker loops, listeners, clients
- * accepted over the bound before they are closed) are taken away; the system property
+ * accepted over the bound before they are closed) are taken away; and it fits the heap
+ * ({@link #HEAP_PER_SESSION} each), which a large descriptor limit outgrew; the system property
  * {@value #PROPERTY} sets another. A client over the bound is accepted
  * and closed at once, and a warning is logged at most once a minute. Shared by every worker
  * loop (one atomic counter). The engine's instance is made before the chroot, where the
@@ -54,12 +55,30 @@ public final class SessionLimit {
         return max;
     }
 
+    /**
+     * Heap kept for each session at the bound. About 9,400 HTTP keep-alive sessions (each with
+     * its backend connection) filled the engine's 96 MiB heap, about 10 KiB each: the engine
+     * then spent its time collecting garbage until the parent's watchdog killed it, and every
+     * session with it. 16 KiB leaves room for the rest of the heap and heavier sessions.
+     */
+    static final long HEAP_PER_SESSION = 16 * 1024;
+
     static int defaultLimit() {
         Integer set = Integer.getInteger(PROPERTY);
         if (set != null && set > 0) {
             return set;
         }
-        return forDescriptors(descriptorLimit(), openDescriptors());
+        return bound(descriptorLimit(), openDescriptors(), Runtime.getRuntime().maxMemory());
+    }
+
+    /** The lower of the descriptors' bound ({@link #forDescriptors}) and the heap's ({@link #forHeap}). */
+    static int bound(long fdLimit, long openFds, long maxHeap) {
+        return Math.min(forDescriptors(fdLimit, openFds), forHeap(maxHeap));
+    }
+
+    /** The bound for a heap of {@code maxHeap} bytes. */
+    static int forHeap(long maxHeap) {
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, maxHeap / HEAP_PER_SESSION));
     }
 
     /** The bound for a descriptor limit {@code limit} of which {@code open} are in use already. */
