@@ -212,6 +212,12 @@ final class Lexer {
         } while (c != -1 && allowedInWord(c));
         unread(c);
         String s = b.toString();
+        if (s.length() > 1 && s.endsWith(";") && (c == '\n' || c == '\r' || c == -1) && !lastFromMacro) {
+            // nginx's and HAProxy's habit: "80;" was an invalid port, then the statement's loss
+            // cascaded ("table web has no hosts"). One error per line, and the statement is read.
+            diag.error(file, at, "syntax error: a statement ends at the end of its line, without ';'");
+            s = s.substring(0, s.length() - 1);
+        }
         return token(Keywords.isKeyword(s) ? Token.Kind.KEYWORD : Token.Kind.WORD, s, at);
     }
 

@@ -254,6 +254,20 @@ class ConfigErrorTest {
                 messages("\uFEFF" + TABLE + SERVICE));
     }
 
+    /**
+     * nginx's habit of ending statements with ';': "port 80; is invalid", then the table had
+     * no hosts and no check. One error per such line now, and each statement is still read.
+     */
+    @Test
+    void aSemicolonEndingALineIsOneErrorAndTheStatementIsRead() {
+        String semi = "test.conf:%d: syntax error: a statement ends at the end of its line, without ';'";
+        assertEquals(List.of(semi.formatted(2), semi.formatted(3), semi.formatted(4)),
+                messages(TABLE.replace("80\n", "80;\n").replace("tcp\n", "tcp;\n").replace(".1\n", ".1;\n") + SERVICE));
+        // A ';' within a word or a quoted string is the word's.
+        assertEquals(List.of(), messages(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 8080\n"
+                + " forward to 192.0.2.5 port 80\n protocol \"a;b\"\n}\nprotocol \"a;b\" {\n}\n"));
+    }
+
     private static List<String> messages(String text) {
         return TestConfigs.parse(text).errors().stream().map(Object::toString).toList();
     }
