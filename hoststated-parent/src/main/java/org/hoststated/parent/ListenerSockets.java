@@ -44,7 +44,7 @@ final class ListenerSockets {
      * Binds every listener of {@code config} that is not open yet. Nothing changes when one
      * fails: new sockets bound so far are closed again.
      *
-     * @throws IOException naming the address that could not be bound
+     * @throws IOException naming the relay and the address that could not be bound
      */
     void bindAll(Config config) throws IOException {
         Map<Listen, Socket> added = new HashMap<>();
@@ -57,7 +57,12 @@ final class ListenerSockets {
                         relisten(kept, a.address(), backlog(config, r));
                     }
                 } else if (!added.containsKey(a)) {
-                    kept = bindBeside(a, backlog(config, r));
+                    try {
+                        kept = bindBeside(a, backlog(config, r));
+                    } catch (IOException e) {
+                        // The relay's name leads the operator to the line to change.
+                        throw new IOException("relay " + r.name() + ": " + e.getMessage(), e);
+                    }
                     added.put(a, kept);
                 }
                 if (a.udp() && kept != null) {

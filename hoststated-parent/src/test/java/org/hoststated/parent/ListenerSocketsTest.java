@@ -63,7 +63,7 @@ class ListenerSocketsTest {
             ListenerSockets sockets = new ListenerSockets();
             try {
                 java.io.IOException e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(config));
-                assertEquals("cannot listen on 127.0.0.1 port " + port + ": Address already in use", e.getMessage());
+                assertEquals("relay r: cannot listen on 127.0.0.1 port " + port + ": Address already in use", e.getMessage());
             } finally {
                 sockets.closeAll();
             }
@@ -83,7 +83,7 @@ class ListenerSocketsTest {
             ListenerSockets sockets = new ListenerSockets();
             try {
                 java.io.IOException e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(config));
-                assertEquals("cannot listen on ::1 port " + port + ": Address already in use", e.getMessage());
+                assertEquals("relay r: cannot listen on ::1 port " + port + ": Address already in use", e.getMessage());
             } finally {
                 sockets.closeAll();
             }
@@ -108,7 +108,7 @@ class ListenerSocketsTest {
         try {
             sockets.bindAll(running);
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(next));
-            assertEquals("cannot listen on 127.0.0.1 port " + port + ": Address already in use (the running"
+            assertEquals("relay r: cannot listen on 127.0.0.1 port " + port + ": Address already in use (the running"
                     + " configuration listens on 0.0.0.0 port " + port + ", which overlaps it: restart the daemon"
                     + " to move a relay between them)", e.getMessage());
         } finally {
