@@ -21,7 +21,9 @@ enum EngineSpec {
     HCE(ProcId.HCE, "org.hoststated.hce.HceMain", "hoststated: health check engine",
             List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-Xss512k", "-XX:CICompilerCount=1")),
     RELAY(ProcId.RELAY, "org.hoststated.relay.RelayMain", "hoststated: relay engine",
-            List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx96m", "-Xss512k",
+            // The heap bounds the sessions (SessionLimit.forHeap: 16 KiB each, so 16,384); the
+            // collector takes it from the system only as sessions need it.
+            List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-Xss512k",
                     // Netty's default leak sampling records a stack trace every 128th buffer:
                     // 1.4 % of a TCP relay's CPU (bench/relay profile); tests run it paranoid.
                     "-Dio.netty.leakDetection.level=disabled",
@@ -94,7 +96,7 @@ enum EngineSpec {
 
     /**
      * The relay engine's direct memory: an eighth of the machine's ({@code physical} bytes),
-     * at least 96 MiB (the JVM's default with the engine's heap) and at most 1 GiB. A session
+     * at least 96 MiB and at most 1 GiB (not the JVM's default, the engine's heap). A session
      * holds up to about 160 KiB for slow peers while memory is tight, so 96 MiB serves a few
      * hundred slow downloads at once and 1 GiB several thousand. Memory is taken only as
      * sessions need it.
