@@ -213,12 +213,14 @@ class HttpPeerTest {
 
     /**
      * A client that sent its request and reset while its connection waited in the listener (as
-     * clients queue while the relay engine restarts) has no address once the relay takes it:
-     * io_uring accepts without the peer's address, and Netty asks the kernel for it when first
-     * wanted, too late. Its session ends as the reset it is. It ended with a
-     * NullPointerException's text ("Cannot invoke ... because this.remote is null") from the
-     * $REMOTE_ADDR of an X-Forwarded-For rule, logged as a fault of the client side (soak run,
-     * after a relay engine restart).
+     * clients queue while the relay engine restarts). Its session ends as the reset it is. With
+     * io_uring's multishot accepts, which give no peer address, Netty asked the kernel for it
+     * when first wanted, too late: the session ended with a NullPointerException's text
+     * ("Cannot invoke ... because this.remote is null") from the $REMOTE_ADDR of an
+     * X-Forwarded-For rule, logged as a fault of the client side (soak run, after a relay engine
+     * restart). The engine accepts one connection per submission now (EngineSpec, as the tests'
+     * JVMs), which gives the address: the line names the client, and the request it sent before
+     * its reset is relayed, as for a client that closes after sending (nginx and HAProxy too).
      */
     @Test
     void aClientThatResetWhileQueuedEndsAsAReset(@TempDir Path tmp) throws Exception {
@@ -231,7 +233,7 @@ class HttpPeerTest {
             String line = log.closeLine();
             assertFalse(line.contains("Cannot invoke"), line);
             assertTrue(line.endsWith(", client: Connection reset by peer"), line);
-            assertEquals(0, b.connections.get(), "nothing was relayed for a client that is gone");
+            assertTrue(line.contains(" 127.0.0.1:"), line);
         }
     }
 
