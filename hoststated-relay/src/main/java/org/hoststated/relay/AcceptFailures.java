@@ -22,12 +22,9 @@ import org.slf4j.LoggerFactory;
 final class AcceptFailures extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AcceptFailures.class);
     static final long PAUSE_MS = 1000;
-    private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final String relayName;
-    private long lastWarning = System.nanoTime() - WARN_EVERY_NANOS;
-    /** Failures not counted in a warning yet. */
-    private long unwarned;
+    private final ThrottledCount unwarned = new ThrottledCount();
     /** Failures since this listener started. */
     private long failures;
     private boolean paused;
@@ -44,13 +41,10 @@ final class AcceptFailures extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         failures++;
-        unwarned++;
-        long now = System.nanoTime();
-        if (now - lastWarning >= WARN_EVERY_NANOS) {
-            lastWarning = now;
+        long count = unwarned.add();
+        if (count > 0) {
             log.warn("relay {}: cannot accept a client: {} ({} since the last warning); clients wait, "
-                    + "accepting again every {} ms", relayName, SystemError.text(cause), unwarned, PAUSE_MS);
-            unwarned = 0;
+                    + "accepting again every {} ms", relayName, SystemError.text(cause), count, PAUSE_MS);
         }
         pause(ctx.channel());
     }

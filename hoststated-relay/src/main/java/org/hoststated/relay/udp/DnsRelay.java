@@ -27,6 +27,7 @@ import java.util.function.Consumer;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.core.msg.CtlSession;
 import org.hoststated.relay.SocketOptions;
+import org.hoststated.relay.ThrottledCount;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.SessionInfo;
 import org.hoststated.relay.lb.TargetHost;

@@ -1,20 +1,20 @@
-package org.hoststated.relay.udp;
+package org.hoststated.relay;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * Counts drops of one kind and says when to warn of them: at most once a minute, with the
+ * Counts events of one kind (dropped answers, failed accepts) and says when to warn of them: at most once a minute, with the
  * count since the last warning (the first drop is warned of at once). A flood then costs one
  * log line a minute, and a drop that happens once is still seen. On the relay's loop.
  */
-final class ThrottledCount {
+public final class ThrottledCount {
     private static final long EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private long count;
     private long lastWarning = System.nanoTime() - EVERY_NANOS;
 
     /** Counts one; the count to warn with now, or 0 while the last warning is under a minute old. */
-    long add() {
+    public long add() {
         count++;
         long now = System.nanoTime();
         if (now - lastWarning < EVERY_NANOS) {
