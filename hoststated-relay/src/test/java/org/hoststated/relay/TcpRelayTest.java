@@ -593,10 +593,8 @@ abstract class TcpRelayTest {
     @Test
     void aSessionThatFailedOverNamesTheHostItLeftInItsCloseLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
             throws Exception {
-        java.nio.file.Path devLog = tmp.resolve("log");
-        try (org.hoststated.core.posix.UnixDatagramSocket syslogd =
-                org.hoststated.core.posix.UnixDatagramSocket.bind(devLog)) {
-            org.hoststated.core.log.LogConfig.init("hoststated", "relay", false, true, devLog);
+        try (TestSyslog log = new TestSyslog(tmp, true)) {
+            org.hoststated.core.posix.UnixDatagramSocket syslogd = log.socket;
             InetSocketAddress refusing = refusingAddress();
             try (TestBackend a = TestBackend.identEcho("a")) {
                 List<TargetHost> hosts = List.of(RelayFixture.host(1, refusing, 0), RelayFixture.host(2, a.address(), 0));
@@ -620,8 +618,6 @@ abstract class TcpRelayTest {
                 }).get(10, TimeUnit.SECONDS);
                 assertTrue(line.contains(" -> 127.0.0.1:" + a.port() + ", "), line);
                 assertTrue(line.endsWith(" [moved off: h1:" + refusing.getPort() + ": Connection refused]"), line);
-            } finally {
-                org.hoststated.core.log.LogConfig.init("hoststated", "hoststated", true, false);
             }
         }
     }
@@ -796,10 +792,8 @@ abstract class TcpRelayTest {
     @Test
     void aBackendChannelThatCannotBeMadeClosesTheClientAndLogsOnlyTheCloseLine(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
-        java.nio.file.Path devLog = tmp.resolve("log");
-        try (org.hoststated.core.posix.UnixDatagramSocket syslogd =
-                org.hoststated.core.posix.UnixDatagramSocket.bind(devLog)) {
-            org.hoststated.core.log.LogConfig.init("hoststated", "relay", false, true, devLog);
+        try (TestSyslog log = new TestSyslog(tmp, true)) {
+            org.hoststated.core.posix.UnixDatagramSocket syslogd = log.socket;
             try (TestBackend b = TestBackend.identEcho("a");
                     RelayFixture r = RelayFixture.start(new NoDescriptors(transport()), 1, RelayFixture.forward(b),
                             org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null)) {
@@ -825,8 +819,6 @@ abstract class TcpRelayTest {
                 assertEquals(3, lines.stream().filter(l -> l.endsWith("connect to 127.0.0.1:" + b.port()
                         + ": Too many open files")).count(), all);
                 assertTrue(lines.stream().noneMatch(l -> l.contains(" side") || l.contains("exceptionCaught")), all);
-            } finally {
-                org.hoststated.core.log.LogConfig.init("hoststated", "hoststated", true, false);
             }
         }
     }
@@ -841,10 +833,8 @@ abstract class TcpRelayTest {
     @Test
     void aRelayOutOfDescriptorsPausesItsAcceptsLogsOneLineAndServesTheClientAfterwards(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
-        java.nio.file.Path devLog = tmp.resolve("log");
-        try (org.hoststated.core.posix.UnixDatagramSocket syslogd =
-                org.hoststated.core.posix.UnixDatagramSocket.bind(devLog)) {
-            org.hoststated.core.log.LogConfig.init("hoststated", "relay", false, false, devLog);
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            org.hoststated.core.posix.UnixDatagramSocket syslogd = log.socket;
             try (TestBackend b = TestBackend.identEcho("a");
                     RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.forward(b),
                             org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null)) {
@@ -881,9 +871,27 @@ abstract class TcpRelayTest {
                 assertEquals(3, lines.size(), String.join("\n", lines));
                 assertTrue(lines.get(1).endsWith("relay fwd: cannot accept a client: Too many open files (1 since the "
                         + "last warning); clients wait, accepting again every 1000 ms"), lines.get(1));
-            } finally {
-                org.hoststated.core.log.LogConfig.init("hoststated", "hoststated", true, false);
             }
+        }
+    }
+
+    /**
+     * The engine's log sent, as the daemon sends it, to a syslog socket of the test's own in
+     * {@code dir}; closing gives the tests their log on standard error back, then the socket.
+     */
+    private static final class TestSyslog implements AutoCloseable {
+        final org.hoststated.core.posix.UnixDatagramSocket socket;
+
+        TestSyslog(java.nio.file.Path dir, boolean verbose) throws IOException {
+            java.nio.file.Path devLog = dir.resolve("log");
+            socket = org.hoststated.core.posix.UnixDatagramSocket.bind(devLog);
+            org.hoststated.core.log.LogConfig.init("hoststated", "relay", false, verbose, devLog);
+        }
+
+        @Override
+        public void close() throws IOException {
+            org.hoststated.core.log.LogConfig.init("hoststated", "hoststated", true, false);
+            socket.close();
         }
     }
 
