@@ -24,6 +24,10 @@ final class Lexer {
     private boolean lastFromMacro;
     /** The file character read just after a macro name; it comes back after the value. */
     private int held = NONE;
+    /** A word ended with ';' inside a line: the next token is a line break of our own. */
+    private boolean breakPending;
+    /** The line whose ';' was reported, so a line of several statements gets one error. */
+    private int semicolonLine;
 
     Lexer(String src, String file, Macros macros, Diagnostics diag) {
         this.src = src;
@@ -97,6 +101,10 @@ final class Lexer {
     }
 
     Token next() {
+        if (breakPending) {
+            breakPending = false;
+            return token(Token.Kind.NEWLINE, "\n", line);
+        }
         while (true) {
             int c = read();
             while (c == ' ' || c == '\t' || c == '\f') {
@@ -212,11 +220,16 @@ final class Lexer {
         } while (c != -1 && allowedInWord(c));
         unread(c);
         String s = b.toString();
-        if (s.length() > 1 && s.endsWith(";") && (c == '\n' || c == '\r' || c == -1) && !lastFromMacro) {
+        if (s.length() > 1 && s.endsWith(";") && !lastFromMacro) {
             // nginx's and HAProxy's habit: "80;" was an invalid port, then the statement's loss
-            // cascaded ("table web has no hosts"). One error per line, and the statement is read.
-            diag.error(file, at, "syntax error: a statement ends at the end of its line, without ';'");
+            // cascaded ("table web has no hosts"); several statements on a line cascaded further.
+            // One error per line, and each statement is read as if it stood on its own line.
+            if (semicolonLine != line) {
+                semicolonLine = line;
+                diag.error(file, at, "syntax error: a statement ends at the end of its line, without ';'");
+            }
             s = s.substring(0, s.length() - 1);
+            breakPending = c != '\n' && c != '\r' && c != -1;
         }
         return token(Keywords.isKeyword(s) ? Token.Kind.KEYWORD : Token.Kind.WORD, s, at);
     }

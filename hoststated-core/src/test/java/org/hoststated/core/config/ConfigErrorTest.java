@@ -263,6 +263,10 @@ class ConfigErrorTest {
         String semi = "test.conf:%d: syntax error: a statement ends at the end of its line, without ';'";
         assertEquals(List.of(semi.formatted(2), semi.formatted(3), semi.formatted(4)),
                 messages(TABLE.replace("80\n", "80;\n").replace("tcp\n", "tcp;\n").replace(".1\n", ".1;\n") + SERVICE));
+        // Several statements on one line: one error, and each is read as if on its own line
+        // (it was "port 8080; is invalid" and then "relay www has no target").
+        assertEquals(List.of(semi.formatted(11)), messages(TABLE + SERVICE + "relay www {\n"
+                + " listen on 127.0.0.1 port 8080; forward to 192.0.2.5 port 80; timeout 300;   # note\n}\n"));
         // A ';' within a word or a quoted string is the word's.
         assertEquals(List.of(), messages(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 8080\n"
                 + " forward to 192.0.2.5 port 80\n protocol \"a;b\"\n}\nprotocol \"a;b\" {\n}\n"));
