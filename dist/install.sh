@@ -42,7 +42,7 @@ mkdir -p "$bindir" "$libdir" "$mandir/man5" "$mandir/man8" "$compdir" "$etcdir"
 rm -f "$libdir"/*.jar "$libdir/hoststatectl.jsa"
 cp "$src"/lib/*.jar "$src/lib/hoststatectl.classlist" "$libdir/"
 chmod 644 "$libdir"/*
-install -m 755 "$src/bin/hoststated" "$src/bin/hoststatectl" "$bindir/"
+install -m 755 "$src/bin/hoststatectl" "$bindir/"
 install -m 644 "$src/man/man5/hoststated.conf.5" "$mandir/man5/"
 install -m 644 "$src/man/man8/hoststated.8" "$src/man/man8/hoststatectl.8" "$mandir/man8/"
 install -m 644 "$src/etc/hoststatectl.bash-completion" "$compdir/hoststatectl"
@@ -59,6 +59,9 @@ fi
 rewrite() {
   sed -e "s|/usr/local/bin/|$PREFIX/bin/|g" -e "s|/etc/hoststated.conf|$SYSCONFDIR/hoststated.conf|g" "$1"
 }
+# The launcher's default configuration file (hoststated -n without -f) is SYSCONFDIR's too.
+rewrite "$src/bin/hoststated" > "$bindir/hoststated"
+chmod 755 "$bindir/hoststated"
 if [ "$(uname -s)" = OpenBSD ]; then
   mkdir -p "$DESTDIR/etc/rc.d"
   rewrite "$src/etc/hoststated.rc" > "$DESTDIR/etc/rc.d/hoststated"

@@ -26,7 +26,12 @@ import picocli.CommandLine.Spec;
         separator = " ", synopsisHeading = "usage: ", customSynopsis = Hoststated.SYNOPSIS,
         description = "Host status daemon for server load balancing.")
 public final class Hoststated implements Callable<Integer> {
-    static final String DEFAULT_CONFIG = "/etc/hoststated.conf";
+    /**
+     * The file read without {@code -f}: /etc/hoststated.conf, or where the launcher says
+     * ({@code -Dhoststated.config}; install.sh writes its SYSCONFDIR there), so that
+     * {@code hoststated -n} checks the file the installed service reads.
+     */
+    static final String DEFAULT_CONFIG = System.getProperty("hoststated.config", "/etc/hoststated.conf");
     static final String SYNOPSIS = "hoststated [-dnv] [-D macro=value] [-f file]";
 
     @Option(names = "-d", description = "Do not daemonize; log to stderr.")
@@ -42,7 +47,8 @@ public final class Hoststated implements Callable<Integer> {
     @Option(names = "-D", paramLabel = "macro=value", description = "Define a macro; it overrides the file's.")
     List<String> defines = new ArrayList<>();
 
-    @Option(names = "-f", paramLabel = "file", description = "Configuration file (default " + DEFAULT_CONFIG + ").")
+    @Option(names = "-f", paramLabel = "file", description = "Configuration file (default ${DEFAULT-VALUE}).",
+            showDefaultValue = CommandLine.Help.Visibility.NEVER)
     Path file = Path.of(DEFAULT_CONFIG);
 
     /** Set in the copy of the daemon that {@link Daemonizer} starts in the background. */
