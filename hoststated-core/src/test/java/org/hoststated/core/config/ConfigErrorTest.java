@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -284,6 +285,18 @@ class ConfigErrorTest {
                 ConfigLoader.load(missing, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
         assertEquals(dir + ": cannot read file: is a directory",
                 ConfigLoader.load(dir, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
+    }
+
+    /** The parent runs as root and acts on the file: no one else may write it. */
+    @Test
+    void aFileEveryUserMayWriteIsRefused(@TempDir Path dir) throws IOException {
+        Path conf = Files.writeString(dir.resolve("h.conf"), TABLE + SERVICE);
+        Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertEquals(List.of(conf + ": cannot read file: it is writable by every user (chmod o-w):"
+                + " the parent runs as root and acts on it"),
+                ConfigLoader.load(conf, Map.of(), TestConfigs.resolver()).errors().stream().map(Object::toString).toList());
+        Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-rw-r--"));
+        assertEquals(List.of(), ConfigLoader.load(conf, Map.of(), TestConfigs.resolver()).errors());
     }
 
     /**
