@@ -92,7 +92,14 @@ public enum MessageType {
      * A piece of a DISABLED_SET too long for one message, whose DISABLED_SET (the last piece)
      * follows: {@link DisabledSetPieces}.
      */
-    DISABLED_SET_PART(65, ConfChunk.CODEC, ConfChunk.MAX_CHUNK * 4 + 8, r(PFE, PARENT), r(PARENT, PFE));
+    DISABLED_SET_PART(65, ConfChunk.CODEC, ConfChunk.MAX_CHUNK * 4 + 8, r(PFE, PARENT), r(PARENT, PFE)),
+    /**
+     * pfe's answer to hce's STATE_REQUEST: the state and counters pfe holds of one host that
+     * has a verdict, which a restarted hce adopts without a transition; then KEPT_STATE_END.
+     */
+    KEPT_STATE(66, KeptState.CODEC, KeptState.SIZE, r(PFE, HCE)),
+    /** Every KEPT_STATE of pfe's answer for this generation has been sent. */
+    KEPT_STATE_END(67, Generation.CODEC, 4, r(PFE, HCE));
 
     /** Longest payload of any type: frames above this are refused before they are read. */
     public static final int MAX_PAYLOAD = 2 * TlsKeyPair.MAX_PEM + 16;
