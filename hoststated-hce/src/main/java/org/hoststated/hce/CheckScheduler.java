@@ -16,6 +16,7 @@ import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.config.TableConfig;
 import org.hoststated.core.msg.HostStatus;
+import org.hoststated.core.msg.KeptState;
 import org.hoststated.hce.check.Check;
 import org.hoststated.hce.check.CheckResult;
 import org.hoststated.hce.check.CheckTarget;
@@ -108,6 +109,8 @@ public final class CheckScheduler {
     private int overloaded;
     private boolean overloadedLastRound;
     private long rounds;
+    /** Verdicts kept back while a new hce waits for what pfe kept ({@link #awaitKeptStates}). */
+    private final HeldVerdicts heldVerdicts = new HeldVerdicts();
 
     /**
      * @param statusOut    receives a HOST_STATUS after every check
@@ -163,6 +166,64 @@ public final class CheckScheduler {
                 e.enabled = prev.enabled;
             }
         }
+        if (previous.heldVerdicts.holding()) {
+            // A reload before pfe answered: pfe answers again for this generation, whose host
+            // ids are its own. The verdicts held for the old one go with its scheduler.
+            awaitKeptStates();
+        }
+    }
+
+    /**
+     * This hce was started without the health of the one before it, which pfe kept: verdicts
+     * are held (the checks run as usual) until {@link #keptStatesDone}, so that a host whose
+     * first check confirms the state pfe has is not logged and sent as a transition from
+     * unknown, and its counters go on from pfe's.
+     */
+    public void awaitKeptStates() {
+        heldVerdicts.start();
+    }
+
+    /** Whether verdicts are held for pfe's kept states. */
+    public boolean awaitsKeptStates() {
+        return heldVerdicts.holding();
+    }
+
+    /**
+     * KEPT_STATE: the host takes pfe's state and counters, silently, while verdicts are held
+     * and the host and its table are enabled (pfe sends its disables first). Ignored otherwise:
+     * pfe answers each STATE_REQUEST, and hce sends two after a restart. A state of another
+     * generation (a reload raced the restart: its host ids are another configuration's) is
+     * dropped; pfe answers again for this one. Returns false for a host id of this generation
+     * that does not exist.
+     */
+    public boolean adoptKept(KeptState s) {
+        if (s.generation() != generation) {
+            log.debug("kept state of host {} of generation {} dropped", s.hostId(), s.generation());
+            return true;
+        }
+        HostEntry e = hosts.get(s.hostId());
+        if (e == null) {
+            return false;
+        }
+        if (heldVerdicts.holding() && e.enabled && e.table.enabled) {
+            e.health = HostHealth.kept(e.host.retry(), s.state(), s.error(), s.checkCount(), s.upCount(),
+                    s.retryCount());
+        }
+        return true;
+    }
+
+    /** KEPT_STATE_END: pfe has sent all it kept of {@code gen}; ends the wait if that is this one. */
+    public void keptStatesEnd(int gen) {
+        if (gen != generation) {
+            log.debug("end of kept states of generation {} dropped", gen);
+            return;
+        }
+        keptStatesDone();
+    }
+
+    /** The wait for pfe's kept states is over: the verdicts held meanwhile are reported, in order. */
+    public void keptStatesDone() {
+        heldVerdicts.release();
     }
 
     private static HostKey key(HostEntry e) {
@@ -192,6 +253,10 @@ public final class CheckScheduler {
 
     /** Sends the status of every host (pfe restarted or asked for it). */
     public void resendAll() {
+        if (heldVerdicts.holding()) {
+            // Nothing of its own yet: every host is unknown until pfe's kept states are in.
+            return;
+        }
         for (HostEntry e : hostOrder) {
             statusOut.accept(results.status(e.host, e.health, 0));
         }
@@ -407,7 +472,15 @@ public final class CheckScheduler {
         }
         e.verdictRound = rounds;
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        results.report(e.host, e.table.check, e.health, r, ms);
+        boolean held = heldVerdicts.hold(() -> {
+            // A disable or enable since made this verdict void, as for a check in flight.
+            if (!closed && epoch == e.epoch) {
+                results.report(e.host, e.table.check, e.health, r, ms);
+            }
+        });
+        if (!held) {
+            results.report(e.host, e.table.check, e.health, r, ms);
+        }
     }
 
     /**

@@ -2,11 +2,13 @@ package org.hoststated.hce;
 
 import io.netty.handler.ssl.OpenSsl;
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.KeptState;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.ProcId;
@@ -27,6 +29,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Hce extends Engine {
     private static final Logger log = LoggerFactory.getLogger(Hce.class);
+    /**
+     * How long a new hce holds its verdicts for pfe's kept states; past it (pfe down or not
+     * answering) it reports them from unknown, as an hce without a pfe to ask would.
+     */
+    private static final long KEPT_STATE_WAIT_MS = 10_000;
 
     private final boolean debugRun;
     private CheckScheduler scheduler;
@@ -83,6 +90,12 @@ public final class Hce extends Engine {
         if (scheduler != null) {
             next.adopt(scheduler);
             scheduler.close();
+        } else {
+            // This process's first configuration: a restart after hce died, or the daemon's
+            // start. pfe kept the hosts' states (all unknown at start); the answer to the
+            // STATE_REQUEST below gives them, and until then verdicts are held.
+            next.awaitKeptStates();
+            loop().schedule(this::keptStatesLate, KEPT_STATE_WAIT_MS, TimeUnit.MILLISECONDS);
         }
         scheduler = next;
         scripts = broker;
@@ -130,6 +143,8 @@ public final class Hce extends Engine {
                     scheduler.resendAll();
                 }
             }
+            case KEPT_STATE -> keptState(m.payload(KeptState.class));
+            case KEPT_STATE_END -> keptStatesEnd(m.payload(Generation.class).generation());
             default -> {
                 return Result.NOT_HANDLED;
             }
@@ -148,6 +163,32 @@ public final class Hce extends Engine {
         if (!known) {
             // pfe sent an id that its own configuration generation does not have.
             log.error("{} {}: invalid {} id {} from pfe", what, on ? "enable" : "disable", what, id.id());
+        }
+    }
+
+    /** One host's state as pfe kept it; adopted only for the generation this hce runs. */
+    private void keptState(KeptState s) {
+        if (scheduler == null) {
+            return;
+        }
+        if (!scheduler.adoptKept(s)) {
+            // pfe sent an id that its own configuration generation does not have.
+            log.error("kept state: invalid host id {} from pfe", s.hostId());
+        }
+    }
+
+    /** pfe has sent every state it kept for {@code generation}: the held verdicts go out. */
+    private void keptStatesEnd(int generation) {
+        if (scheduler != null) {
+            scheduler.keptStatesEnd(generation);
+        }
+    }
+
+    private void keptStatesLate() {
+        if (scheduler != null && scheduler.awaitsKeptStates()) {
+            log.warn("pfe sent no host states in {} s: check results are reported from unknown",
+                    KEPT_STATE_WAIT_MS / 1000);
+            scheduler.keptStatesDone();
         }
     }
 

@@ -39,6 +39,23 @@ public final class HostHealth {
         return h;
     }
 
+    /**
+     * A restarted hce takes over what pfe kept of this host (KEPT_STATE): its state, reason,
+     * counters and retry budget (at most {@code retry}), with no transition, so the first check
+     * that finds the same state changes nothing and logs nothing.
+     */
+    public static HostHealth kept(int retry, HostState state, HostError error, int checkCount, int upCount,
+            int retryCount) {
+        HostHealth h = new HostHealth(retry);
+        h.state = state;
+        h.lastState = state;
+        h.error = error;
+        h.retryCount = Math.min(retryCount, retry);
+        h.checkCount = checkCount;
+        h.upCount = upCount;
+        return h;
+    }
+
     /** Applies one check result. Returns true when the state changed. */
     public boolean apply(HostState result, HostError why) {
         lastState = state;

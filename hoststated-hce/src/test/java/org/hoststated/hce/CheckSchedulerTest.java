@@ -15,6 +15,7 @@ import org.hoststated.core.config.LogMode;
 import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
+import org.hoststated.core.msg.KeptState;
 import org.hoststated.hce.check.Check;
 import org.hoststated.hce.check.CheckResult;
 import org.hoststated.hce.check.CheckTarget;
@@ -347,5 +348,124 @@ class CheckSchedulerTest {
         loop.run(s::resendAll);
         assertEquals(2, statuses.size());
         assertEquals(HostState.UNKNOWN, statuses.get(0).state());
+    }
+
+    /**
+     * A restarted hce: its verdicts wait for what pfe kept, which it takes over silently. A
+     * host whose check confirms the kept state has no transition and its counters go on from
+     * pfe's; a host that changed meanwhile has exactly one, from the kept state.
+     */
+    @Test
+    void aRestartedHceTakesOverWhatPfeKeptBeforeItReports() throws Exception {
+        int up = servers.serve(java.net.InetAddress.getByName("0.0.0.0"), TestServers.SILENT);
+        int refused = TestServers.refusedPort();
+        Config c = new TestConfigs(60, 500)
+                .table("web", up, CheckConfig.tcp(), List.of("127.0.0.1", "127.0.0.2"), 0)
+                .table("gone", refused, CheckConfig.tcp(), List.of("127.0.0.3", "127.0.0.4"), 0)
+                .table("flaky", refused, CheckConfig.tcp(), List.of("127.0.0.5"), 2)
+                .build();
+        CheckScheduler s = scheduler(c, 3);
+        loop.run(() -> {
+            s.awaitKeptStates();
+            s.start();
+        });
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        assertEquals(List.of(), statuses, "verdicts wait for pfe's kept states");
+        loop.run(() -> {
+            assertTrue(s.adoptKept(new KeptState(3, 1, HostState.UP, HostError.TCP_CONNECT_OK, 10, 10, 0)));
+            assertTrue(s.adoptKept(new KeptState(3, 2, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 10, 4, 0)));
+            assertTrue(s.adoptKept(new KeptState(3, 3, HostState.UP, HostError.TCP_CONNECT_OK, 10, 10, 0)));
+            assertTrue(s.adoptKept(new KeptState(3, 4, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 5, 0, 0)));
+            assertTrue(s.adoptKept(new KeptState(3, 5, HostState.UP, HostError.TCP_CONNECT_OK, 7, 7, 1000)));
+            s.keptStatesEnd(3);
+        });
+        assertEquals(5, statuses.size());
+        assertKept(s, 1, HostState.UP, HostState.UP, 11, 11);
+        assertKept(s, 2, HostState.UP, HostState.DOWN, 11, 5);
+        assertKept(s, 3, HostState.DOWN, HostState.UP, 11, 10);
+        assertKept(s, 4, HostState.DOWN, HostState.DOWN, 6, 0);
+        // retry 2 (the kept budget of 1000 bounded to it) absorbs the first failure.
+        assertKept(s, 5, HostState.UP, HostState.UP, 8, 8);
+        assertEquals(1, last(5).retryCount());
+
+        // A second answer of pfe's (hce asks twice after a restart) changes nothing.
+        loop.run(() -> s.adoptKept(new KeptState(3, 1, HostState.DOWN, HostError.NONE, 1, 0, 0)));
+        assertEquals(HostState.UP, loop.call(() -> s.health(1).state()));
+        assertEquals(false, loop.call(() -> s.adoptKept(new KeptState(3, 99, HostState.UP, HostError.NONE, 1, 1, 0))));
+    }
+
+    private void assertKept(CheckScheduler s, int hostId, HostState now, HostState before, int checks, int ups) {
+        HostHealth h = loop.call(() -> s.health(hostId));
+        assertEquals(now, h.state(), "host " + hostId);
+        assertEquals(before, h.lastState(), "host " + hostId + ": the transition logged, if any");
+        assertEquals(checks, last(hostId).checkCount(), "host " + hostId);
+        assertEquals(ups, last(hostId).upCount(), "host " + hostId);
+        assertEquals(now, last(hostId).state(), "host " + hostId);
+    }
+
+    /**
+     * A reload racing the restart: states and their end for another generation (whose host ids
+     * are another configuration's) are not adopted, and the new scheduler waits on for its own.
+     */
+    @Test
+    void keptStatesOfAnotherGenerationAreNotAdopted() throws Exception {
+        int up = servers.serve(java.net.InetAddress.getByName("0.0.0.0"), TestServers.SILENT);
+        Config c1 = new TestConfigs(60, 500).table("web", up, CheckConfig.tcp(), List.of("127.0.0.1"), 0).build();
+        Config c2 = new TestConfigs(60, 500)
+                .table("new", up, CheckConfig.tcp(), List.of("127.0.0.9"), 0)
+                .table("web", up, CheckConfig.tcp(), List.of("127.0.0.1"), 0).build();
+        CheckScheduler s1 = scheduler(c1, 1);
+        loop.run(() -> {
+            s1.awaitKeptStates();
+            s1.start();
+        });
+        assertTrue(loop.await(() -> s1.pending() == 0, WAIT));
+        CheckScheduler s2 = scheduler(c2, 2);
+        loop.run(() -> {
+            s2.adopt(s1);
+            s1.close();
+            s2.start();
+        });
+        assertTrue(loop.call(s2::awaitsKeptStates));
+        assertTrue(loop.await(() -> s2.pending() == 0, WAIT));
+        loop.run(() -> {
+            // Generation 1's web/127.0.0.1 is id 1, which in generation 2 is new/127.0.0.9.
+            s2.adoptKept(new KeptState(1, 1, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 4, 0, 0));
+            s2.keptStatesEnd(1);
+        });
+        assertEquals(List.of(), statuses);
+        assertEquals(HostState.UNKNOWN, loop.call(() -> s2.health(1).state()));
+        loop.run(() -> {
+            s2.adoptKept(new KeptState(2, 2, HostState.UP, HostError.TCP_CONNECT_OK, 4, 4, 0));
+            s2.keptStatesEnd(2);
+        });
+        assertEquals(2, statuses.size(), "the verdicts of generation 1 went with its scheduler");
+        assertKept(s2, 2, HostState.UP, HostState.UP, 5, 5);
+        assertKept(s2, 1, HostState.UP, HostState.UNKNOWN, 1, 1);
+    }
+
+    /** pfe's disables come first; a disabled host takes nothing over, and its held verdict is void. */
+    @Test
+    void aHostDisabledWhileWaitingTakesNothingOver() throws Exception {
+        int up = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500)
+                .table("web", up, CheckConfig.tcp(), List.of("127.0.0.1", "127.0.0.2"), 0).build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(() -> {
+            s.awaitKeptStates();
+            s.start();
+            s.resendAll();
+        });
+        assertEquals(List.of(), statuses, "nothing to resend while waiting");
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        loop.run(() -> {
+            s.setHostEnabled(2, false);
+            s.adoptKept(new KeptState(1, 2, HostState.UP, HostError.TCP_CONNECT_OK, 4, 4, 0));
+            s.keptStatesEnd(1);
+        });
+        assertEquals(1, statuses.size(), statuses.toString());
+        assertEquals(1, statuses.get(0).hostId());
+        assertEquals(HostState.UNKNOWN, loop.call(() -> s.health(2).state()));
+        assertEquals(HostError.DISABLED, loop.call(() -> s.health(2).error()));
     }
 }

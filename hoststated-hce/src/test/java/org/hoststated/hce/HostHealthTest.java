@@ -101,4 +101,22 @@ class HostHealthTest {
             case UNKNOWN -> '?';
         };
     }
+
+    /** What pfe kept is taken over without a transition; the first confirming check is none either. */
+    @Test
+    void keptStateIsTakenOverWithoutATransition() {
+        HostHealth h = HostHealth.kept(2, HostState.UP, HostError.TCP_CONNECT_OK, 10, 9, 1000);
+        assertEquals(HostState.UP, h.state());
+        assertEquals(HostState.UP, h.lastState());
+        assertEquals(2, h.retryCount(), "the budget is bounded by this configuration's retry");
+        assertEquals("90.00%", h.availability());
+        assertEquals(false, h.apply(HostState.UP, HostError.TCP_CONNECT_OK));
+        assertEquals(11, h.checkCount());
+        assertEquals(10, h.upCount());
+        // The kept retry budget absorbs failures as it did in the hce before.
+        assertEquals(false, h.apply(HostState.DOWN, HostError.TCP_CONNECT_REFUSED));
+        assertEquals(false, h.apply(HostState.DOWN, HostError.TCP_CONNECT_REFUSED));
+        assertEquals(true, h.apply(HostState.DOWN, HostError.TCP_CONNECT_REFUSED));
+        assertEquals(HostState.UP, h.lastState());
+    }
 }

@@ -18,6 +18,7 @@ import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.KeptState;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.ProcId;
@@ -63,8 +64,11 @@ public final class Pfe extends Engine {
     private L3Hold hold;
     /** The relay engine asks for the host states of the generation it runs. */
     private final StateRequest relayRequest = new StateRequest(() -> sendStates(ProcId.RELAY));
-    /** hce asks what is enabled in the generation it runs. */
-    private final StateRequest hceRequest = new StateRequest(() -> sendEnabled(ProcId.HCE));
+    /** hce asks what is enabled in the generation it runs, and what pfe kept of each host. */
+    private final StateRequest hceRequest = new StateRequest(() -> {
+        sendEnabled(ProcId.HCE);
+        sendKept();
+    });
     /** What the parent gives back of what the operator changed, in pieces. */
     private final DisabledSetPieces.Joiner restoredSet = new DisabledSetPieces.Joiner();
 
@@ -345,6 +349,19 @@ public final class Pfe extends Engine {
                 }
             }
         }
+    }
+
+    /**
+     * Sends hce the state and counters pfe holds of every enabled host that has a verdict,
+     * then KEPT_STATE_END. A restarted hce adopts them without a transition: it logged "state
+     * unknown -> up" for every host, and {@code show hosts} counted from zero, though nothing
+     * had changed. After the disables of {@link #sendEnabled}, so hce knows which to skip.
+     */
+    private void sendKept() {
+        for (KeptState k : state.kept()) {
+            sendPeer(ProcId.HCE, MessageType.KEPT_STATE, k);
+        }
+        sendPeer(ProcId.HCE, MessageType.KEPT_STATE_END, new Generation(state.generation));
     }
 
     /**

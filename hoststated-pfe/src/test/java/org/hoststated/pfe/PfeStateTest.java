@@ -17,8 +17,10 @@ import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.CtlService;
 import org.hoststated.core.msg.CtlTable;
+import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.KeptState;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.pfe.backend.L3Backend;
 import org.junit.jupiter.api.Test;
@@ -74,6 +76,27 @@ class PfeStateTest {
         assertEquals("active", www().status().toString());
         assertEquals(List.of(addr("10.21.2.12")), redirect("www").hosts());
         assertEquals(8080, redirect("www").realPort());
+    }
+
+    /**
+     * What a restarted hce takes over: state, reason and counters of the enabled hosts with a
+     * verdict, of this generation; nothing of a host never checked or disabled (by itself or
+     * with its table).
+     */
+    @Test
+    void keptStatesAreTheEnabledCheckedHostsOfThisGeneration() {
+        assertEquals(List.of(), s.kept(), "nothing checked yet");
+        report(s, a, HostState.UP);
+        report(s, a, HostState.DOWN);
+        report(s, b, HostState.UP);
+        report(s, spare, HostState.UP);
+        assertEquals(List.of(new KeptState(s.generation, a.config.id(), HostState.DOWN, HostError.TCP_CONNECT_FAIL, 2, 1, 0),
+                new KeptState(s.generation, b.config.id(), HostState.UP, HostError.NONE, 1, 1, 0),
+                new KeptState(s.generation, spare.config.id(), HostState.UP, HostError.NONE, 1, 1, 0)), s.kept());
+        ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.11"));
+        ControlCommands.run(s, MessageType.CTL_TABLE_DISABLE, CtlId.parse("spare"));
+        assertEquals(List.of(new KeptState(s.generation, b.config.id(), HostState.UP, HostError.NONE, 1, 1, 0)),
+                s.kept());
     }
 
     @Test
