@@ -258,22 +258,22 @@ class ConfigTest {
     }
 
     /**
-     * The listen queue is 511 unless a protocol asks for more; the configuration says so, and
+     * The listen queue is 4096 unless a protocol asks for another; the configuration says so, and
      * -nv prints it, instead of the original's default of 10 that no listener gets.
      */
     @Test
-    void aBacklogUpToTheOriginalsDefaultIsTheListenQueueOf511() {
+    void aBacklogUpToTheOriginalsDefaultIsTheListenQueueOf4096() {
         Config c = ok(TABLE + SERVICE + "protocol p {\n tcp backlog 5\n}\nprotocol q {\n tcp nodelay\n}\n"
                 + "protocol b {\n tcp backlog 1024\n}\n"
                 + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n"
                 + "relay s {\n listen on 127.0.0.1 port 81\n protocol q\n table web\n}\n"
                 + "relay t {\n listen on 127.0.0.1 port 82\n protocol b\n table web\n}\n");
-        assertEquals(511, c.protocol("p").orElseThrow().tcp().backlog());
-        assertEquals(511, c.protocol("q").orElseThrow().tcp().backlog());
+        assertEquals(4096, c.protocol("p").orElseThrow().tcp().backlog());
+        assertEquals(4096, c.protocol("q").orElseThrow().tcp().backlog());
         assertEquals(1024, c.protocol("b").orElseThrow().tcp().backlog());
-        assertEquals(511, TcpOptions.defaults().backlog());
+        assertEquals(4096, TcpOptions.defaults().backlog());
         String printed = ConfigPrinter.print(c);
-        assertTrue(printed.contains("tcp { backlog 511, nodelay }"), printed);
+        assertTrue(printed.contains("tcp { backlog 4096, nodelay }"), printed);
         assertFalse(printed.matches("(?s).*backlog (5|10)[ ,}].*"), printed);
         roundTrip(c);
     }
