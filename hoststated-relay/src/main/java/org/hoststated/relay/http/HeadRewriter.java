@@ -217,6 +217,26 @@ final class HeadRewriter {
         if (head.hopByHop) {
             HopByHopFields.remove(head, this::drop, this::set);
         }
+        if (head.repeatedContentLength) {
+            dropRepeatedLengths();
+        }
+    }
+
+    /**
+     * Keeps the first of the head's Content-Length lines, which {@link HttpHead} found to
+     * hold one value: together they are a list (RFC 9110 5.3), which a sender must not
+     * forward (RFC 9110 8.6), and some peers refuse two lines whatever their values (Node.js).
+     */
+    private void dropRepeatedLengths() {
+        boolean first = true;
+        for (int f = 0; f < h.fields; f++) {
+            if (h.nameIs(f, HttpHead.CONTENT_LENGTH)) {
+                if (!first) {
+                    drop(f);
+                }
+                first = false;
+            }
+        }
     }
 
     /**

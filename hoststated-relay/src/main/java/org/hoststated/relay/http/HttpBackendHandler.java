@@ -408,7 +408,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         // A 101 is the last response of its exchange: the rules see it as any final one (relayd
         // applied them to every head), so what they remove or refuse does not pass into a tunnel.
         if ((last || status == 101) && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming
-                || normalised || rechunk || head.laterVersion)) {
+                || normalised || rechunk || head.laterVersion || head.repeatedContentLength)) {
             rules.apply(head, 0);
             if (dropFraming) {
                 rules.dropFraming();
@@ -427,7 +427,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 finalHeadIn = in;
                 finalHeadAt = end;
             }
-        } else if (head.hopByHop || dropFraming || normalised || head.laterVersion || !last && rules.removesHeaders()) {
+        } else if (head.hopByHop || dropFraming || normalised || head.laterVersion || head.repeatedContentLength
+                || !last && rules.removesHeaders()) {
             // An interim response: of the rules only header removes apply
             // (HeadRewriter#applyToInterim), but what is meant for this hop only (Connection
             // options, Keep-Alive) stops here as in any other response, and it says the

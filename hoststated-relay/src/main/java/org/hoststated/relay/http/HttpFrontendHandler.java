@@ -278,7 +278,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         // the next session, and the response then tells the client it closes.
         boolean keepServer = !persistentRequest && pool.enabled() && !head.upgradeRequest();
         boolean rewrite = requestRules.active() || keepServer || head.hopByHop || head.framingLookalikes
-                || head.laterVersion;
+                || head.laterVersion || head.repeatedContentLength;
         if (rewrite) {
             requestRules.apply(head, key);
             key = requestRules.hash();

@@ -93,6 +93,11 @@ final class HttpHead {
     int[] valueEnd = new int[16];
     /** -1 when absent. */
     long contentLength;
+    /**
+     * More than one Content-Length line, all of one value: the message is read by that
+     * length, and the next hop gets one line (RFC 9110 8.6 forbids forwarding the list).
+     */
+    boolean repeatedContentLength;
     boolean transferEncoding;
     /** Transfer codings the message lists, over all its Transfer-Encoding fields. */
     int transferCodings;
@@ -164,6 +169,7 @@ final class HttpHead {
         laterVersion = false;
         fields = 0;
         contentLength = -1;
+        repeatedContentLength = false;
         transferEncoding = false;
         transferCodings = 0;
         chunked = false;
@@ -495,6 +501,7 @@ final class HttpHead {
         if (contentLength >= 0 && contentLength != n) {
             throw new HttpException(bad, "differing Content-Length fields");
         }
+        repeatedContentLength |= contentLength >= 0;
         contentLength = n;
     }
 

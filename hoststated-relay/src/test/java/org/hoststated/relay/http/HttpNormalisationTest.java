@@ -320,6 +320,32 @@ class HttpNormalisationTest {
         }
     }
 
+    /**
+     * Repeated Content-Length lines of one value read as one length, but together they are the
+     * list {@code 5, 5}, which RFC 9110 8.6 forbids a sender to forward: the next hop gets one.
+     * nginx refuses such a request and regenerates a response's length, HAProxy sends one line;
+     * Node.js refuses a message with two (llhttp "Duplicate Content-Length") whatever their values.
+     */
+    @Test
+    void repeatedContentLengthsGoOnAsOneLine() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nX: y\r\n\r\nhello",
+                    r.forwarded("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nX: y\r\ncontent-length: 5\r\n\r\nhello"));
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\nX: y\r\n\r\nok");
+            }
+        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            for (int i = 0; i < 2; i++) {
+                c.send(HttpRelayTest.GET);
+                RawClient.Response res = c.read();
+                assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX: y\r\n", res.head());
+                assertEquals("ok", res.text());
+            }
+        }
+    }
+
     @Test
     void aLoneUpgradeFieldOrOptionIsDropped() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
