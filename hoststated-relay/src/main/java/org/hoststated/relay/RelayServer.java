@@ -122,6 +122,9 @@ public final class RelayServer {
     /** Bounds this server's sessions by {@code l} instead of the engine's limit (tests); before {@link #serve}. */
     void limit(SessionLimit l) {
         this.limit = l;
+        if (initializer instanceof HttpRelayInitializer http) {
+            http.pool().descriptors(l.idle());
+        }
     }
 
     /** The worker loops this server's sessions run on. */

@@ -24,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * and closed at once, and a warning is logged at most once a minute. Shared by every worker
  * loop (one atomic counter). The engine's instance is made before the chroot, where the
  * descriptor limit can still be read.
+ *
+ * <p>The HTTP relays' idle backend connections live on the descriptors the open sessions leave
+ * ({@link IdleDescriptors}, {@link #idle}): each admitted session makes the pools give back
+ * connections when sessions and pools together are over the budget, so the bound's sessions
+ * always find their two descriptors.
  */
 public final class SessionLimit {
     public static final String PROPERTY = "hoststated.relay.maxSessions";
@@ -36,14 +41,31 @@ public final class SessionLimit {
     static final int RESERVE = 128;
     private static final long WARN_EVERY_NANOS = 60_000_000_000L;
     private static final long FALLBACK_FDS = 16_384;
-    private static final SessionLimit ENGINE = new SessionLimit(defaultLimit());
+    private static final SessionLimit ENGINE = forEngine();
 
     private final int max;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private final IdleDescriptors idle;
 
+    /** At most {@code max} sessions, whose descriptors leave none to idle backend connections at the bound. */
     public SessionLimit(int max) {
+        this(max, 2L * Math.max(1, max));
+    }
+
+    /**
+     * At most {@code max} sessions; {@code descriptors} for sessions (two each) and idle backend
+     * connections (one each) together ({@link IdleDescriptors}).
+     */
+    public SessionLimit(int max, long descriptors) {
         this.max = Math.max(1, max);
+        this.idle = new IdleDescriptors(descriptors, open::get);
+    }
+
+    private static SessionLimit forEngine() {
+        long fdLimit = descriptorLimit();
+        long openFds = openDescriptors();
+        return new SessionLimit(defaultLimit(fdLimit, openFds), descriptorBudget(fdLimit, openFds));
     }
 
     /** The engine's bound, shared by all its relays. */
@@ -63,12 +85,26 @@ public final class SessionLimit {
      */
     static final long HEAP_PER_SESSION = 16 * 1024;
 
-    static int defaultLimit() {
+    /** The idle backend connections' share of the descriptors: what sessions leave of them. */
+    public IdleDescriptors idle() {
+        return idle;
+    }
+
+    static int defaultLimit(long fdLimit, long openFds) {
         Integer set = Integer.getInteger(PROPERTY);
         if (set != null && set > 0) {
             return set;
         }
-        return bound(descriptorLimit(), openDescriptors(), Runtime.getRuntime().maxMemory());
+        return bound(fdLimit, openFds, Runtime.getRuntime().maxMemory());
+    }
+
+    /**
+     * The descriptors sessions and idle backend connections share, for a descriptor limit
+     * {@code limit} of which {@code open} are in use already: at least what the bound's
+     * sessions need ({@link #forDescriptors}).
+     */
+    static long descriptorBudget(long limit, long open) {
+        return Math.max(2L * forDescriptors(limit, open), limit - open - RESERVE);
     }
 
     /** The lower of the descriptors' bound ({@link #forDescriptors}) and the heap's ({@link #forHeap}). */
@@ -165,6 +201,7 @@ public final class SessionLimit {
                 return;
             }
             ch.closeFuture().addListener(f -> open.decrementAndGet());
+            idle.makeRoom(ch.eventLoop());
             if (sessionPipeline instanceof SessionPipeline p) {
                 p.init(ch);
             } else {

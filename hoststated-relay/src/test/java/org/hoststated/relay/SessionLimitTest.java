@@ -16,7 +16,7 @@ class SessionLimitTest {
         assertEquals(soft, SessionLimit.descriptorLimit());
         long open = SessionLimit.openDescriptors();
         assertTrue(open > 3 && open < 10_000, "open descriptors: " + open);
-        int bound = SessionLimit.defaultLimit();
+        int bound = SessionLimit.defaultLimit(soft, open);
         long expected = Math.min(Math.max(16, (soft - open - 128) / 2),
                 SessionLimit.forHeap(Runtime.getRuntime().maxMemory()));
         assertTrue(Math.abs(bound - expected) <= 8, bound + " for " + soft + ", " + open);
@@ -55,5 +55,18 @@ class SessionLimitTest {
             }
         }
         assertEquals(16, SessionLimit.forDescriptors(64, 55));
+    }
+
+    /**
+     * The descriptors sessions and idle backend connections share: all the limit leaves once
+     * the open ones and the reserve are taken away, so the pools may use what the sessions do
+     * not; never less than the bound's sessions need.
+     */
+    @Test
+    void theDescriptorBudgetIsWhatTheLimitLeaves() {
+        assertEquals(1024 - 55 - 128, SessionLimit.descriptorBudget(1024, 55));
+        assertEquals(2L * 16, SessionLimit.descriptorBudget(64, 55));
+        assertEquals(2L * 8, new SessionLimit(8).idle().budget());
+        assertEquals(900, new SessionLimit(8, 900).idle().budget());
     }
 }

@@ -3,6 +3,8 @@ package org.hoststated.relay.http;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.ConcurrentHashMap;
+import org.hoststated.relay.IdleDescriptors;
+import org.hoststated.relay.SessionLimit;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.TargetHost;
@@ -20,6 +22,10 @@ import org.hoststated.relay.lb.TargetHost;
  * replaced or removed it: a new generation starts with empty pools, so a removed host is never
  * reused), {@link #hostsChanged} when host state changed (a host that is no longer usable loses
  * its parked connections). Both may be called from any thread.
+ *
+ * <p>The parked connections count against the engine's descriptors with its sessions
+ * ({@link IdleDescriptors}): a connection is parked only while the open sessions leave room,
+ * and given back, longest idle first, when a new session needs the room.
  *
  * @param limits the bounds; {@link Limits#perHost} 0 switches reuse off
  */
@@ -39,6 +45,7 @@ public final class BackendPool {
     private final HostSelector selector;
     private final Limits limits;
     private final ConcurrentHashMap<EventExecutor, IdleBackends> loops = new ConcurrentHashMap<>();
+    private volatile IdleDescriptors descriptors = SessionLimit.engine().idle();
     private volatile boolean closed;
 
     BackendPool(HostSelector selector, Limits limits, int relayTimeoutSec) {
@@ -54,6 +61,18 @@ public final class BackendPool {
 
     Limits limits() {
         return limits;
+    }
+
+    /**
+     * Parked connections take their descriptors from {@code d} (the session bound's share,
+     * {@link SessionLimit#idle}) instead of the engine's; before the first session.
+     */
+    public void descriptors(IdleDescriptors d) {
+        descriptors = d;
+    }
+
+    IdleDescriptors descriptors() {
+        return descriptors;
     }
 
     boolean closed() {

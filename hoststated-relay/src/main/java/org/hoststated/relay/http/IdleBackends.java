@@ -5,6 +5,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import org.hoststated.relay.IdleDescriptors;
 import org.hoststated.relay.lb.TargetHost;
 
 /**
@@ -15,10 +16,17 @@ import org.hoststated.relay.lb.TargetHost;
  * noticed at once and the connection removed ({@link HttpBackendHandler} calls {@link #remove}).
  * One timer per loop and relay, running only while connections are parked, closes those idle
  * longer than the pool's limit and those of hosts no longer usable.
+ *
+ * <p>Each parked connection holds a descriptor of the engine's budget ({@link IdleDescriptors}):
+ * a connection is parked only while the open sessions leave room for it, and the longest idle
+ * one is given back ({@link #giveBackOldest}) when a new session needs the room.
  */
-final class IdleBackends {
+final class IdleBackends implements IdleDescriptors.Pool {
     private final BackendPool pool;
     private final EventLoop loop;
+    private final IdleDescriptors descriptors;
+    /** Whether {@link #descriptors} knows this pool (from its first park until {@link #closeAll}). */
+    private boolean registered;
     private final long idleNanos;
     private final long sweepMs;
     /**
@@ -36,6 +44,7 @@ final class IdleBackends {
     IdleBackends(BackendPool pool, EventLoop loop) {
         this.pool = pool;
         this.loop = loop;
+        this.descriptors = pool.descriptors();
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(pool.limits().idleMs());
         this.sweepMs = Math.max(20, Math.min(1000, pool.limits().idleMs() / 3));
     }
@@ -59,10 +68,15 @@ final class IdleBackends {
             return false;
         }
         ArrayDeque<HttpBackendHandler> q = queue(host);
+        if ((q != null && q.size() >= pool.limits().perHost()) || !descriptors.take()) {
+            return false;
+        }
         if (q == null) {
             q = addHost(host);
-        } else if (q.size() >= pool.limits().perHost()) {
-            return false;
+        }
+        if (!registered) {
+            descriptors.register(loop, this);
+            registered = true;
         }
         conn.parkIn(this, host, lastActiveNanos);
         q.push(conn);
@@ -80,7 +94,7 @@ final class IdleBackends {
             return null;
         }
         for (HttpBackendHandler c; (c = q.poll()) != null; ) {
-            size--;
+            left();
             c.unpark();
             if (c.channel().isActive()) {
                 return c;
@@ -94,8 +108,37 @@ final class IdleBackends {
     void remove(HttpBackendHandler conn, TargetHost host) {
         ArrayDeque<HttpBackendHandler> q = queue(host);
         if (q != null && q.remove(conn)) {
-            size--;
+            left();
         }
+    }
+
+    /** A parked connection left the pool: its descriptor goes back to the sessions. */
+    private void left() {
+        size--;
+        descriptors.release();
+    }
+
+    /**
+     * Closes the connection parked longest, of any host (a new session needs its descriptor);
+     * false when none is parked.
+     */
+    @Override
+    public boolean giveBackOldest() {
+        ArrayDeque<HttpBackendHandler> oldest = null;
+        for (int i = 0; i < hostCount; i++) {
+            HttpBackendHandler c = queues[i].peekLast();
+            if (c != null && (oldest == null || c.parkedSince() - oldest.peekLast().parkedSince() < 0)) {
+                oldest = queues[i];
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        HttpBackendHandler c = oldest.pollLast();
+        left();
+        c.unpark();
+        c.channel().close();
+        return true;
     }
 
     private void sweep() {
@@ -117,7 +160,7 @@ final class IdleBackends {
             boolean usable = !pool.closed() && pool.usable(hosts[i]);
             for (HttpBackendHandler c; (c = q.peekLast()) != null && (!usable || now - c.parkedSince() >= idleNanos); ) {
                 q.pollLast();
-                size--;
+                left();
                 c.unpark();
                 c.channel().close();
             }
@@ -152,10 +195,14 @@ final class IdleBackends {
     void closeAll() {
         for (int i = 0; i < hostCount; i++) {
             for (HttpBackendHandler c; (c = queues[i].poll()) != null; ) {
+                left();
                 c.unpark();
                 c.channel().close();
             }
         }
-        size = 0;
+        if (registered) {
+            descriptors.unregister(loop, this);
+            registered = false;
+        }
     }
 }

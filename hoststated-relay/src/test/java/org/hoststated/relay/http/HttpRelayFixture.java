@@ -57,6 +57,7 @@ final class HttpRelayFixture implements AutoCloseable {
     final Channel listener;
     final InetSocketAddress address;
     final HttpRelayInitializer initializer;
+    private final org.hoststated.relay.IdleDescriptors sessionLimitIdle;
 
     static Builder builder() {
         return new Builder();
@@ -166,6 +167,12 @@ final class HttpRelayFixture implements AutoCloseable {
             return this;
         }
 
+        /** At most {@code max} sessions, sharing {@code descriptors} with the idle backend connections. */
+        Builder sessionLimit(int max, long descriptors) {
+            sessionLimit = new SessionLimit(max, descriptors);
+            return this;
+        }
+
         Builder socketBuffer(int bytes) {
             socketBuffer = bytes;
             return this;
@@ -229,6 +236,8 @@ final class HttpRelayFixture implements AutoCloseable {
         b.beforeServing.accept(address);
         int fd = s.intValue();
         initializer = new HttpRelayInitializer(context, b.tls, protocol, b.limits, b.pool);
+        sessionLimitIdle = b.sessionLimit.idle();
+        initializer.pool().descriptors(sessionLimitIdle);
         ServerBootstrap sb = new ServerBootstrap().group(workers).channelFactory(() -> b.transport.adopt(fd))
                 .childHandler(b.sessionLimit.guard("www", initializer));
         SocketOptions.accepted(sb, protocol.tcp());
@@ -263,6 +272,11 @@ final class HttpRelayFixture implements AutoCloseable {
     /** Open sessions right now. */
     long active() {
         return counters.active();
+    }
+
+    /** Idle backend connections the session bound counts now (all relays using its limit). */
+    int heldDescriptors() {
+        return sessionLimitIdle.held();
     }
 
     /** Idle backend connections parked now (read on the worker loop). */
