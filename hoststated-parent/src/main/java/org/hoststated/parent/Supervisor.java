@@ -19,6 +19,7 @@ import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.msg.ResolvedName;
 import org.hoststated.core.msg.TlsKeyPair;
@@ -250,6 +251,7 @@ final class Supervisor implements Reloader.Target {
                 configured(from, e.generation());
                 listener.engineError(from, e.generation(), e.reason());
             }
+            case LISTENER_REQUEST -> passListenerAgain(m.payload(ObjId.class));
             default -> {
                 return listener.engineMessage(from, m);
             }
@@ -289,6 +291,35 @@ final class Supervisor implements Reloader.Target {
                     log.error("cannot pass the listening socket of relay {}: {}", r.name(), ex.getMessage());
                 }
             }
+        }
+    }
+
+    /**
+     * The relay engine lost a listening socket the parent passed (it had no descriptor free
+     * when it came) and asks for it again: passed again while its generation is the current
+     * one; a reload since has passed the new generation's.
+     */
+    private void passListenerAgain(ObjId want) {
+        EngineProcess e = running.get(ProcId.RELAY);
+        if (e == null) {
+            return;
+        }
+        if (want.generation() != generation) {
+            log.debug("relay engine asked for the listening socket of relay id {} of configuration {}: "
+                    + "configuration {} replaced it", want.id(), want.generation(), generation);
+            return;
+        }
+        Optional<RelayConfig> r = config.config().relay(want.id());
+        if (r.isEmpty()) {
+            log.warn("relay engine asked for the listening socket of relay id {}, which configuration {} does not have",
+                    want.id(), generation);
+            return;
+        }
+        log.info("passing the listening socket of relay {} again: the relay engine lost it", r.get().name());
+        try {
+            e.passFd(FdTag.listener(want.id(), generation), listeners.fd(config.config(), r.get()));
+        } catch (IOException ex) {
+            log.error("cannot pass the listening socket of relay {}: {}", r.get().name(), ex.getMessage());
         }
     }
 

@@ -99,7 +99,13 @@ public enum MessageType {
      */
     KEPT_STATE(66, KeptState.CODEC, KeptState.SIZE, r(PFE, HCE)),
     /** Every KEPT_STATE of pfe's answer for this generation has been sent. */
-    KEPT_STATE_END(67, Generation.CODEC, 4, r(PFE, HCE));
+    KEPT_STATE_END(67, Generation.CODEC, 4, r(PFE, HCE)),
+    /**
+     * The relay engine asks for the listening socket of relay {@code id} of a generation again:
+     * the kernel dropped the one the parent passed (the engine had no descriptor free). The
+     * parent passes it again on the fd channel, if that generation is still its current one.
+     */
+    LISTENER_REQUEST(68, ObjId.CODEC, 8, r(RELAY, PARENT));
 
     /** Longest payload of any type: frames above this are refused before they are read. */
     public static final int MAX_PAYLOAD = 2 * TlsKeyPair.MAX_PEM + 16;

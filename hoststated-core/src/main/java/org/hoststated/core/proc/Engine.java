@@ -3,6 +3,7 @@ package org.hoststated.core.proc;
 import io.netty.channel.EventLoop;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler;
 import org.hoststated.core.msg.Empty;
@@ -12,6 +13,7 @@ import org.hoststated.core.msg.Generation;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.log.LogConfig;
 import org.slf4j.Logger;
@@ -29,6 +31,7 @@ public abstract class Engine {
     private final ProcId id;
     private final Map<ProcId, ImsgChannel> peers = new EnumMap<>(ProcId.class);
     private final ConfigReceiver receiver = new ConfigReceiver();
+    private final LostListeners lostListeners = new LostListeners();
     private EventLoop loop;
     private ImsgChannel parent;
     private int generation;
@@ -190,8 +193,11 @@ public abstract class Engine {
      * came ("Too many open files"), and the kernel dropped it. Without it the engine would serve
      * stale state for good: a relay that a reload added never listened, and relays that stayed
      * went on with the previous generation's hosts (a host disabled or down still got
-     * sessions); a lost peer channel leaves no host state at all. So the engine exits, to be
-     * started again by the parent with every descriptor. One of an older generation is let go.
+     * sessions); a lost peer channel leaves no host state at all. A relay's listening socket
+     * is asked for again, a few times with growing pauses ({@link LostListeners}): exiting
+     * would cut every live session. A peer channel lost, or a listener lost every time it was
+     * asked for, and the engine exits, to be started again by the parent with every
+     * descriptor. One of an older generation is let go.
      */
     final void fdLost(FdTag tag) {
         String what;
@@ -206,13 +212,43 @@ public abstract class Engine {
                     + "configuration {} replaced it", what, tag.generation(), generation);
             return;
         }
+        if (tag.kind() == FdTag.Kind.LISTENER) {
+            long delay = lostListeners.lost(tag);
+            if (delay >= 0) {
+                int ask = lostListeners.asked(tag);
+                log.warn("fd channel: the {} of configuration {} was lost (no descriptor free); asking the "
+                        + "parent for it again in {} ms ({} of {})", what, tag.generation(), delay, ask,
+                        LostListeners.MAX_ASKS);
+                loop.schedule(() -> askAgain(tag, ask), delay, TimeUnit.MILLISECONDS);
+                return;
+            }
+        }
         log.error("fd channel: the {} of configuration {} was lost: this process has no descriptor "
                 + "free (Too many open files); exiting, to be started again", what, tag.generation());
         EngineMain.exit(this, 1);
     }
 
+    /**
+     * Asks the parent for {@code tag}'s listener again, unless it came meanwhile; an ask left
+     * unanswered counts as another loss.
+     */
+    private void askAgain(FdTag tag, int ask) {
+        if (lostListeners.asked(tag) != ask) {
+            return;
+        }
+        parent.send(MessageType.LISTENER_REQUEST, new ObjId(tag.generation(), tag.subject()));
+        loop.schedule(() -> {
+            if (lostListeners.asked(tag) == ask) {
+                log.warn("fd channel: the parent did not answer the request for the listening socket of relay id {} "
+                        + "of configuration {}", tag.subject(), tag.generation());
+                fdLost(tag);
+            }
+        }, LostListeners.ANSWER_MS, TimeUnit.MILLISECONDS);
+    }
+
     final void fdReceived(FdTag tag, int fd) {
         if (tag.kind() == FdTag.Kind.LISTENER) {
+            lostListeners.received(tag);
             listenerReceived(tag, fd);
             return;
         }
