@@ -198,8 +198,13 @@ public final class DnsRelay {
             }
             bound.accept(b.isSuccess());
         });
-        upstreams.add(u);
-        f.channel().closeFuture().addListener(c -> upstreams.remove(u));
+        if (f.channel().isOpen()) {
+            // Not when the socket could not even be created (no descriptor free): Netty then
+            // returns a stand-in channel that never closes, and each try, once a second, was
+            // kept for good and flushed after every read.
+            upstreams.add(u);
+            f.channel().closeFuture().addListener(c -> upstreams.remove(u));
+        }
         return u;
     }
 
@@ -472,6 +477,11 @@ public final class DnsRelay {
     /** Queries waiting for an answer now (tests). */
     int waiting() {
         return waiting;
+    }
+
+    /** The sockets towards the backends the relay keeps now (tests; on the loop). */
+    int upstreamSockets() {
+        return upstreams.size();
     }
 
     private static void closeQuietly(int fd) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.Socket;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -16,6 +17,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -425,6 +427,74 @@ class DnsRelayTest {
         await("the query to reach the backend", () -> b.seen.size() == 1);
         listener.close().syncUninterruptibly();
         await("the waiting query to end", () -> counters.active() == 0);
+    }
+
+    /**
+     * With no descriptor free, the socket a rotation needs cannot even be created: the relay
+     * goes on through its current socket and tries again once a second. Each failed try was
+     * kept for good (Netty hands back a stand-in channel that never closes), one more socket
+     * object a second for as long as descriptors ran short, each flushed after every read. A
+     * query to which the host stays silent keeps each retired socket open, as under load, so
+     * that no socket of the relay's own frees a descriptor for the next.
+     */
+    @Test
+    void sockets_that_could_not_be_created_are_not_kept() throws Exception {
+        long limit = openFilesLimit();
+        assumeTrue(limit > 0 && limit <= 100_000, "descriptor limit " + limit + ": too many to use up");
+        TestDnsServer b = server();
+        b.mode = TestDnsServer.Mode.SILENT_TO_HOLD;
+        start(RelayTransport.epoll(), List.of(b), 600, false, 2);
+        DatagramSocket c = client();
+        DatagramSocket unanswered = client();
+        byte[] hold = Dns.query(0, "hold.example");
+        ask(c, Dns.query(0, "fd.example"));
+        List<FileInputStream> hog = new ArrayList<>();
+        try {
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3_500);
+            for (int i = 1; System.nanoTime() < end; i++) {
+                unanswered.send(new DatagramPacket(hold, hold.length, relayAt));
+                useUpDescriptors(hog);
+                assertEquals(i, Dns.id(ask(c, Dns.query(i, "fd.example"))), "answered through the current socket");
+                Thread.sleep(100);
+            }
+        } finally {
+            for (FileInputStream f : hog) {
+                f.close();
+            }
+        }
+        int sockets = relay.loop().submit(relay::upstreamSockets).get();
+        assertTrue(sockets <= 3, sockets + " sockets towards the backends kept");
+        int before = (int) b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count();
+        await("a new socket once descriptors are free", () -> {
+            try {
+                ask(c, Dns.query(1, "fd.example"));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count() > before;
+        });
+    }
+
+    /** Opens /dev/null until this process has no descriptor left. */
+    static void useUpDescriptors(List<FileInputStream> hog) {
+        try {
+            while (true) {
+                hog.add(new FileInputStream("/dev/null"));
+            }
+        } catch (IOException e) {
+            // Too many open files: none left.
+        }
+    }
+
+    /** The soft limit of open files of this process, or -1 if unknown. */
+    static long openFilesLimit() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max open files")) {
+                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                return soft.equals("unlimited") ? -1 : Long.parseLong(soft);
+            }
+        }
+        return -1;
     }
 
     @Test

@@ -19,7 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * or one that answers from another address), or answer under another id than the query's.
  */
 final class TestDnsServer implements AutoCloseable {
-    enum Mode { ANSWER, SILENT, FORGE_FIRST, BIG, LATE, SWAP_IDS_FIRST, UPPER_CASE, FROM_OTHER_PORT, OTHER_ID }
+    enum Mode { ANSWER, SILENT, FORGE_FIRST, BIG, LATE, SWAP_IDS_FIRST, UPPER_CASE, FROM_OTHER_PORT, OTHER_ID,
+        /** Silent to queries for names that start with "hold", answers the others. */
+        SILENT_TO_HOLD }
 
     /** A query as the server saw it. */
     record Seen(int id, int sourcePort, String name) {
@@ -78,6 +80,11 @@ final class TestDnsServer implements AutoCloseable {
                 seen.add(new Seen(id, from.getPort(), Dns.questionName(q)));
                 switch (mode) {
                     case SILENT -> { }
+                    case SILENT_TO_HOLD -> {
+                        if (!Dns.questionName(q).startsWith("hold")) {
+                            socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
+                        }
+                    }
                     case ANSWER -> socket.send(ByteBuffer.wrap(Dns.answer(q, address, 0)), from);
                     case BIG -> socket.send(ByteBuffer.wrap(Dns.answer(q, address, 10_000)), from);
                     case LATE -> {
