@@ -76,6 +76,8 @@ public final class DnsRelay {
     private final ThrottledCount droppedAtLimit = new ThrottledCount();
     /** Answers from the backends dropped as no query's. */
     private final ThrottledCount droppedAnswers = new ThrottledCount();
+    /** Sockets towards the backends that could not be opened. */
+    private final ThrottledCount openFailures = new ThrottledCount();
     private final QueryIds ids = new QueryIds();
     private final List<UpstreamSocket> upstreams = new ArrayList<>();
     /** The queries waiting, for {@code show sessions} (read from the engine's loop). */
@@ -183,6 +185,21 @@ public final class DnsRelay {
         });
     }
 
+    /**
+     * A socket towards the backends could not be opened ({@code why}): tried again once a
+     * second while queries flow, so said at most once a minute, with the count since the last
+     * time. Each try was a warning: a line a second for as long as descriptors ran short.
+     */
+    private void openFailed(String why) {
+        long n = openFailures.add();
+        if (n > 0) {
+            log.warn("relay {}: cannot open a udp socket towards the backends: {} ({} since the last such warning)",
+                    relay.name(), why, n);
+        } else {
+            log.debug("relay {}: cannot open a udp socket towards the backends: {}", relay.name(), why);
+        }
+    }
+
     /** A new socket towards the backends; {@code bound} hears whether it could be bound. */
     private UpstreamSocket openUpstream(Consumer<Boolean> bound) {
         lastOpenNanos = System.nanoTime();
@@ -193,8 +210,9 @@ public final class DnsRelay {
         f.channel().pipeline().addLast(new AnswerHandler(u));
         f.addListener(b -> {
             if (!b.isSuccess()) {
-                log.warn("relay {}: cannot open a udp socket towards the backends: {}", relay.name(),
-                        b.cause().getMessage());
+                // On Netty's global executor when the socket could not be created: counted on the loop.
+                String why = b.cause().getMessage();
+                loop.execute(() -> openFailed(why));
             }
             bound.accept(b.isSuccess());
         });

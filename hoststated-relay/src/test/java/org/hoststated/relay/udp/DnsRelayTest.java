@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.hoststated.core.config.ForwardTarget;
 import org.hoststated.core.config.ListenConfig;
@@ -204,6 +205,11 @@ class DnsRelayTest {
 
     /** The next line the relay logs to {@code syslogd}, within 10 s. */
     private static String nextLine(UnixDatagramSocket syslogd) throws Exception {
+        return nextLine(syslogd, 10);
+    }
+
+    /** The next line the relay logs to {@code syslogd}, within {@code seconds}. */
+    private static String nextLine(UnixDatagramSocket syslogd, int seconds) throws Exception {
         return CompletableFuture.supplyAsync(() -> {
             byte[] buf = new byte[9000];
             try {
@@ -211,7 +217,7 @@ class DnsRelayTest {
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }
-        }).get(10, TimeUnit.SECONDS);
+        }).get(seconds, TimeUnit.SECONDS);
     }
 
     /**
@@ -431,48 +437,63 @@ class DnsRelayTest {
 
     /**
      * With no descriptor free, the socket a rotation needs cannot even be created: the relay
-     * goes on through its current socket and tries again once a second. Each failed try was
-     * kept for good (Netty hands back a stand-in channel that never closes), one more socket
-     * object a second for as long as descriptors ran short, each flushed after every read. A
-     * query to which the host stays silent keeps each retired socket open, as under load, so
-     * that no socket of the relay's own frees a descriptor for the next.
+     * goes on through its current socket and tries again once a second, warning once a minute
+     * at most. Each failed try was kept for good (Netty hands back a stand-in channel that
+     * never closes), one more socket object a second, each flushed after every read; and each
+     * was a warning. A query to which the host stays silent keeps each retired socket open, as
+     * under load, so that no socket of the relay's own frees a descriptor for the next.
      */
     @Test
-    void sockets_that_could_not_be_created_are_not_kept() throws Exception {
+    void sockets_that_could_not_be_created_are_not_kept_nor_warned_of_each(@TempDir Path tmp) throws Exception {
         long limit = openFilesLimit();
         assumeTrue(limit > 0 && limit <= 100_000, "descriptor limit " + limit + ": too many to use up");
-        TestDnsServer b = server();
-        b.mode = TestDnsServer.Mode.SILENT_TO_HOLD;
-        start(RelayTransport.epoll(), List.of(b), 600, false, 2);
-        DatagramSocket c = client();
-        DatagramSocket unanswered = client();
-        byte[] hold = Dns.query(0, "hold.example");
-        ask(c, Dns.query(0, "fd.example"));
-        List<FileInputStream> hog = new ArrayList<>();
-        try {
-            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3_500);
-            for (int i = 1; System.nanoTime() < end; i++) {
-                unanswered.send(new DatagramPacket(hold, hold.length, relayAt));
-                useUpDescriptors(hog);
-                assertEquals(i, Dns.id(ask(c, Dns.query(i, "fd.example"))), "answered through the current socket");
-                Thread.sleep(100);
-            }
-        } finally {
-            for (FileInputStream f : hog) {
-                f.close();
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
+            LogConfig.init("hoststated", "relay", false, false, devLog);
+            try {
+                TestDnsServer b = server();
+                b.mode = TestDnsServer.Mode.SILENT_TO_HOLD;
+                start(RelayTransport.epoll(), List.of(b), 600, false, 2);
+                DatagramSocket c = client();
+                DatagramSocket unanswered = client();
+                byte[] hold = Dns.query(0, "hold.example");
+                ask(c, Dns.query(0, "fd.example"));
+                // Loads the log's classes while their jar can still be opened.
+                org.slf4j.LoggerFactory.getLogger(DnsRelayTest.class).warn("descriptors used up from here");
+                nextLine(syslogd);
+                List<FileInputStream> hog = new ArrayList<>();
+                try {
+                    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3_500);
+                    for (int i = 1; System.nanoTime() < end; i++) {
+                        unanswered.send(new DatagramPacket(hold, hold.length, relayAt));
+                        useUpDescriptors(hog);
+                        assertEquals(i, Dns.id(ask(c, Dns.query(i, "fd.example"))), "answered through the current socket");
+                        Thread.sleep(100);
+                    }
+                } finally {
+                    for (FileInputStream f : hog) {
+                        f.close();
+                    }
+                }
+                int sockets = relay.loop().submit(relay::upstreamSockets).get();
+                assertTrue(sockets <= 3, sockets + " sockets towards the backends kept");
+                String line = nextLine(syslogd);
+                assertTrue(line.endsWith("(1 since the last such warning)")
+                        && line.contains("relay dns: cannot open a udp socket towards the backends: "), line);
+                int before = (int) b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count();
+                await("a new socket once descriptors are free", () -> {
+                    try {
+                        ask(c, Dns.query(1, "fd.example"));
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count() > before;
+                });
+                assertThrows(TimeoutException.class, () -> nextLine(syslogd, 1), "no second warning within the minute");
+            } finally {
+                LogConfig.init("hoststated", "hoststated", true, false);
             }
         }
-        int sockets = relay.loop().submit(relay::upstreamSockets).get();
-        assertTrue(sockets <= 3, sockets + " sockets towards the backends kept");
-        int before = (int) b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count();
-        await("a new socket once descriptors are free", () -> {
-            try {
-                ask(c, Dns.query(1, "fd.example"));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            return b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count() > before;
-        });
     }
 
     /** Opens /dev/null until this process has no descriptor left. */
