@@ -57,8 +57,12 @@ final class DnsQuestion {
         if (end(answer, start) - start != question.length) {
             return false;
         }
+        // The name in any letter case; type and class, its last 4 bytes, as they are: folded
+        // as letters too, an HTTPS query (type 65, 'A') took the answer of type 97 ('a').
+        int name = question.length - 4;
         for (int i = 0; i < question.length; i++) {
-            if (lower(answer.getByte(start + i)) != lower(question[i])) {
+            byte a = answer.getByte(start + i);
+            if (i < name ? lower(a) != lower(question[i]) : a != question[i]) {
                 return false;
             }
         }
