@@ -46,13 +46,16 @@ import org.slf4j.LoggerFactory;
  * <p>Each query is one session of the relay's counters (as the original's). Everything runs on
  * one worker loop: the listener's, where the sockets towards the backends are registered too,
  * so no state is shared between threads. The sockets towards the backends are replaced every
- * {@link #ROTATE_AFTER} queries, so their source port changes as a per-query socket's would,
- * without a socket per query.
+ * {@link #ROTATE_AFTER} queries, and a second after the first query that used one, so their
+ * source port changes as a per-query socket's would, without a socket per query: by count
+ * alone, a relay of little traffic sent from one port for hours, and a forger who had learnt
+ * it (a query of its own through the relay) had only the 16 bits of the id left to guess.
  */
 public final class DnsRelay {
     private static final Logger log = LoggerFactory.getLogger(DnsRelay.class);
     static final int MAX_WAIT_MS = 5_000;
     static final int ROTATE_AFTER = 4_096;
+    private static final long ROTATE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Queries waiting at once per relay, over all its sockets; more are dropped. */
     static final int MAX_WAITING = 65_536;
     private static final long SPARE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -211,7 +214,7 @@ public final class DnsRelay {
         f.addListener(b -> {
             if (!b.isSuccess()) {
                 // On Netty's global executor when the socket could not be created: counted on the loop.
-                String why = b.cause().getMessage();
+                String why = reason(b.cause());
                 loop.execute(() -> openFailed(why));
             }
             bound.accept(b.isSuccess());
@@ -224,6 +227,23 @@ public final class DnsRelay {
             f.channel().closeFuture().addListener(c -> upstreams.remove(u));
         }
         return u;
+    }
+
+    /**
+     * Why a socket could not be made, in words: Netty's "ChannelException:
+     * ...NativeIoException: newSocketDgram(..) failed with error(-24): Too many open files" is
+     * "Too many open files". With JDK classes only: no descriptor may be free to load a class.
+     */
+    private static String reason(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        if (m == null || m.isEmpty()) {
+            return t.getClass().getSimpleName();
+        }
+        int at = m.indexOf("): ");
+        return m.contains("(..) failed") && at >= 0 ? m.substring(at + 3) : m;
     }
 
     /**
@@ -242,17 +262,23 @@ public final class DnsRelay {
         return b;
     }
 
-    /** The socket the next query leaves by, opening a fresh one every {@code rotateAfter} queries. */
+    /**
+     * The socket the next query leaves by, opening a fresh one every {@code rotateAfter}
+     * queries and every second while queries flow.
+     */
     private UpstreamSocket upstream() {
         if (stopped || current == null) {
             return null;
         }
-        if (current.forwarded() >= rotateAfter || !current.ready()) {
-            if (spare.ready()) {
+        long now = System.nanoTime();
+        boolean old = current.forwarded() >= rotateAfter || current.servedLongerThan(ROTATE_EVERY_NANOS, now);
+        if (old || !current.ready()) {
+            // No spare while the first socket could not be bound yet (startUpstreams tries again).
+            if (spare != null && spare.ready()) {
                 current.retire();
                 current = spare;
                 spare = openUpstream(b -> { });
-            } else if (!spare.channel.isOpen() && System.nanoTime() - lastOpenNanos > SPARE_RETRY_NANOS) {
+            } else if (spare != null && !spare.channel.isOpen() && now - lastOpenNanos > SPARE_RETRY_NANOS) {
                 // The spare could not be bound (out of descriptors?): try again, once a second.
                 spare = openUpstream(b -> { });
             }

@@ -22,6 +22,8 @@ final class UpstreamSocket {
     final Channel channel;
     private final IntObjectHashMap<PendingQuery> pending = new IntObjectHashMap<>();
     private int forwarded;
+    /** When its first query left ({@link System#nanoTime}): a socket serves a second at most. */
+    private long firstQueryNanos;
     private boolean retired;
 
     UpstreamSocket(Channel channel) {
@@ -48,8 +50,15 @@ final class UpstreamSocket {
             id = ids.next();
         } while (pending.containsKey(id));
         pending.put(id, q);
-        forwarded++;
+        if (forwarded++ == 0) {
+            firstQueryNanos = System.nanoTime();
+        }
         return id;
+    }
+
+    /** Whether its first query left more than {@code nanos} before {@code now}. */
+    boolean servedLongerThan(long nanos, long now) {
+        return forwarded > 0 && now - firstQueryNanos > nanos;
     }
 
     PendingQuery get(int id) {
