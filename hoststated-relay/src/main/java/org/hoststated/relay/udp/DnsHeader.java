@@ -28,6 +28,15 @@ final class DnsHeader {
         msg.setShort(msg.readerIndex(), id);
     }
 
+    /**
+     * A standard query (opcode 0) with more than one question, which RFC 9619 forbids and no
+     * server answers as asked: its answer could only be matched by the id.
+     */
+    static boolean severalQuestions(ByteBuf msg) {
+        int opcode = (msg.getUnsignedByte(msg.readerIndex() + 2) >> 3) & 0x0f;
+        return opcode == 0 && msg.getUnsignedShort(msg.readerIndex() + 4) > 1;
+    }
+
     /** The QR bit: set in answers, clear in queries. */
     static boolean isResponse(ByteBuf msg) {
         return (msg.getUnsignedByte(msg.readerIndex() + 2) & FLAGS0_QR) != 0;

@@ -292,9 +292,10 @@ public final class DnsRelay {
         if (relay.config().disabled()) {
             return;
         }
-        if (!DnsHeader.fits(msg) || DnsHeader.isResponse(msg)) {
-            log.debug("relay {}: {} from {} dropped", relay.name(),
-                    DnsHeader.fits(msg) ? "not a query" : "short datagram", SessionInfo.address(client));
+        if (!DnsHeader.fits(msg) || DnsHeader.isResponse(msg) || DnsHeader.severalQuestions(msg)) {
+            log.debug("relay {}: {} from {} dropped", relay.name(), !DnsHeader.fits(msg) ? "short datagram"
+                    : DnsHeader.isResponse(msg) ? "not a query" : "query of several questions",
+                    SessionInfo.address(client));
             return;
         }
         if (waiting >= maxWaiting) {

@@ -339,7 +339,13 @@ class DnsRelayTest {
         start(List.of(b));
         DatagramSocket c = client();
         byte[] answerShaped = Dns.answer(Dns.query(5, "x.example"), ANSWER, 0);
-        for (byte[] junk : List.of(new byte[0], new byte[] {1, 2, 3}, new byte[11], answerShaped)) {
+        // Two questions (RFC 9619: a query has at most one; dnsmasq drops it): its answer
+        // could be matched by the id alone.
+        byte[] one = Dns.query(7, "two.example");
+        byte[] two = Arrays.copyOf(one, one.length + one.length - DnsHeader.LENGTH);
+        System.arraycopy(one, DnsHeader.LENGTH, two, one.length, one.length - DnsHeader.LENGTH);
+        two[5] = 2;
+        for (byte[] junk : List.of(new byte[0], new byte[] {1, 2, 3}, new byte[11], answerShaped, two)) {
             c.send(new DatagramPacket(junk, junk.length, relayAt));
         }
         byte[] a = ask(c, Dns.query(6, "ok.example"));
