@@ -30,7 +30,7 @@ import org.hoststated.core.msg.RelayStatistics;
  *   "\t%4s\ttotal: %lu/%lu checks[, %d retries]\n"  show hosts, under a checked host
  *   "\t%4s\tlast error: %s\n"                     show hosts, under a down host (issue 7)
  *   "\t%4s\ttotal: %lu sessions\n"                show relays, then last: and average:
- *   "session %u:%u %s:%u -> %s:%u\t%s\n"          show sessions, then "\tage %s, idle %s, relay %u\n"
+ *   "session %u:%u %s:%u -> %s:%u\t%s\n"          show sessions, then "\tage %s, idle %s, relay %u\n" (and the bytes)
  * </pre>
  *
  * One instance formats one {@code show} listing; the static methods format single lines
@@ -206,7 +206,10 @@ final class SummaryFormatter {
     /**
      * One {@code show sessions} entry, the original's two lines:
      * {@code session <loop>:<id> <client>:<port> -> <target>:<port>\tRUNNING|DONE} and
-     * {@code \tage HH:MM:SS, idle HH:MM:SS, relay <id>}. An IPv6 address is bracketed (the
+     * {@code \tage HH:MM:SS, idle HH:MM:SS, relay <id>}, to which this one adds the payload bytes
+     * relayed so far, {@code , <n> bytes to server, <n> bytes to client}, as the session's close
+     * line writes them (after the original's fields, so that what read them reads them still).
+     * An IPv6 address is bracketed (the
      * original printed it bare, which makes its port unreadable); a session that has no backend
      * yet shows {@code -> (none)}.
      */
@@ -220,7 +223,9 @@ final class SummaryFormatter {
         }
         b.append('\t').append(s.done() ? "DONE" : "RUNNING").append("\n\tage ");
         duration(b, s.ageMs()).append(", idle ");
-        duration(b, s.idleMs()).append(", relay ").append(Integer.toUnsignedString(s.relayId())).append('\n');
+        duration(b, s.idleMs()).append(", relay ").append(Integer.toUnsignedString(s.relayId()))
+                .append(", ").append(s.toServer()).append(" bytes to server, ").append(s.toClient())
+                .append(" bytes to client\n");
         return b;
     }
 

@@ -622,6 +622,55 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * A session's close line gives the time it lasted and the bytes relayed each way: the
+     * backend's greeting and echo to the client, the payload to the server; behind TLS the
+     * plaintext, not the records. They come before the reason, at a fixed place of the line.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "tls"})
+    void theCloseLineGivesTheDurationAndTheBytesEachWay(String how, @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        org.hoststated.core.msg.TlsKeyPair pair = TlsRelayTest.pair();
+        int size = 300_000;
+        try (TestSyslog log = new TestSyslog(tmp, true);
+                TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = how.equals("tls")
+                        ? RelayFixture.startTls(transport(), RelayFixture.forward(b),
+                                RelayTls.serverContext(pair, org.hoststated.core.config.SslOptions.defaults()))
+                        : start(RelayFixture.forward(b), null)) {
+            try (Socket c = how.equals("tls") ? TlsRelayTest.connect(r, pair, "TLSv1.3") : r.connect()) {
+                c.setSoTimeout(10_000);
+                InputStream in = c.getInputStream();
+                assertEquals("a", readLine(in));
+                byte[] payload = Pattern.bytes(0, size);
+                c.getOutputStream().write(payload);
+                c.getOutputStream().flush();
+                assertArrayEquals(payload, in.readNBytes(size));
+                Thread.sleep(300);
+            }
+            String line = closeLine(log.socket);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(" relay fwd, session \\d+ \\(\\d+ active\\), \\S+ -> "
+                    + "127\\.0\\.0\\.1:" + b.port() + ", (\\d+) ms, " + size + " bytes to server, " + (size + 2)
+                    + " bytes to client, [^,]+$").matcher(line);
+            assertTrue(m.find(), line);
+            long ms = Long.parseLong(m.group(1));
+            assertTrue(ms >= 300 && ms < 10_000, line);
+        }
+    }
+
+    /** The next session close line the engine logs to {@code syslogd}, within 10 s. */
+    private static String closeLine(org.hoststated.core.posix.UnixDatagramSocket syslogd) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            String l = new String(syslogdLine(syslogd), StandardCharsets.UTF_8).strip();
+            if (l.contains(" active), ")) {
+                return l;
+            }
+        }
+        throw new AssertionError("no close line within 10 s");
+    }
+
     @Test
     void refusedConnectWithoutRetryClosesTheSession() throws Exception {
         List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 0));

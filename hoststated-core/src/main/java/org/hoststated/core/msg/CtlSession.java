@@ -12,14 +12,17 @@ import java.net.InetAddress;
  * @param done      the session is closing ({@code DONE}) rather than {@code RUNNING}
  * @param ageMs     time since the client connected
  * @param idleMs    time since the last byte in either direction
+ * @param toServer  payload bytes relayed to the server so far (a DNS query: its size)
+ * @param toClient  payload bytes relayed to the client so far
  */
 public record CtlSession(int relayId, int loop, long sessionId, InetAddress client, int clientPort,
-                         InetAddress target, int targetPort, boolean done, long ageMs, long idleMs) {
+                         InetAddress target, int targetPort, boolean done, long ageMs, long idleMs,
+                         long toServer, long toClient) {
 
     /** This row under another relay id. */
     public CtlSession withRelayId(int id) {
         return id == relayId ? this : new CtlSession(id, loop, sessionId, client, clientPort, target, targetPort, done,
-                ageMs, idleMs);
+                ageMs, idleMs, toServer, toClient);
     }
 
     public static final MessageCodec<CtlSession> CODEC = new MessageCodec<>() {
@@ -43,6 +46,8 @@ public record CtlSession(int relayId, int loop, long sessionId, InetAddress clie
             Wire.putBool(out, m.done);
             out.writeLong(m.ageMs);
             out.writeLong(m.idleMs);
+            out.writeLong(m.toServer);
+            out.writeLong(m.toClient);
         }
 
         @Override
@@ -57,7 +62,10 @@ public record CtlSession(int relayId, int loop, long sessionId, InetAddress clie
             boolean done = Wire.bool(in, "done");
             long age = nonNegative(Wire.i64(in, "age"), "age");
             long idle = nonNegative(Wire.i64(in, "idle"), "idle");
-            return new CtlSession(relayId, loop, sessionId, client, clientPort, target, targetPort, done, age, idle);
+            long toServer = nonNegative(Wire.i64(in, "bytes to server"), "bytes to server");
+            long toClient = nonNegative(Wire.i64(in, "bytes to client"), "bytes to client");
+            return new CtlSession(relayId, loop, sessionId, client, clientPort, target, targetPort, done, age, idle,
+                    toServer, toClient);
         }
 
         private static long nonNegative(long v, String what) throws MalformedMessageException {

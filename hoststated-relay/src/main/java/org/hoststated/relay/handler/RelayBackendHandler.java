@@ -23,11 +23,12 @@ final class RelayBackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        session.serverRead();
+        ByteBuf b = (ByteBuf) msg;
+        session.serverRead(b.readableBytes());
         Channel client = session.client();
         // A void promise: a failed write surfaces in the client's exceptionCaught, which ends
         // the session; no listener per buffer.
-        client.write(ReceiveRing.forQueue((ByteBuf) msg, client), client.voidPromise());
+        client.write(ReceiveRing.forQueue(b, client), client.voidPromise());
         if (!client.isWritable()) {
             // Stop reading now, not at the client's writability event: behind TLS that event
             // comes only once the loop runs its tasks (the SslHandler's queue reports its bytes

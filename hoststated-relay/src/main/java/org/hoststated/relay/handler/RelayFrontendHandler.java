@@ -149,6 +149,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         connected = true;
         if (pending != null) {
             for (Object m; (m = pending.poll()) != null; ) {
+                if (m instanceof ByteBuf b) {
+                    session.relayedToServer(b.readableBytes());
+                }
                 server.write(m, server.voidPromise());
             }
             pending = null;
@@ -191,7 +194,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         if (connected) {
             session.touch();
             // Ownership of msg moves to the server channel's outbound buffer.
-            server.write(msg instanceof ByteBuf b ? ReceiveRing.forQueue(b, server) : msg, server.voidPromise());
+            if (msg instanceof ByteBuf b) {
+                session.relayedToServer(b.readableBytes());
+                msg = ReceiveRing.forQueue(b, server);
+            }
+            server.write(msg, server.voidPromise());
         } else if (client.isActive()) {
             if (pending == null) {
                 pending = new ArrayDeque<>(4);
@@ -328,9 +335,10 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         RelaySession.abort(client);
     }
 
-    /** Bytes from the server: the session is active. */
-    void serverRead() {
+    /** {@code n} bytes from the server, passed on to the client: the session is active. */
+    void serverRead(int n) {
         session.touch();
+        session.relayedToClient(n);
     }
 
     void serverEof() {

@@ -3,6 +3,8 @@ package org.hoststated.relay.handler;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.msg.CtlSession;
@@ -16,10 +18,15 @@ import org.slf4j.LoggerFactory;
  * {@link RelayContext#sessions()}. When the client channel closes, the session is uncounted
  * and one line is logged (info with {@code log updates} or {@code log all}, else debug):
  * <pre>
- *   relay www, session 12 (3 active), 192.0.2.7:51234 -> 10.0.0.2:80, closed by client[, Host: a.example]
+ *   relay www, session 12 (3 active), 192.0.2.7:51234 -> 10.0.0.2:80, 1502 ms, 517 bytes to server,
+ *   91234 bytes to client, closed by client[ [Host: a.example]]
  * </pre>
- * with the reason recorded by {@link RelaySession#setReason}, the values an HTTP session's
- * {@code log} actions added with {@link #logValue}, and the hosts it left ({@link #movedOff}).
+ * (one line): the session's duration, the payload bytes it relayed each way ({@link
+ * #relayedToServer}, {@link #relayedToClient}), the reason recorded by {@link
+ * RelaySession#setReason}, the values an HTTP session's {@code log} actions added with {@link
+ * #logValue}, and the hosts it left ({@link #movedOff}). The numbers come before the reason, whose
+ * text is free (a peer's words may be in it), so that a log tool finds them at a fixed place; a
+ * relay name that could pass for the line's own punctuation is quoted ({@link #logName}).
  *
  * <p>Written on the session's worker loop, read by the engine loop: the fields it reads are
  * volatile, and a listing is a snapshot that may be a moment old.
@@ -35,6 +42,18 @@ public final class SessionInfo {
      * it; Netty asks the kernel when it is first wanted). Logged as "unknown".
      */
     private static final InetSocketAddress UNKNOWN = new InetSocketAddress(0);
+    private static final VarHandle TO_SERVER;
+    private static final VarHandle TO_CLIENT;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            TO_SERVER = l.findVarHandle(SessionInfo.class, "toServer", long.class);
+            TO_CLIENT = l.findVarHandle(SessionInfo.class, "toClient", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final int id;
     private final int relayId;
@@ -43,6 +62,13 @@ public final class SessionInfo {
     private volatile InetSocketAddress target;
     private volatile long lastActivityNanos;
     private volatile boolean done;
+    /**
+     * Payload bytes relayed to the server and to the client. Written on the session's loop only,
+     * read by the engine's loop for a listing: opaque accesses ({@link #TO_SERVER}), which cost
+     * what a plain field does on the loop and are never torn for the reader.
+     */
+    private long toServer;
+    private long toClient;
     /** The {@code log} actions' "key: value" pairs, or null; session loop only. */
     private StringBuilder logged;
     /** Where each pair of {@link #logged} starts; session loop only. */
@@ -114,6 +140,20 @@ public final class SessionInfo {
     /** Bytes moved in either direction; cheap enough to call per read. */
     public void touch() {
         lastActivityNanos = System.nanoTime();
+    }
+
+    /**
+     * {@code n} payload bytes (plaintext behind TLS) were passed on to the server: as relayed,
+     * so an HTTP request head counts as the rules left it. Call on the session's loop, per
+     * buffer passed on.
+     */
+    public void relayedToServer(long n) {
+        TO_SERVER.setOpaque(this, toServer + n);
+    }
+
+    /** {@code n} payload bytes were passed on to the client; as {@link #relayedToServer}. */
+    public void relayedToClient(long n) {
+        TO_CLIENT.setOpaque(this, toClient + n);
     }
 
     /** When bytes last moved, in {@link System#nanoTime()} terms. */
@@ -199,7 +239,8 @@ public final class SessionInfo {
         InetSocketAddress t = target;
         return new CtlSession(relayId, loop, id, client.getAddress(), client.getPort(),
                 t == null ? null : t.getAddress(), t == null ? 0 : t.getPort(), done,
-                Math.max(0, (nowNanos - startNanos) / 1_000_000), Math.max(0, (nowNanos - lastActivityNanos) / 1_000_000));
+                Math.max(0, (nowNanos - startNanos) / 1_000_000), Math.max(0, (nowNanos - lastActivityNanos) / 1_000_000),
+                (long) TO_SERVER.getOpaque(this), (long) TO_CLIENT.getOpaque(this));
     }
 
     private void closed(RelayContext relay, Channel clientChannel) {
@@ -207,19 +248,20 @@ public final class SessionInfo {
         relay.counters().closed();
         if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
             long active = relay.counters().active();
+            long durationMs = Math.max(0, (System.nanoTime() - startNanos) / 1_000_000);
             // Written once the close in progress is over: when a write fails (the client reset
             // while its response was being written), Netty closes the channel, completing this
             // future, before the failed write reports the cause that names the session's end.
             try {
-                clientChannel.eventLoop().execute(() -> logClosed(relay, clientChannel, active));
+                clientChannel.eventLoop().execute(() -> logClosed(relay, clientChannel, active, durationMs));
             } catch (RejectedExecutionException e) {
-                logClosed(relay, clientChannel, active);
+                logClosed(relay, clientChannel, active, durationMs);
             }
         }
     }
 
-    private void logClosed(RelayContext relay, Channel clientChannel, long active) {
-        String line = closeLine(relay.name(), active, RelaySession.reason(clientChannel));
+    private void logClosed(RelayContext relay, Channel clientChannel, long active, long durationMs) {
+        String line = closeLine(relay.name(), active, durationMs, RelaySession.reason(clientChannel));
         if (relay.logSessions()) {
             log.info(line);
         } else {
@@ -242,11 +284,40 @@ public final class SessionInfo {
         }
     }
 
-    /** The session's close line (see the class comment). */
-    String closeLine(String relayName, long active, String reason) {
+    /** The session's close line (see the class comment); {@code durationMs} from open to close. */
+    String closeLine(String relayName, long active, long durationMs, String reason) {
         InetSocketAddress t = target;
-        return "relay " + relayName + ", session " + id + " (" + active + " active), " + address(client) + " -> "
-                + (t == null ? "-" : address(t)) + ", " + reason + (logged == null ? "" : logged);
+        return "relay " + logName(relayName) + ", session " + id + " (" + active + " active), " + address(client)
+                + " -> " + (t == null ? "-" : address(t)) + ", " + durationMs + " ms, " + toServer
+                + " bytes to server, " + toClient + " bytes to client, " + reason + (logged == null ? "" : logged);
+    }
+
+    /**
+     * A relay's name as its session lines write it: as it is when it has only letters, digits
+     * and {@code - _ . : / @ +}, else in double quotes, a {@code "} or {@code \} in it escaped
+     * with a backslash. A name may be any quoted string of the configuration, and one such as
+     * {@code "a, session 1 (0 active), x -> y"} made the line's fields ambiguous; the names
+     * people give (www, api-v2) stay as they were.
+     */
+    public static String logName(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (!plainNameChar(name.charAt(i))) {
+                StringBuilder b = new StringBuilder(name.length() + 8).append('"');
+                for (int j = 0; j < name.length(); j++) {
+                    char c = name.charAt(j);
+                    if (c == '"' || c == '\\') {
+                        b.append('\\');
+                    }
+                    b.append(c);
+                }
+                return b.append('"').toString();
+            }
+        }
+        return name;
+    }
+
+    private static boolean plainNameChar(char c) {
+        return Character.isLetterOrDigit(c) || "-_.:/@+".indexOf(c) >= 0;
     }
 
     /**

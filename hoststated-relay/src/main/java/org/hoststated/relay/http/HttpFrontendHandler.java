@@ -418,7 +418,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         updateClientRead();
     }
 
+    /** Passes {@code b} on to the server, counted as relayed (heads as the rules left them). */
     private void toServer(ByteBuf b) {
+        session.relayedToServer(b.readableBytes());
         link.write(b);
     }
 
@@ -434,7 +436,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
+    /**
+     * Passes {@code b} from the server on to the client, counted as relayed (with the framing
+     * the relay writes, such as the chunk sizes of a body it re-frames). The relay's own
+     * answers (an error page, a 100 Continue) are not relayed bytes and are not counted.
+     */
     void toClient(ByteBuf b) {
+        session.relayedToClient(b.readableBytes());
         client.write(ReceiveRing.forQueue(b, client), client.voidPromise());
         if (!client.isWritable()) {
             // Stop reading the server now, not at the client's writability event: behind TLS

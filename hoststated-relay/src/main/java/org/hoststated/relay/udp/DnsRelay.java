@@ -318,7 +318,7 @@ public final class DnsRelay {
             return;
         }
         PendingQuery q = new PendingQuery(relay.counters().opened(), client, DnsHeader.id(msg), DnsQuestion.of(msg),
-                host, System.nanoTime());
+                host, System.nanoTime(), msg.readableBytes());
         int id = u.add(q, ids);
         waiting++;
         live.add(q);
@@ -549,7 +549,7 @@ public final class DnsRelay {
             InetSocketAddress t = q.target.address();
             long age = Math.max(0, (nowNanos - q.startNanos) / 1_000_000);
             out.add(new CtlSession(relay.config().id(), loopNumber, q.session, q.client.getAddress(), q.client.getPort(),
-                    t.getAddress(), t.getPort(), false, age, age));
+                    t.getAddress(), t.getPort(), false, age, age, q.queryBytes, 0));
         }
         return out;
     }

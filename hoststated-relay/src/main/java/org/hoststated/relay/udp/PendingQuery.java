@@ -18,18 +18,21 @@ final class PendingQuery {
     /** The query's question ({@link DnsQuestion#of}): only an answer to it is taken. */
     final byte[] question;
     final long startNanos;
+    /** The query's size, relayed to the host ({@code show sessions} lists it). */
+    final int queryBytes;
     /** Changes when a failed send is retried on the next host. */
     volatile TargetHost target;
     Future<?> timeout;
 
     PendingQuery(int session, InetSocketAddress client, int clientId, byte[] question, TargetHost target,
-            long startNanos) {
+            long startNanos, int queryBytes) {
         this.session = session;
         this.client = client;
         this.clientId = clientId;
         this.question = question;
         this.target = target;
         this.startNanos = startNanos;
+        this.queryBytes = queryBytes;
     }
 
     /**
@@ -41,7 +44,7 @@ final class PendingQuery {
      */
     String closeLine(String relayName, int waiting, long nowNanos, String why) {
         long micros = (nowNanos - startNanos) / 1000;
-        return "relay " + relayName + ", session " + session + " (" + waiting + " active), "
+        return "relay " + SessionInfo.logName(relayName) + ", session " + session + " (" + waiting + " active), "
                 + SessionInfo.address(client) + " -> " + (target == null ? "-" : target) + ", " + why + " (" + micros / 1000 + "."
                 + micros / 100 % 10 + " ms)";
     }

@@ -33,8 +33,9 @@ class SessionInfoTest {
         s.target(new InetSocketAddress(InetAddress.getByName("10.0.0.2"), 80));
         s.logValue("Host", "a.example");
         RelaySession.setReason(ch, "closed by client");
-        assertTrue(s.closeLine("www", 0, RelaySession.reason(ch))
-                .endsWith("-> 10.0.0.2:80, closed by client [Host: a.example]"), s.closeLine("www", 0, "x"));
+        assertTrue(s.closeLine("www", 0, 0, RelaySession.reason(ch))
+                .endsWith("-> 10.0.0.2:80, 0 ms, 0 bytes to server, 0 bytes to client, closed by client"
+                        + " [Host: a.example]"), s.closeLine("www", 0, 0, "x"));
         ch.close();
         assertEquals(0, counters.active());
         assertEquals(1, counters.total());
@@ -42,13 +43,47 @@ class SessionInfoTest {
         assertTrue(s.toCtl(0, System.nanoTime()).done());
     }
 
+    /**
+     * The duration and the bytes relayed each way come before the reason, whose text is free, at
+     * a fixed place of the line; the listing has the same counts.
+     */
+    @Test
+    void theCloseLineGivesDurationAndBytesEachWayBeforeTheReason() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), ch);
+        s.target(new InetSocketAddress(InetAddress.getByName("10.0.0.2"), 80));
+        s.relayedToServer(500);
+        s.relayedToServer(17);
+        s.relayedToClient(91_234);
+        s.logValue("Host", "a.example");
+        assertTrue(s.closeLine("www", 3, 1502, "server: Connection reset by peer")
+                .endsWith(" (3 active), unknown -> 10.0.0.2:80, 1502 ms, 517 bytes to server, 91234 bytes to client,"
+                        + " server: Connection reset by peer [Host: a.example]"),
+                s.closeLine("www", 3, 1502, "server: Connection reset by peer"));
+        assertEquals(517, s.toCtl(0, System.nanoTime()).toServer());
+        assertEquals(91_234, s.toCtl(0, System.nanoTime()).toClient());
+        ch.close();
+    }
+
+    /** A relay name with the line's own punctuation is quoted; a plain one is not. */
+    @Test
+    void aRelayNameThatCouldPassForTheLinesFieldsIsQuoted() throws Exception {
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
+        assertTrue(s.closeLine("api-v2.example:8080", 0, 0, "done").startsWith("relay api-v2.example:8080, session "));
+        assertTrue(s.closeLine("a, session 9 (0 active), x -> y", 0, 0, "done")
+                .startsWith("relay \"a, session 9 (0 active), x -> y\", session "));
+        assertEquals("\"my \\\"web\\\\\"", SessionInfo.logName("my \"web\\"));
+        assertEquals("\"\u00e9t\u00e9 web\"", SessionInfo.logName("\u00e9t\u00e9 web"));
+        assertEquals("\u00e9t\u00e9", SessionInfo.logName("\u00e9t\u00e9"));
+    }
+
     @Test
     void aLoggedValueCannotPassForTheLinesOwnText() throws Exception {
         SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
         s.logValue("X-Log", "a] [X-Forged: b");
         s.logValue("X-Esc", "\\x1b");
-        assertTrue(s.closeLine("www", 0, "done").endsWith("done [X-Log: a\\] [X-Forged: b] [X-Esc: \\\\x1b]"),
-                s.closeLine("www", 0, "done"));
+        assertTrue(s.closeLine("www", 0, 0, "done").endsWith("done [X-Log: a\\] [X-Forged: b] [X-Esc: \\\\x1b]"),
+                s.closeLine("www", 0, 0, "done"));
     }
 
     @Test
@@ -57,7 +92,7 @@ class SessionInfoTest {
         for (int i = 0; i < 1000; i++) {
             s.logValue("X-Long", "y".repeat(100) + i);
         }
-        assertTrue(s.closeLine("www", 0, "done").length() < SessionInfo.MAX_LOGGED_CHARS + 200);
+        assertTrue(s.closeLine("www", 0, 0, "done").length() < SessionInfo.MAX_LOGGED_CHARS + 200);
     }
 
     /** Each request of a keep-alive session logs its fields: a pair the line has is not repeated. */
@@ -71,9 +106,9 @@ class SessionInfoTest {
         s.logValue("SESSIONID", "abd");
         s.logValue("SESSIONID", "ab");
         s.logValue("SESSIONID", "abc");
-        assertTrue(s.closeLine("www", 0, "done")
+        assertTrue(s.closeLine("www", 0, 0, "done")
                 .endsWith("done [SESSIONID: abc] [User-Agent: wrk] [SESSIONID: abd] [SESSIONID: ab]"),
-                s.closeLine("www", 0, "done"));
+                s.closeLine("www", 0, 0, "done"));
     }
 
     /** A value whose text looks like a pair does not stand for that pair: the pair is still logged. */
@@ -82,8 +117,8 @@ class SessionInfoTest {
         SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
         s.logValue("X-Log", "x [User-Agent: evil");
         s.logValue("User-Agent", "evil");
-        assertTrue(s.closeLine("www", 0, "done").endsWith("done [X-Log: x [User-Agent: evil] [User-Agent: evil]"),
-                s.closeLine("www", 0, "done"));
+        assertTrue(s.closeLine("www", 0, 0, "done").endsWith("done [X-Log: x [User-Agent: evil] [User-Agent: evil]"),
+                s.closeLine("www", 0, 0, "done"));
     }
 
     /**

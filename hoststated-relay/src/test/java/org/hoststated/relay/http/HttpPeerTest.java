@@ -400,6 +400,53 @@ class HttpPeerTest {
         }
     }
 
+    /**
+     * A keep-alive session of two requests, one with a body: its close line gives the time it
+     * lasted and the bytes relayed each way, the two requests and the two responses as they
+     * went (behind TLS, the plaintext), at the same place whatever the reason after them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "tls"})
+    void theCloseLineGivesTheDurationAndTheBytesOfAKeepAliveSession(String how, @TempDir Path tmp) throws Exception {
+        HttpRelayFixture.Builder relay = HttpRelayFixture.builder().transport(transport(how));
+        if (how.equals("tls")) {
+            relay.tls(relayTls());
+        }
+        String[] requests = {"GET /a HTTP/1.1\r\nHost: a\r\n\r\n",
+            "POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"};
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay.backend(b.address()).start();
+                Socket tcp = new Socket()) {
+            tcp.connect(r.address, 5000);
+            tcp.setSoTimeout(10_000);
+            Socket c = how.equals("tls") ? tlsClient(tcp, r, true) : tcp;
+            long toServer = 0;
+            long toClient = 0;
+            for (String request : requests) {
+                // EchoScript's answer: its head, and the request as the body.
+                String response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Backend: " + b.address().getPort()
+                        + "\r\nContent-Length: " + request.length() + "\r\n\r\n" + request;
+                c.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                c.getOutputStream().flush();
+                assertEquals(response, new String(c.getInputStream().readNBytes(response.length()),
+                        StandardCharsets.US_ASCII));
+                toServer += request.length();
+                toClient += response.length();
+                Thread.sleep(200);
+            }
+            c.close();
+            String line = log.closeLine();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                    " relay \\S+, session \\d+ \\(\\d+ active\\), \\S+ -> " + HttpRelayTest.BACKEND + ":"
+                    + b.address().getPort() + ", (\\d+) ms, " + toServer + " bytes to server, " + toClient
+                    + " bytes to client, (closed by client|done)$").matcher(line);
+            assertTrue(m.find(), line + " (expected " + toServer + " and " + toClient + " bytes)");
+            long ms = Long.parseLong(m.group(1));
+            assertTrue(ms >= 400 && ms < 10_000, line);
+        }
+    }
+
     /** Answers with a head and 60,000 bytes of a longer body, then closes. */
     private static void cutShortLarge(RawBackend b, InputStream in, OutputStream out) throws IOException {
         if (RawBackend.head(in) != null) {

@@ -14,17 +14,17 @@ class PendingQueryTest {
     @Test
     void theCloseLineNamesClientAndHostAsATcpSessionsDoes() {
         TargetHost host = new TargetHost(1, "10.0.0.53", new InetSocketAddress("10.0.0.53", 53), 0);
-        PendingQuery v4 = new PendingQuery(7, new InetSocketAddress("192.0.2.7", 40123), 1, new byte[0], host, 1_000);
+        PendingQuery v4 = new PendingQuery(7, new InetSocketAddress("192.0.2.7", 40123), 1, new byte[0], host, 1_000, 40);
         assertEquals("relay dns, session 7 (2 active), 192.0.2.7:40123 -> 10.0.0.53:53, timeout waiting for the answer"
                 + " (2500.0 ms)", v4.closeLine("dns", 2, 2_500_001_000L, "timeout waiting for the answer"));
-        PendingQuery v6 = new PendingQuery(8, new InetSocketAddress("::1", 5353), 1, new byte[0], host, 0);
+        PendingQuery v6 = new PendingQuery(8, new InetSocketAddress("::1", 5353), 1, new byte[0], host, 0, 40);
         assertEquals("relay dns, session 8 (0 active), [::1]:5353 -> 10.0.0.53:53, answered (1.6 ms)",
                 v6.closeLine("dns", 0, 1_650_000, "answered"));
     }
 
     @Test
     void aQueryWithoutAHostNamesNone() {
-        PendingQuery q = new PendingQuery(9, new InetSocketAddress("192.0.2.7", 40123), 1, new byte[0], null, 0);
+        PendingQuery q = new PendingQuery(9, new InetSocketAddress("192.0.2.7", 40123), 1, new byte[0], null, 0, 40);
         assertEquals("relay dns, session 9 (0 active), 192.0.2.7:40123 -> -, relay stopped (0.0 ms)",
                 q.closeLine("dns", 0, 0, "relay stopped"));
     }
