@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * relay name that could pass for the line's own punctuation is quoted ({@link #logName}).
  *
  * <p>Written on the session's worker loop, read by the engine loop: the fields it reads are
- * volatile, and a listing is a snapshot that may be a moment old.
+ * volatile or read opaque (the byte counts), and a listing is a snapshot that may be a moment
+ * old.
  */
 public final class SessionInfo {
     private static final Logger log = LoggerFactory.getLogger(SessionInfo.class);

@@ -36,9 +36,11 @@ final class PendingQuery {
     }
 
     /**
-     * The query's close line, in a TCP session's form so that one pattern reads both (relayd
-     * closed its UDP sessions with the same line): relay, session, the queries still waiting,
-     * client and host, how it ended, then the time it took, in milliseconds.
+     * The query's close line, in a TCP session's form up to the host, so that one pattern reads
+     * that much of both (relayd closed its UDP sessions with the same line): relay, session, the
+     * queries still waiting, client and host; then how it ended and the time it took, in
+     * milliseconds to a tenth (a TCP session's line gives its duration and bytes before the
+     * reason instead).
      *
      * @param waiting the relay's queries still waiting for an answer, this one not counted
      */
