@@ -177,6 +177,16 @@ class ReloadIT {
             assertTrue(r.output().lines().anyMatch(l -> l.startsWith("session ") && l.contains(":" + local + " -> ")
                     && l.endsWith("\tRUNNING")), r.output());
             assertTrue(r.output().contains("\tage "), r.output());
+            // "listed\n" went each way, the payload as relayed.
+            List<String> lines = r.output().lines().toList();
+            int at = -1;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).startsWith("session ") && lines.get(i).contains(":" + local + " -> ")) {
+                    at = i;
+                }
+            }
+            assertTrue(at >= 0 && at + 1 < lines.size()
+                    && lines.get(at + 1).endsWith(", 7 bytes to server, 7 bytes to client"), r.output());
         }
     }
 
