@@ -128,6 +128,69 @@ class EpollLoopsTest {
         }
     }
 
+    /**
+     * A late joiner (the relay's accepted connections) is read once before it joins the epoll
+     * set; when that read turns its reading off and its owner lets it stay out, it never
+     * joins, until it wants to read or write again.
+     */
+    @Test
+    void aLateJoinerIsReadBeforeItJoinsAndStaysOutWhileItWaitsForNothing() throws Exception {
+        try (Loop loop = new Loop()) {
+            Late late = new Late();
+            IoRegistration reg = loop.register(late);
+            EpollIoOps read = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
+            late.onRead = () -> {
+                // A Connection: close request read whole: the relay stops reading the client.
+                late.mayStayOut = true;
+                reg.submit(EpollIoOps.EPOLLRDHUP);
+            };
+            reg.submit(EpollIoOps.EPOLLRDHUP);
+            reg.submit(read);
+            loop.turn();
+            assertEquals(1, late.reads, "read once, before joining");
+            assertEquals(List.of(), loop.netty.submitted, "no epoll_ctl");
+            assertFalse(late.joined);
+            loop.turn();
+            assertEquals(List.of(), loop.netty.submitted);
+            EpollIoOps write = EpollIoOps.EPOLLOUT.with(EpollIoOps.EPOLLRDHUP);
+            reg.submit(write);
+            loop.turn();
+            assertEquals(List.of(write.value()), loop.netty.submitted, "a write that must wait joins");
+            assertTrue(late.joined);
+            reg.submit(read);
+            loop.turn();
+            assertEquals(1, late.reads, "the first read only is tried before the wait");
+            assertEquals(List.of(write.value(), read.value()), loop.netty.submitted);
+        }
+    }
+
+    /**
+     * A late joiner whose first read finds nothing joins with its wish to read; one that does
+     * not read, or whose owner does not let it stay out, joins with what it wants, as any
+     * channel does (a TCP relay's client waiting for its server's connect hears of a reset).
+     */
+    @Test
+    void aLateJoinerThatStillWantsToReadOrMayNotStayOutJoins() throws Exception {
+        try (Loop loop = new Loop()) {
+            Late reader = new Late();
+            IoRegistration r1 = loop.register(reader);
+            EpollIoOps read = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP);
+            r1.submit(read);
+            loop.turn();
+            assertEquals(1, reader.reads);
+            assertEquals(List.of(read.value()), loop.netty.submitted);
+            assertTrue(reader.joined);
+
+            Late waiting = new Late();
+            IoRegistration r2 = loop.register(waiting);
+            r2.submit(EpollIoOps.EPOLLRDHUP);
+            loop.turn();
+            assertEquals(0, waiting.reads, "a connection that does not read is not read");
+            assertEquals(List.of(read.value(), EpollIoOps.EPOLLRDHUP.value()), loop.netty.submitted);
+            assertTrue(waiting.joined);
+        }
+    }
+
     @Test
     void aChangeMadeOffTheLoopIsAppliedInTurnWithTheLoopsOwn() throws Exception {
         try (Loop loop = new Loop()) {
@@ -230,6 +293,7 @@ class EpollLoopsTest {
         final Recording netty = new Recording();
         final IoHandler handler;
         final List<Handle> handles = new ArrayList<>();
+        final List<Late> lates = new ArrayList<>();
         final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
         boolean onLoop = true;
 
@@ -247,10 +311,18 @@ class EpollLoopsTest {
             return handler.register(h);
         }
 
+        IoRegistration register(Late l) throws Exception {
+            lates.add(l);
+            return handler.register(l);
+        }
+
         @Override
         public void close() throws IOException {
             for (Handle h : handles) {
                 h.fd.close();
+            }
+            for (Late l : lates) {
+                l.fd.close();
             }
         }
 
@@ -343,6 +415,48 @@ class EpollLoopsTest {
         @Override
         public boolean isCompatible(Class<? extends IoHandle> handleType) {
             return true;
+        }
+    }
+
+    /** A late joiner's stand-in on the read end of a pipe: counts its reads. */
+    private static final class Late implements EpollLoops.LateJoiner {
+        final FileDescriptor fd;
+        int reads;
+        boolean mayStayOut;
+        boolean joined;
+        Runnable onRead = () -> { };
+
+        Late() throws IOException {
+            Epoll.ensureAvailability();
+            FileDescriptor[] pipe = FileDescriptor.pipe();
+            pipe[1].close();
+            fd = pipe[0];
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return fd;
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent event) {
+            reads++;
+            onRead.run();
+        }
+
+        @Override
+        public boolean mayStayOut() {
+            return mayStayOut;
+        }
+
+        @Override
+        public void joined() {
+            joined = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            fd.close();
         }
     }
 
