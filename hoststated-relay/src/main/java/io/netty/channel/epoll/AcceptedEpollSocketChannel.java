@@ -12,6 +12,7 @@ import io.netty.channel.socket.SocketChannelConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import org.hoststated.core.proc.EpollLoops;
 
 /**
  * A connection accepted by an {@link AdoptedEpollServerSocketChannel}: Netty's epoll stream
@@ -22,13 +23,19 @@ import java.util.Map;
  * {@code SO_SNDBUF} is read to size gathering writes (Netty adapts that bound to what the
  * socket takes); no {@code SO_LINGER} is read at close, because the relay never sets a linger
  * time (a close that lingers would block the loop). Options set through {@link #config} work as
- * on Netty's channel.
+ * on Netty's channel. Its handle is an {@link EpollLoops.LateJoiner}: the connection is read
+ * once before it joins the epoll set, and stays out of it while its reading is off and its
+ * owner said it may ({@link #mayStayOutOfEpoll}).
  */
 public final class AcceptedEpollSocketChannel extends AbstractEpollStreamChannel implements SocketChannel {
     private final AdoptedEpollServerSocketChannel parent;
     private final InetSocketAddress remote;
     private final Config config;
     private volatile InetSocketAddress local;
+    /** Whether the connection may stay out of the epoll set while it does not read; on its loop. */
+    private boolean mayStayOut;
+    /** Whether the connection has joined its loop's epoll set; on its loop. */
+    private boolean joined;
 
     AcceptedEpollSocketChannel(AdoptedEpollServerSocketChannel parent, LinuxSocket socket, InetSocketAddress remote) {
         // Netty's constructor for an inactive socket: it asks the kernel for no address.
@@ -38,6 +45,40 @@ public final class AcceptedEpollSocketChannel extends AbstractEpollStreamChannel
         this.local = parent.childLocalAddress();
         this.config = new Config(this);
         active = true;
+    }
+
+    /**
+     * Lets the connection stay out of the epoll set while its reading is off, if it has not
+     * joined it yet: a reset then goes unseen until the next read or write.
+     */
+    public void mayStayOutOfEpoll(boolean may) {
+        mayStayOut = may;
+    }
+
+    /**
+     * Whether the connection is still out of its loop's epoll set: it was read at once and has
+     * not had to wait for anything since. Once in, it stays in until its close.
+     */
+    public boolean outOfEpoll() {
+        return !joined;
+    }
+
+    @Override
+    protected AbstractEpollUnsafe newUnsafe() {
+        return new LateJoiningUnsafe();
+    }
+
+    /** Netty's stream handling, as a late joiner of the loop's epoll set. */
+    private final class LateJoiningUnsafe extends EpollStreamUnsafe implements EpollLoops.LateJoiner {
+        @Override
+        public boolean mayStayOut() {
+            return mayStayOut;
+        }
+
+        @Override
+        public void joined() {
+            joined = true;
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.AcceptedEpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
@@ -85,6 +86,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     // The exchange in flight: its request is being sent or its response awaited.
     private boolean exchange;
     private boolean requestDone;
+    /**
+     * The request being relayed asked to close (nor does it upgrade): once it is whole, nothing
+     * the client sends matters until its answer, after which the session ends.
+     */
+    private boolean closeAfterAnswer;
+    /**
+     * The client's channel when it is a plain connection on epoll (no TLS), which need not join
+     * the loop's epoll set while a {@link #closeAfterAnswer} request is at the server; else null.
+     */
+    private AcceptedEpollSocketChannel epollClient;
     private boolean responseStarted;
     /** The final response began while the request was still arriving: the client's connection ends after it. */
     private boolean earlyResponse;
@@ -161,6 +172,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         responseRules = new HeadRewriter(rules.response, values, false);
         timer = new HttpSessionTimer(this, client, session, limits.headTimeoutMs(), relay.config().timeoutSec());
         timer.start();
+        if (client instanceof AcceptedEpollSocketChannel a && client.pipeline().get(SslHandler.class) == null) {
+            epollClient = a;
+        }
         client.config().setAutoRead(true);
     }
 
@@ -274,6 +288,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean startExchange(ByteBuf in, int end, ByteBuf origin) throws HttpException {
         int key = relay.selector().hashKey();
         persistentRequest = head.persistent();
+        closeAfterAnswer = !persistentRequest && !head.upgradeRequest();
         // The client's close is the client's: the server is asked to keep the connection for
         // the next session, and the response then tells the client it closes.
         boolean keepServer = !persistentRequest && pool.enabled() && !head.upgradeRequest();
@@ -476,6 +491,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                         && cumulation.readableBytes() > limits.maxHeadBytes());
         } else {
             read = true;
+        }
+        if (epollClient != null) {
+            // A Connection: close client whose request was read at once, before it joined the
+            // loop's epoll set, is not read while that request is at the server (HAProxy does
+            // not poll it either): it never joins, which cost an epoll_ctl per such session;
+            // a reset meanwhile is seen when the answer is written. One in the set goes on
+            // being read (pausing it would cost an epoll_ctl); on io_uring a paused client
+            // would need a timer to watch it for a reset.
+            boolean quiet = read && state == State.HEAD && exchange && requestDone && closeAfterAnswer
+                    && epollClient.outOfEpoll();
+            epollClient.mayStayOutOfEpoll(quiet);
+            read &= !quiet;
         }
         if (client.config().isAutoRead() != read) {
             PausedReads.set(client, read);
