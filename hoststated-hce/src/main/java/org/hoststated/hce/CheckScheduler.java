@@ -16,7 +16,6 @@ import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.config.TableConfig;
 import org.hoststated.core.msg.HostStatus;
-import org.hoststated.core.msg.KeptState;
 import org.hoststated.hce.check.Check;
 import org.hoststated.hce.check.CheckResult;
 import org.hoststated.hce.check.CheckTarget;
@@ -196,7 +195,7 @@ public final class CheckScheduler {
      * dropped; pfe answers again for this one. Returns false for a host id of this generation
      * that does not exist.
      */
-    public boolean adoptKept(KeptState s) {
+    public boolean adoptKept(HostStatus s) {
         if (s.generation() != generation) {
             log.debug("kept state of host {} of generation {} dropped", s.hostId(), s.generation());
             return true;

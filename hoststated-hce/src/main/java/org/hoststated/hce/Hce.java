@@ -7,8 +7,8 @@ import org.hoststated.core.config.Config;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.imsg.ImsgHandler.Result;
 import org.hoststated.core.msg.Generation;
+import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
-import org.hoststated.core.msg.KeptState;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.ProcId;
@@ -143,7 +143,7 @@ public final class Hce extends Engine {
                     scheduler.resendAll();
                 }
             }
-            case KEPT_STATE -> keptState(m.payload(KeptState.class));
+            case KEPT_STATE -> keptState(m.payload(HostStatus.class));
             case KEPT_STATE_END -> keptStatesEnd(m.payload(Generation.class).generation());
             default -> {
                 return Result.NOT_HANDLED;
@@ -167,7 +167,7 @@ public final class Hce extends Engine {
     }
 
     /** One host's state as pfe kept it; adopted only for the generation this hce runs. */
-    private void keptState(KeptState s) {
+    private void keptState(HostStatus s) {
         if (scheduler == null) {
             return;
         }

@@ -15,7 +15,6 @@ import org.hoststated.core.config.LogMode;
 import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
-import org.hoststated.core.msg.KeptState;
 import org.hoststated.hce.check.Check;
 import org.hoststated.hce.check.CheckResult;
 import org.hoststated.hce.check.CheckTarget;
@@ -372,11 +371,11 @@ class CheckSchedulerTest {
         assertTrue(loop.await(() -> s.pending() == 0, WAIT));
         assertEquals(List.of(), statuses, "verdicts wait for pfe's kept states");
         loop.run(() -> {
-            assertTrue(s.adoptKept(new KeptState(3, 1, HostState.UP, HostError.TCP_CONNECT_OK, 10, 10, 0)));
-            assertTrue(s.adoptKept(new KeptState(3, 2, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 10, 4, 0)));
-            assertTrue(s.adoptKept(new KeptState(3, 3, HostState.UP, HostError.TCP_CONNECT_OK, 10, 10, 0)));
-            assertTrue(s.adoptKept(new KeptState(3, 4, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 5, 0, 0)));
-            assertTrue(s.adoptKept(new KeptState(3, 5, HostState.UP, HostError.TCP_CONNECT_OK, 7, 7, 1000)));
+            assertTrue(s.adoptKept(new HostStatus(3, 1, HostState.UP, HostError.TCP_CONNECT_OK, 10, 10, 0, 0)));
+            assertTrue(s.adoptKept(new HostStatus(3, 2, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 10, 4, 0, 0)));
+            assertTrue(s.adoptKept(new HostStatus(3, 3, HostState.UP, HostError.TCP_CONNECT_OK, 10, 10, 0, 0)));
+            assertTrue(s.adoptKept(new HostStatus(3, 4, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 5, 0, 0, 0)));
+            assertTrue(s.adoptKept(new HostStatus(3, 5, HostState.UP, HostError.TCP_CONNECT_OK, 7, 7, 1000, 0)));
             s.keptStatesEnd(3);
         });
         assertEquals(5, statuses.size());
@@ -389,9 +388,9 @@ class CheckSchedulerTest {
         assertEquals(1, last(5).retryCount());
 
         // A second answer of pfe's (hce asks twice after a restart) changes nothing.
-        loop.run(() -> s.adoptKept(new KeptState(3, 1, HostState.DOWN, HostError.NONE, 1, 0, 0)));
+        loop.run(() -> s.adoptKept(new HostStatus(3, 1, HostState.DOWN, HostError.NONE, 1, 0, 0, 0)));
         assertEquals(HostState.UP, loop.call(() -> s.health(1).state()));
-        assertEquals(false, loop.call(() -> s.adoptKept(new KeptState(3, 99, HostState.UP, HostError.NONE, 1, 1, 0))));
+        assertEquals(false, loop.call(() -> s.adoptKept(new HostStatus(3, 99, HostState.UP, HostError.NONE, 1, 1, 0, 0))));
     }
 
     private void assertKept(CheckScheduler s, int hostId, HostState now, HostState before, int checks, int ups) {
@@ -430,13 +429,13 @@ class CheckSchedulerTest {
         assertTrue(loop.await(() -> s2.pending() == 0, WAIT));
         loop.run(() -> {
             // Generation 1's web/127.0.0.1 is id 1, which in generation 2 is new/127.0.0.9.
-            s2.adoptKept(new KeptState(1, 1, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 4, 0, 0));
+            s2.adoptKept(new HostStatus(1, 1, HostState.DOWN, HostError.TCP_CONNECT_REFUSED, 4, 0, 0, 0));
             s2.keptStatesEnd(1);
         });
         assertEquals(List.of(), statuses);
         assertEquals(HostState.UNKNOWN, loop.call(() -> s2.health(1).state()));
         loop.run(() -> {
-            s2.adoptKept(new KeptState(2, 2, HostState.UP, HostError.TCP_CONNECT_OK, 4, 4, 0));
+            s2.adoptKept(new HostStatus(2, 2, HostState.UP, HostError.TCP_CONNECT_OK, 4, 4, 0, 0));
             s2.keptStatesEnd(2);
         });
         assertEquals(2, statuses.size(), "the verdicts of generation 1 went with its scheduler");
@@ -460,7 +459,7 @@ class CheckSchedulerTest {
         assertTrue(loop.await(() -> s.pending() == 0, WAIT));
         loop.run(() -> {
             s.setHostEnabled(2, false);
-            s.adoptKept(new KeptState(1, 2, HostState.UP, HostError.TCP_CONNECT_OK, 4, 4, 0));
+            s.adoptKept(new HostStatus(1, 2, HostState.UP, HostError.TCP_CONNECT_OK, 4, 4, 0, 0));
             s.keptStatesEnd(1);
         });
         assertEquals(1, statuses.size(), statuses.toString());

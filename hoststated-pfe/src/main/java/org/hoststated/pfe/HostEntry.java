@@ -6,7 +6,6 @@ import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
-import org.hoststated.core.msg.KeptState;
 
 /** pfe's record of one host: its last reported state and counters. Owned by pfe's event loop. */
 final class HostEntry {
@@ -45,13 +44,9 @@ final class HostEntry {
         retryCount = 0;
     }
 
+    /** Its state and counters: sent to the relay, and to a restarted hce to take over (KEPT_STATE). */
     HostStatus status(int generation) {
         return new HostStatus(generation, config.id(), state, lastError, checkCount, upCount, retryCount, 0);
-    }
-
-    /** What a restarted hce takes over of this host (pfe's answer to its STATE_REQUEST). */
-    KeptState kept(int generation) {
-        return new KeptState(generation, config.id(), state, lastError, checkCount, upCount, retryCount);
     }
 
     CtlHost row() {

@@ -18,7 +18,6 @@ import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
-import org.hoststated.core.msg.KeptState;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.ProcId;
@@ -358,7 +357,7 @@ public final class Pfe extends Engine {
      * had changed. After the disables of {@link #sendEnabled}, so hce knows which to skip.
      */
     private void sendKept() {
-        for (KeptState k : state.kept()) {
+        for (HostStatus k : state.kept()) {
             sendPeer(ProcId.HCE, MessageType.KEPT_STATE, k);
         }
         sendPeer(ProcId.HCE, MessageType.KEPT_STATE_END, new Generation(state.generation));

@@ -19,7 +19,6 @@ import org.hoststated.core.config.VirtualHost;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
-import org.hoststated.core.msg.KeptState;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.pfe.backend.L3Backend;
@@ -119,15 +118,15 @@ final class PfeState {
      * host of an enabled table that has a verdict. A disabled one is unknown with its counters
      * reset on both sides already, and one never checked has nothing to take over.
      */
-    List<KeptState> kept() {
-        List<KeptState> out = new ArrayList<>();
+    List<HostStatus> kept() {
+        List<HostStatus> out = new ArrayList<>();
         for (TableEntry t : tables.values()) {
             if (t.disabled) {
                 continue;
             }
             for (HostEntry h : t.hosts) {
                 if (!h.disabled && h.checkCount > 0) {
-                    out.add(h.kept(generation));
+                    out.add(h.status(generation));
                 }
             }
         }

@@ -20,7 +20,7 @@ import org.hoststated.core.msg.CtlTable;
 import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.Imsg;
-import org.hoststated.core.msg.KeptState;
+import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.pfe.backend.L3Backend;
 import org.junit.jupiter.api.Test;
@@ -90,12 +90,12 @@ class PfeStateTest {
         report(s, a, HostState.DOWN);
         report(s, b, HostState.UP);
         report(s, spare, HostState.UP);
-        assertEquals(List.of(new KeptState(s.generation, a.config.id(), HostState.DOWN, HostError.TCP_CONNECT_FAIL, 2, 1, 0),
-                new KeptState(s.generation, b.config.id(), HostState.UP, HostError.NONE, 1, 1, 0),
-                new KeptState(s.generation, spare.config.id(), HostState.UP, HostError.NONE, 1, 1, 0)), s.kept());
+        assertEquals(List.of(new HostStatus(s.generation, a.config.id(), HostState.DOWN, HostError.TCP_CONNECT_FAIL, 2, 1, 0, 0),
+                new HostStatus(s.generation, b.config.id(), HostState.UP, HostError.NONE, 1, 1, 0, 0),
+                new HostStatus(s.generation, spare.config.id(), HostState.UP, HostError.NONE, 1, 1, 0, 0)), s.kept());
         ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.11"));
         ControlCommands.run(s, MessageType.CTL_TABLE_DISABLE, CtlId.parse("spare"));
-        assertEquals(List.of(new KeptState(s.generation, b.config.id(), HostState.UP, HostError.NONE, 1, 1, 0)),
+        assertEquals(List.of(new HostStatus(s.generation, b.config.id(), HostState.UP, HostError.NONE, 1, 1, 0, 0)),
                 s.kept());
     }
 

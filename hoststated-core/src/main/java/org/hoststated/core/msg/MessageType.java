@@ -95,9 +95,10 @@ public enum MessageType {
     DISABLED_SET_PART(65, ConfChunk.CODEC, ConfChunk.MAX_CHUNK * 4 + 8, r(PFE, PARENT), r(PARENT, PFE)),
     /**
      * pfe's answer to hce's STATE_REQUEST: the state and counters pfe holds of one host that
-     * has a verdict, which a restarted hce adopts without a transition; then KEPT_STATE_END.
+     * has a verdict (a HOST_STATUS's fields, latency 0), which a restarted hce adopts without a
+     * transition; then KEPT_STATE_END.
      */
-    KEPT_STATE(66, KeptState.CODEC, KeptState.SIZE, r(PFE, HCE)),
+    KEPT_STATE(66, HostStatus.CODEC, 64, r(PFE, HCE)),
     /** Every KEPT_STATE of pfe's answer for this generation has been sent. */
     KEPT_STATE_END(67, Generation.CODEC, 4, r(PFE, HCE)),
     /**

@@ -31,7 +31,6 @@ import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
-import org.hoststated.core.msg.KeptState;
 import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.Messages;
@@ -72,7 +71,6 @@ class ImsgCodecTest {
             m.put(ObjId.class, new ObjId(3, 42));
             m.put(CtlId.class, new CtlId(CtlId.NO_ID, "www"));
             m.put(HostStatus.class, new HostStatus(2, 5, HostState.DOWN, HostError.TCP_CONNECT_TIMEOUT, 10, 9, 1, 201));
-            m.put(KeptState.class, new KeptState(2, 5, HostState.UP, HostError.TCP_CONNECT_OK, 10, 9, 1));
             m.put(CtlService.class, new CtlService(1, "www", ServiceStatus.ACTIVE_BACKUP));
             m.put(CtlTable.class, new CtlTable(2, "web:80", false, 1, 3));
             m.put(CtlHost.class, new CtlHost(4, 2, "10.0.0.1", HostState.UP, false, 42, 41, 1, HostError.TCP_CONNECT_OK));
@@ -229,13 +227,12 @@ class ImsgCodecTest {
     }
 
     /**
-     * A KEPT_STATE that no pfe could hold (a host up that was never found up, more ups than
-     * checks, a retry budget beyond the configuration's bound) is refused by the codec, before
-     * hce adopts anything of it.
+     * A KEPT_STATE that no pfe could hold (more ups than checks, a negative id or count, a state
+     * or reason out of range) is refused by the codec, before hce adopts anything of it.
      */
     @ParameterizedTest
     @MethodSource("impossibleKeptStates")
-    void impossible_kept_states_are_malformed(KeptState bad, String why) {
+    void impossible_kept_states_are_malformed(HostStatus bad, String why) {
         ByteBuf f = frame(Imsg.of(MessageType.KEPT_STATE, bad));
         MalformedMessageException e = assertThrows(MalformedMessageException.class,
                 () -> Messages.decode(f, ProcId.PFE, ProcId.HCE));
@@ -246,21 +243,16 @@ class ImsgCodecTest {
     static Stream<org.junit.jupiter.params.provider.Arguments> impossibleKeptStates() {
         return Stream.of(
                 org.junit.jupiter.params.provider.Arguments.of(
-                        new KeptState(1, 0, HostState.DOWN, HostError.NONE, 3, 4, 0), "up count exceeds check count"),
+                        new HostStatus(1, 0, HostState.DOWN, HostError.NONE, 3, 4, 0, 0), "up count exceeds check count"),
                 org.junit.jupiter.params.provider.Arguments.of(
-                        new KeptState(1, 0, HostState.UP, HostError.NONE, 3, 0, 0), "host up without an up check"),
+                        new HostStatus(1, -1, HostState.UP, HostError.NONE, 3, 3, 0, 0), "host id out of range"),
                 org.junit.jupiter.params.provider.Arguments.of(
-                        new KeptState(1, 0, HostState.UP, HostError.NONE, 3, 3, KeptState.MAX_RETRY + 1),
-                        "retry count out of range"),
-                org.junit.jupiter.params.provider.Arguments.of(
-                        new KeptState(1, -1, HostState.UP, HostError.NONE, 3, 3, 0), "host id out of range"),
-                org.junit.jupiter.params.provider.Arguments.of(
-                        new KeptState(1, 0, HostState.UP, HostError.NONE, -1, 3, 0), "check count out of range"));
+                        new HostStatus(1, 0, HostState.UP, HostError.NONE, -1, 3, 0, 0), "check count out of range"));
     }
 
     @Test
     void a_kept_state_with_an_unknown_state_or_error_is_malformed() {
-        ByteBuf f = frame(Imsg.of(MessageType.KEPT_STATE, SAMPLES.get(KeptState.class)));
+        ByteBuf f = frame(Imsg.of(MessageType.KEPT_STATE, SAMPLES.get(HostStatus.class)));
         f.setByte(Messages.HEADER + 8, HostState.values().length); // the state byte
         assertThrows(MalformedMessageException.class, () -> Messages.decode(f, ProcId.PFE, ProcId.HCE));
         f.setByte(Messages.HEADER + 8, 0);
@@ -274,7 +266,7 @@ class ImsgCodecTest {
     void a_kept_state_from_anyone_but_pfe_closes_the_channel() {
         for (ProcId from : List.of(ProcId.PARENT, ProcId.RELAY, ProcId.CONTROL)) {
             EmbeddedChannel ch = reader(from, ProcId.HCE);
-            ch.writeInbound(frame(Imsg.of(MessageType.KEPT_STATE, SAMPLES.get(KeptState.class))));
+            ch.writeInbound(frame(Imsg.of(MessageType.KEPT_STATE, SAMPLES.get(HostStatus.class))));
             assertNull(ch.readInbound());
             assertFalse(ch.isActive());
             ch.finishAndReleaseAll();
