@@ -24,7 +24,6 @@ import signal
 import statistics
 import sys
 import tempfile
-import time
 
 import relaybench as rb
 
@@ -44,32 +43,8 @@ def lib_dir(path, what):
 def daemon(work, slot, lib, transport):
     """A hoststated daemon on lib's jars with an HTTP and a TCP relay to nginx; its relay engine's pid."""
     d = os.path.join(work, "hs-" + slot)
-    chroot = os.path.join(d, "empty")
-    os.makedirs(chroot)
-    os.chmod(d, 0o755)
-    os.chmod(chroot, 0o755)
     ports = PORTS[slot]
-    conf = os.path.join(d, "hoststated.conf")
-    with open(conf, "w") as f:
-        f.write(f"""user "nobody"
-chroot "{chroot}"
-socket "{d}/hoststated.sock"
-l3 backend none
-prefork 1
-protocol web {{
-  protocol http
-  request header append "$REMOTE_ADDR" to "X-Forwarded-For"
-}}
-relay www {{
-  listen on {rb.ADDR} port {ports['http']}
-  protocol web
-  forward to {rb.ADDR} port {rb.NGINX}
-}}
-relay plain {{
-  listen on {rb.ADDR} port {ports['tcp']}
-  forward to {rb.ADDR} port {rb.NGINX}
-}}
-""")
+    conf = rb.write_config(d, ports)
     env = dict(os.environ, HOSTSTATED_LIB=lib)
     env.pop("HOSTSTATED_RELAY_TRANSPORT", None)
     if transport == "epoll":
@@ -78,21 +53,7 @@ relay plain {{
                     os.path.join(d, "daemon.log"), env=env)
     for port in ports.values():
         rb.wait_http(port, f"hoststated ({lib})", proc)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        relay = next((c for c in rb.children(proc.pid) if rb.cmdline(c).startswith("hoststated: relay engine")), None)
-        if relay is not None:
-            break
-        time.sleep(0.1)
-    else:
-        sys.exit(f"cmp: no relay engine under the daemon {proc.pid}")
-    fds = []
-    for fd in os.listdir(f"/proc/{relay}/fd"):
-        try:
-            fds.append(os.readlink(f"/proc/{relay}/fd/{fd}"))
-        except OSError:
-            pass
-    running = "io_uring" if "anon_inode:[io_uring]" in fds else "epoll"
+    relay, running = rb.relay_engine(proc, "cmp")
     if running != transport:
         sys.exit(f"cmp: the relay engine on {lib} runs {running}, not {transport}")
     return relay

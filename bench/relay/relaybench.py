@@ -248,13 +248,14 @@ backend iperf
     return p
 
 
-def hoststated(work, transport, tls=False):
-    d = os.path.join(work, "hs-" + transport)
+def write_config(d, ports, tls=False):
+    """Makes the daemon directory d with its chroot and writes its configuration: an HTTP relay
+    (X-Forwarded-For appended) and a TCP relay to nginx, a TCP relay to iperf3 when ports has
+    'bulk', a TLS relay when tls. Returns the configuration's path."""
     chroot = os.path.join(d, "empty")
     os.makedirs(chroot)
     os.chmod(d, 0o755)
     os.chmod(chroot, 0o755)
-    ports = OURS[transport]
     conf = os.path.join(d, "hoststated.conf")
     with open(conf, "w") as f:
         f.write(f"""user "nobody"
@@ -275,7 +276,9 @@ relay plain {{
   listen on {ADDR} port {ports['tcp']}
   forward to {ADDR} port {NGINX}
 }}
-relay bulkcopy {{
+""")
+        if "bulk" in ports:
+            f.write(f"""relay bulkcopy {{
   listen on {ADDR} port {ports['bulk']}
   forward to {ADDR} port {IPERF}
 }}
@@ -287,6 +290,32 @@ relay bulkcopy {{
   forward to {ADDR} port {NGINX}
 }}
 """)
+    return conf
+
+
+def relay_engine(proc, what):
+    """The pid of the relay engine under the daemon proc (waited for up to 30 s) and the
+    transport it runs, read from its descriptors: an io_uring ring is an anon inode."""
+    relay = None
+    deadline = time.time() + 30
+    while relay is None and time.time() < deadline:
+        relay = next((c for c in children(proc.pid) if cmdline(c).startswith("hoststated: relay engine")), None)
+        time.sleep(0.1)
+    if relay is None:
+        sys.exit(f"{what}: no relay engine under the daemon {proc.pid}")
+    fds = []
+    for fd in os.listdir(f"/proc/{relay}/fd"):
+        try:
+            fds.append(os.readlink(f"/proc/{relay}/fd/{fd}"))
+        except OSError:
+            pass
+    return relay, "io_uring" if "anon_inode:[io_uring]" in fds else "epoll"
+
+
+def hoststated(work, transport, tls=False):
+    d = os.path.join(work, "hs-" + transport)
+    ports = OURS[transport]
+    conf = write_config(d, ports, tls)
     cmd = [os.path.join(TOP, "bin", "hoststated"), "-d", "-f", conf]
     env = dict(os.environ)
     env.pop("HOSTSTATED_RELAY_TRANSPORT", None)
@@ -298,21 +327,7 @@ relay bulkcopy {{
     p = start(cmd, logfile, env=env)
     for port in (ports["http"], ports["tcp"]):
         wait_http(port, "hoststated " + transport, p)
-    relay = None
-    deadline = time.time() + 30
-    while relay is None and time.time() < deadline:
-        relay = next((c for c in children(p.pid) if cmdline(c).startswith("hoststated: relay engine")), None)
-        time.sleep(0.1)
-    if relay is None:
-        sys.exit("relaybench: no relay engine under the daemon " + str(p.pid))
-    # The transport in use, from the relay JVM's descriptors: io_uring shows as an anon inode.
-    fds = []
-    for fd in os.listdir(f"/proc/{relay}/fd"):
-        try:
-            fds.append(os.readlink(f"/proc/{relay}/fd/{fd}"))
-        except OSError:
-            pass
-    running = "io_uring" if "anon_inode:[io_uring]" in fds else "epoll"
+    relay, running = relay_engine(p, "relaybench")
     if running != transport:
         log(f"relaybench: the {transport} daemon's relay engine runs on {running}")
     with open(logfile) as f:
