@@ -19,6 +19,8 @@ final class ParseContext {
     private static final Pattern IPV4 =
             Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
+    /** A demote group: a carp interface group name, or a file name under the demote directory. */
+    private static final Pattern DEMOTE_GROUP = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.-]*");
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
     /** nginx's and HAProxy's address:port, one word; not an IPv6 literal (checked apart). */
     private static final Pattern HOST_COLON_PORT = Pattern.compile("([A-Za-z0-9_.-]+):([0-9]{1,5})");
@@ -137,6 +139,21 @@ final class ParseContext {
         if (WireText.hasControl(s, false)) {
             // Names go into log lines and hoststatectl's tables as they are.
             throw fail(t, what + " name contains a control character: " + Messages.clip(s));
+        }
+        return s;
+    }
+
+    /**
+     * The group of a {@code demote}: up to 15 letters, digits, '_', '.' or '-', not starting
+     * with '.'. On Linux it names a file under the demote directory, so a '/' or a ".." would
+     * reach outside it; the parent refuses such a name too, but only in its log, at run time.
+     */
+    String demoteGroup() {
+        Token t = in.peek();
+        String s = name("demote group", 15);
+        if (!DEMOTE_GROUP.matcher(s).matches()) {
+            throw fail(t, "invalid demote group name: " + Messages.clip(s)
+                    + " (letters, digits, '_', '.' and '-', not starting with '.')");
         }
         return s;
     }

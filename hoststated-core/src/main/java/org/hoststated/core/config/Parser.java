@@ -113,7 +113,7 @@ final class Parser {
                 d.prefork = ctx.number("prefork", 1, Globals.MAX_PREFORK);
                 d.preforkPos = Pos.of(kw);
             }
-            case "demote" -> d.demote = ctx.name("demote group", 15);
+            case "demote" -> d.demote = ctx.demoteGroup();
             case "socket" -> d.socket = path("socket path");
             default -> throw ctx.unexpected(kw, "statement");
         }

@@ -55,7 +55,7 @@ final class TableParser {
                 t.intervalPos = Pos.of(kw);
             }
             case "check" -> t.check = check();
-            case "demote" -> t.demote = ctx.name("demote group", 15);
+            case "demote" -> t.demote = ctx.demoteGroup();
             case "disable" -> t.disabled = true;
             default -> throw ctx.unexpected(kw, "table option");
         }

@@ -124,7 +124,14 @@ class ConfigErrorTest {
                 Arguments.of(TABLE + SERVICE + "protocol p {\n cookie append \"v\\n\" to \"c\"\n}\n",
                         "test.conf:11: cookie value contains a control character: v\\x0a"),
                 Arguments.of(TABLE + SERVICE + "protocol p {\n return error style \"</style><script>\"\n}\n",
-                        "test.conf:11: error style must not contain '<'"));
+                        "test.conf:11: error style must not contain '<'"),
+                // hoststated.conf(5) names the characters of a group: -n passed "../../x" and
+                // "a/b", which the parent then refused only in its log, at run time.
+                Arguments.of("demote \"a/b\"\n" + TABLE + SERVICE, "test.conf:1: invalid demote group name: a/b"
+                        + " (letters, digits, '_', '.' and '-', not starting with '.')"),
+                Arguments.of(TABLE.replace("check tcp", "check tcp\n demote \"..\"") + SERVICE,
+                        "test.conf:4: invalid demote group name: .. (letters, digits, '_', '.' and '-',"
+                        + " not starting with '.')"));
     }
 
     @ParameterizedTest
