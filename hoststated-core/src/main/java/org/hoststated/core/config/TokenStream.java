@@ -12,6 +12,7 @@ import java.util.List;
  * the point of their {@code include}, and a small lookahead. Owned by the loading thread.
  */
 final class TokenStream {
+    /** Includes nested in one another below the configuration file, as hoststated.conf(5) says. */
     static final int MAX_INCLUDE_DEPTH = 16;
 
     /** A file being read: its lexer and, for real files, its directory and canonical path. */
@@ -77,7 +78,8 @@ final class TokenStream {
      * the end of the include statement.
      */
     void include(String name, Token at) {
-        if (stack.size() >= MAX_INCLUDE_DEPTH) {
+        // The stack holds the configuration file too: it is no include.
+        if (stack.size() > MAX_INCLUDE_DEPTH) {
             diag.error(at, "include nested too deeply: " + Messages.clip(name));
             return;
         }

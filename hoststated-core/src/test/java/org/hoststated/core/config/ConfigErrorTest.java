@@ -332,6 +332,23 @@ class ConfigErrorTest {
     }
 
     /**
+     * hoststated.conf(5) says includes may be nested 16 deep: a chain of 16 includes below the
+     * configuration file loads, 17 do not. The configuration file itself took a place of the
+     * 16, so a chain of 16 was refused.
+     */
+    @Test
+    void includesNestSixteenDeep(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("i0.conf"), TABLE + SERVICE);
+        for (int i = 1; i <= 17; i++) {
+            Files.writeString(dir.resolve("i" + i + ".conf"), "include \"i" + (i - 1) + ".conf\"\n");
+        }
+        assertEquals(List.of(), ConfigLoader.load(dir.resolve("i16.conf"), Map.of(), TestConfigs.resolver()).errors());
+        assertEquals(List.of(dir.resolve("i1.conf") + ":1: include nested too deeply: i0.conf"),
+                ConfigLoader.load(dir.resolve("i17.conf"), Map.of(), TestConfigs.resolver()).errors().stream()
+                        .map(Object::toString).filter(e -> e.contains("nested")).toList());
+    }
+
+    /**
      * 40 MB of comments filled the parent's 64 MiB heap (OutOfMemoryError, daemon log silent at
      * a reload). All files of one load share a budget of 16 MiB, so including one file again and
      * again cannot get around it.
