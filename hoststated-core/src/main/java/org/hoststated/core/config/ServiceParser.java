@@ -63,7 +63,11 @@ final class ServiceParser {
                 s.backup = ref;
             }
             case "sticky-address" -> s.sticky = true;
-            case "tag" -> s.tag = ctx.name("tag", ParseContext.MAX_NAME);
+            case "tag" -> {
+                Token at = ctx.in.peek();
+                s.tag = ctx.name("tag", ParseContext.MAX_NAME);
+                warnIfNotAMark(at, s.tag);
+            }
             case "disable" -> s.disabled = true;
             default -> throw ctx.unexpected(kw, "service option");
         }
@@ -79,6 +83,24 @@ final class ServiceParser {
             throw ctx.unexpected(w, "'states'");
         }
         s.killStates = true;
+    }
+
+    /**
+     * A tag written as a number is the nftables packet mark itself only from 1 to 2^32-1; any
+     * other is taken as a name and hashed, so {@code tag 0} or {@code tag 0x100000000} marked
+     * packets with a CRC-32 that a rule written for that number never matches.
+     */
+    private void warnIfNotAMark(Token at, String tag) {
+        boolean hex = tag.length() > 2 && (tag.startsWith("0x") || tag.startsWith("0X"));
+        String digits = hex ? tag.substring(2) : tag;
+        if (!digits.matches(hex ? "[0-9A-Fa-f]+" : "[0-9]+")) {
+            return;
+        }
+        java.math.BigInteger n = new java.math.BigInteger(digits, hex ? 16 : 10);
+        if (n.signum() == 0 || n.bitLength() > 32) {
+            ctx.diag.warning(at, "tag " + tag + " is not a packet mark (1 to 4294967295): nftables takes it"
+                    + " as a name and marks with its CRC-32");
+        }
     }
 
     private Draft.TableRef tableRef(Token kw) {

@@ -101,6 +101,25 @@ class ConfigTest {
     }
 
     /**
+     * hoststated.conf(5): a number from 1 to 4294967295 is the mark itself, any other tag is
+     * hashed. "tag 0" and "tag 4294967296" passed -n silently and got a CRC-32 mark.
+     */
+    @Test
+    void aNumericTagOutsideTheMarksIsAWarning() {
+        for (String tag : List.of("0", "4294967296", "0x100000000", "0x0")) {
+            LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("table web", "table web\n tag " + tag));
+            assertTrue(r.ok());
+            assertEquals(List.of("test.conf:9: tag " + tag + " is not a packet mark (1 to 4294967295): nftables"
+                    + " takes it as a name and marks with its CRC-32"),
+                    r.warnings().stream().map(Object::toString).toList());
+        }
+        for (String tag : List.of("1", "4294967295", "0xffffffff", "web", "0x", "HOSTSTATED")) {
+            LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("table web", "table web\n tag " + tag));
+            assertEquals(List.of(), r.warnings(), tag);
+        }
+    }
+
+    /**
      * A tcp or dns relay relays bytes and never parses HTTP: header actions and return error in
      * its protocol did nothing, and -n said "configuration OK" without a word.
      */
