@@ -163,11 +163,6 @@ final class Validator {
             if (!used.contains(p.name)) {
                 diag.warning(p.pos, "unused protocol: " + p.name);
             }
-            if (p.type != ProtocolType.HTTP && (!p.nodes.isEmpty() || p.returnError)) {
-                // A tcp or dns relay never parses HTTP: the actions would do nothing, silently.
-                diag.warning(p.pos, "protocol " + p.name + ": header actions and return error apply to protocol http"
-                        + " only; protocol " + p.type.name().toLowerCase(java.util.Locale.ROOT) + " ignores them");
-            }
             TcpOptions tcp = new TcpOptions(p.backlog, p.nodelay, p.sack, p.socketBuffer, p.ipTtl,
                     p.ipMinTtl);
             SslOptions ssl = new SslOptions(p.ciphers, p.sessionCache, p.tls);

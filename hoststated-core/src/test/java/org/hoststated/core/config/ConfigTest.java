@@ -119,26 +119,6 @@ class ConfigTest {
         }
     }
 
-    /**
-     * A tcp or dns relay relays bytes and never parses HTTP: header actions and return error in
-     * its protocol did nothing, and -n said "configuration OK" without a word.
-     */
-    @Test
-    void httpActionsInAProtocolThatIsNotHttpAreAWarning() {
-        String relay = "relay r {\n listen on 127.0.0.1 port 8080\n table web\n protocol p\n}\n";
-        LoadResult r = TestConfigs.parse(TABLE + SERVICE
-                + "protocol p {\n header append \"$REMOTE_ADDR\" to \"X-Forwarded-For\"\n}\n" + relay);
-        assertTrue(r.ok());
-        assertEquals(List.of("test.conf:10: protocol p: header actions and return error apply to protocol http only;"
-                + " protocol tcp ignores them"), r.warnings().stream().map(Object::toString).toList());
-        LoadResult dns = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol dns\n return error\n}\n" + relay);
-        assertEquals(List.of("test.conf:10: protocol p: header actions and return error apply to protocol http only;"
-                + " protocol dns ignores them"), dns.warnings().stream().map(Object::toString).toList());
-        LoadResult http = TestConfigs.parse(TABLE + SERVICE
-                + "protocol p {\n header append \"a\" to \"X-A\"\n return error\n protocol http\n}\n" + relay);
-        assertEquals(List.of(), http.warnings());
-    }
-
     /** relayd accepts it silently; the host would get two entries of the numgen map. */
     @Test
     void aHostListedTwiceInATableIsAWarning() {
