@@ -40,6 +40,14 @@ final class Demoter {
         int read(String group) throws IOException;
 
         void add(String group, int delta) throws IOException;
+
+        /** Sets {@code group}'s counter to {@code level}. */
+        default void set(String group, int level) throws IOException {
+            int now = read(group);
+            if (now != level) {
+                add(group, level - now);
+            }
+        }
     }
 
     private final Counters counters;
@@ -149,10 +157,7 @@ final class Demoter {
 
     private void setTo(String group, int level) {
         try {
-            int now = counters.read(group);
-            if (now != level) {
-                counters.add(group, level - now);
-            }
+            counters.set(group, level);
             log.debug("demote state of group '{}' set to {}", group, level);
         } catch (IOException e) {
             log.error("cannot set the demote state of group '{}': {}", group, e.getMessage());
@@ -230,8 +235,17 @@ final class Demoter {
 
         @Override
         public void add(String group, int delta) throws IOException {
+            set(group, Math.max(0, read(group) + delta));
+        }
+
+        /**
+         * Writes the file even when it already holds {@code value}: the global group's file
+         * then exists, holding 0, from the start; a missing file otherwise looked the same as
+         * a daemon that never started.
+         */
+        @Override
+        public void set(String group, int value) throws IOException {
             Files.createDirectories(dir);
-            int value = Math.max(0, read(group) + delta);
             Path tmp = dir.resolve("." + group + ".tmp");
             Files.writeString(tmp, value + "\n");
             Files.move(tmp, dir.resolve(group), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
