@@ -358,7 +358,8 @@ public final class CheckScheduler {
         overloadedLastRound = overloaded > 0;
         if (overloaded > 0) {
             log.warn("check engine overloaded: {} checks of the last round could not run at once (no file"
-                    + " descriptor, or no room for a script); no verdict on their hosts", overloaded);
+                    + " descriptor, or a script the parent did not start in time: its pool full, or the"
+                    + " parent not answering); no verdict on their hosts", overloaded);
             overloaded = 0;
         }
         roundStarted.run();
