@@ -47,6 +47,11 @@ install -m 644 "$src/man/man5/hoststated.conf.5" "$mandir/man5/"
 install -m 644 "$src/man/man8/hoststated.8" "$src/man/man8/hoststatectl.8" "$mandir/man8/"
 install -m 644 "$src/etc/hoststatectl.bash-completion" "$compdir/hoststatectl"
 say "installed hoststated and hoststatectl in $PREFIX/bin"
+case $PREFIX in
+  /usr | /usr/local) ;;
+  # bash-completion looks under XDG_DATA_DIRS (/usr/local/share:/usr/share), not PREFIX/share.
+  *) say "bash completion is in $PREFIX/share/bash-completion/completions: add $PREFIX/share to XDG_DATA_DIRS, or source it from ~/.bashrc" ;;
+esac
 
 if [ -e "$etcdir/hoststated.conf" ]; then
   say "kept the existing $SYSCONFDIR/hoststated.conf"
