@@ -502,6 +502,98 @@ class TlsRelayTest {
     }
 
     /**
+     * A TCP socket whose output passes on only the first {@code allow} bytes written once
+     * {@link #cutAfter} is called: a TLS client layered over it sends part of a record.
+     */
+    static final class CuttingSocket extends java.net.Socket {
+        private volatile int allow = -1;
+        private java.io.OutputStream out;
+
+        void cutAfter(int bytes) {
+            allow = bytes;
+        }
+
+        @Override
+        public synchronized java.io.OutputStream getOutputStream() throws IOException {
+            if (out == null) {
+                java.io.OutputStream raw = super.getOutputStream();
+                out = new java.io.FilterOutputStream(raw) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        int n = allow < 0 ? len : Math.min(len, allow);
+                        if (allow >= 0) {
+                            allow -= n;
+                        }
+                        raw.write(b, off, n);
+                    }
+                };
+            }
+            return out;
+        }
+    }
+
+    /**
+     * A TLS client's FIN on a TCP relay is passed on as a half-close, but only between records:
+     * one that cuts a record (the JDK client here sends the first 10 bytes of its record) is a
+     * truncation, and the server is reset rather than sent a FIN that would vouch for its
+     * stream as whole. It got a FIN, and the close line said "closed by server". A FIN between
+     * records still reaches the server as one, after the data, and once the server has ended
+     * too the session is "done" (it said "closed by server", though the client ended first).
+     * The FIN may come before the relay's connect to the server is done, which then resets it.
+     */
+    @ParameterizedTest
+    @CsvSource({"epoll, TLSv1.3, cut", "io_uring, TLSv1.2, cut", "epoll, TLSv1.2, whole", "io_uring, TLSv1.3, whole"})
+    void aClientFinInTheMiddleOfARecordResetsTheServer(String transport, String protocol, String how)
+            throws Exception {
+        TlsKeyPair pair = pair();
+        try (java.net.ServerSocket backend = new java.net.ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<String> served = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (java.net.Socket s = backend.accept()) {
+                    java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+                    try {
+                        s.getInputStream().transferTo(got);
+                    } catch (IOException e) {
+                        return "reset after " + got.size();
+                    }
+                    s.shutdownOutput(); // the server ends its stream in turn
+                    return "fin after " + got.toString(StandardCharsets.US_ASCII);
+                } catch (IOException e) {
+                    return e.toString();
+                }
+            });
+            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("fwd",
+                    new org.hoststated.core.config.ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1",
+                            backend.getLocalPort(), 0), 600, false);
+            try (RelayFixture r = RelayFixture.startTls(TcpOptionsTest.transport(transport), cfg,
+                    RelayTls.serverContext(pair, SslOptions.defaults()));
+                    CuttingSocket tcp = new CuttingSocket()) {
+                tcp.connect(r.address());
+                SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                        .createSocket(tcp, "localhost", r.port, false);
+                c.setEnabledProtocols(new String[] {protocol});
+                c.startHandshake();
+                io.netty.channel.Channel client = TcpRelayTest.awaitSession(r);
+                if (how.equals("cut")) {
+                    tcp.cutAfter(10);
+                }
+                c.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+                c.getOutputStream().flush();
+                tcp.shutdownOutput();
+                assertEquals(how.equals("cut") ? "reset after 0" : "fin after hello",
+                        served.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(client.closeFuture().awaitUninterruptibly(10, java.util.concurrent.TimeUnit.SECONDS));
+                String reason = RelaySession.reason(client);
+                if (how.equals("cut")) {
+                    assertTrue(reason.startsWith("client: TLS: the connection ended in the middle of a record ("),
+                            reason);
+                } else {
+                    assertEquals("done", reason);
+                }
+            }
+        }
+    }
+
+    /**
      * A TLS client that reads nothing while its server streams: the relay stops reading the
      * server once about the water mark waits for the client, as it does for a plain client
      * (TcpRelayTest.slowReaderKeepsTheRelaysBufferBounded), and the whole stream arrives once

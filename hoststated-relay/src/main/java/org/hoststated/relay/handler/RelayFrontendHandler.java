@@ -15,6 +15,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import javax.net.ssl.SSLException;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.TargetHost;
@@ -52,6 +53,8 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
      * stay open a while for its reset ({@link StreamCut}), but gets no backend any more.
      */
     private boolean clientGone;
+    /** The TLS client's FIN cut one of its records: the server is reset, not sent a FIN. */
+    private boolean clientCut;
     private SessionInfo session;
     /** Data read from the client before the server was connected (at most one read burst). */
     private ArrayDeque<Object> pending;
@@ -139,7 +142,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return;
         }
         if (!client.isActive() || clientGone) {
-            server.close();
+            if (clientCut) {
+                RelaySession.abort(server);
+            } else {
+                server.close();
+            }
             return;
         }
         if (!f.isSuccess()) {
@@ -245,6 +252,20 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
                 ctx.close();
                 return;
             }
+            int missing = TlsRecordEdge.missingAtEnd(client);
+            if (missing > 0) {
+                // A truncation, not a half-close: neither peer may take its stream as whole, so
+                // both are reset, the client after what it was sent (no close_notify).
+                noteError("client", new SSLException("the connection ended in the middle of a record ("
+                        + missing + " bytes of it missing)"));
+                clientGone = true;
+                clientCut = true; // a backend still connecting is reset by connectDone
+                if (server != null && connected) {
+                    RelaySession.abortOnFlush(server);
+                }
+                RelaySession.abortOnFlush(client);
+                return;
+            }
             clientEof();
             return;
         }
@@ -304,7 +325,10 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             session.done();
         }
         RelaySession.setReason(client, "closed by client");
-        if (server != null) {
+        if (server != null && clientCut && !connected) {
+            // Still connecting: a close would send a FIN once the kernel has connected it.
+            RelaySession.abort(server);
+        } else if (server != null) {
             // The session's timer stopped with the client: the server gets a timeout of its own.
             RelaySession.closeOnFlushWithin(server, relay.config().timeoutSec());
         }
@@ -343,13 +367,17 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
 
     void serverEof() {
         serverEof = true;
-        if (client.pipeline().get(SslHandler.class) != null) {
+        if (client.pipeline().get(SslHandler.class) != null && !clientEof) {
             // TLS has no half-close a client can rely on: end the session with close_notify.
             RelaySession.setReason(client, "closed by server");
             RelaySession.closeOnFlush(client);
             return;
         }
-        RelaySession.shutdownOutputOnFlush(client);
+        if (client.pipeline().get(SslHandler.class) == null) {
+            RelaySession.shutdownOutputOnFlush(client);
+        }
+        // Both sides ended (behind TLS, the client's FIN came first): the session is done,
+        // and finishIfBothEof closes the TLS client with close_notify.
         finishIfBothEof();
     }
 

@@ -260,7 +260,7 @@ public final class RelaySession {
      * see {@link #abortOnFlush}. Its loop.
      */
     public static void abort(Channel ch) {
-        if (ch.isActive()) {
+        if (ch.isOpen()) { // a connect under way too: the kernel may have completed it
             ch.config().setOption(ChannelOption.SO_LINGER, 0);
         }
         // Past the pipeline: an SslHandler would send close_notify before the close.

@@ -11,8 +11,8 @@ import org.hoststated.relay.RelayTls;
  * Builds the pipeline of a session accepted by a {@code protocol tcp} relay, in the relay
  * engine's worker loop that accepted it:
  * <pre>
- *   [tls-write-failure (TlsWriteFailureNote) -> close-notify-hold (CloseNotifyHold) -> ssl (SslHandler)
- *    -> tls-close-mark, listen ... ssl] -> frontend
+ *   [tls-write-failure (TlsWriteFailureNote) -> close-notify-hold (CloseNotifyHold)
+ *    -> tls-record-edge (TlsRecordEdge) -> ssl (SslHandler) -> tls-close-mark, listen ... ssl] -> frontend
  * </pre>
  * The frontend handler connects the backend channel on the same loop and relays bytes
  * unchanged both ways; the session timeout is its {@link SessionIdleTimer}, not a handler.
@@ -36,6 +36,8 @@ public final class TcpRelayInitializer extends ChannelInitializer<Channel> {
             // The session decides between the engine's answer to a client's close_notify and
             // a reset (RelayFrontendHandler.clientClosedTls).
             CloseNotifyHold.addWith(ch, RelayTls.handler(tls, ch));
+            // A FIN that cuts a record resets the server (RelayFrontendHandler.userEventTriggered).
+            TlsRecordEdge.addBeforeTls(ch);
         }
         p.addLast("frontend", new RelayFrontendHandler(relay));
     }

@@ -1,0 +1,75 @@
+package org.hoststated.relay.handler;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+
+/**
+ * Follows the record boundaries of what a TLS client sends, so that a FIN in the middle of a
+ * record is told from one between records. A TCP relay passes a TLS client's FIN on to the
+ * server as a half-close; a FIN that cuts a record is a truncation instead (the record's
+ * bytes, already on their way, never reach the server), and the server is reset, as after
+ * any failure of the client's side, rather than sent a FIN that would vouch for the stream
+ * as whole. The {@link SslHandler} keeps the incomplete record in its buffer and says nothing
+ * of it at the end of input.
+ *
+ * <p>Before the {@link SslHandler} (raw bytes), for the session's whole life: per record it
+ * reads the five header bytes and passes over the body. On the channel's loop; one per channel.
+ */
+final class TlsRecordEdge extends ChannelInboundHandlerAdapter {
+    private static final int RECORD_HEADER = 5;
+
+    /** Header bytes of the current record read so far (0 between records). */
+    private int headerBytes;
+    private int length;
+    /** Bytes of the current record's body not read yet. */
+    private int bodyLeft;
+
+    /** Adds a follower of {@code ch}'s client records just before its "ssl" handler. */
+    static void addBeforeTls(Channel ch) {
+        ch.pipeline().addBefore("ssl", "tls-record-edge", new TlsRecordEdge());
+    }
+
+    /**
+     * How many bytes of its last record the client left unsent at its FIN (of its header only,
+     * when the header is cut), or 0 when it stopped between records or the channel has no
+     * follower.
+     */
+    static int missingAtEnd(Channel ch) {
+        TlsRecordEdge edge = ch.pipeline().get(TlsRecordEdge.class);
+        return edge == null ? 0 : edge.missing();
+    }
+
+    int missing() {
+        return headerBytes > 0 ? RECORD_HEADER - headerBytes : bodyLeft;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf b) {
+            scan(b);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void scan(ByteBuf b) {
+        for (int i = b.readerIndex(), end = b.writerIndex(); i < end; ) {
+            if (bodyLeft > 0) {
+                int n = Math.min(bodyLeft, end - i);
+                bodyLeft -= n;
+                i += n;
+                continue;
+            }
+            int v = b.getByte(i++) & 0xff;
+            headerBytes++;
+            if (headerBytes == 4) {
+                length = v << 8;
+            } else if (headerBytes == RECORD_HEADER) {
+                bodyLeft = length | v;
+                headerBytes = 0;
+            }
+        }
+    }
+}
