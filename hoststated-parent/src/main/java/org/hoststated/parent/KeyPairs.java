@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPrivateKey;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * parent reads them as root and checks that they parse and belong together, so that a bad
  * file fails the start or the reload with its name before any engine sees it; the chrooted
  * relay engine gets them over its channel. A certificate out of its dates, the server's or an
- * intermediate, and an RSA key under 2048 bits are warnings.
+ * intermediate, an RSA key under 2048 bits and a key file every user may read are warnings.
  */
 final class KeyPairs {
     private static final Logger log = LoggerFactory.getLogger(KeyPairs.class);
@@ -105,6 +106,10 @@ final class KeyPairs {
         } catch (IllegalArgumentException e) {
             throw new IOException("relay " + r.name() + ": " + crt + ", " + key + ": " + e.getMessage(), e);
         }
+        String exposed = readableByOthers(key);
+        if (exposed != null) {
+            warnings.add("relay " + r.name() + ": " + key + ": " + exposed);
+        }
         String weak = weakKey(pair.key());
         if (weak != null) {
             warnings.add("relay " + r.name() + ": " + key + ": " + weak);
@@ -135,6 +140,23 @@ final class KeyPairs {
         if (key instanceof RSAPrivateKey rsa && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
             return "an RSA key of " + rsa.getModulus().bitLength() + " bits, which clients with current defaults"
                     + " refuse (" + MIN_RSA_BITS + " or more)";
+        }
+        return null;
+    }
+
+    /**
+     * Why {@code key}'s mode lets users other than its owner and group read it, or null. Served
+     * all the same, with a warning, as nginx and HAProxy serve it (without one): refusing it
+     * would stop at an upgrade a relay that ran before, while sshd's StrictModes refuses such
+     * a private key. A key readable by every user is anyone's on the machine.
+     */
+    static String readableByOthers(Path key) {
+        try {
+            if (Files.getPosixFilePermissions(key).contains(PosixFilePermission.OTHERS_READ)) {
+                return "the key file is readable by every user (chmod o-r, or 600)";
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // read before: a file system without modes has nothing to say
         }
         return null;
     }

@@ -126,9 +126,26 @@ class KeyPairsTest {
         assertEquals(1, KeyPairs.read(config, 1).size());
     }
 
+    /**
+     * A key file every user may read is served, with a warning (nginx and HAProxy serve it
+     * without one; sshd refuses such a key): it said nothing. Group-readable is left alone
+     * (Debian's ssl-cert group).
+     */
+    @Test
+    void aKeyFileEveryUserMayReadIsAWarning() throws Exception {
+        selfSigned("rsa:2048");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(List.of("relay tls: " + key + ": the key file is readable by every user (chmod o-r, or 600)"),
+                KeyPairs.problems(config));
+        assertEquals(1, KeyPairs.read(config, 1).size());
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        assertTrue(KeyPairs.problems(config).isEmpty());
+    }
+
     @Test
     void aGoodPairIsRead() throws Exception {
         selfSigned("rsa:2048");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertTrue(KeyPairs.problems(config).isEmpty());
         assertEquals(7, KeyPairs.read(config, 7).values().iterator().next().generation());
     }
@@ -168,6 +185,7 @@ class KeyPairsTest {
     @Test
     void aCertificateOutOfItsDatesIsAWarning() throws Exception {
         Files.writeString(key, KEY);
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Files.writeString(crt, EXPIRED);
         assertEquals(List.of("relay tls: " + crt + ": certificate expired on 2020-02-01T00:00:00Z"),
                 KeyPairs.problems(config));
