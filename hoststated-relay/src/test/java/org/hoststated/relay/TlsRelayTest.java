@@ -502,37 +502,6 @@ class TlsRelayTest {
     }
 
     /**
-     * A TCP socket whose output passes on only the first {@code allow} bytes written once
-     * {@link #cutAfter} is called: a TLS client layered over it sends part of a record.
-     */
-    static final class CuttingSocket extends java.net.Socket {
-        private volatile int allow = -1;
-        private java.io.OutputStream out;
-
-        void cutAfter(int bytes) {
-            allow = bytes;
-        }
-
-        @Override
-        public synchronized java.io.OutputStream getOutputStream() throws IOException {
-            if (out == null) {
-                java.io.OutputStream raw = super.getOutputStream();
-                out = new java.io.FilterOutputStream(raw) {
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        int n = allow < 0 ? len : Math.min(len, allow);
-                        if (allow >= 0) {
-                            allow -= n;
-                        }
-                        raw.write(b, off, n);
-                    }
-                };
-            }
-            return out;
-        }
-    }
-
-    /**
      * A TLS client's FIN on a TCP relay is passed on as a half-close, but only between records:
      * one that cuts a record (the JDK client here sends the first 10 bytes of its record) is a
      * truncation, and the server is reset rather than sent a FIN that would vouch for its

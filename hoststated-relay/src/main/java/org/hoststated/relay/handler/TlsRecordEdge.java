@@ -18,7 +18,7 @@ import io.netty.handler.ssl.SslHandler;
  * <p>Before the {@link SslHandler} (raw bytes), for the session's whole life: per record it
  * reads the five header bytes and passes over the body. On the channel's loop; one per channel.
  */
-final class TlsRecordEdge extends ChannelInboundHandlerAdapter {
+public final class TlsRecordEdge extends ChannelInboundHandlerAdapter {
     private static final int RECORD_HEADER = 5;
 
     /** Header bytes of the current record read so far (0 between records). */
@@ -28,7 +28,7 @@ final class TlsRecordEdge extends ChannelInboundHandlerAdapter {
     private int bodyLeft;
 
     /** Adds a follower of {@code ch}'s client records just before its "ssl" handler. */
-    static void addBeforeTls(Channel ch) {
+    public static void addBeforeTls(Channel ch) {
         ch.pipeline().addBefore("ssl", "tls-record-edge", new TlsRecordEdge());
     }
 
@@ -37,7 +37,7 @@ final class TlsRecordEdge extends ChannelInboundHandlerAdapter {
      * when the header is cut), or 0 when it stopped between records or the channel has no
      * follower.
      */
-    static int missingAtEnd(Channel ch) {
+    public static int missingAtEnd(Channel ch) {
         TlsRecordEdge edge = ch.pipeline().get(TlsRecordEdge.class);
         return edge == null ? 0 : edge.missing();
     }

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.HeldSession;
 import org.hoststated.relay.handler.OriginalDestination;
@@ -28,6 +29,7 @@ import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
+import org.hoststated.relay.handler.TlsRecordEdge;
 import org.hoststated.relay.lb.RelayHosts;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
@@ -811,6 +813,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 // Closed at once as any client that leaves between requests, named for what it is.
                 clientEof = true;
                 tlsHandshakeFailed(RelaySession.CLOSED_IN_HANDSHAKE);
+            } else if (state == State.TUNNEL && !clientEof && TlsRecordEdge.missingAtEnd(client) > 0) {
+                // A truncation, not a half-close: the tunnel's server must not take its stream
+                // as whole (a request or a body cut so is found by the framing).
+                noteError("client", new SSLException("the connection ended in the middle of a record ("
+                        + TlsRecordEdge.missingAtEnd(client) + " bytes of it missing)"));
+                clientEof = true;
+                state = State.CLOSED;
+                abortTunnelServer();
+                RelaySession.abortOnFlush(client);
             } else if (!clientEof) { // not a FIN after a close_notify
                 clientEof();
             }
@@ -925,9 +936,27 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         noteError("client", cause);
+        boolean tunnel = state == State.TUNNEL;
         state = State.CLOSED;
-        closeServer();
+        if (tunnel) {
+            abortTunnelServer();
+        } else {
+            closeServer();
+        }
         client.close();
+    }
+
+    /**
+     * Resets a tunnel's server after what is queued for it, as a TCP relay's server is when
+     * its client fails: a tunnel has no framing of its own, and a FIN would end its stream as
+     * if it were whole.
+     */
+    private void abortTunnelServer() {
+        Channel ch = link.channel();
+        link.forget();
+        if (ch != null) {
+            RelaySession.abortOnFlush(ch);
+        }
     }
 
     void serverException(HttpBackendHandler from, Throwable cause) {

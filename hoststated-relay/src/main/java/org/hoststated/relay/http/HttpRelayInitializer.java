@@ -13,6 +13,7 @@ import org.hoststated.core.config.TableTarget;
 import org.hoststated.relay.RelayTls;
 import org.hoststated.relay.SessionLimit;
 import org.hoststated.relay.handler.CloseNotifyHold;
+import org.hoststated.relay.handler.TlsRecordEdge;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * loop that accepted it:
  * <pre>
  *   [plain-request (PlainRequestOnTls, first read only) -> tls-write-failure (TlsWriteFailureNote)
- *    -> close-notify-hold (CloseNotifyHold) -> ssl (SslHandler) -> tls-close-mark, listen ... ssl]
+ *    -> close-notify-hold (CloseNotifyHold) -> tls-record-edge (TlsRecordEdge) -> ssl (SslHandler)
+ *    -> tls-close-mark, listen ... ssl]
  *   -> http (HttpFrontendHandler)
  * </pre>
  * The protocol's rules are compiled once here; each session gets its own frontend handler,
@@ -65,6 +67,8 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
             CloseNotifyHold.addWith(ch, RelayTls.handler(tls, ch));
+            // A FIN that cuts a record in a tunnel resets the server (HttpFrontendHandler).
+            TlsRecordEdge.addBeforeTls(ch);
             p.addFirst("plain-request", new PlainRequestOnTls(rules));
         }
         p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted, pool));

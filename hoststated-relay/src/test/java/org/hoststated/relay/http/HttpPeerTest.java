@@ -33,6 +33,7 @@ import org.hoststated.core.posix.UnixDatagramSocket;
 import org.hoststated.relay.RelayTls;
 import org.hoststated.relay.RelayTransport;
 import org.hoststated.relay.TlsCloseNotifyClient;
+import org.hoststated.relay.handler.RelaySession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -1066,6 +1067,74 @@ class HttpPeerTest {
             c.getOutputStream().flush();
             tcp.shutdownOutput();
             return new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /**
+     * A tunnel's client that fails (a reset), or whose TLS connection ends in the middle of a
+     * record, gets its server reset, as a TCP relay's server is: a tunnel has no framing of its
+     * own, and the server got a FIN after what had arrived, which ended its stream as if it
+     * were whole (measured with a websocket echo behind the relay: "FIN after 1000" for a
+     * client reset, plain and TLS, and "FIN after 0" for a FIN in the middle of a record). A
+     * TLS client's FIN between records still reaches the server as a FIN.
+     */
+    @ParameterizedTest
+    @CsvSource({"plain, reset", "tls, reset", "tls, cut", "tls, whole"})
+    void aTunnelsClientThatFailsResetsItsServer(String how, String end) throws Exception {
+        java.util.concurrent.CompletableFuture<String> ended = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CountDownLatch got = new java.util.concurrent.CountDownLatch(5);
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+            int n = 0;
+            try {
+                while (in.read() >= 0) {
+                    n++;
+                    got.countDown();
+                }
+                ended.complete("fin after " + n);
+            } catch (java.io.IOException e) {
+                ended.complete("reset after " + n);
+            }
+        };
+        HttpRelayFixture.Builder builder = HttpRelayFixture.builder();
+        if (how.equals("tls")) {
+            builder.tls(relayTls());
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = builder.backend(b.address()).start();
+                org.hoststated.relay.CuttingSocket tcp = new org.hoststated.relay.CuttingSocket()) {
+            tcp.connect(r.address);
+            Socket c = how.equals("tls") ? tlsClient(tcp, r, false) : tcp;
+            c.setSoTimeout(5_000);
+            c.getOutputStream().write("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            assertTrue(RawBackend.head(c.getInputStream()).startsWith("HTTP/1.1 101 "));
+            io.netty.channel.Channel session = awaitOnlySession(r);
+            if (end.equals("cut")) {
+                tcp.cutAfter(10);
+            }
+            c.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            if (end.equals("reset")) {
+                assertTrue(got.await(5, java.util.concurrent.TimeUnit.SECONDS));
+                tcp.setSoLinger(true, 0);
+                tcp.close();
+            } else {
+                tcp.shutdownOutput();
+            }
+            String expected = switch (end) {
+                case "reset" -> "reset after 5";
+                case "cut" -> "reset after 0";
+                default -> "fin after 5";
+            };
+            assertEquals(expected, ended.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            if (end.equals("cut")) {
+                assertTrue(session.closeFuture().awaitUninterruptibly(10, java.util.concurrent.TimeUnit.SECONDS));
+                String reason = RelaySession.reason(session);
+                assertTrue(reason.startsWith("client: TLS: the connection ended in the middle of a record ("), reason);
+            }
         }
     }
 
