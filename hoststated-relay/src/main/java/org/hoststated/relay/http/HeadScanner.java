@@ -130,11 +130,19 @@ final class HeadScanner {
             if (c == '\r' && i == start) {
                 return;   // the CR of an empty line before the request, split from its LF
             }
+            if (c == TLS_HANDSHAKE && i == start) {
+                // An https:// client sent to a plain port: said so, as the reverse case is
+                // ("plain HTTP request sent to a TLS port"). It read "malformed request line".
+                throw new HttpException(400, "TLS handshake sent to a plain HTTP port");
+            }
             if (!HttpHead.TCHAR[c]) {
                 throw new HttpException(400, "malformed request line");
             }
         }
     }
+
+    /** The first byte of a TLS handshake record (a ClientHello), never one of an HTTP method. */
+    private static final int TLS_HANDSHAKE = 0x16;
 
     private static final byte[] STATUS_PREFIX = {'H', 'T', 'T', 'P', '/'};
 

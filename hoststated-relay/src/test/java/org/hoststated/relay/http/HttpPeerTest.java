@@ -723,6 +723,28 @@ class HttpPeerTest {
     }
 
     /**
+     * A plain listener: a TLS client (an https:// URL with the port of an http one) is answered
+     * 400 in clear, as any bad request, and its close line says what it was (it said
+     * "malformed request line"; nginx answers 400 too, and HAProxy 2.6 logs a bad request).
+     */
+    @Test
+    void aTlsClientOnAPlainPortIsNamedSo(@TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start();
+                RawClient c = r.client()) {
+            // The start of a ClientHello record.
+            c.send(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xc8, 0x01, 0x00, 0x00, (byte) 0xc4, 0x03, 0x03});
+            RawClient.Response res = c.read();
+            assertEquals(400, res.status(), res.head());
+            assertTrue(c.closed());
+            String line = log.closeLine();
+            assertTrue(line.endsWith(", TLS handshake sent to a plain HTTP port (400 Bad Request)"), line);
+            assertEquals(0, b.connections.get());
+        }
+    }
+
+    /**
      * A client that stalls in its handshake, with the first head allowed longer than Netty's
      * handshake limit (10 s; the two are equal by default and race): Netty's close is named
      * as a handshake timeout, not as a finished session or a 408 that no client could read.
