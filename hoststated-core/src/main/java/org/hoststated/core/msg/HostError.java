@@ -45,7 +45,12 @@ public enum HostError {
     ENGINE_OVERLOAD("check engine overloaded"),
     DISABLED("disabled"),
     /** The host sent more than a check reads (64 KiB, 1 MiB for http digest), plain or over TLS. */
-    RESPONSE_TOO_LARGE("response too large");
+    RESPONSE_TOO_LARGE("response too large"),
+    /**
+     * The host closed the connection (FIN or reset) before sending a byte of an answer the check
+     * reads; down whatever the check expects, an empty pattern included.
+     */
+    NO_ANSWER("connection closed without an answer");
 
     private final String text;
 

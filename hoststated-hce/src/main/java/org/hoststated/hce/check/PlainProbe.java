@@ -209,7 +209,7 @@ public final class PlainProbe implements Probe {
                         return; // nothing more for now
                     }
                     if (n < 0) {
-                        finish(validator.onEof(received));
+                        finish(received.isReadable() ? validator.onEof(received) : CheckResult.down(HostError.NO_ANSWER));
                         return;
                     }
                     if (received.readableBytes() + n > validator.maxBytes()) {
@@ -229,9 +229,11 @@ public final class PlainProbe implements Probe {
                     }
                 }
             } catch (IOException e) {
-                // A reset after the answer still leaves the answer to judge.
+                // A reset after the answer still leaves the answer to judge. A reset before it is
+                // the close without an answer that a FIN would have been: which of the two a host
+                // that closes at once sends depends on whether our request reached it first.
                 log.debug("{}: read: {}", target, e.getMessage());
-                finish(received.isReadable() ? validator.onEof(received) : CheckResult.down(HostError.TCP_READ_FAIL));
+                finish(received.isReadable() ? validator.onEof(received) : CheckResult.down(HostError.NO_ANSWER));
             }
         }
 

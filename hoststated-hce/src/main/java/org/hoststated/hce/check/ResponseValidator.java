@@ -13,7 +13,10 @@ public interface ResponseValidator {
     /** After a read: the verdict, or null to read on. */
     CheckResult onRead(ByteBuf soFar);
 
-    /** The host closed the connection: the final verdict. */
+    /**
+     * The host closed the connection after sending something: the final verdict. A close before
+     * the first byte is the probe's {@code NO_ANSWER}, never asked here.
+     */
     CheckResult onEof(ByteBuf all);
 
     /** How much to read at most; more is a failed check (a host must not make hce buffer without end). */

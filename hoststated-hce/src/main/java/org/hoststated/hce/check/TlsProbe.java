@@ -191,7 +191,7 @@ public final class TlsProbe implements Probe {
                 return;
             }
             if (phase == Phase.READ) {
-                finish(validator.onEof(received));
+                finish(received.isReadable() ? validator.onEof(received) : CheckResult.down(HostError.NO_ANSWER));
             } else if (phase == Phase.HANDSHAKE) {
                 finish(CheckResult.down(HostError.SSL_CONNECT_FAIL));
             }

@@ -18,6 +18,7 @@ import javax.net.ssl.SSLContext;
 import org.hoststated.core.config.DigestType;
 import org.hoststated.core.config.GlobMatcher;
 import org.hoststated.core.msg.HostError;
+import org.hoststated.core.msg.HostState;
 import org.hoststated.hce.TestLoop;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -197,6 +198,48 @@ class TcpFamilyCheckTest {
         assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL),
                 run(new SendExpectCheck(plain, null, "220*"), bye, 5000));
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4));
+    }
+
+    /**
+     * A host that closes every connection at once, before a byte of an answer, is down every
+     * time with one reason, whatever the pattern. Whether the check then reads an EOF or a reset
+     * depends on whether its request reached the host before the close; the EOF judged the empty
+     * answer against the pattern, so {@code expect "*"} flapped between up and down (a daemon's
+     * log: up, down, up, down... in 11 of 55 checks) and http code said "malformed" or "tcp read
+     * failed" by turns. A host that resets at once is down too, whatever step the reset hits.
+     */
+    @Test
+    void closedWithoutAnAnswerIsDown() throws Exception {
+        int closes = servers.serve((in, out) -> { });
+        int resets = resetAtOnce();
+        for (int i = 0; i < 20; i++) {
+            assertEquals(CheckResult.down(HostError.NO_ANSWER),
+                    run(new SendExpectCheck(plain, "PING\r\n", "*"), closes, 1000));
+            assertEquals(CheckResult.down(HostError.NO_ANSWER), run(new SendExpectCheck(plain, null, "*"), closes, 1000));
+            assertEquals(CheckResult.down(HostError.NO_ANSWER), run(HttpCheck.code(plain, "/", null, 200), closes, 1000));
+            assertEquals(HostState.DOWN, run(new SendExpectCheck(plain, "PING\r\n", "*"), resets, 1000).state());
+        }
+        int tlsCloses = TlsServer.serve(tls, (in, out) -> TestServers.readUntil(in, s -> s.endsWith("\r\n")), tlsOpen);
+        assertEquals(CheckResult.down(HostError.NO_ANSWER),
+                run(new SendExpectCheck(tlsProbe, "PING\r\n", "*"), tlsCloses, 3000));
+    }
+
+    /** A listener that resets each connection as soon as it accepts it (SO_LINGER 0). */
+    private int resetAtOnce() throws java.io.IOException {
+        java.net.ServerSocket ss = new java.net.ServerSocket(0, 64, java.net.InetAddress.getLoopbackAddress());
+        tlsOpen.add(ss);
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try (java.net.Socket s = ss.accept()) {
+                    s.setSoLinger(true, 0);
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        }, "reset-server");
+        t.setDaemon(true);
+        t.start();
+        return ss.getLocalPort();
     }
 
     /** A host's long banner against a pattern of several stars: judged in time, the loop not frozen. */
