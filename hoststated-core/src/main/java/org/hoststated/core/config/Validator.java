@@ -79,7 +79,10 @@ final class Validator {
                         + " interval must be a multiple of the global interval");
             }
             if (!used.contains(t.name)) {
-                diag.warning(t.pos, "unused table: " + t.name);
+                // Unused tables are checked (listed after the relays); a template has no port to
+                // check and no copy to list, and was dropped in silence.
+                diag.warning(t.pos, "unused table: " + t.name
+                        + (tc.template() ? " (a template, without real port: not checked)" : ""));
             }
         }
     }

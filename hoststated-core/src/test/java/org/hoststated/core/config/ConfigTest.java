@@ -119,6 +119,20 @@ class ConfigTest {
         }
     }
 
+    /**
+     * An unused table is checked, but an unused template (no real port) has nothing to check:
+     * its warning says so. It read as the other tables', and a daemon then neither checked nor
+     * listed the template's hosts (three icmp tables without a port, gone from show hosts).
+     */
+    @Test
+    void unusedTemplateSaysItIsNotChecked() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "table spare {\n check icmp\n host 10.0.0.9\n}\n");
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(List.of("test.conf:10: unused table: spare (a template, without real port: not checked)"),
+                r.warnings().stream().map(Object::toString).toList());
+        assertTrue(r.config().activeTables().stream().noneMatch(t -> t.name().equals("spare")));
+    }
+
     /** relayd accepts it silently; the host would get two entries of the numgen map. */
     @Test
     void aHostListedTwiceInATableIsAWarning() {
