@@ -73,6 +73,8 @@ public final class CheckScheduler {
         HostHealth health;
         boolean enabled = true;
         boolean busy;
+        /** Queued by a round (not by an enable) and not ended yet. */
+        boolean inRound;
         /** Enabled while a check of before was still in flight: check again once it ends. */
         boolean recheck;
         /** The round of its last verdict (0: none yet). */
@@ -105,6 +107,10 @@ public final class CheckScheduler {
     /** Descriptors ran out: no check starts until one in flight finishes and frees one. */
     private boolean held;
     private int inFlight;
+    /** Hosts a round queued whose check has not ended: the round is in progress while any is. */
+    private int roundHosts;
+    /** A poll came during a round: the next round starts when that one ends. */
+    private boolean pollPending;
     private int overloaded;
     private boolean overloadedLastRound;
     private long rounds;
@@ -234,11 +240,28 @@ public final class CheckScheduler {
         round();
     }
 
-    /** Starts a round now (CTL_POLL); the interval counts from here. */
+    /**
+     * CTL_POLL: starts a round now, or, while a round is in progress, as soon as it ends; polls
+     * meanwhile are one. The interval counts from the round's start. Each poll used to start a
+     * round at once, whose checks of the hosts done already ran beside the slow ones: 300 polls
+     * in 0.3 s checked a python backend's 500 hosts back to back, overflowed its accept queue,
+     * and 127 of its hosts went down with connect timeouts while another client's 199 requests a
+     * second were all answered.
+     */
     public void pollNow() {
-        if (!closed) {
-            round();
+        if (closed) {
+            return;
         }
+        if (roundHosts > 0) {
+            pollPending = true;
+            return;
+        }
+        round();
+    }
+
+    /** Whether a poll waits for the round in progress to end; for tests. */
+    public boolean pollPending() {
+        return pollPending;
     }
 
     /** Stops starting checks; results of checks still in flight are dropped. */
@@ -380,6 +403,8 @@ public final class CheckScheduler {
             // A host whose last check has not finished yet is not queued twice.
             if (e.enabled && e.table.due && !e.busy) {
                 e.busy = true;
+                e.inRound = true;
+                roundHosts++;
                 queue.add(e);
             }
         }
@@ -452,6 +477,18 @@ public final class CheckScheduler {
             return;
         }
         e.busy = false;
+        if (e.inRound) {
+            e.inRound = false;
+            roundHosts--;
+        }
+        if (roundHosts == 0 && pollPending && !closed) {
+            pollPending = false;
+            loop.execute(() -> { // after this verdict is reported
+                if (!closed) {
+                    round();
+                }
+            });
+        }
         if (counted && held) {
             held = false; // this check's descriptor is free again
         }

@@ -245,6 +245,36 @@ class CheckSchedulerTest {
         assertEquals(1, syncs.get());
     }
 
+    /**
+     * Polls during a round are one round, started when that round ends: a host answered at once
+     * is not checked again for every poll while a slow host's check is still in flight (300
+     * polls in 0.3 s had checked a backend's hosts back to back until its accept queue overflowed).
+     */
+    @Test
+    void pollsDuringARoundMakeOneRoundAfterIt() throws Exception {
+        int fast = servers.serve(TestServers.SILENT);
+        int slow = servers.blackhole();
+        Config c = new TestConfigs(60, 600)
+                .table("fast", fast, CheckConfig.tcp(), List.of("127.0.0.1"), 0)
+                .table("slow", slow, CheckConfig.tcp(), List.of("127.0.0.1"), 0)
+                .build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(s::start);
+        assertTrue(loop.await(() -> last(1) != null, WAIT));
+        for (int i = 0; i < 20; i++) {
+            loop.run(s::pollNow);
+            Thread.sleep(10);
+        }
+        assertEquals(1, syncs.get(), "no round while the slow host's check is in flight");
+        assertTrue(loop.call(s::pollPending));
+        assertTrue(loop.await(() -> statuses.stream().filter(x -> x.hostId() == 2).count() == 2, WAIT),
+                "the slow host checked in the round after its first");
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        assertEquals(2, syncs.get(), "20 polls, one round");
+        assertEquals(2, statuses.stream().filter(x -> x.hostId() == 1).count());
+        assertEquals(false, loop.call(s::pollPending));
+    }
+
     @Test
     void tableIntervalSkipsRounds() throws Exception {
         int port = servers.serve(TestServers.SILENT);
