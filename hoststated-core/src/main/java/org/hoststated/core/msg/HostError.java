@@ -50,7 +50,9 @@ public enum HostError {
      * The host closed the connection (FIN or reset) before sending a byte of an answer the check
      * reads; down whatever the check expects, an empty pattern included.
      */
-    NO_ANSWER("connection closed without an answer");
+    NO_ANSWER("connection closed without an answer"),
+    /** The echo could not be sent: no route, or a local firewall refused it. */
+    ICMP_WRITE_FAIL("icmp write failed");
 
     private final String text;
 

@@ -65,8 +65,13 @@ public final class IcmpPinger implements AutoCloseable {
         if (n != packet.length) {
             int errno = jnr.ffi.Runtime.getRuntime(IcmpLibC.INSTANCE).getLastError();
             // A full socket buffer is the engine's condition, not the host's: no verdict.
-            done.accept(errno == EAGAIN || errno == CheckSocket.ENOBUFS ? CheckResult.OVERLOAD
-                    : CheckResult.down(HostError.ICMP_WRITE_TIMEOUT));
+            if (errno == EAGAIN || errno == CheckSocket.ENOBUFS) {
+                done.accept(CheckResult.OVERLOAD);
+                return;
+            }
+            log.debug("host {} ({}): icmp send: {}", target.name(), target.address().getHostAddress(),
+                    org.hoststated.core.posix.Errno.strerror(errno));
+            done.accept(CheckResult.down(HostError.ICMP_WRITE_FAIL));
             return;
         }
         ScheduledFuture<?> timer = loop.schedule(() -> deadline(seq, fd, v6), deadlineNanos - System.nanoTime(),

@@ -44,6 +44,17 @@ class IcmpCheckTest {
         assertEquals(CheckResult.up(HostError.ICMP_OK), CheckRunner.run(loop, c, InetAddress.getByName("127.0.3.7"), 0, 500));
     }
 
+    /**
+     * An echo the kernel refuses to send (here: broadcast without SO_BROADCAST, EACCES; a local
+     * firewall's EPERM and no route are the same) is down at once as a failed write. It said
+     * "icmp write timeout" after 0 ms (hosts behind an nft drop rule in a test namespace).
+     */
+    @Test
+    void anEchoThatCannotBeSentIsAFailedWrite() throws Exception {
+        assertEquals(CheckResult.down(HostError.ICMP_WRITE_FAIL),
+                CheckRunner.run(loop, new IcmpCheck(pinger), InetAddress.getByName("255.255.255.255"), 0, 500));
+    }
+
     @Test
     void ipv6LoopbackAnswers() throws Exception {
         Assumptions.assumeTrue(sockets.v6() >= 0, "no raw icmpv6 socket");
