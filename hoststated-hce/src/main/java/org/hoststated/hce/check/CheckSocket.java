@@ -23,6 +23,7 @@ final class CheckSocket extends Socket {
     static final int EADDRNOTAVAIL = 99;
     static final int ECONNREFUSED = 111;
     static final int ECONNRESET = 104;
+    static final int EPIPE = 32;
 
     private CheckSocket(int fd) {
         super(fd);

@@ -182,7 +182,10 @@ public final class PlainProbe implements Probe {
                 }
             } catch (IOException e) {
                 log.debug("{}: write: {}", target, e.getMessage());
-                finish(CheckResult.down(HostError.TCP_WRITE_FAIL));
+                int err = CheckSocket.errno(e);
+                // Reset before the request went out: the host closed without an answer.
+                finish(CheckResult.down(err == CheckSocket.ECONNRESET || err == CheckSocket.EPIPE ? HostError.NO_ANSWER
+                        : HostError.TCP_WRITE_FAIL));
                 return;
             }
             startReading();
@@ -277,9 +280,10 @@ public final class PlainProbe implements Probe {
         private CheckResult connectFailed(int errno) {
             log.debug("host {} ({} port {}): connect: {}", target.name(), target.address().getHostAddress(),
                     target.port(), org.hoststated.core.posix.Errno.strerror(errno));
-            if (errno == CheckSocket.ECONNRESET && validator == null) {
-                // Reset after the handshake: the port accepted the connection, which is all tcp asks.
-                return CheckResult.up(HostError.TCP_CONNECT_OK);
+            if (errno == CheckSocket.ECONNRESET) {
+                // Reset after the handshake: the port accepted the connection, which is all tcp
+                // asks; a check that reads an answer got none.
+                return validator == null ? CheckResult.up(HostError.TCP_CONNECT_OK) : CheckResult.down(HostError.NO_ANSWER);
             }
             if (errno == CheckSocket.ECONNREFUSED) {
                 return CheckResult.down(HostError.TCP_CONNECT_REFUSED);
