@@ -71,16 +71,30 @@ final class CheckSocket extends Socket {
         return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == EADDRNOTAVAIL;
     }
 
+    /** {@link #connectResult}: the connect has not completed yet. */
+    static final int IN_PROGRESS = -1;
+
     /**
-     * Whether the connect has completed, asked of the kernel directly: used before calling a
-     * check a timeout, since the loop may not have served the socket's event yet.
+     * The connect's outcome, asked of the kernel directly (on its event, and before calling a
+     * check a timeout, since the loop may not have served the event yet): 0 when connected, the
+     * errno when it failed, {@link #IN_PROGRESS} otherwise. SO_ERROR is read, and so cleared,
+     * once: reading it a second time to ask "connected?" lost a reset that came between the two
+     * reads, and the check, told of no error and no peer, waited for its deadline (a host
+     * resetting every connection was "tcp connect timeout" about once in 160 checks).
      */
-    boolean connectedNow() {
+    int connectResult() {
+        int err;
         try {
-            return getSoError() == 0 && remoteAddress() != null;
+            err = getSoError();
         } catch (IOException e) {
-            return false;
+            err = errno(e);
         }
+        if (err != 0) {
+            return err;
+        }
+        // No error (yet): connected once the kernel knows the peer. A reset arriving now leaves
+        // its error in SO_ERROR for the next event.
+        return remoteAddress() != null ? 0 : IN_PROGRESS;
     }
 
     void closeQuietly() {

@@ -138,15 +138,10 @@ public final class PlainProbe implements Probe {
         }
 
         private void connectEvent() {
-            int err;
-            try {
-                err = socket.getSoError();
-            } catch (IOException e) {
-                err = CheckSocket.errno(e);
-            }
-            if (err != 0) {
-                finish(connectFailed(err));
-            } else if (socket.connectedNow()) {
+            int r = socket.connectResult();
+            if (r > 0) {
+                finish(connectFailed(r));
+            } else if (r == 0) {
                 connected();
             }
             // else: not our event yet (spurious wake-up); wait for the real one
@@ -256,9 +251,17 @@ public final class PlainProbe implements Probe {
 
         private void deadline() {
             // The loop may be late in serving this socket: ask the kernel before calling it a timeout.
-            boolean unserved = phase == Phase.CONNECT && socket.connectedNow();
-            if (unserved) {
-                connected();
+            boolean unserved = false;
+            if (phase == Phase.CONNECT) {
+                int r = socket.connectResult();
+                if (r > 0) {
+                    finish(connectFailed(r));
+                    return;
+                }
+                unserved = r == 0;
+                if (unserved) {
+                    connected();
+                }
             }
             if (phase == Phase.READ) {
                 readResponse(true);
