@@ -2,6 +2,8 @@ package org.hoststated.hce.check;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -37,13 +39,20 @@ final class HttpAnswer {
      * or null (the first such header; names compare without case).
      */
     static String header(ByteBuf b, int from, int end, String name) {
+        List<String> all = headers(b, from, end, name);
+        return all.isEmpty() ? null : all.get(0);
+    }
+
+    /** The values of every header {@code name} in the head, trimmed, in order. */
+    static List<String> headers(ByteBuf b, int from, int end, String name) {
         String head = b.toString(from, end - from, StandardCharsets.ISO_8859_1);
         String want = name.toLowerCase(Locale.ROOT) + ":";
+        List<String> out = new ArrayList<>(1);
         for (String line : head.split("\n")) {
             if (line.toLowerCase(Locale.ROOT).startsWith(want)) {
-                return line.substring(want.length()).trim();
+                out.add(line.substring(want.length()).trim());
             }
         }
-        return null;
+        return out;
     }
 }

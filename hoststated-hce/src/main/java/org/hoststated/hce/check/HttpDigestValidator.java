@@ -29,7 +29,10 @@ public final class HttpDigestValidator implements ResponseValidator {
     static final int MAX_HEAD = 64 * 1024;
 
     /** How the body ends. */
-    private enum Framing { LENGTH, CHUNKED, CLOSE }
+    private enum Framing { LENGTH, CHUNKED, CLOSE, INVALID }
+
+    /** {@link #contentLength}: a Content-Length no client could frame the body by. */
+    private static final long INVALID_LENGTH = -2;
 
     private final String algorithm;
     private final String expected;
@@ -62,6 +65,7 @@ public final class HttpDigestValidator implements ResponseValidator {
             }
             case LENGTH -> soFar.writerIndex() - body >= length ? judge(soFar, body, (int) length) : null;
             case CLOSE -> null; // the body ends at EOF
+            case INVALID -> CheckResult.down(HostError.HTTP_DIGEST_ERROR);
         };
     }
 
@@ -72,6 +76,9 @@ public final class HttpDigestValidator implements ResponseValidator {
         }
         if (framing == Framing.CHUNKED) {
             return judgeChunked(chunks.scan(all));
+        }
+        if (framing == Framing.INVALID) {
+            return CheckResult.down(HostError.HTTP_DIGEST_ERROR);
         }
         int available = all.writerIndex() - body;
         return judge(all, body, framing == Framing.LENGTH && length < available ? (int) length : available);
@@ -104,7 +111,7 @@ public final class HttpDigestValidator implements ResponseValidator {
             chunks = new ChunkedBodyDecoder(body, digest());
         } else {
             length = contentLength(b, start, body);
-            framing = length >= 0 ? Framing.LENGTH : Framing.CLOSE;
+            framing = length >= 0 ? Framing.LENGTH : length == INVALID_LENGTH ? Framing.INVALID : Framing.CLOSE;
         }
         return true;
     }
@@ -114,13 +121,27 @@ public final class HttpDigestValidator implements ResponseValidator {
         return te != null && te.toLowerCase(Locale.ROOT).contains("chunked");
     }
 
-    /** The Content-Length, or -1 when there is none or it is no number. */
+    /**
+     * The Content-Length; -1 when there is none; {@link #INVALID_LENGTH} when one is no number or
+     * two differ, which RFC 9112 (6.3) makes an unrecoverable error for the client: the body's
+     * end is unknown. A list of one repeated value ({@code 5, 5}) is that value.
+     */
     private static long contentLength(ByteBuf b, int start, int body) {
-        String cl = HttpAnswer.header(b, start, body, "Content-Length");
-        if (cl == null || cl.isEmpty() || cl.length() > 18 || !cl.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
+        long found = -1;
+        for (String header : HttpAnswer.headers(b, start, body, "Content-Length")) {
+            for (String v : header.split(",", -1)) {
+                String cl = v.trim();
+                if (cl.isEmpty() || cl.length() > 18 || !cl.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    return INVALID_LENGTH;
+                }
+                long n = Long.parseLong(cl);
+                if (found >= 0 && n != found) {
+                    return INVALID_LENGTH;
+                }
+                found = n;
+            }
         }
-        return Long.parseLong(cl);
+        return found;
     }
 
     private CheckResult judgeChunked(int scan) {

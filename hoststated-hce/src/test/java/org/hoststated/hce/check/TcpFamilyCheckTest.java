@@ -175,6 +175,29 @@ class TcpFamilyCheckTest {
                 run(HttpCheck.digest(plain, "/", null, sha1, want), bareLf, 1000));
     }
 
+    /**
+     * A Content-Length that is no number, or two that differ, leave the body's end unknown: an
+     * unrecoverable error for a client (RFC 9112, 6.3), so malformed. The first of two differing
+     * ones was taken (its body's digest matched: up), and "-1" read the body to EOF (up). One
+     * value repeated, in two headers or a list, is that value.
+     */
+    @Test
+    void httpDigestRefusesAnAmbiguousContentLength() throws Exception {
+        String want = hex("SHA-1", BODY);
+        int n = BODY.length();
+        for (String lengths : List.of("Content-Length: " + n + "\r\nContent-Length: " + (n + 2), "Content-Length: -1",
+                "Content-Length: " + n + ", " + (n + 2), "Content-Length: 0x10")) {
+            int port = servers.serve(answer("HTTP/1.1 200 OK\r\n" + lengths + "\r\n\r\n" + BODY, new CompletableFuture<>()));
+            assertEquals(CheckResult.down(HostError.HTTP_DIGEST_ERROR),
+                    run(HttpCheck.digest(plain, "/", null, DigestType.SHA1, want), port, 1000), lengths);
+        }
+        for (String lengths : List.of("Content-Length: " + n + "\r\nContent-Length: " + n, "Content-Length: " + n + ", " + n)) {
+            int port = servers.serve(answer("HTTP/1.1 200 OK\r\n" + lengths + "\r\n\r\n" + BODY, new CompletableFuture<>()));
+            assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK),
+                    run(HttpCheck.digest(plain, "/", null, DigestType.SHA1, want), port, 1000), lengths);
+        }
+    }
+
     @Test
     void sendExpect() throws Exception {
         int banner = servers.serve((in, out) -> {
