@@ -38,7 +38,7 @@ final class Validator {
         List<TableConfig> tables = new TemplateExpander(draft, diag, timeout, interval).expand();
         Map<String, TableConfig> byName = tables.stream()
                 .collect(Collectors.toMap(TableConfig::name, Function.identity()));
-        checkTables(interval, byName);
+        checkTables(interval, timeout, byName);
         List<ServiceConfig> services = services(byName);
         new L3Capabilities(draft.l3Backend, diag).check(draft.services, byName);
         List<ProtocolConfig> protocols = protocols();
@@ -56,7 +56,7 @@ final class Validator {
         return new Config(g, tables, services, relays, protocols);
     }
 
-    private void checkTables(int globalInterval, Map<String, TableConfig> byName) {
+    private void checkTables(int globalInterval, int globalTimeout, Map<String, TableConfig> byName) {
         Set<String> used = new HashSet<>();
         for (Draft.ServiceDraft s : draft.services) {
             markUsed(used, s.table);
@@ -70,7 +70,9 @@ final class Validator {
             if (tc == null) {
                 continue;
             }
-            if (tc.timeoutMs() >= globalInterval * 1000L) {
+            // A timeout the table takes from the global one is reported once, as the global's.
+            boolean inherited = t.timeoutPos == null && tc.timeoutMs() == globalTimeout;
+            if (tc.timeoutMs() >= globalInterval * 1000L && !inherited) {
                 diag.error(t.timeoutPos != null ? t.timeoutPos : t.pos,
                         "table timeout exceeds interval: " + t.name);
             }

@@ -332,6 +332,17 @@ class ConfigErrorTest {
     }
 
     /**
+     * A global timeout over the interval is one error: each table without a timeout of its own
+     * also said "table timeout exceeds interval", pointing at a table the operator never gave one.
+     */
+    @Test
+    void aGlobalTimeoutOverTheIntervalIsOneError() {
+        assertEquals(List.of("test.conf:2: global timeout exceeds interval"),
+                TestConfigs.parse("interval 1\ntimeout 1000\n" + TABLE + SERVICE).errors().stream()
+                        .map(Object::toString).toList());
+    }
+
+    /**
      * hoststated.conf(5) says includes may be nested 16 deep: a chain of 16 includes below the
      * configuration file loads, 17 do not. The configuration file itself took a place of the
      * 16, so a chain of 16 was refused.
