@@ -524,7 +524,7 @@ final class HeadRewriter {
                 every &= m;
             }
         }
-        String name = cookie ? n.key() : UriSyntax.queryText(n.key());
+        String name = cookie ? n.key() : UriSyntax.queryName(n.key());
         switch (n.action()) {
             case APPEND -> p.add(name, value(idx));
             case CHANGE -> {

@@ -262,6 +262,30 @@ final class UriSyntax {
         return b.toString();
     }
 
+    /**
+     * {@code name}, the key of a query node, as it goes into a request target where an append
+     * or change adds it: {@link #queryText} with {@code &}, {@code =} and {@code +} %-escaped
+     * as well. A key is matched against decoded names, so it is a decoded name: written as it
+     * is, {@code a&b} would add the variables {@code a} and {@code b}, and {@code a+b} would be
+     * read as {@code a b}.
+     */
+    static String queryName(String name) {
+        String s = queryText(name);
+        if (s.indexOf('&') < 0 && s.indexOf('=') < 0 && s.indexOf('+') < 0) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '&' || c == '=' || c == '+') {
+                escape(b, c);
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
     /** Appends the octet {@code u} as {@code %XX}, in upper case (RFC 3986 2.1). */
     static StringBuilder escape(StringBuilder b, int u) {
         return b.append('%').append(HEX[u >> 4]).append(HEX[u & 0xf]);

@@ -302,6 +302,24 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * A query key is a decoded name: one with {@code &}, {@code =} or {@code +} goes into the
+     * target escaped, as the variable it matches is written, not as more variables or a space.
+     */
+    @Test
+    void aQueryKeyWithSeparatorsIsWrittenAsOneVariable() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.QUERY, Action.CHANGE, "a&b", "v")
+                        .node(REQ, NodeType.QUERY, Action.APPEND, "x=y", "1")
+                        .node(REQ, NodeType.QUERY, Action.CHANGE, "c+d", "2").start()) {
+            assertTrue(r.forwarded("GET /p?z=1 HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .startsWith("GET /p?z=1&a%26b=v&x%3Dy=1&c%2Bd=2 HTTP/1.1\r\n"));
+            // The escaped variable is the one the key names: it is changed, not added again.
+            assertTrue(r.forwarded("GET /p?a%26b=old&c%2bd=1 HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .startsWith("GET /p?a%26b=v&c%2bd=2&x%3Dy=1 HTTP/1.1\r\n"));
+        }
+    }
+
     @Test
     void cookies() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
