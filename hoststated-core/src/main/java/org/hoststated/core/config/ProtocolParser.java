@@ -2,6 +2,9 @@ package org.hoststated.core.config;
 
 /** Parses {@code protocol <name> { ... }}. Runs in the loading thread; fills a protocol draft. */
 final class ProtocolParser {
+    /** The session macros an append or change value may hold (hoststated.conf(5)). */
+    private static final String[] MACROS = {"$REMOTE_ADDR", "$REMOTE_PORT", "$SERVER_ADDR", "$SERVER_PORT", "$TIMEOUT"};
+
     private final ParseContext ctx;
     private final ProtocolOptionParser options;
 
@@ -80,10 +83,53 @@ final class ProtocolParser {
         if (WireText.hasControl(key, false)) {
             throw ctx.fail(at, what + " key contains a control character: " + Messages.clip(key));
         }
+        if (type == NodeType.COOKIE && !WireText.isCookieName(key)) {
+            // The Cookie field splits at ';' and each pair at its first '=': a name with either,
+            // white space or a comma matches no cookie, and one written there adds other pairs.
+            throw ctx.fail(at, "invalid cookie name: " + Messages.clip(key));
+        }
+        if (type == NodeType.QUERY && key.isEmpty()) {
+            throw ctx.fail(at, "invalid query variable name: it is empty");
+        }
         boolean writes = action == Action.APPEND || action == Action.CHANGE;
         if (writes && (type == NodeType.HEADER || type == NodeType.COOKIE) && WireText.hasControl(value, true)) {
             throw ctx.fail(at, what + " value contains a control character: " + Messages.clip(value));
         }
+    }
+
+    /**
+     * Warns of text that reads like something it is not: a header, query or cookie key with
+     * {@code *} or {@code ?} (only a path key is a pattern; the others name one field,
+     * variable or cookie, as written; not {@code [}, which PHP's array cookies have), and a macro in a pattern or key (macros are replaced only in the value that
+     * an append or change writes, as in the original), which would be compared as the text
+     * {@code $REMOTE_ADDR} and so never match.
+     */
+    private void checkLiterals(Token at, NodeType type, Action action, String key, String value) {
+        String what = type.name().toLowerCase(java.util.Locale.ROOT);
+        if (type != NodeType.PATH && (key.indexOf('*') >= 0 || key.indexOf('?') >= 0)) {
+            ctx.diag.warning(at, what + " key " + Messages.clip(key) + " is a name, not a pattern: it matches only a "
+                    + (type == NodeType.HEADER ? "field" : type == NodeType.QUERY ? "variable" : "cookie")
+                    + " of that very name");
+        }
+        String macro = macroIn(key);
+        boolean writes = action == Action.APPEND || action == Action.CHANGE;
+        if (macro == null && !writes && value != null) {
+            macro = macroIn(value);
+        }
+        if (macro != null) {
+            ctx.diag.warning(at, macro + " in a " + (macroIn(key) != null ? "key" : "pattern")
+                    + " is not replaced: macros are replaced only in the values of append and change");
+        }
+    }
+
+    /** The first of the session macros that {@code s} holds, or null. */
+    private static String macroIn(String s) {
+        for (String m : MACROS) {
+            if (s.contains(m)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     private ProtocolType type() {
@@ -166,6 +212,7 @@ final class ProtocolParser {
             default -> throw ctx.unexpected(a, "protocol option or action");
         }
         checkWireText(a, type, action, key, value);
+        checkLiterals(a, type, action, key, value);
         boolean matchAction = action == Action.EXPECT || action == Action.FILTER;
         boolean mark = matchAction && ctx.acceptKeyword("mark");
         boolean marked = !matchAction && ctx.acceptKeyword("marked");

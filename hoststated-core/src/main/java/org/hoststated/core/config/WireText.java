@@ -48,6 +48,25 @@ final class WireText {
         return true;
     }
 
+    /**
+     * True when {@code s} can name a cookie in a Cookie field: not empty, without the ';' and
+     * ',' that separate pairs, the '=' that ends a name, white space or control characters.
+     * Looser than RFC 6265's token, which would refuse the names PHP gives array cookies
+     * ({@code user[id]}).
+     */
+    static boolean isCookieName(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= 0x20 || c == 0x7f || c == ';' || c == ',' || c == '=') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** True when {@code s} is an HTTP token (RFC 9110 5.6.2), the form of a field name. */
     static boolean isToken(String s) {
         if (s.isEmpty()) {

@@ -123,6 +123,12 @@ class ConfigErrorTest {
                         "test.conf:11: invalid header name: X Foo"),
                 Arguments.of(TABLE + SERVICE + "protocol p {\n cookie append \"v\\n\" to \"c\"\n}\n",
                         "test.conf:11: cookie value contains a control character: v\\x0a"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n cookie append \"v\" to \"c=d\"\n}\n",
+                        "test.conf:11: invalid cookie name: c=d"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n cookie remove \"a; b\"\n}\n",
+                        "test.conf:11: invalid cookie name: a; b"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n query hash \"\"\n}\n",
+                        "test.conf:11: invalid query variable name: it is empty"),
                 Arguments.of(TABLE + SERVICE + "protocol p {\n return error style \"</style><script>\"\n}\n",
                         "test.conf:11: error style must not contain '<'"),
                 // hoststated.conf(5) names the characters of a group: -n passed "../../x" and

@@ -398,6 +398,29 @@ class ConfigTest {
                 r.warnings().toString());
     }
 
+    /**
+     * Text that reads like something it is not is warned of: glob characters in a key that
+     * names one field, variable or cookie, and a macro where none is replaced (a pattern, a
+     * key). A path key is a pattern, a macro in a change value is replaced, a PHP array
+     * cookie name is a name: no warning for those.
+     */
+    @Test
+    void literalKeysAndMacrosInPatternsAreWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " header remove \"X-Debug-*\"\n query filter \"*\" from \"id?\"\n"
+                + " header filter \"$REMOTE_ADDR\" from \"X-Client\"\n header log \"X-$SERVER_PORT\"\n"
+                + " path filter \"*\" from \"/admin*\"\n header change \"X-Port\" to \"$SERVER_PORT\"\n"
+                + " cookie remove \"user[id]\"\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:12: header key X-Debug-* is a name, not a pattern: it matches only a field of that"
+                + " very name, test.conf:13: query key id? is a name, not a pattern: it matches only a variable of"
+                + " that very name, test.conf:14: $REMOTE_ADDR in a pattern is not replaced: macros are replaced"
+                + " only in the values of append and change, test.conf:15: $SERVER_PORT in a key is not replaced:"
+                + " macros are replaced only in the values of append and change]",
+                r.warnings().toString());
+    }
+
     /** A response has no query, cookie or path of its own: the relay ignores such nodes, -n says so. */
     @Test
     void responseNodesOnOtherThanHeadersAreIgnoredWithAWarning() {
