@@ -133,6 +133,9 @@ final class Draft {
         String label;
         boolean returnError;
         String errorStyle;
+        /** Where the first HTTP action or {@code return error} is, and which; null without one. */
+        Pos httpPos;
+        String httpWhat;
 
         ProtocolDraft(String name, Pos pos) {
             this.name = name;

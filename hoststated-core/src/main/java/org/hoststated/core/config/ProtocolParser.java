@@ -19,12 +19,21 @@ final class ProtocolParser {
         Token at = ctx.in.peek();
         String name = ctx.name("protocol", ParseContext.MAX_NAME);
         Draft.ProtocolDraft p = new Draft.ProtocolDraft(name, Pos.of(kw));
-        boolean twice = name.equals(ProtocolConfig.DEFAULT_NAME)
-                || ctx.draft.protocols.stream().anyMatch(o -> o.name.equals(name));
-        if (twice) {
+        boolean reserved = name.equals(ProtocolConfig.DEFAULT_NAME);
+        boolean twice = reserved || ctx.draft.protocols.stream().anyMatch(o -> o.name.equals(name));
+        if (reserved) {
+            ctx.diag.error(at, "protocol name " + name + " is reserved for the built-in protocol");
+        } else if (twice) {
             ctx.diag.error(at, "protocol " + name + " defined twice");
         }
         ctx.block("protocol", () -> statement(p));
+        if (p.httpPos != null && p.type != ProtocolType.HTTP) {
+            // The relay runs the actions of an HTTP protocol only: without 'protocol http' a
+            // filter lets everything through, as in the original, which said nothing.
+            ctx.diag.warning(p.httpPos, "protocol " + name + " is " + p.type.name().toLowerCase(java.util.Locale.ROOT)
+                    + ", not http: its " + p.httpWhat + " and the other HTTP actions have no effect"
+                    + " (add 'protocol http')");
+        }
         if (!twice) {
             ctx.draft.protocols.add(p);
         }
@@ -47,6 +56,7 @@ final class ProtocolParser {
             options.list(() -> options.ssl(p));
         } else if (t.isKeyword("return")) {
             ctx.in.next();
+            http(p, t, "return error");
             ctx.keyword("error");
             p.returnError = true;
             if (ctx.acceptKeyword("style")) {
@@ -66,6 +76,14 @@ final class ProtocolParser {
             p.label = null;
         } else {
             node(p);
+        }
+    }
+
+    /** Notes the first HTTP-only statement of {@code p}, for the warning when it is not http. */
+    private static void http(Draft.ProtocolDraft p, Token at, String what) {
+        if (p.httpPos == null) {
+            p.httpPos = Pos.of(at);
+            p.httpWhat = what;
         }
     }
 
@@ -212,6 +230,8 @@ final class ProtocolParser {
             default -> throw ctx.unexpected(a, "protocol option or action");
         }
         checkWireText(a, type, action, key, value);
+        http(p, a, (dir == Direction.RESPONSE ? "response " : "") + type.name().toLowerCase(java.util.Locale.ROOT)
+                + " " + a.text());
         checkLiterals(a, type, action, key, value);
         boolean matchAction = action == Action.EXPECT || action == Action.FILTER;
         boolean mark = matchAction && ctx.acceptKeyword("mark");

@@ -98,7 +98,7 @@ class ConfigErrorTest {
                         "test.conf:11: invalid SSL protocol: protocol p enables no ssl version"),
                 Arguments.of(TABLE + SERVICE + "protocol p {\n protocol smtp\n}\n",
                         "test.conf:11: invalid protocol type: smtp"),
-                Arguments.of(TABLE + SERVICE + "protocol default {\n}\n", "test.conf:10: protocol default defined twice"),
+                Arguments.of(TABLE + SERVICE + "protocol default {\n}\n", "test.conf:10: protocol name default is reserved for the built-in protocol"),
                 Arguments.of("table tpl {\n check tcp\n host 10.0.0.1\n}\nrelay r {\n forward to 10.0.0.2 port 1\n"
                         + " table tpl\n}\n", "test.conf:5: relay r has no listener"),
                 Arguments.of("", "test.conf:1: no services, nothing to do"),

@@ -421,6 +421,27 @@ class ConfigTest {
                 r.warnings().toString());
     }
 
+    /**
+     * HTTP actions in a protocol that is not http do nothing: the relay passes every byte, so
+     * a filter the operator relies on would let everything through. -n says so at the first
+     * one, whether {@code protocol} comes before or after it.
+     */
+    @Test
+    void httpActionsOfAProtocolThatIsNotHttpAreWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n header filter \"*\" from \"X-A\"\n"
+                + " response header remove \"Server\"\n}\n"
+                + "protocol d {\n return error\n protocol dns\n}\n"
+                + "protocol h {\n header filter \"*\" from \"X-A\"\n protocol http\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n"
+                + "relay s {\n listen on 127.0.0.1 port 81\n protocol h\n table web\n}\n"
+                + "relay u {\n listen on 127.0.0.1 port 53\n protocol d\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:11: protocol p is tcp, not http: its header filter and the other HTTP actions have"
+                + " no effect (add 'protocol http'), test.conf:15: protocol d is dns, not http: its return error and the"
+                + " other HTTP actions have no effect (add 'protocol http')]",
+                r.warnings().toString());
+    }
+
     /** A response has no query, cookie or path of its own: the relay ignores such nodes, -n says so. */
     @Test
     void responseNodesOnOtherThanHeadersAreIgnoredWithAWarning() {
