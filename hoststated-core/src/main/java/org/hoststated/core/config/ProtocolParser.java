@@ -237,6 +237,20 @@ final class ProtocolParser {
         boolean mark = matchAction && ctx.acceptKeyword("mark");
         boolean marked = !matchAction && ctx.acceptKeyword("marked");
         boolean log = ctx.acceptKeyword("log") || action == Action.LOG;
+        Token late = ctx.in.peek();
+        if (late.isKeyword("mark") || late.isKeyword("marked")) {
+            // The grammar of the original: action [mark|marked] [log]; say which order it takes.
+            String word = matchAction ? "mark" : "marked";
+            String why;
+            if (!late.text().equals(word)) {
+                why = "'" + late.text() + "' does not go with " + a.text() + "; '" + word + "' does";
+            } else if (mark || marked) {
+                why = "'" + word + "' given twice";
+            } else {
+                why = "'" + word + "' goes before 'log'";
+            }
+            throw ctx.fail(late, why);
+        }
         ProtocolNode node = new ProtocolNode(dir, type, action, key, value, mark, marked, log, p.label);
         if (node.editsFraming()) {
             ctx.diag.warning(a, a.text() + " on " + key + " is ignored: the relay frames messages by it");
