@@ -102,6 +102,45 @@ final class Pairs {
         return unquoted(values.get(i), unquote);
     }
 
+    /**
+     * The pairs that a server splitting Cookie fields at {@code ,} and white space as well as
+     * at {@code ;} finds inside these cookies' names and values, as {name, value}: Python's
+     * http.cookies (Bottle, CherryPy) reads {@code x=1, f=bad} and {@code x=1 f=bad} as the
+     * cookies x and f, as do RFC 2965 parsers (Jetty's older compliance modes, Tomcat's legacy
+     * processor) for a comma. Empty when no pair holds such a character. Values as received,
+     * quotes removed.
+     */
+    List<String[]> splitCookies() {
+        List<String[]> out = null;
+        for (int i = 0; i < names.size(); i++) {
+            String v = values.get(i);
+            String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
+            if (!splits(whole)) {
+                continue;
+            }
+            for (String token : whole.split("[,\\s]+")) {
+                int eq = token.indexOf('=');
+                if (eq > 0) {
+                    if (out == null) {
+                        out = new ArrayList<>();
+                    }
+                    out.add(new String[] {token.substring(0, eq), unquoted(token.substring(eq + 1), true)});
+                }
+            }
+        }
+        return out == null ? List.of() : out;
+    }
+
+    private static boolean splits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ',' || c == ' ' || c == '\t') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String unquoted(String v, boolean unquote) {
         if (v == null) {
             return "";

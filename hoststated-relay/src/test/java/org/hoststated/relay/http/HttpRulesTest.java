@@ -400,6 +400,27 @@ class HttpRulesTest {
     }
 
     /**
+     * Python's http.cookies reads {@code x=1, tok=evil} and {@code x=1 tok=evil} as the cookies
+     * x and tok (so do RFC 2965 parsers for the comma): a filter refuses those, an expect is
+     * not met when such a hidden cookie differs, and a value with a comma or space alone passes.
+     */
+    @Test
+    void cookiesHiddenBehindACommaOrSpaceAreMatchedAsServersThatSplitThereReadThem() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.COOKIE, Action.FILTER, "tok", "evil")
+                        .node(REQ, NodeType.COOKIE, Action.EXPECT, "sid", "ok*").start()) {
+            for (String cookie : new String[] {"sid=ok; x=1, tok=evil", "sid=ok; x=1 tok=evil", "sid=ok; x=\"1\"\ttok=evil",
+                    "sid=ok; a b tok=evil", "sid=ok1, sid=bad"}) {
+                assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: " + cookie + "\r\n\r\n"), cookie);
+            }
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=ok; list=a,b c; tok=good\r\n\r\n")
+                    .contains("\r\nCookie: sid=ok; list=a,b c; tok=good\r\n"));
+        }
+    }
+
+    /**
      * PHP and Express decode cookie names and values: {@code %74ok=%65vil} is their
      * {@code tok=evil}. A filter refuses either form, an expect needs both, a change replaces
      * the encoded name too, and base64's {@code +} stays a {@code +}.
