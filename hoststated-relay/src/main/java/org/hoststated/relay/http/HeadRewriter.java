@@ -524,12 +524,13 @@ final class HeadRewriter {
                 every &= m;
             }
         }
-        if (cookie && (n.action() == Action.EXPECT || n.action() == Action.FILTER)) {
-            // The same cookie as servers that also split at ',' and white space read it: a
-            // filter refuses what it matches there, an expect needs it to match there too.
-            for (String[] c : p.splitCookies()) {
-                if (c[0].equalsIgnoreCase(n.key()) || TargetNormalizer.cookie(c[0]).equalsIgnoreCase(n.key())) {
-                    String text = TargetNormalizer.utf8(c[1]);
+        if (n.action() == Action.EXPECT || n.action() == Action.FILTER) {
+            // The same pair as servers that also split cookies at ',' and white space, or a
+            // query at ';', read it: a filter refuses what it matches there, an expect needs it
+            // to match there too.
+            for (String[] c : cookie ? p.splitCookies() : p.splitQuery()) {
+                if (c[0].equalsIgnoreCase(n.key()) || cookie && TargetNormalizer.cookie(c[0]).equalsIgnoreCase(n.key())) {
+                    String text = cookie ? TargetNormalizer.utf8(c[1]) : c[1];
                     boolean m = n.action() == Action.FILTER
                             ? Glob.matchesIgnoringCase(n.value(), c[1]) || Glob.matchesIgnoringCase(n.value(), text)
                             : Glob.matchesIgnoringCase(n.value(), text);

@@ -131,6 +131,35 @@ final class Pairs {
         return out == null ? List.of() : out;
     }
 
+    /**
+     * The variables that a server splitting a query at {@code ;} as well as at {@code &} finds
+     * inside these pairs, as {name, value} decoded: Rack 2 (Rails), Go before 1.17, Python's
+     * parse_qs before 3.9.2 and Perl's CGI.pm read {@code x=1;f=bad} as x and f. Empty when no
+     * pair holds a {@code ;} (an escaped one, {@code %3B}, splits nothing).
+     */
+    List<String[]> splitQuery() {
+        List<String[]> out = null;
+        for (int i = 0; i < names.size(); i++) {
+            String v = values.get(i);
+            String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
+            if (whole.indexOf(';') < 0) {
+                continue;
+            }
+            for (String token : whole.split(";")) {
+                if (token.isEmpty()) {
+                    continue;
+                }
+                if (out == null) {
+                    out = new ArrayList<>();
+                }
+                int eq = token.indexOf('=');
+                out.add(eq < 0 ? new String[] {decoded(token), ""}
+                        : new String[] {decoded(token.substring(0, eq)), decoded(token.substring(eq + 1))});
+            }
+        }
+        return out == null ? List.of() : out;
+    }
+
     private static boolean splits(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -303,6 +303,26 @@ class HttpRulesTest {
     }
 
     /**
+     * Rack 2, Go before 1.17 and older Python read {@code x=1;f=bad} as the variables x and f:
+     * a filter refuses such a hidden variable, an expect is not met when one differs, and an
+     * escaped {@code %3B} or a value that a {@code ;} splits harmlessly passes.
+     */
+    @Test
+    void queryVariablesHiddenBehindASemicolonAreMatchedAsServersThatSplitThereReadThem() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.QUERY, Action.FILTER, "f", "bad*")
+                        .node(REQ, NodeType.QUERY, Action.EXPECT, "sid", "ok*").start()) {
+            for (String query : new String[] {"sid=ok&x=1;f=bad", "sid=ok;f=bad", "sid=ok1;sid=evil", "sid=ok;%66=b%61d"}) {
+                assertEquals(403, status(r, "GET /?" + query + " HTTP/1.1\r\nHost: a\r\n\r\n"), query);
+            }
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            assertTrue(r.forwarded("GET /?sid=ok&x=1%3Bf=bad&q=a;b HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .startsWith("GET /?sid=ok&x=1%3Bf=bad&q=a;b HTTP/1.1\r\n"));
+        }
+    }
+
+    /**
      * A query key is a decoded name: one with {@code &}, {@code =} or {@code +} goes into the
      * target escaped, as the variable it matches is written, not as more variables or a space.
      */
