@@ -11,8 +11,15 @@ import java.net.InetSocketAddress;
 public final class Hash implements Scheduler {
     @Override
     public int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
-        int h = Hash32.address(listen.getAddress(), hashKey);
-        h = Hash32.port(listen.getPort(), h);
-        return Integer.remainderUnsigned(h, n);
+        return Integer.remainderUnsigned(hash(listen, hashKey), n);
+    }
+
+    @Override
+    public int instead(int k, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
+        return Integer.remainderUnsigned(Hash32.mix(hash(listen, hashKey)), k);
+    }
+
+    private static int hash(InetSocketAddress listen, int hashKey) {
+        return Hash32.port(listen.getPort(), Hash32.address(listen.getAddress(), hashKey));
     }
 }

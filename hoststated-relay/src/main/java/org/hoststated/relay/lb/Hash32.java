@@ -41,6 +41,20 @@ public final class Hash32 {
         return (h << 5) + h + (port & 0xff);
     }
 
+    /**
+     * MurmurHash3's 32-bit finalizer: every bit of {@code h} moves about half of the result's.
+     * The djb2 hash above keeps its low bits a plain sum of the bytes' (33 is 1 modulo 32), so
+     * two remainders of it by different counts are far from independent; one of them taken
+     * from {@code mix(h)} is.
+     */
+    public static int mix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        return h ^ (h >>> 16);
+    }
+
     /** The relay key of relayd: the relay's name, then the table's name. */
     public static int relayKey(String relay, String table) {
         return str(table, str(relay, INIT));

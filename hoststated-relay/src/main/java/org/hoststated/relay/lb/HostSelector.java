@@ -86,8 +86,10 @@ public final class HostSelector {
     }
 
     /**
-     * The host for a new session: the scheduler's choice if it is up, else the next up host
-     * after it, then from the start (relay.c). Returns null when no host is up.
+     * The host for a new session: the scheduler's choice if it is up; else, for a mode that
+     * hashes, one of the up hosts chosen by the session's hash ({@link Scheduler#instead}),
+     * for roundrobin the next up host after it, then from the start (relay.c). Returns null
+     * when no host is up.
      */
     public TargetHost select(InetSocketAddress client, InetSocketAddress listen) {
         return select(client, listen, hashKey);
@@ -103,7 +105,8 @@ public final class HostSelector {
         if (n == 0) {
             return null;
         }
-        int i = find(h, scheduler.start(n, client, listen, sessionHashKey));
+        int start = scheduler.start(n, client, listen, sessionHashKey);
+        int i = takes(h, start) ? start : instead(h, start, client, listen, sessionHashKey);
         if (i < 0) {
             return null;
         }
@@ -179,6 +182,32 @@ public final class HostSelector {
         }
         int i = find(h, at);
         return i < 0 ? null : h.host(i);
+    }
+
+    /**
+     * The host of a session whose own host (at {@code start}) cannot take it. relay.c scanned
+     * forward in every mode, so with loadbalance or hash the next host took over all the
+     * sessions of a host that went down, twice its share (with 4 hosts, 25 of 100 clients
+     * moved, all 25 to one host): here those sessions spread over every host that can take
+     * them, and the others stay where they were.
+     */
+    private int instead(RelayHosts h, int start, InetSocketAddress client, InetSocketAddress listen, int key) {
+        int k = 0;
+        for (int i = 0; i < h.size(); i++) {
+            if (takes(h, i)) {
+                k++;
+            }
+        }
+        int place = k == 0 ? -1 : scheduler.instead(k, client, listen, key);
+        if (place < 0) {
+            return find(h, start);
+        }
+        for (int i = 0; i < h.size(); i++) {
+            if (takes(h, i) && place-- == 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private int find(RelayHosts h, int from) {

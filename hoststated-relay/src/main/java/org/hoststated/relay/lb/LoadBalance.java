@@ -12,9 +12,17 @@ import java.net.InetSocketAddress;
 public final class LoadBalance implements Scheduler {
     @Override
     public int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
+        return Integer.remainderUnsigned(hash(client, listen, hashKey), n);
+    }
+
+    @Override
+    public int instead(int k, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
+        return Integer.remainderUnsigned(Hash32.mix(hash(client, listen, hashKey)), k);
+    }
+
+    private static int hash(InetSocketAddress client, InetSocketAddress listen, int hashKey) {
         int h = Hash32.address(client.getAddress(), hashKey);
         h = Hash32.address(listen.getAddress(), h);
-        h = Hash32.port(listen.getPort(), h);
-        return Integer.remainderUnsigned(h, n);
+        return Hash32.port(listen.getPort(), h);
     }
 }

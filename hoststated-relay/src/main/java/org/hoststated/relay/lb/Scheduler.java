@@ -18,6 +18,17 @@ public interface Scheduler {
      */
     int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey);
 
+    /**
+     * For a mode that hashes, where a session goes when the host at its {@link #start} cannot
+     * take it: its place, in [0, k), among the {@code k} hosts that can, taken from its hash so
+     * that the sessions of a host that is down spread over all the others and each keeps its
+     * host while that one stays up. -1 (the default: roundrobin, a fixed target) scans forward
+     * from start to the next host that can, as relay.c did for every mode.
+     */
+    default int instead(int k, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
+        return -1;
+    }
+
     /** The host at {@code index} was chosen. */
     default void chosen(int index) {
     }

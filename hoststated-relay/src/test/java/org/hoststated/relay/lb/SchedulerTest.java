@@ -125,6 +125,58 @@ class SchedulerTest {
         assertEquals(3, new HostSelector(fixedAt2, true, RelayHosts.of(h, t -> false)).select(a, a).id());
     }
 
+    /**
+     * When a host goes down, only its clients move, and they spread over the hosts still up:
+     * relay.c's forward scan gave them all to the next host (with 4 hosts, that one then
+     * carried twice its share). They come back when it is up again.
+     */
+    @Test
+    void loadBalanceSpreadsTheClientsOfAHostThatIsDown() throws Exception {
+        List<TargetHost> h = hosts(4);
+        int key = Hash32.relayKey("www", "webhosts");
+        InetSocketAddress l = addr("192.0.2.100", 80);
+        HostSelector all = new HostSelector(new LoadBalance(), false, key, RelayHosts.allUsable(h));
+        HostSelector threeUp = new HostSelector(new LoadBalance(), false, key, RelayHosts.of(h, t -> t.id() != 2));
+        int[] movedTo = new int[5];
+        int moved = 0;
+        for (int i = 0; i < 1000; i++) {
+            InetSocketAddress c = addr("10." + (i >> 8) + "." + (i & 0xff) + ".7", 1000);
+            int before = all.select(c, l).id();
+            int after = threeUp.select(c, l).id();
+            if (before != 2) {
+                assertEquals(before, after, "a client of a host still up stays");
+            } else {
+                moved++;
+                movedTo[after]++;
+            }
+        }
+        assertTrue(moved > 150, "moved " + moved);
+        for (int id : new int[] {1, 3, 4}) {
+            assertTrue(movedTo[id] > moved / 5, "host " + id + " took " + movedTo[id] + " of " + moved);
+        }
+    }
+
+    @Test
+    void hashSpreadsTheValuesOfAHostThatIsDown() throws Exception {
+        List<TargetHost> h = hosts(4);
+        InetSocketAddress a = addr("192.0.2.1", 1);
+        HostSelector all = new HostSelector(new Hash(), false, RelayHosts.allUsable(h));
+        HostSelector twoUp = new HostSelector(new Hash(), false, RelayHosts.of(h, t -> t.id() == 1 || t.id() == 4));
+        Set<Integer> movedTo = new HashSet<>();
+        for (int i = 0; i < 400; i++) {
+            int key = Hash32.str("user-" + i, Hash32.INIT);
+            int before = all.select(a, a, key).id();
+            int after = twoUp.select(a, a, key).id();
+            assertTrue(after == 1 || after == 4);
+            if (before == 1 || before == 4) {
+                assertEquals(before, after);
+            } else {
+                movedTo.add(after);
+            }
+        }
+        assertEquals(Set.of(1, 4), movedTo, "the values of both hosts down spread over both up");
+    }
+
     /** {@code no check} ignores the checks, not hoststatectl's host or table disable. */
     @Test
     void noCheckSkipsAHostTheOperatorDisabled() throws Exception {
