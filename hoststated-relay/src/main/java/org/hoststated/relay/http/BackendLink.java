@@ -457,6 +457,18 @@ final class BackendLink {
     }
 
     /**
+     * Resets the connection now, dropping what is queued on it: the request it carries was
+     * cut by its client, and a FIN would end it as if it were whole.
+     */
+    void abort() {
+        Channel ch = channel;
+        forget(); // first, as in close
+        if (ch != null) {
+            RelaySession.abort(ch);
+        }
+    }
+
+    /**
      * The session is done with the connection, between exchanges: parks it in the loop's pool
      * when the server may take another request on it, else closes it.
      */

@@ -912,7 +912,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             reset("client closed during the request (response cut short)");
         } else {
             RelaySession.setReason(client, "client closed during the request");
-            closeServer();
+            link.abort(); // a cut request: a FIN would end it as if it were whole
             RelaySession.closeOnFlush(client);
         }
     }
@@ -937,9 +937,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         noteError("client", cause);
         boolean tunnel = state == State.TUNNEL;
+        boolean cutRequest = exchange && !requestDone;
         state = State.CLOSED;
         if (tunnel) {
             abortTunnelServer();
+        } else if (cutRequest) {
+            link.abort(); // a FIN would end the request as if it were whole
         } else {
             closeServer();
         }

@@ -1160,6 +1160,55 @@ class HttpPeerTest {
         }
     }
 
+    /**
+     * A client that resets, or sends FIN, in the middle of its request gets its server reset:
+     * the server got a FIN after the part that had arrived (a POST of 1000 bytes cut at 300:
+     * "fin after 300", both ways), which ends the stream as if the request were whole. A
+     * client whose request was whole and that resets while it waits still leaves its server a
+     * FIN: the server's request is complete.
+     */
+    @ParameterizedTest
+    @CsvSource({"length, reset, reset", "length, fin, reset", "chunked, reset, reset", "chunked, fin, reset",
+            "whole, reset, fin"})
+    void aClientThatLeavesInTheMiddleOfItsRequestResetsItsServer(String body, String end, String server)
+            throws Exception {
+        java.util.concurrent.CompletableFuture<String> ended = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            arrived.countDown();
+            try {
+                while (in.read() >= 0) {
+                    // the body, as far as it comes
+                }
+                ended.complete("fin");
+            } catch (java.io.IOException e) {
+                ended.complete("reset");
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start();
+                Socket c = new Socket()) {
+            c.connect(r.address);
+            String request = switch (body) {
+                case "length" -> "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n" + "a".repeat(300);
+                case "chunked" -> "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n" + "a".repeat(50);
+                default -> "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+            };
+            c.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            assertTrue(arrived.await(5, java.util.concurrent.TimeUnit.SECONDS));
+            Thread.sleep(100); // the body's bytes at the server too
+            if (end.equals("reset")) {
+                c.setSoLinger(true, 0);
+                c.close();
+            } else {
+                c.shutdownOutput();
+            }
+            assertEquals(server, ended.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
     /** The relay's side of TLS in these tests: the test certificate, default options. */
     static SslContext relayTls() throws Exception {
         return RelayTls.serverContext(new TlsKeyPair(1, 1, HttpTransportsTest.resource("relay.crt"),
