@@ -149,7 +149,8 @@ public final class Pfe extends Engine {
             return Result.HANDLED;
         }
         switch (m.type()) {
-            case CTL_SHOW_SUM -> state.summary(m.peerId(), hold.keepsPreviousRules()).forEach(parent()::send);
+            case CTL_SHOW_SUM -> state.summary(m.peerId(), hold.keepsPreviousRules(),
+                    backend.failure() != null).forEach(parent()::send);
             case CTL_SERVICE_ENABLE, CTL_SERVICE_DISABLE, CTL_TABLE_ENABLE, CTL_TABLE_DISABLE,
                     CTL_HOST_ENABLE, CTL_HOST_DISABLE -> control(m);
             case CTL_POLL -> {

@@ -277,11 +277,13 @@ final class PfeState {
      * The rows of {@code show summary}, in the original's order (SPEC 2.2).
      *
      * @param previousRules the kernel still serves the rules of a previous run ({@link L3Hold})
+     * @param unwritten the layer-3 backend's last write failed ({@link
+     *        org.hoststated.pfe.backend.L3Backend#failure})
      */
-    List<Imsg> summary(int peerId, boolean previousRules) {
+    List<Imsg> summary(int peerId, boolean previousRules, boolean unwritten) {
         List<Imsg> out = new ArrayList<>();
         for (ServiceEntry s : reversed(services)) {
-            out.add(row(MessageType.CTL_SERVICE, s.row(previousRules), peerId));
+            out.add(row(MessageType.CTL_SERVICE, s.row(previousRules, unwritten), peerId));
             if (s.disabled) {
                 continue;
             }

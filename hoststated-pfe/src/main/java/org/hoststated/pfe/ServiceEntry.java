@@ -56,10 +56,16 @@ final class ServiceEntry {
     /**
      * @param previousRules the kernel still serves a previous run's rules: whatever pfe knows
      *        of the hosts so far, that is what clients of an enabled service get
+     * @param unwritten the backend's last write failed (it retries): the kernel has neither
+     *        the service's current rules nor, for a disabled one, their removal
      */
-    CtlService row(boolean previousRules) {
+    CtlService row(boolean previousRules, boolean unwritten) {
         ServiceStatus st = status();
-        return new CtlService(config.id(), config.name(),
-                previousRules && st != ServiceStatus.DISABLED ? ServiceStatus.KEPT : st);
+        if (unwritten) {
+            st = ServiceStatus.UNWRITTEN;
+        } else if (previousRules && st != ServiceStatus.DISABLED) {
+            st = ServiceStatus.KEPT;
+        }
+        return new CtlService(config.id(), config.name(), st);
     }
 }

@@ -111,7 +111,7 @@ class PfeStateTest {
     @Test
     void summaryListsServicesTablesAndHostsInTheOriginalOrder() {
         report(s, a, HostState.UP);
-        List<String> rows = s.summary(7, false).stream().map(PfeStateTest::describe).toList();
+        List<String> rows = s.summary(7, false, false).stream().map(PfeStateTest::describe).toList();
         assertEquals(List.of(
                 "service other active",
                 "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
@@ -119,7 +119,7 @@ class PfeStateTest {
                 "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
                 "table spare empty", "host 10.21.2.21 unknown",
                 "end"), rows);
-        assertTrue(s.summary(7, false).stream().allMatch(m -> m.peerId() == 7));
+        assertTrue(s.summary(7, false, false).stream().allMatch(m -> m.peerId() == 7));
     }
 
     /**
@@ -143,7 +143,7 @@ class PfeStateTest {
                 \thost 10.21.2.41
                 }
                 """);
-        List<String> rows = u.summary(7, false).stream().map(PfeStateTest::describe).toList();
+        List<String> rows = u.summary(7, false, false).stream().map(PfeStateTest::describe).toList();
         assertEquals(List.of(
                 "service www down",
                 "table web empty", "host 10.21.2.12 unknown", "host 10.21.2.11 unknown",
@@ -159,16 +159,29 @@ class PfeStateTest {
     }
 
     private static List<String> rows(PfeState st) {
-        return st.summary(7, false).stream().map(PfeStateTest::describe).toList();
+        return st.summary(7, false, false).stream().map(PfeStateTest::describe).toList();
     }
 
     /** While a previous run's rules serve, show summary says so rather than "down". */
     @Test
     void summarySaysWhenThePreviousRunsRulesAreKept() {
         s.services.get(1).disabled = true;
-        List<String> rows = s.summary(7, true).stream().map(PfeStateTest::describe)
+        List<String> rows = s.summary(7, true, false).stream().map(PfeStateTest::describe)
                 .filter(r -> r.startsWith("service")).toList();
         assertEquals(List.of("service other disabled", "service www kept (previous run's rules)"), rows);
+    }
+
+    /**
+     * While the backend cannot write the kernel (nft missing or failing), show summary says so:
+     * it said "active" for rules the kernel did not have, disabled services included.
+     */
+    @Test
+    void summarySaysWhenTheKernelRulesCannotBeWritten() {
+        s.services.get(1).disabled = true;
+        List<String> rows = s.summary(7, true, true).stream().map(PfeStateTest::describe)
+                .filter(r -> r.startsWith("service")).toList();
+        assertEquals(List.of("service other rules not in the kernel (l3 backend failing)",
+                "service www rules not in the kernel (l3 backend failing)"), rows);
     }
 
     @Test

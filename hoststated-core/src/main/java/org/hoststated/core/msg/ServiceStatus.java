@@ -8,7 +8,9 @@ public enum ServiceStatus {
     ACTIVE_BACKUP("active (using backup table)"),
     ACTIVE("active"),
     /** Not every host checked yet; the kernel still has a previous run's rules (pfe's L3Hold). */
-    KEPT("kept (previous run's rules)");
+    KEPT("kept (previous run's rules)"),
+    /** The layer-3 backend cannot write the kernel's rules (nft or pfctl fails); pfe retries. */
+    UNWRITTEN("rules not in the kernel (l3 backend failing)");
 
     private final String text;
 

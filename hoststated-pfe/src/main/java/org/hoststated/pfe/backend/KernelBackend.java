@@ -113,6 +113,11 @@ abstract class KernelBackend implements L3Backend {
     }
 
     @Override
+    public final String failure() {
+        return writer.failure();
+    }
+
+    @Override
     public final boolean awaitApplied(long timeoutMs) throws InterruptedException {
         return writer.awaitIdle(timeoutMs);
     }

@@ -64,8 +64,8 @@ final class KernelWriter<T> implements AutoCloseable {
     private long verifyAt;
     private boolean closed;
     private boolean running;
-    /** Touched by the writer thread only. */
-    private String lastFailure;
+    /** Written by the writer thread only; read by pfe's loop ({@link #failure}). */
+    private volatile String lastFailure;
 
     KernelWriter(String what, Applier<T> applier, Verifier verifier, Killer<T> killer) {
         this.what = what;
@@ -88,6 +88,11 @@ final class KernelWriter<T> implements AutoCloseable {
         pending = desired;
         pendingKills.addAll(kills);
         notifyAll();
+    }
+
+    /** Why the last write failed, while it is retried; null after a write that succeeded. */
+    String failure() {
+        return lastFailure;
     }
 
     /** Waits until everything submitted so far has been tried once; for tests and shutdown. */

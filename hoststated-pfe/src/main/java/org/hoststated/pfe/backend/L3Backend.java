@@ -44,6 +44,15 @@ public interface L3Backend extends AutoCloseable {
      */
     boolean awaitApplied(long timeoutMs) throws InterruptedException;
 
+    /**
+     * Why the last write to the kernel failed, while it is being retried; null once a write
+     * succeeds, and before the first. {@code show summary} says so rather than "active" for
+     * rules the kernel does not have. Any thread.
+     */
+    default String failure() {
+        return null;
+    }
+
     /** Whether {@link #close} leaves the rules in place ({@code l3 keep rules}); a reload may change it. */
     void keepRules(boolean keep);
 

@@ -7,6 +7,7 @@ import static org.hoststated.pfe.backend.Redirects.tcp;
 import static org.hoststated.pfe.backend.Redirects.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -305,9 +306,11 @@ class PfBackendTest {
         calls();
         apply(b, List.of(redirect("fail", "10.21.9.100", null, web, web, false, null)));
         assertTrue(calls().startsWith("pfctl -a hoststated/fail -t fail -T replace"));
+        assertTrue(String.valueOf(b.failure()).contains("Table does not exist"), b.failure());
         apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, null)));
         String next = calls();
         assertTrue(next.contains("pfctl -a hoststated/www -f -"), next);
+        assertNull(b.failure(), "a write that works ends the failure");
         b.close();
     }
 }
