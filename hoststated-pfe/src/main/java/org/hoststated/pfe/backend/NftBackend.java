@@ -59,7 +59,7 @@ public final class NftBackend extends KernelBackend {
         try {
             CommandRunner.Result r = nft.run("list table inet " + table + "\n");
             if (r.ok()) {
-                long rules = r.stdout().lines().filter(l -> l.contains(" dnat ")).count();
+                long rules = redirections(r.stdout());
                 log.info("table inet {} of a previous run has {} redirection rule(s); "
                         + "they stay until host states are known, then are replaced", table, rules);
                 return rules > 0;
@@ -68,6 +68,25 @@ public final class NftBackend extends KernelBackend {
             log.error("cannot read table inet {}: {}", table, e.getMessage());
         }
         return false;
+    }
+
+    /**
+     * The DNAT rules of the prerouting chain in a listing of the table: one per virtual host,
+     * protocol and port. The output chain repeats those without an interface, so counting every
+     * chain's said "8 redirection rule(s)" of a table with 4 virtual hosts.
+     */
+    static long redirections(String listing) {
+        long n = 0;
+        boolean prerouting = false;
+        for (String line : listing.lines().toList()) {
+            String l = line.strip();
+            if (l.startsWith("chain ")) {
+                prerouting = l.equals("chain prerouting {");
+            } else if (prerouting && l.contains(" dnat ")) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override

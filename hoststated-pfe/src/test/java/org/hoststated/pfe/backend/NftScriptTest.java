@@ -130,4 +130,33 @@ class NftScriptTest {
     void removalTouchesOnlyTheOwnTable() {
         assertEquals("table inet l3t\ndelete table inet l3t\n", NftScript.remove("l3t"));
     }
+
+    /**
+     * A previous run's table is counted by its prerouting rules, one per virtual host: the
+     * output chain repeats those without an interface (nft 1.0.6's listing of 4 virtual hosts,
+     * one with an interface, said "7 redirection rule(s)").
+     */
+    @Test
+    void aPreviousRunsRulesAreCountedOncePerVirtualHost() {
+        String listing = """
+                table inet hoststated {
+                \tchain prerouting {
+                \t\ttype nat hook prerouting priority dstnat; policy accept;
+                \t\tip daddr 10.77.9.100 tcp dport 80 dnat ip to numgen inc mod 2 map { 0 : 10.77.2.12, 1 : 10.77.2.13 }:8080 comment "www"
+                \t\tiifname "lpc1" ip daddr 10.77.9.101 tcp dport 80 dnat ip to numgen inc mod 1 map { 0 : 10.77.2.12 }:8080 comment "if"
+                \t\tip6 daddr fd77::9:100 tcp dport 80 dnat ip6 to numgen inc mod 1 map { 0 : fd77::2:11 }:8080 comment "www6"
+                \t\tip daddr 10.77.9.102 udp dport 53 dnat ip to numgen inc mod 1 map { 0 : 10.77.2.12 }:53 comment "dns"
+                \t}
+
+                \tchain output {
+                \t\ttype nat hook output priority -100; policy accept;
+                \t\tip daddr 10.77.9.100 tcp dport 80 dnat ip to numgen inc mod 2 map { 0 : 10.77.2.12, 1 : 10.77.2.13 }:8080 comment "www"
+                \t\tip6 daddr fd77::9:100 tcp dport 80 dnat ip6 to numgen inc mod 1 map { 0 : fd77::2:11 }:8080 comment "www6"
+                \t\tip daddr 10.77.9.102 udp dport 53 dnat ip to numgen inc mod 1 map { 0 : 10.77.2.12 }:53 comment "dns"
+                \t}
+                }
+                """;
+        assertEquals(4, NftBackend.redirections(listing));
+        assertEquals(0, NftBackend.redirections("table inet hoststated {\n}\n"));
+    }
 }
