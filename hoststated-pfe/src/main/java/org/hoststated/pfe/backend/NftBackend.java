@@ -59,10 +59,21 @@ public final class NftBackend extends KernelBackend {
         try {
             CommandRunner.Result r = nft.run("list table inet " + table + "\n");
             if (r.ok()) {
+                String owner = owner(r.stdout());
+                if (owner != null) {
+                    log.error("table inet {} belongs to another process ({}): the kernel lets no one else "
+                            + "change it, so no rule can be written until that process ends", table, owner);
+                    return false;
+                }
                 long rules = redirections(r.stdout());
+                if (rules == 0) {
+                    log.info("table inet {} of a previous run has no redirection rule; it is replaced at "
+                            + "the first write", table);
+                    return false;
+                }
                 log.info("table inet {} of a previous run has {} redirection rule(s); "
                         + "they stay until host states are known, then are replaced", table, rules);
-                return rules > 0;
+                return true;
             }
         } catch (L3Exception e) {
             log.error("cannot read table inet {}: {}", table, e.getMessage());
@@ -148,8 +159,39 @@ public final class NftBackend extends KernelBackend {
     private void run(String script) throws L3Exception {
         CommandRunner.Result r = nft.run(script);
         if (!r.ok()) {
-            throw new L3Exception("nft: " + r.why());
+            throw new L3Exception("nft: " + r.why() + ownedBy());
         }
+    }
+
+    /**
+     * After a refused write, why when the table belongs to another process: nft says only
+     * "Operation not permitted", even to root.
+     */
+    private String ownedBy() {
+        try {
+            CommandRunner.Result r = nft.run("list table inet " + table + "\n");
+            String owner = r.ok() ? owner(r.stdout()) : null;
+            return owner == null ? "" : " (table inet " + table + " belongs to another process: " + owner + ")";
+        } catch (L3Exception e) {
+            return "";
+        }
+    }
+
+    /**
+     * "flags owner, program P" when a listing of the table shows nft's owner flag (an {@code nft
+     * -i} session or another program's netlink socket holds it, and the kernel refuses everyone
+     * else's changes until that socket closes), else null.
+     */
+    static String owner(String listing) {
+        List<String> lines = listing.lines().toList();
+        boolean owned = lines.stream().map(String::strip).filter(l -> l.startsWith("flags "))
+                .anyMatch(l -> List.of(l.substring(6).split(",")).contains("owner"));
+        if (!owned) {
+            return null;
+        }
+        String first = lines.isEmpty() ? "" : lines.get(0);
+        int p = first.indexOf("# progname ");
+        return p < 0 ? "flags owner" : "flags owner, program " + first.substring(p + 11).strip();
     }
 
     @Override

@@ -2,6 +2,8 @@ package org.hoststated.pfe.backend;
 
 import static org.hoststated.pfe.backend.Redirects.ips;
 import static org.hoststated.pfe.backend.Redirects.redirect;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,5 +52,39 @@ class NftBackendFailureTest {
             Files.deleteIfExists(nft);
             Files.delete(dir);
         }
+    }
+
+    /**
+     * A table of the same name that another process holds with nft's owner flag: the kernel
+     * refuses the daemon's writes with only "Operation not permitted"; the failure says whose
+     * table it is. The stand-in answers as nft 1.0.6 did in a namespace with {@code nft -i}
+     * holding {@code table inet hoststated { flags owner; }}.
+     */
+    @Test
+    void aTableAnotherProcessOwnsIsNamedInTheFailure() throws Exception {
+        Path dir = Files.createTempDirectory("l3-nft");
+        Path nft = dir.resolve("nft");
+        Files.writeString(nft, """
+                #!/bin/sh
+                if grep -q '^list table'; then
+                  printf 'table inet l3own { # progname nft\n\tflags owner\n}\n'
+                  exit 0
+                fi
+                echo 'Error: Could not process rule: Operation not permitted' >&2
+                exit 1
+                """);
+        Files.setPosixFilePermissions(nft, PosixFilePermissions.fromString("rwx------"));
+        try (NftBackend b = new NftBackend(Nft.program(RUN, List.of(nft.toString())), "l3own", true)) {
+            assertFalse(b.start(), "an owned table is no previous run's rules to hold");
+            b.apply(List.of(redirect("www", "10.21.9.100", null, web, web, false, null)), List.of(), System.nanoTime());
+            assertTrue(b.awaitApplied(10_000));
+            assertEquals("nft: Error: Could not process rule: Operation not permitted (table inet l3own belongs to "
+                    + "another process: flags owner, program nft)", b.failure());
+        } finally {
+            Files.delete(nft);
+            Files.delete(dir);
+        }
+        assertNull(NftBackend.owner("table inet hoststated {\n\tchain prerouting {\n\t}\n}\n"));
+        assertEquals("flags owner", NftBackend.owner("table inet x {\n\tflags dormant,owner\n}\n"));
     }
 }
