@@ -118,8 +118,9 @@ final class ProtocolParser {
     /**
      * Warns of text that reads like something it is not: a header, query or cookie key with
      * {@code *} or {@code ?} (only a path key is a pattern; the others name one field,
-     * variable or cookie, as written; not {@code [}, which PHP's array cookies have), and a macro in a pattern or key (macros are replaced only in the value that
-     * an append or change writes, as in the original), which would be compared as the text
+     * variable or cookie, as written; not {@code [}, which PHP's array cookies have), and a
+     * macro in a pattern or key (macros are replaced only in the value that an append or
+     * change writes, as in the original), which would be compared as the text
      * {@code $REMOTE_ADDR} and so never match.
      */
     private void checkLiterals(Token at, NodeType type, Action action, String key, String value) {
