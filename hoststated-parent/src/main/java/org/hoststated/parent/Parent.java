@@ -124,6 +124,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
 
     private io.netty.channel.ChannelFuture startOnLoop(ConfigSource.Loaded first) throws IOException {
         l3Lock.claim(first.config());
+        StaleL3Table.lookFor(first.config());
         // Before the relays' ports: a daemon already running holds those too, and "cannot
         // listen on ...: Address already in use" sent the operator after another program.
         ControlSocketPath.clear(Path.of(first.config().globals().socket()));

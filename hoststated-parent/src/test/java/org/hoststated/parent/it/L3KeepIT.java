@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * What {@code l3 keep rules} promises when the health check engine cannot check, and how soon
  * an enabled host serves again, with the real daemon and nftables in network namespaces (root
  * needed; skipped otherwise; {@code -Dhoststated.it.netns=PREFIX} names them). A first daemon
- * leaves its rules at stop; a second starts with every health check engine it spawns stopped
+ * leaves its rules at stop; a daemon without services warns of them and leaves them alone; a
+ * second starts with every health check engine it spawns stopped
  * (SIGSTOP, as hung), keeps those rules past pfe's 30 s limit, and replaces them once its hce
  * runs again. Then it is reloaded with a long interval and a host is disabled and enabled.
  */
@@ -99,6 +100,15 @@ class L3KeepIT {
         }
         String kept = rule();
         assertTrue(kept.contains("10.21.2.11") && kept.contains("10.21.2.12"), "l3 keep rules: " + l3.netns.rules());
+        // A daemon without services leaves the table alone, and now says that it redirects
+        // clients to hosts nobody checks (it said nothing).
+        try (L3Daemon relayOnly = new L3Daemon(daemonIn(l3.dir.resolve("relay-only")))) {
+            relayOnly.start("relay r {\n\tlisten on 127.0.0.1 port 29181\n\tforward to 10.21.2.11 port 29080\n}\n");
+            relayOnly.daemon.awaitLogged("the warning of a table no daemon owns", WAIT,
+                    () -> relayOnly.daemon.logText().contains("of an earlier run still redirects clients"));
+            relayOnly.stop();
+        }
+        assertEquals(kept, rule(), "left as it was");
         // While no daemon runs, .12 fails: the kept rule still sends clients there.
         l3.backend("down 10.21.2.12");
 
