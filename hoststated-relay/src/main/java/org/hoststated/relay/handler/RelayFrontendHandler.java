@@ -252,12 +252,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
                 ctx.close();
                 return;
             }
-            int missing = TlsRecordEdge.missingAtEnd(client);
-            if (missing > 0) {
+            SSLException cut = TlsRecordEdge.truncation(client);
+            if (cut != null) {
                 // A truncation, not a half-close: neither peer may take its stream as whole, so
                 // both are reset, the client after what it was sent (no close_notify).
-                noteError("client", new SSLException("the connection ended in the middle of a record ("
-                        + missing + " bytes of it missing)"));
+                noteError("client", cut);
                 clientGone = true;
                 clientCut = true; // a backend still connecting is reset by connectDone
                 if (server != null && connected) {

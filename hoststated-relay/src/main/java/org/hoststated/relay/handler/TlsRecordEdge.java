@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
+import javax.net.ssl.SSLException;
 
 /**
  * Follows the record boundaries of what a TLS client sends, so that a FIN in the middle of a
@@ -33,13 +34,15 @@ public final class TlsRecordEdge extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * How many bytes of its last record the client left unsent at its FIN (of its header only,
-     * when the header is cut), or 0 when it stopped between records or the channel has no
-     * follower.
+     * The failure a FIN of {@code ch}'s client is when it cut a record (the bytes of it left
+     * unsent counted, of its header only when the header is cut), or null when the client
+     * stopped between records or the channel has no follower.
      */
-    public static int missingAtEnd(Channel ch) {
+    public static SSLException truncation(Channel ch) {
         TlsRecordEdge edge = ch.pipeline().get(TlsRecordEdge.class);
-        return edge == null ? 0 : edge.missing();
+        int missing = edge == null ? 0 : edge.missing();
+        return missing == 0 ? null
+                : new SSLException("the connection ended in the middle of a record (" + missing + " bytes of it missing)");
     }
 
     int missing() {

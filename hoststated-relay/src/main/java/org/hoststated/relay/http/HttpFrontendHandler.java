@@ -809,15 +809,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            SSLException cut = state == State.TUNNEL && !clientEof ? TlsRecordEdge.truncation(client) : null;
             if (RelaySession.inTlsHandshake(ctx.channel())) {
                 // Closed at once as any client that leaves between requests, named for what it is.
                 clientEof = true;
                 tlsHandshakeFailed(RelaySession.CLOSED_IN_HANDSHAKE);
-            } else if (state == State.TUNNEL && !clientEof && TlsRecordEdge.missingAtEnd(client) > 0) {
+            } else if (cut != null) {
                 // A truncation, not a half-close: the tunnel's server must not take its stream
                 // as whole (a request or a body cut so is found by the framing).
-                noteError("client", new SSLException("the connection ended in the middle of a record ("
-                        + TlsRecordEdge.missingAtEnd(client) + " bytes of it missing)"));
+                noteError("client", cut);
                 clientEof = true;
                 state = State.CLOSED;
                 abortTunnelServer();
