@@ -415,7 +415,8 @@ final class HeadRewriter {
                     String text = TargetNormalizer.utf8(v);
                     match = Glob.matchesIgnoringCase(n.value(), v)
                             || text != v && Glob.matchesIgnoringCase(n.value(), text)
-                            || host && Glob.matchesIgnoringCase(n.value(), TargetNormalizer.host(v));
+                            || host && Glob.matchesIgnoringCase(n.value(), TargetNormalizer.host(v))
+                            || anyListElementMatches(n.value(), v);
                 }
                 filter(n, match);
             }
@@ -428,6 +429,39 @@ final class HeadRewriter {
             }
             default -> throw new IllegalStateException();
         }
+    }
+
+    /**
+     * Whether an element of a comma-separated value matches on its own (white space around it
+     * trimmed, empty ones skipped): {@code X-A: fine, bad} is the two lines {@code X-A: fine}
+     * and {@code X-A: bad} to a server (RFC 9110 5.3), and a filter matches those one by one.
+     */
+    private static boolean anyListElementMatches(String pattern, String v) {
+        if (v.indexOf(',') < 0) {
+            return false;
+        }
+        for (int from = 0; from <= v.length(); ) {
+            int comma = v.indexOf(',', from);
+            int end = comma < 0 ? v.length() : comma;
+            int s = from;
+            int e = end;
+            while (s < e && (v.charAt(s) == ' ' || v.charAt(s) == '\t')) {
+                s++;
+            }
+            while (e > s && (v.charAt(e - 1) == ' ' || v.charAt(e - 1) == '\t')) {
+                e--;
+            }
+            if (e > s) {
+                String element = v.substring(s, e);
+                String text = TargetNormalizer.utf8(element);
+                if (Glob.matchesIgnoringCase(pattern, element)
+                        || text != element && Glob.matchesIgnoringCase(pattern, text)) {
+                    return true;
+                }
+            }
+            from = end + 1;
+        }
+        return false;
     }
 
     /**

@@ -286,6 +286,27 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * {@code X-A: fine, bad} is the two lines {@code X-A: fine} and {@code X-A: bad} to a
+     * server: a filter refuses it as it refuses the two lines, and a value whose elements all
+     * pass (or that holds the pattern's word inside an element) passes.
+     */
+    @Test
+    void aHeaderFilterMatchesEachElementOfACommaList() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.HEADER, Action.FILTER, "X-A", "bad*").start()) {
+            for (String fields : new String[] {"X-A: fine\r\nX-A: badness", "X-A: fine, badness", "X-A: fine,bad",
+                    "X-A: ,\t bad \t,", "X-A: fine, caf\u00c3\u00a9, bad"}) {
+                assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n\r\n"), fields);
+            }
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            for (String fields : new String[] {"X-A: fine, not bad", "X-A: fine,, ok", "X-B: fine, bad"}) {
+                assertEquals(200, status(r, "GET / HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n\r\n"), fields);
+            }
+        }
+    }
+
     @Test
     void queryVariables() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
