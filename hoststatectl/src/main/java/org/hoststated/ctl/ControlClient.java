@@ -34,6 +34,9 @@ import org.hoststated.core.msg.ProcId;
  * read timeout of their own); without one ({@code monitor}) it waits for ever.
  */
 final class ControlClient implements Closeable {
+    /** Said of a well-framed reply that does not decode. */
+    static final String OTHER_BUILD = " (a daemon of another version answers so: restart it after an upgrade)";
+
     private final SocketChannel channel;
     private final Selector selector;
     private final long timeoutMillis;
@@ -149,7 +152,9 @@ final class ControlClient implements Closeable {
             lastLength = len;
             return m;
         } catch (MalformedMessageException e) {
-            throw ControlException.badReply(e.getMessage());
+            // A whole frame whose type or payload is not this build's: most likely a daemon
+            // still running the build before an upgrade, whose messages differ.
+            throw ControlException.badReply(e.getMessage() + OTHER_BUILD);
         } catch (RuntimeException e) {
             // A codec that missed a check must not turn garbage into a stack trace.
             throw ControlException.badReply(e.toString());
