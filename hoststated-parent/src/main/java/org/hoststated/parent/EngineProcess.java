@@ -3,6 +3,7 @@ package org.hoststated.parent;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,8 +47,9 @@ final class EngineProcess {
     }
 
     /**
-     * Starts the engine's JVM with a new channel on fd 3 and a descriptor socket on fd 4, and
-     * nothing else of the parent's (closefrom in the spawn).
+     * Starts the engine's JVM with a new channel on fd 3 and a descriptor socket on fd 4, its
+     * jars from fd 10 on ({@link EngineClassPath}), and nothing else of the parent's
+     * (closefrom in the spawn).
      */
     static EngineProcess start(EngineSpec spec, EngineSettings settings, EventLoop loop, ImsgHandler handler)
             throws IOException {
@@ -62,8 +64,12 @@ final class EngineProcess {
         }
         SpawnedProcess p;
         try {
-            p = new Spawner().spawn(javaExecutable(), argv(spec), settings.toEnvironment(),
-                    Map.of(EngineSettings.PARENT_FD, imsg[1], EngineSettings.FD_CHANNEL_FD, fds[1]), true);
+            EngineClassPath jars = EngineClassPath.ofThisProcess();
+            Map<Integer, Integer> childFds = new HashMap<>(jars.descriptors);
+            childFds.put(EngineSettings.PARENT_FD, imsg[1]);
+            childFds.put(EngineSettings.FD_CHANNEL_FD, fds[1]);
+            p = new Spawner().spawn(javaExecutable(), argv(spec, jars.classPath), settings.toEnvironment(), childFds,
+                    true);
         } catch (IOException e) {
             for (int fd : new int[] {imsg[0], imsg[1], fds[0], fds[1]}) {
                 closeQuietly(fd);
@@ -101,13 +107,13 @@ final class EngineProcess {
         return System.getProperty("java.home") + "/bin/java";
     }
 
-    private static List<String> argv(EngineSpec spec) {
+    private static List<String> argv(EngineSpec spec, String classPath) {
         List<String> argv = new ArrayList<>();
         argv.add(spec.title);
         argv.addAll(EngineSpec.COMMON);
         argv.addAll(spec.jvmFlags());
         argv.add("-cp");
-        argv.add(System.getProperty("java.class.path"));
+        argv.add(classPath);
         argv.add(spec.mainClass);
         return argv;
     }

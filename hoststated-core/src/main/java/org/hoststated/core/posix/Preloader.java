@@ -111,7 +111,11 @@ public final class Preloader {
             cacheJar(manifests.nextElement());
         }
         for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
-            if (entry.endsWith(".jar")) {
+            if (entry.startsWith("/dev/fd/")) {
+                // A jar the parent passed open (its own build's); the path it was opened by
+                // may be gone, so it is not made canonical.
+                cacheJar(new URL("jar:" + new File(entry).toURI() + "!/"));
+            } else if (entry.endsWith(".jar")) {
                 URI jar = new File(entry).getCanonicalFile().toURI();
                 cacheJar(new URL("jar:" + jar + "!/"));
             }

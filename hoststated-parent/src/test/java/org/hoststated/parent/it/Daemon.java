@@ -29,6 +29,8 @@ final class Daemon implements AutoCloseable {
     final Path chroot;
     final Path log;
     private Process process;
+    /** The parent's class path, when not the build's ({@link #classpath}). */
+    private String parentClassPath;
 
     Daemon(Path dir) throws IOException {
         this(dir, dir.resolve("hoststated.sock"));
@@ -91,10 +93,16 @@ final class Daemon implements AutoCloseable {
         start(java.util.Map.of());
     }
 
+    /** Runs the parent from {@code classPath} instead of the build's jars. */
+    void runFrom(String classPath) {
+        parentClassPath = classPath;
+    }
+
     /** Starts the daemon with {@code environment} added to the test's. */
     void start(java.util.Map<String, String> environment) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
-                "-cp", classpath(), "org.hoststated.parent.Hoststated", "-d", "-f", config.toString())
+                "-cp", parentClassPath != null ? parentClassPath : classpath(), "org.hoststated.parent.Hoststated", "-d",
+                "-f", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(environment);
         process = pb.start();

@@ -1,11 +1,16 @@
 package org.hoststated.parent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -50,6 +55,44 @@ class RelayEngineRestartIT {
             }
             d.awaitLogged("relay www active again", WAIT, () -> relays(d).contains("active"));
             assertEquals("one", Daemon.fetch(relay));
+        }
+    }
+
+    /**
+     * An upgrade that removes the installed jars while the daemon runs (their names carry
+     * versions) left a relay engine restarted afterwards without its classes: "Could not find
+     * or load main class", and a restart every few seconds, serving nothing, until the daemon
+     * was restarted. The engines now run from the jars the parent opened at its start.
+     */
+    @Test
+    void anEngineRestartedAfterItsJarsWereRemovedRunsTheParentsBuild(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        InetSocketAddress relay = new InetSocketAddress(NET + ".1", CtlIT.freePort(NET + ".1"));
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        List<String> jars = new ArrayList<>();
+        for (String jar : Daemon.classpath().split(File.pathSeparator)) {
+            Path copy = lib.resolve(Path.of(jar).getFileName());
+            if (!Files.exists(copy)) { // the build's hoststated-parent jar is in target and target/lib
+                jars.add(Files.copy(Path.of(jar), copy).toString());
+            }
+        }
+        try (Backend one = new Backend("one", NET + ".11", 0); Daemon d = new Daemon(dir)) {
+            d.writeConfig(d.globals() + "interval 1\ntimeout 300\n"
+                    + "table web {\n  real port " + one.address.getPort() + "\n  check tcp\n  host " + NET + ".11\n}\n"
+                    + "relay www {\n  listen on " + relay.getHostString() + " port " + relay.getPort()
+                    + "\n  table web\n}\n");
+            d.runFrom(String.join(File.pathSeparator, jars));
+            d.start();
+            d.awaitLogged("relay www serves", WAIT, () -> "one".equals(Daemon.fetch(relay)));
+            for (String jar : jars) {
+                Files.delete(Path.of(jar));
+            }
+            long old = d.child(TITLE).orElseThrow();
+            new ProcessBuilder("kill", "-KILL", Long.toString(old)).start().waitFor();
+            successor(d, old);
+            d.awaitLogged("relay www active again", WAIT, () -> relays(d).contains("active"));
+            assertEquals("one", Daemon.fetch(relay));
+            assertFalse(d.logText().contains("Could not find or load main class"), d.logText());
         }
     }
 
