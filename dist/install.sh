@@ -101,4 +101,8 @@ if [ -z "$DESTDIR" ]; then
     say "could not make the class data archive; hoststatectl works without it, only slower"
   fi
 fi
+# A daemon already running keeps its own build (its engines too) until it is restarted.
+if [ -z "$DESTDIR" ] && command -v pgrep >/dev/null 2>&1 && pgrep -f '^hoststated: parent' >/dev/null 2>&1; then
+  say "a hoststated is running the build it started with: restart it to run this one"
+fi
 say "done: see hoststated(8) and hoststatectl(8)"
