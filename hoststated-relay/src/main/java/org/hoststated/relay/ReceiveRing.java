@@ -32,16 +32,26 @@ import io.netty.channel.uring.IoUringFixedBufferRingAllocator;
  */
 public final class ReceiveRing {
     /**
+     * The largest segment of a TCP connection over Linux's loopback interface (MTU 65,536),
+     * IPv4 with timestamps: 65,535 less 40 bytes of headers and 12 of the timestamp option.
+     */
+    static final int LOOPBACK_MSS = 65_483;
+
+    /**
      * HTTP relays: 64 KiB buffers. Larger ones cost HTTP keep-alive 3-5 % CPU per request in
      * side-by-side runs and gain nothing there.
      */
     public static final ReceiveRing MESSAGES = new ReceiveRing((short) 1, 64 * 1024, 16);
     /**
-     * TCP relays, which may carry bulk transfers: 256 KiB buffers, a quarter of the receives
-     * per byte. Bulk through the relay runs 22 % faster than with 64 KiB, at a third less relay
-     * CPU per GiB (side-by-side A/B, DESIGN.md).
+     * TCP relays, which may carry bulk transfers: buffers of about 256 KiB, a quarter of the
+     * receives per byte. Bulk through the relay runs 22 % faster than with 64 KiB, at a third
+     * less relay CPU per GiB (side-by-side A/B, DESIGN.md). Four loopback segments exactly
+     * ({@link #LOOPBACK_MSS}), 212 bytes short of 256 KiB: a full read is passed on as one send,
+     * and a send of 256 KiB went out as four full segments and one of 212 bytes (TCP_NODELAY):
+     * 17 % more segments towards a server on the same host, and 2-22 % more relay system time
+     * per GiB in five side-by-side runs (DESIGN.md).
      */
-    public static final ReceiveRing STREAMS = new ReceiveRing((short) 2, 256 * 1024, 4);
+    public static final ReceiveRing STREAMS = new ReceiveRing((short) 2, 4 * LOOPBACK_MSS, 4);
 
     /**
      * What one ring of all loops together may hold posted at most: 16 MiB, so both rings stay

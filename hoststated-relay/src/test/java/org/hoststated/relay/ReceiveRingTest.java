@@ -6,11 +6,30 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.RawUnixChannelOption;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class ReceiveRingTest {
@@ -38,6 +57,38 @@ class ReceiveRingTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aFullStreamsBufferIsAWholeNumberOfLoopbackSegments() throws Exception {
+        Assumptions.assumeTrue(Epoll.isAvailable(), "epoll");
+        Assumptions.assumeTrue("1".equals(sysctl("net/ipv4/tcp_timestamps")), "TCP timestamps on (the default)");
+        Assumptions.assumeTrue("65536".equals(Files.readString(Path.of("/sys/class/net/lo/mtu")).strip()),
+                "loopback MTU 65536 (the default)");
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        try {
+            Channel server = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+                    .childHandler(new ChannelInboundHandlerAdapter())
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            Channel client = new Bootstrap().group(group).channel(EpollSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(server.localAddress()).sync().channel();
+            // tcpi_advmss of TCP_INFO: TCP_MAXSEG gives half of that until the window has grown.
+            ByteBuffer info = client.config().getOption(new RawUnixChannelOption("TCP_INFO", 6, 11, 104));
+            int mss = info.order(ByteOrder.nativeOrder()).getInt(info.position() + 84);
+            assertEquals(ReceiveRing.LOOPBACK_MSS, mss, "this kernel's loopback segment");
+            assertEquals(0, ReceiveRing.STREAMS.bufferBytes % mss,
+                    "a full read goes out as full segments, with no short one after them");
+            assertTrue(ReceiveRing.STREAMS.bufferBytes > 255 * 1024);
+            client.close().sync();
+            server.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    private static String sysctl(String name) throws IOException {
+        return Files.readString(Path.of("/proc/sys", name)).strip();
     }
 
     @Test
