@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.posix.PendingInput;
+import org.hoststated.core.proc.EpollLoops;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.PausedReads;
@@ -145,13 +146,18 @@ final class BackendLink {
         }
     }
 
-    /** What the session writes waits, as for a connect, until the idle connection is vetted. */
+    /**
+     * What the session writes waits, as for a connect, until the idle connection is vetted.
+     * After a late joiner's first read on epoll, where the loop has no batch of events in hand,
+     * the vetting runs before the loop polls again, not as a task, which made it poll once more
+     * without waiting ({@link EpollLoops#afterEventsInHand}).
+     */
     private void putOnTrial(boolean peek) {
         HttpBackendHandler h = handler;
         h.onTrial();
         connected = false;
         try {
-            channel.eventLoop().execute(() -> vet(h, peek));
+            EpollLoops.afterEventsInHand(channel.eventLoop(), () -> vet(h, peek));
         } catch (RejectedExecutionException e) {
             // The engine is shutting down and closes the session itself.
         }

@@ -21,7 +21,9 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.proc.EpollLoops;
 import org.junit.jupiter.api.Test;
@@ -61,6 +63,66 @@ class AdoptedEpollServerSocketChannelTest {
     @Test
     void aConnectionAcceptedOnAWildcardAddressAsksTheKernelForItsLocalAddress() throws Exception {
         accepted(InetAddress.getByName("::"));
+    }
+
+    /**
+     * A late joiner's first read is made while the loop applies interest changes, with no
+     * batch of events in hand: what it leaves for after the events in hand runs right after,
+     * before the tasks (which made the loop poll once more without waiting first); a read from
+     * a batch leaves it as a task, after those the batch queued before.
+     */
+    @Test
+    void whatTheFirstReadLeavesForAfterTheEventsInHandRunsBeforeTheTasks() throws Exception {
+        Epoll.ensureAvailability();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
+        Socket listening = Socket.newSocketStream();
+        try {
+            listening.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            listening.listen(16);
+            int port = ((InetSocketAddress) listening.localAddress()).getPort();
+            List<String> order = new CopyOnWriteArrayList<>();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+                // There before the relay accepts it: read at once, before the connection joins.
+                client.getOutputStream().write('1');
+                Channel server = new ServerBootstrap().group(group)
+                        .channelFactory(() -> new AdoptedEpollServerSocketChannel(listening.intValue()))
+                        .childOption(ChannelOption.AUTO_READ, false)
+                        .childHandler(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelActive(ChannelHandlerContext ctx) {
+                                ctx.read();
+                            }
+
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) msg;
+                                char n = (char) b.getByte(b.readerIndex());
+                                b.release();
+                                ctx.executor().execute(() -> order.add(n + ": task"));
+                                EpollLoops.afterEventsInHand(ctx.channel().eventLoop(), () -> order.add(n + ": after"));
+                                if (n == '2') {
+                                    ctx.executor().execute(() -> done.complete(null));
+                                }
+                                ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte(n));
+                                ctx.read();
+                            }
+                        })
+                        .register().sync().channel();
+                try {
+                    client.setSoTimeout(20_000);
+                    assertEquals('1', client.getInputStream().read());
+                    client.getOutputStream().write('2');
+                    assertEquals('2', client.getInputStream().read());
+                    done.get(20, TimeUnit.SECONDS);
+                    assertEquals(List.of("1: after", "1: task", "2: task", "2: after"), order);
+                } finally {
+                    server.close().sync();
+                }
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 
     private static void accepted(InetAddress bind) throws Exception {
