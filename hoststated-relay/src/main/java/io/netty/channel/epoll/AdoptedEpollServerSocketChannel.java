@@ -10,11 +10,12 @@ import java.net.SocketAddress;
 
 /**
  * An epoll server channel over a listening socket the hoststated parent passed to the relay
- * engine, whose accepted connections are {@link AcceptedEpollSocketChannel}s: they cost four
+ * engine, whose accepted connections are {@link AcceptedEpollSocketChannel}s: they cost five
  * system calls fewer each than Netty's {@code EpollSocketChannel} (DESIGN.md, the relay
  * engine). It sets {@code TCP_NODELAY} on the listening socket once, which every accepted
- * socket inherits on Linux, instead of on each of them. In Netty's package for the package-private
- * {@code LinuxSocket(int)} and {@code EpollServerChannelConfig}; {@link #newChildChannel}
+ * socket inherits on Linux, instead of on each of them, and makes each accepted socket
+ * without asking the kernel its family ({@link AcceptedSockets}). In Netty's package for the
+ * package-private {@code LinuxSocket(int)} and {@code EpollServerChannelConfig}; {@link #newChildChannel}
  * mirrors {@code EpollServerSocketChannel}'s. Tied to the pinned Netty version: the relay's
  * {@code AdoptedEpollServerSocketChannelTest} fails when this internal shape changes, and the
  * relay adopts with Netty's own channel when this class cannot be loaded.
@@ -23,6 +24,8 @@ public final class AdoptedEpollServerSocketChannel extends AbstractEpollServerCh
     private final EpollServerChannelConfig config;
     /** The local address of every accepted socket; null when bound to a wildcard address. */
     private final InetSocketAddress childLocal;
+    /** Whether the listening socket, and so every accepted one, is IPv6. */
+    private final boolean ipv6;
 
     /** Takes ownership of {@code fd}, a bound, listening, non-blocking TCP socket. */
     public AdoptedEpollServerSocketChannel(int fd) {
@@ -32,6 +35,7 @@ public final class AdoptedEpollServerSocketChannel extends AbstractEpollServerCh
         // Bound to one address, a socket accepts only connections to it (a NAT redirect
         // included), so that is every accepted socket's local address.
         this.childLocal = bound != null && !bound.getAddress().isAnyLocalAddress() ? bound : null;
+        this.ipv6 = AcceptedSockets.ipv6(socket);
         try {
             socket.setTcpNoDelay(true);
         } catch (IOException e) {
@@ -46,7 +50,7 @@ public final class AdoptedEpollServerSocketChannel extends AbstractEpollServerCh
 
     @Override
     protected Channel newChildChannel(int fd, byte[] address, int offset, int len) {
-        return new AcceptedEpollSocketChannel(this, new LinuxSocket(fd), NativeInetAddress.address(address, offset, len));
+        return new AcceptedEpollSocketChannel(this, AcceptedSockets.of(fd, ipv6), NativeInetAddress.address(address, offset, len));
     }
 
     @Override

@@ -50,6 +50,7 @@ class AdoptedEpollServerSocketChannelTest {
                 AbstractEpollStreamChannel.class.getDeclaredConstructor(LinuxSocket.class, boolean.class);
         assertTrue(Modifier.isProtected(stream.getModifiers()));
         LinuxSocket.class.getDeclaredConstructor(int.class);
+        assertTrue(AcceptedSockets.unasked(), "accepted sockets are made without a getsockname");
         EpollServerChannelConfig.class.getDeclaredConstructor(AbstractEpollChannel.class);
         assertFalse(Modifier.isAbstract(AdoptedEpollServerSocketChannel.class.getModifiers()));
         assertFalse(Modifier.isAbstract(AcceptedEpollSocketChannel.class.getModifiers()));
@@ -175,6 +176,15 @@ class AdoptedEpollServerSocketChannelTest {
                 accepted.config().setOption(ChannelOption.TCP_NODELAY, false);
                 assertFalse(accepted.config().getOption(ChannelOption.TCP_NODELAY));
                 assertTrue(accepted.isActive());
+                // Made without the constructor: what the constructor would have found.
+                LinuxSocket made = accepted.socket;
+                assertEquals(AcceptedSockets.ipv6(new LinuxSocket(made.intValue())), AcceptedSockets.ipv6(made),
+                        "the family, as the kernel tells the constructor");
+                assertEquals(AcceptedSockets.ipv6(listening), AcceptedSockets.ipv6(made));
+                assertTrue(made.isOpen());
+                assertFalse(AcceptedSockets.ipv6(AcceptedSockets.of(made.intValue(), false)));
+                assertTrue(AcceptedSockets.ipv6(AcceptedSockets.of(made.intValue(), true)));
+                assertEquals(made.intValue(), AcceptedSockets.of(made.intValue(), false).intValue());
                 // The echo arrived and the half-closed connection still closes cleanly.
                 InputStream in = client.getInputStream();
                 byte[] echo = in.readNBytes(4);
