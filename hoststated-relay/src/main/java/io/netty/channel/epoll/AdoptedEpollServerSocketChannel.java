@@ -2,6 +2,7 @@ package io.netty.channel.epoll;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.unix.NativeInetAddress;
 import java.io.IOException;
@@ -21,6 +22,8 @@ import java.net.SocketAddress;
  * relay adopts with Netty's own channel when this class cannot be loaded.
  */
 public final class AdoptedEpollServerSocketChannel extends AbstractEpollServerChannel implements ServerSocketChannel {
+    /** At most this many connections are accepted each time the listener is ready. */
+    static final int ACCEPTS_PER_WAKE = 16;
     private final EpollServerChannelConfig config;
     /** The local address of every accepted socket; null when bound to a wildcard address. */
     private final InetSocketAddress childLocal;
@@ -31,6 +34,10 @@ public final class AdoptedEpollServerSocketChannel extends AbstractEpollServerCh
     public AdoptedEpollServerSocketChannel(int fd) {
         super(new LinuxSocket(fd), true);
         this.config = new EpollServerChannelConfig(this);
+        ServerChannelRecvByteBufAllocator accepts = new ServerChannelRecvByteBufAllocator();
+        accepts.respectMaybeMoreData(false);
+        accepts.maxMessagesPerRead(ACCEPTS_PER_WAKE);
+        config.setRecvByteBufAllocator(accepts);
         InetSocketAddress bound = localAddress();
         // Bound to one address, a socket accepts only connections to it (a NAT redirect
         // included), so that is every accepted socket's local address.

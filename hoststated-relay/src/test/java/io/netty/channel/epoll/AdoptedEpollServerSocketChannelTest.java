@@ -126,6 +126,77 @@ class AdoptedEpollServerSocketChannelTest {
         }
     }
 
+    /**
+     * Netty's server channels accept one connection each time the listener is ready; the
+     * adopted one takes what waits, up to {@link AdoptedEpollServerSocketChannel#ACCEPTS_PER_WAKE}.
+     */
+    @Test
+    void connectionsWaitingTogetherAreAcceptedTogether() throws Exception {
+        Epoll.ensureAvailability();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
+        Socket listening = Socket.newSocketStream();
+        java.net.Socket[] clients = new java.net.Socket[AdoptedEpollServerSocketChannel.ACCEPTS_PER_WAKE + 4];
+        try {
+            listening.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            listening.listen(64);
+            int port = ((InetSocketAddress) listening.localAddress()).getPort();
+            List<Integer> bursts = new CopyOnWriteArrayList<>();
+            CompletableFuture<Void> all = new CompletableFuture<>();
+            int[] accepted = new int[2];
+            Channel server = new ServerBootstrap().group(group)
+                    .channelFactory(() -> new AdoptedEpollServerSocketChannel(listening.intValue()))
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            accepted[0]++;
+                            ctx.fireChannelRead(msg);
+                        }
+
+                        @Override
+                        public void channelReadComplete(ChannelHandlerContext ctx) {
+                            bursts.add(accepted[0] - accepted[1]);
+                            accepted[1] = accepted[0];
+                            if (accepted[0] == clients.length) {
+                                all.complete(null);
+                            }
+                        }
+                    })
+                    .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                        }
+                    })
+                    .register().sync().channel();
+            try {
+                // They arrive while the loop is busy, so it finds them all waiting.
+                CompletableFuture<Void> busy = new CompletableFuture<>();
+                server.eventLoop().execute(() -> {
+                    busy.complete(null);
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                busy.get(20, TimeUnit.SECONDS);
+                for (int i = 0; i < clients.length; i++) {
+                    clients[i] = new java.net.Socket("127.0.0.1", port);
+                }
+                all.get(20, TimeUnit.SECONDS);
+                assertEquals(List.of(AdoptedEpollServerSocketChannel.ACCEPTS_PER_WAKE, 4), bursts);
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            for (java.net.Socket c : clients) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
     private static void accepted(InetAddress bind) throws Exception {
         Epoll.ensureAvailability();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
