@@ -311,7 +311,7 @@ public final class RelaySession {
     }
 
     /** Whether {@code ch}'s peer has taken all that was written to it (true if its kernel cannot tell). */
-    private static boolean tookEverything(Channel ch) {
+    public static boolean tookEverything(Channel ch) {
         if (pendingBytes(ch) > 0 || !ch.isWritable()) {
             return false;
         }

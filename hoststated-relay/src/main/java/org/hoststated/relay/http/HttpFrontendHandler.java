@@ -1119,8 +1119,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * Nothing moved either way for the session {@code timeout} (called by the session's
      * timer). A request sent whole and still unanswered gets a 504, as from any gateway whose
      * server did not answer in time; a response under way is cut short as any other (a reset:
-     * a FIN would end a body read until the close, or one over TLS, as if it were whole);
-     * otherwise the session just closes. A server that has not taken what was sent to it is
+     * a FIN would end a body read until the close, or one over TLS, as if it were whole; at
+     * once when the client has not taken what was sent to it); otherwise the session just closes. A server that has not taken what was sent to it is
      * reset, as a TCP relay's is ({@link RelaySession#endTimedOutServer}): a FIN queued behind
      * an upload it stopped reading left an orphan connection holding the kernel's send buffer.
      */
@@ -1132,7 +1132,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             closeServer();
         }
         if (exchange && state != State.CLOSED && state != State.TUNNEL) {
-            if (responseStarted) {
+            if (responseStarted && !RelaySession.tookEverything(client)) {
+                // The client took nothing for a whole timeout: the grace that a response cut by
+                // its server gives the client to take what is held (StreamCut) would only keep
+                // the session, and those bytes, 5 s longer.
+                state = State.CLOSED;
+                closeServer();
+                RelaySession.setReason(client, "session timeout within the response (response cut short)");
+                RelaySession.abort(client);
+                return;
+            } else if (responseStarted) {
                 fail(new HttpException(504, "session timeout within the response"));
                 return;
             } else if (requestDone) {

@@ -1032,6 +1032,39 @@ class HttpPeerTest {
     }
 
     /**
+     * A client that stops reading a response (a download paused) is reset one session timeout
+     * after it stopped taking bytes, as the manual says, and not 5 s later: it took nothing for
+     * a whole timeout, and waiting for it to take what the relay held for it (as for a response
+     * cut by its server) only held the session and the bytes longer. Measured with timeout 10:
+     * the client's session ended 15.3-16.5 s after it stopped reading.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "tls"})
+    void aClientThatStopsReadingIsResetOneTimeoutAfter(String how) throws Exception {
+        HttpRelayFixture.Builder relay = HttpRelayFixture.builder().transport(transport(how)).timeout(2);
+        if (how.equals("tls")) {
+            relay.tls(relayTls());
+        }
+        try (org.hoststated.relay.SlowPeer server = org.hoststated.relay.SlowPeer.endlessSource(
+                        java.net.InetAddress.getByName(HttpRelayTest.BACKEND), "\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n");
+                HttpRelayFixture r = relay.backend(server.address()).start();
+                Socket tcp = new Socket()) {
+            tcp.setReceiveBufferSize(org.hoststated.relay.SlowPeer.SMALL_RECEIVE_BUFFER);
+            tcp.connect(r.address, 5000);
+            Socket c = how.equals("tls") ? tlsClient(tcp, r, true) : tcp;
+            c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            long stopped = System.nanoTime(); // it reads nothing from here on
+            io.netty.channel.Channel session = awaitOnlySession(r);
+            assertTrue(session.closeFuture().await(10_000), "the session outlived 10 s");
+            long ms = (System.nanoTime() - stopped) / 1_000_000;
+            assertTrue(ms >= 1500 && ms < 3500, "the client was cut " + ms + " ms after it stopped reading (timeout 2 s)");
+            org.hoststated.relay.SlowPeer.assertCutAfterOneTimeout(server.cutAt, stopped, 2, 0);
+        }
+    }
+
+    /**
      * A TLS client that reads nothing of a large response: the relay stops reading the server
      * once about the water mark waits for the client, and the whole response arrives once the
      * client reads. Behind TLS the client's writability event comes late; reading on until it
