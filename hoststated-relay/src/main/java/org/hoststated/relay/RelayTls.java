@@ -1,6 +1,8 @@
 package org.hoststated.relay;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.OpenSsl;
@@ -46,6 +48,9 @@ public final class RelayTls {
     private static final ByteToMessageDecoder.Cumulator COMPACTING = (alloc, cumulation, in) ->
             ReceiveRing.compact(ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, cumulation, in), alloc);
 
+    /** {@code TCP_QUICKACK} (IPPROTO_TCP 6, option 12), on the epoll and io_uring channels alike. */
+    private static final IntegerUnixChannelOption QUICKACK = new IntegerUnixChannelOption("TCP_QUICKACK", 6, 12);
+
     private static final SecureRandom RANDOM = new SecureRandom();
     /**
      * The in-memory key store a context's key passes through: JKS protects a key with one
@@ -87,10 +92,23 @@ public final class RelayTls {
      * ({@link ReceiveRing#compact}): the bytes of an incomplete record would otherwise keep a
      * whole ring buffer (or a large read buffer) alive for as long as a slow client takes to
      * send the rest. Under {@code session cache disable} the session issues no tickets.
+     *
+     * <p>When a TLS 1.3 handshake is done, the client's Finished is acknowledged at once
+     * ({@code TCP_QUICKACK}): BoringSSL holds its session tickets back until the relay's first
+     * write, so no reply carries that acknowledgement, and the kernel delays it by 40 ms or more;
+     * a client whose socket keeps Nagle's algorithm on (OpenSSL's s_client, Python's) holds its
+     * first request back until then. In TLS 1.2 the relay's own Finished answers the client's.
+     * (The JDK's client writes its ChangeCipherSpec and its Finished apart, so with Nagle on its
+     * Finished waits as long, behind nginx too.)
      */
     public static SslHandler handler(SslContext tls, Channel ch) {
         SslHandler h = tls.newHandler(ch.alloc());
         h.setCumulator(COMPACTING);
+        h.handshakeFuture().addListener(f -> {
+            if (f.isSuccess() && "TLSv1.3".equals(h.engine().getSession().getProtocol())) {
+                acknowledgeNow(ch);
+            }
+        });
         if (tls.sessionContext() instanceof OpenSslSessionContext s && !s.isSessionCacheEnabled()
                 && h.engine() instanceof ReferenceCountedOpenSslEngine e) {
             // Netty clears SSL_OP_NO_TICKET on every server engine that offers TLS 1.3, and
@@ -99,6 +117,19 @@ public final class RelayTls {
             SSL.setOptions(e.sslPointer(), SSL.SSL_OP_NO_TICKET);
         }
         return h;
+    }
+
+    /**
+     * Sends the acknowledgement that {@code ch}'s kernel holds back for what it received, if
+     * any: setting {@code TCP_QUICKACK} sends it (Linux, {@code tcp(7)}). Nothing when the
+     * channel cannot take the option.
+     */
+    private static void acknowledgeNow(Channel ch) {
+        try {
+            ch.config().setOption(QUICKACK, 1);
+        } catch (ChannelException | UnsupportedOperationException e) {
+            log.debug("cannot acknowledge at once: {}", e.toString());
+        }
     }
 
     /**
