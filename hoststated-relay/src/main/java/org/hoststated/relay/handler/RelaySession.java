@@ -86,6 +86,11 @@ public final class RelaySession {
         return inTlsHandshake(client) ? HANDSHAKE_TIMED_OUT : "session timeout";
     }
 
+    /** Replaces the reason recorded for the session if it is {@code was}. */
+    public static void replaceReason(Channel client, String was, String reason) {
+        client.attr(REASON).compareAndSet(was, reason);
+    }
+
     /** Records why the session ends, unless a reason was recorded already. */
     public static void setReason(Channel client, String reason) {
         client.attr(REASON).setIfAbsent(reason);
@@ -268,16 +273,17 @@ public final class RelaySession {
     }
 
     /**
-     * Closes the client of a session whose {@code timeout} passed. A TLS client that has not
-     * taken what was sent to it (bytes queued in the relay, or not acknowledged by its kernel:
-     * it made no progress for a whole timeout) is reset now: its stream was cut, which a
-     * close_notify would vouch for as whole, and Netty's {@code SslHandler} held the close (and
-     * with it the server's) for 3 s, waiting to flush that close_notify into a socket nobody
-     * reads. Any other client is closed through its pipeline (an idle TLS client gets its
-     * close_notify at once).
+     * Closes the client of a session whose {@code timeout} passed. A client that has not taken
+     * what was sent to it (bytes queued in the relay, or not acknowledged by its kernel: it made
+     * no progress for a whole timeout) is reset now: its stream was cut, which a FIN after what
+     * its kernel holds (the relay's queue dropped) or a TLS close_notify would vouch for as
+     * whole (a plain client read 131,072 bytes of a 200,000-byte response ended by the close,
+     * then EOF), and Netty's {@code SslHandler} held the close (and with it the server's) for
+     * 3 s, waiting to flush that close_notify into a socket nobody reads. Any other client is
+     * closed through its pipeline (an idle TLS client gets its close_notify at once).
      */
     public static void closeTimedOut(Channel client) {
-        if (client.pipeline().get(SslHandler.class) != null && !tookEverything(client)) {
+        if (!tookEverything(client)) {
             abort(client);
         } else {
             client.close();

@@ -1149,6 +1149,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 return;
             }
         }
+        if (state == State.CLOSED && !RelaySession.tookEverything(client)) {
+            // A response complete in the relay (ended by the server's close) but not taken:
+            // the reset that follows cuts it.
+            RelaySession.replaceReason(client, "done", "session timeout within the response (response cut short)");
+        }
         RelaySession.setReason(client, RelaySession.sessionTimeoutReason(client));
         RelaySession.closeTimedOut(client);
     }

@@ -1065,6 +1065,48 @@ class HttpPeerTest {
     }
 
     /**
+     * A response that only the server's close ends, whole in the relay but not yet taken by a
+     * client that stopped reading (its tail queued in the relay): when the session times out,
+     * the client is reset. It was closed with a FIN after what its kernel held, the relay's
+     * queue dropped, so it read a body cut short as a whole one (131,072 of 200,000 bytes,
+     * then EOF, and the close line said "done").
+     */
+    @Test
+    void aCloseDelimitedResponseLeftUntakenAtTheTimeoutEndsInAReset() throws Exception {
+        int size = 200_000;
+        RawBackend.Script bigThenClose = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+            out.write(new byte[size]);
+            out.flush();
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, bigThenClose);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).socketBuffer(65536).timeout(2)
+                        .start();
+                Socket c = new Socket()) {
+            c.setReceiveBufferSize(16 * 1024);
+            c.connect(r.address, 5000);
+            c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            io.netty.channel.Channel session = awaitOnlySession(r);
+            assertTrue(session.closeFuture().await(10_000), "the session outlived 10 s");
+            InputStream in = c.getInputStream();
+            String head = RawBackend.head(in);
+            assertTrue(head != null && head.startsWith("HTTP/1.1 200 "), head);
+            long got = 0;
+            try {
+                byte[] buf = new byte[64 * 1024];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    got += n;
+                }
+            } catch (IOException reset) {
+                return; // the client knows its response was cut
+            }
+            assertEquals(size, got, "a body cut short ended with a FIN");
+        }
+    }
+
+    /**
      * A TLS 1.3 client whose socket keeps Nagle's algorithm on and sends its Finished in one
      * write (OpenSSL's s_client, Python, BoringSSL here): its request, a small write right after
      * that Finished, waits until the relay's kernel acknowledges the Finished. BoringSSL holds
