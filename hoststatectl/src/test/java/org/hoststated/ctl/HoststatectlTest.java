@@ -482,7 +482,8 @@ class HoststatectlTest {
         rows.add(Arguments.of("unknown type", header(16, 999),
                 "hoststatectl: bad reply from daemon: unknown message type 999" + ControlClient.OTHER_BUILD));
         rows.add(Arguments.of("type not for a control client", header(16, MessageType.CTL_SHOW_SUM.id()),
-                "hoststatectl: bad reply from daemon: CTL_SHOW_SUM not allowed from parent to control" + ControlClient.OTHER_BUILD));
+                "hoststatectl: bad reply from daemon: CTL_SHOW_SUM not allowed from parent to control"
+                        + ControlClient.OTHER_BUILD));
         rows.add(Arguments.of("payload on CTL_OK", concat(header(20, CTL_OK.id()), new byte[4]),
                 "hoststatectl: bad reply from daemon: CTL_OK payload too long: 4" + ControlClient.OTHER_BUILD));
         rows.add(Arguments.of("truncated frame", Arrays.copyOf(

@@ -101,8 +101,8 @@ final class Daemon implements AutoCloseable {
     /** Starts the daemon with {@code environment} added to the test's. */
     void start(java.util.Map<String, String> environment) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
-                "-cp", parentClassPath != null ? parentClassPath : classpath(), "org.hoststated.parent.Hoststated", "-d",
-                "-f", config.toString())
+                "-cp", parentClassPath != null ? parentClassPath : classpath(), "org.hoststated.parent.Hoststated",
+                "-d", "-f", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(environment);
         process = pb.start();

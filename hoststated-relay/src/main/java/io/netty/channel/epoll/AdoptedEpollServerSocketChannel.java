@@ -57,7 +57,8 @@ public final class AdoptedEpollServerSocketChannel extends AbstractEpollServerCh
 
     @Override
     protected Channel newChildChannel(int fd, byte[] address, int offset, int len) {
-        return new AcceptedEpollSocketChannel(this, AcceptedSockets.of(fd, ipv6), NativeInetAddress.address(address, offset, len));
+        return new AcceptedEpollSocketChannel(this, AcceptedSockets.of(fd, ipv6),
+                NativeInetAddress.address(address, offset, len));
     }
 
     @Override

@@ -1120,9 +1120,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * timer). A request sent whole and still unanswered gets a 504, as from any gateway whose
      * server did not answer in time; a response under way is cut short as any other (a reset:
      * a FIN would end a body read until the close, or one over TLS, as if it were whole; at
-     * once when the client has not taken what was sent to it); otherwise the session just closes. A server that has not taken what was sent to it is
-     * reset, as a TCP relay's is ({@link RelaySession#endTimedOutServer}): a FIN queued behind
-     * an upload it stopped reading left an orphan connection holding the kernel's send buffer.
+     * once when the client has not taken what was sent to it); otherwise the session just
+     * closes. A server that has not taken what was sent to it is reset, as a TCP relay's is
+     * ({@link RelaySession#endTimedOutServer}): a FIN queued behind an upload it stopped
+     * reading left an orphan connection holding the kernel's send buffer.
      */
     void sessionTimeout() {
         Channel server = link.channel();

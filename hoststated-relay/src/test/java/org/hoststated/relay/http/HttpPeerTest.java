@@ -1059,7 +1059,8 @@ class HttpPeerTest {
             io.netty.channel.Channel session = awaitOnlySession(r);
             assertTrue(session.closeFuture().await(10_000), "the session outlived 10 s");
             long ms = (System.nanoTime() - stopped) / 1_000_000;
-            assertTrue(ms >= 1500 && ms < 3500, "the client was cut " + ms + " ms after it stopped reading (timeout 2 s)");
+            assertTrue(ms >= 1500 && ms < 3500,
+                    "the client was cut " + ms + " ms after it stopped reading (timeout 2 s)");
             org.hoststated.relay.SlowPeer.assertCutAfterOneTimeout(server.cutAt, stopped, 2, 0);
         }
     }
