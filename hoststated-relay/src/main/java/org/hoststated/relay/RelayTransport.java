@@ -21,6 +21,7 @@ import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.hoststated.core.proc.EpollLoops;
+import org.hoststated.core.proc.ShutdownCloses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,10 +144,10 @@ public abstract class RelayTransport {
         @Override
         public IoHandlerFactory ioHandlerFactory(int loops) {
             if (!ring) {
-                return IoUringIoHandler.newFactory();
+                return ShutdownCloses.wrap(IoUringIoHandler.newFactory());
             }
-            return IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(
-                    ReceiveRing.MESSAGES.config(loops), ReceiveRing.STREAMS.config(loops)));
+            return ShutdownCloses.wrap(IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(
+                    ReceiveRing.MESSAGES.config(loops), ReceiveRing.STREAMS.config(loops))));
         }
 
         @Override

@@ -121,9 +121,12 @@ public final class EpollLoops {
         }
     }
 
-    /** Use instead of {@link EpollIoHandler#newFactory()}. */
+    /**
+     * Use instead of {@link EpollIoHandler#newFactory()}; its loops close their channels at
+     * shutdown ({@link ShutdownCloses}).
+     */
     public static IoHandlerFactory newFactory() {
-        return wrap(EpollIoHandler.newFactory(), EpollLoops::closeLeavesTheSet);
+        return ShutdownCloses.wrap(wrap(EpollIoHandler.newFactory(), EpollLoops::closeLeavesTheSet));
     }
 
     /**
