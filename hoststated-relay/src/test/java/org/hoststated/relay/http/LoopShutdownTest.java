@@ -46,7 +46,8 @@ class LoopShutdownTest {
         CompletableFuture<String> ended = new CompletableFuture<>();
         RawBackend.Script script = (b, in, out) -> {
             RawBackend.head(in);
-            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+            RawBackend.write(out,
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
             b.seen.add("tunnel");
             try {
                 relayStopped.await();
@@ -62,8 +63,9 @@ class LoopShutdownTest {
             try (HttpRelayFixture r = HttpRelayFixture.builder().transport(HttpPeerTest.transport(how))
                     .backend(b.address()).start();
                     SocketChannel c = SocketChannel.open(r.address)) {
-                c.write(ByteBuffer.wrap("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
-                        .getBytes(StandardCharsets.US_ASCII)));
+                c.write(ByteBuffer.wrap(
+                        "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                                .getBytes(StandardCharsets.US_ASCII)));
                 assertEquals("tunnel", b.seen.poll(10, TimeUnit.SECONDS));
                 InputStream in = c.socket().getInputStream();
                 assertNotNull(RawBackend.head(in));
