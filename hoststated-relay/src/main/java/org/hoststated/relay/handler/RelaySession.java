@@ -283,7 +283,12 @@ public final class RelaySession {
      * closed through its pipeline (an idle TLS client gets its close_notify at once).
      */
     public static void closeTimedOut(Channel client) {
-        if (!tookEverything(client)) {
+        closeTimedOut(client, tookEverything(client));
+    }
+
+    /** {@link #closeTimedOut(Channel)} for a caller that asked {@link #tookEverything} already. */
+    public static void closeTimedOut(Channel client, boolean tookEverything) {
+        if (!tookEverything) {
             abort(client);
         } else {
             client.close();

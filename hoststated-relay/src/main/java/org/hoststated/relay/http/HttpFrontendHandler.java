@@ -1115,6 +1115,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
+    /** How a session timeout that cuts a response the client has not taken is logged. */
+    private static final String TIMEOUT_CUT = "session timeout within the response (response cut short)";
+
     /**
      * Nothing moved either way for the session {@code timeout} (called by the session's
      * timer). A request sent whole and still unanswered gets a 504, as from any gateway whose
@@ -1132,16 +1135,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // Reset: its close concerns the session no more (a 502 for a lost request).
             closeServer();
         }
+        boolean took = RelaySession.tookEverything(client);
         if (exchange && state != State.CLOSED && state != State.TUNNEL) {
-            if (responseStarted && !RelaySession.tookEverything(client)) {
+            if (responseStarted && !took) {
                 // The client took nothing for a whole timeout: the grace that a response cut by
                 // its server gives the client to take what is held (StreamCut) would only keep
-                // the session, and those bytes, 5 s longer.
+                // the session, and those bytes, 5 s longer; it is reset below.
                 state = State.CLOSED;
                 closeServer();
-                RelaySession.setReason(client, "session timeout within the response (response cut short)");
-                RelaySession.abort(client);
-                return;
+                RelaySession.setReason(client, TIMEOUT_CUT);
             } else if (responseStarted) {
                 fail(new HttpException(504, "session timeout within the response"));
                 return;
@@ -1150,13 +1152,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 return;
             }
         }
-        if (state == State.CLOSED && !RelaySession.tookEverything(client)) {
+        if (state == State.CLOSED && !took) {
             // A response complete in the relay (ended by the server's close) but not taken:
             // the reset that follows cuts it.
-            RelaySession.replaceReason(client, "done", "session timeout within the response (response cut short)");
+            RelaySession.replaceReason(client, "done", TIMEOUT_CUT);
         }
         RelaySession.setReason(client, RelaySession.sessionTimeoutReason(client));
-        RelaySession.closeTimedOut(client);
+        RelaySession.closeTimedOut(client, took);
     }
 
     /** The request head awaited did not arrive in time (called by the session's timer). */
