@@ -412,9 +412,7 @@ final class HeadRewriter {
                 boolean match = false;
                 for (int k = 0; k < count && !match; k++) {
                     String v = current(hits[k]);
-                    String text = TargetNormalizer.utf8(v);
-                    match = Glob.matchesIgnoringCase(n.value(), v)
-                            || text != v && Glob.matchesIgnoringCase(n.value(), text)
+                    match = matchesEitherReading(n.value(), v)
                             || host && Glob.matchesIgnoringCase(n.value(), TargetNormalizer.host(v))
                             || anyListElementMatches(n.value(), v);
                 }
@@ -440,28 +438,20 @@ final class HeadRewriter {
         if (v.indexOf(',') < 0) {
             return false;
         }
-        for (int from = 0; from <= v.length(); ) {
-            int comma = v.indexOf(',', from);
-            int end = comma < 0 ? v.length() : comma;
-            int s = from;
-            int e = end;
-            while (s < e && (v.charAt(s) == ' ' || v.charAt(s) == '\t')) {
-                s++;
+        for (String element : v.split(",")) {
+            // A value holds no control character but HTAB: trim takes the OWS around it.
+            String e = element.trim();
+            if (!e.isEmpty() && matchesEitherReading(pattern, e)) {
+                return true;
             }
-            while (e > s && (v.charAt(e - 1) == ' ' || v.charAt(e - 1) == '\t')) {
-                e--;
-            }
-            if (e > s) {
-                String element = v.substring(s, e);
-                String text = TargetNormalizer.utf8(element);
-                if (Glob.matchesIgnoringCase(pattern, element)
-                        || text != element && Glob.matchesIgnoringCase(pattern, text)) {
-                    return true;
-                }
-            }
-            from = end + 1;
         }
         return false;
+    }
+
+    /** Whether {@code v} matches read as ISO-8859-1 or, when it is UTF-8, as UTF-8. */
+    private static boolean matchesEitherReading(String pattern, String v) {
+        String text = TargetNormalizer.utf8(v);
+        return Glob.matchesIgnoringCase(pattern, v) || text != v && Glob.matchesIgnoringCase(pattern, text);
     }
 
     /**
