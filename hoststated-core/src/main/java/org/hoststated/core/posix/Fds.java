@@ -71,18 +71,18 @@ public final class Fds {
 
     /** Opens {@code path} read-only and close-on-exec. */
     public static int openReadOnly(String path) throws IOException {
-        int fd = Native.LIBC.open(path, Native.O_RDONLY | Native.O_CLOEXEC, 0);
-        if (fd < 0) {
-            throw Errno.lastException("open " + path);
-        }
-        return fd;
+        return open(path, Native.O_RDONLY);
     }
 
     /** Opens /dev/null read-write and close-on-exec, for a daemonized child's fds 0, 1 and 2. */
     public static int openDevNull() throws IOException {
-        int fd = Native.LIBC.open("/dev/null", Native.O_RDWR | Native.O_CLOEXEC, 0);
+        return open("/dev/null", Native.O_RDWR);
+    }
+
+    private static int open(String path, int flags) throws IOException {
+        int fd = Native.LIBC.open(path, flags | Native.O_CLOEXEC, 0);
         if (fd < 0) {
-            throw Errno.lastException("open /dev/null");
+            throw Errno.lastException("open " + path);
         }
         return fd;
     }
