@@ -2,10 +2,9 @@ package org.hoststated.relay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelConfig;
-import io.netty.channel.RecvByteBufAllocator;
-import io.netty.util.UncheckedBooleanSupplier;
+import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
+import io.netty.util.internal.AdaptiveCalculator;
 
 /**
  * How much a relay channel asks for per read: Netty's adaptive sizing (2 KiB at first, growing
@@ -28,9 +27,16 @@ import io.netty.util.UncheckedBooleanSupplier;
  * itself keeps its large reads.
  *
  * <p>Buffers above 16 KiB come from {@link LargeBuffers}. One instance serves all channels;
- * each channel gets its own handle.
+ * each channel gets its own handle, a single class with Netty's adaptive sizing inside
+ * ({@link AdaptiveCalculator}, what Netty's {@code AdaptiveRecvByteBufAllocator} uses). It
+ * was a handle wrapping that allocator's, which Netty's epoll channel wraps again: every call
+ * of a read (seven per read turn) went through three handles, the inner ones through
+ * interface calls that more than one handle class reached, and the memory check (two counters
+ * behind a management bean) ran for every read. Now the check runs only for a read that would
+ * ask for more than {@link #SMALL_READ}, the only one it can cap; a TCP relay's small reads of
+ * requests and responses never make it. Side by side on epoll, TCP mode: see DESIGN.md.
  */
-public final class RelayReadSizes implements RecvByteBufAllocator {
+public final class RelayReadSizes extends DefaultMaxMessagesRecvByteBufAllocator {
     /**
      * The most a read asks for when it is likely to wait (io_uring: the first read of a turn
      * after the socket was emptied) or when memory is tight.
@@ -38,8 +44,11 @@ public final class RelayReadSizes implements RecvByteBufAllocator {
     static final int SMALL_READ = 16 * 1024;
     /** Above this share of the engine's direct memory in use, reads are small. */
     static final long TIGHT_PERCENT = 50;
+    /** Netty's adaptive sizing: the smallest read, the first, and the largest is the relay's. */
+    private static final int MIN_READ = 64;
+    private static final int FIRST_READ = 2048;
 
-    private final AdaptiveRecvByteBufAllocator sizes;
+    private final int max;
     private final boolean waitingReadsSmall;
     private final DirectMemory memory;
 
@@ -52,42 +61,33 @@ public final class RelayReadSizes implements RecvByteBufAllocator {
     }
 
     RelayReadSizes(int max, boolean waitingReadsSmall, DirectMemory memory) {
+        // Netty's default for stream channels; an allocator set as an option keeps its own (1).
+        super(16);
         if (max < SMALL_READ) {
             throw new IllegalArgumentException("largest read " + max + " < " + SMALL_READ);
         }
-        this.sizes = new AdaptiveRecvByteBufAllocator(64, 2048, max);
-        // Netty's default for stream channels; an allocator set as an option keeps its own (1).
-        sizes.maxMessagesPerRead(16);
+        this.max = max;
         this.waitingReadsSmall = waitingReadsSmall;
         this.memory = memory;
     }
 
-    public int maxMessagesPerRead() {
-        return sizes.maxMessagesPerRead();
-    }
-
     @Override
     public Handle newHandle() {
-        return new Sized((ExtendedHandle) sizes.newHandle(), waitingReadsSmall, memory);
+        return new Sized();
     }
 
     /**
-     * Takes large read buffers from {@link LargeBuffers} and caps a read that will likely wait
-     * (when {@code waitingReadsSmall}) or any read while memory is tight; used on one event loop.
+     * Sizes reads adaptively, takes large read buffers from {@link LargeBuffers} and caps a
+     * read that will likely wait (when {@code waitingReadsSmall}) or any read while memory is
+     * tight; used on one event loop.
      */
-    static final class Sized extends DelegatingHandle implements ExtendedHandle {
-        private final boolean waitingReadsSmall;
-        private final DirectMemory memory;
+    final class Sized extends MaxMessageHandle {
+        private final AdaptiveCalculator sizes = new AdaptiveCalculator(MIN_READ, FIRST_READ, max);
         private boolean firstOfTurn = true;
         /** The last read got less than it asked for: the socket was empty afterwards. */
         private boolean drained;
 
-        Sized(ExtendedHandle delegate, boolean waitingReadsSmall, DirectMemory memory) {
-            super(delegate);
-            this.waitingReadsSmall = waitingReadsSmall;
-            this.memory = memory;
-        }
-
+        /** Whether a read of more than {@link #SMALL_READ} is to ask for that only. */
         private boolean capped() {
             return waitingReadsSmall && firstOfTurn && drained || memory.above(TIGHT_PERCENT);
         }
@@ -100,8 +100,8 @@ public final class RelayReadSizes implements RecvByteBufAllocator {
 
         @Override
         public int guess() {
-            int g = super.guess();
-            return capped() ? Math.min(g, SMALL_READ) : g;
+            int g = sizes.nextSize();
+            return g > SMALL_READ && capped() ? SMALL_READ : g;
         }
 
         @Override
@@ -113,13 +113,18 @@ public final class RelayReadSizes implements RecvByteBufAllocator {
 
         @Override
         public void lastBytesRead(int bytes) {
-            drained = bytes < attemptedBytesRead();
+            int attempted = attemptedBytesRead();
+            drained = bytes < attempted;
+            if (bytes == attempted) {
+                // A read that filled its buffer: grow at once (Netty's adaptive handle).
+                sizes.record(bytes);
+            }
             super.lastBytesRead(bytes);
         }
 
         @Override
-        public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
-            return ((ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier);
+        public void readComplete() {
+            sizes.record(totalBytesRead());
         }
     }
 }

@@ -96,6 +96,32 @@ class RelayReadSizesTest {
     }
 
     /**
+     * The memory check (two counters behind a management bean) runs only for a read that could
+     * be capped, one that would ask for more than the small size: small reads of requests and
+     * responses, the common case, never make it, on either transport.
+     */
+    @Test
+    void smallReadsDoNotLookAtDirectMemory() {
+        long limit = 96L << 20;
+        AtomicLong looks = new AtomicLong();
+        DirectMemory memory = new DirectMemory(() -> {
+            looks.incrementAndGet();
+            return 0;
+        }, limit);
+        for (boolean uring : new boolean[] {false, true}) {
+            looks.set(0);
+            RecvByteBufAllocator.Handle h = new RelayReadSizes(256 * K, uring, memory).newHandle();
+            for (int i = 0; i < 10; i++) {
+                turn(h, 41);
+                turn(h, 850);
+            }
+            assertEquals(0, looks.get(), "memory looked at for small reads");
+            stream(h);
+            assertTrue(looks.get() > 0, "memory not looked at for large reads");
+        }
+    }
+
+    /**
      * Buffers above the default allocator's pooled sizes come from the relay's pool, small
      * ones from the channel's allocator; all are direct.
      */
