@@ -1161,19 +1161,24 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         RelaySession.closeTimedOut(client, took);
     }
 
-    /** The request head awaited did not arrive in time (called by the session's timer). */
-    void headTimeout() {
+    /**
+     * The request head awaited did not arrive in time (called by the session's timer, at the
+     * head limit or at the relay timeout when that comes first); false when no head was awaited
+     * after all (a request under way), and nothing was done.
+     */
+    boolean headTimeout() {
         if (state != State.HEAD || exchange) {
-            return;
+            return false;
         }
         SslHandler tls = client.pipeline().get(SslHandler.class);
         if (tls != null && !tls.handshakeFuture().isSuccess()) {
             // No HTTP answer can reach a client that never finished its handshake (or whose
             // handshake Netty has just failed, its close still to come).
             tlsHandshakeFailed(RelaySession.HANDSHAKE_TIMED_OUT);
-            return;
+            return true;
         }
         fail(new HttpException(408, "timeout reading the request head"));
+        return true;
     }
 
     /** The client's TLS handshake failed ({@code why}): it is closed, with no HTTP answer. */

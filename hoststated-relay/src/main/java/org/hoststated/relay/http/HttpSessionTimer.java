@@ -8,7 +8,8 @@ import org.hoststated.relay.handler.SessionInfo;
 
 /**
  * Both clocks of one HTTP session on one timer: the request head deadline (the first head, and
- * any head once started, must be complete within the head limit, else 408) and the relay's
+ * any head once started, must be complete within the head limit, or the relay timeout if that
+ * is shorter, else 408) and the relay's
  * session {@code timeout} (nothing sent either way, nor taken by a peer, for that long: the
  * session is closed). It reads the last activity from {@link SessionInfo#touch} (called per
  * read anyway) and wakes at the earlier deadline, so a short session costs one scheduled task
@@ -103,6 +104,15 @@ final class HttpSessionTimer implements Runnable {
             long wait = progress.check(client, frontend.server(), frontend.connecting(), frontend.heldBytes(),
                     now);
             if (wait <= 0) {
+                if (headDeadline != 0) {
+                    // A head awaited (the first, or one begun) when a relay timeout shorter than
+                    // the head limit ends: the same 408 as at the head limit, not a bare close
+                    // that leaves a client with half a request sent wondering.
+                    headDeadline = 0;
+                    if (frontend.headTimeout()) {
+                        return;
+                    }
+                }
                 session.done();
                 frontend.sessionTimeout();
                 return;

@@ -200,6 +200,37 @@ class HttpSafetyTest {
         }
     }
 
+    /**
+     * A relay timeout shorter than the head limit ends a head awaited as the head limit does,
+     * with a 408: a client that had sent half a request line got a bare FIN at the timeout
+     * (HAProxy answers 408 there). An idle keep-alive connection between requests still just
+     * closes: a 408 there could cross the client's next request.
+     */
+    @Test
+    void aRelayTimeoutShorterThanTheHeadLimitAnswersAnAwaitedHead408() throws Exception {
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address()).timeout(1).start()) {
+            try (RawClient c = r.client()) {
+                long start = System.nanoTime();
+                c.send("GET / HTTP/1.1\r\nHo");
+                RawClient.Response res = c.read();
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(408, res.status());
+                assertEquals("close", res.header("Connection"));
+                assertTrue(ms >= 700 && ms < 5000, "answered after " + ms + " ms (timeout 1 s, head limit 10 s)");
+                assertTrue(c.closed());
+            }
+            try (RawClient c = r.client()) {
+                assertEquals(408, c.read().status(), "a connection that never sent a request");
+            }
+            try (RawClient c = r.client()) {
+                c.send(HttpRelayTest.GET);
+                assertEquals(200, c.read().status());
+                assertEquals("", c.rest(), "an idle keep-alive connection is closed without an answer");
+            }
+            awaitNoSessions(r);
+        }
+    }
+
     @Test
     void aSessionIdleForTheRelayTimeoutIsClosedAndABusyOneIsNot() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address()).timeout(1).start();
