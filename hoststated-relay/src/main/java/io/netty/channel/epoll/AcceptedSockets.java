@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  * constructor would, through {@code sun.misc.Unsafe}, found reflectively (no compile-time tie
  * to it). Where that cannot be done (no {@code Unsafe}, Netty's fields renamed), every socket
  * is made by the constructor, as before; {@code AdoptedEpollServerSocketChannelTest} fails when
- * the fields change.
+ * the fields change. The io_uring listener makes its accepted sockets the same way
+ * ({@link #allocate}: its {@code LinuxSocket} is another class with the same two fields).
  */
-final class AcceptedSockets {
+public final class AcceptedSockets {
     private static final Logger log = LoggerFactory.getLogger(AcceptedSockets.class);
 
     /** (Class) Object: Unsafe.allocateInstance bound to the Unsafe; null when unusable. */
@@ -75,7 +76,7 @@ final class AcceptedSockets {
     }
 
     /** Whether sockets are made without asking the kernel; false: by the constructor. */
-    static boolean unasked() {
+    public static boolean unasked() {
         return ALLOCATE != null;
     }
 
@@ -96,11 +97,21 @@ final class AcceptedSockets {
      * {@code new LinuxSocket(fd)} gives, without its system call.
      */
     static LinuxSocket of(int fd, boolean ipv6) {
+        LinuxSocket s = allocate(LinuxSocket.class, fd, ipv6);
+        return s != null ? s : new LinuxSocket(fd);
+    }
+
+    /**
+     * A socket of class {@code type} (a subclass of {@link Socket} that adds no state) for
+     * {@code fd} of the family {@code ipv6} tells, made without its constructor and so without
+     * a system call; null where that cannot be done (then the caller uses the constructor).
+     */
+    public static <T extends Socket> T allocate(Class<T> type, int fd, boolean ipv6) {
         if (ALLOCATE == null) {
-            return new LinuxSocket(fd);
+            return null;
         }
         try {
-            LinuxSocket s = (LinuxSocket) (Object) ALLOCATE.invokeExact(LinuxSocket.class);
+            T s = type.cast((Object) ALLOCATE.invokeExact(type));
             PUT_INT.invokeExact((Object) s, FD, fd);
             PUT_BOOLEAN.invokeExact((Object) s, IPV6, ipv6);
             return s;

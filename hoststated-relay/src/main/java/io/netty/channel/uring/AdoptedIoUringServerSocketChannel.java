@@ -1,6 +1,7 @@
 package io.netty.channel.uring;
 
 import io.netty.channel.Channel;
+import io.netty.channel.epoll.AcceptedSockets;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.ServerSocketChannelConfig;
 import java.net.InetSocketAddress;
@@ -20,11 +21,14 @@ import java.nio.ByteBuffer;
 public final class AdoptedIoUringServerSocketChannel extends AbstractIoUringServerChannel
         implements ServerSocketChannel {
     private final IoUringServerSocketChannelConfig config;
+    /** Whether the listening socket, and so every socket it accepts, is IPv6. */
+    private final boolean ipv6;
 
     /** Takes ownership of {@code fd}, a bound, listening, non-blocking TCP socket. */
     public AdoptedIoUringServerSocketChannel(int fd) {
         super(new LinuxSocket(fd), true);
         this.config = new IoUringServerSocketChannelConfig(this);
+        this.ipv6 = socket.isIpv6();
     }
 
     @Override
@@ -35,7 +39,12 @@ public final class AdoptedIoUringServerSocketChannel extends AbstractIoUringServ
     @Override
     Channel newChildChannel(int fd, ByteBuffer acceptedAddress) {
         IoUringIoHandler handler = (IoUringIoHandler) registration().attachment();
-        LinuxSocket socket = new LinuxSocket(fd);
+        // An accepted socket has its listener's family: made without the getsockname of
+        // LinuxSocket's constructor (one system call per connection outside the ring).
+        LinuxSocket socket = AcceptedSockets.allocate(LinuxSocket.class, fd, ipv6);
+        if (socket == null) {
+            socket = new LinuxSocket(fd);
+        }
         if (acceptedAddress == null) {
             return new IoUringSocketChannel(this, socket);
         }
