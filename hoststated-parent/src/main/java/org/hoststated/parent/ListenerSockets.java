@@ -13,6 +13,7 @@ import org.hoststated.core.config.Config;
 import org.hoststated.core.config.IpProtocol;
 import org.hoststated.core.config.ListenerOverlap;
 import org.hoststated.core.config.ProtocolConfig;
+import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.core.posix.SocketBuffers;
@@ -37,6 +38,19 @@ final class ListenerSockets {
             return (udp ? "udp " : "") + address;
         }
     }
+
+    /**
+     * TCP_DEFER_ACCEPT of an HTTP relay's listener, in seconds: a connection is accepted once
+     * its first bytes have come, or, from a client that sends nothing, about this long after
+     * it connected (when it acknowledges the kernel's first repeated SYN-ACK), as HAProxy's
+     * {@code defer-accept} and nginx's {@code deferred} do. The relay's first read of a new
+     * client then always finds its request: per {@code Connection: close} request on epoll,
+     * no read that finds nothing and no {@code epoll_ctl} for a client that must wait for it
+     * (DESIGN.md, the relay's figures).
+     */
+    static final int DEFER_ACCEPT_SECONDS = 1;
+    private static final int IPPROTO_TCP = 6;
+    private static final int TCP_DEFER_ACCEPT = 9;
 
     private final Map<Listen, Socket> open = new HashMap<>();
 
@@ -64,6 +78,9 @@ final class ListenerSockets {
                         throw new IOException("relay " + r.name() + ": " + e.getMessage(), e);
                     }
                     added.put(a, kept);
+                }
+                if (!a.udp() && kept != null) {
+                    deferAccept(kept, a, clientSpeaksFirst(config, r) ? DEFER_ACCEPT_SECONDS : 0);
                 }
                 if (a.udp() && kept != null) {
                     receiveBuffer(kept, a, tcp(config, r).udpReceiveBuffer());
@@ -136,6 +153,27 @@ final class ListenerSockets {
             } catch (IOException again) {
                 log.warn("listener {}: receive buffer: {}", l, again.getMessage());
             }
+        }
+    }
+
+    /**
+     * Whether relay {@code r}'s clients speak first: those of an HTTP relay do (its request,
+     * or a TLS listener's ClientHello). A TCP relay's server may speak first (SMTP, SSH), so
+     * its listener accepts at once.
+     */
+    static boolean clientSpeaksFirst(Config config, RelayConfig r) {
+        return config.protocol(r.protocol()).map(p -> p.type() == ProtocolType.HTTP).orElse(false);
+    }
+
+    /**
+     * Sets TCP_DEFER_ACCEPT on a TCP listener, on every bind and reload: a socket kept across
+     * a reload that turned its relay from HTTP to TCP must accept at once again.
+     */
+    private static void deferAccept(Socket s, Listen l, int seconds) {
+        try {
+            s.setIntOpt(IPPROTO_TCP, TCP_DEFER_ACCEPT, seconds);
+        } catch (IOException e) {
+            log.warn("listener {}: TCP_DEFER_ACCEPT {}: {}", l, seconds, e.getMessage());
         }
     }
 

@@ -122,4 +122,71 @@ class ListenerSocketsTest {
                 + "  forward to 192.0.2.9 port 9\n}\n");
         return new ConfigSource(file, Map.of()).load().loaded().config();
     }
+
+    /**
+     * An HTTP relay's listener defers its accepts (TCP_DEFER_ACCEPT, one second): a client that
+     * has connected but sent nothing is not accepted yet, and is once its request comes. A TCP
+     * relay's listener accepts at once, and so does an HTTP relay's kept socket after a reload
+     * that made it a TCP relay.
+     */
+    @Test
+    void anHttpRelaysListenerAcceptsAClientOnceItHasSpoken() throws Exception {
+        Epoll.ensureAvailability();
+        int http;
+        int tcp;
+        try (java.net.ServerSocket a = new java.net.ServerSocket(0); java.net.ServerSocket b = new java.net.ServerSocket(0)) {
+            http = a.getLocalPort();
+            tcp = b.getLocalPort();
+        }
+        Config running = loadTwo("http", http, tcp);
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(running);
+            Socket deferred = new Socket(sockets.fd(running, running.relays().get(0)));
+            Socket plain = new Socket(sockets.fd(running, running.relays().get(1)));
+            assertEquals(ListenerSockets.DEFER_ACCEPT_SECONDS, deferred.getIntOpt(IPPROTO_TCP, TCP_DEFER_ACCEPT));
+            assertEquals(0, plain.getIntOpt(IPPROTO_TCP, TCP_DEFER_ACCEPT));
+            byte[] peer = new byte[32];
+            try (java.net.Socket client = new java.net.Socket("127.0.0.1", http)) {
+                Thread.sleep(300);
+                assertEquals(-1, deferred.accept(peer), "a client that has sent nothing is not accepted yet");
+                client.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes());
+                assertTrue(acceptWithin(deferred, peer, 2000), "accepted once its request came");
+            }
+            try (java.net.Socket client = new java.net.Socket("127.0.0.1", tcp)) {
+                assertTrue(acceptWithin(plain, peer, 2000), "a TCP relay's client is accepted at once");
+            }
+            Config next = loadTwo("tcp", http, tcp);
+            sockets.bindAll(next);
+            assertEquals(deferred.intValue(), sockets.fd(next, next.relays().get(0)), "the socket is kept");
+            assertEquals(0, deferred.getIntOpt(IPPROTO_TCP, TCP_DEFER_ACCEPT));
+        } finally {
+            sockets.closeAll();
+        }
+    }
+
+    private static final int IPPROTO_TCP = 6;
+    private static final int TCP_DEFER_ACCEPT = 9;
+
+    /** Accepts on the non-blocking {@code listener} within {@code ms}, closing what it got. */
+    private static boolean acceptWithin(Socket listener, byte[] peer, long ms) throws Exception {
+        long end = System.nanoTime() + ms * 1_000_000;
+        while (System.nanoTime() < end) {
+            int fd = listener.accept(peer);
+            if (fd >= 0) {
+                new Socket(fd).close();
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
+    }
+
+    private Config loadTwo(String firstProtocol, int first, int second) throws Exception {
+        Path file = dir.resolve("hoststated-" + firstProtocol + ".conf");
+        Files.writeString(file, "l3 backend none\nprotocol web {\n  protocol " + firstProtocol + "\n}\n"
+                + "relay r {\n  listen on 127.0.0.1 port " + first + "\n  protocol web\n  forward to 192.0.2.9 port 9\n}\n"
+                + "relay t {\n  listen on 127.0.0.1 port " + second + "\n  forward to 192.0.2.9 port 9\n}\n");
+        return new ConfigSource(file, Map.of()).load().loaded().config();
+    }
 }
