@@ -71,6 +71,28 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK   # utime, stime: fields 14 and 15
 
 
+def jit_seconds(pid):
+    """CPU seconds of pid's JIT compiler threads (HotSpot's "C1/C2 CompilerThread"; 0 for a
+    process without them, as HAProxy and nginx): the relay's CPU per request includes them, and
+    C2 goes on compiling the relay's paths well after the bench's warm-up (2026-12-04: 23-27 %
+    of the relay's CPU in the first keep-alive round after 15 s per case, 0-10 % later)."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if stat[stat.index("(") + 1:].startswith(("C1 CompilerThre", "C2 CompilerThre")):
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
 def machine_idle_ticks():
     """(idle ticks, all ticks) of all CPUs, from /proc/stat."""
     with open("/proc/stat") as f:
@@ -350,13 +372,15 @@ def wrk(port, seconds, close, cpu_pid, backend_pid=None, tls=False):
         cmd += ["-H", "Connection: close"]
     cmd.append(f"https://{TLS_ADDR}:{port}/" if tls else f"http://{ADDR}:{port}/")
     before = cpu_seconds(cpu_pid) if cpu_pid else 0.0
+    jit_before = jit_seconds(cpu_pid) if cpu_pid else 0.0
     backend_before = cpu_seconds(backend_pid) if backend_pid else 0.0
     wrk_before = waited_children_cpu()
     idle_before, all_before = machine_idle_ticks()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
     idle_after, all_after = machine_idle_ticks()
     cpu = cpu_seconds(cpu_pid) - before if cpu_pid else 0.0
-    r = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 0, "cpu": cpu, "requests": 0,
+    jit = jit_seconds(cpu_pid) - jit_before if cpu_pid else 0.0
+    r = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 0, "cpu": cpu, "jit_cpu": jit, "requests": 0,
          "backend_cpu": cpu_seconds(backend_pid) - backend_before if backend_pid else float("nan"),
          "wrk_cpu": waited_children_cpu() - wrk_before,
          "idle": (idle_after - idle_before) / max(1, all_after - all_before)}
@@ -556,7 +580,8 @@ def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, 
     print("(CPU s: per wrk run, of the proxy process; for nginx direct, of its worker)")
     # On a small machine the three processes share the CPUs: a proxy that uses less CPU per
     # request leaves more to wrk and nginx, and a run with idle CPU was bound by latency instead.
-    print(f"\nCPU per request (µs), medians: {'proxy':>6s} {'nginx':>6s} {'wrk':>6s} {'all':>6s}   machine idle")
+    print(f"\nCPU per request (µs), medians: {'proxy':>6s} {'nginx':>6s} {'wrk':>6s} {'all':>6s}   machine idle"
+          "   proxy's JIT (rounds)")
     for case, _, _ in cases:
         for name, _, _ in path_ports(case):
             rs = [r for r in results[(case, name)] if r["requests"]]
@@ -564,8 +589,12 @@ def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, 
                 continue
             us = {k: med([r[k] / r["requests"] * 1e6 for r in rs]) for k in ("cpu", "backend_cpu", "wrk_cpu")}
             proxy = us["cpu"] if name != path_ports(case)[0][0] else 0.0
+            # The JIT compiler threads' share, round by round: C2 still compiling shows here
+            # rather than as the relay's own cost per request.
+            jit = [r["jit_cpu"] / r["requests"] * 1e6 for r in rs]
             print(f"  {case:10s} {name:32s} {proxy:6.1f} {us['backend_cpu']:6.1f} {us['wrk_cpu']:6.1f} "
-                  f"{proxy + us['backend_cpu'] + us['wrk_cpu']:6.1f}   {med([r['idle'] for r in rs]) * 100:5.1f} %")
+                  f"{proxy + us['backend_cpu'] + us['wrk_cpu']:6.1f}   {med([r['idle'] for r in rs]) * 100:5.1f} %"
+                  + (f"   {' '.join(f'{x:.1f}' for x in jit)}" if any(jit) else ""))
     if bulk:
         print(f"\nbulk TCP: iperf3 -n {a.bulk}, one stream, median of {a.bulk_rounds} rounds")
         for name, _, _ in bulk_paths:
