@@ -20,9 +20,6 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.io.IOException;
-import java.util.concurrent.ThreadFactory;
-import org.hoststated.core.posix.Scheduling;
 import org.hoststated.core.proc.EpollLoops;
 import org.hoststated.core.proc.ShutdownCloses;
 import org.slf4j.Logger;
@@ -58,38 +55,9 @@ public abstract class RelayTransport {
     /** {@link #readOptions} for the sessions a server bootstrap accepts. */
     public abstract void childReadOptions(ServerBootstrap b, ReceiveRing ring);
 
-    /**
-     * {@code n} worker loops, threads named {@code name-<i>}; on io_uring each runs under
-     * {@code SCHED_BATCH} (see {@link #batchWorkers}).
-     */
+    /** {@code n} worker loops, threads named {@code name-<i>}. */
     public EventLoopGroup newWorkers(int n, String name) {
-        ThreadFactory threads = new DefaultThreadFactory(name, true);
-        if (batchWorkers()) {
-            ThreadFactory plain = threads;
-            threads = task -> plain.newThread(() -> {
-                try {
-                    Scheduling.batchThisThread();
-                } catch (IOException | RuntimeException | LinkageError e) {
-                    log.warn("{}: staying with the default scheduling policy ({})", Thread.currentThread().getName(),
-                            e.getMessage());
-                }
-                task.run();
-            });
-        }
-        return new MultiThreadIoEventLoopGroup(n, threads, ioHandlerFactory(n));
-    }
-
-    /**
-     * Whether the worker threads run under {@code SCHED_BATCH}: a worker that wakes then leaves
-     * the task on its CPU running until that task blocks or its slice ends, instead of
-     * preempting it. An io_uring loop that gets the CPU a little later finds more completions
-     * per wake-up, and its peers on the same CPU (a backend, a client) lose fewer time slices
-     * to it: with wrk and nginx on the same two CPUs, the loop's {@code io_uring_enter} calls per
-     * keep-alive request fell from 0.35-0.52 to 0.23-0.37 and in TCP mode from 0.42-0.54 to
-     * 0.18-0.25, nginx's and wrk's context switches per request to about half (DESIGN.md).
-     */
-    protected boolean batchWorkers() {
-        return false;
+        return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true), ioHandlerFactory(n));
     }
 
     /**
@@ -171,11 +139,6 @@ public abstract class RelayTransport {
         @Override
         public String name() {
             return "io_uring";
-        }
-
-        @Override
-        protected boolean batchWorkers() {
-            return true;
         }
 
         @Override

@@ -57,10 +57,6 @@ public interface LibC {
     int sigemptyset(Pointer set);
     int posix_spawnp(@Out int[] pid, String file, Pointer actions, Pointer attr, Pointer argv, Pointer envp);
 
-    // scheduling
-    /** {@code sched_setscheduler(2)}; {@code param} is struct sched_param, one int. */
-    @SaveError int sched_setscheduler(int pid, int policy, @In int[] param);
-
     // users and privileges
     int getpwnam_r(String name, Pointer pwd, Pointer buf, @size_t long bufLen, Pointer result);
     @SaveError int chroot(String path);

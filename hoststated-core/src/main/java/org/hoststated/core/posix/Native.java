@@ -32,8 +32,6 @@ final class Native {
     static final int MSG_NOSIGNAL = 0x4000;
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
-    static final int SCHED_BATCH = 3;
-
     static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
     static final int O_NONBLOCK = 0x800;
