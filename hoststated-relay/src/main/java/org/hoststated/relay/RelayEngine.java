@@ -43,7 +43,6 @@ import org.hoststated.core.proc.Engine;
 import org.hoststated.core.proc.FdTag;
 import org.hoststated.core.proc.LoopStallWatch;
 import org.hoststated.core.proc.ReceivedConfig;
-import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
@@ -719,7 +718,6 @@ public final class RelayEngine extends Engine {
         for (RelayServer s : all) {
             s.closeSessions().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
-        RelaySession.resetCutStreams(1000);
         pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
         pendingFds.clear();
         dropAwaiting();

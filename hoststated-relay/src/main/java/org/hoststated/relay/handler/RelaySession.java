@@ -261,15 +261,6 @@ public final class RelaySession {
     }
 
     /**
-     * Resets now every channel that {@link #abortOnFlush} left waiting for its reset, in all
-     * relays, and waits up to {@code timeoutMs} for them to close; any thread. For the
-     * engine's stop, before its loops shut down.
-     */
-    public static void resetCutStreams(long timeoutMs) {
-        StreamCut.resetAllNow(timeoutMs);
-    }
-
-    /**
      * Resets {@code ch} now, dropping what is queued on it and what its kernel has not sent:
      * see {@link #abortOnFlush}. Its loop.
      */

@@ -7,10 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,8 +30,6 @@ final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable 
     static final long GRACE_MS = 5000;
     /** The longest pause between two looks at what the kernel still holds. */
     private static final long MAX_POLL_MS = 64;
-    /** Every channel waiting for its reset, in all relays of the engine: see {@link #resetAllNow}. */
-    private static final Set<Channel> WAITING = ConcurrentHashMap.newKeySet();
 
     private final Channel ch;
     private final long deadline;
@@ -61,41 +55,11 @@ final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable 
         StreamCut cut = new StreamCut(ch);
         ch.pipeline().addLast(cut);
         cut.next = ch.eventLoop().schedule(cut, GRACE_MS, TimeUnit.MILLISECONDS);
-        WAITING.add(ch);
-        ch.closeFuture().addListener(f -> {
-            cut.next.cancel(false);
-            WAITING.remove(ch);
-        });
+        ch.closeFuture().addListener(f -> cut.next.cancel(false));
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             cut.written = true;
             cut.run();
         });
-    }
-
-    /**
-     * Resets every channel still waiting for its reset now, on its loop, and waits up to
-     * {@code timeoutMs} for them to close: for the engine's stop, before its loops shut down.
-     * A loop's own shutdown closes its channels too, but on io_uring a close that must first
-     * cancel a receive or a send in flight finishes in a later turn of the loop, which a
-     * stopping loop does not take: the descriptor and the connection stayed open for the
-     * process's life (about one stop in eight in {@code LoopShutdownTest}).
-     */
-    static void resetAllNow(long timeoutMs) {
-        List<Channel> waiting = List.copyOf(WAITING);
-        for (Channel ch : waiting) {
-            try {
-                ch.eventLoop().execute(() -> RelaySession.abort(ch));
-            } catch (RejectedExecutionException e) {
-                // Its loop is stopping already: its own shutdown closes it.
-            }
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        for (Channel ch : waiting) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !ch.closeFuture().awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
-                return;
-            }
-        }
     }
 
     /**

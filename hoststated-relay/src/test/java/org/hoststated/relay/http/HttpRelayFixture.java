@@ -315,8 +315,6 @@ final class HttpRelayFixture implements AutoCloseable {
         initializer.pool().close();
         listener.close().syncUninterruptibly();
         context.sessions().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        // As the engine's stop does (RelayEngine): the loops' own shutdown may leave them open.
-        org.hoststated.relay.handler.RelaySession.resetCutStreams(1000);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -22,10 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * stop. Netty's loop skipped that close when the shutdown came while it ran its tasks (about
  * one stop in two here): the connection stayed open until the process ended, and the request
  * body slices queued on it were never released (two LEAK records per slice, the slice and the
- * read buffer it shares). On io_uring that close came too late (a close that must cancel a
- * receive or a send in flight ends in a later turn of the loop): the engine's stop, which the
- * fixture's close follows, resets such connections before the loops stop (one stop in eight
- * left the connection open before that).
+ * read buffer it shares).
  */
 class LoopShutdownTest {
     private static final int ROUNDS = 8;
