@@ -79,11 +79,10 @@ final class ListenerSockets {
                     }
                     added.put(a, kept);
                 }
-                if (!a.udp() && kept != null) {
-                    deferAccept(kept, a, clientSpeaksFirst(config, r) ? DEFER_ACCEPT_SECONDS : 0);
-                }
-                if (a.udp() && kept != null) {
+                if (kept != null && a.udp()) {
                     receiveBuffer(kept, a, tcp(config, r).udpReceiveBuffer());
+                } else if (kept != null) {
+                    deferAccept(kept, a, clientSpeaksFirst(config, r) ? DEFER_ACCEPT_SECONDS : 0);
                 }
             }
         } catch (IOException e) {
