@@ -144,9 +144,9 @@ public abstract class RelayTransport {
         @Override
         public IoHandlerFactory ioHandlerFactory(int loops) {
             if (!ring) {
-                return ShutdownCloses.wrap(IoUringIoHandler.newFactory());
+                return ShutdownCloses.wrapRing(IoUringIoHandler.newFactory());
             }
-            return ShutdownCloses.wrap(IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(
+            return ShutdownCloses.wrapRing(IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(
                     ReceiveRing.MESSAGES.config(loops), ReceiveRing.STREAMS.config(loops))));
         }
 
