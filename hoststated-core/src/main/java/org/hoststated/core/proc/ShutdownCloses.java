@@ -187,7 +187,7 @@ public final class ShutdownCloses {
     }
 
     /** A turn of I/O that does not wait: it submits what is queued and handles what completed. */
-    private static final IoHandlerContext NO_WAIT = new IoHandlerContext() {
+    static final IoHandlerContext NO_WAIT = new IoHandlerContext() {
         @Override
         public boolean canBlock() {
             return false;

@@ -338,22 +338,7 @@ class EpollLoopsTest {
 
         /** One turn: wait (run the handler), then the tasks, as Netty's loop does. */
         void turn() {
-            handler.run(new IoHandlerContext() {
-                @Override
-                public boolean canBlock() {
-                    return false;
-                }
-
-                @Override
-                public long delayNanos(long currentTimeNanos) {
-                    return 0;
-                }
-
-                @Override
-                public long deadlineNanos() {
-                    return -1;
-                }
-            });
+            handler.run(ShutdownCloses.NO_WAIT);
             for (Runnable t; (t = tasks.poll()) != null; ) {
                 t.run();
             }
