@@ -17,10 +17,12 @@ import io.netty.internal.tcnative.SSL;
 import java.security.SecureRandom;
 import java.util.List;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.core.tls.OpenSslCipherList;
 import org.hoststated.core.tls.PemKeyPair;
+import org.hoststated.relay.handler.SessionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +93,9 @@ public final class RelayTls {
      * The TLS handler of one accepted session. Its record buffer is compacted
      * ({@link ReceiveRing#compact}): the bytes of an incomplete record would otherwise keep a
      * whole ring buffer (or a large read buffer) alive for as long as a slow client takes to
-     * send the rest. Under {@code session cache disable} the session issues no tickets.
+     * send the rest. Under {@code session cache disable} the session issues no tickets. The
+     * version and cipher agreed go to the session's close line as {@code [tls: TLSv1.3
+     * TLS_AES_128_GCM_SHA256]}, so an operator sees who still needs TLS 1.2 or a weak suite.
      *
      * <p>When a TLS 1.3 handshake is done, the client's Finished is acknowledged at once
      * ({@code TCP_QUICKACK}): BoringSSL holds its session tickets back until the relay's first
@@ -105,8 +109,16 @@ public final class RelayTls {
         SslHandler h = tls.newHandler(ch.alloc());
         h.setCumulator(COMPACTING);
         h.handshakeFuture().addListener(f -> {
-            if (f.isSuccess() && "TLSv1.3".equals(h.engine().getSession().getProtocol())) {
+            if (!f.isSuccess()) {
+                return;
+            }
+            SSLSession agreed = h.engine().getSession();
+            if ("TLSv1.3".equals(agreed.getProtocol())) {
                 acknowledgeNow(ch);
+            }
+            SessionInfo session = SessionInfo.of(ch);
+            if (session != null) {
+                session.logValue("tls", agreed.getProtocol() + " " + agreed.getCipherSuite());
             }
         });
         if (tls.sessionContext() instanceof OpenSslSessionContext s && !s.isSessionCacheEnabled()

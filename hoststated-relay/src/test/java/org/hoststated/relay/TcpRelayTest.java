@@ -625,7 +625,8 @@ abstract class TcpRelayTest {
     /**
      * A session's close line gives the time it lasted and the bytes relayed each way: the
      * backend's greeting and echo to the client, the payload to the server; behind TLS the
-     * plaintext, not the records. They come before the reason, at a fixed place of the line.
+     * plaintext, not the records. They come before the reason, at a fixed place of the line;
+     * a TLS session's version and cipher suite come after it.
      */
     @ParameterizedTest
     @ValueSource(strings = {"tcp", "tls"})
@@ -633,6 +634,7 @@ abstract class TcpRelayTest {
             throws Exception {
         org.hoststated.core.msg.TlsKeyPair pair = TlsRelayTest.pair();
         int size = 300_000;
+        String agreed = "";
         try (TestSyslog log = new TestSyslog(tmp, true);
                 TestBackend b = TestBackend.identEcho("a");
                 RelayFixture r = how.equals("tls")
@@ -647,9 +649,14 @@ abstract class TcpRelayTest {
                 c.getOutputStream().write(payload);
                 c.getOutputStream().flush();
                 assertArrayEquals(payload, in.readNBytes(size));
+                if (c instanceof javax.net.ssl.SSLSocket tls) {
+                    agreed = " [tls: TLSv1.3 " + tls.getSession().getCipherSuite() + "]";
+                }
                 Thread.sleep(300);
             }
             String line = closeLine(log.socket);
+            assertTrue(line.endsWith(agreed), line);
+            assertEquals(how.equals("tls"), line.contains(" [tls: "), line);
             java.util.regex.Matcher m = java.util.regex.Pattern.compile(" relay fwd, session \\d+ \\(\\d+ active\\), \\S+ -> "
                     + "127\\.0\\.0\\.1:" + b.port() + ", (\\d+) ms, " + size + " bytes to server, " + (size + 2)
                     + " bytes to client, [^,]+$").matcher(line);
