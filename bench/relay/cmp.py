@@ -13,7 +13,7 @@ starts the 'after' build first) and average, or compare against an A/A run.
 usage (as root, from a checkout, after building both):
   bench/relay/cmp.py --before /tmp/old-lib [--after hoststated-parent/target/lib]
                      [--transport epoll|io_uring] [--cases keep-alive,close,tcp] [--rounds 6]
-                     [--duration 6] [--warmup 30] [--addr 127.0.0.1] [--swap]
+                     [--duration 6] [--warmup 30] [--connections 50] [--addr 127.0.0.1] [--swap]
 A build's jars: its hoststated-parent/target/lib after './mvnw -o -q install -DskipTests'
 (copy it away before building the other). Ports 24080-24312 on --addr; everything it starts
 is stopped by pid at the end."""
@@ -78,6 +78,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--duration", type=int, default=6, help="seconds per wrk run")
     ap.add_argument("--warmup", type=int, default=30, help="seconds of load per daemon before measuring")
+    ap.add_argument("--connections", type=int, default=50,
+                    help="wrk's connections in the measured runs: 1 shows the latency a lone client gets")
     ap.add_argument("--addr", default=rb.ADDR, help="loopback address every process binds")
     ap.add_argument("--swap", action="store_true", help="start the 'after' build first")
     a = ap.parse_args()
@@ -119,10 +121,11 @@ def run(a, work, cases, builds):
             pair = ["before", "after"] if rnd % 2 == 0 else ["after", "before"]
             for name in ["HAProxy"] + pair:
                 port, pid = (rb.HAPROXY[key], hap.pid) if name == "HAProxy" else (PORTS[slot[name]][key], relays[name])
-                r = rb.wrk(port, a.duration, close, pid, ngx_worker)
+                r = rb.wrk(port, a.duration, close, pid, ngx_worker, connections=a.connections)
                 results.setdefault((case, name), []).append(r)
                 rb.log(f"round {rnd + 1} {case:10s} {name:7s} {r['rps']:8.0f} req/s  errors {r['errors']}  "
-                       f"{us_per_request(r):6.1f} µs/request (JIT {jit_us_per_request(r):4.1f})  p99 {r['p99']:.2f} ms")
+                       f"{us_per_request(r):6.1f} µs/request (JIT {jit_us_per_request(r):4.1f})  "
+                       f"p50 {r['p50']:.3f} p99 {r['p99']:.2f} ms")
     print(f"\nrelay CPU per request (µs), {a.transport}, {a.rounds} alternating rounds of {a.duration} s; "
           f"'after' started {slot['after']}")
     for case, _, _ in cases:
@@ -134,8 +137,9 @@ def run(a, work, cases, builds):
               f"(rounds {' '.join(f'{x:.2f}' for x in ratios)})  errors {errors}")
         rps = {n: [r["rps"] for r in results[(case, n)]] for n in ("HAProxy", "before", "after")}
         print(f"  {'':10s} req/s HAProxy {rb.med(rps['HAProxy']):.0f}  before {rb.med(rps['before']):.0f}  "
-              f"after {rb.med(rps['after']):.0f}; p99 ms "
-              + "  ".join(f"{n} {rb.med([r['p99'] for r in results[(case, n)]]):.2f}" for n in ("HAProxy", "before", "after")))
+              f"after {rb.med(rps['after']):.0f}; p50/p99 ms "
+              + "  ".join(f"{n} {rb.med([r['p50'] for r in results[(case, n)]]):.3f}/"
+                          f"{rb.med([r['p99'] for r in results[(case, n)]]):.2f}" for n in ("HAProxy", "before", "after")))
         for n in ("before", "after"):
             print(f"  {'':10s} {n}/HAProxy {rb.med([x / y for x, y in zip(us[n], us['HAProxy']) if y > 0]):.3f}")
         # C2 compiling into the rounds moves single rounds by up to a quarter: the ratio without

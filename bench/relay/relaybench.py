@@ -366,8 +366,8 @@ def to_ms(v):
     return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")
 
 
-def wrk(port, seconds, close, cpu_pid, backend_pid=None, tls=False):
-    cmd = ["wrk", "-t1", "-c50", f"-d{seconds}s", "--latency"]
+def wrk(port, seconds, close, cpu_pid, backend_pid=None, tls=False, connections=50):
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if close:
         cmd += ["-H", "Connection: close"]
     cmd.append(f"https://{TLS_ADDR}:{port}/" if tls else f"http://{ADDR}:{port}/")
