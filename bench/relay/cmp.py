@@ -125,7 +125,7 @@ def run(a, work, cases, builds):
                 results.setdefault((case, name), []).append(r)
                 rb.log(f"round {rnd + 1} {case:10s} {name:7s} {r['rps']:8.0f} req/s  errors {r['errors']}  "
                        f"{us_per_request(r):6.1f} µs/request (JIT {jit_us_per_request(r):4.1f})  "
-                       f"p50 {r['p50']:.3f} p99 {r['p99']:.2f} ms")
+                       f"p50 {r['p50']:.3f} p99 {r['p99']:.2f} ms  CPU wait {100 * r['cpu_wait']:.0f} %")
     print(f"\nrelay CPU per request (µs), {a.transport}, {a.rounds} alternating rounds of {a.duration} s; "
           f"'after' started {slot['after']}")
     for case, _, _ in cases:

@@ -93,6 +93,15 @@ def jit_seconds(pid):
     return total / CLK_TCK
 
 
+def cpu_pressure_us():
+    """Microseconds in which some task waited for a CPU (/proc/pressure/cpu "some" total), or None."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            return int(re.search(r"^some .*total=(\d+)", f.read(), re.M).group(1))
+    except (OSError, AttributeError):
+        return None
+
+
 def machine_idle_ticks():
     """(idle ticks, all ticks) of all CPUs, from /proc/stat."""
     with open("/proc/stat") as f:
@@ -376,14 +385,19 @@ def wrk(port, seconds, close, cpu_pid, backend_pid=None, tls=False, connections=
     backend_before = cpu_seconds(backend_pid) if backend_pid else 0.0
     wrk_before = waited_children_cpu()
     idle_before, all_before = machine_idle_ticks()
+    psi_before, wall_before = cpu_pressure_us(), time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    psi_after, wall_after = cpu_pressure_us(), time.monotonic()
     idle_after, all_after = machine_idle_ticks()
     cpu = cpu_seconds(cpu_pid) - before if cpu_pid else 0.0
     jit = jit_seconds(cpu_pid) - jit_before if cpu_pid else 0.0
     r = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 0, "cpu": cpu, "jit_cpu": jit, "requests": 0,
          "backend_cpu": cpu_seconds(backend_pid) - backend_before if backend_pid else float("nan"),
          "wrk_cpu": waited_children_cpu() - wrk_before,
-         "idle": (idle_after - idle_before) / max(1, all_after - all_before)}
+         "idle": (idle_after - idle_before) / max(1, all_after - all_before),
+         # share of the run's time in which some task waited for a CPU (PSI); nan without PSI
+         "cpu_wait": (psi_after - psi_before) / 1e6 / (wall_after - wall_before)
+         if psi_before is not None and psi_after is not None else float("nan")}
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if m:
         r["rps"] = float(m.group(1))
