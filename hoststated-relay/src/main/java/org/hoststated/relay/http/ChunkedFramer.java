@@ -11,12 +11,14 @@ import java.util.Set;
  * after each size line and each chunk's data, chunk extensions and trailer fields without
  * control characters (a request's extensions to RFC 9112 7.1.1's grammar, quoted strings
  * closed and without escapes), trailer field names as tokens (no obs-fold). The bytes pass through
- * unchanged (to an HTTP/1.0 client, the chunks' data alone), so what a lenient parser would
+ * unchanged (to an HTTP/1.0 client, the chunks' data alone; a response's padding aside), so what a lenient parser would
  * tolerate is refused rather than passed on to a server that may read it otherwise. A
  * response's lines may end in a bare LF (RFC 9112 2.2 lets a recipient take it; HAProxy and
  * nginx do): the scan stops before such an LF, {@link #crOwed} says so, and the caller puts a
  * CR before it, so the client reads the CRLF lines the relay framed (as a head's bare LF lines
- * are passed on, {@link HeadScanner#withCrlf}).
+ * are passed on, {@link HeadScanner#withCrlf}). A response's padding after a chunk size is
+ * dropped, as a run of its own ({@link #dropped}): HAProxy and nginx send sizes unpadded, and
+ * strict clients (Node.js's llhttp) refuse {@code "5 \r\n"}, which curl and browsers take.
  *
  * <p>Trailer fields that must not be in trailers ({@link TrailerFields}), and those the
  * message's Connection options name, are removed: the scan returns runs of bytes that are
@@ -50,6 +52,8 @@ final class ChunkedFramer extends BodyFramer {
     private boolean crOwed;
     /** The scan is within a trailer field that is removed. */
     private boolean dropping;
+    /** The scan is within the white space after a response's chunk size, which is removed. */
+    private boolean padding;
     /** The bytes the last scan returned are a removed trailer field's, not to be passed on. */
     private boolean dropped;
     private long size;
@@ -94,6 +98,7 @@ final class ChunkedFramer extends BodyFramer {
         trailerBytes = 0;
         crOwed = false;
         dropping = false;
+        padding = false;
         dropped = false;
         return this;
     }
@@ -136,7 +141,7 @@ final class ChunkedFramer extends BodyFramer {
      */
     int scan(ByteBuf b, int from, int to, Data data) throws HttpException {
         crOwed = false;
-        dropped = dropping;
+        dropped = dropping || padding;
         int i = from;
         while (i < to && state != State.DONE) {
             if (state == State.TRAILER_START && !dropping && HttpHead.isTchar(b.getByte(i))) {
@@ -166,7 +171,16 @@ final class ChunkedFramer extends BodyFramer {
                 }
                 continue;
             }
-            step(b.getByte(i));
+            byte c = b.getByte(i);
+            if (pads(c) != padding) {
+                // A run of a response's size padding begins or ends here.
+                padding = !padding;
+                if (i > from) {
+                    break;
+                }
+                dropped = padding;
+            }
+            step(c);
             if (crOwed) {
                 break;
             }
@@ -178,6 +192,12 @@ final class ChunkedFramer extends BodyFramer {
             }
         }
         return i - from;
+    }
+
+    /** Whether {@code c} is white space after a response's chunk size. */
+    private boolean pads(byte c) {
+        return response && (c == ' ' || c == '\t')
+                && (state == State.SIZE_BWS || state == State.SIZE && digits > 0);
     }
 
     /**

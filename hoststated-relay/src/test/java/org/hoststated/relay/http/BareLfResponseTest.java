@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * every line ended by CRLF ({@link RawClient#line} refuses any other), so it reads the head as
  * the relay did, and the connection to the server is kept as usual. So do the lines of a
  * chunked body's framing (sizes, the end of each chunk's data, trailers), as HAProxy and nginx
- * read them. A request's bare LF is still a 400 ({@link HttpSafetyTest}).
+ * read them, and chunk sizes padded with white space go on without it. A request's bare LF is still a 400 ({@link HttpSafetyTest}).
  */
 class BareLfResponseTest {
     /** Answers each request with a head whose lines end in LF alone, or in a mix of LF and CRLF. */
@@ -30,6 +30,10 @@ class BareLfResponseTest {
             if (head.startsWith("GET /chunked")) {
                 // Each piece its own write: the line ends fall on either side of the reads.
                 for (String piece : LF_CHUNKED) {
+                    RawBackend.write(out, piece);
+                }
+            } else if (head.startsWith("GET /padded")) {
+                for (String piece : PADDED_CHUNKED) {
                     RawBackend.write(out, piece);
                 }
             } else if (head.startsWith("GET /mixed")) {
@@ -60,6 +64,24 @@ class BareLfResponseTest {
             c.send("GET /plain HTTP/1.1\r\nHost: a\r\n\r\n");
             assertEquals("ok", new String(c.read().body(), StandardCharsets.US_ASCII));
             assertEquals(1, b.connections.get(), "the connection to the server was kept");
+        }
+    }
+
+    private static final String[] PADDED_CHUNKED = {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 ",
+        " \r\nhello\r\n6\t", ";x=1\r\n world\r\n0 ", "\n\r\n"};
+
+    /**
+     * Chunk sizes padded with white space (legacy servers): the client gets them without it,
+     * as from HAProxy and nginx, since strict clients (Node.js) refuse the padding.
+     */
+    @Test
+    void paddedChunkSizesReachTheClientWithoutTheirPadding() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, BareLfResponseTest::lfAnswers);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start();
+                RawClient c = r.client()) {
+            c.send("GET /padded HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            String got = c.rest();
+            assertEquals("5\r\nhello\r\n6;x=1\r\n world\r\n0\r\n\r\n", got.substring(got.indexOf("\r\n\r\n") + 4), got);
         }
     }
 

@@ -146,12 +146,21 @@ class ChunkedFramerTest {
         assertFalse(f.done());
     }
 
+    /**
+     * A response's sizes may be padded (legacy servers do): taken, and the padding dropped at
+     * every split point, since strict clients refuse it; a bare LF after it still owes its CR.
+     */
     @Test
-    void aResponsesSizesMayBePaddedBeforeTheirCrlf() throws Exception {
-        String body = "5 \r\nabcde\r\n3\t \r\nabc\r\n0  \r\n\r\n";
-        ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
-        assertEquals(body.length(), scanAll(f, body, 2));
-        assertTrue(f.done());
+    void aResponsesSizesMayBePaddedAndGoOnWithoutIt() throws Exception {
+        String body = "5 \r\nabcde\r\n3\t \r\nabc\r\n2 \t;x=1\r\nok\r\n1  \nz\r\n0  \r\n\r\n";
+        String sent = "5\r\nabcde\r\n3\r\nabc\r\n2;x=1\r\nok\r\n1\r\nz\r\n0\r\n\r\n";
+        for (int split = 0; split <= body.length(); split++) {
+            ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
+            Passed p = passOn(f, body + "HTTP", split, null);
+            assertTrue(f.done(), "split at " + split);
+            assertEquals(body.length(), p.consumed(), "split at " + split);
+            assertEquals(sent, p.out(), "split at " + split);
+        }
     }
 
     /**
@@ -162,7 +171,7 @@ class ChunkedFramerTest {
     @Test
     void aResponsesBareLfLinesOweACrAtEverySplitPoint() throws Exception {
         String lf = "4;name=\"v\"\nwiki\nA \t\n0123456789\r\n3\r\nabc\n0\nX-Trailer: t\nY: u\r\n\n";
-        String crlf = "4;name=\"v\"\r\nwiki\r\nA \t\r\n0123456789\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n";
+        String crlf = "4;name=\"v\"\r\nwiki\r\nA\r\n0123456789\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n";
         for (int split = 0; split <= lf.length(); split++) {
             ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
             Passed p = passOn(f, lf + "GET", split, null);
