@@ -14,6 +14,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler.Result;
@@ -75,6 +77,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private final L3Lock l3Lock = new L3Lock();
     private final ServiceNotifier service = ServiceNotifier.fromEnvironment(System.getenv());
     private Reloader reloader;
+    /** Reads the file for a reload, off the loop (DNS may take minutes); a daemon thread, not waited for. */
+    private final ExecutorService configReader = Executors.newSingleThreadExecutor(
+            new DefaultThreadFactory("config-reader", true));
     private boolean ready;
     private boolean stopping;
     /**
@@ -146,7 +151,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         reloader = new Reloader(source, listeners, l3Lock, loop, supervisor, c -> {
             demoter.configure(c.config().globals().demote());
             l3Lock.keep(c.config());
-        });
+        }, Reloader.TIMEOUT_MS, configReader, loop);
         reloader.started(first, keys);
         service.startWatchdog(loop, System.getenv());
         log.info("started; configuration 1 from {}", source.file());
@@ -405,6 +410,10 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         // The loop waits below for the engines to exit (5 s for one that does not): no stall.
         LoopStallWatch.ending(group);
         service.stopping();
+        if (reloader != null) {
+            reloader.stop();
+        }
+        configReader.shutdownNow();
         if (control != null) {
             control.close();
         }

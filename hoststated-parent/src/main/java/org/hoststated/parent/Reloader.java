@@ -7,6 +7,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -32,7 +34,11 @@ import org.slf4j.LoggerFactory;
  * requester gets the engine's reason. It goes back with the key pairs that configuration ran
  * with, not the files as they are now: those may be what was just refused. A reload that comes
  * while another is pending replaces it; the older one's requesters learn how the newer one ends.
- * Runs on the parent's loop only.
+ * Runs on the parent's loop, but for the reading of the file and its DNS names, which runs on
+ * a thread of its own ({@code loads}): on the loop, a table of 100,000 hosts or names behind a
+ * DNS server that does not answer (about 6 s each) held the control socket, the check
+ * scripts' timeouts and SIGTERM for as long as the reading took. One reading at a time; a
+ * reload asked for meanwhile reads the file again once it is done.
  */
 final class Reloader {
     private static final Logger log = LoggerFactory.getLogger(Reloader.class);
@@ -86,6 +92,15 @@ final class Reloader {
     private final long timeoutMs;
     /** What waits for the engines to settle on one configuration ({@link #whenSettled}). */
     private final List<Runnable> settled = new ArrayList<>();
+    /** Where the file is read, and where what was read comes back to (the loop). */
+    private final Executor loads;
+    private final Executor results;
+    /** The file is being read; {@link #readAgain}: a reload came meanwhile. */
+    private boolean reading;
+    private boolean readAgain;
+    private boolean stopped;
+    /** Who asked for a reload whose reading has not begun. */
+    private final List<ControlClient> toRead = new ArrayList<>();
 
     /**
      * A configuration that ran, the relays' key pairs it ran with, and what the operator had
@@ -118,9 +133,21 @@ final class Reloader {
         this(source, listeners, claim, loop, target, applied, TIMEOUT_MS);
     }
 
-    /** @param timeoutMs how long the engines have to confirm a generation ({@link #TIMEOUT_MS}) */
+    /**
+     * The file read on the caller's thread, as tests do.
+     *
+     * @param timeoutMs how long the engines have to confirm a generation ({@link #TIMEOUT_MS})
+     */
     Reloader(ConfigSource source, ListenerSockets listeners, Claim claim, EventLoop loop, Target target,
             Consumer<ConfigSource.Loaded> applied, long timeoutMs) {
+        this(source, listeners, claim, loop, target, applied, timeoutMs, Runnable::run, Runnable::run);
+    }
+
+    /** @param loads where the file is read: not the loop; {@code results} hands what it read back to the loop */
+    Reloader(ConfigSource source, ListenerSockets listeners, Claim claim, EventLoop loop, Target target,
+            Consumer<ConfigSource.Loaded> applied, long timeoutMs, Executor loads, Executor results) {
+        this.loads = loads;
+        this.results = results;
         this.timeoutMs = timeoutMs;
         this.source = source;
         this.listeners = listeners;
@@ -160,15 +187,73 @@ final class Reloader {
 
     /** Reads the configuration again and sends it to every engine; {@code requester} may be null (SIGHUP). */
     void reload(ControlClient requester) {
+        if (requester != null) {
+            toRead.add(requester);
+        }
+        if (reading) {
+            readAgain = true;
+            log.info("reload asked for while the configuration is being read: it is read again after that");
+            return;
+        }
+        read();
+    }
+
+    private void read() {
+        reading = true;
+        List<ControlClient> requesters = List.copyOf(toRead);
+        toRead.clear();
         log.info("reloading configuration {}", source.file());
-        ConfigSource.Outcome o = source.load();
+        try {
+            loads.execute(() -> {
+                ConfigSource.Outcome o = readSafely();
+                try {
+                    results.execute(() -> loaded(o, requesters));
+                } catch (RejectedExecutionException e) {
+                    // The loop has stopped: the daemon is going down, the reload with it.
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            reading = false;
+        }
+    }
+
+    /** The file's outcome; a failure the loader did not foresee is one too, never a reading that never ends. */
+    private ConfigSource.Outcome readSafely() {
+        try {
+            return source.load();
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            log.error("reading {} failed", source.file(), e);
+            return new ConfigSource.Outcome(null, List.of(new Diagnostic(source.file().toString(), 0,
+                    "cannot read the configuration: " + e)), List.of());
+        }
+    }
+
+    /** Stops reloading: the daemon is going down; a reading under way is dropped when done. */
+    void stop() {
+        stopped = true;
+    }
+
+    private void loaded(ConfigSource.Outcome o, List<ControlClient> requesters) {
+        reading = false;
+        if (stopped) {
+            requesters.forEach(c -> answer(c, "the daemon is stopping"));
+            return;
+        }
+        apply(o, requesters);
+        if (readAgain) {
+            readAgain = false;
+            read();
+        }
+    }
+
+    private void apply(ConfigSource.Outcome o, List<ControlClient> requesters) {
         if (!o.ok()) {
             for (Diagnostic d : o.errors()) {
                 log.error("{}", d);
             }
             String first = o.errors().isEmpty() ? "configuration error" : o.errors().get(0).toString();
             log.error("reload failed; keeping configuration {}", generation);
-            answer(requester, first);
+            requesters.forEach(c -> answer(c, first));
             return;
         }
         o.warnings().forEach(w -> log.warn("{}", w));
@@ -176,10 +261,10 @@ final class Reloader {
                 .forEach(w -> log.warn("{}", w));
         Fallback previous = pending != null && pending.previous != null ? pending.previous
                 : new Fallback(current, currentKeys, target.operatorChanges());
-        String failure = send(o.loaded(), null, previous, null, requester);
+        String failure = send(o.loaded(), null, previous, null, requesters);
         if (failure != null) {
             log.error("reload failed: {}; keeping configuration {}", failure, generation);
-            answer(requester, failure);
+            requesters.forEach(c -> answer(c, failure));
         }
     }
 
@@ -189,7 +274,7 @@ final class Reloader {
      * having changed nothing, or null.
      */
     private String send(ConfigSource.Loaded next, Map<Integer, TlsKeyPair> nextKeys, Fallback previous,
-            String failure, ControlClient requester) {
+            String failure, List<ControlClient> requesters) {
         int gen = generation + 1;
         Map<Integer, TlsKeyPair> keys;
         try {
@@ -213,9 +298,7 @@ final class Reloader {
             superseded.timeout.cancel(false);
             pending.waiting.addAll(superseded.waiting);
         }
-        if (requester != null) {
-            pending.waiting.add(requester);
-        }
+        pending.waiting.addAll(requesters);
         pending.timeout = loop.schedule(this::unconfirmed, timeoutMs, TimeUnit.MILLISECONDS);
         target.reconfigure(next, keys, gen);
         return null;
@@ -265,7 +348,7 @@ final class Reloader {
     /** Sends {@code previous} to all engines again; returns why it could not, or null. */
     private String goBack(Fallback previous, String failure) {
         log.error("reload: {}; going back to the previous configuration", failure);
-        String cannot = send(previous.config(), previous.keys(), null, failure, null);
+        String cannot = send(previous.config(), previous.keys(), null, failure, List.of());
         if (cannot == null && previous.operatorChanges() != null) {
             // Going back is a new generation, to which the configuration's disable keywords
             // apply afresh: without this, a failed reload undid the operator's enables.

@@ -69,8 +69,12 @@ class ReloaderTest {
     }
 
     private void allReady(int gen) {
+        allReady(gen, reloader);
+    }
+
+    private static void allReady(int gen, Reloader r) {
         for (ProcId p : new ProcId[] {ProcId.PFE, ProcId.HCE, ProcId.RELAY}) {
-            reloader.engineReady(p, gen);
+            r.engineReady(p, gen);
         }
     }
 
@@ -207,6 +211,56 @@ class ReloaderTest {
             assertEquals(MessageType.CTL_FAIL, answer(ch).type());
         }
         assertEquals(List.of("claim", "keep the first"), calls);
+    }
+
+    /**
+     * The file is read off the loop (its DNS names may take minutes), one reading at a time:
+     * reloads asked for meanwhile make one more reading once it is done, of the file as it is
+     * then, and every requester hears how the last generation ends.
+     */
+    @Test
+    void reloadsDuringAReadingMakeOneMoreReadingAfterIt() throws Exception {
+        java.util.ArrayDeque<Runnable> readings = new java.util.ArrayDeque<>();
+        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
+                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, Reloader.TIMEOUT_MS, readings::add, Runnable::run);
+        r.started(first, Map.of());
+        EmbeddedChannel a = new EmbeddedChannel();
+        EmbeddedChannel b = new EmbeddedChannel();
+        write("two");
+        r.reload(new ControlClient(1, a, NO_REQUESTS));
+        r.reload(new ControlClient(2, b, NO_REQUESTS));
+        r.reload(null);
+        assertEquals(1, readings.size(), "one reading at a time");
+        assertEquals(List.of(), sent, "nothing is sent before the file was read");
+        write("three");
+        readings.poll().run();
+        assertEquals(2, sent.get(0).generation());
+        assertEquals(1, readings.size(), "the reloads asked for meanwhile read the file again");
+        readings.poll().run();
+        assertEquals(3, sent.get(1).generation());
+        assertEquals("three", sent.get(1).config().config().tables().get(0).name());
+        assertEquals(0, readings.size());
+        allReady(3, r);
+        assertEquals(MessageType.CTL_OK, answer(a).type());
+        assertEquals(MessageType.CTL_OK, answer(b).type());
+    }
+
+    /** A reading that ends after SIGTERM sends nothing: its requester hears why. */
+    @Test
+    void aReadingThatEndsAfterTheStopSendsNothing() throws Exception {
+        java.util.ArrayDeque<Runnable> readings = new java.util.ArrayDeque<>();
+        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
+                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, Reloader.TIMEOUT_MS, readings::add, Runnable::run);
+        r.started(first, Map.of());
+        EmbeddedChannel a = new EmbeddedChannel();
+        write("two");
+        r.reload(new ControlClient(1, a, NO_REQUESTS));
+        r.stop();
+        readings.poll().run();
+        assertEquals(List.of(), sent);
+        Imsg got = answer(a);
+        assertEquals(MessageType.CTL_FAIL, got.type());
+        assertEquals("the daemon is stopping", got.payload(Text.class).text());
     }
 
     @Test

@@ -2,7 +2,9 @@ package org.hoststated.core.config;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the parser collected, before references are resolved and defaults applied: mutable,
@@ -59,6 +61,8 @@ final class Draft {
         boolean disabled;
         String demote;
         final List<HostDraft> hosts = new ArrayList<>();
+        /** The name each address of {@link #hosts} was first listed as. */
+        final Map<InetAddress, String> namesByAddress = new HashMap<>();
 
         TableDraft(String name, Pos pos) {
             this.name = name;

@@ -81,13 +81,12 @@ final class TableParser {
      * this way may be meant.
      */
     private void warnIfListed(Draft.TableDraft t, Token at, String name, InetAddress a) {
-        for (Draft.HostDraft o : t.hosts) {
-            if (o.address().equals(a)) {
-                String as = o.name().equals(name) ? "" : " (as " + o.name() + ")";
-                ctx.diag.warning(at, "table " + t.name + ": host " + name + " is listed twice" + as
-                        + "; it gets a double share of connections");
-                return;
-            }
+        // By address, not a scan of the list: a table of 50,000 hosts took 13 s to check.
+        String first = t.namesByAddress.putIfAbsent(a, name);
+        if (first != null) {
+            String as = first.equals(name) ? "" : " (as " + first + ")";
+            ctx.diag.warning(at, "table " + t.name + ": host " + name + " is listed twice" + as
+                    + "; it gets a double share of connections");
         }
     }
 
