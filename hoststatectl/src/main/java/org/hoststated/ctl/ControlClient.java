@@ -81,6 +81,15 @@ final class ControlClient implements Closeable {
         }
     }
 
+    /** Whether {@code p} is a socket (a device or a FIFO at the path is "not a socket" too). */
+    private static boolean isSocket(Path p) {
+        try {
+            return ((Integer) Files.getAttribute(p, "unix:mode") & 0170000) == 0140000;
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
+    }
+
     /**
      * The operator's reading of a failed connect(2). The JDK gives no errno and its message
      * follows the locale, so the socket file itself is asked first.
@@ -90,7 +99,7 @@ final class ControlClient implements Closeable {
         if (msg.contains("path too long")) {
             return "socket path too long";
         }
-        if (Files.isRegularFile(p) || Files.isDirectory(p)) {
+        if (Files.exists(p) && !isSocket(p)) {
             return "not a socket";
         }
         if (Files.notExists(p) || msg.contains("Connection refused")) {

@@ -451,6 +451,19 @@ class HoststatectlTest {
         assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + dir + ": not a socket\n"),
                 run("-s", dir.toString(), "poll"));
         assertEquals(new Run(1, "", "hoststatectl: no control socket given\n"), run("-s", "", "poll"));
+        // A device or a FIFO is no socket either: they said "daemon not running?".
+        assertEquals(new Run(1, "", "hoststatectl: cannot connect to /dev/null: not a socket\n"),
+                run("-s", "/dev/null", "poll"));
+    }
+
+    /** A reason that quotes what the operator typed reaches no terminal with its control characters. */
+    @Test
+    void aReasonsControlCharactersAreShownEscaped() throws Exception {
+        byte[] fail = FakeDaemon.frames(msg(CTL_FAIL, new Text("no such host: x\u001b[7my\u0007\tz\u009b")));
+        try (FakeDaemon d = FakeDaemon.answering(dir, fail)) {
+            assertEquals(new Run(1, "", "command failed: no such host: x\\x1b[7my\\x07\tz\\x9b\n"),
+                    run(d, "host", "disable", "x"));
+        }
     }
 
     @Test

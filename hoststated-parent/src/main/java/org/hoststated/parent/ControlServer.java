@@ -275,7 +275,7 @@ final class ControlServer {
 
                     @Override
                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                        log.debug("control client {}: {}", c.id, cause.getMessage());
+                        log.debug("control client {}: {}", c.id, SystemError.text(cause));
                         ctx.close();
                     }
                 });

@@ -24,6 +24,10 @@ public final class ConfigLoader {
      */
     public static LoadResult load(Path file, Map<String, String> macros, Resolver resolver) {
         String name = String.valueOf(file);
+        if (name.isEmpty()) {
+            // Path.of("") is the current directory: "is a directory" named none.
+            return failed("\"\"", "empty file name");
+        }
         ConfigFiles files = new ConfigFiles();
         String text;
         try {

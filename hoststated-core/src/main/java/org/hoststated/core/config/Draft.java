@@ -23,6 +23,10 @@ final class Draft {
     String user = Globals.DEFAULT_USER;
     String chroot = Globals.DEFAULT_CHROOT;
     String socket = Globals.DEFAULT_SOCKET;
+    /** Where user, chroot and socket were given; null while not. */
+    Pos userPos;
+    Pos chrootPos;
+    Pos socketPos;
     String l3Backend;
     boolean l3KeepRules;
 

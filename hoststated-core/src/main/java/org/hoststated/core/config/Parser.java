@@ -114,7 +114,11 @@ final class Parser {
                 d.preforkPos = Pos.of(kw);
             }
             case "demote" -> d.demote = ctx.demoteGroup();
-            case "socket" -> d.socket = path("socket path");
+            case "socket" -> {
+                once(kw, d.socketPos, "socket");
+                d.socketPos = Pos.of(kw);
+                d.socket = socketPath();
+            }
             default -> throw ctx.unexpected(kw, "statement");
         }
     }
@@ -124,8 +128,20 @@ final class Parser {
         Token w = ctx.in.next();
         Draft d = ctx.draft;
         switch (w.text()) {
-            case "user" -> d.user = ctx.name("user", 32);
-            case "chroot" -> d.chroot = path("chroot directory");
+            case "user" -> {
+                once(w, d.userPos, "user");
+                d.userPos = Pos.of(w);
+                Token at = ctx.in.peek();
+                d.user = ctx.name("user", 32);
+                if (d.user.equals("root")) {
+                    ctx.diag.warning(at, "user root: the engines run as root, without privilege separation");
+                }
+            }
+            case "chroot" -> {
+                once(w, d.chrootPos, "chroot");
+                d.chrootPos = Pos.of(w);
+                d.chroot = path("chroot directory");
+            }
             case "l3" -> l3(d);
             default -> throw ctx.fail(w, "syntax error: unknown statement '" + Messages.clip(w.text()) + "'");
         }
@@ -151,6 +167,31 @@ final class Parser {
             throw ctx.unexpected(r, "'rules'");
         }
         throw ctx.unexpected(w, "'backend' or 'keep rules'");
+    }
+
+    /**
+     * A global setting given a second time: the last one counts, as for every global option,
+     * but for these an included file that repeats them changes who the engines run as, or
+     * where: said, not silent.
+     */
+    private void once(Token kw, Pos first, String what) {
+        if (first != null) {
+            ctx.diag.warning(kw, what + " given again (first at " + first.file() + ":" + first.line()
+                    + "); this one counts");
+        }
+    }
+
+    /** The longest path a Unix socket's address holds (sun_path's 108 bytes, less the NUL). */
+    static final int MAX_SOCKET_PATH = 107;
+
+    private String socketPath() {
+        Token at = ctx.in.peek();
+        String p = path("socket path");
+        int n = p.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (n > MAX_SOCKET_PATH) {
+            throw ctx.fail(at, "socket path too long for a Unix socket: " + n + " bytes, at most " + MAX_SOCKET_PATH);
+        }
+        return p;
     }
 
     private String path(String what) {

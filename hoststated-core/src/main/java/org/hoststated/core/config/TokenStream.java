@@ -83,6 +83,11 @@ final class TokenStream {
             diag.error(at, "include nested too deeply: " + Messages.clip(name));
             return;
         }
+        if (name.isEmpty()) {
+            // Resolved, it would be the including file's directory: "is a directory".
+            diag.error(at, "cannot include an empty file name");
+            return;
+        }
         Path dir = stack.peek().dir();
         Path path;
         try {

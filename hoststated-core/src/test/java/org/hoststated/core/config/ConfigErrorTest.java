@@ -107,6 +107,7 @@ class ConfigErrorTest {
                         "test.conf:9: unexpected end of file in service block"),
                 Arguments.of(TABLE + SERVICE + "include \"/nonexistent/x.conf\"\n",
                         "test.conf:10: cannot include /nonexistent/x.conf: no such file"),
+                Arguments.of(TABLE + SERVICE + "include \"\"\n", "test.conf:10: cannot include an empty file name"),
                 Arguments.of(TABLE + SERVICE + "user \"x\n", "test.conf:10: unterminated quoted string"),
                 // Text the daemon writes onto the wire or into log lines: a quoted string can
                 // carry \r\n, which would add header lines to requests.
@@ -304,6 +305,8 @@ class ConfigErrorTest {
                 ConfigLoader.load(missing, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
         assertEquals(dir + ": cannot read file: is a directory",
                 ConfigLoader.load(dir, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
+        assertEquals("\"\": empty file name",
+                ConfigLoader.load(Path.of(""), Map.of(), TestConfigs.resolver()).errors().get(0).toString());
     }
 
     /** The parent runs as root and acts on the file: no one else may write it. */

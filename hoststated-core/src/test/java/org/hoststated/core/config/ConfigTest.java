@@ -146,6 +146,35 @@ class ConfigTest {
         assertEquals(3, r.config().table("web").orElseThrow().hosts().size());
     }
 
+    /**
+     * Who the engines run as, and where, given twice (an included file that repeats them): the
+     * last counts, said; root as the engines' user is said too, since it undoes the privilege
+     * separation.
+     */
+    @Test
+    void userChrootAndSocketGivenTwiceAndUserRootAreWarnedOf() {
+        LoadResult r = TestConfigs.parse("user \"nobody\"\nchroot \"/var/empty\"\nsocket \"/run/a.sock\"\n"
+                + "user \"root\"\nchroot \"/\"\nsocket \"/run/b.sock\"\n" + TABLE + SERVICE);
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(List.of("test.conf:4: user given again (first at test.conf:1); this one counts",
+                "test.conf:4: user root: the engines run as root, without privilege separation",
+                "test.conf:5: chroot given again (first at test.conf:2); this one counts",
+                "test.conf:6: socket given again (first at test.conf:3); this one counts"),
+                r.warnings().stream().map(Object::toString).toList());
+        assertEquals("root", r.config().globals().user());
+        assertEquals("/run/b.sock", r.config().globals().socket());
+    }
+
+    /** A path longer than a Unix socket's address: -n said OK, the daemon then could not start. */
+    @Test
+    void aSocketPathTooLongForAUnixSocketIsAnError() {
+        String ok = "/run/" + "s".repeat(102);
+        assertTrue(TestConfigs.parse("socket \"" + ok + "\"\n" + TABLE + SERVICE).ok());
+        LoadResult r = TestConfigs.parse("socket \"" + ok + "x\"\n" + TABLE + SERVICE);
+        assertEquals(List.of("test.conf:1: socket path too long for a Unix socket: 108 bytes, at most 107"),
+                r.errors().stream().map(Object::toString).toList());
+    }
+
     @Test
     void aRelayOnAServicesVirtualHostIsWarnedOf() {
         // A wildcard listener and one of its addresses cannot share a port: two files.
