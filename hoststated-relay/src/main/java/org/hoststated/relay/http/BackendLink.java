@@ -54,6 +54,12 @@ final class BackendLink {
     private boolean connected;
     private int retriesLeft;
     private ArrayDeque<ByteBuf> pending;
+    /**
+     * The client's bytes in {@link #pending} not yet counted as relayed: counted when they go
+     * out, so a session whose connect never completed says 0 bytes to the server, not what its
+     * client had sent. A replay's bytes were counted when first sent.
+     */
+    private long pendingUncounted;
     private boolean wrote;
     /** What was written of the request in flight, kept until its response starts, and the
      *  reader index each buffer had then; {@link #recorded} of them. */
@@ -340,6 +346,8 @@ final class BackendLink {
             }
             channel.flush();
         }
+        session.relayedToServer(pendingUncounted);
+        pendingUncounted = 0;
         session.backendConnected();
     }
 
@@ -372,17 +380,20 @@ final class BackendLink {
     }
 
     /** Writes {@code b} (ownership moves), or holds it until the connection is up. */
+    /** Sends {@code b}, the client's, once connected; counted as relayed when it goes out. */
     void write(ByteBuf b) {
         if (connected) {
             if (recording) {
                 record(b);
             }
+            session.relayedToServer(b.readableBytes());
             channel.write(ReceiveRing.forQueue(b, channel), channel.voidPromise());
             wrote = true;
         } else {
             if (pending == null) {
                 pending = new ArrayDeque<>(4);
             }
+            pendingUncounted += b.readableBytes();
             ByteBuf held = ReceiveRing.held(b, session.client().alloc());
             if (recording) {
                 record(held);
@@ -499,6 +510,7 @@ final class BackendLink {
     }
 
     private void releasePending() {
+        pendingUncounted = 0;
         if (pending != null) {
             for (ByteBuf m; (m = pending.poll()) != null; ) {
                 m.release();

@@ -338,8 +338,12 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             if (in.readableBytes() > max) {
                 throw new HttpException(502, "response head too large");
             }
+            if (in.isReadable()) {
+                session.responseHeadStarted();
+            }
             return false;
         }
+        session.responseHeadDone();
         boolean bareLf = scanner.bareLf();
         scanner.reset();
         if (!bareLf) {

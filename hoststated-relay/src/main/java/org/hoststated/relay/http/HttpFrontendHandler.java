@@ -87,6 +87,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean tunnelServerEof;
     // The exchange in flight: its request is being sent or its response awaited.
     private boolean exchange;
+    /** A request head was read on this connection (the close line says so when none was). */
+    private boolean anyRequest;
     private boolean requestDone;
     /**
      * The request being relayed asked to close (nor does it upgrade): once it is whole, nothing
@@ -311,6 +313,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return false;
         }
         exchange = true;
+        anyRequest = true;
         requestDone = false;
         responseStarted = false;
         earlyResponse = false;
@@ -436,9 +439,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     /** Passes {@code b} on to the server, counted as relayed (heads as the rules left them). */
+    /** Sends {@code b} to the server; counted as relayed when it goes out ({@link BackendLink#write}). */
     private void toServer(ByteBuf b) {
-        session.relayedToServer(b.readableBytes());
         link.write(b);
+    }
+
+    /** {@code n} of the client's bytes went out to the server (not merely queued for a connect). */
+    void relayedToServer(long n) {
+        session.relayedToServer(n);
     }
 
     /** When the session last saw traffic ({@link System#nanoTime()}). */
@@ -618,6 +626,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (clientEof && !exchange && state == State.HEAD) {
             // The client sent FIN after its (pipelined) requests: all of them are answered.
             endAfterFlush();
+            RelaySession.replaceReason(client, "done", finReason());
         } else if (clientEof && exchange && !requestDone) {
             // The FIN came behind a pipelined request whose body it cut short: no more of it
             // can come, and the session would otherwise hold both connections until it idles out.
@@ -899,9 +908,19 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else if (exchange) {
             endDuringRequest();
         } else {
-            RelaySession.setReason(client, "done");
+            RelaySession.setReason(client, finReason());
             RelaySession.closeOnFlush(client);
         }
+    }
+
+    /**
+     * What a client's FIN between requests ended: a head begun and cut, or no request at all
+     * (a port probe), is named for what it is; "done" read as a session served.
+     */
+    private String finReason() {
+        int cut = cumulation == null ? 0 : cumulation.readableBytes();
+        return cut > 0 ? "client closed within a request head (" + cut + " bytes of it)"
+                : anyRequest ? "done" : "closed by client before any request";
     }
 
     /** The client's FIN came before the end of the request being relayed. */
@@ -1159,6 +1178,23 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
         RelaySession.setReason(client, RelaySession.sessionTimeoutReason(client));
         RelaySession.closeTimedOut(client, took);
+    }
+
+    /** Part of a response head came ({@link HttpSessionTimer#responseHeadStarted}). */
+    void responseHeadStarted() {
+        timer.responseHeadStarted();
+    }
+
+    void responseHeadDone() {
+        timer.responseHeadDone();
+    }
+
+    /** A response head begun was not complete within the relay timeout: 504, the server closed. */
+    void responseHeadTimeout() {
+        if (state != State.CLOSED && state != State.TUNNEL) {
+            fail(new HttpException(504, "response head not complete within the timeout ("
+                    + relay.config().timeoutSec() + " s)"));
+        }
     }
 
     /**

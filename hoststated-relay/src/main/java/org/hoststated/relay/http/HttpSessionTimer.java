@@ -7,9 +7,12 @@ import org.hoststated.relay.handler.PeerProgress;
 import org.hoststated.relay.handler.SessionInfo;
 
 /**
- * Both clocks of one HTTP session on one timer: the request head deadline (the first head, and
+ * The clocks of one HTTP session on one timer: the request head deadline (the first head, and
  * any head once started, must be complete within the head limit, or the relay timeout if that
- * is shorter, else 408) and the relay's
+ * is shorter, else 408), the response head deadline (a response head once started must be
+ * complete within the relay timeout, else 504: a server that sent a field every few seconds
+ * was never idle for a timeout, and held its client up to the head's 100 fields times the
+ * timeout, where HAProxy answers 504 at its server timeout) and the relay's
  * session {@code timeout} (nothing sent either way, nor taken by a peer, for that long: the
  * session is closed). It reads the last activity from {@link SessionInfo#touch} (called per
  * read anyway) and wakes at the earlier deadline, so a short session costs one scheduled task
@@ -26,6 +29,10 @@ final class HttpSessionTimer implements Runnable {
     private final long headNanos;
     /** When the head awaited must be complete; 0 when none is awaited. */
     private long headDeadline;
+    /** The relay timeout, which a response head once started has to be complete; 0 for none. */
+    private final long responseHeadNanos;
+    /** When the response head under way must be complete; 0 when none is. */
+    private long responseHeadDeadline;
     private ScheduledFuture<?> next;
     /** When {@link #next} runs. */
     private long due;
@@ -38,6 +45,7 @@ final class HttpSessionTimer implements Runnable {
         this.client = client;
         this.session = session;
         this.headNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMs);
+        this.responseHeadNanos = TimeUnit.SECONDS.toNanos(Math.max(0, timeoutSec));
         this.progress = timeoutSec > 0 ? new PeerProgress(session, TimeUnit.SECONDS.toNanos(timeoutSec)) : null;
     }
 
@@ -55,6 +63,19 @@ final class HttpSessionTimer implements Runnable {
             headDeadline = deadline(System.nanoTime() + headNanos);
             wakeAt(headDeadline);
         }
+    }
+
+    /** Part of a response head came: the rest must come within the relay timeout. */
+    void responseHeadStarted() {
+        if (responseHeadDeadline == 0 && responseHeadNanos > 0) {
+            responseHeadDeadline = deadline(System.nanoTime() + responseHeadNanos);
+            wakeAt(responseHeadDeadline);
+        }
+    }
+
+    /** A response head (interim or final) is complete. */
+    void responseHeadDone() {
+        responseHeadDeadline = 0;
     }
 
     /** {@code t}, or 1 if it is 0 (which means "no deadline"). */
@@ -99,7 +120,15 @@ final class HttpSessionTimer implements Runnable {
                 return;
             }
         }
-        long wake = headDeadline;
+        if (responseHeadDeadline != 0 && now - responseHeadDeadline >= 0) {
+            responseHeadDeadline = 0;
+            frontend.responseHeadTimeout();
+            if (!client.isActive()) {
+                return;
+            }
+        }
+        long wake = headDeadline == 0 || responseHeadDeadline != 0 && responseHeadDeadline - headDeadline < 0
+                ? responseHeadDeadline : headDeadline;
         if (progress != null) {
             long wait = progress.check(client, frontend.server(), frontend.connecting(), frontend.heldBytes(),
                     now);

@@ -238,6 +238,58 @@ class HttpPeerTest {
         }
     }
 
+    /**
+     * What a client's FIN between requests ends is named: a head begun and cut ("done" read as
+     * a session served; HAProxy answers such a client 400), a connection that sent nothing (a
+     * port probe), and a session that was served.
+     */
+    @Test
+    void aFinBetweenRequestsIsNamedForWhatItCut(@TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            for (String sent : new String[] {"GET /x HTTP/1.1\r\nHost:", "", HttpRelayTest.GET + "GET /y HT"}) {
+                try (Socket s = new Socket()) {
+                    s.connect(r.address, 5000);
+                    s.setSoTimeout(5000);
+                    s.getOutputStream().write(sent.getBytes(StandardCharsets.US_ASCII));
+                    s.shutdownOutput();
+                    s.getInputStream().readAllBytes();
+                }
+            }
+            String cut = log.closeLine();
+            assertTrue(cut.contains(" -> -, ") && cut.endsWith(", 0 bytes to server, 0 bytes to client,"
+                    + " client closed within a request head (22 bytes of it)"), cut);
+            String probe = log.closeLine();
+            assertTrue(probe.endsWith(", closed by client before any request"), probe);
+            String served = log.closeLine();
+            assertTrue(served.endsWith(", client closed within a request head (9 bytes of it)"), served);
+        }
+    }
+
+    /**
+     * A client that leaves while the connect to its server is still under way: what it sent
+     * never reached a server, and the close line says 0 bytes to it (it said what the client
+     * had sent).
+     */
+    @Test
+    void bytesThatNeverLeftForTheServerAreNotCountedAsRelayed(@TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                org.hoststated.relay.SilentListener silent = org.hoststated.relay.SilentListener.open();
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(silent.address()).timeout(10).start();
+                Socket s = new Socket()) {
+            s.connect(r.address, 5000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc"
+                    .getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(300);
+            s.shutdownOutput();
+            s.getInputStream().readAllBytes();
+            String line = log.closeLine();
+            assertTrue(line.contains(", 0 bytes to server, 0 bytes to client, client closed during the request"), line);
+        }
+    }
+
     /** Reads a request head, then nothing more. */
     private static void headThenReadNothing(RawBackend b, InputStream in, OutputStream out) throws IOException {
         if (RawBackend.head(in) != null) {

@@ -293,6 +293,44 @@ class HttpSafetyTest {
     }
 
     /**
+     * A server that sends its response head a field at a time, each within the relay timeout:
+     * never idle for the timeout, it held its client until its 100 fields had come (100 times
+     * the timeout). The head once begun has the timeout to be complete, then 504, as from
+     * HAProxy at its server timeout; the next client's request still goes through.
+     */
+    @Test
+    void aResponseHeadTrickledPastTheRelayTimeoutGets504() throws Exception {
+        RawBackend.Script trickle = (b, in, out) -> {
+            if (RawBackend.head(in).startsWith("GET /slow")) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\n");
+                for (int i = 0; i < 90; i++) {
+                    LockSupport.parkNanos(300_000_000L);
+                    RawBackend.write(out, "X-" + i + ": y\r\n");
+                }
+            } else {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        };
+        try (RawBackend slow = new RawBackend(HttpRelayTest.BACKEND, trickle);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(slow.address()).timeout(1).start()) {
+            try (RawClient c = r.client()) {
+                long start = System.nanoTime();
+                c.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawClient.Response res = c.read();
+                long waitedMs = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(504, res.status());
+                assertTrue(waitedMs >= 900 && waitedMs < 5000, "answered after " + waitedMs + " ms");
+                assertTrue(c.closed());
+            }
+            try (RawClient c = r.client()) {
+                c.send(HttpRelayTest.GET);
+                assertEquals(200, c.read().status());
+            }
+            awaitNoSessions(r);
+        }
+    }
+
+    /**
      * A server that stalls within a body read until the close: at the relay timeout the client
      * is reset, as for any response cut short; a FIN would end the body as if it were whole.
      */
