@@ -213,6 +213,14 @@ class ReloaderTest {
         assertEquals(List.of("claim", "keep the first"), calls);
     }
 
+    /** A reloader whose readings of the file wait in {@code readings} until the test runs them. */
+    private Reloader readingIn(java.util.Queue<Runnable> readings) {
+        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
+                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, Reloader.TIMEOUT_MS, readings::add, Runnable::run);
+        r.started(first, Map.of());
+        return r;
+    }
+
     /**
      * The file is read off the loop (its DNS names may take minutes), one reading at a time:
      * reloads asked for meanwhile make one more reading once it is done, of the file as it is
@@ -221,9 +229,7 @@ class ReloaderTest {
     @Test
     void reloadsDuringAReadingMakeOneMoreReadingAfterIt() throws Exception {
         java.util.ArrayDeque<Runnable> readings = new java.util.ArrayDeque<>();
-        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
-                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, Reloader.TIMEOUT_MS, readings::add, Runnable::run);
-        r.started(first, Map.of());
+        Reloader r = readingIn(readings);
         EmbeddedChannel a = new EmbeddedChannel();
         EmbeddedChannel b = new EmbeddedChannel();
         write("two");
@@ -249,9 +255,7 @@ class ReloaderTest {
     @Test
     void aReadingThatEndsAfterTheStopSendsNothing() throws Exception {
         java.util.ArrayDeque<Runnable> readings = new java.util.ArrayDeque<>();
-        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
-                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, Reloader.TIMEOUT_MS, readings::add, Runnable::run);
-        r.started(first, Map.of());
+        Reloader r = readingIn(readings);
         EmbeddedChannel a = new EmbeddedChannel();
         write("two");
         r.reload(new ControlClient(1, a, NO_REQUESTS));
