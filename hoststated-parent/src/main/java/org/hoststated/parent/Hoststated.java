@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.hoststated.core.config.ConfigLoader;
 import org.hoststated.core.config.Diagnostic;
 import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.proc.ChannelIdSeed;
@@ -100,6 +101,11 @@ public final class Hoststated implements Callable<Integer> {
             // As the file's $name: a macro named otherwise could never be used.
             if (!name.matches("[A-Za-z0-9_]+")) {
                 err.println("hoststated: -D " + name + "=...: a macro name is letters, digits and _");
+                return 1;
+            }
+            String bad = ConfigLoader.macroDefinitionError(name, define.substring(eq + 1));
+            if (bad != null) {
+                err.println("hoststated: -D " + name + "=...: " + bad);
                 return 1;
             }
             macros.put(name, define.substring(eq + 1));

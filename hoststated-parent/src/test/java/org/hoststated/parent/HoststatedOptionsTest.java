@@ -42,6 +42,17 @@ class HoststatedOptionsTest {
         assertTrue(r[1].contains("a macro name is letters, digits and _"), r[1]);
     }
 
+    /** As the file's own: a keyword names no macro, and a value is one line (a newline added statements). */
+    @ParameterizedTest
+    @ValueSource(strings = {"host=1:a macro name cannot be a keyword", "x=1\nuser \"root\":a macro value is one line"})
+    void aMacroTheFileWouldRefuseIsRefused(String row) throws Exception {
+        String define = row.substring(0, row.lastIndexOf(':'));
+        String[] r = run("-n", "-D", define, "-f", config(CONFIG));
+        assertEquals("1", r[0], r[1]);
+        assertTrue(r[1].startsWith("hoststated: -D " + define.substring(0, define.indexOf('=')) + "=...: "
+                + row.substring(row.lastIndexOf(':') + 1)), r[1]);
+    }
+
     @Test
     void aDefinitionWithoutAnEqualsSignSaysWhatIsExpected() throws Exception {
         String[] r = run("-n", "-D", "mode_1", "-f", config(CONFIG));

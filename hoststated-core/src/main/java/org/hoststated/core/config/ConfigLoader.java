@@ -22,6 +22,21 @@ public final class ConfigLoader {
      *
      * @param macros -D macros; they win over definitions in the file (may be null)
      */
+    /**
+     * Why a {@code -D name=value} cannot be taken, or null: a name no file could use as
+     * {@code $name} (a keyword of the grammar; the file refuses one as a macro name), a value
+     * of more than one line (it would add statements, and errors would point at other lines).
+     */
+    public static String macroDefinitionError(String name, String value) {
+        if (Keywords.isKeyword(name)) {
+            return "a macro name cannot be a keyword";
+        }
+        if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0) {
+            return "a macro value is one line";
+        }
+        return null;
+    }
+
     public static LoadResult load(Path file, Map<String, String> macros, Resolver resolver) {
         String name = String.valueOf(file);
         if (name.isEmpty()) {
