@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import org.hoststated.core.log.Visible;
 import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.CtlService;
@@ -201,29 +202,11 @@ final class SummaryFormatter {
     /**
      * The text of a CTL_FAIL: {@code command failed: <reason>}, for stderr. The reason may
      * quote what the operator typed (a name that is no host's): its control characters are
-     * written as {@code \xNN}, as vis(3) would, so they reach no terminal.
+     * written as escapes, as in the daemon's log lines ({@link Visible}), so they reach no
+     * terminal.
      */
     static String commandFailed(String reason) {
-        return reason.isEmpty() ? "command failed\n" : "command failed: " + visible(reason) + "\n";
-    }
-
-    static String visible(String s) {
-        StringBuilder b = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean control = (c < 0x20 && c != '\t') || (c >= 0x7f && c < 0xa0);
-            if (control && b == null) {
-                b = new StringBuilder(s.length() + 8).append(s, 0, i);
-            }
-            if (b != null) {
-                if (control) {
-                    b.append(String.format("\\x%02x", (int) c));
-                } else {
-                    b.append(c);
-                }
-            }
-        }
-        return b == null ? s : b.toString();
+        return reason.isEmpty() ? "command failed\n" : "command failed: " + Visible.escape(reason) + "\n";
     }
 
     /**

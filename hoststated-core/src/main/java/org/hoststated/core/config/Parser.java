@@ -115,8 +115,7 @@ final class Parser {
             }
             case "demote" -> d.demote = ctx.demoteGroup();
             case "socket" -> {
-                once(kw, d.socketPos, "socket");
-                d.socketPos = Pos.of(kw);
+                d.socketPos = given(kw, d.socketPos, "socket");
                 d.socket = socketPath();
             }
             default -> throw ctx.unexpected(kw, "statement");
@@ -129,8 +128,7 @@ final class Parser {
         Draft d = ctx.draft;
         switch (w.text()) {
             case "user" -> {
-                once(w, d.userPos, "user");
-                d.userPos = Pos.of(w);
+                d.userPos = given(w, d.userPos, "user");
                 Token at = ctx.in.peek();
                 d.user = ctx.name("user", 32);
                 if (d.user.equals("root")) {
@@ -138,8 +136,7 @@ final class Parser {
                 }
             }
             case "chroot" -> {
-                once(w, d.chrootPos, "chroot");
-                d.chrootPos = Pos.of(w);
+                d.chrootPos = given(w, d.chrootPos, "chroot");
                 d.chroot = path("chroot directory");
             }
             case "l3" -> l3(d);
@@ -172,13 +169,14 @@ final class Parser {
     /**
      * A global setting given a second time: the last one counts, as for every global option,
      * but for these an included file that repeats them changes who the engines run as, or
-     * where: said, not silent.
+     * where: said, not silent. Returns where it is given now.
      */
-    private void once(Token kw, Pos first, String what) {
+    private Pos given(Token kw, Pos first, String what) {
         if (first != null) {
             ctx.diag.warning(kw, what + " given again (first at " + first.file() + ":" + first.line()
                     + "); this one counts");
         }
+        return Pos.of(kw);
     }
 
     /** The longest path a Unix socket's address holds (sun_path's 108 bytes, less the NUL). */

@@ -26,7 +26,7 @@ final class LogFormatter {
         if (cause != null) {
             out.append(": ").append(describe(cause));
         }
-        return new Event(escape(out), cause);
+        return new Event(Visible.escape(out), cause);
     }
 
     /** A throwable's own message, or its class name when it has none. */
@@ -71,44 +71,5 @@ final class LogFormatter {
             return java.util.Arrays.deepToString(array);
         }
         return String.valueOf(value);
-    }
-
-    /**
-     * A format character (bidi controls, zero-width ones, the tag characters beyond U+FFFF) or
-     * a line or paragraph separator.
-     */
-    private static boolean invisible(int c) {
-        int t = Character.getType(c);
-        return t == Character.FORMAT || t == Character.LINE_SEPARATOR || t == Character.PARAGRAPH_SEPARATOR;
-    }
-
-    private static String escape(CharSequence s) {
-        StringBuilder out = null;
-        for (int i = 0; i < s.length(); ) {
-            // By code point: a format character beyond U+FFFF is two chars, neither a format one.
-            int c = Character.codePointAt(s, i);
-            // C1 controls too: a peer's byte 0x85 or 0x9b (an HTTP field value is read as
-            // ISO-8859-1) would otherwise reach the log as NEL, a line break to some readers,
-            // or CSI, which terminals obey.
-            // And the invisible ones beyond: a relay logs a peer's UTF-8 as text, where U+2028
-            // breaks a line for some readers and U+202E reverses what follows it on screen.
-            boolean control = c < 0x20 && c != '\t' || c >= 0x7f && c <= 0x9f || c > 0xff && invisible(c);
-            if (control && out == null) {
-                out = new StringBuilder(s.length() + 8).append(s, 0, i);
-            }
-            if (out != null) {
-                if (c == '\n') {
-                    out.append("\\n");
-                } else if (c == '\r') {
-                    out.append("\\r");
-                } else if (control) {
-                    out.append(String.format(c > 0xffff ? "\\U%08x" : c > 0xff ? "\\u%04x" : "\\x%02x", c));
-                } else {
-                    out.appendCodePoint(c);
-                }
-            }
-            i += Character.charCount(c);
-        }
-        return out == null ? s.toString() : out.toString();
     }
 }

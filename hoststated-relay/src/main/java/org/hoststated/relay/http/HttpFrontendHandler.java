@@ -625,8 +625,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
         if (clientEof && !exchange && state == State.HEAD) {
             // The client sent FIN after its (pipelined) requests: all of them are answered.
-            endAfterFlush();
-            RelaySession.replaceReason(client, "done", finReason());
+            endAfterFlush(finReason());
         } else if (clientEof && exchange && !requestDone) {
             // The FIN came behind a pipelined request whose body it cut short: no more of it
             // can come, and the session would otherwise hold both connections until it idles out.
@@ -716,8 +715,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     private void endAfterFlush() {
+        endAfterFlush("done");
+    }
+
+    private void endAfterFlush(String reason) {
         state = State.CLOSED;
-        RelaySession.setReason(client, "done");
+        RelaySession.setReason(client, reason);
         RelaySession.closeOnFlush(client);
     }
 

@@ -154,13 +154,7 @@ class ChunkedFramerTest {
     void aResponsesSizesMayBePaddedAndGoOnWithoutIt() throws Exception {
         String body = "5 \r\nabcde\r\n3\t \r\nabc\r\n2 \t;x=1\r\nok\r\n1  \nz\r\n0  \r\n\r\n";
         String sent = "5\r\nabcde\r\n3\r\nabc\r\n2;x=1\r\nok\r\n1\r\nz\r\n0\r\n\r\n";
-        for (int split = 0; split <= body.length(); split++) {
-            ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
-            Passed p = passOn(f, body + "HTTP", split, null);
-            assertTrue(f.done(), "split at " + split);
-            assertEquals(body.length(), p.consumed(), "split at " + split);
-            assertEquals(sent, p.out(), "split at " + split);
-        }
+        assertPassedOnAtEverySplit(true, body, "HTTP", sent);
     }
 
     /**
@@ -172,12 +166,21 @@ class ChunkedFramerTest {
     void aResponsesBareLfLinesOweACrAtEverySplitPoint() throws Exception {
         String lf = "4;name=\"v\"\nwiki\nA \t\n0123456789\r\n3\r\nabc\n0\nX-Trailer: t\nY: u\r\n\n";
         String crlf = "4;name=\"v\"\r\nwiki\r\nA\r\n0123456789\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\nY: u\r\n\r\n";
-        for (int split = 0; split <= lf.length(); split++) {
-            ChunkedFramer f = new ChunkedFramer(502, 1024, true).reset();
-            Passed p = passOn(f, lf + "GET", split, null);
+        assertPassedOnAtEverySplit(true, lf, "GET", crlf);
+    }
+
+    /**
+     * {@code body}, followed by {@code next}, read in two parts split at every point: the scans
+     * end exactly at the body's end, and what they pass on is {@code out}.
+     */
+    private static void assertPassedOnAtEverySplit(boolean response, String body, String next, String out)
+            throws HttpException {
+        for (int split = 0; split <= body.length(); split++) {
+            ChunkedFramer f = new ChunkedFramer(response ? 502 : 400, 1024, response).reset();
+            Passed p = passOn(f, body + next, split, null);
             assertTrue(f.done(), "split at " + split);
-            assertEquals(lf.length(), p.consumed(), "split at " + split);
-            assertEquals(crlf, p.out(), "split at " + split);
+            assertEquals(body.length(), p.consumed(), "split at " + split);
+            assertEquals(out, p.out(), "split at " + split);
         }
     }
 
@@ -199,13 +202,7 @@ class ChunkedFramerTest {
     void removesFieldsThatDoNotBelongInTrailersAtEverySplitPoint() throws Exception {
         String body = CHUNKS + TRAILERS;
         for (boolean response : new boolean[] {false, true}) {
-            for (int split = 0; split <= body.length(); split++) {
-                ChunkedFramer f = new ChunkedFramer(response ? 502 : 400, 1024, response).reset();
-                Passed p = passOn(f, body + "GET / HTTP/1.1\r\n", split, null);
-                assertTrue(f.done(), "split at " + split);
-                assertEquals(body.length(), p.consumed(), "split at " + split);
-                assertEquals(CHUNKS + KEPT, p.out(), "split at " + split);
-            }
+            assertPassedOnAtEverySplit(response, body, "GET / HTTP/1.1\r\n", CHUNKS + KEPT);
         }
     }
 

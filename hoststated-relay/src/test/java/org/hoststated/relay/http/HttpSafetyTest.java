@@ -200,6 +200,17 @@ class HttpSafetyTest {
         }
     }
 
+    /** The answer to a request and how long it took to come, in milliseconds. */
+    private record Timed(RawClient.Response response, long ms) {
+    }
+
+    private static Timed timed(RawClient c, String request) throws IOException {
+        long start = System.nanoTime();
+        c.send(request);
+        RawClient.Response res = c.read();
+        return new Timed(res, (System.nanoTime() - start) / 1_000_000);
+    }
+
     /**
      * A relay timeout shorter than the head limit ends a head awaited as the head limit does,
      * with a 408: a client that had sent half a request line got a bare FIN at the timeout
@@ -210,10 +221,9 @@ class HttpSafetyTest {
     void aRelayTimeoutShorterThanTheHeadLimitAnswersAnAwaitedHead408() throws Exception {
         try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address()).timeout(1).start()) {
             try (RawClient c = r.client()) {
-                long start = System.nanoTime();
-                c.send("GET / HTTP/1.1\r\nHo");
-                RawClient.Response res = c.read();
-                long ms = (System.nanoTime() - start) / 1_000_000;
+                Timed t = timed(c, "GET / HTTP/1.1\r\nHo");
+                RawClient.Response res = t.response();
+                long ms = t.ms();
                 assertEquals(408, res.status());
                 assertEquals("close", res.header("Connection"));
                 assertTrue(ms >= 700 && ms < 5000, "answered after " + ms + " ms (timeout 1 s, head limit 10 s)");
@@ -280,10 +290,9 @@ class HttpSafetyTest {
         try (RawBackend mute = new RawBackend(HttpRelayTest.BACKEND, silent);
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(mute.address()).timeout(1).start();
                 RawClient c = r.client()) {
-            long start = System.nanoTime();
-            c.send(HttpRelayTest.GET);
-            RawClient.Response res = c.read();
-            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            Timed t = timed(c, HttpRelayTest.GET);
+            RawClient.Response res = t.response();
+            long waitedMs = t.ms();
             assertEquals(504, res.status());
             assertEquals("close", res.header("Connection"));
             assertTrue(waitedMs >= 700 && waitedMs < 5000, "answered after " + waitedMs + " ms");
@@ -314,11 +323,9 @@ class HttpSafetyTest {
         try (RawBackend slow = new RawBackend(HttpRelayTest.BACKEND, trickle);
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(slow.address()).timeout(1).start()) {
             try (RawClient c = r.client()) {
-                long start = System.nanoTime();
-                c.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
-                RawClient.Response res = c.read();
-                long waitedMs = (System.nanoTime() - start) / 1_000_000;
-                assertEquals(504, res.status());
+                Timed t = timed(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(504, t.response().status());
+                long waitedMs = t.ms();
                 assertTrue(waitedMs >= 900 && waitedMs < 5000, "answered after " + waitedMs + " ms");
                 assertTrue(c.closed());
             }
