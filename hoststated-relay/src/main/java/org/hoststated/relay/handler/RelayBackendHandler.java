@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollDirectSend;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import org.hoststated.relay.ReceiveRing;
 
@@ -11,7 +12,8 @@ import org.hoststated.relay.ReceiveRing;
  * The server side of one relay session: the only handler of the backend channel, which runs
  * on the client channel's worker loop, so it shares the session's state with
  * {@link RelayFrontendHandler} without locks. Passes what the server sends to the client
- * unchanged (each buffer's ownership moves with the write) and reports EOF, errors and
+ * unchanged (each buffer's ownership moves with the write; on epoll it goes straight to the
+ * client's socket when nothing waits there, {@link EpollDirectSend}) and reports EOF, errors and
  * writability to the frontend handler, which owns the session.
  */
 final class RelayBackendHandler extends ChannelInboundHandlerAdapter {
@@ -26,6 +28,9 @@ final class RelayBackendHandler extends ChannelInboundHandlerAdapter {
         ByteBuf b = (ByteBuf) msg;
         session.serverRead(b.readableBytes());
         Channel client = session.client();
+        if (EpollDirectSend.sent(client, b)) {
+            return;
+        }
         // A void promise: a failed write surfaces in the client's exceptionCaught, which ends
         // the session; no listener per buffer.
         client.write(ReceiveRing.forQueue(b, client), client.voidPromise());

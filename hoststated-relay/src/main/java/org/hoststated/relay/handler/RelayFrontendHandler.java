@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollDirectSend;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * channel's pipeline (after {@code ssl} on a TLS listener), on the worker loop that
  * accepted the client. It picks a host, connects the backend channel on the same loop (so
  * the session's state needs no locks), retries the next host when a connect fails, then
- * relays bytes unchanged both ways. Behind TLS, the host is picked once the handshake has
+ * relays bytes unchanged both ways (on epoll straight to the peer's socket when nothing waits
+ * there, {@link EpollDirectSend}). Behind TLS, the host is picked once the handshake has
  * succeeded.
  *
  * <p>TCP semantics are kept end to end: a FIN from one side becomes a FIN to the other after
@@ -203,6 +205,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             // Ownership of msg moves to the server channel's outbound buffer.
             if (msg instanceof ByteBuf b) {
                 session.relayedToServer(b.readableBytes());
+                if (EpollDirectSend.sent(server, b)) {
+                    return;
+                }
                 msg = ReceiveRing.forQueue(b, server);
             }
             server.write(msg, server.voidPromise());

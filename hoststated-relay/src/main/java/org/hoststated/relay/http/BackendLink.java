@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.epoll.EpollDirectSend;
 import io.netty.channel.unix.UnixChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -341,14 +342,35 @@ final class BackendLink {
     private void up() {
         connected = true;
         if (pending != null) {
-            for (ByteBuf m; (m = pending.poll()) != null; ) {
-                channel.write(m, channel.voidPromise());
-            }
-            channel.flush();
+            sendPending();
         }
         session.relayedToServer(pendingUncounted);
         pendingUncounted = 0;
         session.backendConnected();
+    }
+
+    /**
+     * Sends what waited for the connection. One or two buffers (a request's head, and the body
+     * that came with it) go straight to the socket when nothing is queued there
+     * ({@link EpollDirectSend}, epoll only), in one system call, past Netty's outbound buffer;
+     * the rest, and what the socket did not take, through Netty.
+     */
+    private void sendPending() {
+        ArrayDeque<ByteBuf> q = pending;
+        pending = null;
+        int n = q.size();
+        if (n == 1 ? EpollDirectSend.sent(channel, q.peekFirst())
+                : n == 2 && EpollDirectSend.sent(channel, q.peekFirst(), q.peekLast())) {
+            return;
+        }
+        for (ByteBuf m; (m = q.poll()) != null; ) {
+            if (m.isReadable()) {
+                channel.write(m, channel.voidPromise());
+            } else {
+                m.release(); // sent already
+            }
+        }
+        channel.flush();
     }
 
     private void connectFailed(Throwable cause) {
@@ -379,7 +401,6 @@ final class BackendLink {
                 timeout ? "connect to the server timed out" : "connect to the server failed"));
     }
 
-    /** Writes {@code b} (ownership moves), or holds it until the connection is up. */
     /** Sends {@code b}, the client's, once connected; counted as relayed when it goes out. */
     void write(ByteBuf b) {
         if (connected) {
@@ -387,8 +408,7 @@ final class BackendLink {
                 record(b);
             }
             session.relayedToServer(b.readableBytes());
-            channel.write(ReceiveRing.forQueue(b, channel), channel.voidPromise());
-            wrote = true;
+            queue(b);
         } else {
             if (pending == null) {
                 pending = new ArrayDeque<>(4);
@@ -400,6 +420,11 @@ final class BackendLink {
             }
             pending.add(held);
         }
+    }
+
+    private void queue(ByteBuf b) {
+        channel.write(ReceiveRing.forQueue(b, channel), channel.voidPromise());
+        wrote = true;
     }
 
     private void record(ByteBuf b) {

@@ -564,15 +564,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     /** Writes the queued stretch to the client (before anything else may be written or closed). */
     private void emit() {
-        if (editedHead != null) {
-            session.toClient(editedHead);
+        ByteBuf stretch = fwdBuf != null && fwdTo > fwdFrom ? fwdBuf.retainedSlice(fwdFrom, fwdTo - fwdFrom) : null;
+        fwdBuf = null;
+        if (editedHead != null || stretch != null) {
+            session.toClientNow(editedHead, stretch);
             editedHead = null;
-        }
-        if (fwdBuf != null) {
-            if (fwdTo > fwdFrom) {
-                session.toClient(fwdBuf.retainedSlice(fwdFrom, fwdTo - fwdFrom));
-            }
-            fwdBuf = null;
         }
     }
 

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.AcceptedEpollSocketChannel;
+import io.netty.channel.epoll.EpollDirectSend;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
@@ -468,6 +469,36 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      */
     void toClient(ByteBuf b) {
         session.relayedToClient(b.readableBytes());
+        queueToClient(b);
+    }
+
+    /**
+     * {@link #toClient} for what a read of the server's hands over at once: the head the rules
+     * edited (or null), then the stretch of the read after it (or null). A plain client with
+     * nothing queued gets them straight from its socket ({@link EpollDirectSend}, epoll only),
+     * in one system call, past Netty's outbound buffer; what its socket did not take is queued.
+     */
+    void toClientNow(ByteBuf head, ByteBuf stretch) {
+        ByteBuf only = head == null ? stretch : stretch == null ? head : null;
+        session.relayedToClient(only != null ? only.readableBytes() : head.readableBytes() + stretch.readableBytes());
+        boolean sent = only != null ? EpollDirectSend.sent(client, only) : EpollDirectSend.sent(client, head, stretch);
+        if (sent) {
+            return;
+        }
+        if (only != null) {
+            queueToClient(only);
+            return;
+        }
+        if (head.isReadable()) {
+            queueToClient(head);
+        } else {
+            head.release();
+        }
+        queueToClient(stretch);
+    }
+
+    /** Queues {@code b} for the client, counted already. */
+    private void queueToClient(ByteBuf b) {
         client.write(ReceiveRing.forQueue(b, client), client.voidPromise());
         if (!client.isWritable()) {
             // Stop reading the server now, not at the client's writability event: behind TLS
