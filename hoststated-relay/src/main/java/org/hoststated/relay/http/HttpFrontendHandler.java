@@ -474,9 +474,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     /**
      * {@link #toClient} for what a read of the server's hands over at once: the head the rules
-     * edited (or null), then the stretch of the read after it (or null). A plain client with
-     * nothing queued gets them straight from its socket ({@link EpollDirectSend}, epoll only),
-     * in one system call, past Netty's outbound buffer; what its socket did not take is queued.
+     * edited (or null), then the stretch of the read after it (or null). To a plain client with
+     * nothing queued they go straight to its socket ({@link EpollDirectSend}, epoll only), in
+     * one system call, past Netty's outbound buffer; what its socket did not take is queued.
      */
     void toClientNow(ByteBuf head, ByteBuf stretch) {
         ByteBuf only = head == null ? stretch : stretch == null ? head : null;
