@@ -1,6 +1,8 @@
 package org.hoststated.pfe.backend;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * {@link KernelWriter} thread. The table as the kernel lists it after a write is kept, and
  * compared with a fresh listing every second (less often for a table so large that listing it
  * takes over 50 ms): a table that someone else removed (a flush of the whole ruleset, as a
- * restart of the system's nftables service does) or changed is written again. At stop the
+ * restart of the system's nftables service does) or changed is written again; so is a listing
+ * right after a write whose chains do not hold the rules written. At stop the
  * table is removed unless {@code l3 keep rules}. Flows to cut ({@code kill states}) are
  * deleted from connection tracking after the write ({@link ConntrackStates}).
  */
@@ -30,7 +33,10 @@ public final class NftBackend extends KernelBackend {
     private volatile boolean keepRules;
     /** The last script the kernel accepted; touched by the writer thread only. */
     private String applied;
-    /** The table as {@code nft list table} showed it after that script; writer thread only. */
+    /**
+     * The table as {@code nft list table} showed it after that script; null until a listing
+     * with the rules of that script is read. Writer thread only.
+     */
     private String listed;
     /** When the table was last found changed (currentTimeMillis), to warn once a minute at most. */
     private long lastDrift;
@@ -100,6 +106,27 @@ public final class NftBackend extends KernelBackend {
         return n;
     }
 
+    /**
+     * How many rules each chain has, in a script of {@link NftScript} or a listing of its table
+     * (both put one rule on a line, and a chain's hook on the line before them).
+     */
+    static Map<String, Integer> rulesPerChain(String text) {
+        Map<String, Integer> rules = new LinkedHashMap<>();
+        String chain = null;
+        for (String line : text.lines().toList()) {
+            String l = line.strip();
+            if (l.startsWith("chain ") && l.endsWith("{")) {
+                chain = l.substring(6, l.length() - 1).strip();
+                rules.put(chain, 0);
+            } else if (l.equals("}")) {
+                chain = null;
+            } else if (chain != null && !l.isEmpty() && !l.startsWith("type ")) {
+                rules.merge(chain, 1, Integer::sum);
+            }
+        }
+        return rules;
+    }
+
     @Override
     void write(List<Redirect> services) throws L3Exception {
         String script = NftScript.render(table, services);
@@ -110,10 +137,20 @@ public final class NftBackend extends KernelBackend {
         run(script);
         applied = script;
         try {
-            listed = list();
+            listed = own(list());
         } catch (L3Exception e) {
             listed = null;
         }
+    }
+
+    /**
+     * {@code listing} when it is the table {@link #applied} wrote, as far as its chains and their
+     * number of rules tell, else null. Someone may add or delete a rule between the write and
+     * the listing (a script that waits for the table to come back, then edits it); taken as
+     * the baseline, such a listing would hide that edit for good.
+     */
+    private String own(String listing) {
+        return listing != null && rulesPerChain(listing).equals(rulesPerChain(applied)) ? listing : null;
     }
 
     @Override
@@ -137,11 +174,16 @@ public final class NftBackend extends KernelBackend {
 
     @Override
     boolean intact() throws L3Exception {
-        if (applied == null || listed == null) {
+        if (applied == null) {
             return true;
         }
         String now = list();
-        if (listed.equals(now)) {
+        if (listed == null && own(now) != null) {
+            // The listing after the write failed: this one is the baseline.
+            listed = now;
+            return true;
+        }
+        if (now != null && now.equals(listed)) {
             return true;
         }
         long t = System.currentTimeMillis();

@@ -115,6 +115,38 @@ class NftBackendNetnsTest {
     }
 
     /**
+     * Someone edits the table between the backend's write and its listing of what it wrote
+     * (the test's own wait-then-edit once hit that window): the edit is seen and undone all
+     * the same.
+     */
+    @Test
+    void anEditBetweenTheWriteAndItsListingIsUndone() throws Exception {
+        Nft real = Nft.program(RUN, NFT);
+        java.util.concurrent.atomic.AtomicBoolean editNext = new java.util.concurrent.atomic.AtomicBoolean();
+        Nft editedAfterWrite = script -> {
+            CommandRunner.Result r = real.run(script);
+            if (script.contains("delete table") && editNext.getAndSet(false)) {
+                assertTrue(run(List.of("ip", "netns", "exec", NS, "nft", "add", "rule", "inet", "l3race",
+                        "prerouting", "ip", "daddr", "10.21.9.100", "drop")).ok());
+            }
+            return r;
+        };
+        try (NftBackend b = new NftBackend(editedAfterWrite, "l3race", false)) {
+            b.start();
+            editNext.set(true);
+            apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, null)));
+            assertFalse(editNext.get());
+            long end = System.nanoTime() + Math.max(10 * KernelWriter.VERIFY_MS, 3 * b.verifyPeriodMs()) * 1_000_000;
+            while (table("l3race").contains("drop")) {
+                assertTrue(System.nanoTime() < end, "the edit stayed: " + table("l3race"));
+                Thread.sleep(50);
+            }
+            assertTrue(table("l3race").contains("dnat ip to numgen inc mod 2"), table("l3race"));
+        }
+        assertFalse(list().contains("l3race"));
+    }
+
+    /**
      * A host that goes down and comes back while the table cannot be written (here another
      * process owns it: {@code flags owner}): once writing works again, the state with the host
      * is written and its flows stay; they were cut as "down" before. A host still down when

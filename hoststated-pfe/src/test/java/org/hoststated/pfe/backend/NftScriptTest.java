@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class NftScriptTest {
@@ -158,5 +159,34 @@ class NftScriptTest {
                 """;
         assertEquals(4, NftBackend.redirections(listing));
         assertEquals(0, NftBackend.redirections("table inet hoststated {\n}\n"));
+    }
+
+    @Test
+    void aScriptAndTheListingOfItsTableHaveTheSameRulesPerChain() {
+        String script = NftScript.render("hoststated", List.of(redirect("www", "10.77.9.100", null,
+                ips("10.77.2.12", "10.77.2.13"), ips("10.77.2.12", "10.77.2.13"), false, "7")));
+        String listing = """
+                table inet hoststated {
+                \tchain prerouting {
+                \t\ttype nat hook prerouting priority dstnat; policy accept;
+                \t\tip daddr 10.77.9.100 tcp dport 80 dnat ip to numgen inc mod 2 map { 0 : 10.77.2.12, 1 : 10.77.2.13 }:8080 comment "www"
+                \t}
+
+                \tchain output {
+                \t\ttype nat hook output priority -100; policy accept;
+                \t\tip daddr 10.77.9.100 tcp dport 80 dnat ip to numgen inc mod 2 map { 0 : 10.77.2.12, 1 : 10.77.2.13 }:8080 comment "www"
+                \t}
+
+                \tchain tag {
+                \t\ttype filter hook prerouting priority mangle; policy accept;
+                \t\tip daddr 10.77.9.100 tcp dport 80 meta mark set 0x00000007 ct mark set meta mark comment "www"
+                \t}
+                }
+                """;
+        assertEquals(Map.of("prerouting", 1, "output", 1, "tag", 1), NftBackend.rulesPerChain(script));
+        assertEquals(NftBackend.rulesPerChain(script), NftBackend.rulesPerChain(listing));
+        String edited = listing.replace("\t\ttype nat hook output", "\t\tip daddr 10.77.9.100 drop\n\t\ttype nat hook output");
+        assertEquals(Map.of("prerouting", 1, "output", 2, "tag", 1), NftBackend.rulesPerChain(edited));
+        assertEquals(Map.of(), NftBackend.rulesPerChain("table inet hoststated {\n}\n"));
     }
 }
