@@ -35,7 +35,7 @@ final class ListenerSockets {
     record Listen(InetSocketAddress address, boolean udp) {
         @Override
         public String toString() {
-            return (udp ? "udp " : "") + address;
+            return (udp ? "udp " : "") + NetUtil.toSocketAddressString(address);
         }
     }
 
@@ -188,7 +188,7 @@ final class ListenerSockets {
         try {
             s.listen(backlog);
         } catch (IOException e) {
-            log.warn("listener {}: cannot change the backlog to {}: {}", a, backlog, e.getMessage());
+            log.warn("listener {}: cannot change the backlog to {}: {}", NetUtil.toSocketAddressString(a), backlog, e.getMessage());
         }
     }
 

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.ProtocolType;
@@ -23,6 +24,7 @@ import org.hoststated.core.config.RelayConfig;
 import org.hoststated.relay.handler.HeldSession;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
+import org.hoststated.relay.handler.SessionInfo;
 import org.hoststated.relay.handler.TcpRelayInitializer;
 import org.hoststated.relay.http.HttpRelayInitializer;
 import org.hoststated.relay.lb.HostSelector;
@@ -187,7 +189,8 @@ public final class RelayServer {
                 closed.addListener(done -> acceptQueued());
             }
         }
-        log.debug("relay {}: accepting on {}", relay.name(), f.channel().localAddress());
+        log.debug("relay {}: accepting on {}", relay.name(),
+                SessionInfo.address((InetSocketAddress) f.channel().localAddress()));
     }
 
     /**

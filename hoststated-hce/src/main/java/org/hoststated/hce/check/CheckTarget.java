@@ -7,4 +7,10 @@ import java.net.InetAddress;
  * logs), its address and the table's real port (0 for checks without a port).
  */
 public record CheckTarget(int hostId, String name, InetAddress address, int port) {
+    /** "host NAME (ADDRESS port PORT)", as the check's log lines name it. */
+    @Override
+    public String toString() {
+        String at = address.getHostAddress() + (port == 0 ? "" : " port " + port);
+        return "host " + name + " (" + at + ")";
+    }
 }

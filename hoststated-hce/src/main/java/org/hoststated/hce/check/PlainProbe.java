@@ -281,8 +281,7 @@ public final class PlainProbe implements Probe {
         }
 
         private CheckResult connectFailed(int errno) {
-            log.debug("host {} ({} port {}): connect: {}", target.name(), target.address().getHostAddress(),
-                    target.port(), org.hoststated.core.posix.Errno.strerror(errno));
+            log.debug("{}: connect: {}", target, org.hoststated.core.posix.Errno.strerror(errno));
             if (errno == CheckSocket.ECONNRESET) {
                 // Reset after the handshake: the port accepted the connection, which is all tcp
                 // asks; a check that reads an answer got none.

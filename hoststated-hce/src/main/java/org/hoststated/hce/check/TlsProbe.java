@@ -84,13 +84,14 @@ public final class TlsProbe implements Probe {
     @Override
     public void probe(CheckTarget target, long deadlineNanos, byte[] request, ResponseValidator validator,
             Consumer<CheckResult> done) {
-        new Attempt(request, validator, done).begin(target, deadlineNanos);
+        new Attempt(target, request, validator, done).begin(deadlineNanos);
     }
 
     private enum Phase { CONNECT, HANDSHAKE, READ }
 
     /** One probe; reports once, then closes its channel and frees its buffer. */
     private final class Attempt extends ChannelInboundHandlerAdapter {
+        private final CheckTarget target;
         private final byte[] request;
         private final ResponseValidator validator;
         private final Consumer<CheckResult> done;
@@ -101,13 +102,14 @@ public final class TlsProbe implements Probe {
         private EngineLag lag;
         private boolean finished;
 
-        Attempt(byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
+        Attempt(CheckTarget target, byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
+            this.target = target;
             this.request = request;
             this.validator = validator;
             this.done = done;
         }
 
-        void begin(CheckTarget target, long deadlineNanos) {
+        void begin(long deadlineNanos) {
             lag = new EngineLag(deadlineNanos);
             timer = loop.schedule(this::deadline, deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
             Bootstrap b = target.address() instanceof Inet6Address ? v6 : v4;
@@ -159,7 +161,7 @@ public final class TlsProbe implements Probe {
                 if (e.isSuccess()) {
                     ready();
                 } else {
-                    log.debug("{}: ssl handshake: {}", channel.remoteAddress(), e.cause().getMessage());
+                    log.debug("{}: ssl handshake: {}", target, e.cause().getMessage());
                     finish(CheckResult.down(HostError.SSL_CONNECT_ERROR));
                 }
             }
@@ -203,7 +205,7 @@ public final class TlsProbe implements Probe {
             if (finished) {
                 return;
             }
-            log.debug("{}: {}", channel.remoteAddress(), cause.getMessage());
+            log.debug("{}: {}", target, cause.getMessage());
             if (phase == Phase.HANDSHAKE) {
                 finish(CheckResult.down(HostError.SSL_CONNECT_ERROR));
             } else if (phase == Phase.READ) {
@@ -241,7 +243,7 @@ public final class TlsProbe implements Probe {
                 } catch (RuntimeException e) {
                     // A Netty whose handle wants its registration after all: judge without the
                     // read rather than leave the check undecided.
-                    log.error("{}: cannot read what waits at the deadline: {}", channel.remoteAddress(), e.toString());
+                    log.error("{}: cannot read what waits at the deadline: {}", target, e.toString());
                 }
             }
         }
