@@ -40,6 +40,10 @@ public final class NftBackend extends KernelBackend {
     private String listed;
     /** When the table was last found changed (currentTimeMillis), to warn once a minute at most. */
     private long lastDrift;
+    /** Listings in a row whose chains did not hold the rules written ({@link #own}); writer thread only. */
+    private int unlike;
+    /** After this many such listings in a row, one is taken as it is. */
+    static final int UNLIKE_MAX = 3;
     /** How long the last listing took (ms): a table of thousands of hosts takes a while to list. */
     private volatile long listMs;
 
@@ -150,7 +154,33 @@ public final class NftBackend extends KernelBackend {
      * the baseline, such a listing would hide that edit for good.
      */
     private String own(String listing) {
-        return listing != null && rulesPerChain(listing).equals(rulesPerChain(applied)) ? listing : null;
+        if (listing == null) {
+            return null;
+        }
+        Map<String, Integer> listed = rulesPerChain(listing);
+        Map<String, Integer> wrote = rulesPerChain(applied);
+        if (listed.equals(wrote)) {
+            unlike = 0;
+            return listing;
+        }
+        // An nft that lists our chains with other lines than ours would otherwise make every
+        // comparison a rewrite: after a few listings in a row, take the listing as it is.
+        if (++unlike < UNLIKE_MAX) {
+            return null;
+        }
+        if (unlike == UNLIKE_MAX) {
+            log.warn("table inet {}: nft lists its chains with other line counts than written ({} against {}), "
+                    + "{} times in a row; comparing with its listing as it is", table, counts(listed), counts(wrote),
+                    UNLIKE_MAX);
+        }
+        return listing;
+    }
+
+    /** "prerouting 2, output 1". */
+    private static String counts(Map<String, Integer> rules) {
+        StringBuilder b = new StringBuilder();
+        rules.forEach((chain, n) -> b.append(b.length() == 0 ? "" : ", ").append(chain).append(' ').append(n));
+        return b.toString();
     }
 
     @Override
