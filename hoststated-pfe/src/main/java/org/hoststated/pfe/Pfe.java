@@ -181,8 +181,9 @@ public final class Pfe extends Engine {
             reply(m, MessageType.CTL_FAIL, new Text(o.failure()));
             return;
         }
-        notifyPeers(o.notices());
+        // Logged first: the check engine's line about the host's next check can follow at once.
         log.info("{} by control client {}{}", o.done(), m.peerId(), o.also());
+        notifyPeers(o.notices());
         scheduleL3();
         sendDisabledSet();
         reply(m, MessageType.CTL_OK, Empty.INSTANCE);
