@@ -894,7 +894,12 @@ abstract class TcpRelayTest {
             try (TestBackend b = TestBackend.identEcho("a");
                     RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.forward(b),
                             org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null)) {
+                long before = OutOfDescriptors.open();
                 assertEquals("a", identify(r));
+                // The sockets of that session close after it returns (the relay's two, the
+                // backend's); one closed after the fill below would be a free descriptor for the
+                // accept, which then succeeds (a CI failure).
+                await(() -> OutOfDescriptors.open() <= before);
                 Channel listener = r.server.listener();
                 AcceptFailures failures = listener.pipeline().get(AcceptFailures.class);
                 java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open();
@@ -978,11 +983,16 @@ abstract class TcpRelayTest {
             String[] f = limits.split("\\s+");
             soft = f[3];
             hard = f[4];
-            long open;
+            prlimit((open() + 32) + ":" + hard);
+        }
+
+        /** How many descriptors this process has open. */
+        static long open() {
             try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
-                open = fds.count();
+                return fds.count();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            prlimit((open + 32) + ":" + hard);
         }
 
         void fill() {
