@@ -28,17 +28,21 @@ public final class CheckResults {
         this.out = out;
     }
 
-    /** Applies {@code r} to {@code health}, logs as SPEC section 4 says, and sends the status. */
-    public void report(HostConfig host, Check check, HostHealth health, CheckResult r, long latencyMs) {
+    /**
+     * Applies {@code r} to {@code health}, logs as SPEC section 4 says, and sends the status.
+     * {@code label} names the host in the lines: its name, and its table's too where another
+     * table has a host of that name (the original's line could not tell them apart).
+     */
+    public void report(String label, HostConfig host, Check check, HostHealth health, CheckResult r, long latencyMs) {
         boolean changed = health.apply(r.state(), r.error());
         if (changed ? logMode != LogMode.NONE : logMode == LogMode.ALL) {
             // The original's line, then why a host that is not up failed its check (relayd put
             // it in the parentheses; after the line, a parser of the original's keeps working).
-            log.info("host {}, check {}{} ({}ms), state {} -> {}, availability {}{}", host.name(), check.kind(),
+            log.info("host {}, check {}{} ({}ms), state {} -> {}, availability {}{}", label, check.kind(),
                     check.ssl() ? " use ssl" : "", latencyMs, health.lastState(), health.state(),
                     health.availability(), why(health, r));
         }
-        log.debug("host {}: {}", host.name(), r.error());
+        log.debug("host {}: {}", label, r.error());
         out.accept(status(host, health, (int) Math.min(Integer.MAX_VALUE, latencyMs)));
     }
 

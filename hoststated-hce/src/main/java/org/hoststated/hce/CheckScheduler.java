@@ -6,8 +6,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.core.config.Config;
@@ -69,6 +71,8 @@ public final class CheckScheduler {
     private static final class HostEntry {
         final HostConfig host;
         final TableEntry table;
+        /** Its name in log lines; with its table's when another table has a host of that name. */
+        final String label;
         final CheckTarget target;
         HostHealth health;
         boolean enabled = true;
@@ -81,9 +85,10 @@ public final class CheckScheduler {
         long verdictRound;
         int epoch;
 
-        HostEntry(HostConfig host, TableEntry table) {
+        HostEntry(HostConfig host, TableEntry table, boolean nameInSeveralTables) {
             this.host = host;
             this.table = table;
+            this.label = nameInSeveralTables ? host.name() + " (table " + table.config.name() + ")" : host.name();
             this.health = new HostHealth(host.retry());
             this.target = new CheckTarget(host.id(), host.name(), host.address(), table.config.port());
         }
@@ -130,16 +135,32 @@ public final class CheckScheduler {
         this.roundStarted = roundStarted;
         this.options = options;
         this.results = new CheckResults(generation, options.logMode(), statusOut);
+        Set<String> inSeveralTables = namesInSeveralTables(config.activeTables());
         for (TableConfig t : config.activeTables()) {
             TableEntry te = new TableEntry(t, checks.forTable(t), config.globals().intervalSec());
             tables.add(te);
             tablesById.put(t.id(), te);
             for (HostConfig h : t.hosts()) {
-                HostEntry he = new HostEntry(h, te);
+                HostEntry he = new HostEntry(h, te, inSeveralTables.contains(h.name()));
                 hosts.put(h.id(), he);
                 hostOrder.add(he);
             }
         }
+    }
+
+    /** The host names that more than one of {@code tables} has. */
+    private static Set<String> namesInSeveralTables(List<TableConfig> tables) {
+        Map<String, Integer> tablesPerName = new HashMap<>();
+        for (TableConfig t : tables) {
+            t.hosts().stream().map(HostConfig::name).distinct().forEach(n -> tablesPerName.merge(n, 1, Integer::sum));
+        }
+        Set<String> several = new HashSet<>();
+        tablesPerName.forEach((n, count) -> {
+            if (count > 1) {
+                several.add(n);
+            }
+        });
+        return several;
     }
 
     public int generation() {
@@ -512,11 +533,11 @@ public final class CheckScheduler {
         boolean held = heldVerdicts.hold(() -> {
             // A disable or enable since made this verdict void, as for a check in flight.
             if (!closed && epoch == e.epoch) {
-                results.report(e.host, e.table.check, e.health, r, ms);
+                results.report(e.label, e.host, e.table.check, e.health, r, ms);
             }
         });
         if (!held) {
-            results.report(e.host, e.table.check, e.health, r, ms);
+            results.report(e.label, e.host, e.table.check, e.health, r, ms);
         }
     }
 

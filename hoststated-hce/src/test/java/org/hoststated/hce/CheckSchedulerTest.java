@@ -80,6 +80,41 @@ class CheckSchedulerTest {
     }
 
     /**
+     * A host name that two tables have is named with its table in the state-change line, so
+     * that the two lines can be told apart; a name of one table alone is the original's line.
+     */
+    @Test
+    void aHostInTwoTablesIsNamedWithItsTable(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        int up = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500)
+                .table("web", up, CheckConfig.tcp(), List.of("127.0.0.1", "::1"), 0)
+                .table("dead", TestServers.refusedPort(), CheckConfig.tcp(), List.of("127.0.0.1"), 0)
+                .build();
+        java.nio.file.Path devLog = tmp.resolve("log");
+        List<String> lines = new java.util.ArrayList<>();
+        try (org.hoststated.core.posix.UnixDatagramSocket syslogd =
+                org.hoststated.core.posix.UnixDatagramSocket.bind(devLog)) {
+            org.hoststated.core.log.LogConfig.init("hoststated", "hce", false, false, devLog);
+            try {
+                CheckScheduler s = scheduler(c, 1);
+                loop.run(s::start);
+                assertTrue(loop.await(() -> statuses.size() == 3, WAIT));
+                byte[] buf = new byte[9000];
+                while (lines.size() < 3) {
+                    lines.add(new String(buf, 0, syslogd.receive(buf), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            } finally {
+                org.hoststated.core.log.LogConfig.init("hoststated", "hoststated", true, false);
+            }
+        }
+        String all = String.join("\n", lines);
+        assertTrue(all.contains(": host 127.0.0.1 (table web), check tcp ("), all);
+        assertTrue(all.contains(": host 127.0.0.1 (table dead), check tcp ("), all);
+        assertTrue(all.contains(": host ::1, check tcp ("), all);
+    }
+
+    /**
      * With room for two checks a round (a full script pool), the hosts left without a verdict go
      * first in the next round: every host is checked in turn, not the first two for ever.
      */
