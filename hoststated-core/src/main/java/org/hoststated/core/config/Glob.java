@@ -5,8 +5,8 @@ package org.hoststated.core.config;
  * {@code ?}, {@code [...]} with ranges, {@code !} or {@code ^} negation and backslash escapes,
  * backslash quoting outside; {@code *} also matches {@code /} and newlines, and the whole text
  * must match. {@code check send ... expect} matches with flags 0 ({@link #matches}), as the
- * original did; protocol rules with FNM_CASEFOLD ({@link #matchesIgnoringCase}, ASCII), as
- * relayd did.
+ * original did; protocol rules with FNM_CASEFOLD ({@link #matchesIgnoringCase}), as relayd did, and
+ * beyond ASCII too.
  *
  * <p>Matched directly, never through a regular expression: the text comes from a host or a
  * client, and a backtracking regex of a pattern with several stars ({@code *a*b*c*}) takes time
@@ -119,7 +119,18 @@ public final class Glob {
         return hit != negate;
     }
 
+    /**
+     * {@code c} in lower case when folding: beyond ASCII as Unicode's simple case mapping has it
+     * (a pattern is written in UTF-8 and values are matched as UTF-8 too, so a filter on
+     * {@code CAFÉ} must see {@code café}); fnmatch's FNM_CASEFOLD in the C locale folded A-Z only.
+     */
     private static char fold(char c, boolean fold) {
-        return fold && c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        if (!fold) {
+            return c;
+        }
+        if (c < 0x80) {
+            return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        }
+        return Character.toLowerCase(Character.toUpperCase(c));
     }
 }

@@ -48,7 +48,9 @@ class GlobTest {
     @CsvSource({"*bot*, GoogleBot/2.1, true", "*bot*, firefox, false", "a?c, ABC, true", "a?c, ac, false",
             "/admin*, /ADMIN/x, true", "[a-c]x, Bx, true", "[!a-c]x, bx, false", "[!a-c]x, dx, true",
             "[A-C]x, bX, true", "\\*, *, true", "\\*, a, false", "*.css, /s/a.css, true", "*.css, /s/a.cssx, false",
-            "*, '', true", "'', '', true", "'', a, false", "a*b*c, aXbYbZc, true", "[ab, [ab, true"})
+            "*, '', true", "'', '', true", "'', a, false", "a*b*c, aXbYbZc, true", "[ab, [ab, true",
+            // Beyond ASCII too (a filter on CAFÉ let café through); Latin-1 and Greek.
+            "CAFÉ, café, true", "ÜBER*, über-x, true", "Σ?Σ, σxσ, true", "[À-Þ]x, éx, true", "café, cafe, false"})
     void matchesIgnoringCase(String pattern, String text, boolean expected) {
         assertEquals(expected, Glob.matchesIgnoringCase(pattern, text));
     }

@@ -572,6 +572,10 @@ final class HeadRewriter {
                         p.set(i, value(idx));
                     }
                 }
+                // The same variable as servers that split a query at ';' read it, changed too.
+                if (!cookie && p.editInside(n.key(), value(idx))) {
+                    any = true;
+                }
                 if (!any) {
                     p.add(name, value(idx));
                 }
@@ -581,6 +585,9 @@ final class HeadRewriter {
                     if (p.nameIs(i, n.key())) {
                         p.remove(i);
                     }
+                }
+                if (!cookie && p.editInside(n.key(), null)) {
+                    any = true;
                 }
             }
             case EXPECT -> expect(n, any && every);

@@ -160,6 +160,48 @@ final class Pairs {
         return out == null ? List.of() : out;
     }
 
+    /**
+     * Changes to {@code value}, or removes when it is null, the variables named {@code key}
+     * that a server splitting at {@code ;} finds inside pairs of other names ({@link
+     * #splitQuery}): {@code t=ok;drop=1} keeps {@code drop} for such a server unless a remove
+     * takes it out of there too. Whether there was any.
+     */
+    boolean editInside(String key, String value) {
+        boolean found = false;
+        for (int i = names.size() - 1; i >= 0; i--) {
+            String v = values.get(i);
+            String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
+            if (whole.indexOf(';') < 0 || nameIs(i, key)) {
+                continue; // a pair of that name itself is the caller's
+            }
+            List<String> kept = new ArrayList<>();
+            boolean hit = false;
+            for (String token : whole.split(";", -1)) {
+                int eq = token.indexOf('=');
+                String name = eq < 0 ? token : token.substring(0, eq);
+                if (!token.isEmpty() && decoded(name).equalsIgnoreCase(key)) {
+                    hit = true;
+                    if (value == null) {
+                        continue;
+                    }
+                    token = name + "=" + value;
+                }
+                kept.add(token);
+            }
+            if (!hit) {
+                continue;
+            }
+            found = true;
+            String rest = String.join(";", kept);
+            remove(i);
+            if (!rest.isEmpty()) {
+                int eq = rest.indexOf('=');
+                insert(i, eq < 0 ? rest : rest.substring(0, eq), eq < 0 ? null : rest.substring(eq + 1));
+            }
+        }
+        return found;
+    }
+
     private static boolean splits(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -181,17 +223,21 @@ final class Pairs {
     }
 
     void add(String name, String value) {
+        insert(names.size(), name, value);
+    }
+
+    private void insert(int i, String name, String value) {
         String n = decoded(name);
         String v = decoded(value);
         // decoded() returns its argument itself when there is nothing to decode.
         if (!separate() && (n != name || v != value)) {
             ownMatchForms();
         }
-        names.add(name);
-        values.add(value);
+        names.add(i, name);
+        values.add(i, value);
         if (separate()) {
-            matchNames.add(n);
-            matchValues.add(v);
+            matchNames.add(i, n);
+            matchValues.add(i, v);
         }
     }
 

@@ -11,12 +11,12 @@ import java.net.InetSocketAddress;
 public final class Hash implements Scheduler {
     @Override
     public int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
-        return Integer.remainderUnsigned(hash(listen, hashKey), n);
+        return Integer.remainderUnsigned(Hash32.mix(hash(listen, hashKey)), n);
     }
 
     @Override
     public int instead(int k, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
-        return Integer.remainderUnsigned(Hash32.mix(hash(listen, hashKey)), k);
+        return Integer.remainderUnsigned(Hash32.mix(Hash32.mix(hash(listen, hashKey))), k);
     }
 
     private static int hash(InetSocketAddress listen, int hashKey) {

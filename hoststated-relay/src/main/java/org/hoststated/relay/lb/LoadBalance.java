@@ -5,19 +5,26 @@ import java.net.InetSocketAddress;
 /**
  * {@code loadbalance}: hash32 of the session's hash key (the relay key, plus the values of an
  * HTTP relay's {@code hash} actions), the client's address, the listen address
- * and the listen port, modulo the number of hosts. relayd hashed the whole client
- * {@code sockaddr}, port included, which spread one client over every host; hashing only its
- * address keeps a client on one host while that host is up.
+ * and the listen port, mixed ({@link Hash32#mix}), modulo the number of hosts. relayd hashed the
+ * whole client {@code sockaddr}, port included, which spread one client over every host;
+ * hashing only its address keeps a client on one host while that host is up. relayd took the
+ * hash itself modulo the hosts: its low bits are a plain sum of the bytes, so with 2, 4 or 8
+ * hosts two values that differ only in the case of their letters (32 apart) or in the order of
+ * their bytes always went to the same host.
+ *
+ * <p>{@link #instead} mixes once more: its remainder must not follow {@link #start}'s (with 4
+ * hosts and 2 up, a second remainder of the same value would send every moved session to the
+ * same one).
  */
 public final class LoadBalance implements Scheduler {
     @Override
     public int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
-        return Integer.remainderUnsigned(hash(client, listen, hashKey), n);
+        return Integer.remainderUnsigned(Hash32.mix(hash(client, listen, hashKey)), n);
     }
 
     @Override
     public int instead(int k, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
-        return Integer.remainderUnsigned(Hash32.mix(hash(client, listen, hashKey)), k);
+        return Integer.remainderUnsigned(Hash32.mix(Hash32.mix(hash(client, listen, hashKey))), k);
     }
 
     private static int hash(InetSocketAddress client, InetSocketAddress listen, int hashKey) {

@@ -374,6 +374,30 @@ class HttpRulesTest {
     }
 
     /**
+     * A remove takes a variable out of where servers that split at {@code ;} find it too, and a
+     * change changes it there: {@code t=ok;drop=1} kept {@code drop} for Rack 2 and its kind.
+     */
+    @Test
+    void queryVariablesHiddenBehindASemicolonAreRemovedAndChangedThereToo() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.QUERY, Action.REMOVE, "drop", null)
+                        .node(REQ, NodeType.QUERY, Action.CHANGE, "q", "new").start()) {
+            String[][] cases = {
+                {"t=ok;drop=1;q=5", "t=ok;q=new"},
+                {"x;drop=1", "x&q=new"},
+                {"drop=1;x=2&y=3", "y=3&q=new"},
+                {"a=1;%64rop=2&b=3", "a=1&b=3&q=new"},
+                {"a=1;DROP=2&q=7", "a=1&q=new"},
+                {"a=b%3Bdrop=1", "a=b%3Bdrop=1&q=new"},
+            };
+            for (String[] c : cases) {
+                assertTrue(r.forwarded("GET /p?" + c[0] + " HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .startsWith("GET /p?" + c[1] + " HTTP/1.1\r\n"), c[0]);
+            }
+        }
+    }
+
+    /**
      * A query key is a decoded name: one with {@code &}, {@code =} or {@code +} goes into the
      * target escaped, as the variable it matches is written, not as more variables or a space.
      */

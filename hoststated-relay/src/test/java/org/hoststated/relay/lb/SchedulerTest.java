@@ -74,7 +74,7 @@ class SchedulerTest {
     }
 
     @Test
-    void loadBalanceIndexIsTheHashModuloHostCount() throws Exception {
+    void loadBalanceIndexIsTheMixedHashModuloHostCount() throws Exception {
         int key = Hash32.relayKey("www", "webhosts");
         InetSocketAddress c = addr("198.51.100.7", 5555);
         InetSocketAddress l = addr("192.0.2.100", 8080);
@@ -82,7 +82,29 @@ class SchedulerTest {
         for (byte b : new byte[] {(byte) 198, 51, 100, 7, (byte) 192, 0, 2, 100, (byte) (8080 >> 8), (byte) (8080 & 0xff)}) {
             p = (p * 33 + (b & 0xff)) & 0xffffffffL;
         }
-        assertEquals((int) (p % 5), new LoadBalance().start(5, c, l, key));
+        assertEquals(Integer.remainderUnsigned(Hash32.mix((int) p), 5), new LoadBalance().start(5, c, l, key));
+    }
+
+    /**
+     * The djb2 hash's low bits are the sum of the bytes: taken modulo 4 hosts as relay.c took
+     * it, a value and its upper-case form (30 of 30 in a probe), or any two values of the same
+     * bytes in another order, always went to the same host.
+     */
+    @Test
+    void hashValuesThatDifferInCaseOrOrderSpread() throws Exception {
+        int relayKey = Hash32.relayKey("r", "t");
+        InetSocketAddress l = addr("192.0.2.100", 80);
+        int same = 0;
+        for (int i = 0; i < 200; i++) {
+            String v = "sess" + Integer.toHexString(i * 7919 + 4242) + "abc";
+            int lower = new Hash().start(4, null, l, Hash32.str(v, relayKey));
+            int upper = new Hash().start(4, null, l, Hash32.str(v.toUpperCase(java.util.Locale.ROOT), relayKey));
+            int reversed = new Hash().start(4, null, l,
+                    Hash32.str(new StringBuilder(v).reverse().toString(), relayKey));
+            same += (lower == upper ? 1 : 0) + (lower == reversed ? 1 : 0);
+        }
+        // About a quarter of 400 pairs by chance; all 400 before.
+        assertTrue(same > 50 && same < 150, same + " of 400 pairs on the same host");
     }
 
     @Test
