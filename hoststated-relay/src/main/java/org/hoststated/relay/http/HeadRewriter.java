@@ -138,24 +138,52 @@ final class HeadRewriter {
             if (r.node().marked() && !marked) {
                 continue;
             }
-            switch (r.node().type()) {
-                case HEADER -> header(r, i);
-                case QUERY -> {
-                    if (head.asteriskForm) {
-                        noTarget(r.node());
-                    } else {
-                        pairs(r, i, queryPairs());
-                    }
+            try {
+                apply(r, i, head);
+            } catch (HttpException e) {
+                logRest(i + 1, head);
+                throw e;
+            }
+        }
+    }
+
+    private void apply(HttpRules.Rule r, int i, HttpHead head) throws HttpException {
+        switch (r.node().type()) {
+            case HEADER -> header(r, i);
+            case QUERY -> {
+                if (head.asteriskForm) {
+                    noTarget(r.node());
+                } else {
+                    pairs(r, i, queryPairs());
                 }
-                case COOKIE -> pairs(r, i, cookies());
-                case PATH -> {
-                    if (head.asteriskForm) {
-                        noTarget(r.node());
-                    } else {
-                        path(r, i);
-                    }
+            }
+            case COOKIE -> pairs(r, i, cookies());
+            case PATH -> {
+                if (head.asteriskForm) {
+                    noTarget(r.node());
+                } else {
+                    path(r, i);
                 }
-                default -> throw new IllegalStateException();
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    /**
+     * Runs the {@code log} actions from rule {@code from} on, after a rule refused the message:
+     * a refused request is the one most worth its logged fields, and a log action changes
+     * nothing, so where it is written must not decide whether it logs.
+     */
+    private void logRest(int from, HttpHead head) {
+        for (int i = from; i < rules.size(); i++) {
+            HttpRules.Rule r = rules.get(i);
+            if (r.node().action() != Action.LOG || r.node().marked() && !marked) {
+                continue;
+            }
+            try {
+                apply(r, i, head);
+            } catch (HttpException e) {
+                // A log action refuses nothing; a path that cannot be matched logs nothing.
             }
         }
     }

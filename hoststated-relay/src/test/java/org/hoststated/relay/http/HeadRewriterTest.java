@@ -2,6 +2,7 @@ package org.hoststated.relay.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -153,6 +154,26 @@ class HeadRewriterTest {
         assertEquals("GET /?id=5 HTTP/1.1\r\nHost: b\r\nUser-Agent: curl/8\r\n\r\n",
                 rewrite(r, "GET /?id=5 HTTP/1.1\r\nHost: a\r\nUser-Agent: curl/8\r\n\r\n"));
         assertEquals(" [User-Agent: curl/8] [id: 5] [Host: a]", logged.toString());
+    }
+
+    /**
+     * A refused request still logs the fields of the log actions written after the rule that
+     * refused it (a probe's 403 line had none), and only those: the actions that change or
+     * check do not run.
+     */
+    @Test
+    void aRefusedRequestLogsTheFieldsOfTheLogActionsAfterTheRefusal() throws Exception {
+        StringBuilder logged = new StringBuilder();
+        SessionValues v = logging(logged);
+        HeadRewriter r = rewriter(v, node(NodeType.PATH, Action.FILTER, "/admin*", "*", false),
+                node(NodeType.HEADER, Action.LOG, "User-Agent", null, true),
+                node(NodeType.HEADER, Action.EXPECT, "X-Never", "x", true),
+                node(NodeType.COOKIE, Action.LOG, "sess", null, true));
+        HttpException e = assertThrows(HttpException.class, () -> rewrite(r,
+                "GET /admin HTTP/1.1\r\nHost: a\r\nUser-Agent: attacker\r\nCookie: sess=S9\r\n\r\n"));
+        assertEquals(403, e.status());
+        assertTrue(e.getMessage().contains("filtered path /admin*"), e.getMessage());
+        assertEquals(" [User-Agent: attacker] [sess: S9]", logged.toString());
     }
 
     @Test
