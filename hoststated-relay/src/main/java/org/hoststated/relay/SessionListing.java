@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.hoststated.core.msg.CtlSession;
+import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
 
 /**
@@ -53,7 +54,8 @@ final class SessionListing {
             for (Channel ch : s.context().sessions()) {
                 SessionInfo info = SessionInfo.of(ch);
                 if (info != null) {
-                    out.add(info.toCtl(loops.getOrDefault(ch.eventLoop(), 0), nowNanos).withRelayId(relayId));
+                    out.add(info.toCtl(loops.getOrDefault(ch.eventLoop(), 0), nowNanos, RelaySession.ending(ch))
+                            .withRelayId(relayId));
                 }
             }
         }

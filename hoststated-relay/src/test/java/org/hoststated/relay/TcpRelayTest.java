@@ -228,6 +228,12 @@ abstract class TcpRelayTest {
                 c.setSoTimeout(20_000);
                 c.getOutputStream().write('x');
                 awaitSession(r);
+                // While it holds the rest for the client, the session is closing: listed as DONE
+                // (it was listed RUNNING, with the server that had reset it).
+                var loops = SessionListing.number(r.workers);
+                await(() -> SessionListing.rows(List.of(r.server), Map.of(), loops, System.nanoTime()).stream()
+                        .anyMatch(org.hoststated.core.msg.CtlSession::done));
+                assertFalse(r.sessions().isEmpty(), "listed DONE while it was still there");
                 await(() -> r.sessions().isEmpty());
                 InputStream in = c.getInputStream();
                 long got = 0;

@@ -96,6 +96,15 @@ public final class RelaySession {
         client.attr(REASON).setIfAbsent(reason);
     }
 
+    /**
+     * Whether the session's end is decided (a reason recorded): it only passes on what it holds
+     * before it closes, and is listed as DONE, not RUNNING (a session whose server had reset it
+     * was listed RUNNING, with that server, for the seconds its client took to read the rest).
+     */
+    public static boolean ending(Channel client) {
+        return client.hasAttr(REASON) && client.attr(REASON).get() != null;
+    }
+
     /** Bytes queued on {@code ch} that its peer has not taken yet; 0 for none or null. */
     public static long pendingBytes(Channel ch) {
         if (ch == null) {

@@ -225,10 +225,10 @@ public final class SessionInfo {
     }
 
     /** The {@code show sessions} row, as of {@code nowNanos}; {@code loop} is the worker number. */
-    public CtlSession toCtl(int loop, long nowNanos) {
+    public CtlSession toCtl(int loop, long nowNanos, boolean ending) {
         InetSocketAddress t = target;
         return new CtlSession(relayId, loop, id, client.getAddress(), client.getPort(),
-                t == null ? null : t.getAddress(), t == null ? 0 : t.getPort(), done,
+                t == null ? null : t.getAddress(), t == null ? 0 : t.getPort(), done || ending,
                 Math.max(0, (nowNanos - startNanos) / 1_000_000), Math.max(0, (nowNanos - lastActivityNanos) / 1_000_000),
                 toServer, toClient);
     }

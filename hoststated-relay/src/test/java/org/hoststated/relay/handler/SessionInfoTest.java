@@ -40,7 +40,7 @@ class SessionInfoTest {
         assertEquals(0, counters.active());
         assertEquals(1, counters.total());
         assertTrue(ctx.sessions().isEmpty());
-        assertTrue(s.toCtl(0, System.nanoTime()).done());
+        assertTrue(s.toCtl(0, System.nanoTime(), false).done());
     }
 
     /**
@@ -60,8 +60,8 @@ class SessionInfoTest {
                 .endsWith(" (3 active), unknown -> 10.0.0.2:80, 1502 ms, 517 bytes to server, 91234 bytes to client,"
                         + " server: Connection reset by peer [Host: a.example]"),
                 s.closeLine("www", 3, 1502, "server: Connection reset by peer"));
-        assertEquals(517, s.toCtl(0, System.nanoTime()).toServer());
-        assertEquals(91_234, s.toCtl(0, System.nanoTime()).toClient());
+        assertEquals(517, s.toCtl(0, System.nanoTime(), false).toServer());
+        assertEquals(91_234, s.toCtl(0, System.nanoTime(), false).toClient());
         ch.close();
     }
 
