@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.function.Consumer;
 import org.hoststated.core.config.Action;
 import org.hoststated.core.config.Glob;
@@ -638,7 +639,7 @@ final class HeadRewriter {
     private void path(HttpRules.Rule r, int idx) throws HttpException {
         ProtocolNode n = r.node();
         splitTarget();
-        boolean at = pathMatches(n.key(), n.action() == Action.EXPECT);
+        boolean at = pathMatches(n.key(), n.action() == Action.EXPECT, r.keyBeyondAscii());
         String q = query == null ? "" : query;
         if (at && n.log()) {
             values.log(path, q);
@@ -678,17 +679,20 @@ final class HeadRewriter {
      * {@link TargetNormalizer#pathWithParametersRemoved}): {@code all} asks that every form
      * match (an {@code expect}), else any will do.
      */
-    private boolean pathMatches(String key, boolean all) throws HttpException {
+    private boolean pathMatches(String key, boolean all, boolean beyondAscii) throws HttpException {
         if (pathForm == null) {
             pathForm = TargetNormalizer.path(path);
             pathSlashForm = TargetNormalizer.pathWithSlashesDecoded(path);
             pathParamForm = TargetNormalizer.pathWithParametersRemoved(path);
         }
-        boolean kept = Glob.matchesIgnoringCase(key, pathForm);
+        // A key beyond ASCII is written in UTF-8: it matches the bytes escaped in the path as
+        // their text (kept escaped, as the forms have them, no such key could ever match).
+        UnaryOperator<String> form = beyondAscii ? TargetNormalizer::utf8Escapes : UnaryOperator.identity();
+        boolean kept = Glob.matchesIgnoringCase(key, form.apply(pathForm));
         if (kept != all) {
             return kept;
         }
-        return differs(key, pathSlashForm, all) || differs(key, pathParamForm, all) ? !all : all;
+        return differs(key, form.apply(pathSlashForm), all) || differs(key, form.apply(pathParamForm), all) ? !all : all;
     }
 
     private static boolean differs(String key, String form, boolean matched) {

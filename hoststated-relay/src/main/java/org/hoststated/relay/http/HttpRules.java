@@ -18,8 +18,12 @@ import org.slf4j.LoggerFactory;
 final class HttpRules {
     private static final Logger log = LoggerFactory.getLogger(HttpRules.class);
 
-    /** One node with its key pre-encoded for matching header names. */
-    record Rule(ProtocolNode node, byte[] keyLower, boolean macros) {
+    /**
+     * One node with its key pre-encoded for matching header names; {@code keyBeyondAscii}: its
+     * key has characters beyond ASCII (a path node's then matches the path's UTF-8 escapes
+     * decoded, {@link TargetNormalizer#utf8Escapes}).
+     */
+    record Rule(ProtocolNode node, byte[] keyLower, boolean macros, boolean keyBeyondAscii) {
     }
 
     final List<Rule> request;
@@ -44,7 +48,8 @@ final class HttpRules {
                         n.action().name().toLowerCase(java.util.Locale.ROOT), n.key());
                 continue;
             }
-            Rule r = new Rule(n, HttpHead.lower(n.key()), n.value() != null && n.value().contains("$"));
+            Rule r = new Rule(n, HttpHead.lower(n.key()), n.value() != null && n.value().contains("$"),
+                    n.key().chars().anyMatch(c -> c >= 0x80));
             if (n.dir() == Direction.REQUEST) {
                 req.add(r);
             } else if (n.type() == NodeType.HEADER) {

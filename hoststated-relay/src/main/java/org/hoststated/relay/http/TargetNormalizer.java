@@ -276,6 +276,52 @@ final class TargetNormalizer {
     }
 
     /** The octet of the escape at {@code s[i] == '%'}, or -1 when two hex digits do not follow. */
+    /**
+     * {@code form} (a path form above, or null) with each run of escapes of bytes beyond ASCII
+     * that is UTF-8 decoded to its text, the rest as it is: what a path pattern written with
+     * characters beyond ASCII is matched with, so that {@code /%C3%9CBER} meets
+     * {@code /über*} with case ignored. The same {@code String} when there is no such run.
+     */
+    static String utf8Escapes(String form) {
+        if (form == null || form.indexOf('%') < 0) {
+            return form;
+        }
+        StringBuilder out = null;
+        int n = form.length();
+        for (int i = 0; i < n; ) {
+            int end = i;
+            while (end < n && form.charAt(end) == '%' && octet(form, end) >= 0x80) {
+                end += 3;
+            }
+            if (end == i) {
+                if (out != null) {
+                    out.append(form.charAt(i));
+                }
+                i++;
+                continue;
+            }
+            byte[] bytes = new byte[(end - i) / 3];
+            for (int k = 0; k < bytes.length; k++) {
+                bytes[k] = (byte) octet(form, i + 3 * k);
+            }
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                text = null; // not UTF-8: kept escaped
+            }
+            if (text != null && out == null) {
+                out = new StringBuilder(n).append(form, 0, i);
+            }
+            if (out != null) {
+                out.append(text != null ? text : form.substring(i, end));
+            }
+            i = end;
+        }
+        return out == null ? form : out.toString();
+    }
+
     private static int octet(String s, int i) {
         int hi = i + 1 < s.length() ? UriSyntax.hexDigit(s.charAt(i + 1)) : -1;
         int lo = i + 2 < s.length() ? UriSyntax.hexDigit(s.charAt(i + 2)) : -1;

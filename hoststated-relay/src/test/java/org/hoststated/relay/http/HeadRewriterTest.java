@@ -176,6 +176,25 @@ class HeadRewriterTest {
         assertEquals(" [User-Agent: attacker] [sess: S9]", logged.toString());
     }
 
+    /**
+     * A path pattern with letters beyond ASCII matches the path that holds them escaped, case
+     * ignored (paths are matched with such escapes kept, and a raw byte beyond ASCII is
+     * refused): {@code /über*} never matched before.
+     */
+    @Test
+    void aPathPatternBeyondAsciiMatchesTheEscapedPath() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.PATH, Action.FILTER, "/über*", "*", false),
+                node(NodeType.PATH, Action.FILTER, "/Ωmega", "*", false));
+        for (String target : List.of("/%C3%BCber", "/%c3%bcber/x?a=1", "/%C3%9CBER", "/%CE%A9mega", "/%CF%89mega")) {
+            HttpException e = assertThrows(HttpException.class,
+                    () -> rewrite(r, "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n"), target);
+            assertEquals(403, e.status(), target);
+        }
+        String other = "GET /uber HTTP/1.1\r\nHost: a\r\n\r\n";
+        assertEquals(other, rewrite(r, other));
+        assertEquals("/über/%2F%FF", TargetNormalizer.utf8Escapes("/%C3%BCber/%2F%FF"));
+    }
+
     @Test
     void loggedUtf8IsLoggedAsItsText() throws Exception {
         StringBuilder logged = new StringBuilder();
