@@ -150,7 +150,8 @@ final class UriSyntax {
     /**
      * Whether [from, to) is {@code uri-host [":" port]} (RFC 9110 7.2, RFC 3986 3.2.2 and
      * 3.2.3): a reg-name or IPv4 address, or an IP-literal in brackets, then an optional colon
-     * and digits. An empty host passes unless {@code hostRequired}.
+     * and digits, a port TCP can have (65535 at most; RFC 3986 allows any digits, no server
+     * listens there). An empty host passes unless {@code hostRequired}.
      */
     static boolean hostAndPort(byte[] a, int base, int from, int to, boolean hostRequired) {
         int i = hostEnd(a, base, from, to);
@@ -159,8 +160,13 @@ final class UriSyntax {
         }
         if (i < to && a[i - base] == ':') {
             i++;
+            int port = 0;
             while (i < to && a[i - base] >= '0' && a[i - base] <= '9') {
+                port = Math.min(port * 10 + a[i - base] - '0', 1 << 20);
                 i++;
+            }
+            if (port > 65535) {
+                return false;
             }
         }
         return i == to;
