@@ -37,6 +37,19 @@ public final class SilentListener implements AutoCloseable {
         throw new IOException("the accept queue did not fill");
     }
 
+    /**
+     * Makes room in the queue (takes and closes the connections that filled it) and returns the
+     * next connection, one whose SYN was dropped until now (the kernel retries it after a
+     * second), within 20 s.
+     */
+    public Socket acceptTheNext() throws IOException {
+        server.setSoTimeout(20_000);
+        for (int i = 0; i < queued.size(); i++) {
+            server.accept().close();
+        }
+        return server.accept();
+    }
+
     public InetSocketAddress address() {
         return (InetSocketAddress) server.getLocalSocketAddress();
     }

@@ -437,6 +437,38 @@ class TlsRelayTest {
     }
 
     /**
+     * A TLS client that sends its data and close_notify while the relay is still connecting to
+     * its server (right after the handshake, as {@code printf data | openssl s_client} does):
+     * the data reaches the server, then a FIN, whether the client keeps its socket open or
+     * closes it at once (the engine's close_notify then meets a reset). It was dropped: "0
+     * bytes to server".
+     */
+    @ParameterizedTest
+    @CsvSource({"TLSv1.3, open", "TLSv1.3, closed", "TLSv1.2, closed"})
+    void dataBeforeCloseNotifyReachesAServerStillConnecting(String protocol, String socket) throws Exception {
+        TlsKeyPair pair = pair();
+        try (SilentListener slow = SilentListener.open()) {
+            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("fwd",
+                    new org.hoststated.core.config.ForwardTarget(java.net.InetAddress.getLoopbackAddress(), "127.0.0.1",
+                            slow.address().getPort(), 0), 600, false);
+            try (RelayFixture r = RelayFixture.startTls(RelayTransport.best(), cfg,
+                    RelayTls.serverContext(pair, SslOptions.defaults()));
+                    TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address(), protocol)) {
+                c.send("hello\n");
+                c.closeNotify();
+                if (socket.equals("closed")) {
+                    c.close();
+                }
+                Thread.sleep(300); // the relay's connect still waits: its SYN was dropped
+                try (java.net.Socket s = slow.acceptTheNext()) {
+                    s.setSoTimeout(20_000);
+                    assertEquals("hello\n", new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+                }
+            }
+        }
+    }
+
+    /**
      * A TLS client that sends close_notify while its server is still sending (no FIN from it
      * yet): BoringSSL answers with the relay's own close_notify at once, and what the server
      * sends next cannot follow. That close_notify would vouch for the cut stream as whole: the

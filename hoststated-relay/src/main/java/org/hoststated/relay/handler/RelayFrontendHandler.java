@@ -57,6 +57,13 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     private boolean clientGone;
     /** The TLS client's FIN cut one of its records: the server is reset, not sent a FIN. */
     private boolean clientCut;
+    /**
+     * The TLS client's close_notify came while its server was being connected: what it sent
+     * before is whole and waits in {@link #pending}; it goes to the server once connected,
+     * even when the client is gone by then (a client that closes its socket right after
+     * close_notify is reset by the engine's answer), and the server then gets its FIN.
+     */
+    private boolean wholeBeforeConnect;
     private SessionInfo session;
     /** Data read from the client before the server was connected (at most one read burst). */
     private ArrayDeque<Object> pending;
@@ -144,6 +151,13 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return;
         }
         if (!client.isActive() || clientGone) {
+            if (wholeBeforeConnect && f.isSuccess()) {
+                connected = true;
+                sendPending();
+                RelaySession.closeOnFlushWithin(server, relay.config().timeoutSec());
+                return;
+            }
+            releasePending();
             if (clientCut) {
                 RelaySession.abort(server);
             } else {
@@ -156,6 +170,19 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return;
         }
         connected = true;
+        sendPending();
+        if (wholeBeforeConnect) {
+            clientClosedTls();
+            return;
+        }
+        if (clientEof) {
+            RelaySession.shutdownOutputOnFlush(server);
+        }
+        PausedReads.set(client, server.isWritable());
+    }
+
+    /** Sends what the client sent before its server was connected. */
+    private void sendPending() {
         if (pending != null) {
             for (Object m; (m = pending.poll()) != null; ) {
                 if (m instanceof ByteBuf b) {
@@ -166,10 +193,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             pending = null;
             server.flush();
         }
-        if (clientEof) {
-            RelaySession.shutdownOutputOnFlush(server);
-        }
-        PausedReads.set(client, server.isWritable());
+    }
+
+    /** Whether the client's whole stream waits for its server's connect ({@link #wholeBeforeConnect}). */
+    private boolean awaitingDelivery() {
+        return wholeBeforeConnect && server != null && !connected;
     }
 
     private void connectFailed(Throwable cause) {
@@ -286,6 +314,11 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
      * since that would vouch for the cut stream as whole.
      */
     private void clientClosedTls() {
+        if (server != null && !connected) {
+            wholeBeforeConnect = true;
+            clientEof = true;
+            return; // connectDone sends what waits, then comes back here
+        }
         boolean serverEnded = serverEof || connected && !server.isActive();
         clientGone = true;
         if (serverEnded) {
@@ -324,11 +357,14 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        releasePending();
         if (session != null) {
             session.done();
         }
         RelaySession.setReason(client, "closed by client");
+        if (awaitingDelivery()) {
+            return; // connectDone sends it and closes the server
+        }
+        releasePending();
         if (server != null && clientCut && !connected) {
             // Still connecting: a close would send a FIN once the kernel has connected it.
             RelaySession.abort(server);
@@ -342,7 +378,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         noteError("client", cause);
         client.close();
-        if (server != null) {
+        if (server != null && !awaitingDelivery()) {
             RelaySession.abortOnFlush(server);
         }
     }
