@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Map;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.RelayConfig;
+import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.core.tls.OpenSslCipherList;
 import org.hoststated.core.tls.PemKeyPair;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +67,7 @@ final class KeyPairs {
         for (RelayConfig r : config.relays()) {
             if (r.listen().ssl()) {
                 try {
-                    out.put(r.id(), read(r, generation, warnings));
+                    out.put(r.id(), read(config, r, generation, warnings));
                 } catch (IOException e) {
                     problems.add(e.getMessage());
                 }
@@ -92,7 +94,8 @@ final class KeyPairs {
         return out;
     }
 
-    private static TlsKeyPair read(RelayConfig r, int generation, List<String> warnings) throws IOException {
+    private static TlsKeyPair read(Config config, RelayConfig r, int generation, List<String> warnings)
+            throws IOException {
         Path dir = Path.of(System.getProperty(SSL_DIR_PROPERTY, "/etc/ssl"));
         // An IPv6 address in its short form (2001:db8::1), as the original's getnameinfo wrote it.
         String addr = NetUtil.toAddressString(r.listen().address());
@@ -105,6 +108,10 @@ final class KeyPairs {
             pair = PemKeyPair.parse(crtPem, keyPem);
         } catch (IllegalArgumentException e) {
             throw new IOException("relay " + r.name() + ": " + crt + ", " + key + ": " + e.getMessage(), e);
+        }
+        String unfit = ciphersUnfit(config, r, pair.key());
+        if (unfit != null) {
+            throw new IOException("relay " + r.name() + ": " + crt + ": " + unfit);
         }
         String exposed = readableByOthers(key);
         if (exposed != null) {
@@ -128,6 +135,29 @@ final class KeyPairs {
             }
         }
         return new TlsKeyPair(generation, r.id(), crtPem, keyPem);
+    }
+
+    /**
+     * Why the cipher list of {@code r}'s protocol cannot serve {@code key}, or null: a list of
+     * RSA suites only, say, for an EC key ({@link OpenSslCipherList#fitsKey}) was taken, and
+     * then every handshake failed.
+     */
+    static String ciphersUnfit(Config config, RelayConfig r, PrivateKey key) {
+        String spec = config.protocol(r.protocol()).map(p -> p.ssl().ciphers()).orElse(null);
+        spec = spec != null ? spec : SslOptions.DEFAULT_CIPHERS;
+        List<String> suites;
+        try {
+            suites = OpenSslCipherList.apply(spec, OpenSslCipherList.jdkDefaultSuites()).suites();
+        } catch (IllegalArgumentException e) {
+            return null; // the configuration's check says so
+        }
+        if (OpenSslCipherList.fitsKey(suites, key.getAlgorithm())) {
+            return null;
+        }
+        boolean ec = key.getAlgorithm().equals("EC");
+        return "an " + (ec ? "EC" : "RSA") + " key, but the ciphers \"" + spec + "\" have no TLS 1.2 suite for it ("
+                + (ec ? "ECDSA" : "RSA") + " ones, such as " + (ec ? "ECDHE-ECDSA" : "ECDHE-RSA")
+                + "-AES128-GCM-SHA256): every handshake would fail, TLS 1.3 too";
     }
 
     /**

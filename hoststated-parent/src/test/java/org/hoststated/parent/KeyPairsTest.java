@@ -142,6 +142,34 @@ class KeyPairsTest {
         assertTrue(KeyPairs.problems(config).isEmpty());
     }
 
+    /**
+     * A cipher list with suites for the other key type only is refused with the files: it was
+     * taken, and every handshake failed with an internal_error, TLS 1.3 too.
+     */
+    @Test
+    void ciphersWithoutASuiteForTheKeyAreRefused() throws Exception {
+        selfSigned("rsa:2048");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path file = dir.resolve("ciphers.conf");
+        Files.writeString(file, "protocol p {\n  ssl { ciphers \"ECDHE-ECDSA-AES128-GCM-SHA256\" }\n}\n"
+                + "relay tls {\n  listen on 192.0.2.9 port 443 ssl\n  protocol p\n  forward to 192.0.2.10 port 80\n}\n");
+        Config ecdsaOnly = new ConfigSource(file, Map.of()).load().loaded().config();
+        assertEquals(List.of("relay tls: " + crt + ": an RSA key, but the ciphers \"ECDHE-ECDSA-AES128-GCM-SHA256\""
+                + " have no TLS 1.2 suite for it (RSA ones, such as ECDHE-RSA-AES128-GCM-SHA256): every handshake"
+                + " would fail, TLS 1.3 too"), KeyPairs.problems(ecdsaOnly));
+        assertThrows(IOException.class, () -> KeyPairs.read(ecdsaOnly, 1));
+        Files.writeString(key, KEY);
+        Files.writeString(crt, FUTURE);
+        Files.writeString(file, Files.readString(file).replace("ECDHE-ECDSA", "ECDHE-RSA"));
+        Config rsaOnly = new ConfigSource(file, Map.of()).load().loaded().config();
+        assertTrue(KeyPairs.problems(rsaOnly).stream().anyMatch(l -> l.contains("an EC key, but the ciphers")),
+                KeyPairs.problems(rsaOnly).toString());
+        Files.writeString(file, Files.readString(file).replace("ECDHE-RSA-AES128-GCM-SHA256", "HIGH"));
+        Config both = new ConfigSource(file, Map.of()).load().loaded().config();
+        assertTrue(KeyPairs.problems(both).stream().noneMatch(l -> l.contains("ciphers")),
+                KeyPairs.problems(both).toString());
+    }
+
     @Test
     void aGoodPairIsRead() throws Exception {
         selfSigned("rsa:2048");

@@ -51,6 +51,18 @@ public final class OpenSslCipherList {
         return null;
     }
 
+    /**
+     * Whether {@code suites} (Java names, as {@link #apply} gives them) hold a TLS 1.2 suite
+     * that a server whose key is of {@code keyAlgorithm} ("RSA" or "EC") can sign with. TLS 1.3
+     * suites fit either, but Netty picks the server's key by the TLS 1.2 suites configured:
+     * with none that fits, BoringSSL failed every handshake, TLS 1.3 too, with an
+     * internal_error ("Unable to find key material").
+     */
+    public static boolean fitsKey(List<String> suites, String keyAlgorithm) {
+        String auth = keyAlgorithm.equals("EC") ? "_ECDSA_" : "_RSA_";
+        return suites.stream().anyMatch(s -> s.contains("_WITH_") && s.contains(auth));
+    }
+
     /** The suites the JDK enables by default, in its order of preference. */
     public static List<String> jdkDefaultSuites() {
         try {
