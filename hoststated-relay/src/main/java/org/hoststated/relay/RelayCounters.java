@@ -12,6 +12,12 @@ public final class RelayCounters {
     private final LongAdder total = new LongAdder();
     private final LongAdder active = new LongAdder();
     private final AtomicInteger sessionIds = new AtomicInteger();
+    /**
+     * A DNS relay's warnings of answers dropped as no query's: kept across a reload with the
+     * counters, so that the generation after it neither warns again within the minute nor
+     * loses the count of what was dropped since the last warning (it said 1 where 4 were).
+     */
+    private final ThrottledCount droppedAnswers = new ThrottledCount();
 
     /** A session was accepted; returns its id for log lines. */
     public int opened() {
@@ -30,5 +36,10 @@ public final class RelayCounters {
 
     public long active() {
         return active.sum();
+    }
+
+    /** {@link #droppedAnswers}. */
+    public ThrottledCount droppedAnswers() {
+        return droppedAnswers;
     }
 }

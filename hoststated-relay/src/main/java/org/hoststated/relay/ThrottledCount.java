@@ -5,7 +5,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Counts events of one kind (dropped answers, failed accepts) and says when to warn of them: at most once a minute, with the
  * count since the last warning (the first drop is warned of at once). A flood then costs one
- * log line a minute, and a drop that happens once is still seen. On the relay's loop.
+ * log line a minute, and a drop that happens once is still seen. Thread-safe: one that
+ * outlives a reload ({@link RelayCounters#droppedAnswers}) may count on two generations' loops.
  */
 public final class ThrottledCount {
     private static final long EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -14,7 +15,7 @@ public final class ThrottledCount {
     private long lastWarning = System.nanoTime() - EVERY_NANOS;
 
     /** Counts one; the count to warn with now, or 0 while the last warning is under a minute old. */
-    public long add() {
+    public synchronized long add() {
         count++;
         long now = System.nanoTime();
         if (now - lastWarning < EVERY_NANOS) {

@@ -77,8 +77,6 @@ public final class DnsRelay {
     private final int maxWaiting;
     /** Queries dropped at {@link #maxWaiting}. */
     private final ThrottledCount droppedAtLimit = new ThrottledCount();
-    /** Answers from the backends dropped as no query's. */
-    private final ThrottledCount droppedAnswers = new ThrottledCount();
     /** Sockets towards the backends that could not be opened. */
     private final ThrottledCount openFailures = new ThrottledCount();
     private final QueryIds ids = new QueryIds();
@@ -417,7 +415,7 @@ public final class DnsRelay {
      */
     private void answerDropped(InetSocketAddress from, String why) {
         log.debug("relay {}: answer from {} dropped: {}", relay.name(), SessionInfo.address(from), why);
-        long n = droppedAnswers.add();
+        long n = relay.counters().droppedAnswers().add();
         if (n > 0) {
             log.warn("relay {}: answer from {} dropped: {} ({} since the last such warning)", relay.name(),
                     SessionInfo.address(from), why, n);

@@ -255,6 +255,36 @@ class DnsRelayTest {
         }
     }
 
+    /**
+     * The once-a-minute warning of dropped answers outlives a reload (the relay's counters
+     * carry it): the next generation warned again at once, saying 1 where 4 had been dropped.
+     */
+    @Test
+    void the_warning_of_dropped_answers_outlives_a_reload(@TempDir Path tmp) throws Exception {
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
+            LogConfig.init("hoststated", "relay", false, false, devLog);
+            try {
+                TestDnsServer b = server();
+                b.mode = TestDnsServer.Mode.OTHER_ID;
+                start(List.of(b));
+                DatagramSocket c = client();
+                byte[] q = Dns.query(0x100, "q.example");
+                c.send(new DatagramPacket(q, q.length, relayAt));
+                assertTrue(nextLine(syslogd).endsWith("(1 since the last such warning)"));
+                // The next generation, with the relay's counters, as a reload makes it.
+                listener.close().syncUninterruptibly();
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                start(List.of(b));
+                c.send(new DatagramPacket(q, q.length, relayAt));
+                await("the answer dropped", () -> b.seen.size() == 2);
+                assertThrows(TimeoutException.class, () -> nextLine(syslogd, 1), "a second warning within the minute");
+            } finally {
+                LogConfig.init("hoststated", "hoststated", true, false);
+            }
+        }
+    }
+
     @Test
     void many_clients_with_the_same_id_each_get_their_own_answer() throws Exception {
         start(List.of(server()));
