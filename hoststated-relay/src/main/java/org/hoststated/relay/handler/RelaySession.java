@@ -124,6 +124,11 @@ public final class RelaySession {
         client.attr(NOTE).setIfAbsent(note);
     }
 
+    /** Replaces the session's {@link #note} if it is {@code was}, the same String (a count in it has grown). */
+    public static void replaceNote(Channel client, String was, String note) {
+        client.attr(NOTE).compareAndSet(was, note);
+    }
+
     /** Why the session ended, with its {@link #note} if it ended "done". */
     public static String reason(Channel client) {
         String r = client.attr(REASON).get();

@@ -115,6 +115,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean partialHeadIsHead;
     /** A response of this session went out whole: the client is past its first request. */
     private boolean answered;
+    /** Responses after which the server sent bytes that answer nothing ({@link #serverSentStray}). */
+    private int strays;
+    private String firstStray;
+    private String strayNote;
     /** The relay was replaced: a check whether the session is idle, to end it, is scheduled. */
     private boolean retireCheck;
     private final BackendLink link;
@@ -803,9 +807,21 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    /** The server sent bytes that answer nothing ({@code what}); the close line says so. */
+    /**
+     * The server sent bytes that answer nothing ({@code what}); the close line says so, the
+     * first such event and how many there were (it said the first alone, of twelve).
+     */
     void serverSentStray(String what) {
-        RelaySession.note(client, what);
+        if (++strays == 1) {
+            firstStray = what;
+            strayNote = what;
+            RelaySession.note(client, what);
+        } else {
+            // The note is replaced only while it is this one (compared as the same String).
+            String was = strayNote;
+            strayNote = firstStray + "; " + strays + " responses so";
+            RelaySession.replaceNote(client, was, strayNote);
+        }
     }
 
     /** The backend connection closed while idle between exchanges: the next request reconnects. */

@@ -213,6 +213,34 @@ class HttpPeerTest {
     }
 
     /**
+     * A server that does so after each response of a keep-alive session: the close line names
+     * the first time and how many (it named the first alone, of twelve in a probe).
+     */
+    @Test
+    void bytesAfterEachResponseAreCountedInTheCloseLine(@TempDir Path tmp) throws Exception {
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiXXX");
+            while (in.read() >= 0) {
+                // Until the relay closes.
+            }
+        };
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            try (RawClient c = r.client()) {
+                for (int i = 0; i < 3; i++) {
+                    c.send("GET /" + i + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                    assertEquals(200, c.read(false).status());
+                }
+            }
+            String line = log.closeLine();
+            assertTrue(line.endsWith(", done (server sent 3 bytes after its response; its connection closed; "
+                    + "3 responses so)"), line);
+        }
+    }
+
+    /**
      * A client that sent its request and reset while its connection waited in the listener (as
      * clients queue while the relay engine restarts). Its session ends as the reset it is. With
      * io_uring's multishot accepts, which give no peer address, Netty asked the kernel for it
