@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.hoststated.core.config.Config;
+import org.hoststated.core.config.IpProtocol;
 import org.hoststated.core.config.ListenConfig;
 import org.hoststated.core.config.RelayConfig;
+import org.hoststated.relay.handler.SessionInfo;
 
 /**
  * What a new configuration does to the relays, one log line per relay added, moved (another
@@ -30,23 +32,27 @@ final class RelayChanges {
         before.relays().forEach(r -> old.put(r.name(), r));
         for (RelayConfig r : after.relays()) {
             RelayConfig was = old.get(r.name());
+            String name = SessionInfo.logName(r.name());
             if (was == null) {
-                out.add("relay " + r.name() + ": added, listening on " + listen(r.listen()));
-            } else if (!was.listen().equals(r.listen())) {
-                out.add("relay " + r.name() + ": moved from " + listen(was.listen()) + " to " + listen(r.listen()));
+                out.add("relay " + name + ": added, listening on " + listen(after, r));
+            } else if (!was.listen().equals(r.listen()) || before.transport(was) != after.transport(r)) {
+                // A relay turned from DNS over UDP to TCP, or back, listens on another socket.
+                out.add("relay " + name + ": moved from " + listen(before, was) + " to " + listen(after, r));
             }
         }
         Set<String> now = after.relays().stream().map(RelayConfig::name).collect(Collectors.toSet());
         for (RelayConfig r : before.relays()) {
             if (!now.contains(r.name())) {
-                out.add("relay " + r.name() + ": removed");
+                out.add("relay " + SessionInfo.logName(r.name()) + ": removed");
             }
         }
         return out;
     }
 
-    /** As the configuration says it: {@code 127.0.0.1 port 80 ssl}. */
-    private static String listen(ListenConfig l) {
-        return NetUtil.toAddressString(l.address()) + " port " + l.port() + (l.ssl() ? " ssl" : "");
+    /** As the configuration says it: {@code 127.0.0.1 port 80 ssl}, {@code 127.0.0.1 port 53 (udp)} for DNS. */
+    private static String listen(Config c, RelayConfig r) {
+        ListenConfig l = r.listen();
+        return NetUtil.toAddressString(l.address()) + " port " + l.port() + (l.ssl() ? " ssl" : "")
+                + (c.transport(r) == IpProtocol.UDP ? " (udp)" : "");
     }
 }

@@ -41,6 +41,21 @@ class RelayChangesTest {
                 "relay goes: removed"), RelayChanges.lines(before, after));
     }
 
+    /**
+     * A relay turned from DNS over UDP to TCP on the same address and port listens on another
+     * socket: logged as a move (it logged nothing). A name that could pass for the line's own
+     * text is quoted, as in the session lines.
+     */
+    @Test
+    void aTransportChangeIsAMoveAndOddNamesAreQuoted() {
+        String dns = "protocol d {\n  protocol dns\n}\n";
+        Config before = config(dns + "relay r {\n  listen on 127.0.0.1 port 2053\n  protocol d\n  table t\n}\n"
+                + relay("\"odd: name\"", "127.0.0.1 port 2006"));
+        Config after = config(dns + relay("r", "127.0.0.1 port 2053"));
+        assertEquals(List.of("relay r: moved from 127.0.0.1 port 2053 (udp) to 127.0.0.1 port 2053",
+                "relay \"odd: name\": removed"), RelayChanges.lines(before, after));
+    }
+
     @Test
     void theFirstConfigurationOfTheEngineLogsNothing() {
         assertEquals(List.of(), RelayChanges.lines(null, config(relay("r", "127.0.0.1 port 2001"))));
