@@ -29,6 +29,7 @@ import org.hoststated.core.msg.CtlSession;
 import org.hoststated.relay.SocketOptions;
 import org.hoststated.relay.ThrottledCount;
 import org.hoststated.relay.handler.RelayContext;
+import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
@@ -360,6 +361,7 @@ public final class DnsRelay {
             log.debug("relay {}, session {}: forward to {} failed: {}{}", relay.name(), q.session, q.target,
                     f.cause().getMessage(), next == null ? "" : ", trying " + next);
             if (next != null) {
+                q.movedOff(q.target + ": " + RelaySession.describe(f.cause()));
                 q.target = next;
                 send(u, id, q, msg, retries - 1);
                 u.channel.flush();

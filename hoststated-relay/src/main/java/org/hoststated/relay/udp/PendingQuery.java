@@ -23,6 +23,12 @@ final class PendingQuery {
     /** Changes when a failed send is retried on the next host. */
     volatile TargetHost target;
     Future<?> timeout;
+    /**
+     * A {@code [moved off: host: why]} pair per host the query could not be sent to, as a TCP
+     * session's line has for a failed connect: the line names only the host it went to last.
+     * Null while there is none; on the relay's loop.
+     */
+    private StringBuilder movedOff;
 
     PendingQuery(int session, InetSocketAddress client, int clientId, byte[] question, TargetHost target,
             long startNanos, int queryBytes) {
@@ -48,6 +54,14 @@ final class PendingQuery {
         long micros = (nowNanos - startNanos) / 1000;
         return "relay " + SessionInfo.logName(relayName) + ", session " + session + " (" + waiting + " active), "
                 + SessionInfo.address(client) + " -> " + (target == null ? "-" : target) + ", " + why + " (" + micros / 1000 + "."
-                + micros / 100 % 10 + " ms)";
+                + micros / 100 % 10 + " ms)" + (movedOff == null ? "" : movedOff);
+    }
+
+    /** The query could not be sent to its host ({@code what} names it and why) and goes to another. */
+    void movedOff(String what) {
+        if (movedOff == null) {
+            movedOff = new StringBuilder();
+        }
+        movedOff.append(" [moved off: ").append(what).append(']');
     }
 }

@@ -22,6 +22,18 @@ class PendingQueryTest {
                 v6.closeLine("dns", 0, 1_650_000, "answered"));
     }
 
+    /** A query re-sent to another host says which one it left and why, as a TCP session's line does. */
+    @Test
+    void theCloseLineNamesTheHostsAQueryMovedOff() {
+        TargetHost a = new TargetHost(1, "10.0.0.53", new InetSocketAddress("10.0.0.53", 53), 0);
+        TargetHost b = new TargetHost(2, "10.0.0.54", new InetSocketAddress("10.0.0.54", 53), 0);
+        PendingQuery q = new PendingQuery(7, new InetSocketAddress("192.0.2.7", 40123), 1, new byte[0], a, 0, 40);
+        q.movedOff(q.target + ": No route to host");
+        q.target = b;
+        assertEquals("relay dns, session 7 (0 active), 192.0.2.7:40123 -> 10.0.0.54:53, answered (1.6 ms)"
+                + " [moved off: 10.0.0.53:53: No route to host]", q.closeLine("dns", 0, 1_650_000, "answered"));
+    }
+
     @Test
     void aQueryWithoutAHostNamesNone() {
         PendingQuery q = new PendingQuery(9, new InetSocketAddress("192.0.2.7", 40123), 1, new byte[0], null, 0, 40);
