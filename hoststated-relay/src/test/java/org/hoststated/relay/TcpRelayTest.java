@@ -942,26 +942,6 @@ abstract class TcpRelayTest {
         }
     }
 
-    /**
-     * The engine's log sent, as the daemon sends it, to a syslog socket of the test's own in
-     * {@code dir}; closing gives the tests their log on standard error back, then the socket.
-     */
-    private static final class TestSyslog implements AutoCloseable {
-        final org.hoststated.core.posix.UnixDatagramSocket socket;
-
-        TestSyslog(java.nio.file.Path dir, boolean verbose) throws IOException {
-            java.nio.file.Path devLog = dir.resolve("log");
-            socket = org.hoststated.core.posix.UnixDatagramSocket.bind(devLog);
-            org.hoststated.core.log.LogConfig.init("hoststated", "relay", false, verbose, devLog);
-        }
-
-        @Override
-        public void close() throws IOException {
-            org.hoststated.core.log.LogConfig.init("hoststated", "hoststated", true, false);
-            socket.close();
-        }
-    }
-
     private static byte[] syslogdLine(org.hoststated.core.posix.UnixDatagramSocket syslogd) throws Exception {
         return CompletableFuture.supplyAsync(() -> {
             byte[] buf = new byte[9000];

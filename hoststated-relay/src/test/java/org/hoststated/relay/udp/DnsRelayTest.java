@@ -32,10 +32,10 @@ import org.hoststated.core.config.ForwardTarget;
 import org.hoststated.core.config.ListenConfig;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
-import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.posix.UnixDatagramSocket;
 import org.hoststated.relay.RelayCounters;
 import org.hoststated.relay.RelayTransport;
+import org.hoststated.relay.TestSyslog;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.RelayHosts;
@@ -179,27 +179,22 @@ class DnsRelayTest {
      */
     @Test
     void queries_over_the_waiting_limit_are_dropped_with_a_warning(@TempDir Path tmp) throws Exception {
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
-            LogConfig.init("hoststated", "relay", false, false, devLog);
-            try {
-                TestDnsServer b = server();
-                b.mode = TestDnsServer.Mode.SILENT;
-                maxWaiting = 3;
-                start(List.of(b));
-                DatagramSocket c = client();
-                for (int i = 0; i < 10; i++) {
-                    byte[] q = Dns.query(0x100 + i, "q" + i + ".example");
-                    c.send(new DatagramPacket(q, q.length, relayAt));
-                }
-                String line = nextLine(syslogd);
-                assertTrue(line.endsWith("relay dns: 3 queries waiting, the relay's limit: new queries are dropped "
-                        + "(1 since the last such warning)"), line);
-                await("the first 3 queries at the host", () -> b.seen.size() == 3);
-                assertEquals(3, counters.total(), "the dropped queries are no sessions");
-            } finally {
-                LogConfig.init("hoststated", "hoststated", true, false);
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            UnixDatagramSocket syslogd = log.socket;
+            TestDnsServer b = server();
+            b.mode = TestDnsServer.Mode.SILENT;
+            maxWaiting = 3;
+            start(List.of(b));
+            DatagramSocket c = client();
+            for (int i = 0; i < 10; i++) {
+                byte[] q = Dns.query(0x100 + i, "q" + i + ".example");
+                c.send(new DatagramPacket(q, q.length, relayAt));
             }
+            String line = nextLine(syslogd);
+            assertTrue(line.endsWith("relay dns: 3 queries waiting, the relay's limit: new queries are dropped "
+                    + "(1 since the last such warning)"), line);
+            await("the first 3 queries at the host", () -> b.seen.size() == 3);
+            assertEquals(3, counters.total(), "the dropped queries are no sessions");
         }
     }
 
@@ -229,29 +224,24 @@ class DnsRelayTest {
     @ParameterizedTest
     @EnumSource(value = TestDnsServer.Mode.class, names = {"FROM_OTHER_PORT", "OTHER_ID"})
     void answers_no_query_takes_are_warned_of(TestDnsServer.Mode mode, @TempDir Path tmp) throws Exception {
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
-            LogConfig.init("hoststated", "relay", false, false, devLog);
-            try {
-                TestDnsServer b = server();
-                b.mode = mode;
-                start(List.of(b));
-                DatagramSocket c = client();
-                // One query: an id changed by the host can match no other.
-                byte[] q = Dns.query(0x100, "q.example");
-                c.send(new DatagramPacket(q, q.length, relayAt));
-                String line = nextLine(syslogd);
-                String why = mode == TestDnsServer.Mode.FROM_OTHER_PORT
-                        ? "the query with its id went to 127.24.0.2:" + b.port()
-                        : "its id \\d+ is no waiting query's";
-                assertTrue(line.matches(".*relay dns: answer from 127\\.24\\.0\\.2:\\d+ dropped: "
-                        + why.replace(".", "\\.") + " \\(1 since the last such warning\\)"), line);
-                c.setSoTimeout(200);
-                assertThrows(SocketTimeoutException.class, () -> c.receive(new DatagramPacket(new byte[512], 512)));
-                await("the queries to time out", () -> counters.active() == 0);
-            } finally {
-                LogConfig.init("hoststated", "hoststated", true, false);
-            }
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            UnixDatagramSocket syslogd = log.socket;
+            TestDnsServer b = server();
+            b.mode = mode;
+            start(List.of(b));
+            DatagramSocket c = client();
+            // One query: an id changed by the host can match no other.
+            byte[] q = Dns.query(0x100, "q.example");
+            c.send(new DatagramPacket(q, q.length, relayAt));
+            String line = nextLine(syslogd);
+            String why = mode == TestDnsServer.Mode.FROM_OTHER_PORT
+                    ? "the query with its id went to 127.24.0.2:" + b.port()
+                    : "its id \\d+ is no waiting query's";
+            assertTrue(line.matches(".*relay dns: answer from 127\\.24\\.0\\.2:\\d+ dropped: "
+                    + why.replace(".", "\\.") + " \\(1 since the last such warning\\)"), line);
+            c.setSoTimeout(200);
+            assertThrows(SocketTimeoutException.class, () -> c.receive(new DatagramPacket(new byte[512], 512)));
+            await("the queries to time out", () -> counters.active() == 0);
         }
     }
 
@@ -261,27 +251,22 @@ class DnsRelayTest {
      */
     @Test
     void the_warning_of_dropped_answers_outlives_a_reload(@TempDir Path tmp) throws Exception {
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
-            LogConfig.init("hoststated", "relay", false, false, devLog);
-            try {
-                TestDnsServer b = server();
-                b.mode = TestDnsServer.Mode.OTHER_ID;
-                start(List.of(b));
-                DatagramSocket c = client();
-                byte[] q = Dns.query(0x100, "q.example");
-                c.send(new DatagramPacket(q, q.length, relayAt));
-                assertTrue(nextLine(syslogd).endsWith("(1 since the last such warning)"));
-                // The next generation, with the relay's counters, as a reload makes it.
-                listener.close().syncUninterruptibly();
-                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-                start(List.of(b));
-                c.send(new DatagramPacket(q, q.length, relayAt));
-                await("the answer dropped", () -> b.seen.size() == 2);
-                assertThrows(TimeoutException.class, () -> nextLine(syslogd, 1), "a second warning within the minute");
-            } finally {
-                LogConfig.init("hoststated", "hoststated", true, false);
-            }
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            UnixDatagramSocket syslogd = log.socket;
+            TestDnsServer b = server();
+            b.mode = TestDnsServer.Mode.OTHER_ID;
+            start(List.of(b));
+            DatagramSocket c = client();
+            byte[] q = Dns.query(0x100, "q.example");
+            c.send(new DatagramPacket(q, q.length, relayAt));
+            assertTrue(nextLine(syslogd).endsWith("(1 since the last such warning)"));
+            // The next generation, with the relay's counters, as a reload makes it.
+            listener.close().syncUninterruptibly();
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            start(List.of(b));
+            c.send(new DatagramPacket(q, q.length, relayAt));
+            await("the answer dropped", () -> b.seen.size() == 2);
+            assertThrows(TimeoutException.class, () -> nextLine(syslogd, 1), "a second warning within the minute");
         }
     }
 
@@ -502,53 +487,48 @@ class DnsRelayTest {
     void sockets_that_could_not_be_created_are_not_kept_nor_warned_of_each(@TempDir Path tmp) throws Exception {
         long limit = openFilesLimit();
         assumeTrue(limit > 0 && limit <= 100_000, "descriptor limit " + limit + ": too many to use up");
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
-            LogConfig.init("hoststated", "relay", false, false, devLog);
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            UnixDatagramSocket syslogd = log.socket;
+            TestDnsServer b = server();
+            b.mode = TestDnsServer.Mode.SILENT_TO_HOLD;
+            start(RelayTransport.epoll(), List.of(b), 600, false, 2);
+            DatagramSocket c = client();
+            DatagramSocket unanswered = client();
+            byte[] hold = Dns.query(0, "hold.example");
+            ask(c, Dns.query(0, "fd.example"));
+            // Loads the log's classes while their jar can still be opened.
+            org.slf4j.LoggerFactory.getLogger(DnsRelayTest.class).warn("descriptors used up from here");
+            nextLine(syslogd);
+            List<FileInputStream> hog = new ArrayList<>();
             try {
-                TestDnsServer b = server();
-                b.mode = TestDnsServer.Mode.SILENT_TO_HOLD;
-                start(RelayTransport.epoll(), List.of(b), 600, false, 2);
-                DatagramSocket c = client();
-                DatagramSocket unanswered = client();
-                byte[] hold = Dns.query(0, "hold.example");
-                ask(c, Dns.query(0, "fd.example"));
-                // Loads the log's classes while their jar can still be opened.
-                org.slf4j.LoggerFactory.getLogger(DnsRelayTest.class).warn("descriptors used up from here");
-                nextLine(syslogd);
-                List<FileInputStream> hog = new ArrayList<>();
-                try {
-                    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3_500);
-                    for (int i = 1; System.nanoTime() < end; i++) {
-                        unanswered.send(new DatagramPacket(hold, hold.length, relayAt));
-                        useUpDescriptors(hog);
-                        assertEquals(i, Dns.id(ask(c, Dns.query(i, "fd.example"))), "answered through the current socket");
-                        Thread.sleep(100);
-                    }
-                } finally {
-                    for (FileInputStream f : hog) {
-                        f.close();
-                    }
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3_500);
+                for (int i = 1; System.nanoTime() < end; i++) {
+                    unanswered.send(new DatagramPacket(hold, hold.length, relayAt));
+                    useUpDescriptors(hog);
+                    assertEquals(i, Dns.id(ask(c, Dns.query(i, "fd.example"))), "answered through the current socket");
+                    Thread.sleep(100);
                 }
-                int sockets = relay.loop().submit(relay::upstreamSockets).get();
-                assertTrue(sockets <= 3, sockets + " sockets towards the backends kept");
-                String line = nextLine(syslogd);
-                assertTrue(line.endsWith("(1 since the last such warning)")
-                        && line.contains("relay dns: cannot open a udp socket towards the backends: Too many open files ("),
-                        line);
-                int before = (int) b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count();
-                await("a new socket once descriptors are free", () -> {
-                    try {
-                        ask(c, Dns.query(1, "fd.example"));
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                    return b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count() > before;
-                });
-                assertThrows(TimeoutException.class, () -> nextLine(syslogd, 1), "no second warning within the minute");
             } finally {
-                LogConfig.init("hoststated", "hoststated", true, false);
+                for (FileInputStream f : hog) {
+                    f.close();
+                }
             }
+            int sockets = relay.loop().submit(relay::upstreamSockets).get();
+            assertTrue(sockets <= 3, sockets + " sockets towards the backends kept");
+            String line = nextLine(syslogd);
+            assertTrue(line.endsWith("(1 since the last such warning)")
+                    && line.contains("relay dns: cannot open a udp socket towards the backends: Too many open files ("),
+                    line);
+            int before = (int) b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count();
+            await("a new socket once descriptors are free", () -> {
+                try {
+                    ask(c, Dns.query(1, "fd.example"));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                return b.seen.stream().map(TestDnsServer.Seen::sourcePort).distinct().count() > before;
+            });
+            assertThrows(TimeoutException.class, () -> nextLine(syslogd, 1), "no second warning within the minute");
         }
     }
 
