@@ -601,8 +601,8 @@ final class HeadRewriter {
                         p.set(i, value(idx));
                     }
                 }
-                // The same variable as servers that split a query at ';' read it, changed too.
-                if (!cookie && p.editInside(n.key(), value(idx))) {
+                // The same pair as servers that split more finely read it, changed too.
+                if (p.editInside(n.key(), value(idx))) {
                     any = true;
                 }
                 if (!any) {
@@ -615,7 +615,7 @@ final class HeadRewriter {
                         p.remove(i);
                     }
                 }
-                if (!cookie && p.editInside(n.key(), null)) {
+                if (p.editInside(n.key(), null)) {
                     any = true;
                 }
             }

@@ -161,12 +161,17 @@ final class Pairs {
     }
 
     /**
-     * Changes to {@code value}, or removes when it is null, the variables named {@code key}
-     * that a server splitting at {@code ;} finds inside pairs of other names ({@link
-     * #splitQuery}): {@code t=ok;drop=1} keeps {@code drop} for such a server unless a remove
-     * takes it out of there too. Whether there was any.
+     * Changes to {@code value}, or removes when it is null, the pairs named {@code key} that
+     * servers splitting more finely find inside pairs of other names: a query's at {@code ;}
+     * ({@link #splitQuery}; {@code t=ok;drop=1} kept {@code drop} for such a server), a
+     * cookie's at {@code ,} and white space ({@link #splitCookies}; {@code x=1, tok=evil} kept
+     * {@code tok} for Python's http.cookies). Whether there was any.
      */
     boolean editInside(String key, String value) {
+        return decode ? editInsideQuery(key, value) : editInsideCookies(key, value);
+    }
+
+    private boolean editInsideQuery(String key, String value) {
         boolean found = false;
         for (int i = names.size() - 1; i >= 0; i--) {
             String v = values.get(i);
@@ -197,6 +202,55 @@ final class Pairs {
             if (!rest.isEmpty()) {
                 int eq = rest.indexOf('=');
                 insert(i, eq < 0 ? rest : rest.substring(0, eq), eq < 0 ? null : rest.substring(eq + 1));
+            }
+        }
+        return found;
+    }
+
+    /** What Python's http.cookies reads as one cookie inside a pair: a run without ',' or white space. */
+    private static final java.util.regex.Pattern COOKIE_TOKEN = java.util.regex.Pattern.compile("[^,\\s]+");
+
+    private boolean editInsideCookies(String key, String value) {
+        boolean found = false;
+        for (int i = names.size() - 1; i >= 0; i--) {
+            String v = values.get(i);
+            String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
+            if (!splits(whole) || nameIs(i, key)) {
+                continue; // a pair of that name itself is the caller's
+            }
+            // The tokens, each with the separators before it; a removed token takes those along.
+            List<String> separators = new ArrayList<>();
+            List<String> tokens = new ArrayList<>();
+            java.util.regex.Matcher m = COOKIE_TOKEN.matcher(whole);
+            int last = 0;
+            boolean hit = false;
+            while (m.find()) {
+                separators.add(whole.substring(last, m.start()));
+                String token = m.group();
+                int eq = token.indexOf('=');
+                String name = eq > 0 ? token.substring(0, eq) : null;
+                if (name != null && (name.equalsIgnoreCase(key) || TargetNormalizer.cookie(name).equalsIgnoreCase(key))) {
+                    hit = true;
+                    token = value == null ? null : name + "=" + value;
+                }
+                tokens.add(token);
+                last = m.end();
+            }
+            if (!hit) {
+                continue;
+            }
+            found = true;
+            StringBuilder b = new StringBuilder(whole.length());
+            for (int k = 0; k < tokens.size(); k++) {
+                if (tokens.get(k) != null) {
+                    b.append(b.isEmpty() ? "" : separators.get(k)).append(tokens.get(k));
+                }
+            }
+            String rest = b.toString();
+            remove(i);
+            if (!rest.isEmpty()) {
+                int eq = rest.indexOf('=');
+                insert(i, eq < 0 ? rest : rest.substring(0, eq).trim(), eq < 0 ? null : rest.substring(eq + 1).trim());
             }
         }
         return found;

@@ -516,6 +516,30 @@ class HttpRulesTest {
     }
 
     /**
+     * A remove takes a cookie out of where Python's http.cookies finds it too (inside another
+     * pair, after a comma or white space), and a change changes it there; a value with a comma
+     * or space and no such cookie stays as it came.
+     */
+    @Test
+    void cookiesHiddenBehindACommaOrSpaceAreRemovedAndChangedThereToo() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.COOKIE, Action.REMOVE, "tok", null)
+                        .node(REQ, NodeType.COOKIE, Action.CHANGE, "uid", "U").start()) {
+            String[][] cases = {
+                {"sid=ok; x=1, tok=evil", "sid=ok; x=1; uid=U"},
+                {"sid=ok; x=1 tok=evil, y=2", "sid=ok; x=1, y=2; uid=U"},
+                {"a b tok=evil; uid=7", "a b; uid=U"},
+                {"x=1, uid=7", "x=1, uid=U"},
+                {"list=a,b c; tok=x", "list=a,b c; uid=U"},
+            };
+            for (String[] c : cases) {
+                String got = r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: " + c[0] + "\r\n\r\n");
+                assertTrue(got.contains("\r\nCookie: " + c[1] + "\r\n"), c[0] + " -> " + got);
+            }
+        }
+    }
+
+    /**
      * PHP and Express decode cookie names and values: {@code %74ok=%65vil} is their
      * {@code tok=evil}. A filter refuses either form, an expect needs both, a change replaces
      * the encoded name too, and base64's {@code +} stays a {@code +}.
