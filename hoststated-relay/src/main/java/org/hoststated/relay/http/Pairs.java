@@ -197,12 +197,7 @@ final class Pairs {
                 continue;
             }
             found = true;
-            String rest = String.join(";", kept);
-            remove(i);
-            if (!rest.isEmpty()) {
-                int eq = rest.indexOf('=');
-                insert(i, eq < 0 ? rest : rest.substring(0, eq), eq < 0 ? null : rest.substring(eq + 1));
-            }
+            replace(i, String.join(";", kept));
         }
         return found;
     }
@@ -246,14 +241,24 @@ final class Pairs {
                     b.append(b.isEmpty() ? "" : separators.get(k)).append(tokens.get(k));
                 }
             }
-            String rest = b.toString();
-            remove(i);
-            if (!rest.isEmpty()) {
-                int eq = rest.indexOf('=');
-                insert(i, eq < 0 ? rest : rest.substring(0, eq).trim(), eq < 0 ? null : rest.substring(eq + 1).trim());
-            }
+            replace(i, b.toString());
         }
         return found;
+    }
+
+    /**
+     * Puts {@code whole} ({@code name=value}, or a name alone) in place of pair i, read as the
+     * pairs were read (a cookie's white space around {@code =} dropped); takes the pair out
+     * when {@code whole} is empty.
+     */
+    private void replace(int i, String whole) {
+        remove(i);
+        if (!whole.isEmpty()) {
+            int eq = whole.indexOf('=');
+            String name = eq < 0 ? whole : whole.substring(0, eq);
+            String value = eq < 0 ? null : whole.substring(eq + 1);
+            insert(i, decode ? name : name.trim(), decode || value == null ? value : value.trim());
+        }
     }
 
     private static boolean splits(String s) {
