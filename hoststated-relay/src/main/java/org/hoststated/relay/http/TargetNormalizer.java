@@ -185,13 +185,9 @@ final class TargetNormalizer {
         if (i == raw.length()) {
             return raw;
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw.getBytes(StandardCharsets.ISO_8859_1))).toString();
-        } catch (CharacterCodingException e) {
-            return raw;
-        }
+        byte[] bytes = raw.getBytes(StandardCharsets.ISO_8859_1);
+        String text = utf8OrNull(bytes, bytes.length);
+        return text != null ? text : raw;
     }
 
     /**
@@ -243,16 +239,9 @@ final class TargetNormalizer {
             ascii &= v < 0x80;
             bytes[len++] = (byte) v;
         }
-        if (!ascii) {
-            try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 0, len))
-                        .toString();
-            } catch (CharacterCodingException e) {
-                // Not UTF-8: each byte is one character, as the head's other bytes are read.
-            }
-        }
-        return new String(bytes, 0, len, StandardCharsets.ISO_8859_1);
+        String text = ascii ? null : utf8OrNull(bytes, len);
+        // Not UTF-8: each byte is one character, as the head's other bytes are read.
+        return text != null ? text : new String(bytes, 0, len, StandardCharsets.ISO_8859_1);
     }
 
     /** Whether {@code raw} has no escape, no {@code +} to read and no byte of a UTF-8 sequence to decode. */
@@ -304,13 +293,7 @@ final class TargetNormalizer {
             for (int k = 0; k < bytes.length; k++) {
                 bytes[k] = (byte) octet(form, i + 3 * k);
             }
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                text = null; // not UTF-8: kept escaped
-            }
+            String text = utf8OrNull(bytes, bytes.length); // not UTF-8: kept escaped
             if (text != null && out == null) {
                 out = new StringBuilder(n).append(form, 0, i);
             }
@@ -320,6 +303,16 @@ final class TargetNormalizer {
             i = end;
         }
         return out == null ? form : out.toString();
+    }
+
+    /** The first {@code len} bytes read as UTF-8, or null when they are not UTF-8. */
+    private static String utf8OrNull(byte[] bytes, int len) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 0, len)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     private static int octet(String s, int i) {
