@@ -2,6 +2,8 @@ package org.hoststated.relay.http;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The name=value pairs of a query string ({@code &}-separated) or of Cookie fields
@@ -168,82 +170,72 @@ final class Pairs {
      * {@code tok} for Python's http.cookies). Whether there was any.
      */
     boolean editInside(String key, String value) {
-        return decode ? editInsideQuery(key, value) : editInsideCookies(key, value);
-    }
-
-    private boolean editInsideQuery(String key, String value) {
         boolean found = false;
         for (int i = names.size() - 1; i >= 0; i--) {
             String v = values.get(i);
             String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
-            if (whole.indexOf(';') < 0 || nameIs(i, key)) {
+            if ((decode ? whole.indexOf(';') < 0 : !splits(whole)) || nameIs(i, key)) {
                 continue; // a pair of that name itself is the caller's
             }
-            List<String> kept = new ArrayList<>();
-            boolean hit = false;
-            for (String token : whole.split(";", -1)) {
-                int eq = token.indexOf('=');
-                String name = eq < 0 ? token : token.substring(0, eq);
-                if (!token.isEmpty() && decoded(name).equalsIgnoreCase(key)) {
-                    hit = true;
-                    if (value == null) {
-                        continue;
-                    }
-                    token = name + "=" + value;
-                }
-                kept.add(token);
-            }
-            if (!hit) {
-                continue;
-            }
-            found = true;
-            replace(i, String.join(";", kept));
-        }
-        return found;
-    }
-
-    /** What Python's http.cookies reads as one cookie inside a pair: a run without ',' or white space. */
-    private static final java.util.regex.Pattern COOKIE_TOKEN = java.util.regex.Pattern.compile("[^,\\s]+");
-
-    private boolean editInsideCookies(String key, String value) {
-        boolean found = false;
-        for (int i = names.size() - 1; i >= 0; i--) {
-            String v = values.get(i);
-            String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
-            if (!splits(whole) || nameIs(i, key)) {
-                continue; // a pair of that name itself is the caller's
-            }
-            // The tokens, each with the separators before it; a removed token takes those along.
+            // The pairs inside, each with the separator before it; a removed one takes that along.
             List<String> separators = new ArrayList<>();
-            List<String> tokens = new ArrayList<>();
-            java.util.regex.Matcher m = COOKIE_TOKEN.matcher(whole);
-            int last = 0;
+            List<String> inner = new ArrayList<>();
+            split(whole, separators, inner);
             boolean hit = false;
-            while (m.find()) {
-                separators.add(whole.substring(last, m.start()));
-                String token = m.group();
-                int eq = token.indexOf('=');
-                String name = eq > 0 ? token.substring(0, eq) : null;
-                if (name != null && (name.equalsIgnoreCase(key) || TargetNormalizer.cookie(name).equalsIgnoreCase(key))) {
+            for (int k = 0; k < inner.size(); k++) {
+                String pair = inner.get(k);
+                int eq = pair.indexOf('=');
+                // A query variable may come without '='; Python's cookies may not.
+                String name = eq > 0 || decode && eq < 0 ? pair.substring(0, eq < 0 ? pair.length() : eq) : null;
+                if (name != null && named(name, key)) {
                     hit = true;
-                    token = value == null ? null : name + "=" + value;
+                    inner.set(k, value == null ? null : name + "=" + value);
                 }
-                tokens.add(token);
-                last = m.end();
             }
             if (!hit) {
                 continue;
             }
             found = true;
             StringBuilder b = new StringBuilder(whole.length());
-            for (int k = 0; k < tokens.size(); k++) {
-                if (tokens.get(k) != null) {
-                    b.append(b.isEmpty() ? "" : separators.get(k)).append(tokens.get(k));
+            boolean first = true;
+            for (int k = 0; k < inner.size(); k++) {
+                if (inner.get(k) != null) {
+                    b.append(first ? "" : separators.get(k)).append(inner.get(k));
+                    first = false;
                 }
             }
             replace(i, b.toString());
         }
         return found;
+    }
+
+    /** A cookie inside a Cookie pair, as Python's http.cookies reads one: a run without ',' or white space. */
+    private static final Pattern COOKIE_PAIR = Pattern.compile("[^,\\s]+");
+
+    /**
+     * Cuts {@code whole} into the pairs a finer split finds in it, each after its separator: a
+     * query's at every {@code ;} (empty ones too), a cookie's at runs of {@code ,} and white space.
+     */
+    private void split(String whole, List<String> separators, List<String> inner) {
+        if (decode) {
+            for (String pair : whole.split(";", -1)) {
+                separators.add(inner.isEmpty() ? "" : ";");
+                inner.add(pair);
+            }
+            return;
+        }
+        Matcher m = COOKIE_PAIR.matcher(whole);
+        int last = 0;
+        while (m.find()) {
+            separators.add(whole.substring(last, m.start()));
+            inner.add(m.group());
+            last = m.end();
+        }
+    }
+
+    /** Whether the name {@code raw}, as received, is {@code key}, read as {@link #nameIs} reads names. */
+    private boolean named(String raw, String key) {
+        return decoded(raw).equalsIgnoreCase(key) || !decode && TargetNormalizer.cookie(raw).equalsIgnoreCase(key);
     }
 
     /**
