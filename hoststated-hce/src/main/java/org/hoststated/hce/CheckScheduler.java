@@ -150,16 +150,11 @@ public final class CheckScheduler {
 
     /** The host names that more than one of {@code tables} has. */
     private static Set<String> namesInSeveralTables(List<TableConfig> tables) {
-        Map<String, Integer> tablesPerName = new HashMap<>();
-        for (TableConfig t : tables) {
-            t.hosts().stream().map(HostConfig::name).distinct().forEach(n -> tablesPerName.merge(n, 1, Integer::sum));
-        }
+        Set<String> seen = new HashSet<>();
         Set<String> several = new HashSet<>();
-        tablesPerName.forEach((n, count) -> {
-            if (count > 1) {
-                several.add(n);
-            }
-        });
+        for (TableConfig t : tables) {
+            t.hosts().stream().map(HostConfig::name).distinct().filter(n -> !seen.add(n)).forEach(several::add);
+        }
         return several;
     }
 
