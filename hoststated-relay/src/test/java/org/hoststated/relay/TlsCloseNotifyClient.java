@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -30,10 +31,20 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
     private final StringBuffer received = new StringBuffer();
     private final Channel ch;
     private final SslHandler tls;
+    private final Cork cork = new Cork();
     private volatile boolean closeNotifyReceived;
     private volatile Throwable failure;
 
     public TlsCloseNotifyClient(InetSocketAddress to, String protocol) throws Exception {
+        this(to, protocol, false);
+    }
+
+    /**
+     * @param holdFinished keep the client's last handshake record (its Finished, TLS 1.3 only)
+     *     until {@link #sendWithCloseNotify}, which sends it in the same write
+     */
+    public TlsCloseNotifyClient(InetSocketAddress to, String protocol, boolean holdFinished) throws Exception {
+        cork.corkAtFirstRead = holdFinished;
         SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(protocol)
                 .trustManager(InsecureTrustManagerFactory.INSTANCE).build();
         try {
@@ -41,7 +52,7 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel c) {
-                            c.pipeline().addLast(ctx.newHandler(c.alloc()), new ChannelInboundHandlerAdapter() {
+                            c.pipeline().addLast(cork, ctx.newHandler(c.alloc()), new ChannelInboundHandlerAdapter() {
                                 @Override
                                 public void channelRead(ChannelHandlerContext x, Object m) {
                                     ByteBuf buf = (ByteBuf) m;
@@ -83,6 +94,75 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
             Thread.sleep(10);
         }
         return received.toString();
+    }
+
+    /**
+     * Sends {@code text} and close_notify behind it in one flush (one write of the socket), as
+     * a client that half-closes right after its request may; the TCP connection
+     * stays open both ways.
+     */
+    public void sendWithCloseNotify(String text) throws Exception {
+        ch.eventLoop().submit(() -> {
+            cork.corked = true;
+            ch.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
+            tls.closeOutbound();
+            cork.corked = false;
+            cork.release(ch.pipeline().context(cork));
+        }).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Keeps the records written while corked, then writes them in one write of the socket;
+     * corked from the server's first bytes on when asked to (what the client writes then is
+     * its last handshake flight).
+     */
+    private static final class Cork extends io.netty.channel.ChannelDuplexHandler {
+        boolean corked;
+        boolean corkAtFirstRead;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (corkAtFirstRead) {
+                corkAtFirstRead = false;
+                corked = true;
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        private final java.util.List<ByteBuf> records = new java.util.ArrayList<>();
+        private final java.util.List<ChannelPromise> promises = new java.util.ArrayList<>();
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (!corked) {
+                ctx.write(msg, promise);
+                return;
+            }
+            records.add((ByteBuf) msg);
+            promises.add(promise);
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            if (!corked) {
+                ctx.flush();
+            }
+        }
+
+        void release(ChannelHandlerContext ctx) {
+            ByteBuf all = Unpooled.wrappedBuffer(records.toArray(new ByteBuf[0]));
+            java.util.List<ChannelPromise> waiting = new java.util.ArrayList<>(promises);
+            records.clear();
+            promises.clear();
+            ctx.writeAndFlush(Unpooled.copiedBuffer(all)).addListener(f -> waiting.forEach(p -> {
+                if (f.isSuccess()) {
+                    p.trySuccess();
+                } else {
+                    p.tryFailure(f.cause());
+                }
+            }));
+            all.release();
+        }
     }
 
     /** Sends close_notify; the TCP connection stays open both ways. */

@@ -78,6 +78,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private HeadRewriter requestRules;
     private HeadRewriter responseRules;
     private State state = State.HEAD;
+    /** Holds a TLS client's possible close_notify while its response is due; null without TLS. */
+    private CloseNotifyDefer deferredClose;
     private BodyFramer body;
     private ByteBuf cumulation;
     private HttpSessionTimer timer;
@@ -184,6 +186,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (client instanceof AcceptedEpollSocketChannel a && client.pipeline().get(SslHandler.class) == null) {
             epollClient = a;
         }
+        deferredClose = client.pipeline().get(CloseNotifyDefer.class);
         client.config().setAutoRead(true);
     }
 
@@ -666,6 +669,26 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // can come, and the session would otherwise hold both connections until it idles out.
             endDuringRequest();
         }
+        if (!exchange && state == State.HEAD) {
+            releaseDeferredClose();
+        }
+    }
+
+    /** Whether the request is whole at its server and its response still to come ({@link CloseNotifyDefer}). */
+    boolean awaitsResponse() {
+        return exchange && requestDone && state == State.HEAD;
+    }
+
+    /**
+     * Lets a TLS client's record held as a possible close_notify go to the engine
+     * ({@link CloseNotifyDefer}): the response is flushed first, through the engine, which a
+     * close_notify then closes.
+     */
+    private void releaseDeferredClose() {
+        if (deferredClose != null && deferredClose.holding()) {
+            client.flush();
+            deferredClose.release();
+        }
     }
 
     /**
@@ -767,6 +790,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         state = State.TUNNEL;
         exchange = false;
         timer.headDone();
+        // What the client sent after its request belongs to the tunnel now.
+        releaseDeferredClose();
         if (cumulation != null) {
             toServer(cumulation);
             cumulation = null;
@@ -909,6 +934,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     /**
      * The TLS client sent close_notify and the engine closed both directions: the session ends.
+     * One sent after a whole request comes here once the response is out ({@link CloseNotifyDefer}).
      * A response under way, or a tunnel, cannot be sent on: the client is reset, which drops the
      * engine's close_notify ({@link org.hoststated.relay.handler.CloseNotifyHold}), since that
      * would vouch for the cut stream as whole (a body read until the close). Otherwise no part
@@ -929,8 +955,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 // client sees its close: the server's part of the session is over by then.
                 state = State.CLOSED;
                 closeServer();
+                client.close();
+            } else {
+                // The last response may still be on its way out (a close_notify held until
+                // it was flushed, CloseNotifyDefer).
+                RelaySession.closeOnFlush(client);
             }
-            client.close();
         }
     }
 

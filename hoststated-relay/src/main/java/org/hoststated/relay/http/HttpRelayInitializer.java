@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * loop that accepted it:
  * <pre>
  *   [plain-request (PlainRequestOnTls, first read only) -> tls-write-failure (TlsWriteFailureNote)
- *    -> close-notify-hold (CloseNotifyHold) -> tls-record-edge (TlsRecordEdge) -> ssl (SslHandler)
+ *    -> close-notify-hold (CloseNotifyHold) -> close-notify-defer (CloseNotifyDefer)
+ *    -> tls-record-edge (TlsRecordEdge) -> ssl (SslHandler)
  *    -> tls-close-mark, listen ... ssl]
  *   -> http (HttpFrontendHandler)
  * </pre>
@@ -69,6 +70,7 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
             CloseNotifyHold.addWith(ch, RelayTls.handler(tls, ch));
             // A FIN that cuts a record in a tunnel resets the server (HttpFrontendHandler).
             TlsRecordEdge.addBeforeTls(ch);
+            p.addBefore("tls-record-edge", "close-notify-defer", new CloseNotifyDefer());
             p.addFirst("plain-request", new PlainRequestOnTls(rules));
         }
         p.addLast("http", new HttpFrontendHandler(relay, rules, limits, hashRouted, pool));

@@ -986,26 +986,31 @@ class HttpPeerTest {
     }
 
     /**
-     * A TLS client that sends close_notify while its response is on its way: BoringSSL answers
-     * it with the relay's own at once and the rest of the response cannot follow. A body read
-     * until the close (or a tunnel) would be taken for whole if close_notify ended it: the
-     * client is reset instead, after what it was sent (the fuzzer's tls-resp cases 4 and 11 got
-     * the close_notify). One that closes before any of its response went out gets the
-     * close_notify: no answer, and nothing cut.
+     * A TLS client that sends close_notify after its whole request, keeping its connection open
+     * to read (Go's CloseWrite, the JDK's shutdownOutput in TLS 1.3): it gets the whole
+     * response, then the relay's close_notify and close, as from HAProxy and nginx. BoringSSL
+     * answers a close_notify at once and sends nothing after it, so the relay holds the client's
+     * records back while the response is due (CloseNotifyDefer): sent in the request's write
+     * (in TLS 1.3 with the client's Finished too), after the response began (a body read until
+     * the server's close, or re-chunked for a client that keeps its connection), or before any
+     * of it.
      */
     @ParameterizedTest
-    @CsvSource({"TLSv1.3,close", "TLSv1.2,close", "TLSv1.3,tunnel", "TLSv1.3,unanswered", "TLSv1.2,unanswered",
-        "TLSv1.3,rechunked"})
-    void closeNotifyWithinAResponseIsAReset(String protocol, String what) throws Exception {
+    @CsvSource({"TLSv1.3,at-once", "TLSv1.2,at-once", "TLSv1.3,with-finished", "TLSv1.3,close", "TLSv1.2,close",
+        "TLSv1.3,unanswered", "TLSv1.2,unanswered", "TLSv1.3,rechunked"})
+    void closeNotifyAfterAWholeRequestStillGetsTheWholeResponse(String protocol, String what) throws Exception {
+        // The request and close_notify in one write of the socket.
+        boolean oneWrite = what.equals("at-once") || what.equals("with-finished");
         java.util.concurrent.CountDownLatch notified = new java.util.concurrent.CountDownLatch(1);
         RawBackend.Script script = (b, in, out) -> {
             RawBackend.head(in);
             try {
-                if (what.equals("close") || what.equals("rechunked")) {
+                if (oneWrite) {
+                    RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwhole");
+                    return;
+                }
+                if (!what.equals("unanswered")) {
                     RawBackend.write(out, "HTTP/1.0 200 OK\r\n\r\nfirst");
-                } else if (what.equals("tunnel")) {
-                    RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                            + "Connection: Upgrade\r\n\r\nfirst");
                 }
                 notified.await(5, java.util.concurrent.TimeUnit.SECONDS);
                 Thread.sleep(50);
@@ -1014,37 +1019,79 @@ class HttpPeerTest {
                 Thread.currentThread().interrupt();
             }
         };
-        // A client that keeps its connection gets the body chunked (ServerCloseTest), and the
-        // relay's close of the server's connection must not end it with the last chunk; one
-        // that asks to close gets a body read until the close.
-        String upgrade = what.equals("tunnel") ? "Connection: Upgrade\r\nUpgrade: websocket\r\n"
-                : what.equals("close") ? "Connection: close\r\n" : "";
-        String sent = what.equals("rechunked") ? "5\r\nfirst\r\n" : "first";
+        // A client that keeps its connection gets a body read until the close chunked.
+        String close = what.equals("close") ? "Connection: close\r\n" : "";
+        String end = switch (what) {
+            case "at-once", "with-finished" -> "whole";
+            case "close" -> "firstsecond";
+            case "unanswered" -> "4\r\nlate\r\n0\r\n\r\n";
+            default -> "6\r\nsecond\r\n0\r\n\r\n";
+        };
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
                         .tls(relayTls())
                         .start();
-                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol)) {
-            c.send("GET / HTTP/1.1\r\nHost: a\r\n" + upgrade + "\r\n");
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol, what.equals("with-finished"))) {
+            String request = "GET / HTTP/1.1\r\nHost: a\r\n" + close + "\r\n";
+            if (oneWrite) {
+                c.sendWithCloseNotify(request);
+            } else {
+                c.send(request);
+            }
             if (what.equals("unanswered")) {
                 while (b.connections.get() == 0) {
                     Thread.sleep(5);
                 }
-            } else {
-                String res = c.awaitEndingWith(sent);
-                assertTrue(res.endsWith(sent), res);
+            } else if (!oneWrite) {
+                String first = what.equals("rechunked") ? "5\r\nfirst\r\n" : "first";
+                assertTrue(c.awaitEndingWith(first).endsWith(first));
             }
+            if (!oneWrite) {
+                c.closeNotify();
+            }
+            notified.countDown();
+            String res = c.awaitEndingWith(end);
+            assertTrue(res.startsWith("HTTP/1.") && res.endsWith(end), res);
+            assertTrue(c.closedWithin(5), "the relay kept the connection open after the response");
+            assertTrue(c.closeNotifyReceived(), "no close_notify after a whole response");
+            assertFalse(c.reset(), "a reset after a whole response");
+        }
+    }
+
+    /**
+     * A TLS client that sends close_notify within a tunnel: BoringSSL answers it with the
+     * relay's own at once and the rest of what the server sends cannot follow. A tunnel would be
+     * taken for whole if close_notify ended it: the client is reset instead, after what it was
+     * sent.
+     */
+    @Test
+    void closeNotifyWithinATunnelIsAReset() throws Exception {
+        java.util.concurrent.CountDownLatch notified = new java.util.concurrent.CountDownLatch(1);
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            try {
+                RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                        + "Connection: Upgrade\r\n\r\nfirst");
+                notified.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                Thread.sleep(50);
+                RawBackend.write(out, "second");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(relayTls())
+                        .start();
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, "TLSv1.3")) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            assertTrue(c.awaitEndingWith("first").endsWith("first"));
             c.closeNotify();
             assertTrue(c.closedWithin(5), "the relay kept the connection open after close_notify");
             notified.countDown();
-            if (what.equals("unanswered")) {
-                assertTrue(c.closeNotifyReceived(), "no close_notify for a client that got no answer");
-                assertEquals("", c.awaitEndingWith("late"));
-            } else {
-                assertFalse(c.closeNotifyReceived(), "close_notify after a cut " + what);
-                assertTrue(c.reset(), "no reset after a cut " + what);
-                assertTrue(c.awaitEndingWith(sent).endsWith(sent));
-            }
+            assertFalse(c.closeNotifyReceived(), "close_notify after a cut tunnel");
+            assertTrue(c.reset(), "no reset after a cut tunnel");
+            assertTrue(c.awaitEndingWith("first").endsWith("first"));
         }
     }
 
