@@ -943,10 +943,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private void clientClosedTls() {
         boolean cut = state == State.TUNNEL || exchange && responseStarted && state != State.CLOSED;
         if (cut) {
-            RelaySession.setReason(client, state == State.TUNNEL ? "client closed the tunnel (close_notify)"
+            boolean tunnel = state == State.TUNNEL;
+            RelaySession.setReason(client, tunnel ? "client closed the tunnel (close_notify)"
                     : "client closed during the response (close_notify; response cut short)");
             state = State.CLOSED;
-            closeServer();
+            if (tunnel) {
+                // The client ended its stream whole: what it sent before (still queued for
+                // the server) goes first, then a FIN, as after a plain client's FIN. A close
+                // at once dropped it behind a FIN that vouched for the cut stream.
+                link.closeOnFlush();
+            } else {
+                closeServer();
+            }
             RelaySession.abortOnFlush(client);
         } else {
             RelaySession.setReason(client, "closed by client");

@@ -1059,6 +1059,34 @@ class HttpPeerTest {
     }
 
     /**
+     * A TLS client that sends its last data in a tunnel and close_notify behind it, in one
+     * write: the server gets all of that data, then a FIN, as from a plain client's FIN. The
+     * relay closed the server's connection at once, which dropped what was still queued for it
+     * (a 20 kB message whole, the last 15-85 kB of 2 MB) behind a FIN that vouched for the cut
+     * stream (probe C; HAProxy delivers it all).
+     */
+    @ParameterizedTest
+    @CsvSource({"TLSv1.3,20000", "TLSv1.2,20000", "TLSv1.3,2000000"})
+    void closeNotifyInATunnelComesAfterWhatTheClientSentBeforeIt(String protocol, int size) throws Exception {
+        java.util.concurrent.CompletableFuture<Long> got = new java.util.concurrent.CompletableFuture<>();
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+            got.complete(in.transferTo(java.io.OutputStream.nullOutputStream()));
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(relayTls())
+                        .start();
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            assertTrue(c.awaitEndingWith("\r\n\r\n").startsWith("HTTP/1.1 101 "));
+            c.sendWithCloseNotify("y".repeat(size));
+            assertEquals(size, got.get(10, java.util.concurrent.TimeUnit.SECONDS), "bytes before the server's EOF");
+        }
+    }
+
+    /**
      * A TLS client that sends close_notify within a tunnel: BoringSSL answers it with the
      * relay's own at once and the rest of what the server sends cannot follow. A tunnel would be
      * taken for whole if close_notify ended it: the client is reset instead, after what it was
