@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * accepted over the bound before they are closed) are taken away; and it fits the heap
  * ({@link #HEAP_PER_SESSION} each), which a large descriptor limit outgrew; the system property
  * {@value #PROPERTY} sets another. A client over the bound is accepted
- * and closed at once, and a warning is logged at most once a minute. Shared by every worker
+ * and closed at once (an HTTP relay's gets a 503 first), and each relay warns of the clients it
+ * turned away at most once a minute, with their count: a flood of one relay's clients that
+ * turns every relay's away leaves a line for each. Shared by every worker
  * loop (one atomic counter). The engine's instance is made before the chroot, where the
  * descriptor limit can still be read.
  *
@@ -39,13 +40,11 @@ public final class SessionLimit {
      * {@code prefork}), listeners, clients accepted over the bound until they are closed.
      */
     static final int RESERVE = 128;
-    private static final long WARN_EVERY_NANOS = 60_000_000_000L;
     private static final long FALLBACK_FDS = 16_384;
     private static final SessionLimit ENGINE = forEngine();
 
     private final int max;
     private final AtomicInteger open = new AtomicInteger();
-    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     private final IdleDescriptors idle;
 
     /** At most {@code max} sessions, whose descriptors leave none to idle backend connections at the bound. */
@@ -182,6 +181,8 @@ public final class SessionLimit {
     private final class Guard extends ChannelInitializer<Channel> {
         private final String relayName;
         private final ChannelHandler sessionPipeline;
+        /** The clients this relay turned away since its last warning. */
+        private final ThrottledCount refused = new ThrottledCount();
 
         Guard(String relayName, ChannelHandler sessionPipeline) {
             this.relayName = relayName;
@@ -192,7 +193,7 @@ public final class SessionLimit {
         protected void initChannel(Channel ch) {
             if (open.incrementAndGet() > max) {
                 open.decrementAndGet();
-                refused(relayName);
+                warnRefused();
                 if (sessionPipeline instanceof OverLimit o) {
                     o.refuse(ch);
                 } else {
@@ -208,13 +209,14 @@ public final class SessionLimit {
                 ch.pipeline().addLast(sessionPipeline);
             }
         }
-    }
 
-    private void refused(String relayName) {
-        long now = System.nanoTime();
-        long last = lastWarning.get();
-        if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
-            log.warn("relay {}: {} sessions open, the engine's limit: new clients are closed", relayName, max);
+        private void warnRefused() {
+            long n = refused.add();
+            if (n > 0) {
+                log.warn("relay {}: {} sessions open, the engine's limit: {} {} since the last warning", relayName,
+                        max, n + (n == 1 ? " client" : " clients"),
+                        sessionPipeline instanceof OverLimit ? "answered 503 and closed" : "closed at once");
+            }
         }
     }
 }

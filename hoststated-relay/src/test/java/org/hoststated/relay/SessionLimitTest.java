@@ -69,4 +69,46 @@ class SessionLimitTest {
         assertEquals(2L * 8, new SessionLimit(8).idle().budget());
         assertEquals(900, new SessionLimit(8, 900).idle().budget());
     }
+
+    /**
+     * Each relay warns of the clients it turns away at the bound, with how they were turned
+     * away: the warning was once a minute for the whole engine, so a flood of one relay's idle
+     * clients left the 503s of every other relay without a trace (probe D).
+     */
+    @Test
+    void eachRelayWarnsOfTheClientsItTurnsAway(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            SessionLimit limit = new SessionLimit(1);
+            io.netty.channel.ChannelHandler plain = limit.guard("plain", new io.netty.channel.ChannelInboundHandlerAdapter());
+            io.netty.channel.ChannelHandler www = limit.guard("www", new Answering());
+            new io.netty.channel.embedded.EmbeddedChannel(plain);
+            for (io.netty.channel.ChannelHandler refusing : new io.netty.channel.ChannelHandler[] {plain, plain, www, www}) {
+                assertTrue(!new io.netty.channel.embedded.EmbeddedChannel(refusing).isOpen(), "a client over the bound stayed");
+            }
+            assertTrue(line(log).endsWith("relay plain: 1 sessions open, the engine's limit: 1 client closed at once since "
+                    + "the last warning"));
+            assertTrue(line(log).endsWith("relay www: 1 sessions open, the engine's limit: 1 client answered 503 and "
+                    + "closed since the last warning"));
+        }
+    }
+
+    private static String line(TestSyslog log) throws Exception {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            byte[] buf = new byte[9000];
+            try {
+                return new String(buf, 0, log.socket.receive(buf), java.nio.charset.StandardCharsets.UTF_8).strip();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** A session pipeline that answers a client over the bound (here by a close). */
+    private static final class Answering extends io.netty.channel.ChannelInboundHandlerAdapter
+            implements SessionLimit.OverLimit {
+        @Override
+        public void refuse(io.netty.channel.Channel client) {
+            client.close();
+        }
+    }
 }

@@ -16,17 +16,11 @@ import javax.net.ssl.SSLException;
  * as whole. The {@link SslHandler} keeps the incomplete record in its buffer and says nothing
  * of it at the end of input.
  *
- * <p>Before the {@link SslHandler} (raw bytes), for the session's whole life: per record it
- * reads the five header bytes and passes over the body. On the channel's loop; one per channel.
+ * <p>Before the {@link SslHandler} (raw bytes), for the session's whole life
+ * ({@link TlsRecordCursor}). On the channel's loop; one per channel.
  */
 public final class TlsRecordEdge extends ChannelInboundHandlerAdapter {
-    private static final int RECORD_HEADER = 5;
-
-    /** Header bytes of the current record read so far (0 between records). */
-    private int headerBytes;
-    private int length;
-    /** Bytes of the current record's body not read yet. */
-    private int bodyLeft;
+    private final TlsRecordCursor records = new TlsRecordCursor();
 
     /** Adds a follower of {@code ch}'s client records just before its "ssl" handler. */
     public static void addBeforeTls(Channel ch) {
@@ -46,7 +40,7 @@ public final class TlsRecordEdge extends ChannelInboundHandlerAdapter {
     }
 
     int missing() {
-        return headerBytes > 0 ? RECORD_HEADER - headerBytes : bodyLeft;
+        return records.missing();
     }
 
     @Override
@@ -59,20 +53,7 @@ public final class TlsRecordEdge extends ChannelInboundHandlerAdapter {
 
     private void scan(ByteBuf b) {
         for (int i = b.readerIndex(), end = b.writerIndex(); i < end; ) {
-            if (bodyLeft > 0) {
-                int n = Math.min(bodyLeft, end - i);
-                bodyLeft -= n;
-                i += n;
-                continue;
-            }
-            int v = b.getByte(i++) & 0xff;
-            headerBytes++;
-            if (headerBytes == 4) {
-                length = v << 8;
-            } else if (headerBytes == RECORD_HEADER) {
-                bodyLeft = length | v;
-                headerBytes = 0;
-            }
+            i = records.next(b, i, end);
         }
     }
 }

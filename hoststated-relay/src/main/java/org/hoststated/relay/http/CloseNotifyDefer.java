@@ -8,6 +8,7 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import org.hoststated.relay.handler.TlsRecordCursor;
 
 /**
  * Keeps a TLS client's close_notify away from the engine until the answer to its request is
@@ -26,12 +27,13 @@ import java.util.ArrayDeque;
  * looked at where it begins, and where a small record (at most {@value #SMALL_RECORD} bytes, as
  * any alert; a long one is data) begins within it, after what came before went on: the request
  * and the close_notify may come in one read, and in TLS 1.3 the client's Finished with them
- * (small records of the handshake are passed on one by one too). Held input beyond {@link #MAX_HELD} bytes goes on
- * at once, to the frontend's own bound on what it keeps.
+ * (small records of the handshake are passed on one by one too). Held input beyond
+ * {@link #MAX_HELD} bytes goes on at once, to the frontend's own bound on what it keeps.
  *
  * <p>Before the {@link SslHandler}, for the session's whole life: it follows the client's record
- * boundaries from the first byte. Holds the end of input (FIN) with the bytes before it, so that
- * the two arrive in the order sent. On the channel's loop; one per TLS session of an HTTP relay.
+ * boundaries from the first byte ({@link TlsRecordCursor}). Holds the end of input (FIN) with
+ * the bytes before it, so that the two arrive in the order sent. On the channel's loop; one per
+ * TLS session of an HTTP relay.
  */
 final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
     private static final int RECORD_HEADER = 5;
@@ -40,11 +42,7 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
     /** Held bytes beyond which the hold lets go. */
     static final int MAX_HELD = 16 * 1024;
 
-    /** Header bytes of the current record read so far (0 between records). */
-    private int headerBytes;
-    private int length;
-    /** Bytes of the current record's body not read yet. */
-    private int bodyLeft;
+    private final TlsRecordCursor records = new TlsRecordCursor();
     /** What is held: buffers and end-of-input events, in the order they came. */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private int heldBytes;
@@ -77,25 +75,12 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
         int i = b.readerIndex();
         int end = b.writerIndex();
         while (i < end) {
-            if (bodyLeft > 0) {
-                int n = Math.min(bodyLeft, end - i);
-                bodyLeft -= n;
-                i += n;
-                continue;
-            }
-            if (headerBytes == 0 && holdFrom(b, i)) {
+            if (records.atRecordStart() && holdFrom(b, i)) {
                 // What came before went on; the frontend now waits for its response.
                 hold(b);
                 return;
             }
-            int v = b.getByte(i++) & 0xff;
-            headerBytes++;
-            if (headerBytes == 4) {
-                length = v << 8;
-            } else if (headerBytes == RECORD_HEADER) {
-                bodyLeft = length | v;
-                headerBytes = 0;
-            }
+            i = records.next(b, i, end);
         }
         ctx.fireChannelRead(b);
     }
@@ -128,7 +113,8 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (holding() && (evt instanceof ChannelInputShutdownEvent || evt instanceof ChannelInputShutdownReadComplete)) {
+        boolean endOfInput = evt instanceof ChannelInputShutdownEvent || evt instanceof ChannelInputShutdownReadComplete;
+        if (holding() && endOfInput) {
             held.add(evt);
             return;
         }
