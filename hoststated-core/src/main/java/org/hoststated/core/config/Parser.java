@@ -140,6 +140,10 @@ final class Parser {
                 d.chroot = path("chroot directory");
             }
             case "l3" -> l3(d);
+            // relayd renamed the original's "service" "redirect": name the word that fits, as
+            // for its "tls".
+            case "redirect" -> throw ctx.fail(w, "syntax error: unknown statement 'redirect' (relayd's word for "
+                    + "what hoststated calls 'service')");
             default -> throw ctx.fail(w, "syntax error: unknown statement '" + Messages.clip(w.text()) + "'");
         }
     }

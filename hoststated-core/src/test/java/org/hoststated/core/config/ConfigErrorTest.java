@@ -66,6 +66,9 @@ class ConfigErrorTest {
                         "test.conf:13: relay r target or service already specified"),
                 Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80 tls\n table web\n}\n",
                         "test.conf:11: syntax error: expected 'ssl' or end of line, got 'tls'"),
+                Arguments.of(TABLE + SERVICE.replace("service", "redirect"),
+                        "test.conf:6: syntax error: unknown statement 'redirect' (relayd's word for what hoststated"
+                        + " calls 'service')"),
                 Arguments.of("addr = \"127.0.0.1\"\n" + TABLE + SERVICE + "relay r {\n listen on \"$addr\" port 80\n"
                         + " table web\n}\n", "test.conf:12: invalid address: $addr (a macro is not expanded inside"
                         + " quotes: write $addr without them)"),
