@@ -19,14 +19,21 @@ final class StateKills {
     private StateKills() {
     }
 
-    /** The flows to cut now that {@code h} went from up to down. */
+    /**
+     * The flows to cut now that {@code h} went from up to down: all of them with {@code kill
+     * states}, else those without a live connection ({@link L3Backend.StateKill#closedTo}).
+     */
     static List<L3Backend.StateKill> down(PfeState state, HostEntry h) {
         List<L3Backend.StateKill> out = new ArrayList<>();
         for (ServiceEntry s : state.services) {
-            if (s.config.killStates() && (s.main == h.table || s.backup == h.table)) {
-                out.add(new L3Backend.StateKill(s.config.name(), PfeState.virtuals(s), h.config.address(),
-                        s.main.config.port(), "down"));
+            if (s.main != h.table && s.backup != h.table) {
+                continue;
             }
+            out.add(s.config.killStates()
+                    ? new L3Backend.StateKill(s.config.name(), PfeState.virtuals(s), h.config.address(),
+                            s.main.config.port(), "down")
+                    : L3Backend.StateKill.closedTo(s.config.name(), PfeState.virtuals(s), h.config.address(),
+                            s.main.config.port()));
         }
         return out;
     }

@@ -391,17 +391,20 @@ class PfeStateTest {
     }
 
     @Test
-    void aHostGoingDownCutsTheFlowsOfServicesWithKillStatesOnly() throws Exception {
+    void aHostGoingDownCutsAllTheFlowsOfServicesWithKillStatesOnly() throws Exception {
         PfeState k = state(WWW.replace("\ttable web\n\tbackup table spare\n", "\ttable web\n\tbackup table spare\n\tkill states\n"));
         HostEntry b2 = host(k, "web", "10.21.2.12");
         List<L3Backend.StateKill> kills = StateKills.down(k, b2);
-        assertEquals(1, kills.size(), "service other has no kill states");
+        assertEquals(List.of(false, true), kills.stream().map(L3Backend.StateKill::closedOnly).toList(),
+                "service other has no kill states: only its flows without a live connection are cut");
+        assertEquals("other", kills.get(1).service());
         L3Backend.StateKill kill = kills.get(0);
         assertEquals("www", kill.service());
         assertEquals(List.of(InetAddress.getByName("10.21.2.12")), kill.hosts());
         assertEquals(8080, kill.realPort());
         assertEquals("10.21.9.100", kill.virtuals().get(0).address().getHostAddress());
-        assertEquals(List.of(), StateKills.down(s, b), "without the option, nothing is cut");
+        assertTrue(StateKills.down(s, b).stream().allMatch(L3Backend.StateKill::closedOnly),
+                "without the option, only what carries no live connection is cut");
     }
 
     @Test

@@ -24,6 +24,7 @@ final class ConntrackMessages {
     // enum ctattr_type
     static final int CTA_TUPLE_ORIG = 1;
     static final int CTA_TUPLE_REPLY = 2;
+    static final int CTA_PROTOINFO = 4;
     static final int CTA_ID = 12;
     static final int CTA_ZONE = 18;
     // enum ctattr_tuple
@@ -38,6 +39,9 @@ final class ConntrackMessages {
     static final int CTA_PROTO_NUM = 1;
     static final int CTA_PROTO_SRC_PORT = 2;
     static final int CTA_PROTO_DST_PORT = 3;
+    // enum ctattr_protoinfo, enum ctattr_protoinfo_tcp
+    static final int CTA_PROTOINFO_TCP = 1;
+    static final int CTA_PROTOINFO_TCP_STATE = 1;
 
     /** Bytes of one delete request, at most (two IPv6 addresses, id and zone). */
     static final int DELETE_MAX = 128;
@@ -77,6 +81,13 @@ final class ConntrackMessages {
         w.attribute(CTA_ID, be(e.id(), 4));
         if (e.zone() != 0) {
             w.attribute(CTA_ZONE, be(e.zone(), 2));
+        }
+        if (e.tcpState() >= 0) {
+            w.nest(CTA_PROTOINFO);
+            w.nest(CTA_PROTOINFO_TCP);
+            w.attribute(CTA_PROTOINFO_TCP_STATE, new byte[] {(byte) e.tcpState()});
+            w.close();
+            w.close();
         }
         w.end();
     }
@@ -139,7 +150,14 @@ final class ConntrackMessages {
         return new ConntrackEntry(tuple(required(attrs, CTA_TUPLE_ORIG, "original tuple")),
                 tuple(required(attrs, CTA_TUPLE_REPLY, "reply tuple")),
                 (int) required(attrs, CTA_ID, "id").unsigned(4),
-                zone == null ? 0 : (int) zone.unsigned(2));
+                zone == null ? 0 : (int) zone.unsigned(2), tcpState(NetlinkMessages.find(attrs, CTA_PROTOINFO)));
+    }
+
+    /** A TCP entry's state from its protocol information, or -1. */
+    private static int tcpState(NetlinkMessages.Attribute protoinfo) throws L3Exception {
+        NetlinkMessages.Attribute tcp = protoinfo == null ? null : NetlinkMessages.find(protoinfo.nested(), CTA_PROTOINFO_TCP);
+        NetlinkMessages.Attribute state = tcp == null ? null : NetlinkMessages.find(tcp.nested(), CTA_PROTOINFO_TCP_STATE);
+        return state == null ? -1 : (int) state.unsigned(1);
     }
 
     private static ConntrackEntry.Tuple tuple(NetlinkMessages.Attribute a) throws L3Exception {

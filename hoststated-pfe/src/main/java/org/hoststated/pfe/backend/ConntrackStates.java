@@ -41,6 +41,9 @@ final class ConntrackStates implements NftBackend.StateKiller {
      * address, not to a virtual one, and stay.
      */
     static boolean belongs(ConntrackEntry e, L3Backend.StateKill k) {
+        if (k.closedOnly() && !e.closedOrUnanswered()) {
+            return false;
+        }
         ConntrackEntry.Tuple o = e.original();
         ConntrackEntry.Tuple r = e.reply();
         if (!k.hosts().contains(r.source()) || r.sourcePort() != k.realPort()) {

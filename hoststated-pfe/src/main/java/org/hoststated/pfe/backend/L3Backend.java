@@ -89,8 +89,11 @@ public interface L3Backend extends AutoCloseable {
      *
      * @param what what happened, for the log line: {@code host 10.0.0.2 down},
      *        {@code virtual host 10.0.0.1:53/udp removed}
+     * @param closedOnly only the flows that carry no live connection any more, for a service
+     *        without {@code kill states} ({@link #closedTo})
      */
-    record StateKill(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, String what) {
+    record StateKill(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, String what,
+            boolean closedOnly) {
         public StateKill {
             virtuals = List.copyOf(virtuals);
             hosts = List.copyOf(hosts);
@@ -99,9 +102,26 @@ public interface L3Backend extends AutoCloseable {
             }
         }
 
+        public StateKill(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, String what) {
+            this(service, virtuals, hosts, realPort, what, false);
+        }
+
         /** The flows of {@code host} through the service's {@code virtuals}; {@code why}: "down", "removed". */
         public StateKill(String service, List<Virtual> virtuals, InetAddress host, int realPort, String why) {
             this(service, virtuals, List.of(host), realPort, "host " + NetUtil.toAddressString(host) + " " + why);
+        }
+
+        /**
+         * The flows of {@code host}, down, through the service's {@code virtuals} that carry no
+         * live connection: TCP connections it refused or reset, closed ones, unanswered
+         * handshakes. Without {@code kill states} they are still cut: a client that makes a new
+         * connection from the same port meets such an entry and goes to the host its rule no
+         * longer names (refused for up to the kernel's 10 s for a closed entry), where the
+         * manual promises the hosts that are up. No connection that can move data is cut.
+         */
+        public static StateKill closedTo(String service, List<Virtual> virtuals, InetAddress host, int realPort) {
+            return new StateKill(service, virtuals, List.of(host), realPort,
+                    "host " + NetUtil.toAddressString(host) + " down", true);
         }
 
         /** The flows through {@code virtual} to any of {@code hosts}; {@code why}: "removed". */
@@ -120,11 +140,11 @@ public interface L3Backend extends AutoCloseable {
             if (hosts.size() == 1) {
                 List<Virtual> left = virtuals.stream().filter(v -> !redirected(redirects, v, hosts.get(0))).toList();
                 return left.isEmpty() ? null : left.size() == virtuals.size() ? this
-                        : new StateKill(service, left, hosts, realPort, what);
+                        : new StateKill(service, left, hosts, realPort, what, closedOnly);
             }
             List<InetAddress> left = hosts.stream().filter(h -> !redirected(redirects, virtuals.get(0), h)).toList();
             return left.isEmpty() ? null : left.size() == hosts.size() ? this
-                    : new StateKill(service, virtuals, left, realPort, what);
+                    : new StateKill(service, virtuals, left, realPort, what, closedOnly);
         }
 
         private boolean redirected(List<Redirect> redirects, Virtual v, InetAddress host) {

@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 class ConntrackMessagesTest {
     private static final ConntrackEntry V4 = new ConntrackEntry(
             new ConntrackEntry.Tuple(ip("10.21.1.2"), ip("10.21.9.100"), 6, 40000, 80),
-            new ConntrackEntry.Tuple(ip("10.21.2.11"), ip("10.21.1.2"), 6, 8080, 40000), 0x80000001, 0);
+            new ConntrackEntry.Tuple(ip("10.21.2.11"), ip("10.21.1.2"), 6, 8080, 40000), 0x80000001, 0, 8);
     private static final ConntrackEntry V6 = new ConntrackEntry(
             new ConntrackEntry.Tuple(ip("fd21::1:2"), ip("fd21::9:100"), 17, 53, 65535),
-            new ConntrackEntry.Tuple(ip("fd21::2:11"), ip("fd21::1:2"), 17, 5353, 53), 7, 9);
+            new ConntrackEntry.Tuple(ip("fd21::2:11"), ip("fd21::1:2"), 17, 5353, 53), 7, 9, -1);
 
     private static List<NetlinkMessages.Message> listing(ConntrackEntry... entries) throws L3Exception {
         NetlinkMessages.Writer w = new NetlinkMessages.Writer(4096);

@@ -25,8 +25,31 @@ class ConntrackStatesTest {
             ip("10.21.2.12"), 8080, "down");
 
     private static ConntrackEntry entry(int proto, String vip, int vport, String host, int hport) {
+        return entry(proto, vip, vport, host, hport, proto == 6 ? 3 : -1);
+    }
+
+    private static ConntrackEntry entry(int proto, String vip, int vport, String host, int hport, int tcpState) {
         return new ConntrackEntry(new ConntrackEntry.Tuple(ip("10.21.1.2"), ip(vip), proto, 40000, vport),
-                new ConntrackEntry.Tuple(ip(host), ip("10.21.1.2"), proto, hport, 40000), 1, 0);
+                new ConntrackEntry.Tuple(ip(host), ip("10.21.1.2"), proto, hport, 40000), 1, 0, tcpState);
+    }
+
+    /**
+     * Without {@code kill states}, a host that goes down loses the entries of its TCP
+     * connections that carry nothing any more, by the kernel's TCP state (enum tcp_conntrack):
+     * a client reconnecting from the same port met such an entry and was sent to the failed
+     * host (probe D). Live ones, and UDP flows, stay.
+     */
+    @ParameterizedTest(name = "state {0}: {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"1,true", "2,true", "3,false", "4,false", "5,false", "6,false",
+        "7,true", "8,true", "9,true"})
+    void withoutKillStatesOnlyClosedOrUnansweredTcpEntriesGo(int state, boolean cut) {
+        L3Backend.StateKill closed = L3Backend.StateKill.closedTo("www", KILL.virtuals(), ip("10.21.2.12"), 8080);
+        assertEquals(cut, ConntrackStates.belongs(entry(6, "10.21.9.100", 80, "10.21.2.12", 8080, state), closed));
+        assertEquals(false, ConntrackStates.belongs(entry(6, "10.21.9.100", 80, "10.21.2.11", 8080, state), closed),
+                "another host's");
+        assertEquals(false, ConntrackStates.belongs(entry(17, "10.21.9.103", 81, "10.21.2.12", 8080), closed), "UDP");
+        assertEquals(true, ConntrackStates.belongs(entry(6, "10.21.9.100", 80, "10.21.2.12", 8080, state), KILL),
+                "with kill states, every state");
     }
 
     static Stream<Arguments> entries() {
