@@ -4,7 +4,6 @@ import static org.hoststated.pfe.PfeFixtures.host;
 import static org.hoststated.pfe.PfeFixtures.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -30,62 +29,33 @@ import org.junit.jupiter.api.Test;
  * from the port of a connection the host reset goes to a host that is up. The kernel kept the
  * reset connection's entry (CLOSE, 10 s) and sent a new connection from that port where the old
  * one went, past the new rule (probe D: a killed server's clients were refused for seconds
- * after the rule had dropped it, and served by it once it was back, outside the rule). One
- * namespace: TCP listeners on 10.21.2.11 and .12 port 8080, the client on 10.21.1.2 sending to
- * the virtual address 10.21.9.120 routed out of a veth, which the backend's nat output chain
- * DNATs to a host.
+ * after the rule had dropped it, and served by it once it was back, outside the rule). Service
+ * www of {@link PfeFixtures#WWW_ALONE} in a namespace of {@link Netns#forL3}: TCP listeners on
+ * its hosts 10.21.2.11 and .12 port 8080, the client on 10.21.1.2 sending to its virtual
+ * address 10.21.9.100.
  */
 class DownHostClosedEntriesNetnsTest {
     /** {@code -Dhoststated.it.netns=PREFIX} names it PREFIX-closed. */
     private static final String NS = System.getProperty("hoststated.it.netns", "l3") + "-closed";
     private static final CommandRunner RUN = CommandRunner.processes(10_000);
-    private static final String CONFIG = """
-            l3 backend none
-            table web {
-            \treal port 8080
-            \tcheck tcp
-            \thost 10.21.2.11
-            \thost 10.21.2.12
-            }
-            service www {
-            \tvirtual host 10.21.9.120 port 80
-            \ttable web
-            }
-            """;
 
     private static Netns netns;
 
     @BeforeAll
     static void namespace() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
-        sh("ip netns del " + NS);
-        assumeTrue(sh("ip netns add " + NS).ok(), "cannot create a network namespace");
-        for (String c : List.of("ip link set lo up", "ip link add ck0 type veth peer name ck1",
-                "ip link set ck0 up", "ip link set ck1 up", "ip addr add 10.21.1.2/24 dev ck0",
-                "ip addr add 10.21.2.11/32 dev lo", "ip addr add 10.21.2.12/32 dev lo",
-                "ip route add 10.21.9.0/24 dev ck0")) {
-            CommandRunner.Result r = sh("ip netns exec " + NS + " " + c);
-            assertTrue(r.ok(), c + ": " + r.why());
-        }
-        assumeTrue(sh("ip netns exec " + NS + " nft add table ip probe").ok(), "nft is not usable");
-        netns = new Netns(NS);
+        netns = Netns.forL3(NS, "ck");
     }
 
     @AfterAll
-    static void removeNamespace() throws Exception {
+    static void removeNamespace() {
         if (netns != null) {
             netns.close();
         }
-        sh("ip netns del " + NS);
-    }
-
-    private static CommandRunner.Result sh(String command) throws Exception {
-        return RUN.run(List.of("sh", "-c", command), "");
     }
 
     @Test
     void aClientReconnectingFromThePortOfAResetConnectionGoesToAHostThatIsUp() throws Exception {
-        PfeState s = PfeState.build(1, PfeFixtures.config(CONFIG), null);
+        PfeState s = PfeState.build(1, PfeFixtures.config(PfeFixtures.WWW_ALONE), null);
         HostEntry up = host(s, "web", "10.21.2.11");
         HostEntry failing = host(s, "web", "10.21.2.12");
         report(s, failing, HostState.UP);
@@ -153,7 +123,7 @@ class DownHostClosedEntriesNetnsTest {
             try (Socket c = new Socket()) {
                 c.setReuseAddress(true);
                 c.bind(new InetSocketAddress(InetAddress.getByName("10.21.1.2"), port));
-                c.connect(new InetSocketAddress(InetAddress.getByName("10.21.9.120"), 80), 3000);
+                c.connect(new InetSocketAddress(InetAddress.getByName("10.21.9.100"), 80), 3000);
                 Socket server = accepted.poll(3, TimeUnit.SECONDS);
                 String host = server.getLocalAddress().getHostAddress();
                 server.setSoLinger(true, 0);

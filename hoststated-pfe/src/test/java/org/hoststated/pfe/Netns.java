@@ -1,10 +1,15 @@
 package org.hoststated.pfe;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import jnr.ffi.LibraryLoader;
+import org.hoststated.pfe.backend.CommandRunner;
 
 /**
  * A thread that lives in a named network namespace ({@code ip netns add NAME}), so that a
@@ -22,12 +27,15 @@ final class Netns implements AutoCloseable {
         int close(int fd);
     }
 
+    private static final CommandRunner RUNNER = CommandRunner.processes(10_000);
     private static final int O_RDONLY = 0;
     private static final int CLONE_NEWNET = 0x40000000;
 
     private final ExecutorService thread;
+    private final String name;
 
     Netns(String name) throws Exception {
+        this.name = name;
         Calls c = LibraryLoader.create(Calls.class).load("c");
         thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "netns-" + name));
         run(() -> {
@@ -55,8 +63,41 @@ final class Netns implements AutoCloseable {
         }
     }
 
+    /**
+     * A new namespace {@code name} (an old one of that name is removed first) for the layer-3
+     * tests: hosts 10.21.2.11 and .12 on its lo, and a veth pair {@code veth}0/1 with the
+     * clients' 10.21.1.2 on it, out of which the virtual addresses 10.21.9.0/24 are routed (the
+     * backend's nat output chain DNATs what the clients send there). Skips the test (root, nft
+     * needed) where it cannot be made. {@link #close} removes it.
+     */
+    static Netns forL3(String name, String veth) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
+        sh("ip netns del " + name);
+        assumeTrue(sh("ip netns add " + name).ok(), "cannot create a network namespace");
+        for (String c : List.of("ip link set lo up", "ip link add " + veth + "0 type veth peer name " + veth + "1",
+                "ip link set " + veth + "0 up", "ip link set " + veth + "1 up",
+                "ip addr add 10.21.1.2/24 dev " + veth + "0", "ip addr add 10.21.2.11/32 dev lo",
+                "ip addr add 10.21.2.12/32 dev lo", "ip route add 10.21.9.0/24 dev " + veth + "0")) {
+            CommandRunner.Result r = sh("ip netns exec " + name + " " + c);
+            assertTrue(r.ok(), c + ": " + r.why());
+        }
+        assumeTrue(sh("ip netns exec " + name + " nft add table ip probe").ok(), "nft is not usable");
+        return new Netns(name);
+    }
+
+    /** Runs {@code command} with sh, in this process's namespace. */
+    static CommandRunner.Result sh(String command) throws Exception {
+        return RUNNER.run(List.of("sh", "-c", command), "");
+    }
+
+    /** Stops the thread and removes the namespace. */
     @Override
     public void close() {
         thread.shutdownNow();
+        try {
+            sh("ip netns del " + name);
+        } catch (Exception e) {
+            // Left behind; the next run's forL3 removes it first.
+        }
     }
 }

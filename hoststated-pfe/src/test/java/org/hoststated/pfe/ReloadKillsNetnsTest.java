@@ -5,7 +5,6 @@ import static org.hoststated.pfe.PfeFixtures.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -105,30 +104,18 @@ class ReloadKillsNetnsTest {
 
     @BeforeAll
     static void namespace() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces");
-        sh("ip netns del " + NS);
-        assumeTrue(sh("ip netns add " + NS).ok(), "cannot create a network namespace");
-        for (String c : List.of("ip link set lo up", "ip link add rk0 type veth peer name rk1",
-                "ip link set rk0 up", "ip link set rk1 up", "ip addr add 10.21.1.2/24 dev rk0",
-                "ip addr add 10.21.2.11/32 dev lo", "ip addr add 10.21.2.12/32 dev lo",
-                "ip route add 10.21.9.0/24 dev rk0")) {
-            CommandRunner.Result r = sh("ip netns exec " + NS + " " + c);
-            assertTrue(r.ok(), c + ": " + r.why());
-        }
-        assumeTrue(sh("ip netns exec " + NS + " nft add table ip probe").ok(), "nft is not usable");
-        netns = new Netns(NS);
+        netns = Netns.forL3(NS, "rk");
     }
 
     @AfterAll
-    static void removeNamespace() throws Exception {
+    static void removeNamespace() {
         if (netns != null) {
             netns.close();
         }
-        sh("ip netns del " + NS);
     }
 
     private static CommandRunner.Result sh(String command) throws Exception {
-        return RUN.run(List.of("sh", "-c", command), "");
+        return Netns.sh(command);
     }
 
     @Test
