@@ -957,16 +957,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             }
             RelaySession.abortOnFlush(client);
         } else {
-            RelaySession.setReason(client, "closed by client");
             if (exchange) {
                 // The request in flight is dropped, and its connection with it, before the
                 // client sees its close: the server's part of the session is over by then.
+                RelaySession.setReason(client, "closed by client");
                 state = State.CLOSED;
                 closeServer();
                 client.close();
             } else {
-                // The last response may still be on its way out (a close_notify held until
-                // it was flushed, CloseNotifyDefer).
+                // Between requests, as a FIN there ("done" once one was answered). The last
+                // response may still be on its way out (a close_notify held until it was
+                // flushed, CloseNotifyDefer).
+                RelaySession.setReason(client, finReason());
                 RelaySession.closeOnFlush(client);
             }
         }
