@@ -111,6 +111,18 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
         }).get(10, TimeUnit.SECONDS);
     }
 
+    /** Sends each of {@code texts} as a record of its own, all in one write of the socket. */
+    public void sendInOneWrite(String... texts) throws Exception {
+        ch.eventLoop().submit(() -> {
+            cork.corked = true;
+            for (String t : texts) {
+                ch.writeAndFlush(Unpooled.copiedBuffer(t, StandardCharsets.ISO_8859_1));
+            }
+            cork.corked = false;
+            cork.release(ch.pipeline().context(cork));
+        }).get(10, TimeUnit.SECONDS);
+    }
+
     /**
      * Keeps the records written while corked, then writes them in one write of the socket;
      * corked from the server's first bytes on when asked to (what the client writes then is

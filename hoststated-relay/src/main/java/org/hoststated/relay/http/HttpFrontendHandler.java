@@ -790,8 +790,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         state = State.TUNNEL;
         exchange = false;
         timer.headDone();
-        // What the client sent after its request belongs to the tunnel now.
-        releaseDeferredClose();
         if (cumulation != null) {
             toServer(cumulation);
             cumulation = null;
@@ -800,6 +798,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (clientEof) {
             link.shutdownOutputOnFlush();
         }
+        // What the client sent after its request belongs to the tunnel too, after what the
+        // relay had read of it already.
+        releaseDeferredClose();
         updateClientRead();
     }
 

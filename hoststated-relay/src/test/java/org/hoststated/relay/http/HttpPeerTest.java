@@ -1087,6 +1087,32 @@ class HttpPeerTest {
     }
 
     /**
+     * A TLS client that sends the tunnel's first bytes right behind its upgrade request, in
+     * records of their own in the same write: the server gets them in order after the 101,
+     * although the relay held the later records back while the response was due
+     * (CloseNotifyDefer) and had read the first already.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void aTunnelsFirstBytesSentBehindTheRequestComeInOrder(String protocol) throws Exception {
+        java.util.concurrent.CompletableFuture<String> got = new java.util.concurrent.CompletableFuture<>();
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+            got.complete(new String(in.readNBytes(13), StandardCharsets.ISO_8859_1));
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(relayTls())
+                        .start();
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol)) {
+            c.sendInOneWrite("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nfirst",
+                    "second", "\r\n");
+            assertEquals("firstsecond\r\n", got.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
+    /**
      * A TLS client that sends close_notify within a tunnel: BoringSSL answers it with the
      * relay's own at once and the rest of what the server sends cannot follow. A tunnel would be
      * taken for whole if close_notify ended it: the client is reset instead, after what it was
