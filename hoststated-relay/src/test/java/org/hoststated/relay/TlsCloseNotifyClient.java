@@ -87,6 +87,16 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
         ch.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1)).sync();
     }
 
+    /** Waits up to 10 s until what was received holds {@code n} times {@code part}; returns all of it. */
+    public String awaitCount(String part, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (received.toString().split(java.util.regex.Pattern.quote(part), -1).length - 1 < n
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return received.toString();
+    }
+
     /** Waits up to 10 s until what was received ends with {@code suffix}; returns all of it. */
     public String awaitEndingWith(String suffix) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;

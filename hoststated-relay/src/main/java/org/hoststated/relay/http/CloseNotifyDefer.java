@@ -66,16 +66,19 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
         } else if (holding()) {
             hold(b);
         } else {
-            read(b);
+            read(b, true);
         }
     }
 
-    /** Passes {@code b} on, up to a record to hold (then held with the rest of {@code b}). */
-    private void read(ByteBuf b) {
+    /**
+     * Passes {@code b} on, up to a record to hold when {@code mayHold} (then held with the rest
+     * of {@code b}).
+     */
+    private void read(ByteBuf b, boolean mayHold) {
         int i = b.readerIndex();
         int end = b.writerIndex();
         while (i < end) {
-            if (records.atRecordStart() && holdFrom(b, i)) {
+            if (mayHold && records.atRecordStart() && holdFrom(b, i)) {
                 // What came before went on; the frontend now waits for its response.
                 hold(b);
                 return;
@@ -107,7 +110,8 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
         held.add(b);
         heldBytes += b.readableBytes();
         if (heldBytes > MAX_HELD) {
-            release();
+            // A client that sends this much while it waits is pipelining: it all goes on.
+            pass(takeHeld(), false);
         }
     }
 
@@ -126,12 +130,20 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
      * flushed it) and nothing waits. Holds again where a record read then awaits a response.
      */
     void release() {
-        if (!holding()) {
-            return;
+        if (holding()) {
+            pass(takeHeld(), true);
         }
+    }
+
+    private ArrayDeque<Object> takeHeld() {
         ArrayDeque<Object> queued = new ArrayDeque<>(held);
         held.clear();
         heldBytes = 0;
+        return queued;
+    }
+
+    /** Passes {@code queued} on as a read, holding again where a record then may be ({@code mayHold}). */
+    private void pass(ArrayDeque<Object> queued, boolean mayHold) {
         for (Object m : queued) {
             if (holding()) {
                 if (m instanceof ByteBuf b) {
@@ -140,7 +152,7 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
                     held.add(m);
                 }
             } else if (m instanceof ByteBuf b) {
-                read(b);
+                read(b, mayHold);
             } else {
                 ctx.fireUserEventTriggered(m);
             }

@@ -1087,6 +1087,45 @@ class HttpPeerTest {
     }
 
     /**
+     * A TLS client that pipelines more than the relay holds back while a response is due
+     * (CloseNotifyDefer.MAX_HELD, 16 KiB): the rest goes on to the frontend, and every request
+     * is answered in order.
+     */
+    @Test
+    void aTlsClientPipeliningWhileItWaitsIsAnsweredInOrder() throws Exception {
+        int more = 700; // 27 bytes each: about 19 KiB behind the first request
+        RawBackend.Script script = (b, in, out) -> {
+            for (int i = 0; RawBackend.head(in) != null; i++) {
+                if (i == 0) {
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n" + (i % 10));
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(relayTls())
+                        .start();
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, "TLSv1.3")) {
+            String request = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+            c.send(request);
+            c.send(request.repeat(more));
+            StringBuilder bodies = new StringBuilder();
+            for (int i = 0; i <= more; i++) {
+                bodies.append(i % 10);
+            }
+            String res = c.awaitCount("HTTP/1.1 200 OK\r\n", more + 1);
+            String got = java.util.Arrays.stream(res.split("HTTP/1.1 200 OK\r\n")).skip(1)
+                    .map(x -> x.substring(x.length() - 1)).collect(java.util.stream.Collectors.joining());
+            assertEquals(bodies.toString(), got);
+        }
+    }
+
+    /**
      * A TLS client that sends the tunnel's first bytes right behind its upgrade request, in
      * records of their own in the same write: the server gets them in order after the 101,
      * although the relay held the later records back while the response was due
