@@ -61,7 +61,8 @@ class DownHostClosedEntriesNetnsTest {
         report(s, failing, HostState.UP);
         report(s, up, HostState.DOWN);
         BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
-        List<ServerSocket> listeners = netns.run(() -> List.of(listen("10.21.2.11", accepted), listen("10.21.2.12", accepted)));
+        List<ServerSocket> listeners = netns.run(() -> List.of(listen("10.21.2.11", accepted),
+                listen("10.21.2.12", accepted)));
         NftBackend backend = netns.run(() -> {
             NftBackend b = new NftBackend(Nft.program(RUN, List.of("ip", "netns", "exec", NS, "nft")), "hskclosed", false);
             b.start();

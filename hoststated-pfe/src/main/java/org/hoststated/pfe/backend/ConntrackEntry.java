@@ -23,8 +23,9 @@ record ConntrackEntry(Tuple original, Tuple reply, int id, int zone, int tcpStat
     /**
      * Whether the entry carries no connection that can still move data: a TCP connection
      * refused, reset or closed both ways (CLOSE, TIME_WAIT), or whose handshake has not been
-     * answered (SYN_SENT, SYN_RECV). A new connection from the same client port meets the
-     * entry and goes where it went.
+     * answered (SYN_SENT, SYN_RECV). A new connection from the same client port can meet
+     * such an entry and go where it went (after a connection the host reset, the kernel keeps
+     * the CLOSE entry 10 s and reuses it).
      */
     boolean closedOrUnanswered() {
         return original.protocol() == 6 && (tcpState == SYN_SENT || tcpState == SYN_RECV || tcpState == TIME_WAIT

@@ -155,8 +155,12 @@ final class ConntrackMessages {
 
     /** A TCP entry's state from its protocol information, or -1. */
     private static int tcpState(NetlinkMessages.Attribute protoinfo) throws L3Exception {
-        NetlinkMessages.Attribute tcp = protoinfo == null ? null : NetlinkMessages.find(protoinfo.nested(), CTA_PROTOINFO_TCP);
-        NetlinkMessages.Attribute state = tcp == null ? null : NetlinkMessages.find(tcp.nested(), CTA_PROTOINFO_TCP_STATE);
+        if (protoinfo == null) {
+            return -1;
+        }
+        NetlinkMessages.Attribute tcp = NetlinkMessages.find(protoinfo.nested(), CTA_PROTOINFO_TCP);
+        NetlinkMessages.Attribute state = tcp == null ? null
+                : NetlinkMessages.find(tcp.nested(), CTA_PROTOINFO_TCP_STATE);
         return state == null ? -1 : (int) state.unsigned(1);
     }
 
