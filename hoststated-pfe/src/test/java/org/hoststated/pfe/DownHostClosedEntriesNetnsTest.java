@@ -15,9 +15,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.msg.HostState;
-import org.hoststated.pfe.backend.CommandRunner;
 import org.hoststated.pfe.backend.L3Backend;
-import org.hoststated.pfe.backend.Nft;
 import org.hoststated.pfe.backend.NftBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +35,6 @@ import org.junit.jupiter.api.Test;
 class DownHostClosedEntriesNetnsTest {
     /** {@code -Dhoststated.it.netns=PREFIX} names it PREFIX-closed. */
     private static final String NS = System.getProperty("hoststated.it.netns", "l3") + "-closed";
-    private static final CommandRunner RUN = CommandRunner.processes(10_000);
 
     private static Netns netns;
 
@@ -63,11 +60,7 @@ class DownHostClosedEntriesNetnsTest {
         BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
         List<ServerSocket> listeners = netns.run(() -> List.of(listen("10.21.2.11", accepted),
                 listen("10.21.2.12", accepted)));
-        NftBackend backend = netns.run(() -> {
-            NftBackend b = new NftBackend(Nft.program(RUN, List.of("ip", "netns", "exec", NS, "nft")), "hskclosed", false);
-            b.start();
-            return b;
-        });
+        NftBackend backend = netns.startNftBackend("hskclosed", false);
         try {
             backend.apply(s.redirects(), List.of(), System.nanoTime());
             assertTrue(backend.awaitApplied(10_000));

@@ -10,6 +10,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import jnr.ffi.LibraryLoader;
 import org.hoststated.pfe.backend.CommandRunner;
+import org.hoststated.pfe.backend.Nft;
+import org.hoststated.pfe.backend.NftBackend;
 
 /**
  * A thread that lives in a named network namespace ({@code ip netns add NAME}), so that a
@@ -83,6 +85,18 @@ final class Netns implements AutoCloseable {
         }
         assumeTrue(sh("ip netns exec " + name + " nft add table ip probe").ok(), "nft is not usable");
         return new Netns(name);
+    }
+
+    /**
+     * A started nftables backend of table {@code table} in this namespace: its writer thread
+     * starts here (the conntrack socket it opens belongs to the namespace), and nft runs in it.
+     */
+    NftBackend startNftBackend(String table, boolean keep) throws Exception {
+        return run(() -> {
+            NftBackend b = new NftBackend(Nft.program(RUNNER, List.of("ip", "netns", "exec", name, "nft")), table, keep);
+            b.start();
+            return b;
+        });
     }
 
     /** Runs {@code command} with sh, in this process's namespace. */

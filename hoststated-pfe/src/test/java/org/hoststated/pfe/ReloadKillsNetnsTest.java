@@ -22,7 +22,6 @@ import org.hoststated.pfe.backend.CommandRunner;
 import org.hoststated.pfe.backend.ConntrackProbe;
 import org.hoststated.pfe.backend.L3Backend;
 import org.hoststated.pfe.backend.L3Backends;
-import org.hoststated.pfe.backend.Nft;
 import org.hoststated.pfe.backend.NftBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +41,6 @@ import org.junit.jupiter.api.Test;
 class ReloadKillsNetnsTest {
     /** {@code -Dhoststated.it.netns=PREFIX} names it PREFIX-reload. */
     private static final String NS = System.getProperty("hoststated.it.netns", "l3") + "-reload";
-    private static final CommandRunner RUN = CommandRunner.processes(10_000);
     private static final String TABLE = """
             l3 backend none
             table dns {
@@ -306,14 +304,13 @@ class ReloadKillsNetnsTest {
 
     /** The two echoing hosts and a started backend for {@code table}, all in the namespace; sockets go to {@code open}. */
     private static NftBackend echoesAndBackend(String table, boolean keep, List<DatagramSocket> open) throws Exception {
-        return netns.run(() -> {
+        netns.run(() -> {
             for (String h : List.of("10.21.2.11", "10.21.2.12")) {
                 open.add(echo(h));
             }
-            NftBackend b = new NftBackend(Nft.program(RUN, List.of("ip", "netns", "exec", NS, "nft")), table, keep);
-            b.start();
-            return b;
+            return null;
         });
+        return netns.startNftBackend(table, keep);
     }
 
     /**

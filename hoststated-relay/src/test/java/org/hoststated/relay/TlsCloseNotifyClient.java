@@ -89,45 +89,47 @@ public final class TlsCloseNotifyClient implements AutoCloseable {
 
     /** Waits up to 10 s until what was received holds {@code n} times {@code part}; returns all of it. */
     public String awaitCount(String part, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (received.toString().split(java.util.regex.Pattern.quote(part), -1).length - 1 < n
-                && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        return received.toString();
+        return await(r -> r.split(java.util.regex.Pattern.quote(part), -1).length - 1 >= n);
     }
 
     /** Waits up to 10 s until what was received ends with {@code suffix}; returns all of it. */
     public String awaitEndingWith(String suffix) throws InterruptedException {
+        return await(r -> r.endsWith(suffix));
+    }
+
+    private String await(java.util.function.Predicate<String> done) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!received.toString().endsWith(suffix) && System.nanoTime() < deadline) {
+        while (!done.test(received.toString()) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         return received.toString();
     }
 
     /**
-     * Sends {@code text} and close_notify behind it in one flush (one write of the socket), as
-     * a client that half-closes right after its request may; the TCP connection
-     * stays open both ways.
+     * Sends {@code text} and close_notify behind it in one write of the socket, as a client
+     * that half-closes right after its request may; the TCP connection stays open both ways.
      */
     public void sendWithCloseNotify(String text) throws Exception {
-        ch.eventLoop().submit(() -> {
-            cork.corked = true;
+        inOneWrite(() -> {
             ch.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
             tls.closeOutbound();
-            cork.corked = false;
-            cork.release(ch.pipeline().context(cork));
-        }).get(10, TimeUnit.SECONDS);
+        });
     }
 
     /** Sends each of {@code texts} as a record of its own, all in one write of the socket. */
     public void sendInOneWrite(String... texts) throws Exception {
-        ch.eventLoop().submit(() -> {
-            cork.corked = true;
+        inOneWrite(() -> {
             for (String t : texts) {
                 ch.writeAndFlush(Unpooled.copiedBuffer(t, StandardCharsets.ISO_8859_1));
             }
+        });
+    }
+
+    /** Runs {@code writes} on the loop with the records they make kept, then writes those at once. */
+    private void inOneWrite(Runnable writes) throws Exception {
+        ch.eventLoop().submit(() -> {
+            cork.corked = true;
+            writes.run();
             cork.corked = false;
             cork.release(ch.pipeline().context(cork));
         }).get(10, TimeUnit.SECONDS);
