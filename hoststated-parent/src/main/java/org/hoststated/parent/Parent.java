@@ -63,6 +63,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private static final Set<MessageType> ANSWER_ENDS = EnumSet.of(MessageType.CTL_OK, MessageType.CTL_FAIL,
             MessageType.CTL_END);
 
+    /** How long the relay sessions under way at a stop may take to finish ({@link #stop}). */
+    static final Duration DRAIN_GRACE = Duration.ofSeconds(10);
+
     private final ConfigSource source;
     private final boolean foreground;
     private final EventLoopGroup group;
@@ -82,6 +85,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             new DefaultThreadFactory("config-reader", true));
     private boolean ready;
     private boolean stopping;
+    /** An orderly stop has begun: the relay sessions are finishing ({@link #stop}). */
+    private boolean draining;
     /**
      * The relay engine died and its successor has not answered its configuration yet: its
      * relays are down until then, though the new process already has a channel (a JVM
@@ -119,8 +124,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             throw new IOException("interrupted");
         }
         SignalHandlers.on("HUP", loop, () -> reload(null));
-        SignalHandlers.on("TERM", loop, this::shutdown);
-        SignalHandlers.on("INT", loop, this::shutdown);
+        SignalHandlers.on("TERM", loop, this::stop);
+        SignalHandlers.on("INT", loop, this::stop);
         SignalHandlers.ignore("PIPE");
         // As relayd: its default action ended the daemon without a word (log rotation scripts
         // send it to daemons to reopen their logs).
@@ -193,7 +198,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             case CTL_SHUTDOWN -> {
                 c.send(reply(MessageType.CTL_OK, Empty.INSTANCE));
                 log.info("stop requested on the control socket");
-                loop.schedule(this::shutdown, 50, TimeUnit.MILLISECONDS);
+                loop.schedule(this::stop, 50, TimeUnit.MILLISECONDS);
             }
             default -> {
                 log.warn("control client {}: unexpected {}", c.id, m.type().logName());
@@ -394,29 +399,49 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     // ---- reload ----
 
     void reload(ControlClient requester) {
-        if (!stopping) {
+        if (!stopping && !draining) {
             reloader.reload(requester);
         }
     }
 
     // ---- shutdown ----
 
+    /**
+     * An orderly stop (SIGTERM, SIGINT, {@code hoststatectl stop}): nothing new is taken (the
+     * control socket and the relays' listening sockets close), the relay sessions under way
+     * finish for up to {@link #DRAIN_GRACE} while the checks and layer-3 rules stay, then
+     * {@link #shutdown}. The same request again while the sessions finish ends them at once.
+     */
+    void stop() {
+        if (stopping) {
+            return;
+        }
+        if (draining) {
+            log.info("stop requested again: ending the open relay sessions now");
+            shutdown();
+            return;
+        }
+        draining = true;
+        log.info("terminating; open relay sessions finish for up to {} s", DRAIN_GRACE.toSeconds());
+        service.stopping();
+        stopTakingWork();
+        listeners.closeAll();
+        supervisor.drain(DRAIN_GRACE, this::shutdown);
+    }
+
+    /** Stops at once: the engines are told to exit, and the relay sessions still open end. */
     void shutdown() {
         if (stopping) {
             return;
         }
         stopping = true;
-        log.info("terminating");
+        if (!draining) {
+            log.info("terminating");
+            service.stopping();
+            stopTakingWork();
+        }
         // The loop waits below for the engines to exit (5 s for one that does not): no stall.
         LoopStallWatch.ending(group);
-        service.stopping();
-        if (reloader != null) {
-            reloader.stop();
-        }
-        configReader.shutdownNow();
-        if (control != null) {
-            control.close();
-        }
         if (supervisor != null) {
             supervisor.stopAll(Duration.ofSeconds(5));
         }
@@ -427,5 +452,15 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         LoopStallWatch.shutdown(group, 0, 1, TimeUnit.SECONDS);
         stopped.countDown();
+    }
+
+    private void stopTakingWork() {
+        if (reloader != null) {
+            reloader.stop();
+        }
+        configReader.shutdownNow();
+        if (control != null) {
+            control.close();
+        }
     }
 }

@@ -80,6 +80,8 @@ final class Supervisor implements Reloader.Target {
     private Map<Integer, TlsKeyPair> keyPairs = Map.of();
     private int generation;
     private boolean stopping;
+    /** What runs once the relay engine's sessions have run out at a stop ({@link #drain}); else null. */
+    private Runnable drained;
     private long lastWatchNanos = System.nanoTime();
     /** What pfe last said the operator disabled, by name; null until it said anything. */
     private ConfChunk pfeDisabled;
@@ -252,6 +254,7 @@ final class Supervisor implements Reloader.Target {
                 listener.engineError(from, e.generation(), e.reason());
             }
             case LISTENER_REQUEST -> passListenerAgain(m.payload(ObjId.class));
+            case RELAY_DRAINED -> drained();
             default -> {
                 return listener.engineMessage(from, m);
             }
@@ -364,6 +367,9 @@ final class Supervisor implements Reloader.Target {
         running.remove(e.spec.proc);
         e.closeChannels();
         if (stopping) {
+            if (e.spec.proc == ProcId.RELAY) {
+                drained();
+            }
             return;
         }
         listener.engineLost(e.spec.proc);
@@ -401,6 +407,37 @@ final class Supervisor implements Reloader.Target {
             failures.put(p, n + 1);
             loop.schedule(() -> restart(p), Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(n, 10)),
                     TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * The first step of an orderly stop: the relay engine stops accepting and its sessions run
+     * out (RELAY_DRAIN). {@code then} runs once, on this loop, when it says none is left, when
+     * it is gone, or after {@code grace}, whichever comes first; meanwhile no engine is
+     * restarted and the watchdog rests (the grace bounds a hung engine).
+     */
+    void drain(Duration grace, Runnable then) {
+        stopping = true;
+        drained = then;
+        EngineProcess relay = running.get(ProcId.RELAY);
+        if (relay == null || !relay.channel.isOpen()) {
+            drained();
+            return;
+        }
+        relay.channel.send(MessageType.RELAY_DRAIN, Empty.INSTANCE);
+        loop.schedule(() -> {
+            if (drained != null) {
+                log.info("relay sessions still open after {} s are ended", grace.toSeconds());
+                drained();
+            }
+        }, grace.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void drained() {
+        Runnable then = drained;
+        drained = null;
+        if (then != null) {
+            then.run();
         }
     }
 

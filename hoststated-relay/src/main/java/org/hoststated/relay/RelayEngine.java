@@ -73,6 +73,8 @@ public final class RelayEngine extends Engine {
     private static final Logger log = LoggerFactory.getLogger(RelayEngine.class);
     /** How long a generation's listeners wait for their tables' verdicts before they serve anyway. */
     static final long STATES_WAIT_MS = 3000;
+    /** How often a stopping engine looks whether its last session has ended. */
+    static final long DRAIN_POLL_MS = 50;
 
     private RelayTransport transport;
     private int sessionLimit;
@@ -95,6 +97,8 @@ public final class RelayEngine extends Engine {
     /** Listening descriptors of the applied generation (by relay id) waiting for their tables' verdicts. */
     private final Map<Integer, Integer> awaitingStates = new LinkedHashMap<>();
     private ScheduledFuture<?> statesTimer;
+    /** Watches the sessions run out once the daemon stops ({@link #drainForStop}); null before. */
+    private ScheduledFuture<?> drainWatch;
     private final Map<String, RelayCounters> counters = new HashMap<>();
     private final Map<String, RelayStatsWindow> stats = new HashMap<>();
     /** What pfe last got per relay: a relay whose statistics did not change sends nothing. */
@@ -358,6 +362,11 @@ public final class RelayEngine extends Engine {
     @Override
     protected void listenerReceived(FdTag tag, int fd) {
         int gen = tag.generation();
+        if (drainWatch != null) {
+            log.debug("listening socket for relay {} while stopping: closed", tag.subject());
+            Fds.close(fd);
+            return;
+        }
         if (gen < applied) {
             log.debug("listening socket of stale generation {} for relay {}", gen, tag.subject());
             Fds.close(fd);
@@ -530,9 +539,52 @@ public final class RelayEngine extends Engine {
 
     @Override
     protected ImsgHandler.Result dispatchParent(Imsg m) {
-        if (m.type() != MessageType.CTL_SHOW_SESSIONS) {
-            return ImsgHandler.Result.NOT_HANDLED;
+        switch (m.type()) {
+            case CTL_SHOW_SESSIONS -> showSessions(m);
+            case RELAY_DRAIN -> drainForStop();
+            default -> {
+                return ImsgHandler.Result.NOT_HANDLED;
+            }
         }
+        return ImsgHandler.Result.HANDLED;
+    }
+
+    /**
+     * The daemon is stopping ({@code RELAY_DRAIN}): every relay stops accepting, as one that a
+     * reload removes ({@link #retire}): an HTTP session ends after the exchange under way (its
+     * response says {@code Connection: close}) or after an idle second; other sessions run on.
+     * The parent hears {@code RELAY_DRAINED} once none is left, and ends this engine, with what
+     * is still open, when its grace runs out first.
+     */
+    private void drainForStop() {
+        if (drainWatch != null) {
+            return;
+        }
+        dropAwaiting();
+        pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
+        pendingFds.clear();
+        List<RelayServer> all = allServers();
+        int open = 0;
+        for (RelayServer s : all) {
+            open += s.sessionCount();
+            retire(s);
+        }
+        if (open > 0) {
+            log.info("stopping: no relay accepts any more; {} open sessions finish", open);
+        }
+        boolean waited = open > 0;
+        drainWatch = loop().scheduleAtFixedRate(() -> {
+            if (allServers().stream().noneMatch(RelayServer::hasSessions)) {
+                drainWatch.cancel(false);
+                if (waited) {
+                    log.info("stopping: every session has ended");
+                }
+                parent().send(MessageType.RELAY_DRAINED, Empty.INSTANCE);
+            }
+        }, 0, DRAIN_POLL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void showSessions(Imsg m) {
         long now = System.nanoTime();
         int pid = (int) ProcessHandle.current().pid();
         Map<String, Integer> currentIds = new HashMap<>();
@@ -541,7 +593,6 @@ public final class RelayEngine extends Engine {
             parent().send(new Imsg(MessageType.CTL_SESSION, m.peerId(), pid, row));
         }
         parent().send(new Imsg(MessageType.CTL_END, m.peerId(), pid, Empty.INSTANCE));
-        return ImsgHandler.Result.HANDLED;
     }
 
     /** Answers the watchdog once each worker loop, current and replaced, has run a task. */
@@ -705,6 +756,9 @@ public final class RelayEngine extends Engine {
 
     @Override
     protected void shutdown() {
+        if (drainWatch != null) {
+            drainWatch.cancel(false);
+        }
         if (statsTimer != null) {
             statsTimer.cancel(false);
         }
@@ -712,8 +766,13 @@ public final class RelayEngine extends Engine {
             memoryTimer.cancel(false);
         }
         List<RelayServer> all = allServers();
+        int open = 0;
         for (RelayServer s : all) {
+            open += s.sessionCount();
             s.stop();
+        }
+        if (open > 0) {
+            log.info("ending {} open sessions", open);
         }
         for (RelayServer s : all) {
             s.closeSessions().awaitUninterruptibly(1, TimeUnit.SECONDS);

@@ -263,6 +263,11 @@ public final class RelayServer {
         return !context.sessions().isEmpty() || dns != null && dns.hasWaiting();
     }
 
+    /** How many client connections of this server are open. */
+    public int sessionCount() {
+        return context.sessions().size();
+    }
+
     /** Host state changed: idle backend connections of hosts now unusable are closed. */
     public void hostsChanged() {
         if (initializer instanceof HttpRelayInitializer http) {

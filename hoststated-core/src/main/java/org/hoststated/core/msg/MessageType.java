@@ -106,7 +106,14 @@ public enum MessageType {
      * the kernel dropped the one the parent passed (the engine had no descriptor free). The
      * parent passes it again on the fd channel, if that generation is still its current one.
      */
-    LISTENER_REQUEST(68, ObjId.CODEC, 8, r(RELAY, PARENT));
+    LISTENER_REQUEST(68, ObjId.CODEC, 8, r(RELAY, PARENT)),
+    /**
+     * The daemon is stopping: the relay engine stops accepting and lets its sessions finish
+     * (an HTTP one after the exchange under way), then says RELAY_DRAINED.
+     */
+    RELAY_DRAIN(69, Empty.CODEC, 0, r(PARENT, RELAY)),
+    /** Every session of a draining relay engine has ended. */
+    RELAY_DRAINED(70, Empty.CODEC, 0, r(RELAY, PARENT));
 
     /** Longest payload of any type: frames above this are refused before they are read. */
     public static final int MAX_PAYLOAD = 2 * TlsKeyPair.MAX_PEM + 16;

@@ -238,6 +238,10 @@ final class Daemon implements AutoCloseable {
     public void close() throws Exception {
         if (process != null && process.isAlive()) {
             signal("TERM");
+            // The stop lets open relay sessions finish for up to 10 s; a test's leftovers need not.
+            if (!process.waitFor(3, TimeUnit.SECONDS)) {
+                signal("TERM");
+            }
             if (!process.waitFor(15, TimeUnit.SECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
