@@ -568,6 +568,26 @@ abstract class TcpRelayTest {
     }
 
     /**
+     * Three hosts up, the second refusing (stopped, not yet seen down): its sessions go on to
+     * the first and the third in turn, not all to the host after it, which then carried two
+     * thirds of the traffic (probe D).
+     */
+    @Test
+    void theSessionsOfARefusingHostSpreadOverTheOthers() throws Exception {
+        try (TestBackend a = TestBackend.identEcho("a"); TestBackend c = TestBackend.identEcho("c")) {
+            List<TargetHost> hosts = List.of(RelayFixture.host(1, a.address(), 0),
+                    RelayFixture.host(2, refusingAddress(), 0), RelayFixture.host(3, c.address(), 0));
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
+                for (int i = 0; i < 30; i++) {
+                    identify(r);
+                }
+                assertEquals(15, a.connections(), "a: " + a.connections() + ", c: " + c.connections());
+                assertEquals(15, c.connections());
+            }
+        }
+    }
+
+    /**
      * A host that drops packets: the session's connect waits (up to the 30 s connect
      * timeout). When the host is then seen down, the connect is abandoned and the session
      * goes to the other host at once.

@@ -18,7 +18,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import javax.net.ssl.SSLException;
 import org.hoststated.relay.ReceiveRing;
-import org.hoststated.relay.lb.HostSelector;
+import org.hoststated.relay.lb.Failover;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +47,8 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     private Channel server;
     private boolean connected;
     private TargetHost host;
-    private int retriesLeft;
+    /** Where the session goes once its connect failed; null before. */
+    private Failover failover;
     private boolean clientEof;
     private boolean serverEof;
     /**
@@ -110,7 +111,6 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             ctx.close();
             return;
         }
-        retriesLeft = host.natLookup() ? host.retry() : HostSelector.RETRIES_NOT_COUNTED;
         // Nothing reads the client until its server is connected, which can take up to the
         // connect timeout per try: watched meanwhile, its reset ends the session and the
         // connect (io_uring reported it only once the connect was done or given up).
@@ -202,22 +202,18 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
 
     private void connectFailed(Throwable cause) {
         String why = host + ": " + RelaySession.describeConnectFailure(cause);
-        if (retriesLeft == HostSelector.RETRIES_NOT_COUNTED) {
-            retriesLeft = relay.selector().connectRetries(host);
+        if (failover == null) {
+            failover = relay.selector().failover(host);
         }
-        if (retriesLeft-- > 0) {
-            // The original destination of a redirected client has no alternative but itself.
-            TargetHost next = host.natLookup() ? host : relay.selector().next(host);
-            if (next != null) {
-                log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(),
-                        why, next);
-                if (!next.equals(host)) {
-                    session.movedOff(why);
-                }
-                host = next;
-                connect();
-                return;
+        TargetHost next = failover.next();
+        if (next != null) {
+            log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(), why, next);
+            if (!next.equals(host)) {
+                session.movedOff(why);
             }
+            host = next;
+            connect();
+            return;
         }
         RelaySession.setReason(client, "connect to " + why);
         // Nothing of the failed connect is left to close; a channel Netty could not even make

@@ -16,7 +16,7 @@ import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
-import org.hoststated.relay.lb.HostSelector;
+import org.hoststated.relay.lb.Failover;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +53,8 @@ final class BackendLink {
     private HttpBackendHandler handler;
     private TargetHost host;
     private boolean connected;
-    private int retriesLeft;
+    /** Where the exchange's connect goes once it failed; null before. */
+    private Failover failover;
     private ArrayDeque<ByteBuf> pending;
     /**
      * The client's bytes in {@link #pending} not yet counted as relayed: counted when they go
@@ -125,7 +126,7 @@ final class BackendLink {
     void connect(TargetHost to, boolean mayReuse) {
         release();
         host = to;
-        retriesLeft = HostSelector.RETRIES_NOT_COUNTED;
+        failover = null;
         HttpBackendHandler h = mayReuse && pool.enabled() ? idle().take(to) : null;
         if (h == null) {
             connect();
@@ -267,7 +268,7 @@ final class BackendLink {
         boolean idleRace = !reset && old.reused();
         recording = idleRace;
         if (!idleRace && !host.natLookup()) {
-            TargetHost next = relay.selector().next(host);
+            TargetHost next = relay.selector().failover(host).next();
             if (next != null && !next.equals(host)) {
                 session.movedOff(host + ": " + why);
                 host = next;
@@ -290,7 +291,7 @@ final class BackendLink {
         if (!idleRace) {
             recorded = 0;
         }
-        retriesLeft = HostSelector.RETRIES_NOT_COUNTED;
+        failover = null;
         connect();
         old.moveExpectationTo(handler);
         // Closed once replaced (see close): what its close raises belongs to no session.
@@ -375,23 +376,20 @@ final class BackendLink {
 
     private void connectFailed(Throwable cause) {
         String why = host + ": " + RelaySession.describeConnectFailure(cause);
-        if (retriesLeft == HostSelector.RETRIES_NOT_COUNTED) {
-            retriesLeft = host.natLookup() ? host.retry() : relay.selector().connectRetries(host);
+        if (failover == null) {
+            failover = relay.selector().failover(host);
         }
-        if (retriesLeft-- > 0) {
-            // The original destination of a redirected client has no alternative but itself.
-            TargetHost next = host.natLookup() ? host : relay.selector().next(host);
-            if (next != null) {
-                log.debug("relay {}: connect to {}, retrying with {}", relay.name(), why, next);
-                if (!next.equals(host)) {
-                    session.movedOff(why);
-                }
-                host = next;
-                HttpBackendHandler old = handler;
-                connect();
-                old.moveExpectationTo(handler);
-                return;
+        TargetHost next = failover.next();
+        if (next != null) {
+            log.debug("relay {}: connect to {}, retrying with {}", relay.name(), why, next);
+            if (!next.equals(host)) {
+                session.movedOff(why);
             }
+            host = next;
+            HttpBackendHandler old = handler;
+            connect();
+            old.moveExpectationTo(handler);
+            return;
         }
         channel = null;
         handler = null;

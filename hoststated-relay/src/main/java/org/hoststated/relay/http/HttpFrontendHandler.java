@@ -707,7 +707,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         TargetHost lost = link.host();
-        if (lost == null || lost.natLookup() || !relay.selector().failed(lost) || relay.selector().next(lost) == null) {
+        if (lost == null || lost.natLookup() || !relay.selector().failed(lost) || !relay.selector().othersTake(lost)) {
             // With no other host up the request waits on: a host marked down may still answer.
             return;
         }

@@ -2,6 +2,7 @@ package org.hoststated.relay.lb;
 
 import io.netty.channel.ChannelFuture;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Picks the host of a new relay session. Shared by every worker loop of one relay: the
@@ -12,17 +13,13 @@ import java.net.InetSocketAddress;
 public final class HostSelector {
     /** The most other hosts of a table a failed connect is tried on (unless the host's retry says more). */
     public static final int FAILOVER_TRIES = 3;
-    /**
-     * A session's connect retries before its first connect failed: only then are they counted
-     * ({@link #connectRetries}), so that connects that succeed, nearly all, do not walk the table.
-     */
-    public static final int RETRIES_NOT_COUNTED = Integer.MIN_VALUE;
-
     private final Scheduler scheduler;
     private final boolean noCheck;
     private final int hashKey;
     private volatile RelayHosts hosts;
     private final PendingConnects connecting = new PendingConnects();
+    /** Sessions that failed over so far: where the next one's way on starts ({@link Failover}). */
+    private final AtomicInteger failovers = new AtomicInteger();
 
     /**
      * @param noCheck {@code no check}: any host is acceptable whatever its checks say, unless
@@ -163,25 +160,60 @@ public final class HostSelector {
     }
 
     /**
-     * The host to retry with after a connect to {@code failed} failed: the next up host after
-     * it in configuration order, wrapping around (so a single host is retried itself). Returns
-     * null when no host is up.
+     * The way on of a session whose connect to {@code first} failed: {@link #connectRetries}
+     * tries (the host's own {@code retry} for {@code nat lookup}), each on another host from a
+     * place that moves on with every session that fails over ({@link Failover}).
      */
-    public TargetHost next(TargetHost failed) {
+    public Failover failover(TargetHost first) {
+        int tries = first.natLookup() ? first.retry() : connectRetries(first);
+        return new Failover(this, first, failovers.getAndIncrement() & Integer.MAX_VALUE, tries);
+    }
+
+    /**
+     * Try {@code hop} of a session whose host {@code first} failed: among the other hosts that
+     * may get sessions, taken in configuration order after {@code first} and wrapping around,
+     * the one at {@code hop}, modulo their number. {@code first} itself when it is the only
+     * host that may (a single host is retried itself); null when none may.
+     */
+    TargetHost hop(TargetHost first, int hop) {
         RelayHosts h = hosts;
         int n = h.size();
-        if (n == 0) {
-            return null;
-        }
         int at = 0;
         for (int k = 0; k < n; k++) {
-            if (h.host(k).equals(failed)) {
-                at = (k + 1) % n;
+            if (h.host(k).equals(first)) {
+                at = k + 1;
                 break;
             }
         }
-        int i = find(h, at);
-        return i < 0 ? null : h.host(i);
+        int others = 0;
+        for (int k = 0; k < n; k++) {
+            if (takes(h, k) && !h.host(k).equals(first)) {
+                others++;
+            }
+        }
+        if (others == 0) {
+            int i = find(h, 0);
+            return i < 0 ? null : h.host(i);
+        }
+        int place = Integer.remainderUnsigned(hop, others);
+        for (int k = 0; k < n; k++) {
+            int i = (at + k) % n;
+            if (takes(h, i) && !h.host(i).equals(first) && place-- == 0) {
+                return h.host(i);
+            }
+        }
+        return null;
+    }
+
+    /** Whether a host other than {@code h} may get new sessions. */
+    public boolean othersTake(TargetHost h) {
+        RelayHosts s = hosts;
+        for (int i = 0; i < s.size(); i++) {
+            if (takes(s, i) && !s.host(i).equals(h)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

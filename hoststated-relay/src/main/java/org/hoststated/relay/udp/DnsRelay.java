@@ -31,6 +31,7 @@ import org.hoststated.relay.ThrottledCount;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
+import org.hoststated.relay.lb.Failover;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -325,7 +326,7 @@ public final class DnsRelay {
         DnsHeader.setId(msg, id);
         // A copy of its own size: the datagram was read into a 64 KiB buffer, which a queued
         // write would hold (and the water mark counts only the datagram's bytes).
-        send(u, id, q, msg.copy(), relay.selector().connectRetries(host));
+        send(u, id, q, msg.copy(), null);
     }
 
     /**
@@ -343,27 +344,29 @@ public final class DnsRelay {
     }
 
     /**
-     * Sends a query; an immediate failure goes to the next host, {@code retries} more times:
-     * as a TCP relay's failed connect, once on each other host up (at most
-     * {@link org.hoststated.relay.lb.HostSelector#FAILOVER_TRIES}), or the host's {@code retry}
-     * if more. With the host's {@code retry} alone, a host whose route went away lost every
-     * query sent to it until its next check, while another host was up. Takes over one
-     * reference to {@code msg}; each write gets its own duplicate.
+     * Sends a query; an immediate failure goes on to another host as a TCP relay's failed
+     * connect does ({@link Failover}: once on each other host up, at most
+     * {@link org.hoststated.relay.lb.HostSelector#FAILOVER_TRIES}, or the host's {@code retry}
+     * if more; {@code failover} is null until a send failed). With the host's {@code retry}
+     * alone, a host whose route went away lost every query sent to it until its next check,
+     * while another host was up. Takes over one reference to {@code msg}; each write gets its
+     * own duplicate.
      */
-    private void send(UpstreamSocket u, int id, PendingQuery q, ByteBuf msg, int retries) {
+    private void send(UpstreamSocket u, int id, PendingQuery q, ByteBuf msg, Failover failover) {
         upstreamWritten = true;
         u.channel.write(new DatagramPacket(msg.retainedDuplicate(), q.target.address())).addListener(f -> {
             if (f.isSuccess()) {
                 msg.release();
                 return;
             }
-            TargetHost next = retries > 0 && u.get(id) == q ? relay.selector().next(q.target) : null;
+            Failover way = failover != null ? failover : relay.selector().failover(q.target);
+            TargetHost next = u.get(id) == q ? way.next() : null;
             log.debug("relay {}, session {}: forward to {} failed: {}{}", relay.name(), q.session, q.target,
                     f.cause().getMessage(), next == null ? "" : ", trying " + next);
             if (next != null) {
                 q.movedOff(q.target + ": " + RelaySession.describe(f.cause()));
                 q.target = next;
-                send(u, id, q, msg, retries - 1);
+                send(u, id, q, msg, way);
                 u.channel.flush();
             } else {
                 msg.release();

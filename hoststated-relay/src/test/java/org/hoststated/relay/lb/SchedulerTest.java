@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -214,13 +216,43 @@ class SchedulerTest {
     }
 
     @Test
-    void retryGoesToTheNextUpHostAndWraps() throws Exception {
-        List<TargetHost> h = hosts(3);
-        HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.of(h, t -> t.id() != 2));
-        assertEquals(3, sel.next(h.get(0)).id());
-        assertEquals(1, sel.next(h.get(2)).id());
-        TargetHost only = h.get(0);
-        assertEquals(only, HostSelector.fixed(only).next(only));
+    void aSessionThatFailsOverTriesEachOtherUpHostOnce() throws Exception {
+        List<TargetHost> h = hosts(5);
+        HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.of(h, t -> t.id() != 3));
+        for (int session = 0; session < 6; session++) {
+            Failover way = sel.failover(h.get(1));
+            Set<Integer> tried = new HashSet<>();
+            for (TargetHost next = way.next(); next != null; next = way.next()) {
+                assertTrue(tried.add(next.id()), "host " + next.id() + " tried twice");
+            }
+            assertEquals(Set.of(1, 4, 5), tried, "each other host up, once");
+        }
+    }
+
+    /**
+     * relay.c went on from the failed host, so the host after it took all of its sessions
+     * until the checks said it was down: twice its share (probe D).
+     */
+    @Test
+    void theSessionsOfAFailedHostSpreadOverTheOthers() throws Exception {
+        List<TargetHost> h = hosts(4);
+        HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(h));
+        Map<Integer, Integer> firstHop = new HashMap<>();
+        for (int session = 0; session < 300; session++) {
+            firstHop.merge(sel.failover(h.get(1)).next().id(), 1, Integer::sum);
+        }
+        assertEquals(Map.of(1, 100, 3, 100, 4, 100), firstHop);
+    }
+
+    @Test
+    void aSingleHostIsRetriedItselfAsItsRetrySays() throws Exception {
+        TargetHost only = new TargetHost(1, "h1", addr("10.0.0.1", 80), 2);
+        Failover way = HostSelector.fixed(only).failover(only);
+        assertEquals(only, way.next());
+        assertEquals(only, way.next());
+        assertNull(way.next());
+        HostSelector down = new HostSelector(new RoundRobin(), false, RelayHosts.of(List.of(only), t -> false));
+        assertNull(down.failover(only).next(), "no host may take the session");
     }
 
     @Test

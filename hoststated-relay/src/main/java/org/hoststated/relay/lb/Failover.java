@@ -1,0 +1,37 @@
+package org.hoststated.relay.lb;
+
+/**
+ * One session's way on after its connect to {@code first} failed: each other host that may
+ * get sessions once, in configuration order, starting at a place that moves on with every
+ * session that fails over ({@link HostSelector#failover}). Walking on from the failed host
+ * itself, as relay.c did, gave all the sessions of a host that fails before its checks say so
+ * to the one host after it: twice its share (probe D: 1/3 and 2/3 of three hosts' traffic for
+ * 13 s), a cascade waiting to happen on a table run near its capacity. On the session's loop.
+ */
+public final class Failover {
+    private final HostSelector selector;
+    private final TargetHost first;
+    private final int start;
+    private int hops;
+    private int left;
+
+    Failover(HostSelector selector, TargetHost first, int start, int tries) {
+        this.selector = selector;
+        this.first = first;
+        this.start = start;
+        this.left = tries;
+    }
+
+    /**
+     * The host to try next, or null when the session has no try left or no host may take it.
+     * The original destination of a redirected client ({@code nat lookup}) has no alternative:
+     * it is tried again, {@code retry} times.
+     */
+    public TargetHost next() {
+        if (left <= 0) {
+            return null;
+        }
+        left--;
+        return first.natLookup() ? first : selector.hop(first, start + hops++);
+    }
+}
