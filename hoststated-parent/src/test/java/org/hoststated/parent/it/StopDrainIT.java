@@ -112,6 +112,9 @@ class StopDrainIT {
             assertTrue(answer.endsWith("done /slow\n"), answer);
             assertEquals(-1, waiting.getInputStream().read(), "the session ends after its response");
             assertEquals(-1, idle.getInputStream().read(), "an idle keep-alive client is let go");
+            // As clients do at the relay's FIN: the relay lingers 2 s for one that does not.
+            waiting.close();
+            idle.close();
             assertTrue(daemon.process().waitFor(5, TimeUnit.SECONDS), "the daemon exits once the sessions ended:\n"
                     + daemon.logText());
             assertEquals(0, daemon.process().exitValue());
