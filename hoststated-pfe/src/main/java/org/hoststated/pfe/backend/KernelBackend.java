@@ -70,11 +70,12 @@ abstract class KernelBackend implements L3Backend {
         }
         for (int i = 0; i < kills.size(); i++) {
             StateKill k = kills.get(i);
-            if (!k.closedOnly()) {
-                log.info("service {}: {}, {} states killed", k.service(), k.what(), killed[i]);
-            } else if (killed[i] > 0) {
-                log.info("service {}: {}, {} states of closed or unanswered connections removed", k.service(), k.what(),
-                        killed[i]);
+            String cut = k.closedOnly() ? "states of closed or unanswered connections removed" : "states killed";
+            if (killed[i] > 0) {
+                log.info("service {}: {}, {} {}", k.service(), k.what(), killed[i], cut);
+            } else if (!k.closedOnly()) {
+                // Nothing cut tells the operator nothing: a host down without flows through the service.
+                log.debug("service {}: {}, {} {}", k.service(), k.what(), killed[i], cut);
             }
         }
     }
