@@ -441,6 +441,11 @@ public final class Pfe extends Engine {
         }
     }
 
+    /**
+     * The parent closed the channel: the rules go (or stay, {@code l3 keep rules}) and nothing
+     * more. Closing cuts no flow, not even of a host that went down just before, as hosts do
+     * when their backends stop with the daemon ({@code KernelBackend.stopWriter}).
+     */
     @Override
     protected void shutdown() {
         if (backend != null) {

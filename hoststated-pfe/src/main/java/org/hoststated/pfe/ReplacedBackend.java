@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplacedBackend {
     private static final Logger log = LoggerFactory.getLogger(ReplacedBackend.class);
+    /** How long the cuts may hold pfe's loop: as long as a backend's close waits for its writer. */
+    private static final long CUT_WAIT_MS = 15_000;
 
     private ReplacedBackend() {
     }
@@ -35,7 +37,20 @@ final class ReplacedBackend {
             }
         } else if (!kills.isEmpty()) {
             old.apply(List.of(), StateKills.stillGone(kills, List.of()), System.nanoTime());
+            awaitCuts(old);
         }
         old.close();
+    }
+
+    /** Waits for the write and its cuts: {@link L3Backend#close} cuts nothing (pfe's stop must not). */
+    private static void awaitCuts(L3Backend old) {
+        try {
+            if (!old.awaitApplied(CUT_WAIT_MS)) {
+                log.warn("layer-3 backend {}: the removed services' flows are still being cut after {} s; "
+                        + "the rest stay", old.name(), CUT_WAIT_MS / 1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

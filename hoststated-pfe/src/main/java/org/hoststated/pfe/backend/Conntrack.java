@@ -3,6 +3,7 @@ package org.hoststated.pfe.backend;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.hoststated.core.posix.Errno;
 import org.hoststated.core.posix.NetlinkSocket;
@@ -25,14 +26,17 @@ class Conntrack {
     /**
      * The entries of every family that {@code keep} accepts. Filtered as they arrive: the table
      * may hold a million entries, more than pfe's heap could keep.
+     *
+     * @throws L3Exception also once {@code stopping}, checked before each datagram
      */
-    List<ConntrackEntry> list(Predicate<ConntrackEntry> keep) throws L3Exception {
+    List<ConntrackEntry> list(Predicate<ConntrackEntry> keep, BooleanSupplier stopping) throws L3Exception {
         try (NetlinkSocket s = open()) {
             int dumpSeq = ++seq;
             NetlinkMessages.Writer w = ConntrackMessages.dumpRequest(dumpSeq);
             s.send(w.array(), w.length());
             List<ConntrackEntry> out = new ArrayList<>();
             while (true) {
+                checkNotStopping(stopping);
                 for (NetlinkMessages.Message m : NetlinkMessages.messages(buf, s.receive(buf))) {
                     if (m.seq() != dumpSeq) {
                         continue;
@@ -60,12 +64,14 @@ class Conntrack {
      * Deletes {@code entries}, each only if it is still the same entry (its id).
      *
      * @return how many the kernel deleted (an entry that ended meanwhile is not counted)
-     * @throws L3Exception when the kernel refused a delete for another reason than that
+     * @throws L3Exception when the kernel refused a delete for another reason than that, or
+     *         once {@code stopping}, checked before each datagram
      */
-    int delete(List<ConntrackEntry> entries) throws L3Exception {
+    int delete(List<ConntrackEntry> entries, BooleanSupplier stopping) throws L3Exception {
         int deleted = 0;
         try (NetlinkSocket s = open()) {
             for (int i = 0; i < entries.size(); i += BATCH) {
+                checkNotStopping(stopping);
                 deleted += deleteBatch(s, entries.subList(i, Math.min(entries.size(), i + BATCH)));
             }
         } catch (IOException e) {
@@ -102,6 +108,16 @@ class Conntrack {
             throw new L3Exception("conntrack delete: " + Errno.strerror(refused));
         }
         return deleted;
+    }
+
+    /**
+     * The backend is closed (pfe exits): a listing or deleting of thousands of entries under
+     * way ends here, or it would go on cutting flows after pfe's "exiting" and hold up the stop.
+     */
+    private static void checkNotStopping(BooleanSupplier stopping) throws L3Exception {
+        if (stopping.getAsBoolean()) {
+            throw new L3Exception("the layer-3 backend stops");
+        }
     }
 
     private static NetlinkSocket open() throws IOException {

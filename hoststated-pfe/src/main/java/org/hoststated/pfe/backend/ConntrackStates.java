@@ -2,6 +2,7 @@ package org.hoststated.pfe.backend;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Finds the connection tracking entries that a service's DNAT rules made towards a host, and
@@ -17,8 +18,8 @@ final class ConntrackStates implements NftBackend.StateKiller {
     }
 
     @Override
-    public int[] kill(List<L3Backend.StateKill> kills) throws L3Exception {
-        List<ConntrackEntry> all = conntrack.list(e -> kills.stream().anyMatch(k -> belongs(e, k)));
+    public int[] kill(List<L3Backend.StateKill> kills, BooleanSupplier stopping) throws L3Exception {
+        List<ConntrackEntry> all = conntrack.list(e -> kills.stream().anyMatch(k -> belongs(e, k)), stopping);
         int[] killed = new int[kills.size()];
         for (int i = 0; i < kills.size(); i++) {
             List<ConntrackEntry> mine = new ArrayList<>();
@@ -27,7 +28,7 @@ final class ConntrackStates implements NftBackend.StateKiller {
                     mine.add(e);
                 }
             }
-            killed[i] = mine.isEmpty() ? 0 : conntrack.delete(mine);
+            killed[i] = mine.isEmpty() ? 0 : conntrack.delete(mine, stopping);
         }
         return killed;
     }

@@ -16,6 +16,8 @@ abstract class KernelBackend implements L3Backend {
     private final KernelWriter<List<Redirect>> writer;
     /** The last reason states could not be killed, to log a lasting failure once; writer thread only. */
     private String lastKillFailure;
+    /** Set by {@link #stopWriter}: no flow is cut from then on. */
+    private volatile boolean stopping;
 
     KernelBackend(String what) {
         this.writer = new KernelWriter<>(what, this::write, new KernelWriter.Verifier() {
@@ -33,21 +35,35 @@ abstract class KernelBackend implements L3Backend {
 
     /**
      * Cuts the flows of {@code kills} (the rules without their hosts are written); on the
-     * writer thread only.
+     * writer thread only. Ends with an {@link L3Exception} at its next step once
+     * {@link #stopping}.
      *
      * @return per kill, in order, how many states (connection tracking entries) were removed
      */
     abstract int[] killStates(List<StateKill> kills) throws L3Exception;
+
+    /** Whether the backend is closed ({@link #stopWriter}); any thread. */
+    final boolean stopping() {
+        return stopping;
+    }
 
     private void killAndLog(List<StateKill> submitted, List<Redirect> written) {
         List<StateKill> kills = stillGone(submitted, written);
         if (kills.isEmpty()) {
             return;
         }
+        if (stopping) {
+            notKilled(kills);
+            return;
+        }
         int[] killed;
         try {
             killed = killStates(kills);
         } catch (L3Exception | RuntimeException e) {
+            if (stopping) {
+                notKilled(kills);
+                return;
+            }
             String why = String.valueOf(e.getMessage());
             for (StateKill k : kills) {
                 if (k.closedOnly()) {
@@ -71,12 +87,21 @@ abstract class KernelBackend implements L3Backend {
         for (int i = 0; i < kills.size(); i++) {
             StateKill k = kills.get(i);
             String cut = k.closedOnly() ? "states of closed or unanswered connections removed" : "states killed";
-            if (killed[i] > 0) {
+            if (killed[i] > 0 && !stopping) {
                 log.info("service {}: {}, {} {}", k.service(), k.what(), killed[i], cut);
-            } else if (!k.closedOnly()) {
-                // Nothing cut tells the operator nothing: a host down without flows through the service.
+            } else if (killed[i] > 0 || !k.closedOnly()) {
+                // Nothing cut tells the operator nothing (a host down without flows through the
+                // service); nor does a cut that ended as the backend was closed: pfe exits.
                 log.debug("service {}: {}, {} {}", k.service(), k.what(), killed[i], cut);
             }
+        }
+    }
+
+    /** The backend is closed ({@link #stopWriter}): the flows stay. */
+    private static void notKilled(List<StateKill> kills) {
+        for (StateKill k : kills) {
+            log.debug("service {}: {}, its states are not (all) killed: the layer-3 backend stops", k.service(),
+                    k.what());
         }
     }
 
@@ -133,8 +158,16 @@ abstract class KernelBackend implements L3Backend {
         return writer.awaitIdle(timeoutMs);
     }
 
-    /** Writes what is pending and stops the writer thread. */
+    /**
+     * Writes what is pending and stops the writer thread; cuts no flow from now on (kills
+     * pending are dropped, one under way ends at its next step). pfe closes its backend as it
+     * exits, and its stop removes the rules (or keeps them as written, {@code l3 keep rules})
+     * and must do no more. Backends stopped with the daemon go down just before: their hosts'
+     * states were killed by the thousand after pfe's "exiting", and a kill under way held up
+     * the exit (the parent kills an engine not gone after 5 s, before it removes its table).
+     */
     final void stopWriter() {
+        stopping = true;
         writer.close();
     }
 }

@@ -56,7 +56,12 @@ public interface L3Backend extends AutoCloseable {
     /** Whether {@link #close} leaves the rules in place ({@code l3 keep rules}); a reload may change it. */
     void keepRules(boolean keep);
 
-    /** Writes what is pending, then removes the rules unless configured to keep them. */
+    /**
+     * Writes what is pending, then removes the rules unless configured to keep them. Cuts no
+     * flow from the call on: kills still pending are dropped and one under way ends at its
+     * next step (pfe closes its backend as it exits, and a stop must do no more than remove
+     * the rules). To cut flows first, {@link #awaitApplied} their apply.
+     */
     @Override
     void close();
 

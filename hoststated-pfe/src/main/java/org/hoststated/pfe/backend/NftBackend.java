@@ -3,6 +3,7 @@ package org.hoststated.pfe.backend;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +24,12 @@ public final class NftBackend extends KernelBackend {
 
     /** Deletes the connection tracking entries of flows to cut. */
     interface StateKiller {
-        /** @return per kill, in order, how many entries were deleted */
-        int[] kill(List<StateKill> kills) throws L3Exception;
+        /**
+         * @param stopping true once the backend is closed: the kill then ends at its next step
+         *        with an {@link L3Exception}
+         * @return per kill, in order, how many entries were deleted
+         */
+        int[] kill(List<StateKill> kills, BooleanSupplier stopping) throws L3Exception;
     }
 
     private final Nft nft;
@@ -185,7 +190,7 @@ public final class NftBackend extends KernelBackend {
 
     @Override
     int[] killStates(List<StateKill> kills) throws L3Exception {
-        return killer.kill(kills);
+        return killer.kill(kills, this::stopping);
     }
 
     /** {@code nft list table} of the daemon's table; null when it is absent or cannot be read. */

@@ -142,6 +142,10 @@ public final class PfBackend extends KernelBackend {
                 continue;
             }
             for (String id : PfStates.ids(listing.stdout(), kills.get(i))) {
+                if (stopping()) {
+                    // Closed (pfe exits): one pfctl per state, thousands of them, would go on cutting.
+                    throw new L3Exception("the layer-3 backend stops");
+                }
                 // A state that ended since the listing is no failure: pfctl says it killed 0.
                 killed[i] += PfStates.killedCount(run(PfStates.killArgs(id), "").stderr());
             }

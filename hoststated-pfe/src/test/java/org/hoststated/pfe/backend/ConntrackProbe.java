@@ -16,7 +16,7 @@ public final class ConntrackProbe {
     /** Per original destination ({@code 10.21.9.100:53}) of a UDP entry, its id and the host that answers; sorted. */
     public static Map<String, String> udp() throws L3Exception {
         Map<String, String> out = new TreeMap<>();
-        for (ConntrackEntry e : new Conntrack().list(e -> e.original().protocol() == 17)) {
+        for (ConntrackEntry e : new Conntrack().list(e -> e.original().protocol() == 17, () -> false)) {
             InetAddress to = e.original().destination();
             out.put(to.getHostAddress() + ":" + e.original().destinationPort(),
                     e.id() + " " + e.reply().source().getHostAddress());

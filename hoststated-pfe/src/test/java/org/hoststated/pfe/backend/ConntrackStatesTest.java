@@ -80,19 +80,20 @@ class ConntrackStatesTest {
         int[] lists = {0};
         Conntrack fake = new Conntrack() {
             @Override
-            List<ConntrackEntry> list(java.util.function.Predicate<ConntrackEntry> keep) {
+            List<ConntrackEntry> list(java.util.function.Predicate<ConntrackEntry> keep,
+                    java.util.function.BooleanSupplier stopping) {
                 lists[0]++;
                 return entries().map(a -> (ConntrackEntry) a.get()[1]).filter(keep).toList();
             }
 
             @Override
-            int delete(List<ConntrackEntry> entries) {
+            int delete(List<ConntrackEntry> entries, java.util.function.BooleanSupplier stopping) {
                 deleted.add(entries);
                 return entries.size();
             }
         };
         L3Backend.StateKill other = new L3Backend.StateKill("www", KILL.virtuals(), ip("10.21.2.13"), 8080, "removed");
-        int[] killed = new ConntrackStates(fake).kill(List.of(KILL, other));
+        int[] killed = new ConntrackStates(fake).kill(List.of(KILL, other), () -> false);
         assertArrayEquals(new int[] {3, 0}, killed);
         assertEquals(1, lists[0]);
         assertEquals(1, deleted.size(), "nothing to delete asks nothing of the kernel");

@@ -208,7 +208,7 @@ class NftBackendNetnsTest {
     @Test
     void aHostBackBeforeTheWriteWorksKeepsItsFlows() throws Exception {
         List<List<L3Backend.StateKill>> cut = new java.util.concurrent.CopyOnWriteArrayList<>();
-        NftBackend b = new NftBackend(Nft.program(RUN, NFT), "l3own", false, kills -> {
+        NftBackend b = new NftBackend(Nft.program(RUN, NFT), "l3own", false, (kills, stopping) -> {
             cut.add(kills);
             return new int[kills.size()];
         });
