@@ -70,6 +70,8 @@ public final class CheckScheduler {
 
     private static final class HostEntry {
         final HostConfig host;
+        /** What it is called across a reload. */
+        final HostKey key;
         final TableEntry table;
         /** Its name in log lines; with its table's when another table has a host of that name. */
         final String label;
@@ -85,8 +87,9 @@ public final class CheckScheduler {
         long verdictRound;
         int epoch;
 
-        HostEntry(HostConfig host, TableEntry table, boolean nameInSeveralTables) {
+        HostEntry(HostConfig host, HostKey key, TableEntry table, boolean nameInSeveralTables) {
             this.host = host;
+            this.key = key;
             this.table = table;
             this.label = nameInSeveralTables ? host.name() + " (table " + table.config.name() + ")" : host.name();
             this.health = new HostHealth(host.retry());
@@ -140,8 +143,10 @@ public final class CheckScheduler {
             TableEntry te = new TableEntry(t, checks.forTable(t), config.globals().intervalSec());
             tables.add(te);
             tablesById.put(t.id(), te);
-            for (HostConfig h : t.hosts()) {
-                HostEntry he = new HostEntry(h, te, inSeveralTables.contains(h.name()));
+            List<HostKey> keys = HostKey.of(t);
+            for (int i = 0; i < t.hosts().size(); i++) {
+                HostConfig h = t.hosts().get(i);
+                HostEntry he = new HostEntry(h, keys.get(i), te, inSeveralTables.contains(h.name()));
                 hosts.put(h.id(), he);
                 hostOrder.add(he);
             }
@@ -170,7 +175,7 @@ public final class CheckScheduler {
     public void adopt(CheckScheduler previous) {
         Map<HostKey, HostEntry> old = new HashMap<>();
         for (HostEntry e : previous.hostOrder) {
-            old.put(key(e), e);
+            old.put(e.key, e);
         }
         Map<String, TableEntry> oldTables = new HashMap<>();
         previous.tables.forEach(t -> oldTables.put(t.config.name(), t));
@@ -181,7 +186,7 @@ public final class CheckScheduler {
             }
         }
         for (HostEntry e : hostOrder) {
-            HostEntry prev = old.get(key(e));
+            HostEntry prev = old.get(e.key);
             if (prev != null) {
                 e.health = prev.health.carriedOver(e.host.retry());
                 e.enabled = prev.enabled;
@@ -245,10 +250,6 @@ public final class CheckScheduler {
     /** The wait for pfe's kept states is over: the verdicts held meanwhile are reported, in order. */
     public void keptStatesDone() {
         heldVerdicts.release();
-    }
-
-    private static HostKey key(HostEntry e) {
-        return HostKey.of(e.table.config, e.host);
     }
 
     /** Starts the first round now and the next ones every global interval. */

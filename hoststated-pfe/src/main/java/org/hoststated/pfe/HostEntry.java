@@ -10,6 +10,7 @@ import org.hoststated.core.msg.HostStatus;
 /** pfe's record of one host: its last reported state and counters. Owned by pfe's event loop. */
 final class HostEntry {
     final HostConfig config;
+    private final HostKey key;
     final TableEntry table;
     HostState state = HostState.UNKNOWN;
     HostError lastError = HostError.NONE;
@@ -18,14 +19,15 @@ final class HostEntry {
     int upCount;
     int retryCount;
 
-    HostEntry(HostConfig config, TableEntry table) {
+    HostEntry(HostConfig config, HostKey key, TableEntry table) {
         this.config = config;
+        this.key = key;
         this.table = table;
     }
 
     /** The key under which a host keeps its state across a reload. */
     HostKey key() {
-        return HostKey.of(table.config, config);
+        return key;
     }
 
     void copyStateFrom(HostEntry old) {

@@ -73,8 +73,10 @@ final class PfeState {
             TableEntry prevTable = oldTables.get(tc.name());
             t.disabled |= prevTable != null && prevTable.disabled && !prevTable.withService
                     && !prevTable.config.disabled();
-            for (HostConfig hc : tc.hosts()) {
-                HostEntry h = new HostEntry(hc, t);
+            List<HostKey> keys = HostKey.of(tc);
+            for (int i = 0; i < tc.hosts().size(); i++) {
+                HostConfig hc = tc.hosts().get(i);
+                HostEntry h = new HostEntry(hc, keys.get(i), t);
                 HostEntry prev = old.get(h.key());
                 if (prev != null && !t.disabled) {
                     h.copyStateFrom(prev);
@@ -158,7 +160,11 @@ final class PfeState {
             for (HostEntry h : t.hosts) {
                 if (h.disabled) {
                     HostKey k = h.key();
-                    b.append("host\t").append(k.table()).append('\t').append(k.address()).append('\n');
+                    b.append("host\t").append(k.table()).append('\t').append(k.address());
+                    if (k.occurrence() > 0) {
+                        b.append('\t').append(k.occurrence());
+                    }
+                    b.append('\n');
                 }
             }
         }
@@ -195,8 +201,8 @@ final class PfeState {
                 }
             } else if (f[0].equals("table") && f.length == 2 && tablesByName.containsKey(f[1])) {
                 ControlCommands.setTable(this, tablesByName.get(f[1]), true, out);
-            } else if (f[0].equals("host") && f.length == 3) {
-                HostEntry h = hostsByKey.get(new HostKey(f[1], f[2]));
+            } else if (f[0].equals("host") && (f.length == 3 || f.length == 4)) {
+                HostEntry h = hostsByKey.get(new HostKey(f[1], f[2], f.length == 4 ? occurrence(f[3]) : 0));
                 if (h != null && !h.disabled) {
                     if (h.state == HostState.UP && !h.table.disabled) {
                         h.table.upCount--;
@@ -401,5 +407,14 @@ final class PfeState {
         List<T> r = new ArrayList<>(l);
         java.util.Collections.reverse(r);
         return r;
+    }
+
+    /** A host's occurrence in a disabled set (pfe wrote it); a malformed one names none. */
+    private static int occurrence(String field) {
+        try {
+            return Integer.parseInt(field);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 }

@@ -222,6 +222,39 @@ class PfeStateTest {
     }
 
     /**
+     * A table may list an address twice (a double share); the operator drains one of the two
+     * by id, and a reload, or a restarted pfe, keeps just that one disabled. Keyed by address
+     * alone, both came back disabled, and a table of such copies went down (probe E).
+     */
+    @Test
+    void aReloadKeepsTheDisableOfOneOfTwoHostsOfAnAddress() {
+        String twice = WWW.replace("\thost 10.21.2.12\n", "\thost 10.21.2.12\n\thost 10.21.2.12\n");
+        PfeState one = PfeState.build(1, PfeFixtures.config(twice), null);
+        List<HostEntry> copies = copiesOf(one, "10.21.2.12");
+        assertEquals(2, copies.size());
+        assertNull(ControlCommands.run(one, MessageType.CTL_HOST_DISABLE,
+                CtlId.parse(String.valueOf(copies.get(1).config.id()))).failure());
+
+        List<HostEntry> reloaded = copiesOf(PfeState.build(2, PfeFixtures.config(twice), one), "10.21.2.12");
+        assertFalse(reloaded.get(0).disabled, "the copy the operator left alone");
+        assertTrue(reloaded.get(1).disabled);
+
+        PfeState restarted = PfeState.build(1, PfeFixtures.config(twice), null);
+        restarted.restore(one.disabledSet(), restarted.generation, new java.util.ArrayList<>());
+        List<HostEntry> restored = copiesOf(restarted, "10.21.2.12");
+        assertFalse(restored.get(0).disabled);
+        assertTrue(restored.get(1).disabled);
+        assertEquals(one.disabledSet(), restarted.disabledSet());
+    }
+
+    /** The hosts of table web with {@code address}, in the table's order. */
+    private static List<HostEntry> copiesOf(PfeState state, String address) {
+        return state.hosts.values().stream()
+                .filter(h -> h.table.config.name().equals("web") && h.config.name().equals(address))
+                .sorted(java.util.Comparator.comparingInt(h -> h.config.id())).toList();
+    }
+
+    /**
      * A table that went with the last service on it follows that service's disable into the
      * next configuration, by the rule of {@code service disable}: a relay or an enabled service
      * that now uses it keeps it enabled (and checked), and when they go it goes again with

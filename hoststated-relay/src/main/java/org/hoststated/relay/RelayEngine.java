@@ -341,18 +341,20 @@ public final class RelayEngine extends Engine {
         }
         Map<HostKey, HostState> byKey = new HashMap<>();
         for (TableConfig t : config.activeTables()) {
-            for (HostConfig h : t.hosts()) {
-                HostState s = hostStates.get(h.id());
+            List<HostKey> keys = HostKey.of(t);
+            for (int i = 0; i < keys.size(); i++) {
+                HostState s = hostStates.get(t.hosts().get(i).id());
                 if (s != null) {
-                    byKey.put(HostKey.of(t, h), s);
+                    byKey.put(keys.get(i), s);
                 }
             }
         }
         for (TableConfig t : next.activeTables()) {
-            for (HostConfig h : t.hosts()) {
-                HostState s = byKey.get(HostKey.of(t, h));
+            List<HostKey> keys = HostKey.of(t);
+            for (int i = 0; i < keys.size(); i++) {
+                HostState s = byKey.get(keys.get(i));
                 if (s != null) {
-                    out.put(h.id(), s);
+                    out.put(t.hosts().get(i).id(), s);
                 }
             }
         }
