@@ -175,14 +175,27 @@ final class Reloader {
      * commands wait here, so that each applies to the configuration in force after the reload
      * in every engine. Sent to pfe while hce or the relay engine were still receiving the new
      * configuration, pfe's notice was of a generation they did not have yet, and they dropped
-     * it: hce went on checking a disabled host, for good.
+     * it: hce went on checking a disabled host, for good. They wait while the file is being
+     * read too (its names resolved, which can take seconds): a {@code host disable 0} then
+     * named the old configuration's host 0, not the new one's, which the manual promises
+     * (probe E: the only host up went, and its service with it).
      */
     void whenSettled(Runnable r) {
-        if (pending == null) {
+        if (pending == null && !reading) {
             r.run();
         } else {
             settled.add(r);
         }
+    }
+
+    /** Runs what waited ({@link #whenSettled}) once nothing is being read or sent any more. */
+    private void runSettled() {
+        if (pending != null || reading) {
+            return;
+        }
+        List<Runnable> run = List.copyOf(settled);
+        settled.clear();
+        run.forEach(Runnable::run);
     }
 
     /** Reads the configuration again and sends it to every engine; {@code requester} may be null (SIGHUP). */
@@ -214,6 +227,7 @@ final class Reloader {
             });
         } catch (RejectedExecutionException e) {
             reading = false;
+            runSettled();
         }
     }
 
@@ -244,6 +258,8 @@ final class Reloader {
             readAgain = false;
             read();
         }
+        // A file refused, or one sent that waits for the engines (then they run it first).
+        runSettled();
     }
 
     private void apply(ConfigSource.Outcome o, List<ControlClient> requesters) {
@@ -419,9 +435,7 @@ final class Reloader {
         for (ControlClient c : p.waiting) {
             answer(c, outcome);
         }
-        List<Runnable> run = List.copyOf(settled);
-        settled.clear();
-        run.forEach(Runnable::run);
+        runSettled();
     }
 
     private static void answer(ControlClient c, String failure) {

@@ -251,6 +251,33 @@ class ReloaderTest {
         assertEquals(MessageType.CTL_OK, answer(b).type());
     }
 
+    /**
+     * An enable or disable asked for while the file is being read (its names resolved, which
+     * can take seconds) names the objects of the configuration the reload leaves in force, as
+     * hoststatectl.8 says: it waits for the reading, then for the engines; after a file that is
+     * refused it runs at once, against the running one (probe E: it named the old host 0).
+     */
+    @Test
+    void whatWaitsForTheEnginesWaitsForTheReadingToo() throws Exception {
+        java.util.ArrayDeque<Runnable> readings = new java.util.ArrayDeque<>();
+        Reloader r = readingIn(readings);
+        List<String> ran = new ArrayList<>();
+        write("two");
+        r.reload(null);
+        r.whenSettled(() -> ran.add("while reading"));
+        assertEquals(List.of(), ran);
+        readings.poll().run();
+        assertEquals(List.of(), ran, "sent: it waits for the engines");
+        allReady(2, r);
+        assertEquals(List.of("while reading"), ran);
+
+        Files.writeString(file, "table {");
+        r.reload(null);
+        r.whenSettled(() -> ran.add("while reading a bad file"));
+        readings.poll().run();
+        assertEquals(List.of("while reading", "while reading a bad file"), ran);
+    }
+
     /** A reading that ends after SIGTERM sends nothing: its requester hears why. */
     @Test
     void aReadingThatEndsAfterTheStopSendsNothing() throws Exception {
