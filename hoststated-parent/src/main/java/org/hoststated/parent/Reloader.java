@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -13,6 +14,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.hoststated.core.config.Diagnostic;
+import org.hoststated.core.config.Globals;
 import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Imsg;
@@ -272,9 +274,18 @@ final class Reloader {
             requesters.forEach(c -> answer(c, first));
             return;
         }
-        o.warnings().forEach(w -> log.warn("{}", w));
-        StartOnlySettings.ignored(startedWith.config().globals(), o.loaded().config().globals())
-                .forEach(w -> log.warn("{}", w));
+        // As -n and the start print them: otherwise they read as the errors of a failed reload.
+        o.warnings().forEach(w -> log.warn("{} (warning)", w));
+        Globals was = startedWith.config().globals();
+        Globals next = o.loaded().config().globals();
+        StartOnlySettings.ignored(was, next).forEach(w -> log.warn("{}", w));
+        if (!Objects.equals(was.user(), next.user()) || !Objects.equals(was.chroot(), next.chroot())) {
+            // Not for now, but a restart of the daemon with this file would refuse to start.
+            String problem = UnprivilegedSetting.problem(next);
+            if (problem != null) {
+                log.warn("{}: the next start with this configuration will fail", problem);
+            }
+        }
         Fallback previous = pending != null && pending.previous != null ? pending.previous
                 : new Fallback(current, currentKeys, target.operatorChanges());
         String failure = send(o.loaded(), null, previous, null, requesters);

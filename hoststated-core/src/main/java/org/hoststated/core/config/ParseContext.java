@@ -162,7 +162,8 @@ final class ParseContext {
     int number(String what, long min, long max) {
         Token t = in.next();
         if (!t.isString()) {
-            throw unexpected(t, what);
+            // "expected retry, got character '-'" did not say that a number was wanted.
+            throw unexpected(t, "a number (" + what + ")");
         }
         long v = parseNumber(t.text());
         if (v < 0) {

@@ -102,7 +102,13 @@ final class TableParser {
             return CheckConfig.sslHandshake();
         }
         if (t.isKeyword("script")) {
-            return CheckConfig.script(ctx.string("script path"));
+            Token at = ctx.in.peek();
+            String path = ctx.string("script path");
+            if (path.isEmpty()) {
+                // It passed with a warning ("not found in /usr/bin:..."), then failed every check.
+                throw ctx.fail(at, "empty script path");
+            }
+            return CheckConfig.script(path);
         }
         if (t.isKeyword("send")) {
             return sendExpect();
@@ -151,7 +157,7 @@ final class TableParser {
     private CheckConfig sendExpect() {
         String send = ctx.acceptKeyword("nothing") ? null : ctx.string("data to send or 'nothing'");
         ctx.keyword("expect");
-        String expect = ctx.string("expected pattern");
+        String expect = ctx.string("the pattern to expect");
         boolean ssl = ctx.acceptKeyword("ssl");
         return CheckConfig.sendExpect(send, expect, ssl);
     }

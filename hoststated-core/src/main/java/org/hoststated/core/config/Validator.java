@@ -135,6 +135,10 @@ final class Validator {
                 diag.error(s.pos, "service " + s.name
                         + " uses two different ports for its table and backup table");
             }
+            if (table != null && table.equals(backup)) {
+                diag.warning(s.backup.pos, "service " + s.name + ": backup table " + table
+                        + " is its table too, so it never takes over from it");
+            }
             out.add(new ServiceConfig(out.size(), s.name, s.virtualHosts, table, backup, s.sticky,
                     s.tag, s.killStates, s.disabled));
         }

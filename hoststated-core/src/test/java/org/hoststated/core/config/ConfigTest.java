@@ -100,6 +100,15 @@ class ConfigTest {
         assertEquals(List.of("test.conf:10: unused table: spare"), r.warnings().stream().map(Object::toString).toList());
     }
 
+    /** A backup table that is the service's table too never takes over: accepted without a word before. */
+    @Test
+    void aBackupTableThatIsTheTableItselfIsAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("table web", "table web\n backup table web"));
+        assertTrue(r.ok());
+        assertEquals(List.of("test.conf:9: service www: backup table web is its table too, so it never takes over"
+                + " from it"), r.warnings().stream().map(Object::toString).toList());
+    }
+
     /**
      * hoststated.conf(5): a number from 1 to 4294967295 is the mark itself, any other tag is
      * hashed. "tag 0" and "tag 4294967296" passed -n silently and got a CRC-32 mark.
