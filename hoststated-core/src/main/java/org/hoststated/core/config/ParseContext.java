@@ -129,6 +129,17 @@ final class ParseContext {
         }
     }
 
+    /**
+     * A table, service or relay named by digits alone: hoststatectl takes such an argument for
+     * an id, so it can name the object only by its id (probe E: accepted without a word).
+     */
+    void warnIfDigitsOnly(Token at, String what, String name) {
+        if (!name.isEmpty() && name.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            diag.warning(at, what + " " + name + ": hoststatectl takes a name of digits only for an id;"
+                    + " it names this " + what + " by its id alone");
+        }
+    }
+
     /** A name of a table, service, relay, protocol or tag, bounded like the original. */
     String name(String what, int max) {
         Token t = in.peek();

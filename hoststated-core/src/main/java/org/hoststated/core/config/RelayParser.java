@@ -15,6 +15,7 @@ final class RelayParser {
         Token kw = ctx.in.next();
         Token at = ctx.in.peek();
         String name = ctx.name("relay", ParseContext.MAX_NAME);
+        ctx.warnIfDigitsOnly(at, "relay", name);
         Draft.RelayDraft r = new Draft.RelayDraft(name, Pos.of(kw));
         boolean twice = ctx.draft.relays.stream().anyMatch(o -> o.name.equals(name));
         if (twice) {

@@ -19,6 +19,7 @@ final class ServiceParser {
         Token kw = ctx.in.next();
         Token at = ctx.in.peek();
         String name = ctx.name("service", ParseContext.MAX_NAME);
+        ctx.warnIfDigitsOnly(at, "service", name);
         Draft.ServiceDraft s = new Draft.ServiceDraft(name, Pos.of(kw));
         boolean twice = ctx.draft.services.stream().anyMatch(o -> o.name.equals(name));
         if (twice) {

@@ -21,6 +21,7 @@ final class TableParser {
         Token at = ctx.in.peek();
         ctx.refuseAngleBrackets();
         String name = ctx.name("table", ParseContext.MAX_NAME);
+        ctx.warnIfDigitsOnly(at, "table", name);
         Draft.TableDraft t = new Draft.TableDraft(name, Pos.of(kw));
         boolean twice = ctx.draft.tables.stream().anyMatch(o -> o.name.equals(name));
         if (twice) {

@@ -100,6 +100,18 @@ class ConfigTest {
         assertEquals(List.of("test.conf:10: unused table: spare"), r.warnings().stream().map(Object::toString).toList());
     }
 
+    /** hoststatectl takes an argument of digits for an id: such a name is a warning. */
+    @Test
+    void aNameOfDigitsOnlyIsAWarning() {
+        LoadResult r = TestConfigs.parse(TABLE.replace("table web", "table \"5\"")
+                + SERVICE.replace("service www", "service \"7\"").replace("table web", "table \"5\""));
+        assertTrue(r.ok());
+        assertEquals(List.of("test.conf:1: table 5: hoststatectl takes a name of digits only for an id; it names"
+                + " this table by its id alone", "test.conf:6: service 7: hoststatectl takes a name of digits only"
+                + " for an id; it names this service by its id alone"),
+                r.warnings().stream().map(Object::toString).toList());
+    }
+
     /** A backup table that is the service's table too never takes over: accepted without a word before. */
     @Test
     void aBackupTableThatIsTheTableItselfIsAWarning() {
