@@ -125,6 +125,9 @@ class ConfigErrorTest {
                 Arguments.of("table web {\n real port 80\n check http \"/a\\r\\nX-Evil: 1\" code 200\n host 10.0.0.1\n}\n"
                         + SERVICE, "test.conf:3: invalid check path: /a\\x0d\\x0aX-Evil: 1 (printable ASCII without spaces;"
                         + " escape others as %XX)"),
+                Arguments.of(TABLE.replace("check tcp", "check http \"/h\u00e9llo\u202e\" code 200") + SERVICE,
+                        "test.conf:3: invalid check path: /h\u00e9llo\\u{202e} (printable ASCII without spaces;"
+                        + " escape others as %XX)"),
                 Arguments.of("table web {\n real port 80\n check http \"/\" host \"a\\nb\" code 200\n host 10.0.0.1\n}\n"
                         + SERVICE, "test.conf:3: invalid check host: a\\x0ab"),
                 Arguments.of(TABLE + SERVICE.replace("www", "\"w\\nw\""),
