@@ -164,7 +164,10 @@ final class Lexer {
         unread(c);
         String value = macros.get(name.toString());
         if (value == null) {
-            return fail(at, "macro '" + Messages.clip(name.toString()) + "' not defined");
+            // What follows is read as usual: skipping the rest of the line took a block's closing
+            // brace with it ("host $undefined }"), and the next block came out as errors of this one.
+            diag.error(file, at, "macro '" + Messages.clip(name.toString()) + "' not defined");
+            return token(Token.Kind.ERROR, "", at);
         }
         // The value is read before what follows in the file and is not expanded again,
         // so a macro cannot recurse.

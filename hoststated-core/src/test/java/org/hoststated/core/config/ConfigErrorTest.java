@@ -307,6 +307,17 @@ class ConfigErrorTest {
                 + " forward to 192.0.2.5 port 80\n protocol \"a;b\"\n}\nprotocol \"a;b\" {\n}\n"));
     }
 
+    /**
+     * An undefined macro is one error: the rest of its line was skipped with it, a block's
+     * closing brace too when it ended that line, and the next block came out as errors of this
+     * one (probe E: "expected table option, got 'service'", "unexpected end of file").
+     */
+    @Test
+    void anUndefinedMacroBeforeABlocksClosingBraceIsOneError() {
+        assertEquals(List.of("test.conf:3: macro 'h1' not defined"),
+                messages("table web { real port 80\n check tcp\n host $h1 }\n" + SERVICE));
+    }
+
     private static List<String> messages(String text) {
         return TestConfigs.parse(text).errors().stream().map(Object::toString).toList();
     }
