@@ -13,8 +13,8 @@ import org.hoststated.core.msg.HostError;
  * digits) or MD5 (32) and compares (relayd's check_http_digest).
  *
  * <p>The body is what an HTTP client would take for it: that of the final answer (after any
- * interim {@code 1xx}), of {@code Content-Length} bytes, or decoded when chunked, else
- * everything up to EOF. relayd hashed all after the first blank line at EOF, so a server that
+ * interim {@code 1xx}), of {@code Content-Length} bytes (fewer before the close: malformed), or
+ * decoded when chunked, else everything up to EOF. relayd hashed all after the first blank line at EOF, so a server that
  * kept the connection open despite HTTP/1.0 timed out every check, and one that sent chunks or
  * an interim answer never matched the digest of its page. A body whose length is known is
  * judged as soon as it is complete.
@@ -81,7 +81,12 @@ public final class HttpDigestValidator implements ResponseValidator {
             return CheckResult.down(HostError.HTTP_DIGEST_ERROR);
         }
         int available = all.writerIndex() - body;
-        return judge(all, body, framing == Framing.LENGTH && length < available ? (int) length : available);
+        if (framing == Framing.LENGTH && available < length) {
+            // Cut short, as a chunked body without its last chunk is: a client takes no page from
+            // it, though the bytes that came may hash to the digest (probe E).
+            return CheckResult.down(HostError.HTTP_DIGEST_ERROR);
+        }
+        return judge(all, body, framing == Framing.LENGTH ? (int) length : available);
     }
 
     @Override

@@ -166,6 +166,11 @@ class TcpFamilyCheckTest {
         int cutShort = servers.serve(answer(chunks.substring(0, chunks.length() - 12), new CompletableFuture<>()));
         assertEquals(CheckResult.down(HostError.HTTP_DIGEST_ERROR),
                 run(HttpCheck.digest(plain, "/", null, sha1, want), cutShort, 1000));
+        int shortBody = servers.serve(answer("HTTP/1.1 200 OK\r\nContent-Length: " + (BODY.length() + 88)
+                + "\r\n\r\n" + BODY, new CompletableFuture<>()));
+        assertEquals(CheckResult.down(HostError.HTTP_DIGEST_ERROR),
+                run(HttpCheck.digest(plain, "/", null, sha1, want), shortBody, 1000),
+                "a body the close cut short, whose bytes hash to the digest");
         int early = servers.serve(answer("HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.0 200 OK\r\n\r\n" + BODY,
                 new CompletableFuture<>()));
         assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK),
