@@ -17,9 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.pfe.backend.L3Backend;
 import org.hoststated.pfe.backend.NftBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A host that goes down, for a service without {@code kill states}, against the real kernel
@@ -33,22 +32,9 @@ import org.junit.jupiter.api.Test;
  * address 10.21.9.100.
  */
 class DownHostClosedEntriesNetnsTest {
-    /** {@code -Dhoststated.it.netns=PREFIX} names it PREFIX-closed. */
-    private static final String NS = System.getProperty("hoststated.it.netns", "l3") + "-closed";
-
-    private static Netns netns;
-
-    @BeforeAll
-    static void namespace() throws Exception {
-        netns = Netns.forL3(NS, "ck");
-    }
-
-    @AfterAll
-    static void removeNamespace() {
-        if (netns != null) {
-            netns.close();
-        }
-    }
+    @RegisterExtension
+    static final L3Namespace L3 = new L3Namespace("closed", "ck");
+    private static final String NS = L3.name;
 
     @Test
     void aClientReconnectingFromThePortOfAResetConnectionGoesToAHostThatIsUp() throws Exception {
@@ -58,9 +44,9 @@ class DownHostClosedEntriesNetnsTest {
         report(s, failing, HostState.UP);
         report(s, up, HostState.DOWN);
         BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
-        List<ServerSocket> listeners = netns.run(() -> List.of(listen("10.21.2.11", accepted),
+        List<ServerSocket> listeners = L3.netns().run(() -> List.of(listen("10.21.2.11", accepted),
                 listen("10.21.2.12", accepted)));
-        NftBackend backend = netns.startNftBackend("hskclosed", false);
+        NftBackend backend = L3.netns().startNftBackend("hskclosed", false);
         try {
             backend.apply(s.redirects(), List.of(), System.nanoTime());
             assertTrue(backend.awaitApplied(10_000));
@@ -80,7 +66,7 @@ class DownHostClosedEntriesNetnsTest {
             assertTrue(backend.awaitApplied(10_000));
             assertEquals("10.21.2.11", connectAndReset(port, accepted), "the host that is up gets the client");
         } finally {
-            netns.run(() -> {
+            L3.netns().run(() -> {
                 backend.close();
                 for (ServerSocket l : listeners) {
                     l.close();
@@ -113,7 +99,7 @@ class DownHostClosedEntriesNetnsTest {
      * which host it was.
      */
     private static String connectAndReset(int port, BlockingQueue<Socket> accepted) throws Exception {
-        return netns.run(() -> {
+        return L3.netns().run(() -> {
             try (Socket c = new Socket()) {
                 c.setReuseAddress(true);
                 c.bind(new InetSocketAddress(InetAddress.getByName("10.21.1.2"), port));

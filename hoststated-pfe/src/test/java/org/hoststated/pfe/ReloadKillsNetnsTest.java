@@ -23,9 +23,8 @@ import org.hoststated.pfe.backend.ConntrackProbe;
 import org.hoststated.pfe.backend.L3Backend;
 import org.hoststated.pfe.backend.L3Backends;
 import org.hoststated.pfe.backend.NftBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A reload's {@code kill states} against the real kernel: pfe's state before and after a
@@ -39,8 +38,9 @@ import org.junit.jupiter.api.Test;
  * (without the option, the control case).
  */
 class ReloadKillsNetnsTest {
-    /** {@code -Dhoststated.it.netns=PREFIX} names it PREFIX-reload. */
-    private static final String NS = System.getProperty("hoststated.it.netns", "l3") + "-reload";
+    @RegisterExtension
+    static final L3Namespace L3 = new L3Namespace("reload", "rk");
+    private static final String NS = L3.name;
     private static final String TABLE = """
             l3 backend none
             table dns {
@@ -98,20 +98,6 @@ class ReloadKillsNetnsTest {
             """;
     private static final List<String> LAST_VIPS = List.of("10.21.9.110", "10.21.9.111");
 
-    private static Netns netns;
-
-    @BeforeAll
-    static void namespace() throws Exception {
-        netns = Netns.forL3(NS, "rk");
-    }
-
-    @AfterAll
-    static void removeNamespace() {
-        if (netns != null) {
-            netns.close();
-        }
-    }
-
     private static CommandRunner.Result sh(String command) throws Exception {
         return Netns.sh(command);
     }
@@ -154,7 +140,7 @@ class ReloadKillsNetnsTest {
             System.out.printf("reload kill states: %d redirected UDP flows, %d cut, %d kept with the same conntrack entry%n",
                     entries.size(), entries.size() - left.size(), left.size());
         } finally {
-            netns.run(() -> {
+            L3.netns().run(() -> {
                 backend.close();
                 return null;
             });
@@ -231,7 +217,7 @@ class ReloadKillsNetnsTest {
             assertEquals(List.of("last: virtual host 10.21.9.110:53/udp removed with its service"),
                     kills.stream().map(k -> k.service() + ": " + k.what()).toList());
             // As pfe does it: on its (here the namespace's) thread, with the new configuration's setting.
-            netns.run(() -> {
+            L3.netns().run(() -> {
                 ReplacedBackend.close(backend, relaysOnly.globals().l3KeepRules(), kills);
                 return null;
             });
@@ -253,7 +239,7 @@ class ReloadKillsNetnsTest {
      * outlive it.
      */
     private static Map<String, String> flowsTo(List<String> vips) throws Exception {
-        Map<String, String> all = netns.run(ConntrackProbe::udp);
+        Map<String, String> all = L3.netns().run(ConntrackProbe::udp);
         all.keySet().removeIf(d -> vips.stream().noneMatch(v -> d.equals(v + ":53")));
         return all;
     }
@@ -304,13 +290,13 @@ class ReloadKillsNetnsTest {
 
     /** The two echoing hosts and a started backend for {@code table}, all in the namespace; sockets go to {@code open}. */
     private static NftBackend echoesAndBackend(String table, boolean keep, List<DatagramSocket> open) throws Exception {
-        netns.run(() -> {
+        L3.netns().run(() -> {
             for (String h : List.of("10.21.2.11", "10.21.2.12")) {
                 open.add(echo(h));
             }
             return null;
         });
-        return netns.startNftBackend(table, keep);
+        return L3.netns().startNftBackend(table, keep);
     }
 
     /**
@@ -320,7 +306,7 @@ class ReloadKillsNetnsTest {
     private static Map<String, String> connectAndAsk(List<String> vips, Map<String, DatagramSocket> clients,
             List<DatagramSocket> open) throws Exception {
         for (String vip : vips) {
-            DatagramSocket c = netns.run(() -> client(vip));
+            DatagramSocket c = L3.netns().run(() -> client(vip));
             open.add(c);
             clients.put(vip, c);
         }

@@ -22,9 +22,8 @@ import org.hoststated.pfe.backend.L3Backend;
 import org.hoststated.pfe.backend.L3Exception;
 import org.hoststated.pfe.backend.Nft;
 import org.hoststated.pfe.backend.NftBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * pfe exits while the flows of a host that just went down are still to be cut ({@code kill
@@ -37,8 +36,9 @@ import org.junit.jupiter.api.Test;
  * host, or the cut itself, is held until the close has begun.
  */
 class StopKillsNetnsTest {
-    /** {@code -Dhoststated.it.netns=PREFIX} names it PREFIX-stop. */
-    private static final String NS = System.getProperty("hoststated.it.netns", "l3") + "-stop";
+    @RegisterExtension
+    static final L3Namespace L3 = new L3Namespace("stop", "sp");
+    private static final String NS = L3.name;
     private static final String TABLE = "hskstop";
     private static final String CONFIG = """
             l3 backend none
@@ -55,31 +55,17 @@ class StopKillsNetnsTest {
             }
             """;
 
-    private static Netns netns;
-
-    @BeforeAll
-    static void namespace() throws Exception {
-        netns = Netns.forL3(NS, "sp");
-    }
-
-    @AfterAll
-    static void removeNamespace() {
-        if (netns != null) {
-            netns.close();
-        }
-    }
-
     @Test
     void closingWhileTheStateWithoutTheHostIsWrittenCutsNothing() throws Exception {
         HeldWrite nft = new HeldWrite(nft());
-        exitWhileHeld("10.21.9.120", netns.run(() -> new NftBackend(nft, TABLE, false)), nft::holdNext, nft.held,
+        exitWhileHeld("10.21.9.120", L3.netns().run(() -> new NftBackend(nft, TABLE, false)), nft::holdNext, nft.held,
                 nft.release);
     }
 
     @Test
     void closingWhileTheFlowsAreCutEndsTheCut() throws Exception {
         HeldKills kills = new HeldKills();
-        exitWhileHeld("10.21.9.121", netns.run(() -> kills.backend(nft(), TABLE)), () -> { }, kills.held,
+        exitWhileHeld("10.21.9.121", L3.netns().run(() -> kills.backend(nft(), TABLE)), () -> { }, kills.held,
                 kills.release);
     }
 
@@ -106,7 +92,7 @@ class StopKillsNetnsTest {
             backend.start();
             backend.apply(s.redirects(), List.of(), System.nanoTime());
             assertTrue(backend.awaitApplied(10_000));
-            client = netns.run(() -> sendOne(vip));
+            client = L3.netns().run(() -> sendOne(vip));
             String entry = flow(vip);
             assertTrue(entry != null && entry.endsWith(" 10.21.2.12"), "the flow goes to .12: " + entry);
 
@@ -153,7 +139,7 @@ class StopKillsNetnsTest {
 
     /** The conntrack entry of the client's flow to {@code vip} ("ID HOST"), or null. */
     private static String flow(String vip) throws Exception {
-        return netns.run(ConntrackProbe::udp).get(vip + ":53");
+        return L3.netns().run(ConntrackProbe::udp).get(vip + ":53");
     }
 
     /** nft whose next write of the table, once asked for, waits until released. */
