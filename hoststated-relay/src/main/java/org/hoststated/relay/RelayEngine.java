@@ -455,6 +455,13 @@ public final class RelayEngine extends Engine {
         awaitingStates.clear();
     }
 
+    /** Closes the listening sockets not served yet: of a later configuration, or waiting for host states. */
+    private void closeWaitingListeners() {
+        pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
+        pendingFds.clear();
+        dropAwaiting();
+    }
+
     private void cancelStatesTimer() {
         if (statesTimer != null) {
             statesTimer.cancel(false);
@@ -562,9 +569,7 @@ public final class RelayEngine extends Engine {
         if (drainWatch != null) {
             return;
         }
-        dropAwaiting();
-        pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
-        pendingFds.clear();
+        closeWaitingListeners();
         List<RelayServer> all = allServers();
         int open = 0;
         for (RelayServer s : all) {
@@ -779,9 +784,7 @@ public final class RelayEngine extends Engine {
         for (RelayServer s : all) {
             s.closeSessions().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
-        pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
-        pendingFds.clear();
-        dropAwaiting();
+        closeWaitingListeners();
         oldGroups.keySet().forEach(g -> LoopStallWatch.shutdown(g, 0, 1, TimeUnit.SECONDS));
         if (workers != null) {
             LoopStallWatch.shutdown(workers, 0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);

@@ -149,14 +149,7 @@ public final class HostSelector {
      * a refused connect sent nothing, so another host can take it whatever the request.
      */
     public int connectRetries(TargetHost first) {
-        RelayHosts h = hosts;
-        int others = 0;
-        for (int i = 0; i < h.size(); i++) {
-            if (takes(h, i) && !h.host(i).equals(first)) {
-                others++;
-            }
-        }
-        return Math.max(first.retry(), Math.min(FAILOVER_TRIES, others));
+        return Math.max(first.retry(), Math.min(FAILOVER_TRIES, othersTaking(hosts, first)));
     }
 
     /**
@@ -185,12 +178,7 @@ public final class HostSelector {
                 break;
             }
         }
-        int others = 0;
-        for (int k = 0; k < n; k++) {
-            if (takes(h, k) && !h.host(k).equals(first)) {
-                others++;
-            }
-        }
+        int others = othersTaking(h, first);
         if (others == 0) {
             int i = find(h, 0);
             return i < 0 ? null : h.host(i);
@@ -207,13 +195,18 @@ public final class HostSelector {
 
     /** Whether a host other than {@code h} may get new sessions. */
     public boolean othersTake(TargetHost h) {
-        RelayHosts s = hosts;
-        for (int i = 0; i < s.size(); i++) {
-            if (takes(s, i) && !s.host(i).equals(h)) {
-                return true;
+        return othersTaking(hosts, h) > 0;
+    }
+
+    /** How many hosts of {@code h} other than {@code host} may get new sessions. */
+    private int othersTaking(RelayHosts h, TargetHost host) {
+        int n = 0;
+        for (int i = 0; i < h.size(); i++) {
+            if (takes(h, i) && !h.host(i).equals(host)) {
+                n++;
             }
         }
-        return false;
+        return n;
     }
 
     /**
