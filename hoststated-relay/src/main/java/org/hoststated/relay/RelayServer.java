@@ -51,6 +51,8 @@ public final class RelayServer {
     private final RelayContext context;
     private final ChannelHandler initializer;
     private SessionLimit limit = SessionLimit.engine();
+    /** Admits this server's clients, on every listener it serves; made at the first. */
+    private SessionLimit.Guard guard;
     /** The UDP relay of a {@code protocol dns} relay, else null. */
     private final DnsRelay dns;
     private Channel listener;
@@ -155,7 +157,7 @@ public final class RelayServer {
                     return c;
                 })
                 .handler(new AcceptFailures(relay.name()))
-                .childHandler(limit.guard(relay.name(), initializer));
+                .childHandler(guard());
         SocketOptions.listener(b, protocol.tcp(), relay.listen().address());
         SocketOptions.accepted(b, protocol.tcp());
         transport.childReadOptions(b, receiveRing());
@@ -163,6 +165,13 @@ public final class RelayServer {
         // Without a channel nobody owns fd yet; a channel that failed to register closed it.
         f.addListener(done -> registered(f, adopted[0] ? -1 : fd));
         return f;
+    }
+
+    private synchronized SessionLimit.Guard guard() {
+        if (guard == null) {
+            guard = limit.guard(relay.name(), initializer);
+        }
+        return guard;
     }
 
     /** @param orphanFd the descriptor if no channel took it over, else -1 */
@@ -244,6 +253,9 @@ public final class RelayServer {
             stopped = true;
             l = listener;
             listener = null;
+            if (guard != null) {
+                guard.retire();
+            }
         }
         if (initializer instanceof HttpRelayInitializer http) {
             // A new generation has its own pools and rules: this one's sessions end between

@@ -6,7 +6,8 @@ import io.netty.channel.ChannelInitializer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,10 +22,16 @@ import org.slf4j.LoggerFactory;
  * ({@link #HEAP_PER_SESSION} each), which a large descriptor limit outgrew; the system property
  * {@value #PROPERTY} sets another. A client over the bound is accepted
  * and closed at once (an HTTP relay's gets a 503 first), and each relay warns of the clients it
- * turned away at most once a minute, with their count: a flood of one relay's clients that
- * turns every relay's away leaves a line for each. Shared by every worker
- * loop (one atomic counter). The engine's instance is made before the chroot, where the
- * descriptor limit can still be read.
+ * turned away at most once a minute, with their count. Shared by every worker loop. The
+ * engine's instance is made before the chroot, where the descriptor limit can still be read.
+ *
+ * <p>Each relay that accepts is kept a share of the bound, {@code max / (4 * relays)}: a relay
+ * past its share takes a session only while the others' unused shares still fit under the
+ * bound. One relay's flood of idle clients (a TCP relay holds them for its {@code timeout}, 600 s
+ * by default) then fills at most the bound less the others' shares (at least three quarters of
+ * it), and every other relay still serves (probe D: 11,000 idle clients of one relay turned every client of every relay away).
+ * With one relay the share changes nothing. A relay that stops accepting (a reload's old
+ * generation, the stop's drain) gives its share back; its open sessions still count.
  *
  * <p>The HTTP relays' idle backend connections live on the descriptors the open sessions leave
  * ({@link IdleDescriptors}, {@link #idle}): each admitted session makes the pools give back
@@ -44,8 +51,15 @@ public final class SessionLimit {
     private static final SessionLimit ENGINE = forEngine();
 
     private final int max;
-    private final AtomicInteger open = new AtomicInteger();
+    /** Open sessions of every relay; written under this object's lock. */
+    private volatile int open;
     private final IdleDescriptors idle;
+    /** The relays that accept, each kept {@link #share} sessions. Under this object's lock. */
+    private final List<Guard> accepting = new ArrayList<>();
+    /** Sessions kept for each accepting relay. Under this object's lock. */
+    private int share;
+    /** The accepting relays' shares that their open sessions leave unused. Under this object's lock. */
+    private int unusedShares;
 
     /** At most {@code max} sessions, whose descriptors leave none to idle backend connections at the bound. */
     public SessionLimit(int max) {
@@ -58,7 +72,7 @@ public final class SessionLimit {
      */
     public SessionLimit(int max, long descriptors) {
         this.max = Math.max(1, max);
-        this.idle = new IdleDescriptors(descriptors, open::get);
+        this.idle = new IdleDescriptors(descriptors, () -> open);
     }
 
     private static SessionLimit forEngine() {
@@ -171,29 +185,100 @@ public final class SessionLimit {
 
     /**
      * The child handler of a relay's listener: {@code sessionPipeline} for a session within
-     * the bound, else a refusal ({@link OverLimit}) or a close.
+     * the bound, else a refusal ({@link OverLimit}) or a close. The relay is kept its share from
+     * now until {@link Guard#retire}.
      */
-    public ChannelHandler guard(String relayName, ChannelHandler sessionPipeline) {
-        return new Guard(relayName, sessionPipeline);
+    public Guard guard(String relayName, ChannelHandler sessionPipeline) {
+        Guard g = new Guard(relayName, sessionPipeline);
+        synchronized (this) {
+            accepting.add(g);
+            shareAnew();
+        }
+        return g;
     }
 
+    /** Why a client is turned away. */
+    private enum Refusal {
+        /** The engine's bound is reached. */
+        BOUND,
+        /** The relay is past its share, and what is left of the bound is the other relays'. */
+        OTHERS_SHARES
+    }
+
+    /** Counts a session of {@code g} in, or says why not. */
+    private synchronized Refusal admit(Guard g) {
+        if (open >= max) {
+            return Refusal.BOUND;
+        }
+        if (g.open >= share && open + unusedShares - g.unusedShare() >= max) {
+            return Refusal.OTHERS_SHARES;
+        }
+        unusedShares -= g.unusedShare();
+        g.open++;
+        unusedShares += g.unusedShare();
+        open++;
+        return null;
+    }
+
+    private synchronized void release(Guard g) {
+        unusedShares -= g.unusedShare();
+        g.open--;
+        unusedShares += g.unusedShare();
+        open--;
+    }
+
+    private synchronized void retire(Guard g) {
+        if (accepting.remove(g)) {
+            shareAnew();
+        }
+    }
+
+    /** Under the lock: the share for the relays that accept now, and what of it is unused. */
+    private void shareAnew() {
+        for (Guard g : accepting) {
+            g.accepting = false;
+        }
+        share = accepting.isEmpty() ? 0 : max / (4 * accepting.size());
+        unusedShares = 0;
+        for (Guard g : accepting) {
+            g.accepting = true;
+            unusedShares += g.unusedShare();
+        }
+    }
+
+    /** A relay's admission of its clients: its child handler. */
     @ChannelHandler.Sharable
-    private final class Guard extends ChannelInitializer<Channel> {
+    public final class Guard extends ChannelInitializer<Channel> {
         private final String relayName;
         private final ChannelHandler sessionPipeline;
-        /** The clients this relay turned away since its last warning. */
-        private final ThrottledCount refused = new ThrottledCount();
+        /** The clients this relay turned away since its last warning, at the bound and for the others' shares. */
+        private final ThrottledCount refusedAtBound = new ThrottledCount();
+        private final ThrottledCount refusedForShares = new ThrottledCount();
+        /** This relay's open sessions. Under the limit's lock. */
+        private int open;
+        /** Whether it accepts, so is kept a share. Under the limit's lock. */
+        private boolean accepting;
 
-        Guard(String relayName, ChannelHandler sessionPipeline) {
+        private Guard(String relayName, ChannelHandler sessionPipeline) {
             this.relayName = relayName;
             this.sessionPipeline = sessionPipeline;
         }
 
+        /** Under the limit's lock: what of its share its open sessions leave unused. */
+        private int unusedShare() {
+            return accepting ? Math.max(0, share - open) : 0;
+        }
+
+        /** The relay accepts no more: its share goes to the others; its open sessions still count. */
+        public void retire() {
+            SessionLimit.this.retire(this);
+        }
+
         @Override
         protected void initChannel(Channel ch) {
-            if (open.incrementAndGet() > max) {
-                open.decrementAndGet();
-                warnRefused();
+            Refusal refusal = admit(this);
+            if (refusal != null) {
+                warnRefused(refusal);
                 if (sessionPipeline instanceof OverLimit o) {
                     o.refuse(ch);
                 } else {
@@ -201,7 +286,7 @@ public final class SessionLimit {
                 }
                 return;
             }
-            ch.closeFuture().addListener(f -> open.decrementAndGet());
+            ch.closeFuture().addListener(f -> release(this));
             idle.makeRoom(ch.eventLoop());
             if (sessionPipeline instanceof SessionPipeline p) {
                 p.init(ch);
@@ -210,12 +295,23 @@ public final class SessionLimit {
             }
         }
 
-        private void warnRefused() {
-            long n = refused.add();
-            if (n > 0) {
-                log.warn("relay {}: {} sessions open, the engine's limit: {} {} since the last warning", relayName,
-                        max, n + (n == 1 ? " client" : " clients"),
-                        sessionPipeline instanceof OverLimit ? "answered 503 and closed" : "closed at once");
+        private void warnRefused(Refusal why) {
+            long n = (why == Refusal.BOUND ? refusedAtBound : refusedForShares).add();
+            if (n <= 0) {
+                return;
+            }
+            String clients = n + (n == 1 ? " client " : " clients ")
+                    + (sessionPipeline instanceof OverLimit ? "answered 503 and closed" : "closed at once");
+            if (why == Refusal.BOUND) {
+                log.warn("relay {}: {} sessions open, the engine's limit: {} since the last warning", relayName, max,
+                        clients);
+            } else {
+                int mine;
+                synchronized (SessionLimit.this) {
+                    mine = open;
+                }
+                log.warn("relay {}: {} sessions open, all the engine's limit of {} leaves beside the other relays' "
+                        + "shares: {} since the last warning", relayName, mine, max, clients);
             }
         }
     }

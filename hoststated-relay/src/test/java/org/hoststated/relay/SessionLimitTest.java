@@ -92,6 +92,48 @@ class SessionLimitTest {
         }
     }
 
+    /**
+     * One relay's flood leaves the other relays their shares (probe D: 11,000 idle clients of a
+     * TCP relay turned every client of every relay away for the relay's timeout). With a bound
+     * of 16 and two relays each is kept 2: the flooded one takes 14, the other still its 2; a
+     * retired relay's share goes back to the one still accepting.
+     */
+    @Test
+    void oneRelaysFloodLeavesTheOthersTheirShares(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            SessionLimit limit = new SessionLimit(16);
+            SessionLimit.Guard flooded = limit.guard("flooded", new Served());
+            SessionLimit.Guard other = limit.guard("other", new Served());
+            java.util.List<io.netty.channel.embedded.EmbeddedChannel> floods = open(flooded, 20);
+            assertEquals(14, floods.stream().filter(io.netty.channel.Channel::isOpen).count());
+            assertTrue(line(log).endsWith("relay flooded: 14 sessions open, all the engine's limit of 16 leaves "
+                    + "beside the other relays' shares: 1 client closed at once since the last warning"));
+            java.util.List<io.netty.channel.embedded.EmbeddedChannel> others = open(other, 3);
+            assertEquals(2, others.stream().filter(io.netty.channel.Channel::isOpen).count());
+            assertTrue(line(log).endsWith("relay other: 16 sessions open, the engine's limit: 1 client closed at "
+                    + "once since the last warning"));
+
+            // The other relay's sessions end: its share is kept free again, not taken by the flood.
+            others.forEach(io.netty.channel.embedded.EmbeddedChannel::close);
+            assertEquals(0, open(flooded, 1).stream().filter(io.netty.channel.Channel::isOpen).count());
+            assertEquals(2, open(other, 2).stream().filter(io.netty.channel.Channel::isOpen).count());
+
+            // Once the other relay stops accepting, its share is the flooded one's.
+            other.retire();
+            floods.forEach(io.netty.channel.embedded.EmbeddedChannel::close);
+            assertEquals(14, open(flooded, 16).stream().filter(io.netty.channel.Channel::isOpen).count());
+        }
+    }
+
+    private static java.util.List<io.netty.channel.embedded.EmbeddedChannel> open(
+            io.netty.channel.ChannelHandler guard, int clients) {
+        java.util.List<io.netty.channel.embedded.EmbeddedChannel> chs = new java.util.ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            chs.add(new io.netty.channel.embedded.EmbeddedChannel(guard));
+        }
+        return chs;
+    }
+
     private static String line(TestSyslog log) throws Exception {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             byte[] buf = new byte[9000];
@@ -101,6 +143,11 @@ class SessionLimitTest {
                 throw new java.io.UncheckedIOException(e);
             }
         }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** A session pipeline that does nothing, for every session of a relay. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class Served extends io.netty.channel.ChannelInboundHandlerAdapter {
     }
 
     /** A session pipeline that answers a client over the bound (here by a close). */

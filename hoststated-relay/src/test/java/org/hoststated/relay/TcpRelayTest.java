@@ -787,6 +787,39 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * Two relays under one bound of 8 sessions are kept 1 each: 7 idle clients of one leave
+     * the other its session, and once the other stops accepting the first may take all 8.
+     */
+    @Test
+    void aFloodOfOneRelayLeavesTheOtherItsShare() throws Exception {
+        SessionLimit limit = new SessionLimit(8);
+        List<Socket> flood = new ArrayList<>();
+        try (TestBackend a = TestBackend.identEcho("a");
+                RelayFixture flooded = RelayFixture.start(transport(), 1, RelayFixture.forward(a),
+                        org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null, limit);
+                RelayFixture other = RelayFixture.start(transport(), 1, RelayFixture.forward(a),
+                        org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null, limit)) {
+            for (int i = 0; i < 8; i++) {
+                flood.add(flooded.connect());
+            }
+            for (Socket c : flood.subList(0, 7)) {
+                assertEquals("a", readLine(c.getInputStream()));
+            }
+            assertEquals(-1, flood.get(7).getInputStream().read(), "the 8th took the other relay's share");
+            assertEquals("a", identify(other));
+            await(() -> other.counters.active() == 0);
+
+            other.server.stop().syncUninterruptibly();
+            flood.add(flooded.connect());
+            assertEquals("a", readLine(flood.get(8).getInputStream()));
+        } finally {
+            for (Socket c : flood) {
+                c.close();
+            }
+        }
+    }
+
     /** Opens a session, reads the backend's name, ends the session cleanly. */
     static String identify(RelayFixture r) throws IOException {
         try (Socket c = r.connect()) {
