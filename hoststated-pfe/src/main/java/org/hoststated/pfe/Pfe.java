@@ -443,13 +443,14 @@ public final class Pfe extends Engine {
 
     /**
      * The parent closed the channel: the rules go (or stay, {@code l3 keep rules}) and nothing
-     * more. Closing cuts no flow, not even of a host that went down just before, as hosts do
-     * when their backends stop with the daemon ({@code KernelBackend.stopWriter}).
+     * more; the flows they redirected go on ({@link L3Backend#closeAtStop}). Closing cuts no
+     * flow, not even of a host that went down just before, as hosts do when their backends stop
+     * with the daemon ({@code KernelBackend.stopWriter}).
      */
     @Override
     protected void shutdown() {
         if (backend != null) {
-            backend.close();
+            backend.closeAtStop();
         }
     }
 }

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * pfe exits while the flows of a host that just went down are still to be cut ({@code kill
  * states}), against the real kernel (root, nft and nf_conntrack_netlink needed; skipped
  * otherwise): the backends stopped with the daemon, and the host's check failed just before the
- * parent closed pfe's channel. pfe's exit closes its backend, which removes the table and must
- * do no more: the flow keeps its conntrack entry. Closing used to write what was pending and
+ * parent closed pfe's channel. pfe's exit closes its backend, which removes the redirections and
+ * must do no more: the flow keeps its conntrack entry. Closing used to write what was pending and
  * cut the flows after it, or finish the cut under way, after pfe had logged "exiting"
  * (thousands of states per host in a daemon under load). The write of the state without the
  * host, or the cut itself, is held until the close has begun.
@@ -73,7 +73,7 @@ class StopKillsNetnsTest {
      * A flow to {@code vip} (a test's own: the entries of another's outlive it) sent to .12,
      * then .12 down with its kill applied, {@code held} until the backend is being closed (as
      * pfe's loop does at its exit: it waits in the writer's join), then {@code release}d: the
-     * table goes, the flow stays.
+     * redirections go, the flow stays.
      */
     private static void exitWhileHeld(String vip, NftBackend backend, Runnable hold, CountDownLatch held,
             CountDownLatch release) throws Exception {
@@ -102,7 +102,7 @@ class StopKillsNetnsTest {
             hold.run();
             backend.apply(s.redirects(), StateKills.stillGone(kills, s.redirects()), System.nanoTime());
             assertTrue(held.await(10, TimeUnit.SECONDS), "held");
-            Thread exit = new Thread(backend::close, "pfe-exit");
+            Thread exit = new Thread(backend::closeAtStop, "pfe-exit");
             exit.start();
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (exit.getState() != Thread.State.TIMED_WAITING && exit.isAlive()) {
@@ -113,7 +113,8 @@ class StopKillsNetnsTest {
             exit.join(20_000);
             assertFalse(exit.isAlive(), "closed");
 
-            assertFalse(Netns.sh("ip netns exec " + NS + " nft list table inet " + TABLE).ok(), "the table is removed");
+            CommandRunner.Result left = Netns.sh("ip netns exec " + NS + " nft list table inet " + TABLE);
+            assertFalse(left.stdout().contains(" dnat "), "the redirections are removed: " + left.stdout());
             assertEquals(entry, flow(vip), "the flow keeps its entry: closing the backend cut it");
         } finally {
             release.countDown();

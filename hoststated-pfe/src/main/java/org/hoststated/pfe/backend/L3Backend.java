@@ -66,6 +66,15 @@ public interface L3Backend extends AutoCloseable {
     void close();
 
     /**
+     * pfe's stop: {@link #close}, except that the flows the rules redirected go on after it
+     * where the kernel needs rules for that (nftables keeps its table, empty of
+     * redirections, {@code NftScript#KEEP_TRACKING}), as pf's states outlive its rules.
+     */
+    default void closeAtStop() {
+        close();
+    }
+
+    /**
      * What one service should redirect: each virtual address and port to the up hosts of its
      * active table on {@code realPort}; an empty {@code hosts} list means no rule.
      *

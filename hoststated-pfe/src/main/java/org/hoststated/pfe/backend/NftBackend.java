@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * takes over 50 ms): a table that someone else removed (a flush of the whole ruleset, as a
  * restart of the system's nftables service does) or changed is written again; so is a listing
  * right after a write whose chains do not hold the rules written. At stop the
- * table is removed unless {@code l3 keep rules}. Flows to cut ({@code kill states}) are
+ * table is emptied of its redirections unless {@code l3 keep rules} ({@link #closeAtStop}); a
+ * reload that replaces the backend removes it. Flows to cut ({@code kill states}) are
  * deleted from connection tracking after the write ({@link ConntrackStates}).
  */
 public final class NftBackend extends KernelBackend {
@@ -278,16 +279,37 @@ public final class NftBackend extends KernelBackend {
 
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * Leaves the table without redirections rather than removing it: the kernel goes on
+     * translating the flows they redirected only while a rule keeps connection tracking on
+     * ({@link NftScript#KEEP_TRACKING}), and with the table gone a restart froze every such
+     * connection until its client gave up (probe D: 10 s). The next start replaces the table.
+     */
+    @Override
+    public void closeAtStop() {
+        close(true);
+    }
+
+    private void close(boolean keepFlows) {
         stopWriter();
         if (keepRules) {
             log.info("keeping table inet {} (l3 keep rules)", table);
             return;
         }
         try {
-            run(NftScript.remove(table));
-            log.debug("table inet {} removed", table);
+            if (keepFlows) {
+                run(NftScript.render(table, List.of()));
+                log.info("table inet {}: redirections removed; the table stays so that connections already "
+                        + "redirected go on ('nft delete table inet {}' removes it)", table, table);
+            } else {
+                run(NftScript.remove(table));
+                log.debug("table inet {} removed", table);
+            }
         } catch (L3Exception e) {
-            log.error("cannot remove table inet {}: {}", table, e.getMessage());
+            log.error("cannot {} table inet {}: {}", keepFlows ? "empty" : "remove", table, e.getMessage());
         }
     }
 }

@@ -24,10 +24,21 @@ import java.util.zip.CRC32;
  * virtual addresses without an interface are also in a nat output chain: connections the
  * balancer opens itself (a relay whose target is a service, a local client) never pass
  * prerouting.
+ *
+ * <p>The prerouting chain always ends with {@link #KEEP_TRACKING}, a rule that changes nothing
+ * (the chain's policy accepts too) but holds connection tracking on. The kernel translates the
+ * packets of a flow already redirected only while some rule needs connection tracking and a nat
+ * chain is there (measured on Linux 6.18: with the DNAT rules gone and nothing else
+ * tracking, a redirected TCP connection's next packets went untranslated and it hung). Without
+ * it, a service whose hosts all went down, or a stop, froze the connections the rules had
+ * redirected, where pf keeps its states.
  */
 final class NftScript {
     /** Sticky slots per service, at least; a multiple of the pool size. */
     static final int MIN_STICKY_SLOTS = 64;
+
+    /** The last rule of the prerouting chain: holds connection tracking, and so the translation of redirected flows, on. */
+    static final String KEEP_TRACKING = "ct state established,related accept comment \"keeps redirected flows\"";
 
     private NftScript() {
     }
@@ -57,6 +68,7 @@ final class NftScript {
         b.append("table inet ").append(table).append('\n');
         b.append("delete table inet ").append(table).append('\n');
         b.append("table inet ").append(table).append(" {\n");
+        nat.add(KEEP_TRACKING);
         chain(b, "prerouting", "type nat hook prerouting priority dstnat; policy accept;", nat);
         if (!local.isEmpty()) {
             chain(b, "output", "type nat hook output priority -100; policy accept;", local);

@@ -31,6 +31,7 @@ class NftScriptTest {
                 map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:8080 comment "www"
                 \t\tip6 daddr fd21:0:0:0:0:0:0:100 tcp dport 80 dnat ip6 to numgen inc mod 1 \
                 map { 0 : fd21:0:0:0:0:0:0:11 }:8080 comment "www6"
+                \t\tct state established,related accept comment "keeps redirected flows"
                 \t}
                 \tchain output {
                 \t\ttype nat hook output priority -100; policy accept;
@@ -68,6 +69,7 @@ class NftScriptTest {
                 map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:5353 comment "dns"
                 		iifname "l3-c1" ip daddr 10.21.9.54 udp dport 514 dnat ip to numgen inc mod 2 \
                 map { 0 : 10.21.2.11, 1 : 10.21.2.12 }:5353 comment "dns"
+                		ct state established,related accept comment "keeps redirected flows"
                 	}
                 	chain output {
                 		type nat hook output priority -100; policy accept;
@@ -170,6 +172,7 @@ class NftScriptTest {
                 \tchain prerouting {
                 \t\ttype nat hook prerouting priority dstnat; policy accept;
                 \t\tip daddr 10.77.9.100 tcp dport 80 dnat ip to numgen inc mod 2 map { 0 : 10.77.2.12, 1 : 10.77.2.13 }:8080 comment "www"
+                \t\tct state established,related accept comment "keeps redirected flows"
                 \t}
 
                 \tchain output {
@@ -183,10 +186,10 @@ class NftScriptTest {
                 \t}
                 }
                 """;
-        assertEquals(Map.of("prerouting", 1, "output", 1, "tag", 1), NftBackend.rulesPerChain(script));
+        assertEquals(Map.of("prerouting", 2, "output", 1, "tag", 1), NftBackend.rulesPerChain(script));
         assertEquals(NftBackend.rulesPerChain(script), NftBackend.rulesPerChain(listing));
         String edited = listing.replace("\t\ttype nat hook output", "\t\tip daddr 10.77.9.100 drop\n\t\ttype nat hook output");
-        assertEquals(Map.of("prerouting", 1, "output", 2, "tag", 1), NftBackend.rulesPerChain(edited));
+        assertEquals(Map.of("prerouting", 2, "output", 2, "tag", 1), NftBackend.rulesPerChain(edited));
         assertEquals(Map.of(), NftBackend.rulesPerChain("table inet hoststated {\n}\n"));
     }
 }
