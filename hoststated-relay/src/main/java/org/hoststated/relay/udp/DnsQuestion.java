@@ -38,6 +38,18 @@ final class DnsQuestion {
     }
 
     /**
+     * Whether {@code msg}, a standard query (opcode 0) with one question, has that question
+     * cut short, longer than a name may be, or starting with a compression pointer (there is no
+     * name before it to point to). Such a query is dropped: forwarded, it held a waiting session
+     * for the whole timeout when the server dropped it too (probe B). A query without a
+     * question is not malformed (RFC 7873 5.4: a client may send one with a cookie alone).
+     */
+    static boolean malformed(ByteBuf msg) {
+        int opcode = (msg.getUnsignedByte(msg.readerIndex() + 2) >> 3) & 0x0f;
+        return opcode == 0 && count(msg) == 1 && end(msg, msg.readerIndex() + DnsHeader.LENGTH) < 0;
+    }
+
+    /**
      * Whether {@code answer} answers {@code question} (from {@link #of}; null matches
      * anything): its first question has the same name (letters in any case, as servers may
      * answer a query whose case was mixed), type and class. An answer without a question

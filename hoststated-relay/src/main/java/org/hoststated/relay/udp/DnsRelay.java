@@ -292,10 +292,11 @@ public final class DnsRelay {
         if (relay.config().disabled()) {
             return;
         }
-        if (!DnsHeader.fits(msg) || DnsHeader.isResponse(msg) || DnsHeader.severalQuestions(msg)) {
-            log.debug("relay {}: {} from {} dropped", relay.name(), !DnsHeader.fits(msg) ? "short datagram"
-                    : DnsHeader.isResponse(msg) ? "not a query" : "query of several questions",
-                    SessionInfo.address(client));
+        String junk = !DnsHeader.fits(msg) ? "short datagram" : DnsHeader.isResponse(msg) ? "not a query"
+                : DnsHeader.severalQuestions(msg) ? "query of several questions"
+                : DnsQuestion.malformed(msg) ? "query with a malformed question" : null;
+        if (junk != null) {
+            log.debug("relay {}: {} from {} dropped", relay.name(), junk, SessionInfo.address(client));
             return;
         }
         if (waiting >= maxWaiting) {

@@ -360,7 +360,16 @@ class DnsRelayTest {
         byte[] two = Arrays.copyOf(one, one.length + one.length - DnsHeader.LENGTH);
         System.arraycopy(one, DnsHeader.LENGTH, two, one.length, one.length - DnsHeader.LENGTH);
         two[5] = 2;
-        for (byte[] junk : List.of(new byte[0], new byte[] {1, 2, 3}, new byte[11], answerShaped, two)) {
+        // One question, malformed (probe B: forwarded, each held a session for the timeout):
+        // cut short in a label, without the root label, or a compression pointer alone.
+        byte[] q = Dns.query(8, "cut.example");
+        byte[] cutInLabel = Arrays.copyOf(q, DnsHeader.LENGTH + 3);
+        byte[] noRoot = Arrays.copyOf(q, q.length - 5);
+        byte[] pointer = Arrays.copyOf(q, DnsHeader.LENGTH + 6);
+        pointer[DnsHeader.LENGTH] = (byte) 0xc0;
+        pointer[DnsHeader.LENGTH + 1] = 12;
+        for (byte[] junk : List.of(new byte[0], new byte[] {1, 2, 3}, new byte[11], answerShaped, two, cutInLabel,
+                noRoot, pointer)) {
             c.send(new DatagramPacket(junk, junk.length, relayAt));
         }
         byte[] a = ask(c, Dns.query(6, "ok.example"));
