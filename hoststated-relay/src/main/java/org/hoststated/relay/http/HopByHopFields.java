@@ -8,13 +8,17 @@ import java.util.function.IntConsumer;
 /**
  * Finds what a proxy must not forward (RFC 9110 7.6.1) in a head that {@link HttpHead} marked
  * {@code hopByHop}: the fields named by Connection options, Keep-Alive, Proxy-Connection, TE
- * (the relay does not ask the server for trailers in the client's name, as nginx does not), and
- * Upgrade unless the head also has the upgrade option (an upgrade the relay relays; never in
+ * unless it is an HTTP/1.1 request's {@code TE: trailers}, and Upgrade unless the head also has the upgrade option (an upgrade the relay relays; never in
  * a request with a body or one offering h2c, see {@link HttpHead#upgradeRelayed}), and that
  * option without an Upgrade field. Connection keeps only close, keep-alive and that upgrade
  * (with HTTP2-Settings, should a server's upgrade use it): a client can no longer name a field the
  * relay adds (an appended X-Forwarded-For) for the next proxy to strip, nor a field for the
  * relay to drop after the rules checked it.
+ *
+ * <p>An HTTP/1.1 client's {@code TE: trailers} goes on as the relay's own: the relay passes a
+ * chunked response's trailer fields to that client, and servers that send trailers only when
+ * asked (gRPC-style ones) left them out behind it (probe C; HAProxy passes it too). Any other
+ * TE value names transfer codings the relay does not decode, and goes.
  *
  * <p>The fields the relay reads to frame or route the message (Content-Length,
  * Transfer-Encoding, Host) stay even when named: the relay delimited the body by them and
@@ -88,8 +92,10 @@ final class HopByHopFields {
     }
 
     private static boolean hopByHop(HttpHead h, int field, boolean upgrade, Set<String> named) {
-        if (h.nameIs(field, HttpHead.KEEP_ALIVE) || h.nameIs(field, HttpHead.PROXY_CONNECTION)
-                || h.nameIs(field, HttpHead.TE)) {
+        if (h.nameIs(field, HttpHead.TE)) {
+            return !(h.request && h.version == 11 && h.value(field).strip().equalsIgnoreCase("trailers"));
+        }
+        if (h.nameIs(field, HttpHead.KEEP_ALIVE) || h.nameIs(field, HttpHead.PROXY_CONNECTION)) {
             return true;
         }
         if (h.nameIs(field, HttpHead.UPGRADE)) {

@@ -83,13 +83,29 @@ class HttpNormalisationTest {
                         .node(REQ, NodeType.HEADER, Action.APPEND, "X-Forwarded-For", "$REMOTE_ADDR").start();
                 RawClient c = r.client()) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close, X-Forwarded-For, X-Secret\r\nX-Secret: hop\r\n"
-                    + "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: h2c\r\n"
+                    + "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: gzip, trailers\r\nUpgrade: h2c\r\n"
                     + "X-Forwarded-For: 6.6.6.6\r\nAccept: */*\r\n\r\n");
             RawClient.Response res = c.read();
             assertEquals("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nAccept: */*\r\n"
                     + "X-Forwarded-For: 127.0.0.1\r\n\r\n", res.text());
             assertEquals("close", res.header("Connection"));
             assertTrue(c.closed());
+        }
+    }
+
+    /**
+     * An HTTP/1.1 client's {@code TE: trailers} reaches the server (the relay passes trailers
+     * on; servers that send them only when asked left them out, probe C); in a 1.0 request it
+     * goes, as any TE that names a coding.
+     */
+    @Test
+    void teTrailersOfAnHttp11RequestGoesOn() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b);
+                RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: TE\r\nTE: Trailers\r\n\r\n");
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\nTE: Trailers\r\n\r\n", c.read().text());
+            c.send("GET / HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\nTE: trailers\r\n\r\n");
+            assertEquals("GET / HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n", c.read().text());
         }
     }
 
