@@ -29,6 +29,7 @@ import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.msg.ScriptRequest;
+import org.hoststated.core.msg.ScriptResult;
 import org.hoststated.core.msg.Text;
 import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.core.posix.SignalHandlers;
@@ -311,16 +312,25 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             }
         }
         if (from == ProcId.HCE && m.type() == MessageType.SCRIPT) {
-            // The result comes on a script pool thread; the supervisor's state is the loop's.
-            scripts.run(m.payload(ScriptRequest.class), r -> loop.execute(() -> {
-                ImsgChannel hce = supervisor.channel(ProcId.HCE);
-                if (hce != null) {
-                    hce.send(MessageType.SCRIPT_RESULT, r);
-                }
-            }));
+            ScriptRequest asked = m.payload(ScriptRequest.class);
+            // What runs is the configuration's, never the message's path and argument.
+            ScriptRequest req = supervisor.scripts().trusted(asked);
+            if (req == null) {
+                toHce(new ScriptResult(asked.generation(), asked.hostId(), -1, false));
+            } else {
+                // The result comes on a script pool thread; the supervisor's state is the loop's.
+                scripts.run(req, r -> loop.execute(() -> toHce(r)));
+            }
             return Result.HANDLED;
         }
         return Result.NOT_HANDLED;
+    }
+
+    private void toHce(ScriptResult r) {
+        ImsgChannel hce = supervisor.channel(ProcId.HCE);
+        if (hce != null) {
+            hce.send(MessageType.SCRIPT_RESULT, r);
+        }
     }
 
     /**

@@ -77,6 +77,8 @@ final class Supervisor implements Reloader.Target {
     private final Map<ProcId, EngineProcess> running = new EnumMap<>(ProcId.class);
     private final Map<ProcId, Integer> failures = new EnumMap<>(ProcId.class);
     private ConfigSource.Loaded config;
+    /** The check scripts of the generations hce may run: the only ones the parent runs for it. */
+    private final ScriptChecks scripts = new ScriptChecks();
     private Map<Integer, TlsKeyPair> keyPairs = Map.of();
     private int generation;
     private boolean stopping;
@@ -102,6 +104,7 @@ final class Supervisor implements Reloader.Target {
         this.config = first;
         this.keyPairs = keys;
         this.generation = gen;
+        scripts.configured(gen, first.config());
         for (ProcId p : List.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY)) {
             start(p);
         }
@@ -177,9 +180,15 @@ final class Supervisor implements Reloader.Target {
         this.config = next;
         this.keyPairs = keys;
         this.generation = gen;
+        scripts.configured(gen, next.config());
         for (EngineProcess e : running.values()) {
             sendConfig(e);
         }
+    }
+
+    /** The check scripts hce may have the parent run ({@link ScriptChecks#trusted}). */
+    ScriptChecks scripts() {
+        return scripts;
     }
 
     /** The engine's channel, or null while it is down. */
