@@ -21,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -94,6 +95,8 @@ final class ControlServer {
     private Channel server;
     /** Whether the file at {@link #path} is this daemon's, so close may remove it. */
     private boolean owned;
+    /** The directory the socket is bound in until {@link #publish} moves it to {@link #path}; else null. */
+    private Path staging;
     private int nextId = 1;
     /** Bytes written to the clients' channels and not yet sent, all clients together. */
     private long queued;
@@ -109,14 +112,15 @@ final class ControlServer {
     }
 
     /**
-     * Binds the socket. Called on the event loop, so it cannot wait for the bind: the caller
-     * waits on the returned future from another thread, then calls {@link #restrict()}.
-     * Until then the file has the mode the umask gives (0755 with the usual 022, 0700 under
-     * the systemd unit's 077): connecting needs write permission, so only root can.
+     * Binds the socket, in a directory of its own that only root may enter ({@link #staged}).
+     * Called on the event loop, so it cannot wait for the bind: the caller waits on the
+     * returned future from another thread, then calls {@link #publish()}.
      */
     io.netty.channel.ChannelFuture open() throws IOException {
         ControlSocketPath.clear(path);
         owned = true;
+        staging = staged(path);
+        Path bindAt = staging != null ? staging.resolve("s") : path;
         io.netty.channel.ChannelFuture f = new ServerBootstrap()
                 .group(loop)
                 .channel(EpollServerDomainSocketChannel.class)
@@ -130,7 +134,7 @@ final class ControlServer {
                         accept(ch);
                     }
                 })
-                .bind(new DomainSocketAddress(path.toString()));
+                .bind(new DomainSocketAddress(bindAt.toString()));
         server = f.channel();
         f.addListener(done -> {
             if (done.isSuccess()) {
@@ -161,9 +165,39 @@ final class ControlServer {
         }
     }
 
-    /** Sets the socket file's mode to 0660 once bound (the JDK has no umask). */
-    void restrict() throws IOException {
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+    /**
+     * A new directory beside {@code socket} that only root may enter, to bind the socket in
+     * before it has its mode: bound at its path, the socket had the mode the umask gives until
+     * the chmod, and under {@code umask 000} a user who connected in that moment kept the
+     * connection, and with it the daemon (probe F: {@code stop} as {@code nobody}, 2 starts in
+     * 5; the JDK sets no umask, and it is the whole process's). Null when a socket path in it
+     * would be longer than the system allows: the socket is then bound at its path, as before.
+     */
+    private static Path staged(Path socket) throws IOException {
+        Path dir = Files.createTempDirectory(socket.toAbsolutePath().getParent(), ".hs",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        if (dir.resolve("s").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            Files.delete(dir);
+            return null;
+        }
+        return dir;
+    }
+
+    /** The longest path a Unix socket can be bound at (sun_path, less its terminating NUL). */
+    private static final int MAX_SOCKET_PATH = 107;
+
+    /**
+     * Gives the bound socket mode 0660, then moves it to its path: it can be reached there only
+     * with that mode (one rename, in the same directory).
+     */
+    void publish() throws IOException {
+        Path bound = staging != null ? staging.resolve("s") : path;
+        Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-rw----"));
+        if (staging != null) {
+            Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
+            Files.delete(staging);
+            staging = null;
+        }
     }
 
     ControlClient client(int id) {
@@ -186,7 +220,14 @@ final class ControlServer {
         }
         owned = false;
         try {
-            Files.deleteIfExists(path);
+            if (staging != null) {
+                // Never published: the start failed.
+                Files.deleteIfExists(staging.resolve("s"));
+                Files.deleteIfExists(staging);
+                staging = null;
+            } else {
+                Files.deleteIfExists(path);
+            }
         } catch (IOException e) {
             log.warn("cannot remove {}: {}", path, e.getMessage());
         }
