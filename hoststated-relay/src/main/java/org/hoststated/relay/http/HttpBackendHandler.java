@@ -68,6 +68,15 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private Throwable writeFailure;
     /** An interim (1xx) response to the request in flight was passed on; the final one is awaited. */
     private boolean interimSent;
+    /** Interim responses to the request in flight so far. */
+    private int interims;
+    /**
+     * Interim responses a request may get: each is a whole head, so a server that sent 1xx heads
+     * for ever held its client past every timeout (probe F: 71 in 35 s under {@code timeout
+     * 10}; HAProxy forwards them without end too). 100 leaves room for a 100 Continue, Early
+     * Hints, and a 102 Processing every 20 s for half an hour.
+     */
+    static final int MAX_INTERIMS = 100;
     /**
      * The buffer of this read where a final response's head starts unchanged, and where; or
      * null. For a head the rules rewrote, where its body starts.
@@ -202,6 +211,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         closeClient = closesClient;
         awaitingFirstByte = true;
         interimSent = false;
+        interims = 0;
         rechunk = false;
     }
 
@@ -369,6 +379,9 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         int status = head.status;
         if (status == 101 && !upgradeRequest) {
             throw new HttpException(502, "101 to a request that did not ask to upgrade");
+        }
+        if (status < 200 && status != 101 && ++interims > MAX_INTERIMS) {
+            throw new HttpException(502, "more than " + MAX_INTERIMS + " interim responses");
         }
         HeadRewriter rules = session.responseRules();
         if (status < 200 && status != 101 && http10Request) {

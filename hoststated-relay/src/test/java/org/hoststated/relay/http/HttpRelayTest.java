@@ -307,6 +307,25 @@ class HttpRelayTest {
         }
     }
 
+    /**
+     * A server that sends interim responses without end (probe F: one every 0.5 s held the
+     * client past every timeout) gets a 502 after {@value HttpBackendHandler#MAX_INTERIMS}.
+     */
+    @Test
+    void endlessInterimResponsesEndInA502() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 102 Processing\r\n\r\n".repeat(HttpBackendHandler.MAX_INTERIMS + 5));
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send(GET);
+            for (int i = 0; i < HttpBackendHandler.MAX_INTERIMS; i++) {
+                assertEquals(102, c.read().status());
+            }
+            assertEquals(502, c.read().status());
+            assertTrue(c.closed());
+        }
+    }
+
     @Test
     void anHttp10ClientGetsNoInterimResponse() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
