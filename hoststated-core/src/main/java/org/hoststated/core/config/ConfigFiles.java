@@ -7,7 +7,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 
 /**
  * Reads the files of one load (the main file and its includes) within one byte budget. Owned
@@ -40,12 +39,9 @@ final class ConfigFiles {
             if (!Files.isRegularFile(path)) {
                 throw new ReadError(Files.isDirectory(path) ? "is a directory" : "not a regular file");
             }
-            if (writableByOthers(path)) {
-                // The parent runs as root and does what the file says (listeners, NAT rules,
-                // users and chroots): anyone who may write it may steer the machine's traffic.
-                // sshd's StrictModes refuses such files too.
-                throw new ReadError("it is writable by every user (chmod o-w): the parent runs as"
-                        + " root and acts on it");
+            String untrusted = FileTrust.problem(path);
+            if (untrusted != null) {
+                throw new ReadError(untrusted);
             }
             byte[] b;
             try (InputStream in = Files.newInputStream(path)) {
@@ -66,11 +62,4 @@ final class ConfigFiles {
         }
     }
 
-    private static boolean writableByOthers(Path path) throws IOException {
-        try {
-            return Files.getPosixFilePermissions(path).contains(PosixFilePermission.OTHERS_WRITE);
-        } catch (UnsupportedOperationException e) {
-            return false;
-        }
-    }
 }

@@ -102,4 +102,8 @@ public final class Privileges {
     public static int geteuid() {
         return Native.LIBC.geteuid();
     }
+
+    public static int getegid() {
+        return Native.LIBC.getegid();
+    }
 }

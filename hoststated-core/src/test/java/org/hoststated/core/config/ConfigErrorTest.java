@@ -347,6 +347,41 @@ class ConfigErrorTest {
     }
 
     /**
+     * Nor may anyone else change it: a file owned by another user, one writable by a group
+     * other than root's, one in a directory others may write (not sticky), as sshd's
+     * StrictModes refuses (probe F: all three were taken). A sticky directory, as /tmp, and a
+     * link to a trusted file are fine.
+     */
+    @Test
+    void aFileOthersMayChangeIsRefused(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.hoststated.core.posix.Privileges.geteuid() == 0,
+                "needs root to give files away");
+        Path conf = Files.writeString(dir.resolve("h.conf"), TABLE + SERVICE);
+        java.util.function.Supplier<List<String>> errors = () -> ConfigLoader.load(conf, Map.of(),
+                TestConfigs.resolver()).errors().stream().map(Object::toString).toList();
+        Files.setAttribute(conf, "unix:uid", 65534);
+        assertEquals(List.of(conf + ": cannot read file: it is owned by uid 65534, not by root: the parent runs as root"
+                + " and acts on it"), errors.get());
+        Files.setAttribute(conf, "unix:uid", 0);
+        Files.setAttribute(conf, "unix:gid", 65534);
+        Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-rw-r--"));
+        assertEquals(List.of(conf + ": cannot read file: it is writable by its group, gid 65534 (chmod g-w): the parent"
+                + " runs as root and acts on it"), errors.get());
+        Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(List.of(), errors.get());
+
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertEquals(List.of(conf + ": cannot read file: directory " + dir + " is writable by other users (chmod go-w):"
+                + " they may replace the file: the parent runs as root and acts on it"), errors.get());
+        Files.setAttribute(dir, "unix:mode", 01777);
+        assertEquals(List.of(), errors.get(), "sticky, as /tmp");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+
+        Path link = Files.createSymbolicLink(dir.resolve("link.conf"), conf);
+        assertEquals(List.of(), ConfigLoader.load(link, Map.of(), TestConfigs.resolver()).errors());
+    }
+
+    /**
      * The parent loads the file on its event loop at each reload: a FIFO would block it until
      * written to, /dev/zero (size 0) filled its heap (OutOfMemoryError). Only regular files are
      * read, as the file itself or as an include, and at once.
