@@ -21,11 +21,11 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.hoststated.core.imsg.ImsgDecoder;
+import org.hoststated.core.posix.Fds;
 import org.hoststated.core.imsg.ImsgEncoder;
 import org.hoststated.core.imsg.ImsgErrors;
 import org.hoststated.core.imsg.ImsgFrameDecoder;
@@ -95,8 +95,6 @@ final class ControlServer {
     private Channel server;
     /** Whether the file at {@link #path} is this daemon's, so close may remove it. */
     private boolean owned;
-    /** The directory the socket is bound in until {@link #publish} moves it to {@link #path}; else null. */
-    private Path staging;
     private int nextId = 1;
     /** Bytes written to the clients' channels and not yet sent, all clients together. */
     private long queued;
@@ -112,18 +110,29 @@ final class ControlServer {
     }
 
     /**
-     * Binds the socket, in a directory of its own that only root may enter ({@link #staged}).
-     * Called on the event loop, so it cannot wait for the bind: the caller waits on the
-     * returned future from another thread, then calls {@link #publish()}.
+     * Binds the socket. Called on the event loop, so it cannot wait for the bind: the caller
+     * waits on the returned future from another thread, then calls {@link #restrict()}.
+     * The socket's own mode is 0660 before the bind, and a socket's file is bound with that
+     * mode less the umask: it never allows more than 0660. Bound with the mode the umask gives
+     * and chmodded after, under {@code umask 000} it let a user who connected in between keep
+     * the connection, and {@code stop} the daemon as {@code nobody} in 2 starts of 5 (probe F;
+     * the JDK sets no umask, and the umask is the whole process's).
      */
     io.netty.channel.ChannelFuture open() throws IOException {
         ControlSocketPath.clear(path);
         owned = true;
-        staging = staged(path);
-        Path bindAt = staging != null ? staging.resolve("s") : path;
         io.netty.channel.ChannelFuture f = new ServerBootstrap()
                 .group(loop)
-                .channel(EpollServerDomainSocketChannel.class)
+                .channelFactory(() -> {
+                    EpollServerDomainSocketChannel c = new EpollServerDomainSocketChannel();
+                    try {
+                        Fds.chmod(c.fd().intValue(), MODE);
+                    } catch (IOException e) {
+                        c.unsafe().closeForcibly();
+                        throw new io.netty.channel.ChannelException("control socket: " + e.getMessage(), e);
+                    }
+                    return c;
+                })
                 // Room for a burst of commands (a monitoring system's, run in parallel): with a
                 // full queue a non-blocking connect fails at once with EAGAIN.
                 .option(ChannelOption.SO_BACKLOG, 128)
@@ -134,7 +143,7 @@ final class ControlServer {
                         accept(ch);
                     }
                 })
-                .bind(new DomainSocketAddress(bindAt.toString()));
+                .bind(new DomainSocketAddress(path.toString()));
         server = f.channel();
         f.addListener(done -> {
             if (done.isSuccess()) {
@@ -165,39 +174,12 @@ final class ControlServer {
         }
     }
 
-    /**
-     * A new directory beside {@code socket} that only root may enter, to bind the socket in
-     * before it has its mode: bound at its path, the socket had the mode the umask gives until
-     * the chmod, and under {@code umask 000} a user who connected in that moment kept the
-     * connection, and with it the daemon (probe F: {@code stop} as {@code nobody}, 2 starts in
-     * 5; the JDK sets no umask, and it is the whole process's). Null when a socket path in it
-     * would be longer than the system allows: the socket is then bound at its path, as before.
-     */
-    private static Path staged(Path socket) throws IOException {
-        Path dir = Files.createTempDirectory(socket.toAbsolutePath().getParent(), ".hs",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        if (dir.resolve("s").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-            Files.delete(dir);
-            return null;
-        }
-        return dir;
-    }
+    /** The control socket's mode: root and its group. */
+    private static final int MODE = 0660;
 
-    /** The longest path a Unix socket can be bound at (sun_path, less its terminating NUL). */
-    private static final int MAX_SOCKET_PATH = 107;
-
-    /**
-     * Gives the bound socket mode 0660, then moves it to its path: it can be reached there only
-     * with that mode (one rename, in the same directory).
-     */
-    void publish() throws IOException {
-        Path bound = staging != null ? staging.resolve("s") : path;
-        Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-rw----"));
-        if (staging != null) {
-            Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
-            Files.delete(staging);
-            staging = null;
-        }
+    /** Sets the socket file's mode to exactly 0660 once bound: the umask may have taken some of it. */
+    void restrict() throws IOException {
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
     }
 
     ControlClient client(int id) {
@@ -220,14 +202,7 @@ final class ControlServer {
         }
         owned = false;
         try {
-            if (staging != null) {
-                // Never published: the start failed.
-                Files.deleteIfExists(staging.resolve("s"));
-                Files.deleteIfExists(staging);
-                staging = null;
-            } else {
-                Files.deleteIfExists(path);
-            }
+            Files.deleteIfExists(path);
         } catch (IOException e) {
             log.warn("cannot remove {}: {}", path, e.getMessage());
         }

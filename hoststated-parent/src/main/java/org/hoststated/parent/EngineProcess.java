@@ -68,8 +68,11 @@ final class EngineProcess {
             Map<Integer, Integer> childFds = new HashMap<>(jars.descriptors);
             childFds.put(EngineSettings.PARENT_FD, imsg[1]);
             childFds.put(EngineSettings.FD_CHANNEL_FD, fds[1]);
-            p = new Spawner().spawn(javaExecutable(), argv(spec, jars.classPath), settings.toEnvironment(), childFds,
-                    true);
+            List<String> argv = argv(spec, jars.classPath);
+            p = settings.user() == null
+                    ? new Spawner().spawn(javaExecutable(), argv, settings.toEnvironment(), childFds, true)
+                    : NoNewPrivsSpawns.spawn(() -> new Spawner().spawn(javaExecutable(), argv,
+                            settings.toEnvironment(), childFds, true));
         } catch (IOException e) {
             for (int fd : new int[] {imsg[0], imsg[1], fds[0], fds[1]}) {
                 closeQuietly(fd);

@@ -116,7 +116,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 throw new IOException("cannot open control socket " + first.config().globals().socket() + ": "
                         + SystemError.text(bound.cause()));
             }
-            control.publish();
+            control.restrict();
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable c = e.getCause();
             throw c instanceof IOException io ? io : new IOException(String.valueOf(c.getMessage()), c);

@@ -139,4 +139,14 @@ public final class Fds {
             rest = Arrays.copyOfRange(rest, (int) n, rest.length);
         }
     }
+
+    /**
+     * Sets the mode of {@code fd}'s file. On an unbound Unix socket it is the mode, less the
+     * umask, that the socket's file gets when it is bound.
+     */
+    public static void chmod(int fd, int mode) throws IOException {
+        if (Native.LIBC.fchmod(fd, mode) < 0) {
+            throw Errno.lastException("fchmod");
+        }
+    }
 }

@@ -39,6 +39,7 @@ public interface LibC {
     @SaveError @ssize_t long write(int fd, @In byte[] buf, @size_t long len);
     @SaveError int open(String path, int flags, int mode);
     @SaveError int close(int fd);
+    @SaveError int fchmod(int fd, int mode);
     @SaveError int fcntl(int fd, int cmd, int arg);
 
     // processes
@@ -65,6 +66,7 @@ public interface LibC {
     @SaveError int setresgid(int rgid, int egid, int sgid);
     @SaveError int setresuid(int ruid, int euid, int suid);
     @SaveError int setuid(int uid);
+    @SaveError int prctl(int option, long arg2, long arg3, long arg4, long arg5);
     int getuid();
     int geteuid();
     int getgid();

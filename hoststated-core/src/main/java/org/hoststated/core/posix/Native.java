@@ -50,6 +50,7 @@ final class Native {
     static final int EAGAIN = 11;
     static final int ECHILD = 10;
     static final int ERANGE = 34;
+    static final int EINVAL = 22;
     static final int EADDRINUSE = 98;
 
     private Native() {

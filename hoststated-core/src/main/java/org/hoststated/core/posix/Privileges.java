@@ -59,15 +59,32 @@ public final class Privileges {
         }
     }
 
+    private static final int PR_CAPBSET_DROP = 24;
+    private static final int PR_SET_NO_NEW_PRIVS = 38;
+    /** Capabilities a kernel may know of (cap_last_cap is 40 in Linux 6.x); dropping one it does not know is EINVAL. */
+    private static final int MAX_CAPS = 64;
+
     /**
-     * chroot to {@code chrootDir} and chdir("/") (skipped when it is null), then set the groups to
-     * just the user's gid, then real, effective and saved gid, then uid. Finally checks that
-     * setuid(0) fails, so a half-done drop cannot go unnoticed.
+     * Empties the capability bounding set (while still root, which may), chroots to {@code
+     * chrootDir} and chdir("/") (skipped when it is null), then sets the groups to just the
+     * user's gid, then real, effective and saved gid, then uid, and last sets no_new_privs.
+     * Finally checks that setuid(0) fails, so a half-done drop cannot go unnoticed. With the
+     * bounding set empty and no_new_privs, nothing the engine could exec (a setuid or
+     * file-capability program) gives privileges back (probe F: the engines kept the full
+     * bounding set). Both are the calling thread's, inherited by the threads it starts after
+     * (the engine's loops, which handle what peers send); the JVM's threads started before keep
+     * the bounding set, and have no_new_privs only when the engine was started with it
+     * ({@code EngineProcess}).
      *
      * @throws IOException naming the call that failed and why; the caller must exit
      */
     public static void dropTo(Passwd user, String chrootDir) throws IOException {
         LibC libc = Native.LIBC;
+        for (int cap = 0; cap < MAX_CAPS; cap++) {
+            if (libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && Errno.last() != Native.EINVAL) {
+                throw Errno.lastException("prctl PR_CAPBSET_DROP " + cap);
+            }
+        }
         if (chrootDir != null) {
             if (libc.chroot(chrootDir) < 0) {
                 throw Errno.lastException("chroot " + chrootDir);
@@ -85,6 +102,7 @@ public final class Privileges {
         if (libc.setresuid(user.uid(), user.uid(), user.uid()) < 0) {
             throw Errno.lastException("setresuid " + user.uid());
         }
+        noNewPrivs();
         if (user.uid() != 0 && libc.setuid(0) == 0) {
             throw new IOException("can still setuid(0) after dropping to user " + user.name() + ": privileges not dropped");
         }
@@ -92,6 +110,17 @@ public final class Privileges {
                 || libc.getgid() != user.gid() || libc.getegid() != user.gid()) {
             throw new IOException("privilege drop to user " + user.name() + " incomplete: uid " + libc.getuid()
                     + " euid " + libc.geteuid() + " gid " + libc.getgid() + " egid " + libc.getegid());
+        }
+    }
+
+    /**
+     * Sets no_new_privs on the calling thread, and so on every process it starts from now on
+     * (and their threads): no exec of a setuid or file-capability program gives privileges.
+     * Irreversible. A thread's own, as are the capabilities: threads started before keep theirs.
+     */
+    public static void noNewPrivs() throws IOException {
+        if (Native.LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+            throw Errno.lastException("prctl PR_SET_NO_NEW_PRIVS");
         }
     }
 

@@ -105,6 +105,17 @@ class DaemonIT {
             assertTrue(status.contains("\nUid:\t65534\t65534\t65534\t65534"), "uid of " + pid + ":\n" + status);
             assertTrue(status.contains("\nGid:\t65534\t65534\t65534\t65534"), "gid of " + pid);
             assertEquals(daemon.chroot.toRealPath(), Files.readSymbolicLink(Path.of("/proc/" + pid + "/root")));
+            // No exec gives privileges back: every thread has no_new_privs (probe F), and the
+            // engine's loops, which handle what peers send, an empty bounding set too.
+            try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+                for (Path t : tasks.toList()) {
+                    String ts = Files.readString(t.resolve("status"));
+                    assertTrue(ts.contains("\nNoNewPrivs:\t1\n"), t + ":\n" + ts);
+                    if (Files.readString(t.resolve("comm")).contains("-loop-")) {
+                        assertTrue(ts.contains("\nCapBnd:\t0000000000000000\n"), t + ":\n" + ts);
+                    }
+                }
+            }
         }
         assertEquals(Path.of("/"), Files.readSymbolicLink(Path.of("/proc/" + pfe + "/root")));
         // The control socket is the parent's alone; the relay's listening socket goes to the relay only.
