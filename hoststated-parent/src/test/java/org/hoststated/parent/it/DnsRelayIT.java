@@ -172,7 +172,7 @@ class DnsRelayIT {
 
     /** An A query for hoststated.example. */
     static byte[] query(int id) {
-        byte[] name = {9, 'h', 'o', 's', 't', 's', 't', 'a', 't', 'e', 'd', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
+        byte[] name = {10, 'h', 'o', 's', 't', 's', 't', 'a', 't', 'e', 'd', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
         byte[] q = new byte[12 + name.length + 4];
         q[0] = (byte) (id >> 8);
         q[1] = (byte) id;
