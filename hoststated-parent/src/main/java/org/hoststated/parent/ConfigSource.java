@@ -34,8 +34,16 @@ final class ConfigSource {
     record Loaded(Config config, String text, Map<String, List<InetAddress>> names, List<Diagnostic> warnings) {
     }
 
-    /** The outcome of one load: a configuration, or the errors (never both). */
-    record Outcome(Loaded loaded, List<Diagnostic> errors, List<Diagnostic> warnings) {
+    /**
+     * The outcome of one load: a configuration, or the errors (never both); the warnings, and
+     * those shown with {@code -v} only.
+     */
+    record Outcome(Loaded loaded, List<Diagnostic> errors, List<Diagnostic> warnings,
+            List<Diagnostic> verboseWarnings) {
+        Outcome(Loaded loaded, List<Diagnostic> errors, List<Diagnostic> warnings) {
+            this(loaded, errors, warnings, List.of());
+        }
+
         boolean ok() {
             return loaded != null;
         }
@@ -55,6 +63,7 @@ final class ConfigSource {
             return new Outcome(null, List.of(new Diagnostic(file.toString(), 0,
                     "configuration too large: out of memory while loading it")), r.warnings());
         }
-        return new Outcome(new Loaded(r.config(), text, resolver.recorded(), r.warnings()), List.of(), r.warnings());
+        return new Outcome(new Loaded(r.config(), text, resolver.recorded(), r.warnings()), List.of(), r.warnings(),
+                r.verboseWarnings());
     }
 }

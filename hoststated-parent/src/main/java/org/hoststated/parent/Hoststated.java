@@ -118,6 +118,10 @@ public final class Hoststated implements Callable<Integer> {
         for (Diagnostic w : detached ? List.<Diagnostic>of() : o.warnings()) {
             err.println(w + " (warning)");
         }
+        // As relayd's -v: macros defined and never used.
+        for (Diagnostic w : detached || !verbose ? List.<Diagnostic>of() : o.verboseWarnings()) {
+            err.println(w + " (warning)");
+        }
         if (!o.ok()) {
             for (Diagnostic d : o.errors()) {
                 err.println(d);

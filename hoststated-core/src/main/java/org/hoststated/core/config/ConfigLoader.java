@@ -68,6 +68,7 @@ public final class ConfigLoader {
             Map<String, String> macros, Resolver resolver) {
         Diagnostics diag = new Diagnostics();
         Config config = null;
+        List<Diagnostic> unused = List.of();
         try {
             Macros m = new Macros(macros);
             Draft draft = new Draft();
@@ -75,6 +76,7 @@ public final class ConfigLoader {
             new Parser(new ParseContext(in, diag, draft, m, resolver)).parse();
             Config c = new Validator(draft, diag, in.end()).validate();
             config = diag.hasErrors() ? null : c;
+            unused = m.unused();
         } catch (RuntimeException | StackOverflowError e) {
             // A bug of ours must not take the daemon down with a bad file; say so plainly.
             diag.error(fileName, 0, "internal error while loading: " + e);
@@ -86,7 +88,7 @@ public final class ConfigLoader {
         if (config == null && !diag.hasErrors()) {
             diag.error(fileName, 0, "internal error while loading");
         }
-        return new LoadResult(config, diag.errors(), diag.warnings());
+        return new LoadResult(config, diag.errors(), diag.warnings(), unused);
     }
 
     private static LoadResult failed(String file, String message) {

@@ -75,7 +75,7 @@ final class Parser {
             throw ctx.unexpected(v, "macro value");
         }
         // Defined before the end of the line is read, so the next line already sees it.
-        ctx.macros.define(name.text(), v.text());
+        ctx.macros.define(name.text(), v.text(), Pos.of(name));
     }
 
     private void global() {

@@ -519,6 +519,21 @@ class ConfigTest {
         assertEquals("10.9.9.9", d.config().table("web").orElseThrow().hosts().get(0).name());
     }
 
+    /**
+     * Macros defined and never expanded are listed for {@code -v} (SPEC 1.1, as relayd's -v):
+     * the file's where they were defined, then the command line's; one only a quoted string
+     * names is unused too, since quotes do not expand.
+     */
+    @Test
+    void unusedMacrosAreListedForVerbose() {
+        String text = "addr = \"10.0.0.7\"\nspare = 1\nquoted = 2\nport_ = 8080\n"
+                + "table web {\n real port $port_\n check http \"/$quoted\" code 200\n host $addr\n}\n" + SERVICE;
+        LoadResult r = ConfigLoader.parse(text, "test.conf", Map.of("port_", "81", "extra", "x"), TestConfigs.resolver());
+        assertEquals(List.of("test.conf:2: macro 'spare' not used", "test.conf:3: macro 'quoted' not used",
+                "-D: macro 'extra' not used"), r.verboseWarnings().stream().map(Object::toString).toList());
+        assertEquals(List.of(), r.warnings(), "not shown without -v");
+    }
+
     @Test
     void blocksOnOneLineAndContinuations() {
         Config c = ok("table web { real port 80\n check \\\n tcp\n host 10.0.0.1 }\n# comment\n" + SERVICE);
