@@ -53,7 +53,8 @@ class StopKeepsFlowsNetnsTest {
     void aStopLeavesTheRedirectedConnectionsGoing() throws Exception {
         PfeState s = PfeState.build(1, PfeFixtures.config(CONFIG), null);
         report(s, host(s, "web", "10.21.2.11"), HostState.UP);
-        try (ServerSocket server = L3.netns().run(() -> new ServerSocket(8080, 8, InetAddress.getByName("10.21.2.11")))) {
+        try (ServerSocket server = L3.netns().run(() -> new ServerSocket(8080, 8,
+                InetAddress.getByName("10.21.2.11")))) {
             Thread echo = new Thread(() -> echo(server), "echo");
             echo.setDaemon(true);
             echo.start();

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * past its share takes a session only while the others' unused shares still fit under the
  * bound. One relay's flood of idle clients (a TCP relay holds them for its {@code timeout}, 600 s
  * by default) then fills at most the bound less the others' shares (at least three quarters of
- * it), and every other relay still serves (probe D: 11,000 idle clients of one relay turned every client of every relay away).
- * With one relay the share changes nothing. A relay that stops accepting (a reload's old
+ * it), and every other relay still serves (probe D: 11,000 idle clients of one relay turned
+ * every client of every relay away). With one relay the share changes nothing. A relay that stops accepting (a reload's old
  * generation, the stop's drain) gives its share back; its open sessions still count.
  *
  * <p>The HTTP relays' idle backend connections live on the descriptors the open sessions leave

@@ -99,7 +99,8 @@ final class FileTrust {
             LinkOption[] how = followLinks ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
             try {
                 return new Attributes((Integer) Files.getAttribute(p, "unix:uid", how),
-                        (Integer) Files.getAttribute(p, "unix:gid", how), (Integer) Files.getAttribute(p, "unix:mode", how));
+                        (Integer) Files.getAttribute(p, "unix:gid", how),
+                        (Integer) Files.getAttribute(p, "unix:mode", how));
             } catch (UnsupportedOperationException | IllegalArgumentException e) {
                 return null;
             }

@@ -528,7 +528,8 @@ class ConfigTest {
     void unusedMacrosAreListedForVerbose() {
         String text = "addr = \"10.0.0.7\"\nspare = 1\nquoted = 2\nport_ = 8080\n"
                 + "table web {\n real port $port_\n check http \"/$quoted\" code 200\n host $addr\n}\n" + SERVICE;
-        LoadResult r = ConfigLoader.parse(text, "test.conf", Map.of("port_", "81", "extra", "x"), TestConfigs.resolver());
+        LoadResult r = ConfigLoader.parse(text, "test.conf", Map.of("port_", "81", "extra", "x"),
+                TestConfigs.resolver());
         assertEquals(List.of("test.conf:2: macro 'spare' not used", "test.conf:3: macro 'quoted' not used",
                 "-D: macro 'extra' not used"), r.verboseWarnings().stream().map(Object::toString).toList());
         assertEquals(List.of(), r.warnings(), "not shown without -v");

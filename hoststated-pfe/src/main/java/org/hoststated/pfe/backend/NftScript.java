@@ -37,7 +37,10 @@ final class NftScript {
     /** Sticky slots per service, at least; a multiple of the pool size. */
     static final int MIN_STICKY_SLOTS = 64;
 
-    /** The last rule of the prerouting chain: holds connection tracking, and so the translation of redirected flows, on. */
+    /**
+     * The last rule of the prerouting chain: holds connection tracking, and with it the
+     * translation of the flows already redirected, on.
+     */
     static final String KEEP_TRACKING = "ct state established,related accept comment \"keeps redirected flows\"";
 
     private NftScript() {

@@ -8,9 +8,9 @@ import java.util.function.IntConsumer;
 /**
  * Finds what a proxy must not forward (RFC 9110 7.6.1) in a head that {@link HttpHead} marked
  * {@code hopByHop}: the fields named by Connection options, Keep-Alive, Proxy-Connection, TE
- * unless it is an HTTP/1.1 request's {@code TE: trailers}, and Upgrade unless the head also has the upgrade option (an upgrade the relay relays; never in
- * a request with a body or one offering h2c, see {@link HttpHead#upgradeRelayed}), and that
- * option without an Upgrade field. Connection keeps only close, keep-alive and that upgrade
+ * unless it is an HTTP/1.1 request's {@code TE: trailers}, and Upgrade unless the head also
+ * has the upgrade option (an upgrade the relay relays; never in a request with a body or one
+ * offering h2c, see {@link HttpHead#upgradeRelayed}), and that option without an Upgrade field. Connection keeps only close, keep-alive and that upgrade
  * (with HTTP2-Settings, should a server's upgrade use it): a client can no longer name a field the
  * relay adds (an appended X-Forwarded-For) for the next proxy to strip, nor a field for the
  * relay to drop after the rules checked it.

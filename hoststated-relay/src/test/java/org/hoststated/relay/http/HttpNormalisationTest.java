@@ -100,7 +100,8 @@ class HttpNormalisationTest {
      */
     @Test
     void teTrailersOfAnHttp11RequestGoesOn() throws Exception {
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b);
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayTest.forward(b);
                 RawClient c = r.client()) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: TE\r\nTE: Trailers\r\n\r\n");
             assertEquals("GET / HTTP/1.1\r\nHost: a\r\nTE: Trailers\r\n\r\n", c.read().text());
