@@ -131,8 +131,4 @@ public final class Privileges {
     public static int geteuid() {
         return Native.LIBC.geteuid();
     }
-
-    public static int getegid() {
-        return Native.LIBC.getegid();
-    }
 }
