@@ -171,7 +171,16 @@ public final class SessionLimit {
      * before the close; other pipelines' clients are just closed.
      */
     public interface OverLimit {
+        /** How {@link #refuse} turned a client away, for the warning: {@link #ANSWERED} or {@link #CLOSED}. */
+        String ANSWERED = "answered 503 and closed";
+        String CLOSED = "closed at once";
+
         void refuse(Channel client);
+
+        /** How this pipeline turns clients away. */
+        default String refusal() {
+            return ANSWERED;
+        }
     }
 
     /**
@@ -301,7 +310,7 @@ public final class SessionLimit {
                 return;
             }
             String clients = n + (n == 1 ? " client " : " clients ")
-                    + (sessionPipeline instanceof OverLimit ? "answered 503 and closed" : "closed at once");
+                    + (sessionPipeline instanceof OverLimit o ? o.refusal() : OverLimit.CLOSED);
             if (why == Refusal.BOUND) {
                 log.warn("relay {}: {} sessions open, the engine's limit: {} since the last warning", relayName, max,
                         clients);

@@ -117,10 +117,25 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
         }
     }
 
-    /** A client over the engine's session bound gets a 503 page, then the close. */
+    /**
+     * A client over the engine's session bound gets a 503 page, then the close; a TLS client
+     * only the close: a plaintext page answered its ClientHello, and clients reported a TLS
+     * error ("wrong version number") where the relay was full (probe G), and a handshake to say
+     * so would spend the CPU of an overloaded engine.
+     */
     @Override
     public void refuse(Channel client) {
+        if (tls != null) {
+            client.close();
+            return;
+        }
         client.writeAndFlush(ErrorPage.render(client.alloc(), 503, rules.returnError, rules.errorStyle,
-                "too many sessions", null, (InetSocketAddress) client.localAddress(), true)).addListener(ChannelFutureListener.CLOSE);
+                "too many sessions", null, (InetSocketAddress) client.localAddress(), true))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public String refusal() {
+        return tls != null ? SessionLimit.OverLimit.CLOSED : SessionLimit.OverLimit.ANSWERED;
     }
 }

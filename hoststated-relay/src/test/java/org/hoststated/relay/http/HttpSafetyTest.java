@@ -654,6 +654,32 @@ class HttpSafetyTest {
         }
     }
 
+    /**
+     * A TLS listener's client over the bound is closed without a byte: a plaintext 503 answered
+     * its ClientHello, and clients reported a TLS error where the relay was full (probe G).
+     */
+    @Test
+    void aTlsClientOverTheBoundIsClosedWithoutPlaintext() throws Exception {
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address()).tls(HttpPeerTest.relayTls())
+                .sessionLimit(1).start();
+                RawClient first = HttpTransportsTest.tls(r, HttpTransportsTest.resource("relay.crt"))) {
+            first.send(HttpRelayTest.GET);
+            assertEquals(200, first.read().status());
+            try (Socket over = new Socket()) {
+                over.connect(r.address, 5000);
+                over.setSoTimeout(5000);
+                over.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00});
+                int read;
+                try {
+                    read = over.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    read = -1; // closed with the ClientHello unread: a reset, no byte either
+                }
+                assertEquals(-1, read, "no plaintext answer on a TLS port");
+            }
+        }
+    }
+
     @Test
     void tooManyHeaderFieldsAreRefused() throws Exception {
         StringBuilder b = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
