@@ -56,9 +56,22 @@ final class CheckScripts {
                 out.add(at + "no such file");
             } else if (!Files.isExecutable(p)) {
                 out.add(at + "not executable");
+            } else if (writableByEveryUser(p)) {
+                // It runs as the engines' user: whoever may change it may stop their checks
+                // and signal the engines (probe G).
+                out.add(at + "writable by every user (chmod o-w): anyone could run what they like as the"
+                        + " daemon's user");
             }
         }
         return out;
+    }
+
+    private static boolean writableByEveryUser(Path p) {
+        try {
+            return Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** The first regular file named {@code name} in the scripts' search path, as sh finds it. */

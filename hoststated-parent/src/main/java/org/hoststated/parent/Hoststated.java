@@ -98,9 +98,9 @@ public final class Hoststated implements Callable<Integer> {
                 return 1;
             }
             String name = define.substring(0, eq);
-            // As the file's $name: a macro named otherwise could never be used.
-            if (!name.matches("[A-Za-z0-9_]+")) {
-                err.println("hoststated: -D " + name + "=...: a macro name is letters, digits and _");
+            // As a name the file may define: a letter, then letters, digits and _.
+            if (!name.matches("[A-Za-z][A-Za-z0-9_]*")) {
+                err.println("hoststated: -D " + name + "=...: a macro name is a letter, then letters, digits and _");
                 return 1;
             }
             String bad = ConfigLoader.macroDefinitionError(name, define.substring(eq + 1));

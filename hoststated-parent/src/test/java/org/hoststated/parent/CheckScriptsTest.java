@@ -37,6 +37,19 @@ class CheckScriptsTest {
                 "table t3: check script " + missing + ": no such file"), CheckScripts.problems(config));
     }
 
+    /** A script every user may change runs what anyone likes as the daemon's user (probe G). */
+    @Test
+    void aScriptEveryUserMayChangeIsReported() throws Exception {
+        Path open = Files.writeString(dir.resolve("open.sh"), "#!/bin/sh\nexit 1\n");
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xrwx"));
+        Path file = Files.writeString(dir.resolve("hoststated.conf"), "l3 backend none\ntable t {\n  real port 80\n"
+                + "  check script \"" + open + "\"\n  host 127.0.0.1\n}\nservice s {\n  virtual host 127.0.0.2 port 80\n"
+                + "  table t\n}\n");
+        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+        assertEquals(List.of("table t: check script " + open + ": writable by every user (chmod o-w): anyone could run"
+                + " what they like as the daemon's user"), CheckScripts.problems(config));
+    }
+
     /**
      * The daemon runs a name without a '/' from its search path and a relative path from its
      * working directory; -n looked both up from its own directory, so 'check script "chk.sh"'

@@ -34,12 +34,12 @@ class HoststatedOptionsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"=1", "a-b=1", "$x=1"})
-    void aMacroNameThatNoFileCouldUseIsRefused(String define) throws Exception {
+    @ValueSource(strings = {"=1", "a-b=1", "$x=1", "1x=1", "_x=1"})
+    void aMacroNameThatNoFileCouldDefineIsRefused(String define) throws Exception {
         String[] r = run("-n", "-D", define, "-f", config(CONFIG));
         assertEquals("1", r[0], r[1]);
         assertTrue(r[1].startsWith("hoststated: -D "), r[1]);
-        assertTrue(r[1].contains("a macro name is letters, digits and _"), r[1]);
+        assertTrue(r[1].contains("a macro name is a letter, then letters, digits and _"), r[1]);
     }
 
     /** As the file's own: a keyword names no macro, and a value is one line (a newline added statements). */
