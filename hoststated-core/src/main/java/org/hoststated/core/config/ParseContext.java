@@ -245,6 +245,21 @@ final class ParseContext {
         return addresses(at, host, 1).get(0);
     }
 
+    /**
+     * {@link #address} for an address the daemon binds or connects to ({@code listen on},
+     * {@code forward to}, a table's host): an IPv6 link-local one needs an interface (a scope
+     * id), which the grammar has no way to give, so it is refused here; it passed {@code -n}
+     * and then failed at start with "Invalid argument", or left its host down for good.
+     */
+    InetAddress endpointAddress(Token at, String host) {
+        InetAddress a = address(at, host);
+        if (a instanceof java.net.Inet6Address && a.isLinkLocalAddress()) {
+            throw fail(at, "link-local address " + Messages.clip(host) + ": it needs an interface, which"
+                    + " hoststated.conf cannot name; use a global or unique local address");
+        }
+        return a;
+    }
+
     /** Up to {@code max} addresses for a literal or DNS name; a name is resolved once per load. */
     List<InetAddress> addresses(Token at, String host, int max) {
         InetAddress literal = literal(host);

@@ -80,7 +80,7 @@ final class RelayParser {
         if (r.listen != null) {
             throw ctx.fail(kw, "relay " + r.name + " listener already specified");
         }
-        r.listen = new ListenConfig(ctx.address(at, host), port, ssl);
+        r.listen = new ListenConfig(ctx.endpointAddress(at, host), port, ssl);
     }
 
     private void forward(Draft.RelayDraft r, Token kw) {
@@ -90,7 +90,7 @@ final class RelayParser {
         int port = ctx.port();
         int retry = ctx.retry();
         checkNoTarget(r, kw);
-        InetAddress a = ctx.address(at, host);
+        InetAddress a = ctx.endpointAddress(at, host);
         r.forward = new ForwardTarget(a, host, port, retry);
     }
 

@@ -29,6 +29,12 @@ class ConfigErrorTest {
     static Stream<Arguments> errors() {
         return Stream.of(
                 Arguments.of(TABLE + TABLE + SERVICE, "test.conf:6: table web defined twice"),
+                // No way to give the interface a link-local address needs (probe G).
+                Arguments.of(TABLE.replace("10.0.0.1", "fe80::1") + SERVICE, "test.conf:4: link-local address fe80::1:"
+                        + " it needs an interface, which hoststated.conf cannot name; use a global or unique local address"),
+                Arguments.of("relay r {\n listen on fe80::5 port 80\n forward to 10.0.0.1 port 80\n}\n",
+                        "test.conf:2: link-local address fe80::5: it needs an interface, which hoststated.conf cannot"
+                        + " name; use a global or unique local address"),
                 Arguments.of("table t {\n real port 80\n check tcp\n}\n" + SERVICE.replace("web", "t"),
                         "test.conf:1: table t has no hosts"),
                 Arguments.of("table t {\n real port 80\n host 10.0.0.1\n}\n" + SERVICE.replace("web", "t"),
