@@ -174,7 +174,7 @@ final class ControlCommands {
 
     private static Outcome host(PfeState s, CtlId id, boolean disable) {
         List<HostEntry> matches = s.hosts.values().stream()
-                .filter(e -> id.matches(e.config.id(), e.config.name()))
+                .filter(e -> id.matchesHost(e.config.id(), e.config.name(), e.config.address()))
                 .sorted(java.util.Comparator.comparingInt(e -> e.config.id())).toList();
         if (matches.isEmpty()) {
             return Outcome.fail("no such host: " + id);

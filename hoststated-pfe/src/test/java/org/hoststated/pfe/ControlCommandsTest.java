@@ -219,4 +219,26 @@ class ControlCommandsTest {
         assertEquals("host name 10.21.3.1 is ambiguous (id 0 in table web, id 1 in table spare); use its id",
                 o.failure());
     }
+
+    /** A host is named by its address in any spelling, as by its configuration's (probe G). */
+    @Test
+    void aHostIsNamedByItsAddressInAnySpelling() {
+        PfeState s = state("""
+                table web {
+                \treal port 80
+                \tcheck tcp
+                \thost fd00::10
+                \thost 10.21.3.2
+                }
+                service www {
+                \tvirtual host 10.21.9.100 port 80
+                \ttable web
+                }
+                """);
+        assertEquals(null, ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("FD00:0::10")).failure());
+        assertEquals("host fd00::10 is already disabled",
+                ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("fd00::10")).failure());
+        assertEquals("no such host: fd00::11",
+                ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("fd00::11")).failure());
+    }
 }

@@ -34,6 +34,24 @@ public record CtlId(int id, String name) {
         return name == null ? id == objId : name.equals(objName);
     }
 
+    /**
+     * {@link #matches} for a host, whose name may also be given as its address in any
+     * spelling: {@code FD00::10} or {@code fd00:0::10} for a host written {@code fd00::10}
+     * (probe G: only the configuration's spelling matched). A name that is not an address
+     * literal is compared as written; no name is looked up in the DNS here.
+     */
+    public boolean matchesHost(int objId, String objName, java.net.InetAddress address) {
+        if (matches(objId, objName)) {
+            return true;
+        }
+        if (name == null || address == null || !io.netty.util.NetUtil.isValidIpV6Address(name)
+                && !io.netty.util.NetUtil.isValidIpV4Address(name)) {
+            return false;
+        }
+        byte[] given = io.netty.util.NetUtil.createByteArrayFromIpAddressString(name);
+        return given != null && java.util.Arrays.equals(given, address.getAddress());
+    }
+
     @Override
     public String toString() {
         return name == null ? Integer.toString(id) : name;
