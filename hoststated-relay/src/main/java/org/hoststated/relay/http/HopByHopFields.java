@@ -17,8 +17,8 @@ import java.util.function.IntConsumer;
  *
  * <p>An HTTP/1.1 client's {@code TE: trailers} goes on as the relay's own: the relay passes a
  * chunked response's trailer fields to that client, and servers that send trailers only when
- * asked (gRPC-style ones) left them out behind it (probe C; HAProxy passes it too). Any other
- * TE value names transfer codings the relay does not decode, and goes.
+ * asked (gRPC-style ones) left them out behind it (probe C; HAProxy passes it too). The
+ * transfer codings a TE offers besides go: the relay does not decode them.
  *
  * <p>The fields the relay reads to frame or route the message (Content-Length,
  * Transfer-Encoding, Host) stay even when named: the relay delimited the body by them and
@@ -26,7 +26,7 @@ import java.util.function.IntConsumer;
  * it before any protocol node runs.
  */
 final class HopByHopFields {
-    /** Edits the head's fields: the Connection field {@code field} now says {@code value}. */
+    /** Edits the head's fields: the field {@code field} (a Connection or TE field) now says {@code value}. */
     interface ConnectionEdit {
         void set(int field, String value);
     }
@@ -53,9 +53,29 @@ final class HopByHopFields {
             }
         }
         for (int f = 0; f < h.fields; f++) {
-            if (!h.nameIs(f, HttpHead.CONNECTION) && hopByHop(h, f, upgrade, named)) {
+            if (h.nameIs(f, HttpHead.TE)) {
+                te(h, f, drop, connection);
+            } else if (!h.nameIs(f, HttpHead.CONNECTION) && hopByHop(h, f, upgrade, named)) {
                 drop.accept(f);
             }
+        }
+    }
+
+    /**
+     * An HTTP/1.1 request's TE goes on as {@code trailers} when it offers trailers (as
+     * HAProxy keeps that token alone), and as it is when that is all it says; any other TE
+     * goes. Probe G: {@code TE: trailers, deflate} went as a whole.
+     */
+    private static void te(HttpHead h, int field, IntConsumer drop, ConnectionEdit edit) {
+        String value = h.value(field);
+        boolean trailers = false;
+        for (String element : value.split(",")) {
+            trailers |= element.split(";", 2)[0].strip().equalsIgnoreCase("trailers");
+        }
+        if (!h.request || h.version != 11 || !trailers) {
+            drop.accept(field);
+        } else if (!value.strip().equalsIgnoreCase("trailers")) {
+            edit.set(field, "trailers");
         }
     }
 
@@ -92,9 +112,6 @@ final class HopByHopFields {
     }
 
     private static boolean hopByHop(HttpHead h, int field, boolean upgrade, Set<String> named) {
-        if (h.nameIs(field, HttpHead.TE)) {
-            return !(h.request && h.version == 11 && h.value(field).strip().equalsIgnoreCase("trailers"));
-        }
         if (h.nameIs(field, HttpHead.KEEP_ALIVE) || h.nameIs(field, HttpHead.PROXY_CONNECTION)) {
             return true;
         }
