@@ -238,15 +238,14 @@ public final class SessionLimit {
 
     private synchronized void retire(Guard g) {
         if (accepting.remove(g)) {
+            // Else its sessions' ends went on adding the share it no longer has to the unused ones.
+            g.accepting = false;
             shareAnew();
         }
     }
 
     /** Under the lock: the share for the relays that accept now, and what of it is unused. */
     private void shareAnew() {
-        for (Guard g : accepting) {
-            g.accepting = false;
-        }
         share = accepting.isEmpty() ? 0 : max / (4 * accepting.size());
         unusedShares = 0;
         for (Guard g : accepting) {

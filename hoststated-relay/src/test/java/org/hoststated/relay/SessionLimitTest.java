@@ -125,6 +125,21 @@ class SessionLimitTest {
         }
     }
 
+    /**
+     * A retired relay's sessions that end leave the bound whole to the relays still accepting:
+     * they went on counting the share it no longer had as unused, so the others lost room.
+     */
+    @Test
+    void theSessionsOfARetiredRelayGiveTheirPlacesBack() {
+        SessionLimit limit = new SessionLimit(16);
+        SessionLimit.Guard stays = limit.guard("stays", new Served());
+        SessionLimit.Guard retired = limit.guard("retired", new Served());
+        java.util.List<io.netty.channel.embedded.EmbeddedChannel> old = open(retired, 2);
+        retired.retire();
+        old.forEach(io.netty.channel.embedded.EmbeddedChannel::close);
+        assertEquals(16, open(stays, 20).stream().filter(io.netty.channel.Channel::isOpen).count());
+    }
+
     private static java.util.List<io.netty.channel.embedded.EmbeddedChannel> open(
             io.netty.channel.ChannelHandler guard, int clients) {
         java.util.List<io.netty.channel.embedded.EmbeddedChannel> chs = new java.util.ArrayList<>();
