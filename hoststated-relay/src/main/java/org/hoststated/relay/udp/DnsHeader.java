@@ -33,8 +33,17 @@ final class DnsHeader {
      * server answers as asked: its answer could only be matched by the id.
      */
     static boolean severalQuestions(ByteBuf msg) {
-        int opcode = (msg.getUnsignedByte(msg.readerIndex() + 2) >> 3) & 0x0f;
-        return opcode == 0 && msg.getUnsignedShort(msg.readerIndex() + 4) > 1;
+        return standardQuery(msg) && questions(msg) > 1;
+    }
+
+    /** Opcode 0: the sections of other opcodes (NOTIFY, UPDATE) mean other things. */
+    static boolean standardQuery(ByteBuf msg) {
+        return ((msg.getUnsignedByte(msg.readerIndex() + 2) >> 3) & 0x0f) == 0;
+    }
+
+    /** QDCOUNT. */
+    static int questions(ByteBuf msg) {
+        return msg.getUnsignedShort(msg.readerIndex() + 4);
     }
 
     /** The QR bit: set in answers, clear in queries. */

@@ -24,7 +24,7 @@ final class DnsQuestion {
      * by its id alone.
      */
     static byte[] of(ByteBuf msg) {
-        if (count(msg) != 1) {
+        if (DnsHeader.questions(msg) != 1) {
             return null;
         }
         int start = msg.readerIndex() + DnsHeader.LENGTH;
@@ -45,8 +45,8 @@ final class DnsQuestion {
      * question is not malformed (RFC 7873 5.4: a client may send one with a cookie alone).
      */
     static boolean malformed(ByteBuf msg) {
-        int opcode = (msg.getUnsignedByte(msg.readerIndex() + 2) >> 3) & 0x0f;
-        return opcode == 0 && count(msg) == 1 && end(msg, msg.readerIndex() + DnsHeader.LENGTH) < 0;
+        return DnsHeader.standardQuery(msg) && DnsHeader.questions(msg) == 1
+                && end(msg, msg.readerIndex() + DnsHeader.LENGTH) < 0;
     }
 
     /**
@@ -60,7 +60,7 @@ final class DnsQuestion {
         if (question == null) {
             return true;
         }
-        int n = count(answer);
+        int n = DnsHeader.questions(answer);
         if (n == 0) {
             int rcode = answer.getUnsignedByte(answer.readerIndex() + 3) & 0x0f;
             return rcode != RCODE_NOERROR && rcode != RCODE_NXDOMAIN;
@@ -79,10 +79,6 @@ final class DnsQuestion {
             }
         }
         return true;
-    }
-
-    private static int count(ByteBuf msg) {
-        return msg.getUnsignedShort(msg.readerIndex() + 4);
     }
 
     /**
