@@ -3,11 +3,11 @@ package org.hoststated.parent;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.CheckType;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.TableConfig;
+import org.hoststated.core.log.ThrottledCount;
 import org.hoststated.core.msg.ScriptRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +25,12 @@ final class ScriptChecks {
     private static final Logger log = LoggerFactory.getLogger(ScriptChecks.class);
     /** Generations kept: the one sent last and the one before, which hce runs until it switches. */
     private static final int KEPT = 2;
-    private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private record Script(String path, String hostName, int timeoutMs) {
     }
 
     private final Map<Integer, Map<Integer, Script>> byGeneration = new LinkedHashMap<>();
-    private long refused;
-    private long lastWarning = System.nanoTime() - WARN_EVERY_NANOS;
+    private final ThrottledCount refused = new ThrottledCount();
 
     /** Generation {@code generation} of the configuration went to the engines. */
     void configured(int generation, Config config) {
@@ -64,15 +62,11 @@ final class ScriptChecks {
     }
 
     private void refused(ScriptRequest asked) {
-        refused++;
-        long now = System.nanoTime();
-        if (now - lastWarning < WARN_EVERY_NANOS) {
-            return;
+        long n = refused.add();
+        if (n > 0) {
+            log.warn("hce asked for a check script for host id {} of configuration {}, which that configuration "
+                    + "does not check by script: refused ({} since the last such warning)", asked.hostId(),
+                    asked.generation(), n);
         }
-        log.warn("hce asked for a check script for host id {} of configuration {}, which that configuration does "
-                + "not check by script: refused ({} since the last such warning)", asked.hostId(), asked.generation(),
-                refused);
-        lastWarning = now;
-        refused = 0;
     }
 }

@@ -2,6 +2,7 @@ package org.hoststated.relay;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.hoststated.core.log.ThrottledCount;
 
 /**
  * Session counters of one relay, written by every worker loop (adders, so workers do not

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.hoststated.core.log.ThrottledCount;
 
 /**
  * The bound on open sessions of the whole relay engine, of every relay and protocol: a

@@ -1,12 +1,13 @@
-package org.hoststated.relay;
+package org.hoststated.core.log;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * Counts events of one kind (dropped answers, failed accepts) and says when to warn of them: at most once a minute, with the
- * count since the last warning (the first drop is warned of at once). A flood then costs one
- * log line a minute, and a drop that happens once is still seen. Thread-safe: one that
- * outlives a reload ({@link RelayCounters#droppedAnswers}) may count on two generations' loops.
+ * Counts events of one kind (dropped answers, failed accepts, refused requests) and says when
+ * to warn of them: at most once a minute, with the count since the last warning (the first is
+ * warned of at once). A flood then costs one log line a minute, and an event that happens once
+ * is still seen. Thread-safe: one that outlives a reload (a relay's dropped answers) may count
+ * on two generations' loops.
  */
 public final class ThrottledCount {
     private static final long EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
