@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.hoststated.core.config.CheckType;
 import org.hoststated.core.config.Config;
+import org.hoststated.core.config.FileTrust;
 import org.hoststated.core.config.TableConfig;
 
 /**
@@ -68,8 +69,8 @@ final class CheckScripts {
 
     private static boolean writableByEveryUser(Path p) {
         try {
-            return Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
-        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return FileTrust.writableByEveryUser(p);
+        } catch (java.io.IOException e) {
             return false;
         }
     }

@@ -18,7 +18,7 @@ import java.nio.file.Path;
  * Debian and Ubuntu give each user a group of their own and a umask of 002, so their files and
  * directories are group-writable as a rule. Stateless.
  */
-final class FileTrust {
+public final class FileTrust {
     private static final int OTHERS_WRITE = 0002;
     private static final int STICKY = 01000;
     private static final String WHY = ": the parent runs as root and acts on it";
@@ -28,12 +28,17 @@ final class FileTrust {
 
     /** Why {@code file} (a regular file) must not be acted on, or null. */
     static String problem(Path file) throws IOException {
-        Integer mode = mode(file, true);
-        if (mode != null && (mode & OTHERS_WRITE) != 0) {
+        if (writableByEveryUser(file)) {
             return "it is writable by every user (chmod o-w)" + WHY;
         }
         String p = directories(file.toAbsolutePath().normalize().getParent());
         return p != null ? p : directories(file.toRealPath().getParent());
+    }
+
+    /** Whether every user may write {@code file} (where links lead); false where the system cannot say. */
+    public static boolean writableByEveryUser(Path file) throws IOException {
+        Integer mode = mode(file, true);
+        return mode != null && (mode & OTHERS_WRITE) != 0;
     }
 
     /** The first of {@code dir} and the directories above it that every user may change, or null. */
