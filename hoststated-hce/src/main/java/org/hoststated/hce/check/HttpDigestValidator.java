@@ -14,9 +14,9 @@ import org.hoststated.core.msg.HostError;
  *
  * <p>The body is what an HTTP client would take for it: that of the final answer (after any
  * interim {@code 1xx}), of {@code Content-Length} bytes (fewer before the close: malformed), or
- * decoded when chunked, else everything up to EOF. relayd hashed all after the first blank line at EOF, so a server that
- * kept the connection open despite HTTP/1.0 timed out every check, and one that sent chunks or
- * an interim answer never matched the digest of its page. A body whose length is known is
+ * decoded when chunked, else everything up to EOF. relayd hashed all after the first blank
+ * line at EOF, so a server that kept the connection open despite HTTP/1.0 timed out every
+ * check, and one that sent chunks or an interim answer never matched the digest of its page. A body whose length is known is
  * judged as soon as it is complete.
  *
  * <p>One per attempt: the answer, its head and its framing are each read once as they arrive
