@@ -53,6 +53,7 @@ class L3RedirectIT {
             \tvirtual host 10.21.9.100 port 80
             \ttable web
             \tbackup table spare
+            \ttag 0x22
             }
             service sticky {
             \tvirtual host 10.21.9.101 port 80 interface l3-c1
@@ -160,6 +161,10 @@ class L3RedirectIT {
                     answers(L3Netns.fetchIn(L3Netns.CLI, "10.21.1.1", 8081, 6)));
             assertEquals(Set.of("-"), answers(L3Netns.fetchIn(L3Netns.LB, "10.21.9.101", 80, 1)),
                     "a virtual host on an interface is for packets arriving there only");
+            // The service's tag marks its local connections as it marks those from outside.
+            String tracked = L3Netns.sh(L3Netns.in(L3Netns.LB, "cat /proc/net/nf_conntrack")).text();
+            assertTrue(tracked.lines().anyMatch(l -> l.contains("dst=10.21.9.100 ") && l.contains(" mark=34 ")),
+                    tracked);
         } finally {
             L3Netns.sh(L3Netns.in(L3Netns.LB, vips.replace(" add ", " del ")));
         }

@@ -20,7 +20,8 @@ import java.util.zip.CRC32;
  * and the slots of hosts that are not up are dealt again to the up hosts: a host failing moves
  * only its own clients (as pf drops only the source nodes of a dead host). A {@code tag} sets
  * a packet and conntrack mark in a filter chain at mangle priority, for the operator's own
- * rules. Addresses of the other family than the virtual address are left out. The rules of
+ * rules (and, for the local connections the output chain redirects, in a route chain on the
+ * output hook). Addresses of the other family than the virtual address are left out. The rules of
  * virtual addresses without an interface are also in a nat output chain: connections the
  * balancer opens itself (a relay whose target is a service, a local client) never pass
  * prerouting.
@@ -50,6 +51,7 @@ final class NftScript {
         List<String> nat = new ArrayList<>();
         List<String> local = new ArrayList<>();
         List<String> tags = new ArrayList<>();
+        List<String> localTags = new ArrayList<>();
         for (L3Backend.Redirect r : services) {
             for (L3Backend.Virtual v : r.virtuals()) {
                 String match = match(v);
@@ -62,8 +64,12 @@ final class NftScript {
                     local.add(match + " dnat " + to + " comment " + comment(r.service()));
                 }
                 if (r.tag() != null) {
-                    tags.add(match + String.format(" meta mark set 0x%08x ct mark set meta mark", mark(r.tag()))
-                            + " comment " + comment(r.service()));
+                    String tag = match + String.format(" meta mark set 0x%08x ct mark set meta mark", mark(r.tag()))
+                            + " comment " + comment(r.service());
+                    tags.add(tag);
+                    if (v.iface() == null) {
+                        localTags.add(tag);
+                    }
                 }
             }
         }
@@ -78,6 +84,10 @@ final class NftScript {
         }
         if (!tags.isEmpty()) {
             chain(b, "tag", "type filter hook prerouting priority mangle; policy accept;", tags);
+        }
+        if (!localTags.isEmpty()) {
+            // A route chain, as iptables' mangle OUTPUT: a mark set here is seen by policy routing.
+            chain(b, "tag-local", "type route hook output priority mangle; policy accept;", localTags);
         }
         b.append("}\n");
         return b.toString();

@@ -49,7 +49,8 @@ class NftScriptTest {
 
     /**
      * relayd's DNS example: one service on tcp and udp port 53, each with its own rule (the
-     * same host choice), in prerouting and, without an interface, in the local output chain.
+     * same host choice), in prerouting and, without an interface, in the local output chain;
+     * its tag likewise marks local connections too.
      */
     @Test
     void tcpAndUdpVirtualHostsOfOneServiceGoldenScript() {
@@ -84,6 +85,11 @@ class NftScriptTest {
                 		ip daddr 10.21.9.53 udp dport 53 meta mark set 0x00000010 ct mark set meta mark comment "dns"
                 		iifname "l3-c1" ip daddr 10.21.9.54 udp dport 514 meta mark set 0x00000010 \
                 ct mark set meta mark comment "dns"
+                	}
+                	chain tag-local {
+                		type route hook output priority mangle; policy accept;
+                		ip daddr 10.21.9.53 tcp dport 53 meta mark set 0x00000010 ct mark set meta mark comment "dns"
+                		ip daddr 10.21.9.53 udp dport 53 meta mark set 0x00000010 ct mark set meta mark comment "dns"
                 	}
                 }
                 """, script);
@@ -184,12 +190,17 @@ class NftScriptTest {
                 \t\ttype filter hook prerouting priority mangle; policy accept;
                 \t\tip daddr 10.77.9.100 tcp dport 80 meta mark set 0x00000007 ct mark set meta mark comment "www"
                 \t}
+
+                \tchain tag-local {
+                \t\ttype route hook output priority mangle; policy accept;
+                \t\tip daddr 10.77.9.100 tcp dport 80 meta mark set 0x00000007 ct mark set meta mark comment "www"
+                \t}
                 }
                 """;
-        assertEquals(Map.of("prerouting", 2, "output", 1, "tag", 1), NftBackend.rulesPerChain(script));
+        assertEquals(Map.of("prerouting", 2, "output", 1, "tag", 1, "tag-local", 1), NftBackend.rulesPerChain(script));
         assertEquals(NftBackend.rulesPerChain(script), NftBackend.rulesPerChain(listing));
         String edited = listing.replace("\t\ttype nat hook output", "\t\tip daddr 10.77.9.100 drop\n\t\ttype nat hook output");
-        assertEquals(Map.of("prerouting", 2, "output", 2, "tag", 1), NftBackend.rulesPerChain(edited));
+        assertEquals(Map.of("prerouting", 2, "output", 2, "tag", 1, "tag-local", 1), NftBackend.rulesPerChain(edited));
         assertEquals(Map.of(), NftBackend.rulesPerChain("table inet hoststated {\n}\n"));
     }
 }
