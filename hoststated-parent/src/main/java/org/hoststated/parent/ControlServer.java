@@ -28,14 +28,15 @@ import org.hoststated.core.imsg.ImsgDecoder;
 import org.hoststated.core.imsg.ImsgEncoder;
 import org.hoststated.core.imsg.ImsgErrors;
 import org.hoststated.core.imsg.ImsgFrameDecoder;
+import org.hoststated.core.log.ThrottledCount;
 import org.hoststated.core.msg.Imsg;
-import org.hoststated.core.proc.DelayedClose;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.msg.Text;
 import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.SystemError;
+import org.hoststated.core.proc.DelayedClose;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,10 +99,8 @@ final class ControlServer {
     private int nextId = 1;
     /** Bytes written to the clients' channels and not yet sent, all clients together. */
     private long queued;
-    private static final long TOO_MANY_EVERY_NANOS = 60_000_000_000L;
-    private long lastTooMany = System.nanoTime() - TOO_MANY_EVERY_NANOS;
-    /** Clients closed for want of room since the last warning that said so. */
-    private int tooManySince;
+    /** Clients closed for want of room, warned of at most once a minute. */
+    private final ThrottledCount tooMany = new ThrottledCount();
 
     ControlServer(EventLoop loop, Path path, Requests requests) {
         this.loop = loop;
@@ -160,16 +159,15 @@ final class ControlServer {
      * "An exceptionCaught() event was fired, and it reached at the tail of the pipeline" each
      * second while it lasted. Clients wait in the backlog meanwhile.
      */
-    private static final class AcceptErrors extends io.netty.channel.ChannelInboundHandlerAdapter {
-        private static final long EVERY_NANOS = 60_000_000_000L;
-        private long last = System.nanoTime() - EVERY_NANOS;
+    private static final class AcceptErrors extends ChannelInboundHandlerAdapter {
+        private final ThrottledCount failed = new ThrottledCount();
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            long now = System.nanoTime();
-            if (now - last >= EVERY_NANOS) {
-                last = now;
-                log.warn("control socket: cannot accept a client: {}", SystemError.text(cause));
+            long n = failed.add();
+            if (n > 0) {
+                log.warn("control socket: cannot accept a client: {}{}", SystemError.text(cause),
+                        n == 1 ? "" : " (" + (n - 1) + " more failed accepts since the last warning)");
             }
         }
     }
@@ -214,16 +212,13 @@ final class ControlServer {
      * wrote one warning per client past the limit.
      */
     private void tooMany(String closing) {
-        long now = System.nanoTime();
-        if (now - lastTooMany < TOO_MANY_EVERY_NANOS) {
-            tooManySince++;
+        long n = tooMany.add();
+        if (n == 0) {
             log.debug("control socket: too many clients; closing {}", closing);
             return;
         }
         log.warn("control socket: too many clients; closing {}{}", closing,
-                tooManySince == 0 ? "" : " (" + tooManySince + " more closed since the last warning)");
-        lastTooMany = now;
-        tooManySince = 0;
+                n == 1 ? "" : " (" + (n - 1) + " more closed since the last warning)");
     }
 
     /**
