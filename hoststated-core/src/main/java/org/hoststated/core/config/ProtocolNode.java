@@ -1,5 +1,8 @@
 package org.hoststated.core.config;
 
+import java.util.Locale;
+import java.util.Set;
+
 /**
  * A header/query/cookie/path action of a protocol; used by relay. Immutable.
  *
@@ -12,6 +15,9 @@ package org.hoststated.core.config;
  */
 public record ProtocolNode(Direction dir, NodeType type, Action action, String key, String value,
         boolean mark, boolean marked, boolean log, String label) {
+    /** Hop-by-hop fields (RFC 9110 7.6.1) whose text the relay does not act on, lower case. */
+    private static final Set<String> HOP_BY_HOP = Set.of("keep-alive", "proxy-connection", "te", "upgrade",
+            "http2-settings");
 
     public ProtocolNode(Direction dir, NodeType type, Action action, String key, String value,
             boolean mark, boolean marked, boolean log) {
@@ -27,5 +33,21 @@ public record ProtocolNode(Direction dir, NodeType type, Action action, String k
         boolean edits = action == Action.APPEND || action == Action.CHANGE || action == Action.REMOVE;
         return edits && type == NodeType.HEADER
                 && (key.equalsIgnoreCase("Content-Length") || key.equalsIgnoreCase("Transfer-Encoding"));
+    }
+
+    /**
+     * Whether this would add or change a hop-by-hop field other than Connection: the relay
+     * drops the peer's own before the actions run and sends what an action writes as it is,
+     * without acting on it (an Upgrade it wrote opens no tunnel), so the parser warns.
+     */
+    public boolean writesHopByHop() {
+        return type == NodeType.HEADER && (action == Action.APPEND || action == Action.CHANGE)
+                && HOP_BY_HOP.contains(key.toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether this removes a request's Host, without which an HTTP/1.1 request is invalid (RFC 9112 3.2). */
+    public boolean removesHost() {
+        return type == NodeType.HEADER && action == Action.REMOVE && dir == Direction.REQUEST
+                && key.equalsIgnoreCase("Host");
     }
 }

@@ -255,6 +255,11 @@ final class ProtocolParser {
         ProtocolNode node = new ProtocolNode(dir, type, action, key, value, mark, marked, log, p.label);
         if (node.editsFraming()) {
             ctx.diag.warning(a, a.text() + " on " + key + " is ignored: the relay frames messages by it");
+        } else if (node.writesHopByHop()) {
+            ctx.diag.warning(a, a.text() + " on " + key + ": a hop-by-hop field, sent as written; the relay does not act"
+                    + " on it");
+        } else if (node.removesHost()) {
+            ctx.diag.warning(a, "remove on " + key + ": servers refuse an HTTP/1.1 request without Host (400)");
         }
         if (dir == Direction.RESPONSE && type != NodeType.HEADER) {
             // The relay skips it (SPEC 1.7: request only); say so where the operator checks the file.

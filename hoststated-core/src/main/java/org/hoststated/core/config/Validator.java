@@ -43,7 +43,12 @@ final class Validator {
         new L3Capabilities(draft.l3Backend, diag).check(draft.services, byName);
         List<ProtocolConfig> protocols = protocols();
         List<RelayConfig> relays = relays(byName, protocols);
-        reportLoops(relays, byName, services, protocols);
+        if (!diag.hasErrors()) {
+            // After another error a table or relay may hold a stand-in for what its broken line
+            // said (a table's port out of range took the relay's own), and a loop found then
+            // would send the operator after one that does not exist.
+            reportLoops(relays, byName, services, protocols);
+        }
         if (draft.services.isEmpty() && draft.relays.isEmpty()) {
             diag.error(end, "no services, nothing to do");
         }

@@ -437,6 +437,38 @@ class ConfigTest {
                 r.warnings().toString());
     }
 
+    /**
+     * What an action writes into a hop-by-hop field goes out as written, without the relay
+     * acting on it (an Upgrade it wrote opens no tunnel), and a request without Host is
+     * refused by servers: -n warns of both (probe I). A Connection close is acted on, and a
+     * Host changed, filtered or removed from responses is fine.
+     */
+    @Test
+    void writesOfHopByHopFieldsAndARemovedHostAreWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " request header change \"Keep-Alive\" to \"timeout=1\"\n request header append \"h2c\" to \"upgrade\"\n"
+                + " request header remove \"Host\"\n request header change \"Connection\" to \"close\"\n"
+                + " request header change \"Host\" to \"a\"\n response header remove \"Host\"\n"
+                + " request header remove \"TE\"\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:12: change on Keep-Alive: a hop-by-hop field, sent as written; the relay does not act "
+                + "on it, test.conf:13: append on upgrade: a hop-by-hop field, sent as written; the relay does not act "
+                + "on it, test.conf:14: remove on Host: servers refuse an HTTP/1.1 request without Host (400)]",
+                r.warnings().toString());
+    }
+
+    /**
+     * A relay is checked for loops only in a file without other errors: a table whose port
+     * was out of range made "relay r loops" follow, for a loop that did not exist (probe H).
+     */
+    @Test
+    void noLoopIsReportedAfterAnotherError() {
+        LoadResult r = TestConfigs.parse("table t {\n real port 65536\n check tcp\n host 127.0.0.1\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 8080\n table t\n}\n");
+        assertEquals("[test.conf:2: port 65536 is out of range]", r.errors().toString());
+    }
+
     /** The host is chosen by the request: a response's hash feeds nothing, -n says so. */
     @Test
     void aResponseHashIsIgnoredWithAWarning() {
@@ -643,12 +675,12 @@ class ConfigTest {
     void diagnosticsNameIpv6AddressesInTheirShortForm() {
         LoadResult r = TestConfigs.parse(
                 "relay a {\n listen on 2001:db8::5 port 8000\n forward to 192.0.2.9 port 80\n}\n"
-                + "relay b {\n listen on 2001:db8:0::5 port 8000\n forward to 192.0.2.9 port 80\n}\n"
-                + "relay c {\n listen on ::1 port 8001\n forward to ::1 port 8001\n}\n");
-        assertEquals(List.of("test.conf:5: relay b: 2001:db8::5 port 8000 is the listener of relay a",
-                "test.conf:9: relay c loops: c connects to ::1 port 8001 (its own listener), so each connection would"
-                        + " open another"),
+                + "relay b {\n listen on 2001:db8:0::5 port 8000\n forward to 192.0.2.9 port 80\n}\n");
+        assertEquals(List.of("test.conf:5: relay b: 2001:db8::5 port 8000 is the listener of relay a"),
                 r.errors().stream().map(Object::toString).toList());
+        LoadResult loop = TestConfigs.parse("relay c {\n listen on ::1 port 8001\n forward to 0::1 port 8001\n}\n");
+        assertEquals(List.of("test.conf:1: relay c loops: c connects to ::1 port 8001 (its own listener), so each"
+                + " connection would open another"), loop.errors().stream().map(Object::toString).toList());
     }
 
     @Test
