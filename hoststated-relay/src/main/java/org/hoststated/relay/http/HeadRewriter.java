@@ -82,6 +82,8 @@ final class HeadRewriter {
     private int[] hits = new int[16];
     private boolean changed;
     private boolean marked;
+    /** An append or change action wrote a Connection field of this message. */
+    private boolean connectionWritten;
     private String path;
     private String query;
     /** The path as path rules match it, once per message; null until one runs. */
@@ -223,6 +225,7 @@ final class HeadRewriter {
         h = head;
         hash = hashInit;
         marked = false;
+        connectionWritten = false;
         targetChanged = false;
         versionRaised = head.laterVersion;
         changed = versionRaised;
@@ -347,6 +350,38 @@ final class HeadRewriter {
         return false;
     }
 
+    /**
+     * Whether an action made the head (after {@link #apply}) say {@code close} in Connection,
+     * as relayd's {@code header change "Connection" to "close"} turns keep-alive off: the relay
+     * then closes that connection after the exchange, as its peer will (RFC 9112 9.6).
+     */
+    boolean closeByRule() {
+        if (!connectionWritten) {
+            return false;
+        }
+        for (int f = 0; f < fields(); f++) {
+            if (fate[f] != DROP && named(f, HttpHead.CONNECTION)) {
+                for (String option : current(f).split(",")) {
+                    if (option.strip().equalsIgnoreCase("close")) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The values of the head's fields named {@code lower} as {@link #write} sends them, joined as a list; null when none. */
+    String values(byte[] lower) {
+        String joined = null;
+        for (int f = 0; f < fields(); f++) {
+            if (fate[f] != DROP && named(f, lower)) {
+                joined = joined == null ? current(f) : joined + ", " + current(f);
+            }
+        }
+        return joined;
+    }
+
     /** The head's fields and those the rules added since {@link #begin}. */
     private int fields() {
         return h.fields + addedNames.size();
@@ -393,6 +428,9 @@ final class HeadRewriter {
             for (int k = 0; k < count; k++) {
                 values.log(n.key(), current(hits[k]));
             }
+        }
+        if (n.action() == Action.APPEND || n.action() == Action.CHANGE) {
+            connectionWritten |= Arrays.equals(r.keyLower(), HttpHead.CONNECTION);
         }
         switch (n.action()) {
             case APPEND -> {

@@ -50,10 +50,13 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private BodyFramer body;
     private ByteBuf cumulation;
     private boolean headRequest;
-    private boolean upgradeRequest;
+    /** The protocols the request in flight offered to switch to (its Upgrade fields); null when it asks no upgrade. */
+    private String upgradeOffer;
     private boolean http10Request;
     /** The connection to the server may carry another request after this response. */
     private boolean persistent;
+    /** The request in flight told the server to close (a rule wrote {@code Connection: close}). */
+    private boolean closeServer;
     /** The client's connection may carry another request after this response (its end is framed). */
     private boolean clientPersistent;
     private boolean done;
@@ -202,13 +205,14 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A request was sent: its response comes next. */
-    void expectResponse(boolean isHead, boolean isUpgrade, boolean isHttp10, boolean closesClient) {
+    void expectResponse(boolean isHead, String offersUpgrade, boolean isHttp10, boolean closesClient) {
         state = State.HEAD;
         scanner.reset();
         headRequest = isHead;
-        upgradeRequest = isUpgrade;
+        upgradeOffer = offersUpgrade;
         http10Request = isHttp10;
         closeClient = closesClient;
+        closeServer = false;
         awaitingFirstByte = true;
         interimSent = false;
         interims = 0;
@@ -220,10 +224,19 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         closeClient = true;
     }
 
+    /**
+     * The request awaiting its response told the server to close the connection after it
+     * (RFC 9112 9.6): it carries no other request, whatever the response says.
+     */
+    void closeServerAfterResponse() {
+        closeServer = true;
+    }
+
     /** A connect failed and is retried: the new connection's handler awaits this response. */
     void moveExpectationTo(HttpBackendHandler next) {
         if (state == State.HEAD) {
-            next.expectResponse(headRequest, upgradeRequest, http10Request, closeClient);
+            next.expectResponse(headRequest, upgradeOffer, http10Request, closeClient);
+            next.closeServer = closeServer;
         }
         state = State.IDLE;
     }
@@ -377,8 +390,14 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         boolean normalised = headBuf != in;
         head.parseResponse(headBuf, from, to, session.limits().maxHeaderFields());
         int status = head.status;
-        if (status == 101 && !upgradeRequest) {
-            throw new HttpException(502, "101 to a request that did not ask to upgrade");
+        if (status == 101) {
+            if (upgradeOffer == null) {
+                throw new HttpException(502, "101 to a request that did not ask to upgrade");
+            }
+            String refusal = UpgradeOffer.refusal(upgradeOffer, head.upgradeValues());
+            if (refusal != null) {
+                throw new HttpException(502, refusal);
+            }
         }
         if (status < 200 && status != 101 && ++interims > MAX_INTERIMS) {
             throw new HttpException(502, "more than " + MAX_INTERIMS + " interim responses");
@@ -393,7 +412,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         BodyFramer framer = last ? framer() : null;
         boolean framed = framer != BodyFramer.UntilClose.INSTANCE;
         if (last) {
-            persistent = head.persistent() && framed;
+            persistent = head.persistent() && framed && !closeServer;
             dechunk = http10Request && framer == chunked;
             rechunk = !framed && !http10Request && !head.transferEncoding && !closeClient;
             clientPersistent = (framed || rechunk) && !dechunk;
@@ -427,6 +446,14 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if ((last || status == 101) && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming
                 || normalised || rechunk || head.laterVersion || head.repeatedContentLength)) {
             rules.apply(head, 0);
+            if (last && rules.closeByRule()) {
+                // A rule told the client that its connection closes (RFC 9112 9.6): it does,
+                // after this response, and nothing more need say so.
+                clientPersistent = false;
+                rechunk = false;
+                sayClose = false;
+                sayKeepAlive = false;
+            }
             if (dropFraming) {
                 rules.dropFraming();
             }

@@ -306,10 +306,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         boolean keepServer = !persistentRequest && pool.enabled() && !head.upgradeRequest();
         boolean rewrite = requestRules.active() || keepServer || head.hopByHop || head.framingLookalikes
                 || head.laterVersion || head.repeatedContentLength;
+        // A rule that tells the server to close (relayd's way to turn keep-alive to servers
+        // off) is the operator's word: the connection then carries no other request.
+        boolean closeServer = false;
         if (rewrite) {
             requestRules.apply(head, key);
             key = requestRules.hash();
-            if (keepServer) {
+            closeServer = requestRules.closeByRule();
+            if (keepServer && !closeServer) {
                 requestRules.connection("keep-alive");
             }
         }
@@ -330,8 +334,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
         // The response tells the client its connection ends when the client asked to close it,
         // or when this relay was replaced by a reload.
-        link.handler().expectResponse(head.methodHead, head.upgradeRequest() && body == null, head.version == 10,
+        String upgradeOffer = !head.upgradeRequest() || body != null ? null
+                : rewrite ? requestRules.values(HttpHead.UPGRADE) : head.upgradeValues();
+        link.handler().expectResponse(head.methodHead, upgradeOffer, head.version == 10,
                 !persistentRequest || pool.closed());
+        if (closeServer) {
+            link.handler().closeServerAfterResponse();
+        }
         if (rewrite) {
             requestRules.write(client.alloc(), toServer);
         } else if (origin != null) {
@@ -626,7 +635,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // and on io_uring that end did not come once the connection was closed within the
             // read, which left a client that goes on without its response (ServerCloseTest).
             client.flush();
-            closeServer();
+            if (requestDone) {
+                closeServer();
+            } else {
+                // The request it got stays cut: a reset, as for any cut request (a FIN could be
+                // read as the end of a body framed by the close, or as an orderly one).
+                link.abort();
+            }
         }
         if (earlyResponse) {
             // The client may still be sending its request: it is read and dropped for a while

@@ -106,7 +106,11 @@ final class HttpHead {
     boolean keepAlive;
     boolean connectionUpgrade;
     boolean upgrade;
-    /** The Upgrade field offers HTTP/2 over cleartext. */
+    /**
+     * The Upgrade field offers HTTP/2 over cleartext ({@code h2c}, with a version or not), or
+     * lists something that is not a protocol ({@code token ["/" token]}, RFC 9110 7.8): a
+     * server could read {@code h2c;q=1} as h2c.
+     */
     boolean h2c;
     /**
      * A field a proxy must not forward (RFC 9110 7.6.1) is present: one named by a Connection
@@ -529,9 +533,44 @@ final class HttpHead {
         for (int i = vs; i < ve; ) {
             int e = elementEnd(i, ve);
             int ts = trimStart(i, e);
-            h2c |= equalsLower(ts, trimEnd(ts, e), H2C);
+            int te = trimEnd(ts, e);
+            if (ts < te) {
+                int name = protocolNameEnd(ts, te);
+                h2c |= name < 0 || equalsLower(ts, name, H2C);
+            }
             i = e + 1;
         }
+    }
+
+    /**
+     * Where the protocol name of the Upgrade element [from, to) ends (at its {@code /} or at
+     * {@code to}), or -1 when the element is not {@code token ["/" token]}.
+     */
+    private int protocolNameEnd(int from, int to) {
+        int slash = -1;
+        for (int i = from; i < to; i++) {
+            byte c = at(i);
+            if (c == '/' && slash < 0 && i > from && i < to - 1) {
+                slash = i;
+            } else if (!isTchar(c)) {
+                return -1;
+            }
+        }
+        return slash < 0 ? to : slash;
+    }
+
+    /**
+     * The values of the Upgrade fields, joined as one list; null when there is none. For the
+     * protocols a client offered and the one its server switches to (rare: not kept parsed).
+     */
+    String upgradeValues() {
+        String joined = null;
+        for (int f = 0; f < fields; f++) {
+            if (nameIs(f, UPGRADE)) {
+                joined = joined == null ? value(f) : joined + ", " + value(f);
+            }
+        }
+        return joined;
     }
 
     private void connection(int vs, int ve) {

@@ -9,6 +9,7 @@ import org.hoststated.core.config.Direction;
 import org.hoststated.core.config.NodeType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -221,10 +222,12 @@ class HttpNormalisationTest {
 
     /**
      * HTTP/2 in a tunnel would pass the request rules, so h2c is never offered to the server,
-     * which answers the request in HTTP/1.1.
+     * which answers the request in HTTP/1.1; nor is a list with something in it that is no
+     * protocol name, which a server could read as h2c ({@code h2c;q=1} reached servers with
+     * its HTTP2-Settings, probe I).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"h2c", "H2C", "foo, h2c"})
+    @ValueSource(strings = {"h2c", "H2C", "foo, h2c", "h2c/1", "websocket, h2c;q=1", "web socket"})
     void anH2cUpgradeIsNotOffered(String offer) throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = HttpRelayTest.forward(b)) {
@@ -253,6 +256,27 @@ class HttpNormalisationTest {
      * An HTTP/1.0 request's Upgrade is ignored (RFC 9110 7.8): the server is not offered it,
      * and one that switches anyway gets the client a 502, not a tunnel past the request rules.
      */
+    /**
+     * A 101 must switch to a protocol its request offered (RFC 9110 7.8): a server that
+     * switched a websocket offer to h2c opened HTTP/2 inside a tunnel, past the request rules
+     * that keep h2c offers from it (probe I). A 502 then, as for a 101 nobody asked for; the
+     * protocol's name matches without case.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"websocket|h2c|502", "websocket|websocket, h2c|502", "websocket|''|502",
+            "foo, websocket|WebSocket|101", "websocket/13|websocket|101"})
+    void a101MustSwitchToAnOfferedProtocol(String offer, String upgrade, int status) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            be.seen.add(RawBackend.head(in));
+            String field = upgrade.isEmpty() ? "" : "Upgrade: " + upgrade + "\r\n";
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\n" + field + "Connection: Upgrade\r\n\r\n");
+            in.transferTo(out);
+        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            c.send("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: " + offer + "\r\n\r\n");
+            assertEquals(status, c.read().status());
+        }
+    }
+
     @Test
     void anHttp10UpgradeIsNotOffered() throws Exception {
         String sent = "GET /ws HTTP/1.0\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";

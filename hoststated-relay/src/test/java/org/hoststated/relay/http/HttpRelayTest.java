@@ -577,7 +577,8 @@ class HttpRelayTest {
     /**
      * A server that refuses an upload at once (413 after the head) and goes on reading: the
      * client gets the whole answer, told that the connection closes, and may finish sending
-     * (the relay half-closes and drops the rest instead of resetting the client).
+     * (the relay half-closes and drops the rest instead of resetting the client). The server
+     * is reset: the request it got stays cut, and a FIN could pass for its end (probe I).
      */
     @Test
     void anAnswerBeforeTheUploadEndsSaysCloseAndLetsTheClientFinishSending() throws Exception {
@@ -585,8 +586,13 @@ class HttpRelayTest {
         try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
             RawBackend.head(in);
             RawBackend.write(out, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\n\r\ntoo large");
-            while (in.read() >= 0) {
-                // Reads and drops the rest of the body.
+            try {
+                while (in.read() >= 0) {
+                    // Reads and drops the rest of the body.
+                }
+                be.seen.add("end of input");
+            } catch (java.net.SocketException e) {
+                be.seen.add("reset");
             }
         }); HttpRelayFixture r = forward(b)) {
             try (RawClient c = r.client()) {
@@ -612,6 +618,7 @@ class HttpRelayTest {
                 upload.get(10, TimeUnit.SECONDS); // the client was not reset while it sent
             }
             HttpSafetyTest.awaitNoSessions(r);
+            assertEquals("reset", b.seen.poll(10, TimeUnit.SECONDS));
         }
     }
 

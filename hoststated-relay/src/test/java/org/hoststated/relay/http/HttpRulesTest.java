@@ -811,4 +811,65 @@ class HttpRulesTest {
             assertEquals(2, used.size(), "one host got every user");
         }
     }
+
+    /**
+     * relayd's way to turn keep-alive to the servers off, {@code header change "Connection"
+     * to "close"}: the relay closes the server's connection after that exchange, as it told
+     * the server (RFC 9112 9.6), whatever the response says. It sent the next request on it,
+     * and a server that closed without saying so cost a POST a 502 (probe I). The client
+     * keeps its connection.
+     */
+    @Test
+    void aRuleThatSaysCloseToTheServerClosesItsConnection() throws Exception {
+        RawBackend.Script keepsOpen = (be, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                be.seen.add(head);
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, keepsOpen);
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.HEADER, Action.CHANGE, "Connection", "close").start();
+                RawClient c = r.client()) {
+            for (int i = 0; i < 3; i++) {
+                c.send("GET /" + i + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals("ok", res.text());
+                assertNull(res.header("Connection"), res.head());
+                assertEquals("GET /" + i + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", b.seen.poll());
+            }
+            assertEquals(3, b.connections.get(), "a connection per request");
+        }
+    }
+
+    /**
+     * A client that asked to close keeps the operator's close towards the server: the relay
+     * would otherwise ask the server to keep the connection for the next session.
+     */
+    @Test
+    void aRuleThatSaysCloseWinsOverTheRelaysKeepAlive() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.HEADER, Action.APPEND, "Connection", "close").start()) {
+            assertEquals("GET / HTTP/1.1\r\nHost: a\r\nConnection: close, close\r\n\r\n",
+                    r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        }
+    }
+
+    /**
+     * {@code response header change "Connection" to "close"} tells the client that its
+     * connection closes: it does, after that response, and a request pipelined behind it is
+     * not answered (RFC 9112 9.6). The connection stayed open and answered it (probe I).
+     */
+    @Test
+    void aResponseRuleThatSaysCloseClosesTheClientsConnection() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(RES, NodeType.HEADER, Action.CHANGE, "Connection", "close").start();
+                RawClient c = r.client()) {
+            c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals("close", res.header("Connection"));
+            assertEquals(-1, c.in.read(), "the relay closed after the response that said so");
+            assertEquals(1, b.seen.size(), b.seen::toString);
+        }
+    }
 }
