@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.posix.ExitStatus;
 import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.SocketPair;
@@ -60,6 +61,11 @@ final class Daemonizer {
         } catch (IOException e) {
             err.println("hoststated: " + e.getMessage());
             return 1;
+        }
+        if (!LogConfig.syslogListening()) {
+            // The last chance to say so where anyone reads it.
+            err.println("hoststated: warning: no syslog daemon listens on " + LogConfig.DEV_LOG
+                    + ": the daemon's messages are lost until one does (-d logs to stderr)");
         }
         int devNull = Fds.openDevNull();
         int[] stderr;

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler;
+import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.DisabledSetPieces;
 import org.hoststated.core.msg.Empty;
@@ -26,6 +27,7 @@ import org.hoststated.core.msg.TlsKeyPair;
 import org.hoststated.core.posix.ExitStatus;
 import org.hoststated.core.posix.SocketPair;
 import org.hoststated.core.posix.SpawnedProcess;
+import org.hoststated.core.posix.UnixDatagramSocket;
 import org.hoststated.core.proc.EngineSettings;
 import org.hoststated.core.proc.FdTag;
 import org.slf4j.Logger;
@@ -76,6 +78,8 @@ final class Supervisor implements Reloader.Target {
     private final Listener listener;
     private final Map<ProcId, EngineProcess> running = new EnumMap<>(ProcId.class);
     private final Map<ProcId, Integer> failures = new EnumMap<>(ProcId.class);
+    /** When each engine was last passed a syslog socket: at most one a second each. */
+    private final Map<ProcId, Long> syslogPassed = new EnumMap<>(ProcId.class);
     private ConfigSource.Loaded config;
     /** The check scripts of the generations hce may run: the only ones the parent runs for it. */
     private final ScriptChecks scripts = new ScriptChecks();
@@ -263,6 +267,7 @@ final class Supervisor implements Reloader.Target {
                 listener.engineError(from, e.generation(), e.reason());
             }
             case LISTENER_REQUEST -> passListenerAgain(m.payload(ObjId.class));
+            case SYSLOG_REQUEST -> passSyslog(from);
             case RELAY_DRAINED -> drained();
             default -> {
                 return listener.engineMessage(from, m);
@@ -332,6 +337,27 @@ final class Supervisor implements Reloader.Target {
             e.passFd(FdTag.listener(want.id(), generation), listeners.fd(config.config(), r.get()));
         } catch (IOException ex) {
             log.error("cannot pass the listening socket of relay {}: {}", r.get().name(), ex.getMessage());
+        }
+    }
+
+    /**
+     * Passes {@code to} a socket connected to the syslog daemon, which it lost (the daemon
+     * restarted) and cannot reach from its chroot. Nothing when none listens: the engine asks
+     * again while it has something to log.
+     */
+    private void passSyslog(ProcId to) {
+        EngineProcess e = running.get(to);
+        long now = System.nanoTime();
+        Long last = syslogPassed.get(to);
+        if (e == null || last != null && now - last < TimeUnit.SECONDS.toNanos(1)) {
+            return;
+        }
+        syslogPassed.put(to, now);
+        try (UnixDatagramSocket s = UnixDatagramSocket.connect(LogConfig.DEV_LOG)) {
+            e.passFd(FdTag.syslog(), s.fd());
+            log.debug("passed the {} a new syslog socket", to.title());
+        } catch (IOException | RuntimeException ex) {
+            log.debug("cannot pass the {} a syslog socket: {}", to.title(), ex.getMessage());
         }
     }
 

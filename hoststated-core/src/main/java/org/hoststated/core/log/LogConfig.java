@@ -3,6 +3,8 @@ package org.hoststated.core.log;
 import java.nio.file.Path;
 import java.util.Objects;
 
+import org.hoststated.core.posix.Fds;
+import org.hoststated.core.posix.UnixDatagramSocket;
 import org.slf4j.event.Level;
 
 /**
@@ -11,8 +13,9 @@ import org.slf4j.event.Level;
  *
  * <p>As relayd: to stderr when running in the foreground ({@code -d}), otherwise to syslog
  * (facility daemon, ident "hoststated"), never both. The syslog socket is connected to /dev/log
- * here, before chroot, and kept; if /dev/log is missing or a send fails, messages are dropped
- * silently: logging never throws and never blocks on syslog. On stderr each line starts with the
+ * here, before chroot, and kept; if /dev/log is missing or the syslog daemon restarted, messages
+ * are counted and lost until a socket is connected again (see {@link SyslogSink}): logging never
+ * throws and never blocks on syslog. On stderr each line starts with the
  * process name ("hce: ..."), because with {@code -d} all four processes share one terminal.
  *
  * <p>Debug is shown only in verbose mode and only for hoststated's own loggers (org.hoststated.*);
@@ -55,6 +58,38 @@ public final class LogConfig {
         LogConfig.verbose = verbose;
         sink = next;
         previous.close();
+    }
+
+    /**
+     * Whether a syslog daemon listens on /dev/log now: a daemon that detaches without one
+     * logs nowhere until one starts.
+     */
+    public static boolean syslogListening() {
+        SyslogSink probe = SyslogSink.open("hoststated", DEV_LOG);
+        boolean listening = probe.connected();
+        probe.close();
+        return listening;
+    }
+
+    /**
+     * Sets what asks for a socket to the syslog daemon when the one connected at start-up is
+     * lost (the daemon restarted) and /dev/log cannot be reached (the chroot): an engine asks
+     * its parent, which passes one ({@link #adoptSyslog}). It runs under the sink's lock, on
+     * whichever thread logged, and must not log.
+     */
+    public static void onSyslogLost(Runnable ask) {
+        if (sink instanceof SyslogSink s) {
+            s.onLost(ask);
+        }
+    }
+
+    /** Takes {@code fd}, a datagram socket connected to the syslog daemon, for the lost one. */
+    public static void adoptSyslog(int fd) {
+        if (sink instanceof SyslogSink s) {
+            s.adopt(UnixDatagramSocket.adopt(fd));
+        } else {
+            Fds.close(fd);
+        }
     }
 
     /** Turns debug lines on or off at run time. */

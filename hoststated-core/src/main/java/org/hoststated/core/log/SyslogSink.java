@@ -6,81 +6,192 @@ import java.nio.file.Path;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 import org.hoststated.core.posix.UnixDatagramSocket;
 import org.slf4j.event.Level;
 
 /**
  * Sends RFC 3164 datagrams "&lt;PRI&gt;Mmm dd hh:mm:ss ident[pid]: message" (glibc syslog(3)'s
- * format, facility daemon) over an AF_UNIX datagram socket connected once, at start-up, so that it
+ * format, facility daemon) over an AF_UNIX datagram socket connected at start-up, so that it
  * keeps working in a chroot without /dev/log.
  *
  * <p>Never blocks: a send that would block (the syslog daemon is behind) drops the message and
  * counts it; the next message that gets through is preceded by a line saying how many were lost.
- * If /dev/log was missing at start-up, or the daemon went away (it restarted and made a new
- * socket, which a chrooted process cannot reconnect to), messages are discarded silently.
- * Writes are serialised by a lock held only for one non-blocking send(2).
+ * A syslog daemon that restarts makes a new socket, and the old connection refuses every send:
+ * the sink connects to the path again at once (the parent, outside any chroot) and sends the
+ * message there. Where that fails (an engine, whose chroot hides /dev/log; no syslog daemon at
+ * all) it asks the {@link #onLost} hook for a socket, which the parent passes
+ * ({@link LogConfig#adoptSyslog}), holds the latest {@value #MAX_HELD} messages meanwhile, with
+ * their time, for the socket to come, and tries again at most every {@value #RETRY_SECONDS} s
+ * while messages come. Writes are serialised by a lock held only for non-blocking send(2)s or a
+ * connect(2); the hook must not log.
  */
 final class SyslogSink implements LogSink {
     private static final int FACILITY_DAEMON = 3 << 3;
     private static final int MAX_MESSAGE = 8192;
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss", Locale.ROOT);
 
+    /** How often a lost syslog is tried again, at most, while messages come. */
+    static final long RETRY_SECONDS = 10;
+    /** Messages held while no syslog daemon is connected; older ones are counted as lost. */
+    static final int MAX_HELD = 100;
+
     private final String tag;
-    private final UnixDatagramSocket socket; // null: no syslog
+    private final Path path;
     private final ZoneId zone = ZoneId.systemDefault(); // resolved now, before chroot hides tzdb
-    private long dropped;  // guarded by this
-    private boolean gone;  // guarded by this; true: discard everything
+    private UnixDatagramSocket socket; // guarded by this; null: none connected
+    /** Datagrams waiting for a syslog daemon, oldest first; guarded by this. */
+    private final ArrayDeque<byte[]> held = new ArrayDeque<>();
+    private long dropped;  // guarded by this: messages lost since the last that got through
+    private long lastTry = System.nanoTime(); // guarded by this
+    private Runnable onLost; // guarded by this
     private boolean closed; // guarded by this
 
-    private SyslogSink(String ident, UnixDatagramSocket socket) {
+    private SyslogSink(String ident, Path path, UnixDatagramSocket socket) {
         this.tag = ident + "[" + ProcessHandle.current().pid() + "]: ";
+        this.path = path;
         this.socket = socket;
-        this.gone = socket == null;
         ZonedDateTime.now(zone).format(STAMP); // loads the zone rules now
     }
 
-    /** Connects to {@code path}; without a socket there, the sink discards everything. */
+    /** Connects to {@code path}; without a socket there, messages wait for one (see above). */
     static SyslogSink open(String ident, Path path) {
-        UnixDatagramSocket socket;
+        return new SyslogSink(ident, path, connect(path));
+    }
+
+    private static UnixDatagramSocket connect(Path path) {
         try {
-            socket = UnixDatagramSocket.connect(path);
+            return UnixDatagramSocket.connect(path);
         } catch (IOException | RuntimeException e) {
             // no syslog daemon: as the brief says, fall back to nothing rather than fail start-up
-            socket = null;
+            return null;
         }
-        return new SyslogSink(ident, socket);
+    }
+
+    /** Whether a syslog daemon was there when the sink connected. */
+    synchronized boolean connected() {
+        return socket != null;
+    }
+
+    /** Sets what asks for a new socket once the syslog daemon is lost (an engine asks its parent). */
+    synchronized void onLost(Runnable ask) {
+        onLost = ask;
+    }
+
+    /** Takes {@code s}, a socket connected to the syslog daemon, in place of the lost one. */
+    synchronized void adopt(UnixDatagramSocket s) {
+        if (closed || socket != null) {
+            closeQuietly(s);
+            return;
+        }
+        socket = s;
+        sendHeld();
     }
 
     @Override
     public synchronized void write(Level level, String message, Throwable throwable) {
-        if (gone) {
+        if (closed) {
             return;
         }
-        if (dropped > 0 && send(Level.WARN, "syslog: " + dropped + " messages dropped")) {
-            dropped = 0;
+        byte[] datagram = datagram(level, message);
+        if (socket == null) {
+            retry();
         }
-        if (!send(level, message)) {
-            dropped++;
+        if (socket != null && !sendHeld() && socket == null) {
+            retry(); // the daemon went away under what was held: the new one gets it
+            if (socket != null) {
+                sendHeld();
+            }
+        }
+        if (socket != null && held.isEmpty()) {
+            send(datagram);
+        } else {
+            hold(datagram);
         }
     }
 
-    private boolean send(Level level, String message) {
+    /** Connects again, at most every {@link #RETRY_SECONDS}; else asks the hook, if any. */
+    private void retry() {
+        long now = System.nanoTime();
+        if (now - lastTry < TimeUnit.SECONDS.toNanos(RETRY_SECONDS)) {
+            return;
+        }
+        lastTry = now;
+        socket = connect(path);
+        if (socket == null && onLost != null) {
+            onLost.run();
+        }
+    }
+
+    /** Sends what is held, and says how many were dropped: false if a socket is not there for it all. */
+    private boolean sendHeld() {
+        if (dropped > 0) {
+            byte[] lost = datagram(Level.WARN, "syslog: " + dropped + " messages lost");
+            if (!trySend(lost)) {
+                return socket != null && held.isEmpty(); // a full queue: the count waits, new ones may go
+            }
+            dropped = 0;
+        }
+        while (!held.isEmpty()) {
+            if (!trySend(held.peekFirst())) {
+                return false;
+            }
+            held.pollFirst();
+        }
+        return true;
+    }
+
+    /** Sends {@code datagram}; a full queue drops it, a daemon gone is connected again or held for. */
+    private void send(byte[] datagram) {
+        if (trySend(datagram)) {
+            return;
+        }
+        if (socket != null) {
+            dropped++; // the syslog daemon is behind: dropped, not held, so it is never blocked on
+            return;
+        }
+        retry(); // it went away: the new one is tried at once
+        if (socket == null || !trySend(datagram)) {
+            hold(datagram);
+        }
+    }
+
+    /**
+     * One non-blocking send: false if the queue is full (the socket stays) or the daemon is
+     * gone (the socket is closed and dropped).
+     */
+    private boolean trySend(byte[] datagram) {
+        if (socket == null) {
+            return false;
+        }
+        try {
+            return socket.trySend(datagram);
+        } catch (IOException e) {
+            // The daemon closed its socket (it restarted): the next retry() connects at once.
+            closeQuietly(socket);
+            socket = null;
+            lastTry = System.nanoTime() - TimeUnit.SECONDS.toNanos(RETRY_SECONDS);
+            return false;
+        }
+    }
+
+    private void hold(byte[] datagram) {
+        if (held.size() == MAX_HELD) {
+            held.pollFirst();
+            dropped++;
+        }
+        held.addLast(datagram);
+    }
+
+    private byte[] datagram(Level level, String message) {
         String text = "<" + (FACILITY_DAEMON | severity(level)) + ">"
                 + ZonedDateTime.now(zone).format(STAMP) + " " + tag + message;
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > MAX_MESSAGE) {
-            bytes = Arrays.copyOf(bytes, MAX_MESSAGE);
-        }
-        try {
-            return socket.trySend(bytes);
-        } catch (IOException e) {
-            // the daemon closed its socket; a chrooted process cannot reconnect, so stop trying
-            gone = true;
-            return false;
-        }
+        return bytes.length > MAX_MESSAGE ? Arrays.copyOf(bytes, MAX_MESSAGE) : bytes;
     }
 
     /** RFC 3164 severities: err 3, warning 4, info 6, debug 7. */
@@ -100,17 +211,24 @@ final class SyslogSink implements LogSink {
 
     @Override
     public synchronized void close() {
-        gone = true;
         // a second close could close whatever reused the fd number
-        if (socket == null || closed) {
+        if (closed) {
             return;
         }
         closed = true;
+        closeQuietly(socket);
+        socket = null;
+        held.clear();
+    }
+
+    private static void closeQuietly(UnixDatagramSocket s) {
+        if (s == null) {
+            return;
+        }
         try {
-            socket.close();
+            s.close();
         } catch (IOException e) {
-            // only EBADF is possible, and the sink is being replaced: there is nowhere to log it
-            dropped = 0;
+            // only EBADF is possible: there is nowhere to log it
         }
     }
 }

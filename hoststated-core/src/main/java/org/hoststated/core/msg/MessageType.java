@@ -113,7 +113,12 @@ public enum MessageType {
      */
     RELAY_DRAIN(69, Empty.CODEC, 0, r(PARENT, RELAY)),
     /** Every session of a draining relay engine has ended. */
-    RELAY_DRAINED(70, Empty.CODEC, 0, r(RELAY, PARENT));
+    RELAY_DRAINED(70, Empty.CODEC, 0, r(RELAY, PARENT)),
+    /**
+     * An engine lost its syslog connection (the syslog daemon restarted) and cannot reach
+     * /dev/log from its chroot: the parent passes it a new one on the fd channel.
+     */
+    SYSLOG_REQUEST(71, Empty.CODEC, 0, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT));
 
     /** Longest payload of any type: frames above this are refused before they are read. */
     public static final int MAX_PAYLOAD = 2 * TlsKeyPair.MAX_PEM + 16;

@@ -45,6 +45,11 @@ public final class UnixDatagramSocket implements Closeable {
         return new UnixDatagramSocket(fd);
     }
 
+    /** Takes over {@code fd}, a datagram socket already connected (one passed by another process). */
+    public static UnixDatagramSocket adopt(int fd) {
+        return new UnixDatagramSocket(fd);
+    }
+
     public int fd() {
         return fd;
     }

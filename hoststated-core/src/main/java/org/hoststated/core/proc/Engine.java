@@ -125,6 +125,20 @@ public abstract class Engine {
     final void attach(EventLoop loop, ImsgChannel parent) {
         this.loop = loop;
         this.parent = parent;
+        LogConfig.onSyslogLost(this::askForSyslog);
+    }
+
+    /**
+     * Asks the parent for a socket to the syslog daemon, which restarted: the chroot hides
+     * /dev/log. Called by the logger under its lock, from any thread: it only hands the
+     * request to the loop, and logs nothing.
+     */
+    private void askForSyslog() {
+        try {
+            loop.execute(() -> parent.send(MessageType.SYSLOG_REQUEST, Empty.INSTANCE));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The engine is stopping: nothing more needs to reach the log.
+        }
     }
 
     final ImsgHandler parentHandler() {
@@ -200,6 +214,11 @@ public abstract class Engine {
      * descriptor. One of an older generation is let go.
      */
     final void fdLost(FdTag tag) {
+        if (tag.kind() == FdTag.Kind.SYSLOG) {
+            // The logger asks again while messages come and the syslog daemon stays lost.
+            log.debug("fd channel: the syslog socket was lost (no descriptor free)");
+            return;
+        }
         String what;
         try {
             what = tag.kind() == FdTag.Kind.LISTENER ? "listening socket of relay id " + tag.subject()
@@ -247,6 +266,10 @@ public abstract class Engine {
     }
 
     final void fdReceived(FdTag tag, int fd) {
+        if (tag.kind() == FdTag.Kind.SYSLOG) {
+            LogConfig.adoptSyslog(fd);
+            return;
+        }
         if (tag.kind() == FdTag.Kind.LISTENER) {
             lostListeners.received(tag);
             listenerReceived(tag, fd);

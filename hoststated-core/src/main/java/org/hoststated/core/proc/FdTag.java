@@ -5,14 +5,15 @@ import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.ProcId;
 
 /**
- * What a descriptor passed on the fd channel is: a channel to a peer engine, or a relay's
- * listening socket. Sixteen bytes travel with the descriptor: kind, subject (the peer's
- * process id, or the relay id), the configuration generation, and a reserved zero.
+ * What a descriptor passed on the fd channel is: a channel to a peer engine, a relay's
+ * listening socket, or a socket connected to the syslog daemon. Sixteen bytes travel with the
+ * descriptor: kind, subject (the peer's process id, or the relay id), the configuration
+ * generation, and a reserved zero.
  */
 public record FdTag(Kind kind, int subject, int generation) {
     public static final int SIZE = 16;
 
-    public enum Kind { PEER_CHANNEL, LISTENER }
+    public enum Kind { PEER_CHANNEL, LISTENER, SYSLOG }
 
     public static FdTag peer(ProcId peer, int generation) {
         return new FdTag(Kind.PEER_CHANNEL, peer.wire(), generation);
@@ -20,6 +21,10 @@ public record FdTag(Kind kind, int subject, int generation) {
 
     public static FdTag listener(int relayId, int generation) {
         return new FdTag(Kind.LISTENER, relayId, generation);
+    }
+
+    public static FdTag syslog() {
+        return new FdTag(Kind.SYSLOG, 0, 0);
     }
 
     public ProcId peer() throws MalformedMessageException {

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import org.hoststated.core.posix.UnixDatagramSocket;
@@ -67,6 +69,58 @@ class LogConfigTest {
         log.error("receiver gone");
         log.error("still no exception");
         LogConfig.flush();
+    }
+
+    /**
+     * A syslog daemon that restarts makes a new socket, and the old connection refuses every
+     * send: the sink connects to the path again at once, and the message goes there. Every
+     * message was lost until hoststated itself restarted (probe H).
+     */
+    @Test
+    void aRestartedSyslogDaemonGetsTheMessagesAgain(@TempDir Path tmp) throws IOException {
+        Path devLog = tmp.resolve("log");
+        UnixDatagramSocket first = UnixDatagramSocket.bind(devLog);
+        LogConfig.init("hoststated", "parent", false, false, devLog);
+        log.info("before");
+        assertDatagram(first, 30, "before");
+        first.close();
+        Files.delete(devLog);
+        try (UnixDatagramSocket second = UnixDatagramSocket.bind(devLog)) {
+            log.info("the first after the restart");
+            log.info("after");
+            assertDatagram(second, 30, "the first after the restart");
+            assertDatagram(second, 30, "after");
+        }
+    }
+
+    /**
+     * An engine in its chroot cannot reach /dev/log again: the sink asks through the hook,
+     * holds what it logs meanwhile, and sends it, in order, on the socket its parent passes.
+     * Beyond what it holds, it counts what it lost.
+     */
+    @Test
+    void aChrootedProcessAsksForASocketAndHoldsItsMessagesUntilThen(@TempDir Path tmp) throws IOException {
+        Path devLog = tmp.resolve("log");
+        UnixDatagramSocket first = UnixDatagramSocket.bind(devLog);
+        LogConfig.init("hoststated", "relay", false, false, devLog);
+        AtomicInteger asked = new AtomicInteger();
+        LogConfig.onSyslogLost(asked::incrementAndGet);
+        first.close();
+        Files.delete(devLog); // as seen from a chroot: no path to connect to
+        for (int i = 0; i < SyslogSink.MAX_HELD + 2; i++) {
+            log.info("held " + i);
+        }
+        assertEquals(1, asked.get(), "asked at most every " + SyslogSink.RETRY_SECONDS + " s");
+        Path elsewhere = tmp.resolve("log2");
+        try (UnixDatagramSocket second = UnixDatagramSocket.bind(elsewhere)) {
+            LogConfig.adoptSyslog(UnixDatagramSocket.connect(elsewhere).fd());
+            // The kernel queues 10 datagrams per socket by default (net.unix.max_dgram_qlen):
+            // the rest stay held until the next message.
+            assertDatagram(second, 28, "syslog: 2 messages lost");
+            for (int i = 2; i < 11; i++) {
+                assertDatagram(second, 30, "held " + i);
+            }
+        }
     }
 
     @Test
