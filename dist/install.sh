@@ -4,12 +4,13 @@
 #   ./install.sh                    # into /usr/local, configuration in /etc
 #   PREFIX=/opt/hoststated ./install.sh
 #   DESTDIR=/tmp/stage ./install.sh # for packagers: nothing outside DESTDIR is touched
+#   NO_SERVICE=1 ./install.sh       # without the systemd unit or rc.d script
 #
 # Installs PREFIX/bin/{hoststated,hoststatectl}, the jars in PREFIX/lib/hoststated (with the
 # AppCDS archive that speeds up hoststatectl), the manuals in PREFIX/share/man, bash completion,
 # a sample SYSCONFDIR/hoststated.conf (never over an existing one), and the systemd unit (Linux
-# with systemd) or the rc.d script (OpenBSD). Creates the unprivileged user _hoststated and its
-# home /var/empty when missing. Run as root. With DESTDIR, neither the user nor hoststatectl's
+# running systemd, or any DESTDIR) or the rc.d script (OpenBSD). Creates the unprivileged user
+# _hoststated and its home /var/empty when missing. Run as root. With DESTDIR, neither the user nor hoststatectl's
 # class data archive is made: a package's post-install step should run
 #   HOSTSTATECTL_MAKE_ARCHIVE=1 PREFIX/bin/hoststatectl
 # (and again after the Java runtime is upgraded; until then the CLI just starts slower).
@@ -18,6 +19,7 @@ set -eu
 PREFIX=${PREFIX:-/usr/local}
 SYSCONFDIR=${SYSCONFDIR:-/etc}
 DESTDIR=${DESTDIR:-}
+NO_SERVICE=${NO_SERVICE:-}
 USER_NAME=_hoststated
 src=$(cd "$(dirname "$0")" && pwd)
 
@@ -46,7 +48,7 @@ install -m 755 "$src/bin/hoststatectl" "$bindir/"
 install -m 644 "$src/man/man5/hoststated.conf.5" "$mandir/man5/"
 install -m 644 "$src/man/man8/hoststated.8" "$src/man/man8/hoststatectl.8" "$mandir/man8/"
 install -m 644 "$src/etc/hoststatectl.bash-completion" "$compdir/hoststatectl"
-say "installed hoststated and hoststatectl in $PREFIX/bin"
+say "installed hoststated and hoststatectl in $DESTDIR$PREFIX/bin"
 case $PREFIX in
   /usr | /usr/local) ;;
   # bash-completion looks under XDG_DATA_DIRS (/usr/local/share:/usr/share), not PREFIX/share.
@@ -57,7 +59,7 @@ if [ -e "$etcdir/hoststated.conf" ]; then
   say "kept the existing $SYSCONFDIR/hoststated.conf"
 else
   install -m 600 "$src/etc/hoststated.conf" "$etcdir/hoststated.conf"
-  say "installed a sample $SYSCONFDIR/hoststated.conf: edit it before starting the daemon"
+  say "installed a sample $DESTDIR$SYSCONFDIR/hoststated.conf: edit it before starting the daemon"
 fi
 
 # The service files name /usr/local/bin and /etc; point them at this PREFIX and SYSCONFDIR.
@@ -67,25 +69,32 @@ rewrite() {
 # The launcher's default configuration file (hoststated -n without -f) is SYSCONFDIR's too.
 rewrite "$src/bin/hoststated" > "$bindir/hoststated"
 chmod 755 "$bindir/hoststated"
-if [ "$(uname -s)" = OpenBSD ]; then
+if [ -n "$NO_SERVICE" ]; then
+  say "no service file installed (NO_SERVICE): the tarball's etc/ has them"
+elif [ "$(uname -s)" = OpenBSD ]; then
   mkdir -p "$DESTDIR/etc/rc.d"
   rewrite "$src/etc/hoststated.rc" > "$DESTDIR/etc/rc.d/hoststated"
   chmod 555 "$DESTDIR/etc/rc.d/hoststated"
-  say "installed /etc/rc.d/hoststated (rcctl enable hoststated; rcctl start hoststated)"
-elif [ -n "$DESTDIR" ] || [ -d /etc/systemd/system ] || [ -d /run/systemd/system ]; then
+  say "installed $DESTDIR/etc/rc.d/hoststated (rcctl enable hoststated; rcctl start hoststated)"
+elif [ -n "$DESTDIR" ] || [ -d /run/systemd/system ]; then
   mkdir -p "$DESTDIR/etc/systemd/system"
   rewrite "$src/etc/hoststated.service" > "$DESTDIR/etc/systemd/system/hoststated.service"
   chmod 644 "$DESTDIR/etc/systemd/system/hoststated.service"
-  if [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; then
+  if [ -z "$DESTDIR" ]; then
     systemctl daemon-reload
   fi
-  say "installed /etc/systemd/system/hoststated.service (systemctl enable --now hoststated)"
+  say "installed $DESTDIR/etc/systemd/system/hoststated.service (systemctl enable --now hoststated)"
+else
+  say "systemd is not running here: no unit installed (the tarball's etc/hoststated.service is one)"
 fi
 
 if [ -z "$DESTDIR" ]; then
-  # The engines drop to this user and chroot to its home, which must not be writable by it.
-  mkdir -p /var/empty
-  chmod 755 /var/empty
+  # The engines drop to this user and chroot to its home, which must not be writable by it
+  # (an existing one is left as it is: hoststated refuses to start if it is).
+  if [ ! -d /var/empty ]; then
+    mkdir -p /var/empty
+    chmod 755 /var/empty
+  fi
   if ! id "$USER_NAME" >/dev/null 2>&1; then
     if [ "$(uname -s)" = OpenBSD ]; then
       useradd -d /var/empty -s /sbin/nologin -c "hoststated privilege separation" "$USER_NAME"
@@ -105,4 +114,8 @@ fi
 if [ -z "$DESTDIR" ] && command -v pgrep >/dev/null 2>&1 && pgrep -f '^hoststated: parent' >/dev/null 2>&1; then
   say "a hoststated is running the build it started with: restart it to run this one"
 fi
+case ":$PATH:" in
+  *":$PREFIX/bin:"*) ;;
+  *) [ -n "$DESTDIR" ] || say "$PREFIX/bin is not on PATH: add it, or run $PREFIX/bin/hoststated" ;;
+esac
 say "done: see hoststated(8) and hoststatectl(8)"
