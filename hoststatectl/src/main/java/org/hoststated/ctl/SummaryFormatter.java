@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.HashSet;
+import java.util.Set;
 import org.hoststated.core.log.Visible;
 import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.CtlRelay;
@@ -52,6 +54,10 @@ final class SummaryFormatter {
     private final StringBuilder line = new StringBuilder(128);
     /** Statistics of one relay, summed over consecutive CTL_STATISTICS, not printed yet. */
     private RelayStatistics pending;
+    /** The tables {@code show hosts} printed: a relay's table follows its relay again. */
+    private final Set<Integer> tablesShown = new HashSet<>();
+    /** The rows being passed over are a table {@code show hosts} printed already, and its hosts. */
+    private boolean repeatedTable;
 
     SummaryFormatter(View view, PrintWriter out) {
         this.view = view;
@@ -80,6 +86,7 @@ final class SummaryFormatter {
         flushStatistics();
         switch (m.type()) {
             case CTL_SERVICE:
+                repeatedTable = false;
                 if (view != View.RELAYS) {
                     CtlService s = m.payload(CtlService.class);
                     row("service", s.id(), s.name(), "", s.status().toString());
@@ -88,15 +95,20 @@ final class SummaryFormatter {
             case CTL_TABLE:
                 if (view != View.RELAYS) {
                     CtlTable t = m.payload(CtlTable.class);
-                    row("table", t.id(), t.name(), "", t.status());
+                    // Without the relay rows, a relay's table printed again read as a duplicate.
+                    repeatedTable = view == View.HOSTS && !tablesShown.add(t.id());
+                    if (!repeatedTable) {
+                        row("table", t.id(), t.name(), "", t.status());
+                    }
                 }
                 break;
             case CTL_HOST:
-                if (view != View.RELAYS) {
+                if (view != View.RELAYS && !repeatedTable) {
                     host(m.payload(CtlHost.class));
                 }
                 break;
             case CTL_RELAY:
+                repeatedTable = false;
                 if (view != View.HOSTS) {
                     CtlRelay r = m.payload(CtlRelay.class);
                     row("relay", r.id(), r.name(), "", r.status());

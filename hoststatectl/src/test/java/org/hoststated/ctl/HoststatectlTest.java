@@ -177,6 +177,30 @@ class HoststatectlTest {
         }
     }
 
+    /**
+     * A table that a service and a relay both use follows each of them in the stream: show
+     * hosts, without the relay rows, printed it twice, which read as a duplicate (probe H).
+     */
+    @Test
+    void showHostsPrintsATableOnceThoughARelayUsesItToo() throws Exception {
+        byte[] reply = FakeDaemon.frames(
+                msg(CTL_SERVICE, new CtlService(0, "www", ServiceStatus.ACTIVE)),
+                msg(CTL_TABLE, new CtlTable(2, "web", false, 1, 1)),
+                msg(CTL_HOST, new CtlHost(1, 2, "10.0.0.2", HostState.UP, false, 0, 0, 0, HostError.TCP_CONNECT_OK)),
+                msg(CTL_RELAY, new CtlRelay(0, "front", false)),
+                msg(CTL_TABLE, new CtlTable(2, "web", false, 1, 1)),
+                msg(CTL_HOST, new CtlHost(1, 2, "10.0.0.2", HostState.UP, false, 0, 0, 0, HostError.TCP_CONNECT_OK)),
+                msg(CTL_TABLE, new CtlTable(3, "spare", false, 1, 1)),
+                msg(CTL_HOST, new CtlHost(2, 3, "10.0.0.3", HostState.UP, false, 0, 0, 0, HostError.TCP_CONNECT_OK)),
+                msg(CTL_END, Empty.INSTANCE));
+        String web = row("table", 2, "web", "", "active (1 hosts up)") + row("host", 1, "10.0.0.2", "", "up");
+        String spare = row("table", 3, "spare", "", "active (1 hosts up)") + row("host", 2, "10.0.0.3", "", "up");
+        try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
+            assertEquals(new Run(0, HEADER + row("service", 0, "www", "", "active") + web + spare, ""),
+                    run(d, "show", "hosts"));
+        }
+    }
+
     @Test
     void showRelaysPrintsRelaysWithStatisticsSummedOverWorkers() throws Exception {
         try (FakeDaemon d = FakeDaemon.answering(dir, summaryStream())) {
