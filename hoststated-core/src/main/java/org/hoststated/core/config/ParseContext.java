@@ -161,6 +161,11 @@ final class ParseContext {
      */
     String demoteGroup() {
         Token t = in.peek();
+        if (t.is(Token.Kind.OTHER) && t.text().equals(".")) {
+            // The lexer reads no word that begins with '.': say what the manual says.
+            throw fail(t, "invalid demote group name: it starts with '.' (letters, digits, '_', '.' and '-',"
+                    + " not starting with '.')");
+        }
         String s = name("demote group", 15);
         if (!DEMOTE_GROUP.matcher(s).matches()) {
             throw fail(t, "invalid demote group name: " + Messages.clip(s)
@@ -230,6 +235,12 @@ final class ParseContext {
         }
         int p = ServicePorts.lookup(t.text(), protocol);
         if (p < 1) {
+            IpProtocol other = protocol == IpProtocol.TCP ? IpProtocol.UDP : IpProtocol.TCP;
+            if (ServicePorts.lookup(t.text(), other) > 0) {
+                // "port ntp is invalid" left the operator to guess that ntp is UDP's alone.
+                throw fail(t, "port " + Messages.clip(t.text()) + " is " + other.name() + " only; this port is "
+                        + protocol.name());
+            }
             throw fail(t, "port " + Messages.clip(t.text()) + " is invalid");
         }
         return p;

@@ -57,7 +57,7 @@ class ConfigErrorTest {
                         "test.conf:7: syntax error: expected 'tcp', 'udp' or 'port', got 'sctp'"),
                 Arguments.of(TABLE + SERVICE.replace("port 80", "\"udp\" port 80"),
                         "test.conf:7: syntax error: expected 'tcp', 'udp' or 'port', got \"udp\""),
-                Arguments.of(TABLE + SERVICE.replace("port 80", "tcp port ntp"), "test.conf:7: port ntp is invalid"),
+                Arguments.of(TABLE + SERVICE.replace("port 80", "tcp port ntp"), "test.conf:7: port ntp is UDP only; this port is TCP"),
                 Arguments.of(TABLE + SERVICE.replace("table web", "table web\n kill sessions"),
                         "test.conf:9: syntax error: expected 'states', got 'sessions'"),
                 Arguments.of(TABLE + SERVICE + "relay r {\n forward to 10.0.0.9 port 80\n}\n",
@@ -164,7 +164,11 @@ class ConfigErrorTest {
                         + " (letters, digits, '_', '.' and '-', not starting with '.')"),
                 Arguments.of(TABLE.replace("check tcp", "check tcp\n demote \"..\"") + SERVICE,
                         "test.conf:4: invalid demote group name: .. (letters, digits, '_', '.' and '-',"
-                        + " not starting with '.')"));
+                        + " not starting with '.')"),
+                // Unquoted, the lexer reads no word there: it was "syntax error: expected demote
+                // group name, got character '.'" (probe H).
+                Arguments.of("demote .carp\n" + TABLE + SERVICE, "test.conf:1: invalid demote group name: it starts"
+                        + " with '.' (letters, digits, '_', '.' and '-', not starting with '.')"));
     }
 
     @ParameterizedTest
