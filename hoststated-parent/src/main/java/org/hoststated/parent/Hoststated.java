@@ -48,7 +48,7 @@ public final class Hoststated implements Callable<Integer> {
     @Option(names = "-D", paramLabel = "macro=value", description = "Define a macro; it overrides the file's.")
     List<String> defines = new ArrayList<>();
 
-    @Option(names = "-f", paramLabel = "file", description = "Configuration file (default ${DEFAULT-VALUE}).",
+    @Option(names = "-f", paramLabel = "file", description = "Configuration file, by default:%n${DEFAULT-VALUE}",
             showDefaultValue = CommandLine.Help.Visibility.NEVER)
     Path file = Path.of(DEFAULT_CONFIG);
 
