@@ -113,6 +113,13 @@ public final class Hoststated implements Callable<Integer> {
         LogConfig.init("hoststated", "parent", foreground || configTest, verbose);
         ConfigSource source = new ConfigSource(file, macros);
         ConfigSource.Outcome o = source.load();
+        if (!o.ok()) {
+            // Errors and warnings in the order of the file's lines, as an operator fixes them.
+            for (String line : DiagnosticOrder.lines(o.errors(), detached ? List.of() : o.warnings())) {
+                err.println(line);
+            }
+            return 1;
+        }
         // Not again in the detached copy: the JVM on the terminal printed them, and it shows
         // what the copy prints only when the copy fails to start.
         for (Diagnostic w : detached ? List.<Diagnostic>of() : o.warnings()) {
@@ -121,12 +128,6 @@ public final class Hoststated implements Callable<Integer> {
         // As relayd's -v: macros defined and never used.
         for (Diagnostic w : detached || !verbose ? List.<Diagnostic>of() : o.verboseWarnings()) {
             err.println(w + " (warning)");
-        }
-        if (!o.ok()) {
-            for (Diagnostic d : o.errors()) {
-                err.println(d);
-            }
-            return 1;
         }
         if (configTest) {
             for (String w : KeyPairs.problems(o.loaded().config())) {

@@ -85,7 +85,9 @@ final class Validator {
                 diag.error(t.intervalPos != null ? t.intervalPos : t.pos, "table " + t.name
                         + " interval must be a multiple of the global interval");
             }
-            if (!used.contains(t.name)) {
+            // With errors, the statement that used it may be one of them (a relay's misspelt
+            // "table t roundrobbin"): a warning then sent the operator after the wrong line.
+            if (!used.contains(t.name) && !diag.hasErrors()) {
                 // Unused tables are checked (listed after the relays); a template has no port to
                 // check and no copy to list, and was dropped in silence.
                 diag.warning(t.pos, "unused table: " + t.name
