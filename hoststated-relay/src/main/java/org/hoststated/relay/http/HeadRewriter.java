@@ -620,7 +620,8 @@ final class HeadRewriter {
             // query at ';', read it: a filter refuses what it matches there, an expect needs it
             // to match there too.
             for (String[] c : cookie ? p.splitCookies() : p.splitQuery()) {
-                if (c[0].equalsIgnoreCase(n.key()) || cookie && TargetNormalizer.cookie(c[0]).equalsIgnoreCase(n.key())) {
+                if (Pairs.sameVariable(c[0], n.key())
+                        || cookie && Pairs.sameVariable(TargetNormalizer.cookie(c[0]), n.key())) {
                     String text = cookie ? TargetNormalizer.utf8(c[1]) : c[1];
                     boolean m = n.action() == Action.FILTER
                             ? Glob.matchesIgnoringCase(n.value(), c[1]) || Glob.matchesIgnoringCase(n.value(), text)

@@ -74,10 +74,25 @@ final class Pairs {
         return names.size();
     }
 
-    /** Whether pair i is named {@code key}; a cookie also when its name decoded is (see {@link #decodedCookieValue}). */
+    /**
+     * Whether pair i is named {@code key}; a cookie also when its name decoded is (see
+     * {@link #decodedCookieValue}); either also as PHP's array form of it ({@code key[]},
+     * {@code key[a]}), which PHP reads as that variable: {@code q[]=bad} passed a filter of
+     * {@code q} (probe I).
+     */
     boolean nameIs(int i, String key) {
         String n = matchNames.get(i);
-        return n.equalsIgnoreCase(key) || !decode && TargetNormalizer.cookie(n).equalsIgnoreCase(key);
+        return sameVariable(n, key) || !decode && sameVariable(TargetNormalizer.cookie(n), key);
+    }
+
+    /** Whether the variable {@code name} is {@code key}: without case, or as PHP's array form of it. */
+    static boolean sameVariable(String name, String key) {
+        if (name.equalsIgnoreCase(key)) {
+            return true;
+        }
+        int k = key.length();
+        return name.length() > k + 1 && name.charAt(k) == '[' && name.endsWith("]") && key.indexOf('[') < 0
+                && name.regionMatches(true, 0, key, 0, k);
     }
 
     /**
@@ -235,7 +250,7 @@ final class Pairs {
 
     /** Whether the name {@code raw}, as received, is {@code key}, read as {@link #nameIs} reads names. */
     private boolean named(String raw, String key) {
-        return decoded(raw).equalsIgnoreCase(key) || !decode && TargetNormalizer.cookie(raw).equalsIgnoreCase(key);
+        return sameVariable(decoded(raw), key) || !decode && sameVariable(TargetNormalizer.cookie(raw), key);
     }
 
     /**

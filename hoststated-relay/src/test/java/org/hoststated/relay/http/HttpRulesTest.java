@@ -616,7 +616,8 @@ class HttpRulesTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"/admin", "//admin", "/./admin", "/x/../admin",
         "/%61dmin", "/%2e%2E/admin", "/x//..//admin/", "/public/%2e%2e/ADMIN/x", "/?q=attack",
         "/?q=%61ttack", "/?%71=attack", "/?Q=at%74ack&x=1", "/?x=1&q=%61%74%74%61%63%6B", "/%2Fadmin",
-        "/x%2F..%2Fadmin", "/a%5c..%5cadmin", "/..;/admin", "/public/..;/admin", "/public/..;x=1/admin"})
+        "/x%2F..%2Fadmin", "/a%5c..%5cadmin", "/..;/admin", "/public/..;/admin", "/public/..;x=1/admin",
+        "/?q[]=attack", "/?q%5B%5D=attack", "/?Q[a][b]=attack", "/?x=1;q[]=attack"})
     void encodedAndDotSegmentSpellingsAreFilteredLikeWhatTheServerReads(String target) throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = relay(b).returnError(null)
@@ -636,7 +637,8 @@ class HttpRulesTest {
             for (String target : new String[] {"/", "/public", "//public/./a/../b", "/%7Euser/%61dministrator%3b",
                 "/administrator/../public", "/x/admin", "/?q=%61ttacks&x=%2B+%20", "/?q=benign+attack",
                 "/?qq=attack", "/p%3Fq=attack", "/p?a=1&&q", "/api/v4/projects/group%2Fname", "/api/queues/%2F/q",
-                "/p?q=100%", "/p?utm=50%off&q=%", "/p?f={\"name\":\"x\"}&t=<b>", "/p?s=\u00c3\u00a9"}) {
+                "/p?q=100%", "/p?utm=50%off&q=%", "/p?f={\"name\":\"x\"}&t=<b>", "/p?s=\u00c3\u00a9",
+                "/p?qq[]=attack", "/p?q[=attack", "/p?q[]=fine"}) {
                 String sent = "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n";
                 assertEquals(sent, r.forwarded(sent), target);
             }
@@ -680,6 +682,9 @@ class HttpRulesTest {
                         .node(REQ, NodeType.QUERY, Action.CHANGE, "lang", "en").start()) {
             assertTrue(r.forwarded("GET /p?%64ebug=1&x=%61+b&%6Cang=de HTTP/1.1\r\nHost: a\r\n\r\n")
                     .startsWith("GET /p?x=%61+b&%6Cang=en HTTP/1.1\r\n"));
+            // PHP reads debug[] and debug[a] as debug: they go too.
+            assertTrue(r.forwarded("GET /p?debug[]=1&x=2&debug[a]=3 HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .startsWith("GET /p?x=2&lang=en HTTP/1.1\r\n"));
         }
     }
 
