@@ -45,6 +45,24 @@ public record ProtocolNode(Direction dir, NodeType type, Action action, String k
                 && HOP_BY_HOP.contains(key.toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * Whether this would write a Connection option other than close and keep-alive (the
+     * relay acts on close alone; an upgrade it wrote opens no tunnel), so the parser warns.
+     */
+    public boolean writesConnectionOption() {
+        if (type != NodeType.HEADER || !(action == Action.APPEND || action == Action.CHANGE)
+                || !key.equalsIgnoreCase("Connection") || value == null) {
+            return false;
+        }
+        for (String option : value.split(",")) {
+            String o = option.strip();
+            if (!o.isEmpty() && !o.equalsIgnoreCase("close") && !o.equalsIgnoreCase("keep-alive")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether this removes a request's Host, without which an HTTP/1.1 request is invalid (RFC 9112 3.2). */
     public boolean removesHost() {
         return type == NodeType.HEADER && action == Action.REMOVE && dir == Direction.REQUEST

@@ -258,6 +258,9 @@ final class ProtocolParser {
         } else if (node.writesHopByHop()) {
             ctx.diag.warning(a, a.text() + " on " + key + ": a hop-by-hop field, sent as written; the relay does not act"
                     + " on it");
+        } else if (node.writesConnectionOption()) {
+            ctx.diag.warning(a, a.text() + " on " + key + ": an option other than close and keep-alive, sent as written;"
+                    + " the relay does not act on it");
         } else if (node.removesHost()) {
             ctx.diag.warning(a, "remove on " + key + ": servers refuse an HTTP/1.1 request without Host (400)");
         }

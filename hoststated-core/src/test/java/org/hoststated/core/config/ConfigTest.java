@@ -449,13 +449,14 @@ class ConfigTest {
                 + " request header change \"Keep-Alive\" to \"timeout=1\"\n request header append \"h2c\" to \"upgrade\"\n"
                 + " request header remove \"Host\"\n request header change \"Connection\" to \"close\"\n"
                 + " request header change \"Host\" to \"a\"\n response header remove \"Host\"\n"
-                + " request header remove \"TE\"\n}\n"
+                + " request header remove \"TE\"\n request header append \"upgrade\" to \"Connection\"\n}\n"
                 + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
         assertTrue(r.ok(), () -> r.errors().toString());
         assertEquals("[test.conf:12: change on Keep-Alive: a hop-by-hop field, sent as written; the relay does not act "
                 + "on it, test.conf:13: append on upgrade: a hop-by-hop field, sent as written; the relay does not act "
-                + "on it, test.conf:14: remove on Host: servers refuse an HTTP/1.1 request without Host (400)]",
-                r.warnings().toString());
+                + "on it, test.conf:14: remove on Host: servers refuse an HTTP/1.1 request without Host (400), "
+                + "test.conf:19: append on Connection: an option other than close and keep-alive, sent as written; "
+                + "the relay does not act on it]", r.warnings().toString());
     }
 
     /**

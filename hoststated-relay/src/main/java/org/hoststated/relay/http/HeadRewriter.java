@@ -371,6 +371,15 @@ final class HeadRewriter {
         return false;
     }
 
+    /** Drops the head's fields named {@code lower} (after {@link #apply}). */
+    void drop(byte[] lower) {
+        for (int f = 0; f < fields(); f++) {
+            if (fate[f] != DROP && named(f, lower)) {
+                drop(f);
+            }
+        }
+    }
+
     /** The values of the head's fields named {@code lower} as {@link #write} sends them, joined as a list; null when none. */
     String values(byte[] lower) {
         String joined = null;

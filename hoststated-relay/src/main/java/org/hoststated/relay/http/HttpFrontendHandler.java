@@ -316,6 +316,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             if (keepServer && !closeServer) {
                 requestRules.connection("keep-alive");
             }
+            if (closeServer && head.upgradeRequest()) {
+                // The close took the upgrade option's place: an Upgrade without it is no offer
+                // (RFC 9110 7.8), so it goes, and a 101 is refused as one nobody asked for.
+                requestRules.drop(HttpHead.UPGRADE);
+            }
         }
         body = head.chunked ? chunked.reset(HopByHopFields.named(head)) : head.contentLength > 0 ? fixed.reset(head.contentLength) : null;
         // Only a request that can be resent goes over an idle connection of the pool: its server
@@ -660,6 +665,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 // before it read that is not served by the old generation's rules and hosts
                 // (RFC 9112 9.6); the client sends it again on a new connection.
                 endRetired();
+            } else if (requestDone && (persistentRequest || cumulation != null)) {
+                // The client, which kept its connection, may have sent its next request
+                // already: a close with it unread would be a reset, which could destroy the
+                // end of this response on its way (probe J: 2 of 3 MB arrived, then a reset).
+                RelaySession.setReason(client, "done");
+                closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
             } else {
                 endAfterFlush();
             }

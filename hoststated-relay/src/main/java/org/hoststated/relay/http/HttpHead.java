@@ -3,6 +3,7 @@ package org.hoststated.relay.http;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * One parsed request or response head, as offsets into the buffer that holds it: the relay
@@ -30,7 +31,6 @@ final class HttpHead {
     static final byte[] PROXY_CONNECTION = lower("proxy-connection");
     static final byte[] TE = lower("te");
     private static final byte[] CHUNKED = lower("chunked");
-    private static final byte[] H2C = lower("h2c");
     private static final byte[] CLOSE = lower("close");
     static final byte[] KEEP_ALIVE = lower("keep-alive");
     static final byte[] EXPECT = lower("expect");
@@ -107,9 +107,9 @@ final class HttpHead {
     boolean connectionUpgrade;
     boolean upgrade;
     /**
-     * The Upgrade field offers HTTP/2 over cleartext ({@code h2c}, with a version or not), or
-     * lists something that is not a protocol ({@code token ["/" token]}, RFC 9110 7.8): a
-     * server could read {@code h2c;q=1} as h2c.
+     * The Upgrade field offers HTTP/2 ({@code h2c}, {@code h2}, {@code HTTP/2.0}, a draft's
+     * name), or lists something that is not a protocol ({@code token ["/" token]}, RFC 9110
+     * 7.8): a server could read {@code h2c;q=1} as h2c.
      */
     boolean h2c;
     /**
@@ -536,10 +536,21 @@ final class HttpHead {
             int te = trimEnd(ts, e);
             if (ts < te) {
                 int name = protocolNameEnd(ts, te);
-                h2c |= name < 0 || equalsLower(ts, name, H2C);
+                h2c |= name < 0 || http2(text(ts, te).toLowerCase(Locale.ROOT), name - ts);
             }
             i = e + 1;
         }
+    }
+
+    /**
+     * Whether the Upgrade protocol {@code p} (lower case, its name {@code nameLength} long) is
+     * HTTP/2 in some spelling: h2c, h2, their drafts (h2c-14), or HTTP/2.0 (probe J: those
+     * reached servers, and a 101 to them was tunnelled).
+     */
+    private static boolean http2(String p, int nameLength) {
+        String name = p.substring(0, nameLength);
+        return name.equals("h2c") || name.equals("h2") || name.startsWith("h2c-") || name.startsWith("h2-")
+                || name.equals("http") && p.startsWith("2", nameLength + 1);
     }
 
     /**

@@ -227,7 +227,8 @@ class HttpNormalisationTest {
      * its HTTP2-Settings, probe I).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"h2c", "H2C", "foo, h2c", "h2c/1", "websocket, h2c;q=1", "web socket"})
+    @ValueSource(strings = {"h2c", "H2C", "foo, h2c", "h2c/1", "websocket, h2c;q=1", "web socket", "h2", "HTTP/2.0",
+        "h2c-14"})
     void anH2cUpgradeIsNotOffered(String offer) throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
                 HttpRelayFixture r = HttpRelayTest.forward(b)) {

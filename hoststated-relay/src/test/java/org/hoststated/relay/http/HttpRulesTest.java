@@ -877,4 +877,68 @@ class HttpRulesTest {
             assertEquals(1, b.seen.size(), b.seen::toString);
         }
     }
+
+    /**
+     * The client's connection, closed after a response a rule made say close, may hold the
+     * next request already: the relay half-closes and drains it instead of closing with it
+     * unread, which reset the connection and cut the end of the response still on its way
+     * (probe J: 2 of 3 MB arrived, then a reset, logged as done).
+     */
+    @Test
+    void aClientClosedAfterARulesCloseGetsTheWholeResponseThoughItSentMore() throws Exception {
+        int size = 3_000_000;
+        RawBackend.Script big = (be, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
+                out.write(new byte[size]);
+                out.flush();
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, big);
+                HttpRelayFixture r = relay(b).node(RES, NodeType.HEADER, Action.CHANGE, "Connection", "close").start()) {
+            java.net.Socket s = new java.net.Socket();
+            s.setReceiveBufferSize(16 * 1024);
+            s.connect(r.address, 5000);
+            try (RawClient c = new RawClient(s)) {
+                c.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\nPOST /next HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n");
+                c.send(new byte[200_000]);
+                Thread.sleep(1000);
+                RawClient.Response res = c.read();
+                assertEquals(size, res.body().length);
+                assertEquals("close", res.header("Connection"));
+                assertEquals(-1, c.in.read(), "a FIN after the whole response, not a reset");
+            }
+        }
+    }
+
+    /**
+     * A close a rule writes takes the upgrade option's place: the Upgrade without it is no
+     * offer (RFC 9110 7.8) and goes too, and a server that switches anyway gets a 502. The
+     * server got Upgrade without the option (probe J).
+     */
+    @Test
+    void aRulesCloseOnAnUpgradeRequestLeavesNoOffer() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            be.seen.add(RawBackend.head(in));
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        }); HttpRelayFixture r = relay(b).node(REQ, NodeType.HEADER, Action.CHANGE, "Connection", "close").start();
+                RawClient c = r.client()) {
+            c.send("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            assertEquals(502, c.read().status());
+            assertEquals("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", b.seen.poll());
+        }
+    }
+
+    /** A 101 that a response rule makes say close would open a tunnel its client refuses: a 502 (probe J). */
+    @Test
+    void a101ThatARuleClosesIsRefused() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        }); HttpRelayFixture r = relay(b).node(RES, NodeType.HEADER, Action.CHANGE, "Connection", "close").start();
+                RawClient c = r.client()) {
+            c.send("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            assertEquals(502, c.read().status());
+        }
+    }
 }
