@@ -65,7 +65,9 @@ public final class Hoststated implements Callable<Integer> {
     public static void main(String[] args) {
         Daemonizer.rememberArguments(args);
         ChannelIdSeed.install();
-        System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+        int status = commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+        LogConfig.flush(); // what a syslog daemon that is behind has not taken yet
+        System.exit(status);
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {

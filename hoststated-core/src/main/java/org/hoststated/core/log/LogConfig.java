@@ -102,9 +102,8 @@ public final class LogConfig {
     }
 
     /**
-     * Makes sure everything logged so far has left the process, before Runtime.halt. Every sink
-     * writes synchronously and unbuffered, so there is nothing to wait for today; callers call it
-     * anyway so that a buffered sink can be added later.
+     * Sends what the syslog sink still holds (its daemon was behind or away), as far as the
+     * daemon takes it, before an exit; stderr is written unbuffered. Never blocks.
      */
     public static void flush() {
         sink.flush();

@@ -19,15 +19,15 @@ import org.slf4j.event.Level;
  * format, facility daemon) over an AF_UNIX datagram socket connected at start-up, so that it
  * keeps working in a chroot without /dev/log.
  *
- * <p>Never blocks: a send that would block (the syslog daemon is behind) drops the message and
- * counts it; the next message that gets through is preceded by a line saying how many were lost.
- * A syslog daemon that restarts makes a new socket, and the old connection refuses every send:
- * the sink connects to the path again at once (the parent, outside any chroot) and sends the
- * message there. Where that fails (an engine, whose chroot hides /dev/log; no syslog daemon at
- * all) it asks the {@link #onLost} hook for a socket, which the parent passes
- * ({@link LogConfig#adoptSyslog}), holds the latest {@value #MAX_HELD} messages meanwhile, with
- * their time, for the socket to come, and tries again at most every {@value #RETRY_SECONDS} s
- * while messages come. Writes are serialised by a lock held only for non-blocking send(2)s or a
+ * <p>Never blocks: what the syslog daemon does not take now (its queue is full: ten datagrams
+ * by default on Linux) is held, the latest {@value #MAX_HELD} messages with their time, and sent
+ * in order before the next message, or at {@link #flush} before an exit; older ones are counted,
+ * and a line says how many were lost. A syslog daemon that restarts makes a new socket, and the
+ * old connection refuses every send: the sink connects to the path again at once (the parent,
+ * outside any chroot) and sends the message there. Where that fails (an engine, whose chroot
+ * hides /dev/log; no syslog daemon at all) it asks the {@link #onLost} hook for a socket, which
+ * the parent passes ({@link LogConfig#adoptSyslog}), holds meanwhile, and tries again at most
+ * every {@value #RETRY_SECONDS} s while messages come. Writes are serialised by a lock held only for non-blocking send(2)s or a
  * connect(2); the hook must not log.
  */
 final class SyslogSink implements LogSink {
@@ -46,7 +46,7 @@ final class SyslogSink implements LogSink {
     private UnixDatagramSocket socket; // guarded by this; null: none connected
     /** Datagrams waiting for a syslog daemon, oldest first; guarded by this. */
     private final ArrayDeque<byte[]> held = new ArrayDeque<>();
-    private long dropped;  // guarded by this: messages lost since the last that got through
+    private long dropped;  // guarded by this: messages let go from a full hold, not yet said
     private long lastTry = System.nanoTime(); // guarded by this
     private Runnable onLost; // guarded by this
     private boolean closed; // guarded by this
@@ -127,7 +127,7 @@ final class SyslogSink implements LogSink {
         }
     }
 
-    /** Sends what is held, and says how many were dropped: false if a socket is not there for it all. */
+    /** Says how many were let go, then sends what is held: false if the daemon did not take it all. */
     private boolean sendHeld() {
         if (dropped > 0) {
             byte[] lost = datagram(Level.WARN, "syslog: " + dropped + " messages lost");
@@ -145,18 +145,16 @@ final class SyslogSink implements LogSink {
         return true;
     }
 
-    /** Sends {@code datagram}; a full queue drops it, a daemon gone is connected again or held for. */
+    /** Sends {@code datagram}; held when the queue is full or the daemon gone (then connected again). */
     private void send(byte[] datagram) {
         if (trySend(datagram)) {
             return;
         }
-        if (socket != null) {
-            dropped++; // the syslog daemon is behind: dropped, not held, so it is never blocked on
-            return;
+        if (socket == null) {
+            retry(); // it went away: the new one is tried at once
         }
-        retry(); // it went away: the new one is tried at once
         if (socket == null || !trySend(datagram)) {
-            hold(datagram);
+            hold(datagram); // never blocked on: what the daemon does not take now waits here
         }
     }
 
@@ -204,9 +202,18 @@ final class SyslogSink implements LogSink {
         };
     }
 
+    /** Sends what is held, as far as the syslog daemon takes it: before an exit, for one. */
     @Override
-    public void flush() {
-        // datagrams leave at once
+    public synchronized void flush() {
+        if (closed || held.isEmpty() && dropped == 0) {
+            return;
+        }
+        if (socket == null) {
+            retry();
+        }
+        if (socket != null) {
+            sendHeld();
+        }
     }
 
     @Override

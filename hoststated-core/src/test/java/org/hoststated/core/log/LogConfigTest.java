@@ -123,6 +123,28 @@ class LogConfigTest {
         }
     }
 
+    /**
+     * A syslog daemon that is behind (its queue full: 10 datagrams by default) gets what the
+     * sink held meanwhile at the next message, or at the flush before an exit, in order.
+     */
+    @Test
+    void aBurstBeyondTheQueueIsHeldAndFlushed(@TempDir Path tmp) throws IOException {
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
+            LogConfig.init("hoststated", "parent", false, false, devLog);
+            int burst = 40;
+            for (int i = 0; i < burst; i++) {
+                log.info("line " + i);
+            }
+            // Each read leaves room for one more, which the flush sends: the queue is never
+            // empty while something is held, so no read waits.
+            for (int i = 0; i < burst; i++) {
+                LogConfig.flush();
+                assertDatagram(syslogd, 30, "line " + i);
+            }
+        }
+    }
+
     @Test
     void stderrLinesStartWithTheProcessName() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
