@@ -49,6 +49,7 @@ public final class Pfe extends Engine {
     private final DemoteTracker demotes = new DemoteTracker();
     /** Services whose rules are in the kernel, for the monitor's push and pull events. */
     private final Set<String> pushed = new HashSet<>();
+    private final TableChanges tableChanges = new TableChanges();
     /** Flows to cut at the next kernel sync ({@code kill states}). */
     private final List<L3Backend.StateKill> pendingKills = new ArrayList<>();
     private PfeState state;
@@ -123,6 +124,7 @@ public final class Pfe extends Engine {
             ReplacedBackend.close(backend, g.l3KeepRules(), pendingKills);
             pendingKills.clear();
             pushed.clear();
+            tableChanges.clear();
         }
         backend = L3Backends.open(config);
         boolean previousRules = backend.start();
@@ -423,6 +425,9 @@ public final class Pfe extends Engine {
         List<L3Backend.Redirect> redirects = state.redirects();
         backend.apply(redirects, StateKills.stillGone(pendingKills, redirects), l3ChangedAt);
         pendingKills.clear();
+        for (int table : tableChanges.since(state.services, redirects)) {
+            parent().send(MessageType.CTL_TABLE_CHANGED, new ObjId(state.generation, table));
+        }
         for (ServiceEntry s : state.services) {
             boolean up = !s.disabled && s.activeTable() != null;
             if (up != pushed.contains(s.config.name())) {
