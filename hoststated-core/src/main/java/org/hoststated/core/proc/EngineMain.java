@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The main loop every child engine runs, in relayd's order: set up logging, take privileged
- * resources, preload what a chroot would hide, chroot and drop privileges, then serve the
- * channels on one event loop until the parent's channel closes.
+ * The main loop every child engine runs, in relayd's order: set up logging, preload what a
+ * chroot would hide (chrooted engines only), take privileged resources, chroot and drop
+ * privileges, then serve the channels on one event loop until the parent's channel closes.
  */
 public final class EngineMain {
     private static final Logger log = LoggerFactory.getLogger(EngineMain.class);
