@@ -10,8 +10,8 @@
 # AppCDS archive that speeds up hoststatectl), the manuals in PREFIX/share/man, bash completion,
 # a sample SYSCONFDIR/hoststated.conf (never over an existing one), and the systemd unit (Linux
 # running systemd, or any DESTDIR) or the rc.d script (OpenBSD). Creates the unprivileged user
-# _hoststated and its home /var/empty when missing. Run as root. With DESTDIR, neither the user nor hoststatectl's
-# class data archive is made: a package's post-install step should run
+# _hoststated and its home /var/empty when missing. Run as root. With DESTDIR, neither the user
+# nor hoststatectl's class data archive is made: a package's post-install step should run
 #   HOSTSTATECTL_MAKE_ARCHIVE=1 PREFIX/bin/hoststatectl
 # (and again after the Java runtime is upgraded; until then the CLI just starts slower).
 set -eu
