@@ -18,12 +18,13 @@ final class BrokenStatements {
 
     /**
      * Whether a broken statement may have been one of {@code keywords}: it began with one, or
-     * with a word that is no keyword at all (a misspelled one could have been any statement).
+     * with a word that is no keyword at all (a misspelled one could have been any statement),
+     * or it was an include that failed (its file could have held any).
      */
     boolean mayHaveBeen(String... keywords) {
         for (Token t : first) {
-            if (t.kind() != Token.Kind.KEYWORD) {
-                return true;
+            if (t.kind() != Token.Kind.KEYWORD || t.text().equals("include")) {
+                return true; // a misspelt keyword, or a file that could not be included
             }
             for (String k : keywords) {
                 if (t.text().equals(k)) {

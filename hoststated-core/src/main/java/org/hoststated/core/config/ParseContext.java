@@ -383,7 +383,8 @@ final class ParseContext {
     }
 
     /** An {@code include "file"} statement; the keyword is next. */
-    void include() {
+    /** An {@code include} statement; false when the file could not be included (reported). */
+    boolean include() {
         Token kw = in.next();
         Token file = in.next();
         if (!file.isString()) {
@@ -395,7 +396,7 @@ final class ParseContext {
         } else if (!end.is(Token.Kind.EOF)) {
             throw unexpected(end, "end of line");
         }
-        in.include(file.text(), kw);
+        return in.include(file.text(), kw);
     }
 
     interface Statement {
@@ -433,15 +434,17 @@ final class ParseContext {
                     return broken;
                 }
                 default -> {
+                    // An include that failed may have held any of the block's statements.
+                    boolean[] included = {true};
                     boolean ok = guarded(() -> {
                         if (in.peek().isKeyword("include")) {
-                            include();
+                            included[0] = include();
                         } else {
                             statement.parse();
                             endStatement();
                         }
                     });
-                    if (!ok) {
+                    if (!ok || !included[0]) {
                         broken.add(t);
                     }
                 }

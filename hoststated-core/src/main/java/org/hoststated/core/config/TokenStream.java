@@ -75,18 +75,18 @@ final class TokenStream {
 
     /**
      * Reads an included file; its tokens come next. Called with no lookahead pending beyond
-     * the end of the include statement.
+     * the end of the include statement. False, with the error reported, when it cannot.
      */
-    void include(String name, Token at) {
+    boolean include(String name, Token at) {
         // The stack holds the configuration file too: it is no include.
         if (stack.size() > MAX_INCLUDE_DEPTH) {
             diag.error(at, "include nested too deeply: " + Messages.clip(name));
-            return;
+            return false;
         }
         if (name.isEmpty()) {
             // Resolved, it would be the including file's directory: "is a directory".
             diag.error(at, "cannot include an empty file name");
-            return;
+            return false;
         }
         Path dir = stack.peek().dir();
         Path path;
@@ -94,24 +94,25 @@ final class TokenStream {
             path = dir == null ? Path.of(name) : dir.resolve(name);
         } catch (RuntimeException e) {
             diag.error(at, "cannot include " + Messages.clip(name) + ": invalid path");
-            return;
+            return false;
         }
         Path canonical = canonical(path);
         for (Source s : stack) {
             if (canonical != null && canonical.equals(s.canonical())) {
                 diag.error(at, "include loop: " + Messages.clip(name));
-                return;
+                return false;
             }
         }
         String text = read(path, name, at);
         if (text == null) {
-            return;
+            return false;
         }
         // A pending EOF of the outer file would otherwise come before the included text;
         // the outer lexer gives EOF again when the included file is done.
         ahead.removeIf(t -> t.kind() == Token.Kind.EOF);
         Path parent = path.toAbsolutePath().getParent();
         stack.push(new Source(new Lexer(text, path.toString(), macros, diag), parent, canonical));
+        return true;
     }
 
     private String read(Path path, String name, Token at) {

@@ -182,6 +182,17 @@ class ConfigErrorTest {
     }
 
     /**
+     * An include that fails inside a block may have held any of its statements: the table is
+     * not also said to have no hosts and no check, which came first in line order (probe H).
+     */
+    @Test
+    void aFailedIncludeInABlockIsTheOnlyError() {
+        LoadResult r = TestConfigs.parse("table web {\n include \"/nonexistent/web.inc\"\n}\n" + SERVICE);
+        assertEquals(List.of("test.conf:2: cannot include /nonexistent/web.inc: no such file"),
+                r.errors().stream().map(Object::toString).toList());
+    }
+
+    /**
      * A bad option inside {@code tcp { ... }} or {@code ssl { ... }} is one error: reading goes
      * on with the list's next option and the protocol's next statement. The list's closing
      * brace was taken for the protocol's, so its later lines were read as top-level
