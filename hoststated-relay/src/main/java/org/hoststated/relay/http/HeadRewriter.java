@@ -209,11 +209,7 @@ final class HeadRewriter {
     void applyToInterim(HttpHead head) {
         begin(head, 0);
         for (HttpRules.Rule r : interimRemoves) {
-            for (int f = 0; f < fields(); f++) {
-                if (fate[f] != DROP && named(f, r.keyLower())) {
-                    drop(f);
-                }
-            }
+            drop(r.keyLower());
         }
     }
 

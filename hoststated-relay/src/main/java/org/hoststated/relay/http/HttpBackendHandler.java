@@ -446,12 +446,13 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if ((last || status == 101) && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming
                 || normalised || rechunk || head.laterVersion || head.repeatedContentLength)) {
             rules.apply(head, 0);
-            if (status == 101 && rules.closeByRule()) {
+            boolean ruleCloses = rules.closeByRule();
+            if (status == 101 && ruleCloses) {
                 // The client would get a 101 that says close, which no websocket client takes,
                 // over a tunnel that stayed open (probe J): the close is the operator's word.
                 throw new HttpException(502, "a rule closes the connection the 101 would tunnel");
             }
-            if (last && rules.closeByRule()) {
+            if (last && ruleCloses) {
                 // A rule told the client that its connection closes (RFC 9112 9.6): it does,
                 // after this response, and nothing more need say so.
                 clientPersistent = false;
