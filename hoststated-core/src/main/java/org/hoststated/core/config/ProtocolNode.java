@@ -41,8 +41,7 @@ public record ProtocolNode(Direction dir, NodeType type, Action action, String k
      * without acting on it (an Upgrade it wrote opens no tunnel), so the parser warns.
      */
     public boolean writesHopByHop() {
-        return type == NodeType.HEADER && (action == Action.APPEND || action == Action.CHANGE)
-                && HOP_BY_HOP.contains(key.toLowerCase(Locale.ROOT));
+        return writesHeader() && HOP_BY_HOP.contains(key.toLowerCase(Locale.ROOT));
     }
 
     /**
@@ -50,8 +49,7 @@ public record ProtocolNode(Direction dir, NodeType type, Action action, String k
      * relay acts on close alone; an upgrade it wrote opens no tunnel), so the parser warns.
      */
     public boolean writesConnectionOption() {
-        if (type != NodeType.HEADER || !(action == Action.APPEND || action == Action.CHANGE)
-                || !key.equalsIgnoreCase("Connection") || value == null) {
+        if (!writesHeader() || !key.equalsIgnoreCase("Connection") || value == null) {
             return false;
         }
         for (String option : value.split(",")) {
@@ -61,6 +59,11 @@ public record ProtocolNode(Direction dir, NodeType type, Action action, String k
             }
         }
         return false;
+    }
+
+    /** Whether this adds to or sets a header. */
+    private boolean writesHeader() {
+        return type == NodeType.HEADER && (action == Action.APPEND || action == Action.CHANGE);
     }
 
     /** Whether this removes a request's Host, without which an HTTP/1.1 request is invalid (RFC 9112 3.2). */

@@ -65,10 +65,12 @@ public final class LogConfig {
      * logs nowhere until one starts.
      */
     public static boolean syslogListening() {
-        SyslogSink probe = SyslogSink.open("hoststated", DEV_LOG);
-        boolean listening = probe.connected();
-        probe.close();
-        return listening;
+        UnixDatagramSocket s = SyslogSink.connect(DEV_LOG);
+        if (s == null) {
+            return false;
+        }
+        SyslogSink.closeQuietly(s);
+        return true;
     }
 
     /**

@@ -63,18 +63,14 @@ final class SyslogSink implements LogSink {
         return new SyslogSink(ident, path, connect(path));
     }
 
-    private static UnixDatagramSocket connect(Path path) {
+    /** A socket connected to the syslog daemon at {@code path}; null when none listens there. */
+    static UnixDatagramSocket connect(Path path) {
         try {
             return UnixDatagramSocket.connect(path);
         } catch (IOException | RuntimeException e) {
             // no syslog daemon: as the brief says, fall back to nothing rather than fail start-up
             return null;
         }
-    }
-
-    /** Whether a syslog daemon was there when the sink connected. */
-    synchronized boolean connected() {
-        return socket != null;
     }
 
     /** Sets what asks for a new socket once the syslog daemon is lost (an engine asks its parent). */
@@ -228,7 +224,7 @@ final class SyslogSink implements LogSink {
         held.clear();
     }
 
-    private static void closeQuietly(UnixDatagramSocket s) {
+    static void closeQuietly(UnixDatagramSocket s) {
         if (s == null) {
             return;
         }
