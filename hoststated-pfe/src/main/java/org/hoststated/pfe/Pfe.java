@@ -1,9 +1,7 @@
 package org.hoststated.pfe;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.Globals;
@@ -47,9 +45,8 @@ public final class Pfe extends Engine {
     private static final long L3_HOLD_MAX_MS = 30_000;
 
     private final DemoteTracker demotes = new DemoteTracker();
-    /** Services whose rules are in the kernel, for the monitor's push and pull events. */
-    private final Set<String> pushed = new HashSet<>();
-    private final TableChanges tableChanges = new TableChanges();
+    /** What monitor clients are told of the services' rules. */
+    private final RulesetEvents rulesetEvents = new RulesetEvents();
     /** Flows to cut at the next kernel sync ({@code kill states}). */
     private final List<L3Backend.StateKill> pendingKills = new ArrayList<>();
     private PfeState state;
@@ -123,8 +120,7 @@ public final class Pfe extends Engine {
             // The reload's kills are of flows the old backend's rules made; none are left for the new one.
             ReplacedBackend.close(backend, g.l3KeepRules(), pendingKills);
             pendingKills.clear();
-            pushed.clear();
-            tableChanges.clear();
+            rulesetEvents.clear();
         }
         backend = L3Backends.open(config);
         boolean previousRules = backend.start();
@@ -425,20 +421,8 @@ public final class Pfe extends Engine {
         List<L3Backend.Redirect> redirects = state.redirects();
         backend.apply(redirects, StateKills.stillGone(pendingKills, redirects), l3ChangedAt);
         pendingKills.clear();
-        for (int table : tableChanges.since(state.services, redirects)) {
-            parent().send(MessageType.CTL_TABLE_CHANGED, new ObjId(state.generation, table));
-        }
-        for (ServiceEntry s : state.services) {
-            boolean up = !s.disabled && s.activeTable() != null;
-            if (up != pushed.contains(s.config.name())) {
-                MessageType t = up ? MessageType.CTL_PUSH_RULESET : MessageType.CTL_PULL_RULESET;
-                parent().send(t, new ObjId(state.generation, s.config.id()));
-                if (up) {
-                    pushed.add(s.config.name());
-                } else {
-                    pushed.remove(s.config.name());
-                }
-            }
+        for (RulesetEvents.Event e : rulesetEvents.since(state.services, redirects)) {
+            parent().send(e.type(), new ObjId(state.generation, e.id()));
         }
         for (Demote d : demotes.sync(state)) {
             log.debug("demote {} group {}", d.delta(), d.group());
