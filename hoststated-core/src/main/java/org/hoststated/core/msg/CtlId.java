@@ -1,6 +1,9 @@
 package org.hoststated.core.msg;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.util.Arrays;
 
 /**
  * What a control command names: an id, or a name when the operator typed one (as
@@ -40,16 +43,15 @@ public record CtlId(int id, String name) {
      * (probe G: only the configuration's spelling matched). A name that is not an address
      * literal is compared as written; no name is looked up in the DNS here.
      */
-    public boolean matchesHost(int objId, String objName, java.net.InetAddress address) {
+    public boolean matchesHost(int objId, String objName, InetAddress address) {
         if (matches(objId, objName)) {
             return true;
         }
-        if (name == null || address == null || !io.netty.util.NetUtil.isValidIpV6Address(name)
-                && !io.netty.util.NetUtil.isValidIpV4Address(name)) {
+        if (name == null || address == null || !NetUtil.isValidIpV6Address(name) && !NetUtil.isValidIpV4Address(name)) {
             return false;
         }
-        byte[] given = io.netty.util.NetUtil.createByteArrayFromIpAddressString(name);
-        return given != null && java.util.Arrays.equals(given, address.getAddress());
+        byte[] given = NetUtil.createByteArrayFromIpAddressString(name);
+        return given != null && Arrays.equals(given, address.getAddress());
     }
 
     @Override
