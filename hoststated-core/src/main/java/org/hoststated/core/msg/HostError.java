@@ -52,7 +52,14 @@ public enum HostError {
      */
     NO_ANSWER("connection closed without an answer"),
     /** The echo could not be sent: no route, or a local firewall refused it. */
-    ICMP_WRITE_FAIL("icmp write failed");
+    ICMP_WRITE_FAIL("icmp write failed"),
+    /** The connect met ENETUNREACH: no route to the host's network, or an ICMP net unreachable. */
+    TCP_CONNECT_NET_UNREACHABLE("tcp connect failed: network unreachable"),
+    /**
+     * The connect met EHOSTUNREACH (no neighbour answered, or an ICMP host unreachable came
+     * back), or ENETUNREACH where Netty's connect gives the two as one exception.
+     */
+    TCP_CONNECT_HOST_UNREACHABLE("tcp connect failed: no route to host");
 
     private final String text;
 

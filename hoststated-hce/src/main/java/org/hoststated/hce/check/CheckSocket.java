@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.NoRouteToHostException;
+import org.hoststated.core.msg.HostError;
 
 /**
  * A non-blocking TCP socket for one check, of the address's own family (Netty's default is a
@@ -24,6 +26,8 @@ final class CheckSocket extends Socket {
     static final int ECONNREFUSED = 111;
     static final int ECONNRESET = 104;
     static final int EPIPE = 32;
+    static final int ENETUNREACH = 101;
+    static final int EHOSTUNREACH = 113;
 
     private CheckSocket(int fd) {
         super(fd);
@@ -59,11 +63,30 @@ final class CheckSocket extends Socket {
         if (e instanceof Errors.NativeIoException n) {
             return -n.expectedErr();
         }
-        // Netty's connect exception keeps its errno private; its message carries strerror().
+        // Netty's connect exceptions keep their errno private. ENETUNREACH and EHOSTUNREACH
+        // both become a NoRouteToHostException without a text (told apart only when the
+        // kernel reports them later, through SO_ERROR); the others carry strerror().
+        if (e instanceof NoRouteToHostException) {
+            return EHOSTUNREACH;
+        }
         if (e instanceof ConnectException && e.getMessage() != null && e.getMessage().contains("Connection refused")) {
             return ECONNREFUSED;
         }
         return 0;
+    }
+
+    /**
+     * What a failed connect tells {@code show hosts}: refused and the two kinds of unreachable
+     * apart, as they point an operator at the service, the network or the host; anything else
+     * is a plain connect failure.
+     */
+    static HostError connectFailure(int errno) {
+        return switch (errno) {
+            case ECONNREFUSED -> HostError.TCP_CONNECT_REFUSED;
+            case ENETUNREACH -> HostError.TCP_CONNECT_NET_UNREACHABLE;
+            case EHOSTUNREACH -> HostError.TCP_CONNECT_HOST_UNREACHABLE;
+            default -> HostError.TCP_CONNECT_FAIL;
+        };
     }
 
     /** Whether an errno is the engine running out of resources rather than a host failing. */

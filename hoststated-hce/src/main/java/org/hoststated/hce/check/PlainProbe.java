@@ -287,10 +287,7 @@ public final class PlainProbe implements Probe {
                 // asks; a check that reads an answer got none.
                 return validator == null ? CheckResult.up(HostError.TCP_CONNECT_OK) : CheckResult.down(HostError.NO_ANSWER);
             }
-            if (errno == CheckSocket.ECONNREFUSED) {
-                return CheckResult.down(HostError.TCP_CONNECT_REFUSED);
-            }
-            return CheckSocket.overload(errno) ? CheckResult.OVERLOAD : CheckResult.down(HostError.TCP_CONNECT_FAIL);
+            return CheckSocket.overload(errno) ? CheckResult.OVERLOAD : CheckResult.down(CheckSocket.connectFailure(errno));
         }
 
         private void finish(CheckResult r) {

@@ -255,8 +255,7 @@ public final class TlsProbe implements Probe {
             if (CheckSocket.overload(errno)) {
                 return CheckResult.OVERLOAD;
             }
-            return CheckResult.down(errno == CheckSocket.ECONNREFUSED ? HostError.TCP_CONNECT_REFUSED
-                    : HostError.TCP_CONNECT_FAIL);
+            return CheckResult.down(CheckSocket.connectFailure(errno));
         }
 
         private void finish(CheckResult r) {

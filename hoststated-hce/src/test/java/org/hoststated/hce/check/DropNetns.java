@@ -8,7 +8,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A network namespace reached over a veth pair, whose nftables input chain drops TCP SYNs to one
- * port and ICMP echo requests: a host that is there but never answers. Needs root, {@code ip}
+ * port and ICMP echo requests: a host that is there but never answers. The two ports after it
+ * answer a SYN with an ICMP net unreachable and host unreachable, as a router on the way
+ * would. Needs root, {@code ip}
  * and {@code nft}; {@link #create} returns null (with the reason in {@link #why}) when it cannot
  * be set up. Names carry the {@code hce} prefix; {@link #close} removes the namespace, which
  * takes the veth pair and the nft table with it.
@@ -35,6 +37,8 @@ final class DropNetns implements AutoCloseable {
         run(List.of("ip", "netns", "del", NS)); // a leftover of an aborted run
         String rules = "table inet hce_drop { chain input { type filter hook input priority 0; policy accept;"
                 + " tcp dport " + droppedPort + " tcp flags & (syn | ack) == syn drop;"
+                + " tcp dport " + (droppedPort + 1) + " reject with icmp type net-unreachable;"
+                + " tcp dport " + (droppedPort + 2) + " reject with icmp type host-unreachable;"
                 + " icmp type echo-request drop; }; }";
         List<List<String>> setup = List.of(
                 List.of("ip", "netns", "add", NS),

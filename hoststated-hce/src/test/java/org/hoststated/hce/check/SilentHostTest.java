@@ -55,7 +55,24 @@ class SilentHostTest {
     void anotherPortOfTheSameHostIsRefused() {
         // The drop rule, not the route, makes the timeout: the host's kernel answers other ports.
         assertEquals(CheckResult.down(HostError.TCP_CONNECT_REFUSED),
-                CheckRunner.run(loop, new TcpCheck(plain), ns.host, PORT + 1, 2000));
+                CheckRunner.run(loop, new TcpCheck(plain), ns.host, PORT + 3, 2000));
+    }
+
+    @Test
+    void unreachableIsSaidAsSuchAtOnce() {
+        // ICMP unreachables end the connect with ENETUNREACH and EHOSTUNREACH, well before the
+        // deadline. The plain checks name each; the TLS one connects through Netty, which
+        // gives both as one exception: "no route to host".
+        Check tcp = new TcpCheck(plain);
+        assertEquals(CheckResult.down(HostError.TCP_CONNECT_NET_UNREACHABLE),
+                CheckRunner.run(loop, tcp, ns.host, PORT + 1, 5000));
+        assertEquals(CheckResult.down(HostError.TCP_CONNECT_HOST_UNREACHABLE),
+                CheckRunner.run(loop, tcp, ns.host, PORT + 2, 5000));
+        Check tls = new SslCheck(new TlsProbe(loop.loop()));
+        for (int port : new int[] {PORT + 1, PORT + 2}) {
+            assertEquals(CheckResult.down(HostError.TCP_CONNECT_HOST_UNREACHABLE),
+                    CheckRunner.run(loop, tls, ns.host, port, 5000));
+        }
     }
 
     @Test
