@@ -9,6 +9,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.hoststated.core.posix.UnixDatagramSocket;
@@ -21,7 +23,9 @@ import org.slf4j.event.Level;
  *
  * <p>Never blocks: what the syslog daemon does not take now (its queue is full: ten datagrams
  * by default on Linux) is held, the latest {@value #MAX_HELD} messages with their time, and sent
- * in order before the next message, or at {@link #flush} before an exit; older ones are counted,
+ * in order before the next message, by a timer {@value #FLUSH_MILLIS} ms after it was held (a
+ * daemon thread, started with the first message held, so that the last lines before a quiet
+ * spell are not kept back), or at {@link #flush} before an exit; older ones are counted,
  * and a line says how many were lost. A syslog daemon that restarts makes a new socket, and the
  * old connection refuses every send: the sink connects to the path again at once (the parent,
  * outside any chroot) and sends the message there. Where that fails (an engine, whose chroot
@@ -39,6 +43,8 @@ final class SyslogSink implements LogSink {
     static final long RETRY_SECONDS = 10;
     /** Messages held while no syslog daemon is connected; older ones are counted as lost. */
     static final int MAX_HELD = 100;
+    /** How long after a message was held the timer tries to send it, if nothing else has. */
+    static final long FLUSH_MILLIS = 1000;
 
     private final String tag;
     private final Path path;
@@ -50,6 +56,9 @@ final class SyslogSink implements LogSink {
     private long lastTry = System.nanoTime(); // guarded by this
     private Runnable onLost; // guarded by this
     private boolean closed; // guarded by this
+    /** Sends the hold when no message comes to do it; null until a first message is held. */
+    private ScheduledExecutorService timer; // guarded by this
+    private boolean flushDue; // guarded by this: the timer has a flush to run
 
     private SyslogSink(String ident, Path path, UnixDatagramSocket socket) {
         this.tag = ident + "[" + ProcessHandle.current().pid() + "]: ";
@@ -179,6 +188,31 @@ final class SyslogSink implements LogSink {
             dropped++;
         }
         held.addLast(datagram);
+        flushLater();
+    }
+
+    /** Has the timer flush once, {@link #FLUSH_MILLIS} from now, unless it is due already. */
+    private void flushLater() {
+        if (flushDue) {
+            return;
+        }
+        if (timer == null) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "syslog-hold");
+                t.setDaemon(true); // never keeps a process from exiting
+                return t;
+            });
+        }
+        flushDue = true;
+        timer.schedule(this::timedFlush, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void timedFlush() {
+        flushDue = false;
+        flush();
+        if (!closed && (!held.isEmpty() || dropped > 0)) {
+            flushLater(); // the daemon is still behind, or gone: try again later
+        }
     }
 
     private byte[] datagram(Level level, String message) {
@@ -219,6 +253,9 @@ final class SyslogSink implements LogSink {
             return;
         }
         closed = true;
+        if (timer != null) {
+            timer.shutdownNow();
+        }
         closeQuietly(socket);
         socket = null;
         held.clear();

@@ -2,6 +2,7 @@ package org.hoststated.core.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -142,6 +144,27 @@ class LogConfigTest {
                 LogConfig.flush();
                 assertDatagram(syslogd, 30, "line " + i);
             }
+        }
+    }
+
+    /**
+     * Without a next message or a flush, what is held goes out by the timer: the last lines
+     * before a quiet spell reach syslog within seconds, in order.
+     */
+    @Test
+    void whatIsHeldGoesOutWithoutANextMessage(@TempDir Path tmp) throws IOException {
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
+            LogConfig.init("hoststated", "parent", false, false, devLog);
+            int burst = 25; // more than the kernel queues: the timer has to come back
+            for (int i = 0; i < burst; i++) {
+                log.info("quiet " + i);
+            }
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                for (int i = 0; i < burst; i++) {
+                    assertDatagram(syslogd, 30, "quiet " + i);
+                }
+            });
         }
     }
 
