@@ -31,8 +31,8 @@ import org.slf4j.event.Level;
  * outside any chroot) and sends the message there. Where that fails (an engine, whose chroot
  * hides /dev/log; no syslog daemon at all) it asks the {@link #onLost} hook for a socket, which
  * the parent passes ({@link LogConfig#adoptSyslog}), holds meanwhile, and tries again at most
- * every {@value #RETRY_SECONDS} s while messages come. Writes are serialised by a lock held only for non-blocking send(2)s or a
- * connect(2); the hook must not log.
+ * every {@value #RETRY_SECONDS} s, at a message or the timer. Writes are serialised by a lock
+ * held only for non-blocking send(2)s or a connect(2); the hook must not log.
  */
 final class SyslogSink implements LogSink {
     private static final int FACILITY_DAEMON = 3 << 3;
