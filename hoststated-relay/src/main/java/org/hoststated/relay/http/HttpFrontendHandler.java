@@ -1259,8 +1259,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * timer). A request sent whole and still unanswered gets a 504, as from any gateway whose
      * server did not answer in time; a response under way is cut short as any other (a reset:
      * a FIN would end a body read until the close, or one over TLS, as if it were whole; at
-     * once when the client has not taken what was sent to it); otherwise the session just
-     * closes. A server that has not taken what was sent to it is reset, as a TCP relay's is
+     * once when the client has not taken what was sent to it); a request cut by its client's
+     * silence resets its server and gets a 408; otherwise the session just closes. A server that has not taken what was sent to it is reset, as a TCP relay's is
      * ({@link RelaySession#endTimedOutServer}): a FIN queued behind an upload it stopped
      * reading left an orphan connection holding the kernel's send buffer.
      */
@@ -1285,6 +1285,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 return;
             } else if (requestDone) {
                 fail(new HttpException(504, "session timeout waiting for the server"));
+                return;
+            } else {
+                // The client went quiet within its request's body: the server cannot serve a cut
+                // request, and a FIN would end it as if it were whole (as at the client's own
+                // FIN); the client, still connected, gets a 408.
+                link.abort();
+                fail(new HttpException(408, "session timeout within the request"));
                 return;
             }
         }

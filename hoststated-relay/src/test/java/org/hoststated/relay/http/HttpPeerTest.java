@@ -1529,11 +1529,12 @@ class HttpPeerTest {
      * the server got a FIN after the part that had arrived (a POST of 1000 bytes cut at 300:
      * "fin after 300", both ways), which ends the stream as if the request were whole. A
      * client whose request was whole and that resets while it waits still leaves its server a
-     * FIN: the server's request is complete.
+     * FIN: the server's request is complete. One that goes quiet within its body until the
+     * relay's timeout resets its server too, and is answered 408 (it had a FIN at the timeout).
      */
     @ParameterizedTest
     @CsvSource({"length, reset, reset", "length, fin, reset", "chunked, reset, reset", "chunked, fin, reset",
-            "whole, reset, fin"})
+            "whole, reset, fin", "length, quiet, reset", "chunked, quiet, reset"})
     void aClientThatLeavesInTheMiddleOfItsRequestResetsItsServer(String body, String end, String server)
             throws Exception {
         java.util.concurrent.CompletableFuture<String> ended = new java.util.concurrent.CompletableFuture<>();
@@ -1551,9 +1552,10 @@ class HttpPeerTest {
             }
         };
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
-                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start();
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).timeout(1).start();
                 Socket c = new Socket()) {
             c.connect(r.address);
+            c.setSoTimeout(10_000);
             String request = switch (body) {
                 case "length" -> "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n" + "a".repeat(300);
                 case "chunked" -> "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n" + "a".repeat(50);
@@ -1566,10 +1568,14 @@ class HttpPeerTest {
             if (end.equals("reset")) {
                 c.setSoLinger(true, 0);
                 c.close();
-            } else {
+            } else if (end.equals("fin")) {
                 c.shutdownOutput();
             }
             assertEquals(server, ended.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            if (end.equals("quiet")) {
+                String answer = new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
+            }
         }
     }
 
