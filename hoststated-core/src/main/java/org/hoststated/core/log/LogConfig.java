@@ -9,14 +9,17 @@ import org.slf4j.event.Level;
 
 /**
  * Where and how much every hoststated process logs: set once at process start by parent, pfe,
- * hce, relay and hoststatectl, and switched at run time by {@code hoststatectl log verbose|brief}.
+ * hce and relay (hoststatectl keeps the default, direct writes to stderr), and switched at run
+ * time by {@code hoststatectl log verbose|brief}.
  *
  * <p>As relayd: to stderr when running in the foreground ({@code -d}), otherwise to syslog
  * (facility daemon, ident "hoststated"), never both. The syslog socket is connected to /dev/log
  * here, before chroot, and kept; if /dev/log is missing or the syslog daemon restarted, messages
  * are counted and lost until a socket is connected again (see {@link SyslogSink}): logging never
  * throws and never blocks on syslog. On stderr each line starts with the
- * process name ("hce: ..."), because with {@code -d} all four processes share one terminal.
+ * process name ("hce: ..."), because with {@code -d} all four processes share one terminal; a
+ * daemon's lines go through a writer thread, so a stalled reader never blocks the logging
+ * thread either (see {@link StderrSink}).
  *
  * <p>Debug is shown only in verbose mode and only for hoststated's own loggers (org.hoststated.*);
  * third-party libraries (Netty) log info, warn and error. Trace is never shown.
@@ -39,8 +42,8 @@ public final class LogConfig {
      * previous set-up (and closes its syslog socket).
      *
      * @param ident the syslog ident, "hoststated"
-     * @param procName "parent", "pfe", "hce", "relay" or "hoststatectl"
-     * @param toStderr true for stderr (-d, and hoststatectl), false for syslog
+     * @param procName "parent", "pfe", "hce" or "relay"
+     * @param toStderr true for stderr (-d and -n), false for syslog
      * @param verbose whether debug lines are shown
      */
     public static void init(String ident, String procName, boolean toStderr, boolean verbose) {
@@ -52,8 +55,7 @@ public final class LogConfig {
                                          Path syslogPath) {
         Objects.requireNonNull(ident, "ident");
         Objects.requireNonNull(procName, "procName");
-        // Only the syslog sink loads native code, so hoststatectl (toStderr) stays pure Java.
-        LogSink next = toStderr ? new StderrSink(procName) : SyslogSink.open(ident, syslogPath);
+        LogSink next = toStderr ? StderrSink.queued(procName) : SyslogSink.open(ident, syslogPath);
         LogSink previous = sink;
         LogConfig.verbose = verbose;
         sink = next;
@@ -104,8 +106,9 @@ public final class LogConfig {
     }
 
     /**
-     * Sends what the syslog sink still holds (its daemon was behind or away), as far as the
-     * daemon takes it, before an exit; stderr is written unbuffered. Never blocks.
+     * Before an exit: sends what the syslog sink still holds (its daemon was behind or away),
+     * as far as the daemon takes it, without blocking; or waits, for at most two seconds, for
+     * the stderr writer to write what is queued.
      */
     public static void flush() {
         sink.flush();

@@ -184,6 +184,65 @@ class LogConfigTest {
         LogConfig.setVerbose(false);
     }
 
+    /**
+     * A daemon's stderr whose reader stalls (a full pipe) never blocks a thread that logs: the
+     * lines wait in the writer's queue, those beyond it are counted, and once the reader is
+     * back everything queued arrives in order, with a line that says how many were lost.
+     */
+    @Test
+    void aStalledStderrReaderBlocksNoLogger() throws Exception {
+        java.util.concurrent.CountDownLatch reader = new java.util.concurrent.CountDownLatch(1);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        java.io.OutputStream stalling = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                try {
+                    reader.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                synchronized (got) {
+                    got.write(b, off, len);
+                }
+            }
+        };
+        StderrSink sink = StderrSink.queued("relay", stalling);
+        String filler = "x".repeat(1000);
+        int lines = 2 * StderrSink.MAX_QUEUED_BYTES / 1000;
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            for (int i = 0; i < lines; i++) {
+                sink.write(Level.INFO, "line " + i + " " + filler, null);
+            }
+        });
+        reader.countDown();
+        sink.flush();
+        sink.write(Level.INFO, "after", null);
+        sink.flush();
+        String[] out;
+        synchronized (got) {
+            out = got.toString(StandardCharsets.UTF_8).split("\n");
+        }
+        int last = -1;
+        for (String l : out) {
+            if (l.startsWith("relay: line ")) {
+                int n = Integer.parseInt(l.substring(12, l.indexOf(' ', 12)));
+                assertTrue(n > last, "out of order: " + n + " after " + last);
+                last = n;
+            }
+        }
+        assertTrue(out.length > 1000 && out.length < lines, "lines written: " + out.length);
+        String lost = out[out.length - 2];
+        assertTrue(lost.matches("relay: stderr: \\d+ messages lost"), lost);
+        assertEquals(lines, Integer.parseInt(lost.split(" ")[2]) + out.length - 2, "every line written or counted");
+        assertEquals("relay: after", out[out.length - 1]);
+        sink.close();
+    }
+
     private static void assertDatagram(UnixDatagramSocket syslogd, int pri, String message) throws IOException {
         byte[] buf = new byte[9000];
         int n = syslogd.receive(buf);
