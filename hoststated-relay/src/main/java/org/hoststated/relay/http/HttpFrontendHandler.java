@@ -1260,12 +1260,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * server did not answer in time; a response under way is cut short as any other (a reset:
      * a FIN would end a body read until the close, or one over TLS, as if it were whole; at
      * once when the client has not taken what was sent to it); a request cut by its client's
-     * silence resets its server and gets a 408; otherwise the session just closes. A server that has not taken what was sent to it is reset, as a TCP relay's is
+     * silence resets its server and gets a 408; the 408 and 504 go only to a client that took
+     * all it was sent, else it is reset; otherwise the session just closes. A server that has not taken what was sent to it is reset, as a TCP relay's is
      * ({@link RelaySession#endTimedOutServer}): a FIN queued behind an upload it stopped
      * reading left an orphan connection holding the kernel's send buffer.
      */
     void sessionTimeout() {
         Channel server = link.channel();
+        // A server that stopped taking the request's body is reset now; the client, held back
+        // by it, is closed below, not answered.
+        boolean serverStalled = server != null && server.isActive() && !RelaySession.tookEverything(server);
         RelaySession.endTimedOutServer(server);
         if (server != null && !server.isOpen()) {
             // Reset: its close concerns the session no more (a 502 for a lost request).
@@ -1283,16 +1287,26 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             } else if (responseStarted) {
                 fail(new HttpException(504, "session timeout within the response"));
                 return;
-            } else if (requestDone) {
-                fail(new HttpException(504, "session timeout waiting for the server"));
-                return;
+            } else if (!requestDone && serverStalled) {
+                state = State.CLOSED;
             } else {
-                // The client went quiet within its request's body: the server cannot serve a cut
-                // request, and a FIN would end it as if it were whole (as at the client's own
-                // FIN); the client, still connected, gets a 408.
-                link.abort();
-                fail(new HttpException(408, "session timeout within the request"));
-                return;
+                if (!requestDone) {
+                    // The client went quiet within its request's body: the server cannot serve
+                    // a cut request, and a FIN would end it as if it were whole (as at the
+                    // client's own FIN).
+                    link.abort();
+                }
+                HttpException answer = requestDone ? new HttpException(504, "session timeout waiting for the server")
+                        : new HttpException(408, "session timeout within the request");
+                if (took) {
+                    fail(answer);
+                    return;
+                }
+                // Nor did the client take what it was sent (a pipelined response): the page would
+                // wait behind it, with no timer left to end a write that never completes. Reset.
+                state = State.CLOSED;
+                closeServer();
+                RelaySession.setReason(client, answer.getMessage() + " (client reset: it took nothing)");
             }
         }
         if (state == State.CLOSED && !took) {
@@ -1319,6 +1333,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             fail(new HttpException(504, "response head not complete within the timeout ("
                     + relay.config().timeoutSec() + " s)"));
         }
+    }
+
+    /**
+     * {@link #headTimeout}, at the session timeout, when no timer is left to end a page that
+     * never goes out: only for a client that took all it was sent; false for one that did not
+     * (a pipelined response unread), which {@link #sessionTimeout} then resets.
+     */
+    boolean headTimeoutAtSessionTimeout() {
+        return RelaySession.tookEverything(client) && headTimeout();
     }
 
     /**

@@ -138,7 +138,7 @@ final class HttpSessionTimer implements Runnable {
                     // the head limit ends: the same 408 as at the head limit, not a bare close
                     // that leaves a client with half a request sent wondering.
                     headDeadline = 0;
-                    if (frontend.headTimeout()) {
+                    if (frontend.headTimeoutAtSessionTimeout()) {
                         return;
                     }
                 }
