@@ -507,7 +507,12 @@ public final class RelayEngine extends Engine {
      * their end, listed by {@code show sessions} and closed at shutdown until then.
      */
     private void retire(RelayServer s) {
-        ChannelFuture closed = s.stop();
+        retire(s, "relay reloaded");
+    }
+
+    /** {@link #retire(RelayServer)}; {@code why} ends the close lines of its HTTP sessions. */
+    private void retire(RelayServer s, String why) {
+        ChannelFuture closed = s.stop(why);
         if (closed != null) {
             String name = s.config().name();
             closed.addListener(f -> loop().execute(() -> acceptQueued(name)));
@@ -574,7 +579,7 @@ public final class RelayEngine extends Engine {
         int open = 0;
         for (RelayServer s : all) {
             open += s.sessionCount();
-            retire(s);
+            retire(s, "daemon stopping");
         }
         if (open > 0) {
             log.info("stopping: no relay accepts any more; {} open sessions finish", open);

@@ -248,6 +248,11 @@ public final class RelayServer {
      * was no listener.
      */
     public ChannelFuture stop() {
+        return stop("relay reloaded");
+    }
+
+    /** {@link #stop()}; {@code why} is what an HTTP session ended between exchanges says it ended for. */
+    public ChannelFuture stop(String why) {
         Channel l;
         synchronized (this) {
             stopped = true;
@@ -260,7 +265,7 @@ public final class RelayServer {
         if (initializer instanceof HttpRelayInitializer http) {
             // A new generation has its own pools and rules: this one's sessions end between
             // exchanges and nothing of its hosts is reused.
-            http.retire(context.sessions());
+            http.retire(context.sessions(), why);
         }
         if (dns != null && l != null) {
             // Its queries in flight are its sessions: they end first, then the listener closes.

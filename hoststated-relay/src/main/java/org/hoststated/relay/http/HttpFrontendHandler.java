@@ -123,6 +123,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private String strayNote;
     /** The relay was replaced: a check whether the session is idle, to end it, is scheduled. */
     private boolean retireCheck;
+    /** Why the relay was retired ("relay reloaded", "daemon stopping"), for the close line. */
+    private String retiredWhy;
     private final BackendLink link;
     /** The hosts snapshot in which the connection's host was last found up ({@link #hostStillAccepted}). */
     private RelayHosts hostsChecked;
@@ -752,11 +754,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * just answered would meet the next request of a busy client on its way; a client not yet
      * past its first request is never closed unanswered.
      */
-    void relayRetired() {
+    void relayRetired(String why) {
         if (state == State.TUNNEL || state == State.CLOSED) {
             return;
         }
-        if (exchange && !responseStarted) {
+        retiredWhy = why;
+        // No handler: a request cut by its client, whose server is reset already (endDuringRequest).
+        if (exchange && !responseStarted && link.handler() != null) {
             link.handler().closeClientAfterResponse();
         }
         endWhenIdle();
@@ -794,7 +798,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * connection, not a reset that could destroy the last response.
      */
     private void endRetired() {
-        RelaySession.setReason(client, "done (relay reloaded)");
+        RelaySession.setReason(client, "done (" + retiredWhy + ")");
         closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
     }
 

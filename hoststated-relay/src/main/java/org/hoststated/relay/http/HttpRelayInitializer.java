@@ -88,12 +88,17 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
      * {@link HttpFrontendHandler#relayRetired}). Tunnels (after a 101) run to their end.
      */
     public void retire(Iterable<Channel> sessions) {
+        retire(sessions, "relay reloaded");
+    }
+
+    /** {@link #retire(Iterable)}, the sessions' close lines saying "done (why)". */
+    public void retire(Iterable<Channel> sessions, String why) {
         pool.close();
         for (Channel ch : sessions) {
             RelaySession.runOn(ch.eventLoop(), () -> {
                 HttpFrontendHandler h = ch.pipeline().get(HttpFrontendHandler.class);
                 if (h != null) {
-                    h.relayRetired();
+                    h.relayRetired(why);
                 }
             });
         }
