@@ -240,5 +240,12 @@ class ControlCommandsTest {
                 ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("fd00::10")).failure());
         assertEquals("no such host: fd00::11",
                 ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("fd00::11")).failure());
+        // A part with a leading zero is octal to inet_aton(3) and the BSD tools (010 is 8):
+        // not taken as 10.21.3.2, nor is the same in an IPv6 address's IPv4 tail (probe N).
+        for (String octal : new String[] {"010.21.3.2", "10.21.03.2", "::ffff:10.021.3.2"}) {
+            assertEquals("no such host: " + octal,
+                    ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse(octal)).failure());
+        }
+        assertEquals(null, ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.3.2")).failure());
     }
 }

@@ -47,11 +47,29 @@ public record CtlId(int id, String name) {
         if (matches(objId, objName)) {
             return true;
         }
-        if (name == null || address == null || !NetUtil.isValidIpV6Address(name) && !NetUtil.isValidIpV4Address(name)) {
+        if (name == null || address == null || !NetUtil.isValidIpV6Address(name) && !NetUtil.isValidIpV4Address(name)
+                || octalLooking(name)) {
             return false;
         }
         byte[] given = NetUtil.createByteArrayFromIpAddressString(name);
         return given != null && Arrays.equals(given, address.getAddress());
+    }
+
+    /**
+     * Whether a dotted IPv4 part of {@code address} has a leading zero ("010.1.1.1"): inet_aton(3)
+     * and the BSD tools read such a part as octal, so the address is not taken as any host's.
+     */
+    private static boolean octalLooking(String address) {
+        String v4 = address.substring(address.lastIndexOf(':') + 1);
+        if (v4.indexOf('.') < 0) {
+            return false;
+        }
+        for (String part : v4.split("\\.", -1)) {
+            if (part.length() > 1 && part.charAt(0) == '0') {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
