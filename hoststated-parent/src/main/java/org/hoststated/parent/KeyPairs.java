@@ -113,9 +113,14 @@ final class KeyPairs {
         if (unfit != null) {
             throw new IOException("relay " + r.name() + ": " + crt + ": " + unfit);
         }
-        String exposed = readableByOthers(key);
+        String exposed = readableByOthers(key, "the key file");
         if (exposed != null) {
             warnings.add("relay " + r.name() + ": " + key + ": " + exposed);
+        }
+        // A certificate file is public, unless a key was pasted into it (a "combined" PEM).
+        String keyInCrt = holdsPrivateKey(crtPem) ? readableByOthers(crt, "it holds a private key, and the file") : null;
+        if (keyInCrt != null) {
+            warnings.add("relay " + r.name() + ": " + crt + ": " + keyInCrt);
         }
         String weak = weakKey(pair.key());
         if (weak != null) {
@@ -180,15 +185,29 @@ final class KeyPairs {
      * would stop at an upgrade a relay that ran before, while sshd's StrictModes refuses such
      * a private key. A key readable by every user is anyone's on the machine.
      */
-    static String readableByOthers(Path key) {
+    static String readableByOthers(Path key, String what) {
         try {
             if (Files.getPosixFilePermissions(key).contains(PosixFilePermission.OTHERS_READ)) {
-                return "the key file is readable by every user (chmod o-r, or 600)";
+                return what + " is readable by every user (chmod o-r, or 600)";
             }
         } catch (IOException | UnsupportedOperationException e) {
             // read before: a file system without modes has nothing to say
         }
         return null;
+    }
+
+    /** Whether a PEM file holds a private key block ("-----BEGIN ... PRIVATE KEY-----"). */
+    static boolean holdsPrivateKey(byte[] pem) {
+        String text = new String(pem, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int begin = text.indexOf("-----BEGIN ");
+        while (begin >= 0) {
+            int end = text.indexOf("-----", begin + 11);
+            if (end > 0 && text.substring(begin + 11, end).endsWith("PRIVATE KEY")) {
+                return true;
+            }
+            begin = text.indexOf("-----BEGIN ", begin + 11);
+        }
+        return false;
     }
 
     /**

@@ -143,6 +143,22 @@ class KeyPairsTest {
     }
 
     /**
+     * A certificate file that also holds the private key (a combined PEM) and that every user
+     * may read is a warning too: the key was anyone's, and said nothing (probe O).
+     */
+    @Test
+    void aPrivateKeyInACertificateFileEveryUserMayReadIsAWarning() throws Exception {
+        selfSigned("rsa:2048");
+        Files.write(crt, Files.readAllBytes(key), java.nio.file.StandardOpenOption.APPEND);
+        Files.setPosixFilePermissions(crt, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(List.of("relay tls: " + crt + ": it holds a private key, and the file is readable by every user"
+                + " (chmod o-r, or 600)"), KeyPairs.problems(config));
+        assertEquals(1, KeyPairs.read(config, 1).size());
+        Files.setPosixFilePermissions(crt, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        assertTrue(KeyPairs.problems(config).isEmpty());
+    }
+
+    /**
      * A cipher list with suites for the other key type only is refused with the files: it was
      * taken, and every handshake failed with an internal_error, TLS 1.3 too.
      */
