@@ -1,5 +1,6 @@
 package org.hoststated.parent;
 
+import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
 import io.netty.util.NetUtil;
 import java.io.IOException;
@@ -51,6 +52,11 @@ final class ListenerSockets {
     static final int DEFER_ACCEPT_SECONDS = 1;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_DEFER_ACCEPT = 9;
+    private static final int IPPROTO_IP = 0;
+    private static final int IP_FREEBIND = 15;
+    private static final int IPPROTO_IPV6 = 41;
+    private static final int IPV6_FREEBIND = 78;
+    private static final int EADDRNOTAVAIL = 99;
 
     private final Map<Listen, Socket> open = new HashMap<>();
 
@@ -220,7 +226,21 @@ final class ListenerSockets {
         Socket s = l.udp() ? Socket.newSocketDgram() : Socket.newSocketStream();
         try {
             s.setReuseAddress(true);
-            s.bind(a);
+            try {
+                s.bind(a);
+            } catch (Errors.NativeIoException e) {
+                if (e.expectedErr() != -EADDRNOTAVAIL) {
+                    throw e;
+                }
+                // An address on no interface (yet): a VRRP address on a keepalived backup node,
+                // which comes at a failover. Bound all the same, as with ip_nonlocal_bind, so
+                // that the relay serves once it comes; said, since a mistyped one never does.
+                freeBind(s);
+                s.bind(a);
+                log.warn("listening on {} although {} is on no interface of this machine: connections come once it"
+                        + " is added (IP_FREEBIND), as a VRRP address comes at a failover", l,
+                        NetUtil.toAddressString(a.getAddress()));
+            }
             if (!l.udp()) {
                 s.listen(backlog);
             }
@@ -230,6 +250,16 @@ final class ListenerSockets {
             closeQuietly(s);
             throw new IOException("cannot listen on " + NetUtil.toAddressString(a.getAddress()) + " port " + a.getPort()
                     + (l.udp() ? " (udp)" : "") + ": " + SystemError.text(e), e);
+        }
+    }
+
+    /** Lets {@code s} bind an address that is not local: IP_FREEBIND, and IPV6_FREEBIND on a dual-stack socket. */
+    private static void freeBind(Socket s) throws IOException {
+        s.setIntOpt(IPPROTO_IP, IP_FREEBIND, 1);
+        try {
+            s.setIntOpt(IPPROTO_IPV6, IPV6_FREEBIND, 1);
+        } catch (IOException e) {
+            // An IPv4 socket (a host without IPv6): IP_FREEBIND is all it needs.
         }
     }
 

@@ -50,6 +50,30 @@ class ListenerSocketsTest {
         }
     }
 
+    /**
+     * An address on no interface (a VRRP address on a keepalived backup node) is bound all the
+     * same, so the relay serves once it comes: the daemon would not start there (probe N).
+     */
+    @Test
+    void anAddressNotOnThisMachineIsBoundAllTheSame() throws Exception {
+        Epoll.ensureAvailability();
+        boolean ipv6 = Files.exists(Path.of("/proc/net/if_inet6"));
+        for (String address : ipv6 ? new String[] {"192.0.2.77", "2001:db8::77"} : new String[] {"192.0.2.77"}) {
+            Path file = dir.resolve("hoststated.conf");
+            Files.writeString(file, "l3 backend none\nrelay r {\n  listen on " + address + " port 26954\n"
+                    + "  forward to 127.0.0.1 port 9\n}\n");
+            Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+            ListenerSockets sockets = new ListenerSockets();
+            try {
+                sockets.bindAll(config);
+                Socket s = new Socket(sockets.fd(config, config.relays().get(0)));
+                assertEquals(java.net.InetAddress.getByName(address), s.localAddress().getAddress(), address);
+            } finally {
+                sockets.closeAll();
+            }
+        }
+    }
+
     /** A port in use is reported in the operator's words, without Netty's system call and errno. */
     @Test
     void aPortInUseIsOneReadableLine() throws Exception {
