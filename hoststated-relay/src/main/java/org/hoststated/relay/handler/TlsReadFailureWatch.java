@@ -27,9 +27,15 @@ final class TlsReadFailureWatch extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ctx.fireChannelRead(msg);
         if (failedAfterHandshake()) {
-            ctx.fireExceptionCaught(new SSLException(
-                    "refused the client's messages after the handshake (a renegotiation?) with a fatal alert"));
+            ctx.fireExceptionCaught(new SSLException("refused the client's messages after the handshake ("
+                    + (tls13() ? "key updates without end, or a message out of place" // TLS 1.3 renegotiates nothing
+                            : "a renegotiation, or a message out of place")
+                    + ") with a fatal alert"));
         }
+    }
+
+    private boolean tls13() {
+        return "TLSv1.3".equals(tls.engine().getSession().getProtocol());
     }
 
     private boolean failedAfterHandshake() {

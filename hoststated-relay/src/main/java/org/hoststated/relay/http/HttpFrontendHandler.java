@@ -990,10 +990,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else {
             if (exchange) {
                 // The request in flight is dropped, and its connection with it, before the
-                // client sees its close: the server's part of the session is over by then.
-                RelaySession.setReason(client, "closed by client");
+                // client sees its close: the server's part of the session is over by then. A
+                // request cut short is named so, and its server reset, as after a FIN.
+                RelaySession.setReason(client, requestDone ? "closed by client"
+                        : "client closed during the request (close_notify)");
                 state = State.CLOSED;
-                closeServer();
+                if (requestDone) {
+                    closeServer();
+                } else {
+                    link.abort();
+                }
                 client.close();
             } else {
                 // Between requests, as a FIN there ("done" once one was answered). The last

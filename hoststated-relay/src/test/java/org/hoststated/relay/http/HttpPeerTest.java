@@ -986,6 +986,39 @@ class HttpPeerTest {
     }
 
     /**
+     * A TLS client that sends close_notify in the middle of its request body cut its request,
+     * as a plain client's FIN there does: its server is reset, and the close line says so (it
+     * said "closed by client", probe O).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void closeNotifyWithinARequestBodyResetsTheServer(String protocol) throws Exception {
+        java.util.concurrent.CompletableFuture<String> ended = new java.util.concurrent.CompletableFuture<>();
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            try {
+                while (in.read() >= 0) {
+                    // the body, as far as it comes
+                }
+                ended.complete("fin");
+            } catch (IOException e) {
+                ended.complete("reset");
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).tls(relayTls()).start();
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n" + "a".repeat(300));
+            io.netty.channel.Channel session = awaitOnlySession(r);
+            Thread.sleep(200); // the part of the body at the server
+            c.closeNotify();
+            assertEquals("reset", ended.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(session.closeFuture().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals("client closed during the request (close_notify)", RelaySession.reason(session));
+        }
+    }
+
+    /**
      * A TLS client that sends close_notify after its whole request, keeping its connection open
      * to read (Go's CloseWrite, the JDK's shutdownOutput in TLS 1.3): it gets the whole
      * response, then the relay's close_notify and close, as from HAProxy and nginx. BoringSSL
