@@ -123,8 +123,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private String strayNote;
     /** The relay was replaced: a check whether the session is idle, to end it, is scheduled. */
     private boolean retireCheck;
-    /** Why the relay was retired ("relay reloaded", "daemon stopping"), for the close line. */
-    private String retiredWhy;
+    /**
+     * Why the relay was retired ("relay reloaded", "daemon stopping"), for the close line; a
+     * response that ends between the pool's close and {@link #relayRetired} finds the default.
+     */
+    private String retiredWhy = "relay reloaded";
     private final BackendLink link;
     /** The hosts snapshot in which the connection's host was last found up ({@link #hostStillAccepted}). */
     private RelayHosts hostsChecked;
@@ -1271,7 +1274,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * a FIN would end a body read until the close, or one over TLS, as if it were whole; at
      * once when the client has not taken what was sent to it); a request cut by its client's
      * silence resets its server and gets a 408; the 408 and 504 go only to a client that took
-     * all it was sent, else it is reset; otherwise the session just closes. A server that has not taken what was sent to it is reset, as a TCP relay's is
+     * all it was sent, else it is reset; otherwise the session just closes. A server that has
+     * not taken what was sent to it is reset, as a TCP relay's is
      * ({@link RelaySession#endTimedOutServer}): a FIN queued behind an upload it stopped
      * reading left an orphan connection holding the kernel's send buffer.
      */
