@@ -124,6 +124,9 @@ class StopDrainIT {
             assertTrue(log.contains("open relay sessions finish for up to 10 s"), log);
             assertTrue(log.contains("stopping: every session has ended"), log);
             assertFalse(log.contains("still open after"), log);
+            // The idle keep-alive session's close line: a stop, not a reload (probe N).
+            assertTrue(log.contains(", done (daemon stopping)"), log);
+            assertFalse(log.contains("relay reloaded"), log);
         }
     }
 

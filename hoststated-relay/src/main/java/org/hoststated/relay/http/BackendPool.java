@@ -47,6 +47,8 @@ public final class BackendPool {
     private final ConcurrentHashMap<EventExecutor, IdleBackends> loops = new ConcurrentHashMap<>();
     private volatile IdleDescriptors descriptors = SessionLimit.engine().idle();
     private volatile boolean closed;
+    /** Why the pool was closed ("relay reloaded", "daemon stopping"): its sessions' close lines say so. */
+    private volatile String closedWhy = "relay reloaded";
 
     BackendPool(HostSelector selector, Limits limits, int relayTimeoutSec) {
         this.selector = selector;
@@ -79,6 +81,10 @@ public final class BackendPool {
         return closed;
     }
 
+    String closedWhy() {
+        return closedWhy;
+    }
+
     /** Whether {@code h} may still get sessions (it is up and in the current configuration). */
     boolean usable(TargetHost h) {
         return selector.accepts(h);
@@ -99,8 +105,9 @@ public final class BackendPool {
         return n;
     }
 
-    /** Closes every idle connection and keeps no more (the relay stopped). */
-    public void close() {
+    /** Closes every idle connection and keeps no more (the relay stopped, for {@code why}). */
+    public void close(String why) {
+        closedWhy = why;
         closed = true;
         each(IdleBackends::closeAll);
     }

@@ -123,11 +123,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private String strayNote;
     /** The relay was replaced: a check whether the session is idle, to end it, is scheduled. */
     private boolean retireCheck;
-    /**
-     * Why the relay was retired ("relay reloaded", "daemon stopping"), for the close line; a
-     * response that ends between the pool's close and {@link #relayRetired} finds the default.
-     */
-    private String retiredWhy = "relay reloaded";
     private final BackendLink link;
     /** The hosts snapshot in which the connection's host was last found up ({@link #hostStillAccepted}). */
     private RelayHosts hostsChecked;
@@ -757,11 +752,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * just answered would meet the next request of a busy client on its way; a client not yet
      * past its first request is never closed unanswered.
      */
-    void relayRetired(String why) {
+    void relayRetired() {
         if (state == State.TUNNEL || state == State.CLOSED) {
             return;
         }
-        retiredWhy = why;
         // No handler: a request cut by its client, whose server is reset already (endDuringRequest).
         if (exchange && !responseStarted && link.handler() != null) {
             link.handler().closeClientAfterResponse();
@@ -801,7 +795,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * connection, not a reset that could destroy the last response.
      */
     private void endRetired() {
-        RelaySession.setReason(client, "done (" + retiredWhy + ")");
+        // Why from the pool, closed first: a response may end before relayRetired runs here.
+        RelaySession.setReason(client, "done (" + pool.closedWhy() + ")");
         closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
     }
 

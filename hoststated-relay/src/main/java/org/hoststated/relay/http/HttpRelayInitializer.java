@@ -93,12 +93,12 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
 
     /** {@link #retire(Iterable)}, the sessions' close lines saying "done (why)". */
     public void retire(Iterable<Channel> sessions, String why) {
-        pool.close();
+        pool.close(why);
         for (Channel ch : sessions) {
             RelaySession.runOn(ch.eventLoop(), () -> {
                 HttpFrontendHandler h = ch.pipeline().get(HttpFrontendHandler.class);
                 if (h != null) {
-                    h.relayRetired(why);
+                    h.relayRetired();
                 }
             });
         }

@@ -312,7 +312,7 @@ final class HttpRelayFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        initializer.pool().close();
+        initializer.pool().close("relay stopped");
         listener.close().syncUninterruptibly();
         context.sessions().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
