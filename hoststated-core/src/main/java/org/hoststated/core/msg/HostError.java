@@ -55,11 +55,13 @@ public enum HostError {
     ICMP_WRITE_FAIL("icmp write failed"),
     /** The connect met ENETUNREACH: no route to the host's network, or an ICMP net unreachable. */
     TCP_CONNECT_NET_UNREACHABLE("tcp connect failed: network unreachable"),
+    /** The connect met EHOSTUNREACH: no neighbour answered, or an ICMP host unreachable came back. */
+    TCP_CONNECT_HOST_UNREACHABLE("tcp connect failed: no route to host"),
     /**
-     * The connect met EHOSTUNREACH (no neighbour answered, or an ICMP host unreachable came
-     * back), or ENETUNREACH where Netty's connect gives the two as one exception.
+     * The connect met ENETUNREACH or EHOSTUNREACH, which Netty's connect gives as one exception:
+     * no route at once (a missing route fails the connect itself), and the TLS check's.
      */
-    TCP_CONNECT_HOST_UNREACHABLE("tcp connect failed: no route to host");
+    TCP_CONNECT_UNREACHABLE("tcp connect failed: network or host unreachable");
 
     private final String text;
 

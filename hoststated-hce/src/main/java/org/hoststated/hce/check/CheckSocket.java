@@ -28,6 +28,8 @@ final class CheckSocket extends Socket {
     static final int EPIPE = 32;
     static final int ENETUNREACH = 101;
     static final int EHOSTUNREACH = 113;
+    /** Not an errno: ENETUNREACH or EHOSTUNREACH, which Netty's connect does not tell apart. */
+    static final int UNREACHABLE = 100_000;
 
     private CheckSocket(int fd) {
         super(fd);
@@ -67,7 +69,7 @@ final class CheckSocket extends Socket {
         // both become a NoRouteToHostException without a text (told apart only when the
         // kernel reports them later, through SO_ERROR); the others carry strerror().
         if (e instanceof NoRouteToHostException) {
-            return EHOSTUNREACH;
+            return UNREACHABLE;
         }
         if (e instanceof ConnectException && e.getMessage() != null && e.getMessage().contains("Connection refused")) {
             return ECONNREFUSED;
@@ -85,6 +87,7 @@ final class CheckSocket extends Socket {
             case ECONNREFUSED -> HostError.TCP_CONNECT_REFUSED;
             case ENETUNREACH -> HostError.TCP_CONNECT_NET_UNREACHABLE;
             case EHOSTUNREACH -> HostError.TCP_CONNECT_HOST_UNREACHABLE;
+            case UNREACHABLE -> HostError.TCP_CONNECT_UNREACHABLE;
             default -> HostError.TCP_CONNECT_FAIL;
         };
     }

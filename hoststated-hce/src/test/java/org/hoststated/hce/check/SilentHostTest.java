@@ -62,7 +62,7 @@ class SilentHostTest {
     void unreachableIsSaidAsSuchAtOnce() {
         // ICMP unreachables end the connect with ENETUNREACH and EHOSTUNREACH, well before the
         // deadline. The plain checks name each; the TLS one connects through Netty, which
-        // gives both as one exception: "no route to host".
+        // gives both as one exception: "network or host unreachable".
         Check tcp = new TcpCheck(plain);
         assertEquals(CheckResult.down(HostError.TCP_CONNECT_NET_UNREACHABLE),
                 CheckRunner.run(loop, tcp, ns.host, PORT + 1, 5000));
@@ -70,7 +70,7 @@ class SilentHostTest {
                 CheckRunner.run(loop, tcp, ns.host, PORT + 2, 5000));
         Check tls = new SslCheck(new TlsProbe(loop.loop()));
         for (int port : new int[] {PORT + 1, PORT + 2}) {
-            assertEquals(CheckResult.down(HostError.TCP_CONNECT_HOST_UNREACHABLE),
+            assertEquals(CheckResult.down(HostError.TCP_CONNECT_UNREACHABLE),
                     CheckRunner.run(loop, tls, ns.host, port, 5000));
         }
     }

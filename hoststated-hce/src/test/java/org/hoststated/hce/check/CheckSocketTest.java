@@ -1,0 +1,25 @@
+package org.hoststated.hce.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import org.hoststated.core.msg.HostError;
+import org.junit.jupiter.api.Test;
+
+/** What a failed connect tells {@code show hosts}, from the errno or Netty's exception. */
+class CheckSocketTest {
+    @Test
+    void eachFailedConnectIsNamedAsFarAsItCanBeTold() {
+        assertEquals(HostError.TCP_CONNECT_REFUSED, CheckSocket.connectFailure(CheckSocket.ECONNREFUSED));
+        assertEquals(HostError.TCP_CONNECT_NET_UNREACHABLE, CheckSocket.connectFailure(CheckSocket.ENETUNREACH));
+        assertEquals(HostError.TCP_CONNECT_HOST_UNREACHABLE, CheckSocket.connectFailure(CheckSocket.EHOSTUNREACH));
+        assertEquals(HostError.TCP_CONNECT_FAIL, CheckSocket.connectFailure(0));
+        // Netty gives a missing route (ENETUNREACH) and EHOSTUNREACH as one exception without
+        // a text: neither is claimed (probe Q saw "no route to host" for a network unreachable).
+        assertEquals(HostError.TCP_CONNECT_UNREACHABLE,
+                CheckSocket.connectFailure(CheckSocket.errno(new NoRouteToHostException())));
+        assertEquals(HostError.TCP_CONNECT_REFUSED, CheckSocket.connectFailure(
+                CheckSocket.errno(new ConnectException("connect(..) failed: Connection refused"))));
+    }
+}
