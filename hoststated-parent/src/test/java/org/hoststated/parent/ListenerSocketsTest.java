@@ -59,10 +59,7 @@ class ListenerSocketsTest {
         Epoll.ensureAvailability();
         boolean ipv6 = Files.exists(Path.of("/proc/net/if_inet6"));
         for (String address : ipv6 ? new String[] {"192.0.2.77", "2001:db8::77"} : new String[] {"192.0.2.77"}) {
-            Path file = dir.resolve("hoststated.conf");
-            Files.writeString(file, "l3 backend none\nrelay r {\n  listen on " + address + " port 26954\n"
-                    + "  forward to 127.0.0.1 port 9\n}\n");
-            Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+            Config config = load(address, 26954);
             ListenerSockets sockets = new ListenerSockets();
             try {
                 sockets.bindAll(config);
