@@ -118,7 +118,8 @@ final class KeyPairs {
             warnings.add("relay " + r.name() + ": " + key + ": " + exposed);
         }
         // A certificate file is public, unless a key was pasted into it (a "combined" PEM).
-        String keyInCrt = holdsPrivateKey(crtPem) ? readableByOthers(crt, "it holds a private key, and the file") : null;
+        String keyInCrt = PemKeyPair.holdsPrivateKey(crtPem) ? readableByOthers(crt, "it holds a private key, and the file")
+                : null;
         if (keyInCrt != null) {
             warnings.add("relay " + r.name() + ": " + crt + ": " + keyInCrt);
         }
@@ -194,20 +195,6 @@ final class KeyPairs {
             // read before: a file system without modes has nothing to say
         }
         return null;
-    }
-
-    /** Whether a PEM file holds a private key block ("-----BEGIN ... PRIVATE KEY-----"). */
-    static boolean holdsPrivateKey(byte[] pem) {
-        String text = new String(pem, java.nio.charset.StandardCharsets.ISO_8859_1);
-        int begin = text.indexOf("-----BEGIN ");
-        while (begin >= 0) {
-            int end = text.indexOf("-----", begin + 11);
-            if (end > 0 && text.substring(begin + 11, end).endsWith("PRIVATE KEY")) {
-                return true;
-            }
-            begin = text.indexOf("-----BEGIN ", begin + 11);
-        }
-        return false;
     }
 
     /**

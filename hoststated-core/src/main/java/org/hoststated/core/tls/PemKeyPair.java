@@ -115,6 +115,11 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
         return t.getMessage();
     }
 
+    /** Whether {@code pem} holds a private key block (a certificate file with its key pasted in). */
+    public static boolean holdsPrivateKey(byte[] pem) {
+        return PemBlocks.read(pem).blocks().stream().anyMatch(b -> b.label().endsWith("PRIVATE KEY"));
+    }
+
     static PrivateKey privateKey(byte[] pem) {
         byte[] ecParams = null;
         for (PemBlocks.Block b : PemBlocks.read(pem).blocks()) {
