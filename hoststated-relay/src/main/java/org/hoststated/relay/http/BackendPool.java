@@ -46,9 +46,8 @@ public final class BackendPool {
     private final Limits limits;
     private final ConcurrentHashMap<EventExecutor, IdleBackends> loops = new ConcurrentHashMap<>();
     private volatile IdleDescriptors descriptors = SessionLimit.engine().idle();
-    private volatile boolean closed;
-    /** Why the pool was closed ("relay reloaded", "daemon stopping"): its sessions' close lines say so. */
-    private volatile String closedWhy = "relay reloaded";
+    /** Why the pool was closed ("relay reloaded", "daemon stopping"), for its sessions' close lines; null while open. */
+    private volatile String closedWhy;
 
     BackendPool(HostSelector selector, Limits limits, int relayTimeoutSec) {
         this.selector = selector;
@@ -78,9 +77,10 @@ public final class BackendPool {
     }
 
     boolean closed() {
-        return closed;
+        return closedWhy != null;
     }
 
+    /** Why the pool was {@link #close closed}; null while it is open. */
     String closedWhy() {
         return closedWhy;
     }
@@ -108,7 +108,6 @@ public final class BackendPool {
     /** Closes every idle connection and keeps no more (the relay stopped, for {@code why}). */
     public void close(String why) {
         closedWhy = why;
-        closed = true;
         each(IdleBackends::closeAll);
     }
 
