@@ -313,12 +313,14 @@ public final class RelaySession {
      * Ends the server of a session whose {@code timeout} passed: one that has not taken what
      * was sent to it made no progress for a whole timeout, and is reset (its upload was cut);
      * one that took everything is closed once its session's client is ({@link
-     * #closeOnFlushWithin}).
+     * #closeOnFlushWithin}). Returns whether it was reset.
      */
-    public static void endTimedOutServer(Channel server) {
+    public static boolean endTimedOutServer(Channel server) {
         if (server != null && server.isActive() && !tookEverything(server)) {
             abort(server);
+            return true;
         }
+        return false;
     }
 
     /**

@@ -1278,8 +1278,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         Channel server = link.channel();
         // A server that stopped taking the request's body is reset now; the client, held back
         // by it, is closed below, not answered.
-        boolean serverStalled = server != null && server.isActive() && !RelaySession.tookEverything(server);
-        RelaySession.endTimedOutServer(server);
+        boolean serverStalled = RelaySession.endTimedOutServer(server);
         if (server != null && !server.isOpen()) {
             // Reset: its close concerns the session no more (a 502 for a lost request).
             closeServer();
