@@ -131,13 +131,8 @@ class LogConfigTest {
      */
     @Test
     void aBurstBeyondTheQueueIsHeldAndFlushed(@TempDir Path tmp) throws IOException {
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
-            LogConfig.init("hoststated", "parent", false, false, devLog);
-            int burst = 40;
-            for (int i = 0; i < burst; i++) {
-                log.info("line " + i);
-            }
+        int burst = 40;
+        try (UnixDatagramSocket syslogd = syslogAfterBurst(tmp, "line", burst)) {
             // Each read leaves room for one more, which the flush sends: the queue is never
             // empty while something is held, so no read waits.
             for (int i = 0; i < burst; i++) {
@@ -153,19 +148,25 @@ class LogConfigTest {
      */
     @Test
     void whatIsHeldGoesOutWithoutANextMessage(@TempDir Path tmp) throws IOException {
-        Path devLog = tmp.resolve("log");
-        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
-            LogConfig.init("hoststated", "parent", false, false, devLog);
-            int burst = 25; // more than the kernel queues: the timer has to come back
-            for (int i = 0; i < burst; i++) {
-                log.info("quiet " + i);
-            }
+        int burst = 25; // more than the kernel queues: the timer has to come back
+        try (UnixDatagramSocket syslogd = syslogAfterBurst(tmp, "quiet", burst)) {
             assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
                 for (int i = 0; i < burst; i++) {
                     assertDatagram(syslogd, 30, "quiet " + i);
                 }
             });
         }
+    }
+
+    /** A syslog socket in {@code tmp}, the parent's log sent to it, and {@code burst} lines "text i" logged. */
+    private UnixDatagramSocket syslogAfterBurst(Path tmp, String text, int burst) throws IOException {
+        Path devLog = tmp.resolve("log");
+        UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog);
+        LogConfig.init("hoststated", "parent", false, false, devLog);
+        for (int i = 0; i < burst; i++) {
+            log.info(text + " " + i);
+        }
+        return syslogd;
     }
 
     @Test
