@@ -11,7 +11,6 @@ import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.posix.ExitStatus;
-import org.hoststated.core.posix.FdPassing;
 import org.hoststated.core.posix.SocketPair;
 import org.hoststated.core.posix.SpawnedProcess;
 import org.hoststated.core.posix.Spawner;
@@ -27,7 +26,7 @@ final class EngineProcess {
     final EngineSpec spec;
     final SpawnedProcess process;
     final ImsgChannel channel;
-    private final int fdChannel;
+    private final FdSender fdChannel;
     final long startedNanos = System.nanoTime();
     /** When the watchdog's unanswered PING went out; 0 while none is outstanding. */
     long pingSentNanos;
@@ -39,7 +38,7 @@ final class EngineProcess {
      */
     int configuring;
 
-    private EngineProcess(EngineSpec spec, SpawnedProcess process, ImsgChannel channel, int fdChannel) {
+    private EngineProcess(EngineSpec spec, SpawnedProcess process, ImsgChannel channel, FdSender fdChannel) {
         this.spec = spec;
         this.process = process;
         this.channel = channel;
@@ -82,14 +81,30 @@ final class EngineProcess {
             closeQuietly(imsg[1]);
             closeQuietly(fds[1]);
         }
-        SocketPair.setNonBlocking(imsg[0]);
-        ImsgChannel ch = ImsgChannel.open(imsg[0], ProcId.PARENT, spec.proc, loop, handler);
-        return new EngineProcess(spec, p, ch, fds[0]);
+        ImsgChannel ch;
+        try {
+            ch = ImsgChannel.open(imsg[0], ProcId.PARENT, spec.proc, loop, handler);
+        } catch (IOException e) {
+            // The child sees end of file on both and exits; the caller restarts it.
+            closeQuietly(fds[0]);
+            throw e;
+        }
+        return new EngineProcess(spec, p, ch, new FdSender(fds[0], loop, spec.title));
     }
 
-    /** Passes a descriptor with its tag; the child gets its own copy. */
+    /**
+     * Passes a descriptor with its tag, now or as soon as the child reads; the child gets its own
+     * copy, and the caller may close {@code fd} at once.
+     *
+     * @throws FdSender.NotReading when the child has left too many unread
+     */
     void passFd(FdTag tag, int fd) throws IOException {
-        FdPassing.send(fdChannel, tag.encode(), fd);
+        fdChannel.pass(tag, fd);
+    }
+
+    /** Whether descriptors passed wait for the child to read them. */
+    boolean fdsWaiting() {
+        return fdChannel.waiting() > 0;
     }
 
     int pid() {
@@ -103,7 +118,7 @@ final class EngineProcess {
     /** Closes the parent's ends; the child sees EOF and exits. */
     void closeChannels() {
         channel.close();
-        closeQuietly(fdChannel);
+        fdChannel.close();
     }
 
     static String javaExecutable() {

@@ -132,16 +132,20 @@ final class Supervisor implements Reloader.Target {
                 e.pingSentNanos = now;
                 e.channel.send(MessageType.PING, Empty.INSTANCE);
             } else if (now - e.pingSentNanos > (e.answeredPing && e.configuring == 0 ? HUNG_NANOS : BUSY_NANOS)) {
-                log.error("{} (pid {}) has not answered for {} s; killing it", e.spec.title, e.pid(),
-                        TimeUnit.NANOSECONDS.toSeconds(now - e.pingSentNanos));
-                try {
-                    e.process.kill(SpawnedProcess.SIGKILL);
-                } catch (IOException ex) {
-                    log.warn("cannot kill {}: {}", e.spec.title, ex.getMessage());
-                }
-                died(e);
+                kill(e, "has not answered for " + TimeUnit.NANOSECONDS.toSeconds(now - e.pingSentNanos) + " s");
             }
         }
+    }
+
+    /** Kills an engine that stopped doing its part; it is started again as one that died. */
+    private void kill(EngineProcess e, String why) {
+        log.error("{} (pid {}) {}; killing it", e.spec.title, e.pid(), why);
+        try {
+            e.process.kill(SpawnedProcess.SIGKILL);
+        } catch (IOException ex) {
+            log.warn("cannot kill {}: {}", e.spec.title, ex.getMessage());
+        }
+        died(e);
     }
 
     /**
@@ -304,6 +308,9 @@ final class Supervisor implements Reloader.Target {
             for (RelayConfig r : config.config().relays()) {
                 try {
                     e.passFd(FdTag.listener(r.id(), generation), listeners.fd(config.config(), r));
+                } catch (FdSender.NotReading ex) {
+                    kill(e, "does not read its descriptors: " + ex.getMessage());
+                    return;
                 } catch (IOException ex) {
                     log.error("cannot pass the listening socket of relay {}: {}", r.name(), ex.getMessage());
                 }
@@ -324,6 +331,13 @@ final class Supervisor implements Reloader.Target {
         if (want.generation() != generation) {
             log.debug("relay engine asked for the listening socket of relay id {} of configuration {}: "
                     + "configuration {} replaced it", want.id(), want.generation(), generation);
+            return;
+        }
+        if (e.fdsWaiting()) {
+            // It does not read what it has been passed: asking cannot be answered sooner, and
+            // a relay engine that asks without reading would pile up descriptors here.
+            log.debug("relay engine asked for the listening socket of relay id {} while descriptors passed wait unread",
+                    want.id());
             return;
         }
         Optional<RelayConfig> r = config.config().relay(want.id());
@@ -353,6 +367,9 @@ final class Supervisor implements Reloader.Target {
             return;
         }
         syslogPassed.put(to, now);
+        if (e.fdsWaiting()) {
+            return;
+        }
         try (UnixDatagramSocket s = UnixDatagramSocket.connect(LogConfig.DEV_LOG)) {
             e.passFd(FdTag.syslog(), s.fd());
             log.debug("passed the {} a new syslog socket", to.title());

@@ -37,7 +37,7 @@ public final class ImsgChannel {
 
     /**
      * Wraps {@code fd} and registers it with {@code loop}. The channel owns the descriptor from
-     * here on and closes it when closed.
+     * here on and closes it when closed, or at once when this fails.
      *
      * <p>The descriptor is made non-blocking first: socketpair ends come blocking, and the
      * channels between engines arrive so from the parent. Netty reads again after a read that
@@ -50,6 +50,7 @@ public final class ImsgChannel {
         try {
             SocketPair.setNonBlocking(fd);
         } catch (IOException e) {
+            org.hoststated.core.posix.Fds.close(fd);
             throw new IOException("channel to " + remote.title() + ": " + e.getMessage(), e);
         }
         EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd);
@@ -66,6 +67,7 @@ public final class ImsgChannel {
         try {
             loop.register(ch).syncUninterruptibly();
         } catch (RuntimeException e) {
+            ch.unsafe().closeForcibly();
             throw new IOException("cannot register channel to " + remote.title() + ": " + e.getMessage(), e);
         }
         return ic;

@@ -64,12 +64,50 @@ public final class FdPassing {
      * position is not changed. The caller keeps its own copy of the fd and closes it when done.
      */
     public static void send(int socketFd, ByteBuffer tag, int fdToSend) throws IOException {
+        byte[] bytes = bytes(tag);
+        long sent = sendmsg(socketFd, bytes, fdToSend, 0);
+        // The fd went with the first byte; a short write only leaves plain bytes to send.
+        while (sent < bytes.length) {
+            byte[] rest = Arrays.copyOfRange(bytes, (int) sent, bytes.length);
+            long n = Native.LIBC.send(socketFd, rest, rest.length, Native.MSG_NOSIGNAL);
+            if (n < 0) {
+                if (Native.errno() == Native.EINTR) {
+                    continue;
+                }
+                throw Errno.lastException("send fd " + socketFd);
+            }
+            sent += n;
+        }
+    }
+
+    /**
+     * Sends what the socket takes now of the remaining bytes of {@code tag} and, if
+     * {@code fdToSend >= 0}, that fd with the first of them; never blocks.
+     *
+     * @return the number of bytes sent: 0 when the socket's buffer is full (nothing sent, the
+     *     fd not passed), fewer than the tag's remaining bytes when it took only a part (the fd
+     *     passed); the tag's position is not changed
+     */
+    public static int sendNow(int socketFd, ByteBuffer tag, int fdToSend) throws IOException {
+        return (int) sendmsg(socketFd, bytes(tag), fdToSend, Native.MSG_DONTWAIT);
+    }
+
+    private static byte[] bytes(ByteBuffer tag) {
         int len = tag.remaining();
         if (len < 1 || len > MAX_TAG) {
             throw new IllegalArgumentException("tag of " + len + " bytes, want 1 to " + MAX_TAG);
         }
         byte[] bytes = new byte[len];
         tag.duplicate().get(bytes);
+        return bytes;
+    }
+
+    /**
+     * One sendmsg of {@code bytes} with {@code fdToSend} (none if negative); EINTR retried. With
+     * MSG_DONTWAIT a full buffer is 0 bytes sent.
+     */
+    private static long sendmsg(int socketFd, byte[] bytes, int fdToSend, int flags) throws IOException {
+        int len = bytes.length;
         Pointer mem = Memory.allocateDirect(Native.RUNTIME, MSGHDR_SIZE + IOVEC_SIZE + CMSG_SPACE_ONE_FD + len, true);
         Pointer iov = mem.slice(MSGHDR_SIZE);
         Pointer control = mem.slice(MSGHDR_SIZE + IOVEC_SIZE);
@@ -88,23 +126,16 @@ public final class FdPassing {
             mem.putLong(MSG_CONTROLLEN, CMSG_SPACE_ONE_FD);
         }
         long sent;
-        while ((sent = Native.LIBC.sendmsg(socketFd, mem, Native.MSG_NOSIGNAL)) < 0) {
-            if (Native.errno() != Native.EINTR) {
-                throw Errno.lastException("sendmsg fd " + socketFd);
+        while ((sent = Native.LIBC.sendmsg(socketFd, mem, Native.MSG_NOSIGNAL | flags)) < 0) {
+            int errno = Native.errno();
+            if (errno == Native.EAGAIN && (flags & Native.MSG_DONTWAIT) != 0) {
+                return 0;
+            }
+            if (errno != Native.EINTR) {
+                throw Errno.exception("sendmsg fd " + socketFd, errno);
             }
         }
-        // The fd went with the first byte; a short write only leaves plain bytes to send.
-        while (sent < len) {
-            byte[] rest = Arrays.copyOfRange(bytes, (int) sent, len);
-            long n = Native.LIBC.send(socketFd, rest, rest.length, Native.MSG_NOSIGNAL);
-            if (n < 0) {
-                if (Native.errno() == Native.EINTR) {
-                    continue;
-                }
-                throw Errno.lastException("send fd " + socketFd);
-            }
-            sent += n;
-        }
+        return sent;
     }
 
     /**

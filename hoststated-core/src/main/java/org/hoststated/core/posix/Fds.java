@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Raw file descriptor helpers: list, close, close-on-exec, and plain read/write. Used by the
+ * Raw file descriptor helpers: list, close, copy, close-on-exec, and plain read/write. Used by the
  * parent (opening /dev/null for daemonized children), by the engines for their inherited fds
  * before they wrap them in channels, and by tests that check which descriptors a child inherited.
  */
@@ -85,6 +85,15 @@ public final class Fds {
             throw Errno.lastException("open " + path);
         }
         return fd;
+    }
+
+    /** A copy of {@code fd}, close-on-exec (F_DUPFD_CLOEXEC). */
+    public static int dup(int fd) throws IOException {
+        int copy = Native.LIBC.fcntl(fd, Native.F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) {
+            throw Errno.lastException("fcntl F_DUPFD_CLOEXEC fd " + fd);
+        }
+        return copy;
     }
 
     /** Whether {@code fd} has FD_CLOEXEC set. */

@@ -38,6 +38,7 @@ final class Native {
     static final int O_CLOEXEC = 0x80000;
     static final int F_GETFD = 1;
     static final int F_SETFD = 2;
+    static final int F_DUPFD_CLOEXEC = 1030;
     static final int F_GETFL = 3;
     static final int F_SETFL = 4;
     static final int FD_CLOEXEC = 1;

@@ -97,15 +97,19 @@ public final class EngineMain {
                     }
                     continue;
                 }
-                if (r.lost()) {
-                    loop.execute(() -> engine.fdLost(tag));
-                    continue;
-                }
-                if (r.fd() < 0) {
+                if (r.fd() < 0 && !r.lost()) {
                     log.error("fd channel: tag without a descriptor");
                     continue;
                 }
-                loop.execute(() -> engine.fdReceived(tag, r.fd()));
+                try {
+                    loop.execute(r.lost() ? () -> engine.fdLost(tag) : () -> engine.fdReceived(tag, r.fd()));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // The engine is stopping: its loop takes nothing more.
+                    if (r.fd() >= 0) {
+                        Fds.close(r.fd());
+                    }
+                    return;
+                }
             }
         }, engine.id().title() + "-fds");
         t.setDaemon(true);

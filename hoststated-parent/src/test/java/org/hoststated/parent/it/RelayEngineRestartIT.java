@@ -96,6 +96,57 @@ class RelayEngineRestartIT {
         }
     }
 
+    /**
+     * A relay engine that does not read the descriptors passed to it (stopped here; a frozen or
+     * still starting JVM alike) held the parent: past about 280 unread, sendmsg blocked the
+     * parent's loop, and with it the control socket, the signals and the watchdog, for good.
+     * They now wait in the parent until the engine reads them.
+     */
+    @Test
+    void aRelayEngineThatReadsNoDescriptorsDoesNotHoldTheParent(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        String listen = NET + ".2";
+        List<Integer> ports = new ArrayList<>();
+        StringBuilder relays = new StringBuilder();
+        for (int i = 0; i < 400; i++) {
+            int port = CtlIT.freePort(listen);
+            if (ports.contains(port)) {
+                continue;
+            }
+            ports.add(port);
+            relays.append("relay r").append(i).append(" {\n  listen on ").append(listen).append(" port ").append(port)
+                    .append("\n  table web\n}\n");
+        }
+        InetSocketAddress first = new InetSocketAddress(listen, ports.get(0));
+        InetSocketAddress last = new InetSocketAddress(listen, ports.get(ports.size() - 1));
+        try (Backend one = new Backend("one", NET + ".11", 0); Daemon d = new Daemon(dir)) {
+            d.writeConfig(d.globals() + "interval 1\ntimeout 300\n"
+                    + "table web {\n  real port " + one.address.getPort() + "\n  check tcp\n  host " + NET + ".11\n}\n"
+                    + relays);
+            d.start();
+            d.awaitLogged("the relays serve", WAIT, () -> "one".equals(Daemon.fetch(last)));
+            long engine = d.child(TITLE).orElseThrow();
+            new ProcessBuilder("kill", "-STOP", Long.toString(engine)).start().waitFor();
+            try {
+                d.signal("HUP");
+                d.awaitLogged("the reload", WAIT, () -> d.logText().contains("reloading configuration"));
+                // The file read, the configuration and the listeners go at once.
+                Thread.sleep(1000);
+                long t0 = System.nanoTime();
+                Daemon.Result summary = d.ctl("show", "summary");
+                assertEquals(0, summary.status(), summary.output() + "\n" + d.logText());
+                assertTrue(Duration.ofNanos(System.nanoTime() - t0).compareTo(Duration.ofSeconds(10)) < 0,
+                        "show summary answered late");
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(engine)).start().waitFor();
+            }
+            d.awaitLogged("the reload in force", WAIT, () -> relays(d).contains("active"));
+            assertEquals("one", Daemon.fetch(first));
+            assertEquals("one", Daemon.fetch(last));
+            assertEquals(Optional.of(engine), d.child(TITLE), "the same relay engine");
+        }
+    }
+
     private static String relays(Daemon d) throws Exception {
         return d.ctl("show", "relays").output();
     }
