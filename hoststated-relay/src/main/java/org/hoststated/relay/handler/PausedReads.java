@@ -13,9 +13,15 @@ import java.util.concurrent.TimeUnit;
  * stayed unseen behind the bytes still waiting in the socket: a client that reset while its
  * server read nothing kept the session and its server connection until twice the relay's
  * {@code timeout}. While reading is off, an io_uring socket's TCP state is looked at once a
- * second; a reset one ({@code TCP_CLOSE}: a FIN leaves it in {@code CLOSE_WAIT}) fails the
- * channel as a reset read would. epoll reports the error at once, so its sockets are not
- * watched: a {@code Connection: close} session would leave a timer behind for nothing.
+ * second; a reset one ({@code TCP_CLOSE} with an error pending) fails the channel as a reset
+ * read would. {@code TCP_CLOSE} without an error is a connection whose both FINs are done (the
+ * relay's, then the peer's after all it sent), whose unread bytes are still there: the watch
+ * ends. Netty reads a socket to its end once the peer's FIN is reported, reading off or not, so
+ * a look sees that state only between the FIN's arrival and that read; taken for a reset, the
+ * rest of a response was thrown away and the client reset (review R, session 49). A FIN alone
+ * leaves {@code CLOSE_WAIT}. epoll reports the error at once, so its
+ * sockets are not watched: a {@code Connection: close} session would leave a timer behind for
+ * nothing.
  * Used on the channel's loop.
  */
 public final class PausedReads {
@@ -61,15 +67,13 @@ public final class PausedReads {
         if (!ch.isActive() || ch.config().isAutoRead()) {
             return;
         }
-        if (wasReset(ch)) {
-            ch.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
+        TcpInfo info = TcpInfo.of(ch); // null: not a TCP socket of a native transport, nothing to look at
+        if (info != null && info.closed()) {
+            if (TcpInfo.reset(ch)) {
+                ch.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
+            }
             return;
         }
         schedule(ch);
-    }
-
-    private static boolean wasReset(Channel ch) {
-        TcpInfo info = TcpInfo.of(ch); // null: not a TCP socket of a native transport, nothing to look at
-        return info != null && info.reset();
     }
 }

@@ -8,7 +8,7 @@ import java.nio.ByteOrder;
 
 /**
  * The few fields of a socket's {@code TCP_INFO} (Linux's {@code struct tcp_info}) that the relay
- * reads: whether a paused socket was reset ({@link PausedReads}), whether a cut peer has taken
+ * reads: whether a paused socket has ended ({@link PausedReads}), whether a cut peer has taken
  * its bytes ({@link StreamCut}), and how far a slow peer has got ({@link PeerProgress}). One
  * {@code getsockopt} per {@link #of}; works on the epoll and io_uring channels alike, and on a
  * TLS session's TCP socket (the option goes past the {@code SslHandler} to the descriptor).
@@ -24,8 +24,13 @@ public final class TcpInfo {
     private static final int BYTES_ACKED = 120;
     /** {@code tcpi_notsent_bytes}: bytes written and not sent yet. */
     private static final int NOT_SENT = 144;
-    /** {@code TCP_CLOSE}: a reset socket's state (a FIN leaves it in {@code CLOSE_WAIT}). */
+    /**
+     * {@code TCP_CLOSE}: the state of a reset socket, and of one whose both FINs are done (the
+     * kernel hands the connection to a time-wait socket), with its unread bytes still readable.
+     */
     private static final int TCP_CLOSE = 7;
+    /** {@code SO_ERROR}: the error pending on a socket, 0 for none; reading it clears it. */
+    private static final RawUnixChannelOption SO_ERROR = new RawUnixChannelOption("SO_ERROR", 1, 4, 4);
 
     private final ByteBuffer info;
     private final int at;
@@ -49,9 +54,23 @@ public final class TcpInfo {
         return info == null || info.remaining() < OPTION.length() ? null : new TcpInfo(info);
     }
 
-    /** Whether the connection was reset. */
-    boolean reset() {
+    /** Whether the connection has ended: reset, or both FINs done ({@link #reset} tells which). */
+    public boolean closed() {
         return (info.get(at + STATE) & 0xff) == TCP_CLOSE;
+    }
+
+    /**
+     * Whether {@code ch}, {@linkplain #closed closed}, was reset: an error is pending on it (a
+     * reset leaves ECONNRESET, or EPIPE after its FIN). Clears that error.
+     */
+    static boolean reset(Channel ch) {
+        ByteBuffer err;
+        try {
+            err = ch.config().getOption(SO_ERROR);
+        } catch (ChannelException | UnsupportedOperationException e) {
+            return false;
+        }
+        return err != null && err.remaining() >= 4 && err.order(ByteOrder.nativeOrder()).getInt(err.position()) != 0;
     }
 
     /** Whether the peer has acknowledged everything written to the socket. */
