@@ -261,7 +261,7 @@ final class ControlServer {
         clients.put(c.id, c);
         ImsgErrors errors = new ImsgErrors(ProcId.PARENT, ProcId.CONTROL);
         ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0), new QueuedBytes(c.id),
-                new ImsgFrameDecoder(errors),
+                new ImsgFrameDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {
                     @Override

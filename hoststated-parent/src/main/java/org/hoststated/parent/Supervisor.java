@@ -295,10 +295,8 @@ final class Supervisor implements Reloader.Target {
         config.names().forEach((name, addrs) -> ch.send(MessageType.RECONF_NAME,
                 new ResolvedName(generation, name, addrs.size() > ResolvedName.MAX_ADDRESSES
                         ? addrs.subList(0, ResolvedName.MAX_ADDRESSES) : addrs)));
-        String text = config.text();
-        for (int i = 0; i < text.length(); i += ConfChunk.MAX_CHUNK) {
-            ch.send(MessageType.RECONF_CONF,
-                    new ConfChunk(generation, text.substring(i, Math.min(text.length(), i + ConfChunk.MAX_CHUNK))));
+        for (String piece : ConfChunk.pieces(config.text())) {
+            ch.send(MessageType.RECONF_CONF, new ConfChunk(generation, piece));
         }
         if (e.spec.proc == ProcId.RELAY) {
             keyPairs.values().forEach(k -> ch.send(MessageType.RECONF_KEYPAIR, k));

@@ -60,7 +60,7 @@ public final class ImsgChannel {
             @Override
             protected void initChannel(Channel c) {
                 ImsgErrors errors = new ImsgErrors(local, remote);
-                c.pipeline().addLast(new ImsgFrameDecoder(errors), new ImsgDecoder(local, remote, errors),
+                c.pipeline().addLast(new ImsgFrameDecoder(local, remote, errors), new ImsgDecoder(local, remote, errors),
                         ImsgEncoder.INSTANCE, new Dispatcher(ic, handler));
             }
         });

@@ -6,19 +6,24 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.Messages;
+import org.hoststated.core.msg.ProcId;
 
 /**
  * Cuts the byte stream of an imsg channel into whole frames. The length field is checked
- * against {@link Messages#MAX_FRAME}, and against the bound of the frame's type, before the
- * payload is buffered, so an oversized or garbage length closes the channel instead of growing
+ * against {@link Messages#MAX_FRAME}, the frame's type against those the peer may send, and the
+ * length against that type's bound, before the payload is buffered, so an oversized or garbage length closes the channel instead of growing
  * memory.
  *
  * <p>Pipeline: first inbound handler, followed by {@link ImsgDecoder}.
  */
 public final class ImsgFrameDecoder extends ByteToMessageDecoder {
+    private final ProcId local;
+    private final ProcId remote;
     private final ImsgErrors errors;
 
-    public ImsgFrameDecoder(ImsgErrors errors) {
+    public ImsgFrameDecoder(ProcId local, ProcId remote, ImsgErrors errors) {
+        this.local = local;
+        this.remote = remote;
         this.errors = errors;
     }
 
@@ -30,7 +35,7 @@ public final class ImsgFrameDecoder extends ByteToMessageDecoder {
         int len;
         try {
             len = Messages.frameLength(in);
-            Messages.checkTypeBound(in, len);
+            Messages.checkTypeBound(in, len, remote, local);
         } catch (MalformedMessageException e) {
             errors.malformed(ctx, e);
             in.skipBytes(in.readableBytes());

@@ -23,7 +23,7 @@ public final class DisabledSetPieces {
             int end = text.lastIndexOf('\n', start + ConfChunk.MAX_CHUNK - 1) + 1;
             if (end <= start) {
                 // No line end within a piece (never from pfe, whose lines are names and addresses).
-                end = start + ConfChunk.MAX_CHUNK;
+                end = ConfChunk.pieceEnd(text, start + ConfChunk.MAX_CHUNK);
             }
             out.add(Imsg.of(MessageType.DISABLED_SET_PART, new ConfChunk(set.generation(), text.substring(start, end))));
             start = end;

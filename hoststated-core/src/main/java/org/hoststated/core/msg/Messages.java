@@ -58,8 +58,13 @@ public final class Messages {
      * is readable: a frame of a small type is refused before its payload is buffered, where
      * {@link #MAX_FRAME} alone let any peer have up to half a megabyte buffered per channel.
      */
-    public static void checkTypeBound(ByteBuf in, int len) throws MalformedMessageException {
+    public static void checkTypeBound(ByteBuf in, int len, ProcId from, ProcId to) throws MalformedMessageException {
         MessageType type = MessageType.forId(in.getUnsignedShort(in.readerIndex() + 4));
+        if (!type.allowed(from, to)) {
+            // Before the payload is buffered: a type's bound says nothing of a peer that may
+            // not send it (a control client claiming a key pair's 512 KiB).
+            throw new MalformedMessageException(type + " not allowed from " + from.title() + " to " + to.title());
+        }
         if (len - HEADER > type.maxPayload()) {
             throw new MalformedMessageException(type + " payload too long: " + (len - HEADER));
         }

@@ -114,7 +114,7 @@ class ImsgCodecTest {
 
     static EmbeddedChannel reader(ProcId from, ProcId to) {
         ImsgErrors errors = new ImsgErrors(to, from);
-        return new EmbeddedChannel(new ImsgFrameDecoder(errors), new ImsgDecoder(to, from, errors));
+        return new EmbeddedChannel(new ImsgFrameDecoder(to, from, errors), new ImsgDecoder(to, from, errors));
     }
 
     @ParameterizedTest
@@ -208,6 +208,23 @@ class ImsgCodecTest {
         EmbeddedChannel ch = reader(ProcId.CONTROL, ProcId.PARENT);
         ByteBuf b = Unpooled.buffer();
         b.writeInt(Messages.MAX_FRAME).writeShort(MessageType.CTL_SHOW_SUM.id()).writeShort(0).writeInt(0).writeInt(0);
+        ch.writeInbound(b);
+        assertNull(ch.readInbound());
+        assertFalse(ch.isActive());
+        ch.finishAndReleaseAll();
+    }
+
+    /**
+     * A type the peer may not send closes the channel as soon as the header is in, whatever its
+     * bound: a control client claiming a key pair (512 KiB) had the parent buffer up to 1 MiB
+     * for it, 256 such clients far past the parent's memory (review S).
+     */
+    @Test
+    void a_type_the_peer_may_not_send_closes_the_channel_before_the_payload_is_buffered() {
+        EmbeddedChannel ch = reader(ProcId.CONTROL, ProcId.PARENT);
+        ByteBuf b = Unpooled.buffer();
+        b.writeInt(Messages.HEADER + MessageType.RECONF_KEYPAIR.maxPayload()).writeShort(MessageType.RECONF_KEYPAIR.id())
+                .writeShort(0).writeInt(0).writeInt(0);
         ch.writeInbound(b);
         assertNull(ch.readInbound());
         assertFalse(ch.isActive());
