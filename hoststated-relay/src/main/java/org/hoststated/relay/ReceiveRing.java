@@ -110,7 +110,14 @@ public final class ReceiveRing {
      * {@link #compact} kept, completed by the next read. Takes over both.
      */
     public static ByteBuf merge(ByteBuf held, ByteBuf in, ByteBufAllocator alloc) {
-        ByteBuf m = LargeBuffers.direct(alloc, held.readableBytes() + in.readableBytes());
+        ByteBuf m;
+        try {
+            m = LargeBuffers.direct(alloc, held.readableBytes() + in.readableBytes());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            held.release();
+            in.release();
+            throw e;
+        }
         m.writeBytes(held).writeBytes(in);
         held.release();
         in.release();
@@ -154,8 +161,19 @@ public final class ReceiveRing {
         return root.capacity();
     }
 
+    /**
+     * A copy of {@code in}, which it takes over: released also when no memory is left for the
+     * copy (the failure ends the session; a read buffer or a whole ring buffer leaked with it,
+     * just when memory was short; review R).
+     */
     private static ByteBuf copy(ByteBuf in, ByteBufAllocator alloc) {
-        ByteBuf copy = LargeBuffers.direct(alloc, in.readableBytes());
+        ByteBuf copy;
+        try {
+            copy = LargeBuffers.direct(alloc, in.readableBytes());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            in.release();
+            throw e;
+        }
         copy.writeBytes(in);
         in.release();
         return copy;

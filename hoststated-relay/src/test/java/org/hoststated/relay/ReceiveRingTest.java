@@ -35,6 +35,46 @@ import org.junit.jupiter.api.Test;
 class ReceiveRingTest {
     private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
 
+    /**
+     * No memory for the copy of a small read that pins a large buffer: the read is released
+     * all the same, as each of these takes over its input (it leaked, the whole buffer with it,
+     * just when memory was short; review R).
+     */
+    @Test
+    void aCopyWithoutMemoryStillReleasesWhatItTookOver() {
+        ByteBufAllocator none = new io.netty.buffer.AbstractByteBufAllocator(true) {
+            @Override
+            protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+                throw new OutOfMemoryError("no memory left (test)");
+            }
+
+            @Override
+            protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                throw new OutOfMemoryError("no direct memory left (test)");
+            }
+
+            @Override
+            public boolean isDirectBufferPooled() {
+                return false;
+            }
+        };
+        ByteBuf big = ALLOC.heapBuffer(256 * 1024).writeZero(256 * 1024);
+        ByteBuf read = big.retainedSlice(0, 100);
+        big.release();
+        assertThrowsOom(() -> ReceiveRing.held(read, none));
+        assertEquals(0, read.refCnt());
+
+        ByteBuf held = ALLOC.heapBuffer(16).writeZero(10);
+        ByteBuf in = ALLOC.heapBuffer(16).writeZero(10);
+        assertThrowsOom(() -> ReceiveRing.merge(held, in, none));
+        assertEquals(0, held.refCnt());
+        assertEquals(0, in.refCnt());
+    }
+
+    private static void assertThrowsOom(Runnable r) {
+        org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class, r::run);
+    }
+
     @Test
     void eachRingOfAllLoopsStaysWithin16MiBAsPowersOfTwo() {
         ReceiveRing m = ReceiveRing.MESSAGES;

@@ -409,8 +409,14 @@ public final class DnsRelay {
             return;
         }
         DnsHeader.setId(msg, q.clientId);
-        lastAnswer = listener.write(new DatagramPacket(msg.copy(), q.client));
-        closed(u, q, "answered");
+        try {
+            lastAnswer = listener.write(new DatagramPacket(msg.copy(), q.client));
+        } finally {
+            // Even when the copy fails (direct memory exhausted): a query taken from its
+            // socket's table and never closed stayed listed and counted for ever, kept a
+            // retired relay from closing, and its timer later ended another query of its id.
+            closed(u, q, "answered");
+        }
     }
 
     /**
@@ -585,7 +591,9 @@ public final class DnsRelay {
     private void flushUpstreams() {
         if (upstreamWritten) {
             upstreamWritten = false;
-            for (UpstreamSocket u : upstreams) {
+            // A copy: a send failing at once (epoll) can end the last query of a retired
+            // socket, whose close removes it from the list during the flush.
+            for (UpstreamSocket u : List.copyOf(upstreams)) {
                 u.channel.flush();
             }
         }
