@@ -3,6 +3,7 @@ package org.hoststated.core.config;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.hoststated.core.msg.ScriptRequest;
 
 /** Parses {@code table <name> { ... }}. Runs in the loading thread; fills a table draft. */
 final class TableParser {
@@ -108,6 +109,11 @@ final class TableParser {
             if (path.isEmpty()) {
                 // It passed with a warning ("not found in /usr/bin:..."), then failed every check.
                 throw ctx.fail(at, "empty script path");
+            }
+            if (path.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > ScriptRequest.MAX_PATH) {
+                // hce names the script in its request to the parent, which refused a longer
+                // path: hce's channel closed at each check, and hce restarted without end.
+                throw ctx.fail(at, "script path longer than " + ScriptRequest.MAX_PATH + " bytes");
             }
             return CheckConfig.script(path);
         }

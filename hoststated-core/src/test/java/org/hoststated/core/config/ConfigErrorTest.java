@@ -103,6 +103,8 @@ class ConfigErrorTest {
                         "test.conf:3: invalid check type: gopher"),
                 Arguments.of(TABLE.replace("check tcp", "check script \"\"") + SERVICE,
                         "test.conf:3: empty script path"),
+                Arguments.of(TABLE.replace("check tcp", "check script \"/" + "\u00e9".repeat(512) + "\"") + SERVICE,
+                        "test.conf:3: script path longer than 1024 bytes"),
                 Arguments.of(TABLE.replace("check tcp", "check send \"x\" expect") + SERVICE,
                         "test.conf:3: syntax error: expected the pattern to expect, got end of line"),
                 Arguments.of(TABLE.replace("host 10.0.0.1", "host 10.0.0.1 retry") + SERVICE,
