@@ -35,6 +35,9 @@ final class CtlContext {
         return clock;
     }
 
+    /** How many times the timeout a request's answer may take ({@link #request}). */
+    static final int REQUEST_TIMEOUT_FACTOR = 10;
+
     /** A connection whose reads wait at most the timeout. */
     ControlClient connect() throws ControlException {
         return ControlClient.connect(socket, timeout);
@@ -50,7 +53,10 @@ final class CtlContext {
      * {@code command succeeded}, or {@code command failed: <reason>} on stderr.
      */
     int request(MessageType type, Object payload) throws ControlException {
-        try (ControlClient c = connect()) {
+        // A reload, and a change that waits for one under way, take as long as reading the
+        // file (each DNS name that goes unanswered about 6 s) and the engines' 15 s: 30 s gave
+        // up on reloads that went on to succeed, and on changes still made afterwards.
+        try (ControlClient c = ControlClient.connect(socket, timeout.multipliedBy(REQUEST_TIMEOUT_FACTOR))) {
             c.send(type, payload);
             Imsg reply = c.read();
             if (reply.type() == MessageType.CTL_OK) {

@@ -60,6 +60,11 @@ final class ControlClient {
         }
     }
 
+    /** Whether a request of the client's is under way: it waits quietly for the answer. */
+    boolean answering() {
+        return answering;
+    }
+
     /** The current request has been answered: the next one held, if any, is handled. */
     private void answered() {
         Imsg next = held.poll();

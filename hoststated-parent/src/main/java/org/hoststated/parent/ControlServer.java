@@ -272,7 +272,8 @@ final class ControlServer {
 
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                        if (evt instanceof IdleStateEvent && !c.monitor) {
+                        // Not one that waits for its answer: a reload may take minutes (DNS).
+                        if (evt instanceof IdleStateEvent && !c.monitor && !c.answering()) {
                             log.debug("control client {}: idle for {} s; closing", c.id, IDLE_SECONDS);
                             ctx.close();
                         }
