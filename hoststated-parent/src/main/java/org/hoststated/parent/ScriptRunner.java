@@ -13,6 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.hoststated.core.log.ThrottledCount;
 import org.hoststated.core.msg.ScriptRequest;
 import org.hoststated.core.msg.ScriptResult;
 import org.hoststated.core.posix.ExitStatus;
@@ -60,6 +61,8 @@ final class ScriptRunner implements AutoCloseable {
     private ScriptCommandLine commandLine; // guarded by this
     /** "path host" of scripts that could not run: warned already, until one runs. */
     private final Set<String> unrunnable = ConcurrentHashMap.newKeySet();
+    /** Scripts refused with the queue full: a warning a minute, not one per host and round. */
+    private final ThrottledCount refused = new ThrottledCount();
     private final ExecutorService pool = new ThreadPoolExecutor(MAX_RUNNING, MAX_RUNNING, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(10_000), r -> {
                 Thread t = new Thread(r, "hoststated-script");
@@ -102,7 +105,11 @@ final class ScriptRunner implements AutoCloseable {
                 done.accept(runNow(req));
             });
         } catch (RejectedExecutionException e) {
-            log.warn("too many check scripts queued; host {} not checked", req.hostName());
+            long n = refused.add();
+            if (n > 0) {
+                log.warn("too many check scripts queued; host {} not checked ({} since the last warning)",
+                        req.hostName(), n);
+            }
             done.accept(new ScriptResult(req.generation(), req.hostId(), -1, false));
         }
     }

@@ -45,6 +45,8 @@ final class Supervisor implements Reloader.Target {
     private static final long MAX_BACKOFF_MS = 30_000;
     /** An engine that ran this long before dying starts its backoff afresh. */
     private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** Looks for a dead engine's exit, 50 ms apart, before it is restarted anyway (2 s). */
+    private static final int REAP_LOOKS = 40;
     /** How often the watchdog sends each engine a PING. */
     static final long PING_MS = 2000;
     /**
@@ -428,14 +430,26 @@ final class Supervisor implements Reloader.Target {
     }
 
     private void reapAndRestart(EngineProcess e) {
+        reapAndRestart(e, 0);
+    }
+
+    /**
+     * Reaps {@code e}, killed if it has not exited, looking again every 50 ms for up to 2 s:
+     * not waiting on the loop, which held the control socket and the watchdog meanwhile (a
+     * process in uninterruptible sleep takes its time to die; review S).
+     */
+    private void reapAndRestart(EngineProcess e, int looks) {
         Optional<ExitStatus> st = e.tryReap();
-        if (st.isEmpty()) {
+        if (st.isEmpty() && looks == 0) {
             try {
                 e.process.kill(SpawnedProcess.SIGKILL);
-                st = e.process.waitFor(Duration.ofSeconds(2));
-            } catch (IOException | InterruptedException ex) {
+            } catch (IOException ex) {
                 log.warn("cannot stop {}: {}", e.spec.title, ex.getMessage());
             }
+        }
+        if (st.isEmpty() && looks < REAP_LOOKS) {
+            loop.schedule(() -> reapAndRestart(e, looks + 1), 50, TimeUnit.MILLISECONDS);
+            return;
         }
         log.warn("lost child: {} {}", e.spec.title, st.map(ExitStatus::toString).orElse("did not exit"));
         int n = System.nanoTime() - e.startedNanos > STABLE_NANOS ? 0 : failures.getOrDefault(e.spec.proc, 0);

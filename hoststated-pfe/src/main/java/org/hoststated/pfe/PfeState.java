@@ -177,7 +177,8 @@ final class PfeState {
      * engine to {@code out}. What it names as enabled is enabled again only when the set is of
      * this configuration ({@code generation}): a reload applies the configuration's own
      * {@code disable} keywords afresh, so a pfe that restarted while a reload was under way
-     * takes the new configuration's.
+     * takes the new configuration's. The notices name this configuration's objects, under its
+     * generation, whatever the set's.
      */
     void restore(String set, int generation, List<ControlCommands.Notice> out) {
         Map<String, TableEntry> tablesByName = new HashMap<>();
@@ -196,7 +197,7 @@ final class PfeState {
                         v.disabled = true;
                         v.tableFollows = f.length == 3;
                         out.add(new ControlCommands.Notice(MessageType.SERVICE_DISABLE,
-                                new ObjId(generation, v.config.id())));
+                                new ObjId(this.generation, v.config.id())));
                     }
                 }
             } else if (f[0].equals("table") && f.length == 2 && tablesByName.containsKey(f[1])) {
@@ -209,7 +210,8 @@ final class PfeState {
                     }
                     h.disabled = true;
                     h.reset();
-                    out.add(new ControlCommands.Notice(MessageType.HOST_DISABLE, new ObjId(generation, h.config.id())));
+                    out.add(new ControlCommands.Notice(MessageType.HOST_DISABLE,
+                            new ObjId(this.generation, h.config.id())));
                 }
             }
         }
