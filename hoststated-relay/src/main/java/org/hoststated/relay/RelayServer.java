@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.FileDescriptor;
@@ -77,7 +78,8 @@ public final class RelayServer {
                 ? (int) Math.min(MAX_CONNECT_TIMEOUT_MS, relay.timeoutSec() * 1000L) : MAX_CONNECT_TIMEOUT_MS;
         this.context = new RelayContext(relay, selector, counters, backend(Inet4Address.class, connectMs),
                 backend(Inet6Address.class, connectMs),
-                new DefaultChannelGroup("relay " + relay.name(), GlobalEventExecutor.INSTANCE), logSessions);
+                new DefaultChannelGroup("relay " + relay.name(), GlobalEventExecutor.INSTANCE), logSessions,
+                new DefaultChannelGroup("relay " + relay.name() + " lingering", GlobalEventExecutor.INSTANCE));
         this.dns = protocol.type() == ProtocolType.DNS ? new DnsRelay(context, protocol.tcp(), transport.name()) : null;
         this.initializer = dns != null ? null : initializer(protocol, tls);
         String unsupported = SocketOptions.unsupported(protocol.tcp(), protocol.transport());
@@ -277,7 +279,7 @@ public final class RelayServer {
 
     /** Whether sessions of this server are still open: connections, or a DNS relay's waiting queries. */
     public boolean hasSessions() {
-        return !context.sessions().isEmpty() || dns != null && dns.hasWaiting();
+        return !context.sessions().isEmpty() || !context.lingering().isEmpty() || dns != null && dns.hasWaiting();
     }
 
     /** How many client connections of this server are open. */
@@ -295,14 +297,23 @@ public final class RelayServer {
     /**
      * Ends every open session of this relay (engine shutdown): one under way with a reset both
      * ways, as a session whose peer failed, an HTTP one between exchanges with a FIN
-     * ({@link HeldSession#stop}).
+     * ({@link HeldSession#stop}), and a server side that outlived its session with a reset.
      */
     public ChannelGroupFuture closeSessions() {
         if (dns != null) {
             dns.stopNow();
         }
         HeldSession.stopAll(context.sessions(), "relay shut down");
-        return context.sessions().newCloseFuture();
+        // Server sides still taking what their gone clients sent: cut, so reset, not closed
+        // with a FIN by the loops' shutdown; the future waits for them too, as that shutdown
+        // closes its channels before it runs the tasks queued.
+        ChannelGroup ending = new DefaultChannelGroup("relay " + relay.name() + " ending", GlobalEventExecutor.INSTANCE);
+        ending.addAll(context.sessions());
+        for (Channel ch : context.lingering()) {
+            ending.add(ch);
+            ch.eventLoop().execute(() -> RelaySession.abort(ch));
+        }
+        return ending.newCloseFuture();
     }
 
     /** The channel currently accepting, or null. */

@@ -119,6 +119,72 @@ abstract class TcpRelayTest {
     }
 
     /**
+     * A server that takes an upload slowly, after the session ended (the server's FIN first,
+     * then the client's after its upload): the relay's queue towards it outlives the session.
+     * A stop meanwhile closed it with a FIN, so the server took the cut upload for a whole
+     * one; now it is reset, and it lingers among the relay's sessions until then (review R).
+     */
+    @Test
+    void aServerStillTakingAnUploadAtAStopIsResetNotClosed() throws Exception {
+        // Small fixed buffers: an upload larger than the kernels hold towards the server and
+        // small enough that the client's FIN reaches the relay behind it leaves some of it in
+        // the relay's queue; the sizes are tried upwards.
+        TcpOptions small = new TcpOptions(10, null, null, 64 * 1024, 0, 0);
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        for (long up = 64 * 1024; up <= 2 * MB; up += 32 * 1024) {
+            try (ServerSocket server = new ServerSocket(0, 4, lo)) {
+                RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(lo, "127.0.0.1", server.getLocalPort(), 0),
+                        600, false);
+                RelayFixture r = RelayFixture.start(transport(), 1, cfg, TcpOptionsTest.protocol(small), null);
+                try (Socket c = r.connect(); Socket s = server.accept()) {
+                    s.shutdownOutput(); // and reads nothing yet
+                    assertEquals(-1, c.getInputStream().read(), "the server's FIN reaches the client");
+                    long size = up;
+                    CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
+                        try {
+                            Pattern.write(c.getOutputStream(), size);
+                            c.shutdownOutput();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                    while (!r.server.context().sessions().isEmpty() && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    if (!r.server.context().sessions().isEmpty()) {
+                        continue; // the client's FIN stays behind what the relay's kernel cannot take
+                    }
+                    Thread.sleep(100); // the server side's flush ends, or it lingers
+                    if (r.server.context().lingering().isEmpty()) {
+                        continue; // the kernels took it all: the FIN after it is the upload's end
+                    }
+                    upload.get(20, TimeUnit.SECONDS);
+                    assertTrue(r.server.hasSessions(), "a lingering server side is waited for");
+                    r.close();
+                    s.setSoTimeout(20_000);
+                    long got = 0;
+                    byte[] buf = new byte[65536];
+                    IOException reset = null;
+                    try {
+                        for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+                            got += n;
+                        }
+                    } catch (IOException e) {
+                        reset = e;
+                    }
+                    assertTrue(got < up, got + " bytes: the server took the whole upload");
+                    assertTrue(reset != null, "the cut upload ended with a FIN after " + got + " bytes");
+                    return;
+                } finally {
+                    r.close();
+                }
+            }
+        }
+        fail("no upload size left bytes in the relay's queue after its session");
+    }
+
+    /**
      * A server that resets after sending: the client gets what it sent, then a reset rather
      * than a clean end, so it cannot take the cut stream for a whole one.
      */

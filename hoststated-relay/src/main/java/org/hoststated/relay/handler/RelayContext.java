@@ -2,6 +2,8 @@ package org.hoststated.relay.handler;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import org.hoststated.core.config.RelayConfig;
@@ -16,9 +18,18 @@ import org.hoststated.relay.lb.HostSelector;
  *
  * @param sessions the client channels of open sessions (closed at shutdown; listed by tests)
  * @param logSessions log each closed session at info rather than debug ({@code log updates} or {@code log all})
+ * @param lingering server sides that outlive their session while they take what was queued
+ *     for them ({@link RelaySession#closeOnFlushWithin}): a stop waits for them, and resets
+ *     those left at its end
  */
 public record RelayContext(RelayConfig config, HostSelector selector, RelayCounters counters,
-        Bootstrap backend4, Bootstrap backend6, ChannelGroup sessions, boolean logSessions) {
+        Bootstrap backend4, Bootstrap backend6, ChannelGroup sessions, boolean logSessions, ChannelGroup lingering) {
+
+    public RelayContext(RelayConfig config, HostSelector selector, RelayCounters counters, Bootstrap backend4,
+            Bootstrap backend6, ChannelGroup sessions, boolean logSessions) {
+        this(config, selector, counters, backend4, backend6, sessions, logSessions,
+                new DefaultChannelGroup("lingering", GlobalEventExecutor.INSTANCE));
+    }
 
     /** The backend template for connections to {@code to}. */
     public Bootstrap backend(InetSocketAddress to) {

@@ -154,7 +154,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             if (wholeBeforeConnect && f.isSuccess()) {
                 connected = true;
                 sendPending();
-                RelaySession.closeOnFlushWithin(server, relay.config().timeoutSec());
+                RelaySession.closeOnFlushWithin(server, relay);
                 return;
             }
             releasePending();
@@ -366,7 +366,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             RelaySession.abort(server);
         } else if (server != null) {
             // The session's timer stopped with the client: the server gets a timeout of its own.
-            RelaySession.closeOnFlushWithin(server, relay.config().timeoutSec());
+            RelaySession.closeOnFlushWithin(server, relay);
         }
     }
 

@@ -325,12 +325,18 @@ public final class RelaySession {
 
     /**
      * {@link #closeOnFlush}, for a side that no session timer watches any more (its session is
-     * over): reset if it is still open {@code timeoutSec} from now (none when 0). A peer that
-     * takes nothing never lets the flush end, and kept its connection, a descriptor and the
-     * kernel's send buffer, for ever.
+     * over): reset if it is still open the relay's {@code timeout} from now (none when 0). A
+     * peer that takes nothing never lets the flush end, and kept its connection, a descriptor
+     * and the kernel's send buffer, for ever. Until it closes it is one of the relay's
+     * {@linkplain RelayContext#lingering lingering} sides: a stop ended it with a FIN, which
+     * vouched for an upload its client had cut as whole (review R).
      */
-    public static void closeOnFlushWithin(Channel ch, int timeoutSec) {
+    public static void closeOnFlushWithin(Channel ch, RelayContext relay) {
         closeOnFlush(ch);
+        int timeoutSec = relay.config().timeoutSec();
+        if (ch.isOpen()) {
+            relay.lingering().add(ch);
+        }
         if (ch.isOpen() && timeoutSec > 0) {
             ScheduledFuture<?> reset = ch.eventLoop().schedule(() -> abort(ch), timeoutSec, TimeUnit.SECONDS);
             ch.closeFuture().addListener(f -> reset.cancel(false));

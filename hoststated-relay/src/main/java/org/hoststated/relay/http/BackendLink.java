@@ -467,7 +467,7 @@ final class BackendLink {
      */
     void closeOnFlush() {
         if (channel != null) {
-            RelaySession.closeOnFlushWithin(channel, relay.config().timeoutSec());
+            RelaySession.closeOnFlushWithin(channel, relay);
         }
         forget();
     }
