@@ -17,6 +17,7 @@ import org.hoststated.core.config.ProtocolConfig;
 import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
+import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.SocketBuffers;
 import org.hoststated.core.posix.SystemError;
 import org.slf4j.Logger;
@@ -59,6 +60,8 @@ final class ListenerSockets {
     private static final int EADDRNOTAVAIL = 99;
 
     private final Map<Listen, Socket> open = new HashMap<>();
+    /** The limit of open files when the last {@link #bindAll} began, for its error. */
+    private long fileLimit = -1;
 
     /**
      * Binds every listener of {@code config} that is not open yet. Nothing changes when one
@@ -67,6 +70,8 @@ final class ListenerSockets {
      * @throws IOException naming the relay and the address that could not be bound
      */
     void bindAll(Config config) throws IOException {
+        // Read now: at the limit, /proc/self/limits is one file too many to open.
+        fileLimit = Fds.openFileLimit();
         Map<Listen, Socket> added = new HashMap<>();
         try {
             for (RelayConfig r : config.relays()) {
@@ -91,7 +96,7 @@ final class ListenerSockets {
                     deferAccept(kept, a, clientSpeaksFirst(config, r) ? DEFER_ACCEPT_SECONDS : 0);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             added.values().forEach(ListenerSockets::closeQuietly);
             throw e;
         }
@@ -220,10 +225,23 @@ final class ListenerSockets {
         }
     }
 
-    private static Socket bind(Listen l, int backlog) throws IOException {
+    private Socket bind(Listen l, int backlog) throws IOException {
         // Dual-stack where the host has IPv6; an IPv4 address binds as its mapped form.
         InetSocketAddress a = l.address();
-        Socket s = l.udp() ? Socket.newSocketDgram() : Socket.newSocketStream();
+        Socket s;
+        try {
+            s = l.udp() ? Socket.newSocketDgram() : Socket.newSocketStream();
+        } catch (io.netty.channel.ChannelException e) {
+            // Netty's unchecked form of socket(2)'s failure, at a process's limit of open
+            // files: it escaped the reload, which left the sockets it had bound open (accepting
+            // connections nobody served, the limit used up) and never answered (probe T).
+            Throwable why = e.getCause() != null ? e.getCause() : e;
+            String limit = why.getMessage() != null && why.getMessage().contains("Too many open files")
+                    ? " (this process may have " + fileLimit + " open; each relay needs one here and one in"
+                    + " the relay engine: raise the limit of open files, LimitNOFILE= or ulimit -n)" : "";
+            throw new IOException("cannot listen on " + NetUtil.toAddressString(a.getAddress()) + " port " + a.getPort()
+                    + (l.udp() ? " (udp)" : "") + ": " + SystemError.text(why) + limit, e);
+        }
         try {
             s.setReuseAddress(true);
             try {

@@ -308,12 +308,13 @@ final class Reloader {
             keys = nextKeys == null ? KeyPairs.read(next.config(), gen) : KeyPairs.restamped(nextKeys, gen);
             claim.claim(next.config());
             listeners.bindAll(next.config());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // A listener that could not be bound after the claim: the running one keeps only its own.
+            // Unchecked failures too: one that escaped left the reload unanswered (probe T).
             if (current != null) {
                 claim.keep(current.config());
             }
-            return e.getMessage();
+            return e instanceof IOException ? e.getMessage() : org.hoststated.core.posix.SystemError.text(e);
         }
         generation = gen;
         current = next;

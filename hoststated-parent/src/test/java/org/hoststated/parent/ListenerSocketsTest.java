@@ -23,6 +23,66 @@ class ListenerSocketsTest {
     @TempDir
     Path dir;
 
+    /**
+     * A reload that needs more listening sockets than the limit of open files: Netty's
+     * unchecked socket(2) failure escaped, leaving the sockets bound so far open (accepting
+     * connections nobody served, the limit used up) and the reload unanswered (probe T). Now an
+     * IOException that names the limit, with every socket of the attempt closed.
+     */
+    @Test
+    void runningOutOfDescriptorsFailsTheBindClosingWhatItOpened() throws Exception {
+        Epoll.ensureAvailability();
+        StringBuilder relays = new StringBuilder("l3 backend none\n");
+        java.util.List<Integer> ports = new java.util.ArrayList<>();
+        for (int i = 0; ports.size() < 60; i++) {
+            int port = CtlPorts.free();
+            if (ports.contains(port)) {
+                continue;
+            }
+            ports.add(port);
+            relays.append("relay r").append(i).append(" {\n  listen on 127.0.0.1 port ").append(port)
+                    .append("\n  forward to 127.0.0.1 port 9\n}\n");
+        }
+        Path file = dir.resolve("hoststated.conf");
+        Files.writeString(file, relays.toString());
+        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+        ListenerSockets sockets = new ListenerSockets();
+        long pid = ProcessHandle.current().pid();
+        String[] limit = Files.readAllLines(Path.of("/proc/self/limits")).stream()
+                .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow().split("\\s+");
+        long open = Files.list(Path.of("/proc/self/fd")).count();
+        java.io.IOException e;
+        prlimit(pid, (open + 30) + ":" + limit[4]);
+        try {
+            e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(config));
+        } finally {
+            prlimit(pid, limit[3] + ":" + limit[4]);
+            sockets.closeAll();
+        }
+        assertTrue(e.getMessage().contains(": Too many open files (this process may have " + (open + 30) + " open;"),
+                e.getMessage());
+        for (int port : ports) {
+            try (java.net.ServerSocket again = new java.net.ServerSocket()) {
+                again.bind(new java.net.InetSocketAddress("127.0.0.1", port)); // closed, so free
+            }
+        }
+    }
+
+    private static void prlimit(long pid, String nofile) throws Exception {
+        Process p = new ProcessBuilder("prlimit", "--pid", Long.toString(pid), "--nofile=" + nofile)
+                .redirectErrorStream(true).start();
+        assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
+    }
+
+    /** Free ports on 127.0.0.1. */
+    private static final class CtlPorts {
+        static int free() throws java.io.IOException {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            }
+        }
+    }
+
     @Test
     void aDnsListenerGetsItsReceiveBufferBeyondTheSystemLimit() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root for SO_RCVBUFFORCE");

@@ -154,17 +154,12 @@ public final class SessionLimit {
      * (RelayEngine.acquirePrivileged).
      */
     static long descriptorLimit() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-                if (line.startsWith("Max open files")) {
-                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-                    return soft.equals("unlimited") ? Integer.MAX_VALUE : Long.parseLong(soft);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            log.warn("cannot read the descriptor limit ({}); assuming {}", e.toString(), FALLBACK_FDS);
+        long limit = org.hoststated.core.posix.Fds.openFileLimit();
+        if (limit < 0) {
+            log.warn("cannot read the descriptor limit; assuming {}", FALLBACK_FDS);
+            return FALLBACK_FDS;
         }
-        return FALLBACK_FDS;
+        return Math.min(limit, Integer.MAX_VALUE);
     }
 
     /**

@@ -87,6 +87,24 @@ public final class Fds {
         return fd;
     }
 
+    /**
+     * This process's soft limit of open files, from {@code /proc/self/limits} (readable before
+     * a chroot only): {@link Long#MAX_VALUE} when unlimited, -1 when it cannot be read.
+     */
+    public static long openFileLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Unknown: the caller says so.
+        }
+        return -1;
+    }
+
     /** A copy of {@code fd}, close-on-exec (F_DUPFD_CLOEXEC). */
     public static int dup(int fd) throws IOException {
         int copy = Native.LIBC.fcntl(fd, Native.F_DUPFD_CLOEXEC, 0);
