@@ -108,6 +108,8 @@ public final class RelayEngine extends Engine {
     private final Set<Integer> disabledHosts = new HashSet<>();
     private final Set<Integer> disabledTables = new HashSet<>();
     private Map<Integer, Integer> tableOfHost = Map.of();
+    /** A rebuild of the relays' host lists is queued ({@link #refreshHosts}). */
+    private boolean refreshQueued;
     private ScheduledFuture<?> statsTimer;
     private ScheduledFuture<?> memoryTimer;
     private MemoryGuard memoryGuard;
@@ -439,6 +441,7 @@ public final class RelayEngine extends Engine {
     }
 
     private void serveAwaiting() {
+        refreshHostsNow(); // the listeners serve the hosts as they are now
         cancelStatesTimer();
         Map<Integer, Integer> fds = new LinkedHashMap<>(awaitingStates);
         awaitingStates.clear();
@@ -739,7 +742,24 @@ public final class RelayEngine extends Engine {
         return disabledHosts.contains(h.id()) || table != null && disabledTables.contains(table);
     }
 
+    /**
+     * Rebuilds the relays' host lists once the messages at hand are read: each host state
+     * rebuilt every relay's list, relays times hosts per message, and the first verdicts of a
+     * table of 2,000 hosts under 1,000 relays held the loop until the watchdog killed the
+     * engine, again and again (probe T).
+     */
     private void refreshHosts() {
+        if (!refreshQueued) {
+            refreshQueued = true;
+            loop().execute(this::refreshHostsNow);
+        }
+    }
+
+    private void refreshHostsNow() {
+        if (!refreshQueued) {
+            return;
+        }
+        refreshQueued = false;
         for (RelayServer s : servers.values()) {
             if (s.config().target() instanceof TableTarget) {
                 HostSelector sel = s.context().selector();
