@@ -93,6 +93,31 @@ final class ControlClient {
             }
             return;
         }
+        write(m);
+    }
+
+    /**
+     * Queues {@code m}, a row of an engine's answer that {@link AnswerPacing} paces: past the
+     * channel's mark too (the rows of the engine's last read), within the server's cap on
+     * what all clients have queued.
+     */
+    void forward(Imsg m) {
+        if (channel.isOpen()) {
+            write(m);
+        }
+    }
+
+    /** The bytes queued for the client and not yet in its socket. */
+    long pendingBytes() {
+        io.netty.channel.ChannelOutboundBuffer b = channel.unsafe().outboundBuffer();
+        return b == null ? 0 : b.totalPendingWriteBytes();
+    }
+
+    boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    private void write(Imsg m) {
         channel.writeAndFlush(m, channel.voidPromise());
         if (answering && ANSWER_ENDS.contains(m.type())) {
             answered();

@@ -97,6 +97,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     /** Control clients waiting for pfe's answer, by client number. */
     private final Map<Integer, ProcId> awaiting = new HashMap<>();
     private final SessionListings sessions = new SessionListings();
+    /** Engines' answers paced by their clients' reading. */
+    private AnswerPacing pacing;
 
     Parent(ConfigSource source, boolean foreground) {
         this.source = source;
@@ -150,6 +152,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         EngineSettings root = new EngineSettings(null, null, foreground, verbose);
         EngineSettings unprivileged = new EngineSettings(g.user(), g.chroot(), foreground, verbose);
+        pacing = new AnswerPacing(loop);
         control = new ControlServer(loop, Path.of(g.socket()), this);
         io.netty.channel.ChannelFuture bound = control.open();
         supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
@@ -246,8 +249,10 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             awaiting.remove(m.peerId());
         }
         ControlClient c = control.client(m.peerId());
-        if (c != null) {
-            c.send(new Imsg(m.type(), 0, m.pid(), m.payload()));
+        ImsgChannel engine = supervisor.channel(from);
+        if (c != null && engine != null) {
+            c.forward(new Imsg(m.type(), 0, m.pid(), m.payload()));
+            pacing.forwarded(c, engine);
         }
     }
 

@@ -68,6 +68,8 @@ public final class Pfe extends Engine {
     });
     /** What the parent gives back of what the operator changed, in pieces. */
     private final DisabledSetPieces.Joiner restoredSet = new DisabledSetPieces.Joiner();
+    /** Sends show summary answers; made with the parent channel, at the first. */
+    private SummaryStream summaries;
 
     public Pfe() {
         super(ProcId.PFE);
@@ -140,6 +142,14 @@ public final class Pfe extends Engine {
         }
     }
 
+    /** The answers to {@code show summary}, paced by the parent's reading. */
+    private SummaryStream summaries() {
+        if (summaries == null) {
+            summaries = new SummaryStream(parent());
+        }
+        return summaries;
+    }
+
     @Override
     protected Result dispatchParent(Imsg m) {
         if (state == null) {
@@ -147,8 +157,8 @@ public final class Pfe extends Engine {
             return Result.HANDLED;
         }
         switch (m.type()) {
-            case CTL_SHOW_SUM -> state.summary(m.peerId(), hold.keepsPreviousRules(),
-                    backend.failure() != null).forEach(parent()::send);
+            case CTL_SHOW_SUM -> summaries().add(state.summary(m.peerId(), hold.keepsPreviousRules(),
+                    backend.failure() != null));
             case CTL_SERVICE_ENABLE, CTL_SERVICE_DISABLE, CTL_TABLE_ENABLE, CTL_TABLE_DISABLE,
                     CTL_HOST_ENABLE, CTL_HOST_DISABLE -> control(m);
             case CTL_POLL -> {

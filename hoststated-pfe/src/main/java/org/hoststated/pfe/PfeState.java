@@ -4,10 +4,12 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.HostKey;
@@ -288,32 +290,34 @@ final class PfeState {
      * @param unwritten the layer-3 backend's last write failed ({@link
      *        org.hoststated.pfe.backend.L3Backend#failure})
      */
-    List<Imsg> summary(int peerId, boolean previousRules, boolean unwritten) {
-        List<Imsg> out = new ArrayList<>();
+    Iterator<Imsg> summary(int peerId, boolean previousRules, boolean unwritten) {
+        // Made as they are sent ({@link SummaryStream}), a row or a table at a time: 500
+        // relays on a table of 1,000 hosts are 500,000 rows, which, made at once, took pfe's
+        // heap (probe T).
+        List<Supplier<List<Imsg>>> chunks = new ArrayList<>();
         for (ServiceEntry s : reversed(services)) {
-            out.add(row(MessageType.CTL_SERVICE, s.row(previousRules, unwritten), peerId));
+            chunks.add(() -> List.of(row(MessageType.CTL_SERVICE, s.row(previousRules, unwritten), peerId)));
             if (s.disabled) {
                 continue;
             }
-            addTable(out, s.main, peerId);
+            chunks.add(() -> tableRows(s.main, peerId));
             if (s.backup != null) {
-                addTable(out, s.backup, peerId);
+                chunks.add(() -> tableRows(s.backup, peerId));
             }
         }
         for (RelayEntry r : reversed(relays)) {
-            out.add(row(MessageType.CTL_RELAY, r.row(), peerId));
-            if (r.statistics != null) {
-                out.add(row(MessageType.CTL_STATISTICS, r.statistics, peerId));
-            }
+            chunks.add(() -> r.statistics == null ? List.of(row(MessageType.CTL_RELAY, r.row(), peerId))
+                    : List.of(row(MessageType.CTL_RELAY, r.row(), peerId),
+                            row(MessageType.CTL_STATISTICS, r.statistics, peerId)));
             if (r.table != null) {
-                addTable(out, r.table, peerId);
+                chunks.add(() -> tableRows(r.table, peerId));
             }
         }
         for (TableEntry t : unusedTables()) {
-            addTable(out, t, peerId);
+            chunks.add(() -> tableRows(t, peerId));
         }
-        out.add(row(MessageType.CTL_END, org.hoststated.core.msg.Empty.INSTANCE, peerId));
-        return out;
+        chunks.add(() -> List.of(row(MessageType.CTL_END, org.hoststated.core.msg.Empty.INSTANCE, peerId)));
+        return chunks.stream().flatMap(c -> c.get().stream()).iterator();
     }
 
     /**
@@ -340,14 +344,15 @@ final class PfeState {
         return out;
     }
 
-    private void addTable(List<Imsg> out, TableEntry t, int peerId) {
+    private static List<Imsg> tableRows(TableEntry t, int peerId) {
+        List<Imsg> out = new ArrayList<>();
         out.add(row(MessageType.CTL_TABLE, t.row(), peerId));
-        if (t.disabled) {
-            return;
+        if (!t.disabled) {
+            for (HostEntry h : reversed(t.hosts)) {
+                out.add(row(MessageType.CTL_HOST, h.row(), peerId));
+            }
         }
-        for (HostEntry h : reversed(t.hosts)) {
-            out.add(row(MessageType.CTL_HOST, h.row(), peerId));
-        }
+        return out;
     }
 
     /** What the kernel should redirect now: per service, the up hosts of its active table. */

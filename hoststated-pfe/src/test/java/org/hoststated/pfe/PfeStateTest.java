@@ -111,7 +111,7 @@ class PfeStateTest {
     @Test
     void summaryListsServicesTablesAndHostsInTheOriginalOrder() {
         report(s, a, HostState.UP);
-        List<String> rows = s.summary(7, false, false).stream().map(PfeStateTest::describe).toList();
+        List<String> rows = PfeStateTest.rows(s.summary(7, false, false)).map(PfeStateTest::describe).toList();
         assertEquals(List.of(
                 "service other active",
                 "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
@@ -119,7 +119,7 @@ class PfeStateTest {
                 "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
                 "table spare empty", "host 10.21.2.21 unknown",
                 "end"), rows);
-        assertTrue(s.summary(7, false, false).stream().allMatch(m -> m.peerId() == 7));
+        assertTrue(PfeStateTest.rows(s.summary(7, false, false)).allMatch(m -> m.peerId() == 7));
     }
 
     /**
@@ -143,7 +143,7 @@ class PfeStateTest {
                 \thost 10.21.2.41
                 }
                 """);
-        List<String> rows = u.summary(7, false, false).stream().map(PfeStateTest::describe).toList();
+        List<String> rows = PfeStateTest.rows(u.summary(7, false, false)).map(PfeStateTest::describe).toList();
         assertEquals(List.of(
                 "service www down",
                 "table web empty", "host 10.21.2.12 unknown", "host 10.21.2.11 unknown",
@@ -159,14 +159,14 @@ class PfeStateTest {
     }
 
     private static List<String> rows(PfeState st) {
-        return st.summary(7, false, false).stream().map(PfeStateTest::describe).toList();
+        return PfeStateTest.rows(st.summary(7, false, false)).map(PfeStateTest::describe).toList();
     }
 
     /** While a previous run's rules serve, show summary says so rather than "down". */
     @Test
     void summarySaysWhenThePreviousRunsRulesAreKept() {
         s.services.get(1).disabled = true;
-        List<String> rows = s.summary(7, true, false).stream().map(PfeStateTest::describe)
+        List<String> rows = PfeStateTest.rows(s.summary(7, true, false)).map(PfeStateTest::describe)
                 .filter(r -> r.startsWith("service")).toList();
         assertEquals(List.of("service other disabled", "service www kept (previous run's rules)"), rows);
     }
@@ -178,7 +178,7 @@ class PfeStateTest {
     @Test
     void summarySaysWhenTheKernelRulesCannotBeWritten() {
         s.services.get(1).disabled = true;
-        List<String> rows = s.summary(7, true, true).stream().map(PfeStateTest::describe)
+        List<String> rows = PfeStateTest.rows(s.summary(7, true, true)).map(PfeStateTest::describe)
                 .filter(r -> r.startsWith("service")).toList();
         assertEquals(List.of("service other rules not in the kernel (l3 backend failing)",
                 "service www rules not in the kernel (l3 backend failing)"), rows);
@@ -468,5 +468,10 @@ class PfeStateTest {
         assertEquals(List.of(), StateKills.removed(before,
                 PfeState.build(2, PfeFixtures.config(WWW.replace("\thost 10.21.2.12\n", "")), before)),
                 "nor one of a service without the option");
+    }
+
+    /** The rows of a summary, as a stream. */
+    static java.util.stream.Stream<org.hoststated.core.msg.Imsg> rows(java.util.Iterator<org.hoststated.core.msg.Imsg> it) {
+        return java.util.stream.StreamSupport.stream(java.util.Spliterators.spliteratorUnknownSize(it, 0), false);
     }
 }

@@ -91,10 +91,33 @@ public final class ImsgChannel {
 
     /** Queues a message; safe from any thread. A closed channel drops it (the peer is gone). */
     public void send(Imsg m) {
+        checkRoute(m);
+        channel.writeAndFlush(m, channel.voidPromise());
+    }
+
+    /**
+     * Queues a message, as {@link #send(Imsg)}, with those {@linkplain #queue queued} before
+     * it, and returns the future of its write: done once it is in the socket, or failed (the
+     * channel closed). For a sender that paces itself.
+     */
+    public io.netty.channel.ChannelFuture sendTracked(Imsg m) {
+        checkRoute(m);
+        return channel.writeAndFlush(m);
+    }
+
+    /**
+     * Queues a message without sending it yet: it goes with the next {@link #send(Imsg)} or
+     * {@link #sendTracked}, many in one write. On the channel's loop.
+     */
+    public void queue(Imsg m) {
+        checkRoute(m);
+        channel.write(m, channel.voidPromise());
+    }
+
+    private void checkRoute(Imsg m) {
         if (!m.type().allowed(local, remote)) {
             throw new IllegalArgumentException(m.type() + " may not be sent from " + local.title() + " to " + remote.title());
         }
-        channel.writeAndFlush(m, channel.voidPromise());
     }
 
     public void send(MessageType type, Object payload) {
@@ -103,6 +126,14 @@ public final class ImsgChannel {
 
     public void send(MessageType type) {
         send(Imsg.of(type));
+    }
+
+    /**
+     * Reads the peer's messages, or stops until called again: the peer's writes then wait in
+     * its socket (back-pressure). On the channel's loop.
+     */
+    public void setReading(boolean on) {
+        channel.config().setAutoRead(on);
     }
 
     public void close() {
