@@ -28,7 +28,7 @@ public final class IdleDescriptors {
         boolean giveBackOldest();
     }
 
-    private final long budget;
+    private volatile long budget;
     private final IntSupplier sessions;
     private final AtomicInteger held = new AtomicInteger();
     private final ConcurrentHashMap<EventExecutor, LoopPools> loops = new ConcurrentHashMap<>();
@@ -50,6 +50,11 @@ public final class IdleDescriptors {
 
     long budget() {
         return budget;
+    }
+
+    /** A new budget: the engine's listening sockets took some of the descriptors, or gave them back. */
+    void budget(long descriptors) {
+        budget = descriptors;
     }
 
     /** Idle connections held now, on all loops. */

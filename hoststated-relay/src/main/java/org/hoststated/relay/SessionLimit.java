@@ -18,8 +18,9 @@ import org.hoststated.core.log.ThrottledCount;
  * engine out of them and stall every relay (the original capped each relay process at 1,024
  * sessions). The default fits the process's descriptor limit: half of what is left of it
  * once the descriptors the engine has open at start (the JVM's jars and files, its
- * channels: about 55) and a reserve for what it opens later (worker loops, listeners, clients
- * accepted over the bound before they are closed) are taken away; and it fits the heap
+ * channels: about 55), its relays' listening sockets as they come ({@link #listenersTake}) and
+ * a reserve for what it opens later (worker loops, clients accepted over the bound before they
+ * are closed) are taken away; and it fits the heap
  * ({@link #HEAP_PER_SESSION} each), which a large descriptor limit outgrew; the system property
  * {@value #PROPERTY} sets another. A client over the bound is accepted
  * and closed at once (an HTTP relay's gets a 503 first), and each relay warns of the clients it
@@ -51,10 +52,21 @@ public final class SessionLimit {
     private static final long FALLBACK_FDS = 16_384;
     private static final SessionLimit ENGINE = forEngine();
 
-    private final int max;
+    /** The bound as set or as the descriptors at start allow. */
+    private final int configured;
+    /**
+     * The descriptor limit and what was open when it was read, or -1: then the listening
+     * sockets that come later ({@link #listenersTake}) lower the bound.
+     */
+    private final long fdLimit;
+    private final long openAtStart;
+    /** The bound now: {@link #configured}, less what the listening sockets take. Under this object's lock. */
+    private volatile int max;
     /** Open sessions of every relay; written under this object's lock. */
     private volatile int open;
     private final IdleDescriptors idle;
+    /** The bound last logged. Under this object's lock. */
+    private int lastSaid;
     /** The relays that accept, each kept {@link #share} sessions. Under this object's lock. */
     private final List<Guard> accepting = new ArrayList<>();
     /** Sessions kept for each accepting relay. Under this object's lock. */
@@ -72,14 +84,40 @@ public final class SessionLimit {
      * connections (one each) together ({@link IdleDescriptors}).
      */
     public SessionLimit(int max, long descriptors) {
-        this.max = Math.max(1, max);
+        this(max, descriptors, -1, 0);
+    }
+
+    /**
+     * At most {@code max} sessions, lowered as listening sockets come: {@code fdLimit} open
+     * files of which {@code openAtStart} were open before any ({@link #listenersTake}).
+     */
+    SessionLimit(int max, long descriptors, long fdLimit, long openAtStart) {
+        this.configured = Math.max(1, max);
+        this.max = configured;
+        this.lastSaid = configured;
+        this.fdLimit = fdLimit;
+        this.openAtStart = openAtStart;
         this.idle = new IdleDescriptors(descriptors, () -> open);
     }
 
     private static SessionLimit forEngine() {
         long fdLimit = descriptorLimit();
         long openFds = openDescriptors();
-        return new SessionLimit(defaultLimit(fdLimit, openFds), descriptorBudget(fdLimit, openFds));
+        // A bound set by the property stays as set.
+        return new SessionLimit(defaultLimit(fdLimit, openFds), descriptorBudget(fdLimit, openFds),
+                Integer.getInteger(PROPERTY, 0) > 0 ? -1 : fdLimit, openFds);
+    }
+
+    /**
+     * An engine's bound and its sessions' descriptors, once {@code listeners} listening sockets
+     * take one each: counted at start, when no listener had come yet, the bound ignored them, so
+     * 3,000 relays at a limit of 3,300 open files claimed 1,522 sessions and ran out after 83
+     * (probe T).
+     */
+    static int[] listenersTake(long fdLimit, long openAtStart, int configured, int listeners) {
+        long open = openAtStart + listeners;
+        return new int[] {Math.min(configured, forDescriptors(fdLimit, open)),
+            (int) Math.min(Integer.MAX_VALUE, descriptorBudget(fdLimit, open))};
     }
 
     /** The engine's bound, shared by all its relays. */
@@ -240,8 +278,21 @@ public final class SessionLimit {
         }
     }
 
-    /** Under the lock: the share for the relays that accept now, and what of it is unused. */
+    /**
+     * Under the lock: the bound left by the relays' listening sockets (one each, those of a
+     * reload's two generations both counted while they overlap), the share for the relays that
+     * accept now, and what of it is unused.
+     */
     private void shareAnew() {
+        if (fdLimit >= 0) {
+            int[] fit = listenersTake(fdLimit, openAtStart, configured, accepting.size());
+            if (fit[0] != max && Math.abs(fit[0] - lastSaid) > lastSaid / 10) {
+                lastSaid = fit[0];
+                log.info("at most {} sessions: the {} listening sockets take descriptors too", fit[0], accepting.size());
+            }
+            max = fit[0];
+            idle.budget(fit[1]);
+        }
         share = accepting.isEmpty() ? 0 : max / (4 * accepting.size());
         unusedShares = 0;
         for (Guard g : accepting) {

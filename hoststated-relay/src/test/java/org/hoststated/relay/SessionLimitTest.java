@@ -71,6 +71,30 @@ class SessionLimitTest {
     }
 
     /**
+     * The listening sockets come after the bound was counted and take a descriptor each: 3,000
+     * relays at a limit of 3,300 open files claimed 1,522 sessions and ran out of descriptors
+     * after 83 (probe T). The bound and the sessions' descriptors shrink as relays accept, and
+     * grow back as they stop.
+     */
+    @Test
+    void listeningSocketsLowerTheBound() {
+        int atStart = SessionLimit.forDescriptors(1100, 50);
+        SessionLimit limit = new SessionLimit(atStart, SessionLimit.descriptorBudget(1100, 50), 1100, 50);
+        java.util.List<SessionLimit.Guard> guards = new java.util.ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            guards.add(limit.guard("r" + i, new io.netty.channel.ChannelInboundHandlerAdapter()));
+        }
+        assertEquals((1100 - 450 - SessionLimit.RESERVE) / 2, limit.max());
+        assertEquals(1100 - 450 - SessionLimit.RESERVE, limit.idle().budget());
+        guards.forEach(SessionLimit.Guard::retire);
+        assertEquals(atStart, limit.max(), "all given back");
+        assertEquals(21, SessionLimit.listenersTake(3300, 130, 1522, 3000)[0], "probe T's 3,000 relays at 3,300");
+        SessionLimit set = new SessionLimit(1000);
+        set.guard("r", new io.netty.channel.ChannelInboundHandlerAdapter());
+        assertEquals(1000, set.max(), "a bound without a descriptor limit stays");
+    }
+
+    /**
      * Each relay warns of the clients it turns away at the bound, with how they were turned
      * away: the warning was once a minute for the whole engine, so a flood of one relay's idle
      * clients left the 503s of every other relay without a trace (probe D).
