@@ -52,9 +52,9 @@ final class KeyPairs {
         List<String> warnings = new ArrayList<>();
         Map<Integer, TlsKeyPair> out = read(config, generation, problems, warnings);
         if (!problems.isEmpty()) {
-            throw new IOException(String.join("; ", problems));
+            throw new IOException(String.join("; ", sameForMany(config, problems)));
         }
-        warnings.forEach(log::warn);
+        sameForMany(config, warnings).forEach(log::warn);
         return out;
     }
 
@@ -93,6 +93,41 @@ final class KeyPairs {
     static List<String> problems(Config config) {
         List<String> out = new ArrayList<>();
         read(config, 0, out, out);
+        return sameForMany(config, out);
+    }
+
+    /**
+     * {@code lines}, those that say the same of several relays as one line naming the first
+     * three and how many more: relays on one address share their files, and 1,000 TLS relays
+     * with a missing certificate printed 1,000 lines (probe T).
+     */
+    static List<String> sameForMany(Config config, List<String> lines) {
+        java.util.Set<String> prefixes = new java.util.HashSet<>();
+        config.relays().forEach(r -> prefixes.add("relay " + r.name() + ": "));
+        Map<String, List<String>> relaysBySaying = new java.util.LinkedHashMap<>();
+        for (String line : lines) {
+            String name = null;
+            for (int i = line.indexOf(": "); i >= 0 && name == null; i = line.indexOf(": ", i + 1)) {
+                if (prefixes.contains(line.substring(0, i + 2))) {
+                    name = line.substring("relay ".length(), i);
+                    relaysBySaying.computeIfAbsent(line.substring(i + 2), k -> new ArrayList<>()).add(name);
+                }
+            }
+            if (name == null) {
+                relaysBySaying.computeIfAbsent(line, k -> new ArrayList<>());
+            }
+        }
+        List<String> out = new ArrayList<>();
+        relaysBySaying.forEach((saying, names) -> {
+            if (names.isEmpty()) {
+                out.add(saying);
+            } else if (names.size() == 1) {
+                out.add("relay " + names.get(0) + ": " + saying);
+            } else {
+                out.add("relays " + String.join(", ", names.subList(0, Math.min(3, names.size())))
+                        + (names.size() > 3 ? " and " + (names.size() - 3) + " more" : "") + ": " + saying);
+            }
+        });
         return out;
     }
 

@@ -61,6 +61,29 @@ class KeyPairsTest {
         assertEquals(2, KeyPairs.problems(two).size());
     }
 
+    /**
+     * Relays on one address share their files: what is said of them all is one line for
+     * {@code hoststated -n}, naming three and counting the rest (1,000 TLS relays printed 1,000
+     * lines; probe T).
+     */
+    @Test
+    void whatIsSaidOfManyRelaysIsOneLine() throws Exception {
+        StringBuilder conf = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            conf.append("relay web").append(i).append(" {\n  listen on 192.0.2.9 port ").append(8440 + i)
+                    .append(" ssl\n  forward to 192.0.2.10 port 80\n}\n");
+        }
+        conf.append("relay other {\n  listen on 192.0.2.11 port 443 ssl\n  forward to 192.0.2.10 port 80\n}\n");
+        Path file = dir.resolve("many.conf");
+        Files.writeString(file, conf.toString());
+        Config many = new ConfigSource(file, Map.of()).load().loaded().config();
+        List<String> p = KeyPairs.problems(many);
+        assertEquals(2, p.size(), String.join("\n", p));
+        assertTrue(p.get(0).startsWith("relays web0, web1, web2 and 2 more: cannot read " + crt + ": no such file"),
+                p.get(0));
+        assertTrue(p.get(1).startsWith("relay other: cannot read "), p.get(1));
+    }
+
     @Test
     void filesThatDoNotParseAreNamed() throws Exception {
         Files.writeString(crt, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
