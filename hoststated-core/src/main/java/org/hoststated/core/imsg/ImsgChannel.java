@@ -148,6 +148,8 @@ public final class ImsgChannel {
     private static final class Dispatcher extends SimpleChannelInboundHandler<Imsg> {
         private final ImsgChannel ic;
         private final ImsgHandler handler;
+        /** The channel's first failure has been logged; the ones behind it are not. */
+        private boolean warned;
 
         Dispatcher(ImsgChannel ic, ImsgHandler handler) {
             this.ic = ic;
@@ -180,8 +182,15 @@ public final class ImsgChannel {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // "Connection reset by peer" when an engine was killed, without Netty's
-            // "recvAddress(..) failed with error(-104): ".
-            log.warn("channel to {}: {}", ic.remote.title(), SystemError.text(cause));
+            // "recvAddress(..) failed with error(-104): ". Once per channel: each write queued
+            // behind the failure fails too ("Broken pipe", a closed channel), and an engine's
+            // crash under a large configuration logged thousands of lines (probe T).
+            if (!warned) {
+                warned = true;
+                log.warn("channel to {}: {}", ic.remote.title(), SystemError.text(cause));
+            } else {
+                log.debug("channel to {}: {}", ic.remote.title(), SystemError.text(cause));
+            }
             ctx.close();
         }
     }
