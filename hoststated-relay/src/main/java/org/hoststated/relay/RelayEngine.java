@@ -44,6 +44,7 @@ import org.hoststated.core.proc.FdTag;
 import org.hoststated.core.proc.LoopStallWatch;
 import org.hoststated.core.proc.ReceivedConfig;
 import org.hoststated.relay.lb.HostSelector;
+import org.hoststated.relay.lb.RelayHosts;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -186,9 +187,10 @@ public final class RelayEngine extends Engine {
         try {
             // relayd logs each closed session at info with 'log updates' (which -d implies).
             boolean logSessions = c.globals().log() != LogMode.NONE;
+            Map<List<Object>, RelayHosts> shared = new HashMap<>();
             for (RelayConfig r : c.relays()) {
                 ProtocolConfig p = c.protocol(r.protocol()).orElseGet(() -> ProtocolConfig.builtinDefault(0));
-                HostSelector sel = RelayTargets.selector(r, c, this::usable, this::disabled);
+                HostSelector sel = RelayTargets.selector(r, c, this::usable, this::disabled, shared);
                 RelayCounters cnt = counters.computeIfAbsent(r.name(), k -> new RelayCounters());
                 SslContext tls = tls(tlsNext, r, p, rc);
                 next.put(r.name(), new RelayServer(r, p, group, transport, sel, cnt, logSessions, tls));
@@ -760,11 +762,13 @@ public final class RelayEngine extends Engine {
             return;
         }
         refreshQueued = false;
+        // Relays that shared a snapshot (one table at one port) share the next one too.
+        Map<RelayHosts, RelayHosts> next = new java.util.IdentityHashMap<>();
         for (RelayServer s : servers.values()) {
             if (s.config().target() instanceof TableTarget) {
                 HostSelector sel = s.context().selector();
-                sel.update(sel.hosts().with(this::usable, h -> hostStates.get(h.id()) == HostState.DOWN,
-                        this::disabled));
+                sel.update(next.computeIfAbsent(sel.hosts(), h -> h.with(this::usable,
+                        x -> hostStates.get(x.id()) == HostState.DOWN, this::disabled)));
                 s.hostsChanged();
             }
         }

@@ -286,7 +286,7 @@ public final class SessionLimit {
     private void shareAnew() {
         if (fdLimit >= 0) {
             int[] fit = listenersTake(fdLimit, openAtStart, configured, accepting.size());
-            if (fit[0] != max && Math.abs(fit[0] - lastSaid) > lastSaid / 10) {
+            if (fit[0] < max && lastSaid - fit[0] > lastSaid / 10) {
                 lastSaid = fit[0];
                 log.info("at most {} sessions: the {} listening sockets take descriptors too", fit[0], accepting.size());
             }

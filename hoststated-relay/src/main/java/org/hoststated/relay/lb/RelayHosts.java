@@ -49,7 +49,12 @@ public final class RelayHosts {
      */
     public static RelayHosts of(List<TargetHost> hosts, Predicate<TargetHost> usable, Predicate<TargetHost> failed,
             Predicate<TargetHost> disabled) {
-        TargetHost[] h = hosts.toArray(new TargetHost[0]);
+        return of(hosts.toArray(new TargetHost[0]), usable, failed, disabled);
+    }
+
+    /** As {@link #of(List, Predicate, Predicate, Predicate)}, on {@code h} itself, which is never changed. */
+    private static RelayHosts of(TargetHost[] h, Predicate<TargetHost> usable, Predicate<TargetHost> failed,
+            Predicate<TargetHost> disabled) {
         boolean[] u = new boolean[h.length];
         boolean[] f = new boolean[h.length];
         boolean[] d = new boolean[h.length];
@@ -79,7 +84,7 @@ public final class RelayHosts {
     /** The same hosts with usability, failure and the operator's disables recomputed. */
     public RelayHosts with(Predicate<TargetHost> isUsable, Predicate<TargetHost> isFailed,
             Predicate<TargetHost> isDisabled) {
-        return of(List.of(hosts), isUsable, isFailed, isDisabled);
+        return of(hosts, isUsable, isFailed, isDisabled); // the hosts shared, not copied
     }
 
     public int size() {
