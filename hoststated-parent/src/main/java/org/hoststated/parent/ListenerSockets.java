@@ -96,11 +96,41 @@ final class ListenerSockets {
                     deferAccept(kept, a, clientSpeaksFirst(config, r) ? DEFER_ACCEPT_SECONDS : 0);
                 }
             }
+            checkRoomToPass(config);
         } catch (IOException | RuntimeException e) {
             added.values().forEach(ListenerSockets::closeQuietly);
             throw e;
         }
         open.putAll(added);
+    }
+
+    /**
+     * Descriptors kept free beside one per relay: the channels of an engine restarted, control
+     * clients, syslog, the files a reload reads.
+     */
+    static final int PASS_RESERVE = 64;
+
+    /**
+     * Fails unless this process has a descriptor free for each relay beside the listeners: the
+     * relay engine is passed every listener at each start and reload, and one it cannot take at
+     * once waits here as a copy. A reload that bound its listeners within the limit then failed
+     * to pass hundreds of them ("Too many open files"), said it succeeded, and left those relays
+     * accepting connections nobody served (probe U).
+     */
+    private void checkRoomToPass(Config config) throws IOException {
+        if (fileLimit < 0 || fileLimit == Long.MAX_VALUE) {
+            return;
+        }
+        long open;
+        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            open = fds.count();
+        }
+        long need = config.relays().size() + PASS_RESERVE;
+        if (fileLimit - open < need) {
+            throw new IOException(config.relays().size() + " relays need " + need + " descriptors free to pass their"
+                    + " listening sockets to the relay engine, and " + Math.max(0, fileLimit - open) + " of this"
+                    + " process's " + fileLimit + " are: raise the limit of open files (LimitNOFILE= or ulimit -n)");
+        }
     }
 
     /** Closes the sockets no relay of {@code config} listens on any more. */

@@ -31,41 +31,65 @@ class ListenerSocketsTest {
      */
     @Test
     void runningOutOfDescriptorsFailsTheBindClosingWhatItOpened() throws Exception {
+        java.io.IOException e = bindAllWithin(60, 30);
+        assertTrue(e.getMessage().contains(": Too many open files (this process may have "), e.getMessage());
+    }
+
+    /**
+     * Listeners bound within the limit, but too few descriptors left to pass them to the relay
+     * engine: a reload then failed to pass hundreds, said it succeeded, and left those relays
+     * accepting connections nobody served (probe U). Refused before anything changes.
+     */
+    @Test
+    void tooFewDescriptorsLeftToPassTheListenersFailsTheBind() throws Exception {
+        java.io.IOException e = bindAllWithin(20, 60);
+        assertTrue(e.getMessage().startsWith("20 relays need " + (20 + ListenerSockets.PASS_RESERVE)
+                + " descriptors free to pass their listening sockets to the relay engine, and "), e.getMessage());
+    }
+
+    /**
+     * Binds {@code relays} relays' listeners with this process's limit of open files lowered to
+     * what it has open and {@code room} more; returns the failure, having checked that every
+     * socket of the attempt was closed.
+     */
+    private java.io.IOException bindAllWithin(int relays, int room) throws Exception {
         Epoll.ensureAvailability();
-        StringBuilder relays = new StringBuilder("l3 backend none\n");
+        StringBuilder conf = new StringBuilder("l3 backend none\n");
         java.util.List<Integer> ports = new java.util.ArrayList<>();
-        for (int i = 0; ports.size() < 60; i++) {
+        for (int i = 0; ports.size() < relays; i++) {
             int port = CtlPorts.free();
             if (ports.contains(port)) {
                 continue;
             }
             ports.add(port);
-            relays.append("relay r").append(i).append(" {\n  listen on 127.0.0.1 port ").append(port)
+            conf.append("relay r").append(i).append(" {\n  listen on 127.0.0.1 port ").append(port)
                     .append("\n  forward to 127.0.0.1 port 9\n}\n");
         }
         Path file = dir.resolve("hoststated.conf");
-        Files.writeString(file, relays.toString());
+        Files.writeString(file, conf.toString());
         Config config = new ConfigSource(file, Map.of()).load().loaded().config();
         ListenerSockets sockets = new ListenerSockets();
         long pid = ProcessHandle.current().pid();
         String[] limit = Files.readAllLines(Path.of("/proc/self/limits")).stream()
                 .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow().split("\\s+");
-        long open = Files.list(Path.of("/proc/self/fd")).count();
+        long open;
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            open = fds.count();
+        }
         java.io.IOException e;
-        prlimit(pid, (open + 30) + ":" + limit[4]);
+        prlimit(pid, (open + room) + ":" + limit[4]);
         try {
             e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(config));
         } finally {
             prlimit(pid, limit[3] + ":" + limit[4]);
             sockets.closeAll();
         }
-        assertTrue(e.getMessage().contains(": Too many open files (this process may have " + (open + 30) + " open;"),
-                e.getMessage());
         for (int port : ports) {
             try (java.net.ServerSocket again = new java.net.ServerSocket()) {
                 again.bind(new java.net.InetSocketAddress("127.0.0.1", port)); // closed, so free
             }
         }
+        return e;
     }
 
     private static void prlimit(long pid, String nofile) throws Exception {
