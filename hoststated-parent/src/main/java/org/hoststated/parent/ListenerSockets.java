@@ -118,12 +118,9 @@ final class ListenerSockets {
      * accepting connections nobody served (probe U).
      */
     private void checkRoomToPass(Config config) throws IOException {
-        if (fileLimit < 0 || fileLimit == Long.MAX_VALUE) {
+        long open = Fds.openCount();
+        if (fileLimit < 0 || fileLimit == Long.MAX_VALUE || open < 0) {
             return;
-        }
-        long open;
-        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
-            open = fds.count();
         }
         long need = config.relays().size() + PASS_RESERVE;
         if (fileLimit - open < need) {

@@ -3,9 +3,6 @@ package org.hoststated.relay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -179,11 +176,8 @@ public final class SessionLimit {
      * the chroot only); 64 when it cannot tell.
      */
     static long openDescriptors() {
-        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
-        } catch (IOException | RuntimeException e) {
-            return 64;
-        }
+        long n = org.hoststated.core.posix.Fds.openCount();
+        return n < 0 ? 64 : n;
     }
 
     /**

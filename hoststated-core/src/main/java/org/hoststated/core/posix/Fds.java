@@ -88,6 +88,19 @@ public final class Fds {
     }
 
     /**
+     * How many descriptors this process has open, counted in {@code /proc/self/fd} (readable
+     * before a chroot only; the listing's own descriptor counted too): -1 when it cannot be read.
+     * Cheaper than {@link #openFds} for thousands.
+     */
+    public static long openCount() {
+        try (java.util.stream.Stream<Path> fds = Files.list(PROC_FD)) {
+            return fds.count();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
      * This process's soft limit of open files, from {@code /proc/self/limits} (readable before
      * a chroot only): {@link Long#MAX_VALUE} when unlimited, -1 when it cannot be read.
      */
