@@ -60,13 +60,17 @@ public final class Messages {
      */
     public static void checkTypeBound(ByteBuf in, int len, ProcId from, ProcId to) throws MalformedMessageException {
         MessageType type = MessageType.forId(in.getUnsignedShort(in.readerIndex() + 4));
-        if (!type.allowed(from, to)) {
-            // Before the payload is buffered: a type's bound says nothing of a peer that may
-            // not send it (a control client claiming a key pair's 512 KiB).
-            throw new MalformedMessageException(type + " not allowed from " + from.title() + " to " + to.title());
-        }
+        // Before the payload is buffered: a type's bound says nothing of a peer that may not
+        // send it (a control client claiming a key pair's 512 KiB).
+        checkRoute(type, from, to);
         if (len - HEADER > type.maxPayload()) {
             throw new MalformedMessageException(type + " payload too long: " + (len - HEADER));
+        }
+    }
+
+    private static void checkRoute(MessageType type, ProcId from, ProcId to) throws MalformedMessageException {
+        if (!type.allowed(from, to)) {
+            throw new MalformedMessageException(type + " not allowed from " + from.title() + " to " + to.title());
         }
     }
 
@@ -86,9 +90,7 @@ public final class Messages {
         }
         int peerId = frame.readInt();
         int pid = frame.readInt();
-        if (!type.allowed(from, to)) {
-            throw new MalformedMessageException(type + " not allowed from " + from.title() + " to " + to.title());
-        }
+        checkRoute(type, from, to);
         if (frame.readableBytes() > type.maxPayload()) {
             throw new MalformedMessageException(type + " payload too long: " + frame.readableBytes());
         }
