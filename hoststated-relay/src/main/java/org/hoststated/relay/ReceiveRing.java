@@ -110,14 +110,7 @@ public final class ReceiveRing {
      * {@link #compact} kept, completed by the next read. Takes over both.
      */
     public static ByteBuf merge(ByteBuf held, ByteBuf in, ByteBufAllocator alloc) {
-        ByteBuf m;
-        try {
-            m = LargeBuffers.direct(alloc, held.readableBytes() + in.readableBytes());
-        } catch (RuntimeException | OutOfMemoryError e) {
-            held.release();
-            in.release();
-            throw e;
-        }
+        ByteBuf m = directTakingOver(alloc, held.readableBytes() + in.readableBytes(), held, in);
         m.writeBytes(held).writeBytes(in);
         held.release();
         in.release();
@@ -162,18 +155,24 @@ public final class ReceiveRing {
     }
 
     /**
-     * A copy of {@code in}, which it takes over: released also when no memory is left for the
-     * copy (the failure ends the session; a read buffer or a whole ring buffer leaked with it,
-     * just when memory was short; review R).
+     * A direct buffer of {@code capacity} for a copy of {@code taken}, which the caller took
+     * over: they are released when no memory is left for it (the failure ends the session; a
+     * read buffer or a whole ring buffer leaked with it, just when memory was short; review R).
      */
-    private static ByteBuf copy(ByteBuf in, ByteBufAllocator alloc) {
-        ByteBuf copy;
+    private static ByteBuf directTakingOver(ByteBufAllocator alloc, int capacity, ByteBuf... taken) {
         try {
-            copy = LargeBuffers.direct(alloc, in.readableBytes());
+            return LargeBuffers.direct(alloc, capacity);
         } catch (RuntimeException | OutOfMemoryError e) {
-            in.release();
+            for (ByteBuf b : taken) {
+                b.release();
+            }
             throw e;
         }
+    }
+
+    /** A copy of {@code in}, which it takes over. */
+    private static ByteBuf copy(ByteBuf in, ByteBufAllocator alloc) {
+        ByteBuf copy = directTakingOver(alloc, in.readableBytes(), in);
         copy.writeBytes(in);
         in.release();
         return copy;
