@@ -102,7 +102,7 @@ public final class SessionLimit {
         long openFds = openDescriptors();
         // A bound set by the property stays as set.
         return new SessionLimit(defaultLimit(fdLimit, openFds), descriptorBudget(fdLimit, openFds),
-                Integer.getInteger(PROPERTY, 0) > 0 ? -1 : fdLimit, openFds);
+                propertySet() > 0 ? -1 : fdLimit, openFds);
     }
 
     /**
@@ -139,9 +139,14 @@ public final class SessionLimit {
         return idle;
     }
 
+    /** The bound {@value #PROPERTY} sets, or 0 when it sets none. */
+    private static int propertySet() {
+        return Integer.getInteger(PROPERTY, 0);
+    }
+
     static int defaultLimit(long fdLimit, long openFds) {
-        Integer set = Integer.getInteger(PROPERTY);
-        if (set != null && set > 0) {
+        int set = propertySet();
+        if (set > 0) {
             return set;
         }
         return bound(fdLimit, openFds, Runtime.getRuntime().maxMemory());
