@@ -56,7 +56,8 @@ final class Supervisor implements Reloader.Target {
     static final long HUNG_NANOS = TimeUnit.SECONDS.toNanos(10);
     /**
      * The same before its first answer, and while it applies a configuration: a JVM starting
-     * on a loaded machine, or parsing 100,000 hosts, takes its time.
+     * on a loaded machine, or parsing 100,000 hosts, takes its time. One the kernel shows
+     * stopped gets {@link #HUNG_NANOS} all the same ({@link ProcessState}).
      */
     private static final long BUSY_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -135,6 +136,10 @@ final class Supervisor implements Reloader.Target {
                 e.channel.send(MessageType.PING, Empty.INSTANCE);
             } else if (now - e.pingSentNanos > (e.answeredPing && e.configuring == 0 ? HUNG_NANOS : BUSY_NANOS)) {
                 kill(e, "has not answered for " + TimeUnit.NANOSECONDS.toSeconds(now - e.pingSentNanos) + " s");
+            } else if (now - e.pingSentNanos > HUNG_NANOS && ProcessState.stopped(e.pid())) {
+                // Busy is what the longer wait is for; a stopped engine is not.
+                kill(e, "is stopped and has not answered for "
+                        + TimeUnit.NANOSECONDS.toSeconds(now - e.pingSentNanos) + " s");
             }
         }
     }

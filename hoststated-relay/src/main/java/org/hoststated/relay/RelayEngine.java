@@ -109,6 +109,10 @@ public final class RelayEngine extends Engine {
     private final Set<Integer> disabledHosts = new HashSet<>();
     private final Set<Integer> disabledTables = new HashSet<>();
     private Map<Integer, Integer> tableOfHost = Map.of();
+    /** The applied generation's table hosts, to find the same hosts for an older one. */
+    private GenerationHosts hosts = GenerationHosts.NONE;
+    /** The generation each server (this one's and older ones still running) picks hosts of. */
+    private final Map<RelayServer, GenerationHosts> generationOf = new java.util.IdentityHashMap<>();
     /** A rebuild of the relays' host lists is queued ({@link #refreshHosts}). */
     private boolean refreshQueued;
     private ScheduledFuture<?> statsTimer;
@@ -157,7 +161,8 @@ public final class RelayEngine extends Engine {
         Config c = rc.config();
         int gen = rc.generation();
         EventLoopGroup group = workersFor(c);
-        Map<Integer, HostState> carried = carryHostState(c);
+        GenerationHosts nextHosts = new GenerationHosts(c);
+        Map<Integer, HostState> carried = carryHostState(nextHosts);
         // Build everything first: a bad configuration throws here and changes nothing.
         Map<String, RelayServer> next = new LinkedHashMap<>();
         Map<Integer, Integer> hostTables = new HashMap<>();
@@ -237,6 +242,9 @@ public final class RelayEngine extends Engine {
         servers = next;
         config = c;
         applied = gen;
+        hosts = nextHosts;
+        next.values().forEach(s -> generationOf.put(s, nextHosts));
+        generationOf.keySet().retainAll(allServers());
         dropStaleFds(gen);
         dropAwaiting();
         Map<Integer, Integer> fds = pendingFds.remove(gen);
@@ -338,30 +346,14 @@ public final class RelayEngine extends Engine {
     }
 
     /** Host state of hosts that stay ({@link HostKey}) survives a reload while pfe resends the rest. */
-    private Map<Integer, HostState> carryHostState(Config next) {
+    private Map<Integer, HostState> carryHostState(GenerationHosts next) {
         Map<Integer, HostState> out = new HashMap<>();
-        if (config == null) {
-            return out;
-        }
-        Map<HostKey, HostState> byKey = new HashMap<>();
-        for (TableConfig t : config.activeTables()) {
-            List<HostKey> keys = HostKey.of(t);
-            for (int i = 0; i < keys.size(); i++) {
-                HostState s = hostStates.get(t.hosts().get(i).id());
-                if (s != null) {
-                    byKey.put(keys.get(i), s);
-                }
+        hostStates.forEach((id, state) -> {
+            int now = next.idOf(hosts, id);
+            if (now != GenerationHosts.GONE) {
+                out.put(now, state);
             }
-        }
-        for (TableConfig t : next.activeTables()) {
-            List<HostKey> keys = HostKey.of(t);
-            for (int i = 0; i < keys.size(); i++) {
-                HostState s = byKey.get(keys.get(i));
-                if (s != null) {
-                    out.put(t.hosts().get(i).id(), s);
-                }
-            }
-        }
+        });
         return out;
     }
 
@@ -730,8 +722,12 @@ public final class RelayEngine extends Engine {
 
     /** Whether a table host may get new sessions now. */
     boolean usable(TargetHost h) {
-        Integer table = tableOfHost.get(h.id());
-        return hostStates.get(h.id()) == HostState.UP && !disabledHosts.contains(h.id())
+        return usable(h.id());
+    }
+
+    private boolean usable(int hostId) {
+        Integer table = tableOfHost.get(hostId);
+        return hostStates.get(hostId) == HostState.UP && !disabledHosts.contains(hostId)
                 && table != null && !disabledTables.contains(table);
     }
 
@@ -740,8 +736,12 @@ public final class RelayEngine extends Engine {
      * {@code disable}): it gets no new session, even from a relay with {@code no check}.
      */
     boolean disabled(TargetHost h) {
-        Integer table = tableOfHost.get(h.id());
-        return disabledHosts.contains(h.id()) || table != null && disabledTables.contains(table);
+        return disabled(h.id());
+    }
+
+    private boolean disabled(int hostId) {
+        Integer table = tableOfHost.get(hostId);
+        return disabledHosts.contains(hostId) || table != null && disabledTables.contains(table);
     }
 
     /**
@@ -771,6 +771,28 @@ public final class RelayEngine extends Engine {
                         x -> hostStates.get(x.id()) == HostState.DOWN, this::disabled)));
                 s.hostsChanged();
             }
+        }
+        refreshOlderGenerations();
+    }
+
+    /**
+     * The servers of older generations follow the states of their hosts too: one still
+     * accepting until its successor's listener is up sent new sessions to a host that went
+     * down meanwhile, and a draining session's failover waited out its connect to it
+     * (review R). A host the reload removed is picked as before.
+     */
+    private void refreshOlderGenerations() {
+        for (RelayServer s : allServers()) {
+            GenerationHosts g = generationOf.get(s);
+            if (g == null || g == hosts || !(s.config().target() instanceof TableTarget)) {
+                continue;
+            }
+            HostSelector sel = s.context().selector();
+            sel.update(sel.hosts().with(x -> hosts.idOf(g, x.id()) != GenerationHosts.GONE,
+                    x -> usable(hosts.idOf(g, x.id())),
+                    x -> hostStates.get(hosts.idOf(g, x.id())) == HostState.DOWN,
+                    x -> disabled(hosts.idOf(g, x.id()))));
+            s.hostsChanged();
         }
     }
 

@@ -147,6 +147,37 @@ class RelayEngineRestartIT {
         }
     }
 
+    /**
+     * An engine stopped while a reload waits for it was given the minute a busy one gets to
+     * apply a configuration, and the relays answered nothing for that minute (probe U). The
+     * kernel says it is stopped, so the watchdog's usual 10 s apply.
+     */
+    @Test
+    void aRelayEngineStoppedDuringAReloadIsKilledAfterTheUsualWait(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        InetSocketAddress relay = new InetSocketAddress(NET + ".3", CtlIT.freePort(NET + ".3"));
+        try (Backend one = new Backend("one", NET + ".11", 0); Daemon d = new Daemon(dir)) {
+            String config = d.globals() + "interval 1\ntimeout 300\n"
+                    + "table web {\n  real port " + one.address.getPort() + "\n  check tcp\n  host " + NET + ".11\n}\n"
+                    + "relay www {\n  listen on " + relay.getHostString() + " port " + relay.getPort()
+                    + "\n  table web\n}\n";
+            d.writeConfig(config);
+            d.start();
+            d.awaitLogged("relay www serves", WAIT, () -> "one".equals(Daemon.fetch(relay)));
+            long engine = d.child(TITLE).orElseThrow();
+            new ProcessBuilder("kill", "-STOP", Long.toString(engine)).start().waitFor();
+            long t0 = System.nanoTime();
+            d.writeConfig(config + "# reloaded\n");
+            d.signal("HUP");
+            d.awaitLogged("the stopped engine killed", Duration.ofSeconds(30),
+                    () -> d.logText().contains("relay engine (pid " + engine + ") is stopped and has not answered"));
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            assertTrue(took.compareTo(Duration.ofSeconds(25)) < 0, "killed after " + took);
+            successor(d, engine);
+            d.awaitLogged("relay www serves again", WAIT, () -> "one".equals(Daemon.fetch(relay)));
+        }
+    }
+
     private static String relays(Daemon d) throws Exception {
         return d.ctl("show", "relays").output();
     }

@@ -87,6 +87,26 @@ public final class RelayHosts {
         return of(hosts, isUsable, isFailed, isDisabled); // the hosts shared, not copied
     }
 
+    /**
+     * The same hosts, recomputed where {@code known} holds and kept as in this snapshot
+     * elsewhere: a server of an older generation follows the states of the hosts that stayed
+     * in the configuration and picks the ones that left as it last did.
+     */
+    public RelayHosts with(Predicate<TargetHost> known, Predicate<TargetHost> isUsable, Predicate<TargetHost> isFailed,
+            Predicate<TargetHost> isDisabled) {
+        boolean[] u = usable.clone();
+        boolean[] f = failed.clone();
+        boolean[] d = disabled.clone();
+        for (int i = 0; i < hosts.length; i++) {
+            if (known.test(hosts[i])) {
+                u[i] = isUsable.test(hosts[i]);
+                f[i] = isFailed.test(hosts[i]);
+                d[i] = isDisabled.test(hosts[i]);
+            }
+        }
+        return new RelayHosts(hosts, u, f, d);
+    }
+
     public int size() {
         return hosts.length;
     }
