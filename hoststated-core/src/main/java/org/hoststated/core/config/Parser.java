@@ -144,8 +144,17 @@ final class Parser {
             // for its "tls".
             case "redirect" -> throw ctx.fail(w, "syntax error: unknown statement 'redirect' (relayd's word for "
                     + "what hoststated calls 'service')");
-            default -> throw ctx.fail(w, "syntax error: unknown statement '" + Messages.clip(w.text()) + "'");
+            default -> throw ctx.fail(w, "syntax error: unknown statement" + quotedIfKeywordLike(w.text()));
         }
+    }
+
+    /**
+     * A mistyped keyword is named in the error, anything else not: an {@code include} of some
+     * other file (a key, {@code /etc/shadow}) echoed the first word of each of its lines into
+     * the errors and the log (probe T). relayd's parser says only "syntax error".
+     */
+    static String quotedIfKeywordLike(String word) {
+        return word.matches("[A-Za-z][A-Za-z0-9_-]{0,23}") ? " '" + word + "'" : "";
     }
 
     private void l3(Draft d) {

@@ -61,7 +61,11 @@ public enum HostError {
      * The connect met ENETUNREACH or EHOSTUNREACH, which Netty's connect gives as one exception:
      * no route at once (a missing route fails the connect itself), and the TLS check's.
      */
-    TCP_CONNECT_UNREACHABLE("tcp connect failed: network or host unreachable");
+    TCP_CONNECT_UNREACHABLE("tcp connect failed: network or host unreachable"),
+    /** The connect met EINVAL: the route to the host is a blackhole. */
+    TCP_CONNECT_BLACKHOLE("tcp connect failed: blackhole route"),
+    /** The connect met EACCES or EPERM: a prohibit route, or this machine's firewall dropped it. */
+    TCP_CONNECT_PROHIBITED("tcp connect failed: prohibited by a route or the local firewall");
 
     private final String text;
 

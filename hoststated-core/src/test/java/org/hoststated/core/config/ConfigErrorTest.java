@@ -122,6 +122,11 @@ class ConfigErrorTest {
                         + " table tpl\n}\n", "test.conf:5: relay r has no listener"),
                 Arguments.of("", "test.conf:1: no services, nothing to do"),
                 Arguments.of(TABLE + SERVICE + "bogus 1\n", "test.conf:10: syntax error: unknown statement 'bogus'"),
+                // Not a mistyped keyword: the word is not echoed (a secret file included).
+                Arguments.of(TABLE + SERVICE + "root:*:20228:0:99999:7:::\n",
+                        "test.conf:10: syntax error: unknown statement"),
+                Arguments.of(TABLE + SERVICE + "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n",
+                        "test.conf:10: syntax error: unknown statement"),
                 Arguments.of(TABLE + "service www {\n virtual host 192.0.2.1 port 80\n table web\n",
                         "test.conf:9: unexpected end of file in service block"),
                 Arguments.of(TABLE + SERVICE + "include \"/nonexistent/x.conf\"\n",

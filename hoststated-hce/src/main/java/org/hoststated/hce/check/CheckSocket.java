@@ -28,6 +28,9 @@ final class CheckSocket extends Socket {
     static final int EPIPE = 32;
     static final int ENETUNREACH = 101;
     static final int EHOSTUNREACH = 113;
+    static final int EINVAL = 22;
+    static final int EACCES = 13;
+    static final int EPERM = 1;
     /** Not an errno: ENETUNREACH or EHOSTUNREACH, which Netty's connect does not tell apart. */
     static final int UNREACHABLE = 100_000;
 
@@ -71,16 +74,26 @@ final class CheckSocket extends Socket {
         if (e instanceof NoRouteToHostException) {
             return UNREACHABLE;
         }
-        if (e instanceof ConnectException && e.getMessage() != null && e.getMessage().contains("Connection refused")) {
+        String text = e instanceof ConnectException ? e.getMessage() : null;
+        if (text == null) {
+            return 0;
+        }
+        if (text.contains("Connection refused")) {
             return ECONNREFUSED;
         }
-        return 0;
+        if (text.contains("Invalid argument")) {
+            return EINVAL;
+        }
+        if (text.contains("Permission denied")) {
+            return EACCES;
+        }
+        return text.contains("Operation not permitted") ? EPERM : 0;
     }
 
     /**
-     * What a failed connect tells {@code show hosts}: refused and the two kinds of unreachable
-     * apart, as they point an operator at the service, the network or the host; anything else
-     * is a plain connect failure.
+     * What a failed connect tells {@code show hosts}: refused, the two kinds of unreachable and
+     * the routes that refuse apart, as they point an operator at the service, the network or
+     * the host; anything else is a plain connect failure.
      */
     static HostError connectFailure(int errno) {
         return switch (errno) {
@@ -88,6 +101,11 @@ final class CheckSocket extends Socket {
             case ENETUNREACH -> HostError.TCP_CONNECT_NET_UNREACHABLE;
             case EHOSTUNREACH -> HostError.TCP_CONNECT_HOST_UNREACHABLE;
             case UNREACHABLE -> HostError.TCP_CONNECT_UNREACHABLE;
+            // A blackhole route fails the connect at once with EINVAL, a prohibit route with
+            // EACCES, a drop by this machine's own firewall with EPERM (probe T saw a plain
+            // "tcp connect failed" for the first).
+            case EINVAL -> HostError.TCP_CONNECT_BLACKHOLE;
+            case EACCES, EPERM -> HostError.TCP_CONNECT_PROHIBITED;
             default -> HostError.TCP_CONNECT_FAIL;
         };
     }

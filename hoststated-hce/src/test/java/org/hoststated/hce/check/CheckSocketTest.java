@@ -21,5 +21,12 @@ class CheckSocketTest {
                 CheckSocket.connectFailure(CheckSocket.errno(new NoRouteToHostException())));
         assertEquals(HostError.TCP_CONNECT_REFUSED, CheckSocket.connectFailure(
                 CheckSocket.errno(new ConnectException("connect(..) failed: Connection refused"))));
+        assertEquals(HostError.TCP_CONNECT_BLACKHOLE, CheckSocket.connectFailure(CheckSocket.EINVAL));
+        assertEquals(HostError.TCP_CONNECT_BLACKHOLE, CheckSocket.connectFailure(
+                CheckSocket.errno(new ConnectException("connect(..) failed: Invalid argument"))));
+        assertEquals(HostError.TCP_CONNECT_PROHIBITED, CheckSocket.connectFailure(
+                CheckSocket.errno(new ConnectException("connect(..) failed: Permission denied"))));
+        assertEquals(HostError.TCP_CONNECT_PROHIBITED, CheckSocket.connectFailure(
+                CheckSocket.errno(new ConnectException("connect(..) failed: Operation not permitted"))));
     }
 }
