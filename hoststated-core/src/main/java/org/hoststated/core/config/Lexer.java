@@ -197,7 +197,7 @@ final class Lexer {
                 c = n == 'n' ? '\n' : n == 'r' ? '\r' : n == 't' ? '\t' : n;
             }
             if (b.length() >= MAX_TOKEN) {
-                return fail(at, "string too long");
+                return fail(at, "string too long (at most " + MAX_TOKEN + " characters)");
             }
             b.append((char) c);
         }
@@ -216,7 +216,7 @@ final class Lexer {
                 c = n;
             }
             if (b.length() >= MAX_TOKEN) {
-                return fail(at, "string too long");
+                return fail(at, "string too long (at most " + MAX_TOKEN + " characters)");
             }
             b.append((char) c);
             c = read();

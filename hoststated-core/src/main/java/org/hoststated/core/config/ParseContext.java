@@ -52,6 +52,11 @@ final class ParseContext {
         this.resolver = resolver;
     }
 
+    /** "relay web defined twice (first at hoststated.conf:12)": the first may be in an included file. */
+    static String definedTwice(String kind, String name, Pos first) {
+        return kind + " " + name + " defined twice (first at " + first.file() + ":" + first.line() + ")";
+    }
+
     /** Reports at a token and returns the exception to throw. An ERROR token was reported
      *  already by the lexer, so it stays silent. */
     SyntaxError fail(Token at, String message) {

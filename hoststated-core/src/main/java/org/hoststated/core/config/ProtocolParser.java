@@ -20,11 +20,13 @@ final class ProtocolParser {
         String name = ctx.name("protocol", ParseContext.MAX_NAME);
         Draft.ProtocolDraft p = new Draft.ProtocolDraft(name, Pos.of(kw));
         boolean reserved = name.equals(ProtocolConfig.DEFAULT_NAME);
-        boolean twice = reserved || ctx.draft.protocols.stream().anyMatch(o -> o.name.equals(name));
+        Pos first = ctx.draft.protocols.stream().filter(o -> o.name.equals(name)).map(o -> o.pos).findFirst()
+                .orElse(null);
+        boolean twice = reserved || first != null;
         if (reserved) {
             ctx.diag.error(at, "protocol name " + name + " is reserved for the built-in protocol");
         } else if (twice) {
-            ctx.diag.error(at, "protocol " + name + " defined twice");
+            ctx.diag.error(at, ParseContext.definedTwice("protocol", name, first));
         }
         ctx.block("protocol", () -> statement(p));
         if (p.httpPos != null && p.type != ProtocolType.HTTP) {

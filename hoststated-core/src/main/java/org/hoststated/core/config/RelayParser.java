@@ -17,9 +17,11 @@ final class RelayParser {
         String name = ctx.name("relay", ParseContext.MAX_NAME);
         ctx.warnIfDigitsOnly(at, "relay", name);
         Draft.RelayDraft r = new Draft.RelayDraft(name, Pos.of(kw));
-        boolean twice = ctx.draft.relays.stream().anyMatch(o -> o.name.equals(name));
+        Pos first = ctx.draft.relays.stream().filter(o -> o.name.equals(name)).map(o -> o.pos).findFirst()
+                .orElse(null);
+        boolean twice = first != null;
         if (twice) {
-            ctx.diag.error(at, "relay " + name + " defined twice");
+            ctx.diag.error(at, ParseContext.definedTwice("relay", name, first));
         }
         BrokenStatements broken = ctx.block("relay", () -> statement(r));
         if (!twice) {

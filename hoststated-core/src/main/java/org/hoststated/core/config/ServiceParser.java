@@ -21,9 +21,11 @@ final class ServiceParser {
         String name = ctx.name("service", ParseContext.MAX_NAME);
         ctx.warnIfDigitsOnly(at, "service", name);
         Draft.ServiceDraft s = new Draft.ServiceDraft(name, Pos.of(kw));
-        boolean twice = ctx.draft.services.stream().anyMatch(o -> o.name.equals(name));
+        Pos first = ctx.draft.services.stream().filter(o -> o.name.equals(name)).map(o -> o.pos).findFirst()
+                .orElse(null);
+        boolean twice = first != null;
         if (twice) {
-            ctx.diag.error(at, "service " + name + " defined twice");
+            ctx.diag.error(at, ParseContext.definedTwice("service", name, first));
         }
         BrokenStatements broken = ctx.block("service", () -> statement(s));
         if (!twice) {

@@ -24,9 +24,11 @@ final class TableParser {
         String name = ctx.name("table", ParseContext.MAX_NAME);
         ctx.warnIfDigitsOnly(at, "table", name);
         Draft.TableDraft t = new Draft.TableDraft(name, Pos.of(kw));
-        boolean twice = ctx.draft.tables.stream().anyMatch(o -> o.name.equals(name));
+        Pos first = ctx.draft.tables.stream().filter(o -> o.name.equals(name)).map(o -> o.pos).findFirst()
+                .orElse(null);
+        boolean twice = first != null;
         if (twice) {
-            ctx.diag.error(at, "table " + name + " defined twice");
+            ctx.diag.error(at, ParseContext.definedTwice("table", name, first));
         }
         BrokenStatements broken = ctx.block("table", () -> statement(t));
         if (!twice) {

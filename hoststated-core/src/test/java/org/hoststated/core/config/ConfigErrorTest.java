@@ -28,7 +28,7 @@ class ConfigErrorTest {
 
     static Stream<Arguments> errors() {
         return Stream.of(
-                Arguments.of(TABLE + TABLE + SERVICE, "test.conf:6: table web defined twice"),
+                Arguments.of(TABLE + TABLE + SERVICE, "test.conf:6: table web defined twice (first at test.conf:1)"),
                 // No way to give the interface a link-local address needs (probe G).
                 Arguments.of(TABLE.replace("10.0.0.1", "fe80::1") + SERVICE, "test.conf:4: link-local address fe80::1:"
                         + " it needs an interface, which hoststated.conf cannot name; use a global or unique local address"),
@@ -52,7 +52,11 @@ class ConfigErrorTest {
                 Arguments.of(TABLE + "service www {\n virtual host 192.0.2.1 port 80\n}\n",
                         "test.conf:6: service www has no table"),
                 Arguments.of(SERVICE, "test.conf:3: no such table: web"),
-                Arguments.of(TABLE + SERVICE + SERVICE, "test.conf:10: service www defined twice"),
+                Arguments.of(TABLE + SERVICE + SERVICE, "test.conf:10: service www defined twice (first at test.conf:6)"),
+                Arguments.of(TABLE + SERVICE + "protocol p {\n}\nprotocol p {\n}\n",
+                        "test.conf:12: protocol p defined twice (first at test.conf:10)"),
+                Arguments.of(TABLE + SERVICE + "user \"" + "x".repeat(9000) + "\"\n",
+                        "test.conf:10: string too long (at most 8192 characters)"),
                 Arguments.of(TABLE + SERVICE.replace("port 80", "sctp port 80"),
                         "test.conf:7: syntax error: expected 'tcp', 'udp' or 'port', got 'sctp'"),
                 Arguments.of(TABLE + SERVICE.replace("port 80", "\"udp\" port 80"),
