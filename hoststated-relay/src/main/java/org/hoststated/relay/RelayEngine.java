@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -535,17 +536,21 @@ public final class RelayEngine extends Engine {
         }
     }
 
-    /** Every server with a listener or with sessions: this generation's, and older ones draining. */
+    /**
+     * Every server with a listener or with sessions, each once: this generation's, and older
+     * ones draining. A stop retires this generation's too, and listed twice, their sessions
+     * were counted twice ("1 open sessions finish", then "ending 2 open sessions"; probe U).
+     */
     private List<RelayServer> allServers() {
         draining.removeIf(s -> !s.hasSessions());
-        List<RelayServer> all = new ArrayList<>(servers.values());
-        for (RelayServer s : replaced.values()) {
-            if (!all.contains(s)) {
-                all.add(s);
-            }
-        }
+        Set<RelayServer> all = new LinkedHashSet<>(servers.values());
+        all.addAll(replaced.values());
         all.addAll(draining);
-        return all;
+        return new ArrayList<>(all);
+    }
+
+    private static String openSessions(int n) {
+        return n == 1 ? "1 open session" : n + " open sessions";
     }
 
     @Override
@@ -579,7 +584,7 @@ public final class RelayEngine extends Engine {
             retire(s, "daemon stopping");
         }
         if (open > 0) {
-            log.info("stopping: no relay accepts any more; {} open sessions finish", open);
+            log.info("stopping: no relay accepts any more; waiting for {} to finish", openSessions(open));
         }
         boolean waited = open > 0;
         drainWatch = loop().scheduleAtFixedRate(() -> {
@@ -830,7 +835,7 @@ public final class RelayEngine extends Engine {
             s.stop();
         }
         if (open > 0) {
-            log.info("ending {} open sessions", open);
+            log.info("ending {}", openSessions(open));
         }
         for (RelayServer s : all) {
             s.closeSessions().awaitUninterruptibly(1, TimeUnit.SECONDS);

@@ -155,7 +155,7 @@ class StopDrainIT {
     void aSecondStopEndsTheOpenSessionsAtOnce() throws Exception {
         try (Socket s = echoSession()) {
             daemon.signal("TERM");
-            daemon.awaitLogged("the drain", Duration.ofSeconds(5), () -> daemon.logText().contains("open sessions finish"));
+            daemon.awaitLogged("the drain", Duration.ofSeconds(5), () -> daemon.logText().contains("to finish"));
             long again = System.nanoTime();
             daemon.signal("TERM");
             assertTrue(daemon.process().waitFor(8, TimeUnit.SECONDS), "the daemon did not stop");
