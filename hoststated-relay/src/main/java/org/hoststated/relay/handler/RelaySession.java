@@ -332,6 +332,12 @@ public final class RelaySession {
      * vouched for an upload its client had cut as whole (review R).
      */
     public static void closeOnFlushWithin(Channel ch, RelayContext relay) {
+        if (!ch.isRegistered()) {
+            // A channel Netty could not make (no descriptor left) has no loop to close it on,
+            // and its pipeline's close threw (review R); it holds nothing to flush.
+            abort(ch);
+            return;
+        }
         closeOnFlush(ch);
         int timeoutSec = relay.config().timeoutSec();
         if (ch.isOpen()) {

@@ -25,7 +25,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import org.hoststated.core.config.ForwardTarget;
+import org.hoststated.core.config.ListenConfig;
+import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.proc.DelayedClose;
+import org.hoststated.relay.RelayCounters;
 import org.hoststated.relay.RelayTransport;
 import org.junit.jupiter.api.Test;
 
@@ -111,6 +115,41 @@ class RelaySessionTest {
                 returned[0] = true;
             }).sync();
             assertEquals("after, on the loop: Too many open files", handled.get(5, TimeUnit.SECONDS));
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * The channel of a connect Netty could not even make (no descriptor left) has no loop: a
+     * client that closed before the failure was handled closed it through its pipeline, which
+     * threw (review R).
+     */
+    @Test
+    void aChannelNettyCouldNotMakeIsClosedWithoutAThrow() throws Exception {
+        EventLoopGroup group = RelayTransport.epoll().newWorkers(1, "test-failed-close");
+        try {
+            EventLoop loop = group.next();
+            RelayConfig rc = new RelayConfig(1, "r",
+                    new ListenConfig(InetAddress.getLoopbackAddress(), 9, false),
+                    new ForwardTarget(InetAddress.getLoopbackAddress(), "b", 9, 0),
+                    false, 0, "default", 5, false);
+            RelayContext relay = new RelayContext(rc, null, new RelayCounters(), null, null, null,
+                    false);
+            CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+            loop.submit(() -> {
+                ChannelFuture f = new Bootstrap().group(loop).handler(new ChannelInboundHandlerAdapter())
+                        .channelFactory(() -> {
+                            throw new ChannelException("Too many open files");
+                        }).connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
+                try {
+                    RelaySession.closeOnFlushWithin(f.channel(), relay);
+                    thrown.complete(null);
+                } catch (RuntimeException e) {
+                    thrown.complete(e);
+                }
+            }).sync();
+            assertEquals(null, thrown.get(5, TimeUnit.SECONDS));
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
