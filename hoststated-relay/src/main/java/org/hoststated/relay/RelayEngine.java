@@ -77,6 +77,11 @@ public final class RelayEngine extends Engine {
     static final long STATES_WAIT_MS = 3000;
     /** How often a stopping engine looks whether its last session has ended. */
     static final long DRAIN_POLL_MS = 50;
+    /**
+     * How many listeners one loop task starts serving: each is a channel registered with a
+     * worker loop, and 3,000 at once held the engine's loop for seconds (probe U).
+     */
+    static final int SERVE_BATCH = 128;
 
     private RelayTransport transport;
     private int sessionLimit;
@@ -98,6 +103,17 @@ public final class RelayEngine extends Engine {
     private final Map<Integer, Map<Integer, Integer>> pendingFds = new HashMap<>();
     /** Listening descriptors of the applied generation (by relay id) waiting for their tables' verdicts. */
     private final Map<Integer, Integer> awaitingStates = new LinkedHashMap<>();
+    /**
+     * Listening descriptors of the applied generation (by relay id) that may serve, taken
+     * {@link #SERVE_BATCH} at a time ({@link #serveQueued}).
+     */
+    private final Map<Integer, Integer> toServe = new LinkedHashMap<>();
+    /** A {@link #serveQueued} task is queued on the loop. */
+    private boolean serveQueued;
+    /** {@link #readyToServe}'s last answer, or null once anything it depends on changed. */
+    private Boolean ready;
+    /** Servers of the applied generation, by relay id. */
+    private Map<Integer, RelayServer> serversById = Map.of();
     private ScheduledFuture<?> statesTimer;
     /** Watches the sessions run out once the daemon stops ({@link #drainForStop}); null before. */
     private ScheduledFuture<?> drainWatch;
@@ -241,13 +257,18 @@ public final class RelayEngine extends Engine {
             }
         }
         servers = next;
+        Map<Integer, RelayServer> byId = new HashMap<>();
+        next.values().forEach(s -> byId.put(s.config().id(), s));
+        serversById = byId;
         config = c;
         applied = gen;
         hosts = nextHosts;
         next.values().forEach(s -> generationOf.put(s, nextHosts));
         generationOf.keySet().retainAll(allServers());
+        ready = null;
         dropStaleFds(gen);
         dropAwaiting();
+        dropQueued();
         Map<Integer, Integer> fds = pendingFds.remove(gen);
         if (fds != null) {
             fds.forEach(this::serveWhenReady);
@@ -387,6 +408,18 @@ public final class RelayEngine extends Engine {
      * verdict: a host up, or no enabled host that was never checked.
      */
     private boolean readyToServe() {
+        if (ready == null) {
+            ready = findReady();
+        }
+        return ready;
+    }
+
+    /**
+     * {@link #readyToServe}, worked out: relays times hosts, so it is kept until a host state,
+     * an enable or disable, or the configuration changes; each of 3,000 listeners passed in
+     * one reload worked it out again.
+     */
+    private boolean findReady() {
         if (!hostStates.keySet().containsAll(tableOfHost.keySet())) {
             return false;
         }
@@ -416,7 +449,7 @@ public final class RelayEngine extends Engine {
 
     private void serveWhenReady(int relayId, int fd) {
         if (readyToServe()) {
-            serveListener(relayId, fd);
+            queueListener(relayId, fd);
             return;
         }
         Integer old = awaitingStates.put(relayId, fd);
@@ -440,7 +473,44 @@ public final class RelayEngine extends Engine {
         cancelStatesTimer();
         Map<Integer, Integer> fds = new LinkedHashMap<>(awaitingStates);
         awaitingStates.clear();
-        fds.forEach(this::serveListener);
+        fds.forEach(this::queueListener);
+    }
+
+    /** Serves {@code fd} soon, after the listeners queued before it ({@link #serveQueued}). */
+    private void queueListener(int relayId, int fd) {
+        Integer old = toServe.put(relayId, fd);
+        if (old != null) {
+            Fds.close(old);
+        }
+        if (!serveQueued) {
+            serveQueued = true;
+            loop().execute(this::serveQueued);
+        }
+    }
+
+    /**
+     * Serves up to {@link #SERVE_BATCH} queued listeners, then lets the loop run what waits
+     * (the parent's messages, the watchdog's question, pfe's states) before the next batch.
+     * The old generation's listeners accept meanwhile, so no connection waits for this.
+     */
+    private void serveQueued() {
+        serveQueued = false;
+        Iterator<Map.Entry<Integer, Integer>> it = toServe.entrySet().iterator();
+        for (int n = 0; n < SERVE_BATCH && it.hasNext(); n++) {
+            Map.Entry<Integer, Integer> e = it.next();
+            it.remove();
+            serveListener(e.getKey(), e.getValue());
+        }
+        if (!toServe.isEmpty()) {
+            serveQueued = true;
+            loop().execute(this::serveQueued);
+        }
+    }
+
+    /** Closes the queued listeners: another generation replaces them, or the engine stops. */
+    private void dropQueued() {
+        toServe.values().forEach(Fds::close);
+        toServe.clear();
     }
 
     /**
@@ -458,6 +528,7 @@ public final class RelayEngine extends Engine {
         pendingFds.values().forEach(m -> m.values().forEach(Fds::close));
         pendingFds.clear();
         dropAwaiting();
+        dropQueued();
     }
 
     private void cancelStatesTimer() {
@@ -468,12 +539,7 @@ public final class RelayEngine extends Engine {
     }
 
     private void serveListener(int relayId, int fd) {
-        RelayServer server = null;
-        for (RelayServer s : servers.values()) {
-            if (s.config().id() == relayId) {
-                server = s;
-            }
-        }
+        RelayServer server = serversById.get(relayId);
         if (server == null) {
             log.warn("listening socket for unknown relay {} in generation {}", relayId, applied);
             Fds.close(fd);
@@ -683,6 +749,7 @@ public final class RelayEngine extends Engine {
             return;
         }
         if (hostStates.put(st.hostId(), st.state()) != st.state()) {
+            ready = null;
             refreshHosts();
         }
         serveIfReady();
@@ -701,6 +768,7 @@ public final class RelayEngine extends Engine {
             return;
         }
         if (disable ? disabled.add(o.id()) : disabled.remove(o.id())) {
+            ready = null;
             if (disable && disabled == disabledHosts) {
                 hostStates.put(o.id(), HostState.UNKNOWN);
             } else if (disable) {

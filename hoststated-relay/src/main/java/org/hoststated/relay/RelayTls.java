@@ -203,8 +203,8 @@ public final class RelayTls {
 
     /**
      * A random key to seal session tickets with. It never leaves the engine process, so no
-     * ticket survives a restart of the relay engine. {@link TlsContexts} gives each relay its
-     * own and keeps it only while the relay's certificate and key stay the same: a ticket
+     * ticket survives a restart of the relay engine. {@link TlsContexts} gives each certificate
+     * and key their own and keeps it only while they are served: a ticket
      * resumes a session without the certificate, so the client would keep the identity the
      * ticket was issued under.
      */
