@@ -2,6 +2,8 @@ package org.hoststated.parent;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelPromise;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Set;
@@ -93,18 +95,28 @@ final class ControlClient {
             }
             return;
         }
-        write(m);
+        write(m, channel.voidPromise());
     }
 
     /**
-     * Queues {@code m}, a row of an engine's answer that {@link AnswerPacing} paces: past the
-     * channel's mark too (the rows of the engine's last read), within the server's cap on
-     * what all clients have queued.
+     * Queues {@code m}, a reply or a row of an engine's answer that {@link AnswerPacing} paces:
+     * past the channel's mark too (the rows the engine was granted), within the server's cap
+     * on what all clients have queued.
      */
     void forward(Imsg m) {
         if (channel.isOpen()) {
-            write(m);
+            write(m, channel.voidPromise());
         }
+    }
+
+    /**
+     * {@link #forward}, and the future of the write: done once {@code m}, and all queued before
+     * it, is in the client's socket; failed if the client closes first.
+     */
+    ChannelFuture forwardTracked(Imsg m) {
+        ChannelPromise p = channel.newPromise();
+        write(m, p);
+        return p;
     }
 
     /** The bytes queued for the client and not yet in its socket. */
@@ -117,8 +129,8 @@ final class ControlClient {
         return channel.isOpen();
     }
 
-    private void write(Imsg m) {
-        channel.writeAndFlush(m, channel.voidPromise());
+    private void write(Imsg m, ChannelPromise p) {
+        channel.writeAndFlush(m, p);
         if (answering && ANSWER_ENDS.contains(m.type())) {
             answered();
         }

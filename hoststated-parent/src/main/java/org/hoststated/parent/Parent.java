@@ -97,7 +97,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     /** Control clients waiting for pfe's answer, by client number. */
     private final Map<Integer, ProcId> awaiting = new HashMap<>();
     private final SessionListings sessions = new SessionListings();
-    /** Engines' answers paced by their clients' reading. */
+    /** pfe's summary answers, each paced by its own client's reading. */
     private AnswerPacing pacing;
 
     Parent(ConfigSource source, boolean foreground) {
@@ -152,7 +152,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         EngineSettings root = new EngineSettings(null, null, foreground, verbose);
         EngineSettings unprivileged = new EngineSettings(g.user(), g.chroot(), foreground, verbose);
-        pacing = new AnswerPacing(loop);
+        pacing = new AnswerPacing(loop, this::toPfe);
         control = new ControlServer(loop, Path.of(g.socket()), this);
         io.netty.channel.ChannelFuture bound = control.open();
         supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
@@ -224,6 +224,16 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         awaiting.put(c.id, engine);
         ch.send(new Imsg(m.type(), c.id, m.pid(), m.payload()));
+        if (m.type() == MessageType.CTL_SHOW_SUM) {
+            pacing.begin(c);
+        }
+    }
+
+    private void toPfe(Imsg m) {
+        ImsgChannel pfe = supervisor.channel(ProcId.PFE);
+        if (pfe != null) {
+            pfe.send(m);
+        }
     }
 
     private void showSessions(ControlClient c) {
@@ -249,10 +259,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             awaiting.remove(m.peerId());
         }
         ControlClient c = control.client(m.peerId());
-        ImsgChannel engine = supervisor.channel(from);
-        if (c != null && engine != null) {
-            c.forward(new Imsg(m.type(), 0, m.pid(), m.payload()));
-            pacing.forwarded(c, engine);
+        if (c != null) {
+            pacing.forward(c, new Imsg(m.type(), 0, m.pid(), m.payload()));
         }
     }
 
@@ -264,6 +272,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public void clientClosed(ControlClient c) {
         awaiting.remove(c.id);
+        pacing.forget(c);
         sessions.forget(c);
     }
 
@@ -272,6 +281,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         if (engine == ProcId.RELAY) {
             relayRestarting = true;
             sessions.engineLost(engineName(engine) + " stopped before it answered; try again");
+        }
+        if (engine == ProcId.PFE) {
+            pacing.engineLost();
         }
         for (var it = awaiting.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.Globals;
 import org.hoststated.core.imsg.ImsgHandler.Result;
+import org.hoststated.core.msg.AnswerCredit;
 import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.Demote;
@@ -142,7 +143,7 @@ public final class Pfe extends Engine {
         }
     }
 
-    /** The answers to {@code show summary}, paced by the parent's reading. */
+    /** The answers to {@code show summary}, each paced by the credit the parent grants it. */
     private SummaryStream summaries() {
         if (summaries == null) {
             summaries = new SummaryStream(parent());
@@ -152,12 +153,21 @@ public final class Pfe extends Engine {
 
     @Override
     protected Result dispatchParent(Imsg m) {
+        // Before the check below: these are no requests, and a FAIL for them would go to no one.
+        if (m.type() == MessageType.CTL_ANSWER_CREDIT) {
+            summaries().credit(m.peerId(), m.payload(AnswerCredit.class).rows());
+            return Result.HANDLED;
+        }
+        if (m.type() == MessageType.CTL_ANSWER_DROP) {
+            summaries().drop(m.peerId());
+            return Result.HANDLED;
+        }
         if (state == null) {
             parent().send(new Imsg(MessageType.CTL_FAIL, m.peerId(), m.pid(), new Text("not configured yet")));
             return Result.HANDLED;
         }
         switch (m.type()) {
-            case CTL_SHOW_SUM -> summaries().add(state.summary(m.peerId(), hold.keepsPreviousRules(),
+            case CTL_SHOW_SUM -> summaries().add(m.peerId(), state.summary(m.peerId(), hold.keepsPreviousRules(),
                     backend.failure() != null));
             case CTL_SERVICE_ENABLE, CTL_SERVICE_DISABLE, CTL_TABLE_ENABLE, CTL_TABLE_DISABLE,
                     CTL_HOST_ENABLE, CTL_HOST_DISABLE -> control(m);

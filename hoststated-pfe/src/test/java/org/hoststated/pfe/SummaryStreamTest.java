@@ -9,6 +9,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.util.Iterator;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hoststated.core.imsg.ImsgChannel;
@@ -24,29 +25,117 @@ import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.SocketPair;
 import org.hoststated.core.proc.EpollLoops;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * pfe makes a summary's rows as the parent takes them: an answer of 500,000 rows queued whole
- * took pfe's heap (probe T).
+ * pfe makes a summary's rows as the parent grants them, per answer: an answer of 500,000 rows
+ * queued whole took pfe's heap (probe T), and answers sent one after the other held every
+ * {@code show} behind the slowest reader's answer.
  */
 class SummaryStreamTest {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollLoops.newFactory());
+    private EventLoop loop;
+    private ImsgChannel toParent;
+    /** The parent's end of the socketpair, read by the test. */
+    private int parentFd;
+    private final ByteBuf in = Unpooled.buffer();
+    private final byte[] buf = new byte[65536];
+    private SummaryStream stream;
+
+    @BeforeEach
+    void open() throws Exception {
+        int[] pair = SocketPair.open();
+        loop = group.next();
+        toParent = ImsgChannel.open(pair[0], ProcId.PFE, ProcId.PARENT, loop, (from, m) -> ImsgHandler.Result.HANDLED);
+        parentFd = pair[1];
+        stream = new SummaryStream(toParent);
+    }
 
     @AfterEach
     void stop() throws Exception {
+        toParent.close();
+        Fds.close(parentFd);
+        in.release();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
     }
 
     @Test
-    void rowsAreMadeAsTheParentReadsThemAndAllArriveInOrder() throws Exception {
-        int[] pair = SocketPair.open();
-        EventLoop loop = group.next();
-        ImsgChannel toParent = ImsgChannel.open(pair[0], ProcId.PFE, ProcId.PARENT, loop,
-                (from, m) -> ImsgHandler.Result.HANDLED);
+    void rowsAreMadeAsTheParentGrantsThemAndAllArriveInOrder() throws Exception {
         int n = 50_000; // the tests' paranoid leak detection makes each row's buffer dear
         AtomicInteger made = new AtomicInteger();
-        Iterator<Imsg> rows = new Iterator<>() {
+        on(() -> {
+            stream.add(7, rows(7, n, made));
+            return null;
+        });
+        assertEquals(0, (int) on(made::get), "rows made before any credit");
+        int granted = 0;
+        int frames = 0;
+        while (frames < n) {
+            if (frames == granted) {
+                on(() -> {
+                    stream.credit(7, 512);
+                    return null;
+                });
+                granted += 512;
+            }
+            ByteBuf frame = nextFrame();
+            frames++;
+            if (frames % 1000 == 1 || frames == n) { // decoding each costs the test seconds
+                Imsg m = Messages.decode(frame, ProcId.PFE, ProcId.PARENT);
+                assertEquals(frames, m.payload(CtlHost.class).id(), "in order");
+                assertTrue(on(made::get) <= granted, "rows made past the credit");
+            }
+        }
+        assertEquals(0, (int) on(stream::pending));
+    }
+
+    @Test
+    void anAnswerWithoutCreditHoldsNoOtherBack() throws Exception {
+        AtomicInteger slowMade = new AtomicInteger();
+        AtomicInteger fastMade = new AtomicInteger();
+        int n = 3000;
+        on(() -> {
+            stream.add(1, rows(1, n, slowMade));
+            stream.add(2, rows(2, n, fastMade));
+            stream.credit(1, 512); // the slow client's parent grants one batch, and no more
+            stream.credit(2, 512);
+            stream.credit(99, 512); // no such answer: ignored
+            return null;
+        });
+        int fast = 0;
+        int slow = 0;
+        while (fast < n) {
+            Imsg m = Messages.decode(nextFrame(), ProcId.PFE, ProcId.PARENT);
+            if (m.peerId() == 1) {
+                slow++;
+                continue;
+            }
+            assertEquals(2, m.peerId());
+            assertEquals(++fast, m.payload(CtlHost.class).id(), "in order");
+            if (fast % 512 == 0) {
+                on(() -> {
+                    stream.credit(2, 512);
+                    return null;
+                });
+            }
+        }
+        assertEquals(512, slow, "the slow answer's one batch, sent first");
+        assertEquals(512, (int) on(slowMade::get));
+        assertEquals(1, (int) on(stream::pending));
+
+        // The slow client went: its answer is dropped, and a late credit for it is ignored.
+        on(() -> {
+            stream.drop(1);
+            stream.credit(1, 512);
+            return null;
+        });
+        assertEquals(512, (int) on(slowMade::get));
+        assertEquals(0, (int) on(stream::pending));
+    }
+
+    private static Iterator<Imsg> rows(int peer, int n, AtomicInteger made) {
+        return new Iterator<>() {
             @Override
             public boolean hasNext() {
                 return made.get() < n;
@@ -55,36 +144,24 @@ class SummaryStreamTest {
             @Override
             public Imsg next() {
                 int i = made.incrementAndGet();
-                return new Imsg(MessageType.CTL_HOST, 7, 1, new CtlHost(i, 1, "host" + i, HostState.UP, false, 1, 1, 0,
+                return new Imsg(MessageType.CTL_HOST, peer, 1, new CtlHost(i, 1, "host" + i, HostState.UP, false, 1, 1, 0,
                         HostError.NONE));
             }
         };
-        SummaryStream stream = new SummaryStream(toParent);
-        loop.submit(() -> stream.add(rows)).get(10, TimeUnit.SECONDS);
-        Thread.sleep(500);
-        // The parent reads nothing yet: a few batches fill the socket, and pfe waits.
-        int before = loop.submit(made::get).get(10, TimeUnit.SECONDS);
-        assertTrue(before < n / 4, before + " of " + n + " rows made before the parent read any");
+    }
 
-        ByteBuf in = Unpooled.buffer();
-        byte[] buf = new byte[65536];
-        int frames = 0;
-        while (frames < n) {
-            int r = Fds.read(pair[1], buf);
-            assertTrue(r > 0, "end of file after " + frames + " rows");
+    /** The next frame the parent's end receives, a slice of {@link #in}. */
+    private ByteBuf nextFrame() throws Exception {
+        while (in.readableBytes() < Messages.HEADER || in.readableBytes() < Messages.frameLength(in)) {
+            int r = Fds.read(parentFd, buf);
+            assertTrue(r > 0, "end of file");
             in.discardSomeReadBytes();
             in.writeBytes(buf, 0, r);
-            while (in.readableBytes() >= Messages.HEADER && in.readableBytes() >= Messages.frameLength(in)) {
-                ByteBuf frame = in.readSlice(Messages.frameLength(in));
-                frames++;
-                if (frames % 1000 == 1 || frames == n) { // decoding each costs the test seconds
-                    Imsg m = Messages.decode(frame, ProcId.PFE, ProcId.PARENT);
-                    assertEquals(frames, m.payload(CtlHost.class).id(), "in order");
-                }
-            }
         }
-        assertEquals(0, (int) loop.submit(stream::pending).get(10, TimeUnit.SECONDS));
-        toParent.close();
-        Fds.close(pair[1]);
+        return in.readSlice(Messages.frameLength(in));
+    }
+
+    private <T> T on(Callable<T> task) throws Exception {
+        return loop.submit(task).get(10, TimeUnit.SECONDS);
     }
 }

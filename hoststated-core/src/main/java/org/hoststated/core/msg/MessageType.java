@@ -48,6 +48,14 @@ public enum MessageType {
     CTL_LOG_VERBOSE(24, Flag.CODEC, 1, r(CONTROL, PARENT)),
     /** Sessions are the relay engine's: the parent forwards this one there, not to pfe. */
     CTL_SHOW_SESSIONS(25, Empty.CODEC, 0, r(CONTROL, PARENT), r(PARENT, RELAY)),
+    /**
+     * pfe may send this many more rows of the {@code show summary} answer to the client whose
+     * number is the peer id; it sends none before the first. A credit for an answer pfe does
+     * not hold (finished, dropped, or never begun) is ignored.
+     */
+    CTL_ANSWER_CREDIT(26, AnswerCredit.CODEC, 4, r(PARENT, PFE)),
+    /** The client whose number is the peer id has gone: pfe stops making its answer. */
+    CTL_ANSWER_DROP(27, Empty.CODEC, 0, r(PARENT, PFE)),
 
     // Notices from pfe to hce and the relay engine (state changes made by control commands).
     SERVICE_ENABLE(40, ObjId.CODEC, 8, r(PFE, RELAY), r(PFE, PARENT), r(PARENT, CONTROL)),

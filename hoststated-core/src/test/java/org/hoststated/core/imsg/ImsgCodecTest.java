@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.CtlHost;
+import org.hoststated.core.msg.AnswerCredit;
 import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.EngineError;
 import org.hoststated.core.msg.CtlRelay;
@@ -67,6 +68,7 @@ class ImsgCodecTest {
             m.put(Text.class, new Text("table web: no such table — ünïcode"));
             m.put(EngineError.class, new EngineError(7, "relay www: ssl: no key — ünïcode"));
             m.put(Flag.class, new Flag(true));
+            m.put(AnswerCredit.class, new AnswerCredit(512));
             m.put(Generation.class, new Generation(7));
             m.put(ObjId.class, new ObjId(3, 42));
             m.put(CtlId.class, new CtlId(CtlId.NO_ID, "www"));
