@@ -2,6 +2,7 @@ package org.hoststated.ctl;
 
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.ctl.SummaryFormatter.View;
 
 /**
@@ -22,7 +23,7 @@ final class ShowCommand implements Command {
     @Override
     public int run(CtlContext ctx, String argument) throws ControlException {
         try (ControlClient c = ctx.connect()) {
-            c.send(MessageType.CTL_SHOW_SUM);
+            c.send(MessageType.CTL_SHOW_SUM, new SummaryRequest(view.request()));
             SummaryFormatter f = new SummaryFormatter(view, ctx.out);
             boolean answered = false;
             try {

@@ -22,6 +22,7 @@ import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.RelayStatistics;
+import org.hoststated.core.msg.SummaryRequest;
 
 /**
  * Every text hoststatectl prints on stdout, in the layout of the original's printf formats
@@ -42,7 +43,14 @@ import org.hoststated.core.msg.RelayStatistics;
  */
 final class SummaryFormatter {
     /** Which rows of the CTL_SHOW_SUM stream a {@code show} subcommand prints. */
-    enum View { SUMMARY, HOSTS, RELAYS }
+    enum View {
+        SUMMARY, HOSTS, RELAYS;
+
+        /** The rows the daemon is asked for: these alone (this view still picks among them). */
+        SummaryRequest.View request() {
+            return SummaryRequest.View.valueOf(name());
+        }
+    }
 
     private static final String INDENT = "\t    \t";
     private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};

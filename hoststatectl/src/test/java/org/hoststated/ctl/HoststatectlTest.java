@@ -41,6 +41,7 @@ import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.RelayStatistics;
 import org.hoststated.core.msg.ServiceStatus;
@@ -151,6 +152,7 @@ class HoststatectlTest {
                     + row("host", 4, "10.0.0.10", "", "disabled")
                     + row("relay", 1, "idle", "", "disabled"), ""), r);
             assertEquals(MessageType.CTL_SHOW_SUM, d.request().type());
+            assertEquals(SummaryRequest.SUMMARY, d.request().payload(SummaryRequest.class));
         }
     }
 
@@ -211,6 +213,8 @@ class HoststatectlTest {
                     + INDENT + "last: 3/60s 7/h 10/d sessions\n"
                     + INDENT + "average: 1/60s 4/h 10/d sessions\n"
                     + row("relay", 1, "idle", "", "disabled"), ""), r);
+            // The daemon is asked for the relays' rows alone.
+            assertEquals(new SummaryRequest(SummaryRequest.View.RELAYS), d.request().payload(SummaryRequest.class));
         }
     }
 

@@ -28,6 +28,7 @@ import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.proc.EpollLoops;
@@ -109,7 +110,7 @@ class AnswerPacingTest {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(dir.resolve("s")));
         ByteBuf req = Unpooled.buffer();
-        Messages.encode(Imsg.of(MessageType.CTL_SHOW_SUM, Empty.INSTANCE), req);
+        Messages.encode(Imsg.of(MessageType.CTL_SHOW_SUM, SummaryRequest.SUMMARY), req);
         ch.write(req.nioBuffer());
         req.release();
         return ch;

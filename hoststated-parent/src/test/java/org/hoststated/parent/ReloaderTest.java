@@ -353,6 +353,55 @@ class ReloaderTest {
         loop.submit(task).get();
     }
 
+    /**
+     * A reload an engine does not confirm in time is in force all the same: the parent closes
+     * the listening socket of a relay it removed. Kept, the port went on accepting connections
+     * that no engine served, until the next reload (once seen with hce stopped for the 15 s;
+     * a stopped engine is killed sooner now, so a busy one is what leaves a reload unconfirmed).
+     */
+    @Test
+    void aReloadNotConfirmedInTimeClosesTheSocketOfARelayItRemoved() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        String relay = "relay gone {\n  listen on 127.0.0.1 port " + port + "\n  forward to 127.0.0.1 port 9\n}\n";
+        write("one");
+        Files.writeString(file, Files.readString(file) + relay);
+        ListenerSockets listeners = new ListenerSockets();
+        ConfigSource source = new ConfigSource(file, Map.of());
+        ConfigSource.Loaded withRelay = source.load().loaded();
+        listeners.bindAll(withRelay.config());
+        Reloader r = new Reloader(source, listeners, c -> { }, loop, (c, keys, gen) -> sent.add(new Sent(c, gen)),
+                applied::add, 1000);
+        r.started(withRelay, Map.of());
+        java.net.InetSocketAddress at = new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port);
+        new java.net.Socket().connect(at, 1000); // it listens
+        write("two");
+        EmbeddedChannel ch = new EmbeddedChannel();
+        onLoop(() -> {
+            r.reload(new ControlClient(1, ch, NO_REQUESTS));
+            r.engineReady(ProcId.PFE, 2);
+            r.engineReady(ProcId.RELAY, 2);
+        });
+        Imsg given = null;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (given == null && System.nanoTime() < deadline) {
+            given = loop.submit(() -> (Imsg) ch.readOutbound()).get();
+            Thread.sleep(20);
+        }
+        assertEquals("hce did not confirm configuration 2 within 1 s; it stays in force unless it refuses it",
+                given.payload(Text.class).text());
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(at, 1000);
+            throw new AssertionError("relay gone's port still accepts");
+        } catch (java.net.ConnectException expected) {
+            // refused: nothing listens there any more
+        } finally {
+            listeners.closeAll();
+        }
+    }
+
     @Test
     void whenGoingBackFailsTooBothReasonsAreGiven() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel();

@@ -21,6 +21,7 @@ import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.msg.RelayStatistics;
+import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.core.msg.Text;
 import org.hoststated.core.proc.Engine;
 import org.hoststated.core.proc.ReceivedConfig;
@@ -167,7 +168,8 @@ public final class Pfe extends Engine {
             return Result.HANDLED;
         }
         switch (m.type()) {
-            case CTL_SHOW_SUM -> summaries().add(m.peerId(), state.summary(m.peerId(), hold.keepsPreviousRules(),
+            case CTL_SHOW_SUM -> summaries().add(m.peerId(), state.summary(m.peerId(),
+                    m.payload(SummaryRequest.class).view(), hold.keepsPreviousRules(),
                     backend.failure() != null));
             case CTL_SERVICE_ENABLE, CTL_SERVICE_DISABLE, CTL_TABLE_ENABLE, CTL_TABLE_DISABLE,
                     CTL_HOST_ENABLE, CTL_HOST_DISABLE -> control(m);

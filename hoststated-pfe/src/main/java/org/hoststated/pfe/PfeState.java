@@ -23,6 +23,7 @@ import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
+import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.pfe.backend.L3Backend;
 
 /**
@@ -284,37 +285,53 @@ final class PfeState {
     }
 
     /**
-     * The rows of {@code show summary}, in the original's order (SPEC 2.2).
+     * The rows of {@code show summary}, in the original's order (SPEC 2.2), or those of one of
+     * its views: {@code show hosts} gets the services, the tables (each once) and their hosts,
+     * {@code show relays} the relays and their statistics. The whole listing repeats a relay's
+     * table under it, so {@code show relays} of 1,000 relays on a table of 2,000 hosts was
+     * 2,000,000 rows for hoststatectl to pass over (probe U).
      *
      * @param previousRules the kernel still serves the rules of a previous run ({@link L3Hold})
      * @param unwritten the layer-3 backend's last write failed ({@link
      *        org.hoststated.pfe.backend.L3Backend#failure})
      */
-    Iterator<Imsg> summary(int peerId, boolean previousRules, boolean unwritten) {
+    Iterator<Imsg> summary(int peerId, SummaryRequest.View view, boolean previousRules, boolean unwritten) {
         // Made as they are sent ({@link SummaryStream}), a row or a table at a time: 500
         // relays on a table of 1,000 hosts are 500,000 rows, which, made at once, took pfe's
         // heap (probe T).
+        boolean tables = view != SummaryRequest.View.RELAYS;
+        boolean relayRows = view != SummaryRequest.View.HOSTS;
+        Set<TableEntry> listed = new HashSet<>();
         List<Supplier<List<Imsg>>> chunks = new ArrayList<>();
-        for (ServiceEntry s : reversed(services)) {
-            chunks.add(() -> List.of(row(MessageType.CTL_SERVICE, s.row(previousRules, unwritten), peerId)));
-            if (s.disabled) {
-                continue;
-            }
-            chunks.add(() -> tableRows(s.main, peerId));
-            if (s.backup != null) {
-                chunks.add(() -> tableRows(s.backup, peerId));
+        if (tables) {
+            for (ServiceEntry s : reversed(services)) {
+                chunks.add(() -> List.of(row(MessageType.CTL_SERVICE, s.row(previousRules, unwritten), peerId)));
+                if (s.disabled) {
+                    continue;
+                }
+                chunks.add(() -> tableRows(s.main, peerId));
+                listed.add(s.main);
+                if (s.backup != null) {
+                    chunks.add(() -> tableRows(s.backup, peerId));
+                    listed.add(s.backup);
+                }
             }
         }
         for (RelayEntry r : reversed(relays)) {
-            chunks.add(() -> r.statistics == null ? List.of(row(MessageType.CTL_RELAY, r.row(), peerId))
-                    : List.of(row(MessageType.CTL_RELAY, r.row(), peerId),
-                            row(MessageType.CTL_STATISTICS, r.statistics, peerId)));
-            if (r.table != null) {
+            if (relayRows) {
+                chunks.add(() -> r.statistics == null ? List.of(row(MessageType.CTL_RELAY, r.row(), peerId))
+                        : List.of(row(MessageType.CTL_RELAY, r.row(), peerId),
+                                row(MessageType.CTL_STATISTICS, r.statistics, peerId)));
+            }
+            // Without its relay's row, a table listed again read as a second table.
+            if (tables && r.table != null && (relayRows || listed.add(r.table))) {
                 chunks.add(() -> tableRows(r.table, peerId));
             }
         }
-        for (TableEntry t : unusedTables()) {
-            chunks.add(() -> tableRows(t, peerId));
+        if (tables) {
+            for (TableEntry t : unusedTables()) {
+                chunks.add(() -> tableRows(t, peerId));
+            }
         }
         chunks.add(() -> List.of(row(MessageType.CTL_END, org.hoststated.core.msg.Empty.INSTANCE, peerId)));
         return chunks.stream().flatMap(c -> c.get().stream()).iterator();

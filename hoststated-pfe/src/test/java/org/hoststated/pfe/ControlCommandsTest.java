@@ -15,6 +15,7 @@ import org.hoststated.core.msg.CtlId;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ProcId;
+import org.hoststated.core.msg.SummaryRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,7 +50,7 @@ class ControlCommandsTest {
         assertEquals(0, www.main.upCount);
         assertEquals(HostState.UNKNOWN, h.state);
         assertTrue(alone.redirects().get(0).hosts().isEmpty(), "a disabled service has no rule");
-        List<MessageType> rows = PfeStateTest.rows(alone.summary(0, false, false)).map(m -> m.type()).toList();
+        List<MessageType> rows = PfeStateTest.rows(alone.summary(0, SummaryRequest.View.SUMMARY, false, false)).map(m -> m.type()).toList();
         assertEquals(List.of(MessageType.CTL_SERVICE, MessageType.CTL_END), rows,
                 "a disabled service lists no tables");
     }
@@ -81,7 +82,7 @@ class ControlCommandsTest {
         assertTrue(s.redirects().get(0).hosts().isEmpty(), "the disabled service has no rule");
         assertEquals(List.of(a.config.address()), s.redirects().get(1).hosts(), "the other one keeps its host");
         assertEquals("active", s.services.get(1).status().toString());
-        List<MessageType> rows = PfeStateTest.rows(s.summary(0, false, false)).map(m -> m.type()).toList();
+        List<MessageType> rows = PfeStateTest.rows(s.summary(0, SummaryRequest.View.SUMMARY, false, false)).map(m -> m.type()).toList();
         assertEquals(List.of(MessageType.CTL_SERVICE, MessageType.CTL_TABLE, MessageType.CTL_HOST, MessageType.CTL_HOST,
                 MessageType.CTL_SERVICE, MessageType.CTL_END), rows);
         // The last service on the table takes it along; enabling either brings it back.

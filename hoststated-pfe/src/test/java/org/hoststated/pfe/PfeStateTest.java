@@ -15,6 +15,7 @@ import java.util.List;
 import org.hoststated.core.config.IpProtocol;
 import org.hoststated.core.msg.CtlHost;
 import org.hoststated.core.msg.CtlId;
+import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.CtlService;
 import org.hoststated.core.msg.CtlTable;
 import org.hoststated.core.msg.HostError;
@@ -22,6 +23,7 @@ import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.pfe.backend.L3Backend;
 import org.junit.jupiter.api.Test;
 
@@ -111,7 +113,7 @@ class PfeStateTest {
     @Test
     void summaryListsServicesTablesAndHostsInTheOriginalOrder() {
         report(s, a, HostState.UP);
-        List<String> rows = PfeStateTest.rows(s.summary(7, false, false)).map(PfeStateTest::describe).toList();
+        List<String> rows = PfeStateTest.rows(s.summary(7, SummaryRequest.View.SUMMARY, false, false)).map(PfeStateTest::describe).toList();
         assertEquals(List.of(
                 "service other active",
                 "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
@@ -119,7 +121,35 @@ class PfeStateTest {
                 "table web active (1 hosts up)", "host 10.21.2.12 unknown", "host 10.21.2.11 up",
                 "table spare empty", "host 10.21.2.21 unknown",
                 "end"), rows);
-        assertTrue(PfeStateTest.rows(s.summary(7, false, false)).allMatch(m -> m.peerId() == 7));
+        assertTrue(PfeStateTest.rows(s.summary(7, SummaryRequest.View.SUMMARY, false, false)).allMatch(m -> m.peerId() == 7));
+    }
+
+    /**
+     * {@code show hosts} and {@code show relays} get only their rows: each table once, or the
+     * relays alone. The whole listing repeats a relay's table under it, and {@code show relays}
+     * of 1,000 relays on 2,000 hosts passed 2,000,000 rows to print 1,000 (probe U).
+     */
+    @Test
+    void theViewsOfTheSummaryGetOnlyTheirRows() {
+        PfeState r = state(WWW + "relay r1 {\n\tlisten on 127.0.0.1 port 8081\n\ttable web\n}\n"
+                + "relay r2 {\n\tlisten on 127.0.0.1 port 8082\n\ttable spare\n}\n"
+                + "relay r3 {\n\tlisten on 127.0.0.1 port 8083\n\tforward to 10.21.3.1 port 80\n}\n");
+        assertEquals(List.of("relay r3", "relay r2", "relay r1", "end"), view(r, SummaryRequest.View.RELAYS));
+        assertEquals(List.of(
+                "service other down",
+                "table web empty", "host 10.21.2.12 unknown", "host 10.21.2.11 unknown",
+                "service www down",
+                "table web empty", "host 10.21.2.12 unknown", "host 10.21.2.11 unknown",
+                "table spare empty", "host 10.21.2.21 unknown",
+                "end"), view(r, SummaryRequest.View.HOSTS));
+        List<String> all = view(r, SummaryRequest.View.SUMMARY);
+        assertEquals(List.of("relay r3", "relay r2", "table spare empty", "host 10.21.2.21 unknown",
+                "relay r1", "table web empty", "host 10.21.2.12 unknown", "host 10.21.2.11 unknown", "end"),
+                all.subList(10, all.size()));
+    }
+
+    private static List<String> view(PfeState st, SummaryRequest.View view) {
+        return PfeStateTest.rows(st.summary(7, view, false, false)).map(PfeStateTest::describe).toList();
     }
 
     /**
@@ -143,7 +173,7 @@ class PfeStateTest {
                 \thost 10.21.2.41
                 }
                 """);
-        List<String> rows = PfeStateTest.rows(u.summary(7, false, false)).map(PfeStateTest::describe).toList();
+        List<String> rows = PfeStateTest.rows(u.summary(7, SummaryRequest.View.SUMMARY, false, false)).map(PfeStateTest::describe).toList();
         assertEquals(List.of(
                 "service www down",
                 "table web empty", "host 10.21.2.12 unknown", "host 10.21.2.11 unknown",
@@ -159,14 +189,14 @@ class PfeStateTest {
     }
 
     private static List<String> rows(PfeState st) {
-        return PfeStateTest.rows(st.summary(7, false, false)).map(PfeStateTest::describe).toList();
+        return PfeStateTest.rows(st.summary(7, SummaryRequest.View.SUMMARY, false, false)).map(PfeStateTest::describe).toList();
     }
 
     /** While a previous run's rules serve, show summary says so rather than "down". */
     @Test
     void summarySaysWhenThePreviousRunsRulesAreKept() {
         s.services.get(1).disabled = true;
-        List<String> rows = PfeStateTest.rows(s.summary(7, true, false)).map(PfeStateTest::describe)
+        List<String> rows = PfeStateTest.rows(s.summary(7, SummaryRequest.View.SUMMARY, true, false)).map(PfeStateTest::describe)
                 .filter(r -> r.startsWith("service")).toList();
         assertEquals(List.of("service other disabled", "service www kept (previous run's rules)"), rows);
     }
@@ -178,7 +208,7 @@ class PfeStateTest {
     @Test
     void summarySaysWhenTheKernelRulesCannotBeWritten() {
         s.services.get(1).disabled = true;
-        List<String> rows = PfeStateTest.rows(s.summary(7, true, true)).map(PfeStateTest::describe)
+        List<String> rows = PfeStateTest.rows(s.summary(7, SummaryRequest.View.SUMMARY, true, true)).map(PfeStateTest::describe)
                 .filter(r -> r.startsWith("service")).toList();
         assertEquals(List.of("service other rules not in the kernel (l3 backend failing)",
                 "service www rules not in the kernel (l3 backend failing)"), rows);
@@ -418,6 +448,9 @@ class PfeStateTest {
         }
         if (p instanceof CtlTable t) {
             return "table " + t.name() + " " + t.status();
+        }
+        if (p instanceof CtlRelay r) {
+            return "relay " + r.name();
         }
         CtlHost h = (CtlHost) p;
         return "host " + h.name() + " " + h.status();

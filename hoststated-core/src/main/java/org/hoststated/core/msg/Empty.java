@@ -2,7 +2,7 @@ package org.hoststated.core.msg;
 
 import io.netty.buffer.ByteBuf;
 
-/** The payload of a message that carries nothing (CTL_OK, CTL_END, CTL_SHOW_SUM, ...). */
+/** The payload of a message that carries nothing (CTL_OK, CTL_END, CTL_POLL, ...). */
 public record Empty() {
     public static final Empty INSTANCE = new Empty();
 

@@ -34,7 +34,7 @@ public enum MessageType {
     CTL_PUSH_RULESET(11, ObjId.CODEC, 8, r(PFE, PARENT), r(PARENT, CONTROL)),
 
     // Requests from a control client; the parent forwards those pfe answers.
-    CTL_SHOW_SUM(12, Empty.CODEC, 0, r(CONTROL, PARENT), r(PARENT, PFE)),
+    CTL_SHOW_SUM(12, SummaryRequest.CODEC, 1, r(CONTROL, PARENT), r(PARENT, PFE)),
     CTL_SERVICE_ENABLE(13, CtlId.CODEC, 300, r(CONTROL, PARENT), r(PARENT, PFE)),
     CTL_SERVICE_DISABLE(14, CtlId.CODEC, 300, r(CONTROL, PARENT), r(PARENT, PFE)),
     CTL_TABLE_ENABLE(15, CtlId.CODEC, 300, r(CONTROL, PARENT), r(PARENT, PFE)),

@@ -239,22 +239,24 @@ class ControlReloadIT {
     }
 
     /**
-     * A reload that an engine did not confirm within 15 s (hce stopped here; a long pause of
-     * a loaded machine does the same) failed, but its configuration is in force: every engine
-     * was sent it, and the others run it. The parent kept the listening socket of the relay it
-     * removed, which it closes only once the reload is confirmed, so the relay's port went on
-     * accepting connections that no engine served, until the next reload.
+     * A reload that an engine does not confirm at once: here hce is stopped, which the
+     * watchdog kills after 10 s (not the minute a busy engine gets), and its successor runs
+     * the configuration, mostly within the reload's 15 s. The parent used to keep the listening socket
+     * of the relay the reload removed when the reload was not confirmed in time, and the port
+     * went on accepting connections that no engine served (a busy engine still leaves a
+     * reload unconfirmed: ReloaderTest).
      */
     @Test
-    void aRelayRemovedByAReloadNotConfirmedInTimeStopsListening() throws Exception {
+    void aRelayRemovedByAReloadAStoppedEngineHeldStopsListening() throws Exception {
         daemon.writeConfig(config(probeRelay()));
         ok("reload");
         daemon.awaitLogged("relay probe serves", WAIT, () -> "two".equals(Daemon.fetch(probe)));
         long hce = stopEngine("hoststated: health check engine");
         daemon.writeConfig(config(""));
         Daemon.Result r = daemon.ctl("reload");
-        assertEquals(1, r.status(), r.output());
-        assertTrue(r.output().contains("hce did not confirm configuration"), r.output());
+        // Confirmed by hce's successor, or, if it starts slowly, not in time but in force.
+        assertTrue(r.status() == 0 || r.output().contains("hce did not confirm configuration"),
+                r.output() + "\n" + daemon.logText());
         continueEngine(hce);
         try (java.net.Socket s = new java.net.Socket()) {
             s.connect(probe, 2000);

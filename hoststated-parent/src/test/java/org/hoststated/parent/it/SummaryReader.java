@@ -16,6 +16,7 @@ import org.hoststated.core.msg.CtlTable;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.ProcId;
 
@@ -36,7 +37,7 @@ final class SummaryReader implements AutoCloseable {
         ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(socket));
         ByteBuf req = Unpooled.buffer();
-        Messages.encode(Imsg.of(MessageType.CTL_SHOW_SUM, Empty.INSTANCE), req);
+        Messages.encode(Imsg.of(MessageType.CTL_SHOW_SUM, SummaryRequest.SUMMARY), req);
         ch.write(req.nioBuffer());
         req.release();
         in.flip();
