@@ -327,12 +327,7 @@ class ReloaderTest {
             r.engineReady(ProcId.PFE, 2);
             r.engineReady(ProcId.HCE, 2);
         });
-        Imsg given = null;
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-        while (given == null && System.nanoTime() < deadline) {
-            given = loop.submit(() -> (Imsg) ch.readOutbound()).get();
-            Thread.sleep(20);
-        }
+        Imsg given = awaitAnswer(ch);
         assertEquals(MessageType.CTL_FAIL, given.type());
         assertEquals("relay did not confirm configuration 2 within " + (1) + " s; it stays in force unless it refuses it",
                 given.payload(Text.class).text());
@@ -351,6 +346,17 @@ class ReloaderTest {
 
     private void onLoop(Runnable task) throws Exception {
         loop.submit(task).get();
+    }
+
+    /** The reloader's answer to {@code ch}, once its limit has passed (at most a minute). */
+    private Imsg awaitAnswer(EmbeddedChannel ch) throws Exception {
+        Imsg given = null;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (given == null && System.nanoTime() < deadline) {
+            given = loop.submit(() -> (Imsg) ch.readOutbound()).get();
+            Thread.sleep(20);
+        }
+        return given;
     }
 
     /**
@@ -384,12 +390,7 @@ class ReloaderTest {
             r.engineReady(ProcId.PFE, 2);
             r.engineReady(ProcId.RELAY, 2);
         });
-        Imsg given = null;
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-        while (given == null && System.nanoTime() < deadline) {
-            given = loop.submit(() -> (Imsg) ch.readOutbound()).get();
-            Thread.sleep(20);
-        }
+        Imsg given = awaitAnswer(ch);
         assertEquals("hce did not confirm configuration 2 within 1 s; it stays in force unless it refuses it",
                 given.payload(Text.class).text());
         try (java.net.Socket s = new java.net.Socket()) {

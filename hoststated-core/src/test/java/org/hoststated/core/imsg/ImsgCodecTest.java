@@ -42,6 +42,7 @@ import org.hoststated.core.msg.ResolvedName;
 import org.hoststated.core.msg.ScriptRequest;
 import org.hoststated.core.msg.ScriptResult;
 import org.hoststated.core.msg.ServiceStatus;
+import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.core.msg.Text;
 import org.hoststated.core.msg.TlsKeyPair;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,7 @@ class ImsgCodecTest {
             m.put(EngineError.class, new EngineError(7, "relay www: ssl: no key — ünïcode"));
             m.put(Flag.class, new Flag(true));
             m.put(AnswerCredit.class, new AnswerCredit(512));
+            m.put(SummaryRequest.class, new SummaryRequest(SummaryRequest.View.RELAYS));
             m.put(Generation.class, new Generation(7));
             m.put(ObjId.class, new ObjId(3, 42));
             m.put(CtlId.class, new CtlId(CtlId.NO_ID, "www"));
@@ -162,13 +164,30 @@ class ImsgCodecTest {
         }
     }
 
+    /** A summary request names a view pfe knows, or none (the whole summary); anything else is refused. */
+    @Test
+    void a_summary_request_without_a_view_is_the_whole_summary_and_an_unknown_view_is_malformed() throws Exception {
+        ByteBuf none = Unpooled.buffer();
+        none.writeInt(Messages.HEADER).writeShort(MessageType.CTL_SHOW_SUM.id()).writeShort(0).writeInt(0).writeInt(0);
+        assertEquals(SummaryRequest.SUMMARY,
+                Messages.decode(none, ProcId.CONTROL, ProcId.PARENT).payload(SummaryRequest.class));
+        none.release();
+        ByteBuf odd = Unpooled.buffer();
+        odd.writeInt(Messages.HEADER + 1).writeShort(MessageType.CTL_SHOW_SUM.id()).writeShort(0).writeInt(0)
+                .writeInt(0).writeByte(7);
+        assertThrows(MalformedMessageException.class, () -> Messages.decode(odd, ProcId.CONTROL, ProcId.PARENT));
+        odd.release();
+    }
+
     @Test
     void truncated_payloads_are_malformed() {
         for (MessageType t : MessageType.values()) {
             ByteBuf f = frame(new Imsg(t, 0, 1, SAMPLES.get(t.codec().type())));
             int payloadLen = f.readableBytes() - Messages.HEADER;
             ProcId[] r = route(t);
-            for (int cut = 1; cut <= payloadLen; cut++) {
+            // An empty CTL_SHOW_SUM is whole: relayd's clients send no view (the whole summary).
+            int most = t == MessageType.CTL_SHOW_SUM ? payloadLen - 1 : payloadLen;
+            for (int cut = 1; cut <= most; cut++) {
                 ByteBuf shorter = f.copy(0, f.readableBytes() - cut);
                 shorter.setInt(0, shorter.readableBytes());
                 assertThrows(MalformedMessageException.class, () -> Messages.decode(shorter, r[0], r[1]),

@@ -105,10 +105,7 @@ class RelaySessionTest {
             EventLoop loop = group.next();
             CompletableFuture<String> handled = new CompletableFuture<>();
             loop.submit(() -> {
-                ChannelFuture f = new Bootstrap().group(loop).handler(new ChannelInboundHandlerAdapter())
-                        .channelFactory(() -> {
-                            throw new ChannelException("Too many open files");
-                        }).connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
+                ChannelFuture f = connectWithoutDescriptors(loop);
                 boolean[] returned = {false};
                 RelaySession.whenConnected(f, loop, done -> handled.complete((returned[0] ? "after" : "within")
                         + (loop.inEventLoop() ? ", on the loop: " : ", elsewhere: ") + done.cause().getMessage()));
@@ -138,10 +135,7 @@ class RelaySessionTest {
                     false);
             CompletableFuture<Throwable> thrown = new CompletableFuture<>();
             loop.submit(() -> {
-                ChannelFuture f = new Bootstrap().group(loop).handler(new ChannelInboundHandlerAdapter())
-                        .channelFactory(() -> {
-                            throw new ChannelException("Too many open files");
-                        }).connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
+                ChannelFuture f = connectWithoutDescriptors(loop);
                 try {
                     RelaySession.closeOnFlushWithin(f.channel(), relay);
                     thrown.complete(null);
@@ -153,6 +147,14 @@ class RelaySessionTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** A connect on {@code loop} that fails as Netty's does with no descriptor left: at the channel's creation. */
+    private static ChannelFuture connectWithoutDescriptors(EventLoop loop) {
+        return new Bootstrap().group(loop).handler(new ChannelInboundHandlerAdapter())
+                .channelFactory(() -> {
+                    throw new ChannelException("Too many open files");
+                }).connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
     }
 
     /**
