@@ -52,6 +52,12 @@ final class AnswerPacing {
         /** The client's queued bytes at the last look, and for how long they have not fallen. */
         long pending;
         long stalledMs;
+        /**
+         * A {@link #look} is scheduled. One at a time: each wait started another, the waits
+         * of a long answer piled them up, and each added its quarter second to the stall, so
+         * a client reading 200 kB/s was closed as one that took nothing for 5 s (probe W).
+         */
+        boolean looking;
 
         Paced(ControlClient client) {
             this.client = client;
@@ -114,7 +120,10 @@ final class AnswerPacing {
         p.stalledMs = 0;
         // Not from the listener itself: a write done at once calls it at once.
         sent.addListener(f -> loop.execute(() -> taken(p)));
-        loop.schedule(() -> look(p), LOOK_MS, TimeUnit.MILLISECONDS);
+        if (!p.looking) {
+            p.looking = true;
+            loop.schedule(() -> look(p), LOOK_MS, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** {@code c} has gone: pfe stops making its answer. */
@@ -145,6 +154,7 @@ final class AnswerPacing {
 
     private void look(Paced p) {
         if (!p.waiting || answers.get(p.client.id) != p) {
+            p.looking = false;
             return;
         }
         long now = p.client.pendingBytes();
@@ -154,6 +164,7 @@ final class AnswerPacing {
         } else if ((p.stalledMs += LOOK_MS) >= maxStallMs) {
             log.warn("control client {}: has taken nothing of its answer for {} s; closing", p.client.id,
                     maxStallMs / 1000.0);
+            p.looking = false;
             p.client.close(); // which forgets it
             return;
         }

@@ -277,6 +277,11 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     }
 
     @Override
+    public void engineRestarted(ProcId engine) {
+        reloader.engineRestarted(engine);
+    }
+
+    @Override
     public void engineLost(ProcId engine) {
         if (engine == ProcId.RELAY) {
             relayRestarting = true;

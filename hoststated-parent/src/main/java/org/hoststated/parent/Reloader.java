@@ -120,6 +120,8 @@ final class Reloader {
         final String failure;
         final List<ControlClient> waiting = new ArrayList<>();
         final Set<ProcId> ready = EnumSet.noneOf(ProcId.class);
+        /** Engines whose successor this reload waits for afresh ({@link #engineRestarted}). */
+        final Set<ProcId> restarted = EnumSet.noneOf(ProcId.class);
         ScheduledFuture<?> timeout;
 
         Pending(int generation, Fallback previous, String failure) {
@@ -330,6 +332,23 @@ final class Reloader {
         pending.timeout = loop.schedule(this::unconfirmed, timeoutMs, TimeUnit.MILLISECONDS);
         target.reconfigure(next, keys, gen);
         return null;
+    }
+
+    /**
+     * A successor of {@code engine} has started while this reload waits for it, and runs the
+     * pending configuration once it is up: the reload waits for it afresh, once per engine.
+     * An engine stopped during a reload is killed after 10 s; with the restart's back-off
+     * and a JVM's start the successor often confirmed after the 15 s, and the reload was
+     * answered as failed though its configuration ran (probe W).
+     */
+    void engineRestarted(ProcId engine) {
+        if (pending == null || pending.ready.contains(engine) || !pending.restarted.add(engine)) {
+            return;
+        }
+        pending.timeout.cancel(false);
+        pending.timeout = loop.schedule(this::unconfirmed, timeoutMs, TimeUnit.MILLISECONDS);
+        log.info("reload: {} restarted; waiting up to {} s for it to run configuration {}", engine.title(),
+                timeoutMs / 1000, pending.generation);
     }
 
     /** {@code engine} runs generation {@code gen}. */

@@ -72,6 +72,9 @@ final class Supervisor implements Reloader.Target {
 
         /** The engine's channel closed: whatever it was asked is not going to be answered. */
         void engineLost(ProcId engine);
+
+        /** A successor of a lost engine has started, and is being sent the current configuration. */
+        void engineRestarted(ProcId engine);
     }
 
     private final EventLoop loop;
@@ -470,6 +473,7 @@ final class Supervisor implements Reloader.Target {
         }
         try {
             start(p);
+            listener.engineRestarted(p);
         } catch (IOException ex) {
             log.error("{}", ex.getMessage());
             int n = failures.getOrDefault(p, 0);

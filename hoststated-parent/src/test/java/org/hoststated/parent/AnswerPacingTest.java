@@ -61,6 +61,8 @@ class AnswerPacingTest {
         final Map<Integer, Integer> made = new HashMap<>();
         final List<Imsg> drops = new ArrayList<>();
         final CompletableFuture<Imsg> dropped = new CompletableFuture<>();
+        /** Rows per answer. */
+        volatile int rows = ROWS;
 
         @Override
         public void accept(Imsg m) {
@@ -78,7 +80,7 @@ class AnswerPacingTest {
             ControlClient c = asked.get(client);
             for (int i = 0; c != null && i < rows; i++) {
                 int n = made.merge(client, 1, Integer::sum);
-                if (n > ROWS) {
+                if (n > this.rows) {
                     asked.remove(client);
                     pacing.forward(c, Imsg.of(MessageType.CTL_END));
                     return;
@@ -153,13 +155,33 @@ class AnswerPacingTest {
         }
     }
 
+    /**
+     * A client that reads slowly but steadily gets its whole answer: each wait for it started
+     * another look at its progress, they piled up over a long answer and each counted the
+     * same quarter second as stalled, so a reader at 200 kB/s was closed after a few seconds
+     * as one that took nothing for 5 s (probe W).
+     */
+    @Test
+    void aClientThatReadsSlowlyButSteadilyGetsItsWholeAnswer() throws Exception {
+        pfe.rows = 8_000; // 640 kB at about 200 kB/s
+        try (SocketChannel slow = connect(1000)) {
+            assertEquals(8_000, readAnswer(slow, 4 << 10, 20));
+            assertTrue(on(pfe.drops::isEmpty), "the answer was dropped");
+        }
+    }
+
     /** Reads one answer up to its CTL_END; checks its rows are in order, and returns how many. */
     private static int readAnswer(SocketChannel ch) throws Exception {
-        ByteBuffer in = ByteBuffer.allocate(1 << 16);
+        return readAnswer(ch, 1 << 16, 0);
+    }
+
+    /** {@link #readAnswer(SocketChannel)}, {@code chunk} bytes at a time with {@code pauseMs} between reads. */
+    private static int readAnswer(SocketChannel ch, int chunk, long pauseMs) throws Exception {
+        ByteBuffer in = ByteBuffer.allocate(chunk);
         in.flip();
         int rows = 0;
         while (true) {
-            byte[] frame = nextFrame(ch, in);
+            byte[] frame = nextFrame(ch, in, pauseMs);
             int type = ((frame[4] & 0xff) << 8) | (frame[5] & 0xff);
             if (type == MessageType.CTL_END.id()) {
                 return rows;
@@ -174,18 +196,21 @@ class AnswerPacingTest {
         }
     }
 
-    private static byte[] nextFrame(SocketChannel ch, ByteBuffer in) throws IOException {
-        fill(ch, in, Messages.HEADER);
+    private static byte[] nextFrame(SocketChannel ch, ByteBuffer in, long pauseMs) throws Exception {
+        fill(ch, in, Messages.HEADER, pauseMs);
         int len = in.getInt(in.position());
-        fill(ch, in, len);
+        fill(ch, in, len, pauseMs);
         byte[] frame = new byte[len];
         in.get(frame);
         return frame;
     }
 
     /** Reads until {@code in} holds {@code n} bytes. */
-    private static void fill(SocketChannel ch, ByteBuffer in, int n) throws IOException {
+    private static void fill(SocketChannel ch, ByteBuffer in, int n, long pauseMs) throws Exception {
         while (in.remaining() < n) {
+            if (pauseMs > 0) {
+                Thread.sleep(pauseMs);
+            }
             in.compact();
             if (ch.read(in) < 0) {
                 throw new IOException("closed");

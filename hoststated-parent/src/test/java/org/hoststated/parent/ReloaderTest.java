@@ -348,6 +348,32 @@ class ReloaderTest {
         loop.submit(task).get();
     }
 
+    /**
+     * An engine killed and restarted while a reload waits for it (the watchdog kills a stopped
+     * one after 10 s): the reload waits for the successor afresh, which runs the pending
+     * configuration. It was answered as failed at its limit though the configuration ran.
+     */
+    @Test
+    void aReloadWaitsAfreshForTheSuccessorOfAnEngineThatWasRestarted() throws Exception {
+        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
+                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, 1000);
+        r.started(first, Map.of());
+        EmbeddedChannel ch = new EmbeddedChannel();
+        write("two");
+        onLoop(() -> {
+            r.reload(new ControlClient(1, ch, NO_REQUESTS));
+            r.engineReady(ProcId.PFE, 2);
+            r.engineReady(ProcId.RELAY, 2);
+        });
+        Thread.sleep(700);
+        onLoop(() -> r.engineRestarted(ProcId.HCE));
+        Thread.sleep(800); // past the first limit
+        assertNull(loop.submit(() -> (Imsg) ch.readOutbound()).get(), "answered before the successor could confirm");
+        onLoop(() -> r.engineReady(ProcId.HCE, 2));
+        assertEquals(MessageType.CTL_OK, awaitAnswer(ch).type());
+        assertEquals(2, r.generation());
+    }
+
     /** The reloader's answer to {@code ch}, once its limit has passed (at most a minute). */
     private Imsg awaitAnswer(EmbeddedChannel ch) throws Exception {
         Imsg given = null;

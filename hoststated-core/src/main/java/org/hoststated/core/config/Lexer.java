@@ -197,7 +197,7 @@ final class Lexer {
                 c = n == 'n' ? '\n' : n == 'r' ? '\r' : n == 't' ? '\t' : n;
             }
             if (b.length() >= MAX_TOKEN) {
-                return fail(at, "string too long (at most " + MAX_TOKEN + " characters)");
+                return tooLong(at, end);
             }
             b.append((char) c);
         }
@@ -216,7 +216,7 @@ final class Lexer {
                 c = n;
             }
             if (b.length() >= MAX_TOKEN) {
-                return fail(at, "string too long (at most " + MAX_TOKEN + " characters)");
+                return tooLong(at, -1);
             }
             b.append((char) c);
             c = read();
@@ -238,6 +238,30 @@ final class Lexer {
     }
 
     /** Reports an error and skips the rest of the line (the newline stays for the parser). */
+    /**
+     * Reports a string over {@link #MAX_TOKEN} and passes over the rest of it, quoted up to
+     * {@code end} ({@code -1}: a word), not the rest of the line: a block's '{' after it
+     * was lost with the line, and the block's lines came out as statements of their own
+     * ("table t defined twice" after a relay name too long; probe W).
+     */
+    private Token tooLong(int at, int end) {
+        diag.error(file, at, "string too long (at most " + MAX_TOKEN + " characters)");
+        int c = read();
+        while (c != -1 && c != '\n' && (end < 0 ? allowedInWord(c) || c == '\\' : c != end)) {
+            if (c == '\\') {
+                c = read(); // what it escapes is part of the string
+                if (c == '\n' || c == -1) {
+                    break;
+                }
+            }
+            c = read();
+        }
+        if (end < 0 || c != end) {
+            unread(c);
+        }
+        return token(Token.Kind.ERROR, "", at);
+    }
+
     private Token fail(int at, String message) {
         diag.error(file, at, message);
         int c = read();

@@ -154,7 +154,7 @@ final class Parser {
      * the errors and the log (probe T). relayd's parser says only "syntax error".
      */
     static String quotedIfKeywordLike(String word) {
-        return word.matches("[A-Za-z][A-Za-z0-9_-]{0,23}") ? " '" + word + "'" : "";
+        return word.matches("[a-z][a-z-]{0,15}") ? " '" + word + "'" : "";
     }
 
     private void l3(Draft d) {

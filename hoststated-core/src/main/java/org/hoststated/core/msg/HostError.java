@@ -64,8 +64,16 @@ public enum HostError {
     TCP_CONNECT_UNREACHABLE("tcp connect failed: network or host unreachable"),
     /** The connect met EINVAL: the route to the host is a blackhole. */
     TCP_CONNECT_BLACKHOLE("tcp connect failed: blackhole route"),
-    /** The connect met EACCES or EPERM: a prohibit route, or this machine's firewall dropped it. */
-    TCP_CONNECT_PROHIBITED("tcp connect failed: prohibited by a route or the local firewall");
+    /**
+     * The connect met EACCES or EPERM: a prohibit route, this machine's firewall, or a
+     * broadcast address (which needs SO_BROADCAST).
+     */
+    TCP_CONNECT_PROHIBITED("tcp connect failed: not permitted (prohibit route, local firewall or broadcast address)"),
+    /** The echo's send met ENETUNREACH, EHOSTUNREACH, EINVAL (blackhole), EACCES or EPERM. */
+    ICMP_WRITE_NET_UNREACHABLE("icmp write failed: network unreachable"),
+    ICMP_WRITE_HOST_UNREACHABLE("icmp write failed: no route to host"),
+    ICMP_WRITE_BLACKHOLE("icmp write failed: blackhole route"),
+    ICMP_WRITE_PROHIBITED("icmp write failed: not permitted (prohibit route, local firewall or broadcast address)");
 
     private final String text;
 

@@ -13,10 +13,18 @@ public final class SystemError {
     private SystemError() {
     }
 
-    /** {@code t}'s message without Netty's system call prefix, or its class name when it has none. */
+    /**
+     * {@code t}'s message without Netty's system call prefix; "closed" for a closed channel,
+     * or else its class name, when it has none.
+     */
     public static String text(Throwable t) {
         String m = t.getMessage();
-        return m == null || m.isEmpty() ? t.getClass().getSimpleName() : withoutCall(m);
+        if (m != null && !m.isEmpty()) {
+            return withoutCall(m);
+        }
+        // Netty's closed-channel exceptions carry no text: the log said
+        // "StacklessClosedChannelException" (probe W).
+        return t instanceof java.nio.channels.ClosedChannelException ? "closed" : t.getClass().getSimpleName();
     }
 
     /** {@code message} without a leading "call(..) failed with error(-N): ". */

@@ -182,6 +182,21 @@ class ConfigErrorTest {
                         + " with '.' (letters, digits, '_', '.' and '-', not starting with '.')"));
     }
 
+    /**
+     * A name too long is one error: the rest of its line, the block's '{' with it, was
+     * skipped, and the block's lines came out as statements of their own ("table t defined
+     * twice" after a relay whose name was too long; probe W).
+     */
+    @Test
+    void aStringTooLongSkipsItselfNotTheBlockAfterIt() {
+        for (String name : new String[] {"\"" + "r".repeat(9000) + "\"", "r".repeat(9000)}) {
+            LoadResult r = TestConfigs.parse(TABLE + SERVICE + "relay " + name + " {\n listen on 127.0.0.1 port 80\n"
+                    + " table web\n}\n");
+            assertEquals(List.of("test.conf:10: string too long (at most 8192 characters)"),
+                    r.errors().stream().map(Object::toString).toList());
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("errors")
     void reportsError(String text, String expected) {

@@ -20,5 +20,7 @@ class SystemErrorTest {
         assertEquals("Broken pipe", SystemError.text(Errors.newIOException("writevAddresses", -32)));
         assertEquals("IOException", SystemError.text(new IOException()));
         assertEquals("frame too long", SystemError.text(new IllegalStateException("frame too long")));
+        assertEquals("closed", SystemError.text(
+                io.netty.channel.StacklessClosedChannelException.newInstance(SystemErrorTest.class, "write")));
     }
 }

@@ -71,12 +71,27 @@ public final class IcmpPinger implements AutoCloseable {
             }
             log.debug("host {} ({}): icmp send: {}", target.name(), target.address().getHostAddress(),
                     org.hoststated.core.posix.Errno.strerror(errno));
-            done.accept(CheckResult.down(HostError.ICMP_WRITE_FAIL));
+            done.accept(CheckResult.down(writeFailure(errno)));
             return;
         }
         ScheduledFuture<?> timer = loop.schedule(() -> deadline(seq, fd, v6), deadlineNanos - System.nanoTime(),
                 TimeUnit.NANOSECONDS);
         waiting.put(seq, new Waiting(target.address(), done, timer));
+    }
+
+    /**
+     * What a failed echo send tells {@code show hosts}: the route's refusal by kind, as for a
+     * tcp connect ({@link CheckSocket#connectFailure}); probe W saw a bare "icmp write failed"
+     * behind blackhole, prohibit and unreachable routes alike.
+     */
+    static HostError writeFailure(int errno) {
+        return switch (errno) {
+            case CheckSocket.ENETUNREACH -> HostError.ICMP_WRITE_NET_UNREACHABLE;
+            case CheckSocket.EHOSTUNREACH -> HostError.ICMP_WRITE_HOST_UNREACHABLE;
+            case CheckSocket.EINVAL -> HostError.ICMP_WRITE_BLACKHOLE;
+            case CheckSocket.EACCES, CheckSocket.EPERM -> HostError.ICMP_WRITE_PROHIBITED;
+            default -> HostError.ICMP_WRITE_FAIL;
+        };
     }
 
     private int freeSeq() {

@@ -28,5 +28,11 @@ class CheckSocketTest {
                 CheckSocket.errno(new ConnectException("connect(..) failed: Permission denied"))));
         assertEquals(HostError.TCP_CONNECT_PROHIBITED, CheckSocket.connectFailure(
                 CheckSocket.errno(new ConnectException("connect(..) failed: Operation not permitted"))));
+        // An echo's send, the same routes.
+        assertEquals(HostError.ICMP_WRITE_BLACKHOLE, IcmpPinger.writeFailure(CheckSocket.EINVAL));
+        assertEquals(HostError.ICMP_WRITE_PROHIBITED, IcmpPinger.writeFailure(CheckSocket.EACCES));
+        assertEquals(HostError.ICMP_WRITE_NET_UNREACHABLE, IcmpPinger.writeFailure(CheckSocket.ENETUNREACH));
+        assertEquals(HostError.ICMP_WRITE_HOST_UNREACHABLE, IcmpPinger.writeFailure(CheckSocket.EHOSTUNREACH));
+        assertEquals(HostError.ICMP_WRITE_FAIL, IcmpPinger.writeFailure(0));
     }
 }

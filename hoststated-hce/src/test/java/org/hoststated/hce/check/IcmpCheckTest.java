@@ -46,12 +46,13 @@ class IcmpCheckTest {
 
     /**
      * An echo the kernel refuses to send (here: broadcast without SO_BROADCAST, EACCES; a local
-     * firewall's EPERM and no route are the same) is down at once as a failed write. It said
-     * "icmp write timeout" after 0 ms (hosts behind an nft drop rule in a test namespace).
+     * firewall's EPERM and a prohibit route are the same) is down at once as a failed write,
+     * one not permitted. It said "icmp write timeout" after 0 ms (hosts behind an nft drop
+     * rule in a test namespace).
      */
     @Test
     void anEchoThatCannotBeSentIsAFailedWrite() throws Exception {
-        assertEquals(CheckResult.down(HostError.ICMP_WRITE_FAIL),
+        assertEquals(CheckResult.down(HostError.ICMP_WRITE_PROHIBITED),
                 CheckRunner.run(loop, new IcmpCheck(pinger), InetAddress.getByName("255.255.255.255"), 0, 500));
     }
 
