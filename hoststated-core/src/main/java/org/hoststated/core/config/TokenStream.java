@@ -119,7 +119,10 @@ final class TokenStream {
         try {
             return files.read(path);
         } catch (ConfigFiles.ReadError e) {
-            diag.error(at, "cannot include " + Messages.clip(name) + ": " + e.getMessage());
+            // A relative name is the including file's directory's: say which file that was,
+            // or "conf/e.conf: no such file" beside an existing ./conf/e.conf puzzled (probe W).
+            String tried = Path.of(name).isAbsolute() ? "" : " (" + Messages.clip(path.toString()) + ")";
+            diag.error(at, "cannot include " + Messages.clip(name) + tried + ": " + e.getMessage());
             return null;
         }
     }

@@ -438,7 +438,7 @@ class ConfigErrorTest {
                     ConfigLoader.load(fifo, Map.of(), TestConfigs.resolver()).errors().get(0).toString());
             assertEquals("/dev/zero: cannot read file: not a regular file",
                     ConfigLoader.load(Path.of("/dev/zero"), Map.of(), TestConfigs.resolver()).errors().get(0).toString());
-            assertEquals(List.of(main + ":10: cannot include fifo: not a regular file",
+            assertEquals(List.of(main + ":10: cannot include fifo (" + fifo + "): not a regular file",
                     main + ":11: cannot include /dev/zero: not a regular file",
                     main + ":12: cannot include " + dir + ": is a directory"),
                     ConfigLoader.load(main, Map.of(), TestConfigs.resolver()).errors().stream()
@@ -491,7 +491,7 @@ class ConfigErrorTest {
         Files.writeString(part, comment.repeat(6 << 10));
         Path main = dir.resolve("main.conf");
         Files.writeString(main, TABLE + SERVICE + "include \"part.conf\"\n".repeat(3));
-        assertEquals(List.of(main + ":12: cannot include part.conf: file too large: the configuration and"
+        assertEquals(List.of(main + ":12: cannot include part.conf (" + part + "): file too large: the configuration and"
                         + " its includes may have 16 MiB in all"),
                 ConfigLoader.load(main, Map.of(), TestConfigs.resolver()).errors().stream()
                         .map(Object::toString).toList());
