@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -203,7 +208,7 @@ class ReloaderTest {
         ConfigSource source = new ConfigSource(file, Map.of());
         Reloader r = new Reloader(source, new ListenerSockets(), claim, loop, (c, keys, gen) -> { }, c -> { });
         r.started(first, Map.of());
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Files.writeString(file, "l3 backend none\nrelay r {\n  listen on 127.0.0.1 port " + taken.getLocalPort()
                     + "\n  forward to 127.0.0.1 port 80\n}\n");
             EmbeddedChannel ch = new EmbeddedChannel();
@@ -394,7 +399,7 @@ class ReloaderTest {
     @Test
     void aReloadNotConfirmedInTimeClosesTheSocketOfARelayItRemoved() throws Exception {
         int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = free.getLocalPort();
         }
         String relay = "relay gone {\n  listen on 127.0.0.1 port " + port + "\n  forward to 127.0.0.1 port 9\n}\n";
@@ -407,8 +412,10 @@ class ReloaderTest {
         Reloader r = new Reloader(source, listeners, c -> { }, loop, (c, keys, gen) -> sent.add(new Sent(c, gen)),
                 applied::add, 1000);
         r.started(withRelay, Map.of());
-        java.net.InetSocketAddress at = new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port);
-        new java.net.Socket().connect(at, 1000); // it listens
+        InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        try (Socket listens = new Socket()) {
+            listens.connect(at, 1000);
+        }
         write("two");
         EmbeddedChannel ch = new EmbeddedChannel();
         onLoop(() -> {
@@ -419,10 +426,10 @@ class ReloaderTest {
         Imsg given = awaitAnswer(ch);
         assertEquals("hce did not confirm configuration 2 within 1 s; it stays in force unless it refuses it",
                 given.payload(Text.class).text());
-        try (java.net.Socket s = new java.net.Socket()) {
+        try (Socket s = new Socket()) {
             s.connect(at, 1000);
             throw new AssertionError("relay gone's port still accepts");
-        } catch (java.net.ConnectException expected) {
+        } catch (ConnectException expected) {
             // refused: nothing listens there any more
         } finally {
             listeners.closeAll();
@@ -455,7 +462,7 @@ class ReloaderTest {
         ListenerSockets sockets = new ListenerSockets();
         try {
             int port;
-            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 port = free.getLocalPort();
             }
             Files.writeString(file, "l3 backend none\nrelay tls {\n  listen on 127.0.0.1 port " + port

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -129,7 +130,7 @@ public final class RelayEngine extends Engine {
     /** The applied generation's table hosts, to find the same hosts for an older one. */
     private GenerationHosts hosts = GenerationHosts.NONE;
     /** The generation each server (this one's and older ones still running) picks hosts of. */
-    private final Map<RelayServer, GenerationHosts> generationOf = new java.util.IdentityHashMap<>();
+    private final Map<RelayServer, GenerationHosts> generationOf = new IdentityHashMap<>();
     /** A rebuild of the relays' host lists is queued ({@link #refreshHosts}). */
     private boolean refreshQueued;
     private ScheduledFuture<?> statsTimer;
@@ -839,7 +840,7 @@ public final class RelayEngine extends Engine {
         }
         refreshQueued = false;
         // Relays that shared a snapshot (one table at one port) share the next one too.
-        Map<RelayHosts, RelayHosts> next = new java.util.IdentityHashMap<>();
+        Map<RelayHosts, RelayHosts> next = new IdentityHashMap<>();
         for (RelayServer s : servers.values()) {
             if (s.config().target() instanceof TableTarget) {
                 HostSelector sel = s.context().selector();
