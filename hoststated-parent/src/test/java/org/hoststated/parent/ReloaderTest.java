@@ -322,16 +322,10 @@ class ReloaderTest {
      */
     @Test
     void aRefusalAfterTheLimitStillMakesAllGoBack() throws Exception {
-        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
-                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, 1000);
-        r.started(first, Map.of());
+        Reloader r = startedWithOneSecondLimit();
         EmbeddedChannel ch = new EmbeddedChannel();
         write("two");
-        onLoop(() -> {
-            r.reload(new ControlClient(1, ch, NO_REQUESTS));
-            r.engineReady(ProcId.PFE, 2);
-            r.engineReady(ProcId.HCE, 2);
-        });
+        reloadConfirmedByAllBut(r, ch, ProcId.RELAY);
         Imsg given = awaitAnswer(ch);
         assertEquals(MessageType.CTL_FAIL, given.type());
         assertEquals("relay did not confirm configuration 2 within " + (1) + " s; it stays in force unless it refuses it",
@@ -353,6 +347,26 @@ class ReloaderTest {
         loop.submit(task).get();
     }
 
+    /** Reloads {@code r} for {@code ch}; every engine but {@code late} confirms generation 2. */
+    private void reloadConfirmedByAllBut(Reloader r, EmbeddedChannel ch, ProcId late) throws Exception {
+        onLoop(() -> {
+            r.reload(new ControlClient(1, ch, NO_REQUESTS));
+            for (ProcId p : new ProcId[] {ProcId.PFE, ProcId.HCE, ProcId.RELAY}) {
+                if (p != late) {
+                    r.engineReady(p, 2);
+                }
+            }
+        });
+    }
+
+    /** A reloader running {@link #first} that gives the engines 1 s to confirm, not 15. */
+    private Reloader startedWithOneSecondLimit() throws Exception {
+        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
+                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, 1000);
+        r.started(first, Map.of());
+        return r;
+    }
+
     /**
      * An engine killed and restarted while a reload waits for it (the watchdog kills a stopped
      * one after 10 s): the reload waits for the successor afresh, which runs the pending
@@ -360,16 +374,10 @@ class ReloaderTest {
      */
     @Test
     void aReloadWaitsAfreshForTheSuccessorOfAnEngineThatWasRestarted() throws Exception {
-        Reloader r = new Reloader(new ConfigSource(file, Map.of()), new ListenerSockets(), c -> { }, loop,
-                (c, keys, gen) -> sent.add(new Sent(c, gen)), applied::add, 1000);
-        r.started(first, Map.of());
+        Reloader r = startedWithOneSecondLimit();
         EmbeddedChannel ch = new EmbeddedChannel();
         write("two");
-        onLoop(() -> {
-            r.reload(new ControlClient(1, ch, NO_REQUESTS));
-            r.engineReady(ProcId.PFE, 2);
-            r.engineReady(ProcId.RELAY, 2);
-        });
+        reloadConfirmedByAllBut(r, ch, ProcId.HCE);
         Thread.sleep(700);
         onLoop(() -> r.engineRestarted(ProcId.HCE));
         Thread.sleep(800); // past the first limit
@@ -418,11 +426,7 @@ class ReloaderTest {
         }
         write("two");
         EmbeddedChannel ch = new EmbeddedChannel();
-        onLoop(() -> {
-            r.reload(new ControlClient(1, ch, NO_REQUESTS));
-            r.engineReady(ProcId.PFE, 2);
-            r.engineReady(ProcId.RELAY, 2);
-        });
+        reloadConfirmedByAllBut(r, ch, ProcId.HCE);
         Imsg given = awaitAnswer(ch);
         assertEquals("hce did not confirm configuration 2 within 1 s; it stays in force unless it refuses it",
                 given.payload(Text.class).text());

@@ -10,6 +10,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import org.hoststated.core.msg.HostError;
+import org.hoststated.core.posix.Errno;
 
 /**
  * A non-blocking TCP socket for one check, of the address's own family (Netty's default is a
@@ -31,6 +32,8 @@ final class CheckSocket extends Socket {
     static final int EINVAL = 22;
     static final int EACCES = 13;
     static final int EPERM = 1;
+    /** The errnos a connect's exception gives only in its text. */
+    private static final int[] NAMED_IN_TEXT = {ECONNREFUSED, EINVAL, EACCES, EPERM};
     /** Not an errno: ENETUNREACH or EHOSTUNREACH, which Netty's connect does not tell apart. */
     static final int UNREACHABLE = 100_000;
 
@@ -75,19 +78,13 @@ final class CheckSocket extends Socket {
             return UNREACHABLE;
         }
         String text = e instanceof ConnectException ? e.getMessage() : null;
-        if (text == null) {
-            return 0;
+        for (int errno : NAMED_IN_TEXT) {
+            // Netty wrote strerror(3) of it, as this process's libc says it.
+            if (text != null && text.contains(Errno.strerror(errno))) {
+                return errno;
+            }
         }
-        if (text.contains("Connection refused")) {
-            return ECONNREFUSED;
-        }
-        if (text.contains("Invalid argument")) {
-            return EINVAL;
-        }
-        if (text.contains("Permission denied")) {
-            return EACCES;
-        }
-        return text.contains("Operation not permitted") ? EPERM : 0;
+        return 0;
     }
 
     /**
