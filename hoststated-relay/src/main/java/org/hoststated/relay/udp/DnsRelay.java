@@ -409,14 +409,26 @@ public final class DnsRelay {
             return;
         }
         DnsHeader.setId(msg, q.clientId);
+        ChannelFuture sent;
         try {
-            lastAnswer = listener.write(new DatagramPacket(msg.copy(), q.client));
-        } finally {
-            // Even when the copy fails (direct memory exhausted): a query taken from its
-            // socket's table and never closed stayed listed and counted for ever, kept a
-            // retired relay from closing, and its timer later ended another query of its id.
-            closed(u, q, "answered");
+            sent = listener.write(new DatagramPacket(msg.copy(), q.client));
+        } catch (RuntimeException | Error e) {
+            // The copy failed (direct memory exhausted). Closed all the same: a query taken
+            // from its socket's table and never closed stayed listed and counted for ever,
+            // kept a retired relay from closing, and its timer later ended another query of
+            // its id.
+            closed(u, q, "answer not sent: " + RelaySession.describe(e));
+            throw e;
         }
+        lastAnswer = sent;
+        int left = release(u, q);
+        if (relay.logSessions() || log.isDebugEnabled()) {
+            // Logged once the datagram left (its flush comes at the read's end): an answer the
+            // kernel refused was logged "answered" though the client never got it.
+            sent.addListener(f -> logClosed(q, left, f.isSuccess() ? "answered"
+                    : "answer not sent: " + RelaySession.describe(f.cause())));
+        }
+        closeIfDrained();
     }
 
     /**
@@ -449,19 +461,28 @@ public final class DnsRelay {
     }
 
     private void closed(UpstreamSocket u, PendingQuery q, String why) {
+        logClosed(q, release(u, q), why);
+        closeIfDrained();
+    }
+
+    /** Ends {@code q}'s bookkeeping; returns the number of queries still waiting. */
+    private int release(UpstreamSocket u, PendingQuery q) {
         q.timeout.cancel(false);
         waiting--;
         live.remove(q);
         relay.counters().closed();
-        if (relay.logSessions()) {
-            log.info(q.closeLine(relay.name(), waiting, System.nanoTime(), why));
-        } else if (log.isDebugEnabled()) {
-            log.debug(q.closeLine(relay.name(), waiting, System.nanoTime(), why));
-        }
         if (u != null) {
             u.closeIfIdle();
         }
-        closeIfDrained();
+        return waiting;
+    }
+
+    private void logClosed(PendingQuery q, int left, String why) {
+        if (relay.logSessions()) {
+            log.info(q.closeLine(relay.name(), left, System.nanoTime(), why));
+        } else if (log.isDebugEnabled()) {
+            log.debug(q.closeLine(relay.name(), left, System.nanoTime(), why));
+        }
     }
 
     /**

@@ -64,6 +64,8 @@ class DnsRelayTest {
     private InetSocketAddress relayAt;
     /** The relay's limit of waiting queries, for the next start. */
     private int maxWaiting = DnsRelay.MAX_WAITING;
+    /** Whether the relay logs each closed query, for the next start. */
+    private boolean logSessions;
 
     static InetAddress addr(String a) {
         try {
@@ -100,7 +102,7 @@ class DnsRelayTest {
                 new ForwardTarget(BACKEND_ADDR, "dns", backends.get(0).getPort(), 0), false, 0, "dns", timeoutSec,
                 disabled);
         HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(hosts));
-        RelayContext ctx = new RelayContext(rc, sel, counters, null, null, null, false);
+        RelayContext ctx = new RelayContext(rc, sel, counters, null, null, null, logSessions);
         workers = transport.newWorkers(1, "test-dns-relay");
         relay = new DnsRelay(ctx, TcpOptions.defaults(), transport.name(), rotateAfter, maxWaiting);
         listener = relay.serve(s.intValue(), workers).syncUninterruptibly().channel();
@@ -195,6 +197,24 @@ class DnsRelayTest {
                     + "(1 since the last such warning)"), line);
             await("the first 3 queries at the host", () -> b.seen.size() == 3);
             assertEquals(3, counters.total(), "the dropped queries are no sessions");
+        }
+    }
+
+    /**
+     * A query's line is logged once its answer left: it said "answered" as soon as the answer
+     * was queued, also when the kernel then refused to send it.
+     */
+    @Test
+    void an_answered_query_is_logged_once_its_answer_is_sent(@TempDir Path tmp) throws Exception {
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            logSessions = true;
+            start(List.of(server()));
+            DatagramSocket c = client();
+            assertEquals(0x4242, Dns.id(ask(c, Dns.query(0x4242, "logged.example"))));
+            String line = nextLine(log.socket);
+            assertTrue(line.matches(".*relay dns, session \\d+ \\(0 active\\), 127\\.24\\.0\\.1:\\d+ -> dns0:\\d+, "
+                    + "answered \\(\\d+\\.\\d ms\\)"), line);
+            await("the query to end", () -> counters.active() == 0);
         }
     }
 
