@@ -15,12 +15,20 @@ final class TokenStream {
     /** Includes nested in one another below the configuration file, as hoststated.conf(5) says. */
     static final int MAX_INCLUDE_DEPTH = 16;
 
-    /** A file being read: its lexer and, for real files, its directory and canonical path. */
-    private record Source(Lexer lexer, Path dir, Path canonical) {
+    /**
+     * A file being read: its lexer, for real files its directory and canonical path, and the
+     * '{' it opened that are not closed yet, innermost first.
+     */
+    private record Source(Lexer lexer, Path dir, Path canonical, Deque<Token> open) {
+        Source(Lexer lexer, Path dir, Path canonical) {
+            this(lexer, dir, canonical, new ArrayDeque<>());
+        }
     }
 
     private final Deque<Source> stack = new ArrayDeque<>();
     private final List<Token> ahead = new ArrayList<>();
+    /** Tokens that end an included file's blocks left open, given before the lexers' next. */
+    private final Deque<Token> closing = new ArrayDeque<>();
     private Token last;
     private final Macros macros;
     private final Diagnostics diag;
@@ -61,15 +69,52 @@ final class TokenStream {
         return new Pos(main.file(), main.line());
     }
 
+    /**
+     * The next token. A block begins and ends in one file: a block an included file leaves
+     * open is reported at its '{' and closed at the file's end, and a '}' of an included file
+     * that would close a block of the including one is reported and dropped. Spliced across
+     * files, the blocks were reported at the including file's next statement ("expected table
+     * option, got 'relay'"), far from the cause (probe W).
+     */
     private Token fetch() {
         while (true) {
-            Token t = stack.peek().lexer().next();
-            if (t.kind() != Token.Kind.EOF || stack.size() == 1) {
-                return t;
+            if (!closing.isEmpty()) {
+                return closing.poll();
             }
-            // End of an included file ends its last statement, as a newline would.
-            stack.pop();
-            return new Token(Token.Kind.NEWLINE, "\n", t.file(), t.line());
+            Source s = stack.peek();
+            Token t = s.lexer().next();
+            boolean included = stack.size() > 1;
+            switch (t.kind()) {
+                case LBRACE -> s.open().push(t);
+                case RBRACE -> {
+                    if (s.open().isEmpty() && included) {
+                        diag.error(t, "'}' would close a block begun in another file: a block ends in the file "
+                                + "it begins in");
+                        continue;
+                    }
+                    s.open().poll();
+                }
+                case EOF -> {
+                    if (!included) {
+                        return t;
+                    }
+                    // End of an included file ends its last statement, as a newline would.
+                    stack.pop();
+                    Token end = new Token(Token.Kind.NEWLINE, "\n", t.file(), t.line());
+                    if (!s.open().isEmpty()) {
+                        diag.error(s.open().peekLast(), "block not closed by the end of the file: a block ends "
+                                + "in the file it begins in");
+                        for (int i = s.open().size(); i > 0; i--) {
+                            closing.add(new Token(Token.Kind.RBRACE, "}", t.file(), t.line()));
+                            closing.add(end);
+                        }
+                    }
+                    return end;
+                }
+                default -> {
+                }
+            }
+            return t;
         }
     }
 

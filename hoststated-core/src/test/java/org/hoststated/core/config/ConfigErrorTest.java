@@ -458,6 +458,33 @@ class ConfigErrorTest {
     }
 
     /**
+     * A block begins and ends in one file. One that an included file left open was reported
+     * at the including file's next statement ("expected table option, got 'service'"); one
+     * closed by an included file's '}' as the including file's "unexpected '}'". Each is now
+     * named where it is, and the rest of the configuration is read as written.
+     */
+    @Test
+    void aBlockEndsInTheFileItBeginsIn(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("open.conf"), "table web {\n real port 80\n check tcp\n host 10.0.0.1\n");
+        Path main = dir.resolve("main.conf");
+        Files.writeString(main, "include \"open.conf\"\n" + SERVICE);
+        assertEquals(List.of(dir.resolve("open.conf") + ":1: block not closed by the end of the file: a block ends in "
+                + "the file it begins in"), errors(main));
+        Files.writeString(dir.resolve("close.conf"), " host 10.0.0.2\n}\n");
+        Files.writeString(main, TABLE + "table other {\n check tcp\n include \"close.conf\"\n}\n" + SERVICE);
+        assertEquals(List.of(dir.resolve("close.conf") + ":2: '}' would close a block begun in another file: a block "
+                + "ends in the file it begins in"), errors(main));
+        Files.writeString(dir.resolve("whole.conf"), " host 10.0.0.2\n");
+        Files.writeString(main, TABLE + "table other {\n check tcp\n include \"whole.conf\"\n}\n" + SERVICE);
+        assertEquals(List.of(), errors(main));
+    }
+
+    private static List<String> errors(Path file) {
+        return ConfigLoader.load(file, Map.of(), TestConfigs.resolver()).errors().stream().map(Object::toString)
+                .filter(e -> !e.contains("has no check") && !e.contains("is not used")).toList();
+    }
+
+    /**
      * hoststated.conf(5) says includes may be nested 16 deep: a chain of 16 includes below the
      * configuration file loads, 17 do not. The configuration file itself took a place of the
      * 16, so a chain of 16 was refused.
