@@ -44,7 +44,10 @@ import org.slf4j.LoggerFactory;
  * retired server's pipeline initializer keeps it until that server's last session ended. This
  * registry only stops referencing a context the new generation does not use; so a kept
  * context is never freed under a running session, and a replaced one is not kept past its
- * last session. Used on the relay engine's loop only.
+ * last session. Used on the relay engine's loop, and a {@link Next} also on the thread that
+ * builds a configuration's new contexts ahead ({@code RelayEngine.prepareConfig}), one thread
+ * at a time: the loop applies that configuration, and commits, only once the builder is done,
+ * and its parent messages (the next configuration) wait till then.
  */
 public final class TlsContexts {
     private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
@@ -103,6 +106,18 @@ public final class TlsContexts {
         private final Map<Inputs, Held> chosen = new HashMap<>();
 
         private Next() {
+        }
+
+        /**
+         * Whether {@link #context} would build a new context for these inputs: neither this
+         * generation nor the applied one has one. False without a key pair.
+         */
+        public boolean wouldBuild(TlsKeyPair pair, SslOptions options) {
+            if (pair == null) {
+                return false;
+            }
+            Inputs in = Inputs.of(pair, options);
+            return !chosen.containsKey(in) && !applied.containsKey(in);
         }
 
         /**

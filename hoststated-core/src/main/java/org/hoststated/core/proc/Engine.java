@@ -3,6 +3,7 @@ package org.hoststated.core.proc;
 import io.netty.channel.EventLoop;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler;
@@ -32,6 +33,7 @@ public abstract class Engine {
     private final Map<ProcId, ImsgChannel> peers = new EnumMap<>(ProcId.class);
     private final ConfigReceiver receiver = new ConfigReceiver();
     private final LostListeners lostListeners = new LostListeners();
+    private final HeldMessages held = new HeldMessages();
     private EventLoop loop;
     private ImsgChannel parent;
     private int generation;
@@ -56,6 +58,17 @@ public abstract class Engine {
 
     /** Runs once in the event loop, after the parent channel is up and before any message. */
     protected void started() {
+    }
+
+    /**
+     * Work on a received configuration that need not hold the loop, done off it before
+     * {@link #applyConfig} (the relay engine builds its TLS contexts there), or null when there
+     * is none. Runs on the loop; the stage may complete on any thread, and its failure is not
+     * reported: {@link #applyConfig} meets the same fault and reports it. Until then the
+     * parent's messages wait ({@link HeldMessages}), while the peers' are handled.
+     */
+    protected CompletionStage<?> prepareConfig(ReceivedConfig config) {
+        return null;
     }
 
     /** Applies a configuration generation. A thrown exception is reported to the parent. */
@@ -157,6 +170,10 @@ public abstract class Engine {
     }
 
     private ImsgHandler.Result onParentMessage(Imsg m) {
+        if (held.holding()) {
+            held.add(m);
+            return ImsgHandler.Result.HANDLED;
+        }
         switch (m.type()) {
             case RECONF_BEGIN, RECONF_NAME, RECONF_CONF, RECONF_KEYPAIR, RECONF_END -> {
                 receiveConfig(m);
@@ -192,6 +209,32 @@ public abstract class Engine {
         if (rc == null) {
             return;
         }
+        CompletionStage<?> prepared;
+        try {
+            prepared = prepareConfig(rc);
+        } catch (RuntimeException e) {
+            log.debug("configuration {}: not prepared ahead: {}", rc.generation(), String.valueOf(e));
+            prepared = null;
+        }
+        if (prepared == null) {
+            apply(rc);
+            return;
+        }
+        held.hold();
+        parent.setReading(false);
+        prepared.whenComplete((done, e) -> loop.execute(() -> {
+            if (e != null) {
+                log.debug("configuration {}: preparing failed: {}", rc.generation(), String.valueOf(e));
+            }
+            apply(rc);
+            held.release(this::handleHeld);
+            if (!held.holding() && parent.isOpen()) {
+                parent.setReading(true);
+            }
+        }));
+    }
+
+    private void apply(ReceivedConfig rc) {
         try {
             applyConfig(rc);
             generation = rc.generation();
@@ -200,6 +243,22 @@ public abstract class Engine {
             log.error("cannot apply configuration {}: {}", rc.generation(), e.getMessage());
             parent.send(MessageType.ENGINE_ERROR, new EngineError(rc.generation(), String.valueOf(e.getMessage())));
         }
+    }
+
+    /** A message held while a configuration was prepared, handled as the channel would have. */
+    private void handleHeld(Imsg m) {
+        if (!parent.isOpen()) {
+            return;
+        }
+        try {
+            if (onParentMessage(m) == ImsgHandler.Result.HANDLED) {
+                return;
+            }
+            log.error("unexpected {} from the parent", m.type().logName());
+        } catch (RuntimeException e) {
+            log.error("cannot handle {} from the parent: {}", m.type().logName(), String.valueOf(e), e);
+        }
+        parent.close();
     }
 
     /**
