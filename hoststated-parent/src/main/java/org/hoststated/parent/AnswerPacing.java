@@ -58,6 +58,8 @@ final class AnswerPacing {
          * a client reading 200 kB/s was closed as one that took nothing for 5 s (probe W).
          */
         boolean looking;
+        /** pfe has sent this answer a row it was not granted (warned once per answer). */
+        boolean overran;
 
         Paced(ControlClient client) {
             this.client = client;
@@ -102,7 +104,11 @@ final class AnswerPacing {
         }
         if (p.due == 0) {
             // pfe's to keep to its credit; the parent still queues at most what it sends.
-            log.debug("pfe sent control client {} a row it was not granted", c.id);
+            if (!p.overran) {
+                p.overran = true;
+                log.warn("pfe sent control client {} a row it was not granted (a fault of pfe; the "
+                        + "answer goes on)", c.id);
+            }
             c.forward(m);
             return;
         }
