@@ -106,6 +106,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean responseStarted;
     /** The final response began while the request was still arriving: the client's connection ends after it. */
     private boolean earlyResponse;
+    /** The early final response is a 2xx: its server wants the rest of the request. */
+    private boolean earlySuccess;
+    /**
+     * The request's body waits for a 100 (Expect: 100-continue): after a final answer instead,
+     * clients do not send it (they close), so that answer is not one the body follows.
+     */
+    private boolean bodyAwaitsContinue;
+    /**
+     * The response went out whole before the request's end, from a server that keeps its
+     * connection: the rest of the body goes on to it, then the session ends.
+     */
+    private boolean answeredEarly;
     private boolean persistentRequest;
     /**
      * The head of the request being answered went to the parser, so {@code head} tells its
@@ -334,6 +346,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         requestDone = false;
         responseStarted = false;
         earlyResponse = false;
+        earlySuccess = false;
+        bodyAwaitsContinue = body != null && head.expectContinue;
         if (resendable) {
             link.recordForReplay();
         }
@@ -357,6 +371,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // A rule took the client's Expect away, so its server sends no 100: the relay is the
             // one the client waits for (RFC 9110 10.1.1), or it would stall until the timeout.
             client.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE), client.voidPromise());
+            bodyAwaitsContinue = false;
         }
         in.readerIndex(end);
         head.trim();
@@ -372,6 +387,29 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         state = State.HEAD;
         body = null;
         requestDone = true;
+        if (answeredEarly) {
+            // The server has the whole request, and answered it: its connection is free, and
+            // the client's ends, as the answer told it.
+            answeredEarly = false;
+            exchange = false;
+            responseStarted = false;
+            flushServer();
+            link.release();
+            RelaySession.setReason(client, "done (answered before the request's end)");
+            closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
+        }
+    }
+
+    /**
+     * The body that followed an early answer stopped short ({@code why}): its server gets a
+     * reset for the cut request, and the client, which has its whole answer, a close.
+     */
+    private void cutAfterAnswer(String why) {
+        answeredEarly = false;
+        timer.headDone();
+        link.abort();
+        RelaySession.setReason(client, why + " (after the answer)");
+        closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
     }
 
     /**
@@ -583,8 +621,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * (an early answer, such as a 413 to an upload). The client's connection then ends after
      * this response, which must say {@code Connection: close} (RFC 9112 9.6).
      */
-    boolean finalResponseIsEarly() {
+    boolean finalResponseIsEarly(int status) {
         earlyResponse = !requestDone;
+        earlySuccess = earlyResponse && status / 100 == 2 && !bodyAwaitsContinue;
         return earlyResponse;
     }
 
@@ -629,6 +668,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      */
     void responseComplete(HttpBackendHandler from, boolean reusable, boolean persistent) {
         if (!link.current(from) || state == State.CLOSED) {
+            return;
+        }
+        if (!requestDone && reusable && earlySuccess) {
+            // A 2xx before the request's end, on a connection its server keeps: it reads the
+            // rest, as it would behind HAProxy. Cut, the upload was reset at its server while
+            // the client was told it succeeded (probe Y). No next request is read meanwhile:
+            // the exchange goes on until the body's end (requestComplete).
+            answeredEarly = true;
+            client.flush();
             return;
         }
         exchange = false;
@@ -1050,7 +1098,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     /** The client's FIN came before the end of the request being relayed. */
     private void endDuringRequest() {
-        if (responseStarted) {
+        if (answeredEarly) {
+            cutAfterAnswer("client closed during the request");
+        } else if (responseStarted) {
             // Its early response is under way and cannot end now: cut short, with a reset as
             // any other (a FIN would end a body read until the close as if it were whole).
             reset("client closed during the request (response cut short)");
@@ -1140,6 +1190,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      */
     void fail(HttpException e) {
         if (state == State.CLOSED) {
+            return;
+        }
+        if (answeredEarly) {
+            cutAfterAnswer(e.getMessage());
             return;
         }
         state = State.CLOSED;
@@ -1284,6 +1338,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             closeServer();
         }
         boolean took = RelaySession.tookEverything(client);
+        if (answeredEarly && state != State.CLOSED) {
+            // The client went quiet within the body after its answer: a cut request.
+            answeredEarly = false;
+            link.abort();
+            state = State.CLOSED;
+            RelaySession.setReason(client, "session timeout within the request (after the answer)");
+            RelaySession.closeTimedOut(client, took);
+            return;
+        }
         if (exchange && state != State.CLOSED && state != State.TUNNEL) {
             if (responseStarted && !took) {
                 // The client took nothing for a whole timeout: the grace that a response cut by

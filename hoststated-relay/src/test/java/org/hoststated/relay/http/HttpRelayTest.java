@@ -623,6 +623,70 @@ class HttpRelayTest {
     }
 
     /**
+     * A server that accepts an upload at once (a 2xx after the head, its connection kept) and
+     * then reads it gets the whole body; the client gets the answer, told that its connection
+     * ends once the body is sent, and the server's connection is parked for the next session.
+     * The relay reset the server after a part of the body while its client was told the upload
+     * succeeded (probe Y: 1.2 of 3 MB arrived).
+     */
+    @Test
+    void anEarlySuccessLetsTheWholeUploadReachItsServer() throws Exception {
+        int parts = 48;
+        byte[] part = new byte[64 * 1024];
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly");
+                try {
+                    be.seen.add("body " + in.readNBytes(parts * part.length).length);
+                } catch (java.net.SocketException e) {
+                    be.seen.add("reset");
+                    return;
+                }
+            }
+        }); HttpRelayFixture r = forward(b)) {
+            try (RawClient c = r.client()) {
+                c.send("PUT /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + parts * part.length + "\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals(200, res.status());
+                assertEquals("early", res.text());
+                assertEquals("close", res.header("Connection"));
+                for (int i = 0; i < parts; i++) {
+                    c.send(part);
+                }
+                assertEquals("body " + parts * part.length, b.seen.poll(10, TimeUnit.SECONDS));
+                assertEquals(-1, c.in.read(), "the relay closes once the body is through");
+            }
+            HttpSafetyTest.awaitNoSessions(r);
+            BackendReuseTest.await("the server's connection is parked", () -> r.idleBackends() == 1);
+        }
+    }
+
+    /**
+     * The client of such an upload stops halfway and closes: the server's request is cut, so
+     * it gets a reset, not a FIN that could pass for the body's end.
+     */
+    @Test
+    void anUploadCutAfterAnEarlySuccessResetsItsServer() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly");
+            try {
+                be.seen.add("body " + in.readNBytes(1 << 20).length);
+            } catch (java.net.SocketException e) {
+                be.seen.add("reset");
+            }
+        }); HttpRelayFixture r = forward(b)) {
+            try (RawClient c = r.client()) {
+                c.send("PUT /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + (1 << 20) + "\r\n\r\n");
+                assertEquals("early", c.read().text());
+                c.send(new byte[4096]);
+            }
+            assertEquals("reset", b.seen.poll(10, TimeUnit.SECONDS));
+            HttpSafetyTest.awaitNoSessions(r);
+        }
+    }
+
+    /**
      * A client that writes its whole upload before it reads anything (as many HTTP libraries
      * do), still sending well after the server's early 413: the relay drains it while it sends
      * instead of resetting it after a fixed time, so it finishes and reads the 413. Before, its
