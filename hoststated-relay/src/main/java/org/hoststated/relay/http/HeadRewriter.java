@@ -470,9 +470,11 @@ final class HeadRewriter {
                     throw new HttpException(400, "repeated header line " + n.key(), true, n.label());
                 }
                 // A pattern is written in UTF-8: a value in UTF-8 is matched as such (as relayd
-                // matched bytes), or no value could meet one beyond ASCII.
-                boolean match = false;
-                for (int k = 0; k < count && !match; k++) {
+                // matched bytes), or no value could meet one beyond ASCII. A response's field
+                // given more than once must match with every line: with any one, a second
+                // Content-Type, which browsers take, passed an expect on the first (probe Y).
+                boolean match = count > 0;
+                for (int k = 0; k < count && match; k++) {
                     match = Glob.matchesIgnoringCase(n.value(), TargetNormalizer.utf8(current(hits[k])));
                 }
                 expect(n, match);

@@ -38,10 +38,18 @@ class HeadRewriterTest {
     }
 
     private static String rewrite(HeadRewriter r, String head) throws HttpException {
+        return rewrite(r, true, head);
+    }
+
+    private static String rewrite(HeadRewriter r, boolean request, String head) throws HttpException {
         ByteBuf b = Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1);
         try {
             HttpHead h = new HttpHead();
-            h.parseRequest(b, 0, b.readableBytes(), 100);
+            if (request) {
+                h.parseRequest(b, 0, b.readableBytes(), 100);
+            } else {
+                h.parseResponse(b, 0, b.readableBytes(), 100);
+            }
             r.apply(h, Hash32.INIT);
             List<ByteBuf> out = new ArrayList<>();
             r.write(ByteBufAllocator.DEFAULT, out::add);
@@ -141,6 +149,27 @@ class HeadRewriterTest {
             HttpException e = assertThrows(HttpException.class,
                     () -> rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\n" + other + "\r\n\r\n"), other);
             assertEquals(403, e.status(), other);
+        }
+    }
+
+    /**
+     * A response field given more than once meets an expect only with every line: with any
+     * one, {@code Content-Type: text/html} let a second {@code Content-Type:
+     * application/evil}, the one browsers take, past {@code expect "text/*"} (probe Y).
+     */
+    @Test
+    void aRepeatedResponseFieldMeetsAnExpectOnlyWithEveryLine() throws Exception {
+        ProtocolConfig p = new ProtocolConfig(1, "p", ProtocolType.HTTP, TcpOptions.defaults(), SslOptions.defaults(),
+                List.of(new ProtocolNode(Direction.RESPONSE, NodeType.HEADER, Action.EXPECT, "Content-Type", "text/*",
+                        false, false, false)), false, null);
+        HeadRewriter r = new HeadRewriter(new HttpRules(p).response, VALUES, false);
+        String both = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Type: text/plain\r\n\r\n";
+        assertEquals(both, rewrite(r, false, both));
+        for (String evil : List.of("Content-Type: text/html\r\nContent-Type: application/evil",
+                "Content-Type: application/evil\r\nContent-Type: text/html")) {
+            HttpException e = assertThrows(HttpException.class,
+                    () -> rewrite(r, false, "HTTP/1.1 200 OK\r\n" + evil + "\r\n\r\n"), evil);
+            assertEquals(502, e.status(), evil);
         }
     }
 
