@@ -280,6 +280,8 @@ final class BackendLink {
         }
         for (int i = 0; i < recorded; i++) {
             ByteBuf b = replay[i].readerIndex(replayFrom[i]);
+            // Counted again when it goes out: the close line's bytes are those sent.
+            pendingUncounted += b.readableBytes();
             if (idleRace) {
                 // The write releases its reference; the record keeps its own.
                 pending.add(b.retain());
@@ -292,6 +294,7 @@ final class BackendLink {
             recorded = 0;
         }
         failover = null;
+        session.requestResent();
         connect();
         old.moveExpectationTo(handler);
         // Closed once replaced (see close): what its close raises belongs to no session.

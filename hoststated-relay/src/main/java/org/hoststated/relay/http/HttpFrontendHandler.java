@@ -635,6 +635,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         return link.current(from) && state != State.CLOSED;
     }
 
+    /**
+     * The request goes again to a server (another host, or a fresh connection): the session
+     * timeout counts from now, as for a request just sent. A GET moved off a host found down
+     * 4 s into a 5 s timeout got a 504 a second later, while the new host had it in hand
+     * (probe Y).
+     */
+    void requestResent() {
+        session.touch();
+    }
+
     /** The first byte of the response arrived: the request will not be resent. */
     void responseBytes(HttpBackendHandler from) {
         if (link.current(from)) {

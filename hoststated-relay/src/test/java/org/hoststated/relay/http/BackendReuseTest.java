@@ -233,6 +233,39 @@ class BackendReuseTest {
     }
 
     /**
+     * A GET moved to the next host late in the relay's timeout gets that host's answer: the
+     * timeout counts from the resend. It counted from the first send, so a host found down
+     * 1.5 s into a 2 s timeout left the next host 0.5 s, and the client got a 504 (probe Y).
+     */
+    @Test
+    void aGetResentToTheNextHostGetsAWholeTimeoutThere() throws Exception {
+        try (RawBackend silent = new RawBackend(BACKEND, (be, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                be.seen.add(head.substring(0, head.indexOf('\r')));
+            }
+        }); RawBackend b2 = new RawBackend(BACKEND2, (be, in, out) -> {
+            RawBackend.head(in);
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate");
+        }); HttpRelayFixture r = HttpRelayFixture.builder().backend(silent.address()).backend(b2.address())
+                .table(Mode.ROUNDROBIN).timeout(2).start(); RawClient c = r.client()) {
+            InetSocketAddress a1 = silent.address();
+            r.hostsUp(h -> h.address().equals(a1));
+            c.send("GET /wait HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("GET /wait HTTP/1.1", silent.seen.poll(5, TimeUnit.SECONDS));
+            Thread.sleep(1500);
+            r.hostsUp(h -> !h.address().equals(a1));
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals("late", res.text());
+        }
+    }
+
+    /**
      * A host the operator disables is drained, not failed: a GET it is working on finishes
      * there (a slow answer is not asked of another host because of a maintenance).
      */
