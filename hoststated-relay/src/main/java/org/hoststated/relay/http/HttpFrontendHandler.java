@@ -263,7 +263,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     /** Reads one request head from {@code in} if it is complete; false if it is not (yet). */
     private boolean requestHead(ByteBuf in) throws HttpException {
         if (scanner.fresh()) {
+            int before = in.readerIndex();
             HeadScanner.skipLeadingEmptyLines(in);
+            if (in.readerIndex() != before) {
+                // Empty lines start the head's clock as any byte of a head does: a client that
+                // sent one every few seconds between requests held its session for ever, each
+                // read counting as activity (probe X).
+                timer.headStarted();
+            }
             if (!in.isReadable() || (in.readableBytes() == 1 && in.getByte(in.readerIndex()) == HttpHead.CR)) {
                 // Nothing yet, or the CR of an empty line whose LF comes in the next read: the
                 // line is skipped then (scanned now, the CR would begin a head it cannot start).
@@ -1439,6 +1446,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // No HTTP answer can reach a client that never finished its handshake (or whose
             // handshake Netty has just failed, its close still to come).
             tlsHandshakeFailed(RelaySession.HANDSHAKE_TIMED_OUT);
+            return true;
+        }
+        if (anyRequest && cumulation == null) {
+            // Nothing but empty lines since the last response: no request to answer, and a 408
+            // could cross the client's next one. Closed as an idle connection is.
+            RelaySession.setReason(client, "timeout: only empty lines since the last response");
+            closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
             return true;
         }
         fail(new HttpException(408, "timeout reading the request head"));

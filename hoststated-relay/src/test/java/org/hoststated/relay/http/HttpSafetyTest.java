@@ -215,6 +215,38 @@ class HttpSafetyTest {
     }
 
     /**
+     * Empty lines between requests start the head limit as any byte of a head does: a client
+     * that sent one every few seconds after its first request held its session for ever (each
+     * read counted as activity, and skipped lines started no clock; probe X). It is closed,
+     * without a 408, which could cross a request.
+     */
+    @Test
+    void emptyLinesBetweenRequestsDoNotHoldTheSessionOpen() throws Exception {
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address())
+                .limits(new HttpLimits(16 * 1024, 100, 1000)).start(); RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            assertEquals(200, c.read().status());
+            long start = System.nanoTime();
+            Thread lines = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 40; i++) {
+                        c.send("\r\n");
+                        Thread.sleep(200);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // The relay closed.
+                }
+            });
+            lines.setDaemon(true);
+            lines.start();
+            assertTrue(c.closed(), "the close comes with no answer");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms < 4000, "closed after " + ms + " ms of empty lines every 200 ms (head limit 1 s)");
+            lines.interrupt();
+        }
+    }
+
+    /**
      * A relay timeout shorter than the head limit ends a head awaited as the head limit does,
      * with a 408: a client that had sent half a request line got a bare FIN at the timeout
      * (HAProxy answers 408 there). An idle keep-alive connection between requests still just
