@@ -85,14 +85,41 @@ final class Pairs {
         return sameVariable(n, key) || !decode && sameVariable(TargetNormalizer.cookie(n), key);
     }
 
-    /** Whether the variable {@code name} is {@code key}: without case, or as PHP's array form of it. */
+    /**
+     * Whether the variable {@code name} (decoded) is {@code key}, without case: as written, or
+     * as PHP reads it ({@code php_register_variable_ex}), which takes {@code key[...]} and
+     * {@code key[a]rest} for {@code key}, drops leading spaces, ends the name at a NUL, and
+     * reads ' ' and '.' in it as '_'. Only the exact name and the array form ending in ']'
+     * were taken, so {@code ?%20q=evil}, {@code ?q%00x=evil} and {@code ?q[]x=evil} passed a
+     * filter on {@code q} that PHP then read as {@code q} (probe X). A key that holds '[' is
+     * matched as written only.
+     */
     static boolean sameVariable(String name, String key) {
         if (name.equalsIgnoreCase(key)) {
             return true;
         }
-        int k = key.length();
-        return name.length() > k + 1 && name.charAt(k) == '[' && name.endsWith("]") && key.indexOf('[') < 0
-                && name.regionMatches(true, 0, key, 0, k);
+        if (key.indexOf('[') >= 0) {
+            return false;
+        }
+        String base = phpBase(name);
+        return base.equalsIgnoreCase(key) || phpName(base).equalsIgnoreCase(key);
+    }
+
+    /** {@code name} without leading spaces, up to a NUL, and up to its array subscript if it has one. */
+    private static String phpBase(String name) {
+        int from = 0;
+        while (from < name.length() && name.charAt(from) == ' ') {
+            from++;
+        }
+        int end = name.indexOf('\0', from);
+        String n = name.substring(from, end < 0 ? name.length() : end);
+        int open = n.indexOf('[');
+        return open > 0 && n.indexOf(']', open) > 0 ? n.substring(0, open) : n;
+    }
+
+    /** The variable PHP makes of a {@link #phpBase}: ' ', '.' and an unclosed '[' read as '_'. */
+    private static String phpName(String base) {
+        return base.replace(' ', '_').replace('.', '_').replace('[', '_');
     }
 
     /**

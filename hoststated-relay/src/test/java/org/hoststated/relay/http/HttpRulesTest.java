@@ -688,6 +688,30 @@ class HttpRulesTest {
         }
     }
 
+    /**
+     * PHP reads more names as a variable than its array forms: leading spaces go, a NUL ends
+     * the name, anything after {@code key[...]} is ignored, and ' ' and '.' read as '_'. A
+     * filter on q let {@code ?%20q=}, {@code ?+q=}, {@code ?q%00x=} and {@code ?q[]x=} through
+     * to a PHP server that read them as q, and so did a cookie filter (probe X).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"q", "%20q", "+q", "q%00x", "q[]x", "q[a]b", "Q[]"})
+    void aQueryOrCookieFilterFindsTheNamesPhpReadsAsItsKey(String name) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null).node(REQ, NodeType.QUERY, Action.FILTER, "q", "evil")
+                        .node(REQ, NodeType.COOKIE, Action.FILTER, "tok", "bad").start()) {
+            assertEquals(403, status(r, "GET /p?" + name + "=evil HTTP/1.1\r\nHost: a\r\n\r\n"));
+            String cookie = name.replace("q", "tok").replace("Q", "tok").replace("+", "%20");
+            assertEquals(403, status(r, "GET /p HTTP/1.1\r\nHost: a\r\nCookie: " + cookie + "=bad\r\n\r\n"));
+            assertEquals(200, status(r, "GET /p?" + name + "=fine&qq=evil HTTP/1.1\r\nHost: a\r\n\r\n"));
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.QUERY, Action.REMOVE, "a_b", null).start()) {
+            assertTrue(r.forwarded("GET /p?a.b=1&x=2&a%20b=3 HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .startsWith("GET /p?x=2 HTTP/1.1\r\n"));
+        }
+    }
+
     @Test
     void responseHeaders() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
