@@ -98,7 +98,8 @@ final class Pairs {
         if (name.equalsIgnoreCase(key)) {
             return true;
         }
-        if (key.indexOf('[') >= 0) {
+        if (name.length() < key.length() || key.indexOf('[') >= 0) {
+            // Shorter than the key: no reading of it is the key either.
             return false;
         }
         String base = phpBase(name);

@@ -38,7 +38,21 @@ final class DnsHeader {
 
     /** Opcode 0: the sections of other opcodes (NOTIFY, UPDATE) mean other things. */
     static boolean standardQuery(ByteBuf msg) {
-        return ((msg.getUnsignedByte(msg.readerIndex() + 2) >> 3) & 0x0f) == 0;
+        return opcode(msg) == 0;
+    }
+
+    /**
+     * Whether the opcode is one a DNS message over UDP may carry: QUERY, IQUERY, STATUS, NOTIFY,
+     * UPDATE. The others are unassigned, or DSO (6), which RFC 8490 keeps off UDP: a datagram
+     * with one is no DNS message, and passed on it held a waiting query until the timeout.
+     */
+    static boolean udpOpcode(ByteBuf msg) {
+        int op = opcode(msg);
+        return op <= 2 || op == 4 || op == 5;
+    }
+
+    private static int opcode(ByteBuf msg) {
+        return (msg.getUnsignedByte(msg.readerIndex() + 2) >> 3) & 0x0f;
     }
 
     /** QDCOUNT. */

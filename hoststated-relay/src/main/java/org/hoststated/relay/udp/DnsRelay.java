@@ -293,7 +293,7 @@ public final class DnsRelay {
             return;
         }
         String junk = !DnsHeader.fits(msg) ? "short datagram" : DnsHeader.isResponse(msg) ? "not a query"
-                : DnsHeader.severalQuestions(msg) ? "query of several questions"
+                : !DnsHeader.udpOpcode(msg) ? "not a DNS opcode over UDP" : DnsHeader.severalQuestions(msg) ? "query of several questions"
                 : DnsQuestion.malformed(msg) ? "query with a malformed question" : null;
         if (junk != null) {
             log.debug("relay {}: {} from {} dropped", relay.name(), junk, SessionInfo.address(client));
