@@ -423,7 +423,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         }
         // The client's connection also ends after an answer that comes before the request's end,
         // and after a body that only the close ends and that is not sent chunked.
-        boolean clientCloses = last && (session.finalResponseIsEarly(head.status) || closeClient || !clientPersistent);
+        boolean clientCloses = last && (session.finalResponseIsEarly(head.status, persistent) || closeClient || !clientPersistent);
         // An early answer ends the client's connection anyway: its close can end the body.
         rechunk &= !clientCloses;
         // A rule may have removed or changed the server's close, and a client told nothing

@@ -115,9 +115,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean bodyAwaitsContinue;
     /**
      * The response went out whole before the request's end, from a server that keeps its
-     * connection: the rest of the body goes on to it, then the session ends.
+     * connection: the rest of the body goes on to it, then the exchange ends as any does.
      */
     private boolean answeredEarly;
+    /** For {@link #answeredEarly}: whether, by that response, the client's connection goes on. */
+    private boolean answeredPersistent;
     private boolean persistentRequest;
     /**
      * The head of the request being answered went to the parser, so {@code head} tells its
@@ -395,15 +397,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         body = null;
         requestDone = true;
         if (answeredEarly) {
-            // The server has the whole request, and answered it: its connection is free, and
-            // the client's ends, as the answer told it.
+            // The server has the whole request, and had answered it: the exchange ends, and
+            // the client's next request (in this read, maybe) is read as after any other.
             answeredEarly = false;
-            exchange = false;
-            responseStarted = false;
-            flushServer();
-            link.release();
-            RelaySession.setReason(client, "done (answered before the request's end)");
-            closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
+            exchangeEnded(true, answeredPersistent);
         }
     }
 
@@ -625,12 +622,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     /**
      * The head of the final response arrived; true when the client is still sending the request
-     * (an early answer, such as a 413 to an upload). The client's connection then ends after
-     * this response, which must say {@code Connection: close} (RFC 9112 9.6).
+     * and its connection ends after this response, which must say {@code Connection: close}
+     * (RFC 9112 9.6): an early answer, such as a 413 to an upload. A 2xx from a server that
+     * keeps its connection ({@code serverKeeps}) is not such an answer: its server reads the
+     * rest ({@link #answeredEarly}), and the client is not told to close, for curl stops
+     * sending its upload on a {@code Connection: close} and its server got a cut request (probe Z).
      */
-    boolean finalResponseIsEarly(int status) {
-        earlyResponse = !requestDone;
-        earlySuccess = earlyResponse && status / 100 == 2 && !bodyAwaitsContinue;
+    boolean finalResponseIsEarly(int status, boolean serverKeeps) {
+        boolean early = !requestDone;
+        earlySuccess = early && status / 100 == 2 && serverKeeps && !bodyAwaitsContinue;
+        earlyResponse = early && !earlySuccess;
         return earlyResponse;
     }
 
@@ -693,9 +694,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // the client was told it succeeded (probe Y). No next request is read meanwhile:
             // the exchange goes on until the body's end (requestComplete).
             answeredEarly = true;
+            answeredPersistent = persistent;
             client.flush();
             return;
         }
+        exchangeEnded(reusable, persistent);
+    }
+
+    /** The exchange is over: its response complete, and its request too unless it was cut. */
+    private void exchangeEnded(boolean reusable, boolean persistent) {
         exchange = false;
         responseStarted = false;
         headParsed = false;
@@ -735,6 +742,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 // already: a close with it unread would be a reset, which could destroy the
                 // end of this response on its way (probe J: 2 of 3 MB arrived, then a reset).
                 RelaySession.setReason(client, "done");
+                closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
+            } else if (!requestDone) {
+                // An early 2xx whose server could not take the rest (its connection failed):
+                // the client, still sending, is drained, not reset under its answer.
+                RelaySession.setReason(client, "done (answered before the request's end)");
                 closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
             } else {
                 endAfterFlush();
@@ -1035,6 +1047,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * of an answer is lost, and the close_notify goes.
      */
     private void clientClosedTls() {
+        if (answeredEarly && state != State.CLOSED) {
+            // Within the body that follows an early answer: a cut request, its server reset
+            // (it got a FIN, and took the cut body for whole; probe Z).
+            cutAfterAnswer("client closed during the request (close_notify)");
+            return;
+        }
         boolean cut = state == State.TUNNEL || exchange && responseStarted && state != State.CLOSED;
         if (cut) {
             boolean tunnel = state == State.TUNNEL;
@@ -1448,7 +1466,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             tlsHandshakeFailed(RelaySession.HANDSHAKE_TIMED_OUT);
             return true;
         }
-        if (anyRequest && cumulation == null) {
+        if (anyRequest && (cumulation == null
+                || cumulation.readableBytes() == 1 && cumulation.getByte(cumulation.readerIndex()) == HttpHead.CR)) {
             // Nothing but empty lines since the last response: no request to answer, and a 408
             // could cross the client's next one. Closed as an idle connection is.
             RelaySession.setReason(client, "timeout: only empty lines since the last response");

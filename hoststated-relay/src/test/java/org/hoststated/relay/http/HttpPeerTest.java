@@ -1120,6 +1120,36 @@ class HttpPeerTest {
     }
 
     /**
+     * A TLS client that sends close_notify within the body that follows an early 2xx cut its
+     * request: the server is reset, as after a plain client's FIN there. It got a FIN and took
+     * the cut body for whole (probe Z: 1 of 3 MB, then EOF).
+     */
+    @Test
+    void closeNotifyWithinTheBodyAfterAnEarlySuccessResetsTheServer() throws Exception {
+        java.util.concurrent.CompletableFuture<String> got = new java.util.concurrent.CompletableFuture<>();
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly");
+            try {
+                got.complete("body " + in.readNBytes(1 << 20).length);
+            } catch (java.net.SocketException e) {
+                got.complete("reset");
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(relayTls())
+                        .start();
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, "TLSv1.3")) {
+            c.send("PUT /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + (1 << 20) + "\r\n\r\n");
+            assertTrue(c.awaitEndingWith("early").startsWith("HTTP/1.1 200 "));
+            c.send("x".repeat(4096));
+            c.closeNotify();
+            assertEquals("reset", got.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
+    /**
      * A TLS client that pipelines more than the relay holds back while a response is due
      * (CloseNotifyDefer.MAX_HELD, 16 KiB): the rest goes on to the frontend, and every request
      * is answered in order.
