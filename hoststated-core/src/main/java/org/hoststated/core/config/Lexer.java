@@ -237,7 +237,6 @@ final class Lexer {
         return token(Keywords.isKeyword(s) ? Token.Kind.KEYWORD : Token.Kind.WORD, s, at);
     }
 
-    /** Reports an error and skips the rest of the line (the newline stays for the parser). */
     /**
      * Reports a string over {@link #MAX_TOKEN} and passes over the rest of it, quoted up to
      * {@code end} ({@code -1}: a word), not the rest of the line: a block's '{' after it
@@ -262,6 +261,7 @@ final class Lexer {
         return token(Token.Kind.ERROR, "", at);
     }
 
+    /** Reports an error and skips the rest of the line (the newline stays for the parser). */
     private Token fail(int at, String message) {
         diag.error(file, at, message);
         int c = read();

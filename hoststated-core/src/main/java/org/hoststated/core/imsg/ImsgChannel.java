@@ -28,6 +28,8 @@ public final class ImsgChannel {
     private final ProcId local;
     private final ProcId remote;
     private final Channel channel;
+    /** The pipeline's last handler, which hands each message to the channel's handler. */
+    private Dispatcher dispatcher;
 
     private ImsgChannel(ProcId local, ProcId remote, Channel channel) {
         this.local = local;
@@ -55,13 +57,14 @@ public final class ImsgChannel {
         }
         EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd);
         ImsgChannel ic = new ImsgChannel(local, remote, ch);
+        ic.dispatcher = new Dispatcher(ic, handler);
         ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20));
         ch.pipeline().addLast(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel c) {
                 ImsgErrors errors = new ImsgErrors(local, remote);
                 c.pipeline().addLast(new ImsgFrameDecoder(local, remote, errors), new ImsgDecoder(local, remote, errors),
-                        ImsgEncoder.INSTANCE, new Dispatcher(ic, handler));
+                        ImsgEncoder.INSTANCE, ic.dispatcher);
             }
         });
         try {
@@ -140,6 +143,15 @@ public final class ImsgChannel {
         channel.close();
     }
 
+    /**
+     * Handles {@code m} as if it had just been read (an engine hands on so what it held back
+     * meanwhile): a message the handler fails on, or does not take, closes the channel. On
+     * the channel's loop.
+     */
+    public void deliver(Imsg m) {
+        dispatcher.dispatch(m);
+    }
+
     /** Netty's close future, completed when the channel is closed. */
     public io.netty.channel.ChannelFuture closeFuture() {
         return channel.closeFuture();
@@ -158,18 +170,23 @@ public final class ImsgChannel {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Imsg msg) {
+            dispatch(msg);
+        }
+
+        /** Hands {@code msg} to the handler; one it fails on, or does not take, closes the channel. */
+        void dispatch(Imsg msg) {
             ImsgHandler.Result r;
             try {
                 r = handler.dispatch(ic, msg);
             } catch (RuntimeException e) {
                 log.error("cannot handle {} from {}: {}", msg.type().logName(),
                         ic.remote.title(), String.valueOf(e), e);
-                ctx.close();
+                ic.close();
                 return;
             }
             if (r == ImsgHandler.Result.NOT_HANDLED) {
                 log.error("unexpected {} from {}", msg.type().logName(), ic.remote.title());
-                ctx.close();
+                ic.close();
             }
         }
 

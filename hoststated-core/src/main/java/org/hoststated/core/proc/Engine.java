@@ -247,18 +247,9 @@ public abstract class Engine {
 
     /** A message held while a configuration was prepared, handled as the channel would have. */
     private void handleHeld(Imsg m) {
-        if (!parent.isOpen()) {
-            return;
+        if (parent.isOpen()) {
+            parent.deliver(m);
         }
-        try {
-            if (onParentMessage(m) == ImsgHandler.Result.HANDLED) {
-                return;
-            }
-            log.error("unexpected {} from the parent", m.type().logName());
-        } catch (RuntimeException e) {
-            log.error("cannot handle {} from the parent: {}", m.type().logName(), String.valueOf(e), e);
-        }
-        parent.close();
     }
 
     /**
