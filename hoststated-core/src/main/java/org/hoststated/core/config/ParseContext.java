@@ -398,7 +398,7 @@ final class ParseContext {
         Token end = in.peek();
         if (end.is(Token.Kind.NEWLINE)) {
             in.next();
-        } else if (!end.is(Token.Kind.EOF)) {
+        } else if (!end.is(Token.Kind.EOF) && !end.is(Token.Kind.RBRACE)) {
             throw unexpected(end, "end of line");
         }
         return in.include(file.text(), kw);

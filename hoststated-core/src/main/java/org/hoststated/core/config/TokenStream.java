@@ -16,12 +16,13 @@ final class TokenStream {
     static final int MAX_INCLUDE_DEPTH = 16;
 
     /**
-     * A file being read: its lexer, for real files its directory and canonical path, and the
-     * '{' it opened that are not closed yet, innermost first.
+     * A file being read: its lexer, for real files its directory and canonical path, the '{' it
+     * opened that are not closed yet (innermost first), and for an included file the '}' that
+     * ended its include's line, which the including file's block reads after this file.
      */
-    private record Source(Lexer lexer, Path dir, Path canonical, Deque<Token> open) {
-        Source(Lexer lexer, Path dir, Path canonical) {
-            this(lexer, dir, canonical, new ArrayDeque<>());
+    private record Source(Lexer lexer, Path dir, Path canonical, Deque<Token> open, List<Token> after) {
+        Source(Lexer lexer, Path dir, Path canonical, List<Token> after) {
+            this(lexer, dir, canonical, new ArrayDeque<>(), after);
         }
     }
 
@@ -39,7 +40,7 @@ final class TokenStream {
         this.diag = diag;
         this.files = files;
         Path dir = file == null ? null : file.toAbsolutePath().getParent();
-        stack.push(new Source(new Lexer(text, fileName, macros, diag), dir, canonical(file)));
+        stack.push(new Source(new Lexer(text, fileName, macros, diag), dir, canonical(file), List.of()));
     }
 
     Token peek() {
@@ -109,6 +110,7 @@ final class TokenStream {
                             closing.add(end);
                         }
                     }
+                    closing.addAll(s.after());
                     return end;
                 }
                 default -> {
@@ -120,7 +122,9 @@ final class TokenStream {
 
     /**
      * Reads an included file; its tokens come next. Called with no lookahead pending beyond
-     * the end of the include statement. False, with the error reported, when it cannot.
+     * the end of the include statement but a '}' that ends its line ({@code include "f" }}, as
+     * {@code host ... }} ends a table), which then comes after the included file's tokens.
+     * False, with the error reported, when it cannot; the '}' then comes next.
      */
     boolean include(String name, Token at) {
         // The stack holds the configuration file too: it is no include.
@@ -155,8 +159,10 @@ final class TokenStream {
         // A pending EOF of the outer file would otherwise come before the included text;
         // the outer lexer gives EOF again when the included file is done.
         ahead.removeIf(t -> t.kind() == Token.Kind.EOF);
+        List<Token> after = List.copyOf(ahead);
+        ahead.clear();
         Path parent = path.toAbsolutePath().getParent();
-        stack.push(new Source(new Lexer(text, path.toString(), macros, diag), parent, canonical));
+        stack.push(new Source(new Lexer(text, path.toString(), macros, diag), parent, canonical, after));
         return true;
     }
 

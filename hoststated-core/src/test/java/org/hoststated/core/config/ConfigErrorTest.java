@@ -479,6 +479,28 @@ class ConfigErrorTest {
         assertEquals(List.of(), errors(main));
     }
 
+    /**
+     * A '}' may end an include's line, as it ends a {@code host} line: the block closes after
+     * the included file. It was a syntax error ("expected end of line, got '}'"), probe Z. Where
+     * the include fails, the '}' still closes the block, so only the include is reported.
+     */
+    @Test
+    void aBraceMayEndAnIncludesLine(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("hosts.conf"), " host 10.0.0.2\n host 10.0.0.3\n");
+        Path main = dir.resolve("main.conf");
+        Files.writeString(main, TABLE + "table other {\n real port 80\n check tcp\n include \"hosts.conf\" }\n" + SERVICE
+                + "service more {\n virtual host 192.0.2.2 port 80\n table other\n}\n");
+        LoadResult r = ConfigLoader.load(main, Map.of(), TestConfigs.resolver());
+        assertEquals(List.of(), r.errors());
+        assertEquals(2, r.config().tables().stream().filter(t -> t.name().equals("other")).findFirst().orElseThrow()
+                .hosts().size());
+        Files.writeString(main, TABLE + "table other {\n check tcp\n include \"missing.conf\" }\n" + SERVICE);
+        assertEquals(List.of(main + ":8: cannot include missing.conf (" + dir.resolve("missing.conf")
+                + "): no such file"), errors(main).stream().filter(e -> !e.contains("has no host")).toList());
+        Files.writeString(main, "include \"hosts.conf\" }\n");
+        assertTrue(errors(main).contains(main + ":1: syntax error: unexpected '}'"), () -> errors(main).toString());
+    }
+
     private static List<String> errors(Path file) {
         return ConfigLoader.load(file, Map.of(), TestConfigs.resolver()).errors().stream().map(Object::toString)
                 .filter(e -> !e.contains("has no check") && !e.contains("is not used")).toList();
