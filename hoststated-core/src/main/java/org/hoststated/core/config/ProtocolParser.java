@@ -266,6 +266,13 @@ final class ProtocolParser {
         } else if (node.removesHost()) {
             ctx.diag.warning(a, "remove on " + key + ": servers refuse an HTTP/1.1 request without Host (400)");
         }
+        Direction d = dir;
+        if (marked && p.nodes.stream().noneMatch(o -> o.dir() == d && o.mark())) {
+            // Actions run in the order written and a mark is the message's: the original, which
+            // wrote changes after the whole head, applied them wherever the mark was (probe Q).
+            ctx.diag.warning(a, a.text() + " on " + key + " marked never applies: no expect or filter with mark comes"
+                    + " before it in the " + dir.name().toLowerCase(java.util.Locale.ROOT) + " actions");
+        }
         if (dir == Direction.RESPONSE && type != NodeType.HEADER) {
             // The relay skips it (SPEC 1.7: request only); say so where the operator checks the file.
             String what = type.name().toLowerCase(java.util.Locale.ROOT);

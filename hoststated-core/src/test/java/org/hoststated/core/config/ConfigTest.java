@@ -470,6 +470,27 @@ class ConfigTest {
         assertEquals("[test.conf:2: port 65536 is out of range]", r.errors().toString());
     }
 
+    /**
+     * Actions run in the order written, and a mark is its message's: a marked action with no
+     * mark before it in its direction never applies, and -n says so (probe Q). A request mark
+     * does not mark the response.
+     */
+    @Test
+    void aMarkedActionWithNoMarkBeforeItIsWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " header change \"X-Before\" to \"yes\" marked\n"
+                + " header expect \"k*\" from \"X-Key\" mark\n"
+                + " header change \"X-After\" to \"yes\" marked\n"
+                + " response header remove \"Server\" marked\n"
+                + " response header filter \"*\" from \"X-Debug\" mark\n"
+                + " response header remove \"X-Powered-By\" marked\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:12: change on X-Before marked never applies: no expect or filter with mark comes before"
+                + " it in the request actions, test.conf:15: remove on Server marked never applies: no expect or filter"
+                + " with mark comes before it in the response actions]", r.warnings().toString());
+    }
+
     /** The host is chosen by the request: a response's hash feeds nothing, -n says so. */
     @Test
     void aResponseHashIsIgnoredWithAWarning() {

@@ -61,6 +61,7 @@ final class HeadRewriter {
     private static final byte REPLACE = 2;
     private static final byte[] COOKIE = HttpHead.lower("cookie");
     private static final byte[] SET_COOKIE = HttpHead.lower("set-cookie");
+    private static final byte[] CONTENT_TYPE = HttpHead.lower("content-type");
     /** The length of {@code HTTP/1.x}, which begins a status line and ends a request line. */
     private static final int HTTP_VERSION_LENGTH = 8;
 
@@ -466,16 +467,23 @@ final class HeadRewriter {
                 }
             }
             case EXPECT -> {
-                if (count > 1 && request) {
+                // The original refused a repeated request field; with mark, which drops nothing,
+                // it marks only when every line matches (probe Q).
+                if (count > 1 && request && !n.mark()) {
                     throw new HttpException(400, "repeated header line " + n.key(), true, n.label());
                 }
                 // A pattern is written in UTF-8: a value in UTF-8 is matched as such (as relayd
-                // matched bytes), or no value could meet one beyond ASCII. A response's field
-                // given more than once must match with every line: with any one, a second
-                // Content-Type, which browsers take, passed an expect on the first (probe Y).
+                // matched bytes), or no value could meet one beyond ASCII. A field given more
+                // than once must match with every line: with any one, a second Content-Type,
+                // which browsers take, passed an expect on the first (probe Y). Content-Type,
+                // a single value, must match with every comma element too: browsers split it
+                // and take the last type (WHATWG Fetch), so "application/json, text/html" met
+                // "application/json*" and was shown as HTML (probe Q).
+                boolean elements = Arrays.equals(r.keyLower(), CONTENT_TYPE);
                 boolean match = count > 0;
                 for (int k = 0; k < count && match; k++) {
-                    match = Glob.matchesIgnoringCase(n.value(), TargetNormalizer.utf8(current(hits[k])));
+                    String v = TargetNormalizer.utf8(current(hits[k]));
+                    match = elements ? everyElementMatches(n.value(), v) : Glob.matchesIgnoringCase(n.value(), v);
                 }
                 expect(n, match);
             }
@@ -520,6 +528,37 @@ final class HeadRewriter {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether every comma element of {@code v} outside quoted strings matches, white space
+     * around it trimmed and empty ones skipped, with at least one that is not empty; a value
+     * without such a comma is matched whole.
+     */
+    static boolean everyElementMatches(String pattern, String v) {
+        boolean any = false;
+        boolean quoted = false;
+        int from = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (quoted && c == '\\') {
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                String e = v.substring(from, i).trim();
+                if (!e.isEmpty() && !Glob.matchesIgnoringCase(pattern, e)) {
+                    return false;
+                }
+                any |= !e.isEmpty();
+                from = i + 1;
+            }
+        }
+        if (from == 0) {
+            return Glob.matchesIgnoringCase(pattern, v);
+        }
+        String last = v.substring(from).trim();
+        return last.isEmpty() ? any : Glob.matchesIgnoringCase(pattern, last);
     }
 
     /** Whether {@code v} matches read as ISO-8859-1 or, when it is UTF-8, as UTF-8. */

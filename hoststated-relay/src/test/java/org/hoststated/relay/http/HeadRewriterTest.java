@@ -173,6 +173,50 @@ class HeadRewriterTest {
         }
     }
 
+    /**
+     * Content-Type meets an expect only with every comma element: browsers split it and take
+     * the last type, so {@code application/json, text/html} was shown as HTML after meeting
+     * {@code expect "application/json*"} (probe Q). Commas within a quoted parameter split
+     * nothing, and other fields are matched as written ({@code Accept-Encoding: gzip, br}
+     * meets {@code "*gzip*"}).
+     */
+    @Test
+    void contentTypeMeetsAnExpectOnlyWithEveryElement() throws Exception {
+        ProtocolConfig p = new ProtocolConfig(1, "p", ProtocolType.HTTP, TcpOptions.defaults(), SslOptions.defaults(),
+                List.of(new ProtocolNode(Direction.RESPONSE, NodeType.HEADER, Action.EXPECT, "Content-Type",
+                        "application/json*", false, false, false)), false, null);
+        HeadRewriter r = new HeadRewriter(new HttpRules(p).response, VALUES, false);
+        for (String fine : List.of("application/json", "application/json; charset=\"a,b\"",
+                "application/json, application/json;v=2", "application/json,")) {
+            String head = "HTTP/1.1 200 OK\r\nContent-Type: " + fine + "\r\n\r\n";
+            assertEquals(head, rewrite(r, false, head), fine);
+        }
+        for (String evil : List.of("application/json, text/html", "text/html, application/json", ",",
+                "application/json; x=\"\\\"\", text/html")) {
+            HttpException e = assertThrows(HttpException.class,
+                    () -> rewrite(r, false, "HTTP/1.1 200 OK\r\nContent-Type: " + evil + "\r\n\r\n"), evil);
+            assertEquals(502, e.status(), evil);
+        }
+        HeadRewriter list = rewriter(VALUES, node(NodeType.HEADER, Action.EXPECT, "Accept-Encoding", "*gzip*", false));
+        String gzip = "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip, br\r\n\r\n";
+        assertEquals(gzip, rewrite(list, gzip));
+    }
+
+    /**
+     * An expect with mark drops nothing, as hoststated.conf(5) says: a request field given
+     * twice was refused (400) whatever the mark; now it marks only when every line matches.
+     */
+    @Test
+    void anExpectWithMarkDropsARepeatedFieldNeverAndMarksItOnlyWhenEveryLineMatches() throws Exception {
+        HeadRewriter r = rewriter(VALUES,
+                new ProtocolNode(Direction.REQUEST, NodeType.HEADER, Action.EXPECT, "X-Key", "k*", true, false, false),
+                new ProtocolNode(Direction.REQUEST, NodeType.HEADER, Action.CHANGE, "X-Auth", "ok", false, true, false));
+        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Key: k1\r\nX-Key: zz\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Key: k1\r\nX-Key: zz\r\n\r\n"));
+        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Key: k1\r\nX-Key: k2\r\nX-Auth: ok\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Key: k1\r\nX-Key: k2\r\n\r\n"));
+    }
+
     @Test
     void loggedValuesGoToTheCloseLine() throws Exception {
         StringBuilder logged = new StringBuilder();
