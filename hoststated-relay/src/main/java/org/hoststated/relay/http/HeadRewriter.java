@@ -317,12 +317,17 @@ final class HeadRewriter {
             v = n.value() == null ? "" : values.expand(n.value());
             if (n.type() == NodeType.QUERY || n.type() == NodeType.PATH) {
                 v = UriSyntax.queryText(v);
-            } else if (!ascii(v)) {
-                v = new String(v.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+            } else {
+                v = inUtf8(v);
             }
             expanded[rule] = v;
         }
         return v;
+    }
+
+    /** {@code s} as its UTF-8 bytes go out, one char per byte, as a head holds them. */
+    private static String inUtf8(String s) {
+        return ascii(s) ? s : new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
     }
 
     private static boolean ascii(String s) {
@@ -677,7 +682,9 @@ final class HeadRewriter {
                 }
             }
         }
-        String name = cookie ? n.key() : UriSyntax.queryName(n.key());
+        // A cookie name beyond ASCII goes out in UTF-8, as its value does (it went out in
+        // ISO-8859-1, probe Q).
+        String name = cookie ? inUtf8(n.key()) : UriSyntax.queryName(n.key());
         switch (n.action()) {
             case APPEND -> p.add(name, value(idx));
             case CHANGE -> {
@@ -732,7 +739,8 @@ final class HeadRewriter {
         switch (n.action()) {
             case APPEND -> {
                 if (at) {
-                    editQuery(q.isEmpty() ? value(idx) : q + "&" + value(idx));
+                    // After a query that ends in '&' (as after none) the value follows at once.
+                    editQuery(q.isEmpty() || q.endsWith("&") ? q + value(idx) : q + "&" + value(idx));
                 }
             }
             case CHANGE -> {

@@ -217,6 +217,19 @@ class HeadRewriterTest {
                 rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Key: k1\r\nX-Key: k2\r\n\r\n"));
     }
 
+    /**
+     * A path append after a query that ends in '&' adds no empty variable ({@code &&}), and a
+     * cookie name beyond ASCII goes out in UTF-8 as its value does (it went out in
+     * ISO-8859-1); probe Q.
+     */
+    @Test
+    void appendsWriteNoEmptyVariableAndCookieNamesInUtf8() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.PATH, Action.APPEND, "/b*", "y=2", false),
+                node(NodeType.COOKIE, Action.CHANGE, "c\u00fc", "\u00fc", false));
+        assertEquals("GET /b1?old=1&y=2 HTTP/1.1\r\nHost: a\r\nCookie: z=1; c\u00c3\u00bc=\u00c3\u00bc\r\n\r\n",
+                rewrite(r, "GET /b1?old=1& HTTP/1.1\r\nHost: a\r\nCookie: z=1\r\n\r\n"));
+    }
+
     @Test
     void loggedValuesGoToTheCloseLine() throws Exception {
         StringBuilder logged = new StringBuilder();
