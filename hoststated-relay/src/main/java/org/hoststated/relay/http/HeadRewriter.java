@@ -690,21 +690,28 @@ final class HeadRewriter {
             case CHANGE -> {
                 for (int i = 0; i < p.size(); i++) {
                     if (p.nameIs(i, n.key())) {
+                        String rest = p.splitOff(i);
                         p.set(i, value(idx));
+                        if (rest != null) {
+                            p.insertWhole(i + 1, rest);
+                        }
                     }
                 }
-                // The same pair as servers that split more finely read it, changed too.
-                if (p.editInside(n.key(), value(idx))) {
-                    any = true;
-                }
+                // The same pair as servers that split more finely read it, changed too; added
+                // all the same when no pair is named so, for servers that do not split so.
+                p.editInside(n.key(), value(idx));
                 if (!any) {
                     p.add(name, value(idx));
                 }
             }
             case REMOVE -> {
                 for (int i = p.size() - 1; i >= 0; i--) {
-                    if (p.nameIs(i, n.key())) {
+                    while (i < p.size() && p.nameIs(i, n.key())) {
+                        String rest = p.splitOff(i);
                         p.remove(i);
+                        if (rest != null) {
+                            p.insertWhole(i, rest);
+                        }
                     }
                 }
                 if (p.editInside(n.key(), null)) {

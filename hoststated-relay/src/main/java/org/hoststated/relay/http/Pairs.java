@@ -289,11 +289,43 @@ final class Pairs {
     private void replace(int i, String whole) {
         remove(i);
         if (!whole.isEmpty()) {
-            int eq = whole.indexOf('=');
-            String name = eq < 0 ? whole : whole.substring(0, eq);
-            String value = eq < 0 ? null : whole.substring(eq + 1);
-            insert(i, decode ? name : name.trim(), decode || value == null ? value : value.trim());
+            insertWhole(i, whole);
         }
+    }
+
+    /** Inserts {@code whole} ({@code name=value}, or a name alone) as pair i, read as {@link #replace} reads it. */
+    void insertWhole(int i, String whole) {
+        int eq = whole.indexOf('=');
+        String name = eq < 0 ? whole : whole.substring(0, eq);
+        String value = eq < 0 ? null : whole.substring(eq + 1);
+        insert(i, decode ? name : name.trim(), decode || value == null ? value : value.trim());
+    }
+
+    /**
+     * Cuts pair i, which a caller's rule names, where servers splitting more finely
+     * ({@link #editInside}) end it: the pair keeps its first such part, and the rest, the other
+     * variables or cookies those servers read in it, is returned ({@code keep=2} of
+     * {@code del=1;keep=2}), null when it holds none. A remove or change of the pair then
+     * leaves them to those servers: they went with it (probe Q).
+     */
+    String splitOff(int i) {
+        String v = values.get(i);
+        String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
+        if (decode ? whole.indexOf(';') < 0 : !splits(whole)) {
+            return null;
+        }
+        List<String> separators = new ArrayList<>();
+        List<String> inner = new ArrayList<>();
+        split(whole, separators, inner);
+        if (inner.size() < 2) {
+            return null;
+        }
+        StringBuilder rest = new StringBuilder(inner.get(1));
+        for (int k = 2; k < inner.size(); k++) {
+            rest.append(separators.get(k)).append(inner.get(k));
+        }
+        replace(i, inner.get(0));
+        return rest.length() == 0 ? null : rest.toString();
     }
 
     private static boolean splits(String s) {

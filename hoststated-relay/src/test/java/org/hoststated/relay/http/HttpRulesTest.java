@@ -376,6 +376,9 @@ class HttpRulesTest {
     /**
      * A remove takes a variable out of where servers that split at {@code ;} find it too, and a
      * change changes it there: {@code t=ok;drop=1} kept {@code drop} for Rack 2 and its kind.
+     * The variables behind one that a rule names stay for those servers ({@code drop=1;x=2}
+     * lost {@code x}), and a change adds the variable for the servers that do not split there
+     * when no pair has its name ({@code t=ok;q=5} is no {@code q} to PHP); probe Q.
      */
     @Test
     void queryVariablesHiddenBehindASemicolonAreRemovedAndChangedThereToo() throws Exception {
@@ -383,9 +386,11 @@ class HttpRulesTest {
                 HttpRelayFixture r = relay(b).node(REQ, NodeType.QUERY, Action.REMOVE, "drop", null)
                         .node(REQ, NodeType.QUERY, Action.CHANGE, "q", "new").start()) {
             String[][] cases = {
-                {"t=ok;drop=1;q=5", "t=ok;q=new"},
+                {"t=ok;drop=1;q=5", "t=ok;q=new&q=new"},
                 {"x;drop=1", "x&q=new"},
-                {"drop=1;x=2&y=3", "y=3&q=new"},
+                {"drop=1;x=2&y=3", "x=2&y=3&q=new"},
+                {"drop=1;drop=2;k=3", "k=3&q=new"},
+                {"q=1;keep=2&y=3", "q=new&keep=2&y=3"},
                 {"a=1;%64rop=2&b=3", "a=1&b=3&q=new"},
                 {"a=1;DROP=2&q=7", "a=1&q=new"},
                 {"a=b%3Bdrop=1", "a=b%3Bdrop=1&q=new"},
@@ -518,7 +523,9 @@ class HttpRulesTest {
     /**
      * A remove takes a cookie out of where Python's http.cookies finds it too (inside another
      * pair, after a comma or white space), and a change changes it there; a value with a comma
-     * or space and no such cookie stays as it came.
+     * or space and no such cookie stays as it came. The cookies behind one that a rule names
+     * stay for Python ({@code tok=1, keep=2} lost {@code keep}), and a change adds the cookie
+     * for the servers that split at ';' alone when no pair has its name; probe Q.
      */
     @Test
     void cookiesHiddenBehindACommaOrSpaceAreRemovedAndChangedThereToo() throws Exception {
@@ -529,7 +536,9 @@ class HttpRulesTest {
                 {"sid=ok; x=1, tok=evil", "sid=ok; x=1; uid=U"},
                 {"sid=ok; x=1 tok=evil, y=2", "sid=ok; x=1, y=2; uid=U"},
                 {"a b tok=evil; uid=7", "a b; uid=U"},
-                {"x=1, uid=7", "x=1, uid=U"},
+                {"x=1, uid=7", "x=1, uid=U; uid=U"},
+                {"tok=1, keep=2", "keep=2; uid=U"},
+                {"uid=1, keep=2", "uid=U; keep=2"},
                 {"list=a,b c; tok=x", "list=a,b c; uid=U"},
             };
             for (String[] c : cases) {
