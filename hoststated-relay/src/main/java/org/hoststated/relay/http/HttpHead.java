@@ -655,9 +655,10 @@ final class HttpHead {
     }
 
     /**
-     * Whether field's name reads as {@code lower} once each {@code _} in it is read as
-     * {@code -}, as CGI, PHP and WSGI servers read both (X_Forwarded_For and X-Forwarded-For
-     * are both HTTP_X_FORWARDED_FOR there), while having at least one {@code _} there.
+     * Whether field's name reads as {@code lower} once {@code _} and {@code -} are read as one,
+     * as CGI, PHP and WSGI servers read them (X_Forwarded_For and X-Forwarded-For are both
+     * HTTP_X_FORWARDED_FOR there), while not being {@code lower} itself: one of the two is
+     * where {@code lower} has the other at least once.
      */
     boolean nameLike(int field, byte[] lower) {
         return like(lineStart[field], nameEnd[field], lower);
@@ -667,11 +668,11 @@ final class HttpHead {
         if (to - from != lower.length) {
             return false;
         }
-        boolean underscore = false;
+        boolean swapped = false;
         for (int k = 0; k < lower.length; k++) {
             byte c = at(from + k);
-            if (c == '_' && lower[k] == '-') {
-                underscore = true;
+            if (c == '_' && lower[k] == '-' || c == '-' && lower[k] == '_') {
+                swapped = true;
                 continue;
             }
             if (c >= 'A' && c <= 'Z') {
@@ -681,7 +682,7 @@ final class HttpHead {
                 return false;
             }
         }
-        return underscore;
+        return swapped;
     }
 
     String value(int field) {

@@ -117,6 +117,21 @@ class HeadRewriterTest {
     }
 
     /**
+     * A header node named with {@code _} has the {@code -} spellings for lookalikes: CGI reads
+     * {@code X-Debug} as the {@code X_Debug} a filter refuses, and it passed (probe Q).
+     */
+    @Test
+    void hyphenLookalikesOfUnderscoreNamesAreDropped() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.FILTER, "X_Debug", "*", false),
+                node(NodeType.HEADER, Action.REMOVE, "X_Internal", null, false));
+        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Other: kept\r\n\r\n",
+                rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Debug: 1\r\nx-internal: s\r\nX_Internal: t\r\n"
+                        + "X-Other: kept\r\n\r\n"));
+        assertEquals(403, assertThrows(HttpException.class,
+                () -> rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nx_debug: 1\r\n\r\n")).status());
+    }
+
+    /**
      * What a query or path node writes into the target is escaped where a query cannot hold
      * it: a space would split the request line, a {@code #} end the target, and an
      * {@code é} went out as its ISO-8859-1 byte. Escapes and separators written in the
