@@ -101,6 +101,8 @@ final class ControlServer {
     private long queued;
     /** Clients closed for want of room, warned of at most once a minute. */
     private final ThrottledCount tooMany = new ThrottledCount();
+    /** The latest client closed for want of room, named by the warning; on the loop. */
+    private String tooManyLatest;
 
     ControlServer(EventLoop loop, Path path, Requests requests) {
         this.loop = loop;
@@ -161,14 +163,14 @@ final class ControlServer {
      */
     private static final class AcceptErrors extends ChannelInboundHandlerAdapter {
         private final ThrottledCount failed = new ThrottledCount();
+        /** The latest failure's text, named by the warning; on the loop. */
+        private String latest;
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            long n = failed.add();
-            if (n > 0) {
-                log.warn("control socket: cannot accept a client: {}{}", SystemError.text(cause),
-                        n == 1 ? "" : " (" + (n - 1) + " more failed accepts since the last warning)");
-            }
+            latest = SystemError.text(cause);
+            failed.add(ctx.channel().eventLoop(), n -> log.warn("control socket: cannot accept a client: {}{}", latest,
+                    n == 1 ? "" : " (" + n + " failed accepts since the last warning)"));
         }
     }
 
@@ -212,13 +214,10 @@ final class ControlServer {
      * wrote one warning per client past the limit.
      */
     private void tooMany(String closing) {
-        long n = tooMany.add();
-        if (n == 0) {
-            log.debug("control socket: too many clients; closing {}", closing);
-            return;
-        }
-        log.warn("control socket: too many clients; closing {}{}", closing,
-                n == 1 ? "" : " (" + (n - 1) + " more closed since the last warning)");
+        log.debug("control socket: too many clients; closing {}", closing);
+        tooManyLatest = closing;
+        tooMany.add(loop, n -> log.warn("control socket: too many clients; closed {}{}", tooManyLatest,
+                n == 1 ? "" : " (" + n + " closed since the last warning)"));
     }
 
     /**

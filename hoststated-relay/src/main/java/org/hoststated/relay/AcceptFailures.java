@@ -28,6 +28,8 @@ final class AcceptFailures extends ChannelInboundHandlerAdapter {
     private final ThrottledCount unwarned = new ThrottledCount();
     /** Failures since this listener started. */
     private long failures;
+    /** The latest failure's text, named by the warning; on the loop. */
+    private String latest;
     private boolean paused;
 
     AcceptFailures(String relayName) {
@@ -42,11 +44,9 @@ final class AcceptFailures extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         failures++;
-        long count = unwarned.add();
-        if (count > 0) {
-            log.warn("relay {}: cannot accept a client: {} ({} since the last warning); clients wait, "
-                    + "accepting again every {} ms", relayName, SystemError.text(cause), count, PAUSE_MS);
-        }
+        latest = SystemError.text(cause);
+        unwarned.add(ctx.channel().eventLoop(), count -> log.warn("relay {}: cannot accept a client: {} ({} since the "
+                + "last warning); clients wait, accepting again every {} ms", relayName, latest, count, PAUSE_MS));
         pause(ctx.channel());
     }
 

@@ -332,7 +332,8 @@ public final class SessionLimit {
         protected void initChannel(Channel ch) {
             Refusal refusal = admit(this);
             if (refusal != null) {
-                warnRefused(refusal);
+                (refusal == Refusal.BOUND ? refusedAtBound : refusedForShares).add(ch.eventLoop(),
+                        n -> warnRefused(refusal, n));
                 if (sessionPipeline instanceof OverLimit o) {
                     o.refuse(ch);
                 } else {
@@ -349,11 +350,7 @@ public final class SessionLimit {
             }
         }
 
-        private void warnRefused(Refusal why) {
-            long n = (why == Refusal.BOUND ? refusedAtBound : refusedForShares).add();
-            if (n <= 0) {
-                return;
-            }
+        private void warnRefused(Refusal why, long n) {
             String clients = n + (n == 1 ? " client " : " clients ")
                     + (sessionPipeline instanceof OverLimit o ? o.refusal() : OverLimit.CLOSED);
             if (why == Refusal.BOUND) {

@@ -1,30 +1,92 @@
 package org.hoststated.core.log;
 
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * Counts events of one kind (dropped answers, failed accepts, refused requests) and says when
  * to warn of them: at most once a minute, with the count since the last warning (the first is
  * warned of at once). A flood then costs one log line a minute, and an event that happens once
- * is still seen. Thread-safe: one that outlives a reload (a relay's dropped answers) may count
- * on two generations' loops.
+ * is still seen. What a minute held back is warned of when the minute is up ({@link #add(ScheduledExecutorService, LongConsumer)}),
+ * not at the next event, which may never come: a burst of 324 refused clients was logged as 1
+ * until another client was refused (probe R). Thread-safe: one that outlives a reload (a
+ * relay's dropped answers) may count on two generations' loops.
  */
 public final class ThrottledCount {
-    private static final long EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long MINUTE_NANOS = TimeUnit.MINUTES.toNanos(1);
 
+    private final long everyNanos;
     private long count;
-    private long lastWarning = System.nanoTime() - EVERY_NANOS;
+    private long lastWarning;
+    /** Whether a warning of the held-back count is scheduled. */
+    private boolean flushing;
+
+    public ThrottledCount() {
+        this(MINUTE_NANOS);
+    }
+
+    /** Warns at most once per {@code everyNanos} (tests). */
+    ThrottledCount(long everyNanos) {
+        this.everyNanos = everyNanos;
+        this.lastWarning = System.nanoTime() - everyNanos;
+    }
 
     /** Counts one; the count to warn with now, or 0 while the last warning is under a minute old. */
     public synchronized long add() {
         count++;
         long now = System.nanoTime();
-        if (now - lastWarning < EVERY_NANOS) {
+        if (now - lastWarning < everyNanos) {
             return 0;
         }
         lastWarning = now;
         long c = count;
         count = 0;
         return c;
+    }
+
+    /**
+     * Counts one as {@link #add} does and warns through {@code warn} with the count when it is
+     * due: now, or once the last warning is a minute old, on {@code timer}, unless an event
+     * then warns first. {@code warn} runs on the caller's thread or on the timer's.
+     */
+    public void add(ScheduledExecutorService timer, LongConsumer warn) {
+        long n = add();
+        if (n > 0) {
+            warn.accept(n);
+        } else {
+            later(timer, warn);
+        }
+    }
+
+    private void later(ScheduledExecutorService timer, LongConsumer warn) {
+        long delay;
+        synchronized (this) {
+            if (flushing) {
+                return;
+            }
+            flushing = true;
+            delay = Math.max(0, lastWarning + everyNanos - System.nanoTime());
+        }
+        try {
+            timer.schedule(() -> {
+                long n;
+                synchronized (this) {
+                    flushing = false;
+                    n = count;
+                    if (n == 0) {
+                        return;
+                    }
+                    count = 0;
+                    lastWarning = System.nanoTime();
+                }
+                warn.accept(n);
+            }, delay, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The loop is stopping: its process is going, and with it the count.
+            synchronized (this) {
+                flushing = false;
+            }
+        }
     }
 }

@@ -90,6 +90,8 @@ public final class DnsRelay {
     private UpstreamSocket current;
     private UpstreamSocket spare;
     private int waiting;
+    /** The latest answer dropped, "from: why", named by the warning of them; on the loop. */
+    private String latestDropped;
     private boolean upstreamWritten;
     private boolean stopped;
     /** Replaced by a reload: reads no more queries, closes its listener once none waits. */
@@ -194,13 +196,9 @@ public final class DnsRelay {
      * time. Each try was a warning: a line a second for as long as descriptors ran short.
      */
     private void openFailed(String why) {
-        long n = openFailures.add();
-        if (n > 0) {
-            log.warn("relay {}: cannot open a udp socket towards the backends: {} ({} since the last such warning)",
-                    relay.name(), why, n);
-        } else {
-            log.debug("relay {}: cannot open a udp socket towards the backends: {}", relay.name(), why);
-        }
+        log.debug("relay {}: cannot open a udp socket towards the backends: {}", relay.name(), why);
+        openFailures.add(loop, n -> log.warn("relay {}: cannot open a udp socket towards the backends: {} ({} since "
+                + "the last such warning)", relay.name(), why, n));
     }
 
     /** A new socket towards the backends; {@code bound} hears whether it could be bound. */
@@ -337,11 +335,8 @@ public final class DnsRelay {
      * waited and nothing of the many more that never left.
      */
     private void warnAtLimit() {
-        long n = droppedAtLimit.add();
-        if (n > 0) {
-            log.warn("relay {}: {} queries waiting, the relay's limit: new queries are dropped ({} since the last "
-                    + "such warning)", relay.name(), waiting, n);
-        }
+        droppedAtLimit.add(loop, n -> log.warn("relay {}: {} queries waiting, the relay's limit: new queries are "
+                + "dropped ({} since the last such warning)", relay.name(), maxWaiting, n));
     }
 
     /**
@@ -439,11 +434,9 @@ public final class DnsRelay {
      */
     private void answerDropped(InetSocketAddress from, String why) {
         log.debug("relay {}: answer from {} dropped: {}", relay.name(), SessionInfo.address(from), why);
-        long n = relay.counters().droppedAnswers().add();
-        if (n > 0) {
-            log.warn("relay {}: answer from {} dropped: {} ({} since the last such warning)", relay.name(),
-                    SessionInfo.address(from), why, n);
-        }
+        latestDropped = SessionInfo.address(from) + " dropped: " + why;
+        relay.counters().droppedAnswers().add(loop, n -> log.warn("relay {}: answer from {} ({} since the last such "
+                + "warning)", relay.name(), latestDropped, n));
     }
 
     private void expire(UpstreamSocket u, int id) {

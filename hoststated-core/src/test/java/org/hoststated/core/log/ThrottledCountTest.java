@@ -1,0 +1,37 @@
+package org.hoststated.core.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ThrottledCountTest {
+    /**
+     * A burst is warned of as its first event at once and the rest when the period is up, not
+     * at the next event, which may never come: 324 refused clients were logged as 1 (probe R).
+     */
+    @Test
+    void whatAPeriodHeldBackIsWarnedOfWhenItIsUp() throws Exception {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            ThrottledCount c = new ThrottledCount(TimeUnit.MILLISECONDS.toNanos(300));
+            List<Long> warned = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                c.add(timer, warned::add);
+            }
+            assertEquals(List.of(1L), warned);
+            Thread.sleep(600);
+            assertEquals(List.of(1L, 4L), warned);
+            Thread.sleep(400);
+            assertEquals(List.of(1L, 4L), warned, "nothing held back: no warning");
+            c.add(timer, warned::add);
+            assertEquals(List.of(1L, 4L, 1L), warned, "a period after the last warning: at once");
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+}
