@@ -1410,9 +1410,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 }
                 // Nor did the client take what it was sent (a pipelined response): the page would
                 // wait behind it, with no timer left to end a write that never completes. Reset.
+                // With the request sent, the relay had stopped reading the server for this client
+                // that took nothing: the client is what the session waited for, not the server
+                // (the line sent the operator to the server, probe R).
                 state = State.CLOSED;
                 closeServer();
-                RelaySession.setReason(client, answer.getMessage() + " (client reset: it took nothing)");
+                RelaySession.setReason(client, requestDone
+                        ? "session timeout: the client took nothing of what it was sent (client reset)"
+                        : answer.getMessage() + " (client reset: it took nothing)");
             }
         }
         if (state == State.CLOSED && !took) {

@@ -1349,6 +1349,37 @@ class HttpPeerTest {
     }
 
     /**
+     * A client that pipelines requests and reads none of the answers is what its session waits
+     * for once the relay stops reading the server for it: the timeout says so, where it said
+     * "waiting for the server" (probe R).
+     */
+    @Test
+    void aPipeliningClientThatTakesNothingIsNamedAtTheTimeout() throws Exception {
+        byte[] body = new byte[100_000];
+        RawBackend.Script answers = (b, in, out) -> {
+            while (true) {
+                RawBackend.head(in);
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n");
+                out.write(body);
+                out.flush();
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, answers);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).timeout(2).start();
+                Socket c = new Socket()) {
+            c.setReceiveBufferSize(4096);
+            c.connect(r.address, 5000);
+            c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".repeat(100)
+                    .getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            io.netty.channel.Channel session = awaitOnlySession(r);
+            assertTrue(session.closeFuture().await(10_000), "the session outlived 10 s");
+            assertEquals("session timeout: the client took nothing of what it was sent (client reset)",
+                    RelaySession.reason(session));
+        }
+    }
+
+    /**
      * A response that only the server's close ends, whole in the relay but not yet taken by a
      * client that stopped reading (its tail queued in the relay): when the session times out,
      * the client is reset. It was closed with a FIN after what its kernel held, the relay's
