@@ -102,6 +102,11 @@ final class ControlClient implements Closeable {
         if (Files.exists(p) && !isSocket(p)) {
             return "not a socket";
         }
+        Path dir = p.toAbsolutePath().getParent();
+        if (dir != null && Files.notExists(dir)) {
+            // A mistyped path, likelier than a daemon that is not running (probe R).
+            return "no such directory: " + dir;
+        }
         if (Files.notExists(p) || msg.contains("Connection refused")) {
             return "daemon not running?";
         }

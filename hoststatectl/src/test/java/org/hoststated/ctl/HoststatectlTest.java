@@ -460,6 +460,15 @@ class HoststatectlTest {
                 run("-s", path, "show", "summary"));
     }
 
+    /** A socket in a directory that does not exist is a mistyped path before a stopped daemon (probe R). */
+    @Test
+    void aSocketInADirectoryThatDoesNotExist() {
+        Path missing = dir.resolve("nodir");
+        String path = missing.resolve("hoststated.sock").toString();
+        assertEquals(new Run(1, "", "hoststatectl: cannot connect to " + path + ": no such directory: " + missing + "\n"),
+                run("-s", path, "show", "summary"));
+    }
+
     @Test
     void staleSocketFileMeansDaemonNotRunning() throws Exception {
         // A socket file left behind by a daemon that died: bound once, nobody listening now.
