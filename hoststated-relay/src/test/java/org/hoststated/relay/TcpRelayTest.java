@@ -715,6 +715,40 @@ abstract class TcpRelayTest {
     }
 
     /**
+     * A connect that {@code retry} tries again on the same host is named in the close line:
+     * a session of three refused connects and one of a single one read alike (probe R).
+     */
+    @Test
+    void aRetriedConnectIsNamedInTheCloseLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        try (TestSyslog log = new TestSyslog(tmp, true)) {
+            org.hoststated.core.posix.UnixDatagramSocket syslogd = log.socket;
+            InetSocketAddress refusing = refusingAddress();
+            List<TargetHost> hosts = List.of(RelayFixture.host(1, refusing, 2));
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts));
+                    Socket c = r.connect()) {
+                c.setSoTimeout(10_000);
+                assertEquals(-1, c.getInputStream().read());
+            }
+            byte[] buf = new byte[9000];
+            String line = CompletableFuture.supplyAsync(() -> {
+                try {
+                    for (;;) {
+                        String l = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
+                        if (l.contains(" active), ")) {
+                            return l;
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }).get(10, TimeUnit.SECONDS);
+            assertTrue(line.endsWith("connect to h1:" + refusing.getPort() + ": Connection refused [retried: h1:"
+                    + refusing.getPort() + ": Connection refused]"), line);
+        }
+    }
+
+    /**
      * A session's close line gives the time it lasted and the bytes relayed each way: the
      * backend's greeting and echo to the client, the payload to the server; behind TLS the
      * plaintext, not the records. They come before the reason, at a fixed place of the line;

@@ -210,6 +210,8 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(), why, next);
             if (!next.equals(host)) {
                 session.movedOff(why);
+            } else {
+                session.retried(why);
             }
             host = next;
             connect();

@@ -195,6 +195,15 @@ public final class SessionInfo {
     }
 
     /**
+     * A failed connect tried again on the same host ({@code retry}): a {@code [retried: what]}
+     * pair, once per distinct {@code what}, so that the close line tells a retried connect from
+     * a single one (probe R). Call on the session's worker loop.
+     */
+    public void retried(String what) {
+        logValue("retried", what);
+    }
+
+    /**
      * Whether the pair appended from {@code start} on is one of the pairs already in the line
      * (compared pair by pair: a value's escaped text may hold what looks like another pair),
      * and if not, records where it starts.

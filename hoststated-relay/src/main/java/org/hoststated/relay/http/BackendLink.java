@@ -387,6 +387,8 @@ final class BackendLink {
             log.debug("relay {}: connect to {}, retrying with {}", relay.name(), why, next);
             if (!next.equals(host)) {
                 session.movedOff(why);
+            } else {
+                session.retried(why);
             }
             host = next;
             HttpBackendHandler old = handler;

@@ -496,6 +496,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         session.movedOff(what);
     }
 
+    /** A failed connect is tried again on the same host; the close line says so ({@link SessionInfo#retried}). */
+    void retried(String what) {
+        session.retried(what);
+    }
+
     /** The backend connection is up: reading may start on both sides. */
     void backendConnected() {
         clientWritabilityToServer();
