@@ -234,7 +234,8 @@ public final class Pfe extends Engine {
         List<ControlCommands.Notice> notices = new ArrayList<>();
         state.restore(set.text(), set.generation(), notices);
         if (!notices.isEmpty()) {
-            log.info("what hoststatectl changed before pfe restarted is changed again ({} notices to the engines)", notices.size());
+            log.info("what hoststatectl changed before pfe restarted is changed again ({} notice{} to the engines)",
+                    notices.size(), notices.size() == 1 ? "" : "s");
             notifyPeers(notices);
             scheduleL3();
         }

@@ -802,6 +802,16 @@ public final class RelayEngine extends Engine {
             log.warn("host status for unknown host {}", st.hostId());
             return;
         }
+        HostState known = hostStates.get(st.hostId());
+        if (st.state() == HostState.UNKNOWN && st.checkCount() == 0
+                && (known == HostState.UP || known == HostState.DOWN)) {
+            // No verdict yet, not a verdict: pfe and hce restarted together know nothing of the
+            // hosts until hce's first round, and every relay answered 503 meanwhile, its hosts
+            // all up (probe P). The last verdict stands until a new one comes, as pfe keeps it
+            // for a restarted hce; a host or table the operator disables is forgotten here.
+            log.debug("host {}: no verdict after an engine restart, keeping {}", st.hostId(), known);
+            return;
+        }
         if (hostStates.put(st.hostId(), st.state()) != st.state()) {
             ready = null;
             refreshHosts();

@@ -90,6 +90,43 @@ class HceRestartIT {
         }
     }
 
+    /**
+     * pfe and hce killed together know nothing of the hosts until the new hce's first round:
+     * the relay engine keeps the last verdicts meanwhile. It took pfe's "unknown" for one, and
+     * every relay answered its clients with nothing for up to 1.6 s, its hosts all up (probe P).
+     */
+    @Test
+    void aRelayKeepsItsHostsWhenPfeAndHceRestartTogether(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        java.net.InetSocketAddress relay = new java.net.InetSocketAddress(NET + ".2", CtlIT.freePort(NET + ".2"));
+        try (Backend one = new Backend("one", STAYS_UP, 0); Daemon d = new Daemon(dir)) {
+            d.writeConfig(d.globals() + "interval 2\ntimeout 1000\n"
+                    + "table web {\n  real port " + one.address.getPort() + "\n  check tcp\n  host " + STAYS_UP + "\n}\n"
+                    + "relay www {\n  listen on " + relay.getHostString() + " port " + relay.getPort()
+                    + "\n  table web\n}\n");
+            d.start();
+            d.awaitLogged("relay www serves", WAIT, () -> "one".equals(Daemon.fetch(relay)));
+            long hce = d.child(TITLE).orElseThrow();
+            long pfe = d.child("hoststated: pf engine").orElseThrow();
+            new ProcessBuilder("kill", "-KILL", Long.toString(hce), Long.toString(pfe)).start().waitFor();
+            int fetched = 0;
+            List<String> failed = new java.util.ArrayList<>();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            // Until the new hce has checked the host: its verdict ends the time without one.
+            while (!(d.child(TITLE).filter(p -> p != hce).isPresent() && checks(d, STAYS_UP) >= 1 && fetched > 50)) {
+                String got = Daemon.fetch(relay);
+                fetched++;
+                if (!"one".equals(got)) {
+                    failed.add(got);
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("the new engines did not check the host\n" + d.logText());
+                }
+            }
+            assertEquals(List.of(), failed, fetched + " fetched\n" + d.logText());
+        }
+    }
+
     /** The state column of {@code host}'s row of {@code show summary}, or "". */
     private static String state(String summary, String host) {
         for (String line : summary.split("\n")) {
