@@ -28,7 +28,7 @@ public final class ImsgDecoder extends MessageToMessageDecoder<ByteBuf> {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
-        if (!ctx.channel().isActive()) {
+        if (!ctx.channel().isActive() || errors.answered()) {
             return;
         }
         try {

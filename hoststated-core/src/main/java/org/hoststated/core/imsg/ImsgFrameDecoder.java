@@ -29,6 +29,12 @@ public final class ImsgFrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (errors.answered()) {
+            // Read and dropped until the channel closes: unread bytes would make its close a
+            // reset, which the peer could read before the answer.
+            in.skipBytes(in.readableBytes());
+            return;
+        }
         if (in.readableBytes() < 6) {
             return;
         }

@@ -205,9 +205,12 @@ class CtlIT {
         byte[] random = new byte[4096];
         new Random(7).nextBytes(random);
         assertClosedAfter(random);
-        assertClosedAfter(header(0x7fffffff, 20));                     // oversize length
+        // A request that is none is answered with why (probe R: closed without a word).
+        String answer = assertClosedAfter(header(0x7fffffff, 20));     // oversize length
+        assertTrue(answer.contains("bad request: "), answer);
         assertClosedAfter(header(4, 20));                              // length below the header
-        assertClosedAfter(header(16, 999));                            // unknown type
+        answer = assertClosedAfter(header(16, 999));                   // unknown type
+        assertTrue(answer.contains("bad request: "), answer);
         assertClosedAfter(header(16, 46));                             // HOST_STATUS: not a client's to send
         assertClosedAfter(concat(header(20, 21), new byte[4]));        // CTL_POLL with a payload
         assertClosedAfter(concat(header(40, 18), new byte[24]));       // CTL_HOST_DISABLE, garbage id
@@ -418,10 +421,15 @@ class CtlIT {
     }
 
     /** Sends {@code bytes} and expects the daemon to close the connection (EOF or reset). */
-    private static void assertClosedAfter(byte[] bytes) throws Exception {
+    /**
+     * Sends {@code bytes} and reads until the daemon closes the connection; what it answered,
+     * as ISO-8859-1 text (a reset ends it too).
+     */
+    private static String assertClosedAfter(byte[] bytes) throws Exception {
         try (SocketChannel c = open()) {
             c.write(ByteBuffer.wrap(bytes));
             ByteBuffer b = ByteBuffer.allocate(1 << 16);
+            StringBuilder got = new StringBuilder();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             c.configureBlocking(false);
             while (System.nanoTime() < deadline) {
@@ -429,11 +437,12 @@ class CtlIT {
                 try {
                     n = c.read(b.clear());
                 } catch (IOException e) {
-                    return; // reset by the daemon
+                    return got.toString(); // reset by the daemon
                 }
                 if (n < 0) {
-                    return;
+                    return got.toString();
                 }
+                got.append(new String(b.array(), 0, n, java.nio.charset.StandardCharsets.ISO_8859_1));
                 Thread.sleep(20);
             }
             throw new AssertionError("daemon kept a hostile connection open");
