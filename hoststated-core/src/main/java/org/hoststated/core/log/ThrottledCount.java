@@ -8,9 +8,10 @@ import java.util.function.LongConsumer;
  * Counts events of one kind (dropped answers, failed accepts, refused requests) and says when
  * to warn of them: at most once a minute, with the count since the last warning (the first is
  * warned of at once). A flood then costs one log line a minute, and an event that happens once
- * is still seen. What a minute held back is warned of when the minute is up ({@link #add(ScheduledExecutorService, LongConsumer)}),
- * not at the next event, which may never come: a burst of 324 refused clients was logged as 1
- * until another client was refused (probe R). Thread-safe: one that outlives a reload (a
+ * is still seen. What a minute held back is warned of when the minute is up
+ * ({@link #add(ScheduledExecutorService, LongConsumer)}), not at the next event, which may
+ * never come: a burst of 324 refused clients was logged as 1 until another client was refused
+ * (probe R). Thread-safe: one that outlives a reload (a
  * relay's dropped answers) may count on two generations' loops.
  */
 public final class ThrottledCount {

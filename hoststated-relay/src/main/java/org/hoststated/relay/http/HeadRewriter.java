@@ -545,7 +545,7 @@ final class HeadRewriter {
      * around it trimmed and empty ones skipped, with at least one that is not empty; a value
      * without such a comma is matched whole.
      */
-    static boolean everyElementMatches(String pattern, String v) {
+    private static boolean everyElementMatches(String pattern, String v) {
         boolean any = false;
         boolean quoted = false;
         int from = 0;
