@@ -266,6 +266,14 @@ final class ProtocolParser {
         } else if (node.removesHost()) {
             ctx.diag.warning(a, "remove on " + key + ": servers refuse an HTTP/1.1 request without Host (400)");
         }
+        if (type == NodeType.HEADER && key.indexOf('_') >= 0 && key.indexOf('$') < 0) {
+            // CGI, PHP and WSGI read X-Debug and X_Debug as one variable: the action sees only
+            // the '_' spelling. Matching the '-' one too was tried and not kept: an action on
+            // Content_Length then took the request's real Content-Length away (probe V).
+            ctx.diag.warning(a, a.text() + " on " + key + ": a header name with '_'; the action does not see the"
+                    + " client's " + key.replace('_', '-') + ", which servers that pass headers on as variables"
+                    + " (CGI, PHP, WSGI) read as the same one");
+        }
         Direction d = dir;
         if (marked && p.nodes.stream().noneMatch(o -> o.dir() == d && o.mark())) {
             // Actions run in the order written and a mark is the message's: the original, which

@@ -491,6 +491,22 @@ class ConfigTest {
                 + " with mark comes before it in the response actions]", r.warnings().toString());
     }
 
+    /**
+     * A header action on a name with '_' does not see the client's '-' spelling, which CGI
+     * reads as the same variable: -n says so (probe Q). Matching it was tried and not kept:
+     * an action on Content_Length took the request's real Content-Length away (probe V).
+     */
+    @Test
+    void aHeaderNameWithAnUnderscoreIsWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " header filter \"*\" from \"X_Debug\"\n header remove \"X-Other\"\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:12: filter on X_Debug: a header name with '_'; the action does not see the client's"
+                + " X-Debug, which servers that pass headers on as variables (CGI, PHP, WSGI) read as the same one]",
+                r.warnings().toString());
+    }
+
     /** The host is chosen by the request: a response's hash feeds nothing, -n says so. */
     @Test
     void aResponseHashIsIgnoredWithAWarning() {

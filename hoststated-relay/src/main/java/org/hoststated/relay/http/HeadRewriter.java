@@ -49,7 +49,7 @@ import org.hoststated.relay.lb.Hash32;
  * <p>Before any node runs, a head with hop-by-hop fields loses them (RFC 9110 7.6.1, see
  * {@link HopByHopFields}), so no node sees them and the next hop does not get them, and a
  * request loses fields named as a header node's name, Content-Length or Transfer-Encoding
- * with {@code _} for {@code -}, or {@code -} for a node's {@code _} ({@link #dropLookalikes}). For
+ * with {@code _} for {@code -} ({@link #dropLookalikes}). For
  * {@code OPTIONS *} (asterisk-form) there is no path and no query: {@code path} and
  * {@code query} nodes change nothing, {@code filter} does not match, {@code expect} refuses.
  *
@@ -104,8 +104,6 @@ final class HeadRewriter {
     private boolean cookiesChanged;
     private int hash;
     private final Composer composer = new Composer();
-    /** Whether a header node's name has {@code _}: fields with {@code -} there are its lookalikes. */
-    private final boolean underscoreKeys;
 
     HeadRewriter(List<HttpRules.Rule> rules, SessionValues values, boolean request) {
         this.rules = rules;
@@ -113,8 +111,6 @@ final class HeadRewriter {
         this.request = request;
         this.expanded = new String[rules.size()];
         this.interimRemoves = rules.stream().filter(HeadRewriter::interimRemove).toList();
-        this.underscoreKeys = rules.stream().anyMatch(r -> r.node().type() == NodeType.HEADER
-                && r.node().key().indexOf('_') >= 0);
     }
 
     /** A header {@code remove} that no mark conditions, the one action an interim response gets. */
@@ -138,7 +134,7 @@ final class HeadRewriter {
      */
     void apply(HttpHead head, int hashInit) throws HttpException {
         begin(head, hashInit);
-        if (request && (head.underscoreNames || underscoreKeys)) {
+        if (request && head.underscoreNames) {
             dropLookalikes();
         }
         for (int i = 0; i < rules.size(); i++) {
@@ -274,11 +270,10 @@ final class HeadRewriter {
 
     /**
      * Drops request fields whose names a header node names with {@code -} where they have
-     * {@code _} ({@code X_Forwarded_For} for {@code X-Forwarded-For}), or the other way round
-     * ({@code X-Debug} for a node on {@code X_Debug}, probe Q): servers that read both
+     * {@code _} ({@code X_Forwarded_For} for {@code X-Forwarded-For}): servers that read both
      * as one variable would otherwise take the client's field for the one a node added,
-     * changed, removed or checked (nginx drops fields with {@code _} by default, Apache httpd
-     * those it passes to CGI). {@code Content_Length} and {@code Transfer_Encoding} go whatever the
+     * changed, removed or checked (nginx drops all such fields by default, Apache httpd those
+     * it passes to CGI). {@code Content_Length} and {@code Transfer_Encoding} go whatever the
      * nodes: such a server could frame the body by them, not by the fields the relay framed it
      * by, and read what follows as a request that met no rule.
      */

@@ -655,10 +655,9 @@ final class HttpHead {
     }
 
     /**
-     * Whether field's name reads as {@code lower} once {@code _} and {@code -} are read as one,
-     * as CGI, PHP and WSGI servers read them (X_Forwarded_For and X-Forwarded-For are both
-     * HTTP_X_FORWARDED_FOR there), while not being {@code lower} itself: one of the two is
-     * where {@code lower} has the other at least once.
+     * Whether field's name reads as {@code lower} once each {@code _} in it is read as
+     * {@code -}, as CGI, PHP and WSGI servers read both (X_Forwarded_For and X-Forwarded-For
+     * are both HTTP_X_FORWARDED_FOR there), while having at least one {@code _} there.
      */
     boolean nameLike(int field, byte[] lower) {
         return like(lineStart[field], nameEnd[field], lower);
@@ -668,11 +667,11 @@ final class HttpHead {
         if (to - from != lower.length) {
             return false;
         }
-        boolean swapped = false;
+        boolean underscore = false;
         for (int k = 0; k < lower.length; k++) {
             byte c = at(from + k);
-            if (c == '_' && lower[k] == '-' || c == '-' && lower[k] == '_') {
-                swapped = true;
+            if (c == '_' && lower[k] == '-') {
+                underscore = true;
                 continue;
             }
             if (c >= 'A' && c <= 'Z') {
@@ -682,7 +681,7 @@ final class HttpHead {
                 return false;
             }
         }
-        return swapped;
+        return underscore;
     }
 
     String value(int field) {

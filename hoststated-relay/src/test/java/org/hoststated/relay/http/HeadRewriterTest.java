@@ -117,21 +117,6 @@ class HeadRewriterTest {
     }
 
     /**
-     * A header node named with {@code _} has the {@code -} spellings for lookalikes: CGI reads
-     * {@code X-Debug} as the {@code X_Debug} a filter refuses, and it passed (probe Q).
-     */
-    @Test
-    void hyphenLookalikesOfUnderscoreNamesAreDropped() throws Exception {
-        HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.FILTER, "X_Debug", "*", false),
-                node(NodeType.HEADER, Action.REMOVE, "X_Internal", null, false));
-        assertEquals("GET / HTTP/1.1\r\nHost: a\r\nX-Other: kept\r\n\r\n",
-                rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Debug: 1\r\nx-internal: s\r\nX_Internal: t\r\n"
-                        + "X-Other: kept\r\n\r\n"));
-        assertEquals(403, assertThrows(HttpException.class,
-                () -> rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nx_debug: 1\r\n\r\n")).status());
-    }
-
-    /**
      * What a query or path node writes into the target is escaped where a query cannot hold
      * it: a space would split the request line, a {@code #} end the target, and an
      * {@code é} went out as its ISO-8859-1 byte. Escapes and separators written in the
@@ -243,6 +228,19 @@ class HeadRewriterTest {
                 node(NodeType.COOKIE, Action.CHANGE, "c\u00fc", "\u00fc", false));
         assertEquals("GET /b1?old=1&y=2 HTTP/1.1\r\nHost: a\r\nCookie: z=1; c\u00c3\u00bc=\u00c3\u00bc\r\n\r\n",
                 rewrite(r, "GET /b1?old=1& HTTP/1.1\r\nHost: a\r\nCookie: z=1\r\n\r\n"));
+    }
+
+    /**
+     * An action on a name with '_' leaves the fields of the '-' spelling alone: one on
+     * Content_Length took the request's real Content-Length away, and the body went on to the
+     * server as a request that met no rule (probe V, a fix of probe Q's F4 not kept).
+     */
+    @Test
+    void anActionOnAnUnderscoreNameLeavesTheFramingFieldsAlone() throws Exception {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.FILTER, "Content_Length", "x", false),
+                node(NodeType.HEADER, Action.LOG, "Transfer_Encoding", null, false));
+        String head = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n";
+        assertEquals(head, rewrite(r, head));
     }
 
     @Test
