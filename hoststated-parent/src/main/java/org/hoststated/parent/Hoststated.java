@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.hoststated.core.config.ConfigLoader;
 import org.hoststated.core.config.Diagnostic;
 import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.log.ThrottledCount;
 import org.hoststated.core.proc.ChannelIdSeed;
 import org.hoststated.core.posix.Privileges;
 import picocli.CommandLine;
@@ -66,6 +67,7 @@ public final class Hoststated implements Callable<Integer> {
         Daemonizer.rememberArguments(args);
         ChannelIdSeed.install();
         int status = commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+        ThrottledCount.flushPending(); // counts whose minute the stop cut short
         LogConfig.flush(); // what a syslog daemon that is behind has not taken yet
         System.exit(status);
     }

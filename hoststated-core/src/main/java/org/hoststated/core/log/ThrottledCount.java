@@ -1,5 +1,8 @@
 package org.hoststated.core.log;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -16,6 +19,11 @@ import java.util.function.LongConsumer;
  */
 public final class ThrottledCount {
     private static final long MINUTE_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** The counts held back and their warnings, for {@link #flushPending} at a process's end. */
+    private static final Set<Pending> PENDING = ConcurrentHashMap.newKeySet();
+
+    private record Pending(ThrottledCount count, LongConsumer warn) {
+    }
 
     private final long everyNanos;
     private long count;
@@ -69,25 +77,42 @@ public final class ThrottledCount {
             flushing = true;
             delay = Math.max(0, lastWarning + everyNanos - System.nanoTime());
         }
+        Pending p = new Pending(this, warn);
+        PENDING.add(p);
         try {
-            timer.schedule(() -> {
-                long n;
-                synchronized (this) {
-                    flushing = false;
-                    n = count;
-                    if (n == 0) {
-                        return;
-                    }
-                    count = 0;
-                    lastWarning = System.nanoTime();
-                }
-                warn.accept(n);
-            }, delay, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The loop is stopping: its process is going, and with it the count.
-            synchronized (this) {
-                flushing = false;
+            timer.schedule(() -> flush(p), delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // The loop is stopping: the process's end flushes it (flushPending).
+        }
+    }
+
+    /** Warns of what {@code p} held back, if it still does; once. */
+    private static void flush(Pending p) {
+        if (!PENDING.remove(p)) {
+            return;
+        }
+        ThrottledCount c = p.count();
+        long n;
+        synchronized (c) {
+            c.flushing = false;
+            n = c.count;
+            if (n == 0) {
+                return;
             }
+            c.count = 0;
+            c.lastWarning = System.nanoTime();
+        }
+        p.warn().accept(n);
+    }
+
+    /**
+     * Warns now of every count held back in this process: called as an engine or the daemon
+     * stops, whose timers go with it, so that a burst refused in its last minute is still
+     * counted (probe V).
+     */
+    public static void flushPending() {
+        for (Pending p : PENDING.toArray(new Pending[0])) {
+            flush(p);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.ByteBuffer;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.log.ThrottledCount;
 import org.hoststated.core.msg.MalformedMessageException;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.posix.FdPassing;
@@ -122,6 +123,7 @@ public final class EngineMain {
         } catch (RuntimeException e) {
             log.warn("shutdown: {}", e.getMessage());
         }
+        ThrottledCount.flushPending();
         LogConfig.flush();
         // Runtime.halt: the event loop thread calls this, and a normal exit would wait on it.
         Runtime.getRuntime().halt(status);

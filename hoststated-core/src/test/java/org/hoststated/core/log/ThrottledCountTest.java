@@ -34,4 +34,23 @@ class ThrottledCountTest {
             timer.shutdownNow();
         }
     }
+
+    /** What a period held back is warned of when the process stops before the period is up (probe V). */
+    @Test
+    void aStopWarnsOfWhatIsHeldBack() throws Exception {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            ThrottledCount c = new ThrottledCount(TimeUnit.MINUTES.toNanos(1));
+            List<Long> warned = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                c.add(timer, warned::add);
+            }
+            ThrottledCount.flushPending();
+            assertEquals(List.of(1L, 2L), warned);
+            ThrottledCount.flushPending();
+            assertEquals(List.of(1L, 2L), warned, "flushed once");
+        } finally {
+            timer.shutdownNow();
+        }
+    }
 }
