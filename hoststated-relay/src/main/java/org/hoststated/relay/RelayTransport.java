@@ -129,14 +129,6 @@ public abstract class RelayTransport {
         static final IoUringTransport WITH_RING = new IoUringTransport(true);
         static final IoUringTransport WITHOUT_RING = new IoUringTransport(false);
 
-        /**
-         * Completions a loop's ring holds (Netty's default 4096): thousands of sessions closed
-         * at once (a reload ending idle keep-alive connections) complete a cancel and a close
-         * each, and overflowed Netty's queue, which the kernel keeps, with a warning for the
-         * operator to enlarge what no setting reaches (probe R). 32768 entries: 512 KiB a loop.
-         */
-        private static final int COMPLETIONS = 32768;
-
         /** Whether channels receive into the loop's {@link ReceiveRing}s. */
         private final boolean ring;
 
@@ -151,11 +143,11 @@ public abstract class RelayTransport {
 
         @Override
         public IoHandlerFactory ioHandlerFactory(int loops) {
-            IoUringIoHandlerConfig config = new IoUringIoHandlerConfig().setCqSize(COMPLETIONS);
-            if (ring) {
-                config.setBufferRingConfig(ReceiveRing.MESSAGES.config(loops), ReceiveRing.STREAMS.config(loops));
+            if (!ring) {
+                return ShutdownCloses.wrapRing(IoUringIoHandler.newFactory());
             }
-            return ShutdownCloses.wrapRing(IoUringIoHandler.newFactory(config));
+            return ShutdownCloses.wrapRing(IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(
+                    ReceiveRing.MESSAGES.config(loops), ReceiveRing.STREAMS.config(loops))));
         }
 
         @Override
