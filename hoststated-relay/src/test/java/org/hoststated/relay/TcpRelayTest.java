@@ -695,19 +695,7 @@ abstract class TcpRelayTest {
                     c.setSoTimeout(10_000);
                     assertEquals("a", readLine(c.getInputStream()));
                 }
-                byte[] buf = new byte[9000];
-                String line = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        for (;;) {
-                            String l = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
-                            if (l.contains(" active), ")) {
-                                return l;
-                            }
-                        }
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                }).get(10, TimeUnit.SECONDS);
+                String line = closeLine(syslogd);
                 assertTrue(line.contains(" -> 127.0.0.1:" + a.port() + ", "), line);
                 assertTrue(line.endsWith(" [moved off: h1:" + refusing.getPort() + ": Connection refused]"), line);
             }
@@ -730,19 +718,7 @@ abstract class TcpRelayTest {
                 c.setSoTimeout(10_000);
                 assertEquals(-1, c.getInputStream().read());
             }
-            byte[] buf = new byte[9000];
-            String line = CompletableFuture.supplyAsync(() -> {
-                try {
-                    for (;;) {
-                        String l = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
-                        if (l.contains(" active), ")) {
-                            return l;
-                        }
-                    }
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            }).get(10, TimeUnit.SECONDS);
+            String line = closeLine(syslogd);
             assertTrue(line.endsWith("connect to h1:" + refusing.getPort() + ": Connection refused [retried: h1:"
                     + refusing.getPort() + ": Connection refused]"), line);
         }
