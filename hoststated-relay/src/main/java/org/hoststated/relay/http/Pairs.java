@@ -158,8 +158,7 @@ final class Pairs {
     List<String[]> splitCookies() {
         List<String[]> out = null;
         for (int i = 0; i < names.size(); i++) {
-            String v = values.get(i);
-            String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
+            String whole = whole(i);
             if (!splits(whole)) {
                 continue;
             }
@@ -185,8 +184,7 @@ final class Pairs {
     List<String[]> splitQuery() {
         List<String[]> out = null;
         for (int i = 0; i < names.size(); i++) {
-            String v = values.get(i);
-            String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
+            String whole = whole(i);
             if (whole.indexOf(';') < 0) {
                 continue;
             }
@@ -215,9 +213,8 @@ final class Pairs {
     boolean editInside(String key, String value) {
         boolean found = false;
         for (int i = names.size() - 1; i >= 0; i--) {
-            String v = values.get(i);
-            String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
-            if ((decode ? whole.indexOf(';') < 0 : !splits(whole)) || nameIs(i, key)) {
+            String whole = whole(i);
+            if (!splitsFiner(whole) || nameIs(i, key)) {
                 continue; // a pair of that name itself is the caller's
             }
             // The pairs inside, each with the separator before it; a removed one takes that along.
@@ -309,9 +306,8 @@ final class Pairs {
      * leaves them to those servers: they went with it (probe Q).
      */
     String splitOff(int i) {
-        String v = values.get(i);
-        String whole = v == null ? names.get(i) : names.get(i) + "=" + v;
-        if (decode ? whole.indexOf(';') < 0 : !splits(whole)) {
+        String whole = whole(i);
+        if (!splitsFiner(whole)) {
             return null;
         }
         List<String> separators = new ArrayList<>();
@@ -326,6 +322,17 @@ final class Pairs {
         }
         replace(i, inner.get(0));
         return rest.length() == 0 ? null : rest.toString();
+    }
+
+    /** Pair i as received: {@code name=value}, or its name alone. */
+    private String whole(int i) {
+        String v = values.get(i);
+        return v == null ? names.get(i) : names.get(i) + "=" + v;
+    }
+
+    /** Whether {@code whole} holds more pairs for servers that split more finely ({@link #editInside}). */
+    private boolean splitsFiner(String whole) {
+        return decode ? whole.indexOf(';') >= 0 : splits(whole);
     }
 
     private static boolean splits(String s) {

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.core.log.ThrottledCount;
 import org.hoststated.core.msg.CtlSession;
@@ -90,8 +91,12 @@ public final class DnsRelay {
     private UpstreamSocket current;
     private UpstreamSocket spare;
     private int waiting;
-    /** The latest answer dropped, "from: why", named by the warning of them; on the loop. */
-    private String latestDropped;
+    /** The latest answer dropped, its sender and why, named by the warning of them; on the loop. */
+    private InetSocketAddress latestDroppedFrom;
+    private String latestDroppedWhy;
+    /** The two warnings of floods (dropped at the limit, stray answers): made once, not per datagram. */
+    private final LongConsumer warnAtLimit;
+    private final LongConsumer warnDropped;
     private boolean upstreamWritten;
     private boolean stopped;
     /** Replaced by a reload: reads no more queries, closes its listener once none waits. */
@@ -128,6 +133,10 @@ public final class DnsRelay {
         this.waitMs = t > 0 ? Math.min(MAX_WAIT_MS, t * 1000L) : MAX_WAIT_MS;
         this.rotateAfter = rotateAfter;
         this.maxWaiting = maxWaiting;
+        this.warnAtLimit = n -> log.warn("relay {}: {} queries waiting, the relay's limit: new queries are dropped ({} "
+                + "since the last such warning)", relay.name(), maxWaiting, n);
+        this.warnDropped = n -> log.warn("relay {}: answer from {} dropped: {} ({} since the last such warning)",
+                relay.name(), SessionInfo.address(latestDroppedFrom), latestDroppedWhy, n);
     }
 
     /**
@@ -335,8 +344,7 @@ public final class DnsRelay {
      * waited and nothing of the many more that never left.
      */
     private void warnAtLimit() {
-        droppedAtLimit.add(loop, n -> log.warn("relay {}: {} queries waiting, the relay's limit: new queries are "
-                + "dropped ({} since the last such warning)", relay.name(), maxWaiting, n));
+        droppedAtLimit.add(loop, warnAtLimit);
     }
 
     /**
@@ -434,9 +442,11 @@ public final class DnsRelay {
      */
     private void answerDropped(InetSocketAddress from, String why) {
         log.debug("relay {}: answer from {} dropped: {}", relay.name(), SessionInfo.address(from), why);
-        latestDropped = SessionInfo.address(from) + " dropped: " + why;
-        relay.counters().droppedAnswers().add(loop, n -> log.warn("relay {}: answer from {} ({} since the last such "
-                + "warning)", relay.name(), latestDropped, n));
+        // Kept as they are, formatted only for a warning: a flood of stray answers is a datagram
+        // each, and most are only counted.
+        latestDroppedFrom = from;
+        latestDroppedWhy = why;
+        relay.counters().droppedAnswers().add(loop, warnDropped);
     }
 
     private void expire(UpstreamSocket u, int id) {

@@ -28,9 +28,18 @@ class HeadRewriterTest {
             new InetSocketAddress("198.51.100.1", 80), 600, (k, v) -> { });
 
     private static HeadRewriter rewriter(SessionValues v, ProtocolNode... nodes) {
-        ProtocolConfig p = new ProtocolConfig(1, "p", ProtocolType.HTTP, TcpOptions.defaults(), SslOptions.defaults(),
-                List.of(nodes), false, null);
-        return new HeadRewriter(new HttpRules(p).request, v, true);
+        return new HeadRewriter(rules(nodes).request, v, true);
+    }
+
+    /** A rewriter of responses with one response header {@code expect pattern from key}. */
+    private static HeadRewriter responseExpect(String key, String pattern) {
+        return new HeadRewriter(rules(new ProtocolNode(Direction.RESPONSE, NodeType.HEADER, Action.EXPECT, key, pattern,
+                false, false, false)).response, VALUES, false);
+    }
+
+    private static HttpRules rules(ProtocolNode... nodes) {
+        return new HttpRules(new ProtocolConfig(1, "p", ProtocolType.HTTP, TcpOptions.defaults(),
+                SslOptions.defaults(), List.of(nodes), false, null));
     }
 
     private static ProtocolNode node(NodeType t, Action a, String key, String value, boolean log) {
@@ -159,10 +168,7 @@ class HeadRewriterTest {
      */
     @Test
     void aRepeatedResponseFieldMeetsAnExpectOnlyWithEveryLine() throws Exception {
-        ProtocolConfig p = new ProtocolConfig(1, "p", ProtocolType.HTTP, TcpOptions.defaults(), SslOptions.defaults(),
-                List.of(new ProtocolNode(Direction.RESPONSE, NodeType.HEADER, Action.EXPECT, "Content-Type", "text/*",
-                        false, false, false)), false, null);
-        HeadRewriter r = new HeadRewriter(new HttpRules(p).response, VALUES, false);
+        HeadRewriter r = responseExpect("Content-Type", "text/*");
         String both = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Type: text/plain\r\n\r\n";
         assertEquals(both, rewrite(r, false, both));
         for (String evil : List.of("Content-Type: text/html\r\nContent-Type: application/evil",
@@ -182,10 +188,7 @@ class HeadRewriterTest {
      */
     @Test
     void contentTypeMeetsAnExpectOnlyWithEveryElement() throws Exception {
-        ProtocolConfig p = new ProtocolConfig(1, "p", ProtocolType.HTTP, TcpOptions.defaults(), SslOptions.defaults(),
-                List.of(new ProtocolNode(Direction.RESPONSE, NodeType.HEADER, Action.EXPECT, "Content-Type",
-                        "application/json*", false, false, false)), false, null);
-        HeadRewriter r = new HeadRewriter(new HttpRules(p).response, VALUES, false);
+        HeadRewriter r = responseExpect("Content-Type", "application/json*");
         for (String fine : List.of("application/json", "application/json; charset=\"a,b\"",
                 "application/json, application/json;v=2", "application/json,")) {
             String head = "HTTP/1.1 200 OK\r\nContent-Type: " + fine + "\r\n\r\n";
