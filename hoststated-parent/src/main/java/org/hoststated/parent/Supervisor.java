@@ -465,6 +465,19 @@ final class Supervisor implements Reloader.Target {
         long delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(n, 10));
         log.info("restarting {} in {} ms", e.spec.title, delay);
         loop.schedule(() -> restart(e.spec.proc), delay, TimeUnit.MILLISECONDS);
+        checksRestarting(e.spec.proc);
+    }
+
+    /**
+     * Tells the relay engine that hce is lost or its successor started (CHECKS_RESTARTING), so
+     * that listeners waiting for a new table's first verdicts wait for the successor's rather
+     * than serve the table unchecked.
+     */
+    private void checksRestarting(ProcId p) {
+        EngineProcess relay = running.get(ProcId.RELAY);
+        if (p == ProcId.HCE && relay != null) {
+            relay.channel.send(MessageType.CHECKS_RESTARTING, Empty.INSTANCE);
+        }
     }
 
     private void restart(ProcId p) {
@@ -474,6 +487,7 @@ final class Supervisor implements Reloader.Target {
         try {
             start(p);
             listener.engineRestarted(p);
+            checksRestarting(p);
         } catch (IOException ex) {
             log.error("{}", ex.getMessage());
             int n = failures.getOrDefault(p, 0);

@@ -80,6 +80,12 @@ public final class RelayEngine extends Engine {
     private static final Logger log = LoggerFactory.getLogger(RelayEngine.class);
     /** How long a generation's listeners wait for their tables' verdicts before they serve anyway. */
     static final long STATES_WAIT_MS = 3000;
+    /**
+     * How long they wait on when the health check engine restarts meanwhile: its restart's
+     * back-off, a JVM's start and a round of checks (the parent's limit for a reload's
+     * confirmation, counted afresh from a restart, is as long).
+     */
+    static final long CHECKS_RESTART_WAIT_MS = 15_000;
     /** How often a stopping engine looks whether its last session has ended. */
     static final long DRAIN_POLL_MS = 50;
     /**
@@ -120,6 +126,8 @@ public final class RelayEngine extends Engine {
     /** Servers of the applied generation, by relay id. */
     private Map<Integer, RelayServer> serversById = Map.of();
     private ScheduledFuture<?> statesTimer;
+    /** When the first listener of the applied generation began to wait for verdicts. */
+    private long awaitingSince;
     /** Watches the sessions run out once the daemon stops ({@link #drainForStop}); null before. */
     private ScheduledFuture<?> drainWatch;
     private final Map<String, RelayCounters> counters = new HashMap<>();
@@ -511,15 +519,40 @@ public final class RelayEngine extends Engine {
             Fds.close(old);
         }
         if (statesTimer == null) {
-            int gen = applied;
-            statesTimer = loop().schedule(() -> {
-                if (applied == gen && !awaitingStates.isEmpty()) {
-                    log.info("no verdict on the relays' hosts {} ms after configuration {}: serving anyway",
-                            STATES_WAIT_MS, gen);
-                    serveAwaiting();
-                }
-            }, STATES_WAIT_MS, TimeUnit.MILLISECONDS);
+            awaitingSince = System.nanoTime();
+            armStatesTimer(STATES_WAIT_MS);
         }
+    }
+
+    /** Serves the listeners waiting for verdicts {@code ms} from now, if they still wait then. */
+    private void armStatesTimer(long ms) {
+        int gen = applied;
+        statesTimer = loop().schedule(() -> {
+            if (applied == gen && !awaitingStates.isEmpty()) {
+                log.info("no verdict on the relays' hosts {} ms after configuration {}: serving anyway",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - awaitingSince), gen);
+                serveAwaiting();
+            }
+        }, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The health check engine was lost, or its successor has started ({@code CHECKS_RESTARTING}):
+     * listeners waiting for their tables' first verdicts wait on, up to
+     * {@link #CHECKS_RESTART_WAIT_MS} from now, instead of serving at the usual mark. A reload
+     * that gave a relay a new table, with hce killed just after it, served that table unchecked
+     * after 3 s, and 1,682 clients got 503 in 1.2 s while the old table, healthy, could have
+     * served them (probe P): a successor's restart delay and start never fit in 3 s. The parent
+     * waits as long for its confirmation of the reload.
+     */
+    private void checksRestarting() {
+        if (statesTimer == null) {
+            return;
+        }
+        statesTimer.cancel(false);
+        log.info("the health check engine restarts: the relays' listeners wait up to {} s more for its verdicts",
+                CHECKS_RESTART_WAIT_MS / 1000);
+        armStatesTimer(CHECKS_RESTART_WAIT_MS);
     }
 
     private void serveAwaiting() {
@@ -678,6 +711,7 @@ public final class RelayEngine extends Engine {
         switch (m.type()) {
             case CTL_SHOW_SESSIONS -> showSessions(m);
             case RELAY_DRAIN -> drainForStop();
+            case CHECKS_RESTARTING -> checksRestarting();
             default -> {
                 return ImsgHandler.Result.NOT_HANDLED;
             }

@@ -126,7 +126,12 @@ public enum MessageType {
      * An engine lost its syslog connection (the syslog daemon restarted) and cannot reach
      * /dev/log from its chroot: the parent passes it a new one on the fd channel.
      */
-    SYSLOG_REQUEST(71, Empty.CODEC, 0, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT));
+    SYSLOG_REQUEST(71, Empty.CODEC, 0, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
+    /**
+     * The health check engine was lost, or its successor has started: a relay engine whose
+     * listeners wait for their tables' first verdicts waits on for the successor's.
+     */
+    CHECKS_RESTARTING(72, Empty.CODEC, 0, r(PARENT, RELAY));
 
     /** Longest payload of any type: frames above this are refused before they are read. */
     public static final int MAX_PAYLOAD = 2 * TlsKeyPair.MAX_PEM + 16;

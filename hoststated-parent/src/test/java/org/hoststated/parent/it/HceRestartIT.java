@@ -127,6 +127,57 @@ class HceRestartIT {
         }
     }
 
+    /**
+     * A reload that gives a relay a new table while hce restarts: the old table serves until
+     * the successor has checked the new one. The relay engine served the new table unchecked
+     * 3 s after the reload, and answered with nothing until the successor's first round
+     * (1,682 clients in 1.2 s, probe P). hce is killed before the reload and its successors
+     * as they start, so that none checks for longer than those 3 s.
+     */
+    @Test
+    void aReloadToANewTableWaitsForTheRestartedHcesVerdict(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        java.net.InetSocketAddress relay = new java.net.InetSocketAddress(NET + ".3", CtlIT.freePort(NET + ".3"));
+        try (Backend one = new Backend("one", STAYS_UP, 0);
+                Backend two = new Backend("two", NET + ".14", one.address.getPort());
+                Daemon d = new Daemon(dir)) {
+            String web = "table web {\n  real port " + one.address.getPort() + "\n  check tcp\n  host " + STAYS_UP + "\n}\n";
+            String listen = "relay www {\n  listen on " + relay.getHostString() + " port " + relay.getPort() + "\n";
+            d.writeConfig(d.globals() + "interval 2\ntimeout 1000\n" + web + listen + "  table web\n}\n");
+            d.start();
+            d.awaitLogged("relay www serves", WAIT, () -> "one".equals(Daemon.fetch(relay)));
+            long killed = d.child(TITLE).orElseThrow();
+            new ProcessBuilder("kill", "-KILL", Long.toString(killed)).start().waitFor();
+            d.writeConfig(d.globals() + "interval 2\ntimeout 1000\n" + web + "table newt {\n  real port "
+                    + one.address.getPort() + "\n  check tcp\n  host " + NET + ".14\n}\n" + listen + "  table newt\n}\n");
+            d.signal("HUP");
+            int kills = 1;
+            int fetched = 0;
+            List<String> failed = new java.util.ArrayList<>();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            for (String got = ""; !"two".equals(got); fetched++) {
+                // Two successors killed as they start: the restarts' back-off (0.5, 1, 2 s) and
+                // three JVM starts keep the new table unchecked for well over 3 s.
+                long last = killed;
+                java.util.Optional<Long> hce = d.child(TITLE).filter(p -> p != last);
+                if (kills < 3 && hce.isPresent()) {
+                    killed = hce.get();
+                    new ProcessBuilder("kill", "-KILL", Long.toString(killed)).start().waitFor();
+                    kills++;
+                }
+                got = Daemon.fetch(relay);
+                if (!"one".equals(got) && !"two".equals(got)) {
+                    failed.add(got);
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("the new table did not serve\n" + d.logText());
+                }
+            }
+            assertEquals(List.of(), failed, fetched + " fetched\n" + d.logText());
+            assertTrue(d.logText().contains("the health check engine restarts"), d.logText());
+        }
+    }
+
     /** The state column of {@code host}'s row of {@code show summary}, or "". */
     private static String state(String summary, String host) {
         for (String line : summary.split("\n")) {
