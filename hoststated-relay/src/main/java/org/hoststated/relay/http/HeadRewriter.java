@@ -62,6 +62,7 @@ final class HeadRewriter {
     private static final byte[] COOKIE = HttpHead.lower("cookie");
     private static final byte[] SET_COOKIE = HttpHead.lower("set-cookie");
     private static final byte[] CONTENT_TYPE = HttpHead.lower("content-type");
+    private static final byte[] TRAILER = HttpHead.lower("trailer");
     /** The length of {@code HTTP/1.x}, which begins a status line and ends a request line. */
     private static final int HTTP_VERSION_LENGTH = 8;
 
@@ -246,8 +247,20 @@ final class HeadRewriter {
         if (head.hopByHop) {
             HopByHopFields.remove(head, this::drop, this::set);
         }
+        if (head.framingPadded) {
+            tidyFraming();
+        }
         if (head.repeatedContentLength) {
             dropRepeatedLengths();
+        }
+    }
+
+    /** Writes the Content-Length and Transfer-Encoding lines {@code "Name: value"} ({@link HttpHead#framingPadded}). */
+    private void tidyFraming() {
+        for (int f = 0; f < h.fields; f++) {
+            if (h.nameIs(f, HttpHead.CONTENT_LENGTH) || h.nameIs(f, HttpHead.TRANSFER_ENCODING)) {
+                set(f, h.value(f));
+            }
         }
     }
 
@@ -876,11 +889,13 @@ final class HeadRewriter {
     /**
      * Drops the Content-Length and Transfer-Encoding fields of the head (after {@link #apply}
      * or {@link #applyToInterim}): a 1xx or 204 response has no content and must not carry them
-     * (RFC 9110 8.6, RFC 9112 6.1), and an HTTP/1.0 client reads no transfer coding.
+     * (RFC 9110 8.6, RFC 9112 6.1), and an HTTP/1.0 client reads no transfer coding. Trailer
+     * goes with them: it announces fields after chunks (RFC 9110 6.6.2), which then never come.
      */
     void dropFraming() {
         for (int f = 0; f < h.fields; f++) {
-            if (h.nameIs(f, HttpHead.CONTENT_LENGTH) || h.nameIs(f, HttpHead.TRANSFER_ENCODING)) {
+            if (h.nameIs(f, HttpHead.CONTENT_LENGTH) || h.nameIs(f, HttpHead.TRANSFER_ENCODING)
+                    || h.nameIs(f, TRAILER)) {
                 drop(f);
             }
         }

@@ -443,8 +443,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 || last && http10Request && head.transferEncoding;
         // A 101 is the last response of its exchange: the rules see it as any final one (relayd
         // applied them to every head), so what they remove or refuse does not pass into a tunnel.
-        if ((last || status == 101) && (rules.active() || sayClose || sayKeepAlive || head.hopByHop || dropFraming
-                || normalised || rechunk || head.laterVersion || head.repeatedContentLength)) {
+        if ((last || status == 101) && (rules.active() || sayClose || sayKeepAlive || dropFraming || normalised
+                || rechunk || head.editedAnyway())) {
             rules.apply(head, 0);
             boolean ruleCloses = rules.closeByRule();
             if (status == 101 && ruleCloses) {
@@ -477,8 +477,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 finalHeadIn = in;
                 finalHeadAt = end;
             }
-        } else if (head.hopByHop || dropFraming || normalised || head.laterVersion || head.repeatedContentLength
-                || !last && rules.removesHeaders()) {
+        } else if (head.editedAnyway() || dropFraming || normalised || !last && rules.removesHeaders()) {
             // An interim response: of the rules only header removes apply
             // (HeadRewriter#applyToInterim), but what is meant for this hop only (Connection
             // options, Keep-Alive) stops here as in any other response, and it says the

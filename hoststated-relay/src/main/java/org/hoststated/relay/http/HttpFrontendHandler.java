@@ -325,8 +325,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         // The client's close is the client's: the server is asked to keep the connection for
         // the next session, and the response then tells the client it closes.
         boolean keepServer = !persistentRequest && pool.enabled() && !head.upgradeRequest();
-        boolean rewrite = requestRules.active() || keepServer || head.hopByHop || head.framingLookalikes
-                || head.laterVersion || head.repeatedContentLength;
+        boolean rewrite = requestRules.active() || keepServer || head.editedAnyway();
         // A rule that tells the server to close (relayd's way to turn keep-alive to servers
         // off) is the operator's word: the connection then carries no other request.
         boolean closeServer = false;

@@ -98,6 +98,13 @@ final class HttpHead {
      * length, and the next hop gets one line (RFC 9110 8.6 forbids forwarding the list).
      */
     boolean repeatedContentLength;
+    /**
+     * A Content-Length or Transfer-Encoding line whose value is not written {@code ": value"}:
+     * other white space around it (a tab, none, trailing). The next hop gets it so written,
+     * as HAProxy sends it: a lax peer that read {@code "chunked "} as no coding would take the
+     * chunks for the next message (probe U).
+     */
+    boolean framingPadded;
     boolean transferEncoding;
     /** Transfer codings the message lists, over all its Transfer-Encoding fields. */
     int transferCodings;
@@ -174,6 +181,7 @@ final class HttpHead {
         fields = 0;
         contentLength = -1;
         repeatedContentLength = false;
+        framingPadded = false;
         transferEncoding = false;
         transferCodings = 0;
         chunked = false;
@@ -420,7 +428,21 @@ final class HttpHead {
             }
         }
         add(from, to + 2, colon, vs, ve);
-        framing(from, colon, vs, ve, bad);
+        framing(from, colon, vs, ve, to, bad);
+    }
+
+    /** Whether the value [vs, ve) of the line ending at {@code to} is not written {@code ": value"}. */
+    private boolean padded(int colon, int vs, int ve, int to) {
+        return vs != colon + 2 || at(colon + 1) != ' ' || ve != to;
+    }
+
+    /**
+     * Whether the head is edited on its way whatever the rules: it has hop-by-hop fields,
+     * lookalikes of the framing fields, a version later than 1.1, or framing fields repeated
+     * or padded.
+     */
+    boolean editedAnyway() {
+        return hopByHop || framingLookalikes || laterVersion || repeatedContentLength || framingPadded;
     }
 
     private void add(int ls, int next, int ne, int vs, int ve) {
@@ -441,7 +463,7 @@ final class HttpHead {
     }
 
     /** Notes the fields that frame the message or its connection. */
-    private void framing(int ns, int ne, int vs, int ve, int bad) throws HttpException {
+    private void framing(int ns, int ne, int vs, int ve, int to, int bad) throws HttpException {
         switch (ne - ns) {
             case 2 -> hopByHop |= equalsLower(ns, ne, TE);
             case 4 -> {
@@ -465,6 +487,7 @@ final class HttpHead {
             case 14 -> {
                 if (equalsLower(ns, ne, CONTENT_LENGTH)) {
                     contentLength(vs, ve, bad);
+                    framingPadded |= padded(ne, vs, ve, to);
                 } else {
                     framingLookalikes |= request && like(ns, ne, CONTENT_LENGTH);
                 }
@@ -473,6 +496,7 @@ final class HttpHead {
             case 17 -> {
                 if (equalsLower(ns, ne, TRANSFER_ENCODING)) {
                     transferEncoding(vs, ve, bad);
+                    framingPadded |= padded(ne, vs, ve, to);
                 } else {
                     framingLookalikes |= request && like(ns, ne, TRANSFER_ENCODING);
                 }

@@ -391,6 +391,47 @@ class HttpNormalisationTest {
         }
     }
 
+    /**
+     * A framing field padded with other white space than one space after the colon goes on as
+     * {@code "Name: value"}: a lax peer that read {@code "chunked "} as no coding would take the
+     * chunks for the next message (probe U; HAProxy sends them so too).
+     */
+    @Test
+    void paddedFramingFieldsGoOnWrittenPlainly() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
+                    r.forwarded("POST / HTTP/1.1\r\nHost: a\r\nContent-Length:3 \r\n\r\nabc"));
+            for (String te : new String[] {"Transfer-Encoding: chunked ", "Transfer-Encoding:\tchunked", "Transfer-Encoding:chunked\t"}) {
+                assertEquals("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                        r.forwarded("POST / HTTP/1.1\r\nHost: a\r\n" + te + "\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), te);
+            }
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding:\tchunked \r\nX: y\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+            }
+        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            RawClient.Response res = c.read();
+            assertEquals("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX: y\r\n", res.head());
+            assertEquals("ok", res.text());
+        }
+    }
+
+    /** A chunked response's Trailer field does not reach an HTTP/1.0 client, which gets no chunks and so no trailer. */
+    @Test
+    void anHttp10ClientGetsNoTrailerField() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+            while (RawBackend.head(in) != null) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nTrailer: X-T\r\nTransfer-Encoding: chunked\r\nX: y\r\n\r\n"
+                        + "2\r\nok\r\n0\r\nX-T: yes\r\n\r\n");
+            }
+        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            c.send("GET / HTTP/1.0\r\nHost: a\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK\r\nX: y\r\nConnection: close\r\n\r\nok", c.rest());
+        }
+    }
+
     @Test
     void aLoneUpgradeFieldOrOptionIsDropped() throws Exception {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
