@@ -185,8 +185,10 @@ public final class RelayEngine extends Engine {
 
     @Override
     protected void started() {
-        log.info("using the {} transport, TLS by {}, at most {} sessions, {}", transport.name(),
-                RelayTls.providerName(), sessionLimit, DirectMemory.JVM);
+        // The limit warnings name the figure after the listeners, a few lower,
+        // which read as a second limit (probe R).
+        log.info("using the {} transport, TLS by {}, at most {} sessions before what the listening sockets take "
+                + "of the descriptors, {}", transport.name(), RelayTls.providerName(), sessionLimit, DirectMemory.JVM);
         statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.REFRESH_SEC,
                 RelayStatsWindow.REFRESH_SEC, TimeUnit.SECONDS);
         memoryTimer = loop().scheduleAtFixedRate(() -> memoryGuard.check(allServers()), MemoryGuard.PERIOD_MS,

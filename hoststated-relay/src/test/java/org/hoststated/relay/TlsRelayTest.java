@@ -223,7 +223,8 @@ class TlsRelayTest {
      * and a descriptor for 10 s. Each transport; a FIN alone, and a close.
      */
     @ParameterizedTest
-    @CsvSource({"epoll, 0, shutdown", "epoll, 11, close", "io_uring, 0, close", "io_uring, 11, shutdown"})
+    @CsvSource({"epoll, 0, shutdown", "epoll, 11, close", "io_uring, 0, close", "io_uring, 11, shutdown",
+        "epoll, 11, reset", "io_uring, 11, reset"})
     void aClientThatLeavesDuringItsHandshakeEndsItsSessionAtOnce(String transport, int sent, String how)
             throws Exception {
         TlsKeyPair pair = pair();
@@ -237,10 +238,13 @@ class TlsRelayTest {
             if (how.equals("shutdown")) {
                 c.shutdownOutput();
             } else {
+                c.setSoLinger(how.equals("reset"), 0);
                 c.close();
             }
             client.closeFuture().awaitUninterruptibly(20, java.util.concurrent.TimeUnit.SECONDS);
-            assertEquals("TLS handshake: the client closed the connection", RelaySession.reason(client));
+            // A reset is named as such, in the handshake's words (probe S: "client: Connection reset by peer").
+            assertEquals(how.equals("reset") ? "TLS handshake: Connection reset by peer"
+                    : "TLS handshake: the client closed the connection", RelaySession.reason(client));
             assertEquals(0, b.connections(), "no backend connection for an abandoned handshake");
         }
     }
@@ -590,6 +594,60 @@ class TlsRelayTest {
                 } else {
                     assertEquals("done", reason);
                 }
+            }
+        }
+    }
+
+    /**
+     * A TLS client's reset on a TCP relay, between records, resets the server, as a plain
+     * client's does: the server got a FIN first, read a clean end of its stream after the cut
+     * data and answered it as whole, and the reset came only after (probe S).
+     */
+    @ParameterizedTest
+    @CsvSource({"epoll, TLSv1.3", "io_uring, TLSv1.2", "io_uring, TLSv1.3"})
+    void aClientResetBetweenRecordsResetsTheServer(String transport, String protocol) throws Exception {
+        TlsKeyPair pair = pair();
+        java.util.concurrent.CountDownLatch allIn = new java.util.concurrent.CountDownLatch(1);
+        try (java.net.ServerSocket backend = new java.net.ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<String> served = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (java.net.Socket s = backend.accept()) {
+                    long got = 0;
+                    byte[] buf = new byte[8192];
+                    try {
+                        for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+                            got += n;
+                            if (got == 100_000) {
+                                allIn.countDown();
+                            }
+                        }
+                    } catch (IOException e) {
+                        return "reset after " + got;
+                    }
+                    return "fin after " + got;
+                } catch (IOException e) {
+                    return e.toString();
+                }
+            });
+            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("fwd",
+                    new org.hoststated.core.config.ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1",
+                            backend.getLocalPort(), 0), 600, false);
+            try (RelayFixture r = RelayFixture.startTls(TcpOptionsTest.transport(transport), cfg,
+                    RelayTls.serverContext(pair, SslOptions.defaults()));
+                    java.net.Socket tcp = new java.net.Socket()) {
+                tcp.connect(r.address());
+                SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                        .createSocket(tcp, "localhost", r.port, false);
+                c.setEnabledProtocols(new String[] {protocol});
+                c.startHandshake();
+                io.netty.channel.Channel client = TcpRelayTest.awaitSession(r);
+                c.getOutputStream().write(new byte[100_000]);
+                c.getOutputStream().flush();
+                assertTrue(allIn.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                tcp.setSoLinger(true, 0);
+                tcp.close();
+                assertEquals("reset after 100000", served.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(client.closeFuture().awaitUninterruptibly(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals("client: Connection reset by peer", RelaySession.reason(client));
             }
         }
     }

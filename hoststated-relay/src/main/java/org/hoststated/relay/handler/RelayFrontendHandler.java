@@ -59,6 +59,13 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     /** The TLS client's FIN cut one of its records: the server is reset, not sent a FIN. */
     private boolean clientCut;
     /**
+     * A side failed (exceptionCaught, or the server's): its peer is being reset. io_uring
+     * fires the end of input after a read's error, and passed on as a FIN it reached the peer
+     * before the reset, which then read a clean end after a cut stream (probe S).
+     */
+    private boolean clientFailed;
+    private boolean serverFailed;
+    /**
      * The TLS client's close_notify came while its server was being connected: what it sent
      * before is whole and waits in {@link #pending}; it goes to the server once connected,
      * even when the client is gone by then (a client that closes its socket right after
@@ -277,6 +284,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return;
         }
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            if (clientFailed) {
+                return;
+            }
             if (RelaySession.inTlsHandshake(client)) {
                 // Its handshake can never finish: the SslHandler would wait for its limit.
                 RelaySession.setReason(client, RelaySession.CLOSED_IN_HANDSHAKE);
@@ -374,6 +384,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        clientFailed = true;
         noteError("client", cause);
         client.close();
         if (server != null && !awaitingDelivery()) {
@@ -404,6 +415,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     }
 
     void serverEof() {
+        if (serverFailed) {
+            return;
+        }
         serverEof = true;
         if (client.pipeline().get(SslHandler.class) != null && !clientEof) {
             // TLS has no half-close a client can rely on: end the session with close_notify.
@@ -438,6 +452,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             ch.close();
             return;
         }
+        serverFailed = true;
         noteError("server", cause);
         server.close();
         RelaySession.abortOnFlush(client);
@@ -452,7 +467,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             // Not the outside world failing (I/O error, bad TLS or protocol data): a bug.
             log.warn("relay {}, session {}: {} side", relay.name(), session != null ? session.id() : 0, side, cause);
         }
-        RelaySession.setReason(client, side + ": " + RelaySession.describe(cause));
+        RelaySession.setReason(client, RelaySession.failure(client, side, cause));
     }
 
     private void finishIfBothEof() {

@@ -58,7 +58,10 @@ public final class RelaySession {
     private static final Map<String, String> BORINGSSL_REASONS = Map.of(
             "UNSUPPORTED_PROTOCOL", "the client offers neither TLS 1.2 nor 1.3",
             "NO_SHARED_CIPHER", "no cipher suite in common with the client",
-            "NO_SHARED_GROUP", "no key exchange group in common with the client");
+            "NO_SHARED_GROUP", "no key exchange group in common with the client",
+            "EXCESSIVE_MESSAGE_SIZE", "a handshake message over the size limit",
+            "ENCRYPTED_LENGTH_TOO_LONG", "a record longer than TLS allows",
+            "WRONG_VERSION_NUMBER", "not a TLS record");
 
     private RelaySession() {
     }
@@ -73,6 +76,19 @@ public final class RelaySession {
     public static boolean inTlsHandshake(Channel ch) {
         SslHandler tls = ch.pipeline().get(SslHandler.class);
         return tls != null && !tls.handshakeFuture().isDone();
+    }
+
+    /**
+     * The close line of a session that {@code side} ("client" or "server") failed with
+     * {@code cause}. A TLS client's reset or other socket error in its handshake says "TLS
+     * handshake:" as the handshake's other failures do, where operators look for them (probe S).
+     */
+    public static String failure(Channel client, String side, Throwable cause) {
+        String why = describe(cause);
+        if (why.startsWith("TLS")) {
+            return side + ": " + why;
+        }
+        return side.equals("client") && inTlsHandshake(client) ? "TLS handshake: " + why : side + ": " + why;
     }
 
     /** The close line of a TLS client still in its handshake at a time limit. */

@@ -28,8 +28,11 @@ final class TlsReadFailureWatch extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
         if (failedAfterHandshake()) {
             ctx.fireExceptionCaught(new SSLException("refused the client's messages after the handshake ("
-                    + (tls13() ? "key updates without end, or a message out of place" // TLS 1.3 renegotiates nothing
-                            : "a renegotiation, or a message out of place")
+                    // A record that fails to decrypt comes first: BoringSSL shuts the read side
+                    // for it too, and a middlebox that corrupts records is the likelier cause
+                    // (probe S). TLS 1.3 renegotiates nothing.
+                    + (tls13() ? "a record that does not decrypt, key updates without end, or a message out of place"
+                            : "a record that does not decrypt, a renegotiation, or a message out of place")
                     + ") with a fatal alert"));
         }
     }

@@ -28,7 +28,7 @@ public final class TlsWriteFailureNote extends ChannelOutboundHandlerAdapter {
         Throwable cause = f.cause();
         if (cause instanceof IOException && !(cause instanceof ClosedChannelException)
                 && !(cause instanceof SSLException)) {
-            RelaySession.setReason(f.channel(), "client: " + RelaySession.describe(cause));
+            RelaySession.setReason(f.channel(), RelaySession.failure(f.channel(), "client", cause));
         }
     };
 

@@ -1212,7 +1212,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     private void noteError(String side, Throwable cause) {
         warnUnexpected(side, cause);
-        RelaySession.setReason(client, side + ": " + RelaySession.describe(cause));
+        RelaySession.setReason(client, RelaySession.failure(client, side, cause));
     }
 
     private void warnUnexpected(String side, Throwable cause) {

@@ -60,6 +60,12 @@ class RelaySessionTest {
         assertEquals("TLS handshake: no cipher suite in common with the client (NO_SHARED_CIPHER)",
                 RelaySession.describe(new SSLHandshakeException(
                         "error:100000b8:SSL routines:OPENSSL_internal:NO_SHARED_CIPHER")));
+        // Sizes and plain text after the handshake (probe S).
+        assertEquals("TLS handshake: a handshake message over the size limit (EXCESSIVE_MESSAGE_SIZE)",
+                RelaySession.describe(new SSLHandshakeException(
+                        "error:10000096:SSL routines:OPENSSL_internal:EXCESSIVE_MESSAGE_SIZE")));
+        assertEquals("TLS: not a TLS record (WRONG_VERSION_NUMBER)", RelaySession.describe(new SSLException(
+                "error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER")));
         assertEquals("TLS handshake: error:100000f3:SSL routines:OPENSSL_internal:WRONG_CURVE",
                 RelaySession.describe(new SSLHandshakeException(
                         "error:100000f3:SSL routines:OPENSSL_internal:WRONG_CURVE")));
