@@ -366,7 +366,7 @@ public final class DnsRelay {
             Failover way = failover != null ? failover : relay.selector().failover(q.target);
             TargetHost next = u.get(id) == q ? way.next() : null;
             log.debug("relay {}, session {}: forward to {} failed: {}{}", relay.name(), q.session, q.target,
-                    f.cause().getMessage(), next == null ? "" : ", trying " + next);
+                    RelaySession.describe(f.cause()), next == null ? "" : ", trying " + next);
             if (next != null) {
                 q.movedOff(q.target + ": " + RelaySession.describe(f.cause()));
                 q.target = next;
@@ -401,7 +401,9 @@ public final class DnsRelay {
         if (!DnsQuestion.matches(q.question, msg)) {
             // Most likely the late answer to an earlier query that timed out and left this id
             // free: passed on, it would answer this client's query with another's answer.
-            answerDropped(p.sender(), "it answers another question than the query with its id");
+            answerDropped(p.sender(), DnsHeader.questions(msg) == 0
+                    ? "it has no question to check against the query's, and no error other than NXDOMAIN"
+                    : "it answers another question than the query with its id");
             return;
         }
         u.remove(id);
