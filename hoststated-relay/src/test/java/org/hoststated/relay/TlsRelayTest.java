@@ -505,11 +505,7 @@ class TlsRelayTest {
                     Thread.currentThread().interrupt();
                 }
             });
-            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("fwd",
-                    new org.hoststated.core.config.ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1",
-                            backend.getLocalPort(), 0), 600, false);
-            try (RelayFixture r = RelayFixture.startTls(TcpOptionsTest.transport(transport), cfg,
-                    RelayTls.serverContext(pair, SslOptions.defaults()));
+            try (RelayFixture r = forwardingTls(transport, backend.getLocalPort(), pair);
                     TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address(), protocol)) {
                 String got = c.awaitEndingWith("first");
                 assertEquals("first", got);
@@ -566,17 +562,9 @@ class TlsRelayTest {
                     return e.toString();
                 }
             });
-            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("fwd",
-                    new org.hoststated.core.config.ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1",
-                            backend.getLocalPort(), 0), 600, false);
-            try (RelayFixture r = RelayFixture.startTls(TcpOptionsTest.transport(transport), cfg,
-                    RelayTls.serverContext(pair, SslOptions.defaults()));
+            try (RelayFixture r = forwardingTls(transport, backend.getLocalPort(), pair);
                     CuttingSocket tcp = new CuttingSocket()) {
-                tcp.connect(r.address());
-                SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
-                        .createSocket(tcp, "localhost", r.port, false);
-                c.setEnabledProtocols(new String[] {protocol});
-                c.startHandshake();
+                SSLSocket c = handshaken(r, tcp, pair, protocol);
                 io.netty.channel.Channel client = TcpRelayTest.awaitSession(r);
                 if (how.equals("cut")) {
                     tcp.cutAfter(10);
@@ -628,17 +616,9 @@ class TlsRelayTest {
                     return e.toString();
                 }
             });
-            org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("fwd",
-                    new org.hoststated.core.config.ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1",
-                            backend.getLocalPort(), 0), 600, false);
-            try (RelayFixture r = RelayFixture.startTls(TcpOptionsTest.transport(transport), cfg,
-                    RelayTls.serverContext(pair, SslOptions.defaults()));
+            try (RelayFixture r = forwardingTls(transport, backend.getLocalPort(), pair);
                     java.net.Socket tcp = new java.net.Socket()) {
-                tcp.connect(r.address());
-                SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
-                        .createSocket(tcp, "localhost", r.port, false);
-                c.setEnabledProtocols(new String[] {protocol});
-                c.startHandshake();
+                SSLSocket c = handshaken(r, tcp, pair, protocol);
                 io.netty.channel.Channel client = TcpRelayTest.awaitSession(r);
                 c.getOutputStream().write(new byte[100_000]);
                 c.getOutputStream().flush();
@@ -650,6 +630,26 @@ class TlsRelayTest {
                 assertEquals("client: Connection reset by peer", RelaySession.reason(client));
             }
         }
+    }
+
+    /** A TLS TCP relay on {@code transport} that forwards to {@code port} on the loopback address. */
+    private static RelayFixture forwardingTls(String transport, int port, TlsKeyPair pair) throws Exception {
+        org.hoststated.core.config.RelayConfig cfg = RelayFixture.relay("fwd",
+                new org.hoststated.core.config.ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1", port, 0),
+                600, false);
+        return RelayFixture.startTls(TcpOptionsTest.transport(transport), cfg,
+                RelayTls.serverContext(pair, SslOptions.defaults()));
+    }
+
+    /** A {@code protocol} client of {@code r} over {@code tcp}, its handshake done. */
+    private static SSLSocket handshaken(RelayFixture r, java.net.Socket tcp, TlsKeyPair pair, String protocol)
+            throws Exception {
+        tcp.connect(r.address());
+        SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                .createSocket(tcp, "localhost", r.port, false);
+        c.setEnabledProtocols(new String[] {protocol});
+        c.startHandshake();
+        return c;
     }
 
     /**
