@@ -551,7 +551,7 @@ public final class RelayEngine extends Engine {
         if (statesTimer == null) {
             return;
         }
-        statesTimer.cancel(false);
+        cancelStatesTimer();
         log.info("the health check engine restarts: the relays' listeners wait up to {} s more for its verdicts",
                 CHECKS_RESTART_WAIT_MS / 1000);
         armStatesTimer(CHECKS_RESTART_WAIT_MS);

@@ -85,10 +85,8 @@ public final class RelaySession {
      */
     public static String failure(Channel client, String side, Throwable cause) {
         String why = describe(cause);
-        if (why.startsWith("TLS")) {
-            return side + ": " + why;
-        }
-        return side.equals("client") && inTlsHandshake(client) ? "TLS handshake: " + why : side + ": " + why;
+        boolean inHandshake = side.equals("client") && !why.startsWith("TLS") && inTlsHandshake(client);
+        return (inHandshake ? "TLS handshake: " : side + ": ") + why;
     }
 
     /** The close line of a TLS client still in its handshake at a time limit. */

@@ -258,10 +258,15 @@ final class HeadRewriter {
     /** Writes the Content-Length and Transfer-Encoding lines {@code "Name: value"} ({@link HttpHead#framingPadded}). */
     private void tidyFraming() {
         for (int f = 0; f < h.fields; f++) {
-            if (h.nameIs(f, HttpHead.CONTENT_LENGTH) || h.nameIs(f, HttpHead.TRANSFER_ENCODING)) {
+            if (framing(f)) {
                 set(f, h.value(f));
             }
         }
+    }
+
+    /** Whether field {@code f} of the head is its Content-Length or Transfer-Encoding. */
+    private boolean framing(int f) {
+        return h.nameIs(f, HttpHead.CONTENT_LENGTH) || h.nameIs(f, HttpHead.TRANSFER_ENCODING);
     }
 
     /**
@@ -894,8 +899,7 @@ final class HeadRewriter {
      */
     void dropFraming() {
         for (int f = 0; f < h.fields; f++) {
-            if (h.nameIs(f, HttpHead.CONTENT_LENGTH) || h.nameIs(f, HttpHead.TRANSFER_ENCODING)
-                    || h.nameIs(f, TRAILER)) {
+            if (framing(f) || h.nameIs(f, TRAILER)) {
                 drop(f);
             }
         }
