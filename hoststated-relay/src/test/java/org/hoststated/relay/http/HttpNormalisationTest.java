@@ -130,12 +130,10 @@ class HttpNormalisationTest {
 
     @Test
     void fieldsTheServerNamesInConnectionStopAtTheRelay() throws Exception {
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
-            while (RawBackend.head(in) != null) {
-                RawBackend.write(out, "HTTP/1.1 200 OK\r\nConnection: X-Internal\r\nX-Internal: secret\r\n"
-                        + "Keep-Alive: timeout=5\r\nX-Kept: yes\r\nContent-Length: 2\r\n\r\nok");
-            }
-        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
+                "HTTP/1.1 200 OK\r\nConnection: X-Internal\r\nX-Internal: secret\r\n"
+                        + "Keep-Alive: timeout=5\r\nX-Kept: yes\r\nContent-Length: 2\r\n\r\nok"));
+                HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
             for (int i = 0; i < 2; i++) {
                 c.send(HttpRelayTest.GET);
                 RawClient.Response res = c.read();
@@ -148,13 +146,11 @@ class HttpNormalisationTest {
     /** So do those of an interim response (103 Early Hints), which no rule sees. */
     @Test
     void fieldsTheServerNamesInConnectionOfAnInterimResponseStopAtTheRelay() throws Exception {
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
-            while (RawBackend.head(in) != null) {
-                RawBackend.write(out, "HTTP/1.1 103 Early Hints\r\nConnection: X-Internal\r\nX-Internal: secret\r\n"
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
+                "HTTP/1.1 103 Early Hints\r\nConnection: X-Internal\r\nX-Internal: secret\r\n"
                         + "Keep-Alive: timeout=5\r\nLink: </a.css>; rel=preload\r\n\r\n"
-                        + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            }
-        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+                HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
             for (int i = 0; i < 2; i++) {
                 c.send(HttpRelayTest.GET);
                 RawClient.Response early = c.read();
@@ -175,19 +171,17 @@ class HttpNormalisationTest {
      */
     @Test
     void aResponseRemoveAppliesToAnInterimResponseAndNoOtherActionDoes() throws Exception {
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
-            while (RawBackend.head(in) != null) {
-                RawBackend.write(out, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nX-Secret: s3cr3t\r\n"
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
+                "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nX-Secret: s3cr3t\r\n"
                         + "Server: gohttp\r\n\r\n"
                         + "HTTP/1.1 200 OK\r\nX-Secret: s3cr3t\r\nServer: gohttp\r\nContent-Type: text/plain\r\n"
-                        + "Content-Length: 2\r\n\r\nok");
-            }
-        }); HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
-                .node(Direction.RESPONSE, NodeType.HEADER, Action.REMOVE, "X-Secret", null)
-                .node(Direction.RESPONSE, NodeType.HEADER, Action.REMOVE, "server", null)
-                .node(Direction.RESPONSE, NodeType.HEADER, Action.EXPECT, "Content-Type", "text/*")
-                .node(Direction.RESPONSE, NodeType.HEADER, Action.CHANGE, "X-Frame-Options", "DENY")
-                .start(); RawClient c = r.client()) {
+                        + "Content-Length: 2\r\n\r\nok"));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .node(Direction.RESPONSE, NodeType.HEADER, Action.REMOVE, "X-Secret", null)
+                        .node(Direction.RESPONSE, NodeType.HEADER, Action.REMOVE, "server", null)
+                        .node(Direction.RESPONSE, NodeType.HEADER, Action.EXPECT, "Content-Type", "text/*")
+                        .node(Direction.RESPONSE, NodeType.HEADER, Action.CHANGE, "X-Frame-Options", "DENY")
+                        .start(); RawClient c = r.client()) {
             for (int i = 0; i < 2; i++) {
                 c.send(HttpRelayTest.GET);
                 RawClient.Response early = c.read();
@@ -349,12 +343,10 @@ class HttpNormalisationTest {
             // A rule's new target and the version, both on the request line.
             assertEquals("GET /p?lang=en HTTP/1.1\r\nHost: a\r\n\r\n", r.forwarded("GET /p?lang=de HTTP/1.3\r\nHost: a\r\n\r\n"));
         }
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
-            while (RawBackend.head(in) != null) {
-                RawBackend.write(out, "HTTP/1.2 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
-                        + "HTTP/1.2 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            }
-        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
+                "HTTP/1.2 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                        + "HTTP/1.2 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+                HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
             for (int i = 0; i < 2; i++) {
                 c.send(HttpRelayTest.GET);
                 assertEquals("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n", c.read().head());
@@ -377,11 +369,9 @@ class HttpNormalisationTest {
             assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nX: y\r\n\r\nhello",
                     r.forwarded("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nX: y\r\ncontent-length: 5\r\n\r\nhello"));
         }
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
-            while (RawBackend.head(in) != null) {
-                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\nX: y\r\n\r\nok");
-            }
-        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\nX: y\r\n\r\nok"));
+                HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
             for (int i = 0; i < 2; i++) {
                 c.send(HttpRelayTest.GET);
                 RawClient.Response res = c.read();
@@ -406,11 +396,9 @@ class HttpNormalisationTest {
                         r.forwarded("POST / HTTP/1.1\r\nHost: a\r\n" + te + "\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), te);
             }
         }
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
-            while (RawBackend.head(in) != null) {
-                RawBackend.write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding:\tchunked \r\nX: y\r\n\r\n2\r\nok\r\n0\r\n\r\n");
-            }
-        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding:\tchunked \r\nX: y\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+                HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
             c.send(HttpRelayTest.GET);
             RawClient.Response res = c.read();
             assertEquals("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX: y\r\n", res.head());
@@ -421,12 +409,10 @@ class HttpNormalisationTest {
     /** A chunked response's Trailer field does not reach an HTTP/1.0 client, which gets no chunks and so no trailer. */
     @Test
     void anHttp10ClientGetsNoTrailerField() throws Exception {
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
-            while (RawBackend.head(in) != null) {
-                RawBackend.write(out, "HTTP/1.1 200 OK\r\nTrailer: X-T\r\nTransfer-Encoding: chunked\r\nX: y\r\n\r\n"
-                        + "2\r\nok\r\n0\r\nX-T: yes\r\n\r\n");
-            }
-        }); HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
+                "HTTP/1.1 200 OK\r\nTrailer: X-T\r\nTransfer-Encoding: chunked\r\nX: y\r\n\r\n"
+                        + "2\r\nok\r\n0\r\nX-T: yes\r\n\r\n"));
+                HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
             c.send("GET / HTTP/1.0\r\nHost: a\r\n\r\n");
             assertEquals("HTTP/1.1 200 OK\r\nX: y\r\nConnection: close\r\n\r\nok", c.rest());
         }

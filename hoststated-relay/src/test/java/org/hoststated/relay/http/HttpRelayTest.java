@@ -143,11 +143,9 @@ class HttpRelayTest {
     @Test
     void aChunkedAnswerToHttp10ReachesItsClientDechunked() throws Exception {
         String body = "5;x=y\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n";
-        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
-            while (RawBackend.head(in) != null) {
-                RawBackend.write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n" + body);
-            }
-        }); HttpRelayFixture r = forward(b)) {
+        try (RawBackend b = new RawBackend(BACKEND, RawBackend.answering(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n" + body));
+                HttpRelayFixture r = forward(b)) {
             for (int i = 0; i < 2; i++) {
                 try (RawClient c = r.client()) {
                     c.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");

@@ -83,6 +83,15 @@ final class RawBackend implements AutoCloseable {
         return b.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /** A script that answers every request head on the connection with {@code response}. */
+    static Script answering(String response) {
+        return (backend, in, out) -> {
+            while (head(in) != null) {
+                write(out, response);
+            }
+        };
+    }
+
     static void write(OutputStream out, String s) throws IOException {
         out.write(s.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
