@@ -539,7 +539,8 @@ public final class RelayEngine extends Engine {
     }
 
     /**
-     * The health check engine was lost, or its successor has started ({@code CHECKS_RESTARTING}):
+     * The health check engine was lost, its successor has started, or it has not taken a new
+     * configuration in time ({@code CHECKS_RESTARTING}):
      * listeners waiting for their tables' first verdicts wait on, up to
      * {@link #CHECKS_RESTART_WAIT_MS} from now, instead of serving at the usual mark. A reload
      * that gave a relay a new table, with hce killed just after it, served that table unchecked
@@ -552,7 +553,7 @@ public final class RelayEngine extends Engine {
             return;
         }
         cancelStatesTimer();
-        log.info("the health check engine restarts: the relays' listeners wait up to {} s more for its verdicts",
+        log.info("the health check engine restarts or is late: the relays' listeners wait up to {} s more for its verdicts",
                 CHECKS_RESTART_WAIT_MS / 1000);
         armStatesTimer(CHECKS_RESTART_WAIT_MS);
     }

@@ -128,8 +128,9 @@ public enum MessageType {
      */
     SYSLOG_REQUEST(71, Empty.CODEC, 0, r(PFE, PARENT), r(HCE, PARENT), r(RELAY, PARENT)),
     /**
-     * The health check engine was lost, or its successor has started: a relay engine whose
-     * listeners wait for their tables' first verdicts waits on for the successor's.
+     * The health check engine was lost, its successor has started, or it has not taken a
+     * reload's configuration in time: a relay engine whose listeners wait for their tables'
+     * first verdicts waits on for them.
      */
     CHECKS_RESTARTING(72, Empty.CODEC, 0, r(PARENT, RELAY));
 

@@ -178,6 +178,46 @@ class HceRestartIT {
         }
     }
 
+    /**
+     * The same with hce stopped (SIGSTOP) before the reload: it never takes the configuration,
+     * and the watchdog kills it only after 10 s. The relay engine served the new table
+     * unchecked at its 3 s mark, 503 to every client until the successor's first round,
+     * while the old table was healthy (probe W).
+     */
+    @Test
+    void aReloadToANewTableWaitsForAStoppedHce(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        java.net.InetSocketAddress relay = new java.net.InetSocketAddress(NET + ".3", CtlIT.freePort(NET + ".3"));
+        try (Backend one = new Backend("one", STAYS_UP, 0);
+                Backend two = new Backend("two", NET + ".14", one.address.getPort());
+                Daemon d = new Daemon(dir)) {
+            String web = "table web {\n  real port " + one.address.getPort() + "\n  check tcp\n  host " + STAYS_UP + "\n}\n";
+            String listen = "relay www {\n  listen on " + relay.getHostString() + " port " + relay.getPort() + "\n";
+            d.writeConfig(d.globals() + "interval 2\ntimeout 1000\n" + web + listen + "  table web\n}\n");
+            d.start();
+            d.awaitLogged("relay www serves", WAIT, () -> "one".equals(Daemon.fetch(relay)));
+            long stopped = d.child(TITLE).orElseThrow();
+            new ProcessBuilder("kill", "-STOP", Long.toString(stopped)).start().waitFor();
+            d.writeConfig(d.globals() + "interval 2\ntimeout 1000\n" + web + "table newt {\n  real port "
+                    + one.address.getPort() + "\n  check tcp\n  host " + NET + ".14\n}\n" + listen + "  table newt\n}\n");
+            d.signal("HUP");
+            int fetched = 0;
+            List<String> failed = new java.util.ArrayList<>();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            for (String got = ""; !"two".equals(got); fetched++) {
+                got = Daemon.fetch(relay);
+                if (!"one".equals(got) && !"two".equals(got)) {
+                    failed.add(got);
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("the new table did not serve\n" + d.logText());
+                }
+            }
+            assertEquals(List.of(), failed, fetched + " fetched\n" + d.logText());
+            assertTrue(d.logText().contains("has not taken configuration"), d.logText());
+        }
+    }
+
     /** The state column of {@code host}'s row of {@code show summary}, or "". */
     private static String state(String summary, String host) {
         for (String line : summary.split("\n")) {
