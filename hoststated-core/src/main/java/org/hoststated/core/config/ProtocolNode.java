@@ -66,6 +66,23 @@ public record ProtocolNode(Direction dir, NodeType type, Action action, String k
         return type == NodeType.HEADER && (action == Action.APPEND || action == Action.CHANGE);
     }
 
+    /** A Host field's value as RFC 9110 7.2 has it: a host name or IPv4 address, or an IPv6 one in brackets; a port. */
+    private static final java.util.regex.Pattern HOST_VALUE =
+            java.util.regex.Pattern.compile("([A-Za-z0-9._~!&'()*+;=%-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]*)?");
+
+    /**
+     * Whether this writes a request Host that servers refuse: an append makes a list of the
+     * client's Host (an HTTP/1.1 request always has one); a change to a literal that is no
+     * host and port. A value with a macro is only known at run time.
+     */
+    public boolean writesBadHost() {
+        if (type != NodeType.HEADER || dir != Direction.REQUEST || !key.equalsIgnoreCase("Host")) {
+            return false;
+        }
+        return action == Action.APPEND
+                || action == Action.CHANGE && value != null && value.indexOf('$') < 0 && !HOST_VALUE.matcher(value).matches();
+    }
+
     /** Whether this removes a request's Host, without which an HTTP/1.1 request is invalid (RFC 9112 3.2). */
     public boolean removesHost() {
         return type == NodeType.HEADER && action == Action.REMOVE && dir == Direction.REQUEST

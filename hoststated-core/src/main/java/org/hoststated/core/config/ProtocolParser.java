@@ -265,6 +265,10 @@ final class ProtocolParser {
                     + " the relay does not act on it");
         } else if (node.removesHost()) {
             ctx.diag.warning(a, "remove on " + key + ": servers refuse an HTTP/1.1 request without Host (400)");
+        } else if (node.writesBadHost()) {
+            ctx.diag.warning(a, a.text() + " on " + key + (action == Action.APPEND
+                    ? ": a request's Host becomes a list, which servers refuse (400)"
+                    : ": \"" + value + "\" is not a host name or address with an optional port; servers refuse it (400)"));
         }
         if (type == NodeType.HEADER && key.indexOf('_') >= 0 && key.indexOf('$') < 0) {
             // CGI, PHP and WSGI read X-Debug and X_Debug as one variable: the action sees only

@@ -460,6 +460,23 @@ class ConfigTest {
     }
 
     /**
+     * An append to a request's Host makes a list, and a change to a literal that is no host
+     * and port an invalid field: servers answer 400, and -n said nothing (probe Y).
+     */
+    @Test
+    void writesOfAnInvalidHostAreWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " request header append \"evil.example\" to \"Host\"\n request header change \"Host\" to \"a b\"\n"
+                + " request header change \"host\" to \"[::1]:8080\"\n request header change \"Host\" to \"a.example:80\"\n"
+                + " request header change \"Host\" to \"$SERVER_ADDR\"\n response header append \"x\" to \"Host\"\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:12: append on Host: a request's Host becomes a list, which servers refuse (400), "
+                + "test.conf:13: change on Host: \"a b\" is not a host name or address with an optional port; servers "
+                + "refuse it (400)]", r.warnings().toString());
+    }
+
+    /**
      * A relay is checked for loops only in a file without other errors: a table whose port
      * was out of range made "relay r loops" follow, for a loop that did not exist (probe H).
      */

@@ -60,7 +60,8 @@ final class ErrorPage {
         String body;
         String type;
         if (html) {
-            type = "text/html";
+            // The style goes out as written (UTF-8); the texts as character references.
+            type = "text/html; charset=utf-8";
             body = "<!DOCTYPE html>\n<html>\n<head>\n<title>" + status + " " + reason + "</title>\n"
                     + "<style type=\"text/css\"><!--\n" + (style != null ? style : DEFAULT_STYLE) + "\n--></style>\n"
                     + "</head>\n<body>\n<h1>" + reason + "</h1>\n"
@@ -87,21 +88,33 @@ final class ErrorPage {
         return out;
     }
 
+    /**
+     * {@code s} for the page: markup characters and letters beyond ASCII as character
+     * references, control characters as '?'. A label in another language than English showed
+     * each such letter as '?' (probe Y: "Acc?s refus?").
+     */
     private static String escape(String s) {
         if (s == null) {
             return "";
         }
         StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+        s.codePoints().forEach(c -> {
             switch (c) {
                 case '<' -> b.append("&lt;");
                 case '>' -> b.append("&gt;");
                 case '&' -> b.append("&amp;");
                 case '"' -> b.append("&quot;");
-                default -> b.append(c < 0x20 || c > 0x7e ? '?' : c);
+                default -> {
+                    if (c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || Character.getType(c) == Character.SURROGATE) {
+                        b.append('?');
+                    } else if (c > 0x7e) {
+                        b.append("&#x").append(Integer.toHexString(c)).append(';');
+                    } else {
+                        b.append((char) c);
+                    }
+                }
             }
-        }
+        });
         return b.toString();
     }
 }

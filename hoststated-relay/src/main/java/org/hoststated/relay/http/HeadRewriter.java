@@ -708,7 +708,7 @@ final class HeadRewriter {
             case CHANGE -> {
                 for (int i = 0; i < p.size(); i++) {
                     if (p.nameIs(i, n.key())) {
-                        String rest = p.splitOff(i);
+                        String rest = p.splitOff(i, n.key());
                         p.set(i, value(idx));
                         if (rest != null) {
                             p.insertWhole(i + 1, rest);
@@ -725,7 +725,7 @@ final class HeadRewriter {
             case REMOVE -> {
                 for (int i = p.size() - 1; i >= 0; i--) {
                     while (i < p.size() && p.nameIs(i, n.key())) {
-                        String rest = p.splitOff(i);
+                        String rest = p.splitOff(i, n.key());
                         p.remove(i);
                         if (rest != null) {
                             p.insertWhole(i, rest);

@@ -43,7 +43,8 @@ final class HttpRules {
                 // The relay delimits each body by the fields it received: a recipient that got
                 // other ones would read the body, and what follows it, otherwise (a removed
                 // Content-Length lets a request's body pass as the next request).
-                log.warn("protocol {}: {} header {} on \"{}\" ignored: the relay frames messages by it",
+                // The parent warned of it with the configuration's file and line (ProtocolParser).
+                log.debug("protocol {}: {} header {} on \"{}\" ignored: the relay frames messages by it",
                         protocol.name(), n.dir().name().toLowerCase(java.util.Locale.ROOT),
                         n.action().name().toLowerCase(java.util.Locale.ROOT), n.key());
                 continue;
@@ -56,8 +57,11 @@ final class HttpRules {
                 res.add(r);
             } else {
                 // A response has no query, cookie or path of its own (SPEC 1.7: request only).
-                log.warn("protocol {}: response {} node on \"{}\" has no effect", protocol.name(),
-                        n.type().name().toLowerCase(java.util.Locale.ROOT), n.key());
+                // The parent warned of it, in these words, at each start and reload; this
+                // engine's warning said "node", a word the manual does not use (probe Y).
+                String what = n.type().name().toLowerCase(java.util.Locale.ROOT);
+                log.debug("protocol {}: response {} {} on \"{}\" has no effect: a response has no {} of its own",
+                        protocol.name(), what, n.action().name().toLowerCase(java.util.Locale.ROOT), n.key(), what);
             }
         }
         request = List.copyOf(req);

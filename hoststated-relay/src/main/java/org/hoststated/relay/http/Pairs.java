@@ -2,8 +2,6 @@ package org.hoststated.relay.http;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The name=value pairs of a query string ({@code &}-separated) or of Cookie fields
@@ -162,13 +160,15 @@ final class Pairs {
             if (!splits(whole)) {
                 continue;
             }
-            for (String token : whole.split("[,\\s]+")) {
+            List<String> tokens = new ArrayList<>();
+            cookieRuns(whole, new ArrayList<>(), tokens);
+            for (String token : tokens) {
                 int eq = token.indexOf('=');
                 if (eq > 0) {
                     if (out == null) {
                         out = new ArrayList<>();
                     }
-                    out.add(new String[] {token.substring(0, eq), unquoted(token.substring(eq + 1), true)});
+                    out.add(new String[] {token.substring(0, eq).trim(), unquoted(token.substring(eq + 1).trim(), true)});
                 }
             }
         }
@@ -227,6 +227,9 @@ final class Pairs {
                 int eq = pair.indexOf('=');
                 // A query variable may come without '='; Python's cookies may not.
                 String name = eq > 0 || decode && eq < 0 ? pair.substring(0, eq < 0 ? pair.length() : eq) : null;
+                if (name != null && !decode) {
+                    name = name.trim(); // "tok = x": cookieRuns keeps the white space around '='
+                }
                 if (name != null && named(name, key)) {
                     hit = true;
                     inner.set(k, value == null ? null : name + "=" + value);
@@ -249,9 +252,6 @@ final class Pairs {
         return found;
     }
 
-    /** A cookie inside a Cookie pair, as Python's http.cookies reads one: a run without ',' or white space. */
-    private static final Pattern COOKIE_PAIR = Pattern.compile("[^,\\s]+");
-
     /**
      * Cuts {@code whole} into the pairs a finer split finds in it, each after its separator: a
      * query's at every {@code ;} (empty ones too), a cookie's at runs of {@code ,} and white space.
@@ -264,13 +264,69 @@ final class Pairs {
             }
             return;
         }
-        Matcher m = COOKIE_PAIR.matcher(whole);
-        int last = 0;
-        while (m.find()) {
-            separators.add(whole.substring(last, m.start()));
-            inner.add(m.group());
-            last = m.end();
+        cookieRuns(whole, separators, inner);
+    }
+
+    /**
+     * Cuts {@code whole} into the cookies that a server splitting Cookie fields at {@code ,} and
+     * white space reads in it, each after the run of separators before it, as Python's
+     * http.cookies and RFC 2965 parsers read them: a name, then, after white space if any, an
+     * {@code =} and the value, which is one quoted string when it begins with a {@code "} that
+     * is closed ({@code \} escapes the next character). Cut at every such character instead,
+     * {@code sid="s, cr=z"} lost its end to a {@code cookie remove "cr"} (probe Y), and
+     * {@code x=1, tok = evil} hid {@code tok} from a filter. An unclosed quote is a character
+     * like any other (Python's parser stops at it).
+     */
+    private static void cookieRuns(String whole, List<String> separators, List<String> inner) {
+        int n = whole.length();
+        int i = 0;
+        while (true) {
+            int sepStart = i;
+            while (i < n && cookieSeparator(whole.charAt(i))) {
+                i++;
+            }
+            if (i == n) {
+                return;
+            }
+            int start = i;
+            while (i < n && !cookieSeparator(whole.charAt(i)) && whole.charAt(i) != '=') {
+                i++;
+            }
+            int eq = i;
+            while (eq < n && (whole.charAt(eq) == ' ' || whole.charAt(eq) == '\t')) {
+                eq++;
+            }
+            if (eq < n && whole.charAt(eq) == '=') {
+                int v = eq + 1;
+                while (v < n && (whole.charAt(v) == ' ' || whole.charAt(v) == '\t')) {
+                    v++;
+                }
+                int close = v < n && whole.charAt(v) == '"' ? closingQuote(whole, v) : -1;
+                i = close >= 0 ? close + 1 : v;
+                while (close < 0 && i < n && !cookieSeparator(whole.charAt(i))) {
+                    i++;
+                }
+            }
+            separators.add(whole.substring(sepStart, start));
+            inner.add(whole.substring(start, i));
         }
+    }
+
+    /** Where the quoted string that opens at {@code open} closes, or -1 when it does not. */
+    private static int closingQuote(String s, int open) {
+        for (int i = open + 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean cookieSeparator(char c) {
+        return c == ',' || c == ' ' || c == '\t';
     }
 
     /** Whether the name {@code raw}, as received, is {@code key}, read as {@link #nameIs} reads names. */
@@ -303,9 +359,13 @@ final class Pairs {
      * ({@link #editInside}) end it: the pair keeps its first such part, and the rest, the other
      * variables or cookies those servers read in it, is returned ({@code keep=2} of
      * {@code del=1;keep=2}), null when it holds none. A remove or change of the pair then
-     * leaves them to those servers: they went with it (probe Q).
+     * leaves them to those servers: they went with it (probe Q). Only when those servers too
+     * read its first part as {@code key}: {@code c d=2} is the cookie {@code c_d} for PHP alone
+     * (Python's reading has {@code c} and {@code d}), and a remove of {@code c_d} that kept
+     * {@code d=2} gave PHP a cookie {@code d} the client had not sent it (probe Y); the whole
+     * pair goes.
      */
-    String splitOff(int i) {
+    String splitOff(int i, String key) {
         String whole = whole(i);
         if (!splitsFiner(whole)) {
             return null;
@@ -313,7 +373,9 @@ final class Pairs {
         List<String> separators = new ArrayList<>();
         List<String> inner = new ArrayList<>();
         split(whole, separators, inner);
-        if (inner.size() < 2) {
+        String first = inner.isEmpty() ? "" : inner.get(0);
+        int eq = first.indexOf('=');
+        if (inner.size() < 2 || !named((eq < 0 ? first : first.substring(0, eq)).trim(), key)) {
             return null;
         }
         StringBuilder rest = new StringBuilder(inner.get(1));
@@ -337,8 +399,7 @@ final class Pairs {
 
     private static boolean splits(String s) {
         for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == ',' || c == ' ' || c == '\t') {
+            if (cookieSeparator(s.charAt(i))) {
                 return true;
             }
         }

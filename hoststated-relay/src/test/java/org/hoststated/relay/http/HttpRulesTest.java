@@ -146,7 +146,7 @@ class HttpRulesTest {
                 c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
                 RawClient.Response res = c.read();
                 assertEquals(403, res.status());
-                assertEquals("text/html", res.header("Content-Type"));
+                assertEquals("text/html; charset=utf-8", res.header("Content-Type"));
                 assertTrue(res.text().contains("body { color: green; }"), res.text());
                 assertTrue(res.text().contains("<h1>Forbidden</h1>"));
                 assertTrue(res.text().contains("at " + HttpRelayFixture.RELAY_ADDRESS + " port " + r.address.getPort()));
@@ -187,6 +187,8 @@ class HttpRulesTest {
                 HttpRelayFixture r = relay(b).returnError(null)
                         .node(new ProtocolNode(REQ, NodeType.HEADER, Action.FILTER, "User-Agent", "*bot*", false,
                                 false, false, "no robots <here>"))
+                        .node(new ProtocolNode(REQ, NodeType.HEADER, Action.FILTER, "X-Lang", "*", false,
+                                false, false, "Accès refusé \uD83D\uDEAB"))
                         .start()) {
             try (RawClient c = r.client()) {
                 c.send("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: somebot\r\n\r\n");
@@ -194,6 +196,14 @@ class HttpRulesTest {
                 assertEquals(403, res.status());
                 assertTrue(res.text().contains("<p>no robots &lt;here&gt;</p>"), res.text());
                 assertTrue(res.text().contains("filtered header User-Agent"), res.text());
+            }
+            // Letters beyond ASCII as character references: they were '?' (probe Y).
+            try (RawClient c = r.client()) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\nX-Lang: fr\r\n\r\n");
+                RawClient.Response res = c.read();
+                assertEquals(403, res.status());
+                assertTrue(res.text().contains("<p>Acc&#xe8;s refus&#xe9; &#x1f6ab;</p>"), res.text());
+                assertEquals("text/html; charset=utf-8", res.header("Content-Type"));
             }
         }
         java.net.InetSocketAddress nobody;
@@ -517,6 +527,11 @@ class HttpRulesTest {
             assertTrue(b.seen.isEmpty(), b.seen.toString());
             assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=ok; list=a,b c; tok=good\r\n\r\n")
                     .contains("\r\nCookie: sid=ok; list=a,b c; tok=good\r\n"));
+            // A quoted value is one cookie to those parsers: nothing hides in it (probe Y).
+            String quoted = "sid=ok; x=\"a, tok=evil\"; y=\"b sid=bad\"";
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: " + quoted + "\r\n\r\n")
+                    .contains("\r\nCookie: " + quoted + "\r\n"));
+            assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=ok; x=1, tok = evil\r\n\r\n"));
         }
     }
 
@@ -540,11 +555,33 @@ class HttpRulesTest {
                 {"tok=1, keep=2", "keep=2; uid=U"},
                 {"uid=1, keep=2", "uid=U; keep=2"},
                 {"list=a,b c; tok=x", "list=a,b c; uid=U"},
+                // Quoted values are not cut (probe Y: sid="s; y=2 was left of the first).
+                {"sid=\"s, tok=z\"; y=2", "sid=\"s, tok=z\"; y=2; uid=U"},
+                {"x=\"a, uid=1\"; y=2", "x=\"a, uid=1\"; y=2; uid=U"},
+                {"x=\"a\\\" tok=1\", tok=2", "x=\"a\\\" tok=1\"; uid=U"},
+                {"x=\"open, tok=1", "x=\"open; uid=U"},
+                {"x=1, tok = evil", "x=1; uid=U"},
             };
             for (String[] c : cases) {
                 String got = r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: " + c[0] + "\r\n\r\n");
                 assertTrue(got.contains("\r\nCookie: " + c[1] + "\r\n"), c[0] + " -> " + got);
             }
+        }
+    }
+
+    /**
+     * A pair that a remove names only in PHP's reading of its name ({@code c d} is PHP's
+     * {@code c_d}) goes whole: cut after {@code c}, it left {@code d=2}, a cookie PHP had not
+     * been sent (probe Y).
+     */
+    @Test
+    void aCookieNamedOnlyInPhpsReadingIsRemovedWhole() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).node(REQ, NodeType.COOKIE, Action.REMOVE, "c_d", null).start()) {
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: c.d=1; c d=2; x=3\r\n\r\n")
+                    .contains("\r\nCookie: x=3\r\n"));
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: c_d=1, keep=2\r\n\r\n")
+                    .contains("\r\nCookie: keep=2\r\n"));
         }
     }
 
