@@ -23,6 +23,7 @@ import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.ObjId;
+import org.hoststated.core.msg.RelayStatistics;
 import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.pfe.backend.L3Backend;
 
@@ -105,9 +106,20 @@ final class PfeState {
                 s.services.add(v);
             }
         }
+        Map<String, RelayStatistics> oldStatistics = new HashMap<>();
+        if (previous != null) {
+            previous.relays.stream().filter(r -> r.statistics != null)
+                    .forEach(r -> oldStatistics.put(r.config.name(), r.statistics));
+        }
         for (RelayConfig rc : config.relays()) {
             TableEntry t = rc.target() instanceof TableTarget tt ? byName.get(tt.table()) : null;
-            s.relays.add(new RelayEntry(rc, t));
+            RelayEntry r = new RelayEntry(rc, t);
+            // The relay engine keeps a relay's counters by name across a reload, and reports
+            // them for the new generation within 5 s: until then its last ones are shown.
+            // Without them, show relays listed every relay without counters for those seconds
+            // after each reload (probe X).
+            r.statistics = oldStatistics.get(rc.name());
+            s.relays.add(r);
         }
         for (ServiceEntry v : s.services) {
             if (v.tableFollows && ControlCommands.otherUser(s, v.main, v) == null

@@ -23,6 +23,7 @@ import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.RelayStatistics;
 import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.pfe.backend.L3Backend;
 import org.junit.jupiter.api.Test;
@@ -146,6 +147,24 @@ class PfeStateTest {
         assertEquals(List.of("relay r3", "relay r2", "table spare empty", "host 10.21.2.21 unknown",
                 "relay r1", "table web empty", "host 10.21.2.12 unknown", "host 10.21.2.11 unknown", "end"),
                 all.subList(10, all.size()));
+    }
+
+    /**
+     * A reload keeps each relay's last counts, by name, until the relay engine reports the new
+     * generation's: show relays listed every relay without them for up to 5 s (probe X).
+     */
+    @Test
+    void aReloadKeepsTheRelaysLastCounts() {
+        String r1 = "relay r1 {\n\tlisten on 127.0.0.1 port 8081\n\ttable web\n}\n";
+        PfeState before = state(WWW + r1 + "relay gone {\n\tlisten on 127.0.0.1 port 8082\n\ttable web\n}\n");
+        RelayStatistics counts = new RelayStatistics(1, before.relays.get(0).config.id(), 150, 0, 2, 150, 150, 1, 0, 0);
+        before.relays.get(0).statistics = counts;
+        before.relays.get(1).statistics = new RelayStatistics(1, before.relays.get(1).config.id(), 9, 0, 9, 9, 9, 0, 0, 0);
+        PfeState after = PfeState.build(2, PfeFixtures.config(WWW
+                + "relay new {\n\tlisten on 127.0.0.1 port 8083\n\ttable web\n}\n" + r1), before);
+        assertEquals(List.of("new", "r1"), after.relays.stream().map(r -> r.config.name()).toList());
+        assertNull(after.relays.get(0).statistics);
+        assertEquals(counts, after.relays.get(1).statistics);
     }
 
     private static List<String> view(PfeState st, SummaryRequest.View view) {
