@@ -20,6 +20,13 @@ public final class RelayCounters {
      */
     private final ThrottledCount droppedAnswers = new ThrottledCount();
 
+    /**
+     * Connections (queries, for a DNS relay) a {@code disable}d relay closed (dropped) as they
+     * came: said at most once a minute, so that a relay left disabled by mistake shows in the
+     * log. It was silent, its clients reset without a word (probe X).
+     */
+    private final ThrottledCount refusedWhileDisabled = new ThrottledCount();
+
     /** A session was accepted; returns its id for log lines. */
     public int opened() {
         total.increment();
@@ -42,5 +49,10 @@ public final class RelayCounters {
     /** {@link #droppedAnswers}. */
     public ThrottledCount droppedAnswers() {
         return droppedAnswers;
+    }
+
+    /** {@link #refusedWhileDisabled}. */
+    public ThrottledCount refusedWhileDisabled() {
+        return refusedWhileDisabled;
     }
 }

@@ -217,10 +217,13 @@ class RelayIT {
         assertEquals(0, new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start().waitFor());
     }
 
+    /** ... and says so in the log, at most once a minute: it was silent (probe X). */
     @Test
     void aDisabledRelayAcceptsAndCloses() throws Exception {
         try (Socket c = RelayClient.open(OFF, portOff)) {
             assertEquals(-1, c.getInputStream().read());
         }
+        daemon.awaitLogged("the disabled relay's line", Duration.ofSeconds(10), () -> daemon.logText()
+                .contains("relay off: disabled in the configuration: 1 connection closed as accepted since the last such line"));
     }
 }

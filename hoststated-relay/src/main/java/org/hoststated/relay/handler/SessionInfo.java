@@ -97,6 +97,9 @@ public final class SessionInfo {
     public static SessionInfo openUnlessDisabled(RelayContext relay, Channel clientChannel) {
         if (relay.config().disabled()) {
             clientChannel.close();
+            relay.counters().refusedWhileDisabled().add(clientChannel.eventLoop(), n -> log.info(
+                    "relay {}: disabled in the configuration: {} closed as accepted since the last such line",
+                    logName(relay.name()), n == 1 ? "1 connection" : n + " connections"));
             return null;
         }
         SessionInfo s = open(relay, clientChannel);

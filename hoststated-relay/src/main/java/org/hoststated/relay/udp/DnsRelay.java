@@ -297,6 +297,9 @@ public final class DnsRelay {
         ByteBuf msg = p.content();
         InetSocketAddress client = p.sender();
         if (relay.config().disabled()) {
+            relay.counters().refusedWhileDisabled().add(loop, n -> log.info(
+                    "relay {}: disabled in the configuration: {} dropped since the last such line",
+                    SessionInfo.logName(relay.name()), n == 1 ? "1 query" : n + " queries"));
             return;
         }
         String junk = !DnsHeader.fits(msg) ? "short datagram" : DnsHeader.isResponse(msg) ? "not a query"
