@@ -253,6 +253,7 @@ public final class SessionLimit {
             return Refusal.BOUND;
         }
         if (g.open >= share && open + unusedShares - g.unusedShare() >= max) {
+            g.openAtRefusal = g.open;
             return Refusal.OTHERS_SHARES;
         }
         unusedShares -= g.unusedShare();
@@ -310,6 +311,13 @@ public final class SessionLimit {
         private final ThrottledCount refusedForShares = new ThrottledCount();
         /** This relay's open sessions. Under the limit's lock. */
         private int open;
+        /**
+         * Its open sessions when it last turned a client away for the others' shares, which
+         * its warning gives: said up to a minute later, the count of that moment had nothing
+         * to do with the refusals (probe Z: "0 sessions open" after 3,439 refused). Under the
+         * limit's lock.
+         */
+        private int openAtRefusal;
         /** Whether it accepts, so is kept a share. Under the limit's lock. */
         private boolean accepting;
 
@@ -359,10 +367,10 @@ public final class SessionLimit {
             } else {
                 int mine;
                 synchronized (SessionLimit.this) {
-                    mine = open;
+                    mine = openAtRefusal;
                 }
-                log.warn("relay {}: {} sessions open, all the engine's limit of {} leaves beside the other relays' "
-                        + "shares: {} since the last warning", relayName, mine, max, clients);
+                log.warn("relay {}: {} sessions open at the latest refusal, all the engine's limit of {} leaves beside "
+                        + "the other relays' shares: {} since the last warning", relayName, mine, max, clients);
             }
         }
     }

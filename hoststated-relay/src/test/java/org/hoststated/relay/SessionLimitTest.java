@@ -130,8 +130,8 @@ class SessionLimitTest {
             SessionLimit.Guard other = limit.guard("other", new Served());
             java.util.List<io.netty.channel.embedded.EmbeddedChannel> floods = open(flooded, 20);
             assertEquals(14, floods.stream().filter(io.netty.channel.Channel::isOpen).count());
-            assertTrue(line(log).endsWith("relay flooded: 14 sessions open, all the engine's limit of 16 leaves "
-                    + "beside the other relays' shares: 1 client closed at once since the last warning"));
+            assertTrue(line(log).endsWith("relay flooded: 14 sessions open at the latest refusal, all the engine's limit "
+                    + "of 16 leaves beside the other relays' shares: 1 client closed at once since the last warning"));
             java.util.List<io.netty.channel.embedded.EmbeddedChannel> others = open(other, 3);
             assertEquals(2, others.stream().filter(io.netty.channel.Channel::isOpen).count());
             assertTrue(line(log).endsWith("relay other: 16 sessions open, the engine's limit: 1 client closed at "
