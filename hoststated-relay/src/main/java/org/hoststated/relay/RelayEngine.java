@@ -294,6 +294,14 @@ public final class RelayEngine extends Engine {
         tlsContexts.commit(tlsNext);
         useWorkers(group, c);
         RelayChanges.lines(config, c).forEach(log::info);
+        // Once per protocol the relays use: said once per relay, a protocol of three relays
+        // gave three same lines (probe N).
+        c.relays().stream().map(r -> protocolOf(c, r)).distinct().forEach(p -> {
+            String unsupported = SocketOptions.unsupported(p.tcp(), p.transport());
+            if (unsupported != null) {
+                log.warn("protocol {}: {}", p.name(), unsupported);
+            }
+        });
         for (Map.Entry<String, RelayServer> e : servers.entrySet()) {
             RelayServer cur = e.getValue();
             if (next.containsKey(e.getKey())) {

@@ -82,10 +82,6 @@ public final class RelayServer {
                 new DefaultChannelGroup("relay " + relay.name() + " lingering", GlobalEventExecutor.INSTANCE));
         this.dns = protocol.type() == ProtocolType.DNS ? new DnsRelay(context, protocol.tcp(), transport.name()) : null;
         this.initializer = dns != null ? null : initializer(protocol, tls);
-        String unsupported = SocketOptions.unsupported(protocol.tcp(), protocol.transport());
-        if (unsupported != null) {
-            log.warn("relay {}, protocol {}: {}", relay.name(), protocol.name(), unsupported);
-        }
     }
 
     private Bootstrap backend(Class<? extends InetAddress> family, int connectMs) {

@@ -81,7 +81,19 @@ public final class SocketOptions {
 
     /** Options of the adopted listening socket: TTLs, which accepted sockets inherit. */
     public static void listener(ServerBootstrap b, TcpOptions tcp, InetAddress listen) {
-        ttl(b, tcp, listen instanceof Inet6Address);
+        listenerTtl(b, tcp, listen instanceof Inet6Address);
+    }
+
+    /**
+     * TTL options of a listening socket the parent passed, set whether configured or not: the
+     * parent keeps one socket across reloads, so an option a reload took away stayed on it,
+     * and on every socket it accepted, until a restart (probe N: clients with a TTL under a
+     * removed {@code ip minttl} still dropped). Unset, they go back to the system's defaults
+     * (-1 for the hop limits, 0 for the minimums).
+     */
+    public static void listenerTtl(AbstractBootstrap<?, ?> b, TcpOptions tcp, boolean v6) {
+        b.option(v6 ? IPV6_UNICAST_HOPS : IP_TTL, tcp.ipTtl() > 0 ? tcp.ipTtl() : -1);
+        b.option(v6 ? IPV6_MINHOPCOUNT : IP_MINTTL, Math.max(0, tcp.ipMinTtl()));
     }
 
     /**

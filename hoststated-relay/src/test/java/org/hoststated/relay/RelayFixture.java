@@ -41,8 +41,14 @@ final class RelayFixture implements AutoCloseable {
 
     private RelayFixture(RelayTransport transport, int workerCount, RelayConfig relay, ProtocolConfig protocol,
             HostSelector selector, io.netty.handler.ssl.SslContext tls, SessionLimit limit) throws IOException {
+        this(transport, workerCount, relay, protocol, selector, tls, limit,
+                listen(relay.listen() != null ? relay.listen().address() : InetAddress.getLoopbackAddress()));
+    }
+
+    private RelayFixture(RelayTransport transport, int workerCount, RelayConfig relay, ProtocolConfig protocol,
+            HostSelector selector, io.netty.handler.ssl.SslContext tls, SessionLimit limit, Socket listening)
+            throws IOException {
         workers = transport.newWorkers(workerCount, "test-relay");
-        Socket listening = listen(relay.listen() != null ? relay.listen().address() : InetAddress.getLoopbackAddress());
         port = listening.localAddress().getPort();
         HostSelector sel = selector != null ? selector : RelayTargets.selector(relay, null, h -> true);
         server = new RelayServer(relay, protocol, workers, transport, sel, counters, false, tls);
@@ -50,6 +56,12 @@ final class RelayFixture implements AutoCloseable {
             server.limit(limit);
         }
         server.serve(listening.intValue()).syncUninterruptibly();
+    }
+
+    /** A relay served on {@code listening}, a socket of the test's (one a reload would pass again). */
+    static RelayFixture serve(RelayTransport transport, RelayConfig relay, ProtocolConfig protocol, Socket listening)
+            throws IOException {
+        return new RelayFixture(transport, 1, relay, protocol, null, null, null, listening);
     }
 
     /** A relay whose sessions are bounded by {@code limit} rather than the engine's. */

@@ -54,6 +54,31 @@ class TcpOptionsTest {
         }
     }
 
+    /**
+     * A listening socket that the parent passes again after a reload that took the TTL options
+     * away: they go back to the system's defaults, on it and on what it accepts. They stayed
+     * until a restart, and clients under a removed {@code ip minttl} were still dropped
+     * (probe N).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void ttlsAReloadTookAwayLeaveTheListeningSocket(String transport) throws Exception {
+        RelayTransport t = transport(transport);
+        io.netty.channel.unix.Socket listening = RelayFixture.listen();
+        listening.setIntOpt(0, 2, 20); // IP_TTL, as the generation before set it
+        listening.setIntOpt(0, 21, 40); // IP_MINTTL
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.serve(t, RelayFixture.forward(b), protocol(TcpOptions.defaults()), listening);
+                Socket c = r.connect()) {
+            assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
+            Channel client = TcpRelayTest.awaitSession(r);
+            assertEquals(0, client.config().getOption(SocketOptions.IP_MINTTL), "minttl");
+            int systemTtl = Integer.parseInt(java.nio.file.Files.readAllLines(
+                    java.nio.file.Path.of("/proc/sys/net/ipv4/ip_default_ttl")).get(0).trim());
+            assertEquals(systemTtl, client.config().getOption(SocketOptions.IP_TTL), "ttl (the system's default)");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void bothSocketsOfASessionUseTheRelaysReadSizes(String transport) throws Exception {

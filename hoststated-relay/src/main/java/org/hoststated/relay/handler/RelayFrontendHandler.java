@@ -212,7 +212,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         if (failover == null) {
             failover = relay.selector().failover(host);
         }
-        TargetHost next = failover.next();
+        TargetHost next = failover.next(host, cause);
         if (next != null) {
             log.debug("relay {}, session {}: connect to {}, retrying with {}", relay.name(), session.id(), why, next);
             if (!next.equals(host)) {

@@ -382,7 +382,7 @@ final class BackendLink {
         if (failover == null) {
             failover = relay.selector().failover(host);
         }
-        TargetHost next = failover.next();
+        TargetHost next = failover.next(host, cause);
         if (next != null) {
             log.debug("relay {}: connect to {}, retrying with {}", relay.name(), why, next);
             if (!next.equals(host)) {

@@ -34,4 +34,16 @@ public final class Failover {
         left--;
         return first.natLookup() ? first : selector.hop(first, start + hops++);
     }
+
+    /**
+     * {@link #next} after a connect to {@code failed} ended with {@code cause}; null as well
+     * when that would be {@code failed} itself again after a connect that timed out: a
+     * {@code retry} is for a connect that fails at once, and a destination that drops
+     * connection attempts made a client of {@code forward to ... retry 2} wait three connect
+     * timeouts, 90 s (probe N).
+     */
+    public TargetHost next(TargetHost failed, Throwable cause) {
+        TargetHost next = next();
+        return next != null && next.equals(failed) && cause instanceof io.netty.channel.ConnectTimeoutException ? null : next;
+    }
 }

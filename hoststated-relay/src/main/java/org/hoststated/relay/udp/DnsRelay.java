@@ -154,7 +154,7 @@ public final class DnsRelay {
             adopted[0] = true;
             return c;
         }, false);
-        SocketOptions.ttl(b, options, relay.config().listen().address() instanceof Inet6Address);
+        SocketOptions.listenerTtl(b, options, relay.config().listen().address() instanceof Inet6Address);
         // Reading starts once a socket towards the backends is bound (see startUpstreams).
         b.option(ChannelOption.AUTO_READ, false);
         ChannelFuture f = b.handler(new QueryHandler()).register();
