@@ -64,12 +64,15 @@ final class PfeState {
         Map<HostKey, HostEntry> old = new HashMap<>();
         Map<String, TableEntry> oldTables = new HashMap<>();
         Map<String, ServiceEntry> oldServices = new HashMap<>();
+        Map<String, RelayStatistics> oldStatistics = new HashMap<>();
         if (previous != null) {
             for (HostEntry h : previous.hosts.values()) {
                 old.put(h.key(), h);
             }
             previous.tables.values().forEach(t -> oldTables.put(t.config.name(), t));
             previous.services.forEach(v -> oldServices.put(v.config.name(), v));
+            previous.relays.stream().filter(r -> r.statistics != null)
+                    .forEach(r -> oldStatistics.put(r.config.name(), r.statistics));
         }
         Map<String, TableEntry> byName = new HashMap<>();
         for (TableConfig tc : config.activeTables()) {
@@ -105,11 +108,6 @@ final class PfeState {
                 v.tableFollows = sc.disabled() || prev != null && prev.tableFollows && v.disabled;
                 s.services.add(v);
             }
-        }
-        Map<String, RelayStatistics> oldStatistics = new HashMap<>();
-        if (previous != null) {
-            previous.relays.stream().filter(r -> r.statistics != null)
-                    .forEach(r -> oldStatistics.put(r.config.name(), r.statistics));
         }
         for (RelayConfig rc : config.relays()) {
             TableEntry t = rc.target() instanceof TableTarget tt ? byName.get(tt.table()) : null;

@@ -267,12 +267,17 @@ public final class RelayEngine extends Engine {
                 forgetStates(t.id());
             }
         }
+        // The protocols the relays use, each once: their unsupported options are said once
+        // per protocol, not once per relay (a protocol of three relays gave three same lines,
+        // probe N).
+        Set<ProtocolConfig> used = new LinkedHashSet<>();
         try {
             // relayd logs each closed session at info with 'log updates' (which -d implies).
             boolean logSessions = c.globals().log() != LogMode.NONE;
             Map<List<Object>, RelayHosts> shared = new HashMap<>();
             for (RelayConfig r : c.relays()) {
                 ProtocolConfig p = protocolOf(c, r);
+                used.add(p);
                 HostSelector sel = RelayTargets.selector(r, c, this::usable, this::disabled, shared);
                 RelayCounters cnt = counters.computeIfAbsent(r.name(), k -> new RelayCounters());
                 SslContext tls = tls(tlsNext, r, p, rc);
@@ -294,14 +299,12 @@ public final class RelayEngine extends Engine {
         tlsContexts.commit(tlsNext);
         useWorkers(group, c);
         RelayChanges.lines(config, c).forEach(log::info);
-        // Once per protocol the relays use: said once per relay, a protocol of three relays
-        // gave three same lines (probe N).
-        c.relays().stream().map(r -> protocolOf(c, r)).distinct().forEach(p -> {
+        for (ProtocolConfig p : used) {
             String unsupported = SocketOptions.unsupported(p.tcp(), p.transport());
             if (unsupported != null) {
                 log.warn("protocol {}: {}", p.name(), unsupported);
             }
-        });
+        }
         for (Map.Entry<String, RelayServer> e : servers.entrySet()) {
             RelayServer cur = e.getValue();
             if (next.containsKey(e.getKey())) {
