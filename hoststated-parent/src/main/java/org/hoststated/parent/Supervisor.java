@@ -207,23 +207,26 @@ final class Supervisor implements Reloader.Target {
         for (EngineProcess e : running.values()) {
             sendConfig(e);
         }
-        EngineProcess hce = running.get(ProcId.HCE);
-        if (hce != null) {
-            loop.schedule(() -> checksLate(hce, gen), CHECKS_LATE_MS, TimeUnit.MILLISECONDS);
+        for (ProcId p : List.of(ProcId.HCE, ProcId.PFE)) {
+            EngineProcess e = running.get(p);
+            if (e != null) {
+                loop.schedule(() -> checksLate(e, gen), CHECKS_LATE_MS, TimeUnit.MILLISECONDS);
+            }
         }
     }
 
     /**
-     * hce has not taken configuration {@code gen} {@link #CHECKS_LATE_MS} after it was sent: a
-     * stopped hce (SIGSTOP, a debugger) is killed only after {@link #HUNG_NANOS}, and the relay
-     * engine served a reload's new table unchecked at its 3 s mark meanwhile (26,148 answers of
-     * 503 in 6 s while the old table was healthy, probe W). The relay engine is told as of a
-     * restart, and waits as long for the verdicts.
+     * hce or pfe, which the checks' verdicts pass through, has not taken configuration
+     * {@code gen} {@link #CHECKS_LATE_MS} after it was sent: a stopped engine (SIGSTOP, a
+     * debugger) is killed only after {@link #HUNG_NANOS}, and the relay engine served a
+     * reload's new table unchecked at its 3 s mark meanwhile (26,148 answers of 503 in 6 s
+     * while the old table was healthy, probe W). The relay engine is told as of a restart, and
+     * waits as long for the verdicts.
      */
-    private void checksLate(EngineProcess hce, int gen) {
-        if (!stopping && running.get(ProcId.HCE) == hce && hce.configuring == gen) {
-            log.info("{} has not taken configuration {} after {} ms", hce.spec.title, gen, CHECKS_LATE_MS);
-            checksRestarting(ProcId.HCE);
+    private void checksLate(EngineProcess e, int gen) {
+        if (!stopping && running.get(e.spec.proc) == e && e.configuring == gen) {
+            log.info("{} has not taken configuration {} after {} ms", e.spec.title, gen, CHECKS_LATE_MS);
+            checksRestarting(e.spec.proc);
         }
     }
 
@@ -492,13 +495,13 @@ final class Supervisor implements Reloader.Target {
     }
 
     /**
-     * Tells the relay engine that hce is lost, late or its successor started (CHECKS_RESTARTING),
-     * so that listeners waiting for a new table's first verdicts wait for them rather than
-     * serve the table unchecked.
+     * Tells the relay engine that hce or pfe (the verdicts come through pfe) is lost, late or
+     * its successor started (CHECKS_RESTARTING), so that listeners waiting for a new table's
+     * first verdicts wait for them rather than serve the table unchecked.
      */
     private void checksRestarting(ProcId p) {
         EngineProcess relay = running.get(ProcId.RELAY);
-        if (p == ProcId.HCE && relay != null) {
+        if ((p == ProcId.HCE || p == ProcId.PFE) && relay != null) {
             relay.channel.send(MessageType.CHECKS_RESTARTING, Empty.INSTANCE);
         }
     }

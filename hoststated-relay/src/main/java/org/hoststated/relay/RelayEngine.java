@@ -81,7 +81,7 @@ public final class RelayEngine extends Engine {
     /** How long a generation's listeners wait for their tables' verdicts before they serve anyway. */
     static final long STATES_WAIT_MS = 3000;
     /**
-     * How long they wait on when the health check engine restarts meanwhile: its restart's
+     * How long they wait on when the health check engine or pfe restarts meanwhile: its restart's
      * back-off, a JVM's start and a round of checks (the parent's limit for a reload's
      * confirmation, counted afresh from a restart, is as long).
      */
@@ -550,8 +550,8 @@ public final class RelayEngine extends Engine {
     }
 
     /**
-     * The health check engine was lost, its successor has started, or it has not taken a new
-     * configuration in time ({@code CHECKS_RESTARTING}):
+     * The health check engine or pfe, which passes its verdicts on, was lost, its successor
+     * has started, or it has not taken a new configuration in time ({@code CHECKS_RESTARTING}):
      * listeners waiting for their tables' first verdicts wait on, up to
      * {@link #CHECKS_RESTART_WAIT_MS} from now, instead of serving at the usual mark. A reload
      * that gave a relay a new table, with hce killed just after it, served that table unchecked
@@ -564,7 +564,7 @@ public final class RelayEngine extends Engine {
             return;
         }
         cancelStatesTimer();
-        log.info("the health check engine restarts or is late: the relays' listeners wait up to {} s more for its verdicts",
+        log.info("the health check engine or the pf engine restarts or is late: the relays' listeners wait up to {} s more for the checks' verdicts",
                 CHECKS_RESTART_WAIT_MS / 1000);
         armStatesTimer(CHECKS_RESTART_WAIT_MS);
     }

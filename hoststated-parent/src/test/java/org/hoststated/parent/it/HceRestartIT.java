@@ -138,8 +138,19 @@ class HceRestartIT {
     void aReloadToANewTableWaitsForTheRestartedHcesVerdict(@TempDir Path dir) throws Exception {
         // Two successors killed as they start: the restarts' back-off (0.5, 1, 2 s) and three
         // JVM starts keep the new table unchecked for well over 3 s.
-        String log = reloadToANewTableWithHce(dir, "KILL", 2);
-        assertTrue(log.contains("the health check engine restarts"), log);
+        String log = reloadToANewTableWith(dir, TITLE, "KILL", 2);
+        assertTrue(log.contains("the health check engine or the pf engine restarts"), log);
+    }
+
+    /**
+     * The same with pfe killed, and two of its successors: the verdicts reach the relay
+     * engine through pfe, and the relay engine served the new table unchecked at its 3 s mark
+     * while pfe restarted (session 54's list).
+     */
+    @Test
+    void aReloadToANewTableWaitsForTheRestartedPfe(@TempDir Path dir) throws Exception {
+        String log = reloadToANewTableWith(dir, "hoststated: pf engine", "KILL", 2);
+        assertTrue(log.contains("restarts or is late"), log);
     }
 
     /**
@@ -150,17 +161,18 @@ class HceRestartIT {
      */
     @Test
     void aReloadToANewTableWaitsForAStoppedHce(@TempDir Path dir) throws Exception {
-        String log = reloadToANewTableWithHce(dir, "STOP", 0);
+        String log = reloadToANewTableWith(dir, TITLE, "STOP", 0);
         assertTrue(log.contains("has not taken configuration"), log);
     }
 
     /**
      * Points relay www from a table whose host answers "one" to a new table whose host answers
-     * "two", with hce sent {@code signal} just before the reload and {@code successorKills} of
-     * its successors killed as they start; fetches through the relay until "two" comes and
+     * "two", with the engine of {@code title} sent {@code signal} just before the reload and
+     * {@code successorKills} of its successors killed as they start; fetches through the relay until "two" comes and
      * fails on any fetch that got neither. Returns the daemon's log.
      */
-    private static String reloadToANewTableWithHce(Path dir, String signal, int successorKills) throws Exception {
+    private static String reloadToANewTableWith(Path dir, String title, String signal, int successorKills)
+            throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
         java.net.InetSocketAddress relay = new java.net.InetSocketAddress(NET + ".3", CtlIT.freePort(NET + ".3"));
         try (Backend one = new Backend("one", STAYS_UP, 0);
@@ -171,7 +183,7 @@ class HceRestartIT {
             d.writeConfig(d.globals() + "interval 2\ntimeout 1000\n" + web + listen + "  table web\n}\n");
             d.start();
             d.awaitLogged("relay www serves", WAIT, () -> "one".equals(Daemon.fetch(relay)));
-            long signalled = d.child(TITLE).orElseThrow();
+            long signalled = d.child(title).orElseThrow();
             new ProcessBuilder("kill", "-" + signal, Long.toString(signalled)).start().waitFor();
             d.writeConfig(d.globals() + "interval 2\ntimeout 1000\n" + web + "table newt {\n  real port "
                     + one.address.getPort() + "\n  check tcp\n  host " + NET + ".14\n}\n" + listen + "  table newt\n}\n");
@@ -183,9 +195,9 @@ class HceRestartIT {
             long deadline = System.nanoTime() + WAIT.toNanos();
             for (String got = ""; !"two".equals(got); fetched++) {
                 long before = last;
-                java.util.Optional<Long> hce = d.child(TITLE).filter(p -> p != before);
-                if (kills < successorKills && hce.isPresent()) {
-                    last = hce.get();
+                java.util.Optional<Long> successor = d.child(title).filter(p -> p != before);
+                if (kills < successorKills && successor.isPresent()) {
+                    last = successor.get();
                     new ProcessBuilder("kill", "-KILL", Long.toString(last)).start().waitFor();
                     kills++;
                 }

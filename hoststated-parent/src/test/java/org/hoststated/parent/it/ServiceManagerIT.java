@@ -47,7 +47,9 @@ class ServiceManagerIT {
             String ready = got.stream().filter(m -> m.startsWith("READY=1")).findFirst().orElseThrow();
             assertTrue(ready.contains("\nMAINPID=" + daemon.pid()), ready);
             assertTrue(ready.contains("\nSTATUS=ready in "), ready);
-            assertTrue(daemon.logText().contains("parent: ready in "), daemon.logText());
+            // The log line comes before the datagram, but through the stderr reader: it may lag.
+            daemon.awaitLogged("the ready line", Duration.ofSeconds(5),
+                    () -> daemon.logText().contains("parent: ready in "));
             int before = count(got, "WATCHDOG=1");
             daemon.awaitLogged("watchdog pings", Duration.ofSeconds(10),
                     () -> count(received(manager, got), "WATCHDOG=1") >= before + 4);
