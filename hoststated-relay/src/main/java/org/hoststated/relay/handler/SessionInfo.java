@@ -170,19 +170,21 @@ public final class SessionInfo {
         if (logged == null) {
             logged = new StringBuilder();
         }
-        if (logged.length() < MAX_LOGGED_CHARS) {
-            int start = logged.length();
-            logged.append(" [").append(key).append(": ");
-            appendEscaped(logged, value);
-            logged.append(']');
-            if (alreadyLogged(start)) {
-                logged.setLength(start);
-                return;
-            }
-            if (logged.length() > MAX_LOGGED_CHARS) {
-                logged.setLength(MAX_LOGGED_CHARS);
-                logged.append("...");
-            }
+        if (logged.length() > MAX_LOGGED_CHARS) {
+            return; // cut already, with "..."
+        }
+        int start = logged.length();
+        logged.append(" [").append(key).append(": ");
+        appendEscaped(logged, value);
+        logged.append(']');
+        if (alreadyLogged(start)) {
+            logged.setLength(start);
+            return;
+        }
+        if (logged.length() > MAX_LOGGED_CHARS) {
+            // Also a pair that comes when the pairs fill the bound exactly: the cut says so.
+            logged.setLength(MAX_LOGGED_CHARS);
+            logged.append("...");
         }
     }
 
@@ -195,6 +197,16 @@ public final class SessionInfo {
      */
     public void movedOff(String what) {
         logValue("moved off", what);
+    }
+
+    /**
+     * An HTTP request sent again to the same host, whose connection ended before the response
+     * began: a {@code [resent: what]} pair, once per distinct {@code what}, so that the close
+     * line tells the operator that the server may have had the request twice (probe A). Call
+     * on the session's worker loop.
+     */
+    public void resent(String what) {
+        logValue("resent", what);
     }
 
     /**

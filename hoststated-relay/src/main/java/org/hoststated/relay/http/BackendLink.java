@@ -267,12 +267,12 @@ final class BackendLink {
         HttpBackendHandler old = handler;
         boolean idleRace = !reset && old.reused();
         recording = idleRace;
-        if (!idleRace && !host.natLookup()) {
-            TargetHost next = relay.selector().failover(host).next();
-            if (next != null && !next.equals(host)) {
-                session.movedOff(host + ": " + why);
-                host = next;
-            }
+        TargetHost next = idleRace || host.natLookup() ? null : relay.selector().failover(host).next();
+        if (next != null && !next.equals(host)) {
+            session.movedOff(host + ": " + why);
+            host = next;
+        } else {
+            session.resent(host + ": " + why);
         }
         Channel lost = channel;
         if (pending == null) {

@@ -247,7 +247,7 @@ final class HeadRewriter {
         if (head.hopByHop) {
             HopByHopFields.remove(head, this::drop, this::set);
         }
-        if (head.framingPadded) {
+        if (head.framingUntidy) {
             tidyFraming();
         }
         if (head.repeatedContentLength) {
@@ -255,10 +255,15 @@ final class HeadRewriter {
         }
     }
 
-    /** Writes the Content-Length and Transfer-Encoding lines {@code "Name: value"} ({@link HttpHead#framingPadded}). */
+    /**
+     * Writes the Content-Length and Transfer-Encoding lines {@code "Name: value"}, the length
+     * in plain decimal ({@link HttpHead#framingUntidy}; every length line holds that value).
+     */
     private void tidyFraming() {
         for (int f = 0; f < h.fields; f++) {
-            if (framing(f)) {
+            if (h.nameIs(f, HttpHead.CONTENT_LENGTH)) {
+                set(f, Long.toString(h.contentLength));
+            } else if (h.nameIs(f, HttpHead.TRANSFER_ENCODING)) {
                 set(f, h.value(f));
             }
         }

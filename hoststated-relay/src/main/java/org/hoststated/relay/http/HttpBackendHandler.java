@@ -415,7 +415,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             persistent = head.persistent() && framed && !closeServer;
             dechunk = http10Request && framer == chunked;
             rechunk = !framed && !http10Request && !head.transferEncoding && !closeClient;
-            clientPersistent = (framed || rechunk) && !dechunk;
+            // A body in a coding before chunked (gzip, chunked) goes on as it came, and the
+            // client's connection ends after it: a client that frames only a lone "chunked"
+            // reads it until the close, and one that kept the connection waited for the
+            // session's timeout, or took the next response for more of this body (probe A).
+            clientPersistent = (framed || rechunk) && !dechunk && head.transferCodings <= 1;
             if (http10Request && framer != null && head.transferEncoding && !(dechunk && head.transferCodings == 1)) {
                 // A body in another transfer coding (gzip, chunked): no HTTP/1.0 client reads it.
                 throw new HttpException(502, "transfer coding to an HTTP/1.0 request");

@@ -495,6 +495,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         session.movedOff(what);
     }
 
+    /** The request is sent again to the same host; the close line says so ({@link SessionInfo#resent}). */
+    void resent(String what) {
+        session.resent(what);
+    }
+
     /** A failed connect is tried again on the same host; the close line says so ({@link SessionInfo#retried}). */
     void retried(String what) {
         session.retried(what);
@@ -675,8 +680,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         if (link.replayOnFreshConnection(!(cause instanceof HttpException))) {
-            log.debug("relay {}, session {}: server closed the connection before responding ({}), request resent",
-                    relay.name(), session.id(), RelaySession.describe(cause));
+            log.debug("relay {}, session {}: {}, request resent", relay.name(), session.id(),
+                    RelaySession.describe(cause));
         } else if (cause instanceof HttpException e) {
             serverFailed(from, e);
         } else {

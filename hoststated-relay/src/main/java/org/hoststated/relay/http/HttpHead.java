@@ -100,11 +100,12 @@ final class HttpHead {
     boolean repeatedContentLength;
     /**
      * A Content-Length or Transfer-Encoding line whose value is not written {@code ": value"}:
-     * other white space around it (a tab, none, trailing). The next hop gets it so written,
-     * as HAProxy sends it: a lax peer that read {@code "chunked "} as no coding would take the
-     * chunks for the next message (probe U).
+     * other white space around it (a tab, none, trailing), or a length with leading zeros. The
+     * next hop gets it so written, the length in plain decimal, as HAProxy sends it: a lax peer
+     * that read {@code "chunked "} as no coding would take the chunks for the next message
+     * (probe U), and one that read {@code 010} as octal would take 8 bytes of the body.
      */
-    boolean framingPadded;
+    boolean framingUntidy;
     boolean transferEncoding;
     /** Transfer codings the message lists, over all its Transfer-Encoding fields. */
     int transferCodings;
@@ -181,7 +182,7 @@ final class HttpHead {
         fields = 0;
         contentLength = -1;
         repeatedContentLength = false;
-        framingPadded = false;
+        framingUntidy = false;
         transferEncoding = false;
         transferCodings = 0;
         chunked = false;
@@ -442,7 +443,7 @@ final class HttpHead {
      * or padded.
      */
     boolean editedAnyway() {
-        return hopByHop || framingLookalikes || laterVersion || repeatedContentLength || framingPadded;
+        return hopByHop || framingLookalikes || laterVersion || repeatedContentLength || framingUntidy;
     }
 
     private void add(int ls, int next, int ne, int vs, int ve) {
@@ -487,7 +488,7 @@ final class HttpHead {
             case 14 -> {
                 if (equalsLower(ns, ne, CONTENT_LENGTH)) {
                     contentLength(vs, ve, bad);
-                    framingPadded |= padded(ne, vs, ve, to);
+                    framingUntidy |= padded(ne, vs, ve, to);
                 } else {
                     framingLookalikes |= request && like(ns, ne, CONTENT_LENGTH);
                 }
@@ -496,7 +497,7 @@ final class HttpHead {
             case 17 -> {
                 if (equalsLower(ns, ne, TRANSFER_ENCODING)) {
                     transferEncoding(vs, ve, bad);
-                    framingPadded |= padded(ne, vs, ve, to);
+                    framingUntidy |= padded(ne, vs, ve, to);
                 } else {
                     framingLookalikes |= request && like(ns, ne, TRANSFER_ENCODING);
                 }
@@ -514,12 +515,22 @@ final class HttpHead {
         }
     }
 
+    /**
+     * Reads a Content-Length value: 1*DIGIT (RFC 9110 8.6), of up to 18 digits after its
+     * leading zeros, which any number of may pad it (a padded length was refused past 18
+     * characters, probe A). A list on one line ({@code 5, 5}) is refused, as nginx does.
+     */
     private void contentLength(int vs, int ve, int bad) throws HttpException {
-        if (ve == vs || ve - vs > 18) {
+        int digits = vs;
+        while (digits < ve - 1 && at(digits) == '0') {
+            digits++;
+        }
+        if (ve == vs || ve - digits > 18) {
             throw new HttpException(bad, "invalid Content-Length");
         }
+        framingUntidy |= digits > vs;
         long n = 0;
-        for (int i = vs; i < ve; i++) {
+        for (int i = digits; i < ve; i++) {
             int d = at(i) - '0';
             if (d < 0 || d > 9) {
                 throw new HttpException(bad, "invalid Content-Length");

@@ -95,6 +95,18 @@ class SessionInfoTest {
         assertTrue(s.closeLine("www", 0, 0, "done").length() < SessionInfo.MAX_LOGGED_CHARS + 200);
     }
 
+    /** Pairs that fill the bound exactly: a later one is cut, and the cut says so (probe A). */
+    @Test
+    void aPairAfterTheBoundIsFilledExactlyShowsTheCut() throws Exception {
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
+        // " [X-Id: " + 119 characters + "]" = 128 characters; 16 of them fill 2048.
+        for (int i = 0; i < 17; i++) {
+            s.logValue("X-Id", String.format("%03d", i).repeat(40).substring(0, 119));
+        }
+        String line = s.closeLine("www", 0, 0, "done");
+        assertTrue(line.endsWith("]..."), line);
+    }
+
     /** Each request of a keep-alive session logs its fields: a pair the line has is not repeated. */
     @Test
     void aPairLoggedAgainIsWrittenOnce() throws Exception {

@@ -78,6 +78,19 @@ class HttpHeadTest {
         }
     }
 
+    /** Up to 18 digits after any number of leading zeros; a list on one line is refused. */
+    @Test
+    void aContentLengthMayHaveLeadingZeros() throws Exception {
+        assertEquals(5, request("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 0000000000000000000005\r\n\r\n")
+                .contentLength);
+        assertEquals(999_999_999_999_999_999L, request(
+                "PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 0999999999999999999\r\n\r\n").contentLength);
+        for (String v : new String[] {"1000000000000000000", "5, 5", "", "+5"}) {
+            assertEquals(400, assertThrows(HttpException.class,
+                    () -> request("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: " + v + "\r\n\r\n")).status(), v);
+        }
+    }
+
     @Test
     void identicalContentLengthsAreOne() throws Exception {
         assertEquals(3, request("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 003\r\n\r\n")

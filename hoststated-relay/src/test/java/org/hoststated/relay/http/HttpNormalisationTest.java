@@ -391,6 +391,11 @@ class HttpNormalisationTest {
         try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript()); HttpRelayFixture r = HttpRelayTest.forward(b)) {
             assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
                     r.forwarded("POST / HTTP/1.1\r\nHost: a\r\nContent-Length:3 \r\n\r\nabc"));
+            // Leading zeros, any number of them, go: a peer could read 010 as octal (probe A).
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
+                    r.forwarded("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 00000000000000000003\r\n\r\nabc"));
+            assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+                    r.forwarded("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 000\r\n\r\n"));
             for (String te : new String[] {"Transfer-Encoding: chunked ", "Transfer-Encoding:\tchunked", "Transfer-Encoding:chunked\t"}) {
                 assertEquals("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
                         r.forwarded("POST / HTTP/1.1\r\nHost: a\r\n" + te + "\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), te);
@@ -402,6 +407,14 @@ class HttpNormalisationTest {
             c.send(HttpRelayTest.GET);
             RawClient.Response res = c.read();
             assertEquals("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX: y\r\n", res.head());
+            assertEquals("ok", res.text());
+        }
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
+                "HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000002\r\n\r\nok"));
+                HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            RawClient.Response res = c.read();
+            assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", res.head());
             assertEquals("ok", res.text());
         }
     }

@@ -198,6 +198,25 @@ class HttpRelayTest {
         }
     }
 
+    /**
+     * A body in a coding before chunked goes to an HTTP/1.1 client as it came, and its
+     * connection closes after it: a client that frames only a lone "chunked" reads until the
+     * close, and one that kept the connection waited for the timeout (probe A).
+     */
+    @Test
+    void aCodingBeforeChunkedEndsTheClientsConnectionAfterTheBody() throws Exception {
+        String body = "3\r\nabc\r\n0\r\n\r\n";
+        try (RawBackend b = new RawBackend(BACKEND, RawBackend.answering(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + body));
+                HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send(GET + GET);
+            String got = c.rest();
+            assertTrue(got.startsWith("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n"), got);
+            assertTrue(got.contains("Connection: close\r\n"), got);
+            assertTrue(got.endsWith("\r\n\r\n" + body), got);
+        }
+    }
+
     @Test
     void connectionCloseFromTheClientEndsTheSessionAfterTheResponse() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, new EchoScript()); HttpRelayFixture r = forward(b);
