@@ -272,7 +272,9 @@ public final class RelayEngine extends Engine {
         // probe N).
         Set<ProtocolConfig> used = new LinkedHashSet<>();
         try {
-            // relayd logs each closed session at info with 'log updates' (which -d implies).
+            // relayd logs each closed session at info with 'log updates'. Its -d implied that
+            // too; here -d, which the systemd unit uses, turns on hce's state changes only: a
+            // line per session under a service manager by default would flood its journal.
             boolean logSessions = c.globals().log() != LogMode.NONE;
             Map<List<Object>, RelayHosts> shared = new HashMap<>();
             for (RelayConfig r : c.relays()) {

@@ -220,12 +220,13 @@ public final class RelaySession {
 
     /**
      * Like {@link #describe}, for a backend connect: a cancelled one was abandoned as its host
-     * went down. Netty ends a failed connect's message with the address ("Connection refused:
+     * went down, or was disabled or removed (the close line said "went down" of a host the
+     * operator disabled, probe B). Netty ends a failed connect's message with the address ("Connection refused:
      * localhost/127.0.0.1:80"), which the close line names already: it is left out.
      */
     public static String describeConnectFailure(Throwable t) {
         if (t instanceof CancellationException) {
-            return "abandoned, the host went down";
+            return "abandoned: the host went down or was disabled";
         }
         return CONNECT_ADDRESS.matcher(describe(t)).replaceFirst("");
     }

@@ -15,8 +15,13 @@ public final class Hash implements Scheduler {
     }
 
     @Override
-    public int instead(int k, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
-        return Integer.remainderUnsigned(Hash32.mix(Hash32.mix(hash(listen, hashKey))), k);
+    public boolean spreads() {
+        return true;
+    }
+
+    @Override
+    public int spreadHash(InetSocketAddress client, InetSocketAddress listen, int hashKey) {
+        return Hash32.mix(Hash32.mix(hash(listen, hashKey)));
     }
 
     private static int hash(InetSocketAddress listen, int hashKey) {

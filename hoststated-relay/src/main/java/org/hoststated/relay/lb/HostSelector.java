@@ -84,7 +84,7 @@ public final class HostSelector {
 
     /**
      * The host for a new session: the scheduler's choice if it is up; else, for a mode that
-     * hashes, one of the up hosts chosen by the session's hash ({@link Scheduler#instead}),
+     * hashes, the up host that ranks first for the session's hash ({@link Scheduler#spreadHash}),
      * for roundrobin the next up host after it, then from the start (relay.c). Returns null
      * when no host is up.
      */
@@ -216,23 +216,31 @@ public final class HostSelector {
      * moved, all 25 to one host): here those sessions spread over every host that can take
      * them, and the others stay where they were.
      */
+    /**
+     * The host a session goes to when the one at {@code start} cannot take it: for the modes
+     * that hash, the host that can with the highest rank for the session's hash (rendezvous
+     * hashing), so that such a session keeps its host while that one stays up, whatever
+     * other hosts do. Its place among the hosts that could, by a remainder of their count,
+     * moved a down host's sessions between hosts that stayed up each time a third host went
+     * down or came back (probe B). Else the next host that can after start.
+     */
     private int instead(RelayHosts h, int start, InetSocketAddress client, InetSocketAddress listen, int key) {
-        int k = 0;
-        for (int i = 0; i < h.size(); i++) {
-            if (takes(h, i)) {
-                k++;
-            }
-        }
-        int place = k == 0 ? -1 : scheduler.instead(k, client, listen, key);
-        if (place < 0) {
+        if (!scheduler.spreads()) {
             return find(h, start);
         }
+        int spread = scheduler.spreadHash(client, listen, key);
+        int best = -1;
+        int bestRank = 0;
         for (int i = 0; i < h.size(); i++) {
-            if (takes(h, i) && place-- == 0) {
-                return i;
+            if (takes(h, i)) {
+                int rank = Hash32.mix(spread ^ Hash32.mix(i + 1));
+                if (best < 0 || Integer.compareUnsigned(rank, bestRank) > 0) {
+                    best = i;
+                    bestRank = rank;
+                }
             }
         }
-        return -1;
+        return best;
     }
 
     private int find(RelayHosts h, int from) {

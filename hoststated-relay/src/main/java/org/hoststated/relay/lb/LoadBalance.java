@@ -12,9 +12,8 @@ import java.net.InetSocketAddress;
  * hosts two values that differ only in the case of their letters (32 apart) or in the order of
  * their bytes always went to the same host.
  *
- * <p>{@link #instead} mixes once more: its remainder must not follow {@link #start}'s (with 4
- * hosts and 2 up, a second remainder of the same value would send every moved session to the
- * same one).
+ * <p>{@link #spreadHash} mixes once more: the ranks of the hosts for a session whose host is
+ * down must not follow {@link #start}'s remainder.
  */
 public final class LoadBalance implements Scheduler {
     @Override
@@ -23,8 +22,13 @@ public final class LoadBalance implements Scheduler {
     }
 
     @Override
-    public int instead(int k, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
-        return Integer.remainderUnsigned(Hash32.mix(Hash32.mix(hash(client, listen, hashKey))), k);
+    public boolean spreads() {
+        return true;
+    }
+
+    @Override
+    public int spreadHash(InetSocketAddress client, InetSocketAddress listen, int hashKey) {
+        return Hash32.mix(Hash32.mix(hash(client, listen, hashKey)));
     }
 
     private static int hash(InetSocketAddress client, InetSocketAddress listen, int hashKey) {

@@ -19,14 +19,22 @@ public interface Scheduler {
     int start(int n, InetSocketAddress client, InetSocketAddress listen, int hashKey);
 
     /**
-     * For a mode that hashes, where a session goes when the host at its {@link #start} cannot
-     * take it: its place, in [0, k), among the {@code k} hosts that can, taken from its hash so
-     * that the sessions of a host that is down spread over all the others and each keeps its
-     * host while that one stays up. -1 (the default: roundrobin, a fixed target) scans forward
-     * from start to the next host that can, as relay.c did for every mode.
+     * Whether a session whose host at {@link #start} cannot take it goes to the host that
+     * {@link #spreadHash} ranks first among those that can (the modes that hash), rather than
+     * to the next host that can after start, as relay.c did for every mode (the default:
+     * roundrobin, a fixed target).
      */
-    default int instead(int k, InetSocketAddress client, InetSocketAddress listen, int hashKey) {
-        return -1;
+    default boolean spreads() {
+        return false;
+    }
+
+    /**
+     * For a mode that {@link #spreads}: the session's hash, from which each host gets its rank
+     * for the session ({@link HostSelector}). It must not follow {@link #start}'s: with 4
+     * hosts and 2 up, ranks that did would send every moved session to the same one.
+     */
+    default int spreadHash(InetSocketAddress client, InetSocketAddress listen, int hashKey) {
+        return 0;
     }
 
     /** The host at {@code index} was chosen. */

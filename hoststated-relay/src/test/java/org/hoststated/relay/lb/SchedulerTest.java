@@ -201,6 +201,39 @@ class SchedulerTest {
         assertEquals(Set.of(1, 4), movedTo, "the values of both hosts down spread over both up");
     }
 
+    /**
+     * A value whose host is down keeps the host it moved to while that one is up, whatever
+     * the others do: its place among the hosts up, by their count, moved 45 of 112 values of a
+     * down host between two hosts that stayed up when a third went down, and back when it
+     * came up (probe B). With the same up hosts, the same choice.
+     */
+    @ParameterizedTest
+    @CsvSource({"hash", "loadbalance"})
+    void aMovedValueStaysWhereItWentWhileThatHostIsUp(String mode) throws Exception {
+        List<TargetHost> h = hosts(4);
+        InetSocketAddress l = addr("192.0.2.100", 80);
+        Scheduler s = mode.equals("hash") ? new Hash() : new LoadBalance();
+        HostSelector all = new HostSelector(s, false, RelayHosts.allUsable(h));
+        HostSelector threeDown = new HostSelector(s, false, RelayHosts.of(h, t -> t.id() != 3));
+        HostSelector fourDownToo = new HostSelector(s, false, RelayHosts.of(h, t -> t.id() <= 2));
+        int stayed = 0;
+        for (int i = 0; i < 2000; i++) {
+            InetSocketAddress c = addr("10." + (i >> 8) + "." + (i & 0xff) + ".7", 1000);
+            int key = Hash32.str("user-" + i, Hash32.INIT);
+            if (all.select(c, l, key).id() != 3) {
+                continue;
+            }
+            int first = threeDown.select(c, l, key).id();
+            int then = fourDownToo.select(c, l, key).id();
+            if (first != 4) {
+                assertEquals(first, then, "a value of host 3 on host " + first + " moved when host 4 went down");
+                stayed++;
+            }
+            assertEquals(first, threeDown.select(c, l, key).id(), "host 4 back up");
+        }
+        assertTrue(stayed > 100, "stayed " + stayed);
+    }
+
     /** {@code no check} ignores the checks, not hoststatectl's host or table disable. */
     @Test
     void noCheckSkipsAHostTheOperatorDisabled() throws Exception {
