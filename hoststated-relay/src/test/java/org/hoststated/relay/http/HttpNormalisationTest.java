@@ -401,20 +401,19 @@ class HttpNormalisationTest {
                         r.forwarded("POST / HTTP/1.1\r\nHost: a\r\n" + te + "\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), te);
             }
         }
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
-                "HTTP/1.1 200 OK\r\nTransfer-Encoding:\tchunked \r\nX: y\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+        assertResponseHead("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX: y\r\n",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding:\tchunked \r\nX: y\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+        assertResponseHead("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000002\r\n\r\nok");
+    }
+
+    /** A server's {@code response}, whose body is "ok", reaches the client with {@code head}. */
+    private static void assertResponseHead(String head, String response) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(response));
                 HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
             c.send(HttpRelayTest.GET);
             RawClient.Response res = c.read();
-            assertEquals("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX: y\r\n", res.head());
-            assertEquals("ok", res.text());
-        }
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, RawBackend.answering(
-                "HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000002\r\n\r\nok"));
-                HttpRelayFixture r = HttpRelayTest.forward(b); RawClient c = r.client()) {
-            c.send(HttpRelayTest.GET);
-            RawClient.Response res = c.read();
-            assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", res.head());
+            assertEquals(head, res.head());
             assertEquals("ok", res.text());
         }
     }
