@@ -4,6 +4,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
 import io.netty.util.NetUtil;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -253,11 +254,12 @@ final class ListenerSockets {
     }
 
     private Socket bind(Listen l, int backlog) throws IOException {
-        // Dual-stack where the host has IPv6; an IPv4 address binds as its mapped form.
+        // The address's own family: "::" is dual-stack, "0.0.0.0" IPv4 only.
         InetSocketAddress a = l.address();
+        boolean ipv6 = a.getAddress() instanceof Inet6Address;
         Socket s;
         try {
-            s = l.udp() ? Socket.newSocketDgram() : Socket.newSocketStream();
+            s = l.udp() ? FamilySockets.dgram(ipv6) : FamilySockets.stream(ipv6);
         } catch (io.netty.channel.ChannelException e) {
             // Netty's unchecked form of socket(2)'s failure, at a process's limit of open
             // files: it escaped the reload, which left the sockets it had bound open (accepting
@@ -280,7 +282,7 @@ final class ListenerSockets {
                 // An address on no interface (yet): a VRRP address on a keepalived backup node,
                 // which comes at a failover. Bound all the same, as with ip_nonlocal_bind, so
                 // that the relay serves once it comes; said, since a mistyped one never does.
-                freeBind(s);
+                freeBind(s, ipv6);
                 s.bind(a);
                 log.warn("listening on {} although {} is on no interface of this machine: connections come once it"
                         + " is added (IP_FREEBIND), as a VRRP address comes at a failover", l,
@@ -298,13 +300,11 @@ final class ListenerSockets {
         }
     }
 
-    /** Lets {@code s} bind an address that is not local: IP_FREEBIND, and IPV6_FREEBIND on a dual-stack socket. */
-    private static void freeBind(Socket s) throws IOException {
+    /** Lets {@code s} bind an address that is not local: IP_FREEBIND, and IPV6_FREEBIND on an IPv6 socket. */
+    private static void freeBind(Socket s, boolean ipv6) throws IOException {
         s.setIntOpt(IPPROTO_IP, IP_FREEBIND, 1);
-        try {
+        if (ipv6) {
             s.setIntOpt(IPPROTO_IPV6, IPV6_FREEBIND, 1);
-        } catch (IOException e) {
-            // An IPv4 socket (a host without IPv6): IP_FREEBIND is all it needs.
         }
     }
 

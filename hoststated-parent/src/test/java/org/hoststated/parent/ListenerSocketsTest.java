@@ -155,6 +155,45 @@ class ListenerSocketsTest {
         }
     }
 
+    /**
+     * A relay on 0.0.0.0 listens on IPv4 alone; one on :: on both families. The parent bound
+     * 0.0.0.0 as a dual-stack socket, which served IPv6 clients, ::1 included (probe D).
+     */
+    @Test
+    void aListenerOnTheIpv4WildcardTakesNoIpv6Client() throws Exception {
+        Epoll.ensureAvailability();
+        Assumptions.assumeTrue(Files.exists(Path.of("/proc/net/if_inet6")), "needs IPv6: skipped");
+        int port = CtlPorts.free();
+        Config any4 = load("0.0.0.0", port);
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(any4);
+            Socket s = new Socket(sockets.fd(any4, any4.relays().get(0)));
+            assertEquals(java.net.InetAddress.getByName("0.0.0.0"), s.localAddress().getAddress());
+            try (java.net.Socket c = new java.net.Socket()) {
+                assertThrows(java.net.ConnectException.class,
+                        () -> c.connect(new java.net.InetSocketAddress("::1", port), 2000));
+            }
+            try (java.net.Socket c = new java.net.Socket()) {
+                c.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+            }
+        } finally {
+            sockets.closeAll();
+        }
+        Config any6 = load("::", port);
+        sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(any6);
+            for (String client : new String[] {"::1", "127.0.0.1"}) {
+                try (java.net.Socket c = new java.net.Socket()) {
+                    c.connect(new java.net.InetSocketAddress(client, port), 2000);
+                }
+            }
+        } finally {
+            sockets.closeAll();
+        }
+    }
+
     /** A port in use is reported in the operator's words, without Netty's system call and errno. */
     @Test
     void aPortInUseIsOneReadableLine() throws Exception {

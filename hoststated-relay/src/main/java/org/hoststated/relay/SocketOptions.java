@@ -81,7 +81,7 @@ public final class SocketOptions {
 
     /** Options of the adopted listening socket: TTLs, which accepted sockets inherit. */
     public static void listener(ServerBootstrap b, TcpOptions tcp, InetAddress listen) {
-        listenerTtl(b, tcp, listen instanceof Inet6Address);
+        listenerTtl(b, tcp, listen);
     }
 
     /**
@@ -89,11 +89,22 @@ public final class SocketOptions {
      * parent keeps one socket across reloads, so an option a reload took away stayed on it,
      * and on every socket it accepted, until a restart (probe N: clients with a TTL under a
      * removed {@code ip minttl} still dropped). Unset, they go back to the system's defaults
-     * (-1 for the hop limits, 0 for the minimums).
+     * (-1 for the hop limits, 0 for the minimums). A socket on {@code ::} takes IPv4 clients
+     * too (dual-stack): it gets the IPv4 options as well, which IPv4 clients met (probe D: a
+     * client with a TTL of 5 came through an {@code ip minttl 60} on {@code ::}).
      */
-    public static void listenerTtl(AbstractBootstrap<?, ?> b, TcpOptions tcp, boolean v6) {
-        b.option(v6 ? IPV6_UNICAST_HOPS : IP_TTL, tcp.ipTtl() > 0 ? tcp.ipTtl() : -1);
-        b.option(v6 ? IPV6_MINHOPCOUNT : IP_MINTTL, Math.max(0, tcp.ipMinTtl()));
+    public static void listenerTtl(AbstractBootstrap<?, ?> b, TcpOptions tcp, InetAddress listen) {
+        boolean v6 = listen instanceof Inet6Address;
+        int ttl = tcp.ipTtl() > 0 ? tcp.ipTtl() : -1;
+        int minTtl = Math.max(0, tcp.ipMinTtl());
+        if (v6) {
+            b.option(IPV6_UNICAST_HOPS, ttl);
+            b.option(IPV6_MINHOPCOUNT, minTtl);
+        }
+        if (!v6 || listen.isAnyLocalAddress()) {
+            b.option(IP_TTL, ttl);
+            b.option(IP_MINTTL, minTtl);
+        }
     }
 
     /**

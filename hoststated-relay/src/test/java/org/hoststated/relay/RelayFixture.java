@@ -111,8 +111,14 @@ final class RelayFixture implements AutoCloseable {
     }
 
     static RelayConfig forward(TestBackend b) {
-        return relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1", b.port(), 0), 600,
-                false);
+        return forwardFrom(InetAddress.getLoopbackAddress(), b);
+    }
+
+    /** Like {@link #forward(TestBackend)}, the relay configured to listen on {@code listen}. */
+    static RelayConfig forwardFrom(InetAddress listen, TestBackend b) {
+        return new RelayConfig(1, "fwd", new ListenConfig(listen, 0, false),
+                new ForwardTarget(InetAddress.getLoopbackAddress(), "127.0.0.1", b.port(), 0), false, 0,
+                ProtocolConfig.DEFAULT_NAME, 600, false);
     }
 
     static RelayConfig table(Mode mode) {

@@ -79,6 +79,27 @@ class TcpOptionsTest {
         }
     }
 
+    /**
+     * A relay on {@code ::} takes IPv4 clients too: their sessions get the IPv4 TTL options.
+     * They got the IPv6 ones only, and a client with a TTL of 5 came through {@code ip minttl
+     * 60} (probe D).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void anIpv4ClientOfAWildcardIpv6ListenerGetsTheTtls(String transport) throws Exception {
+        java.net.InetAddress any6 = java.net.InetAddress.getByName("::");
+        io.netty.channel.unix.Socket listening = RelayFixture.listen(any6);
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.serve(transport(transport), RelayFixture.forwardFrom(any6, b),
+                        protocol(new TcpOptions(100, true, null, 0, 33, 2)), listening);
+                Socket c = r.connect()) {
+            assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
+            Channel client = TcpRelayTest.awaitSession(r);
+            assertEquals(33, client.config().getOption(SocketOptions.IP_TTL), "ttl");
+            assertEquals(2, client.config().getOption(SocketOptions.IP_MINTTL), "minttl");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void bothSocketsOfASessionUseTheRelaysReadSizes(String transport) throws Exception {

@@ -290,8 +290,8 @@ final class Validator {
                 if (other != null) {
                     diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + Messages.address(r.listen.address())
                             + " port " + r.listen.port() + " is the listener of relay " + Messages.clip(other));
-                } else if (transport == IpProtocol.TCP) {
-                    reportOverlap(r, out, protocols);
+                } else {
+                    reportOverlap(r, transport, out, protocols);
                 }
             }
             out.add(new RelayConfig(out.size(), r.name, r.listen, target, r.natLookup, r.natRetry,
@@ -300,16 +300,26 @@ final class Validator {
         return out;
     }
 
-    /** The first earlier TCP relay whose listener could not be bound beside {@code r}'s ({@link ListenerOverlap}). */
-    private void reportOverlap(Draft.RelayDraft r, List<RelayConfig> earlier, List<ProtocolConfig> protocols) {
+    /**
+     * The first earlier relay of {@code transport} whose listener could not be bound beside
+     * {@code r}'s, or would take its traffic ({@link ListenerOverlap}).
+     */
+    private void reportOverlap(Draft.RelayDraft r, IpProtocol transport, List<RelayConfig> earlier,
+            List<ProtocolConfig> protocols) {
+        InetAddress a = r.listen.address();
         for (RelayConfig e : earlier) {
             ListenConfig l = e.listen();
-            if (l != null && l.port() == r.listen.port() && transport(e.protocol(), protocols) == IpProtocol.TCP
-                    && !l.address().equals(r.listen.address()) && ListenerOverlap.clash(l.address(), r.listen.address())) {
-                diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + Messages.address(r.listen.address())
+            if (l == null || l.port() != r.listen.port() || transport(e.protocol(), protocols) != transport
+                    || l.address().equals(a)) {
+                continue;
+            }
+            if (transport == IpProtocol.TCP ? ListenerOverlap.clash(l.address(), a) : ListenerOverlap.wildcards(l.address(), a)) {
+                diag.error(r.pos, "relay " + Messages.clip(r.name) + ": " + Messages.address(a)
                         + " port " + r.listen.port() + " overlaps the listener of relay " + Messages.clip(e.name())
                         + " on " + Messages.address(l.address()) + " port " + l.port()
-                        + ": a wildcard address and another of its addresses cannot both listen on one port");
+                        + (transport == IpProtocol.TCP
+                                ? ": a wildcard address and another of its addresses cannot both listen on one port"
+                                : ": the IPv4 wildcard would take every query, and the other relay none"));
                 return;
             }
         }

@@ -16,7 +16,6 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,7 +153,7 @@ public final class DnsRelay {
             adopted[0] = true;
             return c;
         }, false);
-        SocketOptions.listenerTtl(b, options, relay.config().listen().address() instanceof Inet6Address);
+        SocketOptions.listenerTtl(b, options, relay.config().listen().address());
         // Reading starts once a socket towards the backends is bound (see startUpstreams).
         b.option(ChannelOption.AUTO_READ, false);
         ChannelFuture f = b.handler(new QueryHandler()).register();
