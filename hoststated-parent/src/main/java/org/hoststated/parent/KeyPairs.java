@@ -54,7 +54,9 @@ final class KeyPairs {
         if (!problems.isEmpty()) {
             throw new IOException(String.join("; ", sameForMany(config, problems)));
         }
-        sameForMany(config, warnings).forEach(log::warn);
+        // Said as -n and the configuration's own warnings say them: on standard error a
+        // warning read exactly like the fatal "cannot read" lines (probe D).
+        sameForMany(config, warnings).forEach(w -> log.warn("{} (warning)", w));
         return out;
     }
 

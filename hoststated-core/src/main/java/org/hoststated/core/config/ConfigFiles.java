@@ -2,6 +2,9 @@ package org.hoststated.core.config;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -23,8 +26,33 @@ final class ConfigFiles {
     static final class ReadError extends Exception {
         private static final long serialVersionUID = 1L;
 
+        /** The line the fault is on, or 0 for the whole file. */
+        final int line;
+
         ReadError(String message) {
+            this(0, message);
+        }
+
+        ReadError(int line, String message) {
             super(message, null, false, false);
+            this.line = line;
+        }
+    }
+
+    /**
+     * {@code b} decoded as UTF-8, which it must be: a byte that is not (a Latin-1 letter) was
+     * read as U+FFFD in silence, so servers got other bytes than the operator wrote, and a
+     * filter with it never matched (probe D).
+     */
+    private static String utf8(byte[] b) throws ReadError {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException e) {
+            String text = new String(b, StandardCharsets.UTF_8);
+            int bad = text.indexOf('\uFFFD');
+            int line = 1 + (int) text.substring(0, Math.max(0, bad)).chars().filter(c -> c == '\n').count();
+            throw new ReadError(line, "bytes that are not UTF-8 (the file must be UTF-8 text)");
         }
     }
 
@@ -52,7 +80,7 @@ final class ConfigFiles {
                         + (MAX_TOTAL >> 20) + " MiB in all");
             }
             left -= b.length;
-            return new String(b, StandardCharsets.UTF_8);
+            return utf8(b);
         } catch (NoSuchFileException e) {
             throw new ReadError("no such file");
         } catch (AccessDeniedException e) {

@@ -48,7 +48,8 @@ public final class ConfigLoader {
         try {
             text = files.read(file);
         } catch (ConfigFiles.ReadError e) {
-            return failed(name, "cannot read file: " + e.getMessage());
+            return e.line > 0 ? new LoadResult(null, List.of(new Diagnostic(name, e.line, e.getMessage())), List.of())
+                    : failed(name, "cannot read file: " + e.getMessage());
         } catch (OutOfMemoryError e) {
             return failed(name, TOO_LARGE);
         }

@@ -3,8 +3,10 @@ package org.hoststated.core.config;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the parser collected, before references are resolved and defaults applied: mutable,
@@ -112,6 +114,8 @@ final class Draft {
         Pos protocolPos;
         int timeoutSec = RelayConfig.DEFAULT_TIMEOUT_SEC;
         boolean disabled;
+        /** The settings given so far ({@link ParseContext#given}). */
+        final Set<String> given = new HashSet<>();
 
         RelayDraft(String name, Pos pos) {
             this.name = name;
@@ -127,6 +131,8 @@ final class Draft {
         final String name;
         final Pos pos;
         ProtocolType type = ProtocolType.TCP;
+        /** The settings given so far ({@link ParseContext#given}). */
+        final Set<String> given = new HashSet<>();
         int backlog = TcpOptions.DEFAULT_BACKLOG;
         Boolean nodelay;
         Boolean sack;

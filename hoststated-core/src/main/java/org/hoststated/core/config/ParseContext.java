@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -146,6 +147,17 @@ final class ParseContext {
     }
 
     /** A name of a table, service, relay, protocol or tag, bounded like the original. */
+    /**
+     * Notes that the block gave {@code what} at {@code at}; a second time is warned of, since
+     * the last one counts: a relay's second protocol, or a protocol's "protocol tcp" after
+     * "protocol http", changed what it did in silence (probe D).
+     */
+    void given(Set<String> given, Token at, String what) {
+        if (!given.add(what)) {
+            diag.warning(at, what + " given again: the last one counts");
+        }
+    }
+
     String name(String what, int max) {
         Token t = in.peek();
         String s = string(what + " name");

@@ -61,21 +61,27 @@ final class ProtocolOptionParser {
             t = ctx.in.next();
         }
         if (t.isKeyword("sack")) {
+            ctx.given(p.given, t, "tcp sack");
             p.sack = !no;
         } else if (t.isKeyword("nodelay")) {
+            ctx.given(p.given, t, "tcp nodelay");
             p.nodelay = !no;
         } else if (no) {
             throw ctx.unexpected(t, "'sack' or 'nodelay'");
         } else if (t.isKeyword("backlog")) {
+            ctx.given(p.given, t, "tcp backlog");
             p.backlog = ctx.number("backlog", 1, 65535);
         } else if (t.isKeyword("socket")) {
             ctx.keyword("buffer");
+            ctx.given(p.given, t, "tcp socket buffer");
             p.socketBuffer = ctx.number("socket buffer", 1, Integer.MAX_VALUE);
         } else if (t.isKeyword("ip")) {
             Token which = ctx.in.next();
             if (which.isString() && which.text().equals("ttl")) {
+                ctx.given(p.given, t, "tcp ip ttl");
                 p.ipTtl = ctx.number("ip ttl", 1, 255);
             } else if (which.isString() && which.text().equals("minttl")) {
+                ctx.given(p.given, t, "tcp ip minttl");
                 p.ipMinTtl = ctx.number("ip minttl", 1, 255);
             } else {
                 throw ctx.fail(which, "invalid TCP/IP flag: " + Messages.clip(which.text()));
@@ -89,6 +95,7 @@ final class ProtocolOptionParser {
         Token t = ctx.in.next();
         if (t.isKeyword("session")) {
             ctx.keyword("cache");
+            ctx.given(p.given, t, "ssl session cache");
             if (ctx.acceptKeyword("disable")) {
                 p.sessionCache = SslOptions.CACHE_DISABLED;
             } else {
@@ -100,6 +107,7 @@ final class ProtocolOptionParser {
             return;
         }
         if (t.isKeyword("ciphers")) {
+            ctx.given(p.given, t, "ssl ciphers");
             Token at = ctx.in.peek();
             p.ciphers = ctx.string("cipher list");
             if (p.ciphers.isEmpty() || p.ciphers.length() > 768) {

@@ -49,6 +49,7 @@ final class ProtocolParser {
         Token t = ctx.in.peek();
         if (t.isKeyword("protocol")) {
             ctx.in.next();
+            ctx.given(p.given, t, "protocol type");
             p.type = type();
         } else if (t.isKeyword("tcp")) {
             ctx.in.next();

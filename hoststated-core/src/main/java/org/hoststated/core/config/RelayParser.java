@@ -53,6 +53,7 @@ final class RelayParser {
             }
             case "table" -> table(r, kw);
             case "protocol" -> {
+                ctx.given(r.given, kw, "protocol");
                 r.protocol = ctx.string("protocol name");
                 r.protocolPos = Pos.of(kw);
             }
@@ -61,7 +62,10 @@ final class RelayParser {
                 r.natRetry = ctx.retry();
                 r.natLookup = true;
             }
-            case "timeout" -> r.timeoutSec = ctx.number("timeout", 1, Integer.MAX_VALUE);
+            case "timeout" -> {
+                ctx.given(r.given, kw, "timeout");
+                r.timeoutSec = ctx.number("timeout", 1, Integer.MAX_VALUE);
+            }
             case "disable" -> r.disabled = true;
             default -> throw ctx.unexpected(kw, "relay option");
         }

@@ -173,7 +173,8 @@ final class TokenStream {
             // A relative name is the including file's directory's: say which file that was,
             // or "conf/e.conf: no such file" beside an existing ./conf/e.conf puzzled (probe W).
             String tried = Path.of(name).isAbsolute() ? "" : " (" + Messages.clip(path.toString()) + ")";
-            diag.error(at, "cannot include " + Messages.clip(name) + tried + ": " + e.getMessage());
+            String where = e.line > 0 ? "line " + e.line + ": " : "";
+            diag.error(at, "cannot include " + Messages.clip(name) + tried + ": " + where + e.getMessage());
             return null;
         }
     }

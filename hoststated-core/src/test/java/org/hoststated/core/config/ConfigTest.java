@@ -786,6 +786,35 @@ class ConfigTest {
                 + " so each connection would open another"), r.errors().stream().map(Object::toString).toList());
     }
 
+    /** A setting given twice in a block is warned of: the last one counts (probe D). */
+    @Test
+    void aSettingGivenTwiceIsWarnedOf() {
+        LoadResult r = TestConfigs.parse("protocol web {\n protocol http\n protocol tcp\n"
+                + " tcp { nodelay, no nodelay, backlog 100 }\n ssl { session cache 10, session cache disable }\n}\n"
+                + "relay a {\n listen on 127.0.0.1 port 8000\n protocol web\n timeout 30\n timeout 3000\n"
+                + " forward to 192.0.2.9 port 80\n}\n");
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(List.of("test.conf:3: protocol type given again: the last one counts",
+                "test.conf:4: tcp nodelay given again: the last one counts",
+                "test.conf:5: ssl session cache given again: the last one counts",
+                "test.conf:11: timeout given again: the last one counts"),
+                r.warnings().stream().map(Object::toString).toList());
+    }
+
+    /**
+     * A byte that is not UTF-8 is an error on its line: it was read as U+FFFD in silence, and
+     * servers got other bytes than the file held (probe D).
+     */
+    @Test
+    void aByteThatIsNotUtf8IsAnErrorOnItsLine(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("latin1.conf");
+        Files.write(file, ("protocol p {\n header change \"X-A\" to \"caf\u00e9\"\n}\n" + SERVICE)
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        LoadResult r = ConfigLoader.load(file, Map.of(), TestConfigs.resolver());
+        assertEquals(List.of(file + ":2: bytes that are not UTF-8 (the file must be UTF-8 text)"),
+                r.errors().stream().map(Object::toString).toList());
+    }
+
     @Test
     void includeReportsTheIncludedFile(@TempDir Path dir) throws IOException {
         Path inc = dir.resolve("included.conf");
