@@ -146,7 +146,6 @@ final class ParseContext {
         }
     }
 
-    /** A name of a table, service, relay, protocol or tag, bounded like the original. */
     /**
      * Notes that the block gave {@code what} at {@code at}; a second time is warned of, since
      * the last one counts: a relay's second protocol, or a protocol's "protocol tcp" after
@@ -158,6 +157,7 @@ final class ParseContext {
         }
     }
 
+    /** A name of a table, service, relay, protocol or tag, bounded like the original. */
     String name(String what, int max) {
         Token t = in.peek();
         String s = string(what + " name");
