@@ -558,7 +558,9 @@ class EpollLoopsTest {
                 }
                 server.close().sync();
             }
-            assertTrue(numbers.get(1).equals(numbers.get(0)) || numbers.get(2).equals(numbers.get(1)),
+            // Under any earlier round's number: a close the loop finished late left round 1 a
+            // new one ([55, 56, 55] in CI), and round 2 then had round 0's.
+            assertTrue(new java.util.HashSet<>(numbers).size() < numbers.size(),
                     "a new copy was received under an old number: " + numbers);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
