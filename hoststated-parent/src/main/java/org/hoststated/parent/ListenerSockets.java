@@ -288,10 +288,12 @@ final class ListenerSockets {
                         + " is added (IP_FREEBIND), as a VRRP address comes at a failover", l,
                         NetUtil.toAddressString(a.getAddress()));
             }
-            if (!l.udp()) {
+            if (l.udp()) {
+                log.debug("listening on {}", l); // a UDP socket has no queue of connections
+            } else {
                 s.listen(backlog);
+                log.debug("listening on {} (backlog {})", l, backlog);
             }
-            log.debug("listening on {} (backlog {})", l, backlog);
             return s;
         } catch (IOException e) {
             closeQuietly(s);

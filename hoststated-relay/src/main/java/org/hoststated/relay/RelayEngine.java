@@ -663,8 +663,9 @@ public final class RelayEngine extends Engine {
                 if (old != null && old != s) {
                     retire(old);
                 }
-                log.debug("relay {}: listening on {}:{}", name, s.config().listen().address().getHostAddress(),
-                        s.config().listen().port());
+                // [fd75::1]:1080: "fd75:0:0:0:0:0:0:1:1080" hid where the port began (probe E).
+                log.debug("relay {}: listening on {}", name, io.netty.util.NetUtil.toSocketAddressString(
+                        new java.net.InetSocketAddress(s.config().listen().address(), s.config().listen().port())));
             }
         }));
     }

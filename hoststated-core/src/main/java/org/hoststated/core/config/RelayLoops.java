@@ -1,5 +1,6 @@
 package org.hoststated.core.config;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -92,9 +93,10 @@ final class RelayLoops {
                 PortKey k = new PortKey(from.transport(), e.port());
                 byAddress.getOrDefault(new AddressKey(from.transport(), e.port(), e.address()), List.of()).forEach(to::set);
                 if (e.address().isAnyLocalAddress()) {
-                    wildcardOrLoopback.getOrDefault(k, List.of()).forEach(to::set);
+                    wildcardOrLoopback.getOrDefault(k, List.of()).stream()
+                            .filter(j -> toLoopback(e.address(), listenAddress(j))).forEach(to::set);
                 } else if (wildcard.containsKey(k) && isLocal(e.address())) {
-                    wildcard.get(k).forEach(to::set);
+                    wildcard.get(k).stream().filter(j -> covers(listenAddress(j), e.address())).forEach(to::set);
                 }
             }
             next.add(to.stream().boxed().toList());
@@ -181,10 +183,32 @@ final class RelayLoops {
             return true;
         }
         if (a.isAnyLocalAddress()) {
-            // Connecting to 0.0.0.0 or :: reaches the loopback address.
-            return l.address().isAnyLocalAddress() || l.address().isLoopbackAddress();
+            return toLoopback(a, l.address());
         }
-        return l.address().isAnyLocalAddress() && isLocal(a);
+        return l.address().isAnyLocalAddress() && covers(l.address(), a) && isLocal(a);
+    }
+
+    private InetAddress listenAddress(int node) {
+        return nodes.get(node).relay().listen().address();
+    }
+
+    /**
+     * Whether a connection to the wildcard {@code any} (which goes to the loopback address of
+     * its family: 0.0.0.0 to 127.0.0.1, :: to ::1) reaches a listener on {@code listen}, a
+     * wildcard or a loopback address.
+     */
+    private static boolean toLoopback(InetAddress any, InetAddress listen) {
+        return listen.isAnyLocalAddress() ? covers(listen, any)
+                : listen.isLoopbackAddress() && (listen instanceof Inet4Address) == (any instanceof Inet4Address);
+    }
+
+    /**
+     * Whether a listener on the wildcard {@code wildcard} takes connections to {@code a}: :: is
+     * a dual-stack socket, every address; 0.0.0.0 an IPv4 one, the IPv4 addresses only (a relay
+     * on it forwarding to an IPv6 address of this machine was refused as a loop, probe E).
+     */
+    private static boolean covers(InetAddress wildcard, InetAddress a) {
+        return !(wildcard instanceof Inet4Address) || a instanceof Inet4Address;
     }
 
     /** Whether {@code a} is an address of this machine: loopback, or on one of its interfaces. */

@@ -775,6 +775,23 @@ class ConfigTest {
     }
 
     /**
+     * A relay on 0.0.0.0 listens on IPv4 alone: its connection to an IPv6 address of this
+     * machine does not come back to it (refused as a loop, probe E). One on :: takes both.
+     */
+    @Test
+    void onlyADualStackWildcardTakesBothFamilies() {
+        LoadResult ok = TestConfigs.parse("relay a {\n listen on 0.0.0.0 port 8000\n forward to ::1 port 8000\n}\n"
+                + "relay b {\n listen on 0.0.0.0 port 8001\n forward to :: port 8001\n}\n");
+        assertEquals(List.of(), ok.errors().stream().map(Object::toString).toList());
+        LoadResult loops = TestConfigs.parse("relay c {\n listen on :: port 8002\n forward to 127.0.0.1 port 8002\n}\n"
+                + "relay d {\n listen on ::1 port 8003\n forward to :: port 8003\n}\n");
+        assertEquals(List.of("test.conf:1: relay c loops: c connects to 127.0.0.1 port 8002 (its own listener),"
+                + " so each connection would open another", "test.conf:5: relay d loops: d connects to :: port 8003"
+                + " (its own listener), so each connection would open another"),
+                loops.errors().stream().map(Object::toString).toList());
+    }
+
+    /**
      * A table the file disables loops all the same: hoststatectl table enable brings it back,
      * and one client then became 9,882 sessions in 2 s (probe D).
      */
