@@ -447,7 +447,10 @@ final class ParseContext {
                     return broken;
                 }
                 case EOF -> {
-                    diag.error(t, "unexpected end of file in " + what + " block");
+                    // Where the block began: a '}' taken by an option list above ("tcp { nodelay"
+                    // left open) was named nowhere (probe D).
+                    diag.error(t, "unexpected end of file in " + what + " block opened at line " + open.line()
+                            + ": a '}' is missing in it");
                     return broken;
                 }
                 default -> {

@@ -132,7 +132,7 @@ class ConfigErrorTest {
                 Arguments.of(TABLE + SERVICE + "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n",
                         "test.conf:10: syntax error: unknown statement"),
                 Arguments.of(TABLE + "service www {\n virtual host 192.0.2.1 port 80\n table web\n",
-                        "test.conf:9: unexpected end of file in service block"),
+                        "test.conf:9: unexpected end of file in service block opened at line 6: a '}' is missing in it"),
                 Arguments.of(TABLE + SERVICE + "include \"/nonexistent/x.conf\"\n",
                         "test.conf:10: cannot include /nonexistent/x.conf: no such file"),
                 Arguments.of(TABLE + SERVICE + "include \"\"\n", "test.conf:10: cannot include an empty file name"),
