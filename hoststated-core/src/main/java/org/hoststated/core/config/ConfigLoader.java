@@ -41,17 +41,16 @@ public final class ConfigLoader {
         String name = String.valueOf(file);
         if (name.isEmpty()) {
             // Path.of("") is the current directory: "is a directory" named none.
-            return failed("\"\"", "empty file name");
+            return failed("\"\"", 0, "empty file name");
         }
         ConfigFiles files = new ConfigFiles();
         String text;
         try {
             text = files.read(file);
         } catch (ConfigFiles.ReadError e) {
-            return e.line > 0 ? new LoadResult(null, List.of(new Diagnostic(name, e.line, e.getMessage())), List.of())
-                    : failed(name, "cannot read file: " + e.getMessage());
+            return e.line > 0 ? failed(name, e.line, e.getMessage()) : failed(name, 0, "cannot read file: " + e.getMessage());
         } catch (OutOfMemoryError e) {
-            return failed(name, TOO_LARGE);
+            return failed(name, 0, TOO_LARGE);
         }
         return run(text, name, file, files, macros, resolver);
     }
@@ -84,7 +83,7 @@ public final class ConfigLoader {
         } catch (OutOfMemoryError e) {
             // Within the byte budget a file can still describe more hosts than the heap holds;
             // what was built is garbage once this returns, and the running configuration stays.
-            return failed(fileName, TOO_LARGE);
+            return failed(fileName, 0, TOO_LARGE);
         }
         if (config == null && !diag.hasErrors()) {
             diag.error(fileName, 0, "internal error while loading");
@@ -92,7 +91,8 @@ public final class ConfigLoader {
         return new LoadResult(config, diag.errors(), diag.warnings(), unused);
     }
 
-    private static LoadResult failed(String file, String message) {
-        return new LoadResult(null, List.of(new Diagnostic(file, 0, message)), List.of());
+    /** A load that failed before parsing, with one error on {@code line} (0: the whole file). */
+    private static LoadResult failed(String file, int line, String message) {
+        return new LoadResult(null, List.of(new Diagnostic(file, line, message)), List.of());
     }
 }

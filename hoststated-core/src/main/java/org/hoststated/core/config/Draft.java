@@ -3,10 +3,8 @@ package org.hoststated.core.config;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What the parser collected, before references are resolved and defaults applied: mutable,
@@ -114,8 +112,8 @@ final class Draft {
         Pos protocolPos;
         int timeoutSec = RelayConfig.DEFAULT_TIMEOUT_SEC;
         boolean disabled;
-        /** The settings given so far ({@link ParseContext#given}). */
-        final Set<String> given = new HashSet<>();
+        /** Where each setting was first given ({@link ParseContext#given}). */
+        final Map<String, Pos> given = new HashMap<>();
 
         RelayDraft(String name, Pos pos) {
             this.name = name;
@@ -131,8 +129,8 @@ final class Draft {
         final String name;
         final Pos pos;
         ProtocolType type = ProtocolType.TCP;
-        /** The settings given so far ({@link ParseContext#given}). */
-        final Set<String> given = new HashSet<>();
+        /** Where each setting was first given ({@link ParseContext#given}). */
+        final Map<String, Pos> given = new HashMap<>();
         int backlog = TcpOptions.DEFAULT_BACKLOG;
         Boolean nodelay;
         Boolean sack;

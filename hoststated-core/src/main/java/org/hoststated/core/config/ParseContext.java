@@ -5,7 +5,6 @@ import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -147,14 +146,24 @@ final class ParseContext {
     }
 
     /**
-     * Notes that the block gave {@code what} at {@code at}; a second time is warned of, since
-     * the last one counts: a relay's second protocol, or a protocol's "protocol tcp" after
-     * "protocol http", changed what it did in silence (probe D).
+     * A setting given a second time, first at {@code first} (null if not): the last one
+     * counts, said, not silent. For globals an included file that repeats {@code user} or
+     * {@code chroot} changes who the engines run as, or where; in a block a relay's second
+     * protocol, or a protocol's "protocol tcp" after "protocol http", changed what it did
+     * (probe D). Returns where it is given now.
      */
-    void given(Set<String> given, Token at, String what) {
-        if (!given.add(what)) {
-            diag.warning(at, what + " given again: the last one counts");
+    Pos given(Token kw, Pos first, String what) {
+        if (first != null) {
+            diag.warning(kw, what + " given again (first at " + first.file() + ":" + first.line()
+                    + "); this one counts");
         }
+        return Pos.of(kw);
+    }
+
+    /** {@link #given(Token, Pos, String)} for a block's settings, {@code given} where each was first given. */
+    void given(Map<String, Pos> given, Token kw, String what) {
+        Pos first = given.putIfAbsent(what, Pos.of(kw));
+        given(kw, first, what);
     }
 
     /** A name of a table, service, relay, protocol or tag, bounded like the original. */

@@ -115,7 +115,7 @@ final class Parser {
             }
             case "demote" -> d.demote = ctx.demoteGroup();
             case "socket" -> {
-                d.socketPos = given(kw, d.socketPos, "socket");
+                d.socketPos = ctx.given(kw, d.socketPos, "socket");
                 d.socket = socketPath();
             }
             default -> throw ctx.unexpected(kw, "statement");
@@ -128,7 +128,7 @@ final class Parser {
         Draft d = ctx.draft;
         switch (w.text()) {
             case "user" -> {
-                d.userPos = given(w, d.userPos, "user");
+                d.userPos = ctx.given(w, d.userPos, "user");
                 Token at = ctx.in.peek();
                 d.user = ctx.name("user", 32);
                 if (d.user.equals("root")) {
@@ -136,7 +136,7 @@ final class Parser {
                 }
             }
             case "chroot" -> {
-                d.chrootPos = given(w, d.chrootPos, "chroot");
+                d.chrootPos = ctx.given(w, d.chrootPos, "chroot");
                 d.chroot = path("chroot directory");
             }
             case "l3" -> l3(d);
@@ -177,19 +177,6 @@ final class Parser {
             throw ctx.unexpected(r, "'rules'");
         }
         throw ctx.unexpected(w, "'backend' or 'keep rules'");
-    }
-
-    /**
-     * A global setting given a second time: the last one counts, as for every global option,
-     * but for these an included file that repeats them changes who the engines run as, or
-     * where: said, not silent. Returns where it is given now.
-     */
-    private Pos given(Token kw, Pos first, String what) {
-        if (first != null) {
-            ctx.diag.warning(kw, what + " given again (first at " + first.file() + ":" + first.line()
-                    + "); this one counts");
-        }
-        return Pos.of(kw);
     }
 
     /** The longest path a Unix socket's address holds (sun_path's 108 bytes, less the NUL). */

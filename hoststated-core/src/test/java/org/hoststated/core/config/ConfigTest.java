@@ -811,10 +811,10 @@ class ConfigTest {
                 + "relay a {\n listen on 127.0.0.1 port 8000\n protocol web\n timeout 30\n timeout 3000\n"
                 + " forward to 192.0.2.9 port 80\n}\n");
         assertTrue(r.ok(), r.errors().toString());
-        assertEquals(List.of("test.conf:3: protocol type given again: the last one counts",
-                "test.conf:4: tcp nodelay given again: the last one counts",
-                "test.conf:5: ssl session cache given again: the last one counts",
-                "test.conf:11: timeout given again: the last one counts"),
+        assertEquals(List.of("test.conf:3: protocol type given again (first at test.conf:2); this one counts",
+                "test.conf:4: tcp nodelay given again (first at test.conf:4); this one counts",
+                "test.conf:5: ssl session cache given again (first at test.conf:5); this one counts",
+                "test.conf:11: timeout given again (first at test.conf:10); this one counts"),
                 r.warnings().stream().map(Object::toString).toList());
     }
 
