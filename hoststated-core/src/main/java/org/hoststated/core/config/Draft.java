@@ -33,6 +33,8 @@ final class Draft {
     final List<TableDraft> tables = new ArrayList<>();
     final List<ServiceDraft> services = new ArrayList<>();
     final List<RelayDraft> relays = new ArrayList<>();
+    /** Whether the file has a service or relay, kept or lost to an error in it. */
+    boolean servicesWritten;
     final List<ProtocolDraft> protocols = new ArrayList<>();
 
     /** A reference to a table (or template) by name, with an optional port. */

@@ -372,10 +372,12 @@ final class ParseContext {
         }
     }
 
-    /** Skips the rest of a bad statement: to the end of line, or to a closing brace of the
-     *  enclosing block, counting nested braces so a bad sub-block is skipped whole. */
-    void skipStatement() {
-        int depth = 0;
+    /**
+     * Skips the rest of a bad statement, which has opened {@code depth} blocks already: to the
+     * end of line, or to a closing brace of the enclosing block, counting nested braces so a
+     * bad sub-block is skipped whole.
+     */
+    private void skipStatement(int depth) {
         while (true) {
             Token t = in.peek();
             switch (t.kind()) {
@@ -503,8 +505,11 @@ final class ParseContext {
         } catch (SyntaxError e) {
             // A statement cut short by its own end of line ("protocol" without a name) has
             // nothing left to skip: skipping to the next end of line took the next statement too.
-            if (!(e.at.is(Token.Kind.NEWLINE) && in.lastTaken() == e.at)) {
-                skipStatement();
+            boolean taken = in.lastTaken() == e.at;
+            if (!(e.at.is(Token.Kind.NEWLINE) && taken)) {
+                // A '{' taken as the error ("relay {" without a name) opened a block that is
+                // skipped with its statement: its lines came out as top-level errors.
+                skipStatement(e.at.is(Token.Kind.LBRACE) && taken ? 1 : 0);
             }
             return false;
         }

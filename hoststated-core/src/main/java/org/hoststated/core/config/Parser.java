@@ -45,8 +45,14 @@ final class Parser {
                     return;
                 }
                 case "table" -> tables.parse();
-                case "service" -> services.parse();
-                case "relay" -> relays.parse();
+                case "service" -> {
+                    ctx.draft.servicesWritten = true;
+                    services.parse();
+                }
+                case "relay" -> {
+                    ctx.draft.servicesWritten = true;
+                    relays.parse();
+                }
                 case "protocol" -> protocols.parse();
                 default -> global();
             }

@@ -49,7 +49,8 @@ final class Validator {
             // would send the operator after one that does not exist.
             reportLoops(relays, byName, services, protocols);
         }
-        if (draft.services.isEmpty() && draft.relays.isEmpty()) {
+        if (!draft.servicesWritten) {
+            // Not after a service or relay lost to an error: that error says what to mend.
             diag.error(end, "no services, nothing to do");
         }
         if (diag.hasErrors()) {

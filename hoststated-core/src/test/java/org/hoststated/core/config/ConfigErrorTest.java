@@ -268,6 +268,23 @@ class ConfigErrorTest {
     }
 
     /**
+     * A block whose opening line is broken before its '{' is skipped with that line: "relay {"
+     * without a name had its lines read as top-level statements ("syntax error: expected
+     * statement, got 'listen'", "table web defined twice"), and a file whose only relay was
+     * lost to an error was also told "no services, nothing to do" (probe D, session 55).
+     */
+    @Test
+    void aBlockLostToAnErrorIsOneErrorNotACascade() {
+        String body = " listen on 127.0.0.1 port 80\n table web\n}\n";
+        assertEquals(List.of("test.conf:6: syntax error: expected relay name, got '{'"),
+                messages(TABLE + "relay {\n" + body + TABLE.replace("web", "web2")));
+        assertEquals(List.of("test.conf:6: relay name too long: " + "r".repeat(64) + "..."),
+                messages(TABLE + "relay " + "r".repeat(65) + " {\n" + body), "not also: no services, nothing to do");
+        assertEquals(List.of("test.conf:3: no services, nothing to do"),
+                messages("interval 10\ntimeout 200\n"), "a file without any still is");
+    }
+
+    /**
      * relayd.conf writes {@code table <web>}; the original hoststated.conf (parse.y 1.53:
      * {@code TABLE STRING}) did not, and neither does this grammar: the error says so.
      */
