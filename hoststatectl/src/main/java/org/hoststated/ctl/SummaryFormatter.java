@@ -232,9 +232,11 @@ final class SummaryFormatter {
     /**
      * One {@code show sessions} entry, the original's two lines:
      * {@code session <loop>:<id> <client>:<port> -> <target>:<port>\tRUNNING|DONE} and
-     * {@code \tage HH:MM:SS, idle HH:MM:SS, relay <id>}, to which this one adds the payload bytes
-     * relayed so far, {@code , <n> bytes to server, <n> bytes to client}, as the session's close
-     * line writes them (after the original's fields, so that what read them reads them still).
+     * {@code \tage HH:MM:SS, idle HH:MM:SS, relay <id>}, to which this one adds the relay's name,
+     * {@code  (<name>)} or {@code  (<name>, removed)} for a relay a reload removed (whose id a
+     * relay of the running configuration may have), and the payload bytes relayed so far,
+     * {@code , <n> bytes to server, <n> bytes to client}, as the session's close line writes them
+     * (after the original's fields, so that what read them reads them still).
      * An IPv6 address is bracketed (the
      * original printed it bare, which makes its port unreadable); a session that has no backend
      * yet shows {@code -> (none)}.
@@ -249,8 +251,11 @@ final class SummaryFormatter {
         }
         b.append('\t').append(s.done() ? "DONE" : "RUNNING").append("\n\tage ");
         duration(b, s.ageMs()).append(", idle ");
-        duration(b, s.idleMs()).append(", relay ").append(Integer.toUnsignedString(s.relayId()))
-                .append(", ").append(s.toServer()).append(" bytes to server, ").append(s.toClient())
+        duration(b, s.idleMs()).append(", relay ").append(Integer.toUnsignedString(s.relayId()));
+        if (!s.relayName().isEmpty()) {
+            b.append(" (").append(Visible.escape(s.relayName())).append(s.removed() ? ", removed" : "").append(')');
+        }
+        b.append(", ").append(s.toServer()).append(" bytes to server, ").append(s.toClient())
                 .append(" bytes to client\n");
         return b;
     }

@@ -239,17 +239,17 @@ class HoststatectlTest {
     @Test
     void showSessionsPrintsTwoLinesPerSession() throws Exception {
         byte[] reply = FakeDaemon.frames(
-                msg(MessageType.CTL_SESSION, new CtlSession(0, 2, 17, InetAddress.getByName("192.0.2.7"), 55434,
+                msg(MessageType.CTL_SESSION, new CtlSession(0, "www", false, 2, 17, InetAddress.getByName("192.0.2.7"), 55434,
                         InetAddress.getByName("10.0.0.1"), 80, false, 3_723_000, 1_500, 517, 91_234)),
-                msg(MessageType.CTL_SESSION, new CtlSession(3, 0, 5, InetAddress.getByName("2001:db8::7"), 40000,
+                msg(MessageType.CTL_SESSION, new CtlSession(3, "old", true, 0, 5, InetAddress.getByName("2001:db8::7"), 40000,
                         null, 0, true, 90_061_000, 0, 0, 0)),
                 msg(CTL_END, Empty.INSTANCE));
         try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
             assertEquals(new Run(0,
                     "session 2:17 192.0.2.7:55434 -> 10.0.0.1:80\tRUNNING\n"
-                    + "\tage 01:02:03, idle 00:00:01, relay 0, 517 bytes to server, 91234 bytes to client\n"
+                    + "\tage 01:02:03, idle 00:00:01, relay 0 (www), 517 bytes to server, 91234 bytes to client\n"
                     + "session 0:5 [2001:db8::7]:40000 -> (none)\tDONE\n"
-                    + "\tage 25:01:01, idle 00:00:00, relay 3, 0 bytes to server, 0 bytes to client\n", ""),
+                    + "\tage 25:01:01, idle 00:00:00, relay 3 (old, removed), 0 bytes to server, 0 bytes to client\n", ""),
                     run(d, "show", "sessions"));
             assertEquals(MessageType.CTL_SHOW_SESSIONS, d.request().type());
         }
@@ -258,7 +258,7 @@ class HoststatectlTest {
     @ParameterizedTest
     @MethodSource("ipv6Texts")
     void ipv6AddressesAreWrittenInTheirShortestForm(String address, String text) throws Exception {
-        byte[] reply = FakeDaemon.frames(msg(MessageType.CTL_SESSION, new CtlSession(0, 0, 1,
+        byte[] reply = FakeDaemon.frames(msg(MessageType.CTL_SESSION, new CtlSession(0, "www", false, 0, 1,
                 InetAddress.getByName(address), 1, null, 0, false, 0, 0, 0, 0)), msg(CTL_END, Empty.INSTANCE));
         try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
             assertTrue(run(d, "show", "sessions").out().startsWith("session 0:1 " + text + ":1 -> "));

@@ -38,24 +38,27 @@ final class SessionListing {
      *                   that a reload left on its relay's earlier generation is listed under
      *                   the relay's id now, which {@code show relays} shows (ids follow the
      *                   order of the file, so a relay added before it moves it). A relay the
-     *                   reload removed keeps its old id.
+     *                   reload removed keeps its old id, which a relay of the running
+     *                   configuration may have: each row names its relay, and says it removed.
      */
     static List<CtlSession> rows(List<RelayServer> servers, Map<String, Integer> currentIds,
             Map<EventExecutor, Integer> loops, long nowNanos) {
         List<CtlSession> out = new ArrayList<>();
         for (RelayServer s : servers) {
-            int relayId = currentIds.getOrDefault(s.config().name(), s.config().id());
+            String name = s.config().name();
+            Integer current = currentIds.get(name);
+            int relayId = current != null ? current : s.config().id();
             if (s.dns() != null) {
                 EventExecutor loop = s.dns().loop();
                 for (CtlSession row : s.dns().sessions(loop == null ? 0 : loops.getOrDefault(loop, 0), nowNanos)) {
-                    out.add(row.withRelayId(relayId));
+                    out.add(row.withRelay(relayId, name, current == null));
                 }
             }
             for (Channel ch : s.context().sessions()) {
                 SessionInfo info = SessionInfo.of(ch);
                 if (info != null) {
                     out.add(info.toCtl(loops.getOrDefault(ch.eventLoop(), 0), nowNanos, RelaySession.ending(ch))
-                            .withRelayId(relayId));
+                            .withRelay(relayId, name, current == null));
                 }
             }
         }

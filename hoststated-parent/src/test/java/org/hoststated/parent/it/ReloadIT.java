@@ -178,15 +178,7 @@ class ReloadIT {
                     && l.endsWith("\tRUNNING")), r.output());
             assertTrue(r.output().contains("\tage "), r.output());
             // "listed\n" went each way, the payload as relayed.
-            List<String> lines = r.output().lines().toList();
-            int at = -1;
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).startsWith("session ") && lines.get(i).contains(":" + local + " -> ")) {
-                    at = i;
-                }
-            }
-            assertTrue(at >= 0 && at + 1 < lines.size()
-                    && lines.get(at + 1).endsWith(", 7 bytes to server, 7 bytes to client"), r.output());
+            assertTrue(sessionLine(s).endsWith(", 7 bytes to server, 7 bytes to client"), r.output());
         }
     }
 
@@ -271,19 +263,33 @@ class ReloadIT {
             assertEquals("after", s.echo("after"));
             String now = relayId("kept");
             assertFalse(now.equals(before), "the reload did not move relay kept's id: " + now);
-            List<String> lines = daemon.ctl("show", "sessions").output().lines().toList();
-            int at = -1;
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).startsWith("session ") && lines.get(i).contains(":" + s.localPort() + " -> ")) {
-                    at = i;
-                }
+            assertTrue(sessionLine(s).contains(", relay " + now + " (kept), "), sessionLine(s) + ": relay kept is " + now);
+            // A session of a relay the next reload removes keeps that relay's id, which relay
+            // kept has again then: its name tells them apart (probe B of session 55).
+            try (EchoSession gone = new EchoSession(new InetSocketAddress(RELAY_IP, added))) {
+                assertEquals("going", gone.echo("going"));
+                String addedId = relayId("added");
+                daemon.writeConfig(config(""));
+                assertEquals(new Daemon.Result(0, "command succeeded\n"), daemon.ctl("reload"));
+                assertEquals("still", gone.echo("still"));
+                assertTrue(sessionLine(gone).contains(", relay " + addedId + " (added, removed), "), sessionLine(gone));
+                assertTrue(sessionLine(s).contains(", relay " + before + " (kept), "), sessionLine(s));
             }
-            assertTrue(at >= 0 && at + 1 < lines.size(), String.join("\n", lines));
-            assertTrue(lines.get(at + 1).contains(", relay " + now + ", "), lines.get(at + 1) + ": relay kept is " + now);
         } finally {
             daemon.writeConfig(config(addedRelay()));
             daemon.ctl("reload");
         }
+    }
+
+    /** The second line of the {@code show sessions} entry of {@code s}. */
+    private static String sessionLine(EchoSession s) throws Exception {
+        List<String> lines = daemon.ctl("show", "sessions").output().lines().toList();
+        for (int i = 0; i + 1 < lines.size(); i++) {
+            if (lines.get(i).startsWith("session ") && lines.get(i).contains(":" + s.localPort() + " -> ")) {
+                return lines.get(i + 1);
+            }
+        }
+        throw new AssertionError("no session from port " + s.localPort() + ":\n" + String.join("\n", lines));
     }
 
     /** A relay's id as {@code show summary} gives it. */

@@ -248,10 +248,13 @@ public final class SessionInfo {
         return true;
     }
 
-    /** The {@code show sessions} row, as of {@code nowNanos}; {@code loop} is the worker number. */
+    /**
+     * The {@code show sessions} row, as of {@code nowNanos}, without its relay's name
+     * ({@link CtlSession#withRelay}); {@code loop} is the worker number.
+     */
     public CtlSession toCtl(int loop, long nowNanos, boolean ending) {
         InetSocketAddress t = target;
-        return new CtlSession(relayId, loop, id, client.getAddress(), client.getPort(),
+        return new CtlSession(relayId, "", false, loop, id, client.getAddress(), client.getPort(),
                 t == null ? null : t.getAddress(), t == null ? 0 : t.getPort(), done || ending,
                 Math.max(0, (nowNanos - startNanos) / 1_000_000), Math.max(0, (nowNanos - lastActivityNanos) / 1_000_000),
                 toServer, toClient);

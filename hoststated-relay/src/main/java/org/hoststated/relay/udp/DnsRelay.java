@@ -586,7 +586,7 @@ public final class DnsRelay {
         for (PendingQuery q : live) {
             InetSocketAddress t = q.target.address();
             long age = Math.max(0, (nowNanos - q.startNanos) / 1_000_000);
-            out.add(new CtlSession(relay.config().id(), loopNumber, q.session, q.client.getAddress(), q.client.getPort(),
+            out.add(new CtlSession(relay.config().id(), relay.config().name(), false, loopNumber, q.session, q.client.getAddress(), q.client.getPort(),
                     t.getAddress(), t.getPort(), false, age, age, q.queryBytes, 0));
         }
         return out;
