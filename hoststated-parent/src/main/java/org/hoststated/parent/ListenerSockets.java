@@ -291,6 +291,7 @@ final class ListenerSockets {
             if (l.udp()) {
                 log.debug("listening on {}", l); // a UDP socket has no queue of connections
             } else {
+                armForExit(s, l);
                 s.listen(backlog);
                 log.debug("listening on {} (backlog {})", l, backlog);
             }
@@ -299,6 +300,21 @@ final class ListenerSockets {
             closeQuietly(s);
             throw new IOException("cannot listen on " + NetUtil.toAddressString(a.getAddress()) + " port " + a.getPort()
                     + (l.udp() ? " (udp)" : "") + ": " + SystemError.text(e), e);
+        }
+    }
+
+    /**
+     * Sets {@code SO_LINGER} 0 on a TCP listener before it listens, which every connection it
+     * accepts inherits when the kernel makes it: a relay engine that dies resets its sessions
+     * instead of closing them with FINs (the relay's {@code ExitReset}, which clears it at each
+     * orderly close). Here, not only in the engine, for the connections queued before an engine
+     * adopts the socket.
+     */
+    private static void armForExit(Socket s, Listen l) {
+        try {
+            s.setSoLinger(0);
+        } catch (IOException e) {
+            log.warn("listener {}: SO_LINGER 0: {}; its sessions get a FIN if the relay engine dies", l, e.getMessage());
         }
     }
 

@@ -194,6 +194,27 @@ class ListenerSocketsTest {
         }
     }
 
+    /**
+     * A TCP listener is armed before it listens (SO_LINGER 0, which the connections it accepts
+     * inherit): a relay engine that dies resets its sessions, those queued in the listener
+     * before an engine adopted it too, which the engine's own arming came too late for (they
+     * got FINs in RelayEngineRestartIT).
+     */
+    @Test
+    void aTcpListenerIsArmedSoThatWhatItAcceptsResetsIfTheRelayEngineDies() throws Exception {
+        Epoll.ensureAvailability();
+        int port = CtlPorts.free();
+        Config c = load("127.0.0.1", port);
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(c);
+            Socket s = new Socket(sockets.fd(c, c.relays().get(0)));
+            assertEquals(0, s.getSoLinger());
+        } finally {
+            sockets.closeAll();
+        }
+    }
+
     /** A port in use is reported in the operator's words, without Netty's system call and errno. */
     @Test
     void aPortInUseIsOneReadableLine() throws Exception {

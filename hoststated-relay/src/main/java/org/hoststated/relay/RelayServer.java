@@ -158,7 +158,7 @@ public final class RelayServer {
                 .childHandler(guard());
         SocketOptions.listener(b, protocol.tcp(), relay.listen().address());
         SocketOptions.accepted(b, protocol.tcp());
-        transport.childReadOptions(b, receiveRing());
+        transport.childOptions(b, receiveRing());
         ChannelFuture f = b.register();
         // Without a channel nobody owns fd yet; a channel that failed to register closed it.
         f.addListener(done -> registered(f, adopted[0] ? -1 : fd));

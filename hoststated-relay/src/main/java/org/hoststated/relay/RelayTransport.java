@@ -10,6 +10,7 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.AdoptedEpollServerSocketChannel;
+import io.netty.channel.epoll.BackendEpollSocketChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -18,7 +19,7 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoHandlerConfig;
-import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.uring.RelayIoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.hoststated.core.proc.EpollLoops;
 import org.hoststated.core.proc.ShutdownCloses;
@@ -52,8 +53,11 @@ public abstract class RelayTransport {
      */
     public abstract void readOptions(AbstractBootstrap<?, ?> b, ReceiveRing ring);
 
-    /** {@link #readOptions} for the sessions a server bootstrap accepts. */
-    public abstract void childReadOptions(ServerBootstrap b, ReceiveRing ring);
+    /**
+     * {@link #readOptions} for the sessions a server bootstrap accepts, and, where their
+     * channels would not disarm them at close, a linger time off ({@link ExitReset}).
+     */
+    public abstract void childOptions(ServerBootstrap b, ReceiveRing ring);
 
     /** {@code n} worker loops, threads named {@code name-<i>}. */
     public EventLoopGroup newWorkers(int n, String name) {
@@ -67,8 +71,9 @@ public abstract class RelayTransport {
     public static RelayTransport epoll() {
         Epoll.ensureAvailability();
         try {
-            // Loads the adapter: a LinkageError here means Netty's internals changed.
+            // Loads the adapters: a LinkageError here means Netty's internals changed.
             AdoptedEpollServerSocketChannel.class.getName();
+            BackendEpollSocketChannel.class.getName();
             return EpollTransport.ADOPTED;
         } catch (LinkageError e) {
             log.warn("epoll adapter unusable, accepting with Netty's channels: {}", e.toString());
@@ -86,8 +91,9 @@ public abstract class RelayTransport {
                 log.info("io_uring not available: {}", IoUring.unavailabilityCause().getMessage());
                 return null;
             }
-            // Loads the adapter: a LinkageError here means Netty's internals changed.
+            // Loads the adapters: a LinkageError here means Netty's internals changed.
             AdoptedIoUringServerSocketChannel.class.getName();
+            RelayIoUringSocketChannel.class.getName();
             if (!ReceiveRing.supported()) {
                 log.info("io_uring without a receive buffer ring: this kernel has no incremental buffer rings");
                 return IoUringTransport.WITHOUT_RING;
@@ -157,7 +163,7 @@ public abstract class RelayTransport {
 
         @Override
         public ChannelFactory<? extends Channel> socketChannels() {
-            return IoUringSocketChannel::new;
+            return RelayIoUringSocketChannel::new;
         }
 
         @Override
@@ -169,7 +175,7 @@ public abstract class RelayTransport {
         }
 
         @Override
-        public void childReadOptions(ServerBootstrap b, ReceiveRing receiveRing) {
+        public void childOptions(ServerBootstrap b, ReceiveRing receiveRing) {
             b.childOption(ChannelOption.RCVBUF_ALLOCATOR, reads());
             if (ring) {
                 b.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, receiveRing.group);
@@ -186,7 +192,10 @@ public abstract class RelayTransport {
         static final EpollTransport ADOPTED = new EpollTransport(true);
         static final EpollTransport NETTY = new EpollTransport(false);
 
-        /** Whether listening sockets are adopted by {@link AdoptedEpollServerSocketChannel}. */
+        /**
+         * Whether listening sockets are adopted by {@link AdoptedEpollServerSocketChannel} and
+         * backends connected by {@link BackendEpollSocketChannel}, which arm their sockets.
+         */
         private final boolean adapter;
 
         private EpollTransport(boolean adapter) {
@@ -210,7 +219,7 @@ public abstract class RelayTransport {
 
         @Override
         public ChannelFactory<? extends Channel> socketChannels() {
-            return EpollSocketChannel::new;
+            return adapter ? BackendEpollSocketChannel::new : EpollSocketChannel::new;
         }
 
         @Override
@@ -219,8 +228,13 @@ public abstract class RelayTransport {
         }
 
         @Override
-        public void childReadOptions(ServerBootstrap b, ReceiveRing ring) {
+        public void childOptions(ServerBootstrap b, ReceiveRing ring) {
             b.childOption(ChannelOption.RCVBUF_ALLOCATOR, SocketOptions.READS);
+            if (!adapter) {
+                // Netty's channels inherit the listening socket's arming and would not clear it:
+                // each orderly close would be a reset. Cleared at once (one system call each).
+                b.childOption(ChannelOption.SO_LINGER, -1);
+            }
         }
     }
 }

@@ -109,7 +109,7 @@ public final class SocketOptions {
 
     /**
      * Options of each accepted session (client side); how it reads is the transport's
-     * ({@link RelayTransport#childReadOptions}).
+     * ({@link RelayTransport#childOptions}).
      */
     public static void accepted(ServerBootstrap b, TcpOptions tcp) {
         b.childOption(ChannelOption.AUTO_READ, false);

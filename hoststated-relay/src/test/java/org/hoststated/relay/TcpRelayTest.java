@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -95,6 +96,36 @@ abstract class TcpRelayTest {
                 assertEquals(size, got.bytes());
                 assertArrayEquals(Pattern.digest(size), got.sha256());
             }
+        }
+    }
+
+    /**
+     * Both sockets of a live session are armed: their linger time is 0, so a relay engine that
+     * dies resets its sessions' peers instead of closing them with a FIN ({@link ExitReset}).
+     * The session's own end disarms them: a client that reads its download only after the
+     * session has ended (both FINs relayed, the rest of it still in the relay's kernel) gets all
+     * of it, then its FIN, not a reset that drops the rest.
+     */
+    @Test
+    void aLiveSessionsSocketsAreArmedAndItsEndDisarmsThem() throws Exception {
+        long down = 256 * 1024 + 5;
+        // A send buffer that takes the whole download, so the session can end before the client reads.
+        TcpOptions big = new TcpOptions(10, null, null, MB, 0, 0);
+        try (TestBackend b = TestBackend.source("src", down);
+                RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.forward(b), TcpOptionsTest.protocol(big),
+                        null);
+                Socket c = r.connect()) {
+            Channel client = awaitSession(r);
+            RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
+            awaitOnLoop(client, () -> session.server() != null && session.server().isActive());
+            Channel server = onLoop(client, session::server);
+            assertEquals(0, onLoop(client, () -> client.config().getOption(ChannelOption.SO_LINGER)));
+            assertEquals(0, onLoop(server, () -> server.config().getOption(ChannelOption.SO_LINGER)));
+            c.shutdownOutput();
+            assertTrue(client.closeFuture().await(20, TimeUnit.SECONDS), "the session ended before the client read");
+            TestBackend.Received got = Pattern.drain(c.getInputStream());
+            assertEquals(down, got.bytes());
+            assertArrayEquals(Pattern.digest(down), got.sha256());
         }
     }
 
@@ -1180,8 +1211,8 @@ abstract class TcpRelayTest {
         }
 
         @Override
-        public void childReadOptions(io.netty.bootstrap.ServerBootstrap b, ReceiveRing ring) {
-            t.childReadOptions(b, ring);
+        public void childOptions(io.netty.bootstrap.ServerBootstrap b, ReceiveRing ring) {
+            t.childOptions(b, ring);
         }
     }
 

@@ -2,19 +2,30 @@ package org.hoststated.parent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What {@code show relays} says while the relay engine restarts after it was killed: its
@@ -175,6 +186,133 @@ class RelayEngineRestartIT {
             assertTrue(took.compareTo(Duration.ofSeconds(25)) < 0, "killed after " + took);
             successor(d, engine);
             d.awaitLogged("relay www serves again", WAIT, () -> "one".equals(Daemon.fetch(relay)));
+        }
+    }
+
+    /**
+     * A relay engine that dies resets its sessions' peers: a client whose download it cut, and
+     * a server whose upload it cut, each learn that their stream was cut. The kernel's close of
+     * a dead process's sockets sent each a FIN after what the engine had queued for it, and a
+     * plain TCP client took the cut download for a whole one (probe C, session 55).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "epoll"})
+    void aKilledRelayEngineResetsItsSessionsPeers(String transport, @TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: skipped");
+        InetSocketAddress relay = new InetSocketAddress(NET + ".4", CtlIT.freePort(NET + ".4"));
+        try (StreamingServer server = new StreamingServer(NET + ".12"); Daemon d = new Daemon(dir)) {
+            d.writeConfig(d.globals() + "interval 1\ntimeout 300\n"
+                    + "table web {\n  real port " + server.port() + "\n  check tcp\n  host " + NET + ".12\n}\n"
+                    + "relay www {\n  listen on " + relay.getHostString() + " port " + relay.getPort()
+                    + "\n  table web\n}\n");
+            d.start(transport.equals("epoll") ? Map.of("HOSTSTATED_RELAY_TRANSPORT", "epoll") : Map.of());
+            Socket[] download = new Socket[1];
+            d.awaitLogged("a download through relay www", WAIT, () -> (download[0] = StreamingServer.open(relay, 'D')) != null);
+            try (Socket client = download[0]; Socket upload = StreamingServer.open(relay, 'U')) {
+                Socket uploaded = server.uploads.poll(20, TimeUnit.SECONDS);
+                assertNotNull(uploaded, "the upload's server side");
+                Thread writer = new Thread(() -> {
+                    byte[] chunk = new byte[64 * 1024];
+                    try {
+                        while (true) {
+                            upload.getOutputStream().write(chunk);
+                        }
+                    } catch (IOException e) {
+                        // the relay engine's end
+                    }
+                });
+                writer.setDaemon(true);
+                writer.start();
+                Thread.sleep(1000); // every buffer on the way fills: the client and the server read nothing
+                new ProcessBuilder("kill", "-KILL", Long.toString(d.child(TITLE).orElseThrow())).start().waitFor();
+                assertEquals("reset", StreamingServer.end(client), "the client of the cut download");
+                assertEquals("reset", StreamingServer.end(uploaded), "the server of the cut upload");
+            }
+        }
+    }
+
+    /**
+     * A backend of its own for {@link #aKilledRelayEngineResetsItsSessionsPeers}: a connection
+     * that sends 'D' gets bytes until it resets, one that sends 'U' is handed to the test; any
+     * other (the checks') is closed.
+     */
+    private static final class StreamingServer implements AutoCloseable {
+        final ServerSocket listening = new ServerSocket();
+        final BlockingQueue<Socket> uploads = new LinkedBlockingQueue<>();
+
+        StreamingServer(String address) throws IOException {
+            listening.bind(new InetSocketAddress(address, 0));
+            Thread t = new Thread(this::accept);
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return listening.getLocalPort();
+        }
+
+        private void accept() {
+            while (!listening.isClosed()) {
+                try {
+                    Socket s = listening.accept();
+                    Thread t = new Thread(() -> serve(s));
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void serve(Socket s) {
+            try {
+                int kind = s.getInputStream().read();
+                if (kind == 'U') {
+                    uploads.add(s);
+                    return;
+                }
+                if (kind == 'D') {
+                    byte[] chunk = new byte[64 * 1024];
+                    while (true) {
+                        s.getOutputStream().write(chunk);
+                    }
+                }
+                s.close();
+            } catch (IOException e) {
+                // a check's close, or the relay engine's end
+            }
+        }
+
+        /** A connection through {@code relay} of {@code kind}, once its server serves it; null before. */
+        static Socket open(InetSocketAddress relay, char kind) throws IOException {
+            Socket s = new Socket();
+            s.connect(relay, 2000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(kind);
+            if (kind == 'D' && s.getInputStream().read() < 0) {
+                s.close();
+                return null;
+            }
+            return s;
+        }
+
+        /** How what {@code s} receives ends: "reset", or "FIN" (the end of a whole stream). */
+        static String end(Socket s) throws IOException {
+            s.setSoTimeout(20_000);
+            byte[] b = new byte[64 * 1024];
+            try {
+                while (s.getInputStream().read(b) >= 0) {
+                    // what was queued before the end
+                }
+                return "FIN";
+            } catch (SocketException e) {
+                return e.getMessage().contains("reset") ? "reset" : e.getMessage();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            listening.close();
         }
     }
 

@@ -8,16 +8,18 @@ import io.netty.channel.unix.NativeInetAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import org.hoststated.relay.ExitReset;
 
 /**
  * An epoll server channel over a listening socket the hoststated parent passed to the relay
  * engine, whose accepted connections are {@link AcceptedEpollSocketChannel}s: they cost five
- * system calls fewer each than Netty's {@code EpollSocketChannel} (DESIGN.md, the relay
- * engine). It sets {@code TCP_NODELAY} on the listening socket once, which every accepted
- * socket inherits on Linux, instead of on each of them, and makes each accepted socket
- * without asking the kernel its family ({@link AcceptedSockets}). In Netty's package for the
- * package-private {@code LinuxSocket(int)} and {@code EpollServerChannelConfig}; {@link #newChildChannel}
- * mirrors {@code EpollServerSocketChannel}'s. Tied to the pinned Netty version: the relay's
+ * system calls fewer each than Netty's {@code EpollSocketChannel} (DESIGN.md, the relay engine).
+ * It sets {@code TCP_NODELAY} on the listening socket once, which every accepted socket inherits
+ * on Linux, instead of on each of them, and {@code SO_LINGER} 0, which arms them
+ * ({@link ExitReset}), and makes each accepted socket without asking the kernel its family
+ * ({@link AcceptedSockets}). In Netty's package for the package-private {@code LinuxSocket(int)}
+ * and {@code EpollServerChannelConfig}; {@link #newChildChannel} mirrors
+ * {@code EpollServerSocketChannel}'s. Tied to the pinned Netty version: the relay's
  * {@code AdoptedEpollServerSocketChannelTest} fails when this internal shape changes, and the
  * relay adopts with Netty's own channel when this class cannot be loaded.
  */
@@ -48,6 +50,7 @@ public final class AdoptedEpollServerSocketChannel extends AbstractEpollServerCh
         } catch (IOException e) {
             throw new ChannelException("TCP_NODELAY on the listening socket", e);
         }
+        ExitReset.arm(socket);
     }
 
     /** Accepted sockets' local address, or null when each must be asked (a wildcard bind). */

@@ -1,12 +1,15 @@
 package io.netty.channel.uring;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.epoll.AcceptedSockets;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.ServerSocketChannelConfig;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import org.hoststated.relay.ExitReset;
 
 /**
  * An io_uring server channel over a listening socket that is already bound and listening: the
@@ -14,7 +17,9 @@ import java.nio.ByteBuffer;
  * constructor taking a descriptor for io_uring (epoll's {@code EpollServerSocketChannel(int)}),
  * so this class lives in Netty's package to reach the package-private {@code LinuxSocket(int)}
  * and {@code IoUringServerSocketChannelConfig}; {@link #newChildChannel} mirrors
- * {@code IoUringServerSocketChannel}'s. Tied to the pinned Netty version: the relay's
+ * {@code IoUringServerSocketChannel}'s, with {@link RelayIoUringSocketChannel}s. It sets
+ * {@code TCP_NODELAY} and arms ({@link ExitReset}) the listening socket, and so every socket it
+ * accepts. Tied to the pinned Netty version: the relay's
  * {@code AdoptedIoUringServerSocketChannelTest} fails when this internal shape changes, and the
  * relay falls back to epoll when this class cannot be loaded.
  */
@@ -29,6 +34,13 @@ public final class AdoptedIoUringServerSocketChannel extends AbstractIoUringServ
         super(new LinuxSocket(fd), true);
         this.config = new IoUringServerSocketChannelConfig(this);
         this.ipv6 = socket.isIpv6();
+        try {
+            // Every accepted socket inherits it, where Netty's channel sets it on each.
+            socket.setTcpNoDelay(true);
+        } catch (IOException e) {
+            throw new ChannelException("TCP_NODELAY on the listening socket", e);
+        }
+        ExitReset.arm(socket);
     }
 
     @Override
@@ -46,12 +58,12 @@ public final class AdoptedIoUringServerSocketChannel extends AbstractIoUringServ
             socket = new LinuxSocket(fd);
         }
         if (acceptedAddress == null) {
-            return new IoUringSocketChannel(this, socket);
+            return new RelayIoUringSocketChannel(this, socket);
         }
         InetSocketAddress remote = socket.isIpv6()
                 ? SockaddrIn.getIPv6(acceptedAddress, handler.inet6AddressArray(), handler.inet4AddressArray())
                 : SockaddrIn.getIPv4(acceptedAddress, handler.inet4AddressArray());
-        return new IoUringSocketChannel(this, socket, remote);
+        return new RelayIoUringSocketChannel(this, socket, remote);
     }
 
     @Override

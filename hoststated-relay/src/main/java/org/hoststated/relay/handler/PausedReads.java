@@ -1,7 +1,7 @@
 package org.hoststated.relay.handler;
 
 import io.netty.channel.Channel;
-import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.uring.RelayIoUringSocketChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -48,7 +48,7 @@ public final class PausedReads {
             }
             return;
         }
-        if (ch instanceof IoUringSocketChannel && ch.isActive() && watch(ch) == null) {
+        if (ch instanceof RelayIoUringSocketChannel && ch.isActive() && watch(ch) == null) {
             schedule(ch);
         }
     }

@@ -30,6 +30,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.posix.SystemError;
+import org.hoststated.relay.ExitReset;
 
 /**
  * Small helpers the relay session handlers share: the reason a session ended (kept on the
@@ -294,7 +295,9 @@ public final class RelaySession {
      * see {@link #abortOnFlush}. Its loop.
      */
     public static void abort(Channel ch) {
-        if (ch.isOpen()) { // a connect under way too: the kernel may have completed it
+        if (ch instanceof ExitReset.Armed armed) {
+            armed.resetAtClose(); // its linger time is 0 already
+        } else if (ch.isOpen()) { // a connect under way too: the kernel may have completed it
             ch.config().setOption(ChannelOption.SO_LINGER, 0);
         }
         // Past the pipeline: an SslHandler would send close_notify before the close.

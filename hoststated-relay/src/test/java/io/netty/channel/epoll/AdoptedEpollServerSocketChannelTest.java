@@ -242,6 +242,7 @@ class AdoptedEpollServerSocketChannelTest {
                 assertEquals(port, accepted.localAddress().getPort());
                 assertEquals(client.getInetAddress(), accepted.localAddress().getAddress());
                 assertTrue(accepted.config().isTcpNoDelay(), "inherited from the listening socket");
+                assertEquals(0, accepted.config().getSoLinger(), "armed by the listening socket");
                 assertTrue(accepted.config().isAllowHalfClosure());
                 assertTrue(accepted.config().getReceiveBufferSize() >= 64 * 1024);
                 accepted.config().setOption(ChannelOption.TCP_NODELAY, false);

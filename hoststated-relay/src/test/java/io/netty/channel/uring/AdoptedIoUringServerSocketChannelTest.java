@@ -46,12 +46,17 @@ class AdoptedIoUringServerSocketChannelTest {
         assertTrue(Modifier.isAbstract(child.getModifiers()));
         LinuxSocket.class.getDeclaredConstructor(int.class);
         IoUringServerSocketChannelConfig.class.getDeclaredConstructor(AbstractIoUringServerChannel.class);
-        IoUringSocketChannel.class.getDeclaredConstructor(io.netty.channel.Channel.class, LinuxSocket.class,
+        AbstractIoUringStreamChannel.class.getDeclaredConstructor(io.netty.channel.Channel.class, LinuxSocket.class,
                 java.net.SocketAddress.class);
+        AbstractIoUringStreamChannel.class.getDeclaredConstructor(io.netty.channel.Channel.class, LinuxSocket.class,
+                boolean.class);
+        IoUringStreamChannelConfig.class.getDeclaredConstructor(AbstractIoUringChannel.class);
+        assertTrue(Modifier.isProtected(AbstractIoUringChannel.class.getDeclaredMethod("doClose").getModifiers()));
         SockaddrIn.class.getDeclaredMethod("getIPv4", ByteBuffer.class, byte[].class);
         SockaddrIn.class.getDeclaredMethod("getIPv6", ByteBuffer.class, byte[].class, byte[].class);
         // The adapter overrides every abstract method: it would not have loaded otherwise.
         assertTrue(!Modifier.isAbstract(AdoptedIoUringServerSocketChannel.class.getModifiers()));
+        assertTrue(!Modifier.isAbstract(RelayIoUringSocketChannel.class.getModifiers()));
     }
 
     /**
@@ -87,7 +92,7 @@ class AdoptedIoUringServerSocketChannelTest {
             try (java.net.Socket client = new java.net.Socket(connectTo, port)) {
                 client.setSoTimeout(20_000);
                 client.getOutputStream().write("ping".getBytes());
-                IoUringSocketChannel accepted = assertInstanceOf(IoUringSocketChannel.class, read.get(20, TimeUnit.SECONDS));
+                RelayIoUringSocketChannel accepted = assertInstanceOf(RelayIoUringSocketChannel.class, read.get(20, TimeUnit.SECONDS));
                 LinuxSocket made = accepted.socket;
                 assertNotNull(made);
                 assertEquals(listening.isIpv6(), made.isIpv6(), "the listener's family");
@@ -95,7 +100,8 @@ class AdoptedIoUringServerSocketChannelTest {
                         "the family, as the kernel tells the constructor");
                 assertEquals(client.getLocalSocketAddress(), accepted.remoteAddress());
                 assertEquals(port, accepted.localAddress().getPort());
-                assertTrue(accepted.config().isTcpNoDelay());
+                assertTrue(accepted.config().isTcpNoDelay(), "inherited from the listening socket");
+                assertEquals(0, accepted.config().getSoLinger(), "armed by the listening socket");
                 InputStream in = client.getInputStream();
                 assertEquals("ping", new String(in.readNBytes(4)));
                 accepted.close().sync();

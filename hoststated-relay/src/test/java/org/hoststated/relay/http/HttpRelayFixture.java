@@ -241,7 +241,7 @@ final class HttpRelayFixture implements AutoCloseable {
         ServerBootstrap sb = new ServerBootstrap().group(workers).channelFactory(() -> b.transport.adopt(fd))
                 .childHandler(b.sessionLimit.guard("www", initializer));
         SocketOptions.accepted(sb, protocol.tcp());
-        b.transport.childReadOptions(sb, ReceiveRing.MESSAGES);
+        b.transport.childOptions(sb, ReceiveRing.MESSAGES);
         listener = sb.register().syncUninterruptibly().channel();
     }
 
