@@ -81,6 +81,12 @@ public abstract class RelayTransport {
         }
     }
 
+    /** Epoll with Netty's own channels, as {@link #epoll} falls back to; for tests. */
+    static RelayTransport nettyEpoll() {
+        Epoll.ensureAvailability();
+        return EpollTransport.NETTY;
+    }
+
     /**
      * io_uring, or null with the reason logged when this kernel or JVM cannot run it (seccomp,
      * {@code kernel.io_uring_disabled}, a Netty whose internals no longer fit the adapter).
@@ -194,7 +200,8 @@ public abstract class RelayTransport {
 
         /**
          * Whether listening sockets are adopted by {@link AdoptedEpollServerSocketChannel} and
-         * backends connected by {@link BackendEpollSocketChannel}, which arm their sockets.
+         * backends connected by {@link BackendEpollSocketChannel}: channels that disarm their
+         * sockets at an orderly close ({@link ExitReset}).
          */
         private final boolean adapter;
 

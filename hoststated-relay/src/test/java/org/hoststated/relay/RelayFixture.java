@@ -101,6 +101,7 @@ final class RelayFixture implements AutoCloseable {
         Socket s = Socket.newSocketStream();
         s.setReuseAddress(true);
         s.bind(new InetSocketAddress(address, 0));
+        s.setSoLinger(0); // armed, as the parent arms it (ExitReset)
         s.listen(128);
         return s;
     }
