@@ -27,7 +27,7 @@ public enum MessageType {
     CTL_HOST(6, CtlHost.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_RELAY(7, CtlRelay.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
     /** A live session: the relay engine answers CTL_SHOW_SESSIONS with these, then CTL_END. */
-    CTL_SESSION(8, CtlSession.CODEC, 128, r(RELAY, PARENT), r(PARENT, CONTROL)),
+    CTL_SESSION(8, CtlSession.CODEC, 512, r(RELAY, PARENT), r(PARENT, CONTROL)),
     CTL_STATISTICS(23, RelayStatistics.CODEC, 128, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_TABLE_CHANGED(9, ObjId.CODEC, 8, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_PULL_RULESET(10, ObjId.CODEC, 8, r(PFE, PARENT), r(PARENT, CONTROL)),

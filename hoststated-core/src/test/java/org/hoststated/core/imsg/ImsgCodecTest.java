@@ -23,6 +23,7 @@ import org.hoststated.core.msg.EngineError;
 import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.CtlService;
 import org.hoststated.core.msg.CtlSession;
+import org.hoststated.core.msg.Wire;
 import org.hoststated.core.msg.CtlTable;
 import org.hoststated.core.msg.Demote;
 import org.hoststated.core.msg.Empty;
@@ -79,7 +80,7 @@ class ImsgCodecTest {
             m.put(CtlTable.class, new CtlTable(2, "web:80", false, 1, 3));
             m.put(CtlHost.class, new CtlHost(4, 2, "10.0.0.1", HostState.UP, false, 42, 41, 1, HostError.TCP_CONNECT_OK));
             m.put(CtlRelay.class, new CtlRelay(0, "sshgw", true, true));
-            m.put(CtlSession.class, new CtlSession(1, "www", true, 0, 17, InetAddress.getByName("192.0.2.7"), 55434, InetAddress.getByName("2001:db8::1"), 80, false, 1500, 20, 517, 91_234));
+            m.put(CtlSession.class, new CtlSession(1, "w".repeat(Wire.MAX_NAME), true, 0, 17, InetAddress.getByName("2001:db8::7"), 55434, InetAddress.getByName("2001:db8::1"), 80, false, 1500, 20, 517, 91_234));
             m.put(RelayStatistics.class, new RelayStatistics(1, 0, 100, 2, 3, 40, 90, 1, 2, 3));
             m.put(ScriptRequest.class, new ScriptRequest(1, 3, "/usr/local/bin/check", "www1", 5000));
             m.put(ScriptResult.class, new ScriptResult(1, 3, 1, false));
