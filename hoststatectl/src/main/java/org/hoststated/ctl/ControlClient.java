@@ -117,11 +117,12 @@ final class ControlClient implements Closeable {
     }
 
     /**
-     * Writes one request frame, as the original client composed it: peer id 0, pid 0 (the
+     * Writes one request frame: as its peer id the control protocol's version, which the
+     * daemon checks ({@link Messages#CONTROL_VERSION}; the original's client sent 0), pid 0 (the
      * daemon knows its client by the connection).
      */
     void send(MessageType type, Object payload) throws ControlException {
-        Imsg m = new Imsg(type, 0, 0, payload);
+        Imsg m = new Imsg(type, Messages.CONTROL_VERSION, 0, payload);
         ByteBuf b = Unpooled.buffer(64);
         try {
             Messages.encode(m, b);

@@ -41,6 +41,7 @@ import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.SummaryRequest;
 import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.RelayStatistics;
@@ -252,6 +253,7 @@ class HoststatectlTest {
                     + "\tage 25:01:01, idle 00:00:00, relay 3 (old, removed), 0 bytes to server, 0 bytes to client\n", ""),
                     run(d, "show", "sessions"));
             assertEquals(MessageType.CTL_SHOW_SESSIONS, d.request().type());
+            assertEquals(Messages.CONTROL_VERSION, d.request().peerId(), "the control protocol's version");
         }
     }
 

@@ -254,11 +254,29 @@ final class ControlServer {
      * (2,000 bad connections: about 1,430 lines; probe R).
      */
     private void badRequest(Channel ch, int id, String why) {
+        refuseRequest(ch, id, why, "bad request: " + why);
+    }
+
+    /**
+     * A client of another build, whose first request spoke control protocol {@code version}
+     * ({@link Messages#CONTROL_VERSION}; 0 before versions): told to use the daemon's own
+     * hoststatectl, or to restart the daemon, before its requests are decoded (they may not
+     * decode, or into something else).
+     */
+    private void otherBuild(Channel ch, int id, int version) {
+        String theirs = version == 0 ? "none" : Integer.toUnsignedString(version);
+        refuseRequest(ch, id, "a hoststatectl of another build (control protocol version " + theirs + ")",
+                "hoststatectl and the running daemon are of different builds (control protocol version " + theirs
+                + " and " + Messages.CONTROL_VERSION + "): use the hoststatectl installed with the running daemon,"
+                + " or restart the daemon after an upgrade");
+    }
+
+    private void refuseRequest(Channel ch, int id, String why, String told) {
         log.debug("control client {}: bad request: {}; closing", id, why);
         badRequestLatest = why;
         badRequests.add(loop, n -> log.warn("control socket: bad request from a client: {}; closed{}", badRequestLatest,
                 n == 1 ? "" : " (" + n + " such clients since the last warning)"));
-        failAndClose(ch, "bad request: " + why);
+        failAndClose(ch, told);
     }
 
     private void accept(Channel ch) {
@@ -282,6 +300,7 @@ final class ControlServer {
         ImsgErrors errors = new ImsgErrors(ProcId.PARENT, ProcId.CONTROL,
                 (ctx, e) -> badRequest(ctx.channel(), c.id, e.getMessage()));
         ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0), new QueuedBytes(c.id),
+                new ControlVersionCheck(version -> otherBuild(ch, c.id, version)),
                 new ImsgFrameDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {

@@ -112,7 +112,7 @@ class AnswerPacingTest {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(dir.resolve("s")));
         ByteBuf req = Unpooled.buffer();
-        Messages.encode(Imsg.of(MessageType.CTL_SHOW_SUM, SummaryRequest.SUMMARY), req);
+        Messages.encode(new Imsg(MessageType.CTL_SHOW_SUM, Messages.CONTROL_VERSION, 0, SummaryRequest.SUMMARY), req);
         ch.write(req.nioBuffer());
         req.release();
         return ch;

@@ -20,6 +20,17 @@ import io.netty.buffer.ByteBuf;
 public final class Messages {
     public static final int HEADER = 16;
     public static final int MAX_FRAME = HEADER + MessageType.MAX_PAYLOAD;
+    /**
+     * The version of the control protocol, the messages between hoststatectl and the parent,
+     * which every request carries as its peer id (the original's clients sent 0). A daemon
+     * answers a request of another version with CTL_FAIL, whose text every version reads, so
+     * that a hoststatectl and a daemon of different builds (an upgrade the daemon has not been
+     * restarted for) say so instead of misreading each other. Raise it with any change to a
+     * message that crosses the control socket: {@code ControlProtocolTest} fingerprints them.
+     */
+    public static final int CONTROL_VERSION = 1;
+    /** Where the peer id of a frame begins. */
+    public static final int PEER_ID_OFFSET = 8;
 
     private Messages() {
     }

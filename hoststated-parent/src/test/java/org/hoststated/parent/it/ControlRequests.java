@@ -27,7 +27,7 @@ final class ControlRequests {
             ch.connect(UnixDomainSocketAddress.of(socket));
             for (int id : ids) {
                 ByteBuf req = Unpooled.buffer();
-                Messages.encode(new Imsg(type, 0, 0, new CtlId(id, null)), req);
+                Messages.encode(new Imsg(type, Messages.CONTROL_VERSION, 0, new CtlId(id, null)), req);
                 ch.write(req.nioBuffer());
                 req.release();
                 Imsg answer = RelayControl.read(ch);

@@ -211,6 +211,11 @@ class CtlIT {
         assertClosedAfter(header(4, 20));                              // length below the header
         answer = assertClosedAfter(header(16, 999));                   // unknown type
         assertTrue(answer.contains("bad request: "), answer);
+        // A hoststatectl of another build (before versions: 0), whatever its request.
+        for (byte[] other : List.of(header(16, 12, 0), header(16, 999, 7))) {
+            answer = assertClosedAfter(other);
+            assertTrue(answer.contains("hoststatectl and the running daemon are of different builds"), answer);
+        }
         assertClosedAfter(header(16, 46));                             // HOST_STATUS: not a client's to send
         assertClosedAfter(concat(header(20, 21), new byte[4]));        // CTL_POLL with a payload
         assertClosedAfter(concat(header(40, 18), new byte[24]));       // CTL_HOST_DISABLE, garbage id
@@ -449,8 +454,13 @@ class CtlIT {
         }
     }
 
+    /** A request's header, of this build's control protocol. */
     static byte[] header(int len, int type) {
-        return ByteBuffer.allocate(16).putInt(len).putShort((short) type).putShort((short) 0).putInt(0).putInt(0)
+        return header(len, type, org.hoststated.core.msg.Messages.CONTROL_VERSION);
+    }
+
+    static byte[] header(int len, int type, int version) {
+        return ByteBuffer.allocate(16).putInt(len).putShort((short) type).putShort((short) 0).putInt(version).putInt(0)
                 .array();
     }
 

@@ -36,7 +36,7 @@ final class RelayControl {
     /** Sends CTL_SHOW_SESSIONS on {@code ch}. */
     static void ask(SocketChannel ch) throws Exception {
         ByteBuf req = Unpooled.buffer();
-        Messages.encode(new Imsg(MessageType.CTL_SHOW_SESSIONS, 0, 0, Empty.INSTANCE), req);
+        Messages.encode(new Imsg(MessageType.CTL_SHOW_SESSIONS, Messages.CONTROL_VERSION, 0, Empty.INSTANCE), req);
         ch.write(req.nioBuffer());
         req.release();
     }

@@ -37,7 +37,7 @@ final class SummaryReader implements AutoCloseable {
         ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(socket));
         ByteBuf req = Unpooled.buffer();
-        Messages.encode(Imsg.of(MessageType.CTL_SHOW_SUM, SummaryRequest.SUMMARY), req);
+        Messages.encode(new Imsg(MessageType.CTL_SHOW_SUM, Messages.CONTROL_VERSION, 0, SummaryRequest.SUMMARY), req);
         ch.write(req.nioBuffer());
         req.release();
         in.flip();
