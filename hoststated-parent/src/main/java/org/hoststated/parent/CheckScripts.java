@@ -57,21 +57,28 @@ final class CheckScripts {
                 out.add(at + "no such file");
             } else if (!Files.isExecutable(p)) {
                 out.add(at + "not executable");
-            } else if (writableByEveryUser(p)) {
-                // It runs as the engines' user: whoever may change it may stop their checks
-                // and signal the engines (probe G).
-                out.add(at + "writable by every user (chmod o-w): anyone could run what they like as the"
-                        + " daemon's user");
+            } else {
+                // It runs as the engines' user: whoever may change it, or replace it in its
+                // directory, may stop their checks and signal the engines (probe G).
+                String open = openToEveryUser(p);
+                if (open != null) {
+                    out.add(at + open + ": anyone could run what they like as the daemon's user");
+                }
             }
         }
         return out;
     }
 
-    private static boolean writableByEveryUser(Path p) {
+    /** How every user may change the script at {@code p}, or null. */
+    private static String openToEveryUser(Path p) {
         try {
-            return FileTrust.writableByEveryUser(p);
+            if (FileTrust.writableByEveryUser(p)) {
+                return "writable by every user (chmod o-w)";
+            }
+            Path dir = FileTrust.writableDirectoryAbove(p);
+            return dir == null ? null : "its directory " + dir + " is writable by every user (chmod o-w, or +t)";
         } catch (java.io.IOException e) {
-            return false;
+            return null;
         }
     }
 

@@ -21,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -124,6 +125,10 @@ final class ControlServer {
      */
     io.netty.channel.ChannelFuture open() throws IOException {
         ControlSocketPath.clear(path);
+        String exposed = ControlSocketPath.directoryProblem(path);
+        if (exposed != null) {
+            log.warn("control socket {}: {}", path, exposed);
+        }
         owned = true;
         io.netty.channel.ChannelFuture f = new ServerBootstrap()
                 .group(loop)
@@ -180,9 +185,28 @@ final class ControlServer {
     /** The control socket's mode: root and its group. */
     private static final int MODE = 0660;
 
-    /** Sets the socket file's mode to exactly 0660 once bound: the umask may have taken some of it. */
+    /**
+     * Sets the socket file's mode to exactly 0660 once bound: the umask may have taken some of
+     * it. Through a descriptor of the file the path names, never where a link there leads: a
+     * user who could write the socket's directory renamed a link over the socket between the
+     * bind and the chmod, and root set the mode of the link's target (probe G of session 56).
+     * Refused unless that file is still a socket of root's.
+     */
     void restrict() throws IOException {
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+        int fd = Fds.openPathNoFollow(path.toString());
+        try {
+            Path file = Path.of("/proc/self/fd/" + fd);
+            // stat through the entry: the file opened, a link as itself.
+            PosixFileAttributes a = Files.readAttributes(file, PosixFileAttributes.class);
+            if (!a.isOther() || !Integer.valueOf(0).equals(Files.getAttribute(file, "unix:uid"))) {
+                throw new IOException("control socket " + path + " was replaced by something else after it was bound ("
+                        + (a.isSymbolicLink() ? "a link" : "not a socket of root's") + "): who may write "
+                        + path.toAbsolutePath().getParent() + "?");
+            }
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw----"));
+        } finally {
+            Fds.close(fd);
+        }
     }
 
     ControlClient client(int id) {

@@ -44,6 +44,30 @@ final class ControlSocketPath {
         Files.deleteIfExists(path);
     }
 
+    /**
+     * Why the directory of the socket {@code path} lets another user than root take the socket
+     * over (rename it away and answer in its place), or null: one that is not root's, or that
+     * its group or every user may write without the sticky bit (probe G of session 56).
+     */
+    static String directoryProblem(Path path) {
+        Path dir = path.toAbsolutePath().getParent();
+        try {
+            Path real = dir.toRealPath();
+            int uid = (Integer) Files.getAttribute(real, "unix:uid");
+            int mode = (Integer) Files.getAttribute(real, "unix:mode");
+            if (uid != 0) {
+                return "its directory " + real + " is not root's: its owner may take the socket over";
+            }
+            if ((mode & 0022) != 0 && (mode & 01000) == 0) {
+                return "its directory " + real + " is writable by others than root (chmod go-w, or +t): they may take"
+                        + " the socket over";
+            }
+            return null;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null; // bound or refused later, with the system's words
+        }
+    }
+
     private static boolean answers(Path path) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(path));

@@ -3,13 +3,18 @@ package org.hoststated.parent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -213,6 +218,9 @@ final class Demoter {
      * beside it, then renamed), for keepalived's {@code track_file}.
      */
     static final class TrackFiles implements Counters {
+        /** root's alone to change, whatever the umask: other programs trust the counters. */
+        private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
+        private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
         private final Path dir;
 
         TrackFiles(Path dir) {
@@ -245,9 +253,20 @@ final class Demoter {
          */
         @Override
         public void set(String group, int value) throws IOException {
-            Files.createDirectories(dir);
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(dir);
+            }
+            // The modes are set, not left to the umask the daemon was started with (000 made the
+            // counter any user's to change; probe G of session 56).
+            Files.setPosixFilePermissions(dir, DIR_MODE);
             Path tmp = dir.resolve("." + group + ".tmp");
-            Files.writeString(tmp, value + "\n");
+            // A new file, never one found there: a link planted in its place had root write
+            // through it.
+            Files.deleteIfExists(tmp);
+            try (var out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                out.write((value + "\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            Files.setPosixFilePermissions(tmp, FILE_MODE);
             Files.move(tmp, dir.resolve(group), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
     }

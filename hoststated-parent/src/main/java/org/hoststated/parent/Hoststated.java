@@ -129,6 +129,10 @@ public final class Hoststated implements Callable<Integer> {
         for (Diagnostic w : detached ? List.<Diagnostic>of() : o.warnings()) {
             err.println(w + " (warning)");
         }
+        String rootUser = detached ? null : UnprivilegedSetting.rootByAnotherName(o.loaded().config().globals());
+        if (rootUser != null) {
+            err.println(rootUser + " (warning)");
+        }
         // As relayd's -v: macros defined and never used.
         for (Diagnostic w : detached || !verbose ? List.<Diagnostic>of() : o.verboseWarnings()) {
             err.println(w + " (warning)");

@@ -17,7 +17,8 @@ import org.hoststated.core.posix.Privileges;
  * <p>Killing the script's process group when it ends misses what the script started in a
  * session of its own ({@code setsid}, a daemon's double fork): that ran on as the unprivileged
  * user, one more at every check. So the script runs as
- * {@code unshare --pid -- setpriv ... -- sh -c 'sleep N & exec "$0" "$@"' SCRIPT HOST}:
+ * {@code unshare --pid -- setpriv ... -- sh -c 'sleep N & exec "$0" "$@"' SCRIPT HOST} (each
+ * program by its full path, {@link #program}):
  * unshare without {@code --fork} creates the namespace for the children only, so the script
  * itself (the same process, through the execs) stays the parent's child with its own pid, exit
  * status and signals exactly as without a namespace; its first child, the {@code sleep}, is the
@@ -38,6 +39,16 @@ final class ScriptCommandLine {
     /** The namespace's init: forked first, then the shell becomes the script. */
     private static final String TRAMPOLINE = "sleep %d & exec \"$0\" \"$@\"";
 
+    /**
+     * The programs scripts run under, found once in {@link ScriptRunner#SEARCH_PATH}: looked up
+     * in the PATH the parent was started with, a user's directory early in root's PATH (a
+     * {@code sudo -E}) had its own {@code unshare} run as root at every check (probe G of
+     * session 56).
+     */
+    private static final String UNSHARE = program("unshare");
+    private static final String SETPRIV = program("setpriv");
+    private static final String SH = program("sh");
+
     private final boolean pidNamespace;
 
     /** @param pidNamespace whether scripts get a PID namespace ({@link #probe} said it works) */
@@ -57,16 +68,17 @@ final class ScriptCommandLine {
     List<String> argv(Privileges.Passwd user, String script, String host, int timeoutMs) {
         List<String> argv = new ArrayList<>();
         if (pidNamespace) {
-            argv.addAll(List.of("unshare", "--pid", "--"));
+            argv.addAll(List.of(UNSHARE, "--pid", "--"));
         }
         if (user != null) {
             // Numeric ids: the user's group need not have the user's name (nobody:nogroup), and
-            // setpriv's own failure would exit 1, which reads as "up".
-            argv.addAll(List.of("setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--init-groups", "--"));
+            // setpriv's own failure would exit 1, which reads as "up". The user's group only,
+            // as the engines and relayd's scripts have: not the user's other groups.
+            argv.addAll(List.of(SETPRIV, "--reuid=" + user.uid(), "--regid=" + user.gid(), "--clear-groups", "--"));
         }
         if (pidNamespace) {
             long initSeconds = TimeUnit.MILLISECONDS.toSeconds(timeoutMs + 999) + 1;
-            argv.addAll(List.of("sh", "-c", String.format(TRAMPOLINE, initSeconds)));
+            argv.addAll(List.of(SH, "-c", String.format(TRAMPOLINE, initSeconds)));
         }
         argv.add(script);
         argv.add(host);
@@ -85,7 +97,18 @@ final class ScriptCommandLine {
             // init of its own).
             return Optional.of("the daemon is pid 1");
         }
-        return probe(List.of("unshare", "--pid", "--", "true"));
+        return probe(List.of(UNSHARE, "--pid", "--", "true"));
+    }
+
+    /** {@code name} in {@link ScriptRunner#SEARCH_PATH}, or in /usr/bin where it is in none (its run fails, said). */
+    static String program(String name) {
+        for (String dir : ScriptRunner.SEARCH_PATH.split(":")) {
+            File f = new File(dir, name);
+            if (f.isFile() && f.canExecute()) {
+                return f.getPath();
+            }
+        }
+        return "/usr/bin/" + name;
     }
 
     /** {@link #probe()} with another command (tests: one that is missing, or not allowed). */

@@ -32,6 +32,25 @@ final class UnprivilegedSetting {
     }
 
     /**
+     * The warning for a {@code user} that is root under another name (BSD's {@code toor}): the
+     * configuration warns of "root" by name only, and such a user passed silently while the
+     * engines kept every privilege (probe G of session 56). Null otherwise, or when there is no
+     * such user (an error of its own at start).
+     */
+    static String rootByAnotherName(Globals g) {
+        try {
+            return rootByAnotherName(Privileges.lookupUser(g.user()));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static String rootByAnotherName(Privileges.Passwd pw) {
+        return pw == null || pw.uid() != 0 || pw.name().equals("root") ? null
+                : "user " + pw.name() + " has uid 0: the engines run as root, without privilege separation";
+    }
+
+    /**
      * The chroot directory must be owned by root and writable by no one else, as sshd wants of
      * a ChrootDirectory: an engine taken over could otherwise plant files in its own root (or
      * another process of the user there), and a directory of mode 777 was taken silently

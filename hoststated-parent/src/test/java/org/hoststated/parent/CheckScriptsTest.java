@@ -50,6 +50,21 @@ class CheckScriptsTest {
                 + " what they like as the daemon's user"), CheckScripts.problems(config));
     }
 
+    /** So is one in a directory every user may change, who may replace it there (probe G of session 56). */
+    @Test
+    void aScriptInADirectoryEveryUserMayChangeIsReported() throws Exception {
+        Path ww = Files.createDirectory(dir.resolve("ww"));
+        Files.setPosixFilePermissions(ww, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path script = Files.writeString(ww.resolve("s.sh"), "#!/bin/sh\nexit 1\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path file = Files.writeString(dir.resolve("hoststated.conf"), "l3 backend none\ntable t {\n  real port 80\n"
+                + "  check script \"" + script + "\"\n  host 127.0.0.1\n}\nservice s {\n  virtual host 127.0.0.2 port 80\n"
+                + "  table t\n}\n");
+        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+        assertEquals(List.of("table t: check script " + script + ": its directory " + ww + " is writable by every user"
+                + " (chmod o-w, or +t): anyone could run what they like as the daemon's user"), CheckScripts.problems(config));
+    }
+
     /**
      * The daemon runs a name without a '/' from its search path and a relative path from its
      * working directory; -n looked both up from its own directory, so 'check script "chk.sh"'

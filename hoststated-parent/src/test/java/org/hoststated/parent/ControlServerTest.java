@@ -50,4 +50,30 @@ class ControlServerTest {
             group.shutdownGracefully().await();
         }
     }
+
+    /**
+     * A link renamed over the bound socket by a user who may write its directory: root set the
+     * mode of the link's target (probe G of session 56). Now refused, and the target untouched.
+     */
+    @Test
+    void aLinkRenamedOverTheSocketIsRefusedNotFollowed() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        Path socket = dir.resolve("hoststated.sock");
+        Path victim = Files.writeString(dir.resolve("victim"), "x");
+        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-r--r--"));
+        ControlServer control = new ControlServer(group.next(), socket, (c, m) -> { });
+        try {
+            assertTrue(group.next().submit(control::open).get().await().isSuccess());
+            Path link = Files.createSymbolicLink(dir.resolve("link"), victim);
+            Files.move(link, socket, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    control::restrict);
+            assertTrue(e.getMessage().contains("was replaced by something else after it was bound (a link)"),
+                    e.getMessage());
+            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(victim)));
+        } finally {
+            group.next().submit(control::close).get();
+            group.shutdownGracefully().await();
+        }
+    }
 }

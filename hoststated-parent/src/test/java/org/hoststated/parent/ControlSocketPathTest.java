@@ -69,4 +69,24 @@ class ControlSocketPathTest {
         assertTrue(e.getMessage().equals("control socket " + sock + ": directory " + sock.getParent()
                 + " does not exist"), e.getMessage());
     }
+
+    /**
+     * A directory another user than root may write lets that user take the socket over (rename
+     * it away and answer in its place, or rename a link over it): warned of (probe G).
+     */
+    @Test
+    void aDirectoryOthersThanRootMayWriteIsNamed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        Path d = Files.createDirectory(dir.resolve("run"));
+        Path socket = d.resolve("hoststated.sock");
+        Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        org.junit.jupiter.api.Assertions.assertNull(ControlSocketPath.directoryProblem(socket));
+        Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxr-x"));
+        assertTrue(ControlSocketPath.directoryProblem(socket).contains("is writable by others than root"));
+        Files.setAttribute(d, "unix:mode", 01777);
+        org.junit.jupiter.api.Assertions.assertNull(ControlSocketPath.directoryProblem(socket), "sticky, as /tmp");
+        Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setAttribute(d, "unix:uid", 65534);
+        assertTrue(ControlSocketPath.directoryProblem(socket).contains("is not root's"));
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.hoststated.core.msg.Demote;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,25 @@ class DemoterTest {
         demoter.resetAll();
         assertEquals("128\n", Files.readString(dir.resolve("lb")));
         assertEquals("0\n", Files.readString(dir.resolve("web")), "the table's demotion given back");
+    }
+
+    /**
+     * The counters are root's alone whatever the umask the daemon was started with, and a link
+     * planted where the new counter is written first is not written through: under umask 000
+     * the directory was 0777 and root overwrote the link's target (probe G of session 56).
+     */
+    @Test
+    void theFilesModesAreSetAndAPlantedLinkIsNotWrittenThrough(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("demote"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path victim = Files.writeString(tmp.resolve("victim"), "untouched\n");
+        Files.createSymbolicLink(dir.resolve(".lb.tmp"), victim);
+        new Demoter.TrackFiles(dir).set("lb", 3);
+        assertEquals("untouched\n", Files.readString(victim));
+        assertEquals("3\n", Files.readString(dir.resolve("lb")));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("lb"))));
+        assertTrue(Files.notExists(dir.resolve(".lb.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 
     private static void awaitContent(Path file, String want) throws IOException, InterruptedException {

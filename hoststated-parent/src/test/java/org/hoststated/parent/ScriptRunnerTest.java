@@ -18,6 +18,7 @@ import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.msg.ScriptRequest;
 import org.hoststated.core.msg.ScriptResult;
 import org.hoststated.core.posix.UnixDatagramSocket;
+import org.hoststated.core.posix.Privileges;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -140,6 +141,20 @@ class ScriptRunnerTest {
         Optional<String> unprivileged = ScriptCommandLine.probe(List.of("setpriv", "--reuid=65534", "--regid=65534",
                 "--clear-groups", "--", "unshare", "--pid", "--", "true"));
         assertTrue(unprivileged.orElse("").contains("Operation not permitted"), unprivileged.toString());
+    }
+
+    /**
+     * The programs a script runs under are taken by their full paths, not from the PATH the
+     * parent was started with (a user's directory early in root's PATH had its own unshare run
+     * as root), and the script gets the user's group only, not its other groups (probe G).
+     */
+    @Test
+    void theCommandLineNamesItsProgramsByPathAndClearsTheUsersOtherGroups() {
+        List<String> argv = new ScriptCommandLine(true).argv(new Privileges.Passwd("u", 999, 995, "/"), "/s", "h", 1000);
+        assertTrue(argv.get(0).startsWith("/") && argv.get(0).endsWith("/unshare"), argv.toString());
+        assertTrue(argv.stream().anyMatch(a -> a.startsWith("/") && a.endsWith("/setpriv")), argv.toString());
+        assertTrue(argv.stream().anyMatch(a -> a.startsWith("/") && a.endsWith("/sh")), argv.toString());
+        assertTrue(argv.contains("--clear-groups") && !argv.contains("--init-groups"), argv.toString());
     }
 
     private ScriptCommandLine namespaceOrSkip() {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.hoststated.core.config.Globals;
+import org.hoststated.core.posix.Privileges;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,5 +70,16 @@ class UnprivilegedSettingTest {
         Path fine = Files.createDirectory(dir.resolve("fine"));
         Files.setPosixFilePermissions(fine, PosixFilePermissions.fromString("r-xr-xr-x"));
         assertNull(UnprivilegedSetting.problem(with("nobody", fine.toString())));
+    }
+
+    /** Root under another name is warned of as "root" is (probe G): it passed silently. */
+    @Test
+    void rootUnderAnotherNameIsWarnedOf() {
+        assertEquals("user toor has uid 0: the engines run as root, without privilege separation",
+                UnprivilegedSetting.rootByAnotherName(new Privileges.Passwd("toor", 0, 0, "/root")));
+        assertNull(UnprivilegedSetting.rootByAnotherName(new Privileges.Passwd("root", 0, 0, "/root")),
+                "the configuration warns of root itself");
+        assertNull(UnprivilegedSetting.rootByAnotherName(new Privileges.Passwd("_hoststated", 999, 995, "/")));
+        assertNull(UnprivilegedSetting.rootByAnotherName((Privileges.Passwd) null));
     }
 }

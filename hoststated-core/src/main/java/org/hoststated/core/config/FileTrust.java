@@ -31,8 +31,9 @@ public final class FileTrust {
         if (writableByEveryUser(file)) {
             return "it is writable by every user (chmod o-w)" + WHY;
         }
-        String p = directories(file.toAbsolutePath().normalize().getParent());
-        return p != null ? p : directories(file.toRealPath().getParent());
+        Path d = writableDirectoryAbove(file);
+        return d == null ? null : "directory " + d + " is writable by every user (chmod o-w, or +t): anyone may replace"
+                + " the file" + WHY;
     }
 
     /** Whether every user may write {@code file} (where links lead); false where the system cannot say. */
@@ -41,8 +42,16 @@ public final class FileTrust {
         return mode != null && (mode & OTHERS_WRITE) != 0;
     }
 
-    /** The first of {@code dir} and the directories above it that every user may change, or null. */
-    private static String directories(Path dir) throws IOException {
+    /**
+     * The first directory above {@code file}, as written and where links lead, that every user
+     * may change without the sticky bit (anyone may replace {@code file} there), or null.
+     */
+    public static Path writableDirectoryAbove(Path file) throws IOException {
+        Path d = writableDirectory(file.toAbsolutePath().normalize().getParent());
+        return d != null ? d : writableDirectory(file.toRealPath().getParent());
+    }
+
+    private static Path writableDirectory(Path dir) throws IOException {
         for (Path d = dir; d != null; d = d.getParent()) {
             if (Files.isSymbolicLink(d)) {
                 // A link's own mode means nothing, and only who may write its directory can
@@ -51,8 +60,7 @@ public final class FileTrust {
             }
             Integer mode = mode(d, false);
             if (mode != null && (mode & OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
-                return "directory " + d + " is writable by every user (chmod o-w, or +t): anyone may replace the "
-                        + "file" + WHY;
+                return d;
             }
         }
         return null;

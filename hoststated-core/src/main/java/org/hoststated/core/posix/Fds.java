@@ -79,6 +79,15 @@ public final class Fds {
         return open("/dev/null", Native.O_RDWR);
     }
 
+    /**
+     * Opens the file {@code path} names, not where a link there leads (a link is opened as
+     * itself), for its {@code /proc/self/fd} entry: what is done through that entry is done to
+     * the file opened, whatever is renamed over {@code path} meanwhile. Close-on-exec.
+     */
+    public static int openPathNoFollow(String path) throws IOException {
+        return open(path, Native.O_PATH | Native.O_NOFOLLOW);
+    }
+
     private static int open(String path, int flags) throws IOException {
         int fd = Native.LIBC.open(path, flags | Native.O_CLOEXEC, 0);
         if (fd < 0) {

@@ -36,6 +36,8 @@ final class Native {
     static final int O_RDWR = 2;
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
+    static final int O_NOFOLLOW = 0x20000;
+    static final int O_PATH = 0x200000;
     static final int F_GETFD = 1;
     static final int F_SETFD = 2;
     static final int F_DUPFD_CLOEXEC = 1030;
