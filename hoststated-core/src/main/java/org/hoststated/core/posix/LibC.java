@@ -67,6 +67,8 @@ public interface LibC {
     @SaveError int setresuid(int ruid, int euid, int suid);
     @SaveError int setuid(int uid);
     @SaveError int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+    /** {@code syscall(2)} with three arguments, for {@code seccomp(2)}, which glibc may not wrap. */
+    @SaveError long syscall(long number, long arg1, long arg2, Pointer arg3);
     int getuid();
     int geteuid();
     int getgid();

@@ -14,6 +14,7 @@ import org.hoststated.core.posix.FdPassing;
 import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.Preloader;
 import org.hoststated.core.posix.Privileges;
+import org.hoststated.core.posix.Seccomp;
 import org.hoststated.core.posix.SignalHandlers;
 import org.hoststated.core.posix.SocketPair;
 import org.slf4j.Logger;
@@ -52,6 +53,7 @@ public final class EngineMain {
                     fatal(engine, "unknown user " + s.user());
                 }
                 Privileges.dropTo(pw, s.chroot());
+                confine(engine);
             }
             group = new MultiThreadIoEventLoopGroup(1,
                     new DefaultThreadFactory(engine.id().title() + "-loop"), EpollLoops.newFactory());
@@ -127,6 +129,24 @@ public final class EngineMain {
         LogConfig.flush();
         // Runtime.halt: the event loop thread calls this, and a normal exit would wait on it.
         Runtime.getRuntime().halt(status);
+    }
+
+    /**
+     * Installs the engines' seccomp filter ({@link Seccomp}): an engine taken over cannot
+     * ptrace the check scripts, which run as its user outside the chroot, nor signal the other
+     * engine. Warned of, not fatal, where the kernel refuses it: the engine is confined as
+     * before by its user, chroot and empty bounding set.
+     */
+    private static void confine(Engine engine) {
+        try {
+            String skipped = Seccomp.confine();
+            if (skipped != null) {
+                log.info("no seccomp filter: {}", skipped);
+            }
+        } catch (java.io.IOException e) {
+            log.warn("no seccomp filter ({}): a {} taken over could ptrace the check scripts", e.getMessage(),
+                    engine.id().title());
+        }
     }
 
     private static void fatal(Engine engine, String why) {

@@ -89,4 +89,42 @@ class PrivilegesTest {
         assertEquals(Files.getAttribute(Path.of("/proc/self/"), "unix:uid"), Privileges.geteuid());
         assertEquals(Privileges.geteuid(), Privileges.getuid());
     }
+
+    /**
+     * The engines' seccomp filter, on every thread of the JVM, those started before too: no
+     * signal to another process, no ptrace of it; signals to itself and the JVM work (probe G
+     * of session 56: an engine taken over attached to a check script and left its chroot).
+     */
+    @Test
+    void theSeccompFilterKeepsAnEngineToItself() throws Exception {
+        Assumptions.assumeTrue(Privileges.geteuid() == 0, "needs root (or no_new_privs) to install a filter");
+        Assumptions.assumeTrue("amd64".equals(System.getProperty("os.arch")), "x86_64 only");
+        Process target = new ProcessBuilder("sleep", "60").start();
+        try {
+            int[] sv = SocketPair.open();
+            int devNull = Fds.openDevNull();
+            SpawnedProcess child = new Spawner().spawn(ChildJvm.JAVA,
+                    ChildJvm.argv("hoststated: test engine", "seccomp", Long.toString(target.pid())), ChildJvm.ENV,
+                    Spawner.stdioTo(devNull, Map.of(3, sv[1])), true);
+            SocketPair.close(sv[1]);
+            String report = ChildJvm.readUntil(sv[0], "end\n");
+            try (Stream<Path> tasks = Files.list(Path.of("/proc/" + child.pid() + "/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    assertEquals("2", status(task.resolve("status")).get("Seccomp"), task + " filtered");
+                }
+            }
+            SocketPair.close(sv[0]);
+            Fds.close(devNull);
+            child.waitFor(java.time.Duration.ofSeconds(20));
+            assertFalse(report.contains("error"), report);
+            assertTrue(report.contains("confine null\n"), report);
+            assertTrue(report.contains("kill-other 1\n"), report); // EPERM
+            assertTrue(report.contains("older-thread-kill-other 1\n"), report);
+            assertTrue(report.contains("ptrace-other 1\n"), report);
+            assertTrue(report.contains("kill-self 0\n"), report);
+            assertTrue(report.contains("jvm ok\n"), report);
+        } finally {
+            target.destroyForcibly();
+        }
+    }
 }

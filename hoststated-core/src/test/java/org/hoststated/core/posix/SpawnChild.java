@@ -15,7 +15,8 @@ import javax.net.ssl.SSLContext;
  * stdio is /dev/null: surefire's fork talks to Maven over the test JVM's stdout.
  *
  * <p>Modes: {@code fds} lists its descriptors; {@code drop USER DIR} preloads, chroots to DIR,
- * drops to USER and reports what still works inside the chroot.
+ * drops to USER and reports what still works inside the chroot; {@code seccomp PID} confines
+ * itself ({@link Seccomp}) and reports what it may still do to process PID and to itself.
  */
 public final class SpawnChild {
     private SpawnChild() {
@@ -27,6 +28,7 @@ public final class SpawnChild {
             switch (args[0]) {
                 case "fds" -> listFds(report);
                 case "drop" -> drop(args[1], args[2], report);
+                case "seccomp" -> seccomp(Integer.parseInt(args[1]), report);
                 default -> report.append("error unknown mode ").append(args[0]).append('\n');
             }
         } catch (Throwable t) {
@@ -77,5 +79,32 @@ public final class SpawnChild {
         try (InputStream in = lazy.getResourceAsStream("IdleStateHandler.class")) {
             report.append("resource ").append(in == null ? "null" : "ok").append('\n');
         }
+    }
+
+    private static void seccomp(int other, StringBuilder report) throws Exception {
+        java.util.concurrent.CountDownLatch confined = new java.util.concurrent.CountDownLatch(1);
+        int[] fromOlderThread = new int[1];
+        Thread older = new Thread(() -> {
+            try {
+                confined.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            fromOlderThread[0] = Native.LIBC.kill(other, 0) < 0 ? Native.errno() : 0;
+        });
+        older.start();
+        report.append("confine ").append(Seccomp.confine()).append('\n');
+        confined.countDown();
+        older.join();
+        report.append("older-thread-kill-other ").append(fromOlderThread[0]).append('\n');
+        report.append("kill-other ").append(Native.LIBC.kill(other, 0) < 0 ? Native.errno() : 0).append('\n');
+        report.append("kill-self ").append(Native.LIBC.kill((int) ProcessHandle.current().pid(), 0) < 0
+                ? Native.errno() : 0).append('\n');
+        long attached = Native.LIBC.syscall(101, 16, other, null); // PTRACE_ATTACH
+        report.append("ptrace-other ").append(attached < 0 ? Native.errno() : 0).append('\n');
+        Thread later = new Thread(System::gc);
+        later.start();
+        later.join();
+        report.append("jvm ok\n");
     }
 }
