@@ -59,6 +59,10 @@ final class UnprivilegedSetting {
      */
     private static String chrootProblem(Path chroot) {
         try {
+            if (chroot.toRealPath().getParent() == null) {
+                // Taken without a word before (probe G of session 56).
+                return "chroot directory " + chroot + " is the system's root: the engines would not be confined";
+            }
             int uid = (Integer) Files.getAttribute(chroot, "unix:uid");
             int mode = (Integer) Files.getAttribute(chroot, "unix:mode") & 07777;
             if (uid == 0 && (mode & 022) == 0) {

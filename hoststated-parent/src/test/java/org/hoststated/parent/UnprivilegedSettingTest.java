@@ -82,4 +82,11 @@ class UnprivilegedSettingTest {
         assertNull(UnprivilegedSetting.rootByAnotherName(new Privileges.Passwd("_hoststated", 999, 995, "/")));
         assertNull(UnprivilegedSetting.rootByAnotherName((Privileges.Passwd) null));
     }
+
+    /** The system's root confines nothing: refused (probe G of session 56: taken silently). */
+    @Test
+    void theSystemsRootIsNoChroot() {
+        assertEquals("chroot directory / is the system's root: the engines would not be confined",
+                UnprivilegedSetting.problem(with("nobody", "/")));
+    }
 }

@@ -32,8 +32,31 @@ public final class FileTrust {
             return "it is writable by every user (chmod o-w)" + WHY;
         }
         Path d = writableDirectoryAbove(file);
-        return d == null ? null : "directory " + d + " is writable by every user (chmod o-w, or +t): anyone may replace"
-                + " the file" + WHY;
+        if (d != null) {
+            return "directory " + d + " is writable by every user (chmod o-w, or +t): anyone may replace the file" + WHY;
+        }
+        return strangerInStickyDirectory(file);
+    }
+
+    /**
+     * Why {@code file}, in a directory every user may write with the sticky bit (/tmp), cannot
+     * be told from one another user made there first, or null: there it must be root's, or the
+     * directory owner's, as sshd's StrictModes has it. Such a file, made by another user before
+     * the operator's, was read as the configuration (probe G of session 56).
+     */
+    private static String strangerInStickyDirectory(Path file) throws IOException {
+        Path real = file.toRealPath();
+        Path dir = real.getParent();
+        Integer mode = dir == null ? null : mode(dir, false);
+        if (mode == null || (mode & OTHERS_WRITE) == 0 || (mode & STICKY) == 0) {
+            return null;
+        }
+        int owner = (Integer) Files.getAttribute(real, "unix:uid");
+        if (owner == 0 || owner == (Integer) Files.getAttribute(dir, "unix:uid")) {
+            return null;
+        }
+        return "it is in " + dir + ", where every user may make files, and is " + Files.getOwner(real).getName()
+                + "'s, not root's: another user may have made it" + WHY;
     }
 
     /** Whether every user may write {@code file} (where links lead); false where the system cannot say. */

@@ -1,6 +1,9 @@
 package org.hoststated.core.posix;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -86,12 +89,14 @@ public final class Privileges {
             }
         }
         if (chrootDir != null) {
+            Object systemRoot = fileKey("/");
             if (libc.chroot(chrootDir) < 0) {
                 throw Errno.lastException("chroot " + chrootDir);
             }
             if (libc.chdir("/") < 0) {
                 throw Errno.lastException("chdir / in chroot " + chrootDir);
             }
+            checkJail(chrootDir, systemRoot);
         }
         if (libc.setgroups(1, new int[] {user.gid()}) < 0) {
             throw Errno.lastException("setgroups " + user.gid());
@@ -111,6 +116,30 @@ public final class Privileges {
             throw new IOException("privilege drop to user " + user.name() + " incomplete: uid " + libc.getuid()
                     + " euid " + libc.geteuid() + " gid " + libc.getgid() + " egid " + libc.getegid());
         }
+    }
+
+    /**
+     * Checks the root the engine is in now, as the parent checked the chroot directory at its
+     * start only: a user who may write a directory above it swapped it for a link to the
+     * system's root while the daemon ran, and the next engine started (after a crash, a kill)
+     * ran unconfined without a word (probe G of session 56). It must not be the system's root
+     * and must be root's and writable by root only.
+     */
+    private static void checkJail(String chrootDir, Object systemRoot) throws IOException {
+        if (systemRoot != null && systemRoot.equals(fileKey("/"))) {
+            throw new IOException("chroot " + chrootDir + " is the system's root: the engine would not be confined");
+        }
+        int uid = (Integer) Files.getAttribute(Path.of("/"), "unix:uid");
+        int mode = (Integer) Files.getAttribute(Path.of("/"), "unix:mode");
+        if (uid != 0 || (mode & 022) != 0) {
+            throw new IOException("chroot " + chrootDir + " must be owned by root and writable by root only (uid " + uid
+                    + ", mode " + Integer.toOctalString(mode & 07777) + ")");
+        }
+    }
+
+    /** The identity of the file at {@code path} (device and inode), or null where it cannot be had. */
+    private static Object fileKey(String path) throws IOException {
+        return Files.readAttributes(Path.of(path), BasicFileAttributes.class).fileKey();
     }
 
     /**

@@ -428,6 +428,14 @@ class ConfigErrorTest {
                     errors.get());
             Files.setAttribute(dir, "unix:mode", 01777);
             assertEquals(List.of(), errors.get(), "sticky, as /tmp");
+            if ("root".equals(System.getProperty("user.name"))) {
+                // Made there by another user, who could have made it before the operator (probe G).
+                Files.setAttribute(conf, "unix:uid", 65534);
+                assertEquals(List.of(conf + ": cannot read file: it is in " + dir.toRealPath() + ", where every user"
+                        + " may make files, and is nobody's, not root's: another user may have made it: the parent"
+                        + " runs as root and acts on it"), errors.get());
+                Files.setAttribute(conf, "unix:uid", 0);
+            }
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxr-x"));
             Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-rw-r--"));
             assertEquals(List.of(), errors.get(), "group-writable");

@@ -127,4 +127,32 @@ class PrivilegesTest {
             target.destroyForcibly();
         }
     }
+
+    /**
+     * The engine checks the root it is in after its chroot, not only the parent at its start: a
+     * directory swapped for a link to the system's root, or made writable by others meanwhile,
+     * left the next engine unconfined without a word (probe G of session 56). It refuses to run.
+     */
+    @Test
+    void anEngineRefusesAJailThatIsTheSystemsRootOrWritableByOthers(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(Privileges.geteuid() == 0, "needs root");
+        Path open = Files.createDirectory(tmp.resolve("open"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path toRoot = Files.createSymbolicLink(tmp.resolve("root"), Path.of("/"));
+        for (Path jail : java.util.List.of(open, toRoot)) {
+            int[] sv = SocketPair.open();
+            int devNull = Fds.openDevNull();
+            SpawnedProcess child = new Spawner().spawn(ChildJvm.JAVA,
+                    ChildJvm.argv("hoststated: test engine", "drop", "nobody", jail.toString()), ChildJvm.ENV,
+                    Spawner.stdioTo(devNull, Map.of(3, sv[1])), true);
+            SocketPair.close(sv[1]);
+            String report = ChildJvm.readUntil(sv[0], "end\n");
+            SocketPair.close(sv[0]);
+            Fds.close(devNull);
+            child.waitFor(Duration.ofSeconds(20));
+            assertTrue(report.contains(jail == open ? "must be owned by root and writable by root only"
+                    : "is the system's root"), report);
+            assertFalse(report.contains("uid 65534"), report);
+        }
+    }
 }
