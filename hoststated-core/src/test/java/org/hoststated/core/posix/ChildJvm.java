@@ -36,4 +36,37 @@ final class ChildJvm {
         }
         return text.toString();
     }
+
+    /**
+     * A {@link SpawnChild} started with {@code childArgs}, its report read; it lives until
+     * {@link #close}, which lets it exit and waits for it.
+     */
+    static final class Reporting implements AutoCloseable {
+        final SpawnedProcess process;
+        final String report;
+        private final int socket;
+        private final int devNull;
+
+        Reporting(String... childArgs) throws IOException {
+            int[] sv = SocketPair.open();
+            devNull = Fds.openDevNull();
+            process = new Spawner().spawn(JAVA, argv("hoststated: test engine", childArgs), ENV,
+                    Spawner.stdioTo(devNull, java.util.Map.of(3, sv[1])), true);
+            SocketPair.close(sv[1]);
+            socket = sv[0];
+            report = readUntil(socket, "end\n");
+        }
+
+        /** The child's exit status, after it was let go. */
+        int exit() throws Exception {
+            SocketPair.close(socket);
+            Fds.close(devNull);
+            return process.waitFor(java.time.Duration.ofSeconds(30)).orElseThrow().exitCode();
+        }
+
+        @Override
+        public void close() throws Exception {
+            exit();
+        }
+    }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -36,18 +35,13 @@ class PrivilegesTest {
         Assumptions.assumeTrue(nobody != null, "needs user nobody");
         Path root = Files.createDirectory(tmp.resolve("empty"));
 
-        int[] sv = SocketPair.open();
-        int devNull = Fds.openDevNull();
-        SpawnedProcess child = new Spawner().spawn(ChildJvm.JAVA,
-                ChildJvm.argv("hoststated: test engine", "drop", "nobody", root.toString()), ChildJvm.ENV,
-                Spawner.stdioTo(devNull, Map.of(3, sv[1])), true);
-        SocketPair.close(sv[1]);
-        String report = ChildJvm.readUntil(sv[0], "end\n");
+        ChildJvm.Reporting child = new ChildJvm.Reporting("drop", "nobody", root.toString());
+        String report = child.report;
         assertFalse(report.contains("error"), report);
 
         // seen from outside while the child lives: every thread switched, root is the chroot
-        assertEquals(root.toRealPath(), Files.readSymbolicLink(Path.of("/proc/" + child.pid() + "/root")));
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + child.pid() + "/task"))) {
+        assertEquals(root.toRealPath(), Files.readSymbolicLink(Path.of("/proc/" + child.process.pid() + "/root")));
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + child.process.pid() + "/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 Map<String, String> status = status(task.resolve("status"));
                 assertEquals("65534\t65534\t65534\t65534", status.get("Uid"), task.toString());
@@ -69,9 +63,7 @@ class PrivilegesTest {
         assertEquals("IdleStateHandler", seen.get("lazy-class"), report);
         assertEquals("ok", seen.get("resource"), report);
 
-        SocketPair.close(sv[0]);
-        assertEquals(0, child.waitFor(Duration.ofSeconds(30)).orElseThrow().exitCode());
-        Fds.closeFd(devNull);
+        assertEquals(0, child.exit());
         assertTrue(Files.list(root).findAny().isEmpty(), "nothing written into the chroot");
     }
 
@@ -101,21 +93,15 @@ class PrivilegesTest {
         Assumptions.assumeTrue("amd64".equals(System.getProperty("os.arch")), "x86_64 only");
         Process target = new ProcessBuilder("sleep", "60").start();
         try {
-            int[] sv = SocketPair.open();
-            int devNull = Fds.openDevNull();
-            SpawnedProcess child = new Spawner().spawn(ChildJvm.JAVA,
-                    ChildJvm.argv("hoststated: test engine", "seccomp", Long.toString(target.pid())), ChildJvm.ENV,
-                    Spawner.stdioTo(devNull, Map.of(3, sv[1])), true);
-            SocketPair.close(sv[1]);
-            String report = ChildJvm.readUntil(sv[0], "end\n");
-            try (Stream<Path> tasks = Files.list(Path.of("/proc/" + child.pid() + "/task"))) {
-                for (Path task : (Iterable<Path>) tasks::iterator) {
-                    assertEquals("2", status(task.resolve("status")).get("Seccomp"), task + " filtered");
+            String report;
+            try (ChildJvm.Reporting child = new ChildJvm.Reporting("seccomp", Long.toString(target.pid()))) {
+                report = child.report;
+                try (Stream<Path> tasks = Files.list(Path.of("/proc/" + child.process.pid() + "/task"))) {
+                    for (Path task : (Iterable<Path>) tasks::iterator) {
+                        assertEquals("2", status(task.resolve("status")).get("Seccomp"), task + " filtered");
+                    }
                 }
             }
-            SocketPair.close(sv[0]);
-            Fds.close(devNull);
-            child.waitFor(java.time.Duration.ofSeconds(20));
             assertFalse(report.contains("error"), report);
             assertTrue(report.contains("confine null\n"), report);
             assertTrue(report.contains("kill-other 1\n"), report); // EPERM
@@ -140,16 +126,10 @@ class PrivilegesTest {
         Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         Path toRoot = Files.createSymbolicLink(tmp.resolve("root"), Path.of("/"));
         for (Path jail : java.util.List.of(open, toRoot)) {
-            int[] sv = SocketPair.open();
-            int devNull = Fds.openDevNull();
-            SpawnedProcess child = new Spawner().spawn(ChildJvm.JAVA,
-                    ChildJvm.argv("hoststated: test engine", "drop", "nobody", jail.toString()), ChildJvm.ENV,
-                    Spawner.stdioTo(devNull, Map.of(3, sv[1])), true);
-            SocketPair.close(sv[1]);
-            String report = ChildJvm.readUntil(sv[0], "end\n");
-            SocketPair.close(sv[0]);
-            Fds.close(devNull);
-            child.waitFor(Duration.ofSeconds(20));
+            String report;
+            try (ChildJvm.Reporting child = new ChildJvm.Reporting("drop", "nobody", jail.toString())) {
+                report = child.report;
+            }
             assertTrue(report.contains(jail == open ? "must be owned by root and writable by root only"
                     : "is the system's root"), report);
             assertFalse(report.contains("uid 65534"), report);
