@@ -253,7 +253,8 @@ final class SummaryFormatter {
         duration(b, s.ageMs()).append(", idle ");
         duration(b, s.idleMs()).append(", relay ").append(Integer.toUnsignedString(s.relayId()));
         if (!s.relayName().isEmpty()) {
-            b.append(" (").append(Visible.escape(s.relayName())).append(s.removed() ? ", removed" : "").append(')');
+            b.append(" (").append(Visible.escape(Visible.name(s.relayName()))).append(s.removed() ? ", removed" : "")
+                    .append(')');
         }
         b.append(", ").append(s.toServer()).append(" bytes to server, ").append(s.toClient())
                 .append(" bytes to client\n");

@@ -257,6 +257,16 @@ class HoststatectlTest {
         }
     }
 
+    /** A name that is not plain is quoted, so that "www, removed" cannot read as a removed relay (probe F). */
+    @Test
+    void showSessionsQuotesARelayNameThatIsNotPlain() throws Exception {
+        byte[] reply = FakeDaemon.frames(msg(MessageType.CTL_SESSION, new CtlSession(1, "www, removed", false, 0, 1,
+                InetAddress.getByName("192.0.2.7"), 1, null, 0, false, 0, 0, 0, 0)), msg(CTL_END, Empty.INSTANCE));
+        try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
+            assertTrue(run(d, "show", "sessions").out().contains(", relay 1 (\"www, removed\"), "));
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("ipv6Texts")
     void ipv6AddressesAreWrittenInTheirShortestForm(String address, String text) throws Exception {

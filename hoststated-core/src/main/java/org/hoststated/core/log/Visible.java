@@ -9,6 +9,36 @@ public final class Visible {
     }
 
     /**
+     * A name of the configuration (a relay's) as a line that has other fields writes it: as it
+     * is when it has only letters, digits and {@code - _ . : / @ +}, else in double quotes, a
+     * {@code "} or {@code \} in it escaped with a backslash. A name may be any quoted string of
+     * the configuration, and one such as {@code "a, session 1 (0 active), x -> y"} made a
+     * session line's fields ambiguous, as {@code "www, removed"} did {@code show sessions}'
+     * (probe F of session 56); the names people give (www, api-v2) stay as they are. Control
+     * characters are left to {@link #escape}.
+     */
+    public static String name(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (!plainNameChar(name.charAt(i))) {
+                StringBuilder b = new StringBuilder(name.length() + 8).append('"');
+                for (int j = 0; j < name.length(); j++) {
+                    char c = name.charAt(j);
+                    if (c == '"' || c == '\\') {
+                        b.append('\\');
+                    }
+                    b.append(c);
+                }
+                return b.append('"').toString();
+            }
+        }
+        return name;
+    }
+
+    private static boolean plainNameChar(char c) {
+        return Character.isLetterOrDigit(c) || "-_.:/@+".indexOf(c) >= 0;
+    }
+
+    /**
      * A format character (bidi controls, zero-width ones, the tag characters beyond U+FFFF) or
      * a line or paragraph separator.
      */

@@ -5,6 +5,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
+import org.hoststated.core.log.Visible;
 import org.hoststated.core.msg.CtlSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -309,32 +310,9 @@ public final class SessionInfo {
                 + " bytes to server, " + toClient + " bytes to client, " + reason + (logged == null ? "" : logged);
     }
 
-    /**
-     * A relay's name as its session lines write it: as it is when it has only letters, digits
-     * and {@code - _ . : / @ +}, else in double quotes, a {@code "} or {@code \} in it escaped
-     * with a backslash. A name may be any quoted string of the configuration, and one such as
-     * {@code "a, session 1 (0 active), x -> y"} made the line's fields ambiguous; the names
-     * people give (www, api-v2) stay as they were.
-     */
+    /** A relay's name as its session lines write it ({@link Visible#name}). */
     public static String logName(String name) {
-        for (int i = 0; i < name.length(); i++) {
-            if (!plainNameChar(name.charAt(i))) {
-                StringBuilder b = new StringBuilder(name.length() + 8).append('"');
-                for (int j = 0; j < name.length(); j++) {
-                    char c = name.charAt(j);
-                    if (c == '"' || c == '\\') {
-                        b.append('\\');
-                    }
-                    b.append(c);
-                }
-                return b.append('"').toString();
-            }
-        }
-        return name;
-    }
-
-    private static boolean plainNameChar(char c) {
-        return Character.isLetterOrDigit(c) || "-_.:/@+".indexOf(c) >= 0;
+        return Visible.name(name);
     }
 
     /**
