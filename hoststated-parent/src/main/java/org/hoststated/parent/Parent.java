@@ -407,7 +407,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
      * refused it has logged why, and the others serve): the service manager is told so.
      */
     private void answeredFirst(ProcId engine, int gen) {
-        if (!ready && gen == 1 && supervisor.pids().size() == 3) {
+        // Not once stopping: the service manager heard STOPPING=1, and READY=1 after it told a
+        // unit ordered after hoststated that a stopping daemon was ready (probe F of session 56).
+        if (!ready && !draining && !stopping && gen == 1 && supervisor.pids().size() == 3) {
             readyCount.add(engine);
             if (readyCount.size() == 3) {
                 ready = true;

@@ -454,6 +454,12 @@ final class Supervisor implements Reloader.Target {
         e.closeChannels();
         if (stopping) {
             if (e.spec.proc == ProcId.RELAY) {
+                if (drained != null) {
+                    // Gone before it said its sessions were over: killed or crashed during the
+                    // drain, which went unlogged (probe F of session 56).
+                    log.warn("lost child: {} during the stop's drain; the sessions still open were reset",
+                            e.spec.title);
+                }
                 drained();
             }
             return;

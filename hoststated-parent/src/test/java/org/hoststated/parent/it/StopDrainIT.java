@@ -166,6 +166,24 @@ class StopDrainIT {
         }
     }
 
+    /**
+     * A relay engine killed during the drain: its sessions are reset, and the log says so, where
+     * it said nothing about the engine from the drain's line on (probe F of session 56).
+     */
+    @Test
+    void aRelayEngineKilledDuringTheDrainIsLogged() throws Exception {
+        try (Socket s = echoSession()) {
+            daemon.signal("TERM");
+            daemon.awaitLogged("the drain", Duration.ofSeconds(5), () -> daemon.logText().contains("to finish"));
+            long relay = daemon.child("hoststated: relay engine").orElseThrow();
+            new ProcessBuilder("kill", "-KILL", Long.toString(relay)).start().waitFor();
+            assertTrue(daemon.process().waitFor(10, TimeUnit.SECONDS), "the daemon did not stop");
+            assertTrue(daemon.logText().contains("lost child: hoststated: relay engine during the stop's drain"),
+                    daemon.logText());
+            assertThrows(IOException.class, () -> roundTrip(s, "cut"));
+        }
+    }
+
     private Socket echoSession() throws IOException {
         Socket s = new Socket();
         s.connect(tcpRelay, 2000);
