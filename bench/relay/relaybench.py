@@ -574,7 +574,8 @@ def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, 
            f"{'p99 ms':>7s} {'errors':>6s} {'CPU s':>6s} {'req/CPU-s':>9s} {'x HAProxy':>9s}")
     print(hdr)
     print("-" * len(hdr))
-    for case, _, _ in cases:
+    # --rounds 0 (a bulk-only run) measured no case.
+    for case, _, _ in (cases if a.rounds > 0 else []):
         paths = path_ports(case)
         direct_name, hap_name = paths[0][0], paths[1][0]
         for name, _, _ in paths:
@@ -600,7 +601,7 @@ def report(a, cases, path_ports, results, bulk, bulk_paths, idle, loaded, peak, 
           "   proxy's JIT (rounds)")
     for case, _, _ in cases:
         for name, _, _ in path_ports(case):
-            rs = [r for r in results[(case, name)] if r["requests"]]
+            rs = [r for r in results.get((case, name), []) if r["requests"]]
             if not rs:
                 continue
             us = {k: med([r[k] / r["requests"] * 1e6 for r in rs]) for k in ("cpu", "backend_cpu", "wrk_cpu")}
