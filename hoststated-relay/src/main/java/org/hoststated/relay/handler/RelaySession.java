@@ -296,8 +296,11 @@ public final class RelaySession {
      */
     public static void abort(Channel ch) {
         if (ch instanceof ExitReset.Armed armed) {
-            armed.resetAtClose(); // its linger time is 0 already
-        } else if (ch.isOpen()) { // a connect under way too: the kernel may have completed it
+            armed.resetAtClose(); // its close keeps the linger time set here
+        }
+        if (ch.isOpen()) { // a connect under way too: the kernel may have completed it
+            // Set even on an armed socket, which should have it already: a reset the relay
+            // chooses does not depend on what the listening socket passed on.
             ch.config().setOption(ChannelOption.SO_LINGER, 0);
         }
         // Past the pipeline: an SslHandler would send close_notify before the close.
