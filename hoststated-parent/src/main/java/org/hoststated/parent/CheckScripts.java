@@ -84,9 +84,14 @@ final class CheckScripts {
 
     /** The first regular file named {@code name} in the scripts' search path, as sh finds it. */
     private static Optional<Path> onSearchPath(String name) {
+        return onSearchPath(name, Files::isRegularFile);
+    }
+
+    /** The first file named {@code name} in the scripts' search path that {@code fits}. */
+    static Optional<Path> onSearchPath(String name, java.util.function.Predicate<Path> fits) {
         for (String dir : ScriptRunner.SEARCH_PATH.split(":")) {
             Path p = Path.of(dir, name);
-            if (Files.isRegularFile(p)) {
+            if (fits.test(p)) {
                 return Optional.of(p);
             }
         }

@@ -3,6 +3,8 @@ package org.hoststated.parent;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -102,13 +104,8 @@ final class ScriptCommandLine {
 
     /** {@code name} in {@link ScriptRunner#SEARCH_PATH}, or in /usr/bin where it is in none (its run fails, said). */
     static String program(String name) {
-        for (String dir : ScriptRunner.SEARCH_PATH.split(":")) {
-            File f = new File(dir, name);
-            if (f.isFile() && f.canExecute()) {
-                return f.getPath();
-            }
-        }
-        return "/usr/bin/" + name;
+        return CheckScripts.onSearchPath(name, p -> Files.isRegularFile(p) && Files.isExecutable(p))
+                .map(Path::toString).orElse("/usr/bin/" + name);
     }
 
     /** {@link #probe()} with another command (tests: one that is missing, or not allowed). */

@@ -63,13 +63,7 @@ final class UnprivilegedSetting {
                 // Taken without a word before (probe G of session 56).
                 return "chroot directory " + chroot + " is the system's root: the engines would not be confined";
             }
-            int uid = (Integer) Files.getAttribute(chroot, "unix:uid");
-            int mode = (Integer) Files.getAttribute(chroot, "unix:mode") & 07777;
-            if (uid == 0 && (mode & 022) == 0) {
-                return null;
-            }
-            return "chroot directory " + chroot + " must be owned by root and writable by root only (owner "
-                    + Files.getOwner(chroot).getName() + ", mode " + Integer.toOctalString(mode) + ")";
+            return Privileges.jailProblem(chroot, chroot.toString());
         } catch (IOException | UnsupportedOperationException e) {
             return "cannot check chroot directory " + chroot + ": " + e.getMessage();
         }

@@ -42,12 +42,8 @@ class CheckScriptsTest {
     void aScriptEveryUserMayChangeIsReported() throws Exception {
         Path open = Files.writeString(dir.resolve("open.sh"), "#!/bin/sh\nexit 1\n");
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xrwx"));
-        Path file = Files.writeString(dir.resolve("hoststated.conf"), "l3 backend none\ntable t {\n  real port 80\n"
-                + "  check script \"" + open + "\"\n  host 127.0.0.1\n}\nservice s {\n  virtual host 127.0.0.2 port 80\n"
-                + "  table t\n}\n");
-        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
         assertEquals(List.of("table t: check script " + open + ": writable by every user (chmod o-w): anyone could run"
-                + " what they like as the daemon's user"), CheckScripts.problems(config));
+                + " what they like as the daemon's user"), problemsOfOneTableCheckedBy(open));
     }
 
     /** So is one in a directory every user may change, who may replace it there (probe G of session 56). */
@@ -57,12 +53,18 @@ class CheckScriptsTest {
         Files.setPosixFilePermissions(ww, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path script = Files.writeString(ww.resolve("s.sh"), "#!/bin/sh\nexit 1\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertEquals(List.of("table t: check script " + script + ": its directory " + ww + " is writable by every user"
+                + " (chmod o-w, or +t): anyone could run what they like as the daemon's user"),
+                problemsOfOneTableCheckedBy(script));
+    }
+
+    /** What -n says of a configuration whose one table is checked by {@code script}. */
+    private List<String> problemsOfOneTableCheckedBy(Path script) throws Exception {
         Path file = Files.writeString(dir.resolve("hoststated.conf"), "l3 backend none\ntable t {\n  real port 80\n"
                 + "  check script \"" + script + "\"\n  host 127.0.0.1\n}\nservice s {\n  virtual host 127.0.0.2 port 80\n"
                 + "  table t\n}\n");
         Config config = new ConfigSource(file, Map.of()).load().loaded().config();
-        assertEquals(List.of("table t: check script " + script + ": its directory " + ww + " is writable by every user"
-                + " (chmod o-w, or +t): anyone could run what they like as the daemon's user"), CheckScripts.problems(config));
+        return CheckScripts.problems(config);
     }
 
     /**

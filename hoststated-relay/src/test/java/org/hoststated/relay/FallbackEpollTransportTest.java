@@ -1,14 +1,10 @@
 package org.hoststated.relay;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import java.net.Socket;
-import java.util.concurrent.TimeUnit;
-import org.hoststated.core.config.TcpOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,19 +16,14 @@ import org.junit.jupiter.api.Test;
 class FallbackEpollTransportTest {
     @Test
     void anAcceptedSessionIsDisarmedAndItsOrderlyEndLosesNothing() throws Exception {
-        long down = 256 * 1024 + 5;
-        TcpOptions big = new TcpOptions(10, null, null, 1024 * 1024, 0, 0);
+        long down = TcpRelayTest.DOWNLOAD_KEPT_BY_THE_KERNELS;
         try (TestBackend b = TestBackend.source("src", down);
                 RelayFixture r = RelayFixture.serve(RelayTransport.nettyEpoll(), RelayFixture.forward(b),
-                        TcpOptionsTest.protocol(big), RelayFixture.listen());
+                        TcpOptionsTest.protocol(TcpRelayTest.BUFFERS_TAKING_THE_DOWNLOAD), RelayFixture.listen());
                 Socket c = r.connect()) {
             Channel client = TcpRelayTest.awaitSession(r);
             assertEquals(-1, TcpRelayTest.onLoop(client, () -> client.config().getOption(ChannelOption.SO_LINGER)));
-            c.shutdownOutput();
-            assertTrue(client.closeFuture().await(20, TimeUnit.SECONDS), "the session ended before the client read");
-            TestBackend.Received got = Pattern.drain(c.getInputStream());
-            assertEquals(down, got.bytes());
-            assertArrayEquals(Pattern.digest(down), got.sha256());
+            TcpRelayTest.endsBeforeTheClientReadsAndLosesNothing(client, c, down);
         }
     }
 }

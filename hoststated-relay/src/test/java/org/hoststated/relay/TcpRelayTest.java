@@ -108,12 +108,10 @@ abstract class TcpRelayTest {
      */
     @Test
     void aLiveSessionsSocketsAreArmedAndItsEndDisarmsThem() throws Exception {
-        long down = 256 * 1024 + 5;
-        // A send buffer that takes the whole download, so the session can end before the client reads.
-        TcpOptions big = new TcpOptions(10, null, null, MB, 0, 0);
+        long down = DOWNLOAD_KEPT_BY_THE_KERNELS;
         try (TestBackend b = TestBackend.source("src", down);
-                RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.forward(b), TcpOptionsTest.protocol(big),
-                        null);
+                RelayFixture r = RelayFixture.start(transport(), 1, RelayFixture.forward(b),
+                        TcpOptionsTest.protocol(BUFFERS_TAKING_THE_DOWNLOAD), null);
                 Socket c = r.connect()) {
             Channel client = awaitSession(r);
             RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
@@ -121,12 +119,26 @@ abstract class TcpRelayTest {
             Channel server = onLoop(client, session::server);
             assertEquals(0, onLoop(client, () -> client.config().getOption(ChannelOption.SO_LINGER)));
             assertEquals(0, onLoop(server, () -> server.config().getOption(ChannelOption.SO_LINGER)));
-            c.shutdownOutput();
-            assertTrue(client.closeFuture().await(20, TimeUnit.SECONDS), "the session ended before the client read");
-            TestBackend.Received got = Pattern.drain(c.getInputStream());
-            assertEquals(down, got.bytes());
-            assertArrayEquals(Pattern.digest(down), got.sha256());
+            endsBeforeTheClientReadsAndLosesNothing(client, c, down);
         }
+    }
+
+    /** A download small enough for the relay's and the client's kernels to hold all of it. */
+    static final long DOWNLOAD_KEPT_BY_THE_KERNELS = 256 * 1024 + 5;
+    /** A send buffer that takes the whole download, so the session can end before the client reads. */
+    static final TcpOptions BUFFERS_TAKING_THE_DOWNLOAD = new TcpOptions(10, null, null, MB, 0, 0);
+
+    /**
+     * The client {@code c} of session {@code client} sends its FIN; the session ends (both FINs
+     * relayed) with the rest of its download of {@code down} bytes still in the relay's kernel;
+     * then the client reads all of it, and a FIN, not a reset.
+     */
+    static void endsBeforeTheClientReadsAndLosesNothing(Channel client, Socket c, long down) throws Exception {
+        c.shutdownOutput();
+        assertTrue(client.closeFuture().await(20, TimeUnit.SECONDS), "the session ended before the client read");
+        TestBackend.Received got = Pattern.drain(c.getInputStream());
+        assertEquals(down, got.bytes());
+        assertArrayEquals(Pattern.digest(down), got.sha256());
     }
 
     @Test

@@ -129,12 +129,25 @@ public final class Privileges {
         if (systemRoot != null && systemRoot.equals(fileKey("/"))) {
             throw new IOException("chroot " + chrootDir + " is the system's root: the engine would not be confined");
         }
-        int uid = (Integer) Files.getAttribute(Path.of("/"), "unix:uid");
-        int mode = (Integer) Files.getAttribute(Path.of("/"), "unix:mode");
-        if (uid != 0 || (mode & 022) != 0) {
-            throw new IOException("chroot " + chrootDir + " must be owned by root and writable by root only (uid " + uid
-                    + ", mode " + Integer.toOctalString(mode & 07777) + ")");
+        String problem = jailProblem(Path.of("/"), chrootDir);
+        if (problem != null) {
+            throw new IOException(problem);
         }
+    }
+
+    /**
+     * Why {@code dir}, the chroot directory named {@code named}, is no jail, or null: it must be
+     * owned by root and writable by no one else, as sshd wants of a ChrootDirectory. The
+     * parent asks at its start, each engine again from inside.
+     */
+    public static String jailProblem(Path dir, String named) throws IOException {
+        int uid = (Integer) Files.getAttribute(dir, "unix:uid");
+        int mode = (Integer) Files.getAttribute(dir, "unix:mode") & 07777;
+        if (uid == 0 && (mode & 022) == 0) {
+            return null;
+        }
+        return "chroot directory " + named + " must be owned by root and writable by root only (owner "
+                + Files.getOwner(dir).getName() + ", mode " + Integer.toOctalString(mode) + ")";
     }
 
     /** The identity of the file at {@code path} (device and inode), or null where it cannot be had. */
