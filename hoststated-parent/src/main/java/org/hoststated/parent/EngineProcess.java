@@ -11,6 +11,7 @@ import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.posix.ExitStatus;
+import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.SocketPair;
 import org.hoststated.core.posix.SpawnedProcess;
 import org.hoststated.core.posix.Spawner;
@@ -27,6 +28,8 @@ final class EngineProcess {
     final SpawnedProcess process;
     final ImsgChannel channel;
     private final FdSender fdChannel;
+    /** What the engine writes on its fds 1 and 2, copied to the parent's log. */
+    final EngineOutput output;
     final long startedNanos = System.nanoTime();
     /** When the watchdog's unanswered PING went out; 0 while none is outstanding. */
     long pingSentNanos;
@@ -38,33 +41,45 @@ final class EngineProcess {
      */
     int configuring;
 
-    private EngineProcess(EngineSpec spec, SpawnedProcess process, ImsgChannel channel, FdSender fdChannel) {
+    private EngineProcess(EngineSpec spec, SpawnedProcess process, ImsgChannel channel, FdSender fdChannel,
+                          EngineOutput output) {
         this.spec = spec;
         this.process = process;
         this.channel = channel;
         this.fdChannel = fdChannel;
+        this.output = output;
     }
 
     /**
      * Starts the engine's JVM with a new channel on fd 3 and a descriptor socket on fd 4, its
-     * jars from fd 10 on ({@link EngineClassPath}), and nothing else of the parent's
-     * (closefrom in the spawn).
+     * jars from fd 10 on ({@link EngineClassPath}), /dev/null on fd 0, its output socket
+     * ({@link EngineOutput}) on fds 1 and 2, and nothing else of the parent's (closefrom in the
+     * spawn).
      */
     static EngineProcess start(EngineSpec spec, EngineSettings settings, EventLoop loop, ImsgHandler handler)
             throws IOException {
-        int[] imsg = SocketPair.open();
+        List<Integer> opened = new ArrayList<>(7);
+        int[] imsg;
         int[] fds;
+        int[] out;
+        int devNull;
         try {
-            fds = SocketPair.open();
+            imsg = open(SocketPair.open(), opened);
+            fds = open(SocketPair.open(), opened);
+            out = open(SocketPair.open(), opened);
+            devNull = Fds.openDevNull();
+            opened.add(devNull);
         } catch (IOException e) {
-            closeQuietly(imsg[0]);
-            closeQuietly(imsg[1]);
-            throw e;
+            opened.forEach(EngineProcess::closeQuietly);
+            throw new IOException("cannot start " + spec.title + ": " + e.getMessage(), e);
         }
         SpawnedProcess p;
         try {
             EngineClassPath jars = EngineClassPath.ofThisProcess();
             Map<Integer, Integer> childFds = new HashMap<>(jars.descriptors);
+            childFds.put(0, devNull);
+            childFds.put(1, out[1]);
+            childFds.put(2, out[1]);
             childFds.put(EngineSettings.PARENT_FD, imsg[1]);
             childFds.put(EngineSettings.FD_CHANNEL_FD, fds[1]);
             List<String> argv = argv(spec, jars.classPath);
@@ -73,14 +88,16 @@ final class EngineProcess {
                     : NoNewPrivsSpawns.spawn(() -> new Spawner().spawn(javaExecutable(), argv,
                             settings.toEnvironment(), childFds, true));
         } catch (IOException e) {
-            for (int fd : new int[] {imsg[0], imsg[1], fds[0], fds[1]}) {
-                closeQuietly(fd);
+            for (int parentEnd : new int[] {imsg[0], fds[0], out[0]}) {
+                closeQuietly(parentEnd);
             }
             throw new IOException("cannot start " + spec.title + ": " + e.getMessage(), e);
         } finally {
-            closeQuietly(imsg[1]);
-            closeQuietly(fds[1]);
+            for (int childEnd : new int[] {imsg[1], fds[1], out[1], devNull}) {
+                closeQuietly(childEnd);
+            }
         }
+        EngineOutput output = EngineOutput.start(spec.proc.title(), out[0]);
         ImsgChannel ch;
         try {
             ch = ImsgChannel.open(imsg[0], ProcId.PARENT, spec.proc, loop, handler);
@@ -89,7 +106,14 @@ final class EngineProcess {
             closeQuietly(fds[0]);
             throw e;
         }
-        return new EngineProcess(spec, p, ch, new FdSender(fds[0], loop, spec.title));
+        return new EngineProcess(spec, p, ch, new FdSender(fds[0], loop, spec.title), output);
+    }
+
+    /** Notes both ends of a new pair among {@code opened}, to close them all on a failure. */
+    private static int[] open(int[] pair, List<Integer> opened) {
+        opened.add(pair[0]);
+        opened.add(pair[1]);
+        return pair;
     }
 
     /**

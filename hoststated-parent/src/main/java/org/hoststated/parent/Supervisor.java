@@ -47,6 +47,8 @@ final class Supervisor implements Reloader.Target {
     private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** Looks for a dead engine's exit, 50 ms apart, before it is restarted anyway (2 s). */
     private static final int REAP_LOOKS = 40;
+    /** How long a stop waits for the engines' last output to be logged, all together. */
+    private static final Duration OUTPUT_WAIT = Duration.ofSeconds(1);
     /** How often the watchdog sends each engine a PING. */
     static final long PING_MS = 2000;
     /**
@@ -581,6 +583,16 @@ final class Supervisor implements Reloader.Target {
             } catch (IOException | InterruptedException ex) {
                 log.warn("stopping {}: {}", e.spec.title, ex.getMessage());
             }
+        }
+        // Their last lines before the parent's own: the output of an engine that has exited
+        // ends at once, so this waits only for the copy of what it wrote.
+        long outputDeadline = System.nanoTime() + OUTPUT_WAIT.toNanos();
+        try {
+            for (EngineProcess e : all) {
+                e.output.awaitEnd(Duration.ofNanos(Math.max(0, outputDeadline - System.nanoTime())));
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -114,6 +114,16 @@ public final class LogConfig {
         sink.flush();
     }
 
+    /**
+     * Writes a line of another process's output (an engine's stdout or stderr, read by the
+     * parent) to this process's log, as a warning under that process's name.
+     *
+     * @param message one line, already escaped ({@link Visible#escape})
+     */
+    public static void writeAs(String procName, String message) {
+        sink.writeAs(procName, Level.WARN, message);
+    }
+
     static LogSink sink() {
         return sink;
     }

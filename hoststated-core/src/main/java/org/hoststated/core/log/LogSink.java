@@ -13,6 +13,16 @@ interface LogSink {
      */
     void write(Level level, String message, Throwable throwable);
 
+    /**
+     * Writes one line another process wrote (an engine's output, which the parent copies): on
+     * stderr under that process's name; to syslog with the name before it.
+     *
+     * @param message one line, escaped, without the process name
+     */
+    default void writeAs(String procName, Level level, String message) {
+        write(level, procName + ": " + message, null);
+    }
+
     void flush();
 
     void close();

@@ -76,8 +76,17 @@ final class StderrSink implements LogSink {
 
     @Override
     public void write(Level level, String message, Throwable throwable) {
-        StringBuilder line = new StringBuilder(procName.length() + message.length() + 3);
-        line.append(procName).append(": ").append(message).append('\n');
+        writeLine(procName, message, throwable);
+    }
+
+    @Override
+    public void writeAs(String otherProcName, Level level, String message) {
+        writeLine(otherProcName, message, null);
+    }
+
+    private void writeLine(String name, String message, Throwable throwable) {
+        StringBuilder line = new StringBuilder(name.length() + message.length() + 3);
+        line.append(name).append(": ").append(message).append('\n');
         if (throwable != null && LogConfig.isVerbose()) {
             StringWriter trace = new StringWriter();
             throwable.printStackTrace(new PrintWriter(trace));

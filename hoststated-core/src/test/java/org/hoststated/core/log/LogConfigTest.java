@@ -185,6 +185,21 @@ class LogConfigTest {
         LogConfig.setVerbose(false);
     }
 
+    /** An engine's output line the parent copies: under the engine's name, never the parent's. */
+    @Test
+    void anotherProcesssLineGoesUnderItsName(@TempDir Path tmp) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new StderrSink("parent", out).writeAs("hce", Level.WARN, "OpenJDK 64-Bit Server VM warning: x");
+        assertEquals("hce: OpenJDK 64-Bit Server VM warning: x\n", out.toString(StandardCharsets.UTF_8));
+
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
+            LogConfig.init("hoststated", "parent", false, false, devLog);
+            LogConfig.writeAs("relay", "Exception in thread \"main\"");
+            assertDatagram(syslogd, 28, "relay: Exception in thread \"main\"");
+        }
+    }
+
     /**
      * A daemon's stderr whose reader stalls (a full pipe) never blocks a thread that logs: the
      * lines wait in the writer's queue, those beyond it are counted, and once the reader is

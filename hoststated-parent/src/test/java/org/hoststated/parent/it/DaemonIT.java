@@ -126,7 +126,17 @@ class DaemonIT {
             assertFalse(fds.contains("socket:[" + control + "]"), "control socket leaked into " + Daemon.cmdline(pid));
             assertEquals(pid == rel, fds.contains("socket:[" + listener + "]"), "listener in " + Daemon.cmdline(pid));
             assertFalse(fds.stream().anyMatch(f -> f.endsWith("hoststated.conf")), "config file open in " + pid);
+            // Not the parent's stdin and stderr (the operator's terminal under -d): /dev/null,
+            // and a socket the parent copies into its log (EngineOutput).
+            assertEquals("/dev/null", fdTarget(pid, 0), "stdin of " + pid);
+            assertTrue(fdTarget(pid, 2).startsWith("socket:["), "stderr of " + pid + ": " + fdTarget(pid, 2));
+            assertEquals(fdTarget(pid, 2), fdTarget(pid, 1), "stdout of " + pid);
         }
+        assertTrue(daemon.logText().contains("\nhce: "), "engine lines in the log:\n" + daemon.logText());
+    }
+
+    static String fdTarget(long pid, int fd) throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fd)).toString();
     }
 
     @Test

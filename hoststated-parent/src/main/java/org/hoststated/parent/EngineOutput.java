@@ -1,0 +1,114 @@
+package org.hoststated.parent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.BiConsumer;
+import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.log.Visible;
+import org.hoststated.core.posix.Fds;
+
+/**
+ * What an engine writes on its standard output and error, copied into the parent's log line by
+ * line under the engine's name. The engines do not share the parent's descriptors 0-2: under
+ * {@code -d} those are the operator's terminal, which an engine (the unprivileged user, in its
+ * chroot) could read keystrokes from or write terminal escapes to (probe G of session 56). An
+ * engine's fd 0 is /dev/null and its fds 1 and 2 are one end of a socketpair whose other end a
+ * thread of the parent reads here, until the engine has exited.
+ *
+ * <p>An engine run with {@code -d} writes its log lines there ("hce: host ... is up"). Its name
+ * before a line is taken off and the parent's log puts it back, so an engine cannot write a
+ * line under another process's name. Whatever else an engine writes (the JVM's own messages: a
+ * crash, a flag it refuses) goes on under its name too, a warning; a detached daemon sends it to
+ * syslog, where before it went to the terminal the daemon had left. Control characters are
+ * escaped as in every log line; a line longer than {@value #MAX_LINE} bytes goes in pieces.
+ *
+ * <p>The thread blocks in read(2) and holds up no event loop. The parent's log queues what it
+ * is given and drops lines with a count when its reader stalls, so a stalled terminal no longer
+ * makes the engines' writer threads wait: the parent drops instead.
+ */
+final class EngineOutput {
+    /** The longest piece of a line logged as one. */
+    static final int MAX_LINE = 8192;
+
+    private final String procName;
+    private final String prefix;
+    private final int fd;
+    private final BiConsumer<String, String> log;
+    private final byte[] line = new byte[MAX_LINE];
+    private int length;
+    private final Thread reader;
+
+    private EngineOutput(String procName, int fd, BiConsumer<String, String> log) {
+        this.procName = procName;
+        this.prefix = procName + ": ";
+        this.fd = fd;
+        this.log = log;
+        this.reader = new Thread(this::copy, procName + "-output");
+        reader.setDaemon(true); // awaitEnd is the wait for it
+    }
+
+    /**
+     * Starts copying from {@code fd} (the parent's end of the engine's output; this takes it
+     * over and closes it at end of file) to the parent's log.
+     */
+    static EngineOutput start(String procName, int fd) {
+        return start(procName, fd, LogConfig::writeAs);
+    }
+
+    /** As {@link #start(String, int)}, to {@code log} (process name, escaped line). */
+    static EngineOutput start(String procName, int fd, BiConsumer<String, String> log) {
+        EngineOutput out = new EngineOutput(procName, fd, log);
+        out.reader.start();
+        return out;
+    }
+
+    /**
+     * Waits, at most {@code limit}, until everything the engine wrote is logged: after its exit,
+     * so that its last lines come before the parent's own exit.
+     */
+    void awaitEnd(Duration limit) throws InterruptedException {
+        reader.join(Math.max(1, limit.toMillis()));
+    }
+
+    private void copy() {
+        byte[] buf = new byte[4096];
+        try {
+            int n;
+            while ((n = Fds.read(fd, buf)) > 0) {
+                take(buf, n);
+            }
+        } catch (IOException e) {
+            log.accept(procName, "reading its output: " + e.getMessage());
+        } finally {
+            emit();
+            Fds.close(fd);
+        }
+    }
+
+    private void take(byte[] buf, int n) {
+        for (int i = 0; i < n; i++) {
+            if (buf[i] == '\n') {
+                emit();
+            } else {
+                if (length == MAX_LINE) {
+                    emit();
+                }
+                line[length++] = buf[i];
+            }
+        }
+    }
+
+    /** Logs the line gathered so far, if any. */
+    private void emit() {
+        if (length == 0) {
+            return;
+        }
+        String text = new String(line, 0, length, StandardCharsets.UTF_8);
+        length = 0;
+        if (text.startsWith(prefix)) {
+            text = text.substring(prefix.length());
+        }
+        log.accept(procName, Visible.escape(text));
+    }
+}

@@ -1,0 +1,78 @@
+package org.hoststated.parent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.hoststated.core.posix.Fds;
+import org.hoststated.core.posix.SocketPair;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an engine writes on its fds 1 and 2 reaches the parent's log line by line under the
+ * engine's name, which the engine cannot change, with control characters escaped.
+ */
+class EngineOutputTest {
+    private final List<String> logged = new ArrayList<>();
+
+    @Test
+    void linesGoUnderTheEnginesNameEscapedAndInPieces() throws Exception {
+        String longLine = "x".repeat(EngineOutput.MAX_LINE + 100);
+        List<String> got = copy("hce: host www1 is up\n"
+                + "OpenJDK 64-Bit Server VM warning: a JVM line\n"
+                + "\n"
+                + "parent: a line under another name\n"
+                + "relay: and another\n"
+                + "\u001b[2Jterminal escapes\r\n"
+                + "hce: " + longLine + "\n"
+                + "hce: the last line, cut by the exit");
+        assertEquals(List.of(
+                "hce|host www1 is up",
+                "hce|OpenJDK 64-Bit Server VM warning: a JVM line",
+                "hce|parent: a line under another name",
+                "hce|relay: and another",
+                "hce|\\x1b[2Jterminal escapes\\r",
+                "hce|" + "x".repeat(EngineOutput.MAX_LINE - 5),
+                "hce|" + "x".repeat(105),
+                "hce|the last line, cut by the exit"), got);
+    }
+
+    @Test
+    void aLineSplitAcrossWritesIsOneLine() throws Exception {
+        int[] pair = SocketPair.open();
+        EngineOutput out = EngineOutput.start("relay", pair[0], this::log);
+        Fds.writeFully(pair[1], "relay: relay www, sess".getBytes(StandardCharsets.UTF_8));
+        Thread.sleep(50);
+        Fds.writeFully(pair[1], "ion 7 closed: done\n".getBytes(StandardCharsets.UTF_8));
+        Fds.close(pair[1]);
+        out.awaitEnd(Duration.ofSeconds(10));
+        assertEquals(List.of("relay|relay www, session 7 closed: done"), logged());
+        // The reader closed its end at the end of the output.
+        assertThrows(IOException.class, () -> Fds.isCloexec(pair[0]));
+    }
+
+    private List<String> copy(String written) throws Exception {
+        int[] pair = SocketPair.open();
+        EngineOutput out = EngineOutput.start("hce", pair[0], this::log);
+        Fds.writeFully(pair[1], written.getBytes(StandardCharsets.UTF_8));
+        Fds.close(pair[1]);
+        out.awaitEnd(Duration.ofSeconds(10));
+        return logged();
+    }
+
+    private void log(String procName, String line) {
+        synchronized (logged) {
+            logged.add(procName + "|" + line);
+        }
+    }
+
+    private List<String> logged() {
+        synchronized (logged) {
+            return List.copyOf(logged);
+        }
+    }
+}
