@@ -8,6 +8,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.Errors;
 import java.io.IOException;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
@@ -198,17 +199,23 @@ public final class ImsgChannel {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // "Connection reset by peer" when an engine was killed, without Netty's
-            // "recvAddress(..) failed with error(-104): ". Once per channel: each write queued
-            // behind the failure fails too ("Broken pipe", a closed channel), and an engine's
-            // crash under a large configuration logged thousands of lines (probe T).
-            if (!warned) {
-                warned = true;
+            // Without Netty's "recvAddress(..) failed with error(-104): ". Once per channel:
+            // each write queued behind the failure fails too ("Broken pipe", a closed channel),
+            // and an engine's crash under a large configuration logged thousands of lines
+            // (probe T). A reset is a killed peer, which the close that follows reports ("lost
+            // child", "parent closed the channel"): said before it, it read as a second fault.
+            boolean first = !warned;
+            warned = true;
+            if (first && !isReset(cause)) {
                 log.warn("channel to {}: {}", ic.remote.title(), SystemError.text(cause));
             } else {
                 log.debug("channel to {}: {}", ic.remote.title(), SystemError.text(cause));
             }
             ctx.close();
+        }
+
+        private static boolean isReset(Throwable cause) {
+            return cause instanceof Errors.NativeIoException e && e.expectedErr() == Errors.ERRNO_ECONNRESET_NEGATIVE;
         }
     }
 }

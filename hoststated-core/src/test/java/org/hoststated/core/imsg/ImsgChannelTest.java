@@ -8,9 +8,14 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.msg.ConfChunk;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
@@ -19,10 +24,13 @@ import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.posix.Fds;
 import org.hoststated.core.posix.RawFd;
 import org.hoststated.core.posix.SocketPair;
+import org.hoststated.core.posix.UnixDatagramSocket;
 import org.hoststated.core.proc.EpollLoops;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * An imsg channel on a descriptor as the parent hands it over: a socketpair end, blocking (the
@@ -87,6 +95,48 @@ class ImsgChannelTest {
             loop.execute(ran::countDown);
             assertTrue(ran.await(2, TimeUnit.SECONDS), "after a frame of " + size
                     + " bytes the loop is held in a read that waits for the peer");
+        }
+    }
+
+    /**
+     * A peer killed with messages it had not read resets the channel: the close is reported
+     * (the parent's "lost child"), and the reset is no warning of its own before it.
+     */
+    @Test
+    void aResetIsReportedAsTheCloseItIsWithoutAWarning(@TempDir Path tmp) throws Exception {
+        Path devLog = tmp.resolve("log");
+        try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog)) {
+            LogConfig.init("hoststated", "parent", false, true, devLog);
+            int[] pair = SocketPair.open();
+            CountDownLatch closed = new CountDownLatch(1);
+            ImsgChannel ch = ImsgChannel.open(pair[0], ProcId.PARENT, ProcId.RELAY, (EventLoop) group.next(),
+                    new ImsgHandler() {
+                        @Override
+                        public Result dispatch(ImsgChannel from, Imsg m) {
+                            return Result.HANDLED;
+                        }
+
+                        @Override
+                        public void closed(ImsgChannel from) {
+                            closed.countDown();
+                        }
+                    });
+            ch.send(MessageType.PING);
+            Thread.sleep(100); // the PING waits unread in the peer's socket
+            Fds.close(pair[1]);
+            assertTrue(closed.await(5, TimeUnit.SECONDS), "close reported");
+            LoggerFactory.getLogger(ImsgChannelTest.class).warn("end of test");
+            List<String> said = new ArrayList<>();
+            byte[] buf = new byte[9000];
+            while (said.isEmpty() || !said.get(said.size() - 1).endsWith("end of test")) {
+                said.add(new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8));
+            }
+            // Debug (7, facility daemon 24: 31), not a warning (28).
+            assertTrue(said.stream().anyMatch(l -> l.startsWith("<31>")
+                    && l.endsWith("channel to relay: Connection reset by peer")), said.toString());
+            assertEquals(1, said.stream().filter(l -> l.startsWith("<28>")).count(), said.toString());
+        } finally {
+            LogConfig.init("hoststated", "test", true, false);
         }
     }
 
