@@ -1,7 +1,9 @@
 package org.hoststated.pfe;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.Globals;
@@ -61,6 +63,10 @@ public final class Pfe extends Engine {
      * run left (fail-static across restarts of pfe or of the daemon).
      */
     private L3Hold hold;
+    /** Whether this pfe has written the rules yet: its first write cuts what a previous run's left. */
+    private boolean written;
+    /** The table whose hosts each service's rules sent to at the last write, by service name. */
+    private Map<String, String> activeTables = new HashMap<>();
     /** The relay engine asks for the host states of the generation it runs. */
     private final StateRequest relayRequest = new StateRequest(() -> sendStates(ProcId.RELAY));
     /** hce asks what is enabled in the generation it runs, and what pfe kept of each host. */
@@ -441,6 +447,19 @@ public final class Pfe extends Engine {
             pendingKills.clear();
             return;
         }
+        if (!written) {
+            written = true;
+            pendingKills.addAll(StateKills.leftBehind(state));
+        }
+        Map<String, String> active = new HashMap<>();
+        for (ServiceEntry s : state.services) {
+            TableEntry t = s.activeTable();
+            active.put(s.config.name(), t == null ? null : t.config.name());
+            if (t == s.main && s.backup != null && s.backup.config.name().equals(activeTables.get(s.config.name()))) {
+                pendingKills.addAll(StateKills.handedBack(s));
+            }
+        }
+        activeTables = active;
         List<L3Backend.Redirect> redirects = state.redirects();
         backend.apply(redirects, StateKills.stillGone(pendingKills, redirects), l3ChangedAt);
         pendingKills.clear();

@@ -11,9 +11,11 @@ import org.hoststated.pfe.backend.L3Backend;
 /**
  * Which established flows pfe has the backend cut ({@code kill states}): those a service's
  * rules sent to a host that went from up to down, or that a reload removed from the service's
- * tables, and those a reload leaves without their rule: a service or virtual host removed.
- * Never for a disabled host, table or service: disabling drains, and the flows go on. Runs on
- * pfe's event loop.
+ * tables (or whose real port it changed), and those a reload leaves without their rule: a
+ * service or virtual host removed; those a backup table's hosts took while the main table was
+ * down, once it hands them back; and at pfe's first write, those a previous run's rules sent to
+ * hosts this run's leave out. Never for a host, table or service disabled and still configured:
+ * disabling drains, and the flows go on. Runs on pfe's event loop.
  */
 final class StateKills {
     private StateKills() {
@@ -39,11 +41,61 @@ final class StateKills {
     }
 
     /**
+     * The flows to cut at pfe's first write to the kernel ({@code redirects}): per virtual host
+     * of each enabled service, every flow some rule sent to a host but those {@code redirects}
+     * send it to, the disabled hosts (draining) and the hosts not checked yet. pfe cannot know
+     * where a previous run's rules sent flows (the daemon's, kept or left by a kill, or a pfe
+     * that died; a reload meanwhile may have removed hosts): as it would have cut them when a
+     * host went down, had it seen that, so now. All of them with {@code kill states}, else those
+     * without a live connection ({@link L3Backend.StateKill#closedTo}).
+     */
+    static List<L3Backend.StateKill> leftBehind(PfeState state) {
+        List<L3Backend.StateKill> out = new ArrayList<>();
+        for (ServiceEntry s : state.services) {
+            if (s.disabled) {
+                continue;
+            }
+            List<InetAddress> keep = new ArrayList<>();
+            for (TableEntry t : new TableEntry[] {s.main, s.backup}) {
+                for (HostEntry h : t == null ? List.<HostEntry>of() : t.hosts) {
+                    if (t.disabled || h.disabled || h.state == HostState.UNKNOWN) {
+                        keep.add(h.config.address());
+                    }
+                }
+            }
+            for (L3Backend.Virtual v : PfeState.virtuals(s)) {
+                out.add(L3Backend.StateKill.strays(s.config.name(), v, keep, s.main.config.port(),
+                        !s.config.killStates()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The flows to cut now that {@code s}'s main table takes its flows back from its backup
+     * table ({@code kill states}): a UDP client that keeps its port would stay with a backup
+     * host for as long as it sends.
+     */
+    static List<L3Backend.StateKill> handedBack(ServiceEntry s) {
+        List<L3Backend.StateKill> out = new ArrayList<>();
+        if (s.backup == null || !s.config.killStates()) {
+            return out;
+        }
+        for (HostEntry h : s.backup.hosts) {
+            out.add(new L3Backend.StateKill(s.config.name(), PfeState.virtuals(s), List.of(h.config.address()),
+                    s.main.config.port(), "host " + io.netty.util.NetUtil.toAddressString(h.config.address())
+                            + " of backup table " + s.backup.config.name() + ", main table up again"));
+        }
+        return out;
+    }
+
+    /**
      * The flows to cut after a reload from {@code previous} to {@code now}.
      * <ul>
-     * <li>Per service of {@code now} with {@code kill states}: each host that was up in its
-     * tables before and is in none of them now, with the virtual hosts and port its flows were
-     * redirected by.
+     * <li>Per service of {@code now} with {@code kill states}: each host that was in its tables
+     * before (up, down or disabled: a drained host that the reload removes loses what it has
+     * left) and is in none of them now, or all of them when the reload changes the real port,
+     * with the virtual hosts and port its flows were redirected by.
      * <li>Per service of {@code previous} with {@code kill states} (the setting its flows were
      * made under): each virtual host it loses (the reload removes the service, renames it, or
      * changes or drops that virtual host's address, port or protocol), with the hosts that were
@@ -62,12 +114,14 @@ final class StateKills {
                     .filter(n -> n.config.name().equals(was.config.name())).findFirst().orElse(null);
             Set<InetAddress> hostKilled = new LinkedHashSet<>();
             if (s != null && s.config.killStates()) {
-                Set<InetAddress> kept = addresses(s, false);
-                for (InetAddress a : addresses(was, true)) {
+                boolean samePort = s.main.config.port() == was.main.config.port();
+                Set<InetAddress> kept = samePort ? addresses(s, false) : Set.of();
+                for (InetAddress a : addresses(was, false)) {
                     if (!kept.contains(a)) {
                         hostKilled.add(a);
                         out.add(new L3Backend.StateKill(s.config.name(), PfeState.virtuals(was), a,
-                                was.main.config.port(), "removed"));
+                                was.main.config.port(), samePort ? "removed"
+                                        : "port " + was.main.config.port() + " replaced by " + s.main.config.port()));
                     }
                 }
             }

@@ -72,7 +72,6 @@ class PfeStateTest {
         report(s, b, HostState.DOWN);
         assertEquals("active (using backup table)", www().status().toString());
         assertEquals(List.of(addr("10.21.2.21")), redirect("www").hosts());
-        assertEquals(List.of(addr("10.21.2.21")), redirect("www").pool());
         assertEquals(List.of(), redirect("other").hosts(), "a service without backup has no host");
         assertEquals("down", s.services.get(1).status().toString());
         report(s, b, HostState.UP);
@@ -497,9 +496,9 @@ class PfeStateTest {
         List<L3Backend.Virtual> vip = List.of(new L3Backend.Virtual(InetAddress.getByName("10.21.9.100"), IpProtocol.TCP, 80, null));
         List<L3Backend.Virtual> otherVip = List.of(new L3Backend.Virtual(InetAddress.getByName("10.21.9.101"), IpProtocol.TCP, 80, null));
         L3Backend.StateKill kill = new L3Backend.StateKill("www", vip, InetAddress.getByName("10.21.2.12"), 8080, "down");
-        List<L3Backend.Redirect> upAgain = List.of(new L3Backend.Redirect("www", vip, List.of(),
+        List<L3Backend.Redirect> upAgain = List.of(new L3Backend.Redirect("www", vip,
                 List.of(InetAddress.getByName("10.21.2.12")), 8080, false, null));
-        List<L3Backend.Redirect> other = List.of(new L3Backend.Redirect("other", otherVip, List.of(),
+        List<L3Backend.Redirect> other = List.of(new L3Backend.Redirect("other", otherVip,
                 List.of(InetAddress.getByName("10.21.2.12")), 8080, false, null));
         assertEquals(List.of(), StateKills.stillGone(List.of(kill), upAgain));
         assertEquals(List.of(kill), StateKills.stillGone(List.of(kill, kill), other));

@@ -148,6 +148,76 @@ class ReloadKillsNetnsTest {
         }
     }
 
+    /** One service with kill states and one without, for {@link #aNewPfeCutsWhatAPreviousRunLeftOnAFailedHost}. */
+    private static final String RESTART = TABLE + """
+            service cut {
+            \tvirtual host 10.21.9.120 udp port 53
+            \ttable dns
+            \tkill states
+            }
+            service plain {
+            \tvirtual host 10.21.9.121 udp port 53
+            \ttable dns
+            }
+            """;
+    private static final List<String> RESTART_VIPS = List.of("10.21.9.120", "10.21.9.121");
+
+    /**
+     * The daemon stopped with {@code l3 keep rules} (or killed, or pfe restarted): a client's
+     * flow stays on the host the previous run's rule chose. That host fails before the new
+     * pfe's first write, which no transition of its own reports (it starts every host
+     * unknown): the first write cuts the flow anyway, and the client's next datagram goes to
+     * the host that is up (probe I of session 57, high: 120 of 120 answers came from the
+     * failed host). Without kill states the flow stays, as the manual says.
+     */
+    @Test
+    void aNewPfeCutsWhatAPreviousRunLeftOnAFailedHost() throws Exception {
+        PfeState first = PfeState.build(1, PfeFixtures.config(RESTART), null);
+        report(first, host(first, "dns", "10.21.2.11"), HostState.UP);
+        report(first, host(first, "dns", "10.21.2.12"), HostState.UP);
+        List<DatagramSocket> open = new ArrayList<>();
+        NftBackend previous = echoesAndBackend("hskrestart", true, open);
+        NftBackend next = null;
+        try {
+            previous.apply(first.redirects(), List.of(), System.nanoTime());
+            assertTrue(previous.awaitApplied(10_000));
+            Map<String, DatagramSocket> clients = new LinkedHashMap<>();
+            Map<String, String> answered = connectAndAsk(RESTART_VIPS, clients, open);
+            Map<String, String> entries = flowsTo(RESTART_VIPS);
+            L3.netns().run(() -> {
+                previous.close(); // l3 keep rules: the rules and the flows stay
+                return null;
+            });
+
+            String failed = answered.get("10.21.9.120");
+            PfeState started = PfeState.build(1, PfeFixtures.config(RESTART), null);
+            for (String h : List.of("10.21.2.11", "10.21.2.12")) {
+                report(started, host(started, "dns", h), h.equals(failed) ? HostState.DOWN : HostState.UP);
+            }
+            next = L3.netns().startNftBackend("hskrestart", false);
+            List<L3Backend.Redirect> redirects = started.redirects();
+            next.apply(redirects, StateKills.stillGone(StateKills.leftBehind(started), redirects), System.nanoTime());
+            assertTrue(next.awaitApplied(10_000));
+
+            Map<String, String> left = flowsTo(RESTART_VIPS);
+            assertNull(left.get("10.21.9.120:53"), "the flow to the failed host is cut: " + left);
+            String other = failed.equals("10.21.2.11") ? "10.21.2.12" : "10.21.2.11";
+            assertEquals(other, ask(clients.get("10.21.9.120")), "the next datagram goes to the host up");
+            if (answered.get("10.21.9.121").equals(failed)) {
+                assertEquals(entries.get("10.21.9.121:53"), left.get("10.21.9.121:53"), "without kill states: stays");
+            }
+        } finally {
+            NftBackend last = next;
+            L3.netns().run(() -> {
+                if (last != null) {
+                    last.close();
+                }
+                return null;
+            });
+            open.forEach(DatagramSocket::close);
+        }
+    }
+
     @Test
     void removingTheLastServiceCutsItsUdpFlowsAsItsRulesGo() throws Exception {
         LastServiceRemoved r = removeTheLastService(false, "hsklast");

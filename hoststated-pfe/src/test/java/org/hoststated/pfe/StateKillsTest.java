@@ -4,9 +4,11 @@ import static org.hoststated.pfe.PfeFixtures.host;
 import static org.hoststated.pfe.PfeFixtures.report;
 import static org.hoststated.pfe.PfeFixtures.state;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -148,22 +150,76 @@ class StateKillsTest {
                 lines(StateKills.removed(before, PfeState.build(2, PfeFixtures.config(WITHOUT), before))));
     }
 
+    /**
+     * Removal cuts a host drained first (host disable, then a reload without it), and a real
+     * port changed by a reload cuts the flows to the old port (probe I of session 57, 5 and 7).
+     */
+    @Test
+    void aDrainedHostRemovedAndARealPortChangedAreCut() {
+        PfeState before = before(DNS);
+        host(before, "dns", "10.21.2.12").disabled = true;
+        assertEquals(List.of("dns host 10.21.2.12 removed: [/10.21.2.12] 5353"), lines(StateKills.removed(before,
+                PfeState.build(2, PfeFixtures.config(DNS.replace("\thost 10.21.2.12\n", "")), before))));
+        assertEquals(List.of("dns host 10.21.2.11 port 5353 replaced by 5300: [/10.21.2.11] 5353",
+                "dns host 10.21.2.12 port 5353 replaced by 5300: [/10.21.2.12] 5353",
+                "dns host 10.21.2.13 port 5353 replaced by 5300: [/10.21.2.13] 5353"),
+                lines(reload(DNS, DNS.replace("real port 5353\n\tcheck tcp\n\thost 10.21.2.11",
+                        "real port 5300\n\tcheck tcp\n\thost 10.21.2.11"))));
+    }
+
+    /**
+     * At its first write a pfe cuts what rules it never saw sent to hosts its own leave out:
+     * every flow through each virtual host but those to the up hosts (added as the rules are
+     * written), the disabled ones and the ones not checked yet (probe I of session 57, 1: a
+     * host that failed while the daemon restarted kept its flows for ever).
+     */
+    @Test
+    void theFirstWriteCutsAPreviousRunsFlowsToHostsTheRulesLeaveOut() throws UnknownHostException {
+        PfeState s = state(DNS);
+        report(s, host(s, "dns", "10.21.2.11"), HostState.UP);
+        report(s, host(s, "dns", "10.21.2.12"), HostState.DOWN);
+        host(s, "dns", "10.21.2.13").disabled = true;
+        List<L3Backend.StateKill> kills = StateKills.stillGone(StateKills.leftBehind(s), s.redirects());
+        assertEquals(List.of("dns virtual host 10.21.9.53:53/tcp: flows of a previous run to hosts its rule leaves out:"
+                        + " [/10.21.2.13, /10.21.2.11] 5353",
+                "dns virtual host 10.21.9.53:53/udp: flows of a previous run to hosts its rule leaves out:"
+                        + " [/10.21.2.13, /10.21.2.11] 5353"), lines(kills));
+        L3Backend.StateKill k = kills.get(0);
+        assertTrue(k.takes(ip("10.21.2.12"), 5353), "down");
+        assertTrue(k.takes(ip("10.21.2.99"), 5353), "not in this configuration");
+        assertTrue(k.takes(ip("10.21.2.11"), 53), "another port");
+        assertFalse(k.takes(ip("10.21.2.11"), 5353), "up, in the rule");
+        assertFalse(k.takes(ip("10.21.2.13"), 5353), "disabled: drains");
+        assertFalse(k.closedOnly());
+        assertTrue(StateKills.leftBehind(state(DNS.replace("\tkill states\n", ""))).stream()
+                .allMatch(L3Backend.StateKill::closedOnly), "without the option, what carries no live connection");
+    }
+
+    /** A backup table's flows go back with kill states when the main table is up again (probe I, 6). */
+    @Test
+    void aBackupTableHandsItsFlowsBack() {
+        PfeState s = state(DNS.replace("\ttable dns\n", "\ttable dns\n\tbackup table spare\n"));
+        assertEquals(List.of("dns host 10.21.2.21 of backup table spare, main table up again: [/10.21.2.21] 5353"),
+                lines(StateKills.handedBack(s.services.get(0))));
+        assertEquals(List.of(), StateKills.handedBack(state(DNS).services.get(0)), "no backup table");
+    }
+
     @Test
     void aKillLeavesOutTheFlowsTheWrittenRulesStillSendTheSameWay() throws UnknownHostException {
         L3Backend.Virtual udp = new L3Backend.Virtual(ip("10.21.9.53"), IpProtocol.UDP, 53, null);
         L3Backend.Virtual tcp = new L3Backend.Virtual(ip("10.21.9.53"), IpProtocol.TCP, 53, null);
         L3Backend.StateKill lost = L3Backend.StateKill.ofVirtual("dns", udp, List.of(ip("10.21.2.11"), ip("10.21.2.12")),
                 5353, "removed");
-        L3Backend.Redirect takesOver = new L3Backend.Redirect("other", List.of(udp), List.of(), List.of(ip("10.21.2.12")),
+        L3Backend.Redirect takesOver = new L3Backend.Redirect("other", List.of(udp), List.of(ip("10.21.2.12")),
                 5353, false, null);
         L3Backend.StateKill left = lost.outside(List.of(takesOver));
         assertEquals(List.of(ip("10.21.2.11")), left.hosts(), "the host the other service sends it to stays");
         assertEquals("virtual host 10.21.9.53:53/udp removed", left.what());
-        assertSame(lost, lost.outside(List.of(new L3Backend.Redirect("other", List.of(udp), List.of(),
+        assertSame(lost, lost.outside(List.of(new L3Backend.Redirect("other", List.of(udp),
                 List.of(ip("10.21.2.12")), 53, false, null))), "to another port: not the same flows");
         L3Backend.StateKill down = new L3Backend.StateKill("dns", List.of(tcp, udp), ip("10.21.2.12"), 5353, "down");
         assertEquals(List.of(tcp), down.outside(List.of(takesOver)).virtuals());
-        assertNull(lost.outside(List.of(new L3Backend.Redirect("dns", List.of(tcp, udp), List.of(),
+        assertNull(lost.outside(List.of(new L3Backend.Redirect("dns", List.of(tcp, udp),
                 List.of(ip("10.21.2.11"), ip("10.21.2.12")), 5353, false, null))));
         // IPv6 in its short form, as the configuration and the relay's log lines write it.
         assertEquals("virtual host [fd21::9:53]:53/udp removed", L3Backend.StateKill.ofVirtual("dns",

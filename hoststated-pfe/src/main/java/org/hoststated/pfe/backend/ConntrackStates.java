@@ -47,8 +47,11 @@ final class ConntrackStates implements NftBackend.StateKiller {
         }
         ConntrackEntry.Tuple o = e.original();
         ConntrackEntry.Tuple r = e.reply();
-        if (!k.hosts().contains(r.source()) || r.sourcePort() != k.realPort()) {
+        if (!k.takes(r.source(), r.sourcePort())) {
             return false;
+        }
+        if (r.source().equals(o.destination()) && r.sourcePort() == o.destinationPort()) {
+            return false; // not redirected: answered by the address it was sent to
         }
         for (L3Backend.Virtual v : k.virtuals()) {
             if (o.protocol() == v.protocol().number() && o.destination().equals(v.address())

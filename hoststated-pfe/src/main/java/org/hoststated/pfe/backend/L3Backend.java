@@ -79,16 +79,13 @@ public interface L3Backend extends AutoCloseable {
      * active table on {@code realPort}; an empty {@code hosts} list means no rule.
      *
      * @param service the service's name
-     * @param pool every host of the active table in configuration order, up or not (keeps
-     *        sticky clients of hosts that stay up where they are when another host fails)
      * @param hosts the hosts of the active table that are up, in configuration order
      * @param tag pf tag (a packet mark with nftables), or null
      */
-    record Redirect(String service, List<Virtual> virtuals, List<InetAddress> pool, List<InetAddress> hosts,
-                    int realPort, boolean sticky, String tag) {
+    record Redirect(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, boolean sticky,
+                    String tag) {
         public Redirect {
             virtuals = List.copyOf(virtuals);
-            pool = List.copyOf(pool);
             hosts = List.copyOf(hosts);
         }
     }
@@ -105,15 +102,22 @@ public interface L3Backend extends AutoCloseable {
      *        {@code virtual host 10.0.0.1:53/udp removed}
      * @param closedOnly only the flows that carry no live connection any more, for a service
      *        without {@code kill states} ({@link #closedTo})
+     * @param allBut the flows answered by any host but {@code hosts} on {@code realPort}
+     *        ({@link #strays}), rather than by one of them
      */
     record StateKill(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, String what,
-            boolean closedOnly) {
+            boolean closedOnly, boolean allBut) {
         public StateKill {
             virtuals = List.copyOf(virtuals);
             hosts = List.copyOf(hosts);
             if (hosts.size() != 1 && virtuals.size() != 1) {
                 throw new IllegalArgumentException("a state kill names one host or one virtual host");
             }
+        }
+
+        public StateKill(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, String what,
+                boolean closedOnly) {
+            this(service, virtuals, hosts, realPort, what, closedOnly, false);
         }
 
         public StateKill(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, String what) {
@@ -146,11 +150,41 @@ public interface L3Backend extends AutoCloseable {
         }
 
         /**
+         * The flows through {@code virtual} that a host other than {@code keep} answers, or one of
+         * them from another port than {@code realPort}: at pfe's first write, those that rules
+         * pfe never saw sent (a previous run's, of the daemon or of a pfe that died) to a host that
+         * is down now, or that this configuration no longer has, which pfe cannot name. The hosts
+         * the rules send {@code virtual} to are left out as the rules are written ({@link #outside}).
+         */
+        public static StateKill strays(String service, Virtual virtual, List<InetAddress> keep, int realPort,
+                boolean closedOnly) {
+            return new StateKill(service, List.of(virtual), keep, realPort,
+                    "virtual host " + virtual.label() + ": flows of a previous run to hosts its rule leaves out",
+                    closedOnly, true);
+        }
+
+        /** Whether this kill takes a flow that {@code host} answers from {@code port}. */
+        public boolean takes(InetAddress host, int port) {
+            boolean named = hosts.contains(host) && port == realPort;
+            return named != allBut;
+        }
+
+        /**
          * This kill without the flows that {@code redirects} still send where they went (the
          * same virtual address, protocol and port to the same host and port, whichever service
          * now has them): those are fine where they are. Null when none is left.
          */
         public StateKill outside(List<Redirect> redirects) {
+            if (allBut) {
+                java.util.Set<InetAddress> keep = new java.util.LinkedHashSet<>(hosts);
+                for (Redirect r : redirects) {
+                    if (r.realPort() == realPort && r.virtuals().stream().anyMatch(virtuals.get(0)::sameFlows)) {
+                        keep.addAll(r.hosts());
+                    }
+                }
+                return keep.size() == hosts.size() ? this
+                        : new StateKill(service, virtuals, List.copyOf(keep), realPort, what, closedOnly, true);
+            }
             if (hosts.size() == 1) {
                 List<Virtual> left = virtuals.stream().filter(v -> !redirected(redirects, v, hosts.get(0))).toList();
                 return left.isEmpty() ? null : left.size() == virtuals.size() ? this

@@ -16,9 +16,11 @@ import java.util.zip.CRC32;
  * service with hosts up, one DNAT rule in a nat
  * prerouting chain picks a host from an anonymous map: {@code numgen inc} over the up hosts
  * (round robin, as pf's rdr pools) or, with {@code sticky-address}, {@code jhash} of the client
- * address over a fixed set of slots. The slots are dealt to every host of the table in order,
- * and the slots of hosts that are not up are dealt again to the up hosts: a host failing moves
- * only its own clients (as pf drops only the source nodes of a dead host). A {@code tag} sets
+ * address over a fixed set of slots, each slot held by the up host that ranks first for it
+ * (rendezvous hashing of the slot number and the host's address): a host failing moves only its
+ * own clients, and coming back takes back only those (as pf drops only the source nodes of a dead
+ * host); a host added by a reload takes its share from every host and moves no other client; the
+ * order of the {@code host} lines does not matter. A {@code tag} sets
  * a packet and conntrack mark in a filter chain at mangle priority, for the operator's own
  * rules (and, for the local connections the output chain redirects, in a route chain on the
  * output hook). Addresses of the other family than the virtual address are left out. The rules of
@@ -35,8 +37,11 @@ import java.util.zip.CRC32;
  * redirected, where pf keeps its states.
  */
 final class NftScript {
-    /** Sticky slots per service, at least; a multiple of the pool size. */
-    static final int MIN_STICKY_SLOTS = 64;
+    /**
+     * Sticky slots per virtual host, for up to {@value #STICKY_SLOTS} / 8 hosts of its family
+     * (more slots for a larger table): each up host gets its share within a few per cent.
+     */
+    static final int STICKY_SLOTS = 1024;
 
     /**
      * The last rule of the prerouting chain: holds connection tracking, and with it the
@@ -123,7 +128,7 @@ final class NftScript {
         List<InetAddress> slots;
         String pick;
         if (r.sticky()) {
-            slots = stickySlots(family(r.pool(), v6), up);
+            slots = stickySlots(up);
             pick = String.format("jhash %s saddr mod %d seed 0x%08x", fam, slots.size(), seed(r.service()));
         } else {
             slots = up;
@@ -136,18 +141,48 @@ final class NftScript {
         return fam + " to " + pick + " map { " + m + " }:" + r.realPort();
     }
 
-    /** Deals the slots to the pool in order, then the slots of hosts not up to the up hosts. */
-    static List<InetAddress> stickySlots(List<InetAddress> pool, List<InetAddress> up) {
-        List<InetAddress> members = pool.containsAll(up) ? pool : up;
-        int n = members.size();
-        int count = n * ((MIN_STICKY_SLOTS + n - 1) / n);
+    /**
+     * The host of each sticky slot: the up host that ranks first for the slot. A slot's ranking
+     * depends only on the slot and the addresses, never on which other hosts are up or on their
+     * order, so a change of the up set moves only the slots of the hosts that left or came.
+     */
+    static List<InetAddress> stickySlots(List<InetAddress> up) {
+        int count = Math.max(STICKY_SLOTS, Integer.highestOneBit(8 * up.size() - 1) << 1);
+        long[] keys = new long[up.size()];
+        for (int h = 0; h < keys.length; h++) {
+            keys[h] = addressKey(up.get(h));
+        }
         List<InetAddress> slots = new ArrayList<>(count);
-        int again = 0;
         for (int i = 0; i < count; i++) {
-            InetAddress h = members.get(i % n);
-            slots.add(up.contains(h) ? h : up.get(again++ % up.size()));
+            int best = 0;
+            long bestRank = rank(i, keys[0]);
+            for (int h = 1; h < keys.length; h++) {
+                long r = rank(i, keys[h]);
+                if (r > bestRank) {
+                    best = h;
+                    bestRank = r;
+                }
+            }
+            slots.add(up.get(best));
         }
         return slots;
+    }
+
+    /** FNV-1a of the address's bytes: the same for a host in every run and on every machine. */
+    private static long addressKey(InetAddress a) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : a.getAddress()) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return h;
+    }
+
+    /** A host's rank for a slot: SplitMix64's mix of the two. */
+    private static long rank(int slot, long key) {
+        long x = key + (slot + 1) * 0x9e3779b97f4a7c15L;
+        x = (x ^ (x >>> 30)) * 0xbf58476d1ce4e5b9L;
+        x = (x ^ (x >>> 27)) * 0x94d049bb133111ebL;
+        return x ^ (x >>> 31);
     }
 
     private static List<InetAddress> family(List<InetAddress> hosts, boolean v6) {

@@ -45,7 +45,7 @@ final class PfStates {
         }
         Endpoint host = Endpoint.parse(w[2]);
         Endpoint vip = Endpoint.parse(w[3].substring(1, w[3].length() - 1));
-        if (host == null || vip == null || !k.hosts().contains(host.address()) || host.port() != k.realPort()) {
+        if (host == null || vip == null || !k.takes(host.address(), host.port())) {
             return false;
         }
         for (L3Backend.Virtual v : k.virtuals()) {

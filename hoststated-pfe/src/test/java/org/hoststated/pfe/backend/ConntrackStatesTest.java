@@ -52,6 +52,24 @@ class ConntrackStatesTest {
                 "with kill states, every state");
     }
 
+    /**
+     * A first write's kill of what a previous run's rules left: every redirected flow through
+     * the virtual host but those its rule sends on to the hosts kept; never one the virtual
+     * address answered itself (not redirected).
+     */
+    @Test
+    void strayFlowsAreThoseRedirectedToAnyOtherHostOrPort() {
+        L3Backend.StateKill strays = L3Backend.StateKill.strays("www", tcp("10.21.9.100", 80, null),
+                List.of(ip("10.21.2.11")), 8080, false);
+        assertEquals(true, ConntrackStates.belongs(entry(6, "10.21.9.100", 80, "10.21.2.12", 8080), strays), "other host");
+        assertEquals(true, ConntrackStates.belongs(entry(6, "10.21.9.100", 80, "10.21.2.11", 8081), strays), "other port");
+        assertEquals(false, ConntrackStates.belongs(entry(6, "10.21.9.100", 80, "10.21.2.11", 8080), strays), "kept");
+        assertEquals(false, ConntrackStates.belongs(entry(6, "10.21.9.100", 80, "10.21.9.100", 80), strays),
+                "not redirected");
+        assertEquals(false, ConntrackStates.belongs(entry(6, "10.21.9.101", 80, "10.21.2.12", 8080), strays),
+                "another virtual host");
+    }
+
     static Stream<Arguments> entries() {
         return Stream.of(
                 Arguments.of("redirected by www to the host", entry(6, "10.21.9.100", 80, "10.21.2.12", 8080), true),

@@ -30,7 +30,7 @@ class NftBackendFailureTest {
         try (NftBackend b = new NftBackend(Nft.program(RUN, List.of(nft.toString())), "l3fail", false)) {
             b.start();
             assertNull(b.failure(), "nothing written yet");
-            b.apply(List.of(redirect("www", "10.21.9.100", null, web, web, false, null)), List.of(), System.nanoTime());
+            b.apply(List.of(redirect("www", "10.21.9.100", null, web, false, null)), List.of(), System.nanoTime());
             assertTrue(b.awaitApplied(10_000));
             assertTrue(String.valueOf(b.failure()).startsWith("cannot run " + nft), b.failure());
 
@@ -76,7 +76,7 @@ class NftBackendFailureTest {
         Files.setPosixFilePermissions(nft, PosixFilePermissions.fromString("rwx------"));
         try (NftBackend b = new NftBackend(Nft.program(RUN, List.of(nft.toString())), "l3own", true)) {
             assertFalse(b.start(), "an owned table is no previous run's rules to hold");
-            b.apply(List.of(redirect("www", "10.21.9.100", null, web, web, false, null)), List.of(), System.nanoTime());
+            b.apply(List.of(redirect("www", "10.21.9.100", null, web, false, null)), List.of(), System.nanoTime());
             assertTrue(b.awaitApplied(10_000));
             assertEquals("nft: Error: Could not process rule: Operation not permitted (table inet l3own belongs to "
                     + "another process: flags owner, program nft)", b.failure());

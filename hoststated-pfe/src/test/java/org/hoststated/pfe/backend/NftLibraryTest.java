@@ -22,9 +22,9 @@ class NftLibraryTest {
         assumeTrue(nft != null, "libnftables is not installed");
         nft.dryRun(true);
         String script = NftScript.render("l3dry", List.of(
-                redirect("www", "10.21.9.100", "l3-c1", ips("10.21.2.11", "10.21.2.12"), ips("10.21.2.11"), true, "edge"),
-                redirect("www6", "fd21::100", null, ips("fd21::11", "fd21::12"), ips("fd21::11", "fd21::12"), true, "7"),
-                redirect("rr6", "fd21::101", null, ips("fd21::11", "10.21.2.11"), ips("fd21::11", "10.21.2.11"), false,
+                redirect("www", "10.21.9.100", "l3-c1", ips("10.21.2.11"), true, "edge"),
+                redirect("www6", "fd21::100", null, ips("fd21::11", "fd21::12"), true, "7"),
+                redirect("rr6", "fd21::101", null, ips("fd21::11", "10.21.2.11"), false,
                         null)));
         assertTrue(script.contains("jhash ip6 saddr"), script);
         CommandRunner.Result ok = nft.run(script);

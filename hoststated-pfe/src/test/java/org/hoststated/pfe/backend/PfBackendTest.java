@@ -54,19 +54,19 @@ class PfBackendTest {
     void tableFirstThenRulesThenHostChangesOnly() throws Exception {
         PfBackend b = backend(false);
         calls();
-        apply(b, List.of(redirect("www", "10.21.9.100", "em0", web, web, true, "lb")));
+        apply(b, List.of(redirect("www", "10.21.9.100", "em0", web, true, "lb")));
         assertEquals("""
                 pfctl -a hoststated/www -t www -T replace 10.21.2.11 10.21.2.12
                 pfctl -a hoststated/www -f -
                   < pass in quick on em0 inet proto tcp from any to 10.21.9.100 port 80 flags S/SA keep state \
                 tag "lb" rdr-to <www> port 8080 round-robin sticky-address
                 """, calls());
-        apply(b, List.of(redirect("www", "10.21.9.100", "em0", web, ips("10.21.2.12"), true, "lb")));
+        apply(b, List.of(redirect("www", "10.21.9.100", "em0", ips("10.21.2.12"), true, "lb")));
         assertEquals("""
                 pfctl -a hoststated/www -t www -T replace 10.21.2.12
                 pfctl -K 0.0.0.0/0 -K 10.21.2.11
                 """, calls(), "sticky clients of the failed host lose their source nodes");
-        apply(b, List.of(redirect("www", "10.21.9.100", "em0", web, List.of(), true, "lb")));
+        apply(b, List.of(redirect("www", "10.21.9.100", "em0", List.of(), true, "lb")));
         assertEquals("""
                 pfctl -a hoststated/www -f -
                 pfctl -a hoststated/www -t www -T flush
@@ -124,7 +124,7 @@ class PfBackendTest {
         PfBackend b = backend(false);
         calls();
         apply(b, List.of(new L3Backend.Redirect("dns", List.of(tcp("10.21.9.53", 53, null), udp("10.21.9.53", 53, "em0")),
-                web, web, 8053, false, null)));
+                web, 8053, false, null)));
         assertEquals("""
                 pfctl -a hoststated/dns -t dns -T replace 10.21.2.11 10.21.2.12
                 pfctl -a hoststated/dns -f -
@@ -143,17 +143,17 @@ class PfBackendTest {
     @Test
     void sourceNodesStayWhileAnotherStickyServiceSendsToTheHost() throws Exception {
         PfBackend b = backend(false);
-        apply(b, List.of(redirect("a", "10.21.9.100", null, web, web, true, null),
-                redirect("b", "10.21.9.101", null, web, web, true, null)));
+        apply(b, List.of(redirect("a", "10.21.9.100", null, web, true, null),
+                redirect("b", "10.21.9.101", null, web, true, null)));
         calls();
-        apply(b, List.of(redirect("a", "10.21.9.100", null, web, List.of(), true, null),
-                redirect("b", "10.21.9.101", null, web, web, true, null)));
+        apply(b, List.of(redirect("a", "10.21.9.100", null, List.of(), true, null),
+                redirect("b", "10.21.9.101", null, web, true, null)));
         assertEquals("""
                 pfctl -a hoststated/a -f -
                 pfctl -a hoststated/a -t a -T flush
                 """, calls());
-        apply(b, List.of(redirect("a", "10.21.9.100", null, web, List.of(), true, null),
-                redirect("b", "10.21.9.101", null, web, ips("10.21.2.12"), true, null)));
+        apply(b, List.of(redirect("a", "10.21.9.100", null, List.of(), true, null),
+                redirect("b", "10.21.9.101", null, ips("10.21.2.12"), true, null)));
         assertEquals("""
                 pfctl -a hoststated/b -t b -T replace 10.21.2.12
                 pfctl -K 0.0.0.0/0 -K 10.21.2.11
@@ -170,7 +170,7 @@ class PfBackendTest {
         PfBackend b = backend(false);
         calls();
         List<L3Backend.Virtual> both = List.of(tcp("10.21.9.100", 80, null), tcp("fd21::9:100", 80, null));
-        apply(b, List.of(new L3Backend.Redirect("www", both, web, web, 8080, false, null)));
+        apply(b, List.of(new L3Backend.Redirect("www", both, web, 8080, false, null)));
         assertEquals("""
                 pfctl -a hoststated/www -t www -T replace 10.21.2.11 10.21.2.12
                 pfctl -a hoststated/www -f -
@@ -178,7 +178,7 @@ class PfBackendTest {
                 rdr-to <www> port 8080 round-robin
                 """, calls());
         List<InetAddress> mixed = ips("10.21.2.11", "fd21::2:11");
-        apply(b, List.of(new L3Backend.Redirect("www", both, mixed, mixed, 8080, false, null)));
+        apply(b, List.of(new L3Backend.Redirect("www", both, mixed, 8080, false, null)));
         String v6 = ip("fd21::2:11").getHostAddress();
         assertEquals("pfctl -a hoststated/www -t www -T replace 10.21.2.11 " + v6 + "\n"
                 + """
@@ -218,9 +218,9 @@ class PfBackendTest {
     void killsComeAfterTheRulesWithoutTheHost() throws Exception {
         pfctl.states("");
         PfBackend b = backend(false);
-        apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, null)));
+        apply(b, List.of(redirect("www", "10.21.9.100", null, web, false, null)));
         calls();
-        b.apply(List.of(redirect("www", "10.21.9.100", null, web, ips("10.21.2.11"), false, null)),
+        b.apply(List.of(redirect("www", "10.21.9.100", null, ips("10.21.2.11"), false, null)),
                 List.of(new L3Backend.StateKill("www", List.of(tcp("10.21.9.100", 80, null)), ip("10.21.2.12"), 8080,
                         "down")), System.nanoTime());
         assertTrue(b.awaitApplied(10_000));
@@ -255,12 +255,12 @@ class PfBackendTest {
         L3Backend.Virtual gone = udp("10.21.9.100", 53, null);
         L3Backend.Virtual old = udp("10.21.9.101", 53, null);
         L3Backend.Virtual kept = udp("10.21.9.102", 53, null);
-        apply(b, List.of(new L3Backend.Redirect("gone", List.of(gone), web, web, 5353, false, null),
-                new L3Backend.Redirect("moved", List.of(old, kept, tcp("10.21.9.101", 53, null)), web, web, 5353,
+        apply(b, List.of(new L3Backend.Redirect("gone", List.of(gone), web, 5353, false, null),
+                new L3Backend.Redirect("moved", List.of(old, kept, tcp("10.21.9.101", 53, null)), web, 5353,
                         false, null)));
         calls();
         b.apply(List.of(new L3Backend.Redirect("moved", List.of(udp("10.21.9.103", 53, null), kept,
-                        tcp("10.21.9.101", 53, null)), web, web, 5353, false, null)),
+                        tcp("10.21.9.101", 53, null)), web, 5353, false, null)),
                 List.of(L3Backend.StateKill.ofVirtual("gone", gone, web, 5353, "removed with its service"),
                         L3Backend.StateKill.ofVirtual("moved", old, web, 5353, "removed"),
                         L3Backend.StateKill.ofVirtual("moved", kept, web, 5353, "removed")),
@@ -288,7 +288,7 @@ class PfBackendTest {
         pfctl.anchors("  hoststated/www\n  hoststated/old\n");
         PfBackend b = backend(true);
         assertEquals("pfctl -s info\npfctl -a hoststated -s Anchors\n", calls());
-        apply(b, List.of(redirect("www", "fd21::100", null, ips("fd21::11"), ips("fd21::11"), false, null)));
+        apply(b, List.of(redirect("www", "fd21::100", null, ips("fd21::11"), false, null)));
         assertEquals("""
                 pfctl -a hoststated/www -t www -T replace fd21:0:0:0:0:0:0:11
                 pfctl -a hoststated/www -f -
@@ -304,10 +304,10 @@ class PfBackendTest {
     void aFailingPfctlIsRetriedUntilItWorks() throws Exception {
         PfBackend b = backend(false);
         calls();
-        apply(b, List.of(redirect("fail", "10.21.9.100", null, web, web, false, null)));
+        apply(b, List.of(redirect("fail", "10.21.9.100", null, web, false, null)));
         assertTrue(calls().startsWith("pfctl -a hoststated/fail -t fail -T replace"));
         assertTrue(String.valueOf(b.failure()).contains("Table does not exist"), b.failure());
-        apply(b, List.of(redirect("www", "10.21.9.100", null, web, web, false, null)));
+        apply(b, List.of(redirect("www", "10.21.9.100", null, web, false, null)));
         String next = calls();
         assertTrue(next.contains("pfctl -a hoststated/www -f -"), next);
         assertNull(b.failure(), "a write that works ends the failure");

@@ -27,9 +27,9 @@ final class Redirects {
         return out;
     }
 
-    static L3Backend.Redirect redirect(String service, String vip, String iface, List<InetAddress> pool,
-            List<InetAddress> up, boolean sticky, String tag) {
-        return new L3Backend.Redirect(service, List.of(tcp(vip, 80, iface)), pool, up, 8080, sticky, tag);
+    static L3Backend.Redirect redirect(String service, String vip, String iface, List<InetAddress> up,
+            boolean sticky, String tag) {
+        return new L3Backend.Redirect(service, List.of(tcp(vip, 80, iface)), up, 8080, sticky, tag);
     }
 
     static L3Backend.Virtual tcp(String vip, int port, String iface) {
