@@ -62,6 +62,7 @@ public final class Pfe extends Engine {
      * Null until the first backend is open; until it is over, the kernel keeps what a previous
      * run left (fail-static across restarts of pfe or of the daemon).
      */
+    private static final java.nio.file.Path PROC_SYS = java.nio.file.Path.of("/proc/sys");
     private L3Hold hold;
     /** Whether this pfe has written the rules yet: its first write cuts what a previous run's left. */
     private boolean written;
@@ -102,6 +103,9 @@ public final class Pfe extends Engine {
             hold.newGeneration();
         }
         openBackend(rc.config());
+        if (backend.name().equals("nftables")) {
+            Forwarding.off(rc.config(), PROC_SYS).forEach(log::warn);
+        }
         log.debug("configuration {} applied: {} tables, {} services, {} relays", rc.generation(),
                 state.tables.size(), state.services.size(), state.relays.size());
         scheduleL3();

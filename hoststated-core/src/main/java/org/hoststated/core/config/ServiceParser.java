@@ -35,7 +35,7 @@ final class ServiceParser {
             ctx.diag.error(s.pos, "service " + name + " has no table");
         }
         if (s.virtualHosts.isEmpty() && !broken.mayHaveBeen("virtual")) {
-            ctx.diag.error(s.pos, "service " + name + " has no virtual ip");
+            ctx.diag.error(s.pos, "service " + name + " has no virtual host");
         }
     }
 
@@ -131,8 +131,36 @@ final class ServiceParser {
             iface = ctx.name("interface", MAX_IFNAME);
         }
         for (InetAddress a : ctx.addresses(at, name, MAX_VIRTS)) {
+            String unserved = unserved(a);
+            if (unserved != null) {
+                ctx.diag.warning(at, "service " + s.name + ": virtual host " + name + " is " + unserved
+                        + ": no client's connection to it is redirected to a host");
+            }
             s.virtualHosts.add(new VirtualHost(name, a, protocol, port, iface));
         }
+    }
+
+    /**
+     * What {@code a} is when a DNAT rule for it can serve no client, or null: a loopback
+     * address (a local client's connection redirected to another machine keeps its loopback
+     * source, which the kernel drops, so it hangs; probe I of session 57), the unspecified
+     * address, a multicast or the broadcast address.
+     */
+    static String unserved(InetAddress a) {
+        if (a.isLoopbackAddress()) {
+            return "a loopback address";
+        }
+        if (a.isAnyLocalAddress()) {
+            return "the unspecified address";
+        }
+        if (a.isMulticastAddress()) {
+            return "a multicast address";
+        }
+        byte[] b = a.getAddress();
+        if (b.length == 4 && (b[0] & b[1] & b[2] & b[3]) == (byte) 0xff) {
+            return "the broadcast address";
+        }
+        return null;
     }
 
     /**

@@ -140,8 +140,9 @@ final class Validator {
             String backup = s.backup == null ? null : s.backup.resolved;
             if (table != null && backup != null
                     && byName.get(table).port() != byName.get(backup).port()) {
-                diag.error(s.pos, "service " + s.name
-                        + " uses two different ports for its table and backup table");
+                diag.error(s.pos, "service " + s.name + " uses two different ports for its table and backup table: "
+                        + table + " port " + byName.get(table).port() + ", " + backup + " port "
+                        + byName.get(backup).port());
             }
             if (table != null && table.equals(backup)) {
                 diag.warning(s.backup.pos, "service " + s.name + ": backup table " + table

@@ -47,8 +47,9 @@ class ConfigErrorTest {
                         + SERVICE, "test.conf:4: table web interval must be a multiple of the global interval"),
                 Arguments.of(TABLE + "table b {\n real port 81\n check icmp\n host 10.0.0.2\n}\n"
                         + SERVICE.replace(" table web\n", " table web\n backup table b\n"),
-                        "test.conf:11: service www uses two different ports for its table and backup table"),
-                Arguments.of(TABLE + "service www {\n table web\n}\n", "test.conf:6: service www has no virtual ip"),
+                        "test.conf:11: service www uses two different ports for its table and backup table:"
+                                + " web port 80, b port 81"),
+                Arguments.of(TABLE + "service www {\n table web\n}\n", "test.conf:6: service www has no virtual host"),
                 Arguments.of(TABLE + "service www {\n virtual host 192.0.2.1 port 80\n}\n",
                         "test.conf:6: service www has no table"),
                 Arguments.of(SERVICE, "test.conf:3: no such table: web"),
@@ -258,7 +259,7 @@ class ConfigErrorTest {
                 messages(TABLE + SERVICE + "relay r {\n protocol\n forward to 10.0.0.9 port 80\n}\n"),
                 "another line's error leaves the missing listener an error of its own");
         assertEquals(List.of("test.conf:7: syntax error: expected 'tcp', 'udp' or 'port', got '80'"),
-                messages(TABLE + SERVICE.replace("port 80", "80")), "not also: service www has no virtual ip");
+                messages(TABLE + SERVICE.replace("port 80", "80")), "not also: service www has no virtual host");
         assertEquals(List.of("test.conf:8: syntax error: expected table name, got end of line"),
                 messages(TABLE + SERVICE.replace("table web", "table")), "not also: service www has no table");
         assertEquals(List.of("test.conf:4: syntax error: expected host address, got end of line"),

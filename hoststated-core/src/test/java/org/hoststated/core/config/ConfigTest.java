@@ -288,6 +288,19 @@ class ConfigTest {
                 r.warnings().stream().map(Object::toString).toList());
     }
 
+    /** Addresses a redirect can serve no client on pass with a warning (probe I of session 57). */
+    @Test
+    void aVirtualHostNoClientCanReachThroughARedirectIsWarnedOf() {
+        for (String a : List.of("127.0.0.1", "127.0.0.2", "0.0.0.0", "224.0.0.5", "255.255.255.255")) {
+            LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("192.0.2.1", a));
+            assertTrue(r.ok(), r.errors().toString());
+            assertEquals(1, r.warnings().size(), a + ": " + r.warnings());
+            assertTrue(r.warnings().get(0).toString().endsWith(": no client's connection to it is redirected to a host"),
+                    r.warnings().toString());
+        }
+        assertEquals(List.of(), TestConfigs.parse(TABLE + SERVICE).warnings());
+    }
+
     @Test
     void virtualIpIsASynonymWithAWarning() {
         LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("virtual host", "virtual ip"));

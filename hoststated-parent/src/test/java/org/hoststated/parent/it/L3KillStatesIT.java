@@ -76,7 +76,7 @@ class L3KillStatesIT {
         long moved = killing.first("10.21.2.11", down) - down;
         assertTrue(killing.first("reset", down) > 0, "the cut flow was reset by .11, not left hanging");
         l3.daemon.daemon.awaitLogged("the kill logged", WAIT,
-                () -> l3.daemon.daemon.logText().contains("service killing: host 10.21.2.12 down, 1 states killed"));
+                () -> l3.daemon.daemon.logText().contains("service killing: host 10.21.2.12 down, 1 state killed"));
 
         // The control case: given the same time and a second more, the other client is still on .12.
         long deadline = down + moved + 1000;

@@ -22,13 +22,21 @@ final class ConntrackStates implements NftBackend.StateKiller {
         List<ConntrackEntry> all = conntrack.list(e -> kills.stream().anyMatch(k -> belongs(e, k)), stopping);
         int[] killed = new int[kills.size()];
         for (int i = 0; i < kills.size(); i++) {
-            List<ConntrackEntry> mine = new ArrayList<>();
+            L3Backend.StateKill k = kills.get(i);
+            // A kill of every state counts the connections it cut: the entries of closed ones
+            // (a burst of short connections leaves dozens in TIME_WAIT) go uncounted, or "51
+            // states killed" was logged with no connection open (probe I of session 57).
+            List<ConntrackEntry> counted = new ArrayList<>();
+            List<ConntrackEntry> uncounted = new ArrayList<>();
             for (ConntrackEntry e : all) {
-                if (belongs(e, kills.get(i))) {
-                    mine.add(e);
+                if (belongs(e, k)) {
+                    (k.closedOnly() || !e.closedOrUnanswered() ? counted : uncounted).add(e);
                 }
             }
-            killed[i] = mine.isEmpty() ? 0 : conntrack.delete(mine, stopping);
+            killed[i] = counted.isEmpty() ? 0 : conntrack.delete(counted, stopping);
+            if (!uncounted.isEmpty()) {
+                conntrack.delete(uncounted, stopping);
+            }
         }
         return killed;
     }

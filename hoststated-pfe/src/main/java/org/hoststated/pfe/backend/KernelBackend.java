@@ -38,7 +38,9 @@ abstract class KernelBackend implements L3Backend {
      * writer thread only. Ends with an {@link L3Exception} at its next step once
      * {@link #stopping}.
      *
-     * @return per kill, in order, how many states (connection tracking entries) were removed
+     * @return per kill, in order, how many states (connection tracking entries) were removed; for a
+     *         kill of every state, those of closed or unanswered connections removed with them
+     *         are not counted
      */
     abstract int[] killStates(List<StateKill> kills) throws L3Exception;
 
@@ -86,7 +88,10 @@ abstract class KernelBackend implements L3Backend {
         }
         for (int i = 0; i < kills.size(); i++) {
             StateKill k = kills.get(i);
-            String cut = k.closedOnly() ? "states of closed or unanswered connections removed" : "states killed";
+            String cut = k.closedOnly()
+                    ? killed[i] == 1 ? "state of a closed or unanswered connection removed"
+                            : "states of closed or unanswered connections removed"
+                    : killed[i] == 1 ? "state killed" : "states killed";
             if (killed[i] > 0 && !stopping) {
                 log.info("service {}: {}, {} {}", k.service(), k.what(), killed[i], cut);
             } else if (killed[i] > 0 || !k.closedOnly()) {
