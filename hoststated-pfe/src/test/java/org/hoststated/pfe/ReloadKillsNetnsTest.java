@@ -98,15 +98,21 @@ class ReloadKillsNetnsTest {
             """;
     private static final List<String> LAST_VIPS = List.of("10.21.9.110", "10.21.9.111");
 
+    /** Generation 1 of {@code text}, both hosts of table dns up. */
+    private static PfeState bothUp(String text) {
+        PfeState s = PfeState.build(1, PfeFixtures.config(text), null);
+        report(s, host(s, "dns", "10.21.2.11"), HostState.UP);
+        report(s, host(s, "dns", "10.21.2.12"), HostState.UP);
+        return s;
+    }
+
     private static CommandRunner.Result sh(String command) throws Exception {
         return Netns.sh(command);
     }
 
     @Test
     void aReloadCutsTheUdpFlowsOfARemovedServiceAndOfAMovedVirtualHostOnly() throws Exception {
-        PfeState before = PfeState.build(1, PfeFixtures.config(BEFORE), null);
-        report(before, host(before, "dns", "10.21.2.11"), HostState.UP);
-        report(before, host(before, "dns", "10.21.2.12"), HostState.UP);
+        PfeState before = bothUp(BEFORE);
         List<DatagramSocket> open = new ArrayList<>();
         NftBackend backend = echoesAndBackend("hskreload", false, open);
         try {
@@ -172,9 +178,7 @@ class ReloadKillsNetnsTest {
      */
     @Test
     void aNewPfeCutsWhatAPreviousRunLeftOnAFailedHost() throws Exception {
-        PfeState first = PfeState.build(1, PfeFixtures.config(RESTART), null);
-        report(first, host(first, "dns", "10.21.2.11"), HostState.UP);
-        report(first, host(first, "dns", "10.21.2.12"), HostState.UP);
+        PfeState first = bothUp(RESTART);
         List<DatagramSocket> open = new ArrayList<>();
         NftBackend previous = echoesAndBackend("hskrestart", true, open);
         NftBackend next = null;
@@ -261,9 +265,7 @@ class ReloadKillsNetnsTest {
      * {@code keep}): {@link StateKills#removed}, then {@link ReplacedBackend#close}.
      */
     private LastServiceRemoved removeTheLastService(boolean keep, String table) throws Exception {
-        PfeState before = PfeState.build(1, PfeFixtures.config(LAST), null);
-        report(before, host(before, "dns", "10.21.2.11"), HostState.UP);
-        report(before, host(before, "dns", "10.21.2.12"), HostState.UP);
+        PfeState before = bothUp(LAST);
         List<DatagramSocket> open = new ArrayList<>();
         // The system's own NAT (a gateway's masquerade to its uplink), which keeps connection
         // tracking and NAT running in the namespace once the daemon's table is gone. Without a
