@@ -1,5 +1,6 @@
 package org.hoststated.pfe;
 
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -41,9 +42,10 @@ final class StateKills {
     }
 
     /**
-     * The flows to cut at pfe's first write to the kernel ({@code redirects}): per virtual host
-     * of each enabled service, every flow some rule sent to a host but those {@code redirects}
-     * send it to, the disabled hosts (draining) and the hosts not checked yet. pfe cannot know
+     * The flows to cut at pfe's first write to the kernel: per virtual host of each enabled
+     * service, every flow some rule sent to a host but those the rules written send it to
+     * ({@link L3Backend.StateKill#outside} adds them), the disabled hosts (draining) and the
+     * hosts not checked yet. pfe cannot know
      * where a previous run's rules sent flows (the daemon's, kept or left by a kill, or a pfe
      * that died; a reload meanwhile may have removed hosts): as it would have cut them when a
      * host went down, had it seen that, so now. All of them with {@code kill states}, else those
@@ -83,7 +85,7 @@ final class StateKills {
         }
         for (HostEntry h : s.backup.hosts) {
             out.add(new L3Backend.StateKill(s.config.name(), PfeState.virtuals(s), List.of(h.config.address()),
-                    s.main.config.port(), "host " + io.netty.util.NetUtil.toAddressString(h.config.address())
+                    s.main.config.port(), "host " + NetUtil.toAddressString(h.config.address())
                             + " of backup table " + s.backup.config.name() + ", main table up again"));
         }
         return out;
