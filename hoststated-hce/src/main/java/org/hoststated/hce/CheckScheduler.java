@@ -112,6 +112,7 @@ public final class CheckScheduler {
     private ScheduledFuture<?> timer;
     private boolean launchPending;
     private boolean closed;
+    private boolean started;
     /** Descriptors ran out: no check starts until one in flight finishes and frees one. */
     private boolean held;
     private int inFlight;
@@ -252,8 +253,15 @@ public final class CheckScheduler {
         heldVerdicts.release();
     }
 
-    /** Starts the first round now and the next ones every global interval. */
+    /**
+     * Starts the first round now and the next ones every global interval; once only, and never
+     * after {@link #close}.
+     */
     public void start() {
+        if (started || closed) {
+            return;
+        }
+        started = true;
         round();
     }
 

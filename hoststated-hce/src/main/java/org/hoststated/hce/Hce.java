@@ -34,6 +34,8 @@ public final class Hce extends Engine {
      * answering) it reports them from unknown, as an hce without a pfe to ask would.
      */
     private static final long KEPT_STATE_WAIT_MS = 10_000;
+    /** How long a configuration's first round waits for pfe to say what is disabled. */
+    private static final long FIRST_ROUND_WAIT_MS = 2_000;
 
     private final boolean debugRun;
     private CheckScheduler scheduler;
@@ -99,11 +101,13 @@ public final class Hce extends Engine {
         }
         scheduler = next;
         scripts = broker;
-        scheduler.start();
         // What pfe disabled: adopt kept it by name, pfe says how it applies to this generation;
         // and at start, a table that went with its service's disable keyword, which the
         // configuration alone does not say (pfe's rule: unless a relay or enabled service uses it).
+        // The first round waits for that answer (keptStatesEnd), for a moment at most: started
+        // at once, it checked each disabled host once (probe H of session 57).
         sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
+        loop().schedule(next::start, FIRST_ROUND_WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
     /** {@code log updates|all}; a daemon run with {@code -d} logs at least the updates. */
@@ -181,6 +185,9 @@ public final class Hce extends Engine {
     private void keptStatesEnd(int generation) {
         if (scheduler != null) {
             scheduler.keptStatesEnd(generation);
+            if (generation == scheduler.generation()) {
+                scheduler.start(); // pfe has said what is disabled: the first round may run
+            }
         }
     }
 

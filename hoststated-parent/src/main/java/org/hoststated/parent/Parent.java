@@ -24,6 +24,7 @@ import org.hoststated.core.msg.CtlRelay;
 import org.hoststated.core.msg.Demote;
 import org.hoststated.core.msg.Empty;
 import org.hoststated.core.msg.Flag;
+import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.Messages;
@@ -68,6 +69,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     static final Duration DRAIN_GRACE = Duration.ofSeconds(10);
 
     private final ConfigSource source;
+    private final MonitorHostStates monitorHostStates = new MonitorHostStates();
     private final boolean foreground;
     private final EventLoopGroup group;
     private final EventLoop loop;
@@ -329,7 +331,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 return Result.HANDLED;
             }
             if (m.type().allowed(ProcId.PARENT, ProcId.CONTROL)) {
-                toMonitors(m);
+                if (m.type() != MessageType.HOST_STATUS || monitorHostStates.isNews(m.payload(HostStatus.class))) {
+                    toMonitors(m);
+                }
                 return Result.HANDLED;
             }
         }

@@ -213,19 +213,25 @@ public final class Pfe extends Engine {
         }
         // Logged first: the check engine's line about the host's next check can follow at once.
         log.info("{} by control client {}{}", o.done(), m.peerId(), o.also());
-        notifyPeers(o.notices());
+        notifyPeers(o.notices(), true);
         scheduleL3();
         sendDisabledSet();
         reply(m, MessageType.CTL_OK, Empty.INSTANCE);
     }
 
-    private void notifyPeers(List<ControlCommands.Notice> notices) {
+    /**
+     * Tells the engines, and with {@code news} the monitors (through the parent), what the
+     * operator changed.
+     */
+    private void notifyPeers(List<ControlCommands.Notice> notices, boolean news) {
         for (ControlCommands.Notice n : notices) {
             if (n.type().allowed(ProcId.PFE, ProcId.HCE)) {
                 sendPeer(ProcId.HCE, n.type(), n.id());
             }
             sendPeer(ProcId.RELAY, n.type(), n.id());
-            parent().send(n.type(), n.id());
+            if (news) {
+                parent().send(n.type(), n.id());
+            }
         }
     }
 
@@ -246,7 +252,8 @@ public final class Pfe extends Engine {
         if (!notices.isEmpty()) {
             log.info("what hoststatectl changed before pfe restarted is changed again ({} notice{} to the engines)",
                     notices.size(), notices.size() == 1 ? "" : "s");
-            notifyPeers(notices);
+            // Not news to the monitors, which saw each change when the operator made it.
+            notifyPeers(notices, false);
             scheduleL3();
         }
         sendDisabledSet();

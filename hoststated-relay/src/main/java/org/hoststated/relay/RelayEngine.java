@@ -817,6 +817,11 @@ public final class RelayEngine extends Engine {
 
     @Override
     protected void peerConnected(ProcId peer) {
+        if (peer == ProcId.PFE) {
+            // A restarted pfe has no counts: the next refresh sends every relay's, not only
+            // those that changed (an idle relay's vanished from show relays, probe H of session 57).
+            statsSent.clear();
+        }
         if (peer == ProcId.PFE && applied > 0) {
             sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(applied));
         }
