@@ -327,6 +327,10 @@ final class Reloader {
         if (superseded != null) {
             superseded.timeout.cancel(false);
             pending.waiting.addAll(superseded.waiting);
+            // Said, or nothing ever told what became of it (probe H of session 57): its
+            // requesters are answered by how this one ends.
+            log.info("configuration {} is replaced by configuration {} before every engine ran it",
+                    superseded.generation, gen);
         }
         pending.waiting.addAll(requesters);
         pending.timeout = loop.schedule(this::unconfirmed, timeoutMs, TimeUnit.MILLISECONDS);
