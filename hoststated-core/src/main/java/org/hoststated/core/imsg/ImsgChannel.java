@@ -202,11 +202,12 @@ public final class ImsgChannel {
             // Without Netty's "recvAddress(..) failed with error(-104): ". Once per channel:
             // each write queued behind the failure fails too ("Broken pipe", a closed channel),
             // and an engine's crash under a large configuration logged thousands of lines
-            // (probe T). A reset is a killed peer, which the close that follows reports ("lost
-            // child", "parent closed the channel"): said before it, it read as a second fault.
+            // (probe T). A reset or a broken pipe is a peer that died or closed, which the close
+            // that follows reports ("lost child", "parent closed the channel"): said before it,
+            // it read as a second fault.
             boolean first = !warned;
             warned = true;
-            if (first && !isReset(cause)) {
+            if (first && !peerGone(cause)) {
                 log.warn("channel to {}: {}", ic.remote.title(), SystemError.text(cause));
             } else {
                 log.debug("channel to {}: {}", ic.remote.title(), SystemError.text(cause));
@@ -214,8 +215,9 @@ public final class ImsgChannel {
             ctx.close();
         }
 
-        private static boolean isReset(Throwable cause) {
-            return cause instanceof Errors.NativeIoException e && e.expectedErr() == Errors.ERRNO_ECONNRESET_NEGATIVE;
+        private static boolean peerGone(Throwable cause) {
+            return cause instanceof Errors.NativeIoException e && (e.expectedErr() == Errors.ERRNO_ECONNRESET_NEGATIVE
+                    || e.expectedErr() == Errors.ERRNO_EPIPE_NEGATIVE);
         }
     }
 }
