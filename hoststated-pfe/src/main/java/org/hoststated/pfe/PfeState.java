@@ -387,16 +387,18 @@ final class PfeState {
         List<L3Backend.Redirect> out = new ArrayList<>();
         for (ServiceEntry s : services) {
             TableEntry active = s.activeTable();
+            List<InetAddress> pool = new ArrayList<>();
             List<InetAddress> up = new ArrayList<>();
             if (active != null) {
                 for (HostEntry h : active.hosts) {
+                    pool.add(h.config.address());
                     if (h.state == HostState.UP && !h.disabled) {
                         up.add(h.config.address());
                     }
                 }
             }
             out.add(new L3Backend.Redirect(s.config.name(), virtuals(s), up, s.main.config.port(),
-                    s.config.stickyAddress(), s.config.tag()));
+                    s.config.stickyAddress(), s.config.tag(), pool));
         }
         return out;
     }

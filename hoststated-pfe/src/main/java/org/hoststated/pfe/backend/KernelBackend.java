@@ -61,7 +61,7 @@ abstract class KernelBackend implements L3Backend {
         int[] killed;
         try {
             killed = killStates(kills);
-        } catch (L3Exception | RuntimeException e) {
+        } catch (L3Exception | RuntimeException | OutOfMemoryError e) {
             if (stopping) {
                 notKilled(kills);
                 return;

@@ -178,7 +178,7 @@ final class KernelWriter<T> implements AutoCloseable {
             if (verifier.intact()) {
                 return true;
             }
-        } catch (L3Exception | RuntimeException e) {
+        } catch (L3Exception | RuntimeException | OutOfMemoryError e) {
             log.debug("{}: cannot read the rules back: {}", what, e.getMessage());
             return true;
         }
@@ -194,8 +194,11 @@ final class KernelWriter<T> implements AutoCloseable {
             }
             log.debug("{}: rules applied {} ms after the change", what, (System.nanoTime() - since) / 1_000_000);
             return true;
-        } catch (L3Exception | RuntimeException e) {
-            String why = e.getMessage();
+        } catch (L3Exception | RuntimeException | OutOfMemoryError e) {
+            // Out of memory too: uncaught, it ended this thread, and pfe went on without ever
+            // writing the rules again (probe J of session 57, a rule text too large for the heap).
+            String why = e instanceof OutOfMemoryError ? "out of memory for the rules (" + e.getMessage() + ")"
+                    : String.valueOf(e.getMessage());
             if (!why.equals(lastFailure)) {
                 log.error("{}: cannot apply rules, retrying every second: {}", what, why);
             } else {

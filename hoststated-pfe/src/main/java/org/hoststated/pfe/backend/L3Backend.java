@@ -81,12 +81,21 @@ public interface L3Backend extends AutoCloseable {
      * @param service the service's name
      * @param hosts the hosts of the active table that are up, in configuration order
      * @param tag pf tag (a packet mark with nftables), or null
+     * @param pool every host of the active table, up or not: a large table's sticky slots are
+     *        dealt to them ({@code NftScript.stickySlots})
      */
     record Redirect(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, boolean sticky,
-                    String tag) {
+                    String tag, List<InetAddress> pool) {
         public Redirect {
             virtuals = List.copyOf(virtuals);
             hosts = List.copyOf(hosts);
+            pool = List.copyOf(pool);
+        }
+
+        /** A redirect whose pool is its hosts up. */
+        public Redirect(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, boolean sticky,
+                        String tag) {
+            this(service, virtuals, hosts, realPort, sticky, tag, hosts);
         }
     }
 

@@ -4,7 +4,11 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.CRC32;
 
 /**
@@ -16,11 +20,9 @@ import java.util.zip.CRC32;
  * service with hosts up, one DNAT rule in a nat
  * prerouting chain picks a host from an anonymous map: {@code numgen inc} over the up hosts
  * (round robin, as pf's rdr pools) or, with {@code sticky-address}, {@code jhash} of the client
- * address over a fixed set of slots, each slot held by the up host that ranks first for it
- * (rendezvous hashing of the slot number and the host's address): a host failing moves only its
- * own clients, and coming back takes back only those (as pf drops only the source nodes of a dead
- * host); a host added by a reload takes its share from every host and moves no other client; the
- * order of the {@code host} lines does not matter. A {@code tag} sets
+ * address over a fixed set of slots ({@link #stickySlots}): a host failing moves only its own
+ * clients, and coming back takes back only those (as pf drops only the source nodes of a dead
+ * host); the order of the {@code host} lines does not matter. A {@code tag} sets
  * a packet and conntrack mark in a filter chain at mangle priority, for the operator's own
  * rules (and, for the local connections the output chain redirects, in a route chain on the
  * output hook). Addresses of the other family than the virtual address are left out. The rules of
@@ -37,11 +39,16 @@ import java.util.zip.CRC32;
  * redirected, where pf keeps its states.
  */
 final class NftScript {
-    /**
-     * Sticky slots per virtual host, for up to {@value #STICKY_SLOTS} / 8 hosts of its family
-     * (more slots for a larger table): each up host gets its share within a few per cent.
-     */
+    /** Sticky slots per virtual host of a table of up to {@value #RENDEZVOUS_HOSTS} hosts. */
     static final int STICKY_SLOTS = 1024;
+    /**
+     * The largest table whose sticky slots are all held by rendezvous: beyond it, 8 slots a
+     * host made a rule text that pfe's heap and nft's parsing could not take for tens of
+     * services (probe J of session 57: 34 services on 1,000 hosts, out of memory).
+     */
+    static final int RENDEZVOUS_HOSTS = 128;
+    /** A large table's slots: at least this many, one or more a host. */
+    static final int MIN_DEALT_SLOTS = 64;
 
     /**
      * The last rule of the prerouting chain: holds connection tracking, and with it the
@@ -128,7 +135,7 @@ final class NftScript {
         List<InetAddress> slots;
         String pick;
         if (r.sticky()) {
-            slots = stickySlots(up);
+            slots = stickySlots(family(r.pool(), v6), up);
             pick = String.format("jhash %s saddr mod %d seed 0x%08x", fam, slots.size(), seed(r.service()));
         } else {
             slots = up;
@@ -142,30 +149,55 @@ final class NftScript {
     }
 
     /**
-     * The host of each sticky slot: the up host that ranks first for the slot. A slot's ranking
-     * depends only on the slot and the addresses, never on which other hosts are up or on their
-     * order, so a change of the up set moves only the slots of the hosts that left or came.
+     * The host of each sticky slot. A table of up to {@value #RENDEZVOUS_HOSTS} hosts has
+     * {@value #STICKY_SLOTS} slots, each held by the up host that ranks first for it
+     * (rendezvous hashing of the slot number and the host's address): a slot's ranking depends
+     * only on the slot and the addresses, never on which other hosts are up or on their order,
+     * so a change of the up set moves only the slots of the hosts that left or came, and a host
+     * added by a reload takes only its share; shares are even within a few per cent. A larger
+     * table's slots are dealt to its hosts ({@code pool}, up or not) in address order, evenly,
+     * and a slot of a host that is not up goes to the up host that ranks first for it: failures
+     * and returns still move only their own clients, but a host added or removed by a reload
+     * moves most. Until session 57 the slots of all hosts not up were dealt again in turn, so a
+     * second failure moved clients between hosts that stayed up (probe I).
      */
-    static List<InetAddress> stickySlots(List<InetAddress> up) {
-        int count = Math.max(STICKY_SLOTS, Integer.highestOneBit(8 * up.size() - 1) << 1);
+    static List<InetAddress> stickySlots(List<InetAddress> pool, List<InetAddress> up) {
         long[] keys = new long[up.size()];
         for (int h = 0; h < keys.length; h++) {
             keys[h] = addressKey(up.get(h));
         }
+        List<InetAddress> members = new ArrayList<>(pool.containsAll(up) ? pool : up);
+        if (members.size() <= RENDEZVOUS_HOSTS) {
+            List<InetAddress> slots = new ArrayList<>(STICKY_SLOTS);
+            for (int i = 0; i < STICKY_SLOTS; i++) {
+                slots.add(up.get(first(i, keys)));
+            }
+            return slots;
+        }
+        members.sort(Comparator.comparing(InetAddress::getAddress, Arrays::compareUnsigned));
+        int n = members.size();
+        int count = n * ((MIN_DEALT_SLOTS + n - 1) / n);
+        Set<InetAddress> isUp = new HashSet<>(up);
         List<InetAddress> slots = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            int best = 0;
-            long bestRank = rank(i, keys[0]);
-            for (int h = 1; h < keys.length; h++) {
-                long r = rank(i, keys[h]);
-                if (r > bestRank) {
-                    best = h;
-                    bestRank = r;
-                }
-            }
-            slots.add(up.get(best));
+            InetAddress h = members.get(i % n);
+            slots.add(isUp.contains(h) ? h : up.get(first(i, keys)));
         }
         return slots;
+    }
+
+    /** The index of the host whose key ranks first for {@code slot}. */
+    private static int first(int slot, long[] keys) {
+        int best = 0;
+        long bestRank = rank(slot, keys[0]);
+        for (int h = 1; h < keys.length; h++) {
+            long r = rank(slot, keys[h]);
+            if (r > bestRank) {
+                best = h;
+                bestRank = r;
+            }
+        }
+        return best;
     }
 
     /** FNV-1a of the address's bytes: the same for a host in every run and on every machine. */

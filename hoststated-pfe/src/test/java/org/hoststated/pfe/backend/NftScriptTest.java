@@ -111,7 +111,8 @@ class NftScriptTest {
                 ips("10.21.2.11", "10.21.2.12"), true, null)));
         assertTrue(script.contains("dnat ip to jhash ip saddr mod 1024 seed 0x"), script);
         assertTrue(script.contains(" }:8080 comment \"s_x\""), script);
-        assertEquals(2048, NftScript.stickySlots(hosts(200)).size(), "8 slots a host and more for a large table");
+        assertEquals(1024, NftScript.stickySlots(hosts(128), hosts(128)).size());
+        assertEquals(129, NftScript.stickySlots(hosts(129), hosts(129)).size(), "a large table: one slot a host");
     }
 
     /**
@@ -122,9 +123,9 @@ class NftScriptTest {
     @Test
     void aFailedHostMovesOnlyItsOwnStickyClients() {
         List<InetAddress> four = hosts(4);
-        List<InetAddress> all = NftScript.stickySlots(four);
-        List<InetAddress> firstDown = NftScript.stickySlots(four.subList(1, 4));
-        List<InetAddress> twoDown = NftScript.stickySlots(four.subList(1, 3));
+        List<InetAddress> all = NftScript.stickySlots(four, four);
+        List<InetAddress> firstDown = NftScript.stickySlots(four, four.subList(1, 4));
+        List<InetAddress> twoDown = NftScript.stickySlots(four, four.subList(1, 3));
         for (int i = 0; i < all.size(); i++) {
             if (!all.get(i).equals(four.get(0))) {
                 assertEquals(all.get(i), firstDown.get(i), "slot " + i + " after one failure");
@@ -146,10 +147,10 @@ class NftScriptTest {
     @Test
     void anAddedHostTakesOnlyItsShareAndTheOrderDoesNotMatter() {
         List<InetAddress> three = hosts(3);
-        List<InetAddress> before = NftScript.stickySlots(three);
+        List<InetAddress> before = NftScript.stickySlots(three, three);
         List<InetAddress> four = new ArrayList<>(three);
         four.add(0, ip("10.21.2.99"));
-        List<InetAddress> after = NftScript.stickySlots(four);
+        List<InetAddress> after = NftScript.stickySlots(four, four);
         int moved = 0;
         for (int i = 0; i < before.size(); i++) {
             if (!before.get(i).equals(after.get(i))) {
@@ -160,7 +161,35 @@ class NftScriptTest {
         assertTrue(moved > 1024 / 4 * 0.85 && moved < 1024 / 4 * 1.15, "moved " + moved);
         List<InetAddress> reversed = new ArrayList<>(three);
         java.util.Collections.reverse(reversed);
-        assertEquals(before, NftScript.stickySlots(reversed));
+        assertEquals(before, NftScript.stickySlots(reversed, reversed));
+    }
+
+    /**
+     * A large table's slots are one a host, dealt in address order: a failure, a second one and
+     * a return move only their own clients, and the order of the host lines does not matter.
+     */
+    @Test
+    void aLargeTablesSlotsMoveOnlyWithTheirHosts() {
+        List<InetAddress> pool = hosts(300);
+        List<InetAddress> all = NftScript.stickySlots(pool, pool);
+        assertEquals(300, all.size());
+        assertEquals(300, new java.util.HashSet<>(all).size(), "one slot a host");
+        List<InetAddress> up = new ArrayList<>(pool);
+        up.remove(pool.get(7));
+        List<InetAddress> oneDown = NftScript.stickySlots(pool, up);
+        up.remove(pool.get(200));
+        List<InetAddress> twoDown = NftScript.stickySlots(pool, up);
+        for (int i = 0; i < all.size(); i++) {
+            if (!all.get(i).equals(pool.get(7))) {
+                assertEquals(all.get(i), oneDown.get(i), "slot " + i + " after one failure");
+            }
+            if (!oneDown.get(i).equals(pool.get(200))) {
+                assertEquals(oneDown.get(i), twoDown.get(i), "slot " + i + " after a second failure");
+            }
+        }
+        List<InetAddress> reversed = new ArrayList<>(pool);
+        java.util.Collections.reverse(reversed);
+        assertEquals(all, NftScript.stickySlots(reversed, reversed));
     }
 
     private static List<InetAddress> hosts(int n) {
