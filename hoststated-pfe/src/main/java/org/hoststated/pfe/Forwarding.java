@@ -42,8 +42,10 @@ final class Forwarding {
         for (String key : v4 && v6 ? List.of(IPV4, IPV6) : v4 ? List.of(IPV4) : v6 ? List.of(IPV6) : List.<String>of()) {
             if ("0".equals(read(procSys.resolve(key)))) {
                 String name = key.replace('/', '.');
-                out.add(name + " is 0: this machine forwards no packet, so connections from other machines to the"
-                        + " services' virtual hosts reach no host (sysctl -w " + name + "=1)");
+                String family = key.equals(IPV4) ? "IPv4" : "IPv6";
+                out.add(name + " is 0: this machine forwards no " + family + " packet, so connections from other"
+                        + " machines to the services' " + family + " virtual hosts reach no host (sysctl -w " + name
+                        + "=1)");
             }
         }
         return out;

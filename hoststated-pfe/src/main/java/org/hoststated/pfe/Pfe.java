@@ -1,9 +1,7 @@
 package org.hoststated.pfe;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.config.Config;
 import org.hoststated.core.config.Globals;
@@ -66,8 +64,7 @@ public final class Pfe extends Engine {
     private L3Hold hold;
     /** Whether this pfe has written the rules yet: its first write cuts what a previous run's left. */
     private boolean written;
-    /** The table whose hosts each service's rules sent to at the last write, by service name. */
-    private Map<String, String> activeTables = new HashMap<>();
+    private final ServingTables servingTables = new ServingTables();
     /** The relay engine asks for the host states of the generation it runs. */
     private final StateRequest relayRequest = new StateRequest(() -> sendStates(ProcId.RELAY));
     /** hce asks what is enabled in the generation it runs, and what pfe kept of each host. */
@@ -137,6 +134,9 @@ public final class Pfe extends Engine {
             rulesetEvents.clear();
         }
         backend = L3Backends.open(config);
+        // A new backend's first write cuts what rules it did not write left behind: those a
+        // reload to relays only kept (l3 keep rules) while hosts failed (probe J of session 57).
+        written = false;
         boolean previousRules = backend.start();
         log.debug("layer-3 backend {}", backend.name());
         if (hold == null) {
@@ -462,15 +462,7 @@ public final class Pfe extends Engine {
             written = true;
             pendingKills.addAll(StateKills.leftBehind(state));
         }
-        Map<String, String> active = new HashMap<>();
-        for (ServiceEntry s : state.services) {
-            TableEntry t = s.activeTable();
-            active.put(s.config.name(), t == null ? null : t.config.name());
-            if (t == s.main && s.backup != null && s.backup.config.name().equals(activeTables.get(s.config.name()))) {
-                pendingKills.addAll(StateKills.handedBack(s));
-            }
-        }
-        activeTables = active;
+        pendingKills.addAll(servingTables.handBacks(state));
         List<L3Backend.Redirect> redirects = state.redirects();
         backend.apply(redirects, StateKills.stillGone(pendingKills, redirects), l3ChangedAt);
         pendingKills.clear();

@@ -31,8 +31,8 @@ class ForwardingTest {
     void eachFamilyNotForwardedIsWarnedOf(@TempDir Path sys) throws IOException {
         write(sys, "net/ipv4/ip_forward", "0\n");
         write(sys, "net/ipv6/conf/all/forwarding", "1\n");
-        assertEquals(List.of("net.ipv4.ip_forward is 0: this machine forwards no packet, so connections from other"
-                + " machines to the services' virtual hosts reach no host (sysctl -w net.ipv4.ip_forward=1)"),
+        assertEquals(List.of("net.ipv4.ip_forward is 0: this machine forwards no IPv4 packet, so connections from"
+                + " other machines to the services' IPv4 virtual hosts reach no host (sysctl -w net.ipv4.ip_forward=1)"),
                 Forwarding.off(DUAL, sys));
         write(sys, "net/ipv6/conf/all/forwarding", "0\n");
         assertEquals(2, Forwarding.off(DUAL, sys).size());

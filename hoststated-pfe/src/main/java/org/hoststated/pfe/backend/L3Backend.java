@@ -81,8 +81,8 @@ public interface L3Backend extends AutoCloseable {
      * @param service the service's name
      * @param hosts the hosts of the active table that are up, in configuration order
      * @param tag pf tag (a packet mark with nftables), or null
-     * @param pool every host of the active table, up or not: a large table's sticky slots are
-     *        dealt to them ({@code NftScript.stickySlots})
+     * @param pool every host of the active table, up or not: the sticky slots are dealt to them
+     *        ({@code NftScript.stickySlots})
      */
     record Redirect(String service, List<Virtual> virtuals, List<InetAddress> hosts, int realPort, boolean sticky,
                     String tag, List<InetAddress> pool) {

@@ -20,9 +20,10 @@ import java.util.zip.CRC32;
  * service with hosts up, one DNAT rule in a nat
  * prerouting chain picks a host from an anonymous map: {@code numgen inc} over the up hosts
  * (round robin, as pf's rdr pools) or, with {@code sticky-address}, {@code jhash} of the client
- * address over a fixed set of slots ({@link #stickySlots}): a host failing moves only its own
- * clients, and coming back takes back only those (as pf drops only the source nodes of a dead
- * host); the order of the {@code host} lines does not matter. A {@code tag} sets
+ * address over a fixed set of slots dealt to the table's hosts ({@link #stickySlots}): a host
+ * failing moves only its own clients, and coming back takes back only those (as pf drops only
+ * the source nodes of a dead host); the order of the {@code host} lines does not matter. A
+ * {@code tag} sets
  * a packet and conntrack mark in a filter chain at mangle priority, for the operator's own
  * rules (and, for the local connections the output chain redirects, in a route chain on the
  * output hook). Addresses of the other family than the virtual address are left out. The rules of
@@ -39,16 +40,8 @@ import java.util.zip.CRC32;
  * redirected, where pf keeps its states.
  */
 final class NftScript {
-    /** Sticky slots per virtual host of a table of up to {@value #RENDEZVOUS_HOSTS} hosts. */
-    static final int STICKY_SLOTS = 1024;
-    /**
-     * The largest table whose sticky slots are all held by rendezvous: beyond it, 8 slots a
-     * host made a rule text that pfe's heap and nft's parsing could not take for tens of
-     * services (probe J of session 57: 34 services on 1,000 hosts, out of memory).
-     */
-    static final int RENDEZVOUS_HOSTS = 128;
-    /** A large table's slots: at least this many, one or more a host. */
-    static final int MIN_DEALT_SLOTS = 64;
+    /** Sticky slots per virtual host: at least this many, the same number for each host. */
+    static final int MIN_STICKY_SLOTS = 64;
 
     /**
      * The last rule of the prerouting chain: holds connection tracking, and with it the
@@ -149,17 +142,17 @@ final class NftScript {
     }
 
     /**
-     * The host of each sticky slot. A table of up to {@value #RENDEZVOUS_HOSTS} hosts has
-     * {@value #STICKY_SLOTS} slots, each held by the up host that ranks first for it
-     * (rendezvous hashing of the slot number and the host's address): a slot's ranking depends
-     * only on the slot and the addresses, never on which other hosts are up or on their order,
-     * so a change of the up set moves only the slots of the hosts that left or came, and a host
-     * added by a reload takes only its share; shares are even within a few per cent. A larger
-     * table's slots are dealt to its hosts ({@code pool}, up or not) in address order, evenly,
-     * and a slot of a host that is not up goes to the up host that ranks first for it: failures
-     * and returns still move only their own clients, but a host added or removed by a reload
-     * moves most. Until session 57 the slots of all hosts not up were dealt again in turn, so a
-     * second failure moved clients between hosts that stayed up (probe I).
+     * The host of each sticky slot: the slots are dealt to the table's hosts ({@code pool}, up
+     * or not) in address order, evenly, and a slot of a host that is not up goes to the up host
+     * that ranks first for it (rendezvous hashing of the slot number and the host's address, a
+     * ranking that does not depend on which other hosts are up). So a failure moves only the
+     * failed host's clients and its return takes back only those, whatever else is down, and
+     * the order of the host lines does not matter; a host added or removed by a reload changes
+     * the dealing and moves most clients. Until session 57 the slots of hosts not up were dealt
+     * again in turn, so a second failure moved clients between hosts that stayed up (probe I).
+     * Rendezvous over 1024 slots for every slot was tried and taken back: 300 sticky services
+     * made a rule text pfe's heap could not hold, writes were 3-5 times slower, and the shares
+     * were uneven by a quarter and more for 16 hosts (probe J).
      */
     static List<InetAddress> stickySlots(List<InetAddress> pool, List<InetAddress> up) {
         long[] keys = new long[up.size()];
@@ -167,16 +160,9 @@ final class NftScript {
             keys[h] = addressKey(up.get(h));
         }
         List<InetAddress> members = new ArrayList<>(pool.containsAll(up) ? pool : up);
-        if (members.size() <= RENDEZVOUS_HOSTS) {
-            List<InetAddress> slots = new ArrayList<>(STICKY_SLOTS);
-            for (int i = 0; i < STICKY_SLOTS; i++) {
-                slots.add(up.get(first(i, keys)));
-            }
-            return slots;
-        }
         members.sort(Comparator.comparing(InetAddress::getAddress, Arrays::compareUnsigned));
         int n = members.size();
-        int count = n * ((MIN_DEALT_SLOTS + n - 1) / n);
+        int count = n * ((MIN_STICKY_SLOTS + n - 1) / n);
         Set<InetAddress> isUp = new HashSet<>(up);
         List<InetAddress> slots = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {

@@ -82,10 +82,10 @@ class NftBackendNetnsTest {
         first.start();
         apply(first, List.of(redirect("www", "10.21.9.100", null, web, true, null)));
         first.close();
-        assertTrue(list().contains("jhash ip saddr mod 1024"), "kept at stop");
+        assertTrue(list().contains("jhash ip saddr mod 64"), "kept at stop");
         NftBackend second = new NftBackend(Nft.program(RUN, NFT), "l3keep", false);
         second.start();
-        assertTrue(list().contains("jhash ip saddr mod 1024"), "kept until the first state");
+        assertTrue(list().contains("jhash ip saddr mod 64"), "kept until the first state");
         apply(second, List.of(redirect("www", "10.21.9.101", null, ips("10.21.2.11"), false, null)));
         String rules = list();
         assertFalse(rules.contains("10.21.9.100"), rules);
@@ -130,7 +130,7 @@ class NftBackendNetnsTest {
             apply(b, List.of(redirect("www", "10.21.9.100", null, ips("10.21.2.11"), true, "0x10"),
                     redirect("www6", "fd21::9:100", null, web6, false, null), mixed));
             String first = handles("l3still");
-            assertTrue(first.contains("jhash ip saddr mod 1024") && first.contains("fd21::9:102")
+            assertTrue(first.contains("jhash ip saddr mod 64") && first.contains("fd21::9:102")
                     && first.contains("udp dport 53") && first.contains("meta mark set"), first);
             Thread.sleep(3 * b.verifyPeriodMs());
             assertEquals(first, handles("l3still"), "written again though nobody touched it");

@@ -1,0 +1,68 @@
+package org.hoststated.pfe;
+
+import static org.hoststated.pfe.PfeFixtures.host;
+import static org.hoststated.pfe.PfeFixtures.report;
+import static org.hoststated.pfe.PfeFixtures.state;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.hoststated.core.msg.HostState;
+import org.hoststated.pfe.backend.L3Backend;
+import org.junit.jupiter.api.Test;
+
+/** A backup table hands its flows back when the main table serves again, however it got there. */
+class ServingTablesTest {
+    private static final String DNS = """
+            l3 backend none
+            table dns {
+            \treal port 5353
+            \tcheck tcp
+            \thost 10.21.2.11
+            }
+            table spare {
+            \treal port 5353
+            \tcheck tcp
+            \thost 10.21.2.21
+            }
+            service dns {
+            \tvirtual host 10.21.9.53 udp port 53
+            \ttable dns
+            \tbackup table spare
+            \tkill states
+            }
+            """;
+
+    private static List<String> what(List<L3Backend.StateKill> kills) {
+        return kills.stream().map(L3Backend.StateKill::what).toList();
+    }
+
+    @Test
+    void theMainTablesReturnTakesTheBackupsFlowsBack() {
+        PfeState s = state(DNS);
+        ServingTables t = new ServingTables();
+        report(s, host(s, "spare", "10.21.2.21"), HostState.UP);
+        report(s, host(s, "dns", "10.21.2.11"), HostState.UP);
+        assertEquals(List.of(), t.handBacks(s), "the main table serves from the start");
+        report(s, host(s, "dns", "10.21.2.11"), HostState.DOWN);
+        assertEquals(List.of(), t.handBacks(s), "the backup serves");
+        report(s, host(s, "dns", "10.21.2.11"), HostState.UP);
+        assertEquals(List.of("host 10.21.2.21 of backup table spare, main table up again"), what(t.handBacks(s)));
+        assertEquals(List.of(), t.handBacks(s), "once");
+    }
+
+    /** Disabled while the backup served, enabled after the main table came back (probe J of session 57). */
+    @Test
+    void aServiceDisabledMeanwhileStillTakesThemBack() {
+        PfeState s = state(DNS);
+        ServingTables t = new ServingTables();
+        report(s, host(s, "spare", "10.21.2.21"), HostState.UP);
+        report(s, host(s, "dns", "10.21.2.11"), HostState.DOWN);
+        t.handBacks(s);
+        s.services.get(0).disabled = true;
+        assertEquals(List.of(), t.handBacks(s));
+        report(s, host(s, "dns", "10.21.2.11"), HostState.UP);
+        assertEquals(List.of(), t.handBacks(s), "disabled: no table serves");
+        s.services.get(0).disabled = false;
+        assertEquals(List.of("host 10.21.2.21 of backup table spare, main table up again"), what(t.handBacks(s)));
+    }
+}
