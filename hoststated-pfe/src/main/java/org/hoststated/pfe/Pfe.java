@@ -139,7 +139,11 @@ public final class Pfe extends Engine {
         written = false;
         boolean previousRules = backend.start();
         log.debug("layer-3 backend {}", backend.name());
-        if (hold == null) {
+        if (hold == null || previousRules && hold.over()) {
+            // A backend opened by a reload (back from relays only, or from l3 backend none) over
+            // rules kept in the kernel holds them as a start does: written at once, a service
+            // whose table the reload brought had no rule until its hosts' first verdicts, though
+            // the log said the kept rules stayed until then (probe J of session 57).
             hold = new L3Hold(previousRules);
         }
         if (!hold.over()) {
