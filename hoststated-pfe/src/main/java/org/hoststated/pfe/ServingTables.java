@@ -15,21 +15,26 @@ import org.hoststated.pfe.backend.L3Backend;
  * (probe J of session 57). Event loop only.
  */
 final class ServingTables {
-    private Map<String, String> last = new HashMap<>();
+    /**
+     * Per service name, whether its backup table served last: its role, not its name, which a
+     * reload may change meanwhile (probe K of session 57: a backup renamed while the service was
+     * disabled kept its clients).
+     */
+    private Map<String, Boolean> backupServed = new HashMap<>();
 
     /** The kills of the backup tables that {@code state} takes flows back from; remembers its tables. */
     List<L3Backend.StateKill> handBacks(PfeState state) {
         List<L3Backend.StateKill> out = new ArrayList<>();
-        Map<String, String> now = new HashMap<>();
+        Map<String, Boolean> now = new HashMap<>();
         for (ServiceEntry s : state.services) {
             TableEntry t = s.activeTable();
-            String was = last.get(s.config.name());
-            now.put(s.config.name(), t == null ? was : t.config.name());
-            if (t == s.main && s.backup != null && s.backup.config.name().equals(was)) {
+            boolean was = backupServed.getOrDefault(s.config.name(), false);
+            now.put(s.config.name(), t == null ? was : t != s.main);
+            if (t == s.main && s.backup != null && was) {
                 out.addAll(StateKills.handedBack(s));
             }
         }
-        last = now;
+        backupServed = now;
         return out;
     }
 }

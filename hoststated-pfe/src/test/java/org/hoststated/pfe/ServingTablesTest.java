@@ -65,4 +65,22 @@ class ServingTablesTest {
         s.services.get(0).disabled = false;
         assertEquals(List.of("host 10.21.2.21 of backup table spare, main table up again"), what(t.handBacks(s)));
     }
+
+    /** The backup table renamed by a reload meanwhile (probe K of session 57). */
+    @Test
+    void aBackupRenamedMeanwhileStillHandsBack() {
+        PfeState s = state(DNS);
+        ServingTables t = new ServingTables();
+        report(s, host(s, "spare", "10.21.2.21"), HostState.UP);
+        report(s, host(s, "dns", "10.21.2.11"), HostState.DOWN);
+        t.handBacks(s);
+        s.services.get(0).disabled = true;
+        t.handBacks(s);
+        PfeState renamed = PfeState.build(2, PfeFixtures.config(DNS.replace("spare", "spare2")), s);
+        renamed.services.get(0).disabled = false;
+        report(renamed, host(renamed, "spare2", "10.21.2.21"), HostState.UP);
+        report(renamed, host(renamed, "dns", "10.21.2.11"), HostState.UP);
+        assertEquals(List.of("host 10.21.2.21 of backup table spare2, main table up again"),
+                what(t.handBacks(renamed)));
+    }
 }
