@@ -32,8 +32,22 @@ class ServingTablesTest {
             }
             """;
 
+    private static final List<String> HANDED_BACK = List.of("host 10.21.2.21 of backup table spare, main table up"
+            + " again");
+
     private static List<String> what(List<L3Backend.StateKill> kills) {
         return kills.stream().map(L3Backend.StateKill::what).toList();
+    }
+
+    /** Service dns with its main table down and its backup serving, then disabled; {@code t} saw both. */
+    private static PfeState backupServedThenDisabled(ServingTables t) {
+        PfeState s = state(DNS);
+        report(s, host(s, "spare", "10.21.2.21"), HostState.UP);
+        report(s, host(s, "dns", "10.21.2.11"), HostState.DOWN);
+        assertEquals(List.of(), t.handBacks(s), "the backup serves");
+        s.services.get(0).disabled = true;
+        assertEquals(List.of(), t.handBacks(s), "disabled");
+        return s;
     }
 
     @Test
@@ -46,36 +60,26 @@ class ServingTablesTest {
         report(s, host(s, "dns", "10.21.2.11"), HostState.DOWN);
         assertEquals(List.of(), t.handBacks(s), "the backup serves");
         report(s, host(s, "dns", "10.21.2.11"), HostState.UP);
-        assertEquals(List.of("host 10.21.2.21 of backup table spare, main table up again"), what(t.handBacks(s)));
+        assertEquals(HANDED_BACK, what(t.handBacks(s)));
         assertEquals(List.of(), t.handBacks(s), "once");
     }
 
     /** Disabled while the backup served, enabled after the main table came back (probe J of session 57). */
     @Test
     void aServiceDisabledMeanwhileStillTakesThemBack() {
-        PfeState s = state(DNS);
         ServingTables t = new ServingTables();
-        report(s, host(s, "spare", "10.21.2.21"), HostState.UP);
-        report(s, host(s, "dns", "10.21.2.11"), HostState.DOWN);
-        t.handBacks(s);
-        s.services.get(0).disabled = true;
-        assertEquals(List.of(), t.handBacks(s));
+        PfeState s = backupServedThenDisabled(t);
         report(s, host(s, "dns", "10.21.2.11"), HostState.UP);
         assertEquals(List.of(), t.handBacks(s), "disabled: no table serves");
         s.services.get(0).disabled = false;
-        assertEquals(List.of("host 10.21.2.21 of backup table spare, main table up again"), what(t.handBacks(s)));
+        assertEquals(HANDED_BACK, what(t.handBacks(s)));
     }
 
     /** The backup table renamed by a reload meanwhile (probe K of session 57). */
     @Test
     void aBackupRenamedMeanwhileStillHandsBack() {
-        PfeState s = state(DNS);
         ServingTables t = new ServingTables();
-        report(s, host(s, "spare", "10.21.2.21"), HostState.UP);
-        report(s, host(s, "dns", "10.21.2.11"), HostState.DOWN);
-        t.handBacks(s);
-        s.services.get(0).disabled = true;
-        t.handBacks(s);
+        PfeState s = backupServedThenDisabled(t);
         PfeState renamed = PfeState.build(2, PfeFixtures.config(DNS.replace("spare", "spare2")), s);
         renamed.services.get(0).disabled = false;
         report(renamed, host(renamed, "spare2", "10.21.2.21"), HostState.UP);
