@@ -14,7 +14,7 @@ import org.hoststated.core.config.TableConfig;
 import org.hoststated.core.config.TableTarget;
 import org.hoststated.core.config.VirtualHost;
 import org.hoststated.relay.lb.Hash;
-import org.hoststated.relay.lb.Hash32;
+import org.hoststated.core.hash.Hash32;
 import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.LoadBalance;
 import org.hoststated.relay.lb.RelayHosts;

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.zip.CRC32;
+import org.hoststated.core.hash.Hash32;
 
 /**
  * Renders pfe's desired state as one {@code nft -f} script that replaces the daemon's own
@@ -155,9 +156,9 @@ final class NftScript {
      * were uneven by a quarter and more for 16 hosts (probe J).
      */
     static List<InetAddress> stickySlots(List<InetAddress> pool, List<InetAddress> up) {
-        long[] keys = new long[up.size()];
+        int[] keys = new int[up.size()];
         for (int h = 0; h < keys.length; h++) {
-            keys[h] = addressKey(up.get(h));
+            keys[h] = Hash32.address(up.get(h), Hash32.INIT);
         }
         List<InetAddress> members = new ArrayList<>(pool.containsAll(up) ? pool : up);
         members.sort(Comparator.comparing(InetAddress::getAddress, Arrays::compareUnsigned));
@@ -172,35 +173,18 @@ final class NftScript {
         return slots;
     }
 
-    /** The index of the host whose key ranks first for {@code slot}. */
-    private static int first(int slot, long[] keys) {
+    /** The index of the host whose key ranks first for {@code slot} ({@link Hash32#rank}). */
+    private static int first(int slot, int[] keys) {
         int best = 0;
-        long bestRank = rank(slot, keys[0]);
+        int bestRank = Hash32.rank(keys[0], slot);
         for (int h = 1; h < keys.length; h++) {
-            long r = rank(slot, keys[h]);
-            if (r > bestRank) {
+            int r = Hash32.rank(keys[h], slot);
+            if (Integer.compareUnsigned(r, bestRank) > 0) {
                 best = h;
                 bestRank = r;
             }
         }
         return best;
-    }
-
-    /** FNV-1a of the address's bytes: the same for a host in every run and on every machine. */
-    private static long addressKey(InetAddress a) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : a.getAddress()) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        }
-        return h;
-    }
-
-    /** A host's rank for a slot: SplitMix64's mix of the two. */
-    private static long rank(int slot, long key) {
-        long x = key + (slot + 1) * 0x9e3779b97f4a7c15L;
-        x = (x ^ (x >>> 30)) * 0xbf58476d1ce4e5b9L;
-        x = (x ^ (x >>> 27)) * 0x94d049bb133111ebL;
-        return x ^ (x >>> 31);
     }
 
     private static List<InetAddress> family(List<InetAddress> hosts, boolean v6) {

@@ -13,7 +13,7 @@ import org.hoststated.core.config.Glob;
 import org.hoststated.core.config.NodeType;
 import org.hoststated.core.config.ProtocolNode;
 import org.hoststated.relay.LargeBuffers;
-import org.hoststated.relay.lb.Hash32;
+import org.hoststated.core.hash.Hash32;
 
 /**
  * Applies one direction's protocol nodes to a parsed head (SPEC 1.7) and writes the result:

@@ -1,6 +1,7 @@
 package org.hoststated.relay.lb;
 
 import java.net.InetSocketAddress;
+import org.hoststated.core.hash.Hash32;
 
 /**
  * {@code hash}: like {@link LoadBalance} without the client's address, so every session of a

@@ -3,6 +3,7 @@ package org.hoststated.relay.lb;
 import io.netty.channel.ChannelFuture;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.hoststated.core.hash.Hash32;
 
 /**
  * Picks the host of a new relay session. Shared by every worker loop of one relay: the
@@ -233,7 +234,7 @@ public final class HostSelector {
         int bestRank = 0;
         for (int i = 0; i < h.size(); i++) {
             if (takes(h, i)) {
-                int rank = Hash32.mix(spread ^ Hash32.mix(i + 1));
+                int rank = Hash32.rank(spread, i);
                 if (best < 0 || Integer.compareUnsigned(rank, bestRank) > 0) {
                     best = i;
                     bestRank = rank;

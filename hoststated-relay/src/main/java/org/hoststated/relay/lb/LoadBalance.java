@@ -1,6 +1,7 @@
 package org.hoststated.relay.lb;
 
 import java.net.InetSocketAddress;
+import org.hoststated.core.hash.Hash32;
 
 /**
  * {@code loadbalance}: hash32 of the session's hash key (the relay key, plus the values of an

@@ -1,6 +1,7 @@
 package org.hoststated.relay.lb;
 
 import java.net.InetSocketAddress;
+import org.hoststated.core.hash.Hash32;
 
 /**
  * A scheduling mode of a relay table (SPEC 1.6, relay.c {@code relay_from_table}): where the

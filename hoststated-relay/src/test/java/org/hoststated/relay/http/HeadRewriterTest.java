@@ -19,7 +19,7 @@ import org.hoststated.core.config.ProtocolNode;
 import org.hoststated.core.config.ProtocolType;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.config.TcpOptions;
-import org.hoststated.relay.lb.Hash32;
+import org.hoststated.core.hash.Hash32;
 import org.junit.jupiter.api.Test;
 
 /** Rules applied to a parsed head on their own: output bytes, logged values, the hash key. */

@@ -35,7 +35,7 @@ import org.hoststated.relay.SessionLimit;
 import org.hoststated.relay.SocketOptions;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.lb.Hash;
-import org.hoststated.relay.lb.Hash32;
+import org.hoststated.core.hash.Hash32;
 import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.LoadBalance;
 import org.hoststated.relay.lb.RelayHosts;

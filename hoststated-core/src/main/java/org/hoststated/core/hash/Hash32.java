@@ -1,4 +1,4 @@
-package org.hoststated.relay.lb;
+package org.hoststated.core.hash;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * OpenBSD's {@code hash32_buf}/{@code hash32_str} from {@code <sys/hash.h>} (SPEC 1.6): a
  * djb2-style hash, {@code h = h * 33 + byte}, starting at {@link #INIT}, on unsigned 32-bit
- * values (Java's int arithmetic wraps the same way). Pure functions; used by the relay
- * engine's worker loops.
+ * values (Java's int arithmetic wraps the same way), and the mix and rank of rendezvous hashing.
+ * Pure functions; used by the relay engine's worker loops and by pfe's sticky slots.
  */
 public final class Hash32 {
     /** {@code HASHINIT}. */
@@ -53,6 +53,15 @@ public final class Hash32 {
         h ^= h >>> 13;
         h *= 0xc2b2ae35;
         return h ^ (h >>> 16);
+    }
+
+    /**
+     * The rank of candidate {@code index} for {@code hash} in rendezvous hashing: the candidate
+     * with the highest rank (compared unsigned) among those that can take it gets the hash, so a
+     * hash keeps its candidate while that one can, whatever the others do.
+     */
+    public static int rank(int hash, int index) {
+        return mix(hash ^ mix(index + 1));
     }
 
     /** The relay key of relayd: the relay's name, then the table's name. */
