@@ -1,5 +1,6 @@
 package org.hoststated.pfe;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +61,7 @@ public final class Pfe extends Engine {
      * Null until the first backend is open; until it is over, the kernel keeps what a previous
      * run left (fail-static across restarts of pfe or of the daemon).
      */
-    private static final java.nio.file.Path PROC_SYS = java.nio.file.Path.of("/proc/sys");
+    private static final Path PROC_SYS = Path.of("/proc/sys");
     private L3Hold hold;
     /** Whether this pfe has written the rules yet: its first write cuts what a previous run's left. */
     private boolean written;
