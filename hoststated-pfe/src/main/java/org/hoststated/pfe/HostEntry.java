@@ -1,5 +1,6 @@
 package org.hoststated.pfe;
 
+import java.net.Inet6Address;
 import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.HostKey;
 import org.hoststated.core.msg.CtlHost;
@@ -23,6 +24,15 @@ final class HostEntry {
         this.config = config;
         this.key = key;
         this.table = table;
+    }
+
+    /** Up and not disabled: the kernel's rules may send flows to it. */
+    boolean serving() {
+        return state == HostState.UP && !disabled;
+    }
+
+    boolean ipv6() {
+        return config.address() instanceof Inet6Address;
     }
 
     /** The key under which a host keeps its state across a reload. */

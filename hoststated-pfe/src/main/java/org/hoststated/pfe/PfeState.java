@@ -382,17 +382,23 @@ final class PfeState {
         return out;
     }
 
-    /** What the kernel should redirect now: per service, the up hosts of its active table. */
+    /**
+     * What the kernel should redirect now: per service and address family of its virtual
+     * hosts, the up hosts of that family in the table that serves it.
+     */
     List<L3Backend.Redirect> redirects() {
         List<L3Backend.Redirect> out = new ArrayList<>();
         for (ServiceEntry s : services) {
-            TableEntry active = s.activeTable();
             List<InetAddress> pool = new ArrayList<>();
             List<InetAddress> up = new ArrayList<>();
-            if (active != null) {
-                for (HostEntry h : active.hosts) {
+            for (boolean ipv6 : s.families) {
+                TableEntry serving = s.servingTable(ipv6);
+                for (HostEntry h : serving == null ? List.<HostEntry>of() : serving.hosts) {
+                    if (h.ipv6() != ipv6) {
+                        continue;
+                    }
                     pool.add(h.config.address());
-                    if (h.state == HostState.UP && !h.disabled) {
+                    if (h.serving()) {
                         up.add(h.config.address());
                     }
                 }

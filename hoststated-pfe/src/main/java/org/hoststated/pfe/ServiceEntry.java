@@ -1,12 +1,17 @@
 package org.hoststated.pfe;
 
+import java.net.Inet6Address;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.hoststated.core.config.ServiceConfig;
+import org.hoststated.core.config.VirtualHost;
 import org.hoststated.core.msg.CtlService;
 import org.hoststated.core.msg.ServiceStatus;
 
 /**
  * pfe's record of one service (a layer-3 redirection): its main and backup tables and which
- * of them is active. Owned by pfe's event loop.
+ * of them serves each address family of its virtual hosts. Owned by pfe's event loop.
  */
 final class ServiceEntry {
     final ServiceConfig config;
@@ -21,25 +26,66 @@ final class ServiceEntry {
      */
     boolean tableFollows;
 
+    /** The address families of the virtual hosts, IPv4 ({@code false}) first. */
+    final List<Boolean> families;
+
     ServiceEntry(ServiceConfig config, TableEntry main, TableEntry backup) {
         this.config = config;
         this.main = main;
         this.backup = backup;
         this.disabled = config.disabled();
+        Set<Boolean> f = new TreeSet<>();
+        for (VirtualHost v : config.virtualHosts()) {
+            f.add(v.address() instanceof Inet6Address);
+        }
+        this.families = List.copyOf(f);
     }
 
-    /** The table whose up hosts receive traffic now, or null when none has a host up. */
-    TableEntry activeTable() {
+    /**
+     * The table whose up hosts of one family receive that family's flows now, or null when
+     * neither has one up. Each family falls back on its own: with one switch for the whole
+     * service, a main table with only its IPv6 hosts up left the IPv4 virtual hosts without a
+     * rule while the backup table had an IPv4 host up (probe I of session 57).
+     */
+    TableEntry servingTable(boolean ipv6) {
         if (disabled) {
             return null;
         }
-        if (!main.disabled && main.upCount > 0) {
+        if (!main.disabled && hasServing(main, ipv6)) {
             return main;
         }
-        if (backup != null && !backup.disabled && backup.upCount > 0) {
+        if (backup != null && !backup.disabled && hasServing(backup, ipv6)) {
             return backup;
         }
         return null;
+    }
+
+    private static boolean hasServing(TableEntry t, boolean ipv6) {
+        if (t.upCount == 0) {
+            return false;
+        }
+        for (HostEntry h : t.hosts) {
+            if (h.serving() && h.ipv6() == ipv6) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The table that serves, for the status and the monitors: the backup table when it serves
+     * any family, else the main table when it serves one, else null.
+     */
+    TableEntry activeTable() {
+        TableEntry active = null;
+        for (boolean ipv6 : families) {
+            TableEntry t = servingTable(ipv6);
+            if (t != null && t == backup) {
+                return t;
+            }
+            active = t != null ? t : active;
+        }
+        return active;
     }
 
     ServiceStatus status() {

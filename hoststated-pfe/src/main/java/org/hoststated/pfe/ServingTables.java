@@ -7,8 +7,8 @@ import java.util.Map;
 import org.hoststated.pfe.backend.L3Backend;
 
 /**
- * The table whose hosts each service's rules last sent flows to, by service name, so that a
- * backup table hands its flows back when the main table serves again ({@code kill states},
+ * The table whose hosts each service's rules last sent flows of each address family to, so
+ * that a backup table hands its flows back when the main table serves again ({@code kill states},
  * {@link StateKills#handedBack}). While no table serves (the service disabled, every host
  * down) the last one that did is remembered: a service disabled while its backup served and
  * enabled after the main table's return kept its UDP clients on the backup host for good
@@ -16,9 +16,9 @@ import org.hoststated.pfe.backend.L3Backend;
  */
 final class ServingTables {
     /**
-     * Per service name, whether its backup table served last: its role, not its name, which a
-     * reload may change meanwhile (probe K of session 57: a backup renamed while the service was
-     * disabled kept its clients).
+     * Per service name and address family ({@link #key}), whether its backup table served
+     * last: its role, not its name, which a reload may change meanwhile (probe K of session 57:
+     * a backup renamed while the service was disabled kept its clients).
      */
     private Map<String, Boolean> backupServed = new HashMap<>();
 
@@ -27,14 +27,21 @@ final class ServingTables {
         List<L3Backend.StateKill> out = new ArrayList<>();
         Map<String, Boolean> now = new HashMap<>();
         for (ServiceEntry s : state.services) {
-            TableEntry t = s.activeTable();
-            boolean was = backupServed.getOrDefault(s.config.name(), false);
-            now.put(s.config.name(), t == null ? was : t != s.main);
-            if (t == s.main && s.backup != null && was) {
-                out.addAll(StateKills.handedBack(s));
+            for (boolean ipv6 : s.families) {
+                TableEntry t = s.servingTable(ipv6);
+                String key = key(s, ipv6);
+                boolean was = backupServed.getOrDefault(key, false);
+                now.put(key, t == null ? was : t != s.main);
+                if (t == s.main && s.backup != null && was) {
+                    out.addAll(StateKills.handedBack(s, ipv6));
+                }
             }
         }
         backupServed = now;
         return out;
+    }
+
+    private static String key(ServiceEntry s, boolean ipv6) {
+        return s.config.name() + (ipv6 ? " inet6" : " inet");
     }
 }

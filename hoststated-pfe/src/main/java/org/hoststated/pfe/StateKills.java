@@ -74,16 +74,19 @@ final class StateKills {
     }
 
     /**
-     * The flows to cut now that {@code s}'s main table takes its flows back from its backup
-     * table ({@code kill states}): a UDP client that keeps its port would stay with a backup
-     * host for as long as it sends.
+     * The flows of one address family to cut now that {@code s}'s main table takes them back
+     * from its backup table ({@code kill states}): a UDP client that keeps its port would stay
+     * with a backup host for as long as it sends.
      */
-    static List<L3Backend.StateKill> handedBack(ServiceEntry s) {
+    static List<L3Backend.StateKill> handedBack(ServiceEntry s, boolean ipv6) {
         List<L3Backend.StateKill> out = new ArrayList<>();
         if (s.backup == null || !s.config.killStates()) {
             return out;
         }
         for (HostEntry h : s.backup.hosts) {
+            if (h.ipv6() != ipv6) {
+                continue;
+            }
             out.add(new L3Backend.StateKill(s.config.name(), PfeState.virtuals(s), List.of(h.config.address()),
                     s.main.config.port(), "host " + NetUtil.toAddressString(h.config.address())
                             + " of backup table " + s.backup.config.name() + ", main table up again"));
@@ -180,7 +183,7 @@ final class StateKills {
                 continue;
             }
             for (HostEntry h : t.hosts) {
-                if (!upOnly || (h.state == HostState.UP && !h.disabled)) {
+                if (!upOnly || h.serving()) {
                     out.add(h.config.address());
                 }
             }

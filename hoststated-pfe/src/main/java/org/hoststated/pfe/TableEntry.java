@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.hoststated.core.config.TableConfig;
 import org.hoststated.core.msg.CtlTable;
-import org.hoststated.core.msg.HostState;
 
 /** pfe's record of one table: its hosts and how many are up. Owned by pfe's event loop. */
 final class TableEntry {
@@ -28,7 +27,7 @@ final class TableEntry {
     void recount() {
         upCount = 0;
         for (HostEntry h : hosts) {
-            if (h.state == HostState.UP && !h.disabled) {
+            if (h.serving()) {
                 upCount++;
             }
         }

@@ -39,6 +39,33 @@ final class PfeFixtures {
             }
             """;
 
+    /**
+     * Service dual: virtual hosts of both families, main table mix and backup table sorry with
+     * a host of each family.
+     */
+    static final String DUAL = """
+            l3 backend none
+            table mix {
+            \treal port 8080
+            \tcheck tcp
+            \thost 10.21.2.11
+            \thost fd21:2::11
+            }
+            table sorry {
+            \treal port 8080
+            \tcheck tcp
+            \thost 10.21.2.21
+            \thost fd21:2::21
+            }
+            service dual {
+            \tvirtual host 10.21.9.100 port 80
+            \tvirtual host fd21:9::100 port 80
+            \ttable mix
+            \tbackup table sorry
+            \tkill states
+            }
+            """;
+
     /** {@link #WWW} without service other: www alone on its tables. */
     static final String WWW_ALONE = WWW.substring(0, WWW.indexOf("service other"));
 
@@ -62,6 +89,13 @@ final class PfeFixtures {
             }
         }
         throw new AssertionError("no host " + address + " in " + table);
+    }
+
+    /** Reports every host of {@code s} up. */
+    static void allUp(PfeState s) {
+        for (HostEntry h : s.hosts.values()) {
+            report(s, h, HostState.UP);
+        }
     }
 
     /** hce's report of a check of {@code h} with the verdict {@code st}. */

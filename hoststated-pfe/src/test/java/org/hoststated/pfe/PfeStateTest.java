@@ -81,6 +81,43 @@ class PfeStateTest {
     }
 
     /**
+     * Each address family falls back on its own: the IPv4 clients of a dual-stack service
+     * were refused while its main table had only an IPv6 host up and the backup an IPv4 one
+     * (probe I of session 57).
+     */
+    @Test
+    void eachFamilyFallsBackToTheBackupTableOnItsOwn() {
+        PfeState d = state(PfeFixtures.DUAL);
+        PfeFixtures.allUp(d);
+        ServiceEntry dual = d.services.get(0);
+        assertEquals(List.of(addr("10.21.2.11"), addr("fd21:2::11")), d.redirects().get(0).hosts());
+        assertEquals("active", dual.status().toString());
+        report(d, host(d, "mix", "10.21.2.11"), HostState.DOWN);
+        assertEquals(List.of(addr("10.21.2.21"), addr("fd21:2::11")), d.redirects().get(0).hosts());
+        assertEquals(List.of(addr("10.21.2.21"), addr("fd21:2::11")), d.redirects().get(0).pool(),
+                "the sticky slots of each family are dealt to the table that serves it");
+        assertEquals("active (using backup table)", dual.status().toString());
+        report(d, host(d, "sorry", "10.21.2.21"), HostState.DOWN);
+        assertEquals(List.of(addr("fd21:2::11")), d.redirects().get(0).hosts(), "no IPv4 host up anywhere");
+        assertEquals("active", dual.status().toString());
+        report(d, host(d, "mix", "fd21:2::11"), HostState.DOWN);
+        assertEquals(List.of(addr("fd21:2::21")), d.redirects().get(0).hosts());
+        report(d, host(d, "sorry", "fd21:2::21"), HostState.DOWN);
+        assertEquals("down", dual.status().toString());
+    }
+
+    /** A service of one family gets no host of the other, from either table. */
+    @Test
+    void aServiceOfOneFamilyIsServedByItsHostsOfThatFamily() {
+        PfeState d = state(PfeFixtures.DUAL.replace("\tvirtual host fd21:9::100 port 80\n", ""));
+        PfeFixtures.allUp(d);
+        report(d, host(d, "mix", "10.21.2.11"), HostState.DOWN);
+        assertEquals(List.of(addr("10.21.2.21")), d.redirects().get(0).hosts(),
+                "the main table's IPv6 host serves no IPv4 virtual host");
+        assertEquals("active (using backup table)", d.services.get(0).status().toString());
+    }
+
+    /**
      * What a restarted hce takes over: state, reason and counters of the enabled hosts with a
      * verdict, of this generation; nothing of a host never checked or disabled (by itself or
      * with its table).

@@ -87,4 +87,22 @@ class ServingTablesTest {
         assertEquals(List.of("host 10.21.2.21 of backup table spare2, main table up again"),
                 what(t.handBacks(renamed)));
     }
+
+    /** Each family is handed back on its own, only the hosts of that family (dual stack). */
+    @Test
+    void eachFamilyIsHandedBackOnItsOwn() {
+        PfeState s = state(PfeFixtures.DUAL);
+        PfeFixtures.allUp(s);
+        ServingTables t = new ServingTables();
+        assertEquals(List.of(), t.handBacks(s));
+        report(s, host(s, "mix", "10.21.2.11"), HostState.DOWN);
+        assertEquals(List.of(), t.handBacks(s), "the backup serves IPv4, the main table IPv6");
+        report(s, host(s, "mix", "fd21:2::11"), HostState.DOWN);
+        assertEquals(List.of(), t.handBacks(s), "the backup serves both");
+        report(s, host(s, "mix", "fd21:2::11"), HostState.UP);
+        assertEquals(List.of("host fd21:2::21 of backup table sorry, main table up again"),
+                what(t.handBacks(s)));
+        report(s, host(s, "mix", "10.21.2.11"), HostState.UP);
+        assertEquals(List.of("host 10.21.2.21 of backup table sorry, main table up again"), what(t.handBacks(s)));
+    }
 }

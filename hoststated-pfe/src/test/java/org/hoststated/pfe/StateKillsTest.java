@@ -200,8 +200,9 @@ class StateKillsTest {
     void aBackupTableHandsItsFlowsBack() {
         PfeState s = state(DNS.replace("\ttable dns\n", "\ttable dns\n\tbackup table spare\n"));
         assertEquals(List.of("dns host 10.21.2.21 of backup table spare, main table up again: [/10.21.2.21] 5353"),
-                lines(StateKills.handedBack(s.services.get(0))));
-        assertEquals(List.of(), StateKills.handedBack(state(DNS).services.get(0)), "no backup table");
+                lines(StateKills.handedBack(s.services.get(0), false)));
+        assertEquals(List.of(), StateKills.handedBack(s.services.get(0), true), "no IPv6 host");
+        assertEquals(List.of(), StateKills.handedBack(state(DNS).services.get(0), false), "no backup table");
     }
 
     @Test
