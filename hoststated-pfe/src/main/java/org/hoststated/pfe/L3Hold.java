@@ -64,7 +64,7 @@ final class L3Hold {
     /** Whether pfe may write the state {@code s} now; ends the hold when every host has a verdict. */
     boolean allows(PfeState s) {
         if (!over && s.unchecked() == 0) {
-            end("every host has been checked");
+            end(s.services.isEmpty() ? null : "every host of the services has been checked");
         }
         return over;
     }
@@ -93,12 +93,16 @@ final class L3Hold {
         return false;
     }
 
+    /** @param why for the log, or null for a configuration without services, which has nothing to say */
     private void end(String why) {
         over = true;
+        if (why == null) {
+            return;
+        }
         if (overdue) {
             log.info("{}: the rules of a previous run are replaced now", why);
         } else {
-            log.debug("{}: layer-3 rules are written from now on", why);
+            log.debug("{}: layer-3 rules follow the host states from now on", why);
         }
     }
 }

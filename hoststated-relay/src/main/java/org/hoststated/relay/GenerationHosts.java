@@ -37,6 +37,12 @@ final class GenerationHosts {
         }
     }
 
+    /** The host with {@code id} for a log line: {@code host 10.0.0.2 of table web}, or its id alone. */
+    String describe(int id) {
+        HostKey key = keyOf.get(id);
+        return key == null ? "host " + id : "host " + key.address() + " of table " + key.table();
+    }
+
     /** The id in this generation of the host that has {@code id} in {@code older}, or {@link #GONE}. */
     int idOf(GenerationHosts older, int id) {
         if (older == this) {

@@ -865,7 +865,7 @@ public final class RelayEngine extends Engine {
             // hosts until hce's first round, and every relay answered 503 meanwhile, its hosts
             // all up (probe P). The last verdict stands until a new one comes, as pfe keeps it
             // for a restarted hce; a host or table the operator disables is forgotten here.
-            log.debug("host {}: no verdict after an engine restart, keeping {}", st.hostId(), known);
+            log.debug("{}: no verdict after an engine restart, keeping {}", hosts.describe(st.hostId()), known);
             return;
         }
         if (hostStates.put(st.hostId(), st.state()) != st.state()) {
