@@ -57,7 +57,7 @@ class RelayEngineRestartIT {
             // Stop the new engine as soon as it exists: a JVM needs far longer than this to
             // answer its configuration, so it stays one that has not.
             long next = successor(d, old);
-            new ProcessBuilder("kill", "-STOP", Long.toString(next)).start().waitFor();
+            stop(next);
             try {
                 String shown = relays(d);
                 assertTrue(shown.contains("down (relay engine restarting)"), shown + "\n" + d.logText());
@@ -137,7 +137,7 @@ class RelayEngineRestartIT {
             d.start();
             d.awaitLogged("the relays serve", WAIT, () -> "one".equals(Daemon.fetch(last)));
             long engine = d.child(TITLE).orElseThrow();
-            new ProcessBuilder("kill", "-STOP", Long.toString(engine)).start().waitFor();
+            stop(engine);
             try {
                 d.signal("HUP");
                 d.awaitLogged("the reload", WAIT, () -> d.logText().contains("reloading configuration"));
@@ -176,7 +176,7 @@ class RelayEngineRestartIT {
             d.start();
             d.awaitLogged("relay www serves", WAIT, () -> "one".equals(Daemon.fetch(relay)));
             long engine = d.child(TITLE).orElseThrow();
-            new ProcessBuilder("kill", "-STOP", Long.toString(engine)).start().waitFor();
+            stop(engine);
             long t0 = System.nanoTime();
             d.writeConfig(config + "# reloaded\n");
             d.signal("HUP");
@@ -318,6 +318,38 @@ class RelayEngineRestartIT {
 
     private static String relays(Daemon d) throws Exception {
         return d.ctl("show", "relays").output();
+    }
+
+    /**
+     * Stops process {@code pid} (SIGSTOP) and waits until the kernel shows each of its threads
+     * stopped: kill(1) returns once the signal is sent, and a thread stops only when it next
+     * runs. Once (a CI run beside a probe's load) an engine stopped just before a reload still
+     * took the new configuration.
+     */
+    private static void stop(long pid) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!allStopped(pid)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("process " + pid + " not stopped 5 s after SIGSTOP");
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    private static boolean allStopped(long pid) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                String stat = Files.readString(t.resolve("stat"));
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state != 'T' && state != 't') {
+                    return false;
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false; // a thread that ended meanwhile: look again
+        }
+        return true;
     }
 
     private static long successor(Daemon d, long old) throws InterruptedException {
