@@ -37,7 +37,11 @@ import org.slf4j.LoggerFactory;
  * delays no other check.
  *
  * <p>A script that waited in the queue longer than its timeout is not run: hce has stopped
- * waiting for it and takes that as the daemon's overload, no verdict on the host.
+ * waiting for it and takes that as the daemon's overload, no verdict on the host. A host's
+ * script runs once at a time: hce decides how often it asks, and one taken over (or stuck in a
+ * loop) had root's parent start 300 runs in 8 s of a script checked every 5 s (probe G of
+ * session 56); a request for a host whose script is queued or running is dropped, which hce
+ * takes as it takes a full queue.
  *
  * <p>The result carries the exit status, or -1 when the script could not run or was killed by
  * a signal (hce calls both down, as a timeout). Exit statuses 126 and 127 are what setpriv and
@@ -63,6 +67,10 @@ final class ScriptRunner implements AutoCloseable {
     private final Set<String> unrunnable = ConcurrentHashMap.newKeySet();
     /** Scripts refused with the queue full: a warning a minute, not one per host and round. */
     private final ThrottledCount refused = new ThrottledCount();
+    /** "generation host-id" of the scripts queued or running. */
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Requests dropped because that host's script was queued or running already. */
+    private final ThrottledCount again = new ThrottledCount();
     private final ExecutorService pool = new ThreadPoolExecutor(MAX_RUNNING, MAX_RUNNING, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(10_000), r -> {
                 Thread t = new Thread(r, "hoststated-script");
@@ -94,17 +102,34 @@ final class ScriptRunner implements AutoCloseable {
     /** Runs the script and hands the result to {@code done} (on a pool thread). */
     void run(ScriptRequest req, Consumer<ScriptResult> done) {
         long queued = System.nanoTime();
+        String key = req.generation() + " " + req.hostId();
+        if (!inFlight.add(key)) {
+            long n = again.add();
+            if (n > 0) {
+                log.warn("hce asked again for the check script of host {} while it was queued or running: not run"
+                        + " twice ({} since the last warning)", req.hostName(), n);
+            }
+            return;
+        }
         try {
             pool.execute(() -> {
-                if (System.nanoTime() - queued > TimeUnit.MILLISECONDS.toNanos(req.timeoutMs())) {
-                    // hce has given up on it by now (no verdict: the pool was full); skip it.
-                    log.debug("script {} for host {}: waited past its timeout for a free slot, not run", req.path(),
-                            req.hostName());
-                    return;
+                ScriptResult r = null;
+                try {
+                    if (System.nanoTime() - queued > TimeUnit.MILLISECONDS.toNanos(req.timeoutMs())) {
+                        // hce has given up on it by now (no verdict: the pool was full); skip it.
+                        log.debug("script {} for host {}: waited past its timeout for a free slot, not run",
+                                req.path(), req.hostName());
+                        return;
+                    }
+                    r = runNow(req);
+                } finally {
+                    // Before the answer, which may bring the host's next request at once.
+                    inFlight.remove(key);
                 }
-                done.accept(runNow(req));
+                done.accept(r);
             });
         } catch (RejectedExecutionException e) {
+            inFlight.remove(key);
             long n = refused.add();
             if (n > 0) {
                 log.warn("too many check scripts queued; host {} not checked ({} since the last warning)",

@@ -63,7 +63,6 @@ class ScriptRunnerTest {
         assertEquals(2, lines.stream().filter(l -> l.contains("cannot run")).count(), lines.toString());
     }
 
-    /** A command a script leaves in the background is killed once the script has exited. */
     /** A name without a '/' runs from the search path, which hoststated -n checks it against. */
     @Test
     void aNameWithoutASlashRunsFromTheSearchPath() throws Exception {
@@ -189,6 +188,32 @@ class ScriptRunnerTest {
             return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
         } catch (java.io.IOException e) {
             return false;
+        }
+    }
+
+    /**
+     * A host's script runs once at a time, however often hce asks (probe G of session 56: 300
+     * runs in 8 s); the next request after it ended runs it again.
+     */
+    @Test
+    void aHostsScriptRunsOnceAtATime() throws Exception {
+        Path script = dir.resolve("slow.sh");
+        Path runs = dir.resolve("runs");
+        Files.writeString(script, "#!/bin/sh\necho run >> " + runs + "\nsleep 1\nexit 3\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (ScriptRunner runner = new ScriptRunner(null)) {
+            List<CompletableFuture<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                CompletableFuture<Integer> status = new CompletableFuture<>();
+                runner.run(new ScriptRequest(1, 1, script.toString(), "127.0.0.1", 5000),
+                        r -> status.complete(r.exitStatus()));
+                answers.add(status);
+            }
+            assertEquals(3, answers.get(0).get(10, TimeUnit.SECONDS));
+            assertEquals(1, Files.readAllLines(runs).size(), "one run for 20 requests");
+            assertTrue(answers.stream().skip(1).noneMatch(CompletableFuture::isDone), "the others are dropped");
+            assertEquals(3, run(runner, script), "once it has ended, the next request runs it");
+            assertEquals(2, Files.readAllLines(runs).size());
         }
     }
 
