@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * waiting for it and takes that as the daemon's overload, no verdict on the host. A host's
  * script runs once at a time: hce decides how often it asks, and one taken over (or stuck in a
  * loop) had root's parent start 300 runs in 8 s of a script checked every 5 s (probe G of
- * session 56); a request for a host whose script is queued or running is dropped, which hce
- * takes as it takes a full queue.
+ * session 56); a request for a host whose script is queued or running is dropped: hce then
+ * has the running script's answer if it comes in time, else no verdict for that check.
  *
  * <p>The result carries the exit status, or -1 when the script could not run or was killed by
  * a signal (hce calls both down, as a timeout). Exit statuses 126 and 127 are what setpriv and
