@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.Set;
@@ -106,14 +107,14 @@ final class L3Lock implements Reloader.Claim {
         try {
             path = lockPath();
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectory(dir, mode("rwx------"));
             }
             if (!Integer.valueOf(0).equals(Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS))) {
                 log.warn("{} is not root's: the nftables lock is the abstract name alone", dir);
                 return null;
             }
             ch = FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    LinkOption.NOFOLLOW_LINKS), mode("rw-------"));
         } catch (IOException | UnsupportedOperationException e) {
             log.debug("no nftables lock file in {}: {}", dir, e.getMessage());
             return null;
@@ -132,6 +133,10 @@ final class L3Lock implements Reloader.Claim {
         ch.close();
         throw new IOException("another hoststated drives nftables table inet hoststated in this network namespace"
                 + " (it holds " + path + ")");
+    }
+
+    private static FileAttribute<?> mode(String permissions) {
+        return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions));
     }
 
     /** The lock file of this network namespace, named after the namespace's inode. */

@@ -32,8 +32,9 @@ class L3LockTest {
     Path dir;
 
     private static Config config(String text) {
-        LoadResult r = ConfigLoader.parse(text + "table t {\n\tcheck tcp\n\thost 10.21.2.1\n}\n"
-                + "service s {\n\tvirtual host 10.21.9.1 port 80\n\ttable t\n}\n", "t.conf", Map.of(), new SystemResolver());
+        String services = "table t {\n\tcheck tcp\n\thost 10.21.2.1\n}\n"
+                + "service s {\n\tvirtual host 10.21.9.1 port 80\n\ttable t\n}\n";
+        LoadResult r = ConfigLoader.parse(text + services, "t.conf", Map.of(), new SystemResolver());
         assertTrue(r.ok(), () -> r.errors().toString());
         return r.config();
     }
@@ -50,7 +51,8 @@ class L3LockTest {
             assertEquals(1, files.filter(f -> f.getFileName().toString().matches("nftables-\\d+\\.lock")).count());
         }
         IOException e = assertThrows(IOException.class, () -> lock(1000).claim(NFT));
-        assertTrue(e.getMessage().startsWith("another hoststated drives nftables table inet hoststated"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("another hoststated drives nftables table inet hoststated"),
+                e.getMessage());
         first.keep(NONE);
         L3Lock next = lock(0);
         next.claim(NFT);
@@ -74,7 +76,8 @@ class L3LockTest {
     @Test
     void withoutALockFileANameHeldByAnyoneRefuses() throws IOException {
         Files.writeString(dir.resolve("run"), "a file where the directory would be");
-        L3Lock l = new L3Lock(dir.resolve("run"), NAME, n -> Optional.of(new AbstractNameHolder(4242, 1000, "squatter")));
+        L3Lock l = new L3Lock(dir.resolve("run"), NAME,
+                n -> Optional.of(new AbstractNameHolder(4242, 1000, "squatter")));
         try (AbstractSocketName squatter = AbstractSocketName.tryBind(NAME)) {
             assertThrows(IOException.class, () -> l.claim(NFT));
         }

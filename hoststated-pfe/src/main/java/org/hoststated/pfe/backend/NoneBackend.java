@@ -25,8 +25,8 @@ public final class NoneBackend implements L3Backend {
                 log.debug("service {} would redirect to {} host(s)", r.service(), r.hosts().size());
             }
             for (StateKill k : kills) {
-                log.debug("service {}: {}, would {}", k.service(), k.what(),
-                        k.closedOnly() ? "remove the states of its closed or unanswered connections" : "kill its states");
+                log.debug("service {}: {}, would {}", k.service(), k.what(), k.closedOnly()
+                        ? "remove the states of its closed or unanswered connections" : "kill its states");
             }
         }
     }
