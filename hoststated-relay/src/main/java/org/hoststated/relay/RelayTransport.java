@@ -19,6 +19,7 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoHandlerConfig;
+import io.netty.channel.uring.PollHangups;
 import io.netty.channel.uring.RelayIoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.hoststated.core.proc.EpollLoops;
@@ -156,10 +157,10 @@ public abstract class RelayTransport {
         @Override
         public IoHandlerFactory ioHandlerFactory(int loops) {
             if (!ring) {
-                return ShutdownCloses.wrapRing(IoUringIoHandler.newFactory());
+                return ShutdownCloses.wrapRing(PollHangups.wrap(IoUringIoHandler.newFactory()));
             }
-            return ShutdownCloses.wrapRing(IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(
-                    ReceiveRing.MESSAGES.config(loops), ReceiveRing.STREAMS.config(loops))));
+            return ShutdownCloses.wrapRing(PollHangups.wrap(IoUringIoHandler.newFactory(new IoUringIoHandlerConfig()
+                    .setBufferRingConfig(ReceiveRing.MESSAGES.config(loops), ReceiveRing.STREAMS.config(loops)))));
         }
 
         @Override

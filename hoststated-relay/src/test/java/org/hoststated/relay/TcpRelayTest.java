@@ -100,6 +100,42 @@ abstract class TcpRelayTest {
     }
 
     /**
+     * A client that uploads after the server's FIN, to a server that takes it only later: the
+     * whole upload and then a FIN reach the server. On io_uring the relay's write that found
+     * the server's buffers full waited for a POLLOUT that the kernel reported as a read
+     * hang-up (the server's FIN), and Netty never wrote again: about one session in 15-30 of
+     * a server that read as it went lost its last 0.2-1 MB and its FIN, the socket in
+     * CLOSE-WAIT until the relay's timeout (probe L of session 58; {@code PollHangups}).
+     */
+    @Test
+    void anUploadAfterTheServersFinReachesItWholeWithItsFin() throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        long up = 4 * MB;
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReceiveBufferSize(64 * 1024);
+            server.bind(new InetSocketAddress(lo, 0), 8);
+            RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(lo, "127.0.0.1", server.getLocalPort(), 0),
+                    600, false);
+            try (RelayFixture r = start(cfg, null)) {
+                for (int round = 0; round < 3; round++) {
+                    try (Socket c = r.connect(); Socket s = server.accept()) {
+                        s.shutdownOutput();
+                        assertEquals(-1, c.getInputStream().read(), "the server's FIN reaches the client");
+                        CompletableFuture<Void> uploaded = sendThenFin(c, up);
+                        // The server takes nothing yet: the relay's writes find its buffers full.
+                        Thread.sleep(200);
+                        s.setSoTimeout(10_000);
+                        TestBackend.Received got = Pattern.drain(s.getInputStream());
+                        uploaded.get(20, TimeUnit.SECONDS);
+                        assertEquals(up, got.bytes(), "round " + round);
+                        assertArrayEquals(Pattern.digest(up), got.sha256(), "round " + round);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Both sockets of a live session are armed: their linger time is 0, so a relay engine that
      * dies resets its sessions' peers instead of closing them with a FIN ({@link ExitReset}).
      * The session's own end disarms them: a client that reads its download only after the

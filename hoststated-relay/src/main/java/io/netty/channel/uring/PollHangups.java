@@ -1,0 +1,187 @@
+package io.netty.channel.uring;
+
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.IoOps;
+import io.netty.channel.IoRegistration;
+import io.netty.util.collection.ShortObjectHashMap;
+import io.netty.util.collection.ShortObjectMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hands a channel's POLL_ADD completion the bit it waited for when the kernel reports only a
+ * hang-up. io_uring adds POLLRDHUP, POLLHUP and POLLERR to every poll's mask, so a POLLOUT
+ * poll armed after the peer's FIN (its send buffer full) completes at once with POLLRDHUP
+ * alone; Netty 4.2.18 dispatches a poll's completion by the bits of its result, took that
+ * for a read hang-up, and left the channel marked as waiting for POLLOUT: what was queued
+ * towards a server that had half-closed was never written, nor its FIN sent (probe L of
+ * session 58: an upload after the server's FIN lost its last 0.2-1 MB in one session of
+ * 15-30, the socket in CLOSE-WAIT until the relay's timeout). A POLLIN poll is given POLLIN
+ * the same way (its read then finds the end or the error).
+ *
+ * <p>A POLLOUT poll that saw only the read hang-up is handed back {@value #RETRY_MS} ms later:
+ * until the peer takes more, every new POLLOUT poll completes at once the same way, and handed
+ * back at once the channel would write and poll in a loop. One that saw POLLHUP or POLLERR
+ * is handed back at once: the write it brings fails.
+ *
+ * <p>Wraps every registration of an io_uring loop; tied to the pinned Netty version as
+ * {@link AdoptedIoUringServerSocketChannel} is.
+ */
+public final class PollHangups {
+    static final long RETRY_MS = 5;
+    /** poll(2)'s bits, which Netty's Native does not name. */
+    private static final int POLLERR = 0x008;
+    private static final int POLLHUP = 0x010;
+    private static final int HANGUPS = Native.POLLRDHUP | POLLHUP | POLLERR;
+
+    private PollHangups() {
+    }
+
+    /** {@code netty}'s io_uring handlers, with their channels' poll completions mended. */
+    public static IoHandlerFactory wrap(IoHandlerFactory netty) {
+        return new IoHandlerFactory() {
+            @Override
+            public IoHandler newHandler(io.netty.util.concurrent.ThreadAwareExecutor loop) {
+                return new Handler(netty.newHandler(loop), loop);
+            }
+
+            @Override
+            public boolean isChangingThreadSupported() {
+                return netty.isChangingThreadSupported();
+            }
+        };
+    }
+
+    private static final class Handler implements IoHandler {
+        private final IoHandler netty;
+        private final Object loop;
+
+        Handler(IoHandler netty, Object loop) {
+            this.netty = netty;
+            this.loop = loop;
+        }
+
+        @Override
+        public void initialize() {
+            netty.initialize();
+        }
+
+        @Override
+        public int run(IoHandlerContext context) {
+            return netty.run(context);
+        }
+
+        @Override
+        public void prepareToDestroy() {
+            netty.prepareToDestroy();
+        }
+
+        @Override
+        public void destroy() {
+            netty.destroy();
+        }
+
+        @Override
+        public void wakeup() {
+            netty.wakeup();
+        }
+
+        @Override
+        public boolean isCompatible(Class<? extends IoHandle> handleType) {
+            return netty.isCompatible(handleType);
+        }
+
+        @Override
+        public IoRegistration register(IoHandle handle) throws Exception {
+            if (!(handle instanceof AbstractIoUringChannel.AbstractUringUnsafe)) {
+                return netty.register(handle);
+            }
+            Mended mended = new Mended((IoUringIoHandle) handle, loop);
+            mended.registration = netty.register(mended);
+            return mended;
+        }
+    }
+
+    /** One channel's handle and registration: notes its polls' masks, mends their completions. */
+    private static final class Mended implements IoUringIoHandle, IoRegistration {
+        private final IoUringIoHandle channel;
+        private final Object loop;
+        private IoRegistration registration;
+        /** The mask of each poll in flight, by its data. */
+        private final ShortObjectMap<Integer> polls = new ShortObjectHashMap<>(4);
+
+        Mended(IoUringIoHandle channel, Object loop) {
+            this.channel = channel;
+            this.loop = loop;
+        }
+
+        @Override
+        public long submit(IoOps ops) {
+            long id = registration.submit(ops);
+            IoUringIoOps o = (IoUringIoOps) ops;
+            if (id != 0 && o.opcode() == Native.IORING_OP_POLL_ADD) {
+                polls.put(o.data(), (Integer) o.union3());
+            }
+            return id;
+        }
+
+        @Override
+        public void handle(IoRegistration r, IoEvent event) {
+            IoUringIoEvent e = (IoUringIoEvent) event;
+            if (e.opcode() == Native.IORING_OP_POLL_ADD) {
+                Integer asked = (e.flags() & Native.IORING_CQE_F_MORE) != 0 ? polls.get(e.data()) : polls.remove(e.data());
+                int res = e.res();
+                int wanted = asked == null ? 0 : asked & (Native.POLLIN | Native.POLLOUT);
+                if (wanted != 0 && res >= 0 && (res & wanted) == 0 && (res & HANGUPS) != 0) {
+                    IoUringIoEvent mended = new IoUringIoEvent(wanted | (res & (POLLHUP | POLLERR)),
+                            e.flags(), e.opcode(), e.data());
+                    if (wanted == Native.POLLOUT && (res & (POLLHUP | POLLERR)) == 0
+                            && loop instanceof ScheduledExecutorService s) {
+                        s.schedule(() -> {
+                            if (r.isValid()) {
+                                channel.handle(r, mended);
+                            }
+                        }, RETRY_MS, TimeUnit.MILLISECONDS);
+                        return;
+                    }
+                    event = mended;
+                }
+            }
+            channel.handle(r, event);
+        }
+
+        @Override
+        public void registered() {
+            channel.registered();
+        }
+
+        @Override
+        public void unregistered() {
+            channel.unregistered();
+        }
+
+        @Override
+        public void close() throws Exception {
+            channel.close();
+        }
+
+        @Override
+        public <T> T attachment() {
+            return registration.attachment();
+        }
+
+        @Override
+        public boolean isValid() {
+            return registration.isValid();
+        }
+
+        @Override
+        public boolean cancel() {
+            return registration.cancel();
+        }
+    }
+}
