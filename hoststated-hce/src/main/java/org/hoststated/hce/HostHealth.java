@@ -27,13 +27,19 @@ public final class HostHealth {
         this.retry = retry;
     }
 
-    /** A new configuration kept this host: its state and counters stay, its retry value is new. */
+    /**
+     * A new configuration kept this host: its state and counters stay, its retry value is new.
+     * The failures it has had in a row still count against the new value: a host given
+     * {@code retry 2} by a reload went down at its next failure, its budget capped at the old
+     * value, 0 (probe M of session 58). A host never checked keeps none, as at a start.
+     */
     public HostHealth carriedOver(int newRetry) {
         HostHealth h = new HostHealth(newRetry);
         h.state = state;
         h.lastState = lastState;
         h.error = error;
-        h.retryCount = Math.min(retryCount, newRetry);
+        h.retryCount = state == HostState.UNKNOWN ? Math.min(retryCount, newRetry)
+                : Math.max(0, Math.min(newRetry, retryCount + newRetry - retry));
         h.checkCount = checkCount;
         h.upCount = upCount;
         return h;

@@ -1,6 +1,8 @@
 package org.hoststated.hce;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
 import org.hoststated.core.msg.HostError;
@@ -84,6 +86,28 @@ class HostHealthTest {
         assertEquals(HostState.UP, c.state());
         assertEquals(1, c.checkCount());
         assertEquals(1, c.retryCount());
+    }
+
+    /**
+     * A reload that raises a host's retry gives it the difference: the failures it has had in
+     * a row still count (probe M of session 58: given retry 2, it went down at its next failure).
+     */
+    @Test
+    void aRetryRaisedByAReloadProtectsTheHostAtOnce() {
+        HostHealth h = new HostHealth(0);
+        h.apply(HostState.UP, HostError.NONE);
+        HostHealth raised = h.carriedOver(2);
+        assertEquals(2, raised.retryCount());
+        assertFalse(raised.apply(HostState.DOWN, HostError.TCP_CONNECT_FAIL));
+        assertFalse(raised.apply(HostState.DOWN, HostError.TCP_CONNECT_FAIL));
+        assertTrue(raised.apply(HostState.DOWN, HostError.TCP_CONNECT_FAIL), "the third failure in a row");
+        HostHealth used = new HostHealth(3);
+        used.apply(HostState.UP, HostError.NONE);
+        used.apply(HostState.DOWN, HostError.TCP_CONNECT_FAIL);
+        used.apply(HostState.DOWN, HostError.TCP_CONNECT_FAIL);
+        assertEquals(3, used.carriedOver(5).retryCount(), "two of five used");
+        assertEquals(0, used.carriedOver(1).retryCount(), "lowered below what is used");
+        assertEquals(0, new HostHealth(0).carriedOver(2).retryCount(), "never checked: down at its first failure");
     }
 
     private static HostState state(char c) {
