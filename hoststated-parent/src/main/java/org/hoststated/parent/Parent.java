@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.hoststated.core.imsg.ImsgChannel;
 import org.hoststated.core.imsg.ImsgHandler.Result;
@@ -345,7 +346,13 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 toHce(new ScriptResult(asked.generation(), asked.hostId(), -1, false));
             } else {
                 // The result comes on a script pool thread; the supervisor's state is the loop's.
-                scripts.run(req, r -> loop.execute(() -> toHce(r)));
+                scripts.run(req, r -> {
+                    try {
+                        loop.execute(() -> toHce(r));
+                    } catch (RejectedExecutionException e) {
+                        // The daemon stops: hce is gone too (probe M of session 58: a stack trace).
+                    }
+                });
             }
             return Result.HANDLED;
         }

@@ -237,8 +237,18 @@ final class ScriptRunner implements AutoCloseable {
         return new ScriptResult(req.generation(), req.hostId(), exitStatus, timedOut);
     }
 
+    /**
+     * Kills the scripts that run (their threads are interrupted, and each kills its own) and
+     * waits a moment for that: the pool's threads do not keep the JVM, and scripts outlived a
+     * stopped daemon by up to their timeout (probe M of session 58).
+     */
     @Override
     public void close() {
         pool.shutdownNow();
+        try {
+            pool.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

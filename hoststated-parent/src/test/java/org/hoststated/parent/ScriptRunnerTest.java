@@ -217,6 +217,25 @@ class ScriptRunnerTest {
         }
     }
 
+    /** A stop kills the scripts that run: they outlived the daemon by up to their timeout. */
+    @Test
+    void closingKillsTheScriptsThatRun() throws Exception {
+        Path script = dir.resolve("hang.sh");
+        Path pidFile = dir.resolve("hang.pid");
+        Files.writeString(script, "#!/bin/sh\necho $$ > " + pidFile + "\nexec sleep 60\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ScriptRunner runner = new ScriptRunner(null);
+        runner.run(new ScriptRequest(1, 1, script.toString(), "127.0.0.1", 30_000), r -> { });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(pidFile) || Files.readString(pidFile).isBlank()) {
+            assertTrue(System.nanoTime() < deadline, "the script did not start");
+            Thread.sleep(20);
+        }
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        runner.close();
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "still runs after the close");
+    }
+
     private static int run(ScriptRunner runner, Path script) throws Exception {
         CompletableFuture<Integer> status = new CompletableFuture<>();
         runner.run(new ScriptRequest(1, 1, script.toString(), "127.0.0.1", 5000), r -> status.complete(r.exitStatus()));
