@@ -90,6 +90,8 @@ public final class Glob {
         for (; i < p.length(); i++) {
             if (p.charAt(i) == '\\') {
                 i++;
+            } else if (namedClassEnd(p, i) > 0) {
+                i = namedClassEnd(p, i);
             } else if (p.charAt(i) == ']') {
                 return i;
             }
@@ -97,11 +99,52 @@ public final class Glob {
         return -1;
     }
 
+    /** At a named class ({@code [:digit:]}) at {@code i}: the index of its closing ']', else -1. */
+    private static int namedClassEnd(String p, int i) {
+        if (i + 1 >= p.length() || p.charAt(i) != '[' || p.charAt(i + 1) != ':') {
+            return -1;
+        }
+        int close = p.indexOf(":]", i + 2);
+        return close < 0 ? -1 : close + 1;
+    }
+
+    /**
+     * Whether {@code c} is in the POSIX class {@code name} of the C locale, as fnmatch(3) has
+     * them; folding, upper and lower both take every letter. An unknown name takes nothing.
+     */
+    private static boolean inNamedClass(String name, char c, boolean fold) {
+        boolean upper = c >= 'A' && c <= 'Z';
+        boolean lower = c >= 'a' && c <= 'z';
+        boolean digit = c >= '0' && c <= '9';
+        boolean graph = c > ' ' && c < 0x7f;
+        return switch (name) {
+            case "alnum" -> upper || lower || digit;
+            case "alpha" -> upper || lower;
+            case "blank" -> c == ' ' || c == '\t';
+            case "cntrl" -> c < ' ' || c == 0x7f;
+            case "digit" -> digit;
+            case "graph" -> graph;
+            case "lower" -> lower || fold && upper;
+            case "print" -> graph || c == ' ';
+            case "punct" -> graph && !upper && !lower && !digit;
+            case "space" -> c == ' ' || c >= '\t' && c <= '\r';
+            case "upper" -> upper || fold && lower;
+            case "xdigit" -> digit || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+            default -> false;
+        };
+    }
+
     private static boolean inClass(String p, int from, int end, char c, boolean fold) {
         boolean negate = p.charAt(from) == '!' || p.charAt(from) == '^';
         int i = negate ? from + 1 : from;
         boolean hit = false;
         while (i < end) {
+            int named = namedClassEnd(p, i);
+            if (named > 0 && named < end) {
+                hit |= inNamedClass(p.substring(i + 2, named - 1), c, fold);
+                i = named + 1;
+                continue;
+            }
             if (p.charAt(i) == '\\' && i + 1 < end) {
                 i++;
             }

@@ -39,6 +39,17 @@ class GlobTest {
         "[\\]]x|]x|true",
         "[a\\-c]|-|true",
         "[a\\-c]|b|false",
+        // POSIX named classes, as fnmatch(3) has them (probe M of session 58: never matched).
+        "SSH-[[:digit:]].0-*|SSH-2.0-OpenSSH_9.0|true",
+        "[[:digit:]]|x|false",
+        "[![:digit:]]|x|true",
+        "x[[:space:]]y|x\ty|true",
+        "[[:alpha:][:digit:]_]*|a_1|true",
+        "[[:alpha:][:digit:]_]*|-a|false",
+        "[[:upper:]]|a|false",
+        "[[:xdigit:]][[:punct:]]|F!|true",
+        "[[:nosuch:]]|a|false",
+        "[[:digit:]|[|false",
     })
     void matches(String glob, String text, boolean expected) {
         assertEquals(expected, Glob.matches(glob, text.replace("\\r\\n", "\r\n")));
@@ -50,7 +61,7 @@ class GlobTest {
             "[A-C]x, bX, true", "\\*, *, true", "\\*, a, false", "*.css, /s/a.css, true", "*.css, /s/a.cssx, false",
             "*, '', true", "'', '', true", "'', a, false", "a*b*c, aXbYbZc, true", "[ab, [ab, true",
             // Beyond ASCII too (a filter on CAFÉ let café through); Latin-1 and Greek.
-            "CAFÉ, café, true", "ÜBER*, über-x, true", "Σ?Σ, σxσ, true", "[À-Þ]x, éx, true", "café, cafe, false"})
+            "[[:upper:]]x, ax, true", "[[:lower:]], Q, true", "CAFÉ, café, true", "ÜBER*, über-x, true", "Σ?Σ, σxσ, true", "[À-Þ]x, éx, true", "café, cafe, false"})
     void matchesIgnoringCase(String pattern, String text, boolean expected) {
         assertEquals(expected, Glob.matchesIgnoringCase(pattern, text));
     }
