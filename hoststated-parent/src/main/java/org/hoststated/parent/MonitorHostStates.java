@@ -16,6 +16,17 @@ final class MonitorHostStates {
     private int generation = Integer.MIN_VALUE;
     private final Map<Integer, HostState> told = new HashMap<>();
 
+    /**
+     * The operator disabled or enabled a host, table or service: the hosts it touched are
+     * unknown until their next verdict, which is news even when it is the state told before (a
+     * host enabled again and up was not told: probe M of session 58). Forgets every host: the
+     * parent does not know which hosts a table or service has, and the others' verdicts come to
+     * it only when they change.
+     */
+    void operatorChanged() {
+        told.clear();
+    }
+
     /** Whether {@code st} tells the monitors something new; if so, it is what they know from now on. */
     boolean isNews(HostStatus st) {
         if (st.generation() < generation) {

@@ -332,6 +332,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 return Result.HANDLED;
             }
             if (m.type().allowed(ProcId.PARENT, ProcId.CONTROL)) {
+                if (CHANGES.contains(m.type())) {
+                    monitorHostStates.operatorChanged();
+                }
                 if (m.type() != MessageType.HOST_STATUS || monitorHostStates.isNews(m.payload(HostStatus.class))) {
                     toMonitors(m);
                 }

@@ -26,4 +26,14 @@ class MonitorHostStatesTest {
         assertTrue(m.isNews(st(1, 0, HostState.UP)), "late, of an older generation: passed on");
         assertFalse(m.isNews(st(2, 0, HostState.DOWN)), "and not kept");
     }
+
+    /** A host enabled again and up is news, though up is what monitors were last told (probe M). */
+    @Test
+    void aVerdictAfterAnEnableIsNews() {
+        MonitorHostStates m = new MonitorHostStates();
+        assertTrue(m.isNews(st(1, 0, HostState.UP)));
+        m.operatorChanged();
+        assertTrue(m.isNews(st(1, 0, HostState.UP)));
+        assertFalse(m.isNews(st(1, 0, HostState.UP)));
+    }
 }
