@@ -262,7 +262,7 @@ public final class CheckScheduler {
             return;
         }
         started = true;
-        round();
+        round(false);
     }
 
     /**
@@ -281,7 +281,12 @@ public final class CheckScheduler {
             pollPending = true;
             return;
         }
-        round();
+        round(true);
+    }
+
+    /** Starts a round as the interval's timer does; for tests. */
+    void timedRoundNow() {
+        round(false);
     }
 
     /** Whether a poll waits for the round in progress to end; for tests. */
@@ -397,11 +402,17 @@ public final class CheckScheduler {
         return e == null ? null : e.health;
     }
 
-    private void round() {
+    /**
+     * @param poll a round that {@code hoststatectl poll} asked for: every enabled table is
+     *        due, and a table with an interval of its own keeps its count of rounds to skip
+     *        (a poll took a turn of such a table like a timed round, and then skipped it:
+     *        probe M of session 58)
+     */
+    private void round(boolean poll) {
         if (timer != null) {
             timer.cancel(false);
         }
-        timer = loop.schedule(this::round, config.globals().intervalSec(), TimeUnit.SECONDS);
+        timer = loop.schedule(() -> round(false), config.globals().intervalSec(), TimeUnit.SECONDS);
         rounds++;
         overloadedLastRound = overloaded > 0;
         if (overloaded > 0) {
@@ -412,7 +423,7 @@ public final class CheckScheduler {
         }
         roundStarted.run();
         for (TableEntry t : tables) {
-            t.due = t.enabled && !skipThisRound(t);
+            t.due = t.enabled && (poll || !skipThisRound(t));
             if (t.due) {
                 t.check.roundStarted();
             }
@@ -510,7 +521,7 @@ public final class CheckScheduler {
             pollPending = false;
             loop.execute(() -> { // after this verdict is reported
                 if (!closed) {
-                    round();
+                    round(true);
                 }
             });
         }

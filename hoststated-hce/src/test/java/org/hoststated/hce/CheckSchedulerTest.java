@@ -321,13 +321,40 @@ class CheckSchedulerTest {
         loop.run(s::start);
         assertTrue(loop.await(() -> s.pending() == 0, WAIT));
         for (int round = 2; round <= 4; round++) {
-            loop.run(s::pollNow);
+            loop.run(s::timedRoundNow);
             assertTrue(loop.await(() -> s.pending() == 0, WAIT));
         }
         long every = statuses.stream().filter(x -> x.hostId() == 1).count();
         long third = statuses.stream().filter(x -> x.hostId() == 2).count();
         assertEquals(4, every);
         assertEquals(2, third, "checked in rounds 1 and 4");
+    }
+
+    /**
+     * A poll checks every table, also one with an interval of its own, and leaves that table's
+     * turn where it was: a poll took such a turn like a timed round, and most polls skipped the
+     * table (probe M of session 58).
+     */
+    @Test
+    void aPollChecksATableWithItsOwnIntervalToo() throws Exception {
+        int port = servers.serve(TestServers.SILENT);
+        Config c = new TestConfigs(60, 500)
+                .table("every", port, CheckConfig.tcp(), List.of("127.0.0.1"), 0)
+                .table("third", port, CheckConfig.tcp(), List.of("127.0.0.1"), 0, 180, false)
+                .build();
+        CheckScheduler s = scheduler(c, 1);
+        loop.run(s::start);
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        for (int poll = 0; poll < 3; poll++) {
+            loop.run(s::pollNow);
+            assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        }
+        assertEquals(4, statuses.stream().filter(x -> x.hostId() == 2).count(), "the start and three polls");
+        loop.run(s::timedRoundNow);
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        loop.run(s::timedRoundNow);
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        assertEquals(4, statuses.stream().filter(x -> x.hostId() == 2).count(), "its two timed rounds to skip");
     }
 
     @Test
