@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * delays no other check.
  *
  * <p>A script that waited in the queue longer than its timeout is not run: hce has stopped
- * waiting for it and takes that as the daemon's overload, no verdict on the host. A host's
+ * waiting for it and takes that as the daemon's overload, no verdict on the host; one that
+ * waited less is killed at the end of what its timeout has left. A host's
  * script runs once at a time: hce decides how often it asks, and one taken over (or stuck in a
  * loop) had root's parent start 300 runs in 8 s of a script checked every 5 s (probe G of
  * session 56); a request for a host whose script is queued or running is dropped: hce then
@@ -115,13 +116,17 @@ final class ScriptRunner implements AutoCloseable {
             pool.execute(() -> {
                 ScriptResult r = null;
                 try {
-                    if (System.nanoTime() - queued > TimeUnit.MILLISECONDS.toNanos(req.timeoutMs())) {
+                    long left = req.timeoutMs() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queued);
+                    if (left <= 0) {
                         // hce has given up on it by now (no verdict: the pool was full); skip it.
                         log.debug("script {} for host {}: waited past its timeout for a free slot, not run",
                                 req.path(), req.hostName());
                         return;
                     }
-                    r = runNow(req);
+                    // The wait counts: a script run after a wait was given a whole timeout more,
+                    // and its check took up to twice the table's timeout (probe M of session 58).
+                    r = runNow(new ScriptRequest(req.generation(), req.hostId(), req.path(), req.hostName(),
+                            (int) left));
                 } finally {
                     // Before the answer, which may bring the host's next request at once.
                     inFlight.remove(key);
