@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * Sends ICMP echo requests on the raw sockets and matches the replies (relayd's check_icmp.c).
  * Sends run in hce on the event loop, which owns the table of echoes waiting for a reply; one
  * reader thread per socket blocks in {@code recvfrom} and posts each reply to the loop. A reply
- * counts only with our echo id, a waiting sequence number and the host's own address as sender.
+ * counts only with our echo id, a waiting sequence number, the host's own address as sender
+ * and, over IPv4, a right checksum (probe M of session 58: a damaged reply counted).
  */
 public final class IcmpPinger implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IcmpPinger.class);
@@ -172,12 +173,17 @@ public final class IcmpPinger implements AutoCloseable {
     }
 
     static int checksum(byte[] p) {
+        return checksum(p, 0, p.length);
+    }
+
+    /** The Internet checksum of {@code p[from, to)}: 0 over a message that carries a right one. */
+    static int checksum(byte[] p, int from, int to) {
         long sum = 0;
-        for (int i = 0; i + 1 < p.length; i += 2) {
+        for (int i = from; i + 1 < to; i += 2) {
             sum += ((p[i] & 0xff) << 8) | (p[i + 1] & 0xff);
         }
-        if ((p.length & 1) != 0) {
-            sum += (p[p.length - 1] & 0xff) << 8;
+        if (((to - from) & 1) != 0) {
+            sum += (p[to - 1] & 0xff) << 8;
         }
         while ((sum >> 16) != 0) {
             sum = (sum & 0xffff) + (sum >> 16);
@@ -231,6 +237,10 @@ public final class IcmpPinger implements AutoCloseable {
         }
         int at = v6 ? 0 : (buf[0] & 0x0f) * 4;
         if (n < at + 8 || (buf[at] & 0xff) != (v6 ? ECHO6_REPLY : ECHO_REPLY) || getShort(buf, at + 4) != id) {
+            return null;
+        }
+        if (!v6 && checksum(buf, at, (int) n) != 0) {
+            // Damaged on the way (or forged): no echo reply. The kernel checks ICMPv6's itself.
             return null;
         }
         try {
