@@ -66,6 +66,8 @@ final class Draft {
         Pos intervalPos;
         boolean disabled;
         String demote;
+        /** Where each setting was first given ({@link ParseContext#given}). */
+        final Map<String, Pos> given = new HashMap<>();
         final List<HostDraft> hosts = new ArrayList<>();
         /** The name each address of {@link #hosts} was first listed as. */
         final Map<InetAddress, String> namesByAddress = new HashMap<>();

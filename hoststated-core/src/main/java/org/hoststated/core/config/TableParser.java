@@ -47,6 +47,10 @@ final class TableParser {
         if (kw.kind() != Token.Kind.KEYWORD) {
             throw ctx.unexpected(kw, "table option");
         }
+        if (!kw.text().equals("host")) {
+            // A second check, timeout or interval replaced the first without a word (probe M).
+            ctx.given(t.given, kw, "table " + (kw.text().equals("real") ? "real port" : kw.text()));
+        }
         switch (kw.text()) {
             case "host" -> host(t);
             case "real" -> t.port = ctx.port();

@@ -42,7 +42,7 @@ class ConfigErrorTest {
                 Arguments.of("interval 1\ntimeout 1000\n" + TABLE + SERVICE,
                         "test.conf:2: global timeout exceeds interval"),
                 Arguments.of("table web {\n real port 80\n timeout 20000\n check tcp\n host 10.0.0.1\n}\n"
-                        + SERVICE, "test.conf:3: table timeout exceeds interval: web"),
+                        + SERVICE, "test.conf:3: table web: timeout 20000 ms is not less than the global interval of 10 s"),
                 Arguments.of("interval 10\ntable web {\n real port 80\n interval 15\n check tcp\n host 10.0.0.1\n}\n"
                         + SERVICE, "test.conf:4: table web interval must be a multiple of the global interval"),
                 Arguments.of(TABLE + "table b {\n real port 81\n check icmp\n host 10.0.0.2\n}\n"
@@ -572,5 +572,15 @@ class ConfigErrorTest {
                         .map(Object::toString).toList());
         Files.writeString(main, TABLE + SERVICE + "include \"part.conf\"\n".repeat(2));
         assertTrue(ConfigLoader.load(main, Map.of(), TestConfigs.resolver()).ok());
+    }
+
+    /** A table's second check, timeout or interval is warned of: it replaced the first silently (probe M). */
+    @Test
+    void aTableSettingGivenTwiceIsWarnedOf() {
+        LoadResult r = ConfigLoader.parse("table web {\n real port 80\n check tcp\n check icmp\n host 10.0.0.1\n}\n"
+                + SERVICE, "test.conf", java.util.Map.of(), new SystemResolver());
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertTrue(r.warnings().toString().contains("test.conf:4: table check given again (first at test.conf:3)"),
+                r.warnings().toString());
     }
 }
