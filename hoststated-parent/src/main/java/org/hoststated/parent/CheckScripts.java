@@ -54,7 +54,7 @@ final class CheckScripts {
                 out.add(at + "a relative path, taken from the daemon's working directory");
             }
             if (!Files.isRegularFile(p)) {
-                out.add(at + "no such file");
+                out.add(at + (Files.exists(p) ? "not a regular file" : "no such file"));
             } else if (!Files.isExecutable(p)) {
                 out.add(at + "not executable");
             } else {

@@ -23,9 +23,10 @@ class CheckScriptsTest {
         Path plain = Files.writeString(dir.resolve("plain.sh"), "#!/bin/sh\nexit 1\n");
         Files.setPosixFilePermissions(plain, PosixFilePermissions.fromString("rw-r--r--"));
         Path missing = dir.resolve("missing.sh");
+        Path directory = Files.createDirectory(dir.resolve("scripts"));
         StringBuilder text = new StringBuilder("l3 backend none\n");
         int n = 0;
-        for (Path p : List.of(ok, plain, missing)) {
+        for (Path p : List.of(ok, plain, missing, directory)) {
             n++;
             text.append("table t").append(n).append(" {\n  real port 80\n  check script \"").append(p)
                     .append("\"\n  host 127.0.0.1\n}\nservice s").append(n).append(" {\n  virtual host 127.0.0.")
@@ -34,7 +35,8 @@ class CheckScriptsTest {
         Path file = Files.writeString(dir.resolve("hoststated.conf"), text);
         Config config = new ConfigSource(file, Map.of()).load().loaded().config();
         assertEquals(List.of("table t2: check script " + plain + ": not executable",
-                "table t3: check script " + missing + ": no such file"), CheckScripts.problems(config));
+                "table t3: check script " + missing + ": no such file",
+                "table t4: check script " + directory + ": not a regular file"), CheckScripts.problems(config));
     }
 
     /** A script every user may change runs what anyone likes as the daemon's user (probe G). */
