@@ -229,6 +229,11 @@ public final class RelaySession {
         if (t instanceof CancellationException) {
             return "abandoned: the host went down or was disabled";
         }
+        if (t instanceof io.netty.channel.ConnectTimeoutException) {
+            // In the same words on both transports: epoll's adds "after 5000 ms", io_uring's
+            // not (probe L of session 58); the close line has the session's time anyway.
+            return "connection timed out";
+        }
         return CONNECT_ADDRESS.matcher(describe(t)).replaceFirst("");
     }
 

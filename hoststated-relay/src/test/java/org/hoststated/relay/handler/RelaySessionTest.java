@@ -51,6 +51,15 @@ class RelaySessionTest {
                 RelaySession.describe(new SslHandshakeTimeoutException("handshake timed out after 10000ms")));
     }
 
+    /** A backend connect that timed out reads the same on both transports (probe L of session 58). */
+    @Test
+    void aConnectTimeoutReadsTheSameOnBothTransports() {
+        assertEquals("connection timed out", RelaySession.describeConnectFailure(
+                new io.netty.channel.ConnectTimeoutException("connection timed out after 5000 ms: /10.0.0.2:80")));
+        assertEquals("connection timed out", RelaySession.describeConnectFailure(
+                new io.netty.channel.ConnectTimeoutException("connection timed out: /10.0.0.2:80")));
+    }
+
     /** A TLS 1.0 or 1.1 client, or one with no suite or group the relay has, is refused in words. */
     @Test
     void commonBoringSslRefusalsAreSaidInWords() {
