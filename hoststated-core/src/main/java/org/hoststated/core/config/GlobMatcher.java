@@ -89,6 +89,11 @@ public final class GlobMatcher {
             alive = any;
         }
 
+        /** Whether some longer text could still match: false once what came rules out any. */
+        public boolean canStillMatch() {
+            return alive;
+        }
+
         /** Whether the whole text so far matches the pattern. */
         public boolean matches() {
             return reached[starts.length];

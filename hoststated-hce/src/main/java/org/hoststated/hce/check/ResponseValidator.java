@@ -19,6 +19,14 @@ public interface ResponseValidator {
      */
     CheckResult onEof(ByteBuf all);
 
+    /**
+     * The reason of a check whose answer did not come whole in time, given the probe's own
+     * ({@code tcp read timeout}, {@code ssl read timeout}).
+     */
+    default org.hoststated.core.msg.HostError readTimeout(org.hoststated.core.msg.HostError probes) {
+        return probes;
+    }
+
     /** How much to read at most; more is a failed check (a host must not make hce buffer without end). */
     default int maxBytes() {
         return 64 * 1024;

@@ -29,6 +29,16 @@ public final class SendExpectValidator implements ResponseValidator {
         return matches(all) ? CheckResult.up(HostError.SEND_EXPECT_OK) : CheckResult.down(HostError.SEND_EXPECT_FAIL);
     }
 
+    /**
+     * A host that answered what no more bytes can make match, and kept the connection open,
+     * failed the send/expect: "tcp read timeout" said it had been silent (probe M of session
+     * 58). An answer that could still match is one that did not come whole in time.
+     */
+    @Override
+    public HostError readTimeout(HostError probes) {
+        return seen > 0 && !run.canStillMatch() ? HostError.SEND_EXPECT_FAIL : probes;
+    }
+
     private boolean matches(ByteBuf b) {
         int end = b.writerIndex();
         for (int i = b.readerIndex() + seen; i < end; i++) {

@@ -384,6 +384,19 @@ class TcpFamilyCheckTest {
         assertTimeout(new SendExpectCheck(plain, null, "HTTP/1.1*"), port, HostError.TCP_READ_TIMEOUT);
     }
 
+    /**
+     * A banner no more bytes can make match, the connection kept open: the send/expect failed,
+     * not "tcp read timeout", which said the host had been silent (probe M of session 58).
+     */
+    @Test
+    void aWrongBannerKeptOpenIsASendExpectFailure() throws Exception {
+        int port = servers.serve((in, out) -> {
+            write(out, "SSH-2.0-OpenSSH_9.0\r\n");
+            TestServers.SILENT.run(in, out);
+        });
+        assertTimeout(new SendExpectCheck(plain, null, "SSH-1.*"), port, HostError.SEND_EXPECT_FAIL);
+    }
+
     @Test
     void unansweredConnectTimesOut() throws Exception {
         assertTimeout(HttpCheck.code(plain, "/", null, 200), servers.blackhole(), HostError.TCP_CONNECT_TIMEOUT);
