@@ -478,6 +478,10 @@ final class ParseContext {
                     if (!ok || !included[0]) {
                         broken.add(t);
                     }
+                    if (!ok && lastError != null && lastError.kind() == Token.Kind.KEYWORD) {
+                        // "check tcp host 10.0.0.1": the line held a host too (probe M of session 58).
+                        broken.add(lastError);
+                    }
                 }
             }
         }
@@ -493,16 +497,21 @@ final class ParseContext {
         return in.peek(n).is(Token.Kind.LBRACE);
     }
 
+    /** Where the last statement {@link #guarded} ran had its syntax error, or null. */
+    private Token lastError;
+
     /**
      * Runs one statement; on a syntax error skips the rest of it.
      *
      * @return false after a syntax error
      */
     boolean guarded(Statement s) {
+        lastError = null;
         try {
             s.parse();
             return true;
         } catch (SyntaxError e) {
+            lastError = e.at;
             // A statement cut short by its own end of line ("protocol" without a name) has
             // nothing left to skip: skipping to the next end of line took the next statement too.
             boolean taken = in.lastTaken() == e.at;

@@ -266,6 +266,10 @@ class ConfigErrorTest {
                 messages(TABLE.replace("host 10.0.0.1", "host") + SERVICE), "not also: table web has no hosts");
         assertEquals(List.of("test.conf:3: invalid check type: tcpp"),
                 messages(TABLE.replace("check tcp", "check tcpp") + SERVICE), "not also: table web has no check");
+        // The rest of a broken line may have held another statement (probe M of session 58).
+        assertEquals(List.of("test.conf:3: syntax error: expected end of line, got 'host'"),
+                messages(TABLE.replace("check tcp\n host 10.0.0.1", "check tcp host 10.0.0.1") + SERVICE),
+                "not also: table web has no hosts");
     }
 
     /**
