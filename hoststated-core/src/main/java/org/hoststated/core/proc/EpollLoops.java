@@ -143,8 +143,7 @@ public final class EpollLoops {
     }
 
     /** Netty's handler, with the interest changes made on its loop held until it waits. */
-    private static final class Handler implements IoHandler {
-        private final IoHandler netty;
+    private static final class Handler extends ForwardingIoHandler {
         private final ThreadAwareExecutor loop;
         /** Registrations with a change not yet applied; touched only on the loop. */
         private final ArrayList<Registration> changed = new ArrayList<>();
@@ -158,7 +157,7 @@ public final class EpollLoops {
         private final Predicate<EpollIoHandle> closeLeavesTheSet;
 
         Handler(IoHandler netty, ThreadAwareExecutor loop, Predicate<EpollIoHandle> closeLeavesTheSet) {
-            this.netty = netty;
+            super(netty);
             this.loop = loop;
             this.closeLeavesTheSet = closeLeavesTheSet;
         }
@@ -237,11 +236,6 @@ public final class EpollLoops {
         }
 
         @Override
-        public void destroy() {
-            netty.destroy();
-        }
-
-        @Override
         public IoRegistration register(IoHandle handle) throws Exception {
             // The new descriptor may have the number of one closed in this turn: Netty must
             // have forgotten that one first.
@@ -253,16 +247,6 @@ public final class EpollLoops {
             Registration registration = new Registration(this, channel, closeLeavesTheSet.test(channel));
             registration.netty = netty.register(new Guard(registration));
             return registration;
-        }
-
-        @Override
-        public void wakeup() {
-            netty.wakeup();
-        }
-
-        @Override
-        public boolean isCompatible(Class<? extends IoHandle> handleType) {
-            return netty.isCompatible(handleType);
         }
     }
 

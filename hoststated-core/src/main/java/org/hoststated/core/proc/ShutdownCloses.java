@@ -57,27 +57,16 @@ public final class ShutdownCloses {
     }
 
     private static IoHandlerFactory wrap(IoHandlerFactory netty, boolean closeFirst) {
-        return new IoHandlerFactory() {
-            @Override
-            public IoHandler newHandler(ThreadAwareExecutor loop) {
-                return new Handler(netty.newHandler(loop), loop, closeFirst);
-            }
-
-            @Override
-            public boolean isChangingThreadSupported() {
-                return netty.isChangingThreadSupported();
-            }
-        };
+        return ForwardingIoHandler.factory(netty, (handler, loop) -> new Handler(handler, loop, closeFirst));
     }
 
-    private static final class Handler implements IoHandler {
-        private final IoHandler netty;
+    private static final class Handler extends ForwardingIoHandler {
         private final ThreadAwareExecutor loop;
         /** The handles registered and not cancelled, when they are closed first; only on the loop. */
         private final Set<IoHandle> registered;
 
         Handler(IoHandler netty, ThreadAwareExecutor loop, boolean closeFirst) {
-            this.netty = netty;
+            super(netty);
             this.loop = loop;
             this.registered = closeFirst ? Collections.newSetFromMap(new IdentityHashMap<>()) : null;
         }
@@ -90,11 +79,6 @@ public final class ShutdownCloses {
                 // any shutdown can look for it.
                 e.addShutdownHook(this::prepareToDestroy);
             }
-        }
-
-        @Override
-        public int run(IoHandlerContext context) {
-            return netty.run(context);
         }
 
         @Override
@@ -124,11 +108,6 @@ public final class ShutdownCloses {
         }
 
         @Override
-        public void destroy() {
-            netty.destroy();
-        }
-
-        @Override
         public IoRegistration register(IoHandle handle) throws Exception {
             IoRegistration r = netty.register(handle);
             if (registered == null) {
@@ -136,16 +115,6 @@ public final class ShutdownCloses {
             }
             registered.add(handle);
             return new Registration(r, handle);
-        }
-
-        @Override
-        public void wakeup() {
-            netty.wakeup();
-        }
-
-        @Override
-        public boolean isCompatible(Class<? extends IoHandle> handleType) {
-            return netty.isCompatible(handleType);
         }
 
         /** Netty's registration, which forgets its handle when cancelled (on the loop or not). */

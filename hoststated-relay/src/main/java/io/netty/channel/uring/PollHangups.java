@@ -3,10 +3,10 @@ package io.netty.channel.uring;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
-import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
+import org.hoststated.core.proc.ForwardingIoHandler;
 import io.netty.util.collection.ShortObjectHashMap;
 import io.netty.util.collection.ShortObjectMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,56 +43,15 @@ public final class PollHangups {
 
     /** {@code netty}'s io_uring handlers, with their channels' poll completions mended. */
     public static IoHandlerFactory wrap(IoHandlerFactory netty) {
-        return new IoHandlerFactory() {
-            @Override
-            public IoHandler newHandler(io.netty.util.concurrent.ThreadAwareExecutor loop) {
-                return new Handler(netty.newHandler(loop), loop);
-            }
-
-            @Override
-            public boolean isChangingThreadSupported() {
-                return netty.isChangingThreadSupported();
-            }
-        };
+        return ForwardingIoHandler.factory(netty, Handler::new);
     }
 
-    private static final class Handler implements IoHandler {
-        private final IoHandler netty;
+    private static final class Handler extends ForwardingIoHandler {
         private final Object loop;
 
         Handler(IoHandler netty, Object loop) {
-            this.netty = netty;
+            super(netty);
             this.loop = loop;
-        }
-
-        @Override
-        public void initialize() {
-            netty.initialize();
-        }
-
-        @Override
-        public int run(IoHandlerContext context) {
-            return netty.run(context);
-        }
-
-        @Override
-        public void prepareToDestroy() {
-            netty.prepareToDestroy();
-        }
-
-        @Override
-        public void destroy() {
-            netty.destroy();
-        }
-
-        @Override
-        public void wakeup() {
-            netty.wakeup();
-        }
-
-        @Override
-        public boolean isCompatible(Class<? extends IoHandle> handleType) {
-            return netty.isCompatible(handleType);
         }
 
         @Override
