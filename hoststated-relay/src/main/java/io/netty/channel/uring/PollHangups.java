@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * back at once the channel would write and poll in a loop. One that saw POLLHUP or POLLERR
  * is handed back at once: the write it brings fails.
  *
- * <p>Wraps every registration of an io_uring loop; tied to the pinned Netty version as
- * {@link AdoptedIoUringServerSocketChannel} is.
+ * <p>Wraps the registrations of an io_uring loop's TCP connections; tied to the pinned Netty
+ * version as {@link AdoptedIoUringServerSocketChannel} is.
  */
 public final class PollHangups {
     static final long RETRY_MS = 5;
@@ -56,7 +56,10 @@ public final class PollHangups {
 
         @Override
         public IoRegistration register(IoHandle handle) throws Exception {
-            if (!(handle instanceof AbstractIoUringChannel.AbstractUringUnsafe)) {
+            if (!(handle instanceof AbstractIoUringStreamChannel.IoUringStreamUnsafe)) {
+                // Listening sockets and the DNS relay's datagram sockets, where the stall was not
+                // seen: a datagram socket's POLLERR (an ICMP error) handed on as POLLIN would bring
+                // its error to a read.
                 return netty.register(handle);
             }
             Mended mended = new Mended((IoUringIoHandle) handle, loop);
