@@ -60,6 +60,10 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private static final Set<MessageType> CHANGES = EnumSet.of(MessageType.CTL_SERVICE_ENABLE,
             MessageType.CTL_SERVICE_DISABLE, MessageType.CTL_TABLE_ENABLE, MessageType.CTL_TABLE_DISABLE,
             MessageType.CTL_HOST_ENABLE, MessageType.CTL_HOST_DISABLE);
+    /** pfe's notices of what the operator enabled or disabled (for the monitors). */
+    private static final Set<MessageType> OPERATOR_NOTICES = EnumSet.of(MessageType.SERVICE_ENABLE,
+            MessageType.SERVICE_DISABLE, MessageType.TABLE_ENABLE, MessageType.TABLE_DISABLE,
+            MessageType.HOST_ENABLE, MessageType.HOST_DISABLE);
     /** The relay engine's replies to {@code show sessions} (sessions live there). */
     private static final Set<MessageType> RELAY_REPLIES = EnumSet.of(MessageType.CTL_SESSION, MessageType.CTL_END);
     /** The replies after which an engine has finished answering a request. */
@@ -332,7 +336,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 return Result.HANDLED;
             }
             if (m.type().allowed(ProcId.PARENT, ProcId.CONTROL)) {
-                if (CHANGES.contains(m.type())) {
+                if (OPERATOR_NOTICES.contains(m.type())) {
                     monitorHostStates.operatorChanged();
                 }
                 if (m.type() != MessageType.HOST_STATUS || monitorHostStates.isNews(m.payload(HostStatus.class))) {
