@@ -104,12 +104,14 @@ public final class PollHangups {
                 retryMs = FIRST_RETRY_MS; // a write took bytes (or a connect, a close: no harm)
             }
             if (e.opcode() == Native.IORING_OP_POLL_ADD) {
-                Integer asked = (e.flags() & Native.IORING_CQE_F_MORE) != 0 ? polls.get(e.data()) : polls.remove(e.data());
+                boolean more = (e.flags() & Native.IORING_CQE_F_MORE) != 0; // a multishot poll goes on
+                Integer asked = more ? polls.get(e.data()) : polls.remove(e.data());
                 int res = e.res();
                 int wanted = asked == null ? 0 : asked & (Native.POLLIN | Native.POLLOUT);
                 if (wanted != 0 && res >= 0 && (res & wanted) == 0 && (res & HANGUPS) != 0) {
+                    // A new event: Netty's own is reused for the next completion.
                     IoUringIoEvent mended = new IoUringIoEvent(wanted | (res & (POLLHUP | POLLERR)),
-                            e.flags(), e.opcode(), e.data());
+                            e.flags(), e.opcode(), e.userData());
                     if (wanted == Native.POLLOUT && (res & (POLLHUP | POLLERR)) == 0
                             && loop instanceof ScheduledExecutorService s) {
                         s.schedule(() -> {
