@@ -80,8 +80,8 @@ final class Validator {
             boolean inherited = t.timeoutPos == null && tc.timeoutMs() == globalTimeout;
             if (tc.timeoutMs() >= globalInterval * 1000L && !inherited) {
                 diag.error(t.timeoutPos != null ? t.timeoutPos : t.pos,
-                        "table " + t.name + ": timeout " + tc.timeoutMs() + " ms is not less than the global interval of "
-                                + globalInterval + " s");
+                        "table " + t.name + ": timeout " + tc.timeoutMs()
+                                + " ms is not less than the global interval of " + globalInterval + " s");
             }
             if (tc.intervalSec() < globalInterval || tc.intervalSec() % globalInterval != 0) {
                 diag.error(t.intervalPos != null ? t.intervalPos : t.pos, "table " + t.name

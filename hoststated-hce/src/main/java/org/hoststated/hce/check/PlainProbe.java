@@ -276,7 +276,8 @@ public final class PlainProbe implements Probe {
             finish(CheckResult.down(switch (phase) {
                 case CONNECT -> HostError.TCP_CONNECT_TIMEOUT;
                 case WRITE -> HostError.TCP_WRITE_TIMEOUT;
-                case READ -> validator != null ? validator.readTimeout(HostError.TCP_READ_TIMEOUT) : HostError.TCP_READ_TIMEOUT;
+                case READ -> validator != null ? validator.readTimeout(HostError.TCP_READ_TIMEOUT)
+                        : HostError.TCP_READ_TIMEOUT;
             }));
         }
 

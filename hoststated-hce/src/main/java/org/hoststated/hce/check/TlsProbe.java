@@ -227,7 +227,8 @@ public final class TlsProbe implements Probe {
             finish(CheckResult.down(switch (phase) {
                 case CONNECT -> HostError.TCP_CONNECT_TIMEOUT;
                 case HANDSHAKE -> HostError.SSL_CONNECT_TIMEOUT;
-                case READ -> validator != null ? validator.readTimeout(HostError.SSL_READ_TIMEOUT) : HostError.SSL_READ_TIMEOUT;
+                case READ -> validator != null ? validator.readTimeout(HostError.SSL_READ_TIMEOUT)
+                        : HostError.SSL_READ_TIMEOUT;
             }));
         }
 
