@@ -28,6 +28,7 @@ import org.hoststated.core.msg.Flag;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
 import org.hoststated.core.msg.Messages;
 import org.hoststated.core.msg.ProcId;
 import org.hoststated.core.msg.ScriptRequest;
@@ -164,7 +165,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         io.netty.channel.ChannelFuture bound = control.open();
         supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
         supervisor.startAll(first, keys, 1);
+        monitorHostStates.configured(first.config());
         reloader = new Reloader(source, listeners, l3Lock, loop, supervisor, c -> {
+            monitorHostStates.configured(c.config());
             demoter.configure(c.config().globals().demote());
             l3Lock.keep(c.config());
         }, Reloader.TIMEOUT_MS, configReader, loop);
@@ -337,7 +340,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             }
             if (m.type().allowed(ProcId.PARENT, ProcId.CONTROL)) {
                 if (OPERATOR_NOTICES.contains(m.type())) {
-                    monitorHostStates.operatorChanged();
+                    monitorHostStates.operatorChanged(m.type(), m.payload(ObjId.class));
                 }
                 if (m.type() != MessageType.HOST_STATUS || monitorHostStates.isNews(m.payload(HostStatus.class))) {
                     toMonitors(m);

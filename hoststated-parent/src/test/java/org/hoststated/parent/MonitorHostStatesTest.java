@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.hoststated.core.msg.HostError;
 import org.hoststated.core.msg.HostState;
 import org.hoststated.core.msg.HostStatus;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.ObjId;
 import org.junit.jupiter.api.Test;
 
 /** Monitors hear of a host's state when it is new to them, not when a restarted pfe says it again. */
@@ -32,8 +34,10 @@ class MonitorHostStatesTest {
     void aVerdictAfterAnEnableIsNews() {
         MonitorHostStates m = new MonitorHostStates();
         assertTrue(m.isNews(st(1, 0, HostState.UP)));
-        m.operatorChanged();
+        assertTrue(m.isNews(st(1, 1, HostState.UP)));
+        m.operatorChanged(MessageType.HOST_DISABLE, new ObjId(1, 0));
         assertTrue(m.isNews(st(1, 0, HostState.UP)));
         assertFalse(m.isNews(st(1, 0, HostState.UP)));
+        assertFalse(m.isNews(st(1, 1, HostState.UP)), "another host: a restarted pfe's replay is no news");
     }
 }
