@@ -310,8 +310,8 @@ class CheckSchedulerTest {
         assertEquals(false, loop.call(s::pollPending));
     }
 
-    @Test
-    void tableIntervalSkipsRounds() throws Exception {
+    /** Tables "every" (host 1) and "third" (host 2, interval 180 of the global 60), first round done. */
+    private CheckScheduler everyAndThirdStarted() throws Exception {
         int port = servers.serve(TestServers.SILENT);
         Config c = new TestConfigs(60, 500)
                 .table("every", port, CheckConfig.tcp(), List.of("127.0.0.1"), 0)
@@ -320,6 +320,12 @@ class CheckSchedulerTest {
         CheckScheduler s = scheduler(c, 1);
         loop.run(s::start);
         assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        return s;
+    }
+
+    @Test
+    void tableIntervalSkipsRounds() throws Exception {
+        CheckScheduler s = everyAndThirdStarted();
         for (int round = 2; round <= 4; round++) {
             loop.run(s::timedRoundNow);
             assertTrue(loop.await(() -> s.pending() == 0, WAIT));
@@ -337,14 +343,7 @@ class CheckSchedulerTest {
      */
     @Test
     void aPollChecksATableWithItsOwnIntervalToo() throws Exception {
-        int port = servers.serve(TestServers.SILENT);
-        Config c = new TestConfigs(60, 500)
-                .table("every", port, CheckConfig.tcp(), List.of("127.0.0.1"), 0)
-                .table("third", port, CheckConfig.tcp(), List.of("127.0.0.1"), 0, 180, false)
-                .build();
-        CheckScheduler s = scheduler(c, 1);
-        loop.run(s::start);
-        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        CheckScheduler s = everyAndThirdStarted();
         for (int poll = 0; poll < 3; poll++) {
             loop.run(s::pollNow);
             assertTrue(loop.await(() -> s.pending() == 0, WAIT));
