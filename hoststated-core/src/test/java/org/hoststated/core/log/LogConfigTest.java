@@ -244,17 +244,23 @@ class LogConfigTest {
             out = got.toString(StandardCharsets.UTF_8).split("\n");
         }
         int last = -1;
+        int written = 0;
+        int counted = 0;
         for (String l : out) {
             if (l.startsWith("relay: line ")) {
                 int n = Integer.parseInt(l.substring(12, l.indexOf(' ', 12)));
                 assertTrue(n > last, "out of order: " + n + " after " + last);
                 last = n;
+                written++;
+            } else if (l.matches("relay: stderr: \\d+ messages lost")) {
+                // Usually one, at the end; a second comes earlier when the writer thread took its
+                // first line only once the queue was full, and the line after it fitted again.
+                counted += Integer.parseInt(l.split(" ")[2]);
             }
         }
-        assertTrue(out.length > 1000 && out.length < lines, "lines written: " + out.length);
-        String lost = out[out.length - 2];
-        assertTrue(lost.matches("relay: stderr: \\d+ messages lost"), lost);
-        assertEquals(lines, Integer.parseInt(lost.split(" ")[2]) + out.length - 2, "every line written or counted");
+        assertTrue(written > 1000 && written < lines, "lines written: " + written);
+        assertTrue(out[out.length - 2].matches("relay: stderr: \\d+ messages lost"), out[out.length - 2]);
+        assertEquals(lines, written + counted, "every line written or counted");
         assertEquals("relay: after", out[out.length - 1]);
         sink.close();
     }

@@ -239,7 +239,8 @@ class DaemonIT {
         daemon.awaitLogged("every thread of the relay engine stopped", Duration.ofSeconds(5), () -> allStopped(old));
         CompletableFuture<String> waiting = CompletableFuture.supplyAsync(DaemonIT::fetchWaiting);
         daemon.awaitLogged("watchdog kills the stopped relay engine", Duration.ofSeconds(30),
-                () -> daemon.logText().contains("relay engine (pid " + old + ") has not answered for"));
+                () -> daemon.logText().lines().anyMatch(l -> l.contains("relay engine (pid " + old + ") ")
+                        && l.contains("has not answered for")));
         daemon.awaitLogged("relay engine restarted", Duration.ofSeconds(20),
                 () -> daemon.child("hoststated: relay engine").filter(p -> p != old).isPresent());
         String got = waiting.get(40, TimeUnit.SECONDS);
