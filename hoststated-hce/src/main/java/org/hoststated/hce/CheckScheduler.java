@@ -123,6 +123,7 @@ public final class CheckScheduler {
     private int overloaded;
     private boolean overloadedLastRound;
     private long rounds;
+    private final RoundTally tally = new RoundTally();
     /** Verdicts kept back while a new hce waits for what pfe kept ({@link #awaitKeptStates}). */
     private final HeldVerdicts heldVerdicts = new HeldVerdicts();
 
@@ -428,6 +429,7 @@ public final class CheckScheduler {
                 t.check.roundStarted();
             }
         }
+        int before = roundHosts;
         List<HostEntry> order = hostOrder;
         if (overloadedLastRound) {
             // The hosts that waited longest for a verdict go first, else an overloaded engine
@@ -443,6 +445,11 @@ public final class CheckScheduler {
                 roundHosts++;
                 queue.add(e);
             }
+        }
+        if (before > 0) {
+            tally.join(rounds, roundHosts - before);
+        } else if (roundHosts > 0) {
+            tally.start(rounds, roundHosts);
         }
         launch();
     }
@@ -516,6 +523,11 @@ public final class CheckScheduler {
         if (e.inRound) {
             e.inRound = false;
             roundHosts--;
+            tally.count(current ? r : null);
+            if (roundHosts == 0 && log.isDebugEnabled()) {
+                String line = tally.summary();
+                loop.execute(() -> log.debug(line)); // after this last verdict's own line
+            }
         }
         if (roundHosts == 0 && pollPending && !closed) {
             pollPending = false;

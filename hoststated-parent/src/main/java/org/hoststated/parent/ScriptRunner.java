@@ -116,17 +116,17 @@ final class ScriptRunner implements AutoCloseable {
             pool.execute(() -> {
                 ScriptResult r = null;
                 try {
-                    long left = req.timeoutMs() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queued);
-                    if (left <= 0) {
+                    long deadline = queued + TimeUnit.MILLISECONDS.toNanos(req.timeoutMs());
+                    if (deadline - System.nanoTime() <= 0) {
                         // hce has given up on it by now (no verdict: the pool was full); skip it.
                         log.debug("script {} for host {}: waited past its timeout for a free slot, not run",
                                 req.path(), req.hostName());
                         return;
                     }
-                    // The wait counts: a script run after a wait was given a whole timeout more,
-                    // and its check took up to twice the table's timeout (probe M of session 58).
-                    r = runNow(new ScriptRequest(req.generation(), req.hostId(), req.path(), req.hostName(),
-                            (int) left));
+                    // The wait counts, and so does the start: a script run after a wait was
+                    // given a whole timeout more (probe M of session 58), and one whose start
+                    // took long on a busy machine the time of its start more (probe N).
+                    r = runNow(req, deadline);
                 } finally {
                     // Before the answer, which may bring the host's next request at once.
                     inFlight.remove(key);
@@ -144,7 +144,8 @@ final class ScriptRunner implements AutoCloseable {
         }
     }
 
-    private ScriptResult runNow(ScriptRequest req) {
+    /** Runs the script now and waits for it until {@code deadline} (System.nanoTime). */
+    private ScriptResult runNow(ScriptRequest req, long deadline) {
         Privileges.Passwd pw = null;
         if (user != null) {
             try {
@@ -172,11 +173,11 @@ final class ScriptRunner implements AutoCloseable {
             }
         }
         try {
-            Optional<ExitStatus> st = p.waitFor(Duration.ofMillis(req.timeoutMs()));
+            Optional<ExitStatus> st = p.waitFor(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             if (st.isEmpty()) {
                 kill(p);
-                log.debug("script {} for host {}: killed at the timeout of {} ms", req.path(), req.hostName(),
-                        req.timeoutMs());
+                log.debug("script {} for host {}: killed at the timeout of {} ms, its wait and start included",
+                        req.path(), req.hostName(), req.timeoutMs());
                 return result(req, -1, true);
             }
             // What it left in its group, and the init of its PID namespace with all that is inside.
