@@ -781,7 +781,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // can come, and the session would otherwise hold both connections until it idles out.
             endDuringRequest();
         }
-        if (!exchange && state == State.HEAD) {
+        if ((state == State.HEAD || state == State.BODY) && !awaitsResponse()) {
+            // No request waits for its response, or a pipelined one waits for the rest of its
+            // body: what the client sent meanwhile (that body, its close_notify) goes to the
+            // engine. Held while a body was awaited, a close_notify behind a cut request kept
+            // the session and its server's connection until the server closed (framefuzz).
             releaseDeferredClose();
         }
     }

@@ -1197,6 +1197,49 @@ class HttpPeerTest {
     }
 
     /**
+     * A TLS client that pipelines a request whose body it never finishes behind one that waits
+     * for its response, then sends close_notify: the close_notify, held while the first
+     * response was due (CloseNotifyDefer), reaches the engine once the second request's body is
+     * awaited, and the session ends, its server reset. It stayed held until the server closed,
+     * with the cut request on an open connection (framefuzz tls-req of session 59: sessions of
+     * 18-37 s).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void closeNotifyBehindAPipelinedCutRequestEndsTheSession(String protocol) throws Exception {
+        java.util.concurrent.CompletableFuture<String> got = new java.util.concurrent.CompletableFuture<>();
+        RawBackend.Script script = (b, in, out) -> {
+            try {
+                for (String head; (head = RawBackend.head(in)) != null; ) {
+                    if (head.startsWith("PUT")) {
+                        got.complete("body " + in.readNBytes(100).length);
+                        return;
+                    }
+                    Thread.sleep(300); // the close_notify arrives while this response is due
+                    RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                }
+                got.complete("end of connection between requests");
+            } catch (java.net.SocketException e) {
+                got.complete("reset");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address())
+                        .tls(relayTls())
+                        .start();
+                TlsCloseNotifyClient c = new TlsCloseNotifyClient(r.address, protocol)) {
+            c.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nPUT /b HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n"
+                    + "0123456789");
+            c.closeNotify();
+            assertTrue(c.closedWithin(5), "the relay kept the connection open after close_notify");
+            assertEquals("reset", got.get(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(c.awaitEndingWith("ok").startsWith("HTTP/1.1 200 "));
+        }
+    }
+
+    /**
      * A TLS client that sends the tunnel's first bytes right behind its upgrade request, in
      * records of their own in the same write: the server gets them in order after the 101,
      * although the relay held the later records back while the response was due
