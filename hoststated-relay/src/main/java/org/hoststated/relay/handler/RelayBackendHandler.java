@@ -52,7 +52,11 @@ final class RelayBackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            session.serverEof();
+            if (TcpInfo.resetAtEndOfInput(ctx.channel())) {
+                session.serverFailed(ctx.channel(), TcpInfo.resetByPeer());
+            } else {
+                session.serverEof();
+            }
             return;
         }
         ctx.fireUserEventTriggered(evt);

@@ -287,6 +287,10 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             if (clientFailed) {
                 return;
             }
+            if (TcpInfo.resetAtEndOfInput(client)) {
+                exceptionCaught(ctx, TcpInfo.resetByPeer());
+                return;
+            }
             if (RelaySession.inTlsHandshake(client)) {
                 // Its handshake can never finish: the SslHandler would wait for its limit.
                 RelaySession.setReason(client, RelaySession.CLOSED_IN_HANDSHAKE);

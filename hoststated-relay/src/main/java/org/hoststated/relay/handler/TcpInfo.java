@@ -2,7 +2,9 @@ package org.hoststated.relay.handler;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.RawUnixChannelOption;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -71,6 +73,27 @@ public final class TcpInfo {
             return false;
         }
         return err != null && err.remaining() >= 4 && err.order(ByteOrder.nativeOrder()).getInt(err.position()) != 0;
+    }
+
+    /**
+     * Whether the end of input just read on {@code ch} was a reset, not a FIN: the connection is
+     * closed while {@code ch} has not shut its own output (a FIN read with the output open leaves
+     * CLOSE_WAIT). A reset is reported once, to the first system call that asks: when a write in
+     * flight took it, the read after it finds only the end (on io_uring, one session in five of
+     * a peer that reset while the relay wrote to it; probe O of session 59), and the other peer
+     * was told of a whole stream with a FIN.
+     */
+    public static boolean resetAtEndOfInput(Channel ch) {
+        if (!(ch instanceof DuplexChannel d) || d.isOutputShutdown()) {
+            return false;
+        }
+        TcpInfo info = of(ch);
+        return info != null && info.closed();
+    }
+
+    /** What a peer's reset found by {@link #resetAtEndOfInput} is reported as. */
+    public static IOException resetByPeer() {
+        return new IOException("Connection reset by peer");
     }
 
     /** Whether the peer has acknowledged everything written to the socket. */

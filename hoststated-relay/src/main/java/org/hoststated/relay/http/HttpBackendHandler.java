@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import org.hoststated.relay.ReceiveRing;
+import org.hoststated.relay.handler.TcpInfo;
 import org.hoststated.relay.lb.TargetHost;
 
 /**
@@ -640,6 +641,14 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                 staleWhileVetting(ctx);
                 return;
             }
+            if (endedByTheClose() && (writeFailure != null || TcpInfo.resetAtEndOfInput(ctx.channel()))) {
+                // Where only the close ends the stream (a body read until the close, a tunnel),
+                // a reset is a cut, not an end, also when a write took its error and the read
+                // found only the end: a close-delimited early answer followed by a reset
+                // reached the client as whole, with a FIN (probe O of session 59).
+                exceptionCaught(ctx, TcpInfo.resetByPeer());
+                return;
+            }
             ended(ctx);
             return;
         }
@@ -668,6 +677,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private static boolean outputFailedOnly(ChannelHandlerContext ctx, Throwable cause) {
         return cause instanceof IOException && ctx.channel().isActive() && ctx.channel() instanceof DuplexChannel d
                 && d.isOutputShutdown() && !d.isInputShutdown();
+    }
+
+    /** Whether the server's end of input ends what it sends: a tunnel, or a body framed by the close. */
+    private boolean endedByTheClose() {
+        return !done && (state == State.TUNNEL || state == State.BODY && body == BodyFramer.UntilClose.INSTANCE);
     }
 
     /** The server closed or sent FIN. */

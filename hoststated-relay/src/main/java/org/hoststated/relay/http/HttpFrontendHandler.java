@@ -30,6 +30,7 @@ import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
+import org.hoststated.relay.handler.TcpInfo;
 import org.hoststated.relay.handler.TlsRecordEdge;
 import org.hoststated.relay.lb.RelayHosts;
 import org.hoststated.relay.lb.TargetHost;
@@ -1012,6 +1013,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            if (!clientEof && state != State.CLOSED && TcpInfo.resetAtEndOfInput(client)) {
+                // A reset whose error a write to the client took: not a half-close.
+                exceptionCaught(ctx, TcpInfo.resetByPeer());
+                return;
+            }
             SSLException cut = state == State.TUNNEL && !clientEof ? TlsRecordEdge.truncation(client) : null;
             if (RelaySession.inTlsHandshake(ctx.channel())) {
                 // Closed at once as any client that leaves between requests, named for what it is.

@@ -3,6 +3,7 @@ package org.hoststated.relay.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.channel.Channel;
@@ -1193,6 +1194,68 @@ class HttpPeerTest {
             String got = java.util.Arrays.stream(res.split("HTTP/1.1 200 OK\r\n")).skip(1)
                     .map(x -> x.substring(x.length() - 1)).collect(java.util.stream.Collectors.joining());
             assertEquals(bodies.toString(), got);
+        }
+    }
+
+    /**
+     * A server that answers an upload early with a body read until the close, then resets: the
+     * answer is cut (only a FIN would end it), so the client gets it and a reset. When the
+     * upload's write took the reset's error, the read found only the end, and the client got
+     * the cut answer as whole with a FIN (probe O of session 59: every time on epoll, two
+     * times in three on io_uring).
+     */
+    @Test
+    void aCloseDelimitedEarlyAnswerEndedByAResetIsCutForTheClient() throws Exception {
+        RawBackend.Script script = (b, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + "a".repeat(1000));
+            try {
+                Thread.sleep(600); // the client fills the buffers on the way meanwhile, then waits
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            in.readNBytes(256 * 1024); // and the reset comes while the relay writes
+            java.net.Socket s = b.sockets.get(b.sockets.size() - 1);
+            s.setSoLinger(true, 0);
+            s.close();
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            for (int round = 0; round < 10; round++) {
+                try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address)) {
+                    c.write(StandardCharsets.ISO_8859_1.encode(
+                            "PUT /up HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n"));
+                    // The upload fills the buffers on the way without a write of the client's
+                    // left blocked: the relay's reset must reach its read, not a write.
+                    c.configureBlocking(false);
+                    java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(65536);
+                    try {
+                        for (long idle = System.nanoTime(); System.nanoTime() - idle < 200_000_000L; ) {
+                            chunk.clear();
+                            if (c.write(chunk) > 0) {
+                                idle = System.nanoTime();
+                            } else {
+                                Thread.sleep(5);
+                            }
+                        }
+                    } catch (java.io.IOException e) {
+                        fail("round " + round + ": the client's upload failed before the server's reset: " + e);
+                    }
+                    c.configureBlocking(true);
+                    c.socket().setSoTimeout(10_000);
+                    java.io.InputStream in = c.socket().getInputStream();
+                    StringBuilder got = new StringBuilder();
+                    try {
+                        byte[] buf = new byte[65536];
+                        for (int n; (n = in.read(buf)) > 0; ) {
+                            got.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                        }
+                        fail("round " + round + ": a FIN after " + got.length() + " bytes of a cut answer");
+                    } catch (java.net.SocketException e) {
+                        // the reset
+                    }
+                }
+            }
         }
     }
 
