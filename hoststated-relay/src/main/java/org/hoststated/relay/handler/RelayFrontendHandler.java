@@ -390,6 +390,12 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         clientFailed = true;
         noteError("client", cause);
+        if (server != null && !connected && !awaitingDelivery()) {
+            // Its server still connecting is reset, not closed: a close ended that connection
+            // with a FIN once the kernel had made it, an empty stream taken for whole (probe O
+            // F3: epoll reads a client during its server's connect; io_uring does not).
+            clientCut = true;
+        }
         client.close();
         if (server != null && !awaitingDelivery()) {
             RelaySession.abortOnFlush(server);
