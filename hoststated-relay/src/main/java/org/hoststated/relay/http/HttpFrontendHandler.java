@@ -1191,6 +1191,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             abortTunnelServer();
         } else if (cutRequest) {
             link.abort(); // a FIN would end the request as if it were whole
+        } else if (exchange) {
+            // A whole request whose answer can reach nobody: its server is reset, as the other
+            // side of any failed one. A FIN read as the client's half-close, and the server
+            // did the work for a client gone (probe O F4 of session 59).
+            link.abort();
         } else {
             closeServer();
         }

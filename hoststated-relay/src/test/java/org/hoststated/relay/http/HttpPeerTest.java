@@ -1198,6 +1198,37 @@ class HttpPeerTest {
     }
 
     /**
+     * A client that resets while its whole request waits for the answer: the server is reset,
+     * not sent a FIN, which it read as the client's half-close and did the work for a client
+     * gone (probe O F4 of session 59: a client's reset right behind its request, on io_uring).
+     */
+    @Test
+    void aClientThatResetsWhileItsRequestIsServedIsAResetForItsServer() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<String> ends = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.Semaphore requests = new java.util.concurrent.Semaphore(0);
+        RawBackend.Script script = (b, in, out) -> {
+            try {
+                RawBackend.head(in);
+                requests.release();
+                ends.add(in.read() < 0 ? "FIN" : "more bytes");
+            } catch (java.net.SocketException e) {
+                ends.add("reset");
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            for (int round = 0; round < 3; round++) {
+                try (java.net.Socket c = new java.net.Socket(r.address.getAddress(), r.address.getPort())) {
+                    c.getOutputStream().write("GET /x HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    assertTrue(requests.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS), "no request at the server");
+                    c.setSoLinger(true, 0);
+                }
+                assertEquals("reset", ends.poll(5, java.util.concurrent.TimeUnit.SECONDS), "round " + round);
+            }
+        }
+    }
+
+    /**
      * A server that answers an upload early with a body read until the close, then resets: the
      * answer is cut (only a FIN would end it), so the client gets it and a reset. When the
      * upload's write took the reset's error, the read found only the end, and the client got
