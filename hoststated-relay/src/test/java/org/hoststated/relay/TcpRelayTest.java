@@ -190,23 +190,11 @@ abstract class TcpRelayTest {
                     try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address());
                             Socket s = server.accept()) {
                         s.getOutputStream().write(new byte[answer]);
-                        // The client fills every buffer on the way without a write of its own
-                        // left blocked: the reset must reach its read, not a write.
-                        c.configureBlocking(false);
-                        java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(65536);
-                        for (long idle = System.nanoTime(); System.nanoTime() - idle < 200_000_000L; ) {
-                            chunk.clear();
-                            if (c.write(chunk) > 0) {
-                                idle = System.nanoTime();
-                            } else {
-                                Thread.sleep(5);
-                            }
-                        }
+                        FillWithoutBlocking.fill(c);
                         // The server takes some and resets while the relay writes to it.
                         s.getInputStream().readNBytes((int) MB);
                         s.setSoLinger(true, 0);
                         s.close();
-                        c.configureBlocking(true);
                         c.socket().setSoTimeout(10_000);
                         InputStream in = c.socket().getInputStream();
                         long got = 0;

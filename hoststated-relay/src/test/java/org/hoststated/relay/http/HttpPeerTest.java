@@ -1256,23 +1256,11 @@ class HttpPeerTest {
                 try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address)) {
                     c.write(StandardCharsets.ISO_8859_1.encode(
                             "PUT /up HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n"));
-                    // The upload fills the buffers on the way without a write of the client's
-                    // left blocked: the relay's reset must reach its read, not a write.
-                    c.configureBlocking(false);
-                    java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(65536);
                     try {
-                        for (long idle = System.nanoTime(); System.nanoTime() - idle < 200_000_000L; ) {
-                            chunk.clear();
-                            if (c.write(chunk) > 0) {
-                                idle = System.nanoTime();
-                            } else {
-                                Thread.sleep(5);
-                            }
-                        }
+                        org.hoststated.relay.FillWithoutBlocking.fill(c); // the upload
                     } catch (java.io.IOException e) {
                         fail("round " + round + ": the client's upload failed before the server's reset: " + e);
                     }
-                    c.configureBlocking(true);
                     c.socket().setSoTimeout(10_000);
                     java.io.InputStream in = c.socket().getInputStream();
                     StringBuilder got = new StringBuilder();
