@@ -10,18 +10,64 @@ serial number the backend logs with the time and connection it sent them on.
 Invariants: each response a client gets is the one its backend connection sent for that
 request, or the relay's error; a response holding stale bytes is a VIOLATION unless those
 bytes were sent less than RACE_S before the request they were taken for reached the
-backend (then the relay cannot have seen them first: a race any connection reuse has, listed
-as doubtful).
+backend, or after it (then the relay cannot have seen them first: a race any connection reuse
+has, listed as doubtful).
+
+What "sent" means is what went on the wire. Captures of runs on a loaded machine showed
+every "stale bytes sent 20-45 ms before the request" violation to be stale bytes that left
+after the request had arrived: Nagle's algorithm held the small stale write until the relay
+acknowledged the response before it, which its delayed ACK did only with the next request;
+and a Python thread can stall tens of milliseconds between reading the clock and sending, or
+between a request's arrival and its recv. So the backend's sockets send at once (TCP_NODELAY),
+a stale send is stamped after it returns, with the count of bytes the socket had received from
+the relay by then (TCP_INFO: a request that starts below that count had arrived first), and
+until then it counts as racing everything; a request is stamped with the kernel's receive
+time of its bytes (SO_TIMESTAMPNS).
 """
 import random
 import re
 import socket
+import struct
 import threading
 import time
 
 import strict
 
 RACE_S = 0.02
+SO_TIMESTAMPNS = 35         # Linux; Python's socket module lacks the name
+SCM_TIMESTAMPNS = SO_TIMESTAMPNS
+TCP_INFO = 11
+TCPI_BYTES_RECEIVED = 128   # offset of the u64 tcpi_bytes_received in struct tcp_info (Linux 4.1)
+
+
+def bytes_received(c):
+    """The bytes the peer has sent on socket {c} that its kernel has received, ever."""
+    try:
+        info = c.getsockopt(socket.IPPROTO_TCP, TCP_INFO, TCPI_BYTES_RECEIVED + 8)
+    except OSError:
+        return 0
+    return struct.unpack_from("=Q", info, TCPI_BYTES_RECEIVED)[0] if len(info) >= TCPI_BYTES_RECEIVED + 8 else 0
+
+
+def arrival(anc):
+    """The kernel's receive time in the ancillary data of a recvmsg (SO_TIMESTAMPNS), or now."""
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(data) >= 16:
+            sec, nsec = struct.unpack_from("=qq", data)
+            return sec + nsec / 1e9
+    return time.time()
+
+
+def raced(stale, req):
+    """Whether stale bytes {stale} (conn, time sent, plan, bytes received by then) may have
+    reached the relay too late for it to see them before it sent request {req} (conn, kernel
+    arrival time, target, method, offset in the stream): sent after the request arrived, or
+    less than RACE_S before."""
+    scid, t_stale, _, rx = stale
+    cid, t_req, _, _, start = req
+    return scid == cid and (start < rx or t_req - t_stale < RACE_S)
+
+
 PLANS = ["plain"] * 6 + ["early", "late", "idle", "next-race", "long", "short", "head-body", "204-body", "304-body",
                          "stale-response", "split-head"]
 
@@ -31,8 +77,8 @@ class Backend:
         self.r = random.Random(seed)
         self.lock = threading.Lock()
         self.serial = 0
-        self.stale = {}          # serial -> (conn, time sent, plan)
-        self.reqs = []           # (conn, time received, target, method)
+        self.stale = {}          # serial -> (conn, time sent, plan, bytes received from the relay by then)
+        self.reqs = []           # (conn, kernel time received, target, method, offset in the stream)
         self.answer_of = {}      # target -> (status, body, plan, conn)
         self.malformed = []
         self.desynced = set()    # targets answered with bytes not theirs in a race: theirs came later
@@ -66,26 +112,47 @@ class Backend:
         if delay:
             time.sleep(delay)
         n, data = self.stale_bytes(cid, plan)
-        with self.lock:
-            self.stale[n] = (cid, time.time(), plan)
+        self.sending_stale(cid, n, plan)
         try:
             c.sendall(data)
         except OSError:
             pass
+        self.sent_stale(c, cid, n, plan)
+
+    def sending_stale(self, cid, n, plan):
+        """Stale bytes #{n} are about to go out: until stamped, they may have raced anything."""
+        with self.lock:
+            self.stale[n] = (cid, float("inf"), plan, float("inf"))
+
+    def sent_stale(self, c, cid, n, plan):
+        """Stale bytes #{n} have gone out on {c}: stamps them (see the module's text)."""
+        rx = bytes_received(c)
+        with self.lock:
+            self.stale[n] = (cid, time.time(), plan, rx)
 
     def serve(self, c, cid):
         buf = b""
+        base = 0        # the stream offset of buf[0]
+        chunks = []     # (stream offset where a read's bytes end, kernel time of their arrival)
         try:
+            c.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             while True:
-                d = c.recv(65536)
+                d, anc, _, _ = c.recvmsg(65536, socket.CMSG_SPACE(16))
                 if not d:
                     break
+                chunks.append((base + len(buf) + len(d), arrival(anc)))
                 buf += d
                 msgs, err, pos = strict.parse_requests(buf, True)
-                buf = buf[pos:]
                 for m in msgs:
+                    start = base + m.start
+                    t = next(ts for end, ts in chunks if end > start)
                     with self.lock:
-                        self.reqs.append((cid, time.time(), m.target, m.method))
+                        self.reqs.append((cid, t, m.target, m.method, start))
+                buf = buf[pos:]
+                base += pos
+                chunks = [(end, ts) for end, ts in chunks if end > base]
+                for m in msgs:
                     if not self.answer(c, cid, m):
                         return
                 if err and err.startswith("bad"):
@@ -141,9 +208,9 @@ class Backend:
             return True
         if plan == "early":
             n, data = self.stale_bytes(cid, plan)
-            with self.lock:
-                self.stale[n] = (cid, time.time(), plan)
+            self.sending_stale(cid, n, plan)
             c.sendall(resp + body + data)
+            self.sent_stale(c, cid, n, plan)
         elif plan == "late":
             c.sendall(resp + body)
             self.send_stale(c, cid, plan, 0.002)
@@ -192,10 +259,19 @@ def answer_after_race(backend, target, x):
     for other, (status, body, _, cid) in answers:
         if (status, body) != (x.status, x.body) and not (owner and other.startswith(owner.group(1))):
             continue
-        if other in desynced or any(q[2] == other and q[0] == cid and scid == cid and 0 <= q[1] - t_stale < RACE_S
-                                    for q in reqs for scid, t_stale, _ in stale):
+        if other in desynced or any(q[2] == other and q[0] == cid and answered_by(s, q, reqs)
+                                    for q in reqs for s in stale):
             return other
     return None
+
+
+def answered_by(stale, req, reqs):
+    """Whether stale bytes {stale} may have been taken as the answer of {req}: they raced it,
+    and no later request on that connection had arrived when they went out."""
+    if not raced(stale, req):
+        return False
+    cid, _, _, _, start = req
+    return not any(q[0] == cid and start < q[4] < stale[3] for q in reqs)
 
 
 def relay_page(x, is_head):
@@ -213,7 +289,7 @@ def check(backend, meta, got, end, t0, t1):
     if len(resps) > len(meta):
         viol.append("more responses than requests")
     with backend.lock:
-        stale_near = [n for n, (c, t, p) in backend.stale.items() if t0 - RACE_S <= t <= t1]
+        stale_near = [n for n, (c, t, p, rx) in backend.stale.items() if t0 - RACE_S <= t and (t <= t1 or rx == float("inf"))]
     for i, x in enumerate(resps[:len(meta)]):
         target, is_head = meta[i]
         if relay_page(x, is_head):
@@ -237,16 +313,20 @@ def check(backend, meta, got, end, t0, t1):
         if s:
             n = int(s.group(1))
             with backend.lock:
-                scid, t_stale, splan = backend.stale.get(n, (None, 0, "?"))
-            t_req = reqs[-1][1] if reqs else t1
-            if t_req - t_stale < RACE_S:
+                st = backend.stale.get(n, (None, 0, "?", 0))
+            scid, t_stale, splan, _ = st
+            on_conn = [q for q in reqs if q[0] == scid]
+            req = on_conn[-1] if on_conn else reqs[-1] if reqs else (scid, t1, target, None, 0)
+            t_req = req[1]
+            if raced(st, req):
                 with backend.lock:
                     backend.desynced.add(target)
                 doubt.append("race: stale bytes #%d (%s) sent %.1f ms before the request %r reached the "
                              "backend were taken as its response" % (n, splan, (t_req - t_stale) * 1000, target))
                 continue
-            viol.append("response %d for %r holds stale bytes #%d (%s, conn %s, sent %.1f ms before the request)" %
-                        (i, target, n, splan, scid, (t_req - t_stale) * 1000))
+            viol.append("response %d for %r holds stale bytes #%d (%s, conn %s, sent %.1f ms before the request; "
+                        "they went out with %d bytes received, the request began at byte %d of conn %s)" %
+                        (i, target, n, splan, scid, (t_req - t_stale) * 1000, st[3], req[4], req[0]))
         elif answers and answers[-1][2] == "short" and x.body.startswith(b"for ") and \
                 answers[-1][1][:-3] == x.body[:len(answers[-1][1]) - 3]:
             # The backend's own later bytes on that connection (a stale send of an earlier

@@ -33,6 +33,7 @@ class Msg:
         self.body = b""
         self.framing = "none"
         self.interim = []
+        self.start = 0  # where a parsed request began in the bytes given
 
     def key(self):
         if self.status is not None:
@@ -190,6 +191,7 @@ def _requests(data, out, done):
                 done[0] = pos
                 return None
             m = Msg()
+            m.start = pos
             line, p = _line(data, pos)
             rl = REQ_LINE.match(line)
             if not rl:
