@@ -147,9 +147,10 @@ final class Supervisor implements Reloader.Target {
             } else if (now - e.pingSentNanos > (e.answeredPing && e.configuring == 0 ? HUNG_NANOS : BUSY_NANOS)) {
                 kill(e, "has not answered for " + TimeUnit.NANOSECONDS.toSeconds(now - e.pingSentNanos) + " s");
             } else if (now - e.pingSentNanos > HUNG_NANOS && ProcessState.stopped(e.pid())) {
-                // Busy is what the longer wait is for; a stopped engine is not.
-                kill(e, "is stopped and has not answered for "
-                        + TimeUnit.NANOSECONDS.toSeconds(now - e.pingSentNanos) + " s");
+                // Busy is what the longer wait is for; a stopped engine is not. The words begin
+                // as the other kill's, so that one search of the log finds both.
+                kill(e, "has not answered for " + TimeUnit.NANOSECONDS.toSeconds(now - e.pingSentNanos)
+                        + " s and is stopped");
             }
         }
     }
