@@ -8,6 +8,11 @@ public final class RelayMain {
     }
 
     public static void main(String[] args) {
+        // Where the JDK serves TLS (no BoringSSL here, or a cipher list only it can serve), its
+        // stateless TLS 1.2 tickets ignore the session timeout: "session cache disable" still
+        // let a client resume 90 s later (probe Q). Without them its sessions live in the
+        // cache the relay sizes. Read once, when the JDK's TLS first loads: set before that.
+        System.setProperty("jdk.tls.server.enableSessionTicketExtension", "false");
         EngineMain.run(new RelayEngine());
     }
 }

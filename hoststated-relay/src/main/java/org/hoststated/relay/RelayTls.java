@@ -165,13 +165,15 @@ public final class RelayTls {
         List<String> suites = ciphers.suites();
         if (p == SslProvider.OPENSSL) {
             List<String> boring = suites.stream().filter(OpenSsl.availableJavaCipherSuites()::contains).toList();
-            if (boring.stream().anyMatch(RelayTls::isTls12Suite)) {
+            if (OpenSslCipherList.fitsKey(boring, keys.key().getAlgorithm())) {
                 suites = boring;
             } else {
                 // The list was checked against the JDK's suites when it was loaded; keep it
-                // working rather than refuse what hoststated -n accepted.
-                log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen; TLS by the JDK",
-                        relayName);
+                // working rather than refuse what hoststated -n accepted. A TLS 1.2 suite of
+                // BoringSSL's is not enough: with none the key signs with, BoringSSL failed
+                // every handshake, TLS 1.3 too, after -n and the reload said OK (probe Q).
+                log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen that an {} key signs "
+                        + "with; TLS by the JDK", relayName, keys.key().getAlgorithm());
                 p = SslProvider.JDK;
             }
         }
@@ -214,10 +216,6 @@ public final class RelayTls {
             RANDOM.nextBytes(p);
         }
         return new OpenSslSessionTicketKey(parts[0], parts[1], parts[2]);
-    }
-
-    private static boolean isTls12Suite(String javaName) {
-        return javaName.contains("_WITH_");
     }
 
     /** For tests and tools: a context for relay "-" with a ticket key of its own. */

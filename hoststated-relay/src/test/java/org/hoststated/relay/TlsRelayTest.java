@@ -367,6 +367,28 @@ class TlsRelayTest {
         assertTrue(RelayTls.serverContext(pair, dheOnly) instanceof JdkSslContext);
     }
 
+    /**
+     * A list whose only suite that BoringSSL has is one the key cannot sign with (ECDSA for an
+     * RSA key; ECDHE-RSA-AES256-SHA384 is the JDK's alone): BoringSSL failed every handshake,
+     * TLS 1.3 too, with an internal_error. The JDK, which has the RSA suite, serves instead.
+     */
+    @Test
+    void aCipherListWhoseBoringSslSuitesDoNotFitTheKeyFallsBackToTheJdk() throws Exception {
+        assumeTrue(RelayTls.provider() == SslProvider.OPENSSL, "BoringSSL is not loaded here");
+        TlsKeyPair pair = pair();
+        SslOptions list = new SslOptions("ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256",
+                SslOptions.CACHE_DEFAULT, true);
+        assertTrue(RelayTls.serverContext(pair, list) instanceof JdkSslContext);
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, list)) {
+            for (String version : List.of("TLSv1.3", "TLSv1.2")) {
+                try (SSLSocket c = connect(r, pair, version)) {
+                    assertEquals("a", TcpRelayTest.readLine(c.getInputStream()), version);
+                }
+            }
+        }
+    }
+
     @Test
     void keysThatCannotServeAreRefusedWithTheReason() throws Exception {
         TlsKeyPair notPem = new TlsKeyPair(1, 1, resource("relay.crt"), "not a key".getBytes(StandardCharsets.US_ASCII));

@@ -263,9 +263,11 @@ final class ParseContext {
         if (p < 1) {
             IpProtocol other = protocol == IpProtocol.TCP ? IpProtocol.UDP : IpProtocol.TCP;
             if (ServicePorts.lookup(t.text(), other) > 0) {
-                // "port ntp is invalid" left the operator to guess that ntp is UDP's alone.
-                throw fail(t, "port " + Messages.clip(t.text()) + " is " + other.name() + " only; this port is "
-                        + protocol.name());
+                // "port ntp is invalid" left the operator to guess that ntp is UDP's alone. Not
+                // "this port is TCP": a DNS relay's listener is UDP, but the relay's protocol
+                // may come after its port, so its names are TCP's as the manual says.
+                throw fail(t, "port " + Messages.clip(t.text()) + " is a " + other.name()
+                        + " service only, and names here are " + protocol.name() + " ones: write its number");
             }
             throw fail(t, "port " + Messages.clip(t.text()) + " is invalid");
         }

@@ -62,7 +62,7 @@ class ConfigErrorTest {
                         "test.conf:7: syntax error: expected 'tcp', 'udp' or 'port', got 'sctp'"),
                 Arguments.of(TABLE + SERVICE.replace("port 80", "\"udp\" port 80"),
                         "test.conf:7: syntax error: expected 'tcp', 'udp' or 'port', got \"udp\""),
-                Arguments.of(TABLE + SERVICE.replace("port 80", "tcp port ntp"), "test.conf:7: port ntp is UDP only; this port is TCP"),
+                Arguments.of(TABLE + SERVICE.replace("port 80", "tcp port ntp"), "test.conf:7: port ntp is a UDP service only, and names here are TCP ones: write its number"),
                 Arguments.of(TABLE + SERVICE.replace("table web", "table web\n kill sessions"),
                         "test.conf:9: syntax error: expected 'states', got 'sessions'"),
                 Arguments.of(TABLE + SERVICE + "relay r {\n forward to 10.0.0.9 port 80\n}\n",

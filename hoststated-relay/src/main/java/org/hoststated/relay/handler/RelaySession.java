@@ -234,7 +234,29 @@ public final class RelaySession {
             // not (probe L of session 58); the close line has the session's time anyway.
             return "connection timed out";
         }
-        return CONNECT_ADDRESS.matcher(describe(t)).replaceFirst("");
+        return routeWords(CONNECT_ADDRESS.matcher(describe(t)).replaceFirst(""));
+    }
+
+    /**
+     * Like {@link #describe}, for a datagram the relay could not send towards a backend: the
+     * routes that refuse are named as the health checks name them in {@code show hosts}.
+     */
+    public static String describeSendFailure(Throwable t) {
+        return routeWords(describe(t));
+    }
+
+    /**
+     * The kernel's words for a connect or send that a route refused, in the health checks'
+     * ({@code HostError}): a blackhole route fails it with EINVAL, a prohibit route with
+     * EACCES, this machine's firewall with EPERM. "Invalid argument" in a relay's line made
+     * operators suspect the relay's configuration (probe R).
+     */
+    private static String routeWords(String m) {
+        return switch (m) {
+            case "Invalid argument" -> "blackhole route";
+            case "Permission denied", "Operation not permitted" -> "not permitted (prohibit route, local firewall or broadcast address)";
+            default -> m;
+        };
     }
 
     /**

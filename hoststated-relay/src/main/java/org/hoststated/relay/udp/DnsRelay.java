@@ -16,6 +16,7 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +62,8 @@ public final class DnsRelay {
     /** Queries waiting at once per relay, over all its sockets; more are dropped. */
     static final int MAX_WAITING = 65_536;
     private static final long SPARE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The largest UDP payload an IPv4 datagram carries (65535 less its 20 and 8 bytes of headers). */
+    private static final int MAX_IPV4_PAYLOAD = 65_507;
     /**
      * How much a socket of the relay may have queued for the kernel before the datagrams meant
      * for it are dropped: what the kernel refused while the way out is congested (a full send
@@ -308,8 +311,11 @@ public final class DnsRelay {
             log.debug("relay {}: {} from {} dropped", relay.name(), junk, SessionInfo.address(client));
             return;
         }
-        if (waiting >= maxWaiting) {
-            log.debug("relay {}: {} queries waiting, query from {} dropped", relay.name(), waiting,
+        // Counted over the relay's generations: for the seconds after a reload the queries of
+        // the one before still wait, and this one's count alone let twice the limit wait.
+        long active = relay.counters().active();
+        if (active >= maxWaiting) {
+            log.debug("relay {}: {} queries waiting, query from {} dropped", relay.name(), active,
                     SessionInfo.address(client));
             warnAtLimit();
             return;
@@ -365,20 +371,31 @@ public final class DnsRelay {
                 msg.release();
                 return;
             }
+            String why = tooLarge(q) ? "the query's " + q.queryBytes + " bytes do not fit in an IPv4 datagram"
+                    : RelaySession.describeSendFailure(f.cause());
+            // A query too large for IPv4 fails so on every IPv4 host: not theirs to be blamed for.
             Failover way = failover != null ? failover : relay.selector().failover(q.target);
-            TargetHost next = u.get(id) == q ? way.next() : null;
+            TargetHost next = u.get(id) == q && !tooLarge(q) ? way.next() : null;
             log.debug("relay {}, session {}: forward to {} failed: {}{}", relay.name(), q.session, q.target,
-                    RelaySession.describe(f.cause()), next == null ? "" : ", trying " + next);
+                    why, next == null ? "" : ", trying " + next);
             if (next != null) {
-                q.movedOff(q.target + ": " + RelaySession.describe(f.cause()));
+                q.movedOff(q.target + ": " + why);
                 q.target = next;
                 send(u, id, q, msg, way);
                 u.channel.flush();
             } else {
                 msg.release();
-                end(u, id, "forward failed");
+                end(u, id, "forward failed: " + why);
             }
         });
+    }
+
+    /**
+     * Whether {@code q} is larger than any IPv4 datagram and its host an IPv4 one: an IPv6
+     * client may send up to 65527 bytes, IPv4 carries 65507.
+     */
+    private static boolean tooLarge(PendingQuery q) {
+        return q.queryBytes > MAX_IPV4_PAYLOAD && q.target.address().getAddress() instanceof Inet4Address;
     }
 
     private void answer(UpstreamSocket u, DatagramPacket p) {
@@ -428,12 +445,12 @@ public final class DnsRelay {
             throw e;
         }
         lastAnswer = sent;
-        int left = release(u, q);
+        long left = release(u, q);
         if (relay.logSessions() || log.isDebugEnabled()) {
             // Logged once the datagram left (its flush comes at the read's end): an answer the
             // kernel refused was logged "answered" though the client never got it.
             sent.addListener(f -> logClosed(q, left, f.isSuccess() ? "answered"
-                    : "answer not sent: " + RelaySession.describe(f.cause())));
+                    : "answer not sent: " + RelaySession.describeSendFailure(f.cause())));
         }
         closeIfDrained();
     }
@@ -472,8 +489,11 @@ public final class DnsRelay {
         closeIfDrained();
     }
 
-    /** Ends {@code q}'s bookkeeping; returns the number of queries still waiting. */
-    private int release(UpstreamSocket u, PendingQuery q) {
+    /**
+     * Ends {@code q}'s bookkeeping; returns the number of the relay's queries still waiting,
+     * those of its generation before a reload included (as {@code show sessions} lists them).
+     */
+    private long release(UpstreamSocket u, PendingQuery q) {
         q.timeout.cancel(false);
         waiting--;
         live.remove(q);
@@ -481,10 +501,10 @@ public final class DnsRelay {
         if (u != null) {
             u.closeIfIdle();
         }
-        return waiting;
+        return relay.counters().active();
     }
 
-    private void logClosed(PendingQuery q, int left, String why) {
+    private void logClosed(PendingQuery q, long left, String why) {
         if (relay.logSessions()) {
             log.info(q.closeLine(relay.name(), left, System.nanoTime(), why));
         } else if (log.isDebugEnabled()) {

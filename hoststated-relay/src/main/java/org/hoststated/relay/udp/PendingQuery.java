@@ -48,9 +48,10 @@ final class PendingQuery {
      * milliseconds to a tenth (a TCP session's line gives its duration and bytes before the
      * reason instead).
      *
-     * @param waiting the relay's queries still waiting for an answer, this one not counted
+     * @param waiting the relay's queries still waiting for an answer (of every generation), this
+     *     one not counted
      */
-    String closeLine(String relayName, int waiting, long nowNanos, String why) {
+    String closeLine(String relayName, long waiting, long nowNanos, String why) {
         long micros = (nowNanos - startNanos) / 1000;
         return "relay " + SessionInfo.logName(relayName) + ", session " + session + " (" + waiting + " active), "
                 + SessionInfo.address(client) + " -> " + (target == null ? "-" : target) + ", " + why + " (" + micros / 1000 + "."

@@ -61,6 +61,18 @@ class RelaySessionTest {
     }
 
     /** A TLS 1.0 or 1.1 client, or one with no suite or group the relay has, is refused in words. */
+    /** Routes that refuse are named as {@code show hosts} names them, not by the kernel's errno text. */
+    @Test
+    void routesThatRefuseAreNamedAsTheChecksNameThem() {
+        assertEquals("blackhole route", RelaySession.describeSendFailure(new IOException("Invalid argument")));
+        assertEquals("not permitted (prohibit route, local firewall or broadcast address)",
+                RelaySession.describeSendFailure(new IOException("Permission denied")));
+        assertEquals("blackhole route", RelaySession.describeConnectFailure(
+                new java.net.ConnectException("Invalid argument: /10.0.0.2:80")));
+        assertEquals("Connection refused", RelaySession.describeConnectFailure(
+                new java.net.ConnectException("Connection refused: /10.0.0.2:80")));
+    }
+
     @Test
     void commonBoringSslRefusalsAreSaidInWords() {
         assertEquals("TLS handshake: the client offers neither TLS 1.2 nor 1.3 (UNSUPPORTED_PROTOCOL)",
