@@ -62,7 +62,10 @@ public final class RelaySession {
             "NO_SHARED_GROUP", "no key exchange group in common with the client",
             "EXCESSIVE_MESSAGE_SIZE", "a handshake message over the size limit",
             "ENCRYPTED_LENGTH_TOO_LONG", "a record longer than TLS allows",
-            "WRONG_VERSION_NUMBER", "not a TLS record");
+            "WRONG_VERSION_NUMBER", "not a TLS record",
+            "UNEXPECTED_RECORD", "a record out of place in the handshake",
+            "TOO_MANY_KEY_UPDATES", "key updates without end",
+            "TOO_MANY_EMPTY_FRAGMENTS", "empty records without end");
 
     private RelaySession() {
     }
@@ -208,7 +211,10 @@ public final class RelaySession {
             if (m.contains(NO_BORINGSSL_REASON)) {
                 // BoringSSL sent an alert without queueing an error, as for a server name
                 // longer than 255 bytes: Netty then spells error 0 twice over.
-                m = "refused, BoringSSL gave no reason (see the client's alert)";
+                m = "refused, BoringSSL gave no reason (the alert it sent the client tells)";
+            } else if (m.startsWith("Illegal packet length")) {
+                // Netty's engine, of a record header that says more than 16 KB (+ overhead).
+                m = "a record longer than TLS allows";
             } else if (m.startsWith("error:")) {
                 String reason = m.substring(m.lastIndexOf(':') + 1);
                 String words = BORINGSSL_REASONS.get(reason);

@@ -74,6 +74,17 @@ class RelaySessionTest {
     }
 
     @Test
+    void moreTlsRefusalsAreSaidInWords() {
+        assertEquals("TLS: a record longer than TLS allows",
+                RelaySession.describe(new SSLException("Illegal packet length: 65535 > 16384")));
+        assertEquals("TLS handshake: a record out of place in the handshake (UNEXPECTED_RECORD)",
+                RelaySession.describe(new SSLHandshakeException(
+                        "error:100000e1:SSL routines:OPENSSL_internal:UNEXPECTED_RECORD")));
+        assertEquals("TLS: key updates without end (TOO_MANY_KEY_UPDATES)", RelaySession.describe(new SSLException(
+                "error:10000104:SSL routines:OPENSSL_internal:TOO_MANY_KEY_UPDATES")));
+    }
+
+    @Test
     void commonBoringSslRefusalsAreSaidInWords() {
         assertEquals("TLS handshake: the client offers neither TLS 1.2 nor 1.3 (UNSUPPORTED_PROTOCOL)",
                 RelaySession.describe(new DecoderException(new SSLHandshakeException(

@@ -894,7 +894,7 @@ class HttpPeerTest {
                 assertTrue(c.closed());
             }
             String line = log.closeLine();
-            assertTrue(line.endsWith(", TLS handshake: refused, BoringSSL gave no reason (see the client's alert)"),
+            assertTrue(line.endsWith(", TLS handshake: refused, BoringSSL gave no reason (the alert it sent the client tells)"),
                     line);
         }
     }
