@@ -201,6 +201,36 @@ class DnsRelayTest {
     }
 
     /**
+     * The queries that the relay's configuration before a reload still has waiting (the two
+     * opened on the shared counters here) count towards the limit and in the close line's
+     * "(N active)": counted per generation, twice the limit could wait after a reload, and the
+     * line said 0 while {@code show sessions} listed 100 (probe R).
+     */
+    @Test
+    void the_queries_of_the_generation_before_a_reload_count(@TempDir Path tmp) throws Exception {
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            logSessions = true;
+            counters.opened();
+            counters.opened();
+            maxWaiting = 4;
+            TestDnsServer b = server();
+            start(List.of(b));
+            DatagramSocket c = client();
+            assertEquals(0x4243, Dns.id(ask(c, Dns.query(0x4243, "counted.example"))));
+            String line = nextLine(log.socket);
+            assertTrue(line.contains(", session 3 (2 active), "), line);
+            b.mode = TestDnsServer.Mode.SILENT;
+            for (int i = 0; i < 5; i++) {
+                byte[] q = Dns.query(0x200 + i, "w" + i + ".example");
+                c.send(new DatagramPacket(q, q.length, relayAt));
+            }
+            await("the queries the limit leaves room for at the host", () -> b.seen.size() == 3);
+            Thread.sleep(200);
+            assertEquals(3, b.seen.size(), "2 of the previous generation and 2 of this one wait");
+        }
+    }
+
+    /**
      * A query's line is logged once its answer left: it said "answered" as soon as the answer
      * was queued, also when the kernel then refused to send it.
      */
