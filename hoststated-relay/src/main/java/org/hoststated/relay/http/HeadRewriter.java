@@ -685,6 +685,10 @@ final class HeadRewriter {
                     // A filter refuses what either form matches; an expect needs both.
                     m = n.action() == Action.FILTER;
                 }
+                String unescaped = cookie ? p.unescapedCookieValue(i) : null;
+                if (unescaped != null && Glob.matchesIgnoringCase(n.value(), unescaped) != m) {
+                    m = n.action() == Action.FILTER;
+                }
                 match |= m;
                 every &= m;
             }

@@ -116,6 +116,47 @@ final class Pairs {
         return open > 0 && n.indexOf(']', open) > 0 ? n.substring(0, open) : n;
     }
 
+    /**
+     * A quoted cookie value's content with its backslash escapes decoded, as Python's
+     * http.cookies (and so Django) reads it: {@code \X} is X, {@code \ooo} (octal, up to
+     * \377) the character of that code; so {@code tok="ev\il"} and {@code tok="\145vil"} are
+     * its {@code tok=evil} (probe S). Null when the value is not quoted or holds no backslash:
+     * servers that keep the quotes or refuse the backslash (RFC 6265 allows none) see no other
+     * value than the match form. Rules match both forms.
+     */
+    String unescapedCookieValue(int i) {
+        String v = matchValues.get(i);
+        return v != null && isQuoted(v) && v.indexOf('\\') >= 0 ? unescaped(v) : null;
+    }
+
+    private static boolean isQuoted(String v) {
+        return v.length() >= 2 && v.charAt(0) == '"' && v.charAt(v.length() - 1) == '"';
+    }
+
+    /** The content of the quoted string {@code v}, escapes decoded as Python's {@code http.cookies._unquote}. */
+    private static String unescaped(String v) {
+        StringBuilder b = new StringBuilder(v.length());
+        int end = v.length() - 1;
+        for (int i = 1; i < end; i++) {
+            char c = v.charAt(i);
+            if (c != '\\' || i + 1 >= end) {
+                b.append(c);
+            } else if (octal(v, i + 1)) {
+                b.append((char) Integer.parseInt(v.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(v.charAt(++i));
+            }
+        }
+        return b.toString();
+    }
+
+    /** Whether {@code v} holds three octal digits from {@code at}, the first 0-3. */
+    private static boolean octal(String v, int at) {
+        return at + 3 <= v.length() - 1 && v.charAt(at) >= '0' && v.charAt(at) <= '3'
+                && v.charAt(at + 1) >= '0' && v.charAt(at + 1) <= '7' && v.charAt(at + 2) >= '0' && v.charAt(at + 2) <= '7';
+    }
+
     /** The variable PHP makes of a {@link #phpBase}: ' ', '.' and an unclosed '[' read as '_'. */
     private static String phpName(String base) {
         return base.replace(' ', '_').replace('.', '_').replace('[', '_');
@@ -168,7 +209,11 @@ final class Pairs {
                     if (out == null) {
                         out = new ArrayList<>();
                     }
-                    out.add(new String[] {token.substring(0, eq).trim(), unquoted(token.substring(eq + 1).trim(), true)});
+                    // The parsers that split so (Python's http.cookies) also decode a quoted
+                    // value's backslash escapes.
+                    String v = token.substring(eq + 1).trim();
+                    out.add(new String[] {token.substring(0, eq).trim(),
+                        isQuoted(v) && v.indexOf('\\') >= 0 ? unescaped(v) : unquoted(v, true)});
                 }
             }
         }

@@ -609,6 +609,27 @@ class HttpRulesTest {
     }
 
     /**
+     * Python's http.cookies (and Django) decode a quoted value's backslash escapes:
+     * {@code tok="ev\il"} and {@code tok="\145vil"} are their {@code tok=evil}, also where
+     * they split the field at white space. A filter refuses them; a value whose escapes give
+     * something else passes as it came (probe S).
+     */
+    @Test
+    void quotedCookieValuesAreMatchedWithTheirEscapesDecodedToo() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.COOKIE, Action.FILTER, "tok", "evil").start()) {
+            for (String cookie : new String[] {"tok=\"ev\\il\"", "tok=\"\\145vil\"", "a=1; tok=\"\\e\\v\\i\\l\"",
+                "x=1 tok=\"ev\\il\""}) {
+                assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: " + cookie + "\r\n\r\n"), cookie);
+            }
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: tok=\"ev\\al\"\r\n\r\n")
+                    .contains("\r\nCookie: tok=\"ev\\al\"\r\n"));
+        }
+    }
+
+    /**
      * A request refused without {@code return error} is a silent close, but the responses to
      * the requests pipelined before it are the client's: the first one still arrives whole.
      */
