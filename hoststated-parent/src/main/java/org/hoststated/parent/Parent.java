@@ -210,9 +210,14 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 c.send(reply(MessageType.CTL_OK, Empty.INSTANCE));
             }
             case CTL_SHUTDOWN -> {
-                c.send(reply(MessageType.CTL_OK, Empty.INSTANCE));
+                // The stop begins before the answer (the relays are told to stop accepting), so
+                // that no connection made after "command succeeded" is served; it was a session
+                // of the old daemon up to 50 ms later (probe S). The control socket, which the
+                // stop closes, stays until the answer has left.
                 log.info("stop requested on the control socket");
-                loop.schedule(this::stop, 50, TimeUnit.MILLISECONDS);
+                stop(false);
+                c.send(reply(MessageType.CTL_OK, Empty.INSTANCE));
+                loop.schedule(this::closeControl, 50, TimeUnit.MILLISECONDS);
             }
             default -> {
                 log.warn("control client {}: unexpected {}", c.id, m.type().logName());
@@ -468,6 +473,11 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
      * {@link #shutdown}. The same request again while the sessions finish ends them at once.
      */
     void stop() {
+        stop(true);
+    }
+
+    /** {@link #stop}; {@code closeControl} false leaves the control socket to the caller. */
+    private void stop(boolean closeControl) {
         if (stopping) {
             return;
         }
@@ -479,7 +489,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         draining = true;
         log.info("terminating; open relay sessions finish for up to {} s", DRAIN_GRACE.toSeconds());
         service.stopping();
-        stopTakingWork();
+        stopTakingWork(closeControl);
         listeners.closeAll();
         supervisor.drain(DRAIN_GRACE, this::shutdown);
     }
@@ -493,8 +503,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         if (!draining) {
             log.info("terminating");
             service.stopping();
-            stopTakingWork();
         }
+        stopTakingWork(true);
         // The loop waits below for the engines to exit (5 s for one that does not): no stall.
         LoopStallWatch.ending(group);
         if (supervisor != null) {
@@ -509,11 +519,17 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         stopped.countDown();
     }
 
-    private void stopTakingWork() {
+    private void stopTakingWork(boolean closeControl) {
         if (reloader != null) {
             reloader.stop();
         }
         configReader.shutdownNow();
+        if (closeControl) {
+            closeControl();
+        }
+    }
+
+    private void closeControl() {
         if (control != null) {
             control.close();
         }
