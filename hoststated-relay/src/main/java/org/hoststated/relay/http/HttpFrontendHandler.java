@@ -1273,6 +1273,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
             return;
         }
+        if (HttpHead.HTTP2_PREFACE.equals(e.getMessage())) {
+            RelaySession.setReason(client, e.getMessage() + " (" + Http2Refusal.ANSWER + ")");
+            closeLingering(client.writeAndFlush(Http2Refusal.frames(client.alloc())));
+            return;
+        }
         RelaySession.setReason(client, e.getMessage() + " (" + e.status() + " " + ErrorPage.reason(e.status()) + ")");
         closeLingering(client.writeAndFlush(page(e.status(), e.page(), e.label())));
     }

@@ -19,6 +19,8 @@ import java.util.Locale;
  * session's worker loop.
  */
 final class HttpHead {
+    /** The reason of a request that is HTTP/2's connection preface ({@link Http2Refusal} answers it). */
+    static final String HTTP2_PREFACE = "HTTP/2 connection preface (only HTTP/1 is relayed)";
     static final byte CR = '\r';
     static final byte LF = '\n';
     static final boolean[] TCHAR = new boolean[256];
@@ -313,7 +315,7 @@ final class HttpHead {
             if (!methodOptions) {
                 // "PRI * HTTP/2.0": a client that assumed HTTP/2 without asking first.
                 if (from - start == 4 && same(start, "PRI ")) {
-                    throw new HttpException(505, "HTTP/2 connection preface (only HTTP/1 is relayed)");
+                    throw new HttpException(505, HTTP2_PREFACE);
                 }
                 throw new HttpException(400, "asterisk-form request target without OPTIONS");
             }

@@ -1,5 +1,6 @@
 package org.hoststated.relay.http;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,6 +74,28 @@ class HttpPeerTest {
             String page = new String(last.body(), StandardCharsets.UTF_8);
             assertTrue(page.contains("after an interim response"), page);
             assertTrue(c.closed());
+        }
+    }
+
+    /**
+     * A client that speaks HTTP/2 without asking first (curl --http2-prior-knowledge) is told
+     * in HTTP/2 that HTTP/1.1 is required, a SETTINGS frame and a GOAWAY: the HTTP/1.1 505
+     * page it could not read made curl say "Empty reply from server" (probe S).
+     */
+    @Test
+    void anHttp2PriorKnowledgeClientIsToldHttp11IsRequired(@TempDir Path tmp) throws Exception {
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start();
+                RawClient c = r.client()) {
+            // The preface, then an empty SETTINGS frame, as a client sends them.
+            c.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0");
+            byte[] got = c.in.readNBytes(26);
+            assertArrayEquals(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xd}, got);
+            assertTrue(c.closed());
+            assertTrue(log.closeLine().endsWith("HTTP/2 connection preface (only HTTP/1 is relayed) "
+                    + "(HTTP/2 GOAWAY HTTP_1_1_REQUIRED)"));
+            assertEquals(0, b.connections.get());
         }
     }
 
