@@ -2,6 +2,7 @@ package org.hoststated.relay;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -872,7 +873,7 @@ abstract class TcpRelayTest {
             try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts));
                     Socket c = r.connect()) {
                 c.setSoTimeout(10_000);
-                assertEquals(-1, c.getInputStream().read());
+                assertThrows(java.net.SocketException.class, () -> c.getInputStream().read(), "a reset");
             }
             String line = closeLine(syslogd);
             assertTrue(line.endsWith("connect to h1:" + refusing.getPort() + ": Connection refused [retried: h1:"
@@ -936,12 +937,18 @@ abstract class TcpRelayTest {
         throw new AssertionError("no close line within 10 s");
     }
 
+    /**
+     * A refused connect resets the client, also one that sent its stream and half-closed: a
+     * FIN told it that a server took the stream, when none got a byte (probe T).
+     */
     @Test
-    void refusedConnectWithoutRetryClosesTheSession() throws Exception {
+    void refusedConnectWithoutRetryResetsTheClient() throws Exception {
         List<TargetHost> hosts = List.of(RelayFixture.host(1, refusingAddress(), 0));
         try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts));
                 Socket c = r.connect()) {
-            assertEquals(-1, c.getInputStream().read());
+            c.getOutputStream().write("upload".getBytes(StandardCharsets.US_ASCII));
+            c.shutdownOutput();
+            assertThrows(java.net.SocketException.class, () -> c.getInputStream().read());
         }
     }
 
@@ -1146,7 +1153,7 @@ abstract class TcpRelayTest {
                             org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null)) {
                 for (int i = 0; i < 3; i++) {
                     try (Socket c = r.connect()) {
-                        assertEquals(-1, c.getInputStream().read());
+                        assertThrows(java.net.SocketException.class, () -> c.getInputStream().read(), "a reset");
                     }
                 }
                 // The close lines are debug lines; a warning of a session comes after its close line.

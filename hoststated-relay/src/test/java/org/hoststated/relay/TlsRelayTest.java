@@ -389,6 +389,43 @@ class TlsRelayTest {
         }
     }
 
+    /**
+     * A server sends 1 MiB and ends its stream while the TLS client, with a small receive
+     * window, has read a little; the client then sends a command and reads on. The relay
+     * closed the client's connection as soon as the last bytes were in its kernel: the
+     * command made the kernel reset it, dropping what the client had not received (about 860
+     * KB of 1 MB in probe T). It now closes once the client has taken everything.
+     */
+    @ParameterizedTest
+    @CsvSource({"TLSv1.3", "TLSv1.2"})
+    void aTlsClientThatSendsAfterItsServerEndedGetsTheWholeStream(String version) throws Exception {
+        TlsKeyPair pair = pair();
+        int size = 1 << 20;
+        try (TestBackend b = TestBackend.source("s", size);
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults());
+                java.net.Socket tcp = new java.net.Socket()) {
+            tcp.setReceiveBufferSize(16 * 1024);
+            tcp.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), r.port));
+            SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                    .createSocket(tcp, "localhost", r.port, true);
+            c.setSoTimeout(20_000);
+            c.setEnabledProtocols(new String[] {version});
+            c.startHandshake();
+            InputStream in = c.getInputStream();
+            int got = in.readNBytes(64 * 1024).length;
+            // The relay has read the server's whole stream and its end meanwhile.
+            Thread.sleep(500);
+            c.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            Thread.sleep(200);
+            byte[] buf = new byte[16 * 1024];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                got += n;
+            }
+            assertEquals(size, got);
+        }
+    }
+
     @Test
     void keysThatCannotServeAreRefusedWithTheReason() throws Exception {
         TlsKeyPair notPem = new TlsKeyPair(1, 1, resource("relay.crt"), "not a key".getBytes(StandardCharsets.US_ASCII));

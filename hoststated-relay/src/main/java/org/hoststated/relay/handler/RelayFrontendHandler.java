@@ -51,6 +51,8 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     private Failover failover;
     private boolean clientEof;
     private boolean serverEof;
+    /** A TLS client whose server ended is sent the rest, then closed; what it sends is dropped. */
+    private boolean closingAfterServer;
     /**
      * The TLS client ended its session (close_notify, answered by the engine): its channel may
      * stay open a while for its reset ({@link StreamCut}), but gets no backend any more.
@@ -228,11 +230,19 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         // Nothing of the failed connect is left to close; a channel Netty could not even make
         // (no descriptor left) has no loop, and closing it threw in the client's close.
         server = null;
-        client.close();
+        // A reset, as for a side that failed: a FIN (over TLS, close_notify) told a client
+        // that had sent its stream and half-closed that a server took it, when none got a
+        // byte (probe T).
+        RelaySession.abort(client);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closingAfterServer) {
+            // The server ended: what a TLS client sends now reaches nobody (see serverEof).
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (connected) {
             session.touch();
             // Ownership of msg moves to the server channel's outbound buffer.
@@ -430,9 +440,12 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         }
         serverEof = true;
         if (client.pipeline().get(SslHandler.class) != null && !clientEof) {
-            // TLS has no half-close a client can rely on: end the session with close_notify.
+            // TLS has no half-close a client can rely on: end the session with close_notify,
+            // once the client has taken the rest; what it sends meanwhile is read and dropped.
             RelaySession.setReason(client, "closed by server");
-            RelaySession.closeOnFlush(client);
+            closingAfterServer = true;
+            PausedReads.set(client, true);
+            RelaySession.closeTlsWhenTaken(client, relay);
             return;
         }
         if (client.pipeline().get(SslHandler.class) == null) {
@@ -450,7 +463,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
     }
 
     void serverClosed(Channel ch) {
-        if (ch != server || !connected) {
+        if (ch != server || !connected || closingAfterServer) {
             return;
         }
         RelaySession.setReason(client, "closed by server");

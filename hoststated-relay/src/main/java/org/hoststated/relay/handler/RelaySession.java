@@ -403,6 +403,55 @@ public final class RelaySession {
         }
     }
 
+    /** How often a TLS client whose server ended is looked at ({@link #closeTlsWhenTaken}). */
+    private static final long TAKEN_LOOK_MS = 100;
+
+    /**
+     * Ends a TLS client whose server ended its stream: close_notify and a FIN after what is
+     * queued, then the connection stays open (the caller drops what the client still sends)
+     * until the client's kernel has acknowledged all of it, or the client closes, and is reset
+     * if that takes the relay's {@code timeout} (600 s without one). Closed as soon as its last
+     * bytes were in the kernel, a client that sent anything more (a pipelined command, a TLS
+     * 1.3 KeyUpdate) was reset by the relay's kernel, which dropped what it had not sent: 860
+     * KB of a 1 MB answer, logged as all sent (probe T).
+     */
+    public static void closeTlsWhenTaken(Channel ch, RelayContext relay) {
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        if (tls == null || !ch.isActive()) {
+            closeOnFlush(ch);
+            return;
+        }
+        int timeoutSec = relay.config().timeoutSec() > 0 ? relay.config().timeoutSec() : 600;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess() || !ch.isActive()) {
+                ch.close();
+                return;
+            }
+            tls.closeOutbound().addListener((ChannelFutureListener) sent -> {
+                if (!sent.isSuccess() || !(ch instanceof DuplexChannel d) || !ch.isActive()) {
+                    ch.close();
+                    return;
+                }
+                d.shutdownOutput();
+                closeWhenTaken(ch, deadline);
+            });
+        });
+    }
+
+    private static void closeWhenTaken(Channel ch, long deadline) {
+        if (!ch.isOpen()) {
+            return;
+        }
+        if (tookEverything(ch)) {
+            ch.close();
+        } else if (System.nanoTime() - deadline >= 0) {
+            abort(ch);
+        } else {
+            ch.eventLoop().schedule(() -> closeWhenTaken(ch, deadline), TAKEN_LOOK_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Whether {@code ch}'s peer has taken all that was written to it (true if its kernel cannot tell). */
     public static boolean tookEverything(Channel ch) {
         if (pendingBytes(ch) > 0 || !ch.isWritable()) {
