@@ -928,10 +928,20 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (!link.current(from)) {
             return;
         }
-        if (clientEof || client.pipeline().get(SslHandler.class) != null) {
+        if (clientEof) {
             RelaySession.setReason(client, "done");
             RelaySession.closeOnFlush(client);
             closeServer();
+        } else if (client.pipeline().get(SslHandler.class) != null) {
+            // No half-close over TLS: close_notify after the rest, and the connection closed
+            // once the client has taken it all; what it sends meanwhile is read and dropped
+            // (state CLOSED). Closed at once, a frame it sent then made the kernel reset the
+            // connection and drop what it had not received (probe T, of TCP relays).
+            RelaySession.setReason(client, "done");
+            state = State.CLOSED;
+            closeServer();
+            client.config().setAutoRead(true);
+            RelaySession.closeTlsWhenTaken(client, relay);
         } else {
             tunnelServerEof = true;
             RelaySession.shutdownOutputOnFlush(client);

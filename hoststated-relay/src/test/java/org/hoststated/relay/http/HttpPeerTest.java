@@ -99,6 +99,49 @@ class HttpPeerTest {
         }
     }
 
+    /**
+     * A tunnel over TLS whose server sends 1 MiB and ends while the client, with a small
+     * receive window, has read a little; the client then sends a frame and reads on. Closed
+     * as soon as the last bytes were in the kernel, the client's frame made the kernel reset
+     * the connection and drop what the client had not received (as probe T found of TCP
+     * relays). It is closed once the client has taken everything.
+     */
+    @Test
+    void aTlsTunnelClientThatSendsAfterItsServerEndedGetsTheWholeStream() throws Exception {
+        int size = 1 << 20;
+        RawBackend.Script upgradeThenSend = (be, in, out) -> {
+            RawBackend.head(in);
+            RawBackend.write(out, "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n");
+            out.write(new byte[size]);
+            out.flush();
+            be.sockets.get(be.sockets.size() - 1).shutdownOutput();
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, upgradeThenSend);
+                HttpRelayFixture r = HttpRelayFixture.builder().tls(relayTls()).backend(b.address()).start();
+                Socket tcp = new Socket()) {
+            tcp.setReceiveBufferSize(16 * 1024);
+            tcp.connect(r.address, 5000);
+            SSLSocket c = tlsClient(tcp, r, true);
+            c.setSoTimeout(20_000);
+            c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            InputStream in = c.getInputStream();
+            assertTrue(RawBackend.head(in).startsWith("HTTP/1.1 101 "));
+            int got = in.readNBytes(64 * 1024).length;
+            Thread.sleep(500); // the relay has read the server's whole stream and its end meanwhile
+            c.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+            Thread.sleep(200);
+            byte[] buf = new byte[16 * 1024];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                got += n;
+            }
+            assertEquals(size, got);
+        }
+    }
+
     /** Closes the first connection once a request arrived, unanswered; answers on the others. */
     private static void dropTheFirst(RawBackend b, InputStream in, OutputStream out) throws IOException {
         String head = RawBackend.head(in);
