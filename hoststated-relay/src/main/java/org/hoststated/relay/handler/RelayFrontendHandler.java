@@ -444,7 +444,6 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             // once the client has taken the rest; what it sends meanwhile is read and dropped.
             RelaySession.setReason(client, "closed by server");
             closingAfterServer = true;
-            PausedReads.set(client, true);
             RelaySession.closeTlsWhenTaken(client, relay);
             return;
         }

@@ -408,7 +408,7 @@ public final class RelaySession {
 
     /**
      * Ends a TLS client whose server ended its stream: close_notify and a FIN after what is
-     * queued, then the connection stays open (the caller drops what the client still sends)
+     * queued, then the connection stays open, read (the caller drops what the client still sends)
      * until the client's kernel has acknowledged all of it, or the client closes, and is reset
      * if that takes the relay's {@code timeout} (600 s without one). Closed as soon as its last
      * bytes were in the kernel, a client that sent anything more (a pipelined command, a TLS
@@ -421,6 +421,7 @@ public final class RelaySession {
             closeOnFlush(ch);
             return;
         }
+        PausedReads.set(ch, true);
         int timeoutSec = relay.config().timeoutSec() > 0 ? relay.config().timeoutSec() : 600;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {

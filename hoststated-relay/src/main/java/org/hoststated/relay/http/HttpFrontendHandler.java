@@ -940,7 +940,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             RelaySession.setReason(client, "done");
             state = State.CLOSED;
             closeServer();
-            client.config().setAutoRead(true);
             RelaySession.closeTlsWhenTaken(client, relay);
         } else {
             tunnelServerEof = true;
@@ -1195,16 +1194,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         noteError("client", cause);
         boolean tunnel = state == State.TUNNEL;
-        boolean cutRequest = exchange && !requestDone;
         state = State.CLOSED;
         if (tunnel) {
             abortTunnelServer();
-        } else if (cutRequest) {
-            link.abort(); // a FIN would end the request as if it were whole
         } else if (exchange) {
-            // A whole request whose answer can reach nobody: its server is reset, as the other
-            // side of any failed one. A FIN read as the client's half-close, and the server
-            // did the work for a client gone (probe O F4 of session 59).
+            // The server of a request under way is reset, as the other side of any failed one:
+            // a FIN would end a cut request as if it were whole, and read after a whole one as
+            // the client's half-close, the server did the work for a client gone (probe O F4
+            // of session 59).
             link.abort();
         } else {
             closeServer();

@@ -371,11 +371,12 @@ public final class DnsRelay {
                 msg.release();
                 return;
             }
-            String why = tooLarge(q) ? "the query's " + q.queryBytes + " bytes do not fit in an IPv4 datagram"
+            boolean tooLarge = tooLarge(q);
+            String why = tooLarge ? "the query's " + q.queryBytes + " bytes do not fit in an IPv4 datagram"
                     : RelaySession.describeSendFailure(f.cause());
             // A query too large for IPv4 fails so on every IPv4 host: not theirs to be blamed for.
             Failover way = failover != null ? failover : relay.selector().failover(q.target);
-            TargetHost next = u.get(id) == q && !tooLarge(q) ? way.next() : null;
+            TargetHost next = u.get(id) == q && !tooLarge ? way.next() : null;
             log.debug("relay {}, session {}: forward to {} failed: {}{}", relay.name(), q.session, q.target,
                     why, next == null ? "" : ", trying " + next);
             if (next != null) {
