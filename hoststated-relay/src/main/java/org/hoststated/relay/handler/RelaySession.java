@@ -429,6 +429,13 @@ public final class RelaySession {
                 ch.close();
                 return;
             }
+            // What the client sends from now on is dropped before the TLS engine sees it: with
+            // BoringSSL's engine, once the relay's close_notify is out, Netty's handler takes
+            // the client's next record for the client's close_notify, which closed the session
+            // at once with bytes unread (a reset that dropped the answer).
+            if (ch.pipeline().get(DroppedInput.class) == null) {
+                ch.pipeline().addFirst(DroppedInput.INSTANCE);
+            }
             tls.closeOutbound().addListener((ChannelFutureListener) sent -> {
                 if (!sent.isSuccess() || !(ch instanceof DuplexChannel d) || !ch.isActive()) {
                     ch.close();
@@ -453,9 +460,14 @@ public final class RelaySession {
         }
     }
 
-    /** Whether {@code ch}'s peer has taken all that was written to it (true if its kernel cannot tell). */
+    /**
+     * Whether {@code ch}'s peer has taken all that was written to it (true if its kernel cannot
+     * tell). A channel whose output is shut has no queue left (Netty drops it then, and calls
+     * such a channel unwritable for good): only its kernel knows.
+     */
     public static boolean tookEverything(Channel ch) {
-        if (pendingBytes(ch) > 0 || !ch.isWritable()) {
+        ChannelOutboundBuffer queue = ch.unsafe().outboundBuffer();
+        if (queue != null && (queue.totalPendingWriteBytes() > 0 || !queue.isWritable())) {
             return false;
         }
         TcpInfo info = TcpInfo.of(ch);

@@ -1298,12 +1298,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private void closeLingering(ChannelFuture written) {
         state = State.CLOSED;
         written.addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess() && !clientEof && client instanceof DuplexChannel d
-                    && client.pipeline().get(SslHandler.class) == null) {
+            if (!f.isSuccess() || clientEof || !(client instanceof DuplexChannel d)) {
+                client.close();
+            } else if (client.pipeline().get(SslHandler.class) == null) {
                 d.shutdownOutput();
                 lingering = LingeringClose.start(client);
             } else {
-                client.close();
+                // Over TLS, close_notify, then the close once the client has taken the answer:
+                // closed at once while it still sent (the rest of a refused upload), the kernel
+                // reset the connection and dropped what it had not sent of the answer yet.
+                RelaySession.closeTlsWhenTaken(client, relay);
             }
         });
         updateClientRead();

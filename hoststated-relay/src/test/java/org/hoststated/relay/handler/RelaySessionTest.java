@@ -284,6 +284,42 @@ class RelaySessionTest {
         }
     }
 
+    /**
+     * A channel whose output is shut, its FIN acknowledged, took everything. Netty drops the
+     * queue of such a channel and calls it unwritable: read as bytes still to take, a TLS client
+     * whose session waited for that ({@link RelaySession#closeTlsWhenTaken}) was held open until
+     * the relay's timeout when its FIN's acknowledgement came after the first look.
+     */
+    @Test
+    void aChannelWhoseOutputIsShutTookEverythingOnceItsFinIsAcknowledged() throws Exception {
+        for (RelayTransport t : new RelayTransport[] {RelayTransport.epoll(), RelayTransport.ioUring()}) {
+            if (t == null) {
+                continue; // io_uring not available here
+            }
+            EventLoopGroup group = t.newWorkers(1, "test-took");
+            try (java.net.ServerSocket server = new java.net.ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+                InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                Channel ch = new Bootstrap().group(group).channelFactory(t.socketChannels())
+                        .handler(new ChannelInboundHandlerAdapter()).connect(to).sync().channel();
+                try (java.net.Socket peer = server.accept()) {
+                    ch.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1, 2, 3})).sync();
+                    ((io.netty.channel.socket.DuplexChannel) ch).shutdownOutput().sync();
+                    assertEquals(3, peer.getInputStream().readAllBytes().length); // the FIN came
+                    boolean took = false;
+                    for (int i = 0; i < 100 && !took; i++) {
+                        took = ch.eventLoop().submit(() -> RelaySession.tookEverything(ch)).get();
+                        Thread.sleep(10);
+                    }
+                    assertTrue(took, t.name() + ": took everything");
+                } finally {
+                    ch.close().sync();
+                }
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        }
+    }
+
     @Test
     void aLongMessageIsCutAndAMissingOneIsTheClassName() {
         String d = RelaySession.describe(new IOException("x".repeat(5000)));

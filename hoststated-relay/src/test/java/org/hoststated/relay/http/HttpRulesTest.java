@@ -975,11 +975,11 @@ class HttpRulesTest {
      * The client's connection, closed after a response a rule made say close, may hold the
      * next request already: the relay half-closes and drains it instead of closing with it
      * unread, which reset the connection and cut the end of the response still on its way
-     * (probe J: 2 of 3 MB arrived, then a reset, logged as done). Over TLS the client is still
-     * closed at once after the flush, and loses the end the same way (not fixed yet).
+     * (probe J: 2 of 3 MB arrived, then a reset, logged as done). Over TLS the client was
+     * closed at once after the flush, and lost the end the same way.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"plain"}) // "tls": left, see session 60's note
+    @ValueSource(strings = {"plain", "tls"})
     void aClientClosedAfterARulesCloseGetsTheWholeResponseThoughItSentMore(String how) throws Exception {
         int size = 3_000_000;
         RawBackend.Script big = (be, in, out) -> {
