@@ -13,6 +13,9 @@ public final class RelayMain {
         // let a client resume 90 s later (probe Q). Without them its sessions live in the
         // cache the relay sizes. Read once, when the JDK's TLS first loads: set before that.
         System.setProperty("jdk.tls.server.enableSessionTicketExtension", "false");
+        // Nor does it refuse a TLS 1.2 client's renegotiation, as BoringSSL does (each one costs
+        // a private-key operation): the client gets a fatal alert, and its session ends.
+        System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
         EngineMain.run(new RelayEngine());
     }
 }

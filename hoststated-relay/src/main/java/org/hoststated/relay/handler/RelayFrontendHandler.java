@@ -160,7 +160,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return;
         }
         if (!client.isActive() || clientGone) {
-            if (wholeBeforeConnect && f.isSuccess()) {
+            if ((wholeBeforeConnect || clientEof) && f.isSuccess()) {
                 connected = true;
                 sendPending();
                 RelaySession.closeOnFlushWithin(server, relay);
@@ -204,9 +204,14 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         }
     }
 
-    /** Whether the client's whole stream waits for its server's connect ({@link #wholeBeforeConnect}). */
+    /**
+     * Whether the client's whole stream waits for its server's connect: after its close_notify
+     * ({@link #wholeBeforeConnect}), or its FIN, or the JDK engine's half-closing TLS 1.3
+     * close_notify, whose client may close its socket at once too (then reset by what the engine
+     * sends it after).
+     */
     private boolean awaitingDelivery() {
-        return wholeBeforeConnect && server != null && !connected;
+        return (wholeBeforeConnect || clientEof) && server != null && !connected;
     }
 
     private void connectFailed(Throwable cause) {

@@ -87,6 +87,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     /** The close after the last response, while the client may still be sending. */
     private LingeringClose lingering;
     private boolean clientEof;
+    /** The client's end was a close_notify that the JDK's engine took as a half-close (TLS 1.3). */
+    private boolean closeNotifyAsFin;
     /** The server sent FIN on the tunnel (passed on to the client). */
     private boolean tunnelServerEof;
     // The exchange in flight: its request is being sent or its response awaited.
@@ -1056,9 +1058,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // close_notify is the TLS client's FIN, whether or not a TCP FIN follows: a client
             // may send it and keep the connection open, waiting for ours. BoringSSL has answered
             // it with its own already, TLS 1.3 as 1.2, so nothing more can reach the client.
+            // The JDK's engine has not (TLS 1.3): a half-close, as a FIN.
             if (RelaySession.closeNotifyAnswered(ctx)) {
                 clientClosedTls();
             } else {
+                closeNotifyAsFin = true;
                 clientEof();
             }
             return;
@@ -1159,19 +1163,25 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 : anyRequest ? "done" : "closed by client before any request";
     }
 
-    /** The client's FIN came before the end of the request being relayed. */
+    /** The client's FIN (or its half-closing close_notify) came before the end of the request being relayed. */
     private void endDuringRequest() {
         if (answeredEarly) {
-            cutAfterAnswer("client closed during the request");
+            cutAfterAnswer(closedDuringRequest(null));
         } else if (responseStarted) {
             // Its early response is under way and cannot end now: cut short, with a reset as
             // any other (a FIN would end a body read until the close as if it were whole).
-            reset("client closed during the request (response cut short)");
+            reset(closedDuringRequest("response cut short"));
         } else {
-            RelaySession.setReason(client, "client closed during the request");
+            RelaySession.setReason(client, closedDuringRequest(null));
             link.abort(); // a cut request: a FIN would end it as if it were whole
             RelaySession.closeOnFlush(client);
         }
+    }
+
+    /** "client closed during the request", with how (a close_notify) and {@code what} followed in brackets. */
+    private String closedDuringRequest(String what) {
+        String how = closeNotifyAsFin ? what == null ? "close_notify" : "close_notify; " + what : what;
+        return how == null ? "client closed during the request" : "client closed during the request (" + how + ")";
     }
 
     @Override

@@ -935,7 +935,8 @@ class HttpPeerTest {
      * A server name longer than DNS allows (300 bytes): BoringSSL refuses it with an
      * unrecognized_name alert but puts no error on its queue, which Netty spells
      * "error:00000000:invalid library (0):OPENSSL_internal:invalid library (0)". The close line
-     * says the handshake was refused instead.
+     * says the handshake was refused instead. The JDK refuses it with illegal_parameter, and
+     * says why.
      */
     @Test
     void aHandshakeRefusedWithoutAReasonSaysSo(@TempDir Path tmp) throws Exception {
@@ -946,6 +947,13 @@ class HttpPeerTest {
                 c.send(clientHello("b".repeat(300)));
                 byte[] alert = c.in.readNBytes(7);
                 assertEquals(0x15, alert[0], java.util.Arrays.toString(alert));
+                if (org.hoststated.relay.RelayTls.provider() == io.netty.handler.ssl.SslProvider.JDK) {
+                    assertEquals(47, alert[6], "illegal_parameter");
+                    assertTrue(c.closed());
+                    String line = log.closeLine();
+                    assertTrue(line.contains(", 0 bytes to client, TLS: Illegal server name"), line);
+                    return;
+                }
                 assertEquals(112, alert[6], "unrecognized_name");
                 assertTrue(c.closed());
             }
@@ -1409,7 +1417,8 @@ class HttpPeerTest {
      * A TLS client that sends close_notify within a tunnel: BoringSSL answers it with the
      * relay's own at once and the rest of what the server sends cannot follow. A tunnel would be
      * taken for whole if close_notify ended it: the client is reset instead, after what it was
-     * sent.
+     * sent. Where the JDK serves TLS, the close_notify is a half-close (TLS 1.3): the server
+     * gets a FIN, and the client the rest of the tunnel, then close_notify.
      */
     @Test
     void closeNotifyWithinATunnelIsAReset() throws Exception {
@@ -1434,6 +1443,14 @@ class HttpPeerTest {
             c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
             assertTrue(c.awaitEndingWith("first").endsWith("first"));
             c.closeNotify();
+            if (org.hoststated.relay.RelayTls.provider() == io.netty.handler.ssl.SslProvider.JDK) { // TLS 1.3
+                notified.countDown();
+                assertTrue(c.awaitEndingWith("second").endsWith("firstsecond"));
+                assertTrue(c.closedWithin(5), "the relay kept the connection open after the tunnel's end");
+                assertTrue(c.closeNotifyReceived(), "no close_notify after the server's whole stream");
+                assertFalse(c.reset(), "a reset after the server's whole stream");
+                return;
+            }
             assertTrue(c.closedWithin(5), "the relay kept the connection open after close_notify");
             notified.countDown();
             assertFalse(c.closeNotifyReceived(), "close_notify after a cut tunnel");
