@@ -16,6 +16,8 @@ public final class RelayMain {
         // Nor does it refuse a TLS 1.2 client's renegotiation, as BoringSSL does (each one costs
         // a private-key operation): the client gets a fatal alert, and its session ends.
         System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        // And a ClientHello may be as large as BoringSSL allows, not twice that.
+        System.setProperty("jdk.tls.maxHandshakeMessageSize", "16384");
         EngineMain.run(new RelayEngine());
     }
 }

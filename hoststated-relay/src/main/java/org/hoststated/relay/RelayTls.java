@@ -4,8 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
@@ -77,7 +79,9 @@ public final class RelayTls {
         if (p == null) {
             p = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
             if (p == SslProvider.JDK) {
-                log.info("TLS by the JDK: BoringSSL cannot be used here ({})", OpenSsl.unavailabilityCause());
+                // The cause's text as the argument: slf4j takes a last Throwable for a stack trace.
+                Throwable why = OpenSsl.unavailabilityCause();
+                log.info("TLS by the JDK: BoringSSL cannot be used here ({})", why == null ? "no reason given" : why.getMessage());
             }
             provider = p;
         }
@@ -96,6 +100,7 @@ public final class RelayTls {
      * send the rest. Under {@code session cache disable} the session issues no tickets. The
      * version and cipher agreed go to the session's close line as {@code [tls: TLSv1.3
      * TLS_AES_128_GCM_SHA256]}, so an operator sees who still needs TLS 1.2 or a weak suite.
+     * The JDK's engine gets BoringSSL's limit on records without data ({@link JdkEngineLimits}).
      *
      * <p>When a TLS 1.3 handshake is done, the client's Finished is acknowledged at once
      * ({@code TCP_QUICKACK}): BoringSSL holds its session tickets back until the relay's first
@@ -106,7 +111,9 @@ public final class RelayTls {
      * Finished waits as long, behind nginx too.)
      */
     public static SslHandler handler(SslContext tls, Channel ch) {
-        SslHandler h = tls.newHandler(ch.alloc());
+        SslHandler h = tls.isServer() && !(tls instanceof OpenSslContext)
+                ? new SslHandler(new JdkEngineLimits(tls.newEngine(ch.alloc())))
+                : tls.newHandler(ch.alloc());
         h.setCumulator(COMPACTING);
         h.handshakeFuture().addListener(f -> {
             if (!f.isSuccess()) {
@@ -166,6 +173,11 @@ public final class RelayTls {
         if (p == SslProvider.OPENSSL) {
             List<String> boring = suites.stream().filter(OpenSsl.availableJavaCipherSuites()::contains).toList();
             if (OpenSslCipherList.fitsKey(boring, keys.key().getAlgorithm())) {
+                List<String> left = namedAndLeftOut(o.ciphers(), suites, boring);
+                if (!left.isEmpty()) {
+                    // The JDK would serve them; BoringSSL serves the rest, faster (probe V).
+                    log.warn("relay {}: ciphers: BoringSSL has not {}: left out", relayName, String.join(" ", left));
+                }
                 suites = boring;
             } else {
                 // The list was checked against the JDK's suites when it was loaded; keep it
@@ -201,6 +213,21 @@ public final class RelayTls {
             }
         }
         return ctx;
+    }
+
+    /**
+     * The suites of {@code suites} that BoringSSL has not ({@code boring} are those it has) and
+     * that the operator's list names one by one, in OpenSSL's names: the ones a word such as
+     * HIGH brings in (DHE, for the default list) are left out without a word.
+     */
+    static List<String> namedAndLeftOut(String spec, List<String> suites, List<String> boring) {
+        if (spec == null) {
+            return List.of();
+        }
+        java.util.Set<String> named = java.util.Set.of(spec.trim().split("[:, ;]+"));
+        return suites.stream().filter(x -> !boring.contains(x))
+                .map(x -> CipherSuiteConverter.toOpenSsl(x, false))
+                .filter(x -> x != null && named.contains(x)).toList();
     }
 
     /**

@@ -190,6 +190,72 @@ class TlsRelayTest {
     }
 
     /**
+     * A client that sends bytes that are not TLS in the middle of its session failed, and its
+     * stream is cut: it gets an alert (BoringSSL's) or a reset, never close_notify, which would
+     * vouch for what it got as the whole stream. On the JDK's engine, Netty refuses such bytes
+     * before the engine sees them, and the close that followed sent close_notify (probe V).
+     */
+    @Test
+    void aClientThatSendsBytesThatAreNotTlsIsNotToldItsStreamEnded() throws Exception {
+        TlsKeyPair pair = pair();
+        int size = 8 << 20;
+        try (TestBackend b = TestBackend.source("s", size);
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults());
+                java.net.Socket tcp = new java.net.Socket(InetAddress.getLoopbackAddress(), r.port)) {
+            SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                    .createSocket(tcp, "localhost", r.port, true);
+            c.setSoTimeout(10_000);
+            c.startHandshake();
+            InputStream in = c.getInputStream();
+            assertEquals(1024, in.readNBytes(1024).length);
+            tcp.getOutputStream().write("JUNK that is not a TLS record\r\n".getBytes(StandardCharsets.US_ASCII));
+            long got = 1024;
+            IOException cut = null;
+            try {
+                for (int n; (n = in.read(new byte[65536])) >= 0; ) {
+                    got += n;
+                }
+            } catch (IOException e) {
+                cut = e;
+            }
+            assertTrue(cut != null && !(cut instanceof java.net.SocketTimeoutException),
+                    "a cut stream of " + got + " bytes ended as if whole: " + cut);
+        }
+    }
+
+    /**
+     * A TLS 1.3 client that sends KeyUpdates without end (the JDK's client sends one at each
+     * startHandshake after the handshake) has its session cut after 32 in a row, by BoringSSL
+     * and, where the JDK serves TLS, by the relay (JdkEngineLimits): the JDK answered each one,
+     * at about 170 us of key derivation, and two such clients held an engine's loops for
+     * seconds (probe V).
+     */
+    @Test
+    void aClientThatSendsKeyUpdatesWithoutEndIsCut() throws Exception {
+        TlsKeyPair pair = pair();
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = tlsRelay(b, pair, SslOptions.defaults());
+                SSLSocket c = (SSLSocket) clientTrusting(pair.certificatePem()).getSocketFactory()
+                        .createSocket(InetAddress.getLoopbackAddress(), r.port)) {
+            c.setSoTimeout(5_000);
+            c.setEnabledProtocols(new String[] {"TLSv1.3"});
+            c.startHandshake();
+            assertEquals("a", TcpRelayTest.readLine(c.getInputStream()));
+            // An alert (BoringSSL's), or a FIN without close_notify, or a reset of the writes
+            // after it; not the read's time limit, which a session that went on would reach.
+            try {
+                for (int i = 0; i < 100; i++) {
+                    c.startHandshake();
+                }
+                assertEquals(-1, c.getInputStream().read());
+            } catch (IOException cut) {
+                assertFalse(cut instanceof java.net.SocketTimeoutException, "the session went on: " + cut);
+            }
+            TcpRelayTest.await(() -> r.counters.active() == 0);
+        }
+    }
+
+    /**
      * A TLS 1.2 client that starts a renegotiation gets BoringSSL's fatal no_renegotiation
      * alert. Its session ends then: Netty's engine keeps the error until the next read, so a
      * client that waits (here, one that keeps its TCP connection open) held the session, dead,
@@ -366,6 +432,22 @@ class TlsRelayTest {
         assumeFalse(Boolean.getBoolean("io.netty.handler.ssl.noOpenSsl"), "BoringSSL is switched off in this run");
         assertEquals(SslProvider.OPENSSL, RelayTls.provider(), String.valueOf(OpenSsl.unavailabilityCause()));
         assertTrue(RelayTls.serverContext(pair(), SslOptions.defaults()) instanceof OpenSslContext);
+    }
+
+    /**
+     * BoringSSL serves a list it has a suite of for the key without the JDK's suites of it:
+     * those the list names one by one are warned of (they were dropped without a word, probe V),
+     * not those a word such as HIGH brings in.
+     */
+    @Test
+    void theJdksSuitesThatBoringSslLeavesOutAreNamedWhenTheListNamesThem() {
+        List<String> suites = List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+                "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+        List<String> boring = List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        assertEquals(List.of("DHE-RSA-AES256-GCM-SHA384"), RelayTls.namedAndLeftOut(
+                "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:kEDH", suites, boring));
+        assertEquals(List.of(), RelayTls.namedAndLeftOut("HIGH:!ADH", suites, boring));
+        assertEquals(List.of(), RelayTls.namedAndLeftOut(null, suites, boring));
     }
 
     /** A list BoringSSL has no suite of (it has no DHE) keeps working, on the JDK's TLS. */

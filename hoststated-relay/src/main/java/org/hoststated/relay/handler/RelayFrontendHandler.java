@@ -282,8 +282,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             if (hs.isSuccess()) {
                 startSession(ctx);
             } else {
-                String why = RelaySession.describe(hs.cause());
-                RelaySession.setReason(client, why.startsWith("TLS") ? why : "TLS handshake: " + why);
+                RelaySession.setReason(client, RelaySession.describeHandshakeFailure(hs.cause()));
                 ctx.close();
             }
             return;
@@ -411,7 +410,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             // F3: epoll reads a client during its server's connect; io_uring does not).
             clientCut = true;
         }
-        client.close();
+        RelaySession.endFailed(client);
         if (server != null && !awaitingDelivery()) {
             RelaySession.abortOnFlush(server);
         }

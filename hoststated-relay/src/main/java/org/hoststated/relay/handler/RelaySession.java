@@ -56,16 +56,20 @@ public final class RelaySession {
      * ("error:100000f0:SSL routines:OPENSSL_internal:UNSUPPORTED_PROTOCOL") does not say that a
      * TLS 1.0 or 1.1 client was refused. The reason stays at the end, for a search.
      */
-    private static final Map<String, String> BORINGSSL_REASONS = Map.of(
-            "UNSUPPORTED_PROTOCOL", "the client offers neither TLS 1.2 nor 1.3",
-            "NO_SHARED_CIPHER", "no cipher suite in common with the client",
-            "NO_SHARED_GROUP", "no key exchange group in common with the client",
-            "EXCESSIVE_MESSAGE_SIZE", "a handshake message over the size limit",
-            "ENCRYPTED_LENGTH_TOO_LONG", "a record longer than TLS allows",
-            "WRONG_VERSION_NUMBER", "not a TLS record",
-            "UNEXPECTED_RECORD", "a record out of place in the handshake",
-            "TOO_MANY_KEY_UPDATES", "key updates without end",
-            "TOO_MANY_EMPTY_FRAGMENTS", "empty records without end");
+    private static final Map<String, String> BORINGSSL_REASONS = Map.ofEntries(
+            Map.entry("UNSUPPORTED_PROTOCOL", "the client offers neither TLS 1.2 nor 1.3"),
+            Map.entry("NO_SHARED_CIPHER", "no cipher suite in common with the client"),
+            Map.entry("NO_SHARED_GROUP", "no key exchange group in common with the client"),
+            // Of a TLS 1.2 client whose suites the key cannot serve (DHE ones only, to an EC key).
+            Map.entry("WRONG_CURVE", "no cipher suite in common with the client that the key serves"),
+            Map.entry("NO_COMMON_SIGNATURE_ALGORITHMS", "no signature algorithm in common with the client"),
+            Map.entry("EXCESSIVE_MESSAGE_SIZE", "a handshake message over the size limit"),
+            Map.entry("ENCRYPTED_LENGTH_TOO_LONG", "a record longer than TLS allows"),
+            Map.entry("WRONG_VERSION_NUMBER", "not a TLS record"),
+            Map.entry("UNEXPECTED_RECORD", "a record out of place in the handshake"),
+            Map.entry("BAD_DECRYPT", "a record that does not decrypt"),
+            Map.entry("TOO_MANY_KEY_UPDATES", "key updates without end"),
+            Map.entry("TOO_MANY_EMPTY_FRAGMENTS", "empty records without end"));
 
     private RelaySession() {
     }
@@ -88,9 +92,10 @@ public final class RelaySession {
      * handshake:" as the handshake's other failures do, where operators look for them (probe S).
      */
     public static String failure(Channel client, String side, Throwable cause) {
-        String why = describe(cause);
-        boolean inHandshake = side.equals("client") && !why.startsWith("TLS") && inTlsHandshake(client);
-        return (inHandshake ? "TLS handshake: " : side + ": ") + why;
+        if (side.equals("client") && inTlsHandshake(client)) {
+            return describeHandshakeFailure(cause);
+        }
+        return side + ": " + describe(cause);
     }
 
     /** The close line of a TLS client still in its handshake at a time limit. */
@@ -185,7 +190,7 @@ public final class RelaySession {
             t = t.getCause();
         }
         if (t instanceof NotSslRecordException) {
-            return "not a TLS record";
+            return "TLS: not a TLS record";
         }
         if (t instanceof SslHandshakeTimeoutException) {
             // Netty's "handshake timed out after 10000ms", which the prefix would say twice.
@@ -223,6 +228,19 @@ public final class RelaySession {
             m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;
         }
         return m.length() <= MAX_DESCRIBED ? m : m.substring(0, MAX_DESCRIBED) + "...";
+    }
+
+    /**
+     * Like {@link #describe}, for a failed TLS handshake: "TLS handshake: " and the reason, also
+     * where the JDK's engine throws a plain {@code SSLException} in its handshake (most of its
+     * refusals), which read as a failure after the handshake.
+     */
+    public static String describeHandshakeFailure(Throwable t) {
+        String why = describe(t);
+        if (why.startsWith("TLS handshake: ")) {
+            return why;
+        }
+        return "TLS handshake: " + (why.startsWith("TLS: ") ? why.substring("TLS: ".length()) : why);
     }
 
     /**
@@ -301,6 +319,22 @@ public final class RelaySession {
     public static boolean closeNotifyAnswered(ChannelHandlerContext ctx) {
         SslHandler tls = ctx.pipeline().get(SslHandler.class);
         return tls != null && tls.engine().isOutboundDone();
+    }
+
+    /**
+     * Ends a client that failed (a reset, a TLS error, bytes that are not TLS). A TLS engine
+     * whose output is still open (the JDK's, when Netty refused a record before the engine saw
+     * it, or the relay's own limit stopped it) would send close_notify at a close through the
+     * pipeline, vouching for a stream cut where it stood (probe V): such a client is reset after
+     * what was on its way instead. One whose engine sent its alert is closed.
+     */
+    public static void endFailed(Channel ch) {
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        if (tls != null && ch.isActive() && !tls.engine().isOutboundDone()) {
+            abortOnFlush(ch);
+        } else {
+            ch.close();
+        }
     }
 
     /** Closes {@code ch} once everything queued on it before has been written. */

@@ -1051,7 +1051,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // Netty's own handshake limit (10 s) and the first head's run out together for a
             // client that stalls in its handshake: the reason is named here, before Netty closes
             // the connection, which would otherwise read as a finished session or a 408.
-            tlsHandshakeFailed(RelaySession.describe(hs.cause()));
+            tlsHandshakeFailed(RelaySession.describeHandshakeFailure(hs.cause()));
             return;
         }
         if (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess() && !clientEof) {
@@ -1216,7 +1216,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else {
             closeServer();
         }
-        client.close();
+        RelaySession.endFailed(client);
     }
 
     /**
@@ -1535,7 +1535,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     /** The client's TLS handshake failed ({@code why}): it is closed, with no HTTP answer. */
     private void tlsHandshakeFailed(String why) {
-        RelaySession.setReason(client, why.startsWith("TLS") ? why : "TLS handshake: " + why);
+        RelaySession.setReason(client, why);
         state = State.CLOSED;
         client.close();
     }

@@ -38,8 +38,13 @@ class RelaySessionTest {
     @Test
     void plainTextOnATlsListenerIsNamedWithoutItsBytes() {
         String hex = "474554202f20485454502f312e31".repeat(200);
-        assertEquals("not a TLS record",
+        assertEquals("TLS: not a TLS record",
                 RelaySession.describe(new DecoderException(new NotSslRecordException("not an SSL/TLS record: " + hex))));
+        assertEquals("TLS handshake: not a TLS record", RelaySession.describeHandshakeFailure(
+                new DecoderException(new NotSslRecordException("not an SSL/TLS record: " + hex))));
+        // The JDK's engine refuses most handshakes with a plain SSLException.
+        assertEquals("TLS handshake: no cipher suites in common",
+                RelaySession.describeHandshakeFailure(new SSLException("no cipher suites in common")));
     }
 
     @Test
@@ -98,9 +103,14 @@ class RelaySessionTest {
                         "error:10000096:SSL routines:OPENSSL_internal:EXCESSIVE_MESSAGE_SIZE")));
         assertEquals("TLS: not a TLS record (WRONG_VERSION_NUMBER)", RelaySession.describe(new SSLException(
                 "error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER")));
-        assertEquals("TLS handshake: error:100000f3:SSL routines:OPENSSL_internal:WRONG_CURVE",
+        // A TLS 1.2 client with DHE suites only, to an EC key (probe V): no curve is the matter.
+        assertEquals("TLS handshake: no cipher suite in common with the client that the key serves (WRONG_CURVE)",
                 RelaySession.describe(new SSLHandshakeException(
                         "error:100000f3:SSL routines:OPENSSL_internal:WRONG_CURVE")));
+        // One not known here stays as BoringSSL says it.
+        assertEquals("TLS handshake: error:100000ae:SSL routines:OPENSSL_internal:NO_CERTIFICATE_SET",
+                RelaySession.describe(new SSLHandshakeException(
+                        "error:100000ae:SSL routines:OPENSSL_internal:NO_CERTIFICATE_SET")));
     }
 
     /** Netty names the system call before the error (io_uring and epoll spell it differently). */

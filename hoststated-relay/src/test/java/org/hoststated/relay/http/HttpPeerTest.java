@@ -951,7 +951,7 @@ class HttpPeerTest {
                     assertEquals(47, alert[6], "illegal_parameter");
                     assertTrue(c.closed());
                     String line = log.closeLine();
-                    assertTrue(line.contains(", 0 bytes to client, TLS: Illegal server name"), line);
+                    assertTrue(line.contains(", 0 bytes to client, TLS handshake: Illegal server name"), line);
                     return;
                 }
                 assertEquals(112, alert[6], "unrecognized_name");
