@@ -41,6 +41,7 @@ final class ChunkedFramer extends BodyFramer {
     private static final long MAX_BEFORE_DIGIT = 1L << 56;
     private final int bad;
     private final int maxTrailer;
+    private final int maxTrailerFields;
     /** A response's framing: sizes may be padded, lines may end in a bare LF. */
     private final boolean response;
     private final TrailerFields removed;
@@ -60,6 +61,7 @@ final class ChunkedFramer extends BodyFramer {
     private int digits;
     private int lineBytes;
     private int trailerBytes;
+    private int trailerFields;
 
     /**
      * @param bad the status for a malformed body: 400 for requests, 502 for responses
@@ -69,13 +71,18 @@ final class ChunkedFramer extends BodyFramer {
      *        ({@link #crOwed})
      */
     ChunkedFramer(int bad, int maxTrailer, boolean response) {
-        this(bad, maxTrailer, response, TrailerFields.BUILT_IN);
+        this(bad, maxTrailer, HttpLimits.DEFAULTS.maxHeaderFields(), response, TrailerFields.BUILT_IN);
     }
 
-    /** @param removed the trailer fields this direction does not pass on */
-    ChunkedFramer(int bad, int maxTrailer, boolean response, TrailerFields removed) {
+    /**
+     * @param maxTrailerFields most fields in the trailer section, as in a head: a server that
+     *        merges trailers into the header section would take more (probe U: 1000 passed)
+     * @param removed the trailer fields this direction does not pass on
+     */
+    ChunkedFramer(int bad, int maxTrailer, int maxTrailerFields, boolean response, TrailerFields removed) {
         this.bad = bad;
         this.maxTrailer = maxTrailer;
+        this.maxTrailerFields = maxTrailerFields;
         this.response = response;
         this.removed = removed;
     }
@@ -96,6 +103,7 @@ final class ChunkedFramer extends BodyFramer {
         digits = 0;
         lineBytes = 0;
         trailerBytes = 0;
+        trailerFields = 0;
         crOwed = false;
         dropping = false;
         padding = false;
@@ -270,6 +278,9 @@ final class ChunkedFramer extends BodyFramer {
                 } else if (c == HttpHead.LF && response) {
                     owe(State.LAST_LF);
                 } else if (HttpHead.isTchar(c)) {
+                    if (++trailerFields > maxTrailerFields) {
+                        throw fail("too many trailer fields");
+                    }
                     state = State.TRAILER_NAME;
                 } else {
                     throw fail("malformed trailer field");

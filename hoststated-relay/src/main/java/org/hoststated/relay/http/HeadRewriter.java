@@ -257,16 +257,34 @@ final class HeadRewriter {
 
     /**
      * Writes the Content-Length and Transfer-Encoding lines {@code "Name: value"}, the length
-     * in plain decimal ({@link HttpHead#framingUntidy}; every length line holds that value).
+     * in plain decimal ({@link HttpHead#framingUntidy}; every length line holds that value),
+     * the codings without a response's empty elements; a line left with none goes.
      */
     private void tidyFraming() {
         for (int f = 0; f < h.fields; f++) {
             if (h.nameIs(f, HttpHead.CONTENT_LENGTH)) {
                 set(f, Long.toString(h.contentLength));
             } else if (h.nameIs(f, HttpHead.TRANSFER_ENCODING)) {
-                set(f, h.value(f));
+                String codings = codingsOf(h.value(f));
+                if (codings.isEmpty()) {
+                    drop(f);
+                } else {
+                    set(f, codings);
+                }
             }
         }
+    }
+
+    /** A Transfer-Encoding value's codings, trimmed, without empty elements, ", " between them. */
+    static String codingsOf(String value) {
+        StringBuilder b = new StringBuilder(value.length());
+        for (String c : value.split(",")) {
+            String t = c.strip();
+            if (!t.isEmpty()) {
+                b.append(b.length() > 0 ? ", " : "").append(t);
+            }
+        }
+        return b.toString();
     }
 
     /** Whether field {@code f} of the head is its Content-Length or Transfer-Encoding. */

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.TcpInfo;
 import org.hoststated.relay.lb.TargetHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server side of one HTTP relay session, for one backend connection: the only handler of
@@ -34,6 +36,7 @@ import org.hoststated.relay.lb.TargetHost;
  * means the connection is stale: the session is told, and takes a fresh one.
  */
 final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(HttpBackendHandler.class);
     private enum State { IDLE, HEAD, BODY, TUNNEL }
 
     private static final byte[] CR = {HttpHead.CR};
@@ -123,7 +126,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     HttpBackendHandler(HttpFrontendHandler session) {
         this.session = session;
-        this.chunked = new ChunkedFramer(502, session.limits().maxHeadBytes(), true, session.responseTrailers());
+        this.chunked = new ChunkedFramer(502, session.limits().maxHeadBytes(), session.limits().maxHeaderFields(), true,
+                session.responseTrailers());
     }
 
     @Override
@@ -246,7 +250,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
         if (session == null) {
-            // Parked: bytes nobody asked for; the connection cannot be trusted any more.
+            // Parked: bytes nobody asked for; the connection cannot be trusted any more. No
+            // session's close line can tell of it (probe U): a debug line does.
+            log.debug("server {} ({}) sent {} bytes on an idle connection kept for reuse; closed", parkedHost,
+                    channel.remoteAddress(), in.readableBytes());
             in.release();
             ctx.close();
             return;

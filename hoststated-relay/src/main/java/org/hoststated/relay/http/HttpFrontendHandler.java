@@ -155,7 +155,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         this.limits = limits;
         this.hashRouted = hashRouted;
         this.pool = pool;
-        this.chunked = new ChunkedFramer(400, limits.maxHeadBytes(), false, rules.requestTrailers);
+        this.chunked = new ChunkedFramer(400, limits.maxHeadBytes(), limits.maxHeaderFields(), false, rules.requestTrailers);
         this.link = new BackendLink(relay, this, pool);
     }
 
@@ -975,7 +975,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else {
             // The note is replaced only while it is this one (compared as the same String).
             String was = strayNote;
-            strayNote = firstStray + "; " + strays + " responses so";
+            strayNote = firstStray + "; stray bytes after " + strays + " responses in all";
             RelaySession.replaceNote(client, was, strayNote);
         }
     }

@@ -546,22 +546,31 @@ final class HttpHead {
         contentLength = n;
     }
 
+    /**
+     * Reads a Transfer-Encoding line's codings. In a request an empty element is refused (a
+     * server may not read "chunked," as chunked); a response's empty elements are skipped, as
+     * RFC 9110 5.6.1 asks of a recipient and HAProxy does (they were a 502, probe U), and the
+     * line goes on without them ({@link #framingUntidy}).
+     */
     private void transferEncoding(int vs, int ve, int bad) throws HttpException {
-        transferEncoding = true;
         int i = vs;
         do {
             int e = elementEnd(i, ve);
             int ts = trimStart(i, e);
             int te = trimEnd(ts, e);
+            i = e + 1;
+            if (ts == te && !request) {
+                framingUntidy = true;
+                continue;
+            }
             if (ts == te || chunked) {
                 // An empty coding, or any coding after chunked: the body cannot be delimited.
                 throw new HttpException(bad, "invalid Transfer-Encoding");
             }
+            transferEncoding = true;
             chunked = equalsLower(ts, te, CHUNKED);
             transferCodings++;
-            i = e + 1;
-            // <=: a comma at the end leaves an empty coding after the last, refused as any
-            // other ("chunked," is passed on unchanged, and a server may not read it as chunked).
+            // <=: a comma at the end leaves an empty element after the last.
         } while (i <= ve);
     }
 

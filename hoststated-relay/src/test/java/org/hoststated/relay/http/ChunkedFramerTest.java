@@ -231,7 +231,7 @@ class ChunkedFramerTest {
     void removesTheFieldsHeaderActionsActOn() throws Exception {
         TrailerFields configured = new TrailerFields(java.util.List.of("X-Api-Key"));
         String body = "0\r\nX-Api-Key: k\r\nx_api_key: k\r\nX-Api-Keys: k\r\n\r\n";
-        ChunkedFramer f = new ChunkedFramer(400, 1024, false, configured).reset();
+        ChunkedFramer f = new ChunkedFramer(400, 1024, 100, false, configured).reset();
         assertEquals("0\r\nX-Api-Keys: k\r\n\r\n", passOn(f, body, 9, null).out());
         ChunkedFramer builtIn = new ChunkedFramer(400, 1024, false).reset();
         assertEquals(body, passOn(builtIn, body, 9, null).out());
@@ -263,6 +263,29 @@ class ChunkedFramerTest {
             assertEquals(502, assertThrows(HttpException.class, () -> f.scan(b, 0, b.writerIndex())).status());
         } finally {
             b.release();
+        }
+    }
+
+    /**
+     * A trailer section holds at most as many fields as a head (100): a server that merges
+     * trailers into the header section took 1000 (probe U). Both directions.
+     */
+    @Test
+    void trailerFieldsAreCountedAsAHeadsAre() throws Exception {
+        String hundred = "X-a: v\r\n".repeat(100);
+        for (boolean response : new boolean[] {true, false}) {
+            int bad = response ? 502 : 400;
+            assertEquals(("0\r\n" + hundred + "\r\n").length(),
+                    scanAll(new ChunkedFramer(bad, 16 * 1024, response).reset(), "0\r\n" + hundred + "\r\n", 0));
+            ChunkedFramer f = new ChunkedFramer(bad, 16 * 1024, response).reset();
+            ByteBuf b = Unpooled.copiedBuffer("0\r\n" + hundred + "X-b: w\r\n\r\n", StandardCharsets.ISO_8859_1);
+            try {
+                HttpException e = assertThrows(HttpException.class, () -> f.scan(b, 0, b.writerIndex()));
+                assertEquals(bad, e.status());
+                assertEquals("too many trailer fields", e.getMessage());
+            } finally {
+                b.release();
+            }
         }
     }
 }

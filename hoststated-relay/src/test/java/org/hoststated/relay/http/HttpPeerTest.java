@@ -301,7 +301,7 @@ class HttpPeerTest {
             }
             String line = log.closeLine();
             assertTrue(line.endsWith(", done (server sent 3 bytes after its response; its connection closed; "
-                    + "3 responses so)"), line);
+                    + "stray bytes after 3 responses in all)"), line);
         }
     }
 
