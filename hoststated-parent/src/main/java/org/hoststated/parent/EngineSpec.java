@@ -35,9 +35,6 @@ enum EngineSpec {
                     // engine out of descriptors) is armed again at once whatever the listener
                     // wants, a busy loop; a single accept waits out the listener's pause.
                     "-Dio.netty.iouring.acceptMultiShotEnabled=false",
-                    // A TLS 1.2 client's renegotiation costs a private-key operation each: a
-                    // cheap way to load the relay, refused as later relayd does by default.
-                    "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
                     // Netty allocates direct memory itself and counts it (overriding COMMON):
                     // past the limit an allocation fails at once, where the JDK's route
                     // collects garbage and sleeps up to half a second on the event loop first,
