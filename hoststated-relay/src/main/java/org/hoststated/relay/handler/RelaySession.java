@@ -71,6 +71,28 @@ public final class RelaySession {
             Map.entry("TOO_MANY_KEY_UPDATES", "key updates without end"),
             Map.entry("TOO_MANY_EMPTY_FRAGMENTS", "empty records without end"));
 
+    /**
+     * The JDK engine's texts for the refusals BoringSSL's have words for ({@link #BORINGSSL_REASONS}),
+     * so that one event reads alike on both engines (probe V); the JDK's text stays in brackets.
+     */
+    private static final Map<String, String> JDK_REASONS = Map.of(
+            "Unrecognized SSL message", "not a TLS record",
+            "Tag mismatch", "a record that does not decrypt",
+            "Invalid TLS padding data", "a record that does not decrypt",
+            "bad record MAC", "a record that does not decrypt",
+            "Input record too big", "a record longer than TLS allows",
+            "The size of the handshake message", "a handshake message over the size limit",
+            "no cipher suites in common", "no cipher suite in common with the client");
+
+    private static String jdkReasonInWords(String m) {
+        for (Map.Entry<String, String> e : JDK_REASONS.entrySet()) {
+            if (m.startsWith(e.getKey())) {
+                return e.getValue() + " (" + m + ")";
+            }
+        }
+        return m;
+    }
+
     private RelaySession() {
     }
 
@@ -224,6 +246,8 @@ public final class RelaySession {
                 String reason = m.substring(m.lastIndexOf(':') + 1);
                 String words = BORINGSSL_REASONS.get(reason);
                 m = words != null ? words + " (" + reason + ")" : m;
+            } else {
+                m = jdkReasonInWords(m);
             }
             m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;
         }

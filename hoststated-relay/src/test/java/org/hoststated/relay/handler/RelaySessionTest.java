@@ -42,9 +42,14 @@ class RelaySessionTest {
                 RelaySession.describe(new DecoderException(new NotSslRecordException("not an SSL/TLS record: " + hex))));
         assertEquals("TLS handshake: not a TLS record", RelaySession.describeHandshakeFailure(
                 new DecoderException(new NotSslRecordException("not an SSL/TLS record: " + hex))));
-        // The JDK's engine refuses most handshakes with a plain SSLException.
-        assertEquals("TLS handshake: no cipher suites in common",
+        // The JDK's engine refuses most handshakes with a plain SSLException, in its own words,
+        // which read as BoringSSL's where those have words.
+        assertEquals("TLS handshake: no cipher suite in common with the client (no cipher suites in common)",
                 RelaySession.describeHandshakeFailure(new SSLException("no cipher suites in common")));
+        assertEquals("TLS: a record that does not decrypt (Tag mismatch!)",
+                RelaySession.describe(new SSLException("Tag mismatch!")));
+        assertEquals("TLS: Illegal server name, type=host_name(0)",
+                RelaySession.describe(new SSLException("Illegal server name, type=host_name(0)")));
     }
 
     @Test
