@@ -1,6 +1,5 @@
 package org.hoststated.relay.handler;
 
-import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -9,17 +8,20 @@ import io.netty.util.ReferenceCountUtil;
  * First in the pipeline of a connection whose peer's bytes reach nobody any more (a TLS client
  * after the relay's close_notify, {@link RelaySession#closeTlsWhenTaken}): they are read, so that
  * the close finds none unread, which would make the kernel reset the connection, and released
- * here. Events (the peer's FIN, a reset) go on to the handlers.
+ * here, and when the last came is noted: the close waits for the peer to be quiet. Events (the
+ * peer's FIN, a reset) go on to the handlers. One per channel, on its loop.
  */
-@Sharable
 final class DroppedInput extends ChannelInboundHandlerAdapter {
-    static final DroppedInput INSTANCE = new DroppedInput();
-
-    private DroppedInput() {
-    }
+    private long lastRead = System.nanoTime();
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastRead = System.nanoTime();
         ReferenceCountUtil.release(msg);
+    }
+
+    /** When the peer last sent something (or when dropping began). */
+    long lastRead() {
+        return lastRead;
     }
 }

@@ -463,15 +463,28 @@ public final class RelaySession {
 
     /** How often a TLS client whose server ended is looked at ({@link #closeTlsWhenTaken}). */
     private static final long TAKEN_LOOK_MS = 100;
+    /**
+     * How long a client being closed after its answer must send nothing before the close: one
+     * that still uploads has not read the answer yet, and a close with its bytes arriving is a
+     * reset that destroys the answer in its kernel (nginx's lingering_timeout). Also for a
+     * plain client ({@code LingeringClose}).
+     */
+    public static final long LINGER_QUIET_MS = 2000;
+    /** How long such a client may go on sending before it is closed all the same (nginx's lingering_time). */
+    public static final long LINGER_MOST_MS = 30_000;
 
     /**
-     * Ends a TLS client whose server ended its stream: close_notify and a FIN after what is
-     * queued, then the connection stays open, read (the caller drops what the client still sends)
-     * until the client's kernel has acknowledged all of it, or the client closes, and is reset
-     * if that takes the relay's {@code timeout} (600 s without one). Closed as soon as its last
-     * bytes were in the kernel, a client that sent anything more (a pipelined command, a TLS
-     * 1.3 KeyUpdate) was reset by the relay's kernel, which dropped what it had not sent: 860
-     * KB of a 1 MB answer, logged as all sent (probe T).
+     * Ends a TLS client whose answer or stream is complete (its server ended it, or the HTTP
+     * relay's last answer): close_notify and a FIN after what is queued, then the connection
+     * stays open, read (what the client still sends is dropped, {@link DroppedInput}) until the
+     * client has taken all of it and sent nothing for {@link #LINGER_QUIET_MS}, or closes; one
+     * that goes on sending for {@link #LINGER_MOST_MS} is closed once it has taken all, and one
+     * that takes nothing is reset at the relay's {@code timeout} (600 s without one). Closed as
+     * soon as its last bytes were in the kernel, a client that sent anything more (a
+     * pipelined command, a TLS 1.3 KeyUpdate, the rest of a refused upload) was reset by the
+     * relay's kernel, which dropped what it had not sent: 860 KB of a 1 MB answer, logged as
+     * all sent (probe T); closed once it had taken the answer, a client still uploading (Python's
+     * requests writes its whole body first) was reset before it read the 413 (probe W).
      */
     public static void closeTlsWhenTaken(Channel ch, RelayContext relay) {
         SslHandler tls = ch.pipeline().get(SslHandler.class);
@@ -481,7 +494,8 @@ public final class RelaySession {
         }
         PausedReads.set(ch, true);
         int timeoutSec = relay.config().timeoutSec() > 0 ? relay.config().timeoutSec() : 600;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSec);
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess() || !ch.isActive()) {
                 ch.close();
@@ -491,30 +505,37 @@ public final class RelaySession {
             // BoringSSL's engine, once the relay's close_notify is out, Netty's handler takes
             // the client's next record for the client's close_notify, which closed the session
             // at once with bytes unread (a reset that dropped the answer).
-            if (ch.pipeline().get(DroppedInput.class) == null) {
-                ch.pipeline().addFirst(DroppedInput.INSTANCE);
+            DroppedInput dropped = ch.pipeline().get(DroppedInput.class);
+            if (dropped == null) {
+                dropped = new DroppedInput();
+                ch.pipeline().addFirst(dropped);
             }
+            DroppedInput quiet = dropped;
             tls.closeOutbound().addListener((ChannelFutureListener) sent -> {
                 if (!sent.isSuccess() || !(ch instanceof DuplexChannel d) || !ch.isActive()) {
                     ch.close();
                     return;
                 }
                 d.shutdownOutput();
-                closeWhenTaken(ch, deadline);
+                closeWhenTaken(ch, quiet, start, deadline);
             });
         });
     }
 
-    private static void closeWhenTaken(Channel ch, long deadline) {
+    private static void closeWhenTaken(Channel ch, DroppedInput dropped, long start, long deadline) {
         if (!ch.isOpen()) {
             return;
         }
-        if (tookEverything(ch)) {
+        long now = System.nanoTime();
+        boolean quiet = now - dropped.lastRead() >= TimeUnit.MILLISECONDS.toNanos(LINGER_QUIET_MS)
+                || now - start >= TimeUnit.MILLISECONDS.toNanos(LINGER_MOST_MS);
+        if (quiet && tookEverything(ch)) {
             ch.close();
-        } else if (System.nanoTime() - deadline >= 0) {
+        } else if (now - deadline >= 0) {
             abort(ch);
         } else {
-            ch.eventLoop().schedule(() -> closeWhenTaken(ch, deadline), TAKEN_LOOK_MS, TimeUnit.MILLISECONDS);
+            ch.eventLoop().schedule(() -> closeWhenTaken(ch, dropped, start, deadline), TAKEN_LOOK_MS,
+                    TimeUnit.MILLISECONDS);
         }
     }
 

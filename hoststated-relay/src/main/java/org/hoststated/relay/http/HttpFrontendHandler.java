@@ -897,10 +897,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         endAfterFlush("done");
     }
 
+    /**
+     * Ends the session after its last answer, as {@link #closeLingering}: a client that said
+     * Connection: close may still send (an empty line, a TLS 1.3 KeyUpdate), and a close with
+     * that unread was a reset that cut the answer on its way, logged as done (probe W). One
+     * that sent FIN is closed at once.
+     */
     private void endAfterFlush(String reason) {
-        state = State.CLOSED;
         RelaySession.setReason(client, reason);
-        RelaySession.closeOnFlush(client);
+        closeLingering(client.writeAndFlush(Unpooled.EMPTY_BUFFER));
     }
 
     /** A 101 answered the exchange's upgrade request: relay raw bytes both ways from now on. */

@@ -2,6 +2,7 @@ package org.hoststated.relay.http;
 
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.hoststated.relay.handler.RelaySession;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class LingeringClose implements Runnable {
     /** How long a client may send nothing before the close. */
-    static final long QUIET_MS = 2000;
+    static final long QUIET_MS = RelaySession.LINGER_QUIET_MS;
     /** How long the whole linger may last, however much the client sends. */
-    static final long MOST_MS = 30_000;
+    static final long MOST_MS = RelaySession.LINGER_MOST_MS;
 
     private final Channel client;
     private final long end;

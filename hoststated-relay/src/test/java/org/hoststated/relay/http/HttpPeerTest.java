@@ -764,6 +764,32 @@ class HttpPeerTest {
     }
 
     /**
+     * A client that writes its whole upload before it reads (Python's requests) gets the
+     * relay's refusal after it: the relay reads and drops the upload until the client is quiet.
+     * A TLS client was closed once it had taken the answer, while it still uploaded: a reset
+     * that destroyed the answer in its kernel (probe W: requests saw SSLEOFError, never the 400).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "tls"})
+    void aClientThatUploadsEverythingBeforeReadingGetsTheRefusal(String how) throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = how.equals("tls")
+                        ? HttpRelayFixture.builder().backend(b.address()).tls(relayTls()).start()
+                        : HttpRelayFixture.builder().backend(b.address()).start();
+                RawClient c = how.equals("tls") ? HttpTransportsTest.tls(r, HttpTransportsTest.resource("relay.crt"))
+                        : r.client()) {
+            c.send("POST / HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n"); // no Host: 400
+            byte[] piece = new byte[10_000];
+            for (int i = 0; i < 100; i++) {
+                c.send(piece);
+                Thread.sleep(10);
+            }
+            assertEquals(400, c.read().status());
+            assertTrue(c.closed());
+        }
+    }
+
+    /**
      * A TLS client whose bad request comes with more bytes than the relay read before it
      * refused it (here a body after a head without Host): the page, then close_notify and the
      * close, at once. The session used to hold its close_notify until Netty's close timeout

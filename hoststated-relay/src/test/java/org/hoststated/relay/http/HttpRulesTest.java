@@ -1008,6 +1008,40 @@ class HttpRulesTest {
     }
 
     /**
+     * A client that said Connection: close, and sends one more byte (an empty line, a TLS 1.3
+     * KeyUpdate) while the end of its answer is still on the way: the relay closed it as soon
+     * as the answer was in the kernel, the byte made the kernel reset the connection, and the
+     * client had 49-65 KB of 200 KB, logged as done (probe W). Now closed as after a rule's close.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "tls"})
+    void aConnectionCloseClientThatSendsMoreGetsTheWholeResponse(String how) throws Exception {
+        int size = 3_000_000;
+        RawBackend.Script big = (be, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
+                out.write(new byte[size]);
+                out.flush();
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, big);
+                HttpRelayFixture r = (how.equals("tls") ? relay(b).tls(HttpPeerTest.relayTls()) : relay(b)).start()) {
+            java.net.Socket s = new java.net.Socket();
+            s.setReceiveBufferSize(16 * 1024);
+            s.connect(r.address, 5000);
+            try (RawClient c = new RawClient(how.equals("tls") ? HttpPeerTest.tlsClient(s, r, true) : s)) {
+                c.send("GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+                Thread.sleep(500);
+                c.send("\r\n");
+                Thread.sleep(200);
+                RawClient.Response res = c.read();
+                assertEquals(size, res.body().length);
+                assertEquals(-1, c.in.read(), "a FIN after the whole response, not a reset");
+            }
+        }
+    }
+
+    /**
      * A close a rule writes takes the upgrade option's place: the Upgrade without it is no
      * offer (RFC 9110 7.8) and goes too, and a server that switches anyway gets a 502. The
      * server got Upgrade without the option (probe J).
