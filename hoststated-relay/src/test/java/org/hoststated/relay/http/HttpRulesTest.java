@@ -971,6 +971,25 @@ class HttpRulesTest {
         }
     }
 
+    /** A server that answers every request with {@code size} zero bytes. */
+    private static RawBackend.Script zeros(int size) {
+        return (be, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
+                out.write(new byte[size]);
+                out.flush();
+            }
+        };
+    }
+
+    /** A client whose receive buffer holds 16 KiB, so that an answer waits in the relay's kernel; "tls" or plain. */
+    private static RawClient smallWindowClient(HttpRelayFixture r, String how) throws Exception {
+        java.net.Socket s = new java.net.Socket();
+        s.setReceiveBufferSize(16 * 1024);
+        s.connect(r.address, 5000);
+        return new RawClient(how.equals("tls") ? HttpPeerTest.tlsClient(s, r, true) : s);
+    }
+
     /**
      * The client's connection, closed after a response a rule made say close, may hold the
      * next request already: the relay half-closes and drains it instead of closing with it
@@ -982,20 +1001,10 @@ class HttpRulesTest {
     @ValueSource(strings = {"plain", "tls"})
     void aClientClosedAfterARulesCloseGetsTheWholeResponseThoughItSentMore(String how) throws Exception {
         int size = 3_000_000;
-        RawBackend.Script big = (be, in, out) -> {
-            for (String head; (head = RawBackend.head(in)) != null; ) {
-                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
-                out.write(new byte[size]);
-                out.flush();
-            }
-        };
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, big);
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, zeros(size));
                 HttpRelayFixture r = (how.equals("tls") ? relay(b).tls(HttpPeerTest.relayTls()) : relay(b))
                         .node(RES, NodeType.HEADER, Action.CHANGE, "Connection", "close").start()) {
-            java.net.Socket s = new java.net.Socket();
-            s.setReceiveBufferSize(16 * 1024);
-            s.connect(r.address, 5000);
-            try (RawClient c = new RawClient(how.equals("tls") ? HttpPeerTest.tlsClient(s, r, true) : s)) {
+            try (RawClient c = smallWindowClient(r, how)) {
                 c.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\nPOST /next HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n");
                 c.send(new byte[200_000]);
                 Thread.sleep(1000);
@@ -1017,19 +1026,9 @@ class HttpRulesTest {
     @ValueSource(strings = {"plain", "tls"})
     void aConnectionCloseClientThatSendsMoreGetsTheWholeResponse(String how) throws Exception {
         int size = 3_000_000;
-        RawBackend.Script big = (be, in, out) -> {
-            for (String head; (head = RawBackend.head(in)) != null; ) {
-                RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
-                out.write(new byte[size]);
-                out.flush();
-            }
-        };
-        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, big);
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, zeros(size));
                 HttpRelayFixture r = (how.equals("tls") ? relay(b).tls(HttpPeerTest.relayTls()) : relay(b)).start()) {
-            java.net.Socket s = new java.net.Socket();
-            s.setReceiveBufferSize(16 * 1024);
-            s.connect(r.address, 5000);
-            try (RawClient c = new RawClient(how.equals("tls") ? HttpPeerTest.tlsClient(s, r, true) : s)) {
+            try (RawClient c = smallWindowClient(r, how)) {
                 c.send("GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
                 Thread.sleep(500);
                 c.send("\r\n");
