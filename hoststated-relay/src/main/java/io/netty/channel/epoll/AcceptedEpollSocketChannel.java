@@ -5,6 +5,7 @@ import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import org.hoststated.core.proc.EpollLoops;
 import org.hoststated.relay.ExitReset;
+import org.hoststated.relay.HalfClose;
 
 /**
  * A connection accepted by an {@link AdoptedEpollServerSocketChannel}: Netty's epoll stream
@@ -21,7 +22,7 @@ import org.hoststated.relay.ExitReset;
  * it may ({@link #mayStayOutOfEpoll}).
  */
 public final class AcceptedEpollSocketChannel extends AbstractEpollStreamChannel
-        implements SocketChannel, ExitReset.Armed {
+        implements SocketChannel, ExitReset.Armed, HalfClose.Quiet {
     private final AdoptedEpollServerSocketChannel parent;
     private final InetSocketAddress remote;
     private final StreamSocketConfig config;
@@ -62,6 +63,11 @@ public final class AcceptedEpollSocketChannel extends AbstractEpollStreamChannel
     @Override
     public void resetAtClose() {
         resetAtClose = true;
+    }
+
+    @Override
+    public boolean shutdownOutputIfIdle() {
+        return HalfClose.shutdownIfIdle(this, socket);
     }
 
     @Override

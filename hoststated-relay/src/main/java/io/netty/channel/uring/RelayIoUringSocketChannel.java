@@ -6,6 +6,7 @@ import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import org.hoststated.relay.ExitReset;
+import org.hoststated.relay.HalfClose;
 
 /**
  * A relay's TCP connection on io_uring, accepted ({@link AdoptedIoUringServerSocketChannel})
@@ -16,7 +17,7 @@ import org.hoststated.relay.ExitReset;
  * {@link AdoptedIoUringServerSocketChannel} is.
  */
 public final class RelayIoUringSocketChannel extends AbstractIoUringStreamChannel
-        implements SocketChannel, ExitReset.Armed {
+        implements SocketChannel, ExitReset.Armed, HalfClose.Quiet {
     private final RelayIoUringSocketConfig config;
     /** Whether the coming close is a reset the relay chose; on its loop. */
     private boolean resetAtClose;
@@ -44,6 +45,11 @@ public final class RelayIoUringSocketChannel extends AbstractIoUringStreamChanne
     @Override
     public void resetAtClose() {
         resetAtClose = true;
+    }
+
+    @Override
+    public boolean shutdownOutputIfIdle() {
+        return HalfClose.shutdownIfIdle(this, socket);
     }
 
     @Override

@@ -31,6 +31,7 @@ import javax.net.ssl.SSLHandshakeException;
 import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.posix.SystemError;
 import org.hoststated.relay.ExitReset;
+import org.hoststated.relay.HalfClose;
 
 /**
  * Small helpers the relay session handlers share: the reason a session ended (kept on the
@@ -516,7 +517,7 @@ public final class RelaySession {
                     ch.close();
                     return;
                 }
-                d.shutdownOutput();
+                HalfClose.shutdownOutput(d);
                 closeWhenTaken(ch, quiet, start, deadline);
             });
         });
@@ -563,7 +564,7 @@ public final class RelaySession {
         }
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess() && ch instanceof DuplexChannel d) {
-                d.shutdownOutput();
+                HalfClose.shutdownOutput(d);
             } else {
                 ch.close();
             }

@@ -8,6 +8,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import org.hoststated.relay.HalfClose;
 import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
 
@@ -59,7 +60,7 @@ final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(ErrorPage.render(ctx.alloc(), 400, rules.returnError, rules.errorStyle, REASON, null,
                 (InetSocketAddress) ctx.channel().localAddress(), content)).addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess() && f.channel() instanceof DuplexChannel d) {
-                        d.shutdownOutput();
+                        HalfClose.shutdownOutput(d);
                         lingering = LingeringClose.start(d);
                     } else {
                         f.channel().close();
