@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -19,6 +20,11 @@ import java.util.concurrent.TimeUnit;
  * drop what it has not sent yet (and on io_uring the relay's own write may not even have been
  * submitted when the cut is seen: the server's FIN comes before the end of the read that
  * brought its last bytes).
+ *
+ * <p>What is written is known from the channel's queue as well as from the write's promise: a
+ * write through an {@code SslHandler} whose engine failed (bytes that are not TLS, seen by
+ * Netty before the JDK's engine) never completes, and the reset waited for the whole grace
+ * (probe W). An empty queue is as good: what the handler could not encrypt never reaches it.
  *
  * <p>Added last to the channel's pipeline, so that it sees every close of the channel through
  * the pipeline from then on (a session timer, a handler that closes once the other side is
@@ -54,7 +60,7 @@ final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable 
         }
         StreamCut cut = new StreamCut(ch);
         ch.pipeline().addLast(cut);
-        cut.next = ch.eventLoop().schedule(cut, GRACE_MS, TimeUnit.MILLISECONDS);
+        cut.next = ch.eventLoop().schedule(cut, 1, TimeUnit.MILLISECONDS);
         ch.closeFuture().addListener(f -> cut.next.cancel(false));
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             cut.written = true;
@@ -64,8 +70,7 @@ final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable 
 
     /**
      * Resets the channel once what it holds is written and acknowledged, or its time is up;
-     * else waits for the write (it calls again) or looks again at the acknowledgements, less
-     * often as they take long.
+     * else looks again, less often as it takes long.
      */
     @Override
     public void run() {
@@ -73,17 +78,20 @@ final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable 
             return;
         }
         long left = deadline - System.nanoTime();
-        if (left <= 0 || written && acknowledged(ch)) {
+        if (left <= 0 || (written || queueEmpty(ch)) && acknowledged(ch)) {
             RelaySession.abort(ch);
             return;
         }
-        long wait = left;
-        if (written) {
-            wait = Math.min(left, TimeUnit.MILLISECONDS.toNanos(pollMs));
-            pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
-        }
+        long wait = Math.min(left, TimeUnit.MILLISECONDS.toNanos(pollMs));
+        pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
         next.cancel(false);
         next = ch.eventLoop().schedule(this, wait, TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether the channel's own queue holds nothing (a send in flight stays in it until done). */
+    private static boolean queueEmpty(Channel ch) {
+        ChannelOutboundBuffer queue = ch.unsafe().outboundBuffer();
+        return queue == null || queue.totalPendingWriteBytes() == 0 && queue.isEmpty();
     }
 
     /**
