@@ -286,6 +286,12 @@ final class ProtocolParser {
             ctx.diag.warning(a, a.text() + " on " + key + " marked never applies: no expect or filter with mark comes"
                     + " before it in the " + dir.name().toLowerCase(java.util.Locale.ROOT) + " actions");
         }
+        if (action == Action.HASH && p.nodes.stream().anyMatch(o -> o.dir() == d && o.type() == node.type()
+                && o.action() == Action.CHANGE && o.key().equalsIgnoreCase(node.key()) && o.value().indexOf('$') < 0)) {
+            // Actions apply in order: the hash sees the value written, the same for every request (probe X).
+            ctx.diag.warning(a, "hash on " + key + " after a change of it: every request feeds the value the change"
+                    + " wrote, and all go to one host; write the hash first to feed what clients sent");
+        }
         if (dir == Direction.RESPONSE && type != NodeType.HEADER) {
             // The relay skips it (SPEC 1.7: request only); say so where the operator checks the file.
             String what = type.name().toLowerCase(java.util.Locale.ROOT);

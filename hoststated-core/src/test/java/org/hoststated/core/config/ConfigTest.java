@@ -522,6 +522,27 @@ class ConfigTest {
     }
 
     /**
+     * Actions apply in order: a hash after a change of its key feeds every request the value
+     * the change wrote, and all go to one host; -n says so (probe X). Not for a hash before the
+     * change, of another key, or after a change to a per-session value.
+     */
+    @Test
+    void aHashAfterAChangeOfItsKeyIsWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " cookie hash \"first\"\n"
+                + " cookie change \"first\" to \"x\"\n"
+                + " cookie change \"sid\" to \"anonymous\"\n"
+                + " cookie hash \"SID\"\n"
+                + " header change \"X-Client\" to \"$REMOTE_ADDR\"\n"
+                + " header hash \"X-Client\"\n"
+                + " query hash \"sid\"\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:15: hash on SID after a change of it: every request feeds the value the change wrote,"
+                + " and all go to one host; write the hash first to feed what clients sent]", r.warnings().toString());
+    }
+
+    /**
      * A header action on a name with '_' does not see the client's '-' spelling, which CGI
      * reads as the same variable: -n says so (probe Q). Matching it was tried and not kept:
      * an action on Content_Length took the request's real Content-Length away (probe V).

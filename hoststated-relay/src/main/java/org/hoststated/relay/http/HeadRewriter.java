@@ -868,12 +868,21 @@ final class HeadRewriter {
         return queryPairs;
     }
 
-    private Pairs cookies() {
+    /**
+     * The Cookie fields' pairs, read when a cookie action first needs them. A field with a
+     * {@code ;} inside a quoted value is refused (400): servers read it as one cookie or as
+     * two, and the rules could vouch for neither reading ({@link Pairs#quoteHoldsSeparator}).
+     */
+    private Pairs cookies() throws HttpException {
         if (cookies == null) {
             List<String> parts = new ArrayList<>();
             for (int f = 0; f < fields(); f++) {
                 if (fate[f] != DROP && named(f, COOKIE)) {
-                    parts.add(current(f));
+                    String v = current(f);
+                    if (Pairs.quoteHoldsSeparator(v)) {
+                        throw new HttpException(400, "a quoted cookie value holds a ';'");
+                    }
+                    parts.add(v);
                 }
             }
             cookies = Pairs.cookies(parts);

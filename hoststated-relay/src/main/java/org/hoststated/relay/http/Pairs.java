@@ -68,6 +68,28 @@ final class Pairs {
         return p;
     }
 
+    /**
+     * Whether a Cookie field value has a {@code ;} inside a quoted string: {@code f="bad;x"} is
+     * the one cookie f, valued {@code bad;x}, to Python's http.cookies (and the frameworks on it),
+     * but f valued {@code "bad} and a pair {@code x"} to servers that split at every {@code ;},
+     * as this class does; so a filter on f could not see what such a server reads (probe X).
+     * RFC 6265 allows no {@code ;} in a cookie value, quoted or not, and no browser sends one.
+     */
+    static boolean quoteHoldsSeparator(String field) {
+        boolean quoted = false;
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (quoted && c == '\\') {
+                i++; // an escaped character, a quote among them, as http.cookies reads it
+            } else if (quoted && c == ';') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     int size() {
         return names.size();
     }

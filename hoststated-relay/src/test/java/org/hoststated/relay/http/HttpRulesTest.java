@@ -632,6 +632,28 @@ class HttpRulesTest {
     }
 
     /**
+     * A {@code ;} inside a quoted cookie value: Python's http.cookies reads {@code f="bad;x"} as
+     * f valued {@code bad;x}, most servers as f valued {@code "bad} and a pair {@code x"}; a
+     * filter on f passed it, and a cookie action rewrote the quoted value (probe X). Refused
+     * with 400 where a cookie action reads the field; a quoted value without one goes on.
+     */
+    @Test
+    void aQuotedCookieValueWithASemicolonIsRefused() throws Exception {
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, new EchoScript());
+                HttpRelayFixture r = relay(b).returnError(null)
+                        .node(REQ, NodeType.COOKIE, Action.FILTER, "f", "bad*")
+                        .node(REQ, NodeType.COOKIE, Action.APPEND, "added", "1").start()) {
+            for (String cookie : new String[] {"f=\"bad;x\"", "x=\"1;c=2\"; y=3", "a=\"q\\\";bad\""}) {
+                assertEquals(400, status(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: " + cookie + "\r\n\r\n"), cookie);
+            }
+            assertEquals(403, status(r, "GET / HTTP/1.1\r\nHost: a\r\nCookie: f=\"bad x\"\r\n\r\n"));
+            assertTrue(b.seen.isEmpty(), b.seen.toString());
+            assertTrue(r.forwarded("GET / HTTP/1.1\r\nHost: a\r\nCookie: x=\"1,c=2\"; y=3\r\n\r\n")
+                    .contains("\r\nCookie: x=\"1,c=2\"; y=3; added=1\r\n"));
+        }
+    }
+
+    /**
      * A request refused without {@code return error} is a silent close, but the responses to
      * the requests pipelined before it are the client's: the first one still arrives whole.
      */
