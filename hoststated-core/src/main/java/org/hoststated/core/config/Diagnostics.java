@@ -32,8 +32,12 @@ final class Diagnostics {
     }
 
     void warning(Pos pos, String message) {
+        warning(pos.file(), pos.line(), message);
+    }
+
+    void warning(String file, int line, String message) {
         if (warnings.size() < MAX_ERRORS) {
-            warnings.add(new Diagnostic(pos.file(), pos.line(), message));
+            warnings.add(new Diagnostic(file, line, message));
         }
     }
 

@@ -180,6 +180,7 @@ final class Lexer {
 
     private Token quoted(char end, int at) {
         StringBuilder b = new StringBuilder();
+        boolean warned = false;
         while (true) {
             int c = read();
             if (c == -1 || (c == '\n' && !lastFromMacro)) {
@@ -195,6 +196,14 @@ final class Lexer {
                     return fail(at, "unterminated quoted string");
                 }
                 c = n == 'n' ? '\n' : n == 'r' ? '\r' : n == 't' ? '\t' : n;
+                if ((n == '*' || n == '?' || n == '[') && !warned) {
+                    // relayd's lexer kept this backslash, so a pattern written for it, "v1\*"
+                    // for a literal '*', is a wider wildcard here (probe X).
+                    warned = true;
+                    diag.warning(file, at, "a backslash before '" + (char) n + "' in a quoted string stands for '"
+                            + (char) n + "', a wildcard in a pattern; write \\\\" + (char) n + " for a literal '"
+                            + (char) n + "' (relayd kept the backslash)");
+                }
             }
             if (b.length() >= MAX_TOKEN) {
                 return tooLong(at, end);

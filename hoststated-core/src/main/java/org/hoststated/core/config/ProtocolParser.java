@@ -286,6 +286,11 @@ final class ProtocolParser {
             ctx.diag.warning(a, a.text() + " on " + key + " marked never applies: no expect or filter with mark comes"
                     + " before it in the " + dir.name().toLowerCase(java.util.Locale.ROOT) + " actions");
         }
+        if (type == NodeType.PATH && !key.isEmpty() && "/*?[".indexOf(key.charAt(0)) < 0) {
+            // Paths are matched in a form that begins with '/' (an append with its value and
+            // key swapped comes here: probe X).
+            ctx.diag.warning(a, "path " + a.text() + " on \"" + key + "\" never applies: paths begin with '/'");
+        }
         if (action == Action.HASH && p.nodes.stream().anyMatch(o -> o.dir() == d && o.type() == node.type()
                 && o.action() == Action.CHANGE && o.key().equalsIgnoreCase(node.key()) && o.value().indexOf('$') < 0)) {
             // Actions apply in order: the hash sees the value written, the same for every request (probe X).

@@ -543,6 +543,26 @@ class ConfigTest {
     }
 
     /**
+     * relayd's lexer kept a backslash before other characters than the quote, so "v1\\*" was a
+     * literal '*' in its patterns; here the backslash stands for the '*', a wildcard, and -n
+     * says so (once per string). A path key that does not begin with '/' (or a wildcard) never
+     * matches a path: -n says so too (probe X).
+     */
+    @Test
+    void aBackslashBeforeAWildcardAndAPathKeyWithoutASlashAreWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
+                + " header expect \"v1\\*\\?\" from \"X-Ver\"\n"
+                + " header expect \"v1\\\\*\" from \"X-Old\"\n"
+                + " path append \"/api*\" to \"version=2\"\n"
+                + " path filter \"*\" from \"*admin*\"\n}\n"
+                + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:12: a backslash before '*' in a quoted string stands for '*', a wildcard in a pattern;"
+                + " write \\\\* for a literal '*' (relayd kept the backslash),"
+                + " test.conf:14: path append on \"version=2\" never applies: paths begin with '/']", r.warnings().toString());
+    }
+
+    /**
      * A header action on a name with '_' does not see the client's '-' spelling, which CGI
      * reads as the same variable: -n says so (probe Q). Matching it was tried and not kept:
      * an action on Content_Length took the request's real Content-Length away (probe V).
