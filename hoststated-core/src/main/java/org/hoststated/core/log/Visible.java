@@ -39,12 +39,16 @@ public final class Visible {
     }
 
     /**
-     * A format character (bidi controls, zero-width ones, the tag characters beyond U+FFFF) or
-     * a line or paragraph separator.
+     * A format character (bidi controls, zero-width ones, the soft hyphen, the tag characters
+     * beyond U+FFFF), a line or paragraph separator, or one that shows nothing though Unicode
+     * does not call it a format character: the Hangul fillers and the variation selectors
+     * (probe X).
      */
     private static boolean invisible(int c) {
         int t = Character.getType(c);
-        return t == Character.FORMAT || t == Character.LINE_SEPARATOR || t == Character.PARAGRAPH_SEPARATOR;
+        return t == Character.FORMAT || t == Character.LINE_SEPARATOR || t == Character.PARAGRAPH_SEPARATOR
+                || c == 0x115f || c == 0x1160 || c == 0x3164 || c == 0xffa0
+                || c >= 0xfe00 && c <= 0xfe0f || c >= 0x180b && c <= 0x180f || c >= 0xe0100 && c <= 0xe01ef;
     }
 
     /**
@@ -62,7 +66,7 @@ public final class Visible {
             // or CSI, which terminals obey.
             // And the invisible ones beyond: a relay logs a peer's UTF-8 as text, where U+2028
             // breaks a line for some readers and U+202E reverses what follows it on screen.
-            boolean control = c < 0x20 && c != '\t' || c >= 0x7f && c <= 0x9f || c > 0xff && invisible(c);
+            boolean control = c < 0x20 && c != '\t' || c >= 0x7f && c <= 0x9f || c == 0xad || c > 0xff && invisible(c);
             if (control && out == null) {
                 out = new StringBuilder(s.length() + 8).append(s, 0, i);
             }

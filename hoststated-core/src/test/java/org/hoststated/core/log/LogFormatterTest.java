@@ -28,6 +28,8 @@ class LogFormatterTest {
                 Arguments.of("c1 {}", new Object[] {"a\u0085b\u009b31m\u00a0\u00e9"}, "c1 a\\x85b\\x9b31m\u00a0\u00e9"),
                 Arguments.of("utf-8 {}", new Object[] {"caf\u00e9 \u202egnp.exe\u2028x\u200b"},
                         "utf-8 caf\u00e9 \\u202egnp.exe\\u2028x\\u200b"),
+                Arguments.of("blank {}", new Object[] {"a\u00adb\u3164c\ufe0fd\u115fe\uDB40\uDD00f"},
+                        "blank a\\xadb\\u3164c\\ufe0fd\\u115fe\\U000e0100f"),
                 Arguments.of("tags {}", new Object[] {"ok\udb40\udc41\ud83d\ude00"}, "tags ok\\U000e0041\ud83d\ude00"),
                 Arguments.of("no message", new Object[] {new IllegalStateException()}, "no message: IllegalStateException"),
                 Arguments.of("null arg {}", new Object[] {null}, "null arg null"));
