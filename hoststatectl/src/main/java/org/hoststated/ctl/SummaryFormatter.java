@@ -142,7 +142,9 @@ final class SummaryFormatter {
             line.setLength(0);
             line.append(INDENT).append("total: ").append(Integer.toUnsignedString(h.upCount()))
                 .append('/').append(Integer.toUnsignedString(h.checkCount())).append(" checks");
-            if (h.retryCount() != 0) {
+            // Not for a host that is down: its counter cycles through the retries (relayd's
+            // arithmetic) and "3 retries" read as "not down yet" (probe Y).
+            if (h.retryCount() != 0 && h.state() != HostState.DOWN) {
                 line.append(", ").append(h.retryCount()).append(" retries");
             }
             emit(line.append('\n'));

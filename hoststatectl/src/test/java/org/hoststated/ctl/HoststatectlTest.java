@@ -111,7 +111,7 @@ class HoststatectlTest {
                 msg(CTL_STATISTICS, new RelayStatistics(1, 0, 7, 1, 2, 5, 7, 1, 3, 7)),
                 msg(CTL_STATISTICS, new RelayStatistics(1, 0, 3, 0, 1, 2, 3, 0, 1, 3)),
                 msg(CTL_TABLE, new CtlTable(4, "relayhosts", false, 0, 2)),
-                msg(CTL_HOST, new CtlHost(3, 4, "10.0.0.9", HostState.DOWN, false, 10, 0, 0,
+                msg(CTL_HOST, new CtlHost(3, 4, "10.0.0.9", HostState.DOWN, false, 10, 0, 2,
                         HostError.TCP_CONNECT_REFUSED)),
                 msg(CTL_HOST, new CtlHost(4, 4, "10.0.0.10", HostState.UNKNOWN, true, 0, 0, 0, HostError.DISABLED)),
                 msg(CTL_RELAY, new CtlRelay(1, "idle", true)),
@@ -157,6 +157,7 @@ class HoststatectlTest {
         }
     }
 
+    /** A down host's retries are left out: its counter cycles through them (probe Y). */
     @Test
     void showHostsAddsCountersRetriesAndTheLastErrorOfADownHost() throws Exception {
         try (FakeDaemon d = FakeDaemon.answering(dir, summaryStream())) {
