@@ -281,6 +281,13 @@ final class Validator {
                 // As relayd: UDP has no TLS, and serving it in clear would hide the mistake.
                 diag.error(r.pos, "relay " + Messages.clip(r.name) + ": ssl is not supported with protocol dns");
             }
+            Pos timeoutAt = r.given.get("timeout");
+            if (dns && timeoutAt != null && r.timeoutSec > RelayConfig.DNS_MAX_WAIT_SEC) {
+                // Capped where the relay runs; said here, where the operator reads (probe Z).
+                diag.warning(timeoutAt, "relay " + Messages.clip(r.name) + ": timeout " + r.timeoutSec + ": a query of a"
+                        + " dns relay waits at most " + RelayConfig.DNS_MAX_WAIT_SEC + " seconds for its answer"
+                        + " (a resolver asks again by then)");
+            }
             if (dns && r.natLookup) {
                 diag.error(r.pos, "relay " + Messages.clip(r.name) + ": nat lookup does not apply to protocol dns");
             }

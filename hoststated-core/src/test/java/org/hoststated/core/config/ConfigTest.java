@@ -251,6 +251,21 @@ class ConfigTest {
                 r.warnings().stream().map(Object::toString).toList());
     }
 
+    /** A dns relay's timeout above 5 s is cut to 5 s where it runs: -n says so (probe Z). */
+    @Test
+    void aDnsRelaysTimeoutAboveItsCapIsWarnedOf() {
+        LoadResult r = TestConfigs.parse("protocol d {\n protocol dns\n}\n"
+                + "relay long {\n listen on 127.0.0.1 port 53\n protocol d\n forward to 10.0.0.53 port 53\n"
+                + " timeout 30\n}\n"
+                + "relay short {\n listen on 127.0.0.2 port 53\n protocol d\n forward to 10.0.0.53 port 53\n"
+                + " timeout 3\n}\n"
+                + "relay unset {\n listen on 127.0.0.3 port 53\n protocol d\n forward to 10.0.0.53 port 53\n}\n"
+                + "relay stream {\n listen on 127.0.0.1 port 53\n forward to 10.0.0.53 port 53\n timeout 30\n}\n");
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(List.of("test.conf:8: relay long: timeout 30: a query of a dns relay waits at most 5 seconds for"
+                + " its answer (a resolver asks again by then)"), r.warnings().stream().map(Object::toString).toList());
+    }
+
     @Test
     void udpIsNotReserved() {
         Config c = ok("table udp {\n real port 53\n check tcp\n host 10.0.0.1\n}\n"

@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import org.hoststated.core.config.RelayConfig;
 import org.hoststated.core.config.TcpOptions;
 import org.hoststated.core.log.ThrottledCount;
 import org.hoststated.core.msg.CtlSession;
@@ -56,7 +57,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DnsRelay {
     private static final Logger log = LoggerFactory.getLogger(DnsRelay.class);
-    static final int MAX_WAIT_MS = 5_000;
+    static final int MAX_WAIT_MS = RelayConfig.DNS_MAX_WAIT_SEC * 1000;
     static final int ROTATE_AFTER = 4_096;
     private static final long ROTATE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Queries waiting at once per relay, over all its sockets; more are dropped. */
@@ -374,9 +375,13 @@ public final class DnsRelay {
             boolean tooLarge = tooLarge(q);
             String why = tooLarge ? "the query's " + q.queryBytes + " bytes do not fit in an IPv4 datagram"
                     : RelaySession.describeSendFailure(f.cause());
-            // A query too large for IPv4 fails so on every IPv4 host: not theirs to be blamed for.
             Failover way = failover != null ? failover : relay.selector().failover(q.target);
-            TargetHost next = u.get(id) == q && !tooLarge ? way.next() : null;
+            TargetHost next = u.get(id) == q ? way.next() : null;
+            // A query too large for IPv4 fails so on every IPv4 host: only an IPv6 one can take
+            // it (it was dropped even when the table had one up: probe Z).
+            while (tooLarge && next != null && next.address().getAddress() instanceof Inet4Address) {
+                next = way.next();
+            }
             log.debug("relay {}, session {}: forward to {} failed: {}{}", relay.name(), q.session, q.target,
                     why, next == null ? "" : ", trying " + next);
             if (next != null) {

@@ -25,6 +25,22 @@ final class Dns {
     }
 
     /**
+     * {@code query} made {@code size} bytes long with an EDNS OPT record holding a padding
+     * option (RFC 7830) of zeros, as a client that pads its queries sends it.
+     */
+    static byte[] padded(byte[] query, int size) {
+        byte[] out = Arrays.copyOf(query, size);
+        out[11] = 1; // ARCOUNT: the OPT record
+        int at = query.length;
+        int optionBytes = size - at - 11 - 4;
+        // Root name, type OPT (41), UDP payload size 4096, no extended flags, RDLENGTH.
+        byte[] head = {0, 0, 41, 0x10, 0, 0, 0, 0, 0, (byte) ((optionBytes + 4) >> 8), (byte) (optionBytes + 4),
+            0, 12, (byte) (optionBytes >> 8), (byte) optionBytes};
+        System.arraycopy(head, 0, out, at, head.length);
+        return out;
+    }
+
+    /**
      * The answer to {@code query}: its header with QR set and one A record pointing back at the
      * question's name; {@code padding} bytes of a TXT-like additional record make it large.
      */

@@ -90,15 +90,21 @@ class DnsRelayTest {
     /** A relay over a table of these hosts, all up. */
     void startOnHosts(RelayTransport transport, List<InetSocketAddress> backends, int timeoutSec, boolean disabled,
             int rotateAfter) throws IOException {
+        startOnHosts(transport, RELAY_ADDR, backends, timeoutSec, disabled, rotateAfter);
+    }
+
+    /** A relay listening on {@code listen} over a table of these hosts, all up. */
+    void startOnHosts(RelayTransport transport, InetAddress listen, List<InetSocketAddress> backends, int timeoutSec,
+            boolean disabled, int rotateAfter) throws IOException {
         RelayTransport.epoll(); // loads the native library for Socket
         Socket s = Socket.newSocketDgram();
-        s.bind(new InetSocketAddress(RELAY_ADDR, 0));
+        s.bind(new InetSocketAddress(listen, 0));
         relayAt = s.localAddress();
         List<TargetHost> hosts = new ArrayList<>();
         for (InetSocketAddress b : backends) {
             hosts.add(new TargetHost(hosts.size() + 1, "dns" + hosts.size(), b, 0));
         }
-        RelayConfig rc = new RelayConfig(1, "dns", new ListenConfig(RELAY_ADDR, relayAt.getPort(), false),
+        RelayConfig rc = new RelayConfig(1, "dns", new ListenConfig(listen, relayAt.getPort(), false),
                 new ForwardTarget(BACKEND_ADDR, "dns", backends.get(0).getPort(), 0), false, 0, "dns", timeoutSec,
                 disabled);
         HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(hosts));
@@ -482,6 +488,29 @@ class DnsRelayTest {
             assertEquals(i, Dns.id(ask(c, Dns.query(i, "failover" + i + ".example"))));
         }
         assertEquals(4, good.seen.size(), "every query reached the host that was there");
+    }
+
+    /**
+     * An IPv6 client may send a query larger than any IPv4 datagram (65,527 bytes against
+     * 65,507): its send to an IPv4 host fails, and it goes on to an IPv6 host of the table. It
+     * was dropped ("forward failed") though an IPv6 host was up (probe Z).
+     */
+    @Test
+    void a_query_too_large_for_ipv4_goes_on_to_an_ipv6_host() throws Exception {
+        TestDnsServer v4 = server();
+        TestDnsServer v6 = new TestDnsServer(addr("::1"), ANSWER);
+        closing.add(v6);
+        startOnHosts(RelayTransport.epoll(), addr("::1"), List.of(v4.endpoint(), v6.endpoint()), 600, false,
+                DnsRelay.ROTATE_AFTER);
+        DatagramSocket c = new DatagramSocket(new InetSocketAddress(addr("::1"), 0));
+        c.setSoTimeout(5_000);
+        closing.add(c);
+        for (int i = 0; i < 4; i++) {
+            byte[] q = Dns.padded(Dns.query(0x300 + i, "large" + i + ".example"), 65_520);
+            assertEquals(0x300 + i, Dns.id(ask(c, q)), "query " + i);
+        }
+        assertEquals(0, v4.seen.size());
+        assertEquals(4, v6.seen.size());
     }
 
     /**
