@@ -138,8 +138,13 @@ public final class Hoststated implements Callable<Integer> {
             err.println(w + " (warning)");
         }
         if (configTest) {
-            for (String w : KeyPairs.problems(o.loaded().config())) {
+            KeyPairs.ConfigTest keys = KeyPairs.configTest(o.loaded().config());
+            for (String w : keys.warnings()) {
                 err.println(w + " (warning)");
+            }
+            if (!keys.errors().isEmpty()) {
+                keys.errors().forEach(err::println);
+                return 1;
             }
             for (String w : CheckScripts.problems(o.loaded().config())) {
                 err.println(w + " (warning)");

@@ -4,7 +4,9 @@ import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.PrivateKey;
@@ -50,7 +52,7 @@ final class KeyPairs {
     static Map<Integer, TlsKeyPair> read(Config config, int generation) throws IOException {
         List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
-        Map<Integer, TlsKeyPair> out = read(config, generation, problems, warnings);
+        Map<Integer, TlsKeyPair> out = read(config, generation, problems, warnings, problems);
         if (!problems.isEmpty()) {
             throw new IOException(String.join("; ", sameForMany(config, problems)));
         }
@@ -61,11 +63,12 @@ final class KeyPairs {
     }
 
     /**
-     * The usable key pairs; one line per relay whose files are not goes to {@code problems},
-     * one per relay whose certificate is out of its dates to {@code warnings}.
+     * The usable key pairs; one line per relay whose files are not goes to {@code problems}
+     * (to {@code missing} when a file is not there or this user may not read it), one per relay
+     * whose certificate is out of its dates to {@code warnings}.
      */
     private static Map<Integer, TlsKeyPair> read(Config config, int generation, List<String> problems,
-            List<String> warnings) {
+            List<String> warnings, List<String> missing) {
         Map<Integer, TlsKeyPair> out = new HashMap<>();
         Map<List<ByteBuffer>, PemKeyPair> parsed = new HashMap<>();
         for (RelayConfig r : config.relays()) {
@@ -73,7 +76,9 @@ final class KeyPairs {
                 try {
                     out.put(r.id(), read(config, r, generation, warnings, parsed));
                 } catch (IOException e) {
-                    problems.add(e.getMessage());
+                    boolean unseen = e.getCause() instanceof NoSuchFileException
+                            || e.getCause() instanceof AccessDeniedException;
+                    (unseen ? missing : problems).add(e.getMessage());
                 }
             }
         }
@@ -87,15 +92,24 @@ final class KeyPairs {
         return out;
     }
 
+    /** What {@code hoststated -n} says of the key files: errors, and warnings. */
+    record ConfigTest(List<String> errors, List<String> warnings) {
+    }
+
     /**
-     * What {@code hoststated -n} says of the key files: one line per relay whose files are
-     * missing or unusable (a warning there, as in the original, since the test may run on
-     * another machine than the daemon; an error at start and reload).
+     * What {@code hoststated -n} says of the key files. A file that is not there, or that the
+     * user running the test may not read, is a warning, as in the original, since the test may
+     * run on another machine than the daemon, or without root; one that
+     * is there and cannot be used (does not parse, a key that does not belong to its
+     * certificate, an encrypted key) is an error, as at start and reload: "configuration OK"
+     * for a file the daemon then refused to start with let a deploy that checks with -n go
+     * on (probe AA; nginx -t fails so too).
      */
-    static List<String> problems(Config config) {
-        List<String> out = new ArrayList<>();
-        read(config, 0, out, out);
-        return sameForMany(config, out);
+    static ConfigTest configTest(Config config) {
+        List<String> errors = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        read(config, 0, errors, warnings, warnings);
+        return new ConfigTest(sameForMany(config, errors), sameForMany(config, warnings));
     }
 
     /**

@@ -41,11 +41,36 @@ class KeyPairsTest {
         System.clearProperty(KeyPairs.SSL_DIR_PROPERTY);
     }
 
+    /** What -n says, its errors before its warnings. */
+    private static List<String> problems(Config c) {
+        KeyPairs.ConfigTest t = KeyPairs.configTest(c);
+        List<String> all = new java.util.ArrayList<>(t.errors());
+        all.addAll(t.warnings());
+        return all;
+    }
+
     @Test
     void missingFilesAreAWarningForTheConfigTestAndAnErrorForTheDaemon() {
-        List<String> p = KeyPairs.problems(config);
-        assertEquals(1, p.size());
-        assertTrue(p.get(0).startsWith("relay tls: cannot read " + crt + ": no such file"), p.get(0));
+        KeyPairs.ConfigTest t = KeyPairs.configTest(config);
+        assertEquals(List.of(), t.errors());
+        assertEquals(1, t.warnings().size());
+        assertTrue(t.warnings().get(0).startsWith("relay tls: cannot read " + crt + ": no such file"), t.warnings().get(0));
+        assertThrows(IOException.class, () -> KeyPairs.read(config, 1));
+    }
+
+    /**
+     * Files that are there and cannot be used are an error for -n too, as for the daemon: a
+     * key of another certificate passed -n with a warning, and the start then failed (probe AA).
+     */
+    @Test
+    void aKeyOfAnotherCertificateIsAnErrorForTheConfigTest() throws Exception {
+        selfSigned("rsa:2048");
+        String otherKey = Files.readString(key);
+        selfSigned("rsa:2048");
+        Files.writeString(key, otherKey);
+        KeyPairs.ConfigTest t = KeyPairs.configTest(config);
+        assertEquals(1, t.errors().size(), t.toString());
+        assertTrue(t.errors().get(0).contains("the key does not belong to the certificate"), t.errors().get(0));
         assertThrows(IOException.class, () -> KeyPairs.read(config, 1));
     }
 
@@ -58,7 +83,7 @@ class KeyPairsTest {
         Config two = new ConfigSource(file, Map.of()).load().loaded().config();
         IOException e = assertThrows(IOException.class, () -> KeyPairs.read(two, 1));
         assertTrue(e.getMessage().matches("relay one: cannot read .*; relay two: cannot read .*"), e.getMessage());
-        assertEquals(2, KeyPairs.problems(two).size());
+        assertEquals(2, problems(two).size());
     }
 
     /**
@@ -77,7 +102,7 @@ class KeyPairsTest {
         Path file = dir.resolve("many.conf");
         Files.writeString(file, conf.toString());
         Config many = new ConfigSource(file, Map.of()).load().loaded().config();
-        List<String> p = KeyPairs.problems(many);
+        List<String> p = problems(many);
         assertEquals(2, p.size(), String.join("\n", p));
         assertTrue(p.get(0).startsWith("relays web0, web1, web2 and 2 more: cannot read " + crt + ": no such file"),
                 p.get(0));
@@ -102,7 +127,7 @@ class KeyPairsTest {
         Files.writeString(file, "relay six {\n  listen on 2001:db8:0::9 port 443 ssl\n  forward to ::1 port 80\n}\n");
         Config six = new ConfigSource(file, Map.of()).load().loaded().config();
         assertEquals(List.of("relay six: cannot read " + dir.resolve("2001:db8::9.crt") + ": no such file"),
-                KeyPairs.problems(six));
+                problems(six));
     }
 
     /**
@@ -113,7 +138,7 @@ class KeyPairsTest {
     void filesThatAreNotSmallRegularFilesAreRefusedWithoutReadingThemWhole() throws Exception {
         Files.writeString(crt, "x");
         Files.createSymbolicLink(key, Path.of("/dev/zero"));
-        assertEquals(List.of("relay tls: cannot read " + key + ": not a regular file"), KeyPairs.problems(config));
+        assertEquals(List.of("relay tls: cannot read " + key + ": not a regular file"), problems(config));
         Files.delete(key);
         Process mkfifo = new ProcessBuilder("mkfifo", key.toString()).start();
         Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed: skipped");
@@ -122,7 +147,7 @@ class KeyPairsTest {
         Files.delete(key);
         Files.write(key, new byte[TlsKeyPair.MAX_PEM + 1]);
         assertEquals(List.of("relay tls: " + key + " is larger than " + TlsKeyPair.MAX_PEM + " bytes"),
-                KeyPairs.problems(config));
+                problems(config));
     }
 
     /** A self-signed certificate for 192.0.2.9 and its key ({@code openssl req -newkey}), or the test skipped. */
@@ -145,7 +170,7 @@ class KeyPairsTest {
     void anRsaKeyUnder2048BitsIsAWarning() throws Exception {
         selfSigned("rsa:1024");
         assertEquals(List.of("relay tls: " + key + ": an RSA key of 1024 bits, which clients with current defaults"
-                + " refuse (2048 or more)"), KeyPairs.problems(config));
+                + " refuse (2048 or more)"), problems(config));
         assertEquals(1, KeyPairs.read(config, 1).size());
     }
 
@@ -159,10 +184,10 @@ class KeyPairsTest {
         selfSigned("rsa:2048");
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         assertEquals(List.of("relay tls: " + key + ": the key file is readable by every user (chmod o-r, or 600)"),
-                KeyPairs.problems(config));
+                problems(config));
         assertEquals(1, KeyPairs.read(config, 1).size());
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
-        assertTrue(KeyPairs.problems(config).isEmpty());
+        assertTrue(problems(config).isEmpty());
     }
 
     /**
@@ -175,10 +200,10 @@ class KeyPairsTest {
         Files.write(crt, Files.readAllBytes(key), java.nio.file.StandardOpenOption.APPEND);
         Files.setPosixFilePermissions(crt, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         assertEquals(List.of("relay tls: " + crt + ": it holds a private key, and the file is readable by every user"
-                + " (chmod o-r, or 600)"), KeyPairs.problems(config));
+                + " (chmod o-r, or 600)"), problems(config));
         assertEquals(1, KeyPairs.read(config, 1).size());
         Files.setPosixFilePermissions(crt, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
-        assertTrue(KeyPairs.problems(config).isEmpty());
+        assertTrue(problems(config).isEmpty());
     }
 
     /**
@@ -195,25 +220,25 @@ class KeyPairsTest {
         Config ecdsaOnly = new ConfigSource(file, Map.of()).load().loaded().config();
         assertEquals(List.of("relay tls: " + crt + ": an RSA key, but the ciphers \"ECDHE-ECDSA-AES128-GCM-SHA256\""
                 + " have no TLS 1.2 suite for it (RSA ones, such as ECDHE-RSA-AES128-GCM-SHA256): every handshake"
-                + " would fail, TLS 1.3 too"), KeyPairs.problems(ecdsaOnly));
+                + " would fail, TLS 1.3 too"), problems(ecdsaOnly));
         assertThrows(IOException.class, () -> KeyPairs.read(ecdsaOnly, 1));
         Files.writeString(key, KEY);
         Files.writeString(crt, FUTURE);
         Files.writeString(file, Files.readString(file).replace("ECDHE-ECDSA", "ECDHE-RSA"));
         Config rsaOnly = new ConfigSource(file, Map.of()).load().loaded().config();
-        assertTrue(KeyPairs.problems(rsaOnly).stream().anyMatch(l -> l.contains("an EC key, but the ciphers")),
-                KeyPairs.problems(rsaOnly).toString());
+        assertTrue(problems(rsaOnly).stream().anyMatch(l -> l.contains("an EC key, but the ciphers")),
+                problems(rsaOnly).toString());
         Files.writeString(file, Files.readString(file).replace("ECDHE-RSA-AES128-GCM-SHA256", "HIGH"));
         Config both = new ConfigSource(file, Map.of()).load().loaded().config();
-        assertTrue(KeyPairs.problems(both).stream().noneMatch(l -> l.contains("ciphers")),
-                KeyPairs.problems(both).toString());
+        assertTrue(problems(both).stream().noneMatch(l -> l.contains("ciphers")),
+                problems(both).toString());
     }
 
     @Test
     void aGoodPairIsRead() throws Exception {
         selfSigned("rsa:2048");
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        assertTrue(KeyPairs.problems(config).isEmpty());
+        assertTrue(problems(config).isEmpty());
         assertEquals(7, KeyPairs.read(config, 7).values().iterator().next().generation());
     }
     /** One key, and a certificate for it that expired in 2020 or one valid from 2100 (EC P-256). */
@@ -255,11 +280,11 @@ class KeyPairsTest {
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Files.writeString(crt, EXPIRED);
         assertEquals(List.of("relay tls: " + crt + ": certificate expired on 2020-02-01T00:00:00Z"),
-                KeyPairs.problems(config));
+                problems(config));
         assertEquals(1, KeyPairs.read(config, 1).size());
         Files.writeString(crt, FUTURE);
         assertEquals(List.of("relay tls: " + crt + ": certificate not valid before 2100-01-01T00:00:00Z"),
-                KeyPairs.problems(config));
+                problems(config));
         assertEquals(1, KeyPairs.read(config, 1).size());
     }
 
@@ -273,7 +298,7 @@ class KeyPairsTest {
         selfSigned("rsa:2048");
         Files.writeString(crt, Files.readString(crt) + EXPIRED);
         assertEquals(List.of("relay tls: " + crt + ": certificate 2 (CN=192.0.2.9) expired on 2020-02-01T00:00:00Z"),
-                KeyPairs.problems(config));
+                problems(config));
         assertEquals(1, KeyPairs.read(config, 1).size());
     }
 }

@@ -1,5 +1,6 @@
 package org.hoststated.core.config;
 
+import java.util.List;
 import org.hoststated.core.tls.OpenSslCipherList;
 
 /**
@@ -127,9 +128,23 @@ final class ProtocolOptionParser {
                 ctx.diag.error(at, "ciphers \"" + Messages.clip(p.ciphers) + "\" leave no TLS 1.2 cipher suite");
                 return;
             }
-            if (!r.unknownWords().isEmpty()) {
-                ctx.diag.warning(at, "ciphers: " + Messages.clip(String.join(" ", r.unknownWords()))
-                        + " not known here, skipped");
+            List<String> tls13 = r.unknownWords().stream().filter(OpenSslCipherList::isTls13Suite).toList();
+            List<String> unknown = r.unknownWords().stream().filter(w -> !OpenSslCipherList.isTls13Suite(w)).toList();
+            if (!unknown.isEmpty()) {
+                ctx.diag.warning(at, "ciphers: " + Messages.clip(String.join(" ", unknown)) + " not known here, skipped");
+            }
+            if (!tls13.isEmpty()) {
+                // A valid name, not one the list can choose (probe AA).
+                ctx.diag.warning(at, "ciphers: " + Messages.clip(String.join(" ", tls13)) + (tls13.size() == 1
+                        ? " is a TLS 1.3 suite" : " are TLS 1.3 suites") + ", which the list does not choose:"
+                        + " TLS 1.3's suites are always offered");
+            }
+            String level = OpenSslCipherList.securityLevel(p.ciphers);
+            if (level != null && !level.endsWith("=0")) {
+                // OpenSSL refuses small keys and weak suites at a level; neither library here
+                // has levels, and a key OpenSSL would refuse was served (probe AA).
+                ctx.diag.warning(at, "ciphers: " + level + " is not enforced here (neither BoringSSL nor the Java"
+                        + " runtime has security levels): key sizes and suites are not checked against it");
             }
             return;
         }

@@ -43,6 +43,7 @@ final class Validator {
         new L3Capabilities(draft.l3Backend, diag).check(draft.services, byName);
         List<ProtocolConfig> protocols = protocols();
         List<RelayConfig> relays = relays(byName, protocols);
+        warnUnusedSslOptions(relays);
         if (!diag.hasErrors()) {
             // After another error a table or relay may hold a stand-in for what its broken line
             // said (a table's port out of range took the relay's own), and a loop found then
@@ -168,6 +169,33 @@ final class Validator {
     /** " udp" for a UDP virtual host in a message; nothing for TCP, whose texts stay as they were. */
     private static String udp(IpProtocol protocol) {
         return protocol == IpProtocol.UDP ? " udp" : "";
+    }
+
+    /**
+     * A protocol given {@code ssl} options whose relays all listen without {@code ssl}: the
+     * options were meant for TLS, and the relays serve in clear (probe AA).
+     */
+    private void warnUnusedSslOptions(List<RelayConfig> relays) {
+        for (Draft.ProtocolDraft p : draft.protocols) {
+            Pos at = p.given.get("ssl ciphers");
+            at = at != null ? at : p.given.get("ssl session cache");
+            at = at != null ? at : p.tlsPos;
+            if (at == null) {
+                continue;
+            }
+            boolean used = false;
+            boolean tls = false;
+            for (RelayConfig r : relays) {
+                if (p.name.equals(r.protocol())) {
+                    used = true;
+                    tls |= r.listen() != null && r.listen().ssl();
+                }
+            }
+            if (used && !tls) {
+                diag.warning(at, "protocol " + Messages.clip(p.name) + ": ssl options, but no relay that uses it"
+                        + " listens with ssl (its clients are served in clear)");
+            }
+        }
     }
 
     private List<ProtocolConfig> protocols() {

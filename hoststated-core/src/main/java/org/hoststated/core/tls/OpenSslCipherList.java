@@ -29,6 +29,27 @@ public final class OpenSslCipherList {
     public record Result(List<String> suites, List<String> unknownWords) {
     }
 
+    /** The TLS 1.3 suites by their standard names, which a TLS 1.2 cipher list does not take. */
+    private static final Set<String> TLS13_SUITES = Set.of("TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_CCM_SHA256",
+            "TLS_AES_128_CCM_8_SHA256");
+
+    /** Whether {@code word} of a list is the name of a TLS 1.3 suite. */
+    public static boolean isTls13Suite(String word) {
+        String w = word.startsWith("!") || word.startsWith("-") || word.startsWith("+") ? word.substring(1) : word;
+        return TLS13_SUITES.contains(w.toUpperCase(Locale.ROOT));
+    }
+
+    /** The {@code @SECLEVEL=n} command of {@code spec}, as written, or null. */
+    public static String securityLevel(String spec) {
+        for (String word : spec.trim().split(SEPARATORS)) {
+            if (word.toUpperCase(Locale.ROOT).startsWith("@SECLEVEL=")) {
+                return word;
+            }
+        }
+        return null;
+    }
+
     /** What separates the words of a list. */
     private static final String SEPARATORS = "[:, ;]+";
 
