@@ -40,6 +40,8 @@ final class KeyPairs {
     static final String SSL_DIR_PROPERTY = "hoststated.ssl.dir";
     /** OpenSSL's security level 2, the default of current distributions. */
     private static final int MIN_RSA_BITS = 2048;
+    /** The longest certificate chain served without a warning ({@link #longChain}). */
+    private static final long MAX_CHAIN_BYTES = 64 * 1024;
 
     private KeyPairs() {
     }
@@ -203,7 +205,33 @@ final class KeyPairs {
                 warnings.add("relay " + r.name() + ": " + crt + ": " + dates);
             }
         }
+        String tooLong = longChain(chain);
+        if (tooLong != null) {
+            warnings.add("relay " + r.name() + ": " + crt + ": " + tooLong);
+        }
         return new TlsKeyPair(generation, r.id(), crtPem, keyPem);
+    }
+
+    /**
+     * Why {@code chain} is too long to send, or null: OpenSSL's clients refuse a certificate
+     * message over 100 KiB ("excessive message size"), and a file with a CA bundle appended
+     * (145 certificates, 220 KB) loaded with a warning per expired root only, then failed
+     * every such handshake (probe AA). Warned of from 64 KiB: served all the same.
+     */
+    static String longChain(X509Certificate[] chain) {
+        long bytes = 0;
+        for (X509Certificate c : chain) {
+            try {
+                bytes += c.getEncoded().length;
+            } catch (java.security.cert.CertificateEncodingException e) {
+                return null; // parsed from its encoding: cannot happen
+            }
+        }
+        if (bytes <= MAX_CHAIN_BYTES) {
+            return null;
+        }
+        return "a chain of " + chain.length + " certificates, " + bytes / 1024 + " KiB: clients refuse one over"
+                + " 100 KiB (OpenSSL's limit); keep the server's certificate and its intermediates only";
     }
 
     /**

@@ -271,6 +271,23 @@ class KeyPairsTest {
             """;
 
     /**
+     * A chain over 64 KiB is warned of: OpenSSL's clients refuse a certificate message over 100
+     * KiB, and a file with a CA bundle appended loaded with no word of it (probe AA).
+     */
+    @Test
+    void aVeryLongChainIsAWarning() throws Exception {
+        selfSigned("rsa:2048");
+        String one = Files.readString(crt);
+        assertTrue(problems(config).isEmpty(), () -> problems(config).toString());
+        Files.writeString(crt, one.repeat(120));
+        List<String> p = problems(config);
+        assertEquals(1, p.size(), p::toString);
+        assertTrue(p.get(0).matches("relay tls: " + java.util.regex.Pattern.quote(crt.toString())
+                + ": a chain of 120 certificates, \\d+ KiB: clients refuse one over 100 KiB .*"), p.get(0));
+        assertEquals(1, KeyPairs.read(config, 1).size());
+    }
+
+    /**
      * A certificate out of its dates is served (as by HAProxy and nginx), with a warning: it
      * passed without a word, and clients that check dates then refused every handshake.
      */
