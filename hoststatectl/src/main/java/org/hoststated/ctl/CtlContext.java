@@ -50,7 +50,8 @@ final class CtlContext {
 
     /**
      * Sends one request that is answered by CTL_OK or CTL_FAIL and reports the answer:
-     * {@code command succeeded}, or {@code command failed: <reason>} on stderr.
+     * {@code command succeeded}, or {@code command failed: <reason>} on stderr; warnings that
+     * come before it ({@code CTL_WARNING}) go to stderr as {@code warning: <text>}.
      */
     int request(MessageType type, Object payload) throws ControlException {
         // A reload, and a change that waits for one under way, take as long as reading the
@@ -59,6 +60,11 @@ final class CtlContext {
         try (ControlClient c = ControlClient.connect(socket, timeout.multipliedBy(REQUEST_TIMEOUT_FACTOR))) {
             c.send(type, payload);
             Imsg reply = c.read();
+            while (reply.type() == MessageType.CTL_WARNING) {
+                err.print(SummaryFormatter.warning(reply.payload(Text.class).text()));
+                err.flush();
+                reply = c.read();
+            }
             if (reply.type() == MessageType.CTL_OK) {
                 out.print(SummaryFormatter.commandSucceeded());
                 out.flush();

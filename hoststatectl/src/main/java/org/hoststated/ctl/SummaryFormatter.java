@@ -231,6 +231,11 @@ final class SummaryFormatter {
         return reason.isEmpty() ? "command failed\n" : "command failed: " + Visible.escape(reason) + "\n";
     }
 
+    /** The text of a CTL_WARNING: {@code warning: <text>}, for stderr, escaped as a reason is. */
+    static String warning(String text) {
+        return "warning: " + Visible.escape(text) + "\n";
+    }
+
     /**
      * One {@code show sessions} entry, the original's two lines:
      * {@code session <loop>:<id> <client>:<port> -> <target>:<port>\tRUNNING|DONE} and

@@ -8,6 +8,7 @@ import static org.hoststated.core.msg.MessageType.CTL_RELAY;
 import static org.hoststated.core.msg.MessageType.CTL_SERVICE;
 import static org.hoststated.core.msg.MessageType.CTL_STATISTICS;
 import static org.hoststated.core.msg.MessageType.CTL_TABLE;
+import static org.hoststated.core.msg.MessageType.CTL_WARNING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -360,6 +361,20 @@ class HoststatectlTest {
         byte[] fail = FakeDaemon.frames(msg(CTL_FAIL, new Text("/etc/hoststated.conf:12: syntax error")));
         try (FakeDaemon d = FakeDaemon.answering(dir, fail)) {
             assertEquals(new Run(1, "", "command failed: /etc/hoststated.conf:12: syntax error\n"), run(d, "reload"));
+        }
+    }
+
+    /**
+     * What the daemon warned of while reloading (an expired certificate just installed) comes
+     * before the answer, on stderr: only the log said it (probe AA).
+     */
+    @Test
+    void reloadWarningsGoToStderrBeforeTheAnswer() throws Exception {
+        byte[] answer = FakeDaemon.frames(msg(CTL_WARNING, new Text("relay tls: /etc/ssl/a.crt: certificate expired\u001b")),
+                msg(CTL_OK, Empty.INSTANCE));
+        try (FakeDaemon d = FakeDaemon.answering(dir, answer)) {
+            assertEquals(new Run(0, "command succeeded\n", "warning: relay tls: /etc/ssl/a.crt: certificate expired\\x1b\n"),
+                    run(d, "reload"));
         }
     }
 

@@ -52,6 +52,11 @@ final class KeyPairs {
      * fixes them all at once rather than one per start.
      */
     static Map<Integer, TlsKeyPair> read(Config config, int generation) throws IOException {
+        return read(config, generation, new ArrayList<>());
+    }
+
+    /** {@link #read(Config, int)}, adding its warnings to {@code warningsOut} too. */
+    static Map<Integer, TlsKeyPair> read(Config config, int generation, List<String> warningsOut) throws IOException {
         List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         Map<Integer, TlsKeyPair> out = read(config, generation, problems, warnings, problems);
@@ -60,7 +65,9 @@ final class KeyPairs {
         }
         // Said as -n and the configuration's own warnings say them: on standard error a
         // warning read exactly like the fatal "cannot read" lines (probe D).
-        sameForMany(config, warnings).forEach(w -> log.warn("{} (warning)", w));
+        List<String> said = sameForMany(config, warnings);
+        said.forEach(w -> log.warn("{} (warning)", w));
+        warningsOut.addAll(said);
         return out;
     }
 

@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Reloader {
     private static final Logger log = LoggerFactory.getLogger(Reloader.class);
+    /** The longest warning passed to a control client, in characters. */
+    private static final int MAX_WARNING = 2000;
     private static final Set<ProcId> ENGINES = EnumSet.of(ProcId.PFE, ProcId.HCE, ProcId.RELAY);
     static final long TIMEOUT_MS = 15_000;
 
@@ -277,10 +279,18 @@ final class Reloader {
             return;
         }
         // As -n and the start print them: otherwise they read as the errors of a failed reload.
-        o.warnings().forEach(w -> log.warn("{} (warning)", w));
+        // The operator who asked is told too: a renewal hook that installed an expired
+        // certificate read only "command succeeded" (probe AA).
+        o.warnings().forEach(w -> {
+            log.warn("{} (warning)", w);
+            warn(requesters, w.toString());
+        });
         Globals was = startedWith.config().globals();
         Globals next = o.loaded().config().globals();
-        StartOnlySettings.ignored(was, next).forEach(w -> log.warn("{}", w));
+        StartOnlySettings.ignored(was, next).forEach(w -> {
+            log.warn("{}", w);
+            warn(requesters, w);
+        });
         if (!Objects.equals(was.user(), next.user()) || !Objects.equals(was.chroot(), next.chroot())) {
             // Not for now, but a restart of the daemon with this file would refuse to start.
             String problem = UnprivilegedSetting.problem(next);
@@ -307,7 +317,9 @@ final class Reloader {
         int gen = generation + 1;
         Map<Integer, TlsKeyPair> keys;
         try {
-            keys = nextKeys == null ? KeyPairs.read(next.config(), gen) : KeyPairs.restamped(nextKeys, gen);
+            List<String> keyWarnings = new ArrayList<>();
+            keys = nextKeys == null ? KeyPairs.read(next.config(), gen, keyWarnings) : KeyPairs.restamped(nextKeys, gen);
+            keyWarnings.forEach(w -> warn(requesters, w));
             claim.claim(next.config());
             listeners.bindAll(next.config());
         } catch (IOException | RuntimeException e) {
@@ -471,6 +483,17 @@ final class Reloader {
             answer(c, outcome);
         }
         runSettled();
+    }
+
+    /** Tells each of {@code requesters} of a warning about its reload, before the answer. */
+    private static void warn(List<ControlClient> requesters, String warning) {
+        for (ControlClient c : requesters) {
+            if (c != null) {
+                // Within what a Text may carry; a warning is a line, never near it.
+                String text = warning.length() > MAX_WARNING ? warning.substring(0, MAX_WARNING) + "..." : warning;
+                c.send(Imsg.of(MessageType.CTL_WARNING, new Text(text)));
+            }
+        }
     }
 
     private static void answer(ControlClient c, String failure) {

@@ -119,4 +119,25 @@ class RelayTlsIT {
             });
         }
     }
+
+    /**
+     * What a reload's key files are warned of (here a key file every user may read) reaches
+     * the operator who asked, before "command succeeded": a renewal that installed an expired
+     * certificate read only "command succeeded", the warning in the log alone (probe AA).
+     */
+    @org.junit.jupiter.api.Test
+    void aReloadTellsItsRequesterOfTheKeyFilesWarnings() throws Exception {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> was = Files.getPosixFilePermissions(files.key);
+        try {
+            Files.setPosixFilePermissions(files.key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Daemon.Result r = daemon.ctl("reload");
+            assertEquals(0, r.status(), r.output());
+            org.junit.jupiter.api.Assertions.assertTrue(r.output().contains("warning: relay tls: " + files.key + ": ")
+                    && r.output().endsWith("command succeeded\n"), r.output());
+        } finally {
+            Files.setPosixFilePermissions(files.key, was);
+        }
+        Daemon.Result quiet = daemon.ctl("reload");
+        assertEquals(new Daemon.Result(0, "command succeeded\n"), quiet);
+    }
 }
