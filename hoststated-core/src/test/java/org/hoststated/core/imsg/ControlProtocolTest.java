@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class ControlProtocolTest {
     /** The fingerprint of version {@link Messages#CONTROL_VERSION}'s messages. */
-    private static final String FINGERPRINT = "c951fe513c95cf7c1b343b95e4c8f59934907c40a3953ce9208164ba6610bfef";
+    private static final String FINGERPRINT = "4590a60f1f292abc65b353e69c8ea65dac3ec6170eda04ae7cbbe5893867b24a";
 
     @Test
     void theControlMessagesAreThoseOfTheirVersion() throws Exception {
