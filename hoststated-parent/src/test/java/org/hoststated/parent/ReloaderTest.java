@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -83,8 +84,32 @@ class ReloaderTest {
         }
     }
 
+    /**
+     * The answer the client has been sent, or null; the warnings before it (the test file's
+     * "virtual ip", CTL_WARNING) are skipped: {@link #warningsAreSentBeforeTheAnswer}.
+     */
     private static Imsg answer(EmbeddedChannel client) {
-        return client.readOutbound();
+        Imsg m = client.readOutbound();
+        while (m != null && m.type() == MessageType.CTL_WARNING) {
+            m = client.readOutbound();
+        }
+        return m;
+    }
+
+    /** The file's warnings reach the client that asked for the reload before its answer (probe AA). */
+    @Test
+    void warningsAreSentBeforeTheAnswer() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        write("two");
+        reloader.reload(new ControlClient(1, ch, NO_REQUESTS));
+        Imsg first = ch.readOutbound();
+        assertEquals(MessageType.CTL_WARNING, first.type());
+        assertTrue(first.payload(Text.class).text().endsWith("'virtual ip' is obsolete, use 'virtual host'"),
+                first.payload(Text.class).text());
+        reloader.engineReady(ProcId.PFE, 2);
+        reloader.engineReady(ProcId.HCE, 2);
+        reloader.engineReady(ProcId.RELAY, 2);
+        assertEquals(MessageType.CTL_OK, answer(ch).type());
     }
 
     @Test
@@ -381,7 +406,7 @@ class ReloaderTest {
         Thread.sleep(700);
         onLoop(() -> r.engineRestarted(ProcId.HCE));
         Thread.sleep(800); // past the first limit
-        assertNull(loop.submit(() -> (Imsg) ch.readOutbound()).get(), "answered before the successor could confirm");
+        assertNull(loop.submit(() -> answer(ch)).get(), "answered before the successor could confirm");
         onLoop(() -> r.engineReady(ProcId.HCE, 2));
         assertEquals(MessageType.CTL_OK, awaitAnswer(ch).type());
         assertEquals(2, r.generation());
@@ -392,7 +417,7 @@ class ReloaderTest {
         Imsg given = null;
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
         while (given == null && System.nanoTime() < deadline) {
-            given = loop.submit(() -> (Imsg) ch.readOutbound()).get();
+            given = loop.submit(() -> answer(ch)).get();
             Thread.sleep(20);
         }
         return given;
