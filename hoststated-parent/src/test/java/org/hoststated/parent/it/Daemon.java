@@ -129,7 +129,18 @@ final class Daemon implements AutoCloseable {
     }
 
     /** Runs hoststatectl with {@code args} against this daemon. */
+    /**
+     * Runs hoststatectl; its output without the lines of the warnings that come before a
+     * reload's answer ({@code warning: ...}), which the tests of those warnings read with
+     * {@link #ctlWithWarnings}.
+     */
     Result ctl(String... args) throws IOException, InterruptedException {
+        Result r = ctlVia(List.of(), args);
+        return new Result(r.status(), r.output().replaceAll("(?m)^warning: .*\n", ""));
+    }
+
+    /** Runs hoststatectl; its whole output, warnings included. */
+    Result ctlWithWarnings(String... args) throws IOException, InterruptedException {
         return ctlVia(List.of(), args);
     }
 
