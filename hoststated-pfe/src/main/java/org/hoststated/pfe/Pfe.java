@@ -46,6 +46,8 @@ public final class Pfe extends Engine {
      * the kernel has rules of a previous run ({@link L3Hold}).
      */
     private static final long L3_HOLD_MAX_MS = 30_000;
+    /** How long {@code show} requests wait for hce's host states after pfe started, at most. */
+    private static final long HCE_STATES_WAIT_MS = 3_000;
 
     private final DemoteTracker demotes = new DemoteTracker();
     /** What monitor clients are told of the services' rules. */
@@ -77,6 +79,13 @@ public final class Pfe extends Engine {
     private final DisabledSetPieces.Joiner restoredSet = new DisabledSetPieces.Joiner();
     /** Sends show summary answers; made with the parent channel, at the first. */
     private SummaryStream summaries;
+    /**
+     * Whether hce has said what it knows of the hosts since this pfe started: until then a
+     * restarted pfe holds every host as unknown and every table as empty, which {@code show}
+     * would report as an outage (probe Y F1). hce's STATE_REQUEST follows the states it resends
+     * to a pfe it connects to ({@code Hce.peerConnected}) on the same channel, so it marks their end.
+     */
+    private boolean hceStatesIn;
 
     public Pfe() {
         super(ProcId.PFE);
@@ -109,6 +118,9 @@ public final class Pfe extends Engine {
         scheduleL3();
         if (previous != null) {
             sendDisabledSet();
+        } else {
+            // An hce that is down or hung says nothing: show then answers with what pfe has.
+            loop().schedule(() -> hceStatesIn = true, HCE_STATES_WAIT_MS, TimeUnit.MILLISECONDS);
         }
         // hce may have checked hosts of this generation before pfe had it: ask again.
         sendPeer(ProcId.HCE, MessageType.STATE_REQUEST, new Generation(rc.generation()));
@@ -180,6 +192,10 @@ public final class Pfe extends Engine {
         }
         if (state == null) {
             parent().send(new Imsg(MessageType.CTL_FAIL, m.peerId(), m.pid(), new Text("not configured yet")));
+            return Result.HANDLED;
+        }
+        if (m.type() == MessageType.CTL_SHOW_SUM && !hceStatesIn) {
+            parent().send(new Imsg(MessageType.CTL_FAIL, m.peerId(), m.pid(), new Text("pf engine is starting; try again")));
             return Result.HANDLED;
         }
         switch (m.type()) {
@@ -274,7 +290,10 @@ public final class Pfe extends Engine {
             switch (m.type()) {
                 case HOST_STATUS -> hostStatus(m.payload(HostStatus.class));
                 case SYNC -> sync(m.payload(Generation.class));
-                case STATE_REQUEST -> hceRequest.ask(m.payload(Generation.class).generation());
+                case STATE_REQUEST -> {
+                    hceStatesIn = true;
+                    hceRequest.ask(m.payload(Generation.class).generation());
+                }
                 default -> {
                     return Result.NOT_HANDLED;
                 }

@@ -128,7 +128,6 @@ final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Runs hoststatectl with {@code args} against this daemon. */
     /**
      * Runs hoststatectl; its output without the lines of the warnings that come before a
      * reload's answer ({@code warning: ...}), which the tests of those warnings read with

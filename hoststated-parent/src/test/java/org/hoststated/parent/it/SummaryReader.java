@@ -30,6 +30,8 @@ final class SummaryReader implements AutoCloseable {
     private final ByteBuffer in = ByteBuffer.allocate(1 << 16);
     /** Each row but statistics as its type and object id, in the order received. */
     final List<String> rows = new ArrayList<>();
+    /** Each host's and table's status as hoststatectl shows it ("up", "empty", ...), in order. */
+    final List<String> statuses = new ArrayList<>();
     long bytes;
     boolean ended;
 
@@ -78,6 +80,11 @@ final class SummaryReader implements AutoCloseable {
         String id = p instanceof CtlHost h ? Integer.toString(h.id()) : p instanceof CtlTable t ? Integer.toString(t.id())
                 : p instanceof CtlRelay r ? Integer.toString(r.id()) : "";
         rows.add(m.type().logName() + ' ' + id);
+        if (p instanceof CtlHost h) {
+            statuses.add(h.status());
+        } else if (p instanceof CtlTable t) {
+            statuses.add(t.status());
+        }
         if (m.type() == MessageType.CTL_END || m.type() == MessageType.CTL_FAIL) {
             ended = true;
         }
