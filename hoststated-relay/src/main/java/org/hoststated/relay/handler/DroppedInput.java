@@ -8,20 +8,16 @@ import io.netty.util.ReferenceCountUtil;
  * First in the pipeline of a connection whose peer's bytes reach nobody any more (a TLS client
  * after the relay's close_notify, {@link RelaySession#closeTlsWhenTaken}): they are read, so that
  * the close finds none unread, which would make the kernel reset the connection, and released
- * here, and when the last came is noted: the close waits for the peer to be quiet. Events (the
+ * here, and each is told to the {@link Linger} rule, which the close waits for. Events (the
  * peer's FIN, a reset) go on to the handlers. One per channel, on its loop.
  */
 final class DroppedInput extends ChannelInboundHandlerAdapter {
-    private long lastRead = System.nanoTime();
+    /** Started when dropping begins. */
+    final Linger linger = new Linger();
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        lastRead = System.nanoTime();
+        linger.read();
         ReferenceCountUtil.release(msg);
-    }
-
-    /** When the peer last sent something (or when dropping began). */
-    long lastRead() {
-        return lastRead;
     }
 }

@@ -465,21 +465,11 @@ public final class RelaySession {
     /** How often a TLS client whose server ended is looked at ({@link #closeTlsWhenTaken}). */
     private static final long TAKEN_LOOK_MS = 100;
     /**
-     * How long a client being closed after its answer must send nothing before the close: one
-     * that still uploads has not read the answer yet, and a close with its bytes arriving is a
-     * reset that destroys the answer in its kernel (nginx's lingering_timeout). Also for a
-     * plain client ({@code LingeringClose}).
-     */
-    public static final long LINGER_QUIET_MS = 2000;
-    /** How long such a client may go on sending before it is closed all the same (nginx's lingering_time). */
-    public static final long LINGER_MOST_MS = 30_000;
-
-    /**
      * Ends a TLS client whose answer or stream is complete (its server ended it, or the HTTP
      * relay's last answer): close_notify and a FIN after what is queued, then the connection
      * stays open, read (what the client still sends is dropped, {@link DroppedInput}) until the
-     * client has taken all of it and sent nothing for {@link #LINGER_QUIET_MS}, or closes; one
-     * that goes on sending for {@link #LINGER_MOST_MS} is closed once it has taken all, and one
+     * client has taken all of it and the {@link Linger} rule lets the close come (it sent nothing
+     * for 2 s, or has gone on for 30 s), or the client closes; one
      * that takes nothing is reset at the relay's {@code timeout} (600 s without one). Closed as
      * soon as its last bytes were in the kernel, a client that sent anything more (a
      * pipelined command, a TLS 1.3 KeyUpdate, the rest of a refused upload) was reset by the
@@ -495,8 +485,7 @@ public final class RelaySession {
         }
         PausedReads.set(ch, true);
         int timeoutSec = relay.config().timeoutSec() > 0 ? relay.config().timeoutSec() : 600;
-        long start = System.nanoTime();
-        long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSec);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess() || !ch.isActive()) {
                 ch.close();
@@ -518,24 +507,21 @@ public final class RelaySession {
                     return;
                 }
                 HalfClose.shutdownOutput(d);
-                closeWhenTaken(ch, quiet, start, deadline);
+                closeWhenTaken(ch, quiet.linger, deadline);
             });
         });
     }
 
-    private static void closeWhenTaken(Channel ch, DroppedInput dropped, long start, long deadline) {
+    private static void closeWhenTaken(Channel ch, Linger linger, long deadline) {
         if (!ch.isOpen()) {
             return;
         }
-        long now = System.nanoTime();
-        boolean quiet = now - dropped.lastRead() >= TimeUnit.MILLISECONDS.toNanos(LINGER_QUIET_MS)
-                || now - start >= TimeUnit.MILLISECONDS.toNanos(LINGER_MOST_MS);
-        if (quiet && tookEverything(ch)) {
+        if (linger.remainingNanos() <= 0 && tookEverything(ch)) {
             ch.close();
-        } else if (now - deadline >= 0) {
+        } else if (System.nanoTime() - deadline >= 0) {
             abort(ch);
         } else {
-            ch.eventLoop().schedule(() -> closeWhenTaken(ch, dropped, start, deadline), TAKEN_LOOK_MS,
+            ch.eventLoop().schedule(() -> closeWhenTaken(ch, linger, deadline), TAKEN_LOOK_MS,
                     TimeUnit.MILLISECONDS);
         }
     }
@@ -543,7 +529,10 @@ public final class RelaySession {
     /**
      * Whether {@code ch}'s peer has taken all that was written to it (true if its kernel cannot
      * tell). A channel whose output is shut has no queue left (Netty drops it then, and calls
-     * such a channel unwritable for good): only its kernel knows.
+     * such a channel unwritable for good): only its kernel knows. Two other readings of Netty's
+     * queue differ on purpose: {@code StreamCut.queueEmpty} also wants no entry (a send in flight
+     * stays one until done), {@code HalfClose.shutdownIfIdle} wants no entry only (called from
+     * the last write's promise, whose overhead io_uring's queue still counts).
      */
     public static boolean tookEverything(Channel ch) {
         ChannelOutboundBuffer queue = ch.unsafe().outboundBuffer();
