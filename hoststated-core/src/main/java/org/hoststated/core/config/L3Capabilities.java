@@ -78,6 +78,16 @@ public final class L3Capabilities {
         boolean v6 = v.address() instanceof Inet6Address;
         for (Draft.TableRef ref : new Draft.TableRef[] {s.table, s.backup}) {
             TableConfig t = ref == null || ref.resolved == null ? null : tables.get(ref.resolved);
+            HostConfig away = t == null || !v.address().isLoopbackAddress() ? null
+                    : t.hosts().stream().filter(h -> !h.address().isLoopbackAddress()).findFirst().orElse(null);
+            if (away != null) {
+                // Only this machine's clients reach a loopback address, and the kernel drops
+                // their connections redirected to another machine, whose source stays a loopback
+                // address: they hang (probe I of session 57). To a local host they work (probe AC).
+                diag.warning(s.pos, "service " + Messages.clip(s.name) + ": virtual host " + v.name()
+                        + " is a loopback address: only clients on this machine reach it, and their connections"
+                        + " to host " + away.name() + " of table " + t.name() + " keep a loopback source and are dropped");
+            }
             if (t == null || t.hosts().isEmpty() || t.hosts().stream().anyMatch(h -> family(h.address(), v6))) {
                 continue;
             }

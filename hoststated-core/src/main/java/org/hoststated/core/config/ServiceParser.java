@@ -141,15 +141,11 @@ final class ServiceParser {
     }
 
     /**
-     * What {@code a} is when a DNAT rule for it can serve no client, or null: a loopback
-     * address (a local client's connection redirected to another machine keeps its loopback
-     * source, which the kernel drops, so it hangs; probe I of session 57), the unspecified
-     * address, a multicast or the broadcast address.
+     * What {@code a} is when a DNAT rule for it can serve no client, or null: the unspecified
+     * address, a multicast or the broadcast address. A loopback address serves local clients,
+     * and only when its hosts are on this machine too ({@link L3Capabilities}).
      */
     static String unserved(InetAddress a) {
-        if (a.isLoopbackAddress()) {
-            return "a loopback address";
-        }
         if (a.isAnyLocalAddress()) {
             return "the unspecified address";
         }

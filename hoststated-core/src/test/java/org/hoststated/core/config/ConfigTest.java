@@ -306,7 +306,7 @@ class ConfigTest {
     /** Addresses a redirect can serve no client on pass with a warning (probe I of session 57). */
     @Test
     void aVirtualHostNoClientCanReachThroughARedirectIsWarnedOf() {
-        for (String a : List.of("127.0.0.1", "127.0.0.2", "0.0.0.0", "224.0.0.5", "255.255.255.255")) {
+        for (String a : List.of("0.0.0.0", "224.0.0.5", "255.255.255.255")) {
             LoadResult r = TestConfigs.parse(TABLE + SERVICE.replace("192.0.2.1", a));
             assertTrue(r.ok(), r.errors().toString());
             assertEquals(1, r.warnings().size(), a + ": " + r.warnings());
@@ -314,6 +314,21 @@ class ConfigTest {
                     r.warnings().toString());
         }
         assertEquals(List.of(), TestConfigs.parse(TABLE + SERVICE).warnings());
+    }
+
+    /**
+     * A loopback virtual host serves local clients when its hosts are local too; it is warned of
+     * only for a host on another machine, and not without layer-3 rules (probe AC: the warning
+     * said no connection was redirected, where local ones are).
+     */
+    @Test
+    void aLoopbackVirtualHostIsWarnedOfOnlyForAHostElsewhere() {
+        String service = SERVICE.replace("192.0.2.1", "127.0.0.2");
+        assertEquals(List.of("test.conf:6: service www: virtual host 127.0.0.2 is a loopback address: only clients on"
+                + " this machine reach it, and their connections to host 10.0.0.1 of table web keep a loopback source"
+                + " and are dropped"), TestConfigs.parse(TABLE + service).warnings().stream().map(Object::toString).toList());
+        assertEquals(List.of(), TestConfigs.parse(TABLE.replace("10.0.0.1", "127.0.0.9") + service).warnings());
+        assertEquals(List.of(), TestConfigs.parse("l3 backend none\n" + TABLE + service).warnings());
     }
 
     @Test
