@@ -648,25 +648,30 @@ final class HeadRewriter {
         if (match) {
             marked |= n.mark();
         } else if (!n.mark()) {
-            throw refused(n, "missing or unexpected " + what(n));
+            throw refused(n, "missing or unexpected ");
         }
     }
 
     private void filter(ProtocolNode n, boolean match) throws HttpException {
         if (match) {
             if (!n.mark()) {
-                throw refused(n, "filtered " + what(n));
+                throw refused(n, "filtered ");
             }
             marked = true;
         }
     }
 
-    private static String what(ProtocolNode n) {
-        return n.type().name().toLowerCase(java.util.Locale.ROOT) + " " + n.key();
-    }
-
+    /**
+     * The refusal by rule {@code n}: {@code why} and what the rule is about, for the log line;
+     * the error page names a path rule's kind alone, since its key is the operator's
+     * pattern, which would tell a client how to get round it (probe AC: relayd's page said only
+     * "rejecting request"). A header, query or cookie rule's key is a name the client sent.
+     */
     private HttpException refused(ProtocolNode n, String why) {
-        return new HttpException(request ? 403 : 502, why, true, n.label());
+        String kind = n.type().name().toLowerCase(java.util.Locale.ROOT);
+        String reason = why + kind + " " + n.key();
+        String page = n.type() == NodeType.PATH ? why + kind : reason;
+        return new HttpException(request ? 403 : 502, reason, true, n.label(), page);
     }
 
     /** A query variable or cookie node. */

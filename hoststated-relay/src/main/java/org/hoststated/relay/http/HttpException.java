@@ -35,7 +35,8 @@ final class HttpException extends Exception {
         this(status, reason, rule, label, reason);
     }
 
-    private HttpException(int status, String reason, boolean rule, String label, String page) {
+    /** As above, with an error page that says {@code page} rather than the reason. */
+    HttpException(int status, String reason, boolean rule, String label, String page) {
         super(reason, null, false, false);
         this.status = status;
         this.rule = rule;

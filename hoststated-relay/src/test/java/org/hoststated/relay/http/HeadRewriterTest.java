@@ -275,6 +275,8 @@ class HeadRewriterTest {
                 "GET /admin HTTP/1.1\r\nHost: a\r\nUser-Agent: attacker\r\nCookie: sess=S9\r\n\r\n"));
         assertEquals(403, e.status());
         assertTrue(e.getMessage().contains("filtered path /admin*"), e.getMessage());
+        // The page does not tell the client the operator's pattern (probe AC 2).
+        assertEquals("filtered path", e.page());
         assertEquals(" [User-Agent: attacker] [sess: S9]", logged.toString());
     }
 
