@@ -324,7 +324,7 @@ final class ControlServer {
         ImsgErrors errors = new ImsgErrors(ProcId.PARENT, ProcId.CONTROL,
                 (ctx, e) -> badRequest(ctx.channel(), c.id, e.getMessage()));
         ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0), new QueuedBytes(c.id),
-                new ControlVersionCheck(version -> otherBuild(ch, c.id, version)),
+                new ControlVersionCheck(version -> otherBuild(ch, c.id, version), why -> badRequest(ch, c.id, why)),
                 new ImsgFrameDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 new ImsgDecoder(ProcId.PARENT, ProcId.CONTROL, errors),
                 ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {

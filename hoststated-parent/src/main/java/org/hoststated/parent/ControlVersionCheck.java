@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.hoststated.core.msg.Messages;
 
@@ -15,12 +16,20 @@ import org.hoststated.core.msg.Messages;
  * nothing it sends reaches them. The first request only: a connection is one hoststatectl.
  */
 final class ControlVersionCheck extends ByteToMessageDecoder {
+    /** Above this, a version is no build's: the bytes are no request (probe AC 6: "hello world"). */
+    static final int MAX_VERSION = 0xffff;
+
     private final IntConsumer otherBuild;
+    private final Consumer<String> badRequest;
     private boolean refused;
 
-    /** {@code otherBuild} takes the version the client spoke (0: one before versions). */
-    ControlVersionCheck(IntConsumer otherBuild) {
+    /**
+     * @param otherBuild takes the version the client spoke (0: one before versions)
+     * @param badRequest takes why the first bytes are no request of any build
+     */
+    ControlVersionCheck(IntConsumer otherBuild, Consumer<String> badRequest) {
         this.otherBuild = otherBuild;
+        this.badRequest = badRequest;
     }
 
     @Override
@@ -38,7 +47,12 @@ final class ControlVersionCheck extends ByteToMessageDecoder {
             return;
         }
         refused = true;
+        int length = in.getInt(in.readerIndex());
         in.skipBytes(in.readableBytes());
-        otherBuild.accept(version);
+        if (length < Messages.HEADER || length > Messages.MAX_FRAME || version < 0 || version > MAX_VERSION) {
+            badRequest.accept("not a control protocol frame");
+        } else {
+            otherBuild.accept(version);
+        }
     }
 }

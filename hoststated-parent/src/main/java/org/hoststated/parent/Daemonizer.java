@@ -62,7 +62,10 @@ final class Daemonizer {
             err.println("hoststated: " + e.getMessage());
             return 1;
         }
-        if (!LogConfig.syslogListening()) {
+        boolean syslog = LogConfig.syslogListening();
+        // Where the rest of the daemon's words went: not to a system log that is not there (probe AC 4).
+        String more = syslog ? "; see the system log" : "; run it with -d to see its messages";
+        if (!syslog) {
             // The last chance to say so where anyone reads it.
             err.println("hoststated: warning: no syslog daemon listens on " + LogConfig.DEV_LOG
                     + ": the daemon's messages are lost until one does (-d logs to stderr)");
@@ -94,7 +97,7 @@ final class Daemonizer {
                 if (st.isPresent()) {
                     drain(stderr[0], said);
                     show(err, said);
-                    err.println("hoststated: the daemon failed to start (" + st.get() + "); see the system log");
+                    err.println("hoststated: the daemon failed to start (" + st.get() + ")" + more);
                     return 1;
                 }
                 if (Files.exists(sock)) {
@@ -106,7 +109,7 @@ final class Daemonizer {
             Fds.close(stderr[0]);
         }
         show(err, said);
-        err.println("hoststated: the daemon did not open " + socket + " in time; see the system log");
+        err.println("hoststated: the daemon did not open " + socket + " in time" + more);
         return 1;
     }
 

@@ -324,6 +324,9 @@ final class KeyPairs {
             pem = in.readNBytes(TlsKeyPair.MAX_PEM + 1);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IOException("relay " + r.name() + ": cannot read " + p + ": no such file", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            // Its message is the path alone (probe AC 3).
+            throw new IOException("relay " + r.name() + ": cannot read " + p + ": permission denied", e);
         } catch (IOException e) {
             throw new IOException("relay " + r.name() + ": cannot read " + p + ": " + e.getMessage(), e);
         }

@@ -3,8 +3,10 @@ package org.hoststated.core.config;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the parser collected, before references are resolved and defaults applied: mutable,
@@ -36,6 +38,11 @@ final class Draft {
     /** Whether the file has a service or relay, kept or lost to an error in it. */
     boolean servicesWritten;
     final List<ProtocolDraft> protocols = new ArrayList<>();
+    /**
+     * Blocks refused for their name ("table NAME", ...): a reference to one is not also "no
+     * such table", which named one mistake twice (probe AC 6).
+     */
+    final Set<String> refusedNames = new HashSet<>();
 
     /** A reference to a table (or template) by name, with an optional port. */
     static final class TableRef {

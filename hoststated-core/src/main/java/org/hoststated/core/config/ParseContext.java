@@ -171,10 +171,13 @@ final class ParseContext {
         Token t = in.peek();
         String s = string(what + " name");
         if (s.isEmpty() || s.length() > max) {
-            throw fail(t, what + " name " + (s.isEmpty() ? "is empty" : "too long: " + Messages.clip(s)));
+            draft.refusedNames.add(what + " " + s);
+            throw fail(t, what + " name " + (s.isEmpty() ? "is empty"
+                    : "too long (at most " + max + " characters): " + Messages.clip(s)));
         }
         if (WireText.hasControl(s, false)) {
             // Names go into log lines and hoststatectl's tables as they are.
+            draft.refusedNames.add(what + " " + s);
             throw fail(t, what + " name contains a control character: " + Messages.clip(s));
         }
         return s;

@@ -59,7 +59,9 @@ final class TemplateExpander {
         }
         TableConfig t = byName.get(ref.name);
         if (t == null) {
-            diag.error(ref.pos, "no such table: " + Messages.clip(ref.name));
+            if (!draft.refusedNames.contains("table " + ref.name)) {
+                diag.error(ref.pos, "no such table: " + Messages.clip(ref.name));
+            }
             return;
         }
         if (!t.template()) {

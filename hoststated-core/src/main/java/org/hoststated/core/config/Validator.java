@@ -33,7 +33,8 @@ final class Validator {
         if ((long) timeout >= interval * 1000L) {
             Pos at = draft.timeoutPos != null ? draft.timeoutPos
                     : draft.intervalPos != null ? draft.intervalPos : end;
-            diag.error(at, "global timeout exceeds interval");
+            // relayd says "exceeds", also when the two are equal (probe AC 6).
+            diag.error(at, "global timeout " + timeout + " ms is not less than the interval of " + interval + " s");
         }
         List<TableConfig> tables = new TemplateExpander(draft, diag, timeout, interval).expand();
         Map<String, TableConfig> byName = tables.stream()
@@ -291,7 +292,7 @@ final class Validator {
             if (r.forward != null) {
                 target = r.forward;
             } else if (r.service != null) {
-                if (!services.contains(r.service)) {
+                if (!services.contains(r.service) && !draft.refusedNames.contains("service " + r.service)) {
                     diag.error(r.servicePos, "no such service: " + Messages.clip(r.service));
                 }
                 target = new ServiceTarget(r.service, r.serviceRetry);
@@ -300,7 +301,7 @@ final class Validator {
                 target = new TableTarget(t.name(), t.port(), r.mode, r.noCheck);
             }
             String proto = r.protocol != null ? r.protocol : ProtocolConfig.DEFAULT_NAME;
-            if (!protos.contains(proto)) {
+            if (!protos.contains(proto) && !draft.refusedNames.contains("protocol " + proto)) {
                 diag.error(r.protocolPos, "no such protocol: " + Messages.clip(proto));
             }
             IpProtocol transport = transport(proto, protocols);

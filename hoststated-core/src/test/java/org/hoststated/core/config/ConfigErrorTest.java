@@ -40,7 +40,7 @@ class ConfigErrorTest {
                 Arguments.of("table t {\n real port 80\n host 10.0.0.1\n}\n" + SERVICE.replace("web", "t"),
                         "test.conf:1: table t has no check"),
                 Arguments.of("interval 1\ntimeout 1000\n" + TABLE + SERVICE,
-                        "test.conf:2: global timeout exceeds interval"),
+                        "test.conf:2: global timeout 1000 ms is not less than the interval of 1 s"),
                 Arguments.of("table web {\n real port 80\n timeout 20000\n check tcp\n host 10.0.0.1\n}\n"
                         + SERVICE, "test.conf:3: table web: timeout 20000 ms is not less than the global interval of 10 s"),
                 Arguments.of("interval 10\ntable web {\n real port 80\n interval 15\n check tcp\n host 10.0.0.1\n}\n"
@@ -96,7 +96,7 @@ class ConfigErrorTest {
                 Arguments.of(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n table web\n}\nprefork 33\n",
                         "test.conf:14: invalid number of preforked relays: 33"),
                 Arguments.of("table " + "x".repeat(64) + " {\n}\n",
-                        "test.conf:1: table name too long: " + "x".repeat(64)),
+                        "test.conf:1: table name too long (at most 63 characters): " + "x".repeat(64)),
                 Arguments.of(TABLE.replace("80", "70000") + SERVICE, "test.conf:2: port 70000 is out of range"),
                 Arguments.of(TABLE.replace("port 80", "port nosuchservice") + SERVICE,
                         "test.conf:2: port nosuchservice is invalid"),
@@ -283,7 +283,7 @@ class ConfigErrorTest {
         String body = " listen on 127.0.0.1 port 80\n table web\n}\n";
         assertEquals(List.of("test.conf:6: syntax error: expected relay name, got '{'"),
                 messages(TABLE + "relay {\n" + body + TABLE.replace("web", "web2")));
-        assertEquals(List.of("test.conf:6: relay name too long: " + "r".repeat(64) + "..."),
+        assertEquals(List.of("test.conf:6: relay name too long (at most 63 characters): " + "r".repeat(64) + "..."),
                 messages(TABLE + "relay " + "r".repeat(65) + " {\n" + body), "not also: no services, nothing to do");
         assertEquals(List.of("test.conf:3: no services, nothing to do"),
                 messages("interval 10\ntimeout 200\n"), "a file without any still is");
@@ -477,12 +477,24 @@ class ConfigErrorTest {
     }
 
     /**
+     * A name over the bound is one error, which says the bound: a relay naming the table said
+     * "no such table" too (probe AC 6).
+     */
+    @Test
+    void aTableNameTooLongIsOneErrorThatSaysTheBound() {
+        String name = "t".repeat(64);
+        assertEquals(List.of("test.conf:1: table name too long (at most 63 characters): " + name),
+                TestConfigs.parse(TABLE.replace("web", name) + SERVICE.replace("web", name)).errors().stream()
+                        .map(Object::toString).toList());
+    }
+
+    /**
      * A global timeout over the interval is one error: each table without a timeout of its own
      * also said "table timeout exceeds interval", pointing at a table the operator never gave one.
      */
     @Test
     void aGlobalTimeoutOverTheIntervalIsOneError() {
-        assertEquals(List.of("test.conf:2: global timeout exceeds interval"),
+        assertEquals(List.of("test.conf:2: global timeout 1000 ms is not less than the interval of 1 s"),
                 TestConfigs.parse("interval 1\ntimeout 1000\n" + TABLE + SERVICE).errors().stream()
                         .map(Object::toString).toList());
     }

@@ -209,6 +209,9 @@ class CtlIT {
         String answer = assertClosedAfter(header(0x7fffffff, 20));     // oversize length
         assertTrue(answer.contains("bad request: "), answer);
         assertClosedAfter(header(4, 20));                              // length below the header
+        // Text is no frame of any build, not a hoststatectl of another one (probe AC 6).
+        answer = assertClosedAfter("hello world garbage!!\n".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(answer.contains("bad request: not a control protocol frame"), answer);
         answer = assertClosedAfter(header(16, 999));                   // unknown type
         assertTrue(answer.contains("bad request: "), answer);
         // A hoststatectl of another build (before versions: 0), whatever its request.

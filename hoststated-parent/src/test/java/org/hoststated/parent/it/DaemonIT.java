@@ -362,6 +362,8 @@ class DaemonIT {
             assertEquals(1, p.exitValue(), out);
             assertTrue(out.contains("cannot listen on 127.0.0.1 port " + port + ": Address already in use"), out);
             assertTrue(out.contains("the daemon failed to start"), out);
+            // Not sent to a system log it has just said is not there (probe AC 4).
+            assertEquals(out.contains("no syslog daemon listens"), !out.contains("see the system log"), out);
             assertFalse(Files.exists(sock), out);
         }
     }
