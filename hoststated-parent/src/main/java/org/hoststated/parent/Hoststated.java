@@ -30,10 +30,11 @@ import picocli.CommandLine.Spec;
 public final class Hoststated implements Callable<Integer> {
     /**
      * The file read without {@code -f}: /etc/hoststated.conf, or where the launcher says
-     * ({@code -Dhoststated.config}; install.sh writes its SYSCONFDIR there), so that
-     * {@code hoststated -n} checks the file the installed service reads.
+     * ({@code -Dhoststated.default-config}; install.sh writes its SYSCONFDIR there), so that
+     * {@code hoststated -n} checks the file the installed service reads. Named so that ps,
+     * which shows it on every parent's command line, does not read as the file in use (probe AC).
      */
-    static final String DEFAULT_CONFIG = System.getProperty("hoststated.config", "/etc/hoststated.conf");
+    static final String DEFAULT_CONFIG = System.getProperty("hoststated.default-config", "/etc/hoststated.conf");
     static final String SYNOPSIS = "hoststated [-dnv] [-D macro=value] [-f file]";
 
     @Option(names = "-d", description = "Do not daemonize; log to stderr.")
