@@ -168,6 +168,11 @@ public final class SessionInfo {
      * line, up to the bound, hiding any value that differed.
      */
     public void logValue(String key, String value) {
+        logValue(key, "", value);
+    }
+
+    /** {@link #logValue(String, String)} of a value whose {@code plain} beginning, the relay's own text, is not escaped. */
+    private void logValue(String key, String plain, String value) {
         if (logged == null) {
             logged = new StringBuilder();
         }
@@ -175,7 +180,7 @@ public final class SessionInfo {
             return; // cut already, with "..."
         }
         int start = logged.length();
-        logged.append(" [").append(key).append(": ");
+        logged.append(" [").append(key).append(": ").append(plain);
         appendEscaped(logged, value);
         logged.append(']');
         if (alreadyLogged(start)) {
@@ -197,7 +202,7 @@ public final class SessionInfo {
      * sees which host failed it. Call on the session's worker loop.
      */
     public void movedOff(String what) {
-        logValue("moved off", what);
+        hostAndWhy("moved off", what);
     }
 
     /**
@@ -207,7 +212,7 @@ public final class SessionInfo {
      * on the session's worker loop.
      */
     public void resent(String what) {
-        logValue("resent", what);
+        hostAndWhy("resent", what);
     }
 
     /**
@@ -216,7 +221,17 @@ public final class SessionInfo {
      * a single one (probe R). Call on the session's worker loop.
      */
     public void retried(String what) {
-        logValue("retried", what);
+        hostAndWhy("retried", what);
+    }
+
+    /**
+     * A pair whose value is a host the relay names, then ": " and why: the host goes as it is,
+     * so that an IPv6 host reads {@code [2001:db8::5]:80} as elsewhere in the line, not with its
+     * ']' escaped (probe AD).
+     */
+    private void hostAndWhy(String key, String what) {
+        int cut = what.indexOf(": ");
+        logValue(key, cut < 0 ? "" : what.substring(0, cut + 2), cut < 0 ? what : what.substring(cut + 2));
     }
 
     /**

@@ -65,6 +65,22 @@ class SessionInfoTest {
         ch.close();
     }
 
+    /**
+     * An IPv6 host a session left reads as the line writes hosts elsewhere, its ']' not escaped
+     * as a logged value's is; the reason after it still is (probe AD).
+     */
+    @Test
+    void aHostLeftIsWrittenAsElsewhereInTheLine() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), ch);
+        s.movedOff("[::1]:35298: Connection refused");
+        s.retried("[2001:db8::5]:80: odd] reason");
+        assertTrue(s.closeLine("www", 0, 0, "done").endsWith(
+                "done [moved off: [::1]:35298: Connection refused] [retried: [2001:db8::5]:80: odd\\] reason]"),
+                s.closeLine("www", 0, 0, "done"));
+        ch.close();
+    }
+
     /** A relay name with the line's own punctuation is quoted; a plain one is not. */
     @Test
     void aRelayNameThatCouldPassForTheLinesFieldsIsQuoted() throws Exception {
