@@ -247,6 +247,12 @@ class ControlCommandsTest {
             assertEquals("no such host: " + octal,
                     ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse(octal)).failure());
         }
-        assertEquals(null, ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.3.2")).failure());
+        // The IPv4-mapped spelling names the IPv4 host, as in the configuration; a zone names a
+        // link no host has (probe AD).
+        assertEquals(null, ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("::FFFF:0A15:0302")).failure());
+        assertEquals("host 10.21.3.2 is already disabled",
+                ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("::ffff:10.21.3.2")).failure());
+        assertEquals("no such host: fd00::10%lo",
+                ControlCommands.run(s, MessageType.CTL_HOST_ENABLE, CtlId.parse("fd00::10%lo")).failure());
     }
 }

@@ -302,11 +302,31 @@ final class ParseContext {
         return a;
     }
 
+    /**
+     * {@link #endpointAddress} for an address the daemon connects to ({@code forward to}, a
+     * table's host): the unspecified address (which the kernel takes for this machine), a
+     * multicast or the broadcast address is no host (probe AD: they passed without a word).
+     */
+    InetAddress targetAddress(Token at, String host) {
+        InetAddress a = endpointAddress(at, host);
+        String what = ServiceParser.unserved(a);
+        if (what != null) {
+            throw fail(at, "host " + Messages.clip(host) + " is " + what + ", not the address of a host");
+        }
+        return a;
+    }
+
     /** Up to {@code max} addresses for a literal or DNS name; a name is resolved once per load. */
     List<InetAddress> addresses(Token at, String host, int max) {
         InetAddress literal = literal(host);
         if (literal != null) {
             return List.of(literal);
+        }
+        int zone = host.indexOf('%');
+        if (zone > 0 && literal(host.substring(0, zone)) != null) {
+            // fe80::1%eth0 is how ping and ss write a link-local address with its link.
+            throw fail(at, "address " + Messages.clip(host) + ": hoststated.conf takes no zone after '%'; a link-local"
+                    + " address needs an interface, which only a virtual host can name (its 'interface' option)");
         }
         if (looksNumeric(host) || host.length() > 253 || !HOSTNAME.matcher(host).matches()) {
             // "$addr" in quotes is the text $addr: say why, as the operator meant the macro.

@@ -96,7 +96,7 @@ final class RelayParser {
         int port = ctx.port();
         int retry = ctx.retry();
         checkNoTarget(r, kw);
-        InetAddress a = ctx.endpointAddress(at, host);
+        InetAddress a = ctx.targetAddress(at, host);
         r.forward = new ForwardTarget(a, host, port, retry);
     }
 

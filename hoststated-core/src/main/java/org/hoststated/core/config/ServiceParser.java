@@ -136,6 +136,10 @@ final class ServiceParser {
                 ctx.diag.warning(at, "service " + s.name + ": virtual host " + name + " is " + unserved
                         + ": no client's connection to it is redirected to a host");
             }
+            if (iface == null && a instanceof java.net.Inet6Address && a.isLinkLocalAddress()) {
+                ctx.diag.warning(at, "service " + s.name + ": virtual host " + name + " is link-local but names no"
+                        + " interface: its rule matches that address on every link");
+            }
             s.virtualHosts.add(new VirtualHost(name, a, protocol, port, iface));
         }
     }

@@ -75,7 +75,7 @@ final class TableParser {
         if (name.isEmpty() || name.length() > MAX_HOST_NAME) {
             throw ctx.fail(at, "invalid host " + Messages.clip(name));
         }
-        InetAddress a = ctx.endpointAddress(at, name);
+        InetAddress a = ctx.targetAddress(at, name);
         int retry = ctx.retry();
         warnIfListed(t, at, name, a);
         t.hosts.add(new Draft.HostDraft(name, a, retry));

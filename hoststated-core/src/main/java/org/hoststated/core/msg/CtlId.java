@@ -47,12 +47,26 @@ public record CtlId(int id, String name) {
         if (matches(objId, objName)) {
             return true;
         }
+        // A zone ("%eth0") names a link, which no host of the configuration has.
         if (name == null || address == null || !NetUtil.isValidIpV6Address(name) && !NetUtil.isValidIpV4Address(name)
-                || octalLooking(name)) {
+                || octalLooking(name) || name.indexOf('%') >= 0) {
             return false;
         }
         byte[] given = NetUtil.createByteArrayFromIpAddressString(name);
+        if (given != null && given.length == 16 && isV4Mapped(given)) {
+            // ::ffff:a.b.c.d is a.b.c.d, as the configuration reads it (probe AD).
+            given = Arrays.copyOfRange(given, 12, 16);
+        }
         return given != null && Arrays.equals(given, address.getAddress());
+    }
+
+    private static boolean isV4Mapped(byte[] a) {
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
     }
 
     /**

@@ -477,6 +477,33 @@ class ConfigErrorTest {
     }
 
     /**
+     * An address no connection can go to is no host, and a zone after '%' is explained (probe
+     * AD: the first passed without a word, the second was an "invalid address").
+     */
+    @Test
+    void addressesThatAreNoHostAreRefusedAndZonesExplained() {
+        for (String a : List.of("::", "0.0.0.0", "0:0:0:0:0:0:0:0", "ff02::1", "224.0.0.1", "255.255.255.255")) {
+            List<String> errors = TestConfigs.parse(TABLE.replace("10.0.0.1", a) + SERVICE).errors().stream()
+                    .map(Object::toString).toList();
+            assertEquals(1, errors.size(), a + ": " + errors);
+            assertTrue(errors.get(0).startsWith("test.conf:4: host " + a + " is the ") || errors.get(0)
+                    .startsWith("test.conf:4: host " + a + " is a multicast"), errors.toString());
+            assertTrue(errors.get(0).endsWith(", not the address of a host"), errors.toString());
+        }
+        assertEquals(List.of("test.conf:2: host 0.0.0.0 is the unspecified address, not the address of a host"),
+                TestConfigs.parse("relay r {\n forward to 0.0.0.0 port 80\n listen on 127.0.0.1 port 80\n}\n")
+                        .errors().stream().map(Object::toString).toList());
+        assertEquals(List.of("test.conf:4: address fe80::1%lo: hoststated.conf takes no zone after '%'; a link-local"
+                + " address needs an interface, which only a virtual host can name (its 'interface' option)"),
+                TestConfigs.parse(TABLE.replace("10.0.0.1", "fe80::1%lo") + SERVICE).errors().stream()
+                        .map(Object::toString).toList());
+        LoadResult r = TestConfigs.parse(TABLE.replace("10.0.0.1", "2001:db8::1")
+                + SERVICE.replace("192.0.2.1", "fe80::2"));
+        assertEquals(List.of("test.conf:7: service www: virtual host fe80::2 is link-local but names no interface:"
+                + " its rule matches that address on every link"), r.warnings().stream().map(Object::toString).toList());
+    }
+
+    /**
      * A name over the bound is one error, which says the bound: a relay naming the table said
      * "no such table" too (probe AC 6).
      */

@@ -868,7 +868,7 @@ class ConfigTest {
                 + "relay any {\n listen on 0.0.0.0 port 8081\n forward to 127.0.0.9 port 8081\n}\n"
                 + "relay a {\n listen on 127.0.0.1 port 8082\n forward to 127.0.0.1 port 8083\n}\n"
                 + "relay b {\n listen on 127.0.0.1 port 8083\n table t\n}\n"
-                + "relay udp {\n listen on 127.0.0.1 port 53\n protocol d\n forward to 0.0.0.0 port 53\n}\n");
+                + "relay udp {\n listen on 127.0.0.1 port 53\n protocol d\n forward to 127.0.0.1 port 53\n}\n");
         assertEquals(List.of(
                 "test.conf:10: relay self loops: self connects to 127.0.0.1 port 8080 (its own listener),"
                         + " so each connection would open another",
@@ -876,7 +876,7 @@ class ConfigTest {
                         + " so each connection would open another",
                 "test.conf:18: relays a, b loop: a connects to 127.0.0.1 port 8083 (relay b), b connects to"
                         + " 127.0.0.1 port 8082 (relay a), so each connection would open another",
-                "test.conf:26: relay udp loops: udp connects to 0.0.0.0 port 53 (its own listener),"
+                "test.conf:26: relay udp loops: udp connects to 127.0.0.1 port 53 (its own listener),"
                         + " so each connection would open another"),
                 r.errors().stream().map(Object::toString).toList());
 
@@ -897,15 +897,11 @@ class ConfigTest {
      */
     @Test
     void onlyADualStackWildcardTakesBothFamilies() {
-        LoadResult ok = TestConfigs.parse("relay a {\n listen on 0.0.0.0 port 8000\n forward to ::1 port 8000\n}\n"
-                + "relay b {\n listen on 0.0.0.0 port 8001\n forward to :: port 8001\n}\n");
+        LoadResult ok = TestConfigs.parse("relay a {\n listen on 0.0.0.0 port 8000\n forward to ::1 port 8000\n}\n");
         assertEquals(List.of(), ok.errors().stream().map(Object::toString).toList());
-        LoadResult loops = TestConfigs.parse("relay c {\n listen on :: port 8002\n forward to 127.0.0.1 port 8002\n}\n"
-                + "relay d {\n listen on ::1 port 8003\n forward to :: port 8003\n}\n");
+        LoadResult loops = TestConfigs.parse("relay c {\n listen on :: port 8002\n forward to 127.0.0.1 port 8002\n}\n");
         assertEquals(List.of("test.conf:1: relay c loops: c connects to 127.0.0.1 port 8002 (its own listener),"
-                + " so each connection would open another", "test.conf:5: relay d loops: d connects to :: port 8003"
-                + " (its own listener), so each connection would open another"),
-                loops.errors().stream().map(Object::toString).toList());
+                + " so each connection would open another"), loops.errors().stream().map(Object::toString).toList());
     }
 
     /**
