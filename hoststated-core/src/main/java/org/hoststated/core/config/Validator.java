@@ -53,7 +53,7 @@ final class Validator {
         }
         if (!draft.servicesWritten) {
             // Not after a service or relay lost to an error: that error says what to mend.
-            diag.error(end, "no services, nothing to do");
+            diag.error(end.file(), 0, "no services, nothing to do"); // of the whole file, at no line (probe AC)
         }
         if (diag.hasErrors()) {
             return null;

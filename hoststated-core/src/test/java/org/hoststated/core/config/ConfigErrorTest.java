@@ -125,7 +125,7 @@ class ConfigErrorTest {
                 Arguments.of(TABLE + SERVICE + "protocol default {\n}\n", "test.conf:10: protocol name default is reserved for the built-in protocol"),
                 Arguments.of("table tpl {\n check tcp\n host 10.0.0.1\n}\nrelay r {\n forward to 10.0.0.2 port 1\n"
                         + " table tpl\n}\n", "test.conf:5: relay r has no listener"),
-                Arguments.of("", "test.conf:1: no services, nothing to do"),
+                Arguments.of("", "test.conf: no services, nothing to do"),
                 Arguments.of(TABLE + SERVICE + "bogus 1\n", "test.conf:10: syntax error: unknown statement 'bogus'"),
                 // Not a mistyped keyword: the word is not echoed (a secret file included).
                 Arguments.of(TABLE + SERVICE + "root:*:20228:0:99999:7:::\n",
@@ -285,7 +285,7 @@ class ConfigErrorTest {
                 messages(TABLE + "relay {\n" + body + TABLE.replace("web", "web2")));
         assertEquals(List.of("test.conf:6: relay name too long (at most 63 characters): " + "r".repeat(64) + "..."),
                 messages(TABLE + "relay " + "r".repeat(65) + " {\n" + body), "not also: no services, nothing to do");
-        assertEquals(List.of("test.conf:3: no services, nothing to do"),
+        assertEquals(List.of("test.conf: no services, nothing to do"),
                 messages("interval 10\ntimeout 200\n"), "a file without any still is");
     }
 
