@@ -242,6 +242,33 @@ class ScriptRunnerTest {
         }
     }
 
+    /**
+     * A script that waited for a place and is then killed at its timeout gives no verdict: the
+     * wait is the daemon's (probe AF: of 40 hosts with a 1 s script and a 1.5 s timeout, the
+     * same 8 were down every round). The 32 that had a place are judged.
+     */
+    @Test
+    void aScriptKilledAfterWaitingForAPlaceGivesNoVerdict() throws Exception {
+        Path script = dir.resolve("hang.sh");
+        Files.writeString(script, "#!/bin/sh\nexec sleep 60\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (ScriptRunner runner = new ScriptRunner(null)) {
+            List<CompletableFuture<ScriptResult>> placed = new ArrayList<>();
+            for (int host = 0; host < ScriptRunner.MAX_RUNNING; host++) {
+                CompletableFuture<ScriptResult> answer = new CompletableFuture<>();
+                runner.run(new ScriptRequest(1, host, script.toString(), "127.0.0.1", 1000), answer::complete);
+                placed.add(answer);
+            }
+            CompletableFuture<ScriptResult> waiting = new CompletableFuture<>();
+            runner.run(new ScriptRequest(1, 99, script.toString(), "127.0.0.1", 2000), waiting::complete);
+            for (CompletableFuture<ScriptResult> a : placed) {
+                assertTrue(a.get(10, TimeUnit.SECONDS).timedOut());
+            }
+            Thread.sleep(2500);
+            assertFalse(waiting.isDone(), "judged after its wait: " + waiting.getNow(null));
+        }
+    }
+
     /** A stop kills the scripts that run: they outlived the daemon by up to their timeout. */
     @Test
     void closingKillsTheScriptsThatRun() throws Exception {
