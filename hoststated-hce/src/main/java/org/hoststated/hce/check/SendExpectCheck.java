@@ -17,8 +17,11 @@ public final class SendExpectCheck implements Check {
     /** @param probe a {@link TlsProbe} for {@code ... ssl}, else a {@link PlainProbe} */
     public SendExpectCheck(Probe probe, String send, String expect) {
         this.probe = probe;
-        this.send = send == null ? null : send.getBytes(StandardCharsets.ISO_8859_1);
-        this.expect = new GlobMatcher(expect);
+        // The file is UTF-8 text, sent as written (relayd sends its bytes): as ISO-8859-1, "€"
+        // went out as "?" (probe AF). The pattern is matched byte by byte (SendExpectValidator),
+        // so its characters are made the bytes of their UTF-8 too.
+        this.send = send == null ? null : send.getBytes(StandardCharsets.UTF_8);
+        this.expect = new GlobMatcher(new String(expect.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
     }
 
     @Override

@@ -228,6 +228,25 @@ class TcpFamilyCheckTest {
     }
 
     /**
+     * Text beyond ASCII goes out in UTF-8, as the file writes it, and a pattern with it matches
+     * an answer in UTF-8 (probe AF: "€" went out as "?", ISO-8859-1, and "café" never matched).
+     */
+    @Test
+    void sendExpectSpeaksUtf8() throws Exception {
+        CompletableFuture<String> got = new CompletableFuture<>();
+        int port = servers.serve((in, out) -> {
+            got.complete(TestServers.readUntil(in, s -> s.endsWith("\r\n")));
+            out.write("220 caf\u00e9 pr\u00eat\r\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            TestServers.SILENT.run(in, out);
+        });
+        assertEquals(CheckResult.up(HostError.SEND_EXPECT_OK),
+                run(new SendExpectCheck(plain, "h\u00e9llo \u20ac\r\n", "220 caf\u00e9 *"), port, 1000));
+        assertEquals(new String("h\u00e9llo \u20ac\r\n".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1),
+                got.get(5, TimeUnit.SECONDS));
+    }
+
+    /**
      * A host that closes every connection at once, before a byte of an answer, is down every
      * time with one reason, whatever the pattern. Whether the check then reads an EOF or a reset
      * depends on whether its request reached the host before the close; the EOF judged the empty
