@@ -42,13 +42,13 @@ public final class CheckResults {
                     check.ssl() ? " use ssl" : "", latencyMs, health.lastState(), health.state(),
                     health.availability(), why(health, r));
         }
-        log.debug("host {}: {}", label, r.error());
+        log.debug("host {}: {}", label, r.reason());
         out.accept(status(host, health, (int) Math.min(Integer.MAX_VALUE, latencyMs)));
     }
 
     /** {@code " (tcp connection refused)"} for a host that is not up after a failed check, else "". */
     private static String why(HostHealth health, CheckResult r) {
-        return health.state() == HostState.UP || r.error() == HostError.NONE ? "" : " (" + r.error() + ")";
+        return health.state() == HostState.UP || r.error() == HostError.NONE ? "" : " (" + r.reason() + ")";
     }
 
     /** The status pfe gets for {@code host}, also when resending all after a pfe restart. */

@@ -33,7 +33,7 @@ final class CheckSocket extends Socket {
     static final int EACCES = 13;
     static final int EPERM = 1;
     /** The errnos a connect's exception gives only in its text. */
-    private static final int[] NAMED_IN_TEXT = {ECONNREFUSED, EINVAL, EACCES, EPERM};
+    private static final int[] NAMED_IN_TEXT = {ECONNREFUSED, EINVAL, EACCES, EPERM, ECONNRESET};
     /** Not an errno: ENETUNREACH or EHOSTUNREACH, which Netty's connect does not tell apart. */
     static final int UNREACHABLE = 100_000;
 

@@ -32,6 +32,7 @@ public final class HttpCodeValidator implements ResponseValidator {
         if (a.kind != HttpAnswer.Kind.FINAL) {
             return CheckResult.down(HostError.HTTP_CODE_ERROR);
         }
-        return a.code == code ? CheckResult.up(HostError.HTTP_CODE_OK) : CheckResult.down(HostError.HTTP_CODE_FAIL);
+        return a.code == code ? CheckResult.up(HostError.HTTP_CODE_OK)
+                : CheckResult.down(HostError.HTTP_CODE_FAIL, "answered " + a.code + ", expected " + code);
     }
 }

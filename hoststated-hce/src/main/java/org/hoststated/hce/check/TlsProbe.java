@@ -101,6 +101,8 @@ public final class TlsProbe implements Probe {
         private ByteBuf received;
         private EngineLag lag;
         private boolean finished;
+        /** The raw reads' handler, from the handshake on. */
+        private TlsReadHold raw;
 
         Attempt(CheckTarget target, byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
             this.target = target;
@@ -134,8 +136,27 @@ public final class TlsProbe implements Probe {
                 return;
             }
             phase = Phase.HANDSHAKE;
+            // Before the SslHandler, whose ClientHello may fail at once (a host that reset).
+            raw = new TlsReadHold();
             channel.pipeline().addFirst(ssl.newHandler(channel.alloc()));
-            channel.pipeline().addFirst(new TlsReadHold()); // ahead of the SslHandler: it sees the raw reads
+            channel.pipeline().addFirst(raw); // ahead of the SslHandler: it sees the raw reads
+        }
+
+        /**
+         * A handshake that ended before the host sent a byte: the host closed or reset the
+         * connection without an answer, as an http check says of the same host; "ssl connect
+         * error" (and "tcp connect failed" for a reset) sent the operator after TLS or the
+         * network (probe AF).
+         */
+        private CheckResult handshakeEnded(HostError otherwise, Throwable cause) {
+            if (raw != null && !raw.heard()) {
+                return CheckResult.down(HostError.NO_ANSWER);
+            }
+            // The TLS library's words ("protocol version", "wrong version number") go to the
+            // log line; show hosts keeps the reason alone.
+            String why = cause == null ? null : cause.getMessage();
+            return why == null ? CheckResult.down(otherwise)
+                    : CheckResult.down(otherwise, why.length() > 200 ? why.substring(0, 200) + "..." : why);
         }
 
         /** Handshaken: send, or decide when there is nothing to read. */
@@ -162,7 +183,7 @@ public final class TlsProbe implements Probe {
                     ready();
                 } else {
                     log.debug("{}: ssl handshake: {}", target, e.cause().getMessage());
-                    finish(CheckResult.down(HostError.SSL_CONNECT_ERROR));
+                    finish(handshakeEnded(HostError.SSL_CONNECT_ERROR, e.cause()));
                 }
             }
         }
@@ -195,7 +216,7 @@ public final class TlsProbe implements Probe {
             if (phase == Phase.READ) {
                 finish(received.isReadable() ? validator.onEof(received) : CheckResult.down(HostError.NO_ANSWER));
             } else if (phase == Phase.HANDSHAKE) {
-                finish(CheckResult.down(HostError.SSL_CONNECT_FAIL));
+                finish(handshakeEnded(HostError.SSL_CONNECT_FAIL, null));
             }
             // CONNECT: the connect listener reports the failure.
         }
@@ -207,9 +228,12 @@ public final class TlsProbe implements Probe {
             }
             log.debug("{}: {}", target, cause.getMessage());
             if (phase == Phase.HANDSHAKE) {
-                finish(CheckResult.down(HostError.SSL_CONNECT_ERROR));
+                finish(handshakeEnded(HostError.SSL_CONNECT_ERROR, cause));
             } else if (phase == Phase.READ) {
-                finish(CheckResult.down(HostError.SSL_READ_ERROR));
+                // A reset before any answer (a host that closed with the request unread) is
+                // what a plain check calls it; a TLS failure stays a read error.
+                boolean reset = cause instanceof IOException && !(cause instanceof javax.net.ssl.SSLException);
+                finish(CheckResult.down(reset && !received.isReadable() ? HostError.NO_ANSWER : HostError.SSL_READ_ERROR));
             }
         }
 
@@ -255,6 +279,9 @@ public final class TlsProbe implements Probe {
             int errno = c instanceof IOException io ? CheckSocket.errno(io) : 0;
             if (CheckSocket.overload(errno)) {
                 return CheckResult.OVERLOAD;
+            }
+            if (errno == CheckSocket.ECONNRESET) {
+                return CheckResult.down(HostError.NO_ANSWER); // accepted, then reset: as a plain check says
             }
             return CheckResult.down(CheckSocket.connectFailure(errno));
         }

@@ -24,13 +24,21 @@ final class TlsReadHold extends ChannelDuplexHandler {
     private int lastRead;
     /** The hold's end, while one is on. */
     private ScheduledFuture<?> resume;
+    /** Whether the host has sent a byte: one that closes or resets before is no TLS failure. */
+    private boolean heard;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf b) {
             lastRead = b.readableBytes();
+            heard |= lastRead > 0;
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /** Whether any byte has come from the host. */
+    boolean heard() {
+        return heard;
     }
 
     @Override

@@ -157,7 +157,7 @@ class TlsTrickleTest {
         int segments = segmentRelay(wholeAnswer(http200(BODY)), 50_000);
         for (int port : new int[] {records, segments}) {
             assertEquals(CheckResult.up(HostError.HTTP_CODE_OK), run(HttpCheck.code(probe, "/", null, 200), port, 10_000));
-            assertEquals(CheckResult.down(HostError.HTTP_CODE_FAIL),
+            assertEquals(CheckResult.down(HostError.HTTP_CODE_FAIL, "answered 200, expected 404"),
                     run(HttpCheck.code(probe, "/", null, 404), port, 10_000));
             assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK),
                     run(HttpCheck.digest(probe, "/", null, DigestType.SHA1, digest), port, 10_000));
