@@ -61,6 +61,14 @@ final class SessionListing {
                             .withRelay(relayId, name, current == null));
                 }
             }
+            // A TCP session whose client has gone lasts while its server side takes what was queued.
+            for (Channel ch : s.context().lingering()) {
+                SessionInfo info = SessionInfo.of(ch);
+                if (info != null) {
+                    out.add(info.toCtl(loops.getOrDefault(ch.eventLoop(), 0), nowNanos, true)
+                            .withRelay(relayId, name, current == null));
+                }
+            }
         }
         out.sort((a, b) -> a.relayId() != b.relayId() ? Integer.compare(a.relayId(), b.relayId())
                 : Long.compare(a.sessionId(), b.sessionId()));

@@ -425,6 +425,58 @@ abstract class TcpRelayTest {
      * before the relay's timeout (it waited for that before). The client gets the bytes that
      * reached its socket, then the reset.
      */
+    /**
+     * A session whose client reset while its server still takes what the client sent lasts
+     * until that server side is closed: listed as DONE and counted active meanwhile. It was
+     * gone from the listing, counted closed and logged at the client's reset, its server
+     * connection open up to 5 s more (probe AE).
+     */
+    @Test
+    void aSessionWhoseClientResetLastsWhileItsServerTakesTheRest() throws Exception {
+        TcpOptions small = new TcpOptions(10, null, null, 4096, 0, 0);
+        CompletableFuture<Long> taken = new CompletableFuture<>();
+        try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            server.setReceiveBufferSize(4096);
+            CompletableFuture.runAsync(() -> {
+                try (Socket s = server.accept()) {
+                    InputStream in = s.getInputStream();
+                    in.read();
+                    Thread.sleep(1500); // holds the rest in the relay's socket towards it
+                    long got = 1;
+                    try {
+                        for (int n; (n = in.read(new byte[4096])) >= 0; ) {
+                            got += n;
+                        }
+                    } catch (IOException e) {
+                        // the reset after what the relay held
+                    }
+                    taken.complete(got);
+                } catch (IOException | InterruptedException e) {
+                    taken.completeExceptionally(e);
+                }
+            });
+            RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
+                    "127.0.0.1", server.getLocalPort(), 0), 600, false);
+            try (RelayFixture r = RelayFixture.start(transport(), 1, cfg, TcpOptionsTest.protocol(small), null)) {
+                try (Socket c = new Socket()) {
+                    c.connect(r.address());
+                    c.getOutputStream().write(new byte[64 * 1024]);
+                    awaitSession(r);
+                    c.setSoLinger(true, 0);
+                }
+                await(() -> r.sessions().isEmpty());
+                var loops = SessionListing.number(r.workers);
+                var rows = SessionListing.rows(List.of(r.server), Map.of(), loops, System.nanoTime());
+                assertEquals(1, rows.size(), "listed while its server takes the rest: " + rows);
+                assertTrue(rows.get(0).done(), rows.toString());
+                assertEquals(1, r.server.context().counters().active());
+                assertTrue(taken.get(20, TimeUnit.SECONDS) > 0);
+                await(() -> r.server.context().counters().active() == 0);
+                assertEquals(List.of(), SessionListing.rows(List.of(r.server), Map.of(), loops, System.nanoTime()));
+            }
+        }
+    }
+
     @Test
     void aServerResetEndsTheSessionSoonWhenTheClientReadsNothing() throws Exception {
         TcpOptions small = new TcpOptions(10, null, null, 4096, 0, 0);

@@ -144,6 +144,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         Bootstrap b = relay.backend(host.address()).clone(client.eventLoop()).handler(new RelayBackendHandler(this));
         ChannelFuture f = b.connect(host.address());
         server = f.channel();
+        session.server(server);
         if (!host.natLookup()) {
             relay.selector().connecting(f, host);
         }
@@ -235,6 +236,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         // Nothing of the failed connect is left to close; a channel Netty could not even make
         // (no descriptor left) has no loop, and closing it threw in the client's close.
         server = null;
+        session.server(null);
         // A reset, as for a side that failed: a FIN (over TLS, close_notify) told a client
         // that had sent its stream and half-closed that a server took it, when none got a
         // byte (probe T).

@@ -49,6 +49,8 @@ public final class SessionInfo {
     private volatile InetSocketAddress target;
     private volatile long lastActivityNanos;
     private volatile boolean done;
+    /** The TCP relay's server side ({@link #server}), on the session's loop. */
+    private Channel server;
     /**
      * Payload bytes relayed to the server and to the client. Plain fields, written on the
      * session's loop only: the engine's loop reads them for a listing without a barrier, so a
@@ -276,8 +278,30 @@ public final class SessionInfo {
                 toServer, toClient);
     }
 
+    /**
+     * The server side of a TCP session: the session lasts until it is closed too. After its
+     * client's close (or reset) it may still pass on what the client sent, for up to the
+     * relay's timeout (or StreamCut's grace, after a reset), holding a connection and a
+     * descriptor; the session was gone from {@code show sessions} and counted closed, its line
+     * written, with its server still open (probe AE). Its loop; null when there is none.
+     */
+    public void server(Channel ch) {
+        server = ch;
+    }
+
     private void closed(RelayContext relay, Channel clientChannel) {
         done = true;
+        Channel s = server;
+        if (s != null && s.isOpen()) {
+            s.attr(KEY).set(this); // listed, as DONE, among the relay's lingering sides
+            s.closeFuture().addListener(f -> ended(relay, clientChannel));
+            return;
+        }
+        ended(relay, clientChannel);
+    }
+
+    /** The session is over, both sides closed: uncounted, and its line written. */
+    private void ended(RelayContext relay, Channel clientChannel) {
         relay.counters().closed();
         if (relay.logSessions() ? log.isInfoEnabled() : log.isDebugEnabled()) {
             long active = relay.counters().active();
