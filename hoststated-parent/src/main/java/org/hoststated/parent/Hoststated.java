@@ -134,6 +134,9 @@ public final class Hoststated implements Callable<Integer> {
         if (rootUser != null) {
             err.println(rootUser + " (warning)");
         }
+        for (String w : detached ? List.<String>of() : SocketBufferLimit.problems(o.loaded().config())) {
+            err.println(w + " (warning)");
+        }
         // As relayd's -v: macros defined and never used.
         for (Diagnostic w : detached || !verbose ? List.<Diagnostic>of() : o.verboseWarnings()) {
             err.println(w + " (warning)");

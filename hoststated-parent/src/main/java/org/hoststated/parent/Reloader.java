@@ -291,6 +291,10 @@ final class Reloader {
             log.warn("{}", w);
             warn(requesters, w);
         });
+        SocketBufferLimit.problems(o.loaded().config()).forEach(w -> {
+            log.warn("{} (warning)", w);
+            warn(requesters, w);
+        });
         if (!Objects.equals(was.user(), next.user()) || !Objects.equals(was.chroot(), next.chroot())) {
             // Not for now, but a restart of the daemon with this file would refuse to start.
             String problem = UnprivilegedSetting.problem(next);

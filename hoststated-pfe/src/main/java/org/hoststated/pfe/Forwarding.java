@@ -54,7 +54,9 @@ final class Forwarding {
     /** The setting, or null when it cannot be read (no such family, no /proc). */
     private static String read(Path p) {
         try {
-            return Files.readString(p, StandardCharsets.US_ASCII).trim();
+            // Line by line: Files.readString of a sysctl file gives its first byte alone
+            // (its size reads 0, and a read past the first returns nothing), "4" for 4194304.
+            return String.join("\n", Files.readAllLines(p, StandardCharsets.US_ASCII)).trim();
         } catch (IOException e) {
             return null;
         }
