@@ -74,10 +74,8 @@ class ScriptRunnerTest {
 
     @Test
     void whatAScriptLeavesRunningIsKilled() throws Exception {
-        Path script = dir.resolve("bg.sh");
         Path pidFile = dir.resolve("bg.pid");
-        Files.writeString(script, "#!/bin/sh\nsleep 60 &\necho $! > " + pidFile + "\nexit 1\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path script = script("bg.sh", "sleep 60 &\necho $! > " + pidFile + "\nexit 1\n");
         try (ScriptRunner runner = new ScriptRunner(null)) {
             assertEquals(1, run(runner, script));
         }
@@ -197,10 +195,8 @@ class ScriptRunnerTest {
      */
     @Test
     void aHostsScriptRunsOnceAtATime() throws Exception {
-        Path script = dir.resolve("slow.sh");
         Path runs = dir.resolve("runs");
-        Files.writeString(script, "#!/bin/sh\necho run >> " + runs + "\nsleep 1\nexit 3\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path script = script("slow.sh", "echo run >> " + runs + "\nsleep 1\nexit 3\n");
         try (ScriptRunner runner = new ScriptRunner(null)) {
             List<CompletableFuture<Integer>> answers = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -225,9 +221,7 @@ class ScriptRunnerTest {
      */
     @Test
     void aSlowStartCountsAgainstTheTimeout() throws Exception {
-        Path script = dir.resolve("hang.sh");
-        Files.writeString(script, "#!/bin/sh\nexec sleep 60\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path script = script("hang.sh", "exec sleep 60\n");
         try (ScriptRunner runner = new ScriptRunner(null)) {
             CompletableFuture<ScriptResult> answer = new CompletableFuture<>();
             long asked = System.nanoTime();
@@ -249,9 +243,7 @@ class ScriptRunnerTest {
      */
     @Test
     void aScriptKilledAfterWaitingForAPlaceGivesNoVerdict() throws Exception {
-        Path script = dir.resolve("hang.sh");
-        Files.writeString(script, "#!/bin/sh\nexec sleep 60\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path script = script("hang.sh", "exec sleep 60\n");
         try (ScriptRunner runner = new ScriptRunner(null)) {
             List<CompletableFuture<ScriptResult>> placed = new ArrayList<>();
             for (int host = 0; host < ScriptRunner.MAX_RUNNING; host++) {
@@ -272,10 +264,8 @@ class ScriptRunnerTest {
     /** A stop kills the scripts that run: they outlived the daemon by up to their timeout. */
     @Test
     void closingKillsTheScriptsThatRun() throws Exception {
-        Path script = dir.resolve("hang.sh");
         Path pidFile = dir.resolve("hang.pid");
-        Files.writeString(script, "#!/bin/sh\necho $$ > " + pidFile + "\nexec sleep 60\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path script = script("hang.sh", "echo $$ > " + pidFile + "\nexec sleep 60\n");
         ScriptRunner runner = new ScriptRunner(null);
         runner.run(new ScriptRequest(1, 1, script.toString(), "127.0.0.1", 30_000), r -> { });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
