@@ -420,12 +420,6 @@ abstract class TcpRelayTest {
     }
 
     /**
-     * A server that resets while its client reads nothing: what the relay holds for the client
-     * waits for it only for a short grace, then the client is reset and the session ends, long
-     * before the relay's timeout (it waited for that before). The client gets the bytes that
-     * reached its socket, then the reset.
-     */
-    /**
      * A session whose client reset while its server still takes what the client sent lasts
      * until that server side is closed: listed as DONE and counted active meanwhile. It was
      * gone from the listing, counted closed and logged at the client's reset, its server
@@ -477,6 +471,12 @@ abstract class TcpRelayTest {
         }
     }
 
+    /**
+     * A server that resets while its client reads nothing: what the relay holds for the client
+     * waits for it only for a short grace, then the client is reset and the session ends, long
+     * before the relay's timeout (it waited for that before). The client gets the bytes that
+     * reached its socket, then the reset.
+     */
     @Test
     void aServerResetEndsTheSessionSoonWhenTheClientReadsNothing() throws Exception {
         TcpOptions small = new TcpOptions(10, null, null, 4096, 0, 0);

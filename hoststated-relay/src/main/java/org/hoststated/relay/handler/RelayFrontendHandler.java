@@ -358,7 +358,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             RelaySession.abortOnFlush(client);
         }
         if (server != null && connected) {
-            RelaySession.closeOnFlush(server);
+            RelaySession.closeOnFlushWithin(server, relay);
         }
         // A backend still connecting is closed by connectDone.
     }
@@ -502,7 +502,9 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         if (clientEof && serverEof) {
             session.done();
             RelaySession.setReason(client, "done");
-            RelaySession.closeOnFlush(server);
+            // Once the server has acknowledged what it was sent, or reset at the timeout: closed
+            // at once, a server that never read left the upload in an orphaned socket (probe AG).
+            RelaySession.closeOnFlushWithin(server, relay);
             RelaySession.closeOnFlush(client);
         }
     }

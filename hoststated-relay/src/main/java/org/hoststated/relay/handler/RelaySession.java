@@ -451,7 +451,14 @@ public final class RelaySession {
             abort(ch);
             return;
         }
-        closeOnFlush(ch);
+        // Closed once its peer has acknowledged everything, not once the kernel has it: a peer
+        // that never reads kept the bytes in an orphaned socket past the timeout below, for
+        // minutes, with the session logged as done (probe AG).
+        if (ch.isActive()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> closeWhenAcknowledged(ch, 1));
+        } else {
+            ch.close();
+        }
         int timeoutSec = relay.config().timeoutSec();
         if (ch.isOpen()) {
             relay.lingering().add(ch);
@@ -460,6 +467,18 @@ public final class RelaySession {
             ScheduledFuture<?> reset = ch.eventLoop().schedule(() -> abort(ch), timeoutSec, TimeUnit.SECONDS);
             ch.closeFuture().addListener(f -> reset.cancel(false));
         }
+    }
+
+    /** Closes {@code ch} once its peer has acknowledged all, looking again less often (100 ms at most). */
+    private static void closeWhenAcknowledged(Channel ch, long waitMs) {
+        if (!ch.isOpen()) {
+            return;
+        }
+        if (!ch.isActive() || tookEverything(ch)) {
+            ch.close();
+            return;
+        }
+        ch.eventLoop().schedule(() -> closeWhenAcknowledged(ch, Math.min(waitMs * 2, 100)), waitMs, TimeUnit.MILLISECONDS);
     }
 
     /** How often a TLS client whose server ended is looked at ({@link #closeTlsWhenTaken}). */
