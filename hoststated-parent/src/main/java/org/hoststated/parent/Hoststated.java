@@ -135,7 +135,7 @@ public final class Hoststated implements Callable<Integer> {
             err.println(rootUser + " (warning)");
         }
         for (String w : detached ? List.<String>of() : SocketBufferLimit.problems(o.loaded().config())) {
-            err.println(w + " (warning)");
+            err.println(file + ": " + w + " (warning)"); // of the file, as the others (probe AG)
         }
         // As relayd's -v: macros defined and never used.
         for (Diagnostic w : detached || !verbose ? List.<Diagnostic>of() : o.verboseWarnings()) {

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  */
 final class ParseContext {
     static final int MAX_NAME = 63;
+    /** The longest DNS name (RFC 1035's 255 bytes on the wire). */
+    static final int MAX_DNS_NAME = 253;
     private static final Pattern IPV4 =
             Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
@@ -328,7 +330,10 @@ final class ParseContext {
             throw fail(at, "address " + Messages.clip(host) + ": hoststated.conf takes no zone after '%'; a link-local"
                     + " address needs an interface, which only a virtual host can name (its 'interface' option)");
         }
-        if (looksNumeric(host) || host.length() > 253 || !HOSTNAME.matcher(host).matches()) {
+        if (host.length() > MAX_DNS_NAME) {
+            throw fail(at, "host name too long (at most " + MAX_DNS_NAME + " characters): " + Messages.clip(host));
+        }
+        if (looksNumeric(host) || !HOSTNAME.matcher(host).matches()) {
             // "$addr" in quotes is the text $addr: say why, as the operator meant the macro.
             throw fail(at, "invalid address: " + Messages.clip(host)
                     + (at.kind() == Token.Kind.QUOTED && host.startsWith("$")

@@ -73,7 +73,8 @@ final class TableParser {
         Token at = ctx.in.peek();
         String name = ctx.string("host address");
         if (name.isEmpty() || name.length() > MAX_HOST_NAME) {
-            throw ctx.fail(at, "invalid host " + Messages.clip(name));
+            throw ctx.fail(at, name.isEmpty() ? "invalid host: an empty name"
+                    : "host name too long (at most " + ParseContext.MAX_DNS_NAME + " characters): " + Messages.clip(name));
         }
         InetAddress a = ctx.targetAddress(at, name);
         int retry = ctx.retry();

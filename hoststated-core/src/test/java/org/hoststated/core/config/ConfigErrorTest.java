@@ -497,6 +497,12 @@ class ConfigErrorTest {
                 + " address needs an interface, which only a virtual host can name (its 'interface' option)"),
                 TestConfigs.parse(TABLE.replace("10.0.0.1", "fe80::1%lo") + SERVICE).errors().stream()
                         .map(Object::toString).toList());
+        for (int n : new int[] {254, 300}) {
+            List<String> errors = TestConfigs.parse(TABLE.replace("10.0.0.1", "h".repeat(n)) + SERVICE).errors()
+                    .stream().map(Object::toString).toList();
+            assertTrue(errors.size() == 1 && errors.get(0).startsWith(
+                    "test.conf:4: host name too long (at most 253 characters): hhh"), errors.toString());
+        }
         LoadResult r = TestConfigs.parse(TABLE.replace("10.0.0.1", "2001:db8::1")
                 + SERVICE.replace("192.0.2.1", "fe80::2"));
         assertEquals(List.of("test.conf:7: service www: virtual host fe80::2 is link-local but names no interface:"
