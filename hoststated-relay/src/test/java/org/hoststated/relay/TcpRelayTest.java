@@ -605,6 +605,47 @@ abstract class TcpRelayTest {
     }
 
     /**
+     * A server that ended its stream at once and never reads, and a client that uploads what the
+     * kernel's buffers hold and sends FIN: the session's server side is not closed at both FINs
+     * with the upload unread, which left it to the kernel as an orphan in LAST-ACK for minutes
+     * (probe AG), but reset at the relay's timeout; the session lasts until then.
+     */
+    @Test
+    void aServerThatNeverReadsIsResetAtTheTimeoutNotLeftAnOrphan() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket s = server.accept(); // and never read
+                    s.shutdownOutput();
+                    return s;
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
+                    "127.0.0.1", server.getLocalPort(), 0), 3, false);
+            try (RelayFixture r = start(cfg, null);
+                    java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address())) {
+                Channel client = awaitSession(r);
+                RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
+                awaitOnLoop(client, () -> session.server() != null && session.server().isActive());
+                Channel toServer = onLoop(client, session::server);
+                c.write(java.nio.ByteBuffer.allocate(200_000));
+                c.shutdownOutput();
+                client.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
+                assertFalse(client.isOpen(), "the session did not end at both FINs");
+                assertTrue(toServer.isOpen(), "closed with its upload unacknowledged");
+                assertEquals(1, r.server.context().counters().active(), "the session ended before its server side");
+                toServer.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
+                assertFalse(toServer.isOpen(), "not reset at the timeout");
+                await(() -> r.server.context().counters().active() == 0);
+            } finally {
+                closeWhenAccepted(accepted);
+            }
+        }
+    }
+
+    /**
      * A client that resets while the relay still connects to its server (one that drops SYNs,
      * as an overloaded host does): the session ends then, and the connect with it, not when the
      * connect gives up (up to 30 s, once per retry). Nothing read the client meanwhile, so with

@@ -294,6 +294,7 @@ public final class SessionInfo {
         Channel s = server;
         if (s != null && s.isOpen()) {
             s.attr(KEY).set(this); // listed, as DONE, among the relay's lingering sides
+            relay.lingering().add(s); // now: the handler's close of it comes a task later
             s.closeFuture().addListener(f -> ended(relay, clientChannel));
             return;
         }
