@@ -228,9 +228,7 @@ abstract class TcpRelayTest {
                         TcpOptionsTest.protocol(BUFFERS_TAKING_THE_DOWNLOAD), null);
                 Socket c = r.connect()) {
             Channel client = awaitSession(r);
-            RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
-            awaitOnLoop(client, () -> session.server() != null && session.server().isActive());
-            Channel server = onLoop(client, session::server);
+            Channel server = serverSide(client);
             assertEquals(0, onLoop(client, () -> client.config().getOption(ChannelOption.SO_LINGER)));
             assertEquals(0, onLoop(server, () -> server.config().getOption(ChannelOption.SO_LINGER)));
             endsBeforeTheClientReadsAndLosesNothing(client, c, down);
@@ -534,13 +532,7 @@ abstract class TcpRelayTest {
     @Test
     void aClientResetEndsTheSessionWhileTheRelayIsNotReadingIt() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return server.accept(); // and never read
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<Socket> accepted = acceptAndNeverRead(server, false);
             RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
                     "127.0.0.1", server.getLocalPort(), 0), 600, false);
             try (RelayFixture r = start(cfg, null);
@@ -573,25 +565,13 @@ abstract class TcpRelayTest {
     @ValueSource(booleans = {false, true})
     void aServerThatReadsNothingIsClosedWithItsSession(boolean serverFin) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Socket s = server.accept(); // and never read
-                    if (serverFin) {
-                        s.shutdownOutput();
-                    }
-                    return s;
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<Socket> accepted = acceptAndNeverRead(server, serverFin);
             RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
                     "127.0.0.1", server.getLocalPort(), 0), 1, false);
             try (RelayFixture r = start(cfg, null);
                     java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address())) {
                 Channel client = awaitSession(r);
-                RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
-                awaitOnLoop(client, () -> session.server() != null && session.server().isActive());
-                Channel toServer = onLoop(client, session::server);
+                Channel toServer = serverSide(client);
                 fillEveryBuffer(c);
                 c.shutdownOutput();
                 client.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
@@ -613,23 +593,13 @@ abstract class TcpRelayTest {
     @Test
     void aServerThatNeverReadsIsResetAtTheTimeoutNotLeftAnOrphan() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Socket s = server.accept(); // and never read
-                    s.shutdownOutput();
-                    return s;
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<Socket> accepted = acceptAndNeverRead(server, true);
             RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
                     "127.0.0.1", server.getLocalPort(), 0), 3, false);
             try (RelayFixture r = start(cfg, null);
                     java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address())) {
                 Channel client = awaitSession(r);
-                RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
-                awaitOnLoop(client, () -> session.server() != null && session.server().isActive());
-                Channel toServer = onLoop(client, session::server);
+                Channel toServer = serverSide(client);
                 c.write(java.nio.ByteBuffer.allocate(200_000));
                 c.shutdownOutput();
                 client.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
@@ -643,6 +613,28 @@ abstract class TcpRelayTest {
                 closeWhenAccepted(accepted);
             }
         }
+    }
+
+    /** The one connection {@code server} accepts, never read; its output shut at once when {@code fin}. */
+    private static CompletableFuture<Socket> acceptAndNeverRead(ServerSocket server, boolean fin) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Socket s = server.accept();
+                if (fin) {
+                    s.shutdownOutput();
+                }
+                return s;
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    /** The relay's channel to the server of the session of {@code client}, once connected. */
+    private static Channel serverSide(Channel client) {
+        RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
+        awaitOnLoop(client, () -> session.server() != null && session.server().isActive());
+        return onLoop(client, session::server);
     }
 
     /**
