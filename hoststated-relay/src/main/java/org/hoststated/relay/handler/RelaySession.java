@@ -16,7 +16,6 @@ import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.nio.channels.ClosedChannelException;
@@ -455,30 +454,19 @@ public final class RelaySession {
         // that never reads kept the bytes in an orphaned socket past the timeout below, for
         // minutes, with the session logged as done (probe AG).
         if (ch.isActive()) {
-            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> closeWhenAcknowledged(ch, 1));
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER);
         } else {
             ch.close();
         }
-        int timeoutSec = relay.config().timeoutSec();
-        if (ch.isOpen()) {
-            relay.lingering().add(ch);
-        }
-        if (ch.isOpen() && timeoutSec > 0) {
-            ScheduledFuture<?> reset = ch.eventLoop().schedule(() -> abort(ch), timeoutSec, TimeUnit.SECONDS);
-            ch.closeFuture().addListener(f -> reset.cancel(false));
-        }
-    }
-
-    /** Closes {@code ch} once its peer has acknowledged all, looking again less often (100 ms at most). */
-    private static void closeWhenAcknowledged(Channel ch, long waitMs) {
         if (!ch.isOpen()) {
             return;
         }
-        if (!ch.isActive() || tookEverything(ch)) {
-            ch.close();
-            return;
-        }
-        ch.eventLoop().schedule(() -> closeWhenAcknowledged(ch, Math.min(waitMs * 2, 100)), waitMs, TimeUnit.MILLISECONDS);
+        relay.lingering().add(ch);
+        int timeoutSec = relay.config().timeoutSec();
+        long deadline = timeoutSec > 0 ? AcknowledgedWait.deadlineIn(TimeUnit.SECONDS.toMillis(timeoutSec))
+                : AcknowledgedWait.NO_DEADLINE;
+        AcknowledgedWait.start(ch, () -> !ch.isActive() || tookEverything(ch), ch::close, deadline,
+                () -> abort(ch), 1, 100);
     }
 
     /** How often a TLS client whose server ended is looked at ({@link #closeTlsWhenTaken}). */
@@ -504,7 +492,7 @@ public final class RelaySession {
         }
         PausedReads.set(ch, true);
         int timeoutSec = relay.config().timeoutSec() > 0 ? relay.config().timeoutSec() : 600;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
+        long deadline = AcknowledgedWait.deadlineIn(TimeUnit.SECONDS.toMillis(timeoutSec));
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess() || !ch.isActive()) {
                 ch.close();
@@ -526,23 +514,10 @@ public final class RelaySession {
                     return;
                 }
                 HalfClose.shutdownOutput(d);
-                closeWhenTaken(ch, quiet.linger, deadline);
+                AcknowledgedWait.start(ch, () -> quiet.linger.remainingNanos() <= 0 && tookEverything(ch),
+                        ch::close, deadline, () -> abort(ch), TAKEN_LOOK_MS, TAKEN_LOOK_MS);
             });
         });
-    }
-
-    private static void closeWhenTaken(Channel ch, Linger linger, long deadline) {
-        if (!ch.isOpen()) {
-            return;
-        }
-        if (linger.remainingNanos() <= 0 && tookEverything(ch)) {
-            ch.close();
-        } else if (System.nanoTime() - deadline >= 0) {
-            abort(ch);
-        } else {
-            ch.eventLoop().schedule(() -> closeWhenTaken(ch, linger, deadline), TAKEN_LOOK_MS,
-                    TimeUnit.MILLISECONDS);
-        }
     }
 
     /**

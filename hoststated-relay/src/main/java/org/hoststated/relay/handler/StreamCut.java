@@ -7,8 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The end of one side of a session whose stream was cut (its peer failed, or the HTTP response
@@ -31,25 +29,24 @@ import java.util.concurrent.TimeUnit;
  * done) and holds it until the reset, which goes past an {@code SslHandler}. On the channel's
  * loop; one per channel.
  */
-final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable {
+final class StreamCut extends ChannelOutboundHandlerAdapter {
     /** How long a cut peer has to take what the relay holds for it. */
     static final long GRACE_MS = 5000;
     /** The longest pause between two looks at what the kernel still holds. */
     private static final long MAX_POLL_MS = 64;
 
     private final Channel ch;
-    private final long deadline;
     /** What was queued when the stream was cut has been written. */
     private boolean written;
-    private long pollMs = 1;
-    private ScheduledFuture<?> next;
 
     private StreamCut(Channel ch) {
         this.ch = ch;
-        this.deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
     }
 
-    /** See the class comment; nothing more when {@code ch} is being ended so already. */
+    /**
+     * See the class comment; nothing more when {@code ch} is being ended so already. Reset once
+     * what it holds is written and acknowledged, or its time is up.
+     */
     static void end(Channel ch) {
         if (!ch.isActive()) {
             ch.close();
@@ -60,32 +57,22 @@ final class StreamCut extends ChannelOutboundHandlerAdapter implements Runnable 
         }
         StreamCut cut = new StreamCut(ch);
         ch.pipeline().addLast(cut);
-        cut.next = ch.eventLoop().schedule(cut, 1, TimeUnit.MILLISECONDS);
-        ch.closeFuture().addListener(f -> cut.next.cancel(false));
+        Runnable reset = () -> {
+            if (ch.isActive()) { // else it is being closed already
+                RelaySession.abort(ch);
+            }
+        };
+        AcknowledgedWait wait = AcknowledgedWait.start(ch, cut::taken, reset,
+                AcknowledgedWait.deadlineIn(GRACE_MS), reset, 1, MAX_POLL_MS);
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             cut.written = true;
-            cut.run();
+            wait.run();
         });
     }
 
-    /**
-     * Resets the channel once what it holds is written and acknowledged, or its time is up;
-     * else looks again, less often as it takes long.
-     */
-    @Override
-    public void run() {
-        if (!ch.isActive()) {
-            return;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || (written || queueEmpty(ch)) && acknowledged(ch)) {
-            RelaySession.abort(ch);
-            return;
-        }
-        long wait = Math.min(left, TimeUnit.MILLISECONDS.toNanos(pollMs));
-        pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
-        next.cancel(false);
-        next = ch.eventLoop().schedule(this, wait, TimeUnit.NANOSECONDS);
+    /** Whether the peer has taken what was queued at the cut; true for a channel gone inactive. */
+    private boolean taken() {
+        return !ch.isActive() || (written || queueEmpty(ch)) && acknowledged(ch);
     }
 
     /** Whether the channel's own queue holds nothing (a send in flight stays in it until done). */
