@@ -281,20 +281,15 @@ final class Reloader {
         // As -n and the start print them: otherwise they read as the errors of a failed reload.
         // The operator who asked is told too: a renewal hook that installed an expired
         // certificate read only "command succeeded" (probe AA).
-        o.warnings().forEach(w -> {
-            log.warn("{} (warning)", w);
-            warn(requesters, w.toString());
-        });
         Globals was = startedWith.config().globals();
         Globals next = o.loaded().config().globals();
-        StartOnlySettings.ignored(was, next).forEach(w -> {
-            log.warn("{}", w);
-            warn(requesters, w);
-        });
-        SocketBufferLimit.problems(o.loaded().config()).forEach(w -> {
+        List<Object> warnings = new ArrayList<>(o.warnings());
+        warnings.addAll(StartOnlySettings.ignored(was, next));
+        warnings.addAll(SocketBufferLimit.problems(o.loaded().config()));
+        for (Object w : warnings) {
             log.warn("{} (warning)", w);
-            warn(requesters, w);
-        });
+            warn(requesters, w.toString());
+        }
         if (!Objects.equals(was.user(), next.user()) || !Objects.equals(was.chroot(), next.chroot())) {
             // Not for now, but a restart of the daemon with this file would refuse to start.
             String problem = UnprivilegedSetting.problem(next);
