@@ -165,7 +165,7 @@ public final class HttpDigestValidator implements ResponseValidator {
     private CheckResult verdict(MessageDigest md) {
         String got = HexFormat.of().formatHex(md.digest());
         return got.equals(expected) ? CheckResult.up(HostError.HTTP_DIGEST_OK)
-                : CheckResult.down(HostError.HTTP_DIGEST_FAIL);
+                : CheckResult.down(HostError.HTTP_DIGEST_FAIL, "body's digest " + got + ", expected " + expected);
     }
 
     private MessageDigest digest() {

@@ -273,11 +273,14 @@ public final class PlainProbe implements Probe {
                 timer = loop.schedule(this::deadline, lag.timeoutNanos(), TimeUnit.NANOSECONDS);
                 return;
             }
+            if (phase == Phase.READ && validator != null) {
+                finish(validator.readTimeout(HostError.TCP_READ_TIMEOUT));
+                return;
+            }
             finish(CheckResult.down(switch (phase) {
                 case CONNECT -> HostError.TCP_CONNECT_TIMEOUT;
                 case WRITE -> HostError.TCP_WRITE_TIMEOUT;
-                case READ -> validator != null ? validator.readTimeout(HostError.TCP_READ_TIMEOUT)
-                        : HostError.TCP_READ_TIMEOUT;
+                case READ -> HostError.TCP_READ_TIMEOUT;
             }));
         }
 

@@ -1,6 +1,7 @@
 package org.hoststated.hce.check;
 
 import io.netty.buffer.ByteBuf;
+import org.hoststated.core.msg.HostError;
 
 /**
  * Decides a TCP-family check from what the host sent (relayd's {@code validate_read} and
@@ -20,11 +21,11 @@ public interface ResponseValidator {
     CheckResult onEof(ByteBuf all);
 
     /**
-     * The reason of a check whose answer did not come whole in time, given the probe's own
-     * ({@code tcp read timeout}, {@code ssl read timeout}).
+     * The verdict on a host whose answer did not come whole in time, given the probe's own
+     * reason ({@code tcp read timeout}, {@code ssl read timeout}).
      */
-    default org.hoststated.core.msg.HostError readTimeout(org.hoststated.core.msg.HostError probes) {
-        return probes;
+    default CheckResult readTimeout(HostError probes) {
+        return CheckResult.down(probes);
     }
 
     /** How much to read at most; more is a failed check (a host must not make hce buffer without end). */

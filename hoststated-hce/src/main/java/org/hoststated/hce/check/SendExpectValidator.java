@@ -14,6 +14,9 @@ public final class SendExpectValidator implements ResponseValidator {
     private final GlobMatcher.Run run;
     /** How many bytes of the buffer the glob has seen. */
     private int seen;
+    /** The answer's first bytes, for the reason of a failure. */
+    private final byte[] start = new byte[AnswerStart.BYTES];
+    private int startLength;
 
     public SendExpectValidator(GlobMatcher expect) {
         this.run = expect.start();
@@ -26,7 +29,7 @@ public final class SendExpectValidator implements ResponseValidator {
 
     @Override
     public CheckResult onEof(ByteBuf all) {
-        return matches(all) ? CheckResult.up(HostError.SEND_EXPECT_OK) : CheckResult.down(HostError.SEND_EXPECT_FAIL);
+        return matches(all) ? CheckResult.up(HostError.SEND_EXPECT_OK) : failed();
     }
 
     /**
@@ -35,14 +38,23 @@ public final class SendExpectValidator implements ResponseValidator {
      * 58). An answer that could still match is one that did not come whole in time.
      */
     @Override
-    public HostError readTimeout(HostError probes) {
-        return seen > 0 && !run.canStillMatch() ? HostError.SEND_EXPECT_FAIL : probes;
+    public CheckResult readTimeout(HostError probes) {
+        return seen > 0 && !run.canStillMatch() ? failed() : CheckResult.down(probes);
+    }
+
+    /** A failed send/expect, with the start of what the host answered (the log line shows it). */
+    private CheckResult failed() {
+        return CheckResult.down(HostError.SEND_EXPECT_FAIL, AnswerStart.quoted(start, startLength, seen));
     }
 
     private boolean matches(ByteBuf b) {
         int end = b.writerIndex();
         for (int i = b.readerIndex() + seen; i < end; i++) {
-            run.feed((char) (b.getByte(i) & 0xff));
+            byte c = b.getByte(i);
+            if (startLength < start.length) {
+                start[startLength++] = c;
+            }
+            run.feed((char) (c & 0xff));
         }
         seen = end - b.readerIndex();
         return run.matches();

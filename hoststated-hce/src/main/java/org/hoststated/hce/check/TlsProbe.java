@@ -248,11 +248,14 @@ public final class TlsProbe implements Probe {
                 timer = loop.schedule(this::deadline, lag.timeoutNanos(), TimeUnit.NANOSECONDS);
                 return;
             }
+            if (phase == Phase.READ && validator != null) {
+                finish(validator.readTimeout(HostError.SSL_READ_TIMEOUT));
+                return;
+            }
             finish(CheckResult.down(switch (phase) {
                 case CONNECT -> HostError.TCP_CONNECT_TIMEOUT;
                 case HANDSHAKE -> HostError.SSL_CONNECT_TIMEOUT;
-                case READ -> validator != null ? validator.readTimeout(HostError.SSL_READ_TIMEOUT)
-                        : HostError.SSL_READ_TIMEOUT;
+                case READ -> HostError.SSL_READ_TIMEOUT;
             }));
         }
 

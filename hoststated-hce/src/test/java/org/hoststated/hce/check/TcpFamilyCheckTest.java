@@ -112,7 +112,8 @@ class TcpFamilyCheckTest {
         assertEquals("GET /index.html HTTP/1.0\r\n\r\n", req.get(5, TimeUnit.SECONDS));
         assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK), run(HttpCheck.digest(plain, "/", null,
                 DigestType.MD5, hex("MD5", BODY).toUpperCase()), port, 1000));
-        assertEquals(CheckResult.down(HostError.HTTP_DIGEST_FAIL), run(HttpCheck.digest(plain, "/", null,
+        assertEquals(CheckResult.down(HostError.HTTP_DIGEST_FAIL, "body's digest " + hex("SHA-1", BODY)
+                + ", expected " + hex("SHA-1", "other")), run(HttpCheck.digest(plain, "/", null,
                 DigestType.SHA1, hex("SHA-1", "other")), port, 1000));
         int noBody = servers.serve(answer("HTTP/1.0 200 OK\r\n", new CompletableFuture<>()));
         assertEquals(CheckResult.down(HostError.HTTP_DIGEST_ERROR), run(HttpCheck.digest(plain, "/", null,
@@ -223,7 +224,7 @@ class TcpFamilyCheckTest {
         // EOF without a match is down (DECISIONS.md), well before the timeout.
         int bye = servers.serve((in, out) -> write(out, "421 go away\r\n"));
         long t0 = System.nanoTime();
-        assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL),
+        assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL, "answered \"421 go away\\r\\n\""),
                 run(new SendExpectCheck(plain, null, "220*"), bye, 5000));
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4));
     }
@@ -375,7 +376,7 @@ class TcpFamilyCheckTest {
         assertTrue(counting.reads() < 1000, counting.reads() + " reads for " + banner.length() + " bytes");
         int closes = servers.serve((in, out) -> trickle(out, "x".repeat(500)));
         long t0 = System.nanoTime();
-        assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL),
+        assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL, "answered \"" + "x".repeat(64) + "\"..."),
                 run(new SendExpectCheck(plain, null, "*220 ok*"), closes, 5000));
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4), "the close waited for the deadline");
     }
@@ -422,7 +423,8 @@ class TcpFamilyCheckTest {
             write(out, "SSH-2.0-OpenSSH_9.0\r\n");
             TestServers.SILENT.run(in, out);
         });
-        assertTimeout(new SendExpectCheck(plain, null, "SSH-1.*"), port, HostError.SEND_EXPECT_FAIL);
+        assertTimeout(new SendExpectCheck(plain, null, "SSH-1.*"), port,
+                CheckResult.down(HostError.SEND_EXPECT_FAIL, "answered \"SSH-2.0-OpenSSH_9.0\\r\\n\""));
     }
 
     @Test
@@ -465,10 +467,14 @@ class TcpFamilyCheckTest {
     }
 
     private void assertTimeout(Check c, int port, HostError expected) {
+        assertTimeout(c, port, CheckResult.down(expected));
+    }
+
+    private void assertTimeout(Check c, int port, CheckResult expected) {
         long t0 = System.nanoTime();
         CheckResult r = run(c, port, 300);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        assertEquals(CheckResult.down(expected), r);
+        assertEquals(expected, r);
         assertTrue(ms >= 290, "reported after " + ms + " ms, before the deadline");
     }
 

@@ -161,7 +161,8 @@ class TlsTrickleTest {
                     run(HttpCheck.code(probe, "/", null, 404), port, 10_000));
             assertEquals(CheckResult.up(HostError.HTTP_DIGEST_OK),
                     run(HttpCheck.digest(probe, "/", null, DigestType.SHA1, digest), port, 10_000));
-            assertEquals(CheckResult.down(HostError.HTTP_DIGEST_FAIL), run(HttpCheck.digest(probe, "/", null,
+            assertEquals(CheckResult.down(HostError.HTTP_DIGEST_FAIL, "body's digest " + digest
+                    + ", expected 0000000000000000000000000000000000000000"), run(HttpCheck.digest(probe, "/", null,
                     DigestType.SHA1, "0000000000000000000000000000000000000000"), port, 10_000));
         }
     }
@@ -192,7 +193,7 @@ class TlsTrickleTest {
         int segments = segmentRelay(records, 0);
         for (int port : new int[] {records, segments}) {
             long t0 = System.nanoTime();
-            assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL),
+            assertEquals(CheckResult.down(HostError.SEND_EXPECT_FAIL, "answered \"" + "x".repeat(64) + "\"..."),
                     run(new SendExpectCheck(probe, null, "*220 ok*"), port, 10_000));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertTrue(ms < 5000, "the close was judged after " + ms + " ms");

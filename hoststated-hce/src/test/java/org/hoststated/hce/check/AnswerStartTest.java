@@ -1,0 +1,27 @@
+package org.hoststated.hce.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class AnswerStartTest {
+    @Test
+    void aShortAnswerIsShownWholeWithItsControlsAndQuotesEscaped() {
+        byte[] b = "220 \"ok\"\r\n\u001b[2J".getBytes(StandardCharsets.UTF_8);
+        assertEquals("answered \"220 \\\"ok\\\"\\r\\n\\x1b[2J\"", AnswerStart.quoted(b, b.length, b.length));
+    }
+
+    @Test
+    void aLongAnswerIsCutAtACharacterAndSaysSo() {
+        byte[] b = ("x".repeat(63) + "€ and more").getBytes(StandardCharsets.UTF_8);
+        byte[] first = java.util.Arrays.copyOf(b, AnswerStart.BYTES);
+        assertEquals("answered \"" + "x".repeat(63) + "\"...", AnswerStart.quoted(first, first.length, b.length));
+    }
+
+    @Test
+    void anAnswerOfExactlyTheBoundIsWhole() {
+        byte[] b = "y".repeat(AnswerStart.BYTES).getBytes(StandardCharsets.UTF_8);
+        assertEquals("answered \"" + "y".repeat(64) + "\"", AnswerStart.quoted(b, b.length, b.length));
+    }
+}
