@@ -17,6 +17,7 @@ import org.hoststated.core.config.HostKey;
 import org.hoststated.core.config.HostConfig;
 import org.hoststated.core.config.LogMode;
 import org.hoststated.core.config.TableConfig;
+import org.hoststated.core.log.ThrottledCount;
 import org.hoststated.core.msg.HostStatus;
 import org.hoststated.hce.check.Check;
 import org.hoststated.hce.check.CheckResult;
@@ -120,8 +121,17 @@ public final class CheckScheduler {
     private int roundHosts;
     /** A poll came during a round: the next round starts when that one ends. */
     private boolean pollPending;
+    /** Checks of this round that found no descriptor free and waited for one (they run later in it). */
     private int overloaded;
+    /** Checks of this round with no verdict: a script the parent did not start in time. */
+    private int withoutVerdict;
     private boolean overloadedLastRound;
+    /**
+     * Checks that waited for a descriptor, warned of at most once a minute: a limit too low for
+     * the hosts hit every round, and two lines a round said hosts had no verdict where every one
+     * got its verdict a moment later (probe AJ: 720 hosts at a limit of 256).
+     */
+    private final ThrottledCount waitedForDescriptors = new ThrottledCount();
     private long rounds;
     private final RoundTally tally = new RoundTally();
     /** Verdicts kept back while a new hce waits for what pfe kept ({@link #awaitKeptStates}). */
@@ -387,7 +397,7 @@ public final class CheckScheduler {
         return inFlight + queue.size();
     }
 
-    /** Checks of the current round that found the engine out of descriptors (and were retried). */
+    /** Checks of the current round that found the engine out of descriptors (and waited for one). */
     public int overloaded() {
         return overloaded;
     }
@@ -415,13 +425,14 @@ public final class CheckScheduler {
         }
         timer = loop.schedule(() -> round(false), config.globals().intervalSec(), TimeUnit.SECONDS);
         rounds++;
-        overloadedLastRound = overloaded > 0;
-        if (overloaded > 0) {
-            log.warn("check engine overloaded: {} checks of the last round could not run at once (no file"
-                    + " descriptor, or a script the parent did not start in time: its pool full, or the"
-                    + " parent not answering); no verdict on their hosts", overloaded);
-            overloaded = 0;
+        overloadedLastRound = overloaded > 0 || withoutVerdict > 0;
+        if (withoutVerdict > 0) {
+            log.warn("check engine overloaded: {} checks of the last round could not run (a script the parent did not"
+                    + " start in time: its pool full, or the parent not answering); no verdict on their hosts",
+                    withoutVerdict);
+            withoutVerdict = 0;
         }
+        overloaded = 0;
         roundStarted.run();
         for (TableEntry t : tables) {
             t.due = t.enabled && (poll || !skipThisRound(t));
@@ -552,7 +563,7 @@ public final class CheckScheduler {
         }
         if (r.overloaded()) {
             // No descriptor to wait for (a script the parent had no room for): next round.
-            overloaded++;
+            withoutVerdict++;
             return;
         }
         e.verdictRound = rounds;
@@ -575,10 +586,9 @@ public final class CheckScheduler {
      * next try is a moment later.
      */
     private void overloadedCheck(HostEntry e) {
-        if (overloaded++ == 0) {
-            log.warn("check engine overloaded: out of file descriptors with {} checks in flight, holding checks",
-                    inFlight);
-        }
+        overloaded++;
+        waitedForDescriptors.add(loop, n -> log.warn("check engine out of file descriptors {} since the last warning:"
+                + " a check waited for another to finish (raise the limit of open files)", n == 1 ? "once" : n + " times"));
         queue.addFirst(e);
         held = true;
         if (inFlight == 0) {

@@ -3,8 +3,10 @@ package org.hoststated.relay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.hoststated.core.log.ThrottledCount;
@@ -24,9 +26,10 @@ import org.hoststated.core.log.ThrottledCount;
  * turned away at most once a minute, with their count. Shared by every worker loop. The
  * engine's instance is made before the chroot, where the descriptor limit can still be read.
  *
- * <p>Each relay that accepts is kept a share of the bound, {@code max / (4 * relays)}: a relay
- * past its share takes a session only while the others' unused shares still fit under the
- * bound. One relay's flood of idle clients (a TCP relay holds them for its {@code timeout}, 600 s
+ * <p>Each relay that accepts is kept a share of the bound, {@code max / (4 * relays)} and at
+ * least one: a relay past its share takes a session only while the others' unused shares, a
+ * quarter of the bound at most, still fit under the bound (with more relays than a quarter of
+ * the bound, shares of 0 kept nothing, and one relay's flood shut out 149 others: probe AJ). One relay's flood of idle clients (a TCP relay holds them for its {@code timeout}, 600 s
  * by default) then fills at most the bound less the others' shares (at least three quarters of
  * it), and every other relay still serves (probe D: 11,000 idle clients of one relay turned
  * every client of every relay away). With one relay the share changes nothing. A relay that stops accepting (a reload's old
@@ -64,6 +67,10 @@ public final class SessionLimit {
     private final IdleDescriptors idle;
     /** The bound last logged. Under this object's lock. */
     private int lastSaid;
+    /** A log of the bound is scheduled ({@link #sayBound}). Under this object's lock. */
+    private boolean sayPending;
+    /** How long after a change of the bound it is logged: changes within it are one line. */
+    static final long SAY_BOUND_AFTER_MS = 1000;
     /** The relays that accept, each kept {@link #share} sessions. Under this object's lock. */
     private final List<Guard> accepting = new ArrayList<>();
     /** Sessions kept for each accepting relay. Under this object's lock. */
@@ -250,10 +257,12 @@ public final class SessionLimit {
     /** Counts a session of {@code g} in, or says why not. */
     private synchronized Refusal admit(Guard g) {
         if (open >= max) {
+            g.boundAtRefusal = max;
             return Refusal.BOUND;
         }
-        if (g.open >= share && open + unusedShares - g.unusedShare() >= max) {
+        if (g.open >= share && open + Math.min(unusedShares - g.unusedShare(), max / 4) >= max) {
             g.openAtRefusal = g.open;
+            g.boundAtRefusal = max;
             return Refusal.OTHERS_SHARES;
         }
         unusedShares -= g.unusedShare();
@@ -286,18 +295,29 @@ public final class SessionLimit {
     private void shareAnew() {
         if (fdLimit >= 0) {
             int[] fit = listenersTake(fdLimit, openAtStart, configured, accepting.size());
-            if (fit[0] < max && lastSaid - fit[0] > lastSaid / 10) {
-                lastSaid = fit[0];
-                log.info("at most {} sessions: the {} listening sockets take descriptors too", fit[0], accepting.size());
-            }
             max = fit[0];
+            if (max != lastSaid && !sayPending) {
+                // Once the relays of a start or reload are all in (one at a time, each lowering
+                // it): a line per relay was too many, a line per tenth left a stale figure.
+                sayPending = true;
+                GlobalEventExecutor.INSTANCE.schedule(this::sayBound, SAY_BOUND_AFTER_MS, TimeUnit.MILLISECONDS);
+            }
             idle.budget(fit[1]);
         }
-        share = accepting.isEmpty() ? 0 : max / (4 * accepting.size());
+        share = accepting.isEmpty() ? 0 : Math.max(1, max / (4 * accepting.size()));
         unusedShares = 0;
         for (Guard g : accepting) {
             g.accepting = true;
             unusedShares += g.unusedShare();
+        }
+    }
+
+    /** Logs the bound the listening sockets leave, when it changed since it was last logged. */
+    private synchronized void sayBound() {
+        sayPending = false;
+        if (max != lastSaid && !accepting.isEmpty()) { // none at a stop's drain: nothing to say
+            lastSaid = max;
+            log.info("at most {} sessions: the {} listening sockets take descriptors too", max, accepting.size());
         }
     }
 
@@ -318,6 +338,12 @@ public final class SessionLimit {
          * limit's lock.
          */
         private int openAtRefusal;
+        /**
+         * The bound when it last turned a client away: a stop or a reload that removes relays
+         * gives their listeners' descriptors back before a held warning is said (probe AJ: "384
+         * sessions open, the engine's limit" of a bound of 309). Under the limit's lock.
+         */
+        private int boundAtRefusal;
         /** Whether it accepts, so is kept a share. Under the limit's lock. */
         private boolean accepting;
 
@@ -361,16 +387,18 @@ public final class SessionLimit {
         private void warnRefused(Refusal why, long n) {
             String clients = n + (n == 1 ? " client " : " clients ")
                     + (sessionPipeline instanceof OverLimit o ? o.refusal() : OverLimit.CLOSED);
+            int mine;
+            int bound;
+            synchronized (SessionLimit.this) {
+                mine = openAtRefusal;
+                bound = boundAtRefusal;
+            }
             if (why == Refusal.BOUND) {
-                log.warn("relay {}: {} sessions open, the engine's limit: {} since the last warning", relayName, max,
+                log.warn("relay {}: {} sessions open, the engine's limit: {} since the last warning", relayName, bound,
                         clients);
             } else {
-                int mine;
-                synchronized (SessionLimit.this) {
-                    mine = openAtRefusal;
-                }
                 log.warn("relay {}: {} sessions open at the latest refusal, all the engine's limit of {} leaves beside "
-                        + "the other relays' shares: {} since the last warning", relayName, mine, max, clients);
+                        + "the other relays' shares: {} since the last warning", relayName, mine, bound, clients);
             }
         }
     }

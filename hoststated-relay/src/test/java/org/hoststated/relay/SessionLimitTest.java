@@ -150,6 +150,44 @@ class SessionLimitTest {
     }
 
     /**
+     * With more relays than a quarter of the bound each is still kept a session, and a flood
+     * leaves the others a quarter of the bound (probe AJ: shares of 0 kept nothing, and one
+     * relay's flood shut 149 others out).
+     */
+    @Test
+    void manyRelaysAtASmallBoundKeepAQuarterForTheOthers() {
+        SessionLimit limit = new SessionLimit(16);
+        SessionLimit.Guard flooded = limit.guard("flooded", new Served());
+        java.util.List<SessionLimit.Guard> others = new java.util.ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            others.add(limit.guard("other" + i, new Served()));
+        }
+        assertEquals(12, open(flooded, 20).stream().filter(io.netty.channel.Channel::isOpen).count());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(1, open(others.get(i), 2).stream().filter(io.netty.channel.Channel::isOpen).count(),
+                    "other" + i + " past its share of one, with the quarter taken by the others before it");
+        }
+        assertEquals(0, open(others.get(4), 1).stream().filter(io.netty.channel.Channel::isOpen).count(), "the bound");
+    }
+
+    /** The bound the listening sockets leave is logged once they are all in, not per relay. */
+    @Test
+    void theBoundIsLoggedOnceTheListenersAreIn(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            SessionLimit limit = new SessionLimit(SessionLimit.forDescriptors(1100, 50),
+                    SessionLimit.descriptorBudget(1100, 50), 1100, 50);
+            for (int i = 0; i < 400; i++) {
+                limit.guard("r" + i, new io.netty.channel.ChannelInboundHandlerAdapter());
+            }
+            assertTrue(line(log).endsWith("at most " + limit.max() + " sessions: the 400 listening sockets take "
+                    + "descriptors too"));
+            limit.guard("r400", new io.netty.channel.ChannelInboundHandlerAdapter());
+            assertTrue(line(log).endsWith("at most " + limit.max() + " sessions: the 401 listening sockets take "
+                    + "descriptors too"));
+        }
+    }
+
+    /**
      * A retired relay's sessions that end leave the bound whole to the relays still accepting:
      * they went on counting the share it no longer had as unused, so the others lost room.
      */
