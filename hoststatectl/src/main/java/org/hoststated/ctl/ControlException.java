@@ -14,6 +14,14 @@ final class ControlException extends Exception {
         super(message, null, false, false);
     }
 
+    /** Standard output is a pipe whose reader has gone: nothing to say, as for ls or ps. */
+    static final String READER_GONE = "reader of standard output gone";
+
+    /** Whether this is the {@link #READER_GONE} failure, which is not printed. */
+    boolean readerGone() {
+        return READER_GONE.equals(getMessage());
+    }
+
     static ControlException badReply(String why) {
         return new ControlException("bad reply from daemon: " + why);
     }

@@ -3,6 +3,7 @@ package org.hoststated.ctl;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.hoststated.core.msg.Imsg;
 import org.hoststated.core.msg.MessageType;
 import org.hoststated.core.msg.Text;
@@ -18,13 +19,17 @@ final class CtlContext {
     private Clock clock;
     final PrintWriter out;
     final PrintWriter err;
+    /** Whether standard output is a pipe (whose writes fail only when its reader has gone). */
+    private final BooleanSupplier outIsPipe;
 
-    CtlContext(String socket, Duration timeout, Clock clock, PrintWriter out, PrintWriter err) {
+    CtlContext(String socket, Duration timeout, Clock clock, PrintWriter out, PrintWriter err,
+            BooleanSupplier outIsPipe) {
         this.socket = socket;
         this.timeout = timeout;
         this.clock = clock;
         this.out = out;
         this.err = err;
+        this.outIsPipe = outIsPipe;
     }
 
     /** The clock given, or else the system's in its default time zone (loaded on first use). */
@@ -81,11 +86,14 @@ final class CtlContext {
      * Flushes standard output and fails if some of it could not be written (a full disk, a
      * pipe whose reader has gone): a PrintWriter only notes such an error, so {@code monitor |
      * head -1} went on printing into the closed pipe for ever, and {@code show summary >
-     * /dev/full} exited 0.
+     * /dev/full} exited 0. A pipe's reader that has gone ({@code show summary | head}, a
+     * {@code less} quit) ends the command without a word ({@link ControlException#READER_GONE}),
+     * as ls and ps end there (probe AJ: "cannot write to standard output" at every {@code head}).
      */
     void flushOut() throws ControlException {
         if (out.checkError()) {
-            throw new ControlException("cannot write to standard output");
+            throw new ControlException(outIsPipe.getAsBoolean() ? ControlException.READER_GONE
+                    : "cannot write to standard output");
         }
     }
 

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /**
  * hoststatectl(8): the control client. Runs in its own short-lived JVM (or in a test's), parses
@@ -21,6 +22,8 @@ import java.time.Duration;
 public final class Hoststatectl {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
+    /** A pipe's reader has gone: the status of a command that SIGPIPE ended, as a shell reports it. */
+    public static final int EXIT_READER_GONE = 128 + 13;
     public static final String DEFAULT_SOCKET = "/var/run/hoststated.sock";
     /** How long a command waits for each reply of the daemon (not {@code monitor}). */
     static final Duration REPLY_TIMEOUT = Duration.ofSeconds(30);
@@ -37,7 +40,7 @@ public final class Hoststatectl {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), cs));
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), cs));
         // No clock yet: the time zone database is read only by the commands that print times.
-        int rc = run(args, out, err, REPLY_TIMEOUT, null);
+        int rc = run(args, out, err, REPLY_TIMEOUT, null, Hoststatectl::standardOutputIsPipe);
         out.flush();
         err.flush();
         // Nothing is left to run at exit (no shutdown hooks; both writers are flushed), so the
@@ -77,6 +80,12 @@ public final class Hoststatectl {
      * @param clock the clock of {@code monitor}; null for the system's
      */
     static int run(String[] args, PrintWriter out, PrintWriter err, Duration timeout, Clock clock) {
+        return run(args, out, err, timeout, clock, () -> false);
+    }
+
+    /** {@link #run}, telling by {@code outIsPipe} whether standard output is a pipe. */
+    static int run(String[] args, PrintWriter out, PrintWriter err, Duration timeout, Clock clock,
+            BooleanSupplier outIsPipe) {
         Grammar.Invocation inv;
         try {
             inv = Grammar.parse(args, defaultSocket());
@@ -86,16 +95,26 @@ public final class Hoststatectl {
             err.flush();
             return EXIT_FAILURE;
         }
-        CtlContext ctx = new CtlContext(inv.socket(), timeout, clock, out, err);
+        CtlContext ctx = new CtlContext(inv.socket(), timeout, clock, out, err, outIsPipe);
         try {
             int rc = inv.command().run(ctx, inv.argument());
             ctx.flushOut();
             return rc;
         } catch (ControlException e) {
-            return fail(out, err, e.getMessage());
+            return e.readerGone() ? EXIT_READER_GONE : fail(out, err, e.getMessage());
         } catch (RuntimeException e) {
             // A bug of ours: still one line, never a stack trace in front of the operator.
             return fail(out, err, "internal error: " + e);
+        }
+    }
+
+    /** Whether this process's standard output is a pipe (Linux: its descriptor's link names one). */
+    private static boolean standardOutputIsPipe() {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/1")).toString()
+                    .startsWith("pipe:");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -687,8 +687,25 @@ class HoststatectlTest {
         }
     }
 
+    /**
+     * A pipe whose reader has gone ({@code show summary | head}) ends the command without a
+     * word, with the status a shell gives a command that SIGPIPE ended (probe AJ).
+     */
+    @Test
+    void aPipeWhoseReaderHasGoneEndsTheCommandQuietly() throws Exception {
+        byte[] event = FakeDaemon.frames(new Imsg(MessageType.SYNC, 0, 4242, new Generation(1)));
+        try (FakeDaemon d = FakeDaemon.answeringAndStaying(dir, event)) {
+            assertEquals(new Run(141, "", ""), runIntoBrokenOutput(d, true, "monitor"));
+        }
+    }
+
     /** A run whose standard output fails every write, as a closed pipe or /dev/full does. */
     private Run runIntoBrokenOutput(FakeDaemon d, String... args) {
+        return runIntoBrokenOutput(d, false, args);
+    }
+
+    /** {@link #runIntoBrokenOutput(FakeDaemon, String...)} into a pipe, or not. */
+    private Run runIntoBrokenOutput(FakeDaemon d, boolean pipe, String... args) {
         java.io.OutputStream broken = new java.io.OutputStream() {
             @Override
             public void write(int b) throws java.io.IOException {
@@ -697,7 +714,8 @@ class HoststatectlTest {
         };
         StringWriter err = new StringWriter();
         String[] all = Stream.concat(Stream.of("-s", d.path.toString()), Arrays.stream(args)).toArray(String[]::new);
-        int rc = Hoststatectl.run(all, new PrintWriter(broken), new PrintWriter(err), Duration.ofSeconds(10), null);
+        int rc = Hoststatectl.run(all, new PrintWriter(broken), new PrintWriter(err), Duration.ofSeconds(10), null,
+                () -> pipe);
         return new Run(rc, "", err.toString());
     }
 
