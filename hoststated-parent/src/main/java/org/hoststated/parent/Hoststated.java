@@ -95,6 +95,9 @@ public final class Hoststated implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if (!configTest) {
+            StartSignals.hold();
+        }
         Map<String, String> macros = new LinkedHashMap<>();
         for (String define : defines) {
             int eq = define.indexOf('=');

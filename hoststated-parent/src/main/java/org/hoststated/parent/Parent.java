@@ -93,6 +93,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private final ExecutorService configReader = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("config-reader", true));
     private boolean ready;
+    /** A SIGHUP came before {@link #ready}: a reload follows it. */
+    private boolean hupWaits;
     private boolean stopping;
     /** An orderly stop has begun: the relay sessions are finishing ({@link #stop}). */
     private boolean draining;
@@ -119,6 +121,12 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     /** Starts everything with a configuration the caller loaded and checked. */
     void start(ConfigSource.Loaded first) throws IOException {
         LoopStallWatch.watch("event loop", loop);
+        // Before the engines start, which takes seconds: a HUP meanwhile waits for the start.
+        SignalHandlers.on("HUP", loop, this::hup);
+        SignalHandlers.ignore("PIPE");
+        // As relayd: its default action ended the daemon without a word (log rotation scripts
+        // send it to daemons to reopen their logs).
+        SignalHandlers.on("USR1", loop, () -> log.info("SIGUSR1 ignored"));
         try {
             io.netty.channel.ChannelFuture bound = loop.submit(() -> startOnLoop(first)).get();
             bound.await();
@@ -134,13 +142,18 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
-        SignalHandlers.on("HUP", loop, () -> reload(null));
         SignalHandlers.on("TERM", loop, this::stop);
         SignalHandlers.on("INT", loop, this::stop);
-        SignalHandlers.ignore("PIPE");
-        // As relayd: its default action ended the daemon without a word (log rotation scripts
-        // send it to daemons to reopen their logs).
-        SignalHandlers.on("USR1", loop, () -> log.info("SIGUSR1 ignored"));
+    }
+
+    /** SIGHUP: a reload, or one once every engine has its first configuration. */
+    private void hup() {
+        if (ready) {
+            reload(null);
+        } else if (!hupWaits) {
+            hupWaits = true;
+            log.info("SIGHUP while starting: the configuration is read again once the engines run it");
+        }
     }
 
     private io.netty.channel.ChannelFuture startOnLoop(ConfigSource.Loaded first) throws IOException {
@@ -442,6 +455,10 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
                 log.info("ready in {} ms", ms);
                 service.ready("ready in " + ms + " ms; configuration 1 from " + source.file());
+                if (hupWaits || StartSignals.hupCame()) {
+                    hupWaits = false;
+                    reload(null);
+                }
             }
         }
     }
