@@ -59,6 +59,14 @@ public final class HostSelector {
      */
     public void connecting(ChannelFuture connect, TargetHost host) {
         connecting.add(connect, host);
+        // The host was chosen from a snapshot that an update may have replaced before the add:
+        // that update's abandon did not see this connect, which then waited out its timeout
+        // (probe AI: a session moved off one host of several going down at once took 15-21 s,
+        // then 504). The update writes the snapshot before it looks at the connects, and this
+        // reads it after the add, so one of the two sees the other.
+        if (!accepts(host)) {
+            connect.cancel(false);
+        }
     }
 
     /** Connects in progress (tests). */

@@ -980,6 +980,22 @@ class HttpSafetyTest {
         }
     }
 
+    /**
+     * A request waiting on a connect to the last host, abandoned as that host goes down, is
+     * told no host is up (503), as the next request is: it got a 502 (probe AI).
+     */
+    @Test
+    void aConnectAbandonedAsTheLastHostGoesDownIsServiceUnavailable() throws Exception {
+        try (SilentListener silent = SilentListener.open();
+                HttpRelayFixture r = HttpRelayFixture.builder().table(Mode.ROUNDROBIN).backend(silent.address()).start();
+                RawClient c = r.client()) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            BackendReuseTest.await("the connect", () -> r.context.selector().connectsInProgress() == 1);
+            r.hostsUp(h -> false);
+            assertEquals(503, c.read().status());
+        }
+    }
+
     @Test
     void aBadGatewayToHeadIsTheHeadAlone() throws Exception {
         InetSocketAddress nobody;
