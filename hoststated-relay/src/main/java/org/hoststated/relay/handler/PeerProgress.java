@@ -77,7 +77,7 @@ public final class PeerProgress {
         if (connecting) {
             // A connect attempt has its own timeout, min(30 s, timeout), and one that times out
             // moves to the next host: the session's clock, as long, must not end it first.
-            session.touch();
+            session.restartClock();
         }
         if (pending < lastPending && !(client.counted && (serverChannel == null || server.counted))) {
             // Bytes queued earlier left towards a slow reader since the last look, and no

@@ -48,6 +48,13 @@ public final class SessionInfo {
     private final long startNanos;
     private volatile InetSocketAddress target;
     private volatile long lastActivityNanos;
+    /**
+     * When the session's {@code timeout} last started again though no byte moved (a connect
+     * under way, a request sent again): the timer counts from it, {@code show sessions}' idle
+     * time does not (probe AI: idle 0 s, then 6 s, at 8 s and 14 s of a connect to a host that
+     * dropped the packets).
+     */
+    private volatile long clockRestartNanos;
     private volatile boolean done;
     /** The TCP relay's server side ({@link #server}), on the session's loop. */
     private Channel server;
@@ -74,6 +81,7 @@ public final class SessionInfo {
         this.client = client;
         this.startNanos = now;
         this.lastActivityNanos = now;
+        this.clockRestartNanos = now;
     }
 
     /**
@@ -152,9 +160,19 @@ public final class SessionInfo {
         toClient += n;
     }
 
-    /** When bytes last moved, in {@link System#nanoTime()} terms. */
+    /** The session's timeout counts from now, though no byte moved ({@link #clockRestartNanos}). */
+    public void restartClock() {
+        clockRestartNanos = System.nanoTime();
+    }
+
+    /**
+     * When bytes last moved or the timeout started again ({@link #restartClock}), whichever is
+     * later, in {@link System#nanoTime()} terms: what the session's timer counts from.
+     */
     public long lastActivityNanos() {
-        return lastActivityNanos;
+        long data = lastActivityNanos;
+        long restart = clockRestartNanos;
+        return restart - data > 0 ? restart : data;
     }
 
     /** The session is closing: listed as DONE until its channel is gone. */

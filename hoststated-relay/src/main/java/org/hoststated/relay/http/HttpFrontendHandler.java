@@ -664,7 +664,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
      * (probe Y).
      */
     void requestResent() {
-        session.touch();
+        session.restartClock();
     }
 
     /** The first byte of the response arrived: the request will not be resent. */

@@ -44,6 +44,23 @@ class SessionInfoTest {
     }
 
     /**
+     * A restart of the session's clock (a connect under way, a request sent again) is what its
+     * timer counts from, not data moving: {@code show sessions}' idle time goes on (probe AI).
+     */
+    @Test
+    void aClockRestartedWithoutDataLeavesTheIdleTimeOfTheListing() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), ch);
+        long before = s.lastActivityNanos();
+        Thread.sleep(30);
+        s.restartClock();
+        assertTrue(s.lastActivityNanos() - before >= 30_000_000L, "the timer counts from the restart");
+        assertTrue(s.toCtl(0, System.nanoTime(), false).idleMs() >= 30, "idle since the open");
+        s.touch();
+        assertTrue(s.toCtl(0, System.nanoTime(), false).idleMs() < 30);
+    }
+
+    /**
      * The duration and the bytes relayed each way come before the reason, whose text is free, at
      * a fixed place of the line; the listing has the same counts.
      */
