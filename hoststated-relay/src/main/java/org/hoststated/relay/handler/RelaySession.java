@@ -302,6 +302,8 @@ public final class RelaySession {
     private static String routeWords(String m) {
         return switch (m) {
             case "Invalid argument" -> "blackhole route";
+            // A datagram's send says it as the JDK does (the DNS relay's, probe AI).
+            case "No route to host", "Network is unreachable" -> "host or network unreachable";
             case "Permission denied", "Operation not permitted" -> "not permitted (prohibit route, local firewall or broadcast address)";
             default -> m;
         };

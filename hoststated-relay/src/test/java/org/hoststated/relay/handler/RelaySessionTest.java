@@ -70,7 +70,6 @@ class RelaySessionTest {
                 new io.netty.channel.ConnectTimeoutException("connection timed out: /10.0.0.2:80")));
     }
 
-    /** A TLS 1.0 or 1.1 client, or one with no suite or group the relay has, is refused in words. */
     /** Routes that refuse are named as {@code show hosts} names them, not by the kernel's errno text. */
     @Test
     void routesThatRefuseAreNamedAsTheChecksNameThem() {
@@ -81,6 +80,8 @@ class RelaySessionTest {
                 new java.net.ConnectException("Invalid argument: /10.0.0.2:80")));
         assertEquals("Connection refused", RelaySession.describeConnectFailure(
                 new java.net.ConnectException("Connection refused: /10.0.0.2:80")));
+        assertEquals("host or network unreachable", RelaySession.describeSendFailure(
+                new java.net.NoRouteToHostException("No route to host")));
     }
 
     @Test
