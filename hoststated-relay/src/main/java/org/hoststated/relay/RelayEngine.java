@@ -134,7 +134,6 @@ public final class RelayEngine extends Engine {
     private final Map<String, RelayStatsWindow> stats = new HashMap<>();
     /** What pfe last got per relay: a relay whose statistics did not change sends nothing. */
     private final Map<String, RelayStatistics> statsSent = new HashMap<>();
-    private long statsRefreshes;
     private final Map<Integer, HostState> hostStates = new HashMap<>();
     private final Set<Integer> disabledHosts = new HashSet<>();
     private final Set<Integer> disabledTables = new HashSet<>();
@@ -387,9 +386,104 @@ public final class RelayEngine extends Engine {
                 return g;
             }
         }
-        EventLoopGroup group = transport.newWorkers(prefork, "relay-worker");
+        EventLoopGroup group;
+        try {
+            group = transport.newWorkers(prefork, "relay-worker");
+        } catch (RuntimeException e) {
+            // Replaced groups that nothing uses any more hold rings and threads until their
+            // shutdown: end them now and try once more. Reloads down from prefork 32 one at a
+            // time were refused from the third on ("failed to create a child event loop"),
+            // the kernel's io_uring memory taken by groups waiting for theirs (probe AH).
+            if (shutdownUnusedGroupsNow() == 0) {
+                throw cannotStartWorkers(prefork, e);
+            }
+            group = newWorkersWithin(prefork, GROUP_END_WAIT_MS);
+        }
         LoopStallWatch.watch("worker loop", group);
         return group;
+    }
+
+    /**
+     * Tries to start {@code prefork} worker loops every {@link #GROUP_RETRY_MS} for up to
+     * {@code ms}: the kernel gives back an ended io_uring ring's memory in the background, a
+     * moment after its loop has ended (the first try after the old loops ended failed).
+     */
+    private EventLoopGroup newWorkersWithin(int prefork, long ms) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        while (true) {
+            try {
+                return transport.newWorkers(prefork, "relay-worker");
+            } catch (RuntimeException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw cannotStartWorkers(prefork, e);
+                }
+            }
+            try {
+                Thread.sleep(GROUP_RETRY_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalArgumentException("prefork " + prefork + ": interrupted while starting the worker loops");
+            }
+        }
+    }
+
+    private static final long GROUP_RETRY_MS = 100;
+
+    /** How long a reload waits for replaced worker loops to end before it starts new ones. */
+    private static final long GROUP_END_WAIT_MS = 2000;
+
+    /**
+     * Shuts down the replaced worker groups that no server uses (no listener, no session), and
+     * waits up to {@link #GROUP_END_WAIT_MS} for them to end, so that what they held is given
+     * back. Returns how many there were.
+     */
+    private int shutdownUnusedGroupsNow() {
+        List<RelayServer> all = allServers();
+        List<EventLoopGroup> unused = new ArrayList<>();
+        for (EventLoopGroup g : oldGroups.keySet()) {
+            if (all.stream().noneMatch(s -> s.workers() == g)) {
+                unused.add(g);
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GROUP_END_WAIT_MS);
+        for (EventLoopGroup g : unused) {
+            oldGroups.remove(g);
+            for (EventExecutor x : g) {
+                workerNumbers.remove(x);
+            }
+            LoopStallWatch.shutdown(g, 0, 1, TimeUnit.SECONDS);
+        }
+        for (EventLoopGroup g : unused) {
+            try {
+                g.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!unused.isEmpty()) {
+            log.info("old worker loops shut down at once: {} group{} of earlier prefork values held what new loops need",
+                    unused.size(), unused.size() == 1 ? "" : "s");
+        }
+        return unused.size();
+    }
+
+    /** The refusal of a configuration whose worker loops could not start, with the system's reason. */
+    private IllegalArgumentException cannotStartWorkers(int prefork, RuntimeException e) {
+        StringBuilder why = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isEmpty()) {
+                why.setLength(0);
+                why.append(t.getMessage()); // the innermost reason
+            }
+        }
+        String hint = oldGroups.isEmpty() ? "" : "; the worker loops of earlier prefork values end with their"
+                + " last sessions";
+        if (transport.name().equals("io_uring")) {
+            hint += " (the kernel's limit of locked memory, LimitMEMLOCK=, may be too low for this many io_uring"
+                    + " loops; HOSTSTATED_RELAY_TRANSPORT=epoll needs none)";
+        }
+        return new IllegalArgumentException("prefork " + prefork + ": cannot start the worker loops: " + why + hint, e);
     }
 
     private static int loops(EventLoopGroup g) {
@@ -419,7 +513,7 @@ public final class RelayEngine extends Engine {
 
     /**
      * Shuts down replaced worker groups that no server (listener or session) has used at two
-     * checks in a row, one statistics interval apart: by then no connection accepted by an old
+     * checks in a row, one statistics refresh apart: by then no connection accepted by an old
      * listener can still be on its way to becoming a session, which the shutdown would cut.
      */
     private void shutdownIdleGroups(List<RelayServer> all) {
@@ -991,9 +1085,9 @@ public final class RelayEngine extends Engine {
 
     /** Every {@link RelayStatsWindow#REFRESH_SEC}: each relay's statistics to pfe when they changed. */
     private void sendStatistics() {
-        if (++statsRefreshes % RelayStatsWindow.REFRESHES == 0) {
-            shutdownIdleGroups(allServers());
-        }
+        // Every refresh: an old group that no server used at two in a row ends 5-10 s after
+        // its last session, not one to two minutes (a group's rings and threads wait for it).
+        shutdownIdleGroups(allServers());
         for (RelayServer s : servers.values()) {
             RelayConfig r = s.config();
             RelayCounters c = s.context().counters();
