@@ -58,11 +58,26 @@ final class ConfigFiles {
 
     private long left = MAX_TOTAL;
 
+    /** Why a symbolic link that {@link Files#exists} follows to nothing leads nowhere. */
+    private static String symbolicLinkProblem(Path path) {
+        try {
+            path.toRealPath();
+            return "no such file";
+        } catch (java.nio.file.FileSystemException e) {
+            String why = e.getReason();
+            return why != null && why.contains("Too many levels") ? "a symbolic link loop"
+                    : "a symbolic link to a file that does not exist";
+        } catch (IOException e) {
+            return "a symbolic link to a file that does not exist";
+        }
+    }
+
     /** Reads {@code path} as UTF-8, charging its size to the budget. */
     String read(Path path) throws ReadError {
         try {
             if (!Files.exists(path)) {
-                throw new ReadError("no such file");
+                // A link that leads nowhere: its loop, or a target that is gone.
+                throw new ReadError(Files.isSymbolicLink(path) ? symbolicLinkProblem(path) : "no such file");
             }
             if (!Files.isRegularFile(path)) {
                 throw new ReadError(Files.isDirectory(path) ? "is a directory" : "not a regular file");

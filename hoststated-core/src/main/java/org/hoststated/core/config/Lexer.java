@@ -166,7 +166,8 @@ final class Lexer {
         if (value == null) {
             // What follows is read as usual: skipping the rest of the line took a block's closing
             // brace with it ("host $undefined }"), and the next block came out as errors of this one.
-            diag.error(file, at, "macro '" + Messages.clip(name.toString()) + "' not defined");
+            diag.error(file, at, name.isEmpty() ? "'$' without a macro name after it (a '$' in a value is"
+                    + " written in quotes)" : "macro '" + Messages.clip(name.toString()) + "' not defined");
             return token(Token.Kind.ERROR, "", at);
         }
         // The value is read before what follows in the file and is not expanded again,

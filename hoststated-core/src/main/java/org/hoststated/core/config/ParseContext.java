@@ -2,6 +2,7 @@ package org.hoststated.core.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,11 +163,21 @@ final class ParseContext {
         return Pos.of(kw);
     }
 
-    /** {@link #given(Token, Pos, String)} for a block's settings, {@code given} where each was first given. */
+    /**
+     * {@link #given(Token, Pos, String)} for a block's settings, {@code given} where each was
+     * first given; noted once its statement is read whole ({@link #guarded}). A line refused
+     * for its value ("real port 0") was also said to be the one that counts, and a keyword of
+     * no such setting ("relay" in a table) to be given again (probe AH).
+     */
     void given(Map<String, Pos> given, Token kw, String what) {
-        Pos first = given.putIfAbsent(what, Pos.of(kw));
-        given(kw, first, what);
+        pendingGiven.add(() -> {
+            Pos first = given.putIfAbsent(what, Pos.of(kw));
+            given(kw, first, what);
+        });
     }
+
+    /** The {@link #given(Map, Token, String)} notes of the statements being read, innermost last. */
+    private final List<Runnable> pendingGiven = new ArrayList<>();
 
     /** A name of a table, service, relay, protocol or tag, bounded like the original. */
     String name(String what, int max) {
@@ -177,10 +188,12 @@ final class ParseContext {
             throw fail(t, what + " name " + (s.isEmpty() ? "is empty"
                     : "too long (at most " + max + " characters): " + Messages.clip(s)));
         }
-        if (WireText.hasControl(s, false)) {
-            // Names go into log lines and hoststatectl's tables as they are.
+        if (WireText.hasControl(s, false) || !org.hoststated.core.log.Visible.escape(s).equals(s)) {
+            // Names go into log lines and hoststatectl's tables as they are: not a C1 control
+            // (U+0085 breaks a line for some readers) nor an invisible character (U+2028, or
+            // U+202E, which turns what follows round on screen), as no C0 control (probe AH).
             draft.refusedNames.add(what + " " + s);
-            throw fail(t, what + " name contains a control character: " + Messages.clip(s));
+            throw fail(t, what + " name contains a control or invisible character: " + Messages.clip(s));
         }
         return s;
     }
@@ -260,7 +273,7 @@ final class ParseContext {
         long v = parseNumber(t.text());
         if (v >= 0) {
             if (v < 1 || v > 65535) {
-                throw fail(t, "port " + Messages.clip(t.text()) + " is out of range");
+                throw fail(t, "port " + Messages.clip(t.text()) + " is out of range (1-65535)");
             }
             return (int) v;
         }
@@ -495,6 +508,17 @@ final class ParseContext {
                     return broken;
                 }
                 default -> {
+                    if (beginsTopLevelBlock()) {
+                        // The '}' before it is missing: the block ends here, and the statement
+                        // is read as the top-level one it is. Read as the block's, it gave an
+                        // error per line up to the end of the file, there the missing '}', and
+                        // "no services" for a file whose relays were all read as table options
+                        // (probe AH).
+                        diag.error(t, "syntax error: '" + t.text() + "' begins a block inside the " + what
+                                + " block opened at line " + open.line() + ": a '}' is missing before it");
+                        in.closedWithoutBrace(open);
+                        return broken;
+                    }
                     // An include that failed may have held any of the block's statements.
                     boolean[] included = {true};
                     boolean ok = guarded(() -> {
@@ -518,6 +542,30 @@ final class ParseContext {
         return broken;
     }
 
+    /** The statements that open a block at the top level of the file, and only there. */
+    private static final java.util.Set<String> TOP_LEVEL_BLOCKS = java.util.Set.of("table", "service", "relay",
+            "protocol");
+
+    /**
+     * Whether the next line is a top-level block statement ({@code table web {}): one of
+     * {@link #TOP_LEVEL_BLOCKS} whose line ends with '{'. Within a block those keywords begin
+     * options without a block ({@code table web} in a relay, {@code protocol http}); takes nothing.
+     */
+    private boolean beginsTopLevelBlock() {
+        Token first = in.peek();
+        if (first.kind() != Token.Kind.KEYWORD || !TOP_LEVEL_BLOCKS.contains(first.text())) {
+            return false;
+        }
+        Token last = first;
+        for (int n = 1; ; n++) {
+            Token t = in.peek(n);
+            if (t.is(Token.Kind.NEWLINE) || t.is(Token.Kind.EOF)) {
+                return last.is(Token.Kind.LBRACE);
+            }
+            last = t;
+        }
+    }
+
     /** Whether the next token that is not a newline is a '{'; takes nothing. */
     private boolean braceStartsALaterLine() {
         int n = 0;
@@ -537,10 +585,15 @@ final class ParseContext {
      */
     boolean guarded(Statement s) {
         lastError = null;
+        int mark = pendingGiven.size(); // those before are an enclosing statement's
         try {
             s.parse();
+            List<Runnable> notes = pendingGiven.subList(mark, pendingGiven.size());
+            notes.forEach(Runnable::run);
+            notes.clear();
             return true;
         } catch (SyntaxError e) {
+            pendingGiven.subList(mark, pendingGiven.size()).clear();
             lastError = e.at;
             // A statement cut short by its own end of line ("protocol" without a name) has
             // nothing left to skip: skipping to the next end of line took the next statement too.

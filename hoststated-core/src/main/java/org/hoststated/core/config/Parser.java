@@ -160,7 +160,9 @@ final class Parser {
      * the errors and the log (probe T). relayd's parser says only "syntax error".
      */
     static String quotedIfKeywordLike(String word) {
-        return word.matches("[a-z][a-z-]{0,15}") ? " '" + word + "'" : "";
+        // Digits too ("intervall5", probe AH), not capitals or other signs: a line of a key's
+        // base64 or of a password file has them.
+        return word.matches("[a-z][a-z0-9_-]{0,23}") ? " '" + word + "'" : "";
     }
 
     private void l3(Draft d) {

@@ -49,6 +49,7 @@ final class TableParser {
         }
         if (!kw.text().equals("host")) {
             // A second check, timeout or interval replaced the first without a word (probe M).
+            // Noted once the line is read: a keyword of no table option is refused below.
             ctx.given(t.given, kw, "table " + (kw.text().equals("real") ? "real port" : kw.text()));
         }
         switch (kw.text()) {

@@ -59,6 +59,22 @@ final class TokenStream {
         return last;
     }
 
+    /**
+     * The block that {@code open} began ends without its '}' (a top-level statement begins in
+     * it): the statement that opened it ends here, and the brace is no longer counted as open
+     * in its file.
+     */
+    void closedWithoutBrace(Token open) {
+        Token next = peek();
+        // The block's statement ends before the next token, as at a '}' and its end of line.
+        ahead.add(0, new Token(Token.Kind.NEWLINE, "\n", next.file(), next.line()));
+        for (Source s : stack) {
+            if (s.open().removeIf(t -> t == open)) {
+                return;
+            }
+        }
+    }
+
     /** The token {@link #next} returned last, or null. */
     Token lastTaken() {
         return last;

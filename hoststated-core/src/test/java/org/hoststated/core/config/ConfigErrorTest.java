@@ -97,7 +97,7 @@ class ConfigErrorTest {
                         "test.conf:14: invalid number of preforked relays: 33"),
                 Arguments.of("table " + "x".repeat(64) + " {\n}\n",
                         "test.conf:1: table name too long (at most 63 characters): " + "x".repeat(64)),
-                Arguments.of(TABLE.replace("80", "70000") + SERVICE, "test.conf:2: port 70000 is out of range"),
+                Arguments.of(TABLE.replace("80", "70000") + SERVICE, "test.conf:2: port 70000 is out of range (1-65535)"),
                 Arguments.of(TABLE.replace("port 80", "port nosuchservice") + SERVICE,
                         "test.conf:2: port nosuchservice is invalid"),
                 Arguments.of(TABLE.replace("10.0.0.1", "nxdomain.invalid") + SERVICE,
@@ -149,7 +149,11 @@ class ConfigErrorTest {
                 Arguments.of("table web {\n real port 80\n check http \"/\" host \"a\\nb\" code 200\n host 10.0.0.1\n}\n"
                         + SERVICE, "test.conf:3: invalid check host: a\\x0ab"),
                 Arguments.of(TABLE + SERVICE.replace("www", "\"w\\nw\""),
-                        "test.conf:6: service name contains a control character: w\\x0aw"),
+                        "test.conf:6: service name contains a control or invisible character: w\\x0aw"),
+                Arguments.of(TABLE + SERVICE.replace("www", "\"w\u0085w\""),
+                        "test.conf:6: service name contains a control or invisible character: w\\u{85}w"),
+                Arguments.of(TABLE + SERVICE.replace("www", "\"w\u202ew\""),
+                        "test.conf:6: service name contains a control or invisible character: w\\u{202e}w"),
                 Arguments.of(TABLE + SERVICE + "protocol p {\n header append \"a\\r\\nX-Evil: 1\" to \"X-Foo\"\n}\n",
                         "test.conf:11: header value contains a control character: a\\x0d\\x0aX-Evil: 1"),
                 Arguments.of(TABLE + SERVICE + "protocol p {\n header change \"X Foo\" to \"v\"\n}\n",
@@ -206,6 +210,50 @@ class ConfigErrorTest {
         assertNull(r.config());
         assertTrue(r.errors().stream().anyMatch(d -> d.toString().equals(expected)),
                 () -> "expected " + expected + " in " + r.errors());
+    }
+
+    /**
+     * A block whose '}' is missing ends where a top-level block begins: one error, there, and
+     * what follows is read as it is. The table's block took every later line for a table
+     * option, and the file got "no services" and "table relay given again" (probe AH).
+     */
+    @Test
+    void aMissingBraceIsOneErrorWhereTheNextBlockBegins() {
+        String unclosed = TABLE.replace("}\n", "\n");
+        assertEquals(List.of("test.conf:6: syntax error: 'table' begins a block inside the table block opened at line 1:"
+                        + " a '}' is missing before it"),
+                messages(unclosed + TABLE.replace("web", "sorry") + SERVICE + SERVICE.replace("www", "w2")
+                        .replace("web", "sorry")));
+        assertEquals(List.of("test.conf:6: syntax error: 'service' begins a block inside the table block opened at"
+                        + " line 1: a '}' is missing before it"), messages(unclosed + SERVICE));
+        assertTrue(TestConfigs.parse(TABLE + SERVICE + "relay r {\n listen on 127.0.0.1 port 80\n table web\n"
+                + " protocol p\n}\nprotocol p {\n protocol http\n tcp {\n  nodelay\n }\n}\n").ok(),
+                "table, protocol and a list's '{' within blocks are no block of the file");
+    }
+
+    /**
+     * A line refused for its value is not also the one "that counts" of a setting given
+     * twice, nor is a keyword of no such setting given again (probe AH).
+     */
+    @Test
+    void aRefusedLineIsNotASettingGivenAgain() {
+        LoadResult r = TestConfigs.parse(TABLE.replace(" host", " real port 0\n host") + SERVICE);
+        assertEquals(List.of("test.conf:4: port 0 is out of range (1-65535)"),
+                r.errors().stream().map(Object::toString).toList());
+        assertEquals(List.of(), r.warnings());
+    }
+
+    /** Words no keyword is, and files that lead nowhere, are said for what they are (probe AH). */
+    @Test
+    void unclearWordsAndLinksAreNamed(@TempDir Path dir) throws Exception {
+        assertEquals(List.of("test.conf:1: syntax error: unknown statement 'intervall5'"), messages("intervall5 10\n"
+                + TABLE + SERVICE));
+        assertEquals(List.of("test.conf:4: '$' without a macro name after it (a '$' in a value is written in quotes)"),
+                messages(TABLE.replace("10.0.0.1", "$") + SERVICE));
+        Path loop = dir.resolve("loop.conf");
+        Files.createSymbolicLink(loop, loop);
+        assertEquals(List.of("test.conf:1: cannot include " + loop + ": a symbolic link loop"),
+                messages("include \"" + loop + "\"\n" + TABLE + SERVICE));
     }
 
     /**

@@ -527,7 +527,7 @@ class ConfigTest {
     void noLoopIsReportedAfterAnotherError() {
         LoadResult r = TestConfigs.parse("table t {\n real port 65536\n check tcp\n host 127.0.0.1\n}\n"
                 + "relay r {\n listen on 127.0.0.1 port 8080\n table t\n}\n");
-        assertEquals("[test.conf:2: port 65536 is out of range]", r.errors().toString());
+        assertEquals("[test.conf:2: port 65536 is out of range (1-65535)]", r.errors().toString());
     }
 
     /**
