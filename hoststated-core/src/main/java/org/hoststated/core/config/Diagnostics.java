@@ -9,10 +9,15 @@ import java.util.List;
  */
 final class Diagnostics {
     static final int MAX_ERRORS = 1000;
+    /** The warnings of one load that are said; the rest are counted. */
+    static final int MAX_WARNINGS = 1000;
 
     private final List<Diagnostic> errors = new ArrayList<>();
     private final List<Diagnostic> warnings = new ArrayList<>();
     private boolean gaveUp;
+    private int droppedWarnings;
+    /** The file of the last warning past the cap. */
+    private String droppedIn;
 
     void error(String file, int line, String message) {
         if (errors.size() < MAX_ERRORS) {
@@ -36,8 +41,11 @@ final class Diagnostics {
     }
 
     void warning(String file, int line, String message) {
-        if (warnings.size() < MAX_ERRORS) {
+        if (warnings.size() < MAX_WARNINGS) {
             warnings.add(new Diagnostic(file, line, message));
+        } else {
+            droppedWarnings++;
+            droppedIn = file;
         }
     }
 
@@ -58,7 +66,14 @@ final class Diagnostics {
         return errors;
     }
 
+    /** The warnings, and past {@link #MAX_WARNINGS} how many more there were (they went unsaid before). */
     List<Diagnostic> warnings() {
-        return warnings;
+        if (droppedWarnings == 0) {
+            return warnings;
+        }
+        List<Diagnostic> all = new ArrayList<>(warnings);
+        all.add(new Diagnostic(droppedIn, 0, droppedWarnings + " more warning" + (droppedWarnings == 1 ? "" : "s")
+                + " not shown (at most " + MAX_WARNINGS + " are)"));
+        return all;
     }
 }

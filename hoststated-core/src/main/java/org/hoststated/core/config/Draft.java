@@ -78,6 +78,8 @@ final class Draft {
         final List<HostDraft> hosts = new ArrayList<>();
         /** The name each address of {@link #hosts} was first listed as. */
         final Map<InetAddress, String> namesByAddress = new HashMap<>();
+        /** The hosts listed more than once: where first listed again, as what, and how often in all. */
+        final Map<InetAddress, TableParser.ListedAgain> listedAgain = new java.util.LinkedHashMap<>();
 
         TableDraft(String name, Pos pos) {
             this.name = name;

@@ -31,6 +31,7 @@ final class TableParser {
             ctx.diag.error(at, ParseContext.definedTwice("table", name, first));
         }
         BrokenStatements broken = ctx.block("table", () -> statement(t));
+        warnListedAgain(t);
         if (!twice) {
             ctx.draft.tables.add(t);
         }
@@ -94,10 +95,36 @@ final class TableParser {
         // By address, not a scan of the list: a table of 50,000 hosts took 13 s to check.
         String first = t.namesByAddress.putIfAbsent(a, name);
         if (first != null) {
-            String as = first.equals(name) ? "" : " (as " + first + ")";
-            ctx.diag.warning(at, "table " + t.name + ": host " + name + " is listed twice" + as
-                    + "; it gets a double share of connections");
+            t.listedAgain.computeIfAbsent(a, k -> new ListedAgain(Pos.of(at), name, first)).times++;
         }
+    }
+
+    /** A host listed again: where first, its name there and the first listing's, and how often in all. */
+    static final class ListedAgain {
+        final Pos at;
+        final String name;
+        final String first;
+        int times = 1;
+
+        ListedAgain(Pos at, String name, String first) {
+            this.at = at;
+            this.name = name;
+            this.first = first;
+        }
+    }
+
+    /**
+     * One warning per host listed more than once, at its second listing, with how often: a
+     * warning per listing filled the -n output, the log and every reload's answer (a host
+     * listed 1,001 times gave 1,000 lines, and the warnings after were lost, probe AH).
+     */
+    private void warnListedAgain(Draft.TableDraft t) {
+        t.listedAgain.values().forEach(l -> {
+            String as = l.first.equals(l.name) ? "" : " (as " + l.first + ")";
+            ctx.diag.warning(l.at, "table " + t.name + ": host " + l.name + " is listed "
+                    + (l.times == 2 ? "twice" + as + "; it gets a double share of connections"
+                            : l.times + " times" + as + "; it gets " + l.times + " shares of connections"));
+        });
     }
 
     private CheckConfig check() {

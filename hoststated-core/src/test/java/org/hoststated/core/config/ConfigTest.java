@@ -168,6 +168,24 @@ class ConfigTest {
     }
 
     /**
+     * A host listed many times is one warning with the count: a warning per listing filled the
+     * output, and past 1,000 warnings the rest went unsaid; now they are counted (probe AH).
+     */
+    @Test
+    void aHostListedManyTimesIsOneWarningAndWarningsPastTheCapAreCounted() {
+        LoadResult r = TestConfigs.parse(TABLE.replace("host 10.0.0.1", " host 10.0.0.1\n".repeat(1001)) + SERVICE);
+        assertEquals(List.of("test.conf:5: table web: host 10.0.0.1 is listed 1001 times; it gets 1001 shares of"
+                + " connections"), r.warnings().stream().map(Object::toString).toList());
+        StringBuilder unused = new StringBuilder(TABLE + SERVICE);
+        for (int i = 0; i < 1002; i++) {
+            unused.append("table t").append(i).append(" {\n check icmp\n host 10.0.0.9\n}\n");
+        }
+        List<String> said = TestConfigs.parse(unused.toString()).warnings().stream().map(Object::toString).toList();
+        assertEquals(1001, said.size());
+        assertEquals("test.conf: 2 more warnings not shown (at most 1000 are)", said.get(1000));
+    }
+
+    /**
      * Who the engines run as, and where, given twice (an included file that repeats them): the
      * last counts, said; root as the engines' user is said too, since it undoes the privilege
      * separation.
