@@ -92,6 +92,20 @@ public final class Hoststated implements Callable<Integer> {
         return cl;
     }
 
+    /** What in the globals would keep the daemon from starting on this host (-n). */
+    static List<String> startProblemsHere(org.hoststated.core.config.Globals g) {
+        List<String> out = new java.util.ArrayList<>();
+        String unprivileged = UnprivilegedSetting.problem(g);
+        if (unprivileged != null) {
+            out.add(unprivileged);
+        }
+        java.nio.file.Path dir = java.nio.file.Path.of(g.socket()).toAbsolutePath().getParent();
+        if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+            out.add("control socket " + g.socket() + ": directory " + dir + " does not exist");
+        }
+        return out;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -155,6 +169,11 @@ public final class Hoststated implements Callable<Integer> {
             }
             for (String w : CheckScripts.problems(o.loaded().config())) {
                 err.println(w + " (warning)");
+            }
+            // Warnings, not errors: the file may be meant for another host (probe AH: "OK" for a
+            // socket in a directory that does not exist here, then a start that failed).
+            for (String w : startProblemsHere(o.loaded().config().globals())) {
+                err.println(w + ": a start on this host would fail (warning)");
             }
             if (verbose) {
                 PrintWriter out = spec.commandLine().getOut();

@@ -75,6 +75,21 @@ class HoststatedOptionsTest {
         assertTrue(r[1].contains("configuration OK"), r[1]);
     }
 
+    /**
+     * What would keep the daemon from starting on this host is warned of by -n, and the file
+     * is still good (it may be for another host): -n said "configuration OK" for a control
+     * socket in a directory that does not exist, and the start failed (probe AH).
+     */
+    @Test
+    void aStartThatWouldFailHereIsWarnedOfByTheConfigTest() throws Exception {
+        String[] r = run("-n", "-f", config("socket \"/nonexistent-dir/ctl.sock\"\n"
+                + "relay r {\n  listen on 127.0.0.1 port 29081\n  forward to 127.0.0.1 port 29082\n}\n"));
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("control socket /nonexistent-dir/ctl.sock: directory /nonexistent-dir does not exist:"
+                + " a start on this host would fail (warning)"), r[1]);
+        assertTrue(r[1].contains("configuration OK"), r[1]);
+    }
+
     /** The warning reaches the operator who runs hoststated -n; the file is still good. */
     @Test
     void aHostListedTwiceInATableIsReportedAndTheFileIsOk() throws Exception {
