@@ -14,7 +14,12 @@ final class ProtocolPrinter {
         b.append("\nprotocol ").append(ConfigPrinter.q(p.name())).append(" {\n");
         b.append("\tprotocol ").append(p.type().name().toLowerCase(Locale.ROOT)).append('\n');
         b.append("\ttcp { ").append(ConfigPrinter.join(tcp(p.tcp()))).append(" }\n");
-        b.append("\tssl { ").append(ConfigPrinter.join(ssl(p.ssl()))).append(" }\n");
+        // Only when not the defaults: written out, they are "ssl options" whose protocol no ssl
+        // listener uses, and the printed file warned of them where the file it came from did not
+        // (probe AH).
+        if (!p.ssl().equals(SslOptions.defaults())) {
+            b.append("\tssl { ").append(ConfigPrinter.join(ssl(p.ssl()))).append(" }\n");
+        }
         if (p.returnError()) {
             b.append("\treturn error");
             if (p.errorStyle() != null) {

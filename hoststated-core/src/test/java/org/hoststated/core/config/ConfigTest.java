@@ -32,6 +32,22 @@ class ConfigTest {
         return again;
     }
 
+    /**
+     * The printed form of a protocol without ssl options has none: written out, the defaults
+     * were "ssl options" no ssl listener used, and the printed file warned where its source
+     * did not (probe AH).
+     */
+    @Test
+    void aPrintedProtocolWithoutSslOptionsHasNoneAndNoWarning() {
+        String relay = "protocol p {\n protocol http\n}\nrelay r {\n listen on 127.0.0.1 port 80\n"
+                + " forward to 127.0.0.2 port 80\n protocol p\n}\n";
+        String printed = ConfigPrinter.print(ok(relay));
+        assertFalse(printed.contains("ssl {"), printed);
+        LoadResult again = TestConfigs.parse(printed);
+        assertEquals(List.of(), again.warnings(), printed);
+        roundTrip(ok(relay));
+    }
+
     @Test
     void defaults() {
         Config c = ok(TABLE + SERVICE);
