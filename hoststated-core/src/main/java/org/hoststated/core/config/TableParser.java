@@ -172,6 +172,11 @@ final class TableParser {
             throw ctx.fail(at, "invalid check path: " + Messages.clip(path)
                     + " (printable ASCII without spaces; escape others as %XX)");
         }
+        if (!path.startsWith("/") && !path.equals("*") && !path.contains("://")) {
+            // "HEAD health HTTP/1.0" is no request a server takes: nginx answers 400 (probe AH).
+            ctx.diag.warning(at, "check path " + Messages.clip(path) + " does not begin with '/': servers"
+                    + " refuse such a request (400 Bad Request)");
+        }
         String host = null;
         if (ctx.acceptKeyword("host")) {
             at = ctx.in.peek();

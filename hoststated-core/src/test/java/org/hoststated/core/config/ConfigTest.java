@@ -48,6 +48,15 @@ class ConfigTest {
         roundTrip(ok(relay));
     }
 
+    /** A check path that is no request target a server takes is warned of (probe AH). */
+    @Test
+    void aCheckPathWithoutItsSlashIsWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE.replace("check tcp", "check http \"health\" code 200") + SERVICE);
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(List.of("test.conf:3: check path health does not begin with '/': servers refuse such a request"
+                + " (400 Bad Request)"), r.warnings().stream().map(Object::toString).toList());
+    }
+
     @Test
     void defaults() {
         Config c = ok(TABLE + SERVICE);
