@@ -80,7 +80,17 @@ public record ProtocolNode(Direction dir, NodeType type, Action action, String k
             return false;
         }
         return action == Action.APPEND
-                || action == Action.CHANGE && value != null && value.indexOf('$') < 0 && !HOST_VALUE.matcher(value).matches();
+                || action == Action.CHANGE && value != null && value.indexOf('$') < 0 && !hostAndPort(value);
+    }
+
+    /** Whether {@code v} is a host name or address with an optional port of at most 65535 (probe AH: 99999 passed). */
+    private static boolean hostAndPort(String v) {
+        java.util.regex.Matcher m = HOST_VALUE.matcher(v);
+        if (!m.matches()) {
+            return false;
+        }
+        String port = m.group(2) == null ? "" : m.group(2).substring(1);
+        return port.length() <= 5 && (port.isEmpty() || Integer.parseInt(port) <= 65535);
     }
 
     /** Whether this removes a request's Host, without which an HTTP/1.1 request is invalid (RFC 9112 3.2). */

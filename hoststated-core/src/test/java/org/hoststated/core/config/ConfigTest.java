@@ -554,12 +554,14 @@ class ConfigTest {
         LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n"
                 + " request header append \"evil.example\" to \"Host\"\n request header change \"Host\" to \"a b\"\n"
                 + " request header change \"host\" to \"[::1]:8080\"\n request header change \"Host\" to \"a.example:80\"\n"
-                + " request header change \"Host\" to \"$SERVER_ADDR\"\n response header append \"x\" to \"Host\"\n}\n"
+                + " request header change \"Host\" to \"$SERVER_ADDR\"\n response header append \"x\" to \"Host\"\n"
+                + " request header change \"Host\" to \"example.com:99999\"\n}\n"
                 + "relay r {\n listen on 127.0.0.1 port 80\n protocol p\n table web\n}\n");
         assertTrue(r.ok(), () -> r.errors().toString());
         assertEquals("[test.conf:12: append on Host: a request's Host becomes a list, which servers refuse (400), "
                 + "test.conf:13: change on Host: \"a b\" is not a host name or address with an optional port; servers "
-                + "refuse it (400)]", r.warnings().toString());
+                + "refuse it (400), test.conf:18: change on Host: \"example.com:99999\" is not a host name or address"
+                + " with an optional port; servers refuse it (400)]", r.warnings().toString());
     }
 
     /**
