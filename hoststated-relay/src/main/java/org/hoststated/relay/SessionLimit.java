@@ -296,7 +296,7 @@ public final class SessionLimit {
         if (fdLimit >= 0) {
             int[] fit = listenersTake(fdLimit, openAtStart, configured, accepting.size());
             max = fit[0];
-            if (max != lastSaid && !sayPending) {
+            if (worthSaying() && !sayPending) {
                 // Once the relays of a start or reload are all in (one at a time, each lowering
                 // it): a line per relay was too many, a line per tenth left a stale figure.
                 sayPending = true;
@@ -312,10 +312,15 @@ public final class SessionLimit {
         }
     }
 
+    /** Whether the bound moved more than a hundredth from the one last logged (a relay's own socket does not). */
+    private boolean worthSaying() {
+        return Math.abs(max - lastSaid) > lastSaid / 100;
+    }
+
     /** Logs the bound the listening sockets leave, when it changed since it was last logged. */
     private synchronized void sayBound() {
         sayPending = false;
-        if (max != lastSaid && !accepting.isEmpty()) { // none at a stop's drain: nothing to say
+        if (worthSaying() && !accepting.isEmpty()) { // none at a stop's drain: nothing to say
             lastSaid = max;
             log.info("at most {} sessions: the {} listening sockets take descriptors too", max, accepting.size());
         }
