@@ -427,12 +427,14 @@ abstract class TcpRelayTest {
     void aSessionWhoseClientResetLastsWhileItsServerTakesTheRest() throws Exception {
         TcpOptions small = new TcpOptions(10, null, null, 4096, 0, 0);
         CompletableFuture<Long> taken = new CompletableFuture<>();
+        CompletableFuture<Void> firstByte = new CompletableFuture<>();
         try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
             server.setReceiveBufferSize(4096);
             CompletableFuture.runAsync(() -> {
                 try (Socket s = server.accept()) {
                     InputStream in = s.getInputStream();
                     in.read();
+                    firstByte.complete(null);
                     Thread.sleep(1500); // holds the rest in the relay's socket towards it
                     long got = 1;
                     try {
@@ -454,6 +456,11 @@ abstract class TcpRelayTest {
                     c.connect(r.address());
                     c.getOutputStream().write(new byte[64 * 1024]);
                     awaitSession(r);
+                    // The relay reads the client once its server's connect is done: a reset
+                    // before that dropped what the client sent, and with nothing left for the
+                    // server the session ended at once (the test failed run alone).
+                    firstByte.get(10, TimeUnit.SECONDS);
+                    Thread.sleep(200);
                     c.setSoLinger(true, 0);
                 }
                 await(() -> r.sessions().isEmpty());
