@@ -232,7 +232,8 @@ final class Grammar {
             b.append(line).append(t.help).append('\n');
         }
         b.append("\nKeywords may be abbreviated: hoststatectl sh su.\n")
-            .append("-s socket: the control socket (default ").append(defaultSocket).append(").\n");
+            .append("-s socket: the control socket (default ").append(defaultSocket)
+            .append(", or what $HOSTSTATECTL_SOCKET names).\n");
         return b.toString();
     }
 }

@@ -40,7 +40,8 @@ final class Draft {
     final List<ProtocolDraft> protocols = new ArrayList<>();
     /**
      * Blocks refused for their name ("table NAME", ...): a reference to one is not also "no
-     * such table", which named one mistake twice (probe AC 6).
+     * such table", which named one mistake twice (probe AC 6); and settings a broken line may
+     * have given ("real port of table NAME"), which a reference is not told it lacks.
      */
     final Set<String> refusedNames = new HashSet<>();
 

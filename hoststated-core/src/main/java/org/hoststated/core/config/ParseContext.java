@@ -93,6 +93,11 @@ final class ParseContext {
     String string(String what) {
         Token t = in.next();
         if (!t.isString()) {
+            if (t.is(Token.Kind.OTHER) && t.text().equals("/")) {
+                // "check http / code 200": a word begins with no '/', a quoted string may (probe AL).
+                throw fail(t, "syntax error: expected " + what + ", got " + t.describe()
+                        + " (write it in double quotes: \"/...\")");
+            }
             throw unexpected(t, what);
         }
         return t.text();

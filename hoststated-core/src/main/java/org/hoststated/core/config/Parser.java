@@ -150,6 +150,21 @@ final class Parser {
             // for its "tls".
             case "redirect" -> throw ctx.fail(w, "syntax error: unknown statement 'redirect' (relayd's word for "
                     + "what hoststated calls 'service')");
+            case "http", "tcp", "dns" -> {
+                Token next = ctx.in.peek();
+                if (!next.isKeyword("protocol")) {
+                    throw ctx.fail(w, "syntax error: unknown statement '" + w.text() + "'");
+                }
+                // relayd's "http protocol NAME {": its relays' references are not also "no such
+                // protocol" (probe AL).
+                Token name = ctx.in.peek(1);
+                String n = name.isString() ? Messages.clip(name.text()) : "NAME";
+                if (name.isString()) {
+                    d.refusedNames.add("protocol " + name.text());
+                }
+                throw ctx.fail(w, "syntax error: unknown statement '" + w.text() + "' (relayd's '" + w.text()
+                        + " protocol " + n + "' is written here: protocol " + n + " { protocol " + w.text() + " ... })");
+            }
             default -> throw ctx.fail(w, "syntax error: unknown statement" + quotedIfKeywordLike(w.text()));
         }
     }

@@ -35,6 +35,10 @@ final class TableParser {
         if (!twice) {
             ctx.draft.tables.add(t);
         }
+        if (broken.mayHaveBeen("real")) {
+            // A table whose port line failed is no template: its references are not told so.
+            ctx.draft.refusedNames.add("real port of table " + name);
+        }
         if (t.hosts.isEmpty() && !broken.mayHaveBeen("host")) {
             ctx.diag.error(t.pos, "table " + name + " has no hosts");
         }

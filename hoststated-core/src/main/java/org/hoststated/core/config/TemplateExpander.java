@@ -43,17 +43,22 @@ final class TemplateExpander {
             byName.put(t.name, new TableConfig(id, t.name, t.port, t.check, timeout, interval,
                     t.disabled, t.demote, hosts, t.port == 0, null));
         }
+        // A port of 0: the block has no virtual host or listener, an error of its own.
         for (Draft.ServiceDraft s : draft.services) {
-            resolve(s.table, s.port());
-            resolve(s.backup, s.port());
+            resolve(s.table, s.port(), !s.virtualHosts.isEmpty());
+            resolve(s.backup, s.port(), !s.virtualHosts.isEmpty());
         }
         for (Draft.RelayDraft r : draft.relays) {
-            resolve(r.table, r.listen == null ? 0 : r.listen.port());
+            resolve(r.table, r.listen == null ? 0 : r.listen.port(), r.listen != null);
         }
         return List.copyOf(byName.values());
     }
 
-    private void resolve(Draft.TableRef ref, int defaultPort) {
+    /**
+     * @param portKnown whether {@code defaultPort} is the block's (a block without one is
+     *     told so already, and a template it names is not also said to need a port: probe AL)
+     */
+    private void resolve(Draft.TableRef ref, int defaultPort, boolean portKnown) {
         if (ref == null) {
             return;
         }
@@ -76,7 +81,9 @@ final class TemplateExpander {
         }
         int port = ref.port != 0 ? ref.port : defaultPort;
         if (port == 0) {
-            diag.error(ref.pos, "table " + t.name() + " is a template and needs a port");
+            if (portKnown && !draft.refusedNames.contains("real port of table " + t.name())) {
+                diag.error(ref.pos, "table " + t.name() + " is a template and needs a port");
+            }
             return;
         }
         String name = t.name() + ":" + port;

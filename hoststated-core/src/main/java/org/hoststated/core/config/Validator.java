@@ -302,7 +302,10 @@ final class Validator {
             }
             String proto = r.protocol != null ? r.protocol : ProtocolConfig.DEFAULT_NAME;
             if (!protos.contains(proto) && !draft.refusedNames.contains("protocol " + proto)) {
-                diag.error(r.protocolPos, "no such protocol: " + Messages.clip(proto));
+                boolean type = proto.equals("http") || proto.equals("tcp") || proto.equals("dns");
+                // "protocol http" in a relay, the first guess for an HTTP relay (probe AL).
+                diag.error(r.protocolPos, "no such protocol: " + Messages.clip(proto) + (type ? " (a relay names a"
+                        + " protocol block; the type goes in it: protocol web { protocol " + proto + " })" : ""));
             }
             IpProtocol transport = transport(proto, protocols);
             boolean dns = transport == IpProtocol.UDP;

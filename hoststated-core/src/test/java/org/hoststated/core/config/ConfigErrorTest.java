@@ -243,6 +243,28 @@ class ConfigErrorTest {
         assertEquals(List.of(), r.warnings());
     }
 
+    /**
+     * A newcomer's first mistakes get a hint and no derived errors: an unquoted path, relayd's
+     * {@code forward to <table>} and {@code http protocol NAME}, a protocol type named as a
+     * relay's protocol, and undefined macros for ports (probe AL).
+     */
+    @Test
+    void aNewcomersMistakesGetAHintAndNoDerivedErrors() {
+        String relay = "relay r {\n listen on 127.0.0.1 port 80\n forward to 127.0.0.2 port 80\n protocol p\n}\n";
+        assertEquals(List.of("test.conf:3: syntax error: expected path, got character '/' (write it in double quotes:"
+                + " \"/...\")"), messages(TABLE.replace("check tcp", "check http / code 200") + SERVICE));
+        assertEquals(List.of("test.conf:3: syntax error: expected target address, got character '<' (relayd's forward"
+                + " to <table>; here a relay names it with: table web)"),
+                messages(relay.replace("127.0.0.2", "<web>").replace(" protocol p\n", "")));
+        assertEquals(List.of("test.conf:1: syntax error: unknown statement 'http' (relayd's 'http protocol p' is written"
+                + " here: protocol p { protocol http ... })"), messages("http protocol \"p\" {\n return error\n}\n" + relay));
+        assertEquals(List.of("test.conf:4: no such protocol: http (a relay names a protocol block; the type goes in it:"
+                + " protocol web { protocol http })"), messages(relay.replace("protocol p", "protocol http")));
+        assertEquals(List.of("test.conf:2: macro 'rp' not defined", "test.conf:7: macro 'lp' not defined"),
+                messages(TABLE.replace("real port 80", "real port $rp") + "relay r {\n listen on 127.0.0.1 port $lp\n"
+                        + " table web\n}\n"));
+    }
+
     /** Words no keyword is, and files that lead nowhere, are said for what they are (probe AH). */
     @Test
     void unclearWordsAndLinksAreNamed(@TempDir Path dir) throws Exception {
