@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
         // -h shows the synopsis of the manual and of a usage error, "-f file" rather than
         // picocli's "-f=file", which no Unix manual writes.
         separator = " ", synopsisHeading = "usage: ", customSynopsis = Hoststated.SYNOPSIS,
+        versionProvider = Hoststated.Version.class,
         description = "Host status daemon for server load balancing.")
 public final class Hoststated implements Callable<Integer> {
     /**
@@ -61,6 +62,17 @@ public final class Hoststated implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
     boolean help;
 
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
+    boolean version;
+
+    /** What -V prints. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"hoststated " + org.hoststated.core.BuildVersion.of()};
+        }
+    }
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -81,7 +93,7 @@ public final class Hoststated implements Callable<Integer> {
         cl.setOverwrittenOptionsAllowed(true);
         // Usage errors exit 1, like every other failure of the daemon's command line.
         cl.setParameterExceptionHandler((ex, args) -> {
-            err.println("hoststated: " + ex.getMessage());
+            err.println("hoststated: " + usageError(ex));
             err.println("usage: " + SYNOPSIS);
             return 1;
         });
@@ -90,6 +102,25 @@ public final class Hoststated implements Callable<Integer> {
             return 1;
         });
         return cl;
+    }
+
+    /**
+     * A usage error in the words of the daemon's other messages (and hoststatectl's): the
+     * parsing library's "Unknown option: '-x'" and "Unmatched argument at index 3" read as
+     * another program's (probe AL).
+     */
+    static String usageError(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String first = u.getUnmatched().get(0);
+            return first.startsWith("-") && first.length() > 1 ? "unknown option " + first
+                    : "unexpected argument " + first;
+        }
+        if (ex instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()
+                && m.getMissing().get(0) instanceof CommandLine.Model.OptionSpec o) {
+            return "option " + o.shortestName() + " needs an argument (" + o.paramLabel() + ")";
+        }
+        String msg = String.valueOf(ex.getMessage());
+        return msg.isEmpty() ? msg : Character.toLowerCase(msg.charAt(0)) + msg.substring(1);
     }
 
     /** What in the globals would keep the daemon from starting on this host (-n). */

@@ -186,7 +186,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }, Reloader.TIMEOUT_MS, configReader, loop);
         reloader.started(first, keys);
         service.startWatchdog(loop, System.getenv());
-        log.info("started; configuration 1 from {}", source.file());
+        log.info("started hoststated {}; configuration 1 from {}", org.hoststated.core.BuildVersion.of(), source.file());
         return bound;
     }
 

@@ -90,6 +90,21 @@ class HoststatedOptionsTest {
         assertTrue(r[1].contains("configuration OK"), r[1]);
     }
 
+    /**
+     * Usage errors are said in the daemon's words, not the parsing library's, and -V names the
+     * build (probe AL).
+     */
+    @Test
+    void usageErrorsAreInOurWordsAndTheVersionIsPrinted() throws Exception {
+        assertTrue(run("-x")[1].startsWith("hoststated: unknown option -x\nusage: hoststated"), run("-x")[1]);
+        assertTrue(run("-n", "extra")[1].startsWith("hoststated: unexpected argument extra\n"), run("-n", "extra")[1]);
+        assertTrue(run("-f")[1].startsWith("hoststated: option -f needs an argument (file)\n"), run("-f")[1]);
+        StringWriter out = new StringWriter();
+        assertEquals(0, Hoststated.commandLine(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true))
+                .execute("-V"));
+        assertTrue(out.toString().startsWith("hoststated "), out.toString());
+    }
+
     /** The warning reaches the operator who runs hoststated -n; the file is still good. */
     @Test
     void aHostListedTwiceInATableIsReportedAndTheFileIsOk() throws Exception {
