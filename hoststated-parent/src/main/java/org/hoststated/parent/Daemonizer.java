@@ -73,6 +73,8 @@ final class Daemonizer {
         int devNull = Fds.openDevNull();
         int[] stderr;
         SpawnedProcess p;
+        // This process only waits for the copy from now on; the copy starts with them ignored.
+        StartSignals.ignoreForChild();
         try {
             stderr = SocketPair.open();
             try {

@@ -144,6 +144,12 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         }
         SignalHandlers.on("TERM", loop, this::stop);
         SignalHandlers.on("INT", loop, this::stop);
+        if (StartSignals.stopCame()) {
+            loop.execute(() -> {
+                log.info("stop requested while starting");
+                stop();
+            });
+        }
     }
 
     /** SIGHUP: a reload, or one once every engine has its first configuration. */

@@ -394,6 +394,22 @@ public final class RelayEngine extends Engine {
             // shutdown: end them now and try once more. Reloads down from prefork 32 one at a
             // time were refused from the third on ("failed to create a child event loop"),
             // the kernel's io_uring memory taken by groups waiting for theirs (probe AH).
+            if (workers == null && oldGroups.isEmpty() && transport.name().equals("io_uring")) {
+                // The first loops, nothing made on io_uring yet: epoll serves the same relays
+                // and needs no locked memory. Refused, the first configuration left its
+                // listening sockets taking connections nobody accepted, with the daemon ready
+                // and the relays "active" (probe AK: ulimit -l 64, or 1 MiB with prefork 4).
+                log.warn("io_uring worker loops cannot start ({}): using the epoll transport (raise the limit of"
+                        + " locked memory, LimitMEMLOCK=, for io_uring)", innermostReason(e));
+                transport = RelayTransport.epoll();
+                try {
+                    group = transport.newWorkers(prefork, "relay-worker");
+                } catch (RuntimeException again) {
+                    throw cannotStartWorkers(prefork, again);
+                }
+                LoopStallWatch.watch("worker loop", group);
+                return group;
+            }
             if (shutdownUnusedGroupsNow() == 0) {
                 throw cannotStartWorkers(prefork, e);
             }
@@ -468,15 +484,20 @@ public final class RelayEngine extends Engine {
         return unused.size();
     }
 
-    /** The refusal of a configuration whose worker loops could not start, with the system's reason. */
-    private IllegalArgumentException cannotStartWorkers(int prefork, RuntimeException e) {
-        StringBuilder why = new StringBuilder();
+    /** The innermost message of {@code e}'s causes: the system's reason under Netty's wrappers. */
+    private static String innermostReason(Throwable e) {
+        String why = String.valueOf(e);
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isEmpty()) {
-                why.setLength(0);
-                why.append(t.getMessage()); // the innermost reason
+                why = t.getMessage();
             }
         }
+        return why;
+    }
+
+    /** The refusal of a configuration whose worker loops could not start, with the system's reason. */
+    private IllegalArgumentException cannotStartWorkers(int prefork, RuntimeException e) {
+        String why = innermostReason(e);
         String hint = oldGroups.isEmpty() ? "" : "; the worker loops of earlier prefork values end with their"
                 + " last sessions";
         if (transport.name().equals("io_uring")) {

@@ -40,6 +40,9 @@ final class Messages {
     }
 
     private static boolean visible(int c) {
+        if (org.hoststated.core.log.Visible.invisible(c)) {
+            return false; // a Hangul filler or a variation selector was written as it is (probe AK)
+        }
         return switch (Character.getType(c)) {
             case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
                     Character.SURROGATE, Character.UNASSIGNED, Character.PRIVATE_USE -> false;

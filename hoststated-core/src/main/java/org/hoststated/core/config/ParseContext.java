@@ -73,6 +73,19 @@ final class ParseContext {
         return fail(t, "syntax error: expected " + expected + ", got " + t.describe());
     }
 
+    /**
+     * {@link #unexpected} for the first word of a block's statement, named only when it looks
+     * like a mistyped keyword, as a top-level statement's is ({@link Parser#quotedIfKeywordLike}):
+     * an include of the wrong file (a key, a password file) inside a block put each line's
+     * first word into the errors, the log and a reload's answer (probe AK).
+     */
+    SyntaxError unexpectedStatement(Token t, String expected) {
+        if ((t.is(Token.Kind.WORD) || t.is(Token.Kind.QUOTED)) && Parser.quotedIfKeywordLike(t.text()).isEmpty()) {
+            return fail(t, "syntax error: expected " + expected + ", got a word that is no keyword");
+        }
+        return unexpected(t, expected);
+    }
+
     boolean acceptKeyword(String kw) {
         if (in.peek().isKeyword(kw)) {
             in.next();
@@ -519,8 +532,11 @@ final class ParseContext {
                         // error per line up to the end of the file, there the missing '}', and
                         // "no services" for a file whose relays were all read as table options
                         // (probe AH).
+                        // The file too when the block began in another one (an include in it).
+                        String at = open.file().equals(t.file()) ? "line " + open.line()
+                                : open.file() + ":" + open.line();
                         diag.error(t, "syntax error: '" + t.text() + "' begins a block inside the " + what
-                                + " block opened at line " + open.line() + ": a '}' is missing before it");
+                                + " block opened at " + at + ": a '}' is missing before it");
                         in.closedWithoutBrace(open);
                         return broken;
                     }

@@ -89,12 +89,15 @@ final class Parser {
         Draft d = ctx.draft;
         switch (kw.text()) {
             case "interval" -> {
-                d.intervalSec = ctx.number("interval", 1, 86400);
-                d.intervalPos = Pos.of(kw);
+                int v = ctx.number("interval", 1, 86400);
+                // Given twice (an included file's), the last counts, said (probe AK), once read whole.
+                d.intervalPos = ctx.given(kw, d.intervalPos, "interval");
+                d.intervalSec = v;
             }
             case "timeout" -> {
-                d.timeoutMs = ctx.number("timeout", 1, Integer.MAX_VALUE);
-                d.timeoutPos = Pos.of(kw);
+                int v = ctx.number("timeout", 1, Integer.MAX_VALUE);
+                d.timeoutPos = ctx.given(kw, d.timeoutPos, "timeout");
+                d.timeoutMs = v;
             }
             case "log" -> {
                 Token level = ctx.in.next();

@@ -195,7 +195,7 @@ final class ProtocolParser {
         }
         Token a = ctx.in.next();
         if (a.kind() != Token.Kind.KEYWORD) {
-            throw ctx.unexpected(a, "protocol option or action");
+            throw ctx.unexpectedStatement(a, "protocol option or action");
         }
         String key;
         String value = null;
@@ -231,7 +231,7 @@ final class ProtocolParser {
                 action = Action.LOG;
                 key = ctx.string("key");
             }
-            default -> throw ctx.unexpected(a, "protocol option or action");
+            default -> throw ctx.unexpectedStatement(a, "protocol option or action");
         }
         checkWireText(a, type, action, key, value);
         http(p, a, (dir == Direction.RESPONSE ? "response " : "") + type.name().toLowerCase(java.util.Locale.ROOT)

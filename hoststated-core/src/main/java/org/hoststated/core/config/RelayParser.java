@@ -38,7 +38,7 @@ final class RelayParser {
     private void statement(Draft.RelayDraft r) {
         Token kw = ctx.in.next();
         if (kw.kind() != Token.Kind.KEYWORD) {
-            throw ctx.unexpected(kw, "relay option");
+            throw ctx.unexpectedStatement(kw, "relay option");
         }
         switch (kw.text()) {
             case "listen" -> listen(r, kw);
@@ -67,7 +67,7 @@ final class RelayParser {
                 r.timeoutSec = ctx.number("timeout", 1, Integer.MAX_VALUE);
             }
             case "disable" -> r.disabled = true;
-            default -> throw ctx.unexpected(kw, "relay option");
+            default -> throw ctx.unexpectedStatement(kw, "relay option");
         }
     }
 

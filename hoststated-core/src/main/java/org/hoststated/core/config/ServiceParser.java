@@ -46,7 +46,7 @@ final class ServiceParser {
             return;
         }
         if (kw.kind() != Token.Kind.KEYWORD) {
-            throw ctx.unexpected(kw, "service option");
+            throw ctx.unexpectedStatement(kw, "service option");
         }
         switch (kw.text()) {
             case "virtual" -> virtualHost(s);
@@ -72,7 +72,7 @@ final class ServiceParser {
                 warnIfNotAMark(at, s.tag);
             }
             case "disable" -> s.disabled = true;
-            default -> throw ctx.unexpected(kw, "service option");
+            default -> throw ctx.unexpectedStatement(kw, "service option");
         }
     }
 

@@ -50,7 +50,7 @@ final class TableParser {
     private void statement(Draft.TableDraft t) {
         Token kw = ctx.in.next();
         if (kw.kind() != Token.Kind.KEYWORD) {
-            throw ctx.unexpected(kw, "table option");
+            throw ctx.unexpectedStatement(kw, "table option");
         }
         if (!kw.text().equals("host")) {
             // A second check, timeout or interval replaced the first without a word (probe M).
@@ -71,7 +71,7 @@ final class TableParser {
             case "check" -> t.check = check();
             case "demote" -> t.demote = ctx.demoteGroup();
             case "disable" -> t.disabled = true;
-            default -> throw ctx.unexpected(kw, "table option");
+            default -> throw ctx.unexpectedStatement(kw, "table option");
         }
     }
 
@@ -176,7 +176,7 @@ final class TableParser {
             throw ctx.fail(at, "invalid check path: " + Messages.clip(path)
                     + " (printable ASCII without spaces; escape others as %XX)");
         }
-        if (!path.startsWith("/") && !path.equals("*") && !path.contains("://")) {
+        if (!path.startsWith("/") && !path.contains("://")) {
             // "HEAD health HTTP/1.0" is no request a server takes: nginx answers 400 (probe AH).
             ctx.diag.warning(at, "check path " + Messages.clip(path) + " does not begin with '/': servers"
                     + " refuse such a request (400 Bad Request)");

@@ -41,14 +41,15 @@ public final class Visible {
     /**
      * A format character (bidi controls, zero-width ones, the soft hyphen, the tag characters
      * beyond U+FFFF), a line or paragraph separator, or one that shows nothing though Unicode
-     * does not call it a format character: the Hangul fillers and the variation selectors
-     * (probe X).
+     * does not call it a format character: the Hangul fillers, the variation selectors (probe
+     * X), the combining grapheme joiner and the Khmer inherent vowels (probe AK).
      */
-    private static boolean invisible(int c) {
+    public static boolean invisible(int c) {
         int t = Character.getType(c);
         return t == Character.FORMAT || t == Character.LINE_SEPARATOR || t == Character.PARAGRAPH_SEPARATOR
-                || c == 0x115f || c == 0x1160 || c == 0x3164 || c == 0xffa0
-                || c >= 0xfe00 && c <= 0xfe0f || c >= 0x180b && c <= 0x180f || c >= 0xe0100 && c <= 0xe01ef;
+                || c == 0x115f || c == 0x1160 || c == 0x3164 || c == 0xffa0 || c == 0x34f || c == 0x17b4
+                || c == 0x17b5 || c >= 0xfe00 && c <= 0xfe0f || c >= 0x180b && c <= 0x180f
+                || c >= 0xe0100 && c <= 0xe01ef;
     }
 
     /**

@@ -265,6 +265,25 @@ class ConfigErrorTest {
                         + " table web\n}\n"));
     }
 
+    /**
+     * The wrong file included in a block (a password file, a key) does not have its lines'
+     * first words put into the errors, as at the top level; a missing '}' before an included
+     * file's block names the file the block began in (probe AK).
+     */
+    @Test
+    void aWrongIncludeInABlockKeepsItsWordsAndAMissingBraceNamesItsFile(@TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("shadow");
+        Files.writeString(secret, "root:$y$j9T$SECRET:19000:0:99999:7:::\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n");
+        List<String> said = messages(TABLE.replace(" host", " include \"" + secret + "\"\n host") + SERVICE);
+        assertEquals(List.of(secret + ":1: syntax error: expected table option, got a word that is no keyword",
+                secret + ":2: syntax error: expected table option, got a word that is no keyword"), said);
+        Path inc = dir.resolve("relay.inc");
+        Files.writeString(inc, "relay r {\n listen on 127.0.0.1 port 80\n table web\n}\n");
+        assertEquals(List.of(inc + ":1: syntax error: 'relay' begins a block inside the table block opened at"
+                + " test.conf:1: a '}' is missing before it"),
+                messages(TABLE.replace("}\n", "") + "include \"" + inc + "\"\n" + SERVICE));
+    }
+
     /** Words no keyword is, and files that lead nowhere, are said for what they are (probe AH). */
     @Test
     void unclearWordsAndLinksAreNamed(@TempDir Path dir) throws Exception {

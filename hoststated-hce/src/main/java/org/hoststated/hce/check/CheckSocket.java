@@ -107,6 +107,11 @@ final class CheckSocket extends Socket {
         };
     }
 
+    /** An errno in words for a debug line; {@link #UNREACHABLE} too (it read "Unknown error 100000", probe AK). */
+    static String describe(int errno) {
+        return errno == UNREACHABLE ? "network or host unreachable" : Errno.strerror(errno);
+    }
+
     /** Whether an errno is the engine running out of resources rather than a host failing. */
     static boolean overload(int errno) {
         return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == EADDRNOTAVAIL;

@@ -10,7 +10,8 @@ public record CheckTarget(int hostId, String name, InetAddress address, int port
     /** "host NAME (ADDRESS port PORT)", as the check's log lines name it. */
     @Override
     public String toString() {
-        String at = address.getHostAddress() + (port == 0 ? "" : " port " + port);
+        // IPv6 in its short form, as the configuration and show hosts write it (probe AK).
+        String at = io.netty.util.NetUtil.toAddressString(address) + (port == 0 ? "" : " port " + port);
         return "host " + name + " (" + at + ")";
     }
 }

@@ -285,7 +285,7 @@ public final class PlainProbe implements Probe {
         }
 
         private CheckResult connectFailed(int errno) {
-            log.debug("{}: connect: {}", target, org.hoststated.core.posix.Errno.strerror(errno));
+            log.debug("{}: connect: {}", target, CheckSocket.describe(errno));
             if (errno == CheckSocket.ECONNRESET) {
                 // Reset after the handshake: the port accepted the connection, which is all tcp
                 // asks; a check that reads an answer got none.

@@ -226,7 +226,7 @@ public final class RelaySession {
         if (t instanceof NoRouteToHostException && (m == null || m.isEmpty() || m.startsWith("null: "))) {
             // Netty's native transports raise both EHOSTUNREACH and ENETUNREACH as this without
             // a message; epoll's connect then adds the address to it ("null: /10.0.0.5:80").
-            m = "host or network unreachable";
+            m = "network or host unreachable";
         } else if (m == null || m.isEmpty()) {
             m = t.getClass().getSimpleName();
         } else if (t instanceof Errors.NativeIoException || t instanceof ConnectException) {
@@ -303,7 +303,7 @@ public final class RelaySession {
         return switch (m) {
             case "Invalid argument" -> "blackhole route";
             // A datagram's send says it as the JDK does (the DNS relay's, probe AI).
-            case "No route to host", "Network is unreachable" -> "host or network unreachable";
+            case "No route to host", "Network is unreachable" -> "network or host unreachable";
             case "Permission denied", "Operation not permitted" -> "not permitted (prohibit route, local firewall or broadcast address)";
             default -> m;
         };

@@ -80,7 +80,7 @@ class RelaySessionTest {
                 new java.net.ConnectException("Invalid argument: /10.0.0.2:80")));
         assertEquals("Connection refused", RelaySession.describeConnectFailure(
                 new java.net.ConnectException("Connection refused: /10.0.0.2:80")));
-        assertEquals("host or network unreachable", RelaySession.describeSendFailure(
+        assertEquals("network or host unreachable", RelaySession.describeSendFailure(
                 new java.net.NoRouteToHostException("No route to host")));
     }
 
@@ -256,7 +256,7 @@ class RelaySessionTest {
                         .handler(new ChannelInboundHandlerAdapter())
                         .connect(new InetSocketAddress("255.255.255.255", 9)).awaitUninterruptibly();
                 assertNotNull(f.cause(), t.name());
-                assertEquals("host or network unreachable", RelaySession.describeConnectFailure(f.cause()),
+                assertEquals("network or host unreachable", RelaySession.describeConnectFailure(f.cause()),
                         t.name() + ": " + f.cause());
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
