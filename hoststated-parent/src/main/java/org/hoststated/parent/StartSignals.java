@@ -6,9 +6,10 @@ import org.hoststated.core.posix.SignalHandlers;
 /**
  * The signals of a daemon that is starting, from its first line of Java on: until the parent's
  * loop acts on them ({@link Parent#start}), a SIGHUP is noted for a reload once the start is
- * done, a SIGTERM or SIGINT for a stop then, and SIGUSR1 and SIGPIPE are ignored. With the JVM's default actions a HUP or USR1 in
- * the first seconds (a start then a reload by a configuration manager, a log rotation's USR1)
- * ended the daemon without a word, status 129 or 138 (probe AH).
+ * done, a SIGTERM or SIGINT for a stop then, and SIGUSR1 and SIGPIPE are ignored. With the
+ * JVM's default actions a HUP or USR1 in the first seconds (a start then a reload by a
+ * configuration manager, a log rotation's USR1) ended the daemon without a word, status 129 or
+ * 138 (probe AH).
  */
 final class StartSignals {
     private static final AtomicBoolean HUP = new AtomicBoolean();

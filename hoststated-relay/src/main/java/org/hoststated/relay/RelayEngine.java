@@ -390,33 +390,39 @@ public final class RelayEngine extends Engine {
         try {
             group = transport.newWorkers(prefork, "relay-worker");
         } catch (RuntimeException e) {
-            // Replaced groups that nothing uses any more hold rings and threads until their
-            // shutdown: end them now and try once more. Reloads down from prefork 32 one at a
-            // time were refused from the third on ("failed to create a child event loop"),
-            // the kernel's io_uring memory taken by groups waiting for theirs (probe AH).
             if (workers == null && oldGroups.isEmpty() && transport.name().equals("io_uring")) {
-                // The first loops, nothing made on io_uring yet: epoll serves the same relays
-                // and needs no locked memory. Refused, the first configuration left its
-                // listening sockets taking connections nobody accepted, with the daemon ready
-                // and the relays "active" (probe AK: ulimit -l 64, or 1 MiB with prefork 4).
-                log.warn("io_uring worker loops cannot start ({}): using the epoll transport (raise the limit of"
-                        + " locked memory, LimitMEMLOCK=, for io_uring)", innermostReason(e));
-                transport = RelayTransport.epoll();
-                try {
-                    group = transport.newWorkers(prefork, "relay-worker");
-                } catch (RuntimeException again) {
-                    throw cannotStartWorkers(prefork, again);
+                group = epollInstead(prefork, e);
+            } else {
+                // Replaced groups that nothing uses any more hold rings and threads until their
+                // shutdown: end them now and try again. Reloads down from prefork 32 one at a
+                // time were refused from the third on ("failed to create a child event loop"),
+                // the kernel's io_uring memory taken by groups waiting for theirs (probe AH).
+                if (shutdownUnusedGroupsNow() == 0) {
+                    throw cannotStartWorkers(prefork, e);
                 }
-                LoopStallWatch.watch("worker loop", group);
-                return group;
+                group = newWorkersWithin(prefork, GROUP_END_WAIT_MS);
             }
-            if (shutdownUnusedGroupsNow() == 0) {
-                throw cannotStartWorkers(prefork, e);
-            }
-            group = newWorkersWithin(prefork, GROUP_END_WAIT_MS);
         }
         LoopStallWatch.watch("worker loop", group);
         return group;
+    }
+
+    /**
+     * The first worker loops, on epoll where io_uring's could not start ({@code why}): nothing
+     * was made on io_uring yet, and epoll serves the same relays without locked memory.
+     * Refused, the first configuration left its listening sockets taking connections nobody
+     * accepted, with the daemon ready and the relays "active" (probe AK: ulimit -l 64, or 1 MiB
+     * with prefork 4).
+     */
+    private EventLoopGroup epollInstead(int prefork, RuntimeException why) {
+        log.warn("io_uring worker loops cannot start ({}): using the epoll transport (raise the limit of"
+                + " locked memory, LimitMEMLOCK=, for io_uring)", innermostReason(why));
+        transport = RelayTransport.epoll();
+        try {
+            return transport.newWorkers(prefork, "relay-worker");
+        } catch (RuntimeException again) {
+            throw cannotStartWorkers(prefork, again);
+        }
     }
 
     /**
