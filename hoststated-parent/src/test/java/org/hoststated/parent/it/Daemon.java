@@ -100,10 +100,16 @@ final class Daemon implements AutoCloseable {
 
     /** Starts the daemon with {@code environment} added to the test's. */
     void start(java.util.Map<String, String> environment) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+        startVia(List.of(), environment);
+    }
+
+    /** {@link #start(java.util.Map)} under a wrapper command, such as {@code prlimit} to lower a limit. */
+    void startVia(List<String> wrapper, java.util.Map<String, String> environment) throws IOException {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
                 "-cp", parentClassPath != null ? parentClassPath : classpath(), "org.hoststated.parent.Hoststated",
-                "-d", "-f", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+                "-d", "-f", config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(environment);
         process = pb.start();
         await("control socket", Duration.ofSeconds(30), () -> Files.exists(socket) || !process.isAlive());
