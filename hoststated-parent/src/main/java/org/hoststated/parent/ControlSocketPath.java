@@ -24,24 +24,36 @@ final class ControlSocketPath {
 
     /** @throws IOException with a one-line message when the path must not be taken over */
     static void clear(Path path) throws IOException {
-        BasicFileAttributes a;
-        try {
-            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (java.nio.file.NoSuchFileException e) {
-            // Binding fails later, once the engines run, for a directory that is not there.
-            Path parent = path.toAbsolutePath().getParent();
-            if (parent != null && !Files.isDirectory(parent)) {
-                throw new IOException("control socket " + path + ": directory " + parent + " does not exist");
-            }
-            return;
+        String problem = problem(path);
+        if (problem != null) {
+            throw new IOException(problem);
         }
-        if (!a.isOther()) {
-            throw new IOException("control socket " + path + " exists and is not a socket");
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
         }
         if (answers(path)) {
             throw new IOException("control socket " + path + " is in use (is hoststated already running?)");
         }
         Files.deleteIfExists(path);
+    }
+
+    /**
+     * Why the socket cannot be bound at {@code path} whoever runs (binding fails later, once the
+     * engines run, for a directory that is not there), or null: its directory is missing or no
+     * directory, or something that is not a socket is there (never deleted). {@link #clear}
+     * refuses a start with it; {@code -n} warns of it.
+     */
+    static String problem(Path path) throws IOException {
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            return "control socket " + path + ": " + (Files.exists(parent) ? parent + " is not a directory"
+                    : "directory " + parent + " does not exist");
+        }
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)
+                && !Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+            return "control socket " + path + " exists and is not a socket";
+        }
+        return null;
     }
 
     /**

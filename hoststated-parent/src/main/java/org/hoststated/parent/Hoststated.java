@@ -130,20 +130,13 @@ public final class Hoststated implements Callable<Integer> {
         if (unprivileged != null) {
             out.add(unprivileged);
         }
-        java.nio.file.Path sock = java.nio.file.Path.of(g.socket());
-        java.nio.file.Path dir = sock.toAbsolutePath().getParent();
-        if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
-            out.add("control socket " + g.socket() + ": " + dir + (java.nio.file.Files.exists(dir)
-                    ? " is not a directory" : " does not exist"));
-        } else if (java.nio.file.Files.exists(sock, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                if (!java.nio.file.Files.readAttributes(sock, java.nio.file.attribute.BasicFileAttributes.class,
-                        java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
-                    out.add("control socket " + g.socket() + " exists and is not a socket");
-                }
-            } catch (java.io.IOException e) {
-                // looked at again at the start
+        try {
+            String socket = ControlSocketPath.problem(Path.of(g.socket()));
+            if (socket != null) {
+                out.add(socket);
             }
+        } catch (java.io.IOException e) {
+            // looked at again at the start
         }
         return out;
     }

@@ -85,7 +85,7 @@ class HoststatedOptionsTest {
         String[] r = run("-n", "-f", config("socket \"/nonexistent-dir/ctl.sock\"\n"
                 + "relay r {\n  listen on 127.0.0.1 port 29081\n  forward to 127.0.0.1 port 29082\n}\n"));
         assertEquals("0", r[0], r[1]);
-        assertTrue(r[1].contains("control socket /nonexistent-dir/ctl.sock: /nonexistent-dir does not exist:"
+        assertTrue(r[1].contains("control socket /nonexistent-dir/ctl.sock: directory /nonexistent-dir does not exist:"
                 + " a start on this host would fail (warning)"), r[1]);
         assertTrue(r[1].contains("configuration OK"), r[1]);
     }
