@@ -93,8 +93,6 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private final ExecutorService configReader = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("config-reader", true));
     private boolean ready;
-    /** A SIGHUP came before {@link #ready}: a reload follows it. */
-    private boolean hupWaits;
     private boolean stopping;
     /** An orderly stop has begun: the relay sessions are finishing ({@link #stop}). */
     private boolean draining;
@@ -156,8 +154,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private void hup() {
         if (ready) {
             reload(null);
-        } else if (!hupWaits) {
-            hupWaits = true;
+        } else if (StartSignals.noteHup()) {
             log.info("SIGHUP while starting: the configuration is read again once the engines run it");
         }
     }
@@ -461,8 +458,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
                 log.info("ready in {} ms", ms);
                 service.ready("ready in " + ms + " ms; configuration 1 from " + source.file());
-                if (hupWaits || StartSignals.hupCame()) {
-                    hupWaits = false;
+                if (StartSignals.hupCame()) {
                     reload(null);
                 }
             }

@@ -44,6 +44,15 @@ final class StartSignals {
         return STOP.get();
     }
 
+    /**
+     * Notes a SIGHUP the parent's loop took before the engines ran configuration 1, as
+     * {@link #hold}'s handler notes one before the loop: one flag for both. Whether it is the
+     * first noted.
+     */
+    static boolean noteHup() {
+        return !HUP.getAndSet(true);
+    }
+
     /** Whether a SIGHUP came since {@link #hold} or the last call; clears it. */
     static boolean hupCame() {
         return HUP.getAndSet(false);
