@@ -535,8 +535,7 @@ public final class RelaySession {
         if (queue != null && (queue.totalPendingWriteBytes() > 0 || !queue.isWritable())) {
             return false;
         }
-        TcpInfo info = TcpInfo.of(ch);
-        return info == null || info.allAcknowledged();
+        return TcpInfo.allAcknowledged(ch);
     }
 
     /**

@@ -72,7 +72,7 @@ final class StreamCut extends ChannelOutboundHandlerAdapter {
 
     /** Whether the peer has taken what was queued at the cut; true for a channel gone inactive. */
     private boolean taken() {
-        return !ch.isActive() || (written || queueEmpty(ch)) && acknowledged(ch);
+        return !ch.isActive() || (written || queueEmpty(ch)) && TcpInfo.allAcknowledged(ch);
     }
 
     /** Whether the channel's own queue holds nothing (a send in flight stays in it until done). */
@@ -88,14 +88,5 @@ final class StreamCut extends ChannelOutboundHandlerAdapter {
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
         ch.closeFuture().addListener(f -> promise.trySuccess());
-    }
-
-    /**
-     * Whether the peer's kernel acknowledged everything written to the socket; true when the
-     * socket cannot tell (then there is nothing to wait for).
-     */
-    private static boolean acknowledged(Channel ch) {
-        TcpInfo info = TcpInfo.of(ch);
-        return info == null || info.allAcknowledged();
     }
 }

@@ -91,6 +91,15 @@ public final class TcpInfo {
         return info != null && info.closed();
     }
 
+    /**
+     * Whether {@code ch}'s peer has acknowledged everything written to its socket; true when the
+     * socket cannot tell (then there is nothing to wait for).
+     */
+    static boolean allAcknowledged(Channel ch) {
+        TcpInfo info = of(ch);
+        return info == null || info.allAcknowledged();
+    }
+
     /** What a peer's reset found by {@link #resetAtEndOfInput} is reported as. */
     public static IOException resetByPeer() {
         return new IOException("Connection reset by peer");

@@ -398,7 +398,6 @@ final class BackendLink {
         }
         channel = null;
         handler = null;
-        // The client's page does not name the host: the relay's hosts are the operator's business.
         if (cause instanceof java.util.concurrent.CancellationException
                 && relay.selector().hosts().usableCount() == 0) {
             // Abandoned as the last host went down: no host is up, as for the next request
@@ -406,6 +405,7 @@ final class BackendLink {
             session.fail(new HttpException(503, "connect to " + why + "; " + RelaySession.noHostReason(relay.config())));
             return;
         }
+        // The client's page does not name the host: the relay's hosts are the operator's business.
         boolean timeout = cause instanceof ConnectTimeoutException;
         session.fail(new HttpException(timeout ? 504 : 502, "connect to " + why,
                 timeout ? "connect to the server timed out" : "connect to the server failed"));
