@@ -146,12 +146,19 @@ final class ParseContext {
 
     /** Before a table's name: relayd's {@code <web>} gets the error of {@link #tableName}. */
     void refuseAngleBrackets() {
+        refuseAngleBrackets("table name", "hoststated writes table names without angle brackets: table ");
+    }
+
+    /**
+     * Where {@code expected} comes, relayd's {@code <web>}: an error saying what is expected,
+     * then {@code advice} and the table's name.
+     */
+    void refuseAngleBrackets(String expected, String advice) {
         Token t = in.peek();
         if (t.is(Token.Kind.OTHER) && t.text().equals("<")) {
             Token name = in.peek(1);
             String example = name.isString() ? Messages.clip(name.text().replace(">", "")) : "web";
-            throw fail(t, "syntax error: expected table name, got " + t.describe()
-                    + " (hoststated writes table names without angle brackets: table " + example + ")");
+            throw fail(t, "syntax error: expected " + expected + ", got " + t.describe() + " (" + advice + example + ")");
         }
     }
 

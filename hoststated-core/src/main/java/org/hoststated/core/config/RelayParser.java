@@ -91,14 +91,9 @@ final class RelayParser {
 
     private void forward(Draft.RelayDraft r, Token kw) {
         ctx.keyword("to");
+        // relayd.conf's "forward to <web> port 80" is this grammar's "table web".
+        ctx.refuseAngleBrackets("target address", "relayd's forward to <table>; here a relay names it with: table ");
         Token at = ctx.in.peek();
-        if (at.is(Token.Kind.OTHER) && at.text().equals("<")) {
-            // relayd.conf's "forward to <web> port 80" is this grammar's "table web".
-            Token name = ctx.in.peek(1);
-            String table = name.isString() ? Messages.clip(name.text().replace(">", "")) : "web";
-            throw ctx.fail(at, "syntax error: expected target address, got " + at.describe()
-                    + " (relayd's forward to <table>; here a relay names it with: table " + table + ")");
-        }
         String host = ctx.addressBeforePort("target address");
         int port = ctx.port();
         int retry = ctx.retry();
