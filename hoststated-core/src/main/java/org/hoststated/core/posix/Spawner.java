@@ -105,6 +105,13 @@ public final class Spawner {
         base++;
         LibC libc = Native.LIBC;
         List<Map.Entry<Integer, Integer>> entries = new ArrayList<>(new TreeMap<>(dupFds).entrySet());
+        long limit = Fds.openFileLimit();
+        if (limit >= 0 && base + entries.size() > limit) {
+            // posix_spawn_file_actions_adddup2 refuses a number at the limit with EBADF, which
+            // told the operator nothing ("Bad file descriptor").
+            throw new IOException("its descriptors are handed over through numbers up to " + (base + entries.size() - 1)
+                    + ", and this process may open " + limit + ": raise the limit of open files (LimitNOFILE= or ulimit -n)");
+        }
         for (int i = 0; i < entries.size(); i++) {
             check("posix_spawn_file_actions_adddup2",
                     libc.posix_spawn_file_actions_adddup2(actions, entries.get(i).getValue(), base + i));

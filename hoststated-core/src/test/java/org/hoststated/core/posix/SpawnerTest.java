@@ -131,6 +131,26 @@ class SpawnerTest {
         assertEquals("posix_spawnp /nonexistent/hoststated: No such file or directory", e.getMessage());
     }
 
+    /**
+     * A descriptor number the spawn needs at or above this process's limit of open files is
+     * refused in words: posix_spawn_file_actions_adddup2 said "Bad file descriptor", which a
+     * parent started under a low limit reported as why an engine could not start.
+     */
+    @Test
+    void descriptorNumbersAboveTheLimitOfOpenFilesAreRefusedInWords() throws Exception {
+        long limit = Fds.openFileLimit();
+        org.junit.jupiter.api.Assumptions.assumeTrue(limit > 3 && limit < Integer.MAX_VALUE, "limit " + limit);
+        int devNull = Fds.openDevNull();
+        try {
+            IOException e = assertThrows(IOException.class, () -> spawner.spawn("/bin/true", List.of("true"),
+                    List.of(), Map.of((int) limit, devNull), false));
+            assertEquals("its descriptors are handed over through numbers up to " + (limit + 1) + ", and this process"
+                    + " may open " + limit + ": raise the limit of open files (LimitNOFILE= or ulimit -n)", e.getMessage());
+        } finally {
+            Fds.close(devNull);
+        }
+    }
+
     @Test
     void stdioToMapsZeroOneTwo() {
         Map<Integer, Integer> m = Spawner.stdioTo(9, Map.of(3, 5));
