@@ -415,8 +415,9 @@ public final class RelayEngine extends Engine {
      * with prefork 4).
      */
     private EventLoopGroup epollInstead(int prefork, RuntimeException why) {
-        log.warn("io_uring worker loops cannot start ({}): using the epoll transport (raise the limit of"
-                + " locked memory, LimitMEMLOCK=, for io_uring)", innermostReason(why));
+        String reason = innermostReason(why);
+        log.warn("io_uring worker loops cannot start ({}): using the epoll transport ({} for io_uring)", reason,
+                outOfDescriptors(reason) ? OPEN_FILES_ADVICE : "raise the limit of locked memory, LimitMEMLOCK=,");
         transport = RelayTransport.epoll();
         try {
             return transport.newWorkers(prefork, "relay-worker");
@@ -506,11 +507,23 @@ public final class RelayEngine extends Engine {
         String why = innermostReason(e);
         String hint = oldGroups.isEmpty() ? "" : "; the worker loops of earlier prefork values end with their"
                 + " last sessions";
-        if (transport.name().equals("io_uring")) {
+        if (outOfDescriptors(why)) {
+            hint += " (" + OPEN_FILES_ADVICE + ")";
+        } else if (transport.name().equals("io_uring")) {
             hint += " (the kernel's limit of locked memory, LimitMEMLOCK=, may be too low for this many io_uring"
                     + " loops; HOSTSTATED_RELAY_TRANSPORT=epoll needs none)";
         }
         return new IllegalArgumentException("prefork " + prefork + ": cannot start the worker loops: " + why + hint, e);
+    }
+
+    private static final String OPEN_FILES_ADVICE = "raise the limit of open files, LimitNOFILE= or ulimit -n";
+
+    /**
+     * Whether the loops failed for want of descriptors (EMFILE), whose advice is not the
+     * locked memory's: a low limit of open files was told to raise LimitMEMLOCK=.
+     */
+    private static boolean outOfDescriptors(String reason) {
+        return reason.contains("Too many open files");
     }
 
     private static int loops(EventLoopGroup g) {
