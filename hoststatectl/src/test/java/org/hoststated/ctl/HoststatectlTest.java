@@ -223,10 +223,12 @@ class HoststatectlTest {
 
     @Test
     void aRelayWhoseEngineIsRestartingSaysSo() throws Exception {
-        byte[] reply = FakeDaemon.frames(msg(CTL_RELAY, new CtlRelay(0, "web", false).withEngineDown()),
+        byte[] reply = FakeDaemon.frames(msg(CTL_RELAY, new CtlRelay(0, "web", false).withDown(CtlRelay.Down.RESTARTING)),
+                msg(CTL_RELAY, new CtlRelay(1, "tls", false).withDown(CtlRelay.Down.REFUSED)),
                 msg(CTL_END, Empty.INSTANCE));
         try (FakeDaemon d = FakeDaemon.answering(dir, reply)) {
-            assertEquals(new Run(0, HEADER + row("relay", 0, "web", "", "down (relay engine restarting)"), ""),
+            assertEquals(new Run(0, HEADER + row("relay", 0, "web", "", "down (relay engine restarting)")
+                    + row("relay", 1, "tls", "", "down (the relay engine refused the configuration)"), ""),
                     run(d, "show", "summary"));
         }
     }

@@ -61,6 +61,8 @@ final class ListenerSockets {
     private static final int EADDRNOTAVAIL = 99;
 
     private final Map<Listen, Socket> open = new HashMap<>();
+    /** The TCP listeners of {@link #open} that {@link #pause} stopped listening. */
+    private final Set<Listen> paused = new HashSet<>();
     /** The limit of open files when the last {@link #bindAll} began, for its error. */
     private long fileLimit = -1;
 
@@ -81,6 +83,7 @@ final class ListenerSockets {
                 if (kept != null) {
                     if (!a.udp()) {
                         relisten(kept, a.address(), backlog(config, r));
+                        paused.remove(a);
                     }
                 } else if (!added.containsKey(a)) {
                     try {
@@ -141,24 +144,62 @@ final class ListenerSockets {
             if (keep.contains(e.getKey())) {
                 return false;
             }
+            paused.remove(e.getKey());
             log.debug("closing listener {}", e.getKey());
             closeQuietly(e.getValue());
             return true;
         });
     }
 
-    /** The descriptor of the listening socket of relay {@code r} of {@code config}. */
+    /**
+     * The descriptor of the listening socket of relay {@code r} of {@code config}, to pass to
+     * the relay engine: listening again if it was paused.
+     */
     int fd(Config config, RelayConfig r) {
-        Socket s = open.get(listen(config, r));
+        Listen l = listen(config, r);
+        Socket s = open.get(l);
         if (s == null) {
             throw new IllegalStateException("relay " + r.name() + " has no listening socket");
         }
+        if (paused.remove(l)) {
+            relisten(s, l.address(), backlog(config, r));
+            deferAccept(s, l, clientSpeaksFirst(config, r) ? DEFER_ACCEPT_SECONDS : 0);
+        }
         return s.intValue();
+    }
+
+    /**
+     * Stops every TCP listener listening while keeping its address and port bound, as
+     * HAProxy pauses its listeners: shutdown(2) of a listening socket ends its listening
+     * state, so connections are refused and those in its queue reset, and listen(2) later
+     * takes the socket up again ({@link #fd}, {@link #bindAll}). Nobody serves them: the relay
+     * engine runs no configuration. UDP sockets are left: a datagram nobody reads is lost
+     * either way. While paused, a socket of another program that sets SO_REUSEADDR could bind
+     * the port (one without it cannot), and the listen(2) that takes it up again then warns.
+     *
+     * @return how many were paused
+     */
+    int pause() {
+        int n = 0;
+        for (Map.Entry<Listen, Socket> e : open.entrySet()) {
+            if (e.getKey().udp() || paused.contains(e.getKey())) {
+                continue;
+            }
+            try {
+                Fds.shutdownReading(e.getValue().intValue());
+                paused.add(e.getKey());
+                n++;
+            } catch (IOException ex) {
+                log.warn("listener {}: cannot stop it listening: {}", e.getKey(), SystemError.text(ex));
+            }
+        }
+        return n;
     }
 
     void closeAll() {
         open.values().forEach(ListenerSockets::closeQuietly);
         open.clear();
+        paused.clear();
     }
 
     static InetSocketAddress address(RelayConfig r) {
@@ -227,7 +268,7 @@ final class ListenerSockets {
         try {
             s.listen(backlog);
         } catch (IOException e) {
-            log.warn("listener {}: cannot change the backlog to {}: {}", NetUtil.toSocketAddressString(a), backlog, e.getMessage());
+            log.warn("listener {}: listen with backlog {}: {}", NetUtil.toSocketAddressString(a), backlog, e.getMessage());
         }
     }
 

@@ -97,11 +97,13 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     /** An orderly stop has begun: the relay sessions are finishing ({@link #stop}). */
     private boolean draining;
     /**
-     * The relay engine died and its successor has not answered its configuration yet: its
-     * relays are down until then, though the new process already has a channel (a JVM
-     * starting, which serves nothing for a second or so).
+     * Why the relays are down, for their rows: the relay engine died and its successor has not
+     * answered its configuration yet (the new process already has a channel, a JVM starting
+     * that serves nothing for a second or so), or it refused the configuration and runs none.
      */
-    private boolean relayRestarting;
+    private CtlRelay.Down relayDown = CtlRelay.Down.NO;
+    /** The relay engine's process has confirmed a configuration since it started. */
+    private boolean relayRuns;
     /** Control clients waiting for pfe's answer, by client number. */
     private final Map<Integer, ProcId> awaiting = new HashMap<>();
     private final SessionListings sessions = new SessionListings();
@@ -315,7 +317,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     @Override
     public void engineLost(ProcId engine) {
         if (engine == ProcId.RELAY) {
-            relayRestarting = true;
+            relayDown = CtlRelay.Down.RESTARTING;
+            relayRuns = false;
             sessions.engineLost(engineName(engine) + " stopped before it answered; try again");
         }
         if (engine == ProcId.PFE) {
@@ -423,17 +426,19 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
      * process said "active" half a second after the kill, while that JVM was still starting.
      */
     private Imsg relayEngineDown(Imsg m) {
-        if (m.type() != MessageType.CTL_RELAY || supervisor.channel(ProcId.RELAY) != null && !relayRestarting) {
+        if (m.type() != MessageType.CTL_RELAY) {
             return m;
         }
-        return new Imsg(m.type(), m.peerId(), m.pid(), m.payload(CtlRelay.class).withEngineDown());
+        CtlRelay.Down why = supervisor.channel(ProcId.RELAY) == null ? CtlRelay.Down.RESTARTING : relayDown;
+        return why == CtlRelay.Down.NO ? m : new Imsg(m.type(), m.peerId(), m.pid(), m.payload(CtlRelay.class).withDown(why));
     }
 
     @Override
     public void engineReady(ProcId engine, int gen) {
         log.debug("{} runs configuration {}", engine.title(), gen);
         if (engine == ProcId.RELAY) {
-            relayRestarting = false;
+            relayDown = CtlRelay.Down.NO;
+            relayRuns = true;
         }
         if (engine == ProcId.PFE) {
             demoter.pfeReady(supervisor.pids().getOrDefault(ProcId.PFE, 0));
@@ -469,10 +474,29 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     public void engineError(ProcId engine, int gen, String why) {
         log.error("{} refused configuration {}: {}", engine.title(), gen, why);
         if (engine == ProcId.RELAY) {
-            relayRestarting = false;
+            relayRefused();
         }
         reloader.engineError(engine, gen, why);
         answeredFirst(engine, gen);
+    }
+
+    /**
+     * The relay engine refused a configuration. When it runs an earlier one, that serves on;
+     * when it runs none, no relay is served, and a listening socket left listening would take
+     * connections into its queue for nobody: clients waited out their own timeouts. Paused,
+     * the sockets refuse them at once (and reset those queued), keeping their addresses for the
+     * next configuration, passed to the engine at its restart or a reload.
+     */
+    private void relayRefused() {
+        if (relayRuns) {
+            relayDown = CtlRelay.Down.NO;
+            return;
+        }
+        relayDown = CtlRelay.Down.REFUSED;
+        if (listeners.pause() > 0) {
+            log.warn("the relay engine runs no configuration: the relays' listening sockets refuse connections until"
+                    + " it takes one (hoststatectl reload once the cause is mended)");
+        }
     }
 
     // ---- reload ----

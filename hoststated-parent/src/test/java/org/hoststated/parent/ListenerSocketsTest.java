@@ -281,6 +281,49 @@ class ListenerSocketsTest {
         }
     }
 
+    /**
+     * A relay engine that refused the configuration and runs none served no listener, whose
+     * queue took connections for nobody: the clients waited out their own timeouts (session 64's
+     * note). Paused, a listener refuses connections and resets those queued, and keeps its port;
+     * passed again to an engine, it accepts again, and the next pause stops it again.
+     */
+    @Test
+    void aPausedListenerRefusesConnectionsKeepsItsPortAndListensOnceItIsPassedAgain() throws Exception {
+        Epoll.ensureAvailability();
+        int port = CtlPorts.free();
+        Config c = load("127.0.0.1", port);
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(c);
+            byte[] peer = new byte[32];
+            for (int round = 0; round < 2; round++) {
+                Socket listener = new Socket(sockets.fd(c, c.relays().get(0)));
+                try (java.net.Socket queued = new java.net.Socket("127.0.0.1", port)) {
+                    assertEquals(1, sockets.pause());
+                    queued.setSoTimeout(2000);
+                    assertThrows(java.net.SocketException.class, () -> queued.getInputStream().read(), "queued: reset");
+                }
+                assertThrows(java.net.ConnectException.class, () -> new java.net.Socket("127.0.0.1", port).close());
+                assertThrows(java.net.BindException.class, () -> bindWithoutReuse(port), "the port stays taken");
+                assertEquals(0, sockets.pause(), "paused once");
+                assertEquals(listener.intValue(), sockets.fd(c, c.relays().get(0)), "the same socket, listening again");
+                try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+                    assertTrue(acceptWithin(listener, peer, 2000), "accepted once passed again, round " + round);
+                }
+            }
+        } finally {
+            sockets.closeAll();
+        }
+    }
+
+    /** Binds 127.0.0.1 {@code port} without SO_REUSEADDR, which Java's ServerSocket sets. */
+    private static void bindWithoutReuse(int port) throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        }
+    }
+
     private Config load(String address, int port) throws Exception {
         Path file = dir.resolve("hoststated-" + address + ".conf");
         Files.writeString(file, "l3 backend none\nrelay r {\n  listen on " + address + " port " + port + "\n"

@@ -4,20 +4,35 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * A relay row of {@code show summary} and {@code show relays}, from pfe; the parent sets
- * {@code engineDown} on its way to the client while the relay engine is not running (between
- * its death and its restart), which only the parent knows.
+ * {@code down} on its way to the client while the relay engine serves no configuration (between
+ * its death and its restart, or after it refused the one it was given), which only the parent
+ * knows.
  */
-public record CtlRelay(int id, String name, boolean disabled, boolean engineDown) {
+public record CtlRelay(int id, String name, boolean disabled, Down down) {
+    /** Why the relay engine serves no relay at all, or {@link #NO}. */
+    public enum Down {
+        NO,
+        RESTARTING,
+        REFUSED
+    }
+
     public CtlRelay(int id, String name, boolean disabled) {
-        this(id, name, disabled, false);
+        this(id, name, disabled, Down.NO);
     }
 
     public String status() {
-        return disabled ? "disabled" : engineDown ? "down (relay engine restarting)" : "active";
+        if (disabled) {
+            return "disabled";
+        }
+        return switch (down) {
+            case NO -> "active";
+            case RESTARTING -> "down (relay engine restarting)";
+            case REFUSED -> "down (the relay engine refused the configuration)";
+        };
     }
 
-    public CtlRelay withEngineDown() {
-        return new CtlRelay(id, name, disabled, true);
+    public CtlRelay withDown(Down why) {
+        return new CtlRelay(id, name, disabled, why);
     }
 
     public static final MessageCodec<CtlRelay> CODEC = new MessageCodec<>() {
@@ -31,13 +46,13 @@ public record CtlRelay(int id, String name, boolean disabled, boolean engineDown
             out.writeInt(m.id);
             Wire.putString(out, m.name);
             Wire.putBool(out, m.disabled);
-            Wire.putBool(out, m.engineDown);
+            Wire.putEnum(out, m.down);
         }
 
         @Override
         public CtlRelay decode(ByteBuf in) throws MalformedMessageException {
             return new CtlRelay(Wire.u32(in, "id", Integer.MAX_VALUE), Wire.string(in, "name", Wire.MAX_NAME),
-                    Wire.bool(in, "disabled"), Wire.bool(in, "engineDown"));
+                    Wire.bool(in, "disabled"), Wire.enumValue(in, Down.class, "down"));
         }
     };
 }

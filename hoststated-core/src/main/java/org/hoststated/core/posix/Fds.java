@@ -69,6 +69,19 @@ public final class Fds {
         }
     }
 
+    private static final int SHUT_RD = 0;
+
+    /**
+     * shutdown(2) of {@code fd}'s reading side, each time it is called: Netty's {@code Socket}
+     * keeps its own record of a shutdown and skips a second one, but a listening socket that
+     * listen(2) took up again must be shut again.
+     */
+    public static void shutdownReading(int fd) throws IOException {
+        if (Native.LIBC.shutdown(fd, SHUT_RD) < 0) {
+            throw Errno.lastException("shutdown fd " + fd);
+        }
+    }
+
     /** Opens {@code path} read-only and close-on-exec. */
     public static int openReadOnly(String path) throws IOException {
         return open(path, Native.O_RDONLY);

@@ -31,6 +31,7 @@ public interface LibC {
     @SaveError int bind(int fd, @In byte[] addr, int addrLen);
     @SaveError int setsockopt(int fd, int level, int name, @In int[] value, int valueLen);
     @SaveError int setsockopt(int fd, int level, int name, @In byte[] value, int valueLen);
+    @SaveError int shutdown(int fd, int how);
     @SaveError @ssize_t long send(int fd, @In byte[] buf, @size_t long len, int flags);
     @SaveError @ssize_t long recv(int fd, @Out byte[] buf, @size_t long len, int flags);
     @SaveError @ssize_t long sendmsg(int fd, Pointer msg, int flags);

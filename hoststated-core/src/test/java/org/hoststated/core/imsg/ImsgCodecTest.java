@@ -79,7 +79,7 @@ class ImsgCodecTest {
             m.put(CtlService.class, new CtlService(1, "www", ServiceStatus.ACTIVE_BACKUP));
             m.put(CtlTable.class, new CtlTable(2, "web:80", false, 1, 3));
             m.put(CtlHost.class, new CtlHost(4, 2, "10.0.0.1", HostState.UP, false, 42, 41, 1, HostError.TCP_CONNECT_OK));
-            m.put(CtlRelay.class, new CtlRelay(0, "sshgw", true, true));
+            m.put(CtlRelay.class, new CtlRelay(0, "sshgw", true, CtlRelay.Down.REFUSED));
             m.put(CtlSession.class, new CtlSession(1, "w".repeat(Wire.MAX_NAME), true, 0, 17, InetAddress.getByName("2001:db8::7"), 55434, InetAddress.getByName("2001:db8::1"), 80, false, 1500, 20, 517, 91_234));
             m.put(RelayStatistics.class, new RelayStatistics(1, 0, 100, 2, 3, 40, 90, 1, 2, 3));
             m.put(ScriptRequest.class, new ScriptRequest(1, 3, "/usr/local/bin/check", "www1", 5000));
