@@ -10,16 +10,26 @@ import org.hoststated.core.msg.Imsg;
 final class ControlException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /** Whether standard output's reader has gone: nothing to say, as for ls or ps. */
+    private final boolean readerGone;
+
     ControlException(String message) {
-        super(message, null, false, false);
+        this(message, false);
     }
 
-    /** Standard output is a pipe whose reader has gone: nothing to say, as for ls or ps. */
-    static final String READER_GONE = "reader of standard output gone";
+    private ControlException(String message, boolean readerGone) {
+        super(message, null, false, false);
+        this.readerGone = readerGone;
+    }
 
-    /** Whether this is the {@link #READER_GONE} failure, which is not printed. */
-    boolean readerGone() {
-        return READER_GONE.equals(getMessage());
+    /** Standard output is a pipe whose reader has gone: ends the command without a word. */
+    static ControlException readerGone() {
+        return new ControlException("reader of standard output gone", true);
+    }
+
+    /** Whether this is the {@link #readerGone()} failure, which is not printed. */
+    boolean isReaderGone() {
+        return readerGone;
     }
 
     static ControlException badReply(String why) {

@@ -87,13 +87,13 @@ final class CtlContext {
      * pipe whose reader has gone): a PrintWriter only notes such an error, so {@code monitor |
      * head -1} went on printing into the closed pipe for ever, and {@code show summary >
      * /dev/full} exited 0. A pipe's reader that has gone ({@code show summary | head}, a
-     * {@code less} quit) ends the command without a word ({@link ControlException#READER_GONE}),
+     * {@code less} quit) ends the command without a word ({@link ControlException#readerGone()}),
      * as ls and ps end there (probe AJ: "cannot write to standard output" at every {@code head}).
      */
     void flushOut() throws ControlException {
         if (out.checkError()) {
-            throw new ControlException(outIsPipe.getAsBoolean() ? ControlException.READER_GONE
-                    : "cannot write to standard output");
+            throw outIsPipe.getAsBoolean() ? ControlException.readerGone()
+                    : new ControlException("cannot write to standard output");
         }
     }
 

@@ -101,7 +101,7 @@ public final class Hoststatectl {
             ctx.flushOut();
             return rc;
         } catch (ControlException e) {
-            return e.readerGone() ? EXIT_READER_GONE : fail(out, err, e.getMessage());
+            return e.isReaderGone() ? EXIT_READER_GONE : fail(out, err, e.getMessage());
         } catch (RuntimeException e) {
             // A bug of ours: still one line, never a stack trace in front of the operator.
             return fail(out, err, "internal error: " + e);
