@@ -40,8 +40,7 @@ final class Draft {
     final List<ProtocolDraft> protocols = new ArrayList<>();
     /**
      * Blocks refused for their name ("table NAME", ...): a reference to one is not also "no
-     * such table", which named one mistake twice (probe AC 6); and settings a broken line may
-     * have given ("real port of table NAME"), which a reference is not told it lacks.
+     * such table", which named one mistake twice (probe AC 6).
      */
     final Set<String> refusedNames = new HashSet<>();
 
@@ -67,6 +66,11 @@ final class Draft {
         final String name;
         final Pos pos;
         int port;
+        /**
+         * Its {@code real port} line failed: it may have meant a port, so a reference is not
+         * told that the table is a template and needs one.
+         */
+        boolean portLineBroken;
         CheckConfig check = CheckConfig.none();
         Integer timeoutMs;
         Pos timeoutPos;

@@ -35,10 +35,7 @@ final class TableParser {
         if (!twice) {
             ctx.draft.tables.add(t);
         }
-        if (broken.mayHaveBeen("real")) {
-            // A table whose port line failed is no template: its references are not told so.
-            ctx.draft.refusedNames.add("real port of table " + name);
-        }
+        t.portLineBroken = broken.mayHaveBeen("real");
         if (t.hosts.isEmpty() && !broken.mayHaveBeen("host")) {
             ctx.diag.error(t.pos, "table " + name + " has no hosts");
         }

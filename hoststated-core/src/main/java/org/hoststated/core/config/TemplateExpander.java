@@ -54,6 +54,11 @@ final class TemplateExpander {
         return List.copyOf(byName.values());
     }
 
+    /** Whether the {@code real port} line of the table named {@code name} failed. */
+    private boolean portLineBroken(String name) {
+        return draft.tables.stream().anyMatch(d -> d.name.equals(name) && d.portLineBroken);
+    }
+
     /**
      * @param portKnown whether {@code defaultPort} is the block's (a block without one is
      *     told so already, and a template it names is not also said to need a port: probe AL)
@@ -81,7 +86,7 @@ final class TemplateExpander {
         }
         int port = ref.port != 0 ? ref.port : defaultPort;
         if (port == 0) {
-            if (portKnown && !draft.refusedNames.contains("real port of table " + t.name())) {
+            if (portKnown && !portLineBroken(t.name())) {
                 diag.error(ref.pos, "table " + t.name() + " is a template and needs a port");
             }
             return;
