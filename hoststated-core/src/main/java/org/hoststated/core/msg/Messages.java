@@ -28,7 +28,7 @@ public final class Messages {
      * restarted for) say so instead of misreading each other. Raise it with any change to a
      * message that crosses the control socket: {@code ControlProtocolTest} fingerprints them.
      */
-    public static final int CONTROL_VERSION = 2;
+    public static final int CONTROL_VERSION = 3;
     /** Where the peer id of a frame begins. */
     public static final int PEER_ID_OFFSET = 8;
 

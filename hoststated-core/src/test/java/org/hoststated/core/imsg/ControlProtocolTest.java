@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class ControlProtocolTest {
     /** The fingerprint of version {@link Messages#CONTROL_VERSION}'s messages. */
-    private static final String FINGERPRINT = "4590a60f1f292abc65b353e69c8ea65dac3ec6170eda04ae7cbbe5893867b24a";
+    private static final String FINGERPRINT = "bef0800fd8b023a68aa8acda56c40f56fcbc477f73cabd6199a1aa90e0cc7e2d";
 
     @Test
     void theControlMessagesAreThoseOfTheirVersion() throws Exception {
