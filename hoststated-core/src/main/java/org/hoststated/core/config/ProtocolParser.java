@@ -194,6 +194,10 @@ final class ProtocolParser {
             type = NodeType.PATH;
         }
         Token a = ctx.in.next();
+        if (a.isString() && (a.text().equals("http") || a.text().equals("dns"))) {
+            // The type alone, as relayd writes it before the block's name ("http protocol NAME").
+            throw ctx.fail(a, "syntax error: a protocol's type is written 'protocol " + a.text() + "'");
+        }
         if (a.kind() != Token.Kind.KEYWORD) {
             throw ctx.unexpectedStatement(a, "protocol option or action");
         }

@@ -246,7 +246,7 @@ class ConfigErrorTest {
     /**
      * A newcomer's first mistakes get a hint and no derived errors: an unquoted path, relayd's
      * {@code forward to <table>} and {@code http protocol NAME}, a protocol type named as a
-     * relay's protocol, and undefined macros for ports (probe AL).
+     * relay's protocol or written alone in its block, and undefined macros for ports (probe AL).
      */
     @Test
     void aNewcomersMistakesGetAHintAndNoDerivedErrors() {
@@ -260,6 +260,8 @@ class ConfigErrorTest {
                 + " here: protocol p { protocol http ... })"), messages("http protocol \"p\" {\n return error\n}\n" + relay));
         assertEquals(List.of("test.conf:4: no such protocol: http (a relay names a protocol block; the type goes in it:"
                 + " protocol web { protocol http })"), messages(relay.replace("protocol p", "protocol http")));
+        assertEquals(List.of("test.conf:2: syntax error: a protocol's type is written 'protocol http'"),
+                messages("protocol p {\n http\n}\n" + relay));
         assertEquals(List.of("test.conf:2: macro 'rp' not defined", "test.conf:7: macro 'lp' not defined"),
                 messages(TABLE.replace("real port 80", "real port $rp") + "relay r {\n listen on 127.0.0.1 port $lp\n"
                         + " table web\n}\n"));
