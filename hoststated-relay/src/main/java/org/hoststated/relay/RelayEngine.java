@@ -386,25 +386,32 @@ public final class RelayEngine extends Engine {
                 return g;
             }
         }
-        EventLoopGroup group;
-        try {
-            group = transport.newWorkers(prefork, "relay-worker");
-        } catch (RuntimeException e) {
-            if (workers == null && oldGroups.isEmpty() && transport.name().equals("io_uring")) {
-                group = epollInstead(prefork, e);
-            } else {
-                // Replaced groups that nothing uses any more hold rings and threads until their
-                // shutdown: end them now and try again. Reloads down from prefork 32 one at a
-                // time were refused from the third on ("failed to create a child event loop"),
-                // the kernel's io_uring memory taken by groups waiting for theirs (probe AH).
-                if (shutdownUnusedGroupsNow() == 0) {
-                    throw cannotStartWorkers(prefork, e);
-                }
-                group = newWorkersWithin(prefork, GROUP_END_WAIT_MS);
-            }
-        }
+        EventLoopGroup group = startWorkers(prefork);
         LoopStallWatch.watch("worker loop", group);
         return group;
+    }
+
+    /**
+     * Starts {@code prefork} worker loops on this engine's transport. When they cannot start,
+     * the first loops go to epoll instead of io_uring ({@link #epollInstead}); for a reload,
+     * the replaced groups nothing uses are shut down and the start tried again for a while
+     * ({@link #newWorkersWithin}): replaced groups that still run hold rings and threads until
+     * their shutdown, and reloads down from prefork 32 one at a time were refused from the
+     * third on ("failed to create a child event loop"), the kernel's io_uring memory taken by
+     * groups waiting for theirs (probe AH).
+     */
+    private EventLoopGroup startWorkers(int prefork) {
+        try {
+            return transport.newWorkers(prefork, "relay-worker");
+        } catch (RuntimeException e) {
+            if (workers == null && oldGroups.isEmpty() && transport.name().equals("io_uring")) {
+                return epollInstead(prefork, e);
+            }
+            if (shutdownUnusedGroupsNow() == 0) {
+                throw cannotStartWorkers(prefork, e);
+            }
+            return newWorkersWithin(prefork, GROUP_END_WAIT_MS);
+        }
     }
 
     /**
