@@ -19,6 +19,16 @@ class AnswerStartTest {
         assertEquals("answered \"" + "x".repeat(63) + "\"...", AnswerStart.quoted(first, first.length, b.length));
     }
 
+    /** Bytes that are no UTF-8 are shown as such, not each as the same U+FFFD. */
+    @Test
+    void bytesThatAreNoUtf8AreShownAsHex() {
+        byte[] b = {'o', 'k', (byte) 0xff, (byte) 0xc3, '!', (byte) 0xc3, (byte) 0xa9, '"'};
+        assertEquals("answered \"ok\\xff\\xc3!\u00e9\\\"\"", AnswerStart.quoted(b, b.length, b.length));
+        byte[] whole = {'a', (byte) 0xe2, (byte) 0x82};
+        assertEquals("answered \"a\\xe2\\x82\"", AnswerStart.quoted(whole, whole.length, whole.length),
+                "not cut: a character that never ended");
+    }
+
     @Test
     void anAnswerOfExactlyTheBoundIsWhole() {
         byte[] b = "y".repeat(AnswerStart.BYTES).getBytes(StandardCharsets.UTF_8);
