@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.hoststated.core.log.ThrottledCount;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +45,12 @@ public final class NftBackend extends KernelBackend {
      * with the rules of that script is read. Writer thread only.
      */
     private String listed;
-    /** When the table was last found changed (currentTimeMillis), to warn once a minute at most. */
-    private long lastDrift;
+    /**
+     * The changes of the table by someone else, warned of once a minute at most with their
+     * count. Timed from the last change, edits less than a minute apart were warned of once,
+     * ever, each written over without a word (probe AO).
+     */
+    private final ThrottledCount drifts = new ThrottledCount();
     /** Listings in a row whose chains did not hold the rules written ({@link #own}); writer thread only. */
     private int unlike;
     /** After this many such listings in a row, one is taken as it is. */
@@ -222,14 +227,14 @@ public final class NftBackend extends KernelBackend {
         if (now != null && now.equals(listed)) {
             return true;
         }
-        long t = System.currentTimeMillis();
         String what = now == null ? "removed" : "changed";
-        if (t - lastDrift > 60_000) {
-            log.warn("table inet {} was {} by someone else; writing it again", table, what);
+        long n = drifts.add();
+        if (n > 0) {
+            log.warn("table inet {} was {} by someone else; writing it again{}", table, what,
+                    n == 1 ? "" : " (" + n + " changes written over since the last such warning)");
         } else {
             log.debug("table inet {} was {} by someone else again; writing it again", table, what);
         }
-        lastDrift = t;
         applied = null;
         return false;
     }
