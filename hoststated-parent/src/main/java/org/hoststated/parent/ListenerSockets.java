@@ -313,7 +313,12 @@ final class ListenerSockets {
                     + (l.udp() ? " (udp)" : "") + ": " + SystemError.text(why) + limit, e);
         }
         try {
-            s.setReuseAddress(true);
+            if (!l.udp()) {
+                // For a TCP listener: bind beside the TIME_WAIT connections of its last run. Not
+                // for UDP, where it lets any local user bind the same address and port too (both
+                // sockets setting it) and take the relay's queries (probe AN).
+                s.setReuseAddress(true);
+            }
             try {
                 s.bind(a);
             } catch (Errors.NativeIoException e) {

@@ -117,6 +117,33 @@ class ListenerSocketsTest {
         assertReceiveBuffer("  tcp socket buffer 9000000\n", 9_000_000, limit);
     }
 
+    /**
+     * A DNS relay's UDP socket is bound without SO_REUSEADDR: with it, any local user's socket
+     * setting it too bound the same address and port and got the relay's queries (probe AN).
+     */
+    @Test
+    void aDnsListenersPortCannotBeSharedByAnotherSocket() throws Exception {
+        Epoll.ensureAvailability();
+        int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        Path file = dir.resolve("dns.conf");
+        Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n}\nrelay r {\n  listen on 127.0.0.1 port "
+                + port + "\n  protocol d\n  forward to 127.0.0.1 port 53\n}\n");
+        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(config);
+            try (java.net.DatagramSocket other = new java.net.DatagramSocket(null)) {
+                other.setReuseAddress(true);
+                assertThrows(java.net.BindException.class, () -> other.bind(new java.net.InetSocketAddress("127.0.0.1", port)));
+            }
+        } finally {
+            sockets.closeAll();
+        }
+    }
+
     private void assertReceiveBuffer(String option, int expected, int limit) throws Exception {
         Path file = dir.resolve("hoststated.conf");
         Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n" + option + "}\n"
