@@ -58,25 +58,25 @@ final class CheckScripts {
             } else if (!Files.isExecutable(p)) {
                 out.add(at + "not executable");
             } else {
-                // It runs as the engines' user: whoever may change it, or replace it in its
-                // directory, may stop their checks and signal the engines (probe G).
-                String open = openToEveryUser(p);
-                if (open != null) {
-                    out.add(at + open + ": anyone could run what they like as the daemon's user");
+                String untrusted = untrusted(p);
+                if (untrusted != null) {
+                    out.add(at + untrusted + "; the daemon will not run it");
                 }
             }
         }
         return out;
     }
 
-    /** How every user may change the script at {@code p}, or null. */
-    private static String openToEveryUser(Path p) {
+    /**
+     * Why the script at {@code p} is not run, or null: it runs as the engines' user, so whoever
+     * may change it, or may have made it ({@link FileTrust#untrusted}), may stop their checks
+     * and signal the engines (probe G; probe AN: another user's script in /tmp stopped the
+     * relay engine with SIGSTOP). Null too where the system cannot say.
+     */
+    static String untrusted(Path p) {
         try {
-            if (FileTrust.writableByEveryUser(p)) {
-                return "writable by every user (chmod o-w)";
-            }
-            Path dir = FileTrust.writableDirectoryAbove(p);
-            return dir == null ? null : "its directory " + dir + " is writable by every user (chmod o-w, or +t)";
+            String why = FileTrust.untrusted(p);
+            return why == null ? null : why + ": anyone could run what they like through it as the daemon's user";
         } catch (java.io.IOException e) {
             return null;
         }

@@ -157,6 +157,11 @@ final class ScriptRunner implements AutoCloseable {
      * verdict) when the deadline kills a script that {@code waited} for its place.
      */
     private ScriptResult runNow(ScriptRequest req, long deadline, boolean waited) {
+        String untrusted = req.path().contains("/") ? CheckScripts.untrusted(java.nio.file.Path.of(req.path())) : null;
+        if (untrusted != null) {
+            cannotRun(req, "not run: " + untrusted);
+            return result(req, -1, false);
+        }
         Privileges.Passwd pw = null;
         if (user != null) {
             try {

@@ -44,8 +44,9 @@ class CheckScriptsTest {
     void aScriptEveryUserMayChangeIsReported() throws Exception {
         Path open = Files.writeString(dir.resolve("open.sh"), "#!/bin/sh\nexit 1\n");
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xrwx"));
-        assertEquals(List.of("table t: check script " + open + ": writable by every user (chmod o-w): anyone could run"
-                + " what they like as the daemon's user"), problemsOfOneTableCheckedBy(open));
+        assertEquals(List.of("table t: check script " + open + ": it is writable by every user (chmod o-w): anyone"
+                + " could run what they like through it as the daemon's user; the daemon will not run it"),
+                problemsOfOneTableCheckedBy(open));
     }
 
     /** So is one in a directory every user may change, who may replace it there (probe G of session 56). */
@@ -55,9 +56,9 @@ class CheckScriptsTest {
         Files.setPosixFilePermissions(ww, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path script = Files.writeString(ww.resolve("s.sh"), "#!/bin/sh\nexit 1\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        assertEquals(List.of("table t: check script " + script + ": its directory " + ww + " is writable by every user"
-                + " (chmod o-w, or +t): anyone could run what they like as the daemon's user"),
-                problemsOfOneTableCheckedBy(script));
+        assertEquals(List.of("table t: check script " + script + ": directory " + ww + " is writable by every user"
+                + " (chmod o-w, or +t): anyone may replace the file: anyone could run what they like through it as the"
+                + " daemon's user; the daemon will not run it"), problemsOfOneTableCheckedBy(script));
     }
 
     /** What -n says of a configuration whose one table is checked by {@code script}. */

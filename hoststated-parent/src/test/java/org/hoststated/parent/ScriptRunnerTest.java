@@ -63,6 +63,25 @@ class ScriptRunnerTest {
         assertEquals(2, lines.stream().filter(l -> l.contains("cannot run")).count(), lines.toString());
     }
 
+    /**
+     * A script that someone other than root may change, or may have made, is not run: it runs
+     * as the engines' user, and another user's script in /tmp stopped the relay engine (probe
+     * AN). Its host is down, as for a script that cannot run.
+     */
+    @Test
+    void aScriptEveryUserMayChangeIsNotRun() throws Exception {
+        Path marker = dir.resolve("ran");
+        Path script = script("open.sh", "touch " + marker + "\nexit 0\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xrwx"));
+        try (ScriptRunner runner = new ScriptRunner(null)) {
+            assertEquals(-1, run(runner, script));
+            assertFalse(Files.exists(marker), "not run");
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+            assertEquals(0, run(runner, script));
+            assertTrue(Files.exists(marker), "run once no one else may change it");
+        }
+    }
+
     /** A name without a '/' runs from the search path, which hoststated -n checks it against. */
     @Test
     void aNameWithoutASlashRunsFromTheSearchPath() throws Exception {

@@ -11,9 +11,10 @@ import java.nio.file.Path;
  * it. The file must not be writable by every user, nor may any directory above it, both as
  * named and as the links lead, unless that directory is sticky ({@code /tmp}), where no one may
  * rename or remove another's file: only the file's own mode was looked at, and one in a
- * directory anyone may write was taken (probe F).
+ * directory anyone may write was taken (probe F). In a sticky one, what the path goes through
+ * (the file, a directory, a link) must be root's or the directory owner's.
  *
- * <p>Who owns the file, and its group's write permission, are left alone, unlike sshd's
+ * <p>Elsewhere, who owns the file, and its group's write permission, are left alone, unlike sshd's
  * StrictModes: a clone of the repository is its user's, run with {@code sudo demo/run}, and
  * Debian and Ubuntu give each user a group of their own and a umask of 002, so their files and
  * directories are group-writable as a rule. Stateless.
@@ -28,35 +29,54 @@ public final class FileTrust {
 
     /** Why {@code file} (a regular file) must not be acted on, or null. */
     static String problem(Path file) throws IOException {
-        if (writableByEveryUser(file)) {
-            return "it is writable by every user (chmod o-w)" + WHY;
-        }
-        Path d = writableDirectoryAbove(file);
-        if (d != null) {
-            return "directory " + d + " is writable by every user (chmod o-w, or +t): anyone may replace the file" + WHY;
-        }
-        return strangerInStickyDirectory(file);
+        String why = untrusted(file);
+        return why == null ? null : why + WHY;
     }
 
     /**
-     * Why {@code file}, in a directory every user may write with the sticky bit (/tmp), cannot
-     * be told from one another user made there first, or null: there it must be root's, or the
-     * directory owner's, as sshd's StrictModes has it. Such a file, made by another user before
-     * the operator's, was read as the configuration (probe G of session 56).
+     * How someone other than root and the file's directories' owners may have made or may
+     * change {@code file}, or null: the file or a directory above it writable by every user, or
+     * an entry of its path another user made in a sticky directory. For the configuration and
+     * the check scripts, which the parent runs.
      */
-    private static String strangerInStickyDirectory(Path file) throws IOException {
-        Path real = file.toRealPath();
-        Path dir = real.getParent();
-        Integer mode = dir == null ? null : mode(dir, false);
-        if (mode == null || (mode & OTHERS_WRITE) == 0 || (mode & STICKY) == 0) {
-            return null;
+    public static String untrusted(Path file) throws IOException {
+        if (writableByEveryUser(file)) {
+            return "it is writable by every user (chmod o-w)";
         }
-        int owner = (Integer) Files.getAttribute(real, "unix:uid");
-        if (owner == 0 || owner == (Integer) Files.getAttribute(dir, "unix:uid")) {
-            return null;
+        Path d = writableDirectoryAbove(file);
+        if (d != null) {
+            return "directory " + d + " is writable by every user (chmod o-w, or +t): anyone may replace the file";
         }
-        return "it is in " + dir + ", where every user may make files, and is " + Files.getOwner(real).getName()
-                + "'s, not root's: another user may have made it" + WHY;
+        String stranger = strangerInStickyDirectory(file.toAbsolutePath().normalize());
+        return stranger != null ? stranger : strangerInStickyDirectory(file.toRealPath());
+    }
+
+    /**
+     * Why an entry of {@code path} (a file's path as written, or its real one) in a
+     * directory every user may write with the sticky bit (/tmp) cannot be told from one another
+     * user made there first, or null: there each must be root's, or the directory owner's, as
+     * sshd's StrictModes and the kernel's protected_symlinks have it. Such a file, made by
+     * another user before the operator's, was read as the configuration (probe G of session
+     * 56), and so was one reached through their link or their directory there (probe AN).
+     */
+    private static String strangerInStickyDirectory(Path path) throws IOException {
+        Path dir = path.getRoot();
+        for (Path name : path) {
+            Path entry = dir.resolve(name);
+            Integer mode = mode(dir, true);
+            if (mode != null && (mode & OTHERS_WRITE) != 0 && (mode & STICKY) != 0) {
+                int owner = (Integer) Files.getAttribute(entry, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+                if (owner != 0 && owner != (Integer) Files.getAttribute(dir, "unix:uid")) {
+                    String what = Files.isSymbolicLink(entry) ? "link " + entry
+                            : entry.equals(path) && !Files.isDirectory(entry) ? "it" : "directory " + entry;
+                    return what + " is in " + dir.toRealPath() + ", where every user may make files, and is "
+                            + Files.getOwner(entry, LinkOption.NOFOLLOW_LINKS).getName()
+                            + "'s, not root's: another user may have made it";
+                }
+            }
+            dir = entry;
+        }
+        return null;
     }
 
     /** Whether every user may write {@code file} (where links lead); false where the system cannot say. */

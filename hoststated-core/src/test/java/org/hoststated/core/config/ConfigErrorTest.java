@@ -510,7 +510,8 @@ class ConfigErrorTest {
      * Nor may every user replace it through a directory above it that is not sticky (probe F:
      * a root-owned file in a 0777 directory was taken); a sticky directory, as /tmp, and a link
      * to the file are fine, and so are a file and directories of another owner or group-writable
-     * (a clone of the repository run with sudo, Debian's umask 002).
+     * (a clone of the repository run with sudo, Debian's umask 002), but not another user's
+     * file, link or directory in a sticky directory.
      */
     @Test
     void aFileInADirectoryEveryUserMayWriteIsRefused(@TempDir Path dir) throws Exception {
@@ -531,6 +532,23 @@ class ConfigErrorTest {
                         + " may make files, and is nobody's, not root's: another user may have made it: the parent"
                         + " runs as root and acts on it"), errors.get());
                 Files.setAttribute(conf, "unix:uid", 0);
+                // Or reached through their link or their directory there (probe AN).
+                Path link = Files.createSymbolicLink(dir.resolve("theirs.conf"), conf);
+                Files.setAttribute(link, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                assertEquals(List.of(link + ": cannot read file: link " + link + " is in " + dir.toRealPath() + ", where"
+                        + " every user may make files, and is nobody's, not root's: another user may have made it: the"
+                        + " parent runs as root and acts on it"), ConfigLoader.load(link, Map.of(), TestConfigs.resolver())
+                        .errors().stream().map(Object::toString).toList());
+                Files.delete(link);
+                Path theirs = Files.createDirectory(dir.resolve("theirs"));
+                Path inside = Files.writeString(theirs.resolve("h.conf"), TABLE + SERVICE);
+                Files.setAttribute(theirs, "unix:uid", 65534);
+                assertEquals(List.of(inside + ": cannot read file: directory " + theirs + " is in " + dir.toRealPath()
+                        + ", where every user may make files, and is nobody's, not root's: another user may have made it:"
+                        + " the parent runs as root and acts on it"), ConfigLoader.load(inside, Map.of(),
+                        TestConfigs.resolver()).errors().stream().map(Object::toString).toList());
+                Files.delete(inside);
+                Files.delete(theirs);
             }
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxr-x"));
             Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-rw-r--"));
