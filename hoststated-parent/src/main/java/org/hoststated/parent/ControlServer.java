@@ -330,6 +330,10 @@ final class ControlServer {
                 ImsgEncoder.INSTANCE, new SimpleChannelInboundHandler<Imsg>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, Imsg msg) {
+                        if (!ctx.channel().isOpen()) {
+                            // Decoded from what came before the close: nobody to answer.
+                            return;
+                        }
                         c.spoke = true;
                         c.received(msg);
                     }
@@ -351,8 +355,12 @@ final class ControlServer {
 
                     @Override
                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                        log.debug("control client {}: {}", c.id, SystemError.text(cause));
-                        ctx.close();
+                        // Once: each reply still written to a client closed for not reading
+                        // failed here, 27,000 lines of "closed" for one client (probe AN).
+                        if (ctx.channel().isOpen()) {
+                            log.debug("control client {}: {}", c.id, SystemError.text(cause));
+                            ctx.close();
+                        }
                     }
                 });
     }
