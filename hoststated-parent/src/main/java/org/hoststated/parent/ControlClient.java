@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.PeerCredentials;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Set;
@@ -38,10 +40,33 @@ final class ControlClient {
     private boolean answering;
     private final ArrayDeque<Imsg> held = new ArrayDeque<>();
 
+    /** Whether {@link #introduce} has logged who the client is. */
+    private boolean introduced;
+
     ControlClient(int id, Channel channel, ControlServer.Requests requests) {
         this.id = id;
         this.channel = channel;
         this.requests = requests;
+    }
+
+    /**
+     * Logs once who the client is, the uid and pid of its socket's peer, before the first
+     * change it asks for: the changes are logged as "by control client N", which named nobody
+     * once the client had gone, while root's whole group may use the socket (probe AN).
+     */
+    void introduce() {
+        if (introduced) {
+            return;
+        }
+        introduced = true;
+        String who;
+        try {
+            PeerCredentials p = ((EpollDomainSocketChannel) channel).peerCredentials();
+            who = "uid " + p.uid() + ", pid " + p.pid();
+        } catch (java.io.IOException | ClassCastException e) {
+            who = "uid and pid unknown (" + e.getMessage() + ")";
+        }
+        log.info("control client {} is {}", id, who);
     }
 
     /** A request from the client: handled now, or once the previous one has been answered. */

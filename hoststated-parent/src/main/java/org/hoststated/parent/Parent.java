@@ -61,6 +61,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private static final Set<MessageType> CHANGES = EnumSet.of(MessageType.CTL_SERVICE_ENABLE,
             MessageType.CTL_SERVICE_DISABLE, MessageType.CTL_TABLE_ENABLE, MessageType.CTL_TABLE_DISABLE,
             MessageType.CTL_HOST_ENABLE, MessageType.CTL_HOST_DISABLE);
+    /** The parent's own requests that change what the daemon does, whose client is named in the log. */
+    private static final Set<MessageType> ASKS_FOR_CHANGE = EnumSet.of(MessageType.CTL_RELOAD,
+            MessageType.CTL_SHUTDOWN, MessageType.CTL_LOG_VERBOSE);
     /** pfe's notices of what the operator enabled or disabled (for the monitors). */
     private static final Set<MessageType> OPERATOR_NOTICES = EnumSet.of(MessageType.SERVICE_ENABLE,
             MessageType.SERVICE_DISABLE, MessageType.TABLE_ENABLE, MessageType.TABLE_DISABLE,
@@ -204,6 +207,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
 
     @Override
     public void request(ControlClient c, Imsg m) {
+        if (CHANGES.contains(m.type()) || ASKS_FOR_CHANGE.contains(m.type())) {
+            c.introduce();
+        }
         if (CHANGES.contains(m.type())) {
             reloader.whenSettled(() -> {
                 if (control.client(c.id) == c) {
@@ -224,7 +230,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 boolean on = m.payload(Flag.class).on();
                 LogConfig.setVerbose(on);
                 supervisor.broadcast(MessageType.LOG_VERBOSE, new Flag(on));
-                log.info("log level {}", on ? "verbose" : "brief");
+                log.info("log level {}, asked for by control client {}", on ? "verbose" : "brief", c.id);
                 c.send(reply(MessageType.CTL_OK, Empty.INSTANCE));
             }
             case CTL_SHUTDOWN -> {
@@ -232,7 +238,7 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
                 // that no connection made after "command succeeded" is served; it was a session
                 // of the old daemon up to 50 ms later (probe S). The control socket, which the
                 // stop closes, stays until the answer has left.
-                log.info("stop requested on the control socket");
+                log.info("stop requested by control client {}", c.id);
                 stop(false);
                 c.send(reply(MessageType.CTL_OK, Empty.INSTANCE));
                 loop.schedule(this::closeControl, 50, TimeUnit.MILLISECONDS);

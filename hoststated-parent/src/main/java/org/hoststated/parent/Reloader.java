@@ -221,7 +221,8 @@ final class Reloader {
         reading = true;
         List<ControlClient> requesters = List.copyOf(toRead);
         toRead.clear();
-        log.info("reloading configuration {}", source.file());
+        log.info("reloading configuration {} (asked for by {})", source.file(), requesters.isEmpty() ? "SIGHUP"
+                : requesters.stream().map(c -> "control client " + c.id).collect(java.util.stream.Collectors.joining(", ")));
         try {
             loads.execute(() -> {
                 ConfigSource.Outcome o = readSafely();
