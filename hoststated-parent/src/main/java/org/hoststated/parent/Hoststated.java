@@ -182,7 +182,7 @@ public final class Hoststated implements Callable<Integer> {
         for (Diagnostic w : detached ? List.<Diagnostic>of() : o.warnings()) {
             err.println(w + " (warning)");
         }
-        String rootUser = detached ? null : UnprivilegedSetting.rootByAnotherName(o.loaded().config().globals());
+        String rootUser = detached ? null : UnprivilegedSetting.rootWarning(o.loaded().config().globals());
         if (rootUser != null) {
             err.println(rootUser + " (warning)");
         }

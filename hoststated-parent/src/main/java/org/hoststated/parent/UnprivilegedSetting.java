@@ -32,22 +32,30 @@ final class UnprivilegedSetting {
     }
 
     /**
-     * The warning for a {@code user} that is root under another name (BSD's {@code toor}): the
-     * configuration warns of "root" by name only, and such a user passed silently while the
-     * engines kept every privilege (probe G of session 56). Null otherwise, or when there is no
-     * such user (an error of its own at start).
+     * The warning for a {@code user} that keeps what root has: root under another name (BSD's
+     * {@code toor}), which the configuration's warning of "root" by name missed while the
+     * engines kept every privilege (probe G of session 56); or a user whose group is root's,
+     * as the engines' and the check scripts' group, which may use the control socket (root's,
+     * mode 0660) and stop the daemon (probe AN). Null otherwise, or when there is no such user
+     * (an error of its own at start).
      */
-    static String rootByAnotherName(Globals g) {
+    static String rootWarning(Globals g) {
         try {
-            return rootByAnotherName(Privileges.lookupUser(g.user()));
+            return rootWarning(Privileges.lookupUser(g.user()));
         } catch (IOException e) {
             return null;
         }
     }
 
-    static String rootByAnotherName(Privileges.Passwd pw) {
-        return pw == null || pw.uid() != 0 || pw.name().equals("root") ? null
-                : "user " + pw.name() + " has uid 0: the engines run as root, without privilege separation";
+    static String rootWarning(Privileges.Passwd pw) {
+        if (pw == null || pw.name().equals("root")) {
+            return null;
+        }
+        if (pw.uid() == 0) {
+            return "user " + pw.name() + " has uid 0: the engines run as root, without privilege separation";
+        }
+        return pw.gid() != 0 ? null : "user " + pw.name() + " has group 0 (root's): the engines and check scripts"
+                + " run with it, which may use the control socket and stop the daemon";
     }
 
     /**

@@ -72,15 +72,21 @@ class UnprivilegedSettingTest {
         assertNull(UnprivilegedSetting.problem(with("nobody", fine.toString())));
     }
 
-    /** Root under another name is warned of as "root" is (probe G): it passed silently. */
+    /**
+     * Root under another name is warned of as "root" is (probe G): it passed silently; so is a
+     * user in root's group (probe AN).
+     */
     @Test
     void rootUnderAnotherNameIsWarnedOf() {
         assertEquals("user toor has uid 0: the engines run as root, without privilege separation",
-                UnprivilegedSetting.rootByAnotherName(new Privileges.Passwd("toor", 0, 0, "/root")));
-        assertNull(UnprivilegedSetting.rootByAnotherName(new Privileges.Passwd("root", 0, 0, "/root")),
+                UnprivilegedSetting.rootWarning(new Privileges.Passwd("toor", 0, 0, "/root")));
+        assertNull(UnprivilegedSetting.rootWarning(new Privileges.Passwd("root", 0, 0, "/root")),
                 "the configuration warns of root itself");
-        assertNull(UnprivilegedSetting.rootByAnotherName(new Privileges.Passwd("_hoststated", 999, 995, "/")));
-        assertNull(UnprivilegedSetting.rootByAnotherName((Privileges.Passwd) null));
+        assertNull(UnprivilegedSetting.rootWarning(new Privileges.Passwd("_hoststated", 999, 995, "/")));
+        assertNull(UnprivilegedSetting.rootWarning((Privileges.Passwd) null));
+        assertEquals("user wheelish has group 0 (root's): the engines and check scripts run with it, which may use the"
+                + " control socket and stop the daemon",
+                UnprivilegedSetting.rootWarning(new Privileges.Passwd("wheelish", 998, 0, "/")), "probe AN");
     }
 
     /** The system's root confines nothing: refused (probe G of session 56: taken silently). */
