@@ -24,6 +24,15 @@ class OpenSslCipherListTest {
                 "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"), s);
     }
 
+    /** This implementation's default: forward secrecy and AEAD only; TLS 1.3 as ever (probe AN). */
+    @Test
+    void theDefaultKeepsOnlyForwardSecretAeadSuites() {
+        assertEquals(List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"),
+                OpenSslCipherList.apply(org.hoststated.core.config.SslOptions.DEFAULT_CIPHERS, JDK).suites());
+    }
+
     @Test
     void operatorsAndIntersections() {
         assertEquals(List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"),
