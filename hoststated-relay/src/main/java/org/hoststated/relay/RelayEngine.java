@@ -308,7 +308,18 @@ public final class RelayEngine extends Engine {
         }
         for (Map.Entry<String, RelayServer> e : servers.entrySet()) {
             RelayServer cur = e.getValue();
-            if (next.containsKey(e.getKey())) {
+            RelayServer successor = next.get(e.getKey());
+            if (successor != null && !sameSocket(config, cur.config(), c, successor.config())) {
+                // Moved to another address or port: the old socket is not the new one's, and
+                // ends with this reload (the parent closes its copy once the engines run it),
+                // so it stops now; kept until the new one served, it accepted on the old port
+                // for up to 92 ms after the reload said it was done (probe AP).
+                retire(cur);
+                RelayServer older = replaced.remove(e.getKey());
+                if (older != null) {
+                    retire(older);
+                }
+            } else if (successor != null) {
                 if (cur.listener() != null) {
                     RelayServer older = replaced.put(e.getKey(), cur);
                     if (older != null) {
@@ -349,6 +360,16 @@ public final class RelayEngine extends Engine {
         sendPeer(ProcId.PFE, MessageType.STATE_REQUEST, new Generation(gen));
         log.debug("configuration {} applied, {} relays, {} TLS contexts built since start", gen, servers.size(),
                 tlsContexts.built());
+    }
+
+    /**
+     * Whether relay {@code a} of {@code ca} and relay {@code b} of {@code cb} listen on one
+     * socket: the parent keeps a socket across a reload for the same address, port and
+     * transport, and both servers then accept from it until the new one serves.
+     */
+    private static boolean sameSocket(Config ca, RelayConfig a, Config cb, RelayConfig b) {
+        return a.listen().address().equals(b.listen().address()) && a.listen().port() == b.listen().port()
+                && ca.transport(a) == cb.transport(b);
     }
 
     private static SslContext tls(TlsContexts.Next contexts, RelayConfig r, ProtocolConfig p, ReceivedConfig rc) {
