@@ -30,7 +30,6 @@ final class EngineProcess {
     private final FdSender fdChannel;
     /** What the engine writes on its fds 1 and 2, copied to the parent's log. */
     final EngineOutput output;
-    final long startedNanos = System.nanoTime();
     /** When the watchdog's unanswered PING went out; 0 while none is outstanding. */
     long pingSentNanos;
     /** Whether the engine has answered a PING: until then it may still be starting. */
@@ -40,6 +39,8 @@ final class EngineProcess {
      * holds the engine's loop.
      */
     int configuring;
+    /** When the engine first ran a configuration it was sent (ENGINE_READY; System.nanoTime), or 0. */
+    long servingSinceNanos;
 
     private EngineProcess(EngineSpec spec, SpawnedProcess process, ImsgChannel channel, FdSender fdChannel,
                           EngineOutput output) {

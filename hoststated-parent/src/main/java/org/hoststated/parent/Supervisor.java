@@ -43,8 +43,13 @@ final class Supervisor implements Reloader.Target {
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
     private static final long MIN_BACKOFF_MS = 500;
     private static final long MAX_BACKOFF_MS = 30_000;
-    /** An engine that ran this long before dying starts its backoff afresh. */
-    private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /**
+     * An engine that served its configuration this long before dying starts its backoff afresh.
+     * From its start and 60 s, a relay engine dying every 12 s held new clients in the listen
+     * queues 4, 8, then 16 s (probe AP); one that dies before it serves, or soon after, still
+     * waits longer each time, so that a crash at start does not spin.
+     */
+    private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Looks for a dead engine's exit, 50 ms apart, before it is restarted anyway (2 s). */
     private static final int REAP_LOOKS = 40;
     /** How long a stop waits for the engines' last output to be logged, all together. */
@@ -302,6 +307,10 @@ final class Supervisor implements Reloader.Target {
             case ENGINE_READY -> {
                 int gen = m.payload(Generation.class).generation();
                 configured(from, gen);
+                EngineProcess e = running.get(from);
+                if (e != null && e.servingSinceNanos == 0) {
+                    e.servingSinceNanos = System.nanoTime();
+                }
                 listener.engineReady(from, gen);
             }
             case ENGINE_ERROR -> {
@@ -495,7 +504,8 @@ final class Supervisor implements Reloader.Target {
             return;
         }
         log.warn("lost child: {} {}", e.spec.title, st.map(ExitStatus::toString).orElse("did not exit"));
-        int n = System.nanoTime() - e.startedNanos > STABLE_NANOS ? 0 : failures.getOrDefault(e.spec.proc, 0);
+        boolean served = e.servingSinceNanos != 0 && System.nanoTime() - e.servingSinceNanos > STABLE_NANOS;
+        int n = served ? 0 : failures.getOrDefault(e.spec.proc, 0);
         failures.put(e.spec.proc, n + 1);
         long delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(n, 10));
         log.info("restarting {} in {} ms", e.spec.title, delay);
