@@ -225,7 +225,18 @@ public final class DnsRelay {
             if (!b.isSuccess()) {
                 // On Netty's global executor when the socket could not be created: counted on the loop.
                 String why = reason(b.cause());
-                loop.execute(() -> openFailed(why));
+                try {
+                    loop.execute(() -> {
+                        // A socket closed before its bind: the relay stops (a reload that changed
+                        // prefork), which is no failure to open; it was warned of by the class
+                        // name of Netty's exception (probe AP).
+                        if (!stopped && !(b.cause() instanceof java.nio.channels.ClosedChannelException)) {
+                            openFailed(why);
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // The relay's loop has ended with it: nothing to say.
+                }
             }
             bound.accept(b.isSuccess());
         });
