@@ -2,6 +2,7 @@ package org.hoststated.parent;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BiConsumer;
 import org.hoststated.core.log.LogConfig;
@@ -21,7 +22,8 @@ import org.hoststated.core.posix.Fds;
  * line under another process's name. Whatever else an engine writes (the JVM's own messages: a
  * crash, a flag it refuses) goes on under its name too, a warning; a detached daemon sends it to
  * syslog, where before it went to the terminal the daemon had left. Control characters are
- * escaped as in every log line; a line longer than {@value #MAX_LINE} bytes goes in pieces.
+ * escaped as in every log line; a line longer than {@value #MAX_LINE} bytes goes in pieces. The
+ * body of a JVM crash report goes to a file of its own ({@link CrashReport}).
  *
  * <p>The thread blocks in read(2) and holds up no event loop. The parent's log queues what it
  * is given and drops lines with a count when its reader stalls, so a stalled terminal no longer
@@ -35,12 +37,20 @@ final class EngineOutput {
     private final String prefix;
     private final int fd;
     private final BiConsumer<String, String> log;
+    /** Where a crash report's body is kept, and the engine's pid that names its file. */
+    private final Path crashDir;
+    private final long pid;
+    /** The JVM has said that it crashed: the body of its report follows its summary. */
+    private boolean crashed;
+    private CrashReport report;
     private final byte[] line = new byte[MAX_LINE];
     private int length;
     private final Thread reader;
 
-    private EngineOutput(String procName, int fd, BiConsumer<String, String> log) {
+    private EngineOutput(String procName, int fd, long pid, Path crashDir, BiConsumer<String, String> log) {
         this.procName = procName;
+        this.pid = pid;
+        this.crashDir = crashDir;
         this.prefix = procName + ": ";
         this.fd = fd;
         this.log = log;
@@ -52,13 +62,19 @@ final class EngineOutput {
      * Starts copying from {@code fd} (the parent's end of the engine's output; this takes it
      * over and closes it at end of file) to the parent's log.
      */
-    static EngineOutput start(String procName, int fd) {
-        return start(procName, fd, LogConfig::writeAs);
+    static EngineOutput start(String procName, int fd, long pid) {
+        return start(procName, fd, pid, CRASH_DIR, LogConfig::writeAs);
     }
 
-    /** As {@link #start(String, int)}, to {@code log} (process name, escaped line). */
-    static EngineOutput start(String procName, int fd, BiConsumer<String, String> log) {
-        EngineOutput out = new EngineOutput(procName, fd, log);
+    /** Where the body of an engine's crash report is kept. */
+    static final Path CRASH_DIR = Path.of("/var/tmp");
+
+    /**
+     * As {@link #start(String, int, long)}, to {@code log} (process name, escaped line), a crash
+     * report's body to {@code crashDir}.
+     */
+    static EngineOutput start(String procName, int fd, long pid, Path crashDir, BiConsumer<String, String> log) {
+        EngineOutput out = new EngineOutput(procName, fd, pid, crashDir, log);
         out.reader.start();
         return out;
     }
@@ -83,7 +99,21 @@ final class EngineOutput {
         } finally {
             emit();
             Fds.close(fd);
+            closeReport();
         }
+    }
+
+    private void closeReport() {
+        if (report == null) {
+            return;
+        }
+        try {
+            report.close();
+        } catch (IOException e) {
+            log.accept(procName, "its crash report " + report.file() + ": " + e.getMessage());
+        }
+        log.accept(procName, "its crash report, " + report.lines() + " lines, is in " + report.file()
+                + " (readable by root only)");
     }
 
     private void take(byte[] buf, int n) {
@@ -109,6 +139,38 @@ final class EngineOutput {
         if (text.startsWith(prefix)) {
             text = text.substring(prefix.length());
         }
+        if (report != null && keep(text)) {
+            return;
+        }
+        if (text.startsWith(CrashReport.FATAL)) {
+            crashed = true;
+        } else if (crashed && report == null && text.startsWith(CrashReport.PART)) {
+            try {
+                report = CrashReport.open(crashDir, procName, pid);
+                log.accept(procName, "the rest of its crash report goes to " + report.file());
+                if (keep(text)) {
+                    return;
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                log.accept(procName, "cannot keep its crash report in " + crashDir + ": " + e.getMessage()
+                        + "; it follows here");
+                crashed = false;
+            }
+        }
         log.accept(procName, Visible.escape(text));
+    }
+
+    /** Writes {@code text} to the crash report; false (and no report from now on) when it cannot. */
+    private boolean keep(String text) {
+        try {
+            report.line(text);
+            return true;
+        } catch (IOException e) {
+            log.accept(procName, "its crash report " + report.file() + ": " + e.getMessage() + "; it goes on here");
+            closeReport();
+            report = null;
+            crashed = false;
+            return false;
+        }
     }
 }

@@ -98,7 +98,7 @@ final class EngineProcess {
                 closeQuietly(childEnd);
             }
         }
-        EngineOutput output = EngineOutput.start(spec.proc.title(), out[0]);
+        EngineOutput output = EngineOutput.start(spec.proc.title(), out[0], p.pid());
         ImsgChannel ch;
         try {
             ch = ImsgChannel.open(imsg[0], ProcId.PARENT, spec.proc, loop, handler);

@@ -1,7 +1,9 @@
 package org.hoststated.parent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class EngineOutputTest {
     private final List<String> logged = new ArrayList<>();
+    @org.junit.jupiter.api.io.TempDir
+    Path dir;
 
     @Test
     void linesGoUnderTheEnginesNameEscapedAndInPieces() throws Exception {
@@ -47,7 +51,7 @@ class EngineOutputTest {
     void aLineSplitAcrossWritesIsOneLine() throws Exception {
         int[] pair = SocketPair.open();
         String socket = link(pair[0]);
-        EngineOutput out = EngineOutput.start("relay", pair[0], this::log);
+        EngineOutput out = EngineOutput.start("relay", pair[0], 1, dir, this::log);
         Fds.writeFully(pair[1], "relay: relay www, sess".getBytes(StandardCharsets.UTF_8));
         Thread.sleep(50);
         Fds.writeFully(pair[1], "ion 7 closed: done\n".getBytes(StandardCharsets.UTF_8));
@@ -57,6 +61,35 @@ class EngineOutputTest {
         // The reader closed its end at the end of the output (another thread may have the
         // number by now, for another file: CI once saw it open again).
         assertNotEquals(socket, link(pair[0]));
+    }
+
+    /**
+     * A JVM's crash report: its summary stays in the log, its body (registers, memory, the
+     * environment: 700 lines) goes to a file only root may read (probe AN).
+     */
+    @Test
+    void theBodyOfACrashReportGoesToAFileOfItsOwn() throws Exception {
+        List<String> got = copy("#\n" + CrashReport.FATAL + ":\n#\n#  SIGSEGV (0xb) at pc=0x1, pid=4321\n#\n"
+                + "---------------  S U M M A R Y ------------\n\nCommand Line: secret\n"
+                + "---------------  T H R E A D  ---------------\nRegisters:\n");
+        Path file = dir.resolve("hoststated-hce-crash-4321.log");
+        assertEquals(List.of("hce|#", "hce|" + CrashReport.FATAL + ":", "hce|#", "hce|#  SIGSEGV (0xb) at pc=0x1, pid=4321",
+                "hce|#", "hce|the rest of its crash report goes to " + file,
+                "hce|its crash report, 4 lines, is in " + file + " (readable by root only)"), got);
+        assertEquals(List.of("---------------  S U M M A R Y ------------", "Command Line: secret",
+                "---------------  T H R E A D  ---------------", "Registers:"), Files.readAllLines(file));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    }
+
+    /** A file of that name there already (another user's link, say) is not written: the report stays in the log. */
+    @Test
+    void aCrashReportWhoseFileIsThereAlreadyStaysInTheLog() throws Exception {
+        Files.createSymbolicLink(dir.resolve("hoststated-hce-crash-4321.log"), dir.resolve("elsewhere"));
+        List<String> got = copy(CrashReport.FATAL + ":\n---------------  S U M M A R Y ------------\nbody\n");
+        assertEquals(3 + 1, got.size(), got.toString());
+        assertTrue(got.get(1).startsWith("hce|cannot keep its crash report in " + dir + ": "), got.toString());
+        assertEquals("hce|body", got.get(3));
+        assertFalse(Files.exists(dir.resolve("elsewhere")));
     }
 
     /** What descriptor {@code fd} of this process is, or "closed". */
@@ -70,7 +103,7 @@ class EngineOutputTest {
 
     private List<String> copy(String written) throws Exception {
         int[] pair = SocketPair.open();
-        EngineOutput out = EngineOutput.start("hce", pair[0], this::log);
+        EngineOutput out = EngineOutput.start("hce", pair[0], 4321, dir, this::log);
         Fds.writeFully(pair[1], written.getBytes(StandardCharsets.UTF_8));
         Fds.close(pair[1]);
         out.awaitEnd(Duration.ofSeconds(10));
