@@ -184,7 +184,8 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         pacing = new AnswerPacing(loop, this::toPfe);
         control = new ControlServer(loop, Path.of(g.socket()), this);
         io.netty.channel.ChannelFuture bound = control.open();
-        supervisor = new Supervisor(loop, root, unprivileged, listeners, this);
+        supervisor = new Supervisor(loop, PfePrivileges.unprivileged(g) ? unprivileged : root, unprivileged,
+                listeners, this);
         supervisor.startAll(first, keys, 1);
         monitorHostStates.configured(first.config());
         reloader = new Reloader(source, listeners, l3Lock, loop, supervisor, c -> {

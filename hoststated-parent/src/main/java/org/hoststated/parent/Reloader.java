@@ -298,6 +298,12 @@ final class Reloader {
                 log.warn("{}: the next start with this configuration will fail", problem);
             }
         }
+        String pfeCannot = PfePrivileges.reloadProblem(was, next);
+        if (pfeCannot != null) {
+            log.error("reload failed: {}; keeping configuration {}", pfeCannot, generation);
+            requesters.forEach(c -> answer(c, pfeCannot));
+            return;
+        }
         Fallback previous = pending != null && pending.previous != null ? pending.previous
                 : new Fallback(current, currentKeys, target.operatorChanges());
         String failure = send(o.loaded(), null, previous, null, requesters);

@@ -90,7 +90,8 @@ final class Supervisor implements Reloader.Target {
     }
 
     private final EventLoop loop;
-    private final EngineSettings privileged;
+    /** pfe's: root, or the unprivileged user's with {@code l3 backend none} ({@link PfePrivileges}). */
+    private final EngineSettings pfe;
     private final EngineSettings unprivileged;
     private final ListenerSockets listeners;
     private final Listener listener;
@@ -112,10 +113,10 @@ final class Supervisor implements Reloader.Target {
     /** The pieces of pfe's next {@code DISABLED_SET} received so far. */
     private DisabledSetPieces.Joiner pfeDisabledPieces = new DisabledSetPieces.Joiner();
 
-    Supervisor(EventLoop loop, EngineSettings privileged, EngineSettings unprivileged, ListenerSockets listeners,
+    Supervisor(EventLoop loop, EngineSettings pfe, EngineSettings unprivileged, ListenerSockets listeners,
                Listener listener) {
         this.loop = loop;
-        this.privileged = privileged;
+        this.pfe = pfe;
         this.unprivileged = unprivileged;
         this.listeners = listeners;
         this.listener = listener;
@@ -263,7 +264,7 @@ final class Supervisor implements Reloader.Target {
 
     private void start(ProcId p) throws IOException {
         EngineSpec spec = EngineSpec.of(p);
-        EngineSettings settings = p == ProcId.PFE ? privileged : unprivileged;
+        EngineSettings settings = p == ProcId.PFE ? pfe : unprivileged;
         EngineProcess[] self = new EngineProcess[1];
         EngineProcess e = EngineProcess.start(spec, settings, loop, new ImsgHandler() {
             @Override

@@ -96,9 +96,10 @@ public final class Pfe extends Engine {
         return "hoststated: pf engine";
     }
 
+    /** When the parent starts it unprivileged: with {@code l3 backend none} (its {@code PfePrivileges}). */
     @Override
     protected boolean dropsPrivileges() {
-        return false;
+        return true;
     }
 
     @Override

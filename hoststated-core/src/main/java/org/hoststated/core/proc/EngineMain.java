@@ -42,8 +42,8 @@ public final class EngineMain {
         SignalHandlers.ignore("HUP");
         SignalHandlers.ignore("USR1");
         try {
-            if (engine.dropsPrivileges()) {
-                // Only a chrooted engine needs everything opened beforehand; pfe starts faster without.
+            if (engine.dropsPrivileges() && s.user() != null) {
+                // Only a chrooted engine needs everything opened beforehand; pfe as root starts faster without.
                 Preloader.preload();
             }
             engine.acquirePrivileged();
