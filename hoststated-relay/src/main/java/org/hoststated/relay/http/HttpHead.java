@@ -567,11 +567,49 @@ final class HttpHead {
                 // An empty coding, or any coding after chunked: the body cannot be delimited.
                 throw new HttpException(bad, "invalid Transfer-Encoding");
             }
+            int name = codingNameEnd(ts, te);
+            if (name < 0 || name < te && equalsLower(ts, name, CHUNKED)) {
+                // Not a token ("chunked\xff", "\"chunked\""), or chunked with parameters, which it
+                // has none of: a response's was passed on with its body read to the close, which a
+                // client matching "chunked" loosely read as chunked (probe AM; HAProxy: 502).
+                throw new HttpException(bad, "invalid Transfer-Encoding");
+            }
             transferEncoding = true;
             chunked = equalsLower(ts, te, CHUNKED);
             transferCodings++;
             // <=: a comma at the end leaves an empty element after the last.
         } while (i <= ve);
+    }
+
+    /**
+     * Where the name of the transfer coding [from, to) ends (at its first {@code ;}, before
+     * the spaces in front of it, or at {@code to}), or -1 when the name is no token or the
+     * parameters hold a byte that is no visible ASCII, space or tab.
+     */
+    private int codingNameEnd(int from, int to) {
+        int end = to;
+        for (int i = from; i < to; i++) {
+            byte c = at(i);
+            if (c == ';') {
+                end = trimEnd(from, i);
+                for (int j = i + 1; j < to; j++) {
+                    byte p = at(j);
+                    if (p != ' ' && p != '\t' && (p < 0x21 || p > 0x7e)) {
+                        return -1;
+                    }
+                }
+                break;
+            }
+        }
+        if (end == from) {
+            return -1;
+        }
+        for (int i = from; i < end; i++) {
+            if (!isTchar(at(i))) {
+                return -1;
+            }
+        }
+        return end;
     }
 
     private void upgradeField(int vs, int ve) {

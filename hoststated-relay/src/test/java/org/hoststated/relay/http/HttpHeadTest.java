@@ -167,6 +167,33 @@ class HttpHeadTest {
         bad.release();
     }
 
+    /**
+     * A response's Transfer-Encoding must be a list of tokens, chunked without parameters: one
+     * that was not ("chunked\xff", "\"chunked\"", "chunked;q=1") was passed on with its body
+     * read to the close, which a client matching "chunked" loosely read as chunked (probe AM).
+     * Other codings may have parameters.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"chunked\u00ff", "\u00ffchunked", "\"chunked\"",
+        "chun\u00c3\u00a9ked", "chunked;q=1", "chunked ; q=1", "gzip;q=\u00ff, chunked", "gzip, \"x\""})
+    void aTransferEncodingThatIsNoTokenListIsABadGateway(String value) throws Exception {
+        ByteBuf b = Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nTransfer-Encoding: " + value + "\r\n\r\n",
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        try {
+            HttpException e = assertThrows(HttpException.class, () -> new HttpHead().parseResponse(b, 0, b.readableBytes(), 10));
+            assertEquals(502, e.status());
+            assertEquals(400, assertThrows(HttpException.class, () -> request("POST / HTTP/1.1\r\nHost: a\r\n"
+                    + "Transfer-Encoding: " + value + "\r\n\r\n")).status());
+        } finally {
+            b.release();
+        }
+        ByteBuf ok = buf("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip;level=9 , chunked\r\n\r\n");
+        HttpHead h = new HttpHead();
+        h.parseResponse(ok, 0, ok.readableBytes(), 10);
+        assertTrue(h.chunked);
+        ok.release();
+    }
+
     @Test
     void anHttp2PrefaceIsRefusedAsAVersionNotAsATarget() {
         HttpException e = assertThrows(HttpException.class, () -> request("PRI * HTTP/2.0\r\n\r\n"));
