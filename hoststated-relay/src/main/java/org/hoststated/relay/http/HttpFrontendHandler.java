@@ -1279,9 +1279,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             cutAfterAnswer(e.getMessage());
             return;
         }
+        boolean bodyUnderWay = state == State.BODY;
         state = State.CLOSED;
         timer.headDone();
-        closeServer();
+        if (bodyUnderWay) {
+            // The server has part of the request (a chunked upload refused at a bad chunk): a
+            // FIN would end it as if it were whole (probe AM), as for a client that left then.
+            link.abort();
+        } else {
+            closeServer();
+        }
         if (responseStarted) {
             // A reset, so that the client cannot take the response for a whole one (one that
             // ends at the close, or over TLS, where close_notify vouches for it); after what

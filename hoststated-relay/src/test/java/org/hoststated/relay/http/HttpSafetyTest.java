@@ -412,6 +412,43 @@ class HttpSafetyTest {
      * FIN-WAIT-1 with its send buffer (3.8 MB on the loopback), and a server that read again
      * later took the cut upload for a whole one up to the FIN.
      */
+    /**
+     * A chunked upload refused at a bad chunk after some went to the server: the client gets
+     * 400 and the server a reset, not a FIN that would end the cut request as if it were whole
+     * (probe AM).
+     */
+    @Test
+    void anUploadRefusedAtABadChunkResetsTheServer() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<String> end = new java.util.concurrent.LinkedBlockingQueue<>();
+        RawBackend.Script reads = (b, in, out) -> {
+            RawBackend.head(in);
+            try {
+                byte[] buf = new byte[4096];
+                while (in.read(buf) >= 0) {
+                    // The chunks before the bad one.
+                }
+                end.add("FIN");
+            } catch (IOException e) {
+                end.add("reset");
+            }
+        };
+        try (RawBackend server = new RawBackend(HttpRelayTest.BACKEND, reads);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(server.address()).start();
+                java.net.Socket c = new java.net.Socket(r.address.getAddress(), r.address.getPort())) {
+            c.setSoTimeout(20_000);
+            java.io.OutputStream out = c.getOutputStream();
+            out.write("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            Thread.sleep(300);
+            out.write("zz\r\nbad\r\n0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(c.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 400", answer);
+            assertEquals("reset", end.poll(20, TimeUnit.SECONDS), "how the server's connection ended");
+        }
+    }
+
     @Test
     void anUploadIntoAServerThatReadsNothingResetsTheServerAtTheTimeout() throws Exception {
         java.util.concurrent.CountDownLatch sessionOver = new java.util.concurrent.CountDownLatch(1);
