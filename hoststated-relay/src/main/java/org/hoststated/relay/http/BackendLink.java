@@ -236,8 +236,9 @@ final class BackendLink {
     }
 
     /**
-     * Resends the recorded request over a new connection; false when nothing was recorded
-     * (the caller answers with an error instead). A reused connection that the server closed
+     * Resends the recorded request over a new connection; false when nothing was recorded, or
+     * when a fresh connection was lost and no other host may take it (the caller answers with
+     * an error instead). A reused connection that the server closed
      * (FIN) was most likely closed as idle just as the request went out: the request goes to
      * the same host, which keeps the table's choice, and stays recorded, since a fresh
      * connection lost too tells that the server itself fails (one that accepts and closes
@@ -266,9 +267,16 @@ final class BackendLink {
         }
         HttpBackendHandler old = handler;
         boolean idleRace = !reset && old.reused();
-        recording = idleRace;
         TargetHost next = idleRace || host.natLookup() ? null : relay.selector().failover(host).next();
-        if (next != null && !next.equals(host)) {
+        boolean otherHost = next != null && !next.equals(host);
+        if (!otherHost && !old.reused()) {
+            // A fresh connection lost under the request: the server failed on this request
+            // itself (one that kills its worker), so it is not sent there again; with one host
+            // (forward to), the server ran a GET twice (probe AM; HAProxy answers 502 too).
+            return false;
+        }
+        recording = idleRace;
+        if (otherHost) {
             session.movedOff(host + ": " + why);
             host = next;
         } else {

@@ -145,9 +145,10 @@ class HttpPeerTest {
     }
 
     /**
-     * A server that goes away while it holds a request on a fresh connection (a fast shutdown
-     * resets it): a GET is resent once (to the next host of a table), a POST with a body is a
-     * 502 (it may have been acted on).
+     * A server that goes away while it holds a request on a fresh connection: a GET is resent
+     * once, to the next host of a table; with no other host it is a 502, not sent to the same
+     * server again, which may have failed on that very request (probe AM: forward to ran a GET
+     * twice; HAProxy answers 502 too). A POST with a body is a 502 (it may have been acted on).
      */
     @Test
     void aGetLostOnAFreshConnectionIsResentOnceAPostIsNot(@TempDir Path tmp) throws Exception {
@@ -156,15 +157,12 @@ class HttpPeerTest {
                 HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
             try (RawClient c = r.client()) {
                 c.send("GET /once HTTP/1.1\r\nHost: a\r\n\r\n");
-                assertEquals(200, c.read().status());
+                assertEquals(502, c.read().status());
             }
-            assertEquals(2, b.connections.get());
+            assertEquals(1, b.connections.get());
             assertEquals("GET /once HTTP/1.1", b.seen.take());
-            assertEquals("GET /once HTTP/1.1", b.seen.take());
-            // The server may have had it twice: the close line says so (probe A).
             String line = log.closeLine();
-            assertTrue(line.endsWith(" done [resent: h1:" + b.address().getPort()
-                    + ": connection closed before the response]"), line);
+            assertFalse(line.contains("resent"), line);
         }
         // In a table, the resend goes to the next host: this server failed on a fresh connection.
         try (RawBackend failing = new RawBackend(HttpRelayTest.BACKEND, (b, in, out) -> RawBackend.head(in));
@@ -226,7 +224,7 @@ class HttpPeerTest {
                 HttpRelayFixture table = HttpRelayFixture.builder().backendChannels(failingAfter(0, how))
                         .table(Mode.ROUNDROBIN).backend(b.address()).backend(other.address()).start();
                 HttpRelayFixture resend = HttpRelayFixture.builder().backendChannels(failingAfter(1, how))
-                        .backend(b.address()).start()) {
+                        .table(Mode.ROUNDROBIN).backend(b.address()).backend(other.address()).start()) {
             for (HttpRelayFixture r : List.of(one, table, resend)) {
                 try (RawClient c = r.client()) {
                     c.send(HttpRelayTest.GET);
@@ -235,7 +233,8 @@ class HttpPeerTest {
                 String line = log.closeLine();
                 // In the table the session left the first host for the second, and says so.
                 assertTrue(r == table ? line.contains(" (502 Bad Gateway) [moved off: h1:" + b.address().getPort() + ": ")
-                        : r == resend ? line.contains(" (502 Bad Gateway) [resent: ")
+                        : r == resend ? line.contains(" (502 Bad Gateway) [moved off: h1:" + b.address().getPort()
+                                + ": connection closed before the response]")
                         : line.endsWith(" (502 Bad Gateway)"), line);
             }
             assertEquals("GET / HTTP/1.1", b.seen.take());
@@ -1955,8 +1954,8 @@ class HttpPeerTest {
                 // The engine's provider line, first in a JVM without BoringSSL (jdk-tls).
                 line = new String(buf, 0, syslogd.receive(buf), StandardCharsets.UTF_8).strip();
             }
-            // A line, not a stack trace; one that names a host it left repeats a failure's text.
-            assertTrue(line.length() < 400, line);
+            // A line, not a stack trace; one that names the hosts it left repeats their failures' text.
+            assertTrue(line.length() < 600, line);
             // Without a TLS session's version and cipher (TcpRelayTest checks them), so that a
             // case reads the same line over TLS as over plain TCP.
             return TLS_PAIR.matcher(line).replaceFirst("");
