@@ -81,9 +81,10 @@ final class ListenerSockets {
                 Listen a = listen(config, r);
                 Socket kept = open.get(a);
                 if (kept != null) {
-                    if (!a.udp()) {
+                    // A paused one listens again only when it is passed to the engine (fd): a
+                    // reload refused after this bind left it taking clients nobody served (probe AQ).
+                    if (!a.udp() && !paused.contains(a)) {
                         relisten(kept, a.address(), backlog(config, r));
-                        paused.remove(a);
                     }
                 } else if (!added.containsKey(a)) {
                     try {
@@ -174,8 +175,7 @@ final class ListenerSockets {
      * state, so connections are refused and those in its queue reset, and listen(2) later
      * takes the socket up again ({@link #fd}, {@link #bindAll}). Nobody serves them: the relay
      * engine runs no configuration. UDP sockets are left: a datagram nobody reads is lost
-     * either way. While paused, a socket of another program that sets SO_REUSEADDR could bind
-     * the port (one without it cannot), and the listen(2) that takes it up again then warns.
+     * either way. A paused socket has SO_REUSEADDR off, so that no other socket binds its port.
      *
      * @return how many were paused
      */
@@ -187,6 +187,10 @@ final class ListenerSockets {
             }
             try {
                 Fds.shutdownReading(e.getValue().intValue());
+                // Not listening, a socket with SO_REUSEADDR lets any local user's socket that
+                // sets it too bind the port and take its clients once it listens again (probe
+                // AQ): without it, every other bind of the port fails.
+                e.getValue().setReuseAddress(false);
                 paused.add(e.getKey());
                 n++;
             } catch (IOException ex) {

@@ -332,6 +332,13 @@ class ListenerSocketsTest {
                 }
                 assertThrows(java.net.ConnectException.class, () -> new java.net.Socket("127.0.0.1", port).close());
                 assertThrows(java.net.BindException.class, () -> bindWithoutReuse(port), "the port stays taken");
+                // By a socket with SO_REUSEADDR too, as Java's (probe AQ: any user's took the port).
+                assertThrows(java.net.BindException.class, () -> new java.net.ServerSocket(port, 1,
+                        java.net.InetAddress.getByName("127.0.0.1")).close(), "not even with SO_REUSEADDR");
+                // A reload's bind that fails after this leaves it paused: only passing it resumes it.
+                sockets.bindAll(c);
+                assertThrows(java.net.ConnectException.class, () -> new java.net.Socket("127.0.0.1", port).close(),
+                        "still paused after a bind");
                 assertEquals(0, sockets.pause(), "paused once");
                 assertEquals(listener.intValue(), sockets.fd(c, c.relays().get(0)), "the same socket, listening again");
                 try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
