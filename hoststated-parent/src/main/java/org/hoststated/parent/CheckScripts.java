@@ -71,15 +71,17 @@ final class CheckScripts {
      * Why the script at {@code p} is not run, or null: it runs as the engines' user, so whoever
      * may change it, or may have made it ({@link FileTrust#untrusted}), may stop their checks
      * and signal the engines (probe G; probe AN: another user's script in /tmp stopped the
-     * relay engine with SIGSTOP). Null too where the system cannot say.
+     * relay engine with SIGSTOP). One whose path cannot be followed is not run either.
      */
     static String untrusted(Path p) {
+        String why;
         try {
-            String why = FileTrust.untrusted(p);
-            return why == null ? null : why + ": anyone could run what they like through it as the daemon's user";
+            why = FileTrust.untrusted(p);
         } catch (java.io.IOException e) {
-            return null;
+            // Not taken as trusted: a path the check cannot follow was one it let through (probe AQ).
+            why = "it cannot be checked (" + org.hoststated.core.posix.SystemError.text(e) + ")";
         }
+        return why == null ? null : why + ": anyone could run what they like through it as the daemon's user";
     }
 
     /** The first regular file named {@code name} in the scripts' search path, as sh finds it. */

@@ -47,7 +47,9 @@ public final class FileTrust {
         if (d != null) {
             return "directory " + d + " is writable by every user (chmod o-w, or +t): anyone may replace the file";
         }
-        String stranger = strangerInStickyDirectory(file.toAbsolutePath().normalize());
+        // As written, not normalized: the kernel follows "link/.." through the link, where the
+        // text loses it (probe AQ: "/tmp/their-link/../x" ran their script).
+        String stranger = strangerInStickyDirectory(file.toAbsolutePath());
         return stranger != null ? stranger : strangerInStickyDirectory(file.toRealPath());
     }
 
@@ -63,6 +65,10 @@ public final class FileTrust {
         Path dir = path.getRoot();
         for (Path name : path) {
             Path entry = dir.resolve(name);
+            if (name.toString().equals(".") || name.toString().equals("..")) {
+                dir = entry; // the entry before it was looked at; the kernel goes on from there
+                continue;
+            }
             Integer mode = mode(dir, true);
             if (mode != null && (mode & OTHERS_WRITE) != 0 && (mode & STICKY) != 0) {
                 int owner = (Integer) Files.getAttribute(entry, "unix:uid", LinkOption.NOFOLLOW_LINKS);
@@ -90,7 +96,7 @@ public final class FileTrust {
      * may change without the sticky bit (anyone may replace {@code file} there), or null.
      */
     public static Path writableDirectoryAbove(Path file) throws IOException {
-        Path d = writableDirectory(file.toAbsolutePath().normalize().getParent());
+        Path d = writableDirectory(file.toAbsolutePath().getParent());
         return d != null ? d : writableDirectory(file.toRealPath().getParent());
     }
 

@@ -549,6 +549,20 @@ class ConfigErrorTest {
                         TestConfigs.resolver()).errors().stream().map(Object::toString).toList());
                 Files.delete(inside);
                 Files.delete(theirs);
+                // Or through their link and "..", which the kernel follows through the link (probe AQ).
+                Path mine = Files.createDirectories(dir.resolve("mine/sub"));
+                Path conf2 = Files.writeString(mine.getParent().resolve("h.conf"), TABLE + SERVICE);
+                Path viaLink = Files.createSymbolicLink(dir.resolve("their-link"), mine);
+                Files.setAttribute(viaLink, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Path dotted = Path.of(viaLink + "/../h.conf");
+                assertEquals(List.of(dotted + ": cannot read file: link " + viaLink + " is in " + dir.toRealPath()
+                        + ", where every user may make files, and is nobody's, not root's: another user may have made it:"
+                        + " the parent runs as root and acts on it"), ConfigLoader.load(dotted, Map.of(),
+                        TestConfigs.resolver()).errors().stream().map(Object::toString).toList());
+                Files.delete(viaLink);
+                Files.delete(conf2);
+                Files.delete(mine);
+                Files.delete(mine.getParent());
             }
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxr-x"));
             Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-rw-r--"));
