@@ -59,14 +59,31 @@ final class ControlClient {
             return;
         }
         introduced = true;
-        String who;
-        try {
-            PeerCredentials p = ((EpollDomainSocketChannel) channel).peerCredentials();
-            who = "uid " + p.uid() + ", pid " + p.pid();
-        } catch (java.io.IOException | ClassCastException e) {
-            who = "uid and pid unknown (" + e.getMessage() + ")";
+        log.info("control client {} is {}", id, peer());
+    }
+
+    /** "uid U, pid P" of the socket's peer, read once. */
+    private String peer() {
+        if (peer == null) {
+            try {
+                PeerCredentials p = ((EpollDomainSocketChannel) channel).peerCredentials();
+                peer = "uid " + p.uid() + ", pid " + p.pid();
+            } catch (java.io.IOException | ClassCastException e) {
+                peer = "uid and pid unknown (" + e.getMessage() + ")";
+            }
         }
-        log.info("control client {} is {}", id, who);
+        return peer;
+    }
+
+    private String peer;
+
+    /**
+     * Warns that the client does not read its replies and closes it, naming who it is: it
+     * asked for no change, so it was never named (probe AQ).
+     */
+    void closeUnread(String howMuch) {
+        log.warn("control client {} ({}): does not read its replies{}; closing", id, peer(), howMuch);
+        channel.close();
     }
 
     /** A request from the client: handled now, or once the previous one has been answered. */
@@ -115,8 +132,7 @@ final class ControlClient {
     void send(Imsg m) {
         if (!channel.isWritable()) {
             if (channel.isOpen()) {
-                log.warn("control client {}: does not read its replies; closing", id);
-                channel.close();
+                closeUnread("");
             }
             return;
         }
@@ -180,8 +196,7 @@ final class ControlClient {
         if (!channel.isWritable()) {
             frames.release();
             if (channel.isOpen()) {
-                log.warn("control client {}: does not read its replies; closing", id);
-                channel.close();
+                closeUnread("");
             }
             return false;
         }

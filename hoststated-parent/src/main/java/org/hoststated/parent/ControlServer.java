@@ -384,9 +384,14 @@ final class ControlServer {
             if (queued + n > MAX_QUEUED_ALL && pending != null && pending.totalPendingWriteBytes() > BEHIND) {
                 ReferenceCountUtil.release(msg);
                 if (ctx.channel().isOpen()) {
-                    log.warn("control client {}: does not read its replies while {} MiB are queued for all clients; "
-                            + "closing", id, queued >> 20);
-                    ctx.close();
+                    ControlClient c = clients.get(id);
+                    String howMuch = " while " + (queued >> 20) + " MiB are queued for all clients";
+                    if (c != null) {
+                        c.closeUnread(howMuch);
+                    } else {
+                        log.warn("control client {}: does not read its replies{}; closing", id, howMuch);
+                        ctx.close();
+                    }
                 }
                 return;
             }

@@ -35,13 +35,15 @@ final class CrashReport implements AutoCloseable {
 
     /**
      * A new file for the report of engine {@code procName} (process {@code pid}) in {@code dir},
-     * mode 0600, made afresh: not a file or link someone put there before ({@code /var/tmp} is
-     * every user's).
+     * mode 0600, made afresh under a name no one can guess: {@code /var/tmp} is every user's,
+     * and a file or link put there first under the name the pid gives sent the report back to
+     * the log (probe AQ).
      */
     static CrashReport open(Path dir, String procName, long pid) throws IOException {
-        Path file = dir.resolve("hoststated-" + procName + "-crash-" + pid + ".log");
-        var channel = Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Path file = Files.createTempFile(dir, "hoststated-" + procName + "-crash-" + pid + "-", ".log",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        var channel = Files.newByteChannel(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+                LinkOption.NOFOLLOW_LINKS));
         return new CrashReport(file, Channels.newOutputStream(channel));
     }
 
