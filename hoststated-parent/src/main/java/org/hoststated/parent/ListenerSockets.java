@@ -61,8 +61,13 @@ final class ListenerSockets {
     private static final int EADDRNOTAVAIL = 99;
 
     private final Map<Listen, Socket> open = new HashMap<>();
-    /** The TCP listeners of {@link #open} that {@link #pause} stopped listening. */
+    /**
+     * The sockets of {@link #open} that {@link #pause} stopped listening (TCP), or whose
+     * datagrams are dropped when they are next passed (UDP).
+     */
     private final Set<Listen> paused = new HashSet<>();
+    /** At most this many datagrams are dropped from a paused UDP socket when it is passed. */
+    static final int STALE_DATAGRAMS_MAX = 100_000;
     /** The limit of open files when the last {@link #bindAll} began, for its error. */
     private long fileLimit = -1;
 
@@ -163,8 +168,18 @@ final class ListenerSockets {
             throw new IllegalStateException("relay " + r.name() + " has no listening socket");
         }
         if (paused.remove(l)) {
-            relisten(s, l.address(), backlog(config, r));
-            deferAccept(s, l, clientSpeaksFirst(config, r) ? DEFER_ACCEPT_SECONDS : 0);
+            if (l.udp()) {
+                // Queries of clients that have given up by now: sent on, their backends would
+                // answer every one of them at once (probe AQ).
+                int n = Fds.dropWaitingDatagrams(s.intValue(), STALE_DATAGRAMS_MAX);
+                if (n > 0) {
+                    log.info("listener {}: dropped {} datagram{} that came while no relay engine served it", l, n,
+                            n == 1 ? "" : "s");
+                }
+            } else {
+                relisten(s, l.address(), backlog(config, r));
+                deferAccept(s, l, clientSpeaksFirst(config, r) ? DEFER_ACCEPT_SECONDS : 0);
+            }
         }
         return s.intValue();
     }
@@ -174,15 +189,20 @@ final class ListenerSockets {
      * HAProxy pauses its listeners: shutdown(2) of a listening socket ends its listening
      * state, so connections are refused and those in its queue reset, and listen(2) later
      * takes the socket up again ({@link #fd}, {@link #bindAll}). Nobody serves them: the relay
-     * engine runs no configuration. UDP sockets are left: a datagram nobody reads is lost
-     * either way. A paused socket has SO_REUSEADDR off, so that no other socket binds its port.
+     * engine runs no configuration. A UDP socket cannot refuse: the datagrams that come while
+     * it is paused are dropped when it is passed. A paused socket has SO_REUSEADDR off, so that
+     * no other socket binds its port.
      *
      * @return how many were paused
      */
     int pause() {
         int n = 0;
         for (Map.Entry<Listen, Socket> e : open.entrySet()) {
-            if (e.getKey().udp() || paused.contains(e.getKey())) {
+            if (paused.contains(e.getKey())) {
+                continue;
+            }
+            if (e.getKey().udp()) {
+                paused.add(e.getKey()); // its datagrams wait, and are dropped when it is passed (fd)
                 continue;
             }
             try {

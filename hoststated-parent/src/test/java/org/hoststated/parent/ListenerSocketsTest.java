@@ -144,6 +144,40 @@ class ListenerSocketsTest {
         }
     }
 
+    /**
+     * A DNS relay's socket paused while the relay engine runs nothing: the queries that came
+     * meanwhile are dropped when it is passed again, not sent on stale (probe AQ).
+     */
+    @Test
+    void aPausedDnsListenerDropsTheQueriesThatCameMeanwhile() throws Exception {
+        Epoll.ensureAvailability();
+        int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        Path file = dir.resolve("dns-paused.conf");
+        Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n}\nrelay r {\n  listen on 127.0.0.1 port "
+                + port + "\n  protocol d\n  forward to 127.0.0.1 port 53\n}\n");
+        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+        ListenerSockets sockets = new ListenerSockets();
+        try (java.net.DatagramSocket client = new java.net.DatagramSocket()) {
+            sockets.bindAll(config);
+            assertEquals(0, sockets.pause(), "a UDP socket is not stopped");
+            for (int i = 0; i < 3; i++) {
+                client.send(new java.net.DatagramPacket(new byte[] {(byte) i}, 1, java.net.InetAddress.getByName("127.0.0.1"),
+                        port));
+            }
+            Thread.sleep(100);
+            int fd = sockets.fd(config, config.relays().get(0));
+            assertEquals(0, org.hoststated.core.posix.Fds.dropWaitingDatagrams(fd, 10), "dropped when passed");
+            client.send(new java.net.DatagramPacket(new byte[] {9}, 1, java.net.InetAddress.getByName("127.0.0.1"), port));
+            Thread.sleep(100);
+            assertEquals(1, org.hoststated.core.posix.Fds.dropWaitingDatagrams(fd, 10), "served as ever afterwards");
+        } finally {
+            sockets.closeAll();
+        }
+    }
+
     private void assertReceiveBuffer(String option, int expected, int limit) throws Exception {
         Path file = dir.resolve("hoststated.conf");
         Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n" + option + "}\n"

@@ -70,6 +70,20 @@ public final class Fds {
     }
 
     private static final int SHUT_RD = 0;
+    private static final int MSG_DONTWAIT = 0x40;
+
+    /**
+     * Reads and drops the datagrams waiting on {@code fd}, at most {@code max}, without
+     * blocking; returns how many it dropped.
+     */
+    public static int dropWaitingDatagrams(int fd, int max) {
+        byte[] buf = new byte[65536];
+        int n = 0;
+        while (n < max && Native.LIBC.recv(fd, buf, buf.length, MSG_DONTWAIT) >= 0) {
+            n++;
+        }
+        return n;
+    }
 
     /**
      * shutdown(2) of {@code fd}'s reading side, each time it is called: Netty's {@code Socket}

@@ -36,7 +36,8 @@ final class AnswerStart {
         StringBuilder text = new StringBuilder(shown + 16).append("answered \"");
         while (true) {
             CoderResult r = utf8.decode(in, out, true);
-            text.append(Visible.escape(out.flip()).toString().replace("\"", "\\\""));
+            // The backslash first: a host's text "\xff" and its byte 0xff read alike (probe AQ).
+            text.append(Visible.escape(out.flip().toString().replace("\\", "\\\\")).replace("\"", "\\\""));
             out.clear();
             if (!r.isError() || cut && in.position() + r.length() == shown) {
                 break; // all read, or what is left is a character the cut split

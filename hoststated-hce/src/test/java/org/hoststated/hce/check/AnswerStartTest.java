@@ -29,6 +29,13 @@ class AnswerStartTest {
                 "not cut: a character that never ended");
     }
 
+    /** A backslash of the host's is doubled: its text "\xff" is not its byte 0xff (probe AQ). */
+    @Test
+    void aBackslashIsTold() {
+        byte[] b = {'\\', 'x', 'f', 'f', (byte) 0xff};
+        assertEquals("answered \"\\\\xff\\xff\"", AnswerStart.quoted(b, b.length, b.length));
+    }
+
     @Test
     void anAnswerOfExactlyTheBoundIsWhole() {
         byte[] b = "y".repeat(AnswerStart.BYTES).getBytes(StandardCharsets.UTF_8);
