@@ -124,14 +124,8 @@ class ListenerSocketsTest {
     @Test
     void aDnsListenersPortCannotBeSharedByAnotherSocket() throws Exception {
         Epoll.ensureAvailability();
-        int port;
-        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
-            port = probe.getLocalPort();
-        }
-        Path file = dir.resolve("dns.conf");
-        Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n}\nrelay r {\n  listen on 127.0.0.1 port "
-                + port + "\n  protocol d\n  forward to 127.0.0.1 port 53\n}\n");
-        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+        Config config = dnsRelayOnAFreePort();
+        int port = config.relays().get(0).listen().port();
         ListenerSockets sockets = new ListenerSockets();
         try {
             sockets.bindAll(config);
@@ -151,14 +145,8 @@ class ListenerSocketsTest {
     @Test
     void aPausedDnsListenerDropsTheQueriesThatCameMeanwhile() throws Exception {
         Epoll.ensureAvailability();
-        int port;
-        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
-            port = probe.getLocalPort();
-        }
-        Path file = dir.resolve("dns-paused.conf");
-        Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n}\nrelay r {\n  listen on 127.0.0.1 port "
-                + port + "\n  protocol d\n  forward to 127.0.0.1 port 53\n}\n");
-        Config config = new ConfigSource(file, Map.of()).load().loaded().config();
+        Config config = dnsRelayOnAFreePort();
+        int port = config.relays().get(0).listen().port();
         ListenerSockets sockets = new ListenerSockets();
         try (java.net.DatagramSocket client = new java.net.DatagramSocket()) {
             sockets.bindAll(config);
@@ -176,6 +164,18 @@ class ListenerSocketsTest {
         } finally {
             sockets.closeAll();
         }
+    }
+
+    /** A configuration with one DNS relay, on 127.0.0.1 at a UDP port free now. */
+    private Config dnsRelayOnAFreePort() throws Exception {
+        int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        Path file = dir.resolve("dns-" + port + ".conf");
+        Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n}\nrelay r {\n  listen on 127.0.0.1 port "
+                + port + "\n  protocol d\n  forward to 127.0.0.1 port 53\n}\n");
+        return new ConfigSource(file, Map.of()).load().loaded().config();
     }
 
     private void assertReceiveBuffer(String option, int expected, int limit) throws Exception {
