@@ -42,6 +42,8 @@ final class ControlClient {
 
     /** Whether {@link #introduce} has logged who the client is. */
     private boolean introduced;
+    /** The peer's uid and pid as {@link #peer} says them, once read. */
+    private String peer;
 
     ControlClient(int id, Channel channel, ControlServer.Requests requests) {
         this.id = id;
@@ -74,8 +76,6 @@ final class ControlClient {
         }
         return peer;
     }
-
-    private String peer;
 
     /**
      * Warns that the client does not read its replies and closes it, naming who it is: it
