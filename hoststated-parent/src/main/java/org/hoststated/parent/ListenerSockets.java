@@ -188,7 +188,7 @@ final class ListenerSockets {
      * Stops every TCP listener listening while keeping its address and port bound, as
      * HAProxy pauses its listeners: shutdown(2) of a listening socket ends its listening
      * state, so connections are refused and those in its queue reset, and listen(2) later
-     * takes the socket up again ({@link #fd}, {@link #bindAll}). Nobody serves them: the relay
+     * takes the socket up again when it is passed ({@link #fd}). Nobody serves them: the relay
      * engine runs no configuration. A UDP socket cannot refuse: the datagrams that come while
      * it is paused are dropped when it is passed. A paused socket has SO_REUSEADDR off, so that
      * no other socket binds its port.
@@ -207,14 +207,20 @@ final class ListenerSockets {
             }
             try {
                 Fds.shutdownReading(e.getValue().intValue());
+            } catch (IOException ex) {
+                log.warn("listener {}: cannot stop it listening: {}", e.getKey(), SystemError.text(ex));
+                continue;
+            }
+            paused.add(e.getKey());
+            n++;
+            try {
                 // Not listening, a socket with SO_REUSEADDR lets any local user's socket that
                 // sets it too bind the port and take its clients once it listens again (probe
                 // AQ): without it, every other bind of the port fails.
                 e.getValue().setReuseAddress(false);
-                paused.add(e.getKey());
-                n++;
             } catch (IOException ex) {
-                log.warn("listener {}: cannot stop it listening: {}", e.getKey(), SystemError.text(ex));
+                log.warn("listener {}: SO_REUSEADDR off: {}; another socket may bind its port while it is paused",
+                        e.getKey(), SystemError.text(ex));
             }
         }
         return n;
