@@ -444,8 +444,8 @@ public final class RelayEngine extends Engine {
      */
     private EventLoopGroup epollInstead(int prefork, RuntimeException why) {
         String reason = innermostReason(why);
-        log.warn("io_uring worker loops cannot start ({}): using the epoll transport ({} for io_uring)", reason,
-                outOfDescriptors(reason) ? OPEN_FILES_ADVICE : "raise the limit of locked memory, LimitMEMLOCK=,");
+        log.warn("io_uring worker loops cannot start ({}): using the epoll transport (for io_uring, {})", reason,
+                outOfDescriptors(reason) ? OPEN_FILES_ADVICE : "raise the limit of locked memory, LimitMEMLOCK=");
         transport = RelayTransport.epoll();
         try {
             return transport.newWorkers(prefork, "relay-worker");
