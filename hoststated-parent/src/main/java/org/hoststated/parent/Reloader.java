@@ -298,18 +298,17 @@ final class Reloader {
                 log.warn("{}: the next start with this configuration will fail", problem);
             }
         }
-        String pfeCannot = PfePrivileges.reloadProblem(was, next);
-        if (pfeCannot != null) {
-            log.error("reload failed: {}; keeping configuration {}", pfeCannot, generation);
-            requesters.forEach(c -> answer(c, pfeCannot));
-            return;
+        String failure = PfePrivileges.reloadProblem(was, next);
+        if (failure == null) {
+            Fallback previous = pending != null && pending.previous != null ? pending.previous
+                    : new Fallback(current, currentKeys, target.operatorChanges());
+            failure = send(o.loaded(), null, previous, null, requesters);
         }
-        Fallback previous = pending != null && pending.previous != null ? pending.previous
-                : new Fallback(current, currentKeys, target.operatorChanges());
-        String failure = send(o.loaded(), null, previous, null, requesters);
         if (failure != null) {
             log.error("reload failed: {}; keeping configuration {}", failure, generation);
-            requesters.forEach(c -> answer(c, failure));
+            for (ControlClient c : requesters) {
+                answer(c, failure);
+            }
         }
     }
 
