@@ -73,6 +73,10 @@ final class CtlContext {
             if (reply.type() == MessageType.CTL_OK) {
                 out.print(SummaryFormatter.commandSucceeded());
                 out.flush();
+                if (out.checkError() && !outIsPipe.getAsBoolean()) {
+                    // The daemon has done it: say so, or a script would do it again.
+                    throw new ControlException("command succeeded, but cannot write to standard output");
+                }
                 return Hoststatectl.EXIT_OK;
             }
             if (reply.type() == MessageType.CTL_FAIL) {
