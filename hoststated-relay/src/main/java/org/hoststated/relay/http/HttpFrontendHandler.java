@@ -34,6 +34,7 @@ import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.SessionInfo;
 import org.hoststated.relay.handler.TcpInfo;
 import org.hoststated.relay.handler.TlsRecordEdge;
+import org.hoststated.relay.lb.HostSelector;
 import org.hoststated.relay.lb.RelayHosts;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
@@ -437,7 +438,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return true;
         }
         boolean perRequest = rules.hashes && hashRouted;
-        if (link.open() && !perRequest && hostStillAccepted()) {
+        if (link.open() && !perRequest && keepsHost()) {
             link.reuse();
             return true;
         }
@@ -470,17 +471,22 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     }
 
     /**
-     * Whether the host of the session's connection may still take its requests. One that went
-     * down or was disabled gets none from the session's next request on, not only from the
-     * next session (a keep-alive client would otherwise stay on it for as long as it likes);
-     * the request goes to an up host. Looked up again only when the hosts changed.
+     * Whether the session's next request stays on the host of its connection. Looked at again
+     * only when the hosts changed: one that went down or was disabled gets none from the
+     * session's next request on, not only from the next session (a keep-alive client would
+     * otherwise stay on it for as long as it likes), and when a host came back up or was
+     * enabled again the request is balanced anew, as a new session's would be, so that
+     * keep-alive clients moved off a host return to it (with {@code loadbalance} and
+     * {@code hash} exactly those whose hash points at it) instead of leaving it idle for as
+     * long as they stay connected (probe AU: 0 of 2,000 requests after its recovery).
      */
-    private boolean hostStillAccepted() {
-        RelayHosts now = relay.selector().hosts();
+    private boolean keepsHost() {
+        HostSelector selector = relay.selector();
+        RelayHosts now = selector.hosts();
         if (now == hostsChecked) {
             return true;
         }
-        if (link.host() == null || !relay.selector().accepts(link.host())) {
+        if (link.host() == null || !selector.accepts(link.host()) || selector.gained(hostsChecked, now)) {
             return false;
         }
         hostsChecked = now;

@@ -202,6 +202,23 @@ public final class HostSelector {
         return null;
     }
 
+    /**
+     * Whether a host may get new sessions in {@code now} that could not in {@code earlier}
+     * (snapshots of this selector's): one came back up or was enabled again. True when the
+     * two hold different hosts (a reload) or there is no earlier one.
+     */
+    public boolean gained(RelayHosts earlier, RelayHosts now) {
+        if (earlier == null || earlier.size() != now.size()) {
+            return true;
+        }
+        for (int i = 0; i < now.size(); i++) {
+            if (!now.host(i).equals(earlier.host(i)) || takes(now, i) && !takes(earlier, i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a host other than {@code h} may get new sessions. */
     public boolean othersTake(TargetHost h) {
         return othersTaking(hosts, h) > 0;
@@ -219,19 +236,14 @@ public final class HostSelector {
     }
 
     /**
-     * The host of a session whose own host (at {@code start}) cannot take it. relay.c scanned
-     * forward in every mode, so with loadbalance or hash the next host took over all the
-     * sessions of a host that went down, twice its share (with 4 hosts, 25 of 100 clients
-     * moved, all 25 to one host): here those sessions spread over every host that can take
-     * them, and the others stay where they were.
-     */
-    /**
      * The host a session goes to when the one at {@code start} cannot take it: for the modes
      * that hash, the host that can with the highest rank for the session's hash (rendezvous
      * hashing), so that such a session keeps its host while that one stays up, whatever
-     * other hosts do. Its place among the hosts that could, by a remainder of their count,
-     * moved a down host's sessions between hosts that stayed up each time a third host went
-     * down or came back (probe B). Else the next host that can after start.
+     * other hosts do. relay.c scanned forward in every mode, so the next host took over all
+     * the sessions of a host that went down, twice its share; and a place among the hosts
+     * that could, by a remainder of their count, moved a down host's sessions between hosts
+     * that stayed up each time a third host went down or came back (probe B). Else (roundrobin)
+     * the next host that can after start.
      */
     private int instead(RelayHosts h, int start, InetSocketAddress client, InetSocketAddress listen, int key) {
         if (!scheduler.spreads()) {

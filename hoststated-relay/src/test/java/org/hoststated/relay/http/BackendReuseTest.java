@@ -202,6 +202,62 @@ class BackendReuseTest {
     }
 
     /**
+     * A host that comes back up gets the keep-alive sessions that left it: with loadbalance
+     * the one whose hash points at it returns at its next request (probe AU: a recovered host
+     * got none of 2,000 requests for as long as the clients stayed connected).
+     */
+    @Test
+    void aKeepAliveSessionReturnsToItsHashedHostWhenItIsUpAgain() throws Exception {
+        try (RawBackend b1 = new RawBackend(BACKEND, new EchoScript()); RawBackend b2 = new RawBackend(BACKEND2, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b1.address()).backend(b2.address())
+                        .table(Mode.LOADBALANCE).start(); RawClient c = r.client()) {
+            c.send(HttpRelayTest.GET);
+            String home = c.read().header("X-Backend");
+            r.hostsUp(h -> !String.valueOf(h.address().getPort()).equals(home));
+            c.send(HttpRelayTest.GET);
+            String away = c.read().header("X-Backend");
+            assertTrue(!away.equals(home), away);
+            r.hostsUp(h -> true);
+            for (int i = 0; i < 3; i++) {
+                c.send(HttpRelayTest.GET);
+                assertEquals(home, c.read().header("X-Backend"));
+            }
+        }
+    }
+
+    /** With roundrobin, the keep-alive sessions moved off a host spread over it again once it is up. */
+    @Test
+    void keepAliveSessionsSpreadAgainWhenAHostIsUpAgain() throws Exception {
+        try (RawBackend b1 = new RawBackend(BACKEND, new EchoScript()); RawBackend b2 = new RawBackend(BACKEND2, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b1.address()).backend(b2.address())
+                        .table(Mode.ROUNDROBIN).start()) {
+            String a1 = String.valueOf(b1.address().getPort());
+            InetSocketAddress down = b1.address();
+            r.hostsUp(h -> !h.address().equals(down));
+            List<RawClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    RawClient c = r.client();
+                    clients.add(c);
+                    c.send(HttpRelayTest.GET);
+                    assertEquals(String.valueOf(b2.address().getPort()), c.read().header("X-Backend"));
+                }
+                r.hostsUp(h -> true);
+                int onFirst = 0;
+                for (RawClient c : clients) {
+                    c.send(HttpRelayTest.GET);
+                    onFirst += a1.equals(c.read().header("X-Backend")) ? 1 : 0;
+                }
+                assertTrue(onFirst > 0 && onFirst < 4, onFirst + " of 4 sessions on the host up again");
+            } finally {
+                for (RawClient c : clients) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    /**
      * A server that takes a request and answers nothing (stopped with SIGSTOP, hung, its route
      * dropped: its kernel accepted the connection) goes down while a GET waits for its response:
      * the GET goes to the next host at once. Before, the client waited for its own timeout or
