@@ -1,5 +1,6 @@
 package org.hoststated.relay;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,36 @@ class ConnectRetryTest {
         } finally {
             for (Socket s : queued) {
                 s.close();
+            }
+        }
+    }
+
+    /**
+     * A refused connect tried again on the same destination waits first (250 ms, then 500, up
+     * to 1 s each): a server restarted within that takes the session. All tries came in the
+     * same millisecond before, and {@code retry 3} rode over no restart at all (probe AU).
+     */
+    @Test
+    void aRetryOnTheSameDestinationWaitsLongEnoughForAServerBeingRestarted() throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 50, lo)) {
+            port = probe.getLocalPort(); // free again: refused until the server below is up
+        }
+        var relay = RelayFixture.relay("fwd", new ForwardTarget(lo, "127.0.0.1", port, 3), 10, false);
+        try (RelayFixture r = RelayFixture.start(RelayTransport.epoll(), 1, relay,
+                TcpOptionsTest.protocol(TcpOptions.defaults()), null);
+                Socket c = r.connect()) {
+            c.setSoTimeout(10_000);
+            Thread.sleep(400); // the server comes back up after the first try and the first wait
+            try (ServerSocket restarted = new ServerSocket()) {
+                restarted.setReuseAddress(true);
+                restarted.bind(new InetSocketAddress(lo, port));
+                try (Socket s = restarted.accept()) {
+                    s.getOutputStream().write("up\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    byte[] got = c.getInputStream().readNBytes(3);
+                    assertEquals("up\n", new String(got, java.nio.charset.StandardCharsets.US_ASCII));
+                }
             }
         }
     }

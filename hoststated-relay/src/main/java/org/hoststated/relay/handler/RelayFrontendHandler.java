@@ -16,6 +16,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.lb.Failover;
@@ -151,6 +152,22 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         RelaySession.whenConnected(f, client.eventLoop(), this::connectDone);
     }
 
+    /**
+     * Connects to the same host again after {@code waitMs} ({@link Failover#waitMillis}). The
+     * failed channel stands for the connect meanwhile: the session counts as connecting, and
+     * what its client sends waits for the server, as during a connect.
+     */
+    private void connectLater(long waitMs) {
+        Channel failed = server;
+        client.eventLoop().schedule(() -> {
+            // Not when the session has ended meanwhile, unless its client's whole stream waits
+            // for delivery (connectDone sends it and closes).
+            if (server == failed && (client.isActive() && !clientGone || awaitingDelivery())) {
+                connect();
+            }
+        }, waitMs, TimeUnit.MILLISECONDS);
+    }
+
     /** A connect to a host is under way: the session waits for it, not for its peers. */
     boolean connecting() {
         return server != null && !connected;
@@ -228,8 +245,13 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             } else {
                 session.retried(why);
             }
+            long wait = failover.waitMillis(next, host);
             host = next;
-            connect();
+            if (wait == 0) {
+                connect();
+            } else {
+                connectLater(wait);
+            }
             return;
         }
         RelaySession.setReason(client, "connect to " + why);

@@ -9,6 +9,7 @@ import io.netty.channel.epoll.EpollDirectSend;
 import io.netty.channel.unix.UnixChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
 import org.hoststated.core.posix.PendingInput;
 import org.hoststated.core.proc.EpollLoops;
@@ -398,10 +399,20 @@ final class BackendLink {
             } else {
                 session.retried(why);
             }
+            long wait = failover.waitMillis(next, host);
             host = next;
-            HttpBackendHandler old = handler;
-            connect();
-            old.moveExpectationTo(handler);
+            if (wait == 0) {
+                reconnect();
+            } else {
+                // The failed connection stands for the connect meanwhile: the link is open and
+                // not connected, so what the client sends waits in pending, as during a connect.
+                Channel failed = channel;
+                session.client().eventLoop().schedule(() -> {
+                    if (channel == failed && session.client().isActive()) {
+                        reconnect();
+                    }
+                }, wait, TimeUnit.MILLISECONDS);
+            }
             return;
         }
         channel = null;
@@ -417,6 +428,13 @@ final class BackendLink {
         boolean timeout = cause instanceof ConnectTimeoutException;
         session.fail(new HttpException(timeout ? 504 : 502, "connect to " + why,
                 timeout ? "connect to the server timed out" : "connect to the server failed"));
+    }
+
+    /** Connects again for the exchange whose connect failed, which keeps its expectation. */
+    private void reconnect() {
+        HttpBackendHandler old = handler;
+        connect();
+        old.moveExpectationTo(handler);
     }
 
     /** Sends {@code b}, the client's, once connected; counted as relayed when it goes out. */

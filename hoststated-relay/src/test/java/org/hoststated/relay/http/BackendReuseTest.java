@@ -202,6 +202,34 @@ class BackendReuseTest {
     }
 
     /**
+     * A request whose server refuses while it restarts reaches it once it is back: {@code retry}
+     * waits before it tries the same host again (probe AU: all tries within a millisecond, a
+     * 502 for each request of a 0.3 s restart).
+     */
+    @Test
+    void aRetryOnTheSameHostWaitsForAServerBeingRestarted() throws Exception {
+        InetSocketAddress at;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName(BACKEND))) {
+            at = (InetSocketAddress) probe.getLocalSocketAddress(); // refused until the server below is up
+        }
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(at).retry(3).start(); RawClient c = r.client()) {
+            c.send(CLOSE);
+            Thread.sleep(400);
+            try (java.net.ServerSocket restarted = new java.net.ServerSocket()) {
+                restarted.setReuseAddress(true);
+                restarted.bind(at);
+                try (java.net.Socket s = restarted.accept()) {
+                    assertTrue(RawBackend.head(s.getInputStream()).startsWith("GET / HTTP/1.1\r\n"));
+                    RawBackend.write(s.getOutputStream(), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    RawClient.Response got = c.read();
+                    assertEquals(200, got.status());
+                    assertEquals("ok", got.text());
+                }
+            }
+        }
+    }
+
+    /**
      * A host that comes back up gets the keep-alive sessions that left it: with loadbalance
      * the one whose hash points at it returns at its next request (probe AU: a recovered host
      * got none of 2,000 requests for as long as the clients stayed connected).

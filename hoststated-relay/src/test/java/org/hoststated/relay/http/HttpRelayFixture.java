@@ -75,6 +75,7 @@ final class HttpRelayFixture implements AutoCloseable {
         /** The engine's session bound, as RelayServer puts it in front of every relay. */
         private SessionLimit sessionLimit = new SessionLimit(Integer.MAX_VALUE);
         private int timeoutSec = 600;
+        private int retry;
         /** {@code tcp { socket buffer }}, or 0 for the kernel's default. */
         private int socketBuffer;
         private RelayTransport transport = RelayTransport.epoll();
@@ -183,6 +184,12 @@ final class HttpRelayFixture implements AutoCloseable {
             return this;
         }
 
+        /** The {@code retry} of every host (of {@code forward to}, without a table). */
+        Builder retry(int n) {
+            retry = n;
+            return this;
+        }
+
         Builder transport(RelayTransport t) {
             transport = t;
             return this;
@@ -202,14 +209,14 @@ final class HttpRelayFixture implements AutoCloseable {
         HostSelector selector;
         List<TargetHost> hosts = new ArrayList<>();
         for (int i = 0; i < b.backends.size(); i++) {
-            hosts.add(new TargetHost(i + 1, "h" + (i + 1), b.backends.get(i), 0));
+            hosts.add(new TargetHost(i + 1, "h" + (i + 1), b.backends.get(i), b.retry));
         }
         if (b.backends.isEmpty()) {
             target = null;
             selector = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(List.of()));
         } else if (b.mode == null) {
             InetSocketAddress a = b.backends.get(0);
-            target = new ForwardTarget(a.getAddress(), a.getAddress().getHostAddress(), a.getPort(), 0);
+            target = new ForwardTarget(a.getAddress(), a.getAddress().getHostAddress(), a.getPort(), b.retry);
             selector = HostSelector.fixed(hosts.get(0));
         } else {
             target = new TableTarget("web", 0, b.mode, false);

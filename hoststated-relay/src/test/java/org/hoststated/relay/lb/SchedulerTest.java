@@ -289,6 +289,19 @@ class SchedulerTest {
         assertNull(down.failover(only).next(), "no host may take the session");
     }
 
+    /** A try on the same host waits 250 ms, doubled each time up to 1 s; one on another host none. */
+    @Test
+    void aTryOnTheSameHostWaitsAndOneOnAnotherDoesNot() throws Exception {
+        TargetHost only = new TargetHost(1, "h1", addr("10.0.0.1", 80), 5);
+        TargetHost other = new TargetHost(2, "h2", addr("10.0.0.2", 80), 0);
+        Failover way = HostSelector.fixed(only).failover(only);
+        assertEquals(0, way.waitMillis(other, only));
+        assertEquals(250, way.waitMillis(only, only));
+        assertEquals(500, way.waitMillis(only, only));
+        assertEquals(1000, way.waitMillis(only, only));
+        assertEquals(1000, way.waitMillis(only, only));
+    }
+
     @Test
     void aFailedConnectInATableIsTriedOnEachOtherUsableHostUpToThree() throws Exception {
         List<TargetHost> h = hosts(6);
