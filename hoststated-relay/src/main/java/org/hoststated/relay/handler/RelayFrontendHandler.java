@@ -118,7 +118,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
         }
         if (host == null) {
             RelaySession.setReason(client, RelaySession.noHostReason(relay.config()));
-            ctx.close();
+            RelaySession.closeUnserved(client, relay);
             return;
         }
         // Nothing reads the client until its server is connected, which can take up to the

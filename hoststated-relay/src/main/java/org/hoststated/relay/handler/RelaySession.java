@@ -523,6 +523,36 @@ public final class RelaySession {
     }
 
     /**
+     * Ends a client no host can take with an orderly close: a FIN at once (over TLS,
+     * close_notify first, {@link #closeTlsWhenTaken}), then what it still sends is read and
+     * dropped until the {@link Linger} rule lets the close come, or it closes itself; one that
+     * never stops is reset at the relay's {@code timeout}. Closed with bytes unread, as it
+     * was, the kernel reset the connection of a client that spoke first (probe AU: 19 of 20,
+     * where the manual promises a close and HAProxy gives one).
+     */
+    public static void closeUnserved(Channel ch, RelayContext relay) {
+        if (ch.pipeline().get(SslHandler.class) != null) {
+            closeTlsWhenTaken(ch, relay);
+            return;
+        }
+        if (!(ch instanceof DuplexChannel d) || !ch.isActive()) {
+            ch.close();
+            return;
+        }
+        if (ch.config() instanceof io.netty.channel.socket.SocketChannelConfig c) {
+            c.setAllowHalfClosure(false); // the client's FIN closes it at once
+        }
+        DroppedInput quiet = new DroppedInput();
+        ch.pipeline().addFirst(quiet);
+        PausedReads.set(ch, true);
+        HalfClose.shutdownOutput(d);
+        int timeoutSec = relay.config().timeoutSec() > 0 ? relay.config().timeoutSec() : 600;
+        AcknowledgedWait.start(ch, () -> quiet.linger.remainingNanos() <= 0, ch::close,
+                AcknowledgedWait.deadlineIn(TimeUnit.SECONDS.toMillis(timeoutSec)), () -> abort(ch),
+                TAKEN_LOOK_MS, TAKEN_LOOK_MS);
+    }
+
+    /**
      * Whether {@code ch}'s peer has taken all that was written to it (true if its kernel cannot
      * tell). A channel whose output is shut has no queue left (Netty drops it then, and calls
      * such a channel unwritable for good): only its kernel knows. Two other readings of Netty's
