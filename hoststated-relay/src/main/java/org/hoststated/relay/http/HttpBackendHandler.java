@@ -522,6 +522,9 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (status < 200) {
             // Interim (100 Continue, 103 Early Hints): the final response follows.
             interimSent = true;
+            if (status == 100) {
+                session.continued();
+            }
             return true;
         }
         body = framer;

@@ -251,8 +251,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         while (in.isReadable()) {
             if (state == State.BODY) {
                 int n = body.scan(in, in.readerIndex(), in.writerIndex());
-                if (n > 0 && !body.dropped()) {
-                    toServer(in.retainedSlice(in.readerIndex(), n));
+                if (n > 0) {
+                    bodyAwaitsContinue = false; // the client sends its body, 100 or not
+                    if (!body.dropped()) {
+                        toServer(in.retainedSlice(in.readerIndex(), n));
+                    }
                 }
                 in.skipBytes(n);
                 if (body.done()) {
@@ -638,6 +641,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     /** The final response (or a 101) began to go out: an error can no longer be answered. */
     void responseStarted() {
         responseStarted = true;
+    }
+
+    /** The server's 100 Continue went to the client: its body follows. */
+    void continued() {
+        bodyAwaitsContinue = false;
     }
 
     /**
@@ -1479,7 +1487,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                     // client's own FIN).
                     link.abort();
                 }
+                // A client that waits for the 100 Continue it asked for, as RFC 9110 10.1.1 lets
+                // it, waits for the server, not the other way round: a 504, as HAProxy answers,
+                // not a 408 that blames the client and invites it to try again (probe AS).
                 HttpException answer = requestDone ? new HttpException(504, "session timeout waiting for the server")
+                        : bodyAwaitsContinue ? new HttpException(504, "session timeout waiting for the server's 100 Continue")
                         : new HttpException(408, "session timeout within the request");
                 if (took) {
                     fail(answer);

@@ -1907,6 +1907,32 @@ class HttpPeerTest {
         }
     }
 
+    /**
+     * A client that waits, as RFC 9110 10.1.1 lets it, for the 100 Continue it asked for from a
+     * server that never answers is answered 504 at the relay's timeout: it waits for the
+     * server, and a 408 blamed it and invited it to try again (probe AS). One that began its
+     * body and went quiet within it is still the 408 above.
+     */
+    @Test
+    void aClientWaitingForA100ThatNeverComesGetsAGatewayTimeout() throws Exception {
+        RawBackend.Script silent = (b, in, out) -> {
+            RawBackend.head(in);
+            while (in.read() >= 0) {
+                // nothing is answered
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, silent);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).timeout(1).start();
+                Socket c = new Socket()) {
+            c.connect(r.address);
+            c.setSoTimeout(10_000);
+            c.getOutputStream().write(("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n"
+                    + "Expect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(c.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 504 "), answer);
+        }
+    }
+
     /** The relay's side of TLS in these tests: the test certificate, default options. */
     static SslContext relayTls() throws Exception {
         return RelayTls.serverContext(new TlsKeyPair(1, 1, HttpTransportsTest.resource("relay.crt"),
