@@ -1514,6 +1514,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // the reset that follows cuts it.
             RelaySession.replaceReason(client, "done", TIMEOUT_CUT);
         }
+        if (!exchange && !took) {
+            // The last exchange's answer, all of it in the kernel's buffers (epoll's writes put
+            // a 4 MB one there) but not taken: the reset cuts it too, and the line must not read
+            // as a whole answer's (probe AS: "4194372 bytes to client, session timeout" for
+            // 129 KB taken).
+            RelaySession.setReason(client, TIMEOUT_CUT);
+        }
         RelaySession.setReason(client, RelaySession.sessionTimeoutReason(client));
         RelaySession.closeTimedOut(client, took);
     }

@@ -738,6 +738,33 @@ class HttpPeerTest {
     }
 
     /**
+     * A client that takes nothing of a 4 MB answer until the timeout is reset, and its close
+     * line says the response was cut short, also when the relay had handed all of it to the
+     * kernel (epoll, whose line read as a whole answer's: "4194372 bytes to client, session
+     * timeout", probe AS).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aClientThatTakesNothingUntilTheTimeoutIsLoggedAsCutShort(String how, @TempDir Path tmp) throws Exception {
+        RelayTransport t = transport(how);
+        int size = 4 << 20;
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+                    RawBackend.head(in);
+                    RawBackend.write(out, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + size + "\r\n\r\n");
+                    out.write(new byte[size]);
+                    out.flush();
+                });
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).timeout(1).start();
+                Socket c = new Socket()) {
+            c.connect(r.address, 5000);
+            c.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String line = log.closeLine();
+            assertTrue(line.endsWith("(response cut short)"), line);
+        }
+    }
+
+    /**
      * A request body that breaks its framing after some of it went to the server: the close
      * of the backend connection fails what was still queued for it, which must not pass for
      * the server's fault in the log (the client gets the 400 either way).
