@@ -146,6 +146,7 @@ public final class RelayEngine extends Engine {
     private boolean refreshQueued;
     private ScheduledFuture<?> statsTimer;
     private ScheduledFuture<?> memoryTimer;
+    private ScheduledFuture<?> ticketKeyTimer;
     private MemoryGuard memoryGuard;
     /** The applied relays' TLS contexts: a reload that leaves a relay's TLS inputs alone keeps its context. */
     private final TlsContexts tlsContexts = new TlsContexts();
@@ -192,6 +193,8 @@ public final class RelayEngine extends Engine {
                 RelayStatsWindow.REFRESH_SEC, TimeUnit.SECONDS);
         memoryTimer = loop().scheduleAtFixedRate(() -> memoryGuard.check(allServers()), MemoryGuard.PERIOD_MS,
                 MemoryGuard.PERIOD_MS, TimeUnit.MILLISECONDS);
+        ticketKeyTimer = loop().scheduleAtFixedRate(tlsContexts::rotateTicketKeys, TicketKeys.ROTATE_SEC,
+                TicketKeys.ROTATE_SEC, TimeUnit.SECONDS);
     }
 
     /**
@@ -1177,6 +1180,9 @@ public final class RelayEngine extends Engine {
         }
         if (statsTimer != null) {
             statsTimer.cancel(false);
+        }
+        if (ticketKeyTimer != null) {
+            ticketKeyTimer.cancel(false);
         }
         if (memoryTimer != null) {
             memoryTimer.cancel(false);

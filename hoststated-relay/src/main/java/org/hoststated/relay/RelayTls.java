@@ -153,14 +153,14 @@ public final class RelayTls {
 
     /**
      * @param relayName for the warning about cipher words that are not understood
-     * @param ticketKey seals the session tickets BoringSSL issues ({@link #newTicketKey}); the
-     *     JDK's provider keeps its own keys in each context
+     * @param ticketKeys seal the session tickets BoringSSL issues (the first) and open them
+     *     ({@link TicketKeys}); the JDK's provider keeps its own keys in each context
      * @throws SSLException the JDK cannot build the context
      * @throws IllegalArgumentException the certificate, key or cipher list cannot be used (the
      *     message says why)
      */
     public static SslContext serverContext(String relayName, TlsKeyPair pair, SslOptions options,
-            OpenSslSessionTicketKey ticketKey) throws SSLException {
+            OpenSslSessionTicketKey... ticketKeys) throws SSLException {
         PemKeyPair keys = PemKeyPair.parse(pair.certificatePem(), pair.keyPem());
         SslOptions o = options != null ? options : SslOptions.defaults();
         OpenSslCipherList.Result ciphers = OpenSslCipherList.apply(
@@ -208,8 +208,9 @@ public final class RelayTls {
                 // BoringSSL can really switch it off; handler() turns tickets off per session.
                 s.setSessionCacheEnabled(false);
             } else {
-                // Netty leaves TLS 1.2 tickets off; BoringSSL would make its own key otherwise.
-                s.setTicketKeys(ticketKey);
+                // Netty clears SSL_OP_NO_TICKET on a server engine that offers TLS 1.3, so TLS
+                // 1.2 clients get tickets too; BoringSSL would make its own key otherwise.
+                s.setTicketKeys(ticketKeys);
             }
         }
         return ctx;
@@ -233,7 +234,8 @@ public final class RelayTls {
     /**
      * A random key to seal session tickets with. It never leaves the engine process, so no
      * ticket survives a restart of the relay engine. {@link TlsContexts} gives each certificate
-     * and key their own and keeps it only while they are served: a ticket
+     * and key their own ({@link TicketKeys}, replaced every hour) and keeps them only while
+     * they are served: a ticket
      * resumes a session without the certificate, so the client would keep the identity the
      * ticket was issued under.
      */

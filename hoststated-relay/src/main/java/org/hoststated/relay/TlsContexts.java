@@ -1,6 +1,6 @@
 package org.hoststated.relay;
 
-import io.netty.handler.ssl.OpenSslSessionTicketKey;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import java.security.MessageDigest;
@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * adding 2,000 such relays held the loop 6 s, probe U). A reload that leaves a relay's inputs
  * as they were hands it the context it had: its session cache lives in the context, so TLS
  * 1.2 clients that resume by session id keep resuming across the reload, and the reload pays
- * no context construction. Session tickets are sealed with a key per certificate and key
- * ({@link RelayTls#newTicketKey}), kept while those stay the same (a change of {@code ssl}
- * options alone keeps them valid) and replaced with them, as the session cache is: a resumed
- * session gets no certificate, so an old ticket would keep its client on the old identity.
+ * no context construction. Session tickets are sealed with keys per certificate and key
+ * ({@link TicketKeys}), kept while those stay the same (a change of {@code ssl} options alone
+ * keeps them valid) and replaced with them, as the session cache is: a resumed session gets no
+ * certificate, so an old ticket would keep its client on the old identity. The current key is
+ * also replaced every hour ({@link #rotateTicketKeys}), the one before it still opening tickets.
  * Inputs are compared by content (digests), never by file name or time: the parent sends the
  * bytes it read at each reload.
  *
@@ -52,8 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class TlsContexts {
     private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
 
-    /** A context with what it was built from, and the key that seals its session tickets. */
-    private record Held(Inputs inputs, OpenSslSessionTicketKey ticketKey, SslContext context) {
+    /** A context with what it was built from, and the keys that seal its session tickets. */
+    private record Held(Inputs inputs, TicketKeys ticketKeys, SslContext context) {
     }
 
     /** The applied generation's contexts, by their inputs. */
@@ -135,8 +136,8 @@ public final class TlsContexts {
                 if (h != null) {
                     log.debug("relay {}: TLS settings unchanged, context and session cache kept", relay);
                 } else {
-                    OpenSslSessionTicketKey key = ticketKey(in);
-                    h = new Held(in, key, RelayTls.serverContext(relay, pair, options, key));
+                    TicketKeys keys = ticketKeys(in);
+                    h = new Held(in, keys, RelayTls.serverContext(relay, pair, options, keys.keys()));
                     built++;
                 }
                 chosen.put(in, h);
@@ -145,20 +146,20 @@ public final class TlsContexts {
         }
 
         /**
-         * The key of the contexts serving {@code in}'s certificate and key, in this generation
-         * or the applied one, else a new one. A ticket resumes a session without the
+         * The ticket keys of the contexts serving {@code in}'s certificate and key, in this
+         * generation or the applied one, else new ones. A ticket resumes a session without the
          * certificate: tickets sealed under another certificate or key must not open, or the
          * client keeps the old identity.
          */
-        private OpenSslSessionTicketKey ticketKey(Inputs in) {
+        private TicketKeys ticketKeys(Inputs in) {
             for (Map<Inputs, Held> m : List.of(chosen, applied)) {
                 for (Held h : m.values()) {
                     if (h.inputs().sameIdentity(in)) {
-                        return h.ticketKey();
+                        return h.ticketKeys();
                     }
                 }
             }
-            return RelayTls.newTicketKey();
+            return new TicketKeys();
         }
     }
 
@@ -173,6 +174,24 @@ public final class TlsContexts {
      */
     public void commit(Next next) {
         applied = Map.copyOf(next.chosen);
+    }
+
+    /**
+     * Gives each certificate and key of the applied generation a new current ticket key
+     * ({@link TicketKeys#rotate}) and its contexts the new keys; every {@link
+     * TicketKeys#ROTATE_SEC} seconds, on the engine's loop. A context under {@code session
+     * cache disable} issues no tickets and is left as it is.
+     */
+    public void rotateTicketKeys() {
+        java.util.Set<TicketKeys> rotated = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Held h : applied.values()) {
+            if (h.context().sessionContext() instanceof OpenSslSessionContext s && s.isSessionCacheEnabled()) {
+                if (rotated.add(h.ticketKeys())) {
+                    h.ticketKeys().rotate();
+                }
+                s.setTicketKeys(h.ticketKeys().keys());
+            }
+        }
     }
 
     /** How many contexts were built since the engine started (tests and the debug log). */

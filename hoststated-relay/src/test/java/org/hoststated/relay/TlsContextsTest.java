@@ -22,6 +22,7 @@ import org.hoststated.core.msg.TlsKeyPair;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A reload that leaves a relay's TLS inputs as they were keeps its context (and so its session
@@ -226,6 +227,34 @@ class TlsContextsTest {
                 assertEquals(pemBody(after.certificatePem()), pemBody(second.getBytes(StandardCharsets.US_ASCII)),
                         "the client holds another certificate than the one the relay serves");
             }
+        } finally {
+            Files.deleteIfExists(sess);
+        }
+    }
+
+    /**
+     * The ticket keys are replaced every hour: a ticket still resumes after one replacement
+     * (sealed with the key before the current one) and no longer after two, so a key that
+     * leaked opens the TLS 1.2 sessions of two hours at most (probe AT: one key for as long as
+     * the engine ran).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"-tls1_2", "-tls1_3"})
+    void aTicketResumesAfterOneKeyRotationNotAfterTwo(String flags) throws Exception {
+        assumeTrue(RelayTls.provider() == SslProvider.OPENSSL, "BoringSSL is not loaded here");
+        assumeTrue(new java.io.File("/usr/bin/openssl").canExecute(), "no openssl here");
+        TlsContexts contexts = new TlsContexts();
+        Path sess = Files.createTempFile("tls-ticket", ".pem");
+        try (TestBackend b = TestBackend.identEcho("a");
+                RelayFixture r = RelayFixture.startTls(RelayTransport.best(), RelayFixture.forward(b),
+                        reload(contexts, TlsRelayTest.pair(), CACHE_100))) {
+            assertTrue(TlsRelayTest.sClient(r, flags + " -sess_out " + sess).contains("New,"));
+            contexts.rotateTicketKeys();
+            String once = TlsRelayTest.sClient(r, flags + " -sess_in " + sess);
+            assertTrue(once.contains("Reused,"), once);
+            contexts.rotateTicketKeys();
+            String twice = TlsRelayTest.sClient(r, flags + " -sess_in " + sess);
+            assertTrue(twice.contains("New,"), twice);
         } finally {
             Files.deleteIfExists(sess);
         }
