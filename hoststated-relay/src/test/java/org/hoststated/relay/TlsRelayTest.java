@@ -355,6 +355,35 @@ class TlsRelayTest {
         }
     }
 
+    /**
+     * A first record announced longer than TLS allows, and a flood of warning alerts before the
+     * ClientHello, end the handshake at once, by BoringSSL and by the JDK alike: the JDK's
+     * engine held both until the handshake timeout, 10 s of a session slot (probe AT).
+     */
+    @ParameterizedTest
+    @CsvSource({"boring, long", "boring, alerts", "jdk, long", "jdk, alerts"})
+    void anOverlongRecordOrAnAlertFloodEndsTheHandshakeAtOnce(String provider, String what) throws Exception {
+        TlsKeyPair pair = pair();
+        SslOptions options = provider.equals("jdk") ? TlsContextsTest.DHE_ONLY : SslOptions.defaults();
+        java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+        if (what.equals("long")) {
+            sent.write(new byte[] {0x16, 0x03, 0x01, (byte) 0xff, (byte) 0xff, 0x01, 0x00});
+        } else {
+            for (int i = 0; i < 20; i++) {
+                sent.write(new byte[] {0x15, 0x03, 0x01, 0x00, 0x02, 0x01, 0x5a}); // warning, user_canceled
+            }
+        }
+        try (TestBackend b = TestBackend.identEcho("a"); RelayFixture r = tlsRelay(b, pair, options);
+                java.net.Socket c = r.connect()) {
+            io.netty.channel.Channel client = TcpRelayTest.awaitSession(r);
+            c.getOutputStream().write(sent.toByteArray());
+            assertTrue(client.closeFuture().awaitUninterruptibly(3, java.util.concurrent.TimeUnit.SECONDS),
+                    "still open after 3 s");
+            assertEquals(what.equals("long") ? "TLS handshake: a record longer than TLS allows"
+                    : "TLS handshake: more than 4 alerts from the client", RelaySession.reason(client));
+        }
+    }
+
     @Test
     void oldProtocolsAreRefused() throws Exception {
         TlsKeyPair pair = pair();

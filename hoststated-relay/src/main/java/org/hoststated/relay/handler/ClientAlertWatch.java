@@ -19,17 +19,30 @@ import io.netty.handler.ssl.SslHandler;
  * level, records the session's reason before the engine fails the handshake on it (the first
  * reason recorded stands). Encrypted alerts are longer than two bytes and left to the engine.
  * On the channel's loop; one per channel.
+ *
+ * <p>It also holds every engine to two limits of BoringSSL's, which the JDK's engine lacks: a
+ * record announced longer than TLS allows, and more than {@value #MOST_WARNING_ALERTS} alert
+ * records, end the handshake at once. The JDK's engine (behind Netty, which waits for a whole
+ * record before it hands it over) held a client that announced 65,535 bytes, or sent a
+ * thousand warning alerts, until the handshake timeout, 10 s of a session slot, logged as a
+ * timeout (probe AT).
  */
 final class ClientAlertWatch extends ChannelInboundHandlerAdapter {
     private static final int RECORD_HEADER = 5;
     private static final int ALERT_RECORD = 21;
     private static final int FATAL = 2;
+    /** The longest record TLS allows: 2^14 bytes, and 2,048 of expansion (RFC 5246 6.2.3). */
+    static final int LONGEST_RECORD = 16384 + 2048;
+    /** As BoringSSL's kMaxWarningAlerts. */
+    static final int MOST_WARNING_ALERTS = 4;
 
     /** The header (and, for a two-byte alert, the body) of the record being read. */
     private final byte[] record = new byte[RECORD_HEADER + 2];
     private int recordBytes;
     /** Bytes of the current record's body still to pass over. */
     private int skip;
+    private int alerts;
+    private boolean refused;
 
     /** Adds a watch just before {@code tls}, {@code ch}'s "ssl" handler, until the handshake is done. */
     static void addBefore(Channel ch, SslHandler tls) {
@@ -44,13 +57,21 @@ final class ClientAlertWatch extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof ByteBuf b) {
-            scan(ctx, b);
+        if (refused) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof ByteBuf b && !scan(ctx, b)) {
+            refused = true;
+            b.release();
+            ctx.close();
+            return;
         }
         ctx.fireChannelRead(msg);
     }
 
-    private void scan(ChannelHandlerContext ctx, ByteBuf b) {
+    /** Follows {@code b}'s records; false, the session's reason recorded, when it breaks a limit. */
+    private boolean scan(ChannelHandlerContext ctx, ByteBuf b) {
         for (int i = b.readerIndex(), end = b.writerIndex(); i < end; ) {
             if (skip > 0) {
                 int n = Math.min(skip, end - i);
@@ -61,6 +82,15 @@ final class ClientAlertWatch extends ChannelInboundHandlerAdapter {
             record[recordBytes++] = b.getByte(i++);
             if (recordBytes == RECORD_HEADER) {
                 int length = (record[3] & 0xff) << 8 | record[4] & 0xff;
+                if (length > LONGEST_RECORD) {
+                    RelaySession.setReason(ctx.channel(), "TLS handshake: a record longer than TLS allows");
+                    return false;
+                }
+                if ((record[0] & 0xff) == ALERT_RECORD && ++alerts > MOST_WARNING_ALERTS) {
+                    RelaySession.setReason(ctx.channel(), "TLS handshake: more than " + MOST_WARNING_ALERTS
+                            + " alerts from the client");
+                    return false;
+                }
                 if ((record[0] & 0xff) != ALERT_RECORD || record[1] != 3 || length != 2) {
                     skip = length;
                     recordBytes = 0;
@@ -73,6 +103,7 @@ final class ClientAlertWatch extends ChannelInboundHandlerAdapter {
                 }
             }
         }
+        return true;
     }
 
     /** An alert's name and number (RFC 8446 6, RFC 5246 7.2), and what it means for the relay. */
