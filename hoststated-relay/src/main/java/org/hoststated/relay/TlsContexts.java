@@ -139,8 +139,16 @@ public final class TlsContexts {
                     TicketKeys keys = ticketKeys(in);
                     h = new Held(in, keys, RelayTls.serverContext(relay, pair, options, keys.keys()));
                     built++;
+                    chosen.put(in, h);
+                    return h.context(); // its build warned of what it would
                 }
                 chosen.put(in, h);
+            }
+            if (in.provider() == SslProvider.OPENSSL && !(h.context() instanceof io.netty.handler.ssl.OpenSslContext)) {
+                // Each relay served by the JDK is named, not only the one whose context was built
+                // (probe AT: the second of two relays on one such context went unnamed).
+                log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen that the key signs with;"
+                        + " TLS by the JDK", relay);
             }
             return h.context();
         }

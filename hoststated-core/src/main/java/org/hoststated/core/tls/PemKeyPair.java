@@ -259,6 +259,10 @@ public record PemKeyPair(PrivateKey key, X509Certificate[] chain) {
             if (!v.verify(sig)) {
                 throw new IllegalArgumentException("the key does not belong to the certificate");
             }
+        } catch (java.security.SignatureException e) {
+            // The verification itself refused the signature (an RSA key of another size: "Bad
+            // signature length: got 128 but was expecting 256", the JDK's words, probe AT).
+            throw new IllegalArgumentException("the key does not belong to the certificate", e);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("the key does not belong to the certificate (" + e.getMessage() + ")", e);
         }

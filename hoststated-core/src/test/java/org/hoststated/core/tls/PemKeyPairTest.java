@@ -91,4 +91,15 @@ class PemKeyPairTest {
         assertEquals("key file: the relay serves EC keys on P-256, P-384 and P-521, not secp256k1",
                 refusal(resource("secp256k1.crt"), resource("secp256k1.key")));
     }
+
+    /**
+     * An RSA key of another size than the certificate's is refused in the same words as any
+     * key that is not the certificate's, without the JDK's "Bad signature length: got 128 but
+     * was expecting 256" (probe AT).
+     */
+    @Test
+    void anRsaKeyOfAnotherSizeIsRefusedPlainly() throws Exception {
+        assertEquals("the key does not belong to the certificate",
+                refusal(resource("rsa2048.crt"), resource("rsa1024.key")));
+    }
 }

@@ -69,7 +69,8 @@ public final class RelaySession {
             Map.entry("UNEXPECTED_RECORD", "a record out of place in the handshake"),
             Map.entry("BAD_DECRYPT", "a record that does not decrypt"),
             Map.entry("TOO_MANY_KEY_UPDATES", "key updates without end"),
-            Map.entry("TOO_MANY_EMPTY_FRAGMENTS", "empty records without end"));
+            Map.entry("TOO_MANY_EMPTY_FRAGMENTS", "empty records without end"),
+            Map.entry("TOO_MANY_WARNING_ALERTS", "warning alerts without end"));
 
     /**
      * The JDK engine's texts for the refusals BoringSSL's have words for ({@link #BORINGSSL_REASONS}),
@@ -82,7 +83,9 @@ public final class RelaySession {
             "bad record MAC", "a record that does not decrypt",
             "Input record too big", "a record longer than TLS allows",
             "The size of the handshake message", "a handshake message over the size limit",
-            "no cipher suites in common", "no cipher suite in common with the client");
+            "no cipher suites in common", "no cipher suite in common with the client",
+            // Of a server name that is no host name (an underscore in it, say); BoringSSL takes it.
+            "Illegal server name", "a server name (SNI) that is not a host name");
 
     private static String jdkReasonInWords(String m) {
         for (Map.Entry<String, String> e : JDK_REASONS.entrySet()) {

@@ -48,7 +48,7 @@ class RelaySessionTest {
                 RelaySession.describeHandshakeFailure(new SSLException("no cipher suites in common")));
         assertEquals("TLS: a record that does not decrypt (Tag mismatch!)",
                 RelaySession.describe(new SSLException("Tag mismatch!")));
-        assertEquals("TLS: Illegal server name, type=host_name(0)",
+        assertEquals("TLS: a server name (SNI) that is not a host name (Illegal server name, type=host_name(0))",
                 RelaySession.describe(new SSLException("Illegal server name, type=host_name(0)")));
     }
 
