@@ -105,6 +105,8 @@ public final class TlsContexts {
      */
     public final class Next {
         private final Map<Inputs, Held> chosen = new HashMap<>();
+        /** The relays this generation has warned of (a relay's context is asked for twice: ahead, then at the apply). */
+        private final java.util.Set<String> named = new java.util.HashSet<>();
 
         private Next() {
         }
@@ -140,11 +142,13 @@ public final class TlsContexts {
                     h = new Held(in, keys, RelayTls.serverContext(relay, pair, options, keys.keys()));
                     built++;
                     chosen.put(in, h);
-                    return h.context(); // its build warned of what it would
+                    named.add(relay); // its build warned of what it would
+                    return h.context();
                 }
                 chosen.put(in, h);
             }
-            if (in.provider() == SslProvider.OPENSSL && !(h.context() instanceof io.netty.handler.ssl.OpenSslContext)) {
+            if (in.provider() == SslProvider.OPENSSL && !(h.context() instanceof io.netty.handler.ssl.OpenSslContext)
+                    && named.add(relay)) {
                 // Each relay served by the JDK is named, not only the one whose context was built
                 // (probe AT: the second of two relays on one such context went unnamed).
                 log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen that the key signs with;"
