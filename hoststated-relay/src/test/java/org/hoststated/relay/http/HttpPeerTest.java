@@ -1003,7 +1003,8 @@ class HttpPeerTest {
                     assertEquals(47, alert[6], "illegal_parameter");
                     assertTrue(c.closed());
                     String line = log.closeLine();
-                    assertTrue(line.contains(", 0 bytes to client, TLS handshake: Illegal server name"), line);
+                    assertTrue(line.contains(", 0 bytes to client, TLS handshake: a server name (SNI) that is not a host name"
+                            + " (Illegal server name"), line);
                     return;
                 }
                 assertEquals(112, alert[6], "unrecognized_name");
