@@ -12,6 +12,7 @@ import java.util.Map;
 import javax.net.ssl.SSLException;
 import org.hoststated.core.config.SslOptions;
 import org.hoststated.core.msg.TlsKeyPair;
+import org.hoststated.core.tls.PemKeyPair;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,8 +152,9 @@ public final class TlsContexts {
                     && named.add(relay)) {
                 // Each relay served by the JDK is named, not only the one whose context was built
                 // (probe AT: the second of two relays on one such context went unnamed).
-                log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen that the key signs with;"
-                        + " TLS by the JDK", relay);
+                log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen that an {} key signs "
+                        + "with; TLS by the JDK", relay, PemKeyPair.parse(pair.certificatePem(), pair.keyPem()).key()
+                        .getAlgorithm());
             }
             return h.context();
         }

@@ -22,7 +22,8 @@ import io.netty.handler.ssl.SslHandler;
  *
  * <p>It also holds every engine to two limits of BoringSSL's, which the JDK's engine lacks: a
  * record announced longer than TLS allows, and more than {@value #MOST_WARNING_ALERTS} alert
- * records, end the handshake at once. The JDK's engine (behind Netty, which waits for a whole
+ * records, end the handshake at once (for the first record, the ClientHello, in clear: 2^14
+ * bytes). The JDK's engine (behind Netty, which waits for a whole
  * record before it hands it over) held a client that announced 65,535 bytes, or sent a
  * thousand warning alerts, until the handshake timeout, 10 s of a session slot, logged as a
  * timeout (probe AT).
@@ -31,8 +32,10 @@ final class ClientAlertWatch extends ChannelInboundHandlerAdapter {
     private static final int RECORD_HEADER = 5;
     private static final int ALERT_RECORD = 21;
     private static final int FATAL = 2;
+    /** The longest record in clear TLS allows, as the first, the ClientHello, is: 2^14 bytes. */
+    static final int LONGEST_PLAIN_RECORD = 16384;
     /** The longest record TLS allows: 2^14 bytes, and 2,048 of expansion (RFC 5246 6.2.3). */
-    static final int LONGEST_RECORD = 16384 + 2048;
+    static final int LONGEST_RECORD = LONGEST_PLAIN_RECORD + 2048;
     /** As BoringSSL's kMaxWarningAlerts. */
     static final int MOST_WARNING_ALERTS = 4;
 
@@ -42,6 +45,7 @@ final class ClientAlertWatch extends ChannelInboundHandlerAdapter {
     /** Bytes of the current record's body still to pass over. */
     private int skip;
     private int alerts;
+    private int records;
     private boolean refused;
 
     /** Adds a watch just before {@code tls}, {@code ch}'s "ssl" handler, until the handshake is done. */
@@ -82,7 +86,8 @@ final class ClientAlertWatch extends ChannelInboundHandlerAdapter {
             record[recordBytes++] = b.getByte(i++);
             if (recordBytes == RECORD_HEADER) {
                 int length = (record[3] & 0xff) << 8 | record[4] & 0xff;
-                if (length > LONGEST_RECORD) {
+                // The first record is in clear whatever follows; later ones may be encrypted.
+                if (length > (records++ == 0 ? LONGEST_PLAIN_RECORD : LONGEST_RECORD)) {
                     RelaySession.setReason(ctx.channel(), "TLS handshake: a record longer than TLS allows");
                     return false;
                 }

@@ -70,7 +70,8 @@ public final class RelaySession {
             Map.entry("BAD_DECRYPT", "a record that does not decrypt"),
             Map.entry("TOO_MANY_KEY_UPDATES", "key updates without end"),
             Map.entry("TOO_MANY_EMPTY_FRAGMENTS", "empty records without end"),
-            Map.entry("TOO_MANY_WARNING_ALERTS", "warning alerts without end"));
+            Map.entry("TOO_MANY_WARNING_ALERTS", "warning alerts without end"),
+            Map.entry("BAD_ALERT", "a malformed alert record"));
 
     /**
      * The JDK engine's texts for the refusals BoringSSL's have words for ({@link #BORINGSSL_REASONS}),
@@ -85,7 +86,8 @@ public final class RelaySession {
             "The size of the handshake message", "a handshake message over the size limit",
             "no cipher suites in common", "no cipher suite in common with the client",
             // Of a server name that is no host name (an underscore in it, say); BoringSSL takes it.
-            "Illegal server name", "a server name (SNI) that is not a host name");
+            "Illegal server name", "a server name (SNI) that is not a host name",
+            "Invalid Alert message", "a malformed alert record");
 
     private static String jdkReasonInWords(String m) {
         for (Map.Entry<String, String> e : JDK_REASONS.entrySet()) {

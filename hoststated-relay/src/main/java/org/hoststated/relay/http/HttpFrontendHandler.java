@@ -364,7 +364,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         responseStarted = false;
         earlyResponse = false;
         earlySuccess = false;
-        bodyAwaitsContinue = body != null && head.expectContinue;
+        // An HTTP/1.0 client's expectation is ignored (RFC 9110 10.1.1): it waits for no 100.
+        bodyAwaitsContinue = body != null && head.expectContinue && head.version != 10;
         if (resendable) {
             link.recordForReplay();
         }
