@@ -184,8 +184,7 @@ public final class RelayTls {
                 // working rather than refuse what hoststated -n accepted. A TLS 1.2 suite of
                 // BoringSSL's is not enough: with none the key signs with, BoringSSL failed
                 // every handshake, TLS 1.3 too, after -n and the reload said OK (probe Q).
-                log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen that an {} key signs "
-                        + "with; TLS by the JDK", relayName, keys.key().getAlgorithm());
+                warnServedByJdk(relayName, keys.key().getAlgorithm());
                 p = SslProvider.JDK;
             }
         }
@@ -214,6 +213,16 @@ public final class RelayTls {
             }
         }
         return ctx;
+    }
+
+    /**
+     * Warns that relay {@code relayName} is served by the JDK: BoringSSL has none of its TLS 1.2
+     * suites that a key of {@code keyAlgorithm} signs with. Said for every such relay, also one
+     * that shares a context built for another ({@link TlsContexts}).
+     */
+    static void warnServedByJdk(String relayName, String keyAlgorithm) {
+        log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen that an {} key signs with; "
+                + "TLS by the JDK", relayName, keyAlgorithm);
     }
 
     /**

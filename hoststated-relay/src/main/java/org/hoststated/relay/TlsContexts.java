@@ -152,8 +152,9 @@ public final class TlsContexts {
                     && named.add(relay)) {
                 // Each relay served by the JDK is named, not only the one whose context was built
                 // (probe AT: the second of two relays on one such context went unnamed).
-                log.warn("relay {}: ciphers: BoringSSL has none of the TLS 1.2 suites chosen that an {} key signs "
-                        + "with; TLS by the JDK", relay, PemKeyPair.parse(pair.certificatePem(), pair.keyPem()).key()
+                // The key is parsed again for its algorithm: only for a relay on a context another's
+                // configuration built, once per generation.
+                RelayTls.warnServedByJdk(relay, PemKeyPair.parse(pair.certificatePem(), pair.keyPem()).key()
                         .getAlgorithm());
             }
             return h.context();

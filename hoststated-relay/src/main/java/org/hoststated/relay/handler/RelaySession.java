@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
@@ -498,8 +499,7 @@ public final class RelaySession {
             return;
         }
         PausedReads.set(ch, true);
-        int timeoutSec = relay.config().timeoutSec() > 0 ? relay.config().timeoutSec() : 600;
-        long deadline = AcknowledgedWait.deadlineIn(TimeUnit.SECONDS.toMillis(timeoutSec));
+        long deadline = lingerDeadline(relay);
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess() || !ch.isActive()) {
                 ch.close();
@@ -509,22 +509,42 @@ public final class RelaySession {
             // BoringSSL's engine, once the relay's close_notify is out, Netty's handler takes
             // the client's next record for the client's close_notify, which closed the session
             // at once with bytes unread (a reset that dropped the answer).
-            DroppedInput dropped = ch.pipeline().get(DroppedInput.class);
-            if (dropped == null) {
-                dropped = new DroppedInput();
-                ch.pipeline().addFirst(dropped);
-            }
-            DroppedInput quiet = dropped;
+            DroppedInput quiet = droppedInput(ch);
             tls.closeOutbound().addListener((ChannelFutureListener) sent -> {
                 if (!sent.isSuccess() || !(ch instanceof DuplexChannel d) || !ch.isActive()) {
                     ch.close();
                     return;
                 }
-                HalfClose.shutdownOutput(d);
-                AcknowledgedWait.start(ch, () -> quiet.linger.remainingNanos() <= 0 && tookEverything(ch),
-                        ch::close, deadline, () -> abort(ch), TAKEN_LOOK_MS, TAKEN_LOOK_MS);
+                finThenCloseWhenQuiet(d, quiet, () -> tookEverything(ch), deadline);
             });
         });
+    }
+
+    /** The relay's {@code timeout} (600 s without one) from now: when a lingering side is reset. */
+    private static long lingerDeadline(RelayContext relay) {
+        int timeoutSec = relay.config().timeoutSec() > 0 ? relay.config().timeoutSec() : 600;
+        return AcknowledgedWait.deadlineIn(TimeUnit.SECONDS.toMillis(timeoutSec));
+    }
+
+    /** The channel's {@link DroppedInput}, first in its pipeline, added if it has none. */
+    private static DroppedInput droppedInput(Channel ch) {
+        DroppedInput dropped = ch.pipeline().get(DroppedInput.class);
+        if (dropped == null) {
+            dropped = new DroppedInput();
+            ch.pipeline().addFirst(dropped);
+        }
+        return dropped;
+    }
+
+    /**
+     * Sends FIN on {@code d}, then closes it once its peer has been quiet as the {@link Linger}
+     * rule says and {@code taken} holds, or resets it at {@code deadline}.
+     */
+    private static void finThenCloseWhenQuiet(DuplexChannel d, DroppedInput quiet, BooleanSupplier taken,
+            long deadline) {
+        HalfClose.shutdownOutput(d);
+        AcknowledgedWait.start(d, () -> quiet.linger.remainingNanos() <= 0 && taken.getAsBoolean(), d::close,
+                deadline, () -> abort(d), TAKEN_LOOK_MS, TAKEN_LOOK_MS);
     }
 
     /**
@@ -547,14 +567,9 @@ public final class RelaySession {
         if (ch.config() instanceof io.netty.channel.socket.SocketChannelConfig c) {
             c.setAllowHalfClosure(false); // the client's FIN closes it at once
         }
-        DroppedInput quiet = new DroppedInput();
-        ch.pipeline().addFirst(quiet);
+        DroppedInput quiet = droppedInput(ch);
         PausedReads.set(ch, true);
-        HalfClose.shutdownOutput(d);
-        int timeoutSec = relay.config().timeoutSec() > 0 ? relay.config().timeoutSec() : 600;
-        AcknowledgedWait.start(ch, () -> quiet.linger.remainingNanos() <= 0, ch::close,
-                AcknowledgedWait.deadlineIn(TimeUnit.SECONDS.toMillis(timeoutSec)), () -> abort(ch),
-                TAKEN_LOOK_MS, TAKEN_LOOK_MS);
+        finThenCloseWhenQuiet(d, quiet, () -> true, lingerDeadline(relay)); // it was sent nothing
     }
 
     /**
