@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
@@ -213,9 +214,15 @@ public final class RelaySession {
      */
     public static String describe(Throwable t) {
         // A channel Netty could not make (no descriptor left for its socket) fails its connect
-        // with a ChannelException whose message is the cause's class and text.
-        while ((t instanceof DecoderException || t instanceof ChannelException) && t.getCause() != null) {
+        // with a ChannelException whose message is the cause's class and text; a write that
+        // failed ends the channel's output with a ChannelOutputShutdownException around the
+        // system's error ("Channel output shutdown" told nothing of the peer's reset, probe AW).
+        while ((t instanceof DecoderException || t instanceof ChannelException
+                || t instanceof ChannelOutputShutdownException) && t.getCause() != null) {
             t = t.getCause();
+        }
+        if (t instanceof ChannelOutputShutdownException) {
+            return "the connection was already closed for sending";
         }
         if (t instanceof NotSslRecordException) {
             return "TLS: not a TLS record";

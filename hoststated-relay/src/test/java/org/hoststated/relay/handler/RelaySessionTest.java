@@ -13,6 +13,7 @@ import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
@@ -50,6 +51,15 @@ class RelaySessionTest {
                 RelaySession.describe(new SSLException("Tag mismatch!")));
         assertEquals("TLS: a server name (SNI) that is not a host name (Illegal server name, type=host_name(0))",
                 RelaySession.describe(new SSLException("Illegal server name, type=host_name(0)")));
+    }
+
+    @Test
+    void aFailedWriteSaysTheSystemsErrorWithoutNettysWrapper() {
+        assertNotNull(RelayTransport.epoll(), "the native transport loads (and with it Errors)");
+        assertEquals("Broken pipe", RelaySession.describe(new ChannelOutputShutdownException("Channel output shutdown",
+                new Errors.NativeIoException("writev", -32, false))));
+        assertEquals("the connection was already closed for sending",
+                RelaySession.describe(new ChannelOutputShutdownException("Channel output shutdown")));
     }
 
     @Test
