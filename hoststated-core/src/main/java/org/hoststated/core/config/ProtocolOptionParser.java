@@ -128,8 +128,8 @@ final class ProtocolOptionParser {
                 ctx.diag.error(at, "ciphers \"" + Messages.clip(p.ciphers) + "\" leave no TLS 1.2 cipher suite");
                 return;
             }
-            List<String> tls13 = r.unknownWords().stream().filter(OpenSslCipherList::isTls13Suite).toList();
-            List<String> unknown = r.unknownWords().stream().filter(w -> !OpenSslCipherList.isTls13Suite(w)).toList();
+            List<String> tls13 = r.tls13Suites();
+            List<String> unknown = r.notKnown();
             if (!unknown.isEmpty()) {
                 ctx.diag.warning(at, "ciphers: " + Messages.clip(String.join(" ", unknown)) + " not known here, skipped");
             }

@@ -27,6 +27,15 @@ import java.util.Set;
 public final class OpenSslCipherList {
     /** The suites the list chose (TLS 1.3 suites first), and the words it did not know. */
     public record Result(List<String> suites, List<String> unknownWords) {
+        /** The words that name no suite at all (skipped, as OpenSSL does). */
+        public List<String> notKnown() {
+            return unknownWords.stream().filter(w -> !isTls13Suite(w)).toList();
+        }
+
+        /** The words that name TLS 1.3 suites, which the list cannot choose: they are always offered. */
+        public List<String> tls13Suites() {
+            return unknownWords.stream().filter(OpenSslCipherList::isTls13Suite).toList();
+        }
     }
 
     /** The TLS 1.3 suites by their standard names, which a TLS 1.2 cipher list does not take. */

@@ -58,6 +58,13 @@ class OpenSslCipherListTest {
     }
 
     @Test
+    void aTls13SuiteIsNotCountedAmongTheUnknownWords() {
+        OpenSslCipherList.Result r = OpenSslCipherList.apply("ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256:FOOBAR", JDK);
+        assertEquals(List.of("FOOBAR"), r.notKnown());
+        assertEquals(List.of("TLS_AES_128_GCM_SHA256"), r.tls13Suites());
+    }
+
+    @Test
     void aListThatLeavesNothingIsAnError() {
         assertThrows(IllegalArgumentException.class, () -> OpenSslCipherList.apply("!ALL", JDK));
         assertThrows(IllegalArgumentException.class, () -> OpenSslCipherList.apply("NOSUCHWORD", JDK));
