@@ -40,7 +40,27 @@ final class SessionValues {
     }
 
     private String replace(String s, String macro, int which) {
-        return s.contains(macro) ? s.replace(macro, macro(which)) : s;
+        int at = s.indexOf(macro);
+        if (at < 0) {
+            return s;
+        }
+        String v = macro(which);
+        if (v.indexOf(':') < 0) {
+            return s.replace(macro, v);
+        }
+        // An IPv6 address with a port after it is bracketed, as in a URI's authority:
+        // "$SERVER_ADDR:$SERVER_PORT" in a Host change gave "::1:8080", which servers (and
+        // this relay) refuse (probe AZ). Elsewhere, as in X-Forwarded-For, its plain form;
+        // within brackets the operator wrote, as it is.
+        StringBuilder b = new StringBuilder(s.length() + v.length());
+        int from = 0;
+        for (; at >= 0; at = s.indexOf(macro, from)) {
+            b.append(s, from, at);
+            from = at + macro.length();
+            boolean port = from < s.length() && s.charAt(from) == ':' && (at == 0 || s.charAt(at - 1) != '[');
+            b.append(port ? "[" : "").append(v).append(port ? "]" : "");
+        }
+        return b.append(s, from, s.length()).toString();
     }
 
     /** Drops characters that could end a header line (a value must never inject one). */

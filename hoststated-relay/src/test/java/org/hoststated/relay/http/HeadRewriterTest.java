@@ -339,6 +339,11 @@ class HeadRewriterTest {
         SessionValues v = new SessionValues(new InetSocketAddress("2001:db8:0:0:0:0:0:7", 4711),
                 new InetSocketAddress("::1", 443), 600, (k, val) -> { });
         assertEquals("2001:db8::7 4711 ::1 443", v.expand("$REMOTE_ADDR $REMOTE_PORT $SERVER_ADDR $SERVER_PORT"));
+        // Followed by a port, in brackets as in a URI's authority (probe AZ); IPv4 as it is.
+        assertEquals("[::1]:443 for=2001:db8::7, [2001:db8::7]:4711",
+                v.expand("$SERVER_ADDR:$SERVER_PORT for=$REMOTE_ADDR, $REMOTE_ADDR:$REMOTE_PORT"));
+        assertEquals("192.0.2.7:4711", VALUES.expand("$REMOTE_ADDR:$REMOTE_PORT"));
+        assertEquals("[::1]:443", v.expand("[$SERVER_ADDR]:$SERVER_PORT"));
     }
 
     @Test
