@@ -101,6 +101,11 @@ final class BackendLink {
         return h != null && h == handler;
     }
 
+    /** The current connection carries its client's authentication ({@link HttpBackendHandler#boundToClient}). */
+    boolean boundToClient() {
+        return handler != null && handler.boundToClient();
+    }
+
     /** The host of the current or last connection, or null. */
     TargetHost host() {
         return host;
@@ -548,14 +553,15 @@ final class BackendLink {
 
     /**
      * The session is done with the connection, between exchanges: parks it in the loop's pool
-     * when the server may take another request on it, else closes it.
+     * when the server may take another request on it and it is no client's own
+     * ({@link HttpBackendHandler#boundToClient}), else closes it.
      */
     void release() {
         if (channel == null) {
             return;
         }
         HttpBackendHandler h = handler;
-        if (connected && pool.enabled() && h.reusable() && pending(channel) == 0
+        if (connected && pool.enabled() && h.reusable() && !h.boundToClient() && pending(channel) == 0
                 && idle().park(host, h, session.lastActivityNanos())) {
             // Response bytes this connection forwarded may still wait for a flush.
             session.client().flush();

@@ -64,6 +64,12 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     /** The client's connection may carry another request after this response (its end is framed). */
     private boolean clientPersistent;
     private boolean done;
+    /**
+     * The server authenticated this connection for its client ({@link HttpHead#connectionAuth}):
+     * it serves that client's session alone, and is closed, never parked, when the session ends
+     * (it was given to the next client with the first one's login, probe AX).
+     */
+    private boolean clientBound;
     /** Bytes [fwdFrom, fwdTo) of fwdBuf go to the client as one slice (head and body together). */
     private ByteBuf fwdBuf;
     private int fwdFrom;
@@ -150,6 +156,15 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
      */
     boolean reusable() {
         return state == State.IDLE && persistent && !done && !inputClosed && cumulation == null && channel.isActive();
+    }
+
+    /** The connection carries its session's authentication: it is that client's alone. */
+    void bindToClient() {
+        clientBound = true;
+    }
+
+    boolean boundToClient() {
+        return clientBound;
     }
 
     /** The connection is parked in {@code idle}: it belongs to no session from now on. */
@@ -397,6 +412,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private boolean responseHead(ByteBuf in, int end, ByteBuf headBuf, int from, int to) throws HttpException {
         boolean normalised = headBuf != in;
         head.parseResponse(headBuf, from, to, session.limits().maxHeaderFields());
+        clientBound |= head.connectionAuth;
         int status = head.status;
         if (status == 101) {
             if (upgradeOffer == null) {

@@ -358,6 +358,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (!route(key, resendable)) {
             return false;
         }
+        if (head.connectionAuth) {
+            link.handler().bindToClient();
+        }
         exchange = true;
         anyRequest = true;
         requestDone = false;
@@ -442,7 +445,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return true;
         }
         boolean perRequest = rules.hashes && hashRouted;
-        if (link.open() && !perRequest && keepsHost()) {
+        // A connection its server authenticated for this client stays with it while its host
+        // takes sessions, even when hosts came back: elsewhere the client would have to log in
+        // again, mid-handshake maybe.
+        if (link.open() && !perRequest && (link.boundToClient() ? relay.selector().accepts(link.host()) : keepsHost())) {
             link.reuse();
             return true;
         }

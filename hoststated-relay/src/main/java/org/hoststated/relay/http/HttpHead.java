@@ -37,6 +37,10 @@ final class HttpHead {
     static final byte[] KEEP_ALIVE = lower("keep-alive");
     static final byte[] EXPECT = lower("expect");
     static final byte[] CONTINUE = lower("100-continue");
+    static final byte[] AUTHORIZATION = lower("authorization");
+    static final byte[] WWW_AUTHENTICATE = lower("www-authenticate");
+    private static final byte[] NTLM = lower("ntlm");
+    private static final byte[] NEGOTIATE = lower("negotiate");
 
     static {
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
@@ -138,6 +142,12 @@ final class HttpHead {
     boolean framingLookalikes;
     /** A request's {@code Expect: 100-continue}: its client may wait for a 100 before its body. */
     boolean expectContinue;
+    /**
+     * A request's Authorization, or a response's WWW-Authenticate, names NTLM or Negotiate:
+     * schemes that authenticate the connection, not the request (RFC 4559; IIS, Apache's
+     * mod_auth_gssapi), so the server connection must serve this client alone.
+     */
+    boolean connectionAuth;
     private boolean connectionOptions;
     private int hosts;
 
@@ -202,6 +212,7 @@ final class HttpHead {
         underscoreNames = false;
         framingLookalikes = false;
         expectContinue = false;
+        connectionAuth = false;
         connectionOptions = false;
         idempotent = false;
         status = 0;
@@ -487,6 +498,7 @@ final class HttpHead {
                     hopByHop |= equalsLower(ns, ne, KEEP_ALIVE);
                 }
             }
+            case 13 -> connectionAuth |= request && equalsLower(ns, ne, AUTHORIZATION) && namesConnectionScheme(vs, ve);
             case 14 -> {
                 if (equalsLower(ns, ne, CONTENT_LENGTH)) {
                     contentLength(vs, ve, bad);
@@ -495,7 +507,10 @@ final class HttpHead {
                     framingLookalikes |= request && like(ns, ne, CONTENT_LENGTH);
                 }
             }
-            case 16 -> hopByHop |= equalsLower(ns, ne, PROXY_CONNECTION);
+            case 16 -> {
+                hopByHop |= equalsLower(ns, ne, PROXY_CONNECTION);
+                connectionAuth |= !request && equalsLower(ns, ne, WWW_AUTHENTICATE) && namesConnectionScheme(vs, ve);
+            }
             case 17 -> {
                 if (equalsLower(ns, ne, TRANSFER_ENCODING)) {
                     transferEncoding(vs, ve, bad);
@@ -507,6 +522,31 @@ final class HttpHead {
             default -> {
             }
         }
+    }
+
+    /**
+     * Whether the credentials or challenges [vs, ve) name NTLM or Negotiate: as the first word,
+     * or (a challenge list) as a word after a comma, as HAProxy matches them.
+     */
+    private boolean namesConnectionScheme(int vs, int ve) {
+        for (int i = vs; i < ve; i++) {
+            // i starts a list element: its first word, after white space, may be a scheme.
+            while (i < ve && isOws(at(i))) {
+                i++;
+            }
+            int w = i;
+            while (w < ve && !isOws(at(w)) && at(w) != ',') {
+                w++;
+            }
+            if (equalsLower(i, w, NTLM) || equalsLower(i, w, NEGOTIATE)) {
+                return true;
+            }
+            i = w;
+            while (i < ve && at(i) != ',') {
+                i++;
+            }
+        }
+        return false;
     }
 
     /** A request's Host must be a host and optional port (RFC 9110 7.2); it may be empty. */

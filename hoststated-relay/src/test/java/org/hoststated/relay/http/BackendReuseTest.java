@@ -120,6 +120,72 @@ class BackendReuseTest {
         }
     }
 
+    /**
+     * A server that, as IIS with NTLM or Apache with a connection-bound Negotiate, logs the
+     * connection in: after a request with credentials it serves the later ones on that
+     * connection without them; else it challenges, naming {@code scheme}.
+     */
+    static RawBackend.Script connectionLogin(String scheme) {
+        return (b, in, out) -> {
+            boolean loggedIn = false;
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                loggedIn |= head.contains("\r\nAuthorization: ");
+                String body = loggedIn ? "private" : "login required";
+                RawBackend.write(out, (loggedIn ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: "
+                        + scheme + "\r\n") + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+            }
+        };
+    }
+
+    /** Probe AX: bob, on a connection of his own, got the page of alice, whose login the parked connection kept. */
+    @ParameterizedTest
+    @ValueSource(strings = {"NTLM", "Negotiate", "Basic realm=\"x\", NTLM"})
+    void aConnectionItsServerLoggedInIsNeverGivenToAnotherClient(String scheme) throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, connectionLogin(scheme));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            try (RawClient alice = r.client()) {
+                // The challenge alone binds the connection: the handshake goes on over it.
+                alice.send(HttpRelayTest.GET);
+                assertEquals(401, alice.read().status());
+                alice.send("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: " + scheme.replaceAll(".* ", "") + " alice\r\n\r\n");
+                assertEquals("private", alice.read().text());
+                alice.send(CLOSE);
+                assertEquals("private", alice.read().text());
+            }
+            try (RawClient bob = r.client()) {
+                bob.send(CLOSE);
+                assertEquals("login required", bob.read().text());
+            }
+            assertEquals(2, b.connections.get());
+        }
+    }
+
+    /** Credentials of a connection scheme sent at once, with no challenge before (Kerberos), bind it too. */
+    @Test
+    void credentialsOfAConnectionSchemeBindTheConnection() throws Exception {
+        try (RawBackend b = new RawBackend(BACKEND, connectionLogin("Negotiate"));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            try (RawClient alice = r.client()) {
+                alice.send("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: negotiate YIIabc=\r\nConnection: close\r\n\r\n");
+                assertEquals("private", alice.read().text());
+            }
+            try (RawClient bob = r.client()) {
+                bob.send(CLOSE);
+                assertEquals("login required", bob.read().text());
+            }
+            assertEquals(2, b.connections.get());
+        }
+        // Basic credentials go with each request: that connection is anyone's.
+        try (RawBackend b = new RawBackend(BACKEND, new EchoScript());
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start()) {
+            try (RawClient carol = r.client()) {
+                carol.send("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic Y2Fyb2w6eA==\r\nConnection: close\r\n\r\n");
+                assertEquals(200, carol.read().status());
+            }
+            await("the connection is parked", () -> r.idleBackends() == 1);
+        }
+    }
+
     @Test
     void withoutPoolTheClientsCloseReachesTheServer() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, new EchoScript());
