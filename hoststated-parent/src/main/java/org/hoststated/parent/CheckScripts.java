@@ -77,9 +77,12 @@ final class CheckScripts {
         String why;
         try {
             why = FileTrust.untrusted(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // A typo, not an intruder: said as -n says it (probe BA).
+            return "no such file";
         } catch (java.io.IOException e) {
             // Not taken as trusted: a path the check cannot follow was one it let through (probe AQ).
-            why = "it cannot be checked (" + org.hoststated.core.posix.SystemError.text(e) + ")";
+            return "its path cannot be followed (" + org.hoststated.core.posix.SystemError.text(e) + ")";
         }
         return why == null ? null : why + ": anyone could run what they like through it as the daemon's user";
     }

@@ -67,6 +67,8 @@ final class ScriptRunner implements AutoCloseable {
     private ScriptCommandLine commandLine; // guarded by this
     /** "path host" of scripts that could not run: warned already, until one runs. */
     private final Set<String> unrunnable = ConcurrentHashMap.newKeySet();
+    /** "path host" of scripts a signal killed: warned already, until one exits by itself. */
+    private final Set<String> crashed = ConcurrentHashMap.newKeySet();
     /** Scripts refused with the queue full: a warning a minute, not one per host and round. */
     private final ThrottledCount refused = new ThrottledCount();
     /** "generation host-id" of the scripts queued or running. */
@@ -160,7 +162,7 @@ final class ScriptRunner implements AutoCloseable {
         String untrusted = req.path().contains("/") ? CheckScripts.untrusted(java.nio.file.Path.of(req.path())) : null;
         if (untrusted != null) {
             cannotRun(req, "not run: " + untrusted);
-            return result(req, -1, false);
+            return result(req, ScriptResult.NOT_RUN, false);
         }
         Privileges.Passwd pw = null;
         if (user != null) {
@@ -171,7 +173,7 @@ final class ScriptRunner implements AutoCloseable {
             }
             if (pw == null) {
                 log.warn("script {} for host {}: no user {} to run it as", req.path(), req.hostName(), user);
-                return result(req, -1, false);
+                return result(req, ScriptResult.NOT_RUN, false);
             }
         }
         List<String> argv = commandLine().argv(pw, req.path(), req.hostName(), req.timeoutMs());
@@ -182,7 +184,7 @@ final class ScriptRunner implements AutoCloseable {
             p = new Spawner().spawn(argv.get(0), argv, ENVIRONMENT, Spawner.stdioTo(devNull, Map.of()), true);
         } catch (IOException e) {
             cannotRun(req, e.getMessage());
-            return result(req, -1, false);
+            return result(req, ScriptResult.NOT_RUN, false);
         } finally {
             if (devNull >= 0) {
                 Fds.close(devNull);
@@ -218,15 +220,31 @@ final class ScriptRunner implements AutoCloseable {
 
     private int exitStatus(ScriptRequest req, ExitStatus st) {
         if (!st.exited()) {
-            log.debug("script {} for host {}: {}", req.path(), req.hostName(), st);
+            // A crash is a failed check, but not the verdict the script meant: said once (probe BA).
+            if (crashed.add(req.path() + " " + req.hostName())) {
+                log.warn("script {} for host {}: {}; its host is down; not logged again until it exits by itself",
+                        req.path(), req.hostName(), st);
+            } else {
+                log.debug("script {} for host {}: {}", req.path(), req.hostName(), st);
+            }
             return -1;
         }
+        crashed.remove(req.path() + " " + req.hostName());
         if (st.exitCode() == CANNOT_EXECUTE || st.exitCode() == NOT_FOUND) {
-            cannotRun(req, st.toString());
-            return -1;
+            // The shell's words for an exec that failed, which it wrote to /dev/null.
+            cannotRun(req, st.exitCode() == CANNOT_EXECUTE
+                    ? "exit code 126: it could not be executed" + asUser()
+                            + " (not executable, or a directory on its path that user may not search)"
+                    : "exit code 127: it, or a program it runs, not found" + asUser()
+                            + " (a directory on its path that user may not search, or a missing #! interpreter)");
+            return ScriptResult.NOT_RUN;
         }
         unrunnable.remove(req.path() + " " + req.hostName());
         return st.exitCode();
+    }
+
+    private String asUser() {
+        return user == null ? "" : " as user " + user;
     }
 
     private void cannotRun(ScriptRequest req, String why) {

@@ -39,6 +39,12 @@ class CheckScriptsTest {
                 "table t4: check script " + directory + ": not a regular file"), CheckScripts.problems(config));
     }
 
+    /** A missing script is a typo, not an intruder (probe BA: "anyone could run what they like"). */
+    @Test
+    void aMissingScriptIsRefusedAsMissing() {
+        assertEquals("no such file", CheckScripts.untrusted(dir.resolve("missing.sh")));
+    }
+
     /** A script every user may change runs what anyone likes as the daemon's user (probe G). */
     @Test
     void aScriptEveryUserMayChangeIsReported() throws Exception {

@@ -43,12 +43,17 @@ class ScriptRunnerTest {
         try (UnixDatagramSocket syslogd = UnixDatagramSocket.bind(devLog); ScriptRunner runner = new ScriptRunner(null)) {
             LogConfig.init("hoststated", "parent", false, false, devLog);
             for (int i = 0; i < 3; i++) {
-                assertEquals(-1, run(runner, script));
+                assertEquals(ScriptResult.NOT_RUN, run(runner, script));
             }
             Files.writeString(script, "#!/bin/sh\nexit 1\n");
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             assertEquals(1, run(runner, script));
             Files.delete(script);
+            assertEquals(ScriptResult.NOT_RUN, run(runner, script));
+            assertEquals(ScriptResult.NOT_RUN, run(runner, script));
+            // A crash is a failure, said once; a script that cannot be executed says why.
+            Files.writeString(script, "#!/bin/sh\nkill -SEGV $$\n");
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             assertEquals(-1, run(runner, script));
             assertEquals(-1, run(runner, script));
             LoggerFactory.getLogger(ScriptRunnerTest.class).warn("end of test");
@@ -61,6 +66,8 @@ class ScriptRunnerTest {
             LogConfig.init("hoststated", "hoststated", true, false);
         }
         assertEquals(2, lines.stream().filter(l -> l.contains("cannot run")).count(), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("cannot run (not run: no such file)")), lines.toString());
+        assertEquals(1, lines.stream().filter(l -> l.contains("killed by signal 11")).count(), lines.toString());
     }
 
     /**
@@ -74,7 +81,7 @@ class ScriptRunnerTest {
         Path script = script("open.sh", "touch " + marker + "\nexit 0\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xrwx"));
         try (ScriptRunner runner = new ScriptRunner(null)) {
-            assertEquals(-1, run(runner, script));
+            assertEquals(ScriptResult.NOT_RUN, run(runner, script));
             assertFalse(Files.exists(marker), "not run");
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             assertEquals(0, run(runner, script));
@@ -87,7 +94,7 @@ class ScriptRunnerTest {
     void aNameWithoutASlashRunsFromTheSearchPath() throws Exception {
         try (ScriptRunner runner = new ScriptRunner(null)) {
             assertEquals(1, run(runner, Path.of("false")), "/usr/bin/false: exit 1, up");
-            assertEquals(-1, run(runner, Path.of("no-such-hoststated-check")), "127: could not run");
+            assertEquals(ScriptResult.NOT_RUN, run(runner, Path.of("no-such-hoststated-check")), "127: could not run");
         }
     }
 
@@ -138,7 +145,7 @@ class ScriptRunnerTest {
     /** Exit statuses, a script that kills itself, one that is missing: as without a namespace. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {"exit 0|0", "exit 3|3", "exit 200|200", "kill -9 $$; exit 1|-1",
-            "kill $$; exit 1|-1", "exec /nonexistent/x|-1"})
+            "kill $$; exit 1|-1", "exec /nonexistent/x|-2"})
     void statusesReadAsWithoutANamespace(String body, int expected) throws Exception {
         Path script = script("st.sh", body + "\n");
         for (ScriptCommandLine cl : List.of(new ScriptCommandLine(false), namespaceOrSkip())) {

@@ -73,7 +73,9 @@ public enum HostError {
     ICMP_WRITE_NET_UNREACHABLE("icmp write failed: network unreachable"),
     ICMP_WRITE_HOST_UNREACHABLE("icmp write failed: no route to host"),
     ICMP_WRITE_BLACKHOLE("icmp write failed: blackhole route"),
-    ICMP_WRITE_PROHIBITED("icmp write failed: not permitted (prohibit route, local firewall or broadcast address)");
+    ICMP_WRITE_PROHIBITED("icmp write failed: not permitted (prohibit route, local firewall or broadcast address)"),
+    /** The script did not run: missing, refused as untrusted, or not executable by the engines' user (the log says which). */
+    SCRIPT_NOT_RUN("script could not run");
 
     private final String text;
 

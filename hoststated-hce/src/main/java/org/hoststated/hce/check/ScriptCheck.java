@@ -45,6 +45,9 @@ public final class ScriptCheck implements Check {
         if (r.timedOut()) {
             return CheckResult.down(HostError.SCRIPT_TIMEOUT);
         }
+        if (r.exitStatus() == ScriptResult.NOT_RUN) {
+            return CheckResult.down(HostError.SCRIPT_NOT_RUN);
+        }
         if (r.exitStatus() < 0) {
             return CheckResult.down(HostError.SCRIPT_FAIL);
         }
