@@ -361,13 +361,17 @@ class TlsRelayTest {
      * engine held both until the handshake timeout, 10 s of a session slot (probe AT).
      */
     @ParameterizedTest
-    @CsvSource({"boring, long", "boring, alerts", "jdk, long", "jdk, alerts", "boring, plain", "jdk, plain"})
+    @CsvSource({"boring, long", "boring, alerts", "jdk, long", "jdk, alerts", "boring, plain", "jdk, plain",
+            "boring, text", "jdk, text"})
     void anOverlongRecordOrAnAlertFloodEndsTheHandshakeAtOnce(String provider, String what) throws Exception {
         TlsKeyPair pair = pair();
         SslOptions options = provider.equals("jdk") ? TlsContextsTest.DHE_ONLY : SslOptions.defaults();
         java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
         if (what.equals("long")) {
             sent.write(new byte[] {0x16, 0x03, 0x01, (byte) 0xff, (byte) 0xff, 0x01, 0x00});
+        } else if (what.equals("text")) {
+            // Plain text, whose bytes read as a record header announce 27,756 bytes (probe BA).
+            sent.write("hello, relay\r\n".getBytes(StandardCharsets.US_ASCII));
         } else if (what.equals("plain")) {
             // 2^14 + 1: longer than a record in clear, as the ClientHello is, may be.
             sent.write(new byte[] {0x16, 0x03, 0x01, 0x40, 0x01, 0x01, 0x00});
@@ -382,7 +386,8 @@ class TlsRelayTest {
             c.getOutputStream().write(sent.toByteArray());
             assertTrue(client.closeFuture().awaitUninterruptibly(3, java.util.concurrent.TimeUnit.SECONDS),
                     "still open after 3 s");
-            assertEquals(!what.equals("alerts") ? "TLS handshake: a record longer than TLS allows"
+            assertEquals(what.equals("text") ? "TLS handshake: the client did not begin TLS (plain text to a TLS port?)"
+                    : !what.equals("alerts") ? "TLS handshake: a record longer than TLS allows"
                     : "TLS handshake: more than 4 alerts from the client", RelaySession.reason(client));
         }
     }

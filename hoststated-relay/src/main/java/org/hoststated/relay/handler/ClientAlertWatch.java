@@ -31,6 +31,10 @@ import io.netty.handler.ssl.SslHandler;
 final class ClientAlertWatch extends ChannelInboundHandlerAdapter {
     private static final int RECORD_HEADER = 5;
     private static final int ALERT_RECORD = 21;
+    private static final int CHANGE_CIPHER_SPEC_RECORD = 20;
+    private static final int APPLICATION_DATA_RECORD = 23;
+    /** The reason of a client whose first bytes are no TLS record header. */
+    static final String NOT_TLS = "TLS handshake: the client did not begin TLS (plain text to a TLS port?)";
     private static final int FATAL = 2;
     /** The longest record in clear TLS allows, as the first, the ClientHello, is: 2^14 bytes. */
     static final int LONGEST_PLAIN_RECORD = 16384;
@@ -86,6 +90,14 @@ final class ClientAlertWatch extends ChannelInboundHandlerAdapter {
             record[recordBytes++] = b.getByte(i++);
             if (recordBytes == RECORD_HEADER) {
                 int length = (record[3] & 0xff) << 8 | record[4] & 0xff;
+                if (records == 0 && (record[0] < CHANGE_CIPHER_SPEC_RECORD || record[0] > APPLICATION_DATA_RECORD
+                        || record[1] != 3)) {
+                    // Not a TLS record header. Plain text was "not a TLS record" or, by the
+                    // length its bytes spelt, "a record longer than TLS allows", which blamed
+                    // a TLS client (probe BA).
+                    RelaySession.setReason(ctx.channel(), NOT_TLS);
+                    return false;
+                }
                 // The first record is in clear whatever follows; later ones may be encrypted.
                 if (length > (records++ == 0 ? LONGEST_PLAIN_RECORD : LONGEST_RECORD)) {
                     RelaySession.setReason(ctx.channel(), "TLS handshake: a record longer than TLS allows");

@@ -79,22 +79,28 @@ public final class RelaySession {
      * The JDK engine's texts for the refusals BoringSSL's have words for ({@link #BORINGSSL_REASONS}),
      * so that one event reads alike on both engines (probe V); the JDK's text stays in brackets.
      */
-    private static final Map<String, String> JDK_REASONS = Map.of(
-            "Unrecognized SSL message", "not a TLS record",
-            "Tag mismatch", "a record that does not decrypt",
-            "Invalid TLS padding data", "a record that does not decrypt",
-            "bad record MAC", "a record that does not decrypt",
-            "Input record too big", "a record longer than TLS allows",
-            "The size of the handshake message", "a handshake message over the size limit",
-            "no cipher suites in common", "no cipher suite in common with the client",
+    private static final Map<String, String> JDK_REASONS = Map.ofEntries(
+            Map.entry("Unrecognized SSL message", "not a TLS record"),
+            Map.entry("Tag mismatch", "a record that does not decrypt"),
+            Map.entry("Invalid TLS padding data", "a record that does not decrypt"),
+            Map.entry("bad record MAC", "a record that does not decrypt"),
+            Map.entry("Input record too big", "a record longer than TLS allows"),
+            Map.entry("The size of the handshake message", "a handshake message over the size limit"),
+            Map.entry("no cipher suites in common", "no cipher suite in common with the client"),
             // Of a server name that is no host name (an underscore in it, say); BoringSSL takes it.
-            "Illegal server name", "a server name (SNI) that is not a host name",
-            "Invalid Alert message", "a malformed alert record");
+            Map.entry("Illegal server name", "a server name (SNI) that is not a host name"),
+            Map.entry("Invalid Alert message", "a malformed alert record"),
+            // "Client requested protocol TLSv1.1 is not enabled or supported in server context"
+            Map.entry("Client requested protocol", "the client offers neither TLS 1.2 nor 1.3"),
+            Map.entry("Insufficient buffer remaining for AEAD", "a record that does not decrypt"),
+            Map.entry("Client initiated renegotiation", "a renegotiation, which the relay refuses"));
 
     private static String jdkReasonInWords(String m) {
         for (Map.Entry<String, String> e : JDK_REASONS.entrySet()) {
             if (m.startsWith(e.getKey())) {
-                return e.getValue() + " (" + m + ")";
+                // The JDK's text without the hex dump it adds of a server name (probe BA).
+                int dump = m.indexOf(", value={");
+                return e.getValue() + " (" + (dump < 0 ? m : m.substring(0, dump)) + ")";
             }
         }
         return m;
@@ -262,7 +268,9 @@ public final class RelaySession {
             } else {
                 m = jdkReasonInWords(m);
             }
-            m = (t instanceof SSLHandshakeException ? "TLS handshake: " : "TLS: ") + m;
+            // The JDK refuses a renegotiation with a handshake exception, after the handshake.
+            boolean handshake = t instanceof SSLHandshakeException && !m.startsWith(JDK_REASONS.get("Client initiated renegotiation"));
+            m = (handshake ? "TLS handshake: " : "TLS: ") + m;
         }
         return m.length() <= MAX_DESCRIBED ? m : m.substring(0, MAX_DESCRIBED) + "...";
     }

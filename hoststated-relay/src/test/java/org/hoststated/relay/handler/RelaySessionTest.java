@@ -53,6 +53,23 @@ class RelaySessionTest {
                 RelaySession.describe(new SSLException("Illegal server name, type=host_name(0)")));
     }
 
+    /** The JDK's texts for what BoringSSL's relays say in words, in the same words (probe BA). */
+    @Test
+    void theJdksRefusalsReadAsBoringSslsDo() {
+        assertEquals("TLS handshake: the client offers neither TLS 1.2 nor 1.3 (Client requested protocol TLSv1.1 is"
+                + " not enabled or supported in server context)", RelaySession.describe(new SSLHandshakeException(
+                "Client requested protocol TLSv1.1 is not enabled or supported in server context")));
+        assertEquals("TLS handshake: a server name (SNI) that is not a host name (Illegal server name,"
+                + " type=host_name(0), name=bad_name.example)", RelaySession.describe(new SSLHandshakeException(
+                "Illegal server name, type=host_name(0), name=bad_name.example, value={6261645F6E616D652E6578616D706C65}")));
+        assertEquals("TLS: a record that does not decrypt (Insufficient buffer remaining for AEAD cipher fragment (16)."
+                + " Needs to be more than tag size (16))", RelaySession.describe(new SSLException(
+                "Insufficient buffer remaining for AEAD cipher fragment (16). Needs to be more than tag size (16)")));
+        // After the handshake, though the JDK throws a handshake exception.
+        assertEquals("TLS: a renegotiation, which the relay refuses (Client initiated renegotiation is not allowed)",
+                RelaySession.describe(new SSLHandshakeException("Client initiated renegotiation is not allowed")));
+    }
+
     @Test
     void aFailedWriteSaysTheSystemsErrorWithoutNettysWrapper() {
         assertNotNull(RelayTransport.epoll(), "the native transport loads (and with it Errors)");

@@ -899,7 +899,7 @@ class HttpPeerTest {
                 assertTrue(c.closed());
             }
             line = log.closeLine();
-            assertTrue(line.endsWith(", TLS handshake: not a TLS record"), line);
+            assertTrue(line.endsWith(", TLS handshake: the client did not begin TLS (plain text to a TLS port?)"), line);
             assertEquals(0, b.connections.get());
             try (RawClient c = r.client()) {
                 // The start of a ClientHello record whose rest never comes.
