@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.BiConsumer;
 import org.hoststated.core.log.LogConfig;
 import org.hoststated.core.log.Visible;
 import org.hoststated.core.posix.Fds;
+import org.slf4j.event.Level;
 
 /**
  * What an engine writes on its standard output and error, copied into the parent's log line by
@@ -30,13 +30,18 @@ import org.hoststated.core.posix.Fds;
  * makes the engines' writer threads wait: the parent drops instead.
  */
 final class EngineOutput {
+    /** Where the lines go: the engine's name, the line's level, the escaped line. */
+    interface Log {
+        void line(String procName, Level level, String text);
+    }
+
     /** The longest piece of a line logged as one. */
     static final int MAX_LINE = 8192;
 
     private final String procName;
     private final String prefix;
     private final int fd;
-    private final BiConsumer<String, String> log;
+    private final Log log;
     /** Where a crash report's body is kept, and the engine's pid that names its file. */
     private final Path crashDir;
     private final long pid;
@@ -47,7 +52,7 @@ final class EngineOutput {
     private int length;
     private final Thread reader;
 
-    private EngineOutput(String procName, int fd, long pid, Path crashDir, BiConsumer<String, String> log) {
+    private EngineOutput(String procName, int fd, long pid, Path crashDir, Log log) {
         this.procName = procName;
         this.pid = pid;
         this.crashDir = crashDir;
@@ -73,7 +78,7 @@ final class EngineOutput {
      * As {@link #start(String, int, long)}, to {@code log} (process name, escaped line), a crash
      * report's body to {@code crashDir}.
      */
-    static EngineOutput start(String procName, int fd, long pid, Path crashDir, BiConsumer<String, String> log) {
+    static EngineOutput start(String procName, int fd, long pid, Path crashDir, Log log) {
         EngineOutput out = new EngineOutput(procName, fd, pid, crashDir, log);
         out.reader.start();
         return out;
@@ -95,7 +100,7 @@ final class EngineOutput {
                 take(buf, n);
             }
         } catch (IOException e) {
-            log.accept(procName, "reading its output: " + e.getMessage());
+            warn("reading its output: " + e.getMessage());
         } finally {
             emit();
             Fds.close(fd);
@@ -110,9 +115,9 @@ final class EngineOutput {
         try {
             report.close();
         } catch (IOException e) {
-            log.accept(procName, "its crash report " + report.file() + ": " + e.getMessage());
+            warn("its crash report " + report.file() + ": " + e.getMessage());
         }
-        log.accept(procName, "its crash report, " + report.lines() + " lines, is in " + report.file()
+        warn("its crash report, " + report.lines() + " lines, is in " + report.file()
                 + " (readable by root only)");
     }
 
@@ -129,6 +134,28 @@ final class EngineOutput {
         }
     }
 
+    private void warn(String text) {
+        log.line(procName, Level.WARN, text);
+    }
+
+    /**
+     * The level an engine's log line gives itself by a syslog priority before its name
+     * ({@code <4>relay: ...}, {@link LogConfig#init}), or null.
+     */
+    private Level priority(String text) {
+        if (text.length() < 3 + prefix.length() || text.charAt(0) != '<' || text.charAt(2) != '>'
+                || !text.startsWith(prefix, 3)) {
+            return null;
+        }
+        return switch (text.charAt(1)) {
+            case '0', '1', '2', '3' -> Level.ERROR;
+            case '4' -> Level.WARN;
+            case '5', '6' -> Level.INFO;
+            case '7' -> Level.DEBUG;
+            default -> null;
+        };
+    }
+
     /** Logs the line gathered so far, if any. */
     private void emit() {
         if (length == 0) {
@@ -136,6 +163,14 @@ final class EngineOutput {
         }
         String text = new String(line, 0, length, StandardCharsets.UTF_8);
         length = 0;
+        // The engine's own lines keep their level (the journal files them by it); whatever
+        // else it writes is a warning.
+        Level level = priority(text);
+        if (level != null) {
+            text = text.substring(3);
+        } else {
+            level = Level.WARN;
+        }
         if (text.startsWith(prefix)) {
             text = text.substring(prefix.length());
         }
@@ -147,17 +182,17 @@ final class EngineOutput {
         } else if (crashed && report == null && text.startsWith(CrashReport.PART)) {
             try {
                 report = CrashReport.open(crashDir, procName, pid);
-                log.accept(procName, "the rest of its crash report goes to " + report.file());
+                warn("the rest of its crash report goes to " + report.file());
                 if (keep(text)) {
                     return;
                 }
             } catch (IOException | UnsupportedOperationException e) {
-                log.accept(procName, "cannot keep its crash report in " + crashDir + ": " + e.getMessage()
+                warn("cannot keep its crash report in " + crashDir + ": " + e.getMessage()
                         + "; it follows here");
                 crashed = false;
             }
         }
-        log.accept(procName, Visible.escape(text));
+        log.line(procName, level, Visible.escape(text));
     }
 
     /** Writes {@code text} to the crash report; false (and no report from now on) when it cannot. */
@@ -166,7 +201,7 @@ final class EngineOutput {
             report.line(text);
             return true;
         } catch (IOException e) {
-            log.accept(procName, "its crash report " + report.file() + ": " + e.getMessage() + "; it goes on here");
+            warn("its crash report " + report.file() + ": " + e.getMessage() + "; it goes on here");
             closeReport();
             report = null;
             crashed = false;

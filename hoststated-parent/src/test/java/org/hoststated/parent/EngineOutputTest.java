@@ -116,10 +116,19 @@ class EngineOutputTest {
         return logged();
     }
 
-    private void log(String procName, String line) {
+    private void log(String procName, org.slf4j.event.Level level, String line) {
         synchronized (logged) {
-            logged.add(procName + "|" + line);
+            logged.add(procName + "|" + (level == org.slf4j.event.Level.WARN ? "" : level + "|") + line);
         }
+    }
+
+    /** An engine's line keeps the level its priority gives (probe AY: the journal filed all as info). */
+    @Test
+    void anEnginesLineKeepsItsLevel() throws Exception {
+        assertEquals(List.of("hce|ERROR|a failure", "hce|INFO|host www1 is up", "hce|a warning", "hce|DEBUG|detail",
+                "hce|<4>parent: not its own name", "hce|<9>hce: no such priority"),
+                copy("<3>hce: a failure\n<6>hce: host www1 is up\n<4>hce: a warning\n<7>hce: detail\n"
+                        + "<4>parent: not its own name\n<9>hce: no such priority\n"));
     }
 
     private List<String> logged() {

@@ -32,6 +32,8 @@ public final class LogConfig {
     public static final Path DEV_LOG = Path.of("/dev/log");
 
     private static volatile LogSink sink = new StderrSink("hoststated");
+    /** The process names of the engines, whose stderr the parent reads. */
+    private static final java.util.Set<String> ENGINES = java.util.Set.of("pfe", "hce", "relay");
     private static volatile boolean verbose;
 
     private LogConfig() {
@@ -55,7 +57,8 @@ public final class LogConfig {
                                          Path syslogPath) {
         Objects.requireNonNull(ident, "ident");
         Objects.requireNonNull(procName, "procName");
-        LogSink next = toStderr ? StderrSink.queued(procName) : SyslogSink.open(ident, syslogPath);
+        // An engine's stderr is the parent's (EngineOutput), which reads each line's priority.
+        LogSink next = toStderr ? StderrSink.queued(procName, ENGINES.contains(procName)) : SyslogSink.open(ident, syslogPath);
         LogSink previous = sink;
         LogConfig.verbose = verbose;
         sink = next;
@@ -122,6 +125,13 @@ public final class LogConfig {
      */
     public static void writeAs(String procName, String message) {
         sink.writeAs(procName, Level.WARN, message);
+    }
+
+    /** As {@link #writeAs(String, String)}, at {@code level} (an engine's own line). */
+    public static void writeAs(String procName, Level level, String message) {
+        if (level != Level.DEBUG || verbose) {
+            sink.writeAs(procName, level, message);
+        }
     }
 
     static LogSink sink() {

@@ -35,6 +35,13 @@ final class StderrSink implements LogSink {
 
     private final String procName;
     private final OutputStream out;
+    /**
+     * Lines begin with their syslog priority, {@code <4>} for a warning (sd-daemon(3)): fd 2 is
+     * systemd's journal stream, which reads the prefix as the line's priority. Without it every
+     * line of {@code hoststated -d} under the shipped unit was filed as info, and
+     * {@code journalctl -p warning} found no warning (probe AY).
+     */
+    private final boolean priorityPrefix;
     private final Object lock = new Object();
     private boolean broken; // guarded by lock
     /** Lines for the writer thread, oldest first; null when writes are direct. Guarded by lock. */
@@ -45,17 +52,18 @@ final class StderrSink implements LogSink {
     private boolean closed; // guarded by lock
 
     StderrSink(String procName) {
-        this(procName, new FileOutputStream(FileDescriptor.err), false);
+        this(procName, new FileOutputStream(FileDescriptor.err), false, false);
     }
 
     /** For tests: writes to {@code out}, which must be unbuffered like fd 2. */
     StderrSink(String procName, OutputStream out) {
-        this(procName, out, false);
+        this(procName, out, false, false);
     }
 
-    private StderrSink(String procName, OutputStream out, boolean queued) {
+    private StderrSink(String procName, OutputStream out, boolean queued, boolean priorityPrefix) {
         this.procName = procName;
         this.out = out;
+        this.priorityPrefix = priorityPrefix;
         this.queue = queued ? new ArrayDeque<>() : null;
         if (queued) {
             Thread t = new Thread(this::drain, "stderr-writer");
@@ -64,28 +72,50 @@ final class StderrSink implements LogSink {
         }
     }
 
-    /** A daemon's sink: lines go to fd 2 through a queue and a writer thread (see above). */
-    static StderrSink queued(String procName) {
-        return queued(procName, new FileOutputStream(FileDescriptor.err));
+    /**
+     * A daemon's sink: lines go to fd 2 through a queue and a writer thread (see above), with
+     * their priority for an {@code engine} (whose fd 2 the parent reads) or the journal.
+     */
+    static StderrSink queued(String procName, boolean engine) {
+        return new StderrSink(procName, new FileOutputStream(FileDescriptor.err), true,
+                engine || JournalStream.isStderr(System.getenv("JOURNAL_STREAM")));
+    }
+
+    /** For tests: a queued sink writing to {@code out}, with or without priority prefixes. */
+    static StderrSink queued(String procName, OutputStream out, boolean priorityPrefix) {
+        return new StderrSink(procName, out, true, priorityPrefix);
     }
 
     /** For tests: a queued sink writing to {@code out}. */
     static StderrSink queued(String procName, OutputStream out) {
-        return new StderrSink(procName, out, true);
+        return queued(procName, out, false);
     }
 
     @Override
     public void write(Level level, String message, Throwable throwable) {
-        writeLine(procName, message, throwable);
+        writeLine(level, procName, message, throwable);
     }
 
     @Override
     public void writeAs(String otherProcName, Level level, String message) {
-        writeLine(otherProcName, message, null);
+        writeLine(level, otherProcName, message, null);
     }
 
-    private void writeLine(String name, String message, Throwable throwable) {
-        StringBuilder line = new StringBuilder(name.length() + message.length() + 3);
+    /** The syslog priority of {@code level}, as sd-daemon(3)'s prefixes spell it. */
+    static String priority(Level level) {
+        return switch (level) {
+            case ERROR -> "<3>";
+            case WARN -> "<4>";
+            case INFO -> "<6>";
+            default -> "<7>";
+        };
+    }
+
+    private void writeLine(Level level, String name, String message, Throwable throwable) {
+        StringBuilder line = new StringBuilder(name.length() + message.length() + 6);
+        if (priorityPrefix) {
+            line.append(priority(level));
+        }
         line.append(name).append(": ").append(message).append('\n');
         if (throwable != null && LogConfig.isVerbose()) {
             StringWriter trace = new StringWriter();
@@ -132,7 +162,8 @@ final class StderrSink implements LogSink {
     /** Queues the count of lines dropped, if any, ahead of what comes next. */
     private void sayLost() {
         if (dropped > 0) {
-            enqueue((procName + ": stderr: " + dropped + " messages lost\n").getBytes(StandardCharsets.UTF_8));
+            enqueue(((priorityPrefix ? priority(Level.WARN) : "") + procName + ": stderr: " + dropped
+                    + " messages lost\n").getBytes(StandardCharsets.UTF_8));
             dropped = 0;
         }
     }

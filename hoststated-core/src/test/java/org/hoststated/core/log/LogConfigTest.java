@@ -1,6 +1,7 @@
 package org.hoststated.core.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -183,6 +184,25 @@ class LogConfigTest {
         String text = out.toString(StandardCharsets.UTF_8);
         assertTrue(text.startsWith("pfe: sync failed: boom\njava.io.IOException: boom\n\tat "), text);
         LogConfig.setVerbose(false);
+    }
+
+    /**
+     * Towards the journal (or the parent, for an engine) each line starts with its syslog
+     * priority, which journald reads as the line's (probe AY: every line was "info").
+     */
+    @Test
+    void aSinkForTheJournalPrefixesEachLinesPriority() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StderrSink sink = StderrSink.queued("relay", out, true);
+        sink.write(Level.ERROR, "e", null);
+        sink.write(Level.WARN, "w", null);
+        sink.write(Level.INFO, "i", null);
+        sink.write(Level.DEBUG, "d", null);
+        sink.writeAs("hce", Level.WARN, "x");
+        sink.flush();
+        assertEquals("<3>relay: e\n<4>relay: w\n<6>relay: i\n<7>relay: d\n<4>hce: x\n", out.toString(StandardCharsets.UTF_8));
+        assertFalse(JournalStream.isStderr(null));
+        assertFalse(JournalStream.isStderr("0:0"));
     }
 
     /** An engine's output line the parent copies: under the engine's name, never the parent's. */
