@@ -1,8 +1,11 @@
 package org.hoststated.relay;
 
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.hoststated.core.log.ThrottledCount;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Session counters of one relay, written by every worker loop (adders, so workers do not
@@ -26,6 +29,26 @@ public final class RelayCounters {
      * log. It was silent, its clients reset without a word (probe X).
      */
     private final ThrottledCount refusedWhileDisabled = new ThrottledCount();
+
+    /**
+     * Sessions that ended as no server could be connected (every host tried, or the one
+     * destination): a warning at most once a minute, with the last one's reason, so that an
+     * outage shows at the default log level, where the session lines need {@code log updates}
+     * (probe BA: 20 502s and not a line; nginx logs each failed upstream connect).
+     */
+    private final ThrottledCount unserved = new ThrottledCount();
+    private volatile String lastUnserved;
+    private static final Logger log = LoggerFactory.getLogger(RelayCounters.class);
+
+    /**
+     * A session of relay {@code relayName} (as the log names it) found no server: {@code why}, as
+     * its close line says it. On a worker loop, {@code timer}.
+     */
+    public void unserved(ScheduledExecutorService timer, String relayName, String why) {
+        lastUnserved = why;
+        unserved.add(timer, n -> log.warn("relay {}: {} could not reach a server since the last such line; the last: {}",
+                relayName, n == 1 ? "1 session" : n + " sessions", lastUnserved));
+    }
 
     /** A session was accepted; returns its id for log lines. */
     public int opened() {

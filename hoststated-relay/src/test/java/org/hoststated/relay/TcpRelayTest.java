@@ -979,6 +979,31 @@ abstract class TcpRelayTest {
     }
 
     /**
+     * Sessions no server could take are warned of at the default level, at most once a minute
+     * with the last one's reason, where their close lines need {@code log updates} (probe BA).
+     */
+    @Test
+    void sessionsNoServerTookAreWarnedOfWithoutLogUpdates(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        try (TestSyslog log = new TestSyslog(tmp, false)) {
+            InetSocketAddress refusing = refusingAddress();
+            List<TargetHost> hosts = List.of(RelayFixture.host(1, refusing, 0));
+            try (RelayFixture r = start(RelayFixture.table(Mode.ROUNDROBIN), RelayFixture.roundRobin(hosts))) {
+                for (int i = 0; i < 2; i++) {
+                    try (Socket c = r.connect()) {
+                        c.setSoTimeout(10_000);
+                        assertThrows(java.net.SocketException.class, () -> c.getInputStream().read(), "a reset");
+                    }
+                }
+            }
+            String line = new String(syslogdLine(log.socket), StandardCharsets.UTF_8).strip();
+            assertTrue(line.endsWith(": 1 session could not reach a server since the last such line; the last: "
+                    + "connect to h1:" + refusing.getPort() + ": Connection refused"), line);
+            assertTrue(line.startsWith("<28>"), "a warning: " + line);
+        }
+    }
+
+    /**
      * A session's close line gives the time it lasted and the bytes relayed each way: the
      * backend's greeting and echo to the client, the payload to the server; behind TLS the
      * plaintext, not the records. They come before the reason, at a fixed place of the line;

@@ -255,6 +255,7 @@ public final class RelayFrontendHandler extends ChannelInboundHandlerAdapter imp
             return;
         }
         RelaySession.setReason(client, "connect to " + why);
+        relay.counters().unserved(client.eventLoop(), SessionInfo.logName(relay.name()), "connect to " + why);
         // Nothing of the failed connect is left to close; a channel Netty could not even make
         // (no descriptor left) has no loop, and closing it threw in the client's close.
         server = null;

@@ -17,6 +17,7 @@ import org.hoststated.relay.ReceiveRing;
 import org.hoststated.relay.handler.RelayContext;
 import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
+import org.hoststated.relay.handler.SessionInfo;
 import org.hoststated.relay.lb.Failover;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
@@ -422,6 +423,7 @@ final class BackendLink {
         }
         channel = null;
         handler = null;
+        relay.counters().unserved(session.client().eventLoop(), SessionInfo.logName(relay.name()), "connect to " + why);
         if (cause instanceof java.util.concurrent.CancellationException
                 && relay.selector().hosts().usableCount() == 0) {
             // Abandoned as the last host went down: no host is up, as for the next request
