@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import org.hoststated.relay.ReceiveRing;
+import org.hoststated.relay.handler.RelaySession;
 import org.hoststated.relay.handler.TcpInfo;
 import org.hoststated.relay.lb.TargetHost;
 import org.slf4j.Logger;
@@ -731,7 +732,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         } else if (state == State.IDLE) {
             session.serverGone(this);
         } else if (state == State.HEAD && awaitingFirstByte) {
-            session.requestLost(this, new HttpException(502, "server closed the connection before responding"));
+            // A write that failed (the server reset an upload) is named as a reset read is; it
+            // read as an orderly close (probe BA). Resent, if at all, as after a close.
+            session.requestLost(this, new HttpException(502, writeFailure != null
+                    ? "server: " + RelaySession.describe(writeFailure) : "server closed the connection before responding"));
         } else {
             session.serverFailed(this, new HttpException(502, "server closed the connection " + where()));
         }

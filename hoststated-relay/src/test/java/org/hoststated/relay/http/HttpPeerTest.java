@@ -692,6 +692,39 @@ class HttpPeerTest {
     }
 
     /**
+     * A server that resets the connection of an upload it has read a little of, without an
+     * answer: the relay's write fails first, and the close line named it a close (probe BA).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void aServerThatResetsAnUploadIsLoggedAsAReset(String how, @TempDir Path tmp) throws Exception {
+        RelayTransport t = transport(how);
+        try (SessionLog log = new SessionLog(tmp);
+                RawBackend b = new RawBackend(HttpRelayTest.BACKEND, (be, in, out) -> {
+                    RawBackend.head(in);
+                    in.readNBytes(1000);
+                    be.sockets.get(be.sockets.size() - 1).setSoLinger(true, 0);
+                });
+                HttpRelayFixture r = HttpRelayFixture.builder().transport(t).backend(b.address()).start();
+                RawClient c = r.client()) {
+            int size = 8 << 20;
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + size + "\r\n\r\n");
+            java.util.concurrent.CompletableFuture<Void> upload = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    c.out.write(new byte[size]);
+                } catch (IOException e) {
+                    // the relay answered and closed
+                }
+            });
+            assertEquals(502, c.read().status());
+            upload.cancel(true);
+            String line = log.closeLine();
+            assertTrue(line.endsWith(", server: Connection reset by peer (502 Bad Gateway)")
+                    || line.endsWith(", server: Broken pipe (502 Bad Gateway)"), line);
+        }
+    }
+
+    /**
      * A server that resets its connection: the close line says what the client got, a 502
      * before the response began and a cut response after, as it does when the server closes;
      * in a tunnel, the reset alone, as in a TCP relay. It said "server: Connection reset by
