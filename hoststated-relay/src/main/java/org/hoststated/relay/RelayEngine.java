@@ -95,6 +95,8 @@ public final class RelayEngine extends Engine {
     static final int SERVE_BATCH = 128;
 
     private RelayTransport transport;
+    /** The transport line was logged ({@link #announce}). */
+    private boolean announced;
     private int sessionLimit;
     private EventLoopGroup workers;
     private int workerCount;
@@ -183,12 +185,24 @@ public final class RelayEngine extends Engine {
         memoryGuard = new MemoryGuard(DirectMemory.JVM);
     }
 
-    @Override
-    protected void started() {
+    /**
+     * Says, once, what the relays run on: when the first worker loops have started, so that the
+     * transport named is the one in use (named at the engine's start, it was io_uring where
+     * the loops then fell back to epoll, probe BA).
+     */
+    private void announce() {
+        if (announced) {
+            return;
+        }
+        announced = true;
         // The limit warnings name the figure after the listeners, a few lower,
         // which read as a second limit (probe R).
         log.info("using the {} transport, TLS by {}, at most {} sessions before what the listening sockets take "
                 + "of the descriptors, {}", transport.name(), RelayTls.providerName(), sessionLimit, DirectMemory.JVM);
+    }
+
+    @Override
+    protected void started() {
         statsTimer = loop().scheduleAtFixedRate(this::sendStatistics, RelayStatsWindow.REFRESH_SEC,
                 RelayStatsWindow.REFRESH_SEC, TimeUnit.SECONDS);
         memoryTimer = loop().scheduleAtFixedRate(() -> memoryGuard.check(allServers()), MemoryGuard.PERIOD_MS,
@@ -412,6 +426,7 @@ public final class RelayEngine extends Engine {
         }
         EventLoopGroup group = startWorkers(prefork);
         LoopStallWatch.watch("worker loop", group);
+        announce();
         return group;
     }
 
@@ -447,8 +462,12 @@ public final class RelayEngine extends Engine {
      */
     private EventLoopGroup epollInstead(int prefork, RuntimeException why) {
         String reason = innermostReason(why);
+        if (reason.contains("RLIMIT_MEMLOCK")) {
+            // Netty's words give the advice below, and C's call, in parentheses within parentheses.
+            reason = "their rings need more locked memory than the limit allows";
+        }
         log.warn("io_uring worker loops cannot start ({}): using the epoll transport (for io_uring, {})", reason,
-                outOfDescriptors(reason) ? OPEN_FILES_ADVICE : "raise the limit of locked memory, LimitMEMLOCK=");
+                outOfDescriptors(reason) ? OPEN_FILES_ADVICE : "raise the limit of locked memory, LimitMEMLOCK= or ulimit -l");
         transport = RelayTransport.epoll();
         try {
             return transport.newWorkers(prefork, "relay-worker");
