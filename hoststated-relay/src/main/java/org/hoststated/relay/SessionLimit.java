@@ -146,6 +146,18 @@ public final class SessionLimit {
         return idle;
     }
 
+    /** What sets a bound of {@code bound} sessions, and how to raise it, for a warning. */
+    String boundCause(int bound) {
+        if (fdLimit < 0) {
+            return "a bound set by " + PROPERTY;
+        }
+        if (bound < forHeap(Runtime.getRuntime().maxMemory())) {
+            return "a bound set by the limit of open files, " + fdLimit
+                    + ": raise it with LimitNOFILE= or ulimit -n";
+        }
+        return "a bound set by the relay engine's heap, one session per " + HEAP_PER_SESSION / 1024 + " KiB";
+    }
+
     /** The bound {@value #PROPERTY} sets, or 0 when it sets none. */
     private static int propertySet() {
         return Integer.getInteger(PROPERTY, 0);
@@ -398,12 +410,14 @@ public final class SessionLimit {
                 mine = openAtRefusal;
                 bound = boundAtRefusal;
             }
+            // What the bound comes from, and how to raise it (probe BA: a sentence hard to
+            // parse, with neither).
             if (why == Refusal.BOUND) {
-                log.warn("relay {}: {} sessions open, the engine's limit: {} since the last warning", relayName, bound,
-                        clients);
+                log.warn("relay {}: {} since the last such line: all {} sessions the relay engine may hold were open ({})",
+                        relayName, clients, bound, boundCause(bound));
             } else {
-                log.warn("relay {}: {} sessions open at the latest refusal, all the engine's limit of {} leaves beside "
-                        + "the other relays' shares: {} since the last warning", relayName, mine, bound, clients);
+                log.warn("relay {}: {} since the last such line: it had {} sessions, all that the relay engine's {} leave it "
+                        + "beside the other relays' shares ({})", relayName, clients, mine, bound, boundCause(bound));
             }
         }
     }

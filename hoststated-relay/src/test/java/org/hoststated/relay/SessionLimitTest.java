@@ -109,10 +109,10 @@ class SessionLimitTest {
             for (io.netty.channel.ChannelHandler refusing : new io.netty.channel.ChannelHandler[] {plain, plain, www, www}) {
                 assertTrue(!new io.netty.channel.embedded.EmbeddedChannel(refusing).isOpen(), "a client over the bound stayed");
             }
-            assertTrue(line(log).endsWith("relay plain: 1 sessions open, the engine's limit: 1 client closed at once since "
-                    + "the last warning"));
-            assertTrue(line(log).endsWith("relay www: 1 sessions open, the engine's limit: 1 client answered 503 and "
-                    + "closed since the last warning"));
+            assertTrue(line(log).endsWith("relay plain: 1 client closed at once since the last such line: all 1 sessions "
+                    + "the relay engine may hold were open (a bound set by hoststated.relay.maxSessions)"));
+            assertTrue(line(log).endsWith("relay www: 1 client answered 503 and closed since the last such line: all 1 "
+                    + "sessions the relay engine may hold were open (a bound set by hoststated.relay.maxSessions)"));
         }
     }
 
@@ -130,12 +130,13 @@ class SessionLimitTest {
             SessionLimit.Guard other = limit.guard("other", new Served());
             java.util.List<io.netty.channel.embedded.EmbeddedChannel> floods = open(flooded, 20);
             assertEquals(14, floods.stream().filter(io.netty.channel.Channel::isOpen).count());
-            assertTrue(line(log).endsWith("relay flooded: 14 sessions open at the latest refusal, all the engine's limit "
-                    + "of 16 leaves beside the other relays' shares: 1 client closed at once since the last warning"));
+            assertTrue(line(log).endsWith("relay flooded: 1 client closed at once since the last such line: it had 14 "
+                    + "sessions, all that the relay engine's 16 leave it beside the other relays' shares (a bound set by "
+                    + "hoststated.relay.maxSessions)"));
             java.util.List<io.netty.channel.embedded.EmbeddedChannel> others = open(other, 3);
             assertEquals(2, others.stream().filter(io.netty.channel.Channel::isOpen).count());
-            assertTrue(line(log).endsWith("relay other: 16 sessions open, the engine's limit: 1 client closed at "
-                    + "once since the last warning"));
+            assertTrue(line(log).endsWith("relay other: 1 client closed at once since the last such line: all 16 "
+                    + "sessions the relay engine may hold were open (a bound set by hoststated.relay.maxSessions)"));
 
             // The other relay's sessions end: its share is kept free again, not taken by the flood.
             others.forEach(io.netty.channel.embedded.EmbeddedChannel::close);
