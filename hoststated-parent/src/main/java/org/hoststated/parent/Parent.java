@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
 final class Parent implements Supervisor.Listener, ControlServer.Requests {
     private static final Logger log = LoggerFactory.getLogger(Parent.class);
     private static final Set<MessageType> REPLIES = EnumSet.of(MessageType.CTL_OK, MessageType.CTL_FAIL,
-            MessageType.CTL_END, MessageType.CTL_SERVICE, MessageType.CTL_TABLE, MessageType.CTL_HOST,
+            MessageType.CTL_WARNING, MessageType.CTL_END, MessageType.CTL_SERVICE, MessageType.CTL_TABLE, MessageType.CTL_HOST,
             MessageType.CTL_RELAY, MessageType.CTL_STATISTICS);
     private static final Set<MessageType> FORWARDED = EnumSet.of(MessageType.CTL_SHOW_SUM,
             MessageType.CTL_SERVICE_ENABLE, MessageType.CTL_SERVICE_DISABLE, MessageType.CTL_TABLE_ENABLE,

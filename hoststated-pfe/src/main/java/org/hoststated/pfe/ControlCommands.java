@@ -26,7 +26,11 @@ final class ControlCommands {
      * 10.0.0.1 (id 3, table web) disabled}), and {@code also} what came with it or did not
      * (", with table web (id 1)"), or "".
      */
-    record Outcome(String failure, List<Notice> notices, String done, String also) {
+    record Outcome(String failure, List<Notice> notices, String done, String also, String warning) {
+        Outcome(String failure, List<Notice> notices, String done, String also) {
+            this(failure, notices, done, also, null);
+        }
+
         static Outcome fail(String why) {
             return new Outcome(why, List.of(), null, "");
         }
@@ -34,6 +38,33 @@ final class ControlCommands {
         static Outcome done(List<Notice> notices, String done) {
             return new Outcome(null, notices, done, "");
         }
+
+        /** The same, with {@code why} the change leaves something without hosts, or null. */
+        Outcome warning(String why) {
+            return new Outcome(failure, notices, done, also, why);
+        }
+    }
+
+    /**
+     * What is left without a host when {@code t} has none enabled (a disable of its last host,
+     * or of the table), as "relay www and service web get no host", or null when nothing uses
+     * it. HAProxy logs "backend has no server available!"; the command only said it succeeded
+     * (probe BA).
+     */
+    static String leftWithoutHost(PfeState s, TableEntry t) {
+        List<String> users = new ArrayList<>();
+        for (RelayEntry r : s.relays) {
+            if (r.table == t) {
+                users.add("relay " + r.config.name());
+            }
+        }
+        for (ServiceEntry e : s.services) {
+            if (!e.disabled && e.main == t) {
+                users.add("service " + e.config.name() + (e.backup != null ? " (but for its backup table)" : ""));
+            }
+        }
+        return users.isEmpty() ? null : String.join(" and ", users) + (users.size() == 1 ? " gets" : " get")
+                + " no host";
     }
 
     private ControlCommands() {
@@ -133,7 +164,9 @@ final class ControlCommands {
                 e.tableFollows = false;
             }
         }
-        return Outcome.done(n, "table " + named(t) + (disable ? " disabled" : " enabled"));
+        Outcome done = Outcome.done(n, "table " + named(t) + (disable ? " disabled" : " enabled"));
+        String left = disable ? leftWithoutHost(s, t) : null;
+        return left == null ? done : done.warning(left);
     }
 
     /**
@@ -198,10 +231,13 @@ final class ControlCommands {
         }
         h.disabled = disable;
         h.reset();
-        return Outcome.done(List.of(new Notice(disable ? MessageType.HOST_DISABLE : MessageType.HOST_ENABLE,
+        Outcome done = Outcome.done(List.of(new Notice(disable ? MessageType.HOST_DISABLE : MessageType.HOST_ENABLE,
                 new ObjId(s.generation, h.config.id()))),
                 "host " + h.config.name() + " (id " + h.config.id() + ", table " + h.table.config.name() + ")"
                         + (disable ? " disabled" : " enabled"));
+        String left = disable && !h.table.disabled && h.table.hosts.stream().allMatch(e -> e.disabled)
+                ? leftWithoutHost(s, h.table) : null;
+        return left == null ? done : done.warning("table " + h.table.config.name() + " has no enabled host left: " + left);
     }
 
     /** "web (id 2)": a table's name and id, whichever the operator typed. */

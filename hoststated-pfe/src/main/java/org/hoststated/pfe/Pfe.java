@@ -234,7 +234,12 @@ public final class Pfe extends Engine {
             return;
         }
         // Logged first: the check engine's line about the host's next check can follow at once.
-        log.info("{} by control client {}{}", o.done(), m.peerId(), o.also());
+        if (o.warning() != null) {
+            log.warn("{} by control client {}{}; {}", o.done(), m.peerId(), o.also(), o.warning());
+            reply(m, MessageType.CTL_WARNING, new Text(o.warning()));
+        } else {
+            log.info("{} by control client {}{}", o.done(), m.peerId(), o.also());
+        }
         notifyPeers(o.notices(), true);
         scheduleL3();
         sendDisabledSet();

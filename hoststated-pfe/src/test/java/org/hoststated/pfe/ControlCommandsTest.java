@@ -140,6 +140,21 @@ class ControlCommandsTest {
         assertEquals("unknown", a.row().status());
     }
 
+    /** Disabling the last enabled host of a table in use warns of what is left without (probe BA). */
+    @Test
+    void disablingTheLastHostOfATableInUseWarns() {
+        PfeState relayed = state(WWW + "relay r {\n\tlisten on 10.21.1.1 port 8081\n\ttable web\n}\n");
+        assertNull(ControlCommands.run(relayed, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.12")).warning(),
+                "web has another host");
+        ControlCommands.Outcome o = ControlCommands.run(relayed, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.11"));
+        assertEquals(List.of(MessageType.HOST_DISABLE), types(o));
+        assertTrue(o.warning().startsWith("table web has no enabled host left: relay r and service www"), o.warning());
+        assertTrue(o.warning().endsWith(" get no host"), o.warning());
+        assertNull(ControlCommands.run(relayed, MessageType.CTL_HOST_ENABLE, CtlId.parse("10.21.2.11")).warning());
+        o = ControlCommands.run(relayed, MessageType.CTL_TABLE_DISABLE, CtlId.parse("web"));
+        assertTrue(o.warning().startsWith("relay r and service www"), o.warning());
+    }
+
     @Test
     void hostByName() {
         assertEquals(List.of(MessageType.HOST_DISABLE), types(run(MessageType.CTL_HOST_DISABLE, "10.21.2.21")));

@@ -25,7 +25,7 @@ public enum MessageType {
      * A warning about the request's outcome, before its CTL_OK or CTL_FAIL: what a reload's
      * files gave warnings of (an expired certificate), which only the log said (probe AA).
      */
-    CTL_WARNING(73, Text.CODEC, 20_000, r(PARENT, CONTROL)),
+    CTL_WARNING(73, Text.CODEC, 20_000, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_END(3, Empty.CODEC, 0, r(PFE, PARENT), r(RELAY, PARENT), r(PARENT, CONTROL)),
     CTL_SERVICE(4, CtlService.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
     CTL_TABLE(5, CtlTable.CODEC, 1024, r(PFE, PARENT), r(PARENT, CONTROL)),
