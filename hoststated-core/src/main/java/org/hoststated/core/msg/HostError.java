@@ -75,7 +75,9 @@ public enum HostError {
     ICMP_WRITE_BLACKHOLE("icmp write failed: blackhole route"),
     ICMP_WRITE_PROHIBITED("icmp write failed: not permitted (prohibit route, local firewall or broadcast address)"),
     /** The script did not run: missing, refused as untrusted, or not executable by the engines' user (the log says which). */
-    SCRIPT_NOT_RUN("script could not run");
+    SCRIPT_NOT_RUN("script could not run"),
+    /** The script was killed by a signal (the log names it). */
+    SCRIPT_KILLED("script killed by a signal");
 
     private final String text;
 

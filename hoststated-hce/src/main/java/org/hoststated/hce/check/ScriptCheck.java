@@ -49,7 +49,7 @@ public final class ScriptCheck implements Check {
             return CheckResult.down(HostError.SCRIPT_NOT_RUN);
         }
         if (r.exitStatus() < 0) {
-            return CheckResult.down(HostError.SCRIPT_FAIL);
+            return CheckResult.down(HostError.SCRIPT_KILLED);
         }
         return r.exitStatus() > 0 ? CheckResult.up(HostError.SCRIPT_OK) : CheckResult.down(HostError.SCRIPT_FAIL);
     }

@@ -154,7 +154,7 @@ public final class TlsProbe implements Probe {
             }
             // The TLS library's words ("protocol version", "wrong version number") go to the
             // log line; show hosts keeps the reason alone.
-            String why = cause == null ? null : cause.getMessage();
+            String why = cause == null || cause.getMessage() == null ? null : TlsFailureWords.of(cause.getMessage());
             return why == null ? CheckResult.down(otherwise)
                     : CheckResult.down(otherwise, why.length() > 200 ? why.substring(0, 200) + "..." : why);
         }

@@ -17,7 +17,7 @@ class ScriptCheckTest {
                 Arguments.of(new ScriptResult(1, 1, 255, false), CheckResult.up(HostError.SCRIPT_OK)),
                 Arguments.of(new ScriptResult(1, 1, 0, false), CheckResult.down(HostError.SCRIPT_FAIL)),
                 // Killed by a signal; could not run (missing, refused, not executable).
-                Arguments.of(new ScriptResult(1, 1, -1, false), CheckResult.down(HostError.SCRIPT_FAIL)),
+                Arguments.of(new ScriptResult(1, 1, -1, false), CheckResult.down(HostError.SCRIPT_KILLED)),
                 Arguments.of(new ScriptResult(1, 1, ScriptResult.NOT_RUN, false), CheckResult.down(HostError.SCRIPT_NOT_RUN)),
                 Arguments.of(new ScriptResult(1, 1, -1, true), CheckResult.down(HostError.SCRIPT_TIMEOUT)),
                 // No answer by the deadline: the parent had no room, no verdict on the host.
