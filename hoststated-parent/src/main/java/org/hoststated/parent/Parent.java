@@ -565,6 +565,9 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         if (scripts != null) {
             scripts.close();
         }
+        // The last line of a stop, after the engines' own (probe BA: the log ended with theirs,
+        // which read as a lost parent).
+        log.info("stopped");
         LoopStallWatch.shutdown(group, 0, 1, TimeUnit.SECONDS);
         stopped.countDown();
     }

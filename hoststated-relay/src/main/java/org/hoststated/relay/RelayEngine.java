@@ -1035,7 +1035,7 @@ public final class RelayEngine extends Engine {
 
     private void hostStatus(HostStatus st) {
         if (st.generation() != applied) {
-            log.debug("host status of generation {} ignored (at {})", st.generation(), applied);
+            log.debug("a host's state for configuration {} ignored: configuration {} runs", st.generation(), applied);
             return;
         }
         if (!tableOfHost.containsKey(st.hostId())) {

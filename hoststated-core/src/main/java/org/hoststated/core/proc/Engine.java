@@ -163,7 +163,7 @@ public abstract class Engine {
 
             @Override
             public void closed(ImsgChannel from) {
-                log.info("parent closed the channel, exiting");
+                log.info("exiting: the parent closed its channel (the daemon stops, or the parent ended)");
                 EngineMain.exit(Engine.this, 0);
             }
         };

@@ -230,7 +230,7 @@ public final class PlainProbe implements Probe {
                 // A reset after the answer still leaves the answer to judge. A reset before it is
                 // the close without an answer that a FIN would have been: which of the two a host
                 // that closes at once sends depends on whether our request reached it first.
-                log.debug("{}: read: {}", target, e.getMessage());
+                log.debug("{}: read: {}", target, org.hoststated.core.posix.SystemError.text(e));
                 finish(received.isReadable() ? validator.onEof(received) : CheckResult.down(HostError.NO_ANSWER));
             }
         }

@@ -15,4 +15,11 @@ package org.hoststated.relay.http;
 public record HttpLimits(int maxHeadBytes, int maxHeaderFields, long headTimeoutMs) {
     /** 16 KiB heads (nginx and HAProxy default to 8-16 KiB), 100 fields, 10 s. */
     public static final HttpLimits DEFAULTS = new HttpLimits(16 * 1024, 100, 10_000);
+
+    /** As a debug line says it, in an operator's words (it read "HttpLimits[maxHeadBytes=...]"). */
+    @Override
+    public String toString() {
+        return "heads of at most " + maxHeadBytes + " bytes and " + maxHeaderFields + " fields, within "
+                + headTimeoutMs + " ms";
+    }
 }
