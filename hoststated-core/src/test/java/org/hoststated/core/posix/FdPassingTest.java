@@ -114,27 +114,34 @@ class FdPassingTest {
         // Loads what the receive uses while descriptors are free (test classes come from files).
         FdPassing.send(sv[0], ByteBuffer.wrap(new byte[] {0}), -1);
         assertFalse(FdPassing.receive(sv[1], 1).lost());
-        FdPassing.send(sv[0], ByteBuffer.wrap(new byte[] {7}), devNull);
-        FdPassing.Received r;
-        java.util.List<Integer> taken = new java.util.ArrayList<>();
-        String[] limit = softAndHardLimit();
-        long open;
-        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
-            open = fds.count();
-        }
-        prlimit((open + 16) + ":" + limit[1]);
-        try {
-            while (true) {
-                try {
-                    taken.add(Fds.openDevNull());
-                } catch (java.io.IOException full) {
-                    break;
-                }
+        FdPassing.Received r = null;
+        // Another thread of the test JVM may close a descriptor between the fill and the
+        // receive, which then finds room (CI100, once in a hundred runs): tried again then.
+        for (int attempt = 0; attempt < 5 && (r == null || !r.lost()); attempt++) {
+            if (r != null) {
+                Fds.closeFd(r.fd());
             }
-            r = FdPassing.receive(sv[1], 1);
-        } finally {
-            taken.forEach(Fds::close);
-            prlimit(limit[0] + ":" + limit[1]);
+            FdPassing.send(sv[0], ByteBuffer.wrap(new byte[] {7}), devNull);
+            java.util.List<Integer> taken = new java.util.ArrayList<>();
+            String[] limit = softAndHardLimit();
+            long open;
+            try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+                open = fds.count();
+            }
+            prlimit((open + 16) + ":" + limit[1]);
+            try {
+                while (true) {
+                    try {
+                        taken.add(Fds.openDevNull());
+                    } catch (java.io.IOException full) {
+                        break;
+                    }
+                }
+                r = FdPassing.receive(sv[1], 1);
+            } finally {
+                taken.forEach(Fds::close);
+                prlimit(limit[0] + ":" + limit[1]);
+            }
         }
         assertTrue(r.lost());
         assertEquals(-1, r.fd());
