@@ -255,6 +255,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
     /** A connect failed and is retried: the new connection's handler awaits this response. */
     void moveExpectationTo(HttpBackendHandler next) {
+        // The request's credentials go with it: the new connection is its client's as this one
+        // was, or a login it makes at once (Kerberos) reached the next client from the pool
+        // (probe CA: after a failover and after an idle race).
+        next.clientBound |= clientBound;
         if (state == State.HEAD) {
             next.expectResponse(headRequest, upgradeOffer, http10Request, closeClient);
             next.closeServer = closeServer;

@@ -186,6 +186,33 @@ class BackendReuseTest {
         }
     }
 
+    /**
+     * Credentials sent at once whose request moved to the next host, the first refusing its
+     * connect: the new connection is the client's too (probe CA: it went to the pool, and bob
+     * got alice's page in 4 rounds of 4).
+     */
+    @Test
+    void credentialsThatMovedToTheNextHostBindItsConnection() throws Exception {
+        InetSocketAddress refusing;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(BACKEND2))) {
+            refusing = new InetSocketAddress(BACKEND2, probe.getLocalPort());
+        }
+        try (RawBackend b = new RawBackend(BACKEND, connectionLogin("Negotiate"));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(refusing).backend(b.address())
+                        .table(Mode.ROUNDROBIN).start()) {
+            for (int round = 0; round < 4; round++) {
+                try (RawClient alice = r.client()) {
+                    alice.send("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Negotiate YIIabc=\r\nConnection: close\r\n\r\n");
+                    assertEquals("private", alice.read().text());
+                }
+                try (RawClient bob = r.client()) {
+                    bob.send(CLOSE);
+                    assertEquals("login required", bob.read().text(), "round " + round);
+                }
+            }
+        }
+    }
+
     @Test
     void withoutPoolTheClientsCloseReachesTheServer() throws Exception {
         try (RawBackend b = new RawBackend(BACKEND, new EchoScript());
