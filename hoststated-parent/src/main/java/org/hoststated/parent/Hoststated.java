@@ -171,30 +171,33 @@ public final class Hoststated implements Callable<Integer> {
         // Under -d the log's lines start with the process's name, these as the reload's do
         // (probe BA); -n and a start from a terminal print them as a compiler would.
         String asParent = foreground && !configTest ? "parent: " : "";
+        // Under the journal each line begins with its priority too, as the log's lines do.
+        String asWarning = asParent.isEmpty() ? "" : LogConfig.priorityPrefix(org.slf4j.event.Level.WARN);
+        String asError = asParent.isEmpty() ? "" : LogConfig.priorityPrefix(org.slf4j.event.Level.ERROR);
         ConfigSource source = new ConfigSource(file, macros);
         ConfigSource.Outcome o = source.load();
         if (!o.ok()) {
             // Errors and warnings in the order of the file's lines, as an operator fixes them.
             for (String line : DiagnosticOrder.lines(o.errors(), detached ? List.of() : o.warnings())) {
-                err.println(asParent + line);
+                err.println((line.endsWith(" (warning)") ? asWarning : asError) + asParent + line);
             }
             return 1;
         }
         // Not again in the detached copy: the JVM on the terminal printed them, and it shows
         // what the copy prints only when the copy fails to start.
         for (Diagnostic w : detached ? List.<Diagnostic>of() : o.warnings()) {
-            err.println(asParent + w + " (warning)");
+            err.println(asWarning + asParent + w + " (warning)");
         }
         String rootUser = detached ? null : UnprivilegedSetting.rootWarning(o.loaded().config().globals());
         if (rootUser != null) {
-            err.println(asParent + rootUser + " (warning)");
+            err.println(asWarning + asParent + rootUser + " (warning)");
         }
         for (String w : detached ? List.<String>of() : SocketBufferLimit.problems(o.loaded().config())) {
-            err.println(asParent + file + ": " + w + " (warning)"); // of the file, as the others (probe AG)
+            err.println(asWarning + asParent + file + ": " + w + " (warning)"); // of the file, as the others (probe AG)
         }
         // As relayd's -v: macros defined and never used.
         for (Diagnostic w : detached || !verbose ? List.<Diagnostic>of() : o.verboseWarnings()) {
-            err.println(asParent + w + " (warning)");
+            err.println(asWarning + asParent + w + " (warning)");
         }
         if (configTest) {
             KeyPairs.ConfigTest keys = KeyPairs.configTest(o.loaded().config());

@@ -127,6 +127,15 @@ public final class LogConfig {
         sink.writeAs(procName, Level.WARN, message);
     }
 
+    /**
+     * What a line of {@code level} the program writes to stderr itself (the configuration's
+     * diagnostics at start) begins with: its priority when stderr is the journal's stream, so
+     * the journal files it as the log's lines (probe CA), else "".
+     */
+    public static String priorityPrefix(Level level) {
+        return sink.priorityPrefix(level);
+    }
+
     /** As {@link #writeAs(String, String)}, at {@code level} (an engine's own line). */
     public static void writeAs(String procName, Level level, String message) {
         if (level != Level.DEBUG || verbose) {

@@ -23,6 +23,11 @@ interface LogSink {
         write(level, procName + ": " + message, null);
     }
 
+    /** What a line of {@code level} that the program prints itself begins with here: "" but for the journal. */
+    default String priorityPrefix(Level level) {
+        return "";
+    }
+
     void flush();
 
     void close();

@@ -101,6 +101,11 @@ final class StderrSink implements LogSink {
         writeLine(level, otherProcName, message, null);
     }
 
+    @Override
+    public String priorityPrefix(Level level) {
+        return priorityPrefix ? priority(level) : "";
+    }
+
     /** The syslog priority of {@code level}, as sd-daemon(3)'s prefixes spell it. */
     static String priority(Level level) {
         return switch (level) {
