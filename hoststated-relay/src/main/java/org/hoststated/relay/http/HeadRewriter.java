@@ -357,7 +357,12 @@ final class HeadRewriter {
             ProtocolNode n = rules.get(rule).node();
             v = n.value() == null ? "" : values.expand(n.value());
             if (n.type() == NodeType.QUERY || n.type() == NodeType.PATH) {
+                // Brackets belong to a URI's host alone (RFC 3986 3.2.2): an IPv6 macro with a
+                // port ([::1]:80) in a query value reached the server raw (probe CA: Tomcat 400).
                 v = UriSyntax.queryText(v);
+                if (n.action() == Action.APPEND || n.action() == Action.CHANGE) {
+                    v = v.replace("[", "%5B").replace("]", "%5D");
+                }
             } else {
                 v = inUtf8(v);
             }

@@ -139,6 +139,12 @@ class HeadRewriterTest {
                 node(NodeType.QUERY, Action.EXPECT, "q", "a b#c", false));
         assertEquals("GET /app?q=a%20b%23c&my%20key=caf%C3%A9&x=%41%20y&z HTTP/1.1\r\nHost: a\r\n\r\n",
                 rewrite(r, "GET /app?q=1 HTTP/1.1\r\nHost: a\r\n\r\n"));
+        // An IPv6 address with its port, bracketed, goes into a query escaped (probe CA).
+        SessionValues v6 = new SessionValues(new InetSocketAddress("::1", 4711), new InetSocketAddress("::1", 443), 600,
+                (k, val) -> { });
+        assertEquals("GET /app?o=%5B::1%5D:4711 HTTP/1.1\r\nHost: a\r\n\r\n", rewrite(rewriter(v6,
+                node(NodeType.QUERY, Action.APPEND, "o", "$REMOTE_ADDR:$REMOTE_PORT", false)),
+                "GET /app HTTP/1.1\r\nHost: a\r\n\r\n"));
     }
 
     /**
