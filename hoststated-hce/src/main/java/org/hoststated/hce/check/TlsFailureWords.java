@@ -14,7 +14,7 @@ final class TlsFailureWords {
             "UNSUPPORTED_PROTOCOL", "the server offers neither TLS 1.2 nor 1.3",
             "SSLV3_ALERT_HANDSHAKE_FAILURE",
                     "the server refused the handshake (no cipher suite in common, or it wants a client certificate)",
-            "TLSV13_ALERT_CERTIFICATE_REQUIRED", "the server wants a client certificate",
+            "TLSV1_ALERT_CERTIFICATE_REQUIRED", "the server wants a client certificate",
             "CERTIFICATE_REQUIRED", "the server wants a client certificate",
             "WRONG_VERSION_NUMBER", "the server does not speak TLS on this port",
             "TLSV1_ALERT_UNRECOGNIZED_NAME", "the server knows no host of the name the check asked for",

@@ -226,14 +226,23 @@ public final class TlsProbe implements Probe {
             if (finished) {
                 return;
             }
-            log.debug("{}: {}", target, cause.getMessage());
+            // Netty's decoder wraps the TLS library's exception, whose class name its text began with.
+            Throwable inner = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+                    ? cause.getCause() : cause;
+            String words = inner.getMessage() == null ? null : TlsFailureWords.of(inner.getMessage());
+            log.debug("{}: {}", target, words);
             if (phase == Phase.HANDSHAKE) {
-                finish(handshakeEnded(HostError.SSL_CONNECT_ERROR, cause));
+                finish(handshakeEnded(HostError.SSL_CONNECT_ERROR, inner));
             } else if (phase == Phase.READ) {
                 // A reset before any answer (a host that closed with the request unread) is
-                // what a plain check calls it; a TLS failure stays a read error.
-                boolean reset = cause instanceof IOException && !(cause instanceof javax.net.ssl.SSLException);
-                finish(CheckResult.down(reset && !received.isReadable() ? HostError.NO_ANSWER : HostError.SSL_READ_ERROR));
+                // what a plain check calls it; a TLS failure stays a read error, with its words:
+                // a TLS 1.3 server refuses a client without a certificate after the handshake
+                // (probe CA: only "ssl read error").
+                boolean tls = inner instanceof javax.net.ssl.SSLException;
+                boolean reset = inner instanceof IOException && !tls;
+                finish(reset && !received.isReadable() ? CheckResult.down(HostError.NO_ANSWER)
+                        : tls && words != null ? CheckResult.down(HostError.SSL_READ_ERROR, words)
+                        : CheckResult.down(HostError.SSL_READ_ERROR));
             }
         }
 

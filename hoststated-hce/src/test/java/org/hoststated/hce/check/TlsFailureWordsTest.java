@@ -13,6 +13,9 @@ class TlsFailureWordsTest {
         assertEquals("the server refused the handshake (no cipher suite in common, or it wants a client certificate)"
                 + " (SSLV3_ALERT_HANDSHAKE_FAILURE)",
                 TlsFailureWords.of("error:10000410:SSL routines:OPENSSL_internal:SSLV3_ALERT_HANDSHAKE_FAILURE"));
+        // A TLS 1.3 server's refusal after the handshake (probe CA).
+        assertEquals("the server wants a client certificate (TLSV1_ALERT_CERTIFICATE_REQUIRED)",
+                TlsFailureWords.of("error:1000045c:SSL routines:OPENSSL_internal:TLSV1_ALERT_CERTIFICATE_REQUIRED"));
         assertEquals("error:10000099:SSL routines:OPENSSL_internal:SOMETHING_ELSE",
                 TlsFailureWords.of("error:10000099:SSL routines:OPENSSL_internal:SOMETHING_ELSE"));
         assertEquals("handshake timed out", TlsFailureWords.of("handshake timed out"));
