@@ -161,7 +161,7 @@ final class ScriptRunner implements AutoCloseable {
     private ScriptResult runNow(ScriptRequest req, long deadline, boolean waited) {
         String untrusted = req.path().contains("/") ? CheckScripts.untrusted(java.nio.file.Path.of(req.path())) : null;
         if (untrusted != null) {
-            cannotRun(req, "not run: " + untrusted);
+            cannotRun(req, untrusted);
             return result(req, ScriptResult.NOT_RUN, false);
         }
         Privileges.Passwd pw = null;

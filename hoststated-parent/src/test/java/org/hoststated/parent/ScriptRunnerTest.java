@@ -66,7 +66,7 @@ class ScriptRunnerTest {
             LogConfig.init("hoststated", "hoststated", true, false);
         }
         assertEquals(2, lines.stream().filter(l -> l.contains("cannot run")).count(), lines.toString());
-        assertTrue(lines.stream().anyMatch(l -> l.contains("cannot run (not run: no such file)")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("cannot run (no such file)")), lines.toString());
         assertEquals(1, lines.stream().filter(l -> l.contains("killed by signal 11")).count(), lines.toString());
     }
 

@@ -63,8 +63,12 @@ final class ControlCommands {
                 users.add("service " + e.config.name() + (e.backup != null ? " (but for its backup table)" : ""));
             }
         }
-        return users.isEmpty() ? null : String.join(" and ", users) + (users.size() == 1 ? " gets" : " get")
-                + " no host";
+        if (users.isEmpty()) {
+            return null;
+        }
+        String last = users.remove(users.size() - 1);
+        return (users.isEmpty() ? last : String.join(", ", users) + " and " + last)
+                + (users.isEmpty() ? " gets" : " get") + " no host";
     }
 
     private ControlCommands() {

@@ -148,11 +148,11 @@ class ControlCommandsTest {
                 "web has another host");
         ControlCommands.Outcome o = ControlCommands.run(relayed, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.11"));
         assertEquals(List.of(MessageType.HOST_DISABLE), types(o));
-        assertTrue(o.warning().startsWith("table web has no enabled host left: relay r and service www"), o.warning());
+        assertTrue(o.warning().startsWith("table web has no enabled host left: relay r, service www"), o.warning());
         assertTrue(o.warning().endsWith(" get no host"), o.warning());
         assertNull(ControlCommands.run(relayed, MessageType.CTL_HOST_ENABLE, CtlId.parse("10.21.2.11")).warning());
         o = ControlCommands.run(relayed, MessageType.CTL_TABLE_DISABLE, CtlId.parse("web"));
-        assertTrue(o.warning().startsWith("relay r and service www"), o.warning());
+        assertTrue(o.warning().startsWith("relay r, service www"), o.warning());
     }
 
     @Test
