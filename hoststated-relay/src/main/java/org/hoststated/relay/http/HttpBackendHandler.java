@@ -737,9 +737,13 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
             session.serverGone(this);
         } else if (state == State.HEAD && awaitingFirstByte) {
             // A write that failed (the server reset an upload) is named as a reset read is; it
-            // read as an orderly close (probe BA). Resent, if at all, as after a close.
-            session.requestLost(this, new HttpException(502, writeFailure != null
-                    ? "server: " + RelaySession.describe(writeFailure) : "server closed the connection before responding"));
+            // read as an orderly close (probe BA). On io_uring the write in flight may take the
+            // reset after this read found the end: the socket's state tells (CI102). Resent, if
+            // at all, as after a close.
+            Throwable reset = writeFailure != null ? writeFailure
+                    : TcpInfo.resetAtEndOfInput(ctx.channel()) ? TcpInfo.resetByPeer() : null;
+            session.requestLost(this, new HttpException(502, reset != null
+                    ? "server: " + RelaySession.describe(reset) : "server closed the connection before responding"));
         } else {
             session.serverFailed(this, new HttpException(502, "server closed the connection " + where()));
         }
