@@ -31,6 +31,10 @@ final class ControlRequests {
                 ch.write(req.nioBuffer());
                 req.release();
                 Imsg answer = RelayControl.read(ch);
+                while (answer.type() == MessageType.CTL_WARNING) {
+                    // Before the answer: a disable that leaves a service without a host says so.
+                    answer = RelayControl.read(ch);
+                }
                 if (answer.type() != MessageType.CTL_OK) {
                     failed.append(id).append(": ").append(answer.type()).append(' ').append(answer.payload()).append('\n');
                 }
