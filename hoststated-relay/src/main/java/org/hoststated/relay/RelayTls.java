@@ -167,8 +167,9 @@ public final class RelayTls {
                 o.ciphers() != null ? o.ciphers() : SslOptions.DEFAULT_CIPHERS, OpenSslCipherList.jdkDefaultSuites());
         // A TLS 1.3 suite's name is known, only not the list's to choose: the configuration's
         // check said so, and the engine offers it anyway (probe AZ).
-        if (!ciphers.notKnown().isEmpty()) {
-            log.warn("relay {}: ciphers: skipped {} (unknown here)", relayName, String.join(" ", ciphers.notKnown()));
+        List<String> notKnown = ciphers.notKnown();
+        if (!notKnown.isEmpty()) {
+            log.warn("relay {}: ciphers: skipped {} (unknown here)", relayName, String.join(" ", notKnown));
         }
         SslProvider p = provider();
         List<String> suites = ciphers.suites();

@@ -138,7 +138,7 @@ public final class LogConfig {
 
     /** As {@link #writeAs(String, String)}, at {@code level} (an engine's own line). */
     public static void writeAs(String procName, Level level, String message) {
-        if (level != Level.DEBUG || verbose) {
+        if (levelEnabled(level, true)) {
             sink.writeAs(procName, level, message);
         }
     }
