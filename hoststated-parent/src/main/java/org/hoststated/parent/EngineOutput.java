@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.hoststated.core.log.LogConfig;
+import org.hoststated.core.log.Severity;
 import org.hoststated.core.log.Visible;
 import org.hoststated.core.posix.Fds;
 import org.slf4j.event.Level;
@@ -143,17 +144,7 @@ final class EngineOutput {
      * ({@code <4>relay: ...}, {@link LogConfig#init}), or null.
      */
     private Level priority(String text) {
-        if (text.length() < 3 + prefix.length() || text.charAt(0) != '<' || text.charAt(2) != '>'
-                || !text.startsWith(prefix, 3)) {
-            return null;
-        }
-        return switch (text.charAt(1)) {
-            case '0', '1', '2', '3' -> Level.ERROR;
-            case '4' -> Level.WARN;
-            case '5', '6' -> Level.INFO;
-            case '7' -> Level.DEBUG;
-            default -> null;
-        };
+        return text.startsWith(prefix, 3) ? Severity.ofPrefix(text) : null;
     }
 
     /** Logs the line gathered so far, if any. */

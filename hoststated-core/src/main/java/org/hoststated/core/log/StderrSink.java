@@ -103,23 +103,13 @@ final class StderrSink implements LogSink {
 
     @Override
     public String priorityPrefix(Level level) {
-        return priorityPrefix ? priority(level) : "";
-    }
-
-    /** The syslog priority of {@code level}, as sd-daemon(3)'s prefixes spell it. */
-    static String priority(Level level) {
-        return switch (level) {
-            case ERROR -> "<3>";
-            case WARN -> "<4>";
-            case INFO -> "<6>";
-            default -> "<7>";
-        };
+        return priorityPrefix ? Severity.prefix(level) : "";
     }
 
     private void writeLine(Level level, String name, String message, Throwable throwable) {
         StringBuilder line = new StringBuilder(name.length() + message.length() + 6);
         if (priorityPrefix) {
-            line.append(priority(level));
+            line.append(Severity.prefix(level));
         }
         line.append(name).append(": ").append(message).append('\n');
         if (throwable != null && LogConfig.isVerbose()) {
@@ -167,7 +157,7 @@ final class StderrSink implements LogSink {
     /** Queues the count of lines dropped, if any, ahead of what comes next. */
     private void sayLost() {
         if (dropped > 0) {
-            enqueue(((priorityPrefix ? priority(Level.WARN) : "") + procName + ": stderr: " + dropped
+            enqueue(((priorityPrefix ? Severity.prefix(Level.WARN) : "") + procName + ": stderr: " + dropped
                     + " messages lost\n").getBytes(StandardCharsets.UTF_8));
             dropped = 0;
         }

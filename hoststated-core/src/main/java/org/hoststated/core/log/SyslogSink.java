@@ -216,20 +216,10 @@ final class SyslogSink implements LogSink {
     }
 
     private byte[] datagram(Level level, String message) {
-        String text = "<" + (FACILITY_DAEMON | severity(level)) + ">"
+        String text = "<" + (FACILITY_DAEMON | Severity.of(level)) + ">"
                 + ZonedDateTime.now(zone).format(STAMP) + " " + tag + message;
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         return bytes.length > MAX_MESSAGE ? Arrays.copyOf(bytes, MAX_MESSAGE) : bytes;
-    }
-
-    /** RFC 3164 severities: err 3, warning 4, info 6, debug 7. */
-    static int severity(Level level) {
-        return switch (level) {
-            case ERROR -> 3;
-            case WARN -> 4;
-            case INFO -> 6;
-            case DEBUG, TRACE -> 7;
-        };
     }
 
     /** Sends what is held, as far as the syslog daemon takes it: before an exit, for one. */
