@@ -8,6 +8,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import org.hoststated.relay.HalfClose;
 import org.hoststated.relay.handler.PausedReads;
 import org.hoststated.relay.handler.RelaySession;
@@ -17,8 +18,9 @@ import org.hoststated.relay.handler.RelaySession;
  * port of an {@code https://} one) with "400 Bad Request" in clear, as nginx, Apache httpd and
  * Go's server do; the TLS handler alone closed it, and curl said only "Empty reply from
  * server". A TLS record begins with its content type (20 to 23; an SSLv2 hello with a byte
- * of 128 or more), never with a letter, so a first byte from A to Z is a request's method.
- * Other bytes go to the TLS handler, which refuses what is not TLS as before.
+ * of 128 or more), never with a letter, so a first byte from A to Z begins a request's method
+ * when the line names an HTTP version ({@link #looksLikeRequest}). Other bytes go to the TLS
+ * handler, which refuses what is not TLS as before.
  *
  * <p>First in the pipeline of a session of an HTTP relay's TLS listener, for the session's
  * first read only: TLS sessions then go on without it. A plain request is answered, the
@@ -46,7 +48,7 @@ final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (!(msg instanceof ByteBuf b) || !b.isReadable() || !isLetter(b.getByte(b.readerIndex()))) {
+        if (!(msg instanceof ByteBuf b) || !looksLikeRequest(b)) {
             ctx.pipeline().remove(this);
             ctx.fireChannelRead(msg);
             return;
@@ -79,7 +81,24 @@ final class PlainRequestOnTls extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
-    private static boolean isLetter(byte c) {
-        return c >= 'A' && c <= 'Z';
+    /**
+     * Whether the first bytes are an HTTP request: they begin with a letter and, when the first
+     * line is all there, it names an HTTP version. Other plain text (an SSH client's banner,
+     * "SSH-2.0-...") is left to the TLS handler, which says the client did not begin TLS; it
+     * read "plain HTTP request" and got a page it could not read.
+     */
+    static boolean looksLikeRequest(ByteBuf b) {
+        if (!b.isReadable()) {
+            return false;
+        }
+        byte first = b.getByte(b.readerIndex());
+        if (first < 'A' || first > 'Z') {
+            return false;
+        }
+        int eol = b.indexOf(b.readerIndex(), b.writerIndex(), (byte) '\n');
+        if (eol < 0) {
+            return true;   // a request line that comes in pieces: judged by its method
+        }
+        return b.toString(b.readerIndex(), eol - b.readerIndex(), StandardCharsets.ISO_8859_1).contains(" HTTP/");
     }
 }

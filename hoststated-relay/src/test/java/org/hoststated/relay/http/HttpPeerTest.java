@@ -933,6 +933,13 @@ class HttpPeerTest {
             }
             line = log.closeLine();
             assertTrue(line.endsWith(", TLS handshake: the client did not begin TLS (plain text to a TLS port?)"), line);
+            try (RawClient c = r.client()) {
+                // An SSH client's banner: plain text, but no HTTP request (it read as one).
+                c.send("SSH-2.0-OpenSSH_9.6 Debian-1\r\n");
+                assertTrue(c.closed());
+            }
+            line = log.closeLine();
+            assertTrue(line.endsWith(", TLS handshake: the client did not begin TLS (plain text to a TLS port?)"), line);
             assertEquals(0, b.connections.get());
             try (RawClient c = r.client()) {
                 // The start of a ClientHello record whose rest never comes.
