@@ -200,7 +200,9 @@ public final class CheckScheduler {
         for (HostEntry e : hostOrder) {
             HostEntry prev = old.get(e.key);
             if (prev != null) {
-                e.health = prev.health.carriedOver(e.host.retry());
+                if (e.table.config.checksAlike(prev.table.config)) {
+                    e.health = prev.health.carriedOver(e.host.retry());
+                }
                 e.enabled = prev.enabled;
             }
         }
@@ -480,6 +482,14 @@ public final class CheckScheduler {
         int started = 0;
         while (!closed && !held && !queue.isEmpty() && started < options.burst()) {
             HostEntry e = queue.peek();
+            if (!e.enabled || !e.table.enabled) {
+                // Disabled while it waited: a check now would be a verdict on a host out of
+                // service, reported as current, and maybe a script the parent runs (review CD).
+                queue.poll();
+                e.recheck = false;
+                leftQueue(e, null);
+                continue;
+            }
             if (e.table.check.holdsDescriptor() && inFlight >= options.maxInFlight()) {
                 break;
             }
@@ -530,24 +540,7 @@ public final class CheckScheduler {
             overloadedCheck(e);
             return;
         }
-        e.busy = false;
-        if (e.inRound) {
-            e.inRound = false;
-            roundHosts--;
-            tally.count(current ? r : null);
-            if (roundHosts == 0 && log.isDebugEnabled()) {
-                String line = tally.summary();
-                loop.execute(() -> log.debug(line)); // after this last verdict's own line
-            }
-        }
-        if (roundHosts == 0 && pollPending && !closed) {
-            pollPending = false;
-            loop.execute(() -> { // after this verdict is reported
-                if (!closed) {
-                    round(true);
-                }
-            });
-        }
+        leftQueue(e, current ? r : null);
         if (counted && held) {
             held = false; // this check's descriptor is free again
         }
@@ -576,6 +569,32 @@ public final class CheckScheduler {
         });
         if (!held) {
             results.report(e.label, e.host, e.table.check, e.health, r, ms);
+        }
+    }
+
+    /**
+     * A host is done with for now: its check ended with {@code verdict}, or with none (null: a
+     * void one, or none run). The round counts it, and a poll asked for during the round
+     * starts when the round is through.
+     */
+    private void leftQueue(HostEntry e, CheckResult verdict) {
+        e.busy = false;
+        if (e.inRound) {
+            e.inRound = false;
+            roundHosts--;
+            tally.count(verdict);
+            if (roundHosts == 0 && log.isDebugEnabled()) {
+                String line = tally.summary();
+                loop.execute(() -> log.debug(line)); // after this last verdict's own line
+            }
+        }
+        if (roundHosts == 0 && pollPending && !closed) {
+            pollPending = false;
+            loop.execute(() -> { // after this verdict is reported
+                if (!closed) {
+                    round(true);
+                }
+            });
         }
     }
 

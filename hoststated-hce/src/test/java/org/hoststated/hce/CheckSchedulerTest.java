@@ -405,6 +405,49 @@ class CheckSchedulerTest {
         assertEquals(2, last(2).generation());
     }
 
+    /**
+     * A reload that gives a table another port or another check starts its hosts unknown (with
+     * their retry budget): a tcp connect's "up" on port 8080 said nothing of port 9090 or of
+     * an HTTP page, and kept hosts up through failed checks of the new target (review CD).
+     */
+    @Test
+    void aReloadThatChangesWhatIsCheckedCarriesNoVerdict() throws Exception {
+        int port = servers.serve(TestServers.SILENT);
+        int other = servers.serve(TestServers.SILENT);
+        Config c1 = new TestConfigs(60, 500).table("web", port, CheckConfig.tcp(), List.of("127.0.0.1"), 0).build();
+        CheckScheduler s1 = scheduler(c1, 1);
+        loop.run(s1::start);
+        assertTrue(loop.await(() -> statuses.size() == 1, WAIT));
+        assertEquals(HostState.UP, loop.call(() -> s1.health(1).state()));
+        for (Config c2 : List.of(
+                new TestConfigs(60, 500).table("web", other, CheckConfig.tcp(), List.of("127.0.0.1"), 0).build(),
+                new TestConfigs(60, 500).table("web", port, CheckConfig.httpCode(false, "/health", null, 200),
+                        List.of("127.0.0.1"), 0).build())) {
+            CheckScheduler s2 = scheduler(c2, 2);
+            loop.run(() -> s2.adopt(s1));
+            assertEquals(HostState.UNKNOWN, loop.call(() -> s2.health(1).state()), c2.tables().toString());
+            loop.run(s2::close);
+        }
+        Config icmp1 = new TestConfigs(60, 500).table("web", port, CheckConfig.icmp(), List.of("127.0.0.1"), 0).build();
+        Config icmp2 = new TestConfigs(60, 500).table("web", other, CheckConfig.icmp(), List.of("127.0.0.1"), 0).build();
+        HeldChecks pings = new HeldChecks();
+        CheckScheduler p1 = loop.call(() -> new CheckScheduler(loop.loop(), icmp1, 1, statuses::add, () -> { },
+                t -> pings, CheckScheduler.Options.defaults(LogMode.NONE)));
+        loop.run(() -> {
+            p1.awaitKeptStates();
+            p1.adoptKept(new HostStatus(1, 1, HostState.UP, HostError.ICMP_OK, 1, 1, 0, 0));
+        });
+        CheckScheduler p2 = loop.call(() -> new CheckScheduler(loop.loop(), icmp2, 2, statuses::add, () -> { },
+                t -> pings, CheckScheduler.Options.defaults(LogMode.NONE)));
+        loop.run(() -> p2.adopt(p1));
+        assertEquals(HostState.UP, loop.call(() -> p2.health(1).state()), "a ping does not ask the port");
+        loop.run(() -> {
+            s1.close();
+            p1.close();
+            p2.close();
+        });
+    }
+
     /** What hoststatectl disabled stays unchecked after a reload; pfe keeps it disabled too. */
     @Test
     void reloadKeepsWhatTheOperatorDisabled() throws Exception {
@@ -532,6 +575,66 @@ class CheckSchedulerTest {
         assertEquals(2, statuses.size(), "the verdicts of generation 1 went with its scheduler");
         assertKept(s2, 2, HostState.UP, HostState.UP, 5, 5);
         assertKept(s2, 1, HostState.UP, HostState.UNKNOWN, 1, 1);
+    }
+
+    /**
+     * A host, or a table, disabled while its check waits in the round's queue (behind the
+     * checks in flight) is not checked when its turn comes: its verdict was reported as
+     * current, and a script's check ran against a host out of service (review CD).
+     */
+    @Test
+    void aHostOrTableDisabledWhileQueuedIsNotChecked() throws Exception {
+        Config c = new TestConfigs(60, 500).table("web", 80, CheckConfig.tcp(),
+                List.of("127.0.0.1", "127.0.0.2", "127.0.0.3"), 0).build();
+        HeldChecks held = new HeldChecks();
+        CheckScheduler s = loop.call(() -> new CheckScheduler(loop.loop(), c, 1, statuses::add, () -> { },
+                t -> held, new CheckScheduler.Options(1, 1, LogMode.NONE)));
+        loop.run(s::start);
+        assertTrue(loop.await(() -> held.started.size() == 1, WAIT));
+        loop.run(() -> s.setHostEnabled(3, false));
+        held.finish(1);
+        assertTrue(loop.await(() -> held.started.size() == 2, WAIT));
+        held.finish(2);
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        assertEquals(List.of(1, 2), held.started, "the disabled host 3 was checked");
+        assertTrue(statuses.stream().noneMatch(st -> st.hostId() == 3), statuses.toString());
+
+        loop.run(() -> s.setHostEnabled(3, true));
+        assertTrue(loop.await(() -> held.started.size() == 3, WAIT), "enabled again: checked at once");
+        held.finish(3);
+        loop.run(s::pollNow);
+        assertTrue(loop.await(() -> held.started.size() == 4, WAIT));
+        loop.run(() -> s.setTableEnabled(1, false));
+        held.finish(1);
+        assertTrue(loop.await(() -> s.pending() == 0, WAIT));
+        assertEquals(List.of(1, 2, 3, 1), held.started, "hosts 2 and 3 of the disabled table were checked");
+        loop.run(s::close);
+    }
+
+    /** Checks that end when the test says so; they hold a descriptor, so the in-flight bound counts them. */
+    private final class HeldChecks implements Check {
+        final List<Integer> started = new CopyOnWriteArrayList<>();
+        private final java.util.Map<Integer, Consumer<CheckResult>> open = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public void start(CheckTarget target, long deadlineNanos, Consumer<CheckResult> done) {
+            started.add(target.hostId());
+            open.put(target.hostId(), done);
+        }
+
+        @Override
+        public String kind() {
+            return "tcp";
+        }
+
+        @Override
+        public boolean holdsDescriptor() {
+            return true;
+        }
+
+        void finish(int hostId) {
+            loop.run(() -> open.remove(hostId).accept(CheckResult.up(HostError.TCP_CONNECT_OK)));
+        }
     }
 
     /** pfe's disables come first; a disabled host takes nothing over, and its held verdict is void. */

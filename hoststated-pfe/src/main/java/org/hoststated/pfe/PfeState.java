@@ -85,7 +85,7 @@ final class PfeState {
                 HostConfig hc = tc.hosts().get(i);
                 HostEntry h = new HostEntry(hc, keys.get(i), t);
                 HostEntry prev = old.get(h.key());
-                if (prev != null && !t.disabled) {
+                if (prev != null && !t.disabled && tc.checksAlike(prev.table.config)) {
                     h.copyStateFrom(prev);
                 }
                 h.disabled = prev != null && prev.disabled;

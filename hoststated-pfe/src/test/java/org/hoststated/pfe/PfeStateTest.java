@@ -278,6 +278,31 @@ class PfeStateTest {
         assertEquals(1, kept.table.upCount);
     }
 
+    /**
+     * A reload that moves a table to another port, or gives it another check, starts its hosts
+     * unknown: the new rules redirected to port 9090 at once, and show hosts said up, before
+     * any check of port 9090 ran (review CD). What the operator disabled stays disabled.
+     */
+    @Test
+    void aReloadThatChangesWhatIsCheckedStartsTheHostsAfresh() {
+        report(s, a, HostState.UP);
+        ControlCommands.run(s, MessageType.CTL_HOST_DISABLE, CtlId.parse("10.21.2.12"));
+        PfeState moved = PfeState.build(2, PfeFixtures.config(WWW.replace("real port 8080", "real port 9090")), s);
+        L3Backend.Redirect www = moved.redirects().stream().filter(r -> r.service().equals("www")).findFirst().orElseThrow();
+        assertEquals(9090, www.realPort());
+        assertEquals(List.of(), www.hosts(), "port 9090 was never checked");
+        assertEquals(HostState.UNKNOWN, host(moved, "web", "10.21.2.11").state);
+        assertTrue(host(moved, "web", "10.21.2.12").disabled);
+        PfeState http = PfeState.build(2, PfeFixtures.config(WWW.replaceFirst("check tcp",
+                "check http \"/health\" code 200")), s);
+        assertEquals(HostState.UNKNOWN, host(http, "web", "10.21.2.11").state, "/health was never asked");
+        String pinged = WWW.replaceFirst("check tcp", "check icmp");
+        PfeState icmp = PfeState.build(2, PfeFixtures.config(pinged), s);
+        report(icmp, host(icmp, "web", "10.21.2.11"), HostState.UP);
+        PfeState icmpMoved = PfeState.build(3, PfeFixtures.config(pinged.replace("real port 8080", "real port 9090")), icmp);
+        assertEquals(HostState.UP, host(icmpMoved, "web", "10.21.2.11").state, "a ping does not ask the port");
+    }
+
     /** A reload for another change does not put what hoststatectl disabled back into service. */
     @Test
     void reloadKeepsWhatTheOperatorDisabledAndAppliesTheConfigurationsDisableAfresh() {

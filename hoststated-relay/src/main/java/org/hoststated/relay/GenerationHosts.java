@@ -22,12 +22,14 @@ final class GenerationHosts {
 
     private final Map<Integer, HostKey> keyOf = new HashMap<>();
     private final Map<HostKey, Integer> idOf = new HashMap<>();
+    private final Map<String, TableConfig> tables = new HashMap<>();
 
     private GenerationHosts() {
     }
 
     GenerationHosts(Config c) {
         for (TableConfig t : c.activeTables()) {
+            tables.put(t.name(), t);
             List<HostKey> keys = HostKey.of(t);
             for (int i = 0; i < keys.size(); i++) {
                 int id = t.hosts().get(i).id();
@@ -51,5 +53,18 @@ final class GenerationHosts {
         HostKey key = older.keyOf.get(id);
         Integer now = key == null ? null : idOf.get(key);
         return now == null ? GONE : now;
+    }
+
+    /**
+     * As {@link #idOf}, for a host whose state a reload carries over: {@link #GONE} too when its
+     * table now checks another port or with another check, whose verdict pfe has yet to send.
+     */
+    int carriedIdOf(GenerationHosts older, int id) {
+        int now = idOf(older, id);
+        if (now == GONE || older == this) {
+            return now;
+        }
+        String table = older.keyOf.get(id).table();
+        return tables.get(table).checksAlike(older.tables.get(table)) ? now : GONE;
     }
 }

@@ -629,7 +629,7 @@ public final class RelayEngine extends Engine {
     private Map<Integer, HostState> carryHostState(GenerationHosts next) {
         Map<Integer, HostState> out = new HashMap<>();
         hostStates.forEach((id, state) -> {
-            int now = next.idOf(hosts, id);
+            int now = next.carriedIdOf(hosts, id);
             if (now != GenerationHosts.GONE) {
                 out.put(now, state);
             }

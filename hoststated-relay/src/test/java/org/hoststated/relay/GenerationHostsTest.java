@@ -18,7 +18,11 @@ import org.junit.jupiter.api.Test;
 /** A host of an older generation is found under its id in the applied one, by table and address. */
 class GenerationHostsTest {
     private static Config config(String hosts) {
-        String text = "table web {\n real port 80\n check tcp\n" + hosts + "}\n"
+        return config("real port 80\n check tcp", hosts);
+    }
+
+    private static Config config(String check, String hosts) {
+        String text = "table web {\n " + check + "\n" + hosts + "}\n"
                 + "relay r {\n listen on 127.0.0.1 port 1000\n table web\n}\n";
         LoadResult r = ConfigLoader.parse(text, "test.conf", Map.of(), new MapResolver(Map.of()));
         assertTrue(r.ok(), r.errors().toString());
@@ -43,6 +47,22 @@ class GenerationHostsTest {
         assertEquals(GenerationHosts.GONE, now.idOf(old, id(before, "10.0.0.2")));
         assertEquals(GenerationHosts.GONE, now.idOf(old, 12345));
         assertEquals(id(after, "10.0.0.9"), now.idOf(now, id(after, "10.0.0.9")));
+    }
+
+    /** A host's state is carried over a reload only while its table checks it as before (review CD). */
+    @Test
+    void aHostsStateIsCarriedOnlyWhileItIsCheckedAsBefore() {
+        Config before = config(" host 10.0.0.1\n");
+        int id = id(before, "10.0.0.1");
+        GenerationHosts old = new GenerationHosts(before);
+        Config same = config(" host 10.0.0.2\n host 10.0.0.1\n");
+        assertEquals(id(same, "10.0.0.1"), new GenerationHosts(same).carriedIdOf(old, id));
+        for (String check : List.of("real port 81\n check tcp", "real port 80\n check http \"/\" code 200")) {
+            Config changed = config(check, " host 10.0.0.1\n");
+            GenerationHosts now = new GenerationHosts(changed);
+            assertEquals(GenerationHosts.GONE, now.carriedIdOf(old, id), check);
+            assertEquals(id(changed, "10.0.0.1"), now.idOf(old, id), "the same host to sessions of the older generation");
+        }
     }
 
     @Test

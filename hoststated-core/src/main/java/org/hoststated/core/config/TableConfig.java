@@ -20,6 +20,22 @@ public record TableConfig(int id, String name, int port, CheckConfig check, int 
         hosts = List.copyOf(hosts);
     }
 
+    /**
+     * Whether a verdict on a host of {@code older} is one on the same host of this table: the
+     * same check, on the same port where the check uses it. A reload carries a host's state
+     * over ({@link HostKey}) only then: a check of another port or page has told nothing yet
+     * (it kept a host up that nobody had checked on its new port, review CD).
+     */
+    public boolean checksAlike(TableConfig older) {
+        if (!check.equals(older.check)) {
+            return false;
+        }
+        return switch (check.type()) {
+            case NONE, ICMP, SCRIPT -> true;
+            default -> port == older.port;
+        };
+    }
+
     /** True for a table generated from a template by a reference with a port. */
     public boolean derived() {
         return templateName != null;
