@@ -214,6 +214,9 @@ final class BackendLink {
         HttpBackendHandler old = handler;
         Channel stale = channel;
         old.drop();
+        // A new chain of tries: the last exchange's, spent, made a refused connect here a 502
+        // without a try of another host (review CC).
+        failover = null;
         connect();
         old.moveExpectationTo(handler);
         stale.close();
@@ -568,6 +571,20 @@ final class BackendLink {
             // Response bytes this connection forwarded may still wait for a flush.
             session.client().flush();
             forget();
+        } else {
+            finish();
+        }
+    }
+
+    /**
+     * The request on the connection is whole, and nothing more goes on it: closes it once what
+     * is queued for it is written (within the relay's timeout, {@link #closeOnFlush}), at
+     * once when nothing is. Closed at once, the end of an upload the server had answered
+     * early was dropped, the server read a cut body, and the client had its 200 (review CC).
+     */
+    void finish() {
+        if (channel != null && connected && pending(channel) > 0) {
+            closeOnFlush();
         } else {
             close();
         }

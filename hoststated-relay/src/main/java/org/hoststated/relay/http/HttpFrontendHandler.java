@@ -446,9 +446,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
         boolean perRequest = rules.hashes && hashRouted;
         // A connection its server authenticated for this client stays with it while its host
-        // takes sessions, even when hosts came back: elsewhere the client would have to log in
-        // again, mid-handshake maybe.
-        if (link.open() && !perRequest && (link.boundToClient() ? relay.selector().accepts(link.host()) : keepsHost())) {
+        // takes sessions, even when hosts came back or a request's hash names another host:
+        // elsewhere the client would have to log in again, mid-handshake maybe (review CC).
+        if (link.open() && (link.boundToClient() ? relay.selector().accepts(link.host()) : !perRequest && keepsHost())) {
             link.reuse();
             return true;
         }
@@ -748,7 +748,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // read, which left a client that goes on without its response (ServerCloseTest).
             client.flush();
             if (requestDone) {
-                closeServer();
+                link.finish();
             } else {
                 // The request it got stays cut: a reset, as for any cut request (a FIN could be
                 // read as the end of a body framed by the close, or as an orderly one).
@@ -961,7 +961,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (clientEof) {
             RelaySession.setReason(client, "done");
             RelaySession.closeOnFlush(client);
-            closeServer();
+            // What the client sent before its FIN may still be queued: the server gets it all
+            // (closed at once, it read 14 of 48 KiB and then an orderly end; review CC).
+            link.finish();
         } else if (client.pipeline().get(SslHandler.class) != null) {
             // No half-close over TLS: close_notify after the rest, and the connection closed
             // once the client has taken it all; what it sends meanwhile is read and dropped
@@ -969,7 +971,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // connection and drop what it had not received (probe T, of TCP relays).
             RelaySession.setReason(client, "done");
             state = State.CLOSED;
-            closeServer();
+            link.finish();
             RelaySession.closeTlsWhenTaken(client, relay);
         } else {
             tunnelServerEof = true;

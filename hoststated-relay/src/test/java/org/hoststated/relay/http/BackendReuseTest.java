@@ -160,6 +160,29 @@ class BackendReuseTest {
         }
     }
 
+    /**
+     * A bound connection wins over a request's hash too: with {@code hash} rules on a
+     * loadbalance table, a leg of the handshake whose hashed header named the other host went
+     * there, on a connection that had not seen the first leg (review CC).
+     */
+    @Test
+    void aBoundConnectionStaysWhenARequestsHashNamesAnotherHost() throws Exception {
+        try (RawBackend b1 = new RawBackend(BACKEND, connectionLogin("NTLM"));
+                RawBackend b2 = new RawBackend(BACKEND2, connectionLogin("NTLM"));
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b1.address()).backend(b2.address())
+                        .table(Mode.LOADBALANCE).node(Direction.REQUEST, NodeType.HEADER, Action.HASH, "X-User", null)
+                        .start();
+                RawClient alice = r.client()) {
+            alice.send("GET / HTTP/1.1\r\nHost: a\r\nX-User: user0\r\n\r\n");
+            assertEquals(401, alice.read().status());
+            for (int u = 0; u < 16; u++) {
+                alice.send("GET / HTTP/1.1\r\nHost: a\r\nX-User: user" + u + "\r\nAuthorization: NTLM alice\r\n\r\n");
+                assertEquals("private", alice.read().text(), "user" + u);
+            }
+            assertEquals(1, b1.connections.get() + b2.connections.get());
+        }
+    }
+
     /** Credentials of a connection scheme sent at once, with no challenge before (Kerberos), bind it too. */
     @Test
     void credentialsOfAConnectionSchemeBindTheConnection() throws Exception {

@@ -685,6 +685,126 @@ class HttpRelayTest {
     }
 
     /**
+     * The same early success to a client that said {@code Connection: close}: the exchange
+     * ends with the body's last read, before that read's end flushed it to the server, and the
+     * connection was closed at once, which dropped the body's tail; the server read 224 of
+     * 256 KiB and then a FIN, while its client had its 200 (review CC).
+     */
+    @Test
+    void anEarlySuccessUploadFromAClosingClientReachesItsServerWhole() throws Exception {
+        int parts = 16;
+        byte[] part = new byte[16 * 1024];
+        try (RawBackend b = new RawBackend(BACKEND, (be, in, out) -> {
+            if (RawBackend.head(in) == null) {
+                return;
+            }
+            RawBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly");
+            try {
+                be.seen.add("body " + in.readNBytes(parts * part.length).length);
+            } catch (java.net.SocketException e) {
+                be.seen.add("reset");
+            }
+        }); HttpRelayFixture r = forward(b); RawClient c = r.client()) {
+            c.send("PUT /up HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: " + parts * part.length
+                    + "\r\n\r\n");
+            RawClient.Response res = c.read();
+            assertEquals(200, res.status());
+            assertEquals("early", res.text());
+            for (int i = 0; i < parts; i++) {
+                c.send(part);
+                Thread.sleep(5);
+            }
+            assertEquals("body " + parts * part.length, b.seen.poll(10, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * And to a keep-alive client that closes once it has sent the body (curl), with the body's
+     * end still queued for a server slow to read: the session's end closed the server's
+     * connection at once, and the server read 14 of 40 KiB (review CC).
+     */
+    @Test
+    void anEarlySuccessUploadFromAClientThatThenClosesReachesASlowServerWhole() throws Exception {
+        int total = 40 * 1024;
+        try (SlowServer server = new SlowServer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly", 500, total);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(server.address()).socketBuffer(4096).start();
+                RawClient c = r.client()) {
+            c.send("PUT /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + total + "\r\n\r\n");
+            assertEquals(200, c.read().status());
+            c.send(new byte[total]);
+            Thread.sleep(100);
+            c.socket.shutdownOutput();
+            assertEquals("got " + total, server.seen.poll(10, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * A tunnel whose client sends its last bytes and FIN first, while its server, slow to read,
+     * has some still queued at the relay, and then sends its own FIN: the server gets all of
+     * them before its connection closes. Closed at once, it read 14 of 48 KiB and then an
+     * orderly end (review CC); the other order lost nothing.
+     */
+    @Test
+    void aTunnelsServerGetsAllItsClientSentWhenItEndsSecond() throws Exception {
+        int total = 48 * 1024;
+        try (SlowServer server = new SlowServer(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", 500, -1);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(server.address()).socketBuffer(4096).start();
+                RawClient c = r.client()) {
+            c.send("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+            assertEquals("HTTP/1.1 101 Switching Protocols", c.line());
+            while (!c.line().isEmpty()) {
+                // the rest of the 101's head
+            }
+            c.send(new byte[total]);
+            c.socket.shutdownOutput();
+            assertEquals("got " + total, server.seen.poll(10, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * A server with a small receive buffer that answers the first request head with {@code
+     * answer}, waits {@code waitMs}, and reads: {@code length} bytes, or (-1) until the end after
+     * its own FIN. What it read goes to {@link #seen}.
+     */
+    private static final class SlowServer implements AutoCloseable {
+        final java.util.concurrent.LinkedBlockingQueue<String> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.net.ServerSocket server = new java.net.ServerSocket();
+
+        SlowServer(String answer, long waitMs, int length) throws IOException {
+            server.setReuseAddress(true);
+            server.setReceiveBufferSize(4096);
+            server.bind(new InetSocketAddress(BACKEND, 0));
+            Thread t = new Thread(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    RawBackend.head(s.getInputStream());
+                    RawBackend.write(s.getOutputStream(), answer);
+                    Thread.sleep(waitMs); // the client's bytes (and FIN) reach the relay meanwhile
+                    if (length < 0) {
+                        s.shutdownOutput();
+                        Thread.sleep(300); // the relay takes this FIN before the server reads
+                    }
+                    seen.add("got " + (length < 0 ? s.getInputStream().readAllBytes().length
+                            : s.getInputStream().readNBytes(length).length));
+                } catch (Exception e) {
+                    seen.add("error " + e);
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        InetSocketAddress address() {
+            return (InetSocketAddress) server.getLocalSocketAddress();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    /**
      * The client of such an upload stops halfway and closes: the server's request is cut, so
      * it gets a reset, not a FIN that could pass for the body's end.
      */
