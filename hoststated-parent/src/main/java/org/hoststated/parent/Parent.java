@@ -179,12 +179,12 @@ final class Parent implements Supervisor.Listener, ControlServer.Requests {
         if (CheckScripts.used(first.config())) {
             scripts.prepare();
         }
-        EngineSettings root = new EngineSettings(null, null, foreground, verbose);
-        EngineSettings unprivileged = new EngineSettings(g.user(), g.chroot(), foreground, verbose);
+        EngineSettings root = new EngineSettings(null, null, foreground, verbose, false);
+        EngineSettings unprivileged = new EngineSettings(g.user(), g.chroot(), foreground, verbose, false);
         pacing = new AnswerPacing(loop, this::toPfe);
         control = new ControlServer(loop, Path.of(g.socket()), this);
         io.netty.channel.ChannelFuture bound = control.open();
-        supervisor = new Supervisor(loop, PfePrivileges.unprivileged(g) ? unprivileged : root, unprivileged,
+        supervisor = new Supervisor(loop, PfePrivileges.settings(g, root, unprivileged), unprivileged,
                 listeners, this);
         supervisor.startAll(first, keys, 1);
         monitorHostStates.configured(first.config());

@@ -68,6 +68,8 @@ public interface LibC {
     @SaveError int setresuid(int ruid, int euid, int suid);
     @SaveError int setuid(int uid);
     @SaveError int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+    @SaveError int capset(Pointer header, Pointer data);
+    @SaveError int capget(Pointer header, Pointer data);
     /** {@code syscall(2)} with three arguments, for {@code seccomp(2)}, which glibc may not wrap. */
     @SaveError long syscall(long number, long arg1, long arg2, Pointer arg3);
     int getuid();

@@ -62,8 +62,15 @@ public final class Privileges {
         }
     }
 
+    private static final int PR_SET_KEEPCAPS = 8;
     private static final int PR_CAPBSET_DROP = 24;
     private static final int PR_SET_NO_NEW_PRIVS = 38;
+    private static final int PR_CAP_AMBIENT = 47;
+    private static final int PR_CAP_AMBIENT_RAISE = 2;
+    /** {@code _LINUX_CAPABILITY_VERSION_3}: two 32-bit words per set. */
+    private static final int CAPABILITY_VERSION_3 = 0x20080522;
+    /** CAP_NET_ADMIN: nftables' and conntrack's netlink messages. */
+    public static final int CAP_NET_ADMIN = 12;
     /** Capabilities a kernel may know of (cap_last_cap is 40 in Linux 6.x); dropping one it does not know is EINVAL. */
     private static final int MAX_CAPS = 64;
 
@@ -82,11 +89,26 @@ public final class Privileges {
      * @throws IOException naming the call that failed and why; the caller must exit
      */
     public static void dropTo(Passwd user, String chrootDir) throws IOException {
+        dropTo(user, chrootDir, -1);
+    }
+
+    /**
+     * As {@link #dropTo(Passwd, String)}, keeping capability {@code keptCap} (none when -1):
+     * in the bounding set, and permitted, effective, inheritable and ambient on the calling
+     * thread, so the threads it starts and the programs they run ({@code nft}) have it, and
+     * nothing else of root's. pfe writes the kernel's NAT rules so, as the unprivileged user
+     * (it ran as full root, probe G of session 56). The JVM's threads started before lose every
+     * capability with the uid change.
+     */
+    public static void dropTo(Passwd user, String chrootDir, int keptCap) throws IOException {
         LibC libc = Native.LIBC;
         for (int cap = 0; cap < MAX_CAPS; cap++) {
-            if (libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && Errno.last() != Native.EINVAL) {
+            if (cap != keptCap && libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && Errno.last() != Native.EINVAL) {
                 throw Errno.lastException("prctl PR_CAPBSET_DROP " + cap);
             }
+        }
+        if (keptCap >= 0 && libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
+            throw Errno.lastException("prctl PR_SET_KEEPCAPS");
         }
         if (chrootDir != null) {
             Object systemRoot = fileKey("/");
@@ -107,6 +129,9 @@ public final class Privileges {
         if (libc.setresuid(user.uid(), user.uid(), user.uid()) < 0) {
             throw Errno.lastException("setresuid " + user.uid());
         }
+        if (keptCap >= 0) {
+            keepOnly(keptCap);
+        }
         noNewPrivs();
         if (user.uid() != 0 && libc.setuid(0) == 0) {
             throw new IOException("can still setuid(0) after dropping to user " + user.name() + ": privileges not dropped");
@@ -115,6 +140,44 @@ public final class Privileges {
                 || libc.getgid() != user.gid() || libc.getegid() != user.gid()) {
             throw new IOException("privilege drop to user " + user.name() + " incomplete: uid " + libc.getuid()
                     + " euid " + libc.geteuid() + " gid " + libc.getgid() + " egid " + libc.getegid());
+        }
+    }
+
+    /**
+     * After the uid change under PR_SET_KEEPCAPS: {@code cap} alone permitted, effective and
+     * inheritable, then raised into the ambient set, which a program run without file
+     * capabilities keeps over its exec (no_new_privs does not touch it).
+     */
+    private static void keepOnly(int cap) throws IOException {
+        LibC libc = Native.LIBC;
+        Pointer header = Memory.allocateDirect(Native.RUNTIME, 8, true);
+        header.putInt(0, CAPABILITY_VERSION_3);
+        header.putInt(4, 0);
+        Pointer data = Memory.allocateDirect(Native.RUNTIME, 24, true);
+        int word = cap / 32 * 12;
+        int bit = 1 << (cap % 32);
+        data.putInt(word, bit);       // effective
+        data.putInt(word + 4, bit);   // permitted
+        data.putInt(word + 8, bit);   // inheritable
+        if (libc.capset(header, data) < 0) {
+            throw Errno.lastException("capset " + cap);
+        }
+        if (libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
+            throw Errno.lastException("prctl PR_CAP_AMBIENT_RAISE " + cap);
+        }
+        if (libc.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) {
+            throw Errno.lastException("prctl PR_SET_KEEPCAPS 0");
+        }
+        Pointer now = Memory.allocateDirect(Native.RUNTIME, 24, true);
+        if (libc.capget(header, now) < 0) {
+            throw Errno.lastException("capget");
+        }
+        for (int i = 0; i < 24; i += 4) {
+            int want = i / 12 == cap / 32 ? bit : 0;
+            if (now.getInt(i) != want) {
+                throw new IOException("capabilities after the drop are not " + cap + " alone (word " + i / 4 + ": "
+                        + Integer.toHexString(now.getInt(i)) + ")");
+            }
         }
     }
 

@@ -52,8 +52,15 @@ public final class EngineMain {
                 if (pw == null) {
                     fatal(engine, "unknown user " + s.user());
                 }
-                Privileges.dropTo(pw, s.chroot());
-                confine(engine);
+                if (s.netAdmin()) {
+                    // No seccomp filter: pfe must be able to kill an nft that hangs. Its
+                    // capability keeps the other engines from ptracing it (Linux's ptrace
+                    // access check), and it is dumpable by no one since its uid changed.
+                    Privileges.dropTo(pw, s.chroot(), Privileges.CAP_NET_ADMIN);
+                } else {
+                    Privileges.dropTo(pw, s.chroot());
+                    confine(engine);
+                }
             }
             group = new MultiThreadIoEventLoopGroup(1,
                     new DefaultThreadFactory(engine.id().title() + "-loop"), EpollLoops.newFactory());

@@ -9,14 +9,16 @@ import java.util.Map;
  * explicitly (nothing of its own leaks in), so these travel as environment variables rather
  * than arguments: argv is kept for the {@code ps} title.
  *
- * @param user     the unprivileged user to drop to (hce, relay); null keeps root (pfe)
+ * @param user     the unprivileged user to drop to; null keeps root (pfe with the pf backend)
  * @param chroot   the directory to chroot to, or null
  * @param stderr   log to stderr (daemon run with {@code -d}) instead of syslog
  * @param verbose  log debug lines
+ * @param netAdmin keep CAP_NET_ADMIN through the drop (pfe writing nftables rules)
  */
-public record EngineSettings(String user, String chroot, boolean stderr, boolean verbose) {
+public record EngineSettings(String user, String chroot, boolean stderr, boolean verbose, boolean netAdmin) {
     public static final String USER = "HOSTSTATED_USER";
     public static final String CHROOT = "HOSTSTATED_CHROOT";
+    public static final String NET_ADMIN = "HOSTSTATED_NET_ADMIN";
     public static final String LOG = "HOSTSTATED_LOG";
     public static final String VERBOSE = "HOSTSTATED_VERBOSE";
     /** The channel to the parent: the only descriptor a child is started with besides stdio. */
@@ -26,7 +28,12 @@ public record EngineSettings(String user, String chroot, boolean stderr, boolean
 
     public static EngineSettings fromEnvironment(Map<String, String> env) {
         return new EngineSettings(emptyToNull(env.get(USER)), emptyToNull(env.get(CHROOT)),
-                !"syslog".equals(env.get(LOG)), "1".equals(env.get(VERBOSE)));
+                !"syslog".equals(env.get(LOG)), "1".equals(env.get(VERBOSE)), "1".equals(env.get(NET_ADMIN)));
+    }
+
+    /** The same, keeping CAP_NET_ADMIN and without the chroot, where {@code nft} and its libraries are not. */
+    public EngineSettings withNetAdmin() {
+        return new EngineSettings(user, null, stderr, verbose, true);
     }
 
     /** The child's whole environment. */
@@ -42,6 +49,9 @@ public record EngineSettings(String user, String chroot, boolean stderr, boolean
         }
         env.add(LOG + "=" + (stderr ? "stderr" : "syslog"));
         env.add(VERBOSE + "=" + (verbose ? "1" : "0"));
+        if (netAdmin) {
+            env.add(NET_ADMIN + "=1");
+        }
         return env;
     }
 

@@ -143,6 +143,43 @@ class L3RedirectIT {
     }
 
     /**
+     * pfe writes the rules above as the unprivileged user with CAP_NET_ADMIN alone, on every
+     * thread that may write them and in the programs it runs (ambient), and no exec gives it
+     * more (an empty bounding set but for that one, no_new_privs). It ran as full root while
+     * reading what both engines that face the network send it (probe G of session 56).
+     */
+    @Test
+    @Order(1)
+    void thePfEngineRunsAsTheUserWithTheNetworkCapabilityAlone() throws Exception {
+        long pfe = l3.daemon.pfe().orElseThrow();
+        int withIt = 0;
+        try (var tasks = Files.list(java.nio.file.Path.of("/proc/" + pfe + "/task"))) {
+            for (java.nio.file.Path t : tasks.toList()) {
+                String status;
+                try {
+                    status = Files.readString(t.resolve("status"));
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    continue;
+                }
+                assertTrue(status.contains("\nUid:\t65534\t65534\t65534\t65534"), status);
+                assertTrue(status.contains("\nGid:\t65534\t65534\t65534\t65534"), status);
+                assertTrue(status.contains("\nNoNewPrivs:\t1"), status);
+                // The JVM's threads from before the drop have nothing; the others CAP_NET_ADMIN alone.
+                boolean kept = status.contains("\nCapEff:\t0000000000001000");
+                for (String set : List.of("CapPrm", "CapEff", "CapAmb")) {
+                    assertTrue(status.contains("\n" + set + ":\t" + (kept ? "0000000000001000" : "0000000000000000")),
+                            set + ":\n" + status);
+                }
+                if (kept) {
+                    assertTrue(status.contains("\nCapBnd:\t0000000000001000"), status);
+                    withIt++;
+                }
+            }
+        }
+        assertTrue(withIt >= 2, "the event loop and the rules' writer keep it: " + withIt);
+    }
+
+    /**
      * Connections the balancer opens itself never pass prerouting: a relay whose target is a
      * service, and a local client, reach the hosts through the nat output chain. The virtual
      * addresses are the balancer's own here, as they usually are (keepalived puts them on an
