@@ -121,6 +121,7 @@ public final class RelayTls {
             }
             SSLSession agreed = h.engine().getSession();
             if ("TLSv1.3".equals(agreed.getProtocol())) {
+                sendTicketsNow(h, ch);
                 acknowledgeNow(ch);
             }
             SessionInfo session = SessionInfo.of(ch);
@@ -136,6 +137,33 @@ public final class RelayTls {
             SSL.setOptions(e.sslPointer(), SSL.SSL_OP_NO_TICKET);
         }
         return h;
+    }
+
+    /** Where a write of zero bytes points (the native call refuses a null address); kept reachable. */
+    private static final java.nio.ByteBuffer NO_BYTES = java.nio.ByteBuffer.allocateDirect(1);
+    private static final long NO_BYTES_ADDRESS = io.netty.util.internal.PlatformDependent.directBufferAddress(NO_BYTES);
+
+    /**
+     * Sends the session tickets of a TLS 1.3 handshake now: BoringSSL holds them until the
+     * server's first write, and asks a server that may never write to the client to write zero
+     * bytes (its {@code do_send_new_session_ticket}). A client that only sends (syslog over TLS,
+     * a log or metrics shipper behind a TCP relay) got no ticket, and every reconnect cost a
+     * full handshake (probe CB). The flush takes the tickets out of the engine's buffer.
+     */
+    private static void sendTicketsNow(SslHandler h, Channel ch) {
+        if (!(h.engine() instanceof ReferenceCountedOpenSslEngine e)) {
+            return;   // the JDK's engine sends its tickets with the handshake's end
+        }
+        synchronized (e) {
+            long ssl = e.sslPointer();
+            if (ssl == 0 || e.isOutboundDone()) {
+                return;
+            }
+            SSL.writeToSSL(ssl, NO_BYTES_ADDRESS, 0);
+            // What it says (SSL_ERROR_SYSCALL for no bytes) must not meet the engine's next call.
+            SSL.clearError();
+        }
+        ch.flush();
     }
 
     /**

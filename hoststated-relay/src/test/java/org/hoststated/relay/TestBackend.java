@@ -23,7 +23,9 @@ final class TestBackend implements AutoCloseable {
         /** Writes its name and a newline, then echoes; FIN after the client's FIN. */
         IDENT_ECHO,
         /** Writes {@code size} pattern bytes, FIN, then reads the client's bytes to EOF. */
-        SOURCE_THEN_SINK
+        SOURCE_THEN_SINK,
+        /** Reads the client's bytes to EOF and writes nothing (a syslog server, a log collector). */
+        SINK
     }
 
     /** What a SOURCE_THEN_SINK connection received after it sent FIN. */
@@ -64,6 +66,10 @@ final class TestBackend implements AutoCloseable {
 
     static TestBackend source(String name, long size) throws IOException {
         return new TestBackend(name, Mode.SOURCE_THEN_SINK, size);
+    }
+
+    static TestBackend sink(String name) throws IOException {
+        return new TestBackend(name, Mode.SINK, 0);
     }
 
     int port() {
@@ -109,6 +115,8 @@ final class TestBackend implements AutoCloseable {
                 in.transferTo(out);
                 s.shutdownOutput();
                 in.read();
+            } else if (mode == Mode.SINK) {
+                in.transferTo(OutputStream.nullOutputStream());
             } else {
                 Pattern.write(out, size);
                 s.shutdownOutput();

@@ -445,6 +445,44 @@ class TlsRelayTest {
         }
     }
 
+    /**
+     * A TLS 1.3 client of a server that never writes to it (syslog over TLS, a log shipper)
+     * gets its session ticket and resumes: BoringSSL held the tickets until the relay's first
+     * write, so such a client never resumed, and each reconnect cost a full handshake (probe CB).
+     */
+    @Test
+    void aTls13ClientThatOnlySendsGetsATicketAndResumes() throws Exception {
+        assumeTrue(RelayTls.provider() == SslProvider.OPENSSL, "BoringSSL is not loaded here");
+        assumeTrue(new java.io.File("/usr/bin/openssl").canExecute(), "no openssl here");
+        java.nio.file.Path sess = java.nio.file.Files.createTempFile("tls-session", ".pem");
+        try (TestBackend b = TestBackend.sink("logs");
+                RelayFixture r = tlsRelay(b, pair(), new SslOptions(SslOptions.DEFAULT_CIPHERS, 100, true))) {
+            assertTrue(sendOnly(r, "-tls1_3 -sess_out " + sess).contains("New,"));
+            assertTrue(java.nio.file.Files.size(sess) > 0, "no ticket came: s_client saved no session");
+            String second = sendOnly(r, "-tls1_3 -sess_in " + sess);
+            assertTrue(second.contains("Reused,"), second);
+        } finally {
+            java.nio.file.Files.deleteIfExists(sess);
+        }
+    }
+
+    /** Runs s_client against the relay: it sends a line, reads for a second, and quits. */
+    private static String sendOnly(RelayFixture r, String flags) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + r.port));
+        cmd.addAll(List.of(flags.split(" ")));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            p.getOutputStream().write("<13>a log line\n".getBytes(StandardCharsets.US_ASCII));
+            p.getOutputStream().flush();
+            Thread.sleep(1000);
+            p.getOutputStream().close();
+            assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "s_client did not quit");
+            return new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** Runs s_client against the relay until the backend's greeting came through, then quits. */
     static String sClient(RelayFixture r, String flags) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + r.port));
