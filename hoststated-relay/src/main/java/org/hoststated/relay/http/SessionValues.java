@@ -52,15 +52,39 @@ final class SessionValues {
         // "$SERVER_ADDR:$SERVER_PORT" in a Host change gave "::1:8080", which servers (and
         // this relay) refuse (probe AZ). Elsewhere, as in X-Forwarded-For, its plain form;
         // within brackets the operator wrote, as it is.
-        StringBuilder b = new StringBuilder(s.length() + v.length());
+        // After "for=" or "by=", a Forwarded header's node (RFC 7239 6), it is a quoted string
+        // with the brackets, its port inside the quotes: for="[2001:db8::7]:4711" (probe CB:
+        // "for=::1" is no node a server can read).
+        StringBuilder b = new StringBuilder(s.length() + v.length() + 4);
         int from = 0;
         for (; at >= 0; at = s.indexOf(macro, from)) {
             b.append(s, from, at);
             from = at + macro.length();
             boolean port = from < s.length() && s.charAt(from) == ':' && (at == 0 || s.charAt(at - 1) != '[');
-            b.append(port ? "[" : "").append(v).append(port ? "]" : "");
+            if (forwardedNode(s, at)) {
+                b.append("\"[").append(v).append(']');
+                int end = port ? nodeEnd(s, from) : from;
+                b.append(s, from, end).append('"');
+                from = end;
+            } else {
+                b.append(port ? "[" : "").append(v).append(port ? "]" : "");
+            }
         }
         return b.append(s, from, s.length()).toString();
+    }
+
+    /** Whether the text before {@code at} ends with a Forwarded parameter's "for=" or "by=". */
+    private static boolean forwardedNode(String s, int at) {
+        return s.regionMatches(true, at - 4, "for=", 0, 4) || s.regionMatches(true, at - 3, "by=", 0, 3);
+    }
+
+    /** Where the node's port from {@code from} (its ':') ends: at a parameter's or element's end. */
+    private static int nodeEnd(String s, int from) {
+        int i = from + 1;
+        while (i < s.length() && ";, \t\"".indexOf(s.charAt(i)) < 0) {
+            i++;
+        }
+        return i;
     }
 
     /** Drops characters that could end a header line (a value must never inject one). */

@@ -148,6 +148,22 @@ class HeadRewriterTest {
     }
 
     /**
+     * In a Forwarded header's for= or by= an IPv6 address is a quoted string with brackets, its
+     * port inside the quotes (RFC 7239); an IPv4 address stays bare (probe CB: "for=::1").
+     */
+    @Test
+    void anIpv6NodeOfForwardedIsQuotedAndBracketed() throws Exception {
+        SessionValues v6 = new SessionValues(new InetSocketAddress("2001:db8::7", 4711),
+                new InetSocketAddress("::1", 443), 600, (k, val) -> { });
+        assertEquals("for=\"[2001:db8::7]\";proto=http;by=\"[::1]:443\"",
+                v6.expand("for=$REMOTE_ADDR;proto=http;by=$SERVER_ADDR:$SERVER_PORT"));
+        assertEquals("For=\"[2001:db8::7]:4711\", for=unknown", v6.expand("For=$REMOTE_ADDR:$REMOTE_PORT, for=unknown"));
+        assertEquals("for=\"[2001:db8::7]\"", v6.expand("for=\"[$REMOTE_ADDR]\""), "as the operator quoted it");
+        assertEquals("2001:db8::7, [::1]:443", v6.expand("$REMOTE_ADDR, $SERVER_ADDR:$SERVER_PORT"));
+        assertEquals("for=192.0.2.7:4711;by=198.51.100.1", VALUES.expand("for=$REMOTE_ADDR:$REMOTE_PORT;by=$SERVER_ADDR"));
+    }
+
+    /**
      * An expect whose pattern holds characters beyond ASCII (written in UTF-8) is met by a
      * header or cookie value that holds them in UTF-8, as relayd's byte-wise fnmatch met it:
      * compared as ISO-8859-1, one char per byte, no such value could ever match, and every
@@ -346,8 +362,8 @@ class HeadRewriterTest {
                 new InetSocketAddress("::1", 443), 600, (k, val) -> { });
         assertEquals("2001:db8::7 4711 ::1 443", v.expand("$REMOTE_ADDR $REMOTE_PORT $SERVER_ADDR $SERVER_PORT"));
         // Followed by a port, in brackets as in a URI's authority (probe AZ); IPv4 as it is.
-        assertEquals("[::1]:443 for=2001:db8::7, [2001:db8::7]:4711",
-                v.expand("$SERVER_ADDR:$SERVER_PORT for=$REMOTE_ADDR, $REMOTE_ADDR:$REMOTE_PORT"));
+        assertEquals("[::1]:443 at 2001:db8::7, [2001:db8::7]:4711",
+                v.expand("$SERVER_ADDR:$SERVER_PORT at $REMOTE_ADDR, $REMOTE_ADDR:$REMOTE_PORT"));
         assertEquals("192.0.2.7:4711", VALUES.expand("$REMOTE_ADDR:$REMOTE_PORT"));
         assertEquals("[::1]:443", v.expand("[$SERVER_ADDR]:$SERVER_PORT"));
     }
