@@ -422,8 +422,10 @@ final class HttpHead {
         }
         if (i == from || i >= to || at(i) != ':') {
             // Covers obs-fold (a line starting with white space), white space before the
-            // colon, and any byte not allowed in a field name.
-            throw new HttpException(bad, "malformed header field");
+            // colon, and any byte not allowed in a field name: each said so in the close line.
+            throw new HttpException(bad, i == from && i < to && isOws(at(i)) ? "folded header line (obs-fold)"
+                    : i > from && i < to && isOws(at(i)) ? "white space before a header field's colon"
+                    : "malformed header field");
         }
         int colon = i;
         i++;

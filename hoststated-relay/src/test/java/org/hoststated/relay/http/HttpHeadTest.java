@@ -165,6 +165,15 @@ class HttpHeadTest {
         HttpException e = assertThrows(HttpException.class, () -> h.parseResponse(bad, 0, bad.readableBytes(), 10));
         assertEquals(502, e.status());
         bad.release();
+        // Refused field lines say how they are wrong in the close line (probe CB).
+        for (String[] c : new String[][] {{"X: a\r\n  b", "folded header line (obs-fold)"},
+                {"X : a", "white space before a header field's colon"}, {"X\u00e9: a", "malformed header field"}}) {
+            ByteBuf f = buf("HTTP/1.1 200 OK\r\n" + c[0] + "\r\n\r\n");
+            HttpException fe = assertThrows(HttpException.class, () -> h.parseResponse(f, 0, f.readableBytes(), 10));
+            assertEquals(502, fe.status());
+            assertEquals(c[1], fe.getMessage());
+            f.release();
+        }
     }
 
     /**
