@@ -189,6 +189,12 @@ public final class TlsContexts {
      */
     public void commit(Next next) {
         applied = Map.copyOf(next.chosen);
+        // A rotation while the new contexts were built (on their own thread) reached only the
+        // applied ones: a new context went on sealing with the key it had retired, whose
+        // tickets then lasted less than a rotation (review CF). Each takes its keys as they are.
+        for (Held h : applied.values()) {
+            setKeys(h);
+        }
     }
 
     /**
@@ -200,12 +206,22 @@ public final class TlsContexts {
     public void rotateTicketKeys() {
         java.util.Set<TicketKeys> rotated = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Held h : applied.values()) {
-            if (h.context().sessionContext() instanceof OpenSslSessionContext s && s.isSessionCacheEnabled()) {
-                if (rotated.add(h.ticketKeys())) {
-                    h.ticketKeys().rotate();
-                }
-                s.setTicketKeys(h.ticketKeys().keys());
+            if (issuesTickets(h) && rotated.add(h.ticketKeys())) {
+                h.ticketKeys().rotate();
             }
+            setKeys(h);
+        }
+    }
+
+    /** Whether {@code h}'s context issues tickets: BoringSSL's, not under {@code session cache disable}. */
+    private static boolean issuesTickets(Held h) {
+        return h.context().sessionContext() instanceof OpenSslSessionContext s && s.isSessionCacheEnabled();
+    }
+
+    /** Gives {@code h}'s context the current keys of its certificate, if it issues tickets. */
+    private static void setKeys(Held h) {
+        if (issuesTickets(h)) {
+            ((OpenSslSessionContext) h.context().sessionContext()).setTicketKeys(h.ticketKeys().keys());
         }
     }
 

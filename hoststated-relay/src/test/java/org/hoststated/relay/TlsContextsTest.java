@@ -268,4 +268,32 @@ class TlsContextsTest {
         assertTrue(from >= 0 && to > from, "no certificate in:\n" + t);
         return t.substring(from, to).replaceAll("\\s", "");
     }
+
+    /**
+     * A rotation while a reload's new contexts are built (on their own thread) reaches them at
+     * the commit: the new context went on sealing tickets with the key the rotation had
+     * retired, which then opened nothing after one more rotation (review CF).
+     */
+    @Test
+    void aContextBuiltWhileTheKeysRotatedTakesTheCurrentOnesAtTheCommit() throws Exception {
+        assumeTrue(RelayTls.provider() == SslProvider.OPENSSL, "BoringSSL is not loaded here");
+        String gcm = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+        TlsContexts contexts = new TlsContexts();
+        TlsKeyPair pair = TlsRelayTest.pair();
+        SslOptions first = new SslOptions(SslOptions.DEFAULT_CIPHERS, 100, true);
+        SslContext running = reload(contexts, pair, first);
+        TlsContexts.Next next = contexts.next();
+        next.context("tls", reread(pair, 2), first);
+        SslContext built = next.context("tls2", reread(pair, 2), new SslOptions(SslOptions.DEFAULT_CIPHERS, 200, true));
+        contexts.rotateTicketKeys();
+        contexts.commit(next);
+
+        javax.net.ssl.SSLContext client = InMemoryTls.trustingClient();
+        assertTrue(!InMemoryTls.handshake(built, client, "TLSv1.2", gcm).resumed());
+        assertTrue(InMemoryTls.handshake(running, client, "TLSv1.2", gcm).resumed(), "its sibling opens its ticket");
+        javax.net.ssl.SSLContext later = InMemoryTls.trustingClient();
+        assertTrue(!InMemoryTls.handshake(built, later, "TLSv1.2", gcm).resumed());
+        contexts.rotateTicketKeys();
+        assertTrue(InMemoryTls.handshake(built, later, "TLSv1.2", gcm).resumed(), "its ticket opens a rotation later");
+    }
 }

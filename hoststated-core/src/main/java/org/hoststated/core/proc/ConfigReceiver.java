@@ -78,10 +78,20 @@ public final class ConfigReceiver {
         generation = -1;
         LoadResult r = ConfigLoader.parse(text.toString(), "configuration", Map.of(), new MapResolver(names));
         text.setLength(0);
+        names.clear();
+        // The generation takes its key pairs along: kept here, every relay's key stayed in
+        // the heap as long as the configuration ran (review CF).
+        Map<Integer, TlsKeyPair> keys = Map.copyOf(keyPairs);
+        keyPairs.clear();
         if (!r.ok()) {
             throw new ConfigRejectedException(gen, "generation " + gen + ": " + r.errors().get(0));
         }
-        return new ReceivedConfig(gen, r.config(), Map.copyOf(keyPairs));
+        return new ReceivedConfig(gen, r.config(), keys);
+    }
+
+    /** Key pairs held for a generation still coming; for tests. */
+    int keyPairsHeld() {
+        return keyPairs.size();
     }
 
     private void check(int gen) throws MalformedMessageException {
