@@ -79,7 +79,7 @@ final class KeyPairs {
     private static Map<Integer, TlsKeyPair> read(Config config, int generation, List<String> problems,
             List<String> warnings, List<String> missing) {
         Map<Integer, TlsKeyPair> out = new HashMap<>();
-        Map<List<ByteBuffer>, PemKeyPair> parsed = new HashMap<>();
+        Map<List<ByteBuffer>, Parsed> parsed = new HashMap<>();
         for (RelayConfig r : config.relays()) {
             if (r.listen().ssl()) {
                 try {
@@ -163,7 +163,7 @@ final class KeyPairs {
      *     parent's loop 10 s at each reload (probe T)
      */
     private static TlsKeyPair read(Config config, RelayConfig r, int generation, List<String> warnings,
-            Map<List<ByteBuffer>, PemKeyPair> parsed) throws IOException {
+            Map<List<ByteBuffer>, Parsed> parsed) throws IOException {
         Path dir = Path.of(System.getProperty(SSL_DIR_PROPERTY, "/etc/ssl"));
         // An IPv6 address in its short form (2001:db8::1), as the original's getnameinfo wrote it.
         String addr = NetUtil.toAddressString(r.listen().address());
@@ -172,15 +172,17 @@ final class KeyPairs {
         byte[] crtPem = read(crt, r);
         byte[] keyPem = read(key, r);
         List<ByteBuffer> files = List.of(ByteBuffer.wrap(crtPem), ByteBuffer.wrap(keyPem));
-        PemKeyPair pair = parsed.get(files);
-        if (pair == null) {
+        Parsed done = parsed.get(files);
+        if (done == null) {
             try {
-                pair = PemKeyPair.parse(crtPem, keyPem);
+                PemKeyPair p = PemKeyPair.parse(crtPem, keyPem);
+                done = new Parsed(p, brokenLink(p.chain()));
             } catch (IllegalArgumentException e) {
                 throw new IOException("relay " + r.name() + ": " + crt + ", " + key + ": " + e.getMessage(), e);
             }
-            parsed.put(files, pair);
+            parsed.put(files, done);
         }
+        PemKeyPair pair = done.pair();
         String unfit = ciphersUnfit(config, r, pair.key());
         if (unfit != null) {
             throw new IOException("relay " + r.name() + ": " + crt + ": " + unfit);
@@ -212,11 +214,51 @@ final class KeyPairs {
                 warnings.add("relay " + r.name() + ": " + crt + ": " + dates);
             }
         }
+        if (done.brokenLink() != null) {
+            warnings.add("relay " + r.name() + ": " + crt + ": " + done.brokenLink());
+        }
         String tooLong = longChain(chain);
         if (tooLong != null) {
             warnings.add("relay " + r.name() + ": " + crt + ": " + tooLong);
         }
         return new TlsKeyPair(generation, r.id(), crtPem, keyPem);
+    }
+
+    /** A pair as parsed, with what its chain's links say ({@link #brokenLink}): worked out once per files. */
+    private record Parsed(PemKeyPair pair, String brokenLink) {
+    }
+
+    /**
+     * Where {@code chain} breaks, or null: a certificate that the next one in the file did not
+     * issue (its issuer is not the next one's subject, or the next one's key does not verify
+     * its signature). A certificate renewed under a new intermediate with the old one still in
+     * the file was served with "configuration OK", and clients that lack the right intermediate
+     * refused every handshake (review CF). Nothing after a self-signed certificate (a root) is
+     * looked at. Warned of, as an expired intermediate is: served all the same.
+     */
+    static String brokenLink(X509Certificate[] chain) {
+        for (int i = 0; i + 1 < chain.length; i++) {
+            X509Certificate c = chain[i];
+            if (c.getIssuerX500Principal().equals(c.getSubjectX500Principal())) {
+                return null;
+            }
+            X509Certificate next = chain[i + 1];
+            boolean issued = c.getIssuerX500Principal().equals(next.getSubjectX500Principal());
+            if (issued) {
+                try {
+                    c.verify(next.getPublicKey());
+                } catch (java.security.GeneralSecurityException e) {
+                    issued = false;
+                }
+            }
+            if (!issued) {
+                return "certificate " + (i + 2) + " (" + next.getSubjectX500Principal().getName()
+                        + ") did not issue certificate " + (i + 1) + " (" + c.getSubjectX500Principal().getName()
+                        + ", issued by " + c.getIssuerX500Principal().getName()
+                        + "): clients that lack the right intermediate refuse every handshake";
+            }
+        }
+        return null;
     }
 
     /**

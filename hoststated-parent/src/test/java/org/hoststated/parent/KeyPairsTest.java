@@ -318,4 +318,48 @@ class KeyPairsTest {
                 problems(config));
         assertEquals(1, KeyPairs.read(config, 1).size());
     }
+
+    /** Runs openssl with {@code args}, or skips the test. */
+    private static void openssl(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Assumptions.abort("openssl not installed: skipped");
+            return;
+        }
+        p.getInputStream().readAllBytes();
+        Assumptions.assumeTrue(p.waitFor() == 0, "openssl failed: skipped");
+    }
+
+    /**
+     * A certificate followed by an intermediate that did not issue it (renewed under a new
+     * one, the old one kept in the file) is warned of: it was served with "configuration OK",
+     * and clients that lack the right intermediate refused every handshake (review CF).
+     */
+    @Test
+    void anIntermediateThatDidNotIssueTheCertificateIsAWarning() throws Exception {
+        Path ca = dir.resolve("ca.crt");
+        Path old = dir.resolve("old.crt");
+        Path csr = dir.resolve("leaf.csr");
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Issuing CA",
+                "-keyout", dir.resolve("ca.key").toString(), "-out", ca.toString());
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Old Intermediate",
+                "-keyout", dir.resolve("old.key").toString(), "-out", old.toString());
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=192.0.2.9", "-keyout", key.toString(),
+                "-out", csr.toString());
+        openssl("x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", dir.resolve("ca.key").toString(),
+                "-CAcreateserial", "-days", "1", "-out", crt.toString());
+        String leaf = Files.readString(crt);
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(crt, leaf + Files.readString(ca));
+        assertEquals(List.of(), problems(config), "the right intermediate");
+        Files.writeString(crt, leaf + Files.readString(old));
+        assertEquals(List.of("relay tls: " + crt + ": certificate 2 (CN=Old Intermediate) did not issue certificate 1"
+                + " (CN=192.0.2.9, issued by CN=Issuing CA): clients that lack the right intermediate refuse every"
+                + " handshake"), problems(config));
+        assertEquals(1, KeyPairs.read(config, 1).size(), "served all the same");
+    }
 }
