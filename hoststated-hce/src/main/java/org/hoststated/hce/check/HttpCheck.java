@@ -16,10 +16,13 @@ public final class HttpCheck implements Check {
     private final byte[] request;
     private final Supplier<ResponseValidator> validators;
     private final String kind;
+    /** The configured {@code host}, which a TLS probe asks the server for too (SNI); or null. */
+    private final String host;
 
     private HttpCheck(Probe probe, String method, String path, String host, Supplier<ResponseValidator> validators,
             String kind) {
         this.probe = probe;
+        this.host = host;
         this.validators = validators;
         this.kind = kind;
         String req = method + " " + path + " HTTP/1.0\r\n" + (host != null ? "Host: " + host + "\r\n" : "") + "\r\n";
@@ -48,6 +51,6 @@ public final class HttpCheck implements Check {
 
     @Override
     public void start(CheckTarget target, long deadlineNanos, Consumer<CheckResult> done) {
-        probe.probe(target, deadlineNanos, request, validators.get(), done);
+        probe.probe(target, deadlineNanos, request, validators.get(), host, done);
     }
 }

@@ -18,6 +18,16 @@ public interface Probe {
     void probe(CheckTarget target, long deadlineNanos, byte[] request, ResponseValidator validator,
             Consumer<CheckResult> done);
 
+    /**
+     * As {@link #probe(CheckTarget, long, byte[], ResponseValidator, Consumer)}, with the name
+     * a TLS probe asks the server for (SNI; null for the host's own name); a plain probe has no
+     * use for it.
+     */
+    default void probe(CheckTarget target, long deadlineNanos, byte[] request, ResponseValidator validator,
+            String serverName, Consumer<CheckResult> done) {
+        probe(target, deadlineNanos, request, validator, done);
+    }
+
     /** Whether the probe speaks TLS (" use ssl" in the log line). */
     boolean tls();
 }

@@ -20,6 +20,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -84,7 +85,44 @@ public final class TlsProbe implements Probe {
     @Override
     public void probe(CheckTarget target, long deadlineNanos, byte[] request, ResponseValidator validator,
             Consumer<CheckResult> done) {
-        new Attempt(target, request, validator, done).begin(deadlineNanos);
+        probe(target, deadlineNanos, request, validator, null, done);
+    }
+
+    @Override
+    public void probe(CheckTarget target, long deadlineNanos, byte[] request, ResponseValidator validator,
+            String serverName, Consumer<CheckResult> done) {
+        new Attempt(target, request, validator, sniName(serverName != null ? serverName : target.name()), done)
+                .begin(deadlineNanos);
+    }
+
+    /**
+     * The name the handshake asks for (SNI): the check's {@code host}, else the host's name as
+     * configured, without a port or a final dot; null for an address, which SNI cannot carry.
+     * The checks sent none, and a server that wants one (nginx's {@code ssl_reject_handshake},
+     * many ingress controllers) refused them while its clients were served (review CF).
+     */
+    static String sniName(String name) {
+        if (name == null || name.isEmpty() || name.startsWith("[")) {
+            return null;
+        }
+        String n = name;
+        int colon = n.indexOf(':');
+        if (colon >= 0 && colon == n.lastIndexOf(':')) {
+            n = n.substring(0, colon);   // "name:port" (an IPv6 address has more colons)
+        }
+        if (n.endsWith(".")) {
+            n = n.substring(0, n.length() - 1);
+        }
+        if (n.isEmpty() || NetUtil.isValidIpV4Address(n) || NetUtil.isValidIpV6Address(n)) {
+            return null;
+        }
+        for (int i = 0; i < n.length(); i++) {
+            char c = n.charAt(i);
+            if (!(Character.isLetterOrDigit(c) && c < 0x80 || c == '-' || c == '.')) {
+                return null;
+            }
+        }
+        return n;
     }
 
     private enum Phase { CONNECT, HANDSHAKE, READ }
@@ -95,6 +133,8 @@ public final class TlsProbe implements Probe {
         private final byte[] request;
         private final ResponseValidator validator;
         private final Consumer<CheckResult> done;
+        /** Asked for in the handshake (SNI), or null. */
+        private final String serverName;
         private Phase phase = Phase.CONNECT;
         private Channel channel;
         private ScheduledFuture<?> timer;
@@ -104,8 +144,10 @@ public final class TlsProbe implements Probe {
         /** The raw reads' handler, from the handshake on. */
         private TlsReadHold raw;
 
-        Attempt(CheckTarget target, byte[] request, ResponseValidator validator, Consumer<CheckResult> done) {
+        Attempt(CheckTarget target, byte[] request, ResponseValidator validator, String serverName,
+                Consumer<CheckResult> done) {
             this.target = target;
+            this.serverName = serverName;
             this.request = request;
             this.validator = validator;
             this.done = done;
@@ -138,7 +180,8 @@ public final class TlsProbe implements Probe {
             phase = Phase.HANDSHAKE;
             // Before the SslHandler, whose ClientHello may fail at once (a host that reset).
             raw = new TlsReadHold();
-            channel.pipeline().addFirst(ssl.newHandler(channel.alloc()));
+            channel.pipeline().addFirst(serverName == null ? ssl.newHandler(channel.alloc())
+                    : ssl.newHandler(channel.alloc(), serverName, target.port()));
             channel.pipeline().addFirst(raw); // ahead of the SslHandler: it sees the raw reads
         }
 

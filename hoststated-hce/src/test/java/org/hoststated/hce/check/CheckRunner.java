@@ -12,10 +12,15 @@ final class CheckRunner {
     }
 
     static CheckResult run(TestLoop loop, Check check, InetAddress addr, int port, int timeoutMs) {
+        return run(loop, check, addr.getHostAddress(), addr, port, timeoutMs);
+    }
+
+    /** As {@link #run(TestLoop, Check, InetAddress, int, int)}, for a host configured by {@code name}. */
+    static CheckResult run(TestLoop loop, Check check, String name, InetAddress addr, int port, int timeoutMs) {
         CompletableFuture<CheckResult> f = new CompletableFuture<>();
         loop.run(() -> {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-            check.start(new CheckTarget(1, addr.getHostAddress(), addr, port), deadline, r -> {
+            check.start(new CheckTarget(1, name, addr, port), deadline, r -> {
                 if (!loop.loop().inEventLoop() || !f.complete(r)) {
                     f.completeExceptionally(new AssertionError("reported off the loop or twice"));
                 }

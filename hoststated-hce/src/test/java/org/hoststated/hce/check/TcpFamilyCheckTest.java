@@ -451,6 +451,52 @@ class TcpFamilyCheckTest {
                 run(new SslCheck(tlsProbe), garbage, 3000));
     }
 
+    /**
+     * A TLS check asks for the check's {@code host}, else the host's name (SNI), never for an
+     * address: with none, a server that wants a name refused every check while its clients
+     * were served (review CF).
+     */
+    @Test
+    void tlsChecksAskForTheChecksHostOrTheHostsName() throws Exception {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        javax.net.ssl.SSLServerSocket ss = (javax.net.ssl.SSLServerSocket) tls.getServerSocketFactory()
+                .createServerSocket(0, 64, java.net.InetAddress.getLoopbackAddress());
+        tlsOpen.add(ss);
+        javax.net.ssl.SSLParameters p = ss.getSSLParameters();
+        p.setSNIMatchers(List.of(new javax.net.ssl.SNIMatcher(javax.net.ssl.StandardConstants.SNI_HOST_NAME) {
+            @Override
+            public boolean matches(javax.net.ssl.SNIServerName n) {
+                asked.add(((javax.net.ssl.SNIHostName) n).getAsciiName());
+                return true;
+            }
+        }));
+        ss.setSSLParameters(p);
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try (java.net.Socket s = ss.accept()) {
+                    TestServers.readUntil(s.getInputStream(), x -> x.contains("\r\n\r\n"));
+                    write(s.getOutputStream(), "HTTP/1.0 200 OK\r\n\r\n");
+                } catch (java.io.IOException e) {
+                    // the check closed first, or the test is over
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        java.net.InetAddress lo = java.net.InetAddress.getLoopbackAddress();
+        int port = ss.getLocalPort();
+        assertEquals(CheckResult.up(HostError.HTTP_CODE_OK), CheckRunner.run(loop,
+                HttpCheck.code(tlsProbe, "/", "www.example.com:8443", 200), "backend.example", lo, port, 3000));
+        assertEquals(CheckResult.up(HostError.HTTP_CODE_OK), CheckRunner.run(loop,
+                HttpCheck.code(tlsProbe, "/", null, 200), "backend.example.", lo, port, 3000));
+        assertEquals(CheckResult.up(HostError.HTTP_CODE_OK), CheckRunner.run(loop,
+                HttpCheck.code(tlsProbe, "/", null, 200), "127.0.0.1", lo, port, 3000));
+        assertEquals(List.of("www.example.com", "backend.example"), asked);
+        assertEquals(null, TlsProbe.sniName("::1"));
+        assertEquals(null, TlsProbe.sniName("[::1]:443"));
+        assertEquals("a-b.example", TlsProbe.sniName("a-b.example:80"));
+    }
+
     @Test
     void httpsAndSendExpectOverTls() throws Exception {
         CompletableFuture<String> req = new CompletableFuture<>();
