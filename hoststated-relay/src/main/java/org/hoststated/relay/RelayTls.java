@@ -102,11 +102,13 @@ public final class RelayTls {
      * TLS_AES_128_GCM_SHA256]}, so an operator sees who still needs TLS 1.2 or a weak suite.
      * The JDK's engine gets BoringSSL's limit on records without data ({@link JdkEngineLimits}).
      *
-     * <p>When a TLS 1.3 handshake is done, the client's Finished is acknowledged at once
-     * ({@code TCP_QUICKACK}): BoringSSL holds its session tickets back until the relay's first
-     * write, so no reply carries that acknowledgement, and the kernel delays it by 40 ms or more;
-     * a client whose socket keeps Nagle's algorithm on (OpenSSL's s_client, Python's) holds its
-     * first request back until then. In TLS 1.2 the relay's own Finished answers the client's.
+     * <p>When a handshake is done, the client's last flight is acknowledged at once
+     * ({@code TCP_QUICKACK}): in TLS 1.3, and in a resumed TLS 1.2 one, the client's Finished
+     * is the handshake's last message, nothing of the relay's answers it, and the kernel delays
+     * the acknowledgement by 40 ms or more; a client whose socket keeps Nagle's algorithm on
+     * (OpenSSL's s_client, Python's) holds its first request back until then (probe CE: 42 ms
+     * for each resumed TLS 1.2 session; only TLS 1.3 was looked after). In a full TLS 1.2
+     * handshake the relay's own Finished answers the client's, and the option changes nothing.
      * (The JDK's client writes its ChangeCipherSpec and its Finished apart, so with Nagle on its
      * Finished waits as long, behind nginx too.)
      */
@@ -122,8 +124,8 @@ public final class RelayTls {
             SSLSession agreed = h.engine().getSession();
             if ("TLSv1.3".equals(agreed.getProtocol())) {
                 sendTicketsNow(h, ch);
-                acknowledgeNow(ch);
             }
+            acknowledgeNow(ch);
             SessionInfo session = SessionInfo.of(ch);
             if (session != null) {
                 session.logValue("tls", agreed.getProtocol() + " " + agreed.getCipherSuite());

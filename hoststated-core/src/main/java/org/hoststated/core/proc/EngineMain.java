@@ -52,15 +52,11 @@ public final class EngineMain {
                 if (pw == null) {
                     fatal(engine, "unknown user " + s.user());
                 }
-                if (s.netAdmin()) {
-                    // No seccomp filter: pfe must be able to kill an nft that hangs. Its
-                    // capability keeps the other engines from ptracing it (Linux's ptrace
-                    // access check), and it is dumpable by no one since its uid changed.
-                    Privileges.dropTo(pw, s.chroot(), Privileges.CAP_NET_ADMIN);
-                } else {
-                    Privileges.dropTo(pw, s.chroot());
-                    confine(engine);
-                }
+                // pfe with nftables keeps CAP_NET_ADMIN; it is confined by the filter too, or
+                // it could signal the other engines, and another daemon's pfe could stop it
+                // (probe CE). An nft it runs that hangs can then not be killed: it is left.
+                Privileges.dropTo(pw, s.chroot(), s.netAdmin() ? Privileges.CAP_NET_ADMIN : -1);
+                confine(engine);
             }
             group = new MultiThreadIoEventLoopGroup(1,
                     new DefaultThreadFactory(engine.id().title() + "-loop"), EpollLoops.newFactory());

@@ -164,6 +164,7 @@ class L3RedirectIT {
                 assertTrue(status.contains("\nUid:\t65534\t65534\t65534\t65534"), status);
                 assertTrue(status.contains("\nGid:\t65534\t65534\t65534\t65534"), status);
                 assertTrue(status.contains("\nNoNewPrivs:\t1"), status);
+                assertTrue(status.contains("\nSeccomp:\t2"), "the engines' filter: " + status);
                 // The JVM's threads from before the drop have nothing; the others CAP_NET_ADMIN alone.
                 boolean kept = status.contains("\nCapEff:\t0000000000001000");
                 for (String set : List.of("CapPrm", "CapEff", "CapAmb")) {

@@ -55,7 +55,11 @@ public interface CommandRunner {
             try {
                 if (!p.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly();
-                    throw new L3Exception(argv.get(0) + " did not finish within " + timeoutMs + " ms");
+                    // Under the engines' seccomp filter (pfe with nftables) the kill is refused,
+                    // and the program is left to end on its own.
+                    boolean killed = p.waitFor(100, TimeUnit.MILLISECONDS);
+                    throw new L3Exception(argv.get(0) + " did not finish within " + timeoutMs + " ms"
+                            + (killed ? "" : " (left running: pfe may not kill it)"));
                 }
                 return new Result(p.exitValue(), out.get(timeoutMs, TimeUnit.MILLISECONDS),
                         err.get(timeoutMs, TimeUnit.MILLISECONDS));

@@ -51,7 +51,9 @@ final class NftLibrary implements Nft {
             }
             return new NftLibrary(lib, ctx);
         } catch (LinkageError | RuntimeException e) {
-            log.debug("libnftables not available ({}); using the nft program", e.getMessage());
+            // The loader's message spans lines (its search paths): the first says why.
+            String why = String.valueOf(e.getMessage());
+            log.debug("libnftables not available ({}); using the nft program", why.lines().findFirst().orElse(why));
             return null;
         }
     }
