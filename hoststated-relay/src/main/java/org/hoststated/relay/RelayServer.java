@@ -79,7 +79,7 @@ public final class RelayServer {
         this.context = new RelayContext(relay, selector, counters, backend(Inet4Address.class, connectMs),
                 backend(Inet6Address.class, connectMs),
                 new DefaultChannelGroup("relay " + relay.name(), GlobalEventExecutor.INSTANCE), logSessions,
-                new DefaultChannelGroup("relay " + relay.name() + " lingering", GlobalEventExecutor.INSTANCE));
+                new LingeringSides("relay " + relay.name() + " lingering"));
         this.dns = protocol.type() == ProtocolType.DNS ? new DnsRelay(context, protocol.tcp(), transport.name()) : null;
         this.initializer = dns != null ? null : initializer(protocol, tls);
     }
@@ -163,6 +163,22 @@ public final class RelayServer {
         // Without a channel nobody owns fd yet; a channel that failed to register closed it.
         f.addListener(done -> registered(f, adopted[0] ? -1 : fd));
         return f;
+    }
+
+    /** The relay's lingering server sides, each keeping its session's place under the bound ({@link SessionLimit.Guard#hold}). */
+    private final class LingeringSides extends DefaultChannelGroup {
+        LingeringSides(String name) {
+            super(name, GlobalEventExecutor.INSTANCE);
+        }
+
+        @Override
+        public boolean add(Channel ch) {
+            boolean added = super.add(ch);
+            if (added) {
+                guard().hold(ch);
+            }
+            return added;
+        }
     }
 
     private synchronized SessionLimit.Guard guard() {

@@ -284,6 +284,13 @@ public final class SessionLimit {
         return null;
     }
 
+    private synchronized void hold(Guard g) {
+        unusedShares -= g.unusedShare();
+        g.open++;
+        unusedShares += g.unusedShare();
+        open++;
+    }
+
     private synchronized void release(Guard g) {
         unusedShares -= g.unusedShare();
         g.open--;
@@ -377,6 +384,19 @@ public final class SessionLimit {
         /** The relay accepts no more: its share goes to the others; its open sessions still count. */
         public void retire() {
             SessionLimit.this.retire(this);
+        }
+
+        /**
+         * Keeps a session's place for {@code ch} until it closes: a server side that outlives
+         * its client while it takes what was queued for it (up to the relay's timeout). It
+         * holds a descriptor and a kernel buffer: given back at the client's close, the place
+         * let a new client in meanwhile, and clients that repeat the pattern could run the
+         * engine out of descriptors, which the bound is there to prevent (review CG). Never
+         * refused: the place passes from the client to it.
+         */
+        public void hold(Channel ch) {
+            SessionLimit.this.hold(this);
+            ch.closeFuture().addListener(f -> release(this));
         }
 
         @Override

@@ -1167,6 +1167,63 @@ abstract class TcpRelayTest {
     }
 
     /**
+     * A session whose client has gone while its server side still takes what was queued (a
+     * server that reads nothing, up to the relay's timeout) keeps its place under the bound
+     * until that side closes: it holds a descriptor, and the place went back at the client's
+     * close, so clients that repeat this could run the engine out of descriptors (review CG).
+     */
+    @Test
+    void aSessionWhoseServerSideLingersKeepsItsPlaceUnderTheBound() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket()) {
+            server.setReceiveBufferSize(16 * 1024);
+            server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+            java.util.concurrent.CompletableFuture<Socket> accepted = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket s = server.accept();
+                    s.shutdownOutput(); // ends its stream at once, and never reads
+                    return s;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            RelayConfig cfg = RelayFixture.relay("fwd", new ForwardTarget(InetAddress.getLoopbackAddress(),
+                    "127.0.0.1", server.getLocalPort(), 0), 5, false);
+            try (RelayFixture r = RelayFixture.start(transport(), 1, cfg,
+                    org.hoststated.core.config.ProtocolConfig.builtinDefault(1), null, new SessionLimit(1));
+                    java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(r.address())) {
+                Channel client = awaitSession(r);
+                RelayFrontendHandler session = client.pipeline().get(RelayFrontendHandler.class);
+                awaitOnLoop(client, () -> session.server() != null && session.server().isActive());
+                Channel toServer = onLoop(client, session::server);
+                c.write(java.nio.ByteBuffer.allocate(200_000));
+                c.shutdownOutput();
+                client.closeFuture().awaitUninterruptibly(20, TimeUnit.SECONDS);
+                assertFalse(client.isOpen(), "the session did not end at both FINs");
+                assertTrue(toServer.isOpen(), "closed with its upload unacknowledged");
+                try (Socket second = r.connect()) {
+                    second.setSoTimeout(2000);
+                    assertEquals(-1, second.getInputStream().read(), "let in while the first held its server side");
+                }
+                toServer.close().awaitUninterruptibly();
+                await(() -> r.counters.active() == 0);
+                try (Socket third = r.connect()) {
+                    third.setSoTimeout(2000);
+                    assertThrows(java.net.SocketTimeoutException.class, () -> third.getInputStream().read(),
+                            "its place is free again once that side closed");
+                }
+            } finally {
+                accepted.thenAccept(s -> {
+                    try {
+                        s.close();
+                    } catch (java.io.IOException e) {
+                        // gone
+                    }
+                });
+            }
+        }
+    }
+
+    /**
      * Two relays under one bound of 8 sessions are kept 1 each: 7 idle clients of one leave
      * the other its session, and once the other stops accepting the first may take all 8.
      */

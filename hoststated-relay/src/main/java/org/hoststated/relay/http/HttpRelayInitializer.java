@@ -1,7 +1,6 @@
 package org.hoststated.relay.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -123,7 +122,8 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
     }
 
     /**
-     * A client over the engine's session bound gets a 503 page, then the close; a TLS client
+     * A client over the engine's session bound gets a 503 page, then the close
+     * ({@link RefusedClose}: after what it sent is read and dropped, briefly); a TLS client
      * only the close: a plaintext page answered its ClientHello, and clients reported a TLS
      * error ("wrong version number") where the relay was full (probe G), and a handshake to say
      * so would spend the CPU of an overloaded engine.
@@ -134,9 +134,8 @@ public final class HttpRelayInitializer extends ChannelInitializer<Channel>
             client.close();
             return;
         }
-        client.writeAndFlush(ErrorPage.render(client.alloc(), 503, rules.returnError, rules.errorStyle,
-                "too many sessions", null, (InetSocketAddress) client.localAddress(), true))
-                .addListener(ChannelFutureListener.CLOSE);
+        RefusedClose.answer(client, ErrorPage.render(client.alloc(), 503, rules.returnError, rules.errorStyle,
+                "too many sessions", null, (InetSocketAddress) client.localAddress(), true));
     }
 
     @Override

@@ -734,6 +734,36 @@ class HttpSafetyTest {
     }
 
     /**
+     * A client over the bound that is still sending its request gets its 503 and then a FIN:
+     * closed with its request unread, the kernel reset the connection, which can destroy the
+     * page before the client reads it (review CG).
+     */
+    @Test
+    void aClientOverTheBoundGetsItsPageThenAnOrderlyClose() throws Exception {
+        try (HttpRelayFixture r = HttpRelayFixture.builder().backend(backend.address()).sessionLimit(1).start();
+                RawClient first = r.client()) {
+            first.send(HttpRelayTest.GET);
+            assertEquals(200, first.read().status());
+            try (RawClient over = r.client()) {
+                byte[] body = new byte[200_000];
+                java.util.concurrent.CompletableFuture<Void> upload = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        over.send(("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length + "\r\n\r\n")
+                                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                        over.send(body);
+                    } catch (java.io.IOException e) {
+                        // cut by the close
+                    }
+                });
+                Thread.sleep(300);
+                assertEquals(503, over.read().status());
+                assertFalse(over.reset(), "the 503 was followed by a reset, not a FIN");
+                upload.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
      * A TLS listener's client over the bound is closed without a byte: a plaintext 503 answered
      * its ClientHello, and clients reported a TLS error where the relay was full (probe G).
      */
