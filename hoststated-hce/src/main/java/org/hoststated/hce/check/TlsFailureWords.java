@@ -17,7 +17,7 @@ final class TlsFailureWords {
             "TLSV1_ALERT_CERTIFICATE_REQUIRED", "the server wants a client certificate",
             "CERTIFICATE_REQUIRED", "the server wants a client certificate",
             "WRONG_VERSION_NUMBER", "the server does not speak TLS on this port",
-            "TLSV1_ALERT_UNRECOGNIZED_NAME", "the server knows no host of the name the check asked for (the host's name, or the check's host)",
+            "TLSV1_ALERT_UNRECOGNIZED_NAME", "the server knows no host of the name the check asked for",
             "TLSV1_ALERT_INTERNAL_ERROR", "the server failed the handshake (an internal_error alert)",
             "NO_CIPHERS_AVAILABLE", "no cipher suite in common with the server");
 

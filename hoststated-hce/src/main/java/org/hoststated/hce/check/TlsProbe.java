@@ -97,9 +97,12 @@ public final class TlsProbe implements Probe {
 
     /**
      * The name the handshake asks for (SNI): the check's {@code host}, else the host's name as
-     * configured, without a port or a final dot; null for an address, which SNI cannot carry.
-     * The checks sent none, and a server that wants one (nginx's {@code ssl_reject_handshake},
-     * many ingress controllers) refused them while its clients were served (review CF).
+     * configured, without a port or a final dot; null for an address, which SNI cannot carry,
+     * and for a name without a dot, which the TLS library does not send (nor do browsers).
+     * Letters, digits, '-', '_' and '.' (an underscore is no hostname's, but servers and
+     * OpenSSL's clients take it, probe CH). The checks sent none, and a server that wants one
+     * (nginx's {@code ssl_reject_handshake}, many ingress controllers) refused them while its
+     * clients were served (review CF).
      */
     static String sniName(String name) {
         if (name == null || name.isEmpty() || name.startsWith("[")) {
@@ -113,12 +116,12 @@ public final class TlsProbe implements Probe {
         if (n.endsWith(".")) {
             n = n.substring(0, n.length() - 1);
         }
-        if (n.isEmpty() || NetUtil.isValidIpV4Address(n) || NetUtil.isValidIpV6Address(n)) {
+        if (n.indexOf('.') <= 0 || NetUtil.isValidIpV4Address(n) || NetUtil.isValidIpV6Address(n)) {
             return null;
         }
         for (int i = 0; i < n.length(); i++) {
             char c = n.charAt(i);
-            if (!(Character.isLetterOrDigit(c) && c < 0x80 || c == '-' || c == '.')) {
+            if (!(Character.isLetterOrDigit(c) && c < 0x80 || c == '-' || c == '.' || c == '_')) {
                 return null;
             }
         }
@@ -198,6 +201,11 @@ public final class TlsProbe implements Probe {
             // The TLS library's words ("protocol version", "wrong version number") go to the
             // log line; show hosts keeps the reason alone.
             String why = cause == null || cause.getMessage() == null ? null : TlsFailureWords.of(cause.getMessage());
+            if (serverName == null && why != null && why.contains("UNRECOGNIZED_NAME")) {
+                // It asked for none: "the name the check asked for" sent the operator astray (probe CH).
+                why = "the server wants a server name (SNI), and the check sends one only for a host given by a name"
+                        + " with a dot or a check's host (TLSV1_ALERT_UNRECOGNIZED_NAME)";
+            }
             return why == null ? CheckResult.down(otherwise)
                     : CheckResult.down(otherwise, why.length() > 200 ? why.substring(0, 200) + "..." : why);
         }

@@ -495,6 +495,8 @@ class TcpFamilyCheckTest {
         assertEquals(null, TlsProbe.sniName("::1"));
         assertEquals(null, TlsProbe.sniName("[::1]:443"));
         assertEquals("a-b.example", TlsProbe.sniName("a-b.example:80"));
+        assertEquals("my_svc.example", TlsProbe.sniName("my_svc.example"), "as OpenSSL's clients send it (probe CH)");
+        assertEquals(null, TlsProbe.sniName("backend1"), "no dot: the TLS library sends none");
     }
 
     @Test

@@ -45,8 +45,10 @@ final class SessionValues {
             return s;
         }
         String v = macro(which);
-        if (v.indexOf(':') < 0) {
-            return s.replace(macro, v);
+        boolean v6 = v.indexOf(':') >= 0;
+        boolean address = which == 0 || which == 2;
+        if (!v6 && (!address || s.indexOf('=') < 0)) {
+            return s.replace(macro, v);   // nothing to bracket, no Forwarded node to quote
         }
         // An IPv6 address with a port after it is bracketed, as in a URI's authority:
         // "$SERVER_ADDR:$SERVER_PORT" in a Host change gave "::1:8080", which servers (and
@@ -55,27 +57,35 @@ final class SessionValues {
         // After "for=" or "by=", a Forwarded header's node (RFC 7239 6), it is a quoted string
         // with the brackets, its port inside the quotes: for="[2001:db8::7]:4711" (probe CB:
         // "for=::1" is no node a server can read).
+        // An IPv4 address after "for=" with a port is quoted too, ':' being no token character.
         StringBuilder b = new StringBuilder(s.length() + v.length() + 4);
         int from = 0;
         for (; at >= 0; at = s.indexOf(macro, from)) {
             b.append(s, from, at);
             from = at + macro.length();
             boolean port = from < s.length() && s.charAt(from) == ':' && (at == 0 || s.charAt(at - 1) != '[');
-            if (forwardedNode(s, at)) {
-                b.append("\"[").append(v).append(']');
+            if (forwardedNode(s, at, false) && (v6 || port)) {
+                b.append('"').append(v6 ? "[" : "").append(v).append(v6 ? "]" : "");
                 int end = port ? nodeEnd(s, from) : from;
                 b.append(s, from, end).append('"');
                 from = end;
+            } else if (v6 && forwardedNode(s, at, true)) {
+                b.append('[').append(v).append(']');   // quoted by the operator: for="[2001:db8::7]"
             } else {
-                b.append(port ? "[" : "").append(v).append(port ? "]" : "");
+                b.append(port && v6 ? "[" : "").append(v).append(port && v6 ? "]" : "");
             }
         }
         return b.append(s, from, s.length()).toString();
     }
 
-    /** Whether the text before {@code at} ends with a Forwarded parameter's "for=" or "by=". */
-    private static boolean forwardedNode(String s, int at) {
-        return s.regionMatches(true, at - 4, "for=", 0, 4) || s.regionMatches(true, at - 3, "by=", 0, 3);
+    /**
+     * Whether the text before {@code at} ends with a Forwarded parameter's "for=" or "by=",
+     * followed by the operator's opening quote when {@code quoted}.
+     */
+    private static boolean forwardedNode(String s, int at, boolean quoted) {
+        String q = quoted ? "\"" : "";
+        return s.regionMatches(true, at - 4 - q.length(), "for=" + q, 0, 4 + q.length())
+                || s.regionMatches(true, at - 3 - q.length(), "by=" + q, 0, 3 + q.length());
     }
 
     /** Where the node's port from {@code from} (its ':') ends: at a parameter's or element's end. */

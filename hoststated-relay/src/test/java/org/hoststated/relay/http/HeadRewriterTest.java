@@ -159,8 +159,12 @@ class HeadRewriterTest {
                 v6.expand("for=$REMOTE_ADDR;proto=http;by=$SERVER_ADDR:$SERVER_PORT"));
         assertEquals("For=\"[2001:db8::7]:4711\", for=unknown", v6.expand("For=$REMOTE_ADDR:$REMOTE_PORT, for=unknown"));
         assertEquals("for=\"[2001:db8::7]\"", v6.expand("for=\"[$REMOTE_ADDR]\""), "as the operator quoted it");
+        assertEquals("for=\"[2001:db8::7]\";by=\"[::1]:443\"", v6.expand("for=\"$REMOTE_ADDR\";by=\"$SERVER_ADDR:$SERVER_PORT\""),
+                "quoted by the operator: bracketed (probe CH)");
         assertEquals("2001:db8::7, [::1]:443", v6.expand("$REMOTE_ADDR, $SERVER_ADDR:$SERVER_PORT"));
-        assertEquals("for=192.0.2.7:4711;by=198.51.100.1", VALUES.expand("for=$REMOTE_ADDR:$REMOTE_PORT;by=$SERVER_ADDR"));
+        // An IPv4 node with its port is a quoted string too (probe CH); without, a token.
+        assertEquals("for=\"192.0.2.7:4711\";by=198.51.100.1", VALUES.expand("for=$REMOTE_ADDR:$REMOTE_PORT;by=$SERVER_ADDR"));
+        assertEquals("192.0.2.7:4711 x=192.0.2.7", VALUES.expand("$REMOTE_ADDR:$REMOTE_PORT x=$REMOTE_ADDR"));
     }
 
     /**
