@@ -15,11 +15,13 @@ import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.internal.tcnative.SSL;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -172,6 +174,26 @@ public final class TlsProbe implements Probe {
             });
         }
 
+        /**
+         * The TLS handler, naming {@link #serverName} if any. Netty leaves out a name the JDK's
+         * SNIHostName refuses (an underscore): BoringSSL's engine is given it itself, before the
+         * handshake starts.
+         */
+        private SslHandler handler() {
+            if (serverName == null) {
+                return ssl.newHandler(channel.alloc());
+            }
+            SslHandler h = ssl.newHandler(channel.alloc(), serverName, target.port());
+            if (serverName.indexOf('_') >= 0 && h.engine() instanceof ReferenceCountedOpenSslEngine e) {
+                synchronized (e) {
+                    if (e.sslPointer() != 0) {
+                        SSL.setTlsExtHostName(e.sslPointer(), serverName);
+                    }
+                }
+            }
+            return h;
+        }
+
         private void connected(ChannelFuture f) {
             if (finished) {
                 return;
@@ -183,8 +205,7 @@ public final class TlsProbe implements Probe {
             phase = Phase.HANDSHAKE;
             // Before the SslHandler, whose ClientHello may fail at once (a host that reset).
             raw = new TlsReadHold();
-            channel.pipeline().addFirst(serverName == null ? ssl.newHandler(channel.alloc())
-                    : ssl.newHandler(channel.alloc(), serverName, target.port()));
+            channel.pipeline().addFirst(handler());
             channel.pipeline().addFirst(raw); // ahead of the SslHandler: it sees the raw reads
         }
 
