@@ -84,8 +84,12 @@ final class SessionValues {
      */
     private static boolean forwardedNode(String s, int at, boolean quoted) {
         String q = quoted ? "\"" : "";
-        return s.regionMatches(true, at - 4 - q.length(), "for=" + q, 0, 4 + q.length())
-                || s.regionMatches(true, at - 3 - q.length(), "by=" + q, 0, 3 + q.length());
+        return parameter(s, at - 4 - q.length(), "for=" + q) || parameter(s, at - 3 - q.length(), "by=" + q);
+    }
+
+    /** Whether {@code s} has parameter {@code p} at {@code at}, where a parameter begins (not "nearby="). */
+    private static boolean parameter(String s, int at, String p) {
+        return s.regionMatches(true, at, p, 0, p.length()) && (at == 0 || ";, \t".indexOf(s.charAt(at - 1)) >= 0);
     }
 
     /** Where the node's port from {@code from} (its ':') ends: at a parameter's or element's end. */

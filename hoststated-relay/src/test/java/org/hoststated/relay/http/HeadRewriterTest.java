@@ -165,6 +165,7 @@ class HeadRewriterTest {
         // An IPv4 node with its port is a quoted string too (probe CH); without, a token.
         assertEquals("for=\"192.0.2.7:4711\";by=198.51.100.1", VALUES.expand("for=$REMOTE_ADDR:$REMOTE_PORT;by=$SERVER_ADDR"));
         assertEquals("192.0.2.7:4711 x=192.0.2.7", VALUES.expand("$REMOTE_ADDR:$REMOTE_PORT x=$REMOTE_ADDR"));
+        assertEquals("nearby=2001:db8::7", v6.expand("nearby=$REMOTE_ADDR"), "no Forwarded parameter");
     }
 
     /**
