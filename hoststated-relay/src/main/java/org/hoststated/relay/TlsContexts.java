@@ -188,12 +188,16 @@ public final class TlsContexts {
      * longer referenced from here (their servers and sessions still hold them while they run).
      */
     public void commit(Next next) {
+        Map<Inputs, Held> before = applied;
         applied = Map.copyOf(next.chosen);
         // A rotation while the new contexts were built (on their own thread) reached only the
         // applied ones: a new context went on sealing with the key it had retired, whose
-        // tickets then lasted less than a rotation (review CF). Each takes its keys as they are.
+        // tickets then lasted less than a rotation (review CF). Each new one takes its keys as
+        // they are; those kept from before had every rotation.
         for (Held h : applied.values()) {
-            setKeys(h);
+            if (before.get(h.inputs()) != h) {
+                setKeys(h);
+            }
         }
     }
 

@@ -22,14 +22,12 @@ public final class Severity {
         };
     }
 
+    /** The prefixes by severity, made once: a line's prefix is no string to build. */
+    private static final String[] PREFIXES = {"<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>"};
+
     /** The prefix that gives a line {@code level}'s severity: {@code <4>} for a warning. */
     static String prefix(Level level) {
-        return switch (level) {
-            case ERROR -> "<3>";
-            case WARN -> "<4>";
-            case INFO -> "<6>";
-            case DEBUG, TRACE -> "<7>";
-        };
+        return PREFIXES[of(level)];
     }
 
     /**
