@@ -310,8 +310,8 @@ class KeyPairsTest {
         assertEquals(1, KeyPairs.read(config, 1).size());
     }
 
-    /** Runs openssl with {@code args}, or skips the test. */
-    private static void openssl(String... args) throws Exception {
+    /** Runs openssl with {@code args}, or skips the test (where openssl is missing or fails). */
+    static void openssl(String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
         cmd.addAll(List.of(args));
         Process p;
