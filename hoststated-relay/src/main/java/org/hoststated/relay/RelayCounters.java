@@ -1,7 +1,7 @@
 package org.hoststated.relay;
 
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.hoststated.core.log.ThrottledCount;
 import org.slf4j.Logger;
@@ -15,7 +15,12 @@ import org.slf4j.LoggerFactory;
 public final class RelayCounters {
     private final LongAdder total = new LongAdder();
     private final LongAdder active = new LongAdder();
-    private final AtomicInteger sessionIds = new AtomicInteger();
+    /**
+     * A long: the ids last the relay's whole life, reloads included, and a DNS relay takes one
+     * per query; an int went negative after 2^31 sessions, and the parent refused that
+     * session's {@code show sessions} row as malformed and restarted the engine (review CL).
+     */
+    private final AtomicLong sessionIds = new AtomicLong();
     /**
      * A DNS relay's warnings of answers dropped as no query's: kept across a reload with the
      * counters, so that the generation after it neither warns again within the minute nor
@@ -51,7 +56,7 @@ public final class RelayCounters {
     }
 
     /** A session was accepted; returns its id for log lines. */
-    public int opened() {
+    public long opened() {
         total.increment();
         active.increment();
         return sessionIds.incrementAndGet();

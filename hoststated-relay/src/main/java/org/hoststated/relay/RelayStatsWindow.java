@@ -9,8 +9,9 @@ import org.hoststated.core.msg.RelayStatistics;
  *
  * <p>relayd only reported once a minute, so {@code show relays} said nothing for up to a
  * minute after a relay's first sessions. Here the totals are at most {@link #REFRESH_SEC}
- * old: the last 60 s are a rolling sum of 5 s steps, the last hour and day add the minute in
- * progress to the closed minutes, and the running averages move once a minute, as relayd's.
+ * old: the last 60 s are a rolling sum of 5 s steps, the last hour and day that rolling minute
+ * and the closed minutes before it (so they too slide by 5 s steps), and the running averages
+ * move once a minute, as relayd's.
  */
 public final class RelayStatsWindow {
     public static final int INTERVAL_SEC = 60;
@@ -52,9 +53,12 @@ public final class RelayStatsWindow {
         for (long n : steps) {
             lastMinute += n;
         }
-        long open = Math.max(0, total - lastTotal);
-        return new RelayStatistics(generation, relayId, total, Math.max(0, active), lastMinute, lastHour + open,
-                lastDay + open, avg, avgHour, avgDay);
+        // The rolling minute stands for the latest closed minute and the one in progress, so the
+        // hour and the day slide by steps too; closed minutes plus the open one counted up to a
+        // minute twice (review CL: 731/h at a steady 720).
+        long latest = tick == 0 ? 0 : minutes[(int) ((tick - 1) % PER_DAY)];
+        return new RelayStatistics(generation, relayId, total, Math.max(0, active), lastMinute,
+                lastHour - latest + lastMinute, lastDay - latest + lastMinute, avg, avgHour, avgDay);
     }
 
     /**

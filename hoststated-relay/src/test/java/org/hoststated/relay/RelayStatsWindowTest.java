@@ -64,4 +64,23 @@ class RelayStatsWindowTest {
         assertEquals(14, s.lastHour());
         assertEquals(14, s.lastDay());
     }
+
+    /**
+     * Review CL: at one session per refresh step the hour holds 720 and the day 17,280 at every
+     * step; the minute in progress added to 60 closed minutes made a sawtooth up to 731/h.
+     */
+    @Test
+    void aSteadyRateGivesTheSameHourAndDayAtEveryStep() {
+        RelayStatsWindow w = new RelayStatsWindow();
+        StringBuilder wrong = new StringBuilder();
+        for (int step = 0; step < RelayStatsWindow.REFRESHES * 60 * 26; step++) {
+            RelayStatistics s = w.refresh(1, 0, step + 1, 1);
+            boolean steady = step >= RelayStatsWindow.REFRESHES * 60 * 25;
+            if (steady && (s.last60s() != 12 || s.lastHour() != 720 || s.lastDay() != 17_280) && wrong.length() < 300) {
+                wrong.append(step % RelayStatsWindow.REFRESHES).append(": ").append(s.last60s()).append("/60s ")
+                        .append(s.lastHour()).append("/h ").append(s.lastDay()).append("/d; ");
+            }
+        }
+        assertEquals("", wrong.toString());
+    }
 }

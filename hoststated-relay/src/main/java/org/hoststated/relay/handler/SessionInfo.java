@@ -42,7 +42,7 @@ public final class SessionInfo {
      */
     private static final InetSocketAddress UNKNOWN = new InetSocketAddress(0);
 
-    private final int id;
+    private final long id;
     private final int relayId;
     private final InetSocketAddress client;
     private final long startNanos;
@@ -75,7 +75,7 @@ public final class SessionInfo {
     private int[] pairStarts = new int[4];
     private int pairCount;
 
-    private SessionInfo(int id, int relayId, InetSocketAddress client, long now) {
+    private SessionInfo(long id, int relayId, InetSocketAddress client, long now) {
         this.id = id;
         this.relayId = relayId;
         this.client = client;
@@ -132,7 +132,7 @@ public final class SessionInfo {
         return clientChannel.attr(KEY).get();
     }
 
-    public int id() {
+    public long id() {
         return id;
     }
 

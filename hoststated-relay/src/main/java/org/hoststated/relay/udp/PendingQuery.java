@@ -11,7 +11,7 @@ import org.hoststated.relay.lb.TargetHost;
  * engine's loop reads {@link #target} for {@code show sessions}.
  */
 final class PendingQuery {
-    final int session;
+    final long session;
     final InetSocketAddress client;
     /** The client's query id, put back into the answer. */
     final int clientId;
@@ -30,7 +30,7 @@ final class PendingQuery {
      */
     private StringBuilder movedOff;
 
-    PendingQuery(int session, InetSocketAddress client, int clientId, byte[] question, TargetHost target,
+    PendingQuery(long session, InetSocketAddress client, int clientId, byte[] question, TargetHost target,
             long startNanos, int queryBytes) {
         this.session = session;
         this.client = client;

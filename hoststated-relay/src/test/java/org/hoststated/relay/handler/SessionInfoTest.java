@@ -1,14 +1,24 @@
 package org.hoststated.relay.handler;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicLong;
 import org.hoststated.core.config.ForwardTarget;
 import org.hoststated.core.config.ListenConfig;
 import org.hoststated.core.config.RelayConfig;
+import org.hoststated.core.msg.CtlSession;
+import org.hoststated.core.msg.Imsg;
+import org.hoststated.core.msg.MessageType;
+import org.hoststated.core.msg.Messages;
+import org.hoststated.core.msg.ProcId;
 import org.hoststated.relay.RelayCounters;
 import org.junit.jupiter.api.Test;
 
@@ -181,5 +191,25 @@ class SessionInfoTest {
                 new InetSocketAddress(InetAddress.getByName("::1"), 5354), 0).toString());
         assertEquals("dns.example:53", new org.hoststated.relay.lb.TargetHost(1, "dns.example",
                 new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 53), 0).toString());
+    }
+
+    /**
+     * Review CL: the ids last the relay's life and a DNS relay takes one per query; as an int
+     * the id after 2^31 sessions was negative, its {@code show sessions} row a message the
+     * parent refused (closing its channel to the engine, which it then restarted).
+     */
+    @Test
+    void theSessionAfterTwoToThe31stHasARowTheParentTakes() throws Exception {
+        RelayCounters counters = new RelayCounters();
+        Field ids = RelayCounters.class.getDeclaredField("sessionIds");
+        ids.setAccessible(true);
+        ((AtomicLong) ids.get(counters)).set(Integer.MAX_VALUE);
+        SessionInfo s = SessionInfo.open(context(counters), new EmbeddedChannel());
+        CtlSession row = s.toCtl(0, System.nanoTime(), false).withRelay(3, "www", false);
+        assertEquals(1L << 31, row.sessionId());
+        ByteBuf frame = Unpooled.buffer();
+        Messages.encode(Imsg.of(MessageType.CTL_SESSION, row), frame);
+        assertDoesNotThrow(() -> Messages.decode(frame, ProcId.RELAY, ProcId.PARENT));
+        frame.release();
     }
 }
