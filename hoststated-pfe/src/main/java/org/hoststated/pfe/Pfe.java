@@ -54,6 +54,7 @@ public final class Pfe extends Engine {
     private final RulesetEvents rulesetEvents = new RulesetEvents();
     /** Flows to cut at the next kernel sync ({@code kill states}). */
     private final List<L3Backend.StateKill> pendingKills = new ArrayList<>();
+    private final EarlyStatistics earlyStatistics = new EarlyStatistics();
     private PfeState state;
     private L3Backend backend;
     private boolean l3Pending;
@@ -107,6 +108,7 @@ public final class Pfe extends Engine {
         PfeState previous = state;
         state = PfeState.build(rc.generation(), rc.config(), state);
         pendingKills.addAll(StateKills.removed(previous, state));
+        earlyStatistics.applied(state);
         if (hold != null) {
             hold.newGeneration();
         }
@@ -308,7 +310,7 @@ public final class Pfe extends Engine {
         }
         if (peer == ProcId.RELAY) {
             switch (m.type()) {
-                case STATISTICS -> statistics(m.payload(RelayStatistics.class));
+                case STATISTICS -> earlyStatistics.offer(state, m.payload(RelayStatistics.class));
                 case STATE_REQUEST -> relayRequest.ask(m.payload(Generation.class).generation());
                 default -> {
                     return Result.NOT_HANDLED;
@@ -360,16 +362,6 @@ public final class Pfe extends Engine {
         }
     }
 
-    private void statistics(RelayStatistics s) {
-        if (state == null || s.generation() != state.generation) {
-            return;
-        }
-        for (RelayEntry r : state.relays) {
-            if (r.config.id() == s.relayId()) {
-                r.statistics = s;
-            }
-        }
-    }
 
     /**
      * An engine's request about the generation it runs: answered at once for the generation pfe

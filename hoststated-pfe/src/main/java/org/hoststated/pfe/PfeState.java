@@ -44,6 +44,15 @@ final class PfeState {
         this.config = config;
     }
 
+    /** A relay's statistics of this generation: they replace its last ones. */
+    void statistics(RelayStatistics s) {
+        for (RelayEntry r : relays) {
+            if (r.config.id() == s.relayId()) {
+                r.statistics = s;
+            }
+        }
+    }
+
     /**
      * Builds the state of a new generation, keeping the state of hosts that stay and what
      * {@code hoststatectl} disabled: a host that stays stays disabled, and so does a table or

@@ -203,6 +203,27 @@ class PfeStateTest {
         assertEquals(counts, after.relays.get(1).statistics);
     }
 
+    /**
+     * Review CL: the relay engine can report a reload's generation before pfe applied it, and
+     * reports an idle relay only once; those counts were dropped, the last generation's shown on.
+     */
+    @Test
+    void countsOfAGenerationPfeHasNotAppliedYetWaitForIt() {
+        String r1 = "relay r1 {\n\tlisten on 127.0.0.1 port 8081\n\ttable web\n}\n";
+        PfeState before = state(WWW + r1);
+        int id = before.relays.get(0).config.id();
+        before.relays.get(0).statistics = new RelayStatistics(1, id, 150, 0, 2, 150, 150, 1, 0, 0);
+        EarlyStatistics early = new EarlyStatistics();
+        RelayStatistics fresh = new RelayStatistics(2, id, 150, 0, 0, 150, 150, 0, 0, 0);
+        early.offer(before, fresh);
+        PfeState after = PfeState.build(2, PfeFixtures.config(WWW + r1), before);
+        early.applied(after);
+        assertEquals(fresh, after.relays.get(0).statistics);
+        RelayStatistics stale = new RelayStatistics(1, id, 151, 0, 1, 151, 151, 0, 0, 0);
+        early.offer(after, stale);
+        assertEquals(fresh, after.relays.get(0).statistics);
+    }
+
     private static List<String> view(PfeState st, SummaryRequest.View view) {
         return PfeStateTest.rows(st.summary(7, view, false, false)).map(PfeStateTest::describe).toList();
     }

@@ -351,13 +351,18 @@ public final class SessionInfo {
      * and a {@code ]} is escaped (a value with "] [key: value" would forge a second pair).
      */
     private static void appendEscaped(StringBuilder b, String value) {
+        StringBuilder v = new StringBuilder(value.length() + 8);
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c == '\\' || c == ']') {
-                b.append('\\');
+                v.append('\\');
             }
-            b.append(c);
+            v.append(c);
         }
+        // Control characters escaped here, not only by the log's formatter, so that the bound
+        // counts them as written: an escape is 4 to 10 characters, and 2,048 of them made a
+        // 20 KiB line, cut by syslog (review CL).
+        b.append(Visible.escape(v));
     }
 
     /** The session's close line (see the class comment); {@code durationMs} from open to close. */

@@ -138,6 +138,19 @@ class SessionInfoTest {
         assertTrue(s.closeLine("www", 0, 0, "done").length() < SessionInfo.MAX_LOGGED_CHARS + 200);
     }
 
+    /** Review CL: the bound counts a control character as the escape the log writes (up to 10 characters). */
+    @Test
+    void loggedControlCharactersAreBoundedAsWritten() throws Exception {
+        SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
+        for (int i = 0; i < 100; i++) {
+            s.logValue("X-Ctl", "\u0001\u202e".repeat(50) + i);
+        }
+        String line = s.closeLine("www", 0, 0, "done");
+        assertTrue(line.length() < SessionInfo.MAX_LOGGED_CHARS + 200, line.length() + " characters");
+        assertEquals(line, org.hoststated.core.log.Visible.escape(line));
+        assertTrue(line.contains("[X-Ctl: \\x01\\u202e"), line.substring(0, 200));
+    }
+
     /** Pairs that fill the bound exactly: a later one is cut, and the cut says so (probe A). */
     @Test
     void aPairAfterTheBoundIsFilledExactlyShowsTheCut() throws Exception {
