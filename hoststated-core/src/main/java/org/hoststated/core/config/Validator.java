@@ -301,6 +301,12 @@ final class Validator {
                 target = new TableTarget(t.name(), t.port(), r.mode, r.noCheck);
             }
             String proto = r.protocol != null ? r.protocol : ProtocolConfig.DEFAULT_NAME;
+            if (r.mode == Mode.HASH && target instanceof TableTarget && !feedsHash(proto, protocols)) {
+                // As relayd: the hash is of the listener and the hash actions' values alone.
+                diag.warning(r.table.pos, "relay " + Messages.clip(r.name) + ": table " + Messages.clip(r.table.name)
+                        + " hash, but protocol " + Messages.clip(proto) + " has no request hash action: every"
+                        + " session goes to one host (loadbalance also hashes the client's address)");
+            }
             if (!protos.contains(proto) && !draft.refusedNames.contains("protocol " + proto)) {
                 boolean type = proto.equals("http") || proto.equals("tcp") || proto.equals("dns");
                 // "protocol http" in a relay, the first guess for an HTTP relay (probe AL).
@@ -340,6 +346,12 @@ final class Validator {
                     proto, r.timeoutSec, r.disabled));
         }
         return out;
+    }
+
+    /** Whether protocol {@code name} is an HTTP one with a request {@code hash} action (review CJ). */
+    private static boolean feedsHash(String name, List<ProtocolConfig> protocols) {
+        return protocols.stream().anyMatch(p -> p.name().equals(name) && p.type() == ProtocolType.HTTP
+                && p.nodes().stream().anyMatch(n -> n.action() == Action.HASH && n.dir() == Direction.REQUEST));
     }
 
     /**

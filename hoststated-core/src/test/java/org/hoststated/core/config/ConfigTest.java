@@ -617,6 +617,22 @@ class ConfigTest {
                 + " and all go to one host; write the hash first to feed what clients sent]", r.warnings().toString());
     }
 
+    /** Review CJ: a hash table whose protocol feeds no value sends every session to one host. */
+    @Test
+    void aHashTableWithoutAHashActionIsWarnedOf() {
+        LoadResult r = TestConfigs.parse(TABLE + SERVICE + "protocol p {\n protocol http\n header log \"Host\"\n}\n"
+                + "protocol q {\n protocol http\n cookie hash \"sid\"\n}\n"
+                + "relay a {\n listen on 127.0.0.1 port 80\n protocol p\n table web hash\n}\n"
+                + "relay b {\n listen on 127.0.0.1 port 81\n protocol q\n table web hash\n}\n"
+                + "relay c {\n listen on 127.0.0.1 port 82\n table web hash\n}\n"
+                + "relay d {\n listen on 127.0.0.1 port 83\n table web\n}\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals("[test.conf:21: relay a: table web hash, but protocol p has no request hash action: every session"
+                + " goes to one host (loadbalance also hashes the client's address), test.conf:30: relay c: table web"
+                + " hash, but protocol default has no request hash action: every session goes to one host (loadbalance"
+                + " also hashes the client's address)]", r.warnings().toString());
+    }
+
     /**
      * relayd's lexer kept a backslash before other characters than the quote, so "v1\\*" was a
      * literal '*' in its patterns; here the backslash stands for the '*', a wildcard, and -n

@@ -200,7 +200,10 @@ public final class SessionInfo {
             return; // cut already, with "..."
         }
         int start = logged.length();
-        logged.append(" [").append(key).append(": ").append(plain);
+        // The key too: a path log's key is the client's path (review CJ).
+        logged.append(" [");
+        appendEscaped(logged, key);
+        logged.append(": ").append(plain);
         appendEscaped(logged, value);
         logged.append(']');
         if (alreadyLogged(start)) {

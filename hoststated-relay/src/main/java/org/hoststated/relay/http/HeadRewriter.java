@@ -549,6 +549,12 @@ final class HeadRewriter {
                             || host && Glob.matchesIgnoringCase(n.value(), TargetNormalizer.host(v))
                             || anyListElementMatches(n.value(), v);
                 }
+                // Repeated lines are one list to the server (RFC 9110 5.3): a pattern across a
+                // comma met "a, b" on one line and passed it on two (review CJ).
+                if (!match && count > 1) {
+                    String list = joined(count, Arrays.equals(r.keyLower(), COOKIE) ? "; " : ", ");
+                    match = !list.isEmpty() && matchesEitherReading(n.value(), list.substring(0, list.length() - 2));
+                }
                 filter(n, match);
             }
             case HASH -> {

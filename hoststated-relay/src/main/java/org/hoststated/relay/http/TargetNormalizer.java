@@ -20,9 +20,9 @@ final class TargetNormalizer {
     }
 
     /**
-     * The path as rules match it (RFC 3986 6.2.2): escapes of unreserved characters
-     * ({@code ALPHA DIGIT - . _ ~}) decoded, other escapes kept with upper-case hex digits
-     * (decoding {@code %3F} or {@code %25} would change what the path says), runs of slashes
+     * The path as rules match it: escapes of ASCII characters decoded, as servers read the
+     * path, but for those of {@code / \ %} ({@link #decodedInPath}), which stay escaped with
+     * upper-case hex digits, as do bytes beyond ASCII; runs of slashes
      * merged into one (as nginx's and Apache's defaults do), then dot segments removed
      * (RFC 3986 5.2.4), so that a decoded {@code %2E} counts as a dot. Slashes are merged
      * first, as nginx does, so {@code /a//../b} is {@code /b}. Dot segments are removed only
@@ -112,7 +112,7 @@ final class TargetNormalizer {
                 if (slashes && (v == '/' || v == '\\')) {
                     c = '/';
                 } else {
-                    if (unreserved(v)) {
+                    if (decodedInPath(v)) {
                         out.append((char) v);
                     } else {
                         UriSyntax.escape(out, v);
@@ -321,9 +321,16 @@ final class TargetNormalizer {
         return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
     }
 
-    /** RFC 3986 2.3: ALPHA / DIGIT / "-" / "." / "_" / "~". */
-    private static boolean unreserved(int c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
-                || c == '_' || c == '~';
+    /**
+     * Whether the path's form has the escape of ASCII {@code c} decoded: all but a slash and a
+     * backslash (the separators servers disagree on, {@link #pathWithSlashesDecoded}) and
+     * {@code %} itself (a decoded {@code %25C3} would read as an escape to
+     * {@link #utf8Escapes}); bytes beyond ASCII stay escaped for that method. Servers (nginx,
+     * Apache, Tomcat, Go) decode the path before they route it, so {@code /%40admin} is their
+     * {@code /@admin}: the unreserved characters alone left {@code path filter "*" from "/@admin*"}
+     * passed by its escape, and a pattern with a space never matched (review CJ).
+     */
+    private static boolean decodedInPath(int c) {
+        return c < 0x80 && c != '/' && c != '\\' && c != '%';
     }
 }

@@ -125,7 +125,8 @@ class SessionInfoTest {
         SessionInfo s = SessionInfo.open(context(new RelayCounters()), new EmbeddedChannel());
         s.logValue("X-Log", "a] [X-Forged: b");
         s.logValue("X-Esc", "\\x1b");
-        assertTrue(s.closeLine("www", 0, 0, "done").endsWith("done [X-Log: a\\] [X-Forged: b] [X-Esc: \\\\x1b]"),
+        s.logValue("/a]b", "q"); // a path log's key is the client's path (review CJ)
+        assertTrue(s.closeLine("www", 0, 0, "done").endsWith("done [X-Log: a\\] [X-Forged: b] [X-Esc: \\\\x1b] [/a\\]b: q]"),
                 s.closeLine("www", 0, 0, "done"));
     }
 

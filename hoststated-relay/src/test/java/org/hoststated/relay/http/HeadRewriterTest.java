@@ -377,4 +377,35 @@ class HeadRewriterTest {
     void injectedLineBreaksAreDropped() {
         assertEquals("ab", SessionValues.clean("a\r\nb"));
     }
+
+    /**
+     * Review CJ: servers decode a path's escapes before they route it, so /%40admin is their
+     * /@admin and /v1/u%3Adelete their /v1/u:delete; the path's form decoded only unreserved
+     * characters, and these spellings passed a filter and failed an expect.
+     */
+    @Test
+    void pathRulesMeetEscapedSpellingsOfWhatServersDecode() throws Exception {
+        HeadRewriter at = rewriter(VALUES, node(NodeType.PATH, Action.FILTER, "/@admin*", "*", false));
+        for (String path : List.of("/@admin", "/%40admin", "/%40ADMIN/x")) {
+            assertEquals(403, assertThrows(HttpException.class,
+                    () -> rewrite(at, "GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n"), path).status());
+        }
+        HeadRewriter method = rewriter(VALUES, node(NodeType.PATH, Action.FILTER, "/v1/*:delete", "*", false));
+        assertThrows(HttpException.class, () -> rewrite(method, "GET /v1/users/7%3Adelete HTTP/1.1\r\nHost: a\r\n\r\n"));
+        HeadRewriter space = rewriter(VALUES, node(NodeType.PATH, Action.FILTER, "/secret files/*", "*", false));
+        assertThrows(HttpException.class, () -> rewrite(space, "GET /secret%20files/plan.pdf HTTP/1.1\r\nHost: a\r\n\r\n"));
+        HeadRewriter allow = rewriter(VALUES, node(NodeType.PATH, Action.EXPECT, "/@*", "*", false));
+        String escaped = "GET /%40alice HTTP/1.1\r\nHost: a\r\n\r\n";
+        assertEquals(escaped, rewrite(allow, escaped));
+    }
+
+    /** Review CJ: repeated lines are one list to the server, so a filter across a comma meets them joined. */
+    @Test
+    void aHeaderFilterAcrossACommaMeetsRepeatedLinesJoined() {
+        HeadRewriter r = rewriter(VALUES, node(NodeType.HEADER, Action.FILTER, "X-Forwarded-For", "*,*", false));
+        assertThrows(HttpException.class,
+                () -> rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1, 2.2.2.2\r\n\r\n"));
+        assertThrows(HttpException.class,
+                () -> rewrite(r, "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\n\r\n"));
+    }
 }

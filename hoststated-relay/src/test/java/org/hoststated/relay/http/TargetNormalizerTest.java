@@ -17,7 +17,8 @@ class TargetNormalizerTest {
         "/%2e%2e/admin, /admin", "/%2E/admin, /admin", "/x/%2e%2E/admin, /admin", "///a//b///, /a/b/",
         "/a//../b, /b", "/.., /", "/../../admin, /admin", "/a/., /a/", "/a/b/.., /a/", "/a/./b/../c/, /a/c/",
         "/., /", "/a/..b/.c/..., /a/..b/.c/...", "/%7Euser/%5f%2D%2e%41%7a%30, /~user/_-.Az0",
-        "/a%3bb, /a%3Bb", "/a%3Fb%25%20%c3%a9, /a%3Fb%25%20%C3%A9", "/a;b=c/d, /a;b=c/d",
+        "/a%3bb, /a;b", "/a%3Fb%25%20%c3%a9, /a?b%25 %C3%A9", "/%40admin%3Adelete, /@admin:delete",
+        "/%2525C3, /%2525C3", "/%00%7f, /\u0000\u007f", "/a;b=c/d, /a;b=c/d",
         "'/a/b?', '/a/b?'", "/a/+b, /a/+b", "*, *", "/%2e%2e%2fadmin, /..%2Fadmin", "/a%5cb, /a%5Cb"})
     void pathsAreMatchedNormalised(String raw, String form) throws HttpException {
         if (form.equals("error")) {
