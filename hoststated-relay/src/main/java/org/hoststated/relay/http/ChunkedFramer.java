@@ -37,8 +37,11 @@ final class ChunkedFramer extends BodyFramer {
     private enum Ext { NAME_START, NAME, AFTER_NAME, VALUE_START, TOKEN, QUOTED, AFTER_VALUE }
 
     private static final int MAX_SIZE_LINE = 4096;
-    /** A size at or over this cannot take another hex digit: sizes have at most 15 significant digits. */
-    private static final long MAX_BEFORE_DIGIT = 1L << 56;
+    /**
+     * Sizes stay under 2^52, as HAProxy's: a server that keeps numbers as doubles (JavaScript)
+     * reads every such size exactly (review CI: sizes up to 2^60 went on).
+     */
+    private static final long MAX_SIZE = 1L << 52;
     private final int bad;
     private final int maxTrailer;
     private final int maxTrailerFields;
@@ -323,10 +326,10 @@ final class ChunkedFramer extends BodyFramer {
         line();
         int d = Character.digit(c, 16);
         if (d >= 0) {
-            if (size >= MAX_BEFORE_DIGIT) {
+            size = size << 4 | d;
+            if (size >= MAX_SIZE) {
                 throw fail("chunk size out of range");
             }
-            size = size << 4 | d;
             digits++;
         } else if (digits == 0) {
             throw fail("invalid chunk size");

@@ -141,9 +141,16 @@ class ChunkedFramerTest {
     @Test
     void leadingZerosDoNotCountAgainstTheSizeBound() throws Exception {
         ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
-        String body = "0000000000000005\r\nabcde\r\n00fffffffffffffff\r\n";
+        String body = "0000000000000005\r\nabcde\r\n00fffffffffffff\r\n";
         assertEquals(body.length(), scanAll(f, body, 3));
         assertFalse(f.done());
+    }
+
+    /** Review CI: sizes stay under 2^52, which a server keeping numbers as doubles reads exactly. */
+    @Test
+    void aSizeOf2To52IsRefused() {
+        ChunkedFramer f = new ChunkedFramer(400, 1024, false).reset();
+        assertEquals(400, assertThrows(HttpException.class, () -> scanAll(f, "10000000000000\r\n", 3)).status());
     }
 
     /**

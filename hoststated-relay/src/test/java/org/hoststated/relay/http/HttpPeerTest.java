@@ -243,6 +243,36 @@ class HttpPeerTest {
     }
 
     /**
+     * Review CI: a server that says {@code Connection: close} on an interim response closes
+     * after the final one, which may not repeat it; the connection carried the next request,
+     * which met the close.
+     */
+    @Test
+    void anInterimResponsesCloseEndsTheServerConnection() throws Exception {
+        RawBackend.Script script = (b, in, out) -> {
+            for (String head; (head = RawBackend.head(in)) != null; ) {
+                b.seen.add(head.substring(0, head.indexOf(' ', 4)));
+                RawBackend.write(out, "HTTP/1.1 103 Early Hints\r\nConnection: close\r\nLink: </a.css>\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        };
+        try (RawBackend b = new RawBackend(HttpRelayTest.BACKEND, script);
+                HttpRelayFixture r = HttpRelayFixture.builder().backend(b.address()).start();
+                RawClient c = r.client()) {
+            for (int i = 0; i < 2; i++) {
+                c.send("GET /" + i + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawClient.Response got = c.read();
+                while (got.status() < 200) {
+                    got = c.read();
+                }
+                assertEquals(200, got.status());
+                assertEquals("GET /" + i, b.seen.take());
+            }
+            assertEquals(2, b.connections.get());
+        }
+    }
+
+    /**
      * A server that sends bytes after a complete response (a length that lies, a body to HEAD,
      * a 100 Continue after the final response): the relay drops them and retires the
      * connection, and the client sees a clean exchange; the close line says what the server
