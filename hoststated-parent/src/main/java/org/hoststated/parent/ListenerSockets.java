@@ -102,6 +102,7 @@ final class ListenerSockets {
                 }
                 if (kept != null && a.udp()) {
                     receiveBuffer(kept, a, tcp(config, r).udpReceiveBuffer());
+                    sendBuffer(kept, a, tcp(config, r).socketBuffer());
                 } else if (kept != null) {
                     deferAccept(kept, a, clientSpeaksFirst(config, r) ? DEFER_ACCEPT_SECONDS : 0);
                 }
@@ -266,6 +267,20 @@ final class ListenerSockets {
     }
 
     /**
+     * Gives a UDP listener its send buffer: the configured one, else the system's default. The
+     * socket outlives reloads, and a {@code socket buffer} a reload removed stayed on it until
+     * a restart, its answers still dropped (review CK). A TCP listener's accepted sockets get
+     * theirs from the relay engine, each.
+     */
+    private static void sendBuffer(Socket s, Listen l, int bytes) {
+        try {
+            s.setSendBufferSize(bytes > 0 ? bytes : SocketBufferLimit.defaultSendBufferOption());
+        } catch (IOException e) {
+            log.warn("listener {}: send buffer: {}", l, e.getMessage());
+        }
+    }
+
+    /**
      * Whether relay {@code r}'s clients speak first: those of an HTTP relay do (its request,
      * or a TLS listener's ClientHello). A TCP relay's server may speak first (SMTP, SSH), so
      * its listener accepts at once.
@@ -313,7 +328,8 @@ final class ListenerSockets {
         } catch (IOException e) {
             for (Listen o : open.keySet()) {
                 InetSocketAddress a = o.address();
-                if (!o.udp() && !l.udp() && a.getPort() == l.address().getPort()
+                // UDP sockets too: they are bound without SO_REUSEADDR, so they clash alike (review CK).
+                if (o.udp() == l.udp() && a.getPort() == l.address().getPort()
                         && ListenerOverlap.clash(a.getAddress(), l.address().getAddress())) {
                     throw new IOException(e.getMessage() + " (the running configuration listens on "
                             + NetUtil.toAddressString(a.getAddress()) + " port " + a.getPort()

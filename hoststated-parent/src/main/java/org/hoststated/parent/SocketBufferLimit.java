@@ -40,6 +40,16 @@ final class SocketBufferLimit {
         return out;
     }
 
+    /**
+     * The value of {@code SO_SNDBUF} that gives a socket the system's default send buffer
+     * ({@code net.core.wmem_default}; the kernel doubles what it is given), or the stock
+     * Linux one's when that cannot be read.
+     */
+    static int defaultSendBufferOption() {
+        long bytes = read(CORE.resolve("wmem_default"));
+        return (int) Math.min(Integer.MAX_VALUE, bytes == Long.MAX_VALUE ? 212_992 : bytes) / 2;
+    }
+
     private static long read(Path p) {
         try {
             // Not Files.readString: of a sysctl file it gives the first byte alone ("4" for 4194304).

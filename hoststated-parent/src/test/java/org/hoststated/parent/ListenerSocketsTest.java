@@ -166,6 +166,56 @@ class ListenerSocketsTest {
         }
     }
 
+    /**
+     * Review CK: the DNS listener outlives reloads, and a {@code socket buffer} a reload removed
+     * stayed its send buffer until a restart; it goes back to the system's default.
+     */
+    @Test
+    void aDnsListenersSendBufferFollowsReloads() throws Exception {
+        Epoll.ensureAvailability();
+        int port = dnsRelayOnAFreePort().relays().get(0).listen().port();
+        int system = Integer.parseInt(String.join("", Files.readAllLines(Path.of("/proc/sys/net/core/wmem_default"))).trim());
+        Config small = dns("127.0.0.1", port, "  tcp socket buffer 4096\n");
+        Config none = dns("127.0.0.1", port, "");
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(small);
+            Socket s = new Socket(sockets.fd(small, small.relays().get(0)));
+            assertEquals(8192, s.getSendBufferSize());
+            sockets.bindAll(none);
+            assertEquals(s.intValue(), sockets.fd(none, none.relays().get(0)), "the same socket");
+            assertEquals(system, s.getSendBufferSize());
+        } finally {
+            sockets.closeAll();
+        }
+    }
+
+    /** Review CK: as {@link #aReloadOntoAnAddressTheRunningWildcardListenerHoldsSaysWhy}, for a DNS relay. */
+    @Test
+    void aDnsRelayMovedOntoAnAddressTheRunningWildcardListenerHoldsSaysWhy() throws Exception {
+        Epoll.ensureAvailability();
+        int port = dnsRelayOnAFreePort().relays().get(0).listen().port();
+        Config running = dns("0.0.0.0", port, "");
+        Config next = dns("127.0.0.1", port, "");
+        ListenerSockets sockets = new ListenerSockets();
+        try {
+            sockets.bindAll(running);
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(next));
+            assertEquals("relay r: cannot listen on 127.0.0.1 port " + port + " (udp): Address already in use (the"
+                    + " running configuration listens on 0.0.0.0 port " + port + ", which overlaps it: restart the"
+                    + " daemon to move a relay between them)", e.getMessage());
+        } finally {
+            sockets.closeAll();
+        }
+    }
+
+    private Config dns(String address, int port, String tcpOption) throws Exception {
+        Path file = dir.resolve("dns-" + address + "-" + tcpOption.length() + ".conf");
+        Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n" + tcpOption + "}\nrelay r {\n"
+                + "  listen on " + address + " port " + port + "\n  protocol d\n  forward to 127.0.0.1 port 53\n}\n");
+        return new ConfigSource(file, Map.of()).load().loaded().config();
+    }
+
     /** A configuration with one DNS relay, on 127.0.0.1 at a UDP port free now. */
     private Config dnsRelayOnAFreePort() throws Exception {
         int port;

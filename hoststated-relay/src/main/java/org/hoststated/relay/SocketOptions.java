@@ -148,6 +148,21 @@ public final class SocketOptions {
         }
     }
 
+    /**
+     * {@code ip ttl} of a DNS relay's new socket towards its hosts, dual-stack where the host
+     * has IPv6 ({@code DatagramChannels.open}), so both families' option: the queries left
+     * with the system's 64, though the manual and relayd set it on both sockets (review CK).
+     * {@code ip minttl} is TCP's alone on Linux ({@link #unsupported}).
+     */
+    public static void upstreamTtl(AbstractBootstrap<?, ?> b, TcpOptions tcp) {
+        if (tcp.ipTtl() > 0) {
+            b.option(IP_TTL, tcp.ipTtl());
+            if (io.netty.channel.unix.Socket.isIPv6Preferred()) {
+                b.option(IPV6_UNICAST_HOPS, tcp.ipTtl());
+            }
+        }
+    }
+
     /** TTL options ({@code ip ttl}, {@code ip minttl}) for IPv4 or IPv6 sockets. */
     public static void ttl(AbstractBootstrap<?, ?> b, TcpOptions tcp, boolean v6) {
         if (tcp.ipTtl() > 0) {

@@ -216,9 +216,9 @@ public final class DnsRelay {
     /** A new socket towards the backends; {@code bound} hears whether it could be bound. */
     private UpstreamSocket openUpstream(Consumer<Boolean> bound) {
         lastOpenNanos = System.nanoTime();
-        ChannelFuture f = bootstrap(() -> DatagramChannels.open(transport), true)
-                .handler(new ChannelInboundHandlerAdapter())
-                .bind(new InetSocketAddress(0));
+        Bootstrap towardsHosts = bootstrap(() -> DatagramChannels.open(transport), true);
+        SocketOptions.upstreamTtl(towardsHosts, options);
+        ChannelFuture f = towardsHosts.handler(new ChannelInboundHandlerAdapter()).bind(new InetSocketAddress(0));
         UpstreamSocket u = new UpstreamSocket(f.channel());
         f.channel().pipeline().addLast(new AnswerHandler(u));
         f.addListener(b -> {

@@ -66,6 +66,8 @@ class DnsRelayTest {
     private int maxWaiting = DnsRelay.MAX_WAITING;
     /** Whether the relay logs each closed query, for the next start. */
     private boolean logSessions;
+    /** The protocol's tcp options, for the next start. */
+    private TcpOptions options = TcpOptions.defaults();
 
     static InetAddress addr(String a) {
         try {
@@ -110,7 +112,7 @@ class DnsRelayTest {
         HostSelector sel = new HostSelector(new RoundRobin(), false, RelayHosts.allUsable(hosts));
         RelayContext ctx = new RelayContext(rc, sel, counters, null, null, null, logSessions);
         workers = transport.newWorkers(1, "test-dns-relay");
-        relay = new DnsRelay(ctx, TcpOptions.defaults(), transport.name(), rotateAfter, maxWaiting);
+        relay = new DnsRelay(ctx, options, transport.name(), rotateAfter, maxWaiting);
         listener = relay.serve(s.intValue(), workers).syncUninterruptibly().channel();
     }
 
@@ -154,6 +156,23 @@ class DnsRelayTest {
         for (AutoCloseable c : closing) {
             c.close();
         }
+    }
+
+    /**
+     * Review CK: {@code ip ttl} applies on both sockets, as the manual says and relayd did; the
+     * queries to the hosts left with the system's 64.
+     */
+    @Test
+    void the_queries_to_the_hosts_leave_with_the_protocols_ip_ttl() throws Exception {
+        options = new TcpOptions(0, null, null, 0, 7, 0);
+        start(List.of(server()));
+        ask(client(), Dns.query(1, "ttl.example"));
+        io.netty.channel.unix.IntegerUnixChannelOption ttl = new io.netty.channel.unix.IntegerUnixChannelOption("IP_TTL", 0, 2);
+        assertEquals(7, listener.config().getOption(ttl), "the listener's");
+        java.lang.reflect.Field current = DnsRelay.class.getDeclaredField("current");
+        current.setAccessible(true);
+        UpstreamSocket up = relay.loop().submit(() -> (UpstreamSocket) current.get(relay)).get();
+        assertEquals(7, up.channel.config().getOption(ttl), "the socket the query left by");
     }
 
     @Test
