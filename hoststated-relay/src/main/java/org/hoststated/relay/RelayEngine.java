@@ -107,7 +107,7 @@ public final class RelayEngine extends Engine {
     /** Servers of an older generation still accepting until their successor's listener is up. */
     private final Map<String, RelayServer> replaced = new HashMap<>();
     /** Stopped servers of older generations whose sessions are still running. */
-    private final Set<RelayServer> draining = new HashSet<>();
+    private final RetiredServers<RelayServer> draining = new RetiredServers<>(RelayServer::hasSessions);
     /** Each worker loop's number, for {@code show sessions}. */
     private Map<EventExecutor, Integer> workerNumbers = new HashMap<>();
     /** Worker groups of an older {@code prefork}, still running sessions. */
@@ -869,9 +869,7 @@ public final class RelayEngine extends Engine {
             String name = s.config().name();
             closed.addListener(f -> loop().execute(() -> acceptQueued(name)));
         }
-        if (s.hasSessions()) {
-            draining.add(s);
-        }
+        draining.add(s);
     }
 
     /**
@@ -896,10 +894,9 @@ public final class RelayEngine extends Engine {
      * were counted twice ("1 open sessions finish", then "ending 2 open sessions"; probe U).
      */
     private List<RelayServer> allServers() {
-        draining.removeIf(s -> !s.hasSessions());
         Set<RelayServer> all = new LinkedHashSet<>(servers.values());
         all.addAll(replaced.values());
-        all.addAll(draining);
+        all.addAll(draining.all());
         return new ArrayList<>(all);
     }
 
@@ -1177,6 +1174,7 @@ public final class RelayEngine extends Engine {
     private void sendStatistics() {
         // Every refresh: an old group that no server used at two in a row ends 5-10 s after
         // its last session, not one to two minutes (a group's rings and threads wait for it).
+        draining.refresh();
         shutdownIdleGroups(allServers());
         for (RelayServer s : servers.values()) {
             RelayConfig r = s.config();
@@ -1215,8 +1213,11 @@ public final class RelayEngine extends Engine {
         if (open > 0) {
             log.info("ending {}", openSessions(open));
         }
+        // One second for all: a stuck loop (often why the engine stops) held each relay's wait
+        // in turn, N seconds for N relays (review CN).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         for (RelayServer s : all) {
-            s.closeSessions().awaitUninterruptibly(1, TimeUnit.SECONDS);
+            s.closeSessions().awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         closeWaitingListeners();
         oldGroups.keySet().forEach(g -> LoopStallWatch.shutdown(g, 0, 1, TimeUnit.SECONDS));

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -392,7 +393,8 @@ public final class SessionLimit {
          * holds a descriptor and a kernel buffer: given back at the client's close, the place
          * let a new client in meanwhile, and clients that repeat the pattern could run the
          * engine out of descriptors, which the bound is there to prevent (review CG). Never
-         * refused: the place passes from the client to it.
+         * refused: it takes the place its client gives back a task later
+         * ({@link #releaseAfterCloseListeners}).
          */
         public void hold(Channel ch) {
             SessionLimit.this.hold(this);
@@ -412,12 +414,27 @@ public final class SessionLimit {
                 }
                 return;
             }
-            ch.closeFuture().addListener(f -> release(this));
+            ch.closeFuture().addListener(f -> releaseAfterCloseListeners(ch));
             idle.makeRoom(ch.eventLoop());
             if (sessionPipeline instanceof SessionPipeline p) {
                 p.init(ch);
             } else {
                 ch.pipeline().addLast(sessionPipeline);
+            }
+        }
+
+        /**
+         * Gives a closed client's place back once the other listeners of its close ran: a
+         * server side that outlives it takes a place in one of them ({@link #hold}), so the
+         * place passes with no gap between, where another loop's client was admitted over the
+         * bound (review CN); for that moment the session counts twice, which refuses rather
+         * than admits.
+         */
+        private void releaseAfterCloseListeners(Channel ch) {
+            try {
+                ch.eventLoop().execute(() -> release(this));
+            } catch (RejectedExecutionException stopping) {
+                release(this);
             }
         }
 

@@ -2,6 +2,7 @@ package org.hoststated.core.log;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +29,15 @@ public final class ThrottledCount {
     private final long everyNanos;
     private long count;
     private long lastWarning;
-    /** Whether a warning of the held-back count is scheduled. */
-    private boolean flushing;
+    /** What this count holds back, while it does: kept for {@link #flushPending}. */
+    private Pending pending;
+    /**
+     * The warning of it scheduled, or null: one a loop's end cancelled is scheduled again at
+     * the next event. A count outlives a reload (a relay's), its timer a loop that a change of
+     * {@code prefork} shuts down, and a flag "scheduled" left set kept every later minute's
+     * count back until the next event (review CN).
+     */
+    private Future<?> scheduled;
 
     public ThrottledCount() {
         this(MINUTE_NANOS);
@@ -68,33 +76,36 @@ public final class ThrottledCount {
         }
     }
 
-    private void later(ScheduledExecutorService timer, LongConsumer warn) {
-        long delay;
-        synchronized (this) {
-            if (flushing) {
-                return;
-            }
-            flushing = true;
-            delay = Math.max(0, lastWarning + everyNanos - System.nanoTime());
+    private synchronized void later(ScheduledExecutorService timer, LongConsumer warn) {
+        if (scheduled != null && !scheduled.isDone()) {
+            return;
         }
-        Pending p = new Pending(this, warn);
-        PENDING.add(p);
+        if (pending == null) {
+            pending = new Pending(this, warn);
+            PENDING.add(pending);
+        }
+        Pending p = pending;
+        long delay = Math.max(0, lastWarning + everyNanos - System.nanoTime());
         try {
-            timer.schedule(() -> flush(p), delay, TimeUnit.NANOSECONDS);
+            // Under the lock: a timer runs the task on its own thread, whose flush waits for it.
+            scheduled = timer.schedule(() -> flush(p), delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            // The loop is stopping: the process's end flushes it (flushPending).
+            // The loop is stopping: the next event schedules again, or the process's end flushes it.
+            scheduled = null;
         }
     }
 
     /** Warns of what {@code p} held back, if it still does; once. */
     private static void flush(Pending p) {
-        if (!PENDING.remove(p)) {
-            return;
-        }
         ThrottledCount c = p.count();
         long n;
         synchronized (c) {
-            c.flushing = false;
+            if (c.pending != p) {
+                return;
+            }
+            PENDING.remove(p);
+            c.pending = null;
+            c.scheduled = null;
             n = c.count;
             if (n == 0) {
                 return;

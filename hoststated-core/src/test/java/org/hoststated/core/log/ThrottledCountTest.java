@@ -53,4 +53,32 @@ class ThrottledCountTest {
             timer.shutdownNow();
         }
     }
+
+    /**
+     * Review CN: a count outlives a reload, the loop its flush was scheduled on may not (a
+     * change of prefork shuts it down, and its scheduled tasks with it): the count stayed
+     * "flushing" for good, every later period's count held back until the next event.
+     */
+    @Test
+    void aCountWhoseFlushLoopEndedStillWarnsWhenThePeriodIsUp() throws Exception {
+        io.netty.channel.DefaultEventLoop oldLoop = new io.netty.channel.DefaultEventLoop();
+        io.netty.channel.DefaultEventLoop newLoop = new io.netty.channel.DefaultEventLoop();
+        try {
+            ThrottledCount c = new ThrottledCount(TimeUnit.MILLISECONDS.toNanos(200));
+            List<Long> warned = new CopyOnWriteArrayList<>();
+            c.add(oldLoop, warned::add);
+            c.add(oldLoop, warned::add); // held: its flush scheduled on the old loop
+            oldLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
+            Thread.sleep(400);
+            assertEquals(List.of(1L), warned, "the old loop's flush went with it");
+            c.add(newLoop, warned::add); // a period since the last warning: at once, with the held one
+            assertEquals(List.of(1L, 2L), warned);
+            c.add(newLoop, warned::add); // held again, on a live loop
+            Thread.sleep(600);
+            assertEquals(List.of(1L, 2L, 1L), warned, "what the period held back is warned of when it is up");
+        } finally {
+            oldLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            newLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
+    }
 }

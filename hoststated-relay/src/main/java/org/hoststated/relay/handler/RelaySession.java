@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -353,9 +354,20 @@ public final class RelaySession {
     public static void whenConnected(ChannelFuture connect, EventExecutor loop, Consumer<ChannelFuture> then) {
         if (connect.isDone()) {
             runOn(loop, () -> then.accept(connect));
-        } else {
-            connect.addListener((ChannelFutureListener) then::accept);
+            return;
         }
+        // Done between the look and the listener (the engine's loop cancelled the connect: its
+        // host went down), the listener ran within addListener, the caller's setup not made
+        // yet (review CN: a NullPointerException in the HTTP relay's next step).
+        AtomicBoolean returned = new AtomicBoolean();
+        connect.addListener((ChannelFutureListener) f -> {
+            if (returned.get()) {
+                then.accept(f);
+            } else {
+                runOn(loop, () -> then.accept(f));
+            }
+        });
+        returned.set(true);
     }
 
     /**

@@ -370,4 +370,27 @@ class RelaySessionTest {
         assertEquals("IOException", RelaySession.describe(new IOException()));
         assertEquals("Connection reset by peer", RelaySession.describe(new IOException("Connection reset by peer")));
     }
+
+    /**
+     * Review CN: a connect cancelled by the engine's loop between whenConnected's look and its
+     * listener completed within addListener, and ran the callback inside the caller, before its
+     * setup (a NullPointerException in the HTTP relay's next step): it runs a task later.
+     */
+    @Test
+    void aConnectDoneWhileItsListenerIsAddedIsSeenAfterTheCallerReturns() {
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel();
+        io.netty.channel.DefaultChannelPromise connect = new io.netty.channel.DefaultChannelPromise(ch) {
+            @Override
+            public io.netty.channel.ChannelPromise addListener(
+                    io.netty.util.concurrent.GenericFutureListener<? extends io.netty.util.concurrent.Future<? super Void>> l) {
+                cancel(false); // the engine's loop, just now
+                return super.addListener(l);
+            }
+        };
+        java.util.List<ChannelFuture> seen = new java.util.ArrayList<>();
+        RelaySession.whenConnected(connect, ch.eventLoop(), seen::add);
+        assertEquals(java.util.List.of(), seen, "not within the caller");
+        ch.runPendingTasks();
+        assertEquals(java.util.List.of(connect), seen);
+    }
 }
