@@ -28,6 +28,7 @@ public final class IdleDescriptors {
         boolean giveBackOldest();
     }
 
+    /** Written under the session limit's lock as the bound changes, read by every worker loop without it. */
     private volatile long budget;
     private final IntSupplier sessions;
     private final AtomicInteger held = new AtomicInteger();

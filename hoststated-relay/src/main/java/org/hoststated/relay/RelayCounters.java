@@ -42,6 +42,7 @@ public final class RelayCounters {
      * (probe BA: 20 502s and not a line; nginx logs each failed upstream connect).
      */
     private final ThrottledCount unserved = new ThrottledCount();
+    /** Written by the worker loop of the last unserved session, read on the timer's that warns. */
     private volatile String lastUnserved;
     private static final Logger log = LoggerFactory.getLogger(RelayCounters.class);
 

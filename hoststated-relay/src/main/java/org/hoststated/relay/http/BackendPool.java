@@ -46,7 +46,13 @@ public final class BackendPool {
     private final Limits limits;
     private final ConcurrentHashMap<EventExecutor, IdleBackends> loops = new ConcurrentHashMap<>();
     private volatile IdleDescriptors descriptors = SessionLimit.engine().idle();
-    /** Why the pool was closed ("relay reloaded", "daemon stopping"), for its sessions' close lines; null while open. */
+    /**
+     * Why the pool was closed ("relay reloaded", "daemon stopping"), for its sessions' close
+     * lines; null while open. Volatile, and written before {@link #close} walks {@link #loops}:
+     * a worker that parks adds its loop's entry first and reads this after, so either the close
+     * walks its entry or the worker sees the pool closed; no connection is parked in a closed
+     * pool and left open (review CN).
+     */
     private volatile String closedWhy;
 
     BackendPool(HostSelector selector, Limits limits, int relayTimeoutSec) {
