@@ -46,6 +46,12 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
     /** What is held: buffers and end-of-input events, in the order they came. */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private int heldBytes;
+    /**
+     * The buffer the reads held after the first are copied into, last in {@link #held}, or
+     * null: each read held as a buffer of its own, a client that sent its 16 KiB a byte per
+     * segment had 13,000 buffers held, 2 MB of heap and read buffers (review CM).
+     */
+    private ByteBuf merged;
     private ChannelHandlerContext ctx;
     private HttpFrontendHandler frontend;
 
@@ -107,8 +113,21 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
     }
 
     private void hold(ByteBuf b) {
-        held.add(b);
         heldBytes += b.readableBytes();
+        if (merged != null && held.peekLast() == merged) {
+            merged.writeBytes(b);
+            b.release();
+        } else if (held.peekLast() instanceof ByteBuf last) {
+            held.pollLast();
+            merged = ctx.alloc().buffer(last.readableBytes() + b.readableBytes());
+            merged.writeBytes(last);
+            merged.writeBytes(b);
+            last.release();
+            b.release();
+            held.add(merged);
+        } else {
+            held.add(b);
+        }
         if (heldBytes > MAX_HELD) {
             // A client that sends this much while it waits is pipelining: it all goes on.
             pass(takeHeld(), false);
@@ -139,6 +158,7 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
         ArrayDeque<Object> queued = new ArrayDeque<>(held);
         held.clear();
         heldBytes = 0;
+        merged = null;
         return queued;
     }
 
@@ -176,5 +196,6 @@ final class CloseNotifyDefer extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(held.poll());
         }
         heldBytes = 0;
+        merged = null;
     }
 }

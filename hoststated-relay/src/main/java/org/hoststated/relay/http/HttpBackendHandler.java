@@ -76,10 +76,12 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private int fwdFrom;
     private int fwdTo;
     /**
-     * A copy of the read's body from a chunk line ending in a bare LF on, with a CR after each
-     * such LF, or null: what {@link #forward} gives until the next {@link #emit}, which writes
-     * it as one buffer. Mended with a slice and a one-byte CR for each line, a body of tiny
-     * chunks queued four buffers a chunk for the client, 10.8 MB for 1 MiB (review CI).
+     * A copy of the rest of the read's body, or null: from a chunk line ending in a bare LF
+     * on, with a CR after each such LF ({@link #mendCr}), or from where the body's bytes
+     * stopped following on from each other ({@link #forwardBody}); what {@link #forward} gives
+     * until the next {@link #emit}, which writes it as one buffer. Mended with a slice and a
+     * one-byte CR for each line, a body of tiny chunks queued four buffers a chunk for the
+     * client, 10.8 MB for 1 MiB (review CI).
      */
     private ByteBuf mended;
     private boolean inputClosed;
@@ -124,8 +126,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
      * line then says HTTP/1.1). A response to HTTP/1.0 keeps its framing.
      */
     private boolean rechunk;
-    /** Where {@link #dechunk}ed data goes: {@link #forward}. */
-    private final ChunkedFramer.Data chunkData = this::forward;
+    /** Where {@link #dechunk}ed data goes: {@link #forwardBody}. */
+    private final ChunkedFramer.Data chunkData = this::forwardBody;
     /** Responses this connection carried completely, for any session. */
     private int exchanges;
     /** Where the connection is parked, or null; with the host it is parked under and since when. */
@@ -355,7 +357,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
                     } else {
                         n = body.scan(in, in.readerIndex(), in.writerIndex());
                         if (n > 0 && !body.dropped()) {
-                            forward(in, in.readerIndex(), in.readerIndex() + n);
+                            forwardBody(in, in.readerIndex(), in.readerIndex() + n);
                         }
                     }
                     in.skipBytes(n);
@@ -640,6 +642,21 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Queues [from, to) of in for the client, joined to the stretch before it if adjacent. */
+    /**
+     * Body bytes to the client, as {@link #forward}; but where they do not follow on from what
+     * this read queued (a response's size padding dropped, the framing of chunks
+     * {@link #dechunk}ed), the rest of the read goes into one copy ({@link #mended}): each
+     * piece was a buffer of its own, 37,000 queued for a read of one-byte chunks and as many
+     * segments sent (review CM).
+     */
+    private void forwardBody(ByteBuf in, int from, int to) {
+        if (mended == null && fwdBuf == in && fwdTo != from) {
+            emit();
+            mended = in.alloc().buffer();
+        }
+        forward(in, from, to);
+    }
+
     private void forward(ByteBuf in, int from, int to) {
         if (mended != null) {
             mended.writeBytes(in, from, to - from);
