@@ -9,9 +9,10 @@ import org.hoststated.core.msg.RelayStatistics;
  *
  * <p>relayd only reported once a minute, so {@code show relays} said nothing for up to a
  * minute after a relay's first sessions. Here the totals are at most {@link #REFRESH_SEC}
- * old: the last 60 s are a rolling sum of 5 s steps, the last hour and day that rolling minute
- * and the closed minutes before it (so they too slide by 5 s steps), and the running averages
- * move once a minute, as relayd's.
+ * old: the last 60 s are a rolling sum of 5 s steps; the last hour and day are the closed
+ * minutes and the one in progress, their oldest minute counted for the part of it still
+ * inside (so they slide by 5 s steps, exact at a steady rate); the running averages move once
+ * a minute, as relayd's.
  */
 public final class RelayStatsWindow {
     public static final int INTERVAL_SEC = 60;
@@ -53,12 +54,18 @@ public final class RelayStatsWindow {
         for (long n : steps) {
             lastMinute += n;
         }
-        // The rolling minute stands for the latest closed minute and the one in progress, so the
-        // hour and the day slide by steps too; closed minutes plus the open one counted up to a
-        // minute twice (review CL: 731/h at a steady 720).
-        long latest = tick == 0 ? 0 : minutes[(int) ((tick - 1) % PER_DAY)];
+        // The minute in progress is added whole, and the oldest minute of the hour (the day)
+        // counts for the part of it still inside: adding the open minute to 60 closed ones
+        // counted up to a minute twice (review CL: 731/h at a steady 720), and leaving out the
+        // part of the latest closed minute the rolling one no longer covers lost a session for
+        // a minute once it was 60 s old (probe CP).
+        long open = Math.max(0, total - lastTotal);
+        int k = (int) (refreshes % REFRESHES);
+        long oldestOfHour = tick >= PER_HOUR ? minutes[(int) ((tick - PER_HOUR) % PER_DAY)] : 0;
+        long oldestOfDay = tick >= PER_DAY ? minutes[(int) (tick % PER_DAY)] : 0;
         return new RelayStatistics(generation, relayId, total, Math.max(0, active), lastMinute,
-                lastHour - latest + lastMinute, lastDay - latest + lastMinute, avg, avgHour, avgDay);
+                lastHour - oldestOfHour * k / REFRESHES + open, lastDay - oldestOfDay * k / REFRESHES + open,
+                avg, avgHour, avgDay);
     }
 
     /**

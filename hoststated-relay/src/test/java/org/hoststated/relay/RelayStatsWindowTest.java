@@ -83,4 +83,30 @@ class RelayStatsWindowTest {
         }
         assertEquals("", wrong.toString());
     }
+
+    /**
+     * Probe CP: one session, then none: counted in the hour and the day at every step of its
+     * first 59 minutes (it was left out for up to 55 s once it was 60 s old), and gone from
+     * the hour after 61.
+     */
+    @Test
+    void aSessionStaysInTheHourAndDayUntilItIsAnHourOld() {
+        RelayStatsWindow w = new RelayStatsWindow();
+        w.refresh(1, 0, 0, 0);
+        StringBuilder wrong = new StringBuilder();
+        RelayStatistics s = null;
+        for (int step = 1; step <= RelayStatsWindow.REFRESHES * 59; step++) {
+            s = w.refresh(1, 0, 1, 0);
+            if ((s.lastHour() != 1 || s.lastDay() != 1) && wrong.length() < 300) {
+                wrong.append(step * RelayStatsWindow.REFRESH_SEC).append(" s: ").append(s.lastHour()).append("/h ")
+                        .append(s.lastDay()).append("/d; ");
+            }
+        }
+        assertEquals("", wrong.toString());
+        for (int step = 0; step < RelayStatsWindow.REFRESHES * 2; step++) {
+            s = w.refresh(1, 0, 1, 0);
+        }
+        assertEquals(0, s.lastHour());
+        assertEquals(1, s.lastDay());
+    }
 }
