@@ -195,18 +195,9 @@ class ListenerSocketsTest {
     void aDnsRelayMovedOntoAnAddressTheRunningWildcardListenerHoldsSaysWhy() throws Exception {
         Epoll.ensureAvailability();
         int port = dnsRelayOnAFreePort().relays().get(0).listen().port();
-        Config running = dns("0.0.0.0", port, "");
-        Config next = dns("127.0.0.1", port, "");
-        ListenerSockets sockets = new ListenerSockets();
-        try {
-            sockets.bindAll(running);
-            java.io.IOException e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(next));
-            assertEquals("relay r: cannot listen on 127.0.0.1 port " + port + " (udp): Address already in use (the"
-                    + " running configuration listens on 0.0.0.0 port " + port + ", which overlaps it: restart the"
-                    + " daemon to move a relay between them)", e.getMessage());
-        } finally {
-            sockets.closeAll();
-        }
+        assertReloadRefused(dns("0.0.0.0", port, ""), dns("127.0.0.1", port, ""), "relay r: cannot listen on 127.0.0.1"
+                + " port " + port + " (udp): Address already in use (the running configuration listens on 0.0.0.0 port "
+                + port + ", which overlaps it: restart the daemon to move a relay between them)");
     }
 
     private Config dns(String address, int port, String tcpOption) throws Exception {
@@ -222,10 +213,7 @@ class ListenerSocketsTest {
         try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
             port = probe.getLocalPort();
         }
-        Path file = dir.resolve("dns-" + port + ".conf");
-        Files.writeString(file, "l3 backend none\nprotocol d {\n  protocol dns\n}\nrelay r {\n  listen on 127.0.0.1 port "
-                + port + "\n  protocol d\n  forward to 127.0.0.1 port 53\n}\n");
-        return new ConfigSource(file, Map.of()).load().loaded().config();
+        return dns("127.0.0.1", port, "");
     }
 
     private void assertReceiveBuffer(String option, int expected, int limit) throws Exception {
@@ -378,15 +366,18 @@ class ListenerSocketsTest {
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        Config running = load("0.0.0.0", port);
-        Config next = load("127.0.0.1", port);
+        assertReloadRefused(load("0.0.0.0", port), load("127.0.0.1", port), "relay r: cannot listen on 127.0.0.1 port "
+                + port + ": Address already in use (the running configuration listens on 0.0.0.0 port " + port
+                + ", which overlaps it: restart the daemon to move a relay between them)");
+    }
+
+    /** Binds {@code running}'s listeners, then fails to bind {@code next}'s with {@code expected}. */
+    private static void assertReloadRefused(Config running, Config next, String expected) throws Exception {
         ListenerSockets sockets = new ListenerSockets();
         try {
             sockets.bindAll(running);
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> sockets.bindAll(next));
-            assertEquals("relay r: cannot listen on 127.0.0.1 port " + port + ": Address already in use (the running"
-                    + " configuration listens on 0.0.0.0 port " + port + ", which overlaps it: restart the daemon"
-                    + " to move a relay between them)", e.getMessage());
+            assertEquals(expected, e.getMessage());
         } finally {
             sockets.closeAll();
         }

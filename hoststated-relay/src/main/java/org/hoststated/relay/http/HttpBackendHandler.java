@@ -651,8 +651,7 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
      */
     private void forwardBody(ByteBuf in, int from, int to) {
         if (mended == null && fwdBuf == in && fwdTo != from) {
-            emit();
-            mended = in.alloc().buffer();
+            startMending(in.alloc());
         }
         forward(in, from, to);
     }
@@ -682,10 +681,15 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
      */
     private void mendCr(ByteBufAllocator alloc) {
         if (mended == null) {
-            emit();
-            mended = alloc.buffer();
+            startMending(alloc);
         }
         mended.writeByte(HttpHead.CR);
+    }
+
+    /** What is queued goes out; what the read forwards from here goes into {@link #mended}. */
+    private void startMending(ByteBufAllocator alloc) {
+        emit();
+        mended = alloc.buffer();
     }
 
     /** Writes the queued stretch to the client (before anything else may be written or closed). */
